@@ -1,0 +1,172 @@
+package compiler
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/kiln-build/kiln/compiler/diag"
+	"github.com/kiln-build/kiln/compiler/graph"
+)
+
+// buildGraph sorts dependencies, drops disabled nodes, and builds the DAG,
+// reporting a cycle with every file and ref of the loop.
+func (c *compiler) buildGraph() {
+	var nodes []*graph.Node
+	for _, id := range c.ids() {
+		n := c.nodes[id]
+		n.DependsOn = uniqueIDs(n.DependsOn)
+		if !n.Config.Enabled {
+			c.disabled = append(c.disabled, n)
+			continue
+		}
+		nodes = append(nodes, n)
+	}
+	for _, n := range nodes {
+		for _, p := range n.DependsOn {
+			if t := c.nodes[p]; t != nil && !t.Config.Enabled && n.Kind == graph.Export {
+				c.diags.Errorf(n.Pos, "export %q writes disabled %s %q", n.Name, t.Kind, t.Name).Hint = "enable it or remove it from the export"
+			}
+		}
+	}
+	if c.diags.HasErrors() {
+		return
+	}
+	g, err := graph.New(nodes)
+	var ce *graph.CycleError
+	switch {
+	case errors.As(err, &ce):
+		c.diags.Add(c.cycleDiag(ce))
+	case err != nil:
+		c.diags.Errorf(diag.Pos{}, "%v", err)
+	default:
+		c.graph = g
+	}
+}
+
+func (c *compiler) cycleDiag(ce *graph.CycleError) diag.Diagnostic {
+	var names, refs []string
+	var first diag.Pos
+	for i, id := range ce.Path {
+		n := c.nodes[id]
+		names = append(names, fmt.Sprintf("%s (%s)", n.Name, n.Path))
+		if i == 0 {
+			continue
+		}
+		prev := c.nodes[ce.Path[i-1]]
+		pos := n.Pos
+		for _, r := range n.Refs {
+			if r.Name == prev.Name {
+				pos = r.Pos
+				break
+			}
+		}
+		for _, r := range n.SourceRef {
+			if prev.Kind == graph.Source && r.Name == prev.Name {
+				pos = r.Pos
+				break
+			}
+		}
+		if first.File == "" {
+			first = pos
+		}
+		refs = append(refs, fmt.Sprintf("%s refs %s at %s", n.Name, prev.Name, pos))
+	}
+	names[len(names)-1] = c.nodes[ce.Path[len(ce.Path)-1]].Name
+	return diag.Diagnostic{
+		Pos:  first,
+		Msg:  "dependency cycle: " + strings.Join(names, " -> "),
+		Hint: strings.Join(refs, "; ") + "; remove one of these refs",
+	}
+}
+
+func uniqueIDs(ids []graph.ID) []graph.ID {
+	seen := map[graph.ID]bool{}
+	out := ids[:0]
+	for _, id := range ids {
+		if !seen[id] {
+			seen[id] = true
+			out = append(out, id)
+		}
+	}
+	sortIDs(out)
+	return out
+}
+
+func sortIDs(ids []graph.ID) {
+	for i := 1; i < len(ids); i++ {
+		for j := i; j > 0 && ids[j] < ids[j-1]; j-- {
+			ids[j], ids[j-1] = ids[j-1], ids[j]
+		}
+	}
+}
+
+// inlineEphemerals prepends, in topological order, each ephemeral parent of
+// a node as a CTE named __kiln_eph_<model>, as dbt does with __dbt__cte__.
+// An ephemeral parent's own code already holds its ephemeral parents.
+func (c *compiler) inlineEphemerals() {
+	for _, id := range c.graph.Order() {
+		n := c.graph.Node(id)
+		if n.CompiledCode == "" {
+			continue
+		}
+		var ctes []string
+		for _, p := range c.graph.Parents(id) {
+			pn := c.graph.Node(p)
+			if pn.Kind == graph.Model && pn.Config.Materialized == graph.Ephemeral {
+				ctes = append(ctes, cteName(pn.Name)+" as (\n"+strings.TrimSpace(pn.CompiledCode)+"\n)")
+			}
+		}
+		if len(ctes) > 0 {
+			n.CompiledCode = InjectCTEs(n.CompiledCode, ctes)
+		}
+	}
+}
+
+// InjectCTEs adds the common table expressions ctes ("name as (...)") to the
+// query sql: into its leading WITH clause if it has one, else as a new WITH
+// clause in front of it.
+func InjectCTEs(sql string, ctes []string) string {
+	joined := strings.Join(ctes, ",\n")
+	i := skipSpaceAndComments(sql, 0)
+	if kw, end := word(sql, i); strings.EqualFold(kw, "with") {
+		j := skipSpaceAndComments(sql, end)
+		if kw2, end2 := word(sql, j); strings.EqualFold(kw2, "recursive") {
+			end = end2
+		}
+		return sql[:end] + "\n" + joined + ",\n" + strings.TrimLeft(sql[end:], " \t")
+	}
+	return sql[:i] + "with " + joined + "\n" + sql[i:]
+}
+
+func skipSpaceAndComments(s string, i int) int {
+	for i < len(s) {
+		switch {
+		case s[i] == ' ' || s[i] == '\t' || s[i] == '\n' || s[i] == '\r':
+			i++
+		case strings.HasPrefix(s[i:], "--"):
+			j := strings.IndexByte(s[i:], '\n')
+			if j < 0 {
+				return len(s)
+			}
+			i += j + 1
+		case strings.HasPrefix(s[i:], "/*"):
+			j := strings.Index(s[i+2:], "*/")
+			if j < 0 {
+				return len(s)
+			}
+			i += j + 4
+		default:
+			return i
+		}
+	}
+	return i
+}
+
+func word(s string, i int) (string, int) {
+	j := i
+	for j < len(s) && (s[j] == '_' || s[j] >= 'a' && s[j] <= 'z' || s[j] >= 'A' && s[j] <= 'Z') {
+		j++
+	}
+	return s[i:j], j
+}

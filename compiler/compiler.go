@@ -1,0 +1,192 @@
+// Package compiler turns a loaded project into a lineage graph of compiled
+// nodes: it renders every model and singular test with Jinja, resolves
+// ref() and source() calls to relations, expands YAML data tests into test
+// nodes, inlines ephemeral models as CTEs, and rejects cycles. It collects
+// every problem as a diagnostic at file:line:col and returns them all at
+// once. It is pure: no database, no terminal, no network.
+package compiler
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"os"
+	"path"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/kiln-build/kiln/compiler/builtin"
+	"github.com/kiln-build/kiln/compiler/diag"
+	"github.com/kiln-build/kiln/compiler/graph"
+	"github.com/kiln-build/kiln/compiler/project"
+	"github.com/kiln-build/kiln/compiler/template"
+)
+
+// Options are the inputs of a compilation besides the project.
+type Options struct {
+	// Vars override the project's vars (the --vars flag).
+	Vars map[string]any
+	// LookupEnv reads environment variables for env_var(); nil means
+	// os.LookupEnv.
+	LookupEnv func(string) (string, bool)
+	// ProjectDir is the project's directory on disk, used to resolve the
+	// relative paths of source files. Empty means the working directory.
+	ProjectDir string
+}
+
+// Manifest is a compiled project.
+type Manifest struct {
+	Project *project.Project
+	Graph   *graph.Graph
+	Engine  *template.Engine
+	Vars    map[string]any // project vars with --vars applied
+	// Warnings are diagnostics that did not stop the compilation.
+	Warnings diag.List
+	// Disabled are the nodes switched off with enabled: false.
+	Disabled []*graph.Node
+}
+
+// Compile compiles p. It returns the manifest, or every error found, sorted
+// by position. Warnings are returned in Manifest.Warnings.
+func Compile(p *project.Project, opts Options) (*Manifest, diag.List) {
+	c := newCompiler(p, opts)
+	c.run()
+	c.diags.Sort()
+	if c.diags.HasErrors() {
+		return nil, c.diags.Errors()
+	}
+	m := &Manifest{Project: p, Graph: c.graph, Engine: c.engine, Vars: c.vars, Warnings: c.diags.Warnings(), Disabled: c.disabled}
+	return m, nil
+}
+
+type compiler struct {
+	p        *project.Project
+	opts     Options
+	name     string // project name
+	engine   *template.Engine
+	vars     map[string]any
+	diags    diag.List
+	nodes    map[graph.ID]*graph.Node
+	byName   map[string]*graph.Node         // models and seeds, for ref()
+	sources  map[[2]string]*graph.Node      // (source, table) -> node
+	files    map[string]string              // model name -> file, for duplicate errors
+	props    map[string]*project.ModelProps // model/seed name -> YAML properties
+	propsAt  map[string]string              // model/seed name -> YAML file
+	render   map[graph.ID]*rendered         // render results of models and singular tests
+	graph    *graph.Graph
+	disabled []*graph.Node
+}
+
+func newCompiler(p *project.Project, opts Options) *compiler {
+	if opts.LookupEnv == nil {
+		opts.LookupEnv = os.LookupEnv
+	}
+	c := &compiler{
+		p: p, opts: opts, name: p.Config.Name,
+		nodes:   map[graph.ID]*graph.Node{},
+		byName:  map[string]*graph.Node{},
+		sources: map[[2]string]*graph.Node{},
+		files:   map[string]string{},
+		props:   map[string]*project.ModelProps{},
+		propsAt: map[string]string{},
+		render:  map[graph.ID]*rendered{},
+	}
+	c.vars = map[string]any{}
+	for k, v := range p.Config.Vars {
+		c.vars[k] = v
+	}
+	for k, v := range opts.Vars {
+		c.vars[k] = v
+	}
+	return c
+}
+
+func (c *compiler) run() {
+	srcs := []template.Source{{Path: builtin.TestsPath, Text: builtin.Tests}}
+	for _, f := range c.p.Macros {
+		srcs = append(srcs, template.Source{Path: f.Path, Text: string(f.Content)})
+	}
+	var l diag.List
+	c.engine, l = template.NewEngine(srcs)
+	c.diags.Append(l)
+
+	c.collectProps()
+	c.collectSources()
+	c.collectSeeds()
+	c.collectModels()
+	c.collectSingularTests()
+	c.renderModels()
+	c.collectYAMLTests()
+	c.collectExports()
+	c.warnUnusedConfig()
+	if c.diags.HasErrors() {
+		return
+	}
+	c.buildGraph()
+	if c.diags.HasErrors() {
+		return
+	}
+	c.inlineEphemerals()
+}
+
+func (c *compiler) add(n *graph.Node) {
+	c.nodes[n.ID] = n
+}
+
+// ids returns sorted node IDs, for deterministic iteration.
+func (c *compiler) ids() []graph.ID {
+	out := make([]graph.ID, 0, len(c.nodes))
+	for id := range c.nodes {
+		out = append(out, id)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i] < out[j] })
+	return out
+}
+
+// resolvePath resolves a file location relative to the project directory.
+func (c *compiler) resolvePath(loc string) string {
+	if filepath.IsAbs(loc) || c.opts.ProjectDir == "" {
+		return filepath.Clean(loc)
+	}
+	return filepath.Join(c.opts.ProjectDir, filepath.FromSlash(loc))
+}
+
+func checksum(b []byte) string {
+	h := sha256.Sum256(b)
+	return hex.EncodeToString(h[:])
+}
+
+// folders returns the folders of file below its resource root (one of
+// roots), e.g. models/staging/x.sql -> ["staging"].
+func folders(file string, roots []string) []string {
+	for _, r := range roots {
+		r = path.Clean(r) + "/"
+		if strings.HasPrefix(file, r) {
+			dir := path.Dir(strings.TrimPrefix(file, r))
+			if dir == "." {
+				return nil
+			}
+			return strings.Split(dir, "/")
+		}
+	}
+	return nil
+}
+
+func baseName(file string) string {
+	b := path.Base(file)
+	return strings.TrimSuffix(b, path.Ext(b))
+}
+
+func fqn(project string, dirs []string, name string) []string {
+	out := append([]string{project}, dirs...)
+	return append(out, name)
+}
+
+func quoteList(names []string) string {
+	q := make([]string, len(names))
+	for i, n := range names {
+		q[i] = fmt.Sprintf("%q", n)
+	}
+	return strings.Join(q, ", ")
+}

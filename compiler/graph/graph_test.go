@@ -1,0 +1,127 @@
+package graph
+
+import (
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"reflect"
+	"testing"
+)
+
+func mk(edges map[string][]string) []*Node {
+	var out []*Node
+	for id, deps := range edges {
+		n := &Node{ID: ID(id)}
+		for _, d := range deps {
+			n.DependsOn = append(n.DependsOn, ID(d))
+		}
+		out = append(out, n)
+	}
+	return out
+}
+
+func TestTopologicalOrderDeterministic(t *testing.T) {
+	edges := map[string][]string{
+		"a": nil, "b": {"a"}, "c": {"a"}, "d": {"b", "c"}, "e": nil, "f": {"e", "d"},
+	}
+	var first []ID
+	for i := 0; i < 20; i++ {
+		g, err := New(mk(edges)) // map iteration shuffles the input
+		if err != nil {
+			t.Fatal(err)
+		}
+		if first == nil {
+			first = append([]ID(nil), g.Order()...)
+		} else if !reflect.DeepEqual(first, g.Order()) {
+			t.Fatalf("order changed: %v vs %v", first, g.Order())
+		}
+	}
+	want := []ID{"a", "b", "c", "d", "e", "f"}
+	if !reflect.DeepEqual(first, want) {
+		t.Fatalf("got %v, want %v", first, want)
+	}
+}
+
+func TestCycleReportsWholeLoop(t *testing.T) {
+	_, err := New(mk(map[string][]string{
+		"x": nil, "c": {"b"}, "a": {"c", "x"}, "b": {"a"}, "z": {"a"},
+	}))
+	var ce *CycleError
+	if !errors.As(err, &ce) {
+		t.Fatalf("want CycleError, got %v", err)
+	}
+	want := []ID{"a", "b", "c", "a"}
+	if !reflect.DeepEqual(ce.Path, want) {
+		t.Fatalf("got %v, want %v", ce.Path, want)
+	}
+	if ce.Error() != "dependency cycle: a -> b -> c -> a" {
+		t.Fatalf("message %q", ce.Error())
+	}
+}
+
+func TestSelfLoop(t *testing.T) {
+	_, err := New(mk(map[string][]string{"a": {"a"}}))
+	var ce *CycleError
+	if !errors.As(err, &ce) || !reflect.DeepEqual(ce.Path, []ID{"a", "a"}) {
+		t.Fatalf("got %v", err)
+	}
+}
+
+func TestMissingParent(t *testing.T) {
+	_, err := New(mk(map[string][]string{"a": {"nope"}}))
+	var me *MissingError
+	if !errors.As(err, &me) || me.To != "nope" {
+		t.Fatalf("got %v", err)
+	}
+}
+
+func TestAncestorsDescendantsDepth(t *testing.T) {
+	g, err := New(mk(map[string][]string{"a": nil, "b": {"a"}, "c": {"b"}, "d": {"c"}}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := g.Ancestors("d", 1); !reflect.DeepEqual(got, map[ID]bool{"c": true}) {
+		t.Errorf("Ancestors(d,1)=%v", got)
+	}
+	if got := g.Ancestors("d", -1); len(got) != 3 {
+		t.Errorf("Ancestors(d)=%v", got)
+	}
+	if got := g.Descendants("a", 2); !reflect.DeepEqual(got, map[ID]bool{"b": true, "c": true}) {
+		t.Errorf("Descendants(a,2)=%v", got)
+	}
+	if got := g.Sorted(map[ID]bool{"d": true, "a": true, "c": true}); !reflect.DeepEqual(got, []ID{"a", "c", "d"}) {
+		t.Errorf("Sorted=%v", got)
+	}
+}
+
+// Property: on random DAGs, every edge goes forward in the order.
+func TestRandomDAGOrderRespectsEdges(t *testing.T) {
+	r := rand.New(rand.NewPCG(1, 2))
+	for trial := 0; trial < 200; trial++ {
+		n := 1 + r.IntN(40)
+		edges := map[string][]string{}
+		for i := 0; i < n; i++ {
+			id := fmt.Sprintf("n%02d", i)
+			edges[id] = nil
+			for j := 0; j < i; j++ {
+				if r.IntN(4) == 0 {
+					edges[id] = append(edges[id], fmt.Sprintf("n%02d", j))
+				}
+			}
+		}
+		g, err := New(mk(edges))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(g.Order()) != n {
+			t.Fatalf("order has %d of %d", len(g.Order()), n)
+		}
+		for id, deps := range edges {
+			for _, d := range deps {
+				if g.Index(ID(d)) >= g.Index(ID(id)) {
+					t.Fatalf("edge %s->%s goes backwards", d, id)
+				}
+			}
+		}
+	}
+}

@@ -1,0 +1,188 @@
+// Package graph holds the nodes of a compiled project and the lineage DAG
+// between them: deterministic topological order, ancestors and descendants,
+// and cycle detection with the whole loop.
+//
+// Node IDs are dbt's unique_id strings ("model.bottleneck.stg_erp",
+// "source.bottleneck.raw.erp", "test.bottleneck.unique_stg_erp_product_id.
+// 8f2a0c1b3d"), so artifacts and selectors use the names dbt users know.
+package graph
+
+import (
+	"github.com/kiln-build/kiln/compiler/diag"
+	"github.com/kiln-build/kiln/internal/sqlq"
+)
+
+// ID is a node's unique_id.
+type ID string
+
+// Kind is a node's resource type, with dbt's names.
+type Kind string
+
+// The resource types.
+const (
+	Model    Kind = "model"
+	Source   Kind = "source"
+	Seed     Kind = "seed"
+	Test     Kind = "test"
+	UnitTest Kind = "unit_test"
+	Export   Kind = "export"
+)
+
+// Materializations of models.
+const (
+	View        = "view"
+	Table       = "table"
+	Ephemeral   = "ephemeral"
+	Incremental = "incremental"
+)
+
+// Node is one source table, seed, model, test or export of the project.
+type Node struct {
+	ID          ID
+	Kind        Kind
+	Name        string
+	Package     string
+	Path        string   // original_file_path: project-relative, forward slashes
+	Pos         diag.Pos // where the node is declared (its file, or its YAML entry)
+	FQN         []string // dbt's fully qualified name: package, folders..., name
+	Description string
+
+	RawCode      string // the file's text (models, singular tests)
+	CompiledCode string // rendered SQL, ephemeral parents inlined as CTEs
+	Checksum     string // sha256 hex of the file (models, seeds, singular tests) or of the input file (sources)
+
+	Config    Config
+	Refs      []Ref    // ref() calls, in order of appearance
+	SourceRef []Ref    // source() calls: Ref.Package holds the source name
+	DependsOn []ID     // parents, sorted, unique
+	Macros    []string // macros called, sorted, unique
+
+	Relation sqlq.Relation // where the node lives in DuckDB (none for ephemeral models and tests)
+	Columns  []Column      // declared in YAML, in declaration order
+
+	Test   *TestInfo   // Kind == Test
+	Source *SourceInfo // Kind == Source
+	Seed   *SeedInfo   // Kind == Seed
+	Export *ExportInfo // Kind == Export
+}
+
+// Ref is one ref() or source() call: ref('pkg', 'name') / source('src', 'table').
+type Ref struct {
+	Package string
+	Name    string
+	Pos     diag.Pos
+}
+
+// Config is a node's resolved configuration: project.yml folders, then YAML
+// properties, then the file's config() call, the most specific winning (tags
+// and meta accumulate), as dbt resolves it.
+type Config struct {
+	Enabled      bool
+	Materialized string
+	Schema       string
+	Alias        string
+	Tags         []string
+	Severity     string // tests: "error" or "warn"
+	Meta         map[string]any
+	// Extra holds every other key (contract, column_types, warn_if,
+	// store_failures, ...), as given.
+	Extra map[string]any
+}
+
+// Column is a column declared in YAML.
+type Column struct {
+	Name        string
+	Description string
+	DataType    string
+	Tags        []string
+	Meta        map[string]any
+	Pos         diag.Pos
+}
+
+// TestInfo describes a data test node.
+type TestInfo struct {
+	// Generic is the generic test's name ("unique", "accepted_values");
+	// empty for a singular test.
+	Generic string
+	// Kwargs are the test's arguments, without column_name and model.
+	Kwargs map[string]any
+	// ColumnName is the column the test is attached to, if any.
+	ColumnName string
+	// Attached is the node the test is declared on (model, source, seed).
+	Attached ID
+}
+
+// SourceInfo describes a source table.
+type SourceInfo struct {
+	SourceName  string // the source's name: source('<SourceName>', '<Name>')
+	Identifier  string // table name in the database
+	Loader      string
+	External    *External // nil when the table already exists in DuckDB
+	Description string    // the source's own description
+}
+
+// External is a file backing a source table, loaded before the models run.
+type External struct {
+	Location    string            // as written, after rendering (var, env_var)
+	Path        string            // resolved: absolute, or relative to the working directory
+	Format      string            // xlsx, csv, parquet ("" = from the extension)
+	Sheet       string            // xlsx sheet ("" = first sheet)
+	Delimiter   string            // csv
+	ColumnTypes map[string]string // column -> DuckDB type
+}
+
+// SeedInfo describes a seed.
+type SeedInfo struct {
+	Delimiter   string
+	ColumnTypes map[string]string
+}
+
+// ExportInfo describes an export: relations written to files after their
+// models and tests passed.
+type ExportInfo struct {
+	Format string        // "csv" or "xlsx"
+	Path   string        // target file, relative to the target path
+	Sheets []ExportSheet // csv: exactly one
+}
+
+// ExportSheet is one relation written by an export (one sheet of a
+// workbook, or the whole CSV).
+type ExportSheet struct {
+	Name  string // sheet name (xlsx)
+	Model ID     // the node whose relation is written
+	OrderBy string // optional ORDER BY expression list
+}
+
+// IsExecutable reports whether running the node touches the database or the
+// file system (ephemeral models and disabled nodes do not).
+func (n *Node) IsExecutable() bool {
+	if !n.Config.Enabled {
+		return false
+	}
+	if n.Kind == Model && n.Config.Materialized == Ephemeral {
+		return false
+	}
+	if n.Kind == Source && n.Source != nil && n.Source.External == nil {
+		return false
+	}
+	return true
+}
+
+// HasTag reports whether the node carries tag t.
+func (n *Node) HasTag(t string) bool {
+	for _, x := range n.Config.Tags {
+		if x == t {
+			return true
+		}
+	}
+	return false
+}
+
+// DisplayName is "name" for models, seeds, tests and exports and
+// "source.table" for sources.
+func (n *Node) DisplayName() string {
+	if n.Kind == Source && n.Source != nil {
+		return n.Source.SourceName + "." + n.Name
+	}
+	return n.Name
+}

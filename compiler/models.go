@@ -1,0 +1,416 @@
+package compiler
+
+import (
+	"fmt"
+	"runtime"
+	"sort"
+	"strings"
+	"sync"
+
+	"github.com/kiln-build/kiln/compiler/diag"
+	"github.com/kiln-build/kiln/compiler/graph"
+	"github.com/kiln-build/kiln/compiler/project"
+	"github.com/kiln-build/kiln/compiler/template"
+	"github.com/kiln-build/kiln/internal/sqlq"
+)
+
+// rendered is what rendering a model or singular test found.
+type rendered struct {
+	out        string
+	refs       []graph.Ref // resolved: Ref.Name holds the target node ID
+	sources    []graph.Ref // Ref.Package = source name, Ref.Name = table
+	deps       []graph.ID
+	config     map[string]any
+	configPos  diag.Pos
+	macros     map[string]bool
+	attrAccess bool // the template read a ref's attributes: render again once relations are final
+	diags      diag.List
+}
+
+// collectProps indexes the YAML properties of models, seeds and singular
+// tests by name.
+func (c *compiler) collectProps() {
+	for _, pf := range c.p.Properties {
+		for kind, list := range map[string][]project.ModelProps{"model": pf.Models, "seed": pf.Seeds, "test": pf.Tests} {
+			for i := range list {
+				mp := &list[i]
+				key := kind + ":" + mp.Name
+				if mp.Name == "" {
+					c.diags.Errorf(mp.Pos(pf.Path), "a %s entry has no name", kind).Hint = "add \"name: <" + kind + " name>\""
+					continue
+				}
+				if prev, dup := c.propsAt[key]; dup {
+					c.diags.Errorf(mp.Pos(pf.Path), "%s %q is described twice: in %s and in %s", kind, mp.Name, prev, pf.Path).Hint = "merge the two entries"
+					continue
+				}
+				c.props[key] = mp
+				c.propsAt[key] = pf.Path
+			}
+		}
+	}
+}
+
+// propsConfig returns the config block of YAML properties, with their tags.
+func propsConfig(mp *project.ModelProps) map[string]any {
+	if mp == nil {
+		return nil
+	}
+	out := map[string]any{}
+	for k, v := range mp.Config {
+		out[k] = v
+	}
+	if len(mp.Tags) > 0 {
+		project.Merge(out, "tags", mp.Tags)
+	}
+	if len(mp.Meta) > 0 {
+		project.Merge(out, "meta", mp.Meta)
+	}
+	return out
+}
+
+func columns(mp *project.ModelProps, file string) []graph.Column {
+	if mp == nil {
+		return nil
+	}
+	out := make([]graph.Column, 0, len(mp.Columns))
+	for _, col := range mp.Columns {
+		out = append(out, graph.Column{Name: col.Name, Description: col.Description, DataType: col.DataType, Tags: col.Tags, Meta: col.Meta, Pos: col.Pos(file)})
+	}
+	return out
+}
+
+// collectModels creates a node per model file, with its project.yml and
+// YAML configuration (config() calls are applied after rendering).
+func (c *compiler) collectModels() {
+	for _, f := range c.p.Models {
+		name := baseName(f.Path)
+		if prev, dup := c.files[name]; dup {
+			c.diags.Errorf(diag.Pos{File: f.Path}, "two models are named %q: %s and %s", name, prev, f.Path).Hint = "model names are unique across folders; rename one file"
+			continue
+		}
+		if other, clash := c.byName[name]; clash {
+			c.diags.Errorf(diag.Pos{File: f.Path}, "model %q has the name of the %s in %s", name, other.Kind, other.Path).Hint = "ref() needs unique names; rename one of them"
+			continue
+		}
+		c.files[name] = f.Path
+		dirs := folders(f.Path, c.p.Config.ModelPaths)
+		projCfg := c.p.ModelConfig.Resolve(append(append([]string(nil), dirs...), name))
+		mp := c.props["model:"+name]
+		yamlCfg := propsConfig(mp)
+		c.checkConfig(projCfg, diag.Pos{File: project.FileName}, graph.Model)
+		if mp != nil {
+			c.checkConfig(yamlCfg, mp.Pos(c.propsAt["model:"+name]), graph.Model)
+		}
+		n := &graph.Node{
+			ID:       graph.ID("model." + c.name + "." + name),
+			Kind:     graph.Model,
+			Name:     name,
+			Package:  c.name,
+			Path:     f.Path,
+			Pos:      diag.Pos{File: f.Path},
+			FQN:      fqn(c.name, dirs, name),
+			RawCode:  string(f.Content),
+			Checksum: checksum(f.Content),
+			Config:   toConfig(mergeConfigs(projCfg, yamlCfg), graph.View),
+			Columns:  columns(mp, c.propsAt["model:"+name]),
+		}
+		if mp != nil {
+			n.Description = mp.Description
+		}
+		n.Relation = c.relationOf(n)
+		c.add(n)
+		c.byName[name] = n
+	}
+}
+
+// relationOf returns where a model or seed lives: its schema ("main" by
+// default) and its alias or name.
+func (c *compiler) relationOf(n *graph.Node) sqlq.Relation {
+	schema := n.Config.Schema
+	if schema == "" {
+		schema = "main"
+	}
+	name := n.Config.Alias
+	if name == "" {
+		name = n.Name
+	}
+	return sqlq.Relation{Schema: schema, Name: name}
+}
+
+// templated returns the models and singular tests, sorted by ID.
+func (c *compiler) templated() []*graph.Node {
+	var out []*graph.Node
+	for _, id := range c.ids() {
+		n := c.nodes[id]
+		if n.RawCode != "" && (n.Kind == graph.Model || (n.Kind == graph.Test && n.Test.Generic == "")) {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+const refMark = "__kiln_ref("
+
+func placeholder(id graph.ID) string { return refMark + string(id) + ")__" }
+
+// renderModels renders every model and singular test, in parallel. ref()
+// returns a placeholder, replaced once every node's config() is known.
+func (c *compiler) renderModels() {
+	nodes := c.templated()
+	results := make([]*rendered, len(nodes))
+	var wg sync.WaitGroup
+	next := make(chan int)
+	workers := runtime.GOMAXPROCS(0)
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				results[i] = c.renderNode(nodes[i], false)
+			}
+		}()
+	}
+	for i := range nodes {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+
+	// Apply config() calls, then finalise relations.
+	for i, n := range nodes {
+		r := results[i]
+		c.diags.Append(r.diags)
+		c.render[n.ID] = r
+		if r.config == nil {
+			continue
+		}
+		c.checkConfig(r.config, r.configPos, n.Kind)
+		before := n.Relation
+		n.Config = toConfig(mergeConfigs(configMap(n.Config), r.config), n.Config.Materialized)
+		if n.Kind == graph.Model {
+			n.Relation = c.relationOf(n)
+			if n.Relation != before && strings.Contains(n.RawCode, "this") {
+				r.attrAccess = true
+			}
+		}
+	}
+	for _, n := range nodes {
+		if n.Kind == graph.Model && n.Config.Materialized == graph.Ephemeral {
+			n.Relation = sqlq.Relation{}
+		}
+	}
+	// Refs to disabled nodes are errors, as in dbt.
+	for _, n := range nodes {
+		r := c.render[n.ID]
+		for _, ref := range r.refs {
+			if t := c.nodes[graph.ID(ref.Name)]; t != nil && !t.Config.Enabled && n.Config.Enabled {
+				c.diags.Errorf(ref.Pos, "%s %q is disabled, but %q refs it", t.Kind, t.Name, n.Name).Hint = "enable it, or remove the ref"
+			}
+		}
+	}
+	for _, n := range nodes {
+		r := c.render[n.ID]
+		if r.attrAccess {
+			again := c.renderNode(n, true)
+			c.diags.Append(again.diags)
+			r.out = again.out
+		}
+		n.CompiledCode = c.substitute(r.out)
+		n.Refs, n.SourceRef = r.refs, r.sources
+		for i := range n.Refs {
+			n.Refs[i].Name = c.nodes[graph.ID(n.Refs[i].Name)].Name
+		}
+		n.DependsOn = append(n.DependsOn, r.deps...)
+		n.Macros = sortedKeys(r.macros)
+	}
+}
+
+// configMap converts a Config back to raw configs, to merge a config() call
+// over it.
+func configMap(cfg graph.Config) map[string]any {
+	out := map[string]any{"enabled": cfg.Enabled, "materialized": cfg.Materialized}
+	if cfg.Schema != "" {
+		out["schema"] = cfg.Schema
+	}
+	if cfg.Alias != "" {
+		out["alias"] = cfg.Alias
+	}
+	if cfg.Severity != "" {
+		out["severity"] = cfg.Severity
+	}
+	if len(cfg.Tags) > 0 {
+		out["tags"] = cfg.Tags
+	}
+	if cfg.Meta != nil {
+		out["meta"] = cfg.Meta
+	}
+	for k, v := range cfg.Extra {
+		out[k] = v
+	}
+	return out
+}
+
+// substitute replaces ref placeholders by the final relations (or the CTE
+// names of ephemeral models).
+func (c *compiler) substitute(s string) string {
+	if !strings.Contains(s, refMark) {
+		return s
+	}
+	var b strings.Builder
+	for {
+		i := strings.Index(s, refMark)
+		if i < 0 {
+			b.WriteString(s)
+			return b.String()
+		}
+		j := strings.Index(s[i:], ")__")
+		if j < 0 {
+			b.WriteString(s)
+			return b.String()
+		}
+		id := graph.ID(s[i+len(refMark) : i+j])
+		b.WriteString(s[:i])
+		b.WriteString(c.relationText(c.nodes[id]))
+		s = s[i+j+3:]
+	}
+}
+
+// relationText is how a ref to n is written in compiled SQL.
+func (c *compiler) relationText(n *graph.Node) string {
+	if n == nil {
+		return "NULL"
+	}
+	if n.Kind == graph.Model && n.Config.Materialized == graph.Ephemeral {
+		return cteName(n.Name)
+	}
+	return n.Relation.String()
+}
+
+func cteName(model string) string { return "__kiln_eph_" + model }
+
+// renderNode renders a model or singular test. With final set, ref()
+// returns real relations instead of placeholders.
+func (c *compiler) renderNode(n *graph.Node, final bool) *rendered {
+	r := &rendered{macros: map[string]bool{}}
+	seenDep := map[graph.ID]bool{}
+	dep := func(id graph.ID) {
+		if !seenDep[id] {
+			seenDep[id] = true
+			r.deps = append(r.deps, id)
+		}
+	}
+	this := template.Relation{Schema: n.Relation.Schema, Identifier: n.Relation.Name, Quoted: n.Relation.String()}
+	ctx := &template.Context{
+		Ref: func(args []string, pos diag.Pos) (any, error) {
+			name := args[len(args)-1]
+			if len(args) == 2 && args[0] != c.name {
+				return nil, fmt.Errorf("unknown package %q in ref(); this project is %q", args[0], c.name)
+			}
+			target, ok := c.byName[name]
+			if !ok {
+				return nil, c.unknownRef(name)
+			}
+			r.refs = append(r.refs, graph.Ref{Package: c.name, Name: string(target.ID), Pos: pos})
+			dep(target.ID)
+			if final {
+				rel := target.Relation
+				return template.Relation{Schema: rel.Schema, Identifier: rel.Name, Quoted: c.relationText(target)}, nil
+			}
+			return template.Relation{Quoted: placeholder(target.ID), OnAccess: func() { r.attrAccess = true }}, nil
+		},
+		Source: func(src, table string, pos diag.Pos) (any, error) {
+			target, ok := c.sources[[2]string{src, table}]
+			if !ok {
+				return nil, c.unknownSource(src, table)
+			}
+			r.sources = append(r.sources, graph.Ref{Package: src, Name: table, Pos: pos})
+			dep(target.ID)
+			rel := target.Relation
+			return template.Relation{Schema: rel.Schema, Identifier: rel.Name, Quoted: rel.String()}, nil
+		},
+		Config: func(kw map[string]any, pos diag.Pos) error {
+			if r.config == nil {
+				r.config = map[string]any{}
+				r.configPos = pos
+			}
+			for k, v := range kw {
+				project.Merge(r.config, k, v)
+			}
+			return nil
+		},
+		Var:     c.lookupVar,
+		EnvVar:  c.lookupEnv,
+		This:    this,
+		OnMacro: func(name string) { r.macros[name] = true },
+	}
+	out, l := c.engine.Render(n.Path, n.RawCode, ctx)
+	r.out = out
+	r.diags = l
+	return r
+}
+
+func (c *compiler) unknownRef(name string) error {
+	names := make([]string, 0, len(c.byName))
+	for k := range c.byName {
+		names = append(names, k)
+	}
+	msg := fmt.Sprintf("unknown model %q in ref()", name)
+	if h := diag.DidYouMean(name, names); h != "" {
+		return hintless(msg + "; " + h)
+	}
+	return hintless(msg + "; no model or seed has that name")
+}
+
+func (c *compiler) unknownSource(src, table string) error {
+	var names []string
+	tables := map[string]bool{}
+	for k := range c.sources {
+		names = append(names, k[0]+"."+k[1])
+		if k[0] == src {
+			tables[k[1]] = true
+		}
+	}
+	sort.Strings(names)
+	msg := fmt.Sprintf("unknown source %q in source()", src+"."+table)
+	if h := diag.DidYouMean(src+"."+table, names); h != "" {
+		msg += "; " + strings.Replace(h, "did you mean ", "did you mean source ", 1)
+	} else if len(tables) == 0 {
+		msg += fmt.Sprintf("; no source is named %q: declare it under sources: in a YAML file", src)
+	} else {
+		msg += fmt.Sprintf("; source %q has tables %s", src, quoteList(sortedKeys(tables)))
+	}
+	return hintless(msg)
+}
+
+type hintless string
+
+func (h hintless) Error() string { return string(h) }
+
+func (c *compiler) lookupVar(name string, def any, has bool, pos diag.Pos) (any, error) {
+	if v, ok := c.vars[name]; ok {
+		return v, nil
+	}
+	if has {
+		return def, nil
+	}
+	return nil, hintless(fmt.Sprintf("required var %q is not set; set it under vars: in project.yml or pass --vars '{%s: ...}'", name, name))
+}
+
+func (c *compiler) lookupEnv(name string, def any, has bool, pos diag.Pos) (any, error) {
+	if v, ok := c.opts.LookupEnv(name); ok {
+		return v, nil
+	}
+	if has {
+		return def, nil
+	}
+	return nil, hintless(fmt.Sprintf("environment variable %q is not set; export it or give env_var() a default", name))
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}

@@ -1,0 +1,185 @@
+package project
+
+import (
+	"reflect"
+	"strings"
+	"testing"
+	"testing/fstest"
+)
+
+func load(t *testing.T, files map[string]string) (*Project, string) {
+	t.Helper()
+	fsys := fstest.MapFS{}
+	for k, v := range files {
+		fsys[k] = &fstest.MapFile{Data: []byte(v)}
+	}
+	p, l := Load(fsys)
+	return p, l.Error()
+}
+
+func TestUnknownProjectKeyHasPositionAndNearestKey(t *testing.T) {
+	_, errs := load(t, map[string]string{"project.yml": "name: shop\nmodel-path: [models]\nvars:\n  a: 1\n"})
+	want := `project.yml:2:1: unknown key "model-path" in project.yml; did you mean "model-paths"?`
+	if errs != want {
+		t.Fatalf("got %q\nwant %q", errs, want)
+	}
+}
+
+func TestDefaultsAndDiscovery(t *testing.T) {
+	p, errs := load(t, map[string]string{
+		"project.yml":            "name: shop\nversion: 1.0\n",
+		"models/b.sql":           "select 1",
+		"models/a/x.sql":         "select 2",
+		"models/.hidden/h.sql":   "select 3",
+		"models/schema.yml":      "version: 2\nmodels:\n  - name: x\n",
+		"seeds/codes.csv":        "a\n1\n",
+		"tests/assert_x.sql":     "select 1 where false",
+		"tests/generic/gt.sql":   "{% test gt(model, column_name) %}select 1{% endtest %}",
+		"macros/m.sql":           "{% macro m() %}1{% endmacro %}",
+		"target/compiled/b.sql":  "ignored",
+		"models/notes.md":        "ignored",
+		"target/run_results.yml": "ignored: true",
+	})
+	if errs != "" {
+		t.Fatal(errs)
+	}
+	if p.Config.Version != "1.0" || p.Config.TargetPath != "target" || p.Config.DatabasePath != "target/kiln.duckdb" {
+		t.Errorf("defaults: %+v", p.Config)
+	}
+	paths := func(fs []File) []string {
+		var out []string
+		for _, f := range fs {
+			out = append(out, f.Path)
+		}
+		return out
+	}
+	if got := paths(p.Models); !reflect.DeepEqual(got, []string{"models/a/x.sql", "models/b.sql"}) {
+		t.Errorf("models %v", got)
+	}
+	if got := paths(p.Tests); !reflect.DeepEqual(got, []string{"tests/assert_x.sql"}) {
+		t.Errorf("tests %v", got)
+	}
+	if got := paths(p.Macros); !reflect.DeepEqual(got, []string{"macros/m.sql", "tests/generic/gt.sql"}) {
+		t.Errorf("macros %v", got)
+	}
+	if len(p.Seeds) != 1 || len(p.Properties) != 1 || p.Properties[0].Models[0].Name != "x" {
+		t.Errorf("seeds %v props %v", p.Seeds, p.Properties)
+	}
+	if p.Properties[0].Models[0].Line != 3 || p.Properties[0].Models[0].Col != 5 {
+		t.Errorf("model position %+v", p.Properties[0].Models[0].At)
+	}
+}
+
+func TestConfigTreeResolve(t *testing.T) {
+	p, errs := load(t, map[string]string{"project.yml": `name: shop
+models:
+  shop:
+    +materialized: view
+    +tags: [all]
+    staging:
+      +materialized: table
+      +schema: staging
+      +tags: stg
+      stg_orders:
+        +alias: orders
+    marts:
+      materialized: table
+`})
+	if errs != "" {
+		t.Fatal(errs)
+	}
+	got := p.ModelConfig.Resolve([]string{"staging", "stg_orders"})
+	want := map[string]any{"materialized": "table", "schema": "staging", "tags": []string{"all", "stg"}, "alias": "orders"}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("got %v\nwant %v", got, want)
+	}
+	if got := p.ModelConfig.Resolve([]string{"marts", "x"})["materialized"]; got != "table" {
+		t.Errorf("marts: %v", got)
+	}
+	if got := p.ModelConfig.Resolve([]string{"other", "x"})["materialized"]; got != "view" {
+		t.Errorf("root: %v", got)
+	}
+	unused := p.ModelConfig.Unused()
+	if len(unused) != 0 {
+		t.Errorf("all paths were used: %v", unused)
+	}
+	p.ModelConfig.Children["staging"].Children["stg_orders"].used = false
+	if u := p.ModelConfig.Unused(); len(u) != 1 || strings.Join(u[0].Path, "/") != "staging/stg_orders" {
+		t.Errorf("unused %v", u)
+	}
+}
+
+func TestUnknownConfigInTree(t *testing.T) {
+	_, errs := load(t, map[string]string{"project.yml": "name: shop\nmodels:\n  shop:\n    +materialzed: table\n    staging:\n      materialised: view\n"})
+	want := "project.yml:4:5: unknown config \"+materialzed\"; did you mean \"+materialized\"?\n" +
+		"project.yml:6:7: unknown config \"materialised\"; did you mean \"+materialized\"?"
+	if errs != want {
+		t.Fatalf("got\n%s\nwant\n%s", errs, want)
+	}
+}
+
+func TestTestEntryForms(t *testing.T) {
+	p, errs := load(t, map[string]string{
+		"project.yml": "name: shop\n",
+		"models/s.yml": `version: 2
+models:
+  - name: orders
+    columns:
+      - name: status
+        data_tests:
+          - not_null
+          - accepted_values:
+              values: [a, b]
+              severity: warn
+          - accepted_values:
+              arguments: {values: [c], quote: false}
+              config: {where: "x > 1"}
+          - name: custom
+            test_name: relationships
+            to: ref('customers')
+            field: id
+`})
+	if errs != "" {
+		t.Fatal(errs)
+	}
+	tests := p.Properties[0].Models[0].Columns[0].AllTests()
+	if len(tests) != 4 {
+		t.Fatalf("got %d tests", len(tests))
+	}
+	if tests[0].Name != "not_null" || tests[0].Line != 7 {
+		t.Errorf("0: %+v", tests[0])
+	}
+	if tests[1].Name != "accepted_values" || tests[1].Config["severity"] != "warn" || len(tests[1].Args["values"].([]any)) != 2 {
+		t.Errorf("1: %+v", tests[1])
+	}
+	if tests[2].Args["quote"] != false || tests[2].Config["where"] != "x > 1" {
+		t.Errorf("2: %+v", tests[2])
+	}
+	if tests[3].Name != "relationships" || tests[3].CustomName != "custom" || tests[3].Args["to"] != "ref('customers')" {
+		t.Errorf("3: %+v", tests[3])
+	}
+	if !reflect.DeepEqual(tests[3].ArgNames(), []string{"to", "field"}) {
+		t.Errorf("arg order %v", tests[3].ArgNames())
+	}
+}
+
+func TestBadTestEntryAndUnknownPropertyKey(t *testing.T) {
+	_, errs := load(t, map[string]string{
+		"project.yml": "name: shop\n",
+		"models/s.yml": `version: 2
+models:
+  - name: orders
+    descripton: typo
+    columns:
+      - name: id
+        tests:
+          - unique:
+            values: [1]
+`})
+	if !strings.Contains(errs, `models/s.yml:4:5: unknown key "descripton" in "models"; did you mean "description"?`) {
+		t.Errorf("missing unknown key error:\n%s", errs)
+	}
+	if !strings.Contains(errs, "models/s.yml:8:13: a data test mapping must have one key") {
+		t.Errorf("missing test entry error:\n%s", errs)
+	}
+}

@@ -1,0 +1,269 @@
+package project
+
+import (
+	"gopkg.in/yaml.v3"
+)
+
+// PropertyFile is one YAML property file (dbt's "schema.yml"): models,
+// sources, seeds, exports and unit tests, with the position of every entry.
+type PropertyFile struct {
+	Path      string          `yaml:"-"`
+	Version   int             `yaml:"version"`
+	Models    []ModelProps    `yaml:"models"`
+	Sources   []SourceProps   `yaml:"sources"`
+	Seeds     []ModelProps    `yaml:"seeds"`
+	Exports   []ExportProps   `yaml:"exports"`
+	UnitTests []UnitTestProps `yaml:"unit_tests"`
+	Macros    []MacroProps    `yaml:"macros"`
+	Tests     []ModelProps    `yaml:"data_tests"` // properties of singular tests
+}
+
+// ModelProps describes a model, seed or singular test in YAML.
+type ModelProps struct {
+	At          `yaml:"-"`
+	Name        string         `yaml:"name"`
+	Description string         `yaml:"description"`
+	Config      map[string]any `yaml:"config"`
+	Columns     []ColumnProps  `yaml:"columns"`
+	Tests       []TestEntry    `yaml:"tests"`
+	DataTests   []TestEntry    `yaml:"data_tests"`
+	Meta        map[string]any `yaml:"meta"`
+	Docs        map[string]any `yaml:"docs"`
+	Tags        []string       `yaml:"tags"`
+	Access      string         `yaml:"access"`
+	Group       string         `yaml:"group"`
+	Latest      any            `yaml:"latest_version"`
+	Versions    []any          `yaml:"versions"`
+	Deprecation string         `yaml:"deprecation_date"`
+}
+
+// AllTests returns tests then data_tests.
+func (m *ModelProps) AllTests() []TestEntry {
+	return append(append([]TestEntry(nil), m.Tests...), m.DataTests...)
+}
+
+// UnmarshalYAML records the entry's position.
+func (m *ModelProps) UnmarshalYAML(n *yaml.Node) error {
+	type plain ModelProps
+	if err := n.Decode((*plain)(m)); err != nil {
+		return err
+	}
+	m.At = at(n)
+	return nil
+}
+
+// ColumnProps describes a column in YAML.
+type ColumnProps struct {
+	At          `yaml:"-"`
+	Name        string         `yaml:"name"`
+	Description string         `yaml:"description"`
+	DataType    string         `yaml:"data_type"`
+	Tests       []TestEntry    `yaml:"tests"`
+	DataTests   []TestEntry    `yaml:"data_tests"`
+	Meta        map[string]any `yaml:"meta"`
+	Tags        []string       `yaml:"tags"`
+	Quote       bool           `yaml:"quote"`
+	Constraints []any          `yaml:"constraints"`
+	Config      map[string]any `yaml:"config"`
+	Granularity string         `yaml:"granularity"`
+}
+
+// AllTests returns tests then data_tests.
+func (c *ColumnProps) AllTests() []TestEntry {
+	return append(append([]TestEntry(nil), c.Tests...), c.DataTests...)
+}
+
+// UnmarshalYAML records the entry's position.
+func (c *ColumnProps) UnmarshalYAML(n *yaml.Node) error {
+	type plain ColumnProps
+	if err := n.Decode((*plain)(c)); err != nil {
+		return err
+	}
+	c.At = at(n)
+	return nil
+}
+
+// SourceProps describes a source (a group of tables) in YAML.
+type SourceProps struct {
+	At          `yaml:"-"`
+	Name        string             `yaml:"name"`
+	Description string             `yaml:"description"`
+	Database    string             `yaml:"database"`
+	Schema      string             `yaml:"schema"`
+	Loader      string             `yaml:"loader"`
+	Meta        map[string]any     `yaml:"meta"`
+	Tags        []string           `yaml:"tags"`
+	Config      map[string]any     `yaml:"config"`
+	Freshness   any                `yaml:"freshness"`
+	LoadedAt    string             `yaml:"loaded_at_field"`
+	Quoting     map[string]any     `yaml:"quoting"`
+	Tables      []SourceTableProps `yaml:"tables"`
+}
+
+// UnmarshalYAML records the entry's position.
+func (s *SourceProps) UnmarshalYAML(n *yaml.Node) error {
+	type plain SourceProps
+	if err := n.Decode((*plain)(s)); err != nil {
+		return err
+	}
+	s.At = at(n)
+	return nil
+}
+
+// SourceTableProps describes a source table, optionally backed by a file.
+type SourceTableProps struct {
+	At          `yaml:"-"`
+	Name        string         `yaml:"name"`
+	Identifier  string         `yaml:"identifier"`
+	Description string         `yaml:"description"`
+	External    *ExternalProps `yaml:"external"`
+	Columns     []ColumnProps  `yaml:"columns"`
+	Tests       []TestEntry    `yaml:"tests"`
+	DataTests   []TestEntry    `yaml:"data_tests"`
+	Meta        map[string]any `yaml:"meta"`
+	Tags        []string       `yaml:"tags"`
+	Config      map[string]any `yaml:"config"`
+	Freshness   any            `yaml:"freshness"`
+	LoadedAt    string         `yaml:"loaded_at_field"`
+	Quoting     map[string]any `yaml:"quoting"`
+}
+
+// AllTests returns tests then data_tests.
+func (s *SourceTableProps) AllTests() []TestEntry {
+	return append(append([]TestEntry(nil), s.Tests...), s.DataTests...)
+}
+
+// UnmarshalYAML records the entry's position.
+func (s *SourceTableProps) UnmarshalYAML(n *yaml.Node) error {
+	type plain SourceTableProps
+	if err := n.Decode((*plain)(s)); err != nil {
+		return err
+	}
+	s.At = at(n)
+	return nil
+}
+
+// ExternalProps is the file behind a source table (the "external" property
+// of dbt-external-tables): location may use var() and env_var().
+type ExternalProps struct {
+	At          `yaml:"-"`
+	Location    string            `yaml:"location"`
+	Format      string            `yaml:"format"`
+	Sheet       string            `yaml:"sheet"`
+	Delimiter   string            `yaml:"delimiter"`
+	ColumnTypes map[string]string `yaml:"column_types"`
+}
+
+// UnmarshalYAML records the entry's position.
+func (e *ExternalProps) UnmarshalYAML(n *yaml.Node) error {
+	type plain ExternalProps
+	if err := n.Decode((*plain)(e)); err != nil {
+		return err
+	}
+	e.At = at(n)
+	return nil
+}
+
+// ExportProps declares files written from models after a successful build:
+// one CSV (model) or one workbook (sheets).
+type ExportProps struct {
+	At          `yaml:"-"`
+	Name        string             `yaml:"name"`
+	Description string             `yaml:"description"`
+	Format      string             `yaml:"format"`
+	Path        string             `yaml:"path"`
+	Model       string             `yaml:"model"`
+	OrderBy     string             `yaml:"order_by"`
+	Sheets      []ExportSheetProps `yaml:"sheets"`
+	Config      map[string]any     `yaml:"config"`
+	Meta        map[string]any     `yaml:"meta"`
+	Tags        []string           `yaml:"tags"`
+	Owner       map[string]string  `yaml:"owner"`
+}
+
+// UnmarshalYAML records the entry's position.
+func (e *ExportProps) UnmarshalYAML(n *yaml.Node) error {
+	type plain ExportProps
+	if err := n.Decode((*plain)(e)); err != nil {
+		return err
+	}
+	e.At = at(n)
+	return nil
+}
+
+// ExportSheetProps is one sheet of a workbook export.
+type ExportSheetProps struct {
+	At      `yaml:"-"`
+	Name    string `yaml:"name"`
+	Model   string `yaml:"model"`
+	OrderBy string `yaml:"order_by"`
+}
+
+// UnmarshalYAML records the entry's position.
+func (e *ExportSheetProps) UnmarshalYAML(n *yaml.Node) error {
+	type plain ExportSheetProps
+	if err := n.Decode((*plain)(e)); err != nil {
+		return err
+	}
+	e.At = at(n)
+	return nil
+}
+
+// MacroProps documents a macro.
+type MacroProps struct {
+	At          `yaml:"-"`
+	Name        string `yaml:"name"`
+	Description string `yaml:"description"`
+	Arguments   []any  `yaml:"arguments"`
+	Docs        any    `yaml:"docs"`
+	Meta        any    `yaml:"meta"`
+}
+
+// UnitTestProps is a unit test in dbt 1.8's format.
+type UnitTestProps struct {
+	At          `yaml:"-"`
+	Name        string         `yaml:"name"`
+	Model       string         `yaml:"model"`
+	Description string         `yaml:"description"`
+	Given       []UnitGiven    `yaml:"given"`
+	Expect      UnitRows       `yaml:"expect"`
+	Overrides   map[string]any `yaml:"overrides"`
+	Config      map[string]any `yaml:"config"`
+}
+
+// UnmarshalYAML records the entry's position.
+func (u *UnitTestProps) UnmarshalYAML(n *yaml.Node) error {
+	type plain UnitTestProps
+	if err := n.Decode((*plain)(u)); err != nil {
+		return err
+	}
+	u.At = at(n)
+	return nil
+}
+
+// UnitGiven is one mocked input of a unit test.
+type UnitGiven struct {
+	At      `yaml:"-"`
+	Input   string    `yaml:"input"`
+	Format  string    `yaml:"format"`
+	Rows    yaml.Node `yaml:"rows"`
+	Fixture string    `yaml:"fixture"`
+}
+
+// UnmarshalYAML records the entry's position.
+func (g *UnitGiven) UnmarshalYAML(n *yaml.Node) error {
+	type plain UnitGiven
+	if err := n.Decode((*plain)(g)); err != nil {
+		return err
+	}
+	g.At = at(n)
+	return nil
+}
+
+// UnitRows is the expected output of a unit test.
+type UnitRows struct {
+	At      `yaml:"-"`
+	Format  string    `yaml:"format"`
+	Rows    yaml.Node `yaml:"rows"`
+	Fixture string    `yaml:"fixture"`
+}

@@ -1,0 +1,186 @@
+package project
+
+import (
+	"fmt"
+	"reflect"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/kiln-build/kiln/compiler/diag"
+)
+
+// At is the position of a YAML entry, filled in while decoding.
+type At struct {
+	Line int `yaml:"-"`
+	Col  int `yaml:"-"`
+}
+
+// Pos returns the entry's position in file.
+func (a At) Pos(file string) diag.Pos { return diag.Pos{File: file, Line: a.Line, Col: a.Col} }
+
+func at(n *yaml.Node) At { return At{Line: n.Line, Col: n.Column} }
+
+// freeForm is implemented by types that check their own keys while decoding.
+type freeForm interface{ freeForm() }
+
+var (
+	freeFormType = reflect.TypeOf((*freeForm)(nil)).Elem()
+	yamlNodeType = reflect.TypeOf(yaml.Node{})
+)
+
+// checkKeys reports, at its position, every mapping key of n that the Go
+// type t does not declare, with the nearest known key as a hint.
+func checkKeys(file string, n *yaml.Node, t reflect.Type, where string, l *diag.List) {
+	if n == nil {
+		return
+	}
+	for n.Kind == yaml.DocumentNode && len(n.Content) > 0 {
+		n = n.Content[0]
+	}
+	if n.Kind == yaml.AliasNode {
+		n = n.Alias
+	}
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	if t == yamlNodeType || reflect.PointerTo(t).Implements(freeFormType) {
+		return
+	}
+	switch t.Kind() {
+	case reflect.Struct:
+		if n.Kind != yaml.MappingNode {
+			return // the decoder reports the type mismatch
+		}
+		fields := yamlFields(t)
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k, v := n.Content[i], n.Content[i+1]
+			f, ok := fields[k.Value]
+			if !ok {
+				known := make([]string, 0, len(fields))
+				for name := range fields {
+					known = append(known, name)
+				}
+				sort.Strings(known)
+				d := diag.Errorf(diag.Pos{File: file, Line: k.Line, Col: k.Column}, "unknown key %q in %s", k.Value, where)
+				if hint := diag.DidYouMean(k.Value, known); hint != "" {
+					d.Hint = hint
+				} else {
+					d.Hint = "known keys: " + strings.Join(known, ", ")
+				}
+				l.Add(d)
+				continue
+			}
+			checkKeys(file, v, f.Type, strconv.Quote(k.Value), l)
+		}
+	case reflect.Map:
+		if n.Kind != yaml.MappingNode {
+			return
+		}
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			checkKeys(file, n.Content[i+1], t.Elem(), where, l)
+		}
+	case reflect.Slice:
+		if n.Kind != yaml.SequenceNode {
+			return
+		}
+		for _, item := range n.Content {
+			checkKeys(file, item, t.Elem(), where, l)
+		}
+	}
+}
+
+// yamlFields maps the yaml names of t's fields (following inline structs)
+// to the fields.
+func yamlFields(t reflect.Type) map[string]reflect.StructField {
+	out := map[string]reflect.StructField{}
+	for i := 0; i < t.NumField(); i++ {
+		f := t.Field(i)
+		tag := f.Tag.Get("yaml")
+		name, opts, _ := strings.Cut(tag, ",")
+		if name == "-" || (!f.IsExported() && !f.Anonymous) {
+			continue
+		}
+		if strings.Contains(opts, "inline") || (f.Anonymous && tag == "") {
+			ft := f.Type
+			if ft.Kind() == reflect.Struct {
+				for k, v := range yamlFields(ft) {
+					out[k] = v
+				}
+			}
+			continue
+		}
+		if name == "" {
+			name = strings.ToLower(f.Name)
+		}
+		out[name] = f
+	}
+	return out
+}
+
+var yamlLineRE = regexp.MustCompile(`line (\d+): (.*)`)
+
+// decodeErr turns a yaml.v3 error into diagnostics at file:line.
+func decodeErr(file string, err error, l *diag.List) {
+	if te, ok := err.(*yaml.TypeError); ok {
+		for _, e := range te.Errors {
+			addYAMLLine(file, e, l)
+		}
+		return
+	}
+	msg := strings.TrimPrefix(err.Error(), "yaml: ")
+	addYAMLLine(file, msg, l)
+}
+
+func addYAMLLine(file, msg string, l *diag.List) {
+	pos := diag.Pos{File: file}
+	if m := yamlLineRE.FindStringSubmatch(msg); m != nil {
+		pos.Line, _ = strconv.Atoi(m[1])
+		msg = m[2]
+	}
+	msg = strings.ReplaceAll(msg, "!!str", "a string")
+	msg = strings.ReplaceAll(msg, "!!seq", "a list")
+	msg = strings.ReplaceAll(msg, "!!map", "a mapping")
+	msg = strings.ReplaceAll(msg, "!!int", "a number")
+	l.Add(diag.Errorf(pos, "invalid YAML: %s", msg))
+}
+
+// parseYAML parses src (of file) into its root node, reporting syntax errors.
+func parseYAML(file string, src []byte, l *diag.List) (*yaml.Node, bool) {
+	var root yaml.Node
+	if err := yaml.Unmarshal(src, &root); err != nil {
+		decodeErr(file, err, l)
+		return nil, false
+	}
+	if len(root.Content) == 0 {
+		return nil, true
+	}
+	return root.Content[0], true
+}
+
+// decodeStrict checks n's keys against out's type, then decodes n into out.
+// It reports problems into l and returns whether decoding succeeded.
+func decodeStrict(file string, n *yaml.Node, out any, where string, l *diag.List) bool {
+	before := len(*l)
+	checkKeys(file, n, reflect.TypeOf(out), where, l)
+	if err := n.Decode(out); err != nil {
+		if pe, ok := err.(*posError); ok {
+			l.Add(diag.Errorf(pe.at.Pos(file), "%s", pe.msg).WithHint("%s", pe.hint))
+		} else {
+			decodeErr(file, err, l)
+		}
+	}
+	return len(*l) == before
+}
+
+// posError is returned by custom decoders to report at a position.
+type posError struct {
+	at   At
+	msg  string
+	hint string
+}
+
+func (e *posError) Error() string { return fmt.Sprintf("line %d: %s", e.at.Line, e.msg) }

@@ -1,0 +1,289 @@
+package compiler
+
+import (
+	"fmt"
+	"path"
+	"strings"
+
+	"github.com/kiln-build/kiln/compiler/diag"
+	"github.com/kiln-build/kiln/compiler/graph"
+	"github.com/kiln-build/kiln/compiler/project"
+	"github.com/kiln-build/kiln/compiler/template"
+	"github.com/kiln-build/kiln/internal/sqlq"
+)
+
+var inputFormats = []string{"xlsx", "csv", "parquet"}
+
+// collectSources creates a node per source table declared in YAML.
+func (c *compiler) collectSources() {
+	for _, pf := range c.p.Properties {
+		dirs := folders(pf.Path, c.p.Config.ModelPaths)
+		for si := range pf.Sources {
+			s := &pf.Sources[si]
+			if s.Name == "" {
+				c.diags.Errorf(s.Pos(pf.Path), "a source has no name").Hint = "add \"name: <source name>\""
+				continue
+			}
+			for ti := range s.Tables {
+				t := &s.Tables[ti]
+				c.addSource(pf.Path, dirs, s, t)
+			}
+		}
+	}
+}
+
+func (c *compiler) addSource(file string, dirs []string, s *project.SourceProps, t *project.SourceTableProps) {
+	pos := t.Pos(file)
+	if t.Name == "" {
+		c.diags.Errorf(pos, "a table of source %q has no name", s.Name).Hint = "add \"name: <table name>\""
+		return
+	}
+	key := [2]string{s.Name, t.Name}
+	if prev, dup := c.sources[key]; dup {
+		c.diags.Errorf(pos, "source %q is declared twice: in %s and in %s", s.Name+"."+t.Name, prev.Path, file).Hint = "keep one declaration"
+		return
+	}
+	schema := s.Schema
+	if schema == "" {
+		schema = s.Name
+	}
+	ident := t.Identifier
+	if ident == "" {
+		ident = t.Name
+	}
+	raw := mergeConfigs(c.p.SourceConfig.Resolve(append(append([]string(nil), s.Name), t.Name)), s.Config, t.Config)
+	if len(s.Tags)+len(t.Tags) > 0 {
+		project.Merge(raw, "tags", append(append([]string(nil), s.Tags...), t.Tags...))
+	}
+	n := &graph.Node{
+		ID:          graph.ID("source." + c.name + "." + s.Name + "." + t.Name),
+		Kind:        graph.Source,
+		Name:        t.Name,
+		Package:     c.name,
+		Path:        file,
+		Pos:         pos,
+		FQN:         append(fqn(c.name, dirs, s.Name), t.Name),
+		Description: t.Description,
+		Config:      toConfig(raw, ""),
+		Relation:    sqlq.Relation{Database: s.Database, Schema: schema, Name: ident},
+		Columns:     columnsOf(t.Columns, file),
+		Source:      &graph.SourceInfo{SourceName: s.Name, Identifier: ident, Loader: s.Loader, Description: s.Description},
+	}
+	if t.External != nil {
+		n.Source.External = c.external(file, s.Name+"."+t.Name, t.External)
+		n.Checksum = checksum([]byte(n.Source.External.Path))
+	}
+	c.add(n)
+	c.sources[key] = n
+}
+
+func columnsOf(cols []project.ColumnProps, file string) []graph.Column {
+	mp := &project.ModelProps{Columns: cols}
+	return columns(mp, file)
+}
+
+// external renders and checks the file behind a source table.
+func (c *compiler) external(file, source string, e *project.ExternalProps) *graph.External {
+	pos := e.Pos(file)
+	if e.Location == "" {
+		c.diags.Errorf(pos, "the external file of source %q has no location", source).Hint = "add \"location: \\\"{{ var('raw_dir') }}/file.xlsx\\\"\""
+		return nil
+	}
+	ctx := &template.Context{Var: c.lookupVar, EnvVar: c.lookupEnv}
+	loc, l := c.engine.Render(file, e.Location, ctx)
+	for i := range l {
+		if l[i].Pos.Line == 0 || l[i].Pos.Line == 1 {
+			l[i].Pos = pos // the location string is rendered on its own: report at its entry
+		}
+	}
+	c.diags.Append(l)
+	loc = strings.TrimSpace(loc)
+	format := strings.ToLower(e.Format)
+	if format == "" {
+		switch ext := strings.ToLower(path.Ext(loc)); ext {
+		case ".xlsx":
+			format = "xlsx"
+		case ".csv", ".tsv", ".txt":
+			format = "csv"
+		case ".parquet", ".pq":
+			format = "parquet"
+		default:
+			if len(l) == 0 {
+				c.diags.Errorf(pos, "cannot tell the format of %q (source %q) from its extension", loc, source).Hint = "add \"format: xlsx\", \"csv\" or \"parquet\""
+			}
+		}
+	} else if !contains(inputFormats, format) {
+		c.diags.Errorf(pos, "unknown format %q for source %q", e.Format, source).Hint = "use one of " + quoteList(inputFormats)
+	}
+	if e.Sheet != "" && format != "xlsx" {
+		c.diags.Errorf(pos, "source %q has a sheet but its file is %s, not xlsx", source, format)
+	}
+	return &graph.External{
+		Location: loc, Path: c.resolvePath(loc), Format: format, Sheet: e.Sheet,
+		Delimiter: e.Delimiter, ColumnTypes: e.ColumnTypes,
+	}
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// collectSeeds creates a node per CSV file under the seed paths.
+func (c *compiler) collectSeeds() {
+	for _, f := range c.p.Seeds {
+		name := baseName(f.Path)
+		if other, dup := c.byName[name]; dup {
+			c.diags.Errorf(diag.Pos{File: f.Path}, "two seeds are named %q: %s and %s", name, other.Path, f.Path).Hint = "seed names are unique across folders; rename one file"
+			continue
+		}
+		dirs := folders(f.Path, c.p.Config.SeedPaths)
+		projCfg := c.p.SeedConfig.Resolve(append(append([]string(nil), dirs...), name))
+		mp := c.props["seed:"+name]
+		yamlCfg := propsConfig(mp)
+		c.checkConfig(projCfg, diag.Pos{File: project.FileName}, graph.Seed)
+		if mp != nil {
+			c.checkConfig(yamlCfg, mp.Pos(c.propsAt["seed:"+name]), graph.Seed)
+		}
+		cfg := toConfig(mergeConfigs(projCfg, yamlCfg), "seed")
+		n := &graph.Node{
+			ID:       graph.ID("seed." + c.name + "." + name),
+			Kind:     graph.Seed,
+			Name:     name,
+			Package:  c.name,
+			Path:     f.Path,
+			Pos:      diag.Pos{File: f.Path},
+			FQN:      fqn(c.name, dirs, name),
+			Checksum: checksum(f.Content),
+			Config:   cfg,
+			Columns:  columns(mp, c.propsAt["seed:"+name]),
+			Seed:     &graph.SeedInfo{},
+		}
+		if mp != nil {
+			n.Description = mp.Description
+		}
+		if d, ok := cfg.Extra["delimiter"].(string); ok {
+			n.Seed.Delimiter = d
+		}
+		if ct, ok := cfg.Extra["column_types"].(map[string]any); ok {
+			n.Seed.ColumnTypes = map[string]string{}
+			for k, v := range ct {
+				n.Seed.ColumnTypes[k] = fmt.Sprint(v)
+			}
+		}
+		n.Relation = c.relationOf(n)
+		c.add(n)
+		c.byName[name] = n
+	}
+}
+
+// collectExports creates a node per export declared in YAML.
+func (c *compiler) collectExports() {
+	seen := map[string]string{}
+	for _, pf := range c.p.Properties {
+		dirs := folders(pf.Path, c.p.Config.ModelPaths)
+		for i := range pf.Exports {
+			e := &pf.Exports[i]
+			pos := e.Pos(pf.Path)
+			if e.Name == "" {
+				c.diags.Errorf(pos, "an export has no name").Hint = "add \"name: <export name>\""
+				continue
+			}
+			if prev, dup := seen[e.Name]; dup {
+				c.diags.Errorf(pos, "export %q is declared twice: in %s and in %s", e.Name, prev, pf.Path)
+				continue
+			}
+			seen[e.Name] = pf.Path
+			c.addExport(pf.Path, dirs, e)
+		}
+	}
+}
+
+func (c *compiler) addExport(file string, dirs []string, e *project.ExportProps) {
+	pos := e.Pos(file)
+	format := strings.ToLower(e.Format)
+	if format == "" {
+		switch strings.ToLower(path.Ext(e.Path)) {
+		case ".xlsx":
+			format = "xlsx"
+		default:
+			format = "csv"
+		}
+	}
+	if format != "csv" && format != "xlsx" {
+		c.diags.Errorf(pos, "unknown export format %q", e.Format).Hint = `use "csv" or "xlsx"`
+		return
+	}
+	out := e.Path
+	if out == "" {
+		out = "exports/" + e.Name + "." + format
+	}
+	if path.IsAbs(out) || strings.HasPrefix(path.Clean(out), "..") {
+		c.diags.Errorf(pos, "export path %q must stay inside the target path", out).Hint = "write a relative path such as exports/" + e.Name + "." + format
+		return
+	}
+	info := &graph.ExportInfo{Format: format, Path: path.Clean(out)}
+	n := &graph.Node{
+		ID: graph.ID("export." + c.name + "." + e.Name), Kind: graph.Export, Name: e.Name, Package: c.name,
+		Path: file, Pos: pos, FQN: fqn(c.name, dirs, e.Name), Description: e.Description,
+		Config: toConfig(mergeConfigs(e.Config, map[string]any{"tags": e.Tags}), ""), Export: info,
+	}
+	addSheet := func(name, model, orderBy string, at diag.Pos) {
+		target := c.modelArg(model)
+		t, ok := c.byName[target]
+		if !ok {
+			d := diag.Errorf(at, "export %q writes unknown model %q", e.Name, target)
+			d.Hint = diag.DidYouMean(target, sortedKeys(c.byName))
+			c.diags.Add(d)
+			return
+		}
+		if t.Kind == graph.Model && t.Config.Materialized == graph.Ephemeral {
+			c.diags.Errorf(at, "export %q writes ephemeral model %q, which has no relation", e.Name, target).Hint = "materialize it as a table or view"
+			return
+		}
+		info.Sheets = append(info.Sheets, graph.ExportSheet{Name: name, Model: t.ID, OrderBy: orderBy})
+		n.DependsOn = append(n.DependsOn, t.ID)
+	}
+	switch {
+	case e.Model != "" && len(e.Sheets) > 0:
+		c.diags.Errorf(pos, "export %q has both model and sheets", e.Name).Hint = "use model for a CSV and sheets for a workbook"
+		return
+	case e.Model != "":
+		addSheet(c.modelArg(e.Model), e.Model, e.OrderBy, pos)
+	case len(e.Sheets) > 0:
+		if format == "csv" {
+			c.diags.Errorf(pos, "CSV export %q cannot have sheets", e.Name).Hint = "use model: for a CSV, or format: xlsx"
+			return
+		}
+		names := map[string]bool{}
+		for _, s := range e.Sheets {
+			name := s.Name
+			if name == "" {
+				name = c.modelArg(s.Model)
+			}
+			if len(name) > 31 || names[strings.ToLower(name)] {
+				c.diags.Errorf(s.Pos(file), "sheet name %q must be unique and at most 31 characters (Excel's limit)", name)
+				continue
+			}
+			names[strings.ToLower(name)] = true
+			addSheet(name, s.Model, s.OrderBy, s.Pos(file))
+		}
+	default:
+		c.diags.Errorf(pos, "export %q names no model", e.Name).Hint = "add \"model: <model name>\" (CSV) or \"sheets:\" (xlsx)"
+		return
+	}
+	c.add(n)
+}
+
+// modelArg accepts "name", "ref('name')" or "ref(\"name\")".
+func (c *compiler) modelArg(s string) string {
+	s = strings.TrimSpace(s)
+	if strings.HasPrefix(s, "ref(") && strings.HasSuffix(s, ")") {
+		s = strings.Trim(strings.TrimSpace(s[4:len(s)-1]), `'"`)
+	}
+	return s
+}

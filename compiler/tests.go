@@ -1,0 +1,289 @@
+package compiler
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"regexp"
+	"sort"
+	"strings"
+
+	"github.com/kiln-build/kiln/compiler/diag"
+	"github.com/kiln-build/kiln/compiler/graph"
+	"github.com/kiln-build/kiln/compiler/project"
+	"github.com/kiln-build/kiln/compiler/template"
+)
+
+// collectSingularTests creates a test node per .sql file under the test
+// paths; they are rendered with the models.
+func (c *compiler) collectSingularTests() {
+	seen := map[string]string{}
+	for _, f := range c.p.Tests {
+		name := baseName(f.Path)
+		if prev, dup := seen[name]; dup {
+			c.diags.Errorf(diag.Pos{File: f.Path}, "two singular tests are named %q: %s and %s", name, prev, f.Path).Hint = "rename one file"
+			continue
+		}
+		seen[name] = f.Path
+		dirs := folders(f.Path, c.p.Config.TestPaths)
+		projCfg := c.p.TestConfig.Resolve(append(append([]string(nil), dirs...), name))
+		mp := c.props["test:"+name]
+		cfg := mergeConfigs(map[string]any{"severity": "error"}, projCfg, propsConfig(mp))
+		n := &graph.Node{
+			ID: graph.ID("test." + c.name + "." + name), Kind: graph.Test, Name: name, Package: c.name,
+			Path: f.Path, Pos: diag.Pos{File: f.Path}, FQN: fqn(c.name, dirs, name),
+			RawCode: string(f.Content), Checksum: checksum(f.Content),
+			Config: toConfig(cfg, "test"), Test: &graph.TestInfo{},
+		}
+		if mp != nil {
+			n.Description = mp.Description
+		}
+		c.add(n)
+	}
+}
+
+// collectYAMLTests creates a test node per data test declared on a model,
+// seed, source or column, and compiles its SQL from the generic test's
+// macro.
+func (c *compiler) collectYAMLTests() {
+	for _, pf := range c.p.Properties {
+		dirs := folders(pf.Path, append(append([]string(nil), c.p.Config.ModelPaths...), c.p.Config.SeedPaths...))
+		for kind, list := range map[string][]project.ModelProps{"model": pf.Models, "seed": pf.Seeds} {
+			for i := range list {
+				mp := &list[i]
+				n := c.byName[mp.Name]
+				if n == nil || string(n.Kind) != kind {
+					if c.propsAt[kind+":"+mp.Name] == pf.Path && mp.Name != "" {
+						d := diag.Diagnostic{Pos: mp.Pos(pf.Path), Severity: diag.Warning, Msg: fmt.Sprintf("properties for %s %q, which does not exist", kind, mp.Name)}
+						d.Hint = diag.DidYouMean(mp.Name, sortedKeys(c.byName))
+						c.diags.Add(d)
+					}
+					continue
+				}
+				for _, te := range mp.AllTests() {
+					c.addTest(pf.Path, dirs, n, "", te)
+				}
+				for _, col := range mp.Columns {
+					for _, te := range col.AllTests() {
+						c.addTest(pf.Path, dirs, n, col.Name, te)
+					}
+				}
+			}
+		}
+		for si := range pf.Sources {
+			s := &pf.Sources[si]
+			for ti := range s.Tables {
+				t := &s.Tables[ti]
+				n := c.sources[[2]string{s.Name, t.Name}]
+				if n == nil || n.Path != pf.Path {
+					continue
+				}
+				for _, te := range t.AllTests() {
+					c.addTest(pf.Path, dirs, n, "", te)
+				}
+				for _, col := range t.Columns {
+					for _, te := range col.AllTests() {
+						c.addTest(pf.Path, dirs, n, col.Name, te)
+					}
+				}
+			}
+		}
+	}
+}
+
+var refExpr = regexp.MustCompile(`^\s*(ref|source)\s*\(.*\)\s*$`)
+
+// knownPackages are prefixes accepted before a generic test's name, so
+// dbt-utils' names work unchanged.
+var knownPackages = map[string]bool{"dbt": true, "dbt_utils": true, "dbt_expectations": true, "kiln": true}
+
+func (c *compiler) addTest(file string, dirs []string, on *graph.Node, column string, te project.TestEntry) {
+	pos := te.Pos(file)
+	testName := te.Name
+	if pkg, short, ok := strings.Cut(testName, "."); ok && (knownPackages[pkg] || pkg == c.name) {
+		testName = short
+	}
+	macro := "test_" + testName
+	if !c.engine.HasMacro(macro) {
+		var known []string
+		for _, m := range c.engine.Macros() {
+			if strings.HasPrefix(m, "test_") {
+				known = append(known, strings.TrimPrefix(m, "test_"))
+			}
+		}
+		d := diag.Errorf(te.NameAt.Pos(file), "unknown test %q", te.Name)
+		if h := diag.DidYouMean(testName, known); h != "" {
+			d.Hint = h + " known tests: " + strings.Join(known, ", ")
+		} else {
+			d.Hint = "known tests: " + strings.Join(known, ", ") + "; or write {% test " + testName + "(model, column_name) %} in tests/generic/"
+		}
+		c.diags.Add(d)
+		return
+	}
+	if !on.Config.Enabled {
+		return
+	}
+	if on.Kind == graph.Model && on.Config.Materialized == graph.Ephemeral {
+		c.diags.Errorf(pos, "cannot test ephemeral model %q: it has no relation", on.Name).Hint = "materialize it as a view or table, or test the models that use it"
+		return
+	}
+	raw := mergeConfigs(map[string]any{"severity": "error"}, c.p.TestConfig.Resolve(append(append([]string(nil), dirs...), testName)), te.Config)
+	c.checkConfig(te.Config, pos, graph.Test)
+	cfg := toConfig(raw, "test")
+
+	n := &graph.Node{
+		Kind: graph.Test, Package: c.name, Path: file, Pos: pos, Description: te.Description,
+		Config: cfg, DependsOn: []graph.ID{on.ID},
+		Test: &graph.TestInfo{Generic: testName, Kwargs: map[string]any{}, ColumnName: column, Attached: on.ID},
+	}
+	if !cfg.Enabled {
+		return
+	}
+	// Arguments: ref('x') and source('a', 'b') strings are rendered, as dbt does.
+	kwargs := map[string]any{}
+	for _, k := range sortedKeys(te.Args) {
+		v := te.Args[k]
+		n.Test.Kwargs[k] = v
+		if s, ok := v.(string); ok && (refExpr.MatchString(s) || strings.Contains(s, "{{")) {
+			expr := s
+			if !strings.Contains(s, "{{") {
+				expr = "{{ " + s + " }}"
+			}
+			out, deps, l := c.renderArg(file, te.ArgAt[k].Pos(file), expr)
+			if len(l) > 0 {
+				c.diags.Append(l)
+				return
+			}
+			n.DependsOn = append(n.DependsOn, deps...)
+			v = out
+		}
+		kwargs[k] = v
+	}
+	model := on.Relation.String()
+	if where, ok := cfg.Extra["where"].(string); ok && where != "" {
+		model = "(select * from " + model + " where " + where + ") dbt_subquery"
+	}
+	kwargs["model"] = model
+	if column != "" {
+		kwargs["column_name"] = column
+	}
+	ctx := &template.Context{Ref: c.finalRef(nil), Source: c.finalSource(nil), Var: c.lookupVar, EnvVar: c.lookupEnv}
+	sql, err := c.engine.CallMacro(file, macro, kwargs, ctx)
+	if err != nil {
+		c.diags.Errorf(pos, "test %q: %v", te.Name, err).Hint = "check the test's arguments against its definition in " + c.engine.MacroFile(macro)
+		return
+	}
+	n.CompiledCode = strings.TrimSpace(sql)
+	n.Macros = []string{macro}
+
+	name := te.CustomName
+	if name == "" {
+		name = testNodeName(testName, on, column, te.Args)
+	}
+	sum := sha256.New()
+	argsJSON, _ := json.Marshal(te.Args)
+	fmt.Fprintf(sum, "%s\x00%s\x00%s\x00%s", on.ID, column, testName, argsJSON)
+	hash := hex.EncodeToString(sum.Sum(nil))
+	n.Name = name
+	n.ID = graph.ID("test." + c.name + "." + name + "." + hash[:10])
+	n.Checksum = hash
+	n.FQN = fqn(c.name, dirs, name)
+	if _, dup := c.nodes[n.ID]; dup {
+		c.diags.Errorf(pos, "test %q is declared twice on %s", te.Name, on.Name).Hint = "remove one of them"
+		return
+	}
+	c.add(n)
+}
+
+// renderArg renders a test argument and returns the nodes it refers to.
+func (c *compiler) renderArg(file string, pos diag.Pos, expr string) (string, []graph.ID, diag.List) {
+	var deps []graph.ID
+	ctx := &template.Context{Ref: c.finalRef(&deps), Source: c.finalSource(&deps), Var: c.lookupVar, EnvVar: c.lookupEnv}
+	out, l := c.engine.Render(file, expr, ctx)
+	for i := range l {
+		l[i].Pos = pos
+	}
+	return out, deps, l
+}
+
+// finalRef resolves ref() to final relations, recording dependencies.
+func (c *compiler) finalRef(deps *[]graph.ID) func([]string, diag.Pos) (any, error) {
+	return func(args []string, pos diag.Pos) (any, error) {
+		name := args[len(args)-1]
+		t, ok := c.byName[name]
+		if !ok {
+			return nil, c.unknownRef(name)
+		}
+		if deps != nil {
+			*deps = append(*deps, t.ID)
+		}
+		return template.Relation{Schema: t.Relation.Schema, Identifier: t.Relation.Name, Quoted: c.relationText(t)}, nil
+	}
+}
+
+func (c *compiler) finalSource(deps *[]graph.ID) func(string, string, diag.Pos) (any, error) {
+	return func(src, table string, pos diag.Pos) (any, error) {
+		t, ok := c.sources[[2]string{src, table}]
+		if !ok {
+			return nil, c.unknownSource(src, table)
+		}
+		if deps != nil {
+			*deps = append(*deps, t.ID)
+		}
+		return template.Relation{Schema: t.Relation.Schema, Identifier: t.Relation.Name, Quoted: t.Relation.String()}, nil
+	}
+}
+
+var nonWord = regexp.MustCompile(`[^0-9a-zA-Z_]+`)
+
+// testNodeName names a generic test as dbt does: the test, the node, then
+// the sorted arguments (column_name included) flattened and joined by "__",
+// cut with a hash past 64 characters.
+func testNodeName(test string, on *graph.Node, column string, args map[string]any) string {
+	all := map[string]any{}
+	for k, v := range args {
+		all[k] = v
+	}
+	if column != "" {
+		all["column_name"] = column
+	}
+	keys := make([]string, 0, len(all))
+	for k := range all {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	var flat []string
+	for _, k := range keys {
+		switch v := all[k].(type) {
+		case []any:
+			for _, e := range v {
+				flat = append(flat, fmt.Sprint(e))
+			}
+		case map[string]any:
+			for _, kk := range sortedKeys(v) {
+				flat = append(flat, fmt.Sprint(v[kk]))
+			}
+		default:
+			flat = append(flat, fmt.Sprint(v))
+		}
+	}
+	for i := range flat {
+		flat[i] = nonWord.ReplaceAllString(flat[i], "_")
+	}
+	target := on.Name
+	prefix := test
+	if on.Kind == graph.Source {
+		target = on.Source.SourceName + "_" + on.Name
+		prefix = "source_" + test
+	}
+	name := prefix + "_" + target
+	if len(flat) > 0 {
+		name += "_" + strings.Join(flat, "__")
+	}
+	if len(name) > 64 {
+		h := sha256.Sum256([]byte(name))
+		name = name[:40] + "_" + hex.EncodeToString(h[:])[:16]
+	}
+	return name
+}
