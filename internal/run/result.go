@@ -1,0 +1,70 @@
+// Package run is kiln's scheduler: it runs the selected nodes of the graph
+// on a pool of workers in dependency order, runs a model's tests right
+// after it, turns the descendants of a failed node into skipped nodes that
+// name it, and honours cancellation and --fail-fast. What running a node
+// means is the Executor's business; the scheduler never touches a database.
+package run
+
+import (
+	"time"
+
+	"github.com/kiln-build/kiln/compiler/graph"
+)
+
+// Status is a node's outcome, with dbt's names: models, seeds, sources and
+// exports end in success, error or skipped; tests in pass, fail, warn,
+// error or skipped.
+type Status string
+
+// The statuses.
+const (
+	Success  Status = "success"
+	Error    Status = "error"
+	Skipped  Status = "skipped"
+	Pass     Status = "pass"
+	Fail     Status = "fail"
+	Warn     Status = "warn"
+	UpToDate Status = "up to date"
+)
+
+// Failed reports whether s stops the node's descendants.
+func (s Status) Failed() bool { return s == Error || s == Fail || s == Skipped }
+
+// Result is what running one node gave.
+type Result struct {
+	ID      graph.ID
+	Status  Status
+	Message string // one line: what failed, or what was done ("825 rows")
+	// Started and Completed bound the node's execution; zero when skipped.
+	Started, Completed time.Time
+	// Thread is the worker that ran the node ("Thread-1"); empty when skipped.
+	Thread string
+	// Rows is the number of rows written (models, seeds, sources, exports),
+	// or -1 when unknown.
+	Rows int64
+	// Failures is the number of failing rows of a test.
+	Failures int64
+	// Expected and Actual describe a test's check in words ("0 rows",
+	// "3 rows where revenue < 0"), for the summary and run_results.json.
+	Expected, Actual string
+	// Metrics are values a node computed (row counts, test metrics), kept in
+	// the run history.
+	Metrics map[string]float64
+	// SkippedBy names the failed node that caused a skip.
+	SkippedBy graph.ID
+	// Attempts is the number of times the node was tried (retries).
+	Attempts int
+	// AdapterResponse is DuckDB's answer, in dbt's shape
+	// ({"_message": ..., "rows_affected": ...}).
+	AdapterResponse map[string]any
+	// CompiledCode is the SQL that ran, for run_results.json.
+	CompiledCode string
+}
+
+// Duration returns the execution time.
+func (r Result) Duration() time.Duration {
+	if r.Completed.IsZero() {
+		return 0
+	}
+	return r.Completed.Sub(r.Started)
+}

@@ -1,0 +1,298 @@
+package run
+
+import (
+	"container/heap"
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/kiln-build/kiln/compiler/graph"
+)
+
+// Executor runs one node. It is called from Options.Threads goroutines at
+// once, each with its own worker number in [0, Threads), so it can keep one
+// database connection per worker. It must return promptly once ctx is done.
+type Executor interface {
+	Execute(ctx context.Context, worker int, n *graph.Node) Result
+}
+
+// Options tune a run.
+type Options struct {
+	// Threads is the number of workers (at least 1).
+	Threads int
+	// FailFast stops scheduling new nodes after the first error or failure.
+	FailFast bool
+	// OnStart is called when a node starts on a worker.
+	OnStart func(n *graph.Node, worker int)
+	// OnResult is called once per node when it finishes (or is skipped),
+	// with the count of finished nodes and the total. Callbacks run on the
+	// scheduler's goroutine, one at a time.
+	OnResult func(r Result, done, total int)
+}
+
+// Plan is the execution graph of a selection: the nodes to run and, for
+// each, the nodes it waits for.
+type Plan struct {
+	g     *graph.Graph
+	ids   []graph.ID // in topological order
+	in    map[graph.ID]bool
+	waits map[graph.ID][]graph.ID
+	order map[graph.ID]int
+}
+
+// NewPlan builds the execution graph of the selected nodes of g. Nodes that
+// do not execute (ephemeral models, sources without a file, disabled nodes)
+// are left out, and dependencies pass through them. Outside the selection,
+// nodes are assumed built. As in dbt's build, the children of a node wait
+// for its tests (a test with several parents belongs to the last one in
+// topological order), so a failing test skips them.
+func NewPlan(g *graph.Graph, selected []graph.ID) *Plan {
+	p := &Plan{g: g, in: map[graph.ID]bool{}, waits: map[graph.ID][]graph.ID{}, order: map[graph.ID]int{}}
+	for _, id := range g.Sorted(toSet(selected)) {
+		if n := g.Node(id); n != nil && n.IsExecutable() {
+			p.in[id] = true
+			p.ids = append(p.ids, id)
+		}
+	}
+	for i, id := range p.ids {
+		p.order[id] = i
+	}
+	// Effective parents: the nearest planned ancestors through non-executing nodes.
+	eff := map[graph.ID][]graph.ID{}
+	var effective func(id graph.ID, seen map[graph.ID]bool) []graph.ID
+	effective = func(id graph.ID, seen map[graph.ID]bool) []graph.ID {
+		var out []graph.ID
+		for _, par := range g.Parents(id) {
+			if seen[par] {
+				continue
+			}
+			seen[par] = true
+			switch {
+			case p.in[par]:
+				out = append(out, par)
+			case !g.Node(par).IsExecutable():
+				out = append(out, effective(par, seen)...)
+			}
+		}
+		return out
+	}
+	for _, id := range p.ids {
+		eff[id] = effective(id, map[graph.ID]bool{})
+	}
+	// Tests block the children of their last parent.
+	testsOf := map[graph.ID][]graph.ID{}
+	for _, id := range p.ids {
+		if g.Node(id).Kind != graph.Test || len(eff[id]) == 0 {
+			continue
+		}
+		last := eff[id][0]
+		for _, par := range eff[id] {
+			if g.Index(par) > g.Index(last) {
+				last = par
+			}
+		}
+		testsOf[last] = append(testsOf[last], id)
+	}
+	for _, id := range p.ids {
+		w := toSet(eff[id])
+		if g.Node(id).Kind != graph.Test {
+			for _, par := range eff[id] {
+				for _, t := range testsOf[par] {
+					w[t] = true
+				}
+			}
+		}
+		p.waits[id] = g.Sorted(w)
+	}
+	return p
+}
+
+// IDs returns the planned nodes in topological order.
+func (p *Plan) IDs() []graph.ID { return p.ids }
+
+// Waits returns the nodes id waits for.
+func (p *Plan) Waits(id graph.ID) []graph.ID { return p.waits[id] }
+
+func toSet(ids []graph.ID) map[graph.ID]bool {
+	s := make(map[graph.ID]bool, len(ids))
+	for _, id := range ids {
+		s[id] = true
+	}
+	return s
+}
+
+// Run executes the plan and returns one result per planned node, in the
+// order they finished. A node whose wait failed, errored or was skipped is
+// skipped, naming the failed node at the root. When ctx is cancelled, or
+// after a failure with FailFast, no new node starts and the rest are
+// skipped. With Threads == 1 the order is deterministic: a model's tests run
+// right after it, then the next node in topological order.
+func Run(ctx context.Context, p *Plan, ex Executor, opts Options) []Result {
+	threads := opts.Threads
+	if threads < 1 {
+		threads = 1
+	}
+	total := len(p.ids)
+	remaining := map[graph.ID]int{}
+	dependents := map[graph.ID][]graph.ID{}
+	for _, id := range p.ids {
+		remaining[id] = len(p.waits[id])
+		for _, w := range p.waits[id] {
+			dependents[w] = append(dependents[w], id)
+		}
+	}
+	ready := &readyQueue{p: p}
+	for _, id := range p.ids {
+		if remaining[id] == 0 {
+			heap.Push(ready, id)
+		}
+	}
+
+	jobs := make([]chan graph.ID, threads)
+	done := make(chan Result)
+	for w := 0; w < threads; w++ {
+		jobs[w] = make(chan graph.ID)
+		go func(w int) {
+			for id := range jobs[w] {
+				n := p.g.Node(id)
+				r := ex.Execute(ctx, w, n)
+				r.ID = id
+				if r.Thread == "" {
+					r.Thread = fmt.Sprintf("Thread-%d", w+1)
+				}
+				done <- r
+			}
+		}(w)
+	}
+	defer func() {
+		for _, j := range jobs {
+			close(j)
+		}
+	}()
+
+	idle := make([]int, 0, threads)
+	for w := threads - 1; w >= 0; w-- {
+		idle = append(idle, w)
+	}
+	results := make([]Result, 0, total)
+	status := map[graph.ID]Result{}
+	running := map[int]graph.ID{}
+	var stopReason string
+
+	finish := func(r Result) {
+		status[r.ID] = r
+		results = append(results, r)
+		if opts.OnResult != nil {
+			opts.OnResult(r, len(results), total)
+		}
+		if opts.FailFast && stopReason == "" && (r.Status == Error || r.Status == Fail) {
+			stopReason = fmt.Sprintf("--fail-fast: %s failed", p.g.Node(r.ID).DisplayName())
+		}
+		for _, d := range dependents[r.ID] {
+			remaining[d]--
+			if remaining[d] == 0 {
+				heap.Push(ready, d)
+			}
+		}
+	}
+	skipReason := func(id graph.ID) (graph.ID, bool) {
+		for _, w := range p.waits[id] {
+			if r := status[w]; r.Status.Failed() {
+				if r.Status == Skipped && r.SkippedBy != "" {
+					return r.SkippedBy, true
+				}
+				return w, true
+			}
+		}
+		return "", false
+	}
+
+	for len(results) < total {
+		if stopReason == "" && ctx.Err() != nil {
+			stopReason = "interrupted"
+		}
+		// Dispatch what is ready; skips resolve at once.
+		for ready.Len() > 0 && (len(idle) > 0 || stopReason != "") {
+			id := heap.Pop(ready).(graph.ID)
+			if by, skip := skipReason(id); skip {
+				finish(Result{ID: id, Status: Skipped, SkippedBy: by, Rows: -1,
+					Message: fmt.Sprintf("skipped: %s %s did not succeed", p.g.Node(by).Kind, p.g.Node(by).DisplayName())})
+				continue
+			}
+			if stopReason != "" {
+				finish(Result{ID: id, Status: Skipped, Rows: -1, Message: "skipped: " + stopReason})
+				continue
+			}
+			w := idle[len(idle)-1]
+			idle = idle[:len(idle)-1]
+			running[w] = id
+			if opts.OnStart != nil {
+				opts.OnStart(p.g.Node(id), w)
+			}
+			jobs[w] <- id
+		}
+		if len(results) == total {
+			break
+		}
+		if len(running) == 0 {
+			// Nothing runs and nothing is ready: only possible after a stop.
+			for _, id := range p.ids {
+				if _, ok := status[id]; !ok {
+					finish(Result{ID: id, Status: Skipped, Rows: -1, Message: "skipped: " + stopReason})
+				}
+			}
+			break
+		}
+		var r Result
+		select {
+		case r = <-done:
+		case <-ctx.Done():
+			if stopReason == "" {
+				stopReason = "interrupted"
+			}
+			r = <-done // running nodes see ctx and return
+		}
+		for w, id := range running {
+			if id == r.ID {
+				delete(running, w)
+				idle = append(idle, w)
+				break
+			}
+		}
+		finish(r)
+	}
+	return results
+}
+
+// readyQueue orders ready nodes: tests first (so they follow their model),
+// then topological order.
+type readyQueue struct {
+	p   *Plan
+	ids []graph.ID
+}
+
+func (q *readyQueue) Len() int { return len(q.ids) }
+func (q *readyQueue) Less(i, j int) bool {
+	ti := q.p.g.Node(q.ids[i]).Kind == graph.Test
+	tj := q.p.g.Node(q.ids[j]).Kind == graph.Test
+	if ti != tj {
+		return ti
+	}
+	return q.p.order[q.ids[i]] < q.p.order[q.ids[j]]
+}
+func (q *readyQueue) Swap(i, j int) { q.ids[i], q.ids[j] = q.ids[j], q.ids[i] }
+func (q *readyQueue) Push(x any)    { q.ids = append(q.ids, x.(graph.ID)) }
+func (q *readyQueue) Pop() any {
+	x := q.ids[len(q.ids)-1]
+	q.ids = q.ids[:len(q.ids)-1]
+	return x
+}
+
+// Elapsed is a helper for executors: it fills Started and Completed around
+// fn.
+func Elapsed(fn func() Result) Result {
+	start := time.Now()
+	r := fn()
+	r.Started, r.Completed = start, time.Now()
+	return r
+}

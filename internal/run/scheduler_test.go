@@ -1,0 +1,249 @@
+package run
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/kiln-build/kiln/compiler/graph"
+)
+
+type fakeNode struct {
+	id   string
+	kind graph.Kind
+	deps []string
+	mat  string
+}
+
+func build(t *testing.T, specs ...fakeNode) *graph.Graph {
+	t.Helper()
+	var nodes []*graph.Node
+	for _, s := range specs {
+		n := &graph.Node{ID: graph.ID(s.id), Kind: s.kind, Name: s.id, Config: graph.Config{Enabled: true, Materialized: s.mat}}
+		if s.kind == graph.Test {
+			n.Test = &graph.TestInfo{}
+		}
+		for _, d := range s.deps {
+			n.DependsOn = append(n.DependsOn, graph.ID(d))
+		}
+		nodes = append(nodes, n)
+	}
+	g, err := graph.New(nodes)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return g
+}
+
+// fake records the order of execution and returns the scripted status.
+type fake struct {
+	mu       sync.Mutex
+	order    []string
+	finished map[graph.ID]bool
+	outcome  map[string]Status
+	g        *graph.Graph
+	plan     *Plan
+	errs     []string
+	block    chan struct{}
+	blockOn  string
+}
+
+func (f *fake) Execute(ctx context.Context, worker int, n *graph.Node) Result {
+	f.mu.Lock()
+	for _, w := range f.plan.Waits(n.ID) {
+		if !f.finished[w] {
+			f.errs = append(f.errs, fmt.Sprintf("%s started before %s finished", n.ID, w))
+		}
+	}
+	f.order = append(f.order, string(n.ID))
+	f.mu.Unlock()
+	if string(n.ID) == f.blockOn {
+		<-ctx.Done()
+		return Result{Status: Error, Message: "interrupted"}
+	}
+	st := f.outcome[string(n.ID)]
+	if st == "" {
+		st = Success
+		if n.Kind == graph.Test {
+			st = Pass
+		}
+	}
+	f.mu.Lock()
+	f.finished[n.ID] = true
+	f.mu.Unlock()
+	return Result{Status: st}
+}
+
+func runAll(t *testing.T, g *graph.Graph, threads int, outcome map[string]Status, opts Options) (*fake, map[graph.ID]Result) {
+	t.Helper()
+	var sel []graph.ID
+	sel = append(sel, g.Order()...)
+	p := NewPlan(g, sel)
+	f := &fake{finished: map[graph.ID]bool{}, outcome: outcome, g: g, plan: p}
+	opts.Threads = threads
+	res := Run(context.Background(), p, f, opts)
+	if len(f.errs) > 0 {
+		t.Fatal(strings.Join(f.errs, "\n"))
+	}
+	byID := map[graph.ID]Result{}
+	for _, r := range res {
+		if _, dup := byID[r.ID]; dup {
+			t.Fatalf("two results for %s", r.ID)
+		}
+		byID[r.ID] = r
+	}
+	if len(byID) != len(p.IDs()) {
+		t.Fatalf("%d results for %d nodes", len(byID), len(p.IDs()))
+	}
+	return f, byID
+}
+
+func pipeline(t *testing.T) *graph.Graph {
+	return build(t,
+		fakeNode{id: "source.raw", kind: graph.Source},
+		fakeNode{id: "model.a", kind: graph.Model, deps: []string{"source.raw"}, mat: "table"},
+		fakeNode{id: "test.a_unique", kind: graph.Test, deps: []string{"model.a"}},
+		fakeNode{id: "test.a_not_null", kind: graph.Test, deps: []string{"model.a"}},
+		fakeNode{id: "model.b", kind: graph.Model, deps: []string{"model.a"}, mat: "table"},
+		fakeNode{id: "model.c", kind: graph.Model, deps: []string{"model.b"}, mat: "table"},
+		fakeNode{id: "model.z", kind: graph.Model, deps: []string{"source.raw"}, mat: "table"},
+		fakeNode{id: "export.c", kind: graph.Export, deps: []string{"model.c"}},
+	)
+}
+
+func TestSingleThreadOrderRunsTestsRightAfterTheirModel(t *testing.T) {
+	f, _ := runAll(t, pipeline(t), 1, nil, Options{})
+	want := "source.raw model.a test.a_not_null test.a_unique model.b model.c export.c model.z"
+	if got := strings.Join(f.order, " "); got != want {
+		t.Fatalf("order\n got %s\nwant %s", got, want)
+	}
+}
+
+func TestFailedTestSkipsDescendantsAndNamesIt(t *testing.T) {
+	_, res := runAll(t, pipeline(t), 2, map[string]Status{"test.a_unique": Fail}, Options{})
+	for _, id := range []graph.ID{"model.b", "model.c", "export.c"} {
+		r := res[id]
+		if r.Status != Skipped || r.SkippedBy != "test.a_unique" {
+			t.Errorf("%s: %+v", id, r)
+		}
+	}
+	if !strings.Contains(res["export.c"].Message, "a_unique") {
+		t.Errorf("message %q does not name the failed test", res["export.c"].Message)
+	}
+	if res["model.z"].Status != Success || res["test.a_not_null"].Status != Pass {
+		t.Errorf("siblings must run: %+v %+v", res["model.z"], res["test.a_not_null"])
+	}
+}
+
+func TestWarnDoesNotSkip(t *testing.T) {
+	_, res := runAll(t, pipeline(t), 1, map[string]Status{"test.a_unique": Warn}, Options{})
+	if res["export.c"].Status != Success {
+		t.Fatalf("export: %+v", res["export.c"])
+	}
+}
+
+func TestErroredModelSkipsDescendants(t *testing.T) {
+	_, res := runAll(t, pipeline(t), 3, map[string]Status{"model.b": Error}, Options{})
+	if res["model.c"].SkippedBy != "model.b" || res["export.c"].SkippedBy != "model.b" {
+		t.Fatalf("c=%+v export=%+v", res["model.c"], res["export.c"])
+	}
+}
+
+func TestFailFastSkipsTheRest(t *testing.T) {
+	f, res := runAll(t, pipeline(t), 1, map[string]Status{"model.a": Error}, Options{FailFast: true})
+	if len(f.order) != 2 {
+		t.Fatalf("ran %v after the failure", f.order)
+	}
+	if r := res["model.z"]; r.Status != Skipped || !strings.Contains(r.Message, "fail-fast") {
+		t.Fatalf("z: %+v", r)
+	}
+}
+
+func TestEphemeralIsPassedThrough(t *testing.T) {
+	g := build(t,
+		fakeNode{id: "model.base", kind: graph.Model, mat: "table"},
+		fakeNode{id: "model.eph", kind: graph.Model, deps: []string{"model.base"}, mat: "ephemeral"},
+		fakeNode{id: "model.top", kind: graph.Model, deps: []string{"model.eph"}, mat: "table"},
+	)
+	_, res := runAll(t, g, 2, map[string]Status{"model.base": Error}, Options{})
+	if _, ok := res["model.eph"]; ok {
+		t.Fatal("ephemeral models do not run")
+	}
+	if res["model.top"].SkippedBy != "model.base" {
+		t.Fatalf("top: %+v", res["model.top"])
+	}
+}
+
+func TestCancelSkipsRemaining(t *testing.T) {
+	g := pipeline(t)
+	p := NewPlan(g, g.Order())
+	ctx, cancel := context.WithCancel(context.Background())
+	f := &fake{finished: map[graph.ID]bool{}, g: g, plan: p, blockOn: "model.a"}
+	var res []Result
+	doneCh := make(chan struct{})
+	go func() {
+		res = Run(ctx, p, f, Options{Threads: 1, OnStart: func(n *graph.Node, _ int) {
+			if n.ID == "model.a" {
+				cancel()
+			}
+		}})
+		close(doneCh)
+	}()
+	<-doneCh
+	byID := map[graph.ID]Result{}
+	for _, r := range res {
+		byID[r.ID] = r
+	}
+	if len(byID) != len(p.IDs()) {
+		t.Fatalf("%d results", len(byID))
+	}
+	if byID["model.c"].Status != Skipped || byID["model.z"].Status != Skipped {
+		t.Fatalf("c=%+v z=%+v", byID["model.c"], byID["model.z"])
+	}
+}
+
+// Property: on random DAGs with random failures and any thread count, every
+// node waits for its dependencies, every node has one result, and a node
+// runs if and only if none of its waits failed.
+func TestRandomGraphs(t *testing.T) {
+	r := rand.New(rand.NewPCG(7, 11))
+	for trial := 0; trial < 100; trial++ {
+		var specs []fakeNode
+		outcome := map[string]Status{}
+		n := 2 + r.IntN(30)
+		for i := 0; i < n; i++ {
+			s := fakeNode{id: fmt.Sprintf("model.m%02d", i), kind: graph.Model, mat: "table"}
+			for j := 0; j < i; j++ {
+				if r.IntN(5) == 0 {
+					s.deps = append(s.deps, fmt.Sprintf("model.m%02d", j))
+				}
+			}
+			if r.IntN(8) == 0 {
+				outcome[s.id] = Error
+			}
+			specs = append(specs, s)
+			if r.IntN(3) == 0 {
+				tid := fmt.Sprintf("test.t%02d", i)
+				specs = append(specs, fakeNode{id: tid, kind: graph.Test, deps: []string{s.id}})
+				if r.IntN(4) == 0 {
+					outcome[tid] = Fail
+				}
+			}
+		}
+		g := build(t, specs...)
+		_, res := runAll(t, g, 1+r.IntN(4), outcome, Options{})
+		p := NewPlan(g, g.Order())
+		for _, id := range p.IDs() {
+			failedWait := false
+			for _, w := range p.Waits(id) {
+				failedWait = failedWait || res[w].Status.Failed()
+			}
+			if failedWait != (res[id].Status == Skipped) {
+				t.Fatalf("trial %d: %s status %s with failed wait=%v", trial, id, res[id].Status, failedWait)
+			}
+		}
+	}
+}
