@@ -148,8 +148,8 @@ type ExportInfo struct {
 // ExportSheet is one relation written by an export (one sheet of a
 // workbook, or the whole CSV).
 type ExportSheet struct {
-	Name  string // sheet name (xlsx)
-	Model ID     // the node whose relation is written
+	Name    string // sheet name (xlsx)
+	Model   ID     // the node whose relation is written
 	OrderBy string // optional ORDER BY expression list
 }
 

@@ -14,7 +14,7 @@ func Ident(s string) string {
 	return `"` + strings.ReplaceAll(s, `"`, `""`) + `"`
 }
 
-// Literal returns s as a DuckDB string literal: Literal("it's") is 'it''s'.
+// Literal returns s as a DuckDB string literal: Literal("it's") is 'it”s'.
 func Literal(s string) string {
 	return "'" + strings.ReplaceAll(s, "'", "''") + "'"
 }
