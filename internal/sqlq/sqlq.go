@@ -14,7 +14,8 @@ func Ident(s string) string {
 	return `"` + strings.ReplaceAll(s, `"`, `""`) + `"`
 }
 
-// Literal returns s as a DuckDB string literal: Literal("it's") is 'it”s'.
+// Literal returns s as a DuckDB string literal, wrapped in single quotes
+// with embedded single quotes doubled.
 func Literal(s string) string {
 	return "'" + strings.ReplaceAll(s, "'", "''") + "'"
 }
