@@ -47,3 +47,63 @@ from child
 left join parent on child.from_field = parent.to_field
 where parent.to_field is null
 {% endtest %}
+
+{#- The tests below follow dbt-utils (https://github.com/dbt-labs/dbt-utils#generic-tests)
+    where it has them. -#}
+
+{% test expression_is_true(model, expression, column_name=None) %}
+select *
+from {{ model }}
+where not ({% if column_name %}{{ column_name }} {% endif %}{{ expression }})
+{% endtest %}
+
+{% test accepted_range(model, column_name, min_value=None, max_value=None, inclusive=True) %}
+select *
+from {{ model }}
+where not (
+    {%- if min_value is not none %} {{ column_name }} {{ ">=" if inclusive else ">" }} {{ min_value }}{% endif %}
+    {%- if min_value is not none and max_value is not none %} and{% endif %}
+    {%- if max_value is not none %} {{ column_name }} {{ "<=" if inclusive else "<" }} {{ max_value }}{% endif %}
+    {%- if min_value is none and max_value is none %} true{% endif %}
+)
+{% endtest %}
+
+{% test row_count(model, min=None, max=None, equals=None) %}
+select count(*) as row_count
+from {{ model }}
+having not (
+    {%- if equals is not none %} count(*) = {{ equals }}{% else %} true
+    {%- if min is not none %} and count(*) >= {{ min }}{% endif %}
+    {%- if max is not none %} and count(*) <= {{ max }}{% endif %}{% endif %}
+)
+{% endtest %}
+
+{% test not_empty(model) %}
+select row_count
+from (select count(*) as row_count from {{ model }}) counted
+where row_count = 0
+{% endtest %}
+
+{% test unique_combination_of_columns(model, combination_of_columns) %}
+select {{ combination_of_columns | join(", ") }}, count(*) as n_records
+from {{ model }}
+group by {{ combination_of_columns | join(", ") }}
+having count(*) > 1
+{% endtest %}
+
+{% test equal_rowcount(model, compare_model) %}
+select model_rows, compare_rows, model_rows - compare_rows as difference
+from (
+    select
+        (select count(*) from {{ model }}) as model_rows,
+        (select count(*) from {{ compare_model }}) as compare_rows
+) counts
+where model_rows != compare_rows
+{% endtest %}
+
+{% test recency(model, field, datepart, interval) %}
+select max({{ field }}) as most_recent
+from {{ model }}
+having max({{ field }}) is null
+    or max({{ field }}) < now() - interval '{{ interval }} {{ datepart }}'
+{% endtest %}

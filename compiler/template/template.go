@@ -292,7 +292,7 @@ func (e *Engine) context(path string, calls *callIndex, c *Context, failures *di
 			}
 			kw := map[string]any{}
 			for k, v := range va.KwArgs {
-				kw[k] = v.Interface()
+				kw[k] = plain(v)
 			}
 			if err := c.Config(kw, pos); err != nil {
 				return fail(pos, err)
@@ -312,7 +312,7 @@ func (e *Engine) context(path string, calls *callIndex, c *Context, failures *di
 			pos := at(name, []string{key})
 			var def any
 			if len(va.Args) == 2 {
-				def = va.Args[1].Interface()
+				def = plain(va.Args[1])
 			}
 			v, err := cb(key, def, len(va.Args) == 2, pos)
 			if err != nil {
@@ -358,6 +358,16 @@ func (e *Engine) context(path string, calls *callIndex, c *Context, failures *di
 	}
 	ctx.Set("self", nil)
 	return ctx
+}
+
+// plain converts a template value to Go values: lists to []any, dicts to
+// map[string]any, numbers to int or float64.
+func plain(v *exec.Value) any {
+	x := v.ToGoSimpleType(false)
+	if err, ok := x.(error); ok {
+		return err.Error()
+	}
+	return x
 }
 
 func stringArgs(fn string, va *exec.VarArgs, min, max int) ([]string, error) {

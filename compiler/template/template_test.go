@@ -186,3 +186,15 @@ func TestProjectMacroOverridesBuiltin(t *testing.T) {
 		t.Fatalf("file %q", e.MacroFile("test_unique"))
 	}
 }
+
+func TestConfigKeepsListsAndDicts(t *testing.T) {
+	e, _ := NewEngine(nil)
+	var got map[string]any
+	ctx := &Context{Config: func(kw map[string]any, _ diag.Pos) error { got = kw; return nil }}
+	if _, l := e.Render("m.sql", "{{ config(tags=['a', 'b'], contract={'enforced': true}, limit=3) }}", ctx); l != nil {
+		t.Fatal(l)
+	}
+	if fmt.Sprint(got["tags"]) != "[a b]" || fmt.Sprint(got["contract"]) != "map[enforced:true]" || fmt.Sprint(got["limit"]) != "3" {
+		t.Fatalf("got %#v", got)
+	}
+}
