@@ -1,0 +1,279 @@
+package duck
+
+import (
+	"context"
+	"database/sql"
+	"database/sql/driver"
+	"errors"
+	"fmt"
+	"math"
+	"math/big"
+	"strconv"
+
+	duckdb "github.com/duckdb/duckdb-go/v2"
+)
+
+// Conn is one dedicated DuckDB connection. Statements on it run one at a
+// time, in order; use one Conn per goroutine. Every method that runs SQL
+// takes a context: cancelling it interrupts the running statement, which
+// then returns an error matching ctx.Err() with errors.Is.
+type Conn struct {
+	sql  *sql.Conn
+	inTx bool
+}
+
+// Close gives the connection back to the database's pool. A transaction
+// left open by a panic is rolled back by Tx, not here.
+func (c *Conn) Close() error { return c.sql.Close() }
+
+// Exec runs query (one or more statements separated by ';', args bound to
+// the last one) and returns the number of rows the last one inserted,
+// updated or deleted; 0 for DDL, CREATE TABLE AS included. DuckDB errors
+// come back as *Error with Line/Col relative to query.
+func (c *Conn) Exec(ctx context.Context, query string, args ...any) (int64, error) {
+	res, err := c.sql.ExecContext(ctx, query, args...)
+	if err != nil {
+		return 0, wrap(err, query, ctx)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return 0, nil // statements without a row count (DDL, SET)
+	}
+	return n, nil
+}
+
+// Query runs query and returns its rows as a stream; the caller closes
+// them. Errors met while iterating are the driver's; pass rows.Err()
+// through WrapError to get an *Error.
+func (c *Conn) Query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	rows, err := c.sql.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, wrap(err, query, ctx)
+	}
+	return rows, nil
+}
+
+// WrapError converts an error met while running query (for example
+// rows.Err() of a Query) into *Error when it comes from DuckDB, with the
+// position relative to query; other errors are returned as they are.
+func WrapError(ctx context.Context, err error, query string) error { return wrap(err, query, ctx) }
+
+// QueryRows runs query and returns its column names and all its rows, each
+// row a slice of Go values as duckdb-go scans them (int64, float64, string,
+// bool, time.Time, nil for NULL, ...). Use it for small results; Query
+// streams.
+func (c *Conn) QueryRows(ctx context.Context, query string, args ...any) (cols []string, rows [][]any, err error) {
+	r, err := c.Query(ctx, query, args...)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer r.Close()
+	cols, err = r.Columns()
+	if err != nil {
+		return nil, nil, wrap(err, query, ctx)
+	}
+	for r.Next() {
+		row := make([]any, len(cols))
+		ptrs := make([]any, len(cols))
+		for i := range row {
+			ptrs[i] = &row[i]
+		}
+		if err := r.Scan(ptrs...); err != nil {
+			return nil, nil, wrap(err, query, ctx)
+		}
+		rows = append(rows, row)
+	}
+	if err := r.Err(); err != nil {
+		return nil, nil, wrap(err, query, ctx)
+	}
+	return cols, rows, nil
+}
+
+// QueryInt runs query and returns the first column of its first row as an
+// int64 (integers of any width, HUGEINT within range, integral floats and
+// decimals); NULL gives 0. It fails when the query returns no row or a value
+// that is not a whole number in the int64 range.
+func (c *Conn) QueryInt(ctx context.Context, query string, args ...any) (int64, error) {
+	r, err := c.Query(ctx, query, args...)
+	if err != nil {
+		return 0, err
+	}
+	defer r.Close()
+	if !r.Next() {
+		if err := r.Err(); err != nil {
+			return 0, wrap(err, query, ctx)
+		}
+		return 0, errors.New("query returned no row")
+	}
+	cols, err := r.Columns()
+	if err != nil {
+		return 0, wrap(err, query, ctx)
+	}
+	vals := make([]any, len(cols))
+	ptrs := make([]any, len(cols))
+	for i := range vals {
+		ptrs[i] = &vals[i]
+	}
+	if err := r.Scan(ptrs...); err != nil {
+		return 0, wrap(err, query, ctx)
+	}
+	return toInt64(vals[0])
+}
+
+func toInt64(v any) (int64, error) {
+	switch v := v.(type) {
+	case nil:
+		return 0, nil
+	case int64:
+		return v, nil
+	case int32:
+		return int64(v), nil
+	case int16:
+		return int64(v), nil
+	case int8:
+		return int64(v), nil
+	case uint8:
+		return int64(v), nil
+	case uint16:
+		return int64(v), nil
+	case uint32:
+		return int64(v), nil
+	case uint64:
+		if v <= math.MaxInt64 {
+			return int64(v), nil
+		}
+	case *big.Int:
+		if v.IsInt64() {
+			return v.Int64(), nil
+		}
+	case float64:
+		if v == math.Trunc(v) && math.Abs(v) < 1<<63 {
+			return int64(v), nil
+		}
+	case duckdb.Decimal:
+		f := v.Float64()
+		if f == math.Trunc(f) && math.Abs(f) < 1<<63 {
+			return int64(f), nil
+		}
+	case string:
+		if n, err := strconv.ParseInt(v, 10, 64); err == nil {
+			return n, nil
+		}
+	}
+	return 0, fmt.Errorf("query returned %v (%T), not a whole number", v, v)
+}
+
+// Tx runs fn inside BEGIN TRANSACTION ... COMMIT on c. When fn returns an
+// error or panics, or COMMIT fails, the transaction is rolled back and the
+// error (or panic) is passed on. DuckDB DDL is transactional: a CREATE OR
+// REPLACE TABLE inside a rolled-back Tx leaves the previous table and its
+// rows. Statements of fn must run on c. A Tx inside a Tx on the same Conn
+// joins the outer transaction.
+func (c *Conn) Tx(ctx context.Context, fn func() error) (err error) {
+	if c.inTx {
+		return fn()
+	}
+	if _, err := c.Exec(ctx, "BEGIN TRANSACTION"); err != nil {
+		return err
+	}
+	c.inTx = true
+	committed := false
+	defer func() {
+		c.inTx = false
+		if committed {
+			return
+		}
+		p := recover()
+		// Roll back even when ctx is cancelled (the usual reason to be here).
+		if _, rerr := c.Exec(context.WithoutCancel(ctx), "ROLLBACK"); rerr != nil && err != nil && !isNoTx(rerr) {
+			err = errors.Join(err, fmt.Errorf("rollback: %w", rerr))
+		}
+		if p != nil {
+			panic(p)
+		}
+	}()
+	if err := fn(); err != nil {
+		return err
+	}
+	if _, err := c.Exec(ctx, "COMMIT"); err != nil {
+		return err
+	}
+	committed = true
+	return nil
+}
+
+// isNoTx reports DuckDB's complaint about rolling back when a failed COMMIT
+// already ended the transaction.
+func isNoTx(err error) bool {
+	var e *Error
+	return errors.As(err, &e) && e.Type == "TransactionContext"
+}
+
+// Appender appends rows to one table in bulk, through DuckDB's appender on
+// the Conn that made it; it is much faster than INSERT. Rows are buffered
+// and written on Flush, on Close, and every 2048 rows. Use it from the
+// goroutine that owns the Conn, and Close it before running other
+// statements that read the table.
+type Appender struct {
+	a     *duckdb.Appender
+	table string
+}
+
+// Appender returns an Appender for the existing table schema.table of the
+// current database; schema "" means the current schema, and "temp" the
+// connection's temporary tables (as in the SQL name temp.table). Values are
+// appended in column order.
+func (c *Conn) Appender(schema, table string) (*Appender, error) {
+	catalog := ""
+	if schema == "temp" {
+		catalog, schema = "temp", "main"
+	}
+	var a *duckdb.Appender
+	err := c.sql.Raw(func(dc any) error {
+		conn, ok := dc.(driver.Conn)
+		if !ok {
+			return fmt.Errorf("unexpected driver connection %T", dc)
+		}
+		var err error
+		a, err = duckdb.NewAppender(conn, catalog, schema, table)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("cannot append to %s: %w", displayName(schema, table), wrap(err, "", nil))
+	}
+	return &Appender{a: a, table: displayName(schema, table)}, nil
+}
+
+func displayName(schema, table string) string {
+	if schema == "" {
+		return table
+	}
+	return schema + "." + table
+}
+
+// AppendRow buffers one row: one value per column of the table, nil for
+// NULL, Go values matching the column types (string for VARCHAR, int64 for
+// BIGINT, float64 for DOUBLE, bool, time.Time, ...).
+func (a *Appender) AppendRow(values ...driver.Value) error {
+	if err := a.a.AppendRow(values...); err != nil {
+		return fmt.Errorf("cannot append to %s: %w", a.table, wrap(err, "", nil))
+	}
+	return nil
+}
+
+// Flush writes the buffered rows to the table.
+func (a *Appender) Flush() error {
+	if err := a.a.Flush(); err != nil {
+		return fmt.Errorf("cannot append to %s: %w", a.table, wrap(err, "", nil))
+	}
+	return nil
+}
+
+// Close flushes the buffered rows and releases the appender; call it once,
+// also after an error.
+func (a *Appender) Close() error {
+	if err := a.a.Close(); err != nil {
+		return fmt.Errorf("cannot append to %s: %w", a.table, wrap(err, "", nil))
+	}
+	return nil
+}

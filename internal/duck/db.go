@@ -1,0 +1,113 @@
+// Package duck is kiln's only door to DuckDB: it opens the database once per
+// run, hands out one dedicated connection per worker, runs statements with
+// context cancellation, appends rows in bulk, reads the catalog, and turns
+// DuckDB's error strings into typed errors (*Error, *LockError) that carry
+// the position of the failing token.
+//
+// It is the only package that imports github.com/duckdb/duckdb-go.
+package duck
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	duckdb "github.com/duckdb/duckdb-go/v2"
+	"github.com/duckdb/duckdb-go/v2/mapping"
+)
+
+// Version returns the version of the DuckDB library linked in, such as
+// "v1.5.6".
+func Version() string { return mapping.LibraryVersion() }
+
+// DB is an open DuckDB database. Open it once per run and keep it open:
+// reopening a file costs about 15 ms plus 0.07 ms per table in it.
+// A DB is safe for concurrent use; each worker takes its own Conn.
+type DB struct {
+	path string
+	sql  *sql.DB
+}
+
+// Open opens the DuckDB database at path, creating the file and its parent
+// directories when missing; "" (or ":memory:") opens a private in-memory
+// database.
+//
+// DuckDB lets one process at a time open a file for writing: when another
+// process holds it, Open returns *LockError with the path and, when DuckDB
+// reports it, the holder's PID. Other failures are *Error or the os error of
+// creating the parent directory.
+func Open(ctx context.Context, path string) (*DB, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	dsn := path
+	if path == ":memory:" {
+		dsn, path = "", ""
+	}
+	if strings.Contains(path, "?") {
+		// duckdb-go reads what follows '?' as configuration options.
+		return nil, fmt.Errorf("cannot open database %q: the path must not contain '?'", path)
+	}
+	if path != "" {
+		if dir := filepath.Dir(path); dir != "." {
+			if err := os.MkdirAll(dir, 0o755); err != nil {
+				return nil, fmt.Errorf("cannot create the directory of database %q: %w", path, err)
+			}
+		}
+	}
+	connector, err := duckdb.NewConnector(dsn, nil)
+	if err != nil {
+		return nil, openError(path, err)
+	}
+	db := sql.OpenDB(connector) // closes connector on db.Close
+	// Connections are cheap in DuckDB (one database instance underneath);
+	// keep a few idle ones so workers do not reconnect per node.
+	db.SetMaxIdleConns(8)
+	if err := db.PingContext(ctx); err != nil {
+		_ = db.Close()
+		return nil, openError(path, err)
+	}
+	return &DB{path: path, sql: db}, nil
+}
+
+// openError turns a failure of opening path into *LockError when DuckDB
+// could not lock the file, else into *Error.
+func openError(path string, err error) error {
+	var de *duckdb.Error
+	if errors.As(err, &de) {
+		if le := lockError(path, de.Msg, err); le != nil {
+			return le
+		}
+	}
+	if path == "" {
+		path = ":memory:"
+	}
+	return fmt.Errorf("cannot open database %q: %w", path, wrap(err, "", nil))
+}
+
+// Close closes the database and releases its file lock. Open Conns must be
+// closed first.
+func (db *DB) Close() error {
+	if err := db.sql.Close(); err != nil {
+		return wrap(err, "", nil)
+	}
+	return nil
+}
+
+// Path returns the database file path given to Open, "" for in-memory.
+func (db *DB) Path() string { return db.path }
+
+// Conn returns a dedicated connection: all statements of a node run on it,
+// one at a time, so a transaction opened with Tx spans them. Close it to
+// give it back to the pool.
+func (db *DB) Conn(ctx context.Context) (*Conn, error) {
+	c, err := db.sql.Conn(ctx)
+	if err != nil {
+		return nil, wrap(err, "", ctx)
+	}
+	return &Conn{sql: c}, nil
+}

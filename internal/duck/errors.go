@@ -1,0 +1,312 @@
+package duck
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	duckdb "github.com/duckdb/duckdb-go/v2"
+)
+
+// Error is an error reported by DuckDB for a statement, split into its parts
+// so callers can map it back to a model file: the file position of the
+// statement plus Line/Col gives file:line:col.
+type Error struct {
+	// Type is DuckDB's error class without " Error": "Binder", "Parser",
+	// "Catalog", "Conversion", "Constraint", "Interrupt", "IO",
+	// "Invalid Input", ...
+	Type string
+	// Msg is the first line of DuckDB's message without the "X Error: "
+	// prefix, as DuckDB wrote it.
+	Msg string
+	// Line and Col are the 1-based position of the offending token in the
+	// SQL text given to Exec/Query (Col counts bytes, like diag.Pos), taken
+	// from the "LINE n:" excerpt and caret of DuckDB's message; both are 0
+	// when DuckDB gives no position.
+	Line, Col int
+	// Detail holds the other lines of the message (candidate bindings,
+	// hints), without the LINE excerpt, joined with "\n"; often "".
+	Detail string
+
+	err    error // the driver's error
+	ctxErr error // the context's error when cancellation interrupted the statement
+}
+
+// Error returns "<type> error: <msg>" followed by "; <detail>" when there
+// is a detail, on one line.
+func (e *Error) Error() string {
+	var b strings.Builder
+	if e.Type != "" {
+		b.WriteString(strings.ToLower(e.Type))
+		b.WriteString(" error: ")
+	}
+	b.WriteString(e.Msg)
+	for line := range strings.SplitSeq(e.Detail, "\n") {
+		if line = strings.TrimSpace(line); line != "" {
+			b.WriteString("; ")
+			b.WriteString(line)
+		}
+	}
+	return b.String()
+}
+
+// Unwrap returns the driver's error and, when the statement was interrupted
+// because its context ended, the context's error, so that
+// errors.Is(err, context.Canceled) holds for a cancelled statement.
+func (e *Error) Unwrap() []error {
+	if e.ctxErr != nil {
+		return []error{e.ctxErr, e.err}
+	}
+	return []error{e.err}
+}
+
+// LockError reports that another process holds the database file: DuckDB
+// allows one writing process per file.
+type LockError struct {
+	Path    string // the database file
+	PID     int    // the process holding the lock, 0 when DuckDB did not say
+	Program string // the holder's executable as DuckDB names it, "" when it did not say
+	Err     error  // DuckDB's error
+}
+
+// Error returns a one-line message naming the file and the holder.
+func (e *LockError) Error() string {
+	holder := "another process"
+	if e.Program != "" {
+		holder = fmt.Sprintf("%q", filepath.Base(e.Program))
+	}
+	if e.PID != 0 {
+		holder += fmt.Sprintf(" (PID %d)", e.PID)
+	}
+	return fmt.Sprintf("database %q is locked by %s; wait for it to finish or close it (another kiln run, the DuckDB CLI, a notebook), then retry", e.Path, holder)
+}
+
+// Unwrap returns DuckDB's error.
+func (e *LockError) Unwrap() error { return e.Err }
+
+var (
+	lockPID     = regexp.MustCompile(`\(PID (\d+)\)`)
+	lockProgram = regexp.MustCompile(`lock is held in (.+?) \(PID \d+\)`)
+)
+
+// lockError returns *LockError when msg is DuckDB's "Could not set lock on
+// file" error, else nil.
+func lockError(path, msg string, err error) *LockError {
+	if !strings.Contains(msg, "Could not set lock on file") {
+		return nil
+	}
+	le := &LockError{Path: path, Err: err}
+	if m := lockPID.FindStringSubmatch(msg); m != nil {
+		le.PID, _ = strconv.Atoi(m[1])
+	}
+	if m := lockProgram.FindStringSubmatch(msg); m != nil {
+		le.Program = m[1]
+	}
+	return le
+}
+
+// wrap converts a driver error for query into *Error (or returns it as is
+// when it does not come from DuckDB). When ctx has ended, the result also
+// matches ctx.Err() with errors.Is.
+func wrap(err error, query string, ctx context.Context) error {
+	if err == nil {
+		return nil
+	}
+	var de *duckdb.Error
+	if !errors.As(err, &de) {
+		return err
+	}
+	e := parseError(de.Msg, query)
+	e.err = err
+	if ctx != nil && ctx.Err() != nil {
+		e.ctxErr = ctx.Err()
+	}
+	return e
+}
+
+// parseError splits a DuckDB error message:
+//
+//	Binder Error: Referenced column "x" not found in FROM clause!
+//	Candidate bindings: "a"
+//
+//	LINE 3:   x from t
+//	          ^
+//
+// and computes Line/Col against query (the SQL text that failed) when the
+// excerpt is found in it.
+func parseError(msg, query string) *Error {
+	lines := strings.Split(strings.ReplaceAll(msg, "\r\n", "\n"), "\n")
+	e := &Error{}
+	e.Type, e.Msg = splitPrefix(lines[0])
+	var detail []string
+	for i := 1; i < len(lines); i++ {
+		l := lines[i]
+		if n, excerpt, ok := lineExcerpt(l); ok && i+1 < len(lines) && strings.Contains(lines[i+1], "^") {
+			caret := strings.IndexByte(lines[i+1], '^') - (len(l) - len(excerpt))
+			e.Line, e.Col = locate(query, n, excerpt, caret)
+			i++
+			continue
+		}
+		if strings.TrimSpace(l) != "" {
+			detail = append(detail, l)
+		}
+	}
+	e.Detail = strings.Join(detail, "\n")
+	return e
+}
+
+// splitPrefix splits "Binder Error: msg" into ("Binder", "msg"); DuckDB's
+// upper-case classes ("INTERRUPT Error") are title-cased.
+func splitPrefix(first string) (typ, msg string) {
+	prefix, rest, ok := strings.Cut(first, ": ")
+	if !ok || !strings.HasSuffix(prefix, "Error") || strings.ContainsAny(prefix, `"'(`) {
+		return "", first
+	}
+	typ = strings.TrimSpace(strings.TrimSuffix(prefix, "Error"))
+	switch typ {
+	case "INTERRUPT", "FATAL", "INTERNAL":
+		typ = typ[:1] + strings.ToLower(typ[1:])
+	}
+	return typ, rest
+}
+
+var lineRE = regexp.MustCompile(`^LINE (\d+): `)
+
+// lineExcerpt parses "LINE 3: <excerpt>".
+func lineExcerpt(l string) (n int, excerpt string, ok bool) {
+	m := lineRE.FindStringSubmatch(l)
+	if m == nil {
+		return 0, "", false
+	}
+	n, err := strconv.Atoi(m[1])
+	if err != nil || n < 1 {
+		return 0, "", false
+	}
+	return n, l[len(m[0]):], true
+}
+
+// locate returns the 1-based line and byte column in query of the token
+// that DuckDB's caret points at, caret display cells after the start of the
+// excerpt of line n.
+//
+// DuckDB formats the error against the text of the failing statement: it
+// takes the statement's line holding offset p, where p is the token's
+// offset in the whole query text, and puts the caret p minus that line's
+// start (both offsets counted in the statement's own text) cells in. For
+// the first statement of a text the two coincide; for later ones, the line
+// number and caret are skewed (DuckDB 1.5.6), so locate finds the statement
+// whose line n is the excerpt and recomputes p. DuckDB also shortens long
+// lines to an excerpt framed by "...". Without query, only an unshortened
+// excerpt gives a column. Unknown parts are 0.
+func locate(query string, n int, excerpt string, caret int) (line, col int) {
+	if caret < 0 {
+		return n, 0
+	}
+	shortened := strings.HasPrefix(excerpt, "...")
+	if shortened {
+		excerpt = excerpt[3:]
+		caret -= 3
+	}
+	if strings.HasSuffix(excerpt, "...") {
+		shortened = true
+		excerpt = strings.TrimSuffix(excerpt, "...")
+	}
+	off := byteOffset(excerpt, caret)
+	if off < 0 {
+		return n, 0
+	}
+	if query == "" {
+		if shortened {
+			return n, 0
+		}
+		return n, off + 1
+	}
+	spans := statementSpans(query)
+	for _, sp := range spans {
+		stmt := query[sp[0]:sp[1]]
+		ls, text, ok := lineAt(stmt, n)
+		if !ok {
+			continue
+		}
+		var at int
+		if shortened {
+			if at = strings.Index(text, excerpt); at < 0 {
+				continue
+			}
+		} else if strings.TrimRight(text, " \t\r;") != strings.TrimRight(excerpt, " \t\r;") {
+			continue
+		}
+		p := ls + at + off
+		if len(spans) > 1 && (p < sp[0] || p > sp[1]) {
+			continue // the token must lie in the failing statement
+		}
+		return lineCol(query, p)
+	}
+	if len(spans) == 1 {
+		return n, 0
+	}
+	return 0, 0
+}
+
+// lineCol converts byte offset p of s into a 1-based line and byte column.
+func lineCol(s string, p int) (line, col int) {
+	p = min(p, len(s))
+	before := s[:p]
+	nl := strings.LastIndexByte(before, '\n')
+	return strings.Count(before, "\n") + 1, p - nl
+}
+
+// byteOffset returns the byte offset in s of the rune that starts width
+// display cells in, measuring as DuckDB does (control characters such as
+// tabs take no cell, wide East Asian characters two); -1 if s is shorter.
+func byteOffset(s string, width int) int {
+	w := 0
+	for i, r := range s {
+		if w >= width {
+			return i
+		}
+		w += runeWidth(r)
+	}
+	if w >= width {
+		return len(s)
+	}
+	return -1
+}
+
+func runeWidth(r rune) int {
+	switch {
+	case r == utf8.RuneError, r < 0x20, r == 0x7f, unicode.Is(unicode.Mn, r):
+		return 0
+	case r >= 0x1100 && (r <= 0x115f || (r >= 0x2e80 && r <= 0xa4cf) ||
+		(r >= 0xac00 && r <= 0xd7a3) || (r >= 0xf900 && r <= 0xfaff) ||
+		(r >= 0xfe30 && r <= 0xfe4f) || (r >= 0xff00 && r <= 0xff60) ||
+		(r >= 0xffe0 && r <= 0xffe6) || (r >= 0x1f300 && r <= 0x1f64f) ||
+		(r >= 0x20000 && r <= 0x3fffd)):
+		return 2
+	}
+	return 1
+}
+
+// lineAt returns the byte offset in s of the start of line n (1-based)
+// and the line's text without its terminator.
+func lineAt(s string, n int) (start int, text string, ok bool) {
+	for i := 1; ; i++ {
+		end := strings.IndexByte(s[start:], '\n')
+		if i == n {
+			if end < 0 {
+				return start, strings.TrimSuffix(s[start:], "\r"), true
+			}
+			return start, strings.TrimSuffix(s[start:start+end], "\r"), true
+		}
+		if end < 0 {
+			return 0, "", false
+		}
+		start += end + 1
+	}
+}

@@ -1,0 +1,148 @@
+package load
+
+import (
+	"context"
+	"errors"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+const typesCSV = `id,name,price,day,ts,flag,code,zip, ,Name,empty
+1,Alpha,9.5,2021-03-04,2021-03-04 10:30:00,true,15298,007,x,a,
+2,"Beta, ""quoted""",10,2021-03-05,2021-03-05T00:00:00,FALSE,13127-1,0123,,,""
+,,,,,,,,,,
+ , ,,,,,,,,,
+3,"multi
+line", -1.5e3 ,,,,0.5,0,,,
+`
+
+func TestLoadCSVTypes(t *testing.T) {
+	dir := t.TempDir()
+	path := writeFile(t, dir, "types.csv", typesCSV)
+	c := newConn(t)
+	res := mustLoad(t, c, Spec{Path: path}, rel("seeds", "types"))
+	if res.Rows != 3 {
+		t.Errorf("Rows = %d, want 3", res.Rows)
+	}
+	checkColumns(t, res.Columns, "id BIGINT, name VARCHAR, price DOUBLE, day DATE, ts TIMESTAMP, flag BOOLEAN, code VARCHAR, zip VARCHAR, column_9 VARCHAR, Name_2 VARCHAR, empty VARCHAR")
+	checkRows(t, rowsOf(t, c, "SELECT * FROM seeds.types ORDER BY id"), []string{
+		"1|Alpha|9.5|2021-03-04|2021-03-04 10:30:00|true|15298|007|x|a|NULL",
+		`2|Beta, "quoted"|10|2021-03-05|2021-03-05|false|13127-1|0123|NULL|NULL|NULL`,
+		"3|multi\nline|-1500|NULL|NULL|NULL|0.5|0|NULL|NULL|NULL",
+	})
+	noStaging(t, c)
+}
+
+func TestLoadCSVLeadingZeros(t *testing.T) {
+	dir := t.TempDir()
+	c := newConn(t)
+	for _, tc := range []struct{ values, want string }{
+		{"1\n2\n30", "BIGINT"},
+		{"0\n1\n2", "BIGINT"},
+		{"0.5\n1.25", "DOUBLE"},
+		{"007\n12", "VARCHAR"},
+		{"1\n00.5", "VARCHAR"},
+		{"-01\n2", "VARCHAR"},
+		{"9223372036854775808", "DOUBLE"}, // beyond BIGINT
+		{"true\nFalse", "BOOLEAN"},
+		{"2024-01-01\n2024-02-29 13:00", "TIMESTAMP"},
+		{"2024-02-30", "VARCHAR"},
+		{"inf\n1", "VARCHAR"},
+	} {
+		path := writeFile(t, dir, "v.csv", "v\n"+tc.values+"\n")
+		res := mustLoad(t, c, Spec{Path: path, Seed: true}, rel("", "v"))
+		if res.Columns[0].Type != tc.want {
+			t.Errorf("%q: %s, want %s", tc.values, res.Columns[0].Type, tc.want)
+		}
+	}
+	// Leading zeros survive as written.
+	path := writeFile(t, dir, "zips.csv", "zip\n01000\n75001\n")
+	mustLoad(t, c, Spec{Path: path, Seed: true}, rel("", "zips"))
+	checkRows(t, rowsOf(t, c, "SELECT zip FROM zips ORDER BY zip"), []string{"01000", "75001"})
+}
+
+func TestLoadCSVDelimiters(t *testing.T) {
+	dir := t.TempDir()
+	c := newConn(t)
+	tsv := writeFile(t, dir, "t.tsv", "a\tb\n1\tx,y\n2\tz\n")
+	res := mustLoad(t, c, Spec{Path: tsv}, rel("", "t"))
+	checkColumns(t, res.Columns, "a BIGINT, b VARCHAR")
+	checkRows(t, rowsOf(t, c, "SELECT * FROM t ORDER BY a"), []string{"1|x,y", "2|z"})
+
+	semi := writeFile(t, dir, "semi.txt", "a;b\n1;2,5\n")
+	res = mustLoad(t, c, Spec{Path: semi, Format: "csv", Delimiter: ";"}, rel("", "s"))
+	checkColumns(t, res.Columns, "a BIGINT, b VARCHAR")
+	checkRows(t, rowsOf(t, c, "SELECT * FROM s"), []string{"1|2,5"})
+}
+
+func TestLoadCSVErrors(t *testing.T) {
+	dir := t.TempDir()
+	c := newConn(t)
+	good := writeFile(t, dir, "good.csv", typesCSV)
+	mustLoad(t, c, Spec{Path: good}, rel("", "t"))
+
+	// A value that does not cast names its row (the header is row 1).
+	_, err := Load(context.Background(), c, Spec{Path: good, ColumnTypes: map[string]string{"code": "INTEGER"}}, rel("", "t"))
+	if err == nil || !strings.Contains(err.Error(), `column "code": value "13127-1" in row 3 cannot be cast to INTEGER`) {
+		t.Errorf("cast error = %v", err)
+	}
+	var ie *InputError
+	for _, tc := range []struct {
+		spec Spec
+		want string
+	}{
+		{Spec{Path: filepath.Join(dir, "nosuch.csv"), Seed: true}, "file not found; check the seed's file name in the seeds directory"},
+		{Spec{Path: writeFile(t, dir, "empty.csv", "")}, "the file is empty: no header row"},
+		{Spec{Path: writeFile(t, dir, "quote.csv", "a,b\n1,\"x\n2,y\n")}, "it was not possible to automatically detect the CSV parsing dialect; check the delimiter"},
+		{Spec{Path: writeFile(t, dir, "latin1.csv", "a,b\n\xe9t\xe9,1\n")}, "invalid unicode"},
+	} {
+		_, err := Load(context.Background(), c, tc.spec, rel("", "t"))
+		if !errors.As(err, &ie) || !strings.Contains(err.Error(), tc.want) || strings.Contains(err.Error(), "\n") {
+			t.Errorf("%s: err = %v, want *InputError with %q", tc.spec.Path, err, tc.want)
+		}
+	}
+	if n := queryInt(t, c, "SELECT count(*) FROM t"); n != 3 {
+		t.Errorf("after failed loads: %d rows, want 3", n)
+	}
+	noStaging(t, c)
+
+	// Ragged rows: short ones are padded with NULL; a longer one widens
+	// the table with column_<n>.
+	ragged := writeFile(t, dir, "ragged.csv", "a,b\n1,2,3\n4\n")
+	res := mustLoad(t, c, Spec{Path: ragged}, rel("", "r"))
+	checkColumns(t, res.Columns, "a BIGINT, b BIGINT, column_3 BIGINT")
+	checkRows(t, rowsOf(t, c, "SELECT * FROM r ORDER BY a"), []string{"1|2|3", "4|NULL|NULL"})
+}
+
+func TestLoadParquet(t *testing.T) {
+	dir := t.TempDir()
+	c := newConn(t)
+	ctx := context.Background()
+	path := filepath.Join(dir, "p.parquet")
+	if _, err := c.Exec(ctx, "COPY (SELECT range::INTEGER AS id, 'x' || range AS label, DATE '2024-01-01' + range::INTEGER AS day, CASE WHEN range = 2 THEN 'bad' ELSE range::VARCHAR END AS num FROM range(3)) TO '"+path+"' (FORMAT parquet)"); err != nil {
+		t.Fatal(err)
+	}
+	res := mustLoad(t, c, Spec{Path: path}, rel("raw", "p"))
+	checkColumns(t, res.Columns, "id INTEGER, label VARCHAR, day DATE, num VARCHAR")
+	if res.Rows != 3 {
+		t.Errorf("Rows = %d", res.Rows)
+	}
+	res = mustLoad(t, c, Spec{Path: path, ColumnTypes: map[string]string{"id": "BIGINT", "label": "VARCHAR"}}, rel("raw", "p"))
+	checkColumns(t, res.Columns, "id BIGINT, label VARCHAR, day DATE, num VARCHAR")
+
+	_, err := Load(ctx, c, Spec{Path: path, ColumnTypes: map[string]string{"num": "BIGINT"}}, rel("raw", "p"))
+	if err == nil || !strings.Contains(err.Error(), `value "bad" in row 3 cannot be cast to BIGINT`) {
+		t.Errorf("cast error = %v", err)
+	}
+	notParquet := writeFile(t, dir, "x.parquet", "hello")
+	if err := Check(Spec{Path: notParquet}); err == nil || !strings.Contains(err.Error(), "not a Parquet file") {
+		t.Errorf("Check(not parquet) = %v", err)
+	}
+	if _, err := Load(ctx, c, Spec{Path: notParquet}, rel("raw", "p")); err == nil {
+		t.Error("Load(not parquet) succeeded")
+	}
+	if n := queryInt(t, c, "SELECT count(*) FROM raw.p"); n != 3 {
+		t.Errorf("after failed loads: %d rows", n)
+	}
+}
