@@ -310,7 +310,11 @@ func (c *compiler) renderNode(n *graph.Node, final bool) *rendered {
 			if !ok {
 				return nil, c.unknownRef(name)
 			}
-			r.refs = append(r.refs, graph.Ref{Package: c.name, Name: string(target.ID), Pos: pos})
+			pkg := ""
+			if len(args) == 2 {
+				pkg = args[0]
+			}
+			r.refs = append(r.refs, graph.Ref{Package: pkg, Name: string(target.ID), Pos: pos})
 			dep(target.ID)
 			if final {
 				rel := target.Relation

@@ -1,0 +1,131 @@
+package artifact
+
+import (
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+	"testing/fstest"
+)
+
+// tree lists the files under dir, with forward slashes.
+func tree(t *testing.T, dir string) []string {
+	t.Helper()
+	var out []string
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if !d.IsDir() {
+			rel, _ := filepath.Rel(dir, p)
+			out = append(out, filepath.ToSlash(rel))
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sort.Strings(out)
+	return out
+}
+
+func TestWriteCompiled(t *testing.T) {
+	dir := t.TempDir()
+	m := shop(t, nil)
+	if err := WriteCompiled(dir, m); err != nil {
+		t.Fatal(err)
+	}
+	eq(t, "compiled tree", tree(t, dir), []string{
+		"compiled/shop/models/marts/revenue.sql",
+		"compiled/shop/models/marts/schema.yml/accepted_values_revenue_revenue__false__1__2.sql",
+		"compiled/shop/models/marts/schema.yml/not_null_revenue_id.sql",
+		"compiled/shop/models/marts/schema.yml/relationships_revenue_id__id__ref_stg_customers_.sql",
+		"compiled/shop/models/marts/schema.yml/unique_revenue_id.sql",
+		"compiled/shop/models/staging/sources.yml/source_not_null_raw_orders_id.sql",
+		"compiled/shop/models/staging/stg_customers.sql",
+		"compiled/shop/models/staging/stg_orders.sql",
+		"compiled/shop/tests/assert_revenue_positive.sql",
+	})
+	for _, n := range m.Graph.Nodes() {
+		p := CompiledPath("shop", n)
+		if p == "" {
+			continue
+		}
+		data, err := os.ReadFile(filepath.Join(dir, filepath.FromSlash(p)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if strings.TrimSuffix(string(data), "\n") != strings.TrimSuffix(n.CompiledCode, "\n") || !strings.HasSuffix(string(data), "\n") {
+			t.Errorf("%s holds %q, want %q", p, data, n.CompiledCode)
+		}
+	}
+
+	// Delete a model (and the test on it): its compiled files go away, and
+	// no temporary folder is left behind.
+	m = shop(t, func(fsys fstest.MapFS) {
+		delete(fsys, "tests/assert_revenue_positive.sql")
+		f := fsys["models/staging/stg_orders.sql"]
+		f.Data = []byte("select 2 as id\n")
+	})
+	if err := WriteCompiled(dir, m); err != nil {
+		t.Fatal(err)
+	}
+	files := tree(t, dir)
+	for _, f := range files {
+		if strings.Contains(f, "assert_revenue_positive") {
+			t.Errorf("stale compiled file %s", f)
+		}
+		if !strings.HasPrefix(f, "compiled/shop/") {
+			t.Errorf("unexpected file %s", f)
+		}
+	}
+	if len(files) != 8 {
+		t.Errorf("%d files after the second write: %v", len(files), files)
+	}
+	data, _ := os.ReadFile(filepath.Join(dir, "compiled/shop/models/staging/stg_orders.sql"))
+	if string(data) != "select 2 as id\n" {
+		t.Errorf("stg_orders.sql = %q", data)
+	}
+	entries, _ := os.ReadDir(dir)
+	if len(entries) != 1 || entries[0].Name() != "compiled" {
+		t.Errorf("target holds %v, want only compiled", entries)
+	}
+}
+
+func TestWriteFileAtomic(t *testing.T) {
+	dir := t.TempDir()
+	p := filepath.Join(dir, "out.csv")
+	for _, content := range []string{"a\n1\n", "a\n2\n"} {
+		if err := WriteFileAtomic(p, []byte(content), 0o640); err != nil {
+			t.Fatal(err)
+		}
+		data, err := os.ReadFile(p)
+		if err != nil || string(data) != content {
+			t.Fatalf("read %q, %v; want %q", data, err, content)
+		}
+	}
+	if fi, _ := os.Stat(p); fi.Mode().Perm() != 0o640 {
+		t.Errorf("mode %v, want 0640", fi.Mode().Perm())
+	}
+	entries, _ := os.ReadDir(dir)
+	if len(entries) != 1 {
+		t.Errorf("temporary files left: %v", entries)
+	}
+
+	// A failed write leaves the old file and no temporary file.
+	if err := WriteFileAtomic(filepath.Join(dir, "missing", "x"), []byte("x"), 0o644); err == nil || !strings.Contains(err.Error(), "cannot write") {
+		t.Errorf("write into a missing folder: %v", err)
+	}
+	if err := os.Mkdir(filepath.Join(dir, "sub"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := WriteFileAtomic(filepath.Join(dir, "sub"), []byte("x"), 0o644); err == nil {
+		t.Error("replacing a folder by a file succeeded")
+	}
+	entries, _ = os.ReadDir(dir)
+	if len(entries) != 2 {
+		t.Errorf("after failed writes the folder holds %v", entries)
+	}
+}

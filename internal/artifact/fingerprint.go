@@ -1,0 +1,249 @@
+package artifact
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"os"
+	"strings"
+
+	"github.com/kiln-build/kiln/compiler"
+	"github.com/kiln-build/kiln/compiler/graph"
+)
+
+// Fingerprint is what, in a node's definition, can make it need a rebuild,
+// for state comparison (kiln build --state DIR, like dbt's
+// state:modified). Compare two fingerprints field by field to tell what
+// changed. Each field is a hex SHA-256 digest, or "" when it does not apply.
+type Fingerprint struct {
+	// Body is the node's checksum: the sha256 of the file for models,
+	// seeds and singular tests, the test's hash (node, column, test,
+	// arguments) for YAML tests. For sources it is the hash of the
+	// external file's settings ("" without a file), for exports that of
+	// their format, path and sheets.
+	Body string
+	// Config is the hash of the node's config object as canonical JSON.
+	Config string
+	// Contract is the hash of config.contract and the columns' data_type;
+	// "" when neither is set.
+	Contract string
+	// Relation is the relation's quoted name, "schema"."name" ("" for
+	// ephemeral models and tests). It is a name, not a hash.
+	Relation string
+	// Inputs is the sha256 of the file the source or seed is loaded from,
+	// as passed in inputs (manifest: kiln.inputs); "" when not recorded.
+	Inputs string
+}
+
+// Fingerprints returns the fingerprint of every node of m's graph, with
+// the input file checksums in inputs. It agrees exactly with
+// ReadManifestFingerprints on the manifest WriteManifest writes for m and
+// the same inputs: both decode the same JSON entries.
+func Fingerprints(m *compiler.Manifest, inputs map[graph.ID]InputFile) map[graph.ID]Fingerprint {
+	mj := buildManifest(m, Metadata{})
+	type item struct {
+		id      graph.ID
+		section string
+		v       any
+	}
+	items := make([]item, 0, m.Graph.Len())
+	for id, v := range mj.Nodes {
+		items = append(items, item{id, "nodes", v})
+	}
+	for id, v := range mj.Sources {
+		items = append(items, item{id, "sources", v})
+	}
+	for id, v := range mj.UnitTests {
+		items = append(items, item{id, "unit_tests", v})
+	}
+	for id, v := range mj.Exports {
+		items = append(items, item{id, "exports", v})
+	}
+	fps := make([]Fingerprint, len(items))
+	err := parallel(len(items), func(i int) error {
+		data, err := appendMarshal(nil, items[i].v)
+		if err != nil {
+			return err
+		}
+		var e entryIn
+		if err := json.Unmarshal(data, &e); err != nil {
+			return err
+		}
+		fps[i], err = fingerprintOf(items[i].section, &e)
+		return err
+	})
+	out := make(map[graph.ID]Fingerprint, len(items))
+	if err != nil {
+		// Unreachable: the manifest holds plain values only. Returning no
+		// fingerprints makes every node compare as modified, the safe side.
+		return out
+	}
+	for i, it := range items {
+		fps[i].Inputs = inputs[it.id].SHA256
+		out[it.id] = fps[i]
+	}
+	return out
+}
+
+// ReadManifestFingerprints reads the manifest.json at path, as written by
+// WriteManifest, and returns the fingerprint of each of its nodes, sources,
+// unit tests and exports (disabled nodes are left out). It returns an
+// error when the file cannot be read or is not a manifest.
+func ReadManifestFingerprints(path string) (map[graph.ID]Fingerprint, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	fps, err := fingerprintsJSON(data)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return fps, nil
+}
+
+// entryIn holds the fields of a manifest entry that fingerprints use.
+type entryIn struct {
+	Checksum json.RawMessage `json:"checksum"` // {"name", "checksum"}, or a string (unit tests)
+	Config   json.RawMessage `json:"config"`
+	Columns  map[string]struct {
+		DataType *string `json:"data_type"`
+	} `json:"columns"`
+	RelationName *string         `json:"relation_name"`
+	External     json.RawMessage `json:"external"` // sources
+	Format       string          `json:"format"`   // exports
+	Path         string          `json:"path"`
+	Sheets       json.RawMessage `json:"sheets"`
+}
+
+type manifestIn struct {
+	Metadata struct {
+		SchemaVersion string `json:"dbt_schema_version"`
+	} `json:"metadata"`
+	Nodes     map[graph.ID]*entryIn `json:"nodes"`
+	Sources   map[graph.ID]*entryIn `json:"sources"`
+	UnitTests map[graph.ID]*entryIn `json:"unit_tests"`
+	Exports   map[graph.ID]*entryIn `json:"exports"`
+	Kiln      struct {
+		Inputs map[graph.ID]InputFile `json:"inputs"`
+	} `json:"kiln"`
+}
+
+func fingerprintsJSON(data []byte) (map[graph.ID]Fingerprint, error) {
+	var in manifestIn
+	if err := json.Unmarshal(data, &in); err != nil {
+		return nil, fmt.Errorf("invalid manifest: %w", err)
+	}
+	if !strings.Contains(in.Metadata.SchemaVersion, "/manifest/") {
+		return nil, fmt.Errorf("not a manifest: metadata.dbt_schema_version is %q", in.Metadata.SchemaVersion)
+	}
+	out := make(map[graph.ID]Fingerprint, len(in.Nodes)+len(in.Sources)+len(in.UnitTests)+len(in.Exports))
+	add := func(section string, entries map[graph.ID]*entryIn) error {
+		for id, e := range entries {
+			if e == nil {
+				continue
+			}
+			fp, err := fingerprintOf(section, e)
+			if err != nil {
+				return fmt.Errorf("%s %q: %w", section, id, err)
+			}
+			fp.Inputs = in.Kiln.Inputs[id].SHA256
+			out[id] = fp
+		}
+		return nil
+	}
+	for _, s := range []struct {
+		name    string
+		entries map[graph.ID]*entryIn
+	}{{"nodes", in.Nodes}, {"sources", in.Sources}, {"unit_tests", in.UnitTests}, {"exports", in.Exports}} {
+		if err := add(s.name, s.entries); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+func fingerprintOf(section string, e *entryIn) (Fingerprint, error) {
+	var fp Fingerprint
+	cfg, err := decode(e.Config)
+	if err != nil {
+		return fp, fmt.Errorf("config: %w", err)
+	}
+	if fp.Config, err = hashValue(cfg); err != nil {
+		return fp, err
+	}
+	var contract any
+	if m, ok := cfg.(map[string]any); ok {
+		contract = m["contract"]
+	}
+	types := map[string]string{}
+	for name, c := range e.Columns {
+		if c.DataType != nil && *c.DataType != "" {
+			types[name] = *c.DataType
+		}
+	}
+	if contract != nil || len(types) > 0 {
+		if fp.Contract, err = hashValue(map[string]any{"contract": contract, "data_types": types}); err != nil {
+			return fp, err
+		}
+	}
+	if e.RelationName != nil {
+		fp.Relation = *e.RelationName
+	}
+	switch section {
+	case "sources":
+		ext, err := decode(e.External)
+		if err != nil {
+			return fp, fmt.Errorf("external: %w", err)
+		}
+		if ext != nil {
+			fp.Body, err = hashValue(ext)
+		}
+		return fp, err
+	case "exports":
+		sheets, err := decode(e.Sheets)
+		if err != nil {
+			return fp, fmt.Errorf("sheets: %w", err)
+		}
+		fp.Body, err = hashValue(map[string]any{"format": e.Format, "path": e.Path, "sheets": sheets})
+		return fp, err
+	}
+	sum, err := decode(e.Checksum)
+	if err != nil {
+		return fp, fmt.Errorf("checksum: %w", err)
+	}
+	switch s := sum.(type) {
+	case string:
+		fp.Body = s
+	case map[string]any:
+		fp.Body, _ = s["checksum"].(string)
+	}
+	return fp, nil
+}
+
+// decode parses raw JSON into plain values, keeping numbers' text; empty
+// input is nil.
+func decode(raw json.RawMessage) (any, error) {
+	if len(raw) == 0 {
+		return nil, nil
+	}
+	d := json.NewDecoder(bytes.NewReader(raw))
+	d.UseNumber()
+	var v any
+	if err := d.Decode(&v); err != nil {
+		return nil, err
+	}
+	return v, nil
+}
+
+// hashValue is the hex sha256 of v's canonical JSON: compact, object keys
+// sorted.
+func hashValue(v any) (string, error) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return "", err
+	}
+	h := sha256.Sum256(b)
+	return hex.EncodeToString(h[:]), nil
+}

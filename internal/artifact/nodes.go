@@ -1,0 +1,367 @@
+package artifact
+
+import (
+	"github.com/kiln-build/kiln/compiler/graph"
+)
+
+// The JSON shapes of the manifest's entries. Each resource type carries
+// exactly the fields dbt's manifest v12 schema allows for it (a seed has no
+// refs or compiled_code, a singular test no test_metadata), so readers that
+// check the schema accept kiln's nodes.
+
+type fileHash struct {
+	Name     string `json:"name"`
+	Checksum string `json:"checksum"`
+}
+
+type refJSON struct {
+	Name    string  `json:"name"`
+	Package *string `json:"package"`
+	Version *string `json:"version"`
+}
+
+type dependsOn struct {
+	Macros []string   `json:"macros"`
+	Nodes  []graph.ID `json:"nodes"`
+}
+
+type macroDeps struct {
+	Macros []string `json:"macros"`
+}
+
+// nodeBase holds the fields shared by every entry of "nodes".
+type nodeBase struct {
+	Database         *string        `json:"database"`
+	Schema           string         `json:"schema"`
+	Name             string         `json:"name"`
+	ResourceType     graph.Kind     `json:"resource_type"`
+	PackageName      string         `json:"package_name"`
+	Path             string         `json:"path"`
+	OriginalFilePath string         `json:"original_file_path"`
+	UniqueID         graph.ID       `json:"unique_id"`
+	FQN              []string       `json:"fqn"`
+	Alias            string         `json:"alias"`
+	Checksum         fileHash       `json:"checksum"`
+	Config           map[string]any `json:"config"`
+	Tags             []string       `json:"tags"`
+	Description      string         `json:"description"`
+	Columns          columnsJSON    `json:"columns"`
+	Meta             map[string]any `json:"meta"`
+	RelationName     *string        `json:"relation_name"`
+	RawCode          string         `json:"raw_code"`
+}
+
+type seedJSON struct {
+	nodeBase
+	DependsOn macroDeps `json:"depends_on"`
+}
+
+// sqlJSON is a model or a singular test.
+type sqlJSON struct {
+	nodeBase
+	Language     string      `json:"language"`
+	Refs         []refJSON   `json:"refs"`
+	Sources      [][2]string `json:"sources"`
+	DependsOn    dependsOn   `json:"depends_on"`
+	Compiled     bool        `json:"compiled"`
+	CompiledCode string      `json:"compiled_code"`
+}
+
+type genericTestJSON struct {
+	sqlJSON
+	ColumnName   *string      `json:"column_name"`
+	AttachedNode *graph.ID    `json:"attached_node"`
+	TestMetadata testMetadata `json:"test_metadata"`
+}
+
+type testMetadata struct {
+	Name      string         `json:"name"`
+	Kwargs    map[string]any `json:"kwargs"`
+	Namespace *string        `json:"namespace"`
+}
+
+type sourceJSON struct {
+	Database          *string        `json:"database"`
+	Schema            string         `json:"schema"`
+	Name              string         `json:"name"`
+	ResourceType      graph.Kind     `json:"resource_type"`
+	PackageName       string         `json:"package_name"`
+	Path              string         `json:"path"`
+	OriginalFilePath  string         `json:"original_file_path"`
+	UniqueID          graph.ID       `json:"unique_id"`
+	FQN               []string       `json:"fqn"`
+	SourceName        string         `json:"source_name"`
+	SourceDescription string         `json:"source_description"`
+	Loader            string         `json:"loader"`
+	Identifier        string         `json:"identifier"`
+	External          *externalJSON  `json:"external"`
+	Description       string         `json:"description"`
+	Columns           columnsJSON    `json:"columns"`
+	Meta              map[string]any `json:"meta"`
+	SourceMeta        empty          `json:"source_meta"`
+	Tags              []string       `json:"tags"`
+	Config            map[string]any `json:"config"`
+	RelationName      *string        `json:"relation_name"`
+}
+
+// externalJSON is kiln's file behind a source table. dbt's schema leaves
+// "external" open (dbt-external-tables keeps its settings there).
+type externalJSON struct {
+	Location    string            `json:"location"`
+	Format      string            `json:"format"`
+	Sheet       *string           `json:"sheet"`
+	Delimiter   string            `json:"delimiter,omitempty"`
+	ColumnTypes map[string]string `json:"column_types"`
+}
+
+type exportJSON struct {
+	UniqueID         graph.ID          `json:"unique_id"`
+	ResourceType     graph.Kind        `json:"resource_type"`
+	Name             string            `json:"name"`
+	PackageName      string            `json:"package_name"`
+	OriginalFilePath string            `json:"original_file_path"`
+	FQN              []string          `json:"fqn"`
+	Description      string            `json:"description"`
+	Config           map[string]any    `json:"config"`
+	Tags             []string          `json:"tags"`
+	Format           string            `json:"format"`
+	Path             string            `json:"path"`
+	Sheets           []exportSheetJSON `json:"sheets"`
+	DependsOn        dependsOn         `json:"depends_on"`
+}
+
+type exportSheetJSON struct {
+	Name    string   `json:"name"`
+	Model   graph.ID `json:"model"`
+	OrderBy string   `json:"order_by,omitempty"`
+}
+
+// unitTestJSON is dbt's UnitTestDefinition (the manifest's "unit_tests").
+type unitTestJSON struct {
+	Model            string         `json:"model"`
+	Given            []any          `json:"given"`
+	Expect           empty          `json:"expect"`
+	Name             string         `json:"name"`
+	ResourceType     graph.Kind     `json:"resource_type"`
+	PackageName      string         `json:"package_name"`
+	Path             string         `json:"path"`
+	OriginalFilePath string         `json:"original_file_path"`
+	UniqueID         graph.ID       `json:"unique_id"`
+	FQN              []string       `json:"fqn"`
+	Description      string         `json:"description"`
+	DependsOn        dependsOn      `json:"depends_on"`
+	Config           map[string]any `json:"config"`
+	Checksum         string         `json:"checksum"`
+	Schema           string         `json:"schema"`
+}
+
+type columnJSON struct {
+	Name        string         `json:"name"`
+	Description string         `json:"description"`
+	Meta        map[string]any `json:"meta"`
+	DataType    *string        `json:"data_type"`
+	Constraints []any          `json:"constraints"`
+	Quote       *bool          `json:"quote"`
+	Tags        []string       `json:"tags"`
+}
+
+// columnsJSON encodes as an object keyed by column name, in declaration
+// order (as dbt's, written from an ordered Python dict); a repeated name
+// keeps its first declaration.
+type columnsJSON []columnJSON
+
+func (c columnsJSON) MarshalJSON() ([]byte, error) { return c.appendJSON(nil), nil }
+
+// entry returns n's manifest entry: *sourceJSON, *exportJSON,
+// *unitTestJSON, or a node of "nodes" (*seedJSON, *sqlJSON,
+// *genericTestJSON).
+func (b *builder) entry(n *graph.Node) any {
+	switch n.Kind {
+	case graph.Source:
+		return b.source(n)
+	case graph.Export:
+		return b.export(n)
+	case graph.UnitTest:
+		return b.unitTest(n)
+	}
+	base := b.base(n)
+	if n.Kind == graph.Seed {
+		return &seedJSON{nodeBase: base, DependsOn: macroDeps{Macros: b.macroDeps(n.Macros)}}
+	}
+	s := sqlJSON{
+		nodeBase: base, Language: "sql",
+		Refs: make([]refJSON, len(n.Refs)), Sources: make([][2]string, len(n.SourceRef)),
+		DependsOn:    dependsOn{Macros: b.macroDeps(n.Macros), Nodes: idList(n.DependsOn)},
+		Compiled:     true,
+		CompiledCode: n.CompiledCode,
+	}
+	for i, r := range n.Refs {
+		s.Refs[i] = refJSON{Name: r.Name, Package: nullable(r.Package)}
+	}
+	for i, r := range n.SourceRef {
+		s.Sources[i] = [2]string{r.Package, r.Name}
+	}
+	if n.Kind != graph.Test || n.Test == nil || n.Test.Generic == "" {
+		return &s
+	}
+	t := n.Test
+	s.RawCode = "{{ test_" + t.Generic + "(**_dbt_generic_test_kwargs) }}"
+	kwargs := plainMap(t.Kwargs)
+	if t.ColumnName != "" {
+		kwargs["column_name"] = t.ColumnName
+	}
+	if on := b.m.Graph.Node(t.Attached); on != nil {
+		kwargs["model"] = "{{ get_where_subquery(" + refCall(on) + ") }}"
+	}
+	g := &genericTestJSON{sqlJSON: s, ColumnName: nullable(t.ColumnName), TestMetadata: testMetadata{Name: t.Generic, Kwargs: kwargs}}
+	if t.Attached != "" {
+		id := t.Attached
+		g.AttachedNode = &id
+	}
+	return g
+}
+
+// refCall is how dbt writes a reference to n in a test's kwargs.
+func refCall(n *graph.Node) string {
+	if n.Kind == graph.Source && n.Source != nil {
+		return "source('" + n.Source.SourceName + "', '" + n.Name + "')"
+	}
+	return "ref('" + n.Name + "')"
+}
+
+func (b *builder) base(n *graph.Node) nodeBase {
+	cfg := b.config(n)
+	schema, alias := n.Relation.Schema, n.Relation.Name
+	if n.Relation.IsZero() {
+		schema, alias = n.Config.Schema, n.Config.Alias
+		if schema == "" {
+			schema = "main"
+		}
+		if alias == "" {
+			alias = n.Name
+		}
+	}
+	return nodeBase{
+		Database: nullable(n.Relation.Database), Schema: schema, Name: n.Name,
+		ResourceType: n.Kind, PackageName: n.Package,
+		Path: b.resourcePath(n), OriginalFilePath: n.Path, UniqueID: n.ID,
+		FQN: strs(n.FQN), Alias: alias,
+		Checksum: fileHash{Name: "sha256", Checksum: n.Checksum},
+		Config:   cfg, Tags: strs(n.Config.Tags), Description: n.Description,
+		Columns: columns(n.Columns), Meta: cfg["meta"].(map[string]any),
+		RelationName: relationName(n), RawCode: n.RawCode,
+	}
+}
+
+func relationName(n *graph.Node) *string {
+	if n.Relation.IsZero() {
+		return nil
+	}
+	s := n.Relation.String()
+	return &s
+}
+
+// config is a node's config object: dbt's keys (enabled, materialized,
+// schema, alias, tags, meta, severity for tests), then every other key
+// as given. Sources, exports and unit tests have no relation keys.
+func (b *builder) config(n *graph.Node) map[string]any {
+	c := n.Config
+	out := make(map[string]any, 7+len(c.Extra))
+	for k, v := range c.Extra {
+		out[k] = plain(v)
+	}
+	out["enabled"] = c.Enabled
+	out["tags"] = strs(c.Tags)
+	out["meta"] = plainMap(c.Meta)
+	switch n.Kind {
+	case graph.Source, graph.Export, graph.UnitTest:
+		return out
+	}
+	out["materialized"] = c.Materialized
+	out["schema"] = nullable(c.Schema)
+	out["alias"] = nullable(c.Alias)
+	if n.Kind == graph.Test {
+		sev := c.Severity
+		if sev == "" {
+			sev = "error"
+		}
+		out["severity"] = sev
+	}
+	return out
+}
+
+func columns(cols []graph.Column) columnsJSON {
+	out := make(columnsJSON, len(cols))
+	for i, c := range cols {
+		out[i] = columnJSON{
+			Name: c.Name, Description: c.Description, Meta: plainMap(c.Meta),
+			DataType: nullable(c.DataType), Constraints: []any{}, Tags: strs(c.Tags),
+		}
+	}
+	return out
+}
+
+func (b *builder) source(n *graph.Node) *sourceJSON {
+	cfg := b.config(n)
+	s := &sourceJSON{
+		Database: nullable(n.Relation.Database), Schema: n.Relation.Schema, Name: n.Name,
+		ResourceType: n.Kind, PackageName: n.Package, Path: n.Path, OriginalFilePath: n.Path,
+		UniqueID: n.ID, FQN: strs(n.FQN), Identifier: n.Relation.Name,
+		Description: n.Description, Columns: columns(n.Columns),
+		Meta: cfg["meta"].(map[string]any), Tags: strs(n.Config.Tags), Config: cfg,
+		RelationName: relationName(n),
+	}
+	if si := n.Source; si != nil {
+		s.SourceName, s.SourceDescription, s.Loader = si.SourceName, si.Description, si.Loader
+		if si.Identifier != "" {
+			s.Identifier = si.Identifier
+		}
+		if e := si.External; e != nil {
+			ct := map[string]string{}
+			for k, v := range e.ColumnTypes {
+				ct[k] = v
+			}
+			s.External = &externalJSON{Location: e.Location, Format: e.Format, Sheet: nullable(e.Sheet), Delimiter: e.Delimiter, ColumnTypes: ct}
+		}
+	}
+	return s
+}
+
+func (b *builder) export(n *graph.Node) *exportJSON {
+	e := &exportJSON{
+		UniqueID: n.ID, ResourceType: n.Kind, Name: n.Name, PackageName: n.Package,
+		OriginalFilePath: n.Path, FQN: strs(n.FQN), Description: n.Description,
+		Config: b.config(n), Tags: strs(n.Config.Tags), Sheets: []exportSheetJSON{},
+		DependsOn: dependsOn{Macros: b.macroDeps(n.Macros), Nodes: idList(n.DependsOn)},
+	}
+	if x := n.Export; x != nil {
+		e.Format, e.Path = x.Format, x.Path
+		for _, s := range x.Sheets {
+			e.Sheets = append(e.Sheets, exportSheetJSON{Name: s.Name, Model: s.Model, OrderBy: s.OrderBy})
+		}
+	}
+	return e
+}
+
+func (b *builder) unitTest(n *graph.Node) *unitTestJSON {
+	u := &unitTestJSON{
+		Given: []any{}, Name: n.Name, ResourceType: n.Kind, PackageName: n.Package,
+		Path: n.Path, OriginalFilePath: n.Path, UniqueID: n.ID, FQN: strs(n.FQN),
+		Description: n.Description, Config: b.config(n), Checksum: n.Checksum, Schema: "main",
+		DependsOn: dependsOn{Macros: b.macroDeps(n.Macros), Nodes: idList(n.DependsOn)},
+	}
+	if n.Test != nil {
+		if on := b.m.Graph.Node(n.Test.Attached); on != nil {
+			u.Model = on.Name
+		}
+	}
+	if u.Model == "" {
+		for _, p := range n.DependsOn {
+			if on := b.m.Graph.Node(p); on != nil && on.Kind == graph.Model {
+				u.Model = on.Name
+				break
+			}
+		}
+	}
+	return u
+}

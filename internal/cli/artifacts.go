@@ -1,0 +1,89 @@
+package cli
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"io"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/kiln-build/kiln/compiler/graph"
+	"github.com/kiln-build/kiln/internal/artifact"
+	"github.com/kiln-build/kiln/internal/run"
+)
+
+// writeManifest writes the compiled SQL and manifest.json before anything
+// runs, with the checksums of the input files.
+func (a *app) writeManifest(e *env) error {
+	if err := artifact.WriteCompiled(e.target, e.manifest); err != nil {
+		return err
+	}
+	return artifact.WriteManifest(e.target, e.manifest, artifact.Metadata{
+		KilnVersion: version(), InvocationID: a.invocationID(), Inputs: a.inputs(e),
+	})
+}
+
+// inputs returns the size and sha256 of every file feeding a source or a
+// seed; files that cannot be read are left out (the run reports them).
+func (a *app) inputs(e *env) map[graph.ID]artifact.InputFile {
+	if e.inputFiles != nil {
+		return e.inputFiles
+	}
+	out := map[graph.ID]artifact.InputFile{}
+	for _, n := range e.manifest.Graph.Nodes() {
+		var p string
+		switch {
+		case n.Kind == graph.Source && n.Source.External != nil:
+			p = n.Source.External.Path
+		case n.Kind == graph.Seed:
+			p = filepath.Join(e.dir, filepath.FromSlash(n.Path))
+		default:
+			continue
+		}
+		sum, size, err := hashFile(p)
+		if err != nil {
+			continue
+		}
+		out[n.ID] = artifact.InputFile{Path: rel(e.dir, p), SHA256: sum, Size: size}
+	}
+	e.inputFiles = out
+	return out
+}
+
+func hashFile(p string) (string, int64, error) {
+	f, err := os.Open(p)
+	if err != nil {
+		return "", 0, err
+	}
+	defer f.Close()
+	h := sha256.New()
+	n, err := io.Copy(h, f)
+	if err != nil {
+		return "", 0, err
+	}
+	return hex.EncodeToString(h.Sum(nil)), n, nil
+}
+
+// writeResults writes run_results.json; a failure to write is reported but
+// does not change the exit code of the run.
+func (a *app) writeResults(e *env, command string, rf *runFlags, results []run.Result, elapsed time.Duration) {
+	args := map[string]any{"which": command, "threads": a.threadCount(e), "fail_fast": a.failFast}
+	if rf != nil {
+		args["select"] = rf.selects
+		args["exclude"] = rf.excludes
+		if rf.selectorName != "" {
+			args["selector"] = rf.selectorName
+		}
+		args["indirect_selection"] = rf.indirect
+	}
+	if a.varsText != "" {
+		args["vars"] = a.varsText
+	}
+	err := artifact.WriteRunResults(e.target, results, artifact.RunMeta{
+		InvocationID: a.invocationID(), Elapsed: elapsed, Args: args, Graph: e.manifest.Graph,
+	})
+	if err != nil {
+		a.ui.Printf("error: cannot write run_results.json: %v", err)
+	}
+}

@@ -1,0 +1,204 @@
+package cli
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/kiln-build/kiln/compiler/graph"
+	"github.com/kiln-build/kiln/internal/duck"
+	"github.com/kiln-build/kiln/internal/execute"
+	"github.com/kiln-build/kiln/internal/load"
+	"github.com/kiln-build/kiln/internal/run"
+)
+
+
+
+var (
+	buildKinds = map[graph.Kind]bool{graph.Source: true, graph.Seed: true, graph.Model: true, graph.Test: true, graph.UnitTest: true, graph.Export: true}
+	runKinds   = map[graph.Kind]bool{graph.Source: true, graph.Model: true}
+	testKinds  = map[graph.Kind]bool{graph.Test: true, graph.UnitTest: true}
+	seedKinds  = map[graph.Kind]bool{graph.Seed: true}
+)
+
+func (a *app) buildCommand() *cobra.Command {
+	rf := &runFlags{}
+	cmd := &cobra.Command{
+		Use:   "build",
+		Short: "Load sources and seeds, build models, run tests and write exports, in DAG order",
+		Long: `build runs every selected node in dependency order: file-backed sources
+and seeds are loaded, models are materialized, each model's tests run right
+after it, and exports are written once their models and tests passed. A node
+that errors or fails turns its descendants into skipped nodes.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error { return a.execute("build", buildKinds, rf) },
+	}
+	rf.add(cmd)
+	return cmd
+}
+
+func (a *app) runCommand() *cobra.Command {
+	rf := &runFlags{}
+	cmd := &cobra.Command{
+		Use:   "run",
+		Short: "Load file-backed sources and build models (no tests, no exports)",
+		Args:  cobra.NoArgs,
+		RunE:  func(cmd *cobra.Command, _ []string) error { return a.execute("run", runKinds, rf) },
+	}
+	rf.add(cmd)
+	return cmd
+}
+
+func (a *app) testCommand() *cobra.Command {
+	rf := &runFlags{}
+	cmd := &cobra.Command{
+		Use:   "test",
+		Short: "Run data tests against the built relations",
+		Args:  cobra.NoArgs,
+		RunE:  func(cmd *cobra.Command, _ []string) error { return a.execute("test", testKinds, rf) },
+	}
+	rf.add(cmd)
+	return cmd
+}
+
+func (a *app) seedCommand() *cobra.Command {
+	rf := &runFlags{}
+	cmd := &cobra.Command{
+		Use:   "seed",
+		Short: "Load the CSV files of the seed paths into tables",
+		Args:  cobra.NoArgs,
+		RunE:  func(cmd *cobra.Command, _ []string) error { return a.execute("seed", seedKinds, rf) },
+	}
+	rf.add(cmd)
+	return cmd
+}
+
+// execute is the body of build, run, test and seed.
+func (a *app) execute(command string, kinds map[graph.Kind]bool, rf *runFlags) error {
+	start := time.Now()
+	e, err := a.load()
+	if err != nil {
+		return err
+	}
+	ids, err := a.selectNodes(e, rf, kinds)
+	if err != nil {
+		return err
+	}
+	plan := run.NewPlan(e.manifest.Graph, ids)
+	if err := a.writeManifest(e); err != nil {
+		return &exitError{ExitCannotStart, err.Error()}
+	}
+	if len(plan.IDs()) == 0 {
+		a.ui.Printf("nothing to %s: the selection matches no node that runs", command)
+		return nil
+	}
+	if problems := a.checkInputs(e, plan); len(problems) > 0 {
+		results := a.refuseRun(e, plan, problems)
+		a.writeResults(e, command, rf, results, time.Since(start))
+		a.ui.Summary(e.manifest.Graph, results, time.Since(start))
+		a.ui.Printf("")
+		a.ui.Printf("nothing was built: fix the inputs above and run again; the previous tables and exports are unchanged")
+		return exit(ExitFailure)
+	}
+	db, err := duck.Open(a.ctx, e.dbPath)
+	if err != nil {
+		var le *duck.LockError
+		if errors.As(err, &le) {
+			return &exitError{ExitCannotStart, le.Error() + "; wait for it to finish, or stop it"}
+		}
+		return &exitError{ExitCannotStart, fmt.Sprintf("cannot open the database %s: %v", e.dbPath, err)}
+	}
+	defer db.Close()
+	threads := a.threadCount(e)
+	ex, err := execute.New(a.ctx, db, e.manifest.Graph, threads, execute.Options{ProjectDir: e.dir, TargetDir: e.target, ProjectName: e.project.Config.Name})
+	if err != nil {
+		return &exitError{ExitCannotStart, err.Error()}
+	}
+	defer ex.Close()
+	a.ui.Printf("Running %d nodes with %d thread(s) on %s", len(plan.IDs()), threads, rel(e.dir, e.dbPath))
+	g := e.manifest.Graph
+	results := run.Run(a.ctx, plan, ex, run.Options{
+		Threads:  threads,
+		FailFast: a.failFast,
+		OnResult: func(r run.Result, done, total int) { a.ui.Result(r, g.Node(r.ID), done, total) },
+	})
+	elapsed := time.Since(start)
+	a.writeResults(e, command, rf, results, elapsed)
+	a.ui.Summary(g, results, elapsed)
+	if a.ctx.Err() != nil {
+		a.ui.Printf("interrupted: the nodes that did not finish were skipped; their tables are as they were before")
+		return exit(ExitInterrupted)
+	}
+	for _, r := range results {
+		if r.Status == run.Error || r.Status == run.Fail {
+			return exit(ExitFailure)
+		}
+	}
+	return nil
+}
+
+// checkInputs verifies, before anything runs, that every selected
+// file-backed source and seed can be read.
+func (a *app) checkInputs(e *env, plan *run.Plan) map[graph.ID]error {
+	problems := map[graph.ID]error{}
+	g := e.manifest.Graph
+	for _, id := range plan.IDs() {
+		n := g.Node(id)
+		var spec load.Spec
+		switch {
+		case n.Kind == graph.Source && n.Source.External != nil:
+			spec = execute.SourceSpec(n.Source.External)
+		case n.Kind == graph.Seed:
+			spec = execute.SeedSpec(e.dir, n)
+		default:
+			continue
+		}
+		if err := load.Check(spec); err != nil {
+			problems[id] = err
+		}
+	}
+	return problems
+}
+
+// refuseRun reports unreadable inputs as errors and every other planned
+// node as skipped: a month with a missing export builds nothing.
+func (a *app) refuseRun(e *env, plan *run.Plan, problems map[graph.ID]error) []run.Result {
+	var results []run.Result
+	var first graph.ID
+	for _, id := range plan.IDs() {
+		if err, bad := problems[id]; bad {
+			if first == "" {
+				first = id
+			}
+			n := e.manifest.Graph.Node(id)
+			r := run.Result{ID: id, Status: run.Error, Rows: -1, Message: fmt.Sprintf("%s %q: %v", n.Kind, n.DisplayName(), err)}
+			results = append(results, r)
+		}
+	}
+	for _, id := range plan.IDs() {
+		if _, bad := problems[id]; !bad {
+			results = append(results, run.Result{ID: id, Status: run.Skipped, Rows: -1, SkippedBy: first,
+				Message: "skipped: an input file cannot be read"})
+		}
+	}
+	g := e.manifest.Graph
+	for i, r := range results {
+		a.ui.Result(r, g.Node(r.ID), i+1, len(results))
+	}
+	return results
+}
+
+func rel(dir, p string) string {
+	if r, err := relPath(dir, p); err == nil {
+		return r
+	}
+	return p
+}
+
+func fileExists(p string) bool {
+	_, err := os.Stat(p)
+	return err == nil
+}

@@ -1,0 +1,232 @@
+// Package cli is kiln's command line: the commands (build, run, test, seed,
+// compile, ls, clean, debug, version), their flags, and the exit codes. It is
+// the only package that imports cobra.
+//
+// Exit codes: 0 success (warnings allowed), 1 a node errored or a test
+// failed, 2 the run could not start (usage, invalid project, database
+// locked), 130 interrupted.
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"runtime/debug"
+	"strings"
+
+	"github.com/google/uuid"
+	"github.com/spf13/cobra"
+	"gopkg.in/yaml.v3"
+
+	"github.com/kiln-build/kiln/compiler"
+	"github.com/kiln-build/kiln/compiler/graph"
+	"github.com/kiln-build/kiln/compiler/project"
+	"github.com/kiln-build/kiln/internal/artifact"
+	"github.com/kiln-build/kiln/internal/ui"
+)
+
+// Exit codes.
+const (
+	ExitOK          = 0
+	ExitFailure     = 1
+	ExitCannotStart = 2
+	ExitInterrupted = 130
+)
+
+// Version is kiln's version, set at build time with
+// -ldflags "-X github.com/kiln-build/kiln/internal/cli.Version=v1.2.3".
+var Version = ""
+
+func version() string {
+	if Version != "" {
+		return Version
+	}
+	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
+		return bi.Main.Version
+	}
+	return "dev"
+}
+
+// exitError carries an exit code through cobra.
+type exitError struct {
+	code int
+	msg  string
+}
+
+func (e *exitError) Error() string { return e.msg }
+
+func exit(code int) error { return &exitError{code: code} }
+
+// app holds the global flags and the streams of one invocation.
+type app struct {
+	ctx            context.Context
+	stdin          io.Reader
+	stdout, stderr io.Writer
+	ui             *ui.Printer
+
+	projectDir string
+	targetPath string
+	varsText   string
+	failFast   bool
+	threads    int
+	invocation string
+}
+
+// Main runs kiln with args (without the program name) and returns the exit
+// code. It is what cmd/kiln calls, and what tests call in-process.
+func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	a := &app{ctx: ctx, stdin: stdin, stdout: stdout, stderr: stderr}
+	a.ui = ui.New(stderr, ui.UseColor(stderr))
+	root := a.rootCommand()
+	root.SetArgs(args)
+	root.SetIn(stdin)
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	err := root.ExecuteContext(ctx)
+	if err == nil {
+		return ExitOK
+	}
+	var ee *exitError
+	if errors.As(err, &ee) {
+		if ee.msg != "" {
+			a.ui.Printf("error: %s", ee.msg)
+		}
+		return ee.code
+	}
+	// cobra's own errors: unknown command or flag.
+	a.ui.Printf("error: %s", err)
+	a.ui.Printf("run 'kiln --help' for usage")
+	return ExitCannotStart
+}
+
+func (a *app) rootCommand() *cobra.Command {
+	root := &cobra.Command{
+		Use:   "kiln",
+		Short: "kiln builds SQL models in DuckDB, dbt-style",
+		Long: `kiln is a declarative SQL-model build tool in the style of dbt, on DuckDB.
+
+Write SQL models with {{ ref() }} and {{ source() }} dependencies and YAML
+tests; kiln parses them into a lineage graph, loads file-backed sources
+(xlsx, csv, parquet) and seeds, materializes the models in DuckDB in
+topological order, runs the tests, writes exports, and records artifacts
+(manifest.json, run_results.json) under the target path.
+
+Exit codes: 0 success (warnings allowed), 1 a node errored or a test failed,
+2 the run could not start (usage, invalid project, database locked),
+130 interrupted.`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+		Version:       version(),
+	}
+	root.SetVersionTemplate("kiln {{.Version}}\n")
+	f := root.PersistentFlags()
+	f.StringVar(&a.projectDir, "project-dir", ".", "the project's directory (holding project.yml)")
+	f.StringVar(&a.targetPath, "target-path", "", "where artifacts go (default: target-path of project.yml, \"target\")")
+	f.StringVar(&a.varsText, "vars", "", "vars as YAML or JSON, overriding project.yml: --vars '{raw_dir: data/2026-11}'")
+	f.BoolVar(&a.failFast, "fail-fast", false, "stop at the first node that errors or fails")
+	f.IntVar(&a.threads, "threads", 0, "number of nodes run at once (default: threads of project.yml, else 1)")
+	root.AddCommand(
+		a.buildCommand(), a.runCommand(), a.testCommand(), a.seedCommand(),
+		a.compileCommand(), a.lsCommand(), a.cleanCommand(), a.debugCommand(), a.versionCommand(),
+	)
+	return root
+}
+
+// env is a loaded and compiled project with its resolved paths.
+type env struct {
+	dir      string // absolute project directory
+	target   string // absolute target path
+	dbPath   string // absolute database path
+	project  *project.Project
+	manifest *compiler.Manifest
+	// inputFiles caches the checksums of the input files.
+	inputFiles map[graph.ID]artifact.InputFile
+}
+
+// parseVars reads --vars as YAML (JSON is YAML).
+func (a *app) parseVars() (map[string]any, error) {
+	if strings.TrimSpace(a.varsText) == "" {
+		return nil, nil
+	}
+	var m map[string]any
+	if err := yaml.Unmarshal([]byte(a.varsText), &m); err != nil {
+		return nil, fmt.Errorf("--vars is not a YAML or JSON mapping: %s; write --vars '{raw_dir: data/sample}'", strings.TrimPrefix(err.Error(), "yaml: "))
+	}
+	if m == nil {
+		return nil, fmt.Errorf("--vars must be a mapping, such as --vars '{raw_dir: data/sample}'")
+	}
+	return m, nil
+}
+
+// load reads and compiles the project; diagnostics are printed and turn
+// into exit code 2.
+func (a *app) load() (*env, error) {
+	dir, err := filepath.Abs(a.projectDir)
+	if err != nil {
+		return nil, &exitError{ExitCannotStart, err.Error()}
+	}
+	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
+		return nil, &exitError{ExitCannotStart, fmt.Sprintf("project directory %q does not exist", a.projectDir)}
+	}
+	vars, err := a.parseVars()
+	if err != nil {
+		return nil, &exitError{ExitCannotStart, err.Error()}
+	}
+	p, l := project.Load(os.DirFS(dir))
+	if l.HasErrors() {
+		if _, statErr := os.Stat(filepath.Join(dir, project.FileName)); statErr != nil {
+			return nil, &exitError{ExitCannotStart, fmt.Sprintf("no %s in %s; run kiln in a project directory or pass --project-dir", project.FileName, dir)}
+		}
+		a.ui.Diagnostics(l)
+		return nil, exit(ExitCannotStart)
+	}
+	m, cl := compiler.Compile(p, compiler.Options{Vars: vars, ProjectDir: dir})
+	if cl != nil {
+		a.ui.Diagnostics(append(l, cl...))
+		return nil, exit(ExitCannotStart)
+	}
+	if len(l)+len(m.Warnings) > 0 {
+		a.ui.Diagnostics(append(l, m.Warnings...))
+	}
+	e := &env{dir: dir, project: p, manifest: m}
+	cfg := p.Config
+	target := cfg.TargetPath
+	if a.targetPath != "" {
+		target = a.targetPath
+	}
+	e.target = absUnder(dir, target)
+	dbPath := cfg.DatabasePath
+	if a.targetPath != "" && dbPath == filepath.ToSlash(filepath.Join(cfg.TargetPath, "kiln.duckdb")) {
+		dbPath = filepath.Join(target, "kiln.duckdb")
+	}
+	e.dbPath = absUnder(dir, dbPath)
+	return e, nil
+}
+
+func absUnder(dir, p string) string {
+	if filepath.IsAbs(p) {
+		return filepath.Clean(p)
+	}
+	return filepath.Join(dir, filepath.FromSlash(p))
+}
+
+func (a *app) threadCount(e *env) int {
+	if a.threads > 0 {
+		return a.threads
+	}
+	if e.project.Config.Threads > 0 {
+		return e.project.Config.Threads
+	}
+	return 1
+}
+
+// invocationID identifies this run in the artifacts.
+func (a *app) invocationID() string {
+	if a.invocation == "" {
+		a.invocation = uuid.NewString()
+	}
+	return a.invocation
+}

@@ -1,0 +1,103 @@
+package cli
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/kiln-build/kiln/compiler/graph"
+	"github.com/kiln-build/kiln/compiler/selector"
+)
+
+// runFlags are the node selection flags, shared by the commands that
+// select nodes.
+type runFlags struct {
+	selects       []string
+	excludes      []string
+	selectorName  string
+	resourceTypes []string
+	indirect      string
+	state         string
+}
+
+func (rf *runFlags) add(cmd *cobra.Command) {
+	f := cmd.Flags()
+	f.StringArrayVarP(&rf.selects, "select", "s", nil, "nodes to include, in dbt's selection syntax; repeat the flag or quote a space-separated list (default: all)")
+	f.StringArrayVar(&rf.excludes, "exclude", nil, "nodes to leave out, in dbt's selection syntax")
+	f.StringVar(&rf.selectorName, "selector", "", "a named selector of selectors.yml")
+	f.StringSliceVar(&rf.resourceTypes, "resource-type", nil, "only these resource types: model, source, seed, test, unit_test, export")
+	f.StringVar(&rf.indirect, "indirect-selection", "eager", "how tests of selected nodes are added: eager, cautious, buildable or empty")
+	f.StringVar(&rf.state, "state", "", "folder holding the manifest.json (and run_results.json) of a previous run, for state: and result: selectors")
+}
+
+// selectNodes returns the selected nodes of the given kinds (nil: all
+// kinds), in topological order.
+func (a *app) selectNodes(e *env, rf *runFlags, kinds map[graph.Kind]bool) ([]graph.ID, error) {
+	g := e.manifest.Graph
+	opt := selector.Options{Indirect: rf.indirect}
+	for _, k := range rf.resourceTypes {
+		opt.ResourceTypes = append(opt.ResourceTypes, graph.Kind(strings.TrimSpace(k)))
+	}
+	opt.Unmatched = func(word string) {
+		a.ui.Printf("warning: the selector %q matches no node", word)
+	}
+	if err := a.loadState(e, rf, &opt); err != nil {
+		return nil, err
+	}
+	var ids []graph.ID
+	var err error
+	defs, err := a.selectors(e)
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case rf.selectorName != "":
+		def, ok := defs[rf.selectorName]
+		if !ok {
+			var names []string
+			for n := range defs {
+				names = append(names, n)
+			}
+			return nil, &exitError{ExitCannotStart, fmt.Sprintf("unknown selector %q; selectors.yml defines: %s", rf.selectorName, strings.Join(names, ", "))}
+		}
+		ids, err = selector.SelectDefinition(g, def, opt)
+	case len(rf.selects) == 0 && len(rf.excludes) == 0 && selector.Default(defs) != nil:
+		ids, err = selector.SelectDefinition(g, selector.Default(defs), opt)
+	default:
+		ids, err = selector.Select(g, rf.selects, rf.excludes, opt)
+	}
+	if err != nil {
+		return nil, &exitError{ExitCannotStart, err.Error()}
+	}
+	if kinds == nil {
+		return ids, nil
+	}
+	out := ids[:0]
+	for _, id := range ids {
+		if kinds[g.Node(id).Kind] {
+			out = append(out, id)
+		}
+	}
+	return out, nil
+}
+
+// selectors reads selectors.yml at the project root, if there is one.
+func (a *app) selectors(e *env) (map[string]*selector.Definition, error) {
+	src, err := os.ReadFile(filepath.Join(e.dir, "selectors.yml"))
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, &exitError{ExitCannotStart, err.Error()}
+	}
+	defs, l := selector.ParseSelectors("selectors.yml", src)
+	if l.HasErrors() {
+		a.ui.Diagnostics(l)
+		return nil, exit(ExitCannotStart)
+	}
+	return defs, nil
+}

@@ -1,0 +1,228 @@
+// Package execute runs graph nodes against DuckDB: it loads file-backed
+// sources and seeds, materializes models, evaluates data tests and writes
+// exports. It implements run.Executor with one DuckDB connection per worker
+// on one open database, kept for the whole run.
+package execute
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/kiln-build/kiln/compiler/graph"
+	"github.com/kiln-build/kiln/internal/duck"
+	"github.com/kiln-build/kiln/internal/export"
+	"github.com/kiln-build/kiln/internal/load"
+	"github.com/kiln-build/kiln/internal/materialize"
+	"github.com/kiln-build/kiln/internal/run"
+)
+
+// Options locate the files a run reads and writes.
+type Options struct {
+	ProjectDir  string // seeds are read relative to it
+	TargetDir   string // exports are written under it
+	ProjectName string // compiled files live under <target>/compiled/<project>/
+}
+
+// Executor runs nodes on DuckDB; see run.Executor.
+type Executor struct {
+	g     *graph.Graph
+	conns []*duck.Conn
+	opts  Options
+}
+
+// New opens threads connections on db.
+func New(ctx context.Context, db *duck.DB, g *graph.Graph, threads int, opts Options) (*Executor, error) {
+	e := &Executor{g: g, opts: opts}
+	for i := 0; i < threads; i++ {
+		c, err := db.Conn(ctx)
+		if err != nil {
+			e.Close()
+			return nil, err
+		}
+		e.conns = append(e.conns, c)
+	}
+	return e, nil
+}
+
+// Conn returns worker w's connection.
+func (e *Executor) Conn(w int) *duck.Conn { return e.conns[w] }
+
+// Close closes the connections.
+func (e *Executor) Close() error {
+	var errs []error
+	for _, c := range e.conns {
+		errs = append(errs, c.Close())
+	}
+	e.conns = nil
+	return errors.Join(errs...)
+}
+
+// Execute runs n on worker w's connection.
+func (e *Executor) Execute(ctx context.Context, w int, n *graph.Node) run.Result {
+	conn := e.conns[w]
+	start := time.Now()
+	var r run.Result
+	switch n.Kind {
+	case graph.Source:
+		r = e.loadSource(ctx, conn, n)
+	case graph.Seed:
+		r = e.loadSeed(ctx, conn, n)
+	case graph.Model:
+		r = e.model(ctx, conn, n)
+	case graph.Test:
+		r = e.test(ctx, conn, n)
+	case graph.Export:
+		r = e.export(ctx, conn, n)
+	default:
+		r = run.Result{Status: run.Error, Message: fmt.Sprintf("cannot run a %s", n.Kind)}
+	}
+	r.ID = n.ID
+	r.Started, r.Completed = start, time.Now()
+	r.Thread = fmt.Sprintf("Thread-%d", w+1)
+	if r.Status == run.Error && ctx.Err() != nil {
+		r.Message = "interrupted: " + r.Message
+	}
+	return r
+}
+
+func failed(err error) run.Result {
+	return run.Result{Status: run.Error, Rows: -1, Message: oneLine(err.Error())}
+}
+
+func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
+
+func (e *Executor) loadSource(ctx context.Context, conn *duck.Conn, n *graph.Node) run.Result {
+	x := n.Source.External
+	res, err := load.Load(ctx, conn, SourceSpec(x), n.Relation)
+	if err != nil {
+		return failed(fmt.Errorf("source %q: %w", n.DisplayName(), err))
+	}
+	return run.Result{Status: run.Success, Rows: res.Rows, Message: fmt.Sprintf("loaded %d rows from %s", res.Rows, x.Location),
+		AdapterResponse: map[string]any{"_message": fmt.Sprintf("LOAD %d", res.Rows), "rows_affected": res.Rows},
+		Metrics:         map[string]float64{"rows": float64(res.Rows)}}
+}
+
+// SourceSpec is the load specification of a file-backed source.
+func SourceSpec(x *graph.External) load.Spec {
+	return load.Spec{Path: x.Path, Format: x.Format, Sheet: x.Sheet, ColumnTypes: x.ColumnTypes, Delimiter: x.Delimiter}
+}
+
+// SeedSpec is the load specification of a seed in projectDir.
+func SeedSpec(projectDir string, n *graph.Node) load.Spec {
+	return load.Spec{Path: filepath.Join(projectDir, filepath.FromSlash(n.Path)), Format: "csv", Seed: true,
+		Delimiter: n.Seed.Delimiter, ColumnTypes: n.Seed.ColumnTypes}
+}
+
+func (e *Executor) loadSeed(ctx context.Context, conn *duck.Conn, n *graph.Node) run.Result {
+	res, err := load.Load(ctx, conn, SeedSpec(e.opts.ProjectDir, n), n.Relation)
+	if err != nil {
+		return failed(fmt.Errorf("seed %q: %w", n.Name, err))
+	}
+	return run.Result{Status: run.Success, Rows: res.Rows,
+		AdapterResponse: map[string]any{"_message": fmt.Sprintf("INSERT %d", res.Rows), "rows_affected": res.Rows},
+		Metrics:         map[string]float64{"rows": float64(res.Rows)}}
+}
+
+func (e *Executor) model(ctx context.Context, conn *duck.Conn, n *graph.Node) run.Result {
+	kind, err := conn.RelationKind(ctx, n.Relation.Schema, n.Relation.Name)
+	if err != nil {
+		return failed(err)
+	}
+	stmts, err := materialize.Model(n, kind)
+	if err != nil {
+		return failed(err)
+	}
+	rows := int64(-1)
+	err = conn.Tx(ctx, func() error {
+		for i, s := range stmts {
+			if _, err := conn.Exec(ctx, s); err != nil {
+				if i == len(stmts)-1 {
+					return e.sqlError(n, err, materialize.BodyOffset)
+				}
+				return err
+			}
+		}
+		if n.Config.Materialized == graph.Table {
+			c, err := conn.QueryInt(ctx, "select count(*) from "+n.Relation.String())
+			if err != nil {
+				return err
+			}
+			rows = c
+		}
+		return nil
+	})
+	if err != nil {
+		return failed(err)
+	}
+	r := run.Result{Status: run.Success, Rows: rows, CompiledCode: n.CompiledCode,
+		AdapterResponse: map[string]any{"_message": "OK"}}
+	if rows >= 0 {
+		r.AdapterResponse = map[string]any{"_message": fmt.Sprintf("SELECT %d", rows), "rows_affected": rows}
+		r.Metrics = map[string]float64{"rows": float64(rows)}
+	}
+	return r
+}
+
+// CompiledPath returns where the compiled SQL of n is written, relative to
+// the project directory's target path.
+func (e *Executor) CompiledPath(n *graph.Node) string {
+	return path.Join(filepath.ToSlash(e.opts.TargetDir), "compiled", e.opts.ProjectName, n.Path)
+}
+
+// sqlError adds the node's file and the position in its compiled SQL to a
+// DuckDB error. offset is the number of lines kiln put before the compiled
+// SQL in the statement.
+func (e *Executor) sqlError(n *graph.Node, err error, offset int) error {
+	var de *duck.Error
+	if !errors.As(err, &de) {
+		return err
+	}
+	msg := de.Error()
+	if de.Line > offset {
+		msg += fmt.Sprintf(" (at line %d, column %d of the compiled SQL)", de.Line-offset, de.Col)
+	}
+	return errors.New(msg)
+}
+
+func (e *Executor) test(ctx context.Context, conn *duck.Conn, n *graph.Node) run.Result {
+	q := materialize.TestQuery(n)
+	failures, err := conn.QueryInt(ctx, q)
+	if err != nil {
+		return failed(e.sqlError(n, err, 1))
+	}
+	warnIf, _ := n.Config.Extra["warn_if"].(string)
+	errorIf, _ := n.Config.Extra["error_if"].(string)
+	outcome, err := materialize.Outcome(float64(failures), n.Config.Severity, warnIf, errorIf)
+	if err != nil {
+		return failed(err)
+	}
+	expected, actual := Describe(e.g, n, failures)
+	r := run.Result{Status: run.Status(outcome), Failures: failures, Rows: -1, Expected: expected, Actual: actual,
+		CompiledCode: n.CompiledCode, AdapterResponse: map[string]any{"_message": fmt.Sprintf("SELECT %d", failures)},
+		Metrics: map[string]float64{"failures": float64(failures)}}
+	if outcome != "pass" {
+		r.Message = fmt.Sprintf("got %s", plural(failures, "failing row"))
+	}
+	return r
+}
+
+func (e *Executor) export(ctx context.Context, conn *duck.Conn, n *graph.Node) run.Result {
+	rows, err := export.Write(ctx, conn, e.g, n, e.opts.TargetDir)
+	if err != nil {
+		return failed(fmt.Errorf("export %q: %w", n.Name, err))
+	}
+	return run.Result{Status: run.Success, Rows: rows, Message: "wrote " + path.Join(filepath.ToSlash(e.opts.TargetDir), n.Export.Path),
+		Metrics: map[string]float64{"rows": float64(rows)}}
+}
+
+func plural(n int64, word string) string {
+	if n == 1 {
+		return "1 " + word
+	}
+	return fmt.Sprintf("%d %ss", n, word)
+}

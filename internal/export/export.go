@@ -1,0 +1,194 @@
+// Package export writes the relations of an export node to files (CSV or
+// an Excel workbook) under the target path. Each file is written to a
+// temporary file in the same folder and renamed over the previous one, so a
+// reader never sees a half-written export and a failed export leaves the
+// previous file as it was.
+package export
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"math/big"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/xuri/excelize/v2"
+
+	"github.com/kiln-build/kiln/compiler/graph"
+	"github.com/kiln-build/kiln/internal/duck"
+	"github.com/kiln-build/kiln/internal/sqlq"
+)
+
+// Write writes export n under targetDir and returns the number of data
+// rows written (all sheets). Relations are read with conn; g resolves the
+// export's models to relations.
+func Write(ctx context.Context, conn *duck.Conn, g *graph.Graph, n *graph.Node, targetDir string) (int64, error) {
+	if n.Export == nil {
+		return 0, fmt.Errorf("node %s is not an export", n.ID)
+	}
+	out := filepath.Join(targetDir, filepath.FromSlash(n.Export.Path))
+	if err := os.MkdirAll(filepath.Dir(out), 0o755); err != nil {
+		return 0, err
+	}
+	switch n.Export.Format {
+	case "csv":
+		return writeCSV(ctx, conn, query(g, n.Export.Sheets[0]), out)
+	case "xlsx":
+		return writeXLSX(ctx, conn, g, n.Export.Sheets, out)
+	}
+	return 0, fmt.Errorf("unknown export format %q", n.Export.Format)
+}
+
+func query(g *graph.Graph, s graph.ExportSheet) string {
+	q := "select * from " + g.Node(s.Model).Relation.String()
+	if s.OrderBy != "" {
+		q += " order by " + s.OrderBy
+	}
+	return q
+}
+
+// tempPath returns a hidden temporary name next to final.
+func tempPath(final string) string {
+	return filepath.Join(filepath.Dir(final), fmt.Sprintf(".%s.tmp-%d", filepath.Base(final), os.Getpid()))
+}
+
+func writeCSV(ctx context.Context, conn *duck.Conn, q, out string) (int64, error) {
+	tmp := tempPath(out)
+	defer os.Remove(tmp)
+	stmt := fmt.Sprintf("copy (%s) to %s (format csv, header true)", q, sqlq.Literal(tmp))
+	rows, err := conn.Exec(ctx, stmt)
+	if err != nil {
+		return 0, err
+	}
+	if err := syncFile(tmp); err != nil {
+		return 0, err
+	}
+	return rows, os.Rename(tmp, out)
+}
+
+func syncFile(path string) error {
+	f, err := os.OpenFile(path, os.O_RDWR, 0)
+	if err != nil {
+		return err
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}
+
+func writeXLSX(ctx context.Context, conn *duck.Conn, g *graph.Graph, sheets []graph.ExportSheet, out string) (int64, error) {
+	f := excelize.NewFile()
+	defer f.Close()
+	var total int64
+	for i, s := range sheets {
+		name := s.Name
+		if i == 0 {
+			if err := f.SetSheetName("Sheet1", name); err != nil {
+				return 0, err
+			}
+		} else if _, err := f.NewSheet(name); err != nil {
+			return 0, err
+		}
+		n, err := writeSheet(ctx, conn, f, name, query(g, s))
+		if err != nil {
+			return 0, fmt.Errorf("sheet %q: %w", name, err)
+		}
+		total += n
+	}
+	tmp := tempPath(out)
+	defer os.Remove(tmp)
+	w, err := os.Create(tmp)
+	if err != nil {
+		return 0, err
+	}
+	if _, err := f.WriteTo(w); err != nil {
+		w.Close()
+		return 0, err
+	}
+	if err := w.Sync(); err != nil {
+		w.Close()
+		return 0, err
+	}
+	if err := w.Close(); err != nil {
+		return 0, err
+	}
+	return total, os.Rename(tmp, out)
+}
+
+func writeSheet(ctx context.Context, conn *duck.Conn, f *excelize.File, sheet, q string) (int64, error) {
+	rows, err := conn.Query(ctx, q)
+	if err != nil {
+		return 0, err
+	}
+	defer rows.Close()
+	cols, err := rows.Columns()
+	if err != nil {
+		return 0, err
+	}
+	sw, err := f.NewStreamWriter(sheet)
+	if err != nil {
+		return 0, err
+	}
+	bold, _ := f.NewStyle(&excelize.Style{Font: &excelize.Font{Bold: true}})
+	dateStyle, _ := f.NewStyle(&excelize.Style{NumFmt: 14})
+	tsStyle, _ := f.NewStyle(&excelize.Style{NumFmt: 22})
+	header := make([]any, len(cols))
+	for i, c := range cols {
+		header[i] = excelize.Cell{StyleID: bold, Value: c}
+	}
+	if err := sw.SetRow("A1", header); err != nil {
+		return 0, err
+	}
+	vals := make([]any, len(cols))
+	ptrs := make([]any, len(cols))
+	for i := range vals {
+		ptrs[i] = &vals[i]
+	}
+	var n int64
+	for rows.Next() {
+		if err := rows.Scan(ptrs...); err != nil {
+			return 0, err
+		}
+		row := make([]any, len(cols))
+		for i, v := range vals {
+			row[i] = cellValue(v, dateStyle, tsStyle)
+		}
+		cell, _ := excelize.CoordinatesToCellName(1, int(n)+2)
+		if err := sw.SetRow(cell, row); err != nil {
+			return 0, err
+		}
+		n++
+	}
+	if err := rows.Err(); err != nil {
+		return 0, duck.WrapError(ctx, err, q)
+	}
+	return n, sw.Flush()
+}
+
+// cellValue converts a DuckDB value to an Excel cell: numbers stay numbers,
+// dates and timestamps get a date format, NULL is an empty cell.
+func cellValue(v any, dateStyle, tsStyle int) any {
+	switch x := v.(type) {
+	case nil:
+		return nil
+	case time.Time:
+		if x.Hour() == 0 && x.Minute() == 0 && x.Second() == 0 && x.Nanosecond() == 0 {
+			return excelize.Cell{StyleID: dateStyle, Value: x}
+		}
+		return excelize.Cell{StyleID: tsStyle, Value: x}
+	case *big.Int:
+		return x.String()
+	case []byte:
+		return string(x)
+	case sql.NullString:
+		return x.String
+	case fmt.Stringer:
+		return strings.TrimSpace(x.String())
+	}
+	return v
+}

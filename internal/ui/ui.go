@@ -1,0 +1,263 @@
+// Package ui prints kiln's progress, summaries and diagnostics. It is the
+// only package that imports lipgloss. Colour is used only when the output is
+// a terminal and NO_COLOR (https://no-color.org) is unset; otherwise the
+// output is plain text with the same layout.
+package ui
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/charmbracelet/lipgloss"
+	"github.com/mattn/go-isatty"
+
+	"github.com/kiln-build/kiln/compiler/diag"
+	"github.com/kiln-build/kiln/compiler/graph"
+	"github.com/kiln-build/kiln/internal/run"
+)
+
+// Printer writes human-readable progress to one writer (stderr).
+type Printer struct {
+	mu     sync.Mutex
+	w      io.Writer
+	color  bool
+	styles map[string]lipgloss.Style
+	dim    lipgloss.Style
+	bold   lipgloss.Style
+}
+
+// UseColor reports whether w is a terminal and NO_COLOR is not set.
+func UseColor(w io.Writer) bool {
+	if _, ok := os.LookupEnv("NO_COLOR"); ok {
+		return false
+	}
+	f, ok := w.(*os.File)
+	return ok && (isatty.IsTerminal(f.Fd()) || isatty.IsCygwinTerminal(f.Fd()))
+}
+
+// New returns a Printer on w, coloured when color is true.
+func New(w io.Writer, color bool) *Printer {
+	p := &Printer{w: w, color: color}
+	if color {
+		r := lipgloss.NewRenderer(w)
+		p.styles = map[string]lipgloss.Style{
+			"OK": r.NewStyle().Foreground(lipgloss.Color("2")), "PASS": r.NewStyle().Foreground(lipgloss.Color("2")),
+			"WARN": r.NewStyle().Foreground(lipgloss.Color("3")), "ERROR": r.NewStyle().Foreground(lipgloss.Color("1")).Bold(true),
+			"FAIL": r.NewStyle().Foreground(lipgloss.Color("1")).Bold(true), "SKIP": r.NewStyle().Foreground(lipgloss.Color("8")),
+			"UP-TO-DATE": r.NewStyle().Foreground(lipgloss.Color("6")),
+		}
+		p.dim = r.NewStyle().Faint(true)
+		p.bold = r.NewStyle().Bold(true)
+	}
+	return p
+}
+
+func (p *Printer) style(key, s string) string {
+	if !p.color {
+		return s
+	}
+	if st, ok := p.styles[key]; ok {
+		return st.Render(s)
+	}
+	return s
+}
+
+// Printf writes a line of information.
+func (p *Printer) Printf(format string, args ...any) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	fmt.Fprintf(p.w, format+"\n", args...)
+}
+
+// Label is a status as printed: OK, PASS, WARN, FAIL, ERROR, SKIP.
+func Label(s run.Status) string {
+	switch s {
+	case run.Success:
+		return "OK"
+	case run.Pass:
+		return "PASS"
+	case run.Warn:
+		return "WARN"
+	case run.Fail:
+		return "FAIL"
+	case run.Error:
+		return "ERROR"
+	case run.Skipped:
+		return "SKIP"
+	case run.UpToDate:
+		return "UP-TO-DATE"
+	}
+	return strings.ToUpper(string(s))
+}
+
+// Result prints one finished node: index/total, status, duration, kind,
+// name, then rows or what failed, as
+//
+//	 3/24 OK     0.03s  model  staging.stg_erp  825 rows
+func (p *Printer) Result(r run.Result, n *graph.Node, done, total int) {
+	width := len(fmt.Sprint(total))
+	label := Label(r.Status)
+	detail := ""
+	switch {
+	case r.Status == run.Skipped:
+		detail = r.Message
+	case n.Kind == graph.Test:
+		if r.Status != run.Pass && r.Actual != "" {
+			detail = r.Actual
+		} else if r.Status == run.Error {
+			detail = r.Message
+		}
+	case r.Status == run.Error:
+		detail = r.Message
+	case r.Rows >= 0:
+		detail = plural(r.Rows, "row")
+	}
+	dur := ""
+	if r.Status != run.Skipped {
+		dur = fmt.Sprintf("%.2fs", r.Duration().Seconds())
+	}
+	if len(detail) > 120 {
+		detail = detail[:117] + "..."
+	}
+	line := fmt.Sprintf("%*d/%d %s %6s  %-6s %s", width, done, total, p.style(label, fmt.Sprintf("%-5s", label)), dur, n.Kind, displayName(n))
+	if detail != "" {
+		line += "  " + p.faint(detail)
+	}
+	p.Printf("%s", line)
+}
+
+func pad(s string, w int) string {
+	if len(s) >= w {
+		return s
+	}
+	return strings.Repeat(" ", w-len(s)) + s
+}
+
+func plural(n int64, word string) string {
+	if n == 1 {
+		return "1 " + word
+	}
+	return fmt.Sprintf("%d %ss", n, word)
+}
+
+func displayName(n *graph.Node) string {
+	switch n.Kind {
+	case graph.Source:
+		return n.DisplayName()
+	case graph.Model, graph.Seed:
+		if !n.Relation.IsZero() && n.Relation.Schema != "main" {
+			return n.Relation.Schema + "." + n.Name
+		}
+	}
+	return n.Name
+}
+
+// Summary prints dbt's count line and then every failure and warning with
+// its position and message.
+func (p *Printer) Summary(g *graph.Graph, results []run.Result, elapsed time.Duration) {
+	counts := map[string]int{}
+	for _, r := range results {
+		switch r.Status {
+		case run.Success, run.Pass:
+			counts["PASS"]++
+		case run.Warn:
+			counts["WARN"]++
+		case run.Error, run.Fail:
+			counts["ERROR"]++
+		case run.Skipped:
+			counts["SKIP"]++
+		case run.UpToDate:
+			counts["UP-TO-DATE"]++
+		}
+	}
+	p.Printf("")
+	line := fmt.Sprintf("Done in %.2fs. PASS=%d WARN=%d ERROR=%d SKIP=%d", elapsed.Seconds(), counts["PASS"], counts["WARN"], counts["ERROR"], counts["SKIP"])
+	if counts["UP-TO-DATE"] > 0 {
+		line += fmt.Sprintf(" UP-TO-DATE=%d", counts["UP-TO-DATE"])
+	}
+	line += fmt.Sprintf(" TOTAL=%d", len(results))
+	p.Printf("%s", line)
+
+	var problems []run.Result
+	for _, r := range results {
+		if r.Status == run.Error || r.Status == run.Fail || r.Status == run.Warn {
+			problems = append(problems, r)
+		}
+	}
+	sort.SliceStable(problems, func(i, j int) bool { return rank(problems[i].Status) < rank(problems[j].Status) })
+	for _, r := range problems {
+		n := g.Node(r.ID)
+		label := Label(r.Status)
+		p.Printf("")
+		p.Printf("%s %s %s (%s)", p.style(label, label), n.Kind, displayName(n), nodePos(n))
+		for _, l := range strings.Split(strings.TrimSpace(problemText(r)), "\n") {
+			p.Printf("  %s", l)
+		}
+	}
+	var skipped int
+	for _, r := range results {
+		if r.Status == run.Skipped {
+			skipped++
+		}
+	}
+	if skipped > 0 {
+		p.Printf("")
+		p.Printf("%s", p.faint(fmt.Sprintf("%s skipped because an upstream node did not succeed.", plural(int64(skipped), "node"))))
+	}
+}
+
+func (p *Printer) faint(s string) string {
+	if p.color {
+		return p.dim.Render(s)
+	}
+	return s
+}
+
+func problemText(r run.Result) string {
+	if r.Expected != "" || r.Actual != "" {
+		s := fmt.Sprintf("expected %s, found %s", r.Expected, r.Actual)
+		if r.Message != "" && !strings.Contains(r.Message, r.Actual) {
+			s += "\n" + r.Message
+		}
+		return s
+	}
+	return r.Message
+}
+
+func nodePos(n *graph.Node) string {
+	if n.Pos.Line > 0 {
+		return n.Pos.String()
+	}
+	return n.Path
+}
+
+func rank(s run.Status) int {
+	switch s {
+	case run.Error:
+		return 0
+	case run.Fail:
+		return 1
+	}
+	return 2
+}
+
+// Diagnostics prints diagnostics, one per line, then a count.
+func (p *Printer) Diagnostics(l diag.List) {
+	for _, d := range l {
+		s := d.Error()
+		if d.Severity == diag.Error {
+			s = p.style("ERROR", "error: ") + s
+		} else {
+			s = p.style("WARN", "") + s
+		}
+		p.Printf("%s", s)
+	}
+	if n := len(l.Errors()); n > 0 {
+		p.Printf("%s", plural(int64(n), "error"))
+	}
+}

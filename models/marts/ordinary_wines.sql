@@ -1,0 +1,5 @@
+-- Stage E: every other wine.
+select product_id, sku, post_title, price, total_sales, revenue, z_score
+from {{ ref('wine_zscores') }}
+where not is_premium
+order by z_score desc, product_id

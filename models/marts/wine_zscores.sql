@@ -1,0 +1,13 @@
+-- Stage D: price z-score of every product; above var premium_z_score it is
+-- a premium ("millesime") wine.
+select
+    r.product_id,
+    r.sku,
+    r.post_title,
+    r.price,
+    r.total_sales,
+    r.revenue,
+    (r.price - s.mean_price) / s.stddev_price as z_score,
+    coalesce((r.price - s.mean_price) / s.stddev_price > {{ var('premium_z_score') }}, false) as is_premium
+from {{ ref('revenue_by_product') }} as r
+cross join {{ ref('price_stats') }} as s
