@@ -139,9 +139,9 @@ func TestManifestModel(t *testing.T) {
 
 	rev := obj(t, v, "nodes", "model.shop.revenue")
 	eq(t, "revenue.refs", rev["refs"], []map[string]any{
-		{"name": "stg_orders", "package": "shop", "version": nil},
-		{"name": "stg_customers", "package": "shop", "version": nil},
-		{"name": "countries", "package": "shop", "version": nil},
+		{"name": "stg_orders", "package": nil, "version": nil},
+		{"name": "stg_customers", "package": nil, "version": nil},
+		{"name": "countries", "package": nil, "version": nil},
 	})
 	eq(t, "revenue.config.contract", obj(t, rev, "config")["contract"], map[string]any{"enforced": true})
 	eq(t, "revenue.meta", rev["meta"], map[string]any{"owner": "finance"})
@@ -288,7 +288,7 @@ func TestManifestTests(t *testing.T) {
 
 	sing := byName["assert_revenue_positive"]
 	eq(t, "singular.path", sing["path"], "assert_revenue_positive.sql")
-	eq(t, "singular.refs", sing["refs"], []map[string]any{{"name": "revenue", "package": "shop", "version": nil}})
+	eq(t, "singular.refs", sing["refs"], []map[string]any{{"name": "revenue", "package": nil, "version": nil}})
 	for _, k := range []string{"test_metadata", "column_name", "attached_node"} {
 		if _, ok := sing[k]; ok {
 			t.Errorf("singular test has %q, which dbt's singular test schema does not allow", k)

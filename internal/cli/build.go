@@ -15,8 +15,6 @@ import (
 	"github.com/kiln-build/kiln/internal/run"
 )
 
-
-
 var (
 	buildKinds = map[graph.Kind]bool{graph.Source: true, graph.Seed: true, graph.Model: true, graph.Test: true, graph.UnitTest: true, graph.Export: true}
 	runKinds   = map[graph.Kind]bool{graph.Source: true, graph.Model: true}

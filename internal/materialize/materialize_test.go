@@ -51,9 +51,9 @@ func TestTestQuery(t *testing.T) {
 
 func TestOutcome(t *testing.T) {
 	cases := []struct {
-		failures          float64
+		failures           float64
 		sev, warnIf, errIf string
-		want              string
+		want               string
 	}{
 		{0, "error", "", "", "pass"},
 		{3, "error", "", "", "fail"},

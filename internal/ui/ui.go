@@ -98,7 +98,7 @@ func Label(s run.Status) string {
 // Result prints one finished node: index/total, status, duration, kind,
 // name, then rows or what failed, as
 //
-//	 3/24 OK     0.03s  model  staging.stg_erp  825 rows
+//	3/24 OK     0.03s  model  staging.stg_erp  825 rows
 func (p *Printer) Result(r run.Result, n *graph.Node, done, total int) {
 	width := len(fmt.Sprint(total))
 	label := Label(r.Status)
