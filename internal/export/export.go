@@ -173,9 +173,11 @@ func writeSheet(ctx context.Context, conn *duck.Conn, f *excelize.File, sheet, q
 // cellValue converts a DuckDB value to an Excel cell: numbers stay numbers,
 // dates and timestamps get a date format, NULL is an empty cell.
 func cellValue(v any, dateStyle, tsStyle int) any {
-	switch x := v.(type) {
+	switch x := duck.Plain(v).(type) {
 	case nil:
 		return nil
+	case float64, float32, int, int8, int16, int32, int64, uint8, uint16, uint32, uint64, bool, string:
+		return x
 	case time.Time:
 		if x.Hour() == 0 && x.Minute() == 0 && x.Second() == 0 && x.Nanosecond() == 0 {
 			return excelize.Cell{StyleID: dateStyle, Value: x}

@@ -1,0 +1,112 @@
+package export
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/xuri/excelize/v2"
+
+	"github.com/kiln-build/kiln/compiler/graph"
+	"github.com/kiln-build/kiln/internal/duck"
+	"github.com/kiln-build/kiln/internal/sqlq"
+)
+
+func setup(t *testing.T) (*duck.Conn, *graph.Graph) {
+	t.Helper()
+	ctx := context.Background()
+	db, err := duck.Open(ctx, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	c, err := db.Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	for _, q := range []string{
+		"create schema marts",
+		"create table marts.sales as select * from (values (1, 'Château \"X\"', 24.20::decimal(12,2), date '2026-11-01'), (2, 'Y, Z', 10.50::decimal(12,2), null)) t(id, title, price, day)",
+	} {
+		if _, err := c.Exec(ctx, q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	m := &graph.Node{ID: "model.p.sales", Kind: graph.Model, Name: "sales", Config: graph.Config{Enabled: true, Materialized: "table"},
+		Relation: sqlq.Relation{Schema: "marts", Name: "sales"}}
+	g, err := graph.New([]*graph.Node{m})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c, g
+}
+
+func TestCSVAndWorkbook(t *testing.T) {
+	c, g := setup(t)
+	dir := t.TempDir()
+	csvNode := &graph.Node{ID: "export.p.csv", Kind: graph.Export, Export: &graph.ExportInfo{Format: "csv", Path: "out/sales.csv",
+		Sheets: []graph.ExportSheet{{Model: "model.p.sales", OrderBy: "id desc"}}}}
+	n, err := Write(context.Background(), c, g, csvNode, dir)
+	if err != nil || n != 2 {
+		t.Fatalf("csv: %d rows, %v", n, err)
+	}
+	got, _ := os.ReadFile(filepath.Join(dir, "out", "sales.csv"))
+	want := "id,title,price,day\n2,\"Y, Z\",10.50,\n1,\"Château \"\"X\"\"\",24.20,2026-11-01\n"
+	if string(got) != want {
+		t.Fatalf("csv:\n%s\nwant\n%s", got, want)
+	}
+	xl := &graph.Node{ID: "export.p.xlsx", Kind: graph.Export, Export: &graph.ExportInfo{Format: "xlsx", Path: "out/book.xlsx",
+		Sheets: []graph.ExportSheet{{Name: "all", Model: "model.p.sales"}, {Name: "again", Model: "model.p.sales", OrderBy: "id desc"}}}}
+	n, err = Write(context.Background(), c, g, xl, dir)
+	if err != nil || n != 4 {
+		t.Fatalf("xlsx: %d rows, %v", n, err)
+	}
+	f, err := excelize.OpenFile(filepath.Join(dir, "out", "book.xlsx"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if s := f.GetSheetList(); len(s) != 2 || s[0] != "all" || s[1] != "again" {
+		t.Fatalf("sheets %v", s)
+	}
+	if typ, _ := f.GetCellType("all", "C2"); typ != excelize.CellTypeNumber && typ != excelize.CellTypeUnset {
+		t.Errorf("price is not a number cell: %v", typ)
+	}
+	if v, _ := f.GetCellValue("all", "C2", excelize.Options{RawCellValue: true}); v != "24.2" {
+		t.Errorf("price %q", v)
+	}
+	if v, _ := f.GetCellValue("all", "D2"); v != "11-01-26" {
+		t.Errorf("date cell shows %q", v)
+	}
+	if v, _ := f.GetCellValue("again", "B2"); v != "Y, Z" {
+		t.Errorf("ordered sheet B2 %q", v)
+	}
+	entries, _ := os.ReadDir(filepath.Join(dir, "out"))
+	if len(entries) != 2 {
+		t.Errorf("temporary files left: %v", entries)
+	}
+}
+
+func TestFailedExportKeepsPreviousFile(t *testing.T) {
+	c, g := setup(t)
+	dir := t.TempDir()
+	node := &graph.Node{ID: "export.p.csv", Kind: graph.Export, Export: &graph.ExportInfo{Format: "csv", Path: "sales.csv",
+		Sheets: []graph.ExportSheet{{Model: "model.p.sales"}}}}
+	if _, err := Write(context.Background(), c, g, node, dir); err != nil {
+		t.Fatal(err)
+	}
+	before, _ := os.ReadFile(filepath.Join(dir, "sales.csv"))
+	node.Export.Sheets[0].OrderBy = "no_such_column"
+	if _, err := Write(context.Background(), c, g, node, dir); err == nil {
+		t.Fatal("bad export succeeded")
+	}
+	after, _ := os.ReadFile(filepath.Join(dir, "sales.csv"))
+	if string(before) != string(after) {
+		t.Fatal("a failed export changed the previous file")
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 1 {
+		t.Errorf("temporary files left: %v", entries)
+	}
+}
