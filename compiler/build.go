@@ -7,6 +7,7 @@ import (
 
 	"github.com/kiln-build/kiln/compiler/diag"
 	"github.com/kiln-build/kiln/compiler/graph"
+	"github.com/kiln-build/kiln/internal/materialize"
 )
 
 // buildGraph sorts dependencies, drops disabled nodes, and builds the DAG,
@@ -118,55 +119,7 @@ func (c *compiler) inlineEphemerals() {
 			}
 		}
 		if len(ctes) > 0 {
-			n.CompiledCode = InjectCTEs(n.CompiledCode, ctes)
+			n.CompiledCode = materialize.InjectCTEs(n.CompiledCode, ctes)
 		}
 	}
-}
-
-// InjectCTEs adds the common table expressions ctes ("name as (...)") to the
-// query sql: into its leading WITH clause if it has one, else as a new WITH
-// clause in front of it.
-func InjectCTEs(sql string, ctes []string) string {
-	joined := strings.Join(ctes, ",\n")
-	i := skipSpaceAndComments(sql, 0)
-	if kw, end := word(sql, i); strings.EqualFold(kw, "with") {
-		j := skipSpaceAndComments(sql, end)
-		if kw2, end2 := word(sql, j); strings.EqualFold(kw2, "recursive") {
-			end = end2
-		}
-		return sql[:end] + "\n" + joined + ",\n" + strings.TrimLeft(sql[end:], " \t")
-	}
-	return sql[:i] + "with " + joined + "\n" + sql[i:]
-}
-
-func skipSpaceAndComments(s string, i int) int {
-	for i < len(s) {
-		switch {
-		case s[i] == ' ' || s[i] == '\t' || s[i] == '\n' || s[i] == '\r':
-			i++
-		case strings.HasPrefix(s[i:], "--"):
-			j := strings.IndexByte(s[i:], '\n')
-			if j < 0 {
-				return len(s)
-			}
-			i += j + 1
-		case strings.HasPrefix(s[i:], "/*"):
-			j := strings.Index(s[i+2:], "*/")
-			if j < 0 {
-				return len(s)
-			}
-			i += j + 4
-		default:
-			return i
-		}
-	}
-	return i
-}
-
-func word(s string, i int) (string, int) {
-	j := i
-	for j < len(s) && (s[j] == '_' || s[j] >= 'a' && s[j] <= 'z' || s[j] >= 'A' && s[j] <= 'Z') {
-		j++
-	}
-	return s[i:j], j
 }

@@ -118,6 +118,7 @@ func (c *compiler) run() {
 	c.collectSingularTests()
 	c.renderModels()
 	c.collectYAMLTests()
+	c.collectUnitTests()
 	c.collectExports()
 	c.warnUnusedConfig()
 	if c.diags.HasErrors() {

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/kiln-build/kiln/compiler/diag"
@@ -160,6 +161,14 @@ func (c *compiler) addTest(file string, dirs []string, on *graph.Node, column st
 		}
 		kwargs[k] = v
 	}
+	n.Test.Args = map[string]any{}
+	for k, v := range kwargs {
+		n.Test.Args[k] = v
+	}
+	if msg := checkChangeArgs(testName, n.Test.Args); msg != "" {
+		c.diags.Errorf(pos, "test %q: %s", te.Name, msg)
+		return
+	}
 	model := on.Relation.String()
 	if where, ok := cfg.Extra["where"].(string); ok && where != "" {
 		model = "(select * from " + model + " where " + where + ") dbt_subquery"
@@ -286,4 +295,42 @@ func testNodeName(test string, on *graph.Node, column string, args map[string]an
 		name = name[:40] + "_" + hex.EncodeToString(h[:])[:16]
 	}
 	return name
+}
+
+// checkChangeArgs checks the thresholds of volume_change and metric_change,
+// which the SQL macro cannot: at least one must be given, as a number.
+func checkChangeArgs(test string, args map[string]any) string {
+	var keys []string
+	switch test {
+	case "volume_change":
+		keys = []string{"max_increase_pct", "max_decrease_pct"}
+	case "metric_change":
+		keys = []string{"max_change_pct", "max_increase_pct", "max_decrease_pct", "tolerance"}
+		if s, _ := args["expression"].(string); strings.TrimSpace(s) == "" {
+			return "expression is required, such as expression: \"sum(revenue)\""
+		}
+	default:
+		return ""
+	}
+	found := false
+	for _, k := range keys {
+		v, ok := args[k]
+		if !ok {
+			continue
+		}
+		found = true
+		switch x := v.(type) {
+		case int, int64, float64:
+		case string:
+			if _, err := strconv.ParseFloat(strings.TrimSpace(x), 64); err != nil {
+				return fmt.Sprintf("%s must be a number, not %q", k, x)
+			}
+		default:
+			return fmt.Sprintf("%s must be a number, not %v", k, v)
+		}
+	}
+	if !found {
+		return "give at least one threshold: " + strings.Join(keys, ", ")
+	}
+	return ""
 }

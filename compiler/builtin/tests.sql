@@ -107,3 +107,17 @@ from {{ model }}
 having max({{ field }}) is null
     or max({{ field }}) < now() - interval '{{ interval }} {{ datepart }}'
 {% endtest %}
+
+{#- Deviation tests: the query computes today's metric; kiln compares it with
+    the value recorded in the last successful run (kiln_history) and fails
+    past the thresholds, in percent or absolute. -#}
+
+{% test volume_change(model, max_increase_pct=None, max_decrease_pct=None) %}
+select count(*) as value
+from {{ model }}
+{% endtest %}
+
+{% test metric_change(model, expression, max_change_pct=None, max_increase_pct=None, max_decrease_pct=None, tolerance=None) %}
+select {{ expression }} as value
+from {{ model }}
+{% endtest %}

@@ -60,10 +60,11 @@ type Node struct {
 	Relation sqlq.Relation // where the node lives in DuckDB (none for ephemeral models and tests)
 	Columns  []Column      // declared in YAML, in declaration order
 
-	Test   *TestInfo   // Kind == Test
-	Source *SourceInfo // Kind == Source
-	Seed   *SeedInfo   // Kind == Seed
-	Export *ExportInfo // Kind == Export
+	Test     *TestInfo     // Kind == Test
+	UnitTest *UnitTestInfo // Kind == UnitTest
+	Source   *SourceInfo   // Kind == Source
+	Seed     *SeedInfo     // Kind == Seed
+	Export   *ExportInfo   // Kind == Export
 }
 
 // Ref is one ref() or source() call: ref('pkg', 'name') / source('src', 'table').
@@ -104,12 +105,51 @@ type TestInfo struct {
 	// Generic is the generic test's name ("unique", "accepted_values");
 	// empty for a singular test.
 	Generic string
-	// Kwargs are the test's arguments, without column_name and model.
+	// Kwargs are the test's arguments as written, without column_name and
+	// model.
 	Kwargs map[string]any
+	// Args are Kwargs after rendering: ref() and source() as relations,
+	// {{ ... }} expressions as their values.
+	Args map[string]any
 	// ColumnName is the column the test is attached to, if any.
 	ColumnName string
 	// Attached is the node the test is declared on (model, source, seed).
 	Attached ID
+}
+
+// UnitTestInfo describes a unit test (dbt 1.8's unit_tests): the model's
+// SQL run on literal input rows, compared with expected rows.
+type UnitTestInfo struct {
+	Model ID // the model under test
+	// ModelSQL is the model's SQL rendered with each given input replaced by
+	// its CTE name (Given[i].CTE) and ephemeral parents by theirs.
+	ModelSQL string
+	// Ephemerals are the ephemeral models the SQL reads, rendered on the
+	// given inputs, in dependency order.
+	Ephemerals []CTE
+	Given      []UnitInput
+	Expect     Rows
+}
+
+// CTE is a common table expression: a name and its query.
+type CTE struct {
+	Name string
+	SQL  string
+}
+
+// UnitInput is one mocked input of a unit test.
+type UnitInput struct {
+	Input string // as written: ref('x') or source('a', 'b')
+	Node  ID     // the model, seed or source it replaces
+	CTE   string // the CTE name the model's SQL reads instead
+	Rows  Rows
+}
+
+// Rows are literal rows (format dict or csv), or a query (format sql).
+type Rows struct {
+	Columns []string
+	Values  [][]any // one slice per row, aligned with Columns; nil = NULL
+	SQL     string  // format: sql
 }
 
 // SourceInfo describes a source table.

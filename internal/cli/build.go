@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -11,6 +12,7 @@ import (
 	"github.com/kiln-build/kiln/compiler/graph"
 	"github.com/kiln-build/kiln/internal/duck"
 	"github.com/kiln-build/kiln/internal/execute"
+	"github.com/kiln-build/kiln/internal/history"
 	"github.com/kiln-build/kiln/internal/load"
 	"github.com/kiln-build/kiln/internal/run"
 )
@@ -125,6 +127,7 @@ func (a *app) execute(command string, kinds map[graph.Kind]bool, rf *runFlags) e
 	})
 	elapsed := time.Since(start)
 	a.writeResults(e, command, rf, results, elapsed)
+	a.recordHistory(ex, command, rf, start, results)
 	a.ui.Summary(g, results, elapsed)
 	if a.ctx.Err() != nil {
 		a.ui.Printf("interrupted: the nodes that did not finish were skipped; their tables are as they were before")
@@ -136,6 +139,18 @@ func (a *app) execute(command string, kinds map[graph.Kind]bool, rf *runFlags) e
 		}
 	}
 	return nil
+}
+
+// recordHistory appends the run to the history in the database; it runs
+// even after an interruption, and a failure to record is reported without
+// changing the exit code.
+func (a *app) recordHistory(ex *execute.Executor, command string, rf *runFlags, start time.Time, results []run.Result) {
+	ctx := context.WithoutCancel(a.ctx)
+	r := history.Run{ID: a.invocationID(), Command: command, Selection: rf.describe(), Started: start, Finished: time.Now(),
+		Status: history.Status(results, a.ctx.Err() != nil)}
+	if err := history.Record(ctx, ex.Conn(0), r, results); err != nil {
+		a.ui.Printf("warning: the run was not recorded in the history: %v", err)
+	}
 }
 
 // checkInputs verifies, before anything runs, that every selected

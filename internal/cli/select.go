@@ -101,3 +101,18 @@ func (a *app) selectors(e *env) (map[string]*selector.Definition, error) {
 	}
 	return defs, nil
 }
+
+// describe returns the selection as flags, for the run history.
+func (rf *runFlags) describe() string {
+	var parts []string
+	for _, s := range rf.selects {
+		parts = append(parts, "--select "+s)
+	}
+	for _, s := range rf.excludes {
+		parts = append(parts, "--exclude "+s)
+	}
+	if rf.selectorName != "" {
+		parts = append(parts, "--selector "+rf.selectorName)
+	}
+	return strings.Join(parts, " ")
+}

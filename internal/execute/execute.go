@@ -76,6 +76,8 @@ func (e *Executor) Execute(ctx context.Context, w int, n *graph.Node) run.Result
 		r = e.model(ctx, conn, n)
 	case graph.Test:
 		r = e.test(ctx, conn, n)
+	case graph.UnitTest:
+		r = e.unitTest(ctx, conn, n)
 	case graph.Export:
 		r = e.export(ctx, conn, n)
 	default:
@@ -129,6 +131,11 @@ func (e *Executor) loadSeed(ctx context.Context, conn *duck.Conn, n *graph.Node)
 }
 
 func (e *Executor) model(ctx context.Context, conn *duck.Conn, n *graph.Node) run.Result {
+	if enforced(n) {
+		if err := checkContract(ctx, conn, n); err != nil {
+			return failed(err)
+		}
+	}
 	kind, err := conn.RelationKind(ctx, n.Relation.Schema, n.Relation.Name)
 	if err != nil {
 		return failed(err)
@@ -187,28 +194,6 @@ func (e *Executor) sqlError(n *graph.Node, err error, offset int) error {
 		msg += fmt.Sprintf(" (at line %d, column %d of the compiled SQL)", de.Line-offset, de.Col)
 	}
 	return errors.New(msg)
-}
-
-func (e *Executor) test(ctx context.Context, conn *duck.Conn, n *graph.Node) run.Result {
-	q := materialize.TestQuery(n)
-	failures, err := conn.QueryInt(ctx, q)
-	if err != nil {
-		return failed(e.sqlError(n, err, 1))
-	}
-	warnIf, _ := n.Config.Extra["warn_if"].(string)
-	errorIf, _ := n.Config.Extra["error_if"].(string)
-	outcome, err := materialize.Outcome(float64(failures), n.Config.Severity, warnIf, errorIf)
-	if err != nil {
-		return failed(err)
-	}
-	expected, actual := Describe(e.g, n, failures)
-	r := run.Result{Status: run.Status(outcome), Failures: failures, Rows: -1, Expected: expected, Actual: actual,
-		CompiledCode: n.CompiledCode, AdapterResponse: map[string]any{"_message": fmt.Sprintf("SELECT %d", failures)},
-		Metrics: map[string]float64{"failures": float64(failures)}}
-	if outcome != "pass" {
-		r.Message = fmt.Sprintf("got %s", plural(failures, "failing row"))
-	}
-	return r
 }
 
 func (e *Executor) export(ctx context.Context, conn *duck.Conn, n *graph.Node) run.Result {

@@ -45,7 +45,8 @@ type Plan struct {
 // are left out, and dependencies pass through them. Outside the selection,
 // nodes are assumed built. As in dbt's build, the children of a node wait
 // for its tests (a test with several parents belongs to the last one in
-// topological order), so a failing test skips them.
+// topological order), so a failing test skips them. Unit tests wait for
+// the inputs they mock and their model waits for them.
 func NewPlan(g *graph.Graph, selected []graph.ID) *Plan {
 	p := &Plan{g: g, in: map[graph.ID]bool{}, waits: map[graph.ID][]graph.ID{}, order: map[graph.ID]int{}}
 	for _, id := range g.Sorted(toSet(selected)) {
@@ -79,6 +80,25 @@ func NewPlan(g *graph.Graph, selected []graph.ID) *Plan {
 	for _, id := range p.ids {
 		eff[id] = effective(id, map[graph.ID]bool{})
 	}
+	// Unit tests run on literal rows typed like their inputs: they wait for
+	// the planned inputs they mock (for the columns' types, never the data),
+	// and their model waits for them, so a failing unit test skips the model
+	// (as in dbt).
+	unitsOf := map[graph.ID][]graph.ID{}
+	for _, id := range p.ids {
+		if n := g.Node(id); n.Kind == graph.UnitTest {
+			eff[id] = nil
+			if n.UnitTest == nil {
+				continue
+			}
+			unitsOf[n.UnitTest.Model] = append(unitsOf[n.UnitTest.Model], id)
+			for _, in := range n.UnitTest.Given {
+				if p.in[in.Node] {
+					eff[id] = append(eff[id], in.Node)
+				}
+			}
+		}
+	}
 	// Tests block the children of their last parent.
 	testsOf := map[graph.ID][]graph.ID{}
 	for _, id := range p.ids {
@@ -95,6 +115,9 @@ func NewPlan(g *graph.Graph, selected []graph.ID) *Plan {
 	}
 	for _, id := range p.ids {
 		w := toSet(eff[id])
+		for _, u := range unitsOf[id] {
+			w[u] = true
+		}
 		if g.Node(id).Kind != graph.Test {
 			for _, par := range eff[id] {
 				for _, t := range testsOf[par] {

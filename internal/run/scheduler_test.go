@@ -247,3 +247,31 @@ func TestRandomGraphs(t *testing.T) {
 		}
 	}
 }
+
+func TestUnitTestGatesItsModel(t *testing.T) {
+	nodes := []*graph.Node{
+		{ID: "model.a", Kind: graph.Model, Name: "a", Config: graph.Config{Enabled: true, Materialized: "table"}},
+		{ID: "model.b", Kind: graph.Model, Name: "b", DependsOn: []graph.ID{"model.a"}, Config: graph.Config{Enabled: true, Materialized: "table"}},
+		{ID: "model.c", Kind: graph.Model, Name: "c", DependsOn: []graph.ID{"model.b"}, Config: graph.Config{Enabled: true, Materialized: "table"}},
+		{ID: "unit_test.b", Kind: graph.UnitTest, Name: "ub", DependsOn: []graph.ID{"model.b"}, Config: graph.Config{Enabled: true},
+			UnitTest: &graph.UnitTestInfo{Model: "model.b", Given: []graph.UnitInput{{Node: "model.a"}}}},
+	}
+	g, err := graph.New(nodes)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := NewPlan(g, g.Order())
+	if got := p.Waits("unit_test.b"); len(got) != 1 || got[0] != "model.a" {
+		t.Fatalf("unit test waits for %v, want its input model.a", got)
+	}
+	if got := p.Waits("model.b"); len(got) != 2 {
+		t.Fatalf("model b waits for %v, want model.a and its unit test", got)
+	}
+	_, res := runAll(t, g, 2, map[string]Status{"unit_test.b": Fail}, Options{})
+	if res["model.b"].SkippedBy != "unit_test.b" || res["model.c"].SkippedBy != "unit_test.b" {
+		t.Fatalf("b=%+v c=%+v", res["model.b"], res["model.c"])
+	}
+	if res["model.a"].Status != Success {
+		t.Fatalf("a=%+v", res["model.a"])
+	}
+}

@@ -221,7 +221,7 @@ func (p *Printer) faint(s string) string {
 func problemText(r run.Result) string {
 	if r.Expected != "" || r.Actual != "" {
 		s := fmt.Sprintf("expected %s, found %s", r.Expected, r.Actual)
-		if r.Message != "" && !strings.Contains(r.Message, r.Actual) {
+		if r.Message != "" && !strings.HasPrefix(r.Message, "expected ") {
 			s += "\n" + r.Message
 		}
 		return s

@@ -1,0 +1,336 @@
+package compiler
+
+import (
+	"encoding/csv"
+	"fmt"
+	"io/fs"
+	"path"
+	"strconv"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/kiln-build/kiln/compiler/diag"
+	"github.com/kiln-build/kiln/compiler/graph"
+	"github.com/kiln-build/kiln/compiler/project"
+	"github.com/kiln-build/kiln/compiler/template"
+	"github.com/kiln-build/kiln/internal/materialize"
+)
+
+// collectUnitTests creates a node per unit test (dbt 1.8's unit_tests:):
+// the model's SQL rendered with its inputs replaced by CTEs of literal rows.
+func (c *compiler) collectUnitTests() {
+	seen := map[string]string{}
+	for _, pf := range c.p.Properties {
+		dirs := folders(pf.Path, c.p.Config.ModelPaths)
+		for i := range pf.UnitTests {
+			u := &pf.UnitTests[i]
+			pos := u.Pos(pf.Path)
+			if u.Name == "" || u.Model == "" {
+				c.diags.Errorf(pos, "a unit test needs a name and a model").Hint = "write \"- name: my_test\\n  model: my_model\""
+				continue
+			}
+			key := u.Model + "." + u.Name
+			if prev, dup := seen[key]; dup {
+				c.diags.Errorf(pos, "unit test %q of model %q is declared twice: in %s and in %s", u.Name, u.Model, prev, pf.Path)
+				continue
+			}
+			seen[key] = pf.Path
+			c.addUnitTest(pf.Path, dirs, u)
+		}
+	}
+}
+
+func (c *compiler) addUnitTest(file string, dirs []string, u *project.UnitTestProps) {
+	pos := u.Pos(file)
+	model, ok := c.byName[u.Model]
+	if !ok || model.Kind != graph.Model {
+		d := diag.Errorf(pos, "unit test %q is on unknown model %q", u.Name, u.Model)
+		d.Hint = diag.DidYouMean(u.Model, c.modelNames())
+		c.diags.Add(d)
+		return
+	}
+	if !model.Config.Enabled {
+		return
+	}
+	info := &graph.UnitTestInfo{Model: model.ID}
+	mocks := map[graph.ID]string{}
+	for i, g := range u.Given {
+		gpos := g.Pos(file)
+		target, ok := c.inputNode(g.Input)
+		if !ok {
+			c.diags.Errorf(gpos, "unit test %q: input %q is not a ref() or source() of the project", u.Name, g.Input).
+				Hint = "write input: ref('model') or input: source('source', 'table')"
+			return
+		}
+		rows, err := c.unitRows(g.Format, &g.Rows, g.Fixture)
+		if err != nil {
+			c.diags.Errorf(gpos, "unit test %q, input %s: %v", u.Name, g.Input, err)
+			return
+		}
+		cte := fmt.Sprintf("__kiln_given_%d", i)
+		mocks[target.ID] = cte
+		info.Given = append(info.Given, graph.UnitInput{Input: g.Input, Node: target.ID, CTE: cte, Rows: rows})
+	}
+	expect, err := c.unitRows(u.Expect.Format, &u.Expect.Rows, u.Expect.Fixture)
+	if err != nil {
+		c.diags.Errorf(pos, "unit test %q, expect: %v", u.Name, err)
+		return
+	}
+	info.Expect = expect
+	r := &mockRender{c: c, mocks: mocks, done: map[graph.ID]bool{}}
+	sql, l := r.render(model)
+	for i := range l {
+		if l[i].Pos.File == model.Path {
+			l[i].Msg = fmt.Sprintf("unit test %q (%s): %s", u.Name, pos, l[i].Msg)
+		}
+	}
+	c.diags.Append(l)
+	if len(l) > 0 {
+		return
+	}
+	for _, m := range r.missing {
+		c.diags.Errorf(pos, "unit test %q does not give the input %s, which model %q reads", u.Name, m, u.Model).
+			Hint = "add it under given:, with rows: [] for an empty input"
+	}
+	if len(r.missing) > 0 {
+		return
+	}
+	info.ModelSQL, info.Ephemerals = sql, r.ctes
+	n := &graph.Node{
+		ID: graph.ID("unit_test." + c.name + "." + u.Model + "." + u.Name), Kind: graph.UnitTest, Name: u.Name, Package: c.name,
+		Path: file, Pos: pos, FQN: fqn(c.name, dirs, u.Name), Description: u.Description,
+		Config: toConfig(mergeConfigs(map[string]any{"severity": "error"}, u.Config), "unit"), DependsOn: []graph.ID{model.ID},
+		UnitTest: info,
+	}
+	n.CompiledCode = materialize.UnitTest(info, nil)
+	n.Checksum = checksum([]byte(n.CompiledCode))
+	c.add(n)
+}
+
+func (c *compiler) modelNames() []string {
+	var out []string
+	for name, n := range c.byName {
+		if n.Kind == graph.Model {
+			out = append(out, name)
+		}
+	}
+	return out
+}
+
+// inputNode resolves "ref('x')" or "source('a', 'b')".
+func (c *compiler) inputNode(expr string) (*graph.Node, bool) {
+	fn, args, ok := parseCall(expr)
+	if !ok {
+		return nil, false
+	}
+	switch {
+	case fn == "ref" && len(args) >= 1:
+		n, ok := c.byName[args[len(args)-1]]
+		return n, ok
+	case fn == "source" && len(args) == 2:
+		n, ok := c.sources[[2]string{args[0], args[1]}]
+		return n, ok
+	}
+	return nil, false
+}
+
+// parseCall splits "ref('a', \"b\")" into ("ref", ["a", "b"]).
+func parseCall(s string) (string, []string, bool) {
+	s = strings.TrimSpace(s)
+	open := strings.IndexByte(s, '(')
+	if open < 0 || !strings.HasSuffix(s, ")") {
+		return "", nil, false
+	}
+	var args []string
+	for _, a := range strings.Split(s[open+1:len(s)-1], ",") {
+		a = strings.TrimSpace(a)
+		if len(a) < 2 || (a[0] != '\'' && a[0] != '"') || a[len(a)-1] != a[0] {
+			return "", nil, false
+		}
+		args = append(args, a[1:len(a)-1])
+	}
+	return strings.TrimSpace(s[:open]), args, true
+}
+
+// mockRender renders a model with mocked inputs, and the ephemeral models
+// it reads on the same mocks.
+type mockRender struct {
+	c       *compiler
+	mocks   map[graph.ID]string
+	ctes    []graph.CTE
+	done    map[graph.ID]bool
+	missing []string
+}
+
+func (r *mockRender) render(n *graph.Node) (string, diag.List) {
+	resolve := func(t *graph.Node, call string) (any, error) {
+		if cte, ok := r.mocks[t.ID]; ok {
+			return template.Relation{Identifier: cte, Quoted: cte}, nil
+		}
+		if t.Kind == graph.Model && t.Config.Materialized == graph.Ephemeral {
+			if !r.done[t.ID] {
+				r.done[t.ID] = true
+				sql, l := r.render(t)
+				if len(l) > 0 {
+					return nil, fmt.Errorf("%s", l[0].Msg)
+				}
+				r.ctes = append(r.ctes, graph.CTE{Name: cteName(t.Name), SQL: sql})
+			}
+			return template.Relation{Identifier: cteName(t.Name), Quoted: cteName(t.Name)}, nil
+		}
+		r.missing = append(r.missing, call)
+		return template.Relation{Quoted: "NULL"}, nil
+	}
+	ctx := &template.Context{
+		Ref: func(args []string, pos diag.Pos) (any, error) {
+			t, ok := r.c.byName[args[len(args)-1]]
+			if !ok {
+				return nil, r.c.unknownRef(args[len(args)-1])
+			}
+			return resolve(t, fmt.Sprintf("ref('%s')", t.Name))
+		},
+		Source: func(s, tb string, pos diag.Pos) (any, error) {
+			t, ok := r.c.sources[[2]string{s, tb}]
+			if !ok {
+				return nil, r.c.unknownSource(s, tb)
+			}
+			return resolve(t, fmt.Sprintf("source('%s', '%s')", s, tb))
+		},
+		Config: func(map[string]any, diag.Pos) error { return nil },
+		Var:    r.c.lookupVar, EnvVar: r.c.lookupEnv,
+		This: template.Relation{Schema: n.Relation.Schema, Identifier: n.Relation.Name, Quoted: n.Relation.String()},
+	}
+	return r.c.engine.Render(n.Path, n.RawCode, ctx)
+}
+
+// unitRows reads given or expected rows in dbt's formats: dict (a YAML
+// list of mappings, the default), csv (a string with a header line) or sql
+// (a query); or from a fixture file under <test-path>/fixtures/.
+func (c *compiler) unitRows(format string, node *yaml.Node, fixture string) (graph.Rows, error) {
+	format = strings.ToLower(format)
+	if format == "" {
+		format = "dict"
+	}
+	text := ""
+	if fixture != "" {
+		ext := map[string]string{"csv": ".csv", "sql": ".sql"}[format]
+		if ext == "" {
+			return graph.Rows{}, fmt.Errorf("a fixture needs format: csv or format: sql")
+		}
+		var err error
+		text, err = c.readFixture(fixture + ext)
+		if err != nil {
+			return graph.Rows{}, err
+		}
+	} else if node.Kind == yaml.ScalarNode {
+		text = node.Value
+	}
+	switch format {
+	case "sql":
+		if strings.TrimSpace(text) == "" {
+			return graph.Rows{}, fmt.Errorf("format sql needs rows: a query")
+		}
+		return graph.Rows{SQL: text}, nil
+	case "csv":
+		return csvRows(text)
+	case "dict":
+		return dictRows(node)
+	}
+	return graph.Rows{}, fmt.Errorf("unknown format %q; use dict, csv or sql", format)
+}
+
+func (c *compiler) readFixture(name string) (string, error) {
+	for _, dir := range c.p.Config.TestPaths {
+		b, err := fs.ReadFile(c.p.FS, path.Join(dir, "fixtures", name))
+		if err == nil {
+			return string(b), nil
+		}
+	}
+	return "", fmt.Errorf("fixture %q not found under %s/fixtures/", name, strings.Join(c.p.Config.TestPaths, ", "))
+}
+
+func dictRows(node *yaml.Node) (graph.Rows, error) {
+	var rows graph.Rows
+	if node.Kind == 0 || (node.Kind == yaml.ScalarNode && node.Tag == "!!null") {
+		return rows, nil
+	}
+	if node.Kind != yaml.SequenceNode {
+		return rows, fmt.Errorf("rows must be a list of mappings, such as rows: [{id: 1, price: 10.5}]")
+	}
+	index := map[string]int{}
+	var maps []map[string]any
+	for _, item := range node.Content {
+		if item.Kind != yaml.MappingNode {
+			return rows, fmt.Errorf("line %d: each row must be a mapping of column to value", item.Line)
+		}
+		m := map[string]any{}
+		for i := 0; i+1 < len(item.Content); i += 2 {
+			k := item.Content[i].Value
+			var v any
+			if err := item.Content[i+1].Decode(&v); err != nil {
+				return rows, err
+			}
+			m[k] = v
+			if _, ok := index[k]; !ok {
+				index[k] = len(rows.Columns)
+				rows.Columns = append(rows.Columns, k)
+			}
+		}
+		maps = append(maps, m)
+	}
+	for _, m := range maps {
+		vals := make([]any, len(rows.Columns))
+		for k, v := range m {
+			vals[index[k]] = v
+		}
+		rows.Values = append(rows.Values, vals)
+	}
+	return rows, nil
+}
+
+func csvRows(text string) (graph.Rows, error) {
+	var rows graph.Rows
+	r := csv.NewReader(strings.NewReader(strings.TrimSpace(text)))
+	r.TrimLeadingSpace = true
+	recs, err := r.ReadAll()
+	if err != nil {
+		return rows, fmt.Errorf("csv rows: %v", err)
+	}
+	if len(recs) == 0 {
+		return rows, fmt.Errorf("csv rows need a header line")
+	}
+	rows.Columns = recs[0]
+	for _, rec := range recs[1:] {
+		vals := make([]any, len(rows.Columns))
+		for i := range vals {
+			if i < len(rec) && rec[i] != "" && rec[i] != "null" {
+				vals[i] = csvValue(rec[i])
+			}
+		}
+		rows.Values = append(rows.Values, vals)
+	}
+	return rows, nil
+}
+
+// csvValue reads a CSV cell: integers and decimals as numbers (unless they
+// have a leading zero, like "007"), true and false as booleans, the rest as
+// text.
+func csvValue(s string) any {
+	leadingZero := len(s) > 1 && s[0] == '0' && s[1] != '.'
+	if !leadingZero {
+		if i, err := strconv.ParseInt(s, 10, 64); err == nil {
+			return i
+		}
+		if f, err := strconv.ParseFloat(s, 64); err == nil {
+			return f
+		}
+	}
+	switch strings.ToLower(s) {
+	case "true":
+		return true
+	case "false":
+		return false
+	}
+	return s
+}

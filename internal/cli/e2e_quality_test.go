@@ -1,0 +1,219 @@
+package cli
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/xuri/excelize/v2"
+)
+
+// dropWebProducts writes a copy of the month in from into to, with one web
+// product row in every five removed from web.xlsx (with its sku, so its
+// attachment twin no longer matches either).
+func dropWebProducts(t *testing.T, from, to string) int {
+	t.Helper()
+	for _, f := range []string{"erp.xlsx", "liaison.xlsx"} {
+		copyFile(t, filepath.Join(from, f), filepath.Join(to, f))
+	}
+	wb, err := excelize.OpenFile(filepath.Join(from, "web.xlsx"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer wb.Close()
+	rows, err := wb.GetRows("Sheet1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	typeCol, skuCol := -1, -1
+	for i, h := range rows[0] {
+		switch h {
+		case "post_type":
+			typeCol = i
+		case "sku":
+			skuCol = i
+		}
+	}
+	var drop []int // 1-based sheet rows
+	products := 0
+	for i, r := range rows[1:] {
+		if typeCol < len(r) && r[typeCol] == "product" && skuCol < len(r) && r[skuCol] != "" {
+			if products%5 == 0 {
+				drop = append(drop, i+2)
+			}
+			products++
+		}
+	}
+	for k := len(drop) - 1; k >= 0; k-- {
+		if err := wb.RemoveRow("Sheet1", drop[k]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.MkdirAll(to, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := wb.SaveAs(filepath.Join(to, "web.xlsx")); err != nil {
+		t.Fatal(err)
+	}
+	return len(drop)
+}
+
+// The deviation gates: a first build has no baseline and passes, a second
+// identical build passes, then a month with a fifth of the web products
+// removed fails on the volume (and, on the real exports, the revenue)
+// deviations, shows baseline, current value and change, exits 1 and leaves
+// the exports untouched.
+func TestDeviationFromPreviousRuns(t *testing.T) {
+	t.Run("sample", func(t *testing.T) { deviation(t, "", false) })
+	t.Run("real", func(t *testing.T) {
+		if _, err := os.Stat(filepath.Join(realExports, "web.xlsx")); err != nil {
+			t.Skipf("the real exports are not at %s", realExports)
+		}
+		raw, _ := filepath.Abs(realExports)
+		deviation(t, raw, true)
+	})
+}
+
+func deviation(t *testing.T, raw string, revenueFails bool) {
+	dir, _ := newProject(t)
+	if raw == "" {
+		raw = filepath.Join(dir, "data", "sample")
+	}
+	vars := fmt.Sprintf("{raw_dir: %q}", raw)
+	out := mustKiln(t, 0, dir, "build", "--vars", vars)
+	if !strings.Contains(out, "volume_change_revenue_by_product") {
+		t.Fatalf("no volume_change test ran:\n%s", out)
+	}
+	rr := string(readFile(t, filepath.Join(dir, "target", "run_results.json")))
+	if !strings.Contains(rr, "no baseline yet") {
+		t.Errorf("the first run does not say it has no baseline")
+	}
+	mustKiln(t, 0, dir, "build", "--vars", vars)
+	joined := query(t, dir, `select count(*) from marts.revenue_by_product`)
+	exports := filepath.Join(dir, "target", "exports")
+	before := readFile(t, filepath.Join(exports, "revenue_by_product.csv"))
+
+	dropped := dropWebProducts(t, raw, filepath.Join(dir, "data", "bad"))
+	code, _, stderr := kiln(t, dir, "build", "--vars", "{raw_dir: data/bad}")
+	if code != 1 {
+		t.Fatalf("exit %d, want 1\n%s", code, stderr)
+	}
+	var n int
+	fmt.Sscan(joined, &n)
+	wants := []string{"FAIL", "volume_change_revenue_by_product", fmt.Sprintf("row count went from %d to %d", n, n-dropped),
+		"a decrease of more than 10%", "metric_change_revenue_by_product"}
+	if revenueFails {
+		wants = append(wants, "sum(revenue) went from 70568.6 to", "a decrease of more than 15%")
+	}
+	for _, want := range wants {
+		if !strings.Contains(stderr, want) {
+			t.Errorf("stderr does not mention %q:\n%s", want, stderr)
+		}
+	}
+	if !bytes.Equal(before, readFile(t, filepath.Join(exports, "revenue_by_product.csv"))) {
+		t.Error("a bad month overwrote the export")
+	}
+	runs := mustKiln(t, 0, dir, "runs")
+	if strings.Count(runs, "success") != 2 || strings.Count(runs, " error ") != 1 {
+		t.Errorf("kiln runs:\n%s", runs)
+	}
+	// The failed month is no baseline: the good month passes again.
+	mustKiln(t, 0, dir, "build", "--vars", vars)
+}
+
+// store_failures keeps a failing test's rows in the audit schema.
+func TestStoreFailures(t *testing.T) {
+	dir, exp := newProject(t)
+	mustKiln(t, 0, dir, "build")
+	got := query(t, dir, `select count(*) from audit.accepted_range_stg_erp_price__0 where price < 0`)
+	if got != fmt.Sprint(exp.ERPNegativePrices) {
+		t.Errorf("audit table holds %s negative prices, want %d", got, exp.ERPNegativePrices)
+	}
+}
+
+// The unit tests of the premium logic fail when the z-score is broken, and
+// their model (and what depends on it) is skipped.
+func TestUnitTestsCatchBrokenZScore(t *testing.T) {
+	dir, _ := newProject(t)
+	out := mustKiln(t, 0, dir, "build")
+	for _, name := range []string{"premium_is_z_score_above_2", "no_premium_when_prices_are_close"} {
+		if !strings.Contains(out, name) {
+			t.Errorf("unit test %s did not run:\n%s", name, out)
+		}
+	}
+	model := filepath.Join(dir, "models", "marts", "wine_zscores.sql")
+	src := string(readFile(t, model))
+	broken := strings.ReplaceAll(src, "s.stddev_price", "(s.stddev_price * 2)")
+	if broken == src {
+		t.Fatal("the model did not change")
+	}
+	if err := os.WriteFile(model, []byte(broken), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, _, stderr := kiln(t, dir, "build")
+	if code != 1 {
+		t.Fatalf("exit %d, want 1\n%s", code, stderr)
+	}
+	for _, want := range []string{"FAIL", "premium_is_z_score_above_2", "missing {product_id=7, is_premium=true}", "unexpected {product_id=7, is_premium=false}",
+		"no_premium_when_prices_are_close", "SKIP", "marts.wine_zscores"} {
+		if !strings.Contains(stderr, want) {
+			t.Errorf("stderr does not mention %q:\n%s", want, stderr)
+		}
+	}
+	// kiln test runs the unit tests with the data tests, on literal rows.
+	code, _, stderr = kiln(t, dir, "test", "-s", "test_type:unit")
+	if code != 1 || !strings.Contains(stderr, "FAIL=") && !strings.Contains(stderr, "ERROR=2") {
+		t.Fatalf("kiln test: exit %d\n%s", code, stderr)
+	}
+}
+
+// A contract that the model's output does not meet stops the model before
+// anything is replaced, listing the differing columns.
+func TestContractMismatchKeepsPreviousTable(t *testing.T) {
+	dir, _ := newProject(t)
+	mustKiln(t, 0, dir, "build")
+	model := filepath.Join(dir, "models", "marts", "kpi_summary.sql")
+	src := string(readFile(t, model))
+	changed := strings.Replace(src, "sum(revenue) as total_revenue,", "sum(revenue)::double as total_revenue, 1 as extra,", 1)
+	if err := os.WriteFile(model, []byte(changed), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, _, stderr := kiln(t, dir, "build", "-s", "kpi_summary")
+	if code != 1 {
+		t.Fatalf("exit %d, want 1\n%s", code, stderr)
+	}
+	for _, want := range []string{`the contract of model "kpi_summary" is not met`, `column "total_revenue" is DOUBLE, the contract says DECIMAL(38,2)`, `column "extra" (INTEGER) is not in the contract`} {
+		if !strings.Contains(stderr, want) {
+			t.Errorf("stderr does not mention %q:\n%s", want, stderr)
+		}
+	}
+	if got := query(t, dir, `select typeof(total_revenue) from marts.kpi_summary`); got != "DECIMAL(38,2)" {
+		t.Errorf("kpi_summary was replaced: total_revenue is %s", got)
+	}
+}
+
+// A test on a column the model does not have is reported at its YAML
+// position, with the model's columns.
+func TestTestOnMissingColumn(t *testing.T) {
+	dir, _ := newProject(t)
+	yml := filepath.Join(dir, "models", "marts", "_marts.yml")
+	src := string(readFile(t, yml))
+	changed := strings.Replace(src, "      - name: revenue\n        description: Price", "      - name: revnue\n        description: Price", 1)
+	if changed == src {
+		t.Fatal("the YAML did not change")
+	}
+	if err := os.WriteFile(yml, []byte(changed), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, _, stderr := kiln(t, dir, "build")
+	if code != 1 {
+		t.Fatalf("exit %d, want 1\n%s", code, stderr)
+	}
+	want := `models/marts/_marts.yml:12:13: test "not_null" is on column "revnue", which model "revenue_by_product" does not have; did you mean "revenue"? (columns: product_id, sku, post_title, price, total_sales, revenue)`
+	if !strings.Contains(stderr, want) {
+		t.Errorf("stderr does not hold\n%s\n%s", want, stderr)
+	}
+}

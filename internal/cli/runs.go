@@ -1,0 +1,57 @@
+package cli
+
+import (
+	"fmt"
+	"text/tabwriter"
+
+	"github.com/spf13/cobra"
+
+	"github.com/kiln-build/kiln/internal/duck"
+	"github.com/kiln-build/kiln/internal/history"
+)
+
+func (a *app) runsCommand() *cobra.Command {
+	var limit int
+	cmd := &cobra.Command{
+		Use:   "runs",
+		Short: "List the recent runs recorded in the database's run history",
+		Long: `runs lists the last runs of build, run, test and seed, newest first, from
+the history kiln keeps in the database (schema kiln_history): when they ran,
+their command and selection, their status and their counts. Tests such as
+volume_change and metric_change compare against the last successful run.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			e, err := a.load()
+			if err != nil {
+				return err
+			}
+			if !fileExists(e.dbPath) {
+				a.ui.Printf("no runs yet: %s does not exist", rel(e.dir, e.dbPath))
+				return nil
+			}
+			db, err := duck.Open(a.ctx, e.dbPath)
+			if err != nil {
+				return &exitError{ExitCannotStart, err.Error()}
+			}
+			defer db.Close()
+			c, err := db.Conn(a.ctx)
+			if err != nil {
+				return &exitError{ExitCannotStart, err.Error()}
+			}
+			defer c.Close()
+			runs, err := history.Recent(a.ctx, c, limit)
+			if err != nil {
+				return &exitError{ExitFailure, err.Error()}
+			}
+			w := tabwriter.NewWriter(a.stdout, 0, 0, 2, ' ', 0)
+			fmt.Fprintln(w, "RUN\tSTARTED (UTC)\tDURATION\tCOMMAND\tSTATUS\tNODES\tERRORS\tWARNINGS\tSKIPPED\tSELECTION")
+			for _, r := range runs {
+				fmt.Fprintf(w, "%s\t%s\t%.1fs\t%s\t%s\t%d\t%d\t%d\t%d\t%s\n", r.ID[:8], r.Started.UTC().Format("2006-01-02 15:04:05"),
+					r.Finished.Sub(r.Started).Seconds(), r.Command, r.Status, r.Nodes, r.Errors, r.Warnings, r.Skipped, r.Selection)
+			}
+			return w.Flush()
+		},
+	}
+	cmd.Flags().IntVarP(&limit, "limit", "n", 20, "how many runs to list")
+	return cmd
+}

@@ -1,0 +1,78 @@
+package execute
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/kiln-build/kiln/compiler/graph"
+	"github.com/kiln-build/kiln/internal/duck"
+	"github.com/kiln-build/kiln/internal/materialize"
+)
+
+// enforced reports whether model n has contract: {enforced: true}.
+func enforced(n *graph.Node) bool {
+	c, _ := n.Config.Extra["contract"].(map[string]any)
+	b, _ := c["enforced"].(bool)
+	return b
+}
+
+// checkContract compares the columns and types the model's query yields
+// (DuckDB's DESCRIBE of the query: nothing is built) with the columns its
+// YAML declares, before anything is replaced. Declared types are
+// normalised by DuckDB itself (text -> VARCHAR, numeric(12,2) ->
+// DECIMAL(12,2)). It returns an error listing every difference.
+func checkContract(ctx context.Context, conn *duck.Conn, n *graph.Node) error {
+	_, desc, err := conn.QueryRows(ctx, "describe (\n"+materialize.Body(n.CompiledCode)+"\n)")
+	if err != nil {
+		return err
+	}
+	actual := map[string]string{}
+	var order []string
+	for _, row := range desc {
+		name := fmt.Sprint(row[0])
+		actual[strings.ToLower(name)] = fmt.Sprint(row[1])
+		order = append(order, name)
+	}
+	var casts []string
+	for _, c := range n.Columns {
+		t := c.DataType
+		if t == "" {
+			t = "varchar"
+		}
+		casts = append(casts, "typeof(cast(null as "+t+"))")
+	}
+	declared := map[string]string{}
+	if len(casts) > 0 {
+		_, rows, err := conn.QueryRows(ctx, "select "+strings.Join(casts, ", "))
+		if err != nil {
+			return fmt.Errorf("contract of model %q: a data_type is not a DuckDB type: %v", n.Name, err)
+		}
+		for i, c := range n.Columns {
+			declared[strings.ToLower(c.Name)] = fmt.Sprint(rows[0][i])
+		}
+	}
+	var problems []string
+	for _, c := range n.Columns {
+		if c.DataType == "" {
+			problems = append(problems, fmt.Sprintf("column %q has no data_type in the contract (%s)", c.Name, c.Pos))
+			continue
+		}
+		got, ok := actual[strings.ToLower(c.Name)]
+		switch {
+		case !ok:
+			problems = append(problems, fmt.Sprintf("column %q of the contract is missing", c.Name))
+		case got != declared[strings.ToLower(c.Name)]:
+			problems = append(problems, fmt.Sprintf("column %q is %s, the contract says %s", c.Name, got, declared[strings.ToLower(c.Name)]))
+		}
+	}
+	for _, name := range order {
+		if _, ok := declared[strings.ToLower(name)]; !ok {
+			problems = append(problems, fmt.Sprintf("column %q (%s) is not in the contract", name, actual[strings.ToLower(name)]))
+		}
+	}
+	if len(problems) == 0 {
+		return nil
+	}
+	return fmt.Errorf("%s: the contract of model %q is not met, nothing was replaced: %s", n.Pos, n.Name, strings.Join(problems, "; "))
+}

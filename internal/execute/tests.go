@@ -1,0 +1,117 @@
+package execute
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/kiln-build/kiln/compiler/diag"
+	"github.com/kiln-build/kiln/compiler/graph"
+	"github.com/kiln-build/kiln/internal/duck"
+	"github.com/kiln-build/kiln/internal/materialize"
+	"github.com/kiln-build/kiln/internal/run"
+	"github.com/kiln-build/kiln/internal/sqlq"
+)
+
+// AuditSchema is where store_failures keeps the failing rows of tests.
+const AuditSchema = "audit"
+
+// test evaluates a data test: it counts the failing rows (keeping them in
+// the audit schema with store_failures), decides pass, warn or fail from
+// severity, warn_if and error_if, and says what was expected and found.
+func (e *Executor) test(ctx context.Context, conn *duck.Conn, n *graph.Node) run.Result {
+	if n.Test != nil && isChangeTest(n.Test.Generic) {
+		return e.changeTest(ctx, conn, n)
+	}
+	failures, err := e.countFailures(ctx, conn, n)
+	if err != nil {
+		return failed(e.testError(ctx, conn, n, err))
+	}
+	warnIf, _ := n.Config.Extra["warn_if"].(string)
+	errorIf, _ := n.Config.Extra["error_if"].(string)
+	outcome, err := materialize.Outcome(float64(failures), n.Config.Severity, warnIf, errorIf)
+	if err != nil {
+		return failed(fmt.Errorf("%s: %w", n.Pos, err))
+	}
+	r := run.Result{Status: run.Status(outcome), Failures: failures, Rows: -1,
+		CompiledCode:    n.CompiledCode,
+		AdapterResponse: map[string]any{"_message": fmt.Sprintf("SELECT %d", failures)},
+		Metrics:         map[string]float64{"failures": float64(failures)}}
+	r.Expected, r.Actual = e.describe(ctx, conn, n, failures, r.Metrics)
+	if outcome != "pass" {
+		r.Message = fmt.Sprintf("expected %s, found %s", r.Expected, r.Actual)
+		if storesFailures(n) {
+			r.Message = fmt.Sprintf("the failing rows are in %s", auditRelation(n).Display())
+		}
+	}
+	return r
+}
+
+func storesFailures(n *graph.Node) bool {
+	b, _ := n.Config.Extra["store_failures"].(bool)
+	return b
+}
+
+// auditRelation is the table holding test n's failing rows.
+func auditRelation(n *graph.Node) sqlq.Relation {
+	schema := AuditSchema
+	if n.Config.Schema != "" {
+		schema = n.Config.Schema
+	}
+	return sqlq.Relation{Schema: schema, Name: n.Name}
+}
+
+// countFailures runs the test query; with store_failures the failing rows
+// first replace the test's audit table, in one transaction.
+func (e *Executor) countFailures(ctx context.Context, conn *duck.Conn, n *graph.Node) (int64, error) {
+	if !storesFailures(n) {
+		return conn.QueryInt(ctx, materialize.TestQuery(n))
+	}
+	rel := auditRelation(n)
+	var failures int64
+	err := conn.Tx(ctx, func() error {
+		if _, err := conn.Exec(ctx, "create schema if not exists "+sqlq.Ident(rel.Schema)); err != nil {
+			return err
+		}
+		if _, err := conn.Exec(ctx, "create or replace table "+rel.String()+" as (\n"+materialize.Body(n.CompiledCode)+"\n)"); err != nil {
+			return err
+		}
+		stored := *n
+		stored.CompiledCode = "select * from " + rel.String()
+		var err error
+		failures, err = conn.QueryInt(ctx, materialize.TestQuery(&stored))
+		return err
+	})
+	return failures, err
+}
+
+// testError explains a failing test query: a test on a column the model
+// does not have is reported at the test's YAML position with the model's
+// columns.
+func (e *Executor) testError(ctx context.Context, conn *duck.Conn, n *graph.Node, err error) error {
+	var de *duck.Error
+	if n.Test == nil || n.Test.ColumnName == "" || !errors.As(err, &de) || de.Type != "Binder" {
+		return e.sqlError(n, err, 1)
+	}
+	on := e.g.Node(n.Test.Attached)
+	if on == nil || on.Relation.IsZero() {
+		return e.sqlError(n, err, 1)
+	}
+	cols, cerr := conn.Columns(ctx, on.Relation.Schema, on.Relation.Name)
+	if cerr != nil || len(cols) == 0 {
+		return e.sqlError(n, err, 1)
+	}
+	names := make([]string, len(cols))
+	for i, c := range cols {
+		if strings.EqualFold(c.Name, n.Test.ColumnName) {
+			return e.sqlError(n, err, 1) // the column exists: another problem
+		}
+		names[i] = c.Name
+	}
+	msg := fmt.Sprintf("%s: test %q is on column %q, which %s %q does not have", n.Pos, n.Test.Generic, n.Test.ColumnName, on.Kind, on.DisplayName())
+	if h := diag.DidYouMean(n.Test.ColumnName, names); h != "" {
+		msg += "; " + h
+	}
+	return errors.New(msg + " (columns: " + strings.Join(names, ", ") + ")")
+}

@@ -1,0 +1,99 @@
+package execute
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/kiln-build/kiln/compiler/diag"
+	"github.com/kiln-build/kiln/compiler/graph"
+	"github.com/kiln-build/kiln/internal/duck"
+	"github.com/kiln-build/kiln/internal/materialize"
+	"github.com/kiln-build/kiln/internal/run"
+)
+
+// unitTest runs a unit test: the model's SQL on the given rows (typed like
+// the real inputs when they exist in the database; their data is never
+// read), compared with the expected rows as multisets.
+func (e *Executor) unitTest(ctx context.Context, conn *duck.Conn, n *graph.Node) run.Result {
+	u := n.UnitTest
+	inputs := map[graph.ID][]materialize.Column{}
+	for _, g := range u.Given {
+		in := e.g.Node(g.Node)
+		if in == nil || in.Relation.IsZero() {
+			continue
+		}
+		cols, err := conn.Columns(ctx, in.Relation.Schema, in.Relation.Name)
+		if err != nil {
+			return failed(err)
+		}
+		for _, c := range cols {
+			inputs[g.Node] = append(inputs[g.Node], materialize.Column{Name: c.Name, Type: c.Type})
+		}
+	}
+	actual := materialize.UnitTest(u, inputs)
+	_, desc, err := conn.QueryRows(ctx, "describe (\n"+actual+"\n)")
+	if err != nil {
+		return failed(fmt.Errorf("%s: unit test %q: the model fails on the given rows: %v", n.Pos, n.Name, err))
+	}
+	types := map[string]string{}
+	var outputs []string
+	for _, row := range desc {
+		name := fmt.Sprint(row[0])
+		types[strings.ToLower(name)] = fmt.Sprint(row[1])
+		outputs = append(outputs, name)
+	}
+	for _, c := range u.Expect.Columns {
+		if _, ok := types[strings.ToLower(c)]; !ok {
+			msg := fmt.Sprintf("%s: unit test %q expects column %q, which model %q does not output", n.Pos, n.Name, c, e.g.Node(u.Model).Name)
+			if h := diag.DidYouMean(c, outputs); h != "" {
+				msg += "; " + h
+			}
+			return failed(fmt.Errorf("%s (outputs: %s)", msg, strings.Join(outputs, ", ")))
+		}
+	}
+	if len(u.Expect.Columns) == 0 && u.Expect.SQL == "" {
+		u2 := *u
+		u2.Expect.Columns = outputs
+		u = &u2
+	}
+	diffSQL := materialize.UnitTestDiff(actual, u.Expect, types)
+	cols, diff, err := conn.QueryRows(ctx, diffSQL)
+	if err != nil {
+		return failed(fmt.Errorf("%s: unit test %q: cannot compare with the expected rows: %v", n.Pos, n.Name, err))
+	}
+	r := run.Result{Status: run.Pass, Rows: -1, CompiledCode: actual, Failures: int64(len(diff)),
+		Expected: fmt.Sprintf("%s as given under expect", plural(int64(len(u.Expect.Values)), "row")),
+		Metrics:  map[string]float64{"failures": float64(len(diff))}}
+	if len(diff) == 0 {
+		r.Actual = "the same rows"
+		return r
+	}
+	r.Status = run.Fail
+	if n.Config.Severity == "warn" {
+		r.Status = run.Warn
+	}
+	var missing, unexpected int
+	var lines []string
+	for i, row := range diff {
+		if fmt.Sprint(row[0]) == "missing" {
+			missing++
+		} else {
+			unexpected++
+		}
+		if i < 10 {
+			lines = append(lines, fmt.Sprintf("%s %s", row[0], formatRow(cols[1:], row[1:])))
+		}
+	}
+	r.Actual = fmt.Sprintf("%d missing and %d unexpected rows", missing, unexpected)
+	r.Message = strings.Join(lines, "; ")
+	return r
+}
+
+func formatRow(cols []string, vals []any) string {
+	parts := make([]string, len(vals))
+	for i, v := range vals {
+		parts[i] = fmt.Sprintf("%s=%v", cols[i], duck.Plain(v))
+	}
+	return "{" + strings.Join(parts, ", ") + "}"
+}

@@ -1,0 +1,197 @@
+// Package history keeps kiln's run history in the project's DuckDB file, in
+// its own schema (kiln_history), so it survives rebuilds and full refreshes
+// of the models: one row per run (id, command, selection, start, end,
+// status) and one row per node of each run (status, duration, rows written,
+// and the metrics that tests computed, as JSON). Tests such as
+// volume_change compare against the metrics of the last successful run.
+package history
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/kiln-build/kiln/compiler/graph"
+	"github.com/kiln-build/kiln/internal/duck"
+	"github.com/kiln-build/kiln/internal/run"
+)
+
+// Schema is the DuckDB schema holding the history.
+const Schema = "kiln_history"
+
+const ddl = `create schema if not exists kiln_history;
+create table if not exists kiln_history.runs (
+    run_id      varchar primary key,
+    command     varchar not null,
+    selection   varchar,
+    started_at  timestamp not null,
+    finished_at timestamp not null,
+    status      varchar not null,
+    nodes       integer,
+    errors      integer,
+    warnings    integer,
+    skipped     integer
+);
+create table if not exists kiln_history.node_results (
+    run_id           varchar not null,
+    unique_id        varchar not null,
+    status           varchar not null,
+    started_at       timestamp,
+    execution_time_s double,
+    rows_written     bigint,
+    failures         bigint,
+    message          varchar,
+    metrics          varchar, -- JSON object: metric name -> number
+    primary key (run_id, unique_id)
+);`
+
+// Ensure creates the history schema and tables when they are missing.
+func Ensure(ctx context.Context, c *duck.Conn) error {
+	_, err := c.Exec(ctx, ddl)
+	return err
+}
+
+// Run is one invocation of kiln, as recorded.
+type Run struct {
+	ID        string
+	Command   string
+	Selection string
+	Started   time.Time
+	Finished  time.Time
+	Status    string // success, error (a node errored or failed) or interrupted
+	Nodes     int
+	Errors    int
+	Warnings  int
+	Skipped   int
+}
+
+// Status returns the run's status from its results: "interrupted" when
+// interrupted is set, "error" when a node errored or a test failed, else
+// "success" (warnings allowed).
+func Status(results []run.Result, interrupted bool) string {
+	if interrupted {
+		return "interrupted"
+	}
+	for _, r := range results {
+		if r.Status == run.Error || r.Status == run.Fail {
+			return "error"
+		}
+	}
+	return "success"
+}
+
+// Record writes the run and its node results in one transaction.
+func Record(ctx context.Context, c *duck.Conn, r Run, results []run.Result) error {
+	if err := Ensure(ctx, c); err != nil {
+		return err
+	}
+	for _, res := range results {
+		switch res.Status {
+		case run.Error, run.Fail:
+			r.Errors++
+		case run.Warn:
+			r.Warnings++
+		case run.Skipped:
+			r.Skipped++
+		}
+	}
+	r.Nodes = len(results)
+	return c.Tx(ctx, func() error {
+		_, err := c.Exec(ctx, `insert into kiln_history.runs values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			r.ID, r.Command, r.Selection, r.Started.UTC(), r.Finished.UTC(), r.Status, r.Nodes, r.Errors, r.Warnings, r.Skipped)
+		if err != nil {
+			return err
+		}
+		app, err := c.Appender(Schema, "node_results")
+		if err != nil {
+			return err
+		}
+		for _, res := range results {
+			var started any
+			if !res.Started.IsZero() {
+				started = res.Started.UTC()
+			}
+			var metrics any
+			if len(res.Metrics) > 0 {
+				b, err := json.Marshal(res.Metrics)
+				if err != nil {
+					app.Close()
+					return err
+				}
+				metrics = string(b)
+			}
+			var rows, failures any
+			if res.Rows >= 0 && res.Status != run.Skipped {
+				rows = res.Rows
+			}
+			if res.Status == run.Pass || res.Status == run.Warn || res.Status == run.Fail {
+				failures = res.Failures
+			}
+			if err := app.AppendRow(r.ID, string(res.ID), string(res.Status), started, res.Duration().Seconds(), rows, failures, res.Message, metrics); err != nil {
+				app.Close()
+				return err
+			}
+		}
+		return app.Close()
+	})
+}
+
+// Recent returns the last limit runs, newest first. A database without
+// history gives none.
+func Recent(ctx context.Context, c *duck.Conn, limit int) ([]Run, error) {
+	kind, err := c.RelationKind(ctx, Schema, "runs")
+	if err != nil || kind == "" {
+		return nil, err
+	}
+	rows, err := c.Query(ctx, `select run_id, command, coalesce(selection, ''), started_at, finished_at, status,
+        nodes, errors, warnings, skipped from kiln_history.runs order by started_at desc, run_id desc limit ?`, limit)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []Run
+	for rows.Next() {
+		var r Run
+		if err := rows.Scan(&r.ID, &r.Command, &r.Selection, &r.Started, &r.Finished, &r.Status, &r.Nodes, &r.Errors, &r.Warnings, &r.Skipped); err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+// Baseline is a metric's value in an earlier run.
+type Baseline struct {
+	Value  float64
+	RunID  string
+	At     time.Time
+	Exists bool
+}
+
+// LastSuccessful returns metric of node id in the most recent run whose
+// status was success and in which the node passed or warned. Exists is
+// false when there is none (the first run, or no history yet).
+func LastSuccessful(ctx context.Context, c *duck.Conn, id graph.ID, metric string) (Baseline, error) {
+	kind, err := c.RelationKind(ctx, Schema, "node_results")
+	if err != nil || kind == "" {
+		return Baseline{}, err
+	}
+	_, rows, err := c.QueryRows(ctx, `select cast(json_extract(n.metrics, '$.' || ?) as double), r.run_id, r.started_at
+        from kiln_history.node_results n join kiln_history.runs r using (run_id)
+        where n.unique_id = ? and r.status = 'success' and n.status in ('pass', 'warn', 'success')
+          and json_extract(n.metrics, '$.' || ?) is not null
+        order by r.started_at desc, r.run_id desc limit 1`, metric, string(id), metric)
+	if err != nil {
+		return Baseline{}, err
+	}
+	if len(rows) == 0 {
+		return Baseline{}, nil
+	}
+	v, ok := rows[0][0].(float64)
+	if !ok {
+		return Baseline{}, fmt.Errorf("history: metric %q of %s is not a number", metric, id)
+	}
+	at, _ := rows[0][2].(time.Time)
+	return Baseline{Value: v, RunID: fmt.Sprint(rows[0][1]), At: at, Exists: true}, nil
+}
