@@ -5,6 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
+	"sort"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -37,6 +40,7 @@ that errors or fails turns its descendants into skipped nodes.`,
 		RunE: func(cmd *cobra.Command, _ []string) error { return a.execute("build", buildKinds, rf) },
 	}
 	rf.add(cmd)
+	rf.addExec(cmd)
 	return cmd
 }
 
@@ -49,6 +53,7 @@ func (a *app) runCommand() *cobra.Command {
 		RunE:  func(cmd *cobra.Command, _ []string) error { return a.execute("run", runKinds, rf) },
 	}
 	rf.add(cmd)
+	rf.addExec(cmd)
 	return cmd
 }
 
@@ -61,6 +66,7 @@ func (a *app) testCommand() *cobra.Command {
 		RunE:  func(cmd *cobra.Command, _ []string) error { return a.execute("test", testKinds, rf) },
 	}
 	rf.add(cmd)
+	rf.addExec(cmd)
 	return cmd
 }
 
@@ -73,6 +79,7 @@ func (a *app) seedCommand() *cobra.Command {
 		RunE:  func(cmd *cobra.Command, _ []string) error { return a.execute("seed", seedKinds, rf) },
 	}
 	rf.add(cmd)
+	rf.addExec(cmd)
 	return cmd
 }
 
@@ -103,42 +110,126 @@ func (a *app) execute(command string, kinds map[graph.Kind]bool, rf *runFlags) e
 		a.ui.Printf("nothing was built: fix the inputs above and run again; the previous tables and exports are unchanged")
 		return exit(ExitFailure)
 	}
-	db, err := duck.Open(a.ctx, e.dbPath)
+	db, err := a.openDB(e)
 	if err != nil {
-		var le *duck.LockError
-		if errors.As(err, &le) {
-			return &exitError{ExitCannotStart, le.Error() + "; wait for it to finish, or stop it"}
-		}
-		return &exitError{ExitCannotStart, fmt.Sprintf("cannot open the database %s: %v", e.dbPath, err)}
+		return err
 	}
 	defer db.Close()
 	threads := a.threadCount(e)
-	ex, err := execute.New(a.ctx, db, e.manifest.Graph, threads, execute.Options{ProjectDir: e.dir, TargetDir: e.target, ProjectName: e.project.Config.Name})
+	journal := execute.NewJournal(a.invocationID())
+	ex, err := execute.New(a.ctx, db, e.manifest.Graph, threads, execute.Options{
+		ProjectDir: e.dir, TargetDir: e.target, ProjectName: e.project.Config.Name, Journal: journal})
 	if err != nil {
 		return &exitError{ExitCannotStart, err.Error()}
 	}
 	defer ex.Close()
-	a.ui.Printf("Running %d nodes with %d thread(s) on %s", len(plan.IDs()), threads, rel(e.dir, e.dbPath))
+	if err := a.recover(ex); err != nil {
+		return err
+	}
+	a.ui.Printf("Running %d nodes with %d thread(s) on %s%s", len(plan.IDs()), threads, rel(e.dir, e.dbPath), a.inputsNote(e, plan))
 	g := e.manifest.Graph
 	results := run.Run(a.ctx, plan, ex, run.Options{
 		Threads:  threads,
 		FailFast: a.failFast,
 		OnResult: func(r run.Result, done, total int) { a.ui.Result(r, g.Node(r.ID), done, total) },
 	})
+	failed := history.Status(results, a.ctx.Err() != nil) != "success"
+	outcome := a.finishJournal(ex, journal, failed, rf.noRollback)
 	elapsed := time.Since(start)
 	a.writeResults(e, command, rf, results, elapsed)
 	a.recordHistory(ex, command, rf, start, results)
 	a.ui.Summary(g, results, elapsed)
+	if outcome != "" {
+		a.ui.Printf("")
+		a.ui.Printf("%s", outcome)
+	}
 	if a.ctx.Err() != nil {
-		a.ui.Printf("interrupted: the nodes that did not finish were skipped; their tables are as they were before")
 		return exit(ExitInterrupted)
 	}
-	for _, r := range results {
-		if r.Status == run.Error || r.Status == run.Fail {
-			return exit(ExitFailure)
-		}
+	if failed {
+		return exit(ExitFailure)
 	}
 	return nil
+}
+
+// openDB opens the project's database; a database held by another process
+// is exit code 2.
+func (a *app) openDB(e *env) (*duck.DB, error) {
+	db, err := duck.Open(a.ctx, e.dbPath)
+	if err == nil {
+		return db, nil
+	}
+	var le *duck.LockError
+	if errors.As(err, &le) {
+		return nil, &exitError{ExitCannotStart, le.Error()}
+	}
+	return nil, &exitError{ExitCannotStart, fmt.Sprintf("cannot open the database %s: %v", e.dbPath, err)}
+}
+
+// recover undoes a run that was killed before it could finish.
+func (a *app) recover(ex *execute.Executor) error {
+	ids, n, err := execute.Recover(a.ctx, ex.Conn(0))
+	if err != nil {
+		return &exitError{ExitCannotStart, err.Error()}
+	}
+	if len(ids) > 0 {
+		a.ui.Printf("warning: an earlier run (%s) did not finish; its %d replaced relations were restored first", strings.Join(ids, ", "), n)
+	}
+	return nil
+}
+
+// finishJournal commits the run's relations, or restores the previous
+// ones when the run failed (unless --no-rollback), and says what it did.
+func (a *app) finishJournal(ex *execute.Executor, j *execute.Journal, failed, noRollback bool) string {
+	ctx := context.WithoutCancel(a.ctx)
+	if !failed || noRollback {
+		if err := j.Commit(ctx, ex.Conn(0)); err != nil {
+			return fmt.Sprintf("error: cannot drop the previous versions of the relations: %v", err)
+		}
+		if failed && j.Replaced() > 0 {
+			return fmt.Sprintf("--no-rollback: the %s built before the failure are kept.", plural(j.Replaced(), "relation"))
+		}
+		return ""
+	}
+	n, err := j.Rollback(ctx, ex.Conn(0))
+	if err != nil {
+		return fmt.Sprintf("error: the run failed and its relations could not all be restored: %v; the next run restores them", err)
+	}
+	what := "the run failed"
+	if a.ctx.Err() != nil {
+		what = "interrupted"
+	}
+	if n == 0 {
+		return what + ": no table or view had been replaced; the database is as it was before."
+	}
+	return fmt.Sprintf("%s: the %s it had replaced were restored; the database and the exports are as they were before the run (--no-rollback keeps what succeeded).",
+		what, plural(n, "relation"))
+}
+
+func plural(n int, word string) string {
+	if n == 1 {
+		return "1 " + word
+	}
+	return fmt.Sprintf("%d %ss", n, word)
+}
+
+// inputsNote names the folders the run's sources are read from.
+func (a *app) inputsNote(e *env, plan *run.Plan) string {
+	dirs := map[string]bool{}
+	for _, id := range plan.IDs() {
+		if n := e.manifest.Graph.Node(id); n.Kind == graph.Source && n.Source.External != nil {
+			dirs[rel(e.dir, filepath.Dir(n.Source.External.Path))] = true
+		}
+	}
+	if len(dirs) == 0 {
+		return ""
+	}
+	var list []string
+	for d := range dirs {
+		list = append(list, d)
+	}
+	sort.Strings(list)
+	return ", reading " + strings.Join(list, ", ")
 }
 
 // recordHistory appends the run to the history in the database; it runs

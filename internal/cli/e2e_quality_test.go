@@ -93,6 +93,7 @@ func deviation(t *testing.T, raw string, revenueFails bool) {
 	}
 	mustKiln(t, 0, dir, "build", "--vars", vars)
 	joined := query(t, dir, `select count(*) from marts.revenue_by_product`)
+	stgWeb := query(t, dir, `select count(*) from staging.stg_web`)
 	exports := filepath.Join(dir, "target", "exports")
 	before := readFile(t, filepath.Join(exports, "revenue_by_product.csv"))
 
@@ -115,6 +116,21 @@ func deviation(t *testing.T, raw string, revenueFails bool) {
 	}
 	if !bytes.Equal(before, readFile(t, filepath.Join(exports, "revenue_by_product.csv"))) {
 		t.Error("a bad month overwrote the export")
+	}
+	// The whole run was rolled back: the staging tables hold the good month.
+	if !strings.Contains(stderr, "were restored; the database and the exports are as they were before the run") {
+		t.Errorf("no rollback message:\n%s", stderr)
+	}
+	var webBefore int
+	fmt.Sscan(query(t, dir, `select count(*) from marts.revenue_by_product`), &webBefore)
+	if webBefore != n {
+		t.Errorf("revenue_by_product has %d rows after the failed run, want the previous %d", webBefore, n)
+	}
+	if got := query(t, dir, `select count(*) from duckdb_tables() where table_name like '%__kiln_prev'`); got != "0" {
+		t.Errorf("%s backup tables left", got)
+	}
+	if got := query(t, dir, `select count(*) from staging.stg_web`); got != stgWeb {
+		t.Errorf("stg_web has %s rows after the failed run, want the previous month's %s", got, stgWeb)
 	}
 	runs := mustKiln(t, 0, dir, "runs")
 	if strings.Count(runs, "success") != 2 || strings.Count(runs, " error ") != 1 {

@@ -22,6 +22,7 @@ type runFlags struct {
 	resourceTypes []string
 	indirect      string
 	state         string
+	noRollback    bool
 }
 
 func (rf *runFlags) add(cmd *cobra.Command) {
@@ -32,6 +33,11 @@ func (rf *runFlags) add(cmd *cobra.Command) {
 	f.StringSliceVar(&rf.resourceTypes, "resource-type", nil, "only these resource types: model, source, seed, test, unit_test, export")
 	f.StringVar(&rf.indirect, "indirect-selection", "eager", "how tests of selected nodes are added: eager, cautious, buildable or empty")
 	f.StringVar(&rf.state, "state", "", "folder holding the manifest.json (and run_results.json) of a previous run, for state: and result: selectors")
+}
+
+// addExec adds the flags of the commands that run nodes.
+func (rf *runFlags) addExec(cmd *cobra.Command) {
+	cmd.Flags().BoolVar(&rf.noRollback, "no-rollback", false, "when the run fails, keep the relations built before the failure (dbt's behaviour) instead of restoring the previous ones")
 }
 
 // selectNodes returns the selected nodes of the given kinds (nil: all

@@ -14,7 +14,9 @@ import (
 	"github.com/kiln-build/kiln/internal/run"
 )
 
-func isChangeTest(generic string) bool { return generic == "volume_change" || generic == "metric_change" }
+func isChangeTest(generic string) bool {
+	return generic == "volume_change" || generic == "metric_change"
+}
 
 // Limits are the thresholds of a deviation test: percentages of the
 // baseline (MaxIncreasePct, MaxDecreasePct, both set by max_change_pct) and

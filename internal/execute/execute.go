@@ -19,6 +19,7 @@ import (
 	"github.com/kiln-build/kiln/internal/load"
 	"github.com/kiln-build/kiln/internal/materialize"
 	"github.com/kiln-build/kiln/internal/run"
+	"github.com/kiln-build/kiln/internal/sqlq"
 )
 
 // Options locate the files a run reads and writes.
@@ -26,6 +27,9 @@ type Options struct {
 	ProjectDir  string // seeds are read relative to it
 	TargetDir   string // exports are written under it
 	ProjectName string // compiled files live under <target>/compiled/<project>/
+	// Journal, when set, keeps the previous version of every relation the
+	// run replaces, so the run can be committed or rolled back as a whole.
+	Journal *Journal
 }
 
 // Executor runs nodes on DuckDB; see run.Executor.
@@ -98,9 +102,27 @@ func failed(err error) run.Result {
 
 func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
 
+// replace loads spec into rel in one transaction that first moves the
+// previous relation aside in the journal.
+func (e *Executor) replace(ctx context.Context, conn *duck.Conn, spec load.Spec, rel sqlq.Relation) (load.Result, error) {
+	var res load.Result
+	err := conn.Tx(ctx, func() error {
+		if _, err := conn.Exec(ctx, "create schema if not exists "+sqlq.Ident(rel.Schema)); err != nil {
+			return err
+		}
+		if err := e.opts.Journal.Prepare(ctx, conn, rel); err != nil {
+			return err
+		}
+		var err error
+		res, err = load.Load(ctx, conn, spec, rel)
+		return err
+	})
+	return res, err
+}
+
 func (e *Executor) loadSource(ctx context.Context, conn *duck.Conn, n *graph.Node) run.Result {
 	x := n.Source.External
-	res, err := load.Load(ctx, conn, SourceSpec(x), n.Relation)
+	res, err := e.replace(ctx, conn, SourceSpec(x), n.Relation)
 	if err != nil {
 		return failed(fmt.Errorf("source %q: %w", n.DisplayName(), err))
 	}
@@ -121,7 +143,7 @@ func SeedSpec(projectDir string, n *graph.Node) load.Spec {
 }
 
 func (e *Executor) loadSeed(ctx context.Context, conn *duck.Conn, n *graph.Node) run.Result {
-	res, err := load.Load(ctx, conn, SeedSpec(e.opts.ProjectDir, n), n.Relation)
+	res, err := e.replace(ctx, conn, SeedSpec(e.opts.ProjectDir, n), n.Relation)
 	if err != nil {
 		return failed(fmt.Errorf("seed %q: %w", n.Name, err))
 	}
@@ -136,16 +158,26 @@ func (e *Executor) model(ctx context.Context, conn *duck.Conn, n *graph.Node) ru
 			return failed(err)
 		}
 	}
-	kind, err := conn.RelationKind(ctx, n.Relation.Schema, n.Relation.Name)
-	if err != nil {
-		return failed(err)
-	}
-	stmts, err := materialize.Model(n, kind)
-	if err != nil {
-		return failed(err)
-	}
 	rows := int64(-1)
-	err = conn.Tx(ctx, func() error {
+	err := conn.Tx(ctx, func() error {
+		kind := ""
+		if e.opts.Journal != nil {
+			if _, err := conn.Exec(ctx, "create schema if not exists "+sqlq.Ident(n.Relation.Schema)); err != nil {
+				return err
+			}
+			if err := e.opts.Journal.Prepare(ctx, conn, n.Relation); err != nil {
+				return err
+			}
+		} else {
+			var err error
+			if kind, err = conn.RelationKind(ctx, n.Relation.Schema, n.Relation.Name); err != nil {
+				return err
+			}
+		}
+		stmts, err := materialize.Model(n, kind)
+		if err != nil {
+			return err
+		}
 		for i, s := range stmts {
 			if _, err := conn.Exec(ctx, s); err != nil {
 				if i == len(stmts)-1 {

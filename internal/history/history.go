@@ -4,6 +4,8 @@
 // status) and one row per node of each run (status, duration, rows written,
 // and the metrics that tests computed, as JSON). Tests such as
 // volume_change compare against the metrics of the last successful run.
+// The schema also holds the journal of the relations a running build has
+// replaced (see package execute), so a killed build can be undone.
 package history
 
 import (
@@ -44,6 +46,15 @@ create table if not exists kiln_history.node_results (
     message          varchar,
     metrics          varchar, -- JSON object: metric name -> number
     primary key (run_id, unique_id)
+);
+create table if not exists kiln_history.journal (
+    run_id      varchar not null,
+    seq         bigint not null,
+    schema_name varchar not null,
+    name        varchar not null,
+    backup      varchar,          -- the previous relation, renamed; null when there was none
+    backup_kind varchar,          -- table or view
+    primary key (run_id, seq)
 );`
 
 // Ensure creates the history schema and tables when they are missing.

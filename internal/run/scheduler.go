@@ -46,7 +46,10 @@ type Plan struct {
 // nodes are assumed built. As in dbt's build, the children of a node wait
 // for its tests (a test with several parents belongs to the last one in
 // topological order), so a failing test skips them. Unit tests wait for
-// the inputs they mock and their model waits for them.
+// the inputs they mock and their model waits for them. Exports wait for
+// every other planned node: they are written only when the whole run
+// succeeded (warnings allowed), so a failure leaves every export file of the
+// previous run in place.
 func NewPlan(g *graph.Graph, selected []graph.ID) *Plan {
 	p := &Plan{g: g, in: map[graph.ID]bool{}, waits: map[graph.ID][]graph.ID{}, order: map[graph.ID]int{}}
 	for _, id := range g.Sorted(toSet(selected)) {
@@ -126,6 +129,20 @@ func NewPlan(g *graph.Graph, selected []graph.ID) *Plan {
 			}
 		}
 		p.waits[id] = g.Sorted(w)
+	}
+	// Exports publish a whole run or nothing: each waits for every other
+	// planned node, so one failure anywhere skips them all and the files on
+	// disk never mix two months.
+	var others []graph.ID
+	for _, id := range p.ids {
+		if g.Node(id).Kind != graph.Export {
+			others = append(others, id)
+		}
+	}
+	for _, id := range p.ids {
+		if g.Node(id).Kind == graph.Export {
+			p.waits[id] = others
+		}
 	}
 	return p
 }

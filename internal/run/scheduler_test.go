@@ -116,7 +116,7 @@ func pipeline(t *testing.T) *graph.Graph {
 
 func TestSingleThreadOrderRunsTestsRightAfterTheirModel(t *testing.T) {
 	f, _ := runAll(t, pipeline(t), 1, nil, Options{})
-	want := "source.raw model.a test.a_not_null test.a_unique model.b model.c export.c model.z"
+	want := "source.raw model.a test.a_not_null test.a_unique model.b model.c model.z export.c"
 	if got := strings.Join(f.order, " "); got != want {
 		t.Fatalf("order\n got %s\nwant %s", got, want)
 	}
@@ -135,6 +135,18 @@ func TestFailedTestSkipsDescendantsAndNamesIt(t *testing.T) {
 	}
 	if res["model.z"].Status != Success || res["test.a_not_null"].Status != Pass {
 		t.Errorf("siblings must run: %+v %+v", res["model.z"], res["test.a_not_null"])
+	}
+}
+
+func TestAnyFailureSkipsEveryExport(t *testing.T) {
+	// model.z is no ancestor of export.c, but its failure still holds the
+	// export back: exports publish whole runs only.
+	_, res := runAll(t, pipeline(t), 2, map[string]Status{"model.z": Error}, Options{})
+	if r := res["export.c"]; r.Status != Skipped || r.SkippedBy != "model.z" {
+		t.Fatalf("export: %+v", r)
+	}
+	if res["model.c"].Status != Success {
+		t.Fatalf("c: %+v", res["model.c"])
 	}
 }
 

@@ -207,7 +207,7 @@ func (p *Printer) Summary(g *graph.Graph, results []run.Result, elapsed time.Dur
 	}
 	if skipped > 0 {
 		p.Printf("")
-		p.Printf("%s", p.faint(fmt.Sprintf("%s skipped because an upstream node did not succeed.", plural(int64(skipped), "node"))))
+		p.Printf("%s", p.faint(fmt.Sprintf("%s skipped (the reason is on each SKIP line above).", plural(int64(skipped), "node"))))
 	}
 }
 

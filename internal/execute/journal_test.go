@@ -1,0 +1,123 @@
+package execute
+
+import (
+	"context"
+	"testing"
+
+	"github.com/kiln-build/kiln/internal/duck"
+	"github.com/kiln-build/kiln/internal/history"
+	"github.com/kiln-build/kiln/internal/sqlq"
+)
+
+func memConn(t *testing.T) *duck.Conn {
+	t.Helper()
+	db, err := duck.Open(context.Background(), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	c, err := db.Conn(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	if err := history.Ensure(context.Background(), c); err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+func exec(t *testing.T, c *duck.Conn, qs ...string) {
+	t.Helper()
+	for _, q := range qs {
+		if _, err := c.Exec(context.Background(), q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+}
+
+func value(t *testing.T, c *duck.Conn, q string) int64 {
+	t.Helper()
+	v, err := c.QueryInt(context.Background(), q)
+	if err != nil {
+		t.Fatalf("%s: %v", q, err)
+	}
+	return v
+}
+
+// replaceAll stands for a run: it replaces s.t (a table becomes a view) and
+// creates s.fresh, each in its own transaction through the journal.
+func replaceAll(t *testing.T, c *duck.Conn, j *Journal) {
+	t.Helper()
+	ctx := context.Background()
+	for rel, sql := range map[sqlq.Relation]string{
+		{Schema: "s", Name: "t"}:     "create view s.t as select 42 as x",
+		{Schema: "s", Name: "fresh"}: "create table s.fresh as select 1 as y",
+	} {
+		err := c.Tx(ctx, func() error {
+			if err := j.Prepare(ctx, c, rel); err != nil {
+				return err
+			}
+			_, err := c.Exec(ctx, sql)
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+func TestJournalRollbackRestoresTheDatabase(t *testing.T) {
+	c := memConn(t)
+	exec(t, c, "create schema s", "create table s.t as select * from range(7) r(x)", "create view s.v as select count(*) as n from s.t")
+	j := NewJournal("run-1")
+	replaceAll(t, c, j)
+	if got := value(t, c, "select x from s.t"); got != 42 {
+		t.Fatalf("new s.t: %d", got)
+	}
+	n, err := j.Rollback(context.Background(), c)
+	if err != nil || n != 2 {
+		t.Fatalf("rollback: %d, %v", n, err)
+	}
+	if got := value(t, c, "select n from s.v"); got != 7 {
+		t.Errorf("s.t has %d rows after the rollback, want 7", got)
+	}
+	if got := value(t, c, "select count(*) from duckdb_tables() where table_name in ('fresh', 't__kiln_prev')"); got != 0 {
+		t.Errorf("%d leftovers", got)
+	}
+	if got := value(t, c, "select count(*) from kiln_history.journal"); got != 0 {
+		t.Errorf("%d journal rows left", got)
+	}
+}
+
+func TestJournalCommitDropsPreviousVersions(t *testing.T) {
+	c := memConn(t)
+	exec(t, c, "create schema s", "create table s.t as select 1 as x")
+	j := NewJournal("run-1")
+	replaceAll(t, c, j)
+	if err := j.Commit(context.Background(), c); err != nil {
+		t.Fatal(err)
+	}
+	if got := value(t, c, "select x from s.t"); got != 42 {
+		t.Errorf("s.t: %d", got)
+	}
+	if got := value(t, c, "select count(*) from duckdb_tables() where table_name like '%__kiln_prev'"); got != 0 {
+		t.Errorf("%d backups left", got)
+	}
+}
+
+func TestRecoverUndoesAKilledRun(t *testing.T) {
+	c := memConn(t)
+	exec(t, c, "create schema s", "create table s.t as select * from range(3) r(x)")
+	replaceAll(t, c, NewJournal("killed-run")) // never committed nor rolled back
+	ids, n, err := Recover(context.Background(), c)
+	if err != nil || len(ids) != 1 || ids[0] != "killed-run" || n != 2 {
+		t.Fatalf("recover: %v %d %v", ids, n, err)
+	}
+	if got := value(t, c, "select count(*) from s.t"); got != 3 {
+		t.Errorf("s.t has %d rows, want 3", got)
+	}
+	if ids, _, _ := Recover(context.Background(), c); len(ids) != 0 {
+		t.Errorf("recovered twice: %v", ids)
+	}
+}
