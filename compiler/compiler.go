@@ -15,6 +15,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/kiln-build/kiln/compiler/builtin"
 	"github.com/kiln-build/kiln/compiler/diag"
@@ -45,6 +46,8 @@ type Manifest struct {
 	Warnings diag.List
 	// Disabled are the nodes switched off with enabled: false.
 	Disabled []*graph.Node
+	// UsedVars are the names read with var(), sorted.
+	UsedVars []string
 }
 
 // Compile compiles p. It returns the manifest, or every error found, sorted
@@ -56,7 +59,8 @@ func Compile(p *project.Project, opts Options) (*Manifest, diag.List) {
 	if c.diags.HasErrors() {
 		return nil, c.diags.Errors()
 	}
-	m := &Manifest{Project: p, Graph: c.graph, Engine: c.engine, Vars: c.vars, Warnings: c.diags.Warnings(), Disabled: c.disabled}
+	m := &Manifest{Project: p, Graph: c.graph, Engine: c.engine, Vars: c.vars, Warnings: c.diags.Warnings(), Disabled: c.disabled,
+		UsedVars: sortedKeys(c.usedVars)}
 	return m, nil
 }
 
@@ -76,6 +80,8 @@ type compiler struct {
 	render   map[graph.ID]*rendered         // render results of models and singular tests
 	graph    *graph.Graph
 	disabled []*graph.Node
+	varsMu   sync.Mutex
+	usedVars map[string]bool // names read with var()
 }
 
 func newCompiler(p *project.Project, opts Options) *compiler {
@@ -84,13 +90,14 @@ func newCompiler(p *project.Project, opts Options) *compiler {
 	}
 	c := &compiler{
 		p: p, opts: opts, name: p.Config.Name,
-		nodes:   map[graph.ID]*graph.Node{},
-		byName:  map[string]*graph.Node{},
-		sources: map[[2]string]*graph.Node{},
-		files:   map[string]string{},
-		props:   map[string]*project.ModelProps{},
-		propsAt: map[string]string{},
-		render:  map[graph.ID]*rendered{},
+		nodes:    map[graph.ID]*graph.Node{},
+		byName:   map[string]*graph.Node{},
+		sources:  map[[2]string]*graph.Node{},
+		files:    map[string]string{},
+		props:    map[string]*project.ModelProps{},
+		propsAt:  map[string]string{},
+		render:   map[graph.ID]*rendered{},
+		usedVars: map[string]bool{},
 	}
 	c.vars = map[string]any{}
 	for k, v := range p.Config.Vars {

@@ -15,6 +15,22 @@ var materializations = []string{graph.View, graph.Table, graph.Ephemeral}
 // checkConfig validates the configuration keys and values in m, written at
 // pos, reporting problems into the compiler's diagnostics.
 func (c *compiler) checkConfig(m map[string]any, pos diag.Pos, kind graph.Kind) {
+	c.checkConfigAt(m, func(string) diag.Pos { return pos }, kind)
+}
+
+// checkProjectConfig validates the project.yml configs of the node at path
+// of tree, each at the position of its value.
+func (c *compiler) checkProjectConfig(tree *project.ConfigTree, path []string, m map[string]any, kind graph.Kind) {
+	where := tree.Where(path)
+	c.checkConfigAt(m, func(k string) diag.Pos {
+		if at, ok := where[k]; ok {
+			return at.Pos(project.FileName)
+		}
+		return diag.Pos{File: project.FileName}
+	}, kind)
+}
+
+func (c *compiler) checkConfigAt(m map[string]any, posOf func(string) diag.Pos, kind graph.Kind) {
 	keys := make([]string, 0, len(m))
 	for k := range m {
 		keys = append(keys, k)
@@ -22,6 +38,7 @@ func (c *compiler) checkConfig(m map[string]any, pos diag.Pos, kind graph.Kind) 
 	sort.Strings(keys)
 	for _, k := range keys {
 		v := m[k]
+		pos := posOf(k)
 		switch k {
 		case "materialized":
 			s, _ := v.(string)

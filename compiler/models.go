@@ -97,7 +97,7 @@ func (c *compiler) collectModels() {
 		projCfg := c.p.ModelConfig.Resolve(append(append([]string(nil), dirs...), name))
 		mp := c.props["model:"+name]
 		yamlCfg := propsConfig(mp)
-		c.checkConfig(projCfg, diag.Pos{File: project.FileName}, graph.Model)
+		c.checkProjectConfig(c.p.ModelConfig, append(append([]string(nil), dirs...), name), projCfg, graph.Model)
 		if mp != nil {
 			c.checkConfig(yamlCfg, mp.Pos(c.propsAt["model:"+name]), graph.Model)
 		}
@@ -391,6 +391,9 @@ type hintless string
 func (h hintless) Error() string { return string(h) }
 
 func (c *compiler) lookupVar(name string, def any, has bool, pos diag.Pos) (any, error) {
+	c.varsMu.Lock()
+	c.usedVars[name] = true
+	c.varsMu.Unlock()
 	if v, ok := c.vars[name]; ok {
 		return v, nil
 	}

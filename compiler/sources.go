@@ -71,7 +71,9 @@ func (c *compiler) addSource(file string, dirs []string, s *project.SourceProps,
 	}
 	if t.External != nil {
 		n.Source.External = c.external(file, s.Name+"."+t.Name, t.External)
-		n.Checksum = checksum([]byte(n.Source.External.Path))
+		if n.Source.External != nil {
+			n.Checksum = checksum([]byte(n.Source.External.Path))
+		}
 	}
 	c.add(n)
 	c.sources[key] = n
@@ -98,6 +100,9 @@ func (c *compiler) external(file, source string, e *project.ExternalProps) *grap
 	}
 	c.diags.Append(l)
 	loc = strings.TrimSpace(loc)
+	if len(l) > 0 {
+		return nil // the location could not be rendered: already reported
+	}
 	format := strings.ToLower(e.Format)
 	if format == "" {
 		switch ext := strings.ToLower(path.Ext(loc)); ext {
@@ -108,9 +113,7 @@ func (c *compiler) external(file, source string, e *project.ExternalProps) *grap
 		case ".parquet", ".pq":
 			format = "parquet"
 		default:
-			if len(l) == 0 {
-				c.diags.Errorf(pos, "cannot tell the format of %q (source %q) from its extension", loc, source).Hint = "add \"format: xlsx\", \"csv\" or \"parquet\""
-			}
+			c.diags.Errorf(pos, "cannot tell the format of %q (source %q) from its extension", loc, source).Hint = "add \"format: xlsx\", \"csv\" or \"parquet\""
 		}
 	} else if !contains(inputFormats, format) {
 		c.diags.Errorf(pos, "unknown format %q for source %q", e.Format, source).Hint = "use one of " + quoteList(inputFormats)
@@ -145,7 +148,7 @@ func (c *compiler) collectSeeds() {
 		projCfg := c.p.SeedConfig.Resolve(append(append([]string(nil), dirs...), name))
 		mp := c.props["seed:"+name]
 		yamlCfg := propsConfig(mp)
-		c.checkConfig(projCfg, diag.Pos{File: project.FileName}, graph.Seed)
+		c.checkProjectConfig(c.p.SeedConfig, append(append([]string(nil), dirs...), name), projCfg, graph.Seed)
 		if mp != nil {
 			c.checkConfig(yamlCfg, mp.Pos(c.propsAt["seed:"+name]), graph.Seed)
 		}

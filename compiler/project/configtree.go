@@ -123,6 +123,23 @@ func (t *ConfigTree) Resolve(path []string) map[string]any {
 	return out
 }
 
+// Where returns, for each config that applies at path, the position of the
+// value that wins (the most specific level's).
+func (t *ConfigTree) Where(path []string) map[string]At {
+	out := map[string]At{}
+	cur := t
+	for i := 0; cur != nil; i++ {
+		for k, v := range cur.Configs {
+			out[k] = v.At
+		}
+		if i >= len(path) {
+			break
+		}
+		cur = cur.Children[path[i]]
+	}
+	return out
+}
+
 // Merge sets config k to v in out, accumulating tags and merging meta.
 func Merge(out map[string]any, k string, v any) {
 	switch k {

@@ -480,7 +480,8 @@ func equal(a, b []string) bool {
 }
 
 var (
-	lineColRE     = regexp.MustCompile(`\(Line: (\d+) Col: (\d+), near "((?:[^"\\]|\\.)*)"\)`)
+	lineColRE     = regexp.MustCompile(`\(Line: (\d+) Col: (\d+), near "(.*)"\)`)
+	filterRE      = regexp.MustCompile(`Token\[Name\] Val='([^']*)' Pos=\d+ Line=(\d+) Col=(\d+)>[^:]*: filter '[^']*' not found`)
 	atLineRE      = regexp.MustCompile(`(?i)unable to render expression at line (\d+): (?:call\(.*?\): )?`)
 	controlRE     = regexp.MustCompile(`(?i)unable to parse controlStructure "(\w+)"`)
 	notCallableRE = regexp.MustCompile(`^(\w+) is not callable`)
@@ -492,10 +493,19 @@ var (
 func (e *Engine) toDiag(path, src string, err error) diag.Diagnostic {
 	msg := err.Error()
 	pos := diag.Pos{File: path}
+	if m := filterRE.FindStringSubmatch(msg); m != nil {
+		pos.Line, _ = strconv.Atoi(m[2])
+		pos.Col, _ = strconv.Atoi(m[3])
+		return diag.Diagnostic{Pos: pos, Msg: fmt.Sprintf("template error: unknown filter %q", m[1]),
+			Hint: "see the Jinja filters gonja supports (upper, lower, replace, join, default, ...)"}
+	}
 	if m := lineColRE.FindStringSubmatch(msg); m != nil {
 		pos.Line, _ = strconv.Atoi(m[1])
 		pos.Col, _ = strconv.Atoi(m[2])
 		msg = strings.Replace(msg, m[0], "", 1)
+		if pos.Line == 0 {
+			pos.Line, pos.Col = lexerErrorPos(src)
+		}
 	} else if m := atLineRE.FindStringSubmatch(msg); m != nil {
 		pos.Line, _ = strconv.Atoi(m[1])
 		msg = strings.Replace(msg, m[0], "", 1)
@@ -532,4 +542,31 @@ func cleanMsg(msg string) string {
 		msg = strings.ToLower(msg[:1]) + msg[1:]
 	}
 	return strings.ReplaceAll(msg, "\n", " ")
+}
+
+// lexerErrorPos returns the position of the first error token gonja's lexer
+// finds in src (an unclosed or stray delimiter), or 0, 0.
+func lexerErrorPos(src string) (int, int) {
+	toks := tokens.LexAll(src, config.New())
+	var last *tokens.Token
+	for !toks.End() {
+		t := toks.Next()
+		if t == nil {
+			break
+		}
+		last = t
+	}
+	if t := toks.Current(); t != nil && t.Type == tokens.Error {
+		if t.Line > 0 {
+			return t.Line, t.Col
+		}
+		if t.Pos > 0 {
+			return diag.Offset(src, t.Pos)
+		}
+	}
+	if last != nil {
+		// The error is right after the last good token.
+		return diag.Offset(src, last.Pos+len(last.Val)+1)
+	}
+	return 0, 0
 }

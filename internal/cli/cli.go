@@ -15,6 +15,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime/debug"
+	"sort"
 	"strings"
 
 	"github.com/google/uuid"
@@ -22,6 +23,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/kiln-build/kiln/compiler"
+	"github.com/kiln-build/kiln/compiler/diag"
 	"github.com/kiln-build/kiln/compiler/graph"
 	"github.com/kiln-build/kiln/compiler/project"
 	"github.com/kiln-build/kiln/internal/artifact"
@@ -44,10 +46,32 @@ func version() string {
 	if Version != "" {
 		return Version
 	}
-	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
+	bi, ok := debug.ReadBuildInfo()
+	if !ok {
+		return "dev"
+	}
+	if bi.Main.Version != "" && bi.Main.Version != "(devel)" {
 		return bi.Main.Version
 	}
-	return "dev"
+	rev, dirty := "", false
+	for _, s := range bi.Settings {
+		switch s.Key {
+		case "vcs.revision":
+			rev = s.Value
+		case "vcs.modified":
+			dirty = s.Value == "true"
+		}
+	}
+	if len(rev) > 12 {
+		rev = rev[:12]
+	}
+	switch {
+	case rev == "":
+		return "dev"
+	case dirty:
+		return "dev-" + rev + "-dirty"
+	}
+	return "dev-" + rev
 }
 
 // exitError carries an exit code through cobra.
@@ -175,6 +199,9 @@ func (a *app) load() (*env, error) {
 	if err != nil {
 		return nil, &exitError{ExitCannotStart, err.Error()}
 	}
+	if a.threads < 0 {
+		return nil, &exitError{ExitCannotStart, fmt.Sprintf("--threads must be 1 or more, not %d", a.threads)}
+	}
 	p, l := project.Load(os.DirFS(dir))
 	if l.HasErrors() {
 		if _, statErr := os.Stat(filepath.Join(dir, project.FileName)); statErr != nil {
@@ -191,6 +218,7 @@ func (a *app) load() (*env, error) {
 	if len(l)+len(m.Warnings) > 0 {
 		a.ui.Diagnostics(append(l, m.Warnings...))
 	}
+	a.warnUnknownVars(p, m, vars)
 	e := &env{dir: dir, project: p, manifest: m}
 	cfg := p.Config
 	target := cfg.TargetPath
@@ -229,4 +257,37 @@ func (a *app) invocationID() string {
 		a.invocation = uuid.NewString()
 	}
 	return a.invocation
+}
+
+// warnUnknownVars warns about --vars keys that project.yml does not declare
+// and no template reads: most likely a typo, which would otherwise silently
+// build with the default.
+func (a *app) warnUnknownVars(p *project.Project, m *compiler.Manifest, vars map[string]any) {
+	known := map[string]bool{}
+	for k := range p.Config.Vars {
+		known[k] = true
+	}
+	for _, k := range m.UsedVars {
+		known[k] = true
+	}
+	names := make([]string, 0, len(known))
+	for k := range known {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	keys := make([]string, 0, len(vars))
+	for k := range vars {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		if known[k] {
+			continue
+		}
+		msg := fmt.Sprintf("warning: --vars sets %q, which project.yml does not declare and no model reads", k)
+		if h := diag.DidYouMean(k, names); h != "" {
+			msg += "; " + h
+		}
+		a.ui.Printf("%s", msg)
+	}
 }

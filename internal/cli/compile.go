@@ -35,9 +35,16 @@ to stdout.`,
 			if err != nil {
 				return err
 			}
+			skipped := 0
+			defer func() {
+				if skipped > 0 {
+					a.ui.Printf("%d selected nodes have no SQL to print (sources, seeds, exports)", skipped)
+				}
+			}()
 			for _, id := range ids {
 				n := e.manifest.Graph.Node(id)
 				if n.CompiledCode == "" {
+					skipped++
 					continue
 				}
 				fmt.Fprintf(a.stdout, "-- %s (%s)\n%s\n\n", n.ID, n.Path, strings.TrimSpace(n.CompiledCode))
@@ -54,7 +61,7 @@ func (a *app) lsCommand() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:     "ls",
 		Aliases: []string{"list"},
-		Short:   "List the selected nodes, one per line (dbt's selector form: project.folder.name)",
+		Short:   "List the selected nodes, one per line, in a form --select accepts (project.folder.name, source:project.source.table)",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			e, err := a.load()
@@ -79,11 +86,8 @@ func (a *app) lsCommand() *cobra.Command {
 // selectorName is dbt ls' default output: the fqn joined with dots, with
 // "source:" for sources.
 func selectorName(n *graph.Node) string {
-	switch n.Kind {
-	case graph.Source:
-		return "source:" + strings.Join(n.FQN, ".")
-	case graph.Export:
-		return "export:" + strings.Join(n.FQN, ".")
+	if n.Kind == graph.Source && n.Source != nil {
+		return "source:" + n.Package + "." + n.Source.SourceName + "." + n.Name
 	}
 	return strings.Join(n.FQN, ".")
 }

@@ -107,13 +107,15 @@ func (a *app) debugCommand() *cobra.Command {
 				}
 				fmt.Fprintf(out, "input:       %s <- %s %s\n", n.DisplayName(), n.Source.External.Path, status)
 			}
-			db, err := duck.Open(a.ctx, e.dbPath)
-			if err != nil {
+			if !fileExists(e.dbPath) {
+				fmt.Fprintf(out, "database:    %s not created yet (the first build creates it)\n", e.dbPath)
+			} else if db, err := duck.Open(a.ctx, e.dbPath); err != nil {
 				fmt.Fprintf(out, "database:    %s ERROR: %v\n", e.dbPath, err)
 				return exit(ExitFailure)
+			} else {
+				db.Close()
+				fmt.Fprintf(out, "database:    %s OK\n", e.dbPath)
 			}
-			db.Close()
-			fmt.Fprintf(out, "database:    %s OK\n", e.dbPath)
 			if !ok {
 				return exit(ExitFailure)
 			}

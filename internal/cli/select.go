@@ -5,10 +5,12 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 
 	"github.com/spf13/cobra"
 
+	"github.com/kiln-build/kiln/compiler/diag"
 	"github.com/kiln-build/kiln/compiler/graph"
 	"github.com/kiln-build/kiln/compiler/selector"
 )
@@ -46,7 +48,15 @@ func (a *app) selectNodes(e *env, rf *runFlags, kinds map[graph.Kind]bool) ([]gr
 	g := e.manifest.Graph
 	opt := selector.Options{Indirect: rf.indirect}
 	for _, k := range rf.resourceTypes {
-		opt.ResourceTypes = append(opt.ResourceTypes, graph.Kind(strings.TrimSpace(k)))
+		k = strings.TrimSpace(k)
+		if !resourceTypes[graph.Kind(k)] {
+			msg := fmt.Sprintf("unknown resource type %q; use model, source, seed, test, unit_test or export", k)
+			if h := diag.DidYouMean(k, []string{"model", "source", "seed", "test", "unit_test", "export"}); h != "" {
+				msg += "; " + h
+			}
+			return nil, &exitError{ExitCannotStart, msg}
+		}
+		opt.ResourceTypes = append(opt.ResourceTypes, graph.Kind(k))
 	}
 	opt.Unmatched = func(word string) {
 		a.ui.Printf("warning: the selector %q matches no node", word)
@@ -63,12 +73,20 @@ func (a *app) selectNodes(e *env, rf *runFlags, kinds map[graph.Kind]bool) ([]gr
 	switch {
 	case rf.selectorName != "":
 		def, ok := defs[rf.selectorName]
+		if !ok && len(defs) == 0 {
+			return nil, &exitError{ExitCannotStart, fmt.Sprintf("unknown selector %q: the project has no selectors.yml", rf.selectorName)}
+		}
 		if !ok {
 			var names []string
 			for n := range defs {
 				names = append(names, n)
 			}
-			return nil, &exitError{ExitCannotStart, fmt.Sprintf("unknown selector %q; selectors.yml defines: %s", rf.selectorName, strings.Join(names, ", "))}
+			sort.Strings(names)
+			msg := fmt.Sprintf("unknown selector %q; selectors.yml defines: %s", rf.selectorName, strings.Join(names, ", "))
+			if h := diag.DidYouMean(rf.selectorName, names); h != "" {
+				msg += "; " + h
+			}
+			return nil, &exitError{ExitCannotStart, msg}
 		}
 		ids, err = selector.SelectDefinition(g, def, opt)
 	case len(rf.selects) == 0 && len(rf.excludes) == 0 && selector.Default(defs) != nil:
@@ -78,6 +96,9 @@ func (a *app) selectNodes(e *env, rf *runFlags, kinds map[graph.Kind]bool) ([]gr
 	}
 	if err != nil {
 		return nil, &exitError{ExitCannotStart, err.Error()}
+	}
+	if len(ids) == 0 && (len(rf.selects) > 0 || len(rf.excludes) > 0 || rf.selectorName != "") {
+		a.ui.Printf("warning: the selection matches no node")
 	}
 	if kinds == nil {
 		return ids, nil
@@ -90,6 +111,8 @@ func (a *app) selectNodes(e *env, rf *runFlags, kinds map[graph.Kind]bool) ([]gr
 	}
 	return out, nil
 }
+
+var resourceTypes = map[graph.Kind]bool{graph.Model: true, graph.Source: true, graph.Seed: true, graph.Test: true, graph.UnitTest: true, graph.Export: true}
 
 // selectors reads selectors.yml at the project root, if there is one.
 func (a *app) selectors(e *env) (map[string]*selector.Definition, error) {

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/kiln-build/kiln/compiler/graph"
+	"github.com/kiln-build/kiln/internal/artifact"
 	"github.com/kiln-build/kiln/internal/duck"
 	"github.com/kiln-build/kiln/internal/export"
 	"github.com/kiln-build/kiln/internal/load"
@@ -91,7 +92,7 @@ func (e *Executor) Execute(ctx context.Context, w int, n *graph.Node) run.Result
 	r.Started, r.Completed = start, time.Now()
 	r.Thread = fmt.Sprintf("Thread-%d", w+1)
 	if r.Status == run.Error && ctx.Err() != nil {
-		r.Message = "interrupted: " + r.Message
+		r.Message = "interrupted: the node's transaction was rolled back"
 	}
 	return r
 }
@@ -207,10 +208,14 @@ func (e *Executor) model(ctx context.Context, conn *duck.Conn, n *graph.Node) ru
 	return r
 }
 
-// CompiledPath returns where the compiled SQL of n is written, relative to
-// the project directory's target path.
-func (e *Executor) CompiledPath(n *graph.Node) string {
-	return path.Join(filepath.ToSlash(e.opts.TargetDir), "compiled", e.opts.ProjectName, n.Path)
+// compiledFile returns where the compiled SQL of n is, relative to the
+// project directory when it is below it.
+func (e *Executor) compiledFile(n *graph.Node) string {
+	p := filepath.Join(e.opts.TargetDir, filepath.FromSlash(artifact.CompiledPath(e.opts.ProjectName, n)))
+	if r, err := filepath.Rel(e.opts.ProjectDir, p); err == nil && !strings.HasPrefix(r, "..") {
+		return filepath.ToSlash(r)
+	}
+	return p
 }
 
 // sqlError adds the node's file and the position in its compiled SQL to a
@@ -223,7 +228,7 @@ func (e *Executor) sqlError(n *graph.Node, err error, offset int) error {
 	}
 	msg := de.Error()
 	if de.Line > offset {
-		msg += fmt.Sprintf(" (at line %d, column %d of the compiled SQL)", de.Line-offset, de.Col)
+		msg += fmt.Sprintf(" (at %s:%d:%d, the compiled SQL of %s)", e.compiledFile(n), de.Line-offset, de.Col, n.Path)
 	}
 	return errors.New(msg)
 }

@@ -1,0 +1,21 @@
+package template
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestErrorPositionsFromTheLexerAndFilters(t *testing.T) {
+	e, _ := NewEngine(nil)
+	ctx, _ := ctxWith(map[string]string{"a": "a"})
+	cases := []struct{ src, want string }{
+		{"select *\nfrom {{ ref('a') }\n", `m.sql:2:19: template error: '}}' expected here`},
+		{"select\n  {{ 'x' | nosuchfilter }}", `m.sql:2:12: template error: unknown filter "nosuchfilter"`},
+	}
+	for _, c := range cases {
+		_, l := e.Render("m.sql", c.src, ctx)
+		if len(l) != 1 || !strings.HasPrefix(l[0].Error(), c.want) {
+			t.Errorf("%q:\n got %v\nwant %s", c.src, l, c.want)
+		}
+	}
+}
