@@ -76,6 +76,9 @@ func (a *app) writeResults(e *env, command string, rf *runFlags, results []run.R
 			args["selector"] = rf.selectorName
 		}
 		args["indirect_selection"] = rf.indirect
+		args["full_refresh"] = rf.fullRefresh
+		args["no_rollback"] = rf.noRollback
+		args["rolled_back"] = rf.rolledBack
 	}
 	if a.varsText != "" {
 		args["vars"] = a.varsText

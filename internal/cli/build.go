@@ -18,6 +18,7 @@ import (
 	"github.com/kiln-build/kiln/internal/history"
 	"github.com/kiln-build/kiln/internal/load"
 	"github.com/kiln-build/kiln/internal/run"
+	"github.com/kiln-build/kiln/internal/state"
 )
 
 var (
@@ -94,6 +95,12 @@ func (a *app) execute(command string, kinds map[graph.Kind]bool, rf *runFlags) e
 	if err != nil {
 		return err
 	}
+	return a.runNodes(e, command, rf, ids, start)
+}
+
+// runNodes runs the selected nodes: it writes the manifest, checks the
+// inputs, opens the database, runs the plan atomically, and reports.
+func (a *app) runNodes(e *env, command string, rf *runFlags, ids []graph.ID, start time.Time) error {
 	plan := run.NewPlan(e.manifest.Graph, ids)
 	if err := a.writeManifest(e); err != nil {
 		return &exitError{ExitCannotStart, err.Error()}
@@ -126,6 +133,10 @@ func (a *app) execute(command string, kinds map[graph.Kind]bool, rf *runFlags) e
 	if err := a.recover(ex); err != nil {
 		return err
 	}
+	fingerprints, err := a.upToDate(e, ex, plan, rf.fullRefresh)
+	if err != nil {
+		return &exitError{ExitCannotStart, err.Error()}
+	}
 	a.ui.Printf("Running %d nodes with %d thread(s) on %s%s", len(plan.IDs()), threads, rel(e.dir, e.dbPath), a.inputsNote(e, plan))
 	g := e.manifest.Graph
 	results := run.Run(a.ctx, plan, ex, run.Options{
@@ -135,6 +146,10 @@ func (a *app) execute(command string, kinds map[graph.Kind]bool, rf *runFlags) e
 	})
 	failed := history.Status(results, a.ctx.Err() != nil) != "success"
 	outcome := a.finishJournal(ex, journal, failed, rf.noRollback)
+	rf.rolledBack = failed && !rf.noRollback
+	if !failed || rf.noRollback {
+		a.saveState(ex, results, fingerprints)
+	}
 	elapsed := time.Since(start)
 	a.writeResults(e, command, rf, results, elapsed)
 	a.recordHistory(ex, command, rf, start, results)
@@ -305,4 +320,57 @@ func rel(dir, p string) string {
 func fileExists(p string) bool {
 	_, err := os.Stat(p)
 	return err == nil
+}
+
+// upToDate marks the planned nodes that need not run (unless fullRefresh)
+// and returns the current fingerprints.
+func (a *app) upToDate(e *env, ex *execute.Executor, plan *run.Plan, fullRefresh bool) (map[graph.ID]string, error) {
+	inputs := map[graph.ID]string{}
+	for id, f := range a.inputs(e) {
+		inputs[id] = f.SHA256
+	}
+	g := e.manifest.Graph
+	current := state.Fingerprints(g, inputs)
+	if fullRefresh {
+		return current, nil
+	}
+	conn := ex.Conn(0)
+	stored, err := history.LoadState(a.ctx, conn)
+	if err != nil {
+		return nil, err
+	}
+	exists := func(id graph.ID) bool {
+		n := g.Node(id)
+		switch {
+		case n.Kind == graph.Export:
+			return fileExists(filepath.Join(e.target, filepath.FromSlash(n.Export.Path)))
+		case n.Relation.IsZero():
+			return true
+		}
+		kind, err := conn.RelationKind(a.ctx, n.Relation.Schema, n.Relation.Name)
+		return err == nil && kind != ""
+	}
+	ex.SetUpToDate(state.Decide(plan.IDs(), current, stored, exists))
+	return current, nil
+}
+
+// saveState records the fingerprints of the nodes that succeeded (tests:
+// passed) and forgets those that did not, so they run next time.
+func (a *app) saveState(ex *execute.Executor, results []run.Result, fingerprints map[graph.ID]string) {
+	built := map[graph.ID]string{}
+	var forget []graph.ID
+	for _, r := range results {
+		switch r.Status {
+		case run.Success, run.Pass:
+			if fp := fingerprints[r.ID]; fp != "" {
+				built[r.ID] = fp
+			}
+		case run.UpToDate:
+		default:
+			forget = append(forget, r.ID)
+		}
+	}
+	if err := history.SaveState(context.WithoutCancel(a.ctx), ex.Conn(0), a.invocationID(), built, forget); err != nil {
+		a.ui.Printf("warning: cannot record which nodes are up to date: %v", err)
+	}
 }

@@ -154,7 +154,7 @@ Exit codes: 0 success (warnings allowed), 1 a node errored or a test failed,
 	f.IntVar(&a.threads, "threads", 0, "number of nodes run at once (default: threads of project.yml, else 1)")
 	root.AddCommand(
 		a.buildCommand(), a.runCommand(), a.testCommand(), a.seedCommand(),
-		a.compileCommand(), a.lsCommand(), a.cleanCommand(), a.debugCommand(), a.versionCommand(), a.runsCommand(),
+		a.compileCommand(), a.lsCommand(), a.cleanCommand(), a.debugCommand(), a.versionCommand(), a.runsCommand(), a.retryCommand(),
 	)
 	return root
 }

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"encoding/json"
 	"fmt"
 	"strings"
 
@@ -58,11 +59,17 @@ to stdout.`,
 
 func (a *app) lsCommand() *cobra.Command {
 	rf := &runFlags{}
+	var output string
+	var keys []string
 	cmd := &cobra.Command{
 		Use:     "ls",
 		Aliases: []string{"list"},
-		Short:   "List the selected nodes, one per line, in a form --select accepts (project.folder.name, source:project.source.table)",
-		Args:    cobra.NoArgs,
+		Short:   "List the selected nodes, one per line",
+		Long: `ls lists the selected nodes in topological order, one per line, as dbt ls:
+--output selector (default: project.folder.name, source:project.source.table,
+a form --select accepts), name, path (the file that defines the node), or
+json (one object per line; --output-keys limits the keys).`,
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			e, err := a.load()
 			if err != nil {
@@ -72,15 +79,64 @@ func (a *app) lsCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
+			var wanted []string
+			for _, k := range keys {
+				wanted = append(wanted, strings.Fields(strings.ReplaceAll(k, ",", " "))...)
+			}
 			for _, id := range ids {
 				n := e.manifest.Graph.Node(id)
-				fmt.Fprintln(a.stdout, selectorName(n))
+				switch output {
+				case "selector", "":
+					fmt.Fprintln(a.stdout, selectorName(n))
+				case "name":
+					fmt.Fprintln(a.stdout, n.Name)
+				case "path":
+					fmt.Fprintln(a.stdout, n.Path)
+				case "json":
+					b, err := json.Marshal(lsObject(n, wanted))
+					if err != nil {
+						return &exitError{ExitFailure, err.Error()}
+					}
+					fmt.Fprintln(a.stdout, string(b))
+				default:
+					return &exitError{ExitCannotStart, fmt.Sprintf("unknown --output %q; use selector, name, path or json", output)}
+				}
 			}
 			return nil
 		},
 	}
 	rf.add(cmd)
+	cmd.Flags().StringVarP(&output, "output", "o", "selector", "selector, name, path or json")
+	cmd.Flags().StringSliceVar(&keys, "output-keys", nil, "with --output json, the keys to print (name, unique_id, resource_type, package_name, original_file_path, fqn, alias, schema, tags, config, depends_on)")
 	return cmd
+}
+
+// lsObject is a node as dbt ls --output json prints it, limited to keys
+// when given.
+func lsObject(n *graph.Node, keys []string) map[string]any {
+	deps := make([]string, len(n.DependsOn))
+	for i, d := range n.DependsOn {
+		deps[i] = string(d)
+	}
+	all := map[string]any{
+		"name": n.Name, "unique_id": string(n.ID), "resource_type": string(n.Kind), "package_name": n.Package,
+		"original_file_path": n.Path, "fqn": n.FQN, "alias": n.Relation.Name, "schema": n.Relation.Schema,
+		"tags": n.Config.Tags, "depends_on": map[string]any{"nodes": deps},
+		"config": map[string]any{"enabled": n.Config.Enabled, "materialized": n.Config.Materialized, "tags": n.Config.Tags, "severity": n.Config.Severity},
+	}
+	if n.Kind == graph.Source && n.Source != nil {
+		all["source_name"] = n.Source.SourceName
+	}
+	if len(keys) == 0 {
+		return all
+	}
+	out := map[string]any{}
+	for _, k := range keys {
+		if v, ok := all[k]; ok {
+			out[k] = v
+		}
+	}
+	return out
 }
 
 // selectorName is dbt ls' default output: the fqn joined with dots, with

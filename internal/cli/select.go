@@ -25,6 +25,8 @@ type runFlags struct {
 	indirect      string
 	state         string
 	noRollback    bool
+	fullRefresh   bool
+	rolledBack    bool // set after the run: it failed and was undone
 }
 
 func (rf *runFlags) add(cmd *cobra.Command) {
@@ -40,6 +42,7 @@ func (rf *runFlags) add(cmd *cobra.Command) {
 // addExec adds the flags of the commands that run nodes.
 func (rf *runFlags) addExec(cmd *cobra.Command) {
 	cmd.Flags().BoolVar(&rf.noRollback, "no-rollback", false, "when the run fails, keep the relations built before the failure (dbt's behaviour) instead of restoring the previous ones")
+	cmd.Flags().BoolVar(&rf.fullRefresh, "full-refresh", false, "run every selected node, even those that are up to date")
 }
 
 // selectNodes returns the selected nodes of the given kinds (nil: all

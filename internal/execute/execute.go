@@ -31,6 +31,9 @@ type Options struct {
 	// Journal, when set, keeps the previous version of every relation the
 	// run replaces, so the run can be committed or rolled back as a whole.
 	Journal *Journal
+	// UpToDate are the nodes that need not run (see package state): they
+	// finish at once with status run.UpToDate.
+	UpToDate map[graph.ID]bool
 }
 
 // Executor runs nodes on DuckDB; see run.Executor.
@@ -54,6 +57,9 @@ func New(ctx context.Context, db *duck.DB, g *graph.Graph, threads int, opts Opt
 	return e, nil
 }
 
+// SetUpToDate sets the nodes that need not run; call it before the run.
+func (e *Executor) SetUpToDate(ids map[graph.ID]bool) { e.opts.UpToDate = ids }
+
 // Conn returns worker w's connection.
 func (e *Executor) Conn(w int) *duck.Conn { return e.conns[w] }
 
@@ -72,6 +78,11 @@ func (e *Executor) Execute(ctx context.Context, w int, n *graph.Node) run.Result
 	conn := e.conns[w]
 	start := time.Now()
 	var r run.Result
+	if e.opts.UpToDate[n.ID] {
+		now := time.Now()
+		return run.Result{ID: n.ID, Status: run.UpToDate, Rows: -1, Message: "up to date", Started: now, Completed: now,
+			Thread: fmt.Sprintf("Thread-%d", w+1)}
+	}
 	switch n.Kind {
 	case graph.Source:
 		r = e.loadSource(ctx, conn, n)

@@ -12,11 +12,14 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"sort"
+	"strings"
 	"time"
 
 	"github.com/kiln-build/kiln/compiler/graph"
 	"github.com/kiln-build/kiln/internal/duck"
 	"github.com/kiln-build/kiln/internal/run"
+	"github.com/kiln-build/kiln/internal/sqlq"
 )
 
 // Schema is the DuckDB schema holding the history.
@@ -46,6 +49,12 @@ create table if not exists kiln_history.node_results (
     message          varchar,
     metrics          varchar, -- JSON object: metric name -> number
     primary key (run_id, unique_id)
+);
+create table if not exists kiln_history.state (
+    unique_id   varchar primary key,
+    fingerprint varchar not null,  -- see package state
+    run_id      varchar not null,
+    built_at    timestamp not null
 );
 create table if not exists kiln_history.journal (
     run_id      varchar not null,
@@ -205,4 +214,63 @@ func LastSuccessful(ctx context.Context, c *duck.Conn, id graph.ID, metric strin
 	}
 	at, _ := rows[0][2].(time.Time)
 	return Baseline{Value: v, RunID: fmt.Sprint(rows[0][1]), At: at, Exists: true}, nil
+}
+
+// LoadState returns the fingerprint of every node at its last successful
+// build.
+func LoadState(ctx context.Context, c *duck.Conn) (map[graph.ID]string, error) {
+	if err := Ensure(ctx, c); err != nil {
+		return nil, err
+	}
+	_, rows, err := c.QueryRows(ctx, "select unique_id, fingerprint from kiln_history.state")
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[graph.ID]string, len(rows))
+	for _, r := range rows {
+		out[graph.ID(fmt.Sprint(r[0]))] = fmt.Sprint(r[1])
+	}
+	return out, nil
+}
+
+// SaveState records the fingerprints of the nodes built successfully by
+// run runID and forgets those of the nodes in forget (which must run next
+// time), in one transaction.
+func SaveState(ctx context.Context, c *duck.Conn, runID string, built map[graph.ID]string, forget []graph.ID) error {
+	if len(built)+len(forget) == 0 {
+		return nil
+	}
+	now := sqlq.Literal(time.Now().UTC().Format("2006-01-02 15:04:05.999999")) + "::timestamp"
+	ids := make([]graph.ID, 0, len(built))
+	for id := range built {
+		ids = append(ids, id)
+	}
+	sort.Slice(ids, func(i, j int) bool { return ids[i] < ids[j] })
+	return c.Tx(ctx, func() error {
+		// Batched statements: one round trip per 500 nodes.
+		for start := 0; start < len(ids); start += 500 {
+			end := min(start+500, len(ids))
+			var b strings.Builder
+			b.WriteString("insert or replace into kiln_history.state values ")
+			for i, id := range ids[start:end] {
+				if i > 0 {
+					b.WriteString(", ")
+				}
+				fmt.Fprintf(&b, "(%s, %s, %s, %s)", sqlq.Literal(string(id)), sqlq.Literal(built[id]), sqlq.Literal(runID), now)
+			}
+			if _, err := c.Exec(ctx, b.String()); err != nil {
+				return err
+			}
+		}
+		if len(forget) > 0 {
+			quoted := make([]string, len(forget))
+			for i, id := range forget {
+				quoted[i] = sqlq.Literal(string(id))
+			}
+			if _, err := c.Exec(ctx, "delete from kiln_history.state where unique_id in ("+strings.Join(quoted, ", ")+")"); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 }

@@ -18,13 +18,14 @@ type Status string
 
 // The statuses.
 const (
-	Success  Status = "success"
-	Error    Status = "error"
-	Skipped  Status = "skipped"
-	Pass     Status = "pass"
-	Fail     Status = "fail"
-	Warn     Status = "warn"
-	UpToDate Status = "up to date"
+	Success Status = "success"
+	Error   Status = "error"
+	Skipped Status = "skipped"
+	Pass    Status = "pass"
+	Fail    Status = "fail"
+	Warn    Status = "warn"
+	// UpToDate is a node that did not need to run: dbt's "no-op".
+	UpToDate Status = "no-op"
 )
 
 // Failed reports whether s stops the node's descendants.

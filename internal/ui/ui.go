@@ -124,7 +124,7 @@ func (p *Printer) Result(r run.Result, n *graph.Node, done, total int) {
 	if len(detail) > 120 {
 		detail = detail[:117] + "..."
 	}
-	line := fmt.Sprintf("%*d/%d %s %6s  %-6s %s", width, done, total, p.style(label, fmt.Sprintf("%-5s", label)), dur, n.Kind, displayName(n))
+	line := fmt.Sprintf("%*d/%d %s %6s  %-9s %s", width, done, total, p.style(label, fmt.Sprintf("%-10s", label)), dur, n.Kind, displayName(n))
 	if detail != "" {
 		line += "  " + p.faint(detail)
 	}

@@ -1,0 +1,119 @@
+package cli
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/kiln-build/kiln/compiler/graph"
+	"github.com/kiln-build/kiln/compiler/project"
+	"github.com/kiln-build/kiln/internal/artifact"
+	"github.com/kiln-build/kiln/internal/run"
+)
+
+func (a *app) retryCommand() *cobra.Command {
+	return &cobra.Command{
+		Use:   "retry",
+		Short: "Run again the nodes of the last run that errored, failed or were skipped, with that run's options",
+		Long: `retry reads the last run's run_results.json and runs again, with the same
+command, vars, threads and flags, the nodes that errored, failed or were
+skipped. When the last run failed and was rolled back (the default), the
+nodes it had built were undone too, so they run again as well; the ones
+whose inputs did not change since their last successful build are up to
+date and cost nothing.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			start := time.Now()
+			dir, err := filepath.Abs(a.projectDir)
+			if err != nil {
+				return &exitError{ExitCannotStart, err.Error()}
+			}
+			target := a.targetPath
+			if target == "" {
+				target = "target"
+				if p, _ := a.peekTarget(dir); p != "" {
+					target = p
+				}
+			}
+			rr, err := artifact.ReadRunResults(filepath.Join(absUnder(dir, target), "run_results.json"))
+			if errors.Is(err, os.ErrNotExist) {
+				return &exitError{ExitCannotStart, "nothing to retry: there is no run_results.json from an earlier run"}
+			}
+			if err != nil {
+				return &exitError{ExitCannotStart, err.Error()}
+			}
+			command := rr.Command()
+			kinds, ok := map[string]map[graph.Kind]bool{"build": buildKinds, "run": runKinds, "test": testKinds, "seed": seedKinds}[command]
+			if !ok {
+				return &exitError{ExitCannotStart, fmt.Sprintf("cannot retry a %q run; retry follows build, run, test and seed", command)}
+			}
+			rf := a.applyArgs(rr.Args)
+			rolledBack, _ := rr.Args["rolled_back"].(bool)
+			var ids []graph.ID
+			for _, r := range rr.Results {
+				switch r.Status {
+				case run.Error, run.Fail, run.Skipped:
+					ids = append(ids, r.UniqueID)
+				case run.Success, run.Pass, run.Warn:
+					if rolledBack {
+						ids = append(ids, r.UniqueID)
+					}
+				}
+			}
+			if len(ids) == 0 {
+				a.ui.Printf("nothing to retry: the last %s succeeded", command)
+				return nil
+			}
+			e, err := a.load()
+			if err != nil {
+				return err
+			}
+			var keep []graph.ID
+			for _, id := range e.manifest.Graph.Sorted(toSet(ids)) {
+				if kinds[e.manifest.Graph.Node(id).Kind] {
+					keep = append(keep, id)
+				}
+			}
+			a.ui.Printf("Retrying %d nodes of the last %s (invocation %s)", len(keep), command, rr.Metadata.InvocationID)
+			return a.runNodes(e, command, rf, keep, start)
+		},
+	}
+}
+
+func toSet(ids []graph.ID) map[graph.ID]bool {
+	s := map[graph.ID]bool{}
+	for _, id := range ids {
+		s[id] = true
+	}
+	return s
+}
+
+// applyArgs restores the options of an earlier run from its args.
+func (a *app) applyArgs(args map[string]any) *runFlags {
+	rf := &runFlags{indirect: "eager"}
+	if v, ok := args["vars"].(string); ok && a.varsText == "" {
+		a.varsText = v
+	}
+	if v, ok := args["threads"].(float64); ok && a.threads == 0 {
+		a.threads = int(v)
+	}
+	if v, ok := args["fail_fast"].(bool); ok && v {
+		a.failFast = true
+	}
+	rf.noRollback, _ = args["no_rollback"].(bool)
+	rf.fullRefresh, _ = args["full_refresh"].(bool)
+	return rf
+}
+
+// peekTarget returns the target-path of the project in dir.
+func (a *app) peekTarget(dir string) (string, error) {
+	p, l := project.Load(os.DirFS(dir))
+	if l.HasErrors() {
+		return "", l.Err()
+	}
+	return p.Config.TargetPath, nil
+}
