@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"sort"
@@ -13,12 +14,14 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/kiln-build/kiln/compiler/graph"
+	"github.com/kiln-build/kiln/internal/artifact"
 	"github.com/kiln-build/kiln/internal/duck"
 	"github.com/kiln-build/kiln/internal/execute"
 	"github.com/kiln-build/kiln/internal/history"
 	"github.com/kiln-build/kiln/internal/load"
 	"github.com/kiln-build/kiln/internal/run"
 	"github.com/kiln-build/kiln/internal/state"
+	"github.com/kiln-build/kiln/internal/ui"
 )
 
 var (
@@ -102,26 +105,29 @@ func (a *app) execute(command string, kinds map[graph.Kind]bool, rf *runFlags) e
 // inputs, opens the database, runs the plan atomically, and reports.
 func (a *app) runNodes(e *env, command string, rf *runFlags, ids []graph.ID, start time.Time) error {
 	plan := run.NewPlan(e.manifest.Graph, ids)
-	if err := a.writeManifest(e); err != nil {
-		return &exitError{ExitCannotStart, err.Error()}
-	}
 	if len(plan.IDs()) == 0 {
 		a.ui.Printf("nothing to %s: the selection matches no node that runs", command)
 		return nil
 	}
-	if problems := a.checkInputs(e, plan); len(problems) > 0 {
-		results := a.refuseRun(e, plan, problems)
-		a.writeResults(e, command, rf, results, time.Since(start))
-		a.ui.Summary(e.manifest.Graph, results, time.Since(start))
-		a.ui.Printf("")
-		a.ui.Printf("nothing was built: fix the inputs above and run again; the previous tables and exports are unchanged")
-		return exit(ExitFailure)
-	}
+	// The database first: a run that cannot have it changes nothing, not
+	// even the artifacts of the run that holds it.
 	db, err := a.openDB(e)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
+	if err := a.writeManifest(e); err != nil {
+		return &exitError{ExitCannotStart, err.Error()}
+	}
+	if problems := a.checkInputs(e, plan); len(problems) > 0 {
+		results := a.refuseRun(e, plan, problems)
+		a.writeResults(e, command, rf, results, time.Since(start))
+		a.writeJUnit(e, command, rf, results, time.Since(start))
+		a.ui.Summary(e.manifest.Graph, results, time.Since(start))
+		a.ui.Printf("")
+		a.ui.Printf("nothing was built: fix the inputs above and run again; the previous tables and exports are unchanged")
+		return exit(ExitFailure)
+	}
 	threads := a.threadCount(e)
 	journal := execute.NewJournal(a.invocationID())
 	ex, err := execute.New(a.ctx, db, e.manifest.Graph, threads, execute.Options{
@@ -139,10 +145,18 @@ func (a *app) runNodes(e *env, command string, rf *runFlags, ids []graph.ID, sta
 	}
 	a.ui.Printf("Running %d nodes with %d thread(s) on %s%s", len(plan.IDs()), threads, rel(e.dir, e.dbPath), a.inputsNote(e, plan))
 	g := e.manifest.Graph
+	jl, closeLog := a.eventLog(e)
+	defer closeLog()
+	jl.RunStarted(ui.RunStart{Command: command, Select: rf.selects, Exclude: rf.excludes, Nodes: len(plan.IDs()),
+		Threads: threads, InvocationID: a.invocationID(), Target: rel(e.dir, e.target)})
 	results := run.Run(a.ctx, plan, ex, run.Options{
 		Threads:  threads,
 		FailFast: a.failFast,
-		OnResult: func(r run.Result, done, total int) { a.ui.Result(r, g.Node(r.ID), done, total) },
+		OnStart:  func(n *graph.Node, w int) { jl.NodeStarted(n, w) },
+		OnResult: func(r run.Result, done, total int) {
+			jl.NodeFinished(r, g.Node(r.ID), done, total)
+			a.ui.Result(r, g.Node(r.ID), done, total)
+		},
 	})
 	failed := history.Status(results, a.ctx.Err() != nil) != "success"
 	outcome := a.finishJournal(ex, journal, failed, rf.noRollback)
@@ -152,19 +166,59 @@ func (a *app) runNodes(e *env, command string, rf *runFlags, ids []graph.ID, sta
 	}
 	elapsed := time.Since(start)
 	a.writeResults(e, command, rf, results, elapsed)
+	a.writeJUnit(e, command, rf, results, elapsed)
 	a.recordHistory(ex, command, rf, start, results)
 	a.ui.Summary(g, results, elapsed)
 	if outcome != "" {
 		a.ui.Printf("")
 		a.ui.Printf("%s", outcome)
 	}
-	if a.ctx.Err() != nil {
-		return exit(ExitInterrupted)
+	code := ExitOK
+	switch {
+	case a.ctx.Err() != nil:
+		code = ExitInterrupted
+	case failed:
+		code = ExitFailure
 	}
-	if failed {
-		return exit(ExitFailure)
+	jl.RunFinished(results, elapsed, code, a.ctx.Err() != nil)
+	if code != ExitOK {
+		return exit(code)
 	}
 	return nil
+}
+
+// eventLog returns the JSON event log of the run: always appended to
+// <target>/kiln.log, and also on stderr with --log-format json.
+func (a *app) eventLog(e *env) (*ui.JSONLog, func()) {
+	var w io.Writer = io.Discard
+	var f *os.File
+	if err := os.MkdirAll(e.target, 0o755); err == nil {
+		if f, err = os.OpenFile(filepath.Join(e.target, "kiln.log"), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644); err == nil {
+			w = f
+		} else {
+			a.ui.Printf("warning: cannot write %s: %v", filepath.Join(rel(e.dir, e.target), "kiln.log"), err)
+		}
+	}
+	if a.ui.JSON() {
+		w = io.MultiWriter(w, a.stderr)
+	}
+	return ui.NewJSONLog(w), func() {
+		if f != nil {
+			f.Close()
+		}
+	}
+}
+
+// writeJUnit writes the --junit-xml report; a failure to write is reported
+// without changing the exit code.
+func (a *app) writeJUnit(e *env, command string, rf *runFlags, results []run.Result, elapsed time.Duration) {
+	if rf.junitXML == "" {
+		return
+	}
+	path := absUnder(mustAbs("."), rf.junitXML)
+	if err := artifact.WriteJUnit(path, e.manifest.Graph, results, e.project.Config.Name+" "+command, elapsed); err != nil {
+		a.ui.Printf("warning: cannot write the JUnit report %s: %v", rf.junitXML, err)
+	}
 }
 
 // openDB opens the project's database; a database held by another process

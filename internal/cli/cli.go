@@ -97,6 +97,7 @@ type app struct {
 	failFast   bool
 	threads    int
 	invocation string
+	logFormat  string
 }
 
 // Main runs kiln with args (without the program name) and returns the exit
@@ -109,6 +110,16 @@ func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io
 	root.SetIn(stdin)
 	root.SetOut(stdout)
 	root.SetErr(stderr)
+	root.PersistentPreRunE = func(cmd *cobra.Command, _ []string) error {
+		switch a.logFormat {
+		case "text":
+		case "json":
+			a.ui.SetJSON(ui.NewJSONLog(stderr))
+		default:
+			return &exitError{ExitCannotStart, fmt.Sprintf("--log-format must be text or json, not %q", a.logFormat)}
+		}
+		return nil
+	}
 	err := root.ExecuteContext(ctx)
 	if err == nil {
 		return ExitOK
@@ -152,9 +163,10 @@ Exit codes: 0 success (warnings allowed), 1 a node errored or a test failed,
 	f.StringVar(&a.varsText, "vars", "", "vars as YAML or JSON, overriding project.yml: --vars '{raw_dir: data/2026-11}'")
 	f.BoolVar(&a.failFast, "fail-fast", false, "stop at the first node that errors or fails")
 	f.IntVar(&a.threads, "threads", 0, "number of nodes run at once (default: threads of project.yml, else 1)")
+	f.StringVar(&a.logFormat, "log-format", "text", "progress on stderr as text, or json: one JSON object per event and line")
 	root.AddCommand(
 		a.buildCommand(), a.runCommand(), a.testCommand(), a.seedCommand(),
-		a.compileCommand(), a.lsCommand(), a.cleanCommand(), a.debugCommand(), a.versionCommand(), a.runsCommand(), a.retryCommand(),
+		a.compileCommand(), a.lsCommand(), a.cleanCommand(), a.debugCommand(), a.versionCommand(), a.runsCommand(), a.retryCommand(), a.exportCommand(),
 	)
 	return root
 }

@@ -27,6 +27,7 @@ type runFlags struct {
 	noRollback    bool
 	fullRefresh   bool
 	rolledBack    bool // set after the run: it failed and was undone
+	junitXML      string
 }
 
 func (rf *runFlags) add(cmd *cobra.Command) {
@@ -43,6 +44,7 @@ func (rf *runFlags) add(cmd *cobra.Command) {
 func (rf *runFlags) addExec(cmd *cobra.Command) {
 	cmd.Flags().BoolVar(&rf.noRollback, "no-rollback", false, "when the run fails, keep the relations built before the failure (dbt's behaviour) instead of restoring the previous ones")
 	cmd.Flags().BoolVar(&rf.fullRefresh, "full-refresh", false, "run every selected node, even those that are up to date")
+	cmd.Flags().StringVar(&rf.junitXML, "junit-xml", "", "also write a JUnit XML report of the run to PATH (one test case per node), for CI test reporters")
 }
 
 // selectNodes returns the selected nodes of the given kinds (nil: all

@@ -50,6 +50,10 @@ func query(g *graph.Graph, s graph.ExportSheet) string {
 	return q
 }
 
+// fixedDate is the creation and modification date written in workbooks, so
+// that exports are reproducible byte for byte.
+const fixedDate = "2000-01-01T00:00:00Z"
+
 // tempPath returns a hidden temporary name next to final.
 func tempPath(final string) string {
 	return filepath.Join(filepath.Dir(final), fmt.Sprintf(".%s.tmp-%d", filepath.Base(final), os.Getpid()))
@@ -84,6 +88,10 @@ func syncFile(path string) error {
 func writeXLSX(ctx context.Context, conn *duck.Conn, g *graph.Graph, sheets []graph.ExportSheet, out string) (int64, error) {
 	f := excelize.NewFile()
 	defer f.Close()
+	// Fixed document dates: the same data gives the same bytes.
+	if err := f.SetDocProps(&excelize.DocProperties{Created: fixedDate, Modified: fixedDate, Creator: "kiln"}); err != nil {
+		return 0, err
+	}
 	var total int64
 	for i, s := range sheets {
 		name := s.Name

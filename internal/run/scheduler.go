@@ -254,13 +254,13 @@ func Run(ctx context.Context, p *Plan, ex Executor, opts Options) []Result {
 		// Dispatch what is ready; skips resolve at once.
 		for ready.Len() > 0 && (len(idle) > 0 || stopReason != "") {
 			id := heap.Pop(ready).(graph.ID)
+			if stopReason != "" {
+				finish(Result{ID: id, Status: Skipped, Rows: -1, Message: "skipped: " + stopReason})
+				continue
+			}
 			if by, skip := skipReason(id); skip {
 				finish(Result{ID: id, Status: Skipped, SkippedBy: by, Rows: -1,
 					Message: fmt.Sprintf("skipped: %s %s did not succeed", p.g.Node(by).Kind, p.g.Node(by).DisplayName())})
-				continue
-			}
-			if stopReason != "" {
-				finish(Result{ID: id, Status: Skipped, Rows: -1, Message: "skipped: " + stopReason})
 				continue
 			}
 			w := idle[len(idle)-1]

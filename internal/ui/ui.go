@@ -21,9 +21,12 @@ import (
 	"github.com/kiln-build/kiln/internal/run"
 )
 
-// Printer writes human-readable progress to one writer (stderr).
+// Printer writes human-readable progress to one writer (stderr). With a
+// JSON log set (--log-format json), lines of text become message events and
+// node results and summaries are left to the log's own events.
 type Printer struct {
 	mu     sync.Mutex
+	json   *JSONLog
 	w      io.Writer
 	color  bool
 	styles map[string]lipgloss.Style
@@ -67,8 +70,28 @@ func (p *Printer) style(key, s string) string {
 	return s
 }
 
+// SetJSON switches the printer to JSON lines on l.
+func (p *Printer) SetJSON(l *JSONLog) { p.json = l }
+
+// JSON reports whether the printer writes JSON lines.
+func (p *Printer) JSON() bool { return p.json != nil }
+
 // Printf writes a line of information.
 func (p *Printer) Printf(format string, args ...any) {
+	if p.json != nil {
+		text := fmt.Sprintf(format, args...)
+		level := "info"
+		switch {
+		case strings.HasPrefix(text, "error"):
+			level = "error"
+		case strings.HasPrefix(text, "warning"):
+			level = "warn"
+		}
+		if strings.TrimSpace(text) != "" {
+			p.json.Message(level, text)
+		}
+		return
+	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	fmt.Fprintf(p.w, format+"\n", args...)
@@ -100,6 +123,9 @@ func Label(s run.Status) string {
 //
 //	3/24 OK     0.03s  model  staging.stg_erp  825 rows
 func (p *Printer) Result(r run.Result, n *graph.Node, done, total int) {
+	if p.json != nil {
+		return // the JSON log has its own node events
+	}
 	width := len(fmt.Sprint(total))
 	label := Label(r.Status)
 	detail := ""
@@ -160,6 +186,9 @@ func displayName(n *graph.Node) string {
 // Summary prints dbt's count line and then every failure and warning with
 // its position and message.
 func (p *Printer) Summary(g *graph.Graph, results []run.Result, elapsed time.Duration) {
+	if p.json != nil {
+		return // the JSON log has its own run_finished event
+	}
 	counts := map[string]int{}
 	for _, r := range results {
 		switch r.Status {
@@ -250,6 +279,14 @@ func rank(s run.Status) int {
 func (p *Printer) Diagnostics(l diag.List) {
 	for _, d := range l {
 		s := d.Error()
+		if p.json != nil {
+			level := "error"
+			if d.Severity == diag.Warning {
+				level = "warn"
+			}
+			p.json.Message(level, s)
+			continue
+		}
 		if d.Severity == diag.Error {
 			s = p.style("ERROR", "error: ") + s
 		} else {

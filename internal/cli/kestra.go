@@ -1,0 +1,102 @@
+package cli
+
+import (
+	"os"
+	"path/filepath"
+
+	"github.com/spf13/cobra"
+
+	"github.com/kiln-build/kiln/compiler/graph"
+	"github.com/kiln-build/kiln/internal/artifact"
+	"github.com/kiln-build/kiln/internal/kestra"
+)
+
+// exportCommand is `kiln export`, whose subcommands hand the project to
+// other tools.
+func (a *app) exportCommand() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "export",
+		Short: "Hand the project's graph to another tool (kestra)",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return &exitError{ExitCannotStart, "say what to export: kiln export kestra"}
+		},
+	}
+	cmd.AddCommand(a.exportKestraCommand())
+	return cmd
+}
+
+func (a *app) exportKestraCommand() *cobra.Command {
+	var (
+		output, workerDir string
+		selects, excludes []string
+	)
+	opt := kestra.Options{}
+	cmd := &cobra.Command{
+		Use:   "kestra",
+		Short: "Write a Kestra flow that runs the project on its schedule, one task per node",
+		Long: `kestra writes a Kestra flow (YAML) for the project: a Schedule trigger with
+the cron expression and time zone of "schedule:" in project.yml, one input
+per var, and a Dag task whose tasks each run "kiln build --select <node>"
+(its tests included) once the tasks of its parents succeeded, with retries,
+and an errors branch. The tasks run on the Kestra worker's host (Process
+runner) in --worker-dir, where the DuckDB file stays between tasks; they
+run one at a time, as DuckDB allows one writer per file.
+
+The flow goes to stdout, or to --output FILE (written atomically).`,
+		Example: `  kiln export kestra > bottleneck.yml
+  kiln export kestra --group-by folder --retries 3 --worker-dir /srv/kiln/bottleneck -o flows/bottleneck.yml`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			e, err := a.load()
+			if err != nil {
+				return err
+			}
+			var sel []graph.ID
+			if len(selects)+len(excludes) > 0 {
+				if sel, err = a.selectNodes(e, &runFlags{selects: selects, excludes: excludes, indirect: "eager"}, nil); err != nil {
+					return err
+				}
+				if sel == nil {
+					sel = []graph.ID{} // nil would mean every node
+				}
+			}
+			opt.Config = &e.project.Config
+			opt.Vars = e.manifest.Vars
+			opt.Select = sel
+			opt.ProjectDir = workerDir
+			if opt.ProjectDir == "" {
+				opt.ProjectDir = e.dir
+			}
+			data, err := kestra.Flow(e.manifest.Graph, opt)
+			if err != nil {
+				return &exitError{ExitCannotStart, err.Error()}
+			}
+			if output == "" || output == "-" {
+				_, err := a.stdout.Write(data)
+				return err
+			}
+			if dir := filepath.Dir(output); dir != "." {
+				if err := os.MkdirAll(dir, 0o755); err != nil {
+					return &exitError{ExitFailure, err.Error()}
+				}
+			}
+			if err := artifact.WriteFileAtomic(output, data, 0o644); err != nil {
+				return &exitError{ExitFailure, err.Error()}
+			}
+			a.ui.Printf("wrote the Kestra flow to %s", output)
+			return nil
+		},
+	}
+	f := cmd.Flags()
+	f.StringVarP(&output, "output", "o", "", "write the flow to FILE instead of stdout")
+	f.StringVar(&opt.GroupBy, "group-by", "", "one task per folder (\"folder\") instead of one per node")
+	f.StringVar(&opt.Namespace, "namespace", "", "the flow's namespace (default: kiln.<project name>)")
+	f.StringVar(&opt.FlowID, "flow-id", "", "the flow's id (default: the project name)")
+	f.IntVar(&opt.Retries, "retries", 2, "retries of a failed task, with exponential backoff from 30s")
+	f.StringVar(&workerDir, "worker-dir", "", "the project's directory on the Kestra worker (default: this project's directory)")
+	f.StringVar(&opt.Kiln, "kiln", "kiln", "the kiln command on the Kestra worker")
+	f.StringArrayVarP(&selects, "select", "s", nil, "nodes to orchestrate, in dbt's selection syntax (default: all)")
+	f.StringArrayVar(&excludes, "exclude", nil, "nodes to leave out, in dbt's selection syntax")
+	return cmd
+}

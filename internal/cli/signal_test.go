@@ -1,0 +1,442 @@
+//go:build unix
+
+package cli
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/kiln-build/kiln/internal/duck"
+)
+
+// These tests run the real kiln binary on a copy of BottleNeck with one
+// more model, int_slow, that runs for hours when the var slow_n is large:
+// a build is interrupted while int_slow runs (SIGINT, SIGTERM) or killed
+// (SIGKILL), and two builds start at once. They check what issue 7 asks:
+// exit code 130, run_results.json with int_slow interrupted and the rest
+// skipped, every table and export as before, and a next build that works;
+// the second of two builds fails fast with exit code 2 and changes nothing.
+
+// slowVars makes int_slow run for hours (10^16 pairs).
+const slowVars = "{slow_n: 100000000}"
+
+// deadline bounds how long a build may take to react (to a signal, to a
+// lock); past it the test fails instead of hanging. It is generous: the
+// point is "it stops", not a benchmark.
+const deadline = 20 * time.Second
+
+func TestInterruptAndLock(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the kiln binary and runs builds of several seconds")
+	}
+	bin := filepath.Join(t.TempDir(), "kiln")
+	build := exec.Command("go", "build", "-o", bin, "./cmd/kiln")
+	build.Dir = repoRoot
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	t.Run("SIGINT", func(t *testing.T) { testInterrupt(t, bin, syscall.SIGINT) })
+	t.Run("SIGTERM", func(t *testing.T) { testInterrupt(t, bin, syscall.SIGTERM) })
+	t.Run("SIGKILL", func(t *testing.T) { testKill(t, bin) })
+	t.Run("two builds at once", func(t *testing.T) { testLock(t, bin) })
+}
+
+// slowProject is a BottleNeck project with int_slow, built once (fast):
+// it returns the folder, the position of int_slow in a --threads 1 build
+// and the build's number of nodes.
+func slowProject(t *testing.T, bin string) (dir string, index, total int) {
+	t.Helper()
+	dir, _ = newProject(t)
+	copyFile(t, filepath.Join("testdata", "signal", "int_slow.sql"), filepath.Join(dir, "models", "intermediate", "int_slow.sql"))
+	fastBuild(t, bin, dir, "the first build")
+	rr := readResults(t, dir)
+	for i, r := range rr.Results {
+		if strings.HasSuffix(r.UniqueID, ".int_slow") {
+			return dir, i, len(rr.Results)
+		}
+	}
+	t.Fatal("int_slow is not in run_results.json")
+	return
+}
+
+func testInterrupt(t *testing.T, bin string, sig syscall.Signal) {
+	dir, index, total := slowProject(t, bin)
+	before := snapshot(t, dir)
+	p := startKiln(t, bin, dir, "build", "--threads", "1", "--vars", slowVars)
+	p.waitRunning(t, index, total)
+	sent := time.Now()
+	p.signal(t, sig)
+	code := p.wait(t, deadline)
+	t.Logf("%s: kiln exited %d %.2fs after the signal", sig, code, time.Since(sent).Seconds())
+	if code != ExitInterrupted {
+		t.Errorf("exit code %d after %s, want %d\n%s", code, sig, ExitInterrupted, p.stderr.String())
+	}
+	checkInterruptedResults(t, dir, index, total)
+	checkSame(t, before, snapshot(t, dir), sameExports)
+	// The next build works and leaves the same tables (a workbook's bytes
+	// hold the time it was written: exports are not compared).
+	fastBuild(t, bin, dir, "the build after "+sig.String())
+	checkSame(t, before, snapshot(t, dir), 0)
+}
+
+func testKill(t *testing.T, bin string) {
+	dir, index, total := slowProject(t, bin)
+	before := snapshot(t, dir)
+	p := startKiln(t, bin, dir, "build", "--threads", "1", "--vars", slowVars)
+	p.waitRunning(t, index, total)
+	p.signal(t, syscall.SIGKILL)
+	p.wait(t, deadline)
+	// DuckDB replays its WAL on open: the committed state is there, the
+	// transaction int_slow was in is not.
+	checkSame(t, before, snapshot(t, dir), sameExports|allowPrev)
+	fastBuild(t, bin, dir, "the build after SIGKILL")
+	checkSame(t, before, snapshot(t, dir), 0)
+}
+
+func testLock(t *testing.T, bin string) {
+	dir, index, total := slowProject(t, bin)
+	before := snapshot(t, dir)
+	first := startKiln(t, bin, dir, "build", "--threads", "1", "--vars", slowVars)
+	first.waitRunning(t, index, total)
+	files := targetFiles(t, dir)
+	second := startKiln(t, bin, dir, "build", "--threads", "1")
+	started := time.Now()
+	code := second.wait(t, deadline)
+	msg := second.stderr.String()
+	t.Logf("the second build exited %d after %.2fs:\n%s", code, time.Since(started).Seconds(), msg)
+	if code != ExitCannotStart {
+		t.Errorf("the second build exited %d, want %d\n%s", code, ExitCannotStart, msg)
+	}
+	pid := fmt.Sprintf("PID %d", first.cmd.Process.Pid)
+	if !strings.Contains(msg, "is locked by") || !strings.Contains(msg, pid) {
+		t.Errorf("the second build's message does not say the database is locked by %s:\n%s", pid, msg)
+	}
+	if strings.Count(msg, "wait for it to finish") > 1 {
+		t.Errorf("the lock message repeats its advice:\n%s", msg)
+	}
+	// The second build changed nothing under target/: not the manifest, not
+	// the compiled SQL, not run_results.json.
+	checkSameFiles(t, "the locked-out build", files, targetFiles(t, dir))
+	first.signal(t, syscall.SIGINT)
+	if code := first.wait(t, deadline); code != ExitInterrupted {
+		t.Errorf("the first build exited %d after SIGINT, want %d", code, ExitInterrupted)
+	}
+	checkSame(t, before, snapshot(t, dir), sameExports)
+	fastBuild(t, bin, dir, "the build after the lock")
+}
+
+// checkInterruptedResults reads run_results.json of an interrupted
+// --threads 1 build: the nodes before int_slow ran, int_slow is an error
+// that says it was interrupted, every node after it is skipped, and a
+// skipped node does not blame a node that was itself only skipped.
+func checkInterruptedResults(t *testing.T, dir string, index, total int) {
+	t.Helper()
+	rr := readResults(t, dir)
+	if rr.Args["vars"] != slowVars {
+		t.Fatalf("run_results.json is not the interrupted build's (args %v)", rr.Args)
+	}
+	if len(rr.Results) != total {
+		t.Errorf("%d results, want %d", len(rr.Results), total)
+	}
+	status := map[string]string{}
+	for _, r := range rr.Results {
+		status[r.UniqueID] = r.Status
+	}
+	for i, r := range rr.Results {
+		msg := ""
+		if r.Message != nil {
+			msg = *r.Message
+		}
+		switch {
+		case i < index && r.Status == "skipped":
+			t.Errorf("%s, before int_slow, was skipped: %s", r.UniqueID, msg)
+		case i == index && (!strings.HasSuffix(r.UniqueID, ".int_slow") || r.Status != "error" || !strings.Contains(msg, "interrupt")):
+			t.Errorf("result %d: %s %s %q, want int_slow error interrupted", i, r.UniqueID, r.Status, msg)
+		case i > index && r.Status != "skipped":
+			t.Errorf("%s, after int_slow, is %s, want skipped", r.UniqueID, r.Status)
+		case i > index && !strings.Contains(msg, "interrupt") && !strings.Contains(msg, "int_slow"):
+			t.Errorf("%s is skipped with %q: it names neither the interruption nor int_slow", r.UniqueID, msg)
+		}
+	}
+}
+
+// fastBuild runs a build with int_slow fast and fails unless it exits 0.
+func fastBuild(t *testing.T, bin, dir, what string) {
+	t.Helper()
+	p := startKiln(t, bin, dir, "build", "--threads", "1")
+	if code := p.wait(t, 2*time.Minute); code != 0 {
+		t.Fatalf("%s exited %d:\n%s", what, code, p.stderr.String())
+	}
+}
+
+// tableState is what a build must leave as it was: the row count of every
+// table (the run history and the journal's __kiln_prev copies aside) and
+// the sha256 of every export.
+type tableState struct {
+	rows    map[string]int64
+	exports map[string]string
+	prev    []string // journal copies left behind (after SIGKILL)
+}
+
+func snapshot(t *testing.T, dir string) tableState {
+	t.Helper()
+	ctx := context.Background()
+	db, err := duck.Open(ctx, filepath.Join(dir, "target", "bottleneck.duckdb"))
+	if err != nil {
+		t.Fatalf("open the database after the run: %v", err)
+	}
+	defer db.Close()
+	c, err := db.Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	_, tables, err := c.QueryRows(ctx, `select schema_name, table_name from duckdb_tables() where schema_name <> 'kiln_history' order by all`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := tableState{rows: map[string]int64{}, exports: map[string]string{}}
+	for _, tb := range tables {
+		name := fmt.Sprintf("%s.%s", tb[0], tb[1])
+		if strings.HasSuffix(name, "__kiln_prev") {
+			s.prev = append(s.prev, name)
+			continue
+		}
+		n, err := c.QueryInt(ctx, fmt.Sprintf(`select count(*) from "%s"."%s"`, tb[0], tb[1]))
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		s.rows[name] = n
+	}
+	exports := filepath.Join(dir, "target", "exports")
+	entries, _ := os.ReadDir(exports)
+	for _, e := range entries {
+		s.exports[e.Name()] = fileSum(t, filepath.Join(exports, e.Name()))
+	}
+	return s
+}
+
+// What checkSame compares besides the tables.
+const (
+	sameExports = 1 << iota // the exports' bytes
+	allowPrev               // journal copies may remain (a killed run leaves them for the next run to restore)
+)
+
+// checkSame compares two states.
+func checkSame(t *testing.T, before, after tableState, how int) {
+	t.Helper()
+	for name, n := range before.rows {
+		if m, ok := after.rows[name]; !ok {
+			t.Errorf("table %s is gone", name)
+		} else if m != n {
+			t.Errorf("table %s has %d rows, had %d", name, m, n)
+		}
+	}
+	for name := range after.rows {
+		if _, ok := before.rows[name]; !ok {
+			t.Errorf("table %s appeared", name)
+		}
+	}
+	if len(after.prev) > 0 && how&allowPrev == 0 {
+		t.Errorf("journal copies left behind: %v", after.prev)
+	}
+	if how&sameExports != 0 && fmt.Sprint(before.exports) != fmt.Sprint(after.exports) {
+		t.Errorf("exports changed:\nbefore %v\nafter  %v", before.exports, after.exports)
+	}
+}
+
+// targetFiles returns the sha256 of every file under target/ but the
+// database and its WAL, which the running build owns.
+func targetFiles(t *testing.T, dir string) map[string]string {
+	t.Helper()
+	root := filepath.Join(dir, "target")
+	out := map[string]string{}
+	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || strings.HasPrefix(d.Name(), "bottleneck.duckdb") {
+			return err
+		}
+		r, _ := filepath.Rel(root, p)
+		out[r] = fileSum(t, p)
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+func checkSameFiles(t *testing.T, who string, before, after map[string]string) {
+	t.Helper()
+	var changed []string
+	for p, sum := range after {
+		if before[p] != sum {
+			changed = append(changed, p)
+		}
+	}
+	for p := range before {
+		if _, ok := after[p]; !ok {
+			changed = append(changed, p+" (removed)")
+		}
+	}
+	if sort.Strings(changed); len(changed) > 0 {
+		t.Errorf("%s changed files under target/: %s", who, strings.Join(changed, ", "))
+	}
+}
+
+func fileSum(t *testing.T, p string) string {
+	t.Helper()
+	data, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := sha256.Sum256(data)
+	return hex.EncodeToString(h[:])
+}
+
+type runResultsFile struct {
+	Args    map[string]any `json:"args"`
+	Results []struct {
+		UniqueID string  `json:"unique_id"`
+		Status   string  `json:"status"`
+		Message  *string `json:"message"`
+	} `json:"results"`
+}
+
+func readResults(t *testing.T, dir string) runResultsFile {
+	t.Helper()
+	var rr runResultsFile
+	if err := json.Unmarshal(readFile(t, filepath.Join(dir, "target", "run_results.json")), &rr); err != nil {
+		t.Fatal(err)
+	}
+	return rr
+}
+
+// kilnProc is a kiln process with its stderr captured as it comes.
+type kilnProc struct {
+	cmd    *exec.Cmd
+	stderr *syncBuffer
+	done   chan struct{}
+	err    error
+}
+
+func startKiln(t *testing.T, bin, dir string, args ...string) *kilnProc {
+	t.Helper()
+	p := &kilnProc{stderr: &syncBuffer{}, done: make(chan struct{})}
+	p.cmd = exec.Command(bin, append([]string{"--project-dir", dir}, args...)...)
+	p.cmd.Env = append(os.Environ(), "NO_COLOR=1")
+	p.cmd.Stdout = &syncBuffer{}
+	p.cmd.Stderr = p.stderr
+	if err := p.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() { p.err = p.cmd.Wait(); close(p.done) }()
+	t.Cleanup(func() {
+		select {
+		case <-p.done:
+		default:
+			p.cmd.Process.Kill()
+			<-p.done
+		}
+	})
+	return p
+}
+
+// progress matches a line of the build's progress: " 9/62 OK ...".
+var progress = regexp.MustCompile(`(?m)^\s*(\d+)/(\d+) `)
+
+// waitRunning waits until the node before int_slow (the index-th of a
+// --threads 1 build) has printed its line, then a little more, so that
+// int_slow is running.
+func (p *kilnProc) waitRunning(t *testing.T, index, total int) {
+	t.Helper()
+	want := fmt.Sprintf("%d/%d", index, total)
+	limit := time.Now().Add(2 * time.Minute)
+	for {
+		out := p.stderr.String()
+		if index == 0 && strings.Contains(out, "Running ") {
+			break
+		}
+		found := false
+		for _, m := range progress.FindAllStringSubmatch(out, -1) {
+			if m[1]+"/"+m[2] == want {
+				found = true
+			}
+		}
+		if found {
+			break
+		}
+		select {
+		case <-p.done:
+			t.Fatalf("kiln ended before int_slow ran (%v):\n%s", p.err, out)
+		default:
+		}
+		if time.Now().After(limit) {
+			t.Fatalf("no line %s after 2 minutes:\n%s", want, out)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	time.Sleep(500 * time.Millisecond)
+	if n := len(progress.FindAllString(p.stderr.String(), -1)); n != index {
+		t.Fatalf("%d nodes finished, want int_slow (node %d) running:\n%s", n, index+1, p.stderr.String())
+	}
+}
+
+func (p *kilnProc) signal(t *testing.T, sig syscall.Signal) {
+	t.Helper()
+	if err := p.cmd.Process.Signal(sig); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// wait returns the exit code (-1 when a signal killed the process); past
+// limit it kills the process and fails.
+func (p *kilnProc) wait(t *testing.T, limit time.Duration) int {
+	t.Helper()
+	select {
+	case <-p.done:
+	case <-time.After(limit):
+		p.cmd.Process.Kill()
+		<-p.done
+		t.Fatalf("kiln did not exit within %v:\n%s", limit, p.stderr.String())
+	}
+	var ee *exec.ExitError
+	if p.err != nil && !errors.As(p.err, &ee) {
+		t.Fatal(p.err)
+	}
+	return p.cmd.ProcessState.ExitCode()
+}
+
+// syncBuffer is a bytes.Buffer safe for the writer goroutine of exec and
+// the test's reads.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}

@@ -1,0 +1,123 @@
+package kestra
+
+import (
+	"encoding/json"
+	"fmt"
+)
+
+// The flow's YAML, in Kestra's key order. Field names follow Kestra's
+// documentation: https://kestra.io/docs/workflow-components (flow, inputs,
+// tasks, errors, triggers, concurrency, retries) and the plugin pages of
+// the types above.
+
+type flowDoc struct {
+	ID          string            `yaml:"id"`
+	Namespace   string            `yaml:"namespace"`
+	Description string            `yaml:"description,omitempty"`
+	Labels      map[string]string `yaml:"labels,omitempty"`
+	Concurrency *concurrency      `yaml:"concurrency,omitempty"`
+	Inputs      []input           `yaml:"inputs,omitempty"`
+	Tasks       []dagTask         `yaml:"tasks"`
+	Errors      []logTask         `yaml:"errors,omitempty"`
+	Triggers    []trigger         `yaml:"triggers"`
+}
+
+// concurrency queues a scheduled execution while the previous one runs.
+type concurrency struct {
+	Limit    int    `yaml:"limit"`
+	Behavior string `yaml:"behavior"`
+}
+
+type input struct {
+	ID          string `yaml:"id"`
+	Type        string `yaml:"type"`
+	Description string `yaml:"description,omitempty"`
+	Required    *bool  `yaml:"required,omitempty"`
+	Defaults    any    `yaml:"defaults,omitempty"`
+}
+
+type dagTask struct {
+	ID          string     `yaml:"id"`
+	Type        string     `yaml:"type"`
+	Description string     `yaml:"description,omitempty"`
+	Concurrent  int        `yaml:"concurrent"`
+	Tasks       []dagEntry `yaml:"tasks"`
+}
+
+type dagEntry struct {
+	Task      shellTask `yaml:"task"`
+	DependsOn []string  `yaml:"dependsOn,omitempty"`
+}
+
+type shellTask struct {
+	ID          string            `yaml:"id"`
+	Type        string            `yaml:"type"`
+	Description string            `yaml:"description,omitempty"`
+	TaskRunner  runner            `yaml:"taskRunner"`
+	Env         map[string]string `yaml:"env,omitempty"`
+	Commands    []string          `yaml:"commands"`
+	Retry       *retry            `yaml:"retry,omitempty"`
+}
+
+type runner struct {
+	Type string `yaml:"type"`
+}
+
+// retry is Kestra's task retry; maxAttempts is, in Kestra's words, the
+// "number of retries performed before the system stops retrying".
+type retry struct {
+	Type           string `yaml:"type"`
+	Interval       string `yaml:"interval"`
+	MaxInterval    string `yaml:"maxInterval"`
+	MaxAttempts    int    `yaml:"maxAttempts"`
+	WarningOnRetry bool   `yaml:"warningOnRetry"`
+}
+
+type logTask struct {
+	ID      string `yaml:"id"`
+	Type    string `yaml:"type"`
+	Level   string `yaml:"level"`
+	Message string `yaml:"message"`
+}
+
+type trigger struct {
+	ID       string `yaml:"id"`
+	Type     string `yaml:"type"`
+	Cron     string `yaml:"cron"`
+	Timezone string `yaml:"timezone,omitempty"`
+}
+
+// jsonText encodes a list or mapping var as JSON, the text a JSON input
+// takes as its default. YAML mappings decode with any keys; JSON needs
+// strings.
+func jsonText(v any) (string, error) {
+	b, err := json.Marshal(stringKeys(v))
+	if err != nil {
+		return "", fmt.Errorf("cannot be written as JSON: %v", err)
+	}
+	return string(b), nil
+}
+
+func stringKeys(v any) any {
+	switch v := v.(type) {
+	case map[any]any:
+		m := make(map[string]any, len(v))
+		for k, x := range v {
+			m[fmt.Sprint(k)] = stringKeys(x)
+		}
+		return m
+	case map[string]any:
+		m := make(map[string]any, len(v))
+		for k, x := range v {
+			m[k] = stringKeys(x)
+		}
+		return m
+	case []any:
+		out := make([]any, len(v))
+		for i, x := range v {
+			out[i] = stringKeys(x)
+		}
+		return out
+	}
+	return v
+}

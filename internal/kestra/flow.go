@@ -1,0 +1,307 @@
+// Package kestra turns a compiled project into a Kestra flow
+// (https://kestra.io/docs/workflow-components/flow), so that the monthly run
+// is scheduled and retried by an existing orchestrator rather than by kiln.
+// It is pure: the graph, the project configuration and the options go in,
+// YAML bytes come out.
+//
+// The flow has the project's schedule as an
+// io.kestra.plugin.core.trigger.Schedule trigger, one input per project var,
+// one io.kestra.plugin.core.flow.Dag task whose tasks each run
+//
+//	kiln --project-dir DIR build --select <node> --indirect-selection buildable --vars "$KILN_VARS"
+//
+// (an io.kestra.plugin.scripts.shell.Commands task on the Process runner)
+// with dependsOn following the lineage graph, retries on each task, and an
+// errors branch that logs the failure.
+package kestra
+
+import (
+	"bytes"
+	"fmt"
+	"regexp"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/robfig/cron/v3"
+	"gopkg.in/yaml.v3"
+
+	"github.com/kiln-build/kiln/compiler/graph"
+	"github.com/kiln-build/kiln/compiler/project"
+)
+
+// Kestra plugin types used by the flow.
+const (
+	TypeSchedule = "io.kestra.plugin.core.trigger.Schedule"
+	TypeDag      = "io.kestra.plugin.core.flow.Dag"
+	TypeCommands = "io.kestra.plugin.scripts.shell.Commands"
+	TypeProcess  = "io.kestra.plugin.core.runner.Process"
+	TypeLog      = "io.kestra.plugin.core.log.Log"
+)
+
+// GroupByFolder makes one task per folder instead of one per node.
+const GroupByFolder = "folder"
+
+// Options are the inputs of Flow besides the graph.
+type Options struct {
+	// Config is the project's configuration: its name, vars and schedule
+	// (required).
+	Config *project.Config
+	// Vars are the vars offered as flow inputs, with their values as
+	// defaults (the compiled manifest's vars, --vars applied); nil means
+	// Config.Vars.
+	Vars map[string]any
+	// Select are the nodes to orchestrate; nil means every node. Only
+	// models, file-backed sources, seeds and exports that execute become
+	// tasks; tests run in the task of their model.
+	Select []graph.ID
+	// ProjectDir is the project's directory on the Kestra worker, where the
+	// DuckDB file lives between tasks (required).
+	ProjectDir string
+	// Kiln is the command that runs kiln on the worker; "" means "kiln".
+	Kiln string
+	// Namespace is the flow's namespace; "" means "kiln.<project name>".
+	Namespace string
+	// FlowID is the flow's id; "" means the project name.
+	FlowID string
+	// GroupBy is "" for one task per node, or GroupByFolder for one task per
+	// folder ("--select path:models/staging").
+	GroupBy string
+	// Retries is the number of retries of a failed task (0: none), with an
+	// exponential backoff from RetryInterval (0: 30s) to 10 minutes.
+	Retries       int
+	RetryInterval time.Duration
+	// Concurrent is the number of tasks the Dag runs at once; 0 means 1,
+	// because DuckDB lets one process at a time write a database file.
+	Concurrent int
+}
+
+var (
+	// Kestra ids: a letter or digit, then letters, digits, _ and -.
+	validID = regexp.MustCompile(`^[a-zA-Z0-9][a-zA-Z0-9_-]*$`)
+	// Kestra namespaces: dotted lowercase ids.
+	validNamespace = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]*$`)
+	// Input ids may also hold dots.
+	validInputID = regexp.MustCompile(`^[a-zA-Z0-9][a-zA-Z0-9._-]*$`)
+	identifier   = regexp.MustCompile(`^[a-zA-Z_][a-zA-Z0-9_]*$`)
+)
+
+// Flow returns the Kestra flow of the selected nodes of g as YAML. It fails
+// with a message saying what to fix when the project has no schedule, the
+// cron expression or time zone is invalid, an id or the namespace is not
+// valid for Kestra, the selection holds nothing to run, or grouping by
+// folder creates a cycle between folders.
+func Flow(g *graph.Graph, opt Options) ([]byte, error) {
+	if opt.Config == nil {
+		return nil, fmt.Errorf("kestra: no project configuration")
+	}
+	c := opt.Config
+	if err := ValidateSchedule(c.Schedule); err != nil {
+		return nil, err
+	}
+	if opt.ProjectDir == "" {
+		return nil, fmt.Errorf("the project's directory on the Kestra worker is not set; pass it (kiln export kestra --worker-dir /srv/kiln/%s)", c.Name)
+	}
+	if opt.Kiln == "" {
+		opt.Kiln = "kiln"
+	}
+	if opt.Namespace == "" {
+		opt.Namespace = "kiln." + strings.ToLower(c.Name)
+	}
+	if opt.FlowID == "" {
+		opt.FlowID = c.Name
+	}
+	if !validNamespace.MatchString(opt.Namespace) {
+		return nil, fmt.Errorf("namespace %q is not a valid Kestra namespace: use lowercase letters, digits, dots, _ and -, such as \"company.data\"", opt.Namespace)
+	}
+	if !validID.MatchString(opt.FlowID) {
+		return nil, fmt.Errorf("flow id %q is not a valid Kestra id: use letters, digits, _ and -, starting with a letter or digit", opt.FlowID)
+	}
+	if opt.Retries < 0 {
+		return nil, fmt.Errorf("retries must be 0 or more, not %d", opt.Retries)
+	}
+	if opt.RetryInterval <= 0 {
+		opt.RetryInterval = 30 * time.Second
+	}
+	if opt.Concurrent <= 0 {
+		opt.Concurrent = 1
+	}
+	vars := opt.Vars
+	if vars == nil {
+		vars = c.Vars
+	}
+	inputs, varsJSON, err := flowInputs(vars)
+	if err != nil {
+		return nil, err
+	}
+	tasks, err := plan(g, opt)
+	if err != nil {
+		return nil, err
+	}
+	doc := flowDoc{
+		ID:          opt.FlowID,
+		Namespace:   opt.Namespace,
+		Description: fmt.Sprintf("Builds the kiln project %q. Generated by `kiln export kestra`: regenerate it rather than editing it.", c.Name),
+		Labels:      map[string]string{"kiln-project": c.Name},
+		Concurrency: &concurrency{Limit: 1, Behavior: "QUEUE"},
+		Inputs:      inputs,
+		Tasks: []dagTask{{
+			ID:          "build",
+			Type:        TypeDag,
+			Description: "The lineage graph: each task runs kiln build on its nodes, and their tests, once its parents succeeded.",
+			Concurrent:  opt.Concurrent,
+		}},
+		Errors: []logTask{{
+			ID:      "report_failure",
+			Type:    TypeLog,
+			Level:   "ERROR",
+			Message: "kiln build of {{ flow.namespace }}.{{ flow.id }} failed (execution {{ execution.id }}); target/run_results.json in " + opt.ProjectDir + " says which node and why",
+		}},
+		Triggers: []trigger{{ID: "schedule", Type: TypeSchedule, Cron: c.Schedule.Cron, Timezone: c.Schedule.Timezone}},
+	}
+	for _, t := range tasks {
+		doc.Tasks[0].Tasks = append(doc.Tasks[0].Tasks, dagEntry{Task: shellCommand(t, opt, varsJSON), DependsOn: t.dependsOn})
+	}
+	var b bytes.Buffer
+	b.WriteString("# Kestra flow generated by `kiln export kestra`; do not edit, regenerate.\n")
+	enc := yaml.NewEncoder(&b)
+	enc.SetIndent(2)
+	if err := enc.Encode(doc); err != nil {
+		return nil, err
+	}
+	if err := enc.Close(); err != nil {
+		return nil, err
+	}
+	return b.Bytes(), nil
+}
+
+// ValidateSchedule checks a project's schedule: a five-field cron
+// expression (minute hour day-of-month month day-of-week) or a @daily-style
+// nickname, and an IANA time zone ("" means UTC). It returns an error
+// saying what to write when s is nil or invalid.
+func ValidateSchedule(s *project.Schedule) error {
+	if s == nil || strings.TrimSpace(s.Cron) == "" {
+		return fmt.Errorf(`project.yml has no schedule; add one to export a Kestra flow, such as 'schedule: {cron: "0 6 2 * *", timezone: Europe/Paris}' (6:00 on the 2nd of each month)`)
+	}
+	spec := strings.TrimSpace(s.Cron)
+	if strings.HasPrefix(spec, "@every") || strings.HasPrefix(spec, "TZ=") || strings.HasPrefix(spec, "CRON_TZ=") {
+		return fmt.Errorf("schedule.cron %q in project.yml is not a cron expression Kestra reads; write five fields (minute hour day-of-month month day-of-week) and put the time zone in schedule.timezone", s.Cron)
+	}
+	if _, err := cron.ParseStandard(spec); err != nil {
+		return fmt.Errorf("schedule.cron %q in project.yml is not a valid cron expression: %v; write five fields (minute hour day-of-month month day-of-week), such as \"0 6 2 * *\"", s.Cron, err)
+	}
+	if s.Timezone != "" {
+		if s.Timezone == "Local" {
+			return fmt.Errorf("schedule.timezone in project.yml must name an IANA time zone, such as Europe/Paris, not \"Local\"")
+		}
+		if _, err := time.LoadLocation(s.Timezone); err != nil {
+			return fmt.Errorf("schedule.timezone %q in project.yml is not an IANA time zone: %v; write one such as Europe/Paris or UTC", s.Timezone, err)
+		}
+	}
+	return nil
+}
+
+// flowInputs returns one input per var, sorted by name, and the JSON
+// object, as a Pebble template, that passes them all to --vars.
+func flowInputs(vars map[string]any) ([]input, string, error) {
+	names := make([]string, 0, len(vars))
+	for k := range vars {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	var inputs []input
+	var fields []string
+	for _, k := range names {
+		if !validInputID.MatchString(k) {
+			return nil, "", fmt.Errorf("var %q cannot be a Kestra input: input ids are letters, digits, dots, _ and -", k)
+		}
+		in := input{ID: k, Description: fmt.Sprintf("The project var %s (--vars).", k)}
+		switch v := vars[k].(type) {
+		case nil:
+			in.Type, in.Required = "STRING", new(false)
+		case string:
+			in.Type, in.Defaults = "STRING", v
+		case bool:
+			in.Type, in.Defaults = "BOOLEAN", v
+		case int, int8, int16, int32, int64, uint, uint8, uint16, uint32, uint64:
+			in.Type, in.Defaults = "INT", v
+		case float32, float64:
+			in.Type, in.Defaults = "FLOAT", v
+		default:
+			js, err := jsonText(v)
+			if err != nil {
+				return nil, "", fmt.Errorf("var %q: %v", k, err)
+			}
+			in.Type, in.Defaults = "JSON", js
+		}
+		inputs = append(inputs, in)
+		ref := "inputs." + k
+		if !identifier.MatchString(k) {
+			ref = `inputs["` + k + `"]`
+		}
+		fields = append(fields, fmt.Sprintf("%q: {{ %s | toJson }}", k, ref))
+	}
+	if len(fields) == 0 {
+		return inputs, "", nil
+	}
+	return inputs, "{" + strings.Join(fields, ", ") + "}", nil
+}
+
+// shellCommand is the Commands task that runs kiln build on t's nodes.
+func shellCommand(t *task, opt Options, varsJSON string) shellTask {
+	args := []string{shellQuote(opt.Kiln), "--project-dir", shellQuote(opt.ProjectDir), "build"}
+	for _, s := range t.selects {
+		args = append(args, "--select", shellQuote(s))
+	}
+	for _, s := range t.excludes {
+		args = append(args, "--exclude", shellQuote(s))
+	}
+	args = append(args, "--indirect-selection", "buildable")
+	st := shellTask{
+		ID:          t.id,
+		Type:        TypeCommands,
+		Description: t.description,
+		TaskRunner:  runner{Type: TypeProcess},
+	}
+	if varsJSON != "" {
+		st.Env = map[string]string{"KILN_VARS": varsJSON}
+		args = append(args, "--vars", `"$KILN_VARS"`)
+	}
+	st.Commands = []string{strings.Join(args, " ")}
+	if opt.Retries > 0 {
+		st.Retry = &retry{
+			Type:           "exponential",
+			Interval:       isoDuration(opt.RetryInterval),
+			MaxInterval:    "PT10M",
+			MaxAttempts:    opt.Retries,
+			WarningOnRetry: true,
+		}
+	}
+	return st
+}
+
+// shellQuote quotes s for a POSIX shell when it holds anything but safe
+// characters.
+func shellQuote(s string) string {
+	if s != "" && strings.Trim(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-.,/:@%+=") == "" {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
+
+// isoDuration writes d as an ISO 8601 duration (PT30S, PT1M30S).
+func isoDuration(d time.Duration) string {
+	s := "PT"
+	if h := d / time.Hour; h > 0 {
+		s += fmt.Sprintf("%dH", h)
+		d -= h * time.Hour
+	}
+	if m := d / time.Minute; m > 0 {
+		s += fmt.Sprintf("%dM", m)
+		d -= m * time.Minute
+	}
+	if d > 0 || s == "PT" {
+		s += strings.TrimSuffix(strings.TrimRight(fmt.Sprintf("%.3f", d.Seconds()), "0"), ".") + "S"
+	}
+	return s
+}
