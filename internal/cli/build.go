@@ -111,7 +111,7 @@ func (a *app) runNodes(e *env, command string, rf *runFlags, ids []graph.ID, sta
 	}
 	// The database first: a run that cannot have it changes nothing, not
 	// even the artifacts of the run that holds it.
-	db, err := a.openDB(e)
+	db, err := a.openDB(e, rf.retries)
 	if err != nil {
 		return err
 	}
@@ -150,9 +150,14 @@ func (a *app) runNodes(e *env, command string, rf *runFlags, ids []graph.ID, sta
 	jl.RunStarted(ui.RunStart{Command: command, Select: rf.selects, Exclude: rf.excludes, Nodes: len(plan.IDs()),
 		Threads: threads, InvocationID: a.invocationID(), Target: rel(e.dir, e.target)})
 	results := run.Run(a.ctx, plan, ex, run.Options{
-		Threads:  threads,
-		FailFast: a.failFast,
-		OnStart:  func(n *graph.Node, w int) { jl.NodeStarted(n, w) },
+		Threads:   threads,
+		FailFast:  a.failFast,
+		Retries:   rf.retries,
+		RetriesOf: nodeRetries,
+		OnRetry: func(n *graph.Node, attempt int, r run.Result, wait time.Duration) {
+			a.ui.Printf("RETRY %s %s: attempt %d failed (%s); trying again in %s", n.Kind, n.DisplayName(), attempt, r.Message, wait)
+		},
+		OnStart: func(n *graph.Node, w int) { jl.NodeStarted(n, w) },
 		OnResult: func(r run.Result, done, total int) {
 			jl.NodeFinished(r, g.Node(r.ID), done, total)
 			a.ui.Result(r, g.Node(r.ID), done, total)
@@ -222,9 +227,23 @@ func (a *app) writeJUnit(e *env, command string, rf *runFlags, results []run.Res
 }
 
 // openDB opens the project's database; a database held by another process
-// is exit code 2.
-func (a *app) openDB(e *env) (*duck.DB, error) {
+// is exit code 2, after retries attempts 0.5 s, 1 s, 2 s... apart.
+func (a *app) openDB(e *env, retries int) (*duck.DB, error) {
 	db, err := duck.Open(a.ctx, e.dbPath)
+	wait := 500 * time.Millisecond
+	for attempt := 1; err != nil && attempt <= retries && a.ctx.Err() == nil; attempt++ {
+		var le *duck.LockError
+		if !errors.As(err, &le) {
+			break
+		}
+		a.ui.Printf("RETRY the database is locked (attempt %d of %d); trying again in %s", attempt, retries+1, wait)
+		select {
+		case <-a.ctx.Done():
+		case <-time.After(wait):
+		}
+		wait = min(wait*2, 10*time.Second)
+		db, err = duck.Open(a.ctx, e.dbPath)
+	}
 	if err == nil {
 		return db, nil
 	}
@@ -427,4 +446,17 @@ func (a *app) saveState(ex *execute.Executor, results []run.Result, fingerprints
 	if err := history.SaveState(context.WithoutCancel(a.ctx), ex.Conn(0), a.invocationID(), built, forget); err != nil {
 		a.ui.Printf("warning: cannot record which nodes are up to date: %v", err)
 	}
+}
+
+// nodeRetries reads a node's retries config.
+func nodeRetries(n *graph.Node) int {
+	switch v := n.Config.Extra["retries"].(type) {
+	case int:
+		return v
+	case int64:
+		return int(v)
+	case float64:
+		return int(v)
+	}
+	return 0
 }

@@ -55,6 +55,27 @@ func TestInterruptAndLock(t *testing.T) {
 	t.Run("SIGTERM", func(t *testing.T) { testInterrupt(t, bin, syscall.SIGTERM) })
 	t.Run("SIGKILL", func(t *testing.T) { testKill(t, bin) })
 	t.Run("two builds at once", func(t *testing.T) { testLock(t, bin) })
+	t.Run("a lock held for a moment, with --retries", func(t *testing.T) { testLockRetry(t, bin) })
+}
+
+// With --retries, a build waits for a database that another build holds
+// for a moment, then runs.
+func testLockRetry(t *testing.T, bin string) {
+	dir, index, total := slowProject(t, bin)
+	first := startKiln(t, bin, dir, "build", "--threads", "1", "--vars", slowVars)
+	first.waitRunning(t, index, total)
+	second := startKiln(t, bin, dir, "build", "--threads", "1", "--retries", "5")
+	time.Sleep(1500 * time.Millisecond)
+	first.signal(t, syscall.SIGINT)
+	first.wait(t, deadline)
+	code := second.wait(t, deadline)
+	msg := second.stderr.String()
+	if code != ExitOK {
+		t.Fatalf("the waiting build exited %d, want 0\n%s", code, msg)
+	}
+	if !strings.Contains(msg, "RETRY the database is locked (attempt 1 of 6)") {
+		t.Errorf("the waiting build does not show its retries:\n%s", msg)
+	}
 }
 
 // slowProject is a BottleNeck project with int_slow, built once (fast):

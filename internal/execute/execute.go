@@ -11,6 +11,7 @@ import (
 	"path"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/kiln-build/kiln/compiler/graph"
@@ -109,7 +110,26 @@ func (e *Executor) Execute(ctx context.Context, w int, n *graph.Node) run.Result
 }
 
 func failed(err error) run.Result {
-	return run.Result{Status: run.Error, Rows: -1, Message: oneLine(err.Error())}
+	return run.Result{Status: run.Error, Rows: -1, Message: oneLine(err.Error()), Retryable: Transient(err)}
+}
+
+// Transient reports whether err may pass on another try: DuckDB's I/O
+// errors and transaction conflicts, and the operating system's "busy" and
+// "try again" errors. SQL mistakes (binder, parser, conversion) are not.
+func Transient(err error) bool {
+	var de *duck.Error
+	if errors.As(err, &de) {
+		switch de.Type {
+		case "IO", "TransactionContext", "Transaction":
+			return true
+		}
+		return strings.Contains(de.Msg, "Conflict") || strings.Contains(de.Msg, "conflict")
+	}
+	var le *duck.LockError
+	if errors.As(err, &le) {
+		return true
+	}
+	return errors.Is(err, syscall.EAGAIN) || errors.Is(err, syscall.EBUSY) || errors.Is(err, syscall.ETXTBSY)
 }
 
 func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }

@@ -55,6 +55,9 @@ type Result struct {
 	SkippedBy graph.ID
 	// Attempts is the number of times the node was tried (retries).
 	Attempts int
+	// Retryable says the error may pass on another try (an I/O error, a
+	// transaction conflict): the scheduler retries such errors.
+	Retryable bool
 	// AdapterResponse is DuckDB's answer, in dbt's shape
 	// ({"_message": ..., "rows_affected": ...}).
 	AdapterResponse map[string]any

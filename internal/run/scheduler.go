@@ -24,6 +24,14 @@ type Options struct {
 	FailFast bool
 	// OnStart is called when a node starts on a worker.
 	OnStart func(n *graph.Node, worker int)
+	// Retries is how many times a node whose error is Retryable is tried
+	// again, after 0.5 s, 1 s, 2 s... (capped at 10 s); RetriesOf, when
+	// set, gives a node's own number (its retries config), and the larger
+	// of the two applies.
+	Retries   int
+	RetriesOf func(n *graph.Node) int
+	// OnRetry is called before a node is tried again.
+	OnRetry func(n *graph.Node, attempt int, r Result, wait time.Duration)
 	// OnResult is called once per node when it finishes (or is skipped),
 	// with the count of finished nodes and the total. Callbacks run on the
 	// scheduler's goroutine, one at a time.
@@ -195,7 +203,7 @@ func Run(ctx context.Context, p *Plan, ex Executor, opts Options) []Result {
 		go func(w int) {
 			for id := range jobs[w] {
 				n := p.g.Node(id)
-				r := ex.Execute(ctx, w, n)
+				r := executeWithRetries(ctx, ex, w, n, opts)
 				r.ID = id
 				if r.Thread == "" {
 					r.Thread = fmt.Sprintf("Thread-%d", w+1)
@@ -335,4 +343,33 @@ func Elapsed(fn func() Result) Result {
 	r := fn()
 	r.Started, r.Completed = start, time.Now()
 	return r
+}
+
+// executeWithRetries runs n, and runs it again while its error is
+// Retryable and retries remain, waiting longer each time.
+func executeWithRetries(ctx context.Context, ex Executor, w int, n *graph.Node, opts Options) Result {
+	retries := opts.Retries
+	if opts.RetriesOf != nil {
+		retries = max(retries, opts.RetriesOf(n))
+	}
+	wait := 500 * time.Millisecond
+	for attempt := 1; ; attempt++ {
+		r := ex.Execute(ctx, w, n)
+		r.Attempts = attempt
+		if r.Status != Error || !r.Retryable || attempt > retries || ctx.Err() != nil {
+			if attempt > 1 {
+				r.Message = fmt.Sprintf("%s (attempt %d of %d)", r.Message, attempt, retries+1)
+			}
+			return r
+		}
+		if opts.OnRetry != nil {
+			opts.OnRetry(n, attempt, r, wait)
+		}
+		select {
+		case <-ctx.Done():
+			return r
+		case <-time.After(wait):
+		}
+		wait = min(wait*2, 10*time.Second)
+	}
 }

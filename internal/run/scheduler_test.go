@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/kiln-build/kiln/compiler/graph"
 )
@@ -285,5 +286,49 @@ func TestUnitTestGatesItsModel(t *testing.T) {
 	}
 	if res["model.a"].Status != Success {
 		t.Fatalf("a=%+v", res["model.a"])
+	}
+}
+
+// flaky fails with a retryable error until its node has been tried
+// failures times.
+type flaky struct {
+	mu       sync.Mutex
+	tries    map[graph.ID]int
+	failures int
+	fatal    bool
+}
+
+func (f *flaky) Execute(ctx context.Context, w int, n *graph.Node) Result {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.tries[n.ID]++
+	if f.tries[n.ID] <= f.failures {
+		return Result{Status: Error, Message: "io error: busy", Retryable: !f.fatal}
+	}
+	return Result{Status: Success}
+}
+
+func TestRetriesTransientErrorsOnly(t *testing.T) {
+	g := build(t, fakeNode{id: "model.a", kind: graph.Model, mat: "table"})
+	p := NewPlan(g, g.Order())
+	var retried []int
+	f := &flaky{tries: map[graph.ID]int{}, failures: 1}
+	res := Run(context.Background(), p, f, Options{Retries: 2, OnRetry: func(n *graph.Node, attempt int, r Result, wait time.Duration) {
+		retried = append(retried, attempt)
+	}})
+	if res[0].Status != Success || res[0].Attempts != 2 || len(retried) != 1 {
+		t.Fatalf("transient: %+v, retried %v", res[0], retried)
+	}
+	// A node's own retries config counts too; a fatal error is never retried.
+	f = &flaky{tries: map[graph.ID]int{}, failures: 5, fatal: true}
+	res = Run(context.Background(), p, f, Options{RetriesOf: func(*graph.Node) int { return 3 }})
+	if res[0].Status != Error || res[0].Attempts != 1 {
+		t.Fatalf("fatal: %+v", res[0])
+	}
+	// Retries run out.
+	f = &flaky{tries: map[graph.ID]int{}, failures: 5}
+	res = Run(context.Background(), p, f, Options{Retries: 1})
+	if res[0].Status != Error || res[0].Attempts != 2 || !strings.Contains(res[0].Message, "attempt 2 of 2") {
+		t.Fatalf("exhausted: %+v", res[0])
 	}
 }
