@@ -286,7 +286,11 @@ func (c *compiler) relationText(n *graph.Node) string {
 	return n.Relation.String()
 }
 
-func cteName(model string) string { return "__kiln_eph_" + model }
+// EphemeralPrefix starts the name of the CTE an ephemeral model is inlined
+// as: __kiln_eph_<model>, as dbt's __dbt__cte__<model>.
+const EphemeralPrefix = "__kiln_eph_"
+
+func cteName(model string) string { return EphemeralPrefix + model }
 
 // renderNode renders a model or singular test. With final set, ref()
 // returns real relations instead of placeholders.

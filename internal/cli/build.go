@@ -143,6 +143,9 @@ func (a *app) runNodes(e *env, command string, rf *runFlags, ids []graph.ID, sta
 	if err != nil {
 		return &exitError{ExitCannotStart, err.Error()}
 	}
+	if err := ex.CreateSchemas(a.ctx, plan.IDs()); err != nil {
+		return &exitError{ExitCannotStart, err.Error()}
+	}
 	a.ui.Printf("Running %d nodes with %d thread(s) on %s%s", len(plan.IDs()), threads, rel(e.dir, e.dbPath), a.inputsNote(e, plan))
 	g := e.manifest.Graph
 	jl, closeLog := a.eventLog(e)

@@ -167,6 +167,7 @@ Exit codes: 0 success (warnings allowed), 1 a node errored or a test failed,
 	root.AddCommand(
 		a.buildCommand(), a.runCommand(), a.testCommand(), a.seedCommand(),
 		a.compileCommand(), a.lsCommand(), a.cleanCommand(), a.debugCommand(), a.versionCommand(), a.runsCommand(), a.retryCommand(), a.exportCommand(),
+		a.docsCommand(),
 	)
 	return root
 }

@@ -58,6 +58,32 @@ func New(ctx context.Context, db *duck.DB, g *graph.Graph, threads int, opts Opt
 	return e, nil
 }
 
+// CreateSchemas creates, on worker 0's connection, every schema that the
+// nodes write to, before the run: DuckDB refuses concurrent creations of one
+// schema by two workers (a write-write conflict).
+func (e *Executor) CreateSchemas(ctx context.Context, ids []graph.ID) error {
+	seen := map[string]bool{}
+	for _, id := range ids {
+		n := e.g.Node(id)
+		if n == nil || n.Relation.IsZero() || seen[n.Relation.Schema] {
+			continue
+		}
+		seen[n.Relation.Schema] = true
+		if _, err := e.conns[0].Exec(ctx, "create schema if not exists "+sqlq.Ident(n.Relation.Schema)); err != nil {
+			return err
+		}
+	}
+	for _, id := range ids {
+		if n := e.g.Node(id); n != nil && n.Kind == graph.Test && storesFailures(n) && !seen[auditRelation(n).Schema] {
+			seen[auditRelation(n).Schema] = true
+			if _, err := e.conns[0].Exec(ctx, "create schema if not exists "+sqlq.Ident(auditRelation(n).Schema)); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
 // SetUpToDate sets the nodes that need not run; call it before the run.
 func (e *Executor) SetUpToDate(ids map[graph.ID]bool) { e.opts.UpToDate = ids }
 

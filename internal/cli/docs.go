@@ -1,0 +1,111 @@
+package cli
+
+import (
+	"fmt"
+	"net"
+	"path/filepath"
+	"sort"
+	"strconv"
+
+	"github.com/spf13/cobra"
+
+	"github.com/kiln-build/kiln/compiler/graph"
+	"github.com/kiln-build/kiln/internal/docs"
+)
+
+func (a *app) docsCommand() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "docs",
+		Short: "Generate and serve the lineage documentation",
+		Long: `docs writes the project's documentation as one static HTML file that
+opens from disk with no server and no network: the lineage graph, a page
+per node with its columns and their column-level lineage, and the last
+run's timeline and test results.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error { return cmd.Help() },
+	}
+	cmd.AddCommand(a.docsGenerateCommand(), a.docsServeCommand())
+	return cmd
+}
+
+func (a *app) docsGenerateCommand() *cobra.Command {
+	var emptyCatalog bool
+	cmd := &cobra.Command{
+		Use:   "generate",
+		Short: "Write target/docs/index.html, target/docs/lineage.json and target/catalog.json",
+		Long: `generate compiles the project, reads the columns, types and row counts of
+the last build's database (when there is one), derives the column-level
+lineage of every model from DuckDB's parser, and writes:
+
+  <target>/docs/index.html    the documentation, one self-contained file
+  <target>/docs/lineage.json  the column lineage, for other tools
+  <target>/catalog.json       dbt's catalog of the database's relations
+
+Without a database (or with --empty-catalog) the docs show no types or row
+counts, and columns come from the models' SQL and the YAML files. The last
+run shown is <target>/run_results.json.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			e, err := a.load()
+			if err != nil {
+				return err
+			}
+			sum, err := docs.Generate(a.ctx, e.manifest, docs.Options{
+				TargetDir: e.target, DBPath: e.dbPath, EmptyCatalog: emptyCatalog,
+				KilnVersion: version(), InvocationID: a.invocationID(),
+			})
+			if err != nil {
+				return &exitError{ExitFailure, err.Error()}
+			}
+			if sum.NoCatalog != "" {
+				a.ui.Printf("warning: the docs are made without the database (%s): no column types or row counts", sum.NoCatalog)
+			}
+			ids := make([]graph.ID, 0, len(sum.LineageErrors))
+			for id := range sum.LineageErrors {
+				ids = append(ids, id)
+			}
+			sort.Slice(ids, func(i, j int) bool { return ids[i] < ids[j] })
+			for _, id := range ids {
+				a.ui.Printf("warning: no column lineage for %s: %s", id, sum.LineageErrors[id])
+			}
+			a.ui.Printf("wrote %s: %d nodes, column lineage of %d columns in %d models; open it in a browser",
+				rel(e.dir, filepath.Join(sum.Dir, docs.IndexFile)), sum.Nodes, sum.Columns, sum.Models)
+			return nil
+		},
+	}
+	cmd.Flags().BoolVar(&emptyCatalog, "empty-catalog", false, "do not read the database: no column types or row counts")
+	return cmd
+}
+
+func (a *app) docsServeCommand() *cobra.Command {
+	var host string
+	var port int
+	cmd := &cobra.Command{
+		Use:   "serve",
+		Short: "Serve target/docs over HTTP until interrupted",
+		Long: `serve serves the generated documentation (kiln docs generate) at
+http://HOST:PORT/ until interrupted. The page needs no server: opening
+target/docs/index.html from disk works as well.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			e, err := a.load()
+			if err != nil {
+				return err
+			}
+			if port < 0 || port > 65535 {
+				return &exitError{ExitCannotStart, fmt.Sprintf("--port %d is not a port number: use 0 to 65535 (0 picks a free one)", port)}
+			}
+			addr := net.JoinHostPort(host, strconv.Itoa(port))
+			err = docs.Serve(a.ctx, filepath.Join(e.target, "docs"), addr, func(url string) {
+				a.ui.Printf("serving the docs at %s (Ctrl-C to stop)", url)
+			})
+			if err != nil {
+				return &exitError{ExitCannotStart, err.Error()}
+			}
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&host, "host", "127.0.0.1", "address to listen on")
+	cmd.Flags().IntVar(&port, "port", 8080, "port to listen on (0 picks a free one)")
+	return cmd
+}

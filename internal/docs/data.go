@@ -1,0 +1,349 @@
+package docs
+
+import (
+	"path"
+	"sort"
+	"strings"
+
+	"github.com/kiln-build/kiln/compiler/graph"
+	"github.com/kiln-build/kiln/internal/lineage"
+)
+
+// site is the data the page runs on, embedded in it as JSON. Nodes are in
+// topological order and refer to each other by position.
+type site struct {
+	Project     string      `json:"project"`
+	GeneratedAt string      `json:"generated_at"`
+	KilnVersion string      `json:"kiln_version"`
+	HasCatalog  bool        `json:"has_catalog"`
+	Nodes       []*siteNode `json:"nodes"`
+	Run         *siteRun    `json:"run"`
+}
+
+type siteNode struct {
+	ID           graph.ID       `json:"id"`
+	Kind         graph.Kind     `json:"kind"`
+	Name         string         `json:"name"`
+	Label        string         `json:"label"`
+	Package      string         `json:"package"`
+	Path         string         `json:"path"`
+	Folder       string         `json:"folder"`
+	FQN          []string       `json:"fqn"`
+	Tags         []string       `json:"tags"`
+	Config       map[string]any `json:"config"`
+	Relation     string         `json:"relation,omitempty"`
+	Description  string         `json:"description_html,omitempty"`
+	Raw          string         `json:"raw_code,omitempty"`
+	Compiled     string         `json:"compiled_code,omitempty"`
+	Parents      []int          `json:"parents"`
+	Columns      []*siteColumn  `json:"columns"`
+	Source       *siteSource    `json:"source,omitempty"`
+	Test         *siteTest      `json:"test,omitempty"`
+	Export       *siteExport    `json:"export,omitempty"`
+	Table        *siteTable     `json:"table,omitempty"`
+	Result       *siteResult    `json:"result,omitempty"`
+	Lineage      bool           `json:"lineage"`
+	LineageNotes []string       `json:"lineage_notes,omitempty"`
+	LineageError string         `json:"lineage_error,omitempty"`
+}
+
+type siteColumn struct {
+	Name        string    `json:"name"`
+	Type        string    `json:"type,omitempty"`
+	Description string    `json:"description_html,omitempty"`
+	Declared    bool      `json:"declared,omitempty"`
+	Tests       []int     `json:"tests,omitempty"`
+	Upstream    []siteRef `json:"upstream,omitempty"`
+	Direct      bool      `json:"direct,omitempty"`
+}
+
+// siteRef is an upstream column: node position N, or -1 and the relation's
+// name R when no node stands for it.
+type siteRef struct {
+	N int    `json:"n"`
+	R string `json:"r,omitempty"`
+	C string `json:"c"`
+}
+
+type siteSource struct {
+	SourceName  string `json:"source_name"`
+	Description string `json:"source_description_html,omitempty"`
+	Loader      string `json:"loader,omitempty"`
+	Location    string `json:"location,omitempty"`
+	Format      string `json:"format,omitempty"`
+	Sheet       string `json:"sheet,omitempty"`
+}
+
+type siteTest struct {
+	Generic  string         `json:"generic,omitempty"`
+	Column   string         `json:"column,omitempty"`
+	Attached int            `json:"attached"`
+	Kwargs   map[string]any `json:"kwargs,omitempty"`
+}
+
+type siteExport struct {
+	Format string      `json:"format"`
+	Path   string      `json:"path"`
+	Sheets []siteSheet `json:"sheets"`
+}
+
+type siteSheet struct {
+	Name  string `json:"name,omitempty"`
+	Model int    `json:"model"`
+}
+
+type siteTable struct {
+	Type string `json:"type"`
+	Rows int64  `json:"rows"`
+}
+
+// buildSite assembles the page's data from the inputs.
+func buildSite(in *Input) *site {
+	g := in.Manifest.Graph
+	order := g.Order()
+	pos := make(map[graph.ID]int, len(order))
+	for i, id := range order {
+		pos[id] = i
+	}
+	at := func(id graph.ID) int {
+		if i, ok := pos[id]; ok {
+			return i
+		}
+		return -1
+	}
+	s := &site{
+		Project:     in.Manifest.Project.Config.Name,
+		GeneratedAt: in.GeneratedAt.UTC().Format("2006-01-02T15:04:05Z"),
+		KilnVersion: in.KilnVersion,
+		HasCatalog:  in.Catalog != nil && len(in.Catalog.Nodes)+len(in.Catalog.Sources) > 0,
+		Nodes:       make([]*siteNode, len(order)),
+	}
+	colTests := map[graph.ID]map[string][]int{}
+	for i, id := range order {
+		n := g.Node(id)
+		if n.Kind == graph.Test && n.Test != nil && n.Test.ColumnName != "" {
+			m := colTests[n.Test.Attached]
+			if m == nil {
+				m = map[string][]int{}
+				colTests[n.Test.Attached] = m
+			}
+			k := strings.ToLower(n.Test.ColumnName)
+			m[k] = append(m[k], i)
+		}
+	}
+	// Columns that models read from each node: a source without a catalog
+	// is known by them.
+	referenced := map[graph.ID][]string{}
+	if in.Lineage != nil {
+		seen := map[lineage.ColumnRef]bool{}
+		for _, id := range order {
+			if r := in.Lineage.Models[id]; r != nil {
+				for _, c := range r.Columns {
+					for _, u := range c.Upstream {
+						if !seen[u] && u.Column != "*" {
+							seen[u] = true
+							referenced[graph.ID(u.Node)] = append(referenced[graph.ID(u.Node)], u.Column)
+						}
+					}
+				}
+			}
+		}
+	}
+	for i, id := range order {
+		n := g.Node(id)
+		sn := &siteNode{
+			ID: n.ID, Kind: n.Kind, Name: n.Name, Label: n.DisplayName(), Package: n.Package,
+			Path: n.Path, Folder: folder(n), FQN: nonNil(n.FQN), Tags: nonNil(n.Config.Tags),
+			Config: configMap(n), Description: Markdown(n.Description),
+			Raw: n.RawCode, Compiled: n.CompiledCode, Parents: []int{},
+		}
+		if !n.Relation.IsZero() && n.Kind != graph.Test {
+			sn.Relation = n.Relation.Display()
+		}
+		for _, p := range g.Parents(id) {
+			sn.Parents = append(sn.Parents, at(p))
+		}
+		switch {
+		case n.Source != nil:
+			sn.Source = &siteSource{SourceName: n.Source.SourceName, Description: Markdown(n.Source.Description), Loader: n.Source.Loader}
+			if x := n.Source.External; x != nil {
+				sn.Source.Location, sn.Source.Format, sn.Source.Sheet = x.Location, x.Format, x.Sheet
+			}
+		case n.Test != nil:
+			sn.Test = &siteTest{Generic: n.Test.Generic, Column: n.Test.ColumnName, Attached: at(n.Test.Attached), Kwargs: plainMap(n.Test.Kwargs)}
+		case n.Export != nil:
+			sn.Export = &siteExport{Format: n.Export.Format, Path: n.Export.Path, Sheets: []siteSheet{}}
+			for _, sh := range n.Export.Sheets {
+				sn.Export.Sheets = append(sn.Export.Sheets, siteSheet{Name: sh.Name, Model: at(sh.Model)})
+			}
+		}
+		if t := in.Catalog.Table(id); t != nil {
+			sn.Table = &siteTable{Type: t.Metadata.Type, Rows: t.RowCount()}
+		}
+		var res *lineage.Result
+		if in.Lineage != nil {
+			res = in.Lineage.Models[id]
+			sn.LineageError = in.Lineage.Errors[id]
+		}
+		if res != nil {
+			sn.Lineage = true
+			sn.LineageNotes = res.Notes
+		}
+		sn.Columns = columns(n, in.Catalog.Table(id), res, colTests[id], referenced[id], at)
+		s.Nodes[i] = sn
+	}
+	s.Run = buildRun(in.Results, s.Nodes, at)
+	return s
+}
+
+// columns merges what is known of a node's columns: the catalog's (names,
+// order, types), else the lineage's output, else the YAML's; then the
+// YAML's descriptions, the tests on each column and its lineage.
+//
+// Without a catalog, a source or seed also has the columns that models
+// read from it, and a model whose `*` could not be expanded a column "*"
+// standing for the rest.
+func columns(n *graph.Node, t *CatalogTable, res *lineage.Result, tests map[string][]int, referenced []string, at func(graph.ID) int) []*siteColumn {
+	var out []*siteColumn
+	byName := map[string]*siteColumn{}
+	add := func(name string) *siteColumn {
+		k := strings.ToLower(name)
+		if c := byName[k]; c != nil {
+			return c
+		}
+		c := &siteColumn{Name: name}
+		byName[k] = c
+		out = append(out, c)
+		return c
+	}
+	if t != nil {
+		for _, c := range t.OrderedColumns() {
+			add(c.Name).Type = c.Type
+		}
+	}
+	if res != nil {
+		for _, lc := range res.Columns {
+			if t != nil && byName[strings.ToLower(lc.Name)] == nil {
+				continue
+			}
+			c := add(lc.Name)
+			c.Direct = lc.Direct
+			c.Upstream = []siteRef{}
+			for _, u := range lc.Upstream {
+				r := siteRef{N: at(graph.ID(u.Node)), C: u.Column}
+				if r.N < 0 {
+					r.R = u.Node
+				}
+				c.Upstream = append(c.Upstream, r)
+			}
+		}
+	}
+	for _, dc := range n.Columns {
+		c := add(dc.Name)
+		c.Declared = true
+		c.Description = Markdown(dc.Description)
+		if c.Type == "" {
+			c.Type = dc.DataType
+		}
+	}
+	if t == nil && res == nil {
+		sorted := append([]string(nil), referenced...)
+		sort.Strings(sorted)
+		for _, name := range sorted {
+			add(name)
+		}
+	}
+	if star := byName["*"]; star != nil && out[len(out)-1] != star {
+		// Keep "*" last, after the declared columns.
+		for i, c := range out {
+			if c == star {
+				out = append(append(out[:i:i], out[i+1:]...), star)
+				break
+			}
+		}
+	}
+	for _, c := range out {
+		c.Tests = tests[strings.ToLower(c.Name)]
+	}
+	if out == nil {
+		out = []*siteColumn{}
+	}
+	return out
+}
+
+// folder groups a node in the page's list: its file's folder, the source
+// name for sources.
+func folder(n *graph.Node) string {
+	if n.Kind == graph.Source && n.Source != nil {
+		return n.Source.SourceName
+	}
+	d := path.Dir(n.Path)
+	if d == "." {
+		return ""
+	}
+	return d
+}
+
+func configMap(n *graph.Node) map[string]any {
+	c := n.Config
+	out := map[string]any{"enabled": c.Enabled, "tags": nonNil(c.Tags)}
+	for k, v := range c.Extra {
+		out[k] = plain(v)
+	}
+	for k, v := range map[string]string{"materialized": c.Materialized, "schema": c.Schema, "alias": c.Alias, "severity": c.Severity} {
+		if v != "" {
+			out[k] = v
+		}
+	}
+	if len(c.Meta) > 0 {
+		out["meta"] = plainMap(c.Meta)
+	}
+	return out
+}
+
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
+
+// plain turns YAML values into JSON-encodable ones (maps with string keys).
+func plain(v any) any {
+	switch x := v.(type) {
+	case map[string]any:
+		return plainMap(x)
+	case map[any]any:
+		m := make(map[string]any, len(x))
+		for k, e := range x {
+			m[toString(k)] = plain(e)
+		}
+		return m
+	case []any:
+		out := make([]any, len(x))
+		for i, e := range x {
+			out[i] = plain(e)
+		}
+		return out
+	}
+	return v
+}
+
+func plainMap(m map[string]any) map[string]any {
+	if m == nil {
+		return nil
+	}
+	out := make(map[string]any, len(m))
+	for k, v := range m {
+		out[k] = plain(v)
+	}
+	return out
+}
+
+func toString(v any) string {
+	if s, ok := v.(string); ok {
+		return s
+	}
+	b, _ := jsonMarshal(v)
+	return string(b)
+}

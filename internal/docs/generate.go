@@ -1,0 +1,173 @@
+package docs
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/kiln-build/kiln/compiler"
+	"github.com/kiln-build/kiln/compiler/graph"
+	"github.com/kiln-build/kiln/internal/artifact"
+	"github.com/kiln-build/kiln/internal/duck"
+	"github.com/kiln-build/kiln/internal/lineage"
+)
+
+// Options are the inputs of Generate besides the compiled project.
+type Options struct {
+	// TargetDir receives catalog.json, and the site in TargetDir/docs; its
+	// run_results.json, when present, is the last run shown.
+	TargetDir string
+	// DBPath is the database of the last build. When it is "", missing,
+	// or held by another process, or when EmptyCatalog is set, the docs are
+	// made without it: no column types, no row counts, and columns known
+	// from the models' SQL and the YAML only.
+	DBPath       string
+	EmptyCatalog bool
+	KilnVersion  string
+	InvocationID string
+	// Now is the generation time; zero means now.
+	Now time.Time
+}
+
+// Summary tells what Generate wrote.
+type Summary struct {
+	Dir     string // the docs folder
+	Nodes   int
+	Models  int // models whose lineage was analysed
+	Columns int // columns with lineage
+	// Catalog is true when the database was read; NoCatalog says why not.
+	Catalog   bool
+	NoCatalog string
+	// LineageErrors are the models whose SQL could not be analysed.
+	LineageErrors map[graph.ID]string
+	// RunResults is false when there was no readable run_results.json.
+	RunResults bool
+}
+
+// Generate reads the database's catalog, analyses the column lineage of
+// every model with DuckDB's parser, and writes TargetDir/catalog.json,
+// TargetDir/docs/index.html and TargetDir/docs/lineage.json. Errors are
+// those of DuckDB (other than a locked database) and of writing the files.
+func Generate(ctx context.Context, m *compiler.Manifest, opt Options) (*Summary, error) {
+	if opt.Now.IsZero() {
+		opt.Now = time.Now()
+	}
+	sum := &Summary{Dir: filepath.Join(opt.TargetDir, "docs"), Nodes: m.Graph.Len()}
+	meta := CatalogMetadata{DbtVersion: opt.KilnVersion, InvocationID: opt.InvocationID,
+		GeneratedAt: opt.Now.UTC().Format("2006-01-02T15:04:05.000000Z")}
+	// Opening a database of many tables takes a while: read the catalog
+	// while a private in-memory DuckDB parses the models.
+	catc := make(chan catalogResult, 1)
+	go func() { catc <- readCatalogFile(ctx, m, opt, meta) }()
+	var ids []graph.ID
+	var sqls []string
+	for _, n := range m.Graph.Nodes() {
+		if n.Kind == graph.Model && n.CompiledCode != "" {
+			ids = append(ids, n.ID)
+			sqls = append(sqls, n.CompiledCode)
+		}
+	}
+	parsed, err := parseModels(ctx, sqls)
+	cr := <-catc
+	if err != nil {
+		return nil, err
+	}
+	if cr.err != nil {
+		return nil, cr.err
+	}
+	cat := cr.cat
+	if cat == nil {
+		cat = EmptyCatalog(meta)
+		sum.NoCatalog = cr.why
+	} else {
+		sum.Catalog = true
+	}
+	trees := make(map[graph.ID][]byte, len(ids))
+	for i, id := range ids {
+		trees[id] = parsed[i]
+	}
+	lp := lineage.AnalyzeProject(m.Graph, trees, cat.Columns())
+	sum.Models, sum.LineageErrors = len(lp.Models), lp.Errors
+	for _, r := range lp.Models {
+		sum.Columns += len(r.Columns)
+	}
+	in := &Input{Manifest: m, Catalog: cat, Lineage: lp, KilnVersion: opt.KilnVersion, GeneratedAt: opt.Now}
+	if rr, err := artifact.ReadRunResults(filepath.Join(opt.TargetDir, artifact.RunResultsFile)); err == nil {
+		in.Results, sum.RunResults = rr, true
+	}
+	if err := Write(sum.Dir, in); err != nil {
+		return nil, err
+	}
+	cj, err := jsonIndent(cat)
+	if err != nil {
+		return nil, err
+	}
+	if err := artifact.WriteFileAtomic(filepath.Join(opt.TargetDir, CatalogFile), cj, 0o644); err != nil {
+		return nil, err
+	}
+	return sum, nil
+}
+
+type catalogResult struct {
+	cat *Catalog // nil without a database
+	why string   // why there is none
+	err error
+}
+
+// readCatalogFile reads the catalog of the build's database when it can;
+// why says what kept the file out.
+func readCatalogFile(ctx context.Context, m *compiler.Manifest, opt Options, meta CatalogMetadata) catalogResult {
+	switch {
+	case opt.EmptyCatalog:
+		return catalogResult{why: "--empty-catalog"}
+	case opt.DBPath == "":
+		return catalogResult{why: "no database path"}
+	}
+	if _, err := os.Stat(opt.DBPath); err != nil {
+		return catalogResult{why: fmt.Sprintf("no database at %s: run kiln build first", opt.DBPath)}
+	}
+	db, err := duck.Open(ctx, opt.DBPath)
+	if err != nil {
+		var le *duck.LockError
+		if errors.As(err, &le) {
+			return catalogResult{why: le.Error()}
+		}
+		return catalogResult{err: err}
+	}
+	defer db.Close()
+	c, err := db.Conn(ctx)
+	if err != nil {
+		return catalogResult{err: err}
+	}
+	defer c.Close()
+	cat, err := ReadCatalog(ctx, c, m.Graph, meta)
+	return catalogResult{cat: cat, err: err}
+}
+
+// parseModels returns DuckDB's parse trees of sqls, from a private
+// in-memory database.
+func parseModels(ctx context.Context, sqls []string) ([][]byte, error) {
+	db, err := duck.Open(ctx, ":memory:")
+	if err != nil {
+		return nil, err
+	}
+	defer db.Close()
+	c, err := db.Conn(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer c.Close()
+	return lineage.ParseAll(ctx, c, sqls)
+}
+
+func jsonIndent(v any) ([]byte, error) {
+	b, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		return nil, err
+	}
+	return append(b, '\n'), nil
+}
