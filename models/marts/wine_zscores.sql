@@ -7,7 +7,7 @@ select
     r.price,
     r.total_sales,
     r.revenue,
-    (r.price - s.mean_price) / s.stddev_price as z_score,
-    coalesce((r.price - s.mean_price) / s.stddev_price > {{ var('premium_z_score') }}, false) as is_premium
+    {{ z_score('r.price', 's.mean_price', 's.stddev_price') }} as z_score,
+    coalesce({{ z_score('r.price', 's.mean_price', 's.stddev_price') }} > {{ var('premium_z_score') }}, false) as is_premium
 from {{ ref('revenue_by_product') }} as r
 cross join {{ ref('price_stats') }} as s
