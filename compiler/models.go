@@ -93,14 +93,7 @@ func (c *compiler) collectModels() {
 			continue
 		}
 		c.files[name] = f.Path
-		dirs := folders(f.Path, c.p.Config.ModelPaths)
-		projCfg := c.p.ModelConfig.Resolve(append(append([]string(nil), dirs...), name))
-		mp := c.props["model:"+name]
-		yamlCfg := propsConfig(mp)
-		c.checkProjectConfig(c.p.ModelConfig, append(append([]string(nil), dirs...), name), projCfg, graph.Model)
-		if mp != nil {
-			c.checkConfig(yamlCfg, mp.Pos(c.propsAt["model:"+name]), graph.Model)
-		}
+		fc := c.fileConfig(graph.Model, f, c.p.Config.ModelPaths, c.p.ModelConfig, graph.View)
 		n := &graph.Node{
 			ID:       graph.ID("model." + c.name + "." + name),
 			Kind:     graph.Model,
@@ -108,19 +101,45 @@ func (c *compiler) collectModels() {
 			Package:  c.name,
 			Path:     f.Path,
 			Pos:      diag.Pos{File: f.Path},
-			FQN:      fqn(c.name, dirs, name),
+			FQN:      fqn(c.name, fc.dirs, name),
 			RawCode:  string(f.Content),
 			Checksum: checksum(f.Content),
-			Config:   toConfig(mergeConfigs(projCfg, yamlCfg), graph.View),
-			Columns:  columns(mp, c.propsAt["model:"+name]),
+			Config:   fc.config,
+			Columns:  columns(fc.props, fc.propsFile),
 		}
-		if mp != nil {
-			n.Description = mp.Description
+		if fc.props != nil {
+			n.Description = fc.props.Description
 		}
 		n.Relation = c.relationOf(n)
 		c.add(n)
 		c.byName[name] = n
 	}
+}
+
+// fileConfig is the configuration of a model or seed file: its folders
+// below the resource path, its YAML properties, and its config merged from
+// project.yml's folders and the properties (config() calls come later).
+type fileConfig struct {
+	dirs      []string
+	props     *project.ModelProps
+	propsFile string
+	config    graph.Config
+}
+
+func (c *compiler) fileConfig(kind graph.Kind, f project.File, roots []string, tree *project.ConfigTree, materialized string) fileConfig {
+	name := baseName(f.Path)
+	fc := fileConfig{dirs: folders(f.Path, roots)}
+	path := append(append([]string(nil), fc.dirs...), name)
+	projCfg := tree.Resolve(path)
+	c.checkProjectConfig(tree, path, projCfg, kind)
+	key := string(kind) + ":" + name
+	fc.props, fc.propsFile = c.props[key], c.propsAt[key]
+	yamlCfg := propsConfig(fc.props)
+	if fc.props != nil {
+		c.checkConfig(yamlCfg, fc.props.Pos(fc.propsFile), kind)
+	}
+	fc.config = toConfig(mergeConfigs(projCfg, yamlCfg), materialized)
+	return fc
 }
 
 // relationOf returns where a model or seed lives: its schema ("main" by

@@ -144,15 +144,8 @@ func (c *compiler) collectSeeds() {
 			c.diags.Errorf(diag.Pos{File: f.Path}, "two seeds are named %q: %s and %s", name, other.Path, f.Path).Hint = "seed names are unique across folders; rename one file"
 			continue
 		}
-		dirs := folders(f.Path, c.p.Config.SeedPaths)
-		projCfg := c.p.SeedConfig.Resolve(append(append([]string(nil), dirs...), name))
-		mp := c.props["seed:"+name]
-		yamlCfg := propsConfig(mp)
-		c.checkProjectConfig(c.p.SeedConfig, append(append([]string(nil), dirs...), name), projCfg, graph.Seed)
-		if mp != nil {
-			c.checkConfig(yamlCfg, mp.Pos(c.propsAt["seed:"+name]), graph.Seed)
-		}
-		cfg := toConfig(mergeConfigs(projCfg, yamlCfg), "seed")
+		fc := c.fileConfig(graph.Seed, f, c.p.Config.SeedPaths, c.p.SeedConfig, "seed")
+		cfg := fc.config
 		n := &graph.Node{
 			ID:       graph.ID("seed." + c.name + "." + name),
 			Kind:     graph.Seed,
@@ -160,14 +153,14 @@ func (c *compiler) collectSeeds() {
 			Package:  c.name,
 			Path:     f.Path,
 			Pos:      diag.Pos{File: f.Path},
-			FQN:      fqn(c.name, dirs, name),
+			FQN:      fqn(c.name, fc.dirs, name),
 			Checksum: checksum(f.Content),
 			Config:   cfg,
-			Columns:  columns(mp, c.propsAt["seed:"+name]),
+			Columns:  columns(fc.props, fc.propsFile),
 			Seed:     &graph.SeedInfo{},
 		}
-		if mp != nil {
-			n.Description = mp.Description
+		if fc.props != nil {
+			n.Description = fc.props.Description
 		}
 		if d, ok := cfg.Extra["delimiter"].(string); ok {
 			n.Seed.Delimiter = d
