@@ -2,40 +2,16 @@ package load
 
 import (
 	"archive/zip"
-	"bytes"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/xuri/excelize/v2"
 )
 
-// FuzzXMLScan feeds arbitrary bytes to the tokenizer: it must end, without
-// panicking, and report text only between tags.
-func FuzzXMLScan(f *testing.F) {
-	for _, s := range []string{
-		handMadeParts["xl/worksheets/data.xml"],
-		handMadeParts["xl/sharedStrings.xml"],
-		`<a b='1' c="&amp;&#x41;&#0;&#xFFFFFFFF;"><![CDATA[x]]]></a>`,
-		"<a\r\nb='\r'>\r</a>", "<", "<!", "<!--", "<?", "</", "<a/", "&#", "<a b=>",
-	} {
-		f.Add([]byte(s))
-	}
-	f.Fuzz(func(t *testing.T, data []byte) {
-		x := newXMLScan(bytes.NewReader(data))
-		for n := 0; x.next(); n++ {
-			if n > len(data) {
-				t.Fatalf("more tags than input bytes")
-			}
-			if !x.end {
-				_ = x.text(nil)
-			}
-		}
-		_ = x.Err()
-	})
-}
-
-// FuzzSheet reads arbitrary worksheet XML through the row reader: it must
-// end without panicking.
+// FuzzSheet reads arbitrary worksheet XML through the row reader
+// (excelize's iterator and the cell scan): it must end without panicking.
 func FuzzSheet(f *testing.F) {
 	f.Add([]byte(handMadeParts["xl/worksheets/data.xml"]))
 	f.Add([]byte(`<worksheet><sheetData><row r="0"><c r="ZZZZZ1" s="-1" t="s"><v>99</v></c></row></sheetData></worksheet>`))
@@ -64,7 +40,7 @@ func FuzzSheet(f *testing.F) {
 		l := &xlsxLoad{wb: wb}
 		for rows.next() {
 			for _, c := range rows.cells {
-				if c.col < 1 || c.col > maxColumns {
+				if c.col < 1 || c.col > excelize.MaxColumns {
 					t.Fatalf("column %d", c.col)
 				}
 				v, _ := l.text(c)

@@ -1,7 +1,8 @@
 // Package load reads sources and seeds from files into DuckDB tables:
-// Excel workbooks cell by cell (streamed, typed from the cells' types and
-// number formats), CSV and TSV through DuckDB's read_csv with kiln's own
-// type inference, and Parquet.
+// Excel workbooks cell by cell with excelize (streamed, typed from the
+// cells' types and number formats; one sheet, or every sheet of an export
+// split over several), CSV and TSV through DuckDB's read_csv with kiln's
+// own type inference, and Parquet.
 //
 // Every load replaces its target table atomically: the rows are staged and
 // typed inside one transaction on the caller's connection, so a failure
@@ -27,7 +28,7 @@ import (
 type Spec struct {
 	Path        string            // file path (already resolved by the caller)
 	Format      string            // "xlsx", "csv", "tsv", "parquet"; "" = from the extension (.xlsx, .xlsm, .csv, .tsv, .parquet)
-	Sheet       string            // xlsx: sheet name (matched exactly, else ignoring case); "" = first sheet
+	Sheet       string            // xlsx: sheet name (matched exactly, else ignoring case); "" = first sheet; "*" = every worksheet, each starting with the same header row, into one table
 	ColumnTypes map[string]string // column name (matched ignoring case) -> DuckDB type, overrides inference
 	Delimiter   string            // csv: field delimiter; "" = "," ("\t" for .tsv)
 	// Seed marks a project seed (a CSV committed in seeds/) rather than a
@@ -121,12 +122,12 @@ func Check(spec Spec) error {
 	}
 	switch f {
 	case formatXLSX:
-		wb, err := openXLSX(spec)
+		p, err := checkXLSX(spec)
 		if err != nil {
 			return err
 		}
-		defer wb.Close()
-		_, err = pickSheet(wb, spec)
+		defer p.Close()
+		_, err = pickSheets(p, spec)
 		return err
 	case formatParquet:
 		return checkParquet(spec)

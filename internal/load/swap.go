@@ -22,7 +22,20 @@ type staged struct {
 	// messages (the sheet row, the CSV row counting the header as 1), ""
 	// when unknown.
 	rowExpr string
-	cols    []stagedCol
+	// sheetExpr is the SQL expression of the index in sheets of the xlsx
+	// sheet a row comes from, "" for other inputs.
+	sheetExpr string
+	sheets    []string
+	cols      []stagedCol
+}
+
+// orderBy returns the SQL list that orders the rows as in the input, ""
+// when unknown.
+func (st staged) orderBy() string {
+	if st.sheetExpr != "" && st.rowExpr != "" {
+		return st.sheetExpr + ", " + st.rowExpr
+	}
+	return st.rowExpr
 }
 
 type stagedCol struct {
@@ -122,9 +135,9 @@ func swap(ctx context.Context, conn *duck.Conn, spec Spec, st staged, target sql
 		b.WriteString(" WHERE ")
 		b.WriteString(st.where)
 	}
-	if st.rowExpr != "" {
+	if ob := st.orderBy(); ob != "" {
 		b.WriteString(" ORDER BY ")
-		b.WriteString(st.rowExpr)
+		b.WriteString(ob)
 	}
 	if _, err := conn.Exec(ctx, b.String()); err != nil {
 		return Result{}, err
@@ -154,19 +167,22 @@ func castExpr(c stagedCol) string {
 }
 
 // checkCast looks for the first value of overridden column c that does not
-// cast to its type and reports it with its cell (xlsx) or row.
+// cast to its type and reports it with its cell and sheet (xlsx) or row.
 func checkCast(ctx context.Context, conn *duck.Conn, spec Spec, st staged, c stagedCol) error {
-	row := st.rowExpr
+	row, sheet := st.rowExpr, st.sheetExpr
 	if row == "" {
 		row = "NULL"
 	}
-	q := fmt.Sprintf("SELECT %s, CAST(%s AS VARCHAR) FROM %s WHERE %s IS NOT NULL AND TRY_CAST(%s AS %s) IS NULL",
-		row, c.expr, st.from, c.expr, c.expr, c.typ)
+	if sheet == "" {
+		sheet = "NULL"
+	}
+	q := fmt.Sprintf("SELECT %s, %s, CAST(%s AS VARCHAR) FROM %s WHERE %s IS NOT NULL AND TRY_CAST(%s AS %s) IS NULL",
+		row, sheet, c.expr, st.from, c.expr, c.expr, c.typ)
 	if st.where != "" {
 		q += " AND (" + st.where + ")"
 	}
-	if st.rowExpr != "" {
-		q += " ORDER BY " + st.rowExpr
+	if ob := st.orderBy(); ob != "" {
+		q += " ORDER BY " + ob
 	}
 	_, rows, err := conn.QueryRows(ctx, q+" LIMIT 1")
 	if err != nil {
@@ -180,20 +196,23 @@ func checkCast(ctx context.Context, conn *duck.Conn, spec Spec, st staged, c sta
 	if len(rows) == 0 {
 		return nil
 	}
+	sheetName := spec.Sheet
+	if i, ok := rows[0][1].(int64); ok && 0 <= i && i < int64(len(st.sheets)) {
+		sheetName = st.sheets[i]
+	}
 	where := ""
 	if n, ok := rows[0][0].(int64); ok {
 		switch {
+		case c.letter != "" && sheetName != "":
+			where = fmt.Sprintf(" in cell %s%d of sheet %q", c.letter, n, sheetName)
 		case c.letter != "":
 			where = fmt.Sprintf(" in cell %s%d", c.letter, n)
-			if spec.Sheet != "" {
-				where = fmt.Sprintf(" in cell %s%d of sheet %q", c.letter, n, spec.Sheet)
-			}
 		default:
 			where = fmt.Sprintf(" in row %d", n)
 		}
 	}
-	val, _ := rows[0][1].(string)
-	return &InputError{Path: spec.Path, Sheet: spec.Sheet,
+	val, _ := rows[0][2].(string)
+	return &InputError{Path: spec.Path, Sheet: sheetName,
 		Problem: fmt.Sprintf("column %q: value %q%s cannot be cast to %s (from column_types)", c.name, val, where, c.typ),
 		Hint:    fmt.Sprintf("fix the value, or change the type of %q in column_types", c.name)}
 }

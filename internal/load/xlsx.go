@@ -19,50 +19,89 @@ const stageTable = "kiln_load_stage"
 // the number of rows read so far.
 var testHookStaged func(rows int)
 
-// openXLSX opens the workbook of spec, as *InputError on failure.
+// allSheets, as Spec.Sheet, loads every worksheet of a workbook into one
+// table.
+const allSheets = "*"
+
+// openXLSX opens the workbook of spec for loading, as *InputError on
+// failure.
 func openXLSX(spec Spec) (*workbook, error) {
 	wb, err := openWorkbook(spec.Path)
 	if err != nil {
-		ie := &InputError{Path: spec.Path, Problem: err.Error(), Err: err}
-		if errors.Is(err, errNotXLSX) {
-			ie.Hint = "check that the file is an Excel workbook saved as .xlsx"
-		}
-		return nil, ie
+		return nil, xlsxOpenError(spec, err)
 	}
 	return wb, nil
 }
 
-// pickSheet returns the sheet spec names, or *InputError listing the
-// workbook's sheets.
-func pickSheet(wb *workbook, spec Spec) (sheetRef, error) {
-	ref, ok := wb.sheet(spec.Sheet)
+// checkXLSX opens the package of spec, as *InputError on failure.
+func checkXLSX(spec Spec) (*xlsxPackage, error) {
+	p, err := openPackage(spec.Path)
+	if err != nil {
+		return nil, xlsxOpenError(spec, err)
+	}
+	return p, nil
+}
+
+func xlsxOpenError(spec Spec, err error) error {
+	ie := &InputError{Path: spec.Path, Problem: err.Error(), Err: err}
+	if errors.Is(err, errNotXLSX) {
+		ie.Hint = "check that the file is an Excel workbook saved as .xlsx"
+	}
+	return ie
+}
+
+// pickSheets returns the sheets spec names: the one named, or with "*"
+// every worksheet in tab order. It returns *InputError listing the
+// workbook's sheets when there is none such.
+func pickSheets(p *xlsxPackage, spec Spec) ([]sheetRef, error) {
+	if spec.Sheet == allSheets {
+		var refs []sheetRef
+		for _, s := range p.sheets {
+			if s.kind == "worksheet" {
+				refs = append(refs, s)
+			}
+		}
+		if len(refs) == 0 {
+			return nil, &InputError{Path: spec.Path, Sheet: spec.Sheet, Problem: "the workbook has no worksheet",
+				Hint: "check that the file is the workbook of the export"}
+		}
+		return refs, nil
+	}
+	ref, ok := p.sheet(spec.Sheet)
 	if !ok {
-		problem := fmt.Sprintf("sheet %q not found (sheets: %s)", spec.Sheet, quoteList(wb.sheetNames()))
+		problem := fmt.Sprintf("sheet %q not found (sheets: %s)", spec.Sheet, quoteList(p.sheetNames()))
 		if spec.Sheet == "" {
 			problem = "the workbook has no sheet"
 		}
-		return sheetRef{}, &InputError{Path: spec.Path, Sheet: spec.Sheet, Problem: problem, Hint: "set sheet to one of the workbook's sheets"}
+		return nil, &InputError{Path: spec.Path, Sheet: spec.Sheet, Problem: problem, Hint: "set sheet to one of the workbook's sheets"}
 	}
 	if ref.kind != "worksheet" {
-		return sheetRef{}, &InputError{Path: spec.Path, Sheet: ref.name,
-			Problem: fmt.Sprintf("sheet %q is a %s, not a worksheet with cells", ref.name, ref.kind),
-			Hint:    fmt.Sprintf("set sheet to one of the workbook's sheets (%s)", quoteList(wb.sheetNames()))}
+		problem := fmt.Sprintf("sheet %q is a %s, not a worksheet with cells", ref.name, ref.kind)
+		if ref.kind == "" {
+			problem = fmt.Sprintf("sheet %q has no part in the file", ref.name)
+		}
+		return nil, &InputError{Path: spec.Path, Sheet: ref.name, Problem: problem,
+			Hint: fmt.Sprintf("set sheet to one of the workbook's sheets (%s)", quoteList(p.sheetNames()))}
 	}
-	return ref, nil
+	return []sheetRef{ref}, nil
 }
 
-// xlsxLoad is one streaming pass over a worksheet: the header row names
-// the columns; every following row with a value is appended as text (or
-// NULL) to an all-VARCHAR staging table, its sheet row number in _row,
-// while colInfer tracks each column's type.
+// xlsxLoad is one streaming pass over the sheets to load: the header row
+// of the first names the columns (the others must repeat it); every
+// following row with a value is appended as text (or NULL) to an
+// all-VARCHAR staging table, with its sheet (index in sheets) in _sheet and
+// its sheet row number in _row, while colInfer tracks each column's type.
 type xlsxLoad struct {
 	wb     *workbook
 	spec   Spec
 	conn   *duck.Conn
-	header []string // header texts by column (1-based column i at i-1)
+	sheets []string // names of the sheets staged, by _sheet
+	first  []string // the first staged sheet's header texts, trimmed
+	header []string // header texts by column (1-based column i at i-1), widened
 	infer  []colInfer
 	app    *duck.Appender
 	vals   []driver.Value
+	rows   int // data rows read, for testHookStaged
 }
 
 func loadXLSX(ctx context.Context, conn *duck.Conn, spec Spec, target sqlq.Relation) (Result, error) {
@@ -71,53 +110,25 @@ func loadXLSX(ctx context.Context, conn *duck.Conn, spec Spec, target sqlq.Relat
 		return Result{}, err
 	}
 	defer wb.Close()
-	ref, err := pickSheet(wb, spec)
+	refs, err := pickSheets(wb.xlsxPackage, spec)
 	if err != nil {
 		return Result{}, err
 	}
-	spec.Sheet = ref.name
-	rows, err := wb.openSheet(ref)
-	if err != nil {
-		return Result{}, &InputError{Path: spec.Path, Sheet: ref.name, Problem: err.Error(), Err: err}
+	if len(refs) == 1 {
+		spec.Sheet = refs[0].name
 	}
-	defer rows.Close()
-
 	l := &xlsxLoad{wb: wb, spec: spec, conn: conn}
-	for rows.next() {
-		if len(rows.cells) > 0 {
-			l.setHeader(rows.cells)
-			break
-		}
-	}
-	if err := rows.Err(); err != nil {
-		return Result{}, l.inputError(err)
-	}
-	if l.header == nil {
-		return Result{}, &InputError{Path: spec.Path, Sheet: ref.name,
-			Problem: fmt.Sprintf("sheet %q is empty: no header row", ref.name),
-			Hint:    "put the column names in the first row"}
-	}
 	var res Result
 	err = conn.Tx(ctx, func() error {
 		defer l.closeAppender() // on error, before the rollback
-		if err := l.createStage(ctx); err != nil {
-			return err
-		}
-		for n := 0; rows.next(); n++ {
-			if n%4096 == 0 {
-				if testHookStaged != nil {
-					testHookStaged(n)
-				}
-				if err := ctx.Err(); err != nil {
-					return err
-				}
-			}
-			if err := l.appendRow(ctx, rows.row, rows.cells); err != nil {
+		for _, ref := range refs {
+			if err := l.readSheet(ctx, ref, len(refs) > 1); err != nil {
 				return err
 			}
 		}
-		if err := rows.Err(); err != nil {
-			return l.inputError(err)
+		if l.header == nil {
+			return &InputError{Path: spec.Path, Sheet: spec.Sheet, Problem: "every worksheet is empty: no header row",
+				Hint: "put the column names in the first row"}
 		}
 		if err := l.closeAppender(); err != nil {
 			return err
@@ -135,8 +146,59 @@ func loadXLSX(ctx context.Context, conn *duck.Conn, spec Spec, target sqlq.Relat
 	return res, err
 }
 
-// maxCol returns the rightmost column of cells (producers other than
-// Excel may write cells out of order).
+// readSheet stages one sheet: its first row with a value is the header,
+// the rows with a value after it are data. A sheet without any value is an
+// error, unless skipEmpty.
+func (l *xlsxLoad) readSheet(ctx context.Context, ref sheetRef, skipEmpty bool) error {
+	rows, err := l.wb.openSheet(ref)
+	if err != nil {
+		return l.inputError(ref.name, err)
+	}
+	defer rows.Close()
+	if !rows.next() {
+		if err := rows.Err(); err != nil {
+			return l.inputError(ref.name, err)
+		}
+		if skipEmpty {
+			return nil
+		}
+		return &InputError{Path: l.spec.Path, Sheet: ref.name,
+			Problem: fmt.Sprintf("sheet %q is empty: no header row", ref.name),
+			Hint:    "put the column names in the first row"}
+	}
+	texts := l.headerTexts(rows.cells)
+	if l.header == nil {
+		l.header, l.first = texts, trimAll(texts)
+		l.infer = make([]colInfer, len(texts))
+		if err := l.createStage(ctx); err != nil {
+			return err
+		}
+	} else if err := l.sameHeader(ref.name, trimAll(texts)); err != nil {
+		return err
+	}
+	sheet := int64(len(l.sheets))
+	l.sheets = append(l.sheets, ref.name)
+	for rows.next() {
+		if l.rows%4096 == 0 {
+			if testHookStaged != nil {
+				testHookStaged(l.rows)
+			}
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+		}
+		l.rows++
+		if err := l.appendRow(ctx, sheet, rows.row, rows.cells); err != nil {
+			return err
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return l.inputError(ref.name, err)
+	}
+	return nil
+}
+
+// maxCol returns the rightmost column of cells.
 func maxCol(cells []cell) int {
 	n := 0
 	for _, c := range cells {
@@ -155,26 +217,54 @@ func (l *xlsxLoad) closeAppender() error {
 	return err
 }
 
-func (l *xlsxLoad) inputError(err error) error {
-	return &InputError{Path: l.spec.Path, Sheet: l.spec.Sheet, Problem: err.Error(), Err: err}
+func (l *xlsxLoad) inputError(sheet string, err error) error {
+	return &InputError{Path: l.spec.Path, Sheet: sheet, Problem: err.Error(), Err: err}
 }
 
-// setHeader records the header row's texts; its width is its rightmost
-// non-empty cell.
-func (l *xlsxLoad) setHeader(cells []cell) {
-	width := maxCol(cells)
-	l.header = make([]string, width)
+// headerTexts returns the texts of a header row; its width is its
+// rightmost non-empty cell.
+func (l *xlsxLoad) headerTexts(cells []cell) []string {
+	texts := make([]string, maxCol(cells))
 	for _, c := range cells {
-		v, _ := l.text(c)
-		l.header[c.col-1] = v
+		texts[c.col-1], _ = l.text(c)
 	}
-	l.infer = make([]colInfer, width)
+	return texts
 }
 
-// createStage creates the staging table: _row, then one VARCHAR per column.
+func trimAll(texts []string) []string {
+	out := make([]string, len(texts))
+	for i, t := range texts {
+		out[i] = strings.TrimSpace(t)
+	}
+	return out
+}
+
+// sameHeader checks that the trimmed header texts of sheet are those of
+// the first sheet staged; it returns *InputError naming the first column
+// that differs.
+func (l *xlsxLoad) sameHeader(sheet string, texts []string) error {
+	for i := range max(len(texts), len(l.first)) {
+		var got, want string
+		if i < len(texts) {
+			got = texts[i]
+		}
+		if i < len(l.first) {
+			want = l.first[i]
+		}
+		if got != want {
+			return &InputError{Path: l.spec.Path, Sheet: sheet,
+				Problem: fmt.Sprintf("the header of sheet %q differs from sheet %q's: column %s is %q, not %q", sheet, l.sheets[0], columnName(i+1), got, want),
+				Hint:    `with sheet "*", every sheet must start with the same header row; load the sheets one by one otherwise`}
+		}
+	}
+	return nil
+}
+
+// createStage creates the staging table: _sheet, _row, then one VARCHAR
+// per column.
 func (l *xlsxLoad) createStage(ctx context.Context) error {
 	var b strings.Builder
-	b.WriteString("CREATE OR REPLACE TEMP TABLE " + stageTable + " (_row BIGINT")
+	b.WriteString("CREATE OR REPLACE TEMP TABLE " + stageTable + " (_sheet BIGINT, _row BIGINT")
 	for i := range l.header {
 		fmt.Fprintf(&b, ", c%d VARCHAR", i+1)
 	}
@@ -191,7 +281,7 @@ func (l *xlsxLoad) openAppender() error {
 		return err
 	}
 	l.app = app
-	l.vals = make([]driver.Value, len(l.header)+1)
+	l.vals = make([]driver.Value, len(l.header)+2)
 	return nil
 }
 
@@ -211,10 +301,7 @@ func (l *xlsxLoad) widen(ctx context.Context, width int) error {
 	return l.openAppender()
 }
 
-func (l *xlsxLoad) appendRow(ctx context.Context, row int, cells []cell) error {
-	if len(cells) == 0 {
-		return nil
-	}
+func (l *xlsxLoad) appendRow(ctx context.Context, sheet int64, row int, cells []cell) error {
 	if last := maxCol(cells); last > len(l.header) {
 		if err := l.widen(ctx, last); err != nil {
 			return err
@@ -223,20 +310,12 @@ func (l *xlsxLoad) appendRow(ctx context.Context, row int, cells []cell) error {
 	for i := range l.vals {
 		l.vals[i] = nil
 	}
-	hasValue := false
 	for _, c := range cells {
 		v, k := l.text(c)
-		if v == "" {
-			continue
-		}
-		l.vals[c.col] = v
+		l.vals[c.col+1] = v
 		l.infer[c.col-1].add(k)
-		hasValue = true
 	}
-	if !hasValue {
-		return nil // every cell empty
-	}
-	l.vals[0] = int64(row)
+	l.vals[0], l.vals[1] = sheet, int64(row)
 	return l.app.AppendRow(l.vals...)
 }
 
@@ -281,7 +360,7 @@ func dateKind(hasTime bool) valueKind {
 // staged describes the staging table for swap.
 func (l *xlsxLoad) staged() (staged, error) {
 	names := columnNames(l.header)
-	st := staged{from: "temp." + stageTable, rowExpr: "_row"}
+	st := staged{from: "temp." + stageTable, rowExpr: "_row", sheetExpr: "_sheet", sheets: l.sheets}
 	for i, name := range names {
 		typ := l.infer[i].typ()
 		if typ == typeVarchar {

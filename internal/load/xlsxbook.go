@@ -9,42 +9,36 @@ import (
 	"io"
 	"os"
 	"path"
-	"strconv"
 	"strings"
+
+	"github.com/xuri/excelize/v2"
 )
 
-// workbook is an open xlsx package: the parts that describe the workbook
-// (sheets, date system, number formats) are read at open; the worksheets
-// and the shared strings are streamed on demand.
-//
-// Why not excelize here: its streaming reader (File.Rows, Rows.Columns)
-// returns each cell's value but neither its type (a text "123" and a
-// number 123 look the same) nor its style (needed to tell a date serial
-// from a number), and GetCellType/GetCellStyle load the whole worksheet in
-// memory. The tests check this reader against excelize cell by cell.
-type workbook struct {
-	zr       *zip.ReadCloser
-	parts    map[string]*zip.File // by lower-case part name (OOXML part names are case-insensitive)
-	sheets   []sheetRef
-	date1904 bool
-	sstPart  string
-	xfNumFmt []int          // cellXfs index (a cell's s attribute) -> numFmtId
-	numFmts  map[int]string // custom number formats by id
-	isDate   []int8         // cache by style index: 0 unknown, 1 date, -1 not
+// xlsxPackage is the zip side of an xlsx workbook: the sheets, in tab
+// order, with the part that holds each. It reads only the package
+// relationships, the workbook part and its relationships (a few KB), so
+// Check stays cheap on workbooks of any size; excelize, which unzips every
+// worksheet at open, is only opened to load (see workbook).
+type xlsxPackage struct {
+	zr     *zip.ReadCloser
+	parts  map[string]*zip.File // by lower-case name (OOXML part names are case-insensitive)
+	sheets []sheetRef
 }
 
 type sheetRef struct {
 	name string
-	part string // "" when the workbook names a sheet it does not hold
-	kind string // "worksheet", "chartsheet", "dialogsheet", "macrosheet"
+	part string // "" when the workbook relates no part to the sheet
+	kind string // "worksheet", "chartsheet", "dialogsheet", "macrosheet"; "" with no part
 }
 
-// maxMetaPart bounds the size of the small parts read whole.
+// maxMetaPart bounds the size of the workbook parts read whole.
 const maxMetaPart = 64 << 20
 
 var errNotXLSX = errors.New("not an xlsx workbook")
 
-func openWorkbook(name string) (*workbook, error) {
+// openPackage opens the zip of the workbook at name and reads its sheet
+// list. Errors wrap errNotXLSX when the file is not an xlsx package.
+func openPackage(name string) (*xlsxPackage, error) {
 	if err := sniffOLE(name); err != nil {
 		return nil, err
 	}
@@ -55,15 +49,15 @@ func openWorkbook(name string) (*workbook, error) {
 		}
 		return nil, err
 	}
-	wb := &workbook{zr: zr, parts: make(map[string]*zip.File, len(zr.File))}
+	p := &xlsxPackage{zr: zr, parts: make(map[string]*zip.File, len(zr.File))}
 	for _, f := range zr.File {
-		wb.parts[strings.ToLower(strings.TrimPrefix(strings.ReplaceAll(f.Name, `\`, "/"), "/"))] = f
+		p.parts[strings.ToLower(strings.TrimPrefix(strings.ReplaceAll(f.Name, `\`, "/"), "/"))] = f
 	}
-	if err := wb.readMeta(); err != nil {
+	if err := p.readSheets(); err != nil {
 		zr.Close()
 		return nil, err
 	}
-	return wb, nil
+	return p, nil
 }
 
 // sniffOLE recognizes the compound-file container of .xls workbooks and of
@@ -81,7 +75,7 @@ func sniffOLE(name string) error {
 	return nil
 }
 
-func (wb *workbook) Close() error { return wb.zr.Close() }
+func (p *xlsxPackage) Close() error { return p.zr.Close() }
 
 type xRels struct {
 	Rels []struct {
@@ -93,30 +87,18 @@ type xRels struct {
 }
 
 type xWorkbook struct {
-	Pr struct {
-		Date1904 string `xml:"date1904,attr"`
-	} `xml:"workbookPr"`
 	Sheets []struct {
 		Name  string     `xml:"name,attr"`
 		Attrs []xml.Attr `xml:",any,attr"`
 	} `xml:"sheets>sheet"`
 }
 
-type xStyles struct {
-	NumFmts []struct {
-		ID   int    `xml:"numFmtId,attr"`
-		Code string `xml:"formatCode,attr"`
-	} `xml:"numFmts>numFmt"`
-	CellXfs []struct {
-		NumFmtID int `xml:"numFmtId,attr"`
-	} `xml:"cellXfs>xf"`
-}
-
-func (wb *workbook) readMeta() error {
-	// The package relationships name the workbook part.
+// readSheets finds the workbook part through the package relationships,
+// and each sheet's part through the workbook's, as excelize does.
+func (p *xlsxPackage) readSheets() error {
 	bookPart := "xl/workbook.xml"
 	var root xRels
-	if ok, err := wb.readXML("_rels/.rels", &root); err != nil {
+	if ok, err := p.readXML("_rels/.rels", &root); err != nil {
 		return err
 	} else if ok {
 		for _, r := range root.Rels {
@@ -126,33 +108,24 @@ func (wb *workbook) readMeta() error {
 		}
 	}
 	var book xWorkbook
-	if ok, err := wb.readXML(bookPart, &book); err != nil {
+	if ok, err := p.readXML(bookPart, &book); err != nil {
 		return err
 	} else if !ok {
 		return fmt.Errorf("%w: no workbook part", errNotXLSX)
 	}
-	wb.date1904 = book.Pr.Date1904 == "1" || strings.EqualFold(book.Pr.Date1904, "true")
-
 	dir := path.Dir(bookPart)
 	var rels xRels
-	if _, err := wb.readXML(path.Join(dir, "_rels", path.Base(bookPart)+".rels"), &rels); err != nil {
+	if _, err := p.readXML(path.Join(dir, "_rels", path.Base(bookPart)+".rels"), &rels); err != nil {
 		return err
 	}
 	byID := map[string]sheetRef{}
-	stylesPart := ""
 	for _, r := range rels.Rels {
-		if strings.EqualFold(r.Mode, "External") {
-			continue
-		}
-		target := resolvePart(dir, r.Target)
 		kind := r.Type[strings.LastIndexByte(r.Type, '/')+1:]
 		switch kind {
 		case "worksheet", "chartsheet", "dialogsheet", "macrosheet", "xlMacrosheet":
-			byID[r.ID] = sheetRef{part: target, kind: kind}
-		case "sharedStrings":
-			wb.sstPart = target
-		case "styles":
-			stylesPart = target
+			if !strings.EqualFold(r.Mode, "External") {
+				byID[r.ID] = sheetRef{part: resolvePart(dir, r.Target), kind: kind}
+			}
 		}
 	}
 	for _, s := range book.Sheets {
@@ -164,21 +137,7 @@ func (wb *workbook) readMeta() error {
 				}
 			}
 		}
-		wb.sheets = append(wb.sheets, ref)
-	}
-	if stylesPart != "" {
-		var st xStyles
-		if _, err := wb.readXML(stylesPart, &st); err != nil {
-			return err
-		}
-		wb.numFmts = make(map[int]string, len(st.NumFmts))
-		for _, f := range st.NumFmts {
-			wb.numFmts[f.ID] = f.Code
-		}
-		for _, xf := range st.CellXfs {
-			wb.xfNumFmt = append(wb.xfNumFmt, xf.NumFmtID)
-		}
-		wb.isDate = make([]int8, len(wb.xfNumFmt))
+		p.sheets = append(p.sheets, ref)
 	}
 	return nil
 }
@@ -194,8 +153,8 @@ func resolvePart(dir, target string) string {
 }
 
 // readXML decodes a small part; it reports false when the part is absent.
-func (wb *workbook) readXML(name string, v any) (bool, error) {
-	f := wb.parts[strings.ToLower(name)]
+func (p *xlsxPackage) readXML(name string, v any) (bool, error) {
+	f := p.parts[strings.ToLower(name)]
 	if f == nil {
 		return false, nil
 	}
@@ -213,10 +172,19 @@ func (wb *workbook) readXML(name string, v any) (bool, error) {
 	return true, nil
 }
 
+// openPart opens a part of the package for streaming.
+func (p *xlsxPackage) openPart(name string) (io.ReadCloser, error) {
+	f := p.parts[strings.ToLower(name)]
+	if f == nil {
+		return nil, fmt.Errorf("%w: no part %s", errNotXLSX, name)
+	}
+	return f.Open()
+}
+
 // sheetNames returns the names of the workbook's sheets in tab order.
-func (wb *workbook) sheetNames() []string {
-	names := make([]string, len(wb.sheets))
-	for i, s := range wb.sheets {
+func (p *xlsxPackage) sheetNames() []string {
+	names := make([]string, len(p.sheets))
+	for i, s := range p.sheets {
 		names[i] = s.name
 	}
 	return names
@@ -224,19 +192,19 @@ func (wb *workbook) sheetNames() []string {
 
 // sheet finds a sheet by name (exactly, else ignoring case, as Excel
 // does); "" names the first sheet.
-func (wb *workbook) sheet(name string) (sheetRef, bool) {
+func (p *xlsxPackage) sheet(name string) (sheetRef, bool) {
 	if name == "" {
-		if len(wb.sheets) == 0 {
+		if len(p.sheets) == 0 {
 			return sheetRef{}, false
 		}
-		return wb.sheets[0], true
+		return p.sheets[0], true
 	}
-	for _, s := range wb.sheets {
+	for _, s := range p.sheets {
 		if s.name == name {
 			return s, true
 		}
 	}
-	for _, s := range wb.sheets {
+	for _, s := range p.sheets {
 		if strings.EqualFold(s.name, name) {
 			return s, true
 		}
@@ -244,77 +212,97 @@ func (wb *workbook) sheet(name string) (sheetRef, bool) {
 	return sheetRef{}, false
 }
 
+// syntaxError describes a malformed part.
+func syntaxError(part string, err error) error {
+	return fmt.Errorf("malformed %s: %w", part, err)
+}
+
+// xlsxOptions are excelize's options for reading. A worksheet or shared
+// string part that unzips to more than UnzipXMLSizeLimit goes to a
+// temporary file (removed by File.Close) instead of memory: excelize then
+// keeps about 40 bytes per shared string and reads each one back from
+// disk, where below the limit it parses the whole table into structures
+// about ten times the part's size. UnzipSizeLimit, excelize's default,
+// refuses workbooks that unzip to more than 16 GB (zip bombs).
+var xlsxOptions = excelize.Options{UnzipXMLSizeLimit: 1 << 20, UnzipSizeLimit: excelize.UnzipSizeLimit}
+
+// rawValues asks excelize's row iterator for values as stored, without
+// number formats: numbers as written, dates as serials, booleans as 1/0.
+var rawValues = excelize.Options{RawCellValue: true}
+
+// workbook is a workbook open for loading: its package, and excelize's
+// view of it, which lists the sheets, gives the date system and the
+// styles, and streams the cell values.
+type workbook struct {
+	*xlsxPackage
+	f        *excelize.File
+	date1904 bool
+	isDate   []int8 // by style index: 0 unknown, 1 a date or time format, -1 not
+}
+
+// openWorkbook opens the workbook at name with excelize; errors wrap
+// errNotXLSX when the file is not an xlsx workbook.
+func openWorkbook(name string) (*workbook, error) {
+	p, err := openPackage(name)
+	if err != nil {
+		return nil, err
+	}
+	f, err := excelize.OpenFile(name, xlsxOptions)
+	if err != nil {
+		if f != nil {
+			_ = f.Close() // removes the temporary files made so far
+		}
+		p.Close()
+		if errors.Is(err, zip.ErrFormat) {
+			err = fmt.Errorf("%w (%v)", errNotXLSX, err)
+		}
+		return nil, err
+	}
+	wb := &workbook{xlsxPackage: p, f: f}
+	props, err := f.GetWorkbookProps()
+	if err != nil {
+		wb.Close()
+		return nil, err
+	}
+	wb.date1904 = props.Date1904 != nil && *props.Date1904
+	// The sheets as excelize lists them, with their parts from the package.
+	names := f.GetSheetList()
+	sheets := make([]sheetRef, len(names))
+	for i, n := range names {
+		sheets[i] = sheetRef{name: n}
+		for _, s := range p.sheets {
+			if s.name == n {
+				sheets[i] = s
+			}
+		}
+	}
+	wb.sheets = sheets
+	return wb, nil
+}
+
+// Close releases the workbook and removes excelize's temporary files.
+func (wb *workbook) Close() error {
+	err := wb.f.Close()
+	if cerr := wb.xlsxPackage.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
+
 // dateStyle reports whether style index s (a cell's s attribute) has a
-// date or time number format.
+// date or time number format, from excelize's GetStyle.
 func (wb *workbook) dateStyle(s int) bool {
-	if s < 0 || s >= len(wb.xfNumFmt) {
+	if s < 0 || s >= excelize.MaxCellStyles {
 		return false
 	}
+	if s >= len(wb.isDate) {
+		wb.isDate = append(wb.isDate, make([]int8, s+1-len(wb.isDate))...)
+	}
 	if wb.isDate[s] == 0 {
-		id := wb.xfNumFmt[s]
-		date := false
-		if code, ok := wb.numFmts[id]; ok {
-			date = isDateFormatCode(code)
-		} else {
-			date = isBuiltinDateFormat(id)
-		}
 		wb.isDate[s] = -1
-		if date {
+		if st, err := wb.f.GetStyle(s); err == nil && isDateStyle(st) {
 			wb.isDate[s] = 1
 		}
 	}
 	return wb.isDate[s] == 1
-}
-
-// sharedStrings reads the shared string table: the text of each <si>, rich
-// text runs concatenated, phonetic runs left out, _xHHHH_ escapes decoded.
-func (wb *workbook) sharedStrings() ([]string, error) {
-	if wb.sstPart == "" {
-		return nil, nil
-	}
-	f := wb.parts[strings.ToLower(wb.sstPart)]
-	if f == nil {
-		return nil, nil
-	}
-	rc, err := f.Open()
-	if err != nil {
-		return nil, err
-	}
-	defer rc.Close()
-	x := newXMLScan(rc)
-	var (
-		sst   []string
-		buf   []byte
-		inSI  bool
-		inRPh int
-	)
-	for x.next() {
-		switch {
-		case x.is("sst") && !x.end:
-			if n, err := strconv.Atoi(string(x.attr("uniqueCount"))); err == nil && n > 0 {
-				sst = make([]string, 0, min(n, 1<<20))
-			}
-		case x.is("si"):
-			if x.end || x.selfClosing {
-				if inSI || x.selfClosing {
-					sst = append(sst, decodeEscapes(string(buf)))
-				}
-				inSI, buf = false, buf[:0]
-			} else {
-				inSI, buf = true, buf[:0]
-			}
-		case x.is("rPh"):
-			if !x.end && !x.selfClosing {
-				inRPh++
-			} else if x.end {
-				inRPh--
-			}
-		case x.is("t") && inSI && inRPh == 0 && !x.end:
-			buf = x.text(buf)
-		}
-	}
-	if err := x.Err(); err != nil {
-		return nil, syntaxError(wb.sstPart, err)
-	}
-	return sst, nil
 }

@@ -5,7 +5,20 @@ import (
 	"math"
 	"strings"
 	"time"
+
+	"github.com/xuri/excelize/v2"
+	"github.com/xuri/nfp"
 )
+
+// isDateStyle reports whether a style, as excelize's GetStyle gives it,
+// formats numbers as dates or times: its custom number format code, else
+// its built-in format id.
+func isDateStyle(st *excelize.Style) bool {
+	if st.CustomNumFmt != nil {
+		return isDateFormatCode(*st.CustomNumFmt)
+	}
+	return isBuiltinDateFormat(st.NumFmt)
+}
 
 // isBuiltinDateFormat reports whether built-in number format id is a date
 // or time format: 14-22 and 45-47 in every locale, and the locale-dependent
@@ -22,69 +35,45 @@ func isBuiltinDateFormat(id int) bool {
 }
 
 // isDateFormatCode reports whether a custom number format code formats a
-// date or a time: it holds one of the tokens y, m, d, h, s (any case)
-// outside quoted text, [bracketed] colours, locales and conditions,
-// backslash-escaped characters and the _x/*x padding pairs. "[h]:mm" (an
-// elapsed time) counts through its mm. "General" and "@" do not.
+// date or a time: a section of it holds date, time or elapsed-time tokens
+// (y, m, d, h, s, [h], ...) as excelize's number format parser (nfp) reads
+// the code, so quoted text, escaped characters, colours and locales do not
+// count. "General", "@" and "0.00" are not dates.
 func isDateFormatCode(code string) bool {
-	for i := 0; i < len(code); i++ {
-		switch c := code[i]; c {
-		case '"':
-			if j := strings.IndexByte(code[i+1:], '"'); j >= 0 {
-				i += j + 1
-			} else {
-				return false
+	p := nfp.NumberFormatParser()
+	for _, section := range p.Parse(code) {
+		for _, tok := range section.Items {
+			if tok.TType == nfp.TokenTypeDateTimes || tok.TType == nfp.TokenTypeElapsedDateTimes {
+				return true
 			}
-		case '[':
-			if j := strings.IndexByte(code[i+1:], ']'); j >= 0 {
-				inner := strings.ToLower(code[i+1 : i+1+j])
-				if inner == "h" || inner == "hh" || inner == "m" || inner == "mm" || inner == "s" || inner == "ss" {
-					return true // elapsed time
-				}
-				i += j + 1
-			} else {
-				return false
-			}
-		case '\\', '_', '*':
-			i++
-		case 'y', 'Y', 'm', 'M', 'd', 'D', 'h', 'H', 's', 'S':
-			return true
 		}
 	}
 	return false
 }
 
-var (
-	epoch1900 = time.Date(1899, 12, 30, 0, 0, 0, 0, time.UTC)
-	epoch1904 = time.Date(1904, 1, 1, 0, 0, 0, 0, time.UTC)
-)
+// maxSerial is the serial of 10000-01-01, the first day DuckDB's DATE
+// text and Excel cannot hold.
+const maxSerial = 2958466
 
-// serialTime converts an Excel date serial to a time, to the nearest
-// millisecond (a serial is a float64 count of days; near today one ulp is
-// about a microsecond). In the 1900 system serial 1 is 1900-01-01 and,
-// because Excel counts the non-existent 1900-02-29 (serial 60), serials
-// below 61 are shifted by a day; serial 0 and pure times (0 <= serial < 1)
-// fall on 1899-12-30, as in most tools. It fails for negative serials and
-// those beyond year 9999.
+// serialTime converts an Excel date serial (a float64 count of days) to a
+// UTC time with excelize.ExcelDateToTime, which gives the second (rounded
+// as Excel displays hh:mm:ss; milliseconds for serials up to 61) and
+// follows Excel's calendar: serial 1 is 1900-01-01 in the 1900 system,
+// which counts the non-existent 1900-02-29 (serial 60), and 1904-01-02 in
+// the 1904 system; serials 0 to 1 (pure times) fall on 1899-12-30 or
+// 1904-01-01. hasTime reports a time of day other than midnight. It fails
+// for negative serials and those from year 10000.
 func serialTime(serial float64, date1904 bool) (t time.Time, hasTime bool, err error) {
-	if math.IsNaN(serial) || serial < 0 || serial > 2958466 {
+	if math.IsNaN(serial) || serial < 0 || serial >= maxSerial {
 		return time.Time{}, false, fmt.Errorf("date serial %v out of range", serial)
 	}
-	days := math.Floor(serial)
-	ms := int64(math.Round((serial - days) * 86_400_000))
-	if ms == 86_400_000 {
-		days++
-		ms = 0
+	t, err = excelize.ExcelDateToTime(serial, date1904)
+	if err != nil {
+		return time.Time{}, false, err
 	}
-	base := epoch1900
-	switch {
-	case date1904:
-		base = epoch1904
-	case days >= 1 && days < 61:
-		base = epoch1900.AddDate(0, 0, 1)
-	}
-	t = base.AddDate(0, 0, int(days)).Add(time.Duration(ms) * time.Millisecond)
-	return t, ms != 0, nil
+	t = t.Round(time.Millisecond)
+	h, m, s := t.Clock()
+	return t, h != 0 || m != 0 || s != 0 || t.Nanosecond() != 0, nil
 }
 
 // isoText formats t as DuckDB reads DATE ("2006-01-02") or TIMESTAMP
@@ -100,8 +89,11 @@ func isoText(t time.Time, hasTime bool) string {
 	}
 }
 
+// epoch1900 is the day of serial 0, where Excel puts pure times.
+var epoch1900 = time.Date(1899, 12, 30, 0, 0, 0, 0, time.UTC)
+
 // parseISOCell parses the value of a t="d" cell, an ISO 8601 date or
-// date-time.
+// date-time (excelize returns it as written when asked for raw values).
 func parseISOCell(v string) (t time.Time, hasTime bool, ok bool) {
 	v = strings.TrimSpace(v)
 	for _, layout := range []string{"2006-01-02", "2006-01-02T15:04:05Z07:00", "2006-01-02T15:04:05", "2006-01-02T15:04", "15:04:05", "15:04"} {

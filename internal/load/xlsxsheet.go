@@ -2,9 +2,11 @@ package load
 
 import (
 	"fmt"
-	"io"
-	"strconv"
+	"slices"
 	"strings"
+	"sync"
+
+	"github.com/xuri/excelize/v2"
 )
 
 // cellKind is the type of a worksheet cell as the file stores it.
@@ -22,217 +24,230 @@ const (
 type cell struct {
 	col   int // 1-based column
 	kind  cellKind
-	style int    // index into the workbook's cellXfs
+	style int    // index into the workbook's cell formats
 	value string // see cellKind; formulas give their cached value
 }
 
-// sheetRows streams the rows of a worksheet part: each call to next reads
-// one <row> element. Memory stays bounded by one row, plus the shared
-// string table.
+// sheetRows streams the rows of a worksheet that hold a value: excelize's
+// row iterator gives the values (shared strings, inline and rich text,
+// _xHHHH_ escapes, booleans, formulas' cached values), a cellScan of the
+// same part their types and styles. Each parses the XML on its own, in a
+// goroutine that reads up to readAhead rows ahead; next pairs their rows.
+// Memory stays bounded by those rows, beside what excelize keeps for the
+// workbook (see xlsxOptions).
 type sheetRows struct {
-	rc    io.ReadCloser
-	x     *xmlScan
-	part  string
-	sst   []string
+	rows    *excelize.Rows
+	scan    *cellScan
+	values  chan valueRow
+	attrs   chan attrRow
+	stop    chan struct{} // closed by Close: the goroutines return
+	wait    sync.WaitGroup
+	scanned attrRow // the scan's row received last
+
 	row   int    // current row number, 1-based
 	cells []cell // current row's non-empty cells, in column order
 	err   error
-	buf   []byte
-	in    bool // inside <sheetData>
-	done  bool
 }
 
+// valueRow is a row of excelize's iterator: vals[i] is column i+1.
+type valueRow struct {
+	row  int
+	vals []string
+	err  error
+}
+
+// attrRow is a row of the cell scan.
+type attrRow struct {
+	row   int
+	cells []cellAttr
+	err   error
+}
+
+// readAhead is how many rows each reader of a sheet reads ahead.
+const readAhead = 64
+
+// openSheet opens the rows of a worksheet; close them with Close.
 func (wb *workbook) openSheet(ref sheetRef) (*sheetRows, error) {
 	if ref.kind != "worksheet" {
-		return nil, fmt.Errorf("sheet %q is a %s, not a worksheet", ref.name, ref.kind)
+		return nil, fmt.Errorf("sheet %q is not a worksheet", ref.name)
 	}
-	f := wb.parts[strings.ToLower(ref.part)]
-	if f == nil {
-		return nil, fmt.Errorf("%w: sheet %q has no part %s", errNotXLSX, ref.name, ref.part)
-	}
-	sst, err := wb.sharedStrings()
+	rc, err := wb.openPart(ref.part)
 	if err != nil {
 		return nil, err
 	}
-	rc, err := f.Open()
+	rows, err := wb.f.Rows(ref.name)
 	if err != nil {
+		rc.Close()
 		return nil, err
 	}
-	return &sheetRows{rc: rc, x: newXMLScan(rc), part: ref.part, sst: sst}, nil
+	s := &sheetRows{
+		rows:   rows,
+		scan:   newCellScan(rc, ref.part, wb.f.CharsetReader),
+		values: make(chan valueRow, readAhead),
+		attrs:  make(chan attrRow, readAhead),
+		stop:   make(chan struct{}),
+	}
+	s.wait.Add(2)
+	go s.readValues()
+	go s.readAttrs()
+	return s, nil
 }
 
-func (s *sheetRows) Close() error { return s.rc.Close() }
+// Close stops the readers and releases the sheet.
+func (s *sheetRows) Close() error {
+	close(s.stop)
+	s.wait.Wait()
+	err := s.rows.Close()
+	if cerr := s.scan.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
+
+// send sends v on out unless the sheet is being closed.
+func send[T any](stop <-chan struct{}, out chan<- T, v T) bool {
+	select {
+	case out <- v:
+		return true
+	case <-stop:
+		return false
+	}
+}
+
+// readValues sends the rows of excelize's iterator that hold a value, or
+// the error that stops it.
+func (s *sheetRows) readValues() {
+	defer s.wait.Done()
+	defer close(s.values)
+	// excelize's Next steps through every row number, 1, 2, 3..., gaps
+	// included (their Columns are empty).
+	for n := 1; s.rows.Next(); n++ {
+		vals, err := s.rows.Columns(rawValues)
+		if err == nil && !hasValue(vals) {
+			continue
+		}
+		if !send(s.stop, s.values, valueRow{row: n, vals: vals, err: err}) || err != nil {
+			return
+		}
+	}
+	if err := s.rows.Error(); err != nil {
+		send(s.stop, s.values, valueRow{err: err})
+	}
+}
+
+// readAttrs sends the scanned rows that hold cells, or the error that
+// stops the scan.
+func (s *sheetRows) readAttrs() {
+	defer s.wait.Done()
+	defer close(s.attrs)
+	for {
+		if err := s.scan.next(); err != nil {
+			send(s.stop, s.attrs, attrRow{err: err})
+			return
+		}
+		if s.scan.done {
+			return
+		}
+		if len(s.scan.cells) > 0 && !send(s.stop, s.attrs, attrRow{row: s.scan.row, cells: slices.Clone(s.scan.cells)}) {
+			return
+		}
+	}
+}
 
 // Err returns the error that stopped next, nil at the end of the sheet.
 func (s *sheetRows) Err() error { return s.err }
 
-// next reads the next row; it returns false at the end of the sheet data
-// or on error.
+// next reads the next row that holds a value; it returns false at the end
+// of the sheet or on error.
 func (s *sheetRows) next() bool {
-	if s.done || s.err != nil {
-		return false
-	}
-	x := s.x
-	s.cells = s.cells[:0]
-	inRow := false
-	col := 0
-	for x.next() {
-		switch {
-		case !s.in:
-			if x.is("sheetData") && !x.end {
-				s.in = !x.selfClosing
-				if x.selfClosing {
-					s.done = true
-					return false
+	for s.err == nil {
+		v, ok := <-s.values
+		if !ok {
+			// excelize's iterator stops quietly on malformed XML; the
+			// scan, which reads the part to its end, reports it.
+			for a := range s.attrs {
+				if a.err != nil {
+					s.err = a.err
 				}
 			}
-		case x.is("row"):
-			if x.end {
-				return true
-			}
-			s.row++
-			if r := x.attr("r"); r != nil {
-				n, err := strconv.Atoi(string(r))
-				if err != nil || n < 1 {
-					s.err = fmt.Errorf("malformed %s: row number %q", s.part, r)
-					return false
-				}
-				s.row = n
-			}
-			if x.selfClosing {
-				return true
-			}
-			inRow, col = true, 0
-		case x.is("c") && inRow && !x.end:
-			col++
-			if r := x.attr("r"); r != nil {
-				n, ok := columnNumber(r)
-				if !ok {
-					s.err = fmt.Errorf("malformed %s: cell reference %q", s.part, r)
-					return false
-				}
-				col = n
-			}
-			if x.selfClosing {
-				continue
-			}
-			if err := s.readCell(col); err != nil {
-				s.err = err
-				return false
-			}
-		case x.is("sheetData") && x.end:
-			s.done = true
-			return inRow
+			return false
 		}
-	}
-	if err := x.Err(); err != nil {
-		s.err = syntaxError(s.part, err)
-	} else if s.in {
-		s.err = syntaxError(s.part, io.ErrUnexpectedEOF)
+		if v.err != nil {
+			s.err = v.err
+			return false
+		}
+		s.row = v.row
+		if s.err = s.setCells(v.vals); s.err == nil && len(s.cells) > 0 {
+			return true
+		}
 	}
 	return false
 }
 
-// readCell reads the content of the <c> element just opened at column
-// col, up to its end tag, and appends it to s.cells unless empty.
-func (s *sheetRows) readCell(col int) error {
-	x := s.x
-	c := cell{col: col}
-	if st := x.attr("s"); st != nil {
-		c.style, _ = strconv.Atoi(string(st))
-	}
-	t := string(x.attr("t"))
-	s.buf = s.buf[:0]
-	hasV := false
-	inIS, inRPh := false, 0
-	for x.next() {
-		switch {
-		case x.is("c") && x.end:
-			return s.addCell(c, t, hasV)
-		case x.is("v") && !x.end:
-			s.buf = x.text(s.buf[:0])
-			hasV = true
-		case x.is("is"):
-			inIS = !x.end && !x.selfClosing
-			hasV = true
-		case x.is("rPh"):
-			if x.end {
-				inRPh--
-			} else if !x.selfClosing {
-				inRPh++
-			}
-		case x.is("t") && inIS && inRPh == 0 && !x.end:
-			s.buf = x.text(s.buf)
+func hasValue(vals []string) bool {
+	for _, v := range vals {
+		if v != "" {
+			return true
 		}
 	}
-	if err := x.Err(); err != nil {
-		return syntaxError(s.part, err)
-	}
-	return syntaxError(s.part, io.ErrUnexpectedEOF)
+	return false
 }
 
-func (s *sheetRows) addCell(c cell, t string, hasV bool) error {
-	if !hasV {
-		return nil // no value: a styled empty cell, or a formula never computed
-	}
-	switch t {
-	case "s":
-		i, err := strconv.Atoi(strings.TrimSpace(string(s.buf)))
-		if err != nil || i < 0 || i >= len(s.sst) {
-			return fmt.Errorf("malformed %s: shared string index %q out of range", s.part, s.buf)
+// scannedRow returns the scanned cells of row n, receiving past the rows
+// before it.
+func (s *sheetRows) scannedRow(n int) ([]cellAttr, error) {
+	for s.scanned.row < n {
+		a, ok := <-s.attrs
+		if !ok {
+			break
 		}
-		c.kind, c.value = cellText, s.sst[i]
-	case "inlineStr":
-		c.kind, c.value = cellText, decodeEscapes(string(s.buf))
-	case "str":
-		c.kind, c.value = cellText, decodeEscapes(string(s.buf))
-	case "b":
-		c.kind, c.value = cellBool, strings.TrimSpace(string(s.buf))
-	case "e":
-		return nil // #N/A, #DIV/0!, ...: NULL
-	case "d":
-		c.kind, c.value = cellISODate, string(s.buf)
-	default:
-		c.kind, c.value = cellNumber, strings.TrimSpace(string(s.buf))
+		if a.err != nil {
+			return nil, a.err
+		}
+		s.scanned = a
 	}
-	if c.value == "" {
-		return nil
+	if s.scanned.row != n {
+		return nil, fmt.Errorf("malformed %s: row %d not found", s.scan.part, n)
 	}
-	s.cells = append(s.cells, c)
-	return nil
+	return s.scanned.cells, nil
 }
 
-// columnNumber returns the 1-based column of a cell reference ("AB12" ->
-// 28).
-func columnNumber(ref []byte) (int, bool) {
-	n, i := 0, 0
-	for ; i < len(ref); i++ {
-		c := ref[i]
-		switch {
-		case 'A' <= c && c <= 'Z':
-			n = n*26 + int(c-'A'+1)
-		case 'a' <= c && c <= 'z':
-			n = n*26 + int(c-'a'+1)
+// setCells pairs the values of the current row (vals[i] is column i+1) with
+// the scanned types and styles of its cells.
+func (s *sheetRows) setCells(vals []string) error {
+	attrs, err := s.scannedRow(s.row)
+	if err != nil {
+		return err
+	}
+	s.cells = s.cells[:0]
+	i := 0
+	for j, v := range vals {
+		if v == "" {
+			continue
+		}
+		col := j + 1
+		for i < len(attrs) && attrs[i].col < col {
+			i++
+		}
+		if i == len(attrs) || attrs[i].col != col {
+			return fmt.Errorf("malformed %s: no cell %s%d where excelize read %q", s.scan.part, columnName(col), s.row, v)
+		}
+		c := cell{col: col, style: attrs[i].style, value: v}
+		switch attrs[i].typ {
+		case "s", "inlineStr", "str":
+			c.kind = cellText
+		case "b":
+			c.kind, c.value = cellBool, strings.TrimSpace(v)
+		case "d":
+			c.kind = cellISODate
+		case "e":
+			continue // #N/A, #DIV/0!, ...: NULL
 		default:
-			return n, i > 0 && n <= maxColumns
+			c.kind, c.value = cellNumber, strings.TrimSpace(v)
 		}
-		if n > maxColumns {
-			return 0, false
+		if c.value != "" {
+			s.cells = append(s.cells, c)
 		}
 	}
-	return n, i > 0
-}
-
-// maxColumns is Excel's column limit (XFD).
-const maxColumns = 16384
-
-// columnName returns the letters of 1-based column n (28 -> "AB").
-func columnName(n int) string {
-	var b []byte
-	for n > 0 {
-		n--
-		b = append([]byte{byte('A' + n%26)}, b...)
-		n /= 26
-	}
-	return string(b)
+	return nil
 }
