@@ -216,16 +216,20 @@ func (a *app) load() (*env, error) {
 		return nil, &exitError{ExitCannotStart, fmt.Sprintf("--threads must be 1 or more, not %d", a.threads)}
 	}
 	p, l := project.Load(os.DirFS(dir))
-	if l.HasErrors() {
+	if l.HasErrors() && p.Config.Name == "" {
 		if _, statErr := os.Stat(filepath.Join(dir, project.FileName)); statErr != nil {
 			return nil, &exitError{ExitCannotStart, fmt.Sprintf("no %s in %s; run kiln in a project directory or pass --project-dir", project.FileName, dir)}
 		}
 		a.ui.Diagnostics(l)
 		return nil, exit(ExitCannotStart)
 	}
+	// Compile even when project.yml has problems, to report every problem
+	// of the project at once.
 	m, cl := compiler.Compile(p, compiler.Options{Vars: vars, ProjectDir: dir})
-	if cl != nil {
-		a.ui.Diagnostics(append(l, cl...))
+	if cl != nil || l.HasErrors() {
+		all := append(append(diag.List(nil), l...), cl...)
+		all.Sort()
+		a.ui.Diagnostics(all.Errors())
 		return nil, exit(ExitCannotStart)
 	}
 	if len(l)+len(m.Warnings) > 0 {
