@@ -240,6 +240,9 @@ func SaveState(ctx context.Context, c *duck.Conn, runID string, built map[graph.
 	if len(built)+len(forget) == 0 {
 		return nil
 	}
+	if err := Ensure(ctx, c); err != nil {
+		return err
+	}
 	now := sqlq.Literal(time.Now().UTC().Format("2006-01-02 15:04:05.999999")) + "::timestamp"
 	ids := make([]graph.ID, 0, len(built))
 	for id := range built {
