@@ -17,6 +17,7 @@ import (
 	"github.com/kiln-build/kiln/internal/artifact"
 	"github.com/kiln-build/kiln/internal/duck"
 	"github.com/kiln-build/kiln/internal/execute"
+	"github.com/kiln-build/kiln/internal/export"
 	"github.com/kiln-build/kiln/internal/history"
 	"github.com/kiln-build/kiln/internal/load"
 	"github.com/kiln-build/kiln/internal/run"
@@ -170,7 +171,7 @@ func (a *app) runNodes(e *env, command string, rf *runFlags, ids []graph.ID, sta
 	outcome := a.finishJournal(ex, journal, failed, rf.noRollback)
 	rf.rolledBack = failed && !rf.noRollback
 	if !failed || rf.noRollback {
-		a.saveState(ex, results, fingerprints)
+		a.saveState(e, ex, results, fingerprints)
 	}
 	elapsed := time.Since(start)
 	a.writeResults(e, command, rf, results, elapsed)
@@ -275,13 +276,22 @@ func (a *app) finishJournal(ex *execute.Executor, j *execute.Journal, failed, no
 	ctx := context.WithoutCancel(a.ctx)
 	if !failed || noRollback {
 		if err := j.Commit(ctx, ex.Conn(0)); err != nil {
+			j.DiscardFiles()
 			return fmt.Sprintf("error: cannot drop the previous versions of the relations: %v", err)
+		}
+		if !failed {
+			if err := j.PublishFiles(); err != nil {
+				return fmt.Sprintf("error: cannot publish the exports: %v", err)
+			}
+		} else {
+			j.DiscardFiles()
 		}
 		if failed && j.Replaced() > 0 {
 			return fmt.Sprintf("--no-rollback: the %s built before the failure are kept.", plural(j.Replaced(), "relation"))
 		}
 		return ""
 	}
+	j.DiscardFiles()
 	n, err := j.Rollback(ctx, ex.Conn(0))
 	if err != nil {
 		return fmt.Sprintf("error: the run failed and its relations could not all be restored: %v; the next run restores them", err)
@@ -410,6 +420,14 @@ func (a *app) upToDate(e *env, ex *execute.Executor, plan *run.Plan, fullRefresh
 	if fullRefresh {
 		return current, nil
 	}
+	// An export is up to date only if its file is the one kiln wrote.
+	decided := map[graph.ID]string{}
+	for id, fp := range current {
+		decided[id] = fp
+		if n := g.Node(id); n.Kind == graph.Export && fp != "" {
+			decided[id] = exportPrint(e, n, fp)
+		}
+	}
 	conn := ex.Conn(0)
 	stored, err := history.LoadState(a.ctx, conn)
 	if err != nil {
@@ -426,19 +444,33 @@ func (a *app) upToDate(e *env, ex *execute.Executor, plan *run.Plan, fullRefresh
 		kind, err := conn.RelationKind(a.ctx, n.Relation.Schema, n.Relation.Name)
 		return err == nil && kind != ""
 	}
-	ex.SetUpToDate(state.Decide(plan.IDs(), current, stored, exists))
+	ex.SetUpToDate(state.Decide(plan.IDs(), decided, stored, exists))
 	return current, nil
+}
+
+// exportPrint is the state recorded for an export: its fingerprint and the
+// sha256 of its file, so an export edited or replaced by hand runs again.
+func exportPrint(e *env, n *graph.Node, fp string) string {
+	sum, _, err := hashFile(export.Path(e.target, n))
+	if err != nil {
+		return fp + "/missing"
+	}
+	return fp + "/" + sum
 }
 
 // saveState records the fingerprints of the nodes that succeeded (tests:
 // passed) and forgets those that did not, so they run next time.
-func (a *app) saveState(ex *execute.Executor, results []run.Result, fingerprints map[graph.ID]string) {
+func (a *app) saveState(e *env, ex *execute.Executor, results []run.Result, fingerprints map[graph.ID]string) {
 	built := map[graph.ID]string{}
 	var forget []graph.ID
 	for _, r := range results {
 		switch r.Status {
 		case run.Success, run.Pass:
-			if fp := fingerprints[r.ID]; fp != "" {
+			fp := fingerprints[r.ID]
+			if n := e.manifest.Graph.Node(r.ID); fp != "" && n.Kind == graph.Export {
+				fp = exportPrint(e, n, fp)
+			}
+			if fp != "" {
 				built[r.ID] = fp
 			}
 		case run.UpToDate:

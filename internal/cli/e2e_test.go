@@ -212,3 +212,53 @@ func TestCycleAndUnknownRefExit2WithPositions(t *testing.T) {
 		t.Error("an invalid project must not create the database")
 	}
 }
+
+// Exports are published together at the end of a successful run: when one
+// export fails, the others written in the same run are discarded and every
+// export file stays as the last good run left it. An export file changed by
+// hand is not up to date.
+func TestExportsArePublishedTogether(t *testing.T) {
+	dir, _ := newProject(t)
+	mustKiln(t, 0, dir, "build", "--vars", "{premium_z_score: 1}")
+	exports := filepath.Join(dir, "target", "exports")
+	before := map[string][]byte{}
+	for _, f := range []string{"revenue_by_product.csv", "premium_wines.csv", "ordinary_wines.csv", "bottleneck_monthly.xlsx"} {
+		before[f] = readFile(t, filepath.Join(exports, f))
+	}
+	yml := filepath.Join(dir, "models", "marts", "_marts.yml")
+	src := string(readFile(t, yml))
+	broken := strings.Replace(src, "      - name: summary\n        model: kpi_summary", "      - name: summary\n        model: kpi_summary\n        order_by: no_such_column", 1)
+	if broken == src {
+		t.Fatal("the YAML did not change")
+	}
+	if err := os.WriteFile(yml, []byte(broken), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	// A new threshold changes every premium and ordinary wine: the CSV
+	// exports are rewritten in this run, then discarded with it.
+	code, _, stderr := kiln(t, dir, "build", "--vars", "{premium_z_score: 2}")
+	if code != 1 || !strings.Contains(stderr, "monthly_report") || !strings.Contains(stderr, "no_such_column") {
+		t.Fatalf("exit %d\n%s", code, stderr)
+	}
+	for f, b := range before {
+		if !bytes.Equal(b, readFile(t, filepath.Join(exports, f))) {
+			t.Errorf("%s changed although the run failed", f)
+		}
+	}
+	entries, _ := os.ReadDir(exports)
+	if len(entries) != 4 {
+		t.Errorf("staged files left in %s: %v", exports, entries)
+	}
+	// Back to the good YAML: the same month is up to date, but an export
+	// file edited by hand is written again.
+	if err := os.WriteFile(yml, []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(exports, "premium_wines.csv"), []byte("tampered\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	mustKiln(t, 0, dir, "build", "--vars", "{premium_z_score: 1}")
+	if !bytes.Equal(before["premium_wines.csv"], readFile(t, filepath.Join(exports, "premium_wines.csv"))) {
+		t.Error("the tampered export was not rewritten")
+	}
+}

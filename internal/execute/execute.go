@@ -290,10 +290,20 @@ func (e *Executor) sqlError(n *graph.Node, err error, offset int) error {
 	return errors.New(msg)
 }
 
+// export writes the export's file aside; the journal publishes it (renames
+// it into place) only when the whole run commits.
 func (e *Executor) export(ctx context.Context, conn *duck.Conn, n *graph.Node) run.Result {
-	rows, err := export.Write(ctx, conn, e.g, n, e.opts.TargetDir)
+	final := export.Path(e.opts.TargetDir, n)
+	out := final
+	if e.opts.Journal != nil {
+		out = e.opts.Journal.StagedPath(final)
+	}
+	rows, err := export.Write(ctx, conn, e.g, n, out)
 	if err != nil {
 		return failed(fmt.Errorf("export %q: %w", n.Name, err))
+	}
+	if e.opts.Journal != nil {
+		e.opts.Journal.StageFile(out, final)
 	}
 	return run.Result{Status: run.Success, Rows: rows, Message: "wrote " + path.Join(filepath.ToSlash(e.opts.TargetDir), n.Export.Path),
 		Metrics: map[string]float64{"rows": float64(rows)}}

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"sync"
 
 	"github.com/kiln-build/kiln/internal/duck"
@@ -27,6 +29,46 @@ type Journal struct {
 	mu    sync.Mutex
 	seq   int64
 	count int
+	files []stagedFile // exports written aside, published at commit
+}
+
+type stagedFile struct{ staged, final string }
+
+// StagedPath is where an export bound for final is written during the run:
+// a hidden file beside it.
+func (j *Journal) StagedPath(final string) string {
+	return filepath.Join(filepath.Dir(final), "."+filepath.Base(final)+".kiln-"+j.runID)
+}
+
+// StageFile records that staged must replace final when the run commits.
+func (j *Journal) StageFile(staged, final string) {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	j.files = append(j.files, stagedFile{staged, final})
+}
+
+// PublishFiles renames every staged export into place, after the database
+// committed; it returns the first error and goes on with the others.
+func (j *Journal) PublishFiles() error {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	var errs []error
+	for _, f := range j.files {
+		errs = append(errs, os.Rename(f.staged, f.final))
+	}
+	j.files = nil
+	return errors.Join(errs...)
+}
+
+// DiscardFiles removes the staged exports of a run that failed: the
+// published files stay as they were.
+func (j *Journal) DiscardFiles() {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	for _, f := range j.files {
+		os.Remove(f.staged)
+	}
+	j.files = nil
 }
 
 // NewJournal returns the journal of run runID.

@@ -22,14 +22,19 @@ import (
 	"github.com/kiln-build/kiln/internal/sqlq"
 )
 
-// Write writes export n under targetDir and returns the number of data
-// rows written (all sheets). Relations are read with conn; g resolves the
-// export's models to relations.
-func Write(ctx context.Context, conn *duck.Conn, g *graph.Graph, n *graph.Node, targetDir string) (int64, error) {
+// Path returns where export n is published under targetDir.
+func Path(targetDir string, n *graph.Node) string {
+	return filepath.Join(targetDir, filepath.FromSlash(n.Export.Path))
+}
+
+// Write writes export n to the file out (see Path; a caller staging the
+// export writes it elsewhere and renames it later) and returns the number
+// of data rows written (all sheets). Relations are read with conn; g
+// resolves the export's models to relations.
+func Write(ctx context.Context, conn *duck.Conn, g *graph.Graph, n *graph.Node, out string) (int64, error) {
 	if n.Export == nil {
 		return 0, fmt.Errorf("node %s is not an export", n.ID)
 	}
-	out := filepath.Join(targetDir, filepath.FromSlash(n.Export.Path))
 	if err := os.MkdirAll(filepath.Dir(out), 0o755); err != nil {
 		return 0, err
 	}

@@ -48,7 +48,7 @@ func TestCSVAndWorkbook(t *testing.T) {
 	dir := t.TempDir()
 	csvNode := &graph.Node{ID: "export.p.csv", Kind: graph.Export, Export: &graph.ExportInfo{Format: "csv", Path: "out/sales.csv",
 		Sheets: []graph.ExportSheet{{Model: "model.p.sales", OrderBy: "id desc"}}}}
-	n, err := Write(context.Background(), c, g, csvNode, dir)
+	n, err := Write(context.Background(), c, g, csvNode, Path(dir, csvNode))
 	if err != nil || n != 2 {
 		t.Fatalf("csv: %d rows, %v", n, err)
 	}
@@ -59,7 +59,7 @@ func TestCSVAndWorkbook(t *testing.T) {
 	}
 	xl := &graph.Node{ID: "export.p.xlsx", Kind: graph.Export, Export: &graph.ExportInfo{Format: "xlsx", Path: "out/book.xlsx",
 		Sheets: []graph.ExportSheet{{Name: "all", Model: "model.p.sales"}, {Name: "again", Model: "model.p.sales", OrderBy: "id desc"}}}}
-	n, err = Write(context.Background(), c, g, xl, dir)
+	n, err = Write(context.Background(), c, g, xl, Path(dir, xl))
 	if err != nil || n != 4 {
 		t.Fatalf("xlsx: %d rows, %v", n, err)
 	}
@@ -94,12 +94,12 @@ func TestFailedExportKeepsPreviousFile(t *testing.T) {
 	dir := t.TempDir()
 	node := &graph.Node{ID: "export.p.csv", Kind: graph.Export, Export: &graph.ExportInfo{Format: "csv", Path: "sales.csv",
 		Sheets: []graph.ExportSheet{{Model: "model.p.sales"}}}}
-	if _, err := Write(context.Background(), c, g, node, dir); err != nil {
+	if _, err := Write(context.Background(), c, g, node, Path(dir, node)); err != nil {
 		t.Fatal(err)
 	}
 	before, _ := os.ReadFile(filepath.Join(dir, "sales.csv"))
 	node.Export.Sheets[0].OrderBy = "no_such_column"
-	if _, err := Write(context.Background(), c, g, node, dir); err == nil {
+	if _, err := Write(context.Background(), c, g, node, Path(dir, node)); err == nil {
 		t.Fatal("bad export succeeded")
 	}
 	after, _ := os.ReadFile(filepath.Join(dir, "sales.csv"))
