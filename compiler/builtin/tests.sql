@@ -112,12 +112,12 @@ having max({{ field }}) is null
     the value recorded in the last successful run (kiln_history) and fails
     past the thresholds, in percent or absolute. -#}
 
-{% test volume_change(model, max_increase_pct=None, max_decrease_pct=None) %}
+{% test volume_change(model, max_increase_pct=None, max_decrease_pct=None, baseline_key=None) %}
 select count(*) as value
 from {{ model }}
 {% endtest %}
 
-{% test metric_change(model, expression, max_change_pct=None, max_increase_pct=None, max_decrease_pct=None, tolerance=None) %}
+{% test metric_change(model, expression, max_change_pct=None, max_increase_pct=None, max_decrease_pct=None, tolerance=None, baseline_key=None) %}
 select {{ expression }} as value
 from {{ model }}
 {% endtest %}

@@ -132,7 +132,8 @@ func (a *app) runNodes(e *env, command string, rf *runFlags, ids []graph.ID, sta
 	threads := a.threadCount(e)
 	journal := execute.NewJournal(a.invocationID())
 	ex, err := execute.New(a.ctx, db, e.manifest.Graph, threads, execute.Options{
-		ProjectDir: e.dir, TargetDir: e.target, ProjectName: e.project.Config.Name, Journal: journal})
+		ProjectDir: e.dir, TargetDir: e.target, ProjectName: e.project.Config.Name, Journal: journal,
+		AcceptDeviations: rf.acceptDev})
 	if err != nil {
 		return &exitError{ExitCannotStart, err.Error()}
 	}

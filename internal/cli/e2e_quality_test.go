@@ -84,7 +84,7 @@ func deviation(t *testing.T, raw string, revenueFails bool) {
 	}
 	vars := fmt.Sprintf("{raw_dir: %q}", raw)
 	out := mustKiln(t, 0, dir, "build", "--vars", vars)
-	if !strings.Contains(out, "volume_change_revenue_by_product") {
+	if !strings.Contains(out, "joined_products_vs_last_run") {
 		t.Fatalf("no volume_change test ran:\n%s", out)
 	}
 	rr := string(readFile(t, filepath.Join(dir, "target", "run_results.json")))
@@ -104,8 +104,8 @@ func deviation(t *testing.T, raw string, revenueFails bool) {
 	}
 	var n int
 	fmt.Sscan(joined, &n)
-	wants := []string{"FAIL", "volume_change_revenue_by_product", fmt.Sprintf("row count went from %d to %d", n, n-dropped),
-		"a decrease of more than 10%", "metric_change_revenue_by_product"}
+	wants := []string{"FAIL", "joined_products_vs_last_run", fmt.Sprintf("row count went from %d to %d", n, n-dropped),
+		"a decrease of more than 10%", "total_revenue_vs_last_run"}
 	if revenueFails {
 		wants = append(wants, "sum(revenue) went from 70568.6 to", "a decrease of more than 15%")
 	}
@@ -232,4 +232,40 @@ func TestTestOnMissingColumn(t *testing.T) {
 	if !strings.Contains(stderr, want) {
 		t.Errorf("stderr does not hold\n%s\n%s", want, stderr)
 	}
+}
+
+// Switching from the bundled sample to the real exports is no deviation
+// (each keeps its own baseline); a real change of level is accepted once
+// with --accept-deviations; a new threshold keeps the baseline.
+func TestBaselinesAcrossDataAndThresholds(t *testing.T) {
+	if _, err := os.Stat(filepath.Join(realExports, "web.xlsx")); err != nil {
+		t.Skipf("the real exports are not at %s", realExports)
+	}
+	dir, _ := newProject(t)
+	real, _ := filepath.Abs(realExports)
+	vars := fmt.Sprintf("{raw_dir: %q}", real)
+	mustKiln(t, 0, dir, "build")
+	mustKiln(t, 0, dir, "build", "--vars", vars)
+
+	bad := filepath.Join(dir, "data", "bad")
+	dropWebProducts(t, real, bad)
+	badVars := fmt.Sprintf("{raw_dir: %q}", bad)
+	// A stricter threshold is the same gate: it still has its baseline.
+	yml := filepath.Join(dir, "models", "marts", "_marts.yml")
+	src := string(readFile(t, yml))
+	if err := os.WriteFile(yml, []byte(strings.Replace(src, "max_change_pct: 15", "max_change_pct: 5", 1)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, _, stderr := kiln(t, dir, "build", "--vars", badVars)
+	if code != 1 || !strings.Contains(stderr, "a decrease of more than 5%") {
+		t.Fatalf("exit %d: the gate lost its baseline with a new threshold\n%s", code, stderr)
+	}
+	// The new level is real: accept it once, then it is the baseline.
+	out := mustKiln(t, 0, dir, "build", "--vars", badVars, "--accept-deviations")
+	if !strings.Contains(out, "accepted (--accept-deviations)") {
+		t.Errorf("no accepted deviation in:\n%s", out)
+	}
+	mustKiln(t, 0, dir, "build", "--vars", badVars)
+	// And the sample month still has its own baseline.
+	mustKiln(t, 0, dir, "build")
 }

@@ -29,6 +29,7 @@ type runFlags struct {
 	rolledBack    bool // set after the run: it failed and was undone
 	junitXML      string
 	retries       int
+	acceptDev     bool
 }
 
 func (rf *runFlags) add(cmd *cobra.Command) {
@@ -46,6 +47,7 @@ func (rf *runFlags) addExec(cmd *cobra.Command) {
 	cmd.Flags().BoolVar(&rf.noRollback, "no-rollback", false, "when the run fails, keep the relations built before the failure (dbt's behaviour) instead of restoring the previous ones")
 	cmd.Flags().BoolVar(&rf.fullRefresh, "full-refresh", false, "run every selected node, even those that are up to date")
 	cmd.Flags().IntVar(&rf.retries, "retries", 0, "try a node again up to N times after a transient error (I/O, a lock or a transaction conflict), waiting 0.5s, 1s, 2s..., and wait for a locked database as long")
+	cmd.Flags().BoolVar(&rf.acceptDev, "accept-deviations", false, "let volume_change and metric_change pass with a warning, so this run's values become their new baseline (after a real change of level)")
 	cmd.Flags().StringVar(&rf.junitXML, "junit-xml", "", "also write a JUnit XML report of the run to PATH (one test case per node), for CI test reporters")
 }
 

@@ -2,6 +2,8 @@ package execute
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"math"
 	"strconv"
@@ -139,9 +141,10 @@ func (e *Executor) changeTest(ctx context.Context, conn *duck.Conn, n *graph.Nod
 	if n.Test.Generic == "metric_change" {
 		what = fmt.Sprint(n.Test.Args["expression"])
 	}
+	key := BaselineMetric(e.g, n)
 	r := run.Result{Status: run.Pass, Rows: -1, CompiledCode: n.CompiledCode,
-		Metrics: map[string]float64{"value": current}}
-	base, err := history.LastSuccessful(ctx, conn, n.ID, "value")
+		Metrics: map[string]float64{"value": current, key: current}}
+	base, err := history.LastSuccessful(ctx, conn, "", key)
 	if err != nil {
 		return failed(err)
 	}
@@ -164,8 +167,23 @@ func (e *Executor) changeTest(ctx context.Context, conn *duck.Conn, n *graph.Nod
 			r.Status = run.Warn
 		}
 		r.Message = fmt.Sprintf("%s went from %s to %s (%s): %s", what, fmtNum(base.Value), fmtNum(current), fmtPct(pct), why)
+		if e.opts.AcceptDeviations {
+			r.Status = run.Warn
+			r.Message += "; accepted (--accept-deviations): it is the new baseline"
+		}
 	}
 	return r
+}
+
+// BaselineMetric names the metric a deviation test records and compares:
+// it is the same across changes of the thresholds (which change the test's
+// unique_id) and differs for another node, another test, another
+// expression, or another baseline_key (a test argument that keeps separate
+// baselines, such as one for a sample and one for production data).
+func BaselineMetric(g *graph.Graph, n *graph.Node) string {
+	h := sha256.New()
+	fmt.Fprintf(h, "%s\x00%s\x00%v\x00%v\x00%v", n.Test.Attached, n.Test.Generic, n.Test.Args["expression"], n.Test.Args["baseline_key"], n.Config.Extra["where"])
+	return "baseline_" + hex.EncodeToString(h.Sum(nil))[:16]
 }
 
 func shortID(id string) string {

@@ -35,6 +35,9 @@ type Options struct {
 	// UpToDate are the nodes that need not run (see package state): they
 	// finish at once with status run.UpToDate.
 	UpToDate map[graph.ID]bool
+	// AcceptDeviations turns the failures of volume_change and
+	// metric_change into warnings, so their new values become the baseline.
+	AcceptDeviations bool
 }
 
 // Executor runs nodes on DuckDB; see run.Executor.

@@ -189,9 +189,10 @@ type Baseline struct {
 	Exists bool
 }
 
-// LastSuccessful returns metric of node id in the most recent run whose
-// status was success and in which the node passed or warned. Exists is
-// false when there is none (the first run, or no history yet).
+// LastSuccessful returns the metric named metric (letters, digits and
+// underscores) of node id, or of any node when id is "", in the most recent
+// run whose status was success and in which the node passed or warned.
+// Exists is false when there is none (the first run, or no history yet).
 func LastSuccessful(ctx context.Context, c *duck.Conn, id graph.ID, metric string) (Baseline, error) {
 	kind, err := c.RelationKind(ctx, Schema, "node_results")
 	if err != nil || kind == "" {
@@ -199,9 +200,9 @@ func LastSuccessful(ctx context.Context, c *duck.Conn, id graph.ID, metric strin
 	}
 	_, rows, err := c.QueryRows(ctx, `select cast(json_extract(n.metrics, '$.' || ?) as double), r.run_id, r.started_at
         from kiln_history.node_results n join kiln_history.runs r using (run_id)
-        where n.unique_id = ? and r.status = 'success' and n.status in ('pass', 'warn', 'success')
+        where (? = '' or n.unique_id = ?) and r.status = 'success' and n.status in ('pass', 'warn', 'success')
           and json_extract(n.metrics, '$.' || ?) is not null
-        order by r.started_at desc, r.run_id desc limit 1`, metric, string(id), metric)
+        order by r.started_at desc, r.run_id desc limit 1`, metric, string(id), string(id), metric)
 	if err != nil {
 		return Baseline{}, err
 	}
