@@ -423,6 +423,9 @@ func (c *compiler) lookupVar(name string, def any, has bool, pos diag.Pos) (any,
 	if has {
 		return def, nil
 	}
+	if h := diag.DidYouMean(name, sortedKeys(c.vars)); h != "" {
+		return nil, hintless(fmt.Sprintf("required var %q is not set; %s", name, h))
+	}
 	return nil, hintless(fmt.Sprintf("required var %q is not set; set it under vars: in project.yml or pass --vars '{%s: ...}'", name, name))
 }
 

@@ -53,6 +53,9 @@ func (c *compiler) addUnitTest(file string, dirs []string, u *project.UnitTestPr
 	if !model.Config.Enabled {
 		return
 	}
+	if r := c.render[model.ID]; r != nil && len(r.diags) > 0 {
+		return // the model's own errors are reported once, with the model
+	}
 	info := &graph.UnitTestInfo{Model: model.ID}
 	mocks := map[graph.ID]string{}
 	for i, g := range u.Given {
@@ -79,6 +82,9 @@ func (c *compiler) addUnitTest(file string, dirs []string, u *project.UnitTestPr
 	}
 	info.Expect = expect
 	r := &mockRender{c: c, mocks: mocks, done: map[graph.ID]bool{}}
+	if !c.unitOverrides(u, pos, r) {
+		return
+	}
 	sql, l := r.render(model)
 	for i := range l {
 		if l[i].Pos.File == model.Path {
@@ -156,11 +162,55 @@ func parseCall(s string) (string, []string, bool) {
 // mockRender renders a model with mocked inputs, and the ephemeral models
 // it reads on the same mocks.
 type mockRender struct {
-	c       *compiler
-	mocks   map[graph.ID]string
-	ctes    []graph.CTE
-	done    map[graph.ID]bool
-	missing []string
+	c           *compiler
+	mocks       map[graph.ID]string
+	ctes        []graph.CTE
+	done        map[graph.ID]bool
+	missing     []string
+	vars        map[string]any    // overrides: vars
+	envVars     map[string]string // overrides: env_vars
+	incremental bool              // overrides: macros: is_incremental
+}
+
+// unitOverrides reads a unit test's overrides (dbt 1.8: vars, env_vars,
+// and macros, of which kiln has is_incremental) into r; it reports
+// problems and returns false.
+func (c *compiler) unitOverrides(u *project.UnitTestProps, pos diag.Pos, r *mockRender) bool {
+	ok := true
+	for _, k := range sortedKeys(u.Overrides) {
+		v := u.Overrides[k]
+		m, isMap := v.(map[string]any)
+		if !isMap {
+			c.diags.Errorf(pos, "unit test %q: overrides.%s must be a mapping", u.Name, k)
+			ok = false
+			continue
+		}
+		switch k {
+		case "vars":
+			r.vars = m
+		case "env_vars":
+			r.envVars = map[string]string{}
+			for name, val := range m {
+				r.envVars[name] = fmt.Sprint(val)
+			}
+		case "macros":
+			for name, val := range m {
+				b, isBool := val.(bool)
+				if name != "is_incremental" || !isBool {
+					c.diags.Errorf(pos, "unit test %q: overrides.macros can set is_incremental to true or false, not %s", u.Name, name)
+					ok = false
+					continue
+				}
+				r.incremental = b
+			}
+		default:
+			d := diag.Errorf(pos, "unit test %q: unknown overrides key %q", u.Name, k)
+			d.Hint = "use vars, env_vars or macros"
+			c.diags.Add(d)
+			ok = false
+		}
+	}
+	return ok
 }
 
 func (r *mockRender) render(n *graph.Node) (string, diag.List) {
@@ -198,8 +248,20 @@ func (r *mockRender) render(n *graph.Node) (string, diag.List) {
 			return resolve(t, fmt.Sprintf("source('%s', '%s')", s, tb))
 		},
 		Config: func(map[string]any, diag.Pos) error { return nil },
-		Var:    r.c.lookupVar, EnvVar: r.c.lookupEnv,
-		This: template.Relation{Schema: n.Relation.Schema, Identifier: n.Relation.Name, Quoted: n.Relation.String()},
+		Var: func(name string, def any, has bool, pos diag.Pos) (any, error) {
+			if v, ok := r.vars[name]; ok {
+				return v, nil
+			}
+			return r.c.lookupVar(name, def, has, pos)
+		},
+		EnvVar: func(name string, def any, has bool, pos diag.Pos) (any, error) {
+			if v, ok := r.envVars[name]; ok {
+				return v, nil
+			}
+			return r.c.lookupEnv(name, def, has, pos)
+		},
+		IsIncremental: r.incremental,
+		This:          template.Relation{Schema: n.Relation.Schema, Identifier: n.Relation.Name, Quoted: n.Relation.String()},
 	}
 	return r.c.engine.Render(n.Path, n.RawCode, ctx)
 }

@@ -19,3 +19,11 @@ func TestErrorPositionsFromTheLexerAndFilters(t *testing.T) {
 		}
 	}
 }
+
+func TestUnclosedBlockPointsAtItsTag(t *testing.T) {
+	e, _ := NewEngine(nil)
+	_, l := e.Render("m.sql", "select 1\n  {% if true %}\nwhere x\n\n", &Context{})
+	if len(l) != 1 || l[0].Pos.Line != 2 || l[0].Pos.Col != 3 || !strings.Contains(l[0].Hint, "{% endif %}") {
+		t.Fatalf("got %v", l)
+	}
+}

@@ -499,6 +499,14 @@ func (e *Engine) toDiag(path, src string, err error) diag.Diagnostic {
 		return diag.Diagnostic{Pos: pos, Msg: fmt.Sprintf("template error: unknown filter %q", m[1]),
 			Hint: "see the Jinja filters gonja supports (upper, lower, replace, join, default, ...)"}
 	}
+	if m := controlRE.FindStringSubmatch(msg); m != nil && strings.Contains(msg, "Unexpected EOF") {
+		// An unclosed block: point at the tag that opens it.
+		if loc := regexp.MustCompile(`\{%-?\s*` + regexp.QuoteMeta(m[1]) + `\b`).FindStringIndex(src); loc != nil {
+			pos.Line, pos.Col = diag.Offset(src, loc[0])
+			msg = lineColRE.ReplaceAllString(msg, "")
+			return diag.Diagnostic{Pos: pos, Msg: "template error: " + cleanMsg(msg), Hint: "close the block with {% end" + m[1] + " %}"}
+		}
+	}
 	if m := lineColRE.FindStringSubmatch(msg); m != nil {
 		pos.Line, _ = strconv.Atoi(m[1])
 		pos.Col, _ = strconv.Atoi(m[2])

@@ -120,15 +120,6 @@ func (a *app) runNodes(e *env, command string, rf *runFlags, ids []graph.ID, sta
 	if err := a.writeManifest(e); err != nil {
 		return &exitError{ExitCannotStart, err.Error()}
 	}
-	if problems := a.checkInputs(e, plan); len(problems) > 0 {
-		results := a.refuseRun(e, plan, problems)
-		a.writeResults(e, command, rf, results, time.Since(start))
-		a.writeJUnit(e, command, rf, results, time.Since(start))
-		a.ui.Summary(e.manifest.Graph, results, time.Since(start))
-		a.ui.Printf("")
-		a.ui.Printf("nothing was built: fix the inputs above and run again; the previous tables and exports are unchanged")
-		return exit(ExitFailure)
-	}
 	threads := a.threadCount(e)
 	journal := execute.NewJournal(a.invocationID())
 	ex, err := execute.New(a.ctx, db, e.manifest.Graph, threads, execute.Options{
@@ -141,6 +132,26 @@ func (a *app) runNodes(e *env, command string, rf *runFlags, ids []graph.ID, sta
 	if err := a.recover(ex); err != nil {
 		return err
 	}
+	g := e.manifest.Graph
+	jl, closeLog := a.eventLog(e)
+	defer closeLog()
+	jl.RunStarted(ui.RunStart{Command: command, Select: rf.selects, Exclude: rf.excludes, Nodes: len(plan.IDs()),
+		Threads: threads, InvocationID: a.invocationID(), Target: rel(e.dir, e.target)})
+	if problems := a.checkInputs(e, plan); len(problems) > 0 {
+		results := a.refuseRun(e, plan, problems)
+		for i, r := range results {
+			jl.NodeFinished(r, g.Node(r.ID), i+1, len(results))
+		}
+		elapsed := time.Since(start)
+		a.writeResults(e, command, rf, results, elapsed)
+		a.writeJUnit(e, command, rf, results, elapsed)
+		a.recordHistory(ex, command, rf, start, results)
+		a.ui.Summary(g, results, elapsed)
+		a.ui.Printf("")
+		a.ui.Printf("nothing was built: fix the inputs above and run again; the previous tables and exports are unchanged")
+		jl.RunFinished(results, elapsed, ExitFailure, false)
+		return exit(ExitFailure)
+	}
 	fingerprints, err := a.upToDate(e, ex, plan, rf.fullRefresh)
 	if err != nil {
 		return &exitError{ExitCannotStart, err.Error()}
@@ -149,11 +160,6 @@ func (a *app) runNodes(e *env, command string, rf *runFlags, ids []graph.ID, sta
 		return &exitError{ExitCannotStart, err.Error()}
 	}
 	a.ui.Printf("Running %d nodes with %d thread(s) on %s%s", len(plan.IDs()), threads, rel(e.dir, e.dbPath), a.inputsNote(e, plan))
-	g := e.manifest.Graph
-	jl, closeLog := a.eventLog(e)
-	defer closeLog()
-	jl.RunStarted(ui.RunStart{Command: command, Select: rf.selects, Exclude: rf.excludes, Nodes: len(plan.IDs()),
-		Threads: threads, InvocationID: a.invocationID(), Target: rel(e.dir, e.target)})
 	results := run.Run(a.ctx, plan, ex, run.Options{
 		Threads:   threads,
 		FailFast:  a.failFast,
@@ -171,6 +177,13 @@ func (a *app) runNodes(e *env, command string, rf *runFlags, ids []graph.ID, sta
 	failed := history.Status(results, a.ctx.Err() != nil) != "success"
 	outcome := a.finishJournal(ex, journal, failed, rf.noRollback)
 	rf.rolledBack = failed && !rf.noRollback
+	if rf.rolledBack {
+		for i, r := range results {
+			if r.Status == run.Success {
+				results[i].Message = "rolled back: the run failed, its previous version was restored"
+			}
+		}
+	}
 	if !failed || rf.noRollback {
 		a.saveState(e, ex, results, fingerprints)
 	}
@@ -267,6 +280,13 @@ func (a *app) recover(ex *execute.Executor) error {
 	}
 	if len(ids) > 0 {
 		a.ui.Printf("warning: an earlier run (%s) did not finish; its %d replaced relations were restored first", strings.Join(ids, ", "), n)
+		now := time.Now()
+		for _, id := range ids {
+			r := history.Run{ID: id, Command: "(killed)", Started: now, Finished: now, Status: "killed"}
+			if err := history.Record(a.ctx, ex.Conn(0), r, nil); err != nil {
+				a.ui.Printf("warning: cannot record the killed run %s: %v", id, err)
+			}
+		}
 	}
 	return nil
 }
@@ -304,8 +324,12 @@ func (a *app) finishJournal(ex *execute.Executor, j *execute.Journal, failed, no
 	if n == 0 {
 		return what + ": no table or view had been replaced; the database is as it was before."
 	}
-	return fmt.Sprintf("%s: the %s it had replaced were restored; the database and the exports are as they were before the run (--no-rollback keeps what succeeded).",
-		what, plural(n, "relation"))
+	verb := "were"
+	if n == 1 {
+		verb = "was"
+	}
+	return fmt.Sprintf("%s: the %s it had replaced %s restored; the tables, views and exports are as they were before the run, but for the failing rows kept in the audit schema (--no-rollback keeps what succeeded).",
+		what, plural(n, "relation"), verb)
 }
 
 func plural(n int, word string) string {
@@ -397,8 +421,9 @@ func (a *app) refuseRun(e *env, plan *run.Plan, problems map[graph.ID]error) []r
 	return results
 }
 
+// rel returns p relative to dir when it is below dir or beside it, else p.
 func rel(dir, p string) string {
-	if r, err := relPath(dir, p); err == nil {
+	if r, err := relPath(dir, p); err == nil && !strings.HasPrefix(r, "../..") {
 		return r
 	}
 	return p

@@ -114,6 +114,10 @@ json (one object per line; --output-keys limits the keys).`,
 // lsObject is a node as dbt ls --output json prints it, limited to keys
 // when given.
 func lsObject(n *graph.Node, keys []string) map[string]any {
+	tags := n.Config.Tags
+	if tags == nil {
+		tags = []string{}
+	}
 	deps := make([]string, len(n.DependsOn))
 	for i, d := range n.DependsOn {
 		deps[i] = string(d)
@@ -121,8 +125,11 @@ func lsObject(n *graph.Node, keys []string) map[string]any {
 	all := map[string]any{
 		"name": n.Name, "unique_id": string(n.ID), "resource_type": string(n.Kind), "package_name": n.Package,
 		"original_file_path": n.Path, "fqn": n.FQN, "alias": n.Relation.Name, "schema": n.Relation.Schema,
-		"tags": n.Config.Tags, "depends_on": map[string]any{"nodes": deps},
-		"config": map[string]any{"enabled": n.Config.Enabled, "materialized": n.Config.Materialized, "tags": n.Config.Tags, "severity": n.Config.Severity},
+		"tags": tags, "depends_on": map[string]any{"nodes": deps},
+		"config": map[string]any{"enabled": n.Config.Enabled, "materialized": n.Config.Materialized, "tags": tags},
+	}
+	if n.Config.Severity != "" {
+		all["config"].(map[string]any)["severity"] = n.Config.Severity
 	}
 	if n.Kind == graph.Source && n.Source != nil {
 		all["source_name"] = n.Source.SourceName

@@ -118,7 +118,7 @@ func deviation(t *testing.T, raw string, revenueFails bool) {
 		t.Error("a bad month overwrote the export")
 	}
 	// The whole run was rolled back: the staging tables hold the good month.
-	if !strings.Contains(stderr, "were restored; the database and the exports are as they were before the run") {
+	if !strings.Contains(stderr, "were restored; the tables, views and exports are as they were before the run") {
 		t.Errorf("no rollback message:\n%s", stderr)
 	}
 	var webBefore int

@@ -130,6 +130,14 @@ func TestMissingExportKeepsPreviousBuild(t *testing.T) {
 	if got := query(t, dir, `select count(*) from intermediate.int_products`); got != fmt.Sprint(exp.Joined) {
 		t.Errorf("int_products has %s rows, want the previous %d", got, exp.Joined)
 	}
+	// The refused run is in the history and in the event log.
+	if runs := mustKiln(t, 0, dir, "runs"); !strings.Contains(runs, " error ") {
+		t.Errorf("kiln runs does not list the refused run:\n%s", runs)
+	}
+	log := string(readFile(t, filepath.Join(dir, "target", "kiln.log")))
+	if !strings.Contains(log, `"event":"run_finished"`) || !strings.Contains(log, `"exit_code":1`) || !strings.Contains(log, "web.xlsx") {
+		t.Errorf("kiln.log lacks the refused run:\n%s", log)
+	}
 }
 
 // A model whose SQL fails keeps its previous table and rows; its

@@ -14,6 +14,7 @@ import (
 	"github.com/kiln-build/kiln/compiler/project"
 	"github.com/kiln-build/kiln/internal/duck"
 	"github.com/kiln-build/kiln/internal/execute"
+	"github.com/kiln-build/kiln/internal/history"
 	"github.com/kiln-build/kiln/internal/load"
 )
 
@@ -32,10 +33,15 @@ func (a *app) versionCommand() *cobra.Command {
 }
 
 func (a *app) cleanCommand() *cobra.Command {
-	return &cobra.Command{
+	var all bool
+	cmd := &cobra.Command{
 		Use:   "clean",
-		Short: "Delete the clean-targets of project.yml (by default the target path, with its database)",
-		Args:  cobra.NoArgs,
+		Short: "Delete the clean-targets of project.yml (by default the target path), keeping the database unless --all",
+		Long: `clean deletes the clean-targets of project.yml (by default the target path:
+compiled SQL, artifacts, exports, docs, logs). The DuckDB database holds the
+tables and the run history that volume_change and metric_change compare
+with, so it is kept; --all deletes it too.`,
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			dir, err := filepath.Abs(a.projectDir)
 			if err != nil {
@@ -50,6 +56,11 @@ func (a *app) cleanCommand() *cobra.Command {
 			if a.targetPath != "" {
 				targets = []string{a.targetPath}
 			}
+			db := absUnder(dir, p.Config.DatabasePath)
+			keep := map[string]bool{}
+			if !all {
+				keep = map[string]bool{db: true, db + ".wal": true}
+			}
 			for _, t := range targets {
 				abs := absUnder(dir, t)
 				r, err := filepath.Rel(dir, abs)
@@ -59,14 +70,58 @@ func (a *app) cleanCommand() *cobra.Command {
 				if !fileExists(abs) {
 					continue
 				}
-				if err := os.RemoveAll(abs); err != nil {
+				kept, err := removeExcept(abs, keep)
+				if err != nil {
 					return &exitError{ExitFailure, err.Error()}
 				}
-				a.ui.Printf("removed %s", r)
+				if kept {
+					a.ui.Printf("removed %s, but for the database %s (its tables and run history); kiln clean --all deletes it too", r, rel(dir, db))
+				} else {
+					a.ui.Printf("removed %s", r)
+				}
 			}
 			return nil
 		},
 	}
+	cmd.Flags().BoolVar(&all, "all", false, "delete the database too (its tables and the run history)")
+	return cmd
+}
+
+// removeExcept deletes dir and everything in it but the files in keep (and
+// the folders holding them). It reports whether it kept anything.
+func removeExcept(dir string, keep map[string]bool) (bool, error) {
+	holds := false
+	for k := range keep {
+		if strings.HasPrefix(k, dir+string(filepath.Separator)) && fileExists(k) {
+			holds = true
+		}
+	}
+	if !holds {
+		return false, os.RemoveAll(dir)
+	}
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return false, err
+	}
+	kept := false
+	for _, en := range entries {
+		p := filepath.Join(dir, en.Name())
+		switch {
+		case keep[p]:
+			kept = true
+		case en.IsDir():
+			k, err := removeExcept(p, keep)
+			if err != nil {
+				return kept, err
+			}
+			kept = kept || k
+		default:
+			if err := os.Remove(p); err != nil {
+				return kept, err
+			}
+		}
+	}
+	return kept, nil
 }
 
 func (a *app) debugCommand() *cobra.Command {
@@ -113,8 +168,14 @@ func (a *app) debugCommand() *cobra.Command {
 				fmt.Fprintf(out, "database:    %s ERROR: %v\n", e.dbPath, err)
 				return exit(ExitFailure)
 			} else {
+				msg := unfinishedRuns(a, db)
 				db.Close()
-				fmt.Fprintf(out, "database:    %s OK\n", e.dbPath)
+				if msg != "" {
+					fmt.Fprintf(out, "database:    %s WARNING: %s\n", e.dbPath, msg)
+					ok = false
+				} else {
+					fmt.Fprintf(out, "database:    %s OK\n", e.dbPath)
+				}
 			}
 			if !ok {
 				return exit(ExitFailure)
@@ -123,4 +184,26 @@ func (a *app) debugCommand() *cobra.Command {
 			return nil
 		},
 	}
+}
+
+// unfinishedRuns describes the runs that were killed before they could
+// commit or roll back, whose journal the next run will undo; "" when none.
+func unfinishedRuns(a *app, db *duck.DB) string {
+	c, err := db.Conn(a.ctx)
+	if err != nil {
+		return err.Error()
+	}
+	defer c.Close()
+	if kind, err := c.RelationKind(a.ctx, history.Schema, "journal"); err != nil || kind == "" {
+		return ""
+	}
+	_, rows, err := c.QueryRows(a.ctx, "select run_id, count(*) from kiln_history.journal group by run_id order by run_id")
+	if err != nil || len(rows) == 0 {
+		return ""
+	}
+	var parts []string
+	for _, r := range rows {
+		parts = append(parts, fmt.Sprintf("run %v replaced %v relations", r[0], r[1]))
+	}
+	return "a run did not finish (" + strings.Join(parts, ", ") + "); the next build restores what it replaced"
 }

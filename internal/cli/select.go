@@ -68,7 +68,18 @@ func (a *app) selectNodes(e *env, rf *runFlags, kinds map[graph.Kind]bool) ([]gr
 		opt.ResourceTypes = append(opt.ResourceTypes, graph.Kind(k))
 	}
 	opt.Unmatched = func(word string) {
-		a.ui.Printf("warning: the selector %q matches no node", word)
+		msg := fmt.Sprintf("warning: the selector %q matches no node", word)
+		bare := strings.Trim(word, "+@0123456789")
+		if !strings.Contains(bare, ":") {
+			var names []string
+			for _, n := range g.Nodes() {
+				names = append(names, n.Name)
+			}
+			if h := diag.DidYouMean(bare, names); h != "" {
+				msg += "; " + h
+			}
+		}
+		a.ui.Printf("%s", msg)
 	}
 	if err := a.loadState(e, rf, &opt); err != nil {
 		return nil, err
@@ -78,6 +89,9 @@ func (a *app) selectNodes(e *env, rf *runFlags, kinds map[graph.Kind]bool) ([]gr
 	defs, err := a.selectors(e)
 	if err != nil {
 		return nil, err
+	}
+	if rf.selectorName != "" && (len(rf.selects) > 0 || len(rf.excludes) > 0) {
+		return nil, &exitError{ExitCannotStart, "--selector cannot be combined with --select or --exclude; put the whole selection in the selector, or leave --selector out"}
 	}
 	switch {
 	case rf.selectorName != "":

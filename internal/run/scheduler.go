@@ -267,8 +267,11 @@ func Run(ctx context.Context, p *Plan, ex Executor, opts Options) []Result {
 				continue
 			}
 			if by, skip := skipReason(id); skip {
-				finish(Result{ID: id, Status: Skipped, SkippedBy: by, Rows: -1,
-					Message: fmt.Sprintf("skipped: %s %s did not succeed", p.g.Node(by).Kind, p.g.Node(by).DisplayName())})
+				msg := fmt.Sprintf("skipped: %s %s did not succeed", p.g.Node(by).Kind, p.g.Node(by).DisplayName())
+				if p.g.Node(id).Kind == graph.Export {
+					msg = fmt.Sprintf("skipped: exports are published only when the whole run succeeds, and %s %s did not", p.g.Node(by).Kind, p.g.Node(by).DisplayName())
+				}
+				finish(Result{ID: id, Status: Skipped, SkippedBy: by, Rows: -1, Message: msg})
 				continue
 			}
 			w := idle[len(idle)-1]

@@ -48,8 +48,12 @@ func fingerprint(g *graph.Graph, n *graph.Node, inputs map[graph.ID]string, done
 		if n.Source == nil || n.Source.External == nil {
 			return "" // a table filled outside kiln: unknowable
 		}
-		x, _ := json.Marshal(n.Source.External)
-		write(string(x))
+		// The file as the project names it, not its absolute path: moving
+		// the project does not change its fingerprints.
+		x := *n.Source.External
+		x.Path = ""
+		b, _ := json.Marshal(x)
+		write(string(b))
 		if inputs[n.ID] == "" {
 			return ""
 		}
