@@ -121,7 +121,7 @@ func (a *app) runNodes(e *env, command string, rf *runFlags, ids []graph.ID, sta
 		return &exitError{ExitCannotStart, err.Error()}
 	}
 	threads := a.threadCount(e)
-	journal := execute.NewJournal(a.invocationID())
+	journal := execute.NewJournal(a.invocationID(), rf.transaction)
 	ex, err := execute.New(a.ctx, db, e.manifest.Graph, threads, execute.Options{
 		ProjectDir: e.dir, TargetDir: e.target, ProjectName: e.project.Config.Name, Journal: journal,
 		AcceptDeviations: rf.acceptDev})
@@ -130,6 +130,9 @@ func (a *app) runNodes(e *env, command string, rf *runFlags, ids []graph.ID, sta
 	}
 	defer ex.Close()
 	if err := a.recover(ex); err != nil {
+		return err
+	}
+	if err := a.joinTxn(ex, rf.transaction); err != nil {
 		return err
 	}
 	g := e.manifest.Graph
@@ -152,7 +155,7 @@ func (a *app) runNodes(e *env, command string, rf *runFlags, ids []graph.ID, sta
 		jl.RunFinished(results, elapsed, ExitFailure, false)
 		return exit(ExitFailure)
 	}
-	fingerprints, err := a.upToDate(e, ex, plan, rf.fullRefresh)
+	fingerprints, err := a.upToDate(e, ex, plan, rf)
 	if err != nil {
 		return &exitError{ExitCannotStart, err.Error()}
 	}
@@ -185,7 +188,7 @@ func (a *app) runNodes(e *env, command string, rf *runFlags, ids []graph.ID, sta
 		}
 	}
 	if !failed || rf.noRollback {
-		a.saveState(e, ex, results, fingerprints)
+		a.saveState(e, ex, rf.transaction, results, fingerprints)
 	}
 	elapsed := time.Since(start)
 	a.writeResults(e, command, rf, results, elapsed)
@@ -301,8 +304,11 @@ func (a *app) finishJournal(ex *execute.Executor, j *execute.Journal, failed, no
 			return fmt.Sprintf("error: cannot drop the previous versions of the relations: %v", err)
 		}
 		if !failed {
-			if err := j.PublishFiles(); err != nil {
+			if err := j.PublishFiles(ctx, ex.Conn(0)); err != nil {
 				return fmt.Sprintf("error: cannot publish the exports: %v", err)
+			}
+			if j.Txn() != "" {
+				return fmt.Sprintf("flow transaction %s: kept; kiln transaction commit %s publishes it (its tables and exports), or rollback undoes it.", j.Txn(), j.Txn())
 			}
 		} else {
 			j.DiscardFiles()
@@ -364,7 +370,7 @@ func (a *app) inputsNote(e *env, plan *run.Plan) string {
 func (a *app) recordHistory(ex *execute.Executor, command string, rf *runFlags, start time.Time, results []run.Result) {
 	ctx := context.WithoutCancel(a.ctx)
 	r := history.Run{ID: a.invocationID(), Command: command, Selection: rf.describe(), Started: start, Finished: time.Now(),
-		Status: history.Status(results, a.ctx.Err() != nil)}
+		Status: history.Status(results, a.ctx.Err() != nil), Txn: rf.transaction}
 	if err := history.Record(ctx, ex.Conn(0), r, results); err != nil {
 		a.ui.Printf("warning: the run was not recorded in the history: %v", err)
 	}
@@ -436,14 +442,14 @@ func fileExists(p string) bool {
 
 // upToDate marks the planned nodes that need not run (unless fullRefresh)
 // and returns the current fingerprints.
-func (a *app) upToDate(e *env, ex *execute.Executor, plan *run.Plan, fullRefresh bool) (map[graph.ID]string, error) {
+func (a *app) upToDate(e *env, ex *execute.Executor, plan *run.Plan, rf *runFlags) (map[graph.ID]string, error) {
 	inputs := map[graph.ID]string{}
 	for id, f := range a.inputs(e) {
 		inputs[id] = f.SHA256
 	}
 	g := e.manifest.Graph
 	current := state.Fingerprints(g, inputs)
-	if fullRefresh {
+	if rf.fullRefresh {
 		return current, nil
 	}
 	// An export is up to date only if its file is the one kiln wrote.
@@ -455,7 +461,7 @@ func (a *app) upToDate(e *env, ex *execute.Executor, plan *run.Plan, fullRefresh
 		}
 	}
 	conn := ex.Conn(0)
-	stored, err := history.LoadState(a.ctx, conn)
+	stored, err := history.LoadState(a.ctx, conn, rf.transaction)
 	if err != nil {
 		return nil, err
 	}
@@ -486,7 +492,7 @@ func exportPrint(e *env, n *graph.Node, fp string) string {
 
 // saveState records the fingerprints of the nodes that succeeded (tests:
 // passed) and forgets those that did not, so they run next time.
-func (a *app) saveState(e *env, ex *execute.Executor, results []run.Result, fingerprints map[graph.ID]string) {
+func (a *app) saveState(e *env, ex *execute.Executor, txn string, results []run.Result, fingerprints map[graph.ID]string) {
 	built := map[graph.ID]string{}
 	var forget []graph.ID
 	for _, r := range results {
@@ -504,7 +510,7 @@ func (a *app) saveState(e *env, ex *execute.Executor, results []run.Result, fing
 			forget = append(forget, r.ID)
 		}
 	}
-	if err := history.SaveState(context.WithoutCancel(a.ctx), ex.Conn(0), a.invocationID(), built, forget); err != nil {
+	if err := history.SaveState(context.WithoutCancel(a.ctx), ex.Conn(0), a.invocationID(), txn, built, forget); err != nil {
 		a.ui.Printf("warning: cannot record which nodes are up to date: %v", err)
 	}
 }
@@ -520,4 +526,23 @@ func nodeRetries(n *graph.Node) int {
 		return int(v)
 	}
 	return 0
+}
+
+// joinTxn opens or joins flow transaction txn; a run outside any
+// transaction is refused while one is open.
+func (a *app) joinTxn(ex *execute.Executor, txn string) error {
+	if txn != "" {
+		if err := execute.OpenTxn(a.ctx, ex.Conn(0), txn); err != nil {
+			return &exitError{ExitCannotStart, err.Error()}
+		}
+		return nil
+	}
+	open, err := execute.OpenTxnID(a.ctx, ex.Conn(0))
+	if err != nil {
+		return &exitError{ExitCannotStart, err.Error()}
+	}
+	if open != "" {
+		return &exitError{ExitCannotStart, fmt.Sprintf("flow transaction %q is open (an orchestrated flow is running, or failed midway); wait for it, or run kiln transaction rollback %s", open, open)}
+	}
+	return nil
 }

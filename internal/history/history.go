@@ -64,6 +64,26 @@ create table if not exists kiln_history.journal (
     backup      varchar,          -- the previous relation, renamed; null when there was none
     backup_kind varchar,          -- table or view
     primary key (run_id, seq)
+);
+alter table kiln_history.journal add column if not exists txn varchar;          -- the flow transaction, if any
+alter table kiln_history.journal add column if not exists done boolean default false; -- the run finished well
+alter table kiln_history.journal add column if not exists recorded_at timestamp; -- when, to order entries across runs
+alter table kiln_history.runs add column if not exists txn varchar;
+create table if not exists kiln_history.transactions (
+    id        varchar primary key,
+    opened_at timestamp not null,
+    status    varchar not null    -- open, committed, rolled_back
+);
+create table if not exists kiln_history.staged_files (
+    txn    varchar not null,
+    staged varchar not null,
+    final  varchar not null
+);
+create table if not exists kiln_history.pending_state (
+    txn         varchar not null,
+    unique_id   varchar not null,
+    fingerprint varchar not null,
+    run_id      varchar not null
 );`
 
 // Ensure creates the history schema and tables when they are missing.
@@ -79,7 +99,8 @@ type Run struct {
 	Selection string
 	Started   time.Time
 	Finished  time.Time
-	Status    string // success, error (a node errored or failed) or interrupted
+	Status    string // success, error (a node errored or failed), interrupted, killed, rolled_back
+	Txn       string // the flow transaction the run belongs to, if any
 	Nodes     int
 	Errors    int
 	Warnings  int
@@ -118,8 +139,13 @@ func Record(ctx context.Context, c *duck.Conn, r Run, results []run.Result) erro
 	}
 	r.Nodes = len(results)
 	return c.Tx(ctx, func() error {
-		_, err := c.Exec(ctx, `insert into kiln_history.runs values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			r.ID, r.Command, r.Selection, r.Started.UTC(), r.Finished.UTC(), r.Status, r.Nodes, r.Errors, r.Warnings, r.Skipped)
+		var txn any
+		if r.Txn != "" {
+			txn = r.Txn
+		}
+		_, err := c.Exec(ctx, `insert into kiln_history.runs (run_id, command, selection, started_at, finished_at, status, nodes, errors, warnings, skipped, txn)
+            values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			r.ID, r.Command, r.Selection, r.Started.UTC(), r.Finished.UTC(), r.Status, r.Nodes, r.Errors, r.Warnings, r.Skipped, txn)
 		if err != nil {
 			return err
 		}
@@ -218,12 +244,14 @@ func LastSuccessful(ctx context.Context, c *duck.Conn, id graph.ID, metric strin
 }
 
 // LoadState returns the fingerprint of every node at its last successful
-// build.
-func LoadState(ctx context.Context, c *duck.Conn) (map[graph.ID]string, error) {
+// build; with txn, the builds of that open flow transaction count too.
+func LoadState(ctx context.Context, c *duck.Conn, txn string) (map[graph.ID]string, error) {
 	if err := Ensure(ctx, c); err != nil {
 		return nil, err
 	}
-	_, rows, err := c.QueryRows(ctx, "select unique_id, fingerprint from kiln_history.state")
+	_, rows, err := c.QueryRows(ctx, `select unique_id, fingerprint from kiln_history.state
+        where unique_id not in (select unique_id from kiln_history.pending_state where txn = ?)
+        union all select unique_id, fingerprint from kiln_history.pending_state where txn = ?`, txn, txn)
 	if err != nil {
 		return nil, err
 	}
@@ -236,8 +264,9 @@ func LoadState(ctx context.Context, c *duck.Conn) (map[graph.ID]string, error) {
 
 // SaveState records the fingerprints of the nodes built successfully by
 // run runID and forgets those of the nodes in forget (which must run next
-// time), in one transaction.
-func SaveState(ctx context.Context, c *duck.Conn, runID string, built map[graph.ID]string, forget []graph.ID) error {
+// time), in one transaction. In flow transaction txn, the fingerprints are
+// pending until the flow commits.
+func SaveState(ctx context.Context, c *duck.Conn, runID, txn string, built map[graph.ID]string, forget []graph.ID) error {
 	if len(built)+len(forget) == 0 {
 		return nil
 	}
@@ -255,12 +284,20 @@ func SaveState(ctx context.Context, c *duck.Conn, runID string, built map[graph.
 		for start := 0; start < len(ids); start += 500 {
 			end := min(start+500, len(ids))
 			var b strings.Builder
-			b.WriteString("insert or replace into kiln_history.state values ")
+			if txn == "" {
+				b.WriteString("insert or replace into kiln_history.state values ")
+			} else {
+				b.WriteString("insert into kiln_history.pending_state values ")
+			}
 			for i, id := range ids[start:end] {
 				if i > 0 {
 					b.WriteString(", ")
 				}
-				fmt.Fprintf(&b, "(%s, %s, %s, %s)", sqlq.Literal(string(id)), sqlq.Literal(built[id]), sqlq.Literal(runID), now)
+				if txn == "" {
+					fmt.Fprintf(&b, "(%s, %s, %s, %s)", sqlq.Literal(string(id)), sqlq.Literal(built[id]), sqlq.Literal(runID), now)
+				} else {
+					fmt.Fprintf(&b, "(%s, %s, %s, %s)", sqlq.Literal(txn), sqlq.Literal(string(id)), sqlq.Literal(built[id]), sqlq.Literal(runID))
+				}
 			}
 			if _, err := c.Exec(ctx, b.String()); err != nil {
 				return err

@@ -60,13 +60,13 @@ func TestBaselineIsTheLastSuccessfulRun(t *testing.T) {
 func TestStateRoundTrip(t *testing.T) {
 	c := conn(t)
 	ctx := context.Background()
-	if err := SaveState(ctx, c, "r1", map[graph.ID]string{"model.p.a": "fa", "model.p.b": "fb"}, nil); err != nil {
+	if err := SaveState(ctx, c, "r1", "", map[graph.ID]string{"model.p.a": "fa", "model.p.b": "fb"}, nil); err != nil {
 		t.Fatal(err)
 	}
-	if err := SaveState(ctx, c, "r2", map[graph.ID]string{"model.p.a": "fa2"}, []graph.ID{"model.p.b"}); err != nil {
+	if err := SaveState(ctx, c, "r2", "", map[graph.ID]string{"model.p.a": "fa2"}, []graph.ID{"model.p.b"}); err != nil {
 		t.Fatal(err)
 	}
-	st, err := LoadState(ctx, c)
+	st, err := LoadState(ctx, c, "")
 	if err != nil || len(st) != 1 || st["model.p.a"] != "fa2" {
 		t.Fatalf("state %v %v", st, err)
 	}

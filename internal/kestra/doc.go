@@ -17,8 +17,8 @@ type flowDoc struct {
 	Labels      map[string]string `yaml:"labels,omitempty"`
 	Concurrency *concurrency      `yaml:"concurrency,omitempty"`
 	Inputs      []input           `yaml:"inputs,omitempty"`
-	Tasks       []dagTask         `yaml:"tasks"`
-	Errors      []logTask         `yaml:"errors,omitempty"`
+	Tasks       []any             `yaml:"tasks"`            // the Dag, then the commit
+	Errors      []any             `yaml:"errors,omitempty"` // the rollback, then a log
 	Triggers    []trigger         `yaml:"triggers"`
 }
 

@@ -85,9 +85,10 @@ type parsedFlow struct {
 		Defaults any    `yaml:"defaults"`
 	} `yaml:"inputs"`
 	Tasks []struct {
-		ID    string `yaml:"id"`
-		Type  string `yaml:"type"`
-		Tasks []struct {
+		ID       string   `yaml:"id"`
+		Type     string   `yaml:"type"`
+		Commands []string `yaml:"commands"`
+		Tasks    []struct {
 			Task struct {
 				ID       string            `yaml:"id"`
 				Type     string            `yaml:"type"`
@@ -182,8 +183,17 @@ func checkFlow(t *testing.T, g *graph.Graph, sel []graph.ID, opt Options, f pars
 	if len(f.Errors) == 0 {
 		t.Error("no errors branch")
 	}
-	if len(f.Tasks) != 1 || f.Tasks[0].Type != TypeDag {
-		t.Fatalf("tasks: want one Dag, got %+v", f.Tasks)
+	if len(f.Tasks) != 2 || f.Tasks[0].Type != TypeDag || f.Tasks[1].ID != "commit" ||
+		len(f.Tasks[1].Commands) != 1 || !strings.Contains(f.Tasks[1].Commands[0], `transaction commit "{{ execution.id }}"`) {
+		t.Fatalf("tasks: want the Dag then the commit, got %+v", f.Tasks)
+	}
+	if len(f.Errors) < 2 || f.Errors[0].ID != "rollback" {
+		t.Fatalf("errors: want the rollback first, got %+v", f.Errors)
+	}
+	for _, e := range f.Tasks[0].Tasks {
+		if !strings.Contains(e.Task.Commands[0], `--transaction "{{ execution.id }}"`) {
+			t.Errorf("task %s runs outside the flow's transaction: %s", e.Task.ID, e.Task.Commands[0])
+		}
 	}
 	// Each task's nodes, as kiln build --select reads its command.
 	taskOf := map[graph.ID]string{}

@@ -1,0 +1,167 @@
+package cli
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"gopkg.in/yaml.v3"
+)
+
+// flowTasks reads the exported Kestra flow: the Dag's commands in order,
+// the commit command and the errors branch's rollback command.
+func flowTasks(t *testing.T, flow []byte) (dag []string, commit, rollback string) {
+	t.Helper()
+	var f struct {
+		Tasks []struct {
+			ID       string   `yaml:"id"`
+			Commands []string `yaml:"commands"`
+			Tasks    []struct {
+				Task struct {
+					Commands []string `yaml:"commands"`
+				} `yaml:"task"`
+			} `yaml:"tasks"`
+		} `yaml:"tasks"`
+		Errors []struct {
+			ID       string   `yaml:"id"`
+			Commands []string `yaml:"commands"`
+		} `yaml:"errors"`
+	}
+	if err := yaml.Unmarshal(flow, &f); err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range f.Tasks[0].Tasks {
+		dag = append(dag, e.Task.Commands[0])
+	}
+	return dag, f.Tasks[1].Commands[0], f.Errors[0].Commands[0]
+}
+
+// runTask runs one task command of the flow in-process, as the Kestra
+// worker's shell would after rendering the execution id and the vars.
+func runTask(t *testing.T, command, execID, vars string) int {
+	t.Helper()
+	command = strings.ReplaceAll(command, "{{ execution.id }}", execID)
+	command = strings.ReplaceAll(command, `"$KILN_VARS"`, "'"+vars+"'")
+	args := shellWords(command)[1:] // drop "kiln"
+	code, _, stderr := kiln(t, "", args...)
+	if code != 0 {
+		t.Logf("%s -> %d\n%s", command, code, lastLines(stderr, 6))
+	}
+	return code
+}
+
+func lastLines(s string, n int) string {
+	lines := strings.Split(strings.TrimSpace(s), "\n")
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return strings.Join(lines, "\n")
+}
+
+// shellWords splits a command line with '...' and "..." quoting.
+func shellWords(s string) []string {
+	var out []string
+	var cur strings.Builder
+	inWord := false
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c == '\'' || c == '"':
+			j := strings.IndexByte(s[i+1:], c)
+			cur.WriteString(s[i+1 : i+1+j])
+			i += j + 1
+			inWord = true
+		case c == ' ':
+			if inWord {
+				out = append(out, cur.String())
+				cur.Reset()
+				inWord = false
+			}
+		default:
+			cur.WriteByte(c)
+			inWord = true
+		}
+	}
+	if inWord {
+		out = append(out, cur.String())
+	}
+	return out
+}
+
+// The exported flow runs as one transaction: a bad month that fails in a
+// late task is rolled back by the errors branch, all of it (the tables of
+// the earlier tasks too); a good month is published by the commit task.
+func TestKestraFlowIsAllOrNothing(t *testing.T) {
+	dir, _ := newProject(t)
+	good := filepath.Join(dir, "data", "sample")
+	mustKiln(t, 0, dir, "build", "--vars", fmt.Sprintf("{raw_dir: %q}", good))
+	before := query(t, dir, "select count(*) from staging.stg_web")
+	csv := filepath.Join(dir, "target", "exports", "revenue_by_product.csv")
+	exportBefore := readFile(t, csv)
+
+	out := mustKiln(t, 0, dir, "export", "kestra", "--worker-dir", dir)
+	flow := []byte(out[:strings.LastIndex(out, "\n")+1])
+	dag, commit, rollback := flowTasks(t, flow)
+	if len(dag) < 10 {
+		t.Fatalf("%d tasks", len(dag))
+	}
+
+	bad := filepath.Join(dir, "data", "bad")
+	dropWebProducts(t, good, bad)
+	vars := fmt.Sprintf(`{"raw_dir": %q}`, bad)
+	failedAt := -1
+	for i, c := range dag {
+		if runTask(t, c, "exec-bad", vars) != 0 {
+			failedAt = i
+			break
+		}
+	}
+	if failedAt < 0 {
+		t.Fatal("the bad month passed every task")
+	}
+	// Before the errors branch, a standalone run is refused: the flow is open.
+	if code, _, stderr := kiln(t, dir, "build"); code != 2 || !strings.Contains(stderr, "flow transaction \"exec-bad\" is open") {
+		t.Errorf("a standalone run during an open flow: exit %d\n%s", code, stderr)
+	}
+	if runTask(t, rollback, "exec-bad", vars) != 0 {
+		t.Fatal("the rollback task failed")
+	}
+	if got := query(t, dir, "select count(*) from staging.stg_web"); got != before {
+		t.Errorf("stg_web has %s rows after the flow's rollback, want the good month's %s", got, before)
+	}
+	if !bytes.Equal(exportBefore, readFile(t, csv)) {
+		t.Error("the export changed")
+	}
+	if got := query(t, dir, "select count(*) from duckdb_tables() where table_name like '%__kiln_prev%'"); got != "0" {
+		t.Errorf("%s backups left", got)
+	}
+
+	// A good month goes through, and only the commit publishes it.
+	next := filepath.Join(dir, "data", "next")
+	copyTree(t, good, next)
+	vars = fmt.Sprintf(`{"raw_dir": %q, "premium_z_score": 1}`, next)
+	for _, c := range dag {
+		if runTask(t, c, "exec-good", vars) != 0 {
+			t.Fatal("a task of the good month failed")
+		}
+	}
+	if !bytes.Equal(exportBefore, readFile(t, csv)) {
+		t.Error("the export was published before the commit")
+	}
+	if runTask(t, commit, "exec-good", vars) != 0 {
+		t.Fatal("the commit task failed")
+	}
+	premium := query(t, dir, "select count(*) from marts.premium_wines")
+	if got := csvRows(t, filepath.Join(dir, "target", "exports", "premium_wines.csv")); fmt.Sprint(got) != premium {
+		t.Errorf("published premium_wines.csv has %d rows, the table %s", got, premium)
+	}
+	entries, _ := os.ReadDir(filepath.Join(dir, "target", "exports"))
+	if len(entries) != 4 {
+		t.Errorf("staged files left: %v", entries)
+	}
+	// The next standalone build runs again: the flow is closed.
+	mustKiln(t, 0, dir, "build", "--vars", fmt.Sprintf("{raw_dir: %q, premium_z_score: 1}", next))
+}

@@ -1,0 +1,74 @@
+package cli
+
+import (
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"github.com/kiln-build/kiln/internal/execute"
+)
+
+func (a *app) transactionCommand() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "transaction",
+		Short: "Commit or roll back a flow transaction (the runs of one orchestrated flow)",
+		Long: `An orchestrator runs a project as many kiln build tasks (kiln export kestra).
+Each task passes --transaction ID (the flow execution's id): what it builds
+stays pending, so the flow as a whole is all or nothing. The flow's last
+task runs "kiln transaction commit ID", which publishes the tables and the
+exports; its errors branch runs "kiln transaction rollback ID", which
+restores every table and export as it was before the flow. While a flow
+transaction is open, runs outside it are refused.`,
+	}
+	for _, action := range []string{"commit", "rollback", "status"} {
+		action := action
+		sub := &cobra.Command{
+			Use:   action + " ID",
+			Short: map[string]string{"commit": "Publish what the flow's runs built", "rollback": "Undo what the flow's runs built", "status": "Say whether a flow transaction is open, committed or rolled back"}[action],
+			Args:  cobra.ExactArgs(1),
+			RunE: func(cmd *cobra.Command, args []string) error {
+				e, err := a.load()
+				if err != nil {
+					return err
+				}
+				db, err := a.openDB(e, 0)
+				if err != nil {
+					return err
+				}
+				defer db.Close()
+				conn, err := db.Conn(a.ctx)
+				if err != nil {
+					return &exitError{ExitCannotStart, err.Error()}
+				}
+				defer conn.Close()
+				id := args[0]
+				switch action {
+				case "commit":
+					rels, files, err := execute.CommitTxn(a.ctx, conn, id)
+					if err != nil {
+						return &exitError{ExitFailure, err.Error()}
+					}
+					a.ui.Printf("flow transaction %s committed: %d relations and %d exports published", id, rels, files)
+				case "rollback":
+					n, err := execute.RollbackTxn(a.ctx, conn, id)
+					if err != nil {
+						return &exitError{ExitFailure, err.Error()}
+					}
+					a.ui.Printf("flow transaction %s rolled back: %d relations restored; the exports are as they were", id, n)
+				default:
+					st, err := execute.TxnStatus(a.ctx, conn, id)
+					if err != nil {
+						return &exitError{ExitFailure, err.Error()}
+					}
+					if st == "" {
+						st = "unknown"
+					}
+					fmt.Fprintln(a.stdout, st)
+				}
+				return nil
+			},
+		}
+		cmd.AddCommand(sub)
+	}
+	return cmd
+}
