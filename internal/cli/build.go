@@ -105,6 +105,7 @@ func (a *app) execute(command string, kinds map[graph.Kind]bool, rf *runFlags) e
 // runNodes runs the selected nodes: it writes the manifest, checks the
 // inputs, opens the database, runs the plan atomically, and reports.
 func (a *app) runNodes(e *env, command string, rf *runFlags, ids []graph.ID, start time.Time) error {
+	rf.vars = a.varsText
 	plan := run.NewPlan(e.manifest.Graph, ids)
 	if len(plan.IDs()) == 0 {
 		a.ui.Printf("nothing to %s: the selection matches no node that runs", command)
@@ -191,6 +192,7 @@ func (a *app) runNodes(e *env, command string, rf *runFlags, ids []graph.ID, sta
 		a.saveState(e, ex, rf.transaction, results, fingerprints)
 	}
 	elapsed := time.Since(start)
+	a.carryOver(e, results)
 	a.writeResults(e, command, rf, results, elapsed)
 	a.writeJUnit(e, command, rf, results, elapsed)
 	a.recordHistory(ex, command, rf, start, results)
@@ -545,4 +547,31 @@ func (a *app) joinTxn(ex *execute.Executor, txn string) error {
 		return &exitError{ExitCannotStart, fmt.Sprintf("flow transaction %q is open (an orchestrated flow is running, or failed midway); wait for it, or run kiln transaction rollback %s", open, open)}
 	}
 	return nil
+}
+
+// carryOver gives the up-to-date (no-op) results the figures of the last
+// run that did run them (rows, failures, expected and actual), read from
+// the previous run_results.json, so reports and docs keep showing them.
+func (a *app) carryOver(e *env, results []run.Result) {
+	prev, err := artifact.ReadRunResults(filepath.Join(e.target, artifact.RunResultsFile))
+	if err != nil {
+		return
+	}
+	last := map[graph.ID]artifact.NodeResult{}
+	for _, r := range prev.Results {
+		last[r.UniqueID] = r
+	}
+	for i, r := range results {
+		p, ok := last[r.ID]
+		if r.Status != run.UpToDate || !ok {
+			continue
+		}
+		results[i].Expected, results[i].Actual = p.Expected, p.Actual
+		if p.Rows != nil {
+			results[i].Rows = *p.Rows
+		}
+		if p.Failures != nil {
+			results[i].Failures = *p.Failures
+		}
+	}
 }

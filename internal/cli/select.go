@@ -31,6 +31,7 @@ type runFlags struct {
 	retries       int
 	acceptDev     bool
 	transaction   string
+	vars          string // --vars as given, for the run history
 }
 
 func (rf *runFlags) add(cmd *cobra.Command) {
@@ -168,5 +169,24 @@ func (rf *runFlags) describe() string {
 	if rf.selectorName != "" {
 		parts = append(parts, "--selector "+rf.selectorName)
 	}
+	if rf.vars != "" {
+		parts = append(parts, "--vars "+rf.vars)
+	}
+	for flag, on := range map[string]bool{"--full-refresh": rf.fullRefresh, "--accept-deviations": rf.acceptDev, "--no-rollback": rf.noRollback} {
+		if on {
+			parts = append(parts, flag)
+		}
+	}
+	sort.Strings(parts[len(parts)-countTrue(rf.fullRefresh, rf.acceptDev, rf.noRollback):])
 	return strings.Join(parts, " ")
+}
+
+func countTrue(bs ...bool) int {
+	n := 0
+	for _, b := range bs {
+		if b {
+			n++
+		}
+	}
+	return n
 }

@@ -130,6 +130,12 @@ func writeXLSX(ctx context.Context, conn *duck.Conn, g *graph.Graph, sheets []gr
 	if err := w.Close(); err != nil {
 		return 0, err
 	}
+	if err := canonicalZip(tmp); err != nil {
+		return 0, err
+	}
+	if err := syncFile(tmp); err != nil {
+		return 0, err
+	}
 	return total, os.Rename(tmp, out)
 }
 

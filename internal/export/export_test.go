@@ -110,3 +110,27 @@ func TestFailedExportKeepsPreviousFile(t *testing.T) {
 		t.Errorf("temporary files left: %v", entries)
 	}
 }
+
+func TestWorkbooksAreReproducible(t *testing.T) {
+	c, g := setup(t)
+	dir := t.TempDir()
+	xl := &graph.Node{ID: "export.p.xlsx", Kind: graph.Export, Export: &graph.ExportInfo{Format: "xlsx", Path: "book.xlsx",
+		Sheets: []graph.ExportSheet{{Name: "a", Model: "model.p.sales"}, {Name: "b", Model: "model.p.sales"}, {Name: "c", Model: "model.p.sales"}}}}
+	var first []byte
+	for i := 0; i < 5; i++ {
+		if _, err := Write(context.Background(), c, g, xl, Path(dir, xl)); err != nil {
+			t.Fatal(err)
+		}
+		b, _ := os.ReadFile(Path(dir, xl))
+		if first == nil {
+			first = b
+		} else if string(b) != string(first) {
+			t.Fatalf("write %d differs from the first", i)
+		}
+	}
+	f, err := excelize.OpenFile(Path(dir, xl))
+	if err != nil {
+		t.Fatalf("the canonical workbook does not open: %v", err)
+	}
+	f.Close()
+}

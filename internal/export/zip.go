@@ -1,0 +1,73 @@
+package export
+
+import (
+	"archive/zip"
+	"io"
+	"os"
+	"sort"
+	"time"
+)
+
+// canonicalZip rewrites the zip file at path with its entries sorted by
+// name and a fixed modification time, so that the same data always gives
+// the same bytes (excelize writes a workbook's parts in map order). The
+// entries are copied raw: nothing is recompressed.
+func canonicalZip(path string) error {
+	r, err := zip.OpenReader(path)
+	if err != nil {
+		return err
+	}
+	defer r.Close()
+	files := append([]*zip.File(nil), r.File...)
+	sort.Slice(files, func(i, j int) bool {
+		// [Content_Types].xml first, as Office writes it.
+		if (files[i].Name == "[Content_Types].xml") != (files[j].Name == "[Content_Types].xml") {
+			return files[i].Name == "[Content_Types].xml"
+		}
+		return files[i].Name < files[j].Name
+	})
+	out, err := os.CreateTemp(dirOf(path), ".canonical-*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(out.Name())
+	w := zip.NewWriter(out)
+	fixed := time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
+	for _, f := range files {
+		h := f.FileHeader
+		h.Modified = fixed
+		h.ModifiedTime, h.ModifiedDate = 0, 0
+		h.Extra = nil
+		dst, err := w.CreateRaw(&h)
+		if err != nil {
+			out.Close()
+			return err
+		}
+		src, err := f.OpenRaw()
+		if err != nil {
+			out.Close()
+			return err
+		}
+		if _, err := io.Copy(dst, src); err != nil {
+			out.Close()
+			return err
+		}
+	}
+	if err := w.Close(); err != nil {
+		out.Close()
+		return err
+	}
+	if err := out.Close(); err != nil {
+		return err
+	}
+	return os.Rename(out.Name(), path)
+}
+
+func dirOf(path string) string {
+	for i := len(path) - 1; i >= 0; i-- {
+		if os.IsPathSeparator(path[i]) {
+			return path[:i]
+		}
+	}
+	return "."
+}
