@@ -42,16 +42,6 @@ func (m *ModelProps) AllTests() []TestEntry {
 	return append(append([]TestEntry(nil), m.Tests...), m.DataTests...)
 }
 
-// UnmarshalYAML records the entry's position.
-func (m *ModelProps) UnmarshalYAML(n *yaml.Node) error {
-	type plain ModelProps
-	if err := n.Decode((*plain)(m)); err != nil {
-		return err
-	}
-	m.At = at(n)
-	return nil
-}
-
 // ColumnProps describes a column in YAML.
 type ColumnProps struct {
 	At          `yaml:"-"`
@@ -73,16 +63,6 @@ func (c *ColumnProps) AllTests() []TestEntry {
 	return append(append([]TestEntry(nil), c.Tests...), c.DataTests...)
 }
 
-// UnmarshalYAML records the entry's position.
-func (c *ColumnProps) UnmarshalYAML(n *yaml.Node) error {
-	type plain ColumnProps
-	if err := n.Decode((*plain)(c)); err != nil {
-		return err
-	}
-	c.At = at(n)
-	return nil
-}
-
 // SourceProps describes a source (a group of tables) in YAML.
 type SourceProps struct {
 	At          `yaml:"-"`
@@ -98,16 +78,6 @@ type SourceProps struct {
 	LoadedAt    string             `yaml:"loaded_at_field"`
 	Quoting     map[string]any     `yaml:"quoting"`
 	Tables      []SourceTableProps `yaml:"tables"`
-}
-
-// UnmarshalYAML records the entry's position.
-func (s *SourceProps) UnmarshalYAML(n *yaml.Node) error {
-	type plain SourceProps
-	if err := n.Decode((*plain)(s)); err != nil {
-		return err
-	}
-	s.At = at(n)
-	return nil
 }
 
 // SourceTableProps describes a source table, optionally backed by a file.
@@ -133,16 +103,6 @@ func (s *SourceTableProps) AllTests() []TestEntry {
 	return append(append([]TestEntry(nil), s.Tests...), s.DataTests...)
 }
 
-// UnmarshalYAML records the entry's position.
-func (s *SourceTableProps) UnmarshalYAML(n *yaml.Node) error {
-	type plain SourceTableProps
-	if err := n.Decode((*plain)(s)); err != nil {
-		return err
-	}
-	s.At = at(n)
-	return nil
-}
-
 // ExternalProps is the file behind a source table (the "external" property
 // of dbt-external-tables): location may use var() and env_var().
 type ExternalProps struct {
@@ -152,16 +112,6 @@ type ExternalProps struct {
 	Sheet       string            `yaml:"sheet"`
 	Delimiter   string            `yaml:"delimiter"`
 	ColumnTypes map[string]string `yaml:"column_types"`
-}
-
-// UnmarshalYAML records the entry's position.
-func (e *ExternalProps) UnmarshalYAML(n *yaml.Node) error {
-	type plain ExternalProps
-	if err := n.Decode((*plain)(e)); err != nil {
-		return err
-	}
-	e.At = at(n)
-	return nil
 }
 
 // ExportProps declares files written from models after a successful build:
@@ -181,32 +131,12 @@ type ExportProps struct {
 	Owner       map[string]string  `yaml:"owner"`
 }
 
-// UnmarshalYAML records the entry's position.
-func (e *ExportProps) UnmarshalYAML(n *yaml.Node) error {
-	type plain ExportProps
-	if err := n.Decode((*plain)(e)); err != nil {
-		return err
-	}
-	e.At = at(n)
-	return nil
-}
-
 // ExportSheetProps is one sheet of a workbook export.
 type ExportSheetProps struct {
 	At      `yaml:"-"`
 	Name    string `yaml:"name"`
 	Model   string `yaml:"model"`
 	OrderBy string `yaml:"order_by"`
-}
-
-// UnmarshalYAML records the entry's position.
-func (e *ExportSheetProps) UnmarshalYAML(n *yaml.Node) error {
-	type plain ExportSheetProps
-	if err := n.Decode((*plain)(e)); err != nil {
-		return err
-	}
-	e.At = at(n)
-	return nil
 }
 
 // MacroProps documents a macro.
@@ -231,16 +161,6 @@ type UnitTestProps struct {
 	Config      map[string]any `yaml:"config"`
 }
 
-// UnmarshalYAML records the entry's position.
-func (u *UnitTestProps) UnmarshalYAML(n *yaml.Node) error {
-	type plain UnitTestProps
-	if err := n.Decode((*plain)(u)); err != nil {
-		return err
-	}
-	u.At = at(n)
-	return nil
-}
-
 // UnitGiven is one mocked input of a unit test.
 type UnitGiven struct {
 	At      `yaml:"-"`
@@ -248,16 +168,6 @@ type UnitGiven struct {
 	Format  string    `yaml:"format"`
 	Rows    yaml.Node `yaml:"rows"`
 	Fixture string    `yaml:"fixture"`
-}
-
-// UnmarshalYAML records the entry's position.
-func (g *UnitGiven) UnmarshalYAML(n *yaml.Node) error {
-	type plain UnitGiven
-	if err := n.Decode((*plain)(g)); err != nil {
-		return err
-	}
-	g.At = at(n)
-	return nil
 }
 
 // UnitRows is the expected output of a unit test.

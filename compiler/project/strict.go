@@ -161,11 +161,13 @@ func parseYAML(file string, src []byte, l *diag.List) (*yaml.Node, bool) {
 	return root.Content[0], true
 }
 
-// decodeStrict checks n's keys against out's type, then decodes n into out.
-// It reports problems into l and returns whether decoding succeeded.
+// decodeStrict checks n's keys against out's type, decodes n into out, and
+// records in every At field the position of the YAML entry it was decoded
+// from. It reports problems into l and returns whether decoding succeeded.
 func decodeStrict(file string, n *yaml.Node, out any, where string, l *diag.List) bool {
 	before := len(*l)
 	checkKeys(file, n, reflect.TypeOf(out), where, l)
+	defer setPositions(n, reflect.ValueOf(out))
 	if err := n.Decode(out); err != nil {
 		if pe, ok := err.(*posError); ok {
 			l.Add(diag.Errorf(pe.at.Pos(file), "%s", pe.msg).WithHint("%s", pe.hint))
@@ -174,6 +176,56 @@ func decodeStrict(file string, n *yaml.Node, out any, where string, l *diag.List
 		}
 	}
 	return len(*l) == before
+}
+
+var atType = reflect.TypeOf(At{})
+
+// setPositions walks n alongside the value v it was decoded into and sets
+// the At field of every struct to the position of its YAML node.
+func setPositions(n *yaml.Node, v reflect.Value) {
+	for n != nil && (n.Kind == yaml.DocumentNode || n.Kind == yaml.AliasNode) {
+		if n.Kind == yaml.AliasNode {
+			n = n.Alias
+		} else if len(n.Content) > 0 {
+			n = n.Content[0]
+		} else {
+			return
+		}
+	}
+	for v.Kind() == reflect.Pointer || v.Kind() == reflect.Interface {
+		if v.IsNil() {
+			return
+		}
+		v = v.Elem()
+	}
+	if n == nil {
+		return
+	}
+	switch v.Kind() {
+	case reflect.Struct:
+		if v.Type() == yamlNodeType {
+			return
+		}
+		if f := v.FieldByName("At"); f.IsValid() && f.Type() == atType && f.CanSet() {
+			f.Set(reflect.ValueOf(at(n)))
+		}
+		if n.Kind != yaml.MappingNode {
+			return
+		}
+		fields := yamlFields(v.Type())
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			if sf, ok := fields[n.Content[i].Value]; ok {
+				setPositions(n.Content[i+1], v.FieldByIndex(sf.Index))
+			}
+		}
+	case reflect.Slice:
+		if n.Kind != yaml.SequenceNode {
+			return
+		}
+		for i := 0; i < v.Len() && i < len(n.Content); i++ {
+			setPositions(n.Content[i], v.Index(i))
+		}
+	}
 }
 
 // posError is returned by custom decoders to report at a position.
