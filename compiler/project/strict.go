@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 
 	"gopkg.in/yaml.v3"
 
@@ -93,9 +94,22 @@ func checkKeys(file string, n *yaml.Node, t reflect.Type, where string, l *diag.
 	}
 }
 
+// fieldsOf caches yamlFields by type: checkKeys and setPositions ask for
+// every mapping of every YAML file.
+var fieldsOf sync.Map // reflect.Type -> map[string]reflect.StructField
+
 // yamlFields maps the yaml names of t's fields (following inline structs)
-// to the fields.
+// to the fields. The map is shared: callers must not change it.
 func yamlFields(t reflect.Type) map[string]reflect.StructField {
+	if m, ok := fieldsOf.Load(t); ok {
+		return m.(map[string]reflect.StructField)
+	}
+	m := collectFields(t)
+	fieldsOf.Store(t, m)
+	return m
+}
+
+func collectFields(t reflect.Type) map[string]reflect.StructField {
 	out := map[string]reflect.StructField{}
 	for i := 0; i < t.NumField(); i++ {
 		f := t.Field(i)
@@ -107,7 +121,7 @@ func yamlFields(t reflect.Type) map[string]reflect.StructField {
 		if strings.Contains(opts, "inline") || (f.Anonymous && tag == "") {
 			ft := f.Type
 			if ft.Kind() == reflect.Struct {
-				for k, v := range yamlFields(ft) {
+				for k, v := range collectFields(ft) {
 					out[k] = v
 				}
 			}

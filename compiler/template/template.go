@@ -200,6 +200,14 @@ func (e *Engine) Render(path, src string, ctx *Context) (string, diag.List) {
 	if !strings.Contains(src, "{") {
 		return src, nil // nothing to render: plain SQL
 	}
+	if out, l, ok := e.renderFast(path, src, ctx); ok {
+		return out, l
+	}
+	return e.renderGonja(path, src, ctx)
+}
+
+// renderGonja renders src with gonja.
+func (e *Engine) renderGonja(path, src string, ctx *Context) (string, diag.List) {
 	t, err := e.parse(path, src)
 	if err != nil {
 		return "", diag.List{e.toDiag(path, src, err)}
@@ -286,7 +294,7 @@ func (e *Engine) context(path string, calls *callIndex, c *Context, failures *di
 	}
 	if c.Config != nil {
 		ctx.Set("config", func(va *exec.VarArgs) *exec.Value {
-			pos := at("config", nil)
+			pos := calls.next(path, "config")
 			if len(va.Args) > 0 {
 				return fail(pos, fmt.Errorf("config() takes keyword arguments only, such as config(materialized='table')"))
 			}
@@ -400,6 +408,7 @@ func stringArgs(fn string, va *exec.VarArgs, min, max int) ([]string, error) {
 // env_var is written, found with gonja's own lexer.
 type callIndex struct {
 	calls []call
+	used  map[string]int // calls returned by next, per function
 }
 
 type call struct {
@@ -444,14 +453,44 @@ func scanCalls(path, src string) *callIndex {
 	return ix
 }
 
-// find returns the position of the call to fn with args: the first call
-// with the same literal arguments, else the first call to fn, else the
-// start of the file.
+// next returns the position of the next call to fn not returned yet, in
+// the order of the source (the order gonja evaluates a template without
+// loops), or the start of the file.
+func (ix *callIndex) next(path, fn string) diag.Pos {
+	if ix == nil {
+		return diag.Pos{File: path}
+	}
+	if ix.used == nil {
+		ix.used = map[string]int{}
+	}
+	n := 0
+	for _, c := range ix.calls {
+		if c.fn != fn {
+			continue
+		}
+		if n == ix.used[fn] {
+			ix.used[fn]++
+			return c.pos
+		}
+		n++
+	}
+	return ix.find(path, fn, nil)
+}
+
+// find returns the position of the call to fn with args: the next one
+// not returned yet among the calls with the same literal arguments (the
+// order gonja evaluates a template without loops), else the first of them,
+// else the first call to fn, else the start of the file.
 func (ix *callIndex) find(path, fn string, args []string) diag.Pos {
 	if ix == nil {
 		return diag.Pos{File: path}
 	}
-	var first *call
+	if ix.used == nil {
+		ix.used = map[string]int{}
+	}
+	key := fn + "\x00" + strings.Join(args, "\x00")
+	var first, firstMatch *call
+	n := 0
 	for i := range ix.calls {
 		c := &ix.calls[i]
 		if c.fn != fn {
@@ -461,10 +500,20 @@ func (ix *callIndex) find(path, fn string, args []string) diag.Pos {
 			first = c
 		}
 		if len(args) > 0 && len(c.args) >= len(args) && equal(c.args[:len(args)], args) {
-			return c.pos
+			if firstMatch == nil {
+				firstMatch = c
+			}
+			if n == ix.used[key] {
+				ix.used[key]++
+				return c.pos
+			}
+			n++
 		}
 	}
-	if first != nil {
+	switch {
+	case firstMatch != nil:
+		return firstMatch.pos
+	case first != nil:
 		return first.pos
 	}
 	return diag.Pos{File: path, Line: 1, Col: 1}

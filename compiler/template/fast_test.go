@@ -1,0 +1,83 @@
+package template
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/kiln-build/kiln/compiler/diag"
+)
+
+// recordingCtx answers ref, source, var and config, and records the calls
+// with their positions, so two renderings can be compared call by call.
+func recordingCtx(log *[]string) *Context {
+	return &Context{
+		Ref: func(args []string, pos diag.Pos) (any, error) {
+			*log = append(*log, fmt.Sprintf("ref%v@%s", args, pos))
+			if args[len(args)-1] == "missing" {
+				return nil, fmt.Errorf("unknown model %q in ref()", "missing")
+			}
+			return Relation{Quoted: `"main"."` + args[len(args)-1] + `"`, OnAccess: func() {}}, nil
+		},
+		Source: func(s, t string, pos diag.Pos) (any, error) {
+			*log = append(*log, fmt.Sprintf("source %s.%s@%s", s, t, pos))
+			return Relation{Schema: s, Identifier: t, Quoted: `"` + s + `"."` + t + `"`}, nil
+		},
+		Var: func(name string, def any, has bool, pos diag.Pos) (any, error) {
+			*log = append(*log, fmt.Sprintf("var %s %v@%s", name, def, pos))
+			switch name {
+			case "n":
+				return 3, nil
+			case "s":
+				return "eu", nil
+			}
+			if has {
+				return def, nil
+			}
+			return nil, fmt.Errorf("required var %q is not set", name)
+		},
+		Config: func(kw map[string]any, pos diag.Pos) error {
+			*log = append(*log, fmt.Sprintf("config %v@%s", kw, pos))
+			return nil
+		},
+	}
+}
+
+// Property: on random templates made of the fast path's shapes (and some
+// that are not), the fast path renders exactly what gonja renders, calls
+// the context with the same arguments at the same positions, and reports
+// the same errors.
+func TestFastPathMatchesGonja(t *testing.T) {
+	pieces := []string{
+		"select *\n", "from ", " where x = 1\n", "  ", "'a string' ", "-- comment\n", "\n",
+		"{{ ref('orders') }}", "{{ref(\"customers\")}}", "{{ ref('shop', 'orders') }}", "{{ ref('missing') }}",
+		"{{ source('raw', 'erp') }}", "{{ var('n') }}", "{{ var('s') }}", "{{ var('absent', 'dflt') }}", "{{ var('absent', 7) }}",
+		"{{ var('absent') }}", "{{ config(materialized='table', tags='x') }}", "{{ config(enabled=False) }}",
+		"{{ ref('a') | upper }}", "{% if true %}x{% endif %}", "{{ 1 + 2 }}", "{# c #}", "}}",
+	}
+	e, _ := NewEngine(nil)
+	r := rand.New(rand.NewPCG(1, 9))
+	fast := 0
+	for trial := 0; trial < 2000; trial++ {
+		var b strings.Builder
+		for k := 0; k < 1+r.IntN(8); k++ {
+			b.WriteString(pieces[r.IntN(len(pieces))])
+		}
+		src := b.String()
+		var logFast, logGonja []string
+		outFast, lFast, ok := e.renderFast("m.sql", src, recordingCtx(&logFast))
+		if !ok {
+			continue
+		}
+		fast++
+		outGonja, lGonja := e.renderGonja("m.sql", src, recordingCtx(&logGonja))
+		if outFast != outGonja || !reflect.DeepEqual(lFast, lGonja) || !reflect.DeepEqual(logFast, logGonja) {
+			t.Fatalf("%q:\nfast  %q %v %v\ngonja %q %v %v", src, outFast, lFast, logFast, outGonja, lGonja, logGonja)
+		}
+	}
+	if fast < 500 {
+		t.Fatalf("only %d of 2000 templates took the fast path", fast)
+	}
+}
