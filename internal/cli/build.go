@@ -279,7 +279,7 @@ func (a *app) openDB(e *env, retries int) (*duck.DB, error) {
 
 // recover undoes a run that was killed before it could finish.
 func (a *app) recover(ex *execute.Executor) error {
-	ids, n, err := execute.Recover(a.ctx, ex.Conn(0))
+	ids, n, err := execute.Recover(a.ctx, ex.Conn(0), ex.Catalog())
 	if err != nil {
 		return &exitError{ExitCannotStart, err.Error()}
 	}
@@ -475,8 +475,7 @@ func (a *app) upToDate(e *env, ex *execute.Executor, plan *run.Plan, rf *runFlag
 		case n.Relation.IsZero():
 			return true
 		}
-		kind, err := conn.RelationKind(a.ctx, n.Relation.Schema, n.Relation.Name)
-		return err == nil && kind != ""
+		return ex.Catalog().Kind(n.Relation) != ""
 	}
 	ex.SetUpToDate(state.Decide(plan.IDs(), decided, stored, exists))
 	return current, nil

@@ -42,9 +42,11 @@ type Options struct {
 
 // Executor runs nodes on DuckDB; see run.Executor.
 type Executor struct {
-	g     *graph.Graph
-	conns []*duck.Conn
-	opts  Options
+	g       *graph.Graph
+	conns   []*duck.Conn
+	opts    Options
+	cat     *Catalog
+	schemas bool // CreateSchemas ran: every schema of the run exists
 }
 
 // New opens threads connections on db.
@@ -58,8 +60,17 @@ func New(ctx context.Context, db *duck.DB, g *graph.Graph, threads int, opts Opt
 		}
 		e.conns = append(e.conns, c)
 	}
+	cat, err := LoadCatalog(ctx, e.conns[0])
+	if err != nil {
+		e.Close()
+		return nil, err
+	}
+	e.cat = cat
 	return e, nil
 }
+
+// Catalog returns the run's view of the database's relations.
+func (e *Executor) Catalog() *Catalog { return e.cat }
 
 // CreateSchemas creates, on worker 0's connection, every schema that the
 // nodes write to, before the run: DuckDB refuses concurrent creations of one
@@ -84,6 +95,7 @@ func (e *Executor) CreateSchemas(ctx context.Context, ids []graph.ID) error {
 			}
 		}
 	}
+	e.schemas = true
 	return nil
 }
 
@@ -167,17 +179,24 @@ func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
 // previous relation aside in the journal.
 func (e *Executor) replace(ctx context.Context, conn *duck.Conn, spec load.Spec, rel sqlq.Relation) (load.Result, error) {
 	var res load.Result
+	var done entry
 	err := conn.Tx(ctx, func() error {
-		if _, err := conn.Exec(ctx, "create schema if not exists "+sqlq.Ident(rel.Schema)); err != nil {
-			return err
-		}
-		if err := e.opts.Journal.Prepare(ctx, conn, rel); err != nil {
-			return err
+		if !e.schemas {
+			if _, err := conn.Exec(ctx, "create schema if not exists "+sqlq.Ident(rel.Schema)); err != nil {
+				return err
+			}
 		}
 		var err error
+		if done, err = e.opts.Journal.Prepare(ctx, conn, rel, e.cat.Kind(rel)); err != nil {
+			return err
+		}
 		res, err = load.Load(ctx, conn, spec, rel)
 		return err
 	})
+	if err == nil {
+		e.opts.Journal.Record(done)
+		e.cat.Set(rel, "table")
+	}
 	return res, err
 }
 
@@ -220,45 +239,56 @@ func (e *Executor) model(ctx context.Context, conn *duck.Conn, n *graph.Node) ru
 		}
 	}
 	rows := int64(-1)
-	err := conn.Tx(ctx, func() error {
-		kind := ""
+	var done entry
+	build := func() error {
+		kind := e.cat.Kind(n.Relation)
 		if e.opts.Journal != nil {
-			if _, err := conn.Exec(ctx, "create schema if not exists "+sqlq.Ident(n.Relation.Schema)); err != nil {
-				return err
-			}
-			if err := e.opts.Journal.Prepare(ctx, conn, n.Relation); err != nil {
-				return err
-			}
-		} else {
 			var err error
-			if kind, err = conn.RelationKind(ctx, n.Relation.Schema, n.Relation.Name); err != nil {
+			if done, err = e.opts.Journal.Prepare(ctx, conn, n.Relation, kind); err != nil {
 				return err
 			}
+			kind = "" // moved aside
 		}
 		stmts, err := materialize.Model(n, kind)
 		if err != nil {
 			return err
 		}
+		if e.schemas {
+			stmts = stmts[1:] // the schema exists
+		}
 		for i, s := range stmts {
-			if _, err := conn.Exec(ctx, s); err != nil {
-				if i == len(stmts)-1 {
+			if i < len(stmts)-1 {
+				if _, err := conn.Exec(ctx, s); err != nil {
+					return err
+				}
+				continue
+			}
+			if n.Config.Materialized == graph.Table {
+				// CREATE TABLE AS answers the number of rows it wrote.
+				c, err := conn.QueryInt(ctx, s)
+				if err != nil {
 					return e.sqlError(n, err, materialize.BodyOffset)
 				}
-				return err
+				rows = c
+			} else if _, err := conn.Exec(ctx, s); err != nil {
+				return e.sqlError(n, err, materialize.BodyOffset)
 			}
-		}
-		if n.Config.Materialized == graph.Table {
-			c, err := conn.QueryInt(ctx, "select count(*) from "+n.Relation.String())
-			if err != nil {
-				return err
-			}
-			rows = c
 		}
 		return nil
-	})
+	}
+	var err error
+	if e.schemas && e.cat.Kind(n.Relation) == "" {
+		// A new relation in an existing schema is one statement, atomic on
+		// its own: no transaction to open and commit.
+		err = build()
+	} else {
+		err = conn.Tx(ctx, build)
+	}
 	if err != nil {
 		return failed(err)
 	}
+	e.opts.Journal.Record(done)
+	e.cat.Set(n.Relation, n.Config.Materialized)
 	r := run.Result{Status: run.Success, Rows: rows, CompiledCode: n.CompiledCode,
 		AdapterResponse: map[string]any{"_message": "OK"}}
 	if rows >= 0 {

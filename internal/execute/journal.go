@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"sort"
+	"strings"
 	"sync"
 	"time"
 
@@ -19,25 +21,33 @@ import (
 const BackupSuffix = "__kiln_prev_"
 
 // Journal makes a run atomic: before a node replaces a relation, the
-// previous one is renamed aside in the transaction that builds the new one,
-// and the swap is recorded in kiln_history.journal. When the run succeeds,
+// previous one is renamed aside (name + BackupSuffix + the run's short id)
+// in the transaction that builds the new one. When the run succeeds,
 // Commit drops the previous versions; when it fails or is interrupted,
-// Rollback puts them back, so the database is as it was before the run. A
-// run that was killed leaves its journal behind; Recover, at the start of
-// the next run, undoes it.
+// Rollback puts them back, so the database is as it was before the run.
+// The journal of a run lives in memory; the backups' names are its record
+// in the database, from which Recover, at the start of the next run, puts
+// back what a killed run had replaced (the relations it had created anew
+// remain, and are rebuilt by the next run).
 //
 // Runs may also belong to a flow transaction (kiln build --transaction ID,
-// one per task of an orchestrated flow): a run that succeeds then keeps the
-// first previous version of each relation, its exports staged and its
-// up-to-date state pending, until CommitTxn publishes the whole flow or
-// RollbackTxn undoes it.
+// one per task of an orchestrated flow): a run that succeeds then records
+// its entries in kiln_history.journal and keeps the first previous version
+// of each relation, its exports staged and its up-to-date state pending,
+// until CommitTxn publishes the whole flow or RollbackTxn undoes it.
 type Journal struct {
-	runID string
-	txn   string
-	mu    sync.Mutex
-	seq   int64
-	count int
-	files []stagedFile // exports written aside, published at commit
+	runID   string
+	txn     string
+	mu      sync.Mutex
+	entries []entry
+	files   []stagedFile // exports written aside, published at commit
+}
+
+type entry struct {
+	runID      string
+	rel        sqlq.Relation
+	backup     string // "" when the run created the relation
+	backupKind string
 }
 
 type stagedFile struct{ staged, final string }
@@ -53,7 +63,7 @@ func (j *Journal) Txn() string { return j.txn }
 func (j *Journal) Replaced() int {
 	j.mu.Lock()
 	defer j.mu.Unlock()
-	return j.count
+	return len(j.entries)
 }
 
 func short(id string) string {
@@ -63,40 +73,44 @@ func short(id string) string {
 	return id
 }
 
-// Prepare moves the relation at rel aside, if there is one, and records it.
-// It must run inside the transaction (conn.Tx) that builds the new
-// relation, so both happen or neither does. A nil journal does nothing.
-func (j *Journal) Prepare(ctx context.Context, conn *duck.Conn, rel sqlq.Relation) error {
+// Prepare moves the relation at rel, of kind ("table", "view", or "" when
+// there is none), aside. It must run inside the transaction (conn.Tx) that
+// builds the new relation, so both happen or neither does; call Record
+// once that transaction committed. A nil journal does nothing.
+func (j *Journal) Prepare(ctx context.Context, conn *duck.Conn, rel sqlq.Relation, kind string) (entry, error) {
+	e := entry{runID: j.runIDOrEmpty(), rel: rel}
+	if j == nil || kind == "" {
+		return e, nil
+	}
+	name := rel.Name + BackupSuffix + short(j.runID)
+	if _, err := conn.Exec(ctx, fmt.Sprintf("alter %s %s rename to %s", kind, rel.String(), sqlq.Ident(name))); err != nil {
+		return e, err
+	}
+	e.backup, e.backupKind = name, kind
+	return e, nil
+}
+
+func (j *Journal) runIDOrEmpty() string {
 	if j == nil {
-		return nil
+		return ""
 	}
-	kind, err := conn.RelationKind(ctx, rel.Schema, rel.Name)
-	if err != nil {
-		return err
-	}
-	var backup, backupKind any
-	if kind != "" {
-		name := rel.Name + BackupSuffix + short(j.runID)
-		if err := dropRelation(ctx, conn, sqlq.Relation{Schema: rel.Schema, Name: name}); err != nil {
-			return err
-		}
-		if _, err := conn.Exec(ctx, fmt.Sprintf("alter %s %s rename to %s", kind, rel.String(), sqlq.Ident(name))); err != nil {
-			return err
-		}
-		backup, backupKind = name, kind
+	return j.runID
+}
+
+// Record adds a committed replacement to the run's journal.
+func (j *Journal) Record(e entry) {
+	if j == nil {
+		return
 	}
 	j.mu.Lock()
-	j.seq++
-	seq := j.seq
-	j.count++
-	j.mu.Unlock()
-	var txn any
-	if j.txn != "" {
-		txn = j.txn
-	}
-	_, err = conn.Exec(ctx, `insert into kiln_history.journal (run_id, seq, schema_name, name, backup, backup_kind, txn, done, recorded_at)
-        values (?, ?, ?, ?, ?, ?, ?, false, ?)`, j.runID, seq, rel.Schema, rel.Name, backup, backupKind, txn, time.Now().UTC())
-	return err
+	defer j.mu.Unlock()
+	j.entries = append(j.entries, e)
+}
+
+func (j *Journal) snapshot() []entry {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	return append([]entry(nil), j.entries...)
 }
 
 func dropRelation(ctx context.Context, conn *duck.Conn, rel sqlq.Relation) error {
@@ -108,33 +122,6 @@ func dropRelation(ctx context.Context, conn *duck.Conn, rel sqlq.Relation) error
 	return err
 }
 
-type entry struct {
-	runID      string
-	seq        int64
-	rel        sqlq.Relation
-	backup     string
-	backupKind string
-}
-
-// entries returns journal entries, newest first.
-func entries(ctx context.Context, conn *duck.Conn, where string, args ...any) ([]entry, error) {
-	if err := history.Ensure(ctx, conn); err != nil {
-		return nil, err
-	}
-	_, rows, err := conn.QueryRows(ctx, "select run_id, seq, schema_name, name, coalesce(backup, ''), coalesce(backup_kind, '') from kiln_history.journal "+
-		where+" order by recorded_at desc, seq desc", args...)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]entry, len(rows))
-	for i, r := range rows {
-		seq, _ := r[1].(int64)
-		out[i] = entry{runID: fmt.Sprint(r[0]), seq: seq, rel: sqlq.Relation{Schema: fmt.Sprint(r[2]), Name: fmt.Sprint(r[3])},
-			backup: fmt.Sprint(r[4]), backupKind: fmt.Sprint(r[5])}
-	}
-	return out, nil
-}
-
 func dropBackup(ctx context.Context, conn *duck.Conn, e entry) error {
 	if e.backup == "" {
 		return nil
@@ -143,43 +130,57 @@ func dropBackup(ctx context.Context, conn *duck.Conn, e entry) error {
 	return err
 }
 
-func deleteEntry(ctx context.Context, conn *duck.Conn, e entry) error {
-	_, err := conn.Exec(ctx, "delete from kiln_history.journal where run_id = ? and seq = ?", e.runID, e.seq)
-	return err
-}
-
 // Commit ends a run that succeeded, in one transaction. Outside a flow
-// transaction it drops the previous versions and forgets them. In one, it
-// keeps the first previous version of each relation for the flow's
-// rollback, drops the versions that earlier runs of the flow had built, and
-// marks the run done.
+// transaction it drops the previous versions. In one, it keeps the first
+// previous version of each relation for the flow's rollback and records
+// it in kiln_history.journal, and drops the versions that earlier runs of
+// the flow had built.
 func (j *Journal) Commit(ctx context.Context, conn *duck.Conn) error {
-	es, err := entries(ctx, conn, "where run_id = ?", j.runID)
+	es := j.snapshot()
+	if j.txn == "" {
+		return conn.Tx(ctx, func() error {
+			for _, e := range es {
+				if err := dropBackup(ctx, conn, e); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+	}
+	if err := history.Ensure(ctx, conn); err != nil {
+		return err
+	}
+	_, rows, err := conn.QueryRows(ctx, "select schema_name, name from kiln_history.journal where txn = ?", j.txn)
 	if err != nil {
 		return err
 	}
+	earlier := map[sqlq.Relation]bool{}
+	for _, r := range rows {
+		earlier[sqlq.Relation{Schema: fmt.Sprint(r[0]), Name: fmt.Sprint(r[1])}] = true
+	}
 	return conn.Tx(ctx, func() error {
-		for _, e := range es {
-			keep := false
-			if j.txn != "" {
-				earlier, err := conn.QueryInt(ctx, "select count(*) from kiln_history.journal where txn = ? and run_id <> ? and schema_name = ? and name = ?",
-					j.txn, j.runID, e.rel.Schema, e.rel.Name)
-				if err != nil {
+		var values []string
+		now := sqlq.Literal(time.Now().UTC().Format("2006-01-02 15:04:05.999999")) + "::timestamp"
+		for i, e := range es {
+			if earlier[sqlq.Relation{Schema: e.rel.Schema, Name: e.rel.Name}] {
+				// An earlier run of the flow built this relation: the flow keeps
+				// the version from before the flow, not this intermediate one.
+				if err := dropBackup(ctx, conn, e); err != nil {
 					return err
 				}
-				keep = earlier == 0 // the flow's first change of this relation: the flow may undo it
-			}
-			if keep {
 				continue
 			}
-			if err := dropBackup(ctx, conn, e); err != nil {
-				return err
+			backup, kind := "NULL", "NULL"
+			if e.backup != "" {
+				backup, kind = sqlq.Literal(e.backup), sqlq.Literal(e.backupKind)
 			}
-			if err := deleteEntry(ctx, conn, e); err != nil {
-				return err
-			}
+			values = append(values, fmt.Sprintf("(%s, %d, %s, %s, %s, %s, %s, true, %s)", sqlq.Literal(j.runID), i+1,
+				sqlq.Literal(e.rel.Schema), sqlq.Literal(e.rel.Name), backup, kind, sqlq.Literal(j.txn), now))
 		}
-		_, err := conn.Exec(ctx, "update kiln_history.journal set done = true where run_id = ?", j.runID)
+		if len(values) == 0 {
+			return nil
+		}
+		_, err := conn.Exec(ctx, "insert into kiln_history.journal (run_id, seq, schema_name, name, backup, backup_kind, txn, done, recorded_at) values "+strings.Join(values, ", "))
 		return err
 	})
 }
@@ -189,26 +190,25 @@ func (j *Journal) Commit(ctx context.Context, conn *duck.Conn) error {
 // Earlier runs of its flow transaction are left alone. It returns the
 // number of relations restored or removed.
 func (j *Journal) Rollback(ctx context.Context, conn *duck.Conn) (int, error) {
-	es, err := entries(ctx, conn, "where run_id = ?", j.runID)
-	if err != nil {
-		return 0, err
+	es := j.snapshot()
+	for l, r := 0, len(es)-1; l < r; l, r = l+1, r-1 {
+		es[l], es[r] = es[r], es[l]
 	}
 	return len(es), undo(ctx, conn, es)
 }
 
+// undo restores entries, in the order given, in one transaction.
 func undo(ctx context.Context, conn *duck.Conn, es []entry) error {
 	return conn.Tx(ctx, func() error {
 		for _, e := range es {
 			if err := dropRelation(ctx, conn, e.rel); err != nil {
 				return err
 			}
-			if e.backup != "" {
-				backup := sqlq.Relation{Schema: e.rel.Schema, Name: e.backup}
-				if _, err := conn.Exec(ctx, fmt.Sprintf("alter %s %s rename to %s", e.backupKind, backup, sqlq.Ident(e.rel.Name))); err != nil {
-					return err
-				}
+			if e.backup == "" {
+				continue
 			}
-			if err := deleteEntry(ctx, conn, e); err != nil {
+			backup := sqlq.Relation{Schema: e.rel.Schema, Name: e.backup}
+			if _, err := conn.Exec(ctx, fmt.Sprintf("alter %s %s rename to %s", e.backupKind, backup, sqlq.Ident(e.rel.Name))); err != nil {
 				return err
 			}
 		}
@@ -216,25 +216,49 @@ func undo(ctx context.Context, conn *duck.Conn, es []entry) error {
 	})
 }
 
-// Recover undoes the runs that were killed before they could commit or roll
-// back (their entries are not done) and returns their IDs and the number of
-// relations restored. Done entries of open flow transactions stay.
-func Recover(ctx context.Context, conn *duck.Conn) ([]string, int, error) {
-	es, err := entries(ctx, conn, "where not coalesce(done, false)")
-	if err != nil || len(es) == 0 {
+// Recover puts back the previous versions that killed runs left aside:
+// every relation whose name holds BackupSuffix and that no open flow
+// transaction keeps. It returns the short ids of those runs and the number
+// of relations restored.
+func Recover(ctx context.Context, conn *duck.Conn, cat *Catalog) ([]string, int, error) {
+	if err := history.Ensure(ctx, conn); err != nil {
 		return nil, 0, err
 	}
-	seen := map[string]bool{}
-	var ids []string
-	for _, e := range es {
-		if !seen[e.runID] {
-			seen[e.runID] = true
-			ids = append(ids, e.runID)
+	_, rows, err := conn.QueryRows(ctx, "select schema_name, backup from kiln_history.journal where backup is not null")
+	if err != nil {
+		return nil, 0, err
+	}
+	kept := map[sqlq.Relation]bool{}
+	for _, r := range rows {
+		kept[sqlq.Relation{Schema: fmt.Sprint(r[0]), Name: fmt.Sprint(r[1])}] = true
+	}
+	var es []entry
+	runs := map[string]bool{}
+	for _, rel := range cat.Relations() {
+		i := strings.LastIndex(rel.Name, BackupSuffix)
+		if i <= 0 || kept[rel] {
+			continue
 		}
+		run := rel.Name[i+len(BackupSuffix):]
+		runs[run] = true
+		es = append(es, entry{runID: run, rel: sqlq.Relation{Schema: rel.Schema, Name: rel.Name[:i]}, backup: rel.Name, backupKind: cat.Kind(rel)})
 	}
+	if len(es) == 0 {
+		return nil, 0, nil
+	}
+	sort.Slice(es, func(a, b int) bool { return es[a].backup < es[b].backup })
 	if err := undo(ctx, conn, es); err != nil {
-		return ids, 0, errors.Join(errors.New("cannot undo an unfinished earlier run"), err)
+		return nil, 0, errors.Join(errors.New("cannot put back what an unfinished earlier run replaced"), err)
 	}
+	for _, e := range es {
+		cat.Set(sqlq.Relation{Schema: e.rel.Schema, Name: e.backup}, "")
+		cat.Set(e.rel, e.backupKind)
+	}
+	var ids []string
+	for r := range runs {
+		ids = append(ids, r)
+	}
+	sort.Strings(ids)
 	return ids, len(es), nil
 }
 

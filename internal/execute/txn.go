@@ -9,6 +9,7 @@ import (
 
 	"github.com/kiln-build/kiln/internal/duck"
 	"github.com/kiln-build/kiln/internal/history"
+	"github.com/kiln-build/kiln/internal/sqlq"
 )
 
 // OpenTxn starts flow transaction id, or joins it when it is already open.
@@ -73,7 +74,7 @@ func CommitTxn(ctx context.Context, conn *duck.Conn, id string) (int, int, error
 	} else if st != "open" {
 		return 0, 0, fmt.Errorf("flow transaction %q is not open (%s)", id, orUnknown(st))
 	}
-	es, err := entries(ctx, conn, "where txn = ?", id)
+	es, err := txnEntries(ctx, conn, id)
 	if err != nil {
 		return 0, 0, err
 	}
@@ -86,11 +87,9 @@ func CommitTxn(ctx context.Context, conn *duck.Conn, id string) (int, int, error
 			if err := dropBackup(ctx, conn, e); err != nil {
 				return err
 			}
-			if err := deleteEntry(ctx, conn, e); err != nil {
-				return err
-			}
 		}
 		for _, q := range []string{
+			`delete from kiln_history.journal where txn = ?`,
 			`insert or replace into kiln_history.state select unique_id, fingerprint, run_id, now()::timestamp from kiln_history.pending_state where txn = ?`,
 			`delete from kiln_history.pending_state where txn = ?`,
 			`delete from kiln_history.staged_files where txn = ?`,
@@ -122,7 +121,7 @@ func RollbackTxn(ctx context.Context, conn *duck.Conn, id string) (int, error) {
 	} else if st != "open" {
 		return 0, fmt.Errorf("flow transaction %q is not open (%s)", id, orUnknown(st))
 	}
-	es, err := entries(ctx, conn, "where txn = ?", id)
+	es, err := txnEntries(ctx, conn, id)
 	if err != nil {
 		return 0, err
 	}
@@ -135,6 +134,7 @@ func RollbackTxn(ctx context.Context, conn *duck.Conn, id string) (int, error) {
 	}
 	err = conn.Tx(ctx, func() error {
 		for _, q := range []string{
+			`delete from kiln_history.journal where txn = ?`,
 			`delete from kiln_history.pending_state where txn = ?`,
 			`delete from kiln_history.staged_files where txn = ?`,
 			`update kiln_history.runs set status = 'rolled_back' where txn = ?`,
@@ -157,4 +157,19 @@ func orUnknown(s string) string {
 		return "unknown"
 	}
 	return s
+}
+
+// txnEntries returns the journal of flow transaction id, newest first.
+func txnEntries(ctx context.Context, conn *duck.Conn, id string) ([]entry, error) {
+	_, rows, err := conn.QueryRows(ctx, `select run_id, schema_name, name, coalesce(backup, ''), coalesce(backup_kind, '')
+        from kiln_history.journal where txn = ? order by recorded_at desc, seq desc`, id)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]entry, len(rows))
+	for i, r := range rows {
+		out[i] = entry{runID: fmt.Sprint(r[0]), rel: sqlq.Relation{Schema: fmt.Sprint(r[1]), Name: fmt.Sprint(r[2])},
+			backup: fmt.Sprint(r[3]), backupKind: fmt.Sprint(r[4])}
+	}
+	return out, nil
 }
