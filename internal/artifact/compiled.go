@@ -2,6 +2,7 @@ package artifact
 
 import (
 	"fmt"
+	"io/fs"
 	"os"
 	"path"
 	"path/filepath"
@@ -44,39 +45,94 @@ func compiledRel(project string, n *graph.Node) string {
 
 // WriteCompiled writes the compiled SQL of every model and test of m's
 // graph under dir/compiled (see CompiledPath), each file ending with a
-// newline. The new tree is written beside the old one and swapped in by
-// renames, so files of deleted models do not linger and readers see
-// either tree, whole. The files themselves are not fsynced: the tree is
-// rewritten on every compilation.
+// newline, and removes the files of nodes that are gone. A first tree is
+// written beside and renamed into place; an existing tree is updated in
+// place, rewriting (atomically) only the files whose SQL changed: creating
+// a file costs about 0.5 ms on a CI disk, 5 s for 10,000 models, while
+// reading one to compare costs 0.03 ms. The files are not fsynced: the
+// tree is rewritten on every compilation.
 func WriteCompiled(dir string, m *compiler.Manifest) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
+	}
+	project := ""
+	if m.Project != nil {
+		project = m.Project.Config.Name
+	}
+	final := filepath.Join(dir, CompiledDir)
+	var files []compiledFile
+	for _, n := range m.Graph.Nodes() {
+		if rel := compiledRel(project, n); rel != "" {
+			files = append(files, compiledFile{filepath.Join(final, filepath.FromSlash(rel)), n.CompiledCode})
+		}
+	}
+	if st, err := os.Stat(final); err == nil && st.IsDir() {
+		return updateTree(final, files)
 	}
 	tmp, err := os.MkdirTemp(dir, "."+CompiledDir+"-*")
 	if err != nil {
 		return err
 	}
 	defer os.RemoveAll(tmp) // a no-op once swapped in
-	project := ""
-	if m.Project != nil {
-		project = m.Project.Config.Name
+	for i := range files {
+		rel, _ := filepath.Rel(final, files[i].path)
+		files[i].path = filepath.Join(tmp, rel)
 	}
-	var files []compiledFile
-	for _, n := range m.Graph.Nodes() {
-		if rel := compiledRel(project, n); rel != "" {
-			files = append(files, compiledFile{filepath.Join(tmp, filepath.FromSlash(rel)), n.CompiledCode})
-		}
-	}
-	if err := writeAll(files); err != nil {
+	if err := writeAll(files, writeCompiledFile); err != nil {
 		return err
 	}
-	return swapDir(tmp, filepath.Join(dir, CompiledDir))
+	return swapDir(tmp, final)
+}
+
+// updateTree brings the tree at root to files: it rewrites the files whose
+// content differs and removes the files (and emptied folders) not listed.
+func updateTree(root string, files []compiledFile) error {
+	keep := make(map[string]bool, len(files))
+	for _, f := range files {
+		keep[f.path] = true
+	}
+	err := writeAll(files, func(f compiledFile) error {
+		if old, err := os.ReadFile(f.path); err == nil && string(old) == withNewline(f.sql) {
+			return nil
+		}
+		if err := os.MkdirAll(filepath.Dir(f.path), 0o755); err != nil {
+			return err
+		}
+		return WriteFileAtomic(f.path, []byte(withNewline(f.sql)), 0o644)
+	})
+	if err != nil {
+		return err
+	}
+	var dirs []string
+	err = filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+		switch {
+		case err != nil:
+			return err
+		case d.IsDir():
+			dirs = append(dirs, p)
+		case !keep[p]:
+			return os.Remove(p)
+		}
+		return nil
+	})
+	for i := len(dirs) - 1; i > 0; i-- {
+		os.Remove(dirs[i]) // fails, as meant, unless empty
+	}
+	return err
+}
+
+func withNewline(sql string) string {
+	if sql == "" || sql[len(sql)-1] != '\n' {
+		return sql + "\n"
+	}
+	return sql
 }
 
 type compiledFile struct{ path, sql string }
 
-// writeAll writes files on a few goroutines and returns the first error.
-func writeAll(files []compiledFile) error {
+// writeAll writes files with write on a few goroutines and returns the
+// first error.
+func writeAll(files []compiledFile, write func(compiledFile) error) error {
 	workers := min(runtime.GOMAXPROCS(0), 8, len(files))
 	next := make(chan compiledFile)
 	errs := make(chan error, workers)
@@ -90,7 +146,7 @@ func writeAll(files []compiledFile) error {
 				if first != nil {
 					continue
 				}
-				first = writeCompiledFile(f)
+				first = write(f)
 			}
 			errs <- first
 		}()
@@ -113,11 +169,7 @@ func writeCompiledFile(f compiledFile) error {
 	if err := os.MkdirAll(filepath.Dir(f.path), 0o755); err != nil {
 		return err
 	}
-	sql := f.sql
-	if sql[len(sql)-1] != '\n' {
-		sql += "\n"
-	}
-	return os.WriteFile(f.path, []byte(sql), 0o644)
+	return os.WriteFile(f.path, []byte(withNewline(f.sql)), 0o644)
 }
 
 // swapDir replaces dst by src: dst is moved aside, src renamed into
