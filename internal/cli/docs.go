@@ -30,6 +30,7 @@ run's timeline and test results.`,
 
 func (a *app) docsGenerateCommand() *cobra.Command {
 	var emptyCatalog bool
+	rf := &runFlags{}
 	cmd := &cobra.Command{
 		Use:   "generate",
 		Short: "Write target/docs/index.html, target/docs/lineage.json and target/catalog.json",
@@ -50,9 +51,17 @@ run shown is <target>/run_results.json.`,
 			if err != nil {
 				return err
 			}
+			var sel map[graph.ID]bool
+			if len(rf.selects)+len(rf.excludes) > 0 || rf.selectorName != "" || len(rf.resourceTypes) > 0 {
+				ids, err := a.selectNodes(e, rf, nil)
+				if err != nil {
+					return err
+				}
+				sel = toSet(ids)
+			}
 			sum, err := docs.Generate(a.ctx, e.manifest, docs.Options{
 				TargetDir: e.target, DBPath: e.dbPath, EmptyCatalog: emptyCatalog,
-				KilnVersion: version(), InvocationID: a.invocationID(),
+				KilnVersion: version(), InvocationID: a.invocationID(), Select: sel,
 			})
 			if err != nil {
 				return &exitError{ExitFailure, err.Error()}
@@ -74,6 +83,7 @@ run shown is <target>/run_results.json.`,
 		},
 	}
 	cmd.Flags().BoolVar(&emptyCatalog, "empty-catalog", false, "do not read the database: no column types or row counts")
+	rf.add(cmd)
 	return cmd
 }
 

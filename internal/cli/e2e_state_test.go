@@ -193,3 +193,34 @@ func TestRetryAfterAFailure(t *testing.T) {
 		t.Errorf("after the retry a build still ran %v", got)
 	}
 }
+
+// docs generate takes the selection flags: the catalog lists the selected
+// nodes only, as dbt's does.
+func TestDocsGenerateSelect(t *testing.T) {
+	dir, _ := newProject(t)
+	mustKiln(t, 0, dir, "build")
+	mustKiln(t, 0, dir, "docs", "generate", "-s", "tag:stage_d", "--resource-type", "model")
+	var cat struct {
+		Nodes   map[string]any `json:"nodes"`
+		Sources map[string]any `json:"sources"`
+	}
+	if err := json.Unmarshal(readFile(t, filepath.Join(dir, "target", "catalog.json")), &cat); err != nil {
+		t.Fatal(err)
+	}
+	want := lsIDs(t, dir, "-s", "tag:stage_d", "--resource-type", "model")
+	var got []string
+	for id := range cat.Nodes {
+		got = append(got, id)
+	}
+	sort.Strings(got)
+	// The ephemeral model has no relation, so no catalog entry.
+	var wantRel []string
+	for _, id := range want {
+		if id != "model.bottleneck.price_stats" {
+			wantRel = append(wantRel, id)
+		}
+	}
+	if strings.Join(got, " ") != strings.Join(wantRel, " ") || len(cat.Sources) != 0 {
+		t.Fatalf("catalog nodes %v sources %d, want %v", got, len(cat.Sources), wantRel)
+	}
+}

@@ -219,3 +219,21 @@ func newCatalog(meta CatalogMetadata) *Catalog {
 
 // EmptyCatalog is the catalog of a project without a database.
 func EmptyCatalog(meta CatalogMetadata) *Catalog { return newCatalog(meta) }
+
+// only returns a copy of c with the nodes and sources of keep.
+func (c *Catalog) only(keep map[graph.ID]bool) *Catalog {
+	out := *c
+	out.Nodes = map[graph.ID]*CatalogTable{}
+	out.Sources = map[graph.ID]*CatalogTable{}
+	for id, t := range c.Nodes {
+		if keep[id] {
+			out.Nodes[id] = t
+		}
+	}
+	for id, t := range c.Sources {
+		if keep[id] {
+			out.Sources[id] = t
+		}
+	}
+	return &out
+}

@@ -29,6 +29,9 @@ type Options struct {
 	EmptyCatalog bool
 	KilnVersion  string
 	InvocationID string
+	// Select, when set, limits catalog.json to these nodes, as dbt's docs
+	// generate --select does; the page keeps every node.
+	Select map[graph.ID]bool
 	// Now is the generation time; zero means now.
 	Now time.Time
 }
@@ -101,6 +104,9 @@ func Generate(ctx context.Context, m *compiler.Manifest, opt Options) (*Summary,
 	}
 	if err := Write(sum.Dir, in); err != nil {
 		return nil, err
+	}
+	if opt.Select != nil {
+		cat = cat.only(opt.Select)
 	}
 	cj, err := jsonIndent(cat)
 	if err != nil {
