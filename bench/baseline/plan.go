@@ -1,0 +1,137 @@
+// Package baseline turns a kiln project into the plan of the benchmark's
+// baseline: the statements kiln would run for a selection, as plain SQL, in
+// the order kiln runs them with --threads 1. The baseline program
+// (bench/cmd/kiln-baseline) executes such a plan on one DuckDB connection
+// with database/sql and duckdb-go, and nothing else: it is the physical
+// limit that kiln's builds are compared with.
+package baseline
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"sort"
+
+	"github.com/kiln-build/kiln/compiler"
+	"github.com/kiln-build/kiln/compiler/graph"
+	"github.com/kiln-build/kiln/compiler/project"
+	"github.com/kiln-build/kiln/compiler/selector"
+	"github.com/kiln-build/kiln/internal/execute"
+	"github.com/kiln-build/kiln/internal/materialize"
+	"github.com/kiln-build/kiln/internal/run"
+	"github.com/kiln-build/kiln/internal/sqlq"
+)
+
+// Stmt is one statement of a plan.
+type Stmt struct {
+	Node string `json:"node,omitempty"` // unique_id of the node, "" for set-up statements
+	// Query is true for a data test: the statement returns one row, the
+	// number of failures. Otherwise it is executed.
+	Query bool   `json:"query,omitempty"`
+	SQL   string `json:"sql"`
+}
+
+// Plan is what the baseline program runs.
+type Plan struct {
+	Stmts  []Stmt `json:"stmts"`
+	Models int    `json:"models"` // model statements
+	Tests  int    `json:"tests"`  // test queries
+}
+
+// Compile compiles the project in dir with vars, selects nodes as kiln's
+// --select and --exclude flags do (nil selects all), and returns the plan
+// of the selected models and data tests: first one "create schema if not
+// exists" per schema, then for each model in kiln's --threads 1 order
+// "create or replace table|view <relation> as (<compiled SQL>)" and, right
+// after it, its tests' queries as kiln evaluates them (materialize.TestQuery;
+// with store_failures, the failing rows are first kept in a table, as kiln
+// keeps them).
+// Sources, seeds and exports are left out: the baseline starts from a
+// database that already holds the sources. It fails on diagnostics, on an
+// unknown materialization, and on unit tests.
+func Compile(dir string, vars map[string]any, selects, excludes []string) (*Plan, error) {
+	p, l := project.Load(os.DirFS(dir))
+	if l.HasErrors() {
+		return nil, fmt.Errorf("baseline: %s: %v", dir, l)
+	}
+	m, l := compiler.Compile(p, compiler.Options{Vars: vars, ProjectDir: dir})
+	if l != nil {
+		return nil, fmt.Errorf("baseline: %s: %v", dir, l)
+	}
+	g := m.Graph
+	ids, err := selector.Select(g, selects, excludes, selector.Options{})
+	if err != nil {
+		return nil, fmt.Errorf("baseline: %w", err)
+	}
+	plan := &Plan{}
+	schemas := map[string]bool{}
+	var body []Stmt
+	for _, id := range serialOrder(g, ids) {
+		n := g.Node(id)
+		switch n.Kind {
+		case graph.Model:
+			kind := map[string]string{graph.Table: "table", graph.View: "view"}[n.Config.Materialized]
+			if kind == "" {
+				return nil, fmt.Errorf("baseline: model %s: materialization %q", n.Name, n.Config.Materialized)
+			}
+			schemas[n.Relation.Schema] = true
+			body = append(body, Stmt{Node: string(id),
+				SQL: "create or replace " + kind + " " + n.Relation.String() + " as (\n" + materialize.Body(n.CompiledCode) + "\n)"})
+			plan.Models++
+		case graph.Test:
+			q := materialize.TestQuery(n)
+			if store, _ := n.Config.Extra["store_failures"].(bool); store {
+				// As kiln does: keep the failing rows, then count them.
+				rel := sqlq.Relation{Schema: execute.AuditSchema, Name: n.Name}
+				if n.Config.Schema != "" {
+					rel.Schema = n.Config.Schema
+				}
+				schemas[rel.Schema] = true
+				body = append(body, Stmt{Node: string(id), SQL: "create or replace table " + rel.String() + " as (\n" + materialize.Body(n.CompiledCode) + "\n)"})
+				stored := *n
+				stored.CompiledCode = "select * from " + rel.String()
+				q = materialize.TestQuery(&stored)
+			}
+			body = append(body, Stmt{Node: string(id), Query: true, SQL: q})
+			plan.Tests++
+		case graph.UnitTest:
+			return nil, fmt.Errorf("baseline: unit test %s is not supported", n.Name)
+		}
+	}
+	names := make([]string, 0, len(schemas))
+	for s := range schemas {
+		names = append(names, s)
+	}
+	sort.Strings(names)
+	for _, s := range names {
+		plan.Stmts = append(plan.Stmts, Stmt{SQL: "create schema if not exists " + sqlq.Ident(s)})
+	}
+	plan.Stmts = append(plan.Stmts, body...)
+	return plan, nil
+}
+
+// serialOrder returns the selected nodes that kiln runs in the order it
+// runs them with --threads 1, found by running kiln's scheduler with an
+// executor that only records.
+func serialOrder(g *graph.Graph, ids []graph.ID) []graph.ID {
+	rec := &recorder{}
+	run.Run(context.Background(), run.NewPlan(g, ids), rec, run.Options{Threads: 1})
+	return rec.order
+}
+
+type recorder struct{ order []graph.ID }
+
+func (r *recorder) Execute(_ context.Context, _ int, n *graph.Node) run.Result {
+	r.order = append(r.order, n.ID)
+	return run.Result{ID: n.ID, Status: run.Success}
+}
+
+// Write writes the plan as JSON to path.
+func (p *Plan) Write(path string) error {
+	b, err := json.MarshalIndent(p, "", " ")
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(path, b, 0o644)
+}

@@ -1,0 +1,66 @@
+// Command kiln-prof runs one kiln command in-process under pprof, to find
+// where kiln spends the time that the benchmarks report:
+//
+//	go run ./bench/cmd/kiln-prof -cpu cpu.pprof -mem mem.pprof -- --project-dir /tmp/kiln-bench/work/w2-1000 build
+//	go tool pprof -top -cum cpu.pprof
+//
+// The arguments after "--" are kiln's. -mem writes the allocation profile
+// (every allocation sampled, alloc_space and alloc_objects) at the end.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"runtime"
+	"runtime/pprof"
+	"time"
+
+	"github.com/kiln-build/kiln/internal/cli"
+)
+
+func main() {
+	cpu := flag.String("cpu", "", "write a CPU profile to this file")
+	mem := flag.String("mem", "", "write an allocation profile to this file")
+	repeat := flag.Int("n", 1, "run the command this many times (a longer profile)")
+	flag.Parse()
+	if *mem != "" {
+		runtime.MemProfileRate = 1
+	}
+	if *cpu != "" {
+		f, err := os.Create(*cpu)
+		if err != nil {
+			fail(err)
+		}
+		if err := pprof.StartCPUProfile(f); err != nil {
+			fail(err)
+		}
+	}
+	code := 0
+	for i := range *repeat {
+		start := time.Now()
+		code = cli.Main(context.Background(), flag.Args(), os.Stdin, io.Discard, io.Discard)
+		fmt.Fprintf(os.Stderr, "kiln-prof: run %d: exit %d in %s\n", i+1, code, time.Since(start).Round(time.Millisecond))
+	}
+	if *cpu != "" {
+		pprof.StopCPUProfile()
+	}
+	if *mem != "" {
+		f, err := os.Create(*mem)
+		if err != nil {
+			fail(err)
+		}
+		if err := pprof.Lookup("allocs").WriteTo(f, 0); err != nil {
+			fail(err)
+		}
+		f.Close()
+	}
+	os.Exit(code)
+}
+
+func fail(err error) {
+	fmt.Fprintln(os.Stderr, "kiln-prof:", err)
+	os.Exit(2)
+}

@@ -1,0 +1,89 @@
+package harness
+
+import (
+	"errors"
+	"math"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/kiln-build/kiln/bench/baseline"
+)
+
+func variant(name string, walls ...time.Duration) *Variant {
+	v := &Variant{Name: name}
+	for _, w := range walls {
+		v.Samples = append(v.Samples, Sample{Wall: w})
+	}
+	return v
+}
+
+func TestMedianAndRatio(t *testing.T) {
+	s := time.Second
+	base := variant("baseline", 3*s, 1*s, 2*s)
+	k := variant("kiln", 4*s, 2*s, 5*s, 3*s)
+	if base.Wall() != 2*s || k.Wall() != 3500*time.Millisecond {
+		t.Errorf("medians %s and %s", base.Wall(), k.Wall())
+	}
+	if r := k.Ratio(base); r != 1.75 {
+		t.Errorf("ratio %v", r)
+	}
+	if lo, hi := k.Spread(); lo != 2*s || hi != 5*s {
+		t.Errorf("spread %s - %s", lo, hi)
+	}
+	if r := variant("none").Ratio(base); !math.IsNaN(r) {
+		t.Errorf("ratio without samples %v", r)
+	}
+}
+
+func TestGoalsAndThreads(t *testing.T) {
+	s := time.Second
+	build := func(label string, base time.Duration, t1, t2 time.Duration) *BuildResult {
+		models := map[string]int{"w1-100": 100}[label]
+		if models == 0 {
+			models = 1000
+		}
+		return &BuildResult{Label: label, Plan: &baseline.Plan{Models: models}, Baseline: variant("baseline", base),
+			Kiln: map[int]*Variant{1: variant("t1", t1), 2: variant("t2", t2)}}
+	}
+	r := &Report{Threads: []int{1, 2}, Builds: []*BuildResult{
+		build("w1-100", 10*s, 11*s, 9*s), build("w1-1000", 100*s, 104*s, 90*s), build("w2-1000", 10*s, 14*s, 12*s),
+	}}
+	r.Builds[2].Kiln[2].Err = errors.New("boom")
+	met := map[string]bool{}
+	for _, g := range r.Goals() {
+		met[g.What] = g.Met
+	}
+	want := map[string]bool{
+		"W1 1,000 models, `--threads 1`": true, "W1 1,000 models, `--threads 2`": true,
+		"W2 1,000 models, `--threads 1`": false, "W2 1,000 models, `--threads 2`": false,
+	}
+	for what, ok := range want {
+		if got, found := met[what]; !found || got != ok {
+			t.Errorf("%s: met %v (found %v), want %v", what, got, found, ok)
+		}
+	}
+	means, best := r.ThreadsChoice()
+	if best != 1 || !math.IsInf(means[2], 1) {
+		t.Errorf("best %d, means %v: a failed build disqualifies --threads 2", best, means)
+	}
+}
+
+func TestFormatting(t *testing.T) {
+	if got := count(1234567); got != "1,234,567" {
+		t.Errorf("count: %s", got)
+	}
+	if got := count(-1000); got != "-1,000" {
+		t.Errorf("count: %s", got)
+	}
+	got := displayArgs([]string{"kiln", "build", "--select", "source:*", "--vars", `{"a":1}`, "it's"})
+	if want := `kiln build --select 'source:*' --vars '{"a":1}' 'it'\''s'`; got != want {
+		t.Errorf("displayArgs:\n got %s\nwant %s", got, want)
+	}
+	if got := lastLines("a\n\n b \nc\nd\n", 2); got != "c / d" {
+		t.Errorf("lastLines: %q", got)
+	}
+	if !strings.HasPrefix(orFailed(&Variant{Err: errors.New("x | y\nmore")}, ""), `failed: x \| y`) {
+		t.Error("orFailed does not escape table pipes or cut at the line")
+	}
+}
