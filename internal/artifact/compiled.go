@@ -6,7 +6,6 @@ import (
 	"os"
 	"path"
 	"path/filepath"
-	"runtime"
 	"sync"
 
 	"github.com/kiln-build/kiln/compiler"
@@ -133,7 +132,7 @@ type compiledFile struct{ path, sql string }
 // writeAll writes files with write on a few goroutines and returns the
 // first error.
 func writeAll(files []compiledFile, write func(compiledFile) error) error {
-	workers := min(runtime.GOMAXPROCS(0), 8, len(files))
+	workers := min(8, len(files)) // syscalls that block on the disk: more than the cores
 	next := make(chan compiledFile)
 	errs := make(chan error, workers)
 	var wg sync.WaitGroup

@@ -24,6 +24,24 @@ func (a *app) writeManifest(e *env) error {
 	})
 }
 
+// startArtifacts writes manifest.json and starts writing the compiled SQL
+// tree on a goroutine: nothing in a run reads the tree (error messages
+// name its files for the reader), so writing one file per node, about
+// 0.3 ms each on a CI disk, overlaps the run instead of delaying it. wait
+// blocks until the tree is written and returns its error. An unwritable
+// target fails here, on manifest.json, before anything runs.
+func (a *app) startArtifacts(e *env) (wait func() error, err error) {
+	err = artifact.WriteManifest(e.target, e.manifest, artifact.Metadata{
+		KilnVersion: version(), InvocationID: a.invocationID(), Inputs: a.inputs(e),
+	})
+	if err != nil {
+		return nil, err
+	}
+	done := make(chan error, 1)
+	go func() { done <- artifact.WriteCompiled(e.target, e.manifest) }()
+	return func() error { return <-done }, nil
+}
+
 // inputs returns the size and sha256 of every file feeding a source or a
 // seed; files that cannot be read are left out (the run reports them).
 func (a *app) inputs(e *env) map[graph.ID]artifact.InputFile {

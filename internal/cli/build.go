@@ -118,9 +118,15 @@ func (a *app) runNodes(e *env, command string, rf *runFlags, ids []graph.ID, sta
 		return err
 	}
 	defer db.Close()
-	if err := a.writeManifest(e); err != nil {
+	waitCompiled, err := a.startArtifacts(e)
+	if err != nil {
 		return &exitError{ExitCannotStart, err.Error()}
 	}
+	defer func() {
+		if err := waitCompiled(); err != nil {
+			a.ui.Printf("warning: could not write the compiled SQL under %s: %v", rel(e.dir, e.target), err)
+		}
+	}()
 	threads := a.threadCount(e)
 	journal := execute.NewJournal(a.invocationID(), rf.transaction)
 	ex, err := execute.New(a.ctx, db, e.manifest.Graph, threads, execute.Options{
