@@ -124,6 +124,22 @@ func (r *Report) Markdown() string {
 			p("| %s | %s | %s - %s | %s | %s |", v.Name, secs(v.Wall()), secs(lo), secs(hi), secs(v.CPU()), mb(v.RSS()))
 		}
 	}
+	if d := r.Docs; d != nil {
+		p("")
+		p("## Docs of W1, %s models", count(d.Models))
+		p("")
+		p("`kiln docs generate` after one build of W1 over sources of %s rows: `target/docs/index.html` (the page, with the column lineage of every model) and `target/catalog.json`.", count(docsRows))
+		p("")
+		p("| command | median | fastest - slowest | CPU | peak RSS |\n|---|---:|---:|---:|---:|")
+		for _, v := range append([]*Variant{d.Docs}, d.Others...) {
+			if v.Err != nil {
+				p("| %s | %s | | | |", v.Name, orFailed(v, ""))
+				continue
+			}
+			lo, hi := v.Spread()
+			p("| %s | %s | %s - %s | %s | %s |", v.Name, secs(v.Wall()), secs(lo), secs(hi), secs(v.CPU()), mb(v.RSS()))
+		}
+	}
 	if r.Load != nil {
 		r.loadSection(p)
 	}
@@ -186,6 +202,9 @@ func (r *Report) workloadSection(p func(string, ...any)) {
 	}
 	if r.Load != nil {
 		line(r.Load.Variant)
+	}
+	if r.Docs != nil {
+		line(r.Docs.Docs)
 	}
 	for _, bd := range r.Builds {
 		line(bd.Baseline)

@@ -22,6 +22,7 @@ type Report struct {
 	Compile *CompileResult
 	Builds  []*BuildResult
 	Load    *LoadResult
+	Docs    *DocsResult
 	// Compare is the other kiln tree timed as "kiln*", "" when none.
 	Compare string
 	// Errors are the parts of the suite that could not be measured.
@@ -108,6 +109,11 @@ func (r *Report) Goals() []Goal {
 		x := k.Ratio(b.Baseline)
 		gs = append(gs, Goal{fmt.Sprintf("%s %s models, `--threads %d`", what, count(b.Plan.Models), threads), target,
 			orFailed(k, fmt.Sprintf("%.3fx (%s vs %s)", x, secs(k.Wall()), secs(b.Baseline.Wall()))), k.Err == nil && ok(x)})
+	}
+	if d := r.Docs; d != nil {
+		v := d.Docs
+		gs = append(gs, Goal{fmt.Sprintf("kiln docs generate, W1 %s models (issue 5)", count(d.Models)), "< 2 s",
+			orFailed(v, secs(v.Wall())), v.Err == nil && v.Wall() < 2*time.Second})
 	}
 	w1, w2, w3 := r.build("w1-*"), r.build("w2-*"), r.build("w3")
 	ratio("W1", w1, 1, "<= 1.05x baseline", func(x float64) bool { return x <= 1.05 })

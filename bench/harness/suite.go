@@ -28,7 +28,7 @@ type Config struct {
 	W3Products int
 	// Threads are the --threads values timed on each build; nil: 1, 2, 4.
 	Threads []int
-	// Only restricts the suite to some of "compile", "w1", "w2", "w3";
+	// Only restricts the suite to some of "compile", "w1", "w2", "w3", "docs";
 	// nil runs all.
 	Only []string
 	// Compare, when set, is another kiln source tree (a patched copy):
@@ -37,7 +37,7 @@ type Config struct {
 }
 
 // Parts of the suite, for Config.Only.
-var Parts = []string{"compile", "w1", "w2", "w3"}
+var Parts = []string{"compile", "w1", "w2", "w3", "docs"}
 
 // sizes are the workload sizes of a suite.
 type sizes struct {
@@ -45,13 +45,14 @@ type sizes struct {
 	w1Rows  int   // rows of each W1 source
 	w2      int   // W2 model count of the build benchmark
 	compile int   // W2 model count of the compile benchmark
+	docs    int   // W1 model count of the docs benchmark
 }
 
 func (c *Config) sizes() sizes {
 	if c.Quick {
-		return sizes{w1: []int{20}, w1Rows: 1000, w2: 100, compile: 300}
+		return sizes{w1: []int{20}, w1Rows: 1000, w2: 100, compile: 300, docs: 20}
 	}
-	return sizes{w1: []int{100, 1000}, w1Rows: workload.W1Rows, w2: 1000, compile: 10_000}
+	return sizes{w1: []int{100, 1000}, w1Rows: workload.W1Rows, w2: 1000, compile: 10_000, docs: 1000}
 }
 
 func (c *Config) defaults() {
@@ -115,6 +116,9 @@ func Run(cfg Config) (*Report, error) {
 	}
 	if s.part("w2") {
 		steps = append(steps, func() error { return s.w2(sz.w2) })
+	}
+	if s.part("docs") {
+		steps = append(steps, func() error { return s.docsBench(sz.docs) })
 	}
 	if s.part("w3") {
 		// Copied now, with the kiln just built: the tree may change later.
