@@ -162,7 +162,7 @@ Exit codes: 0 success (warnings allowed), 1 a node errored or a test failed,
 	f.StringVar(&a.targetPath, "target-path", "", "where artifacts go (default: target-path of project.yml, \"target\")")
 	f.StringVar(&a.varsText, "vars", "", "vars as YAML or JSON, overriding project.yml: --vars '{raw_dir: data/2026-11}'")
 	f.BoolVar(&a.failFast, "fail-fast", false, "stop at the first node that errors or fails")
-	f.IntVar(&a.threads, "threads", 0, "number of nodes run at once (default: threads of project.yml, else 1)")
+	f.IntVar(&a.threads, "threads", 0, "number of nodes run at once (default: threads of project.yml, else 4); 1 runs them one by one, in a deterministic order")
 	f.StringVar(&a.logFormat, "log-format", "text", "progress on stderr as text, or json: one JSON object per event and line")
 	root.AddCommand(
 		a.buildCommand(), a.runCommand(), a.testCommand(), a.seedCommand(),
@@ -265,8 +265,16 @@ func (a *app) threadCount(e *env) int {
 	if e.project.Config.Threads > 0 {
 		return e.project.Config.Threads
 	}
-	return 1
+	return DefaultThreads
 }
+
+// DefaultThreads is the number of workers when neither --threads nor
+// threads in project.yml says: the least geometric mean of kiln's time over
+// the baseline's across W1, W2 and W3 on 2 cores (BENCHMARKS.md: 0.97x at
+// 4 threads, 1.00x at 2, 1.14x at 1). DuckDB parallelises each query on
+// its own, so the workers mostly overlap kiln's and the statements' serial
+// parts.
+const DefaultThreads = 4
 
 // invocationID identifies this run in the artifacts.
 func (a *app) invocationID() string {
