@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"io"
@@ -10,6 +11,9 @@ import (
 
 	"github.com/kiln-build/kiln/compiler/graph"
 	"github.com/kiln-build/kiln/internal/artifact"
+	"github.com/kiln-build/kiln/internal/duck"
+	"github.com/kiln-build/kiln/internal/execute"
+	"github.com/kiln-build/kiln/internal/history"
 	"github.com/kiln-build/kiln/internal/run"
 )
 
@@ -59,7 +63,7 @@ func (a *app) inputs(e *env) map[graph.ID]artifact.InputFile {
 		default:
 			continue
 		}
-		sum, size, err := hashFile(p)
+		sum, size, err := e.hashInput(p)
 		if err != nil {
 			continue
 		}
@@ -67,6 +71,69 @@ func (a *app) inputs(e *env) map[graph.ID]artifact.InputFile {
 	}
 	e.inputFiles = out
 	return out
+}
+
+// hashInput returns the sha256 (hex) and size of input file p, from the
+// database's cache when p's history.Stamp is the cached one; a hash it
+// computes is kept in e.newHashes for saveHashes. The stamp is taken
+// before the file is read: a file written meanwhile is hashed again next
+// time.
+func (e *env) hashInput(p string) (string, int64, error) {
+	abs, err := filepath.Abs(p)
+	if err != nil {
+		return "", 0, err
+	}
+	fi, err := os.Stat(abs)
+	if err != nil {
+		return "", 0, err
+	}
+	st := stampOf(fi)
+	if h, ok := e.hashes[abs]; ok && h.Stamp == st {
+		return h.SHA256, st.Size, nil
+	}
+	sum, size, err := hashFile(abs)
+	if err != nil {
+		return "", 0, err
+	}
+	if size == st.Size && settled(st, time.Now()) {
+		if e.newHashes == nil {
+			e.newHashes = map[string]history.Hashed{}
+		}
+		e.newHashes[abs] = history.Hashed{Stamp: st, SHA256: sum}
+	}
+	return sum, size, nil
+}
+
+// settled reports whether a file with stamp st was last written long
+// enough before now that a later write moves its times: file systems
+// update them from a coarse clock (a few ms), so a file rewritten in the
+// same tick keeps its stamp. A hash of a file written within the last
+// settleWindow is not cached (git's "racily clean" index entries).
+func settled(st history.Stamp, now time.Time) bool {
+	last := max(st.ModNs, st.ChangeNs)
+	return now.UnixNano()-last > int64(settleWindow)
+}
+
+// settleWindow is how long ago a file must have been written for its hash
+// to be cached; tests set it to 0.
+var settleWindow = 2 * time.Second
+
+// loadHashes reads the cache of input file hashes from db; without it,
+// the files are hashed.
+func (a *app) loadHashes(e *env, db *duck.DB) {
+	conn, err := db.Conn(a.ctx)
+	if err != nil {
+		return
+	}
+	defer conn.Close()
+	e.hashes, _ = history.LoadHashes(a.ctx, conn)
+}
+
+// saveHashes records the hashes computed in this run in the database.
+func (a *app) saveHashes(e *env, ex *execute.Executor) {
+	if err := history.SaveHashes(context.WithoutCancel(a.ctx), ex.Conn(0), e.newHashes); err != nil {
+		a.ui.Printf("warning: could not record the input files' hashes: %v", err)
+	}
 }
 
 func hashFile(p string) (string, int64, error) {

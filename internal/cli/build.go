@@ -118,6 +118,7 @@ func (a *app) runNodes(e *env, command string, rf *runFlags, ids []graph.ID, sta
 		return err
 	}
 	defer db.Close()
+	a.loadHashes(e, db)
 	waitCompiled, err := a.startArtifacts(e)
 	if err != nil {
 		return &exitError{ExitCannotStart, err.Error()}
@@ -202,6 +203,7 @@ func (a *app) runNodes(e *env, command string, rf *runFlags, ids []graph.ID, sta
 	a.writeResults(e, command, rf, results, elapsed)
 	a.writeJUnit(e, command, rf, results, elapsed)
 	a.recordHistory(ex, command, rf, start, results)
+	a.saveHashes(e, ex)
 	a.ui.Summary(g, results, elapsed)
 	if outcome != "" {
 		a.ui.Printf("")

@@ -27,6 +27,7 @@ import (
 	"github.com/kiln-build/kiln/compiler/graph"
 	"github.com/kiln-build/kiln/compiler/project"
 	"github.com/kiln-build/kiln/internal/artifact"
+	"github.com/kiln-build/kiln/internal/history"
 	"github.com/kiln-build/kiln/internal/ui"
 )
 
@@ -181,6 +182,9 @@ type env struct {
 	manifest *compiler.Manifest
 	// inputFiles caches the checksums of the input files.
 	inputFiles map[graph.ID]artifact.InputFile
+	// hashes are the input files' hashes cached in the database (by
+	// absolute path), and newHashes those computed in this run.
+	hashes, newHashes map[string]history.Hashed
 }
 
 // parseVars reads --vars as YAML (JSON is YAML).

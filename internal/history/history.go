@@ -79,6 +79,14 @@ create table if not exists kiln_history.staged_files (
     staged varchar not null,
     final  varchar not null
 );
+create table if not exists kiln_history.file_hashes (
+    path      varchar primary key,
+    size      bigint not null,
+    mod_ns    bigint not null,
+    change_ns bigint not null,
+    inode     bigint not null,
+    sha256    varchar not null
+);
 create table if not exists kiln_history.pending_state (
     txn         varchar not null,
     unique_id   varchar not null,

@@ -83,3 +83,25 @@ func TestStatus(t *testing.T) {
 		t.Errorf("interrupted: %s", s)
 	}
 }
+
+func TestHashesRoundTrip(t *testing.T) {
+	c := conn(t)
+	ctx := context.Background()
+	a := Hashed{Stamp: Stamp{Size: 10, ModNs: 1_700_000_000_123_456_789, ChangeNs: 5, Inode: 42}, SHA256: "aa"}
+	b := Hashed{Stamp: Stamp{Size: 20, ModNs: 2}, SHA256: "bb"}
+	if err := SaveHashes(ctx, c, map[string]Hashed{"/x/a.xlsx": a, "/x/b.csv": b}); err != nil {
+		t.Fatal(err)
+	}
+	a2 := a
+	a2.Stamp.ChangeNs, a2.SHA256 = 6, "cc"
+	if err := SaveHashes(ctx, c, map[string]Hashed{"/x/a.xlsx": a2}); err != nil {
+		t.Fatal(err)
+	}
+	got, err := LoadHashes(ctx, c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 2 || got["/x/a.xlsx"] != a2 || got["/x/b.csv"] != b {
+		t.Fatalf("hashes %+v", got)
+	}
+}
