@@ -209,6 +209,10 @@ func (a *app) runNodes(e *env, command string, rf *runFlags, ids []graph.ID, sta
 		a.ui.Printf("")
 		a.ui.Printf("%s", outcome)
 	}
+	if deviated(g, results) && !rf.acceptDev {
+		a.ui.Printf("")
+		a.ui.Printf("a volume or metric deviated from the last successful run: check the inputs; if the change is real (a new level of activity), build again with --accept-deviations to make it the new baseline")
+	}
 	code := ExitOK
 	switch {
 	case a.ctx.Err() != nil:
@@ -581,4 +585,15 @@ func (a *app) carryOver(e *env, results []run.Result) {
 			results[i].Failures = *p.Failures
 		}
 	}
+}
+
+// deviated reports whether a volume_change or metric_change test failed.
+func deviated(g *graph.Graph, results []run.Result) bool {
+	for _, r := range results {
+		n := g.Node(r.ID)
+		if r.Status == run.Fail && n != nil && n.Test != nil && execute.IsChangeTest(n.Test.Generic) {
+			return true
+		}
+	}
+	return false
 }

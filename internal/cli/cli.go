@@ -8,10 +8,12 @@
 package cli
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"runtime/debug"
@@ -239,7 +241,9 @@ func (a *app) load() (*env, error) {
 	if len(l)+len(m.Warnings) > 0 {
 		a.ui.Diagnostics(append(l, m.Warnings...))
 	}
-	a.warnUnknownVars(p, m, vars)
+	if err := a.checkVars(p, m, vars); err != nil {
+		return nil, err
+	}
 	e := &env{dir: dir, project: p, manifest: m}
 	cfg := p.Config
 	target := cfg.TargetPath
@@ -288,10 +292,13 @@ func (a *app) invocationID() string {
 	return a.invocation
 }
 
-// warnUnknownVars warns about --vars keys that project.yml does not declare
-// and no template reads: most likely a typo, which would otherwise silently
-// build with the default.
-func (a *app) warnUnknownVars(p *project.Project, m *compiler.Manifest, vars map[string]any) {
+// checkVars refuses --vars keys that project.yml does not declare and
+// that appear in no file of the project: a typo such as raw_dri for
+// raw_dir would otherwise build silently with the default (the sample
+// month, over the production tables). A key that no template read in this
+// compilation but that a file names (a var() in a branch not taken, such
+// as under is_incremental()) is only warned about.
+func (a *app) checkVars(p *project.Project, m *compiler.Manifest, vars map[string]any) error {
 	known := map[string]bool{}
 	for k := range p.Config.Vars {
 		known[k] = true
@@ -306,17 +313,45 @@ func (a *app) warnUnknownVars(p *project.Project, m *compiler.Manifest, vars map
 	sort.Strings(names)
 	keys := make([]string, 0, len(vars))
 	for k := range vars {
-		keys = append(keys, k)
+		if !known[k] {
+			keys = append(keys, k)
+		}
 	}
 	sort.Strings(keys)
+	var errs []string
 	for _, k := range keys {
-		if known[k] {
+		hint := ""
+		if h := diag.DidYouMean(k, names); h != "" {
+			hint = "; " + h
+		}
+		if namedInProject(p, k) {
+			a.ui.Printf("warning: --vars sets %q, which project.yml does not declare and no model read in this run%s", k, hint)
 			continue
 		}
-		msg := fmt.Sprintf("warning: --vars sets %q, which project.yml does not declare and no model reads", k)
-		if h := diag.DidYouMean(k, names); h != "" {
-			msg += "; " + h
-		}
-		a.ui.Printf("%s", msg)
+		errs = append(errs, fmt.Sprintf("--vars sets %q, which project.yml does not declare and no file of the project names%s", k, hint))
 	}
+	if len(errs) > 0 {
+		return &exitError{ExitCannotStart, strings.Join(errs, "\n") + "\nnothing was run: fix the name, or declare the var under vars: in project.yml"}
+	}
+	return nil
+}
+
+// namedInProject reports whether a model, test, macro or YAML file of p
+// holds name as a quoted string ('name' or "name").
+func namedInProject(p *project.Project, name string) bool {
+	quoted := [][]byte{[]byte("'" + name + "'"), []byte(`"` + name + `"`)}
+	has := func(b []byte) bool { return bytes.Contains(b, quoted[0]) || bytes.Contains(b, quoted[1]) }
+	for _, files := range [][]project.File{p.Models, p.Tests, p.Macros} {
+		for _, f := range files {
+			if has(f.Content) {
+				return true
+			}
+		}
+	}
+	for _, pf := range p.Properties {
+		if b, err := fs.ReadFile(p.FS, pf.Path); err == nil && has(b) {
+			return true
+		}
+	}
+	return false
 }

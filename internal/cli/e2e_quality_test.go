@@ -105,7 +105,7 @@ func deviation(t *testing.T, raw string, revenueFails bool) {
 	var n int
 	fmt.Sscan(joined, &n)
 	wants := []string{"FAIL", "joined_products_vs_last_run", fmt.Sprintf("row count went from %d to %d", n, n-dropped),
-		"a decrease of more than 10%", "total_revenue_vs_last_run"}
+		"a decrease of more than 10%", "total_revenue_vs_last_run", "build again with --accept-deviations"}
 	if revenueFails {
 		wants = append(wants, "sum(revenue) went from 70568.6 to", "a decrease of more than 15%")
 	}

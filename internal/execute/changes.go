@@ -16,7 +16,9 @@ import (
 	"github.com/kiln-build/kiln/internal/run"
 )
 
-func isChangeTest(generic string) bool {
+// IsChangeTest reports whether a generic test compares with the last
+// successful run (volume_change, metric_change).
+func IsChangeTest(generic string) bool {
 	return generic == "volume_change" || generic == "metric_change"
 }
 

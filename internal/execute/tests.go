@@ -21,7 +21,7 @@ const AuditSchema = "audit"
 // the audit schema with store_failures), decides pass, warn or fail from
 // severity, warn_if and error_if, and says what was expected and found.
 func (e *Executor) test(ctx context.Context, conn *duck.Conn, n *graph.Node) run.Result {
-	if n.Test != nil && isChangeTest(n.Test.Generic) {
+	if n.Test != nil && IsChangeTest(n.Test.Generic) {
 		return e.changeTest(ctx, conn, n)
 	}
 	failures, err := e.countFailures(ctx, conn, n)

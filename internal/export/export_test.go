@@ -83,6 +83,11 @@ func TestCSVAndWorkbook(t *testing.T) {
 	if v, _ := f.GetCellValue("again", "B2"); v != "Y, Z" {
 		t.Errorf("ordered sheet B2 %q", v)
 	}
+	for _, name := range []string{"sales.csv", "book.xlsx"} {
+		if fi, err := os.Stat(filepath.Join(dir, "out", name)); err != nil || fi.Mode().Perm() != 0o644 {
+			t.Errorf("%s: mode %v, %v; want 0644 like every export", name, fi.Mode().Perm(), err)
+		}
+	}
 	entries, _ := os.ReadDir(filepath.Join(dir, "out"))
 	if len(entries) != 2 {
 		t.Errorf("temporary files left: %v", entries)

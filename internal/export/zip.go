@@ -31,6 +31,10 @@ func canonicalZip(path string) error {
 		return err
 	}
 	defer os.Remove(out.Name())
+	if err := out.Chmod(0o644); err != nil { // as the CSV exports; CreateTemp makes 0600
+		out.Close()
+		return err
+	}
 	w := zip.NewWriter(out)
 	fixed := time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
 	for _, f := range files {
