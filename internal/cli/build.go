@@ -137,7 +137,7 @@ func (a *app) runNodes(e *env, command string, rf *runFlags, ids []graph.ID, sta
 		return &exitError{ExitCannotStart, err.Error()}
 	}
 	defer ex.Close()
-	if err := a.recover(ex); err != nil {
+	if err := a.recover(e, ex); err != nil {
 		return err
 	}
 	if err := a.joinTxn(ex, rf.transaction); err != nil {
@@ -290,10 +290,25 @@ func (a *app) openDB(e *env, retries int) (*duck.DB, error) {
 }
 
 // recover undoes a run that was killed before it could finish.
-func (a *app) recover(ex *execute.Executor) error {
+func (a *app) recover(e *env, ex *execute.Executor) error {
 	ids, n, err := execute.Recover(a.ctx, ex.Conn(0), ex.Catalog())
 	if err != nil {
 		return &exitError{ExitCannotStart, err.Error()}
+	}
+	var finals []string
+	for _, node := range e.manifest.Graph.Nodes() {
+		if node.Kind == graph.Export && node.Export != nil {
+			finals = append(finals, export.Path(e.target, node))
+		}
+	}
+	now := time.Now()
+	swept, err := execute.SweepFiles(a.ctx, ex.Conn(0), finals, now)
+	if err != nil {
+		return &exitError{ExitCannotStart, err.Error()}
+	}
+	swept = append(swept, execute.SweepTemps(e.target, now)...)
+	if len(swept) > 0 {
+		a.ui.Printf("removed %s that killed runs left in %s", plural(len(swept), "unfinished file"), rel(e.dir, e.target))
 	}
 	if len(ids) > 0 {
 		a.ui.Printf("warning: an earlier run (%s) did not finish; its %d replaced relations were restored first", strings.Join(ids, ", "), n)

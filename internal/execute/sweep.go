@@ -1,0 +1,78 @@
+package execute
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/kiln-build/kiln/internal/duck"
+	"github.com/kiln-build/kiln/internal/history"
+)
+
+// TempAge is how old a temporary file of an atomic write must be before
+// SweepFiles takes it for the leftover of a killed process: such a write
+// lasts milliseconds, and commands that hold no database lock (compile,
+// docs generate) may be writing one now.
+const TempAge = time.Minute
+
+// SweepFiles removes, beside each export file in finals (absolute paths),
+// what runs killed before their end left there: staged exports
+// (".<name>.kiln-<run>", see Journal.StagedPath) that no open flow
+// transaction holds, and the temporary files of atomic writes (".*.tmp-*",
+// ".canonical-*") older than TempAge. The caller holds the database, so no
+// other run is staging files of this project. It returns the paths removed.
+func SweepFiles(ctx context.Context, conn *duck.Conn, finals []string, now time.Time) ([]string, error) {
+	if err := history.Ensure(ctx, conn); err != nil {
+		return nil, err
+	}
+	_, rows, err := conn.QueryRows(ctx, "select staged from kiln_history.staged_files")
+	if err != nil {
+		return nil, err
+	}
+	held := map[string]bool{}
+	for _, r := range rows {
+		held[filepath.Clean(fmt.Sprint(r[0]))] = true
+	}
+	var removed []string
+	remove := func(p string) {
+		if err := os.Remove(p); err == nil {
+			removed = append(removed, p)
+		}
+	}
+	dirs := map[string]bool{}
+	for _, final := range finals {
+		dir, base := filepath.Split(final)
+		dirs[dir] = true
+		for _, pattern := range []string{"." + base + ".kiln-*", ".." + base + ".kiln-*"} {
+			matches, _ := filepath.Glob(filepath.Join(dir, pattern))
+			for _, m := range matches {
+				if !held[filepath.Clean(m)] {
+					remove(m)
+				}
+			}
+		}
+	}
+	for dir := range dirs {
+		removed = append(removed, SweepTemps(dir, now)...)
+	}
+	return removed, nil
+}
+
+// SweepTemps removes the temporary files of atomic writes (".*.tmp-*",
+// ".canonical-*") in dir older than TempAge, and returns their paths.
+func SweepTemps(dir string, now time.Time) []string {
+	var removed []string
+	for _, pattern := range []string{".*.tmp-*", ".canonical-*"} {
+		matches, _ := filepath.Glob(filepath.Join(dir, pattern))
+		for _, m := range matches {
+			if fi, err := os.Lstat(m); err == nil && fi.Mode().IsRegular() && now.Sub(fi.ModTime()) > TempAge {
+				if os.Remove(m) == nil {
+					removed = append(removed, m)
+				}
+			}
+		}
+	}
+	return removed
+}
