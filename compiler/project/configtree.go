@@ -73,7 +73,7 @@ func fillTree(file string, n *yaml.Node, t *ConfigTree, project string, top bool
 			}
 			var val any
 			if err := v.Decode(&val); err != nil {
-				decodeErr(file, err, l)
+				decodeErr(file, err, v, l)
 				continue
 			}
 			t.Configs[name] = ConfigValue{At: at(v), Value: val}

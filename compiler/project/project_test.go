@@ -183,3 +183,15 @@ models:
 		t.Errorf("missing test entry error:\n%s", errs)
 	}
 }
+
+func TestWrongTypeHasColumnAndWhatToWrite(t *testing.T) {
+	_, errs := load(t, map[string]string{"project.yml": "name: shop\nthreads: four\nmodel-paths: models\n"})
+	for _, want := range []string{
+		"project.yml:2:10: invalid YAML: cannot unmarshal a string `four` into int; write a whole number here",
+		"project.yml:3:14: invalid YAML: cannot unmarshal a string `models` into []string; write a list here",
+	} {
+		if !strings.Contains(errs, want) {
+			t.Errorf("errors do not hold %q:\n%s", want, errs)
+		}
+	}
+}

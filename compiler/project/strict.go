@@ -135,38 +135,80 @@ func collectFields(t reflect.Type) map[string]reflect.StructField {
 	return out
 }
 
-var yamlLineRE = regexp.MustCompile(`line (\d+): (.*)`)
+var (
+	yamlLineRE = regexp.MustCompile(`line (\d+): (.*)`)
+	// yamlTypeRE matches yaml.v3's type errors ("cannot unmarshal !!str
+	// `four` into int").
+	yamlTypeRE = regexp.MustCompile("cannot unmarshal !!\\w+ `(.*)` into (\\S+)")
+)
 
-// decodeErr turns a yaml.v3 error into diagnostics at file:line.
-func decodeErr(file string, err error, l *diag.List) {
+// wanted says what a YAML value decoded into a Go type must look like.
+var wanted = map[string]string{
+	"int": "a whole number", "int64": "a whole number", "float64": "a number", "bool": "true or false",
+	"string": "a text", "[]string": "a list", "[]interface {}": "a list",
+}
+
+// decodeErr turns a yaml.v3 error into diagnostics at file:line, and for a
+// value of the wrong type found in root (nil: unknown), at its column with
+// what the value must be.
+func decodeErr(file string, err error, root *yaml.Node, l *diag.List) {
 	if te, ok := err.(*yaml.TypeError); ok {
 		for _, e := range te.Errors {
-			addYAMLLine(file, e, l)
+			addYAMLLine(file, e, root, l)
 		}
 		return
 	}
 	msg := strings.TrimPrefix(err.Error(), "yaml: ")
-	addYAMLLine(file, msg, l)
+	addYAMLLine(file, msg, root, l)
 }
 
-func addYAMLLine(file, msg string, l *diag.List) {
+func addYAMLLine(file, msg string, root *yaml.Node, l *diag.List) {
 	pos := diag.Pos{File: file}
 	if m := yamlLineRE.FindStringSubmatch(msg); m != nil {
 		pos.Line, _ = strconv.Atoi(m[1])
 		msg = m[2]
 	}
+	hint := ""
+	if m := yamlTypeRE.FindStringSubmatch(msg); m != nil {
+		if n := findScalar(root, pos.Line, m[1]); n != nil {
+			pos.Col = n.Column
+		}
+		if w, ok := wanted[m[2]]; ok {
+			hint = "write " + w + " here"
+		}
+	}
 	msg = strings.ReplaceAll(msg, "!!str", "a string")
 	msg = strings.ReplaceAll(msg, "!!seq", "a list")
 	msg = strings.ReplaceAll(msg, "!!map", "a mapping")
 	msg = strings.ReplaceAll(msg, "!!int", "a number")
-	l.Add(diag.Errorf(pos, "invalid YAML: %s", msg))
+	d := diag.Errorf(pos, "invalid YAML: %s", msg)
+	if hint != "" {
+		d = d.WithHint("%s", hint)
+	}
+	l.Add(d)
+}
+
+// findScalar returns the scalar of n's tree on line with value, or nil.
+func findScalar(n *yaml.Node, line int, value string) *yaml.Node {
+	if n == nil {
+		return nil
+	}
+	if n.Kind == yaml.ScalarNode && n.Line == line && n.Value == value {
+		return n
+	}
+	for _, c := range n.Content {
+		if f := findScalar(c, line, value); f != nil {
+			return f
+		}
+	}
+	return nil
 }
 
 // parseYAML parses src (of file) into its root node, reporting syntax errors.
 func parseYAML(file string, src []byte, l *diag.List) (*yaml.Node, bool) {
 	var root yaml.Node
 	if err := yaml.Unmarshal(src, &root); err != nil {
-		decodeErr(file, err, l)
+		decodeErr(file, err, nil, l)
 		return nil, false
 	}
 	if len(root.Content) == 0 {
@@ -186,7 +228,7 @@ func decodeStrict(file string, n *yaml.Node, out any, where string, l *diag.List
 		if pe, ok := err.(*posError); ok {
 			l.Add(diag.Errorf(pe.at.Pos(file), "%s", pe.msg).WithHint("%s", pe.hint))
 		} else {
-			decodeErr(file, err, l)
+			decodeErr(file, err, n, l)
 		}
 	}
 	return len(*l) == before
