@@ -21,7 +21,8 @@ type Fingerprint struct {
 	// Body is the node's checksum: the sha256 of the file for models,
 	// seeds and singular tests, the test's hash (node, column, test,
 	// arguments) for YAML tests. For sources it is the hash of the
-	// external file's settings ("" without a file), for exports that of
+	// external file's settings but its location ("" without a file), for
+	// exports that of
 	// their format, path and sheets.
 	Body string
 	// Config is the hash of the node's config object as canonical JSON.
@@ -33,8 +34,22 @@ type Fingerprint struct {
 	// ephemeral models and tests). It is a name, not a hash.
 	Relation string
 	// Inputs is the sha256 of the file the source or seed is loaded from,
-	// as passed in inputs (manifest: kiln.inputs); "" when not recorded.
+	// as passed in inputs (manifest: kiln.inputs). A source's file is
+	// known by its content, not its location, so that a month moved to
+	// another folder changes only the sources whose files differ; when its
+	// file could not be read, Inputs is "location:" and the location. ""
+	// when the node has no file.
 	Inputs string
+}
+
+// withInputs sets fp.Inputs from the checksum of the node's input file,
+// or from its location (a source's) when it has no checksum.
+func (fp Fingerprint) withInputs(sha256, location string) Fingerprint {
+	fp.Inputs = sha256
+	if sha256 == "" && location != "" {
+		fp.Inputs = "location:" + location
+	}
+	return fp
 }
 
 // Fingerprints returns the fingerprint of every node of m's graph, with
@@ -62,6 +77,7 @@ func Fingerprints(m *compiler.Manifest, inputs map[graph.ID]InputFile) map[graph
 		items = append(items, item{id, "exports", v})
 	}
 	fps := make([]Fingerprint, len(items))
+	locs := make([]string, len(items))
 	err := parallel(len(items), func(i int) error {
 		data, err := appendMarshal(nil, items[i].v)
 		if err != nil {
@@ -71,7 +87,7 @@ func Fingerprints(m *compiler.Manifest, inputs map[graph.ID]InputFile) map[graph
 		if err := json.Unmarshal(data, &e); err != nil {
 			return err
 		}
-		fps[i], err = fingerprintOf(items[i].section, &e)
+		fps[i], locs[i], err = fingerprintOf(items[i].section, &e)
 		return err
 	})
 	out := make(map[graph.ID]Fingerprint, len(items))
@@ -81,8 +97,7 @@ func Fingerprints(m *compiler.Manifest, inputs map[graph.ID]InputFile) map[graph
 		return out
 	}
 	for i, it := range items {
-		fps[i].Inputs = inputs[it.id].SHA256
-		out[it.id] = fps[i]
+		out[it.id] = fps[i].withInputs(inputs[it.id].SHA256, locs[i])
 	}
 	return out
 }
@@ -144,12 +159,11 @@ func fingerprintsJSON(data []byte) (map[graph.ID]Fingerprint, error) {
 			if e == nil {
 				continue
 			}
-			fp, err := fingerprintOf(section, e)
+			fp, loc, err := fingerprintOf(section, e)
 			if err != nil {
 				return fmt.Errorf("%s %q: %w", section, id, err)
 			}
-			fp.Inputs = in.Kiln.Inputs[id].SHA256
-			out[id] = fp
+			out[id] = fp.withInputs(in.Kiln.Inputs[id].SHA256, loc)
 		}
 		return nil
 	}
@@ -164,14 +178,15 @@ func fingerprintsJSON(data []byte) (map[graph.ID]Fingerprint, error) {
 	return out, nil
 }
 
-func fingerprintOf(section string, e *entryIn) (Fingerprint, error) {
-	var fp Fingerprint
+// fingerprintOf returns the fingerprint of a manifest entry of section,
+// without Inputs, and a source's external location.
+func fingerprintOf(section string, e *entryIn) (fp Fingerprint, location string, err error) {
 	cfg, err := decode(e.Config)
 	if err != nil {
-		return fp, fmt.Errorf("config: %w", err)
+		return fp, "", fmt.Errorf("config: %w", err)
 	}
 	if fp.Config, err = hashValue(cfg); err != nil {
-		return fp, err
+		return fp, "", err
 	}
 	var contract any
 	if m, ok := cfg.(map[string]any); ok {
@@ -185,7 +200,7 @@ func fingerprintOf(section string, e *entryIn) (Fingerprint, error) {
 	}
 	if contract != nil || len(types) > 0 {
 		if fp.Contract, err = hashValue(map[string]any{"contract": contract, "data_types": types}); err != nil {
-			return fp, err
+			return fp, "", err
 		}
 	}
 	if e.RelationName != nil {
@@ -195,23 +210,27 @@ func fingerprintOf(section string, e *entryIn) (Fingerprint, error) {
 	case "sources":
 		ext, err := decode(e.External)
 		if err != nil {
-			return fp, fmt.Errorf("external: %w", err)
+			return fp, "", fmt.Errorf("external: %w", err)
+		}
+		if m, ok := ext.(map[string]any); ok {
+			location, _ = m["location"].(string)
+			delete(m, "location") // the file is compared by content: Inputs
 		}
 		if ext != nil {
 			fp.Body, err = hashValue(ext)
 		}
-		return fp, err
+		return fp, location, err
 	case "exports":
 		sheets, err := decode(e.Sheets)
 		if err != nil {
-			return fp, fmt.Errorf("sheets: %w", err)
+			return fp, "", fmt.Errorf("sheets: %w", err)
 		}
 		fp.Body, err = hashValue(map[string]any{"format": e.Format, "path": e.Path, "sheets": sheets})
-		return fp, err
+		return fp, "", err
 	}
 	sum, err := decode(e.Checksum)
 	if err != nil {
-		return fp, fmt.Errorf("checksum: %w", err)
+		return fp, "", fmt.Errorf("checksum: %w", err)
 	}
 	switch s := sum.(type) {
 	case string:
@@ -219,7 +238,7 @@ func fingerprintOf(section string, e *entryIn) (Fingerprint, error) {
 	case map[string]any:
 		fp.Body, _ = s["checksum"].(string)
 	}
-	return fp, nil
+	return fp, "", nil
 }
 
 // decode parses raw JSON into plain values, keeping numbers' text; empty

@@ -224,3 +224,37 @@ func TestDocsGenerateSelect(t *testing.T) {
 		t.Fatalf("catalog nodes %v sources %d, want %v", got, len(cat.Sources), wantRel)
 	}
 }
+
+// A month delivered in another folder modifies only the sources whose
+// files differ: a source's file is compared by content, not location.
+func TestStateModifiedFollowsContentNotFolder(t *testing.T) {
+	dir, _ := newProject(t)
+	mustKiln(t, 0, dir, "build")
+	state := filepath.Join(t.TempDir(), "state")
+	copyTree(t, filepath.Join(dir, "target"), state)
+
+	copyTree(t, filepath.Join(dir, "data", "sample"), filepath.Join(dir, "data", "month2"))
+	wb, err := excelize.OpenFile(filepath.Join(dir, "data", "month2", "web.xlsx"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := wb.SetCellValue(wb.GetSheetName(0), "B2", "edited"); err != nil {
+		t.Fatal(err)
+	}
+	if err := wb.Save(); err != nil {
+		t.Fatal(err)
+	}
+	wb.Close()
+	got := lsIDs(t, dir, "-s", "state:modified", "--resource-type", "source", "--state", state, "--vars", "{raw_dir: data/month2}")
+	if strings.Join(got, " ") != "source.bottleneck.raw.web" {
+		t.Fatalf("state:modified sources with the month in data/month2: %v, want only source.bottleneck.raw.web", got)
+	}
+	// A file that cannot be read is compared by location: modified.
+	if err := os.Remove(filepath.Join(dir, "data", "month2", "erp.xlsx")); err != nil {
+		t.Fatal(err)
+	}
+	got = lsIDs(t, dir, "-s", "state:modified", "--resource-type", "source", "--state", state, "--vars", "{raw_dir: data/month2}")
+	if strings.Join(got, " ") != "source.bottleneck.raw.erp source.bottleneck.raw.web" {
+		t.Fatalf("with erp.xlsx missing: %v, want raw.erp and raw.web", got)
+	}
+}
