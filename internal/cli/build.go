@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -142,6 +143,10 @@ func (a *app) runNodes(e *env, command string, rf *runFlags, ids []graph.ID, sta
 	}
 	if err := a.joinTxn(ex, rf.transaction); err != nil {
 		return err
+	}
+	if err := history.Start(a.ctx, ex.Conn(0), history.Run{ID: a.invocationID(), Command: command, Selection: rf.describe(),
+		Started: start, Txn: rf.transaction}); err != nil {
+		return &exitError{ExitCannotStart, err.Error()}
 	}
 	g := e.manifest.Graph
 	jl, closeLog := a.eventLog(e)
@@ -310,15 +315,27 @@ func (a *app) recover(e *env, ex *execute.Executor) error {
 	if len(swept) > 0 {
 		a.ui.Printf("removed %s that killed runs left in %s", plural(len(swept), "unfinished file"), rel(e.dir, e.target))
 	}
-	if len(ids) > 0 {
-		a.ui.Printf("warning: an earlier run (%s) did not finish; its %d replaced relations were restored first", strings.Join(ids, ", "), n)
-		now := time.Now()
-		for _, id := range ids {
-			r := history.Run{ID: id, Command: "(killed)", Started: now, Finished: now, Status: "killed"}
+	killed, err := history.MarkKilled(a.ctx, ex.Conn(0), a.invocationID(), time.Now())
+	if err != nil {
+		return &exitError{ExitCannotStart, err.Error()}
+	}
+	// The backups name their run by its first 8 characters; a run of an
+	// older kiln has no row of its own and is recorded now.
+	for _, short := range ids {
+		if !slices.ContainsFunc(killed, func(id string) bool { return strings.HasPrefix(id, short) }) {
+			now := time.Now()
+			r := history.Run{ID: short, Command: "(killed)", Started: now, Finished: now, Status: "killed"}
 			if err := history.Record(a.ctx, ex.Conn(0), r, nil); err != nil {
-				a.ui.Printf("warning: cannot record the killed run %s: %v", id, err)
+				a.ui.Printf("warning: cannot record the killed run %s: %v", short, err)
 			}
+			killed = append(killed, short)
 		}
+	}
+	switch {
+	case n > 0:
+		a.ui.Printf("warning: an earlier run (%s) did not finish; its %d replaced relations were restored first", strings.Join(killed, ", "), n)
+	case len(killed) > 0:
+		a.ui.Printf("warning: an earlier run (%s) did not finish; it had replaced no relation", strings.Join(killed, ", "))
 	}
 	return nil
 }

@@ -126,8 +126,35 @@ func testKill(t *testing.T, bin string) {
 	// DuckDB replays its WAL on open: the committed state is there, the
 	// transaction int_slow was in is not.
 	checkSame(t, before, snapshot(t, dir), sameExports|allowPrev)
+	killed := lastInvocation(t, dir)
 	fastBuild(t, bin, dir, "the build after SIGKILL")
 	checkSame(t, before, snapshot(t, dir), 0)
+	// The killed run is in the history under its own id, with its command
+	// and start, as killed.
+	got := query(t, dir, "select command || ' ' || status || ' ' || (started_at < finished_at) from kiln_history.runs where run_id = '"+killed+"'")
+	if got != "build killed true" {
+		t.Errorf("the killed run %s is recorded as %q, want \"build killed true\"", killed, got)
+	}
+}
+
+// lastInvocation returns the invocation id of the last run_started event
+// of target/kiln.log.
+func lastInvocation(t *testing.T, dir string) string {
+	t.Helper()
+	id := ""
+	for _, line := range strings.Split(string(readFile(t, filepath.Join(dir, "target", "kiln.log"))), "\n") {
+		var ev struct {
+			Event string `json:"event"`
+			ID    string `json:"invocation_id"`
+		}
+		if json.Unmarshal([]byte(line), &ev) == nil && ev.Event == "run_started" {
+			id = ev.ID
+		}
+	}
+	if id == "" {
+		t.Fatal("no run_started event in target/kiln.log")
+	}
+	return id
 }
 
 func testLock(t *testing.T, bin string) {

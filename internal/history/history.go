@@ -130,7 +130,44 @@ func Status(results []run.Result, interrupted bool) string {
 	return "success"
 }
 
-// Record writes the run and its node results in one transaction.
+// Start records that run r has started, with status "running" until
+// Record replaces it: a run killed before its end stays "running" until
+// MarkKilled finds it.
+func Start(ctx context.Context, c *duck.Conn, r Run) error {
+	if err := Ensure(ctx, c); err != nil {
+		return err
+	}
+	var txn any
+	if r.Txn != "" {
+		txn = r.Txn
+	}
+	_, err := c.Exec(ctx, `insert or replace into kiln_history.runs (run_id, command, selection, started_at, finished_at, status, txn)
+        values (?, ?, ?, ?, ?, 'running', ?)`, r.ID, r.Command, r.Selection, r.Started.UTC(), r.Started.UTC(), txn)
+	return err
+}
+
+// MarkKilled sets the runs still "running" but current (the run that
+// holds the database now, so no other one can be running) to "killed",
+// finished at, and returns their ids, sorted.
+func MarkKilled(ctx context.Context, c *duck.Conn, current string, at time.Time) ([]string, error) {
+	if err := Ensure(ctx, c); err != nil {
+		return nil, err
+	}
+	_, rows, err := c.QueryRows(ctx, `update kiln_history.runs set status = 'killed', finished_at = ?
+        where status = 'running' and run_id <> ? returning run_id`, at.UTC(), current)
+	if err != nil {
+		return nil, err
+	}
+	ids := make([]string, 0, len(rows))
+	for _, r := range rows {
+		ids = append(ids, fmt.Sprint(r[0]))
+	}
+	sort.Strings(ids)
+	return ids, nil
+}
+
+// Record writes the run and its node results in one transaction,
+// replacing the row Start wrote.
 func Record(ctx context.Context, c *duck.Conn, r Run, results []run.Result) error {
 	if err := Ensure(ctx, c); err != nil {
 		return err
@@ -151,7 +188,7 @@ func Record(ctx context.Context, c *duck.Conn, r Run, results []run.Result) erro
 		if r.Txn != "" {
 			txn = r.Txn
 		}
-		_, err := c.Exec(ctx, `insert into kiln_history.runs (run_id, command, selection, started_at, finished_at, status, nodes, errors, warnings, skipped, txn)
+		_, err := c.Exec(ctx, `insert or replace into kiln_history.runs (run_id, command, selection, started_at, finished_at, status, nodes, errors, warnings, skipped, txn)
             values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			r.ID, r.Command, r.Selection, r.Started.UTC(), r.Finished.UTC(), r.Status, r.Nodes, r.Errors, r.Warnings, r.Skipped, txn)
 		if err != nil {
@@ -199,7 +236,7 @@ func Recent(ctx context.Context, c *duck.Conn, limit int) ([]Run, error) {
 		return nil, err
 	}
 	rows, err := c.Query(ctx, `select run_id, command, coalesce(selection, ''), started_at, finished_at, status,
-        nodes, errors, warnings, skipped from kiln_history.runs order by started_at desc, run_id desc limit ?`, limit)
+        coalesce(nodes, 0), coalesce(errors, 0), coalesce(warnings, 0), coalesce(skipped, 0) from kiln_history.runs order by started_at desc, run_id desc limit ?`, limit)
 	if err != nil {
 		return nil, err
 	}

@@ -2,6 +2,7 @@ package history
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -103,5 +104,37 @@ func TestHashesRoundTrip(t *testing.T) {
 	}
 	if len(got) != 2 || got["/x/a.xlsx"] != a2 || got["/x/b.csv"] != b {
 		t.Fatalf("hashes %+v", got)
+	}
+}
+
+func TestStartAndMarkKilled(t *testing.T) {
+	c := conn(t)
+	ctx := context.Background()
+	t0 := time.Date(2026, 11, 2, 6, 0, 0, 0, time.UTC)
+	for _, id := range []string{"run-a", "run-b", "run-c"} {
+		if err := Start(ctx, c, Run{ID: id, Command: "build", Selection: "-s stg_web+", Started: t0}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := Record(ctx, c, Run{ID: "run-b", Command: "build", Started: t0, Finished: t0.Add(time.Minute), Status: "success"}, nil); err != nil {
+		t.Fatal(err)
+	}
+	killed, err := MarkKilled(ctx, c, "run-c", t0.Add(time.Hour))
+	if err != nil || strings.Join(killed, ",") != "run-a" {
+		t.Fatalf("killed %v, %v; want run-a (run-b finished, run-c is the current run)", killed, err)
+	}
+	runs, err := Recent(ctx, c, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]string{}
+	for _, r := range runs {
+		got[r.ID] = r.Status + " " + r.Selection + " " + r.Finished.Sub(r.Started).String()
+	}
+	want := map[string]string{"run-a": "killed -s stg_web+ 1h0m0s", "run-b": "success  1m0s", "run-c": "running -s stg_web+ 0s"}
+	for id, w := range want {
+		if got[id] != w {
+			t.Errorf("%s: %q, want %q", id, got[id], w)
+		}
 	}
 }
