@@ -278,8 +278,8 @@ func (a *app) threadCount(e *env) int {
 
 // DefaultThreads is the number of workers when neither --threads nor
 // threads in project.yml says: the least geometric mean of kiln's time over
-// the baseline's across W1, W2 and W3 on 2 cores (BENCHMARKS.md: 0.97x at
-// 4 threads, 1.00x at 2, 1.14x at 1). DuckDB parallelises each query on
+// the baseline's across W1, W2 and W3 on 2 cores (BENCHMARKS.md: 0.90x at
+// 4 threads, 0.98x at 2, 1.11x at 1). DuckDB parallelises each query on
 // its own, so the workers mostly overlap kiln's and the statements' serial
 // parts.
 const DefaultThreads = 4
