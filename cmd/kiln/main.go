@@ -17,6 +17,10 @@ func main() {
 		<-ctx.Done()
 		stop()
 	}()
+	// A closed pipe on stdout or stderr (kiln build | head) makes writes
+	// fail instead of killing kiln halfway through a run: it finishes, or
+	// rolls back, as without the pipe.
+	signal.Notify(make(chan os.Signal, 1), syscall.SIGPIPE)
 	code := cli.Main(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
 	stop()
 	os.Exit(code)

@@ -106,6 +106,10 @@ func Load(fsys fs.FS) (*Project, diag.List) {
 	} else if !isIdent(c.Name) {
 		l.Add(diag.Errorf(posOfKey(root, "name", FileName), "project name %q must be letters, digits and underscores", c.Name))
 	}
+	if v := findKey(root, "threads"); v != nil && (v.Tag == "!!float" || c.Threads < 1 && v.Tag == "!!int") {
+		l.Add(diag.Errorf(posOfKey(root, "threads", FileName), "threads is %s: it must be a whole number of 1 or more", v.Value).
+			WithHint("threads: 4 runs four nodes at once; leave it out for kiln's default"))
+	}
 	defaults(c)
 	p.ModelConfig = parseConfigTree(FileName, &c.Models, c.Name, "models", &l)
 	p.SeedConfig = parseConfigTree(FileName, &c.Seeds, c.Name, "seeds", &l)

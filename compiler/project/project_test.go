@@ -195,3 +195,16 @@ func TestWrongTypeHasColumnAndWhatToWrite(t *testing.T) {
 		}
 	}
 }
+
+func TestThreadsMustBeAWholeNumberOfOneOrMore(t *testing.T) {
+	for _, v := range []string{"0", "-3", "4.5"} {
+		_, errs := load(t, map[string]string{"project.yml": "name: shop\nthreads: " + v + "\n"})
+		want := "project.yml:2:10: threads is " + v + ": it must be a whole number of 1 or more"
+		if !strings.Contains(errs, want) {
+			t.Errorf("threads: %s: errors %q, want %q", v, errs, want)
+		}
+	}
+	if _, errs := load(t, map[string]string{"project.yml": "name: shop\nthreads: 2\n"}); errs != "" {
+		t.Errorf("threads: 2: %s", errs)
+	}
+}

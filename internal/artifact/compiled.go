@@ -72,7 +72,10 @@ func WriteCompiled(dir string, m *compiler.Manifest) error {
 	if err != nil {
 		return err
 	}
-	defer os.RemoveAll(tmp) // a no-op once swapped in
+	defer os.RemoveAll(tmp)                      // a no-op once swapped in
+	if err := os.Chmod(tmp, 0o755); err != nil { // MkdirTemp makes 0700
+		return err
+	}
 	for i := range files {
 		rel, _ := filepath.Rel(final, files[i].path)
 		files[i].path = filepath.Join(tmp, rel)

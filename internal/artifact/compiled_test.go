@@ -37,6 +37,9 @@ func TestWriteCompiled(t *testing.T) {
 	if err := WriteCompiled(dir, m); err != nil {
 		t.Fatal(err)
 	}
+	if fi, err := os.Stat(filepath.Join(dir, CompiledDir)); err != nil || fi.Mode().Perm() != 0o755 {
+		t.Errorf("compiled/: %v, %v; want mode 0755 like the folders in it", fi.Mode().Perm(), err)
+	}
 	eq(t, "compiled tree", tree(t, dir), []string{
 		"compiled/shop/models/marts/revenue.sql",
 		"compiled/shop/models/marts/schema.yml/accepted_values_revenue_revenue__false__1__2.sql",

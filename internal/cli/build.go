@@ -245,7 +245,7 @@ func (a *app) eventLog(e *env) (*ui.JSONLog, func()) {
 		}
 	}
 	if a.ui.JSON() {
-		w = io.MultiWriter(w, a.stderr)
+		w = io.MultiWriter(w, a.jsonOut)
 	}
 	return ui.NewJSONLog(w), func() {
 		if f != nil {

@@ -92,6 +92,7 @@ type app struct {
 	ctx            context.Context
 	stdin          io.Reader
 	stdout, stderr io.Writer
+	jsonOut        io.Writer // where --log-format json writes the events
 	ui             *ui.Printer
 
 	projectDir string
@@ -117,7 +118,15 @@ func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io
 		switch a.logFormat {
 		case "text":
 		case "json":
-			a.ui.SetJSON(ui.NewJSONLog(stderr))
+			// The runs' events go to stdout, as dbt's JSON logs, where a
+			// pipe (| jq) reads them; commands whose stdout is data (ls,
+			// compile -s, export kestra) keep them on stderr.
+			a.jsonOut = stderr
+			switch cmd.Name() {
+			case "build", "run", "test", "seed", "retry":
+				a.jsonOut = stdout
+			}
+			a.ui.SetJSON(ui.NewJSONLog(a.jsonOut))
 		default:
 			return &exitError{ExitCannotStart, fmt.Sprintf("--log-format must be text or json, not %q", a.logFormat)}
 		}

@@ -102,8 +102,11 @@ func TestKestraFlowIsAllOrNothing(t *testing.T) {
 	csv := filepath.Join(dir, "target", "exports", "revenue_by_product.csv")
 	exportBefore := readFile(t, csv)
 
-	out := mustKiln(t, 0, dir, "export", "kestra", "--worker-dir", dir)
-	flow := []byte(out[:strings.LastIndex(out, "\n")+1])
+	code, stdout, stderr := kiln(t, dir, "export", "kestra", "--worker-dir", dir)
+	if code != 0 || !strings.Contains(stderr, "note: the flow's inputs default to project.yml's vars (") {
+		t.Fatalf("export kestra: exit %d, no note of the vars' defaults:\n%s", code, stderr)
+	}
+	flow := []byte(stdout)
 	dag, commit, rollback := flowTasks(t, flow)
 	if len(dag) < 10 {
 		t.Fatalf("%d tasks", len(dag))

@@ -1,8 +1,11 @@
 package cli
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
+	"sort"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -67,6 +70,10 @@ The flow goes to stdout, or to --output FILE (written atomically).`,
 			opt.ProjectDir = workerDir
 			if opt.ProjectDir == "" {
 				opt.ProjectDir = e.dir
+				a.ui.Printf("note: the tasks run in %s, this machine's copy of the project; --worker-dir sets the Kestra worker's", e.dir)
+			}
+			if a.varsText == "" && len(e.project.Config.Vars) > 0 {
+				a.ui.Printf("note: the flow's inputs default to project.yml's vars (%s); --vars sets the production values", varsList(e.project.Config.Vars))
 			}
 			data, err := kestra.Flow(e.manifest.Graph, opt)
 			if err != nil {
@@ -99,4 +106,18 @@ The flow goes to stdout, or to --output FILE (written atomically).`,
 	f.StringArrayVarP(&selects, "select", "s", nil, "nodes to orchestrate, in dbt's selection syntax (default: all)")
 	f.StringArrayVar(&excludes, "exclude", nil, "nodes to leave out, in dbt's selection syntax")
 	return cmd
+}
+
+// varsList is "a: 1, b: x", sorted by name.
+func varsList(vars map[string]any) string {
+	names := make([]string, 0, len(vars))
+	for k := range vars {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	parts := make([]string, len(names))
+	for i, k := range names {
+		parts[i] = fmt.Sprintf("%s: %v", k, vars[k])
+	}
+	return strings.Join(parts, ", ")
 }

@@ -45,11 +45,29 @@ volume_change and metric_change compare against the last successful run.`,
 			}
 			w := tabwriter.NewWriter(a.stdout, 0, 0, 2, ' ', 0)
 			fmt.Fprintln(w, "RUN\tSTARTED (UTC)\tDURATION\tCOMMAND\tSTATUS\tNODES\tERRORS\tWARNINGS\tSKIPPED\tSELECTION")
+			dead := false
 			for _, r := range runs {
-				fmt.Fprintf(w, "%s\t%s\t%.1fs\t%s\t%s\t%d\t%d\t%d\t%d\t%s\n", r.ID[:8], r.Started.UTC().Format("2006-01-02 15:04:05"),
-					r.Finished.Sub(r.Started).Seconds(), r.Command, r.Status, r.Nodes, r.Errors, r.Warnings, r.Skipped, r.Selection)
+				// kiln holds the database, so a run still "running" was
+				// killed; the next build restores what it replaced.
+				status, took, counts := r.Status, fmt.Sprintf("%.1fs", r.Finished.Sub(r.Started).Seconds()),
+					fmt.Sprintf("%d\t%d\t%d\t%d", r.Nodes, r.Errors, r.Warnings, r.Skipped)
+				switch r.Status {
+				case "running":
+					status, dead = "killed*", true
+					fallthrough
+				case "killed":
+					took, counts = "?", "?\t?\t?\t?"
+				}
+				fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.ID[:min(8, len(r.ID))], r.Started.UTC().Format("2006-01-02 15:04:05"),
+					took, r.Command, status, counts, r.Selection)
 			}
-			return w.Flush()
+			if err := w.Flush(); err != nil {
+				return err
+			}
+			if dead {
+				a.ui.Printf("* killed before its end; the next build, run, test or seed restores the relations it replaced")
+			}
+			return nil
 		},
 	}
 	cmd.Flags().IntVarP(&limit, "limit", "n", 20, "how many runs to list")

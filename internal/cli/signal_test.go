@@ -127,6 +127,11 @@ func testKill(t *testing.T, bin string) {
 	// transaction int_slow was in is not.
 	checkSame(t, before, snapshot(t, dir), sameExports|allowPrev)
 	killed := lastInvocation(t, dir)
+	// Before anything restores it, kiln runs shows the run as killed.
+	out, err := exec.Command(bin, "--project-dir", dir, "runs").CombinedOutput()
+	if err != nil || !strings.Contains(string(out), killed[:8]) || !strings.Contains(string(out), "killed*") {
+		t.Errorf("kiln runs after SIGKILL (%v) does not show %s as killed*:\n%s", err, killed[:8], out)
+	}
 	fastBuild(t, bin, dir, "the build after SIGKILL")
 	checkSame(t, before, snapshot(t, dir), 0)
 	// The killed run is in the history under its own id, with its command
