@@ -67,7 +67,7 @@ type Project struct {
 	Macros     []File // .sql under macro-paths, and under <test-path>/generic/
 	Properties []*PropertyFile
 
-	// Checksums of every file read, by path.
+	// Files holds the content of every file read, by project-relative path.
 	Files map[string][]byte
 }
 

@@ -13,7 +13,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"runtime/debug"
@@ -345,20 +344,12 @@ func (a *app) checkVars(p *project.Project, m *compiler.Manifest, vars map[strin
 	return nil
 }
 
-// namedInProject reports whether a model, test, macro or YAML file of p
-// holds name as a quoted string ('name' or "name").
+// namedInProject reports whether a file of p (project.yml, models,
+// tests, macros, YAML) holds name as a quoted string ('name' or "name").
 func namedInProject(p *project.Project, name string) bool {
-	quoted := [][]byte{[]byte("'" + name + "'"), []byte(`"` + name + `"`)}
-	has := func(b []byte) bool { return bytes.Contains(b, quoted[0]) || bytes.Contains(b, quoted[1]) }
-	for _, files := range [][]project.File{p.Models, p.Tests, p.Macros} {
-		for _, f := range files {
-			if has(f.Content) {
-				return true
-			}
-		}
-	}
-	for _, pf := range p.Properties {
-		if b, err := fs.ReadFile(p.FS, pf.Path); err == nil && has(b) {
+	single, double := []byte("'"+name+"'"), []byte(`"`+name+`"`)
+	for _, b := range p.Files {
+		if bytes.Contains(b, single) || bytes.Contains(b, double) {
 			return true
 		}
 	}

@@ -20,6 +20,27 @@ import (
 type Conn struct {
 	sql  *sql.Conn
 	inTx bool
+	done map[string]bool // keys of Once that succeeded
+}
+
+// Once runs f, which sets up the database (DDL such as "create table if
+// not exists"), unless an earlier Once with key succeeded on this
+// connection outside a transaction (a transaction may still roll its work
+// back). It returns f's error.
+func (c *Conn) Once(key string, f func() error) error {
+	if c.done[key] {
+		return nil
+	}
+	if err := f(); err != nil {
+		return err
+	}
+	if !c.inTx {
+		if c.done == nil {
+			c.done = map[string]bool{}
+		}
+		c.done[key] = true
+	}
+	return nil
 }
 
 // Close gives the connection back to the database's pool. A transaction

@@ -279,3 +279,34 @@ func TestAppender(t *testing.T) {
 		t.Error("Appender on a missing table succeeded")
 	}
 }
+
+func TestOnceRunsUntilItSucceedsOutsideATransaction(t *testing.T) {
+	_, c := openMem(t)
+	ctx := context.Background()
+	calls := 0
+	setup := func() error {
+		calls++
+		if calls == 1 {
+			return errors.New("first try fails")
+		}
+		return nil
+	}
+	if err := c.Once("k", setup); err == nil {
+		t.Fatal("the failing first call returned no error")
+	}
+	// Inside a transaction it runs, but is not remembered: a rollback may undo it.
+	if err := c.Tx(ctx, func() error { return c.Once("k", setup) }); err != nil {
+		t.Fatal(err)
+	}
+	for range 3 {
+		if err := c.Once("k", setup); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if calls != 3 {
+		t.Fatalf("setup ran %d times, want 3 (failed, in a transaction, then once)", calls)
+	}
+	if err := c.Once("other", setup); err != nil || calls != 4 {
+		t.Fatalf("another key: %v, %d calls, want 4", err, calls)
+	}
+}

@@ -5,22 +5,14 @@ import (
 	"testing"
 
 	"github.com/kiln-build/kiln/internal/duck"
+	"github.com/kiln-build/kiln/internal/duck/ducktest"
 	"github.com/kiln-build/kiln/internal/history"
 	"github.com/kiln-build/kiln/internal/sqlq"
 )
 
 func memConn(t *testing.T) *duck.Conn {
 	t.Helper()
-	db, err := duck.Open(context.Background(), "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	c, err := db.Conn(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { c.Close() })
+	c := ducktest.Conn(t)
 	if err := history.Ensure(context.Background(), c); err != nil {
 		t.Fatal(err)
 	}

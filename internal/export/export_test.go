@@ -10,22 +10,14 @@ import (
 
 	"github.com/kiln-build/kiln/compiler/graph"
 	"github.com/kiln-build/kiln/internal/duck"
+	"github.com/kiln-build/kiln/internal/duck/ducktest"
 	"github.com/kiln-build/kiln/internal/sqlq"
 )
 
 func setup(t *testing.T) (*duck.Conn, *graph.Graph) {
 	t.Helper()
 	ctx := context.Background()
-	db, err := duck.Open(ctx, "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	c, err := db.Conn(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { c.Close() })
+	c := ducktest.Conn(t)
 	for _, q := range []string{
 		"create schema marts",
 		"create table marts.sales as select * from (values (1, 'Château \"X\"', 24.20::decimal(12,2), date '2026-11-01'), (2, 'Y, Z', 10.50::decimal(12,2), null)) t(id, title, price, day)",

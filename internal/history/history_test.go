@@ -8,23 +8,11 @@ import (
 
 	"github.com/kiln-build/kiln/compiler/graph"
 	"github.com/kiln-build/kiln/internal/duck"
+	"github.com/kiln-build/kiln/internal/duck/ducktest"
 	"github.com/kiln-build/kiln/internal/run"
 )
 
-func conn(t *testing.T) *duck.Conn {
-	t.Helper()
-	db, err := duck.Open(context.Background(), "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	c, err := db.Conn(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { c.Close() })
-	return c
-}
+func conn(t *testing.T) *duck.Conn { return ducktest.Conn(t) }
 
 func record(t *testing.T, c *duck.Conn, id string, at time.Time, results ...run.Result) {
 	t.Helper()

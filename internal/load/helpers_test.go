@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/kiln-build/kiln/internal/duck"
+	"github.com/kiln-build/kiln/internal/duck/ducktest"
 	"github.com/kiln-build/kiln/internal/sqlq"
 )
 
@@ -25,23 +26,7 @@ func TestMain(m *testing.M) {
 }
 
 // newConn opens an in-memory database and one connection on it.
-func newConn(t testing.TB) *duck.Conn {
-	t.Helper()
-	ctx := context.Background()
-	db, err := duck.Open(ctx, "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	c, err := db.Conn(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		c.Close()
-		db.Close()
-	})
-	return c
-}
+func newConn(t testing.TB) *duck.Conn { return ducktest.Conn(t) }
 
 func rel(schema, name string) sqlq.Relation { return sqlq.Relation{Schema: schema, Name: name} }
 
