@@ -22,64 +22,133 @@ var (
 	fastArg  = regexp.MustCompile(`\s*(?:([A-Za-z_][A-Za-z0-9_]*)\s*=\s*)?('[^'\\]*'|"[^"\\]*"|-?[0-9]+|True|False|true|false)\s*,?`)
 )
 
+// fastBlock is one {{ call(...) }} of a template on the fast path.
+type fastBlock struct {
+	start, end int // byte offsets of the block in src
+	fn         string
+	args       []any
+	kwargs     map[string]any
+	pos        diag.Pos // of the function's name
+}
+
 // renderFast renders src when it is within the fast path's reach; ok is
-// false otherwise, and the caller uses gonja.
+// false otherwise, and the caller uses gonja. It decides before calling
+// ref, source or config, which record dependencies and merge configs, so
+// that gonja's rendering after a refusal does not record them twice; var,
+// whose value decides whether gonja prints it the same way, is called
+// first (reading a var twice has no effect).
 func (e *Engine) renderFast(path, src string, ctx *Context) (out string, l diag.List, ok bool) {
-	if strings.Contains(src, "{%") || strings.Contains(src, "{#") {
+	blocks, ok := parseFast(path, src, ctx)
+	if !ok {
 		return "", nil, false
+	}
+	texts := make([]string, len(blocks))
+	failures := make([]*diag.Diagnostic, len(blocks))
+	for _, vars := range []bool{true, false} {
+		for i, bl := range blocks {
+			if (bl.fn == "var") != vars {
+				continue
+			}
+			text, ok, failure := e.fastEval(bl.fn, bl.args, bl.kwargs, bl.pos, ctx)
+			if !ok {
+				return "", nil, false // only var gets here: nothing else ran yet
+			}
+			texts[i], failures[i] = text, failure
+		}
 	}
 	var b strings.Builder
 	b.Grow(len(src))
-	rest, off := src, 0
-	for {
-		i := strings.Index(rest, "{{")
-		if i < 0 {
-			if strings.Contains(rest, "}}") {
-				return "", nil, false
-			}
-			b.WriteString(rest)
-			break
+	last := 0
+	for i, bl := range blocks {
+		if failures[i] != nil {
+			l.Add(*failures[i])
 		}
-		j := strings.Index(rest[i:], "}}")
-		if j < 0 {
-			return "", nil, false
-		}
-		block := rest[i : i+j+2]
-		m := fastCall.FindStringSubmatch(block)
-		if m == nil {
-			return "", nil, false
-		}
-		fn := m[1]
-		nameOff := off + i + strings.Index(block, fn)
-		line, col := diag.Offset(src, nameOff)
-		pos := diag.Pos{File: path, Line: line, Col: col}
-		var args []any
-		kwargs := map[string]any{}
-		for _, a := range fastArg.FindAllStringSubmatch(m[2], -1) {
-			v := literal(a[2])
-			if a[1] != "" {
-				kwargs[a[1]] = v
-			} else if len(kwargs) > 0 {
-				return "", nil, false // a positional argument after a keyword one: let gonja say so
-			} else {
-				args = append(args, v)
-			}
-		}
-		text, ok, failure := e.fastEval(fn, args, kwargs, pos, ctx)
-		if !ok {
-			return "", nil, false
-		}
-		if failure != nil {
-			l.Add(*failure)
-		}
-		b.WriteString(rest[:i])
-		b.WriteString(text)
-		rest, off = rest[i+j+2:], off+i+j+2
+		b.WriteString(src[last:bl.start])
+		b.WriteString(texts[i])
+		last = bl.end
 	}
 	if len(l) > 0 {
 		return "", l, true
 	}
+	b.WriteString(src[last:])
 	return b.String(), nil, true
+}
+
+// parseFast splits src into its expression blocks; ok is false when src
+// is not within the fast path's reach (a statement or comment block, an
+// expression other than one call with literal arguments, arguments the
+// call does not take literally).
+func parseFast(path, src string, ctx *Context) ([]fastBlock, bool) {
+	if strings.Contains(src, "{%") || strings.Contains(src, "{#") {
+		return nil, false
+	}
+	var blocks []fastBlock
+	off := 0
+	for {
+		rest := src[off:]
+		i := strings.Index(rest, "{{")
+		if i < 0 {
+			return blocks, !strings.Contains(rest, "}}")
+		}
+		j := strings.Index(rest[i:], "}}")
+		if j < 0 {
+			return nil, false
+		}
+		block := rest[i : i+j+2]
+		m := fastCall.FindStringSubmatch(block)
+		if m == nil {
+			return nil, false
+		}
+		bl := fastBlock{start: off + i, end: off + i + j + 2, fn: m[1], kwargs: map[string]any{}}
+		line, col := diag.Offset(src, off+i+strings.Index(block, bl.fn))
+		bl.pos = diag.Pos{File: path, Line: line, Col: col}
+		for _, a := range fastArg.FindAllStringSubmatch(m[2], -1) {
+			v := literal(a[2])
+			if a[1] != "" {
+				bl.kwargs[a[1]] = v
+			} else if len(bl.kwargs) > 0 {
+				return nil, false // a positional argument after a keyword one: let gonja say so
+			} else {
+				bl.args = append(bl.args, v)
+			}
+		}
+		if !fastTakes(bl, ctx) {
+			return nil, false
+		}
+		blocks = append(blocks, bl)
+		off = bl.end
+	}
+}
+
+// fastTakes reports whether the fast path can call bl's function with its
+// arguments as gonja would.
+func fastTakes(bl fastBlock, c *Context) bool {
+	strs := func(min, max int) bool {
+		if len(bl.kwargs) > 0 || len(bl.args) < min || len(bl.args) > max {
+			return false
+		}
+		for _, a := range bl.args {
+			if _, ok := a.(string); !ok {
+				return false
+			}
+		}
+		return true
+	}
+	switch bl.fn {
+	case "ref":
+		return c.Ref != nil && strs(1, 2)
+	case "source":
+		return c.Source != nil && strs(2, 2)
+	case "var":
+		if c.Var == nil || len(bl.kwargs) > 0 || len(bl.args) < 1 || len(bl.args) > 2 {
+			return false
+		}
+		_, ok := bl.args[0].(string)
+		return ok
+	case "config":
+		return c.Config != nil && len(bl.args) == 0
+	}
+	return false
 }
 
 // literal converts a literal argument to its value.
@@ -97,8 +166,9 @@ func literal(s string) any {
 	return n
 }
 
-// fastEval calls fn as the gonja context would; ok is false when the call
-// needs gonja (an argument or a result gonja would print differently).
+// fastEval calls fn, whose arguments fastTakes accepted, as the gonja
+// context would; ok is false when gonja would print the result
+// differently.
 func (e *Engine) fastEval(fn string, args []any, kwargs map[string]any, pos diag.Pos, c *Context) (string, bool, *diag.Diagnostic) {
 	fail := func(err error) (string, bool, *diag.Diagnostic) {
 		msg := err.Error()
@@ -107,68 +177,39 @@ func (e *Engine) fastEval(fn string, args []any, kwargs map[string]any, pos diag
 		}
 		return "", true, &diag.Diagnostic{Pos: pos, Msg: msg}
 	}
-	strs := func(min, max int) ([]string, bool) {
-		if len(kwargs) > 0 || len(args) < min || len(args) > max {
-			return nil, false
-		}
+	strs := func() []string {
 		out := make([]string, len(args))
 		for i, a := range args {
-			s, ok := a.(string)
-			if !ok {
-				return nil, false
-			}
-			out[i] = s
+			out[i] = a.(string)
 		}
-		return out, true
+		return out
 	}
+	var v any
+	var err error
 	switch fn {
 	case "ref":
-		a, ok := strs(1, 2)
-		if !ok || c.Ref == nil {
-			return "", false, nil
-		}
-		v, err := c.Ref(a, pos)
-		if err != nil {
-			return fail(err)
-		}
-		return printable(v)
+		v, err = c.Ref(strs(), pos)
 	case "source":
-		a, ok := strs(2, 2)
-		if !ok || c.Source == nil {
-			return "", false, nil
-		}
-		v, err := c.Source(a[0], a[1], pos)
-		if err != nil {
-			return fail(err)
-		}
-		return printable(v)
+		a := strs()
+		v, err = c.Source(a[0], a[1], pos)
 	case "var":
-		if c.Var == nil || len(kwargs) > 0 || len(args) < 1 || len(args) > 2 {
-			return "", false, nil
-		}
-		name, ok := args[0].(string)
-		if !ok {
-			return "", false, nil
-		}
 		var def any
 		if len(args) == 2 {
 			def = args[1]
 		}
-		v, err := c.Var(name, def, len(args) == 2, pos)
-		if err != nil {
-			return fail(err)
-		}
-		return printable(v)
+		v, err = c.Var(args[0].(string), def, len(args) == 2, pos)
 	case "config":
-		if c.Config == nil || len(args) > 0 {
-			return "", false, nil
-		}
 		if err := c.Config(kwargs, pos); err != nil {
 			return fail(err)
 		}
 		return "", true, nil
+	default:
+		return "", false, nil
 	}
-	return "", false, nil
+	if err != nil {
+		return fail(err)
+	}
+	return printable(v)
 }
 
 // printable returns how gonja prints v, for the values whose printing is

@@ -37,8 +37,10 @@ func TestWriteCompiled(t *testing.T) {
 	if err := WriteCompiled(dir, m); err != nil {
 		t.Fatal(err)
 	}
-	if fi, err := os.Stat(filepath.Join(dir, CompiledDir)); err != nil || fi.Mode().Perm() != 0o755 {
-		t.Errorf("compiled/: %v, %v; want mode 0755 like the folders in it", fi.Mode().Perm(), err)
+	if fi, err := os.Stat(filepath.Join(dir, CompiledDir)); err != nil {
+		t.Error(err)
+	} else if fi.Mode().Perm() != 0o755 {
+		t.Errorf("compiled/ has mode %v, want 0755 like the folders in it", fi.Mode().Perm())
 	}
 	eq(t, "compiled tree", tree(t, dir), []string{
 		"compiled/shop/models/marts/revenue.sql",

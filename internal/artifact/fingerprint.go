@@ -42,12 +42,11 @@ type Fingerprint struct {
 	Inputs string
 }
 
-// withInputs sets fp.Inputs from the checksum of the node's input file,
-// or from its location (a source's) when it has no checksum.
-func (fp Fingerprint) withInputs(sha256, location string) Fingerprint {
-	fp.Inputs = sha256
-	if sha256 == "" && location != "" {
-		fp.Inputs = "location:" + location
+// withInputs sets fp.Inputs to the checksum of the node's input file; a
+// source without one keeps the location fingerprintOf put there.
+func (fp Fingerprint) withInputs(sha256 string) Fingerprint {
+	if sha256 != "" {
+		fp.Inputs = sha256
 	}
 	return fp
 }
@@ -77,7 +76,6 @@ func Fingerprints(m *compiler.Manifest, inputs map[graph.ID]InputFile) map[graph
 		items = append(items, item{id, "exports", v})
 	}
 	fps := make([]Fingerprint, len(items))
-	locs := make([]string, len(items))
 	err := parallel(len(items), func(i int) error {
 		data, err := appendMarshal(nil, items[i].v)
 		if err != nil {
@@ -87,7 +85,7 @@ func Fingerprints(m *compiler.Manifest, inputs map[graph.ID]InputFile) map[graph
 		if err := json.Unmarshal(data, &e); err != nil {
 			return err
 		}
-		fps[i], locs[i], err = fingerprintOf(items[i].section, &e)
+		fps[i], err = fingerprintOf(items[i].section, &e)
 		return err
 	})
 	out := make(map[graph.ID]Fingerprint, len(items))
@@ -97,7 +95,7 @@ func Fingerprints(m *compiler.Manifest, inputs map[graph.ID]InputFile) map[graph
 		return out
 	}
 	for i, it := range items {
-		out[it.id] = fps[i].withInputs(inputs[it.id].SHA256, locs[i])
+		out[it.id] = fps[i].withInputs(inputs[it.id].SHA256)
 	}
 	return out
 }
@@ -159,11 +157,11 @@ func fingerprintsJSON(data []byte) (map[graph.ID]Fingerprint, error) {
 			if e == nil {
 				continue
 			}
-			fp, loc, err := fingerprintOf(section, e)
+			fp, err := fingerprintOf(section, e)
 			if err != nil {
 				return fmt.Errorf("%s %q: %w", section, id, err)
 			}
-			out[id] = fp.withInputs(in.Kiln.Inputs[id].SHA256, loc)
+			out[id] = fp.withInputs(in.Kiln.Inputs[id].SHA256)
 		}
 		return nil
 	}
@@ -178,15 +176,16 @@ func fingerprintsJSON(data []byte) (map[graph.ID]Fingerprint, error) {
 	return out, nil
 }
 
-// fingerprintOf returns the fingerprint of a manifest entry of section,
-// without Inputs, and a source's external location.
-func fingerprintOf(section string, e *entryIn) (fp Fingerprint, location string, err error) {
+// fingerprintOf returns the fingerprint of a manifest entry of section;
+// a source's Inputs is "location:" and its external location, for
+// withInputs to replace by the file's checksum when there is one.
+func fingerprintOf(section string, e *entryIn) (fp Fingerprint, err error) {
 	cfg, err := decode(e.Config)
 	if err != nil {
-		return fp, "", fmt.Errorf("config: %w", err)
+		return fp, fmt.Errorf("config: %w", err)
 	}
 	if fp.Config, err = hashValue(cfg); err != nil {
-		return fp, "", err
+		return fp, err
 	}
 	var contract any
 	if m, ok := cfg.(map[string]any); ok {
@@ -200,7 +199,7 @@ func fingerprintOf(section string, e *entryIn) (fp Fingerprint, location string,
 	}
 	if contract != nil || len(types) > 0 {
 		if fp.Contract, err = hashValue(map[string]any{"contract": contract, "data_types": types}); err != nil {
-			return fp, "", err
+			return fp, err
 		}
 	}
 	if e.RelationName != nil {
@@ -210,27 +209,29 @@ func fingerprintOf(section string, e *entryIn) (fp Fingerprint, location string,
 	case "sources":
 		ext, err := decode(e.External)
 		if err != nil {
-			return fp, "", fmt.Errorf("external: %w", err)
+			return fp, fmt.Errorf("external: %w", err)
 		}
 		if m, ok := ext.(map[string]any); ok {
-			location, _ = m["location"].(string)
+			if loc, _ := m["location"].(string); loc != "" {
+				fp.Inputs = "location:" + loc
+			}
 			delete(m, "location") // the file is compared by content: Inputs
 		}
 		if ext != nil {
 			fp.Body, err = hashValue(ext)
 		}
-		return fp, location, err
+		return fp, err
 	case "exports":
 		sheets, err := decode(e.Sheets)
 		if err != nil {
-			return fp, "", fmt.Errorf("sheets: %w", err)
+			return fp, fmt.Errorf("sheets: %w", err)
 		}
 		fp.Body, err = hashValue(map[string]any{"format": e.Format, "path": e.Path, "sheets": sheets})
-		return fp, "", err
+		return fp, err
 	}
 	sum, err := decode(e.Checksum)
 	if err != nil {
-		return fp, "", fmt.Errorf("checksum: %w", err)
+		return fp, fmt.Errorf("checksum: %w", err)
 	}
 	switch s := sum.(type) {
 	case string:
@@ -238,7 +239,7 @@ func fingerprintOf(section string, e *entryIn) (fp Fingerprint, location string,
 	case map[string]any:
 		fp.Body, _ = s["checksum"].(string)
 	}
-	return fp, "", nil
+	return fp, nil
 }
 
 // decode parses raw JSON into plain values, keeping numbers' text; empty

@@ -498,9 +498,11 @@ func (a *app) upToDate(e *env, ex *execute.Executor, plan *run.Plan, rf *runFlag
 	if rf.fullRefresh {
 		return current, nil
 	}
-	// An export is up to date only if its file is the one kiln wrote.
-	decided := map[graph.ID]string{}
-	for id, fp := range current {
+	// An export is up to date only if its file is the one kiln wrote:
+	// the planned exports' files are hashed, not every export's.
+	decided := make(map[graph.ID]string, len(plan.IDs()))
+	for _, id := range plan.IDs() {
+		fp := current[id]
 		decided[id] = fp
 		if n := g.Node(id); n.Kind == graph.Export && fp != "" {
 			decided[id] = exportPrint(e, n, fp)
@@ -515,7 +517,7 @@ func (a *app) upToDate(e *env, ex *execute.Executor, plan *run.Plan, rf *runFlag
 		n := g.Node(id)
 		switch {
 		case n.Kind == graph.Export:
-			return fileExists(filepath.Join(e.target, filepath.FromSlash(n.Export.Path)))
+			return fileExists(export.Path(e.target, n))
 		case n.Relation.IsZero():
 			return true
 		}

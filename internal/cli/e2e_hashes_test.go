@@ -11,10 +11,8 @@ import (
 )
 
 // The input files' hashes are cached in the database by stamp: an
-// untouched file is not read again (a planted hash is taken as is), while
-// a file rewritten with the same size and its old modification time is
-// still seen as changed (its status-change time moved), and what it feeds
-// runs.
+// untouched file is not read again (a planted hash is taken as is).
+// TestHashInputSeesRewrites checks that a rewrite is seen.
 func TestInputHashCache(t *testing.T) {
 	noSettling(t) // the sample month was just written
 	dir, _ := newProject(t)

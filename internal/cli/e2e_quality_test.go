@@ -98,10 +98,7 @@ func deviation(t *testing.T, raw string, revenueFails bool) {
 	before := readFile(t, filepath.Join(exports, "revenue_by_product.csv"))
 
 	dropped := dropWebProducts(t, raw, filepath.Join(dir, "data", "bad"))
-	code, _, stderr := kiln(t, dir, "build", "--vars", "{raw_dir: data/bad}")
-	if code != 1 {
-		t.Fatalf("exit %d, want 1\n%s", code, stderr)
-	}
+	stderr := mustKiln(t, 1, dir, "build", "--vars", "{raw_dir: data/bad}")
 	var n int
 	fmt.Sscan(joined, &n)
 	wants := []string{"FAIL", "joined_products_vs_last_run", fmt.Sprintf("row count went from %d to %d", n, n-dropped),
@@ -169,10 +166,7 @@ func TestUnitTestsCatchBrokenZScore(t *testing.T) {
 	if err := os.WriteFile(model, []byte(broken), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	code, _, stderr := kiln(t, dir, "build")
-	if code != 1 {
-		t.Fatalf("exit %d, want 1\n%s", code, stderr)
-	}
+	stderr := mustKiln(t, 1, dir, "build")
 	for _, want := range []string{"FAIL", "premium_is_z_score_above_2", "missing {product_id=7, is_premium=true}", "unexpected {product_id=7, is_premium=false}",
 		"no_premium_when_prices_are_close", "SKIP", "marts.wine_zscores"} {
 		if !strings.Contains(stderr, want) {
@@ -180,9 +174,8 @@ func TestUnitTestsCatchBrokenZScore(t *testing.T) {
 		}
 	}
 	// kiln test runs the unit tests with the data tests, on literal rows.
-	code, _, stderr = kiln(t, dir, "test", "-s", "test_type:unit")
-	if code != 1 || !strings.Contains(stderr, "FAIL=") && !strings.Contains(stderr, "ERROR=2") {
-		t.Fatalf("kiln test: exit %d\n%s", code, stderr)
+	if stderr = mustKiln(t, 1, dir, "test", "-s", "test_type:unit"); !strings.Contains(stderr, "ERROR=2") {
+		t.Fatalf("kiln test: no ERROR=2 in\n%s", stderr)
 	}
 }
 
@@ -197,10 +190,7 @@ func TestContractMismatchKeepsPreviousTable(t *testing.T) {
 	if err := os.WriteFile(model, []byte(changed), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	code, _, stderr := kiln(t, dir, "build", "-s", "kpi_summary")
-	if code != 1 {
-		t.Fatalf("exit %d, want 1\n%s", code, stderr)
-	}
+	stderr := mustKiln(t, 1, dir, "build", "-s", "kpi_summary")
 	for _, want := range []string{`the contract of model "kpi_summary" is not met`, `column "total_revenue" is DOUBLE, the contract says DECIMAL(38,2)`, `column "extra" (INTEGER) is not in the contract`} {
 		if !strings.Contains(stderr, want) {
 			t.Errorf("stderr does not mention %q:\n%s", want, stderr)
@@ -224,10 +214,7 @@ func TestTestOnMissingColumn(t *testing.T) {
 	if err := os.WriteFile(yml, []byte(changed), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	code, _, stderr := kiln(t, dir, "build")
-	if code != 1 {
-		t.Fatalf("exit %d, want 1\n%s", code, stderr)
-	}
+	stderr := mustKiln(t, 1, dir, "build")
 	want := `models/marts/_marts.yml:12:13: test "not_null" is on column "revnue", which model "revenue_by_product" does not have; did you mean "revenue"? (columns: product_id, sku, post_title, price, total_sales, revenue)`
 	if !strings.Contains(stderr, want) {
 		t.Errorf("stderr does not hold\n%s\n%s", want, stderr)

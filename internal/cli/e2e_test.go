@@ -113,10 +113,7 @@ func TestMissingExportKeepsPreviousBuild(t *testing.T) {
 	}
 	copyFile(t, filepath.Join(dir, "data", "sample", "erp.xlsx"), filepath.Join(month, "erp.xlsx"))
 	copyFile(t, filepath.Join(dir, "data", "sample", "liaison.xlsx"), filepath.Join(month, "liaison.xlsx"))
-	code, _, stderr := kiln(t, dir, "build", "--vars", "{raw_dir: data/next}")
-	if code != 1 {
-		t.Fatalf("exit %d, want 1\n%s", code, stderr)
-	}
+	stderr := mustKiln(t, 1, dir, "build", "--vars", "{raw_dir: data/next}")
 	for _, want := range []string{`source "raw.web"`, filepath.Join("data", "next", "web.xlsx"), "raw_dir", "nothing was built"} {
 		if !strings.Contains(stderr, want) {
 			t.Errorf("stderr does not mention %q:\n%s", want, stderr)
@@ -151,10 +148,7 @@ func TestFailedModelKeepsPreviousTable(t *testing.T) {
 	if err := os.WriteFile(model, []byte(broken), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	code, _, stderr := kiln(t, dir, "build")
-	if code != 1 {
-		t.Fatalf("exit %d, want 1\n%s", code, stderr)
-	}
+	stderr := mustKiln(t, 1, dir, "build")
 	for _, want := range []string{"ERROR", "int_products", "no_such_column", "SKIP", "model int_products did not succeed"} {
 		if !strings.Contains(stderr, want) {
 			t.Errorf("stderr does not mention %q:\n%s", want, stderr)
@@ -172,10 +166,7 @@ func TestFailingTestKeepsExports(t *testing.T) {
 	mustKiln(t, 0, dir, "build")
 	csv := filepath.Join(dir, "target", "exports", "revenue_by_product.csv")
 	before := readFile(t, csv)
-	code, _, stderr := kiln(t, dir, "build", "--vars", "{min_products: 1000}")
-	if code != 1 {
-		t.Fatalf("exit %d, want 1\n%s", code, stderr)
-	}
+	stderr := mustKiln(t, 1, dir, "build", "--vars", "{min_products: 1000}")
 	if !strings.Contains(stderr, "FAIL") || !strings.Contains(stderr, "row_count_stg_erp") {
 		t.Errorf("no failed row_count test in:\n%s", stderr)
 	}

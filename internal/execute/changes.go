@@ -143,7 +143,7 @@ func (e *Executor) changeTest(ctx context.Context, conn *duck.Conn, n *graph.Nod
 	if n.Test.Generic == "metric_change" {
 		what = fmt.Sprint(n.Test.Args["expression"])
 	}
-	key := BaselineMetric(e.g, n)
+	key := BaselineMetric(n)
 	r := run.Result{Status: run.Pass, Rows: -1, CompiledCode: n.CompiledCode,
 		Metrics: map[string]float64{"value": current, key: current}}
 	base, err := history.LastSuccessful(ctx, conn, "", key)
@@ -160,7 +160,7 @@ func (e *Executor) changeTest(ctx context.Context, conn *duck.Conn, n *graph.Nod
 	pct := ChangePct(base.Value, current)
 	r.Metrics["baseline"] = base.Value
 	r.Metrics["change_pct"] = pct
-	r.Expected = fmt.Sprintf("%s within %s of %s (run %s of %s)", what, limits, fmtNum(base.Value), shortID(base.RunID), base.At.Format("2006-01-02 15:04"))
+	r.Expected = fmt.Sprintf("%s within %s of %s (run %s of %s)", what, limits, fmtNum(base.Value), short(base.RunID), base.At.Format("2006-01-02 15:04"))
 	r.Actual = fmt.Sprintf("%s (%s)", fmtNum(current), fmtPct(pct))
 	if why := limits.Violation(base.Value, current); why != "" {
 		r.Failures = 1
@@ -182,15 +182,8 @@ func (e *Executor) changeTest(ctx context.Context, conn *duck.Conn, n *graph.Nod
 // unique_id) and differs for another node, another test, another
 // expression, or another baseline_key (a test argument that keeps separate
 // baselines, such as one for a sample and one for production data).
-func BaselineMetric(g *graph.Graph, n *graph.Node) string {
+func BaselineMetric(n *graph.Node) string {
 	h := sha256.New()
 	fmt.Fprintf(h, "%s\x00%s\x00%v\x00%v\x00%v", n.Test.Attached, n.Test.Generic, n.Test.Args["expression"], n.Test.Args["baseline_key"], n.Config.Extra["where"])
 	return "baseline_" + hex.EncodeToString(h.Sum(nil))[:16]
-}
-
-func shortID(id string) string {
-	if len(id) > 8 {
-		return id[:8]
-	}
-	return id
 }

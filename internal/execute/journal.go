@@ -44,7 +44,6 @@ type Journal struct {
 }
 
 type entry struct {
-	runID      string
 	rel        sqlq.Relation
 	backup     string // "" when the run created the relation
 	backupKind string
@@ -78,7 +77,7 @@ func short(id string) string {
 // builds the new relation, so both happen or neither does; call Record
 // once that transaction committed. A nil journal does nothing.
 func (j *Journal) Prepare(ctx context.Context, conn *duck.Conn, rel sqlq.Relation, kind string) (entry, error) {
-	e := entry{runID: j.runIDOrEmpty(), rel: rel}
+	e := entry{rel: rel}
 	if j == nil || kind == "" {
 		return e, nil
 	}
@@ -88,13 +87,6 @@ func (j *Journal) Prepare(ctx context.Context, conn *duck.Conn, rel sqlq.Relatio
 	}
 	e.backup, e.backupKind = name, kind
 	return e, nil
-}
-
-func (j *Journal) runIDOrEmpty() string {
-	if j == nil {
-		return ""
-	}
-	return j.runID
 }
 
 // Record adds a committed replacement to the run's journal.
@@ -241,7 +233,7 @@ func Recover(ctx context.Context, conn *duck.Conn, cat *Catalog) ([]string, int,
 		}
 		run := rel.Name[i+len(BackupSuffix):]
 		runs[run] = true
-		es = append(es, entry{runID: run, rel: sqlq.Relation{Schema: rel.Schema, Name: rel.Name[:i]}, backup: rel.Name, backupKind: cat.Kind(rel)})
+		es = append(es, entry{rel: sqlq.Relation{Schema: rel.Schema, Name: rel.Name[:i]}, backup: rel.Name, backupKind: cat.Kind(rel)})
 	}
 	if len(es) == 0 {
 		return nil, 0, nil

@@ -161,15 +161,15 @@ func orUnknown(s string) string {
 
 // txnEntries returns the journal of flow transaction id, newest first.
 func txnEntries(ctx context.Context, conn *duck.Conn, id string) ([]entry, error) {
-	_, rows, err := conn.QueryRows(ctx, `select run_id, schema_name, name, coalesce(backup, ''), coalesce(backup_kind, '')
+	_, rows, err := conn.QueryRows(ctx, `select schema_name, name, coalesce(backup, ''), coalesce(backup_kind, '')
         from kiln_history.journal where txn = ? order by recorded_at desc, seq desc`, id)
 	if err != nil {
 		return nil, err
 	}
 	out := make([]entry, len(rows))
 	for i, r := range rows {
-		out[i] = entry{runID: fmt.Sprint(r[0]), rel: sqlq.Relation{Schema: fmt.Sprint(r[1]), Name: fmt.Sprint(r[2])},
-			backup: fmt.Sprint(r[3]), backupKind: fmt.Sprint(r[4])}
+		out[i] = entry{rel: sqlq.Relation{Schema: fmt.Sprint(r[0]), Name: fmt.Sprint(r[1])},
+			backup: fmt.Sprint(r[2]), backupKind: fmt.Sprint(r[3])}
 	}
 	return out, nil
 }
