@@ -206,7 +206,7 @@ func (b *builder) entry(n *graph.Node) any {
 	}
 	t := n.Test
 	s.RawCode = "{{ test_" + t.Generic + "(**_dbt_generic_test_kwargs) }}"
-	kwargs := plainMap(t.Kwargs)
+	kwargs := PlainMap(t.Kwargs)
 	if t.ColumnName != "" {
 		kwargs["column_name"] = t.ColumnName
 	}
@@ -268,11 +268,11 @@ func (b *builder) config(n *graph.Node) map[string]any {
 	c := n.Config
 	out := make(map[string]any, 7+len(c.Extra))
 	for k, v := range c.Extra {
-		out[k] = plain(v)
+		out[k] = Plain(v)
 	}
 	out["enabled"] = c.Enabled
 	out["tags"] = strs(c.Tags)
-	out["meta"] = plainMap(c.Meta)
+	out["meta"] = PlainMap(c.Meta)
 	switch n.Kind {
 	case graph.Source, graph.Export, graph.UnitTest:
 		return out
@@ -294,7 +294,7 @@ func columns(cols []graph.Column) columnsJSON {
 	out := make(columnsJSON, len(cols))
 	for i, c := range cols {
 		out[i] = columnJSON{
-			Name: c.Name, Description: c.Description, Meta: plainMap(c.Meta),
+			Name: c.Name, Description: c.Description, Meta: PlainMap(c.Meta),
 			DataType: nullable(c.DataType), Constraints: []any{}, Tags: strs(c.Tags),
 		}
 	}

@@ -106,7 +106,7 @@ func WriteRunResults(dir string, results []run.Result, meta RunMeta) error {
 		},
 		Results:     make([]NodeResult, len(results)),
 		ElapsedTime: meta.Elapsed.Seconds(),
-		Args:        plainMap(meta.Args),
+		Args:        PlainMap(meta.Args),
 	}
 	if _, ok := out.Args["which"]; !ok && meta.Command != "" {
 		out.Args["which"] = meta.Command
@@ -123,7 +123,7 @@ func nodeResult(r run.Result, g *graph.Graph) NodeResult {
 	nr := NodeResult{
 		UniqueID: r.ID, Status: r.Status, Timing: []Timing{}, ThreadID: r.Thread,
 		ExecutionTime:   r.Duration().Seconds(),
-		AdapterResponse: plainMap(r.AdapterResponse),
+		AdapterResponse: PlainMap(r.AdapterResponse),
 		Message:         nullable(r.Message),
 		CompiledCode:    nullable(r.CompiledCode),
 		Expected:        r.Expected, Actual: r.Actual, SkippedBy: r.SkippedBy, Attempts: r.Attempts,

@@ -7,11 +7,11 @@ import (
 	"time"
 )
 
-// plain returns v as plain JSON data: maps with string keys, slices,
+// Plain returns v as plain JSON data: maps with string keys, slices,
 // strings, numbers, booleans and nil (a time becomes its RFC 3339 text). Values of any other type (a
 // template engine's dict, a NaN) become their fmt.Sprint text, so that one
 // odd configuration value cannot make an artifact unwritable.
-func plain(v any) any {
+func Plain(v any) any {
 	switch x := v.(type) {
 	case nil, string, bool, int, int8, int16, int32, int64,
 		uint, uint8, uint16, uint32, uint64:
@@ -24,13 +24,13 @@ func plain(v any) any {
 		}
 		return x
 	case float32:
-		return plain(float64(x))
+		return Plain(float64(x))
 	case map[string]any:
-		return plainMap(x)
+		return PlainMap(x)
 	case []any:
 		out := make([]any, len(x))
 		for i, e := range x {
-			out[i] = plain(e)
+			out[i] = Plain(e)
 		}
 		return out
 	case []string:
@@ -44,13 +44,13 @@ func plain(v any) any {
 		out := make(map[string]any, rv.Len())
 		iter := rv.MapRange()
 		for iter.Next() {
-			out[fmt.Sprint(iter.Key().Interface())] = plain(iter.Value().Interface())
+			out[fmt.Sprint(iter.Key().Interface())] = Plain(iter.Value().Interface())
 		}
 		return out
 	case reflect.Slice, reflect.Array:
 		out := make([]any, rv.Len())
 		for i := range out {
-			out[i] = plain(rv.Index(i).Interface())
+			out[i] = Plain(rv.Index(i).Interface())
 		}
 		return out
 	case reflect.String:
@@ -62,7 +62,7 @@ func plain(v any) any {
 	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
 		return rv.Uint()
 	case reflect.Float32, reflect.Float64:
-		return plain(rv.Float())
+		return Plain(rv.Float())
 	case reflect.Pointer, reflect.Interface:
 		if rv.IsNil() {
 			return nil
@@ -71,11 +71,11 @@ func plain(v any) any {
 	return fmt.Sprint(v)
 }
 
-// plainMap is plain for a map; nil gives an empty map (JSON {}).
-func plainMap(m map[string]any) map[string]any {
+// PlainMap is Plain for a map; nil gives an empty map (JSON {}).
+func PlainMap(m map[string]any) map[string]any {
 	out := make(map[string]any, len(m))
 	for k, v := range m {
-		out[k] = plain(v)
+		out[k] = Plain(v)
 	}
 	return out
 }

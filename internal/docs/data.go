@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/kiln-build/kiln/compiler/graph"
+	"github.com/kiln-build/kiln/internal/artifact"
 	"github.com/kiln-build/kiln/internal/lineage"
 )
 
@@ -170,7 +171,7 @@ func buildSite(in *Input) *site {
 				sn.Source.Location, sn.Source.Format, sn.Source.Sheet = x.Location, x.Format, x.Sheet
 			}
 		case n.Test != nil:
-			sn.Test = &siteTest{Generic: n.Test.Generic, Column: n.Test.ColumnName, Attached: at(n.Test.Attached), Kwargs: plainMap(n.Test.Kwargs)}
+			sn.Test = &siteTest{Generic: n.Test.Generic, Column: n.Test.ColumnName, Attached: at(n.Test.Attached), Kwargs: artifact.PlainMap(n.Test.Kwargs)}
 		case n.Export != nil:
 			sn.Export = &siteExport{Format: n.Export.Format, Path: n.Export.Path, Sheets: []siteSheet{}}
 			for _, sh := range n.Export.Sheets {
@@ -288,7 +289,7 @@ func configMap(n *graph.Node) map[string]any {
 	c := n.Config
 	out := map[string]any{"enabled": c.Enabled, "tags": nonNil(c.Tags)}
 	for k, v := range c.Extra {
-		out[k] = plain(v)
+		out[k] = artifact.Plain(v)
 	}
 	for k, v := range map[string]string{"materialized": c.Materialized, "schema": c.Schema, "alias": c.Alias, "severity": c.Severity} {
 		if v != "" {
@@ -296,7 +297,7 @@ func configMap(n *graph.Node) map[string]any {
 		}
 	}
 	if len(c.Meta) > 0 {
-		out["meta"] = plainMap(c.Meta)
+		out["meta"] = artifact.PlainMap(c.Meta)
 	}
 	return out
 }
@@ -306,44 +307,4 @@ func nonNil(s []string) []string {
 		return []string{}
 	}
 	return s
-}
-
-// plain turns YAML values into JSON-encodable ones (maps with string keys).
-func plain(v any) any {
-	switch x := v.(type) {
-	case map[string]any:
-		return plainMap(x)
-	case map[any]any:
-		m := make(map[string]any, len(x))
-		for k, e := range x {
-			m[toString(k)] = plain(e)
-		}
-		return m
-	case []any:
-		out := make([]any, len(x))
-		for i, e := range x {
-			out[i] = plain(e)
-		}
-		return out
-	}
-	return v
-}
-
-func plainMap(m map[string]any) map[string]any {
-	if m == nil {
-		return nil
-	}
-	out := make(map[string]any, len(m))
-	for k, v := range m {
-		out[k] = plain(v)
-	}
-	return out
-}
-
-func toString(v any) string {
-	if s, ok := v.(string); ok {
-		return s
-	}
-	b, _ := jsonMarshal(v)
-	return string(b)
 }

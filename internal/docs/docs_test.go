@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"html"
 	"io"
+	"math"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -23,7 +24,7 @@ import (
 	"github.com/kiln-build/kiln/compiler/graph"
 	"github.com/kiln-build/kiln/compiler/project"
 	"github.com/kiln-build/kiln/internal/artifact"
-	"github.com/kiln-build/kiln/internal/duck"
+	"github.com/kiln-build/kiln/internal/duck/ducktest"
 	"github.com/kiln-build/kiln/internal/lineage"
 )
 
@@ -90,18 +91,10 @@ func loadFixture(t *testing.T, file string) *fixture {
 // input builds the docs input, with the fixture's database when withDB.
 func (f *fixture) input(t *testing.T, withDB bool) *Input {
 	t.Helper()
-	db, err := duck.Open(ctx, ":memory:")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	c, err := db.Conn(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { c.Close() })
+	c := ducktest.Conn(t)
 	meta := CatalogMetadata{DbtVersion: "test", InvocationID: "inv", GeneratedAt: "2026-11-01T09:00:00.000000Z"}
 	cat := EmptyCatalog(meta)
+	var err error
 	if withDB {
 		if _, err := c.Exec(ctx, f.dbSQL); err != nil {
 			t.Fatal(err)
@@ -249,6 +242,26 @@ var cspRE = regexp.MustCompile(`<meta http-equiv="Content-Security-Policy" conte
 
 // TestPage checks the page itself: one self-contained file whose CSP
 // allows exactly its own script and style, and user text only as data.
+// A configuration value JSON cannot hold (a YAML .nan) is written as its
+// text, as in the manifest, instead of failing the page.
+func TestOddConfigValue(t *testing.T) {
+	f := loadFixture(t, "testdata/shop.txtar")
+	in := f.input(t, false)
+	for _, n := range f.m.Graph.Nodes() {
+		if n.Kind == graph.Model {
+			n.Config.Extra = map[string]any{"threshold": math.NaN(), "limits": map[any]any{1: math.Inf(1)}}
+			break
+		}
+	}
+	var b bytes.Buffer
+	if err := Render(&b, in); err != nil {
+		t.Fatal(err)
+	}
+	if page := b.String(); !strings.Contains(page, `"threshold":"NaN"`) || !strings.Contains(page, `"limits":{"1":"+Inf"}`) {
+		t.Error("the page does not hold the odd values as text")
+	}
+}
+
 func TestPage(t *testing.T) {
 	f := loadFixture(t, "testdata/shop.txtar")
 	var b bytes.Buffer
