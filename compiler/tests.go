@@ -174,6 +174,7 @@ func (c *compiler) addTest(file string, dirs []string, on *graph.Node, column st
 		model = "(select * from " + model + " where " + where + ") dbt_subquery"
 	}
 	kwargs["model"] = model
+	n.Test.Model = model
 	if column != "" {
 		kwargs["column_name"] = column
 	}

@@ -115,6 +115,9 @@ type TestInfo struct {
 	ColumnName string
 	// Attached is the node the test is declared on (model, source, seed).
 	Attached ID
+	// Model is the relation the test reads, as SQL: the attached node's
+	// relation, or a subquery of it when the test has a where config.
+	Model string
 }
 
 // UnitTestInfo describes a unit test (dbt 1.8's unit_tests): the model's

@@ -59,7 +59,7 @@ func (e *Executor) describe(ctx context.Context, conn *duck.Conn, n *graph.Node,
 		if onNode == nil {
 			return want, rows
 		}
-		c, ok := count(onNode.Relation.String())
+		c, ok := count(testedRelation(onNode, t))
 		if !ok {
 			return want, "unknown"
 		}
@@ -70,7 +70,7 @@ func (e *Executor) describe(ctx context.Context, conn *duck.Conn, n *graph.Node,
 		if onNode == nil {
 			return "as many rows as " + other, rows
 		}
-		a, ok1 := count(onNode.Relation.String())
+		a, ok1 := count(testedRelation(onNode, t))
 		b, ok2 := count(fmt.Sprint(t.Args["compare_model"]))
 		if !ok1 || !ok2 {
 			return "as many rows as " + other, "unknown"
@@ -81,6 +81,16 @@ func (e *Executor) describe(ctx context.Context, conn *duck.Conn, n *graph.Node,
 		return fmt.Sprintf("max(%v) within %v %v", t.Args["field"], t.Args["interval"], t.Args["datepart"]), "older data"
 	}
 	return "no failing rows", plural(failures, "failing row")
+}
+
+// testedRelation is what test t counts on its node: the relation, or the
+// subquery its where config makes, so that the count described is the
+// count the test checked.
+func testedRelation(on *graph.Node, t *graph.TestInfo) string {
+	if t.Model != "" {
+		return t.Model
+	}
+	return on.Relation.String()
 }
 
 // refName turns "ref('x')" into "x".
