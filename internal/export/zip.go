@@ -4,6 +4,7 @@ import (
 	"archive/zip"
 	"io"
 	"os"
+	"path/filepath"
 	"sort"
 	"time"
 )
@@ -26,7 +27,7 @@ func canonicalZip(path string) error {
 		}
 		return files[i].Name < files[j].Name
 	})
-	out, err := os.CreateTemp(dirOf(path), ".canonical-*")
+	out, err := os.CreateTemp(filepath.Dir(path), ".canonical-*")
 	if err != nil {
 		return err
 	}
@@ -65,13 +66,4 @@ func canonicalZip(path string) error {
 		return err
 	}
 	return os.Rename(out.Name(), path)
-}
-
-func dirOf(path string) string {
-	for i := len(path) - 1; i >= 0; i-- {
-		if os.IsPathSeparator(path[i]) {
-			return path[:i]
-		}
-	}
-	return "."
 }

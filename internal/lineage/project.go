@@ -94,7 +94,8 @@ func AnalyzeProject(g *graph.Graph, trees map[graph.ID][]byte, catalog map[graph
 				env.CTETables[lower(ephemeralPrefix+pn.Name)] = tableOf(pid)
 			}
 		}
-		res, err := doc.res, doc.err
+		var res *Result
+		err := doc.err
 		if err == nil {
 			res, err = analyzeDoc(doc.tree, env)
 		}
@@ -179,7 +180,6 @@ func throughStar(star Column, name string) Column {
 
 type decoded struct {
 	tree obj
-	res  *Result
 	err  error
 }
 

@@ -199,15 +199,8 @@ func mergeCols(l, r *col) *col {
 		name:   l.name,
 		refs:   refSet{}.add(l.refs).add(r.refs),
 		direct: l.direct && r.direct,
-		wild:   mergeWildPtr(l.wild, r.wild),
+		wild:   mergeWild(l.wild, r.wild),
 	}
-}
-
-func mergeWildPtr(a, b *wildcard) *wildcard {
-	if a == nil && b == nil {
-		return nil
-	}
-	return mergeWild(a, b)
 }
 
 // recursiveCTE evaluates WITH RECURSIVE r AS (anchor UNION recursive): the
