@@ -29,9 +29,9 @@ func (a *app) writeManifest(e *env) error {
 
 // startArtifacts writes manifest.json and starts writing the compiled SQL
 // tree on a goroutine: nothing in a run reads the tree (error messages
-// name its files for the reader), so writing one file per node, about
-// 0.4 ms of system time each on this CI disk, overlaps the run instead of
-// delaying it. wait blocks until the tree is written and returns its
+// name its files for the reader), so writing one file per node, 0.1 to
+// 0.8 ms of system time each on this CI disk, overlaps the run instead
+// of delaying it. wait blocks until the tree is written and returns its
 // error. An unwritable target fails here, on manifest.json, before
 // anything runs.
 func (a *app) startArtifacts(e *env) (wait func() error, err error) {
