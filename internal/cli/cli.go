@@ -8,27 +8,18 @@
 package cli
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"runtime/debug"
-	"sort"
 	"strings"
 
-	"github.com/google/uuid"
 	"github.com/spf13/cobra"
 	"gopkg.in/yaml.v3"
 
-	"github.com/kiln-build/kiln/compiler"
-	"github.com/kiln-build/kiln/compiler/diag"
-	"github.com/kiln-build/kiln/compiler/graph"
-	"github.com/kiln-build/kiln/compiler/project"
-	"github.com/kiln-build/kiln/internal/artifact"
-	"github.com/kiln-build/kiln/internal/history"
+	"github.com/kiln-build/kiln/engine"
 	"github.com/kiln-build/kiln/internal/ui"
 )
 
@@ -99,14 +90,18 @@ type app struct {
 	varsText   string
 	failFast   bool
 	threads    int
-	invocation string
 	logFormat  string
+
+	project    *engine.Project // the project loaded by load
+	runLog     *ui.JSONLog     // the events of the run in progress
+	runLogFile *os.File
+	junitXML   string // --junit-xml of the run in progress
 }
 
 // Main runs kiln with args (without the program name) and returns the exit
 // code. It is what cmd/kiln calls, and what tests call in-process.
 func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	a := &app{ctx: ctx, stdin: stdin, stdout: stdout, stderr: stderr}
+	a := &app{ctx: ctx, stdin: stdin, stdout: stdout, stderr: stderr, runLog: ui.NewJSONLog(io.Discard)}
 	a.ui = ui.New(stderr, ui.UseColor(stderr))
 	root := a.rootCommand()
 	root.SetArgs(args)
@@ -183,20 +178,6 @@ Exit codes: 0 success (warnings allowed), 1 a node errored or a test failed,
 	return root
 }
 
-// env is a loaded and compiled project with its resolved paths.
-type env struct {
-	dir      string // absolute project directory
-	target   string // absolute target path
-	dbPath   string // absolute database path
-	project  *project.Project
-	manifest *compiler.Manifest
-	// inputFiles caches the checksums of the input files.
-	inputFiles map[graph.ID]artifact.InputFile
-	// hashes are the input files' hashes cached in the database (by
-	// absolute path), and newHashes those computed in this run.
-	hashes, newHashes map[string]history.Hashed
-}
-
 // parseVars reads --vars as YAML (JSON is YAML).
 func (a *app) parseVars() (map[string]any, error) {
 	if strings.TrimSpace(a.varsText) == "" {
@@ -214,14 +195,7 @@ func (a *app) parseVars() (map[string]any, error) {
 
 // load reads and compiles the project; diagnostics are printed and turn
 // into exit code 2.
-func (a *app) load() (*env, error) {
-	dir, err := filepath.Abs(a.projectDir)
-	if err != nil {
-		return nil, &exitError{ExitCannotStart, err.Error()}
-	}
-	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
-		return nil, &exitError{ExitCannotStart, fmt.Sprintf("project directory %q does not exist", a.projectDir)}
-	}
+func (a *app) load() (*engine.Project, error) {
 	vars, err := a.parseVars()
 	if err != nil {
 		return nil, &exitError{ExitCannotStart, err.Error()}
@@ -229,129 +203,20 @@ func (a *app) load() (*env, error) {
 	if a.threads < 0 {
 		return nil, &exitError{ExitCannotStart, fmt.Sprintf("--threads must be 1 or more, not %d", a.threads)}
 	}
-	p, l := project.Load(os.DirFS(dir))
-	if l.HasErrors() && p.Config.Name == "" {
-		if _, statErr := os.Stat(filepath.Join(dir, project.FileName)); statErr != nil {
-			return nil, &exitError{ExitCannotStart, fmt.Sprintf("no %s in %s; run kiln in a project directory or pass --project-dir", project.FileName, dir)}
-		}
-		a.ui.Diagnostics(l)
-		return nil, exit(ExitCannotStart)
+	p, err := engine.Load(engine.Config{Dir: a.projectDir, TargetPath: a.targetPath, Vars: vars, VarsText: a.varsText,
+		Version: version(), Listener: a.listen})
+	if err != nil {
+		return nil, a.startError(err)
 	}
-	// Compile even when project.yml has problems, to report every problem
-	// of the project at once.
-	m, cl := compiler.Compile(p, compiler.Options{Vars: vars, ProjectDir: dir})
-	if cl != nil || l.HasErrors() {
-		all := append(append(diag.List(nil), l...), cl...)
-		all.Sort()
-		a.ui.Diagnostics(all.Errors())
-		return nil, exit(ExitCannotStart)
-	}
-	if len(l)+len(m.Warnings) > 0 {
-		a.ui.Diagnostics(append(l, m.Warnings...))
-	}
-	if err := a.checkVars(p, m, vars); err != nil {
-		return nil, err
-	}
-	e := &env{dir: dir, project: p, manifest: m}
-	cfg := p.Config
-	target := cfg.TargetPath
-	if a.targetPath != "" {
-		target = a.targetPath
-	}
-	e.target = absUnder(dir, target)
-	dbPath := cfg.DatabasePath
-	if a.targetPath != "" && dbPath == filepath.ToSlash(filepath.Join(cfg.TargetPath, "kiln.duckdb")) {
-		dbPath = filepath.Join(target, "kiln.duckdb")
-	}
-	e.dbPath = absUnder(dir, dbPath)
-	return e, nil
+	a.project = p
+	return p, nil
 }
 
-func absUnder(dir, p string) string {
-	if filepath.IsAbs(p) {
-		return filepath.Clean(p)
+// startError turns an error of the engine before a run started into exit
+// code 2; the diagnostics of ErrInvalid were printed already.
+func (a *app) startError(err error) error {
+	if errors.Is(err, engine.ErrInvalid) {
+		return exit(ExitCannotStart)
 	}
-	return filepath.Join(dir, filepath.FromSlash(p))
-}
-
-func (a *app) threadCount(e *env) int {
-	if a.threads > 0 {
-		return a.threads
-	}
-	if e.project.Config.Threads > 0 {
-		return e.project.Config.Threads
-	}
-	return DefaultThreads
-}
-
-// DefaultThreads is the number of workers when neither --threads nor
-// threads in project.yml says: the least geometric mean of kiln's time over
-// the baseline's across W1, W2 and W3 on 2 cores (BENCHMARKS.md: 0.90x at
-// 4 threads, 0.98x at 2, 1.11x at 1). DuckDB parallelises each query on
-// its own, so the workers mostly overlap kiln's and the statements' serial
-// parts.
-const DefaultThreads = 4
-
-// invocationID identifies this run in the artifacts.
-func (a *app) invocationID() string {
-	if a.invocation == "" {
-		a.invocation = uuid.NewString()
-	}
-	return a.invocation
-}
-
-// checkVars refuses --vars keys that project.yml does not declare and
-// that appear in no file of the project: a typo such as raw_dri for
-// raw_dir would otherwise build silently with the default (the sample
-// month, over the production tables). A key that no template read in this
-// compilation but that a file names (a var() in a branch not taken, such
-// as under is_incremental()) is only warned about.
-func (a *app) checkVars(p *project.Project, m *compiler.Manifest, vars map[string]any) error {
-	known := map[string]bool{}
-	for k := range p.Config.Vars {
-		known[k] = true
-	}
-	for _, k := range m.UsedVars {
-		known[k] = true
-	}
-	names := make([]string, 0, len(known))
-	for k := range known {
-		names = append(names, k)
-	}
-	sort.Strings(names)
-	keys := make([]string, 0, len(vars))
-	for k := range vars {
-		if !known[k] {
-			keys = append(keys, k)
-		}
-	}
-	sort.Strings(keys)
-	var errs []string
-	for _, k := range keys {
-		hint := ""
-		if h := diag.DidYouMean(k, names); h != "" {
-			hint = "; " + h
-		}
-		if namedInProject(p, k) {
-			a.ui.Printf("warning: --vars sets %q, which project.yml does not declare and no model read in this run%s", k, hint)
-			continue
-		}
-		errs = append(errs, fmt.Sprintf("--vars sets %q, which project.yml does not declare and no file of the project names%s", k, hint))
-	}
-	if len(errs) > 0 {
-		return &exitError{ExitCannotStart, strings.Join(errs, "\n") + "\nnothing was run: fix the name, or declare the var under vars: in project.yml"}
-	}
-	return nil
-}
-
-// namedInProject reports whether a file of p (project.yml, models,
-// tests, macros, YAML) holds name as a quoted string ('name' or "name").
-func namedInProject(p *project.Project, name string) bool {
-	single, double := []byte("'"+name+"'"), []byte(`"`+name+`"`)
-	for _, b := range p.Files {
-		if bytes.Contains(b, single) || bytes.Contains(b, double) {
-			return true
-		}
-	}
-	return false
+	return &exitError{ExitCannotStart, err.Error()}
 }

@@ -8,6 +8,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/kiln-build/kiln/compiler/graph"
+	"github.com/kiln-build/kiln/engine"
 )
 
 func (a *app) compileCommand() *cobra.Command {
@@ -25,16 +26,16 @@ to stdout.`,
 			if err != nil {
 				return err
 			}
-			if err := a.writeManifest(e); err != nil {
+			if err := e.WriteManifest(); err != nil {
 				return &exitError{ExitFailure, err.Error()}
 			}
 			if len(rf.selects) == 0 {
-				a.ui.Printf("compiled %d nodes to %s", e.manifest.Graph.Len(), rel(e.dir, e.target))
+				a.ui.Printf("compiled %d nodes to %s", e.Graph().Len(), engine.Rel(e.Dir, e.Target))
 				return nil
 			}
-			ids, err := a.selectNodes(e, rf, nil)
+			ids, err := e.Select(rf.selection())
 			if err != nil {
-				return err
+				return a.startError(err)
 			}
 			skipped := 0
 			defer func() {
@@ -43,7 +44,7 @@ to stdout.`,
 				}
 			}()
 			for _, id := range ids {
-				n := e.manifest.Graph.Node(id)
+				n := e.Graph().Node(id)
 				if n.CompiledCode == "" {
 					skipped++
 					continue
@@ -75,16 +76,16 @@ json (one object per line; --output-keys limits the keys).`,
 			if err != nil {
 				return err
 			}
-			ids, err := a.selectNodes(e, rf, nil)
+			ids, err := e.Select(rf.selection())
 			if err != nil {
-				return err
+				return a.startError(err)
 			}
 			var wanted []string
 			for _, k := range keys {
 				wanted = append(wanted, strings.Fields(strings.ReplaceAll(k, ",", " "))...)
 			}
 			for _, id := range ids {
-				n := e.manifest.Graph.Node(id)
+				n := e.Graph().Node(id)
 				switch output {
 				case "selector", "":
 					fmt.Fprintln(a.stdout, selectorName(n))

@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/kiln-build/kiln/compiler/graph"
+	"github.com/kiln-build/kiln/engine"
 	"github.com/kiln-build/kiln/internal/docs"
 )
 
@@ -53,15 +54,15 @@ run shown is <target>/run_results.json.`,
 			}
 			var sel map[graph.ID]bool
 			if len(rf.selects)+len(rf.excludes) > 0 || rf.selectorName != "" || len(rf.resourceTypes) > 0 {
-				ids, err := a.selectNodes(e, rf, nil)
+				ids, err := e.Select(rf.selection())
 				if err != nil {
-					return err
+					return a.startError(err)
 				}
 				sel = toSet(ids)
 			}
-			sum, err := docs.Generate(a.ctx, e.manifest, docs.Options{
-				TargetDir: e.target, DBPath: e.dbPath, EmptyCatalog: emptyCatalog,
-				KilnVersion: version(), InvocationID: a.invocationID(), Select: sel,
+			sum, err := docs.Generate(a.ctx, e.Manifest, docs.Options{
+				TargetDir: e.Target, DBPath: e.DBPath, EmptyCatalog: emptyCatalog,
+				KilnVersion: version(), InvocationID: e.InvocationID(), Select: sel,
 			})
 			if err != nil {
 				return &exitError{ExitFailure, err.Error()}
@@ -78,7 +79,7 @@ run shown is <target>/run_results.json.`,
 				a.ui.Printf("warning: no column lineage for %s: %s", id, sum.LineageErrors[id])
 			}
 			a.ui.Printf("wrote %s: %d nodes, column lineage of %d columns in %d models; open it in a browser",
-				rel(e.dir, filepath.Join(sum.Dir, docs.IndexFile)), sum.Nodes, sum.Columns, sum.Models)
+				engine.Rel(e.Dir, filepath.Join(sum.Dir, docs.IndexFile)), sum.Nodes, sum.Columns, sum.Models)
 			return nil
 		},
 	}
@@ -106,7 +107,7 @@ target/docs/index.html from disk works as well.`,
 				return &exitError{ExitCannotStart, fmt.Sprintf("--port %d is not a port number: use 0 to 65535 (0 picks a free one)", port)}
 			}
 			addr := net.JoinHostPort(host, strconv.Itoa(port))
-			err = docs.Serve(a.ctx, filepath.Join(e.target, "docs"), addr, func(url string) {
+			err = docs.Serve(a.ctx, filepath.Join(e.Target, "docs"), addr, func(url string) {
 				a.ui.Printf("serving the docs at %s (Ctrl-C to stop)", url)
 			})
 			if err != nil {

@@ -1,13 +1,11 @@
 package cli
 
 import (
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
-	"github.com/kiln-build/kiln/internal/history"
+	"github.com/kiln-build/kiln/engine"
 )
 
 // The input files' hashes are cached in the database by stamp: an
@@ -37,54 +35,9 @@ func TestInputHashCache(t *testing.T) {
 	}
 }
 
-// A file rewritten with the same size and its old modification time is
-// hashed again: its status-change time moved.
-func TestHashInputSeesRewrites(t *testing.T) {
-	p := filepath.Join(t.TempDir(), "month.csv")
-	if err := os.WriteFile(p, []byte("id,price\n1,10\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	// A file written in the last two seconds is hashed but not cached:
-	// its next write may keep its times.
-	e := &env{}
-	if _, _, err := e.hashInput(p); err != nil || e.newHashes != nil {
-		t.Fatalf("a file just written was cached (%v)", err)
-	}
-	now := time.Now()
-	if settled(history.Stamp{ModNs: now.Add(-time.Second).UnixNano()}, now) || !settled(history.Stamp{ModNs: now.Add(-time.Minute).UnixNano()}, now) {
-		t.Fatal("settled: want a file written 1 s ago unsettled and one written a minute ago settled")
-	}
-	noSettling(t)
-	fi, err := os.Stat(p)
-	if err != nil {
-		t.Fatal(err)
-	}
-	first, _, err := e.hashInput(p)
-	if err != nil {
-		t.Fatal(err)
-	}
-	e.hashes, e.newHashes = e.newHashes, nil // the next run's cache
-	if again, _, _ := e.hashInput(p); again != first || e.newHashes != nil {
-		t.Fatalf("an untouched file was hashed again (%s, %v)", again, e.newHashes)
-	}
-	if err := os.WriteFile(p, []byte("id,price\n1,99\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.Chtimes(p, fi.ModTime(), fi.ModTime()); err != nil {
-		t.Fatal(err)
-	}
-	second, _, err := e.hashInput(p)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if second == first {
-		t.Fatal("a rewrite with the same size and modification time kept the cached hash")
-	}
-}
-
 // noSettling lets the test cache the hashes of files it just wrote.
 func noSettling(t *testing.T) {
-	old := settleWindow
-	settleWindow = 0
-	t.Cleanup(func() { settleWindow = old })
+	old := engine.SettleWindow
+	engine.SettleWindow = 0
+	t.Cleanup(func() { engine.SettleWindow = old })
 }

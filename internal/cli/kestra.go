@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/kiln-build/kiln/compiler/graph"
+	"github.com/kiln-build/kiln/engine"
 	"github.com/kiln-build/kiln/internal/artifact"
 	"github.com/kiln-build/kiln/internal/kestra"
 )
@@ -57,25 +58,25 @@ The flow goes to stdout, or to --output FILE (written atomically).`,
 			}
 			var sel []graph.ID
 			if len(selects)+len(excludes) > 0 {
-				if sel, err = a.selectNodes(e, &runFlags{selects: selects, excludes: excludes, indirect: "eager"}, nil); err != nil {
-					return err
+				if sel, err = e.Select(engine.Selection{Select: selects, Exclude: excludes}); err != nil {
+					return a.startError(err)
 				}
 				if sel == nil {
 					sel = []graph.ID{} // nil would mean every node
 				}
 			}
-			opt.Config = &e.project.Config
-			opt.Vars = e.manifest.Vars
+			opt.Config = &e.Project.Config
+			opt.Vars = e.Manifest.Vars
 			opt.Select = sel
 			opt.ProjectDir = workerDir
 			if opt.ProjectDir == "" {
-				opt.ProjectDir = e.dir
-				a.ui.Printf("note: the tasks run in %s, this machine's copy of the project; --worker-dir sets the Kestra worker's", e.dir)
+				opt.ProjectDir = e.Dir
+				a.ui.Printf("note: the tasks run in %s, this machine's copy of the project; --worker-dir sets the Kestra worker's", e.Dir)
 			}
-			if a.varsText == "" && len(e.project.Config.Vars) > 0 {
-				a.ui.Printf("note: the flow's inputs default to project.yml's vars (%s); --vars sets the production values", varsList(e.project.Config.Vars))
+			if a.varsText == "" && len(e.Project.Config.Vars) > 0 {
+				a.ui.Printf("note: the flow's inputs default to project.yml's vars (%s); --vars sets the production values", varsList(e.Project.Config.Vars))
 			}
-			data, err := kestra.Flow(e.manifest.Graph, opt)
+			data, err := kestra.Flow(e.Graph(), opt)
 			if err != nil {
 				return &exitError{ExitCannotStart, err.Error()}
 			}

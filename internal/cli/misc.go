@@ -12,13 +12,8 @@ import (
 
 	"github.com/kiln-build/kiln/compiler/graph"
 	"github.com/kiln-build/kiln/compiler/project"
-	"github.com/kiln-build/kiln/internal/duck"
-	"github.com/kiln-build/kiln/internal/execute"
-	"github.com/kiln-build/kiln/internal/history"
-	"github.com/kiln-build/kiln/internal/load"
+	"github.com/kiln-build/kiln/engine"
 )
-
-func relPath(dir, p string) (string, error) { return filepath.Rel(dir, p) }
 
 func (a *app) versionCommand() *cobra.Command {
 	return &cobra.Command{
@@ -26,7 +21,7 @@ func (a *app) versionCommand() *cobra.Command {
 		Short: "Print kiln's version and DuckDB's",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			fmt.Fprintf(a.stdout, "kiln %s (DuckDB %s, %s %s/%s)\n", version(), duck.Version(), runtime.Version(), runtime.GOOS, runtime.GOARCH)
+			fmt.Fprintf(a.stdout, "kiln %s (DuckDB %s, %s %s/%s)\n", version(), engine.DatabaseVersion(), runtime.Version(), runtime.GOOS, runtime.GOARCH)
 			return nil
 		},
 	}
@@ -56,13 +51,13 @@ with, so it is kept; --all deletes it too.`,
 			if a.targetPath != "" {
 				targets = []string{a.targetPath}
 			}
-			db := absUnder(dir, p.Config.DatabasePath)
+			db := engine.AbsUnder(dir, p.Config.DatabasePath)
 			keep := map[string]bool{}
 			if !all {
 				keep = map[string]bool{db: true, db + ".wal": true}
 			}
 			for _, t := range targets {
-				abs := absUnder(dir, t)
+				abs := engine.AbsUnder(dir, t)
 				r, err := filepath.Rel(dir, abs)
 				if err != nil || r == "." || strings.HasPrefix(r, "..") {
 					return &exitError{ExitCannotStart, fmt.Sprintf("refusing to delete %q: clean-targets must be folders inside the project", t)}
@@ -75,7 +70,7 @@ with, so it is kept; --all deletes it too.`,
 					return &exitError{ExitFailure, err.Error()}
 				}
 				if kept {
-					a.ui.Printf("removed %s, but for the database %s (its tables and run history); kiln clean --all deletes it too", r, rel(dir, db))
+					a.ui.Printf("removed %s, but for the database %s (its tables and run history); kiln clean --all deletes it too", r, engine.Rel(dir, db))
 				} else {
 					a.ui.Printf("removed %s", r)
 				}
@@ -132,7 +127,7 @@ func (a *app) debugCommand() *cobra.Command {
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			out := a.stdout
 			fmt.Fprintf(out, "kiln:        %s (%s %s/%s)\n", version(), runtime.Version(), runtime.GOOS, runtime.GOARCH)
-			fmt.Fprintf(out, "duckdb:      %s\n", duck.Version())
+			fmt.Fprintf(out, "duckdb:      %s\n", engine.DatabaseVersion())
 			dir, _ := filepath.Abs(a.projectDir)
 			fmt.Fprintf(out, "project dir: %s\n", dir)
 			e, err := a.load()
@@ -142,7 +137,7 @@ func (a *app) debugCommand() *cobra.Command {
 			}
 			ok := true
 			counts := map[graph.Kind]int{}
-			for _, n := range e.manifest.Graph.Nodes() {
+			for _, n := range e.Graph().Nodes() {
 				counts[n.Kind]++
 			}
 			kinds := make([]string, 0, len(counts))
@@ -150,31 +145,31 @@ func (a *app) debugCommand() *cobra.Command {
 				kinds = append(kinds, fmt.Sprintf("%d %ss", c, k))
 			}
 			sort.Strings(kinds)
-			fmt.Fprintf(out, "project:     %s OK (%s)\n", e.project.Config.Name, strings.Join(kinds, ", "))
-			fmt.Fprintf(out, "target path: %s\n", e.target)
-			for _, n := range e.manifest.Graph.Nodes() {
+			fmt.Fprintf(out, "project:     %s OK (%s)\n", e.Project.Config.Name, strings.Join(kinds, ", "))
+			fmt.Fprintf(out, "target path: %s\n", e.Target)
+			for _, n := range e.Graph().Nodes() {
 				if n.Kind != graph.Source || n.Source.External == nil {
 					continue
 				}
 				status := "OK"
-				if err := load.Check(execute.SourceSpec(n.Source.External)); err != nil {
+				if err := e.CheckInput(n); err != nil {
 					status, ok = "ERROR: "+err.Error(), false
 				}
 				fmt.Fprintf(out, "input:       %s <- %s %s\n", n.DisplayName(), n.Source.External.Path, status)
 			}
-			if !fileExists(e.dbPath) {
-				fmt.Fprintf(out, "database:    %s not created yet (the first build creates it)\n", e.dbPath)
-			} else if db, err := duck.Open(a.ctx, e.dbPath); err != nil {
-				fmt.Fprintf(out, "database:    %s ERROR: %v\n", e.dbPath, err)
+			if !fileExists(e.DBPath) {
+				fmt.Fprintf(out, "database:    %s not created yet (the first build creates it)\n", e.DBPath)
+			} else if db, err := e.OpenDatabase(a.ctx); err != nil {
+				fmt.Fprintf(out, "database:    %s ERROR: %v\n", e.DBPath, err)
 				return exit(ExitFailure)
 			} else {
-				msg := unfinishedRuns(a, db)
+				msg := db.Unfinished(a.ctx)
 				db.Close()
 				if msg != "" {
-					fmt.Fprintf(out, "database:    %s WARNING: %s\n", e.dbPath, msg)
+					fmt.Fprintf(out, "database:    %s WARNING: %s\n", e.DBPath, msg)
 					ok = false
 				} else {
-					fmt.Fprintf(out, "database:    %s OK\n", e.dbPath)
+					fmt.Fprintf(out, "database:    %s OK\n", e.DBPath)
 				}
 			}
 			if !ok {
@@ -186,24 +181,7 @@ func (a *app) debugCommand() *cobra.Command {
 	}
 }
 
-// unfinishedRuns describes the runs that were killed before they could
-// commit or roll back, whose journal the next run will undo; "" when none.
-func unfinishedRuns(a *app, db *duck.DB) string {
-	c, err := db.Conn(a.ctx)
-	if err != nil {
-		return err.Error()
-	}
-	defer c.Close()
-	if kind, err := c.RelationKind(a.ctx, history.Schema, "journal"); err != nil || kind == "" {
-		return ""
-	}
-	_, rows, err := c.QueryRows(a.ctx, "select run_id, count(*) from kiln_history.journal group by run_id order by run_id")
-	if err != nil || len(rows) == 0 {
-		return ""
-	}
-	var parts []string
-	for _, r := range rows {
-		parts = append(parts, fmt.Sprintf("run %v replaced %v relations", r[0], r[1]))
-	}
-	return "a run did not finish (" + strings.Join(parts, ", ") + "); the next build restores what it replaced"
+func fileExists(p string) bool {
+	_, err := os.Stat(p)
+	return err == nil
 }

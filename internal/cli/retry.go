@@ -11,6 +11,7 @@ import (
 
 	"github.com/kiln-build/kiln/compiler/graph"
 	"github.com/kiln-build/kiln/compiler/project"
+	"github.com/kiln-build/kiln/engine"
 	"github.com/kiln-build/kiln/internal/artifact"
 	"github.com/kiln-build/kiln/internal/run"
 )
@@ -39,7 +40,7 @@ date and cost nothing.`,
 					target = p
 				}
 			}
-			rr, err := artifact.ReadRunResults(filepath.Join(absUnder(dir, target), "run_results.json"))
+			rr, err := artifact.ReadRunResults(filepath.Join(engine.AbsUnder(dir, target), "run_results.json"))
 			if errors.Is(err, os.ErrNotExist) {
 				return &exitError{ExitCannotStart, "nothing to retry: there is no run_results.json from an earlier run"}
 			}
@@ -47,8 +48,8 @@ date and cost nothing.`,
 				return &exitError{ExitCannotStart, err.Error()}
 			}
 			command := rr.Command()
-			kinds, ok := map[string]map[graph.Kind]bool{"build": buildKinds, "run": runKinds, "test": testKinds, "seed": seedKinds}[command]
-			if !ok {
+			kinds := engine.CommandKinds(command)
+			if kinds == nil {
 				return &exitError{ExitCannotStart, fmt.Sprintf("cannot retry a %q run; retry follows build, run, test and seed", command)}
 			}
 			rf := a.applyArgs(rr.Args)
@@ -73,8 +74,8 @@ date and cost nothing.`,
 				return err
 			}
 			var keep []graph.ID
-			for _, id := range e.manifest.Graph.Sorted(toSet(ids)) {
-				if kinds[e.manifest.Graph.Node(id).Kind] {
+			for _, id := range e.Graph().Sorted(toSet(ids)) {
+				if kinds[e.Graph().Node(id).Kind] {
 					keep = append(keep, id)
 				}
 			}

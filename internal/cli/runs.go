@@ -6,8 +6,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/kiln-build/kiln/internal/duck"
-	"github.com/kiln-build/kiln/internal/history"
+	"github.com/kiln-build/kiln/engine"
 )
 
 func (a *app) runsCommand() *cobra.Command {
@@ -25,21 +24,16 @@ volume_change and metric_change compare against the last successful run.`,
 			if err != nil {
 				return err
 			}
-			if !fileExists(e.dbPath) {
-				a.ui.Printf("no runs yet: %s does not exist", rel(e.dir, e.dbPath))
+			if !fileExists(e.DBPath) {
+				a.ui.Printf("no runs yet: %s does not exist", engine.Rel(e.Dir, e.DBPath))
 				return nil
 			}
-			db, err := duck.Open(a.ctx, e.dbPath)
+			db, err := e.OpenDatabase(a.ctx)
 			if err != nil {
-				return &exitError{ExitCannotStart, err.Error()}
+				return a.startError(err)
 			}
 			defer db.Close()
-			c, err := db.Conn(a.ctx)
-			if err != nil {
-				return &exitError{ExitCannotStart, err.Error()}
-			}
-			defer c.Close()
-			runs, err := history.Recent(a.ctx, c, limit)
+			runs, err := db.Runs(a.ctx, limit)
 			if err != nil {
 				return &exitError{ExitFailure, err.Error()}
 			}

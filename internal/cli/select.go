@@ -1,22 +1,15 @@
 package cli
 
 import (
-	"errors"
-	"fmt"
-	"os"
-	"path/filepath"
-	"sort"
-	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
-	"github.com/kiln-build/kiln/compiler/diag"
-	"github.com/kiln-build/kiln/compiler/graph"
-	"github.com/kiln-build/kiln/compiler/selector"
+	"github.com/kiln-build/kiln/engine"
 )
 
 // runFlags are the node selection flags, shared by the commands that
-// select nodes.
+// select nodes, and the flags of the commands that run them.
 type runFlags struct {
 	selects       []string
 	excludes      []string
@@ -26,12 +19,10 @@ type runFlags struct {
 	state         string
 	noRollback    bool
 	fullRefresh   bool
-	rolledBack    bool // set after the run: it failed and was undone
 	junitXML      string
 	retries       int
 	acceptDev     bool
 	transaction   string
-	vars          string // --vars as given, for the run history
 }
 
 func (rf *runFlags) add(cmd *cobra.Command) {
@@ -54,139 +45,16 @@ func (rf *runFlags) addExec(cmd *cobra.Command) {
 	cmd.Flags().StringVar(&rf.junitXML, "junit-xml", "", "also write a JUnit XML report of the run to PATH (one test case per node), for CI test reporters")
 }
 
-// selectNodes returns the selected nodes of the given kinds (nil: all
-// kinds), in topological order.
-func (a *app) selectNodes(e *env, rf *runFlags, kinds map[graph.Kind]bool) ([]graph.ID, error) {
-	g := e.manifest.Graph
-	opt := selector.Options{Indirect: rf.indirect}
-	for _, k := range rf.resourceTypes {
-		k = strings.TrimSpace(k)
-		if !resourceTypes[graph.Kind(k)] {
-			msg := fmt.Sprintf("unknown resource type %q; use model, source, seed, test, unit_test or export", k)
-			if h := diag.DidYouMean(k, []string{"model", "source", "seed", "test", "unit_test", "export"}); h != "" {
-				msg += "; " + h
-			}
-			return nil, &exitError{ExitCannotStart, msg}
-		}
-		opt.ResourceTypes = append(opt.ResourceTypes, graph.Kind(k))
-	}
-	opt.Unmatched = func(word string) {
-		msg := fmt.Sprintf("warning: the selector %q matches no node", word)
-		bare := strings.Trim(word, "+@0123456789")
-		if !strings.Contains(bare, ":") {
-			var names []string
-			for _, n := range g.Nodes() {
-				names = append(names, n.Name)
-			}
-			if h := diag.DidYouMean(bare, names); h != "" {
-				msg += "; " + h
-			}
-		}
-		a.ui.Printf("%s", msg)
-	}
-	if err := a.loadState(e, rf, &opt); err != nil {
-		return nil, err
-	}
-	var ids []graph.ID
-	var err error
-	defs, err := a.selectors(e)
-	if err != nil {
-		return nil, err
-	}
-	if rf.selectorName != "" && (len(rf.selects) > 0 || len(rf.excludes) > 0) {
-		return nil, &exitError{ExitCannotStart, "--selector cannot be combined with --select or --exclude; put the whole selection in the selector, or leave --selector out"}
-	}
-	switch {
-	case rf.selectorName != "":
-		def, ok := defs[rf.selectorName]
-		if !ok && len(defs) == 0 {
-			return nil, &exitError{ExitCannotStart, fmt.Sprintf("unknown selector %q: the project has no selectors.yml", rf.selectorName)}
-		}
-		if !ok {
-			var names []string
-			for n := range defs {
-				names = append(names, n)
-			}
-			sort.Strings(names)
-			msg := fmt.Sprintf("unknown selector %q; selectors.yml defines: %s", rf.selectorName, strings.Join(names, ", "))
-			if h := diag.DidYouMean(rf.selectorName, names); h != "" {
-				msg += "; " + h
-			}
-			return nil, &exitError{ExitCannotStart, msg}
-		}
-		ids, err = selector.SelectDefinition(g, def, opt)
-	case len(rf.selects) == 0 && len(rf.excludes) == 0 && selector.Default(defs) != nil:
-		ids, err = selector.SelectDefinition(g, selector.Default(defs), opt)
-	default:
-		ids, err = selector.Select(g, rf.selects, rf.excludes, opt)
-	}
-	if err != nil {
-		return nil, &exitError{ExitCannotStart, err.Error()}
-	}
-	if len(ids) == 0 && (len(rf.selects) > 0 || len(rf.excludes) > 0 || rf.selectorName != "") {
-		a.ui.Printf("warning: the selection matches no node")
-	}
-	if kinds == nil {
-		return ids, nil
-	}
-	out := ids[:0]
-	for _, id := range ids {
-		if kinds[g.Node(id).Kind] {
-			out = append(out, id)
-		}
-	}
-	return out, nil
+// selection turns the selection flags into the engine's Selection.
+func (rf *runFlags) selection() engine.Selection {
+	return engine.Selection{Select: rf.selects, Exclude: rf.excludes, Selector: rf.selectorName,
+		ResourceTypes: rf.resourceTypes, Indirect: rf.indirect, StateDir: rf.state}
 }
 
-var resourceTypes = map[graph.Kind]bool{graph.Model: true, graph.Source: true, graph.Seed: true, graph.Test: true, graph.UnitTest: true, graph.Export: true}
-
-// selectors reads selectors.yml at the project root, if there is one.
-func (a *app) selectors(e *env) (map[string]*selector.Definition, error) {
-	src, err := os.ReadFile(filepath.Join(e.dir, "selectors.yml"))
-	if errors.Is(err, os.ErrNotExist) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, &exitError{ExitCannotStart, err.Error()}
-	}
-	defs, l := selector.ParseSelectors("selectors.yml", src)
-	if l.HasErrors() {
-		a.ui.Diagnostics(l)
-		return nil, exit(ExitCannotStart)
-	}
-	return defs, nil
-}
-
-// describe returns the selection as flags, for the run history.
-func (rf *runFlags) describe() string {
-	var parts []string
-	for _, s := range rf.selects {
-		parts = append(parts, "--select "+s)
-	}
-	for _, s := range rf.excludes {
-		parts = append(parts, "--exclude "+s)
-	}
-	if rf.selectorName != "" {
-		parts = append(parts, "--selector "+rf.selectorName)
-	}
-	if rf.vars != "" {
-		parts = append(parts, "--vars "+rf.vars)
-	}
-	for flag, on := range map[string]bool{"--full-refresh": rf.fullRefresh, "--accept-deviations": rf.acceptDev, "--no-rollback": rf.noRollback} {
-		if on {
-			parts = append(parts, flag)
-		}
-	}
-	sort.Strings(parts[len(parts)-countTrue(rf.fullRefresh, rf.acceptDev, rf.noRollback):])
-	return strings.Join(parts, " ")
-}
-
-func countTrue(bs ...bool) int {
-	n := 0
-	for _, b := range bs {
-		if b {
-			n++
-		}
-	}
-	return n
+// options turns the run flags (and the global ones) into the engine's
+// RunOptions.
+func (rf *runFlags) options(command string, a *app, start time.Time) engine.RunOptions {
+	return engine.RunOptions{Command: command, Selection: rf.selection(), Threads: a.threads, FailFast: a.failFast,
+		FullRefresh: rf.fullRefresh, NoRollback: rf.noRollback, AcceptDeviations: rf.acceptDev, Retries: rf.retries,
+		Transaction: rf.transaction, Start: start}
 }

@@ -4,8 +4,6 @@ import (
 	"fmt"
 
 	"github.com/spf13/cobra"
-
-	"github.com/kiln-build/kiln/internal/execute"
 )
 
 func (a *app) transactionCommand() *cobra.Command {
@@ -31,32 +29,27 @@ transaction is open, runs outside it are refused.`,
 				if err != nil {
 					return err
 				}
-				db, err := a.openDB(e, 0)
+				db, err := e.OpenDatabase(a.ctx)
 				if err != nil {
-					return err
+					return a.startError(err)
 				}
 				defer db.Close()
-				conn, err := db.Conn(a.ctx)
-				if err != nil {
-					return &exitError{ExitCannotStart, err.Error()}
-				}
-				defer conn.Close()
 				id := args[0]
 				switch action {
 				case "commit":
-					rels, files, err := execute.CommitTxn(a.ctx, conn, id)
+					rels, files, err := db.CommitTransaction(a.ctx, id)
 					if err != nil {
 						return &exitError{ExitFailure, err.Error()}
 					}
 					a.ui.Printf("flow transaction %s committed: %d relations and %d exports published", id, rels, files)
 				case "rollback":
-					n, err := execute.RollbackTxn(a.ctx, conn, id)
+					n, err := db.RollbackTransaction(a.ctx, id)
 					if err != nil {
 						return &exitError{ExitFailure, err.Error()}
 					}
 					a.ui.Printf("flow transaction %s rolled back: %d relations restored; the exports are as they were", id, n)
 				default:
-					st, err := execute.TxnStatus(a.ctx, conn, id)
+					st, err := db.TransactionStatus(a.ctx, id)
 					if err != nil {
 						return &exitError{ExitFailure, err.Error()}
 					}

@@ -297,3 +297,28 @@ func (j *Journal) DiscardFiles() {
 	}
 	j.files = nil
 }
+
+// UnfinishedRun is a run whose journal is still in the database: a run of
+// a flow transaction that is open, or one killed before its end.
+type UnfinishedRun struct {
+	RunID     string
+	Relations int // relations it replaced or created
+}
+
+// Unfinished returns the runs with entries in kiln_history.journal, by
+// id; none when the database has no history.
+func Unfinished(ctx context.Context, conn *duck.Conn) ([]UnfinishedRun, error) {
+	if kind, err := conn.RelationKind(ctx, history.Schema, "journal"); err != nil || kind == "" {
+		return nil, err
+	}
+	_, rows, err := conn.QueryRows(ctx, "select run_id, count(*) from kiln_history.journal group by run_id order by run_id")
+	if err != nil {
+		return nil, err
+	}
+	out := make([]UnfinishedRun, len(rows))
+	for i, r := range rows {
+		n, _ := r[1].(int64)
+		out[i] = UnfinishedRun{RunID: fmt.Sprint(r[0]), Relations: int(n)}
+	}
+	return out, nil
+}

@@ -1,0 +1,242 @@
+// Package engine is kiln as a library: it loads and compiles a project,
+// selects and plans nodes, runs the plan against the project's database
+// through an adapter, and publishes the run (the database's changes, the
+// exports, the up-to-date state, the run history and the artifacts) as
+// one outcome. The command line (internal/cli), the benchmark harness and
+// any embedding (an orchestrator's plugin, a server) call it:
+//
+//	p, err := engine.Load(engine.Config{Dir: dir, Listener: print})
+//	ids, err := p.Select(engine.Selection{Select: []string{"stg_erp+"}, Kinds: engine.BuildKinds})
+//	res, err := p.Run(ctx, ids, engine.RunOptions{Command: "build"})
+//
+// Progress reaches the caller as typed events (see Event) on Config's
+// listener: the terminal printer, the JSON log and the JUnit report are
+// listeners. An error returned by Load, Select or Run means the command
+// could not start (exit code 2 on the command line); what happened to the
+// nodes of a run that started is in its Result.
+package engine
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/google/uuid"
+
+	"github.com/kiln-build/kiln/compiler"
+	"github.com/kiln-build/kiln/compiler/diag"
+	"github.com/kiln-build/kiln/compiler/graph"
+	"github.com/kiln-build/kiln/compiler/project"
+	"github.com/kiln-build/kiln/internal/artifact"
+	"github.com/kiln-build/kiln/internal/history"
+)
+
+// Config locates a project and says how to report on it.
+type Config struct {
+	Dir        string         // the project's directory (holding project.yml)
+	TargetPath string         // where artifacts go; "" uses project.yml's target-path
+	Vars       map[string]any // --vars, overriding project.yml's vars
+	// VarsText is Vars as the user wrote them, recorded in run_results.json
+	// and the run history; "" when none.
+	VarsText string
+	// InvocationID identifies this invocation in the artifacts and the run
+	// history; "" generates a UUID.
+	InvocationID string
+	// Version is kiln's version, written in the artifacts' metadata.
+	Version string
+	// Listener receives the events; nil discards them.
+	Listener Listener
+}
+
+// ErrInvalid is returned by Load and Select when the project's files hold
+// errors; they were reported as a Diagnostics event.
+var ErrInvalid = errors.New("the project has errors")
+
+// Project is a loaded and compiled project with its resolved paths.
+type Project struct {
+	Dir      string // absolute project directory
+	Target   string // absolute target path
+	DBPath   string // absolute database path
+	Project  *project.Project
+	Manifest *compiler.Manifest
+	cfg      Config
+
+	// inputFiles caches the checksums of the input files.
+	inputFiles map[graph.ID]artifact.InputFile
+	// hashes are the input files' hashes cached in the database (by
+	// absolute path), and newHashes those computed in this invocation.
+	hashes, newHashes map[string]history.Hashed
+}
+
+// Graph returns the project's compiled graph.
+func (p *Project) Graph() *graph.Graph { return p.Manifest.Graph }
+
+// Name returns the project's name.
+func (p *Project) Name() string { return p.Project.Config.Name }
+
+// InvocationID returns the id of this invocation.
+func (p *Project) InvocationID() string { return p.cfg.InvocationID }
+
+// Vars returns the vars given to the compilation (--vars), and their text.
+func (p *Project) Vars() (map[string]any, string) { return p.cfg.Vars, p.cfg.VarsText }
+
+func (p *Project) emit(ev Event) {
+	if p.cfg.Listener != nil {
+		p.cfg.Listener(ev)
+	}
+}
+
+func (p *Project) printf(level Level, format string, args ...any) {
+	p.emit(Message{Level: level, Text: fmt.Sprintf(format, args...)})
+}
+
+// Load reads and compiles the project in cfg.Dir. Diagnostics (errors and
+// warnings) are reported as one Diagnostics event; a project with errors
+// returns ErrInvalid, a missing directory or project.yml an error that
+// says what to do, and a --vars key that no file of the project names an
+// error with the nearest name.
+func Load(cfg Config) (*Project, error) {
+	if cfg.InvocationID == "" {
+		cfg.InvocationID = uuid.NewString()
+	}
+	dir, err := filepath.Abs(cfg.Dir)
+	if err != nil {
+		return nil, err
+	}
+	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
+		return nil, fmt.Errorf("project directory %q does not exist", cfg.Dir)
+	}
+	p := &Project{Dir: dir, cfg: cfg}
+	proj, l := project.Load(os.DirFS(dir))
+	if l.HasErrors() && proj.Config.Name == "" {
+		if _, statErr := os.Stat(filepath.Join(dir, project.FileName)); statErr != nil {
+			return nil, fmt.Errorf("no %s in %s; run kiln in a project directory or pass --project-dir", project.FileName, dir)
+		}
+		p.emit(Diagnostics{List: l})
+		return nil, ErrInvalid
+	}
+	// Compile even when project.yml has problems, to report every problem
+	// of the project at once.
+	m, cl := compiler.Compile(proj, compiler.Options{Vars: cfg.Vars, ProjectDir: dir})
+	if cl != nil || l.HasErrors() {
+		all := append(append(diag.List(nil), l...), cl...)
+		all.Sort()
+		p.emit(Diagnostics{List: all.Errors()})
+		return nil, ErrInvalid
+	}
+	if len(l)+len(m.Warnings) > 0 {
+		p.emit(Diagnostics{List: append(l, m.Warnings...)})
+	}
+	p.Project, p.Manifest = proj, m
+	if err := p.checkVars(); err != nil {
+		return nil, err
+	}
+	c := proj.Config
+	target := c.TargetPath
+	if cfg.TargetPath != "" {
+		target = cfg.TargetPath
+	}
+	p.Target = AbsUnder(dir, target)
+	dbPath := c.DatabasePath
+	if cfg.TargetPath != "" && dbPath == filepath.ToSlash(filepath.Join(c.TargetPath, "kiln.duckdb")) {
+		dbPath = filepath.Join(target, "kiln.duckdb")
+	}
+	p.DBPath = AbsUnder(dir, dbPath)
+	return p, nil
+}
+
+// AbsUnder returns p made absolute against dir (p itself when absolute).
+func AbsUnder(dir, p string) string {
+	if filepath.IsAbs(p) {
+		return filepath.Clean(p)
+	}
+	return filepath.Join(dir, filepath.FromSlash(p))
+}
+
+// Rel returns p relative to dir when it is below dir or beside it, else p.
+func Rel(dir, p string) string {
+	if r, err := filepath.Rel(dir, p); err == nil && !strings.HasPrefix(r, "../..") {
+		return r
+	}
+	return p
+}
+
+// checkVars refuses --vars keys that project.yml does not declare and
+// that appear in no file of the project: a typo such as raw_dri for
+// raw_dir would otherwise build silently with the default (the sample
+// month, over the production tables). A key that no template read in this
+// compilation but that a file names (a var() in a branch not taken, such
+// as under is_incremental()) is only warned about.
+func (p *Project) checkVars() error {
+	known := map[string]bool{}
+	for k := range p.Project.Config.Vars {
+		known[k] = true
+	}
+	for _, k := range p.Manifest.UsedVars {
+		known[k] = true
+	}
+	names := make([]string, 0, len(known))
+	for k := range known {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	keys := make([]string, 0, len(p.cfg.Vars))
+	for k := range p.cfg.Vars {
+		if !known[k] {
+			keys = append(keys, k)
+		}
+	}
+	sort.Strings(keys)
+	var errs []string
+	for _, k := range keys {
+		hint := ""
+		if h := diag.DidYouMean(k, names); h != "" {
+			hint = "; " + h
+		}
+		if namedInProject(p.Project, k) {
+			p.printf(Warn, "warning: --vars sets %q, which project.yml does not declare and no model read in this run%s", k, hint)
+			continue
+		}
+		errs = append(errs, fmt.Sprintf("--vars sets %q, which project.yml does not declare and no file of the project names%s", k, hint))
+	}
+	if len(errs) > 0 {
+		return errors.New(strings.Join(errs, "\n") + "\nnothing was run: fix the name, or declare the var under vars: in project.yml")
+	}
+	return nil
+}
+
+// namedInProject reports whether a file of p (project.yml, models,
+// tests, macros, YAML) holds name as a quoted string ('name' or "name").
+func namedInProject(p *project.Project, name string) bool {
+	single, double := []byte("'"+name+"'"), []byte(`"`+name+`"`)
+	for _, b := range p.Files {
+		if bytes.Contains(b, single) || bytes.Contains(b, double) {
+			return true
+		}
+	}
+	return false
+}
+
+// Threads returns the number of workers a run uses: n when positive, else
+// threads of project.yml, else DefaultThreads.
+func (p *Project) Threads(n int) int {
+	if n > 0 {
+		return n
+	}
+	if p.Project.Config.Threads > 0 {
+		return p.Project.Config.Threads
+	}
+	return DefaultThreads
+}
+
+// DefaultThreads is the number of workers when neither --threads nor
+// threads in project.yml says: the least geometric mean of kiln's time over
+// the baseline's across W1, W2 and W3 on 2 cores (BENCHMARKS.md: 0.90x at
+// 4 threads, 0.98x at 2, 1.11x at 1). DuckDB parallelises each query on
+// its own, so the workers mostly overlap kiln's and the statements' serial
+// parts.
+const DefaultThreads = 4

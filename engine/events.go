@@ -1,0 +1,87 @@
+package engine
+
+import (
+	"time"
+
+	"github.com/kiln-build/kiln/compiler/diag"
+	"github.com/kiln-build/kiln/compiler/graph"
+	"github.com/kiln-build/kiln/internal/run"
+)
+
+// Event is what the engine tells its listeners: one of Message,
+// Diagnostics, RunStarted, NodeStarted, NodeRetry, NodeFinished and
+// RunFinished.
+type Event interface{ event() }
+
+// Listener receives a run's events. The engine calls it from one goroutine
+// at a time, in the order the events happen; a listener must return
+// promptly (the scheduler waits for it).
+type Listener func(Event)
+
+// Level is a Message's severity.
+type Level string
+
+// The levels of a Message, as the JSON log writes them.
+const (
+	Info  Level = "info"
+	Warn  Level = "warn"
+	Error Level = "error"
+)
+
+// Message is a line of text for the user: a note ("removed 2 unfinished
+// files"), a warning or an error. Text is complete ("warning: ..."), one
+// line or a short paragraph, without a trailing newline.
+type Message struct {
+	Level Level
+	Text  string
+}
+
+// Diagnostics are the problems found in the project's files, sorted by
+// position; a list holding errors stops the command.
+type Diagnostics struct{ List diag.List }
+
+// RunStarted opens a run, once the database is held and the run is in the
+// history.
+type RunStarted struct {
+	Command      string   // build, run, test or seed
+	Select       []string // --select
+	Exclude      []string // --exclude
+	Nodes        int      // nodes planned
+	Threads      int
+	InvocationID string
+	Target       string // the target path, relative to the project when below it
+}
+
+// NodeStarted is a node that a worker (counted from 0) starts.
+type NodeStarted struct {
+	Node   *graph.Node
+	Worker int
+}
+
+// NodeRetry is a node whose attempt failed with a transient error and that
+// runs again after Wait.
+type NodeRetry struct {
+	Node    *graph.Node
+	Attempt int // the attempt that failed, from 1
+	Result  run.Result
+	Wait    time.Duration
+}
+
+// NodeFinished is a node that finished, was skipped or was up to date;
+// Done counts the finished nodes of the run, Total the planned ones.
+type NodeFinished struct {
+	Result      run.Result
+	Node        *graph.Node
+	Done, Total int
+}
+
+// RunFinished closes a run, after its publication (see Result).
+type RunFinished struct{ Result *Result }
+
+func (Message) event()      {}
+func (Diagnostics) event()  {}
+func (RunStarted) event()   {}
+func (NodeStarted) event()  {}
+func (NodeRetry) event()    {}
+func (NodeFinished) event() {}
+func (RunFinished) event()  {}

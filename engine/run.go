@@ -1,0 +1,388 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"slices"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/kiln-build/kiln/compiler/graph"
+	"github.com/kiln-build/kiln/internal/duck"
+	"github.com/kiln-build/kiln/internal/execute"
+	"github.com/kiln-build/kiln/internal/export"
+	"github.com/kiln-build/kiln/internal/history"
+	"github.com/kiln-build/kiln/internal/load"
+	"github.com/kiln-build/kiln/internal/run"
+)
+
+// RunOptions say how to run a plan.
+type RunOptions struct {
+	Command   string    // build, run, test or seed: recorded, and the JUnit suite's name
+	Selection Selection // the selection as given, for the history and the event log
+	Threads   int       // workers; 0: see Project.Threads
+	FailFast  bool      // stop at the first node that errors or fails
+	// FullRefresh runs every planned node, even those up to date.
+	FullRefresh bool
+	// NoRollback keeps what a failed run built (dbt's behaviour) instead of
+	// restoring the previous relations.
+	NoRollback bool
+	// AcceptDeviations lets volume_change and metric_change pass with a
+	// warning, so that this run's values become their baseline.
+	AcceptDeviations bool
+	// Retries is how many times a node is tried again after a transient
+	// error, and the database opened again while another process holds it.
+	Retries int
+	// Transaction is the flow transaction the run belongs to ("" none).
+	Transaction string
+	// Start is when the command started; zero means now.
+	Start time.Time
+}
+
+// describe returns the options as flags, for the run history.
+func (o RunOptions) describe(varsText string) string {
+	parts := []string{}
+	if s := o.Selection.Describe(); s != "" {
+		parts = append(parts, s)
+	}
+	if varsText != "" {
+		parts = append(parts, "--vars "+varsText)
+	}
+	var flags []string
+	for flag, on := range map[string]bool{"--full-refresh": o.FullRefresh, "--accept-deviations": o.AcceptDeviations, "--no-rollback": o.NoRollback} {
+		if on {
+			flags = append(flags, flag)
+		}
+	}
+	sort.Strings(flags)
+	return strings.Join(append(parts, flags...), " ")
+}
+
+// Result is the outcome of a run.
+type Result struct {
+	Command string
+	Graph   *graph.Graph
+	// Results holds one result per planned node, in the order they
+	// finished; empty when nothing was planned (Empty).
+	Results []run.Result
+	Elapsed time.Duration
+	// Empty is a selection with no node to run: nothing was done.
+	Empty bool
+	// Refused is a run that did not start its nodes because input files
+	// cannot be read: the errors name them, every other node is skipped,
+	// and nothing changed.
+	Refused bool
+	// Interrupted is a run whose context was cancelled.
+	Interrupted bool
+	// Failed is a run in which a node errored or a test failed (or that was
+	// interrupted or refused).
+	Failed bool
+	// RolledBack is a failed run whose changes were undone.
+	RolledBack bool
+	// Outcome says what the publication did when it is worth saying (a
+	// rollback, a flow transaction kept open, an error while publishing);
+	// "" otherwise.
+	Outcome string
+	// Deviated is a run in which a volume_change or metric_change test
+	// failed; AcceptDeviations was not set.
+	Deviated bool
+}
+
+// runner is one run in progress.
+type runner struct {
+	p       *Project
+	opts    RunOptions
+	plan    *run.Plan
+	threads int
+	start   time.Time
+	ex      *execute.Executor
+	journal *execute.Journal
+	// fingerprints are the nodes' fingerprints now (see package state).
+	fingerprints map[graph.ID]string
+}
+
+// Run runs the nodes ids (see Select) as one run and publishes it: on
+// success, the relations it built, its exports and its up-to-date state;
+// on failure or interruption, the previous relations are restored (unless
+// NoRollback). The run history and run_results.json record it either way.
+// Run returns an error only when the run could not start (the database is
+// held by another process, the target path cannot be written, a flow
+// transaction is open...): nothing changed then.
+func (p *Project) Run(ctx context.Context, ids []graph.ID, o RunOptions) (*Result, error) {
+	r := &runner{p: p, opts: o, start: o.Start, threads: p.Threads(o.Threads)}
+	if r.start.IsZero() {
+		r.start = time.Now()
+	}
+	g := p.Graph()
+	r.plan = run.NewPlan(g, ids)
+	if len(r.plan.IDs()) == 0 {
+		p.printf(Info, "nothing to %s: the selection matches no node that runs", o.Command)
+		return &Result{Command: o.Command, Graph: g, Empty: true}, nil
+	}
+	// The database first: a run that cannot have it changes nothing, not
+	// even the artifacts of the run that holds it.
+	db, err := p.openDB(ctx, o.Retries)
+	if err != nil {
+		return nil, err
+	}
+	defer db.Close()
+	p.loadHashes(ctx, db)
+	waitCompiled, err := p.startArtifacts()
+	if err != nil {
+		return nil, err
+	}
+	defer func() {
+		if err := waitCompiled(); err != nil {
+			p.printf(Warn, "warning: could not write the compiled SQL under %s: %v", Rel(p.Dir, p.Target), err)
+		}
+	}()
+	r.journal = execute.NewJournal(p.InvocationID(), o.Transaction)
+	r.ex, err = execute.New(ctx, db, g, r.threads, execute.Options{
+		ProjectDir: p.Dir, TargetDir: p.Target, ProjectName: p.Name(), Journal: r.journal,
+		AcceptDeviations: o.AcceptDeviations})
+	if err != nil {
+		return nil, err
+	}
+	defer r.ex.Close()
+	if err := r.recover(ctx); err != nil {
+		return nil, err
+	}
+	if err := r.joinTxn(ctx); err != nil {
+		return nil, err
+	}
+	if err := history.Start(ctx, r.ex.Conn(0), history.Run{ID: p.InvocationID(), Command: o.Command,
+		Selection: o.describe(p.cfg.VarsText), Started: r.start, Txn: o.Transaction}); err != nil {
+		return nil, err
+	}
+	p.emit(RunStarted{Command: o.Command, Select: o.Selection.Select, Exclude: o.Selection.Exclude, Nodes: len(r.plan.IDs()),
+		Threads: r.threads, InvocationID: p.InvocationID(), Target: Rel(p.Dir, p.Target)})
+	if problems := r.checkInputs(); len(problems) > 0 {
+		return r.refuse(ctx, problems), nil
+	}
+	if err := r.upToDate(ctx); err != nil {
+		return nil, err
+	}
+	if err := r.ex.CreateSchemas(ctx, r.plan.IDs()); err != nil {
+		return nil, err
+	}
+	p.printf(Info, "Running %d nodes with %d thread(s) on %s%s", len(r.plan.IDs()), r.threads, Rel(p.Dir, p.DBPath), r.inputsNote())
+	results := run.Run(ctx, r.plan, r.ex, run.Options{
+		Threads:   r.threads,
+		FailFast:  o.FailFast,
+		Retries:   o.Retries,
+		RetriesOf: nodeRetries,
+		OnRetry: func(n *graph.Node, attempt int, res run.Result, wait time.Duration) {
+			p.emit(NodeRetry{Node: n, Attempt: attempt, Result: res, Wait: wait})
+		},
+		OnStart: func(n *graph.Node, w int) { p.emit(NodeStarted{Node: n, Worker: w}) },
+		OnResult: func(res run.Result, done, total int) {
+			p.emit(NodeFinished{Result: res, Node: g.Node(res.ID), Done: done, Total: total})
+		},
+	})
+	res := r.publish(ctx, results)
+	p.emit(RunFinished{Result: res})
+	return res, nil
+}
+
+// openDB opens the project's database; a database held by another process
+// is tried again retries times, 0.5 s, 1 s, 2 s... apart, before Run gives
+// up.
+func (p *Project) openDB(ctx context.Context, retries int) (*duck.DB, error) {
+	db, err := duck.Open(ctx, p.DBPath)
+	wait := 500 * time.Millisecond
+	for attempt := 1; err != nil && attempt <= retries && ctx.Err() == nil; attempt++ {
+		var le *duck.LockError
+		if !errors.As(err, &le) {
+			break
+		}
+		p.printf(Info, "RETRY the database is locked (attempt %d of %d); trying again in %s", attempt, retries+1, wait)
+		select {
+		case <-ctx.Done():
+		case <-time.After(wait):
+		}
+		wait = min(wait*2, 10*time.Second)
+		db, err = duck.Open(ctx, p.DBPath)
+	}
+	if err == nil {
+		return db, nil
+	}
+	var le *duck.LockError
+	if errors.As(err, &le) {
+		return nil, le
+	}
+	return nil, fmt.Errorf("cannot open the database %s: %v", p.DBPath, err)
+}
+
+// loadHashes reads the cache of input file hashes from db; without it,
+// the files are hashed.
+func (p *Project) loadHashes(ctx context.Context, db *duck.DB) {
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		return
+	}
+	defer conn.Close()
+	p.hashes, _ = history.LoadHashes(ctx, conn)
+}
+
+// recover undoes a run that was killed before it could finish, and
+// removes the files such runs left.
+func (r *runner) recover(ctx context.Context) error {
+	p, conn := r.p, r.ex.Conn(0)
+	ids, n, err := execute.Recover(ctx, conn, r.ex.Catalog())
+	if err != nil {
+		return err
+	}
+	var finals []string
+	for _, node := range p.Graph().Nodes() {
+		if node.Kind == graph.Export && node.Export != nil {
+			finals = append(finals, export.Path(p.Target, node))
+		}
+	}
+	now := time.Now()
+	swept, err := execute.SweepFiles(ctx, conn, finals, now)
+	if err != nil {
+		return err
+	}
+	swept = append(swept, execute.SweepTemps(p.Target, now)...)
+	if len(swept) > 0 {
+		p.printf(Info, "removed %s that killed runs left in %s", plural(len(swept), "unfinished file"), Rel(p.Dir, p.Target))
+	}
+	killed, err := history.MarkKilled(ctx, conn, p.InvocationID(), time.Now())
+	if err != nil {
+		return err
+	}
+	// The backups name their run by its first 8 characters; a run of an
+	// older kiln has no row of its own and is recorded now.
+	for _, short := range ids {
+		if !slices.ContainsFunc(killed, func(id string) bool { return strings.HasPrefix(id, short) }) {
+			now := time.Now()
+			h := history.Run{ID: short, Command: "(killed)", Started: now, Finished: now, Status: "killed"}
+			if err := history.Record(ctx, conn, h, nil); err != nil {
+				p.printf(Warn, "warning: cannot record the killed run %s: %v", short, err)
+			}
+			killed = append(killed, short)
+		}
+	}
+	switch {
+	case n > 0:
+		p.printf(Warn, "warning: an earlier run (%s) did not finish; its %d replaced relations were restored first", strings.Join(killed, ", "), n)
+	case len(killed) > 0:
+		p.printf(Warn, "warning: an earlier run (%s) did not finish; it had replaced no relation", strings.Join(killed, ", "))
+	}
+	return nil
+}
+
+// joinTxn opens or joins the run's flow transaction; a run outside any
+// transaction is refused while one is open.
+func (r *runner) joinTxn(ctx context.Context) error {
+	conn := r.ex.Conn(0)
+	if txn := r.opts.Transaction; txn != "" {
+		return execute.OpenTxn(ctx, conn, txn)
+	}
+	open, err := execute.OpenTxnID(ctx, conn)
+	if err != nil {
+		return err
+	}
+	if open != "" {
+		return fmt.Errorf("flow transaction %q is open (an orchestrated flow is running, or failed midway); wait for it, or run kiln transaction rollback %s", open, open)
+	}
+	return nil
+}
+
+// checkInputs verifies, before anything runs, that every planned
+// file-backed source and seed can be read.
+func (r *runner) checkInputs() map[graph.ID]error {
+	problems := map[graph.ID]error{}
+	g := r.p.Graph()
+	for _, id := range r.plan.IDs() {
+		if err := r.p.CheckInput(g.Node(id)); err != nil {
+			problems[id] = err
+		}
+	}
+	return problems
+}
+
+// CheckInput returns why the file behind file-backed source or seed n
+// cannot be loaded (missing, unreadable, not the format it claims), or nil
+// (also for a node of another kind).
+func (p *Project) CheckInput(n *graph.Node) error {
+	switch {
+	case n.Kind == graph.Source && n.Source.External != nil:
+		return load.Check(execute.SourceSpec(n.Source.External))
+	case n.Kind == graph.Seed:
+		return load.Check(execute.SeedSpec(p.Dir, n))
+	}
+	return nil
+}
+
+// refuse ends a run whose inputs cannot be read before any node runs:
+// the unreadable inputs are errors and every other planned node is
+// skipped; a month with a missing export builds nothing.
+func (r *runner) refuse(ctx context.Context, problems map[graph.ID]error) *Result {
+	g := r.p.Graph()
+	var results []run.Result
+	var first graph.ID
+	for _, id := range r.plan.IDs() {
+		if err, bad := problems[id]; bad {
+			if first == "" {
+				first = id
+			}
+			n := g.Node(id)
+			results = append(results, run.Result{ID: id, Status: run.Error, Rows: -1, Message: fmt.Sprintf("%s %q: %v", n.Kind, n.DisplayName(), err)})
+		}
+	}
+	for _, id := range r.plan.IDs() {
+		if _, bad := problems[id]; !bad {
+			results = append(results, run.Result{ID: id, Status: run.Skipped, Rows: -1, SkippedBy: first,
+				Message: "skipped: an input file cannot be read"})
+		}
+	}
+	for i, res := range results {
+		r.p.emit(NodeFinished{Result: res, Node: g.Node(res.ID), Done: i + 1, Total: len(results)})
+	}
+	res := r.publishRefused(ctx, results)
+	r.p.emit(RunFinished{Result: res})
+	return res
+}
+
+// inputsNote names the folders the run's sources are read from.
+func (r *runner) inputsNote() string {
+	dirs := map[string]bool{}
+	for _, id := range r.plan.IDs() {
+		if n := r.p.Graph().Node(id); n.Kind == graph.Source && n.Source.External != nil {
+			dirs[Rel(r.p.Dir, filepath.Dir(n.Source.External.Path))] = true
+		}
+	}
+	if len(dirs) == 0 {
+		return ""
+	}
+	var list []string
+	for d := range dirs {
+		list = append(list, d)
+	}
+	sort.Strings(list)
+	return ", reading " + strings.Join(list, ", ")
+}
+
+// nodeRetries reads a node's retries config.
+func nodeRetries(n *graph.Node) int {
+	switch v := n.Config.Extra["retries"].(type) {
+	case int:
+		return v
+	case int64:
+		return int(v)
+	case float64:
+		return int(v)
+	}
+	return 0
+}
+
+func plural(n int, word string) string {
+	if n == 1 {
+		return "1 " + word
+	}
+	return fmt.Sprintf("%d %ss", n, word)
+}

@@ -1,0 +1,224 @@
+package engine
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/kiln-build/kiln/compiler/diag"
+	"github.com/kiln-build/kiln/compiler/graph"
+	"github.com/kiln-build/kiln/compiler/selector"
+	"github.com/kiln-build/kiln/internal/artifact"
+)
+
+// The kinds of nodes each command runs.
+var (
+	BuildKinds = map[graph.Kind]bool{graph.Source: true, graph.Seed: true, graph.Model: true, graph.Test: true, graph.UnitTest: true, graph.Export: true}
+	RunKinds   = map[graph.Kind]bool{graph.Source: true, graph.Model: true}
+	TestKinds  = map[graph.Kind]bool{graph.Test: true, graph.UnitTest: true}
+	SeedKinds  = map[graph.Kind]bool{graph.Seed: true}
+)
+
+// CommandKinds returns the kinds of nodes command (build, run, test, seed)
+// runs, or nil for another command.
+func CommandKinds(command string) map[graph.Kind]bool {
+	return map[string]map[graph.Kind]bool{"build": BuildKinds, "run": RunKinds, "test": TestKinds, "seed": SeedKinds}[command]
+}
+
+// Selection is dbt's node selection: --select, --exclude, --selector,
+// --resource-type, --indirect-selection and --state.
+type Selection struct {
+	Select, Exclude []string
+	Selector        string   // a named selector of selectors.yml
+	ResourceTypes   []string // model, source, seed, test, unit_test, export
+	Indirect        string   // eager (""), cautious, buildable or empty
+	// StateDir is the folder holding a previous run's manifest.json (and
+	// run_results.json) for state: and result: selectors, relative to the
+	// project's directory; "" reads result: from the target path.
+	StateDir string
+	// Kinds keeps only nodes of these kinds (a command's, see BuildKinds);
+	// nil keeps all.
+	Kinds map[graph.Kind]bool
+}
+
+// Describe returns the selection as flags, for the run history.
+func (s Selection) Describe() string {
+	var parts []string
+	for _, x := range s.Select {
+		parts = append(parts, "--select "+x)
+	}
+	for _, x := range s.Exclude {
+		parts = append(parts, "--exclude "+x)
+	}
+	if s.Selector != "" {
+		parts = append(parts, "--selector "+s.Selector)
+	}
+	return strings.Join(parts, " ")
+}
+
+// IsEmpty reports whether the selection names nothing (it selects every
+// node, or the default selector).
+func (s Selection) IsEmpty() bool {
+	return len(s.Select)+len(s.Exclude)+len(s.ResourceTypes) == 0 && s.Selector == ""
+}
+
+// UsageError is a mistake in the command's flags (exit code 2).
+type UsageError struct{ Msg string }
+
+func (e *UsageError) Error() string { return e.Msg }
+
+var resourceTypes = map[graph.Kind]bool{graph.Model: true, graph.Source: true, graph.Seed: true, graph.Test: true, graph.UnitTest: true, graph.Export: true}
+
+// Select returns the selected nodes in topological order. Warnings (a
+// selector word that matches nothing) are Message events; a flag mistake
+// is a *UsageError, and errors in selectors.yml are ErrInvalid after a
+// Diagnostics event.
+func (p *Project) Select(s Selection) ([]graph.ID, error) {
+	g := p.Graph()
+	opt := selector.Options{Indirect: s.Indirect}
+	if opt.Indirect == "" {
+		opt.Indirect = "eager"
+	}
+	for _, k := range s.ResourceTypes {
+		k = strings.TrimSpace(k)
+		if !resourceTypes[graph.Kind(k)] {
+			msg := fmt.Sprintf("unknown resource type %q; use model, source, seed, test, unit_test or export", k)
+			if h := diag.DidYouMean(k, []string{"model", "source", "seed", "test", "unit_test", "export"}); h != "" {
+				msg += "; " + h
+			}
+			return nil, &UsageError{msg}
+		}
+		opt.ResourceTypes = append(opt.ResourceTypes, graph.Kind(k))
+	}
+	opt.Unmatched = func(word string) {
+		msg := fmt.Sprintf("warning: the selector %q matches no node", word)
+		bare := strings.Trim(word, "+@0123456789")
+		if !strings.Contains(bare, ":") {
+			var names []string
+			for _, n := range g.Nodes() {
+				names = append(names, n.Name)
+			}
+			if h := diag.DidYouMean(bare, names); h != "" {
+				msg += "; " + h
+			}
+		}
+		p.printf(Warn, "%s", msg)
+	}
+	if err := p.loadState(s, &opt); err != nil {
+		return nil, err
+	}
+	defs, err := p.selectors()
+	if err != nil {
+		return nil, err
+	}
+	if s.Selector != "" && (len(s.Select) > 0 || len(s.Exclude) > 0) {
+		return nil, &UsageError{"--selector cannot be combined with --select or --exclude; put the whole selection in the selector, or leave --selector out"}
+	}
+	var ids []graph.ID
+	switch {
+	case s.Selector != "":
+		def, ok := defs[s.Selector]
+		if !ok && len(defs) == 0 {
+			return nil, &UsageError{fmt.Sprintf("unknown selector %q: the project has no selectors.yml", s.Selector)}
+		}
+		if !ok {
+			var names []string
+			for n := range defs {
+				names = append(names, n)
+			}
+			sort.Strings(names)
+			msg := fmt.Sprintf("unknown selector %q; selectors.yml defines: %s", s.Selector, strings.Join(names, ", "))
+			if h := diag.DidYouMean(s.Selector, names); h != "" {
+				msg += "; " + h
+			}
+			return nil, &UsageError{msg}
+		}
+		ids, err = selector.SelectDefinition(g, def, opt)
+	case len(s.Select) == 0 && len(s.Exclude) == 0 && selector.Default(defs) != nil:
+		ids, err = selector.SelectDefinition(g, selector.Default(defs), opt)
+	default:
+		ids, err = selector.Select(g, s.Select, s.Exclude, opt)
+	}
+	if err != nil {
+		return nil, &UsageError{err.Error()}
+	}
+	if len(ids) == 0 && (len(s.Select) > 0 || len(s.Exclude) > 0 || s.Selector != "") {
+		p.printf(Warn, "warning: the selection matches no node")
+	}
+	if s.Kinds == nil {
+		return ids, nil
+	}
+	out := ids[:0]
+	for _, id := range ids {
+		if s.Kinds[g.Node(id).Kind] {
+			out = append(out, id)
+		}
+	}
+	return out, nil
+}
+
+// selectors reads selectors.yml at the project root, if there is one.
+func (p *Project) selectors() (map[string]*selector.Definition, error) {
+	src, err := os.ReadFile(filepath.Join(p.Dir, "selectors.yml"))
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	defs, l := selector.ParseSelectors("selectors.yml", src)
+	if l.HasErrors() {
+		p.emit(Diagnostics{List: l})
+		return nil, ErrInvalid
+	}
+	return defs, nil
+}
+
+// loadState fills the selector's fingerprints and previous results: from
+// s.StateDir when given, else from the target path's last run (for
+// result: selectors and kiln retry).
+func (p *Project) loadState(s Selection, opt *selector.Options) error {
+	words := strings.Join(append(append([]string(nil), s.Select...), s.Exclude...), " ")
+	needState := strings.Contains(words, "state:") || s.Selector != ""
+	needResults := strings.Contains(words, "result:") || s.Selector != ""
+	dir := p.Target
+	if s.StateDir != "" {
+		dir = AbsUnder(p.Dir, s.StateDir)
+		if _, err := os.Stat(filepath.Join(dir, "manifest.json")); err != nil {
+			return &UsageError{fmt.Sprintf("--state %s: no manifest.json there; point it at the target folder of a previous run", s.StateDir)}
+		}
+	}
+	if needState && s.StateDir != "" {
+		prev, err := artifact.ReadManifestFingerprints(filepath.Join(dir, "manifest.json"))
+		if err != nil {
+			return &UsageError{fmt.Sprintf("--state: %v", err)}
+		}
+		opt.Previous = toSelector(prev)
+		opt.Current = toSelector(artifact.Fingerprints(p.Manifest, p.Inputs()))
+	}
+	if needResults {
+		rr, err := artifact.ReadRunResults(filepath.Join(dir, "run_results.json"))
+		switch {
+		case err == nil:
+			opt.Results = map[graph.ID]string{}
+			for id, st := range rr.Status {
+				opt.Results[id] = string(st)
+			}
+		case errors.Is(err, os.ErrNotExist):
+		default:
+			return &UsageError{fmt.Sprintf("cannot read the previous run_results.json: %v", err)}
+		}
+	}
+	return nil
+}
+
+func toSelector(m map[graph.ID]artifact.Fingerprint) map[graph.ID]selector.Fingerprint {
+	out := make(map[graph.ID]selector.Fingerprint, len(m))
+	for id, f := range m {
+		out[id] = selector.Fingerprint(f)
+	}
+	return out
+}

@@ -1,0 +1,98 @@
+package cli
+
+import (
+	"io"
+	"os"
+	"path/filepath"
+
+	"github.com/kiln-build/kiln/engine"
+	"github.com/kiln-build/kiln/internal/artifact"
+	"github.com/kiln-build/kiln/internal/ui"
+)
+
+// listen is the engine's listener: it prints the events on stderr (text
+// or JSON lines), appends a run's events to <target>/kiln.log and writes
+// the --junit-xml report when a run finishes.
+func (a *app) listen(ev engine.Event) {
+	switch ev := ev.(type) {
+	case engine.Message:
+		a.ui.Printf("%s", ev.Text)
+	case engine.Diagnostics:
+		a.ui.Diagnostics(ev.List)
+	case engine.RunStarted:
+		a.openRunLog(ev.Target)
+		a.runLog.RunStarted(ui.RunStart{Command: ev.Command, Select: ev.Select, Exclude: ev.Exclude, Nodes: ev.Nodes,
+			Threads: ev.Threads, InvocationID: ev.InvocationID, Target: ev.Target})
+	case engine.NodeStarted:
+		a.runLog.NodeStarted(ev.Node, ev.Worker)
+	case engine.NodeRetry:
+		a.ui.Printf("RETRY %s %s: attempt %d failed (%s); trying again in %s", ev.Node.Kind, ev.Node.DisplayName(), ev.Attempt, ev.Result.Message, ev.Wait)
+	case engine.NodeFinished:
+		a.runLog.NodeFinished(ev.Result, ev.Node, ev.Done, ev.Total)
+		a.ui.Result(ev.Result, ev.Node, ev.Done, ev.Total)
+	case engine.RunFinished:
+		a.runFinished(ev.Result)
+	}
+}
+
+// runFinished reports a finished run: the JUnit report, the summary, what
+// the publication did, and the run_finished event.
+func (a *app) runFinished(res *engine.Result) {
+	if a.junitXML != "" {
+		path := engine.AbsUnder(mustAbs("."), a.junitXML)
+		if err := artifact.WriteJUnit(path, res.Graph, res.Results, a.project.Name()+" "+res.Command, res.Elapsed); err != nil {
+			a.ui.Printf("warning: cannot write the JUnit report %s: %v", a.junitXML, err)
+		}
+	}
+	a.ui.Summary(res.Graph, res.Results, res.Elapsed)
+	switch {
+	case res.Refused:
+		a.ui.Printf("")
+		a.ui.Printf("nothing was built: fix the inputs above and run again; the previous tables and exports are unchanged")
+	case res.Outcome != "":
+		a.ui.Printf("")
+		a.ui.Printf("%s", res.Outcome)
+	}
+	if res.Deviated {
+		a.ui.Printf("")
+		a.ui.Printf("a volume or metric deviated from the last successful run: check the inputs; if the change is real (a new level of activity), build again with --accept-deviations to make it the new baseline")
+	}
+	a.runLog.RunFinished(res.Results, res.Elapsed, exitCode(res), res.Interrupted)
+}
+
+// openRunLog opens the JSON event log of a run: always appended to
+// <target>/kiln.log, and also on stdout with --log-format json. It is
+// opened when the run starts, so that a run that cannot start (a locked
+// database) writes nothing.
+func (a *app) openRunLog(target string) {
+	var w io.Writer = io.Discard
+	dir := engine.AbsUnder(a.project.Dir, target)
+	if err := os.MkdirAll(dir, 0o755); err == nil {
+		if f, err := os.OpenFile(filepath.Join(dir, "kiln.log"), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644); err == nil {
+			w, a.runLogFile = f, f
+		} else {
+			a.ui.Printf("warning: cannot write %s: %v", filepath.Join(target, "kiln.log"), err)
+		}
+	}
+	if a.ui.JSON() {
+		w = io.MultiWriter(w, a.jsonOut)
+	}
+	a.runLog = ui.NewJSONLog(w)
+}
+
+// closeRunLog closes the run's event log file.
+func (a *app) closeRunLog() {
+	if a.runLogFile != nil {
+		a.runLogFile.Close()
+		a.runLogFile = nil
+	}
+	a.runLog = ui.NewJSONLog(io.Discard)
+}
+
+func mustAbs(p string) string {
+	abs, err := filepath.Abs(p)
+	if err != nil {
+		return p
+	}
+	return abs
+}
