@@ -91,12 +91,26 @@ run shown is <target>/run_results.json.`,
 func (a *app) docsServeCommand() *cobra.Command {
 	var host string
 	var port int
+	var allow []string
 	cmd := &cobra.Command{
 		Use:   "serve",
 		Short: "Serve target/docs over HTTP until interrupted",
 		Long: `serve serves the generated documentation (kiln docs generate) at
 http://HOST:PORT/ until interrupted. The page needs no server: opening
-target/docs/index.html from disk works as well.`,
+target/docs/index.html from disk works as well.
+
+What it exposes: the regular files under <target>/docs and nothing else,
+read-only (GET and HEAD): index.html holds the project's SQL, YAML
+descriptions, column names and types, row counts and the last run's
+results and messages. A symbolic link is followed only when it stays
+inside the folder; directories are not listed. By default it listens on
+127.0.0.1, so only this machine can connect, and it answers only requests
+whose Host header is the address it listens on (or localhost on that
+port): a web page cannot reach it through DNS rebinding. To share the
+docs on a network, listen with --host and name the host names browsers
+will use with --allow-host.`,
+		Example: `  kiln docs serve
+  kiln docs serve --host 0.0.0.0 --port 8080 --allow-host docs.internal.example.com`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			e, err := a.load()
@@ -106,9 +120,13 @@ target/docs/index.html from disk works as well.`,
 			if port < 0 || port > 65535 {
 				return &exitError{ExitCannotStart, fmt.Sprintf("--port %d is not a port number: use 0 to 65535 (0 picks a free one)", port)}
 			}
-			addr := net.JoinHostPort(host, strconv.Itoa(port))
-			err = docs.Serve(a.ctx, filepath.Join(e.Target, "docs"), addr, func(url string) {
-				a.ui.Printf("serving the docs at %s (Ctrl-C to stop)", url)
+			err = docs.Serve(a.ctx, docs.ServeOptions{
+				Dir:        filepath.Join(e.Target, "docs"),
+				Addr:       net.JoinHostPort(host, strconv.Itoa(port)),
+				AllowHosts: allow,
+				Ready: func(url string) {
+					a.ui.Printf("serving the docs at %s (Ctrl-C to stop)", url)
+				},
 			})
 			if err != nil {
 				return &exitError{ExitCannotStart, err.Error()}
@@ -118,5 +136,6 @@ target/docs/index.html from disk works as well.`,
 	}
 	cmd.Flags().StringVar(&host, "host", "127.0.0.1", "address to listen on")
 	cmd.Flags().IntVar(&port, "port", 8080, "port to listen on (0 picks a free one)")
+	cmd.Flags().StringArrayVar(&allow, "allow-host", nil, "a host name (or name:port) that requests may name in their Host header, besides the address listened on")
 	return cmd
 }

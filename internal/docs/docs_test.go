@@ -7,9 +7,7 @@ import (
 	"flag"
 	"fmt"
 	"html"
-	"io"
 	"math"
-	"net/http"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -354,32 +352,6 @@ func TestNaturalLess(t *testing.T) {
 		if !naturalLess(c[0], c[1]) || naturalLess(c[1], c[0]) {
 			t.Errorf("naturalLess(%q, %q) wrong", c[0], c[1])
 		}
-	}
-}
-
-func TestServe(t *testing.T) {
-	dir := t.TempDir()
-	if err := Serve(ctx, dir, "127.0.0.1:0", nil); err == nil || !strings.Contains(err.Error(), "kiln docs generate") {
-		t.Fatalf("serving an empty folder: %v", err)
-	}
-	os.WriteFile(filepath.Join(dir, IndexFile), []byte("<!DOCTYPE html>docs"), 0o644)
-	sctx, cancel := context.WithCancel(ctx)
-	urls := make(chan string, 1)
-	done := make(chan error, 1)
-	go func() { done <- Serve(sctx, dir, "127.0.0.1:0", func(u string) { urls <- u }) }()
-	u := <-urls
-	resp, err := http.Get(u)
-	if err != nil {
-		t.Fatal(err)
-	}
-	body, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	if resp.StatusCode != 200 || string(body) != "<!DOCTYPE html>docs" || resp.Header.Get("Cache-Control") != "no-cache" {
-		t.Errorf("GET %s: %d %q %v", u, resp.StatusCode, body, resp.Header)
-	}
-	cancel()
-	if err := <-done; err != nil {
-		t.Errorf("Serve after cancel: %v", err)
 	}
 }
 
