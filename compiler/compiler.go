@@ -74,10 +74,11 @@ type compiler struct {
 	nodes    map[graph.ID]*graph.Node
 	byName   map[string]*graph.Node         // models and seeds, for ref()
 	sources  map[[2]string]*graph.Node      // (source, table) -> node
-	files    map[string]string              // model name -> file, for duplicate errors
+	shadows  []*graph.Node                  // models named like another model or a seed, until resolveNames
+	clashed  map[*graph.Node]bool           // nodes already reported for their name
 	props    map[string]*project.ModelProps // model/seed name -> YAML properties
 	propsAt  map[string]string              // model/seed name -> YAML file
-	render   map[graph.ID]*rendered         // render results of models and singular tests
+	render   map[*graph.Node]*rendered      // render results of models and singular tests
 	graph    *graph.Graph
 	disabled []*graph.Node
 	varsMu   sync.Mutex
@@ -93,10 +94,10 @@ func newCompiler(p *project.Project, opts Options) *compiler {
 		nodes:    map[graph.ID]*graph.Node{},
 		byName:   map[string]*graph.Node{},
 		sources:  map[[2]string]*graph.Node{},
-		files:    map[string]string{},
 		props:    map[string]*project.ModelProps{},
 		propsAt:  map[string]string{},
-		render:   map[graph.ID]*rendered{},
+		render:   map[*graph.Node]*rendered{},
+		clashed:  map[*graph.Node]bool{},
 		usedVars: map[string]bool{},
 	}
 	c.vars = map[string]any{}
@@ -118,6 +119,9 @@ func (c *compiler) run() {
 	c.engine, l = template.NewEngine(srcs)
 	c.diags.Append(l)
 
+	for _, t := range []*project.ConfigTree{c.p.ModelConfig, c.p.SeedConfig, c.p.TestConfig, c.p.SourceConfig, c.p.ExportConfig} {
+		c.checkTree(t)
+	}
 	c.collectProps()
 	c.collectSources()
 	c.collectSeeds()

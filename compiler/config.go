@@ -3,102 +3,185 @@ package compiler
 import (
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/kiln-build/kiln/compiler/diag"
 	"github.com/kiln-build/kiln/compiler/graph"
 	"github.com/kiln-build/kiln/compiler/project"
+	"github.com/kiln-build/kiln/internal/materialize"
 )
 
 var materializations = []string{graph.View, graph.Table, graph.Ephemeral}
 
+// resourceOf maps a node kind to the resources of project.Keys.
+func resourceOf(kind graph.Kind) project.Resource {
+	switch kind {
+	case graph.Model:
+		return project.Models
+	case graph.Seed:
+		return project.Seeds
+	case graph.Test:
+		return project.Tests
+	case graph.Source:
+		return project.Sources
+	case graph.UnitTest:
+		return project.UnitTests
+	case graph.Export:
+		return project.Exports
+	}
+	return 0
+}
+
 // checkConfig validates the configuration keys and values in m, written at
-// pos, reporting problems into the compiler's diagnostics.
+// pos (a config: block, a config() call, a data test) for a node of kind,
+// reporting problems into the compiler's diagnostics.
 func (c *compiler) checkConfig(m map[string]any, pos diag.Pos, kind graph.Kind) {
 	c.checkConfigAt(m, func(string) diag.Pos { return pos }, kind)
 }
 
-// checkProjectConfig validates the project.yml configs of the node at path
-// of tree, each at the position of its value.
-func (c *compiler) checkProjectConfig(tree *project.ConfigTree, path []string, m map[string]any, kind graph.Kind) {
-	where := tree.Where(path)
-	c.checkConfigAt(m, func(k string) diag.Pos {
-		if at, ok := where[k]; ok {
-			return at.Pos(project.FileName)
+// checkConfigAt is checkConfig with a position per key.
+func (c *compiler) checkConfigAt(m map[string]any, posOf func(string) diag.Pos, kind graph.Kind) {
+	for _, k := range sortedKeys(m) {
+		pos := posOf(k)
+		if d := project.CheckConfig(k, resourceOf(kind), pos); d != nil {
+			c.diags.Add(*d)
+			if d.Severity == diag.Error {
+				continue
+			}
 		}
-		return diag.Pos{File: project.FileName}
-	}, kind)
+		c.checkValue(k, m[k], pos)
+	}
 }
 
-func (c *compiler) checkConfigAt(m map[string]any, posOf func(string) diag.Pos, kind graph.Kind) {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	for _, k := range keys {
-		v := m[k]
-		pos := posOf(k)
-		switch k {
-		case "materialized":
-			s, _ := v.(string)
-			if kind != graph.Model {
-				break
+// checkTree validates once, each at its position, the values of a
+// project.yml folder config tree (its keys were checked when it was read).
+func (c *compiler) checkTree(tree *project.ConfigTree) {
+	tree.Each(func(k string, v project.ConfigValue) {
+		c.checkValue(k, v.Value, v.Pos(project.FileName))
+	})
+}
+
+// checkValue validates the value of config k, written at pos.
+func (c *compiler) checkValue(k string, v any, pos diag.Pos) {
+	bad := func(format string, args ...any) *diag.Diagnostic { return c.diags.Errorf(pos, format, args...) }
+	switch k {
+	case "materialized":
+		s, ok := v.(string)
+		if !ok {
+			bad("materialized must be a text, not %v", v).Hint = "use one of " + quoteList(materializations)
+			return
+		}
+		if contains(materializations, s) {
+			return
+		}
+		if d := project.CheckValue(k, s, pos); d != nil {
+			c.diags.Add(*d)
+			return
+		}
+		d := bad("unknown materialization %q", s)
+		if h := diag.DidYouMean(s, materializations); h != "" {
+			d.Hint = h
+		} else {
+			d.Hint = "use one of " + quoteList(materializations)
+		}
+	case "enabled", "full_refresh", "store_failures", "quote_columns":
+		if _, ok := v.(bool); !ok && v != nil {
+			bad("config %q must be true or false, not %q", k, fmt.Sprint(v))
+		}
+	case "schema", "alias", "database", "where", "fail_calc", "delimiter":
+		if s, ok := v.(string); (!ok && v != nil) || (ok && k == "fail_calc" && strings.TrimSpace(s) == "") {
+			bad("config %q must be a text, not %v", k, v)
+		}
+	case "store_failures_as":
+		s, _ := v.(string)
+		switch s {
+		case "table", "ephemeral":
+		default:
+			if d := project.CheckValue(k, s, pos); d != nil {
+				c.diags.Add(*d)
+				return
 			}
-			ok := false
-			for _, mm := range materializations {
-				ok = ok || s == mm
-			}
-			if !ok {
-				d := diag.Errorf(pos, "unknown materialization %q", fmt.Sprint(v))
-				if h := diag.DidYouMean(s, materializations); h != "" {
-					d.Hint = h
-				} else {
-					d.Hint = "use one of " + quoteList(materializations)
+			bad("store_failures_as must be \"table\" or \"ephemeral\", not %q", fmt.Sprint(v))
+		}
+	case "severity":
+		s, _ := v.(string)
+		if ls := strings.ToLower(s); ls != "error" && ls != "warn" {
+			bad("severity must be \"error\" or \"warn\", not %q", fmt.Sprint(v))
+		}
+	case "warn_if", "error_if":
+		s, ok := v.(string)
+		if !ok {
+			bad("%s must be a text such as \">10\" or \"!=0\", not %v", k, v).Hint = "quote it in YAML: " + k + ": \">10\""
+			return
+		}
+		if _, err := materialize.ParseCondition(s); err != nil {
+			bad("%s %q is not a threshold", k, s).Hint = "write an operator (=, !=, <>, >, >=, <, <=) and a number, as in dbt: " + k + ": \">10\""
+		}
+	case "limit", "retries":
+		if _, ok := wholeNumber(v); !ok {
+			bad("%s must be a whole number of 0 or more, not %v", k, v)
+		}
+	case "tags":
+		switch t := v.(type) {
+		case string, []string, nil:
+		case []any:
+			for _, e := range t {
+				if _, ok := e.(string); !ok {
+					bad("tags must be strings, not %v", e)
 				}
-				c.diags.Add(d)
-			}
-		case "enabled", "full_refresh", "store_failures":
-			if _, ok := v.(bool); !ok && v != nil {
-				c.diags.Add(diag.Errorf(pos, "config %q must be true or false, not %q", k, fmt.Sprint(v)))
-			}
-		case "schema", "alias", "database":
-			if _, ok := v.(string); !ok && v != nil {
-				c.diags.Add(diag.Errorf(pos, "config %q must be a string, not %v", k, v))
-			}
-		case "severity":
-			s, _ := v.(string)
-			if ls := strings.ToLower(s); ls != "error" && ls != "warn" {
-				c.diags.Add(diag.Errorf(pos, "severity must be \"error\" or \"warn\", not %q", fmt.Sprint(v)))
-			}
-		case "tags":
-			switch t := v.(type) {
-			case string, []string, nil:
-			case []any:
-				for _, e := range t {
-					if _, ok := e.(string); !ok {
-						c.diags.Add(diag.Errorf(pos, "tags must be strings, not %v", e))
-					}
-				}
-			default:
-				c.diags.Add(diag.Errorf(pos, "tags must be a string or a list of strings"))
 			}
 		default:
-			found := false
-			for _, kc := range project.KnownConfigs {
-				found = found || kc == k
+			bad("tags must be a string or a list of strings")
+		}
+	case "meta", "docs", "column_types":
+		if _, ok := v.(map[string]any); !ok && v != nil {
+			bad("config %q must be a mapping, not %v", k, v)
+		}
+	case "contract":
+		c.checkContract(v, pos)
+	}
+}
+
+// checkContract validates contract: {enforced: bool, alias_types: true}.
+func (c *compiler) checkContract(v any, pos diag.Pos) {
+	m, ok := v.(map[string]any)
+	if !ok {
+		c.diags.Errorf(pos, "contract must be a mapping, such as contract: {enforced: true}")
+		return
+	}
+	for _, k := range sortedKeys(m) {
+		switch k {
+		case "enforced":
+			if _, ok := m[k].(bool); !ok {
+				c.diags.Errorf(pos, "contract.enforced must be true or false, not %v", m[k])
 			}
-			if !found {
-				d := diag.Errorf(pos, "unknown config %q", k)
-				if h := diag.DidYouMean(k, project.KnownConfigs); h != "" {
-					d.Hint = h
-				} else {
-					d.Hint = "known configs: " + strings.Join(project.KnownConfigs, ", ")
-				}
-				c.diags.Add(d)
+		case "alias_types":
+			if b, ok := m[k].(bool); !ok || !b {
+				c.diags.Errorf(pos, "contract.alias_types: %v is not supported yet", m[k]).Hint = "kiln compares data types as DuckDB normalises them (dbt's alias_types: true); remove it"
 			}
+		default:
+			c.diags.Errorf(pos, "unknown contract key %q", k).Hint = "a contract has enforced: true or false"
 		}
 	}
+}
+
+// wholeNumber reads a YAML whole number of 0 or more (or its text).
+func wholeNumber(v any) (int64, bool) {
+	switch x := v.(type) {
+	case int:
+		return int64(x), x >= 0
+	case int64:
+		return x, x >= 0
+	case uint64:
+		return int64(x), true
+	case float64:
+		return int64(x), x >= 0 && x == float64(int64(x))
+	case string:
+		n, err := strconv.ParseInt(strings.TrimSpace(x), 10, 64)
+		return n, err == nil && n >= 0
+	}
+	return 0, false
 }
 
 // toConfig converts merged raw configs into a node's Config.
@@ -128,6 +211,10 @@ func toConfig(m map[string]any, defaultMaterialized string) graph.Config {
 		default:
 			cfg.Extra[k] = v
 		}
+	}
+	// dbt: store_failures_as wins over store_failures.
+	if s, ok := m["store_failures_as"].(string); ok {
+		cfg.Extra["store_failures"] = s == "table"
 	}
 	return cfg
 }

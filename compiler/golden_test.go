@@ -53,12 +53,14 @@ func TestGolden(t *testing.T) {
 				return
 			}
 			if *update {
+				found := false
 				for i := range ar.Files {
 					if ar.Files[i].Name == "want" {
 						ar.Files[i].Data = []byte(got)
+						found = true
 					}
 				}
-				if want == "" {
+				if !found {
 					ar.Files = append(ar.Files, txtar.File{Name: "want", Data: []byte(got)})
 				}
 				if err := os.WriteFile(file, txtar.Format(ar), 0o644); err != nil {

@@ -84,15 +84,6 @@ func columns(mp *project.ModelProps, file string) []graph.Column {
 func (c *compiler) collectModels() {
 	for _, f := range c.p.Models {
 		name := baseName(f.Path)
-		if prev, dup := c.files[name]; dup {
-			c.diags.Errorf(diag.Pos{File: f.Path}, "two models are named %q: %s and %s", name, prev, f.Path).Hint = "model names are unique across folders; rename one file"
-			continue
-		}
-		if other, clash := c.byName[name]; clash {
-			c.diags.Errorf(diag.Pos{File: f.Path}, "model %q has the name of the %s in %s", name, other.Kind, other.Path).Hint = "ref() needs unique names; rename one of them"
-			continue
-		}
-		c.files[name] = f.Path
 		fc := c.fileConfig(graph.Model, f, c.p.Config.ModelPaths, c.p.ModelConfig, graph.View)
 		n := &graph.Node{
 			ID:       graph.ID("model." + c.name + "." + name),
@@ -111,6 +102,12 @@ func (c *compiler) collectModels() {
 			n.Description = fc.props.Description
 		}
 		n.Relation = c.relationOf(n)
+		if _, taken := c.byName[name]; taken {
+			// Another model or a seed has this name: resolveNames keeps
+			// the enabled one, once config() calls are known.
+			c.shadows = append(c.shadows, n)
+			continue
+		}
 		c.add(n)
 		c.byName[name] = n
 	}
@@ -131,7 +128,6 @@ func (c *compiler) fileConfig(kind graph.Kind, f project.File, roots []string, t
 	fc := fileConfig{dirs: folders(f.Path, roots)}
 	path := append(append([]string(nil), fc.dirs...), name)
 	projCfg := tree.Resolve(path)
-	c.checkProjectConfig(tree, path, projCfg, kind)
 	key := string(kind) + ":" + name
 	fc.props, fc.propsFile = c.props[key], c.propsAt[key]
 	yamlCfg := propsConfig(fc.props)
@@ -156,7 +152,8 @@ func (c *compiler) relationOf(n *graph.Node) sqlq.Relation {
 	return sqlq.Relation{Schema: schema, Name: name}
 }
 
-// templated returns the models and singular tests, sorted by ID.
+// templated returns the models and singular tests, sorted by ID, then
+// the models that share a name with another (sorted by path).
 func (c *compiler) templated() []*graph.Node {
 	var out []*graph.Node
 	for _, id := range c.ids() {
@@ -165,7 +162,7 @@ func (c *compiler) templated() []*graph.Node {
 			out = append(out, n)
 		}
 	}
-	return out
+	return append(out, c.shadows...)
 }
 
 const refMark = "__kiln_ref("
@@ -199,7 +196,7 @@ func (c *compiler) renderModels() {
 	for i, n := range nodes {
 		r := results[i]
 		c.diags.Append(r.diags)
-		c.render[n.ID] = r
+		c.render[n] = r
 		if r.config == nil {
 			continue
 		}
@@ -218,23 +215,30 @@ func (c *compiler) renderModels() {
 			n.Relation = sqlq.Relation{}
 		}
 	}
+	c.resolveNames()
+	c.checkRelations()
 	// Refs to disabled nodes are errors, as in dbt.
 	for _, n := range nodes {
-		r := c.render[n.ID]
+		r := c.render[n]
 		for _, ref := range r.refs {
 			if t := c.nodes[graph.ID(ref.Name)]; t != nil && !t.Config.Enabled && n.Config.Enabled {
 				c.diags.Errorf(ref.Pos, "%s %q is disabled, but %q refs it", t.Kind, t.Name, n.Name).Hint = "enable it, or remove the ref"
 			}
 		}
+		for _, src := range r.sources {
+			if t := c.sources[[2]string{src.Package, src.Name}]; t != nil && !t.Config.Enabled && n.Config.Enabled {
+				c.diags.Errorf(src.Pos, "source %q is disabled, but %q reads it", t.DisplayName(), n.Name).Hint = "enable it, or remove the source() call"
+			}
+		}
 	}
 	for _, n := range nodes {
-		r := c.render[n.ID]
+		r := c.render[n]
 		if r.attrAccess {
 			again := c.renderNode(n, true)
 			c.diags.Append(again.diags)
 			r.out = again.out
 		}
-		n.CompiledCode = c.substitute(r.out)
+		n.CompiledCode = c.statement(n, c.substitute(r.out))
 		n.Refs, n.SourceRef = r.refs, r.sources
 		for i := range n.Refs {
 			n.Refs[i].Name = c.nodes[graph.ID(n.Refs[i].Name)].Name

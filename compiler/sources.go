@@ -51,6 +51,20 @@ func (c *compiler) addSource(file string, dirs []string, s *project.SourceProps,
 	if ident == "" {
 		ident = t.Name
 	}
+	c.checkConfig(s.Config, s.Pos(file), graph.Source)
+	c.checkConfig(t.Config, pos, graph.Source)
+	for _, meta := range []struct {
+		m   map[string]any
+		pos diag.Pos
+	}{{s.Meta, s.Pos(file)}, {t.Meta, pos}, {asMap(s.Config["meta"]), s.Pos(file)}, {asMap(t.Config["meta"]), pos}} {
+		for _, k := range sortedKeys(meta.m) {
+			for _, e := range project.Lookup(project.ScopeSourceMeta, k) {
+				if e.Support == project.NotYet {
+					c.diags.Errorf(meta.pos, "meta.%s is not supported yet", k).Hint = e.Note
+				}
+			}
+		}
+	}
 	raw := mergeConfigs(c.p.SourceConfig.Resolve(append(append([]string(nil), s.Name), t.Name)), s.Config, t.Config)
 	if len(s.Tags)+len(t.Tags) > 0 {
 		project.Merge(raw, "tags", append(append([]string(nil), s.Tags...), t.Tags...))
@@ -77,6 +91,11 @@ func (c *compiler) addSource(file string, dirs []string, s *project.SourceProps,
 	}
 	c.add(n)
 	c.sources[key] = n
+}
+
+func asMap(v any) map[string]any {
+	m, _ := v.(map[string]any)
+	return m
 }
 
 func columnsOf(cols []project.ColumnProps, file string) []graph.Column {
@@ -201,6 +220,7 @@ func (c *compiler) collectExports() {
 
 func (c *compiler) addExport(file string, dirs []string, e *project.ExportProps) {
 	pos := e.Pos(file)
+	c.checkConfig(e.Config, pos, graph.Export)
 	format := strings.ToLower(e.Format)
 	if format == "" {
 		switch strings.ToLower(path.Ext(e.Path)) {
@@ -226,7 +246,7 @@ func (c *compiler) addExport(file string, dirs []string, e *project.ExportProps)
 	n := &graph.Node{
 		ID: graph.ID("export." + c.name + "." + e.Name), Kind: graph.Export, Name: e.Name, Package: c.name,
 		Path: file, Pos: pos, FQN: fqn(c.name, dirs, e.Name), Description: e.Description,
-		Config: toConfig(mergeConfigs(e.Config, map[string]any{"tags": e.Tags}), ""), Export: info,
+		Config: toConfig(mergeConfigs(c.p.ExportConfig.Resolve(append(append([]string(nil), dirs...), e.Name)), e.Config, map[string]any{"tags": e.Tags}), ""), Export: info,
 	}
 	addSheet := func(name, model, orderBy string, at diag.Pos) {
 		target := c.modelArg(model)

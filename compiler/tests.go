@@ -14,6 +14,7 @@ import (
 	"github.com/kiln-build/kiln/compiler/graph"
 	"github.com/kiln-build/kiln/compiler/project"
 	"github.com/kiln-build/kiln/compiler/template"
+	"github.com/kiln-build/kiln/internal/sqlq"
 )
 
 // collectSingularTests creates a test node per .sql file under the test
@@ -30,6 +31,9 @@ func (c *compiler) collectSingularTests() {
 		dirs := folders(f.Path, c.p.Config.TestPaths)
 		projCfg := c.p.TestConfig.Resolve(append(append([]string(nil), dirs...), name))
 		mp := c.props["test:"+name]
+		if mp != nil {
+			c.checkConfig(mp.Config, mp.Pos(c.propsAt["test:"+name]), graph.Test)
+		}
 		cfg := mergeConfigs(map[string]any{"severity": "error"}, projCfg, propsConfig(mp))
 		n := &graph.Node{
 			ID: graph.ID("test." + c.name + "." + name), Kind: graph.Test, Name: name, Package: c.name,
@@ -63,11 +67,12 @@ func (c *compiler) collectYAMLTests() {
 					continue
 				}
 				for _, te := range mp.AllTests() {
-					c.addTest(pf.Path, dirs, n, "", te)
+					c.addTest(pf.Path, dirs, n, nil, te)
 				}
-				for _, col := range mp.Columns {
-					for _, te := range col.AllTests() {
-						c.addTest(pf.Path, dirs, n, col.Name, te)
+				for ci := range mp.Columns {
+					col := c.testColumn(pf.Path, &mp.Columns[ci], false)
+					for _, te := range mp.Columns[ci].AllTests() {
+						c.addTest(pf.Path, dirs, n, col, te)
 					}
 				}
 			}
@@ -81,11 +86,13 @@ func (c *compiler) collectYAMLTests() {
 					continue
 				}
 				for _, te := range t.AllTests() {
-					c.addTest(pf.Path, dirs, n, "", te)
+					c.addTest(pf.Path, dirs, n, nil, te)
 				}
-				for _, col := range t.Columns {
-					for _, te := range col.AllTests() {
-						c.addTest(pf.Path, dirs, n, col.Name, te)
+				quote := quotingColumn(s.Quoting) || quotingColumn(t.Quoting)
+				for ci := range t.Columns {
+					col := c.testColumn(pf.Path, &t.Columns[ci], quote)
+					for _, te := range t.Columns[ci].AllTests() {
+						c.addTest(pf.Path, dirs, n, col, te)
 					}
 				}
 			}
@@ -99,8 +106,55 @@ var refExpr = regexp.MustCompile(`^\s*(ref|source)\s*\(.*\)\s*$`)
 // dbt-utils' names work unchanged.
 var knownPackages = map[string]bool{"dbt": true, "dbt_utils": true, "dbt_expectations": true, "kiln": true}
 
-func (c *compiler) addTest(file string, dirs []string, on *graph.Node, column string, te project.TestEntry) {
+// testCol is the column a data test is declared under: its name, how the
+// test's SQL writes it, and the tags its tests inherit.
+type testCol struct {
+	name string   // as declared
+	sql  string   // column_name as the test's macro gets it
+	tags []string // the column's tags, which its tests get (as in dbt)
+}
+
+// testColumn returns how the tests of column col are written. dbt passes
+// the name as written, or quoted with quote: true (or the source's
+// quoting: {column: true}, given as quoteAll). kiln also quotes, when
+// quote is not set, a name that cannot stand bare in SQL (a keyword,
+// a space, a sign: sqlq.NeedsQuotes) and is not quoted already, so that
+// generated SQL never breaks on a legal column name; quote: false passes
+// the name as written, an expression as in dbt.
+func (c *compiler) testColumn(file string, col *project.ColumnProps, quoteAll bool) *testCol {
+	tc := &testCol{name: col.Name, sql: col.Name, tags: col.Tags}
+	switch {
+	case col.Quote != nil && !*col.Quote:
+	case col.Quote != nil && *col.Quote, quoteAll:
+		tc.sql = sqlq.Ident(col.Name)
+	case sqlq.IsQuoted(col.Name):
+	case sqlq.NeedsQuotes(col.Name):
+		tc.sql = sqlq.Ident(col.Name)
+	}
+	for _, k := range sortedKeys(col.Config) {
+		switch k {
+		case "tags":
+			tc.tags = append(append([]string(nil), tc.tags...), toStrings(col.Config[k])...)
+		case "meta":
+		default:
+			c.diags.Errorf(col.Pos(file), "a column's config holds tags and meta, not %q", k).Hint = "configure the column's tests under their config:"
+		}
+	}
+	return tc
+}
+
+// quotingColumn reads quoting: {column: true} of a source or source table.
+func quotingColumn(q map[string]any) bool {
+	b, _ := q["column"].(bool)
+	return b
+}
+
+func (c *compiler) addTest(file string, dirs []string, on *graph.Node, col *testCol, te project.TestEntry) {
 	pos := te.Pos(file)
+	column := ""
+	if col != nil {
+		column = col.name
+	}
 	testName := te.Name
 	if pkg, short, ok := strings.Cut(testName, "."); ok && (knownPackages[pkg] || pkg == c.name) {
 		testName = short
@@ -130,7 +184,10 @@ func (c *compiler) addTest(file string, dirs []string, on *graph.Node, column st
 		return
 	}
 	raw := mergeConfigs(map[string]any{"severity": "error"}, c.p.TestConfig.Resolve(append(append([]string(nil), dirs...), testName)), te.Config)
-	c.checkConfig(te.Config, pos, graph.Test)
+	if col != nil && len(col.tags) > 0 {
+		project.Merge(raw, "tags", col.tags)
+	}
+	c.checkConfigAt(te.Config, func(k string) diag.Pos { return te.ConfigAt(k).Pos(file) }, graph.Test)
 	cfg := toConfig(raw, "test")
 
 	n := &graph.Node{
@@ -175,8 +232,8 @@ func (c *compiler) addTest(file string, dirs []string, on *graph.Node, column st
 	}
 	kwargs["model"] = model
 	n.Test.Model = model
-	if column != "" {
-		kwargs["column_name"] = column
+	if col != nil {
+		kwargs["column_name"] = col.sql
 	}
 	ctx := &template.Context{Ref: c.finalRef(nil), Source: c.finalSource(nil), Var: c.lookupVar, EnvVar: c.lookupEnv}
 	sql, err := c.engine.CallMacro(file, macro, kwargs, ctx)
@@ -184,7 +241,14 @@ func (c *compiler) addTest(file string, dirs []string, on *graph.Node, column st
 		c.diags.Errorf(pos, "test %q: %v", te.Name, err).Hint = "check the test's arguments against its definition in " + c.engine.MacroFile(macro)
 		return
 	}
-	n.CompiledCode = strings.TrimSpace(sql)
+	code, second := oneStatement(strings.TrimSpace(sql))
+	if second >= 0 {
+		line, _ := diag.Offset(code, second)
+		c.diags.Errorf(pos, "test %q is one SELECT statement; its macro %s writes a second one at line %d of its SQL", te.Name, macro, line).
+			Hint = "remove the semicolon or the second statement in " + c.engine.MacroFile(macro)
+		return
+	}
+	n.CompiledCode = code
 	n.Macros = []string{macro}
 
 	name := te.CustomName

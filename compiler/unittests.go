@@ -43,6 +43,7 @@ func (c *compiler) collectUnitTests() {
 
 func (c *compiler) addUnitTest(file string, dirs []string, u *project.UnitTestProps) {
 	pos := u.Pos(file)
+	c.checkConfig(u.Config, pos, graph.UnitTest)
 	model, ok := c.byName[u.Model]
 	if !ok || model.Kind != graph.Model {
 		d := diag.Errorf(pos, "unit test %q is on unknown model %q", u.Name, u.Model)
@@ -53,7 +54,7 @@ func (c *compiler) addUnitTest(file string, dirs []string, u *project.UnitTestPr
 	if !model.Config.Enabled {
 		return
 	}
-	if r := c.render[model.ID]; r != nil && len(r.diags) > 0 {
+	if r := c.render[model]; r != nil && len(r.diags) > 0 {
 		return // the model's own errors are reported once, with the model
 	}
 	info := &graph.UnitTestInfo{Model: model.ID}
@@ -102,7 +103,10 @@ func (c *compiler) addUnitTest(file string, dirs []string, u *project.UnitTestPr
 	if len(r.missing) > 0 {
 		return
 	}
-	info.ModelSQL, info.Ephemerals = sql, r.ctes
+	// The model's own file reports a second statement; here the SQL only
+	// loses its trailing semicolons.
+	info.ModelSQL, _ = oneStatement(sql)
+	info.Ephemerals = r.ctes
 	n := &graph.Node{
 		ID: graph.ID("unit_test." + c.name + "." + u.Model + "." + u.Name), Kind: graph.UnitTest, Name: u.Name, Package: c.name,
 		Path: file, Pos: pos, FQN: fqn(c.name, dirs, u.Name), Description: u.Description,
@@ -225,6 +229,7 @@ func (r *mockRender) render(n *graph.Node) (string, diag.List) {
 				if len(l) > 0 {
 					return nil, fmt.Errorf("%s", l[0].Msg)
 				}
+				sql, _ = oneStatement(sql)
 				r.ctes = append(r.ctes, graph.CTE{Name: cteName(t.Name), SQL: sql})
 			}
 			return template.Relation{Identifier: cteName(t.Name), Quoted: cteName(t.Name)}, nil

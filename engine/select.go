@@ -94,18 +94,7 @@ func (p *Project) Select(s Selection) ([]graph.ID, error) {
 		opt.ResourceTypes = append(opt.ResourceTypes, graph.Kind(k))
 	}
 	opt.Unmatched = func(word string) {
-		msg := fmt.Sprintf("warning: the selector %q matches no node", word)
-		bare := strings.Trim(word, "+@0123456789")
-		if !strings.Contains(bare, ":") {
-			var names []string
-			for _, n := range g.Nodes() {
-				names = append(names, n.Name)
-			}
-			if h := diag.DidYouMean(bare, names); h != "" {
-				msg += "; " + h
-			}
-		}
-		p.printf(Warn, "%s", msg)
+		p.printf(Warn, "warning: %s", selector.Unmatched(g, p.Manifest.Disabled, word))
 	}
 	if err := p.loadState(s, &opt); err != nil {
 		return nil, err

@@ -1,6 +1,7 @@
 package project
 
 import (
+	"fmt"
 	"sort"
 	"strings"
 
@@ -9,19 +10,11 @@ import (
 	"github.com/kiln-build/kiln/compiler/diag"
 )
 
-// KnownConfigs are the configuration keys kiln understands, with or without
-// dbt's "+" prefix in project.yml.
-var KnownConfigs = []string{
-	"alias", "column_types", "contract", "database", "delimiter", "docs",
-	"enabled", "error_if", "fail_calc", "full_refresh", "incremental_strategy",
-	"limit", "materialized", "meta", "on_schema_change", "persist_docs",
-	"post-hook", "pre-hook", "quote_columns", "retries", "schema", "severity",
-	"store_failures", "store_failures_as", "tags", "unique_key", "warn_if", "where",
-}
-
-func isKnownConfig(k string) bool {
-	i := sort.SearchStrings(KnownConfigs, k)
-	return i < len(KnownConfigs) && KnownConfigs[i] == k
+// mapConfigs are the configs whose value is a mapping: written without
+// "+" in project.yml, they are still configs, not folders.
+var mapConfigs = map[string]bool{
+	"meta": true, "contract": true, "column_types": true, "docs": true,
+	"persist_docs": true, "grants": true, "freshness": true,
 }
 
 // ConfigTree is a folder-level configuration tree of project.yml: configs at
@@ -40,7 +33,10 @@ type ConfigValue struct {
 	Value any
 }
 
-func parseConfigTree(file string, n *yaml.Node, project, kind string, l *diag.List) *ConfigTree {
+// parseConfigTree reads the folder configs of kind (models, seeds, ...),
+// which apply to resources res, reporting at its position every key that
+// is unknown, not supported yet or not for res.
+func parseConfigTree(file string, n *yaml.Node, project, kind string, res Resource, l *diag.List) *ConfigTree {
 	root := &ConfigTree{Configs: map[string]ConfigValue{}, Children: map[string]*ConfigTree{}, used: true}
 	if n == nil || n.Kind == 0 {
 		return root
@@ -51,25 +47,28 @@ func parseConfigTree(file string, n *yaml.Node, project, kind string, l *diag.Li
 		return root
 	}
 	root.At = at(n)
-	fillTree(file, n, root, project, true, l)
+	fillTree(file, n, root, project, res, true, l)
 	return root
 }
 
-func fillTree(file string, n *yaml.Node, t *ConfigTree, project string, top bool, l *diag.List) {
+func fillTree(file string, n *yaml.Node, t *ConfigTree, project string, res Resource, top bool, l *diag.List) {
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		k, v := n.Content[i], n.Content[i+1]
 		key := k.Value
-		if strings.HasPrefix(key, "+") || (isKnownConfig(key) && (v.Kind != yaml.MappingNode || key == "meta" || key == "contract" || key == "column_types" || key == "docs")) {
+		kpos := diag.Pos{File: file, Line: k.Line, Col: k.Column}
+		if strings.HasPrefix(key, "+") || (IsConfig(key) && (v.Kind != yaml.MappingNode || mapConfigs[key])) {
 			name := strings.TrimPrefix(key, "+")
-			if !isKnownConfig(name) {
-				d := diag.Errorf(diag.Pos{File: file, Line: k.Line, Col: k.Column}, "unknown config %q", key)
-				if h := diag.DidYouMean(name, KnownConfigs); h != "" {
-					d.Hint = strings.Replace(h, `"`, `"+`, 1)
-				} else {
-					d.Hint = "known configs: +" + strings.Join(KnownConfigs, ", +")
+			if d := CheckConfig(name, res, kpos); d != nil {
+				if !IsConfig(name) {
+					d.Msg = fmt.Sprintf("unknown config %q", key)
+					if strings.HasPrefix(d.Hint, "did you mean") {
+						d.Hint = strings.Replace(d.Hint, `"`, `"+`, 1)
+					}
 				}
-				l.Add(d)
-				continue
+				l.Add(*d)
+				if d.Severity == diag.Error {
+					continue
+				}
 			}
 			var val any
 			if err := v.Decode(&val); err != nil {
@@ -80,8 +79,8 @@ func fillTree(file string, n *yaml.Node, t *ConfigTree, project string, top bool
 			continue
 		}
 		if v.Kind != yaml.MappingNode {
-			d := diag.Errorf(diag.Pos{File: file, Line: k.Line, Col: k.Column}, "unknown config %q", key)
-			if h := diag.DidYouMean(key, KnownConfigs); h != "" {
+			d := diag.Errorf(kpos, "unknown config %q", key)
+			if h := diag.DidYouMean(key, configNames); h != "" {
 				d.Hint = strings.Replace(h, `"`, `"+`, 1)
 			} else {
 				d.Hint = "configs start with \"+\"; other keys name folders and hold mappings"
@@ -91,7 +90,7 @@ func fillTree(file string, n *yaml.Node, t *ConfigTree, project string, top bool
 		}
 		if top && key == project {
 			// dbt nests the project's own configs under its name.
-			fillTree(file, v, t, project, false, l)
+			fillTree(file, v, t, project, res, false, l)
 			continue
 		}
 		child := t.Children[key]
@@ -100,8 +99,28 @@ func fillTree(file string, n *yaml.Node, t *ConfigTree, project string, top bool
 				Configs: map[string]ConfigValue{}, Children: map[string]*ConfigTree{}}
 			t.Children[key] = child
 		}
-		fillTree(file, v, child, project, false, l)
+		fillTree(file, v, child, project, res, false, l)
 	}
+}
+
+// Each calls f with every config value of the tree, once, in path and key
+// order.
+func (t *ConfigTree) Each(f func(key string, v ConfigValue)) {
+	for _, k := range sortedMapKeys(t.Configs) {
+		f(k, t.Configs[k])
+	}
+	for _, k := range sortedMapKeys(t.Children) {
+		t.Children[k].Each(f)
+	}
+}
+
+func sortedMapKeys[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
 }
 
 // Resolve returns the configs that apply at path (folders below the resource

@@ -41,6 +41,15 @@ type Config struct {
 	Tests         yaml.Node      `yaml:"tests"`
 	Sources       yaml.Node      `yaml:"sources"`
 	Exports       yaml.Node      `yaml:"exports"`
+	// Known to say "not supported yet" or to document (see Keys).
+	SnapshotPaths     yaml.Node `yaml:"snapshot-paths"`
+	AnalysisPaths     yaml.Node `yaml:"analysis-paths"`
+	DocsPaths         yaml.Node `yaml:"docs-paths"`
+	AssetPaths        yaml.Node `yaml:"asset-paths"`
+	RequireDBTVersion yaml.Node `yaml:"require-dbt-version"`
+	Snapshots         yaml.Node `yaml:"snapshots"`
+	OnRunStart        yaml.Node `yaml:"on-run-start"`
+	OnRunEnd          yaml.Node `yaml:"on-run-end"`
 }
 
 // Schedule is when the project runs in production: a cron expression and
@@ -60,6 +69,7 @@ type Project struct {
 	SeedConfig   *ConfigTree
 	TestConfig   *ConfigTree
 	SourceConfig *ConfigTree
+	ExportConfig *ConfigTree
 
 	Models     []File // .sql under model-paths
 	Seeds      []File // .csv under seed-paths
@@ -111,14 +121,15 @@ func Load(fsys fs.FS) (*Project, diag.List) {
 			WithHint("threads: 4 runs four nodes at once; leave it out for kiln's default"))
 	}
 	defaults(c)
-	p.ModelConfig = parseConfigTree(FileName, &c.Models, c.Name, "models", &l)
-	p.SeedConfig = parseConfigTree(FileName, &c.Seeds, c.Name, "seeds", &l)
+	p.ModelConfig = parseConfigTree(FileName, &c.Models, c.Name, "models", Models, &l)
+	p.SeedConfig = parseConfigTree(FileName, &c.Seeds, c.Name, "seeds", Seeds, &l)
 	tests := &c.DataTests
 	if tests.Kind == 0 {
 		tests = &c.Tests
 	}
-	p.TestConfig = parseConfigTree(FileName, tests, c.Name, "data_tests", &l)
-	p.SourceConfig = parseConfigTree(FileName, &c.Sources, c.Name, "sources", &l)
+	p.TestConfig = parseConfigTree(FileName, tests, c.Name, "data_tests", Tests, &l)
+	p.SourceConfig = parseConfigTree(FileName, &c.Sources, c.Name, "sources", Sources, &l)
+	p.ExportConfig = parseConfigTree(FileName, &c.Exports, c.Name, "exports", Exports, &l)
 
 	p.discover(&l)
 	l.Sort()
@@ -241,10 +252,42 @@ func (p *Project) discover(l *diag.List) {
 			}
 		})
 	}
+	p.knownFolders(l)
 	for _, files := range [][]File{p.Models, p.Seeds, p.Tests, p.Macros} {
 		sort.Slice(files, func(i, j int) bool { return files[i].Path < files[j].Path })
 	}
 	sort.Slice(p.Properties, func(i, j int) bool { return p.Properties[i].Path < p.Properties[j].Path })
+}
+
+// knownFolders reports the folders of dbt's layout that kiln recognises
+// but does not read yet (Keys, ScopeFolder), at their first file: a
+// snapshots/ folder must not be skipped in silence.
+func (p *Project) knownFolders(l *diag.List) {
+	for _, k := range Keys {
+		if k.Scope != ScopeFolder || k.Support != NotYet {
+			continue
+		}
+		var first string
+		_ = fs.WalkDir(p.FS, k.Name, func(pth string, d fs.DirEntry, err error) error {
+			if err != nil || first != "" {
+				return fs.SkipAll
+			}
+			if strings.HasPrefix(d.Name(), ".") && pth != k.Name {
+				if d.IsDir() {
+					return fs.SkipDir
+				}
+				return nil
+			}
+			if !d.IsDir() && (strings.HasSuffix(pth, ".sql") || strings.HasSuffix(pth, ".yml") || strings.HasSuffix(pth, ".yaml")) {
+				first = pth
+				return fs.SkipAll
+			}
+			return nil
+		})
+		if first != "" {
+			l.Add(diag.Errorf(diag.Pos{File: first}, "the %s/ folder is not supported yet", k.Name).WithHint("%s", k.Note))
+		}
+	}
 }
 
 // parseProperties decodes one YAML property file strictly.

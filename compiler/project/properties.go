@@ -16,6 +16,7 @@ type PropertyFile struct {
 	UnitTests []UnitTestProps `yaml:"unit_tests"`
 	Macros    []MacroProps    `yaml:"macros"`
 	Tests     []ModelProps    `yaml:"data_tests"` // properties of singular tests
+	Snapshots yaml.Node       `yaml:"snapshots"`  // known to say "not supported yet"
 }
 
 // ModelProps describes a model, seed or singular test in YAML.
@@ -52,7 +53,7 @@ type ColumnProps struct {
 	DataTests   []TestEntry    `yaml:"data_tests"`
 	Meta        map[string]any `yaml:"meta"`
 	Tags        []string       `yaml:"tags"`
-	Quote       bool           `yaml:"quote"`
+	Quote       *bool          `yaml:"quote"` // nil: unset
 	Constraints []any          `yaml:"constraints"`
 	Config      map[string]any `yaml:"config"`
 	Granularity string         `yaml:"granularity"`

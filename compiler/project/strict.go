@@ -12,6 +12,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/kiln-build/kiln/compiler/diag"
+	"github.com/kiln-build/kiln/compiler/yamlsrc"
 )
 
 // At is the position of a YAML entry, filled in while decoding.
@@ -74,6 +75,9 @@ func checkKeys(file string, n *yaml.Node, t reflect.Type, where string, l *diag.
 				}
 				l.Add(d)
 				continue
+			}
+			if d := fieldDiag(t, k.Value, diag.Pos{File: file, Line: k.Line, Col: k.Column}); d != nil {
+				l.Add(*d)
 			}
 			checkKeys(file, v, f.Type, strconv.Quote(k.Value), l)
 		}
@@ -208,7 +212,8 @@ func findScalar(n *yaml.Node, line int, value string) *yaml.Node {
 func parseYAML(file string, src []byte, l *diag.List) (*yaml.Node, bool) {
 	var root yaml.Node
 	if err := yaml.Unmarshal(src, &root); err != nil {
-		decodeErr(file, err, nil, l)
+		line, msg := yamlsrc.Line(src, err)
+		l.Add(diag.Errorf(diag.Pos{File: file, Line: line}, "invalid YAML: %s", msg))
 		return nil, false
 	}
 	if len(root.Content) == 0 {

@@ -1,14 +1,13 @@
 package selector
 
 import (
-	"regexp"
 	"sort"
-	"strconv"
 	"strings"
 
 	"gopkg.in/yaml.v3"
 
 	"github.com/kiln-build/kiln/compiler/diag"
+	"github.com/kiln-build/kiln/compiler/yamlsrc"
 )
 
 // Definition is one selector of selectors.yml.
@@ -32,9 +31,8 @@ func (*selectorRef) isExpr()          {}
 func (r *selectorRef) String() string { return "selector:" + r.name }
 
 var (
-	selectorKeys   = []string{"name", "description", "default", "definition"}
-	criterionKeys  = []string{"method", "value", "children", "parents", "children_depth", "parents_depth", "childrens_parents", "indirect_selection", "exclude"}
-	yamlLineErrPat = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
+	selectorKeys  = []string{"name", "description", "default", "definition"}
+	criterionKeys = []string{"method", "value", "children", "parents", "children_depth", "parents_depth", "childrens_parents", "indirect_selection", "exclude"}
 )
 
 // ParseSelectors reads a selectors.yml in dbt's format
@@ -62,12 +60,8 @@ func ParseSelectors(file string, src []byte) (map[string]*Definition, diag.List)
 	defs := map[string]*Definition{}
 	var root yaml.Node
 	if err := yaml.Unmarshal(src, &root); err != nil {
-		d := diag.Errorf(diag.Pos{File: file}, "%s", strings.TrimPrefix(err.Error(), "yaml: "))
-		if m := yamlLineErrPat.FindStringSubmatch(err.Error()); m != nil {
-			d.Pos.Line, _ = strconv.Atoi(m[1])
-			d.Msg = m[2]
-		}
-		p.diags.Add(d)
+		line, msg := yamlsrc.Line(src, err)
+		p.diags.Add(diag.Errorf(diag.Pos{File: file, Line: line}, "%s", msg))
 		return defs, p.diags
 	}
 	if len(root.Content) == 0 {

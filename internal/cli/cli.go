@@ -96,6 +96,8 @@ type app struct {
 	runLog     *ui.JSONLog     // the events of the run in progress
 	runLogFile *os.File
 	junitXML   string // --junit-xml of the run in progress
+	// threadsGiven tells --threads 0 (an error) from no --threads.
+	threadsGiven func() bool
 }
 
 // Main runs kiln with args (without the program name) and returns the exit
@@ -169,6 +171,7 @@ Exit codes: 0 success (warnings allowed), 1 a node errored or a test failed,
 	f.StringVar(&a.varsText, "vars", "", "vars as YAML or JSON, overriding project.yml: --vars '{raw_dir: data/2026-11}'")
 	f.BoolVar(&a.failFast, "fail-fast", false, "stop at the first node that errors or fails")
 	f.IntVar(&a.threads, "threads", 0, "number of nodes run at once (default: threads of project.yml, else 4); 1 runs them one by one, in a deterministic order")
+	a.threadsGiven = func() bool { return f.Changed("threads") }
 	f.StringVar(&a.logFormat, "log-format", "text", "progress on stderr as text, or json: one JSON object per event and line")
 	root.AddCommand(
 		a.buildCommand(), a.runCommand(), a.testCommand(), a.seedCommand(),
@@ -200,8 +203,8 @@ func (a *app) load() (*engine.Project, error) {
 	if err != nil {
 		return nil, &exitError{ExitCannotStart, err.Error()}
 	}
-	if a.threads < 0 {
-		return nil, &exitError{ExitCannotStart, fmt.Sprintf("--threads must be 1 or more, not %d", a.threads)}
+	if a.threads < 0 || a.threads == 0 && a.threadsGiven != nil && a.threadsGiven() {
+		return nil, &exitError{ExitCannotStart, fmt.Sprintf("--threads must be 1 or more, not %d; leave it out for the threads of project.yml, else %d", a.threads, engine.DefaultThreads)}
 	}
 	p, err := engine.Load(engine.Config{Dir: a.projectDir, TargetPath: a.targetPath, Vars: vars, VarsText: a.varsText,
 		Version: version(), Listener: a.listen})

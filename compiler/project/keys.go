@@ -1,0 +1,432 @@
+package project
+
+import (
+	"fmt"
+	"reflect"
+	"sort"
+	"strings"
+
+	"github.com/kiln-build/kiln/compiler/diag"
+)
+
+// Support is what kiln does with a key it accepts.
+type Support uint8
+
+const (
+	// Applied keys have their effect: dbt's, or kiln's where README.md
+	// says so.
+	Applied Support = iota
+	// NotYet keys are known but kiln cannot do what they ask yet: writing
+	// one is an error "... is not supported yet" at its position, with the
+	// entry's Note as the hint. A key that would change the data and is not
+	// implemented belongs here, never under Documents.
+	NotYet
+	// Documents keys describe and change no data (descriptions, meta,
+	// owners): accepted; a non-empty Note is printed as a one-line warning.
+	Documents
+)
+
+func (s Support) String() string {
+	switch s {
+	case Applied:
+		return "applied"
+	case NotYet:
+		return "not supported yet"
+	case Documents:
+		return "documentation only"
+	}
+	return fmt.Sprintf("Support(%d)", uint8(s))
+}
+
+// Resource is a set of resource types, the ones a config key applies to.
+type Resource uint8
+
+// The resource types configs apply to.
+const (
+	Models Resource = 1 << iota
+	Seeds
+	Tests // data tests, generic and singular
+	Sources
+	UnitTests
+	Exports
+
+	AllResources = Models | Seeds | Tests | Sources | UnitTests | Exports
+)
+
+var resourceNames = []struct {
+	r    Resource
+	name string
+}{{Models, "models"}, {Seeds, "seeds"}, {Tests, "data tests"}, {Sources, "sources"}, {UnitTests, "unit tests"}, {Exports, "exports"}}
+
+func (r Resource) String() string {
+	var out []string
+	for _, rn := range resourceNames {
+		if r&rn.r != 0 {
+			out = append(out, rn.name)
+		}
+	}
+	switch len(out) {
+	case 0:
+		return "nothing"
+	case 1:
+		return out[0]
+	}
+	return strings.Join(out[:len(out)-1], ", ") + " and " + out[len(out)-1]
+}
+
+// Scopes of the keys table: where a key is written.
+const (
+	// ScopeConfig holds node configs: under models:, seeds:, data_tests:,
+	// sources: and exports: in project.yml (with a "+"), under config: in
+	// property files, in {{ config(...) }} calls, and on data tests.
+	ScopeConfig = "config"
+	// ScopeValue holds config values with their own support: Name is
+	// "key=value".
+	ScopeValue = "config value"
+	// ScopeSourceMeta holds keys of a source's or source table's meta that
+	// adapters read (dbt-duckdb's external_location).
+	ScopeSourceMeta = "source meta"
+	// ScopeFolder holds project folders kiln recognises by name.
+	ScopeFolder = "folder"
+)
+
+// Key is one key kiln accepts: where it is written, what resources it
+// applies to (configs only), and what kiln does with it.
+type Key struct {
+	Scope   string // ScopeConfig, ScopeValue, ScopeSourceMeta, ScopeFolder, or a YAML entry (see scopeOf)
+	Name    string
+	For     Resource // ScopeConfig: the resources it applies to
+	Support Support
+	Note    string // NotYet: what to do instead; Documents: the warning, if any
+}
+
+const (
+	incrementalNote = "kiln has no incremental models yet: it rebuilds every model whole; remove it, or materialize the model as a table"
+	hookNote        = "kiln runs no hooks yet; put the query in a model, or run the statement outside kiln"
+	versionsNote    = "kiln has no model versions yet; give each version its own model file and name"
+	freshnessNote   = "kiln checks no source freshness yet; a recency test (dbt_utils' recency) checks the newest row in each build"
+	snapshotsNote   = "kiln has no snapshots yet; keep the history in a model of your own, or remove them"
+	oneDatabaseNote = "kiln builds every model in the one DuckDB file of database-path; use schema to separate them"
+)
+
+// Keys is every key kiln accepts in project.yml, in property files and in
+// config(), with what kiln does with it. It is the one place to change
+// when a feature lands: flip its keys from NotYet to Applied. A key
+// missing here is an error with the nearest known key; a test holds every
+// field of the YAML types to an entry.
+var Keys = []Key{
+	// project.yml (type Config).
+	{Scope: "project.yml", Name: "name", Support: Applied},
+	{Scope: "project.yml", Name: "version", Support: Documents},
+	{Scope: "project.yml", Name: "config-version", Support: Documents},
+	{Scope: "project.yml", Name: "profile", Support: Documents, Note: "profile is not read: kiln writes to the DuckDB file of database-path"},
+	{Scope: "project.yml", Name: "model-paths", Support: Applied},
+	{Scope: "project.yml", Name: "seed-paths", Support: Applied},
+	{Scope: "project.yml", Name: "test-paths", Support: Applied},
+	{Scope: "project.yml", Name: "macro-paths", Support: Applied},
+	{Scope: "project.yml", Name: "snapshot-paths", Support: NotYet, Note: snapshotsNote},
+	{Scope: "project.yml", Name: "analysis-paths", Support: Documents, Note: "analysis-paths is not read: kiln does not compile analyses"},
+	{Scope: "project.yml", Name: "docs-paths", Support: Documents, Note: "docs-paths is not read: kiln takes descriptions as written, without doc() blocks"},
+	{Scope: "project.yml", Name: "asset-paths", Support: Documents},
+	{Scope: "project.yml", Name: "require-dbt-version", Support: Documents},
+	{Scope: "project.yml", Name: "target-path", Support: Applied},
+	{Scope: "project.yml", Name: "clean-targets", Support: Applied},
+	{Scope: "project.yml", Name: "database-path", Support: Applied},
+	{Scope: "project.yml", Name: "threads", Support: Applied},
+	{Scope: "project.yml", Name: "vars", Support: Applied},
+	{Scope: "project.yml", Name: "schedule", Support: Applied},
+	{Scope: "project.yml", Name: "models", Support: Applied},
+	{Scope: "project.yml", Name: "seeds", Support: Applied},
+	{Scope: "project.yml", Name: "data_tests", Support: Applied},
+	{Scope: "project.yml", Name: "tests", Support: Applied},
+	{Scope: "project.yml", Name: "sources", Support: Applied},
+	{Scope: "project.yml", Name: "exports", Support: Applied},
+	{Scope: "project.yml", Name: "snapshots", Support: NotYet, Note: snapshotsNote},
+	{Scope: "project.yml", Name: "on-run-start", Support: NotYet, Note: hookNote},
+	{Scope: "project.yml", Name: "on-run-end", Support: NotYet, Note: hookNote},
+	{Scope: "schedule", Name: "cron", Support: Applied},
+	{Scope: "schedule", Name: "timezone", Support: Applied},
+
+	// Property files (type PropertyFile).
+	{Scope: "property file", Name: "version", Support: Documents},
+	{Scope: "property file", Name: "models", Support: Applied},
+	{Scope: "property file", Name: "sources", Support: Applied},
+	{Scope: "property file", Name: "seeds", Support: Applied},
+	{Scope: "property file", Name: "exports", Support: Applied},
+	{Scope: "property file", Name: "unit_tests", Support: Applied},
+	{Scope: "property file", Name: "macros", Support: Documents},
+	{Scope: "property file", Name: "data_tests", Support: Applied},
+	{Scope: "property file", Name: "snapshots", Support: NotYet, Note: snapshotsNote},
+
+	// A model, seed or singular test (type ModelProps).
+	{Scope: "model", Name: "name", Support: Applied},
+	{Scope: "model", Name: "description", Support: Documents},
+	{Scope: "model", Name: "config", Support: Applied},
+	{Scope: "model", Name: "columns", Support: Applied},
+	{Scope: "model", Name: "tests", Support: Applied},
+	{Scope: "model", Name: "data_tests", Support: Applied},
+	{Scope: "model", Name: "meta", Support: Documents},
+	{Scope: "model", Name: "docs", Support: Documents},
+	{Scope: "model", Name: "tags", Support: Applied},
+	{Scope: "model", Name: "access", Support: Documents, Note: "access is not enforced: kiln lets any model ref any other"},
+	{Scope: "model", Name: "group", Support: Documents, Note: "group is not enforced: kiln lets any model ref any other"},
+	{Scope: "model", Name: "latest_version", Support: NotYet, Note: versionsNote},
+	{Scope: "model", Name: "versions", Support: NotYet, Note: versionsNote},
+	{Scope: "model", Name: "deprecation_date", Support: Documents},
+
+	// A column (type ColumnProps).
+	{Scope: "column", Name: "name", Support: Applied},
+	{Scope: "column", Name: "description", Support: Documents},
+	{Scope: "column", Name: "data_type", Support: Applied},
+	{Scope: "column", Name: "tests", Support: Applied},
+	{Scope: "column", Name: "data_tests", Support: Applied},
+	{Scope: "column", Name: "meta", Support: Documents},
+	{Scope: "column", Name: "tags", Support: Applied},
+	{Scope: "column", Name: "quote", Support: Applied},
+	{Scope: "column", Name: "constraints", Support: NotYet, Note: "a contract checks the columns' names and data types; data tests (not_null, unique) check the rows"},
+	{Scope: "column", Name: "config", Support: Applied},
+	{Scope: "column", Name: "granularity", Support: Documents},
+
+	// A source (type SourceProps) and a source table (SourceTableProps).
+	{Scope: "source", Name: "name", Support: Applied},
+	{Scope: "source", Name: "description", Support: Documents},
+	{Scope: "source", Name: "database", Support: Applied},
+	{Scope: "source", Name: "schema", Support: Applied},
+	{Scope: "source", Name: "loader", Support: Documents},
+	{Scope: "source", Name: "meta", Support: Documents},
+	{Scope: "source", Name: "tags", Support: Applied},
+	{Scope: "source", Name: "config", Support: Applied},
+	{Scope: "source", Name: "freshness", Support: NotYet, Note: freshnessNote},
+	{Scope: "source", Name: "loaded_at_field", Support: NotYet, Note: freshnessNote},
+	{Scope: "source", Name: "quoting", Support: Applied},
+	{Scope: "source", Name: "tables", Support: Applied},
+	{Scope: "source table", Name: "name", Support: Applied},
+	{Scope: "source table", Name: "identifier", Support: Applied},
+	{Scope: "source table", Name: "description", Support: Documents},
+	{Scope: "source table", Name: "external", Support: Applied},
+	{Scope: "source table", Name: "columns", Support: Applied},
+	{Scope: "source table", Name: "tests", Support: Applied},
+	{Scope: "source table", Name: "data_tests", Support: Applied},
+	{Scope: "source table", Name: "meta", Support: Documents},
+	{Scope: "source table", Name: "tags", Support: Applied},
+	{Scope: "source table", Name: "config", Support: Applied},
+	{Scope: "source table", Name: "freshness", Support: NotYet, Note: freshnessNote},
+	{Scope: "source table", Name: "loaded_at_field", Support: NotYet, Note: freshnessNote},
+	{Scope: "source table", Name: "quoting", Support: Applied},
+	{Scope: "external", Name: "location", Support: Applied},
+	{Scope: "external", Name: "format", Support: Applied},
+	{Scope: "external", Name: "sheet", Support: Applied},
+	{Scope: "external", Name: "delimiter", Support: Applied},
+	{Scope: "external", Name: "column_types", Support: Applied},
+	{Scope: ScopeSourceMeta, Name: "external_location", Support: NotYet,
+		Note: "declare the file under the table's external: {location: ...}, which kiln loads (dbt-duckdb's external_location is not read)"},
+
+	// Exports (ExportProps, ExportSheetProps).
+	{Scope: "export", Name: "name", Support: Applied},
+	{Scope: "export", Name: "description", Support: Documents},
+	{Scope: "export", Name: "format", Support: Applied},
+	{Scope: "export", Name: "path", Support: Applied},
+	{Scope: "export", Name: "model", Support: Applied},
+	{Scope: "export", Name: "order_by", Support: Applied},
+	{Scope: "export", Name: "sheets", Support: Applied},
+	{Scope: "export", Name: "config", Support: Applied},
+	{Scope: "export", Name: "meta", Support: Documents},
+	{Scope: "export", Name: "tags", Support: Applied},
+	{Scope: "export", Name: "owner", Support: Documents},
+	{Scope: "export sheet", Name: "name", Support: Applied},
+	{Scope: "export sheet", Name: "model", Support: Applied},
+	{Scope: "export sheet", Name: "order_by", Support: Applied},
+
+	// Macros (MacroProps): documentation.
+	{Scope: "macro", Name: "name", Support: Documents},
+	{Scope: "macro", Name: "description", Support: Documents},
+	{Scope: "macro", Name: "arguments", Support: Documents},
+	{Scope: "macro", Name: "docs", Support: Documents},
+	{Scope: "macro", Name: "meta", Support: Documents},
+
+	// Unit tests (UnitTestProps, UnitGiven, UnitRows).
+	{Scope: "unit test", Name: "name", Support: Applied},
+	{Scope: "unit test", Name: "model", Support: Applied},
+	{Scope: "unit test", Name: "description", Support: Documents},
+	{Scope: "unit test", Name: "given", Support: Applied},
+	{Scope: "unit test", Name: "expect", Support: Applied},
+	{Scope: "unit test", Name: "overrides", Support: Applied},
+	{Scope: "unit test", Name: "config", Support: Applied},
+	{Scope: "unit test input", Name: "input", Support: Applied},
+	{Scope: "unit test input", Name: "format", Support: Applied},
+	{Scope: "unit test input", Name: "rows", Support: Applied},
+	{Scope: "unit test input", Name: "fixture", Support: Applied},
+	{Scope: "unit test expect", Name: "format", Support: Applied},
+	{Scope: "unit test expect", Name: "rows", Support: Applied},
+	{Scope: "unit test expect", Name: "fixture", Support: Applied},
+
+	// Configs.
+	{Scope: ScopeConfig, Name: "enabled", For: AllResources, Support: Applied},
+	{Scope: ScopeConfig, Name: "tags", For: AllResources, Support: Applied},
+	{Scope: ScopeConfig, Name: "meta", For: AllResources, Support: Documents},
+	{Scope: ScopeConfig, Name: "docs", For: AllResources, Support: Documents},
+	{Scope: ScopeConfig, Name: "materialized", For: Models, Support: Applied},
+	{Scope: ScopeConfig, Name: "schema", For: Models | Seeds | Tests, Support: Applied},
+	{Scope: ScopeConfig, Name: "alias", For: Models | Seeds, Support: Applied},
+	{Scope: ScopeConfig, Name: "alias", For: Tests, Support: NotYet, Note: "a test's failing rows are stored under its name; set name: on the test instead"},
+	{Scope: ScopeConfig, Name: "database", For: Models | Seeds | Tests, Support: NotYet, Note: oneDatabaseNote},
+	{Scope: ScopeConfig, Name: "contract", For: Models, Support: Applied},
+	{Scope: ScopeConfig, Name: "access", For: Models, Support: Documents, Note: "access is not enforced: kiln lets any model ref any other"},
+	{Scope: ScopeConfig, Name: "group", For: Models, Support: Documents, Note: "group is not enforced: kiln lets any model ref any other"},
+	{Scope: ScopeConfig, Name: "retries", For: AllResources, Support: Applied},
+	{Scope: ScopeConfig, Name: "column_types", For: Seeds, Support: Applied},
+	{Scope: ScopeConfig, Name: "delimiter", For: Seeds, Support: Applied},
+	{Scope: ScopeConfig, Name: "quote_columns", For: Seeds, Support: Applied},
+	{Scope: ScopeConfig, Name: "severity", For: Tests | UnitTests, Support: Applied},
+	{Scope: ScopeConfig, Name: "warn_if", For: Tests, Support: Applied},
+	{Scope: ScopeConfig, Name: "error_if", For: Tests, Support: Applied},
+	{Scope: ScopeConfig, Name: "fail_calc", For: Tests, Support: Applied},
+	{Scope: ScopeConfig, Name: "limit", For: Tests, Support: Applied},
+	{Scope: ScopeConfig, Name: "where", For: Tests, Support: Applied},
+	{Scope: ScopeConfig, Name: "store_failures", For: Tests, Support: Applied},
+	{Scope: ScopeConfig, Name: "store_failures_as", For: Tests, Support: Applied},
+	{Scope: ScopeConfig, Name: "full_refresh", For: Models | Seeds, Support: NotYet, Note: "kiln rebuilds every model and seed whole, so there is nothing to keep; remove it"},
+	{Scope: ScopeConfig, Name: "unique_key", For: Models, Support: NotYet, Note: incrementalNote},
+	{Scope: ScopeConfig, Name: "incremental_strategy", For: Models, Support: NotYet, Note: incrementalNote},
+	{Scope: ScopeConfig, Name: "on_schema_change", For: Models, Support: NotYet, Note: incrementalNote},
+	{Scope: ScopeConfig, Name: "incremental_predicates", For: Models, Support: NotYet, Note: incrementalNote},
+	{Scope: ScopeConfig, Name: "merge_update_columns", For: Models, Support: NotYet, Note: incrementalNote},
+	{Scope: ScopeConfig, Name: "merge_exclude_columns", For: Models, Support: NotYet, Note: incrementalNote},
+	{Scope: ScopeConfig, Name: "event_time", For: Models | Seeds | Sources, Support: NotYet, Note: "kiln has no microbatch models yet; remove it"},
+	{Scope: ScopeConfig, Name: "batch_size", For: Models, Support: NotYet, Note: incrementalNote},
+	{Scope: ScopeConfig, Name: "lookback", For: Models, Support: NotYet, Note: incrementalNote},
+	{Scope: ScopeConfig, Name: "begin", For: Models, Support: NotYet, Note: incrementalNote},
+	{Scope: ScopeConfig, Name: "pre-hook", For: Models | Seeds, Support: NotYet, Note: hookNote},
+	{Scope: ScopeConfig, Name: "post-hook", For: Models | Seeds, Support: NotYet, Note: hookNote},
+	{Scope: ScopeConfig, Name: "pre_hook", For: Models | Seeds, Support: NotYet, Note: hookNote},
+	{Scope: ScopeConfig, Name: "post_hook", For: Models | Seeds, Support: NotYet, Note: hookNote},
+	{Scope: ScopeConfig, Name: "persist_docs", For: Models | Seeds, Support: NotYet, Note: "descriptions are in kiln docs and manifest.json, not in the database's comments; remove it"},
+	{Scope: ScopeConfig, Name: "grants", For: Models | Seeds, Support: NotYet, Note: "a DuckDB file has no users to grant to; remove it"},
+	{Scope: ScopeConfig, Name: "sql_header", For: Models, Support: NotYet, Note: "put what it sets in the model's SQL"},
+	{Scope: ScopeConfig, Name: "freshness", For: Sources, Support: NotYet, Note: freshnessNote},
+	{Scope: ScopeConfig, Name: "loaded_at_field", For: Sources, Support: NotYet, Note: freshnessNote},
+	{Scope: ScopeValue, Name: "materialized=incremental", Support: NotYet, Note: incrementalNote},
+	{Scope: ScopeValue, Name: "materialized=snapshot", Support: NotYet, Note: snapshotsNote},
+	{Scope: ScopeValue, Name: "store_failures_as=view", Support: NotYet, Note: "failing rows are stored as a table; write store_failures_as: table"},
+
+	// Folders.
+	{Scope: ScopeFolder, Name: "snapshots", Support: NotYet, Note: snapshotsNote},
+}
+
+var (
+	keysBy = map[string][]Key{} // scope + "\x00" + name -> entries
+	// configNames are the names of ScopeConfig, sorted, for suggestions.
+	configNames []string
+)
+
+func init() {
+	seen := map[string]bool{}
+	for _, k := range Keys {
+		id := k.Scope + "\x00" + k.Name
+		keysBy[id] = append(keysBy[id], k)
+		if k.Scope == ScopeConfig && !seen[k.Name] {
+			seen[k.Name] = true
+			configNames = append(configNames, k.Name)
+		}
+	}
+	sort.Strings(configNames)
+}
+
+// Lookup returns the entries of Keys for name in scope (several for a
+// config whose support differs by resource).
+func Lookup(scope, name string) []Key { return keysBy[scope+"\x00"+name] }
+
+// ConfigNames returns the config keys kiln knows, sorted.
+func ConfigNames() []string { return append([]string(nil), configNames...) }
+
+// IsConfig reports whether name is a config key kiln knows (whatever its
+// support).
+func IsConfig(name string) bool { return len(Lookup(ScopeConfig, name)) > 0 }
+
+// CheckConfig checks config key name written at pos on resources of kind
+// res. It returns nil when the key is applied there, or the diagnostic to
+// report: an error for an unknown key (with the nearest known one), a key
+// not supported yet, or a key that does not apply to res; a warning for a
+// documenting key with a note.
+func CheckConfig(name string, res Resource, pos diag.Pos) *diag.Diagnostic {
+	entries := Lookup(ScopeConfig, name)
+	if len(entries) == 0 {
+		d := diag.Errorf(pos, "unknown config %q", name)
+		if h := diag.DidYouMean(name, configNames); h != "" {
+			d.Hint = h
+		} else {
+			d.Hint = "known configs: " + strings.Join(configNames, ", ")
+		}
+		return &d
+	}
+	var applies Resource
+	for _, k := range entries {
+		applies |= k.For
+		if k.For&res == 0 {
+			continue
+		}
+		return keyDiag(k, pos, fmt.Sprintf("config %q", name))
+	}
+	d := diag.Errorf(pos, "config %q applies to %s, not to %s", name, applies, res)
+	d.Hint = "remove it here"
+	return &d
+}
+
+// CheckValue checks the support of config key=value (materialized:
+// incremental), returning nil or the diagnostic to report.
+func CheckValue(key, value string, pos diag.Pos) *diag.Diagnostic {
+	for _, k := range Lookup(ScopeValue, key+"="+value) {
+		return keyDiag(k, pos, fmt.Sprintf("%s %q", key, value))
+	}
+	return nil
+}
+
+// keyDiag is the diagnostic of entry k written at pos, named what in the
+// message, or nil for an applied key.
+func keyDiag(k Key, pos diag.Pos, what string) *diag.Diagnostic {
+	switch k.Support {
+	case NotYet:
+		d := diag.Errorf(pos, "%s is not supported yet", what)
+		d.Hint = k.Note
+		return &d
+	case Documents:
+		if k.Note == "" {
+			return nil
+		}
+		d := diag.Diagnostic{Pos: pos, Severity: diag.Warning, Msg: k.Note}
+		return &d
+	}
+	return nil
+}
+
+// scopeOf names the YAML entries of the property and project types in
+// Keys.
+var scopeOf = map[reflect.Type]string{
+	reflect.TypeOf(Config{}):           "project.yml",
+	reflect.TypeOf(Schedule{}):         "schedule",
+	reflect.TypeOf(PropertyFile{}):     "property file",
+	reflect.TypeOf(ModelProps{}):       "model",
+	reflect.TypeOf(ColumnProps{}):      "column",
+	reflect.TypeOf(SourceProps{}):      "source",
+	reflect.TypeOf(SourceTableProps{}): "source table",
+	reflect.TypeOf(ExternalProps{}):    "external",
+	reflect.TypeOf(ExportProps{}):      "export",
+	reflect.TypeOf(ExportSheetProps{}): "export sheet",
+	reflect.TypeOf(MacroProps{}):       "macro",
+	reflect.TypeOf(UnitTestProps{}):    "unit test",
+	reflect.TypeOf(UnitGiven{}):        "unit test input",
+	reflect.TypeOf(UnitRows{}):         "unit test expect",
+}
+
+// fieldDiag is the diagnostic for field key of YAML type t written at pos,
+// or nil when it is applied.
+func fieldDiag(t reflect.Type, key string, pos diag.Pos) *diag.Diagnostic {
+	scope, ok := scopeOf[t]
+	if !ok {
+		return nil
+	}
+	for _, k := range Lookup(scope, key) {
+		return keyDiag(k, pos, fmt.Sprintf("%q", key))
+	}
+	return nil
+}

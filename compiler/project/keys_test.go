@@ -1,0 +1,164 @@
+package project
+
+import (
+	"reflect"
+	"sort"
+	"strings"
+	"testing"
+	"testing/fstest"
+
+	"github.com/kiln-build/kiln/compiler/diag"
+)
+
+// TestEveryKeyHasItsSupport holds each key of the YAML types to one entry
+// of Keys, so that no key is accepted without a decision: applied, not
+// supported yet, or documentation only. A new field fails here until its
+// entry is added.
+func TestEveryKeyHasItsSupport(t *testing.T) {
+	inTable := map[string]bool{}
+	for _, k := range Keys {
+		if k.Scope == ScopeConfig || k.Scope == ScopeValue || k.Scope == ScopeSourceMeta || k.Scope == ScopeFolder {
+			continue
+		}
+		inTable[k.Scope+"."+k.Name] = true
+	}
+	fields := map[string]bool{}
+	for typ, scope := range scopeOf {
+		for name := range yamlFields(typ) {
+			fields[scope+"."+name] = true
+			if len(Lookup(scope, name)) != 1 {
+				t.Errorf("key %q of %s (%s) has %d entries in Keys; give it one", name, scope, typ.Name(), len(Lookup(scope, name)))
+			}
+		}
+	}
+	for k := range inTable {
+		if !fields[k] {
+			t.Errorf("Keys lists %s, which no YAML type declares", k)
+		}
+	}
+	// Every type decoded from YAML with keys has a scope.
+	seen := map[reflect.Type]bool{}
+	var walk func(reflect.Type)
+	walk = func(typ reflect.Type) {
+		for typ.Kind() == reflect.Pointer || typ.Kind() == reflect.Slice || typ.Kind() == reflect.Map {
+			typ = typ.Elem()
+		}
+		if typ.Kind() != reflect.Struct || typ == yamlNodeType || seen[typ] || reflect.PointerTo(typ).Implements(freeFormType) {
+			return
+		}
+		seen[typ] = true
+		if _, ok := scopeOf[typ]; !ok {
+			t.Errorf("YAML type %s has no scope in scopeOf", typ.Name())
+		}
+		for _, f := range yamlFields(typ) {
+			walk(f.Type)
+		}
+	}
+	walk(reflect.TypeOf(Config{}))
+	walk(reflect.TypeOf(PropertyFile{}))
+}
+
+// TestConfigSupport checks each config entry's diagnostic: applied keys
+// pass, keys not supported yet and keys for other resources are errors at
+// their position, documenting keys with a note warn.
+func TestConfigSupport(t *testing.T) {
+	for _, k := range Keys {
+		if k.Scope != ScopeConfig {
+			continue
+		}
+		for _, rn := range resourceNames {
+			if k.For&rn.r == 0 {
+				continue
+			}
+			d := CheckConfig(k.Name, rn.r, posAt(3, 7))
+			switch {
+			case k.Support == Applied || k.Support == Documents && k.Note == "":
+				if d != nil {
+					t.Errorf("%s on %s: got %v, want nothing", k.Name, rn.name, d)
+				}
+			case d == nil || d.Pos != posAt(3, 7):
+				t.Errorf("%s on %s: got %v, want a diagnostic at 3:7", k.Name, rn.name, d)
+			case k.Support == NotYet && (d.Severity != 0 || !strings.Contains(d.Msg, "not supported yet") || d.Hint == ""):
+				t.Errorf("%s on %s: got %v, want an error \"not supported yet\" with a hint", k.Name, rn.name, d)
+			case k.Support == Documents && d.Severity == 0:
+				t.Errorf("%s on %s: got an error %v, want a warning", k.Name, rn.name, d)
+			}
+		}
+	}
+	if d := CheckConfig("severity", Models, posAt(1, 1)); d == nil || d.Msg != `config "severity" applies to data tests and unit tests, not to models` {
+		t.Errorf("severity on a model: %v", d)
+	}
+	if d := CheckConfig("materialised", Models, posAt(1, 1)); d == nil || d.Hint != `did you mean "materialized"?` {
+		t.Errorf("a misspelt config: %v", d)
+	}
+}
+
+// TestNotSupportedYetInProject reports the keys of project.yml, of
+// property files and the folders kiln cannot honour yet, each at its
+// position, and the documenting keys with a note as warnings.
+func TestNotSupportedYetInProject(t *testing.T) {
+	fsys := fstest.MapFS{
+		"project.yml": {Data: []byte(`name: shop
+profile: shop
+on-run-start: ["create schema x"]
+models:
+  shop:
+    +unique_key: id
+    marts:
+      +pre-hook: "select 1"
+      +materialized: table
+seeds:
+  +persist_docs: {relation: true}
+  +quote_columns: true
+`)},
+		"models/a.sql": {Data: []byte("select 1 as id")},
+		"models/props.yml": {Data: []byte(`version: 2
+models:
+  - name: a
+    access: private
+    versions:
+      - v: 2
+    columns:
+      - name: id
+        constraints: [{type: not_null}]
+sources:
+  - name: raw
+    freshness: {warn_after: {count: 1, period: day}}
+    tables:
+      - name: erp
+        loaded_at_field: updated_at
+snapshots:
+  - name: s
+`)},
+		"snapshots/orders_snapshot.sql": {Data: []byte("{% snapshot s %}select 1{% endsnapshot %}")},
+	}
+	_, l := Load(fsys)
+	var got []string
+	for _, d := range l {
+		sev := "error"
+		if d.Severity != 0 {
+			sev = "warning"
+		}
+		got = append(got, sev+" "+d.Pos.String()+": "+d.Msg)
+	}
+	sort.Strings(got)
+	want := []string{
+		`error models/props.yml:12:5: "freshness" is not supported yet`,
+		`error models/props.yml:15:9: "loaded_at_field" is not supported yet`,
+		`error models/props.yml:16:1: "snapshots" is not supported yet`,
+		`error models/props.yml:5:5: "versions" is not supported yet`,
+		`error models/props.yml:9:9: "constraints" is not supported yet`,
+		`error project.yml:11:3: config "persist_docs" is not supported yet`,
+		`error project.yml:3:1: "on-run-start" is not supported yet`,
+		`error project.yml:6:5: config "unique_key" is not supported yet`,
+		`error project.yml:8:7: config "pre-hook" is not supported yet`,
+		`error snapshots/orders_snapshot.sql: the snapshots/ folder is not supported yet`,
+		`warning models/props.yml:4:5: access is not enforced: kiln lets any model ref any other`,
+		`warning project.yml:2:1: profile is not read: kiln writes to the DuckDB file of database-path`,
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("got\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
+
+func posAt(line, col int) diag.Pos { return diag.Pos{File: "f.yml", Line: line, Col: col} }

@@ -1,0 +1,130 @@
+package compiler
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/kiln-build/kiln/compiler/diag"
+	"github.com/kiln-build/kiln/compiler/graph"
+)
+
+// resolveNames settles the names that several models, or a model and a
+// seed, share (c.shadows), once config() calls are known: as in dbt, a
+// disabled node does not count, so one enabled node per name is fine and
+// ref() means it; two enabled ones are an error naming both files. The
+// models left out join the disabled nodes.
+func (c *compiler) resolveNames() {
+	if len(c.shadows) == 0 {
+		return
+	}
+	byName := map[string][]*graph.Node{}
+	var names []string
+	for _, n := range c.shadows {
+		if byName[n.Name] == nil {
+			names = append(names, n.Name)
+			byName[n.Name] = []*graph.Node{c.byName[n.Name]}
+		}
+		byName[n.Name] = append(byName[n.Name], n)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		all := byName[name]
+		sort.SliceStable(all, func(i, j int) bool {
+			if si, sj := all[i].Kind == graph.Seed, all[j].Kind == graph.Seed; si != sj {
+				return si // a seed first: the message is about the model
+			}
+			return all[i].Path < all[j].Path
+		})
+		var enabled []*graph.Node
+		for _, n := range all {
+			if n.Config.Enabled {
+				enabled = append(enabled, n)
+			}
+		}
+		keep := c.byName[name]
+		if len(enabled) > 0 {
+			keep = enabled[0]
+		}
+		for _, other := range enabled[min(1, len(enabled)):] {
+			first := enabled[0]
+			var d *diag.Diagnostic
+			if first.Kind == other.Kind {
+				d = c.diags.Errorf(other.Pos, "two %ss are named %q: %s and %s", other.Kind, name, first.Path, other.Path)
+			} else {
+				d = c.diags.Errorf(other.Pos, "%s %q has the name of the %s in %s", other.Kind, name, first.Kind, first.Path)
+			}
+			d.Hint = "names are unique across folders, for ref(); rename one file, or disable one with enabled: false"
+			c.clashed[other] = true
+		}
+		for _, n := range all {
+			if n == keep {
+				continue
+			}
+			if n.Kind == graph.Model {
+				// A model left out shares its unique_id with the kept one:
+				// it lives only in the disabled list.
+				c.disabled = append(c.disabled, n)
+				delete(c.nodes, n.ID)
+			}
+		}
+		c.byName[name] = keep
+		if keep.Kind == graph.Model {
+			c.nodes[keep.ID] = keep
+		}
+	}
+	sort.SliceStable(c.disabled, func(i, j int) bool { return c.disabled[i].Path < c.disabled[j].Path })
+}
+
+// checkRelations reports two enabled nodes that would write one relation
+// (DuckDB resolves names case-insensitively, so "Orders" and "orders" are
+// one), and a node that would write the relation a source reads: the
+// last writer would replace the other's table. Writers are the models that
+// are not ephemeral, the seeds and the file-backed sources; the error is
+// reported at the model (or seed) that collides with an earlier writer.
+func (c *compiler) checkRelations() {
+	type group struct{ writers, readers []*graph.Node }
+	groups := map[string]*group{}
+	var keys []string
+	for _, id := range c.ids() {
+		n := c.nodes[id]
+		if !n.Config.Enabled || n.Relation.IsZero() || c.clashed[n] || (n.Kind != graph.Model && n.Kind != graph.Seed && n.Kind != graph.Source) {
+			continue
+		}
+		key := strings.ToLower(n.Relation.Database + "\x00" + n.Relation.Schema + "\x00" + n.Relation.Name)
+		g := groups[key]
+		if g == nil {
+			g = &group{}
+			groups[key] = g
+			keys = append(keys, key)
+		}
+		if n.Kind == graph.Source && n.Source.External == nil {
+			g.readers = append(g.readers, n)
+		} else {
+			g.writers = append(g.writers, n)
+		}
+	}
+	rank := map[graph.Kind]int{graph.Source: 0, graph.Seed: 1, graph.Model: 2}
+	for _, key := range keys {
+		g := groups[key]
+		sort.SliceStable(g.writers, func(i, j int) bool { return rank[g.writers[i].Kind] < rank[g.writers[j].Kind] })
+		for _, w := range g.writers[min(1, len(g.writers)):] {
+			first := g.writers[0]
+			c.diags.Errorf(w.Pos, "%s writes the relation %s, as %s does: one would replace the other",
+				describeNode(w), w.Relation.Display(), describeNode(first)).
+				Hint = "DuckDB matches names without regard to case; give one of them another alias or schema"
+		}
+		if len(g.writers) > 0 && len(g.readers) > 0 {
+			w := g.writers[len(g.writers)-1]
+			c.diags.Errorf(w.Pos, "%s writes the relation %s, which %s reads",
+				describeNode(w), w.Relation.Display(), describeNode(g.readers[0])).
+				Hint = "DuckDB matches names without regard to case; give the " + string(w.Kind) + " another alias or schema"
+		}
+	}
+}
+
+// describeNode names n and its file for a message: model "orders"
+// (models/orders.sql).
+func describeNode(n *graph.Node) string {
+	return fmt.Sprintf("%s %q (%s)", n.Kind, n.DisplayName(), n.Path)
+}
