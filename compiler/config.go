@@ -54,6 +54,17 @@ func (c *compiler) checkConfigAt(m map[string]any, posOf func(string) diag.Pos, 
 	}
 }
 
+// keyPos returns the position of each key of a YAML mapping from at (its
+// values' positions in file), or def for a key it lacks.
+func keyPos(at map[string]project.At, file string, def diag.Pos) func(string) diag.Pos {
+	return func(k string) diag.Pos {
+		if a, ok := at[k]; ok {
+			return a.Pos(file)
+		}
+		return def
+	}
+}
+
 // checkTree validates once, each at its position, the values of a
 // project.yml folder config tree (its keys were checked when it was read).
 func (c *compiler) checkTree(tree *project.ConfigTree) {

@@ -132,7 +132,7 @@ func (c *compiler) fileConfig(kind graph.Kind, f project.File, roots []string, t
 	fc.props, fc.propsFile = c.props[key], c.propsAt[key]
 	yamlCfg := propsConfig(fc.props)
 	if fc.props != nil {
-		c.checkConfig(yamlCfg, fc.props.Pos(fc.propsFile), kind)
+		c.checkConfigAt(yamlCfg, keyPos(fc.props.ConfigAt, fc.propsFile, fc.props.Pos(fc.propsFile)), kind)
 	}
 	fc.config = toConfig(mergeConfigs(projCfg, yamlCfg), materialized)
 	return fc

@@ -51,19 +51,27 @@ func (c *compiler) addSource(file string, dirs []string, s *project.SourceProps,
 	if ident == "" {
 		ident = t.Name
 	}
-	c.checkConfig(s.Config, s.Pos(file), graph.Source)
-	c.checkConfig(t.Config, pos, graph.Source)
+	c.checkConfigAt(s.Config, keyPos(s.ConfigAt, file, s.Pos(file)), graph.Source)
+	c.checkConfigAt(t.Config, keyPos(t.ConfigAt, file, pos), graph.Source)
 	for _, meta := range []struct {
 		m   map[string]any
-		pos diag.Pos
-	}{{s.Meta, s.Pos(file)}, {t.Meta, pos}, {asMap(s.Config["meta"]), s.Pos(file)}, {asMap(t.Config["meta"]), pos}} {
+		pos func(string) diag.Pos
+	}{
+		{s.Meta, keyPos(s.MetaAt, file, s.Pos(file))}, {t.Meta, keyPos(t.MetaAt, file, pos)},
+		{asMap(s.Config["meta"]), keyPos(nil, file, keyPos(s.ConfigAt, file, s.Pos(file))("meta"))},
+		{asMap(t.Config["meta"]), keyPos(nil, file, keyPos(t.ConfigAt, file, pos)("meta"))},
+	} {
 		for _, k := range sortedKeys(meta.m) {
 			for _, e := range project.Lookup(project.ScopeSourceMeta, k) {
 				if e.Support == project.NotYet {
-					c.diags.Errorf(meta.pos, "meta.%s is not supported yet", k).Hint = e.Note
+					c.diags.Errorf(meta.pos(k), "meta.%s is not supported yet", k).Hint = e.Note
 				}
 			}
 		}
+	}
+	if s.Database != "" && t.External != nil {
+		c.diags.Errorf(s.Pos(file), "source %q has a database and a file: loading a file into another database is not supported yet", s.Name+"."+t.Name).
+			Hint = "remove database: kiln loads the file into its own DuckDB file, in the source's schema"
 	}
 	raw := mergeConfigs(c.p.SourceConfig.Resolve(append(append([]string(nil), s.Name), t.Name)), s.Config, t.Config)
 	if len(s.Tags)+len(t.Tags) > 0 {
@@ -220,7 +228,7 @@ func (c *compiler) collectExports() {
 
 func (c *compiler) addExport(file string, dirs []string, e *project.ExportProps) {
 	pos := e.Pos(file)
-	c.checkConfig(e.Config, pos, graph.Export)
+	c.checkConfigAt(e.Config, keyPos(e.ConfigAt, file, pos), graph.Export)
 	format := strings.ToLower(e.Format)
 	if format == "" {
 		switch strings.ToLower(path.Ext(e.Path)) {

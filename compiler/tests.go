@@ -32,7 +32,8 @@ func (c *compiler) collectSingularTests() {
 		projCfg := c.p.TestConfig.Resolve(append(append([]string(nil), dirs...), name))
 		mp := c.props["test:"+name]
 		if mp != nil {
-			c.checkConfig(mp.Config, mp.Pos(c.propsAt["test:"+name]), graph.Test)
+			file := c.propsAt["test:"+name]
+			c.checkConfigAt(mp.Config, keyPos(mp.ConfigAt, file, mp.Pos(file)), graph.Test)
 		}
 		cfg := mergeConfigs(map[string]any{"severity": "error"}, projCfg, propsConfig(mp))
 		n := &graph.Node{
@@ -137,7 +138,7 @@ func (c *compiler) testColumn(file string, col *project.ColumnProps, quoteAll bo
 			tc.tags = append(append([]string(nil), tc.tags...), toStrings(col.Config[k])...)
 		case "meta":
 		default:
-			c.diags.Errorf(col.Pos(file), "a column's config holds tags and meta, not %q", k).Hint = "configure the column's tests under their config:"
+			c.diags.Errorf(keyPos(col.ConfigAt, file, col.Pos(file))(k), "a column's config holds tags and meta, not %q", k).Hint = "configure the column's tests under their config:"
 		}
 	}
 	return tc

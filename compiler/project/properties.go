@@ -25,6 +25,7 @@ type ModelProps struct {
 	Name        string         `yaml:"name"`
 	Description string         `yaml:"description"`
 	Config      map[string]any `yaml:"config"`
+	ConfigAt    map[string]At  `yaml:"-"` // position of each config value
 	Columns     []ColumnProps  `yaml:"columns"`
 	Tests       []TestEntry    `yaml:"tests"`
 	DataTests   []TestEntry    `yaml:"data_tests"`
@@ -56,6 +57,7 @@ type ColumnProps struct {
 	Quote       *bool          `yaml:"quote"` // nil: unset
 	Constraints []any          `yaml:"constraints"`
 	Config      map[string]any `yaml:"config"`
+	ConfigAt    map[string]At  `yaml:"-"` // position of each config value
 	Granularity string         `yaml:"granularity"`
 }
 
@@ -73,8 +75,10 @@ type SourceProps struct {
 	Schema      string             `yaml:"schema"`
 	Loader      string             `yaml:"loader"`
 	Meta        map[string]any     `yaml:"meta"`
+	MetaAt      map[string]At      `yaml:"-"` // position of each meta value
 	Tags        []string           `yaml:"tags"`
 	Config      map[string]any     `yaml:"config"`
+	ConfigAt    map[string]At      `yaml:"-"` // position of each config value
 	Freshness   any                `yaml:"freshness"`
 	LoadedAt    string             `yaml:"loaded_at_field"`
 	Quoting     map[string]any     `yaml:"quoting"`
@@ -92,8 +96,10 @@ type SourceTableProps struct {
 	Tests       []TestEntry    `yaml:"tests"`
 	DataTests   []TestEntry    `yaml:"data_tests"`
 	Meta        map[string]any `yaml:"meta"`
+	MetaAt      map[string]At  `yaml:"-"` // position of each meta value
 	Tags        []string       `yaml:"tags"`
 	Config      map[string]any `yaml:"config"`
+	ConfigAt    map[string]At  `yaml:"-"` // position of each config value
 	Freshness   any            `yaml:"freshness"`
 	LoadedAt    string         `yaml:"loaded_at_field"`
 	Quoting     map[string]any `yaml:"quoting"`
@@ -127,6 +133,7 @@ type ExportProps struct {
 	OrderBy     string             `yaml:"order_by"`
 	Sheets      []ExportSheetProps `yaml:"sheets"`
 	Config      map[string]any     `yaml:"config"`
+	ConfigAt    map[string]At      `yaml:"-"` // position of each config value
 	Meta        map[string]any     `yaml:"meta"`
 	Tags        []string           `yaml:"tags"`
 	Owner       map[string]string  `yaml:"owner"`
@@ -160,6 +167,7 @@ type UnitTestProps struct {
 	Expect      UnitRows       `yaml:"expect"`
 	Overrides   map[string]any `yaml:"overrides"`
 	Config      map[string]any `yaml:"config"`
+	ConfigAt    map[string]At  `yaml:"-"` // position of each config value
 }
 
 // UnitGiven is one mocked input of a unit test.

@@ -241,6 +241,21 @@ func decodeStrict(file string, n *yaml.Node, out any, where string, l *diag.List
 
 var atType = reflect.TypeOf(At{})
 
+var keyAtType = reflect.TypeOf(map[string]At(nil))
+
+// setKeyPositions fills f, the map[string]At beside a map field (ConfigAt
+// beside Config), with the position of each value of the mapping n.
+func setKeyPositions(n *yaml.Node, f reflect.Value) {
+	if !f.IsValid() || f.Type() != keyAtType || !f.CanSet() || n.Kind != yaml.MappingNode {
+		return
+	}
+	m := make(map[string]At, len(n.Content)/2)
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		m[n.Content[i].Value] = at(n.Content[i+1])
+	}
+	f.Set(reflect.ValueOf(m))
+}
+
 // setPositions walks n alongside the value v it was decoded into and sets
 // the At field of every struct to the position of its YAML node.
 func setPositions(n *yaml.Node, v reflect.Value) {
@@ -277,6 +292,7 @@ func setPositions(n *yaml.Node, v reflect.Value) {
 		for i := 0; i+1 < len(n.Content); i += 2 {
 			if sf, ok := fields[n.Content[i].Value]; ok {
 				setPositions(n.Content[i+1], v.FieldByIndex(sf.Index))
+				setKeyPositions(n.Content[i+1], v.FieldByName(sf.Name+"At"))
 			}
 		}
 	case reflect.Slice:
