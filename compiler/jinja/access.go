@@ -54,6 +54,11 @@ func attribute(obj any, name string) (any, bool) {
 		return dictMethod(x, name)
 	case Getter:
 		v, ok := x.Attr(name)
+		if !ok && name == "get" {
+			if m, isMap := x.(Mapping); isMap {
+				return mappingGet(m), true
+			}
+		}
 		return v, ok
 	case int:
 		switch name {
@@ -239,4 +244,20 @@ func sliceIndexes(n int, lo, hi, step any) ([]int, error) {
 		out = append(out, i)
 	}
 	return out, nil
+}
+
+// mappingGet is the get method of a Mapping without its own.
+func mappingGet(m Mapping) Func {
+	return func(c *Call) (any, error) {
+		a, err := c.bind("get", "key", "default?")
+		if err != nil {
+			return nil, err
+		}
+		if k, ok := a[0].(string); ok {
+			if v, ok := m.Attr(k); ok {
+				return v, nil
+			}
+		}
+		return or(a[1], nil), nil
+	}
 }

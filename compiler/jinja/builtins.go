@@ -200,7 +200,13 @@ func init() {
 	t["integer"] = func(c *Call, v any) (bool, error) { _, ok := v.(int); return ok, nil }
 	t["number"] = func(c *Call, v any) (bool, error) { return isNumber(v), nil }
 	t["string"] = func(c *Call, v any) (bool, error) { _, ok := v.(string); return ok, nil }
-	t["mapping"] = func(c *Call, v any) (bool, error) { _, ok := v.(*Dict); return ok, nil }
+	t["mapping"] = func(c *Call, v any) (bool, error) {
+		switch v.(type) {
+		case *Dict, Mapping:
+			return true, nil
+		}
+		return false, nil
+	}
 	t["iterable"] = func(c *Call, v any) (bool, error) {
 		switch v.(type) {
 		case Undefined:

@@ -37,6 +37,13 @@ func iterate(v any) ([]any, error) {
 		return nil, nil
 	case Iterable:
 		return x.Items(), nil
+	case Mapping:
+		keys := x.Keys()
+		out := make([]any, len(keys))
+		for i, k := range keys {
+			out[i] = k
+		}
+		return out, nil
 	case *Namespace:
 		return nil, errf("a Namespace is not iterable")
 	}
@@ -58,6 +65,8 @@ func length(v any) (int, error) {
 		return 0, nil
 	case Iterable:
 		return len(x.Items()), nil
+	case Mapping:
+		return len(x.Keys()), nil
 	}
 	return 0, errf("%s has no length", aType(v))
 }
@@ -441,6 +450,13 @@ func contains(container, x any) (bool, error) {
 	case *Namespace:
 		_, ok := c.d.Get(x)
 		return ok, nil
+	case Mapping:
+		for _, k := range c.Keys() {
+			if k == x {
+				return true, nil
+			}
+		}
+		return false, nil
 	}
 	items, err := iterate(container)
 	if err != nil {

@@ -53,6 +53,9 @@ type syntaxError struct {
 	hint string
 }
 
+// errAbort stops a parse that cannot go on (nesting past maxNesting).
+var errAbort = &syntaxError{msg: "abort"}
+
 // maxNesting bounds the nesting of expressions and blocks, so that a
 // hostile template cannot exhaust the stack.
 const maxNesting = 400
@@ -63,10 +66,11 @@ type parser struct {
 	t      *Template
 	errs   []*syntaxError
 	depth  int
-	macros []*MacroDef // the macros being parsed, innermost last
-	blocks []openBlock // the blocks being parsed, innermost last
-	loops  int         // for loops open in the current macro
-	eof    bool        // end of template reached while a block was open
+	macros []*MacroDef    // the macros being parsed, innermost last
+	blocks []openBlock    // the blocks being parsed, innermost last
+	open   map[string]int // end tags of the open blocks, counted
+	loops  int            // for loops open in the current macro
+	eof    bool           // end of template reached while a block was open
 	opts   parseOptions
 }
 
@@ -93,8 +97,15 @@ func parse(path, src string, opts parseOptions) (*Template, diag.List) {
 			text = text[:len(text)-1]
 		}
 	}
-	p := &parser{toks: lex(text), t: t, opts: opts}
-	t.body = p.subparse(nil)
+	p := &parser{toks: lex(text), t: t, opts: opts, open: map[string]int{}}
+	func() {
+		defer func() {
+			if r := recover(); r != nil && r != errAbort {
+				panic(r)
+			}
+		}()
+		t.body = p.subparse(nil)
+	}()
 	if len(p.errs) == 0 {
 		return t, nil
 	}
@@ -213,7 +224,7 @@ func (p *parser) guard(fn func()) (ok bool) {
 			return
 		}
 		se, isSyntax := r.(*syntaxError)
-		if !isSyntax {
+		if !isSyntax || se == errAbort {
 			panic(r)
 		}
 		p.errs = append(p.errs, se)
@@ -244,8 +255,9 @@ func (p *parser) skipTag() {
 func (p *parser) enter(pos int) {
 	p.depth++
 	if p.depth > maxNesting {
-		p.depth = 0
-		p.fail(pos, "split the template into smaller macros", "the template nests more than %d levels deep", maxNesting)
+		p.errs = append(p.errs, &syntaxError{p: pos, msg: fmt.Sprintf("the template nests more than %d levels deep", maxNesting),
+			hint: "split the template into smaller macros"})
+		panic(errAbort)
 	}
 }
 
@@ -407,7 +419,13 @@ func (p *parser) statement(ends []string) Stmt {
 // enclosing block, it reports the block as never closed.
 func (p *parser) body(open token, kw string, ends ...string) []Stmt {
 	p.blocks = append(p.blocks, openBlock{kw: kw, open: open.pos, ends: ends})
+	for _, e := range ends {
+		p.open[e]++
+	}
 	b := p.subparse(ends)
+	for _, e := range ends {
+		p.open[e]--
+	}
 	p.blocks = p.blocks[:len(p.blocks)-1]
 	if p.eof {
 		return b
@@ -439,14 +457,15 @@ func (p *parser) atOneOf(names []string) bool {
 // closesOuter reports whether tag name ends a block enclosing the
 // innermost one.
 func (p *parser) closesOuter(name string) bool {
-	for i := len(p.blocks) - 2; i >= 0; i-- {
-		for _, e := range p.blocks[i].ends {
+	n := p.open[name]
+	if len(p.blocks) > 0 {
+		for _, e := range p.blocks[len(p.blocks)-1].ends {
 			if e == name {
-				return true
+				n--
 			}
 		}
 	}
-	return false
+	return n > 0
 }
 
 // endTag consumes {% name %} at the current position, if there.
@@ -550,7 +569,7 @@ func (p *parser) parseSet(open token) Stmt {
 			return
 		}
 		block = true
-		if tg.tuple || tg.attr != "" {
+		if tg.tuple {
 			p.fail(tg.p, `write {% set name = value %}`, "a {%% set %%} block assigns to one name")
 		}
 		filters = p.parseFilterChain(true)

@@ -74,6 +74,15 @@ type Getter interface {
 	Attr(name string) (any, bool)
 }
 
+// Mapping is implemented by Go values templates treat as dicts: x is
+// mapping holds, "k" in x tests its keys, iterating gives the keys, and
+// x.get(key, default) works unless Attr provides its own get. dbt's
+// Relation is one.
+type Mapping interface {
+	Getter
+	Keys() []string
+}
+
 // KV is a keyword argument or a dict entry.
 type KV struct {
 	Key   string
@@ -188,8 +197,15 @@ func hashKey(k any) (any, error) {
 			parts[i] = fmt.Sprintf("%T:%v", h, h)
 		}
 		return tupleKey(strings.Join(parts, "\x00")), nil
+	case *List, *Dict, Undefined:
+	default:
+		// Go values a host gives (a relation, a column) are keys by
+		// identity or value when Go can compare them.
+		if t := reflect.TypeOf(k); t != nil && t.Comparable() {
+			return k, nil
+		}
 	}
-	return nil, fmt.Errorf("unhashable type: %s", typeName(k))
+	return nil, errf("unhashable type: %s", typeName(k))
 }
 
 // Namespace is the object namespace() returns: attributes can be set on
