@@ -44,7 +44,7 @@ type (
 	}
 	// sliceExpr is lo:hi:step inside a subscript; absent parts are nil.
 	sliceExpr struct {
-		p             int
+		p            int
 		lo, hi, step Expr
 	}
 	// callExpr is a call; it also holds the arguments of filters and tests.
@@ -83,7 +83,7 @@ type (
 		ops   []cmpOp
 	}
 	condExpr struct {
-		p                int
+		p               int
 		cond, then, els Expr // els is nil for "x if c"
 	}
 )

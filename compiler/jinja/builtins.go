@@ -1,7 +1,5 @@
 package jinja
 
-
-
 // maxRange bounds range(), as Jinja2's sandbox (which dbt uses) does.
 const maxRange = 100_000
 

@@ -245,9 +245,9 @@ func TestRenderDbtUtilsMacros(t *testing.T) {
 	loadPackage(t, env, p, "dbt", map[string]string{"dbt_stubs.sql": string(stubs)})
 	var statements []string
 	p.ctx = map[string]any{
-		"adapter":  stubAdapter{p},
-		"execute":  true,
-		"orders":   &stubRelation{schema: "shop", name: "orders", cols: []string{"id", "customer_id", "secret", "amount"}},
+		"adapter":    stubAdapter{p},
+		"execute":    true,
+		"orders":     &stubRelation{schema: "shop", name: "orders", cols: []string{"id", "customer_id", "secret", "amount"}},
 		"raw_events": &stubRelation{schema: "raw", name: "events", cols: []string{"event_id", "url", "ts"}},
 		"var": Func(func(c *Call) (any, error) {
 			if len(c.Args) > 1 {
@@ -255,8 +255,8 @@ func TestRenderDbtUtilsMacros(t *testing.T) {
 			}
 			return nil, nil
 		}),
-		"config":                Func(func(c *Call) (any, error) { return "", nil }),
-		"flags":                 MapGlobals{"WHICH": "compile"},
+		"config": Func(func(c *Call) (any, error) { return "", nil }),
+		"flags":  MapGlobals{"WHICH": "compile"},
 		"modules": MapGlobals{"re": MapGlobals{"sub": Func(func(c *Call) (any, error) {
 			re, err := regexp.Compile(Str(c.Args[0]))
 			if err != nil {
