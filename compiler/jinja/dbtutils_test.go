@@ -12,12 +12,14 @@ import (
 	"testing"
 
 	"golang.org/x/tools/txtar"
+
+	"github.com/kiln-build/kiln/internal/testenv"
 )
 
 // dbtUtilsDir returns the dbt-utils checkout to test against: $KILN_DBT_UTILS,
 // or shared/dbt/dbt-utils in a folder above this one (the layout of kiln's
-// workspace). It fails the test when CI=true and none is found, and skips
-// it otherwise.
+// workspace). When there is none, the test fails under CI=true and is
+// skipped with one line otherwise (internal/testenv).
 func dbtUtilsDir(t *testing.T) string {
 	t.Helper()
 	if d := os.Getenv("KILN_DBT_UTILS"); d != "" {
@@ -35,10 +37,7 @@ func dbtUtilsDir(t *testing.T) string {
 		}
 		dir = parent
 	}
-	if os.Getenv("CI") == "true" {
-		t.Fatal("dbt-utils not found: set KILN_DBT_UTILS to a checkout of dbt-labs/dbt-utils")
-	}
-	t.Skip("dbt-utils not found (set KILN_DBT_UTILS to a checkout of dbt-labs/dbt-utils)")
+	testenv.Missing(t, "dbt-utils", "set KILN_DBT_UTILS to a checkout of github.com/dbt-labs/dbt-utils")
 	return ""
 }
 

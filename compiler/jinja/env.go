@@ -160,7 +160,7 @@ func (st *state) topLevelSignal(err error) {
 // g, and returns its value: a macro's rendered text, or what it
 // returned with return(). path names the caller in diagnostics.
 func (e *Env) Call(path string, fn any, args []any, kwargs []KV, g Globals) (any, diag.List) {
-	caller := &Template{Path: path, lines: []int{0}}
+	caller := &Template{Path: path}
 	st := &state{env: e, globals: g, tmpl: caller}
 	if m, ok := fn.(*Macro); ok && m.Def.Tmpl != nil {
 		st.pkg = m.Def.Tmpl.Package

@@ -379,7 +379,7 @@ func (st *state) callMacro(m *Macro, args []any, kwargs []KV, off int) (any, err
 	sc.names = make([]string, 0, len(def.Params)+2)
 	sc.vals = make([]any, 0, len(def.Params)+2)
 	if len(args) > len(def.Params) && !def.usesVarargs {
-		return nil, st.errorf(off, "", "macro %q takes not more than %d argument(s), got %d", def.Name, len(def.Params), len(args))
+		return nil, st.errorf(off, "", "macro %q takes at most %s, got %d", def.Name, plural(len(def.Params), "argument"), len(args))
 	}
 	bound := make([]bool, len(def.Params))
 	vals := make([]any, len(def.Params))
@@ -492,4 +492,12 @@ func (st *state) recursionError(name string, off int) error {
 	msg := fmt.Sprintf("template error: macro calls nest more than %d deep: %s, and so on", st.env.maxDepth(), strings.Join(shown, ", "))
 	return &renderError{pos: st.position(off), msg: msg,
 		hint: "a macro that calls itself needs a condition that ends the recursion"}
+}
+
+// plural returns "1 argument", "2 arguments".
+func plural(n int, word string) string {
+	if n == 1 {
+		return "1 " + word
+	}
+	return fmt.Sprintf("%d %ss", n, word)
 }
