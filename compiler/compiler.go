@@ -51,8 +51,14 @@ type Manifest struct {
 }
 
 // Compile compiles p. It returns the manifest, or every error found, sorted
-// by position. Warnings are returned in Manifest.Warnings.
+// by position: first a --vars value that is not of its var's declared type,
+// and then nothing is rendered. Warnings are returned in Manifest.Warnings.
 func Compile(p *project.Project, opts Options) (*Manifest, diag.List) {
+	// The values of typed vars are checked before anything is rendered
+	// (compiler/project/vartypes.go).
+	if l := p.CheckVars(opts.Vars); l.HasErrors() {
+		return nil, l
+	}
 	c := newCompiler(p, opts)
 	c.run()
 	c.diags.Sort()

@@ -134,6 +134,7 @@ var Keys = []Key{
 	{Scope: "project.yml", Name: "database-path", Support: Applied},
 	{Scope: "project.yml", Name: "threads", Support: Applied},
 	{Scope: "project.yml", Name: "vars", Support: Applied},
+	{Scope: "project.yml", Name: "var-types", Support: Applied}, // compiler/project/vartypes.go reads its entries
 	{Scope: "project.yml", Name: "schedule", Support: Applied},
 	{Scope: "project.yml", Name: "models", Support: Applied},
 	{Scope: "project.yml", Name: "seeds", Support: Applied},

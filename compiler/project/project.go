@@ -34,6 +34,7 @@ type Config struct {
 	DatabasePath  string         `yaml:"database-path"`
 	Threads       int            `yaml:"threads"`
 	Vars          map[string]any `yaml:"vars"`
+	VarTypes      yaml.Node      `yaml:"var-types"` // read into Project.VarTypes
 	Schedule      *Schedule      `yaml:"schedule"`
 	Models        yaml.Node      `yaml:"models"`
 	Seeds         yaml.Node      `yaml:"seeds"`
@@ -79,6 +80,10 @@ type Project struct {
 
 	// Files holds the content of every file read, by project-relative path.
 	Files map[string][]byte
+
+	// VarTypes are the declared types of vars (var-types: in project.yml),
+	// by var name.
+	VarTypes map[string]*VarType
 }
 
 // File is a project file: its project-relative path (forward slashes) and
@@ -121,6 +126,7 @@ func Load(fsys fs.FS) (*Project, diag.List) {
 			WithHint("threads: 4 runs four nodes at once; leave it out for kiln's default"))
 	}
 	defaults(c)
+	p.VarTypes = parseVarTypes(FileName, &c.VarTypes, root, c.Vars, &l)
 	p.ModelConfig = parseConfigTree(FileName, &c.Models, c.Name, "models", Models, &l)
 	p.SeedConfig = parseConfigTree(FileName, &c.Seeds, c.Name, "seeds", Seeds, &l)
 	tests := &c.DataTests

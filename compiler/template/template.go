@@ -121,7 +121,7 @@ func (e *Engine) Macros() []string { return e.names }
 func (e *Engine) MacroFile(name string) string { return e.macroFile[name] }
 
 func (e *Engine) parse(path, text string) (*exec.Template, error) {
-	return exec.NewTemplate(path, e.cfg, oneFile{path: path, text: text}, gonja.DefaultEnvironment)
+	return exec.NewTemplate(path, e.cfg, oneFile{path: path, text: text}, environment)
 }
 
 // oneFile is a gonja loader serving a single template; include and import
@@ -342,10 +342,10 @@ func (e *Engine) context(path string, calls *callIndex, c *Context, failures *di
 	for _, mt := range e.macros {
 		env := &exec.Environment{
 			Context:           ctx,
-			Filters:           gonja.DefaultEnvironment.Filters,
-			Tests:             gonja.DefaultEnvironment.Tests,
-			ControlStructures: gonja.DefaultEnvironment.ControlStructures,
-			Methods:           gonja.DefaultEnvironment.Methods,
+			Filters:           environment.Filters,
+			Tests:             environment.Tests,
+			ControlStructures: environment.ControlStructures,
+			Methods:           environment.Methods,
 		}
 		r := exec.NewRenderer(env, io.Discard, e.cfg, oneFile{}, mt)
 		for name, node := range mt.Macros() {
