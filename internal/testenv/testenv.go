@@ -34,11 +34,17 @@ func Required() bool {
 // otherwise it is skipped, and the first skip for what in a `go test` run
 // also prints one line on go test's standard error (see announce), since
 // go test shows nothing of a passing package but its "ok" line.
+//
+// go test caches the result of a package whose tests skipped, and does not
+// see a program installed later (it rechecks the environment and the
+// module's files, not /usr/bin): the line says to run go clean -testcache
+// after installing. Setting a variable the helper reads, such as
+// KILN_CHROMIUM, needs no such step.
 func Missing(t testing.TB, what, install string) {
 	t.Helper()
 	if Required() {
 		t.Fatalf("%s is not installed, and CI=%s requires the tests that need it: %s", what, os.Getenv("CI"), install)
 	}
-	announce(what, "go test: skipped the tests that need "+what+": "+install)
+	announce(what, "go test: skipped the tests that need "+what+": "+install+"; then run go clean -testcache, as go test keeps the skipped result")
 	t.Skipf("%s is not installed: %s (with CI=true, this test fails instead)", what, install)
 }

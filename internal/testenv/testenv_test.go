@@ -111,7 +111,7 @@ func TestMissingChromium(t *testing.T) {
 		}
 		return code, out.String(), errOut.String()
 	}
-	line := "go test: skipped the tests that need Chromium: " + ChromiumInstall + "\n"
+	line := "go test: skipped the tests that need Chromium: " + ChromiumInstall + "; then run go clean -testcache, as go test keeps the skipped result\n"
 
 	code, out, errOut := run("")
 	if code != 0 {
