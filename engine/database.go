@@ -5,17 +5,17 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/kiln-build/kiln/internal/duck"
+	"github.com/kiln-build/kiln/adapter"
+	"github.com/kiln-build/kiln/adapter/duckdb"
 	"github.com/kiln-build/kiln/internal/execute"
-	"github.com/kiln-build/kiln/internal/history"
 )
 
 // Database is the project's database, opened for a command that is not a
 // run: kiln transaction, kiln runs, kiln debug. It holds the database's
 // lock until Close.
 type Database struct {
-	db   *duck.DB
-	conn *duck.Conn
+	db   adapter.Adapter
+	conn adapter.Conn
 }
 
 // OpenDatabase opens the project's database, creating it when missing; a
@@ -43,14 +43,14 @@ func (d *Database) Close() error {
 // the relations and exports its runs built. It returns the number of
 // relations and of exports published, and an error when id is not open.
 func (d *Database) CommitTransaction(ctx context.Context, id string) (relations, files int, err error) {
-	return execute.CommitTxn(ctx, d.conn, id)
+	return execute.CommitTxn(ctx, d.conn, d.db.Dialect(), id)
 }
 
 // RollbackTransaction undoes flow transaction id: every relation its runs
 // replaced is restored and its staged exports deleted. It returns the
 // number of relations restored, and an error when id is not open.
 func (d *Database) RollbackTransaction(ctx context.Context, id string) (int, error) {
-	return execute.RollbackTxn(ctx, d.conn, id)
+	return execute.RollbackTxn(ctx, d.conn, d.db.Dialect(), id)
 }
 
 // TransactionStatus returns "open", "committed", "rolled_back", or "" for
@@ -60,8 +60,8 @@ func (d *Database) TransactionStatus(ctx context.Context, id string) (string, er
 }
 
 // Runs returns the last limit runs of the history, newest first.
-func (d *Database) Runs(ctx context.Context, limit int) ([]history.Run, error) {
-	return history.Recent(ctx, d.conn, limit)
+func (d *Database) Runs(ctx context.Context, limit int) ([]adapter.RunRecord, error) {
+	return d.conn.Store().RecentRuns(ctx, limit)
 }
 
 // Unfinished describes the runs that were killed before they could commit
@@ -78,6 +78,6 @@ func (d *Database) Unfinished(ctx context.Context) string {
 	return "a run did not finish (" + strings.Join(parts, ", ") + "); the next build restores what it replaced"
 }
 
-// DatabaseVersion returns the version of the database library linked in,
-// such as "v1.5.6".
-func DatabaseVersion() string { return duck.Version() }
+// DatabaseVersion returns the version of DuckDB linked in, such as
+// "v1.5.6".
+func DatabaseVersion() string { return duckdb.Version() }

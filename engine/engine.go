@@ -7,7 +7,7 @@
 //
 //	p, err := engine.Load(engine.Config{Dir: dir, Listener: print})
 //	ids, err := p.Select(engine.Selection{Select: []string{"stg_erp+"}, Kinds: engine.BuildKinds})
-//	res, err := p.Run(ctx, ids, engine.RunOptions{Command: "build"})
+//	res, err := p.Run(ctx, p.Plan(ids), engine.RunOptions{Command: "build"})
 //
 // Progress reaches the caller as typed events (see Event) on Config's
 // listener: the terminal printer, the JSON log and the JUnit report are
@@ -27,12 +27,12 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/kiln-build/kiln/adapter"
 	"github.com/kiln-build/kiln/compiler"
 	"github.com/kiln-build/kiln/compiler/diag"
 	"github.com/kiln-build/kiln/compiler/graph"
 	"github.com/kiln-build/kiln/compiler/project"
 	"github.com/kiln-build/kiln/internal/artifact"
-	"github.com/kiln-build/kiln/internal/history"
 )
 
 // Config locates a project and says how to report on it.
@@ -69,7 +69,7 @@ type Project struct {
 	inputFiles map[graph.ID]artifact.InputFile
 	// hashes are the input files' hashes cached in the database (by
 	// absolute path), and newHashes those computed in this invocation.
-	hashes, newHashes map[string]history.Hashed
+	hashes, newHashes map[string]adapter.FileHash
 }
 
 // Graph returns the project's compiled graph.

@@ -102,7 +102,7 @@ func TestBuildThroughTheEngine(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	res, err := p.Run(context.Background(), ids, RunOptions{Command: "build", Threads: 2})
+	res, err := p.Run(context.Background(), p.Plan(ids), RunOptions{Command: "build", Threads: 2})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -135,7 +135,7 @@ func TestBuildThroughTheEngine(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	res2, err := p2.Run(context.Background(), ids, RunOptions{Command: "build"})
+	res2, err := p2.Run(context.Background(), p2.Plan(ids), RunOptions{Command: "build"})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -8,15 +8,15 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/kiln-build/kiln/adapter"
 	"github.com/kiln-build/kiln/compiler/graph"
 	"github.com/kiln-build/kiln/internal/artifact"
-	"github.com/kiln-build/kiln/internal/history"
 )
 
 // Inputs returns the size and sha256 of every file feeding a source or a
 // seed, by node; files that cannot be read are left out (a run reports
 // them). The hashes are computed once per Project, from the database's
-// cache when a run has read it (see history.Stamp).
+// cache when a run has read it (see adapter.FileStamp).
 func (p *Project) Inputs() map[graph.ID]artifact.InputFile {
 	if p.inputFiles != nil {
 		return p.inputFiles
@@ -43,7 +43,7 @@ func (p *Project) Inputs() map[graph.ID]artifact.InputFile {
 }
 
 // hashInput returns the sha256 (hex) and size of input file path, from the
-// database's cache when path's history.Stamp is the cached one; a hash it
+// database's cache when path's adapter.FileStamp is the cached one; a hash it
 // computes is kept in p.newHashes for the run to save. The stamp is taken
 // before the file is read: a file written meanwhile is hashed again next
 // time.
@@ -66,9 +66,9 @@ func (p *Project) hashInput(path string) (string, int64, error) {
 	}
 	if size == st.Size && settled(st, time.Now()) {
 		if p.newHashes == nil {
-			p.newHashes = map[string]history.Hashed{}
+			p.newHashes = map[string]adapter.FileHash{}
 		}
-		p.newHashes[abs] = history.Hashed{Stamp: st, SHA256: sum}
+		p.newHashes[abs] = adapter.FileHash{Stamp: st, SHA256: sum}
 	}
 	return sum, size, nil
 }
@@ -78,7 +78,7 @@ func (p *Project) hashInput(path string) (string, int64, error) {
 // update them from a coarse clock (a few ms), so a file rewritten in the
 // same tick keeps its stamp. A hash of a file written within the last
 // SettleWindow is not cached (git's "racily clean" index entries).
-func settled(st history.Stamp, now time.Time) bool {
+func settled(st adapter.FileStamp, now time.Time) bool {
 	last := max(st.ModNs, st.ChangeNs)
 	return now.UnixNano()-last > int64(SettleWindow)
 }

@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/kiln-build/kiln/internal/history"
+	"github.com/kiln-build/kiln/adapter"
 )
 
 // A file rewritten with the same size and its old modification time is
@@ -23,7 +23,7 @@ func TestHashInputSeesRewrites(t *testing.T) {
 		t.Fatalf("a file just written was cached (%v)", err)
 	}
 	now := time.Now()
-	if settled(history.Stamp{ModNs: now.Add(-time.Second).UnixNano()}, now) || !settled(history.Stamp{ModNs: now.Add(-time.Minute).UnixNano()}, now) {
+	if settled(adapter.FileStamp{ModNs: now.Add(-time.Second).UnixNano()}, now) || !settled(adapter.FileStamp{ModNs: now.Add(-time.Minute).UnixNano()}, now) {
 		t.Fatal("settled: want a file written 1 s ago unsettled and one written a minute ago settled")
 	}
 	old := SettleWindow

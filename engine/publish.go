@@ -7,11 +7,11 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/kiln-build/kiln/adapter"
 	"github.com/kiln-build/kiln/compiler/graph"
 	"github.com/kiln-build/kiln/internal/artifact"
 	"github.com/kiln-build/kiln/internal/execute"
 	"github.com/kiln-build/kiln/internal/export"
-	"github.com/kiln-build/kiln/internal/history"
 	"github.com/kiln-build/kiln/internal/run"
 	"github.com/kiln-build/kiln/internal/state"
 )
@@ -34,7 +34,7 @@ import (
 func (r *runner) publish(ctx context.Context, results []run.Result) *Result {
 	p := r.p
 	res := &Result{Command: r.opts.Command, Graph: p.Graph(), Results: results, Interrupted: ctx.Err() != nil}
-	res.Failed = history.Status(results, res.Interrupted) != "success"
+	res.Failed = RunStatus(results, res.Interrupted) != "success"
 	res.Outcome = r.finishJournal(ctx, res.Failed, res.Interrupted)
 	res.RolledBack = res.Failed && !r.opts.NoRollback
 	if res.RolledBack {
@@ -69,12 +69,13 @@ func (r *runner) record(ctx context.Context, res *Result) {
 	ctx = context.WithoutCancel(ctx)
 	p := r.p
 	p.writeResults(r.opts, res)
-	h := history.Run{ID: p.InvocationID(), Command: r.opts.Command, Selection: r.opts.describe(p.cfg.VarsText),
-		Started: r.start, Finished: time.Now(), Status: history.Status(res.Results, res.Interrupted), Txn: r.opts.Transaction}
-	if err := history.Record(ctx, r.ex.Conn(0), h, res.Results); err != nil {
+	store := r.ex.Conn(0).Store()
+	h, nodes := runRecord(adapter.RunRecord{ID: p.InvocationID(), Command: r.opts.Command, Selection: r.opts.describe(p.cfg.VarsText),
+		Started: r.start, Finished: time.Now(), Status: RunStatus(res.Results, res.Interrupted), Txn: r.opts.Transaction}, res.Results)
+	if err := store.FinishRun(ctx, h, nodes); err != nil {
 		p.printf(Warn, "warning: the run was not recorded in the history: %v", err)
 	}
-	if err := history.SaveHashes(ctx, r.ex.Conn(0), p.newHashes); err != nil {
+	if err := store.SaveHashes(ctx, p.newHashes); err != nil {
 		p.printf(Warn, "warning: could not record the input files' hashes: %v", err)
 	}
 }
@@ -85,7 +86,7 @@ func (r *runner) finishJournal(ctx context.Context, failed, interrupted bool) st
 	ctx = context.WithoutCancel(ctx)
 	j, conn := r.journal, r.ex.Conn(0)
 	if !failed || r.opts.NoRollback {
-		if err := j.Commit(ctx, conn); err != nil {
+		if err := j.Commit(ctx, conn, r.d); err != nil {
 			j.DiscardFiles()
 			return fmt.Sprintf("error: cannot drop the previous versions of the relations: %v", err)
 		}
@@ -105,7 +106,7 @@ func (r *runner) finishJournal(ctx context.Context, failed, interrupted bool) st
 		return ""
 	}
 	j.DiscardFiles()
-	n, err := j.Rollback(ctx, conn)
+	n, err := j.Rollback(ctx, conn, r.d)
 	if err != nil {
 		return fmt.Sprintf("error: the run failed and its relations could not all be restored: %v; the next run restores them", err)
 	}
@@ -147,9 +148,13 @@ func (r *runner) upToDate(ctx context.Context) error {
 			decided[id] = p.exportPrint(n, fp)
 		}
 	}
-	stored, err := history.LoadState(ctx, r.ex.Conn(0), r.opts.Transaction)
+	saved, err := r.ex.Conn(0).Store().LoadState(ctx, r.opts.Transaction)
 	if err != nil {
 		return err
+	}
+	stored := make(map[graph.ID]string, len(saved))
+	for id, fp := range saved {
+		stored[graph.ID(id)] = fp
 	}
 	exists := func(id graph.ID) bool {
 		n := g.Node(id)
@@ -184,8 +189,8 @@ func (p *Project) exportPrint(n *graph.Node, fp string) string {
 // passed) and forgets those that did not, so they run next time.
 func (r *runner) saveState(ctx context.Context, results []run.Result) {
 	p := r.p
-	built := map[graph.ID]string{}
-	var forget []graph.ID
+	built := map[string]string{}
+	var forget []string
 	for _, x := range results {
 		switch x.Status {
 		case run.Success, run.Pass:
@@ -194,14 +199,14 @@ func (r *runner) saveState(ctx context.Context, results []run.Result) {
 				fp = p.exportPrint(n, fp)
 			}
 			if fp != "" {
-				built[x.ID] = fp
+				built[string(x.ID)] = fp
 			}
 		case run.UpToDate:
 		default:
-			forget = append(forget, x.ID)
+			forget = append(forget, string(x.ID))
 		}
 	}
-	if err := history.SaveState(context.WithoutCancel(ctx), r.ex.Conn(0), p.InvocationID(), r.opts.Transaction, built, forget); err != nil {
+	if err := r.ex.Conn(0).Store().SaveState(context.WithoutCancel(ctx), p.InvocationID(), r.opts.Transaction, built, forget); err != nil {
 		p.printf(Warn, "warning: cannot record which nodes are up to date: %v", err)
 	}
 }

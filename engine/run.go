@@ -10,11 +10,11 @@ import (
 	"strings"
 	"time"
 
+	"github.com/kiln-build/kiln/adapter"
+	_ "github.com/kiln-build/kiln/adapter/duckdb" // the default adapter
 	"github.com/kiln-build/kiln/compiler/graph"
-	"github.com/kiln-build/kiln/internal/duck"
 	"github.com/kiln-build/kiln/internal/execute"
 	"github.com/kiln-build/kiln/internal/export"
-	"github.com/kiln-build/kiln/internal/history"
 	"github.com/kiln-build/kiln/internal/load"
 	"github.com/kiln-build/kiln/internal/run"
 )
@@ -99,25 +99,26 @@ type runner struct {
 	threads int
 	start   time.Time
 	ex      *execute.Executor
+	d       adapter.Dialect
 	journal *execute.Journal
 	// fingerprints are the nodes' fingerprints now (see package state).
 	fingerprints map[graph.ID]string
 }
 
-// Run runs the nodes ids (see Select) as one run and publishes it: on
+// Run runs plan as one run and publishes it: on
 // success, the relations it built, its exports and its up-to-date state;
 // on failure or interruption, the previous relations are restored (unless
 // NoRollback). The run history and run_results.json record it either way.
 // Run returns an error only when the run could not start (the database is
 // held by another process, the target path cannot be written, a flow
 // transaction is open...): nothing changed then.
-func (p *Project) Run(ctx context.Context, ids []graph.ID, o RunOptions) (*Result, error) {
+func (p *Project) Run(ctx context.Context, plan *Plan, o RunOptions) (*Result, error) {
 	r := &runner{p: p, opts: o, start: o.Start, threads: p.Threads(o.Threads)}
 	if r.start.IsZero() {
 		r.start = time.Now()
 	}
 	g := p.Graph()
-	r.plan = run.NewPlan(g, ids)
+	r.plan = plan.p
 	if len(r.plan.IDs()) == 0 {
 		p.printf(Info, "nothing to %s: the selection matches no node that runs", o.Command)
 		return &Result{Command: o.Command, Graph: g, Empty: true}, nil
@@ -139,6 +140,7 @@ func (p *Project) Run(ctx context.Context, ids []graph.ID, o RunOptions) (*Resul
 			p.printf(Warn, "warning: could not write the compiled SQL under %s: %v", Rel(p.Dir, p.Target), err)
 		}
 	}()
+	r.d = db.Dialect()
 	r.journal = execute.NewJournal(p.InvocationID(), o.Transaction)
 	r.ex, err = execute.New(ctx, db, g, r.threads, execute.Options{
 		ProjectDir: p.Dir, TargetDir: p.Target, ProjectName: p.Name(), Journal: r.journal,
@@ -153,7 +155,7 @@ func (p *Project) Run(ctx context.Context, ids []graph.ID, o RunOptions) (*Resul
 	if err := r.joinTxn(ctx); err != nil {
 		return nil, err
 	}
-	if err := history.Start(ctx, r.ex.Conn(0), history.Run{ID: p.InvocationID(), Command: o.Command,
+	if err := r.ex.Conn(0).Store().StartRun(ctx, adapter.RunRecord{ID: p.InvocationID(), Command: o.Command,
 		Selection: o.describe(p.cfg.VarsText), Started: r.start, Txn: o.Transaction}); err != nil {
 		return nil, err
 	}
@@ -187,14 +189,20 @@ func (p *Project) Run(ctx context.Context, ids []graph.ID, o RunOptions) (*Resul
 	return res, nil
 }
 
+// DatabaseTarget returns the database the project builds in: DuckDB, in the file
+// of database-path.
+func (p *Project) DatabaseTarget() adapter.Target {
+	return adapter.Target{Type: "duckdb", Path: p.DBPath}
+}
+
 // openDB opens the project's database; a database held by another process
 // is tried again retries times, 0.5 s, 1 s, 2 s... apart, before Run gives
-// up.
-func (p *Project) openDB(ctx context.Context, retries int) (*duck.DB, error) {
-	db, err := duck.Open(ctx, p.DBPath)
+// up with its *adapter.LockError.
+func (p *Project) openDB(ctx context.Context, retries int) (adapter.Adapter, error) {
+	db, err := adapter.Open(ctx, p.DatabaseTarget())
 	wait := 500 * time.Millisecond
 	for attempt := 1; err != nil && attempt <= retries && ctx.Err() == nil; attempt++ {
-		var le *duck.LockError
+		var le *adapter.LockError
 		if !errors.As(err, &le) {
 			break
 		}
@@ -204,12 +212,12 @@ func (p *Project) openDB(ctx context.Context, retries int) (*duck.DB, error) {
 		case <-time.After(wait):
 		}
 		wait = min(wait*2, 10*time.Second)
-		db, err = duck.Open(ctx, p.DBPath)
+		db, err = adapter.Open(ctx, p.DatabaseTarget())
 	}
 	if err == nil {
 		return db, nil
 	}
-	var le *duck.LockError
+	var le *adapter.LockError
 	if errors.As(err, &le) {
 		return nil, le
 	}
@@ -218,20 +226,20 @@ func (p *Project) openDB(ctx context.Context, retries int) (*duck.DB, error) {
 
 // loadHashes reads the cache of input file hashes from db; without it,
 // the files are hashed.
-func (p *Project) loadHashes(ctx context.Context, db *duck.DB) {
+func (p *Project) loadHashes(ctx context.Context, db adapter.Adapter) {
 	conn, err := db.Conn(ctx)
 	if err != nil {
 		return
 	}
 	defer conn.Close()
-	p.hashes, _ = history.LoadHashes(ctx, conn)
+	p.hashes, _ = conn.Store().LoadHashes(ctx)
 }
 
 // recover undoes a run that was killed before it could finish, and
 // removes the files such runs left.
 func (r *runner) recover(ctx context.Context) error {
 	p, conn := r.p, r.ex.Conn(0)
-	ids, n, err := execute.Recover(ctx, conn, r.ex.Catalog())
+	ids, n, err := execute.Recover(ctx, conn, r.d, r.ex.Catalog())
 	if err != nil {
 		return err
 	}
@@ -250,7 +258,7 @@ func (r *runner) recover(ctx context.Context) error {
 	if len(swept) > 0 {
 		p.printf(Info, "removed %s that killed runs left in %s", plural(len(swept), "unfinished file"), Rel(p.Dir, p.Target))
 	}
-	killed, err := history.MarkKilled(ctx, conn, p.InvocationID(), time.Now())
+	killed, err := conn.Store().MarkKilled(ctx, p.InvocationID(), time.Now())
 	if err != nil {
 		return err
 	}
@@ -258,9 +266,7 @@ func (r *runner) recover(ctx context.Context) error {
 	// older kiln has no row of its own and is recorded now.
 	for _, short := range ids {
 		if !slices.ContainsFunc(killed, func(id string) bool { return strings.HasPrefix(id, short) }) {
-			now := time.Now()
-			h := history.Run{ID: short, Command: "(killed)", Started: now, Finished: now, Status: "killed"}
-			if err := history.Record(ctx, conn, h, nil); err != nil {
+			if err := conn.Store().FinishRun(ctx, killedRecord(short, time.Now()), nil); err != nil {
 				p.printf(Warn, "warning: cannot record the killed run %s: %v", short, err)
 			}
 			killed = append(killed, short)

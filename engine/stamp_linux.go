@@ -4,12 +4,13 @@ import (
 	"os"
 	"syscall"
 
-	"github.com/kiln-build/kiln/internal/history"
+	"github.com/kiln-build/kiln/adapter"
 )
 
-// stampOf is fi's history.Stamp, with the inode and status-change time.
-func stampOf(fi os.FileInfo) history.Stamp {
-	s := history.Stamp{Size: fi.Size(), ModNs: fi.ModTime().UnixNano()}
+// stampOf is fi's adapter.FileStamp, with the inode and status-change
+// time.
+func stampOf(fi os.FileInfo) adapter.FileStamp {
+	s := adapter.FileStamp{Size: fi.Size(), ModNs: fi.ModTime().UnixNano()}
 	if st, ok := fi.Sys().(*syscall.Stat_t); ok {
 		s.Inode = int64(st.Ino)
 		s.ChangeNs = st.Ctim.Nano()

@@ -5,10 +5,10 @@ package engine
 import (
 	"os"
 
-	"github.com/kiln-build/kiln/internal/history"
+	"github.com/kiln-build/kiln/adapter"
 )
 
-// stampOf is fi's history.Stamp: size and modification time only.
-func stampOf(fi os.FileInfo) history.Stamp {
-	return history.Stamp{Size: fi.Size(), ModNs: fi.ModTime().UnixNano()}
+// stampOf is fi's adapter.FileStamp: size and modification time only.
+func stampOf(fi os.FileInfo) adapter.FileStamp {
+	return adapter.FileStamp{Size: fi.Size(), ModNs: fi.ModTime().UnixNano()}
 }

@@ -7,19 +7,16 @@
 package baseline
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"os"
 	"sort"
 
-	"github.com/kiln-build/kiln/compiler"
+	"github.com/kiln-build/kiln/adapter/duckdb"
 	"github.com/kiln-build/kiln/compiler/graph"
-	"github.com/kiln-build/kiln/compiler/project"
-	"github.com/kiln-build/kiln/compiler/selector"
+	"github.com/kiln-build/kiln/engine"
 	"github.com/kiln-build/kiln/internal/execute"
 	"github.com/kiln-build/kiln/internal/materialize"
-	"github.com/kiln-build/kiln/internal/run"
 	"github.com/kiln-build/kiln/internal/sqlq"
 )
 
@@ -39,48 +36,44 @@ type Plan struct {
 	Tests  int    `json:"tests"`  // test queries
 }
 
-// Compile compiles the project in dir with vars, selects nodes as kiln's
-// --select and --exclude flags do (nil selects all), and returns the plan
-// of the selected models and data tests: first one "create schema if not
-// exists" per schema, then for each model in kiln's --threads 1 order
-// "create or replace table|view <relation> as (<compiled SQL>)" and, right
-// after it, its tests' queries as kiln evaluates them (materialize.TestQuery;
-// with store_failures, the failing rows are first kept in a table, as kiln
-// keeps them).
-// Sources, seeds and exports are left out: the baseline starts from a
-// database that already holds the sources. It fails on diagnostics, on an
-// unknown materialization, and on unit tests.
+// Compile loads the project in dir with vars through kiln's engine,
+// selects nodes as kiln's --select and --exclude flags do (nil selects
+// all), and returns the plan of the selected models and data tests: first
+// one "create schema if not exists" per schema, then for each model in
+// kiln's --threads 1 order (engine.Plan.Serial) the statement that builds
+// it, from DuckDB's dialect as kiln runs it, and right after it its tests'
+// queries as kiln evaluates them (materialize.TestQuery; with
+// store_failures, the failing rows are first kept in a table, as kiln
+// keeps them). Sources, seeds and exports are left out: the baseline
+// starts from a database that already holds the sources. It fails on
+// diagnostics, on an unknown materialization, and on unit tests.
 func Compile(dir string, vars map[string]any, selects, excludes []string) (*Plan, error) {
-	p, l := project.Load(os.DirFS(dir))
-	if l.HasErrors() {
-		return nil, fmt.Errorf("baseline: %s: %v", dir, l)
+	p, err := engine.Load(engine.Config{Dir: dir, Vars: vars})
+	if err != nil {
+		return nil, fmt.Errorf("baseline: %s: %v", dir, err)
 	}
-	m, l := compiler.Compile(p, compiler.Options{Vars: vars, ProjectDir: dir})
-	if l != nil {
-		return nil, fmt.Errorf("baseline: %s: %v", dir, l)
-	}
-	g := m.Graph
-	ids, err := selector.Select(g, selects, excludes, selector.Options{})
+	ids, err := p.Select(engine.Selection{Select: selects, Exclude: excludes})
 	if err != nil {
 		return nil, fmt.Errorf("baseline: %w", err)
 	}
+	d := duckdb.Dialect{}
+	g := p.Graph()
 	plan := &Plan{}
 	schemas := map[string]bool{}
 	var body []Stmt
-	for _, id := range serialOrder(g, ids) {
+	for _, id := range p.Plan(ids).Serial() {
 		n := g.Node(id)
 		switch n.Kind {
 		case graph.Model:
-			kind := map[string]string{graph.Table: "table", graph.View: "view"}[n.Config.Materialized]
-			if kind == "" {
-				return nil, fmt.Errorf("baseline: model %s: materialization %q", n.Name, n.Config.Materialized)
+			stmts, err := materialize.Model(d, n, "")
+			if err != nil {
+				return nil, fmt.Errorf("baseline: model %s: %w", n.Name, err)
 			}
 			schemas[n.Relation.Schema] = true
-			body = append(body, Stmt{Node: string(id),
-				SQL: "create or replace " + kind + " " + n.Relation.String() + " as (\n" + materialize.Body(n.CompiledCode) + "\n)"})
+			body = append(body, Stmt{Node: string(id), SQL: stmts[len(stmts)-1].SQL})
 			plan.Models++
 		case graph.Test:
-			q := materialize.TestQuery(n)
+			q := materialize.TestQuery(d, n).SQL
 			if store, _ := n.Config.Extra["store_failures"].(bool); store {
 				// As kiln does: keep the failing rows, then count them.
 				rel := sqlq.Relation{Schema: execute.AuditSchema, Name: n.Name}
@@ -88,10 +81,10 @@ func Compile(dir string, vars map[string]any, selects, excludes []string) (*Plan
 					rel.Schema = n.Config.Schema
 				}
 				schemas[rel.Schema] = true
-				body = append(body, Stmt{Node: string(id), SQL: "create or replace table " + rel.String() + " as (\n" + materialize.Body(n.CompiledCode) + "\n)"})
+				body = append(body, Stmt{Node: string(id), SQL: d.CreateTableAs(rel, n.CompiledCode).SQL})
 				stored := *n
-				stored.CompiledCode = "select * from " + rel.String()
-				q = materialize.TestQuery(&stored)
+				stored.CompiledCode = d.SelectAll(rel, "")
+				q = materialize.TestQuery(d, &stored).SQL
 			}
 			body = append(body, Stmt{Node: string(id), Query: true, SQL: q})
 			plan.Tests++
@@ -105,26 +98,10 @@ func Compile(dir string, vars map[string]any, selects, excludes []string) (*Plan
 	}
 	sort.Strings(names)
 	for _, s := range names {
-		plan.Stmts = append(plan.Stmts, Stmt{SQL: "create schema if not exists " + sqlq.Ident(s)})
+		plan.Stmts = append(plan.Stmts, Stmt{SQL: d.CreateSchema(s).SQL})
 	}
 	plan.Stmts = append(plan.Stmts, body...)
 	return plan, nil
-}
-
-// serialOrder returns the selected nodes that kiln runs in the order it
-// runs them with --threads 1, found by running kiln's scheduler with an
-// executor that only records.
-func serialOrder(g *graph.Graph, ids []graph.ID) []graph.ID {
-	rec := &recorder{}
-	run.Run(context.Background(), run.NewPlan(g, ids), rec, run.Options{Threads: 1})
-	return rec.order
-}
-
-type recorder struct{ order []graph.ID }
-
-func (r *recorder) Execute(_ context.Context, _ int, n *graph.Node) run.Result {
-	r.order = append(r.order, n.ID)
-	return run.Result{ID: n.ID, Status: run.Success}
 }
 
 // Write writes the plan as JSON to path.

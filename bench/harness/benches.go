@@ -8,10 +8,10 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/kiln-build/kiln/adapter/duckdb"
 	"github.com/kiln-build/kiln/bench/baseline"
 	"github.com/kiln-build/kiln/bench/workload"
 	"github.com/kiln-build/kiln/internal/artifact"
-	"github.com/kiln-build/kiln/internal/duck"
 )
 
 // compileBench times kiln compile, without a target folder and over the
@@ -130,7 +130,7 @@ func setupDB(path string, stmts []string) error {
 		return err
 	}
 	ctx := context.Background()
-	db, err := duck.Open(ctx, path)
+	db, err := duckdb.Open(ctx, path)
 	if err != nil {
 		return err
 	}

@@ -9,7 +9,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/kiln-build/kiln/internal/duck"
+	"github.com/kiln-build/kiln/adapter/duckdb"
 )
 
 // Machine describes where the benchmarks ran.
@@ -35,7 +35,7 @@ func Describe(repo string) Machine {
 		Memory:    "unknown",
 		OS:        runtime.GOOS + "/" + runtime.GOARCH,
 		Go:        runtime.Version(),
-		DuckDB:    duck.Version(),
+		DuckDB:    duckdb.Version(),
 		Commit:    "unknown",
 		LoadStart: LoadAverage(),
 	}

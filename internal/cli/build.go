@@ -85,7 +85,7 @@ func (a *app) execute(command string, rf *runFlags) error {
 // to an exit code.
 func (a *app) runNodes(p *engine.Project, command string, rf *runFlags, ids []graph.ID, start time.Time) error {
 	a.junitXML = rf.junitXML
-	res, err := p.Run(a.ctx, ids, rf.options(command, a, start))
+	res, err := p.Run(a.ctx, p.Plan(ids), rf.options(command, a, start))
 	a.closeRunLog()
 	if err != nil {
 		return a.startError(err)

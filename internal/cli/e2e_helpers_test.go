@@ -10,7 +10,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/kiln-build/kiln/internal/duck"
+	"github.com/kiln-build/kiln/adapter/duckdb"
 	"github.com/kiln-build/kiln/internal/sample"
 )
 
@@ -91,7 +91,7 @@ func mustKiln(t *testing.T, want int, dir string, args ...string) string {
 // text.
 func query(t *testing.T, dir, q string) string {
 	t.Helper()
-	db, err := duck.Open(context.Background(), filepath.Join(dir, "target", "bottleneck.duckdb"))
+	db, err := duckdb.Open(context.Background(), filepath.Join(dir, "target", "bottleneck.duckdb"))
 	if err != nil {
 		t.Fatal(err)
 	}

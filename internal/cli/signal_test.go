@@ -22,7 +22,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/kiln-build/kiln/internal/duck"
+	"github.com/kiln-build/kiln/adapter/duckdb"
 )
 
 // These tests run the real kiln binary on a copy of BottleNeck with one
@@ -250,7 +250,7 @@ type tableState struct {
 func snapshot(t *testing.T, dir string) tableState {
 	t.Helper()
 	ctx := context.Background()
-	db, err := duck.Open(ctx, filepath.Join(dir, "target", "bottleneck.duckdb"))
+	db, err := duckdb.Open(ctx, filepath.Join(dir, "target", "bottleneck.duckdb"))
 	if err != nil {
 		t.Fatalf("open the database after the run: %v", err)
 	}

@@ -5,8 +5,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/kiln-build/kiln/adapter"
 	"github.com/kiln-build/kiln/compiler/graph"
-	"github.com/kiln-build/kiln/internal/duck"
 )
 
 // CatalogFile and CatalogSchema name dbt's catalog artifact.
@@ -151,17 +151,12 @@ func (c *Catalog) Columns() map[graph.ID][]string {
 // columns with their DuckDB types, and the row count of tables (DuckDB's
 // estimate, exact after a CREATE TABLE AS or a load). Nodes whose relation
 // does not exist are left out. Errors are the catalog queries'.
-func ReadCatalog(ctx context.Context, c *duck.Conn, g *graph.Graph, meta CatalogMetadata) (*Catalog, error) {
-	rels, err := c.Relations(ctx)
+func ReadCatalog(ctx context.Context, c adapter.Conn, g *graph.Graph, meta CatalogMetadata) (*Catalog, error) {
+	rels, err := c.Relations(ctx, true)
 	if err != nil {
 		return nil, err
 	}
-	_, rows, err := c.QueryRows(ctx, "select current_database()")
-	if err != nil {
-		return nil, err
-	}
-	database, _ := rows[0][0].(string)
-	byKey := make(map[string]duck.RelationInfo, len(rels))
+	byKey := make(map[string]adapter.RelationInfo, len(rels))
 	for _, r := range rels {
 		byKey[strings.ToLower(r.Schema+"."+r.Name)] = r
 	}
@@ -179,7 +174,7 @@ func ReadCatalog(ctx context.Context, c *duck.Conn, g *graph.Graph, meta Catalog
 			continue
 		}
 		t := &CatalogTable{
-			Metadata: TableMetadata{Type: "BASE TABLE", Schema: r.Schema, Name: r.Name, Database: database},
+			Metadata: TableMetadata{Type: "BASE TABLE", Schema: r.Schema, Name: r.Name, Database: r.Database},
 			Columns:  make(map[string]*CatalogColumn, len(r.Columns)),
 			Stats:    map[string]*Stat{},
 			UniqueID: n.ID,

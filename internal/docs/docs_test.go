@@ -18,11 +18,11 @@ import (
 
 	"golang.org/x/tools/txtar"
 
+	"github.com/kiln-build/kiln/adapter/duckdb/duckdbtest"
 	"github.com/kiln-build/kiln/compiler"
 	"github.com/kiln-build/kiln/compiler/graph"
 	"github.com/kiln-build/kiln/compiler/project"
 	"github.com/kiln-build/kiln/internal/artifact"
-	"github.com/kiln-build/kiln/internal/duck/ducktest"
 	"github.com/kiln-build/kiln/internal/lineage"
 )
 
@@ -89,7 +89,7 @@ func loadFixture(t *testing.T, file string) *fixture {
 // input builds the docs input, with the fixture's database when withDB.
 func (f *fixture) input(t *testing.T, withDB bool) *Input {
 	t.Helper()
-	c := ducktest.Conn(t)
+	c := duckdbtest.Conn(t)
 	meta := CatalogMetadata{DbtVersion: "test", InvocationID: "inv", GeneratedAt: "2026-11-01T09:00:00.000000Z"}
 	cat := EmptyCatalog(meta)
 	var err error
@@ -109,7 +109,7 @@ func (f *fixture) input(t *testing.T, withDB bool) *Input {
 			sqls = append(sqls, n.CompiledCode)
 		}
 	}
-	parsed, err := lineage.ParseAll(ctx, c, sqls)
+	parsed, err := c.ParseSQL(ctx, sqls)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -9,10 +9,11 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/kiln-build/kiln/adapter"
+	"github.com/kiln-build/kiln/adapter/duckdb"
 	"github.com/kiln-build/kiln/compiler"
 	"github.com/kiln-build/kiln/compiler/graph"
 	"github.com/kiln-build/kiln/internal/artifact"
-	"github.com/kiln-build/kiln/internal/duck"
 	"github.com/kiln-build/kiln/internal/lineage"
 )
 
@@ -136,9 +137,9 @@ func readCatalogFile(ctx context.Context, m *compiler.Manifest, opt Options, met
 	if _, err := os.Stat(opt.DBPath); err != nil {
 		return catalogResult{why: fmt.Sprintf("no database at %s: run kiln build first", opt.DBPath)}
 	}
-	db, err := duck.Open(ctx, opt.DBPath)
+	db, err := adapter.Open(ctx, adapter.Target{Type: "duckdb", Path: opt.DBPath})
 	if err != nil {
-		var le *duck.LockError
+		var le *adapter.LockError
 		if errors.As(err, &le) {
 			return catalogResult{why: le.Error()}
 		}
@@ -157,17 +158,7 @@ func readCatalogFile(ctx context.Context, m *compiler.Manifest, opt Options, met
 // parseModels returns DuckDB's parse trees of sqls, from a private
 // in-memory database.
 func parseModels(ctx context.Context, sqls []string) ([][]byte, error) {
-	db, err := duck.Open(ctx, ":memory:")
-	if err != nil {
-		return nil, err
-	}
-	defer db.Close()
-	c, err := db.Conn(ctx)
-	if err != nil {
-		return nil, err
-	}
-	defer c.Close()
-	return lineage.ParseAll(ctx, c, sqls)
+	return duckdb.ParseSQL(ctx, sqls)
 }
 
 func jsonIndent(v any) ([]byte, error) {

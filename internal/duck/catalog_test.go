@@ -40,16 +40,26 @@ CREATE TEMP TABLE scratch (x INT);`)
 	if cols, err := c.Columns(ctx, "staging", "nosuch"); err != nil || len(cols) != 0 {
 		t.Errorf("Columns(missing) = %v, %v", cols, err)
 	}
-	rels, err := c.Relations(ctx)
+	rels, err := c.Relations(ctx, true)
 	if err != nil {
 		t.Fatal(err)
 	}
 	wantRels := []RelationInfo{
-		{Schema: "main", Name: "Mixed Case", Kind: "table", Rows: 0, Columns: []Column{{"x", "INTEGER"}}},
-		{Schema: "staging", Name: "big_orders", Kind: "view", Rows: -1, Columns: []Column{{"id", "BIGINT"}}},
-		{Schema: "staging", Name: "orders", Kind: "table", Rows: 4, Columns: want},
+		{Database: "memory", Schema: "main", Name: "Mixed Case", Kind: "table", Rows: 0, Columns: []Column{{"x", "INTEGER"}}},
+		{Database: "memory", Schema: "staging", Name: "big_orders", Kind: "view", Rows: -1, Columns: []Column{{"id", "BIGINT"}}},
+		{Database: "memory", Schema: "staging", Name: "orders", Kind: "table", Rows: 4, Columns: want},
 	}
 	if !reflect.DeepEqual(rels, wantRels) {
 		t.Errorf("Relations =\n%+v\nwant\n%+v", rels, wantRels)
+	}
+	kinds, err := c.Relations(ctx, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range wantRels {
+		wantRels[i].Columns = nil
+	}
+	if !reflect.DeepEqual(kinds, wantRels) {
+		t.Errorf("Relations without columns =\n%+v\nwant\n%+v", kinds, wantRels)
 	}
 }

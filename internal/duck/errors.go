@@ -3,8 +3,6 @@ package duck
 import (
 	"context"
 	"errors"
-	"fmt"
-	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -12,83 +10,19 @@ import (
 	"unicode/utf8"
 
 	duckdb "github.com/duckdb/duckdb-go/v2"
+
+	"github.com/kiln-build/kiln/adapter"
 )
 
-// Error is an error reported by DuckDB for a statement, split into its parts
-// so callers can map it back to a model file: the file position of the
-// statement plus Line/Col gives file:line:col.
-type Error struct {
-	// Type is DuckDB's error class without " Error": "Binder", "Parser",
-	// "Catalog", "Conversion", "Constraint", "Interrupt", "IO",
-	// "Invalid Input", ...
-	Type string
-	// Msg is the first line of DuckDB's message without the "X Error: "
-	// prefix, as DuckDB wrote it.
-	Msg string
-	// Line and Col are the 1-based position of the offending token in the
-	// SQL text given to Exec/Query (Col counts bytes, like diag.Pos), taken
-	// from the "LINE n:" excerpt and caret of DuckDB's message; both are 0
-	// when DuckDB gives no position.
-	Line, Col int
-	// Detail holds the other lines of the message (candidate bindings,
-	// hints), without the LINE excerpt, joined with "\n"; often "".
-	Detail string
-
-	err    error // the driver's error
-	ctxErr error // the context's error when cancellation interrupted the statement
-}
-
-// Error returns "<type> error: <msg>" followed by "; <detail>" when there
-// is a detail, on one line.
-func (e *Error) Error() string {
-	var b strings.Builder
-	if e.Type != "" {
-		b.WriteString(strings.ToLower(e.Type))
-		b.WriteString(" error: ")
-	}
-	b.WriteString(e.Msg)
-	for line := range strings.SplitSeq(e.Detail, "\n") {
-		if line = strings.TrimSpace(line); line != "" {
-			b.WriteString("; ")
-			b.WriteString(line)
-		}
-	}
-	return b.String()
-}
-
-// Unwrap returns the driver's error and, when the statement was interrupted
-// because its context ended, the context's error, so that
-// errors.Is(err, context.Canceled) holds for a cancelled statement.
-func (e *Error) Unwrap() []error {
-	if e.ctxErr != nil {
-		return []error{e.ctxErr, e.err}
-	}
-	return []error{e.err}
-}
+// Error is an error reported by DuckDB for a statement: adapter.Error,
+// with Type DuckDB's class of error ("Binder", "Parser", "Catalog",
+// "Conversion", "Constraint", "Interrupt", "IO", "Invalid Input", ...) and
+// Class what it means for a run (see classify).
+type Error = adapter.Error
 
 // LockError reports that another process holds the database file: DuckDB
 // allows one writing process per file.
-type LockError struct {
-	Path    string // the database file
-	PID     int    // the process holding the lock, 0 when DuckDB did not say
-	Program string // the holder's executable as DuckDB names it, "" when it did not say
-	Err     error  // DuckDB's error
-}
-
-// Error returns a one-line message naming the file and the holder.
-func (e *LockError) Error() string {
-	holder := "another process"
-	if e.Program != "" {
-		holder = fmt.Sprintf("%q", filepath.Base(e.Program))
-	}
-	if e.PID != 0 {
-		holder += fmt.Sprintf(" (PID %d)", e.PID)
-	}
-	return fmt.Sprintf("database %q is locked by %s; wait for it to finish or close it (another kiln run, the DuckDB CLI, a notebook), then retry", e.Path, holder)
-}
-
-// Unwrap returns DuckDB's error.
-func (e *LockError) Unwrap() error { return e.Err }
+type LockError = adapter.LockError
 
 var (
 	lockPID     = regexp.MustCompile(`\(PID (\d+)\)`)
@@ -123,10 +57,11 @@ func wrap(err error, query string, ctx context.Context) error {
 		return err
 	}
 	e := parseError(de.Msg, query)
-	e.err = err
+	e.Err = err
 	if ctx != nil && ctx.Err() != nil {
-		e.ctxErr = ctx.Err()
+		e.Ctx = ctx.Err()
 	}
+	e.Class = classify(e)
 	return e
 }
 
@@ -159,6 +94,28 @@ func parseError(msg, query string) *Error {
 	}
 	e.Detail = strings.Join(detail, "\n")
 	return e
+}
+
+// classify returns what DuckDB error e means for a run: DuckDB's I/O
+// errors and transaction conflicts are transient (another try may pass),
+// an interrupted statement is Interrupted, a parser error Syntax, binder
+// and catalog errors Semantic, conversion, constraint and out-of-range
+// errors Data.
+func classify(e *Error) adapter.Class {
+	switch {
+	case e.Ctx != nil || e.Type == "Interrupt":
+		return adapter.Interrupted
+	case e.Type == "IO" || e.Type == "TransactionContext" || e.Type == "Transaction",
+		strings.Contains(e.Msg, "Conflict") || strings.Contains(e.Msg, "conflict"):
+		return adapter.Transient
+	case e.Type == "Parser" || e.Type == "Syntax":
+		return adapter.Syntax
+	case e.Type == "Binder" || e.Type == "Catalog" || e.Type == "Not implemented" || e.Type == "Dependency":
+		return adapter.Semantic
+	case e.Type == "Conversion" || e.Type == "Constraint" || e.Type == "Out of Range" || e.Type == "Invalid Input" || e.Type == "Arithmetic":
+		return adapter.Data
+	}
+	return adapter.Other
 }
 
 // splitPrefix splits "Binder Error: msg" into ("Binder", "msg"); DuckDB's

@@ -2,11 +2,10 @@ package execute
 
 import (
 	"context"
-	"fmt"
 	"sort"
 	"sync"
 
-	"github.com/kiln-build/kiln/internal/duck"
+	"github.com/kiln-build/kiln/adapter"
 	"github.com/kiln-build/kiln/internal/sqlq"
 )
 
@@ -20,17 +19,15 @@ type Catalog struct {
 	kinds map[sqlq.Relation]string
 }
 
-// LoadCatalog reads the user tables and views of the database.
-func LoadCatalog(ctx context.Context, conn *duck.Conn) (*Catalog, error) {
-	_, rows, err := conn.QueryRows(ctx, `select schema_name, table_name, 'table' from duckdb_tables() where not internal and database_name = current_database()
-        union all
-        select schema_name, view_name, 'view' from duckdb_views() where not internal and database_name = current_database()`)
+// LoadCatalog reads the tables and views of the database.
+func LoadCatalog(ctx context.Context, conn adapter.Conn) (*Catalog, error) {
+	rels, err := conn.Relations(ctx, false)
 	if err != nil {
-		return nil, fmt.Errorf("cannot read the catalog: %w", err)
+		return nil, err
 	}
-	c := &Catalog{kinds: make(map[sqlq.Relation]string, len(rows))}
-	for _, r := range rows {
-		c.kinds[sqlq.Relation{Schema: fmt.Sprint(r[0]), Name: fmt.Sprint(r[1])}] = fmt.Sprint(r[2])
+	c := &Catalog{kinds: make(map[sqlq.Relation]string, len(rels))}
+	for _, r := range rels {
+		c.kinds[sqlq.Relation{Schema: r.Schema, Name: r.Name}] = string(r.Kind)
 	}
 	return c, nil
 }

@@ -9,9 +9,8 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/kiln-build/kiln/adapter"
 	"github.com/kiln-build/kiln/compiler/graph"
-	"github.com/kiln-build/kiln/internal/duck"
-	"github.com/kiln-build/kiln/internal/history"
 	"github.com/kiln-build/kiln/internal/materialize"
 	"github.com/kiln-build/kiln/internal/run"
 )
@@ -127,15 +126,16 @@ func fmtPct(p float64) string {
 // changeTest evaluates volume_change and metric_change: the test's query
 // computes today's value, compared with the value recorded for this test
 // in the last successful run. The first run has no baseline and passes.
-func (e *Executor) changeTest(ctx context.Context, conn *duck.Conn, n *graph.Node) run.Result {
-	_, rows, err := conn.QueryRows(ctx, materialize.Body(n.CompiledCode))
+func (e *Executor) changeTest(ctx context.Context, conn adapter.Conn, n *graph.Node) run.Result {
+	q := materialize.Body(n.CompiledCode)
+	_, rows, err := conn.QueryRows(ctx, q)
 	if err != nil {
-		return failed(e.testError(ctx, conn, n, err))
+		return failed(e.testError(ctx, conn, n, err, adapter.Stmt{SQL: q}))
 	}
 	if len(rows) != 1 || len(rows[0]) != 1 {
 		return failed(fmt.Errorf("%s: the metric query must return one value, it returned %d rows", n.Pos, len(rows)))
 	}
-	current, ok := number(fmt.Sprint(duck.Plain(rows[0][0])))
+	current, ok := number(fmt.Sprint(rows[0][0]))
 	if !ok {
 		current = 0 // NULL (e.g. the sum of no rows) counts as 0
 	}
@@ -146,7 +146,7 @@ func (e *Executor) changeTest(ctx context.Context, conn *duck.Conn, n *graph.Nod
 	key := BaselineMetric(n)
 	r := run.Result{Status: run.Pass, Rows: -1, CompiledCode: n.CompiledCode,
 		Metrics: map[string]float64{"value": current, key: current}}
-	base, err := history.LastSuccessful(ctx, conn, "", key)
+	base, err := conn.Store().LastMetric(ctx, "", key)
 	if err != nil {
 		return failed(err)
 	}

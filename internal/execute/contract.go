@@ -5,9 +5,8 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/kiln-build/kiln/adapter"
 	"github.com/kiln-build/kiln/compiler/graph"
-	"github.com/kiln-build/kiln/internal/duck"
-	"github.com/kiln-build/kiln/internal/materialize"
 )
 
 // enforced reports whether model n has contract: {enforced: true}.
@@ -18,38 +17,37 @@ func enforced(n *graph.Node) bool {
 }
 
 // checkContract compares the columns and types the model's query yields
-// (DuckDB's DESCRIBE of the query: nothing is built) with the columns its
+// (the adapter describes the query: nothing is built) with the columns its
 // YAML declares, before anything is replaced. Declared types are
 // normalised by DuckDB itself (text -> VARCHAR, numeric(12,2) ->
 // DECIMAL(12,2)). It returns an error listing every difference.
-func checkContract(ctx context.Context, conn *duck.Conn, n *graph.Node) error {
-	_, desc, err := conn.QueryRows(ctx, "describe (\n"+materialize.Body(n.CompiledCode)+"\n)")
+func checkContract(ctx context.Context, conn adapter.Conn, d adapter.Dialect, n *graph.Node) error {
+	desc, err := conn.DescribeQuery(ctx, n.CompiledCode)
 	if err != nil {
 		return err
 	}
 	actual := map[string]string{}
 	var order []string
-	for _, row := range desc {
-		name := fmt.Sprint(row[0])
-		actual[strings.ToLower(name)] = fmt.Sprint(row[1])
-		order = append(order, name)
+	for _, c := range desc {
+		actual[strings.ToLower(c.Name)] = c.Type
+		order = append(order, c.Name)
 	}
-	var casts []string
+	var types []string
 	for _, c := range n.Columns {
 		t := c.DataType
 		if t == "" {
 			t = "varchar"
 		}
-		casts = append(casts, "typeof(cast(null as "+t+"))")
+		types = append(types, t)
 	}
 	declared := map[string]string{}
-	if len(casts) > 0 {
-		_, rows, err := conn.QueryRows(ctx, "select "+strings.Join(casts, ", "))
+	if len(types) > 0 {
+		names, err := conn.NormalizeTypes(ctx, types)
 		if err != nil {
-			return fmt.Errorf("contract of model %q: a data_type is not a DuckDB type: %v", n.Name, err)
+			return fmt.Errorf("contract of model %q: a data_type is not a type of the database: %v", n.Name, err)
 		}
 		for i, c := range n.Columns {
-			declared[strings.ToLower(c.Name)] = fmt.Sprint(rows[0][i])
+			declared[strings.ToLower(c.Name)] = names[i]
 		}
 	}
 	var problems []string

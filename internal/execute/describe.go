@@ -5,15 +5,15 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/kiln-build/kiln/adapter"
 	"github.com/kiln-build/kiln/compiler/graph"
-	"github.com/kiln-build/kiln/internal/duck"
 )
 
 // describe says, in words, what test n expected and what it found, given
 // its number of failing rows: ("unique product_id in stg_erp", "3 values of
 // product_id appearing more than once"). Tests about volumes (row_count,
 // not_empty, equal_rowcount) count the rows, and record them in metrics.
-func (e *Executor) describe(ctx context.Context, conn *duck.Conn, n *graph.Node, failures int64, metrics map[string]float64) (expected, actual string) {
+func (e *Executor) describe(ctx context.Context, conn adapter.Conn, n *graph.Node, failures int64, metrics map[string]float64) (expected, actual string) {
 	t := n.Test
 	on, col := "", ""
 	var onNode *graph.Node
@@ -24,7 +24,7 @@ func (e *Executor) describe(ctx context.Context, conn *duck.Conn, n *graph.Node,
 		}
 	}
 	count := func(rel string) (int64, bool) {
-		c, err := conn.QueryInt(ctx, "select count(*) from "+rel)
+		c, err := conn.QueryInt(ctx, e.d.CountRows(rel))
 		return c, err == nil
 	}
 	rows := plural(failures, "row")

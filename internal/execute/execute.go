@@ -1,7 +1,9 @@
-// Package execute runs graph nodes against DuckDB: it loads file-backed
-// sources and seeds, materializes models, evaluates data tests and writes
-// exports. It implements run.Executor with one DuckDB connection per worker
-// on one open database, kept for the whole run.
+// Package execute runs graph nodes on a database through its adapter: it
+// loads file-backed sources and seeds, materializes models, evaluates data
+// tests and writes exports. It implements run.Executor with one adapter
+// connection per worker on one open database, kept for the whole run.
+// Every statement it runs is the user's SQL or comes from the adapter's
+// Dialect.
 package execute
 
 import (
@@ -11,12 +13,12 @@ import (
 	"path"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"time"
 
+	"github.com/kiln-build/kiln/adapter"
+	"github.com/kiln-build/kiln/compiler/diag"
 	"github.com/kiln-build/kiln/compiler/graph"
 	"github.com/kiln-build/kiln/internal/artifact"
-	"github.com/kiln-build/kiln/internal/duck"
 	"github.com/kiln-build/kiln/internal/export"
 	"github.com/kiln-build/kiln/internal/load"
 	"github.com/kiln-build/kiln/internal/materialize"
@@ -40,18 +42,19 @@ type Options struct {
 	AcceptDeviations bool
 }
 
-// Executor runs nodes on DuckDB; see run.Executor.
+// Executor runs nodes through an adapter; see run.Executor.
 type Executor struct {
 	g       *graph.Graph
-	conns   []*duck.Conn
+	d       adapter.Dialect
+	conns   []adapter.Conn
 	opts    Options
 	cat     *Catalog
 	schemas bool // CreateSchemas ran: every schema of the run exists
 }
 
 // New opens threads connections on db.
-func New(ctx context.Context, db *duck.DB, g *graph.Graph, threads int, opts Options) (*Executor, error) {
-	e := &Executor{g: g, opts: opts}
+func New(ctx context.Context, db adapter.Adapter, g *graph.Graph, threads int, opts Options) (*Executor, error) {
+	e := &Executor{g: g, d: db.Dialect(), opts: opts}
 	for i := 0; i < threads; i++ {
 		c, err := db.Conn(ctx)
 		if err != nil {
@@ -72,6 +75,9 @@ func New(ctx context.Context, db *duck.DB, g *graph.Graph, threads int, opts Opt
 // Catalog returns the run's view of the database's relations.
 func (e *Executor) Catalog() *Catalog { return e.cat }
 
+// Dialect returns the dialect of the run's database.
+func (e *Executor) Dialect() adapter.Dialect { return e.d }
+
 // CreateSchemas creates, on worker 0's connection, every schema that the
 // nodes write to, before the run: DuckDB refuses concurrent creations of one
 // schema by two workers (a write-write conflict).
@@ -83,14 +89,14 @@ func (e *Executor) CreateSchemas(ctx context.Context, ids []graph.ID) error {
 			continue
 		}
 		seen[n.Relation.Schema] = true
-		if _, err := e.conns[0].Exec(ctx, "create schema if not exists "+sqlq.Ident(n.Relation.Schema)); err != nil {
+		if _, err := e.conns[0].Run(ctx, e.d.CreateSchema(n.Relation.Schema)); err != nil {
 			return err
 		}
 	}
 	for _, id := range ids {
 		if n := e.g.Node(id); n != nil && n.Kind == graph.Test && storesFailures(n) && !seen[auditRelation(n).Schema] {
 			seen[auditRelation(n).Schema] = true
-			if _, err := e.conns[0].Exec(ctx, "create schema if not exists "+sqlq.Ident(auditRelation(n).Schema)); err != nil {
+			if _, err := e.conns[0].Run(ctx, e.d.CreateSchema(auditRelation(n).Schema)); err != nil {
 				return err
 			}
 		}
@@ -103,7 +109,7 @@ func (e *Executor) CreateSchemas(ctx context.Context, ids []graph.ID) error {
 func (e *Executor) SetUpToDate(ids map[graph.ID]bool) { e.opts.UpToDate = ids }
 
 // Conn returns worker w's connection.
-func (e *Executor) Conn(w int) *duck.Conn { return e.conns[w] }
+func (e *Executor) Conn(w int) adapter.Conn { return e.conns[w] }
 
 // Close closes the connections.
 func (e *Executor) Close() error {
@@ -151,46 +157,39 @@ func (e *Executor) Execute(ctx context.Context, w int, n *graph.Node) run.Result
 }
 
 func failed(err error) run.Result {
-	return run.Result{Status: run.Error, Rows: -1, Message: oneLine(err.Error()), Retryable: Transient(err)}
-}
-
-// Transient reports whether err may pass on another try: DuckDB's I/O
-// errors and transaction conflicts, and the operating system's "busy" and
-// "try again" errors. SQL mistakes (binder, parser, conversion) are not.
-func Transient(err error) bool {
-	var de *duck.Error
-	if errors.As(err, &de) {
-		switch de.Type {
-		case "IO", "TransactionContext", "Transaction":
-			return true
-		}
-		return strings.Contains(de.Msg, "Conflict") || strings.Contains(de.Msg, "conflict")
-	}
-	var le *duck.LockError
-	if errors.As(err, &le) {
-		return true
-	}
-	return errors.Is(err, syscall.EAGAIN) || errors.Is(err, syscall.EBUSY) || errors.Is(err, syscall.ETXTBSY)
+	return run.Result{Status: run.Error, Rows: -1, Message: oneLine(err.Error()), Retryable: adapter.IsTransient(err)}
 }
 
 func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
 
+// fileLoader is an adapter connection that reads input files itself, in
+// the caller's transaction: the DuckDB adapter, with internal/load. An
+// adapter without it loads the rows that a file reader writes into
+// adapter.Conn.Bulk.
+type fileLoader interface {
+	LoadFile(ctx context.Context, spec load.Spec, rel adapter.Relation) (load.Result, error)
+}
+
 // replace loads spec into rel in one transaction that first moves the
 // previous relation aside in the journal.
-func (e *Executor) replace(ctx context.Context, conn *duck.Conn, spec load.Spec, rel sqlq.Relation) (load.Result, error) {
+func (e *Executor) replace(ctx context.Context, conn adapter.Conn, spec load.Spec, rel sqlq.Relation) (load.Result, error) {
+	fl, ok := conn.(fileLoader)
+	if !ok {
+		return load.Result{}, fmt.Errorf("this database's adapter cannot load input files yet")
+	}
 	var res load.Result
 	var done entry
 	err := conn.Tx(ctx, func() error {
 		if !e.schemas {
-			if _, err := conn.Exec(ctx, "create schema if not exists "+sqlq.Ident(rel.Schema)); err != nil {
+			if _, err := conn.Run(ctx, e.d.CreateSchema(rel.Schema)); err != nil {
 				return err
 			}
 		}
 		var err error
-		if done, err = e.opts.Journal.Prepare(ctx, conn, rel, e.cat.Kind(rel)); err != nil {
+		if done, err = e.opts.Journal.Prepare(ctx, conn, e.d, rel, e.cat.Kind(rel)); err != nil {
 			return err
 		}
-		res, err = load.Load(ctx, conn, spec, rel)
+		res, err = fl.LoadFile(ctx, spec, rel)
 		return err
 	})
 	if err == nil {
@@ -200,7 +199,7 @@ func (e *Executor) replace(ctx context.Context, conn *duck.Conn, spec load.Spec,
 	return res, err
 }
 
-func (e *Executor) loadSource(ctx context.Context, conn *duck.Conn, n *graph.Node) run.Result {
+func (e *Executor) loadSource(ctx context.Context, conn adapter.Conn, n *graph.Node) run.Result {
 	x := n.Source.External
 	res, err := e.replace(ctx, conn, SourceSpec(x), n.Relation)
 	if err != nil {
@@ -222,7 +221,7 @@ func SeedSpec(projectDir string, n *graph.Node) load.Spec {
 		Delimiter: n.Seed.Delimiter, ColumnTypes: n.Seed.ColumnTypes}
 }
 
-func (e *Executor) loadSeed(ctx context.Context, conn *duck.Conn, n *graph.Node) run.Result {
+func (e *Executor) loadSeed(ctx context.Context, conn adapter.Conn, n *graph.Node) run.Result {
 	res, err := e.replace(ctx, conn, SeedSpec(e.opts.ProjectDir, n), n.Relation)
 	if err != nil {
 		return failed(fmt.Errorf("seed %q: %w", n.Name, err))
@@ -232,9 +231,9 @@ func (e *Executor) loadSeed(ctx context.Context, conn *duck.Conn, n *graph.Node)
 		Metrics:         map[string]float64{"rows": float64(res.Rows)}}
 }
 
-func (e *Executor) model(ctx context.Context, conn *duck.Conn, n *graph.Node) run.Result {
+func (e *Executor) model(ctx context.Context, conn adapter.Conn, n *graph.Node) run.Result {
 	if enforced(n) {
-		if err := checkContract(ctx, conn, n); err != nil {
+		if err := checkContract(ctx, conn, e.d, n); err != nil {
 			return failed(err)
 		}
 	}
@@ -244,12 +243,12 @@ func (e *Executor) model(ctx context.Context, conn *duck.Conn, n *graph.Node) ru
 		kind := e.cat.Kind(n.Relation)
 		if e.opts.Journal != nil {
 			var err error
-			if done, err = e.opts.Journal.Prepare(ctx, conn, n.Relation, kind); err != nil {
+			if done, err = e.opts.Journal.Prepare(ctx, conn, e.d, n.Relation, kind); err != nil {
 				return err
 			}
 			kind = "" // moved aside
 		}
-		stmts, err := materialize.Model(n, kind)
+		stmts, err := materialize.Model(e.d, n, kind)
 		if err != nil {
 			return err
 		}
@@ -257,21 +256,15 @@ func (e *Executor) model(ctx context.Context, conn *duck.Conn, n *graph.Node) ru
 			stmts = stmts[1:] // the schema exists
 		}
 		for i, s := range stmts {
-			if i < len(stmts)-1 {
-				if _, err := conn.Exec(ctx, s); err != nil {
-					return err
+			c, err := conn.Run(ctx, s)
+			if err != nil {
+				if i == len(stmts)-1 {
+					return e.sqlError(n, err, s)
 				}
-				continue
+				return err
 			}
-			if n.Config.Materialized == graph.Table {
-				// CREATE TABLE AS answers the number of rows it wrote.
-				c, err := conn.QueryInt(ctx, s)
-				if err != nil {
-					return e.sqlError(n, err, materialize.BodyOffset)
-				}
+			if i == len(stmts)-1 && s.CountRows {
 				rows = c
-			} else if _, err := conn.Exec(ctx, s); err != nil {
-				return e.sqlError(n, err, materialize.BodyOffset)
 			}
 		}
 		return nil
@@ -308,30 +301,56 @@ func (e *Executor) compiledFile(n *graph.Node) string {
 	return p
 }
 
-// sqlError adds the node's file and the position in its compiled SQL to a
-// DuckDB error. offset is the number of lines kiln put before the compiled
-// SQL in the statement.
-func (e *Executor) sqlError(n *graph.Node, err error, offset int) error {
-	var de *duck.Error
+// sqlError adds to a database error of statement s, which nests n's
+// compiled SQL (s.Body), where the failing token is in the compiled SQL
+// of n: the file under the target path and its line and column.
+func (e *Executor) sqlError(n *graph.Node, err error, s adapter.Stmt) error {
+	var de *adapter.Error
 	if !errors.As(err, &de) {
 		return err
 	}
 	msg := de.Error()
-	if de.Line > offset {
-		msg += fmt.Sprintf(" (at %s:%d:%d, the compiled SQL of %s)", e.compiledFile(n), de.Line-offset, de.Col, n.Path)
+	if line, col, ok := compiledPos(n.CompiledCode, s, de.Line, de.Col); ok {
+		msg += fmt.Sprintf(" (at %s:%d:%d, the compiled SQL of %s)", e.compiledFile(n), line, col, n.Path)
 	}
 	return errors.New(msg)
 }
 
+// compiledPos maps line and col of statement s (1-based, col in bytes)
+// to the same token in compiled, the text s nests at s.Body after
+// trimming it (see materialize.Body); ok is false when the position is
+// unknown or outside the nested text.
+func compiledPos(compiled string, s adapter.Stmt, line, col int) (l, c int, ok bool) {
+	if s.Body < 0 || line < 1 || col < 1 {
+		return 0, 0, false
+	}
+	off := 0
+	for i := 1; i < line; i++ {
+		j := strings.IndexByte(s.SQL[off:], '\n')
+		if j < 0 {
+			return 0, 0, false
+		}
+		off += j + 1
+	}
+	off += col - 1
+	body := materialize.Body(compiled)
+	if off < s.Body || off >= s.Body+len(body) {
+		return 0, 0, false
+	}
+	lead := strings.Index(compiled, body)
+	l, c = diag.Offset(compiled, lead+off-s.Body)
+	return l, c, true
+}
+
 // export writes the export's file aside; the journal publishes it (renames
 // it into place) only when the whole run commits.
-func (e *Executor) export(ctx context.Context, conn *duck.Conn, n *graph.Node) run.Result {
+func (e *Executor) export(ctx context.Context, conn adapter.Conn, n *graph.Node) run.Result {
 	final := export.Path(e.opts.TargetDir, n)
 	out := final
 	if e.opts.Journal != nil {
 		out = e.opts.Journal.StagedPath(final)
 	}
-	rows, err := export.Write(ctx, conn, e.g, n, out)
+	rows, err := export.Write(ctx, conn, e.d, e.g, n, out)
 	if err != nil {
 		return failed(fmt.Errorf("export %q: %w", n.Name, err))
 	}

@@ -3,16 +3,13 @@ package execute
 import (
 	"context"
 	"errors"
-	"fmt"
 	"os"
 	"path/filepath"
 	"sort"
 	"strings"
 	"sync"
-	"time"
 
-	"github.com/kiln-build/kiln/internal/duck"
-	"github.com/kiln-build/kiln/internal/history"
+	"github.com/kiln-build/kiln/adapter"
 	"github.com/kiln-build/kiln/internal/sqlq"
 )
 
@@ -21,8 +18,10 @@ import (
 const BackupSuffix = "__kiln_prev_"
 
 // Journal makes a run atomic: before a node replaces a relation, the
-// previous one is renamed aside (name + BackupSuffix + the run's short id)
-// in the transaction that builds the new one. When the run succeeds,
+// previous one is kept aside (name + BackupSuffix + the run's short id) in
+// the transaction that builds the new one: renamed (Prepare), or copied
+// (PrepareCopy) when the node builds on the relation in place, as an
+// incremental model or a snapshot does. When the run succeeds,
 // Commit drops the previous versions; when it fails or is interrupted,
 // Rollback puts them back, so the database is as it was before the run.
 // The journal of a run lives in memory; the backups' names are its record
@@ -76,17 +75,37 @@ func short(id string) string {
 // there is none), aside. It must run inside the transaction (conn.Tx) that
 // builds the new relation, so both happen or neither does; call Record
 // once that transaction committed. A nil journal does nothing.
-func (j *Journal) Prepare(ctx context.Context, conn *duck.Conn, rel sqlq.Relation, kind string) (entry, error) {
+func (j *Journal) Prepare(ctx context.Context, conn adapter.Conn, d adapter.Dialect, rel sqlq.Relation, kind string) (entry, error) {
 	e := entry{rel: rel}
 	if j == nil || kind == "" {
 		return e, nil
 	}
-	name := rel.Name + BackupSuffix + short(j.runID)
-	if _, err := conn.Exec(ctx, fmt.Sprintf("alter %s %s rename to %s", kind, rel.String(), sqlq.Ident(name))); err != nil {
+	name := j.backupName(rel)
+	if _, err := conn.Run(ctx, d.RenameRelation(rel, adapter.Kind(kind), name)); err != nil {
 		return e, err
 	}
 	e.backup, e.backupKind = name, kind
 	return e, nil
+}
+
+// PrepareCopy keeps a copy of table rel aside and leaves rel in place, for
+// a node that changes it in place (an incremental model, a snapshot): a
+// rollback drops rel and renames the copy back. Like Prepare, it runs in
+// the node's transaction; a relation that is not a table is moved aside
+// (the node builds it anew).
+func (j *Journal) PrepareCopy(ctx context.Context, conn adapter.Conn, d adapter.Dialect, rel sqlq.Relation, kind string) (entry, error) {
+	if j == nil || kind != string(adapter.Table) {
+		return j.Prepare(ctx, conn, d, rel, kind)
+	}
+	e := entry{rel: rel, backup: j.backupName(rel), backupKind: kind}
+	if _, err := conn.Run(ctx, d.CopyTable(rel, sqlq.Relation{Schema: rel.Schema, Name: e.backup})); err != nil {
+		return entry{rel: rel}, err
+	}
+	return e, nil
+}
+
+func (j *Journal) backupName(rel sqlq.Relation) string {
+	return rel.Name + BackupSuffix + short(j.runID)
 }
 
 // Record adds a committed replacement to the run's journal.
@@ -105,75 +124,63 @@ func (j *Journal) snapshot() []entry {
 	return append([]entry(nil), j.entries...)
 }
 
-func dropRelation(ctx context.Context, conn *duck.Conn, rel sqlq.Relation) error {
-	kind, err := conn.RelationKind(ctx, rel.Schema, rel.Name)
+func dropRelation(ctx context.Context, conn adapter.Conn, d adapter.Dialect, rel sqlq.Relation) error {
+	kind, err := conn.RelationKind(ctx, rel)
 	if err != nil || kind == "" {
 		return err
 	}
-	_, err = conn.Exec(ctx, fmt.Sprintf("drop %s %s", kind, rel.String()))
+	_, err = conn.Run(ctx, d.DropRelation(rel, kind, false))
 	return err
 }
 
-func dropBackup(ctx context.Context, conn *duck.Conn, e entry) error {
+func dropBackup(ctx context.Context, conn adapter.Conn, d adapter.Dialect, e entry) error {
 	if e.backup == "" {
 		return nil
 	}
-	_, err := conn.Exec(ctx, fmt.Sprintf("drop %s if exists %s", e.backupKind, sqlq.Relation{Schema: e.rel.Schema, Name: e.backup}))
+	_, err := conn.Run(ctx, d.DropRelation(sqlq.Relation{Schema: e.rel.Schema, Name: e.backup}, adapter.Kind(e.backupKind), true))
 	return err
 }
 
 // Commit ends a run that succeeded, in one transaction. Outside a flow
 // transaction it drops the previous versions. In one, it keeps the first
 // previous version of each relation for the flow's rollback and records
-// it in kiln_history.journal, and drops the versions that earlier runs of
+// it in the store's journal, and drops the versions that earlier runs of
 // the flow had built.
-func (j *Journal) Commit(ctx context.Context, conn *duck.Conn) error {
+func (j *Journal) Commit(ctx context.Context, conn adapter.Conn, d adapter.Dialect) error {
 	es := j.snapshot()
 	if j.txn == "" {
 		return conn.Tx(ctx, func() error {
 			for _, e := range es {
-				if err := dropBackup(ctx, conn, e); err != nil {
+				if err := dropBackup(ctx, conn, d, e); err != nil {
 					return err
 				}
 			}
 			return nil
 		})
 	}
-	if err := history.Ensure(ctx, conn); err != nil {
-		return err
-	}
-	_, rows, err := conn.QueryRows(ctx, "select schema_name, name from kiln_history.journal where txn = ?", j.txn)
+	store := conn.Store()
+	prior, err := store.Journal(ctx, j.txn)
 	if err != nil {
 		return err
 	}
 	earlier := map[sqlq.Relation]bool{}
-	for _, r := range rows {
-		earlier[sqlq.Relation{Schema: fmt.Sprint(r[0]), Name: fmt.Sprint(r[1])}] = true
+	for _, p := range prior {
+		earlier[sqlq.Relation{Schema: p.Relation.Schema, Name: p.Relation.Name}] = true
 	}
 	return conn.Tx(ctx, func() error {
-		var values []string
-		now := sqlq.Literal(time.Now().UTC().Format("2006-01-02 15:04:05.999999")) + "::timestamp"
-		for i, e := range es {
+		var keep []adapter.JournalEntry
+		for _, e := range es {
 			if earlier[sqlq.Relation{Schema: e.rel.Schema, Name: e.rel.Name}] {
 				// An earlier run of the flow built this relation: the flow keeps
 				// the version from before the flow, not this intermediate one.
-				if err := dropBackup(ctx, conn, e); err != nil {
+				if err := dropBackup(ctx, conn, d, e); err != nil {
 					return err
 				}
 				continue
 			}
-			backup, kind := "NULL", "NULL"
-			if e.backup != "" {
-				backup, kind = sqlq.Literal(e.backup), sqlq.Literal(e.backupKind)
-			}
-			values = append(values, fmt.Sprintf("(%s, %d, %s, %s, %s, %s, %s, true, %s)", sqlq.Literal(j.runID), i+1,
-				sqlq.Literal(e.rel.Schema), sqlq.Literal(e.rel.Name), backup, kind, sqlq.Literal(j.txn), now))
+			keep = append(keep, adapter.JournalEntry{Relation: e.rel, Backup: e.backup, BackupKind: adapter.Kind(e.backupKind)})
 		}
-		if len(values) == 0 {
-			return nil
-		}
-		_, err := conn.Exec(ctx, "insert into kiln_history.journal (run_id, seq, schema_name, name, backup, backup_kind, txn, done, recorded_at) values "+strings.Join(values, ", "))
-		return err
+		return store.AddJournal(ctx, j.runID, j.txn, keep)
 	})
 }
 
@@ -181,26 +188,27 @@ func (j *Journal) Commit(ctx context.Context, conn *duck.Conn) error {
 // built is dropped and the previous one renamed back, in one transaction.
 // Earlier runs of its flow transaction are left alone. It returns the
 // number of relations restored or removed.
-func (j *Journal) Rollback(ctx context.Context, conn *duck.Conn) (int, error) {
+func (j *Journal) Rollback(ctx context.Context, conn adapter.Conn, d adapter.Dialect) (int, error) {
 	es := j.snapshot()
 	for l, r := 0, len(es)-1; l < r; l, r = l+1, r-1 {
 		es[l], es[r] = es[r], es[l]
 	}
-	return len(es), undo(ctx, conn, es)
+	return len(es), undo(ctx, conn, d, es)
 }
 
-// undo restores entries, in the order given, in one transaction.
-func undo(ctx context.Context, conn *duck.Conn, es []entry) error {
+// undo restores entries, in the order given, in one transaction (or in
+// the caller's).
+func undo(ctx context.Context, conn adapter.Conn, d adapter.Dialect, es []entry) error {
 	return conn.Tx(ctx, func() error {
 		for _, e := range es {
-			if err := dropRelation(ctx, conn, e.rel); err != nil {
+			if err := dropRelation(ctx, conn, d, e.rel); err != nil {
 				return err
 			}
 			if e.backup == "" {
 				continue
 			}
 			backup := sqlq.Relation{Schema: e.rel.Schema, Name: e.backup}
-			if _, err := conn.Exec(ctx, fmt.Sprintf("alter %s %s rename to %s", e.backupKind, backup, sqlq.Ident(e.rel.Name))); err != nil {
+			if _, err := conn.Run(ctx, d.RenameRelation(backup, adapter.Kind(e.backupKind), e.rel.Name)); err != nil {
 				return err
 			}
 		}
@@ -212,17 +220,16 @@ func undo(ctx context.Context, conn *duck.Conn, es []entry) error {
 // every relation whose name holds BackupSuffix and that no open flow
 // transaction keeps. It returns the short ids of those runs and the number
 // of relations restored.
-func Recover(ctx context.Context, conn *duck.Conn, cat *Catalog) ([]string, int, error) {
-	if err := history.Ensure(ctx, conn); err != nil {
-		return nil, 0, err
-	}
-	_, rows, err := conn.QueryRows(ctx, "select schema_name, backup from kiln_history.journal where backup is not null")
+func Recover(ctx context.Context, conn adapter.Conn, d adapter.Dialect, cat *Catalog) ([]string, int, error) {
+	journal, err := conn.Store().Journal(ctx, "")
 	if err != nil {
 		return nil, 0, err
 	}
 	kept := map[sqlq.Relation]bool{}
-	for _, r := range rows {
-		kept[sqlq.Relation{Schema: fmt.Sprint(r[0]), Name: fmt.Sprint(r[1])}] = true
+	for _, e := range journal {
+		if e.Backup != "" {
+			kept[sqlq.Relation{Schema: e.Relation.Schema, Name: e.Backup}] = true
+		}
 	}
 	var es []entry
 	runs := map[string]bool{}
@@ -239,7 +246,7 @@ func Recover(ctx context.Context, conn *duck.Conn, cat *Catalog) ([]string, int,
 		return nil, 0, nil
 	}
 	sort.Slice(es, func(a, b int) bool { return es[a].backup < es[b].backup })
-	if err := undo(ctx, conn, es); err != nil {
+	if err := undo(ctx, conn, d, es); err != nil {
 		return nil, 0, errors.Join(errors.New("cannot put back what an unfinished earlier run replaced"), err)
 	}
 	for _, e := range es {
@@ -271,19 +278,21 @@ func (j *Journal) StageFile(staged, final string) {
 // PublishFiles publishes the run's staged exports: it renames them into
 // place, or, in a flow transaction, records them for CommitTxn. It returns
 // the first error and goes on with the others.
-func (j *Journal) PublishFiles(ctx context.Context, conn *duck.Conn) error {
+func (j *Journal) PublishFiles(ctx context.Context, conn adapter.Conn) error {
 	j.mu.Lock()
 	defer j.mu.Unlock()
+	defer func() { j.files = nil }()
+	if j.txn != "" {
+		files := make([]adapter.StagedFile, len(j.files))
+		for i, f := range j.files {
+			files[i] = adapter.StagedFile{Staged: f.staged, Final: f.final}
+		}
+		return conn.Store().AddStagedFiles(ctx, j.txn, files)
+	}
 	var errs []error
 	for _, f := range j.files {
-		if j.txn != "" {
-			_, err := conn.Exec(ctx, "insert into kiln_history.staged_files values (?, ?, ?)", j.txn, f.staged, f.final)
-			errs = append(errs, err)
-			continue
-		}
 		errs = append(errs, os.Rename(f.staged, f.final))
 	}
-	j.files = nil
 	return errors.Join(errs...)
 }
 
@@ -305,20 +314,24 @@ type UnfinishedRun struct {
 	Relations int // relations it replaced or created
 }
 
-// Unfinished returns the runs with entries in kiln_history.journal, by
-// id; none when the database has no history.
-func Unfinished(ctx context.Context, conn *duck.Conn) ([]UnfinishedRun, error) {
-	if kind, err := conn.RelationKind(ctx, history.Schema, "journal"); err != nil || kind == "" {
+// Unfinished returns the runs with entries in the store's journal, by id.
+func Unfinished(ctx context.Context, conn adapter.Conn) ([]UnfinishedRun, error) {
+	// A database without kiln's records has none (and gets none here).
+	if k, err := conn.RelationKind(ctx, adapter.Relation{Schema: adapter.HistorySchema, Name: "journal"}); err != nil || k == "" {
 		return nil, err
 	}
-	_, rows, err := conn.QueryRows(ctx, "select run_id, count(*) from kiln_history.journal group by run_id order by run_id")
+	journal, err := conn.Store().Journal(ctx, "")
 	if err != nil {
 		return nil, err
 	}
-	out := make([]UnfinishedRun, len(rows))
-	for i, r := range rows {
-		n, _ := r[1].(int64)
-		out[i] = UnfinishedRun{RunID: fmt.Sprint(r[0]), Relations: int(n)}
+	count := map[string]int{}
+	for _, e := range journal {
+		count[e.RunID]++
 	}
+	var out []UnfinishedRun
+	for id, n := range count {
+		out = append(out, UnfinishedRun{RunID: id, Relations: n})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].RunID < out[j].RunID })
 	return out, nil
 }

@@ -4,22 +4,20 @@ import (
 	"context"
 	"testing"
 
-	"github.com/kiln-build/kiln/internal/duck"
-	"github.com/kiln-build/kiln/internal/duck/ducktest"
-	"github.com/kiln-build/kiln/internal/history"
+	"github.com/kiln-build/kiln/adapter"
+	"github.com/kiln-build/kiln/adapter/duckdb"
+	"github.com/kiln-build/kiln/adapter/duckdb/duckdbtest"
 	"github.com/kiln-build/kiln/internal/sqlq"
 )
 
-func memConn(t *testing.T) *duck.Conn {
+var d = duckdb.Dialect{}
+
+func memConn(t *testing.T) adapter.Conn {
 	t.Helper()
-	c := ducktest.Conn(t)
-	if err := history.Ensure(context.Background(), c); err != nil {
-		t.Fatal(err)
-	}
-	return c
+	return duckdbtest.Conn(t)
 }
 
-func exec(t *testing.T, c *duck.Conn, qs ...string) {
+func exec(t *testing.T, c adapter.Conn, qs ...string) {
 	t.Helper()
 	for _, q := range qs {
 		if _, err := c.Exec(context.Background(), q); err != nil {
@@ -28,7 +26,7 @@ func exec(t *testing.T, c *duck.Conn, qs ...string) {
 	}
 }
 
-func value(t *testing.T, c *duck.Conn, q string) int64 {
+func value(t *testing.T, c adapter.Conn, q string) int64 {
 	t.Helper()
 	v, err := c.QueryInt(context.Background(), q)
 	if err != nil {
@@ -39,7 +37,7 @@ func value(t *testing.T, c *duck.Conn, q string) int64 {
 
 // replaceAll stands for a run: it replaces s.t (a table becomes a view) and
 // creates s.fresh, each in its own transaction through the journal.
-func replaceAll(t *testing.T, c *duck.Conn, j *Journal) {
+func replaceAll(t *testing.T, c adapter.Conn, j *Journal) {
 	t.Helper()
 	ctx := context.Background()
 	for _, step := range []struct {
@@ -51,11 +49,11 @@ func replaceAll(t *testing.T, c *duck.Conn, j *Journal) {
 	} {
 		var e entry
 		err := c.Tx(ctx, func() error {
-			kind, err := c.RelationKind(ctx, step.rel.Schema, step.rel.Name)
+			kind, err := c.RelationKind(ctx, step.rel)
 			if err != nil {
 				return err
 			}
-			if e, err = j.Prepare(ctx, c, step.rel, kind); err != nil {
+			if e, err = j.Prepare(ctx, c, d, step.rel, string(kind)); err != nil {
 				return err
 			}
 			_, err = c.Exec(ctx, step.sql)
@@ -76,7 +74,7 @@ func TestJournalRollbackRestoresTheDatabase(t *testing.T) {
 	if got := value(t, c, "select x from s.t"); got != 42 {
 		t.Fatalf("new s.t: %d", got)
 	}
-	n, err := j.Rollback(context.Background(), c)
+	n, err := j.Rollback(context.Background(), c, d)
 	if err != nil || n != 2 {
 		t.Fatalf("rollback: %d, %v", n, err)
 	}
@@ -93,7 +91,7 @@ func TestJournalCommitDropsPreviousVersions(t *testing.T) {
 	exec(t, c, "create schema s", "create table s.t as select 1 as x")
 	j := NewJournal("run-1", "")
 	replaceAll(t, c, j)
-	if err := j.Commit(context.Background(), c); err != nil {
+	if err := j.Commit(context.Background(), c, d); err != nil {
 		t.Fatal(err)
 	}
 	if got := value(t, c, "select x from s.t"); got != 42 {
@@ -113,7 +111,7 @@ func TestRecoverUndoesAKilledRun(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ids, n, err := Recover(ctx, c, cat)
+	ids, n, err := Recover(ctx, c, d, cat)
 	if err != nil || len(ids) != 1 || ids[0] != "killed-r" || n != 1 {
 		t.Fatalf("recover: %v %d %v", ids, n, err)
 	}
@@ -123,7 +121,7 @@ func TestRecoverUndoesAKilledRun(t *testing.T) {
 	if cat.Kind(sqlq.Relation{Schema: "s", Name: "t"}) != "table" {
 		t.Errorf("the catalog does not know the restored table")
 	}
-	if ids, _, _ := Recover(ctx, c, cat); len(ids) != 0 {
+	if ids, _, _ := Recover(ctx, c, d, cat); len(ids) != 0 {
 		t.Errorf("recovered twice: %v", ids)
 	}
 }
@@ -144,11 +142,11 @@ func TestFlowTransaction(t *testing.T) {
 			j := NewJournal(run, "flow-1")
 			var e entry
 			err := c.Tx(ctx, func() error {
-				kind, err := c.RelationKind(ctx, "s", "t")
+				kind, err := c.RelationKind(ctx, sqlq.Relation{Schema: "s", Name: "t"})
 				if err != nil {
 					return err
 				}
-				if e, err = j.Prepare(ctx, c, sqlq.Relation{Schema: "s", Name: "t"}, kind); err != nil {
+				if e, err = j.Prepare(ctx, c, d, sqlq.Relation{Schema: "s", Name: "t"}, string(kind)); err != nil {
 					return err
 				}
 				_, err = c.Exec(ctx, sql)
@@ -161,18 +159,18 @@ func TestFlowTransaction(t *testing.T) {
 			return j
 		}
 		// Task 1 replaces s.t and succeeds.
-		if err := build("task-1", "create table s.t as select * from range(3) r(x)").Commit(ctx, c); err != nil {
+		if err := build("task-1", "create table s.t as select * from range(3) r(x)").Commit(ctx, c, d); err != nil {
 			t.Fatal(err)
 		}
 		// Task 2 replaces it again and fails: only task 2 is undone.
-		if _, err := build("task-2", "create table s.t as select * from range(1) r(x)").Rollback(ctx, c); err != nil {
+		if _, err := build("task-2", "create table s.t as select * from range(1) r(x)").Rollback(ctx, c, d); err != nil {
 			t.Fatal(err)
 		}
 		if got := value(t, c, "select count(*) from s.t"); got != 3 {
 			t.Fatalf("after task 2's rollback s.t has %d rows, want task 1's 3", got)
 		}
 		// Task 3 (the retry) succeeds.
-		if err := build("task-3", "create table s.t as select * from range(5) r(x)").Commit(ctx, c); err != nil {
+		if err := build("task-3", "create table s.t as select * from range(5) r(x)").Commit(ctx, c, d); err != nil {
 			t.Fatal(err)
 		}
 		// A standalone run is refused while the flow is open.
@@ -180,14 +178,14 @@ func TestFlowTransaction(t *testing.T) {
 			t.Fatal("a second flow transaction opened while one is open")
 		}
 		if commit {
-			if _, _, err := CommitTxn(ctx, c, "flow-1"); err != nil {
+			if _, _, err := CommitTxn(ctx, c, d, "flow-1"); err != nil {
 				t.Fatal(err)
 			}
 			if got := value(t, c, "select count(*) from s.t"); got != 5 {
 				t.Errorf("committed s.t has %d rows, want 5", got)
 			}
 		} else {
-			if _, err := RollbackTxn(ctx, c, "flow-1"); err != nil {
+			if _, err := RollbackTxn(ctx, c, d, "flow-1"); err != nil {
 				t.Fatal(err)
 			}
 			if got := value(t, c, "select count(*) from s.t"); got != 7 {
@@ -203,5 +201,41 @@ func TestFlowTransaction(t *testing.T) {
 		if st, _ := TxnStatus(ctx, c, "flow-1"); (commit && st != "committed") || (!commit && st != "rolled_back") {
 			t.Errorf("status %s", st)
 		}
+	}
+}
+
+// A node that changes a table in place (an incremental model) has the
+// journal copy it first: the table stays for the node to build on, and a
+// rollback puts the copy back.
+func TestJournalCopyForInPlaceChanges(t *testing.T) {
+	c := memConn(t)
+	ctx := context.Background()
+	exec(t, c, "create schema s", "create table s.t as select * from range(3) r(x)")
+	j := NewJournal("run-1", "")
+	rel := sqlq.Relation{Schema: "s", Name: "t"}
+	var e entry
+	err := c.Tx(ctx, func() error {
+		var err error
+		if e, err = j.PrepareCopy(ctx, c, d, rel, "table"); err != nil {
+			return err
+		}
+		_, err = c.Run(ctx, d.Insert(rel, "select 100"))
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	j.Record(e)
+	if got := value(t, c, "select count(*) from s.t"); got != 4 {
+		t.Fatalf("the incremental table has %d rows, want 4", got)
+	}
+	if n, err := j.Rollback(ctx, c, d); err != nil || n != 1 {
+		t.Fatalf("rollback: %d, %v", n, err)
+	}
+	if got := value(t, c, "select count(*) from s.t"); got != 3 {
+		t.Errorf("after the rollback s.t has %d rows, want 3", got)
+	}
+	if got := value(t, c, "select count(*) from duckdb_tables() where table_name like '%__kiln_prev%'"); got != 0 {
+		t.Errorf("%d backups left", got)
 	}
 }

@@ -2,13 +2,11 @@ package execute
 
 import (
 	"context"
-	"fmt"
 	"os"
 	"path/filepath"
 	"time"
 
-	"github.com/kiln-build/kiln/internal/duck"
-	"github.com/kiln-build/kiln/internal/history"
+	"github.com/kiln-build/kiln/adapter"
 )
 
 // TempAge is how old a temporary file of an atomic write must be before
@@ -23,17 +21,14 @@ const TempAge = time.Minute
 // transaction holds, and the temporary files of atomic writes (".*.tmp-*",
 // ".canonical-*") older than TempAge. The caller holds the database, so no
 // other run is staging files of this project. It returns the paths removed.
-func SweepFiles(ctx context.Context, conn *duck.Conn, finals []string, now time.Time) ([]string, error) {
-	if err := history.Ensure(ctx, conn); err != nil {
-		return nil, err
-	}
-	_, rows, err := conn.QueryRows(ctx, "select staged from kiln_history.staged_files")
+func SweepFiles(ctx context.Context, conn adapter.Conn, finals []string, now time.Time) ([]string, error) {
+	staged, err := conn.Store().StagedFiles(ctx, "")
 	if err != nil {
 		return nil, err
 	}
 	held := map[string]bool{}
-	for _, r := range rows {
-		held[filepath.Clean(fmt.Sprint(r[0]))] = true
+	for _, f := range staged {
+		held[filepath.Clean(f.Staged)] = true
 	}
 	var removed []string
 	remove := func(p string) {

@@ -6,9 +6,9 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/kiln-build/kiln/adapter"
 	"github.com/kiln-build/kiln/compiler/diag"
 	"github.com/kiln-build/kiln/compiler/graph"
-	"github.com/kiln-build/kiln/internal/duck"
 	"github.com/kiln-build/kiln/internal/materialize"
 	"github.com/kiln-build/kiln/internal/run"
 	"github.com/kiln-build/kiln/internal/sqlq"
@@ -20,13 +20,13 @@ const AuditSchema = "audit"
 // test evaluates a data test: it counts the failing rows (keeping them in
 // the audit schema with store_failures), decides pass, warn or fail from
 // severity, warn_if and error_if, and says what was expected and found.
-func (e *Executor) test(ctx context.Context, conn *duck.Conn, n *graph.Node) run.Result {
+func (e *Executor) test(ctx context.Context, conn adapter.Conn, n *graph.Node) run.Result {
 	if n.Test != nil && IsChangeTest(n.Test.Generic) {
 		return e.changeTest(ctx, conn, n)
 	}
-	failures, err := e.countFailures(ctx, conn, n)
+	failures, stmt, err := e.countFailures(ctx, conn, n)
 	if err != nil {
-		return failed(e.testError(ctx, conn, n, err))
+		return failed(e.testError(ctx, conn, n, err, stmt))
 	}
 	warnIf, _ := n.Config.Extra["warn_if"].(string)
 	errorIf, _ := n.Config.Extra["error_if"].(string)
@@ -64,48 +64,51 @@ func auditRelation(n *graph.Node) sqlq.Relation {
 
 // countFailures runs the test query; with store_failures the failing rows
 // first replace the test's audit table, in one transaction.
-func (e *Executor) countFailures(ctx context.Context, conn *duck.Conn, n *graph.Node) (int64, error) {
+func (e *Executor) countFailures(ctx context.Context, conn adapter.Conn, n *graph.Node) (int64, adapter.Stmt, error) {
+	q := materialize.TestQuery(e.d, n)
 	if !storesFailures(n) {
-		return conn.QueryInt(ctx, materialize.TestQuery(n))
+		c, err := conn.QueryInt(ctx, q.SQL)
+		return c, q, err
 	}
 	rel := auditRelation(n)
 	var failures int64
+	keep := e.d.CreateTableAs(rel, n.CompiledCode)
 	err := conn.Tx(ctx, func() error {
-		if _, err := conn.Exec(ctx, "create schema if not exists "+sqlq.Ident(rel.Schema)); err != nil {
+		if _, err := conn.Run(ctx, e.d.CreateSchema(rel.Schema)); err != nil {
 			return err
 		}
-		if _, err := conn.Exec(ctx, "create or replace table "+rel.String()+" as (\n"+materialize.Body(n.CompiledCode)+"\n)"); err != nil {
+		if _, err := conn.Run(ctx, keep); err != nil {
 			return err
 		}
 		stored := *n
-		stored.CompiledCode = "select * from " + rel.String()
+		stored.CompiledCode = e.d.SelectAll(rel, "")
 		var err error
-		failures, err = conn.QueryInt(ctx, materialize.TestQuery(&stored))
+		failures, err = conn.QueryInt(ctx, materialize.TestQuery(e.d, &stored).SQL)
 		return err
 	})
-	return failures, err
+	return failures, keep, err
 }
 
 // testError explains a failing test query: a test on a column the model
 // does not have is reported at the test's YAML position with the model's
 // columns.
-func (e *Executor) testError(ctx context.Context, conn *duck.Conn, n *graph.Node, err error) error {
-	var de *duck.Error
-	if n.Test == nil || n.Test.ColumnName == "" || !errors.As(err, &de) || de.Type != "Binder" {
-		return e.sqlError(n, err, 1)
+func (e *Executor) testError(ctx context.Context, conn adapter.Conn, n *graph.Node, err error, s adapter.Stmt) error {
+	var de *adapter.Error
+	if n.Test == nil || n.Test.ColumnName == "" || !errors.As(err, &de) || de.Class != adapter.Semantic {
+		return e.sqlError(n, err, s)
 	}
 	on := e.g.Node(n.Test.Attached)
 	if on == nil || on.Relation.IsZero() {
-		return e.sqlError(n, err, 1)
+		return e.sqlError(n, err, s)
 	}
-	cols, cerr := conn.Columns(ctx, on.Relation.Schema, on.Relation.Name)
+	cols, cerr := conn.Columns(ctx, on.Relation)
 	if cerr != nil || len(cols) == 0 {
-		return e.sqlError(n, err, 1)
+		return e.sqlError(n, err, s)
 	}
 	names := make([]string, len(cols))
 	for i, c := range cols {
 		if strings.EqualFold(c.Name, n.Test.ColumnName) {
-			return e.sqlError(n, err, 1) // the column exists: another problem
+			return e.sqlError(n, err, s) // the column exists: another problem
 		}
 		names[i] = c.Name
 	}

@@ -7,19 +7,15 @@ import (
 	"os"
 	"time"
 
-	"github.com/kiln-build/kiln/internal/duck"
-	"github.com/kiln-build/kiln/internal/history"
-	"github.com/kiln-build/kiln/internal/sqlq"
+	"github.com/kiln-build/kiln/adapter"
 )
 
 // OpenTxn starts flow transaction id, or joins it when it is already open.
 // It returns an error when id was committed or rolled back already, or
 // when another transaction is open (one flow at a time writes a database).
-func OpenTxn(ctx context.Context, conn *duck.Conn, id string) error {
-	if err := history.Ensure(ctx, conn); err != nil {
-		return err
-	}
-	st, err := TxnStatus(ctx, conn, id)
+func OpenTxn(ctx context.Context, conn adapter.Conn, id string) error {
+	s := conn.Store()
+	st, err := s.TxnStatus(ctx, id)
 	if err != nil {
 		return err
 	}
@@ -30,126 +26,99 @@ func OpenTxn(ctx context.Context, conn *duck.Conn, id string) error {
 	default:
 		return fmt.Errorf("flow transaction %q is %s already; start a new one", id, st)
 	}
-	if other, err := OpenTxnID(ctx, conn); err != nil {
+	if other, err := s.OpenTxnID(ctx); err != nil {
 		return err
 	} else if other != "" {
 		return fmt.Errorf("flow transaction %q is open (an orchestrated flow is running or failed midway); wait for it, or run kiln transaction rollback %s", other, other)
 	}
-	_, err = conn.Exec(ctx, "insert into kiln_history.transactions values (?, ?, 'open')", id, time.Now().UTC())
-	return err
+	return s.OpenTxn(ctx, id, time.Now())
 }
 
 // TxnStatus returns "open", "committed", "rolled_back", or "" for an
 // unknown transaction.
-func TxnStatus(ctx context.Context, conn *duck.Conn, id string) (string, error) {
-	if err := history.Ensure(ctx, conn); err != nil {
-		return "", err
-	}
-	_, rows, err := conn.QueryRows(ctx, "select status from kiln_history.transactions where id = ?", id)
-	if err != nil || len(rows) == 0 {
-		return "", err
-	}
-	return fmt.Sprint(rows[0][0]), nil
+func TxnStatus(ctx context.Context, conn adapter.Conn, id string) (string, error) {
+	return conn.Store().TxnStatus(ctx, id)
 }
 
 // OpenTxnID returns the open flow transaction, or "".
-func OpenTxnID(ctx context.Context, conn *duck.Conn) (string, error) {
-	if err := history.Ensure(ctx, conn); err != nil {
-		return "", err
-	}
-	_, rows, err := conn.QueryRows(ctx, "select id from kiln_history.transactions where status = 'open' order by opened_at limit 1")
-	if err != nil || len(rows) == 0 {
-		return "", err
-	}
-	return fmt.Sprint(rows[0][0]), nil
+func OpenTxnID(ctx context.Context, conn adapter.Conn) (string, error) {
+	return conn.Store().OpenTxnID(ctx)
 }
 
-// CommitTxn publishes flow transaction id: it drops the previous versions
-// of the relations its runs replaced, renames its staged exports into
-// place and records its pending up-to-date state. It returns the number of
-// relations and files committed.
-func CommitTxn(ctx context.Context, conn *duck.Conn, id string) (int, int, error) {
-	if st, err := TxnStatus(ctx, conn, id); err != nil {
+// CommitTxn publishes flow transaction id: in one database transaction,
+// it drops the previous versions of the relations its runs replaced,
+// records its pending up-to-date state and closes it; then it renames its
+// staged exports into place. It returns the number of relations and files
+// committed.
+func CommitTxn(ctx context.Context, conn adapter.Conn, d adapter.Dialect, id string) (int, int, error) {
+	s := conn.Store()
+	if st, err := s.TxnStatus(ctx, id); err != nil {
 		return 0, 0, err
 	} else if st != "open" {
 		return 0, 0, fmt.Errorf("flow transaction %q is not open (%s)", id, orUnknown(st))
 	}
-	es, err := txnEntries(ctx, conn, id)
+	es, err := txnEntries(ctx, s, id)
 	if err != nil {
 		return 0, 0, err
 	}
-	_, files, err := conn.QueryRows(ctx, "select staged, final from kiln_history.staged_files where txn = ?", id)
+	files, err := s.StagedFiles(ctx, id)
 	if err != nil {
 		return 0, 0, err
 	}
 	err = conn.Tx(ctx, func() error {
 		for _, e := range es {
-			if err := dropBackup(ctx, conn, e); err != nil {
+			if err := dropBackup(ctx, conn, d, e); err != nil {
 				return err
 			}
 		}
-		for _, q := range []string{
-			`delete from kiln_history.journal where txn = ?`,
-			`insert or replace into kiln_history.state select unique_id, fingerprint, run_id, now()::timestamp from kiln_history.pending_state where txn = ?`,
-			`delete from kiln_history.pending_state where txn = ?`,
-			`delete from kiln_history.staged_files where txn = ?`,
-			`update kiln_history.transactions set status = 'committed' where id = ?`,
-		} {
-			if _, err := conn.Exec(ctx, q, id); err != nil {
-				return err
-			}
-		}
-		return nil
+		return s.CloseTxn(ctx, id, true)
 	})
 	if err != nil {
 		return 0, 0, err
 	}
 	var errs []error
 	for _, f := range files {
-		errs = append(errs, os.Rename(fmt.Sprint(f[0]), fmt.Sprint(f[1])))
+		errs = append(errs, os.Rename(f.Staged, f.Final))
 	}
 	return len(es), len(files), errors.Join(errs...)
 }
 
-// RollbackTxn undoes flow transaction id: every relation its runs replaced
-// is restored, its staged exports are deleted, its pending state is
-// forgotten, and its runs are marked rolled_back (so their metrics are no
-// baseline). It returns the number of relations restored.
-func RollbackTxn(ctx context.Context, conn *duck.Conn, id string) (int, error) {
-	if st, err := TxnStatus(ctx, conn, id); err != nil {
+// RollbackTxn undoes flow transaction id, in one database transaction:
+// every relation its runs replaced is restored, its pending state is
+// forgotten, its runs are marked rolled_back (so their metrics are no
+// baseline) and it is closed; then its staged exports are deleted. It
+// returns the number of relations restored.
+func RollbackTxn(ctx context.Context, conn adapter.Conn, d adapter.Dialect, id string) (int, error) {
+	s := conn.Store()
+	if st, err := s.TxnStatus(ctx, id); err != nil {
 		return 0, err
 	} else if st != "open" {
 		return 0, fmt.Errorf("flow transaction %q is not open (%s)", id, orUnknown(st))
 	}
-	es, err := txnEntries(ctx, conn, id)
+	es, err := txnEntries(ctx, s, id)
 	if err != nil {
 		return 0, err
 	}
-	_, files, err := conn.QueryRows(ctx, "select staged from kiln_history.staged_files where txn = ?", id)
+	files, err := s.StagedFiles(ctx, id)
 	if err != nil {
-		return 0, err
-	}
-	if err := undo(ctx, conn, es); err != nil {
 		return 0, err
 	}
 	err = conn.Tx(ctx, func() error {
-		for _, q := range []string{
-			`delete from kiln_history.journal where txn = ?`,
-			`delete from kiln_history.pending_state where txn = ?`,
-			`delete from kiln_history.staged_files where txn = ?`,
-			`update kiln_history.runs set status = 'rolled_back' where txn = ?`,
-			`update kiln_history.transactions set status = 'rolled_back' where id = ?`,
-		} {
-			if _, err := conn.Exec(ctx, q, id); err != nil {
-				return err
-			}
+		if err := undo(ctx, conn, d, es); err != nil {
+			return err
 		}
-		return nil
+		if err := s.MarkRolledBack(ctx, id); err != nil {
+			return err
+		}
+		return s.CloseTxn(ctx, id, false)
 	})
-	for _, f := range files {
-		os.Remove(fmt.Sprint(f[0]))
+	if err != nil {
+		return 0, err
 	}
-	return len(es), err
+	for _, f := range files {
+		os.Remove(f.Staged)
+	}
+	return len(es), nil
 }
 
 func orUnknown(s string) string {
@@ -160,16 +129,14 @@ func orUnknown(s string) string {
 }
 
 // txnEntries returns the journal of flow transaction id, newest first.
-func txnEntries(ctx context.Context, conn *duck.Conn, id string) ([]entry, error) {
-	_, rows, err := conn.QueryRows(ctx, `select schema_name, name, coalesce(backup, ''), coalesce(backup_kind, '')
-        from kiln_history.journal where txn = ? order by recorded_at desc, seq desc`, id)
+func txnEntries(ctx context.Context, s adapter.Store, id string) ([]entry, error) {
+	journal, err := s.Journal(ctx, id)
 	if err != nil {
 		return nil, err
 	}
-	out := make([]entry, len(rows))
-	for i, r := range rows {
-		out[i] = entry{rel: sqlq.Relation{Schema: fmt.Sprint(r[0]), Name: fmt.Sprint(r[1])},
-			backup: fmt.Sprint(r[2]), backupKind: fmt.Sprint(r[3])}
+	out := make([]entry, len(journal))
+	for i, e := range journal {
+		out[i] = entry{rel: e.Relation, backup: e.Backup, backupKind: string(e.BackupKind)}
 	}
 	return out, nil
 }

@@ -5,9 +5,9 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/kiln-build/kiln/adapter"
 	"github.com/kiln-build/kiln/compiler/diag"
 	"github.com/kiln-build/kiln/compiler/graph"
-	"github.com/kiln-build/kiln/internal/duck"
 	"github.com/kiln-build/kiln/internal/materialize"
 	"github.com/kiln-build/kiln/internal/run"
 )
@@ -15,33 +15,30 @@ import (
 // unitTest runs a unit test: the model's SQL on the given rows (typed like
 // the real inputs when they exist in the database; their data is never
 // read), compared with the expected rows as multisets.
-func (e *Executor) unitTest(ctx context.Context, conn *duck.Conn, n *graph.Node) run.Result {
+func (e *Executor) unitTest(ctx context.Context, conn adapter.Conn, n *graph.Node) run.Result {
 	u := n.UnitTest
-	inputs := map[graph.ID][]materialize.Column{}
+	inputs := map[graph.ID][]adapter.Column{}
 	for _, g := range u.Given {
 		in := e.g.Node(g.Node)
 		if in == nil || in.Relation.IsZero() {
 			continue
 		}
-		cols, err := conn.Columns(ctx, in.Relation.Schema, in.Relation.Name)
+		cols, err := conn.Columns(ctx, in.Relation)
 		if err != nil {
 			return failed(err)
 		}
-		for _, c := range cols {
-			inputs[g.Node] = append(inputs[g.Node], materialize.Column{Name: c.Name, Type: c.Type})
-		}
+		inputs[g.Node] = cols
 	}
-	actual := materialize.UnitTest(u, inputs)
-	_, desc, err := conn.QueryRows(ctx, "describe (\n"+actual+"\n)")
+	actual := materialize.UnitTestSQL(e.d, u, inputs)
+	desc, err := conn.DescribeQuery(ctx, actual)
 	if err != nil {
 		return failed(fmt.Errorf("%s: unit test %q: the model fails on the given rows: %v", n.Pos, n.Name, err))
 	}
 	types := map[string]string{}
 	var outputs []string
-	for _, row := range desc {
-		name := fmt.Sprint(row[0])
-		types[strings.ToLower(name)] = fmt.Sprint(row[1])
-		outputs = append(outputs, name)
+	for _, c := range desc {
+		types[strings.ToLower(c.Name)] = c.Type
+		outputs = append(outputs, c.Name)
 	}
 	for _, c := range u.Expect.Columns {
 		if _, ok := types[strings.ToLower(c)]; !ok {
@@ -57,7 +54,7 @@ func (e *Executor) unitTest(ctx context.Context, conn *duck.Conn, n *graph.Node)
 		u2.Expect.Columns = outputs
 		u = &u2
 	}
-	diffSQL := materialize.UnitTestDiff(actual, u.Expect, types)
+	diffSQL := e.d.UnitTestDiff(actual, u.Expect, types)
 	cols, diff, err := conn.QueryRows(ctx, diffSQL)
 	if err != nil {
 		return failed(fmt.Errorf("%s: unit test %q: cannot compare with the expected rows: %v", n.Pos, n.Name, err))
@@ -93,7 +90,7 @@ func (e *Executor) unitTest(ctx context.Context, conn *duck.Conn, n *graph.Node)
 func formatRow(cols []string, vals []any) string {
 	parts := make([]string, len(vals))
 	for i, v := range vals {
-		parts[i] = fmt.Sprintf("%s=%v", cols[i], duck.Plain(v))
+		parts[i] = fmt.Sprintf("%s=%v", cols[i], v)
 	}
 	return "{" + strings.Join(parts, ", ") + "}"
 }

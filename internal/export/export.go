@@ -1,5 +1,6 @@
 // Package export writes the relations of an export node to files (CSV or
-// an Excel workbook) under the target path. Each file is written to a
+// an Excel workbook) under the target path, reading them through the
+// database's adapter. Each file is written to a
 // temporary file in the same folder and renamed over the previous one, so a
 // reader never sees a half-written export and a failed export leaves the
 // previous file as it was.
@@ -17,9 +18,8 @@ import (
 
 	"github.com/xuri/excelize/v2"
 
+	"github.com/kiln-build/kiln/adapter"
 	"github.com/kiln-build/kiln/compiler/graph"
-	"github.com/kiln-build/kiln/internal/duck"
-	"github.com/kiln-build/kiln/internal/sqlq"
 )
 
 // Path returns where export n is published under targetDir.
@@ -29,9 +29,9 @@ func Path(targetDir string, n *graph.Node) string {
 
 // Write writes export n to the file out (see Path; a caller staging the
 // export writes it elsewhere and renames it later) and returns the number
-// of data rows written (all sheets). Relations are read with conn; g
-// resolves the export's models to relations.
-func Write(ctx context.Context, conn *duck.Conn, g *graph.Graph, n *graph.Node, out string) (int64, error) {
+// of data rows written (all sheets). Relations are read with conn, in
+// queries of dialect d; g resolves the export's models to relations.
+func Write(ctx context.Context, conn adapter.Conn, d adapter.Dialect, g *graph.Graph, n *graph.Node, out string) (int64, error) {
 	if n.Export == nil {
 		return 0, fmt.Errorf("node %s is not an export", n.ID)
 	}
@@ -40,19 +40,15 @@ func Write(ctx context.Context, conn *duck.Conn, g *graph.Graph, n *graph.Node, 
 	}
 	switch n.Export.Format {
 	case "csv":
-		return writeCSV(ctx, conn, query(g, n.Export.Sheets[0]), out)
+		return writeCSV(ctx, conn, query(d, g, n.Export.Sheets[0]), out)
 	case "xlsx":
-		return writeXLSX(ctx, conn, g, n.Export.Sheets, out)
+		return writeXLSX(ctx, conn, d, g, n.Export.Sheets, out)
 	}
 	return 0, fmt.Errorf("unknown export format %q", n.Export.Format)
 }
 
-func query(g *graph.Graph, s graph.ExportSheet) string {
-	q := "select * from " + g.Node(s.Model).Relation.String()
-	if s.OrderBy != "" {
-		q += " order by " + s.OrderBy
-	}
-	return q
+func query(d adapter.Dialect, g *graph.Graph, s graph.ExportSheet) string {
+	return d.SelectAll(g.Node(s.Model).Relation, s.OrderBy)
 }
 
 // fixedDate is the creation and modification date written in workbooks, so
@@ -64,11 +60,10 @@ func tempPath(final string) string {
 	return filepath.Join(filepath.Dir(final), fmt.Sprintf(".%s.tmp-%d", filepath.Base(final), os.Getpid()))
 }
 
-func writeCSV(ctx context.Context, conn *duck.Conn, q, out string) (int64, error) {
+func writeCSV(ctx context.Context, conn adapter.Conn, q, out string) (int64, error) {
 	tmp := tempPath(out)
 	defer os.Remove(tmp)
-	stmt := fmt.Sprintf("copy (%s) to %s (format csv, header true)", q, sqlq.Literal(tmp))
-	rows, err := conn.Exec(ctx, stmt)
+	rows, err := conn.ExportCSV(ctx, q, tmp)
 	if err != nil {
 		return 0, err
 	}
@@ -90,7 +85,7 @@ func syncFile(path string) error {
 	return f.Close()
 }
 
-func writeXLSX(ctx context.Context, conn *duck.Conn, g *graph.Graph, sheets []graph.ExportSheet, out string) (int64, error) {
+func writeXLSX(ctx context.Context, conn adapter.Conn, d adapter.Dialect, g *graph.Graph, sheets []graph.ExportSheet, out string) (int64, error) {
 	f := excelize.NewFile()
 	defer f.Close()
 	// Fixed document dates: the same data gives the same bytes.
@@ -107,7 +102,7 @@ func writeXLSX(ctx context.Context, conn *duck.Conn, g *graph.Graph, sheets []gr
 		} else if _, err := f.NewSheet(name); err != nil {
 			return 0, err
 		}
-		n, err := writeSheet(ctx, conn, f, name, query(g, s))
+		n, err := writeSheet(ctx, conn, f, name, query(d, g, s))
 		if err != nil {
 			return 0, fmt.Errorf("sheet %q: %w", name, err)
 		}
@@ -139,16 +134,13 @@ func writeXLSX(ctx context.Context, conn *duck.Conn, g *graph.Graph, sheets []gr
 	return total, os.Rename(tmp, out)
 }
 
-func writeSheet(ctx context.Context, conn *duck.Conn, f *excelize.File, sheet, q string) (int64, error) {
+func writeSheet(ctx context.Context, conn adapter.Conn, f *excelize.File, sheet, q string) (int64, error) {
 	rows, err := conn.Query(ctx, q)
 	if err != nil {
 		return 0, err
 	}
 	defer rows.Close()
-	cols, err := rows.Columns()
-	if err != nil {
-		return 0, err
-	}
+	cols := rows.Columns()
 	sw, err := f.NewStreamWriter(sheet)
 	if err != nil {
 		return 0, err
@@ -163,14 +155,10 @@ func writeSheet(ctx context.Context, conn *duck.Conn, f *excelize.File, sheet, q
 	if err := sw.SetRow("A1", header); err != nil {
 		return 0, err
 	}
-	vals := make([]any, len(cols))
-	ptrs := make([]any, len(cols))
-	for i := range vals {
-		ptrs[i] = &vals[i]
-	}
 	var n int64
 	for rows.Next() {
-		if err := rows.Scan(ptrs...); err != nil {
+		vals, err := rows.Values()
+		if err != nil {
 			return 0, err
 		}
 		row := make([]any, len(cols))
@@ -184,15 +172,16 @@ func writeSheet(ctx context.Context, conn *duck.Conn, f *excelize.File, sheet, q
 		n++
 	}
 	if err := rows.Err(); err != nil {
-		return 0, duck.WrapError(ctx, err, q)
+		return 0, err
 	}
 	return n, sw.Flush()
 }
 
-// cellValue converts a DuckDB value to an Excel cell: numbers stay numbers,
-// dates and timestamps get a date format, NULL is an empty cell.
+// cellValue converts a value read through the adapter (plain Go, see
+// adapter.Conn) to an Excel cell: numbers stay numbers, dates and
+// timestamps get a date format, NULL is an empty cell.
 func cellValue(v any, dateStyle, tsStyle int) any {
-	switch x := duck.Plain(v).(type) {
+	switch x := v.(type) {
 	case nil:
 		return nil
 	case float64, float32, int, int8, int16, int32, int64, uint8, uint16, uint32, uint64, bool, string:

@@ -8,16 +8,16 @@ import (
 
 	"github.com/xuri/excelize/v2"
 
+	"github.com/kiln-build/kiln/adapter/duckdb"
+	"github.com/kiln-build/kiln/adapter/duckdb/duckdbtest"
 	"github.com/kiln-build/kiln/compiler/graph"
-	"github.com/kiln-build/kiln/internal/duck"
-	"github.com/kiln-build/kiln/internal/duck/ducktest"
 	"github.com/kiln-build/kiln/internal/sqlq"
 )
 
-func setup(t *testing.T) (*duck.Conn, *graph.Graph) {
+func setup(t *testing.T) (*duckdb.Conn, *graph.Graph) {
 	t.Helper()
 	ctx := context.Background()
-	c := ducktest.Conn(t)
+	c := duckdbtest.Conn(t)
 	for _, q := range []string{
 		"create schema marts",
 		"create table marts.sales as select * from (values (1, 'Château \"X\"', 24.20::decimal(12,2), date '2026-11-01'), (2, 'Y, Z', 10.50::decimal(12,2), null)) t(id, title, price, day)",
@@ -40,7 +40,7 @@ func TestCSVAndWorkbook(t *testing.T) {
 	dir := t.TempDir()
 	csvNode := &graph.Node{ID: "export.p.csv", Kind: graph.Export, Export: &graph.ExportInfo{Format: "csv", Path: "out/sales.csv",
 		Sheets: []graph.ExportSheet{{Model: "model.p.sales", OrderBy: "id desc"}}}}
-	n, err := Write(context.Background(), c, g, csvNode, Path(dir, csvNode))
+	n, err := Write(context.Background(), c, duckdb.Dialect{}, g, csvNode, Path(dir, csvNode))
 	if err != nil || n != 2 {
 		t.Fatalf("csv: %d rows, %v", n, err)
 	}
@@ -51,7 +51,7 @@ func TestCSVAndWorkbook(t *testing.T) {
 	}
 	xl := &graph.Node{ID: "export.p.xlsx", Kind: graph.Export, Export: &graph.ExportInfo{Format: "xlsx", Path: "out/book.xlsx",
 		Sheets: []graph.ExportSheet{{Name: "all", Model: "model.p.sales"}, {Name: "again", Model: "model.p.sales", OrderBy: "id desc"}}}}
-	n, err = Write(context.Background(), c, g, xl, Path(dir, xl))
+	n, err = Write(context.Background(), c, duckdb.Dialect{}, g, xl, Path(dir, xl))
 	if err != nil || n != 4 {
 		t.Fatalf("xlsx: %d rows, %v", n, err)
 	}
@@ -91,12 +91,12 @@ func TestFailedExportKeepsPreviousFile(t *testing.T) {
 	dir := t.TempDir()
 	node := &graph.Node{ID: "export.p.csv", Kind: graph.Export, Export: &graph.ExportInfo{Format: "csv", Path: "sales.csv",
 		Sheets: []graph.ExportSheet{{Model: "model.p.sales"}}}}
-	if _, err := Write(context.Background(), c, g, node, Path(dir, node)); err != nil {
+	if _, err := Write(context.Background(), c, duckdb.Dialect{}, g, node, Path(dir, node)); err != nil {
 		t.Fatal(err)
 	}
 	before, _ := os.ReadFile(filepath.Join(dir, "sales.csv"))
 	node.Export.Sheets[0].OrderBy = "no_such_column"
-	if _, err := Write(context.Background(), c, g, node, Path(dir, node)); err == nil {
+	if _, err := Write(context.Background(), c, duckdb.Dialect{}, g, node, Path(dir, node)); err == nil {
 		t.Fatal("bad export succeeded")
 	}
 	after, _ := os.ReadFile(filepath.Join(dir, "sales.csv"))
@@ -115,7 +115,7 @@ func TestWorkbooksAreReproducible(t *testing.T) {
 		Sheets: []graph.ExportSheet{{Name: "a", Model: "model.p.sales"}, {Name: "b", Model: "model.p.sales"}, {Name: "c", Model: "model.p.sales"}}}}
 	var first []byte
 	for i := 0; i < 5; i++ {
-		if _, err := Write(context.Background(), c, g, xl, Path(dir, xl)); err != nil {
+		if _, err := Write(context.Background(), c, duckdb.Dialect{}, g, xl, Path(dir, xl)); err != nil {
 			t.Fatal(err)
 		}
 		b, _ := os.ReadFile(Path(dir, xl))

@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/kiln-build/kiln/internal/duck"
+	"github.com/kiln-build/kiln/adapter/duckdb"
 )
 
 // tables is the catalog of the test queries: schema.name -> table.
@@ -129,13 +129,13 @@ var lineageCases = []struct {
 }
 
 var (
-	conn   *duck.Conn
+	conn   *duckdb.Conn
 	ctx    = context.Background()
 	parsed = map[string][]byte{}
 )
 
 func TestMain(m *testing.M) {
-	db, err := duck.Open(ctx, ":memory:")
+	db, err := duckdb.Open(ctx, "")
 	if err != nil {
 		panic(err)
 	}
@@ -143,7 +143,7 @@ func TestMain(m *testing.M) {
 	if err != nil {
 		panic(err)
 	}
-	conn = c
+	conn = c.(*duckdb.Conn)
 	m.Run()
 	c.Close()
 	db.Close()
@@ -154,7 +154,7 @@ func tree(t testing.TB, sql string) []byte {
 	if b, ok := parsed[sql]; ok {
 		return b
 	}
-	trees, err := ParseAll(ctx, conn, []string{sql})
+	trees, err := conn.ParseSQL(ctx, []string{sql})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -25,7 +25,7 @@ type Project struct {
 
 // AnalyzeProject computes the lineage of every model of g that has
 // compiled SQL and a tree in trees (json_serialize_sql output, by
-// unique_id; see ParseAll), in topological order.
+// unique_id; see adapter/duckdb.ParseSQL), in topological order.
 //
 // catalog gives the columns of the relations as the database has them, by
 // unique_id; a node it does not hold is known by the analysis of its own

@@ -33,7 +33,7 @@ func projectTrees(t *testing.T, g *graph.Graph) map[graph.ID][]byte {
 			sqls = append(sqls, n.CompiledCode)
 		}
 	}
-	trees, err := ParseAll(ctx, conn, sqls)
+	trees, err := conn.ParseSQL(ctx, sqls)
 	if err != nil {
 		t.Fatal(err)
 	}

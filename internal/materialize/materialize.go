@@ -1,9 +1,18 @@
-// Package materialize builds the SQL statements that materialize a node in
-// DuckDB. It is pure: it returns statements and runs nothing.
+// Package materialize says how a node is built, in the statements of the
+// database's dialect (adapter.Dialect): the materializations of models
+// (table, view), the query of a data test (dbt's get_test_sql), the query
+// of a unit test. It is pure: it returns statements and runs nothing.
 //
-// Every materialization is meant to run inside one transaction: DuckDB's DDL
-// is transactional, so when a statement fails the rollback leaves the
-// previous relation, and its rows, exactly as they were.
+// Every materialization is meant to run inside one transaction: DuckDB's
+// and PostgreSQL's DDL is transactional, so when a statement fails the
+// rollback leaves the previous relation, and its rows, exactly as they
+// were.
+//
+// A new materialization (incremental, snapshot) adds a case to Model that
+// returns its statements from the dialect (Insert, Merge, DeleteMatching,
+// AddColumns) and says, through Keeps, that the journal must copy the
+// previous table rather than move it aside, since the new version builds
+// on it.
 package materialize
 
 import (
@@ -11,63 +20,67 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/kiln-build/kiln/adapter"
+	"github.com/kiln-build/kiln/adapter/ansi"
 	"github.com/kiln-build/kiln/compiler/graph"
-	"github.com/kiln-build/kiln/internal/sqlq"
 )
 
 // Body returns a model's compiled SQL ready to nest in a statement: trailing
 // whitespace and semicolons removed.
-func Body(sql string) string {
-	s := strings.TrimSpace(sql)
-	for strings.HasSuffix(s, ";") {
-		s = strings.TrimSpace(strings.TrimSuffix(s, ";"))
-	}
-	return s
-}
+func Body(sql string) string { return ansi.Body(sql) }
 
-// Model returns the statements that build model n, given the kind of
-// relation already at its name ("table", "view" or "" when absent). It
-// returns an error for a materialization it does not know.
-func Model(n *graph.Node, existing string) ([]string, error) {
+// Keep is how the journal keeps the previous version of a relation that a
+// node rebuilds.
+type Keep int
+
+const (
+	// Move renames the previous relation aside: the node builds anew.
+	Move Keep = iota
+	// Copy copies the previous table aside and leaves it in place: the
+	// node changes it (incremental models, snapshots).
+	Copy
+)
+
+// Keeps returns how the journal keeps the previous version of model n's
+// relation.
+func Keeps(n *graph.Node) Keep { return Move }
+
+// Model returns the statements that build model n with dialect d, given
+// the kind of relation already at its name ("table", "view" or "" when
+// absent): first the creation of its schema, then the statements that
+// replace the relation; the last one holds the model's SQL. It returns an
+// error for a materialization it does not know.
+func Model(d adapter.Dialect, n *graph.Node, existing string) ([]adapter.Stmt, error) {
 	rel := n.Relation
-	stmts := []string{"create schema if not exists " + sqlq.Ident(rel.Schema)}
-	body := Body(n.CompiledCode)
+	stmts := []adapter.Stmt{d.CreateSchema(rel.Schema)}
 	switch n.Config.Materialized {
 	case graph.Table:
-		if existing == "view" {
-			stmts = append(stmts, "drop view "+rel.String())
+		if existing == string(adapter.View) {
+			stmts = append(stmts, d.DropRelation(rel, adapter.View, false))
 		}
-		stmts = append(stmts, "create or replace table "+rel.String()+" as (\n"+body+"\n)")
+		stmts = append(stmts, d.CreateTableAs(rel, n.CompiledCode))
 	case graph.View:
-		if existing == "table" {
-			stmts = append(stmts, "drop table "+rel.String())
+		if existing == string(adapter.Table) {
+			stmts = append(stmts, d.DropRelation(rel, adapter.Table, false))
 		}
-		stmts = append(stmts, "create or replace view "+rel.String()+" as (\n"+body+"\n)")
+		stmts = append(stmts, d.CreateViewAs(rel, n.CompiledCode))
 	default:
 		return nil, fmt.Errorf("materialization %q cannot be built", n.Config.Materialized)
 	}
 	return stmts, nil
 }
 
-// BodyOffset is the number of lines that Model puts before the model's SQL
-// in its last statement, to map DuckDB's error lines back to the compiled
-// file.
-const BodyOffset = 1
-
-// TestQuery returns the query that evaluates test n: one row with the
-// number of failures (fail_calc, count(*) by default) over the test's
-// failing rows, at most `limit` of them when configured, as dbt's
-// get_test_sql does.
-func TestQuery(n *graph.Node) string {
-	inner := Body(n.CompiledCode)
+// TestQuery returns the query that evaluates test n with dialect d: one
+// row with the number of failures (fail_calc, count(*) by default) over
+// the test's failing rows, at most `limit` of them when configured, as
+// dbt's get_test_sql does.
+func TestQuery(d adapter.Dialect, n *graph.Node) adapter.Stmt {
+	limit := int64(-1)
 	if lim, ok := intConfig(n.Config.Extra["limit"]); ok {
-		inner = "select * from (\n" + inner + "\n) limit " + strconv.FormatInt(lim, 10)
+		limit = lim
 	}
-	calc := "count(*)"
-	if fc, ok := n.Config.Extra["fail_calc"].(string); ok && strings.TrimSpace(fc) != "" {
-		calc = fc
-	}
-	return "select " + calc + " as failures from (\n" + inner + "\n) dbt_internal_test"
+	calc, _ := n.Config.Extra["fail_calc"].(string)
+	return d.TestQuery(n.CompiledCode, calc, limit)
 }
 
 func intConfig(v any) (int64, bool) {

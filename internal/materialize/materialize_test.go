@@ -4,6 +4,7 @@ import (
 	"reflect"
 	"testing"
 
+	"github.com/kiln-build/kiln/adapter/duckdb"
 	"github.com/kiln-build/kiln/compiler/graph"
 	"github.com/kiln-build/kiln/internal/sqlq"
 )
@@ -24,27 +25,31 @@ func TestModelStatements(t *testing.T) {
 		{"view", "view", []string{`create schema if not exists "marts"`, "create or replace view \"marts\".\"kpi\" as (\nselect 1 -- c\n)"}},
 	}
 	for _, c := range cases {
-		got, err := Model(model(c.mat, "select 1 -- c\n;\n"), c.existing)
+		stmts, err := Model(duckdb.Dialect{}, model(c.mat, "select 1 -- c\n;\n"), c.existing)
 		if err != nil {
 			t.Fatal(err)
+		}
+		var got []string
+		for _, s := range stmts {
+			got = append(got, s.SQL)
 		}
 		if !reflect.DeepEqual(got, c.want) {
 			t.Errorf("%s over %q:\n got %q\nwant %q", c.mat, c.existing, got, c.want)
 		}
 	}
-	if _, err := Model(model("ephemeral", "select 1"), ""); err == nil {
+	if _, err := Model(duckdb.Dialect{}, model("ephemeral", "select 1"), ""); err == nil {
 		t.Fatal("ephemeral models are not built")
 	}
 }
 
 func TestTestQuery(t *testing.T) {
 	n := &graph.Node{Kind: graph.Test, CompiledCode: "select * from t where x < 0;", Config: graph.Config{Extra: map[string]any{}}}
-	if got := TestQuery(n); got != "select count(*) as failures from (\nselect * from t where x < 0\n) dbt_internal_test" {
+	if got := TestQuery(duckdb.Dialect{}, n).SQL; got != "select count(*) as failures from (\nselect * from t where x < 0\n) dbt_internal_test" {
 		t.Errorf("got %q", got)
 	}
 	n.Config.Extra["limit"] = 5
 	n.Config.Extra["fail_calc"] = "sum(n)"
-	if got := TestQuery(n); got != "select sum(n) as failures from (\nselect * from (\nselect * from t where x < 0\n) limit 5\n) dbt_internal_test" {
+	if got := TestQuery(duckdb.Dialect{}, n).SQL; got != "select sum(n) as failures from (\nselect * from (\nselect * from t where x < 0\n) limit 5\n) dbt_internal_test" {
 		t.Errorf("got %q", got)
 	}
 }

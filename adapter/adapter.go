@@ -1,0 +1,255 @@
+// Package adapter is the interface between kiln's engine and a database,
+// in dbt's sense of an adapter: what a run needs from the database it
+// builds in, and nothing else. An implementation (adapter/duckdb today;
+// PostgreSQL next) gives
+//
+//   - connections, each dedicated to one worker, with transactions (Conn);
+//   - the relation catalog: which tables and views exist, their columns
+//     (Conn.Relations, Conn.RelationKind, Conn.Columns, Conn.DescribeQuery);
+//   - a Dialect that builds every statement kiln writes: create table or
+//     view as, rename, drop, copy, create schema, insert, delete, merge,
+//     count, the test and unit-test queries, quoting;
+//   - error classification: every database error is an *Error with the
+//     position of the failing token in the statement, and a Class that says
+//     whether it is the statement's fault or transient (worth a retry); a
+//     database held by another process is a *LockError;
+//   - bulk loading (Conn.Bulk) and CSV export (Conn.ExportCSV);
+//   - a Store for kiln's own records: the run history, the journal of a
+//     run's replaced relations, flow transactions, the up-to-date state.
+//
+// Outside the adapter packages no code imports a database driver or
+// writes SQL text other than the user's (a test holds this edge). The
+// conformance suite (adapter/adaptertest) runs one set of tests against
+// every implementation.
+package adapter
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"sync"
+
+	"github.com/kiln-build/kiln/internal/sqlq"
+)
+
+// Relation names a table or view: an optional database, a schema and a
+// name.
+type Relation = sqlq.Relation
+
+// Kind is what a relation is.
+type Kind string
+
+// The kinds of relations.
+const (
+	Table Kind = "table"
+	View  Kind = "view"
+)
+
+// Column is a column of a relation or of a query's result: its name and
+// its type as the database spells it ("BIGINT", "DECIMAL(10,2)",
+// "character varying").
+type Column struct {
+	Name string `json:"name"`
+	Type string `json:"type"`
+}
+
+// RelationInfo describes a table or view of the database.
+type RelationInfo struct {
+	Relation
+	Kind Kind
+	// Rows is the table's row count as the database estimates it (exact
+	// after a load or a create table as in DuckDB), -1 for views and when
+	// unknown.
+	Rows int64
+	// Columns are the relation's columns in order, when asked for.
+	Columns []Column
+}
+
+// Target says which database to open: the adapter's type and where the
+// database is.
+type Target struct {
+	Type string // "duckdb"
+	// Path is the database file (DuckDB); "" opens a private in-memory
+	// database.
+	Path string
+	// DSN is a connection string (a server database such as PostgreSQL).
+	DSN string
+	// Schema is the default schema of relations without one ("main" in
+	// DuckDB, "public" in PostgreSQL); "" leaves the database's default.
+	Schema string
+}
+
+// Adapter is an open database. It is safe for concurrent use; each worker
+// takes its own Conn.
+type Adapter interface {
+	// Type names the adapter as dbt's adapter.type() does: "duckdb",
+	// "postgres". Templates dispatch macros on it.
+	Type() string
+	// Version returns the database's version ("v1.5.6").
+	Version() string
+	// Dialect returns the builder of the statements kiln runs here.
+	Dialect() Dialect
+	// Conn returns a dedicated connection; close it to give it back.
+	Conn(ctx context.Context) (Conn, error)
+	// Close closes the database and releases its lock; close the Conns
+	// first.
+	Close() error
+}
+
+// Opener opens a database of one adapter type. It returns *LockError
+// when another process holds the database.
+type Opener func(ctx context.Context, t Target) (Adapter, error)
+
+var (
+	mu      sync.Mutex
+	openers = map[string]Opener{}
+)
+
+// Register makes an adapter type available to Open; an adapter package
+// calls it from its init function (database/sql's drivers do the same).
+// It panics when typ is registered twice.
+func Register(typ string, open Opener) {
+	mu.Lock()
+	defer mu.Unlock()
+	if _, dup := openers[typ]; dup {
+		panic("adapter: Register called twice for " + typ)
+	}
+	openers[typ] = open
+}
+
+// Types returns the registered adapter types, sorted.
+func Types() []string {
+	mu.Lock()
+	defer mu.Unlock()
+	out := make([]string, 0, len(openers))
+	for t := range openers {
+		out = append(out, t)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// Open opens the database t names with its registered adapter.
+func Open(ctx context.Context, t Target) (Adapter, error) {
+	mu.Lock()
+	open := openers[t.Type]
+	mu.Unlock()
+	if open == nil {
+		return nil, fmt.Errorf("unknown database type %q; kiln knows %v", t.Type, Types())
+	}
+	return open(ctx, t)
+}
+
+// Conn is one dedicated connection. Statements on it run one at a time,
+// in order; use one Conn per goroutine. Every method that runs SQL takes
+// a context: cancelling it interrupts the running statement, whose error
+// then matches ctx.Err() with errors.Is. Errors from the database are
+// *Error.
+//
+// Values read back (QueryRows, Rows.Values) are plain Go: nil for NULL,
+// bool, int64 for every integer type within range (*big.Int beyond),
+// float64 for floating-point and decimal numbers, string for text and the
+// types without a Go counterpart (UUID, INTERVAL), time.Time, []byte,
+// []any for lists and map[string]any for structs.
+type Conn interface {
+	// Exec runs query (statements separated by ';', args bound to the
+	// last one) and returns the number of rows the last one inserted,
+	// updated or deleted, 0 for DDL.
+	Exec(ctx context.Context, query string, args ...any) (int64, error)
+	// Run runs a statement of the Dialect and returns the number of rows
+	// it wrote when Stmt.CountRows is set (create table as, insert), else
+	// 0.
+	Run(ctx context.Context, s Stmt) (int64, error)
+	// Query runs query and returns its rows as a stream; close them.
+	Query(ctx context.Context, query string, args ...any) (Rows, error)
+	// QueryRows runs query and returns its column names and all its rows;
+	// use it for small results.
+	QueryRows(ctx context.Context, query string, args ...any) (cols []string, rows [][]any, err error)
+	// QueryInt returns the first column of the first row of query as an
+	// int64 (NULL is 0); an error when there is no row or the value is not
+	// a whole number in range.
+	QueryInt(ctx context.Context, query string, args ...any) (int64, error)
+	// Tx runs fn in a transaction on this connection: committed when fn
+	// returns nil, rolled back when it returns an error or panics (the
+	// error, or panic, is passed on). A Tx inside a Tx joins the outer
+	// one. Statements of fn must run on this Conn.
+	Tx(ctx context.Context, fn func() error) error
+	// Once runs f, which sets the database up (create ... if not exists),
+	// unless an earlier Once with key succeeded on this connection outside
+	// a transaction.
+	Once(key string, f func() error) error
+
+	// Relations returns the tables and views of the database, sorted by
+	// schema and name, with their database (catalog) name set; with
+	// columns, each with its columns. System and temporary relations are
+	// left out.
+	Relations(ctx context.Context, columns bool) ([]RelationInfo, error)
+	// RelationKind returns the kind of rel, or "" when it does not exist.
+	// Names match as the database resolves unquoted identifiers.
+	RelationKind(ctx context.Context, rel Relation) (Kind, error)
+	// Columns returns the columns of rel in order; none when it does not
+	// exist.
+	Columns(ctx context.Context, rel Relation) ([]Column, error)
+	// DescribeQuery returns the columns that query would yield, with
+	// their types, without running it.
+	DescribeQuery(ctx context.Context, query string) ([]Column, error)
+	// NormalizeTypes returns each type as the database spells it in its
+	// catalog (DuckDB: "text" is "VARCHAR", "numeric(12,2)" is
+	// "DECIMAL(12,2)"); an error names a type the database does not know.
+	NormalizeTypes(ctx context.Context, types []string) ([]string, error)
+
+	// Bulk creates table rel with cols (in the transaction of the caller,
+	// if any) and returns a writer of its rows: the fast path of the
+	// database (DuckDB's appender, PostgreSQL's COPY FROM STDIN).
+	Bulk(ctx context.Context, rel Relation, cols []Column) (RowWriter, error)
+	// ExportCSV writes the rows of query to the file at path as CSV with a
+	// header line (RFC 4180 quoting, NULL as an empty field) and returns
+	// the number of rows written.
+	ExportCSV(ctx context.Context, query, path string) (int64, error)
+
+	// Store returns kiln's records in this database, on this connection.
+	Store() Store
+
+	// Close gives the connection back.
+	Close() error
+}
+
+// Rows is a stream of a query's rows.
+type Rows interface {
+	// Columns returns the names of the columns.
+	Columns() []string
+	// Next advances to the next row; false at the end or on an error.
+	Next() bool
+	// Values returns the current row's values (plain Go, see Conn).
+	Values() ([]any, error)
+	// Err returns the error that ended the iteration, as *Error.
+	Err() error
+	// Close releases the rows.
+	Close() error
+}
+
+// RowWriter writes rows to a table (see Conn.Bulk).
+type RowWriter interface {
+	// Write buffers one row: one value per column, nil for NULL, Go values
+	// matching the columns' types (string, int64, float64, bool,
+	// time.Time, ...).
+	Write(values ...any) error
+	// Close writes what is buffered and returns the number of rows
+	// written; call it once, also after an error.
+	Close() (int64, error)
+}
+
+// Stmt is a statement built by a Dialect.
+type Stmt struct {
+	SQL string
+	// Body is the byte offset in SQL where the user's query (a model's
+	// compiled SQL, a test's) starts, so that an error's position maps back
+	// to the user's text; -1 when the statement holds none.
+	Body int
+	// CountRows says the statement writes rows and Conn.Run returns how
+	// many.
+	CountRows bool
+}
+
+// Plain returns s as a statement that holds no user query.
+func Plain(s string) Stmt { return Stmt{SQL: s, Body: -1} }

@@ -1,0 +1,224 @@
+package adaptertest
+
+import (
+	"errors"
+	"reflect"
+	"testing"
+	"time"
+
+	"github.com/kiln-build/kiln/adapter"
+)
+
+func testStore(t *testing.T, e *env) {
+	c := e.c
+	s := c.Store()
+	base := time.Date(2026, 3, 1, 5, 0, 0, 0, time.UTC)
+
+	// An empty database: reading commands find nothing and create nothing.
+	if runs, err := s.RecentRuns(ctx, 10); err != nil || len(runs) != 0 {
+		t.Fatalf("RecentRuns on an empty database = %v, %v", runs, err)
+	}
+	if b, err := s.LastMetric(ctx, "", "m"); err != nil || b.Exists {
+		t.Fatalf("LastMetric on an empty database = %+v, %v", b, err)
+	}
+	if k, _ := c.RelationKind(ctx, adapter.Relation{Schema: adapter.HistorySchema, Name: "runs"}); k != "" {
+		t.Error("reading the history created its tables")
+	}
+
+	// Runs: started, finished with nodes, killed, rolled back.
+	rows, fails := int64(825), int64(0)
+	for i, id := range []string{"run-1", "run-2"} {
+		r := adapter.RunRecord{ID: id, Command: "build", Selection: "--select a+", Started: base.Add(time.Duration(i) * time.Hour)}
+		if err := s.StartRun(ctx, r); err != nil {
+			t.Fatal(err)
+		}
+		r.Finished, r.Status, r.Nodes, r.Errors = r.Started.Add(time.Minute), "success", 2, 0
+		nodes := []adapter.NodeRecord{
+			{UniqueID: "model.p.a", Status: "success", Started: r.Started, Seconds: 1.5, Rows: &rows},
+			{UniqueID: "test.p.t", Status: "pass", Started: r.Started, Seconds: 0.5, Failures: &fails, Message: "it's fine",
+				Metrics: map[string]float64{"baseline_x": float64(100 * (i + 1))}},
+		}
+		if err := s.FinishRun(ctx, r, nodes); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := s.StartRun(ctx, adapter.RunRecord{ID: "run-3", Command: "test", Started: base.Add(3 * time.Hour)}); err != nil {
+		t.Fatal(err)
+	}
+	killed, err := s.MarkKilled(ctx, "run-4", base.Add(4*time.Hour))
+	if err != nil || !reflect.DeepEqual(killed, []string{"run-3"}) {
+		t.Errorf("MarkKilled = %v, %v; want [run-3]", killed, err)
+	}
+	runs, err := s.RecentRuns(ctx, 2)
+	if err != nil || len(runs) != 2 {
+		t.Fatalf("RecentRuns(2) = %v, %v", runs, err)
+	}
+	// run-3 started after run-2: newest first.
+	if runs[0].ID != "run-3" || runs[0].Status != "killed" || runs[1].ID != "run-2" || runs[1].Nodes != 2 || runs[1].Selection != "--select a+" ||
+		!runs[1].Finished.Equal(base.Add(time.Hour+time.Minute)) {
+		t.Errorf("RecentRuns = %+v", runs)
+	}
+	b, err := s.LastMetric(ctx, "test.p.t", "baseline_x")
+	if err != nil || !b.Exists || b.Value != 200 || b.RunID != "run-2" || !b.At.Equal(base.Add(time.Hour)) {
+		t.Errorf("LastMetric = %+v, %v; want 200 of run-2", b, err)
+	}
+	if b, err := s.LastMetric(ctx, "", "baseline_x"); err != nil || b.Value != 200 {
+		t.Errorf("LastMetric(any node) = %+v, %v", b, err)
+	}
+	if b, err := s.LastMetric(ctx, "test.p.t", "nope"); err != nil || b.Exists {
+		t.Errorf("LastMetric(unknown metric) = %+v, %v", b, err)
+	}
+	if _, err := s.LastMetric(ctx, "", "x'; drop"); err == nil {
+		t.Error("LastMetric accepted a metric name with quotes")
+	}
+	// A failed run is no baseline, even for a node that passed in it.
+	r4 := adapter.RunRecord{ID: "run-4e", Command: "build", Started: base.Add(2 * time.Hour), Finished: base.Add(2 * time.Hour), Status: "error"}
+	if err := s.FinishRun(ctx, r4, []adapter.NodeRecord{{UniqueID: "test.p.t", Status: "pass", Metrics: map[string]float64{"baseline_x": 500}}}); err != nil {
+		t.Fatal(err)
+	}
+	if b, _ := s.LastMetric(ctx, "test.p.t", "baseline_x"); b.Value != 200 {
+		t.Errorf("after a failed run, the baseline is %v, want 200", b.Value)
+	}
+	// A run of a flow transaction rolled back is no baseline.
+	r5 := adapter.RunRecord{ID: "run-5", Command: "build", Started: base.Add(5 * time.Hour), Finished: base.Add(5 * time.Hour), Status: "success", Txn: "flow-1"}
+	if err := s.FinishRun(ctx, r5, []adapter.NodeRecord{{UniqueID: "test.p.t", Status: "pass", Metrics: map[string]float64{"baseline_x": 999}}}); err != nil {
+		t.Fatal(err)
+	}
+	if b, _ := s.LastMetric(ctx, "test.p.t", "baseline_x"); b.Value != 999 {
+		t.Errorf("before the rollback, the baseline is %v, want 999", b.Value)
+	}
+	if err := s.MarkRolledBack(ctx, "flow-1"); err != nil {
+		t.Fatal(err)
+	}
+	if b, _ := s.LastMetric(ctx, "test.p.t", "baseline_x"); b.Value != 200 {
+		t.Errorf("after the rollback, the baseline is %v, want 200", b.Value)
+	}
+
+	// State: saved, forgotten, pending in a flow transaction.
+	if err := s.SaveState(ctx, "run-1", "", map[string]string{"model.p.a": "fp1", "model.p.b": "fp2"}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.SaveState(ctx, "run-2", "", map[string]string{"model.p.a": "fp1b"}, []string{"model.p.b"}); err != nil {
+		t.Fatal(err)
+	}
+	if st, err := s.LoadState(ctx, ""); err != nil || !reflect.DeepEqual(st, map[string]string{"model.p.a": "fp1b"}) {
+		t.Errorf("LoadState = %v, %v", st, err)
+	}
+	if err := s.OpenTxn(ctx, "flow-2", base); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.SaveState(ctx, "run-6", "flow-2", map[string]string{"model.p.a": "fp-flow", "model.p.c": "fp3"}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if st, _ := s.LoadState(ctx, ""); !reflect.DeepEqual(st, map[string]string{"model.p.a": "fp1b"}) {
+		t.Errorf("outside the flow, LoadState = %v", st)
+	}
+	if st, _ := s.LoadState(ctx, "flow-2"); !reflect.DeepEqual(st, map[string]string{"model.p.a": "fp-flow", "model.p.c": "fp3"}) {
+		t.Errorf("inside the flow, LoadState = %v", st)
+	}
+
+	// Flow transactions, their journal and staged files.
+	if st, err := s.TxnStatus(ctx, "flow-2"); err != nil || st != "open" {
+		t.Errorf("TxnStatus = %q, %v", st, err)
+	}
+	if st, _ := s.TxnStatus(ctx, "nope"); st != "" {
+		t.Errorf("TxnStatus(unknown) = %q", st)
+	}
+	if id, err := s.OpenTxnID(ctx); err != nil || id != "flow-2" {
+		t.Errorf("OpenTxnID = %q, %v", id, err)
+	}
+	entries := []adapter.JournalEntry{
+		{Relation: adapter.Relation{Schema: "s", Name: "a"}, Backup: "a__kiln_prev_run6", BackupKind: adapter.Table},
+		{Relation: adapter.Relation{Schema: "s", Name: "new"}},
+	}
+	if err := s.AddJournal(ctx, "run-6", "flow-2", entries); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.AddJournal(ctx, "run-7", "", entries[:1]); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.Journal(ctx, "flow-2")
+	if err != nil || len(got) != 2 || got[0].Relation.Name != "new" || got[1].Backup != "a__kiln_prev_run6" || got[1].BackupKind != adapter.Table || got[0].RunID != "run-6" {
+		t.Errorf("Journal(flow-2) = %+v, %v; want newest first", got, err)
+	}
+	if all, _ := s.Journal(ctx, ""); len(all) != 3 {
+		t.Errorf("Journal(all) = %d entries, want 3", len(all))
+	}
+	staged := []adapter.StagedFile{{Staged: "/t/.a.csv.kiln-x", Final: "/t/a.csv"}}
+	if err := s.AddStagedFiles(ctx, "flow-2", staged); err != nil {
+		t.Fatal(err)
+	}
+	if f, err := s.StagedFiles(ctx, "flow-2"); err != nil || !reflect.DeepEqual(f, staged) {
+		t.Errorf("StagedFiles = %v, %v", f, err)
+	}
+	if f, _ := s.StagedFiles(ctx, ""); len(f) != 1 {
+		t.Errorf("StagedFiles(all) = %v", f)
+	}
+	if err := s.CloseTxn(ctx, "flow-2", true); err != nil {
+		t.Fatal(err)
+	}
+	if st, _ := s.TxnStatus(ctx, "flow-2"); st != "committed" {
+		t.Errorf("after CloseTxn(commit): %q", st)
+	}
+	if st, _ := s.LoadState(ctx, ""); !reflect.DeepEqual(st, map[string]string{"model.p.a": "fp-flow", "model.p.c": "fp3"}) {
+		t.Errorf("the committed flow's state = %v", st)
+	}
+	if j, _ := s.Journal(ctx, "flow-2"); len(j) != 0 {
+		t.Errorf("the committed flow kept %d journal entries", len(j))
+	}
+	if f, _ := s.StagedFiles(ctx, ""); len(f) != 0 {
+		t.Errorf("the committed flow kept its staged files: %v", f)
+	}
+	if id, _ := s.OpenTxnID(ctx); id != "" {
+		t.Errorf("OpenTxnID after the commit = %q", id)
+	}
+	if err := s.OpenTxn(ctx, "flow-3", base); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.SaveState(ctx, "run-8", "flow-3", map[string]string{"model.p.a": "fp-undone"}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.CloseTxn(ctx, "flow-3", false); err != nil {
+		t.Fatal(err)
+	}
+	if st, _ := s.TxnStatus(ctx, "flow-3"); st != "rolled_back" {
+		t.Errorf("after CloseTxn(rollback): %q", st)
+	}
+	if st, _ := s.LoadState(ctx, "flow-3"); st["model.p.a"] != "fp-flow" {
+		t.Errorf("the rolled-back flow's state leaked: %v", st)
+	}
+
+	// Hashes.
+	h := map[string]adapter.FileHash{"/d/erp.xlsx": {Stamp: adapter.FileStamp{Size: 10, ModNs: 2, ChangeNs: 3, Inode: 4}, SHA256: "ab"}}
+	if err := s.SaveHashes(ctx, h); err != nil {
+		t.Fatal(err)
+	}
+	h["/d/erp.xlsx"] = adapter.FileHash{Stamp: adapter.FileStamp{Size: 11, ModNs: 5, ChangeNs: 6, Inode: 7}, SHA256: "cd"}
+	if err := s.SaveHashes(ctx, h); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := s.LoadHashes(ctx); err != nil || !reflect.DeepEqual(got, h) {
+		t.Errorf("LoadHashes = %v, %v; want %v", got, err, h)
+	}
+
+	// The store's writes join the connection's transaction.
+	boom := errors.New("boom")
+	err = c.Tx(ctx, func() error {
+		if err := s.SaveState(ctx, "run-9", "", map[string]string{"model.p.z": "fpz"}, nil); err != nil {
+			return err
+		}
+		if err := s.FinishRun(ctx, adapter.RunRecord{ID: "run-9", Command: "build", Started: base, Finished: base, Status: "success"}, nil); err != nil {
+			return err
+		}
+		return boom
+	})
+	if !errors.Is(err, boom) {
+		t.Fatal(err)
+	}
+	if st, _ := s.LoadState(ctx, ""); st["model.p.z"] != "" {
+		t.Error("a rolled-back transaction kept the store's state")
+	}
+	if runs, _ := s.RecentRuns(ctx, 100); len(runs) != 5 {
+		t.Errorf("a rolled-back transaction kept the store's run (%d runs, want 5)", len(runs))
+	}
+}

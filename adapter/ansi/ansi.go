@@ -1,0 +1,356 @@
+// Package ansi is the dialect of standard SQL (SQL:2016 as DuckDB and
+// PostgreSQL implement it), the base that a database's dialect embeds and
+// overrides where its database spells a statement otherwise, as dbt's
+// adapters override its default__ macros. Identifiers are quoted with
+// double quotes, strings with single quotes (the embedded quote doubled).
+package ansi
+
+import (
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+
+	"github.com/kiln-build/kiln/adapter"
+	"github.com/kiln-build/kiln/compiler/graph"
+	"github.com/kiln-build/kiln/internal/sqlq"
+)
+
+// Dialect builds standard SQL; see adapter.Dialect. The zero value is
+// ready to use.
+type Dialect struct{}
+
+var _ adapter.Dialect = Dialect{}
+
+// Body returns a query ready to nest in a statement: trailing whitespace
+// and semicolons removed.
+func Body(query string) string {
+	s := strings.TrimSpace(query)
+	for strings.HasSuffix(s, ";") {
+		s = strings.TrimSpace(strings.TrimSuffix(s, ";"))
+	}
+	return s
+}
+
+// Nest returns prefix + "(\n" + the body of query + "\n)" + suffix as a
+// statement whose Body is the offset of the query in it.
+func Nest(prefix, query, suffix string) adapter.Stmt {
+	return adapter.Stmt{SQL: prefix + "(\n" + Body(query) + "\n)" + suffix, Body: len(prefix) + 2}
+}
+
+// Quote returns ident in double quotes.
+func (Dialect) Quote(ident string) string { return sqlq.Ident(ident) }
+
+// Literal returns s in single quotes.
+func (Dialect) Literal(s string) string { return sqlq.Literal(s) }
+
+// QuoteRelation returns "database"."schema"."name" (without the parts
+// that are empty).
+func (Dialect) QuoteRelation(rel adapter.Relation) string { return rel.String() }
+
+// CreateSchema is create schema if not exists.
+func (Dialect) CreateSchema(schema string) adapter.Stmt {
+	return adapter.Plain("create schema if not exists " + sqlq.Ident(schema))
+}
+
+// CreateTableAs is create table ... as (query); standard SQL replaces
+// nothing.
+func (Dialect) CreateTableAs(rel adapter.Relation, query string) adapter.Stmt {
+	s := Nest("create table "+rel.String()+" as ", query, "")
+	s.CountRows = true
+	return s
+}
+
+// CreateTable is create table rel (col type, ...).
+func (Dialect) CreateTable(rel adapter.Relation, cols []adapter.Column) adapter.Stmt {
+	defs := make([]string, len(cols))
+	for i, c := range cols {
+		defs[i] = sqlq.Ident(c.Name) + " " + c.Type
+	}
+	return adapter.Plain("create table " + rel.String() + " (" + strings.Join(defs, ", ") + ")")
+}
+
+// CreateViewAs is create or replace view ... as (query).
+func (Dialect) CreateViewAs(rel adapter.Relation, query string) adapter.Stmt {
+	return Nest("create or replace view "+rel.String()+" as ", query, "")
+}
+
+// DropRelation is drop table|view [if exists].
+func (Dialect) DropRelation(rel adapter.Relation, kind adapter.Kind, ifExists bool) adapter.Stmt {
+	ie := ""
+	if ifExists {
+		ie = "if exists "
+	}
+	return adapter.Plain(fmt.Sprintf("drop %s %s%s", kind, ie, rel))
+}
+
+// RenameRelation is alter table|view ... rename to.
+func (Dialect) RenameRelation(rel adapter.Relation, kind adapter.Kind, name string) adapter.Stmt {
+	return adapter.Plain(fmt.Sprintf("alter %s %s rename to %s", kind, rel, sqlq.Ident(name)))
+}
+
+// CopyTable is create table to as select * from from.
+func (Dialect) CopyTable(from, to adapter.Relation) adapter.Stmt {
+	return adapter.Plain("create table " + to.String() + " as select * from " + from.String())
+}
+
+// AddColumns is alter table ... add column, once per column.
+func (Dialect) AddColumns(rel adapter.Relation, cols []adapter.Column) adapter.Stmt {
+	parts := make([]string, len(cols))
+	for i, c := range cols {
+		parts[i] = fmt.Sprintf("alter table %s add column %s %s", rel, sqlq.Ident(c.Name), c.Type)
+	}
+	return adapter.Plain(strings.Join(parts, ";\n"))
+}
+
+// Insert is insert into ... (query).
+func (Dialect) Insert(into adapter.Relation, query string) adapter.Stmt {
+	s := Nest("insert into "+into.String()+" ", query, "")
+	s.CountRows = true
+	return s
+}
+
+// DeleteMatching is delete from ... where (keys) in (select keys from
+// using).
+func (Dialect) DeleteMatching(from, using adapter.Relation, keys []string) adapter.Stmt {
+	list := identList(keys)
+	return adapter.Stmt{SQL: fmt.Sprintf("delete from %s where (%s) in (select %s from %s)", from, list, list, using), Body: -1, CountRows: true}
+}
+
+// Merge is SQL's merge into ... using ... on keys: matched rows are
+// updated, the others inserted.
+func (Dialect) Merge(into, from adapter.Relation, keys, columns []string) adapter.Stmt {
+	var on, set, cols, vals []string
+	for _, k := range keys {
+		on = append(on, fmt.Sprintf("t.%s = s.%s", sqlq.Ident(k), sqlq.Ident(k)))
+	}
+	for _, c := range columns {
+		q := sqlq.Ident(c)
+		cols = append(cols, q)
+		vals = append(vals, "s."+q)
+		set = append(set, q+" = s."+q)
+	}
+	sql := fmt.Sprintf("merge into %s as t using %s as s on %s", into, from, strings.Join(on, " and "))
+	if len(set) > 0 {
+		sql += "\nwhen matched then update set " + strings.Join(set, ", ")
+	}
+	sql += fmt.Sprintf("\nwhen not matched then insert (%s) values (%s)", strings.Join(cols, ", "), strings.Join(vals, ", "))
+	return adapter.Stmt{SQL: sql, Body: -1, CountRows: true}
+}
+
+// SelectAll is select * from rel [order by orderBy].
+func (Dialect) SelectAll(rel adapter.Relation, orderBy string) string {
+	q := "select * from " + rel.String()
+	if orderBy != "" {
+		q += " order by " + orderBy
+	}
+	return q
+}
+
+// CountRows is select count(*) from from.
+func (Dialect) CountRows(from string) string { return "select count(*) from " + from }
+
+// TestQuery is dbt's default__get_test_sql: select failCalc as failures
+// from (query [limit]) dbt_internal_test.
+func (Dialect) TestQuery(query, failCalc string, limit int64) adapter.Stmt {
+	if strings.TrimSpace(failCalc) == "" {
+		failCalc = "count(*)"
+	}
+	prefix := "select " + failCalc + " as failures from (\n"
+	if limit >= 0 {
+		prefix += "select * from (\n"
+		return adapter.Stmt{SQL: prefix + Body(query) + "\n) limit " + strconv.FormatInt(limit, 10) + "\n) dbt_internal_test", Body: len(prefix)}
+	}
+	return adapter.Stmt{SQL: prefix + Body(query) + "\n) dbt_internal_test", Body: len(prefix)}
+}
+
+// Describe is select * from (query) limit 0: the database describes the
+// result's columns without computing a row.
+func (Dialect) Describe(query string) adapter.Stmt {
+	return Nest("select * from ", query, " as q limit 0")
+}
+
+// NormalizeTypes is select cast(null as t1), ...: a database reads the
+// types from the result.
+func (Dialect) NormalizeTypes(types []string) string {
+	parts := make([]string, len(types))
+	for i, t := range types {
+		parts[i] = "cast(null as " + t + ")"
+	}
+	return "select " + strings.Join(parts, ", ")
+}
+
+// CopyToCSV is SQL/MED-free COPY as PostgreSQL spells it: copy (query) to
+// 'path' with (format csv, header).
+func (Dialect) CopyToCSV(query, path string) adapter.Stmt {
+	return Nest("copy ", query, " to "+sqlq.Literal(path)+" with (format csv, header)")
+}
+
+// GivenRows returns the query of a unit test's literal rows; see
+// adapter.Dialect.
+func (d Dialect) GivenRows(r graph.Rows, cols []adapter.Column) string {
+	if r.SQL != "" {
+		return Body(r.SQL)
+	}
+	if len(cols) == 0 {
+		if len(r.Values) == 0 {
+			return "select null as no_columns where false"
+		}
+		return "select * from (values " + tuples(r) + ") as given(" + identList(r.Columns) + ")"
+	}
+	given := map[string]int{}
+	for i, c := range r.Columns {
+		given[strings.ToLower(c)] = i
+	}
+	var sel []string
+	for _, c := range cols {
+		if i, ok := given[strings.ToLower(c.Name)]; ok && len(r.Values) > 0 {
+			sel = append(sel, fmt.Sprintf("cast(given.%s as %s) as %s", sqlq.Ident(r.Columns[i]), c.Type, sqlq.Ident(c.Name)))
+		} else {
+			sel = append(sel, fmt.Sprintf("cast(null as %s) as %s", c.Type, sqlq.Ident(c.Name)))
+		}
+	}
+	if len(r.Values) == 0 {
+		return "select " + strings.Join(sel, ", ") + " where false"
+	}
+	return "select " + strings.Join(sel, ", ") + " from (values " + tuples(r) + ") as given(" + identList(r.Columns) + ")"
+}
+
+func tuples(r graph.Rows) string {
+	rows := make([]string, len(r.Values))
+	for i, row := range r.Values {
+		vals := make([]string, len(row))
+		for j, v := range row {
+			vals[j] = Value(v)
+		}
+		rows[i] = "(" + strings.Join(vals, ", ") + ")"
+	}
+	return strings.Join(rows, ", ")
+}
+
+func identList(names []string) string {
+	q := make([]string, len(names))
+	for i, n := range names {
+		q[i] = sqlq.Ident(n)
+	}
+	return strings.Join(q, ", ")
+}
+
+// Value writes a Go value as a SQL literal: NULL, true/false, numbers,
+// or a quoted string; infinities and NaN as a cast of their text to
+// double.
+func Value(v any) string {
+	switch x := v.(type) {
+	case nil:
+		return "NULL"
+	case bool:
+		if x {
+			return "true"
+		}
+		return "false"
+	case int:
+		return strconv.Itoa(x)
+	case int64:
+		return strconv.FormatInt(x, 10)
+	case float64:
+		if math.IsInf(x, 0) || math.IsNaN(x) {
+			return "'" + strconv.FormatFloat(x, 'g', -1, 64) + "'::double"
+		}
+		return strconv.FormatFloat(x, 'g', -1, 64)
+	case string:
+		return sqlq.Literal(x)
+	}
+	return sqlq.Literal(fmt.Sprint(v))
+}
+
+// UnitTestDiff returns the multiset comparison of a unit test's actual
+// rows with the expected ones; see adapter.Dialect.
+func (d Dialect) UnitTestDiff(actual string, expect graph.Rows, types map[string]string) string {
+	cols := expect.Columns
+	var sel, castSel []string
+	for _, c := range cols {
+		sel = append(sel, sqlq.Ident(c))
+		t := types[strings.ToLower(c)]
+		if t == "" {
+			castSel = append(castSel, sqlq.Ident(c))
+		} else {
+			castSel = append(castSel, fmt.Sprintf("cast(%s as %s) as %s", sqlq.Ident(c), t, sqlq.Ident(c)))
+		}
+	}
+	list := strings.Join(sel, ", ")
+	exp := "select " + strings.Join(castSel, ", ") + " from (" + d.GivenRows(expect, nil) + ") as e"
+	if len(expect.Values) == 0 && expect.SQL == "" {
+		var nulls []string
+		for i, c := range cols {
+			nulls = append(nulls, fmt.Sprintf("cast(null as %s) as %s", orText(types[strings.ToLower(c)]), sel[i]))
+		}
+		exp = "select " + strings.Join(nulls, ", ") + " where false"
+	}
+	return "with __kiln_actual as (select " + list + " from (\n" + Body(actual) + "\n) as a),\n" +
+		"__kiln_expected as (" + exp + ")\n" +
+		"select 'missing' as diff, * from (select * from __kiln_expected except all select * from __kiln_actual)\n" +
+		"union all\n" +
+		"select 'unexpected' as diff, * from (select * from __kiln_actual except all select * from __kiln_expected)"
+}
+
+func orText(t string) string {
+	if t == "" {
+		return "varchar"
+	}
+	return t
+}
+
+// WithCTEs adds ctes to query: into its leading WITH clause (after
+// RECURSIVE) when it has one, else as a new WITH clause in front of it,
+// after leading comments.
+func (Dialect) WithCTEs(query string, ctes []string) string { return WithCTEs(query, ctes) }
+
+// WithCTEs is Dialect.WithCTEs, for the compiler, which inlines ephemeral
+// models as CTEs before any database is known.
+func WithCTEs(sql string, ctes []string) string {
+	if len(ctes) == 0 {
+		return sql
+	}
+	joined := strings.Join(ctes, ",\n")
+	i := skipSpaceAndComments(sql, 0)
+	if kw, end := word(sql, i); strings.EqualFold(kw, "with") {
+		j := skipSpaceAndComments(sql, end)
+		if kw2, end2 := word(sql, j); strings.EqualFold(kw2, "recursive") {
+			end = end2
+		}
+		return sql[:end] + "\n" + joined + ",\n" + strings.TrimLeft(sql[end:], " \t")
+	}
+	return sql[:i] + "with " + joined + "\n" + sql[i:]
+}
+
+func skipSpaceAndComments(s string, i int) int {
+	for i < len(s) {
+		switch {
+		case s[i] == ' ' || s[i] == '\t' || s[i] == '\n' || s[i] == '\r':
+			i++
+		case strings.HasPrefix(s[i:], "--"):
+			j := strings.IndexByte(s[i:], '\n')
+			if j < 0 {
+				return len(s)
+			}
+			i += j + 1
+		case strings.HasPrefix(s[i:], "/*"):
+			j := strings.Index(s[i+2:], "*/")
+			if j < 0 {
+				return len(s)
+			}
+			i += j + 4
+		default:
+			return i
+		}
+	}
+	return i
+}
+
+func word(s string, i int) (string, int) {
+	j := i
+	for j < len(s) && (s[j] == '_' || s[j] >= 'a' && s[j] <= 'z' || s[j] >= 'A' && s[j] <= 'Z') {
+		j++
+	}
+	return s[i:j], j
+}

@@ -1,0 +1,92 @@
+package adapter
+
+import "github.com/kiln-build/kiln/compiler/graph"
+
+// Dialect builds the statements kiln runs on a database: every SQL text
+// that is not the user's comes from here. Its methods are pure (they run
+// nothing) and safe for concurrent use. Queries passed in (a model's
+// compiled SQL, a test's) are nested as they are, after trailing
+// semicolons and whitespace are removed; relations and column names are
+// quoted by the dialect.
+//
+// Package adapter/ansi implements the statements of standard SQL; a
+// database's dialect embeds it and overrides what its database spells
+// otherwise, as dbt's adapters override its default__ macros.
+type Dialect interface {
+	// Quote returns ident as a quoted identifier ("a""b").
+	Quote(ident string) string
+	// Literal returns s as a string literal ('it''s').
+	Literal(s string) string
+	// QuoteRelation returns rel as a quoted, dotted name.
+	QuoteRelation(rel Relation) string
+
+	// CreateSchema creates schema unless it exists.
+	CreateSchema(schema string) Stmt
+	// CreateTableAs creates table rel holding the rows of query; a table
+	// of that name is replaced when the database can do so in the same
+	// statement (callers move a relation of another kind aside first).
+	// CountRows is set.
+	CreateTableAs(rel Relation, query string) Stmt
+	// CreateTable creates the empty table rel with cols (a bulk load's
+	// target).
+	CreateTable(rel Relation, cols []Column) Stmt
+	// CreateViewAs creates, or replaces, view rel over query.
+	CreateViewAs(rel Relation, query string) Stmt
+	// DropRelation drops rel, a relation of kind; with ifExists, a missing
+	// one is not an error.
+	DropRelation(rel Relation, kind Kind, ifExists bool) Stmt
+	// RenameRelation renames rel, a relation of kind, to name in its
+	// schema.
+	RenameRelation(rel Relation, kind Kind, name string) Stmt
+	// CopyTable creates table to with the columns and rows of table from
+	// (the journal's copy of a table that an incremental build changes in
+	// place).
+	CopyTable(from, to Relation) Stmt
+	// AddColumns adds cols to table rel (on_schema_change).
+	AddColumns(rel Relation, cols []Column) Stmt
+
+	// Insert appends the rows of query to table into. CountRows is set.
+	Insert(into Relation, query string) Stmt
+	// DeleteMatching deletes the rows of table from whose keys match a
+	// row of relation using (the delete+insert strategy's first half).
+	// CountRows is set.
+	DeleteMatching(from, using Relation, keys []string) Stmt
+	// Merge updates the rows of table into whose keys match a row of
+	// relation from, setting columns, and inserts the others (SQL's
+	// MERGE). CountRows is set.
+	Merge(into, from Relation, keys, columns []string) Stmt
+
+	// SelectAll returns a query of every row of rel, ordered by orderBy
+	// (an ORDER BY expression list as the user wrote it) when not "".
+	SelectAll(rel Relation, orderBy string) string
+	// CountRows returns a query of the number of rows of from (a quoted
+	// relation or a parenthesised subquery with an alias).
+	CountRows(from string) string
+	// TestQuery returns the query that evaluates a data test (dbt's
+	// get_test_sql): one row, failCalc (count(*) when "") over the rows of
+	// query, at most limit of them when limit >= 0.
+	TestQuery(query, failCalc string, limit int64) Stmt
+	// Describe returns a statement whose result describes the columns
+	// query yields, without running it (see Conn.DescribeQuery).
+	Describe(query string) Stmt
+	// NormalizeTypes returns a query of one row whose values are types as
+	// the database spells them in its catalog (see Conn.NormalizeTypes).
+	NormalizeTypes(types []string) string
+	// CopyToCSV returns the statement that writes the rows of query to
+	// path as CSV with a header (see Conn.ExportCSV).
+	CopyToCSV(query, path string) Stmt
+
+	// GivenRows returns a query yielding a unit test's literal rows; with
+	// cols (the real input's columns), values are cast to the columns'
+	// types and the columns the rows leave out are typed NULLs, in cols'
+	// order.
+	GivenRows(r graph.Rows, cols []Column) string
+	// WithCTEs returns query with ctes ("name as (...)") put before it,
+	// merged into its own WITH clause when it has one.
+	WithCTEs(query string, ctes []string) string
+	// UnitTestDiff returns a query of the differences between the rows of
+	// actual and the expected rows, as multisets: one row per difference,
+	// its first column "missing" or "unexpected", then the columns
+	// compared. types holds actual's column types by lower-cased name.
+	UnitTestDiff(actual string, expect graph.Rows, types map[string]string) string
+}

@@ -1,0 +1,46 @@
+package duckdb
+
+import (
+	"strings"
+
+	"github.com/kiln-build/kiln/adapter"
+	"github.com/kiln-build/kiln/adapter/ansi"
+	"github.com/kiln-build/kiln/internal/sqlq"
+)
+
+// Dialect is DuckDB's SQL (https://duckdb.org/docs/stable/sql/introduction):
+// standard SQL (adapter/ansi) but for the statements below.
+type Dialect struct{ ansi.Dialect }
+
+var _ adapter.Dialect = Dialect{}
+
+// CreateTableAs is create or replace table ... as (query): DuckDB
+// replaces a table of that name in the same statement, which answers the
+// number of rows it wrote.
+func (Dialect) CreateTableAs(rel adapter.Relation, query string) adapter.Stmt {
+	s := ansi.Nest("create or replace table "+rel.String()+" as ", query, "")
+	s.CountRows = true
+	return s
+}
+
+// Describe is describe (query): one row per column, its name then its
+// type.
+func (Dialect) Describe(query string) adapter.Stmt { return ansi.Nest("describe ", query, "") }
+
+// NormalizeTypes is select typeof(cast(null as t1)), ...: DuckDB's names of
+// the types.
+func (Dialect) NormalizeTypes(types []string) string {
+	parts := make([]string, len(types))
+	for i, t := range types {
+		parts[i] = "typeof(cast(null as " + t + "))"
+	}
+	return "select " + strings.Join(parts, ", ")
+}
+
+// CopyToCSV is copy (query) to 'path' (format csv, header true), which
+// answers the number of rows written.
+func (Dialect) CopyToCSV(query, path string) adapter.Stmt {
+	s := ansi.Nest("copy ", query, " to "+sqlq.Literal(path)+" (format csv, header true)")
+	s.CountRows = true
+	return s
+}

@@ -1,0 +1,192 @@
+package duckdb
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/kiln-build/kiln/adapter"
+	"github.com/kiln-build/kiln/adapter/adaptertest"
+	"github.com/kiln-build/kiln/internal/load"
+)
+
+const lockHelperEnv = "KILN_DUCKDB_LOCK_HELPER"
+
+// TestMain doubles as the helper process of the lock test: with
+// KILN_DUCKDB_LOCK_HELPER set to a database path, the test binary opens
+// that database, says "ready" on stdout and holds it until stdin closes.
+func TestMain(m *testing.M) {
+	if path := os.Getenv(lockHelperEnv); path != "" {
+		a, err := Open(context.Background(), path)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		fmt.Println("ready")
+		_, _ = bufio.NewReader(os.Stdin).ReadString('\n') // until EOF
+		a.Close()
+		os.Exit(0)
+	}
+	os.Exit(m.Run())
+}
+
+func TestConformance(t *testing.T) {
+	adaptertest.Run(t, adaptertest.Config{
+		Open: func(t *testing.T) adapter.Adapter {
+			a, err := adapter.Open(context.Background(), adapter.Target{Type: "duckdb", Path: filepath.Join(t.TempDir(), "db.duckdb")})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return a
+		},
+		Locked:   locked,
+		Conflict: conflict,
+	})
+}
+
+// locked opens a database that a helper process holds.
+func locked(t *testing.T) error {
+	path := filepath.Join(t.TempDir(), "locked.duckdb")
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), lockHelperEnv+"="+path)
+	cmd.Stderr = os.Stderr
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		stdin.Close()
+		cmd.Wait()
+	}()
+	ready := make(chan string, 1)
+	go func() {
+		line, _ := bufio.NewReader(stdout).ReadString('\n')
+		ready <- line
+	}()
+	select {
+	case line := <-ready:
+		if strings.TrimSpace(line) != "ready" {
+			t.Fatalf("helper said %q", line)
+		}
+	case <-time.After(time.Minute):
+		t.Fatal("the helper did not open the database")
+	}
+	a, err := Open(context.Background(), path)
+	if err == nil {
+		a.Close()
+		return errors.New("a database held by another process opened")
+	}
+	var le *adapter.LockError
+	if errors.As(err, &le) && le.PID != cmd.Process.Pid {
+		t.Errorf("LockError.PID = %d, want the helper's %d", le.PID, cmd.Process.Pid)
+	}
+	return err
+}
+
+// conflict updates one row from two transactions: DuckDB's optimistic
+// concurrency control fails the second.
+func conflict(t *testing.T, a adapter.Adapter) error {
+	ctx := context.Background()
+	c1, err := a.Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c1.Close()
+	c2, err := a.Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c2.Close()
+	if _, err := c1.Exec(ctx, "create table conflict_t (id integer primary key, x integer); insert into conflict_t values (1, 0)"); err != nil {
+		t.Fatal(err)
+	}
+	var second error
+	err = c1.Tx(ctx, func() error {
+		if _, err := c1.Exec(ctx, "update conflict_t set x = 1 where id = 1"); err != nil {
+			return err
+		}
+		second = c2.Tx(ctx, func() error {
+			_, err := c2.Exec(ctx, "update conflict_t set x = 2 where id = 1")
+			return err
+		})
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return second
+}
+
+// LoadFile loads an input file with internal/load, in the caller's
+// transaction.
+func TestLoadFile(t *testing.T) {
+	ctx := context.Background()
+	a, err := Open(ctx, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	ac, err := a.Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ac.Close()
+	c := ac.(*Conn)
+	csv := filepath.Join(t.TempDir(), "prices.csv")
+	if err := os.WriteFile(csv, []byte("id,price\n1,10.5\n2,20\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	rel := adapter.Relation{Schema: "raw", Name: "prices"}
+	if _, err := c.Exec(ctx, "create schema raw"); err != nil {
+		t.Fatal(err)
+	}
+	res, err := loadFile(ctx, c, csv, rel)
+	if err != nil || res != 2 {
+		t.Fatalf("LoadFile = %d, %v", res, err)
+	}
+	if n, _ := c.QueryInt(ctx, "select sum(id) from raw.prices"); n != 3 {
+		t.Errorf("sum(id) = %d", n)
+	}
+}
+
+// ParseSQL gives DuckDB's parse trees, and an error object for a text
+// that is not a SELECT.
+func TestParseSQL(t *testing.T) {
+	ctx := context.Background()
+	a, err := Open(ctx, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	ac, err := a.Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ac.Close()
+	trees, err := ac.(*Conn).ParseSQL(ctx, []string{"select a from t", "create table x (a int)"})
+	if err != nil || len(trees) != 2 {
+		t.Fatalf("ParseSQL = %v, %v", trees, err)
+	}
+	if !strings.Contains(string(trees[0]), `"error":false`) || !strings.Contains(string(trees[1]), `"error":true`) {
+		t.Errorf("trees:\n%s\n%s", trees[0], trees[1])
+	}
+}
+
+func loadFile(ctx context.Context, c *Conn, path string, rel adapter.Relation) (int64, error) {
+	res, err := c.LoadFile(ctx, load.Spec{Path: path, Format: "csv"}, rel)
+	return res.Rows, err
+}

@@ -1,0 +1,60 @@
+package engine
+
+import (
+	"time"
+
+	"github.com/kiln-build/kiln/adapter"
+	"github.com/kiln-build/kiln/internal/run"
+)
+
+// RunStatus returns a run's status from its results, as the history
+// records it: "interrupted" when interrupted is set, "error" when a node
+// errored or a test failed, else "success" (warnings allowed).
+func RunStatus(results []run.Result, interrupted bool) string {
+	if interrupted {
+		return "interrupted"
+	}
+	for _, r := range results {
+		if r.Status == run.Error || r.Status == run.Fail {
+			return "error"
+		}
+	}
+	return "success"
+}
+
+// runRecord returns the history's record of a run and of its nodes.
+func runRecord(r adapter.RunRecord, results []run.Result) (adapter.RunRecord, []adapter.NodeRecord) {
+	nodes := make([]adapter.NodeRecord, len(results))
+	for i, res := range results {
+		switch res.Status {
+		case run.Error, run.Fail:
+			r.Errors++
+		case run.Warn:
+			r.Warnings++
+		case run.Skipped:
+			r.Skipped++
+		}
+		n := adapter.NodeRecord{UniqueID: string(res.ID), Status: string(res.Status), Seconds: res.Duration().Seconds(),
+			Message: res.Message, Metrics: res.Metrics}
+		if !res.Started.IsZero() {
+			n.Started = res.Started
+		}
+		if res.Rows >= 0 && res.Status != run.Skipped {
+			rows := res.Rows
+			n.Rows = &rows
+		}
+		if res.Status == run.Pass || res.Status == run.Warn || res.Status == run.Fail {
+			f := res.Failures
+			n.Failures = &f
+		}
+		nodes[i] = n
+	}
+	r.Nodes = len(results)
+	return r, nodes
+}
+
+// killedRecord is the record of a run killed before it could record
+// itself (a run of a kiln older than the run history).
+func killedRecord(id string, at time.Time) adapter.RunRecord {
+	return adapter.RunRecord{ID: id, Command: "(killed)", Started: at, Finished: at, Status: "killed"}
+}
