@@ -55,27 +55,14 @@ func BenchmarkLoadXLSX(b *testing.B) {
 	b.ReportMetric(float64(benchRows*benchCols)*float64(b.N)/sec, "cells/s")
 }
 
-// BenchmarkReadSheet measures the worksheet reader alone, without DuckDB.
-func BenchmarkReadSheet(b *testing.B) {
+// BenchmarkDecode measures the worksheet reader alone, without DuckDB.
+func BenchmarkDecode(b *testing.B) {
 	path := benchWorkbook(b)
 	for b.Loop() {
-		wb, err := openWorkbook(path)
-		if err != nil {
-			b.Fatal(err)
+		st, err := Decode(context.Background(), Spec{Path: path})
+		if err != nil || st.Rows != benchRows+1 {
+			b.Fatalf("%d rows, %v", st.Rows, err)
 		}
-		rows, err := wb.openSheet(wb.sheets[0])
-		if err != nil {
-			b.Fatal(err)
-		}
-		n := 0
-		for rows.next() {
-			n++
-		}
-		if err := rows.Err(); err != nil || n != benchRows+1 {
-			b.Fatalf("%d rows, %v", n, err)
-		}
-		rows.Close()
-		wb.Close()
 	}
 	b.ReportMetric(float64(benchRows)*float64(b.N)/b.Elapsed().Seconds(), "rows/s")
 }

@@ -1,157 +1,382 @@
 package load
 
 import (
+	"bufio"
+	"bytes"
 	"context"
-	"errors"
 	"fmt"
-	"strings"
+	"io"
+	"os"
+	"sync/atomic"
+	"unicode/utf8"
 
-	"github.com/kiln-build/kiln/internal/duck"
-	"github.com/kiln-build/kiln/internal/sqlq"
+	"golang.org/x/text/transform"
+
+	"github.com/kiln-build/kiln/internal/readopt"
 )
 
-// loadCSV stages the file with read_csv, every field as text and the
-// header as the first row (so kiln, not DuckDB's sniffer, names and types
-// the columns), then infers each column's type with one query over the
-// staging table.
-func loadCSV(ctx context.Context, conn *duck.Conn, spec Spec, delim string, target sqlq.Relation) (Result, error) {
-	var res Result
-	err := conn.Tx(ctx, func() error {
-		read := fmt.Sprintf(`read_csv(%s, header = false, all_varchar = true, delim = %s, quote = '"', escape = '"', null_padding = true)`,
-			sqlq.Literal(spec.Path), sqlq.Literal(delim))
-		// WITH ORDINALITY numbers the records from 1, the header; rowid
-		// would not do: inside a transaction it starts at 2^55.
-		if _, err := conn.Exec(ctx, "CREATE OR REPLACE TEMP TABLE "+stageTable+" AS SELECT * FROM "+read+" WITH ORDINALITY"); err != nil {
-			return duckInputError(ctx, spec, err)
-		}
-		cols, rows, err := conn.QueryRows(ctx, "SELECT * EXCLUDE (ordinality) FROM temp."+stageTable+" WHERE ordinality = 1")
-		if err != nil {
-			return err
-		}
-		if len(rows) == 0 {
-			return &InputError{Path: spec.Path, Problem: "the file is empty: no header row", Hint: "put the column names in the first line"}
-		}
-		header := make([]string, len(cols))
-		for i, v := range rows[0] {
-			header[i], _ = v.(string)
-		}
-		st := staged{from: "temp." + stageTable, rowExpr: "ordinality"}
-		var keep []string
-		for i, name := range columnNames(header) {
-			q := sqlq.Ident(cols[i])
-			keep = append(keep, "NULLIF(trim("+q+"), '') IS NOT NULL")
-			st.cols = append(st.cols, stagedCol{name: name, expr: "NULLIF(" + q + ", '')"})
-		}
-		st.where = "ordinality > 1 AND (" + strings.Join(keep, " OR ") + ")"
-		if err := inferCSV(ctx, conn, &st, cols); err != nil {
-			return err
-		}
-		if err := applyOverrides(spec, st.cols); err != nil {
-			return err
-		}
-		if res, err = swap(ctx, conn, spec, st, target); err != nil {
-			return err
-		}
-		_, err = conn.Exec(ctx, "DROP TABLE temp."+stageTable)
-		return err
-	})
-	return res, err
+// csvReader reads the records of a CSV file as RFC 4180 writes them:
+// fields separated by a one-character delimiter, quoted with '"' when they
+// hold the delimiter, a quote (written twice) or a line break. It keeps
+// each field's quotedness (a quoted "null" is text) and the physical line
+// where each record starts, decodes the file's encoding, and bounds a
+// record's size.
+type csvReader struct {
+	spec   Spec
+	br     *bufio.Reader
+	delim  []byte // the delimiter, encoded as UTF-8
+	utf8   bool   // the input is UTF-8 as read: validate it
+	line   int    // physical lines read so far
+	start  int    // physical line where the current record starts
+	maxLen int64
+
+	rec    []byte // the current record's fields, decoded, one after another
+	ends   []int  // end of each field in rec
+	quoted []bool // whether each field was quoted
+	raw    []byte // scratch for lines longer than the buffer
 }
 
-// Patterns of the CSV inference, over trimmed non-empty values.
-const (
-	reInt     = `[+-]?[0-9]+`
-	reNumber  = `[+-]?([0-9]+[.]?[0-9]*|[.][0-9]+)([eE][+-]?[0-9]+)?`
-	reLead0   = `[+-]?0[0-9].*`
-	reDate    = `[0-9]{4}-[0-9]{2}-[0-9]{2}`
-	reStamp   = `[0-9]{4}-[0-9]{2}-[0-9]{2}([ T][0-9]{2}:[0-9]{2}(:[0-9]{2}([.][0-9]+)?)?)?`
-	csvChecks = 7
-)
-
-// inferCSV sets the type of each column of st from its values, with the
-// rules of xlsx cells read as text: all integers in range -> BIGINT;
-// numbers -> DOUBLE; true/false -> BOOLEAN; yyyy-mm-dd -> DATE; with a time
-// of day -> TIMESTAMP; else VARCHAR. Numbers written with a leading zero
-// ("007", "0123"; not "0" or "0.5") keep the column VARCHAR: they are
-// codes.
-func inferCSV(ctx context.Context, conn *duck.Conn, st *staged, cols []string) error {
-	var sel []string
-	for _, c := range cols {
-		v := "NULLIF(trim(" + sqlq.Ident(c) + "), '')"
-		all := func(pred string) string {
-			return "coalesce(bool_and(" + pred + ") FILTER (WHERE " + v + " IS NOT NULL), false)"
-		}
-		sel = append(sel,
-			"count("+v+")",
-			all(fmt.Sprintf("regexp_full_match(%s, '%s') AND TRY_CAST(%s AS BIGINT) IS NOT NULL", v, reInt, v)),
-			all(fmt.Sprintf("regexp_full_match(%s, '%s')", v, reNumber)),
-			fmt.Sprintf("coalesce(bool_or(regexp_full_match(%s, '%s')), false)", v, reLead0),
-			all("lower("+v+") IN ('true', 'false')"),
-			all(fmt.Sprintf("regexp_full_match(%s, '%s') AND TRY_CAST(%s AS DATE) IS NOT NULL", v, reDate, v)),
-			all(fmt.Sprintf("regexp_full_match(%s, '%s') AND TRY_CAST(%s AS TIMESTAMP) IS NOT NULL", v, reStamp, v)),
-		)
+// openCSV opens the file of spec for reading with delimiter delim. It
+// returns *InputError for an unknown encoding or a delimiter that is not
+// one character; read counts the file's bytes read so far (for progress).
+func openCSV(spec Spec, delim string, read *atomic.Int64) (*csvReader, *os.File, error) {
+	enc, ok := readopt.Encoding(spec.Encoding)
+	if !ok {
+		return nil, nil, &InputError{Path: spec.Path, Problem: fmt.Sprintf("unknown encoding %q", spec.Encoding),
+			Hint: "use utf-8, latin-1, windows-1252 or another IANA encoding name in " + KeyEncoding}
 	}
-	_, rows, err := conn.QueryRows(ctx, "SELECT "+strings.Join(sel, ", ")+" FROM "+st.from+" WHERE "+st.where)
+	if utf8.RuneCountInString(delim) != 1 || delim == "\"" || delim == "\n" || delim == "\r" {
+		return nil, nil, &InputError{Path: spec.Path, Problem: fmt.Sprintf("delimiter %q is not one character other than a quote or a line break", delim),
+			Hint: `use a delimiter such as ",", ";", "|" or "\t"`}
+	}
+	f, err := os.Open(spec.Path)
 	if err != nil {
-		return err
+		return nil, nil, &InputError{Path: spec.Path, Problem: unwrapPathError(err), Err: err}
 	}
-	if len(rows) != 1 || len(rows[0]) != csvChecks*len(cols) {
-		return errors.New("csv inference: unexpected result shape")
+	var r io.Reader = &atomicCounter{r: f, n: read}
+	if enc != nil {
+		r = transform.NewReader(r, enc.NewDecoder())
 	}
-	r := rows[0]
-	for i := range st.cols {
-		get := func(j int) bool { b, _ := r[i*csvChecks+j].(bool); return b }
-		n, _ := r[i*csvChecks].(int64)
-		typ := ""
-		switch {
-		case n == 0:
-		case (get(1) || get(2)) && get(3):
-		case get(1):
-			typ = typeBigint
-		case get(2):
-			typ = typeDouble
-		case get(4):
-			typ = typeBoolean
-		case get(5):
-			typ = typeDate
-		case get(6):
-			typ = typeTimestamp
-		}
-		if typ != "" {
-			st.cols[i].typ = typ
-			st.cols[i].expr = "NULLIF(trim(" + sqlq.Ident(cols[i]) + "), '')"
-		}
+	cr := &csvReader{spec: spec, br: bufio.NewReaderSize(r, 64<<10), delim: []byte(delim), utf8: enc == nil,
+		maxLen: spec.Limits.withDefaults().MaxLineSize}
+	// A UTF-8 byte order mark is not part of the first field.
+	if b, err := cr.br.Peek(3); err == nil && bytes.Equal(b, []byte("\xef\xbb\xbf")) {
+		cr.br.Discard(3)
 	}
-	return nil
+	return cr, f, nil
 }
 
-// duckInputError turns DuckDB's failure to read a file into *InputError.
-func duckInputError(ctx context.Context, spec Spec, err error) error {
-	if ctx.Err() != nil {
-		return err
+// atomicCounter counts the bytes read from r.
+type atomicCounter struct {
+	r io.Reader
+	n *atomic.Int64
+}
+
+func (c *atomicCounter) Read(b []byte) (int, error) {
+	n, err := c.r.Read(b)
+	if c.n != nil {
+		c.n.Add(int64(n))
 	}
-	var de *duck.Error
-	if !errors.As(err, &de) {
-		return err
+	return n, err
+}
+
+// fields returns the number of fields of the current record.
+func (r *csvReader) fields() int { return len(r.ends) }
+
+// field returns field i of the current record and whether it was quoted;
+// the bytes are valid until the next call of next.
+func (r *csvReader) field(i int) ([]byte, bool) {
+	start := 0
+	if i > 0 {
+		start = r.ends[i-1]
 	}
-	problem := strings.TrimSuffix(lowerFirst(de.Msg), ".")
-	for line := range strings.SplitSeq(de.Detail, "\n") {
-		// The first line that explains, not the echo of the input line.
-		if line = strings.TrimSpace(line); line != "" && !strings.HasPrefix(line, "Original Line") {
-			problem += ": " + strings.TrimSuffix(lowerFirst(line), ".")
+	return r.rec[start:r.ends[i]], r.quoted[i]
+}
+
+// errorAt returns *InputError about physical line n.
+func (r *csvReader) errorAt(n int, problem, hint string) error {
+	return &InputError{Path: r.spec.Path, Line: n, Problem: problem, Hint: hint}
+}
+
+// readLine reads the next physical line, with its line break removed
+// (and a "\r" before it), appending to nothing: the slice is valid until
+// the next call. It returns io.EOF at the end.
+func (r *csvReader) readLine() ([]byte, error) {
+	line, err := r.br.ReadSlice('\n')
+	if err == bufio.ErrBufferFull {
+		r.raw = append(r.raw[:0], line...)
+		for err == bufio.ErrBufferFull {
+			if int64(len(r.raw)) > r.maxLen {
+				return nil, r.lineTooLong(r.line + 1)
+			}
+			line, err = r.br.ReadSlice('\n')
+			r.raw = append(r.raw, line...)
+		}
+		line = r.raw
+	}
+	if len(line) > 0 && err == io.EOF {
+		err = nil
+	}
+	if err != nil {
+		if err != io.EOF {
+			err = r.readError(err)
+		}
+		return nil, err
+	}
+	r.line++
+	if int64(len(line)) > r.maxLen {
+		return nil, r.lineTooLong(r.line)
+	}
+	if r.utf8 && !utf8.Valid(line) {
+		return nil, r.notUTF8(r.line, line)
+	}
+	if n := len(line); n > 0 && line[n-1] == '\n' {
+		line = line[:n-1]
+		if n := len(line); n > 0 && line[n-1] == '\r' {
+			line = line[:n-1]
+		}
+	}
+	return line, nil
+}
+
+func (r *csvReader) readError(err error) error {
+	return &InputError{Path: r.spec.Path, Problem: err.Error(), Err: err}
+}
+
+func (r *csvReader) lineTooLong(n int) error {
+	lim := r.maxLen
+	return &InputError{Path: r.spec.Path, Line: n, Err: errLimit,
+		Problem: fmt.Sprintf("the record is longer than %s, over the limit %s = %s (a quoted field that is not closed makes the rest of the file one record)",
+			formatSize(lim), KeyMaxLineSize, formatSize(lim)),
+		Hint: "check the quoting; " + raiseHint(KeyMaxLineSize, r.spec.Seed)}
+}
+
+// notUTF8 reports the first invalid byte of line n.
+func (r *csvReader) notUTF8(n int, line []byte) error {
+	i := 0
+	for i < len(line) {
+		c, size := utf8.DecodeRune(line[i:])
+		if c == utf8.RuneError && size <= 1 {
+			break
+		}
+		i += size
+	}
+	col := utf8.RuneCount(line[:i]) + 1
+	where := "seed's config"
+	if !r.spec.Seed {
+		where = "source table's external block"
+	}
+	return &InputError{Path: r.spec.Path, Line: n,
+		Problem: fmt.Sprintf("the file is not valid UTF-8: byte 0x%02X at column %d", line[i], col),
+		Hint:    fmt.Sprintf("set %s: latin-1 (or windows-1252, or the file's encoding) in the %s", KeyEncoding, where)}
+}
+
+// next reads the next record that is not a blank line; it returns false
+// at the end of the file.
+func (r *csvReader) next() (bool, error) {
+	var line []byte
+	for {
+		var err error
+		line, err = r.readLine()
+		if err == io.EOF {
+			return false, nil
+		}
+		if err != nil {
+			return false, err
+		}
+		if len(bytes.TrimSpace(line)) > 0 {
 			break
 		}
 	}
-	ie := &InputError{Path: spec.Path, Sheet: spec.Sheet, Problem: problem, Err: err}
-	if f, _, _ := format(spec); f == formatCSV {
-		ie.Hint = "check the delimiter, the quoting and that the file is UTF-8"
+	r.start = r.line
+	r.rec, r.ends, r.quoted = r.rec[:0], r.ends[:0], r.quoted[:0]
+	size := int64(len(line))
+	for {
+		// One field per iteration; line holds the rest of the record.
+		if len(line) == 0 || line[0] != '"' {
+			i := bytes.Index(line, r.delim)
+			if i < 0 {
+				i = len(line)
+			}
+			r.rec = append(r.rec, line[:i]...)
+			r.ends, r.quoted = append(r.ends, len(r.rec)), append(r.quoted, false)
+			if i == len(line) {
+				return true, nil
+			}
+			line = line[i+len(r.delim):]
+			continue
+		}
+		// A quoted field, maybe over several lines.
+		line = line[1:]
+		for {
+			i := bytes.IndexByte(line, '"')
+			if i < 0 {
+				r.rec = append(r.rec, line...)
+				r.rec = append(r.rec, '\n')
+				var err error
+				if line, err = r.readLine(); err == io.EOF {
+					return false, r.errorAt(r.start, "a quoted field is not closed: the file ends inside it",
+						`close the quote; a quote inside a quoted field is written twice ("")`)
+				} else if err != nil {
+					return false, err
+				}
+				if size += int64(len(line)); size > r.maxLen {
+					return false, r.lineTooLong(r.start)
+				}
+				continue
+			}
+			r.rec = append(r.rec, line[:i]...)
+			line = line[i+1:]
+			if len(line) > 0 && line[0] == '"' {
+				r.rec = append(r.rec, '"')
+				line = line[1:]
+				continue
+			}
+			break
+		}
+		r.ends, r.quoted = append(r.ends, len(r.rec)), append(r.quoted, true)
+		rest := bytes.TrimLeft(line, " \t")
+		switch {
+		case len(rest) == 0:
+			return true, nil
+		case bytes.HasPrefix(rest, r.delim):
+			line = rest[len(r.delim):]
+		default:
+			return false, r.errorAt(r.line, fmt.Sprintf("text after the closing quote of field %d", len(r.ends)),
+				`a quote inside a quoted field is written twice (""); or set the delimiter if it is not "`+string(r.delim)+`"`)
+		}
 	}
-	return ie
 }
 
-func lowerFirst(s string) string {
-	if s == "" || strings.ToUpper(s[:1]) != s[:1] || (len(s) > 1 && strings.ToUpper(s[1:2]) == s[1:2]) {
-		return s
+// csvInput is a CSV file open for reading one table: its header read.
+type csvInput struct {
+	r      *csvReader
+	f      *os.File
+	header []string
+	line   int // the header's line
+	nulls  nullSet
+	read   atomic.Int64 // bytes read, for progress
+	size   int64
+}
+
+// openCSVInput opens the file of spec and reads its header, the first
+// record that is not a blank line.
+func openCSVInput(spec Spec, delim string) (*csvInput, error) {
+	in := &csvInput{nulls: newNullSet(spec.NullValues)}
+	r, f, err := openCSV(spec, delim, &in.read)
+	if err != nil {
+		return nil, err
 	}
-	return strings.ToLower(s[:1]) + s[1:]
+	in.r, in.f = r, f
+	if fi, err := f.Stat(); err == nil {
+		in.size = fi.Size()
+	}
+	ok, err := r.next()
+	if err == nil && !ok {
+		err = &InputError{Path: spec.Path, Problem: "the file is empty: no header row", Hint: "put the column names in the first line"}
+	}
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	in.line = r.start
+	in.header = make([]string, r.fields())
+	for i := range in.header {
+		b, _ := r.field(i)
+		in.header[i] = string(b)
+	}
+	return in, nil
+}
+
+// row reads the next data record into vals (string, or nil for NULL),
+// adding the kinds of its values to kinds; it returns false at the end.
+// Records that are all NULL or blank are skipped.
+func (in *csvInput) row(vals []any, kinds []colInfer) (bool, error) {
+	r := in.r
+	for {
+		ok, err := r.next()
+		if err != nil || !ok {
+			return false, err
+		}
+		if r.fields() != len(in.header) {
+			return false, r.errorAt(r.start, fmt.Sprintf("expected %d fields, found %d", len(in.header), r.fields()),
+				fmt.Sprintf("every line has as many fields as the header (line %d); quote fields that hold the delimiter %q", in.line, r.delim))
+		}
+		blank := true
+		for i := range vals {
+			b, quoted := r.field(i)
+			vals[i] = nil
+			if len(b) == 0 || !quoted && in.nulls.match(string(b)) {
+				continue
+			}
+			vals[i] = string(b)
+			if t := bytes.TrimSpace(b); len(t) > 0 {
+				blank = false
+				kinds[i].add(textKind(string(t)))
+			}
+		}
+		if !blank {
+			return true, nil
+		}
+	}
+}
+
+// checkCSV reads the whole file of spec, as loading would, without
+// loading it.
+func checkCSV(spec Spec, delim string) error {
+	in, err := openCSVInput(spec, delim)
+	if err != nil {
+		return err
+	}
+	defer in.f.Close()
+	vals := make([]any, len(in.header))
+	kinds := make([]colInfer, len(in.header))
+	for {
+		ok, err := in.row(vals, kinds)
+		if err != nil || !ok {
+			return err
+		}
+	}
+}
+
+// readCSV streams the data records of spec's file into snk, and returns
+// the table they make.
+func readCSV(ctx context.Context, spec Spec, delim string, snk sink) (*table, error) {
+	in, err := openCSVInput(spec, delim)
+	if err != nil {
+		return nil, err
+	}
+	defer in.f.Close()
+	width := len(in.header)
+	if err := snk.stage(ctx, 1, width); err != nil {
+		return nil, err
+	}
+	meter := newMeter(spec.Progress, spec.Path, in.size, &in.read)
+	kinds, err := pump(ctx, snk, 1, width, 1, meter, func(ctx context.Context, _ int, e *emitter) ([]colInfer, error) {
+		kinds := make([]colInfer, width)
+		vals := make([]any, width)
+		for n := 0; ; n++ {
+			ok, err := in.row(vals, kinds)
+			if err != nil || !ok {
+				return kinds, err
+			}
+			if n%1024 == 0 && ctx.Err() != nil {
+				return nil, ctx.Err()
+			}
+			out, err := e.row(int64(in.r.start))
+			if err != nil {
+				return nil, err
+			}
+			copy(out, vals)
+		}
+	})
+	if err != nil {
+		return nil, err
+	}
+	meter.done()
+	cols, err := resolveColumns(spec, in.header, kinds, false)
+	if err != nil {
+		return nil, err
+	}
+	return &table{spec: spec, cols: cols, parts: []string{""}, csv: true}, nil
 }

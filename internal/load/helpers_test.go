@@ -80,7 +80,7 @@ func queryInt(t *testing.T, c *duck.Conn, query string) int64 {
 }
 
 // columnsString renders columns as "name TYPE, ...".
-func columnsString(cols []duck.Column) string {
+func columnsString(cols []Column) string {
 	parts := make([]string, len(cols))
 	for i, c := range cols {
 		parts[i] = c.Name + " " + c.Type
@@ -88,7 +88,7 @@ func columnsString(cols []duck.Column) string {
 	return strings.Join(parts, ", ")
 }
 
-func checkColumns(t *testing.T, got []duck.Column, want string) {
+func checkColumns(t *testing.T, got []Column, want string) {
 	t.Helper()
 	if s := columnsString(got); s != want {
 		t.Errorf("columns:\n got %s\nwant %s", s, want)

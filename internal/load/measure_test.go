@@ -43,37 +43,20 @@ func TestLoadFileFromEnv(t *testing.T) {
 	t.Logf("columns: %s", columnsString(res.Columns))
 }
 
-// TestReadFileFromEnv reads the first sheet of the workbook named by
-// KILN_LOAD_FILE without DuckDB (the reader's own speed and memory) and
-// logs rows per second; it is skipped when KILN_LOAD_FILE is unset.
-func TestReadFileFromEnv(t *testing.T) {
+// TestDecodeFileFromEnv decodes the sheets of the workbook named by
+// KILN_LOAD_FILE (sheet KILN_LOAD_SHEET) without DuckDB (the reader's own
+// speed and memory: Decode) and logs rows per second; it is skipped when
+// KILN_LOAD_FILE is unset.
+func TestDecodeFileFromEnv(t *testing.T) {
 	path := os.Getenv("KILN_LOAD_FILE")
 	if path == "" {
 		t.Skip("KILN_LOAD_FILE is not set")
 	}
 	start := time.Now()
-	wb, err := openWorkbook(path)
+	st, err := Decode(context.Background(), Spec{Path: path, Sheet: os.Getenv("KILN_LOAD_SHEET")})
 	if err != nil {
-		t.Fatal(err)
-	}
-	defer wb.Close()
-	t.Logf("open %v", time.Since(start))
-	rows, err := wb.openSheet(wb.sheets[0])
-	if err != nil {
-		t.Fatal(err)
-	}
-	l := &xlsxLoad{wb: wb}
-	n, cells := 0, 0
-	for rows.next() {
-		n++
-		for _, c := range rows.cells {
-			l.text(c)
-			cells++
-		}
-	}
-	if err := rows.Err(); err != nil {
 		t.Fatal(err)
 	}
 	sec := time.Since(start).Seconds()
-	t.Logf("read %d rows, %d cells in %.2f s: %.0f rows/s", n, cells, sec, float64(n)/sec)
+	t.Logf("decoded %d rows, %d cells in %.2f s: %.0f rows/s", st.Rows, st.Cells, sec, float64(st.Rows)/sec)
 }

@@ -2,48 +2,24 @@ package load
 
 import (
 	"context"
-	"database/sql/driver"
 	"errors"
 	"fmt"
+	"runtime"
 	"strconv"
 	"strings"
-
-	"github.com/kiln-build/kiln/internal/duck"
-	"github.com/kiln-build/kiln/internal/sqlq"
+	"unsafe"
 )
-
-// stageTable is the connection-local staging table of xlsx and CSV loads.
-const stageTable = "kiln_load_stage"
-
-// testHookStaged, when set by a test, is called every 4096 data rows with
-// the number of rows read so far.
-var testHookStaged func(rows int)
 
 // allSheets, as Spec.Sheet, loads every worksheet of a workbook into one
 // table.
 const allSheets = "*"
 
-// openXLSX opens the workbook of spec for loading, as *InputError on
-// failure.
-func openXLSX(spec Spec) (*workbook, error) {
-	wb, err := openWorkbook(spec.Path)
-	if err != nil {
-		return nil, xlsxOpenError(spec, err)
-	}
-	return wb, nil
-}
-
-// checkXLSX opens the package of spec, as *InputError on failure.
-func checkXLSX(spec Spec) (*xlsxPackage, error) {
-	p, err := openPackage(spec.Path)
-	if err != nil {
-		return nil, xlsxOpenError(spec, err)
-	}
-	return p, nil
-}
-
 func xlsxOpenError(spec Spec, err error) error {
-	ie := &InputError{Path: spec.Path, Problem: err.Error(), Err: err}
+	var ie *InputError
+	if errors.As(err, &ie) {
+		return err
+	}
+	ie = &InputError{Path: spec.Path, Problem: err.Error(), Err: err}
 	if errors.Is(err, errNotXLSX) {
 		ie.Hint = "check that the file is an Excel workbook saved as .xlsx"
 	}
@@ -53,10 +29,10 @@ func xlsxOpenError(spec Spec, err error) error {
 // pickSheets returns the sheets spec names: the one named, or with "*"
 // every worksheet in tab order. It returns *InputError listing the
 // workbook's sheets when there is none such.
-func pickSheets(p *xlsxPackage, spec Spec) ([]sheetRef, error) {
+func pickSheets(wb *workbook, spec Spec) ([]sheetRef, error) {
 	if spec.Sheet == allSheets {
 		var refs []sheetRef
-		for _, s := range p.sheets {
+		for _, s := range wb.sheets {
 			if s.kind == "worksheet" {
 				refs = append(refs, s)
 			}
@@ -67,9 +43,9 @@ func pickSheets(p *xlsxPackage, spec Spec) ([]sheetRef, error) {
 		}
 		return refs, nil
 	}
-	ref, ok := p.sheet(spec.Sheet)
+	ref, ok := wb.sheet(spec.Sheet)
 	if !ok {
-		problem := fmt.Sprintf("sheet %q not found (sheets: %s)", spec.Sheet, quoteList(p.sheetNames()))
+		problem := fmt.Sprintf("sheet %q not found (sheets: %s)", spec.Sheet, quoteList(wb.sheetNames()))
 		if spec.Sheet == "" {
 			problem = "the workbook has no sheet"
 		}
@@ -81,300 +57,286 @@ func pickSheets(p *xlsxPackage, spec Spec) ([]sheetRef, error) {
 			problem = fmt.Sprintf("sheet %q has no part in the file", ref.name)
 		}
 		return nil, &InputError{Path: spec.Path, Sheet: ref.name, Problem: problem,
-			Hint: fmt.Sprintf("set sheet to one of the workbook's sheets (%s)", quoteList(p.sheetNames()))}
+			Hint: fmt.Sprintf("set sheet to one of the workbook's sheets (%s)", quoteList(wb.sheetNames()))}
 	}
 	return []sheetRef{ref}, nil
 }
 
-// xlsxLoad is one streaming pass over the sheets to load: the header row
-// of the first names the columns (the others must repeat it); every
-// following row with a value is appended as text (or NULL) to an
-// all-VARCHAR staging table, with its sheet (index in sheets) in _sheet and
-// its sheet row number in _row, while colInfer tracks each column's type.
-type xlsxLoad struct {
-	wb     *workbook
+// xlsxInput is a workbook opened for reading one table out of its sheets.
+type xlsxInput struct {
 	spec   Spec
-	conn   *duck.Conn
-	sheets []string // names of the sheets staged, by _sheet
-	first  []string // the first staged sheet's header texts, trimmed
-	header []string // header texts by column (1-based column i at i-1), widened
-	infer  []colInfer
-	app    *duck.Appender
-	vals   []driver.Value
-	rows   int // data rows read, for testHookStaged
+	wb     *workbook
+	refs   []sheetRef // the sheets that hold a header, in tab order
+	rows   []int      // the header row of each
+	header []string   // the first sheet's header texts: the columns
+	conv   cellConv
 }
 
-func loadXLSX(ctx context.Context, conn *duck.Conn, spec Spec, target sqlq.Relation) (Result, error) {
-	wb, err := openXLSX(spec)
+// openXLSX opens the workbook of spec, picks its sheets and reads their
+// header rows: the first row with a value of each sheet; with sheet "*",
+// empty sheets are skipped and the others must repeat the first's header.
+// With all false it reads the shared strings only as far as the headers
+// need them (for Check); with all true, whole, for loading. It returns
+// *InputError.
+func openXLSX(spec Spec, all bool) (*xlsxInput, error) {
+	wb, err := openWorkbook(spec.Path, spec.Limits, spec.Seed)
 	if err != nil {
-		return Result{}, err
+		return nil, xlsxOpenError(spec, err)
 	}
-	defer wb.Close()
-	refs, err := pickSheets(wb.xlsxPackage, spec)
+	in := &xlsxInput{spec: spec, wb: wb, conv: cellConv{wb: wb, nulls: newNullSet(spec.NullValues)}}
+	if err := in.readHeaders(all); err != nil {
+		wb.Close()
+		return nil, err
+	}
+	return in, nil
+}
+
+func (in *xlsxInput) Close() error { return in.wb.Close() }
+
+func (in *xlsxInput) inputError(sheet string, err error) error {
+	var ie *InputError
+	if errors.As(err, &ie) {
+		if ie.Sheet == "" {
+			ie.Sheet = sheet
+		}
+		return ie
+	}
+	return &InputError{Path: in.spec.Path, Sheet: sheet, Problem: err.Error(), Err: err}
+}
+
+func (in *xlsxInput) readHeaders(all bool) error {
+	spec, wb := in.spec, in.wb
+	refs, err := pickSheets(wb, spec)
 	if err != nil {
-		return Result{}, err
+		return err
 	}
-	if len(refs) == 1 {
-		spec.Sheet = refs[0].name
+	for _, ref := range refs {
+		if err := wb.checkDeclared(ref.part); err != nil {
+			return in.inputError(ref.name, err)
+		}
 	}
-	l := &xlsxLoad{wb: wb, spec: spec, conn: conn}
-	var res Result
-	err = conn.Tx(ctx, func() error {
-		defer l.closeAppender() // on error, before the rollback
-		for _, ref := range refs {
-			if err := l.readSheet(ctx, ref, len(refs) > 1); err != nil {
-				return err
-			}
+	if wb.sstPart != "" {
+		if err := wb.checkDeclared(wb.sstPart); err != nil {
+			return in.inputError("", err)
 		}
-		if l.header == nil {
-			return &InputError{Path: spec.Path, Sheet: spec.Sheet, Problem: "every worksheet is empty: no header row",
-				Hint: "put the column names in the first row"}
+	}
+	if err := wb.openSST(); err != nil {
+		return in.inputError("", err)
+	}
+	if all {
+		if err := wb.sst.readAll(); err != nil {
+			return in.inputError("", err)
 		}
-		if err := l.closeAppender(); err != nil {
-			return err
-		}
-		st, err := l.staged()
+	}
+	var first string
+	for _, ref := range refs {
+		texts, row, err := in.readHeader(ref)
 		if err != nil {
-			return err
+			return in.inputError(ref.name, err)
 		}
-		if res, err = swap(ctx, conn, spec, st, target); err != nil {
-			return err
-		}
-		_, err = conn.Exec(ctx, "DROP TABLE temp."+stageTable)
-		return err
-	})
-	return res, err
-}
-
-// readSheet stages one sheet: its first row with a value is the header,
-// the rows with a value after it are data. A sheet without any value is an
-// error, unless skipEmpty.
-func (l *xlsxLoad) readSheet(ctx context.Context, ref sheetRef, skipEmpty bool) error {
-	rows, err := l.wb.openSheet(ref)
-	if err != nil {
-		return l.inputError(ref.name, err)
-	}
-	defer rows.Close()
-	if !rows.next() {
-		if err := rows.Err(); err != nil {
-			return l.inputError(ref.name, err)
-		}
-		if skipEmpty {
-			return nil
-		}
-		return &InputError{Path: l.spec.Path, Sheet: ref.name,
-			Problem: fmt.Sprintf("sheet %q is empty: no header row", ref.name),
-			Hint:    "put the column names in the first row"}
-	}
-	texts := l.headerTexts(rows.cells)
-	if l.header == nil {
-		l.header, l.first = texts, trimAll(texts)
-		l.infer = make([]colInfer, len(texts))
-		if err := l.createStage(ctx); err != nil {
-			return err
-		}
-	} else if err := l.sameHeader(ref.name, trimAll(texts)); err != nil {
-		return err
-	}
-	sheet := int64(len(l.sheets))
-	l.sheets = append(l.sheets, ref.name)
-	for rows.next() {
-		if l.rows%4096 == 0 {
-			if testHookStaged != nil {
-				testHookStaged(l.rows)
+		if texts == nil {
+			if len(refs) > 1 {
+				continue
 			}
-			if err := ctx.Err(); err != nil {
-				return err
-			}
+			return &InputError{Path: spec.Path, Sheet: ref.name,
+				Problem: fmt.Sprintf("sheet %q is empty: no header row", ref.name),
+				Hint:    "put the column names in the first row"}
 		}
-		l.rows++
-		if err := l.appendRow(ctx, sheet, rows.row, rows.cells); err != nil {
+		if in.header == nil {
+			in.header, first = texts, ref.name
+		} else if err := sameHeader(spec, first, ref.name, in.header, texts); err != nil {
 			return err
 		}
+		in.refs = append(in.refs, ref)
+		in.rows = append(in.rows, row)
 	}
-	if err := rows.Err(); err != nil {
-		return l.inputError(ref.name, err)
+	if in.header == nil {
+		return &InputError{Path: spec.Path, Sheet: spec.Sheet, Problem: "every worksheet is empty: no header row",
+			Hint: "put the column names in the first row"}
 	}
 	return nil
 }
 
-// maxCol returns the rightmost column of cells.
-func maxCol(cells []cell) int {
-	n := 0
-	for _, c := range cells {
-		n = max(n, c.col)
+// readHeader returns the texts of a sheet's first row with a value (its
+// width is its rightmost non-empty cell) and its number; nil for an empty
+// sheet.
+func (in *xlsxInput) readHeader(ref sheetRef) ([]string, int, error) {
+	r, err := in.wb.openSheet(ref)
+	if err != nil {
+		return nil, 0, err
 	}
-	return n
-}
-
-// closeAppender flushes and releases the appender, if open.
-func (l *xlsxLoad) closeAppender() error {
-	if l.app == nil {
-		return nil
+	defer r.Close()
+	ok, err := r.next()
+	if err != nil || !ok {
+		return nil, 0, err
 	}
-	err := l.app.Close()
-	l.app = nil
-	return err
-}
-
-func (l *xlsxLoad) inputError(sheet string, err error) error {
-	return &InputError{Path: l.spec.Path, Sheet: sheet, Problem: err.Error(), Err: err}
-}
-
-// headerTexts returns the texts of a header row; its width is its
-// rightmost non-empty cell.
-func (l *xlsxLoad) headerTexts(cells []cell) []string {
-	texts := make([]string, maxCol(cells))
-	for _, c := range cells {
-		texts[c.col-1], _ = l.text(c)
+	texts := make([]string, r.cells[len(r.cells)-1].col)
+	for _, c := range r.cells {
+		texts[c.col-1], _ = in.conv.text(c, false)
 	}
-	return texts
-}
-
-func trimAll(texts []string) []string {
-	out := make([]string, len(texts))
-	for i, t := range texts {
-		out[i] = strings.TrimSpace(t)
-	}
-	return out
+	return texts, r.row, nil
 }
 
 // sameHeader checks that the trimmed header texts of sheet are those of
-// the first sheet staged; it returns *InputError naming the first column
-// that differs.
-func (l *xlsxLoad) sameHeader(sheet string, texts []string) error {
-	for i := range max(len(texts), len(l.first)) {
-		var got, want string
-		if i < len(texts) {
-			got = texts[i]
+// the first sheet; it returns *InputError naming the first column that
+// differs.
+func sameHeader(spec Spec, first, sheet string, want, got []string) error {
+	for i := range max(len(want), len(got)) {
+		var g, w string
+		if i < len(got) {
+			g = strings.TrimSpace(got[i])
 		}
-		if i < len(l.first) {
-			want = l.first[i]
+		if i < len(want) {
+			w = strings.TrimSpace(want[i])
 		}
-		if got != want {
-			return &InputError{Path: l.spec.Path, Sheet: sheet,
-				Problem: fmt.Sprintf("the header of sheet %q differs from sheet %q's: column %s is %q, not %q", sheet, l.sheets[0], columnName(i+1), got, want),
+		if g != w {
+			return &InputError{Path: spec.Path, Sheet: sheet,
+				Problem: fmt.Sprintf("the header of sheet %q differs from sheet %q's: column %s is %q, not %q", sheet, first, columnName(i+1), g, w),
 				Hint:    `with sheet "*", every sheet must start with the same header row; load the sheets one by one otherwise`}
 		}
 	}
 	return nil
 }
 
-// createStage creates the staging table: _sheet, _row, then one VARCHAR
-// per column.
-func (l *xlsxLoad) createStage(ctx context.Context) error {
-	var b strings.Builder
-	b.WriteString("CREATE OR REPLACE TEMP TABLE " + stageTable + " (_sheet BIGINT, _row BIGINT")
-	for i := range l.header {
-		fmt.Fprintf(&b, ", c%d VARCHAR", i+1)
-	}
-	b.WriteString(")")
-	if _, err := l.conn.Exec(ctx, b.String()); err != nil {
-		return err
-	}
-	return l.openAppender()
-}
-
-func (l *xlsxLoad) openAppender() error {
-	app, err := l.conn.Appender("temp", stageTable)
+// readXLSX streams the data rows of spec's sheets into snk, the sheets in
+// parallel (as many at a time as there are CPUs), and returns the table
+// they make.
+func readXLSX(ctx context.Context, spec Spec, snk sink) (*table, error) {
+	in, err := openXLSX(spec, true)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	l.app = app
-	l.vals = make([]driver.Value, len(l.header)+2)
-	return nil
+	defer in.Close()
+	if len(in.refs) == 1 {
+		spec.Sheet = in.refs[0].name
+	}
+	width := len(in.header)
+	if err := snk.stage(ctx, len(in.refs), width); err != nil {
+		return nil, err
+	}
+	var total int64
+	for _, ref := range in.refs {
+		total += in.wb.compressedSize(ref.part)
+	}
+	meter := newMeter(spec.Progress, spec.Path, total, &in.wb.consumed)
+	kinds, err := pump(ctx, snk, len(in.refs), width, runtime.GOMAXPROCS(0), meter, func(ctx context.Context, part int, e *emitter) ([]colInfer, error) {
+		kinds, err := in.readSheet(ctx, part, e)
+		if err != nil {
+			return nil, in.inputError(in.refs[part].name, err)
+		}
+		return kinds, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	meter.done()
+	cols, err := resolveColumns(spec, in.header, kinds, true)
+	if err != nil {
+		return nil, err
+	}
+	t := &table{spec: spec, cols: cols}
+	for _, ref := range in.refs {
+		t.parts = append(t.parts, ref.name)
+	}
+	return t, nil
 }
 
-// widen adds staging columns up to width, for data rows that hold values
-// right of the header's last column; they are named column_<n>.
-func (l *xlsxLoad) widen(ctx context.Context, width int) error {
-	if err := l.closeAppender(); err != nil {
-		return err
+// readSheet emits the data rows of sheet part, those after its header
+// row that hold a value, and returns its columns' kinds.
+func (in *xlsxInput) readSheet(ctx context.Context, part int, e *emitter) ([]colInfer, error) {
+	ref, header := in.refs[part], in.rows[part]
+	r, err := in.wb.openSheet(ref)
+	if err != nil {
+		return nil, err
 	}
-	for i := len(l.header); i < width; i++ {
-		if _, err := l.conn.Exec(ctx, fmt.Sprintf("ALTER TABLE %s ADD COLUMN c%d VARCHAR", stageTable, i+1)); err != nil {
-			return err
+	defer r.Close()
+	width := len(in.header)
+	kinds := make([]colInfer, width)
+	for n := 0; ; n++ {
+		ok, err := r.next()
+		if err != nil {
+			return nil, err
 		}
-		l.header = append(l.header, "")
-		l.infer = append(l.infer, colInfer{})
+		if !ok {
+			break
+		}
+		if r.row <= header {
+			continue
+		}
+		if n%1024 == 0 && ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		if last := r.cells[len(r.cells)-1]; last.col > width {
+			return nil, &InputError{Path: in.spec.Path, Sheet: ref.name,
+				Problem: fmt.Sprintf("cell %s%d of sheet %q holds a value right of the header's last column, %s: expected %d columns, found %d",
+					columnName(last.col), r.row, ref.name, columnName(width), width, last.col),
+				Hint: fmt.Sprintf("give column %s a header in row %d, or remove the values right of column %s", columnName(last.col), header, columnName(width))}
+		}
+		vals, err := e.row(int64(r.row))
+		if err != nil {
+			return nil, err
+		}
+		for _, c := range r.cells {
+			v, k := in.conv.text(c, true)
+			if k == 0 {
+				continue // a NULL marker
+			}
+			vals[c.col-1] = v
+			kinds[c.col-1].add(k)
+		}
 	}
-	return l.openAppender()
+	if err := r.drain(); err != nil {
+		return nil, err
+	}
+	return kinds, nil
 }
 
-func (l *xlsxLoad) appendRow(ctx context.Context, sheet int64, row int, cells []cell) error {
-	if last := maxCol(cells); last > len(l.header) {
-		if err := l.widen(ctx, last); err != nil {
-			return err
-		}
-	}
-	for i := range l.vals {
-		l.vals[i] = nil
-	}
-	for _, c := range cells {
-		v, k := l.text(c)
-		l.vals[c.col+1] = v
-		l.infer[c.col-1].add(k)
-	}
-	l.vals[0], l.vals[1] = sheet, int64(row)
-	return l.app.AppendRow(l.vals...)
+// cellConv turns cells into the text the sink stages.
+type cellConv struct {
+	wb    *workbook
+	nulls nullSet
 }
 
 // text returns a cell's value as staged, and its kind: numbers as written
 // in the file, date-formatted numbers and t="d" dates as ISO text,
-// booleans as TRUE/FALSE, texts as they are; "" for NULL.
-func (l *xlsxLoad) text(c cell) (string, valueKind) {
+// booleans as TRUE/FALSE, texts as they are. With data, a text that is a
+// NULL marker gives kind 0.
+func (cv cellConv) text(c cell, data bool) (string, valueKind) {
 	switch c.kind {
 	case cellText:
-		return c.value, kindText
+		s := string(c.value)
+		if data && cv.nulls.match(unsafe.String(unsafe.SliceData(c.value), len(c.value))) {
+			return "", 0
+		}
+		return s, kindText
 	case cellBool:
-		switch c.value {
+		switch string(c.value) {
 		case "1", "true", "TRUE":
 			return "TRUE", kindBool
 		case "0", "false", "FALSE":
 			return "FALSE", kindBool
 		}
-		return c.value, kindText
+		return string(c.value), kindText
 	case cellISODate:
-		if t, hasTime, ok := parseISOCell(c.value); ok {
-			return isoText(t, hasTime), dateKind(hasTime)
+		if t, hasTime, ok := parseISOCell(string(c.value)); ok {
+			return isoText(t, hasTime), dateValueKind(hasTime)
 		}
-		return c.value, kindText
+		return string(c.value), kindText
 	}
-	k := numberKind(c.value)
-	if k != kindText && l.wb.dateStyle(c.style) {
-		f, _ := strconv.ParseFloat(c.value, 64)
-		if t, hasTime, err := serialTime(f, l.wb.date1904); err == nil {
-			return isoText(t, hasTime), dateKind(hasTime)
+	v := string(c.value)
+	k := numberKind(v)
+	if k != kindText && cv.wb.dateStyle(c.style) {
+		f, _ := strconv.ParseFloat(v, 64)
+		if t, hasTime, err := serialTime(f, cv.wb.date1904); err == nil {
+			return isoText(t, hasTime), dateValueKind(hasTime)
 		}
 	}
-	return c.value, k
+	return v, k
 }
 
-func dateKind(hasTime bool) valueKind {
+func dateValueKind(hasTime bool) valueKind {
 	if hasTime {
 		return kindStamp
 	}
 	return kindDate
-}
-
-// staged describes the staging table for swap.
-func (l *xlsxLoad) staged() (staged, error) {
-	names := columnNames(l.header)
-	st := staged{from: "temp." + stageTable, rowExpr: "_row", sheetExpr: "_sheet", sheets: l.sheets}
-	for i, name := range names {
-		typ := l.infer[i].typ()
-		if typ == typeVarchar {
-			typ = ""
-		}
-		st.cols = append(st.cols, stagedCol{
-			name:   name,
-			expr:   "c" + strconv.Itoa(i+1),
-			typ:    typ,
-			letter: columnName(i + 1),
-		})
-	}
-	if err := applyOverrides(l.spec, st.cols); err != nil {
-		return staged{}, err
-	}
-	return st, nil
 }

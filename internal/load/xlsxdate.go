@@ -6,19 +6,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/xuri/excelize/v2"
 	"github.com/xuri/nfp"
 )
-
-// isDateStyle reports whether a style, as excelize's GetStyle gives it,
-// formats numbers as dates or times: its custom number format code, else
-// its built-in format id.
-func isDateStyle(st *excelize.Style) bool {
-	if st.CustomNumFmt != nil {
-		return isDateFormatCode(*st.CustomNumFmt)
-	}
-	return isBuiltinDateFormat(st.NumFmt)
-}
 
 // isBuiltinDateFormat reports whether built-in number format id is a date
 // or time format: 14-22 and 45-47 in every locale, and the locale-dependent
@@ -55,21 +44,54 @@ func isDateFormatCode(code string) bool {
 // text and Excel cannot hold.
 const maxSerial = 2958466
 
-// serialTime converts an Excel date serial (a float64 count of days) to a
-// UTC time with excelize.ExcelDateToTime, which gives the second (rounded
-// as Excel displays hh:mm:ss; milliseconds for serials up to 61) and
-// follows Excel's calendar: serial 1 is 1900-01-01 in the 1900 system,
-// which counts the non-existent 1900-02-29 (serial 60), and 1904-01-02 in
-// the 1904 system; serials 0 to 1 (pure times) fall on 1899-12-30 or
-// 1904-01-01. hasTime reports a time of day other than midnight. It fails
-// for negative serials and those from year 10000.
+// Epochs of Excel's date systems: the day of serial 0.
+var (
+	epoch1900 = time.Date(1899, 12, 30, 0, 0, 0, 0, time.UTC)
+	epoch1904 = time.Date(1904, 1, 1, 0, 0, 0, 0, time.UTC)
+)
+
+// serialTime converts an Excel date serial (a count of days) to a UTC
+// time, as excelize's ExcelDateToTime does, so that values match what
+// excelize (and Excel's display) give: serial 1 is 1900-01-01 in the 1900
+// system, which counts the non-existent 1900-02-29 (serials 59 and 60 both
+// give 1900-02-28), and 1904-01-02 in the 1904 system; serials 0 to 1
+// (pure times) fall on 1899-12-30 or 1904-01-01. The time of day is
+// rounded to the microsecond up to serial 61 and to the second after it
+// (rounded up from 500 ms), the result to the millisecond. hasTime
+// reports a time of day other than midnight. It fails for negative
+// serials and those from year 10000.
 func serialTime(serial float64, date1904 bool) (t time.Time, hasTime bool, err error) {
 	if math.IsNaN(serial) || serial < 0 || serial >= maxSerial {
 		return time.Time{}, false, fmt.Errorf("date serial %v out of range", serial)
 	}
-	t, err = excelize.ExcelDateToTime(serial, date1904)
-	if err != nil {
-		return time.Time{}, false, err
+	epoch := epoch1900
+	if date1904 {
+		epoch = epoch1904
+	}
+	whole := int(serial)
+	if whole <= 61 {
+		// excelize goes through Julian day numbers here: the day is the
+		// whole part of the serial, the fraction that of serial+offset,
+		// rounded to the microsecond.
+		offset := 15018.0
+		if date1904 {
+			offset = 16480.0
+		}
+		days, frac := math.Modf(serial + offset)
+		ns := int64(86400e9*frac + 500)
+		ns = ns / 1000 * 1000
+		t = epoch.AddDate(0, 0, int(days-offset)).Add(time.Duration(ns))
+		if !date1904 && serial >= 1 && serial < 60 {
+			t = t.AddDate(0, 0, 1)
+		}
+	} else {
+		frac := serial - float64(whole) + 1e-9
+		t = epoch.AddDate(0, 0, whole).Add(time.Duration(86400e9 * frac))
+		if t.Nanosecond()/1e6 > 500 {
+			t = t.Round(time.Second)
+		} else {
+			t = t.Truncate(time.Second)
+		}
 	}
 	t = t.Round(time.Millisecond)
 	h, m, s := t.Clock()
@@ -88,9 +110,6 @@ func isoText(t time.Time, hasTime bool) string {
 		return t.Format("2006-01-02 15:04:05.000")
 	}
 }
-
-// epoch1900 is the day of serial 0, where Excel puts pure times.
-var epoch1900 = time.Date(1899, 12, 30, 0, 0, 0, 0, time.UTC)
 
 // parseISOCell parses the value of a t="d" cell, an ISO 8601 date or
 // date-time (excelize returns it as written when asked for raw values).

@@ -2,7 +2,6 @@ package load
 
 import (
 	"context"
-	"io"
 	"maps"
 	"math"
 	"path/filepath"
@@ -117,55 +116,43 @@ func compareWithExcelize(t *testing.T, path string) {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	p, err := openPackage(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer p.Close()
-	if got, want := strings.Join(p.sheetNames(), ","), strings.Join(f.GetSheetList(), ","); got != want {
-		t.Errorf("sheets %q, excelize %q", got, want)
-	}
-	wb, err := openWorkbook(path)
+	wb, err := openWorkbook(path, Limits{}, false)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer wb.Close()
+	if got, want := strings.Join(wb.sheetNames(), ","), strings.Join(f.GetSheetList(), ","); got != want {
+		t.Errorf("sheets %q, excelize %q", got, want)
+	}
+	props, err := f.GetWorkbookProps()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := props.Date1904 != nil && *props.Date1904; wb.date1904 != want {
+		t.Errorf("date1904 %v, excelize %v", wb.date1904, want)
+	}
 	raw := excelize.Options{RawCellValue: true}
+	cv := cellConv{wb: wb}
 	for _, ref := range wb.sheets {
 		if ref.kind != "worksheet" {
 			continue
 		}
-		// The scan alone: every <c> element's t and s.
-		rc, err := wb.openPart(ref.part)
-		if err != nil {
-			t.Fatal(err)
-		}
-		scan := newCellScan(rc, ref.part, nil)
-		for !scan.done {
-			if err := scan.next(); err != nil {
-				t.Fatal(err)
-			}
-			for _, c := range scan.cells {
-				axis := columnName(c.col) + strconv.Itoa(scan.row)
-				typ, _ := f.GetCellType(ref.name, axis)
-				style, _ := f.GetCellStyle(ref.name, axis)
-				if excelizeTypes[c.typ] != typ || c.style != style {
-					t.Errorf("%s!%s: scan t=%q s=%d; excelize type %d style %d", ref.name, axis, c.typ, c.style, typ, style)
-				}
-			}
-		}
-		scan.Close()
-
-		// The rows: values from excelize's iterator with the scan's types.
-		rows, err := wb.openSheet(ref)
+		r, err := wb.openSheet(ref)
 		if err != nil {
 			t.Fatal(err)
 		}
 		seen := 0
-		for rows.next() {
-			for _, c := range rows.cells {
+		for {
+			ok, err := r.next()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !ok {
+				break
+			}
+			for _, c := range r.cells {
 				seen++
-				axis := columnName(c.col) + strconv.Itoa(rows.row)
+				axis := columnName(c.col) + strconv.Itoa(r.row)
 				typ, _ := f.GetCellType(ref.name, axis)
 				val, _ := f.GetCellValue(ref.name, axis, raw)
 				style, _ := f.GetCellStyle(ref.name, axis)
@@ -183,24 +170,47 @@ func compareWithExcelize(t *testing.T, path string) {
 				if want != cellText {
 					val = strings.TrimSpace(val)
 				}
-				if c.kind != want || c.value != val || c.style != style {
+				if c.kind != want || string(c.value) != val || c.style != style {
 					t.Errorf("%s!%s: kind %d value %q style %d; excelize kind %d (type %d) value %q style %d",
 						ref.name, axis, c.kind, c.value, c.style, want, typ, val, style)
+					continue
+				}
+				// Dates: the style's number format as excelize reads it,
+				// and the serial's time as excelize converts it.
+				st, err := f.GetStyle(style)
+				if err != nil {
+					t.Fatal(err)
+				}
+				isDate := isBuiltinDateFormat(st.NumFmt)
+				if st.CustomNumFmt != nil {
+					isDate = isDateFormatCode(*st.CustomNumFmt)
+				}
+				if wb.dateStyle(style) != isDate {
+					t.Errorf("%s!%s: style %d date %v; excelize %+v", ref.name, axis, style, wb.dateStyle(style), st)
+				}
+				text, _ := cv.text(c, true)
+				if n, err := strconv.ParseFloat(val, 64); err == nil && isDate && c.kind == cellNumber && n >= 0 && n < maxSerial {
+					et, err := excelize.ExcelDateToTime(n, wb.date1904)
+					if err != nil {
+						t.Fatal(err)
+					}
+					et = et.Round(time.Millisecond)
+					h, m, sec := et.Clock()
+					if want := isoText(et, h != 0 || m != 0 || sec != 0 || et.Nanosecond() != 0); text != want {
+						t.Errorf("%s!%s: serial %s is %s; excelize %s", ref.name, axis, val, text, want)
+					}
 				}
 			}
 		}
-		if err := rows.Err(); err != nil {
-			t.Fatal(err)
-		}
-		rows.Close()
+		r.Close()
 		// Every non-empty cell excelize sees was read, errors (NULL) aside.
 		all, err := f.GetRows(ref.name, raw)
 		if err != nil {
 			t.Fatal(err)
 		}
 		want := 0
-		for i, r := range all {
-			for j, v := range r {
+		for i, row := range all {
+			for j, v := range row {
 				axis := columnName(j+1) + strconv.Itoa(i+1)
 				if typ, _ := f.GetCellType(ref.name, axis); strings.TrimSpace(v) != "" && typ != excelize.CellTypeError {
 					want++
@@ -215,23 +225,40 @@ func compareWithExcelize(t *testing.T, path string) {
 
 // TestScanRejectsDisorder checks that rows and cells out of order, which
 // excelize would merge or shift, are reported instead of misread, as are
-// bad references and a truncated part.
+// bad references, a truncated part and tags that do not match.
 func TestScanRejectsDisorder(t *testing.T) {
 	for _, tc := range []struct{ sheet, want string }{
 		{`<row r="2"><c r="A2"><v>1</v></c></row><row r="1"><c r="A1"><v>2</v></c></row></sheetData>`, "row 1 comes after row 2"},
 		{`<row r="1"><c r="B1"><v>1</v></c><c r="A1"><v>2</v></c></row></sheetData>`, "in row 1, column A comes after column B"},
 		{`<row r="1"><c r="1A"><v>1</v></c></row></sheetData>`, `cell reference "1A"`},
 		{`<row r="1"><c r="A1"><v>1</v></c>`, "unexpected EOF"},
+		{`<row r="1"><c r="A1"><v>1</x></c></row></sheetData>`, "element <v> closed by </x>"},
+		{`<row r="1"><c r="A1"><v>1 &foo; 2</v></c></row></sheetData>`, "unknown entity &foo;"},
+		{`<row r="1048577"><c><v>1</v></c></row></sheetData>`, "beyond Excel's last row"},
 	} {
-		part := `<worksheet><sheetData>` + tc.sheet
-		s := newCellScan(io.NopCloser(strings.NewReader(part)), "sheet.xml", nil)
-		var err error
-		for err == nil && !s.done {
-			err = s.next()
+		parts := maps.Clone(handMadeParts)
+		parts["xl/worksheets/data.xml"] = `<worksheet><sheetData>` + tc.sheet
+		path := filepath.Join(t.TempDir(), "bad.xlsx")
+		writeZip(t, path, parts)
+		wb, err := openWorkbook(path, Limits{}, false)
+		if err != nil {
+			t.Fatal(err)
 		}
-		if err == nil || !strings.Contains(err.Error(), tc.want) {
+		r, err := wb.openSheet(wb.sheets[0])
+		if err != nil {
+			t.Fatal(err)
+		}
+		for err == nil {
+			var ok bool
+			if ok, err = r.next(); !ok {
+				break
+			}
+		}
+		if err == nil || !strings.Contains(err.Error(), tc.want) || !strings.Contains(err.Error(), "malformed xl/worksheets/data.xml") {
 			t.Errorf("%s: err = %v, want %q", tc.sheet, err, tc.want)
 		}
+		r.Close()
+		wb.Close()
 	}
 }
 
