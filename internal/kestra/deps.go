@@ -7,98 +7,34 @@ import (
 	"strings"
 
 	"github.com/kiln-build/kiln/compiler/graph"
+	"github.com/kiln-build/kiln/internal/run"
 )
 
 // edges returns, for each task, the tasks it waits for: the scheduler's
-// dependencies (run.NewPlan) between the flow's nodes, mapped onto tasks.
-// A node waits for its nearest executing parents and for the data tests
-// of those parents (a test belongs to its last parent); a unit test waits
-// for the inputs it mocks and its model for it; an export waits for every
-// other node, as exports publish a whole run or nothing.
+// plan (run.NewPlan) of the flow's nodes and tests, its waits mapped onto
+// the tasks that run them. The rules (a node waits for its parents and
+// their tests, a unit test's model for it, an export for every other node)
+// are the scheduler's own, so a flow orders its tasks as kiln build orders
+// its nodes.
 func (p *planner) edges() map[*task]map[*task]bool {
-	testsOf := map[graph.ID][]graph.ID{} // last parent -> data tests
-	unitsOf := map[graph.ID][]graph.ID{} // model -> unit tests
-	var others []graph.ID                // every planned node but exports
+	var ids []graph.ID
 	for _, t := range p.tasks {
-		for _, id := range t.tests {
-			n := p.g.Node(id)
-			if n.Kind == graph.UnitTest && n.UnitTest != nil {
-				unitsOf[n.UnitTest.Model] = append(unitsOf[n.UnitTest.Model], id)
-			} else if o := p.lastParent(id); n.Kind == graph.Test && o != "" {
-				testsOf[o] = append(testsOf[o], id)
-			}
-		}
-		for _, id := range append(append([]graph.ID(nil), t.members...), t.tests...) {
-			if p.g.Node(id).Kind != graph.Export {
-				others = append(others, id)
-			}
-		}
+		ids = append(append(ids, t.members...), t.tests...)
 	}
+	p.flow = run.NewPlan(p.g, ids)
 	deps := map[*task]map[*task]bool{}
-	add := func(from *task, to *task) {
-		if from != nil && from != to {
-			deps[to][from] = true
-		}
-	}
 	for _, t := range p.tasks {
 		deps[t] = map[*task]bool{}
-		for _, id := range append(append([]graph.ID(nil), t.members...), t.tests...) {
-			n := p.g.Node(id)
-			if n.Kind == graph.Export {
-				for _, o := range others {
-					add(p.taskOf[o], t)
-				}
-				continue
-			}
-			parents := p.planned(id)
-			for _, par := range parents {
-				add(p.taskOf[par], t)
-				if n.Kind != graph.Test {
-					for _, test := range testsOf[par] {
-						add(p.taskOf[test], t)
-					}
-				}
-			}
-			for _, u := range unitsOf[id] {
-				add(p.taskOf[u], t)
+	}
+	for _, id := range p.flow.IDs() {
+		to := p.taskOf[id]
+		for _, w := range p.flow.Waits(id) {
+			if from := p.taskOf[w]; from != nil && from != to {
+				deps[to][from] = true
 			}
 		}
 	}
 	return deps
-}
-
-// planned returns the flow's nodes id waits for: its nearest executing
-// parents with a task, or for a unit test the inputs it mocks.
-func (p *planner) planned(id graph.ID) []graph.ID {
-	var out []graph.ID
-	if n := p.g.Node(id); n.Kind == graph.UnitTest {
-		if n.UnitTest != nil {
-			for _, in := range n.UnitTest.Given {
-				if p.taskOf[in.Node] != nil {
-					out = append(out, in.Node)
-				}
-			}
-		}
-		return out
-	}
-	for _, par := range p.effective(id) {
-		if p.taskOf[par] != nil {
-			out = append(out, par)
-		}
-	}
-	return out
-}
-
-// lastParent is the parent, among those with a task, that the scheduler
-// attaches a data test to.
-func (p *planner) lastParent(test graph.ID) graph.ID {
-	var last graph.ID
-	for _, par := range p.planned(test) {
-		if last == "" || p.g.Index(par) > p.g.Index(last) {
-			last = par
-		}
-	}
-	return last
 }
 
 // order sorts the tasks topologically, taking among the ready tasks the one
@@ -162,15 +98,15 @@ func (p *planner) order(deps map[*task]map[*task]bool) ([]*task, error) {
 	for _, id := range ce.Path {
 		loop = append(loop, string(id))
 	}
-	return nil, fmt.Errorf("grouping by folder creates a cycle between tasks: %s (%s); move the models so that folders depend one way, or export one task per node", strings.Join(loop, " -> "), p.why(byID[ce.Path[0]], byID[ce.Path[1]]))
+	return nil, fmt.Errorf("grouping creates a cycle between tasks: %s (%s); group so that stages depend one way, or export one task per node (--group-by node)", strings.Join(loop, " -> "), p.why(byID[ce.Path[0]], byID[ce.Path[1]]))
 }
 
 // why names one node edge behind the task edge from -> to.
 func (p *planner) why(from, to *task) string {
 	for _, id := range append(append([]graph.ID(nil), to.members...), to.tests...) {
-		for _, par := range p.effective(id) {
-			if p.taskOf[par] == from {
-				return fmt.Sprintf("%s %s depends on %s %s", p.g.Node(id).Kind, p.g.Node(id).DisplayName(), p.g.Node(par).Kind, p.g.Node(par).DisplayName())
+		for _, w := range p.flow.Waits(id) {
+			if p.taskOf[w] == from {
+				return fmt.Sprintf("%s %s waits for %s %s", p.g.Node(id).Kind, p.g.Node(id).DisplayName(), p.g.Node(w).Kind, p.g.Node(w).DisplayName())
 			}
 		}
 	}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/kiln-build/kiln/compiler/graph"
 	"github.com/kiln-build/kiln/compiler/selector"
+	"github.com/kiln-build/kiln/internal/run"
 )
 
 // runnable are the kinds that become tasks; tests run with their model.
@@ -30,7 +31,13 @@ type planner struct {
 	g      *graph.Graph
 	tasks  []*task
 	taskOf map[graph.ID]*task // members and tests
-	eff    map[graph.ID][]graph.ID
+	// whole is the scheduler's plan of every node of the graph: its waits
+	// are each node's nearest executing parents (through ephemeral models
+	// and sources without a file), and a unit test's mocked inputs.
+	whole *run.Plan
+	// flow is the scheduler's plan of the flow's nodes and tests, whose
+	// waits the tasks' dependsOn follow (set by edges).
+	flow *run.Plan
 }
 
 // plan splits the selected runnable nodes into tasks, checks with the
@@ -55,7 +62,7 @@ func plan(g *graph.Graph, opt Options) ([]*task, error) {
 	if len(flow) == 0 {
 		return nil, fmt.Errorf("the selection holds no model, file-backed source, seed or export to run")
 	}
-	p := &planner{g: g, taskOf: map[graph.ID]*task{}, eff: map[graph.ID][]graph.ID{}}
+	p := &planner{g: g, taskOf: map[graph.ID]*task{}, whole: run.NewPlan(g, g.Order())}
 	var err error
 	switch opt.GroupBy {
 	case "":
@@ -258,7 +265,8 @@ func (p *planner) assignTests() error {
 
 // owner returns the node whose task runs a test: the model of a unit
 // test, else the last (in topological order) of the test's parents when
-// they are all in the flow; "" when there is none.
+// they are all in the flow, as the scheduler attaches it (run.NewPlan);
+// "" when there is none.
 func (p *planner) owner(test graph.ID) graph.ID {
 	if n := p.g.Node(test); n.Kind == graph.UnitTest {
 		if n.UnitTest == nil || p.taskOf[n.UnitTest.Model] == nil {
@@ -267,7 +275,7 @@ func (p *planner) owner(test graph.ID) graph.ID {
 		return n.UnitTest.Model
 	}
 	var last graph.ID
-	for _, par := range p.effective(test) {
+	for _, par := range p.whole.Waits(test) {
 		if t := p.taskOf[par]; t == nil || !contains(t.members, par) {
 			return ""
 		}
@@ -276,31 +284,4 @@ func (p *planner) owner(test graph.ID) graph.ID {
 		}
 	}
 	return last
-}
-
-// effective returns the nearest executing ancestors of id, looking through
-// ephemeral models and sources without a file, as the scheduler does.
-func (p *planner) effective(id graph.ID) []graph.ID {
-	if e, ok := p.eff[id]; ok {
-		return e
-	}
-	seen := map[graph.ID]bool{}
-	var out []graph.ID
-	var walk func(graph.ID)
-	walk = func(x graph.ID) {
-		for _, par := range p.g.Parents(x) {
-			if seen[par] {
-				continue
-			}
-			seen[par] = true
-			if p.g.Node(par).IsExecutable() {
-				out = append(out, par)
-			} else {
-				walk(par)
-			}
-		}
-	}
-	walk(id)
-	p.eff[id] = out
-	return out
 }

@@ -101,7 +101,7 @@ func TestGroupCycle(t *testing.T) {
 	)
 	opt := Options{Config: config(), ProjectDir: "/p", GroupBy: GroupByFolder}
 	_, err := Flow(g, opt)
-	if err == nil || !strings.Contains(err.Error(), "cycle between tasks: models_a -> models_b -> models_a") || !strings.Contains(err.Error(), "depends on") {
+	if err == nil || !strings.Contains(err.Error(), "cycle between tasks: models_a -> models_b -> models_a") || !strings.Contains(err.Error(), "waits for") {
 		t.Fatalf("got %v", err)
 	}
 	opt.GroupBy = ""
