@@ -52,8 +52,16 @@ func TestDocsInBrowser(t *testing.T) {
 	url := "file://" + index
 	g, results := compiledGraph(t, dir)
 
-	s := browsertest.Start(t, 1400, 1000)
+	s := browsertest.Start(t, 1400, 900)
 	browsertest.Do(t, s, "open the graph", chromedp.Navigate(url+"#/graph"), chromedp.WaitVisible(chromedp.CSS("#graph g.node")))
+
+	// Node titles are readable at the initial zoom on a 1400 x 900 screen:
+	// their font size times the graph's scale is at least 11 px.
+	titlePx := browsertest.Eval[float64](t, s, `Math.min(...Array.from(document.querySelectorAll('#graph g.node text.title')).map(e => parseFloat(getComputedStyle(e).fontSize) * e.getScreenCTM().a))`)
+	t.Logf("node titles at %.2f px at the initial zoom (1400 x 900)", titlePx)
+	if titlePx < 11 {
+		t.Errorf("node titles are %.2f px at the initial zoom, want 11 px or more", titlePx)
+	}
 
 	// Every node but the tests is drawn.
 	drawn := browsertest.Eval[[]string](t, s, `Array.from(document.querySelectorAll('#graph g.node')).map(g => kiln.data.nodes[+g.getAttribute('data-key')].id).sort()`)

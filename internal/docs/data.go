@@ -17,6 +17,7 @@ type site struct {
 	GeneratedAt string      `json:"generated_at"`
 	KilnVersion string      `json:"kiln_version"`
 	HasCatalog  bool        `json:"has_catalog"`
+	Kinds       []siteKind  `json:"kinds"`
 	Nodes       []*siteNode `json:"nodes"`
 	Run         *siteRun    `json:"run"`
 }
@@ -193,6 +194,7 @@ func buildSite(in *Input) *site {
 		sn.Columns = columns(n, in.Catalog.Table(id), res, colTests[id], referenced[id], at)
 		s.Nodes[i] = sn
 	}
+	s.Kinds = kindsOf(s.Nodes)
 	s.Run = buildRun(in.Results, s.Nodes, at)
 	return s
 }

@@ -25,6 +25,16 @@
 //
 // A graph of more than 400 nodes is not drawn whole: the page asks for a
 // node or a narrower filter, then draws the neighbourhood of the selection.
+// A graph is first shown whole only when its node titles are then at least
+// 11.5 px on the screen; otherwise it starts at that size from its roots,
+// and the "fit" button shows it whole.
+//
+// The page names no node kind: the generator gives it, for each kind
+// present, a title, a colour and whether it is a check (kinds.go), so that
+// a kind the compiler adds (snapshot, exposure...) shows in the graph, the
+// list and the overview without a change to the script. The search finds a
+// node by its name, unique_id, column names and description: a column name
+// lists the nodes that have the column.
 package docs
 
 import (
@@ -78,7 +88,8 @@ type Input struct {
 
 // Render writes the page (index.html) to w.
 func Render(w io.Writer, in *Input) error {
-	data, err := jsonMarshal(buildSite(in))
+	s := buildSite(in)
+	data, err := jsonMarshal(s)
 	if err != nil {
 		return fmt.Errorf("cannot encode the docs data: %w", err)
 	}
@@ -86,6 +97,7 @@ func Render(w io.Writer, in *Input) error {
 	if err != nil {
 		return err
 	}
+	css += kindCSS(s.Kinds)
 	csp := "default-src 'none'; script-src '" + hash(js) + "'; style-src '" + hash(css) +
 		"'; img-src data:; base-uri 'none'; form-action 'none'"
 	return page.Execute(w, map[string]any{

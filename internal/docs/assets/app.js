@@ -27,14 +27,23 @@ function columnUpstream(n, c) {
 }
 
 var GRAPH_LIMIT = 400;
-var KIND_TITLES = { model: "Models", source: "Sources", seed: "Seeds", export: "Exports", test: "Tests", unit_test: "Unit tests" };
+
+// KIND_INFO holds how each kind of node shows (DATA.kinds, made by the
+// generator): its title, colour class, and whether it is a check (a test),
+// which the graph hides unless asked. No kind is named in the script.
+var KIND_INFO = new Map();
+DATA.kinds.forEach(function (k) { KIND_INFO.set(k.kind, k); });
+
+function kindInfo(kind) { return KIND_INFO.get(kind) || { kind: kind, title: kind, class: "", check: false }; }
+
+function isCheck(n) { return !!kindInfo(n.kind).check; }
 
 // ---- the searchable list
 
 function buildTree() {
   var tree = clear(document.getElementById("tree"));
-  Object.keys(KIND_TITLES).forEach(function (kind) {
-    var ids = [];
+  DATA.kinds.forEach(function (k) {
+    var kind = k.kind, ids = [];
     NODES.forEach(function (n, i) { if (n.kind === kind) ids.push(i); });
     if (!ids.length) return;
     var folders = new Map();
@@ -43,8 +52,8 @@ function buildTree() {
       if (!folders.has(f)) folders.set(f, []);
       folders.get(f).push(i);
     });
-    var sec = el("details", { class: "kind", open: kind !== "test" && kind !== "unit_test", "data-kind": kind },
-      el("summary", {}, [kindDot(kind), KIND_TITLES[kind] + " (" + ids.length + ")"]));
+    var sec = el("details", { class: "kind", open: !k.check, "data-kind": kind },
+      el("summary", {}, [kindDot(kind), k.title + " (" + ids.length + ")"]));
     var fill = function () {
       Array.from(folders.keys()).sort().forEach(function (f) {
         var items = folders.get(f).slice().sort(function (a, b) { return NODES[a].label < NODES[b].label ? -1 : 1; });
@@ -61,7 +70,10 @@ function treeItem(i) {
   return el("a", { class: "item", href: nodeHref(i), "data-id": NODES[i].id, title: NODES[i].id }, [kindDot(NODES[i].kind), NODES[i].label]);
 }
 
-// search ranks nodes by their name, then id, description and columns.
+// search ranks nodes by their name, then id, then the names of their
+// columns (a node with a column named q, then one whose column name holds
+// q: typing a column name lists the nodes that have it), then their
+// description.
 function search(q) {
   q = lower(q.trim());
   var hits = [];
@@ -72,11 +84,17 @@ function search(q) {
     else if (name.indexOf(q) >= 0) score = 2;
     else if (lower(n.id).indexOf(q) >= 0) score = 3;
     else {
-      var col = n.columns.find(function (c) { return lower(c.name).indexOf(q) >= 0; });
-      if (col) { score = 4; why = col.name; }
+      // A column named q ranks before one whose name holds q.
+      var exact = null, part = null;
+      n.columns.forEach(function (c) {
+        var cn = lower(c.name);
+        if (cn === q) exact = exact || c;
+        else if (!part && cn.indexOf(q) >= 0) part = c;
+      });
+      if (exact || part) { score = exact ? 4 : 4.25; why = (exact || part).name; }
       else if (n.description_html && lower(n.description_html).indexOf(q) >= 0) score = 5;
     }
-    if (score >= 0) hits.push({ i: i, s: score + (n.kind === "test" ? 0.5 : 0), why: why });
+    if (score >= 0) hits.push({ i: i, s: score + (isCheck(n) ? 0.5 : 0), why: why });
   });
   hits.sort(function (a, b) { return a.s - b.s || a.i - b.i; });
   return hits;
@@ -135,7 +153,7 @@ function renderGraph(main, q) {
   }
   if (unmatched.length && !msg.textContent) msg.textContent = "matches no node: " + unmatched.join(" ");
   var visible = [];
-  sel.forEach(function (on, i) { if (on && (state.tests || (NODES[i].kind !== "test" && NODES[i].kind !== "unit_test"))) visible.push(i); });
+  sel.forEach(function (on, i) { if (on && (state.tests || !isCheck(NODES[i]))) visible.push(i); });
   var shown = visible;
   if (visible.length > GRAPH_LIMIT) {
     if (focus < 0 || !sel[focus]) {
@@ -151,7 +169,7 @@ function renderGraph(main, q) {
   var drawn = new Set(shown);
   var items = shown.map(function (i) {
     var n = NODES[i];
-    return { key: i, label: n.label, kind: n.kind, title: n.id, cls: n.result ? "st-" + n.result.status : "",
+    return { key: i, label: n.label, kind: n.kind, kindClass: kindInfo(n.kind).class, title: n.id, cls: n.result ? "st-" + n.result.status : "",
       sub: n.kind + (n.kind === "model" && n.config.materialized ? " · " + n.config.materialized : "") + (n.result ? " · " + n.result.status : "") };
   });
   var pick = function (i) {
@@ -164,9 +182,12 @@ function renderGraph(main, q) {
     nodePanel(panel, i);
   };
   canvas.draw(items, function (i) { return PARENTS[i]; }, pick, function (i) { location.hash = nodeHref(i); });
-  canvas.fit();
-  if (focus >= 0 && drawn.has(focus)) pick(focus);
-  else panelHint(panel);
+  var whole = canvas.firstView();
+  if (!whole && msg.className !== "err") msg.textContent += " · shown at a readable size: drag to pan, scroll or \"fit\" to see them all";
+  if (focus >= 0 && drawn.has(focus)) {
+    pick(focus);
+    if (!whole) canvas.center(focus);
+  } else panelHint(panel);
 }
 
 function within(next, i, set) {
@@ -238,7 +259,7 @@ function graphColumn(canvas, panel, msg, state, i) {
     var x = cl.info.get(k);
     if (x.n >= 0) location.hash = nodeHref(x.n, x.c);
   });
-  canvas.fit();
+  canvas.firstView();
   msg.textContent = "column lineage: " + cl.up.size + " upstream, " + cl.down.size + " downstream column(s)";
   clear(panel);
   panel.hidden = false;

@@ -65,20 +65,43 @@ GraphCanvas.prototype.zoomBy = function (f) {
   this.zoomAt(f, r.width / 2, r.height / 2);
 };
 
+// The node titles are TITLE_PX in the drawing (style.css); the first view
+// of a graph shows them at READABLE_PX or more on the screen.
+var TITLE_PX = 12, READABLE_PX = 11.5, PAD = 24;
+
+// fit shows the whole graph, at any scale up to 1.2.
 GraphCanvas.prototype.fit = function () {
   var r = this.svg.getBoundingClientRect();
   if (!this.size || !r.width) return;
-  var pad = 24;
-  this.k = Math.min(1.2, Math.max(0.05, Math.min((r.width - 2 * pad) / this.size.w, (r.height - 2 * pad) / this.size.h)));
+  this.k = Math.min(1.2, Math.max(0.05, this.fitScale(r)));
   this.tx = (r.width - this.size.w * this.k) / 2;
-  this.ty = Math.max(pad, (r.height - this.size.h * this.k) / 2);
+  this.ty = Math.max(PAD, (r.height - this.size.h * this.k) / 2);
   this.apply();
+};
+
+GraphCanvas.prototype.fitScale = function (r) {
+  return Math.min((r.width - 2 * PAD) / this.size.w, (r.height - 2 * PAD) / this.size.h);
+};
+
+// firstView fits the graph when its titles stay readable; otherwise it
+// shows the graph at the least readable scale from its start (the roots,
+// on the left), centred vertically when it is not too tall, and returns
+// false: the "fit" button then shows the whole graph.
+GraphCanvas.prototype.firstView = function () {
+  var r = this.svg.getBoundingClientRect();
+  if (!this.size || !r.width) return true;
+  if (this.fitScale(r) * TITLE_PX >= READABLE_PX) { this.fit(); return true; }
+  this.k = READABLE_PX / TITLE_PX;
+  this.tx = PAD;
+  this.ty = Math.max(PAD, (r.height - this.size.h * this.k) / 2);
+  this.apply();
+  return false;
 };
 
 GraphCanvas.prototype.center = function (key) {
   var p = this.layout && this.layout.pos.get(key), r = this.svg.getBoundingClientRect();
   if (!p || !r.width) return;
-  this.k = Math.max(this.k, 0.6);
+  this.k = Math.max(this.k, READABLE_PX / TITLE_PX);
   this.tx = r.width / 2 - (p.x + LAYOUT.w / 2) * this.k;
   this.ty = r.height / 2 - (p.y + LAYOUT.h / 2) * this.k;
   this.apply();
@@ -114,10 +137,10 @@ GraphCanvas.prototype.draw = function (items, parentsOf, onPick, onOpen) {
   var frag = document.createDocumentFragment();
   items.forEach(function (it) {
     var p = lay.pos.get(it.key);
-    var g = sv("g", { class: "node kind-" + it.kind + (it.cls ? " " + it.cls : ""), transform: "translate(" + p.x + "," + p.y + ")", "data-key": it.key }, [
+    var g = sv("g", { class: "node kind-" + (it.kindClass || it.kind) + (it.cls ? " " + it.cls : ""), transform: "translate(" + p.x + "," + p.y + ")", "data-key": it.key }, [
       sv("title", { text: it.title || it.label }),
       sv("rect", { width: W, height: H, rx: 5 }),
-      sv("text", { x: 9, y: 14, text: truncate(it.label, 25) }),
+      sv("text", { x: 9, y: 14, class: "title", text: truncate(it.label, 25) }),
       sv("text", { x: 9, y: 27, class: "kind", text: truncate(it.sub || it.kind, 32) }),
     ]);
     g.addEventListener("click", function (ev) { ev.stopPropagation(); if (!self.moved && onPick) onPick(it.key); });

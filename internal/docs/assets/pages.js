@@ -9,8 +9,8 @@ function renderOverview(main) {
     el("h1", { text: DATA.project }),
     el("div", { class: "sub", text: "Documentation generated " + DATA.generated_at + " by kiln " + DATA.kiln_version +
       (DATA.has_catalog ? ", with the database's catalog" : ", without a database: no column types or row counts") }),
-    el("div", { class: "cards" }, ["model", "source", "seed", "test", "export"].map(function (k) {
-      return el("div", { class: "card" }, [el("b", { text: fmtInt(counts[k] || 0) }), kindDot(k), k + "s"]);
+    el("div", { class: "cards" }, DATA.kinds.map(function (k) {
+      return el("div", { class: "card", "data-kind": k.kind }, [el("b", { text: fmtInt(counts[k.kind] || 0) }), kindDot(k.kind), lower(k.title)]);
     }).concat([el("div", { class: "card" }, [el("b", { text: fmtInt(lineageCols) }), "columns with lineage"])])),
     el("p", {}, ["Open the ", el("a", { href: "#/graph", text: "lineage graph" }),
       ", search a model, source or column on the left, or see ", el("a", { href: "#/run", text: "the last run" }), "."]),
@@ -63,7 +63,7 @@ function renderNode(main, i, column) {
   if (n.export) renderExport(main, n);
   if (n.columns.length) renderColumns(main, i, column);
   renderDeps(main, i);
-  var tests = CHILDREN[i].filter(function (c) { return NODES[c].kind === "test" || NODES[c].kind === "unit_test"; });
+  var tests = CHILDREN[i].filter(function (c) { return isCheck(NODES[c]); });
   if (tests.length && !n.test) renderTestTable(main, "Tests", tests);
   if (n.raw_code) append(main, [el("h2", { text: "Code" }), el("pre", { id: "raw-code" }, el("code", { text: n.raw_code }))]);
   if (n.compiled_code) append(main, [el("h2", { text: "Compiled SQL" }), el("pre", { id: "compiled-code" }, el("code", { text: n.compiled_code }))]);
@@ -155,11 +155,11 @@ function pickColumn(table, section, i, c) {
     var x = cl.info.get(k);
     if (x.n >= 0) location.hash = nodeHref(x.n, x.c);
   });
-  canvas.fit();
+  canvas.firstView();
 }
 
 function renderDeps(main, i) {
-  var up = PARENTS[i], down = CHILDREN[i].filter(function (c) { return NODES[c].kind !== "test" && NODES[c].kind !== "unit_test"; });
+  var up = PARENTS[i], down = CHILDREN[i].filter(function (c) { return !isCheck(NODES[c]); });
   if (!up.length && !down.length) return;
   var lst = function (ids) {
     if (!ids.length) return el("span", { class: "muted", text: "none" });

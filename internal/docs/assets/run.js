@@ -28,7 +28,7 @@ function renderRun(main) {
   var host = el("div", { id: "run-timeline" });
   append(main, host);
   drawTimeline(host);
-  var tests = DATA.run.results.filter(function (i) { return NODES[i].kind === "test" || NODES[i].kind === "unit_test"; });
+  var tests = DATA.run.results.filter(function (i) { return isCheck(NODES[i]); });
   tests.sort(function (a, b) {
     return STATUS_ORDER.indexOf(NODES[a].result.status) - STATUS_ORDER.indexOf(NODES[b].result.status) || a - b;
   });
@@ -74,7 +74,7 @@ function drawTimeline(host) {
     var r = NODES[i].result;
     if (!r.thread || !r.started_at || rows[r.thread] === undefined) return;
     var bar = sv("rect", {
-      class: "bar s-" + r.status + (NODES[i].kind === "test" || NODES[i].kind === "unit_test" ? " test" : ""), "data-id": NODES[i].id,
+      class: "bar s-" + r.status + (isCheck(NODES[i]) ? " test" : ""), "data-id": NODES[i].id,
       x: (left + r.start_ms * scale).toFixed(1), y: top + rows[r.thread] * rowH + 3,
       width: Math.max(2, (r.end_ms - r.start_ms) * scale - 1).toFixed(1), height: rowH - 8, rx: 2,
     }, sv("title", { text: NODES[i].label + " (" + NODES[i].kind + ") · " + r.status + " · " + fmtSeconds(r.execution_time) }));

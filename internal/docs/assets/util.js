@@ -55,7 +55,7 @@ function statusBadge(status) {
   return el("span", { class: "badge s-" + status.replace(/\s+/g, "-"), text: status });
 }
 
-function kindDot(kind) { return el("span", { class: "dot k-" + kind }); }
+function kindDot(kind) { return el("span", { class: "dot k-" + kindInfo(kind).class }); }
 
 function fmtSeconds(s) {
   if (s === undefined || s === null) return "";

@@ -35,12 +35,32 @@ type Session struct {
 // Start starts headless Chromium with a window of width x height CSS
 // pixels (a device scale factor of 1) and a fresh profile, and stops it
 // when the test ends. The browser lives at most three minutes, so that a
-// hung browser fails the test instead of blocking it. It fails the test
-// when Chromium is installed but does not start.
+// hung browser fails the test instead of blocking it. A browser that exits
+// as it starts (Chromium crashes so now and then on a loaded machine) is
+// started once more, with a fresh profile, and the first failure logged;
+// it fails the test when Chromium is installed but does not start twice.
 func Start(t testing.TB, width, height int) *Session {
 	t.Helper()
+	path := testenv.Chromium(t)
+	var first error
+	for try := 0; ; try++ {
+		s, err := start(t, path, width, height)
+		if err == nil {
+			if first != nil {
+				t.Logf("chromium failed to start, then started: %v", first)
+			}
+			return s
+		}
+		if try == 1 {
+			t.Fatalf("cannot start chromium (twice): %v\nthe first time: %v", err, first)
+		}
+		first = err
+	}
+}
+
+func start(t testing.TB, path string, width, height int) (*Session, error) {
 	opts := []chromedp.ExecAllocatorOption{
-		chromedp.ExecPath(testenv.Chromium(t)),
+		chromedp.ExecPath(path),
 		chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun,
 		chromedp.Flag("disable-background-networking", true),
 		chromedp.Flag("disable-component-update", true),
@@ -53,11 +73,13 @@ func Start(t testing.TB, width, height int) *Session {
 	life, cancelLife := context.WithTimeout(context.Background(), 3*time.Minute)
 	actx, cancelAlloc := chromedp.NewExecAllocator(life, opts...)
 	ctx, cancel := chromedp.NewContext(actx)
-	t.Cleanup(func() { cancel(); cancelAlloc(); cancelLife() })
+	stop := func() { cancel(); cancelAlloc(); cancelLife() }
 	s := &Session{Ctx: ctx}
 	if err := chromedp.Do(ctx); err != nil { // starts the browser
-		t.Fatalf("cannot start chromium: %v", err)
+		stop()
+		return nil, err
 	}
+	t.Cleanup(stop)
 	// Listen's func sees each event before the reply to any later command,
 	// so what a page did is recorded when the action that caused it returns.
 	err := chromedp.Listen(ctx, func(ev any) {
@@ -84,12 +106,12 @@ func Start(t testing.TB, width, height int) *Session {
 		}
 	})
 	if err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
 	if _, err := chromedp.Call(ctx, network.Enable, network.EnableParams{}); err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
-	return s
+	return s, nil
 }
 
 // argsText is the arguments of a console call as the console shows them:
