@@ -144,6 +144,10 @@ func (r *Report) Markdown() string {
 		r.loadSection(p)
 	}
 	r.workloadSection(p)
+	if r.Anomaly != nil {
+		p("")
+		b.WriteString(r.Anomaly.Markdown(r.Command))
+	}
 	return b.String()
 }
 

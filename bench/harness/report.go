@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/kiln-build/kiln/bench/anomalies"
 	"github.com/kiln-build/kiln/bench/baseline"
 	"github.com/kiln-build/kiln/bench/workload"
 )
@@ -23,6 +24,8 @@ type Report struct {
 	Builds  []*BuildResult
 	Load    *LoadResult
 	Docs    *DocsResult
+	// Anomaly is the labelled benchmark of the deviation gates (issue 19).
+	Anomaly *anomalies.Report
 	// Compare is the other kiln tree timed as "kiln*", "" when none.
 	Compare string
 	// Errors are the parts of the suite that could not be measured.

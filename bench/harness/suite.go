@@ -13,6 +13,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/kiln-build/kiln/bench/anomalies"
 	"github.com/kiln-build/kiln/bench/workload"
 )
 
@@ -28,8 +29,8 @@ type Config struct {
 	W3Products int
 	// Threads are the --threads values timed on each build; nil: 1, 2, 4.
 	Threads []int
-	// Only restricts the suite to some of "compile", "w1", "w2", "w3", "docs";
-	// nil runs all.
+	// Only restricts the suite to some of "compile", "w1", "w2", "w3",
+	// "docs", "anomaly"; nil runs all.
 	Only []string
 	// Compare, when set, is another kiln source tree (a patched copy):
 	// its kiln is timed too, in the same interleaved runs, as "kiln*".
@@ -37,7 +38,11 @@ type Config struct {
 }
 
 // Parts of the suite, for Config.Only.
-var Parts = []string{"compile", "w1", "w2", "w3", "docs"}
+var Parts = []string{"compile", "w1", "w2", "w3", "docs", "anomaly"}
+
+// OnlyAnomaly reports whether only stands for the anomaly part alone: it
+// needs no binary, and its section replaces the one of the existing report.
+func OnlyAnomaly(only []string) bool { return len(only) == 1 && only[0] == "anomaly" }
 
 // sizes are the workload sizes of a suite.
 type sizes struct {
@@ -101,8 +106,10 @@ func Run(cfg Config) (*Report, error) {
 	cfg.defaults()
 	s := &suite{cfg: cfg, report: &Report{Machine: Describe(cfg.Repo), Runs: cfg.Runs, Quick: cfg.Quick,
 		Threads: cfg.Threads, Started: time.Now(), Compare: cfg.Compare}}
-	if err := s.buildBinaries(); err != nil {
-		return nil, err
+	if !OnlyAnomaly(cfg.Only) {
+		if err := s.buildBinaries(); err != nil {
+			return nil, err
+		}
 	}
 	sz := cfg.sizes()
 	var steps []func() error
@@ -127,6 +134,13 @@ func Run(cfg Config) (*Report, error) {
 		} else {
 			steps = append(steps, func() error { return s.w3(w) })
 		}
+	}
+	if s.part("anomaly") {
+		steps = append(steps, func() error {
+			s.logf("anomaly: the labelled histories, seed %d", anomalies.ReportSeed)
+			s.report.Anomaly = anomalies.Measure(anomalies.ReportSeed, anomalies.ReportHistories)
+			return nil
+		})
 	}
 	for _, step := range steps {
 		if err := step(); err != nil {

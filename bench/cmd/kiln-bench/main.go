@@ -7,6 +7,8 @@
 //
 //	go run ./bench/cmd/kiln-bench              # the full suite, 5 runs: about an hour and a half on 2 cores
 //	go run ./bench/cmd/kiln-bench -quick -out /tmp/B.md   # small workloads, one run: a smoke test
+//	go run ./bench/cmd/kiln-bench -only anomaly           # the deviation gates' labelled benchmark alone (seconds):
+//	                                                      # its section of BENCHMARKS.md is replaced, the rest kept
 //
 // W3's month (1,000,000 products by default) is generated once, about two
 // minutes, and kept in -cache.
@@ -22,6 +24,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/kiln-build/kiln/bench/anomalies"
 	"github.com/kiln-build/kiln/bench/harness"
 )
 
@@ -108,7 +111,17 @@ func run(args []string, stderr io.Writer) int {
 		return 1
 	}
 	r.Command = command(fs)
-	if err := os.WriteFile(*out, []byte(r.Markdown()), 0o644); err != nil {
+	doc := r.Markdown()
+	if harness.OnlyAnomaly(cfg.Only) {
+		// The other parts' measurements stay as they were.
+		old, err := os.ReadFile(*out)
+		if err != nil && !os.IsNotExist(err) {
+			fmt.Fprintln(stderr, "kiln-bench:", err)
+			return 1
+		}
+		doc = anomalies.Splice(string(old), r.Anomaly.Markdown(r.Command))
+	}
+	if err := os.WriteFile(*out, []byte(doc), 0o644); err != nil {
 		fmt.Fprintln(stderr, "kiln-bench:", err)
 		return 1
 	}

@@ -28,7 +28,7 @@ func TestQuick(t *testing.T) {
 	}
 	report := string(b)
 	for _, want := range []string{"## Machine", "## Goals (issue 6)", "### W1: 20 models", "### W2: 100 trivial models",
-		"### W3: BottleNeck on 200 products", "## W3: Excel loading on its own", "## Docs of W1, 20 models", "kiln docs generate, W1 20 models", "| baseline |", "kiln build --threads 2", "Best default on this machine"} {
+		"### W3: BottleNeck on 200 products", "## W3: Excel loading on its own", "## Docs of W1, 20 models", "kiln docs generate, W1 20 models", "| baseline |", "kiln build --threads 2", "Best default on this machine", "## Deviation gates (issue 19)"} {
 		if !strings.Contains(report, want) {
 			t.Errorf("the report has no %q:\n%s", want, report)
 		}
@@ -44,5 +44,36 @@ func TestBadFlags(t *testing.T) {
 		if code := run(args, &stderr); code != 2 {
 			t.Errorf("%v: exit %d, want 2", args, code)
 		}
+	}
+}
+
+// TestOnlyAnomaly: the anomaly part alone builds nothing and replaces its
+// section of an existing report, keeping the rest byte for byte.
+func TestOnlyAnomaly(t *testing.T) {
+	dir := t.TempDir()
+	out := filepath.Join(dir, "BENCHMARKS.md")
+	before := "# Benchmarks\n\n## W1\n\nmeasured earlier\n\n<!-- kiln-bench:anomaly -->\nstale\n<!-- /kiln-bench:anomaly -->\n\n## After\n"
+	if err := os.WriteFile(out, []byte(before), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var stderr bytes.Buffer
+	args := []string{"-only", "anomaly", "-repo", "../../..", "-out", out, "-work", filepath.Join(dir, "work")}
+	if code := run(args, &stderr); code != 0 {
+		t.Fatalf("exit %d:\n%s", code, stderr.String())
+	}
+	b, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := string(b)
+	if !strings.HasPrefix(got, "# Benchmarks\n\n## W1\n\nmeasured earlier\n\n<!-- kiln-bench:anomaly -->\n## Deviation gates (issue 19)\n") ||
+		!strings.HasSuffix(got, "<!-- /kiln-bench:anomaly -->\n\n## After\n") || strings.Contains(got, "stale") {
+		t.Errorf("report:\n%s", got)
+	}
+	if !strings.Contains(got, "Written by `go run ./bench/cmd/kiln-bench -only anomaly`") || !strings.Contains(got, "| kiln | ") {
+		t.Errorf("the section lacks its command or kiln's row:\n%s", got)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "work", "bin")); !os.IsNotExist(err) {
+		t.Errorf("binaries were built for the anomaly part alone: %v", err)
 	}
 }

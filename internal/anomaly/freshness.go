@@ -1,0 +1,121 @@
+package anomaly
+
+import (
+	"fmt"
+	"math"
+	"time"
+)
+
+// File is an input file as a run read it: its content's SHA-256 and its
+// modification time, with the month and run that accepted it.
+type File struct {
+	Path    string
+	SHA256  string // hex
+	ModTime time.Time
+	Month   Month  // the month of the run that read it
+	Run     string // that run's id, for the explanation; may be empty
+}
+
+// FreshnessOptions set an input freshness gate.
+type FreshnessOptions struct {
+	// MaxAge is the oldest a file may be when a run reads it, from its
+	// modification time; 0 sets no limit.
+	MaxAge time.Duration
+	// TrainingMonths is how far back accepted months are compared.
+	TrainingMonths int
+}
+
+// DefaultFreshness are the options of an input freshness gate that sets
+// none: a monthly export read within 45 days of being written, compared
+// with the files of the last three years.
+var DefaultFreshness = FreshnessOptions{MaxAge: 45 * 24 * time.Hour, TrainingMonths: 36}
+
+// FreshnessRule names a rule of the input freshness gate.
+type FreshnessRule string
+
+// The rules; breaking any one is an anomaly.
+const (
+	// SameContent: the file's content is the one accepted for an earlier
+	// month: the month was not delivered and an old export was read again.
+	SameContent FreshnessRule = "same_content"
+	// NotNewer: the file was modified before the file accepted for the
+	// last earlier month: an older export replaced the new one.
+	NotNewer FreshnessRule = "not_newer"
+	// TooOld: the file is older than MaxAge.
+	TooOld FreshnessRule = "too_old"
+)
+
+// Freshness is an input freshness check, explained.
+type Freshness struct {
+	Verdict Verdict // Pass or Anomaly
+	Month   Month
+	Current File
+	// Last is the file accepted for the last month before Month; nil when
+	// there is none (the first month: only MaxAge applies).
+	Last *File
+	// Same is the accepted file whose content Current has, when
+	// SameContent broke.
+	Same *File
+	// Age is Current's age when the run read it.
+	Age     time.Duration
+	Broken  []FreshnessRule
+	Options FreshnessOptions
+	Reasons []string // one sentence per broken rule
+}
+
+// CheckFreshness checks cur, the file read by the run of month at (at
+// time now), against accepted, the files of the accepted months (any
+// order; files of month at or later are left out, so a month run again
+// with the same file passes).
+func CheckFreshness(accepted []File, cur File, at Month, now time.Time, o FreshnessOptions) Freshness {
+	f := Freshness{Verdict: Pass, Month: at, Current: cur, Age: now.Sub(cur.ModTime), Options: o}
+	for i := range accepted {
+		a := &accepted[i]
+		if a.Month >= at || (o.TrainingMonths > 0 && a.Month < at-Month(o.TrainingMonths)) {
+			continue
+		}
+		if f.Last == nil || a.Month > f.Last.Month {
+			f.Last = a
+		}
+		if a.SHA256 == cur.SHA256 && (f.Same == nil || a.Month > f.Same.Month) {
+			f.Same = a
+		}
+	}
+	if f.Same != nil {
+		f.Broken = append(f.Broken, SameContent)
+		f.Reasons = append(f.Reasons, fmt.Sprintf("%s has the content of the file accepted for %s%s: this month's export was not delivered", cur.Path, f.Same.Month, runNote(f.Same.Run)))
+	} else if f.Last != nil && !cur.ModTime.After(f.Last.ModTime) {
+		f.Broken = append(f.Broken, NotNewer)
+		f.Reasons = append(f.Reasons, fmt.Sprintf("%s was modified %s, not after the file accepted for %s (%s): an older export replaced the new one",
+			cur.Path, stamp(cur.ModTime), f.Last.Month, stamp(f.Last.ModTime)))
+	}
+	if o.MaxAge > 0 && f.Age > o.MaxAge {
+		f.Broken = append(f.Broken, TooOld)
+		f.Reasons = append(f.Reasons, fmt.Sprintf("%s was modified %s, %s before the run: more than max_age_days (%s)", cur.Path, stamp(cur.ModTime), days(f.Age), Num(o.MaxAge.Hours()/24)))
+	}
+	if len(f.Broken) > 0 {
+		f.Verdict = Anomaly
+	}
+	return f
+}
+
+func runNote(run string) string {
+	if run == "" {
+		return ""
+	}
+	if len(run) > 8 {
+		run = run[:8]
+	}
+	return " (run " + run + ")"
+}
+
+func stamp(t time.Time) string { return t.UTC().Format("2006-01-02 15:04 UTC") }
+
+// days writes d in days, with one decimal under ten days.
+func days(d time.Duration) string {
+	n := d.Hours() / 24
+	if math.Abs(n) < 10 {
+		return fmt.Sprintf("%.1f days", n)
+	}
+	return fmt.Sprintf("%.0f days", n)
+}

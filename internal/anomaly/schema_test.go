@@ -1,0 +1,73 @@
+package anomaly
+
+import (
+	"testing"
+	"time"
+)
+
+func TestCompareSchema(t *testing.T) {
+	prev := []Column{{"product_id", "BIGINT"}, {"colour", "VARCHAR"}, {"vintage", "BIGINT"}, {"price", "DECIMAL(18,2)"}}
+	if d := CompareSchema(prev, prev); !d.Empty() || d.String() != "" {
+		t.Errorf("no change: %+v %q", d, d.String())
+	}
+	// Case-insensitive names and types, as SQL identifiers.
+	if d := CompareSchema(prev, []Column{{"PRODUCT_ID", "bigint"}, {"colour", "VARCHAR"}, {"vintage", "BIGINT"}, {"price", "decimal(18,2)"}}); !d.Empty() {
+		t.Errorf("case: %s", d)
+	}
+	renamed := []Column{{"product_id", "BIGINT"}, {"color", "VARCHAR"}, {"vintage", "BIGINT"}, {"price", "DECIMAL(18,2)"}}
+	if got := CompareSchema(prev, renamed).String(); got != `removed "colour" and added "color", both VARCHAR (renamed?)` {
+		t.Errorf("rename: %s", got)
+	}
+	retyped := []Column{{"product_id", "BIGINT"}, {"colour", "VARCHAR"}, {"vintage", "VARCHAR"}, {"price", "DECIMAL(18,2)"}, {"region", "VARCHAR"}}
+	d := CompareSchema(prev, retyped)
+	if len(d.Added) != 1 || len(d.Retyped) != 1 || len(d.Removed) != 0 {
+		t.Fatalf("%+v", d)
+	}
+	if got := d.String(); got != `added "region" VARCHAR; retyped "vintage" BIGINT -> VARCHAR` {
+		t.Errorf("retype: %s", got)
+	}
+	if got := CompareSchema(prev, prev[:2]).String(); got != `removed "vintage" BIGINT; removed "price" DECIMAL(18,2)` {
+		t.Errorf("removed: %s", got)
+	}
+}
+
+func TestCheckFreshness(t *testing.T) {
+	feb, _ := ParseMonth("2024-02")
+	mar := feb + 1
+	day := func(d int) time.Time { return time.Date(2024, 1, d, 8, 0, 0, 0, time.UTC) }
+	accepted := []File{
+		{Path: "erp.xlsx", SHA256: "aaa", ModTime: day(2), Month: feb - 1, Run: "run-jan-0001"},
+		{Path: "erp.xlsx", SHA256: "bbb", ModTime: day(33), Month: feb, Run: "run-feb-0002"},
+		{Path: "erp.xlsx", SHA256: "ccc", ModTime: day(62), Month: mar}, // the same month, run again: left out
+	}
+	o := DefaultFreshness
+	now := day(63)
+	if f := CheckFreshness(accepted, File{Path: "erp.xlsx", SHA256: "ccc", ModTime: day(62)}, mar, now, o); f.Verdict != Pass || f.Last.Month != feb {
+		t.Errorf("a new file (and the month run again): %+v", f)
+	}
+	f := CheckFreshness(accepted, File{Path: "erp.xlsx", SHA256: "bbb", ModTime: day(33)}, mar, now, o)
+	if f.Verdict != Anomaly || len(f.Broken) != 1 || f.Broken[0] != SameContent || f.Same.Month != feb {
+		t.Fatalf("last month's file again: %+v", f)
+	}
+	if want := "erp.xlsx has the content of the file accepted for 2024-02 (run run-feb-): this month's export was not delivered"; f.Reasons[0] != want {
+		t.Errorf("reason %q", f.Reasons[0])
+	}
+	if f := CheckFreshness(accepted, File{Path: "erp.xlsx", SHA256: "aaa", ModTime: day(2)}, mar, now, o); f.Same == nil || f.Same.Month != feb-1 {
+		t.Errorf("January's file in March: %+v", f)
+	}
+	f = CheckFreshness(accepted, File{Path: "erp.xlsx", SHA256: "ddd", ModTime: day(20)}, mar, now, o)
+	if f.Verdict != Anomaly || f.Broken[0] != NotNewer {
+		t.Errorf("an older file: %+v", f)
+	}
+	f = CheckFreshness(accepted, File{Path: "erp.xlsx", SHA256: "eee", ModTime: day(40)}, mar, day(100), o)
+	if f.Verdict != Anomaly || len(f.Broken) != 1 || f.Broken[0] != TooOld || f.Reasons[0] != "erp.xlsx was modified 2024-02-09 08:00 UTC, 60 days before the run: more than max_age_days (45)" {
+		t.Errorf("a file 60 days old: %+v", f)
+	}
+	o.MaxAge = 0
+	if f := CheckFreshness(accepted, File{Path: "erp.xlsx", SHA256: "eee", ModTime: day(40)}, mar, day(400), o); f.Verdict != Pass {
+		t.Errorf("no age limit: %+v", f)
+	}
+	if f := CheckFreshness(nil, File{Path: "erp.xlsx", SHA256: "x", ModTime: day(1)}, feb, day(3), DefaultFreshness); f.Verdict != Pass || f.Last != nil {
+		t.Errorf("the first month: %+v", f)
+	}
+}
