@@ -45,7 +45,9 @@ per var, and a Dag task whose tasks each run "kiln build --select <node>"
 (its tests included) once the tasks of its parents succeeded, with retries,
 and an errors branch. The tasks run on the Kestra worker's host (Process
 runner) in --worker-dir, where the DuckDB file stays between tasks; they
-run one at a time, as DuckDB allows one writer per file.
+run one at a time, as DuckDB allows one writer per file. With --image, they
+run in that container image (go run ./cmd/kiln-image builds kiln's) with
+Kestra's Docker task runner, --worker-dir mounted at its own path.
 
 The flow goes to stdout, or to --output FILE (written atomically).`,
 		Example: `  kiln export kestra > bottleneck.yml
@@ -76,6 +78,9 @@ The flow goes to stdout, or to --output FILE (written atomically).`,
 			if a.varsText == "" && len(e.Project.Config.Vars) > 0 {
 				a.ui.Printf("note: the flow's inputs default to project.yml's vars (%s); --vars sets the production values", varsList(e.Project.Config.Vars))
 			}
+			if opt.Image != "" {
+				notMounted(a, opt.Vars, opt.ProjectDir)
+			}
 			data, err := kestra.Flow(e.Graph(), opt)
 			if err != nil {
 				return &exitError{ExitCannotStart, err.Error()}
@@ -104,9 +109,29 @@ The flow goes to stdout, or to --output FILE (written atomically).`,
 	f.IntVar(&opt.Retries, "retries", 2, "retries of a failed task, with exponential backoff from 30s")
 	f.StringVar(&workerDir, "worker-dir", "", "the project's directory on the Kestra worker (default: this project's directory)")
 	f.StringVar(&opt.Kiln, "kiln", "kiln", "the kiln command on the Kestra worker")
+	f.StringVar(&opt.Image, "image", "", "run the tasks in this container image with Kestra's Docker task runner, --worker-dir mounted (default: on the worker's host)")
 	f.StringArrayVarP(&selects, "select", "s", nil, "nodes to orchestrate, in dbt's selection syntax (default: all)")
 	f.StringArrayVar(&excludes, "exclude", nil, "nodes to leave out, in dbt's selection syntax")
 	return cmd
+}
+
+// notMounted notes each var whose value is an absolute path outside dir,
+// the only folder of the worker that the tasks' containers see.
+func notMounted(a *app, vars map[string]any, dir string) {
+	names := make([]string, 0, len(vars))
+	for k := range vars {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	for _, k := range names {
+		s, ok := vars[k].(string)
+		if !ok || !filepath.IsAbs(s) {
+			continue
+		}
+		if rel, err := filepath.Rel(dir, s); err != nil || rel == ".." || strings.HasPrefix(rel, "../") {
+			a.ui.Printf("note: var %s is %s, outside %s, the only folder of the worker mounted in the tasks' containers (--image): move it under %s", k, s, dir, dir)
+		}
+	}
 }
 
 // varsList is "a: 1, b: x", sorted by name.

@@ -54,13 +54,15 @@ type shellTask struct {
 	Type        string            `yaml:"type"`
 	Description string            `yaml:"description,omitempty"`
 	TaskRunner  runner            `yaml:"taskRunner"`
+	Image       string            `yaml:"containerImage,omitempty"`
 	Env         map[string]string `yaml:"env,omitempty"`
 	Commands    []string          `yaml:"commands"`
 	Retry       *retry            `yaml:"retry,omitempty"`
 }
 
 type runner struct {
-	Type string `yaml:"type"`
+	Type    string   `yaml:"type"`
+	Volumes []string `yaml:"volumes,omitempty"`
 }
 
 // retry is Kestra's task retry; maxAttempts is, in Kestra's words, the
