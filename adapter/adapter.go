@@ -77,6 +77,9 @@ type Target struct {
 	// Schema is the default schema of relations without one ("main" in
 	// DuckDB, "public" in PostgreSQL); "" leaves the database's default.
 	Schema string
+	// TimeZone is the session time zone, an IANA name (project.yml's
+	// timezone); "" is UTC.
+	TimeZone string
 }
 
 // Adapter is an open database. It is safe for concurrent use; each worker

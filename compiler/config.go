@@ -10,6 +10,7 @@ import (
 	"github.com/kiln-build/kiln/compiler/graph"
 	"github.com/kiln-build/kiln/compiler/project"
 	"github.com/kiln-build/kiln/internal/materialize"
+	"github.com/kiln-build/kiln/internal/readopt"
 )
 
 var materializations = []string{graph.View, graph.Table, graph.Ephemeral}
@@ -77,6 +78,8 @@ func (c *compiler) checkTree(tree *project.ConfigTree) {
 func (c *compiler) checkValue(k string, v any, pos diag.Pos) {
 	bad := func(format string, args ...any) *diag.Diagnostic { return c.diags.Errorf(pos, format, args...) }
 	switch k {
+	case readopt.KeyEncoding, readopt.KeyNullValues, readopt.KeyMaxLineSize:
+		c.checkReadOption(k, v, pos)
 	case "materialized":
 		s, ok := v.(string)
 		if !ok {

@@ -151,6 +151,7 @@ func (c *compiler) external(file, source string, e *project.ExternalProps) *grap
 	return &graph.External{
 		Location: loc, Path: c.resolvePath(loc), Format: format, Sheet: e.Sheet,
 		Delimiter: e.Delimiter, ColumnTypes: e.ColumnTypes,
+		Read: c.externalReadOptions(pos, source, format, e),
 	}
 }
 
@@ -192,6 +193,7 @@ func (c *compiler) collectSeeds() {
 		if d, ok := cfg.Extra["delimiter"].(string); ok {
 			n.Seed.Delimiter = d
 		}
+		n.Seed.Read = seedReadOptions(cfg.Extra)
 		if ct, ok := cfg.Extra["column_types"].(map[string]any); ok {
 			n.Seed.ColumnTypes = map[string]string{}
 			for k, v := range ct {

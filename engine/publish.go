@@ -135,6 +135,9 @@ func (r *runner) upToDate(ctx context.Context) error {
 	}
 	g := p.Graph()
 	r.fingerprints = state.Fingerprints(g, inputs)
+	if tz := p.Project.Config.TimeZone; tz != "" {
+		state.Salt(r.fingerprints, "timezone="+tz) // UTC, the default, keeps the fingerprints as they were
+	}
 	if r.opts.FullRefresh {
 		return nil
 	}

@@ -190,9 +190,9 @@ func (p *Project) Run(ctx context.Context, plan *Plan, o RunOptions) (*Result, e
 }
 
 // DatabaseTarget returns the database the project builds in: DuckDB, in the file
-// of database-path.
+// of database-path, in the session time zone of timezone.
 func (p *Project) DatabaseTarget() adapter.Target {
-	return adapter.Target{Type: "duckdb", Path: p.DBPath}
+	return adapter.Target{Type: "duckdb", Path: p.DBPath, TimeZone: p.Project.Config.TimeZone}
 }
 
 // openDB opens the project's database; a database held by another process

@@ -172,12 +172,26 @@ type External struct {
 	Sheet       string            // xlsx sheet ("" = first sheet)
 	Delimiter   string            // csv
 	ColumnTypes map[string]string // column -> DuckDB type
+	Read        ReadOptions       `json:",omitzero"`
 }
 
 // SeedInfo describes a seed.
 type SeedInfo struct {
 	Delimiter   string
 	ColumnTypes map[string]string
+	Read        ReadOptions `json:",omitzero"`
+}
+
+// ReadOptions say how a file-backed source or a seed is read, from the
+// keys of its external block or config (internal/readopt names them);
+// zero values take the defaults.
+type ReadOptions struct {
+	Encoding        string   // "" = UTF-8
+	NullValues      []string // texts read as NULL besides the empty field; nil = the default ("null")
+	MaxUnzippedSize int64    // xlsx, bytes
+	MaxUnzipRatio   float64  // xlsx
+	MaxCells        int64    // xlsx
+	MaxLineSize     int64    // csv, bytes
 }
 
 // ExportInfo describes an export: relations written to files after their

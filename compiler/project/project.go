@@ -9,6 +9,7 @@ import (
 	"path"
 	"sort"
 	"strings"
+	"time"
 
 	"gopkg.in/yaml.v3"
 
@@ -33,6 +34,7 @@ type Config struct {
 	CleanTargets  []string       `yaml:"clean-targets"`
 	DatabasePath  string         `yaml:"database-path"`
 	Threads       int            `yaml:"threads"`
+	TimeZone      string         `yaml:"timezone"` // the database session's time zone, an IANA name; "" is UTC
 	Vars          map[string]any `yaml:"vars"`
 	VarTypes      yaml.Node      `yaml:"var-types"` // read into Project.VarTypes
 	Schedule      *Schedule      `yaml:"schedule"`
@@ -120,6 +122,12 @@ func Load(fsys fs.FS) (*Project, diag.List) {
 		l.Add(diag.Errorf(diag.Pos{File: FileName, Line: 1, Col: 1}, "the project has no name").WithHint("add \"name: my_project\" to project.yml"))
 	} else if !isIdent(c.Name) {
 		l.Add(diag.Errorf(posOfKey(root, "name", FileName), "project name %q must be letters, digits and underscores", c.Name))
+	}
+	if c.TimeZone != "" {
+		if _, err := time.LoadLocation(c.TimeZone); err != nil || c.TimeZone == "Local" {
+			l.Add(diag.Errorf(posOfKey(root, "timezone", FileName), "timezone %q is not an IANA time zone", c.TimeZone).
+				WithHint("write one such as UTC or Europe/Paris; it is the database session's time zone"))
+		}
 	}
 	if v := findKey(root, "threads"); v != nil && (v.Tag == "!!float" || c.Threads < 1 && v.Tag == "!!int") {
 		l.Add(diag.Errorf(posOfKey(root, "threads", FileName), "threads is %s: it must be a whole number of 1 or more", v.Value).

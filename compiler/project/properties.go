@@ -119,6 +119,13 @@ type ExternalProps struct {
 	Sheet       string            `yaml:"sheet"`
 	Delimiter   string            `yaml:"delimiter"`
 	ColumnTypes map[string]string `yaml:"column_types"`
+	// The reading options (internal/readopt), checked by the compiler.
+	Encoding        string `yaml:"encoding"`
+	NullValues      any    `yaml:"null_values"`
+	MaxUnzippedSize any    `yaml:"max_unzipped_size"`
+	MaxUnzipRatio   any    `yaml:"max_unzip_ratio"`
+	MaxCells        any    `yaml:"max_cells"`
+	MaxLineSize     any    `yaml:"max_line_size"`
 }
 
 // ExportProps declares files written from models after a successful build:

@@ -112,6 +112,13 @@ type externalJSON struct {
 	Sheet       *string           `json:"sheet"`
 	Delimiter   string            `json:"delimiter,omitempty"`
 	ColumnTypes map[string]string `json:"column_types"`
+	// The reading options that are set (internal/readopt's keys).
+	Encoding        string   `json:"encoding,omitempty"`
+	NullValues      []string `json:"null_values,omitzero"`
+	MaxUnzippedSize int64    `json:"max_unzipped_size,omitempty"`
+	MaxUnzipRatio   float64  `json:"max_unzip_ratio,omitempty"`
+	MaxCells        int64    `json:"max_cells,omitempty"`
+	MaxLineSize     int64    `json:"max_line_size,omitempty"`
 }
 
 type exportJSON struct {
@@ -321,7 +328,9 @@ func (b *builder) source(n *graph.Node) *sourceJSON {
 			for k, v := range e.ColumnTypes {
 				ct[k] = v
 			}
-			s.External = &externalJSON{Location: e.Location, Format: e.Format, Sheet: nullable(e.Sheet), Delimiter: e.Delimiter, ColumnTypes: ct}
+			s.External = &externalJSON{Location: e.Location, Format: e.Format, Sheet: nullable(e.Sheet), Delimiter: e.Delimiter, ColumnTypes: ct,
+				Encoding: e.Read.Encoding, NullValues: e.Read.NullValues, MaxUnzippedSize: e.Read.MaxUnzippedSize,
+				MaxUnzipRatio: e.Read.MaxUnzipRatio, MaxCells: e.Read.MaxCells, MaxLineSize: e.Read.MaxLineSize}
 		}
 	}
 	return s

@@ -10,6 +10,7 @@ package duck
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
 	"os"
@@ -40,7 +41,15 @@ type DB struct {
 // process holds it, Open returns *LockError with the path and, when DuckDB
 // reports it, the holder's PID. Other failures are *Error or the os error of
 // creating the parent directory.
-func Open(ctx context.Context, path string) (*DB, error) {
+//
+// Every connection's session time zone is UTC, or the one of the
+// TimeZone option: TIMESTAMPTZ values are shown, and turned into dates, in
+// it, so that results never depend on the machine's time zone.
+func Open(ctx context.Context, path string, opts ...Option) (*DB, error) {
+	o := options{timeZone: "UTC"}
+	for _, opt := range opts {
+		opt(&o)
+	}
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
@@ -59,7 +68,11 @@ func Open(ctx context.Context, path string) (*DB, error) {
 			}
 		}
 	}
-	connector, err := duckdb.NewConnector(dsn, nil)
+	setTZ := "SET TimeZone = '" + strings.ReplaceAll(o.timeZone, "'", "''") + "'"
+	connector, err := duckdb.NewConnector(dsn, func(execer driver.ExecerContext) error {
+		_, err := execer.ExecContext(context.Background(), setTZ, nil)
+		return err
+	})
 	if err != nil {
 		return nil, openError(path, err)
 	}
@@ -72,6 +85,21 @@ func Open(ctx context.Context, path string) (*DB, error) {
 		return nil, openError(path, err)
 	}
 	return &DB{path: path, sql: db}, nil
+}
+
+// Option is an option of Open.
+type Option func(*options)
+
+type options struct{ timeZone string }
+
+// TimeZone sets the session time zone of every connection, an IANA name
+// such as "Europe/Paris"; "" keeps UTC.
+func TimeZone(name string) Option {
+	return func(o *options) {
+		if name != "" {
+			o.timeZone = name
+		}
+	}
 }
 
 // openError turns a failure of opening path into *LockError when DuckDB

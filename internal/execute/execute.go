@@ -212,13 +212,13 @@ func (e *Executor) loadSource(ctx context.Context, conn adapter.Conn, n *graph.N
 
 // SourceSpec is the load specification of a file-backed source.
 func SourceSpec(x *graph.External) load.Spec {
-	return load.Spec{Path: x.Path, Format: x.Format, Sheet: x.Sheet, ColumnTypes: x.ColumnTypes, Delimiter: x.Delimiter}
+	return load.Spec{Path: x.Path, Format: x.Format, Sheet: x.Sheet, ColumnTypes: x.ColumnTypes, Delimiter: x.Delimiter}.WithReadOptions(x.Read)
 }
 
 // SeedSpec is the load specification of a seed in projectDir.
 func SeedSpec(projectDir string, n *graph.Node) load.Spec {
 	return load.Spec{Path: filepath.Join(projectDir, filepath.FromSlash(n.Path)), Format: "csv", Seed: true,
-		Delimiter: n.Seed.Delimiter, ColumnTypes: n.Seed.ColumnTypes}
+		Delimiter: n.Seed.Delimiter, ColumnTypes: n.Seed.ColumnTypes}.WithReadOptions(n.Seed.Read)
 }
 
 func (e *Executor) loadSeed(ctx context.Context, conn adapter.Conn, n *graph.Node) run.Result {

@@ -3,8 +3,17 @@ package load
 import (
 	"strings"
 
+	"github.com/kiln-build/kiln/compiler/graph"
 	"github.com/kiln-build/kiln/internal/readopt"
 )
+
+// WithReadOptions returns s with the reading options of a source's
+// external block or a seed's config: encoding, null_values and the limits.
+func (s Spec) WithReadOptions(o graph.ReadOptions) Spec {
+	s.Encoding, s.NullValues = o.Encoding, o.NullValues
+	s.Limits = Limits{MaxUnzippedSize: o.MaxUnzippedSize, MaxUnzipRatio: o.MaxUnzipRatio, MaxCells: o.MaxCells, MaxLineSize: o.MaxLineSize}
+	return s
+}
 
 // formatSize renders bytes for messages (readopt.FormatSize).
 func formatSize(n int64) string { return readopt.FormatSize(n) }

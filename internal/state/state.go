@@ -32,6 +32,19 @@ func Fingerprints(g *graph.Graph, inputs map[graph.ID]string) map[graph.ID]strin
 	return out
 }
 
+// Salt folds a setting that applies to every node (such as the session
+// time zone, which changes how TIMESTAMPTZ values load and turn into
+// dates) into every fingerprint of fps that is not "", in place: a change
+// of the setting makes every node run again.
+func Salt(fps map[graph.ID]string, setting string) {
+	for id, fp := range fps {
+		if fp != "" {
+			sum := sha256.Sum256([]byte(fp + "\x00" + setting))
+			fps[id] = hex.EncodeToString(sum[:])
+		}
+	}
+}
+
 func fingerprint(g *graph.Graph, n *graph.Node, inputs map[graph.ID]string, done map[graph.ID]string) string {
 	h := sha256.New()
 	write := func(parts ...string) {

@@ -114,3 +114,16 @@ func TestMissingRelationRuns(t *testing.T) {
 		t.Fatalf("unchanged model not up to date")
 	}
 }
+
+func TestSalt(t *testing.T) {
+	fps := map[graph.ID]string{"a": "x", "b": ""}
+	Salt(fps, "timezone=Asia/Tokyo")
+	if fps["a"] == "x" || fps["a"] == "" || fps["b"] != "" {
+		t.Errorf("Salt = %v", fps)
+	}
+	other := map[graph.ID]string{"a": "x"}
+	Salt(other, "timezone=Europe/Paris")
+	if other["a"] == fps["a"] {
+		t.Error("two settings give one fingerprint")
+	}
+}
