@@ -83,6 +83,7 @@ type app struct {
 	stdin          io.Reader
 	stdout, stderr io.Writer
 	jsonOut        io.Writer // where --log-format json writes the events
+	kestraOut      io.Writer // where --log-format kestra writes the metrics lines, or nil
 	ui             *ui.Printer
 
 	projectDir string
@@ -123,8 +124,12 @@ func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io
 				a.jsonOut = stdout
 			}
 			a.ui.SetJSON(ui.NewJSONLog(a.jsonOut))
+		case "kestra":
+			// Progress as text on stderr, and Kestra's ::{...}:: lines on
+			// stdout (internal/cli/kestra_log.go).
+			a.kestraOut = stdout
 		default:
-			return &exitError{ExitCannotStart, fmt.Sprintf("--log-format must be text or json, not %q", a.logFormat)}
+			return &exitError{ExitCannotStart, fmt.Sprintf("--log-format must be text, json or kestra, not %q", a.logFormat)}
 		}
 		return nil
 	}
@@ -172,7 +177,7 @@ Exit codes: 0 success (warnings allowed), 1 a node errored or a test failed,
 	f.BoolVar(&a.failFast, "fail-fast", false, "stop at the first node that errors or fails")
 	f.IntVar(&a.threads, "threads", 0, "number of nodes run at once (default: threads of project.yml, else 4); 1 runs them one by one, in a deterministic order")
 	a.threadsGiven = func() bool { return f.Changed("threads") }
-	f.StringVar(&a.logFormat, "log-format", "text", "progress on stderr as text, or json: one JSON object per event and line")
+	f.StringVar(&a.logFormat, "log-format", "text", "progress on stderr as text, or json: one JSON object per event and line, or kestra: text, and each node's metrics as Kestra ::{\"metrics\": [...]}:: lines on stdout")
 	root.AddCommand(
 		a.buildCommand(), a.runCommand(), a.testCommand(), a.seedCommand(),
 		a.compileCommand(), a.lsCommand(), a.cleanCommand(), a.debugCommand(), a.versionCommand(), a.runsCommand(), a.retryCommand(), a.transactionCommand(), a.exportCommand(),

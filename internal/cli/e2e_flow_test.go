@@ -34,7 +34,13 @@ func flowTasks(t *testing.T, flow []byte) (dag []string, commit, rollback string
 		t.Fatal(err)
 	}
 	for _, e := range f.Tasks[0].Tasks {
-		dag = append(dag, e.Task.Commands[0])
+		// "rc=0; kiln ... build ... || rc=$?", then the copy of the run
+		// results and the exit with kiln's code.
+		cmd := e.Task.Commands[0]
+		if !strings.HasPrefix(cmd, "rc=0; ") || !strings.HasSuffix(cmd, " || rc=$?") || e.Task.Commands[2] != `exit "$rc"` {
+			t.Fatalf("task commands: %q", e.Task.Commands)
+		}
+		dag = append(dag, strings.TrimSuffix(strings.TrimPrefix(cmd, "rc=0; "), " || rc=$?"))
 	}
 	return dag, f.Tasks[1].Commands[0], f.Errors[0].Commands[0]
 }
@@ -45,10 +51,20 @@ func runTask(t *testing.T, command, execID, vars string) int {
 	t.Helper()
 	command = strings.ReplaceAll(command, "{{ execution.id }}", execID)
 	command = strings.ReplaceAll(command, `"$KILN_VARS"`, "'"+vars+"'")
+	// The task's working directory holds the JUnit report.
+	command = strings.ReplaceAll(command, "--junit-xml junit.xml", "--junit-xml "+filepath.Join(t.TempDir(), "junit.xml"))
 	args := shellWords(command)[1:] // drop "kiln"
-	code, _, stderr := kiln(t, "", args...)
+	code, stdout, stderr := kiln(t, "", args...)
 	if code != 0 {
 		t.Logf("%s -> %d\n%s", command, code, lastLines(stderr, 6))
+	}
+	// --log-format kestra: a metrics line per node and an outputs line.
+	if strings.Contains(command, " build ") {
+		lines := strings.Split(strings.TrimSpace(stdout), "\n")
+		if len(lines) < 2 || !strings.HasPrefix(lines[0], `::{"metrics":[{"name":"duration","type":"timer",`) ||
+			!strings.HasPrefix(lines[len(lines)-1], `::{"outputs":{`) || !strings.Contains(lines[len(lines)-1], fmt.Sprintf(`"nodes":%d,`, len(lines)-1)) {
+			t.Errorf("%s: want a Kestra metrics line per node and an outputs line on stdout:\n%s", command, stdout)
+		}
 	}
 	return code
 }
@@ -108,8 +124,8 @@ func TestKestraFlowIsAllOrNothing(t *testing.T) {
 	}
 	flow := []byte(stdout)
 	dag, commit, rollback := flowTasks(t, flow)
-	if len(dag) < 10 {
-		t.Fatalf("%d tasks", len(dag))
+	if len(dag) != 5 { // BottleNeck's 18 nodes: one task per folder
+		t.Fatalf("%d tasks, want 5", len(dag))
 	}
 
 	bad := filepath.Join(dir, "data", "bad")

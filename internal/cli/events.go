@@ -30,8 +30,10 @@ func (a *app) listen(ev engine.Event) {
 	case engine.NodeFinished:
 		a.runLog.NodeFinished(ev.Result, ev.Node, ev.Done, ev.Total)
 		a.ui.Result(ev.Result, ev.Node, ev.Done, ev.Total)
+		a.kestraNode(ev)
 	case engine.RunFinished:
 		a.runFinished(ev.Result)
+		a.kestraRun(ev)
 	}
 }
 

@@ -6,10 +6,12 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/kiln-build/kiln/compiler/graph"
+	"github.com/kiln-build/kiln/compiler/selector"
 	"github.com/kiln-build/kiln/engine"
 	"github.com/kiln-build/kiln/internal/artifact"
 	"github.com/kiln-build/kiln/internal/kestra"
@@ -34,24 +36,39 @@ func (a *app) exportKestraCommand() *cobra.Command {
 	var (
 		output, workerDir string
 		selects, excludes []string
+		slaText           string
 	)
 	opt := kestra.Options{}
 	cmd := &cobra.Command{
 		Use:   "kestra",
-		Short: "Write a Kestra flow that runs the project on its schedule, one task per node",
+		Short: "Write a Kestra flow that runs the project on its schedule",
 		Long: `kestra writes a Kestra flow (YAML) for the project: a Schedule trigger with
 the cron expression and time zone of "schedule:" in project.yml, one input
-per var, and a Dag task whose tasks each run "kiln build --select <node>"
-(its tests included) once the tasks of its parents succeeded, with retries,
-and an errors branch. The tasks run on the Kestra worker's host (Process
-runner) in --worker-dir, where the DuckDB file stays between tasks; they
-run one at a time, as DuckDB allows one writer per file. With --image, they
-run in that container image (go run ./cmd/kiln-image builds kiln's) with
-Kestra's Docker task runner, --worker-dir mounted at its own path.
+per var (typed from var-types: in project.yml, with their bounds and
+values), and a Dag task whose tasks each run "kiln build --select ..."
+(tests included) once the tasks they depend on succeeded, with retries, a
+commit, an errors branch that rolls back, and a docs task. The tasks run on
+the Kestra worker's host (Process runner) in --worker-dir, where the DuckDB
+file stays between tasks; they run one at a time, as DuckDB allows one
+writer per file. With --image, they run in that container image (go run
+./cmd/kiln-image builds kiln's) with Kestra's Docker task runner,
+--worker-dir mounted at its own path.
+
+Size (--group-by): auto (the default) makes one task per model, source,
+seed and export up to --max-node-tasks of them, else one per folder; node,
+folder, tag (one per tag of --stages, or every tag), selector (one per
+selector of selectors.yml, or of --stages) and one (a single task).
+
+Each task prints every node's duration and rows as Kestra metrics, and
+keeps run_results.json and junit.xml as outputs; the docs task keeps
+docs.html. The var declared with kestra: trigger_date (or --trigger-date-var)
+takes the Schedule's date, so a Kestra backfill rebuilds each past date.
+The SLA (MAX_DURATION) is three times the longest successful full build of
+the run history plus a minute per task, unless --sla says otherwise.
 
 The flow goes to stdout, or to --output FILE (written atomically).`,
 		Example: `  kiln export kestra > bottleneck.yml
-  kiln export kestra --group-by folder --retries 3 --worker-dir /srv/kiln/bottleneck -o flows/bottleneck.yml`,
+  kiln export kestra --group-by tag --stages stage_b,stage_c,stage_d --retries 3 --worker-dir /srv/kiln/bottleneck -o flows/bottleneck.yml`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			e, err := a.load()
@@ -69,6 +86,8 @@ The flow goes to stdout, or to --output FILE (written atomically).`,
 			}
 			opt.Config = &e.Project.Config
 			opt.Vars = e.Manifest.Vars
+			opt.VarTypes = e.Project.VarTypes
+			opt.TargetPath = e.Project.Config.TargetPath
 			opt.Select = sel
 			opt.ProjectDir = workerDir
 			if opt.ProjectDir == "" {
@@ -80,6 +99,14 @@ The flow goes to stdout, or to --output FILE (written atomically).`,
 			}
 			if opt.Image != "" {
 				notMounted(a, opt.Vars, opt.ProjectDir)
+			}
+			if opt.GroupBy == kestra.GroupBySelector {
+				if opt.Selectors, err = readSelectors(e.Dir); err != nil {
+					return err
+				}
+			}
+			if err := a.flowSLA(e, slaText, &opt); err != nil {
+				return err
 			}
 			data, err := kestra.Flow(e.Graph(), opt)
 			if err != nil {
@@ -103,7 +130,11 @@ The flow goes to stdout, or to --output FILE (written atomically).`,
 	}
 	f := cmd.Flags()
 	f.StringVarP(&output, "output", "o", "", "write the flow to FILE instead of stdout")
-	f.StringVar(&opt.GroupBy, "group-by", "", "one task per folder (\"folder\") instead of one per node")
+	f.StringVar(&opt.GroupBy, "group-by", "auto", "the flow's tasks: auto, node, folder, tag, selector or one")
+	f.StringSliceVar(&opt.Stages, "stages", nil, "with --group-by tag or selector: the tags or selector names of the stages, in order")
+	f.IntVar(&opt.MaxNodeTasks, "max-node-tasks", kestra.DefaultMaxNodeTasks, "with --group-by auto: the most models, sources, seeds and exports that get one task each")
+	f.StringVar(&opt.TriggerDateVar, "trigger-date-var", "", "the var that takes the Schedule trigger's date (default: the var declared with kestra: trigger_date)")
+	f.StringVar(&slaText, "sla", "", "the flow's maximum duration, such as 2h (default: from the run history; 0 for none)")
 	f.StringVar(&opt.Namespace, "namespace", "", "the flow's namespace (default: kiln.<project name>)")
 	f.StringVar(&opt.FlowID, "flow-id", "", "the flow's id (default: the project name)")
 	f.IntVar(&opt.Retries, "retries", 2, "retries of a failed task, with exponential backoff from 30s")
@@ -132,6 +163,61 @@ func notMounted(a *app, vars map[string]any, dir string) {
 			a.ui.Printf("note: var %s is %s, outside %s, the only folder of the worker mounted in the tasks' containers (--image): move it under %s", k, s, dir, dir)
 		}
 	}
+}
+
+// readSelectors reads the named selectors of selectors.yml in dir.
+func readSelectors(dir string) (map[string]*selector.Definition, error) {
+	src, err := os.ReadFile(filepath.Join(dir, "selectors.yml"))
+	if os.IsNotExist(err) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, &exitError{ExitCannotStart, err.Error()}
+	}
+	defs, l := selector.ParseSelectors("selectors.yml", src)
+	if l.HasErrors() {
+		return nil, &exitError{ExitCannotStart, l.Error()}
+	}
+	return defs, nil
+}
+
+// flowSLA sets the flow's maximum duration: --sla when given ("0" for
+// none), else the successful full builds of the run history, from which
+// kestra.Flow computes it; none, with a note, when there are none.
+func (a *app) flowSLA(e *engine.Project, text string, opt *kestra.Options) error {
+	if text != "" {
+		d, err := time.ParseDuration(text)
+		if err != nil || d < 0 {
+			return &exitError{ExitCannotStart, fmt.Sprintf("--sla %q is not a duration: write one such as 90m or 2h, or 0 for none", text)}
+		}
+		opt.SLA = d
+		if d == 0 {
+			opt.SLA = -1
+		}
+		return nil
+	}
+	if fileExists(e.DBPath) {
+		db, err := e.OpenDatabase(a.ctx)
+		if err != nil {
+			return a.startError(err)
+		}
+		runs, err := db.Runs(a.ctx, 200)
+		db.Close()
+		if err != nil {
+			return &exitError{ExitFailure, err.Error()}
+		}
+		for _, r := range runs {
+			if r.Command == "build" && r.Status == "success" && !strings.HasPrefix(r.Selection, "--select ") &&
+				!strings.HasPrefix(r.Selection, "--exclude ") && !strings.HasPrefix(r.Selection, "--selector ") {
+				opt.Builds = append(opt.Builds, r.Finished.Sub(r.Started))
+			}
+		}
+	}
+	if len(opt.Builds) == 0 {
+		opt.SLA = -1
+		a.ui.Printf("note: no SLA: the run history holds no successful full build (kiln build without --select); --sla sets one")
+	}
+	return nil
 }
 
 // varsList is "a: 1, b: x", sorted by name.

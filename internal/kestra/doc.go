@@ -20,6 +20,16 @@ type flowDoc struct {
 	Tasks       []any             `yaml:"tasks"`            // the Dag, then the commit
 	Errors      []any             `yaml:"errors,omitempty"` // the rollback, then a log
 	Triggers    []trigger         `yaml:"triggers"`
+	SLA         []sla             `yaml:"sla,omitempty"`
+}
+
+// sla is a flow SLA (https://kestra.io/docs/workflow-components/sla); kiln
+// writes a MAX_DURATION one.
+type sla struct {
+	ID       string `yaml:"id"`
+	Type     string `yaml:"type"`
+	Behavior string `yaml:"behavior"`
+	Duration string `yaml:"duration"`
 }
 
 // concurrency queues a scheduled execution while the previous one runs.
@@ -28,12 +38,19 @@ type concurrency struct {
 	Behavior string `yaml:"behavior"`
 }
 
+// input is a flow input (https://kestra.io/docs/workflow-components/inputs):
+// min and max for INT and FLOAT, values for SELECT, validator (a Java
+// regular expression) for STRING.
 type input struct {
-	ID          string `yaml:"id"`
-	Type        string `yaml:"type"`
-	Description string `yaml:"description,omitempty"`
-	Required    *bool  `yaml:"required,omitempty"`
-	Defaults    any    `yaml:"defaults,omitempty"`
+	ID          string   `yaml:"id"`
+	Type        string   `yaml:"type"`
+	Description string   `yaml:"description,omitempty"`
+	Required    *bool    `yaml:"required,omitempty"`
+	Defaults    any      `yaml:"defaults,omitempty"`
+	Min         any      `yaml:"min,omitempty"`
+	Max         any      `yaml:"max,omitempty"`
+	Values      []string `yaml:"values,omitempty"`
+	Validator   string   `yaml:"validator,omitempty"`
 }
 
 type dagTask struct {
@@ -50,14 +67,17 @@ type dagEntry struct {
 }
 
 type shellTask struct {
-	ID          string            `yaml:"id"`
-	Type        string            `yaml:"type"`
-	Description string            `yaml:"description,omitempty"`
-	TaskRunner  runner            `yaml:"taskRunner"`
-	Image       string            `yaml:"containerImage,omitempty"`
-	Env         map[string]string `yaml:"env,omitempty"`
-	Commands    []string          `yaml:"commands"`
-	Retry       *retry            `yaml:"retry,omitempty"`
+	ID              string            `yaml:"id"`
+	Type            string            `yaml:"type"`
+	Description     string            `yaml:"description,omitempty"`
+	AllowFailure    bool              `yaml:"allowFailure,omitempty"`
+	TaskRunner      runner            `yaml:"taskRunner"`
+	Image           string            `yaml:"containerImage,omitempty"`
+	WarningOnStdErr *bool             `yaml:"warningOnStdErr,omitempty"`
+	Env             map[string]string `yaml:"env,omitempty"`
+	Commands        []string          `yaml:"commands"`
+	OutputFiles     []string          `yaml:"outputFiles,omitempty"`
+	Retry           *retry            `yaml:"retry,omitempty"`
 }
 
 type runner struct {
@@ -83,10 +103,11 @@ type logTask struct {
 }
 
 type trigger struct {
-	ID       string `yaml:"id"`
-	Type     string `yaml:"type"`
-	Cron     string `yaml:"cron"`
-	Timezone string `yaml:"timezone,omitempty"`
+	ID                     string `yaml:"id"`
+	Type                   string `yaml:"type"`
+	Cron                   string `yaml:"cron"`
+	Timezone               string `yaml:"timezone,omitempty"`
+	RecoverMissedSchedules string `yaml:"recoverMissedSchedules,omitempty"`
 }
 
 // jsonText encodes a list or mapping var as JSON, the text a JSON input

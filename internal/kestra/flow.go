@@ -5,18 +5,23 @@
 // YAML bytes come out.
 //
 // The flow has the project's schedule as an
-// io.kestra.plugin.core.trigger.Schedule trigger, one input per project var,
-// one io.kestra.plugin.core.flow.Dag task whose tasks each run
+// io.kestra.plugin.core.trigger.Schedule trigger (recoverMissedSchedules),
+// one input per var typed from the declared var types, and one
+// io.kestra.plugin.core.flow.Dag task whose tasks each run
 //
-//	kiln --project-dir DIR build --select <node> --indirect-selection buildable --vars "$KILN_VARS"
+//	kiln --project-dir DIR --log-format kestra build --select <nodes> --indirect-selection buildable --vars "$KILN_VARS" ...
 //
 // (an io.kestra.plugin.scripts.shell.Commands task on the Process runner,
-// or in a container image on the Docker runner: Options.Image)
-// with dependsOn following the lineage graph and retries on each task. The
-// tasks share a flow transaction (--transaction with the execution's id):
-// a final task commits it (kiln transaction commit), and the errors branch
-// rolls it back and logs the failure, so the flow is all or nothing like a
-// single kiln build.
+// or in a container image on the Docker runner: Options.Image),
+// sized by the project (one task per node, per folder, per tag or selector
+// stage, or one), with dependsOn from the scheduler's plan (run.NewPlan),
+// retries, Kestra metrics per node, and run_results.json and junit.xml as
+// outputs. The tasks share a flow transaction (--transaction with the
+// execution's id): a task commits it (kiln transaction commit), and the
+// errors branch rolls it back and logs the failure, so the flow is all or
+// nothing like a single kiln build; a last task keeps the docs. Every text
+// kiln takes from the project is escaped for Pebble (literal); an SLA
+// (MAX_DURATION) bounds the execution.
 package kestra
 
 import (
@@ -34,6 +39,7 @@ import (
 
 	"github.com/kiln-build/kiln/compiler/graph"
 	"github.com/kiln-build/kiln/compiler/project"
+	"github.com/kiln-build/kiln/compiler/selector"
 )
 
 // Kestra plugin types used by the flow.
@@ -45,9 +51,6 @@ const (
 	TypeDocker   = "io.kestra.plugin.scripts.runner.docker.Docker"
 	TypeLog      = "io.kestra.plugin.core.log.Log"
 )
-
-// GroupByFolder makes one task per folder instead of one per node.
-const GroupByFolder = "folder"
 
 // Options are the inputs of Flow besides the graph.
 type Options struct {
@@ -78,9 +81,35 @@ type Options struct {
 	Namespace string
 	// FlowID is the flow's id; "" means the project name.
 	FlowID string
-	// GroupBy is "" for one task per node, or GroupByFolder for one task per
-	// folder ("--select path:models/staging").
+	// GroupBy sizes the flow: one of the GroupBy* constants ("" is
+	// GroupByAuto).
 	GroupBy string
+	// Stages are the tags (GroupByTag) or selector names (GroupBySelector)
+	// of the stages, in order; nil means every tag by first use, or every
+	// selector in file order.
+	Stages []string
+	// Selectors are the named selectors of selectors.yml (GroupBySelector).
+	Selectors map[string]*selector.Definition
+	// MaxNodeTasks is the most runnable nodes GroupByAuto makes one task
+	// each; 0 means DefaultMaxNodeTasks.
+	MaxNodeTasks int
+	// VarTypes are the project's declared var types (var-types: in
+	// project.yml): the inputs take their types and constraints.
+	VarTypes map[string]*project.VarType
+	// TriggerDateVar is the var that takes the Schedule trigger's date, so
+	// that a Kestra backfill of a past date rebuilds that date; "" means
+	// the var declared with kestra: trigger_date, if any.
+	TriggerDateVar string
+	// SLA is the flow's MAX_DURATION SLA: an execution running longer
+	// fails (and is rolled back); 0 means SLA(Builds, tasks), negative
+	// none.
+	SLA time.Duration
+	// Builds are the durations of the project's successful full builds in
+	// the run history, for the default SLA.
+	Builds []time.Duration
+	// TargetPath is the project's target path (target-path of
+	// project.yml), relative to ProjectDir or absolute; "" means "target".
+	TargetPath string
 	// Retries is the number of retries of a failed task (0: none), with an
 	// exponential backoff from RetryInterval (0: 30s) to 10 minutes.
 	Retries       int
@@ -152,9 +181,20 @@ func Flow(g *graph.Graph, opt Options) ([]byte, error) {
 	if vars == nil {
 		vars = c.Vars
 	}
-	inputs, varsJSON, err := flowInputs(vars)
+	dateVar, err := triggerVar(opt)
 	if err != nil {
 		return nil, err
+	}
+	tz := c.Schedule.Timezone
+	if tz == "" {
+		tz = "UTC"
+	}
+	inputs, varsJSON, err := flowInputs(vars, opt.VarTypes, dateVar, tz)
+	if err != nil {
+		return nil, err
+	}
+	if opt.TargetPath == "" {
+		opt.TargetPath = "target"
 	}
 	tasks, err := plan(g, opt)
 	if err != nil {
@@ -179,7 +219,16 @@ func Flow(g *graph.Graph, opt Options) ([]byte, error) {
 				Level:   "ERROR",
 				Message: "kiln build of {{ flow.namespace }}.{{ flow.id }} failed (execution {{ execution.id }}) and was rolled back; target/run_results.json in " + literal(opt.ProjectDir) + " says which node and why",
 			}},
-		Triggers: []trigger{{ID: "schedule", Type: TypeSchedule, Cron: c.Schedule.Cron, Timezone: c.Schedule.Timezone}},
+		Triggers: []trigger{{ID: "schedule", Type: TypeSchedule, Cron: c.Schedule.Cron, Timezone: c.Schedule.Timezone,
+			// With a trigger-date var each missed date is a build of its
+			// own; without, the last one rebuilds the same inputs.
+			RecoverMissedSchedules: map[bool]string{true: "ALL", false: "LAST"}[dateVar != ""]}},
+	}
+	if opt.SLA == 0 {
+		opt.SLA = SLA(opt.Builds, len(tasks))
+	}
+	if opt.SLA > 0 {
+		doc.SLA = []sla{{ID: "max_duration", Type: "MAX_DURATION", Behavior: "FAIL", Duration: isoDuration(opt.SLA)}}
 	}
 	dag := dagTask{
 		ID:          "build",
@@ -190,7 +239,7 @@ func Flow(g *graph.Graph, opt Options) ([]byte, error) {
 	for _, t := range tasks {
 		dag.Tasks = append(dag.Tasks, dagEntry{Task: shellCommand(t, opt, varsJSON), DependsOn: t.dependsOn})
 	}
-	doc.Tasks = []any{dag, txnTask("commit", "Publish what the tasks built, tables and exports together, once every task succeeded.", opt)}
+	doc.Tasks = []any{dag, txnTask("commit", "Publish what the tasks built, tables and exports together, once every task succeeded.", opt), docsTask(opt)}
 	var b bytes.Buffer
 	b.WriteString("# Kestra flow generated by `kiln export kestra`; do not edit, regenerate.\n")
 	enc := yaml.NewEncoder(&b)
@@ -230,73 +279,39 @@ func ValidateSchedule(s *project.Schedule) error {
 	return nil
 }
 
-// flowInputs returns one input per var, sorted by name, and the JSON
-// object, as a Pebble template, that passes them all to --vars.
-func flowInputs(vars map[string]any) ([]input, string, error) {
-	names := make([]string, 0, len(vars))
-	for k := range vars {
-		names = append(names, k)
-	}
-	sort.Strings(names)
-	var inputs []input
-	var fields []string
-	for _, k := range names {
-		if !validInputID.MatchString(k) {
-			return nil, "", fmt.Errorf("var %q cannot be a Kestra input: input ids are letters, digits, dots, _ and -", k)
-		}
-		in := input{ID: k, Description: literal(fmt.Sprintf("The project var %s (--vars).", k))}
-		switch v := vars[k].(type) {
-		case nil:
-			in.Type, in.Required = "STRING", new(false)
-		case string:
-			in.Type, in.Defaults = "STRING", literal(v)
-		case bool:
-			in.Type, in.Defaults = "BOOLEAN", v
-		case int, int8, int16, int32, int64, uint, uint8, uint16, uint32, uint64:
-			in.Type, in.Defaults = "INT", v
-		case float32, float64:
-			in.Type, in.Defaults = "FLOAT", v
-		default:
-			js, err := jsonText(v)
-			if err != nil {
-				return nil, "", fmt.Errorf("var %q: %v", k, err)
-			}
-			in.Type, in.Defaults = "JSON", literal(js)
-		}
-		inputs = append(inputs, in)
-		ref := "inputs." + k
-		if !identifier.MatchString(k) {
-			ref = `inputs["` + k + `"]`
-		}
-		fields = append(fields, fmt.Sprintf("%q: {{ %s | toJson }}", k, ref))
-	}
-	if len(fields) == 0 {
-		return inputs, "", nil
-	}
-	return inputs, "{" + strings.Join(fields, ", ") + "}", nil
-}
-
-// shellCommand is the Commands task that runs kiln build on t's nodes.
+// shellCommand is the Commands task that runs kiln build on t's nodes. kiln
+// prints its progress on stderr (so warningOnStdErr is off: a warning of
+// kiln's is a metric, not a stderr line) and, with --log-format kestra,
+// each node's metrics as Kestra ::{"metrics": [...]}:: lines on stdout.
+// The task's outputs are the run's run_results.json and JUnit report,
+// copied from the run that just ended (not when kiln could not start,
+// exit code 2, which leaves the previous run's results).
 func shellCommand(t *task, opt Options, varsJSON string) shellTask {
-	args := []string{arg(opt.Kiln), "--project-dir", arg(opt.ProjectDir), "build"}
+	args := []string{arg(opt.Kiln), "--project-dir", arg(opt.ProjectDir), "--log-format", "kestra", "build"}
 	for _, s := range t.selects {
 		args = append(args, "--select", arg(s))
 	}
 	for _, s := range t.excludes {
 		args = append(args, "--exclude", arg(s))
 	}
-	args = append(args, "--indirect-selection", "buildable", "--transaction", `"{{ execution.id }}"`)
+	args = append(args, "--indirect-selection", "buildable", "--transaction", `"{{ execution.id }}"`, "--junit-xml", "junit.xml")
 	st := shellTask{
-		ID:          t.id,
-		Type:        TypeCommands,
-		Description: literal(t.description),
+		ID:              t.id,
+		Type:            TypeCommands,
+		Description:     literal(t.description),
+		WarningOnStdErr: new(false),
+		OutputFiles:     []string{"run_results.json", "junit.xml"},
 	}
 	st.TaskRunner, st.Image = taskRunner(opt)
 	if varsJSON != "" {
 		st.Env = map[string]string{"KILN_VARS": varsJSON}
 		args = append(args, "--vars", `"$KILN_VARS"`)
 	}
-	st.Commands = []string{strings.Join(args, " ")}
+	st.Commands = []string{
+		"rc=0; " + strings.Join(args, " ") + " || rc=$?",
+		fmt.Sprintf(`if [ "$rc" -ne 2 ]; then cp %s run_results.json; fi`, arg(targetFile(opt, "run_results.json"))),
+		`exit "$rc"`,
+	}
 	if opt.Retries > 0 {
 		st.Retry = &retry{
 			Type:           "exponential",
@@ -307,6 +322,65 @@ func shellCommand(t *task, opt Options, varsJSON string) shellTask {
 		}
 	}
 	return st
+}
+
+// docsTask generates the documentation once the flow committed, and makes
+// it the task's output (docs.html, one self-contained page). Its failure
+// does not fail the flow: the data is published by then.
+func docsTask(opt Options) shellTask {
+	st := shellTask{
+		ID:              "docs",
+		Type:            TypeCommands,
+		Description:     "Generate the lineage documentation of what the flow published; its output docs.html is the whole site in one page.",
+		WarningOnStdErr: new(false),
+		AllowFailure:    true,
+		OutputFiles:     []string{"docs.html"},
+		Commands: []string{
+			strings.Join([]string{arg(opt.Kiln), "--project-dir", arg(opt.ProjectDir), "docs", "generate"}, " "),
+			"cp " + arg(targetFile(opt, "docs/index.html")) + " docs.html",
+		},
+	}
+	st.TaskRunner, st.Image = taskRunner(opt)
+	return st
+}
+
+// targetFile is the path of a file of the target folder on the worker.
+func targetFile(opt Options, name string) string {
+	if path.IsAbs(opt.TargetPath) {
+		return path.Join(opt.TargetPath, name)
+	}
+	return path.Join(opt.ProjectDir, opt.TargetPath, name)
+}
+
+// triggerVar returns the var that takes the trigger's date: the option,
+// else the var declared with kestra: trigger_date; "" when none.
+func triggerVar(opt Options) (string, error) {
+	if name := opt.TriggerDateVar; name != "" {
+		t := opt.VarTypes[name]
+		if t != nil && t.Type != project.VarDate && t.Type != project.VarTimestamp {
+			return "", fmt.Errorf("var %s is declared as %s: the trigger's date needs a date or timestamp var", name, t)
+		}
+		if _, ok := opt.Config.Vars[name]; !ok && t == nil {
+			if _, ok := opt.Vars[name]; !ok {
+				return "", fmt.Errorf("--trigger-date-var %s: the project has no var %s; declare it under vars: or var-types: in project.yml", name, name)
+			}
+		}
+		return name, nil
+	}
+	var found []string
+	for name, t := range opt.VarTypes {
+		if t.Kestra == project.KestraTriggerDate {
+			found = append(found, name)
+		}
+	}
+	sort.Strings(found)
+	if len(found) > 1 {
+		return "", fmt.Errorf("vars %s are all declared with kestra: trigger_date; keep it on one", strings.Join(found, ", "))
+	}
+	if len(found) == 1 {
+		return found[0], nil
+	}
+	return "", nil
 }
 
 // txnTask runs kiln transaction <action> on the flow execution's

@@ -10,6 +10,7 @@ import (
 	"sort"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/robfig/cron/v3"
 	"gopkg.in/yaml.v3"
@@ -41,15 +42,30 @@ func bottleneck(t *testing.T) *compiler.Manifest {
 	return m
 }
 
+// bottleneckSelectors reads BottleNeck's selectors.yml.
+func bottleneckSelectors(t *testing.T) map[string]*selector.Definition {
+	t.Helper()
+	src, err := os.ReadFile("../../selectors.yml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defs, l := selector.ParseSelectors("selectors.yml", src)
+	if l.HasErrors() {
+		t.Fatal(l)
+	}
+	return defs
+}
+
 func bottleneckOptions(m *compiler.Manifest) Options {
-	return Options{Config: &m.Project.Config, Vars: m.Vars, ProjectDir: "/srv/kiln/bottleneck", Retries: 2}
+	return Options{Config: &m.Project.Config, Vars: m.Vars, VarTypes: m.Project.VarTypes, ProjectDir: "/srv/kiln/bottleneck", Retries: 2,
+		Builds: []time.Duration{3 * time.Second, 4500 * time.Millisecond}}
 }
 
 // TestGolden compares the BottleNeck flow with testdata/*.yml (-update
 // rewrites them).
 func TestGolden(t *testing.T) {
 	m := bottleneck(t)
-	for _, c := range []struct{ file, groupBy string }{{"bottleneck.yml", ""}, {"bottleneck_by_folder.yml", GroupByFolder}} {
+	for _, c := range []struct{ file, groupBy string }{{"bottleneck.yml", GroupByAuto}, {"bottleneck_by_node.yml", GroupByNode}, {"bottleneck_by_tag.yml", GroupByTag}, {"bottleneck_one.yml", GroupByOne}} {
 		t.Run(c.file, func(t *testing.T) {
 			opt := bottleneckOptions(m)
 			opt.GroupBy = c.groupBy
@@ -131,10 +147,11 @@ func parse(t *testing.T, data []byte) parsedFlow {
 // schedule, the inputs, the retries and the errors branch.
 func TestFlowMatchesGraph(t *testing.T) {
 	m := bottleneck(t)
-	for _, groupBy := range []string{"", GroupByFolder} {
+	for _, groupBy := range []string{GroupByAuto, GroupByNode, GroupByFolder, GroupByTag, GroupBySelector, GroupByOne} {
 		t.Run("group="+groupBy, func(t *testing.T) {
 			opt := bottleneckOptions(m)
 			opt.GroupBy = groupBy
+			opt.Selectors = bottleneckSelectors(t)
 			data, err := Flow(m.Graph, opt)
 			if err != nil {
 				t.Fatal(err)
@@ -183,7 +200,7 @@ func checkFlow(t *testing.T, g *graph.Graph, sel []graph.ID, opt Options, f pars
 	if len(f.Errors) == 0 {
 		t.Error("no errors branch")
 	}
-	if len(f.Tasks) != 2 || f.Tasks[0].Type != TypeDag || f.Tasks[1].ID != "commit" ||
+	if len(f.Tasks) != 3 || f.Tasks[0].Type != TypeDag || f.Tasks[1].ID != "commit" || f.Tasks[2].ID != "docs" ||
 		len(f.Tasks[1].Commands) != 1 || !strings.Contains(f.Tasks[1].Commands[0], `transaction commit "{{ execution.id }}"`) {
 		t.Fatalf("tasks: want the Dag then the commit, got %+v", f.Tasks)
 	}
@@ -205,7 +222,7 @@ func checkFlow(t *testing.T, g *graph.Graph, sel []graph.ID, opt Options, f pars
 			t.Errorf("task id %q invalid or repeated", task.ID)
 		}
 		ids[task.ID] = true
-		if task.Type != TypeCommands || len(task.Commands) != 1 {
+		if task.Type != TypeCommands || len(task.Commands) != 3 || !strings.HasPrefix(task.Commands[0], "rc=0; ") || task.Commands[2] != `exit "$rc"` {
 			t.Fatalf("task %s: %+v", task.ID, task)
 		}
 		if (task.Retry == nil) != (opt.Retries == 0) || task.Retry != nil && task.Retry.MaxAttempts != opt.Retries {

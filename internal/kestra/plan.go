@@ -63,14 +63,27 @@ func plan(g *graph.Graph, opt Options) ([]*task, error) {
 		return nil, fmt.Errorf("the selection holds no model, file-backed source, seed or export to run")
 	}
 	p := &planner{g: g, taskOf: map[graph.ID]*task{}, whole: run.NewPlan(g, g.Order())}
+	groupBy := opt.GroupBy
+	if groupBy == GroupByAuto || groupBy == "" {
+		groupBy = GroupByNode
+		if len(flow) > opt.maxNodeTasks() {
+			groupBy = GroupByFolder
+		}
+	}
 	var err error
-	switch opt.GroupBy {
-	case "":
+	switch groupBy {
+	case GroupByNode:
 		err = p.byNode(flow)
 	case GroupByFolder:
 		err = p.byFolder(flow)
+	case GroupByTag:
+		err = p.byTag(flow, opt.Stages)
+	case GroupBySelector:
+		err = p.bySelector(flow, opt.Stages, opt.Selectors)
+	case GroupByOne:
+		err = p.one(flow, opt.Select == nil)
 	default:
-		return nil, fmt.Errorf("unknown grouping %q; use --group-by folder, or leave it out for one task per node", opt.GroupBy)
+		return nil, fmt.Errorf("unknown grouping %q; use --group-by auto, node, folder, tag, selector or one", opt.GroupBy)
 	}
 	if err != nil {
 		return nil, err
@@ -161,12 +174,20 @@ func (p *planner) byFolder(flow []graph.ID) error {
 			return fmt.Errorf("cannot select the nodes of folder %s alone: %v", dir, err)
 		}
 	}
-	if len(exports) > 0 {
-		t := &task{id: uniqueID("exports", used), members: exports}
-		t.description = "the exports, once everything else succeeded: " + countKinds(p.g, exports)
-		if err := p.addGroup(t, [][2][]string{{{"resource_type:export"}, nil}}); err != nil {
-			return fmt.Errorf("cannot select the exports alone: %v", err)
-		}
+	return p.addExports(exports, used)
+}
+
+// addExports adds the task of the exports, which wait for every other
+// node anyway (grouped with a stage they would make a cycle with any stage
+// downstream of it).
+func (p *planner) addExports(exports []graph.ID, used map[string]bool) error {
+	if len(exports) == 0 {
+		return nil
+	}
+	t := &task{id: uniqueID("exports", used), members: exports}
+	t.description = "the exports, once everything else succeeded: " + countKinds(p.g, exports)
+	if err := p.addGroup(t, [][2][]string{{{"resource_type:export"}, nil}}); err != nil {
+		return fmt.Errorf("cannot select the exports alone: %v", err)
 	}
 	return nil
 }

@@ -81,11 +81,17 @@ func TestOptionErrors(t *testing.T) {
 		{Options{ProjectDir: "/p", Namespace: "Company Team"}, "not a valid Kestra namespace"},
 		{Options{ProjectDir: "/p", FlowID: "-x"}, "not a valid Kestra id"},
 		{Options{ProjectDir: "/p", Retries: -1}, "retries must be 0 or more"},
-		{Options{ProjectDir: "/p", GroupBy: "tag"}, "unknown grouping"},
+		{Options{ProjectDir: "/p", GroupBy: "tags"}, "unknown grouping"},
+		{Options{ProjectDir: "/p", GroupBy: GroupByTag}, "no node of the flow has a tag"},
+		{Options{ProjectDir: "/p", GroupBy: GroupByTag, Stages: []string{"x"}}, "no node of the flow has tag \"x\""},
+		{Options{ProjectDir: "/p", GroupBy: GroupBySelector}, "the project has no selectors.yml"},
+		{Options{ProjectDir: "/p", TriggerDateVar: "limit"}, "var limit is declared as integer"},
+		{Options{ProjectDir: "/p", TriggerDateVar: "nope"}, "the project has no var nope"},
 		{Options{}, "directory on the Kestra worker"},
 		{Options{ProjectDir: "/p", Select: []graph.ID{"test.shop.t"}}, "no model, file-backed source, seed or export"},
 	} {
 		c.opt.Config = config()
+		c.opt.VarTypes = map[string]*project.VarType{"limit": {Name: "limit", Type: project.VarInteger}}
 		if _, err := Flow(g, c.opt); err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%+v: error %v, want %q", c.opt, err, c.want)
 		}
@@ -104,7 +110,7 @@ func TestGroupCycle(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "cycle between tasks: models_a -> models_b -> models_a") || !strings.Contains(err.Error(), "waits for") {
 		t.Fatalf("got %v", err)
 	}
-	opt.GroupBy = ""
+	opt.GroupBy = GroupByNode
 	data, err := Flow(g, opt)
 	if err != nil {
 		t.Fatal(err)
@@ -134,7 +140,7 @@ func TestFlowShapes(t *testing.T) {
 		node(graph.Model, "models/marts/c.sql", "c", "model.shop.a", "model.shop.b"),
 		node(graph.Export, "models/marts/_marts.yml", "c_csv", "model.shop.c"),
 	)
-	for _, groupBy := range []string{"", GroupByFolder} {
+	for _, groupBy := range []string{GroupByNode, GroupByFolder, GroupByOne} {
 		for _, sel := range [][]graph.ID{nil, {"model.shop.a", "model.shop.b", "model.shop.c", "test.shop.rel_a_b"}} {
 			opt := Options{Config: config(), ProjectDir: "/srv/my shop", Kiln: "/usr/local/bin/kiln", GroupBy: groupBy, Select: sel, Retries: 1, RetryInterval: 90 * time.Second}
 			opt.Vars = opt.Config.Vars
@@ -145,7 +151,7 @@ func TestFlowShapes(t *testing.T) {
 			f := parse(t, data)
 			checkFlow(t, g, sel, opt, f)
 			cmd := f.Tasks[0].Tasks[0].Task.Commands[0]
-			if !strings.HasPrefix(cmd, "/usr/local/bin/kiln --project-dir '/srv/my shop' build ") {
+			if !strings.HasPrefix(cmd, "rc=0; /usr/local/bin/kiln --project-dir '/srv/my shop' --log-format kestra build ") {
 				t.Errorf("command %q", cmd)
 			}
 			if !strings.Contains(string(data), "interval: PT1M30S") {
