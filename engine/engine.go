@@ -24,6 +24,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/google/uuid"
 
@@ -64,6 +65,7 @@ type Project struct {
 	Project  *project.Project
 	Manifest *compiler.Manifest
 	cfg      Config
+	emitMu   sync.Mutex
 
 	// inputFiles caches the checksums of the input files.
 	inputFiles map[graph.ID]artifact.InputFile
@@ -86,6 +88,9 @@ func (p *Project) Vars() (map[string]any, string) { return p.cfg.Vars, p.cfg.Var
 
 func (p *Project) emit(ev Event) {
 	if p.cfg.Listener != nil {
+		// Progress comes from the workers: one event at a time.
+		p.emitMu.Lock()
+		defer p.emitMu.Unlock()
 		p.cfg.Listener(ev)
 	}
 }

@@ -117,6 +117,21 @@ func TestBuildThroughTheEngine(t *testing.T) {
 	if !ok || last.Result != res {
 		t.Fatalf("the last event is %T, want RunFinished with the run's result", rec.events[len(rec.events)-1])
 	}
+	// Each source and seed loaded reports its progress, last with Done
+	// and every row.
+	done := map[graph.ID]int64{}
+	for _, ev := range rec.events {
+		if pr, ok := ev.(NodeProgress); ok && pr.Progress.Done {
+			done[pr.Node.ID] = pr.Progress.Rows
+		}
+	}
+	for _, r := range res.Results {
+		if n := p.Graph().Node(r.ID); n.Kind == graph.Source || n.Kind == graph.Seed {
+			if rows, ok := done[r.ID]; !ok || rows != r.Rows {
+				t.Errorf("%s: loaded %d rows; its last progress event: %d rows (%v)", r.ID, r.Rows, rows, ok)
+			}
+		}
+	}
 	warned := map[graph.ID]bool{}
 	for _, r := range res.Results {
 		switch r.Status {

@@ -5,12 +5,13 @@ import (
 
 	"github.com/kiln-build/kiln/compiler/diag"
 	"github.com/kiln-build/kiln/compiler/graph"
+	"github.com/kiln-build/kiln/internal/load"
 	"github.com/kiln-build/kiln/internal/run"
 )
 
 // Event is what the engine tells its listeners: one of Message,
-// Diagnostics, RunStarted, NodeStarted, NodeRetry, NodeFinished and
-// RunFinished.
+// Diagnostics, RunStarted, NodeStarted, NodeRetry, NodeProgress,
+// NodeFinished and RunFinished.
 type Event interface{ event() }
 
 // Listener receives a run's events. The engine calls it from one goroutine
@@ -67,6 +68,14 @@ type NodeRetry struct {
 	Wait    time.Duration
 }
 
+// NodeProgress is the progress of a node that loads a file (a source or
+// a seed): rows read, rows per second and the share of the file, at most
+// every 200 ms while the rows stream.
+type NodeProgress struct {
+	Node     *graph.Node
+	Progress load.Progress
+}
+
 // NodeFinished is a node that finished, was skipped or was up to date;
 // Done counts the finished nodes of the run, Total the planned ones.
 type NodeFinished struct {
@@ -83,5 +92,6 @@ func (Diagnostics) event()  {}
 func (RunStarted) event()   {}
 func (NodeStarted) event()  {}
 func (NodeRetry) event()    {}
+func (NodeProgress) event() {}
 func (NodeFinished) event() {}
 func (RunFinished) event()  {}

@@ -144,7 +144,8 @@ func (p *Project) Run(ctx context.Context, plan *Plan, o RunOptions) (*Result, e
 	r.journal = execute.NewJournal(p.InvocationID(), o.Transaction)
 	r.ex, err = execute.New(ctx, db, g, r.threads, execute.Options{
 		ProjectDir: p.Dir, TargetDir: p.Target, ProjectName: p.Name(), Journal: r.journal,
-		AcceptDeviations: o.AcceptDeviations})
+		AcceptDeviations: o.AcceptDeviations,
+		Progress:         func(n *graph.Node, pr load.Progress) { p.emit(NodeProgress{Node: n, Progress: pr}) }})
 	if err != nil {
 		return nil, err
 	}

@@ -106,6 +106,7 @@ type app struct {
 func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	a := &app{ctx: ctx, stdin: stdin, stdout: stdout, stderr: stderr, runLog: ui.NewJSONLog(io.Discard)}
 	a.ui = ui.New(stderr, ui.UseColor(stderr))
+	a.ui.SetProgress(ui.IsTerminal(stderr))
 	root := a.rootCommand()
 	root.SetArgs(args)
 	root.SetIn(stdin)

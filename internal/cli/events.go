@@ -27,6 +27,9 @@ func (a *app) listen(ev engine.Event) {
 		a.runLog.NodeStarted(ev.Node, ev.Worker)
 	case engine.NodeRetry:
 		a.ui.Printf("RETRY %s %s: attempt %d failed (%s); trying again in %s", ev.Node.Kind, ev.Node.DisplayName(), ev.Attempt, ev.Result.Message, ev.Wait)
+	case engine.NodeProgress:
+		pr := ev.Progress
+		a.ui.Progress(ev.Node, pr.Rows, pr.RowsPerSecond(), pr.Share, pr.Elapsed, pr.Done)
 	case engine.NodeFinished:
 		a.runLog.NodeFinished(ev.Result, ev.Node, ev.Done, ev.Total)
 		a.ui.Result(ev.Result, ev.Node, ev.Done, ev.Total)

@@ -40,6 +40,9 @@ type Options struct {
 	// AcceptDeviations turns the failures of volume_change and
 	// metric_change into warnings, so their new values become the baseline.
 	AcceptDeviations bool
+	// Progress, when set, receives the progress of the loads of sources
+	// and seeds (see load.Spec.Progress), from the workers' goroutines.
+	Progress func(n *graph.Node, p load.Progress)
 }
 
 // Executor runs nodes through an adapter; see run.Executor.
@@ -201,13 +204,22 @@ func (e *Executor) replace(ctx context.Context, conn adapter.Conn, spec load.Spe
 
 func (e *Executor) loadSource(ctx context.Context, conn adapter.Conn, n *graph.Node) run.Result {
 	x := n.Source.External
-	res, err := e.replace(ctx, conn, SourceSpec(x), n.Relation)
+	res, err := e.replace(ctx, conn, e.withProgress(n, SourceSpec(x)), n.Relation)
 	if err != nil {
 		return failed(fmt.Errorf("source %q: %w", n.DisplayName(), err))
 	}
 	return run.Result{Status: run.Success, Rows: res.Rows, Message: fmt.Sprintf("loaded %d rows from %s", res.Rows, x.Location),
 		AdapterResponse: map[string]any{"_message": fmt.Sprintf("LOAD %d", res.Rows), "rows_affected": res.Rows},
 		Metrics:         map[string]float64{"rows": float64(res.Rows)}}
+}
+
+// withProgress reports the progress of loading spec for n to
+// Options.Progress.
+func (e *Executor) withProgress(n *graph.Node, spec load.Spec) load.Spec {
+	if f := e.opts.Progress; f != nil {
+		spec.Progress = func(p load.Progress) { f(n, p) }
+	}
+	return spec
 }
 
 // SourceSpec is the load specification of a file-backed source.
@@ -222,7 +234,7 @@ func SeedSpec(projectDir string, n *graph.Node) load.Spec {
 }
 
 func (e *Executor) loadSeed(ctx context.Context, conn adapter.Conn, n *graph.Node) run.Result {
-	res, err := e.replace(ctx, conn, SeedSpec(e.opts.ProjectDir, n), n.Relation)
+	res, err := e.replace(ctx, conn, e.withProgress(n, SeedSpec(e.opts.ProjectDir, n)), n.Relation)
 	if err != nil {
 		return failed(fmt.Errorf("seed %q: %w", n.Name, err))
 	}

@@ -32,6 +32,9 @@ type Printer struct {
 	styles map[string]lipgloss.Style
 	dim    lipgloss.Style
 	bold   lipgloss.Style
+
+	progress bool                       // print the progress of long loads
+	shown    map[graph.ID]time.Duration // when each load's progress was last printed
 }
 
 // UseColor reports whether w is a terminal and NO_COLOR is not set.
@@ -39,6 +42,11 @@ func UseColor(w io.Writer) bool {
 	if _, ok := os.LookupEnv("NO_COLOR"); ok {
 		return false
 	}
+	return IsTerminal(w)
+}
+
+// IsTerminal reports whether w is a terminal.
+func IsTerminal(w io.Writer) bool {
 	f, ok := w.(*os.File)
 	return ok && (isatty.IsTerminal(f.Fd()) || isatty.IsCygwinTerminal(f.Fd()))
 }
@@ -66,6 +74,44 @@ func (p *Printer) style(key, s string) string {
 	}
 	if st, ok := p.styles[key]; ok {
 		return st.Render(s)
+	}
+	return s
+}
+
+// SetProgress turns on the progress lines of long loads (for a terminal).
+func (p *Printer) SetProgress(on bool) { p.progress = on }
+
+// Progress prints the progress of a node loading a file, when turned on
+// and not writing JSON: nothing for the first 2 s, then a line every 5 s,
+// as
+//
+//	... source raw.web: 1,234,567 rows, 45,678 rows/s, 62% of the file, 27s
+func (p *Printer) Progress(n *graph.Node, rows int64, rowsPerSecond, share float64, elapsed time.Duration, done bool) {
+	if !p.progress || p.json != nil {
+		return
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	last, seen := p.shown[n.ID]
+	if done || elapsed < 2*time.Second || seen && elapsed-last < 5*time.Second {
+		return
+	}
+	if p.shown == nil {
+		p.shown = map[graph.ID]time.Duration{}
+	}
+	p.shown[n.ID] = elapsed
+	fmt.Fprintf(p.w, "%s\n", p.faint(fmt.Sprintf("  ... %s %s: %s rows, %s rows/s, %.0f%% of the file, %s",
+		n.Kind, n.DisplayName(), thousands(rows), thousands(int64(rowsPerSecond)), 100*share, elapsed.Round(time.Second))))
+}
+
+// thousands writes n with commas between groups of three digits.
+func thousands(n int64) string {
+	s := fmt.Sprint(n)
+	if n < 0 {
+		return "-" + thousands(-n)
+	}
+	for i := len(s) - 3; i > 0; i -= 3 {
+		s = s[:i] + "," + s[i:]
 	}
 	return s
 }
