@@ -229,7 +229,7 @@ type MacroDef struct {
 	Body   []Stmt
 	// Tmpl is the template that defines the macro.
 	Tmpl *Template
-	// Pos is the byte offset of the macro's name.
+	// Pos is the byte offset of the tag's keyword (macro, test, ...).
 	Pos int
 
 	usesCaller, usesVarargs, usesKwargs bool

@@ -65,6 +65,7 @@ type lexer struct {
 	toks    []token
 	lstrip  bool   // the previous tag ended with "-": strip the next text's leading whitespace
 	balance []byte // open brackets inside the current tag
+	opened  []int  // their offsets
 }
 
 // lex returns the tokens of src. Lexical errors become tErr tokens and
@@ -256,7 +257,7 @@ func isSpace(c byte) bool {
 // closing delimiter (end, whose first character is closeCh).
 func (lx *lexer) inside(open int, end tokKind, closeCh byte) {
 	src := lx.src
-	lx.balance = lx.balance[:0]
+	lx.balance, lx.opened = lx.balance[:0], lx.opened[:0]
 	for {
 		lx.pos = skipSpace(src, lx.pos)
 		p := lx.pos
@@ -269,13 +270,21 @@ func (lx *lexer) inside(open int, end tokKind, closeCh byte) {
 			return
 		}
 		c := src[p]
-		if len(lx.balance) == 0 {
-			// The closing delimiter, with optional whitespace control.
-			q := p
-			if c == '-' || c == '+' {
-				q++
+		// The closing delimiter, with optional whitespace control. Inside
+		// brackets it is not one (as in Jinja2), unless it cannot be
+		// anything else: then the bracket is never closed, and the tag
+		// ends there, so the rest of the file is read as it was meant.
+		q := p
+		if c == '-' || c == '+' {
+			q++
+		}
+		if q+1 < len(src) && src[q] == closeCh && src[q+1] == '}' {
+			n := len(lx.balance)
+			if n > 0 && lx.balance[n-1] != '{' {
+				lx.emit(tErr, lx.opened[n-1], "this "+strconv.Quote(string(lx.balance[n-1]))+" is never closed")
+				n = 0
 			}
-			if q+1 < len(src) && src[q] == closeCh && src[q+1] == '}' {
+			if n == 0 {
 				lx.emit(end, p, src[p:q+2])
 				lx.pos = q + 2
 				lx.lstrip = c == '-'
@@ -486,6 +495,7 @@ func (lx *lexer) op(p int) {
 	case '+', '-', '/', '*', '%', '~', '>', '<', '=', '.', ':', '|', ',', ';':
 	case '(', '[', '{':
 		lx.balance = append(lx.balance, c)
+		lx.opened = append(lx.opened, p)
 	case ')', ']', '}':
 		want := map[byte]byte{')': '(', ']': '[', '}': '{'}[c]
 		if n := len(lx.balance); n == 0 || lx.balance[n-1] != want {
@@ -497,6 +507,7 @@ func (lx *lexer) op(p int) {
 			return
 		}
 		lx.balance = lx.balance[:len(lx.balance)-1]
+		lx.opened = lx.opened[:len(lx.opened)-1]
 	default:
 		r := []rune(src[p:min(p+4, len(src))])[0]
 		lx.pos = p + len(string(r))

@@ -110,9 +110,8 @@ func (p *parser) parseSet(open token) Stmt {
 func (p *parser) parseMacro(open token, kind string) Stmt {
 	def := &MacroDef{Tmpl: p.t}
 	ok := p.guard(func() {
-		p.next()
+		def.Pos = p.next().pos
 		name := p.expectName()
-		def.Pos = name.pos
 		switch kind {
 		case "macro":
 			def.Name = name.val

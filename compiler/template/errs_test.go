@@ -9,7 +9,7 @@ func TestErrorPositionsFromTheLexerAndFilters(t *testing.T) {
 	e, _ := NewEngine(nil)
 	ctx, _ := ctxWith(map[string]string{"a": "a"})
 	cases := []struct{ src, want string }{
-		{"select *\nfrom {{ ref('a') }\n", `m.sql:2:19: template error: '}}' expected here`},
+		{"select *\nfrom {{ ref('a') }\n", `m.sql:2:18: template error: unexpected "}": an expression ends with "}}"`},
 		{"select\n  {{ 'x' | nosuchfilter }}", `m.sql:2:12: template error: unknown filter "nosuchfilter"`},
 	}
 	for _, c := range cases {

@@ -6,14 +6,16 @@ import (
 	"strings"
 
 	"github.com/kiln-build/kiln/compiler/diag"
+	"github.com/kiln-build/kiln/compiler/jinja"
 )
 
-// The fast path renders, without gonja, the templates most models are:
+// The fast path renders, without parsing, the templates most models are:
 // SQL with {{ ref(...) }}, {{ source(...) }}, {{ var(...) }} and
 // {{ config(...) }} expressions whose arguments are literals, and no block,
-// comment or whitespace control. It gives the same output and positions as
-// gonja (a differential test holds it to that) at a fraction of the cost,
-// which is most of the compile time of a large project.
+// comment or whitespace control. It gives the same output, calls and
+// positions as the Jinja engine (a differential test holds it to that) at
+// a fraction of the cost, which is most of the compile time of a large
+// project.
 
 var (
 	// fastCall is one expression block holding one call with literal
@@ -32,11 +34,10 @@ type fastBlock struct {
 }
 
 // renderFast renders src when it is within the fast path's reach; ok is
-// false otherwise, and the caller uses gonja. It decides before calling
-// ref, source or config, which record dependencies and merge configs, so
-// that gonja's rendering after a refusal does not record them twice; var,
-// whose value decides whether gonja prints it the same way, is called
-// first (reading a var twice has no effect).
+// false otherwise, and the caller uses the Jinja engine. It decides before
+// calling ref, source or config, which record dependencies and merge
+// configs, so that the engine's rendering after a refusal does not record
+// them twice; var is called first (reading a var twice has no effect).
 func (e *Engine) renderFast(path, src string, ctx *Context) (out string, l diag.List, ok bool) {
 	blocks, ok := parseFast(path, src, ctx)
 	if !ok {
@@ -107,7 +108,7 @@ func parseFast(path, src string, ctx *Context) ([]fastBlock, bool) {
 			if a[1] != "" {
 				bl.kwargs[a[1]] = v
 			} else if len(bl.kwargs) > 0 {
-				return nil, false // a positional argument after a keyword one: let gonja say so
+				return nil, false // a positional argument after a keyword one: let the engine say so
 			} else {
 				bl.args = append(bl.args, v)
 			}
@@ -121,7 +122,7 @@ func parseFast(path, src string, ctx *Context) ([]fastBlock, bool) {
 }
 
 // fastTakes reports whether the fast path can call bl's function with its
-// arguments as gonja would.
+// arguments as the engine would.
 func fastTakes(bl fastBlock, c *Context) bool {
 	strs := func(min, max int) bool {
 		if len(bl.kwargs) > 0 || len(bl.args) < min || len(bl.args) > max {
@@ -166,9 +167,8 @@ func literal(s string) any {
 	return n
 }
 
-// fastEval calls fn, whose arguments fastTakes accepted, as the gonja
-// context would; ok is false when gonja would print the result
-// differently.
+// fastEval calls fn, whose arguments fastTakes accepted, as the engine's
+// context would, and returns the text the engine prints.
 func (e *Engine) fastEval(fn string, args []any, kwargs map[string]any, pos diag.Pos, c *Context) (string, bool, *diag.Diagnostic) {
 	fail := func(err error) (string, bool, *diag.Diagnostic) {
 		msg := err.Error()
@@ -209,24 +209,16 @@ func (e *Engine) fastEval(fn string, args []any, kwargs map[string]any, pos diag
 	if err != nil {
 		return fail(err)
 	}
-	return printable(v)
+	return printable(v), true, nil
 }
 
-// printable returns how gonja prints v, for the values whose printing is
-// plain; ok is false for the others (floats, lists, maps, booleans).
-func printable(v any) (string, bool, *diag.Diagnostic) {
+// printable returns how the engine prints v (Python's str()).
+func printable(v any) string {
 	switch x := v.(type) {
 	case string:
-		return x, true, nil
+		return x
 	case Relation:
-		if x.OnAccess != nil {
-			return x.Quoted, true, nil
-		}
-		return x.String(), true, nil
-	case int:
-		return strconv.Itoa(x), true, nil
-	case int64:
-		return strconv.FormatInt(x, 10), true, nil
+		return x.Quoted
 	}
-	return "", false, nil
+	return jinja.Str(jinja.FromGo(v))
 }

@@ -46,11 +46,11 @@ func recordingCtx(log *[]string) *Context {
 }
 
 // Property: on random templates made of the fast path's shapes (and some
-// that are not), the fast path renders exactly what gonja renders, calls
-// the context with the same arguments at the same positions (the vars
-// first, then ref, source and config in gonja's order), and reports the
-// same errors; when it gives up, it has called nothing but var.
-func TestFastPathMatchesGonja(t *testing.T) {
+// that are not), the fast path renders exactly what the Jinja engine
+// renders, calls the context with the same arguments at the same positions
+// (the vars first, then ref, source and config in the engine's order), and
+// reports the same errors; when it gives up, it has called nothing but var.
+func TestFastPathMatchesTheEngine(t *testing.T) {
 	pieces := []string{
 		"select *\n", "from ", " where x = 1\n", "  ", "'a string' ", "-- comment\n", "\n",
 		"{{ ref('orders') }}", "{{ref(\"customers\")}}", "{{ ref('shop', 'orders') }}", "{{ ref('missing') }}",
@@ -67,11 +67,12 @@ func TestFastPathMatchesGonja(t *testing.T) {
 			b.WriteString(pieces[r.IntN(len(pieces))])
 		}
 		src := b.String()
-		var logFast, logGonja []string
+		var logFast, logFull []string
 		outFast, lFast, ok := e.renderFast("m.sql", src, recordingCtx(&logFast))
 		if !ok {
-			// gonja renders it all again: ref, source and config, which
-			// record dependencies and merge configs, must not have run.
+			// The engine renders it all again: ref, source and config,
+			// which record dependencies and merge configs, must not have
+			// run.
 			for _, call := range logFast {
 				if !strings.HasPrefix(call, "var ") {
 					t.Fatalf("%q: the fast path gave up after calling %s", src, call)
@@ -80,10 +81,10 @@ func TestFastPathMatchesGonja(t *testing.T) {
 			continue
 		}
 		fast++
-		outGonja, lGonja := e.renderGonja("m.sql", src, recordingCtx(&logGonja))
-		logGonja = varsFirst(logGonja) // the fast path reads the vars first
-		if outFast != outGonja || !reflect.DeepEqual(lFast, lGonja) || !reflect.DeepEqual(logFast, logGonja) {
-			t.Fatalf("%q:\nfast  %q %v %v\ngonja %q %v %v", src, outFast, lFast, logFast, outGonja, lGonja, logGonja)
+		outFull, lFull := e.renderFull("m.sql", src, recordingCtx(&logFull))
+		logFull = varsFirst(logFull) // the fast path reads the vars first
+		if outFast != outFull || !reflect.DeepEqual(lFast, lFull) || !reflect.DeepEqual(logFast, logFull) {
+			t.Fatalf("%q:\nfast   %q %v %v\nengine %q %v %v", src, outFast, lFast, logFast, outFull, lFull, logFull)
 		}
 	}
 	if fast < 500 {

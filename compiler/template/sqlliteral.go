@@ -6,8 +6,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/nikolalohinski/gonja/v2"
-	"github.com/nikolalohinski/gonja/v2/exec"
+	"github.com/kiln-build/kiln/compiler/jinja"
 )
 
 // SQLLiteral writes v as a SQL literal, the text of the sql_literal filter
@@ -56,40 +55,12 @@ func floatLiteral(f float64) (string, error) {
 }
 
 // filterSQLLiteral is the sql_literal filter: {{ value | sql_literal }}.
-func filterSQLLiteral(_ *exec.Evaluator, in *exec.Value, params *exec.VarArgs) *exec.Value {
-	if in.IsError() {
-		return in
+func filterSQLLiteral(c *jinja.Call, v any) (any, error) {
+	if len(c.Args) > 0 || len(c.Kwargs) > 0 {
+		return nil, fmt.Errorf("sql_literal takes no arguments")
 	}
-	if err := params.Take(); err != nil {
-		return exec.AsValue(exec.ErrInvalidCall(err))
+	if u, ok := v.(jinja.Undefined); ok {
+		return nil, fmt.Errorf("sql_literal got an undefined value (%s)", u.Name)
 	}
-	var v any
-	switch {
-	case in.IsNil():
-	case in.IsBool():
-		v = in.Bool()
-	case in.IsInteger():
-		v = in.Integer()
-	case in.IsFloat():
-		v = in.Float()
-	case in.IsString():
-		v = in.String()
-	default:
-		v = in.Interface()
-	}
-	s, err := SQLLiteral(v)
-	if err != nil {
-		return exec.AsValue(err)
-	}
-	return exec.AsValue(s)
+	return SQLLiteral(v)
 }
-
-// environment is gonja's default environment with kiln's filters added.
-var environment = func() *exec.Environment {
-	d := gonja.DefaultEnvironment
-	filters := exec.NewFilterSet(map[string]exec.FilterFunction{}).Update(d.Filters)
-	if err := filters.Register("sql_literal", filterSQLLiteral); err != nil {
-		panic(err)
-	}
-	return &exec.Environment{Filters: filters, Tests: d.Tests, ControlStructures: d.ControlStructures, Methods: d.Methods, Context: d.Context}
-}()

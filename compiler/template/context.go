@@ -1,0 +1,144 @@
+package template
+
+import (
+	"fmt"
+
+	"github.com/kiln-build/kiln/compiler/diag"
+	"github.com/kiln-build/kiln/compiler/jinja"
+)
+
+// contextNames are the names of dbt's context that Context provides.
+var contextNames = []string{"ref", "source", "config", "var", "env_var", "this", "is_incremental"}
+
+// globals resolves a template's free names: dbt's context of c, c's
+// Globals, then the macros of the resolver.
+type globals struct {
+	e *Engine
+	c *Context
+}
+
+func (e *Engine) globals(c *Context) jinja.Globals { return &globals{e: e, c: c} }
+
+// Lookup implements jinja.Globals.
+func (g *globals) Lookup(name, pkg string) (any, bool) {
+	c := g.c
+	switch name {
+	case "ref":
+		if c.Ref != nil {
+			return jinja.Func(g.ref), true
+		}
+	case "source":
+		if c.Source != nil {
+			return jinja.Func(g.source), true
+		}
+	case "config":
+		if c.Config != nil {
+			return jinja.Func(g.config), true
+		}
+	case "var":
+		if c.Var != nil {
+			return varFunc("var", c.Var), true
+		}
+	case "env_var":
+		if c.EnvVar != nil {
+			return varFunc("env_var", c.EnvVar), true
+		}
+	case "this":
+		if c.This != nil {
+			return c.This, true
+		}
+	case "is_incremental":
+		incremental := c.IsIncremental
+		return jinja.Func(func(*jinja.Call) (any, error) { return incremental, nil }), true
+	}
+	if v, ok := c.Globals[name]; ok {
+		return v, true
+	}
+	v, ok := g.e.resolver.Resolve(name, pkg)
+	if ok && c.OnMacro != nil {
+		if _, isMacro := v.(*jinja.Macro); isMacro {
+			c.OnMacro(name)
+		}
+	}
+	return v, ok
+}
+
+// Names implements jinja.Namer, for the hint of an unknown name.
+func (g *globals) Names() []string {
+	out := append([]string(nil), contextNames...)
+	for k := range g.c.Globals {
+		out = append(out, k)
+	}
+	return append(out, g.e.resolver.Names()...)
+}
+
+func (g *globals) ref(call *jinja.Call) (any, error) {
+	args, err := stringArgs("ref", call, 1, 2)
+	if err != nil {
+		return nil, err
+	}
+	return g.c.Ref(args, call.Root())
+}
+
+func (g *globals) source(call *jinja.Call) (any, error) {
+	args, err := stringArgs("source", call, 2, 2)
+	if err != nil {
+		return nil, err
+	}
+	return g.c.Source(args[0], args[1], call.Root())
+}
+
+func (g *globals) config(call *jinja.Call) (any, error) {
+	if len(call.Args) > 0 {
+		return nil, fmt.Errorf("config() takes keyword arguments only, such as config(materialized='table')")
+	}
+	kw := make(map[string]any, len(call.Kwargs))
+	for _, a := range call.Kwargs {
+		kw[a.Key] = jinja.Plain(a.Value)
+	}
+	return "", g.c.Config(kw, call.Root())
+}
+
+// varFunc is var() or env_var(): a name and an optional default.
+func varFunc(name string, cb func(string, any, bool, diag.Pos) (any, error)) jinja.Func {
+	return func(call *jinja.Call) (any, error) {
+		if len(call.Kwargs) > 0 || len(call.Args) < 1 || len(call.Args) > 2 {
+			return nil, fmt.Errorf("%s() takes a name and an optional default, such as %s('raw_dir', 'data')", name, name)
+		}
+		key, ok := call.Args[0].(string)
+		if !ok {
+			return nil, fmt.Errorf("%s() takes a name and an optional default, such as %s('raw_dir', 'data')", name, name)
+		}
+		var def any
+		if len(call.Args) == 2 {
+			def = jinja.Plain(call.Args[1])
+		}
+		return cb(key, def, len(call.Args) == 2, call.Root())
+	}
+}
+
+// stringArgs checks the arguments of ref() and source(): min to max names
+// as strings, and for ref the keyword v or version (accepted and unused).
+func stringArgs(fn string, call *jinja.Call, min, max int) ([]string, error) {
+	for _, kv := range call.Kwargs {
+		if fn == "ref" && (kv.Key == "v" || kv.Key == "version") {
+			continue
+		}
+		return nil, fmt.Errorf("%s() takes no keyword argument %q", fn, kv.Key)
+	}
+	if len(call.Args) < min || len(call.Args) > max {
+		if min == max {
+			return nil, fmt.Errorf("%s() takes %d arguments, got %d", fn, min, len(call.Args))
+		}
+		return nil, fmt.Errorf("%s() takes %d or %d arguments, got %d", fn, min, max, len(call.Args))
+	}
+	out := make([]string, len(call.Args))
+	for i, a := range call.Args {
+		s, ok := a.(string)
+		if !ok {
+			return nil, fmt.Errorf("%s() takes names as strings, got %s", fn, jinja.Str(a))
+		}
+		out[i] = s
+	}
+	return out, nil
+}

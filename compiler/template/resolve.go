@@ -1,0 +1,105 @@
+package template
+
+import (
+	"sort"
+	"strings"
+
+	"github.com/kiln-build/kiln/compiler/diag"
+	"github.com/kiln-build/kiln/compiler/jinja"
+)
+
+// Resolver finds what a name that a template neither defines nor gets
+// from dbt's context designates: a macro (*jinja.Macro) or a package's
+// namespace (a jinja.Getter whose attributes are the package's macros).
+// pkg is the package of the code that asks ("" for the project). The
+// engine asks it for every such name, so that package namespaces, dbt's
+// resolution order and dispatch live in one place that can be replaced
+// (Engine.SetResolver).
+type Resolver interface {
+	Resolve(name, pkg string) (any, bool)
+	// Names lists the names the project's code can use, for hints.
+	Names() []string
+}
+
+// MacroIndex holds macros by package and resolves a name in dbt's order:
+// the macros of the calling code's package, then the project's, then
+// kiln's built-ins (which the project's override); the name of a package
+// resolves to its namespace, so that dbt_utils.star(...) calls the
+// package's macro.
+type MacroIndex struct {
+	pkgs    map[string]map[string]*jinja.Macro // "" is the project
+	builtin map[string]*jinja.Macro
+}
+
+func newMacroIndex() *MacroIndex {
+	return &MacroIndex{pkgs: map[string]map[string]*jinja.Macro{"": {}}, builtin: map[string]*jinja.Macro{}}
+}
+
+// add registers the macros of template t, parsed from f.
+func (x *MacroIndex) add(f Source, t *jinja.Template) diag.List {
+	var l diag.List
+	builtin := strings.HasPrefix(f.Path, builtinPrefix)
+	pkg := x.pkgs[f.Package]
+	if pkg == nil {
+		pkg = map[string]*jinja.Macro{}
+		x.pkgs[f.Package] = pkg
+	}
+	for _, def := range t.Macros {
+		m := jinja.NewMacro(def)
+		if builtin {
+			x.builtin[def.Name] = m
+			continue
+		}
+		if prev, dup := pkg[def.Name]; dup {
+			l.Add(diag.Errorf(t.Position(def.Pos), "macro %q is defined twice: in %s and in %s",
+				strings.TrimPrefix(def.Name, "test_"), prev.Def.Tmpl.Path, f.Path).WithHint("rename or delete one of them"))
+			continue
+		}
+		pkg[def.Name] = m
+	}
+	return l
+}
+
+// Resolve implements Resolver.
+func (x *MacroIndex) Resolve(name, pkg string) (any, bool) {
+	if pkg != "" {
+		if m, ok := x.pkgs[pkg][name]; ok {
+			return m, true
+		}
+	}
+	if m, ok := x.pkgs[""][name]; ok {
+		return m, true
+	}
+	if m, ok := x.builtin[name]; ok {
+		return m, true
+	}
+	if ns, ok := x.pkgs[name]; ok && name != "" {
+		return namespace(ns), true
+	}
+	return nil, false
+}
+
+// Names implements Resolver: the project's and the built-in macros,
+// sorted.
+func (x *MacroIndex) Names() []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, set := range []map[string]*jinja.Macro{x.pkgs[""], x.builtin} {
+		for n := range set {
+			if !seen[n] {
+				seen[n] = true
+				out = append(out, n)
+			}
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// namespace is a package's macros as a value: dbt_utils.star.
+type namespace map[string]*jinja.Macro
+
+func (n namespace) Attr(name string) (any, bool) {
+	m, ok := n[name]
+	return m, ok
+}
