@@ -98,7 +98,10 @@ type LockError struct {
 	Path    string // the database file, or the database's name
 	PID     int    // the process holding the lock, 0 when unknown
 	Program string // the holder's executable, "" when unknown
-	Err     error  // the database's error
+	// Hint says what holds such a database and what to do; "" gives
+	// DuckDB's (another kiln run, the DuckDB CLI, a notebook).
+	Hint string
+	Err  error // the database's error
 }
 
 // Error returns a one-line message naming the database and the holder.
@@ -110,7 +113,11 @@ func (e *LockError) Error() string {
 	if e.PID != 0 {
 		holder += fmt.Sprintf(" (PID %d)", e.PID)
 	}
-	return fmt.Sprintf("database %q is locked by %s; wait for it to finish or close it (another kiln run, the DuckDB CLI, a notebook), then retry", e.Path, holder)
+	hint := e.Hint
+	if hint == "" {
+		hint = "wait for it to finish or close it (another kiln run, the DuckDB CLI, a notebook), then retry"
+	}
+	return fmt.Sprintf("database %q is locked by %s; %s", e.Path, holder, hint)
 }
 
 // Unwrap returns the database's error.

@@ -151,7 +151,9 @@ func (Dialect) SelectAll(rel adapter.Relation, orderBy string) string {
 func (Dialect) CountRows(from string) string { return "select count(*) from " + from }
 
 // TestQuery is dbt's default__get_test_sql: select failCalc as failures
-// from (query [limit]) dbt_internal_test.
+// from (query [limit]) dbt_internal_test; the limit applies to a derived
+// table of its own (standard SQL, and PostgreSQL before 16, require its
+// alias).
 func (Dialect) TestQuery(query, failCalc string, limit int64) adapter.Stmt {
 	if strings.TrimSpace(failCalc) == "" {
 		failCalc = "count(*)"
@@ -159,7 +161,7 @@ func (Dialect) TestQuery(query, failCalc string, limit int64) adapter.Stmt {
 	prefix := "select " + failCalc + " as failures from (\n"
 	if limit >= 0 {
 		prefix += "select * from (\n"
-		return adapter.Stmt{SQL: prefix + Body(query) + "\n) limit " + strconv.FormatInt(limit, 10) + "\n) dbt_internal_test", Body: len(prefix)}
+		return adapter.Stmt{SQL: prefix + Body(query) + "\n) as dbt_internal_limited limit " + strconv.FormatInt(limit, 10) + "\n) dbt_internal_test", Body: len(prefix)}
 	}
 	return adapter.Stmt{SQL: prefix + Body(query) + "\n) dbt_internal_test", Body: len(prefix)}
 }
@@ -288,9 +290,9 @@ func (d Dialect) UnitTestDiff(actual string, expect graph.Rows, types map[string
 	}
 	return "with __kiln_actual as (select " + list + " from (\n" + Body(actual) + "\n) as a),\n" +
 		"__kiln_expected as (" + exp + ")\n" +
-		"select 'missing' as diff, * from (select * from __kiln_expected except all select * from __kiln_actual)\n" +
+		"select 'missing' as diff, * from (select * from __kiln_expected except all select * from __kiln_actual) as m\n" +
 		"union all\n" +
-		"select 'unexpected' as diff, * from (select * from __kiln_actual except all select * from __kiln_expected)"
+		"select 'unexpected' as diff, * from (select * from __kiln_actual except all select * from __kiln_expected) as u"
 }
 
 func orText(t string) string {

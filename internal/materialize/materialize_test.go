@@ -49,7 +49,7 @@ func TestTestQuery(t *testing.T) {
 	}
 	n.Config.Extra["limit"] = 5
 	n.Config.Extra["fail_calc"] = "sum(n)"
-	if got := TestQuery(duckdb.Dialect{}, n).SQL; got != "select sum(n) as failures from (\nselect * from (\nselect * from t where x < 0\n) limit 5\n) dbt_internal_test" {
+	if got := TestQuery(duckdb.Dialect{}, n).SQL; got != "select sum(n) as failures from (\nselect * from (\nselect * from t where x < 0\n) as dbt_internal_limited limit 5\n) dbt_internal_test" {
 		t.Errorf("got %q", got)
 	}
 }

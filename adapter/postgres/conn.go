@@ -1,0 +1,229 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"math/big"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/kiln-build/kiln/adapter"
+	"github.com/kiln-build/kiln/adapter/ansi"
+	"github.com/kiln-build/kiln/adapter/sqlstore"
+	"github.com/kiln-build/kiln/internal/load"
+)
+
+// Conn is a dedicated connection of the pool; see adapter.Conn.
+type Conn struct {
+	a     *Adapter
+	pc    *pgxpool.Conn
+	c     *pgx.Conn
+	depth int // nesting of Tx; 0 outside a transaction
+}
+
+var _ adapter.Conn = (*Conn)(nil)
+
+var dialect = Dialect{}
+
+// Exec runs query and returns the rows the last statement changed. With
+// args, the statements before the last run first, without them (pgx sends
+// a text of several statements only without arguments).
+func (c *Conn) Exec(ctx context.Context, query string, args ...any) (int64, error) {
+	if len(args) > 0 {
+		if sp := spans(query); len(sp) > 1 {
+			last := sp[len(sp)-1]
+			if _, err := c.Exec(ctx, query[:last[0]]); err != nil {
+				return 0, err
+			}
+			query = query[last[0]:last[1]]
+		}
+	}
+	tag, err := c.c.Exec(ctx, query, args...)
+	if err != nil {
+		return 0, wrapError(ctx, err, query)
+	}
+	return tag.RowsAffected(), nil
+}
+
+// Run runs s and returns the rows it wrote when s.CountRows is set:
+// PostgreSQL's command tag counts them (SELECT n for create table as,
+// INSERT 0 n, MERGE n, DELETE n, COPY n).
+func (c *Conn) Run(ctx context.Context, s adapter.Stmt) (int64, error) {
+	n, err := c.Exec(ctx, s.SQL)
+	if !s.CountRows {
+		n = 0
+	}
+	return n, err
+}
+
+// Query runs query and streams its rows.
+func (c *Conn) Query(ctx context.Context, query string, args ...any) (adapter.Rows, error) {
+	r, err := c.c.Query(ctx, query, args...)
+	if err != nil {
+		return nil, wrapError(ctx, err, query)
+	}
+	fds := r.FieldDescriptions()
+	cols := make([]string, len(fds))
+	for i, f := range fds {
+		cols[i] = f.Name
+	}
+	return &rows{ctx: ctx, r: r, query: query, cols: cols}, nil
+}
+
+// QueryRows runs query and returns all its rows, as plain values.
+func (c *Conn) QueryRows(ctx context.Context, query string, args ...any) ([]string, [][]any, error) {
+	r, err := c.Query(ctx, query, args...)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer r.Close()
+	var out [][]any
+	for r.Next() {
+		vals, err := r.Values()
+		if err != nil {
+			return nil, nil, err
+		}
+		out = append(out, vals)
+	}
+	if err := r.Err(); err != nil {
+		return nil, nil, err
+	}
+	return r.Columns(), out, nil
+}
+
+// QueryInt returns the first value of query as an int64.
+func (c *Conn) QueryInt(ctx context.Context, query string, args ...any) (int64, error) {
+	_, rows, err := c.QueryRows(ctx, query, args...)
+	if err != nil {
+		return 0, err
+	}
+	if len(rows) == 0 || len(rows[0]) == 0 {
+		return 0, fmt.Errorf("%s: no row", oneLine(query))
+	}
+	switch v := rows[0][0].(type) {
+	case nil:
+		return 0, nil
+	case int64:
+		return v, nil
+	case float64:
+		if v == math.Trunc(v) && math.Abs(v) <= 1<<63-1 {
+			return int64(v), nil
+		}
+	case *big.Int:
+		if v.IsInt64() {
+			return v.Int64(), nil
+		}
+	}
+	return 0, fmt.Errorf("%s: %v (%T) is not a whole number", oneLine(query), rows[0][0], rows[0][0])
+}
+
+// Tx runs fn in a transaction (begin, then commit or rollback). The
+// commit and the rollback are not interrupted by ctx: a transaction whose
+// statements were cancelled is rolled back all the same.
+func (c *Conn) Tx(ctx context.Context, fn func() error) (err error) {
+	if c.depth > 0 {
+		c.depth++
+		defer func() { c.depth-- }()
+		return fn()
+	}
+	if _, err := c.c.Exec(ctx, "begin"); err != nil {
+		return wrapError(ctx, err, "begin")
+	}
+	c.depth = 1
+	end := context.WithoutCancel(ctx)
+	defer func() {
+		c.depth = 0
+		if p := recover(); p != nil {
+			_, _ = c.c.Exec(end, "rollback")
+			panic(p)
+		}
+		if err != nil {
+			if _, rerr := c.c.Exec(end, "rollback"); rerr != nil && !c.c.IsClosed() {
+				err = errors.Join(err, wrapError(end, rerr, "rollback"))
+			}
+			return
+		}
+		if _, cerr := c.c.Exec(end, "commit"); cerr != nil {
+			err = wrapError(end, cerr, "commit")
+		}
+	}()
+	return fn()
+}
+
+// Once runs f unless it succeeded on this connection outside a
+// transaction. Set-up statements of all the adapter's connections run one
+// at a time: PostgreSQL fails concurrent creations of one schema or table
+// with a unique violation, even with "if not exists".
+func (c *Conn) Once(key string, f func() error) error {
+	pg := c.c.PgConn()
+	if c.a.onceDone(pg, key) {
+		return nil
+	}
+	c.a.ddl.Lock()
+	defer c.a.ddl.Unlock()
+	if err := f(); err != nil {
+		return err
+	}
+	if c.depth == 0 {
+		c.a.setOnce(pg, key)
+	}
+	return nil
+}
+
+// Store returns kiln's records in this database.
+func (c *Conn) Store() adapter.Store { return sqlstore.New(c, dialect) }
+
+// LoadFile replaces rel with the rows of the input file spec names (xlsx
+// and CSV with kiln's readers, staged through COPY), in the caller's
+// transaction when one is open.
+func (c *Conn) LoadFile(ctx context.Context, spec load.Spec, rel adapter.Relation) (load.Result, error) {
+	return load.LoadAdapter(ctx, c, dialect, spec, rel)
+}
+
+// Close gives the connection back to the pool; one left inside a
+// transaction (a panic past Tx) is rolled back first.
+func (c *Conn) Close() error {
+	if c.pc == nil {
+		return nil
+	}
+	if c.depth > 0 || c.c.PgConn().TxStatus() != 'I' {
+		_, _ = c.c.Exec(context.Background(), "rollback")
+	}
+	c.pc.Release()
+	c.pc, c.c = nil, nil
+	return nil
+}
+
+// rows streams a query's rows as plain values.
+type rows struct {
+	ctx   context.Context
+	r     pgx.Rows
+	query string
+	cols  []string
+}
+
+func (r *rows) Columns() []string { return r.cols }
+func (r *rows) Next() bool        { return r.r.Next() }
+func (r *rows) Close() error {
+	r.r.Close()
+	return nil
+}
+
+func (r *rows) Values() ([]any, error) {
+	vals, err := r.r.Values()
+	if err != nil {
+		return nil, wrapError(r.ctx, err, r.query)
+	}
+	for i, v := range vals {
+		vals[i] = plain(v)
+	}
+	return vals, nil
+}
+
+func (r *rows) Err() error { return wrapError(r.ctx, r.r.Err(), r.query) }
+
+// body is ansi.Body: a query without its trailing semicolons.
+func body(q string) string { return ansi.Body(q) }

@@ -1,0 +1,247 @@
+// Package postgres is kiln's PostgreSQL adapter (adapter.Adapter), on
+// github.com/jackc/pgx/v5: a pool of connections to one database on a
+// server that many machines share, one dedicated connection per worker
+// (threads are parallel connections), PostgreSQL's dialect, its catalog
+// (pg_catalog), bulk loading with COPY ... FROM STDIN, CSV export with
+// COPY ... TO STDOUT, error classes from SQLSTATE, and kiln's records in
+// the same database (adapter/sqlstore, schema kiln_history).
+//
+// PostgreSQL's DDL is transactional: a node's replacement of a relation
+// (its previous version moved aside, the new one built, the journal
+// entry) commits or rolls back as one, like DuckDB's.
+//
+// One kiln process at a time builds in a database: Open takes a
+// session-level advisory lock (pg_try_advisory_lock) on a connection it
+// keeps until Close, and returns *adapter.LockError naming the holder
+// (its application_name says "kiln <pid>@<host>") when another process
+// has it. The server releases the lock when that process's session ends,
+// even when it is killed.
+//
+// It registers itself as adapter type "postgres". It is the only package
+// that imports pgx.
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgconn/ctxwatch"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/kiln-build/kiln/adapter"
+)
+
+func init() {
+	adapter.Register("postgres", func(ctx context.Context, t adapter.Target) (adapter.Adapter, error) {
+		return Open(ctx, t)
+	})
+}
+
+// The advisory lock a kiln process holds on its database: the two-key
+// form of pg_advisory_lock, with a key that names kiln ("kiln" in ASCII)
+// and 0.
+const (
+	lockClass = 0x6b696c6e
+	lockObj   = 0
+)
+
+// Adapter is an open PostgreSQL database.
+type Adapter struct {
+	pool    *pgxpool.Pool
+	lock    *pgx.Conn // holds the advisory lock
+	name    string    // the database, for messages: dbname on host:port
+	version string
+	schema  string
+
+	mu    sync.Mutex
+	once  map[*pgconn.PgConn]map[string]bool
+	ddl   sync.Mutex // serialises Once's set-up statements across connections
+	types map[[2]int64]string
+}
+
+var _ adapter.Adapter = (*Adapter)(nil)
+
+// ApplicationName is what kiln's sessions call themselves on the server
+// (pg_stat_activity.application_name): "kiln <pid>@<host>", so that a
+// refused run can name the process that holds the database.
+func ApplicationName() string {
+	host, _ := os.Hostname()
+	s := fmt.Sprintf("kiln %d@%s", os.Getpid(), host)
+	if len(s) > 63 {
+		s = s[:63]
+	}
+	return s
+}
+
+// Open connects to the database t.DSN names (a libpq connection string,
+// "host=... port=... user=... dbname=... sslmode=...", or a postgres://
+// URL; PG* environment variables fill what it leaves out, as libpq does),
+// with t.Schema first on the search path and the session time zone
+// t.TimeZone (UTC when ""). It takes kiln's advisory lock on the database
+// and returns *adapter.LockError when another process holds it.
+func Open(ctx context.Context, t adapter.Target) (*Adapter, error) {
+	cfg, err := pgxpool.ParseConfig(t.DSN)
+	if err != nil {
+		return nil, fmt.Errorf("the PostgreSQL connection settings: %v", err)
+	}
+	cc := cfg.ConnConfig
+	tz := t.TimeZone
+	if tz == "" {
+		tz = "UTC"
+	}
+	cc.RuntimeParams["TimeZone"] = tz
+	cc.RuntimeParams["application_name"] = ApplicationName()
+	// Dates and numbers in the ISO forms kiln and its exports expect.
+	cc.RuntimeParams["DateStyle"] = "ISO, MDY"
+	cc.RuntimeParams["IntervalStyle"] = "postgres"
+	cc.RuntimeParams["extra_float_digits"] = "1"
+	if t.Schema != "" {
+		cc.RuntimeParams["search_path"] = quoteIdent(t.Schema) + ", public"
+	}
+	// Most of kiln's statements run once: no server-side prepared
+	// statements (one round trip each, and no cache to invalidate when a
+	// run replaces the tables they read).
+	cc.DefaultQueryExecMode = pgx.QueryExecModeExec
+	// Cancelling a context cancels the running statement on the server
+	// (a cancel request), and keeps the connection usable.
+	cc.BuildContextWatcherHandler = func(c *pgconn.PgConn) ctxwatch.Handler {
+		return &pgconn.CancelRequestContextWatcherHandler{Conn: c, DeadlineDelay: 10 * time.Second}
+	}
+	cfg.MaxConns = 64
+	cfg.MinConns = 0
+	a := &Adapter{once: map[*pgconn.PgConn]map[string]bool{}, types: map[[2]int64]string{}, schema: t.Schema}
+	a.name = fmt.Sprintf("%s on %s:%d", cc.Database, cc.Host, cc.Port)
+	if strings.HasPrefix(cc.Host, "/") {
+		a.name = fmt.Sprintf("%s on %s (port %d)", cc.Database, cc.Host, cc.Port)
+	}
+	lock, err := pgx.ConnectConfig(ctx, cc.Copy())
+	if err != nil {
+		return nil, wrapConnect(ctx, err, a.name)
+	}
+	var got bool
+	if err := lock.QueryRow(ctx, "select pg_try_advisory_lock($1, $2)", int32(lockClass), int32(lockObj)).Scan(&got); err != nil {
+		lock.Close(context.Background())
+		return nil, wrapError(ctx, err, "")
+	}
+	if !got {
+		le := a.holder(ctx, lock)
+		lock.Close(context.Background())
+		return nil, le
+	}
+	if err := lock.QueryRow(ctx, "show server_version").Scan(&a.version); err != nil {
+		lock.Close(context.Background())
+		return nil, wrapError(ctx, err, "")
+	}
+	a.lock = lock
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		lock.Close(context.Background())
+		return nil, wrapConnect(ctx, err, a.name)
+	}
+	a.pool = pool
+	return a, nil
+}
+
+// holder returns the *adapter.LockError naming the session that holds
+// kiln's lock on the database.
+func (a *Adapter) holder(ctx context.Context, c *pgx.Conn) *adapter.LockError {
+	le := &adapter.LockError{Path: a.name, Hint: "another kiln run is building in this database; wait for it to finish, or end its session (pg_terminate_backend), then retry"}
+	var app, client string
+	var pid int32
+	err := c.QueryRow(ctx, `select a.pid, coalesce(a.application_name, ''), coalesce(host(a.client_addr), 'local')
+from pg_locks l join pg_stat_activity a on a.pid = l.pid
+where l.locktype = 'advisory' and l.granted and l.classid = $1 and l.objid = $2 and l.objsubid = 2
+  and l.database = (select oid from pg_database where datname = current_database())
+limit 1`, int64(lockClass), int64(lockObj)).Scan(&pid, &app, &client)
+	if err != nil {
+		return le
+	}
+	// "kiln 1234@host": kiln's own sessions say which process they are.
+	if rest, ok := strings.CutPrefix(app, "kiln "); ok {
+		le.Program = "kiln"
+		if p, host, ok := strings.Cut(rest, "@"); ok {
+			le.PID, _ = strconv.Atoi(p)
+			le.Path += ", from " + host
+		}
+		return le
+	}
+	le.Program = app
+	le.Path += fmt.Sprintf(", from %s (server process %d)", client, pid)
+	return le
+}
+
+// Type is "postgres".
+func (a *Adapter) Type() string { return "postgres" }
+
+// Version returns the server's version, such as "15.14 (Debian
+// 15.14-0+deb13u1)".
+func (a *Adapter) Version() string { return a.version }
+
+// Dialect returns PostgreSQL's dialect.
+func (a *Adapter) Dialect() adapter.Dialect { return Dialect{} }
+
+// Name returns the database and server, for messages: "dbname on
+// host:port".
+func (a *Adapter) Name() string { return a.name }
+
+// Conn returns a dedicated connection from the pool.
+func (a *Adapter) Conn(ctx context.Context) (adapter.Conn, error) {
+	pc, err := a.pool.Acquire(ctx)
+	if err != nil {
+		return nil, wrapConnect(ctx, err, a.name)
+	}
+	return &Conn{a: a, pc: pc, c: pc.Conn()}, nil
+}
+
+// Close closes the pool and releases the advisory lock.
+func (a *Adapter) Close() error {
+	a.pool.Close()
+	if a.lock == nil {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	return a.lock.Close(ctx)
+}
+
+// onceDone reports whether key was set up on connection c.
+func (a *Adapter) onceDone(c *pgconn.PgConn, key string) bool {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.once[c][key]
+}
+
+func (a *Adapter) setOnce(c *pgconn.PgConn, key string) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.once[c] == nil {
+		a.once[c] = map[string]bool{}
+	}
+	a.once[c][key] = true
+}
+
+// wrapConnect turns a failure to connect into an error naming the
+// database; it is transient (the server may be restarting).
+func wrapConnect(ctx context.Context, err error, name string) error {
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		return wrapError(ctx, err, "")
+	}
+	if ctx.Err() != nil {
+		return &adapter.Error{Class: adapter.Interrupted, Msg: "interrupted while connecting to " + name, Err: err, Ctx: ctx.Err()}
+	}
+	return &adapter.Error{Class: adapter.Transient, Type: "connection_exception", Code: "08000",
+		Msg: fmt.Sprintf("cannot connect to the PostgreSQL database %s: %v", name, oneLine(err.Error())), Err: err}
+}
+
+func quoteIdent(s string) string { return `"` + strings.ReplaceAll(s, `"`, `""`) + `"` }
+
+func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }

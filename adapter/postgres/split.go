@@ -1,0 +1,114 @@
+package postgres
+
+import "strings"
+
+// Split returns the statements of query: the texts between top-level
+// semicolons, outside string literals ('...', E'...'), quoted identifiers
+// ("..."), dollar-quoted strings ($tag$...$tag$) and comments (-- and
+// nested /* */), as PostgreSQL's lexer reads them. Blank statements are
+// left out; each statement keeps its surrounding spaces.
+func Split(query string) []string {
+	var out []string
+	for _, s := range spans(query) {
+		out = append(out, query[s[0]:s[1]])
+	}
+	return out
+}
+
+// spans returns the byte ranges [start, end) of the statements of q.
+func spans(q string) [][2]int {
+	var out [][2]int
+	start := 0
+	add := func(end int) {
+		if strings.TrimSpace(q[start:end]) != "" {
+			out = append(out, [2]int{start, end})
+		}
+	}
+	for i := 0; i < len(q); {
+		switch c := q[i]; {
+		case c == '\'':
+			escapes := i > 0 && (q[i-1] == 'E' || q[i-1] == 'e') && (i < 2 || !identByte(q[i-2]))
+			i = skipQuoted(q, i, '\'', escapes)
+		case c == '"':
+			i = skipQuoted(q, i, '"', false)
+		case c == '-' && strings.HasPrefix(q[i:], "--"):
+			if nl := strings.IndexByte(q[i:], '\n'); nl >= 0 {
+				i += nl + 1
+			} else {
+				i = len(q)
+			}
+		case c == '/' && strings.HasPrefix(q[i:], "/*"):
+			i = skipComment(q, i)
+		case c == '$' && (i == 0 || !identByte(q[i-1])):
+			i = skipDollar(q, i)
+		case c == ';':
+			add(i)
+			start = i + 1
+			i++
+		default:
+			i++
+		}
+	}
+	add(len(q))
+	return out
+}
+
+func identByte(c byte) bool {
+	return c == '_' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c >= 0x80
+}
+
+// skipQuoted returns the offset after the literal opened by quote at i;
+// a doubled quote (and with escapes, a backslash) escapes.
+func skipQuoted(q string, i int, quote byte, escapes bool) int {
+	for j := i + 1; j < len(q); j++ {
+		switch q[j] {
+		case '\\':
+			if escapes {
+				j++
+			}
+		case quote:
+			if j+1 < len(q) && q[j+1] == quote {
+				j++
+				continue
+			}
+			return j + 1
+		}
+	}
+	return len(q)
+}
+
+// skipComment returns the offset after the (nested) block comment at i.
+func skipComment(q string, i int) int {
+	depth := 0
+	for j := i; j < len(q)-1; j++ {
+		switch {
+		case q[j] == '/' && q[j+1] == '*':
+			depth++
+			j++
+		case q[j] == '*' && q[j+1] == '/':
+			depth--
+			j++
+			if depth == 0 {
+				return j + 1
+			}
+		}
+	}
+	return len(q)
+}
+
+// skipDollar returns the offset after the dollar-quoted string at i, or
+// i+1 when $ does not open one ($1 is a parameter).
+func skipDollar(q string, i int) int {
+	j := i + 1
+	for j < len(q) && q[j] != '$' && (identByte(q[j]) && !(j == i+1 && q[j] >= '0' && q[j] <= '9')) {
+		j++
+	}
+	if j >= len(q) || q[j] != '$' {
+		return i + 1
+	}
+	tag := q[i : j+1]
+	if end := strings.Index(q[j+1:], tag); end >= 0 {
+		return j + 1 + end + len(tag)
+	}
+	return len(q)
+}

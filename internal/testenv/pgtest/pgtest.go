@@ -1,0 +1,250 @@
+// Package pgtest gives tests a real PostgreSQL server, as net/http/httptest
+// gives them an HTTP server: a throwaway cluster (initdb and pg_ctl of
+// Debian's PostgreSQL 15 packages, /usr/lib/postgresql/15/bin) in a
+// temporary folder, listening on a unix socket only, shared by the tests
+// of one package and stopped when they end. Each test gets a database of
+// its own (Database), dropped when it ends.
+//
+// A package using it runs its tests through Main:
+//
+//	func TestMain(m *testing.M) { pgtest.Main(m) }
+//
+// The server starts at the first test that asks for a database, so a run
+// of the package's other tests does not pay for it. Without the server's
+// programs, the test follows internal/testenv's rule: it is skipped with
+// one line saying what to install, and fails under CI=true.
+//
+// initdb refuses to run as root, and tests run as root in CI: when the
+// process is root, the server runs as the unprivileged user postgres
+// (created when missing, as Debian's package does), which owns the data
+// folder; otherwise it runs as the current user.
+package pgtest
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"os/user"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/kiln-build/kiln/internal/testenv"
+)
+
+// Install is what the skip line says to install.
+const Install = "apt-get install postgresql-15 (or set KILN_PG_BIN to the folder of initdb, pg_ctl and postgres)"
+
+// Server is a running throwaway cluster.
+type Server struct {
+	Dir    string // the temporary folder: data/, the socket, the log
+	Socket string // the folder of the unix socket (host= in a DSN)
+	Port   int
+	User   string // the superuser, "postgres"
+	bin    string
+	runAs  string // the system user running the server, "" for the current one
+	admin  string // DSN of the postgres database
+	n      atomic.Int64
+}
+
+var (
+	once     sync.Once
+	server   *Server
+	startErr error
+	missing  bool
+)
+
+// Main runs the package's tests and stops the server, if one started, at
+// the end; it exits with the tests' code.
+func Main(m *testing.M) {
+	code := m.Run()
+	if server != nil {
+		if err := server.stop(); err != nil {
+			fmt.Fprintln(os.Stderr, "pgtest:", err)
+		}
+	}
+	os.Exit(code)
+}
+
+// BinDir returns the folder of PostgreSQL's server programs: $KILN_PG_BIN,
+// else /usr/lib/postgresql/15/bin, else the newest
+// /usr/lib/postgresql/*/bin; "" when none holds initdb.
+func BinDir() string {
+	if d := os.Getenv("KILN_PG_BIN"); d != "" {
+		return d
+	}
+	if ok(filepath.Join("/usr/lib/postgresql/15/bin", "initdb")) {
+		return "/usr/lib/postgresql/15/bin"
+	}
+	dirs, _ := filepath.Glob("/usr/lib/postgresql/*/bin")
+	for i := len(dirs) - 1; i >= 0; i-- {
+		if ok(filepath.Join(dirs[i], "initdb")) {
+			return dirs[i]
+		}
+	}
+	return ""
+}
+
+func ok(path string) bool {
+	fi, err := os.Stat(path)
+	return err == nil && fi.Mode()&0o111 != 0
+}
+
+// Start returns the package's server, starting it at the first call. It
+// ends t (skip, or fail under CI=true) when PostgreSQL is not installed,
+// and fails it when the server cannot start.
+func Start(t testing.TB) *Server {
+	t.Helper()
+	once.Do(func() {
+		bin := BinDir()
+		if bin == "" {
+			missing = true
+			return
+		}
+		server, startErr = start(bin)
+	})
+	if missing {
+		testenv.Missing(t, "PostgreSQL", Install)
+	}
+	if startErr != nil {
+		t.Fatalf("cannot start a PostgreSQL server: %v", startErr)
+	}
+	return server
+}
+
+// Database creates an empty database for t, dropped when t ends (with the
+// connections still open on it), and returns its connection string
+// ("host=<socket folder> port=... user=postgres dbname=... sslmode=disable").
+func Database(t testing.TB) string {
+	t.Helper()
+	s := Start(t)
+	name := fmt.Sprintf("kiln_test_%d", s.n.Add(1))
+	if err := s.psql("create database " + name); err != nil {
+		t.Fatalf("create database %s: %v", name, err)
+	}
+	t.Cleanup(func() {
+		if err := s.psql("drop database if exists " + name + " with (force)"); err != nil {
+			t.Errorf("drop database %s: %v", name, err)
+		}
+	})
+	return s.DSN(name)
+}
+
+// DSN returns the connection string of database dbname on s.
+func (s *Server) DSN(dbname string) string {
+	return fmt.Sprintf("host=%s port=%d user=%s dbname=%s sslmode=disable", s.Socket, s.Port, s.User, dbname)
+}
+
+// Exec runs sql as the superuser in database dbname with psql, for a
+// test's setup.
+func (s *Server) Exec(dbname, sql string) error {
+	return s.psqlIn(dbname, sql)
+}
+
+func (s *Server) psql(sql string) error { return s.psqlIn("postgres", sql) }
+
+func (s *Server) psqlIn(dbname, sql string) error {
+	psql := filepath.Join(s.bin, "psql")
+	if !ok(psql) {
+		psql = "psql"
+	}
+	cmd := exec.Command(psql, "-X", "-q", "-v", "ON_ERROR_STOP=1", "-h", s.Socket, "-p", strconv.Itoa(s.Port), "-U", s.User, "-d", dbname, "-c", sql)
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		return fmt.Errorf("%v: %s", err, bytes.TrimSpace(out))
+	}
+	return nil
+}
+
+// start makes a cluster in a new temporary folder and starts it.
+func start(bin string) (*Server, error) {
+	s := &Server{bin: bin, User: "postgres", Port: 5432}
+	if os.Geteuid() == 0 {
+		if err := ensureUser("postgres"); err != nil {
+			return nil, err
+		}
+		s.runAs = "postgres"
+	}
+	dir, err := os.MkdirTemp("", "kiln-pgtest-")
+	if err != nil {
+		return nil, err
+	}
+	s.Dir, s.Socket = dir, dir
+	if s.runAs != "" {
+		u, err := user.Lookup(s.runAs)
+		if err != nil {
+			return nil, err
+		}
+		uid, _ := strconv.Atoi(u.Uid)
+		gid, _ := strconv.Atoi(u.Gid)
+		// The user needs to reach the folder: /tmp is world-searchable.
+		if err := os.Chmod(dir, 0o755); err != nil {
+			return nil, err
+		}
+		if err := os.Chown(dir, uid, gid); err != nil {
+			return nil, err
+		}
+	}
+	data := filepath.Join(dir, "data")
+	if out, err := s.command("initdb", "-D", data, "-U", s.User, "--auth=trust", "--no-sync", "-E", "UTF8", "--locale=C").CombinedOutput(); err != nil {
+		os.RemoveAll(dir)
+		return nil, fmt.Errorf("initdb: %v: %s", err, lastLines(out))
+	}
+	// A test server: no durability (fsync off), only the unix socket.
+	opts := fmt.Sprintf("-c listen_addresses='' -c unix_socket_directories='%s' -p %d -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200 -c shared_buffers=64MB", dir, s.Port)
+	logFile := filepath.Join(dir, "server.log")
+	if out, err := s.command("pg_ctl", "start", "-w", "-t", "60", "-D", data, "-l", logFile, "-o", opts).CombinedOutput(); err != nil {
+		log, _ := os.ReadFile(logFile)
+		os.RemoveAll(dir)
+		return nil, fmt.Errorf("pg_ctl start: %v: %s %s", err, lastLines(out), lastLines(log))
+	}
+	return s, nil
+}
+
+// stop stops the server at once and removes its folder.
+func (s *Server) stop() error {
+	out, err := s.command("pg_ctl", "stop", "-D", filepath.Join(s.Dir, "data"), "-m", "immediate", "-w").CombinedOutput()
+	os.RemoveAll(s.Dir)
+	if err != nil {
+		return fmt.Errorf("pg_ctl stop: %v: %s", err, lastLines(out))
+	}
+	return nil
+}
+
+// command runs a server program, as s.runAs when set.
+func (s *Server) command(prog string, args ...string) *exec.Cmd {
+	path := filepath.Join(s.bin, prog)
+	if s.runAs == "" {
+		return exec.Command(path, args...)
+	}
+	return exec.Command("runuser", append([]string{"-u", s.runAs, "--", path}, args...)...)
+}
+
+// ensureUser creates the system user name when it does not exist.
+func ensureUser(name string) error {
+	if _, err := user.Lookup(name); err == nil {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	out, err := exec.CommandContext(ctx, "useradd", "--system", "--no-create-home", "--home-dir", "/nonexistent", "--shell", "/usr/sbin/nologin", name).CombinedOutput()
+	if err != nil {
+		return fmt.Errorf("the server cannot run as root, and creating user %s failed: %v: %s", name, err, bytes.TrimSpace(out))
+	}
+	return nil
+}
+
+// lastLines returns the last lines of a program's output, for errors.
+func lastLines(b []byte) string {
+	lines := strings.Split(strings.TrimSpace(string(b)), "\n")
+	if len(lines) > 5 {
+		lines = lines[len(lines)-5:]
+	}
+	return strings.Join(lines, " | ")
+}
