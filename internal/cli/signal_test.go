@@ -14,7 +14,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"regexp"
 	"sort"
 	"strings"
 	"sync"
@@ -62,10 +61,13 @@ func TestInterruptAndLock(t *testing.T) {
 // for a moment, then runs.
 func testLockRetry(t *testing.T, bin string) {
 	dir, index, total := slowProject(t, bin)
-	first := startKiln(t, bin, dir, "build", "--threads", "1", "--vars", slowVars)
+	first := startSlow(t, bin, dir)
 	first.waitRunning(t, index, total)
 	second := startKiln(t, bin, dir, "build", "--threads", "1", "--retries", "5")
-	time.Sleep(1500 * time.Millisecond)
+	// Once the second build has met the lock, the first one lets go.
+	second.waitFor(t, second.stderr, "the second build to meet the lock", func(out string) bool {
+		return strings.Contains(out, "RETRY the database is locked (attempt 1 of 6)")
+	})
 	first.signal(t, syscall.SIGINT)
 	first.wait(t, deadline)
 	code := second.wait(t, deadline)
@@ -99,7 +101,7 @@ func slowProject(t *testing.T, bin string) (dir string, index, total int) {
 func testInterrupt(t *testing.T, bin string, sig syscall.Signal) {
 	dir, index, total := slowProject(t, bin)
 	before := snapshot(t, dir)
-	p := startKiln(t, bin, dir, "build", "--threads", "1", "--vars", slowVars)
+	p := startSlow(t, bin, dir)
 	p.waitRunning(t, index, total)
 	sent := time.Now()
 	p.signal(t, sig)
@@ -119,7 +121,7 @@ func testInterrupt(t *testing.T, bin string, sig syscall.Signal) {
 func testKill(t *testing.T, bin string) {
 	dir, index, total := slowProject(t, bin)
 	before := snapshot(t, dir)
-	p := startKiln(t, bin, dir, "build", "--threads", "1", "--vars", slowVars)
+	p := startSlow(t, bin, dir)
 	p.waitRunning(t, index, total)
 	p.signal(t, syscall.SIGKILL)
 	p.wait(t, deadline)
@@ -165,7 +167,7 @@ func lastInvocation(t *testing.T, dir string) string {
 func testLock(t *testing.T, bin string) {
 	dir, index, total := slowProject(t, bin)
 	before := snapshot(t, dir)
-	first := startKiln(t, bin, dir, "build", "--threads", "1", "--vars", slowVars)
+	first := startSlow(t, bin, dir)
 	first.waitRunning(t, index, total)
 	files := targetFiles(t, dir)
 	second := startKiln(t, bin, dir, "build", "--threads", "1")
@@ -380,20 +382,21 @@ func readResults(t *testing.T, dir string) runResultsFile {
 	return rr
 }
 
-// kilnProc is a kiln process with its stderr captured as it comes.
+// kilnProc is a kiln process with its stdout and stderr captured as they
+// come.
 type kilnProc struct {
-	cmd    *exec.Cmd
-	stderr *syncBuffer
-	done   chan struct{}
-	err    error
+	cmd            *exec.Cmd
+	stdout, stderr *syncBuffer
+	done           chan struct{}
+	err            error
 }
 
 func startKiln(t *testing.T, bin, dir string, args ...string) *kilnProc {
 	t.Helper()
-	p := &kilnProc{stderr: &syncBuffer{}, done: make(chan struct{})}
+	p := &kilnProc{stdout: newSyncBuffer(), stderr: newSyncBuffer(), done: make(chan struct{})}
 	p.cmd = exec.Command(bin, append([]string{"--project-dir", dir}, args...)...)
 	p.cmd.Env = append(os.Environ(), "NO_COLOR=1")
-	p.cmd.Stdout = &syncBuffer{}
+	p.cmd.Stdout = p.stdout
 	p.cmd.Stderr = p.stderr
 	if err := p.cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -410,43 +413,53 @@ func startKiln(t *testing.T, bin, dir string, args ...string) *kilnProc {
 	return p
 }
 
-// progress matches a line of the build's progress: " 9/62 OK ...".
-var progress = regexp.MustCompile(`(?m)^\s*(\d+)/(\d+) `)
+// startSlow starts a --threads 1 build in which int_slow runs for hours,
+// its events as JSON lines on stdout (--log-format json), so that the
+// test can wait for them.
+func startSlow(t *testing.T, bin, dir string) *kilnProc {
+	return startKiln(t, bin, dir, "build", "--threads", "1", "--vars", slowVars, "--log-format", "json")
+}
 
-// waitRunning waits until the node before int_slow (the index-th of a
-// --threads 1 build) has printed its line, then a little more, so that
-// int_slow is running.
-func (p *kilnProc) waitRunning(t *testing.T, index, total int) {
+// waitFor waits until done(the text of b) holds, each time b is written
+// to; it fails the test when the process ends first, or after two
+// minutes.
+func (p *kilnProc) waitFor(t *testing.T, b *syncBuffer, what string, done func(string) bool) {
 	t.Helper()
-	want := fmt.Sprintf("%d/%d", index, total)
-	limit := time.Now().Add(2 * time.Minute)
+	limit := time.After(2 * time.Minute)
 	for {
-		out := p.stderr.String()
-		if index == 0 && strings.Contains(out, "Running ") {
-			break
-		}
-		found := false
-		for _, m := range progress.FindAllStringSubmatch(out, -1) {
-			if m[1]+"/"+m[2] == want {
-				found = true
-			}
-		}
-		if found {
-			break
+		out, changed := b.snapshot()
+		if done(out) {
+			return
 		}
 		select {
+		case <-changed:
 		case <-p.done:
-			t.Fatalf("kiln ended before int_slow ran (%v):\n%s", p.err, out)
-		default:
+			if out, _ := b.snapshot(); done(out) {
+				return
+			}
+			t.Fatalf("kiln ended (%v) before %s:\n%s\n%s", p.err, what, p.stdout.String(), p.stderr.String())
+		case <-limit:
+			t.Fatalf("no %s after 2 minutes:\n%s\n%s", what, p.stdout.String(), p.stderr.String())
 		}
-		if time.Now().After(limit) {
-			t.Fatalf("no line %s after 2 minutes:\n%s", want, out)
-		}
-		time.Sleep(20 * time.Millisecond)
 	}
-	time.Sleep(500 * time.Millisecond)
-	if n := len(progress.FindAllString(p.stderr.String(), -1)); n != index {
-		t.Fatalf("%d nodes finished, want int_slow (node %d) running:\n%s", n, index+1, p.stderr.String())
+}
+
+// waitRunning waits for the node_started event of int_slow, the node
+// after the index-th of a build started with startSlow, and checks that
+// the index nodes before it had finished.
+func (p *kilnProc) waitRunning(t *testing.T, index, total int) {
+	t.Helper()
+	started := func(out string) bool {
+		for _, line := range strings.Split(out, "\n") {
+			if strings.Contains(line, `"event":"node_started"`) && strings.Contains(line, `.int_slow"`) {
+				return true
+			}
+		}
+		return false
+	}
+	p.waitFor(t, p.stdout, "node_started event of int_slow", started)
+	if n := strings.Count(p.stdout.String(), `"event":"node_finished"`); n != index {
+		t.Fatalf("%d nodes finished when int_slow started, want %d of %d:\n%s", n, index, total, p.stdout.String())
 	}
 }
 
@@ -477,19 +490,36 @@ func (p *kilnProc) wait(t *testing.T, limit time.Duration) int {
 
 // syncBuffer is a bytes.Buffer safe for the writer goroutine of exec and
 // the test's reads.
+// syncBuffer is a buffer written by a process and read by the test; each
+// write closes the channel that snapshot returned, so the test waits for
+// output instead of sleeping.
 type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
+	mu      sync.Mutex
+	b       bytes.Buffer
+	changed chan struct{}
 }
+
+func newSyncBuffer() *syncBuffer { return &syncBuffer{changed: make(chan struct{})} }
 
 func (s *syncBuffer) Write(p []byte) (int, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.b.Write(p)
+	n, err := s.b.Write(p)
+	close(s.changed)
+	s.changed = make(chan struct{})
+	return n, err
 }
 
 func (s *syncBuffer) String() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.b.String()
+}
+
+// snapshot returns the text so far and a channel closed at the next
+// write.
+func (s *syncBuffer) snapshot() (string, <-chan struct{}) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String(), s.changed
 }
