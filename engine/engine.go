@@ -67,8 +67,10 @@ type Project struct {
 	cfg      Config
 	emitMu   sync.Mutex
 
-	// inputFiles caches the checksums of the input files.
-	inputFiles map[graph.ID]artifact.InputFile
+	// inputFiles caches the checksums of the input files, fingerprints the
+	// nodes' fingerprints.
+	inputFiles   map[graph.ID]artifact.InputFile
+	fingerprints map[graph.ID]artifact.Fingerprint
 	// hashes are the input files' hashes cached in the database (by
 	// absolute path), and newHashes those computed in this invocation.
 	hashes, newHashes map[string]adapter.FileHash

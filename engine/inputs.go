@@ -42,6 +42,17 @@ func (p *Project) Inputs() map[graph.ID]artifact.InputFile {
 	return out
 }
 
+// Fingerprints returns every node's fingerprint (artifact.Fingerprints,
+// with the input files' checksums): the one change-detection fingerprint
+// that state:modified compares with a previous manifest and that the
+// up-to-date check chains through the graph. It is computed once.
+func (p *Project) Fingerprints() map[graph.ID]artifact.Fingerprint {
+	if p.fingerprints == nil {
+		p.fingerprints = artifact.Fingerprints(p.Manifest, p.Inputs())
+	}
+	return p.fingerprints
+}
+
 // hashInput returns the sha256 (hex) and size of input file path, from the
 // database's cache when path's adapter.FileStamp is the cached one; a hash it
 // computes is kept in p.newHashes for the run to save. The stamp is taken

@@ -129,15 +129,8 @@ func (r *runner) finishJournal(ctx context.Context, failed, interrupted bool) st
 // and keeps the current fingerprints for saveState.
 func (r *runner) upToDate(ctx context.Context) error {
 	p := r.p
-	inputs := map[graph.ID]string{}
-	for id, f := range p.Inputs() {
-		inputs[id] = f.SHA256
-	}
 	g := p.Graph()
-	r.fingerprints = state.Fingerprints(g, inputs)
-	if tz := p.Project.Config.TimeZone; tz != "" {
-		state.Salt(r.fingerprints, "timezone="+tz) // UTC, the default, keeps the fingerprints as they were
-	}
+	r.fingerprints = p.chained()
 	if r.opts.FullRefresh {
 		return nil
 	}
@@ -171,6 +164,17 @@ func (r *runner) upToDate(ctx context.Context) error {
 	}
 	r.ex.SetUpToDate(state.Decide(r.plan.IDs(), decided, stored, exists))
 	return nil
+}
+
+// chained returns the nodes' up-to-date fingerprints: their own
+// (Fingerprints) chained through the graph (package state).
+func (p *Project) chained() map[graph.ID]string {
+	g := p.Graph()
+	fps := state.Fingerprints(g, state.Own(g, p.Fingerprints(), p.Inputs()))
+	if tz := p.Project.Config.TimeZone; tz != "" {
+		state.Salt(fps, "timezone="+tz) // UTC, the default, keeps the fingerprints as they were
+	}
+	return fps
 }
 
 func fileExists(p string) bool {

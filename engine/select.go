@@ -186,7 +186,7 @@ func (p *Project) loadState(s Selection, opt *selector.Options) error {
 			return &UsageError{fmt.Sprintf("--state: %v", err)}
 		}
 		opt.Previous = toSelector(prev)
-		opt.Current = toSelector(artifact.Fingerprints(p.Manifest, p.Inputs()))
+		opt.Current = toSelector(p.Fingerprints())
 	}
 	if needResults {
 		rr, err := artifact.ReadRunResults(filepath.Join(dir, "run_results.json"))

@@ -36,6 +36,7 @@ const (
 // back from the previous manifest; any string works as long as equal
 // content gives equal strings.
 type Fingerprint struct {
+	Code     string // the SQL the node runs, as compiled (macros and vars rendered)
 	Body     string // the node's code (file text, or a YAML test's definition)
 	Config   string // its resolved configuration
 	Contract string // its contract (enforced columns and types)

@@ -13,11 +13,20 @@ import (
 	"github.com/kiln-build/kiln/compiler/graph"
 )
 
-// Fingerprint is what, in a node's definition, can make it need a rebuild,
-// for state comparison (kiln build --state DIR, like dbt's
-// state:modified). Compare two fingerprints field by field to tell what
-// changed. Each field is a hex SHA-256 digest, or "" when it does not apply.
+// Fingerprint is what, in a node's definition, can make it need a rebuild.
+// It is kiln's one change-detection fingerprint: state:modified compares
+// it with a previous manifest's (kiln ls -s state:modified --state DIR, as
+// dbt's), and the up-to-date check chains its Digest through the graph
+// (package state) and compares with the last successful build's. Compare
+// two fingerprints field by field to tell what changed. Each field is a
+// hex SHA-256 digest, or "" when it does not apply.
 type Fingerprint struct {
+	// Code is the hash of the SQL the node runs, as compiled: a model's or
+	// test's compiled code (so an edited macro, or a var rendered into the
+	// SQL, modifies the nodes whose SQL changed), a unit test's compiled
+	// code with its given and expected rows. "" for sources, seeds and
+	// exports.
+	Code string
 	// Body is the node's checksum: the sha256 of the file for models,
 	// seeds and singular tests, the test's hash (node, column, test,
 	// arguments) for YAML tests. For sources it is the hash of the
@@ -40,6 +49,17 @@ type Fingerprint struct {
 	// file could not be read, Inputs is "location:" and the location. ""
 	// when the node has no file.
 	Inputs string
+}
+
+// Digest returns one hash of every field of fp: equal digests, equal
+// fingerprints.
+func (fp Fingerprint) Digest() string {
+	h := sha256.New()
+	for _, f := range []string{fp.Code, fp.Body, fp.Config, fp.Contract, fp.Relation, fp.Inputs} {
+		h.Write([]byte(f))
+		h.Write([]byte{0})
+	}
+	return hex.EncodeToString(h.Sum(nil))
 }
 
 // withInputs sets fp.Inputs to the checksum of the node's input file; a
@@ -128,6 +148,9 @@ type entryIn struct {
 	Format       string          `json:"format"`   // exports
 	Path         string          `json:"path"`
 	Sheets       json.RawMessage `json:"sheets"`
+	CompiledCode *string         `json:"compiled_code"` // models and tests
+	Given        json.RawMessage `json:"given"`         // unit tests
+	Expect       json.RawMessage `json:"expect"`
 }
 
 type manifestIn struct {
@@ -238,6 +261,22 @@ func fingerprintOf(section string, e *entryIn) (fp Fingerprint, err error) {
 		fp.Body = s
 	case map[string]any:
 		fp.Body, _ = s["checksum"].(string)
+	}
+	switch {
+	case section == "unit_tests":
+		given, err := decode(e.Given)
+		if err != nil {
+			return fp, fmt.Errorf("given: %w", err)
+		}
+		expect, err := decode(e.Expect)
+		if err != nil {
+			return fp, fmt.Errorf("expect: %w", err)
+		}
+		fp.Code, err = hashValue(map[string]any{"checksum": fp.Body, "given": given, "expect": expect})
+		return fp, err
+	case e.CompiledCode != nil:
+		h := sha256.Sum256([]byte(*e.CompiledCode))
+		fp.Code = hex.EncodeToString(h[:])
 	}
 	return fp, nil
 }

@@ -115,7 +115,7 @@ func TestFingerprintsChanges(t *testing.T) {
 	// make a new test.
 	want := []string{
 		"model.shop.revenue Config",
-		"model.shop.stg_orders Body",
+		"model.shop.stg_orders Code,Body",
 		"source.shop.raw.orders Inputs",
 		"test.shop.accepted_values_revenue_revenue__false__1__2.ea6c095889 removed",
 		"test.shop.accepted_values_revenue_revenue__false__1__3.",
@@ -131,6 +131,15 @@ func TestFingerprintsChanges(t *testing.T) {
 	if !strings.HasSuffix(got[4], " added") {
 		t.Errorf("the new test should be added: %q", got[4])
 	}
+
+	// Editing a macro changes the compiled code of the models that call
+	// it, and nothing else: they are modified, as the up-to-date check
+	// rebuilds them.
+	m = shop(t, func(fsys fstest.MapFS) {
+		f := fsys["macros/cents.sql"]
+		f.Data = []byte(strings.Replace(string(f.Data), "* 100", "* 1000", 1))
+	})
+	eq(t, "after a macro edit", changed(before, Fingerprints(m, testInputs)), []string{"model.shop.stg_orders Code"})
 
 	// Changing a column's data type changes the contract, and only it.
 	m = shop(t, func(fsys fstest.MapFS) {

@@ -143,11 +143,31 @@ type exportSheetJSON struct {
 	OrderBy string   `json:"order_by,omitempty"`
 }
 
+// fixture is a unit test's rows as dbt's manifest writes a given input or
+// the expected output: {"rows": [{column: value}, ...], "format": "dict",
+// "fixture": null}, or the query as rows with format "sql".
+func fixture(r graph.Rows) map[string]any {
+	if r.SQL != "" {
+		return map[string]any{"rows": r.SQL, "format": "sql", "fixture": nil}
+	}
+	rows := make([]any, len(r.Values))
+	for i, vals := range r.Values {
+		row := make(map[string]any, len(r.Columns))
+		for j, c := range r.Columns {
+			if j < len(vals) {
+				row[c] = Plain(vals[j])
+			}
+		}
+		rows[i] = row
+	}
+	return map[string]any{"rows": rows, "format": "dict", "fixture": nil}
+}
+
 // unitTestJSON is dbt's UnitTestDefinition (the manifest's "unit_tests").
 type unitTestJSON struct {
 	Model            string         `json:"model"`
 	Given            []any          `json:"given"`
-	Expect           empty          `json:"expect"`
+	Expect           map[string]any `json:"expect"`
 	Name             string         `json:"name"`
 	ResourceType     graph.Kind     `json:"resource_type"`
 	PackageName      string         `json:"package_name"`
@@ -354,10 +374,18 @@ func (b *builder) export(n *graph.Node) *exportJSON {
 
 func (b *builder) unitTest(n *graph.Node) *unitTestJSON {
 	u := &unitTestJSON{
-		Given: []any{}, Name: n.Name, ResourceType: n.Kind, PackageName: n.Package,
+		Given: []any{}, Expect: map[string]any{"rows": nil, "format": "dict", "fixture": nil}, Name: n.Name, ResourceType: n.Kind, PackageName: n.Package,
 		Path: n.Path, OriginalFilePath: n.Path, UniqueID: n.ID, FQN: strs(n.FQN),
 		Description: n.Description, Config: b.config(n), Checksum: n.Checksum, Schema: "main",
 		DependsOn: dependsOn{Macros: b.macroDeps(n.Macros), Nodes: idList(n.DependsOn)},
+	}
+	if ut := n.UnitTest; ut != nil {
+		for _, g := range ut.Given {
+			in := fixture(g.Rows)
+			in["input"] = g.Input
+			u.Given = append(u.Given, in)
+		}
+		u.Expect = fixture(ut.Expect)
 	}
 	if n.Test != nil {
 		if on := b.m.Graph.Node(n.Test.Attached); on != nil {

@@ -1,11 +1,14 @@
 // Package state decides which nodes are up to date: a node whose
-// fingerprint (its compiled SQL and config, its input file, and its
-// parents' fingerprints) equals the one recorded at its last successful
-// build, and whose relation still exists, need not run again.
+// fingerprint equals the one recorded at its last successful build, and
+// whose relation still exists, need not run again.
 //
-// Fingerprints chain through the graph, so a change anywhere upstream (a
-// model's code, a config, a var rendered into SQL, an input file's bytes)
-// changes the fingerprint of every descendant. A source that is not backed
+// A node's fingerprint chains its own (the digest of
+// artifact.Fingerprint: its compiled SQL, config, contract, relation, and
+// its input file; the fingerprint state:modified compares) with its
+// parents' fingerprints, so a change anywhere upstream (a model's code, a
+// macro or a var rendered into SQL, a config, an input file's bytes)
+// changes the fingerprint of every descendant: the nodes the check runs
+// are exactly those state:modified+ selects. A source that is not backed
 // by a file can change behind kiln's back: it and its descendants have no
 // fingerprint and always run.
 package state
@@ -13,21 +16,31 @@ package state
 import (
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"sort"
 
 	"github.com/kiln-build/kiln/compiler/graph"
+	"github.com/kiln-build/kiln/internal/artifact"
 )
 
-// Fingerprints returns the fingerprint of every node of g, as hex sha256,
-// or "" when the node's output cannot be known from the project alone.
-// inputs holds the sha256 of the file behind each file-backed source and
-// seed; a missing entry means the file could not be read ("").
-func Fingerprints(g *graph.Graph, inputs map[graph.ID]string) map[graph.ID]string {
+// Own returns each node's own fingerprint, the digest of fps[id] (see
+// artifact.Fingerprints), or "" when the node's output cannot be known
+// from the project: a source without a file, or a file-backed source or
+// seed whose file could not be read (absent from inputs).
+func Own(g *graph.Graph, fps map[graph.ID]artifact.Fingerprint, inputs map[graph.ID]artifact.InputFile) map[graph.ID]string {
 	out := make(map[graph.ID]string, g.Len())
-	for _, id := range g.Order() {
-		n := g.Node(id)
-		out[id] = fingerprint(g, n, inputs, out)
+	for _, n := range g.Nodes() {
+		fp, ok := fps[n.ID]
+		switch {
+		case !ok:
+			continue
+		case n.Kind == graph.Source && (n.Source == nil || n.Source.External == nil):
+			continue
+		case n.Kind == graph.Source || n.Kind == graph.Seed:
+			if inputs[n.ID].SHA256 == "" {
+				continue
+			}
+		}
+		out[n.ID] = fp.Digest()
 	}
 	return out
 }
@@ -45,7 +58,21 @@ func Salt(fps map[graph.ID]string, setting string) {
 	}
 }
 
-func fingerprint(g *graph.Graph, n *graph.Node, inputs map[graph.ID]string, done map[graph.ID]string) string {
+// Fingerprints returns the fingerprint of every node of g, as hex sha256:
+// its own (see Own) chained with its parents', sorted by id; "" when its
+// own or a parent's is "".
+func Fingerprints(g *graph.Graph, own map[graph.ID]string) map[graph.ID]string {
+	out := make(map[graph.ID]string, g.Len())
+	for _, id := range g.Order() {
+		out[id] = chain(g, g.Node(id), own[id], out)
+	}
+	return out
+}
+
+func chain(g *graph.Graph, n *graph.Node, own string, done map[graph.ID]string) string {
+	if own == "" {
+		return ""
+	}
 	h := sha256.New()
 	write := func(parts ...string) {
 		for _, p := range parts {
@@ -53,39 +80,7 @@ func fingerprint(g *graph.Graph, n *graph.Node, inputs map[graph.ID]string, done
 			h.Write([]byte{0})
 		}
 	}
-	write(string(n.ID), string(n.Kind), n.Relation.String(), n.CompiledCode)
-	cfg, _ := json.Marshal(n.Config) // maps are marshalled with sorted keys
-	write(string(cfg))
-	switch n.Kind {
-	case graph.Source:
-		if n.Source == nil || n.Source.External == nil {
-			return "" // a table filled outside kiln: unknowable
-		}
-		// The file as the project names it, not its absolute path: moving
-		// the project does not change its fingerprints.
-		x := *n.Source.External
-		x.Path = ""
-		b, _ := json.Marshal(x)
-		write(string(b))
-		if inputs[n.ID] == "" {
-			return ""
-		}
-		write(inputs[n.ID])
-	case graph.Seed:
-		if inputs[n.ID] == "" {
-			return ""
-		}
-		write(inputs[n.ID], n.Checksum)
-	case graph.Export:
-		x, _ := json.Marshal(n.Export)
-		write(string(x))
-	case graph.UnitTest:
-		x, _ := json.Marshal(n.UnitTest)
-		write(string(x))
-	case graph.Test:
-		x, _ := json.Marshal(n.Test)
-		write(string(x))
-	}
+	write(string(n.ID), string(n.Kind), own)
 	parents := append([]graph.ID(nil), g.Parents(n.ID)...)
 	sort.Slice(parents, func(i, j int) bool { return parents[i] < parents[j] })
 	for _, p := range parents {

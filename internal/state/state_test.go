@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/kiln-build/kiln/compiler/graph"
+	"github.com/kiln-build/kiln/internal/artifact"
 	"github.com/kiln-build/kiln/internal/sqlq"
 )
 
@@ -41,6 +42,16 @@ func randomGraph(r *rand.Rand, n int) []*graph.Node {
 	return nodes
 }
 
+// own is the nodes' own fingerprints of a random graph: their code, their
+// tags, and a source's input file, run together.
+func own(nodes []*graph.Node, inputs map[graph.ID]string) map[graph.ID]string {
+	out := map[graph.ID]string{}
+	for _, n := range nodes {
+		out[n.ID] = fmt.Sprint(n.CompiledCode, n.Config.Tags, inputs[n.ID])
+	}
+	return out
+}
+
 // Property: after random edits (a model's SQL, a config, an input file),
 // a node is up to date if and only if neither it nor any ancestor was
 // edited. In particular no node whose inputs changed is ever skipped.
@@ -58,7 +69,7 @@ func TestUpToDateIffNothingUpstreamChanged(t *testing.T) {
 				inputs[n.ID] = "sha-" + string(n.ID)
 			}
 		}
-		stored := Fingerprints(g, inputs)
+		stored := Fingerprints(g, own(nodes, inputs))
 
 		edited := map[graph.ID]bool{}
 		for e := 0; e < 1+r.IntN(3); e++ {
@@ -73,7 +84,7 @@ func TestUpToDateIffNothingUpstreamChanged(t *testing.T) {
 				n.Config.Tags = append(n.Config.Tags, fmt.Sprint("t", e))
 			}
 		}
-		current := Fingerprints(g, inputs)
+		current := Fingerprints(g, own(nodes, inputs))
 		fresh := Decide(g.Order(), current, stored, func(graph.ID) bool { return true })
 		for _, id := range g.Order() {
 			dirty := edited[id]
@@ -94,7 +105,8 @@ func TestUnknowableSourcesAlwaysRun(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	fp := Fingerprints(g, nil)
+	fps := map[graph.ID]artifact.Fingerprint{src.ID: {Config: "c"}, m.ID: {Code: "x"}}
+	fp := Fingerprints(g, Own(g, fps, nil))
 	if fp[src.ID] != "" || fp[m.ID] != "" {
 		t.Fatalf("fingerprints %v", fp)
 	}
@@ -106,7 +118,7 @@ func TestUnknowableSourcesAlwaysRun(t *testing.T) {
 func TestMissingRelationRuns(t *testing.T) {
 	m := &graph.Node{ID: "model.p.m", Kind: graph.Model, CompiledCode: "select 1", Config: graph.Config{Enabled: true}}
 	g, _ := graph.New([]*graph.Node{m})
-	fp := Fingerprints(g, nil)
+	fp := Fingerprints(g, Own(g, map[graph.ID]artifact.Fingerprint{m.ID: {Code: "x"}}, nil))
 	if got := Decide(g.Order(), fp, fp, func(graph.ID) bool { return false }); len(got) != 0 {
 		t.Fatalf("a dropped relation must be rebuilt: %v", got)
 	}
@@ -125,5 +137,19 @@ func TestSalt(t *testing.T) {
 	Salt(other, "timezone=Europe/Paris")
 	if other["a"] == fps["a"] {
 		t.Error("two settings give one fingerprint")
+	}
+}
+
+// A file-backed source or seed whose file cannot be read has no
+// fingerprint (it runs, and its run reports the file).
+func TestUnreadableInputRuns(t *testing.T) {
+	src := &graph.Node{ID: "source.p.raw.t", Kind: graph.Source, Config: graph.Config{Enabled: true},
+		Source: &graph.SourceInfo{SourceName: "raw", External: &graph.External{Path: "t.csv"}}}
+	seed := &graph.Node{ID: "seed.p.s", Kind: graph.Seed, Config: graph.Config{Enabled: true}}
+	g, _ := graph.New([]*graph.Node{src, seed})
+	fps := map[graph.ID]artifact.Fingerprint{src.ID: {Body: "b"}, seed.ID: {Body: "b"}}
+	own := Own(g, fps, map[graph.ID]artifact.InputFile{seed.ID: {SHA256: "abc"}})
+	if own[src.ID] != "" || own[seed.ID] != fps[seed.ID].Digest() {
+		t.Fatalf("own = %v: want none for the unreadable source, the digest for the seed", own)
 	}
 }
