@@ -33,6 +33,9 @@ type Store interface {
 	// RecentRuns returns the last limit runs, newest first; none when the
 	// database has no history.
 	RecentRuns(ctx context.Context, limit int) ([]RunRecord, error)
+	// BuiltBy returns, for each of the nodes ids that has an up-to-date
+	// state, the run that built it (RunRecord without counts).
+	BuiltBy(ctx context.Context, ids []string) (map[string]RunRecord, error)
 	// LastMetric returns metric (letters, digits and underscores) of node
 	// id, or of any node when id is "", in the most recent run with status
 	// success in which the node passed, warned or succeeded.
@@ -86,8 +89,11 @@ type RunRecord struct {
 	Finished  time.Time
 	// Status is running, success, error (a node errored or failed),
 	// interrupted, killed or rolled_back.
-	Status   string
-	Txn      string // the flow transaction of the run, if any
+	Status string
+	Txn    string // the flow transaction of the run, if any
+	// Vars are the --vars the run was given, as a JSON object with sorted
+	// keys; "" when none.
+	Vars     string
 	Nodes    int
 	Errors   int
 	Warnings int

@@ -34,6 +34,7 @@ import (
 	"github.com/kiln-build/kiln/compiler/graph"
 	"github.com/kiln-build/kiln/compiler/project"
 	"github.com/kiln-build/kiln/internal/artifact"
+	"github.com/kiln-build/kiln/internal/execute"
 )
 
 // Config locates a project and says how to report on it.
@@ -51,6 +52,10 @@ type Config struct {
 	Version string
 	// Listener receives the events; nil discards them.
 	Listener Listener
+	// Render, when set, renders models again at run time against the
+	// database (dbt's execute phase: run_query, the adapter object); see
+	// execute.Renderer.
+	Render execute.Renderer
 }
 
 // ErrInvalid is returned by Load and Select when the project's files hold

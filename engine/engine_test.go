@@ -162,6 +162,25 @@ func TestBuildThroughTheEngine(t *testing.T) {
 	if len(res2.Results) != planned {
 		t.Errorf("%d results, want %d", len(res2.Results), planned)
 	}
+
+	// kiln test runs the tests, up to date or not (dbt always runs them;
+	// skipping belongs to build).
+	tests, err := p2.Select(Selection{Kinds: TestKinds})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res3, err := p2.Run(context.Background(), p2.Plan(tests), RunOptions{Command: "test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res3.Results) == 0 {
+		t.Fatal("no test ran")
+	}
+	for _, r := range res3.Results {
+		if r.Status != run.Pass && r.Status != run.Warn {
+			t.Errorf("kiln test: %s is %s, want pass or warn", r.ID, r.Status)
+		}
+	}
 }
 
 // Select reports flag mistakes as *UsageError, and a selection of another

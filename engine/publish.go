@@ -71,7 +71,8 @@ func (r *runner) record(ctx context.Context, res *Result) {
 	p.writeResults(r.opts, res)
 	store := r.ex.Conn(0).Store()
 	h, nodes := runRecord(adapter.RunRecord{ID: p.InvocationID(), Command: r.opts.Command, Selection: r.opts.describe(p.cfg.VarsText),
-		Started: r.start, Finished: time.Now(), Status: RunStatus(res.Results, res.Interrupted), Txn: r.opts.Transaction}, res.Results)
+		Started: r.start, Finished: time.Now(), Status: RunStatus(res.Results, res.Interrupted), Txn: r.opts.Transaction,
+		Vars: varsJSON(p.cfg.Vars)}, res.Results)
 	if err := store.FinishRun(ctx, h, nodes); err != nil {
 		p.printf(Warn, "warning: the run was not recorded in the history: %v", err)
 	}
@@ -125,13 +126,15 @@ func (r *runner) finishJournal(ctx context.Context, failed, interrupted bool) st
 		what, plural(n, "relation"), verb)
 }
 
-// upToDate marks the planned nodes that need not run (unless FullRefresh)
-// and keeps the current fingerprints for saveState.
+// upToDate marks the planned nodes that need not run, in a build (not
+// with FullRefresh), and keeps the current fingerprints for saveState.
+// The other commands run every node they plan, as dbt does: kiln test
+// runs the tests, kiln run the models, kiln seed the seeds.
 func (r *runner) upToDate(ctx context.Context) error {
 	p := r.p
 	g := p.Graph()
 	r.fingerprints = p.chained()
-	if r.opts.FullRefresh {
+	if r.opts.FullRefresh || r.opts.Command != "build" {
 		return nil
 	}
 	// An export is up to date only if its file is the one kiln wrote:

@@ -144,8 +144,8 @@ func (p *Project) Run(ctx context.Context, plan *Plan, o RunOptions) (*Result, e
 	r.journal = execute.NewJournal(p.InvocationID(), o.Transaction)
 	r.ex, err = execute.New(ctx, db, g, r.threads, execute.Options{
 		ProjectDir: p.Dir, TargetDir: p.Target, ProjectName: p.Name(), Journal: r.journal,
-		AcceptDeviations: o.AcceptDeviations,
-		Progress:         func(n *graph.Node, pr load.Progress) { p.emit(NodeProgress{Node: n, Progress: pr}) }})
+		AcceptDeviations: o.AcceptDeviations, Render: p.cfg.Render,
+		Progress: func(n *graph.Node, pr load.Progress) { p.emit(NodeProgress{Node: n, Progress: pr}) }})
 	if err != nil {
 		return nil, err
 	}
@@ -156,8 +156,11 @@ func (p *Project) Run(ctx context.Context, plan *Plan, o RunOptions) (*Result, e
 	if err := r.joinTxn(ctx); err != nil {
 		return nil, err
 	}
+	if err := r.checkBuiltWith(ctx); err != nil {
+		return nil, err
+	}
 	if err := r.ex.Conn(0).Store().StartRun(ctx, adapter.RunRecord{ID: p.InvocationID(), Command: o.Command,
-		Selection: o.describe(p.cfg.VarsText), Started: r.start, Txn: o.Transaction}); err != nil {
+		Selection: o.describe(p.cfg.VarsText), Started: r.start, Txn: o.Transaction, Vars: varsJSON(p.cfg.Vars)}); err != nil {
 		return nil, err
 	}
 	p.emit(RunStarted{Command: o.Command, Select: o.Selection.Select, Exclude: o.Selection.Exclude, Nodes: len(r.plan.IDs()),
@@ -326,8 +329,10 @@ func (p *Project) CheckInput(n *graph.Node) error {
 }
 
 // refuse ends a run whose inputs cannot be read before any node runs:
-// the unreadable inputs are errors and every other planned node is
-// skipped; a month with a missing export builds nothing.
+// the unreadable inputs are errors (one NodeFinished event each) and every
+// other planned node is skipped (in the results, the history and
+// run_results.json, without an event each); a month with a missing export
+// builds nothing.
 func (r *runner) refuse(ctx context.Context, problems map[graph.ID]error) *Result {
 	g := r.p.Graph()
 	var results []run.Result
@@ -338,7 +343,8 @@ func (r *runner) refuse(ctx context.Context, problems map[graph.ID]error) *Resul
 				first = id
 			}
 			n := g.Node(id)
-			results = append(results, run.Result{ID: id, Status: run.Error, Rows: -1, Message: fmt.Sprintf("%s %q: %v", n.Kind, n.DisplayName(), err)})
+			err := &run.NodeError{Pos: n.Pos, Msg: fmt.Sprintf("%s %q: %v", n.Kind, n.DisplayName(), err), Err: err}
+			results = append(results, run.Result{ID: id, Status: run.Error, Rows: -1, Message: err.Error(), Err: err})
 		}
 	}
 	for _, id := range r.plan.IDs() {
@@ -347,8 +353,8 @@ func (r *runner) refuse(ctx context.Context, problems map[graph.ID]error) *Resul
 				Message: "skipped: an input file cannot be read"})
 		}
 	}
-	for i, res := range results {
-		r.p.emit(NodeFinished{Result: res, Node: g.Node(res.ID), Done: i + 1, Total: len(results)})
+	for i, res := range results[:len(problems)] {
+		r.p.emit(NodeFinished{Result: res, Node: g.Node(res.ID), Done: i + 1, Total: len(problems)})
 	}
 	res := r.publishRefused(ctx, results)
 	r.p.emit(RunFinished{Result: res})

@@ -28,7 +28,8 @@ func testStore(t *testing.T, e *env) {
 	// Runs: started, finished with nodes, killed, rolled back.
 	rows, fails := int64(825), int64(0)
 	for i, id := range []string{"run-1", "run-2"} {
-		r := adapter.RunRecord{ID: id, Command: "build", Selection: "--select a+", Started: base.Add(time.Duration(i) * time.Hour)}
+		r := adapter.RunRecord{ID: id, Command: "build", Selection: "--select a+", Started: base.Add(time.Duration(i) * time.Hour),
+			Vars: `{"raw_dir":"data/` + id + `"}`}
 		if err := s.StartRun(ctx, r); err != nil {
 			t.Fatal(err)
 		}
@@ -55,6 +56,7 @@ func testStore(t *testing.T, e *env) {
 	}
 	// run-3 started after run-2: newest first.
 	if runs[0].ID != "run-3" || runs[0].Status != "killed" || runs[1].ID != "run-2" || runs[1].Nodes != 2 || runs[1].Selection != "--select a+" ||
+		runs[1].Vars != `{"raw_dir":"data/run-2"}` ||
 		!runs[1].Finished.Equal(base.Add(time.Hour+time.Minute)) {
 		t.Errorf("RecentRuns = %+v", runs)
 	}
@@ -103,6 +105,11 @@ func testStore(t *testing.T, e *env) {
 	}
 	if st, err := s.LoadState(ctx, ""); err != nil || !reflect.DeepEqual(st, map[string]string{"model.p.a": "fp1b"}) {
 		t.Errorf("LoadState = %v, %v", st, err)
+	}
+	built, err := s.BuiltBy(ctx, []string{"model.p.a", "model.p.b", "model.p.none"})
+	if err != nil || len(built) != 1 || built["model.p.a"].ID != "run-2" || built["model.p.a"].Vars != `{"raw_dir":"data/run-2"}` ||
+		built["model.p.a"].Command != "build" {
+		t.Errorf("BuiltBy = %+v, %v; want model.p.a built by run-2 with its vars", built, err)
 	}
 	if err := s.OpenTxn(ctx, "flow-2", base); err != nil {
 		t.Fatal(err)

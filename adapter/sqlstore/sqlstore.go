@@ -8,7 +8,7 @@
 // The tables (created when missing, extended in place when an older kiln
 // made them):
 //
-//	runs           one row per run: id, command, selection, start, end, status, counts, flow transaction
+//	runs           one row per run: id, command, selection, start, end, status, counts, flow transaction, --vars
 //	node_results   one row per node of a run: status, start, duration, rows, failures, message, metrics (JSON)
 //	state          the fingerprint of each node at its last successful build
 //	pending_state  the fingerprints a flow transaction's runs built, until it commits
@@ -77,6 +77,7 @@ alter table kiln_history.journal add column if not exists txn varchar;
 alter table kiln_history.journal add column if not exists done boolean default false;
 alter table kiln_history.journal add column if not exists recorded_at timestamp;
 alter table kiln_history.runs add column if not exists txn varchar;
+alter table kiln_history.runs add column if not exists vars varchar;          -- the run's --vars, as JSON
 create table if not exists kiln_history.transactions (
     id        varchar primary key,
     opened_at timestamp not null,
@@ -182,10 +183,10 @@ func (s *Store) upsertRun(ctx context.Context, r adapter.RunRecord, status strin
 	if !counts {
 		finished = r.Started
 	}
-	cols := "run_id, command, selection, started_at, finished_at, status, txn"
-	vals := fmt.Sprintf("%s, %s, %s, %s, %s, %s, %s", s.lit(r.ID), s.lit(r.Command), s.lit(r.Selection),
-		s.ts(r.Started), s.ts(finished), s.lit(status), s.nullable(r.Txn))
-	set := "command = excluded.command, selection = excluded.selection, started_at = excluded.started_at, finished_at = excluded.finished_at, status = excluded.status, txn = excluded.txn"
+	cols := "run_id, command, selection, started_at, finished_at, status, txn, vars"
+	vals := fmt.Sprintf("%s, %s, %s, %s, %s, %s, %s, %s", s.lit(r.ID), s.lit(r.Command), s.lit(r.Selection),
+		s.ts(r.Started), s.ts(finished), s.lit(status), s.nullable(r.Txn), s.nullable(r.Vars))
+	set := "command = excluded.command, selection = excluded.selection, started_at = excluded.started_at, finished_at = excluded.finished_at, status = excluded.status, txn = excluded.txn, vars = excluded.vars"
 	if counts {
 		cols += ", nodes, errors, warnings, skipped"
 		vals += fmt.Sprintf(", %d, %d, %d, %d", r.Nodes, r.Errors, r.Warnings, r.Skipped)
@@ -278,8 +279,11 @@ func (s *Store) RecentRuns(ctx context.Context, limit int) ([]adapter.RunRecord,
 	if ok, err := s.exists(ctx, "runs"); !ok || err != nil {
 		return nil, err
 	}
+	if err := s.ensure(ctx); err != nil {
+		return nil, err
+	}
 	_, rows, err := s.c.QueryRows(ctx, fmt.Sprintf(`select run_id, command, coalesce(selection, ''), started_at, finished_at, status,
-        coalesce(nodes, 0), coalesce(errors, 0), coalesce(warnings, 0), coalesce(skipped, 0), coalesce(txn, '')
+        coalesce(nodes, 0), coalesce(errors, 0), coalesce(warnings, 0), coalesce(skipped, 0), coalesce(txn, ''), coalesce(vars, '')
         from kiln_history.runs order by started_at desc, run_id desc limit %d`, limit))
 	if err != nil {
 		return nil, err
@@ -289,7 +293,36 @@ func (s *Store) RecentRuns(ctx context.Context, limit int) ([]adapter.RunRecord,
 		started, _ := r[3].(time.Time)
 		finished, _ := r[4].(time.Time)
 		out[i] = adapter.RunRecord{ID: str(r[0]), Command: str(r[1]), Selection: str(r[2]), Started: started, Finished: finished,
-			Status: str(r[5]), Nodes: int(num(r[6])), Errors: int(num(r[7])), Warnings: int(num(r[8])), Skipped: int(num(r[9])), Txn: str(r[10])}
+			Status: str(r[5]), Nodes: int(num(r[6])), Errors: int(num(r[7])), Warnings: int(num(r[8])), Skipped: int(num(r[9])), Txn: str(r[10]), Vars: str(r[11])}
+	}
+	return out, nil
+}
+
+// BuiltBy returns the runs that built the nodes ids, by node.
+func (s *Store) BuiltBy(ctx context.Context, ids []string) (map[string]adapter.RunRecord, error) {
+	out := map[string]adapter.RunRecord{}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	if err := s.ensure(ctx); err != nil {
+		return nil, err
+	}
+	quoted := make([]string, len(ids))
+	for i, id := range ids {
+		quoted[i] = s.lit(id)
+	}
+	_, rows, err := s.c.QueryRows(ctx, `select s.unique_id, r.run_id, r.command, coalesce(r.selection, ''), r.started_at, r.finished_at, r.status,
+        coalesce(r.txn, ''), coalesce(r.vars, '')
+        from kiln_history.state s join kiln_history.runs r on r.run_id = s.run_id
+        where s.unique_id in (`+strings.Join(quoted, ", ")+`)`)
+	if err != nil {
+		return nil, err
+	}
+	for _, r := range rows {
+		started, _ := r[4].(time.Time)
+		finished, _ := r[5].(time.Time)
+		out[str(r[0])] = adapter.RunRecord{ID: str(r[1]), Command: str(r[2]), Selection: str(r[3]), Started: started, Finished: finished,
+			Status: str(r[6]), Txn: str(r[7]), Vars: str(r[8])}
 	}
 	return out, nil
 }

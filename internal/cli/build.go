@@ -96,11 +96,14 @@ func (a *app) runNodes(p *engine.Project, command string, rf *runFlags, ids []gr
 	return nil
 }
 
-// exitCode maps a run's result to kiln's exit codes.
+// exitCode maps a run's result to kiln's exit codes: a run refused
+// because input files cannot be read could not start (2).
 func exitCode(res *engine.Result) int {
 	switch {
 	case res.Interrupted:
 		return ExitInterrupted
+	case res.Refused:
+		return ExitCannotStart
 	case res.Failed:
 		return ExitFailure
 	}

@@ -9,6 +9,8 @@ import (
 	"testing"
 
 	"github.com/xuri/excelize/v2"
+
+	"github.com/kiln-build/kiln/internal/sample"
 )
 
 // statuses returns the status of each node of the last run, by name.
@@ -257,4 +259,34 @@ func TestStateModifiedFollowsContentNotFolder(t *testing.T) {
 	if strings.Join(got, " ") != "source.bottleneck.raw.erp source.bottleneck.raw.web" {
 		t.Fatalf("with erp.xlsx missing: %v, want raw.erp and raw.web", got)
 	}
+}
+
+// A command that reads built tables without building them (kiln test)
+// after a build with other --vars stops, says with which vars the tables
+// were built and how to run it, and runs nothing; with the same vars it
+// runs. (Testing another month's tables against this month's baselines
+// failed at +1300% and suggested --accept-deviations.)
+func TestTablesBuiltWithOtherVars(t *testing.T) {
+	dir, _ := newProject(t)
+	cfg := sample.DefaultConfig()
+	cfg.Seed++
+	if _, err := sample.Generate(filepath.Join(dir, "data", "other"), cfg); err != nil {
+		t.Fatal(err)
+	}
+	mustKiln(t, 0, dir, "build", "--vars", "{raw_dir: data/other}")
+	before := string(readFile(t, filepath.Join(dir, "target", "run_results.json")))
+	out := mustKiln(t, 2, dir, "test")
+	for _, want := range []string{"the tables this run reads were built with other vars", `--vars '{"raw_dir":"data/other"}'`, "this run has none", "Nothing was run"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("kiln test does not say %q:\n%s", want, out)
+		}
+	}
+	if after := string(readFile(t, filepath.Join(dir, "target", "run_results.json"))); after != before {
+		t.Error("the refused kiln test wrote run_results.json")
+	}
+	mustKiln(t, 0, dir, "test", "--vars", "{raw_dir: data/other}")
+	// A build of the whole project with the default vars rebuilds what it
+	// reads: no refusal.
+	mustKiln(t, 0, dir, "build")
+	mustKiln(t, 0, dir, "test")
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -97,8 +98,9 @@ func TestBuildRealExports(t *testing.T) {
 }
 
 // A month with a missing export fails before anything is built, names the
-// source, the path and what to do, and leaves the previous tables and
-// exports as they were.
+// source, the path and what to do in one error and a count (not a SKIP
+// line per node), exits 2 as a run that could not start, and leaves the
+// previous tables and exports as they were.
 func TestMissingExportKeepsPreviousBuild(t *testing.T) {
 	dir, exp := newProject(t)
 	mustKiln(t, 0, dir, "build")
@@ -113,11 +115,18 @@ func TestMissingExportKeepsPreviousBuild(t *testing.T) {
 	}
 	copyFile(t, filepath.Join(dir, "data", "sample", "erp.xlsx"), filepath.Join(month, "erp.xlsx"))
 	copyFile(t, filepath.Join(dir, "data", "sample", "liaison.xlsx"), filepath.Join(month, "liaison.xlsx"))
-	stderr := mustKiln(t, 1, dir, "build", "--vars", "{raw_dir: data/next}")
-	for _, want := range []string{`source "raw.web"`, filepath.Join("data", "next", "web.xlsx"), "raw_dir", "nothing was built"} {
+	stderr := mustKiln(t, 2, dir, "build", "--vars", "{raw_dir: data/next}")
+	for _, want := range []string{`source "raw.web"`, filepath.Join("data", "next", "web.xlsx"), "raw_dir",
+		"nothing was built: 1 input file cannot be read, so none of the 67 nodes of the run ran"} {
 		if !strings.Contains(stderr, want) {
 			t.Errorf("stderr does not mention %q:\n%s", want, stderr)
 		}
+	}
+	if n := len(regexp.MustCompile(`\d+/\d+ SKIP`).FindAllString(stderr, -1)); n > 0 {
+		t.Errorf("stderr has %d SKIP lines:\n%s", n, stderr)
+	}
+	if n := strings.Count(stderr, "web.xlsx"); n > 2 {
+		t.Errorf("the missing file is named %d times (its progress line and the summary):\n%s", n, stderr)
 	}
 	for f, b := range before {
 		if !bytes.Equal(b, readFile(t, filepath.Join(exports, f))) {
@@ -132,7 +141,7 @@ func TestMissingExportKeepsPreviousBuild(t *testing.T) {
 		t.Errorf("kiln runs does not list the refused run:\n%s", runs)
 	}
 	log := string(readFile(t, filepath.Join(dir, "target", "kiln.log")))
-	if !strings.Contains(log, `"event":"run_finished"`) || !strings.Contains(log, `"exit_code":1`) || !strings.Contains(log, "web.xlsx") {
+	if !strings.Contains(log, `"event":"run_finished"`) || !strings.Contains(log, `"exit_code":2`) || !strings.Contains(log, "web.xlsx") {
 		t.Errorf("kiln.log lacks the refused run:\n%s", log)
 	}
 }
@@ -149,13 +158,44 @@ func TestFailedModelKeepsPreviousTable(t *testing.T) {
 		t.Fatal(err)
 	}
 	stderr := mustKiln(t, 1, dir, "build")
-	for _, want := range []string{"ERROR", "int_products", "no_such_column", "SKIP", "model int_products did not succeed"} {
+	line := 1 + strings.Count(string(src[:strings.Index(string(src), "w.post_title,")]), "\n")
+	col := strings.Index(string(src), "w.post_title,") - strings.LastIndex(string(src[:strings.Index(string(src), "w.post_title,")]), "\n")
+	at := fmt.Sprintf("models/intermediate/int_products.sql:%d:%d: binder error", line, col)
+	for _, want := range []string{"ERROR", "int_products", "no_such_column", "SKIP", "model int_products did not succeed", at, "(compiled SQL: target/compiled/bottleneck/models/intermediate/int_products.sql:"} {
 		if !strings.Contains(stderr, want) {
 			t.Errorf("stderr does not mention %q:\n%s", want, stderr)
 		}
 	}
 	if got := query(t, dir, `select count(*) from intermediate.int_products`); got != fmt.Sprint(exp.Joined) {
 		t.Errorf("int_products has %s rows, want the previous %d", got, exp.Joined)
+	}
+}
+
+// A model whose SQL fails, and that has unit tests, is reported once, at
+// its .sql line and column: the unit tests that run its SQL on given rows
+// fail on the same error, which the summary shows once, naming them.
+func TestModelErrorWithUnitTestsReportedOnce(t *testing.T) {
+	dir, _ := newProject(t)
+	model := filepath.Join(dir, "models", "marts", "wine_zscores.sql")
+	src := string(readFile(t, model))
+	broken := strings.Replace(src, "    r.total_sales,", "    r.no_such_column,", 1)
+	if err := os.WriteFile(model, []byte(broken), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	line := 1 + strings.Count(broken[:strings.Index(broken, "r.no_such_column")], "\n")
+	stderr := mustKiln(t, 1, dir, "build", "--threads", "1")
+	summary := stderr[strings.Index(stderr, "Done in"):]
+	at := fmt.Sprintf("(models/marts/wine_zscores.sql:%d:5)", line)
+	if n := strings.Count(summary, at); n != 1 {
+		t.Errorf("the summary names %s %d times, want once:\n%s", at, n, summary)
+	}
+	if strings.Contains(summary, "_unit_tests.yml") {
+		t.Errorf("the summary reports the model's error against the unit tests' file:\n%s", summary)
+	}
+	for _, want := range []string{"unit_test premium_is_z_score_above_2", `model "wine_zscores" fails on the given rows`, `"no_such_column"`} {
+		if !strings.Contains(summary, want) {
+			t.Errorf("the summary lacks %q:\n%s", want, summary)
+		}
 	}
 }
 

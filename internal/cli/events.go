@@ -1,12 +1,14 @@
 package cli
 
 import (
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
 
 	"github.com/kiln-build/kiln/engine"
 	"github.com/kiln-build/kiln/internal/artifact"
+	"github.com/kiln-build/kiln/internal/run"
 	"github.com/kiln-build/kiln/internal/ui"
 )
 
@@ -49,11 +51,23 @@ func (a *app) runFinished(res *engine.Result) {
 			a.ui.Printf("warning: cannot write the JUnit report %s: %v", a.junitXML, err)
 		}
 	}
+	if res.Refused {
+		// One error per unreadable input and a count, not a line per node.
+		var bad []run.Result
+		for _, r := range res.Results {
+			if r.Status == run.Error {
+				bad = append(bad, r)
+			}
+		}
+		a.ui.Problems(res.Graph, bad)
+		a.ui.Printf("")
+		a.ui.Printf("nothing was built: %s, so none of the %d nodes of the run ran; fix %s and run again (the previous tables and exports are unchanged)",
+			plural(len(bad), "input file cannot be read", "input files cannot be read"), len(res.Results), map[bool]string{true: "it", false: "them"}[len(bad) == 1])
+		a.runLog.RunFinished(res.Results, res.Elapsed, exitCode(res), res.Interrupted)
+		return
+	}
 	a.ui.Summary(res.Graph, res.Results, res.Elapsed)
 	switch {
-	case res.Refused:
-		a.ui.Printf("")
-		a.ui.Printf("nothing was built: fix the inputs above and run again; the previous tables and exports are unchanged")
 	case res.Outcome != "":
 		a.ui.Printf("")
 		a.ui.Printf("%s", res.Outcome)
@@ -92,6 +106,14 @@ func (a *app) closeRunLog() {
 		a.runLogFile = nil
 	}
 	a.runLog = ui.NewJSONLog(io.Discard)
+}
+
+// plural is "1 <one>" or "n <many>".
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
 }
 
 func mustAbs(p string) string {

@@ -43,11 +43,21 @@ type Options struct {
 	// Progress, when set, receives the progress of the loads of sources
 	// and seeds (see load.Spec.Progress), from the workers' goroutines.
 	Progress func(n *graph.Node, p load.Progress)
+	// Render, when set, renders a model again at run time, on its
+	// worker's session, before it is built (see Renderer).
+	Render Renderer
 }
+
+// Renderer renders node n again when it runs, against the database
+// (dbt's execute phase: a template that calls run_query or the adapter
+// object). It returns the SQL to build n from instead of its compiled
+// code, or ok false to keep that. An error fails the node.
+type Renderer func(ctx context.Context, n *graph.Node, s adapter.Session) (sql string, ok bool, err error)
 
 // Executor runs nodes through an adapter; see run.Executor.
 type Executor struct {
 	g       *graph.Graph
+	typ     string // the adapter's type
 	d       adapter.Dialect
 	conns   []adapter.Conn
 	opts    Options
@@ -57,7 +67,7 @@ type Executor struct {
 
 // New opens threads connections on db.
 func New(ctx context.Context, db adapter.Adapter, g *graph.Graph, threads int, opts Options) (*Executor, error) {
-	e := &Executor{g: g, d: db.Dialect(), opts: opts}
+	e := &Executor{g: g, typ: db.Type(), d: db.Dialect(), opts: opts}
 	for i := 0; i < threads; i++ {
 		c, err := db.Conn(ctx)
 		if err != nil {
@@ -159,8 +169,11 @@ func (e *Executor) Execute(ctx context.Context, w int, n *graph.Node) run.Result
 	return r
 }
 
+// failed is the result of a node that errored with err: its message is
+// err's text, err is kept as a value (Result.Err), and a transient cause
+// (adapter.IsTransient) makes it retryable.
 func failed(err error) run.Result {
-	return run.Result{Status: run.Error, Rows: -1, Message: oneLine(err.Error()), Retryable: adapter.IsTransient(err)}
+	return run.Result{Status: run.Error, Rows: -1, Message: oneLine(err.Error()), Err: err, Retryable: adapter.IsTransient(err)}
 }
 
 func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
@@ -244,6 +257,23 @@ func (e *Executor) loadSeed(ctx context.Context, conn adapter.Conn, n *graph.Nod
 }
 
 func (e *Executor) model(ctx context.Context, conn adapter.Conn, n *graph.Node) run.Result {
+	if e.opts.Render != nil {
+		sql, ok, err := e.opts.Render(ctx, n, adapter.Session{Conn: conn, Dialect: e.d, Type: e.typ})
+		if err != nil {
+			return failed(&run.NodeError{Pos: n.Pos, Msg: fmt.Sprintf("model %q: rendering at run time: %v", n.Name, err), Err: err})
+		}
+		if ok {
+			rendered := *n
+			rendered.CompiledCode = sql
+			n = &rendered
+			// The template may have created or dropped the node's relation.
+			kind, err := conn.RelationKind(ctx, n.Relation)
+			if err != nil {
+				return failed(err)
+			}
+			e.cat.Set(n.Relation, string(kind))
+		}
+	}
 	if enforced(n) {
 		if err := checkContract(ctx, conn, e.d, n); err != nil {
 			return failed(err)
@@ -313,45 +343,27 @@ func (e *Executor) compiledFile(n *graph.Node) string {
 	return p
 }
 
-// sqlError adds to a database error of statement s, which nests n's
-// compiled SQL (s.Body), where the failing token is in the compiled SQL
-// of n: the file under the target path and its line and column.
+// sqlError returns the error of statement s, which nests n's compiled
+// SQL (s.Body), as a *run.NodeError: at the failing token's position in
+// n's .sql file (or an ephemeral parent's) when it maps back there, else
+// at n's position; with the token's position in the compiled file under
+// the target path as a second note; the database's error as its cause
+// (so a transient one is retried). Other errors are returned as they are.
 func (e *Executor) sqlError(n *graph.Node, err error, s adapter.Stmt) error {
 	var de *adapter.Error
 	if !errors.As(err, &de) {
 		return err
 	}
-	msg := de.Error()
-	if line, col, ok := compiledPos(n.CompiledCode, s, de.Line, de.Col); ok {
-		msg += fmt.Sprintf(" (at %s:%d:%d, the compiled SQL of %s)", e.compiledFile(n), line, col, n.Path)
-	}
-	return errors.New(msg)
-}
-
-// compiledPos maps line and col of statement s (1-based, col in bytes)
-// to the same token in compiled, the text s nests at s.Body after
-// trimming it (see materialize.Body); ok is false when the position is
-// unknown or outside the nested text.
-func compiledPos(compiled string, s adapter.Stmt, line, col int) (l, c int, ok bool) {
-	if s.Body < 0 || line < 1 || col < 1 {
-		return 0, 0, false
-	}
-	off := 0
-	for i := 1; i < line; i++ {
-		j := strings.IndexByte(s.SQL[off:], '\n')
-		if j < 0 {
-			return 0, 0, false
+	ne := &run.NodeError{Pos: n.Pos, Msg: de.Error(), Err: err}
+	if off, ok := bodyOffset(s.SQL, s.Body, de.Line, de.Col, n.CompiledCode); ok {
+		lead := strings.Index(n.CompiledCode, materialize.Body(n.CompiledCode))
+		l, c := diag.Offset(n.CompiledCode, lead+off)
+		ne.Compiled = diag.Pos{File: e.compiledFile(n), Line: l, Col: c}
+		if pos, ok := e.sourcePos(n, n.CompiledCode, lead+off, e.inlined(n)); ok {
+			ne.Pos = pos
 		}
-		off += j + 1
 	}
-	off += col - 1
-	body := materialize.Body(compiled)
-	if off < s.Body || off >= s.Body+len(body) {
-		return 0, 0, false
-	}
-	lead := strings.Index(compiled, body)
-	l, c = diag.Offset(compiled, lead+off-s.Body)
-	return l, c, true
+	return ne
 }
 
 // export writes the export's file aside; the journal publishes it (renames

@@ -2,10 +2,12 @@ package execute
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 
 	"github.com/kiln-build/kiln/adapter"
+	"github.com/kiln-build/kiln/compiler"
 	"github.com/kiln-build/kiln/compiler/diag"
 	"github.com/kiln-build/kiln/compiler/graph"
 	"github.com/kiln-build/kiln/internal/materialize"
@@ -32,7 +34,7 @@ func (e *Executor) unitTest(ctx context.Context, conn adapter.Conn, n *graph.Nod
 	actual := materialize.UnitTestSQL(e.d, u, inputs)
 	desc, err := conn.DescribeQuery(ctx, actual)
 	if err != nil {
-		return failed(fmt.Errorf("%s: unit test %q: the model fails on the given rows: %v", n.Pos, n.Name, err))
+		return failed(e.unitTestError(n, actual, err))
 	}
 	types := map[string]string{}
 	var outputs []string
@@ -85,6 +87,48 @@ func (e *Executor) unitTest(ctx context.Context, conn adapter.Conn, n *graph.Nod
 	r.Actual = fmt.Sprintf("%d missing and %d unexpected rows", missing, unexpected)
 	r.Message = strings.Join(lines, "; ")
 	return r
+}
+
+// unitTestError returns the error of a unit test's query, which
+// Conn.DescribeQuery ran as the dialect's Describe: when the failing token
+// is in the model's SQL (or an inlined ephemeral model's), the error is
+// the model's, at its .sql line and column, and reads the same for every
+// unit test of the model (the summary shows it once); in the given rows,
+// or without a position, it is the unit test's, at its YAML entry.
+func (e *Executor) unitTestError(n *graph.Node, query string, err error) error {
+	u := n.UnitTest
+	model := e.g.Node(u.Model)
+	var de *adapter.Error
+	if model != nil && errors.As(err, &de) {
+		s := e.d.Describe(query)
+		if off, ok := bodyOffset(s.SQL, s.Body, de.Line, de.Col, query); ok {
+			var ctes []cte
+			for _, g := range u.Given {
+				ctes = append(ctes, cte{marker: g.CTE + " as (\n"})
+			}
+			for _, eph := range u.Ephemerals {
+				c := cte{marker: eph.Name + " as (\n", body: materialize.Body(eph.SQL)}
+				if m := e.modelNamed(strings.TrimPrefix(eph.Name, compiler.EphemeralPrefix)); m != nil {
+					c.node = &graph.Node{Kind: graph.Model, Path: m.Path, RawCode: m.RawCode}
+				}
+				ctes = append(ctes, c)
+			}
+			if pos, ok := e.sourcePos(model, materialize.Body(query), off, ctes); ok {
+				return &run.NodeError{Pos: pos, Msg: fmt.Sprintf("model %q fails on the given rows of its unit tests: %s", model.Name, de.Error()), Err: err}
+			}
+		}
+	}
+	return &run.NodeError{Pos: n.Pos, Msg: fmt.Sprintf("unit test %q: the model fails on the given rows: %v", n.Name, err), Err: err}
+}
+
+// modelNamed returns the model called name, or nil.
+func (e *Executor) modelNamed(name string) *graph.Node {
+	for _, n := range e.g.Nodes() {
+		if n.Kind == graph.Model && n.Name == name {
+			return n
+		}
+	}
+	return nil
 }
 
 func formatRow(cols []string, vals []any) string {

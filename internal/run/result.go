@@ -8,6 +8,7 @@ package run
 import (
 	"time"
 
+	"github.com/kiln-build/kiln/compiler/diag"
 	"github.com/kiln-build/kiln/compiler/graph"
 )
 
@@ -55,6 +56,10 @@ type Result struct {
 	SkippedBy graph.ID
 	// Attempts is the number of times the node was tried (retries).
 	Attempts int
+	// Err is the error of a node that errored (Status Error), as a value:
+	// a *NodeError holding the source position and the typed cause, or the
+	// cause itself; nil otherwise. Message is its text.
+	Err error
 	// Retryable says the error may pass on another try (an I/O error, a
 	// transaction conflict): the scheduler retries such errors.
 	Retryable bool
@@ -72,3 +77,32 @@ func (r Result) Duration() time.Duration {
 	}
 	return r.Completed.Sub(r.Started)
 }
+
+// NodeError is why a node errored, as a value: where in the project the
+// problem is (the model's .sql line and column, a test's YAML entry),
+// first, as the compiler's diagnostics; what happened; where in the SQL
+// kiln ran it is (the compiled file, a second note); and the cause (the
+// database's *adapter.Error, an input file's error...), which errors.As
+// reaches, so that a transient cause is retried.
+type NodeError struct {
+	Pos      diag.Pos // the position in a project file; zero when unknown
+	Msg      string   // one line, lower case, without the position
+	Compiled diag.Pos // the position in the compiled SQL under the target path; zero when none
+	Err      error    // the cause; nil when Msg says it all
+}
+
+// Error returns "pos: msg (compiled SQL: pos)", without the parts that
+// are unknown, on one line.
+func (e *NodeError) Error() string {
+	s := e.Msg
+	if e.Pos.File != "" {
+		s = e.Pos.String() + ": " + s
+	}
+	if e.Compiled.File != "" {
+		s += " (compiled SQL: " + e.Compiled.String() + ")"
+	}
+	return s
+}
+
+// Unwrap returns the cause.
+func (e *NodeError) Unwrap() error { return e.Err }

@@ -5,6 +5,7 @@
 package ui
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -258,22 +259,7 @@ func (p *Printer) Summary(g *graph.Graph, results []run.Result, elapsed time.Dur
 	line += fmt.Sprintf(" TOTAL=%d", len(results))
 	p.Printf("%s", line)
 
-	var problems []run.Result
-	for _, r := range results {
-		if r.Status == run.Error || r.Status == run.Fail || r.Status == run.Warn {
-			problems = append(problems, r)
-		}
-	}
-	sort.SliceStable(problems, func(i, j int) bool { return rank(problems[i].Status) < rank(problems[j].Status) })
-	for _, r := range problems {
-		n := g.Node(r.ID)
-		label := Label(r.Status)
-		p.Printf("")
-		p.Printf("%s %s %s (%s)", p.style(label, label), n.Kind, displayName(n), nodePos(n))
-		for _, l := range strings.Split(strings.TrimSpace(problemText(r)), "\n") {
-			p.Printf("  %s", l)
-		}
-	}
+	p.Problems(g, results)
 	var skipped int
 	for _, r := range results {
 		if r.Status == run.Skipped {
@@ -284,6 +270,74 @@ func (p *Printer) Summary(g *graph.Graph, results []run.Result, elapsed time.Dur
 		p.Printf("")
 		p.Printf("%s", p.faint(fmt.Sprintf("%s skipped (the reason is on each SKIP line above).", plural(int64(skipped), "node"))))
 	}
+}
+
+// Problems prints every failure and warning of results with its position
+// and message, errors first; one error that several nodes met (see
+// sameErrors) is printed once, naming them.
+func (p *Printer) Problems(g *graph.Graph, results []run.Result) {
+	if p.json != nil {
+		return
+	}
+	var problems []run.Result
+	for _, r := range results {
+		if r.Status == run.Error || r.Status == run.Fail || r.Status == run.Warn {
+			problems = append(problems, r)
+		}
+	}
+	sort.SliceStable(problems, func(i, j int) bool { return rank(problems[i].Status) < rank(problems[j].Status) })
+	for _, grp := range sameErrors(problems) {
+		r := grp[0]
+		n := g.Node(r.ID)
+		label := Label(r.Status)
+		names := make([]string, len(grp))
+		for i, x := range grp {
+			xn := g.Node(x.ID)
+			names[i] = string(xn.Kind) + " " + displayName(xn)
+		}
+		pos, text := nodePos(n), problemText(r)
+		var ne *run.NodeError
+		if errors.As(r.Err, &ne) && ne.Pos.File != "" {
+			// The error's position heads it; the message follows, with
+			// where it is in the compiled SQL.
+			pos, text = ne.Pos.String(), strings.TrimPrefix(ne.Error(), ne.Pos.String()+": ")
+		}
+		p.Printf("")
+		p.Printf("%s %s (%s)", p.style(label, label), joinNames(names), pos)
+		for _, l := range strings.Split(strings.TrimSpace(text), "\n") {
+			p.Printf("  %s", l)
+		}
+	}
+}
+
+// sameErrors groups problems that are one error: nodes whose errors are
+// the same *run.NodeError text at the same source position (the unit
+// tests of a model whose SQL fails, each on the model's line), in the
+// order of their first appearance; any other problem is a group alone.
+func sameErrors(problems []run.Result) [][]run.Result {
+	var groups [][]run.Result
+	at := map[string]int{}
+	for _, r := range problems {
+		var ne *run.NodeError
+		if r.Status == run.Error && errors.As(r.Err, &ne) && ne.Pos.File != "" {
+			key := ne.Error()
+			if i, ok := at[key]; ok {
+				groups[i] = append(groups[i], r)
+				continue
+			}
+			at[key] = len(groups)
+		}
+		groups = append(groups, []run.Result{r})
+	}
+	return groups
+}
+
+// joinNames is "a", "a and b", "a, b and c".
+func joinNames(names []string) string {
+	if len(names) < 2 {
+		return strings.Join(names, "")
+	}
+	return strings.Join(names[:len(names)-1], ", ") + " and " + names[len(names)-1]
 }
 
 func (p *Printer) faint(s string) string {

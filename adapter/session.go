@@ -1,0 +1,16 @@
+package adapter
+
+// Session is a worker's view of the database while a node runs: its
+// connection, the dialect and the adapter's type. A template that renders
+// again at run time goes through it: dbt's adapter object
+// (get_relation: Conn.RelationKind; get_columns_in_relation:
+// Conn.Columns; quote: Dialect.Quote; drop_relation:
+// Conn.Run(Dialect.DropRelation); dispatch: Type) and run_query or
+// statement (Conn.QueryRows, Conn.Exec). They run on the node's
+// connection before its materialization, outside its transaction, as in
+// dbt's execute phase.
+type Session struct {
+	Conn    Conn
+	Dialect Dialect
+	Type    string // the adapter's type, "duckdb"
+}

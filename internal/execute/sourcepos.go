@@ -1,0 +1,229 @@
+package execute
+
+import (
+	"strings"
+
+	"github.com/kiln-build/kiln/compiler"
+	"github.com/kiln-build/kiln/compiler/diag"
+	"github.com/kiln-build/kiln/compiler/graph"
+	"github.com/kiln-build/kiln/internal/materialize"
+)
+
+// cte is a common table expression that kiln put in a node's SQL, whose
+// body came from another node's file: an ephemeral model inlined.
+type cte struct {
+	marker string      // "name as (\n", which opens it
+	body   string      // its query, as nested
+	node   *graph.Node // the node whose file wrote body
+}
+
+// inlined returns the ephemeral models inlined in n's compiled SQL, as
+// the compiler inlines them (compiler.EphemeralPrefix).
+func (e *Executor) inlined(n *graph.Node) []cte {
+	var out []cte
+	for _, p := range e.g.Parents(n.ID) {
+		pn := e.g.Node(p)
+		if pn != nil && pn.Kind == graph.Model && pn.Config.Materialized == graph.Ephemeral {
+			out = append(out, cte{marker: compiler.EphemeralPrefix + pn.Name + " as (\n", body: strings.TrimSpace(pn.CompiledCode), node: pn})
+		}
+	}
+	return out
+}
+
+// sourcePos maps byte offset off of text, SQL that kiln ran holding the
+// code of node n (its compiled SQL, or the model's SQL in a unit test's
+// query), to the position in the project file that wrote the token there:
+// n's file, or an ephemeral model's when off falls in the CTE kiln inlined
+// for it. ctes are the CTEs of text whose bodies come from other nodes'
+// files; an offset in a CTE whose node is nil (a unit test's given rows)
+// is in no .sql file: ok is false.
+func (e *Executor) sourcePos(n *graph.Node, text string, off int, ctes []cte) (diag.Pos, bool) {
+	for _, c := range ctes {
+		i := strings.Index(text, c.marker)
+		if i < 0 {
+			continue
+		}
+		start := i + len(c.marker)
+		if off >= start && off < start+len(c.body) {
+			if c.node == nil {
+				return diag.Pos{}, false
+			}
+			return e.sourcePos(c.node, c.body, off-start, e.inlined(c.node))
+		}
+	}
+	if n.RawCode == "" || n.Path == "" || n.Kind == graph.Test && n.Test != nil && n.Test.Generic != "" {
+		return diag.Pos{}, false // a generic test's SQL is its macro's, not its YAML entry's
+	}
+	line, col, ok := rawPos(n.RawCode, text, off)
+	if !ok {
+		return diag.Pos{}, false
+	}
+	return diag.Pos{File: n.Path, Line: line, Col: col}, true
+}
+
+// rawPos maps byte offset off of compiled, the rendering of the template
+// raw, to a 1-based line and byte column of raw: the lines that rendering
+// left as they were are aligned (the longest common subsequence of the
+// non-blank lines); a token on such a line keeps its column, a token on a
+// rendered line is looked for, as a word, on the raw lines between the
+// aligned ones around it (col 0 when it is not found there). ok is false
+// when off is past the end of compiled.
+func rawPos(raw, compiled string, off int) (line, col int, ok bool) {
+	if off < 0 || off > len(compiled) {
+		return 0, 0, false
+	}
+	cl, cc := diag.Offset(compiled, off)
+	r, c := strings.Split(raw, "\n"), strings.Split(compiled, "\n")
+	match := alignLines(r, c)
+	cl-- // 0-based
+	tok := tokenAt(c[cl], cc-1)
+	// lo..hi are the raw lines that may have written compiled line cl,
+	// guess the one at the same distance from the aligned line before.
+	lo, hi, guess := 0, len(r)-1, 0
+	if m := match[cl]; m >= 0 {
+		if r[m] == c[cl] {
+			return m + 1, cc, true
+		}
+		lo, hi, guess = m, m, m
+	} else {
+		from := 0
+		for i := cl - 1; i >= 0; i-- {
+			if match[i] >= 0 {
+				lo, from = match[i]+1, i+1
+				break
+			}
+		}
+		for i := cl + 1; i < len(c); i++ {
+			if match[i] >= 0 {
+				hi = match[i] - 1
+				break
+			}
+		}
+		guess = min(max(lo+cl-from, lo), hi)
+	}
+	if lo > hi {
+		return min(lo, len(r)-1) + 1, 0, true
+	}
+	if tok != "" {
+		// The raw lines nearest the guess first.
+		for d := 0; guess-d >= lo || guess+d <= hi; d++ {
+			for _, i := range []int{guess - d, guess + d} {
+				if i < lo || i > hi || (d == 0 && i != guess) {
+					continue
+				}
+				if j := indexWord(r[i], tok); j >= 0 {
+					return i + 1, j + 1, true
+				}
+			}
+		}
+	}
+	return guess + 1, 0, true
+}
+
+// alignLines returns, for each line of c, the index of the line of r it is
+// aligned with, or -1: the longest common subsequence of equal lines
+// (trailing spaces aside), blank lines left out.
+func alignLines(r, c []string) []int {
+	key := func(s string) string { return strings.TrimRight(s, " \t\r") }
+	n, m := len(r), len(c)
+	// lcs[i][j] is the length of the LCS of r[i:] and c[j:].
+	lcs := make([][]int32, n+1)
+	for i := range lcs {
+		lcs[i] = make([]int32, m+1)
+	}
+	for i := n - 1; i >= 0; i-- {
+		for j := m - 1; j >= 0; j-- {
+			switch {
+			case key(r[i]) != "" && key(r[i]) == key(c[j]):
+				lcs[i][j] = lcs[i+1][j+1] + 1
+			case lcs[i+1][j] >= lcs[i][j+1]:
+				lcs[i][j] = lcs[i+1][j]
+			default:
+				lcs[i][j] = lcs[i][j+1]
+			}
+		}
+	}
+	match := make([]int, m)
+	for j := range match {
+		match[j] = -1
+	}
+	for i, j := 0, 0; i < n && j < m; {
+		switch {
+		case key(r[i]) != "" && key(r[i]) == key(c[j]):
+			match[j] = i
+			i++
+			j++
+		case lcs[i+1][j] >= lcs[i][j+1]:
+			i++
+		default:
+			j++
+		}
+	}
+	return match
+}
+
+func isWordByte(b byte) bool {
+	return b == '_' || b >= 'a' && b <= 'z' || b >= 'A' && b <= 'Z' || b >= '0' && b <= '9' || b >= 0x80
+}
+
+// tokenAt returns the token that starts at byte i of line: a word, or a
+// quoted identifier; "" for anything else.
+func tokenAt(line string, i int) string {
+	if i < 0 || i >= len(line) {
+		return ""
+	}
+	if line[i] == '"' {
+		if j := strings.IndexByte(line[i+1:], '"'); j >= 0 {
+			return line[i : i+j+2]
+		}
+		return ""
+	}
+	j := i
+	for j < len(line) && isWordByte(line[j]) {
+		j++
+	}
+	return line[i:j]
+}
+
+// indexWord returns the byte index of tok in s where it stands as a word
+// (not inside a longer one), or -1.
+func indexWord(s, tok string) int {
+	for from := 0; ; {
+		i := strings.Index(s[from:], tok)
+		if i < 0 {
+			return -1
+		}
+		i += from
+		before := i == 0 || !isWordByte(s[i-1]) || !isWordByte(tok[0])
+		end := i + len(tok)
+		after := end == len(s) || !isWordByte(s[end]) || !isWordByte(tok[len(tok)-1])
+		if before && after {
+			return i
+		}
+		from = i + 1
+	}
+}
+
+// bodyOffset returns the byte offset, in query's trimmed text
+// (materialize.Body), of the token at 1-based line and column of sql, a
+// statement that nests that text at byte body; ok is false when the
+// position is outside it (or unknown).
+func bodyOffset(sql string, body, line, col int, query string) (off int, ok bool) {
+	if body < 0 || line < 1 || col < 1 {
+		return 0, false
+	}
+	p := 0
+	for i := 1; i < line; i++ {
+		j := strings.IndexByte(sql[p:], '\n')
+		if j < 0 {
+			return 0, false
+		}
+		p += j + 1
+	}
+	p += col - 1
+	trimmed := materialize.Body(query)
+	if p < body || p >= body+len(trimmed) {
+		return 0, false
+	}
+	return p - body, true
+}
