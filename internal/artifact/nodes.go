@@ -288,10 +288,15 @@ func relationName(n *graph.Node) *string {
 	return &s
 }
 
-// config is a node's config object: dbt's keys (enabled, materialized,
-// schema, alias, tags, meta, severity for tests), then every other key
-// as given. Sources, exports and unit tests have no relation keys.
-func (b *builder) config(n *graph.Node) map[string]any {
+func (b *builder) config(n *graph.Node) map[string]any { return Config(n) }
+
+// Config is a node's config object as dbt's manifest writes it, and the
+// one flattening of graph.Config that kiln's outputs use (manifest.json,
+// the fingerprints of state:modified and up to date, the docs): dbt's keys
+// (enabled, materialized, schema, alias, tags, meta, severity for tests),
+// then every other key as given, as plain JSON values (see Plain).
+// Sources, exports and unit tests have no relation keys.
+func Config(n *graph.Node) map[string]any {
 	c := n.Config
 	out := make(map[string]any, 7+len(c.Extra))
 	for k, v := range c.Extra {

@@ -156,7 +156,7 @@ func buildSite(in *Input) *site {
 		sn := &siteNode{
 			ID: n.ID, Kind: n.Kind, Name: n.Name, Label: n.DisplayName(), Package: n.Package,
 			Path: n.Path, Folder: folder(n), FQN: nonNil(n.FQN), Tags: nonNil(n.Config.Tags),
-			Config: configMap(n), Description: Markdown(n.Description),
+			Config: artifact.Config(n), Description: Markdown(n.Description),
 			Raw: n.RawCode, Compiled: n.CompiledCode, Parents: []int{},
 		}
 		if !n.Relation.IsZero() && n.Kind != graph.Test {
@@ -285,23 +285,6 @@ func folder(n *graph.Node) string {
 		return ""
 	}
 	return d
-}
-
-func configMap(n *graph.Node) map[string]any {
-	c := n.Config
-	out := map[string]any{"enabled": c.Enabled, "tags": nonNil(c.Tags)}
-	for k, v := range c.Extra {
-		out[k] = artifact.Plain(v)
-	}
-	for k, v := range map[string]string{"materialized": c.Materialized, "schema": c.Schema, "alias": c.Alias, "severity": c.Severity} {
-		if v != "" {
-			out[k] = v
-		}
-	}
-	if len(c.Meta) > 0 {
-		out["meta"] = artifact.PlainMap(c.Meta)
-	}
-	return out
 }
 
 func nonNil(s []string) []string {
