@@ -80,6 +80,12 @@ type Target struct {
 	// TimeZone is the session time zone, an IANA name (project.yml's
 	// timezone); "" is UTC.
 	TimeZone string
+	// Settings are the database's settings, set on every connection (a
+	// dbt profile's settings: {memory_limit: 4GB}).
+	Settings map[string]any
+	// Extensions are loaded on every connection (a dbt-duckdb profile's
+	// extensions).
+	Extensions []string
 }
 
 // Adapter is an open database. It is safe for concurrent use; each worker

@@ -20,6 +20,7 @@ import (
 	"github.com/kiln-build/kiln/compiler/builtin"
 	"github.com/kiln-build/kiln/compiler/diag"
 	"github.com/kiln-build/kiln/compiler/graph"
+	"github.com/kiln-build/kiln/compiler/jinja"
 	"github.com/kiln-build/kiln/compiler/project"
 	"github.com/kiln-build/kiln/compiler/template"
 )
@@ -48,6 +49,9 @@ type Manifest struct {
 	Disabled []*graph.Node
 	// UsedVars are the names read with var(), sorted.
 	UsedVars []string
+	// Docs are the {% docs %} blocks of the project and its packages, by
+	// unique id (<package>.<name>).
+	Docs map[string]*Doc
 }
 
 // Compile compiles p. It returns the manifest, or every error found, sorted
@@ -66,7 +70,7 @@ func Compile(p *project.Project, opts Options) (*Manifest, diag.List) {
 		return nil, c.diags.Errors()
 	}
 	m := &Manifest{Project: p, Graph: c.graph, Engine: c.engine, Vars: c.vars, Warnings: c.diags.Warnings(), Disabled: c.disabled,
-		UsedVars: sortedKeys(c.usedVars)}
+		UsedVars: sortedKeys(c.usedVars), Docs: c.docs}
 	return m, nil
 }
 
@@ -88,7 +92,10 @@ type compiler struct {
 	graph    *graph.Graph
 	disabled []*graph.Node
 	varsMu   sync.Mutex
-	usedVars map[string]bool // names read with var()
+	usedVars map[string]bool       // names read with var()
+	docs     map[string]*Doc       // docs blocks by unique id
+	descAt   map[graph.ID]diag.Pos // where a node's description is written, when not at n.Pos
+	descEnv  *jinja.Env            // renders descriptions
 }
 
 func newCompiler(p *project.Project, opts Options) *compiler {
@@ -105,6 +112,8 @@ func newCompiler(p *project.Project, opts Options) *compiler {
 		render:   map[*graph.Node]*rendered{},
 		clashed:  map[*graph.Node]bool{},
 		usedVars: map[string]bool{},
+		descEnv:  jinja.NewEnv(),
+		descAt:   map[graph.ID]diag.Pos{},
 	}
 	c.vars = map[string]any{}
 	for k, v := range p.Config.Vars {
@@ -128,6 +137,8 @@ func (c *compiler) run() {
 	for _, t := range []*project.ConfigTree{c.p.ModelConfig, c.p.SeedConfig, c.p.TestConfig, c.p.SourceConfig, c.p.ExportConfig} {
 		c.checkTree(t)
 	}
+	c.checkPackages()
+	c.collectDocs()
 	c.collectProps()
 	c.collectSources()
 	c.collectSeeds()
@@ -138,6 +149,7 @@ func (c *compiler) run() {
 	c.collectUnitTests()
 	c.collectExports()
 	c.warnUnusedConfig()
+	c.renderDescriptions()
 	if c.diags.HasErrors() {
 		return
 	}
@@ -207,4 +219,20 @@ func quoteList(names []string) string {
 		q[i] = fmt.Sprintf("%q", n)
 	}
 	return strings.Join(q, ", ")
+}
+
+// checkPackages reports what kiln does not take from installed packages
+// yet: their models, seeds and tests would not be built, and their macros
+// are not callable.
+func (c *compiler) checkPackages() {
+	for _, q := range c.p.Packages {
+		if n := len(q.Models) + len(q.Seeds) + len(q.Tests); n > 0 {
+			c.diags.Errorf(diag.Pos{File: q.File}, "package %q has %d models, seeds or tests: building a package's nodes is not supported yet", q.Config.Name, n).
+				Hint = "remove the package, or copy the nodes you need into the project"
+		}
+		if len(q.Macros) > 0 {
+			c.diags.Warnf(diag.Pos{File: q.File}, "the macros of package %q are not callable yet", q.Config.Name).
+				Hint = "a template that calls one fails with its name"
+		}
+	}
 }

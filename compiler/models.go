@@ -100,6 +100,7 @@ func (c *compiler) collectModels() {
 		}
 		if fc.props != nil {
 			n.Description = fc.props.Description
+			c.descAt[n.ID] = fc.props.Pos(fc.propsFile)
 		}
 		n.Relation = c.relationOf(n)
 		if _, taken := c.byName[name]; taken {
@@ -138,18 +139,11 @@ func (c *compiler) fileConfig(kind graph.Kind, f project.File, roots []string, t
 	return fc
 }
 
-// relationOf returns where a model or seed lives: its schema ("main" by
-// default) and its alias or name.
+// relationOf returns where a model or seed lives, named as dbt's default
+// generate_database_name, generate_schema_name and generate_alias_name
+// name it (naming.go).
 func (c *compiler) relationOf(n *graph.Node) sqlq.Relation {
-	schema := n.Config.Schema
-	if schema == "" {
-		schema = "main"
-	}
-	name := n.Config.Alias
-	if name == "" {
-		name = n.Name
-	}
-	return sqlq.Relation{Schema: schema, Name: name}
+	return sqlq.Relation{Database: c.databaseName(n), Schema: c.schemaName(n), Name: c.aliasName(n)}
 }
 
 // templated returns the models and singular tests, sorted by ID, then

@@ -87,7 +87,7 @@ func (c *compiler) addSource(file string, dirs []string, s *project.SourceProps,
 		FQN:         append(fqn(c.name, dirs, s.Name), t.Name),
 		Description: t.Description,
 		Config:      toConfig(raw, ""),
-		Relation:    sqlq.Relation{Database: s.Database, Schema: schema, Name: ident},
+		Relation:    sqlq.Relation{Database: c.sourceDatabase(s.Database), Schema: schema, Name: ident},
 		Columns:     columnsOf(t.Columns, file),
 		Source:      &graph.SourceInfo{SourceName: s.Name, Identifier: ident, Loader: s.Loader, Description: s.Description},
 	}
@@ -189,14 +189,26 @@ func (c *compiler) collectSeeds() {
 		}
 		if fc.props != nil {
 			n.Description = fc.props.Description
+			c.descAt[n.ID] = fc.props.Pos(fc.propsFile)
 		}
 		if d, ok := cfg.Extra["delimiter"].(string); ok {
 			n.Seed.Delimiter = d
 		}
 		n.Seed.Read = seedReadOptions(cfg.Extra)
+		if c.p.DBT {
+			// dbt types every column of a seed itself (seedtypes.go).
+			n.Seed.ColumnTypes = dbtSeedTypes(f.Content, n.Seed.Delimiter)
+		}
 		if ct, ok := cfg.Extra["column_types"].(map[string]any); ok {
-			n.Seed.ColumnTypes = map[string]string{}
+			if n.Seed.ColumnTypes == nil {
+				n.Seed.ColumnTypes = map[string]string{}
+			}
 			for k, v := range ct {
+				for col := range n.Seed.ColumnTypes {
+					if strings.EqualFold(col, k) {
+						delete(n.Seed.ColumnTypes, col)
+					}
+				}
 				n.Seed.ColumnTypes[k] = fmt.Sprint(v)
 			}
 		}

@@ -1,12 +1,8 @@
 package compiler
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
-	"encoding/json"
 	"fmt"
 	"regexp"
-	"sort"
 	"strconv"
 	"strings"
 
@@ -44,6 +40,7 @@ func (c *compiler) collectSingularTests() {
 		}
 		if mp != nil {
 			n.Description = mp.Description
+			c.descAt[n.ID] = mp.Pos(c.propsAt["test:"+name])
 		}
 		c.add(n)
 	}
@@ -252,17 +249,38 @@ func (c *compiler) addTest(file string, dirs []string, on *graph.Node, col *test
 	n.CompiledCode = code
 	n.Macros = []string{macro}
 
-	name := te.CustomName
-	if name == "" {
-		name = testNodeName(testName, on, column, te.Args)
+	// dbt's names and unique_id (testnames.go).
+	namespace := ""
+	if pkg, _, ok := strings.Cut(te.Name, "."); ok {
+		namespace = pkg
 	}
-	sum := sha256.New()
-	argsJSON, _ := json.Marshal(te.Args)
-	fmt.Fprintf(sum, "%s\x00%s\x00%s\x00%s", on.ID, column, testName, argsJSON)
-	hash := hex.EncodeToString(sum.Sum(nil))
+	args := map[string]any{}
+	for k, v := range te.Args {
+		args[k] = v
+	}
+	if col != nil {
+		args["column_name"] = col.name
+	}
+	typ := testName
+	if on.Kind == graph.Source {
+		typ = "source_" + typ
+	}
+	if namespace != "" {
+		typ = namespace + "_" + typ
+	}
+	short, name := testNames(typ, testTarget(on), args)
+	if te.CustomName != "" {
+		short, name = te.CustomName, te.CustomName
+	}
+	args["model"] = whereSubquery(on)
+	hash, sum := testHash(name, testName, namespace, args)
 	n.Name = name
-	n.ID = graph.ID("test." + c.name + "." + name + "." + hash[:10])
-	n.Checksum = hash
+	n.ID = graph.ID("test." + c.name + "." + name + "." + hash)
+	n.Checksum = sum
+	n.Test.Namespace = namespace
+	if short != name && n.Config.Alias == "" {
+		n.Config.Alias = short
+	}
 	n.FQN = fqn(c.name, dirs, name)
 	if _, dup := c.nodes[n.ID]; dup {
 		c.diags.Errorf(pos, "test %q is declared twice on %s", te.Name, on.Name).Hint = "remove one of them"
@@ -311,57 +329,6 @@ func (c *compiler) finalSource(deps *[]graph.ID) func(string, string, diag.Pos) 
 }
 
 var nonWord = regexp.MustCompile(`[^0-9a-zA-Z_]+`)
-
-// testNodeName names a generic test as dbt does: the test, the node, then
-// the sorted arguments (column_name included) flattened and joined by "__",
-// cut with a hash past 64 characters.
-func testNodeName(test string, on *graph.Node, column string, args map[string]any) string {
-	all := map[string]any{}
-	for k, v := range args {
-		all[k] = v
-	}
-	if column != "" {
-		all["column_name"] = column
-	}
-	keys := make([]string, 0, len(all))
-	for k := range all {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	var flat []string
-	for _, k := range keys {
-		switch v := all[k].(type) {
-		case []any:
-			for _, e := range v {
-				flat = append(flat, fmt.Sprint(e))
-			}
-		case map[string]any:
-			for _, kk := range sortedKeys(v) {
-				flat = append(flat, fmt.Sprint(v[kk]))
-			}
-		default:
-			flat = append(flat, fmt.Sprint(v))
-		}
-	}
-	for i := range flat {
-		flat[i] = nonWord.ReplaceAllString(flat[i], "_")
-	}
-	target := on.Name
-	prefix := test
-	if on.Kind == graph.Source {
-		target = on.Source.SourceName + "_" + on.Name
-		prefix = "source_" + test
-	}
-	name := prefix + "_" + target
-	if len(flat) > 0 {
-		name += "_" + strings.Join(flat, "__")
-	}
-	if len(name) > 64 {
-		h := sha256.Sum256([]byte(name))
-		name = name[:40] + "_" + hex.EncodeToString(h[:])[:16]
-	}
-	return name
-}
 
 // checkChangeArgs checks the thresholds of volume_change and metric_change,
 // which the SQL macro cannot: at least one must be given, as a number.

@@ -32,6 +32,7 @@ import (
 	"github.com/kiln-build/kiln/compiler"
 	"github.com/kiln-build/kiln/compiler/diag"
 	"github.com/kiln-build/kiln/compiler/graph"
+	"github.com/kiln-build/kiln/compiler/profile"
 	"github.com/kiln-build/kiln/compiler/project"
 	"github.com/kiln-build/kiln/internal/artifact"
 	"github.com/kiln-build/kiln/internal/execute"
@@ -56,6 +57,14 @@ type Config struct {
 	// database (dbt's execute phase: run_query, the adapter object); see
 	// execute.Renderer.
 	Render execute.Renderer
+	// ProfilesDir is --profiles-dir: where profiles.yml is; "" searches
+	// DBT_PROFILES_DIR, the project's folder and ~/.dbt, as dbt does.
+	ProfilesDir string
+	// Profile is --profile, overriding the profile the project names.
+	Profile string
+	// Target is --target: the output of the profile to build into; ""
+	// reads DBT_TARGET, then the profile's target:.
+	Target string
 }
 
 // ErrInvalid is returned by Load and Select when the project's files hold
@@ -64,9 +73,12 @@ var ErrInvalid = errors.New("the project has errors")
 
 // Project is a loaded and compiled project with its resolved paths.
 type Project struct {
-	Dir      string // absolute project directory
-	Target   string // absolute target path
-	DBPath   string // absolute database path
+	Dir    string // absolute project directory
+	Target string // absolute target path
+	DBPath string // absolute database path (":memory:" for an in-memory target)
+	// Profile is the profiles.yml target the project builds into; nil for
+	// a kiln project that names no profile (it builds into database-path).
+	Profile  *profile.Target
 	Project  *project.Project
 	Manifest *compiler.Manifest
 	cfg      Config
@@ -123,11 +135,13 @@ func Load(cfg Config) (*Project, error) {
 		return nil, fmt.Errorf("project directory %q does not exist", cfg.Dir)
 	}
 	p := &Project{Dir: dir, cfg: cfg}
-	proj, l := project.Load(os.DirFS(dir))
+	files, err := ReadFiles(cfg)
+	if err != nil {
+		return nil, err
+	}
+	proj, l := files.Project, files.Diags
+	p.Profile, p.DBPath = files.Profile, files.DBPath
 	if l.HasErrors() && proj.Config.Name == "" {
-		if _, statErr := os.Stat(filepath.Join(dir, project.FileName)); statErr != nil {
-			return nil, fmt.Errorf("no %s in %s; run kiln in a project directory or pass --project-dir", project.FileName, dir)
-		}
 		p.emit(Diagnostics{List: l})
 		return nil, ErrInvalid
 	}
@@ -153,11 +167,6 @@ func Load(cfg Config) (*Project, error) {
 		target = cfg.TargetPath
 	}
 	p.Target = AbsUnder(dir, target)
-	dbPath := c.DatabasePath
-	if cfg.TargetPath != "" && dbPath == filepath.ToSlash(filepath.Join(c.TargetPath, "kiln.duckdb")) {
-		dbPath = filepath.Join(target, "kiln.duckdb")
-	}
-	p.DBPath = AbsUnder(dir, dbPath)
 	return p, nil
 }
 
@@ -185,8 +194,24 @@ func Rel(dir, p string) string {
 // as under is_incremental()) is only warned about.
 func (p *Project) checkVars() error {
 	known := map[string]bool{}
-	for k := range p.Project.Config.Vars {
-		known[k] = true
+	declare := func(vars map[string]any, scopes map[string]bool) {
+		for k, v := range vars {
+			known[k] = true
+			// dbt scopes the vars under a project's or package's name to it.
+			if m, ok := v.(map[string]any); ok && scopes[k] {
+				for kk := range m {
+					known[kk] = true
+				}
+			}
+		}
+	}
+	scopes := map[string]bool{p.Project.Config.Name: true}
+	for _, q := range p.Project.Packages {
+		scopes[q.Config.Name] = true
+	}
+	declare(p.Project.Config.Vars, scopes)
+	for _, q := range p.Project.Packages {
+		declare(q.Config.Vars, scopes)
 	}
 	for _, k := range p.Manifest.UsedVars {
 		known[k] = true
@@ -209,14 +234,20 @@ func (p *Project) checkVars() error {
 		if h := diag.DidYouMean(k, names); h != "" {
 			hint = "; " + h
 		}
-		if namedInProject(p.Project, k) {
-			p.printf(Warn, "warning: --vars sets %q, which project.yml does not declare and no model read in this run%s", k, hint)
-			continue
+		switch {
+		case namedInProject(p.Project, k):
+			p.printf(Warn, "warning: --vars sets %q, which %s does not declare and no model read in this run%s", k, p.Project.File, hint)
+		case hint != "":
+			// A near miss of a declared var is a typo, not a var for
+			// another project: a typo of raw_dir must not build the
+			// default month.
+			errs = append(errs, fmt.Sprintf("--vars sets %q, which %s does not declare and no file of the project names%s", k, p.Project.File, hint))
+		default:
+			p.printf(Warn, "warning: --vars sets %q, which nothing in the project or its packages names: it has no effect", k)
 		}
-		errs = append(errs, fmt.Sprintf("--vars sets %q, which project.yml does not declare and no file of the project names%s", k, hint))
 	}
 	if len(errs) > 0 {
-		return errors.New(strings.Join(errs, "\n") + "\nnothing was run: fix the name, or declare the var under vars: in project.yml")
+		return errors.New(strings.Join(errs, "\n") + "\nnothing was run: fix the name, or declare the var under vars: in " + p.Project.File)
 	}
 	return nil
 }
@@ -241,6 +272,9 @@ func (p *Project) Threads(n int) int {
 	}
 	if p.Project.Config.Threads > 0 {
 		return p.Project.Config.Threads
+	}
+	if p.Profile != nil && p.Profile.Threads > 0 {
+		return p.Profile.Threads
 	}
 	return DefaultThreads
 }

@@ -213,7 +213,7 @@ func TestLoadErrors(t *testing.T) {
 	if _, err := Load(Config{Dir: filepath.Join(t.TempDir(), "nope")}); err == nil || !strings.Contains(err.Error(), "does not exist") {
 		t.Errorf("missing directory: %v", err)
 	}
-	if _, err := Load(Config{Dir: t.TempDir()}); err == nil || !strings.Contains(err.Error(), "no project.yml") {
+	if _, err := Load(Config{Dir: t.TempDir()}); err == nil || !strings.Contains(err.Error(), "neither project.yml nor dbt_project.yml") {
 		t.Errorf("missing project.yml: %v", err)
 	}
 }

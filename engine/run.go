@@ -194,9 +194,18 @@ func (p *Project) Run(ctx context.Context, plan *Plan, o RunOptions) (*Result, e
 }
 
 // DatabaseTarget returns the database the project builds in: DuckDB, in the file
-// of database-path, in the session time zone of timezone.
+// of database-path (or of the profile's target, with its schema, settings
+// and extensions), in the session time zone of timezone.
 func (p *Project) DatabaseTarget() adapter.Target {
-	return adapter.Target{Type: "duckdb", Path: p.DBPath, TimeZone: p.Project.Config.TimeZone}
+	t := adapter.Target{Type: "duckdb", Path: p.DBPath, TimeZone: p.Project.Config.TimeZone}
+	if p.DBPath == ":memory:" {
+		t.Path = ""
+	}
+	if pr := p.Profile; pr != nil {
+		t.Type, t.Schema = pr.Type, pr.Schema
+		t.Settings, t.Extensions = pr.Settings(), pr.Extensions()
+	}
+	return t
 }
 
 // openDB opens the project's database; a database held by another process

@@ -12,15 +12,66 @@ package duckdb
 
 import (
 	"context"
+	"fmt"
+	"regexp"
+	"sort"
+	"strconv"
 
 	"github.com/kiln-build/kiln/adapter"
 	"github.com/kiln-build/kiln/internal/duck"
+	"github.com/kiln-build/kiln/internal/sqlq"
 )
 
 func init() {
 	adapter.Register("duckdb", func(ctx context.Context, t adapter.Target) (adapter.Adapter, error) {
-		return Open(ctx, t.Path, duck.TimeZone(t.TimeZone))
+		init, err := InitStatements(t.Settings, t.Extensions)
+		if err != nil {
+			return nil, err
+		}
+		return Open(ctx, t.Path, duck.TimeZone(t.TimeZone), duck.Init(init...))
 	})
+}
+
+// settingName is a DuckDB setting's or extension's name.
+var settingName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+
+// InitStatements returns the statements that apply settings (SET name =
+// value, a text as a string literal, a number or boolean as it is) and
+// load extensions (LOAD name) on a connection, settings sorted by name. A
+// name that is not an identifier is an error.
+func InitStatements(settings map[string]any, extensions []string) ([]string, error) {
+	names := make([]string, 0, len(settings))
+	for k := range settings {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	var out []string
+	for _, k := range names {
+		if !settingName.MatchString(k) {
+			return nil, fmt.Errorf("setting %q is not a DuckDB setting's name", k)
+		}
+		var val string
+		switch v := settings[k].(type) {
+		case bool:
+			val = strconv.FormatBool(v)
+		case int:
+			val = strconv.Itoa(v)
+		case int64:
+			val = strconv.FormatInt(v, 10)
+		case float64:
+			val = strconv.FormatFloat(v, 'g', -1, 64)
+		default:
+			val = sqlq.Literal(fmt.Sprint(v))
+		}
+		out = append(out, "SET "+k+" = "+val)
+	}
+	for _, e := range extensions {
+		if !settingName.MatchString(e) {
+			return nil, fmt.Errorf("extension %q is not a DuckDB extension's name", e)
+		}
+		out = append(out, "LOAD "+e)
+	}
+	return out, nil
 }
 
 // Adapter is an open DuckDB database.

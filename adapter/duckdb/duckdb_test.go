@@ -190,3 +190,38 @@ func loadFile(ctx context.Context, c *Conn, path string, rel adapter.Relation) (
 	res, err := c.LoadFile(ctx, load.Spec{Path: path, Format: "csv"}, rel)
 	return res.Rows, err
 }
+
+// A profile's settings and extensions apply to every connection; a setting
+// DuckDB does not know fails the open with its name.
+func TestOpenSettings(t *testing.T) {
+	ctx := context.Background()
+	init, err := InitStatements(map[string]any{"threads": 3, "default_null_order": "nulls_first_on_asc_last_on_desc", "enable_progress_bar": false}, []string{"parquet", "json"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "SET default_null_order = 'nulls_first_on_asc_last_on_desc'|SET enable_progress_bar = false|SET threads = 3|LOAD parquet|LOAD json"
+	if got := strings.Join(init, "|"); got != want {
+		t.Errorf("statements %s", got)
+	}
+	a, err := adapter.Open(ctx, adapter.Target{Type: "duckdb", Settings: map[string]any{"threads": 3}, Extensions: []string{"json"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	for i := 0; i < 2; i++ {
+		c, err := a.Conn(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n, err := c.QueryInt(ctx, "select current_setting('threads')"); err != nil || n != 3 {
+			t.Errorf("connection %d: threads = %d, %v", i, n, err)
+		}
+		c.Close()
+	}
+	if _, err := adapter.Open(ctx, adapter.Target{Type: "duckdb", Settings: map[string]any{"no_such_setting": 1}}); err == nil || !strings.Contains(err.Error(), "no_such_setting") {
+		t.Errorf("unknown setting: %v", err)
+	}
+	if _, err := InitStatements(map[string]any{"x; drop": 1}, nil); err == nil {
+		t.Error("a setting name with SQL in it was accepted")
+	}
+}

@@ -105,6 +105,9 @@ type TestInfo struct {
 	// Generic is the generic test's name ("unique", "accepted_values");
 	// empty for a singular test.
 	Generic string
+	// Namespace is the package the test was named with
+	// (dbt_utils.equality), "" when none.
+	Namespace string
 	// Kwargs are the test's arguments as written, without column_name and
 	// model.
 	Kwargs map[string]any

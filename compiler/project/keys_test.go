@@ -154,7 +154,6 @@ snapshots:
 		`error project.yml:8:7: config "pre-hook" is not supported yet`,
 		`error snapshots/orders_snapshot.sql: the snapshots/ folder is not supported yet`,
 		`warning models/props.yml:4:5: access is not enforced: kiln lets any model ref any other`,
-		`warning project.yml:2:1: profile is not read: kiln writes to the DuckDB file of database-path`,
 	}
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Errorf("got\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))

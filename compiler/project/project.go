@@ -5,6 +5,7 @@
 package project
 
 import (
+	"fmt"
 	"io/fs"
 	"path"
 	"sort"
@@ -16,10 +17,16 @@ import (
 	"github.com/kiln-build/kiln/compiler/diag"
 )
 
-// FileName is the project file at the root of a project.
-const FileName = "project.yml"
+// FileName is kiln's own project file; DBTFileName is dbt's. A folder
+// with project.yml is a kiln project; a folder with dbt_project.yml (and no
+// project.yml) is a dbt project, which kiln runs as dbt would.
+const (
+	FileName    = "project.yml"
+	DBTFileName = "dbt_project.yml"
+)
 
-// Config is project.yml.
+// Config is project.yml or dbt_project.yml: every key dbt 1.10 accepts
+// (https://docs.getdbt.com/reference/dbt_project.yml) and kiln's own.
 type Config struct {
 	At            `yaml:"-"`
 	Name          string         `yaml:"name"`
@@ -30,7 +37,15 @@ type Config struct {
 	SeedPaths     []string       `yaml:"seed-paths"`
 	TestPaths     []string       `yaml:"test-paths"`
 	MacroPaths    []string       `yaml:"macro-paths"`
+	SnapshotPaths []string       `yaml:"snapshot-paths"`
+	AnalysisPaths []string       `yaml:"analysis-paths"`
+	DocsPaths     []string       `yaml:"docs-paths"`
+	AssetPaths    []string       `yaml:"asset-paths"`
+	SourcePaths   []string       `yaml:"source-paths"` // dbt < 1.0's model-paths
+	DataPaths     []string       `yaml:"data-paths"`   // dbt < 1.0's seed-paths
 	TargetPath    string         `yaml:"target-path"`
+	LogPath       string         `yaml:"log-path"`
+	PackagesPath  string         `yaml:"packages-install-path"`
 	CleanTargets  []string       `yaml:"clean-targets"`
 	DatabasePath  string         `yaml:"database-path"`
 	Threads       int            `yaml:"threads"`
@@ -38,21 +53,39 @@ type Config struct {
 	Vars          map[string]any `yaml:"vars"`
 	VarTypes      yaml.Node      `yaml:"var-types"` // read into Project.VarTypes
 	Schedule      *Schedule      `yaml:"schedule"`
+	Dispatch      []Dispatch     `yaml:"dispatch"`
+	OnRunStart    yaml.Node      `yaml:"on-run-start"` // read into Project.OnRunStart
+	OnRunEnd      yaml.Node      `yaml:"on-run-end"`
 	Models        yaml.Node      `yaml:"models"`
 	Seeds         yaml.Node      `yaml:"seeds"`
 	DataTests     yaml.Node      `yaml:"data_tests"`
 	Tests         yaml.Node      `yaml:"tests"`
 	Sources       yaml.Node      `yaml:"sources"`
 	Exports       yaml.Node      `yaml:"exports"`
+	UnitTests     yaml.Node      `yaml:"unit_tests"`
+	Analyses      yaml.Node      `yaml:"analyses"`
 	// Known to say "not supported yet" or to document (see Keys).
-	SnapshotPaths     yaml.Node `yaml:"snapshot-paths"`
-	AnalysisPaths     yaml.Node `yaml:"analysis-paths"`
-	DocsPaths         yaml.Node `yaml:"docs-paths"`
-	AssetPaths        yaml.Node `yaml:"asset-paths"`
 	RequireDBTVersion yaml.Node `yaml:"require-dbt-version"`
 	Snapshots         yaml.Node `yaml:"snapshots"`
-	OnRunStart        yaml.Node `yaml:"on-run-start"`
-	OnRunEnd          yaml.Node `yaml:"on-run-end"`
+	Quoting           yaml.Node `yaml:"quoting"`
+	QueryComment      yaml.Node `yaml:"query-comment"`
+	Flags             yaml.Node `yaml:"flags"`
+	DBTCloud          yaml.Node `yaml:"dbt-cloud"`
+	RestrictAccess    yaml.Node `yaml:"restrict-access"`
+	ProjectRoot       yaml.Node `yaml:"project-root"`
+	SemanticModels    yaml.Node `yaml:"semantic-models"`
+	SavedQueries      yaml.Node `yaml:"saved-queries"`
+	Metrics           yaml.Node `yaml:"metrics"`
+	ExposureConfigs   yaml.Node `yaml:"exposures"`
+}
+
+// Dispatch is one entry of dispatch: in dbt_project.yml: where
+// adapter.dispatch looks for the macros of a package's namespace
+// (https://docs.getdbt.com/reference/project-configs/dispatch-config).
+type Dispatch struct {
+	At             `yaml:"-"`
+	MacroNamespace string   `yaml:"macro_namespace"`
+	SearchOrder    []string `yaml:"search_order"`
 }
 
 // Schedule is when the project runs in production: a cron expression and
@@ -67,6 +100,20 @@ type Project struct {
 	FS     fs.FS
 	Config Config
 
+	// File is the project file read: project.yml, or dbt_project.yml for a
+	// dbt project.
+	File string
+	// DBT is true for a dbt project (dbt_project.yml): dbt's defaults
+	// apply where kiln's own differ (the naming of custom schemas).
+	DBT bool
+	// Dir is a package's folder in the root project
+	// ("dbt_packages/dbt_utils"), "" for the root project. A package's
+	// file paths are relative to its own folder, as dbt records them.
+	Dir string
+	// Target is the target the project builds into (target.* in its
+	// values and templates).
+	Target *Target
+
 	// Folder-level configurations from project.yml, by resource type.
 	ModelConfig  *ConfigTree
 	SeedConfig   *ConfigTree
@@ -78,7 +125,22 @@ type Project struct {
 	Seeds      []File // .csv under seed-paths
 	Tests      []File // .sql under test-paths, outside generic/ folders: singular tests
 	Macros     []File // .sql under macro-paths, and under <test-path>/generic/
+	Docs       []File // .md under docs-paths (by default the resource paths): {% docs %} blocks
+	Analyses   []File // .sql under analysis-paths
 	Properties []*PropertyFile
+
+	// OnRunStart and OnRunEnd are the run hooks of the project file, in
+	// order (dbt's on-run-start and on-run-end), unrendered.
+	OnRunStart, OnRunEnd []Hook
+
+	// PackagesFile is the file that declares the packages
+	// (packages.yml or dependencies.yml), "" when none; PackageSpecs are
+	// its entries.
+	PackagesFile string
+	PackageSpecs []PackageSpec
+	// Packages are the packages installed under packages-install-path
+	// (root project only), sorted by name.
+	Packages []*Project
 
 	// Files holds the content of every file read, by project-relative path.
 	Files map[string][]byte
@@ -88,6 +150,13 @@ type Project struct {
 	VarTypes map[string]*VarType
 }
 
+// Hook is one SQL statement of a hook, as written (Jinja, rendered when
+// it runs), and where.
+type Hook struct {
+	SQL string
+	Pos diag.Pos
+}
+
 // File is a project file: its project-relative path (forward slashes) and
 // its content.
 type File struct {
@@ -95,33 +164,66 @@ type File struct {
 	Content []byte
 }
 
-// Load reads the project rooted at fsys. It returns every problem found as
-// diagnostics; the project is usable when the list has no errors.
-func Load(fsys fs.FS) (*Project, diag.List) {
+// Options are what Load needs besides the files.
+type Options struct {
+	// Vars are the --vars, for var() in the project file's values.
+	Vars map[string]any
+	// LookupEnv reads environment variables for env_var(); nil is
+	// os.LookupEnv.
+	LookupEnv func(string) (string, bool)
+	// Target returns the target of the project: from the profile it names
+	// (a dbt project; a kiln project with profile:), else kiln's default
+	// (DefaultTarget). nil gives DefaultTarget.
+	Target func(TargetRequest) (*Target, diag.List)
+	// pkg is true when loading an installed package, which builds into
+	// the root project's target, rootTarget.
+	pkg        bool
+	rootTarget *Target
+	base       string // the package's folder in fsys
+}
+
+// Load reads the project rooted at fsys with no --vars and kiln's default
+// target. See LoadWith.
+func Load(fsys fs.FS) (*Project, diag.List) { return LoadWith(fsys, Options{}) }
+
+// LoadWith reads the project rooted at fsys: project.yml, or else
+// dbt_project.yml; its values' Jinja rendered as dbt renders them; its
+// files; its packages. It returns every problem found as diagnostics; the
+// project is usable when the list has no errors.
+func LoadWith(fsys fs.FS, o Options) (*Project, diag.List) {
 	var l diag.List
-	p := &Project{FS: fsys, Files: map[string][]byte{}}
-	src, err := fs.ReadFile(fsys, FileName)
+	p := &Project{FS: fsys, Files: map[string][]byte{}, File: FileName, Dir: o.base}
+	if _, err := fs.Stat(fsys, FileName); err != nil || o.pkg {
+		if _, err := fs.Stat(fsys, path.Join(o.base, DBTFileName)); err == nil || o.pkg {
+			p.File, p.DBT = path.Join(o.base, DBTFileName), true
+		}
+	}
+	file := p.File
+	src, err := fs.ReadFile(fsys, file)
 	if err != nil {
-		l.Add(diag.Errorf(diag.Pos{File: FileName}, "cannot read the project file").
-			WithHint("run kiln in a project directory, or pass --project-dir"))
+		l.Add(diag.Errorf(diag.Pos{File: file}, "cannot read the project file").
+			WithHint("run kiln in a project directory (with project.yml or dbt_project.yml), or pass --project-dir"))
 		return p, l
 	}
-	p.Files[FileName] = src
-	root, ok := parseYAML(FileName, src, &l)
+	p.Files[file] = src
+	root, ok := parseYAML(file, src, &l)
 	if !ok {
 		return p, l
 	}
 	if root == nil || root.Kind != yaml.MappingNode {
-		l.Add(diag.Errorf(diag.Pos{File: FileName, Line: 1, Col: 1}, "the project file must be a mapping").WithHint("start with \"name: my_project\""))
+		l.Add(diag.Errorf(diag.Pos{File: file, Line: 1, Col: 1}, "the project file must be a mapping").WithHint("start with \"name: my_project\""))
 		return p, l
 	}
-	decodeStrict(FileName, root, &p.Config, "project.yml", &l)
+	if !p.renderValues(root, o, &l) {
+		return p, l
+	}
+	decodeStrict(file, root, &p.Config, file, &l)
 	p.Config.At = at(root)
 	c := &p.Config
 	if c.Name == "" {
-		l.Add(diag.Errorf(diag.Pos{File: FileName, Line: 1, Col: 1}, "the project has no name").WithHint("add \"name: my_project\" to project.yml"))
+		l.Add(diag.Errorf(diag.Pos{File: file, Line: 1, Col: 1}, "the project has no name").WithHint("add \"name: my_project\" to %s", file))
 	} else if !isIdent(c.Name) {
-		l.Add(diag.Errorf(posOfKey(root, "name", FileName), "project name %q must be letters, digits and underscores", c.Name))
+		l.Add(diag.Errorf(posOfKey(root, "name", file), "project name %q must be letters, digits and underscores", c.Name))
 	}
 	if c.TimeZone != "" {
 		if _, err := time.LoadLocation(c.TimeZone); err != nil || c.TimeZone == "Local" {
@@ -130,24 +232,97 @@ func Load(fsys fs.FS) (*Project, diag.List) {
 		}
 	}
 	if v := findKey(root, "threads"); v != nil && (v.Tag == "!!float" || c.Threads < 1 && v.Tag == "!!int") {
-		l.Add(diag.Errorf(posOfKey(root, "threads", FileName), "threads is %s: it must be a whole number of 1 or more", v.Value).
+		l.Add(diag.Errorf(posOfKey(root, "threads", file), "threads is %s: it must be a whole number of 1 or more", v.Value).
 			WithHint("threads: 4 runs four nodes at once; leave it out for kiln's default"))
 	}
+	p.aliases(root, &l)
 	defaults(c)
-	p.VarTypes = parseVarTypes(FileName, &c.VarTypes, root, c.Vars, &l)
-	p.ModelConfig = parseConfigTree(FileName, &c.Models, c.Name, "models", Models, &l)
-	p.SeedConfig = parseConfigTree(FileName, &c.Seeds, c.Name, "seeds", Seeds, &l)
+	if o.base != "" {
+		for _, paths := range []*[]string{&c.ModelPaths, &c.SeedPaths, &c.TestPaths, &c.MacroPaths, &c.SnapshotPaths, &c.AnalysisPaths, &c.DocsPaths} {
+			for i, d := range *paths {
+				(*paths)[i] = path.Join(o.base, d)
+			}
+		}
+		c.TargetPath = path.Join(o.base, c.TargetPath)
+	}
+	p.OnRunStart = hooks(file, &c.OnRunStart, "on-run-start", &l)
+	p.OnRunEnd = hooks(file, &c.OnRunEnd, "on-run-end", &l)
+	p.checkDispatch(&l)
+	p.checkFlags(&l)
+	p.VarTypes = parseVarTypes(file, &c.VarTypes, root, c.Vars, &l)
+	p.ModelConfig = parseConfigTree(file, &c.Models, c.Name, "models", Models, &l)
+	p.SeedConfig = parseConfigTree(file, &c.Seeds, c.Name, "seeds", Seeds, &l)
 	tests := &c.DataTests
 	if tests.Kind == 0 {
 		tests = &c.Tests
+	} else if c.Tests.Kind != 0 {
+		l.Add(diag.Errorf(posOfKey(root, "tests", file), "the project file has both tests: and data_tests:").WithHint("merge them under data_tests:"))
 	}
-	p.TestConfig = parseConfigTree(FileName, tests, c.Name, "data_tests", Tests, &l)
-	p.SourceConfig = parseConfigTree(FileName, &c.Sources, c.Name, "sources", Sources, &l)
-	p.ExportConfig = parseConfigTree(FileName, &c.Exports, c.Name, "exports", Exports, &l)
+	p.TestConfig = parseConfigTree(file, tests, c.Name, "data_tests", Tests, &l)
+	p.SourceConfig = parseConfigTree(file, &c.Sources, c.Name, "sources", Sources, &l)
+	p.ExportConfig = parseConfigTree(file, &c.Exports, c.Name, "exports", Exports, &l)
 
 	p.discover(&l)
+	if !o.pkg {
+		p.loadPackages(o, &l)
+	}
 	l.Sort()
 	return p, l
+}
+
+// aliases applies dbt < 1.0's source-paths and data-paths, which dbt
+// still reads as model-paths and seed-paths.
+func (p *Project) aliases(root *yaml.Node, l *diag.List) {
+	c := &p.Config
+	for _, a := range []struct {
+		old, now string
+		from     []string
+		to       *[]string
+	}{{"source-paths", "model-paths", c.SourcePaths, &c.ModelPaths}, {"data-paths", "seed-paths", c.DataPaths, &c.SeedPaths}} {
+		if len(a.from) == 0 {
+			continue
+		}
+		if len(*a.to) > 0 {
+			l.Add(diag.Errorf(posOfKey(root, a.old, p.File), "%s and %s are both set", a.old, a.now).WithHint("%s is the old name of %s: keep one", a.old, a.now))
+			continue
+		}
+		*a.to = a.from
+	}
+}
+
+// checkDispatch checks the entries of dispatch:, as dbt does.
+func (p *Project) checkDispatch(l *diag.List) {
+	for _, d := range p.Config.Dispatch {
+		if d.MacroNamespace == "" || len(d.SearchOrder) == 0 {
+			l.Add(diag.Errorf(d.At.Pos(p.File), "a dispatch entry needs macro_namespace and search_order").
+				WithHint("write {macro_namespace: dbt_utils, search_order: [%s, dbt_utils]}", p.Config.Name))
+		}
+	}
+}
+
+// hooks reads on-run-start or on-run-end: one statement or a list.
+func hooks(file string, n *yaml.Node, key string, l *diag.List) []Hook {
+	var out []Hook
+	switch n.Kind {
+	case 0:
+	case yaml.ScalarNode:
+		if n.Tag != "!!null" && strings.TrimSpace(n.Value) != "" {
+			out = append(out, Hook{SQL: n.Value, Pos: at(n).Pos(file)})
+		}
+	case yaml.SequenceNode:
+		for _, item := range n.Content {
+			if item.Kind != yaml.ScalarNode {
+				l.Add(diag.Errorf(at(item).Pos(file), "%s holds SQL statements, as strings", key))
+				continue
+			}
+			if strings.TrimSpace(item.Value) != "" {
+				out = append(out, Hook{SQL: item.Value, Pos: at(item).Pos(file)})
+			}
+		}
+	default:
+		l.Add(diag.Errorf(at(n).Pos(file), "%s holds SQL statements, as a string or a list of strings", key))
+	}
+	return out
 }
 
 func defaults(c *Config) {
@@ -172,6 +347,9 @@ func defaults(c *Config) {
 	if c.DatabasePath == "" {
 		c.DatabasePath = path.Join(c.TargetPath, "kiln.duckdb")
 	}
+	if len(c.SnapshotPaths) == 0 {
+		c.SnapshotPaths = []string{"snapshots"}
+	}
 	if c.Vars == nil {
 		c.Vars = map[string]any{}
 	}
@@ -181,7 +359,7 @@ func defaults(c *Config) {
 // the target path.
 func (p *Project) discover(l *diag.List) {
 	c := &p.Config
-	skip := map[string]bool{path.Clean(c.TargetPath): true}
+	skip := map[string]bool{path.Clean(c.TargetPath): true, path.Join(p.Dir, p.PackagesPath()): true}
 	seenYAML := map[string]bool{}
 	walk := func(dir string, visit func(path string, content []byte)) {
 		dir = path.Clean(dir)
@@ -223,6 +401,16 @@ func (p *Project) discover(l *diag.List) {
 		}
 	}
 	isYAML := func(pth string) bool { return strings.HasSuffix(pth, ".yml") || strings.HasSuffix(pth, ".yaml") }
+	// Docs blocks are in the .md files of docs-paths, by default of every
+	// resource path, as in dbt.
+	docsByDefault := len(c.DocsPaths) == 0
+	seenDoc := map[string]bool{}
+	docFile := func(pth string, content []byte) {
+		if strings.HasSuffix(pth, ".md") && !seenDoc[pth] {
+			seenDoc[pth] = true
+			p.Docs = append(p.Docs, File{pth, content})
+		}
+	}
 	for _, dir := range c.ModelPaths {
 		walk(dir, func(pth string, content []byte) {
 			switch {
@@ -230,8 +418,25 @@ func (p *Project) discover(l *diag.List) {
 				p.Models = append(p.Models, File{pth, content})
 			case isYAML(pth):
 				yamlFile(pth, content)
+			case docsByDefault:
+				docFile(pth, content)
 			}
 		})
+	}
+	for _, dir := range c.AnalysisPaths {
+		walk(dir, func(pth string, content []byte) {
+			switch {
+			case strings.HasSuffix(pth, ".sql"):
+				p.Analyses = append(p.Analyses, File{pth, content})
+			case isYAML(pth):
+				yamlFile(pth, content)
+			case docsByDefault:
+				docFile(pth, content)
+			}
+		})
+	}
+	for _, dir := range c.DocsPaths {
+		walk(dir, docFile)
 	}
 	for _, dir := range c.SeedPaths {
 		walk(dir, func(pth string, content []byte) {
@@ -240,6 +445,8 @@ func (p *Project) discover(l *diag.List) {
 				p.Seeds = append(p.Seeds, File{pth, content})
 			case isYAML(pth):
 				yamlFile(pth, content)
+			case docsByDefault:
+				docFile(pth, content)
 			}
 		})
 	}
@@ -253,6 +460,8 @@ func (p *Project) discover(l *diag.List) {
 				p.Tests = append(p.Tests, File{pth, content})
 			case isYAML(pth):
 				yamlFile(pth, content)
+			case docsByDefault:
+				docFile(pth, content)
 			}
 		})
 	}
@@ -263,30 +472,38 @@ func (p *Project) discover(l *diag.List) {
 				p.Macros = append(p.Macros, File{pth, content})
 			case isYAML(pth):
 				yamlFile(pth, content)
+			case docsByDefault:
+				docFile(pth, content)
 			}
 		})
 	}
 	p.knownFolders(l)
-	for _, files := range [][]File{p.Models, p.Seeds, p.Tests, p.Macros} {
+	for _, files := range [][]File{p.Models, p.Seeds, p.Tests, p.Macros, p.Docs, p.Analyses} {
 		sort.Slice(files, func(i, j int) bool { return files[i].Path < files[j].Path })
 	}
 	sort.Slice(p.Properties, func(i, j int) bool { return p.Properties[i].Path < p.Properties[j].Path })
 }
 
-// knownFolders reports the folders of dbt's layout that kiln recognises
-// but does not read yet (Keys, ScopeFolder), at their first file: a
-// snapshots/ folder must not be skipped in silence.
+// knownFolders reports the snapshot paths' files, which kiln recognises
+// but does not read yet (Keys, ScopeFolder "snapshots"), at the first
+// one: snapshots must not be skipped in silence. Empty or missing folders
+// are fine.
 func (p *Project) knownFolders(l *diag.List) {
-	for _, k := range Keys {
-		if k.Scope != ScopeFolder || k.Support != NotYet {
-			continue
+	var note string
+	for _, k := range Lookup(ScopeFolder, "snapshots") {
+		if k.Support != NotYet {
+			return
 		}
+		note = k.Note
+	}
+	for _, dir := range p.Config.SnapshotPaths {
+		dir = path.Clean(dir)
 		var first string
-		_ = fs.WalkDir(p.FS, k.Name, func(pth string, d fs.DirEntry, err error) error {
+		_ = fs.WalkDir(p.FS, dir, func(pth string, d fs.DirEntry, err error) error {
 			if err != nil || first != "" {
 				return fs.SkipAll
 			}
-			if strings.HasPrefix(d.Name(), ".") && pth != k.Name {
+			if strings.HasPrefix(d.Name(), ".") && pth != dir {
 				if d.IsDir() {
 					return fs.SkipDir
 				}
@@ -299,7 +516,7 @@ func (p *Project) knownFolders(l *diag.List) {
 			return nil
 		})
 		if first != "" {
-			l.Add(diag.Errorf(diag.Pos{File: first}, "the %s/ folder is not supported yet", k.Name).WithHint("%s", k.Note))
+			l.Add(diag.Errorf(diag.Pos{File: first}, "the %s/ folder is not supported yet", p.Rel(dir)).WithHint("%s", note))
 		}
 	}
 }
@@ -340,4 +557,36 @@ func isIdent(s string) bool {
 		}
 	}
 	return true
+}
+
+// quietFlags are the flags: of dbt_project.yml that change only how dbt
+// prints, parses or reports usage (https://docs.getdbt.com/reference/global-configs/about-global-configs):
+// kiln has nothing to do for them (it sends no usage statistics, writes
+// JSON artifacts always, colours only a terminal).
+var quietFlags = map[string]bool{
+	"send_anonymous_usage_stats": true, "use_colors": true, "use_colors_file": true, "printer_width": true,
+	"version_check": true, "partial_parse": true, "static_parser": true, "use_experimental_parser": true,
+	"write_json": true, "log_format": true, "log_format_file": true, "log_level": true, "log_level_file": true,
+	"quiet": true, "debug": true, "cache_selected_only": true, "populate_cache": true, "introspect": true,
+	"log_cache_events": true, "log_path": true, "anonymous_usage_stats": true,
+}
+
+// checkFlags names, in one warning each, the flags: kiln does not apply.
+func (p *Project) checkFlags(l *diag.List) {
+	n := &p.Config.Flags
+	if n.Kind == 0 {
+		return
+	}
+	if n.Kind != yaml.MappingNode {
+		l.Add(diag.Errorf(at(n).Pos(p.File), "flags: must be a mapping of dbt's flags to values"))
+		return
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k := n.Content[i]
+		if quietFlags[k.Value] {
+			continue
+		}
+		l.Add(diag.Diagnostic{Pos: at(k).Pos(p.File), Severity: diag.Warning,
+			Msg: fmt.Sprintf("flag %q is not read by kiln", k.Value)})
+	}
 }

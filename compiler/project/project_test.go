@@ -19,7 +19,7 @@ func load(t *testing.T, files map[string]string) (*Project, string) {
 
 func TestUnknownProjectKeyHasPositionAndNearestKey(t *testing.T) {
 	_, errs := load(t, map[string]string{"project.yml": "name: shop\nmodel-path: [models]\nvars:\n  a: 1\n"})
-	want := `project.yml:2:1: unknown key "model-path" in project.yml; did you mean "model-paths"?`
+	want := `project.yml:2:1: unknown key "model-path" in project.yml; did you mean "model-paths" or "log-path"?`
 	if errs != want {
 		t.Fatalf("got %q\nwant %q", errs, want)
 	}

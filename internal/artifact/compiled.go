@@ -36,7 +36,7 @@ func compiledRel(project string, n *graph.Node) string {
 		return ""
 	}
 	if n.Kind == graph.Test && n.Test != nil && n.Test.Generic != "" {
-		return path.Join(project, n.Path, n.Name+".sql")
+		return path.Join(project, n.Path, testFile(n))
 	}
 	return path.Join(project, n.Path)
 }
@@ -171,4 +171,13 @@ func writeCompiledFile(f compiledFile) error {
 		return err
 	}
 	return os.WriteFile(f.path, []byte(withNewline(f.sql)), 0o644)
+}
+
+// testFile is the file name of a generic test's SQL: its alias (dbt's
+// short name of a long test name), else its name, with ".sql".
+func testFile(n *graph.Node) string {
+	if n.Config.Alias != "" {
+		return n.Config.Alias + ".sql"
+	}
+	return n.Name + ".sql"
 }

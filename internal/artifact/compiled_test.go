@@ -44,7 +44,7 @@ func TestWriteCompiled(t *testing.T) {
 	}
 	eq(t, "compiled tree", tree(t, dir), []string{
 		"compiled/shop/models/marts/revenue.sql",
-		"compiled/shop/models/marts/schema.yml/accepted_values_revenue_revenue__false__1__2.sql",
+		"compiled/shop/models/marts/schema.yml/accepted_values_revenue_revenue__False__1__2.sql",
 		"compiled/shop/models/marts/schema.yml/not_null_revenue_id.sql",
 		"compiled/shop/models/marts/schema.yml/relationships_revenue_id__id__ref_stg_customers_.sql",
 		"compiled/shop/models/marts/schema.yml/unique_revenue_id.sql",

@@ -117,8 +117,8 @@ func TestFingerprintsChanges(t *testing.T) {
 		"model.shop.revenue Config",
 		"model.shop.stg_orders Code,Body",
 		"source.shop.raw.orders Inputs",
-		"test.shop.accepted_values_revenue_revenue__false__1__2.ea6c095889 removed",
-		"test.shop.accepted_values_revenue_revenue__false__1__3.",
+		"test.shop.accepted_values_revenue_revenue__False__1__2.7f06366738 removed",
+		"test.shop.accepted_values_revenue_revenue__False__1__3.",
 	}
 	if len(got) != len(want) {
 		t.Fatalf("changed:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))

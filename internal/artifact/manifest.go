@@ -111,7 +111,7 @@ type manifestJSON struct {
 	Nodes          map[graph.ID]any           `json:"nodes"`
 	Sources        map[graph.ID]*sourceJSON   `json:"sources"`
 	Macros         map[string]*macroJSON      `json:"macros"`
-	Docs           empty                      `json:"docs"`
+	Docs           map[string]*docJSON        `json:"docs"`
 	Exposures      empty                      `json:"exposures"`
 	Metrics        empty                      `json:"metrics"`
 	Groups         empty                      `json:"groups"`
@@ -135,7 +135,7 @@ func (mj *manifestJSON) fields() []field {
 		mapField("nodes", mj.Nodes),
 		mapField("sources", mj.Sources),
 		mapField("macros", mj.Macros),
-		{name: "docs", value: mj.Docs},
+		mapField("docs", mj.Docs),
 		{name: "exposures", value: mj.Exposures},
 		{name: "metrics", value: mj.Metrics},
 		{name: "groups", value: mj.Groups},
@@ -217,6 +217,7 @@ func buildManifest(m *compiler.Manifest, meta Metadata) *manifestJSON {
 		Nodes:     make(map[graph.ID]any, size),
 		Sources:   map[graph.ID]*sourceJSON{},
 		Macros:    b.macros(),
+		Docs:      b.docs(),
 		Disabled:  map[graph.ID][]any{},
 		ParentMap: make(map[graph.ID]idsJSON, size),
 		ChildMap:  make(map[graph.ID]idsJSON, size),
@@ -246,6 +247,33 @@ func buildManifest(m *compiler.Manifest, meta Metadata) *manifestJSON {
 	}
 	for _, n := range m.Disabled {
 		out.Disabled[n.ID] = append(out.Disabled[n.ID], b.entry(n))
+	}
+	return out
+}
+
+// docJSON is a docs block, as dbt's manifest records it.
+type docJSON struct {
+	Name             string `json:"name"`
+	ResourceType     string `json:"resource_type"`
+	PackageName      string `json:"package_name"`
+	Path             string `json:"path"`
+	OriginalFilePath string `json:"original_file_path"`
+	UniqueID         string `json:"unique_id"`
+	BlockContents    string `json:"block_contents"`
+}
+
+// docs lists the docs blocks, keyed by unique_id (<package>.<name>).
+func (b *builder) docs() map[string]*docJSON {
+	out := map[string]*docJSON{}
+	for _, d := range b.m.DocList() {
+		file := d.Path
+		if p := b.m.Project; p != nil {
+			if q := p.Package(d.Package); q != nil {
+				file = q.Rel(file)
+			}
+		}
+		out[d.UniqueID()] = &docJSON{Name: d.Name, ResourceType: "doc", PackageName: d.Package,
+			Path: path.Base(file), OriginalFilePath: file, UniqueID: d.UniqueID(), BlockContents: d.Contents}
 	}
 	return out
 }
@@ -338,7 +366,7 @@ func (b *builder) macroDeps(names []string) []string {
 // otherwise.
 func (b *builder) resourcePath(n *graph.Node) string {
 	if n.Kind == graph.Test && n.Test != nil && n.Test.Generic != "" {
-		return n.Name + ".sql"
+		return testFile(n)
 	}
 	for _, r := range b.roots[n.Kind] {
 		r = path.Clean(r) + "/"

@@ -93,7 +93,7 @@ func TestManifestParentChildMaps(t *testing.T) {
 	eq(t, "parent_map of revenue", parents["model.shop.revenue"],
 		[]string{"model.shop.stg_customers", "model.shop.stg_orders", "seed.shop.countries"})
 	eq(t, "child_map of orders", children["source.shop.raw.orders"],
-		[]string{"model.shop.stg_orders", "test.shop.source_not_null_raw_orders_id.a5dec7614c"})
+		[]string{"model.shop.stg_orders", "test.shop.source_not_null_raw_orders_id.f232a64478"})
 }
 
 func TestManifestModel(t *testing.T) {
@@ -271,7 +271,7 @@ func TestManifestTests(t *testing.T) {
 	id := u["unique_id"].(string)
 	eq(t, "unique.checksum", u["checksum"], map[string]any{"name": "sha256", "checksum": m.Graph.Node(graph.ID(id)).Checksum})
 
-	av := byName["accepted_values_revenue_revenue__false__1__2"]
+	av := byName["accepted_values_revenue_revenue__False__1__2"]
 	eq(t, "accepted_values.kwargs", obj(t, av, "test_metadata", "kwargs"), map[string]any{
 		"values": []any{1, 2}, "quote": false, "column_name": "revenue", "model": "{{ get_where_subquery(ref('revenue')) }}",
 	})

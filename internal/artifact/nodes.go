@@ -240,7 +240,7 @@ func (b *builder) entry(n *graph.Node) any {
 	if on := b.m.Graph.Node(t.Attached); on != nil {
 		kwargs["model"] = "{{ get_where_subquery(" + refCall(on) + ") }}"
 	}
-	g := &genericTestJSON{sqlJSON: s, ColumnName: nullable(t.ColumnName), TestMetadata: testMetadata{Name: t.Generic, Kwargs: kwargs}}
+	g := &genericTestJSON{sqlJSON: s, ColumnName: nullable(t.ColumnName), TestMetadata: testMetadata{Name: t.Generic, Kwargs: kwargs, Namespace: nullable(t.Namespace)}}
 	if t.Attached != "" {
 		id := t.Attached
 		g.AttachedNode = &id

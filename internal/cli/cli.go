@@ -86,12 +86,15 @@ type app struct {
 	kestraOut      io.Writer // where --log-format kestra writes the metrics lines, or nil
 	ui             *ui.Printer
 
-	projectDir string
-	targetPath string
-	varsText   string
-	failFast   bool
-	threads    int
-	logFormat  string
+	projectDir  string
+	profilesDir string
+	profile     string
+	target      string
+	targetPath  string
+	varsText    string
+	failFast    bool
+	threads     int
+	logFormat   string
 
 	project    *engine.Project // the project loaded by load
 	runLog     *ui.JSONLog     // the events of the run in progress
@@ -172,7 +175,10 @@ Exit codes: 0 success (warnings allowed), 1 a node errored or a test failed,
 	}
 	root.SetVersionTemplate("kiln {{.Version}}\n")
 	f := root.PersistentFlags()
-	f.StringVar(&a.projectDir, "project-dir", ".", "the project's directory (holding project.yml)")
+	f.StringVar(&a.projectDir, "project-dir", envOr("DBT_PROJECT_DIR", "."), "the project's directory (holding project.yml or dbt_project.yml)")
+	f.StringVar(&a.profilesDir, "profiles-dir", "", "the folder of profiles.yml (default: DBT_PROFILES_DIR, else the project's folder, else ~/.dbt)")
+	f.StringVar(&a.profile, "profile", "", "the profile of profiles.yml to build with (default: the project's profile:)")
+	f.StringVarP(&a.target, "target", "t", "", "the target of the profile to build into (default: DBT_TARGET, else the profile's target:)")
 	f.StringVar(&a.targetPath, "target-path", "", "where artifacts go (default: target-path of project.yml, \"target\")")
 	f.StringVar(&a.varsText, "vars", "", "vars as YAML or JSON, overriding project.yml: --vars '{raw_dir: data/2026-11}'")
 	f.BoolVar(&a.failFast, "fail-fast", false, "stop at the first node that errors or fails")
@@ -212,13 +218,26 @@ func (a *app) load() (*engine.Project, error) {
 	if a.threads < 0 || a.threads == 0 && a.threadsGiven != nil && a.threadsGiven() {
 		return nil, &exitError{ExitCannotStart, fmt.Sprintf("--threads must be 1 or more, not %d; leave it out for the threads of project.yml, else %d", a.threads, engine.DefaultThreads)}
 	}
-	p, err := engine.Load(engine.Config{Dir: a.projectDir, TargetPath: a.targetPath, Vars: vars, VarsText: a.varsText,
-		Version: version(), Listener: a.listen})
+	p, err := engine.Load(a.engineConfig(vars))
 	if err != nil {
 		return nil, a.startError(err)
 	}
 	a.project = p
 	return p, nil
+}
+
+// engineConfig returns the engine's configuration from the global flags.
+func (a *app) engineConfig(vars map[string]any) engine.Config {
+	return engine.Config{Dir: a.projectDir, TargetPath: a.targetPath, Vars: vars, VarsText: a.varsText,
+		Version: version(), Listener: a.listen, ProfilesDir: a.profilesDir, Profile: a.profile, Target: a.target}
+}
+
+// envOr returns the environment variable name, or def when it is unset.
+func envOr(name, def string) string {
+	if v, ok := os.LookupEnv(name); ok && v != "" {
+		return v
+	}
+	return def
 }
 
 // startError turns an error of the engine before a run started into exit

@@ -11,7 +11,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/kiln-build/kiln/compiler/graph"
-	"github.com/kiln-build/kiln/compiler/project"
 	"github.com/kiln-build/kiln/engine"
 )
 
@@ -42,16 +41,24 @@ with, so it is kept; --all deletes it too.`,
 			if err != nil {
 				return &exitError{ExitCannotStart, err.Error()}
 			}
-			p, l := project.Load(os.DirFS(dir))
-			if l.HasErrors() {
-				a.ui.Diagnostics(l)
+			vars, err := a.parseVars()
+			if err != nil {
+				return &exitError{ExitCannotStart, err.Error()}
+			}
+			files, err := engine.ReadFiles(a.engineConfig(vars))
+			if err != nil {
+				return &exitError{ExitCannotStart, err.Error()}
+			}
+			if files.Diags.HasErrors() {
+				a.ui.Diagnostics(files.Diags.Errors())
 				return exit(ExitCannotStart)
 			}
+			p := files.Project
 			targets := p.Config.CleanTargets
 			if a.targetPath != "" {
 				targets = []string{a.targetPath}
 			}
-			db := engine.AbsUnder(dir, p.Config.DatabasePath)
+			db := files.DBPath
 			keep := map[string]bool{}
 			if !all {
 				keep = map[string]bool{db: true, db + ".wal": true}

@@ -13,13 +13,15 @@ import (
 // site is the data the page runs on, embedded in it as JSON. Nodes are in
 // topological order and refer to each other by position.
 type site struct {
-	Project     string      `json:"project"`
-	GeneratedAt string      `json:"generated_at"`
-	KilnVersion string      `json:"kiln_version"`
-	HasCatalog  bool        `json:"has_catalog"`
-	Kinds       []siteKind  `json:"kinds"`
-	Nodes       []*siteNode `json:"nodes"`
-	Run         *siteRun    `json:"run"`
+	Project     string     `json:"project"`
+	GeneratedAt string     `json:"generated_at"`
+	KilnVersion string     `json:"kiln_version"`
+	HasCatalog  bool       `json:"has_catalog"`
+	Kinds       []siteKind `json:"kinds"`
+	// Overview is the project's {% docs __overview__ %} block, as HTML.
+	Overview string      `json:"overview_html,omitempty"`
+	Nodes    []*siteNode `json:"nodes"`
+	Run      *siteRun    `json:"run"`
 }
 
 type siteNode struct {
@@ -119,6 +121,9 @@ func buildSite(in *Input) *site {
 		KilnVersion: in.KilnVersion,
 		HasCatalog:  in.Catalog != nil && len(in.Catalog.Nodes)+len(in.Catalog.Sources) > 0,
 		Nodes:       make([]*siteNode, len(order)),
+	}
+	if d := in.Manifest.Docs[s.Project+".__overview__"]; d != nil {
+		s.Overview = Markdown(d.Contents)
 	}
 	colTests := map[graph.ID]map[string][]int{}
 	for i, id := range order {

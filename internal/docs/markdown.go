@@ -7,7 +7,8 @@ import (
 
 // Markdown renders a description written in a small, safe subset of
 // Markdown to HTML: paragraphs, ATX headings (# to ######, shown one level
-// down), "-", "*" and "1." lists, fenced code blocks, `code`, **strong**,
+// down), "-", "*" and "1." lists, fenced code blocks, GitHub's tables (a
+// header row, a |---|:---:| delimiter row, body rows), `code`, **strong**,
 // *emphasis* and _emphasis_, and [links](url) whose URL is http, https,
 // mailto or relative. Every other character is text: the input's HTML,
 // <script> included, is escaped, never interpreted.
@@ -45,6 +46,10 @@ func Markdown(src string) string {
 		case trimmed == "":
 			flushPara()
 			closeList()
+		case i+1 < len(lines) && tableStart(trimmed, strings.TrimSpace(lines[i+1])):
+			flushPara()
+			closeList()
+			i = table(&b, lines, i)
 		case heading(trimmed) > 0:
 			flushPara()
 			closeList()
@@ -77,6 +82,103 @@ func Markdown(src string) string {
 	flushPara()
 	closeList()
 	return b.String()
+}
+
+// tableCells splits a table row into its cells, without the outer pipes.
+func tableCells(row string) []string {
+	row = strings.TrimSpace(row)
+	row = strings.TrimPrefix(row, "|")
+	if strings.HasSuffix(row, "|") && !strings.HasSuffix(row, "\\|") {
+		row = row[:len(row)-1]
+	}
+	var cells []string
+	var cur strings.Builder
+	for i := 0; i < len(row); i++ {
+		switch {
+		case row[i] == '\\' && i+1 < len(row) && row[i+1] == '|':
+			cur.WriteByte('|')
+			i++
+		case row[i] == '|':
+			cells = append(cells, strings.TrimSpace(cur.String()))
+			cur.Reset()
+		default:
+			cur.WriteByte(row[i])
+		}
+	}
+	return append(cells, strings.TrimSpace(cur.String()))
+}
+
+// tableAlign returns the alignments of a delimiter row (|---|:--:|--:|),
+// or nil when row is not one.
+func tableAlign(row string) []string {
+	if !strings.Contains(row, "-") || !strings.Contains(row, "|") && !strings.Contains(row, ":") {
+		return nil
+	}
+	cells := tableCells(row)
+	out := make([]string, len(cells))
+	for i, c := range cells {
+		if strings.Trim(c, ":-") != "" || !strings.Contains(c, "-") {
+			return nil
+		}
+		left, right := strings.HasPrefix(c, ":"), strings.HasSuffix(c, ":")
+		switch {
+		case left && right:
+			out[i] = "center"
+		case right:
+			out[i] = "right"
+		case left:
+			out[i] = "left"
+		}
+	}
+	return out
+}
+
+// tableStart reports whether head and next open a table: a row with a
+// pipe, then a delimiter row with as many cells.
+func tableStart(head, next string) bool {
+	if !strings.Contains(head, "|") {
+		return false
+	}
+	align := tableAlign(next)
+	return align != nil && len(align) == len(tableCells(head))
+}
+
+// table writes the table whose header is lines[i] and returns the index
+// of its last line.
+func table(b *strings.Builder, lines []string, i int) int {
+	head := tableCells(lines[i])
+	align := tableAlign(strings.TrimSpace(lines[i+1]))
+	cell := func(tag, text string, k int) {
+		b.WriteString("<" + tag)
+		if k < len(align) && align[k] != "" {
+			b.WriteString(` style="text-align:` + align[k] + `"`)
+		}
+		b.WriteString(">" + inline(text) + "</" + tag + ">")
+	}
+	b.WriteString("<table>\n<thead><tr>")
+	for k, c := range head {
+		cell("th", c, k)
+	}
+	b.WriteString("</tr></thead>\n<tbody>\n")
+	i += 2
+	for ; i < len(lines); i++ {
+		t := strings.TrimSpace(lines[i])
+		if t == "" || !strings.Contains(t, "|") {
+			break
+		}
+		cells := tableCells(t)
+		b.WriteString("<tr>")
+		for k := range head {
+			text := ""
+			if k < len(cells) {
+				text = cells[k]
+			}
+			cell("td", text, k)
+		}
+		b.WriteString("</tr>\n")
+	}
+	b.WriteString("</tbody>\n</table>\n")
+	return i - 1
 }
 
 // heading returns the level of an ATX heading line, or 0.

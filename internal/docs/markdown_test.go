@@ -74,3 +74,20 @@ func next(s string, i int) int {
 	}
 	return i + 1 + j
 }
+
+// GitHub's tables, as dbt's docs blocks use them (jaffle_shop's
+// orders_status): a header, a delimiter row with alignments, body rows;
+// cells are inline Markdown, escaped.
+func TestMarkdownTable(t *testing.T) {
+	got := Markdown("Statuses:\n\n| status | what |\n|--------|:----:|\n| placed | **not** shipped <b> |\n| a \\| b |\n\nafter")
+	want := "<p>Statuses:</p>\n<table>\n<thead><tr><th>status</th><th style=\"text-align:center\">what</th></tr></thead>\n<tbody>\n" +
+		"<tr><td>placed</td><td style=\"text-align:center\"><strong>not</strong> shipped &lt;b&gt;</td></tr>\n" +
+		"<tr><td>a | b</td><td style=\"text-align:center\"></td></tr>\n</tbody>\n</table>\n<p>after</p>\n"
+	if got != want {
+		t.Errorf("got\n%s\nwant\n%s", got, want)
+	}
+	// A line with pipes but no delimiter row is a paragraph.
+	if got := Markdown("a | b\nc | d"); got != "<p>a | b c | d</p>\n" {
+		t.Errorf("got %q", got)
+	}
+}

@@ -70,8 +70,12 @@ func Open(ctx context.Context, path string, opts ...Option) (*DB, error) {
 	}
 	setTZ := "SET TimeZone = '" + strings.ReplaceAll(o.timeZone, "'", "''") + "'"
 	connector, err := duckdb.NewConnector(dsn, func(execer driver.ExecerContext) error {
-		_, err := execer.ExecContext(context.Background(), setTZ, nil)
-		return err
+		for _, stmt := range append([]string{setTZ}, o.init...) {
+			if _, err := execer.ExecContext(context.Background(), stmt, nil); err != nil {
+				return fmt.Errorf("%s: %w", stmt, err)
+			}
+		}
+		return nil
 	})
 	if err != nil {
 		return nil, openError(path, err)
@@ -90,7 +94,18 @@ func Open(ctx context.Context, path string, opts ...Option) (*DB, error) {
 // Option is an option of Open.
 type Option func(*options)
 
-type options struct{ timeZone string }
+type options struct {
+	timeZone string
+	init     []string // statements run on every new connection, after the time zone
+}
+
+// Init runs the statements stmts on every new connection, in order, after
+// setting its time zone: the settings (SET name = value) and extensions
+// (LOAD name) of a profile's DuckDB target. A failing statement fails the
+// connection, and Open with it.
+func Init(stmts ...string) Option {
+	return func(o *options) { o.init = append(o.init, stmts...) }
+}
 
 // TimeZone sets the session time zone of every connection, an IANA name
 // such as "Europe/Paris"; "" keeps UTC.

@@ -59,7 +59,11 @@ func auditRelation(n *graph.Node) sqlq.Relation {
 	if n.Config.Schema != "" {
 		schema = n.Config.Schema
 	}
-	return sqlq.Relation{Schema: schema, Name: n.Name}
+	name := n.Name
+	if n.Config.Alias != "" {
+		name = n.Config.Alias // dbt's short name of a long test name
+	}
+	return sqlq.Relation{Schema: schema, Name: name}
 }
 
 // countFailures runs the test query; with store_failures the failing rows

@@ -15,6 +15,9 @@ function renderOverview(main) {
     el("p", {}, ["Open the ", el("a", { href: "#/graph", text: "lineage graph" }),
       ", search a model, source or column on the left, or see ", el("a", { href: "#/run", text: "the last run" }), "."]),
   ]);
+  if (DATA.overview_html) {
+    append(main, [el("div", { class: "desc", id: "overview", trustedHTML: DATA.overview_html })]);
+  }
   if (DATA.run) {
     append(main, [el("h2", { text: "Last run" }), runSummary()]);
   }

@@ -1,0 +1,155 @@
+package compiler
+
+import (
+	"testing"
+	"testing/fstest"
+
+	"github.com/kiln-build/kiln/compiler/diag"
+	"github.com/kiln-build/kiln/compiler/graph"
+	"github.com/kiln-build/kiln/compiler/project"
+)
+
+// compileDBT compiles files as a project built into target dev of a DuckDB
+// file jaffle_shop.duckdb (database jaffle_shop, schema main).
+func compileDBT(t *testing.T, files map[string]string) *Manifest {
+	t.Helper()
+	fsys := fstest.MapFS{}
+	for k, v := range files {
+		fsys[k] = &fstest.MapFile{Data: []byte(v)}
+	}
+	target := func(project.TargetRequest) (*project.Target, diag.List) {
+		return project.DefaultTarget("jaffle_shop.duckdb"), nil
+	}
+	p, l := project.LoadWith(fsys, project.Options{Target: target})
+	if l.HasErrors() {
+		t.Fatal(l)
+	}
+	m, l := Compile(p, Options{ProjectDir: "/proj"})
+	if l.HasErrors() {
+		t.Fatal(l)
+	}
+	return m
+}
+
+const jaffleSchema = `version: 2
+models:
+  - name: orders
+    description: '{{ doc("orders_intro") }} More.'
+    columns:
+      - name: order_id
+        tests: [unique, not_null]
+      - name: customer_id
+        tests:
+          - relationships: {to: ref('customers'), field: customer_id}
+      - name: status
+        description: '{{ doc("orders_status") }}'
+        tests:
+          - accepted_values:
+              values: ['placed', 'shipped', 'completed', 'return_pending', 'returned']
+  - name: customers
+    columns:
+      - name: customer_id
+        tests: [unique, not_null]
+`
+
+// The unique ids of jaffle_shop's tests are dbt's, as dbt's own jaffle_shop
+// manifest has them; a long name gets dbt's short alias.
+func TestDBTTestIDs(t *testing.T) {
+	m := compileDBT(t, map[string]string{
+		"dbt_project.yml":      "name: jaffle_shop\nprofile: jaffle_shop\n",
+		"models/orders.sql":    "select 1 as order_id, 1 as customer_id, 'placed' as status",
+		"models/customers.sql": "select 1 as customer_id",
+		"models/schema.yml":    jaffleSchema,
+		"models/docs.md":       "{% docs orders_status %}\nOrders can be **placed**.\n{% enddocs %}\n{% docs orders_intro -%}  One row per order. {%- enddocs %}",
+	})
+	for id, alias := range map[graph.ID]string{
+		"test.jaffle_shop.unique_customers_customer_id.c5af1ff4b1":                                                        "",
+		"test.jaffle_shop.not_null_customers_customer_id.5c9bf9911d":                                                      "",
+		"test.jaffle_shop.unique_orders_order_id.fed79b3a6e":                                                              "",
+		"test.jaffle_shop.relationships_orders_customer_id__customer_id__ref_customers_.c6ec7f58f2":                       "",
+		"test.jaffle_shop.accepted_values_orders_status__placed__shipped__completed__return_pending__returned.be6b5b5ec3": "accepted_values_orders_1ce6ab157c285f7cd2ac656013faf758",
+	} {
+		n := m.Graph.Node(id)
+		if n == nil {
+			t.Errorf("no test %s", id)
+			continue
+		}
+		if n.Config.Alias != alias {
+			t.Errorf("%s: alias %q, want %q", id, n.Config.Alias, alias)
+		}
+	}
+	o := m.Graph.Node("model.jaffle_shop.orders")
+	if got := o.Relation.String(); got != `"jaffle_shop"."main"."orders"` {
+		t.Errorf("relation %s", got)
+	}
+	if o.Description != "One row per order. More." {
+		t.Errorf("description %q", o.Description)
+	}
+	if o.Columns[2].Description != "Orders can be **placed**." {
+		t.Errorf("column description %q", o.Columns[2].Description)
+	}
+	if d := m.Docs["jaffle_shop.orders_status"]; d == nil || d.Path != "models/docs.md" {
+		t.Errorf("docs %v", m.Docs)
+	}
+}
+
+// A doc() of a block that does not exist is an error with the nearest name.
+func TestDocUnknown(t *testing.T) {
+	fsys := fstest.MapFS{
+		"dbt_project.yml":   {Data: []byte("name: a\n")},
+		"models/m.sql":      {Data: []byte("select 1")},
+		"models/schema.yml": {Data: []byte("version: 2\nmodels:\n  - name: m\n    description: '{{ doc(\"orders_stat\") }}'\n")},
+		"models/docs.md":    {Data: []byte("{% docs orders_status %}x{% enddocs %}")},
+	}
+	p, _ := project.Load(fsys)
+	_, l := Compile(p, Options{})
+	if got := l.Error(); got != `models/schema.yml:3:5: in a description: no docs block is named "orders_stat"; did you mean "orders_status"?` {
+		t.Errorf("got %q", got)
+	}
+}
+
+// +schema: x builds <target schema>_x in a dbt project, as dbt's default
+// generate_schema_name does, and x in a kiln project.
+func TestCustomSchemaNaming(t *testing.T) {
+	files := map[string]string{
+		"models/staging/s.sql": "select 1",
+		"models/m.sql":         "{{ config(schema='marts', alias='mart') }} select 1",
+	}
+	tree := "models:\n  p:\n    staging:\n      +schema: stg\n"
+	files["dbt_project.yml"] = "name: p\n" + tree
+	m := compileDBT(t, files)
+	if got := m.Graph.Node("model.p.s").Relation.String(); got != `"jaffle_shop"."main_stg"."s"` {
+		t.Errorf("dbt staging: %s", got)
+	}
+	if got := m.Graph.Node("model.p.m").Relation.String(); got != `"jaffle_shop"."main_marts"."mart"` {
+		t.Errorf("dbt config(): %s", got)
+	}
+	delete(files, "dbt_project.yml")
+	files["project.yml"] = "name: p\n" + tree
+	m = compileDBT(t, files)
+	if got := m.Graph.Node("model.p.s").Relation.String(); got != `"stg"."s"` {
+		t.Errorf("kiln staging: %s", got)
+	}
+}
+
+// Seeds of a dbt project are typed as dbt types them: agate's inference,
+// integers INTEGER; column_types win.
+func TestDBTSeedTypes(t *testing.T) {
+	m := compileDBT(t, map[string]string{
+		"dbt_project.yml":  "name: p\nseeds:\n  p:\n    s:\n      +column_types: {Code: varchar}\n",
+		"seeds/s.csv":      "id,price,day,at,flag,code,name,big,empty\n1,1.5,2020-01-02,2020-01-02 10:00:00,true,007,a,3000000000,\n2,2,2020-1-3,2020-01-02T10:00:00,False,008,b,1,\nnull,,,,,,,,\n",
+		"seeds/other.csv":  "x\n1\n",
+		"models/model.sql": "select 1",
+	})
+	got := m.Graph.Node("seed.p.s").Seed.ColumnTypes
+	want := map[string]string{"id": "INTEGER", "price": "DOUBLE", "day": "DATE", "at": "TIMESTAMP", "flag": "BOOLEAN",
+		"Code": "varchar", "name": "VARCHAR", "big": "BIGINT", "empty": "INTEGER"}
+	if len(got) != len(want) {
+		t.Errorf("types %v, want %v", got, want)
+	}
+	for k, v := range want {
+		if got[k] != v {
+			t.Errorf("%s: %q, want %q", k, got[k], v)
+		}
+	}
+}

@@ -1,0 +1,162 @@
+package project
+
+import (
+	"strings"
+	"testing"
+	"testing/fstest"
+
+	"github.com/kiln-build/kiln/compiler/diag"
+)
+
+func mapFS(files map[string]string) fstest.MapFS {
+	fsys := fstest.MapFS{}
+	for k, v := range files {
+		fsys[k] = &fstest.MapFile{Data: []byte(v)}
+	}
+	return fsys
+}
+
+// The file dbt init writes loads: every key is accepted, and the project
+// is a dbt project.
+func TestDBTInitProjectLoads(t *testing.T) {
+	p, l := Load(mapFS(map[string]string{
+		"dbt_project.yml": `
+name: 'my_new_project'
+version: '1.0.0'
+config-version: 2
+profile: 'default'
+model-paths: ["models"]
+analysis-paths: ["analyses"]
+test-paths: ["tests"]
+seed-paths: ["seeds"]
+macro-paths: ["macros"]
+snapshot-paths: ["snapshots"]
+clean-targets:
+  - "target"
+  - "dbt_packages"
+require-dbt-version: [">=1.0.0", "<2.0.0"]
+quoting: {database: false}
+flags: {send_anonymous_usage_stats: false, require_generic_test_arguments_property: true}
+dbt-cloud: {project-id: 123}
+models:
+  my_new_project:
+    example:
+      +materialized: view
+`,
+		"models/example/a.sql": "select 1",
+	}))
+	if l.HasErrors() {
+		t.Fatal(l)
+	}
+	if !p.DBT || p.File != DBTFileName || p.Config.Name != "my_new_project" {
+		t.Errorf("DBT %v file %q name %q", p.DBT, p.File, p.Config.Name)
+	}
+	// The one flag kiln does not apply is named in a warning.
+	if got := l.Error(); got != `dbt_project.yml:17:44: warning: flag "require_generic_test_arguments_property" is not read by kiln` {
+		t.Errorf("diagnostics %q", got)
+	}
+}
+
+// project.yml wins over dbt_project.yml: it is kiln's own file.
+func TestKilnFileWins(t *testing.T) {
+	p, l := Load(mapFS(map[string]string{"project.yml": "name: a\n", "dbt_project.yml": "name: b\n"}))
+	if l.HasErrors() || p.DBT || p.Config.Name != "a" {
+		t.Errorf("got %q (dbt %v): %v", p.Config.Name, p.DBT, l)
+	}
+}
+
+// Jinja in the project file's values is rendered as dbt renders it, with
+// target and --vars; vars are left for later.
+func TestProjectValuesRendered(t *testing.T) {
+	files := mapFS(map[string]string{"dbt_project.yml": `
+name: shop
+profile: "{{ env_var('PROFILE', 'shop') }}"
+vars:
+  start: "{{ var('x') }}"
+models:
+  shop:
+    +schema: "{{ env_var('SCHEMA', 'dev') }}_{{ target.name }}"
+    +materialized: "{{ 'table' if var('big', false) else 'view' }}"
+`})
+	var asked TargetRequest
+	o := Options{
+		Vars:      map[string]any{"big": true},
+		LookupEnv: func(k string) (string, bool) { return map[string]string{"SCHEMA": "ci"}[k], k == "SCHEMA" },
+		Target: func(r TargetRequest) (*Target, diag.List) {
+			asked = r
+			t := DefaultTarget("shop.duckdb")
+			t.Name, t.Context["name"] = "prod", "prod"
+			return t, nil
+		},
+	}
+	p, l := LoadWith(files, o)
+	if l.HasErrors() {
+		t.Fatal(l)
+	}
+	if asked.Profile != "shop" || !asked.DBT {
+		t.Errorf("target request %+v", asked)
+	}
+	cfg := p.ModelConfig.Resolve([]string{"a"})
+	if cfg["schema"] != "ci_prod" || cfg["materialized"] != "table" {
+		t.Errorf("model config %v", cfg)
+	}
+	if p.Config.Vars["start"] != "{{ var('x') }}" {
+		t.Errorf("vars rendered: %v", p.Config.Vars)
+	}
+}
+
+// source-paths and data-paths are dbt < 1.0's names of model-paths and
+// seed-paths.
+func TestOldPathNames(t *testing.T) {
+	p, l := Load(mapFS(map[string]string{"dbt_project.yml": "name: a\nsource-paths: [src]\ndata-paths: [data]\n", "src/m.sql": "select 1", "data/s.csv": "a\n1\n"}))
+	if l.HasErrors() || len(p.Models) != 1 || len(p.Seeds) != 1 {
+		t.Errorf("models %v seeds %v: %v", p.Models, p.Seeds, l)
+	}
+}
+
+// Docs blocks are read from the .md files of every resource path, or of
+// docs-paths when set.
+func TestDocsFiles(t *testing.T) {
+	p, _ := Load(mapFS(map[string]string{"dbt_project.yml": "name: a\n", "models/docs.md": "{% docs x %}X{% enddocs %}", "macros/m.md": "", "docs/d.md": ""}))
+	if len(p.Docs) != 2 || p.Docs[0].Path != "macros/m.md" || p.Docs[1].Path != "models/docs.md" {
+		t.Errorf("docs %v", p.Docs)
+	}
+	p, _ = Load(mapFS(map[string]string{"dbt_project.yml": "name: a\ndocs-paths: [docs]\n", "models/docs.md": "", "docs/d.md": ""}))
+	if len(p.Docs) != 1 || p.Docs[0].Path != "docs/d.md" {
+		t.Errorf("docs-paths %v", p.Docs)
+	}
+}
+
+// Installed packages are loaded with their files under their folder; a
+// package declared and not installed says to run kiln deps.
+func TestPackages(t *testing.T) {
+	files := map[string]string{
+		"dbt_project.yml":                       "name: root\n",
+		"packages.yml":                          "packages:\n  - local: ../utils\n  - package: dbt-labs/codegen\n    version: [\">=0.12.0\", \"<0.14.0\"]\n",
+		"dbt_packages/utils/dbt_project.yml":    "name: utils\nlog-path: logs\nmacro-paths: [m]\n",
+		"dbt_packages/utils/m/star.sql":         "{% macro star() %}*{% endmacro %}",
+		"dbt_packages/utils/models/p_model.sql": "select 1",
+	}
+	p, l := Load(mapFS(files))
+	if got := l.Error(); !strings.Contains(got, "packages.yml: packages.yml declares 2 packages but 1 is installed in dbt_packages; run kiln deps to install them") {
+		t.Errorf("diagnostics %q", got)
+	}
+	if len(p.PackageSpecs) != 2 || p.PackageSpecs[0].Kind() != "local" || p.PackageSpecs[1].Kind() != "hub" || strings.Join(p.PackageSpecs[1].Versions(), " ") != ">=0.12.0 <0.14.0" {
+		t.Errorf("specs %+v", p.PackageSpecs)
+	}
+	u := p.Package("utils")
+	if u == nil || u.Dir != "dbt_packages/utils" || len(u.Macros) != 1 || u.Macros[0].Path != "dbt_packages/utils/m/star.sql" ||
+		len(u.Models) != 1 || u.Rel(u.Models[0].Path) != "models/p_model.sql" {
+		t.Fatalf("package %+v", u)
+	}
+	// The package's log-path note is not the project's to fix: no warning.
+	if strings.Contains(l.Error(), "log-path") {
+		t.Errorf("a package's warning reached the project: %s", l.Error())
+	}
+	delete(files, "packages.yml")
+	files["dependencies.yml"] = "packages:\n  - git: https://example.com/x.git\n    revision: v1\n  - tarball: https://x/y.tgz\n"
+	_, l = Load(mapFS(files))
+	if got := l.Error(); !strings.Contains(got, "dependencies.yml:4:5: tarball package \"https://x/y.tgz\" needs a name") {
+		t.Errorf("dependencies.yml: %q", got)
+	}
+}

@@ -1,0 +1,161 @@
+package compiler
+
+import (
+	"bytes"
+	"encoding/csv"
+	"io"
+	"math"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// dbtSeedTypes returns the column types dbt gives the seed CSV src, by
+// column: dbt infers each column's type with agate's TypeTester over the
+// types Integer, Number, Date (%Y-%m-%d), DateTime (%Y-%m-%d %H:%M:%S),
+// ISO date-time, Boolean (true, false) and Text, in that order, empty
+// values and "null" being null (dbt-core's clients/agate_helper.py), and
+// the adapter names them (dbt-adapters' SQLAdapter.convert_*_type, which
+// dbt-duckdb keeps): integer, float8, date, timestamp, boolean, text.
+// Written in DuckDB: INTEGER (BIGINT when a value does not fit, where
+// DuckDB would refuse INTEGER), DOUBLE, DATE, TIMESTAMP, BOOLEAN,
+// VARCHAR. It returns nil when src is not a CSV it can read; the loader
+// then reports the problem.
+func dbtSeedTypes(src []byte, delimiter string) map[string]string {
+	r := csv.NewReader(bytes.NewReader(src))
+	r.FieldsPerRecord = -1
+	r.ReuseRecord = true
+	if delimiter != "" {
+		d := []rune(delimiter)
+		if len(d) != 1 {
+			return nil
+		}
+		r.Comma = d[0]
+	}
+	header, err := r.Read()
+	if err != nil {
+		return nil
+	}
+	header = append([]string(nil), header...)
+	if len(header) > 0 {
+		header[0] = strings.TrimPrefix(header[0], "\ufeff")
+	}
+	cols := make([]seedColumn, len(header))
+	for i := range cols {
+		cols[i] = seedColumn{candidates: allSeedTypes}
+	}
+	for {
+		rec, err := r.Read()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil
+		}
+		for i := range cols {
+			if i < len(rec) {
+				cols[i].observe(rec[i])
+			}
+		}
+	}
+	out := make(map[string]string, len(header))
+	for i, name := range header {
+		out[name] = cols[i].duckType()
+	}
+	return out
+}
+
+type seedType uint8
+
+const (
+	seedInteger seedType = 1 << iota
+	seedNumber
+	seedDate
+	seedDateTime
+	seedISODateTime
+	seedBoolean
+	allSeedTypes = seedInteger | seedNumber | seedDate | seedDateTime | seedISODateTime | seedBoolean
+)
+
+type seedColumn struct {
+	candidates seedType
+	wide       bool // an integer does not fit in 32 bits
+}
+
+var (
+	seedIntRE    = regexp.MustCompile(`^[+-]?[0-9]+$`)
+	seedNumberRE = regexp.MustCompile(`^[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?$`)
+	seedDateRE   = regexp.MustCompile(`^[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}$`)
+	seedStampRE  = regexp.MustCompile(`^[0-9]{4}-[0-9]{1,2}-[0-9]{1,2} [0-9]{1,2}:[0-9]{1,2}:[0-9]{1,2}$`)
+)
+
+// observe narrows the column's candidate types with one value.
+func (c *seedColumn) observe(v string) {
+	v = strings.TrimSpace(v)
+	if v == "" || v == "null" {
+		return
+	}
+	if c.candidates&seedInteger != 0 {
+		if !seedIntRE.MatchString(v) {
+			c.candidates &^= seedInteger
+		} else if n, err := strconv.ParseInt(v, 10, 64); err != nil || n > math.MaxInt32 || n < math.MinInt32 {
+			c.wide = true
+		}
+	}
+	if c.candidates&seedNumber != 0 && !seedNumberRE.MatchString(strings.ReplaceAll(v, ",", "")) {
+		c.candidates &^= seedNumber
+	}
+	if c.candidates&seedDate != 0 {
+		if _, err := time.Parse("2006-1-2", v); err != nil || !seedDateRE.MatchString(v) {
+			c.candidates &^= seedDate
+		}
+	}
+	if c.candidates&seedDateTime != 0 {
+		if _, err := time.Parse("2006-1-2 15:4:5", v); err != nil || !seedStampRE.MatchString(v) {
+			c.candidates &^= seedDateTime
+		}
+	}
+	if c.candidates&seedISODateTime != 0 && !isoDateTime(v) {
+		c.candidates &^= seedISODateTime
+	}
+	if c.candidates&seedBoolean != 0 {
+		if l := strings.ToLower(v); l != "true" && l != "false" {
+			c.candidates &^= seedBoolean
+		}
+	}
+}
+
+// isoDateTime reports whether v reads as an ISO 8601 date-time, as
+// dateutil's isoparse reads it (a date, any one character, a time).
+func isoDateTime(v string) bool {
+	if len(v) > 10 {
+		v = v[:10] + "T" + v[11:]
+	}
+	for _, layout := range []string{"2006-01-02T15:04:05Z07:00", "2006-01-02T15:04:05.999999999Z07:00", "2006-01-02T15:04:05", "2006-01-02T15:04:05.999999999", "2006-01-02T15:04", "2006-01-02T15"} {
+		if _, err := time.Parse(layout, v); err == nil {
+			return true
+		}
+	}
+	return false
+}
+
+// duckType is the first candidate type in agate's order, in DuckDB.
+func (c *seedColumn) duckType() string {
+	switch {
+	case c.candidates&seedInteger != 0:
+		if c.wide {
+			return "BIGINT"
+		}
+		return "INTEGER"
+	case c.candidates&seedNumber != 0:
+		return "DOUBLE"
+	case c.candidates&seedDate != 0:
+		return "DATE"
+	case c.candidates&(seedDateTime|seedISODateTime) != 0:
+		return "TIMESTAMP"
+	case c.candidates&seedBoolean != 0:
+		return "BOOLEAN"
+	}
+	return "VARCHAR"
+}

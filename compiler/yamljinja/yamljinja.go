@@ -1,0 +1,183 @@
+// Package yamljinja renders the Jinja in the string values of a YAML
+// tree, as dbt renders dbt_project.yml, profiles.yml and packages.yml:
+// a value holding "{{" or "{%" is rendered with the given names (env_var,
+// var, target, ...) and stays a string, unless its last filter is dbt's
+// as_number, as_bool or as_native, which give a number, a boolean or the
+// YAML value the text reads as (dbt's native rendering,
+// https://docs.getdbt.com/reference/dbt-jinja-functions/as_number).
+//
+// Rendering rewrites the scalar nodes in place, so the tree decodes as if
+// the rendered text had been written; errors are diagnostics at the
+// value's position in its file.
+package yamljinja
+
+import (
+	"regexp"
+	"strconv"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/kiln-build/kiln/compiler/diag"
+	"github.com/kiln-build/kiln/compiler/jinja"
+)
+
+// Skip reports whether the value at a key path (the mapping keys from the
+// root, list items as "[]") must be left unrendered: dbt renders hooks
+// and vars later, in the context of the node or the run.
+type Skip func(path []string) bool
+
+// Renderer renders YAML values with fixed names.
+type Renderer struct {
+	env     *jinja.Env
+	globals jinja.Globals
+}
+
+// New returns a renderer resolving free names with g.
+func New(g jinja.Globals) *Renderer {
+	return &Renderer{env: jinja.NewEnv(), globals: g}
+}
+
+// HasJinja reports whether s holds Jinja to render.
+func HasJinja(s string) bool { return strings.Contains(s, "{{") || strings.Contains(s, "{%") }
+
+// Tree renders every string scalar of n (of file) whose key path skip
+// does not exclude, replacing its value (and tag, for native values).
+func (r *Renderer) Tree(file string, n *yaml.Node, skip Skip) diag.List {
+	var l diag.List
+	r.walk(file, n, nil, skip, &l)
+	return l
+}
+
+func (r *Renderer) walk(file string, n *yaml.Node, path []string, skip Skip, l *diag.List) {
+	if n == nil {
+		return
+	}
+	if skip != nil && skip(path) {
+		return
+	}
+	switch n.Kind {
+	case yaml.DocumentNode:
+		for _, c := range n.Content {
+			r.walk(file, c, path, skip, l)
+		}
+	case yaml.MappingNode:
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			r.walk(file, n.Content[i+1], append(path[:len(path):len(path)], n.Content[i].Value), skip, l)
+		}
+	case yaml.SequenceNode:
+		for _, c := range n.Content {
+			r.walk(file, c, append(path[:len(path):len(path)], "[]"), skip, l)
+		}
+	case yaml.ScalarNode:
+		if n.Tag != "!!str" || !HasJinja(n.Value) {
+			return
+		}
+		v, d := r.Value(file, n)
+		if d != nil {
+			l.Add(*d)
+			return
+		}
+		set(n, v)
+	}
+}
+
+// nativeRE matches a value whose output is one expression ending with
+// dbt's native filters.
+var nativeRE = regexp.MustCompile(`(?s)^\s*\{\{.*\|\s*(as_number|as_bool|as_native)\s*(\(\s*\))?\s*\}\}\s*$`)
+
+// Value renders the string scalar n and returns its value: a string, or
+// for as_number, as_bool and as_native a number, a boolean or what the
+// text reads as in YAML. It returns a diagnostic at n's position when the
+// template fails or a native value does not parse.
+func (r *Renderer) Value(file string, n *yaml.Node) (any, *diag.Diagnostic) {
+	out, err := r.String(file, n)
+	if err != nil {
+		return nil, err
+	}
+	m := nativeRE.FindStringSubmatch(n.Value)
+	if m == nil {
+		return out, nil
+	}
+	text := strings.TrimSpace(out)
+	switch m[1] {
+	case "as_number":
+		if i, err := strconv.ParseInt(text, 10, 64); err == nil {
+			return int(i), nil
+		}
+		if f, err := strconv.ParseFloat(text, 64); err == nil {
+			return f, nil
+		}
+		d := diag.Errorf(pos(file, n), "as_number: %q is not a number", text)
+		return nil, &d
+	case "as_bool":
+		switch strings.ToLower(text) {
+		case "true":
+			return true, nil
+		case "false":
+			return false, nil
+		}
+		d := diag.Errorf(pos(file, n), "as_bool: %q is not true or false", text)
+		return nil, &d
+	}
+	var v any
+	if err := yaml.Unmarshal([]byte(text), &v); err != nil {
+		return text, nil
+	}
+	return v, nil
+}
+
+// String renders the text of the scalar n.
+func (r *Renderer) String(file string, n *yaml.Node) (string, *diag.Diagnostic) {
+	t, l := r.env.Parse(file, n.Value)
+	if len(l) == 0 {
+		var out string
+		out, l = r.env.Render(t, r.globals)
+		if len(l) == 0 {
+			return out, nil
+		}
+	}
+	d := l[0]
+	// Positions are within the value: move them to the file.
+	at := pos(file, n)
+	if d.Pos.Line > 1 {
+		at.Line += d.Pos.Line - 1
+		at.Col = d.Pos.Col
+	} else if d.Pos.Col > 0 {
+		at.Col += d.Pos.Col - 1
+		if n.Style&(yaml.DoubleQuotedStyle|yaml.SingleQuotedStyle) != 0 {
+			at.Col++
+		}
+	}
+	d.Pos = at
+	d.Msg = strings.TrimPrefix(d.Msg, "template error: ")
+	return "", &d
+}
+
+func pos(file string, n *yaml.Node) diag.Pos {
+	return diag.Pos{File: file, Line: n.Line, Col: n.Column}
+}
+
+// set replaces the scalar n by the value v.
+func set(n *yaml.Node, v any) {
+	switch x := v.(type) {
+	case string:
+		n.Value, n.Tag = x, "!!str"
+	case bool:
+		n.Value, n.Tag = strconv.FormatBool(x), "!!bool"
+	case int:
+		n.Value, n.Tag = strconv.Itoa(x), "!!int"
+	case float64:
+		n.Value, n.Tag = strconv.FormatFloat(x, 'g', -1, 64), "!!float"
+	case nil:
+		n.Value, n.Tag = "", "!!null"
+	default:
+		var nn yaml.Node
+		if err := nn.Encode(x); err == nil {
+			line, col := n.Line, n.Column
+			*n = nn
+			n.Line, n.Column = line, col
+		}
+	}
+	n.Style = 0
+}

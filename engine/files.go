@@ -1,0 +1,100 @@
+package engine
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/kiln-build/kiln/compiler/diag"
+	"github.com/kiln-build/kiln/compiler/profile"
+	"github.com/kiln-build/kiln/compiler/project"
+)
+
+// Files is a project's files read with its target, before compilation.
+type Files struct {
+	Dir     string // absolute project directory
+	Project *project.Project
+	// Profile is the profiles.yml target the project builds into; nil for
+	// a kiln project without profile:, which builds into database-path.
+	Profile *profile.Target
+	// DBPath is the database file (absolute), ":memory:" for an in-memory
+	// DuckDB target.
+	DBPath string
+	// Diags are the problems found, errors and warnings.
+	Diags diag.List
+}
+
+// ErrNoProject is returned by ReadFiles for a folder with neither
+// project.yml nor dbt_project.yml.
+var ErrNoProject = errors.New("no project file")
+
+// ReadFiles reads the project of cfg.Dir: its project file (project.yml,
+// or dbt_project.yml for a dbt project), its profile (dbt projects, and
+// kiln projects that name one: profiles.yml from --profiles-dir,
+// DBT_PROFILES_DIR, the project's folder or ~/.dbt), its files and its
+// installed packages. Problems are in Files.Diags; the error is for a
+// missing folder or project file.
+func ReadFiles(cfg Config) (*Files, error) {
+	dir, err := filepath.Abs(cfg.Dir)
+	if err != nil {
+		return nil, err
+	}
+	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
+		return nil, fmt.Errorf("project directory %q does not exist", cfg.Dir)
+	}
+	if !fileExists(filepath.Join(dir, project.FileName)) && !fileExists(filepath.Join(dir, project.DBTFileName)) {
+		return nil, fmt.Errorf("%w: neither %s nor %s in %s; run kiln in a project directory or pass --project-dir", ErrNoProject, project.FileName, project.DBTFileName, dir)
+	}
+	f := &Files{Dir: dir}
+	var kilnDB, rawDB string
+	target := func(req project.TargetRequest) (*project.Target, diag.List) {
+		rawDB = req.DatabasePath
+		name := cfg.Profile
+		if name == "" {
+			name = req.Profile
+		}
+		if name == "" && !req.DBT {
+			// A kiln project without profile: its database-path.
+			if cfg.Target != "" {
+				return nil, diag.List{diag.Errorf(req.Pos, "--target %s needs a profile, and the project names none", cfg.Target).
+					WithHint("add profile: <name> to project.yml and a profiles.yml beside it, or leave --target out")}
+			}
+			kilnDB = req.DatabasePath
+			if kilnDB == "" {
+				kilnDB = "target/kiln.duckdb"
+			}
+			return project.DefaultTarget(kilnDB), nil
+		}
+		if name == "" {
+			return nil, diag.List{diag.Errorf(req.Pos, "%s names no profile", project.DBTFileName).
+				WithHint("add profile: <name>, the profile of profiles.yml to build with, or pass --profile")}
+		}
+		t, l := profile.Load(profile.Options{Dir: cfg.ProfilesDir, ProjectDir: dir, Profile: name, Target: cfg.Target, Vars: cfg.Vars})
+		if t == nil {
+			return nil, l
+		}
+		f.Profile = t
+		return t.ProjectTarget(), l
+	}
+	p, l := project.LoadWith(os.DirFS(dir), project.Options{Vars: cfg.Vars, Target: target})
+	f.Project, f.Diags = p, l
+	c := p.Config
+	switch {
+	case f.Profile != nil && f.Profile.Path == "":
+		f.DBPath = ":memory:"
+	case f.Profile != nil:
+		f.DBPath = f.Profile.Path
+		if rawDB != "" {
+			f.Diags.Add(diag.Errorf(diag.Pos{File: p.File}, "database-path and a profile both name the database").
+				WithHint("keep one: the profile's path, or database-path without profile:"))
+		}
+	default:
+		dbPath := c.DatabasePath
+		if cfg.TargetPath != "" && dbPath == filepath.ToSlash(filepath.Join(c.TargetPath, "kiln.duckdb")) {
+			dbPath = filepath.Join(cfg.TargetPath, "kiln.duckdb")
+		}
+		f.DBPath = AbsUnder(dir, dbPath)
+	}
+	return f, nil
+}
