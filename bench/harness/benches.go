@@ -217,6 +217,23 @@ func (s *suite) w3(w *w3Setup) error {
 	}
 	lr.Variant, lr.Others = loads[0], loads[1:]
 	runs := min(s.cfg.Runs, 3)
+	// Before the loads of every source, whose last run makes the template
+	// database: web.xlsx alone, and the decoding floor.
+	var web []*Variant
+	for _, k := range s.kilns {
+		v := kilnVariant(k, "run (web.xlsx)", p, "run", "--threads", "1", "--select", "source:raw.web")
+		v.Prepare = func() error { return os.RemoveAll(filepath.Join(p.Dir, "target")) }
+		web = append(web, v)
+	}
+	lr.Web, lr.WebOthers = web[0], web[1:]
+	data, _ := p.Vars["raw_dir"].(string)
+	files := []string{filepath.Join(data, "erp.xlsx"), filepath.Join(data, "liaison.xlsx"), filepath.Join(data, "web.xlsx")}
+	lr.FloorWeb = &Variant{Name: "decode web.xlsx", Dir: p.Dir, Argv: []string{s.floor, files[2]},
+		Display: "kiln-xlsx-floor " + displayArgs([]string{files[2]})}
+	lr.Floor = &Variant{Name: "decode the three workbooks", Dir: p.Dir, Argv: append([]string{s.floor}, files...),
+		Display: "kiln-xlsx-floor " + displayArgs(files)}
+	s.logf("w3: web.xlsx alone and the decoding floor, %d variants x %d runs", len(web)+2, runs)
+	Alternate(s.logf, runs, append(web, lr.FloorWeb, lr.Floor)...)
 	s.logf("w3: Excel loading, %d variants x %d runs", len(loads), runs)
 	// Interleaved without rotation: the main kiln's load runs last, and
 	// its database becomes the template of the builds.

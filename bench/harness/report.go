@@ -62,6 +62,32 @@ type LoadResult struct {
 	Sources   []LoadedSource // each source of the last run
 	AllSheets bool           // sheet "*": every sheet of web.xlsx loaded
 	Figures   string         // the month's reference figures (Markdown)
+	// Web loads web.xlsx alone (WebOthers: Config.Compare's kiln), its
+	// rows from Sources; FloorWeb and Floor decode web.xlsx, and the three
+	// workbooks, into nothing (kiln-xlsx-floor): the floor under loading.
+	Web       *Variant
+	WebOthers []*Variant
+	FloorWeb  *Variant
+	Floor     *Variant
+}
+
+// WebRows returns the rows of web.xlsx, from the last load of every
+// source; 0 when unknown.
+func (l *LoadResult) WebRows() int64 {
+	for _, s := range l.Sources {
+		if strings.HasSuffix(s.ID, ".web") {
+			return s.Rows
+		}
+	}
+	return 0
+}
+
+// rowsPerSecond returns rows over v's median time, 0 without a sample.
+func rowsPerSecond(rows int64, v *Variant) float64 {
+	if v == nil || len(v.Samples) == 0 {
+		return 0
+	}
+	return float64(rows) / v.Wall().Seconds()
 }
 
 // LoadedSource is one source node of a load, from run_results.json.

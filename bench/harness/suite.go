@@ -95,6 +95,7 @@ type suite struct {
 	cfg      Config
 	kilns    []kilnBin // kiln first, then Compare's
 	baseline string    // baseline binary
+	floor    string    // kiln-xlsx-floor binary: the xlsx decoding floor
 	report   *Report
 }
 
@@ -164,8 +165,10 @@ func (s *suite) logf(format string, args ...any) {
 func (s *suite) buildBinaries() error {
 	bin := filepath.Join(s.cfg.Work, "bin")
 	s.baseline = filepath.Join(bin, "kiln-baseline")
+	s.floor = filepath.Join(bin, "kiln-xlsx-floor")
 	s.kilns = []kilnBin{{"kiln", filepath.Join(bin, "kiln")}}
-	builds := [][3]string{{s.cfg.Repo, "./bench/cmd/kiln-baseline", s.baseline}, {s.cfg.Repo, "./cmd/kiln", s.kilns[0].path}}
+	builds := [][3]string{{s.cfg.Repo, "./bench/cmd/kiln-baseline", s.baseline}, {s.cfg.Repo, "./cmd/kiln", s.kilns[0].path},
+		{s.cfg.Repo, "./bench/cmd/kiln-xlsx-floor", s.floor}}
 	if s.cfg.Compare != "" {
 		s.kilns = append(s.kilns, kilnBin{"kiln*", filepath.Join(bin, "kiln-compare")})
 		builds = append(builds, [3]string{s.cfg.Compare, "./cmd/kiln", s.kilns[1].path})

@@ -18,6 +18,14 @@ type DecodeStats struct {
 // cell values) and drops the values: the floor under the time of loading
 // the same workbook, for the benchmark harness. It returns *InputError.
 func Decode(ctx context.Context, spec Spec) (DecodeStats, error) {
+	if f, _, err := format(spec); err != nil {
+		return DecodeStats{}, err
+	} else if f != formatXLSX {
+		return DecodeStats{}, &InputError{Path: spec.Path, Problem: "not an xlsx workbook", Hint: "Decode reads workbooks"}
+	}
+	if err := checkFile(spec); err != nil {
+		return DecodeStats{}, err
+	}
 	in, err := openXLSX(spec, true)
 	if err != nil {
 		return DecodeStats{}, err
