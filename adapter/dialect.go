@@ -1,6 +1,10 @@
 package adapter
 
-import "github.com/kiln-build/kiln/compiler/graph"
+import (
+	"time"
+
+	"github.com/kiln-build/kiln/compiler/graph"
+)
 
 // Dialect builds the statements kiln runs on a database: every SQL text
 // that is not the user's comes from here. Its methods are pure (they run
@@ -45,16 +49,60 @@ type Dialect interface {
 	// AddColumns adds cols to table rel (on_schema_change).
 	AddColumns(rel Relation, cols []Column) Stmt
 
+	// DropColumns drops the columns names of table rel (on_schema_change:
+	// sync_all_columns).
+	DropColumns(rel Relation, names []string) Stmt
+	// AlterColumnTypes changes the type of each of cols of table rel to
+	// its Type, converting the values as a cast does (on_schema_change:
+	// sync_all_columns).
+	AlterColumnTypes(rel Relation, cols []Column) Stmt
+	// CreateTempTableAs creates the temporary table name, seen by this
+	// connection only and dropped when it closes, holding the rows of
+	// query; a temporary table of that name is replaced. CountRows is set.
+	// Other statements name it TempRelation(name).
+	CreateTempTableAs(name, query string) Stmt
+	// TempRelation returns the relation of the temporary table name.
+	TempRelation(name string) Relation
+
 	// Insert appends the rows of query to table into. CountRows is set.
 	Insert(into Relation, query string) Stmt
-	// DeleteMatching deletes the rows of table from whose keys match a
-	// row of relation using (the delete+insert strategy's first half).
+	// InsertColumns appends to table into the values of columns cols of
+	// the rows of relation from that meet where (a condition; "" takes
+	// every row), as dbt's get_insert_into_sql. CountRows is set.
+	InsertColumns(into, from Relation, cols []string, where string) Stmt
+	// DeleteMatching deletes the rows of table from whose keys equal
+	// those of a row of relation using and that meet every predicate
+	// (dbt's incremental_predicates, naming the target by its relation),
+	// the first half of dbt's delete+insert strategy
+	// (get_delete_insert_merge_sql). Keys are compared with =: a NULL key
+	// matches nothing. CountRows is set.
+	DeleteMatching(from, using Relation, keys, predicates []string) Stmt
+	// DeleteWhere deletes the rows of table from that meet where.
 	// CountRows is set.
-	DeleteMatching(from, using Relation, keys []string) Stmt
-	// Merge updates the rows of table into whose keys match a row of
-	// relation from, setting columns, and inserts the others (SQL's
-	// MERGE). CountRows is set.
-	Merge(into, from Relation, keys, columns []string) Stmt
+	DeleteWhere(from Relation, where string) Stmt
+	// Merge is dbt's get_merge_sql: the rows of table into (aliased
+	// DBT_INTERNAL_DEST) whose keys equal those of a row of relation from
+	// (aliased DBT_INTERNAL_SOURCE), where every predicate holds, get the
+	// source's values of the columns update; the other source rows are
+	// inserted with the columns insert. Without keys no row matches: every
+	// source row is inserted. CountRows is set.
+	Merge(into, from Relation, keys, update, insert, predicates []string) Stmt
+	// NullKey returns a query of at most one row of relation rel whose
+	// columns keys hold a NULL: the key columns.
+	NullKey(rel Relation, keys []string) string
+	// DuplicateKey returns a query of at most one value of the columns
+	// keys held by more than one row of relation rel: the key columns,
+	// then the number of rows.
+	DuplicateKey(rel Relation, keys []string) string
+	// TimeLiteral returns the instant t as a literal to compare with a
+	// column of type typ as the database spells it: a TIMESTAMP WITH TIME
+	// ZONE column gets an instant, a TIMESTAMP or DATE column the wall
+	// clock of t in UTC (so that no session time zone is involved).
+	TimeLiteral(t time.Time, typ string) string
+	// TimeRange returns the condition "start <= column < end" on column
+	// col of type typ (see TimeLiteral): a microbatch's batch, the same
+	// text in its filter and in its delete.
+	TimeRange(col, typ string, start, end time.Time) string
 
 	// SelectAll returns a query of every row of rel, ordered by orderBy
 	// (an ORDER BY expression list as the user wrote it) when not "".

@@ -120,6 +120,13 @@ func (c *compiler) inlineEphemerals() {
 		}
 		if len(ctes) > 0 {
 			n.CompiledCode = materialize.InjectCTEs(n.CompiledCode, ctes)
+			if inc := n.Incremental; inc != nil {
+				inc.Code = materialize.InjectCTEs(inc.Code, ctes)
+				if b := inc.Batch; b != nil {
+					b.Code = materialize.InjectCTEs(b.Code, ctes)
+					b.IncrementalCode = materialize.InjectCTEs(b.IncrementalCode, ctes)
+				}
+			}
 		}
 	}
 }

@@ -13,7 +13,7 @@ import (
 	"github.com/kiln-build/kiln/internal/readopt"
 )
 
-var materializations = []string{graph.View, graph.Table, graph.Ephemeral}
+var materializations = []string{graph.View, graph.Table, graph.Ephemeral, graph.Incremental}
 
 // resourceOf maps a node kind to the resources of project.Keys.
 func resourceOf(kind graph.Kind) project.Resource {
@@ -77,6 +77,9 @@ func (c *compiler) checkTree(tree *project.ConfigTree) {
 // checkValue validates the value of config k, written at pos.
 func (c *compiler) checkValue(k string, v any, pos diag.Pos) {
 	bad := func(format string, args ...any) *diag.Diagnostic { return c.diags.Errorf(pos, format, args...) }
+	if c.checkIncrementalValue(k, v, pos) {
+		return
+	}
 	switch k {
 	case readopt.KeyEncoding, readopt.KeyNullValues, readopt.KeyMaxLineSize:
 		c.checkReadOption(k, v, pos)

@@ -176,7 +176,7 @@ func (c *compiler) renderModels() {
 		go func() {
 			defer wg.Done()
 			for i := range next {
-				results[i] = c.renderNode(nodes[i], false)
+				results[i] = c.renderNode(nodes[i], renderMode{})
 			}
 		}()
 	}
@@ -228,7 +228,7 @@ func (c *compiler) renderModels() {
 	for _, n := range nodes {
 		r := c.render[n]
 		if r.attrAccess {
-			again := c.renderNode(n, true)
+			again := c.renderNode(n, renderMode{final: true})
 			c.diags.Append(again.diags)
 			r.out = again.out
 		}
@@ -239,6 +239,9 @@ func (c *compiler) renderModels() {
 		}
 		n.DependsOn = append(n.DependsOn, r.deps...)
 		n.Macros = sortedKeys(r.macros)
+		if n.Kind == graph.Model && n.Config.Materialized == graph.Incremental && n.Config.Enabled {
+			c.compileIncremental(n, r)
+		}
 	}
 }
 
@@ -309,9 +312,17 @@ const EphemeralPrefix = "__kiln_eph_"
 
 func cteName(model string) string { return EphemeralPrefix + model }
 
-// renderNode renders a model or singular test. With final set, ref()
-// returns real relations instead of placeholders.
-func (c *compiler) renderNode(n *graph.Node, final bool) *rendered {
+// renderMode says how to render a model: with final set, ref() returns
+// real relations instead of placeholders; incremental is what
+// is_incremental() returns; with batch set, ref() and source() of an
+// input with an event_time return graph.BatchMarker (final must be set).
+type renderMode struct {
+	final, incremental, batch bool
+}
+
+// renderNode renders a model or singular test as mode says.
+func (c *compiler) renderNode(n *graph.Node, mode renderMode) *rendered {
+	final := mode.final
 	r := &rendered{macros: map[string]bool{}}
 	seenDep := map[graph.ID]bool{}
 	dep := func(id graph.ID) {
@@ -339,7 +350,11 @@ func (c *compiler) renderNode(n *graph.Node, final bool) *rendered {
 			dep(target.ID)
 			if final {
 				rel := target.Relation
-				return template.Relation{Schema: rel.Schema, Identifier: rel.Name, Quoted: c.relationText(target)}, nil
+				quoted := c.relationText(target)
+				if mode.batch && eventTime(target) != "" {
+					quoted = graph.BatchMarker(target.ID)
+				}
+				return template.Relation{Schema: rel.Schema, Identifier: rel.Name, Quoted: quoted}, nil
 			}
 			return template.Relation{Quoted: placeholder(target.ID), OnAccess: func() { r.attrAccess = true }}, nil
 		},
@@ -351,7 +366,11 @@ func (c *compiler) renderNode(n *graph.Node, final bool) *rendered {
 			r.sources = append(r.sources, graph.Ref{Package: src, Name: table, Pos: pos})
 			dep(target.ID)
 			rel := target.Relation
-			return template.Relation{Schema: rel.Schema, Identifier: rel.Name, Quoted: rel.String()}, nil
+			quoted := rel.String()
+			if mode.batch && eventTime(target) != "" {
+				quoted = graph.BatchMarker(target.ID)
+			}
+			return template.Relation{Schema: rel.Schema, Identifier: rel.Name, Quoted: quoted}, nil
 		},
 		Config: func(kw map[string]any, pos diag.Pos) error {
 			if r.config == nil {
@@ -363,10 +382,11 @@ func (c *compiler) renderNode(n *graph.Node, final bool) *rendered {
 			}
 			return nil
 		},
-		Var:     c.lookupVar,
-		EnvVar:  c.lookupEnv,
-		This:    this,
-		OnMacro: func(name string) { r.macros[name] = true },
+		Var:           c.lookupVar,
+		EnvVar:        c.lookupEnv,
+		This:          this,
+		IsIncremental: mode.incremental,
+		OnMacro:       func(name string) { r.macros[name] = true },
 	}
 	out, l := c.engine.Render(n.Path, n.RawCode, ctx)
 	r.out = out

@@ -77,25 +77,6 @@ func testDialect(t *testing.T, e *env) {
 		t.Errorf("AddColumns: %v", got)
 	}
 
-	// Merge and delete+insert against a target holding ids 1 and 2.
-	upd := adapter.Relation{Schema: "dia", Name: "updates"}
-	run(t, c, d.CreateTableAs(upd, "select 2 as id, 'B' as v union all select 4, 'd'"))
-	target := adapter.Relation{Schema: "dia", Name: "target"}
-	run(t, c, d.CreateTableAs(target, "select id, v from "+d.QuoteRelation(empty)))
-	if n := run(t, c, d.Merge(target, upd, []string{"id"}, []string{"id", "v"})); n != 2 {
-		t.Errorf("Merge: %d rows, want 2 (one updated, one inserted)", n)
-	}
-	want := [][]any{{int64(1), "a"}, {int64(2), "B"}, {int64(4), "d"}}
-	if got := rowsOf(t, c, d.SelectAll(target, "id")); !reflect.DeepEqual(got, want) {
-		t.Errorf("after Merge: %v, want %v", got, want)
-	}
-	if n := run(t, c, d.DeleteMatching(target, upd, []string{"id"})); n != 2 {
-		t.Errorf("DeleteMatching: %d rows, want 2", n)
-	}
-	if got := rowsOf(t, c, d.SelectAll(target, "id desc")); !reflect.DeepEqual(got, [][]any{{int64(1), "a"}}) {
-		t.Errorf("after DeleteMatching: %v", got)
-	}
-
 	renamed := adapter.Relation{Schema: "dia", Name: "renamed"}
 	run(t, c, d.RenameRelation(cp, adapter.Table, renamed.Name))
 	run(t, c, d.RenameRelation(view, adapter.View, "v2"))

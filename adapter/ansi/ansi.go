@@ -103,41 +103,6 @@ func (Dialect) AddColumns(rel adapter.Relation, cols []adapter.Column) adapter.S
 	return adapter.Plain(strings.Join(parts, ";\n"))
 }
 
-// Insert is insert into ... (query).
-func (Dialect) Insert(into adapter.Relation, query string) adapter.Stmt {
-	s := Nest("insert into "+into.String()+" ", query, "")
-	s.CountRows = true
-	return s
-}
-
-// DeleteMatching is delete from ... where (keys) in (select keys from
-// using).
-func (Dialect) DeleteMatching(from, using adapter.Relation, keys []string) adapter.Stmt {
-	list := identList(keys)
-	return adapter.Stmt{SQL: fmt.Sprintf("delete from %s where (%s) in (select %s from %s)", from, list, list, using), Body: -1, CountRows: true}
-}
-
-// Merge is SQL's merge into ... using ... on keys: matched rows are
-// updated, the others inserted.
-func (Dialect) Merge(into, from adapter.Relation, keys, columns []string) adapter.Stmt {
-	var on, set, cols, vals []string
-	for _, k := range keys {
-		on = append(on, fmt.Sprintf("t.%s = s.%s", sqlq.Ident(k), sqlq.Ident(k)))
-	}
-	for _, c := range columns {
-		q := sqlq.Ident(c)
-		cols = append(cols, q)
-		vals = append(vals, "s."+q)
-		set = append(set, q+" = s."+q)
-	}
-	sql := fmt.Sprintf("merge into %s as t using %s as s on %s", into, from, strings.Join(on, " and "))
-	if len(set) > 0 {
-		sql += "\nwhen matched then update set " + strings.Join(set, ", ")
-	}
-	sql += fmt.Sprintf("\nwhen not matched then insert (%s) values (%s)", strings.Join(cols, ", "), strings.Join(vals, ", "))
-	return adapter.Stmt{SQL: sql, Body: -1, CountRows: true}
-}
-
 // SelectAll is select * from rel [order by orderBy].
 func (Dialect) SelectAll(rel adapter.Relation, orderBy string) string {
 	q := "select * from " + rel.String()

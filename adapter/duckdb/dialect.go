@@ -44,3 +44,10 @@ func (Dialect) CopyToCSV(query, path string) adapter.Stmt {
 	s.CountRows = true
 	return s
 }
+
+// CreateTempTableAs is create or replace temporary table name as (query).
+func (Dialect) CreateTempTableAs(name, query string) adapter.Stmt {
+	s := ansi.Nest("create or replace temporary table "+sqlq.Ident(name)+" as ", query, "")
+	s.CountRows = true
+	return s
+}

@@ -8,6 +8,8 @@
 package graph
 
 import (
+	"time"
+
 	"github.com/kiln-build/kiln/compiler/diag"
 	"github.com/kiln-build/kiln/internal/sqlq"
 )
@@ -65,6 +67,8 @@ type Node struct {
 	Source   *SourceInfo   // Kind == Source
 	Seed     *SeedInfo     // Kind == Seed
 	Export   *ExportInfo   // Kind == Export
+	// Incremental is set for models materialized incremental.
+	Incremental *IncrementalInfo
 }
 
 // Ref is one ref() or source() call: ref('pkg', 'name') / source('src', 'table').
@@ -212,6 +216,66 @@ type ExportSheet struct {
 	Model   ID     // the node whose relation is written
 	OrderBy string // optional ORDER BY expression list
 }
+
+// IncrementalInfo is an incremental model's configuration, as the
+// compiler resolved and checked it, with dbt's meaning.
+type IncrementalInfo struct {
+	// Strategy is append, delete+insert, merge or microbatch
+	// (incremental_strategy; dbt-duckdb's default is delete+insert).
+	Strategy string
+	// UniqueKey are the columns of unique_key (one, or a list); none for
+	// append and microbatch.
+	UniqueKey []string
+	// OnSchemaChange is ignore, fail, append_new_columns or
+	// sync_all_columns.
+	OnSchemaChange string
+	// Predicates are incremental_predicates: SQL conditions added to the
+	// delete of delete+insert and to the match of merge.
+	Predicates []string
+	// UpdateColumns and ExcludeColumns are merge_update_columns and
+	// merge_exclude_columns.
+	UpdateColumns, ExcludeColumns []string
+	// FullRefresh is the full_refresh config: nil follows --full-refresh,
+	// false keeps the table through it, true rebuilds it on every run.
+	FullRefresh *bool
+	// Code is the model's SQL rendered with is_incremental() true (the
+	// node's CompiledCode has it false).
+	Code string
+	// Batch is set for the microbatch strategy.
+	Batch *BatchInfo
+}
+
+// BatchInfo is the configuration of a microbatch model.
+type BatchInfo struct {
+	EventTime string // the model's event_time column
+	Size      string // hour, day, month or year (batch_size)
+	// Begin is the start of the first batch (begin), in Location.
+	Begin time.Time
+	// Lookback is how many batches before the current one every run
+	// builds again (lookback, default 1).
+	Lookback int
+	// Location is the time zone of the batches' bounds: UTC unless the
+	// model sets batch_timezone.
+	Location *time.Location `json:"-"`
+	TimeZone string         // the name of Location
+	// Code and IncrementalCode are the node's CompiledCode and
+	// Incremental.Code with each ref() or source() of an input that has
+	// an event_time written BatchMarker(input): the executor puts that
+	// input's rows of the batch there.
+	Code, IncrementalCode string
+	// Inputs are the inputs filtered by event time, sorted.
+	Inputs []ID
+}
+
+// BatchMarkerPrefix starts the marker of a filtered input in
+// BatchInfo's code: BatchMarkerPrefix + the input's ID + BatchMarkerSuffix.
+const (
+	BatchMarkerPrefix = "__kiln_batch("
+	BatchMarkerSuffix = ")__"
+)
+
+// BatchMarker is the marker of input id in BatchInfo's code.
+func BatchMarker(id ID) string { return BatchMarkerPrefix + string(id) + BatchMarkerSuffix }
 
 // IsExecutable reports whether running the node touches the database or the
 // file system (ephemeral models and disabled nodes do not).

@@ -101,7 +101,7 @@ type Key struct {
 }
 
 const (
-	incrementalNote = "kiln has no incremental models yet: it rebuilds every model whole; remove it, or materialize the model as a table"
+	microbatchNote  = "kiln has no microbatch models yet; use delete+insert with a unique_key"
 	hookNote        = "kiln runs no hooks yet; put the query in a model, or run the statement outside kiln"
 	versionsNote    = "kiln has no model versions yet; give each version its own model file and name"
 	freshnessNote   = "kiln checks no source freshness yet; a recency test (dbt_utils' recency) checks the newest row in each build"
@@ -315,17 +315,20 @@ var Keys = []Key{
 	{Scope: ScopeConfig, Name: "where", For: Tests, Support: Applied},
 	{Scope: ScopeConfig, Name: "store_failures", For: Tests, Support: Applied},
 	{Scope: ScopeConfig, Name: "store_failures_as", For: Tests, Support: Applied},
-	{Scope: ScopeConfig, Name: "full_refresh", For: Models | Seeds, Support: NotYet, Note: "kiln rebuilds every model and seed whole, so there is nothing to keep; remove it"},
-	{Scope: ScopeConfig, Name: "unique_key", For: Models, Support: NotYet, Note: incrementalNote},
-	{Scope: ScopeConfig, Name: "incremental_strategy", For: Models, Support: NotYet, Note: incrementalNote},
-	{Scope: ScopeConfig, Name: "on_schema_change", For: Models, Support: NotYet, Note: incrementalNote},
-	{Scope: ScopeConfig, Name: "incremental_predicates", For: Models, Support: NotYet, Note: incrementalNote},
-	{Scope: ScopeConfig, Name: "merge_update_columns", For: Models, Support: NotYet, Note: incrementalNote},
-	{Scope: ScopeConfig, Name: "merge_exclude_columns", For: Models, Support: NotYet, Note: incrementalNote},
-	{Scope: ScopeConfig, Name: "event_time", For: Models | Seeds | Sources, Support: NotYet, Note: "kiln has no microbatch models yet; remove it"},
-	{Scope: ScopeConfig, Name: "batch_size", For: Models, Support: NotYet, Note: incrementalNote},
-	{Scope: ScopeConfig, Name: "lookback", For: Models, Support: NotYet, Note: incrementalNote},
-	{Scope: ScopeConfig, Name: "begin", For: Models, Support: NotYet, Note: incrementalNote},
+	{Scope: ScopeConfig, Name: "full_refresh", For: Models, Support: Applied},
+	{Scope: ScopeConfig, Name: "full_refresh", For: Seeds, Support: NotYet, Note: "kiln reloads every seed whole, so there is nothing to keep; remove it"},
+	{Scope: ScopeConfig, Name: "unique_key", For: Models, Support: Applied},
+	{Scope: ScopeConfig, Name: "incremental_strategy", For: Models, Support: Applied},
+	{Scope: ScopeConfig, Name: "on_schema_change", For: Models, Support: Applied},
+	{Scope: ScopeConfig, Name: "incremental_predicates", For: Models, Support: Applied},
+	{Scope: ScopeConfig, Name: "merge_update_columns", For: Models, Support: Applied},
+	{Scope: ScopeConfig, Name: "merge_exclude_columns", For: Models, Support: Applied},
+	{Scope: ScopeConfig, Name: "event_time", For: Models | Seeds | Sources, Support: NotYet, Note: microbatchNote},
+	{Scope: ScopeConfig, Name: "batch_size", For: Models, Support: NotYet, Note: microbatchNote},
+	{Scope: ScopeConfig, Name: "lookback", For: Models, Support: NotYet, Note: microbatchNote},
+	{Scope: ScopeConfig, Name: "begin", For: Models, Support: NotYet, Note: microbatchNote},
+	{Scope: ScopeConfig, Name: "batch_timezone", For: Models, Support: NotYet, Note: microbatchNote},
+	{Scope: ScopeConfig, Name: "concurrent_batches", For: Models, Support: NotYet, Note: microbatchNote},
 	{Scope: ScopeConfig, Name: "pre-hook", For: Models | Seeds, Support: NotYet, Note: hookNote},
 	{Scope: ScopeConfig, Name: "post-hook", For: Models | Seeds, Support: NotYet, Note: hookNote},
 	{Scope: ScopeConfig, Name: "pre_hook", For: Models | Seeds, Support: NotYet, Note: hookNote},
@@ -335,7 +338,6 @@ var Keys = []Key{
 	{Scope: ScopeConfig, Name: "sql_header", For: Models, Support: NotYet, Note: "put what it sets in the model's SQL"},
 	{Scope: ScopeConfig, Name: "freshness", For: Sources, Support: NotYet, Note: freshnessNote},
 	{Scope: ScopeConfig, Name: "loaded_at_field", For: Sources, Support: NotYet, Note: freshnessNote},
-	{Scope: ScopeValue, Name: "materialized=incremental", Support: NotYet, Note: incrementalNote},
 	{Scope: ScopeValue, Name: "materialized=snapshot", Support: NotYet, Note: snapshotsNote},
 	{Scope: ScopeValue, Name: "store_failures_as=view", Support: NotYet, Note: "failing rows are stored as a table; write store_failures_as: table"},
 

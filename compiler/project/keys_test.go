@@ -103,7 +103,7 @@ profile: shop
 on-run-start: ["create schema x"]
 models:
   shop:
-    +unique_key: id
+    +sql_header: "set x = 1"
     marts:
       +pre-hook: "select 1"
       +materialized: table
@@ -150,7 +150,7 @@ snapshots:
 		`error models/props.yml:9:9: "constraints" is not supported yet`,
 		`error project.yml:11:3: config "persist_docs" is not supported yet`,
 		`error project.yml:3:1: "on-run-start" is not supported yet`,
-		`error project.yml:6:5: config "unique_key" is not supported yet`,
+		`error project.yml:6:5: config "sql_header" is not supported yet`,
 		`error project.yml:8:7: config "pre-hook" is not supported yet`,
 		`error snapshots/orders_snapshot.sql: the snapshots/ folder is not supported yet`,
 		`warning models/props.yml:4:5: access is not enforced: kiln lets any model ref any other`,

@@ -46,6 +46,13 @@ type Options struct {
 	// Render, when set, renders a model again at run time, on its
 	// worker's session, before it is built (see Renderer).
 	Render Renderer
+	// FullRefresh rebuilds incremental models whole (--full-refresh),
+	// unless their full_refresh config says otherwise.
+	FullRefresh bool
+	// Clock is the run's clock, the one instant that microbatch batches
+	// and snapshots' validity timestamps are computed from; zero is the
+	// time the executor was made.
+	Clock time.Time
 }
 
 // Renderer renders node n again when it runs, against the database
@@ -67,6 +74,10 @@ type Executor struct {
 
 // New opens threads connections on db.
 func New(ctx context.Context, db adapter.Adapter, g *graph.Graph, threads int, opts Options) (*Executor, error) {
+	if opts.Clock.IsZero() {
+		opts.Clock = time.Now()
+	}
+	opts.Clock = opts.Clock.UTC()
 	e := &Executor{g: g, typ: db.Type(), d: db.Dialect(), opts: opts}
 	for i := 0; i < threads; i++ {
 		c, err := db.Conn(ctx)
@@ -278,6 +289,9 @@ func (e *Executor) model(ctx context.Context, conn adapter.Conn, n *graph.Node) 
 		if err := checkContract(ctx, conn, e.d, n); err != nil {
 			return failed(err)
 		}
+	}
+	if n.Incremental != nil {
+		return e.incremental(ctx, conn, n)
 	}
 	rows := int64(-1)
 	var done entry

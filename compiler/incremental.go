@@ -1,0 +1,287 @@
+package compiler
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/kiln-build/kiln/compiler/diag"
+	"github.com/kiln-build/kiln/compiler/graph"
+)
+
+// The incremental strategies kiln runs, as dbt-duckdb names them.
+var strategies = []string{"append", "delete+insert", "merge", "microbatch"}
+
+// DefaultStrategy is dbt-duckdb's strategy when incremental_strategy is
+// not set (duckdb__get_incremental_default_sql): delete+insert, which
+// appends every new row when there is no unique_key.
+const DefaultStrategy = "delete+insert"
+
+var schemaChanges = []string{"ignore", "fail", "append_new_columns", "sync_all_columns"}
+
+var batchSizes = []string{"hour", "day", "month", "year"}
+
+// eventTime returns the event_time config of a model, seed or source.
+func eventTime(n *graph.Node) string {
+	s, _ := n.Config.Extra["event_time"].(string)
+	return strings.TrimSpace(s)
+}
+
+// compileIncremental resolves the incremental config of model n, rendered
+// as r, and renders the variants of its SQL: with is_incremental() true
+// and, for microbatch, with its event-time inputs marked.
+func (c *compiler) compileIncremental(n *graph.Node, r *rendered) {
+	x := n.Config.Extra
+	pos := n.Pos
+	if r.config != nil {
+		pos = r.configPos
+	}
+	inc := &graph.IncrementalInfo{Strategy: DefaultStrategy, OnSchemaChange: "ignore"}
+	explicit := false
+	if s, ok := x["incremental_strategy"].(string); ok && s != "" {
+		inc.Strategy, explicit = strings.ToLower(s), true
+	}
+	inc.UniqueKey = columnList(x["unique_key"])
+	if s, ok := x["on_schema_change"].(string); ok && s != "" {
+		inc.OnSchemaChange = s
+	}
+	inc.Predicates = toStrings(x["incremental_predicates"])
+	inc.UpdateColumns = columnList(x["merge_update_columns"])
+	inc.ExcludeColumns = columnList(x["merge_exclude_columns"])
+	if b, ok := x["full_refresh"].(bool); ok {
+		inc.FullRefresh = &b
+	}
+	switch inc.Strategy {
+	case "append":
+		if len(inc.UniqueKey) > 0 {
+			c.diags.Warnf(pos, "model %q: the append strategy does not use unique_key: rows with a key already in the table are added again", n.Name).Hint = "use incremental_strategy: merge or delete+insert to replace them"
+		}
+		if len(inc.Predicates) > 0 {
+			c.diags.Warnf(pos, "model %q: the append strategy does not use incremental_predicates", n.Name).Hint = "remove them, or use merge or delete+insert"
+		}
+	case "delete+insert", "merge":
+		if len(inc.UniqueKey) == 0 && explicit {
+			c.diags.Warnf(pos, "model %q: %s without unique_key appends every new row", n.Name, inc.Strategy).Hint = "set unique_key to the columns that identify a row"
+		}
+	case "microbatch":
+		c.diags.Errorf(pos, "model %q: incremental_strategy \"microbatch\" is not supported yet", n.Name).Hint = "use delete+insert with a unique_key"
+		if len(inc.UniqueKey) > 0 {
+			c.diags.Errorf(pos, "model %q: the microbatch strategy does not take unique_key: it replaces each batch's rows by their event_time", n.Name).Hint = "remove unique_key, or use incremental_strategy: merge"
+		}
+	}
+	if inc.Strategy != "merge" && len(inc.UpdateColumns)+len(inc.ExcludeColumns) > 0 {
+		c.diags.Errorf(pos, "model %q: merge_update_columns and merge_exclude_columns apply to the merge strategy, not to %s", n.Name, inc.Strategy).Hint = "remove them, or use incremental_strategy: merge"
+	}
+	if len(inc.UpdateColumns) > 0 && len(inc.ExcludeColumns) > 0 {
+		c.diags.Errorf(pos, "model %q: merge_update_columns and merge_exclude_columns cannot both be set", n.Name).Hint = "keep one of them"
+	}
+	n.Incremental = inc
+
+	again := c.renderNode(n, renderMode{final: true, incremental: true})
+	c.diags.Append(again.diags)
+	inc.Code = c.statement(n, again.out)
+	n.DependsOn = append(n.DependsOn, again.deps...)
+	if inc.Strategy != "microbatch" {
+		return
+	}
+	inc.Batch = c.batchInfo(n, pos)
+	if inc.Batch == nil {
+		return
+	}
+	plain := c.renderNode(n, renderMode{final: true, batch: true})
+	incr := c.renderNode(n, renderMode{final: true, batch: true, incremental: true})
+	inc.Batch.Code, _ = oneStatement(plain.out)
+	inc.Batch.IncrementalCode, _ = oneStatement(incr.out)
+	inputs := map[graph.ID]bool{}
+	for _, out := range []string{inc.Batch.Code, inc.Batch.IncrementalCode} {
+		for _, id := range batchInputs(out) {
+			inputs[id] = true
+		}
+	}
+	for id := range inputs {
+		inc.Batch.Inputs = append(inc.Batch.Inputs, id)
+	}
+	sort.Slice(inc.Batch.Inputs, func(i, j int) bool { return inc.Batch.Inputs[i] < inc.Batch.Inputs[j] })
+}
+
+// batchInputs returns the inputs marked in code, in order of appearance.
+func batchInputs(code string) []graph.ID {
+	var out []graph.ID
+	for {
+		i := strings.Index(code, graph.BatchMarkerPrefix)
+		if i < 0 {
+			return out
+		}
+		code = code[i+len(graph.BatchMarkerPrefix):]
+		j := strings.Index(code, graph.BatchMarkerSuffix)
+		if j < 0 {
+			return out
+		}
+		out = append(out, graph.ID(code[:j]))
+		code = code[j:]
+	}
+}
+
+// batchInfo reads the microbatch configs of model n: event_time,
+// batch_size and begin are required, as in dbt.
+func (c *compiler) batchInfo(n *graph.Node, pos diag.Pos) *graph.BatchInfo {
+	x := n.Config.Extra
+	b := &graph.BatchInfo{EventTime: eventTime(n), Lookback: 1, Location: time.UTC, TimeZone: "UTC"}
+	ok := true
+	if b.EventTime == "" {
+		c.diags.Errorf(pos, "model %q: the microbatch strategy needs event_time, the column that dates each row", n.Name).Hint = "set event_time: <column> in its config"
+		ok = false
+	}
+	b.Size, _ = x["batch_size"].(string)
+	if b.Size == "" {
+		c.diags.Errorf(pos, "model %q: the microbatch strategy needs batch_size", n.Name).Hint = "set batch_size to one of " + quoteList(batchSizes)
+		ok = false
+	}
+	if tz, has := x["batch_timezone"].(string); has && tz != "" {
+		loc, err := time.LoadLocation(tz)
+		if err == nil {
+			b.Location, b.TimeZone = loc, tz
+		}
+	}
+	switch v := x["begin"].(type) {
+	case nil:
+		c.diags.Errorf(pos, "model %q: the microbatch strategy needs begin, the start of its first batch", n.Name).Hint = "set begin: \"2024-01-01\" in its config"
+		ok = false
+	default:
+		t, err := parseBegin(v, b.Location)
+		if err != nil {
+			ok = false // reported by checkValue
+		}
+		b.Begin = t
+	}
+	if v, has := x["lookback"]; has {
+		if l, isNum := wholeNumber(v); isNum {
+			b.Lookback = int(l)
+		}
+	}
+	if !ok {
+		return nil
+	}
+	return b
+}
+
+// parseBegin reads begin: a date, or a date and time (ISO 8601, with a
+// space or T, with or without seconds and an offset), in loc when it has
+// no offset. YAML gives an unquoted date as a time.Time.
+func parseBegin(v any, loc *time.Location) (time.Time, error) {
+	switch x := v.(type) {
+	case time.Time:
+		if x.Location() == time.UTC && x.Hour() == 0 && x.Minute() == 0 && x.Second() == 0 && x.Nanosecond() == 0 {
+			return time.Date(x.Year(), x.Month(), x.Day(), 0, 0, 0, 0, loc), nil
+		}
+		return x.In(loc), nil
+	case string:
+		s := strings.TrimSpace(x)
+		for _, layout := range []string{time.RFC3339Nano, "2006-01-02T15:04:05Z07:00", "2006-01-02 15:04:05Z07:00", "2006-01-02 15:04:05-07"} {
+			if t, err := time.Parse(layout, s); err == nil {
+				return t.In(loc), nil
+			}
+		}
+		for _, layout := range []string{"2006-01-02", "2006-01-02 15:04", "2006-01-02 15:04:05", "2006-01-02T15:04", "2006-01-02T15:04:05", "2006-01-02 15:04:05.999999999", "2006-01-02T15:04:05.999999999"} {
+			if t, err := time.ParseInLocation(layout, s, loc); err == nil {
+				return t, nil
+			}
+		}
+	}
+	return time.Time{}, fmt.Errorf("begin must be a date or a date and time such as \"2024-01-01\" or \"2024-01-01 06:00:00\", not %v", v)
+}
+
+// columnList reads unique_key or a list of columns: one name, names
+// separated by commas, or a list of names.
+func columnList(v any) []string {
+	var out []string
+	for _, s := range toStrings(v) {
+		for _, part := range strings.Split(s, ",") {
+			if p := strings.TrimSpace(part); p != "" {
+				out = append(out, p)
+			}
+		}
+	}
+	return out
+}
+
+// checkIncrementalValue validates the value of incremental config k
+// written at pos; it reports whether k is one of them.
+func (c *compiler) checkIncrementalValue(k string, v any, pos diag.Pos) bool {
+	bad := func(format string, args ...any) *diag.Diagnostic { return c.diags.Errorf(pos, format, args...) }
+	oneOf := func(what string, allowed []string, hint string) {
+		s, ok := v.(string)
+		if ok && contains(allowed, strings.ToLower(s)) {
+			return
+		}
+		d := bad("%s must be one of %s, not %q", what, quoteList(allowed), fmt.Sprint(v))
+		if h := diag.DidYouMean(fmt.Sprint(v), allowed); h != "" {
+			d.Hint = h
+		} else {
+			d.Hint = hint
+		}
+	}
+	switch k {
+	case "incremental_strategy":
+		if s, _ := v.(string); s == "insert_overwrite" {
+			bad("incremental_strategy \"insert_overwrite\" is not supported on DuckDB (nor by dbt-duckdb)").Hint = "use delete+insert with unique_key, or microbatch"
+			return true
+		}
+		oneOf(k, strategies, "dbt-duckdb's strategies are append, delete+insert, merge and microbatch")
+	case "on_schema_change":
+		oneOf(k, schemaChanges, "ignore is the default")
+	case "batch_size":
+		oneOf(k, batchSizes, "a batch is an hour, a day, a month or a year")
+	case "unique_key", "merge_update_columns", "merge_exclude_columns":
+		if !isNames(v) {
+			bad("%s must be a column name or a list of column names, not %v", k, v)
+		}
+	case "incremental_predicates":
+		if !isNames(v) {
+			bad("incremental_predicates must be a list of SQL conditions, not %v", v).Hint = "write incremental_predicates: [\"DBT_INTERNAL_DEST.updated_at > current_date - 7\"]"
+		}
+	case "event_time":
+		if s, ok := v.(string); !ok || strings.TrimSpace(s) == "" {
+			bad("event_time must be a column name, not %v", v)
+		}
+	case "begin":
+		if _, err := parseBegin(v, time.UTC); err != nil {
+			bad("%v", err)
+		}
+	case "lookback":
+		if _, ok := wholeNumber(v); !ok {
+			bad("lookback must be a whole number of 0 or more, not %v", v)
+		}
+	case "batch_timezone":
+		s, ok := v.(string)
+		if !ok || s == "" {
+			bad("batch_timezone must be a time zone name such as \"Europe/Paris\", not %v", v)
+		} else if _, err := time.LoadLocation(s); err != nil {
+			bad("unknown time zone %q in batch_timezone", s).Hint = "use an IANA name such as \"UTC\" or \"Europe/Paris\""
+		}
+	default:
+		return false
+	}
+	return true
+}
+
+func isNames(v any) bool {
+	switch x := v.(type) {
+	case string:
+		return strings.TrimSpace(x) != ""
+	case []string:
+		return len(x) > 0
+	case []any:
+		if len(x) == 0 {
+			return false
+		}
+		for _, e := range x {
+			if s, ok := e.(string); !ok || strings.TrimSpace(s) == "" {
+				return false
+			}
+		}
+		return true
+	}
+	return false
+}

@@ -1,0 +1,275 @@
+package execute
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/kiln-build/kiln/adapter"
+	"github.com/kiln-build/kiln/compiler/graph"
+	"github.com/kiln-build/kiln/internal/materialize"
+	"github.com/kiln-build/kiln/internal/run"
+)
+
+// newRowsTable is the temporary table holding an incremental model's new
+// rows while it is applied (one per connection, so workers do not clash).
+func newRowsTable(n *graph.Node) string { return "__kiln_new_" + n.Relation.Name }
+
+// withCode returns a copy of n whose compiled SQL is code, so that an
+// error in it maps back to the file.
+func withCode(n *graph.Node, code string) *graph.Node {
+	c := *n
+	c.CompiledCode = code
+	return &c
+}
+
+// incremental builds model n, materialized incremental, in one
+// transaction. When its table exists and the run is not a full refresh
+// (materialize.FullRefresh), is_incremental() was true: the new rows
+// (n.Incremental.Code) are applied to the table by the model's strategy,
+// after its columns are evolved as on_schema_change says; the journal
+// keeps a copy of the table (it cannot be rebuilt). Otherwise the table
+// is built whole from n.CompiledCode. With a unique_key, the new rows are
+// checked first: a NULL or duplicate key is an error and nothing is
+// written.
+func (e *Executor) incremental(ctx context.Context, conn adapter.Conn, n *graph.Node) run.Result {
+	if n.Incremental.Batch != nil {
+		return e.microbatch(ctx, conn, n)
+	}
+	kind := e.cat.Kind(n.Relation)
+	applied := kind == string(adapter.Table) && !materialize.FullRefresh(n, e.opts.FullRefresh)
+	var out incrementalResult
+	var done entry
+	err := conn.Tx(ctx, func() error {
+		var err error
+		if applied {
+			done, err = e.applyIncremental(ctx, conn, n, &out)
+		} else {
+			done, err = e.buildWhole(ctx, conn, n, kind, &out)
+		}
+		return err
+	})
+	if err != nil {
+		return failed(err)
+	}
+	e.opts.Journal.Record(done)
+	e.cat.Set(n.Relation, string(adapter.Table))
+	return out.result(n)
+}
+
+// incrementalResult is what an incremental build wrote.
+type incrementalResult struct {
+	whole    bool  // the table was built whole
+	rows     int64 // rows of the new data (all rows when whole)
+	written  int64 // rows inserted, merged or replaced by the last statement
+	deleted  int64 // rows deleted (delete+insert, microbatch)
+	batches  int   // microbatch: batches built
+	schema   string
+	strategy string
+}
+
+func (o incrementalResult) result(n *graph.Node) run.Result {
+	r := run.Result{Status: run.Success, Rows: o.rows, CompiledCode: n.CompiledCode}
+	var msg string
+	switch {
+	case o.whole:
+		msg = fmt.Sprintf("built whole: %s", plural(o.rows, "row"))
+		r.AdapterResponse = map[string]any{"_message": fmt.Sprintf("SELECT %d", o.rows), "rows_affected": o.rows}
+	default:
+		msg = fmt.Sprintf("%s: %s", o.strategy, plural(o.rows, "new row"))
+		if o.deleted > 0 {
+			msg += fmt.Sprintf(", %d replaced", o.deleted)
+		}
+		r.AdapterResponse = map[string]any{"_message": fmt.Sprintf("%s %d", strings.ToUpper(o.strategy), o.written), "rows_affected": o.written}
+	}
+	if o.batches > 0 {
+		msg += fmt.Sprintf(" in %s", plural(int64(o.batches), "batch"))
+	}
+	if o.schema != "" {
+		msg += "; columns " + o.schema
+	}
+	r.Message = msg
+	r.Metrics = map[string]float64{"rows": float64(o.rows)}
+	return r
+}
+
+// buildWhole builds incremental model n's table from its full SQL,
+// replacing the relation of kind at its name (kept in the journal).
+func (e *Executor) buildWhole(ctx context.Context, conn adapter.Conn, n *graph.Node, kind string, out *incrementalResult) (entry, error) {
+	out.whole = true
+	done, err := e.opts.Journal.Prepare(ctx, conn, e.d, n.Relation, kind)
+	if err != nil {
+		return done, err
+	}
+	if e.opts.Journal == nil && kind == string(adapter.View) {
+		if _, err := conn.Run(ctx, e.d.DropRelation(n.Relation, adapter.View, false)); err != nil {
+			return done, err
+		}
+	}
+	if !e.schemas {
+		if _, err := conn.Run(ctx, e.d.CreateSchema(n.Relation.Schema)); err != nil {
+			return done, err
+		}
+	}
+	keys := n.Incremental.UniqueKey
+	if len(keys) == 0 {
+		s := e.d.CreateTableAs(n.Relation, n.CompiledCode)
+		rows, err := conn.Run(ctx, s)
+		if err != nil {
+			return done, e.sqlError(n, err, s)
+		}
+		out.rows = rows
+		return done, nil
+	}
+	tmp, rows, err := e.newRows(ctx, conn, n, n.CompiledCode)
+	if err != nil {
+		return done, err
+	}
+	if err := CheckKeys(ctx, conn, e.d, "model", n.Name, tmp, keys); err != nil {
+		return done, err
+	}
+	if _, err := conn.Run(ctx, e.d.CreateTableAs(n.Relation, e.d.SelectAll(tmp, ""))); err != nil {
+		return done, err
+	}
+	out.rows = rows
+	_, err = conn.Run(ctx, e.d.DropRelation(tmp, adapter.Table, true))
+	return done, err
+}
+
+// newRows creates the temporary table of model n's new rows from code and
+// returns it with its number of rows.
+func (e *Executor) newRows(ctx context.Context, conn adapter.Conn, n *graph.Node, code string) (adapter.Relation, int64, error) {
+	s := e.d.CreateTempTableAs(newRowsTable(n), code)
+	rows, err := conn.Run(ctx, s)
+	if err != nil {
+		return adapter.Relation{}, 0, e.sqlError(withCode(n, code), err, s)
+	}
+	return e.d.TempRelation(newRowsTable(n)), rows, nil
+}
+
+// applyIncremental applies the new rows of model n to its table.
+func (e *Executor) applyIncremental(ctx context.Context, conn adapter.Conn, n *graph.Node, out *incrementalResult) (entry, error) {
+	inc := n.Incremental
+	out.strategy = inc.Strategy
+	tmp, rows, err := e.newRows(ctx, conn, n, inc.Code)
+	if err != nil {
+		return entry{rel: n.Relation}, err
+	}
+	out.rows = rows
+	if len(inc.UniqueKey) > 0 {
+		if err := CheckKeys(ctx, conn, e.d, "model", n.Name, tmp, inc.UniqueKey); err != nil {
+			return entry{rel: n.Relation}, err
+		}
+	}
+	newCols, err := conn.DescribeQuery(ctx, e.d.SelectAll(tmp, ""))
+	if err != nil {
+		return entry{rel: n.Relation}, err
+	}
+	tableCols, err := conn.Columns(ctx, n.Relation)
+	if err != nil {
+		return entry{rel: n.Relation}, err
+	}
+	evolve, cols, err := materialize.Evolve(e.d, n.Name, inc.OnSchemaChange, n.Relation, tableCols, newCols)
+	if err != nil {
+		return entry{rel: n.Relation}, err
+	}
+	if len(evolve) > 0 {
+		out.schema = materialize.DiffColumns(tableCols, newCols).String()
+	}
+	apply, err := materialize.Apply(e.d, n, n.Relation, tmp, cols)
+	if err != nil {
+		return entry{rel: n.Relation}, err
+	}
+	done, err := e.opts.Journal.PrepareCopy(ctx, conn, e.d, n.Relation, string(adapter.Table))
+	if err != nil {
+		return done, err
+	}
+	for _, s := range evolve {
+		if _, err := conn.Run(ctx, s); err != nil {
+			return done, fmt.Errorf("model %q: on_schema_change %s: %w", n.Name, inc.OnSchemaChange, err)
+		}
+	}
+	for i, s := range apply {
+		c, err := conn.Run(ctx, s)
+		if err != nil {
+			return done, fmt.Errorf("model %q: %s: %w", n.Name, inc.Strategy, err)
+		}
+		if i == len(apply)-1 {
+			out.written = c
+		} else {
+			out.deleted += c
+		}
+	}
+	_, err = conn.Run(ctx, e.d.DropRelation(tmp, adapter.Table, true))
+	return done, err
+}
+
+// CheckKeys returns an error naming what (model or snapshot) name, the key
+// and an example value when a row of rel has a NULL in a column of keys,
+// or when two rows have the same keys; the caller writes nothing then. A
+// key that is not a column of rel is an error too.
+func CheckKeys(ctx context.Context, conn adapter.Conn, d adapter.Dialect, what, name string, rel adapter.Relation, keys []string) error {
+	cols, err := conn.DescribeQuery(ctx, d.SelectAll(rel, ""))
+	if err != nil {
+		return err
+	}
+	have := map[string]bool{}
+	var names []string
+	for _, c := range cols {
+		have[strings.ToLower(c.Name)] = true
+		names = append(names, c.Name)
+	}
+	for _, k := range keys {
+		if !have[strings.ToLower(k)] {
+			return fmt.Errorf("%s %q: unique_key column %q is not a column of its rows (%s); nothing was written", what, name, k, strings.Join(names, ", "))
+		}
+	}
+	keyText := strings.Join(keys, ", ")
+	if len(keys) > 1 {
+		keyText = "(" + keyText + ")"
+	}
+	_, rows, err := conn.QueryRows(ctx, d.NullKey(rel, keys))
+	if err != nil {
+		return err
+	}
+	if len(rows) > 0 {
+		return fmt.Errorf("%s %q: unique_key %s is NULL in a row (%s); nothing was written: filter those rows out or fill the key",
+			what, name, keyText, keyValues(keys, rows[0]))
+	}
+	_, rows, err = conn.QueryRows(ctx, d.DuplicateKey(rel, keys))
+	if err != nil {
+		return err
+	}
+	if len(rows) > 0 {
+		return fmt.Errorf("%s %q: unique_key %s is not unique: %s is in %v rows; nothing was written: deduplicate the rows or widen the key",
+			what, name, keyText, keyValues(keys, rows[0]), rows[0][len(keys)])
+	}
+	return nil
+}
+
+// keyValues writes key = value pairs: k1 = 5, k2 = 'x', k3 = NULL.
+func keyValues(keys []string, row []any) string {
+	parts := make([]string, len(keys))
+	for i, k := range keys {
+		parts[i] = k + " = " + sqlValue(row[i])
+	}
+	return strings.Join(parts, ", ")
+}
+
+func sqlValue(v any) string {
+	switch x := v.(type) {
+	case nil:
+		return "NULL"
+	case string:
+		return "'" + strings.ReplaceAll(x, "'", "''") + "'"
+	case time.Time:
+		return "'" + x.Format("2006-01-02 15:04:05.999999") + "'"
+	}
+	return fmt.Sprint(v)
+}
+
+// microbatch is not built yet.
+func (e *Executor) microbatch(ctx context.Context, conn adapter.Conn, n *graph.Node) run.Result {
+	return failed(fmt.Errorf("model %q: microbatch is not supported yet", n.Name))
+}
