@@ -65,6 +65,10 @@ type Config struct {
 	// Target is --target: the output of the profile to build into; ""
 	// reads DBT_TARGET, then the profile's target:.
 	Target string
+	// Inline is SQL to compile with the project as one more model named
+	// inline_query (kiln show --inline): its ref(), source() and macros
+	// resolve as in a model; diagnostics in it are at "--inline:line:col".
+	Inline string
 }
 
 // ErrInvalid is returned by Load and Select when the project's files hold
@@ -91,6 +95,8 @@ type Project struct {
 	// hashes are the input files' hashes cached in the database (by
 	// absolute path), and newHashes those computed in this invocation.
 	hashes, newHashes map[string]adapter.FileHash
+	// inlinePath is the path given to Config.Inline's model, "" without.
+	inlinePath string
 }
 
 // Graph returns the project's compiled graph.
@@ -106,6 +112,9 @@ func (p *Project) InvocationID() string { return p.cfg.InvocationID }
 func (p *Project) Vars() (map[string]any, string) { return p.cfg.Vars, p.cfg.VarsText }
 
 func (p *Project) emit(ev Event) {
+	if d, ok := ev.(Diagnostics); ok && p.inlinePath != "" {
+		ev = Diagnostics{List: inlineDiags(d.List, p.inlinePath)}
+	}
 	if p.cfg.Listener != nil {
 		// Progress comes from the workers: one event at a time.
 		p.emitMu.Lock()
@@ -140,6 +149,11 @@ func Load(cfg Config) (*Project, error) {
 		return nil, err
 	}
 	proj, l := files.Project, files.Diags
+	if cfg.Inline != "" {
+		if err := p.addInline(proj, cfg.Inline); err != nil {
+			return nil, err
+		}
+	}
 	p.Profile, p.DBPath = files.Profile, files.DBPath
 	if l.HasErrors() && proj.Config.Name == "" {
 		p.emit(Diagnostics{List: l})

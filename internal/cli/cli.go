@@ -100,6 +100,7 @@ type app struct {
 	runLog     *ui.JSONLog     // the events of the run in progress
 	runLogFile *os.File
 	junitXML   string // --junit-xml of the run in progress
+	inline     string // kiln show --inline: SQL compiled with the project
 	// threadsGiven tells --threads 0 (an error) from no --threads.
 	threadsGiven func() bool
 }
@@ -188,7 +189,7 @@ Exit codes: 0 success (warnings allowed), 1 a node errored or a test failed,
 	root.AddCommand(
 		a.buildCommand(), a.runCommand(), a.testCommand(), a.seedCommand(),
 		a.compileCommand(), a.lsCommand(), a.cleanCommand(), a.debugCommand(), a.versionCommand(), a.runsCommand(), a.retryCommand(), a.transactionCommand(), a.exportCommand(),
-		a.docsCommand(),
+		a.docsCommand(), a.showCommand(),
 	)
 	return root
 }
@@ -229,7 +230,7 @@ func (a *app) load() (*engine.Project, error) {
 // engineConfig returns the engine's configuration from the global flags.
 func (a *app) engineConfig(vars map[string]any) engine.Config {
 	return engine.Config{Dir: a.projectDir, TargetPath: a.targetPath, Vars: vars, VarsText: a.varsText,
-		Version: version(), Listener: a.listen, ProfilesDir: a.profilesDir, Profile: a.profile, Target: a.target}
+		Version: version(), Listener: a.listen, Inline: a.inline, ProfilesDir: a.profilesDir, Profile: a.profile, Target: a.target}
 }
 
 // envOr returns the environment variable name, or def when it is unset.

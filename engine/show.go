@@ -1,0 +1,167 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path"
+
+	"github.com/kiln-build/kiln/adapter"
+	"github.com/kiln-build/kiln/compiler/diag"
+	"github.com/kiln-build/kiln/compiler/graph"
+	"github.com/kiln-build/kiln/compiler/project"
+)
+
+// InlineName is the name of the node that Config.Inline compiles to, as
+// dbt show names an inline query.
+const InlineName = "inline_query"
+
+// inlineFile is the pseudo path of the inline query in diagnostics.
+const inlineFile = "--inline"
+
+// addInline adds sql to proj as a model file named inline_query in its
+// first model folder.
+func (p *Project) addInline(proj *project.Project, sql string) error {
+	dir := "models"
+	if len(proj.Config.ModelPaths) > 0 {
+		dir = proj.Config.ModelPaths[0]
+	}
+	file := path.Join(dir, InlineName+".sql")
+	for _, f := range proj.Models {
+		if f.Path == file {
+			return fmt.Errorf("the project has a model %s, the name kiln show gives an --inline query; rename the model to preview inline SQL", file)
+		}
+	}
+	proj.Models = append(proj.Models, project.File{Path: file, Content: []byte(sql)})
+	p.inlinePath = file
+	return nil
+}
+
+// inlineDiags returns l with the positions in the inline query's model
+// file written as "--inline:line:col".
+func inlineDiags(l diag.List, file string) diag.List {
+	out := make(diag.List, len(l))
+	for i, d := range l {
+		if d.Pos.File == file {
+			d.Pos.File = inlineFile
+		}
+		out[i] = d
+	}
+	return out
+}
+
+// InlineID returns the id of the inline query's node (Config.Inline), ""
+// when the project was loaded without one.
+func (p *Project) InlineID() graph.ID {
+	if p.inlinePath == "" {
+		return ""
+	}
+	for _, n := range p.Graph().Nodes() {
+		if n.Kind == graph.Model && n.Path == p.inlinePath {
+			return n.ID
+		}
+	}
+	return ""
+}
+
+// Preview is the first rows of a node, dbt show's result.
+type Preview struct {
+	Node    *graph.Node
+	Columns []string
+	// Rows hold plain Go values (see adapter.Conn): nil for NULL.
+	Rows [][]any
+	// From says where the rows come from: the relation's quoted name, or
+	// "compiled SQL" for an inline query, a test, an ephemeral model, and
+	// a model that is not built yet (NotBuilt).
+	From string
+	// NotBuilt is a model, seed or source without its relation in the
+	// database: a model's compiled SQL was run instead (its parents must
+	// be built).
+	NotBuilt bool
+}
+
+// ErrNoDatabase is returned by Show when the project's database file does
+// not exist yet.
+var ErrNoDatabase = errors.New("the database does not exist yet")
+
+// Show returns the first limit rows of node id (all when limit < 0): the
+// rows of its relation in the database when it has one that exists, else
+// the rows of its compiled SQL (an inline query, a test's failing rows, an
+// ephemeral model, a model not built yet). The database is read, never
+// written; Show returns *adapter.LockError while a build holds it,
+// ErrNoDatabase (wrapped) before the first build, and the database's
+// *adapter.Error when the query fails.
+func (p *Project) Show(ctx context.Context, id graph.ID, limit int) (*Preview, error) {
+	n := p.Graph().Node(id)
+	if n == nil {
+		return nil, fmt.Errorf("no node %q", id)
+	}
+	if p.DBPath != ":memory:" && !fileExists(p.DBPath) {
+		return nil, fmt.Errorf("%w: %s; run kiln build first", ErrNoDatabase, Rel(p.Dir, p.DBPath))
+	}
+	db, err := p.openDB(ctx, 0)
+	if err != nil {
+		return nil, err
+	}
+	defer db.Close()
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer conn.Close()
+	pv := &Preview{Node: n, From: "compiled SQL"}
+	query := n.CompiledCode
+	if n.Relation.Name != "" && (n.Kind == graph.Model || n.Kind == graph.Seed || n.Kind == graph.Source) && id != p.InlineID() {
+		kind, err := conn.RelationKind(ctx, n.Relation)
+		if err != nil {
+			return nil, err
+		}
+		if kind != "" {
+			query, pv.From = db.Dialect().SelectAll(n.Relation, ""), db.Dialect().QuoteRelation(n.Relation)
+		} else {
+			pv.NotBuilt = true
+			if n.Kind != graph.Model || query == "" {
+				return nil, fmt.Errorf("%s %q is not in the database yet (no relation %s); run kiln build -s %s first",
+					n.Kind, n.DisplayName(), db.Dialect().QuoteRelation(n.Relation), n.Name)
+			}
+		}
+	}
+	if query == "" {
+		return nil, fmt.Errorf("%s %q has no rows to show: it is neither a relation nor a query", n.Kind, n.DisplayName())
+	}
+	pv.Columns, pv.Rows, err = firstRows(ctx, conn, query, limit)
+	if err != nil {
+		return nil, err
+	}
+	return pv, nil
+}
+
+// firstRows runs query and reads its first limit rows (all when limit <
+// 0), then closes the stream: the query's text is the user's, unchanged.
+func firstRows(ctx context.Context, conn adapter.Conn, query string, limit int) ([]string, [][]any, error) {
+	rows, err := conn.Query(ctx, query)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer rows.Close()
+	cols := rows.Columns()
+	out := [][]any{}
+	for (limit < 0 || len(out) < limit) && rows.Next() {
+		v, err := rows.Values()
+		if err != nil {
+			return nil, nil, err
+		}
+		out = append(out, v)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, nil, err
+	}
+	return cols, out, nil
+}
+
+// IsLocked reports whether err is the database being held by another
+// process (*adapter.LockError).
+func IsLocked(err error) bool {
+	var le *adapter.LockError
+	return errors.As(err, &le)
+}
