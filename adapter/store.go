@@ -56,11 +56,19 @@ type Store interface {
 	// SaveHashes caches the hashes of files, by absolute path.
 	SaveHashes(ctx context.Context, files map[string]FileHash) error
 
-	// Journal returns the journal entries of flow transaction txn, newest
-	// first; with txn "", every entry.
-	Journal(ctx context.Context, txn string) ([]JournalEntry, error)
-	// AddJournal records entries of run runID in flow transaction txn.
-	AddJournal(ctx context.Context, runID, txn string, entries []JournalEntry) error
+	// Journal returns every entry of the journal: the entries of runs in
+	// progress (or killed) and those kept for open flow transactions,
+	// newest first (by the time they were recorded, then by Seq).
+	Journal(ctx context.Context) ([]JournalEntry, error)
+	// AddJournal records entries; a node writes its entry in the
+	// transaction that makes the change, so the entry exists exactly when
+	// the change was committed.
+	AddJournal(ctx context.Context, entries []JournalEntry) error
+	// RemoveJournal forgets entries (by RunID and Seq).
+	RemoveJournal(ctx context.Context, entries []JournalEntry) error
+	// KeepJournal marks the entries of run runID Done: the run succeeded
+	// and its flow transaction keeps them until it commits or rolls back.
+	KeepJournal(ctx context.Context, runID string) error
 
 	// TxnStatus returns "open", "committed", "rolled_back", or "" for an
 	// unknown flow transaction.
@@ -70,14 +78,21 @@ type Store interface {
 	// OpenTxn records flow transaction id as open since at.
 	OpenTxn(ctx context.Context, id string, at time.Time) error
 	// CloseTxn ends flow transaction id: committed, its pending state
-	// becomes the state; rolled back, it is forgotten. Its journal and
-	// staged files are forgotten either way.
+	// becomes the state; rolled back, it is forgotten. Its journal is
+	// forgotten either way; its staged files are the caller's (see
+	// SetStagedFiles).
 	CloseTxn(ctx context.Context, id string, committed bool) error
-	// StagedFiles returns the exports staged by flow transaction txn, or
-	// by every transaction when txn is "".
+	// StagedFiles returns the staged exports recorded for flow
+	// transaction txn, or every one when txn is "", ordered by Staged.
 	StagedFiles(ctx context.Context, txn string) ([]StagedFile, error)
-	// AddStagedFiles records exports staged by flow transaction txn.
-	AddStagedFiles(ctx context.Context, txn string, files []StagedFile) error
+	// AddStagedFiles records staged exports.
+	AddStagedFiles(ctx context.Context, files []StagedFile) error
+	// SetStagedFiles sets the Action of the staged exports of flow
+	// transaction txn.
+	SetStagedFiles(ctx context.Context, txn string, action FileAction) error
+	// RemoveStagedFiles forgets the staged exports whose Staged path is in
+	// staged.
+	RemoveStagedFiles(ctx context.Context, staged []string) error
 }
 
 // RunRecord is one invocation of kiln, as the history records it.
@@ -133,17 +148,58 @@ type FileHash struct {
 	SHA256 string
 }
 
-// JournalEntry is a relation a run replaced or created: the previous
-// version, kept aside under Backup, or "" when there was none.
+// JournalOp is how a node kept the previous version of a relation it
+// changed.
+type JournalOp string
+
+// The journal's operations.
+const (
+	// Moved: the previous relation was renamed to Backup; the node built
+	// a new one under the name.
+	Moved JournalOp = "moved"
+	// Copied: the previous table was copied to Backup; the node changed
+	// it in place (an incremental model, a snapshot).
+	Copied JournalOp = "copied"
+	// Created: there was no previous relation (Backup is "").
+	Created JournalOp = "created"
+)
+
+// JournalEntry is a relation a run replaced, changed or created. Undoing
+// it drops Relation and, when Backup is not "", renames Backup back to
+// Relation's name: the same for Moved and Copied.
 type JournalEntry struct {
 	RunID      string // the run that made the entry
+	Seq        int64  // the entry's number in its run, from 1
+	Txn        string // the run's flow transaction, "" when none
+	Op         JournalOp
 	Relation   Relation
 	Backup     string // the previous relation's name, in Relation's schema
 	BackupKind Kind
+	// Done says the run succeeded in its flow transaction, which keeps the
+	// entry; an entry not Done belongs to a run in progress, or killed.
+	Done bool
 }
+
+// FileAction says what becomes of a staged export.
+type FileAction string
+
+// The actions of staged files.
+const (
+	// Hold: the export waits for its flow transaction's commit.
+	Hold FileAction = "hold"
+	// Publish: its run or flow transaction committed; the file is to be
+	// renamed over Final (by the committing process, or by the next start
+	// after a kill).
+	Publish FileAction = "publish"
+	// Discard: its flow transaction rolled back; the file is to be removed.
+	Discard FileAction = "discard"
+)
 
 // StagedFile is an export written aside (Staged) that replaces Final when
 // its run, or flow transaction, commits.
 type StagedFile struct {
 	Staged, Final string
+	Txn           string // the flow transaction, "" for a run outside any
+	RunID         string // the run that wrote it
+	Action        FileAction
 }

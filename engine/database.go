@@ -14,6 +14,7 @@ import (
 // run: kiln transaction, kiln runs, kiln debug. It holds the database's
 // lock until Close.
 type Database struct {
+	p    *Project
 	db   adapter.Adapter
 	conn adapter.Conn
 }
@@ -30,7 +31,7 @@ func (p *Project) OpenDatabase(ctx context.Context) (*Database, error) {
 		db.Close()
 		return nil, err
 	}
-	return &Database{db: db, conn: conn}, nil
+	return &Database{p: p, db: db, conn: conn}, nil
 }
 
 // Close releases the database.
@@ -39,18 +40,31 @@ func (d *Database) Close() error {
 	return d.db.Close()
 }
 
-// CommitTransaction publishes flow transaction id (see RunOptions.Transaction):
-// the relations and exports its runs built. It returns the number of
-// relations and of exports published, and an error when id is not open.
-func (d *Database) CommitTransaction(ctx context.Context, id string) (relations, files int, err error) {
-	return execute.CommitTxn(ctx, d.conn, d.db.Dialect(), id)
+// TxnOutcome is what CommitTransaction or RollbackTransaction did.
+type TxnOutcome = execute.TxnOutcome
+
+// CommitTransaction publishes flow transaction id (see
+// RunOptions.Transaction): the relations and exports its runs built, and
+// their up-to-date state. It first finishes what killed processes left
+// (as a run does), and is idempotent: run again after a kill, or on a
+// committed transaction, it finishes the publication (Already). It
+// returns an error when id is unknown or rolled back.
+func (d *Database) CommitTransaction(ctx context.Context, id string) (TxnOutcome, error) {
+	if err := d.p.recover(ctx, d.conn, d.db.Dialect()); err != nil {
+		return TxnOutcome{}, err
+	}
+	return execute.CommitTxn(context.WithoutCancel(ctx), d.conn, d.db.Dialect(), id)
 }
 
 // RollbackTransaction undoes flow transaction id: every relation its runs
-// replaced is restored and its staged exports deleted. It returns the
-// number of relations restored, and an error when id is not open.
-func (d *Database) RollbackTransaction(ctx context.Context, id string) (int, error) {
-	return execute.RollbackTxn(ctx, d.conn, d.db.Dialect(), id)
+// replaced is restored and its staged exports are removed. Like
+// CommitTransaction it recovers first and is idempotent (Already when id
+// was rolled back); it returns an error when id is unknown or committed.
+func (d *Database) RollbackTransaction(ctx context.Context, id string) (TxnOutcome, error) {
+	if err := d.p.recover(ctx, d.conn, d.db.Dialect()); err != nil {
+		return TxnOutcome{}, err
+	}
+	return execute.RollbackTxn(context.WithoutCancel(ctx), d.conn, d.db.Dialect(), id)
 }
 
 // TransactionStatus returns "open", "committed", "rolled_back", or "" for
@@ -68,14 +82,19 @@ func (d *Database) Runs(ctx context.Context, limit int) ([]adapter.RunRecord, er
 // or roll back, whose journal the next run will undo; "" when none.
 func (d *Database) Unfinished(ctx context.Context) string {
 	runs, err := execute.Unfinished(ctx, d.conn)
-	if err != nil || len(runs) == 0 {
+	if err != nil {
 		return ""
 	}
 	var parts []string
 	for _, r := range runs {
-		parts = append(parts, fmt.Sprintf("run %s replaced %d relations", r.RunID, r.Relations))
+		if !r.Kept {
+			parts = append(parts, fmt.Sprintf("run %s changed %s", r.RunID, plural(r.Relations, "relation")))
+		}
 	}
-	return "a run did not finish (" + strings.Join(parts, ", ") + "); the next build restores what it replaced"
+	if len(parts) == 0 {
+		return ""
+	}
+	return "a run did not finish (" + strings.Join(parts, ", ") + "); the next build restores what it changed"
 }
 
 // DatabaseVersion returns the version of DuckDB linked in, such as

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/kiln-build/kiln/adapter"
@@ -12,44 +13,62 @@ import (
 	"github.com/kiln-build/kiln/internal/artifact"
 	"github.com/kiln-build/kiln/internal/execute"
 	"github.com/kiln-build/kiln/internal/export"
+	"github.com/kiln-build/kiln/internal/failpoint"
 	"github.com/kiln-build/kiln/internal/run"
 	"github.com/kiln-build/kiln/internal/state"
 )
 
-// publish ends a run that ran its nodes, in this order, and is the one
-// place that does so:
+// publish ends a run that ran its nodes, and is the one place that does
+// so. It follows the commit protocol of COMMIT.md:
 //
-//  1. the database: the relations the run replaced are committed (their
-//     previous versions dropped, or kept for the flow transaction), or,
-//     when the run failed and NoRollback is not set, restored;
-//  2. the exports: staged files are renamed into place (or recorded for
-//     the flow transaction), or discarded when the run failed;
-//  3. the up-to-date state of the nodes that succeeded;
-//  4. run_results.json, the run history and the input files' hashes.
+//  1. the decision: the run commits when it succeeded (or failed with
+//     NoRollback) and was not interrupted before this point, else it rolls
+//     back;
+//  2. commit, in one database transaction (the point of no return): the
+//     previous versions of the relations are dropped (or kept for the
+//     flow transaction), the staged exports recorded to publish (or held),
+//     the up-to-date state of the nodes that succeeded and the run's
+//     history written; then the exports are renamed into place. A kill
+//     after the transaction leaves the renames to the next start;
+//  3. or roll back: the staged exports are removed and, in one database
+//     transaction, the previous relations restored and the history
+//     written. A kill before it leaves the journal to the next start;
+//  4. run_results.json.
 //
-// Each step after the first runs even when ctx was cancelled (an
-// interrupted run is published as such). A failure of steps 2 to 4 is
-// reported (Result.Outcome, or a warning) without changing the run's
-// status.
+// Nothing after the decision is interrupted: an interrupt that arrives
+// then makes the exit code 130 and the message says what was done.
 func (r *runner) publish(ctx context.Context, results []run.Result) *Result {
+	failpoint.Hit(failpoint.PublishStart)
 	p := r.p
 	res := &Result{Command: r.opts.Command, Graph: p.Graph(), Results: results, Interrupted: ctx.Err() != nil}
 	res.Failed = RunStatus(results, res.Interrupted) != "success"
-	res.Outcome = r.finishJournal(ctx, res.Failed, res.Interrupted)
-	res.RolledBack = res.Failed && !r.opts.NoRollback
-	if res.RolledBack {
+	commit := !res.Failed || r.opts.NoRollback
+	wctx := context.WithoutCancel(ctx)
+	r.carryOver(results)
+	if commit {
+		res.Outcome = r.commit(wctx, res)
+	}
+	if !commit || res.RolledBack {
+		res.RolledBack = true
 		for i, x := range results {
 			if x.Status == run.Success {
 				results[i].Message = "rolled back: the run failed, its previous version was restored"
 			}
 		}
+		res.Outcome = r.rollback(wctx, res, res.Outcome)
 	}
-	if !res.Failed || r.opts.NoRollback {
-		r.saveState(ctx, results)
+	if ctx.Err() != nil && !res.Interrupted {
+		// The interrupt came after the decision: what was decided is done.
+		res.Interrupted = true
+		what := "committed: its tables, exports and up-to-date state are published"
+		if res.RolledBack {
+			what = "rolled back"
+		}
+		res.Outcome = strings.TrimSpace("interrupted after the run had " + what + ". " + res.Outcome)
 	}
 	res.Elapsed = time.Since(r.start)
-	r.carryOver(results)
-	r.record(ctx, res)
+	p.writeResults(r.opts, res)
+	failpoint.Hit(failpoint.RunRecorded)
 	res.Deviated = deviated(p.Graph(), results) && !r.opts.AcceptDeviations
 	return res
 }
@@ -59,72 +78,82 @@ func (r *runner) publish(ctx context.Context, results []run.Result) *Result {
 func (r *runner) publishRefused(ctx context.Context, results []run.Result) *Result {
 	res := &Result{Command: r.opts.Command, Graph: r.p.Graph(), Results: results, Refused: true, Failed: true,
 		Elapsed: time.Since(r.start)}
-	r.record(ctx, res)
+	if err := r.recordHistory(context.WithoutCancel(ctx), res); err != nil {
+		r.p.printf(Warn, "warning: the run was not recorded in the history: %v", err)
+	}
+	r.p.writeResults(r.opts, res)
 	return res
 }
 
-// record writes run_results.json, the run history and the hashes of the
-// input files computed in this run.
-func (r *runner) record(ctx context.Context, res *Result) {
-	ctx = context.WithoutCancel(ctx)
+// recordHistory writes the run's record and its nodes' in the history,
+// and the hashes of the input files computed in this run, in the
+// caller's transaction when there is one.
+func (r *runner) recordHistory(ctx context.Context, res *Result) error {
 	p := r.p
-	p.writeResults(r.opts, res)
 	store := r.ex.Conn(0).Store()
+	status := RunStatus(res.Results, res.Interrupted)
+	if status == "success" && res.RolledBack {
+		status = "rolled_back" // its commit failed: no baseline
+	}
 	h, nodes := runRecord(adapter.RunRecord{ID: p.InvocationID(), Command: r.opts.Command, Selection: r.opts.describe(p.cfg.VarsText),
-		Started: r.start, Finished: time.Now(), Status: RunStatus(res.Results, res.Interrupted), Txn: r.opts.Transaction,
+		Started: r.start, Finished: time.Now(), Status: status, Txn: r.opts.Transaction,
 		Vars: varsJSON(p.cfg.Vars)}, res.Results)
 	if err := store.FinishRun(ctx, h, nodes); err != nil {
-		p.printf(Warn, "warning: the run was not recorded in the history: %v", err)
+		return err
 	}
-	if err := store.SaveHashes(ctx, p.newHashes); err != nil {
-		p.printf(Warn, "warning: could not record the input files' hashes: %v", err)
-	}
+	return store.SaveHashes(ctx, p.newHashes)
 }
 
-// finishJournal commits the run's relations, or restores the previous
-// ones when the run failed (unless NoRollback), and says what it did.
-func (r *runner) finishJournal(ctx context.Context, failed, interrupted bool) string {
-	ctx = context.WithoutCancel(ctx)
+// commit commits the run (step 2 of publish) and says what it did; when
+// the commit transaction fails, nothing was committed: res.RolledBack is
+// set and the caller rolls back.
+func (r *runner) commit(ctx context.Context, res *Result) string {
 	j, conn := r.journal, r.ex.Conn(0)
-	if !failed || r.opts.NoRollback {
-		if err := j.Commit(ctx, conn, r.d); err != nil {
-			j.DiscardFiles()
-			return fmt.Sprintf("error: cannot drop the previous versions of the relations: %v", err)
+	built, forget := r.state(res.Results)
+	n, err := j.Commit(ctx, conn, r.d, !res.Failed, func() error {
+		if err := conn.Store().SaveState(ctx, r.p.InvocationID(), r.opts.Transaction, built, forget); err != nil {
+			return err
 		}
-		if !failed {
-			if err := j.PublishFiles(ctx, conn); err != nil {
-				return fmt.Sprintf("error: cannot publish the exports: %v", err)
-			}
-			if j.Txn() != "" {
-				return fmt.Sprintf("flow transaction %s: kept; kiln transaction commit %s publishes it (its tables and exports), or rollback undoes it.", j.Txn(), j.Txn())
-			}
-		} else {
-			j.DiscardFiles()
-		}
-		if failed && j.Replaced() > 0 {
-			return fmt.Sprintf("--no-rollback: the %s built before the failure are kept.", plural(j.Replaced(), "relation"))
-		}
-		return ""
-	}
-	j.DiscardFiles()
-	n, err := j.Rollback(ctx, conn, r.d)
+		return r.recordHistory(ctx, res)
+	})
 	if err != nil {
-		return fmt.Sprintf("error: the run failed and its relations could not all be restored: %v; the next run restores them", err)
+		res.Failed, res.RolledBack = true, true
+		return fmt.Sprintf("error: the run could not be committed (%v), so it was rolled back", oneLine(err))
+	}
+	if _, err := j.PublishFiles(ctx, conn); err != nil {
+		return fmt.Sprintf("error: the run is committed, but its exports are not all published: %v; the next run publishes them", oneLine(err))
+	}
+	switch {
+	case j.Txn() != "" && !res.Failed:
+		return fmt.Sprintf("flow transaction %s: kept; kiln transaction commit %s publishes it (its tables and exports), or rollback undoes it.", j.Txn(), j.Txn())
+	case res.Failed && n > 0:
+		return fmt.Sprintf("--no-rollback: the %s built before the failure are kept; the exports are as they were.", plural(n, "relation"))
+	}
+	return ""
+}
+
+// rollback restores what the run changed (step 3 of publish) and says
+// what it did; why is the commit's error, when it was the reason.
+func (r *runner) rollback(ctx context.Context, res *Result, why string) string {
+	n, err := r.journal.Rollback(ctx, r.ex.Conn(0), r.d, func() error { return r.recordHistory(ctx, res) })
+	if why != "" {
+		why += ". "
+	}
+	if err != nil {
+		return fmt.Sprintf("%serror: the run failed and its relations could not all be restored: %v; the next run restores them", why, oneLine(err))
 	}
 	what := "the run failed"
-	if interrupted {
+	if res.Interrupted {
 		what = "interrupted"
 	}
 	if n == 0 {
-		return what + ": no table or view had been replaced; the database is as it was before."
+		return why + what + ": no table or view had been replaced; the tables, views and exports are as they were before the run."
 	}
-	verb := "were"
-	if n == 1 {
-		verb = "was"
-	}
-	return fmt.Sprintf("%s: the %s it had replaced %s restored; the tables, views and exports are as they were before the run, but for the failing rows kept in the audit schema (--no-rollback keeps what succeeded).",
-		what, plural(n, "relation"), verb)
+	return fmt.Sprintf("%s%s: the %s it had changed %s restored; the tables, views and exports are as they were before the run, but for the failing rows kept in the audit schema (--no-rollback keeps what succeeded).",
+		why, what, plural(n, "relation"), wereWas(n))
 }
+
+func oneLine(err error) string { return strings.Join(strings.Fields(err.Error()), " ") }
 
 // upToDate marks the planned nodes that need not run, in a build (not
 // with FullRefresh), and keeps the current fingerprints for saveState.
@@ -188,25 +217,34 @@ func fileExists(p string) bool {
 // exportPrint is the state recorded for an export: its fingerprint and the
 // sha256 of its file, so an export edited or replaced by hand runs again.
 func (p *Project) exportPrint(n *graph.Node, fp string) string {
-	sum, _, err := hashFile(export.Path(p.Target, n))
+	return filePrint(fp, export.Path(p.Target, n))
+}
+
+func filePrint(fp, file string) string {
+	sum, _, err := hashFile(file)
 	if err != nil {
 		return fp + "/missing"
 	}
 	return fp + "/" + sum
 }
 
-// saveState records the fingerprints of the nodes that succeeded (tests:
-// passed) and forgets those that did not, so they run next time.
-func (r *runner) saveState(ctx context.Context, results []run.Result) {
+// state returns the fingerprints to record for the nodes that succeeded
+// (tests: passed) and the nodes to forget (those that did not), so they
+// run next time. An export's print holds the sha256 of the file it
+// staged, which the commit renames into place.
+func (r *runner) state(results []run.Result) (built map[string]string, forget []string) {
 	p := r.p
-	built := map[string]string{}
-	var forget []string
+	built = map[string]string{}
 	for _, x := range results {
 		switch x.Status {
 		case run.Success, run.Pass:
 			fp := r.fingerprints[x.ID]
 			if n := p.Graph().Node(x.ID); fp != "" && n.Kind == graph.Export {
-				fp = p.exportPrint(n, fp)
+				file := export.Path(p.Target, n)
+				if staged := r.journal.StagedFor(file); staged != "" {
+					file = staged
+				}
+				fp = filePrint(fp, file)
 			}
 			if fp != "" {
 				built[string(x.ID)] = fp
@@ -216,9 +254,7 @@ func (r *runner) saveState(ctx context.Context, results []run.Result) {
 			forget = append(forget, string(x.ID))
 		}
 	}
-	if err := r.ex.Conn(0).Store().SaveState(context.WithoutCancel(ctx), p.InvocationID(), r.opts.Transaction, built, forget); err != nil {
-		p.printf(Warn, "warning: cannot record which nodes are up to date: %v", err)
-	}
+	return built, forget
 }
 
 // carryOver gives the up-to-date (no-op) results the figures of the last

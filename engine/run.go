@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
-	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -14,7 +13,7 @@ import (
 	_ "github.com/kiln-build/kiln/adapter/duckdb" // the default adapter
 	"github.com/kiln-build/kiln/compiler/graph"
 	"github.com/kiln-build/kiln/internal/execute"
-	"github.com/kiln-build/kiln/internal/export"
+	"github.com/kiln-build/kiln/internal/failpoint"
 	"github.com/kiln-build/kiln/internal/load"
 	"github.com/kiln-build/kiln/internal/run"
 )
@@ -130,7 +129,26 @@ func (p *Project) Run(ctx context.Context, plan *Plan, o RunOptions) (*Result, e
 		return nil, err
 	}
 	defer db.Close()
-	p.loadHashes(ctx, db)
+	r.d = db.Dialect()
+	// Then the target folder, which a kiln compile or clean may be writing
+	// (they refuse to while a run holds it).
+	unlock, err := p.lockTarget(ctx, o.Command)
+	if err != nil {
+		return nil, err
+	}
+	defer unlock()
+	if err := p.withConn(ctx, db, func(c adapter.Conn) error {
+		if err := p.recover(ctx, c, r.d); err != nil {
+			return err
+		}
+		p.hashes, _ = c.Store().LoadHashes(ctx)
+		return nil
+	}); err != nil {
+		return nil, err
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, ErrInterrupted
+	}
 	waitCompiled, err := p.startArtifacts()
 	if err != nil {
 		return nil, err
@@ -140,38 +158,37 @@ func (p *Project) Run(ctx context.Context, plan *Plan, o RunOptions) (*Result, e
 			p.printf(Warn, "warning: could not write the compiled SQL under %s: %v", Rel(p.Dir, p.Target), err)
 		}
 	}()
-	r.d = db.Dialect()
 	r.journal = execute.NewJournal(p.InvocationID(), o.Transaction)
 	r.ex, err = execute.New(ctx, db, g, r.threads, execute.Options{
 		ProjectDir: p.Dir, TargetDir: p.Target, ProjectName: p.Name(), Journal: r.journal,
 		AcceptDeviations: o.AcceptDeviations, Render: p.cfg.Render, FullRefresh: o.FullRefresh, Clock: r.start,
 		Progress: func(n *graph.Node, pr load.Progress) { p.emit(NodeProgress{Node: n, Progress: pr}) }})
 	if err != nil {
-		return nil, err
+		return nil, interrupted(ctx, err)
 	}
 	defer r.ex.Close()
-	if err := r.recover(ctx); err != nil {
-		return nil, err
-	}
 	if err := r.joinTxn(ctx); err != nil {
-		return nil, err
+		return nil, interrupted(ctx, err)
 	}
 	if err := r.checkBuiltWith(ctx); err != nil {
 		return nil, err
 	}
 	if err := r.ex.Conn(0).Store().StartRun(ctx, adapter.RunRecord{ID: p.InvocationID(), Command: o.Command,
 		Selection: o.describe(p.cfg.VarsText), Started: r.start, Txn: o.Transaction, Vars: varsJSON(p.cfg.Vars)}); err != nil {
-		return nil, err
+		return nil, interrupted(ctx, err)
 	}
+	failpoint.Hit(failpoint.RunRecovered)
 	p.emit(RunStarted{Command: o.Command, Select: o.Selection.Select, Exclude: o.Selection.Exclude, Nodes: len(r.plan.IDs()),
 		Threads: r.threads, InvocationID: p.InvocationID(), Target: Rel(p.Dir, p.Target)})
 	if problems := r.checkInputs(); len(problems) > 0 {
 		return r.refuse(ctx, problems), nil
 	}
-	if err := r.upToDate(ctx); err != nil {
+	// From here on, an interrupt goes through the run and its publication
+	// (nothing runs after it; the run is recorded as interrupted).
+	if err := r.upToDate(ctx); err != nil && ctx.Err() == nil {
 		return nil, err
 	}
-	if err := r.ex.CreateSchemas(ctx, r.plan.IDs()); err != nil {
+	if err := r.ex.CreateSchemas(ctx, r.plan.IDs()); err != nil && ctx.Err() == nil {
 		return nil, err
 	}
 	p.printf(Info, "Running %d nodes with %d thread(s) on %s%s", len(r.plan.IDs()), r.threads, Rel(p.Dir, p.DBPath), r.inputsNote())
@@ -237,61 +254,27 @@ func (p *Project) openDB(ctx context.Context, retries int) (adapter.Adapter, err
 	return nil, fmt.Errorf("cannot open the database %s: %v", p.DBPath, err)
 }
 
-// loadHashes reads the cache of input file hashes from db; without it,
-// the files are hashed.
-func (p *Project) loadHashes(ctx context.Context, db adapter.Adapter) {
+// withConn runs f on a connection of db.
+func (p *Project) withConn(ctx context.Context, db adapter.Adapter, f func(adapter.Conn) error) error {
 	conn, err := db.Conn(ctx)
 	if err != nil {
-		return
+		return interrupted(ctx, err)
 	}
 	defer conn.Close()
-	p.hashes, _ = conn.Store().LoadHashes(ctx)
+	return f(conn)
 }
 
-// recover undoes a run that was killed before it could finish, and
-// removes the files such runs left.
-func (r *runner) recover(ctx context.Context) error {
-	p, conn := r.p, r.ex.Conn(0)
-	ids, n, err := execute.Recover(ctx, conn, r.d, r.ex.Catalog())
-	if err != nil {
-		return err
+// ErrInterrupted is returned by Run when the context was cancelled before
+// any node ran: nothing changed (but for what a recovery of killed runs
+// restored, which it reported).
+var ErrInterrupted = errors.New("interrupted before the run started: it changed nothing")
+
+// interrupted returns ErrInterrupted when ctx was cancelled, else err.
+func interrupted(ctx context.Context, err error) error {
+	if ctx.Err() != nil {
+		return ErrInterrupted
 	}
-	var finals []string
-	for _, node := range p.Graph().Nodes() {
-		if node.Kind == graph.Export && node.Export != nil {
-			finals = append(finals, export.Path(p.Target, node))
-		}
-	}
-	now := time.Now()
-	swept, err := execute.SweepFiles(ctx, conn, finals, now)
-	if err != nil {
-		return err
-	}
-	swept = append(swept, execute.SweepTemps(p.Target, now)...)
-	if len(swept) > 0 {
-		p.printf(Info, "removed %s that killed runs left in %s", plural(len(swept), "unfinished file"), Rel(p.Dir, p.Target))
-	}
-	killed, err := conn.Store().MarkKilled(ctx, p.InvocationID(), time.Now())
-	if err != nil {
-		return err
-	}
-	// The backups name their run by its first 8 characters; a run of an
-	// older kiln has no row of its own and is recorded now.
-	for _, short := range ids {
-		if !slices.ContainsFunc(killed, func(id string) bool { return strings.HasPrefix(id, short) }) {
-			if err := conn.Store().FinishRun(ctx, killedRecord(short, time.Now()), nil); err != nil {
-				p.printf(Warn, "warning: cannot record the killed run %s: %v", short, err)
-			}
-			killed = append(killed, short)
-		}
-	}
-	switch {
-	case n > 0:
-		p.printf(Warn, "warning: an earlier run (%s) did not finish; its %d replaced relations were restored first", strings.Join(killed, ", "), n)
-	case len(killed) > 0:
-		p.printf(Warn, "warning: an earlier run (%s) did not finish; it had replaced no relation", strings.Join(killed, ", "))
-	}
-	return nil
+	return err
 }
 
 // joinTxn opens or joins the run's flow transaction; a run outside any

@@ -123,6 +123,20 @@ func testStore(t *testing.T, e *env) {
 	if st, _ := s.LoadState(ctx, "flow-2"); !reflect.DeepEqual(st, map[string]string{"model.p.a": "fp-flow", "model.p.c": "fp3"}) {
 		t.Errorf("inside the flow, LoadState = %v", st)
 	}
+	// A later run of the flow builds c again and fails d, which the state
+	// knew: both wait for the commit.
+	if err := s.SaveState(ctx, "run-6b", "", map[string]string{"model.p.d": "fp4"}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.SaveState(ctx, "run-6c", "flow-2", map[string]string{"model.p.c": "fp3b"}, []string{"model.p.d"}); err != nil {
+		t.Fatal(err)
+	}
+	if st, _ := s.LoadState(ctx, "flow-2"); !reflect.DeepEqual(st, map[string]string{"model.p.a": "fp-flow", "model.p.c": "fp3b"}) {
+		t.Errorf("inside the flow, after its second run, LoadState = %v", st)
+	}
+	if st, _ := s.LoadState(ctx, ""); !reflect.DeepEqual(st, map[string]string{"model.p.a": "fp1b", "model.p.d": "fp4"}) {
+		t.Errorf("outside the flow, after its second run, LoadState = %v", st)
+	}
 
 	// Flow transactions, their journal and staged files.
 	if st, err := s.TxnStatus(ctx, "flow-2"); err != nil || st != "open" {
@@ -135,46 +149,67 @@ func testStore(t *testing.T, e *env) {
 		t.Errorf("OpenTxnID = %q, %v", id, err)
 	}
 	entries := []adapter.JournalEntry{
-		{Relation: adapter.Relation{Schema: "s", Name: "a"}, Backup: "a__kiln_prev_run6", BackupKind: adapter.Table},
-		{Relation: adapter.Relation{Schema: "s", Name: "new"}},
+		{RunID: "run-6", Seq: 1, Txn: "flow-2", Op: adapter.Moved, Relation: adapter.Relation{Schema: "s", Name: "a"}, Backup: "a__kiln_prev_run6", BackupKind: adapter.Table},
+		{RunID: "run-6", Seq: 2, Txn: "flow-2", Op: adapter.Created, Relation: adapter.Relation{Schema: "s", Name: "new"}},
 	}
-	if err := s.AddJournal(ctx, "run-6", "flow-2", entries); err != nil {
+	if err := s.AddJournal(ctx, entries); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.AddJournal(ctx, "run-7", "", entries[:1]); err != nil {
+	if err := s.KeepJournal(ctx, "run-6"); err != nil {
 		t.Fatal(err)
 	}
-	got, err := s.Journal(ctx, "flow-2")
-	if err != nil || len(got) != 2 || got[0].Relation.Name != "new" || got[1].Backup != "a__kiln_prev_run6" || got[1].BackupKind != adapter.Table || got[0].RunID != "run-6" {
-		t.Errorf("Journal(flow-2) = %+v, %v; want newest first", got, err)
-	}
-	if all, _ := s.Journal(ctx, ""); len(all) != 3 {
-		t.Errorf("Journal(all) = %d entries, want 3", len(all))
-	}
-	staged := []adapter.StagedFile{{Staged: "/t/.a.csv.kiln-x", Final: "/t/a.csv"}}
-	if err := s.AddStagedFiles(ctx, "flow-2", staged); err != nil {
+	killedEntry := adapter.JournalEntry{RunID: "run-7", Seq: 1, Op: adapter.Copied, Relation: adapter.Relation{Schema: "s", Name: "inc"}, Backup: "inc__kiln_prev_run7", BackupKind: adapter.Table}
+	if err := s.AddJournal(ctx, []adapter.JournalEntry{killedEntry}); err != nil {
 		t.Fatal(err)
 	}
-	if f, err := s.StagedFiles(ctx, "flow-2"); err != nil || !reflect.DeepEqual(f, staged) {
+	got, err := s.Journal(ctx)
+	want := []adapter.JournalEntry{killedEntry, entries[1], entries[0]}
+	want[1].Done, want[2].Done = true, true
+	if err != nil || !reflect.DeepEqual(got, want) {
+		t.Errorf("Journal = %+v, %v; want newest first %+v", got, err, want)
+	}
+	if err := s.RemoveJournal(ctx, []adapter.JournalEntry{killedEntry}); err != nil {
+		t.Fatal(err)
+	}
+	if all, _ := s.Journal(ctx); len(all) != 2 {
+		t.Errorf("after RemoveJournal, Journal = %d entries, want 2", len(all))
+	}
+	staged := []adapter.StagedFile{
+		{Staged: "/t/.a.csv.kiln-x", Final: "/t/a.csv", Txn: "flow-2", RunID: "run-6", Action: adapter.Hold},
+		{Staged: "/t/.b.csv.kiln-y", Final: "/t/b.csv", RunID: "run-9", Action: adapter.Publish},
+	}
+	if err := s.AddStagedFiles(ctx, staged); err != nil {
+		t.Fatal(err)
+	}
+	if f, err := s.StagedFiles(ctx, "flow-2"); err != nil || !reflect.DeepEqual(f, staged[:1]) {
 		t.Errorf("StagedFiles = %v, %v", f, err)
 	}
-	if f, _ := s.StagedFiles(ctx, ""); len(f) != 1 {
+	if f, _ := s.StagedFiles(ctx, ""); !reflect.DeepEqual(f, staged) {
 		t.Errorf("StagedFiles(all) = %v", f)
 	}
-	if err := s.CloseTxn(ctx, "flow-2", true); err != nil {
+	if err := s.RemoveStagedFiles(ctx, []string{staged[1].Staged}); err != nil {
+		t.Fatal(err)
+	}
+	err = c.Tx(ctx, func() error {
+		if err := s.SetStagedFiles(ctx, "flow-2", adapter.Publish); err != nil {
+			return err
+		}
+		return s.CloseTxn(ctx, "flow-2", true)
+	})
+	if err != nil {
 		t.Fatal(err)
 	}
 	if st, _ := s.TxnStatus(ctx, "flow-2"); st != "committed" {
 		t.Errorf("after CloseTxn(commit): %q", st)
 	}
-	if st, _ := s.LoadState(ctx, ""); !reflect.DeepEqual(st, map[string]string{"model.p.a": "fp-flow", "model.p.c": "fp3"}) {
+	if st, _ := s.LoadState(ctx, ""); !reflect.DeepEqual(st, map[string]string{"model.p.a": "fp-flow", "model.p.c": "fp3b"}) {
 		t.Errorf("the committed flow's state = %v", st)
 	}
-	if j, _ := s.Journal(ctx, "flow-2"); len(j) != 0 {
+	if j, _ := s.Journal(ctx); len(j) != 0 {
 		t.Errorf("the committed flow kept %d journal entries", len(j))
 	}
-	if f, _ := s.StagedFiles(ctx, ""); len(f) != 0 {
-		t.Errorf("the committed flow kept its staged files: %v", f)
+	if f, _ := s.StagedFiles(ctx, ""); len(f) != 1 || f[0].Action != adapter.Publish {
+		t.Errorf("the committed flow's staged files are %v, want one to publish", f)
 	}
 	if id, _ := s.OpenTxnID(ctx); id != "" {
 		t.Errorf("OpenTxnID after the commit = %q", id)

@@ -12,9 +12,12 @@
 //	node_results   one row per node of a run: status, start, duration, rows, failures, message, metrics (JSON)
 //	state          the fingerprint of each node at its last successful build
 //	pending_state  the fingerprints a flow transaction's runs built, until it commits
-//	journal        the relations a flow transaction's runs replaced, and their previous versions' names
+//	journal        the relations runs replaced, changed or created, and their previous versions' names:
+//	               a node's entry is written in its transaction; entries stay while the run is in
+//	               progress (or was killed) and while its flow transaction is open
 //	transactions   the flow transactions: open, committed or rolled_back
-//	staged_files   the exports a flow transaction's runs wrote aside
+//	staged_files   exports written aside: held for an open flow transaction, or to publish (rename)
+//	               or discard once their run or flow transaction committed or rolled back
 //	file_hashes    the input files' sha256 by path, with the stamp they had
 package sqlstore
 
@@ -76,6 +79,7 @@ create table if not exists kiln_history.journal (
 alter table kiln_history.journal add column if not exists txn varchar;
 alter table kiln_history.journal add column if not exists done boolean default false;
 alter table kiln_history.journal add column if not exists recorded_at timestamp;
+alter table kiln_history.journal add column if not exists op varchar;
 alter table kiln_history.runs add column if not exists txn varchar;
 alter table kiln_history.runs add column if not exists vars varchar;          -- the run's --vars, as JSON
 create table if not exists kiln_history.transactions (
@@ -88,6 +92,8 @@ create table if not exists kiln_history.staged_files (
     staged varchar not null,
     final  varchar not null
 );
+alter table kiln_history.staged_files add column if not exists run_id varchar;
+alter table kiln_history.staged_files add column if not exists action varchar default 'hold';
 create table if not exists kiln_history.file_hashes (
     path      varchar primary key,
     size      bigint not null,
@@ -365,7 +371,7 @@ func (s *Store) LoadState(ctx context.Context, txn string) (map[string]string, e
 	t := s.lit(txn)
 	_, rows, err := s.c.QueryRows(ctx, `select unique_id, fingerprint from kiln_history.state
         where unique_id not in (select unique_id from kiln_history.pending_state where txn = `+t+`)
-        union all select unique_id, fingerprint from kiln_history.pending_state where txn = `+t)
+        union all select unique_id, fingerprint from kiln_history.pending_state where txn = `+t+` and fingerprint <> ''`)
 	if err != nil {
 		return nil, err
 	}
@@ -377,7 +383,10 @@ func (s *Store) LoadState(ctx context.Context, txn string) (map[string]string, e
 }
 
 // SaveState records built fingerprints and forgets others, in one
-// transaction, 500 rows a statement.
+// transaction, 500 rows a statement. In a flow transaction both are
+// pending: a forgotten node is a pending row with an empty fingerprint,
+// and a node's pending row replaces the one an earlier run of the flow
+// wrote.
 func (s *Store) SaveState(ctx context.Context, runID, txn string, built map[string]string, forget []string) error {
 	if len(built)+len(forget) == 0 {
 		return nil
@@ -390,16 +399,27 @@ func (s *Store) SaveState(ctx context.Context, runID, txn string, built map[stri
 		ids = append(ids, id)
 	}
 	sort.Strings(ids)
+	if txn != "" {
+		for _, id := range forget {
+			if _, ok := built[id]; !ok {
+				ids = append(ids, id)
+			}
+		}
+	}
 	now := s.ts(time.Now())
 	return s.c.Tx(ctx, func() error {
 		for start := 0; start < len(ids); start += 500 {
+			chunk := ids[start:min(start+500, len(ids))]
 			var b strings.Builder
 			if txn == "" {
 				b.WriteString("insert into kiln_history.state (unique_id, fingerprint, run_id, built_at) values ")
 			} else {
+				if _, err := s.c.Exec(ctx, "delete from kiln_history.pending_state where txn = "+s.lit(txn)+" and unique_id in ("+s.list(chunk)+")"); err != nil {
+					return err
+				}
 				b.WriteString("insert into kiln_history.pending_state (txn, unique_id, fingerprint, run_id) values ")
 			}
-			for i, id := range ids[start:min(start+500, len(ids))] {
+			for i, id := range chunk {
 				if i > 0 {
 					b.WriteString(", ")
 				}
@@ -416,17 +436,22 @@ func (s *Store) SaveState(ctx context.Context, runID, txn string, built map[stri
 				return err
 			}
 		}
-		if len(forget) > 0 {
-			quoted := make([]string, len(forget))
-			for i, id := range forget {
-				quoted[i] = s.lit(id)
-			}
-			if _, err := s.c.Exec(ctx, "delete from kiln_history.state where unique_id in ("+strings.Join(quoted, ", ")+")"); err != nil {
+		if len(forget) > 0 && txn == "" {
+			if _, err := s.c.Exec(ctx, "delete from kiln_history.state where unique_id in ("+s.list(forget)+")"); err != nil {
 				return err
 			}
 		}
 		return nil
 	})
+}
+
+// list returns vs as a comma-separated list of literals.
+func (s *Store) list(vs []string) string {
+	quoted := make([]string, len(vs))
+	for i, v := range vs {
+		quoted[i] = s.lit(v)
+	}
+	return strings.Join(quoted, ", ")
 }
 
 // LoadHashes returns the cached hashes of input files.

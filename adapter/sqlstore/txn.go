@@ -9,50 +9,79 @@ import (
 	"github.com/kiln-build/kiln/adapter"
 )
 
-// Journal returns the journal entries of flow transaction txn (every
-// entry when txn is ""), newest first.
-func (s *Store) Journal(ctx context.Context, txn string) ([]adapter.JournalEntry, error) {
+// Journal returns every journal entry, newest first.
+func (s *Store) Journal(ctx context.Context) ([]adapter.JournalEntry, error) {
 	if err := s.ensure(ctx); err != nil {
 		return nil, err
 	}
-	where := ""
-	if txn != "" {
-		where = " where txn = " + s.lit(txn)
-	}
-	_, rows, err := s.c.QueryRows(ctx, `select run_id, schema_name, name, coalesce(backup, ''), coalesce(backup_kind, '')
-        from kiln_history.journal`+where+` order by recorded_at desc, seq desc`)
+	_, rows, err := s.c.QueryRows(ctx, `select run_id, seq, coalesce(txn, ''), coalesce(op, ''), schema_name, name,
+        coalesce(backup, ''), coalesce(backup_kind, ''), coalesce(done, false)
+        from kiln_history.journal order by recorded_at desc, seq desc`)
 	if err != nil {
 		return nil, err
 	}
 	out := make([]adapter.JournalEntry, len(rows))
 	for i, r := range rows {
-		out[i] = adapter.JournalEntry{RunID: str(r[0]), Relation: adapter.Relation{Schema: str(r[1]), Name: str(r[2])},
-			Backup: str(r[3]), BackupKind: adapter.Kind(str(r[4]))}
+		done, _ := r[8].(bool)
+		e := adapter.JournalEntry{RunID: str(r[0]), Seq: num(r[1]), Txn: str(r[2]), Op: adapter.JournalOp(str(r[3])),
+			Relation: adapter.Relation{Schema: str(r[4]), Name: str(r[5])}, Backup: str(r[6]), BackupKind: adapter.Kind(str(r[7])), Done: done}
+		if e.Op == "" { // recorded by an older kiln
+			e.Op = adapter.Moved
+			if e.Backup == "" {
+				e.Op = adapter.Created
+			}
+		}
+		out[i] = e
 	}
 	return out, nil
 }
 
-// AddJournal records entries of run runID in flow transaction txn, in one
-// statement.
-func (s *Store) AddJournal(ctx context.Context, runID, txn string, entries []adapter.JournalEntry) error {
+// AddJournal records entries, in one statement.
+func (s *Store) AddJournal(ctx context.Context, entries []adapter.JournalEntry) error {
 	if len(entries) == 0 {
 		return nil
 	}
 	if err := s.ensure(ctx); err != nil {
 		return err
 	}
-	_, rows, err := s.c.QueryRows(ctx, "select coalesce(max(seq), 0) from kiln_history.journal where run_id = "+s.lit(runID))
-	if err != nil {
-		return err
-	}
-	seq := num(rows[0][0])
 	now := s.ts(time.Now())
 	values := make([]string, len(entries))
 	for i, e := range entries {
-		values[i] = fmt.Sprintf("(%s, %d, %s, %s, %s, %s, %s, true, %s)", s.lit(runID), seq+int64(i)+1,
-			s.lit(e.Relation.Schema), s.lit(e.Relation.Name), s.nullable(e.Backup), s.nullable(string(e.BackupKind)), s.nullable(txn), now)
+		done := "false"
+		if e.Done {
+			done = "true"
+		}
+		values[i] = fmt.Sprintf("(%s, %d, %s, %s, %s, %s, %s, %s, %s, %s)", s.lit(e.RunID), e.Seq,
+			s.lit(e.Relation.Schema), s.lit(e.Relation.Name), s.nullable(e.Backup), s.nullable(string(e.BackupKind)),
+			s.nullable(e.Txn), s.lit(string(e.Op)), done, now)
 	}
-	_, err = s.c.Exec(ctx, "insert into kiln_history.journal (run_id, seq, schema_name, name, backup, backup_kind, txn, done, recorded_at) values "+strings.Join(values, ", "))
+	_, err := s.c.Exec(ctx, "insert into kiln_history.journal (run_id, seq, schema_name, name, backup, backup_kind, txn, op, done, recorded_at) values "+
+		strings.Join(values, ", "))
+	return err
+}
+
+// RemoveJournal forgets entries by run and number.
+func (s *Store) RemoveJournal(ctx context.Context, entries []adapter.JournalEntry) error {
+	if len(entries) == 0 {
+		return nil
+	}
+	if err := s.ensure(ctx); err != nil {
+		return err
+	}
+	keys := make([]string, len(entries))
+	for i, e := range entries {
+		keys[i] = fmt.Sprintf("(run_id = %s and seq = %d)", s.lit(e.RunID), e.Seq)
+	}
+	_, err := s.c.Exec(ctx, "delete from kiln_history.journal where "+strings.Join(keys, " or "))
+	return err
+}
+
+// KeepJournal marks the entries of run runID done.
+func (s *Store) KeepJournal(ctx context.Context, runID string) error {
+	if err := s.ensure(ctx); err != nil {
+		return err
+	}
+	_, err := s.c.Exec(ctx, "update kiln_history.journal set done = true where run_id = "+s.lit(runID))
 	return err
 }
 
@@ -100,12 +129,13 @@ func (s *Store) CloseTxn(ctx context.Context, id string, committed bool) error {
 	if committed {
 		status = "committed"
 		qs = append(qs, `insert into kiln_history.state (unique_id, fingerprint, run_id, built_at)
-            select unique_id, fingerprint, run_id, `+s.ts(time.Now())+` from kiln_history.pending_state where txn = `+t+`
-            on conflict (unique_id) do update set fingerprint = excluded.fingerprint, run_id = excluded.run_id, built_at = excluded.built_at`)
+            select unique_id, fingerprint, run_id, `+s.ts(time.Now())+` from kiln_history.pending_state where txn = `+t+` and fingerprint <> ''
+            on conflict (unique_id) do update set fingerprint = excluded.fingerprint, run_id = excluded.run_id, built_at = excluded.built_at`,
+			`delete from kiln_history.state where unique_id in
+            (select unique_id from kiln_history.pending_state where txn = `+t+` and fingerprint = '')`)
 	}
 	qs = append(qs,
 		"delete from kiln_history.pending_state where txn = "+t,
-		"delete from kiln_history.staged_files where txn = "+t,
 		"update kiln_history.transactions set status = '"+status+"' where id = "+t)
 	return s.c.Tx(ctx, func() error {
 		for _, q := range qs {
@@ -118,7 +148,7 @@ func (s *Store) CloseTxn(ctx context.Context, id string, committed bool) error {
 }
 
 // StagedFiles returns the exports staged by txn (by every transaction
-// when txn is "").
+// and run when txn is "").
 func (s *Store) StagedFiles(ctx context.Context, txn string) ([]adapter.StagedFile, error) {
 	if err := s.ensure(ctx); err != nil {
 		return nil, err
@@ -127,19 +157,19 @@ func (s *Store) StagedFiles(ctx context.Context, txn string) ([]adapter.StagedFi
 	if txn != "" {
 		where = " where txn = " + s.lit(txn)
 	}
-	_, rows, err := s.c.QueryRows(ctx, "select staged, final from kiln_history.staged_files"+where+" order by staged")
+	_, rows, err := s.c.QueryRows(ctx, "select staged, final, txn, coalesce(run_id, ''), coalesce(action, 'hold') from kiln_history.staged_files"+where+" order by staged")
 	if err != nil {
 		return nil, err
 	}
 	out := make([]adapter.StagedFile, len(rows))
 	for i, r := range rows {
-		out[i] = adapter.StagedFile{Staged: str(r[0]), Final: str(r[1])}
+		out[i] = adapter.StagedFile{Staged: str(r[0]), Final: str(r[1]), Txn: str(r[2]), RunID: str(r[3]), Action: adapter.FileAction(str(r[4]))}
 	}
 	return out, nil
 }
 
-// AddStagedFiles records exports staged by txn.
-func (s *Store) AddStagedFiles(ctx context.Context, txn string, files []adapter.StagedFile) error {
+// AddStagedFiles records staged exports.
+func (s *Store) AddStagedFiles(ctx context.Context, files []adapter.StagedFile) error {
 	if len(files) == 0 {
 		return nil
 	}
@@ -148,8 +178,37 @@ func (s *Store) AddStagedFiles(ctx context.Context, txn string, files []adapter.
 	}
 	values := make([]string, len(files))
 	for i, f := range files {
-		values[i] = fmt.Sprintf("(%s, %s, %s)", s.lit(txn), s.lit(f.Staged), s.lit(f.Final))
+		action := f.Action
+		if action == "" {
+			action = adapter.Hold
+		}
+		values[i] = fmt.Sprintf("(%s, %s, %s, %s, %s)", s.lit(f.Txn), s.lit(f.Staged), s.lit(f.Final), s.lit(f.RunID), s.lit(string(action)))
 	}
-	_, err := s.c.Exec(ctx, "insert into kiln_history.staged_files (txn, staged, final) values "+strings.Join(values, ", "))
+	_, err := s.c.Exec(ctx, "insert into kiln_history.staged_files (txn, staged, final, run_id, action) values "+strings.Join(values, ", "))
+	return err
+}
+
+// SetStagedFiles sets the action of txn's staged exports.
+func (s *Store) SetStagedFiles(ctx context.Context, txn string, action adapter.FileAction) error {
+	if err := s.ensure(ctx); err != nil {
+		return err
+	}
+	_, err := s.c.Exec(ctx, "update kiln_history.staged_files set action = "+s.lit(string(action))+" where txn = "+s.lit(txn))
+	return err
+}
+
+// RemoveStagedFiles forgets the staged exports at the paths staged.
+func (s *Store) RemoveStagedFiles(ctx context.Context, staged []string) error {
+	if len(staged) == 0 {
+		return nil
+	}
+	if err := s.ensure(ctx); err != nil {
+		return err
+	}
+	quoted := make([]string, len(staged))
+	for i, p := range staged {
+		quoted[i] = s.lit(p)
+	}
+	_, err := s.c.Exec(ctx, "delete from kiln_history.staged_files where staged in ("+strings.Join(quoted, ", ")+")")
 	return err
 }

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"errors"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -87,6 +88,9 @@ func (a *app) runNodes(p *engine.Project, command string, rf *runFlags, ids []gr
 	a.junitXML = rf.junitXML
 	res, err := p.Run(a.ctx, p.Plan(ids), rf.options(command, a, start))
 	a.closeRunLog()
+	if errors.Is(err, engine.ErrInterrupted) {
+		return &exitError{ExitInterrupted, err.Error()}
+	}
 	if err != nil {
 		return a.startError(err)
 	}

@@ -138,21 +138,47 @@ func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io
 		}
 		return nil
 	}
-	err := root.ExecuteContext(ctx)
-	if err == nil {
-		return ExitOK
-	}
+	cmd, err := root.ExecuteContextC(ctx)
+	code, msgs := ExitOK, []string(nil)
 	var ee *exitError
-	if errors.As(err, &ee) {
-		if ee.msg != "" {
-			a.ui.Printf("error: %s", ee.msg)
+	switch {
+	case err == nil:
+	case errors.As(err, &ee):
+		code = ee.code
+		switch {
+		case ee.msg == "":
+		case ee.code == ExitInterrupted:
+			msgs = append(msgs, ee.msg)
+		default:
+			msgs = append(msgs, "error: "+ee.msg)
 		}
-		return ee.code
+	default:
+		// cobra's own errors: unknown command or flag.
+		code, msgs = ExitCannotStart, []string{"error: " + err.Error(), "run 'kiln --help' for usage"}
 	}
-	// cobra's own errors: unknown command or flag.
-	a.ui.Printf("error: %s", err)
-	a.ui.Printf("run 'kiln --help' for usage")
-	return ExitCannotStart
+	if ctx.Err() != nil && code != ExitInterrupted {
+		// A SIGINT or SIGTERM arrived: the exit code says so whatever the
+		// command did, and the message says what that was.
+		name := "kiln"
+		if cmd != nil && cmd != root {
+			name = "kiln " + cmd.Name()
+		}
+		for _, m := range msgs {
+			if !strings.Contains(m, context.Canceled.Error()) {
+				a.ui.Printf("%s", m)
+			}
+		}
+		if code == ExitCannotStart {
+			a.ui.Printf("interrupted before %s started: it changed nothing", name)
+		} else {
+			a.ui.Printf("interrupted after %s had finished: what it did stands, as printed above", name)
+		}
+		return ExitInterrupted
+	}
+	for _, m := range msgs {
+		a.ui.Printf("%s", m)
+	}
+	return code
 }
 
 func (a *app) rootCommand() *cobra.Command {

@@ -26,6 +26,13 @@ to stdout.`,
 			if err != nil {
 				return err
 			}
+			// A run in progress holds the target folder: its manifest and
+			// compiled SQL are its own.
+			release, err := engine.LockTarget(e.Target, "compile")
+			if err != nil {
+				return &exitError{ExitCannotStart, err.Error()}
+			}
+			defer release()
 			if err := e.WriteManifest(); err != nil {
 				return &exitError{ExitFailure, err.Error()}
 			}

@@ -36,7 +36,7 @@ func TestSweepLeftovers(t *testing.T) {
 	held := write(filepath.Join(exports, ".premium_wines.csv.kiln-0pen0pen"), old)
 	fresh := write(filepath.Join(target, ".manifest.json.tmp-1"), time.Now())
 	other := write(filepath.Join(exports, ".notes.txt"), old)
-	query(t, dir, "insert into kiln_history.staged_files values ('flow-1', '"+held+"', '"+filepath.Join(exports, "premium_wines.csv")+"')")
+	query(t, dir, "insert into kiln_history.staged_files (txn, staged, final, run_id, action) values ('flow-1', '"+held+"', '"+filepath.Join(exports, "premium_wines.csv")+"', 'r', 'hold')")
 
 	stderr := mustKiln(t, 0, dir, "build")
 	if !strings.Contains(stderr, "removed 4 unfinished files that killed runs left in target") {

@@ -58,6 +58,15 @@ with, so it is kept; --all deletes it too.`,
 			if a.targetPath != "" {
 				targets = []string{a.targetPath}
 			}
+			// A run in progress holds its target folder: deleting it would
+			// take its artifacts and exports away.
+			if target := engine.AbsUnder(dir, orDefault(a.targetPath, p.Config.TargetPath)); fileExists(target) {
+				release, err := engine.LockTarget(target, "clean")
+				if err != nil {
+					return &exitError{ExitCannotStart, err.Error()}
+				}
+				defer release()
+			}
 			db := files.DBPath
 			keep := map[string]bool{}
 			if !all {
@@ -191,4 +200,11 @@ func (a *app) debugCommand() *cobra.Command {
 func fileExists(p string) bool {
 	_, err := os.Stat(p)
 	return err == nil
+}
+
+func orDefault(s, def string) string {
+	if s != "" {
+		return s
+	}
+	return def
 }

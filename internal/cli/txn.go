@@ -37,17 +37,25 @@ transaction is open, runs outside it are refused.`,
 				id := args[0]
 				switch action {
 				case "commit":
-					rels, files, err := db.CommitTransaction(a.ctx, id)
+					out, err := db.CommitTransaction(a.ctx, id)
 					if err != nil {
 						return &exitError{ExitFailure, err.Error()}
 					}
-					a.ui.Printf("flow transaction %s committed: %d relations and %d exports published", id, rels, files)
+					if out.Already {
+						a.ui.Printf("flow transaction %s was committed already: its tables and exports are published", id)
+					} else {
+						a.ui.Printf("flow transaction %s committed: %d relations and %d exports published", id, out.Relations, out.Files)
+					}
 				case "rollback":
-					n, err := db.RollbackTransaction(a.ctx, id)
+					out, err := db.RollbackTransaction(a.ctx, id)
 					if err != nil {
 						return &exitError{ExitFailure, err.Error()}
 					}
-					a.ui.Printf("flow transaction %s rolled back: %d relations restored; the exports are as they were", id, n)
+					if out.Already {
+						a.ui.Printf("flow transaction %s was rolled back already: the tables and exports are as they were before it", id)
+					} else {
+						a.ui.Printf("flow transaction %s rolled back: %d relations restored; the exports are as they were", id, out.Relations)
+					}
 				default:
 					st, err := db.TransactionStatus(a.ctx, id)
 					if err != nil {

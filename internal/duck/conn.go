@@ -186,7 +186,9 @@ func toInt64(v any) (int64, error) {
 
 // Tx runs fn inside BEGIN TRANSACTION ... COMMIT on c. When fn returns an
 // error or panics, or COMMIT fails, the transaction is rolled back and the
-// error (or panic) is passed on. DuckDB DDL is transactional: a CREATE OR
+// error (or panic) is passed on, as it is when ctx is cancelled before
+// COMMIT; a nil error means the transaction was committed (COMMIT itself
+// is not interrupted). DuckDB DDL is transactional: a CREATE OR
 // REPLACE TABLE inside a rolled-back Tx leaves the previous table and its
 // rows. Statements of fn must run on c. A Tx inside a Tx on the same Conn
 // joins the outer transaction.
@@ -216,7 +218,15 @@ func (c *Conn) Tx(ctx context.Context, fn func() error) (err error) {
 	if err := fn(); err != nil {
 		return err
 	}
-	if _, err := c.Exec(ctx, "COMMIT"); err != nil {
+	// A context cancelled by now rolls the transaction back. Once COMMIT
+	// has started it is not interrupted: a cancellation that arrived during
+	// it could interrupt a COMMIT that DuckDB completes anyway, and the
+	// caller would take a committed change for a failed one. What Tx
+	// returns is what happened.
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if _, err := c.Exec(context.WithoutCancel(ctx), "COMMIT"); err != nil {
 		return err
 	}
 	committed = true

@@ -20,6 +20,7 @@ import (
 	"github.com/kiln-build/kiln/compiler/graph"
 	"github.com/kiln-build/kiln/internal/artifact"
 	"github.com/kiln-build/kiln/internal/export"
+	"github.com/kiln-build/kiln/internal/failpoint"
 	"github.com/kiln-build/kiln/internal/load"
 	"github.com/kiln-build/kiln/internal/materialize"
 	"github.com/kiln-build/kiln/internal/run"
@@ -205,22 +206,24 @@ func (e *Executor) replace(ctx context.Context, conn adapter.Conn, spec load.Spe
 		return load.Result{}, fmt.Errorf("this database's adapter cannot load input files yet")
 	}
 	var res load.Result
-	var done entry
 	err := conn.Tx(ctx, func() error {
 		if !e.schemas {
 			if _, err := conn.Run(ctx, e.d.CreateSchema(rel.Schema)); err != nil {
 				return err
 			}
 		}
-		var err error
-		if done, err = e.opts.Journal.Prepare(ctx, conn, e.d, rel, e.cat.Kind(rel)); err != nil {
+		if err := e.opts.Journal.Prepare(ctx, conn, e.d, rel, e.cat.Kind(rel)); err != nil {
 			return err
 		}
-		res, err = fl.LoadFile(ctx, spec, rel)
-		return err
+		var err error
+		if res, err = fl.LoadFile(ctx, spec, rel); err != nil {
+			return err
+		}
+		failpoint.Hit(failpoint.NodeBuilt)
+		return nil
 	})
 	if err == nil {
-		e.opts.Journal.Record(done)
+		failpoint.Hit(failpoint.NodeCommitted)
 		e.cat.Set(rel, "table")
 	}
 	return res, err
@@ -294,12 +297,10 @@ func (e *Executor) model(ctx context.Context, conn adapter.Conn, n *graph.Node) 
 		return e.incremental(ctx, conn, n)
 	}
 	rows := int64(-1)
-	var done entry
 	build := func() error {
 		kind := e.cat.Kind(n.Relation)
 		if e.opts.Journal != nil {
-			var err error
-			if done, err = e.opts.Journal.Prepare(ctx, conn, e.d, n.Relation, kind); err != nil {
+			if err := e.opts.Journal.Prepare(ctx, conn, e.d, n.Relation, kind); err != nil {
 				return err
 			}
 			kind = "" // moved aside
@@ -323,20 +324,14 @@ func (e *Executor) model(ctx context.Context, conn adapter.Conn, n *graph.Node) 
 				rows = c
 			}
 		}
+		failpoint.Hit(failpoint.NodeBuilt)
 		return nil
 	}
-	var err error
-	if e.schemas && e.cat.Kind(n.Relation) == "" {
-		// A new relation in an existing schema is one statement, atomic on
-		// its own: no transaction to open and commit.
-		err = build()
-	} else {
-		err = conn.Tx(ctx, build)
-	}
-	if err != nil {
+	// The relation, its backup and the journal entry are committed together.
+	if err := conn.Tx(ctx, build); err != nil {
 		return failed(err)
 	}
-	e.opts.Journal.Record(done)
+	failpoint.Hit(failpoint.NodeCommitted)
 	e.cat.Set(n.Relation, n.Config.Materialized)
 	r := run.Result{Status: run.Success, Rows: rows, CompiledCode: n.CompiledCode,
 		AdapterResponse: map[string]any{"_message": "OK"}}

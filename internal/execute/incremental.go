@@ -8,6 +8,7 @@ import (
 
 	"github.com/kiln-build/kiln/adapter"
 	"github.com/kiln-build/kiln/compiler/graph"
+	"github.com/kiln-build/kiln/internal/failpoint"
 	"github.com/kiln-build/kiln/internal/materialize"
 	"github.com/kiln-build/kiln/internal/run"
 )
@@ -40,20 +41,24 @@ func (e *Executor) incremental(ctx context.Context, conn adapter.Conn, n *graph.
 	kind := e.cat.Kind(n.Relation)
 	applied := kind == string(adapter.Table) && !materialize.FullRefresh(n, e.opts.FullRefresh)
 	var out incrementalResult
-	var done entry
+	// The table, its copy (or backup) and the journal entry are committed
+	// together.
 	err := conn.Tx(ctx, func() error {
 		var err error
 		if applied {
-			done, err = e.applyIncremental(ctx, conn, n, &out)
+			err = e.applyIncremental(ctx, conn, n, &out)
 		} else {
-			done, err = e.buildWhole(ctx, conn, n, kind, &out)
+			err = e.buildWhole(ctx, conn, n, kind, &out)
+		}
+		if err == nil {
+			failpoint.Hit(failpoint.NodeBuilt)
 		}
 		return err
 	})
 	if err != nil {
 		return failed(err)
 	}
-	e.opts.Journal.Record(done)
+	failpoint.Hit(failpoint.NodeCommitted)
 	e.cat.Set(n.Relation, string(adapter.Table))
 	return out.result(n)
 }
@@ -96,20 +101,19 @@ func (o incrementalResult) result(n *graph.Node) run.Result {
 
 // buildWhole builds incremental model n's table from its full SQL,
 // replacing the relation of kind at its name (kept in the journal).
-func (e *Executor) buildWhole(ctx context.Context, conn adapter.Conn, n *graph.Node, kind string, out *incrementalResult) (entry, error) {
+func (e *Executor) buildWhole(ctx context.Context, conn adapter.Conn, n *graph.Node, kind string, out *incrementalResult) error {
 	out.whole = true
-	done, err := e.opts.Journal.Prepare(ctx, conn, e.d, n.Relation, kind)
-	if err != nil {
-		return done, err
+	if err := e.opts.Journal.Prepare(ctx, conn, e.d, n.Relation, kind); err != nil {
+		return err
 	}
 	if e.opts.Journal == nil && kind == string(adapter.View) {
 		if _, err := conn.Run(ctx, e.d.DropRelation(n.Relation, adapter.View, false)); err != nil {
-			return done, err
+			return err
 		}
 	}
 	if !e.schemas {
 		if _, err := conn.Run(ctx, e.d.CreateSchema(n.Relation.Schema)); err != nil {
-			return done, err
+			return err
 		}
 	}
 	keys := n.Incremental.UniqueKey
@@ -117,24 +121,24 @@ func (e *Executor) buildWhole(ctx context.Context, conn adapter.Conn, n *graph.N
 		s := e.d.CreateTableAs(n.Relation, n.CompiledCode)
 		rows, err := conn.Run(ctx, s)
 		if err != nil {
-			return done, e.sqlError(n, err, s)
+			return e.sqlError(n, err, s)
 		}
 		out.rows = rows
-		return done, nil
+		return nil
 	}
 	tmp, rows, err := e.newRows(ctx, conn, n, n.CompiledCode)
 	if err != nil {
-		return done, err
+		return err
 	}
 	if err := CheckKeys(ctx, conn, e.d, "model", n.Name, tmp, keys); err != nil {
-		return done, err
+		return err
 	}
 	if _, err := conn.Run(ctx, e.d.CreateTableAs(n.Relation, e.d.SelectAll(tmp, ""))); err != nil {
-		return done, err
+		return err
 	}
 	out.rows = rows
 	_, err = conn.Run(ctx, e.d.DropRelation(tmp, adapter.Table, true))
-	return done, err
+	return err
 }
 
 // newRows creates the temporary table of model n's new rows from code and
@@ -149,51 +153,50 @@ func (e *Executor) newRows(ctx context.Context, conn adapter.Conn, n *graph.Node
 }
 
 // applyIncremental applies the new rows of model n to its table.
-func (e *Executor) applyIncremental(ctx context.Context, conn adapter.Conn, n *graph.Node, out *incrementalResult) (entry, error) {
+func (e *Executor) applyIncremental(ctx context.Context, conn adapter.Conn, n *graph.Node, out *incrementalResult) error {
 	inc := n.Incremental
 	out.strategy = inc.Strategy
 	tmp, rows, err := e.newRows(ctx, conn, n, inc.Code)
 	if err != nil {
-		return entry{rel: n.Relation}, err
+		return err
 	}
 	out.rows = rows
 	if len(inc.UniqueKey) > 0 {
 		if err := CheckKeys(ctx, conn, e.d, "model", n.Name, tmp, inc.UniqueKey); err != nil {
-			return entry{rel: n.Relation}, err
+			return err
 		}
 	}
 	newCols, err := conn.DescribeQuery(ctx, e.d.SelectAll(tmp, ""))
 	if err != nil {
-		return entry{rel: n.Relation}, err
+		return err
 	}
 	tableCols, err := conn.Columns(ctx, n.Relation)
 	if err != nil {
-		return entry{rel: n.Relation}, err
+		return err
 	}
 	evolve, cols, err := materialize.Evolve(e.d, n.Name, inc.OnSchemaChange, n.Relation, tableCols, newCols)
 	if err != nil {
-		return entry{rel: n.Relation}, err
+		return err
 	}
 	if len(evolve) > 0 {
 		out.schema = materialize.DiffColumns(tableCols, newCols).String()
 	}
 	apply, err := materialize.Apply(e.d, n, n.Relation, tmp, cols)
 	if err != nil {
-		return entry{rel: n.Relation}, err
+		return err
 	}
-	done, err := e.opts.Journal.PrepareCopy(ctx, conn, e.d, n.Relation, string(adapter.Table))
-	if err != nil {
-		return done, err
+	if err := e.opts.Journal.PrepareCopy(ctx, conn, e.d, n.Relation, string(adapter.Table)); err != nil {
+		return err
 	}
 	for _, s := range evolve {
 		if _, err := conn.Run(ctx, s); err != nil {
-			return done, fmt.Errorf("model %q: on_schema_change %s: %w", n.Name, inc.OnSchemaChange, err)
+			return fmt.Errorf("model %q: on_schema_change %s: %w", n.Name, inc.OnSchemaChange, err)
 		}
 	}
 	for i, s := range apply {
 		c, err := conn.Run(ctx, s)
 		if err != nil {
-			return done, fmt.Errorf("model %q: %s: %w", n.Name, inc.Strategy, err)
+			return fmt.Errorf("model %q: %s: %w", n.Name, inc.Strategy, err)
 		}
 		if i == len(apply)-1 {
 			out.written = c
@@ -202,7 +205,7 @@ func (e *Executor) applyIncremental(ctx context.Context, conn adapter.Conn, n *g
 		}
 	}
 	_, err = conn.Run(ctx, e.d.DropRelation(tmp, adapter.Table, true))
-	return done, err
+	return err
 }
 
 // CheckKeys returns an error naming what (model or snapshot) name, the key

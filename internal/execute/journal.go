@@ -3,13 +3,14 @@ package execute
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
-	"sort"
-	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/kiln-build/kiln/adapter"
+	"github.com/kiln-build/kiln/internal/failpoint"
 	"github.com/kiln-build/kiln/internal/sqlq"
 )
 
@@ -17,35 +18,35 @@ import (
 // while a run keeps its previous version aside.
 const BackupSuffix = "__kiln_prev_"
 
-// Journal makes a run atomic: before a node replaces a relation, the
-// previous one is kept aside (name + BackupSuffix + the run's short id) in
-// the transaction that builds the new one: renamed (Prepare), or copied
-// (PrepareCopy) when the node builds on the relation in place, as an
-// incremental model or a snapshot does. When the run succeeds,
-// Commit drops the previous versions; when it fails or is interrupted,
-// Rollback puts them back, so the database is as it was before the run.
-// The journal of a run lives in memory; the backups' names are its record
-// in the database, from which Recover, at the start of the next run, puts
-// back what a killed run had replaced (the relations it had created anew
-// remain, and are rebuilt by the next run).
+// Journal makes a run atomic; engine/COMMIT.md describes the protocol it
+// is part of. Before a node changes a relation, the previous version is
+// kept aside (name + BackupSuffix + the run's short id), in the
+// transaction that builds the new one: renamed (Prepare), or copied when
+// the node changes the table in place, as an incremental model or a
+// snapshot does (PrepareCopy). The same transaction writes the journal
+// entry in the store (kiln_history.journal), so an entry exists exactly
+// when its change was committed, whatever the caller was told: a COMMIT
+// that succeeded as an interrupt arrived is journaled like the others.
 //
-// Runs may also belong to a flow transaction (kiln build --transaction ID,
-// one per task of an orchestrated flow): a run that succeeds then records
-// its entries in kiln_history.journal and keeps the first previous version
-// of each relation, its exports staged and its up-to-date state pending,
-// until CommitTxn publishes the whole flow or RollbackTxn undoes it.
+// When the run succeeds, Commit drops the previous versions, records the
+// staged exports to publish, and the caller's state and history, in one
+// database transaction: the point of no return. PublishFiles then renames
+// the exports; a process killed before it finishes leaves the renames to
+// the next start (Recover). When the run fails or is interrupted, Rollback
+// puts the previous versions back in one transaction; a process killed
+// before that leaves the entries, and the next start undoes them.
+//
+// A run may belong to a flow transaction (kiln build --transaction ID, one
+// per task of an orchestrated flow): Commit then keeps the first previous
+// version of each relation (the entries are marked Done), holds the
+// exports and the state until CommitTxn publishes the whole flow, or
+// RollbackTxn undoes it.
 type Journal struct {
-	runID   string
-	txn     string
-	mu      sync.Mutex
-	entries []entry
-	files   []stagedFile // exports written aside, published at commit
-}
-
-type entry struct {
-	rel        sqlq.Relation
-	backup     string // "" when the run created the relation
-	backupKind string
+	runID string
+	txn   string
+	seq   atomic.Int64
+	mu    sync.Mutex
+	files []stagedFile // exports written aside
 }
 
 type stagedFile struct{ staged, final string }
@@ -57,13 +58,6 @@ func NewJournal(runID, txn string) *Journal { return &Journal{runID: runID, txn:
 // Txn returns the flow transaction of the run, or "".
 func (j *Journal) Txn() string { return j.txn }
 
-// Replaced returns how many relations the run has replaced or created.
-func (j *Journal) Replaced() int {
-	j.mu.Lock()
-	defer j.mu.Unlock()
-	return len(j.entries)
-}
-
 func short(id string) string {
 	if len(id) > 8 {
 		return id[:8]
@@ -71,21 +65,36 @@ func short(id string) string {
 	return id
 }
 
+func (j *Journal) entry(rel sqlq.Relation) adapter.JournalEntry {
+	return adapter.JournalEntry{RunID: j.runID, Seq: j.seq.Add(1), Txn: j.txn, Op: adapter.Created,
+		Relation: sqlq.Relation{Schema: rel.Schema, Name: rel.Name}}
+}
+
+func (j *Journal) backupName(rel sqlq.Relation) string {
+	return rel.Name + BackupSuffix + short(j.runID)
+}
+
 // Prepare moves the relation at rel, of kind ("table", "view", or "" when
-// there is none), aside. It must run inside the transaction (conn.Tx) that
-// builds the new relation, so both happen or neither does; call Record
-// once that transaction committed. A nil journal does nothing.
-func (j *Journal) Prepare(ctx context.Context, conn adapter.Conn, d adapter.Dialect, rel sqlq.Relation, kind string) (entry, error) {
-	e := entry{rel: rel}
-	if j == nil || kind == "" {
-		return e, nil
+// there is none), aside and journals it. It must run inside the
+// transaction (conn.Tx) that builds the new relation, so that the backup,
+// the journal entry and the new relation are committed together or not
+// at all. A nil journal does nothing.
+func (j *Journal) Prepare(ctx context.Context, conn adapter.Conn, d adapter.Dialect, rel sqlq.Relation, kind string) error {
+	if j == nil {
+		return nil
 	}
-	name := j.backupName(rel)
-	if _, err := conn.Run(ctx, d.RenameRelation(rel, adapter.Kind(kind), name)); err != nil {
-		return e, err
+	e := j.entry(rel)
+	if kind != "" {
+		e.Op, e.Backup, e.BackupKind = adapter.Moved, j.backupName(rel), adapter.Kind(kind)
+		if _, err := conn.Run(ctx, d.RenameRelation(rel, e.BackupKind, e.Backup)); err != nil {
+			return err
+		}
 	}
-	e.backup, e.backupKind = name, kind
-	return e, nil
+	if err := conn.Store().AddJournal(ctx, []adapter.JournalEntry{e}); err != nil {
+		return err
+	}
+	failpoint.Hit(failpoint.NodePrepared)
+	return nil
 }
 
 // PrepareCopy keeps a copy of table rel aside and leaves rel in place, for
@@ -93,35 +102,36 @@ func (j *Journal) Prepare(ctx context.Context, conn adapter.Conn, d adapter.Dial
 // rollback drops rel and renames the copy back. Like Prepare, it runs in
 // the node's transaction; a relation that is not a table is moved aside
 // (the node builds it anew).
-func (j *Journal) PrepareCopy(ctx context.Context, conn adapter.Conn, d adapter.Dialect, rel sqlq.Relation, kind string) (entry, error) {
+func (j *Journal) PrepareCopy(ctx context.Context, conn adapter.Conn, d adapter.Dialect, rel sqlq.Relation, kind string) error {
 	if j == nil || kind != string(adapter.Table) {
 		return j.Prepare(ctx, conn, d, rel, kind)
 	}
-	e := entry{rel: rel, backup: j.backupName(rel), backupKind: kind}
-	if _, err := conn.Run(ctx, d.CopyTable(rel, sqlq.Relation{Schema: rel.Schema, Name: e.backup})); err != nil {
-		return entry{rel: rel}, err
+	e := j.entry(rel)
+	e.Op, e.Backup, e.BackupKind = adapter.Copied, j.backupName(rel), adapter.Table
+	if _, err := conn.Run(ctx, d.CopyTable(rel, sqlq.Relation{Schema: rel.Schema, Name: e.Backup})); err != nil {
+		return err
 	}
-	return e, nil
-}
-
-func (j *Journal) backupName(rel sqlq.Relation) string {
-	return rel.Name + BackupSuffix + short(j.runID)
-}
-
-// Record adds a committed replacement to the run's journal.
-func (j *Journal) Record(e entry) {
-	if j == nil {
-		return
+	if err := conn.Store().AddJournal(ctx, []adapter.JournalEntry{e}); err != nil {
+		return err
 	}
-	j.mu.Lock()
-	defer j.mu.Unlock()
-	j.entries = append(j.entries, e)
+	failpoint.Hit(failpoint.NodePrepared)
+	return nil
 }
 
-func (j *Journal) snapshot() []entry {
-	j.mu.Lock()
-	defer j.mu.Unlock()
-	return append([]entry(nil), j.entries...)
+// pending returns the entries of run runID that are not Done, newest
+// first.
+func pending(ctx context.Context, s adapter.Store, runID string) ([]adapter.JournalEntry, error) {
+	all, err := s.Journal(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var out []adapter.JournalEntry
+	for _, e := range all {
+		if e.RunID == runID && !e.Done {
+			out = append(out, e)
+		}
+	}
+	return out, nil
 }
 
 func dropRelation(ctx context.Context, conn adapter.Conn, d adapter.Dialect, rel sqlq.Relation) error {
@@ -133,132 +143,203 @@ func dropRelation(ctx context.Context, conn adapter.Conn, d adapter.Dialect, rel
 	return err
 }
 
-func dropBackup(ctx context.Context, conn adapter.Conn, d adapter.Dialect, e entry) error {
-	if e.backup == "" {
+func dropBackup(ctx context.Context, conn adapter.Conn, d adapter.Dialect, e adapter.JournalEntry) error {
+	if e.Backup == "" {
 		return nil
 	}
-	_, err := conn.Run(ctx, d.DropRelation(sqlq.Relation{Schema: e.rel.Schema, Name: e.backup}, adapter.Kind(e.backupKind), true))
+	_, err := conn.Run(ctx, d.DropRelation(sqlq.Relation{Schema: e.Relation.Schema, Name: e.Backup}, e.BackupKind, true))
 	return err
 }
 
-// Commit ends a run that succeeded, in one transaction. Outside a flow
-// transaction it drops the previous versions. In one, it keeps the first
-// previous version of each relation for the flow's rollback and records
-// it in the store's journal, and drops the versions that earlier runs of
-// the flow had built.
-func (j *Journal) Commit(ctx context.Context, conn adapter.Conn, d adapter.Dialect) error {
-	es := j.snapshot()
-	if j.txn == "" {
-		return conn.Tx(ctx, func() error {
+// undo restores entries, in the order given (newest first), in the
+// caller's transaction (or one of its own): the relation is dropped and
+// its backup renamed back; a Created relation is dropped. An entry whose
+// backup is missing is left alone (its relation is not dropped): the
+// entry and its backup were committed together, so only a hand outside
+// kiln removes one without the other.
+func undo(ctx context.Context, conn adapter.Conn, d adapter.Dialect, es []adapter.JournalEntry) error {
+	return conn.Tx(ctx, func() error {
+		for _, e := range es {
+			if e.Backup == "" {
+				if err := dropRelation(ctx, conn, d, e.Relation); err != nil {
+					return err
+				}
+				continue
+			}
+			backup := sqlq.Relation{Schema: e.Relation.Schema, Name: e.Backup}
+			kind, err := conn.RelationKind(ctx, backup)
+			if err != nil {
+				return err
+			}
+			if kind == "" {
+				continue
+			}
+			if err := dropRelation(ctx, conn, d, e.Relation); err != nil {
+				return err
+			}
+			if _, err := conn.Run(ctx, d.RenameRelation(backup, kind, e.Relation.Name)); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// Commit ends a run that succeeded, or that failed with --no-rollback
+// (publish false): it is the point of no return. In one database
+// transaction it drops the previous versions of the relations the run
+// changed (outside a flow transaction) or keeps them for the flow
+// (dropping those of relations an earlier run of the flow had built
+// already), records the staged exports (to publish, or held for the
+// flow), and runs record, the caller's writes (state, history). Without
+// publish, the staged exports are removed first. It returns the number
+// of relations the run changed; after it, call PublishFiles.
+func (j *Journal) Commit(ctx context.Context, conn adapter.Conn, d adapter.Dialect, publish bool, record func() error) (int, error) {
+	s := conn.Store()
+	es, err := pending(ctx, s, j.runID)
+	if err != nil {
+		return 0, err
+	}
+	if !publish {
+		j.DiscardFiles()
+	}
+	files := j.takeFiles()
+	var superseded []adapter.StagedFile
+	err = conn.Tx(ctx, func() error {
+		if j.txn == "" {
 			for _, e := range es {
 				if err := dropBackup(ctx, conn, d, e); err != nil {
 					return err
 				}
 			}
-			return nil
-		})
+			if err := s.RemoveJournal(ctx, es); err != nil {
+				return err
+			}
+		} else if err := j.keep(ctx, conn, d, es); err != nil {
+			return err
+		}
+		failpoint.Hit(failpoint.PublishBackupsDropped)
+		rows := make([]adapter.StagedFile, len(files))
+		for i, f := range files {
+			rows[i] = adapter.StagedFile{Staged: f.staged, Final: f.final, Txn: j.txn, RunID: j.runID, Action: adapter.Publish}
+			if j.txn != "" {
+				rows[i].Action = adapter.Hold
+			}
+		}
+		if j.txn != "" && len(rows) > 0 {
+			// A later run of the flow wrote an export again (a retried task):
+			// its file replaces the earlier one.
+			held, err := s.StagedFiles(ctx, j.txn)
+			if err != nil {
+				return err
+			}
+			finals := map[string]bool{}
+			for _, f := range files {
+				finals[f.final] = true
+			}
+			var gone []string
+			for _, h := range held {
+				if finals[h.Final] {
+					superseded = append(superseded, h)
+					gone = append(gone, h.Staged)
+				}
+			}
+			if err := s.RemoveStagedFiles(ctx, gone); err != nil {
+				return err
+			}
+		}
+		if err := s.AddStagedFiles(ctx, rows); err != nil {
+			return err
+		}
+		if record != nil {
+			if err := record(); err != nil {
+				return err
+			}
+		}
+		failpoint.Hit(failpoint.PublishRecorded)
+		return nil
+	})
+	if err != nil {
+		// Nothing was committed: the staged files go, the entries stay for
+		// the rollback that follows (or the next start).
+		for _, f := range files {
+			os.Remove(f.staged)
+		}
+		return 0, err
 	}
-	store := conn.Store()
-	prior, err := store.Journal(ctx, j.txn)
+	failpoint.Hit(failpoint.PublishCommitted)
+	for _, f := range superseded {
+		os.Remove(f.Staged) // the next start's sweep removes it when this does not
+	}
+	return len(es), nil
+}
+
+// keep marks the run's entries Done for its flow transaction, in the
+// caller's transaction; an entry of a relation that an earlier run of the
+// flow changed already is dropped with its backup: the flow keeps the
+// version from before the flow, not this intermediate one.
+func (j *Journal) keep(ctx context.Context, conn adapter.Conn, d adapter.Dialect, es []adapter.JournalEntry) error {
+	s := conn.Store()
+	all, err := s.Journal(ctx)
 	if err != nil {
 		return err
 	}
 	earlier := map[sqlq.Relation]bool{}
-	for _, p := range prior {
-		earlier[sqlq.Relation{Schema: p.Relation.Schema, Name: p.Relation.Name}] = true
-	}
-	return conn.Tx(ctx, func() error {
-		var keep []adapter.JournalEntry
-		for _, e := range es {
-			if earlier[sqlq.Relation{Schema: e.rel.Schema, Name: e.rel.Name}] {
-				// An earlier run of the flow built this relation: the flow keeps
-				// the version from before the flow, not this intermediate one.
-				if err := dropBackup(ctx, conn, d, e); err != nil {
-					return err
-				}
-				continue
-			}
-			keep = append(keep, adapter.JournalEntry{Relation: e.rel, Backup: e.backup, BackupKind: adapter.Kind(e.backupKind)})
+	for _, e := range all {
+		if e.Txn == j.txn && e.Done {
+			earlier[e.Relation] = true
 		}
-		return store.AddJournal(ctx, j.runID, j.txn, keep)
-	})
-}
-
-// Rollback undoes the run's own changes: in reverse order, each relation it
-// built is dropped and the previous one renamed back, in one transaction.
-// Earlier runs of its flow transaction are left alone. It returns the
-// number of relations restored or removed.
-func (j *Journal) Rollback(ctx context.Context, conn adapter.Conn, d adapter.Dialect) (int, error) {
-	es := j.snapshot()
-	for l, r := 0, len(es)-1; l < r; l, r = l+1, r-1 {
-		es[l], es[r] = es[r], es[l]
 	}
-	return len(es), undo(ctx, conn, d, es)
-}
-
-// undo restores entries, in the order given, in one transaction (or in
-// the caller's).
-func undo(ctx context.Context, conn adapter.Conn, d adapter.Dialect, es []entry) error {
-	return conn.Tx(ctx, func() error {
-		for _, e := range es {
-			if err := dropRelation(ctx, conn, d, e.rel); err != nil {
+	var drop []adapter.JournalEntry
+	for _, e := range es {
+		if earlier[e.Relation] {
+			if err := dropBackup(ctx, conn, d, e); err != nil {
 				return err
 			}
-			if e.backup == "" {
-				continue
-			}
-			backup := sqlq.Relation{Schema: e.rel.Schema, Name: e.backup}
-			if _, err := conn.Run(ctx, d.RenameRelation(backup, adapter.Kind(e.backupKind), e.rel.Name)); err != nil {
+			drop = append(drop, e)
+		}
+	}
+	if err := s.RemoveJournal(ctx, drop); err != nil {
+		return err
+	}
+	return s.KeepJournal(ctx, j.runID)
+}
+
+// Rollback undoes the run's own changes: its staged exports are removed,
+// then, in one database transaction, every relation it changed is
+// restored (newest first), its journal entries are removed and record
+// (the caller's writes: the history) runs. Earlier runs of its flow
+// transaction are left alone. It returns the number of relations
+// restored or removed. Run again after a kill, the next start's Recover
+// does the same.
+func (j *Journal) Rollback(ctx context.Context, conn adapter.Conn, d adapter.Dialect, record func() error) (int, error) {
+	j.DiscardFiles()
+	failpoint.Hit(failpoint.RollbackFilesDiscarded)
+	s := conn.Store()
+	es, err := pending(ctx, s, j.runID)
+	if err != nil {
+		return 0, err
+	}
+	err = conn.Tx(ctx, func() error {
+		if err := undo(ctx, conn, d, es); err != nil {
+			return err
+		}
+		if err := s.RemoveJournal(ctx, es); err != nil {
+			return err
+		}
+		if record != nil {
+			if err := record(); err != nil {
 				return err
 			}
 		}
+		failpoint.Hit(failpoint.RollbackUndone)
 		return nil
 	})
-}
-
-// Recover puts back the previous versions that killed runs left aside:
-// every relation whose name holds BackupSuffix and that no open flow
-// transaction keeps. It returns the short ids of those runs and the number
-// of relations restored.
-func Recover(ctx context.Context, conn adapter.Conn, d adapter.Dialect, cat *Catalog) ([]string, int, error) {
-	journal, err := conn.Store().Journal(ctx, "")
 	if err != nil {
-		return nil, 0, err
+		return 0, err
 	}
-	kept := map[sqlq.Relation]bool{}
-	for _, e := range journal {
-		if e.Backup != "" {
-			kept[sqlq.Relation{Schema: e.Relation.Schema, Name: e.Backup}] = true
-		}
-	}
-	var es []entry
-	runs := map[string]bool{}
-	for _, rel := range cat.Relations() {
-		i := strings.LastIndex(rel.Name, BackupSuffix)
-		if i <= 0 || kept[rel] {
-			continue
-		}
-		run := rel.Name[i+len(BackupSuffix):]
-		runs[run] = true
-		es = append(es, entry{rel: sqlq.Relation{Schema: rel.Schema, Name: rel.Name[:i]}, backup: rel.Name, backupKind: cat.Kind(rel)})
-	}
-	if len(es) == 0 {
-		return nil, 0, nil
-	}
-	sort.Slice(es, func(a, b int) bool { return es[a].backup < es[b].backup })
-	if err := undo(ctx, conn, d, es); err != nil {
-		return nil, 0, errors.Join(errors.New("cannot put back what an unfinished earlier run replaced"), err)
-	}
-	for _, e := range es {
-		cat.Set(sqlq.Relation{Schema: e.rel.Schema, Name: e.backup}, "")
-		cat.Set(e.rel, e.backupKind)
-	}
-	var ids []string
-	for r := range runs {
-		ids = append(ids, r)
-	}
-	sort.Strings(ids)
-	return ids, len(es), nil
+	failpoint.Hit(failpoint.RollbackCommitted)
+	return len(es), nil
 }
 
 // StagedPath is where an export bound for final is written during the run:
@@ -267,71 +348,127 @@ func (j *Journal) StagedPath(final string) string {
 	return filepath.Join(filepath.Dir(final), "."+filepath.Base(final)+".kiln-"+short(j.runID))
 }
 
-// StageFile records that staged must replace final when the run (or its
-// flow transaction) commits.
+// StageFile records that staged (written and synced) must replace final
+// when the run (or its flow transaction) commits.
 func (j *Journal) StageFile(staged, final string) {
 	j.mu.Lock()
-	defer j.mu.Unlock()
 	j.files = append(j.files, stagedFile{staged, final})
+	j.mu.Unlock()
+	failpoint.Hit(failpoint.ExportStaged)
 }
 
-// PublishFiles publishes the run's staged exports: it renames them into
-// place, or, in a flow transaction, records them for CommitTxn. It returns
-// the first error and goes on with the others.
-func (j *Journal) PublishFiles(ctx context.Context, conn adapter.Conn) error {
+// StagedFor returns the staged file of final, or "" when the run staged
+// none.
+func (j *Journal) StagedFor(final string) string {
 	j.mu.Lock()
 	defer j.mu.Unlock()
-	defer func() { j.files = nil }()
-	if j.txn != "" {
-		files := make([]adapter.StagedFile, len(j.files))
-		for i, f := range j.files {
-			files[i] = adapter.StagedFile{Staged: f.staged, Final: f.final}
+	for _, f := range j.files {
+		if f.final == final {
+			return f.staged
 		}
-		return conn.Store().AddStagedFiles(ctx, j.txn, files)
 	}
-	var errs []error
-	for _, f := range j.files {
-		errs = append(errs, os.Rename(f.staged, f.final))
-	}
-	return errors.Join(errs...)
+	return ""
 }
 
-// DiscardFiles removes the staged exports of a run that failed: the
-// published files stay as they were.
-func (j *Journal) DiscardFiles() {
+func (j *Journal) takeFiles() []stagedFile {
 	j.mu.Lock()
 	defer j.mu.Unlock()
-	for _, f := range j.files {
+	files := j.files
+	j.files = nil
+	return files
+}
+
+// DiscardFiles removes the staged exports of the run: the published files
+// stay as they were.
+func (j *Journal) DiscardFiles() {
+	for _, f := range j.takeFiles() {
 		os.Remove(f.staged)
 	}
-	j.files = nil
 }
 
-// UnfinishedRun is a run whose journal is still in the database: a run of
-// a flow transaction that is open, or one killed before its end.
-type UnfinishedRun struct {
-	RunID     string
-	Relations int // relations it replaced or created
-}
-
-// Unfinished returns the runs with entries in the store's journal, by id.
-func Unfinished(ctx context.Context, conn adapter.Conn) ([]UnfinishedRun, error) {
-	// A database without kiln's records has none (and gets none here).
-	if k, err := conn.RelationKind(ctx, adapter.Relation{Schema: adapter.HistorySchema, Name: "journal"}); err != nil || k == "" {
-		return nil, err
+// PublishFiles renames the exports that Commit recorded to publish (none
+// in a flow transaction: CommitTxn publishes the flow's) and forgets
+// them. It returns the number of files published; a failure is returned
+// and the next start tries again.
+func (j *Journal) PublishFiles(ctx context.Context, conn adapter.Conn) (int, error) {
+	if j.txn != "" {
+		return 0, nil
 	}
-	journal, err := conn.Store().Journal(ctx, "")
+	all, err := conn.Store().StagedFiles(ctx, "")
 	if err != nil {
-		return nil, err
+		return 0, err
 	}
-	count := map[string]int{}
-	for _, e := range journal {
-		count[e.RunID]++
+	var mine []adapter.StagedFile
+	for _, f := range all {
+		if f.RunID == j.runID && f.Txn == "" {
+			mine = append(mine, f)
+		}
 	}
-	var out []UnfinishedRun
-	for id, n := range count {
-		out = append(out, UnfinishedRun{RunID: id, Relations: n})
+	published, _, err := settleFiles(ctx, conn, mine)
+	if err == nil {
+		failpoint.Hit(failpoint.PublishDone)
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].RunID < out[j].RunID })
-	return out, nil
+	return published, err
+}
+
+// settleFiles carries out the action of staged files whose run or flow
+// transaction has decided: Publish renames the staged file over its final
+// one (a staged file already gone was renamed by an earlier attempt),
+// Discard removes it. The folders are synced, so the renames survive a
+// power cut, then the rows are removed. Held files are left alone. It
+// returns the number of files published and removed.
+func settleFiles(ctx context.Context, conn adapter.Conn, files []adapter.StagedFile) (published, removed int, err error) {
+	var done []string
+	var errs []error
+	dirs := map[string]bool{}
+	for _, f := range files {
+		switch f.Action {
+		case adapter.Publish:
+			err := os.Rename(f.Staged, f.Final)
+			switch {
+			case err == nil:
+				published++
+				dirs[filepath.Dir(f.Final)] = true
+				failpoint.Hit(failpoint.ExportRenamed)
+			case errors.Is(err, os.ErrNotExist):
+				// renamed by an earlier attempt (or removed by hand)
+			default:
+				errs = append(errs, fmt.Errorf("cannot publish %s: %w", f.Final, err))
+				continue
+			}
+		case adapter.Discard:
+			if err := os.Remove(f.Staged); err == nil {
+				removed++
+				failpoint.Hit(failpoint.FileRemoved)
+			} else if !errors.Is(err, os.ErrNotExist) {
+				errs = append(errs, err)
+				continue
+			}
+		default:
+			continue
+		}
+		done = append(done, f.Staged)
+	}
+	for dir := range dirs {
+		if err := syncDir(dir); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if err := conn.Store().RemoveStagedFiles(ctx, done); err != nil {
+		errs = append(errs, err)
+	}
+	return published, removed, errors.Join(errs...)
+}
+
+// syncDir makes the renames in dir durable.
+func syncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	if err := d.Sync(); err != nil && !errors.Is(err, os.ErrInvalid) {
+		return err
+	}
+	return nil
 }

@@ -2,12 +2,11 @@ package execute
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"os"
 	"time"
 
 	"github.com/kiln-build/kiln/adapter"
+	"github.com/kiln-build/kiln/internal/failpoint"
 )
 
 // OpenTxn starts flow transaction id, or joins it when it is already open.
@@ -45,25 +44,45 @@ func OpenTxnID(ctx context.Context, conn adapter.Conn) (string, error) {
 	return conn.Store().OpenTxnID(ctx)
 }
 
-// CommitTxn publishes flow transaction id: in one database transaction,
-// it drops the previous versions of the relations its runs replaced,
-// records its pending up-to-date state and closes it; then it renames its
-// staged exports into place. It returns the number of relations and files
-// committed.
-func CommitTxn(ctx context.Context, conn adapter.Conn, d adapter.Dialect, id string) (int, int, error) {
+// TxnOutcome is what CommitTxn or RollbackTxn did.
+type TxnOutcome struct {
+	Relations int // relations published (commit) or restored (rollback)
+	Files     int // exports published (commit) or removed (rollback)
+	// Already says the transaction was committed (or rolled back) by an
+	// earlier call; this one only finished what that call left undone.
+	Already bool
+}
+
+// CommitTxn publishes flow transaction id. It first recovers (see
+// Recover: runs of the flow that were killed are undone). Then, in one
+// database transaction, the point of no return, it drops the previous
+// versions of the relations the flow's runs replaced, makes their pending
+// up-to-date state the state, marks the staged exports to publish and
+// closes the transaction as committed; then it renames the exports into
+// place. Called again after a kill, or on a committed transaction, it
+// finishes the renames (Already). It returns an error when id is unknown
+// or rolled back.
+func CommitTxn(ctx context.Context, conn adapter.Conn, d adapter.Dialect, id string) (TxnOutcome, error) {
+	var out TxnOutcome
+	if _, err := Recover(ctx, conn, d); err != nil {
+		return out, err
+	}
 	s := conn.Store()
-	if st, err := s.TxnStatus(ctx, id); err != nil {
-		return 0, 0, err
-	} else if st != "open" {
-		return 0, 0, fmt.Errorf("flow transaction %q is not open (%s)", id, orUnknown(st))
+	st, err := s.TxnStatus(ctx, id)
+	if err != nil {
+		return out, err
+	}
+	switch st {
+	case "open":
+	case "committed":
+		out.Already = true
+		return out, nil // Recover renamed what an interrupted commit left
+	default:
+		return out, fmt.Errorf("flow transaction %q is not open (%s): there is nothing to commit", id, orUnknown(st))
 	}
 	es, err := txnEntries(ctx, s, id)
 	if err != nil {
-		return 0, 0, err
-	}
-	files, err := s.StagedFiles(ctx, id)
-	if err != nil {
-		return 0, 0, err
+		return out, err
 	}
 	err = conn.Tx(ctx, func() error {
 		for _, e := range es {
@@ -71,37 +90,64 @@ func CommitTxn(ctx context.Context, conn adapter.Conn, d adapter.Dialect, id str
 				return err
 			}
 		}
-		return s.CloseTxn(ctx, id, true)
+		if err := s.SetStagedFiles(ctx, id, adapter.Publish); err != nil {
+			return err
+		}
+		if err := s.CloseTxn(ctx, id, true); err != nil {
+			return err
+		}
+		failpoint.Hit(failpoint.TxnCommitRecorded)
+		return nil
 	})
 	if err != nil {
-		return 0, 0, err
+		return out, err
 	}
-	var errs []error
-	for _, f := range files {
-		errs = append(errs, os.Rename(f.Staged, f.Final))
+	failpoint.Hit(failpoint.TxnCommitCommitted)
+	out.Relations = len(es)
+	files, err := s.StagedFiles(ctx, id)
+	if err != nil {
+		return out, err
 	}
-	return len(es), len(files), errors.Join(errs...)
+	out.Files, _, err = settleFiles(ctx, conn, files)
+	if err != nil {
+		return out, fmt.Errorf("flow transaction %q is committed, but %v; kiln transaction commit %s (or the next build) tries again", id, err, id)
+	}
+	failpoint.Hit(failpoint.TxnCommitDone)
+	return out, nil
 }
 
-// RollbackTxn undoes flow transaction id, in one database transaction:
-// every relation its runs replaced is restored, its pending state is
-// forgotten, its runs are marked rolled_back (so their metrics are no
-// baseline) and it is closed; then its staged exports are deleted. It
-// returns the number of relations restored.
-func RollbackTxn(ctx context.Context, conn adapter.Conn, d adapter.Dialect, id string) (int, error) {
+// RollbackTxn undoes flow transaction id. It first recovers (runs of the
+// flow that were killed are undone). Then, in one database transaction,
+// every relation the flow's runs replaced is restored, their pending
+// state is forgotten, their runs are marked rolled_back (their metrics
+// are no baseline), the staged exports are marked to discard and the
+// transaction is closed; then the staged exports are removed. Called
+// again after a kill, or on a rolled-back transaction, it finishes the
+// removals (Already). It returns an error when id is unknown or
+// committed.
+func RollbackTxn(ctx context.Context, conn adapter.Conn, d adapter.Dialect, id string) (TxnOutcome, error) {
+	var out TxnOutcome
+	if _, err := Recover(ctx, conn, d); err != nil {
+		return out, err
+	}
 	s := conn.Store()
-	if st, err := s.TxnStatus(ctx, id); err != nil {
-		return 0, err
-	} else if st != "open" {
-		return 0, fmt.Errorf("flow transaction %q is not open (%s)", id, orUnknown(st))
+	st, err := s.TxnStatus(ctx, id)
+	if err != nil {
+		return out, err
+	}
+	switch st {
+	case "open":
+	case "rolled_back":
+		out.Already = true
+		return out, nil
+	case "committed":
+		return out, fmt.Errorf("flow transaction %q is committed: its tables and exports are published and cannot be rolled back", id)
+	default:
+		return out, fmt.Errorf("flow transaction %q is not open (unknown): there is nothing to roll back", id)
 	}
 	es, err := txnEntries(ctx, s, id)
 	if err != nil {
-		return 0, err
-	}
-	files, err := s.StagedFiles(ctx, id)
-	if err != nil {
-		return 0, err
+		return out, err
 	}
 	err = conn.Tx(ctx, func() error {
 		if err := undo(ctx, conn, d, es); err != nil {
@@ -110,15 +156,26 @@ func RollbackTxn(ctx context.Context, conn adapter.Conn, d adapter.Dialect, id s
 		if err := s.MarkRolledBack(ctx, id); err != nil {
 			return err
 		}
-		return s.CloseTxn(ctx, id, false)
+		if err := s.SetStagedFiles(ctx, id, adapter.Discard); err != nil {
+			return err
+		}
+		if err := s.CloseTxn(ctx, id, false); err != nil {
+			return err
+		}
+		failpoint.Hit(failpoint.TxnRollbackUndone)
+		return nil
 	})
 	if err != nil {
-		return 0, err
+		return out, err
 	}
-	for _, f := range files {
-		os.Remove(f.Staged)
+	failpoint.Hit(failpoint.TxnRollbackCommitted)
+	out.Relations = len(es)
+	files, err := s.StagedFiles(ctx, id)
+	if err != nil {
+		return out, err
 	}
-	return len(es), nil
+	_, out.Files, err = settleFiles(ctx, conn, files)
+	return out, err
 }
 
 func orUnknown(s string) string {
@@ -129,14 +186,16 @@ func orUnknown(s string) string {
 }
 
 // txnEntries returns the journal of flow transaction id, newest first.
-func txnEntries(ctx context.Context, s adapter.Store, id string) ([]entry, error) {
-	journal, err := s.Journal(ctx, id)
+func txnEntries(ctx context.Context, s adapter.Store, id string) ([]adapter.JournalEntry, error) {
+	all, err := s.Journal(ctx)
 	if err != nil {
 		return nil, err
 	}
-	out := make([]entry, len(journal))
-	for i, e := range journal {
-		out[i] = entry{rel: e.Relation, backup: e.Backup, backupKind: string(e.BackupKind)}
+	var out []adapter.JournalEntry
+	for _, e := range all {
+		if e.Txn == id && e.Done {
+			out = append(out, e)
+		}
 	}
 	return out, nil
 }

@@ -1,0 +1,421 @@
+//go:build unix
+
+package crashcheck
+
+import (
+	"bufio"
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/kiln-build/kiln/internal/failpoint"
+	"github.com/kiln-build/kiln/internal/sample"
+)
+
+// The crash test kills kiln with SIGKILL at every failpoint (package
+// failpoint), in turn, as SQLite tests its journal: a build of a second
+// month over the first, a build that fails and rolls back, a flow
+// transaction's task, commit and rollback, and the recovery itself. After
+// each kill it runs the recovery (the next build, stopped by a failpoint
+// as soon as it has recovered, or the transaction command again) and
+// checks that the tables (row counts and checksums), the export files
+// (bytes) and the up-to-date state are exactly those before the killed
+// command or exactly those after it, with nothing left over (no previous
+// version kept aside, no journal entry, no staged export). It then builds
+// the other month and checks that the build reaches that month's state
+// exactly: a state that claimed UP-TO-DATE over other input files would
+// keep the wrong month's tables.
+
+const dbFile = "bottleneck.duckdb"
+
+var (
+	m1 = []string{"--vars", "{raw_dir: data/m1}", "--threads", "2"}
+	m2 = []string{"--vars", "{raw_dir: data/m2}", "--threads", "2"}
+	// m2Fails builds the second month with a row_count bound it fails:
+	// the run rolls back.
+	m2Fails = []string{"--vars", "{raw_dir: data/m2, min_products: 100000}", "--threads", "2"}
+	// The months: the second differs from the first in every table and
+	// export, within BottleNeck's deviation gates both ways (joined
+	// products within 10%, revenue within 15%), so that the deviation
+	// tests pass whichever month was built last.
+	month1 = sample.DefaultConfig()
+	month2 = sample.Config{Products: sample.DefaultProducts + 2, Seed: sample.DefaultSeed + 9}
+)
+
+// world is what every case starts from: the binary, a project built on
+// the first month (before), and the snapshots of both months.
+type world struct {
+	bin           string
+	base          string // the project, built on m1
+	before, after *Snapshot
+	counts        map[failpoint.Point]int // hits of each point in a build of m2 over m1
+}
+
+var (
+	worldOnce sync.Once
+	theWorld  *world
+	worldErr  error
+	worldDir  string
+)
+
+// TestMain removes the folder of the world the tests share.
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if worldDir != "" {
+		os.RemoveAll(worldDir)
+	}
+	os.Exit(code)
+}
+
+// setup returns the world, made by the first test that needs it.
+func setup(t *testing.T) *world {
+	t.Helper()
+	worldOnce.Do(func() { theWorld, worldErr = makeWorld() })
+	if worldErr != nil {
+		t.Fatal(worldErr)
+	}
+	return theWorld
+}
+
+func makeWorld() (*world, error) {
+	tmp, err := os.MkdirTemp("", "kiln-crash-")
+	if err != nil {
+		return nil, err
+	}
+	worldDir = tmp
+	bin, err := BuildKiln("../..", tmp)
+	if err != nil {
+		return nil, err
+	}
+	w := &world{bin: bin, base: filepath.Join(tmp, "base")}
+	if err := checkMonths(tmp); err != nil {
+		return nil, err
+	}
+	if err := NewProject("../..", w.base, map[string]sample.Config{"m1": month1, "m2": month2}); err != nil {
+		return nil, err
+	}
+	k := Kiln{Bin: bin, Dir: w.base}
+	if err := runOK(k, append([]string{"build"}, m1...)...); err != nil {
+		return nil, err
+	}
+	if w.before, err = k.Snapshot(dbFile); err != nil {
+		return nil, err
+	}
+	// The second month, with a log of the failpoints it reaches.
+	k2 := Kiln{Bin: bin, Dir: filepath.Join(tmp, "after")}
+	if err := CopyTree(w.base, k2.Dir); err != nil {
+		return nil, err
+	}
+	log := filepath.Join(tmp, "points.log")
+	k2.Env = []string{failpoint.LogVar + "=" + log}
+	if err := runOK(k2, append([]string{"build"}, m2...)...); err != nil {
+		return nil, err
+	}
+	if w.after, err = k2.Snapshot(dbFile); err != nil {
+		return nil, err
+	}
+	if w.counts, err = readLog(log); err != nil {
+		return nil, err
+	}
+	if w.before.Diff(w.after) == "" || len(w.before.Leftovers)+len(w.after.Leftovers) > 0 {
+		return nil, fmt.Errorf("the two months give the same state, or leave leftovers:\n%v\n%v", w.before.Leftovers, w.after.Leftovers)
+	}
+	return w, nil
+}
+
+func runOK(k Kiln, args ...string) error {
+	r, err := k.Run("", args...)
+	if err == nil && (r.Killed || r.Code != 0) {
+		err = fmt.Errorf("kiln %s: exit %d\n%s", strings.Join(args, " "), r.Code, r.Output)
+	}
+	return err
+}
+
+// checkMonths fails when the two months deviate beyond BottleNeck's gates
+// (models/marts/_marts.yml): a change of the sample generator must pick
+// another second month.
+func checkMonths(dir string) error {
+	e1, err := sample.Generate(filepath.Join(dir, "check1"), month1)
+	if err != nil {
+		return err
+	}
+	e2, err := sample.Generate(filepath.Join(dir, "check2"), month2)
+	if err != nil {
+		return err
+	}
+	change := func(a, b float64) float64 { return math.Abs(b-a) / math.Min(a, b) * 100 }
+	if e1.Joined == e2.Joined || change(float64(e1.Joined), float64(e2.Joined)) >= 10 ||
+		change(float64(e1.TotalRevenueCents), float64(e2.TotalRevenueCents)) >= 15 {
+		return fmt.Errorf("the months deviate too much, or not at all: %d and %d joined products, revenue %s and %s",
+			e1.Joined, e2.Joined, e1.TotalRevenue(), e2.TotalRevenue())
+	}
+	return nil
+}
+
+func readLog(path string) (map[failpoint.Point]int, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	counts := map[failpoint.Point]int{}
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		counts[failpoint.Point(sc.Text())]++
+	}
+	return counts, sc.Err()
+}
+
+func mustRun(t *testing.T, k Kiln, want int, point, cmd string, args ...string) Result {
+	t.Helper()
+	r, err := k.Run(point, append([]string{cmd}, args...)...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Killed || r.Code != want {
+		t.Fatalf("kiln %s %s (failpoint %q): exit %d (killed %v), want %d\n%s", cmd, strings.Join(args, " "), point, r.Code, r.Killed, want, r.Output)
+	}
+	return r
+}
+
+var (
+	killedMu sync.Mutex
+	killedAt = map[failpoint.Point]bool{} // the failpoints at which a case killed kiln
+)
+
+// mustKill runs kiln with failpoint point and fails unless the failpoint
+// killed it.
+func mustKill(t *testing.T, k Kiln, point, cmd string, args ...string) {
+	t.Helper()
+	r, err := k.Run(point, append([]string{cmd}, args...)...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !r.Killed {
+		t.Fatalf("kiln %s never reached failpoint %s (exit %d)\n%s", cmd, point, r.Code, r.Output)
+	}
+	killedMu.Lock()
+	killedAt[failpoint.Point(strings.Split(point, ":")[0])] = true
+	killedMu.Unlock()
+}
+
+// mustRecover runs cmd (with the second month's vars), which recovers
+// first, and stops it once it has (failpoint run.recovered). kiln run,
+// test and seed refuse (exit 2) after the recovery when the tables they
+// read were built with other vars (the first month's, when the recovery
+// restored them): that refusal is accepted, once the output shows the
+// recovery was made before it.
+//
+// It reports whether the command recorded itself in the run history (a
+// refused command does not).
+func mustRecover(t *testing.T, k Kiln, cmd string) (recorded bool) {
+	t.Helper()
+	r, err := k.Run(string(failpoint.RunRecovered), append([]string{cmd}, m2...)...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Killed {
+		return true
+	}
+	if cmd == "build" || r.Code != 2 || !strings.Contains(r.Output, "were built with other vars") {
+		t.Fatalf("kiln %s never reached failpoint run.recovered (exit %d)\n%s", cmd, r.Code, r.Output)
+	}
+	return false
+}
+
+// recoverers are the commands that recover before they run nodes.
+var recoverers = []string{"build", "run", "test", "seed"}
+
+// a case kills a command at a failpoint; prepare runs first (from the
+// project built on m1), kill is the killed command, then recover and
+// expect say what must follow.
+type crashCase struct {
+	name    string
+	prepare func(t *testing.T, k Kiln)
+	point   string // name[:count]
+	cmd     []string
+	// recover runs after the kill; nil: a build of m2 stopped once it has
+	// recovered (failpoint run.recovered).
+	recover func(t *testing.T, k Kiln)
+	// want is the state after the recovery: "before", "after" or "" for
+	// either.
+	want string
+	// says is what the recovery's output must hold ("" nothing).
+	says string
+}
+
+func TestCrashAtEveryFailpoint(t *testing.T) {
+	w := setup(t)
+	build := append([]string{"build"}, m2...)
+	var cases []crashCase
+	// A build of the second month, killed at each point it reaches, at the
+	// first, a middle and the last hit of points reached more than once.
+	for _, p := range failpoint.All {
+		n := w.counts[p]
+		for _, c := range hitsToTry(n) {
+			cases = append(cases, crashCase{name: "build/" + pointAt(p, c), point: pointAt(p, c), cmd: build})
+		}
+	}
+	failing := append([]string{"build"}, m2Fails...)
+	for _, p := range []failpoint.Point{failpoint.NodeCommitted, failpoint.PublishStart, failpoint.RollbackFilesDiscarded, failpoint.RollbackUndone, failpoint.RollbackCommitted, failpoint.RunRecorded} {
+		cases = append(cases, crashCase{name: "failing build/" + string(p), point: string(p), cmd: failing, want: "before"})
+	}
+	// The recovery killed in turn: undoing a killed run, and finishing the
+	// renames of a run killed after its commit.
+	cases = append(cases,
+		crashCase{name: "recovery/" + string(failpoint.RecoverUndone), point: pointAt(failpoint.NodeCommitted, 3), cmd: build, want: "before",
+			recover: func(t *testing.T, k Kiln) {
+				mustKill(t, k, string(failpoint.RecoverUndone), "build", m2...)
+				mustKill(t, k, string(failpoint.RunRecovered), "build", m2...)
+			}},
+		crashCase{name: "recovery/" + string(failpoint.ExportRenamed), point: string(failpoint.PublishCommitted), cmd: build, want: "after",
+			recover: func(t *testing.T, k Kiln) {
+				mustKill(t, k, pointAt(failpoint.ExportRenamed, 2), "build", m2...)
+				mustKill(t, k, string(failpoint.RunRecovered), "build", m2...)
+			}})
+	// A flow transaction: its task killed, then rolled back; its commit
+	// and its rollback killed at each point, then run again.
+	txn := append([]string{"build", "--transaction", "flow-1"}, m2...)
+	openTxn := func(t *testing.T, k Kiln) { mustRun(t, k, 0, "", txn[0], txn[1:]...) }
+	// again runs the transaction command again; it must say that it was
+	// done already when the killed one had passed its point of no return.
+	again := func(action string, already bool) func(t *testing.T, k Kiln) {
+		return func(t *testing.T, k Kiln) {
+			r := mustRun(t, k, 0, "", "transaction", action, "flow-1")
+			if strings.Contains(r.Output, "already") != already {
+				t.Errorf("kiln transaction %s again (already done: %v) says:\n%s", action, already, r.Output)
+			}
+		}
+	}
+	for _, c := range []int{1, w.counts[failpoint.NodeCommitted]} {
+		cases = append(cases, crashCase{name: "flow task/" + pointAt(failpoint.NodeCommitted, c), point: pointAt(failpoint.NodeCommitted, c), cmd: txn,
+			recover: again("rollback", false), want: "before"})
+	}
+	cases = append(cases, crashCase{name: "flow task/" + string(failpoint.PublishRecorded), point: string(failpoint.PublishRecorded), cmd: txn,
+		recover: func(t *testing.T, k Kiln) {
+			openTxn(t, k) // the task again, then the flow's commit
+			again("commit", false)(t, k)
+		}, want: "after"})
+	exports := w.counts[failpoint.ExportRenamed]
+	for i, p := range []string{string(failpoint.TxnCommitRecorded), string(failpoint.TxnCommitCommitted), pointAt(failpoint.ExportRenamed, 1),
+		pointAt(failpoint.ExportRenamed, exports), string(failpoint.TxnCommitDone)} {
+		cases = append(cases, crashCase{name: "flow commit/" + p, prepare: openTxn, point: p, cmd: []string{"transaction", "commit", "flow-1"},
+			recover: again("commit", i > 0), want: "after"})
+	}
+	for i, p := range []string{string(failpoint.TxnRollbackUndone), string(failpoint.TxnRollbackCommitted), pointAt(failpoint.FileRemoved, 1),
+		pointAt(failpoint.FileRemoved, exports)} {
+		cases = append(cases, crashCase{name: "flow rollback/" + p, prepare: openTxn, point: p, cmd: []string{"transaction", "rollback", "flow-1"},
+			recover: again("rollback", i > 0), want: "before"})
+	}
+
+	// The build of the other month after the recovery checks that the
+	// state left by the recovery decides what is up to date as a normal
+	// build's does; it is run once per kind of case and state reached
+	// (the snapshot, state included, is compared in every case).
+	var mu sync.Mutex
+	checked := map[string]bool{}
+	t.Run("cases", func(t *testing.T) {
+		for i, c := range cases {
+			t.Run(c.name, func(t *testing.T) {
+				t.Parallel()
+				k := Kiln{Bin: w.bin, Dir: filepath.Join(t.TempDir(), "p")}
+				if err := CopyTree(w.base, k.Dir); err != nil {
+					t.Fatal(err)
+				}
+				if c.prepare != nil {
+					c.prepare(t, k)
+				}
+				mustKill(t, k, c.point, c.cmd[0], c.cmd[1:]...)
+				killedRun := 1 // in the history, newest first: the recovery, then the killed run
+				if c.recover != nil {
+					c.recover(t, k)
+				} else {
+					// The next command of any kind that runs nodes recovers
+					// first; it is stopped once it has, or, for a command
+					// other than build, refused after the recovery when the
+					// tables it reads were built with the other month's vars.
+					if !mustRecover(t, k, recoverers[i%len(recoverers)]) {
+						killedRun = 0
+					}
+				}
+				got, err := k.Snapshot(dbFile)
+				if err != nil {
+					t.Fatal(err)
+				}
+				which, err := Which(got, w.before, w.after)
+				if err != nil {
+					t.Fatalf("after the recovery: %v", err)
+				}
+				if c.recover == nil {
+					// The killed run's history agrees: it committed, or it is
+					// recorded as killed (or failed, when its rollback had
+					// committed).
+					killed := got.Runs[killedRun].Status
+					if which == "after" && killed != "success" || which == "before" && killed != "killed" && killed != "error" {
+						t.Errorf("the killed run is recorded as %s, and the project is as %s it", killed, which)
+					}
+				}
+				if c.want != "" && which != c.want {
+					t.Fatalf("after the recovery the project is as %s the run, want %s", which, c.want)
+				}
+				kind := strings.Split(c.name, "/")[0] + " " + which
+				mu.Lock()
+				done := checked[kind]
+				checked[kind] = true
+				mu.Unlock()
+				if done {
+					return
+				}
+				// The other month's build reaches that month's state exactly:
+				// nothing is UP-TO-DATE over other input files.
+				other, want := m1, w.before
+				if which == "before" {
+					other, want = m2, w.after
+				}
+				mustRun(t, k, 0, "", "build", other...)
+				final, err := k.Snapshot(dbFile)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if d := final.Diff(want); d != "" || len(final.Leftovers) > 0 {
+					t.Fatalf("the build after the recovery (state %s) does not reach the other month's state:\n%s\n%v", which, d, final.Leftovers)
+				}
+			})
+		}
+	})
+	var missed []string
+	for _, p := range failpoint.All {
+		if !killedAt[p] {
+			missed = append(missed, string(p))
+		}
+	}
+	sort.Strings(missed)
+	if len(missed) > 0 {
+		t.Errorf("no case was killed at %s", strings.Join(missed, ", "))
+	}
+	t.Logf("%d cases over %d failpoints", len(cases), len(failpoint.All))
+}
+
+// hitsToTry returns the hits at which to kill a point reached n times:
+// the first and the last.
+func hitsToTry(n int) []int {
+	switch n {
+	case 0:
+		return nil
+	case 1:
+		return []int{1}
+	}
+	return []int{1, n}
+}
+
+func pointAt(p failpoint.Point, count int) string {
+	if count <= 1 {
+		return string(p)
+	}
+	return fmt.Sprintf("%s:%d", p, count)
+}

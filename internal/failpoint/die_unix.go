@@ -1,0 +1,33 @@
+//go:build unix
+
+package failpoint
+
+import (
+	"os"
+	"syscall"
+	"time"
+)
+
+// raise sends the process the signal of action: SIGKILL, as an operator's
+// kill -9 (raise does not return), or SIGINT or SIGTERM, which the
+// process handles as it would one from outside.
+func raise(action string) {
+	sig := syscall.SIGKILL
+	switch action {
+	case interrupt:
+		sig = syscall.SIGINT
+	case terminate:
+		sig = syscall.SIGTERM
+	}
+	syscall.Kill(os.Getpid(), sig)
+	if sig != syscall.SIGKILL {
+		// Let the process's handler take the signal (os/signal delivers
+		// it on another goroutine) before the code after the failpoint
+		// runs, so that the interrupt lands at this instant.
+		time.Sleep(200 * time.Millisecond)
+		return
+	}
+	for {
+		time.Sleep(time.Second) // the signal is on its way
+	}
+}

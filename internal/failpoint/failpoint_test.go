@@ -1,0 +1,88 @@
+//go:build unix
+
+package failpoint
+
+import (
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+)
+
+func TestConfigure(t *testing.T) {
+	defer configure("", "")
+	for _, c := range []struct {
+		spec   string
+		target Point
+		count  int64
+		action string
+		err    string
+	}{
+		{spec: "node.built", target: NodeBuilt, count: 1, action: kill},
+		{spec: "export.renamed:3", target: ExportRenamed, count: 3, action: kill},
+		{spec: "publish.committed:2:interrupt", target: PublishCommitted, count: 2, action: interrupt},
+		{spec: "publish.committed::terminate", target: PublishCommitted, count: 1, action: terminate},
+		{spec: "node.bulit", err: `no failpoint is named "node.bulit"`},
+		{spec: "node.built:0", err: "a whole number of 1 or more"},
+		{spec: "node.built:x", err: "a whole number of 1 or more"},
+		{spec: "node.built:1:explode", err: "the action kill, interrupt or terminate"},
+	} {
+		err := configure(c.spec, "")
+		switch {
+		case c.err != "":
+			if err == nil || !strings.Contains(err.Error(), c.err) {
+				t.Errorf("%s: error %v, want %q", c.spec, err, c.err)
+			}
+		case err != nil:
+			t.Errorf("%s: %v", c.spec, err)
+		case target != c.target || count != c.count || action != c.action || !on:
+			t.Errorf("%s: target %q count %d action %q on %v", c.spec, target, count, action, on)
+		}
+	}
+	if err := configure("", ""); err != nil || on {
+		t.Errorf("without a failpoint: on %v, %v", on, err)
+	}
+	Hit(NodeBuilt) // inert
+}
+
+// Every failpoint has a distinct name of the form area.step.
+func TestNames(t *testing.T) {
+	seen := map[Point]bool{}
+	for _, p := range All {
+		if seen[p] || !strings.Contains(string(p), ".") {
+			t.Errorf("failpoint %q is repeated or badly named", p)
+		}
+		seen[p] = true
+	}
+}
+
+// The process kills itself at the count-th hit of its failpoint, and logs
+// every point it reaches before.
+func TestKillsAtTheCountthHit(t *testing.T) {
+	if os.Getenv("FAILPOINT_CHILD") == "1" {
+		for i := 0; i < 5; i++ {
+			Hit(ExportStaged)
+			Hit(NodeBuilt)
+		}
+		os.Exit(0)
+	}
+	log := filepath.Join(t.TempDir(), "points.log")
+	cmd := exec.Command(os.Args[0], "-test.run=^TestKillsAtTheCountthHit$")
+	cmd.Env = append(os.Environ(), "FAILPOINT_CHILD=1", EnvVar+"=node.built:3", LogVar+"="+log)
+	err := cmd.Run()
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || !ee.Sys().(syscall.WaitStatus).Signaled() || ee.Sys().(syscall.WaitStatus).Signal() != syscall.SIGKILL {
+		t.Fatalf("the child ended with %v, not SIGKILL", err)
+	}
+	b, err := os.ReadFile(log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := strings.Repeat("export.staged\nnode.built\n", 3)
+	if string(b) != want {
+		t.Errorf("log:\n%s\nwant:\n%s", b, want)
+	}
+}
