@@ -35,6 +35,9 @@ type Options struct {
 	// ProjectDir is the project's directory on disk, used to resolve the
 	// relative paths of source files. Empty means the working directory.
 	ProjectDir string
+	// InvocationID and StartedAt (RFC 3339) are invocation_id and
+	// run_started_at in templates.
+	InvocationID, StartedAt string
 }
 
 // Manifest is a compiled project.
@@ -127,12 +130,24 @@ func newCompiler(p *project.Project, opts Options) *compiler {
 
 func (c *compiler) run() {
 	srcs := []template.Source{{Path: builtin.TestsPath, Text: builtin.Tests}}
+	srcs = append(srcs, template.Source{Path: builtin.DBTPath, Text: builtin.DBT})
 	for _, f := range c.p.Macros {
 		srcs = append(srcs, template.Source{Path: f.Path, Text: string(f.Content)})
+	}
+	for _, q := range c.p.Packages {
+		for _, f := range q.Macros {
+			srcs = append(srcs, template.Source{Path: f.Path, Text: string(f.Content), Package: q.Config.Name})
+		}
 	}
 	var l diag.List
 	c.engine, l = template.NewEngine(srcs)
 	c.diags.Append(l)
+	c.engine.SetDispatch(c.dispatchConfig())
+	run := template.Run{ProjectName: c.name, StartedAt: c.opts.StartedAt, InvocationID: c.opts.InvocationID}
+	if c.p.Target != nil {
+		run.Target = c.p.Target.Context
+	}
+	c.engine.SetRun(run)
 
 	for _, t := range []*project.ConfigTree{c.p.ModelConfig, c.p.SeedConfig, c.p.TestConfig, c.p.SourceConfig, c.p.ExportConfig} {
 		c.checkTree(t)
@@ -222,17 +237,25 @@ func quoteList(names []string) string {
 }
 
 // checkPackages reports what kiln does not take from installed packages
-// yet: their models, seeds and tests would not be built, and their macros
-// are not callable.
+// yet: their models, seeds and tests would not be built.
 func (c *compiler) checkPackages() {
 	for _, q := range c.p.Packages {
 		if n := len(q.Models) + len(q.Seeds) + len(q.Tests); n > 0 {
 			c.diags.Errorf(diag.Pos{File: q.File}, "package %q has %d models, seeds or tests: building a package's nodes is not supported yet", q.Config.Name, n).
 				Hint = "remove the package, or copy the nodes you need into the project"
 		}
-		if len(q.Macros) > 0 {
-			c.diags.Warnf(diag.Pos{File: q.File}, "the macros of package %q are not callable yet", q.Config.Name).
-				Hint = "a template that calls one fails with its name"
-		}
 	}
+}
+
+// dispatchConfig is adapter.dispatch's configuration: the target's
+// adapter type and the project's dispatch: entries.
+func (c *compiler) dispatchConfig() template.Dispatch {
+	d := template.Dispatch{AdapterType: "duckdb", RootPackage: c.name, SearchOrder: map[string][]string{}}
+	if c.p.Target != nil && c.p.Target.Type != "" {
+		d.AdapterType = c.p.Target.Type
+	}
+	for _, e := range c.p.Config.Dispatch {
+		d.SearchOrder[e.MacroNamespace] = e.SearchOrder
+	}
+	return d
 }

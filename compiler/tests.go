@@ -153,12 +153,18 @@ func (c *compiler) addTest(file string, dirs []string, on *graph.Node, col *test
 	if col != nil {
 		column = col.name
 	}
-	testName := te.Name
-	if pkg, short, ok := strings.Cut(testName, "."); ok && (knownPackages[pkg] || pkg == c.name) {
-		testName = short
+	testName, macroPkg := te.Name, ""
+	if pkg, short, ok := strings.Cut(testName, "."); ok {
+		switch {
+		case c.engine.HasPackage(pkg):
+			testName, macroPkg = short, pkg
+		case knownPackages[pkg] || pkg == c.name:
+			testName = short
+		}
 	}
 	macro := "test_" + testName
-	if !c.engine.HasMacro(macro) {
+	testMacro, macroFile, found := c.engine.FindMacro(macroPkg, macro)
+	if !found {
 		var known []string
 		for _, m := range c.engine.Macros() {
 			if strings.HasPrefix(m, "test_") {
@@ -166,9 +172,12 @@ func (c *compiler) addTest(file string, dirs []string, on *graph.Node, col *test
 			}
 		}
 		d := diag.Errorf(te.NameAt.Pos(file), "unknown test %q", te.Name)
-		if h := diag.DidYouMean(testName, known); h != "" {
-			d.Hint = h + " known tests: " + strings.Join(known, ", ")
-		} else {
+		switch {
+		case macroPkg != "":
+			d.Hint = fmt.Sprintf("package %q defines no generic test %q", macroPkg, testName)
+		case diag.DidYouMean(testName, known) != "":
+			d.Hint = diag.DidYouMean(testName, known) + " known tests: " + strings.Join(known, ", ")
+		default:
 			d.Hint = "known tests: " + strings.Join(known, ", ") + "; or write {% test " + testName + "(model, column_name) %} in tests/generic/"
 		}
 		c.diags.Add(d)
@@ -234,16 +243,16 @@ func (c *compiler) addTest(file string, dirs []string, on *graph.Node, col *test
 		kwargs["column_name"] = col.sql
 	}
 	ctx := &template.Context{Ref: c.finalRef(nil), Source: c.finalSource(nil), Var: c.lookupVar, EnvVar: c.lookupEnv}
-	sql, err := c.engine.CallMacro(file, macro, kwargs, ctx)
+	sql, err := c.engine.CallValue(file, testMacro, kwargs, ctx)
 	if err != nil {
-		c.diags.Errorf(pos, "test %q: %v", te.Name, err).Hint = "check the test's arguments against its definition in " + c.engine.MacroFile(macro)
+		c.diags.Errorf(pos, "test %q: %v", te.Name, err).Hint = "check the test's arguments against its definition in " + macroFile
 		return
 	}
 	code, second := oneStatement(strings.TrimSpace(sql))
 	if second >= 0 {
 		line, _ := diag.Offset(code, second)
 		c.diags.Errorf(pos, "test %q is one SELECT statement; its macro %s writes a second one at line %d of its SQL", te.Name, macro, line).
-			Hint = "remove the semicolon or the second statement in " + c.engine.MacroFile(macro)
+			Hint = "remove the semicolon or the second statement in " + macroFile
 		return
 	}
 	n.CompiledCode = code

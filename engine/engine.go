@@ -69,6 +69,9 @@ type Config struct {
 	// inline_query (kiln show --inline): its ref(), source() and macros
 	// resolve as in a model; diagnostics in it are at "--inline:line:col".
 	Inline string
+	// Deps reads the project for kiln deps: declared packages that are
+	// not installed yet are not an error.
+	Deps bool
 }
 
 // ErrInvalid is returned by Load and Select when the project's files hold

@@ -77,7 +77,7 @@ func ReadFiles(cfg Config) (*Files, error) {
 		f.Profile = t
 		return t.ProjectTarget(), l
 	}
-	p, l := project.LoadWith(os.DirFS(dir), project.Options{Vars: cfg.Vars, Target: target})
+	p, l := project.LoadWith(os.DirFS(dir), project.Options{Vars: cfg.Vars, Target: target, Deps: cfg.Deps})
 	f.Project, f.Diags = p, l
 	c := p.Config
 	switch {

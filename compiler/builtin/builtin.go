@@ -11,3 +11,15 @@ const TestsPath = "<builtin>/tests.sql"
 //
 //go:embed tests.sql
 var Tests string
+
+// DBTPath is the name under which dbt's cross-database macros are
+// reported.
+const DBTPath = "<builtin>/dbt.sql"
+
+// DBT holds dbt's cross-database macros (the dbt namespace:
+// dbt.date_trunc, dbt.type_string, ...), written for DuckDB: each
+// dispatches as dbt's does, so a project's duckdb__ or default__ macro
+// replaces kiln's.
+//
+//go:embed dbt.sql
+var DBT string

@@ -104,6 +104,8 @@ func item(obj any, key any) (any, bool) {
 		}
 	case *Namespace:
 		return x.d.Get(key)
+	case Indexer:
+		return x.Item(key)
 	case Getter:
 		if s, ok := key.(string); ok {
 			return x.Attr(s)

@@ -170,3 +170,7 @@ func sortStrings(s []string) {
 		}
 	}
 }
+
+// ToJSON dumps v as Python's json.dumps(v, sort_keys=True) does (dbt's
+// tojson); indent > 0 pretty-prints.
+func ToJSON(v any, indent int) (string, error) { return toJSON(v, indent) }

@@ -13,6 +13,12 @@ type Iterable interface {
 	Items() []any
 }
 
+// Indexer is implemented by Go values with items: x[0], x['name'] (an
+// agate table's columns and rows, as dbt gives them).
+type Indexer interface {
+	Item(key any) (any, bool)
+}
+
 // maxRepeat bounds the length of a string or list built by *, as Jinja2's
 // sandbox bounds range().
 const maxRepeat = 10_000_000

@@ -141,7 +141,7 @@ var Keys = []Key{
 	{Scope: "project.yml", Name: "vars", Support: Applied},
 	{Scope: "project.yml", Name: "var-types", Support: Applied}, // compiler/project/vartypes.go reads its entries
 	{Scope: "project.yml", Name: "schedule", Support: Applied},
-	{Scope: "project.yml", Name: "dispatch", Support: NotYet, Note: "kiln does not dispatch package macros yet; remove it"},
+	{Scope: "project.yml", Name: "dispatch", Support: Applied}, // compiler.dispatchConfig
 	{Scope: "project.yml", Name: "models", Support: Applied},
 	{Scope: "project.yml", Name: "seeds", Support: Applied},
 	{Scope: "project.yml", Name: "data_tests", Support: Applied},

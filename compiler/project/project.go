@@ -175,6 +175,9 @@ type Options struct {
 	// (a dbt project; a kiln project with profile:), else kiln's default
 	// (DefaultTarget). nil gives DefaultTarget.
 	Target func(TargetRequest) (*Target, diag.List)
+	// Deps reads the project for kiln deps: packages declared and not
+	// installed yet are not an error.
+	Deps bool
 	// pkg is true when loading an installed package, which builds into
 	// the root project's target, rootTarget.
 	pkg        bool

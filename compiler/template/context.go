@@ -54,6 +54,9 @@ func (g *globals) Lookup(name, pkg string) (any, bool) {
 	if v, ok := c.Globals[name]; ok {
 		return v, true
 	}
+	if v, ok := g.dbtName(name); ok {
+		return v, true
+	}
 	v, ok := g.e.resolver.Resolve(name, pkg)
 	if ok && c.OnMacro != nil {
 		if _, isMacro := v.(*jinja.Macro); isMacro {

@@ -76,7 +76,57 @@ func (x *MacroIndex) Resolve(name, pkg string) (any, bool) {
 	if ns, ok := x.pkgs[name]; ok && name != "" {
 		return namespace(ns), true
 	}
+	if name == InternalPackage {
+		return namespace(x.builtin), true
+	}
 	return nil, false
+}
+
+// InternalPackage is the namespace of kiln's built-in macros, dbt's
+// global project: dbt.date_trunc(...) calls the built-in date_trunc.
+const InternalPackage = "dbt"
+
+// InPackage returns the macro name defined by package pkg itself ("dbt"
+// for kiln's built-ins, "" for the project), without falling back.
+func (x *MacroIndex) InPackage(pkg, name string) (*jinja.Macro, bool) {
+	if pkg == InternalPackage {
+		m, ok := x.builtin[name]
+		return m, ok
+	}
+	m, ok := x.pkgs[pkg][name]
+	return m, ok
+}
+
+// Packages returns the names of the packages that define macros, sorted
+// (the project, "", excepted).
+func (x *MacroIndex) Packages() []string {
+	var out []string
+	for p := range x.pkgs {
+		if p != "" {
+			out = append(out, p)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// FindAny finds a macro by name as dbt finds a generic test or a
+// materialization that names no package: the project's first, then the
+// packages' in the order of their names, then kiln's built-ins. It
+// returns the macro and the package that defines it.
+func (x *MacroIndex) FindAny(name string) (*jinja.Macro, string, bool) {
+	if m, ok := x.pkgs[""][name]; ok {
+		return m, "", true
+	}
+	for _, p := range x.Packages() {
+		if m, ok := x.pkgs[p][name]; ok {
+			return m, p, true
+		}
+	}
+	if m, ok := x.builtin[name]; ok {
+		return m, InternalPackage, true
+	}
+	return nil, "", false
 }
 
 // Names implements Resolver: the project's and the built-in macros,

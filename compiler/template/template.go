@@ -34,6 +34,8 @@ type Engine struct {
 	env      *jinja.Env
 	resolver Resolver
 	index    *MacroIndex
+	dispatch Dispatch
+	run      Run
 }
 
 // builtinPrefix starts the paths of kiln's built-in macro files, which
@@ -106,6 +108,8 @@ func (e *Engine) MacroFile(name string) string {
 type Relation struct {
 	Database, Schema, Identifier string
 	Quoted                       string
+	// Type is "table", "view" or "" when unknown (dbt's relation.type).
+	Type string
 	// OnAccess, when set, is called each time an attribute is read.
 	OnAccess func()
 }
@@ -127,12 +131,53 @@ func (r Relation) Attr(name string) (any, bool) {
 		return r.Identifier, true
 	case "is_cte":
 		return false, true
+	case "type":
+		if r.Type == "" {
+			return nil, true
+		}
+		return r.Type, true
+	case "is_table":
+		return r.Type == "table", true
+	case "is_view":
+		return r.Type == "view", true
+	case "render":
+		return jinja.Func(func(*jinja.Call) (any, error) { return r.Quoted, nil }), true
+	case "incorporate", "include", "quote":
+		return jinja.Func(func(c *jinja.Call) (any, error) { return r.with(name, c), nil }), true
 	case "metadata":
 		d := jinja.NewDict()
 		_ = d.Set("type", "DuckDBRelation")
 		return d, true
 	}
 	return nil, false
+}
+
+// with is incorporate(type=...), include(database=, schema=,
+// identifier=) and quote(...): a copy of r (quoting policy unchanged).
+func (r Relation) with(method string, c *jinja.Call) Relation {
+	out := r
+	out.OnAccess = nil
+	if method != "include" {
+		if t, ok := c.Kwarg("type"); ok && t != nil {
+			out.Type = jinja.Str(t)
+		}
+		return out
+	}
+	parts := []struct {
+		key string
+		val *string
+	}{{"database", &out.Database}, {"schema", &out.Schema}, {"identifier", &out.Identifier}}
+	var q []string
+	for _, p := range parts {
+		if v, ok := c.Kwarg(p.key); ok && !jinja.Truth(v) {
+			continue
+		}
+		if *p.val != "" {
+			q = append(q, `"`+strings.ReplaceAll(*p.val, `"`, `""`)+`"`)
+		}
+	}
+	out.Quoted = strings.Join(q, ".")
+	return out
 }
 
 // Keys implements jinja.Mapping.
@@ -157,6 +202,17 @@ type Context struct {
 	Globals map[string]any
 	// OnMacro is told the name of each macro the template uses.
 	OnMacro func(name string)
+	// DB is the database at run time (dbt's execute phase); nil while
+	// compiling, when execute is false.
+	DB DB
+	// OnExecute is told each time the template reads execute: a
+	// template that does may render otherwise at run time.
+	OnExecute func()
+	// Log receives the messages of log(msg, info=True), print() and
+	// exceptions.warn(); nil drops them.
+	Log func(msg string)
+
+	results map[string]*Table // statement results, for load_result
 }
 
 // Error is a render failure at a position.
@@ -196,6 +252,40 @@ func (e *Engine) CallMacro(path, name string, kwargs map[string]any, ctx *Contex
 	if !ok {
 		return "", fmt.Errorf("macro %q is not defined", name)
 	}
+	return e.CallValue(path, m, kwargs, ctx)
+}
+
+// FindMacro finds a macro as dbt finds a generic test's: in package pkg
+// when one is named (a package's own macros only; "dbt" is kiln's
+// built-ins), else in the project, the packages and the built-ins, in
+// this order. It returns the macro and the file defining it.
+func (e *Engine) FindMacro(pkg, name string) (*jinja.Macro, string, bool) {
+	var m *jinja.Macro
+	var ok bool
+	if pkg != "" {
+		m, ok = e.index.InPackage(pkg, name)
+	} else {
+		m, _, ok = e.index.FindAny(name)
+	}
+	if !ok {
+		return nil, "", false
+	}
+	file := ""
+	if m.Def.Tmpl != nil {
+		file = m.Def.Tmpl.Path
+	}
+	return m, file, true
+}
+
+// HasPackage reports whether an installed package defines macros.
+func (e *Engine) HasPackage(name string) bool {
+	_, ok := e.index.pkgs[name]
+	return ok && name != ""
+}
+
+// CallValue calls macro m (a *jinja.Macro) with keyword arguments, as
+// CallMacro does.
+func (e *Engine) CallValue(path string, m any, kwargs map[string]any, ctx *Context) (string, error) {
 	keys := make([]string, 0, len(kwargs))
 	for k := range kwargs {
 		keys = append(keys, k)

@@ -1,0 +1,168 @@
+package template
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/kiln-build/kiln/compiler/jinja"
+)
+
+// Dispatch configures adapter.dispatch as dbt does
+// (https://docs.getdbt.com/reference/dbt-jinja-functions/dispatch): the
+// adapter's type gives the first prefix searched ("duckdb__name"), then
+// "default__name"; SearchOrder is dispatch: of dbt_project.yml, the
+// packages searched for each macro namespace; RootPackage is the
+// project's name (its macros are those of package "").
+type Dispatch struct {
+	AdapterType string
+	RootPackage string
+	SearchOrder map[string][]string
+}
+
+// SetDispatch installs the dispatch configuration; call it before the
+// first Render.
+func (e *Engine) SetDispatch(d Dispatch) { e.dispatch = d }
+
+// DB is the database a template reaches at run time through run_query,
+// statement and the adapter object (dbt's execute phase). At compile
+// time there is none: the adapter's database methods return nothing, as
+// dbt's do while it parses.
+type DB interface {
+	// Query runs sql and returns its column names, their database types
+	// and its rows.
+	Query(sql string) (cols, types []string, rows [][]any, err error)
+	// Exec runs statements.
+	Exec(sql string) error
+	// Columns returns the columns of a relation (nil when it does not
+	// exist): names and database types.
+	Columns(database, schema, identifier string) (names, types []string, err error)
+	// Kind returns "table", "view" or "" when the relation does not exist.
+	Kind(database, schema, identifier string) (string, error)
+	// Relations lists the relations of schema whose names match the SQL
+	// LIKE pattern, with their kind.
+	Relations(database, schema, like string) ([]Relation, []string, error)
+	// Quote quotes an identifier.
+	Quote(name string) string
+}
+
+// adapterObj is dbt's adapter object as templates see it.
+type adapterObj struct {
+	e *Engine
+	c *Context
+}
+
+// Attr implements jinja.Getter.
+func (a *adapterObj) Attr(name string) (any, bool) {
+	switch name {
+	case "dispatch":
+		return jinja.Func(a.dispatchFn), true
+	case "type":
+		typ := a.e.adapterType()
+		return jinja.Func(func(*jinja.Call) (any, error) { return typ, nil }), true
+	case "quote":
+		return jinja.Func(func(c *jinja.Call) (any, error) {
+			if len(c.Args) != 1 {
+				return nil, fmt.Errorf("adapter.quote() takes one identifier")
+			}
+			return `"` + strings.ReplaceAll(jinja.Str(c.Args[0]), `"`, `""`) + `"`, nil
+		}), true
+	case "quote_as_configured", "quote_seed_column":
+		return jinja.Func(func(c *jinja.Call) (any, error) {
+			if len(c.Args) < 1 {
+				return nil, fmt.Errorf("adapter.%s() takes an identifier", name)
+			}
+			s := jinja.Str(c.Args[0])
+			if len(c.Args) > 1 && jinja.Truth(c.Args[1]) || name == "quote_seed_column" && (len(c.Args) < 2 || c.Args[1] == nil) {
+				return `"` + strings.ReplaceAll(s, `"`, `""`) + `"`, nil
+			}
+			return s, nil
+		}), true
+	case "get_columns_in_relation":
+		return jinja.Func(a.getColumns), true
+	case "get_relation":
+		return jinja.Func(a.getRelation), true
+	case "drop_relation":
+		return jinja.Func(a.dropRelation), true
+	case "get_relations_by_pattern":
+		return nil, false
+	case "list_relations_without_caching":
+		return jinja.Func(a.listRelations), true
+	case "execute":
+		return jinja.Func(a.execute), true
+	case "check_schema_exists":
+		return jinja.Func(func(c *jinja.Call) (any, error) { return true, nil }), true
+	}
+	return nil, false
+}
+
+func (e *Engine) adapterType() string {
+	if e.dispatch.AdapterType == "" {
+		return "duckdb"
+	}
+	return e.dispatch.AdapterType
+}
+
+// dispatchFn is adapter.dispatch(macro_name, macro_namespace=None): the
+// first of <type>__name and default__name found in the packages of the
+// namespace's search order (the calling code's scope when no namespace
+// is given).
+func (a *adapterObj) dispatchFn(c *jinja.Call) (any, error) {
+	var name, ns any
+	if len(c.Args) > 0 {
+		name = c.Args[0]
+	}
+	if len(c.Args) > 1 {
+		ns = c.Args[1]
+	}
+	if v, ok := c.Kwarg("macro_name"); ok {
+		name = v
+	}
+	if v, ok := c.Kwarg("macro_namespace"); ok {
+		ns = v
+	}
+	if v, ok := c.Kwarg("packages"); ok && v != nil {
+		return nil, fmt.Errorf("adapter.dispatch(packages=...) was removed in dbt 0.20; use macro_namespace and dispatch: in dbt_project.yml")
+	}
+	macro, ok := name.(string)
+	if !ok || macro == "" {
+		return nil, fmt.Errorf("adapter.dispatch() takes a macro name as a string")
+	}
+	if strings.Contains(macro, ".") {
+		return nil, fmt.Errorf("adapter.dispatch(%q): the macro name has a dot; pass the namespace as macro_namespace", macro)
+	}
+	d := a.e.dispatch
+	prefixes := []string{a.e.adapterType(), "default"}
+	x := a.e.index
+	var search []string
+	namespace, _ := ns.(string)
+	switch {
+	case ns == nil:
+		for _, p := range prefixes {
+			if v, ok := a.e.resolver.Resolve(p+"__"+macro, c.Package()); ok {
+				return v, nil
+			}
+		}
+		return nil, fmt.Errorf("adapter.dispatch: no macro %s__%s or default__%s is defined", prefixes[0], macro, macro)
+	case len(d.SearchOrder[namespace]) > 0:
+		search = d.SearchOrder[namespace]
+	case namespace == InternalPackage:
+		search = []string{d.RootPackage, InternalPackage}
+	default:
+		search = []string{namespace}
+	}
+	for _, pkg := range search {
+		key := pkg
+		if pkg == d.RootPackage {
+			key = ""
+		}
+		for _, p := range prefixes {
+			if m, ok := x.InPackage(key, p+"__"+macro); ok {
+				return m, nil
+			}
+		}
+	}
+	if _, ok := x.pkgs[namespace]; !ok && namespace != InternalPackage && namespace != d.RootPackage {
+		return nil, fmt.Errorf("adapter.dispatch: no package %q is installed (macro %q)", namespace, macro)
+	}
+	return nil, fmt.Errorf("adapter.dispatch: no macro %s__%s or default__%s in %s", prefixes[0], macro, macro, strings.Join(search, ", "))
+}

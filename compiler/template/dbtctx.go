@@ -1,0 +1,306 @@
+package template
+
+import (
+	"crypto/md5"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"github.com/kiln-build/kiln/compiler/jinja"
+)
+
+// Run is what dbt's context knows of the invocation: its id, when it
+// started (RFC 3339 text, UTC) and the target (the profile's output as
+// target.* shows it).
+type Run struct {
+	InvocationID string
+	StartedAt    string
+	Target       map[string]any
+	ProjectName  string
+}
+
+// SetRun installs the invocation's facts; call it before the first
+// Render.
+func (e *Engine) SetRun(r Run) { e.run = r }
+
+// arg returns argument i or keyword name of c.
+func arg(c *jinja.Call, i int, name string) (any, bool) {
+	if v, ok := c.Kwarg(name); ok {
+		return v, true
+	}
+	if i < len(c.Args) {
+		return c.Args[i], true
+	}
+	return nil, false
+}
+
+// dbtName resolves the names of dbt's context that Context does not
+// give by callbacks (https://docs.getdbt.com/reference/dbt-jinja-functions).
+func (g *globals) dbtName(name string) (any, bool) {
+	c := g.c
+	switch name {
+	case "adapter":
+		return &adapterObj{e: g.e, c: c}, true
+	case "execute":
+		if c.OnExecute != nil {
+			c.OnExecute()
+		}
+		return c.DB != nil, true
+	case "run_query":
+		return jinja.Func(g.runQuery), true
+	case "statement":
+		return jinja.Func(g.statement), true
+	case "load_result":
+		return jinja.Func(g.loadResult), true
+	case "log", "print":
+		return jinja.Func(func(call *jinja.Call) (any, error) {
+			if v, ok := arg(call, 0, "msg"); ok && c.Log != nil {
+				info, _ := arg(call, 1, "info")
+				if name == "print" || jinja.Truth(info) {
+					c.Log(jinja.Str(v))
+				}
+			}
+			return "", nil
+		}), true
+	case "exceptions":
+		return exceptions{c: c}, true
+	case "modules":
+		return modules, true
+	case "tojson":
+		return jinja.Func(func(call *jinja.Call) (any, error) {
+			v, _ := arg(call, 0, "value")
+			s, err := jinja.ToJSON(v, 0)
+			if err != nil {
+				if d, ok := arg(call, 1, "default"); ok {
+					return d, nil
+				}
+				return nil, err
+			}
+			return s, nil
+		}), true
+	case "fromjson":
+		return jinja.Func(func(call *jinja.Call) (any, error) {
+			v, _ := arg(call, 0, "string")
+			var out any
+			dec := json.NewDecoder(strings.NewReader(jinja.Str(v)))
+			dec.UseNumber()
+			if err := dec.Decode(&out); err != nil {
+				if d, ok := arg(call, 1, "default"); ok {
+					return d, nil
+				}
+				return nil, fmt.Errorf("fromjson: %v", err)
+			}
+			return jinja.FromGo(jsonNumbers(out)), nil
+		}), true
+	case "zip":
+		return jinja.Func(func(call *jinja.Call) (any, error) {
+			var seqs [][]any
+			for _, a := range call.Args {
+				items, ok := sequence(a)
+				if !ok {
+					return nil, fmt.Errorf("zip() takes sequences")
+				}
+				seqs = append(seqs, items)
+			}
+			out := jinja.NewList()
+			for i := 0; len(seqs) > 0; i++ {
+				t := make(jinja.Tuple, len(seqs))
+				for j, s := range seqs {
+					if i >= len(s) {
+						return out, nil
+					}
+					t[j] = s[i]
+				}
+				out.Items = append(out.Items, t)
+			}
+			return out, nil
+		}), true
+	case "set", "set_strict":
+		return jinja.Func(func(call *jinja.Call) (any, error) {
+			v, _ := arg(call, 0, "value")
+			items, ok := sequence(v)
+			if !ok {
+				if name == "set_strict" {
+					return nil, fmt.Errorf("set_strict(): %s is not iterable", jinja.Str(v))
+				}
+				return nil, nil
+			}
+			out := jinja.NewList()
+			seen := map[string]bool{}
+			for _, it := range items {
+				k := fmt.Sprintf("%T:%v", it, it)
+				if !seen[k] {
+					seen[k] = true
+					out.Items = append(out.Items, it)
+				}
+			}
+			return out, nil
+		}), true
+	case "local_md5":
+		return jinja.Func(func(call *jinja.Call) (any, error) {
+			v, _ := arg(call, 0, "value")
+			h := md5.Sum([]byte(jinja.Str(v)))
+			return hex.EncodeToString(h[:]), nil
+		}), true
+	case "invocation_id":
+		return g.e.run.InvocationID, true
+	case "run_started_at":
+		return runStartedAt(g.e.run.StartedAt), true
+	case "target":
+		if g.e.run.Target != nil {
+			return jinja.FromGo(g.e.run.Target), true
+		}
+	case "project_name":
+		if g.e.run.ProjectName != "" {
+			return g.e.run.ProjectName, true
+		}
+	case "dbt_version":
+		return "1.10.0", true
+	case "flags":
+		d := jinja.NewDict()
+		_ = d.Set("FULL_REFRESH", false)
+		_ = d.Set("STORE_FAILURES", false)
+		_ = d.Set("WHICH", "build")
+		return d, true
+	}
+	return nil, false
+}
+
+// sequence returns the items of a list, tuple or Go iterable.
+func sequence(v any) ([]any, bool) {
+	switch x := v.(type) {
+	case *jinja.List:
+		return x.Items, true
+	case jinja.Tuple:
+		return x, true
+	case jinja.Iterable:
+		return x.Items(), true
+	case string:
+		var out []any
+		for _, r := range x {
+			out = append(out, string(r))
+		}
+		return out, true
+	}
+	return nil, false
+}
+
+// runQuery is run_query(sql): the result's Table at run time, None at
+// compile time (as dbt's while it parses).
+func (g *globals) runQuery(call *jinja.Call) (any, error) {
+	v, ok := arg(call, 0, "sql")
+	if !ok {
+		return nil, fmt.Errorf("run_query() takes a SQL query")
+	}
+	if g.c.DB == nil {
+		return nil, nil
+	}
+	cols, types, rows, err := g.c.DB.Query(jinja.Str(v))
+	if err != nil {
+		return nil, fmt.Errorf("run_query: %v", err)
+	}
+	return NewTable(cols, types, rows), nil
+}
+
+// statement is {% call statement(name, fetch_result=False) %}sql{% endcall %}:
+// it runs the block's SQL at run time and keeps the result for
+// load_result(name).
+func (g *globals) statement(call *jinja.Call) (any, error) {
+	nameV, _ := arg(call, 0, "name")
+	fetch, _ := arg(call, 1, "fetch_result")
+	caller, ok := call.Kwarg("caller")
+	if !ok {
+		return nil, fmt.Errorf("statement() is called from a {%% call statement(...) %%} block")
+	}
+	body, err := call.CallValue(caller, nil, nil)
+	if err != nil {
+		return nil, err
+	}
+	if g.c.DB == nil {
+		return "", nil
+	}
+	sql := strings.TrimSpace(jinja.Str(body))
+	if g.c.results == nil {
+		g.c.results = map[string]*Table{}
+	}
+	name := jinja.Str(nameV)
+	if nameV == nil {
+		name = "main"
+	}
+	if jinja.Truth(fetch) {
+		cols, types, rows, err := g.c.DB.Query(sql)
+		if err != nil {
+			return nil, fmt.Errorf("statement %q: %v", name, err)
+		}
+		g.c.results[name] = NewTable(cols, types, rows)
+		return "", nil
+	}
+	if err := g.c.DB.Exec(sql); err != nil {
+		return nil, fmt.Errorf("statement %q: %v", name, err)
+	}
+	g.c.results[name] = NewTable(nil, nil, nil)
+	return "", nil
+}
+
+// loadResult is load_result(name): {response, data, table} of the
+// statement of that name, None when there is none.
+func (g *globals) loadResult(call *jinja.Call) (any, error) {
+	v, _ := arg(call, 0, "name")
+	t, ok := g.c.results[jinja.Str(v)]
+	if !ok {
+		return nil, nil
+	}
+	d := jinja.NewDict()
+	_ = d.Set("response", "OK")
+	_ = d.Set("data", t.Data())
+	_ = d.Set("table", t)
+	return d, nil
+}
+
+// exceptions is dbt's exceptions namespace.
+type exceptions struct{ c *Context }
+
+func (x exceptions) Attr(name string) (any, bool) {
+	switch name {
+	case "raise_compiler_error", "raise_not_implemented", "raise_database_error", "raise_fail_fast_error",
+		"raise_dependency_error", "raise_contract_error", "column_type_missing", "relation_wrong_type":
+		return jinja.Func(func(call *jinja.Call) (any, error) {
+			msg := ""
+			if len(call.Args) > 0 {
+				msg = jinja.Str(call.Args[0])
+			}
+			return nil, fmt.Errorf("%s", msg)
+		}), true
+	case "warn":
+		return jinja.Func(func(call *jinja.Call) (any, error) {
+			if len(call.Args) > 0 && x.c.Log != nil {
+				x.c.Log("warning: " + jinja.Str(call.Args[0]))
+			}
+			return "", nil
+		}), true
+	}
+	return nil, false
+}
+
+// jsonNumbers turns the json.Numbers of v into int or float64, as
+// Python's json.loads types them.
+func jsonNumbers(v any) any {
+	switch x := v.(type) {
+	case json.Number:
+		if i, err := x.Int64(); err == nil {
+			return int(i)
+		}
+		f, _ := x.Float64()
+		return f
+	case []any:
+		for i := range x {
+			x[i] = jsonNumbers(x[i])
+		}
+	case map[string]any:
+		for k := range x {
+			x[k] = jsonNumbers(x[k])
+		}
+	}
+	return v
+}

@@ -1,0 +1,56 @@
+package template
+
+import (
+	"strings"
+	"testing"
+)
+
+// adapter.dispatch looks for <type>__name then default__name in the
+// packages of the namespace's search order (dispatch: of
+// dbt_project.yml); without one, in the namespace itself; the dbt
+// namespace is the project's macros, then kiln's built-ins.
+func TestDispatchSearchOrder(t *testing.T) {
+	e, l := NewEngine([]Source{
+		{Path: "<builtin>/dbt.sql", Text: "{% macro default__type_string() %}varchar{% endmacro %}{% macro type_string() %}{{ return(adapter.dispatch('type_string', 'dbt')()) }}{% endmacro %}"},
+		{Path: "dbt_packages/pkg/macros/m.sql", Package: "pkg", Text: `{% macro f(x) %}{{ return(adapter.dispatch('f', 'pkg')(x)) }}{% endmacro %}
+{% macro default__f(x) %}pkg-default:{{ x }}{% endmacro %}
+{% macro duckdb__g() %}pkg-duckdb{% endmacro %}{% macro default__g() %}pkg-default{% endmacro %}
+{% macro g() %}{{ adapter.dispatch('g', 'pkg')() }}{% endmacro %}`},
+		{Path: "macros/over.sql", Text: "{% macro default__f(x) %}project:{{ x }}{% endmacro %}{% macro default__type_string() %}text{% endmacro %}"},
+	})
+	if l != nil {
+		t.Fatal(l)
+	}
+	src := "{{ pkg.f(1) }}|{{ pkg.g() }}|{{ dbt.type_string() }}|{{ type_string() }}"
+	out, l := e.Render("models/m.sql", src, &Context{})
+	if l != nil || out != "pkg-default:1|pkg-duckdb|text|text" {
+		t.Fatalf("without search order: %q %v", out, l)
+	}
+	e.SetDispatch(Dispatch{AdapterType: "duckdb", RootPackage: "proj", SearchOrder: map[string][]string{"pkg": {"proj", "pkg"}}})
+	out, l = e.Render("models/m.sql", src, &Context{})
+	if l != nil || out != "project:1|pkg-duckdb|text|text" {
+		t.Fatalf("with search order: %q %v", out, l)
+	}
+	_, l = e.Render("models/m.sql", "{{ adapter.dispatch('nope', 'pkg')() }}", &Context{})
+	if len(l) != 1 || !strings.Contains(l[0].Msg, "no macro duckdb__nope or default__nope in proj, pkg") {
+		t.Fatalf("missing macro: %v", l)
+	}
+}
+
+// dbt's context: execute is false while compiling (run_query gives
+// None), and the helpers behave as dbt's.
+func TestDBTContextAtCompileTime(t *testing.T) {
+	e, _ := NewEngine(nil)
+	src := `{{ execute }}|{{ run_query('select 1') is none }}|{{ tojson({'b': 1, 'a': [1, 2]}) }}|{{ fromjson('{"x": [1, 2]}').x[1] }}|` +
+		`{{ zip([1, 2], ['a', 'b', 'c']) | list }}|{{ local_md5('kiln') }}|{{ modules.re.match('^a(b+)', 'abbc').group(1) }}|` +
+		`{{ modules.datetime.datetime(2024, 1, 2) if false else 'x' }}|{{ adapter.quote('a"b') }}`
+	out, l := e.Render("m.sql", src, &Context{})
+	want := `False|True|{"a": [1, 2], "b": 1}|2|[(1, 'a'), (2, 'b')]|` + "9e8287435ae73a052c9459e215e46a28" + `|bb|x|"a""b"`
+	if l != nil || out != want {
+		t.Fatalf("got  %q %v\nwant %q", out, l, want)
+	}
+	_, l = e.Render("m.sql", "{{ exceptions.raise_compiler_error('bad input') }}", &Context{})
+	if len(l) != 1 || !strings.Contains(l[0].Msg, "bad input") {
+		t.Fatalf("raise_compiler_error: %v", l)
+	}
+}

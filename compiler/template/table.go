@@ -1,0 +1,206 @@
+package template
+
+import (
+	"fmt"
+	"math/big"
+	"time"
+
+	"github.com/kiln-build/kiln/compiler/jinja"
+)
+
+// Table is a query's result as dbt gives it to templates (an agate
+// Table, https://agate.readthedocs.io): rows (tuples, also indexed by
+// column name), columns (by position or name, each with name and
+// values()), column_names, column_types and len().
+type Table struct {
+	names []string
+	types []string
+	rows  []*tableRow
+}
+
+// NewTable returns the table of a query's column names, database types
+// and rows (values as adapter.Conn gives them).
+func NewTable(names, types []string, rows [][]any) *Table {
+	t := &Table{names: names, types: types}
+	for _, r := range rows {
+		vals := make([]any, len(r))
+		for i, v := range r {
+			vals[i] = tableValue(v)
+		}
+		t.rows = append(t.rows, &tableRow{t: t, vals: vals})
+	}
+	return t
+}
+
+// tableValue converts a database value to a template value: big integers
+// to float, times to their ISO text, as agate's types print them.
+func tableValue(v any) any {
+	switch x := v.(type) {
+	case int64:
+		return int(x)
+	case int32:
+		return int(x)
+	case float32:
+		return float64(x)
+	case *big.Int:
+		f, _ := new(big.Float).SetInt(x).Float64()
+		return f
+	case time.Time:
+		if x.Hour() == 0 && x.Minute() == 0 && x.Second() == 0 && x.Nanosecond() == 0 {
+			return x.Format("2006-01-02")
+		}
+		return x.Format("2006-01-02 15:04:05.999999")
+	case []byte:
+		return string(x)
+	}
+	return jinja.FromGo(v)
+}
+
+// Items implements jinja.Iterable: the rows.
+func (t *Table) Items() []any {
+	out := make([]any, len(t.rows))
+	for i, r := range t.rows {
+		out[i] = r
+	}
+	return out
+}
+
+// Attr implements jinja.Getter.
+func (t *Table) Attr(name string) (any, bool) {
+	switch name {
+	case "rows":
+		return jinja.NewList(t.Items()...), true
+	case "columns":
+		return tableColumns{t}, true
+	case "column_names":
+		out := make(jinja.Tuple, len(t.names))
+		for i, n := range t.names {
+			out[i] = n
+		}
+		return out, true
+	case "column_types":
+		out := make(jinja.Tuple, len(t.types))
+		for i, n := range t.types {
+			out[i] = n
+		}
+		return out, true
+	case "print_table":
+		return jinja.Func(func(*jinja.Call) (any, error) { return "", nil }), true
+	}
+	return nil, false
+}
+
+// Data returns the rows as a list of tuples (load_result(...)['data']).
+func (t *Table) Data() *jinja.List {
+	out := jinja.NewList()
+	for _, r := range t.rows {
+		out.Items = append(out.Items, jinja.Tuple(r.vals))
+	}
+	return out
+}
+
+func (t *Table) String() string { return fmt.Sprintf("<agate.Table %d rows>", len(t.rows)) }
+
+func (t *Table) column(key any) (int, bool) {
+	switch k := key.(type) {
+	case int:
+		if k < 0 {
+			k += len(t.names)
+		}
+		return k, k >= 0 && k < len(t.names)
+	case string:
+		for i, n := range t.names {
+			if n == k {
+				return i, true
+			}
+		}
+	}
+	return 0, false
+}
+
+type tableRow struct {
+	t    *Table
+	vals []any
+}
+
+func (r *tableRow) Items() []any { return r.vals }
+
+func (r *tableRow) Item(key any) (any, bool) {
+	if i, ok := r.t.column(key); ok {
+		return r.vals[i], true
+	}
+	return nil, false
+}
+
+func (r *tableRow) Attr(name string) (any, bool) {
+	switch name {
+	case "keys":
+		return jinja.Func(func(*jinja.Call) (any, error) { return jinja.FromGo(r.t.names), nil }), true
+	case "values":
+		return jinja.Func(func(*jinja.Call) (any, error) { return jinja.Tuple(r.vals), nil }), true
+	case "dict":
+		return jinja.Func(func(*jinja.Call) (any, error) {
+			d := jinja.NewDict()
+			for i, n := range r.t.names {
+				_ = d.Set(n, r.vals[i])
+			}
+			return d, nil
+		}), true
+	}
+	return r.Item(name)
+}
+
+type tableColumns struct{ t *Table }
+
+func (c tableColumns) Items() []any {
+	out := make([]any, len(c.t.names))
+	for i := range c.t.names {
+		out[i] = tableColumn{c.t, i}
+	}
+	return out
+}
+
+func (c tableColumns) Item(key any) (any, bool) {
+	if i, ok := c.t.column(key); ok {
+		return tableColumn{c.t, i}, true
+	}
+	return nil, false
+}
+
+type tableColumn struct {
+	t *Table
+	i int
+}
+
+func (c tableColumn) Attr(name string) (any, bool) {
+	switch name {
+	case "name":
+		return c.t.names[c.i], true
+	case "data_type":
+		if c.i < len(c.t.types) {
+			return c.t.types[c.i], true
+		}
+		return nil, true
+	case "values", "values_distinct", "values_without_nulls":
+		return jinja.Func(func(*jinja.Call) (any, error) {
+			out := jinja.Tuple{}
+			seen := map[any]bool{}
+			for _, r := range c.t.rows {
+				v := r.vals[c.i]
+				if name == "values_without_nulls" && v == nil {
+					continue
+				}
+				if name == "values_distinct" {
+					k := fmt.Sprint(v)
+					if seen[k] {
+						continue
+					}
+					seen[k] = true
+				}
+				out = append(out, v)
+			}
+			return out, nil
+		}), true
+	}
+	return nil, false
+}
