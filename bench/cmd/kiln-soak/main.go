@@ -19,6 +19,9 @@
 // month in a flow transaction, runs kiln transaction commit or rollback,
 // kills it at a random instant, runs it again, and checks that the
 // project is exactly the committed month or exactly the month before.
+// The interrupt soak (-interrupts N) sends SIGINT or SIGTERM to builds at
+// random instants and checks, with no recovery, that kiln exits with 130
+// and leaves exactly one of the two months, with nothing left over.
 // It prints its counts and exits 1 when a state was mixed.
 package main
 
@@ -62,6 +65,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	work := fs.String("work", filepath.Join(os.TempDir(), "kiln-soak"), "scratch folder (emptied first)")
 	builds := fs.Int("builds", 200, "builds to kill")
 	txns := fs.Int("txns", 50, "transaction commits and rollbacks to kill")
+	interrupts := fs.Int("interrupts", 0, "builds to interrupt (SIGINT or SIGTERM in turn) at random instants")
 	products := fs.Int("products", 15000, "ERP products of each month")
 	seed := fs.Uint64("seed", 1, "seed of the random instants")
 	threads := fs.Int("threads", 4, "--threads of the builds")
@@ -76,6 +80,14 @@ func run(args []string, stdout, stderr io.Writer) int {
 	mixed := 0
 	if *builds > 0 {
 		n, err := s.killBuilds(*builds, stdout)
+		mixed += n
+		if err != nil {
+			fmt.Fprintln(stderr, "kiln-soak:", err)
+			return 1
+		}
+	}
+	if *interrupts > 0 {
+		n, err := s.interruptBuilds(*interrupts, stdout)
 		mixed += n
 		if err != nil {
 			fmt.Fprintln(stderr, "kiln-soak:", err)
@@ -314,5 +326,70 @@ func (s *soak) killTransactions(n int, out io.Writer) (mixed int, err error) {
 	fmt.Fprintf(out, "transactions: %d SIGKILLs at random instants (%d commits killed, %d rollbacks killed; %d commits and %d rollbacks finished before their kill); run again, %d killed commits published exactly the flow's month and %d killed rollbacks restored exactly the month before; %d mixed or wrong\n",
 		n, counts["commit killed"], counts["rollback killed"], counts["commit finished first"], counts["rollback finished first"],
 		counts["commit killed, published"], counts["rollback killed, restored"], mixed)
+	return mixed, nil
+}
+
+// interruptBuilds sends SIGINT and SIGTERM, in turn, to n builds at
+// random instants; each must exit with 130 and leave the project exactly
+// as before the build or exactly as after it, with no recovery: an
+// interrupted kiln finishes or undoes its run itself.
+func (s *soak) interruptBuilds(n int, out io.Writer) (mixed int, err error) {
+	d, err := s.timed(append([]string{"build"}, s.vars[1-s.holds]...)...)
+	if err != nil {
+		return 0, err
+	}
+	s.holds = 1 - s.holds
+	max := d + d/5
+	fmt.Fprintf(s.log, "interrupt soak: a build takes %.1f s; interrupting %d builds at random instants in [0, %.1f s]\n", d.Seconds(), n, max.Seconds())
+	started, finished, before, after := 0, 0, 0, 0
+	for sent := 0; sent < n; {
+		target := 1 - s.holds
+		sig := syscall.SIGINT
+		if started%2 == 1 {
+			sig = syscall.SIGTERM
+		}
+		delay := time.Duration(s.rng.Int64N(int64(max)))
+		started++
+		p, err := s.k.Start(append([]string{"build"}, s.vars[target]...)...)
+		if err != nil {
+			return mixed, err
+		}
+		signalled := make(chan bool, 1)
+		timer := time.AfterFunc(delay, func() { signalled <- p.Signal(sig) == nil })
+		r, err := p.Wait()
+		if !timer.Stop() && <-signalled && r.Code == 130 {
+			sent++
+		} else {
+			if err == nil && r.Code != 0 {
+				err = fmt.Errorf("a build %s after %.3f s exited %d (killed %v):\n%s", sig, delay.Seconds(), r.Code, r.Killed, r.Output)
+			}
+			if err != nil {
+				return mixed, err
+			}
+			finished++ // it ended before the signal
+			s.holds = target
+			continue
+		}
+		isAfter, werr := s.which(target)
+		switch {
+		case werr != nil:
+			mixed++
+			fmt.Fprintf(s.log, "MIXED after %s at %.3f s: %v\n%s\n", sig, delay.Seconds(), werr, r.Output)
+			if err := s.build(target); err != nil {
+				return mixed, err
+			}
+			s.holds = target
+		case isAfter:
+			after++
+			s.holds = target
+		default:
+			before++
+		}
+		if sent%20 == 0 {
+			fmt.Fprintf(s.log, "  %d interrupts: %d as before the run, %d as after it, %d mixed\n", sent, before, after, mixed)
+		}
+	}
+	fmt.Fprintf(out, "interrupts: %d SIGINT/SIGTERM at random instants, each exit 130 (%d builds started, %d finished before the signal); with no recovery: %d exactly as before the run, %d exactly as after it, %d mixed\n",
+		n, started, finished, before, after, mixed)
 	return mixed, nil
 }
