@@ -6,6 +6,8 @@ import (
 	"os"
 	"path/filepath"
 
+	"gopkg.in/yaml.v3"
+
 	"github.com/kiln-build/kiln/compiler/diag"
 	"github.com/kiln-build/kiln/compiler/profile"
 	"github.com/kiln-build/kiln/compiler/project"
@@ -54,6 +56,29 @@ func ReadFiles(cfg Config) (*Files, error) {
 		if name == "" {
 			name = req.Profile
 		}
+		if req.Output != nil {
+			// A kiln project's target: a profile output in project.yml.
+			switch {
+			case req.DBT:
+				return nil, diag.List{diag.Errorf(posOf(req.Pos.File, req.Output), "target: is not a key of %s", project.DBTFileName).
+					WithHint("dbt projects name their database in profiles.yml: profile: <name> and its outputs")}
+			case name != "":
+				return nil, diag.List{diag.Errorf(posOf(req.Pos.File, req.Output), "target: and a profile both name the database").
+					WithHint("keep one: target: in %s, or profile: and profiles.yml", project.FileName)}
+			case cfg.Target != "":
+				return nil, diag.List{diag.Errorf(posOf(req.Pos.File, req.Output), "--target %s needs a profile, and the project names its database in target:", cfg.Target).
+					WithHint("leave --target out, or move the target into a profiles.yml")}
+			case req.DatabasePath != "":
+				return nil, diag.List{diag.Errorf(posOf(req.Pos.File, req.Output), "target: and database-path both name the database").
+					WithHint("keep one: target: {type: postgres, ...} or database-path")}
+			}
+			t, l := profile.Output(req.Pos.File, "", "dev", req.Output, profile.Options{ProjectDir: dir, Vars: cfg.Vars, NoLiteralSecrets: true})
+			if t == nil {
+				return nil, l
+			}
+			f.Profile = t
+			return t.ProjectTarget(), l
+		}
 		if name == "" && !req.DBT {
 			// A kiln project without profile: its database-path.
 			if cfg.Target != "" {
@@ -81,6 +106,12 @@ func ReadFiles(cfg Config) (*Files, error) {
 	f.Project, f.Diags = p, l
 	c := p.Config
 	switch {
+	case f.Profile != nil && f.Profile.DSN != "" || f.Profile != nil && f.Profile.Type != "duckdb":
+		f.DBPath = "" // a server's database
+		if rawDB != "" {
+			f.Diags.Add(diag.Errorf(diag.Pos{File: p.File}, "database-path and a profile both name the database").
+				WithHint("keep one: the profile's target, or database-path without profile:"))
+		}
 	case f.Profile != nil && f.Profile.Path == "":
 		f.DBPath = ":memory:"
 	case f.Profile != nil:
@@ -97,4 +128,8 @@ func ReadFiles(cfg Config) (*Files, error) {
 		f.DBPath = AbsUnder(dir, dbPath)
 	}
 	return f, nil
+}
+
+func posOf(file string, n *yaml.Node) diag.Pos {
+	return diag.Pos{File: file, Line: n.Line, Col: n.Column}
 }

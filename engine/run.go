@@ -10,7 +10,8 @@ import (
 	"time"
 
 	"github.com/kiln-build/kiln/adapter"
-	_ "github.com/kiln-build/kiln/adapter/duckdb" // the default adapter
+	_ "github.com/kiln-build/kiln/adapter/duckdb"   // the default adapter
+	_ "github.com/kiln-build/kiln/adapter/postgres" // type: postgres targets
 	"github.com/kiln-build/kiln/compiler/graph"
 	"github.com/kiln-build/kiln/internal/execute"
 	"github.com/kiln-build/kiln/internal/failpoint"
@@ -191,7 +192,7 @@ func (p *Project) Run(ctx context.Context, plan *Plan, o RunOptions) (*Result, e
 	if err := r.ex.CreateSchemas(ctx, r.plan.IDs()); err != nil && ctx.Err() == nil {
 		return nil, err
 	}
-	p.printf(Info, "Running %d nodes with %d thread(s) on %s%s", len(r.plan.IDs()), r.threads, Rel(p.Dir, p.DBPath), r.inputsNote())
+	p.printf(Info, "Running %d nodes with %d thread(s) on %s%s", len(r.plan.IDs()), r.threads, p.DatabaseName(), r.inputsNote())
 	results := run.Run(ctx, r.plan, r.ex, run.Options{
 		Threads:   r.threads,
 		FailFast:  o.FailFast,
@@ -210,9 +211,11 @@ func (p *Project) Run(ctx context.Context, plan *Plan, o RunOptions) (*Result, e
 	return res, nil
 }
 
-// DatabaseTarget returns the database the project builds in: DuckDB, in the file
-// of database-path (or of the profile's target, with its schema, settings
-// and extensions), in the session time zone of timezone.
+// DatabaseTarget returns the database the project builds in, in the
+// session time zone of timezone: DuckDB, in the file of database-path (or
+// of the profile's target, with its schema, settings and extensions), or
+// the PostgreSQL database of the profile's target (or of project.yml's
+// target:), its schema first on the search path.
 func (p *Project) DatabaseTarget() adapter.Target {
 	t := adapter.Target{Type: "duckdb", Path: p.DBPath, TimeZone: p.Project.Config.TimeZone}
 	if p.DBPath == ":memory:" {
@@ -221,8 +224,39 @@ func (p *Project) DatabaseTarget() adapter.Target {
 	if pr := p.Profile; pr != nil {
 		t.Type, t.Schema = pr.Type, pr.Schema
 		t.Settings, t.Extensions = pr.Settings(), pr.Extensions()
+		if pr.Type != "duckdb" {
+			t.Path, t.DSN = "", pr.DSN
+		}
 	}
 	return t
+}
+
+// OnServer reports whether the project builds in a database server's
+// database (PostgreSQL) rather than a DuckDB file.
+func (p *Project) OnServer() bool { return p.Profile != nil && p.Profile.Type != "duckdb" }
+
+// DatabaseName names the project's database for messages: its DuckDB
+// file relative to the project, or "PostgreSQL database <dbname> (target
+// dev)" (the server's address is in the connection errors).
+func (p *Project) DatabaseName() string {
+	if !p.OnServer() {
+		return Rel(p.Dir, p.DBPath)
+	}
+	db := p.Profile.Database
+	if db == "" {
+		db = "(PGDATABASE)"
+	}
+	host, _ := p.Profile.Fields["host"].(string)
+	if host == "" {
+		return fmt.Sprintf("%s database %s", p.Profile.Type, db)
+	}
+	return fmt.Sprintf("%s database %s on %s", p.Profile.Type, db, host)
+}
+
+// DatabaseExists reports whether the project's database exists: its
+// DuckDB file, or always a server's database (kiln does not create it).
+func (p *Project) DatabaseExists() bool {
+	return p.OnServer() || fileExists(p.DBPath)
 }
 
 // openDB opens the project's database; a database held by another process
@@ -251,7 +285,7 @@ func (p *Project) openDB(ctx context.Context, retries int) (adapter.Adapter, err
 	if errors.As(err, &le) {
 		return nil, le
 	}
-	return nil, fmt.Errorf("cannot open the database %s: %v", p.DBPath, err)
+	return nil, fmt.Errorf("cannot open the database %s: %v", p.DatabaseName(), err)
 }
 
 // withConn runs f on a connection of db.

@@ -141,8 +141,7 @@ func (t *Target) complete(o Options, keyAt map[string]diag.Pos) diag.List {
 
 func init() {
 	Register(duckDB)
-	Register(&Adapter{Type: "postgres",
-		NotSupported: "kiln builds in DuckDB today; use a target of type duckdb (path: <file>.duckdb) until the PostgreSQL adapter lands"})
+	Register(postgres)
 }
 
 // duckDB is dbt-duckdb's target

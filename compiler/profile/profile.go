@@ -49,6 +49,9 @@ type Options struct {
 	LookupEnv func(string) (string, bool)
 	// Home is the user's home directory; "" is os.UserHomeDir.
 	Home string
+	// NoLiteralSecrets refuses a password written in the file itself (a
+	// project file that is committed): it must come from env_var.
+	NoLiteralSecrets bool
 }
 
 // Target is the output of a profile that a run uses.
@@ -63,6 +66,9 @@ type Target struct {
 	// Path is the database file of file-based adapters (DuckDB), made
 	// absolute against the project's directory; "" for ":memory:".
 	Path string
+	// DSN is the libpq connection string of a server target (PostgreSQL),
+	// "host='...' port='...' ...", password included: never print it.
+	DSN string
 	// Fields are every field of the output, after rendering.
 	Fields map[string]any
 	// Pos is where the output is written.
@@ -270,14 +276,45 @@ func Parse(file string, src []byte, o Options) (*Target, diag.List) {
 		l.Add(d)
 		return nil, l
 	}
+	return Output(file, name, targetName, out, o)
+}
+
+// Output reads one output of a profile, the mapping out of file (a
+// profiles.yml, or a kiln project.yml's target:), named targetName in
+// profile profileName: its values rendered (env_var, var), checked
+// against its adapter type. With o.NoLiteralSecrets, a secret field
+// (a password) must come from env_var, not be written in the file.
+func Output(file, profileName, targetName string, out *yaml.Node, o Options) (*Target, diag.List) {
+	var l diag.List
 	if out.Kind != yaml.MappingNode {
 		l.Add(diag.Errorf(at(file, out), "target %q must be a mapping with type: and the adapter's fields", targetName))
 		return nil, l
 	}
+	if o.NoLiteralSecrets {
+		var typ string
+		for i := 0; i+1 < len(out.Content); i += 2 {
+			if out.Content[i].Value == "type" {
+				typ = out.Content[i+1].Value
+			}
+		}
+		if a, ok := adapters[typ]; ok {
+			for i := 0; i+1 < len(out.Content); i += 2 {
+				k, v := out.Content[i], out.Content[i+1]
+				if a.secret(k.Value) && v.Kind == yaml.ScalarNode && v.Value != "" && !yamljinja.HasJinja(v.Value) {
+					l.Add(diag.Errorf(at(file, v), "the %s is written in %s", k.Value, filepath.Base(file)).
+						WithHint("write %s: \"{{ env_var('KILN_PG_PASSWORD') }}\" and set the variable, or leave it out and use PGPASSWORD or ~/.pgpass", k.Value))
+				}
+			}
+		}
+		if l.HasErrors() {
+			return nil, l
+		}
+	}
+	r := yamljinja.New(yamljinja.Names{Vars: o.Vars, LookupEnv: o.LookupEnv}.Globals())
 	if rl := r.Tree(file, out, nil); len(rl) > 0 {
 		return nil, rl
 	}
-	t := &Target{File: file, ProfileName: name, Name: targetName, Fields: map[string]any{}, Pos: at(file, out)}
+	t := &Target{File: file, ProfileName: profileName, Name: targetName, Fields: map[string]any{}, Pos: at(file, out)}
 	keyAt := map[string]diag.Pos{}
 	for i := 0; i+1 < len(out.Content); i += 2 {
 		k, v := out.Content[i], out.Content[i+1]

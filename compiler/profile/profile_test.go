@@ -118,7 +118,9 @@ func TestParseErrors(t *testing.T) {
 	}{
 		{"missing profile", jaffle, "jaffle_shp", "", `profiles.yml:1:1: profile "jaffle_shp" is not in profiles.yml; did you mean "jaffle_shop"?`},
 		{"missing target", jaffle, "jaffle_shop", "prod", `profiles.yml:4:5: profile "jaffle_shop" has no target "prod"; its targets: dev, ci, pg; pass --target`},
-		{"postgres not yet", jaffle, "jaffle_shop", "pg", `profiles.yml:16:13: adapter type "postgres" is not supported yet`},
+		{"postgres port", "p:\n  outputs:\n    pg: {type: postgres, port: 99999}\n", "p", "pg", `profiles.yml:3:32: port "99999" is not a port number`},
+		{"postgres sslmode", "p:\n  outputs:\n    pg: {type: postgres, sslmode: on}\n", "p", "pg", `profiles.yml:3:35: sslmode "on" is not one of disable, allow, prefer, require, verify-ca, verify-full`},
+		{"postgres search_path", "p:\n  outputs:\n    pg: {type: postgres, search_path: x}\n", "p", "pg", `profiles.yml:3:39: "search_path" of a postgres target is not supported yet`},
 		{"unknown type", "p:\n  outputs:\n    dev: {type: duckbd}\n", "p", "dev", `profiles.yml:3:17: unknown adapter type "duckbd"; did you mean "duckdb"?`},
 		{"database mismatch", "p:\n  outputs:\n    dev: {type: duckdb, path: a.duckdb, database: b}\n", "p", "dev", `database "b" does not match path "a.duckdb"`},
 		{"field not yet", "p:\n  outputs:\n    dev: {type: duckdb, path: a.duckdb, attach: [{path: b.duckdb}]}\n", "p", "dev", `profiles.yml:3:49: "attach" of a duckdb target is not supported yet`},
@@ -132,6 +134,50 @@ func TestParseErrors(t *testing.T) {
 				t.Errorf("got %q\nwant it to contain %q", l.Error(), c.want)
 			}
 		})
+	}
+}
+
+// A postgres target: dbt-postgres's fields into a libpq connection
+// string, schema "public" and the database from PGDATABASE when left out,
+// the password kept out of target.* in templates.
+func TestParsePostgresTarget(t *testing.T) {
+	const text = `shop:
+  target: prod
+  outputs:
+    prod:
+      type: postgres
+      host: db.internal
+      port: 5433
+      user: "{{ env_var('PGUSER_KILN') }}"
+      password: "{{ env_var('PG_PASSWORD') }}"
+      dbname: analytics
+      schema: warehouse
+      sslmode: verify-full
+      threads: 8
+    bare:
+      type: postgres
+`
+	o := Options{Profile: "shop", LookupEnv: env(map[string]string{"PGUSER_KILN": "kiln", "PG_PASSWORD": "it's s\\ecret"})}
+	tg, l := Parse("profiles.yml", []byte(text), o)
+	if l.HasErrors() {
+		t.Fatal(l)
+	}
+	want := `host='db.internal' port='5433' user='kiln' password='it\'s s\\ecret' dbname='analytics' sslmode='verify-full'`
+	if tg.Type != "postgres" || tg.Schema != "warehouse" || tg.Database != "analytics" || tg.Threads != 8 || tg.DSN != want || tg.Path != "" {
+		t.Errorf("prod target = %+v\nDSN  %s\nwant %s", tg, tg.DSN, want)
+	}
+	ctx := tg.Context()
+	if _, ok := ctx["password"]; ok || ctx["host"] != "db.internal" || ctx["schema"] != "warehouse" || ctx["type"] != "postgres" {
+		t.Errorf("target context = %v", ctx)
+	}
+	o.Target = "bare"
+	o.LookupEnv = env(map[string]string{"PGDATABASE": "from_env"})
+	tg, l = Parse("profiles.yml", []byte(text), o)
+	if l.HasErrors() {
+		t.Fatal(l)
+	}
+	if tg.Schema != "public" || tg.Database != "from_env" || tg.DSN != "" {
+		t.Errorf("bare target = %+v", tg)
 	}
 }
 

@@ -121,6 +121,7 @@ var Keys = []Key{
 	{Scope: "project.yml", Name: "timezone", Support: Applied},
 	{Scope: "project.yml", Name: "config-version", Support: Documents},
 	{Scope: "project.yml", Name: "profile", Support: Applied},
+	{Scope: "project.yml", Name: "target", Support: Applied},
 	{Scope: "project.yml", Name: "model-paths", Support: Applied},
 	{Scope: "project.yml", Name: "seed-paths", Support: Applied},
 	{Scope: "project.yml", Name: "test-paths", Support: Applied},

@@ -50,6 +50,7 @@ type Config struct {
 	DatabasePath  string         `yaml:"database-path"`
 	Threads       int            `yaml:"threads"`
 	TimeZone      string         `yaml:"timezone"` // the database session's time zone, an IANA name; "" is UTC
+	Target        yaml.Node      `yaml:"target"`   // a kiln project's database server: a profile output (TargetRequest.Output)
 	Vars          map[string]any `yaml:"vars"`
 	VarTypes      yaml.Node      `yaml:"var-types"` // read into Project.VarTypes
 	Schedule      *Schedule      `yaml:"schedule"`

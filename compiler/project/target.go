@@ -35,6 +35,10 @@ type TargetRequest struct {
 	// DatabasePath is database-path (kiln projects) as written, "" when
 	// not set.
 	DatabasePath string
+	// Output is project.yml's target: mapping (kiln projects), a profile's
+	// output written in the project file itself, unrendered; nil when
+	// absent.
+	Output *yaml.Node
 }
 
 // DefaultTarget is the target of a kiln project without a profile: the
@@ -69,6 +73,9 @@ func (p *Project) renderValues(root *yaml.Node, o Options, l *diag.List) bool {
 		}
 		req.Profile = n.Value
 		req.Pos = at(n).Pos(file)
+	}
+	if n := findKey(root, "target"); n != nil {
+		req.Output = n
 	}
 	if n := findKey(root, "database-path"); n != nil && n.Kind == yaml.ScalarNode && !yamljinja.HasJinja(n.Value) {
 		req.DatabasePath = n.Value
@@ -109,7 +116,7 @@ func skipProjectValue(keys []string) bool {
 		return false
 	}
 	switch keys[0] {
-	case "vars", "on-run-start", "on-run-end", "query-comment", "profile":
+	case "vars", "on-run-start", "on-run-end", "query-comment", "profile", "target":
 		return true
 	case "models", "seeds", "snapshots", "tests", "data_tests":
 		for _, k := range keys[1:] {

@@ -196,7 +196,7 @@ func (a *app) flowSLA(e *engine.Project, text string, opt *kestra.Options) error
 		}
 		return nil
 	}
-	if fileExists(e.DBPath) {
+	if e.DatabaseExists() {
 		db, err := e.OpenDatabase(a.ctx)
 		if err != nil {
 			return a.startError(err)

@@ -173,19 +173,19 @@ func (a *app) debugCommand() *cobra.Command {
 				}
 				fmt.Fprintf(out, "input:       %s <- %s %s\n", n.DisplayName(), n.Source.External.Path, status)
 			}
-			if !fileExists(e.DBPath) {
+			if !e.DatabaseExists() {
 				fmt.Fprintf(out, "database:    %s not created yet (the first build creates it)\n", e.DBPath)
 			} else if db, err := e.OpenDatabase(a.ctx); err != nil {
-				fmt.Fprintf(out, "database:    %s ERROR: %v\n", e.DBPath, err)
+				fmt.Fprintf(out, "database:    %s ERROR: %v\n", e.DatabaseName(), err)
 				return exit(ExitFailure)
 			} else {
 				msg := db.Unfinished(a.ctx)
 				db.Close()
 				if msg != "" {
-					fmt.Fprintf(out, "database:    %s WARNING: %s\n", e.DBPath, msg)
+					fmt.Fprintf(out, "database:    %s WARNING: %s\n", e.DatabaseName(), msg)
 					ok = false
 				} else {
-					fmt.Fprintf(out, "database:    %s OK\n", e.DBPath)
+					fmt.Fprintf(out, "database:    %s OK\n", e.DatabaseName())
 				}
 			}
 			if !ok {

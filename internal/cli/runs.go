@@ -5,8 +5,6 @@ import (
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
-
-	"github.com/kiln-build/kiln/engine"
 )
 
 func (a *app) runsCommand() *cobra.Command {
@@ -24,8 +22,8 @@ volume_change and metric_change compare against the last successful run.`,
 			if err != nil {
 				return err
 			}
-			if !fileExists(e.DBPath) {
-				a.ui.Printf("no runs yet: %s does not exist", engine.Rel(e.Dir, e.DBPath))
+			if !e.DatabaseExists() {
+				a.ui.Printf("no runs yet: %s does not exist", e.DatabaseName())
 				return nil
 			}
 			db, err := e.OpenDatabase(a.ctx)

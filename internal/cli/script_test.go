@@ -6,12 +6,14 @@ import (
 	"testing"
 
 	"github.com/rogpeppe/go-internal/testscript"
+
+	"github.com/kiln-build/kiln/internal/testenv/pgtest"
 )
 
 // TestMain lets testscript run the real CLI in-process as the "kiln"
 // command of the scripts in testdata/script.
 func TestMain(m *testing.M) {
-	testscript.Main(m, map[string]func(){
+	testscript.Main(pgtest.Wrap(m), map[string]func(){
 		"kiln": func() { os.Exit(Main(context.Background(), os.Args[1:], os.Stdin, os.Stdout, os.Stderr)) },
 	})
 }

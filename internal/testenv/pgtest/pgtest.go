@@ -72,6 +72,26 @@ func Main(m *testing.M) {
 	os.Exit(code)
 }
 
+// M is what a TestMain runs: *testing.M, or Wrap's result.
+type M interface{ Run() int }
+
+// Wrap returns m, whose Run also stops the server (if one started) once
+// the tests ran: for a package whose TestMain hands m to another runner,
+// such as testscript.Main(pgtest.Wrap(m), ...).
+func Wrap(m M) M { return wrapped{m} }
+
+type wrapped struct{ m M }
+
+func (w wrapped) Run() int {
+	code := w.m.Run()
+	if server != nil {
+		if err := server.stop(); err != nil {
+			fmt.Fprintln(os.Stderr, "pgtest:", err)
+		}
+	}
+	return code
+}
+
 // BinDir returns the folder of PostgreSQL's server programs: $KILN_PG_BIN,
 // else /usr/lib/postgresql/15/bin, else the newest
 // /usr/lib/postgresql/*/bin; "" when none holds initdb.
