@@ -141,6 +141,14 @@ func Open(ctx context.Context, t adapter.Target) (*Adapter, error) {
 		return nil, wrapError(ctx, err, "")
 	}
 	a.lock = lock
+	// A killed kiln cannot cancel its statements: from PostgreSQL 14 on,
+	// the server checks every second that the client of a running
+	// statement is still there, and else ends the session, rolling back
+	// its transaction and releasing its locks, instead of running the
+	// statement to its end with the relations it replaces locked.
+	if major, _ := strconv.Atoi(strings.SplitN(a.version, ".", 2)[0]); major >= 14 {
+		cc.RuntimeParams["client_connection_check_interval"] = "1000"
+	}
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		lock.Close(context.Background())

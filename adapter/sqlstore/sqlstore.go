@@ -25,6 +25,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -124,12 +125,37 @@ func New(c adapter.Conn, d adapter.Dialect) *Store { return &Store{c: c, d: d} }
 // ensure creates the schema and tables when they are missing, once per
 // connection (the script takes about 3.5 ms in DuckDB, and a run reaches
 // the store from many places).
+//
+// The script leaves out the columns the tables have already: ALTER TABLE
+// takes an exclusive lock on its table until the transaction ends, even
+// when the column exists, and a node's transaction reaches the store
+// first; on PostgreSQL that lock on the journal would make every other
+// node wait for that node's end (threads running one at a time).
 func (s *Store) ensure(ctx context.Context) error {
 	return s.c.Once("sqlstore.ddl", func() error {
-		_, err := s.c.Exec(ctx, ddl)
+		_, rows, err := s.c.QueryRows(ctx, "select table_name, column_name from information_schema.columns where table_schema = "+s.lit(Schema))
+		if err != nil {
+			return err
+		}
+		have := map[string]bool{}
+		for _, r := range rows {
+			have[str(r[0])+"."+str(r[1])] = true
+		}
+		script := addColumn.ReplaceAllStringFunc(ddl, func(stmt string) string {
+			m := addColumn.FindStringSubmatch(stmt)
+			if have[m[1]+"."+m[2]] {
+				return ""
+			}
+			return stmt
+		})
+		_, err = s.c.Exec(ctx, script)
 		return err
 	})
 }
+
+// addColumn matches one "alter table kiln_history.T add column if not
+// exists C ...;" line of ddl, with T and C.
+var addColumn = regexp.MustCompile(`(?m)^alter table kiln_history\.(\w+) add column if not exists (\w+)[^;]*;.*$`)
 
 // exists reports whether table name of the schema exists, so that reading
 // commands do not create the schema in a database kiln never built in.

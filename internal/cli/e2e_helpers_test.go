@@ -17,8 +17,14 @@ import (
 // repoRoot is the repository root: the BottleNeck project.
 const repoRoot = "../.."
 
-// realExports is where the real monthly exports live, beside the project.
-var realExports = filepath.Join(repoRoot, "..", "shared", "bottleneck")
+// realExports is where the real monthly exports live: beside the project,
+// or in $KILN_REAL_EXPORTS (a worktree that is not beside them).
+var realExports = func() string {
+	if d := os.Getenv("KILN_REAL_EXPORTS"); d != "" {
+		return d
+	}
+	return filepath.Join(repoRoot, "..", "shared", "bottleneck")
+}()
 
 // newProject copies the BottleNeck project (project.yml, models, tests,
 // macros, seeds) into a temporary folder, generates a fresh sample month

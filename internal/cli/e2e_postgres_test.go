@@ -1,12 +1,17 @@
 package cli
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
 
 	"github.com/kiln-build/kiln/adapter"
 	"github.com/kiln-build/kiln/internal/testenv/pgtest"
@@ -199,5 +204,146 @@ func TestPostgresTargetErrors(t *testing.T) {
 				t.Errorf("a run happened despite the error")
 			}
 		})
+	}
+}
+
+// postgresTarget returns the project.yml text naming database d as the
+// project's target, instead of its database-path.
+func postgresTarget(t *testing.T, dir string, d pgDB, threads int) {
+	t.Helper()
+	file := filepath.Join(dir, "project.yml")
+	text := string(readFile(t, file))
+	re := regexp.MustCompile(`(?m)^database-path: .*$`)
+	if !re.MatchString(text) {
+		t.Fatal("project.yml has no database-path")
+	}
+	target := fmt.Sprintf("target:\n  type: postgres\n  host: %s\n  port: %s\n  user: %s\n  dbname: %s\n  threads: %d", d.host, d.port, d.user, d.db, threads)
+	if err := os.WriteFile(file, []byte(re.ReplaceAllLiteralString(text, target)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestBuildRealExportsOnPostgres builds BottleNeck on the real exports in
+// a PostgreSQL database and in a DuckDB file: both give the reference
+// figures of ../shared/bottleneck/README.md, and the CSV exports are the
+// same bytes.
+func TestBuildRealExportsOnPostgres(t *testing.T) {
+	if _, err := os.Stat(filepath.Join(realExports, "erp.xlsx")); err != nil {
+		t.Skipf("the real exports are not at %s (set KILN_REAL_EXPORTS)", realExports)
+	}
+	raw, _ := filepath.Abs(realExports)
+	vars := fmt.Sprintf("{raw_dir: %q}", raw)
+	want := figures{erp: 825, web: 714, liaison: 825, withIDWeb: 734, joined: 714, premium: 30, ordinary: 684, revenue: "70568.60"}
+
+	duck, _ := newProject(t)
+	mustKiln(t, 0, duck, "build", "--vars", vars)
+	checkFigures(t, duck, want)
+
+	d := newPGDB(t)
+	pg, _ := newProject(t)
+	postgresTarget(t, pg, d, 4)
+	mustKiln(t, 0, pg, "build", "--vars", vars)
+	checkFiguresWith(t, pg, want, func(q string) string {
+		rows := d.query(t, q)
+		if len(rows) != 1 {
+			t.Fatalf("%s: want one row, got %v", q, rows)
+		}
+		return rows[0]
+	})
+	for _, f := range []string{"revenue_by_product.csv", "premium_wines.csv", "ordinary_wines.csv"} {
+		a, b := readFile(t, filepath.Join(duck, "target", "exports", f)), readFile(t, filepath.Join(pg, "target", "exports", f))
+		if !bytes.Equal(a, b) {
+			t.Errorf("%s differs between DuckDB and PostgreSQL: %s", f, firstDiff(a, b))
+		}
+	}
+	// The relations are where DuckDB has them: the custom schemas, the
+	// target's schema public for the seed, raw for the sources.
+	got := d.query(t, `select table_schema || '.' || table_name from information_schema.tables
+where table_schema in ('public', 'reference', 'raw', 'staging', 'intermediate', 'marts') order by 1`)
+	if w := "intermediate.int_products,intermediate.int_unmatched_liaisons,marts.kpi_summary,marts.ordinary_wines,marts.premium_wines,marts.revenue_by_product,marts.wine_zscores,raw.erp,raw.liaison,raw.web,reference.stock_statuses,staging.stg_erp,staging.stg_liaison,staging.stg_web"; strings.Join(got, ",") != w {
+		t.Errorf("relations:\n got %s\nwant %s", strings.Join(got, ","), w)
+	}
+	// A second build changes nothing and keeps the exports.
+	mustKiln(t, 0, pg, "build", "--vars", vars)
+	b := readFile(t, filepath.Join(pg, "target", "exports", "premium_wines.csv"))
+	if a := readFile(t, filepath.Join(duck, "target", "exports", "premium_wines.csv")); !bytes.Equal(a, b) {
+		t.Errorf("premium_wines.csv differs after a second build")
+	}
+}
+
+// firstDiff describes where a and b first differ: the line of each.
+func firstDiff(a, b []byte) string {
+	la, lb := strings.Split(string(a), "\n"), strings.Split(string(b), "\n")
+	for i := 0; i < len(la) && i < len(lb); i++ {
+		if la[i] != lb[i] {
+			return fmt.Sprintf("line %d:\n  duckdb   %s\n  postgres %s", i+1, la[i], lb[i])
+		}
+	}
+	return fmt.Sprintf("%d lines against %d", len(la), len(lb))
+}
+
+// TestPostgresThreadsAreConnections: threads: 4 runs four independent
+// models at once, each on a server session of its own. Each model waits
+// for an advisory lock that the test holds until it sees four sessions
+// waiting for it, so the build can only finish if the four run together.
+func TestPostgresThreadsAreConnections(t *testing.T) {
+	d := newPGDB(t)
+	dir := smallProject(t, fmt.Sprintf("target:\n  type: postgres\n  host: %s\n  port: %s\n  user: %s\n  dbname: %s\n  threads: 4\n", d.host, d.port, d.user, d.db))
+	for i := 1; i <= 4; i++ {
+		sql := "{{ config(materialized='table') }}\nselect pg_backend_pid() as pid\nwhere (select pg_advisory_xact_lock_shared(7160)::text) is not null\n"
+		if err := os.WriteFile(filepath.Join(dir, "models", fmt.Sprintf("session_%d.sql", i)), []byte(sql), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	gate, err := pgx.Connect(ctx, d.dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer gate.Close(context.Background())
+	if _, err := gate.Exec(ctx, "select pg_advisory_lock(7160)"); err != nil {
+		t.Fatal(err)
+	}
+	type result struct {
+		code        int
+		out, errOut string
+	}
+	done := make(chan result, 1)
+	go func() {
+		var out, errOut bytes.Buffer
+		code := Main(ctx, []string{"--project-dir", dir, "build"}, strings.NewReader(""), &out, &errOut)
+		done <- result{code, out.String(), errOut.String()}
+	}()
+	// Wait for the four sessions to queue on the lock (or for the build
+	// to end without them).
+	waiting, timeout := 0, time.After(time.Minute)
+	for waiting < 4 {
+		select {
+		case r := <-done:
+			t.Fatalf("the build ended (exit %d) before four sessions waited together:\n%s\n%s", r.code, r.out, r.errOut)
+		case <-timeout:
+		case <-time.After(20 * time.Millisecond):
+			if err := gate.QueryRow(ctx, `select count(*) from pg_locks where locktype = 'advisory' and objid = 7160 and not granted`).Scan(&waiting); err != nil {
+				t.Fatal(err)
+			}
+			continue
+		}
+		break
+	}
+	if _, err := gate.Exec(ctx, "select pg_advisory_unlock(7160)"); err != nil {
+		t.Fatal(err)
+	}
+	r := <-done
+	if waiting < 4 {
+		t.Fatalf("%d sessions waited for the lock together, want 4; the build (exit %d):\n%s\n%s", waiting, r.code, r.out, r.errOut)
+	}
+	if r.code != 0 {
+		t.Fatalf("build exit %d\n%s\n%s", r.code, r.out, r.errOut)
+	}
+	got := d.query(t, `select count(distinct pid) from (select pid from session_1 union all select pid from session_2
+union all select pid from session_3 union all select pid from session_4) as s`)
+	if len(got) != 1 || got[0] != "4" {
+		t.Errorf("the four models ran on %v sessions, want 4", got)
 	}
 }

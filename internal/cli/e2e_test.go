@@ -20,6 +20,13 @@ type figures struct {
 
 func checkFigures(t *testing.T, dir string, want figures) {
 	t.Helper()
+	checkFiguresWith(t, dir, want, func(q string) string { return query(t, dir, q) })
+}
+
+// checkFiguresWith checks the figures with query, which returns the one
+// value of a query in the project's database.
+func checkFiguresWith(t *testing.T, dir string, want figures, query func(string) string) {
+	t.Helper()
 	checks := []struct {
 		name, q, want string
 	}{
@@ -38,7 +45,7 @@ func checkFigures(t *testing.T, dir string, want figures) {
 		{"kpi ordinary", `select ordinary_count from marts.kpi_summary`, fmt.Sprint(want.ordinary)},
 	}
 	for _, c := range checks {
-		if got := query(t, dir, c.q); got != c.want {
+		if got := query(c.q); got != c.want {
 			t.Errorf("%s: got %s, want %s", c.name, got, c.want)
 		}
 	}
@@ -231,7 +238,7 @@ func TestCycleAndUnknownRefExit2WithPositions(t *testing.T) {
 		t.Fatalf("cycle: exit %d, want 2\n%s", code, stderr)
 	}
 	for _, want := range []string{"dependency cycle: int_products (models/intermediate/int_products.sql) -> stg_erp (models/staging/stg_erp.sql) -> int_products",
-		"stg_erp refs int_products at models/staging/stg_erp.sql:9:52", "int_products refs stg_erp at models/intermediate/int_products.sql:11:9"} {
+		"stg_erp refs int_products at models/staging/stg_erp.sql:14:56", "int_products refs stg_erp at models/intermediate/int_products.sql:11:9"} {
 		if !strings.Contains(stderr, want) {
 			t.Errorf("stderr does not mention %q:\n%s", want, stderr)
 		}
@@ -244,7 +251,7 @@ func TestCycleAndUnknownRefExit2WithPositions(t *testing.T) {
 	if code != 2 {
 		t.Fatalf("unknown ref: exit %d, want 2\n%s", code, stderr)
 	}
-	if want := `models/staging/stg_erp.sql:8:9: unknown model "stg_erpp" in ref(); did you mean "stg_erp"?`; !strings.Contains(stderr, want) {
+	if want := `models/staging/stg_erp.sql:13:13: unknown model "stg_erpp" in ref(); did you mean "stg_erp"?`; !strings.Contains(stderr, want) {
 		t.Errorf("stderr does not hold %q:\n%s", want, stderr)
 	}
 	if _, err := os.Stat(filepath.Join(dir, "target", "bottleneck.duckdb")); err == nil {

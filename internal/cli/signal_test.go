@@ -279,12 +279,20 @@ func snapshot(t *testing.T, dir string) tableState {
 		}
 		s.rows[name] = n
 	}
+	s.exports = snapshotExports(t, dir)
+	return s
+}
+
+// snapshotExports returns the sha256 of every export of dir, by name.
+func snapshotExports(t *testing.T, dir string) map[string]string {
+	t.Helper()
+	out := map[string]string{}
 	exports := filepath.Join(dir, "target", "exports")
 	entries, _ := os.ReadDir(exports)
 	for _, e := range entries {
-		s.exports[e.Name()] = fileSum(t, filepath.Join(exports, e.Name()))
+		out[e.Name()] = fileSum(t, filepath.Join(exports, e.Name()))
 	}
-	return s
+	return out
 }
 
 // What checkSame compares besides the tables.

@@ -67,7 +67,8 @@ func auditRelation(n *graph.Node) sqlq.Relation {
 }
 
 // countFailures runs the test query; with store_failures the failing rows
-// first replace the test's audit table, in one transaction.
+// first replace the test's audit table (dropped and created again), in one
+// transaction.
 func (e *Executor) countFailures(ctx context.Context, conn adapter.Conn, n *graph.Node) (int64, adapter.Stmt, error) {
 	q := materialize.TestQuery(e.d, n)
 	if !storesFailures(n) {
@@ -79,6 +80,11 @@ func (e *Executor) countFailures(ctx context.Context, conn adapter.Conn, n *grap
 	keep := e.d.CreateTableAs(rel, n.CompiledCode)
 	err := conn.Tx(ctx, func() error {
 		if _, err := conn.Run(ctx, e.d.CreateSchema(rel.Schema)); err != nil {
+			return err
+		}
+		// The previous run's failing rows: CreateTableAs replaces nothing
+		// on every database (PostgreSQL has no create or replace table).
+		if _, err := conn.Run(ctx, e.d.DropRelation(rel, adapter.Table, true)); err != nil {
 			return err
 		}
 		if _, err := conn.Run(ctx, keep); err != nil {

@@ -7,7 +7,7 @@ select
     r.price,
     r.total_sales,
     r.revenue,
-    {{ z_score('r.price', 's.mean_price', 's.stddev_price') }} as z_score,
+    cast({{ z_score('r.price', 's.mean_price', 's.stddev_price') }} as decimal(18, 6)) as z_score,
     coalesce({{ z_score('r.price', 's.mean_price', 's.stddev_price') }} > {{ var('premium_z_score') | sql_literal }}, false) as is_premium
 from {{ ref('revenue_by_product') }} as r
 cross join {{ ref('price_stats') }} as s
