@@ -55,6 +55,8 @@ type Manifest struct {
 	// Docs are the {% docs %} blocks of the project and its packages, by
 	// unique id (<package>.<name>).
 	Docs map[string]*Doc
+
+	c *compiler // renders models again at run time (RenderAtRun)
 }
 
 // Compile compiles p. It returns the manifest, or every error found, sorted
@@ -73,7 +75,7 @@ func Compile(p *project.Project, opts Options) (*Manifest, diag.List) {
 		return nil, c.diags.Errors()
 	}
 	m := &Manifest{Project: p, Graph: c.graph, Engine: c.engine, Vars: c.vars, Warnings: c.diags.Warnings(), Disabled: c.disabled,
-		UsedVars: sortedKeys(c.usedVars), Docs: c.docs}
+		UsedVars: sortedKeys(c.usedVars), Docs: c.docs, c: c}
 	return m, nil
 }
 

@@ -24,6 +24,7 @@ type rendered struct {
 	configPos  diag.Pos
 	macros     map[string]bool
 	attrAccess bool // the template read a ref's attributes: render again once relations are final
+	execute    bool // the template read execute: render again at run time
 	diags      diag.List
 }
 
@@ -239,6 +240,7 @@ func (c *compiler) renderModels() {
 		}
 		n.DependsOn = append(n.DependsOn, r.deps...)
 		n.Macros = sortedKeys(r.macros)
+		n.RenderAtRun = r.execute && n.Kind == graph.Model
 		if n.Kind == graph.Model && n.Config.Materialized == graph.Incremental && n.Config.Enabled {
 			c.compileIncremental(n, r)
 		}
@@ -318,6 +320,8 @@ func cteName(model string) string { return EphemeralPrefix + model }
 // input with an event_time return graph.BatchMarker (final must be set).
 type renderMode struct {
 	final, incremental, batch bool
+	// db is the database at run time (execute true); nil while compiling.
+	db template.DB
 }
 
 // renderNode renders a model or singular test as mode says.
@@ -387,6 +391,12 @@ func (c *compiler) renderNode(n *graph.Node, mode renderMode) *rendered {
 		This:          this,
 		IsIncremental: mode.incremental,
 		OnMacro:       func(name string) { r.macros[name] = true },
+		DB:            mode.db,
+		OnExecute:     func() { r.execute = true },
+	}
+	if n.Kind == graph.Model {
+		this.Database = n.Relation.Database
+		ctx.This = this
 	}
 	out, l := c.engine.Render(n.Path, n.RawCode, ctx)
 	r.out = out

@@ -12,8 +12,8 @@ import (
 // cross-database macros are there in both forms.
 func TestPackageMacrosAndTests(t *testing.T) {
 	m := compileDBT(t, map[string]string{
-		"dbt_project.yml": "name: shop\nprofile: shop\ndispatch:\n  - macro_namespace: pkg\n    search_order: [shop, pkg]\n",
-		"packages.yml":    "packages:\n  - local: ../pkg\n",
+		"dbt_project.yml":                  "name: shop\nprofile: shop\ndispatch:\n  - macro_namespace: pkg\n    search_order: [shop, pkg]\n",
+		"packages.yml":                     "packages:\n  - local: ../pkg\n",
 		"dbt_packages/pkg/dbt_project.yml": "name: pkg\n",
 		"dbt_packages/pkg/macros/m.sql": `{% macro cents(col) %}{{ return(adapter.dispatch('cents', 'pkg')(col)) }}{% endmacro %}
 {% macro default__cents(col) %}{{ col }} * 100{% endmacro %}

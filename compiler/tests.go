@@ -242,11 +242,32 @@ func (c *compiler) addTest(file string, dirs []string, on *graph.Node, col *test
 	if col != nil {
 		kwargs["column_name"] = col.sql
 	}
-	ctx := &template.Context{Ref: c.finalRef(nil), Source: c.finalSource(nil), Var: c.lookupVar, EnvVar: c.lookupEnv}
+	// A config() call in the test's macro gives defaults that the
+	// project's and the YAML's configs override, as in dbt.
+	var macroCfg map[string]any
+	store, _ := cfg.Extra["store_failures"].(bool)
+	ctx := &template.Context{Ref: c.finalRef(nil), Source: c.finalSource(nil), Var: c.lookupVar, EnvVar: c.lookupEnv, StoreFailures: store,
+		Config: func(kw map[string]any, _ diag.Pos) error {
+			if macroCfg == nil {
+				macroCfg = map[string]any{}
+			}
+			for k, v := range kw {
+				macroCfg[k] = v
+			}
+			return nil
+		}}
 	sql, err := c.engine.CallValue(file, testMacro, kwargs, ctx)
 	if err != nil {
 		c.diags.Errorf(pos, "test %q: %v", te.Name, err).Hint = "check the test's arguments against its definition in " + macroFile
 		return
+	}
+	if macroCfg != nil {
+		c.checkConfig(macroCfg, pos, graph.Test)
+		raw := mergeConfigs(map[string]any{"severity": "error"}, macroCfg, c.p.TestConfig.Resolve(append(append([]string(nil), dirs...), testName)), te.Config)
+		if col != nil && len(col.tags) > 0 {
+			project.Merge(raw, "tags", col.tags)
+		}
+		n.Config = toConfig(raw, "test")
 	}
 	code, second := oneStatement(strings.TrimSpace(sql))
 	if second >= 0 {

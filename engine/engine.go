@@ -175,6 +175,10 @@ func Load(cfg Config) (*Project, error) {
 		p.emit(Diagnostics{List: append(l, m.Warnings...)})
 	}
 	p.Project, p.Manifest = proj, m
+	if p.cfg.Render == nil {
+		// Models whose templates read execute render again at run time.
+		p.cfg.Render = m.RenderAtRun
+	}
 	if err := p.checkVars(); err != nil {
 		return nil, err
 	}

@@ -51,7 +51,11 @@ type Node struct {
 
 	RawCode      string // the file's text (models, singular tests)
 	CompiledCode string // rendered SQL, ephemeral parents inlined as CTEs
-	Checksum     string // sha256 hex of the file (models, seeds, singular tests) or of the input file (sources)
+	// RenderAtRun is set for a model whose template reads execute: it is
+	// rendered again when it runs, against the database (dbt's execute
+	// phase), after its parents are built.
+	RenderAtRun bool
+	Checksum    string // sha256 hex of the file (models, seeds, singular tests) or of the input file (sources)
 
 	Config    Config
 	Refs      []Ref    // ref() calls, in order of appearance

@@ -175,6 +175,8 @@ type tupleKey string
 // hashKey returns the Go map key standing for a dict key.
 func hashKey(k any) (any, error) {
 	switch x := k.(type) {
+	case Hashable:
+		return x.HashKey(), nil
 	case nil, string, int:
 		return k, nil
 	case bool:
@@ -206,6 +208,12 @@ func hashKey(k any) (any, error) {
 		}
 	}
 	return nil, errf("unhashable type: %s", typeName(k))
+}
+
+// Hashable is implemented by Go values that are dict keys by a value of
+// their own (a relation by its name): HashKey returns a comparable value.
+type Hashable interface {
+	HashKey() any
 }
 
 // Namespace is the object namespace() returns: attributes can be set on

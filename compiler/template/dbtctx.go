@@ -143,6 +143,9 @@ func (g *globals) dbtName(name string) (any, bool) {
 			h := md5.Sum([]byte(jinja.Str(v)))
 			return hex.EncodeToString(h[:]), nil
 		}), true
+	case "should_store_failures":
+		store := c.StoreFailures
+		return jinja.Func(func(*jinja.Call) (any, error) { return store, nil }), true
 	case "invocation_id":
 		return g.e.run.InvocationID, true
 	case "run_started_at":

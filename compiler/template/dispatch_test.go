@@ -54,3 +54,12 @@ func TestDBTContextAtCompileTime(t *testing.T) {
 		t.Fatalf("raise_compiler_error: %v", l)
 	}
 }
+
+// A relation is a dict key (dbt_utils.unpivot keys a dict by relation).
+func TestRelationIsADictKey(t *testing.T) {
+	e, _ := NewEngine(nil)
+	out, l := e.Render("m.sql", "{% set d = {} %}{% do d.update({this: 1}) %}{{ d[this] }}|{{ this.incorporate(type='table').type }}", &Context{This: Relation{Schema: "main", Identifier: "x", Quoted: `"main"."x"`}})
+	if l != nil || out != "1|table" {
+		t.Fatalf("got %q %v", out, l)
+	}
+}

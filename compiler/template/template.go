@@ -180,6 +180,12 @@ func (r Relation) with(method string, c *jinja.Call) Relation {
 	return out
 }
 
+// relationKey is a relation as a dict key: by its quoted name.
+type relationKey struct{ quoted string }
+
+// HashKey implements jinja.Hashable.
+func (r Relation) HashKey() any { return relationKey{r.Quoted} }
+
 // Keys implements jinja.Mapping.
 func (r Relation) Keys() []string { return []string{"database", "schema", "identifier", "metadata"} }
 
@@ -211,6 +217,10 @@ type Context struct {
 	// Log receives the messages of log(msg, info=True), print() and
 	// exceptions.warn(); nil drops them.
 	Log func(msg string)
+
+	// StoreFailures is what should_store_failures() returns (a test's
+	// store_failures config).
+	StoreFailures bool
 
 	results map[string]*Table // statement results, for load_result
 }

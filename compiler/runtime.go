@@ -1,0 +1,118 @@
+package compiler
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/kiln-build/kiln/adapter"
+	"github.com/kiln-build/kiln/compiler/graph"
+	"github.com/kiln-build/kiln/compiler/template"
+)
+
+// RenderAtRun renders model n again when it runs, with execute true and
+// the database of session s (dbt's execute phase: run_query, statement,
+// the adapter's database methods), after its parents are built. It
+// returns ok false for a model whose template does not read execute
+// (its compiled code stands). It has execute.Renderer's signature.
+func (m *Manifest) RenderAtRun(ctx context.Context, n *graph.Node, s adapter.Session) (string, bool, error) {
+	if m.c == nil || !n.RenderAtRun {
+		return "", false, nil
+	}
+	db := &sessionDB{ctx: ctx, s: s}
+	r := m.c.renderNode(n, renderMode{final: true, db: db})
+	if len(r.diags) > 0 {
+		return "", false, fmt.Errorf("%v", r.diags[0])
+	}
+	return m.c.statement(n, r.out), true, nil
+}
+
+// sessionDB is template.DB on an adapter session.
+type sessionDB struct {
+	ctx context.Context
+	s   adapter.Session
+}
+
+func (d *sessionDB) Query(sql string) ([]string, []string, [][]any, error) {
+	cols, rows, err := d.s.Conn.QueryRows(d.ctx, sql)
+	return cols, nil, rows, err
+}
+
+func (d *sessionDB) Exec(sql string) error {
+	_, err := d.s.Conn.Exec(d.ctx, sql)
+	return err
+}
+
+func (d *sessionDB) rel(database, schema, identifier string) adapter.Relation {
+	return adapter.Relation{Database: database, Schema: schema, Name: identifier}
+}
+
+func (d *sessionDB) Columns(database, schema, identifier string) ([]string, []string, error) {
+	cols, err := d.s.Conn.Columns(d.ctx, d.rel(database, schema, identifier))
+	if err != nil {
+		return nil, nil, err
+	}
+	names := make([]string, len(cols))
+	types := make([]string, len(cols))
+	for i, c := range cols {
+		names[i], types[i] = c.Name, c.Type
+	}
+	return names, types, nil
+}
+
+func (d *sessionDB) Kind(database, schema, identifier string) (string, error) {
+	k, err := d.s.Conn.RelationKind(d.ctx, d.rel(database, schema, identifier))
+	return string(k), err
+}
+
+func (d *sessionDB) Relations(database, schema, like string) ([]template.Relation, []string, error) {
+	all, err := d.s.Conn.Relations(d.ctx, false)
+	if err != nil {
+		return nil, nil, err
+	}
+	var rels []template.Relation
+	var kinds []string
+	for _, r := range all {
+		if !strings.EqualFold(r.Schema, schema) || database != "" && r.Database != "" && !strings.EqualFold(r.Database, database) || !likeMatch(like, r.Name) {
+			continue
+		}
+		rel := template.NewRelation(d, r.Database, r.Schema, r.Name)
+		rel.Type = string(r.Kind)
+		rels = append(rels, rel)
+		kinds = append(kinds, string(r.Kind))
+	}
+	return rels, kinds, nil
+}
+
+func (d *sessionDB) Quote(name string) string { return d.s.Dialect.Quote(name) }
+
+// likeMatch matches s against a SQL LIKE pattern (% and _), ignoring case.
+func likeMatch(pattern, s string) bool {
+	p, t := []rune(strings.ToLower(pattern)), []rune(strings.ToLower(s))
+	var match func(i, j int) bool
+	match = func(i, j int) bool {
+		for i < len(p) {
+			switch p[i] {
+			case '%':
+				for k := j; k <= len(t); k++ {
+					if match(i+1, k) {
+						return true
+					}
+				}
+				return false
+			case '_':
+				if j >= len(t) {
+					return false
+				}
+			default:
+				if j >= len(t) || p[i] != t[j] {
+					return false
+				}
+			}
+			i++
+			j++
+		}
+		return j == len(t)
+	}
+	return match(0, 0)
+}
