@@ -101,6 +101,9 @@ type compiler struct {
 	docs     map[string]*Doc       // docs blocks by unique id
 	descAt   map[graph.ID]diag.Pos // where a node's description is written, when not at n.Pos
 	descEnv  *jinja.Env            // renders descriptions
+	// runtimeTests render the generic tests whose macros read execute
+	// again at run time.
+	runtimeTests map[*graph.Node]func(template.DB) (string, error)
 }
 
 func newCompiler(p *project.Project, opts Options) *compiler {
@@ -119,6 +122,8 @@ func newCompiler(p *project.Project, opts Options) *compiler {
 		usedVars: map[string]bool{},
 		descEnv:  jinja.NewEnv(),
 		descAt:   map[graph.ID]diag.Pos{},
+
+		runtimeTests: map[*graph.Node]func(template.DB) (string, error){},
 	}
 	c.vars = map[string]any{}
 	for k, v := range p.Config.Vars {

@@ -240,7 +240,7 @@ func (c *compiler) renderModels() {
 		}
 		n.DependsOn = append(n.DependsOn, r.deps...)
 		n.Macros = sortedKeys(r.macros)
-		n.RenderAtRun = r.execute && n.Kind == graph.Model
+		n.RenderAtRun = r.execute
 		if n.Kind == graph.Model && n.Config.Materialized == graph.Incremental && n.Config.Enabled {
 			c.compileIncremental(n, r)
 		}

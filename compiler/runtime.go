@@ -20,7 +20,15 @@ func (m *Manifest) RenderAtRun(ctx context.Context, n *graph.Node, s adapter.Ses
 		return "", false, nil
 	}
 	db := &sessionDB{ctx: ctx, s: s}
-	r := m.c.renderNode(n, renderMode{final: true, db: db})
+	if render, ok := m.c.runtimeTests[m.c.nodes[n.ID]]; ok && m.c.nodes[n.ID] != nil {
+		sql, err := render(db)
+		return sql, err == nil, err
+	}
+	node := m.c.nodes[n.ID]
+	if node == nil {
+		return "", false, nil
+	}
+	r := m.c.renderNode(node, renderMode{final: true, db: db})
 	if len(r.diags) > 0 {
 		return "", false, fmt.Errorf("%v", r.diags[0])
 	}

@@ -207,6 +207,7 @@ func (c *compiler) addTest(file string, dirs []string, on *graph.Node, col *test
 	}
 	// Arguments: ref('x') and source('a', 'b') strings are rendered, as dbt does.
 	kwargs := map[string]any{}
+	relArgs := map[string]any{}
 	for _, k := range sortedKeys(te.Args) {
 		v := te.Args[k]
 		n.Test.Kwargs[k] = v
@@ -222,12 +223,22 @@ func (c *compiler) addTest(file string, dirs []string, on *graph.Node, col *test
 			}
 			n.DependsOn = append(n.DependsOn, deps...)
 			v = out
+			if len(deps) == 1 && refExpr.MatchString(s) {
+				if rel, ok := c.relationValue(deps[0], out); ok {
+					relArgs[k] = rel
+				}
+			}
 		}
 		kwargs[k] = v
 	}
 	n.Test.Args = map[string]any{}
 	for k, v := range kwargs {
 		n.Test.Args[k] = v
+	}
+	// The macro gets relations where the arguments name one (ref(),
+	// source()), as dbt's native rendering gives them.
+	for k, v := range relArgs {
+		kwargs[k] = v
 	}
 	if msg := checkChangeArgs(testName, n.Test.Args); msg != "" {
 		c.diags.Errorf(pos, "test %q: %s", te.Name, msg)
@@ -238,6 +249,9 @@ func (c *compiler) addTest(file string, dirs []string, on *graph.Node, col *test
 		model = "(select * from " + model + " where " + where + ") dbt_subquery"
 	}
 	kwargs["model"] = model
+	if rel, ok := c.relationValue(on.ID, model); ok {
+		kwargs["model"] = rel
+	}
 	n.Test.Model = model
 	if col != nil {
 		kwargs["column_name"] = col.sql
@@ -246,17 +260,21 @@ func (c *compiler) addTest(file string, dirs []string, on *graph.Node, col *test
 	// project's and the YAML's configs override, as in dbt.
 	var macroCfg map[string]any
 	store, _ := cfg.Extra["store_failures"].(bool)
-	ctx := &template.Context{Ref: c.finalRef(nil), Source: c.finalSource(nil), Var: c.lookupVar, EnvVar: c.lookupEnv, StoreFailures: store,
-		Config: func(kw map[string]any, _ diag.Pos) error {
-			if macroCfg == nil {
-				macroCfg = map[string]any{}
-			}
-			for k, v := range kw {
-				macroCfg[k] = v
-			}
-			return nil
-		}}
-	sql, err := c.engine.CallValue(file, testMacro, kwargs, ctx)
+	executes := false
+	newCtx := func(db template.DB) *template.Context {
+		return &template.Context{Ref: c.finalRef(nil), Source: c.finalSource(nil), Var: c.lookupVar, EnvVar: c.lookupEnv, StoreFailures: store,
+			DB: db, OnExecute: func() { executes = true },
+			Config: func(kw map[string]any, _ diag.Pos) error {
+				if macroCfg == nil {
+					macroCfg = map[string]any{}
+				}
+				for k, v := range kw {
+					macroCfg[k] = v
+				}
+				return nil
+			}}
+	}
+	sql, err := c.engine.CallValue(file, testMacro, kwargs, newCtx(nil))
 	if err != nil {
 		c.diags.Errorf(pos, "test %q: %v", te.Name, err).Hint = "check the test's arguments against its definition in " + macroFile
 		return
@@ -278,6 +296,19 @@ func (c *compiler) addTest(file string, dirs []string, on *graph.Node, col *test
 	}
 	n.CompiledCode = code
 	n.Macros = []string{macro}
+	if executes {
+		// The test's macro reads execute: it renders again when the test
+		// runs (Manifest.RenderAtRun).
+		n.RenderAtRun = true
+		c.runtimeTests[n] = func(db template.DB) (string, error) {
+			sql, err := c.engine.CallValue(file, testMacro, kwargs, newCtx(db))
+			if err != nil {
+				return "", err
+			}
+			code, _ := oneStatement(strings.TrimSpace(sql))
+			return code, nil
+		}
+	}
 
 	// dbt's names and unique_id (testnames.go).
 	namespace := ""
@@ -396,4 +427,14 @@ func checkChangeArgs(test string, args map[string]any) string {
 		return "give at least one threshold: " + strings.Join(keys, ", ")
 	}
 	return ""
+}
+
+// relationValue returns the relation of node id as templates see it,
+// when quoted is its relation's text (not a subquery).
+func (c *compiler) relationValue(id graph.ID, quoted string) (template.Relation, bool) {
+	t := c.nodes[id]
+	if t == nil || t.Relation.IsZero() || t.Relation.String() != quoted {
+		return template.Relation{}, false
+	}
+	return template.Relation{Database: t.Relation.Database, Schema: t.Relation.Schema, Identifier: t.Relation.Name, Quoted: quoted}, true
 }

@@ -63,9 +63,14 @@ func relationArg(c *jinja.Call, i int, kw string) (Relation, bool) {
 	return r, ok
 }
 
+// db returns the database; a template that asks for it renders again at
+// run time (it is told to OnExecute), as one that reads execute.
 func (a *adapterObj) db() DB {
 	if a.c == nil {
 		return nil
+	}
+	if a.c.OnExecute != nil {
+		a.c.OnExecute()
 	}
 	return a.c.DB
 }

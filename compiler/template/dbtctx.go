@@ -196,6 +196,9 @@ func (g *globals) runQuery(call *jinja.Call) (any, error) {
 	if !ok {
 		return nil, fmt.Errorf("run_query() takes a SQL query")
 	}
+	if g.c.OnExecute != nil {
+		g.c.OnExecute()
+	}
 	if g.c.DB == nil {
 		return nil, nil
 	}
@@ -219,6 +222,9 @@ func (g *globals) statement(call *jinja.Call) (any, error) {
 	body, err := call.CallValue(caller, nil, nil)
 	if err != nil {
 		return nil, err
+	}
+	if g.c.OnExecute != nil {
+		g.c.OnExecute()
 	}
 	if g.c.DB == nil {
 		return "", nil

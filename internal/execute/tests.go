@@ -24,6 +24,17 @@ func (e *Executor) test(ctx context.Context, conn adapter.Conn, n *graph.Node) r
 	if n.Test != nil && IsChangeTest(n.Test.Generic) {
 		return e.changeTest(ctx, conn, n)
 	}
+	if e.opts.Render != nil && n.RenderAtRun {
+		sql, ok, err := e.opts.Render(ctx, n, adapter.Session{Conn: conn, Dialect: e.d, Type: e.typ})
+		if err != nil {
+			return failed(&run.NodeError{Pos: n.Pos, Msg: fmt.Sprintf("test %q: rendering at run time: %v", n.Name, err), Err: err})
+		}
+		if ok {
+			rendered := *n
+			rendered.CompiledCode = sql
+			n = &rendered
+		}
+	}
 	failures, stmt, err := e.countFailures(ctx, conn, n)
 	if err != nil {
 		return failed(e.testError(ctx, conn, n, err, stmt))
