@@ -104,6 +104,21 @@ type Dialect interface {
 	// text in its filter and in its delete.
 	TimeRange(col, typ string, start, end time.Time) string
 
+	// SnapshotCreate is the first run of a snapshot: its table created
+	// from the source's rows, each a current version (dbt's snapshot
+	// materialization). CountRows is set.
+	SnapshotCreate(s SnapshotSpec) Stmt
+	// SnapshotUpdate is a later run of a snapshot, as statements to run in
+	// order in one transaction: the versions that changed or whose key left
+	// the source are closed, the new versions (and, with hard_deletes:
+	// new_record, the deletion records) inserted. The update statements
+	// start with "update", the inserts with "insert".
+	SnapshotUpdate(s SnapshotSpec) []Stmt
+	// SnapshotViolation returns a query of at most one key of the
+	// snapshot's table whose history is not a type 2 history: the key
+	// columns, then the rule broken as text.
+	SnapshotViolation(s SnapshotSpec) string
+
 	// SelectAll returns a query of every row of rel, ordered by orderBy
 	// (an ORDER BY expression list as the user wrote it) when not "".
 	SelectAll(rel Relation, orderBy string) string

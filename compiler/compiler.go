@@ -156,7 +156,7 @@ func (c *compiler) run() {
 	}
 	c.engine.SetRun(run)
 
-	for _, t := range []*project.ConfigTree{c.p.ModelConfig, c.p.SeedConfig, c.p.TestConfig, c.p.SourceConfig, c.p.ExportConfig} {
+	for _, t := range []*project.ConfigTree{c.p.ModelConfig, c.p.SnapshotConfig, c.p.SeedConfig, c.p.TestConfig, c.p.SourceConfig, c.p.ExportConfig} {
 		c.checkTree(t)
 	}
 	c.checkPackages()
@@ -165,6 +165,7 @@ func (c *compiler) run() {
 	c.collectSources()
 	c.collectSeeds()
 	c.collectModels()
+	c.collectSnapshots()
 	c.collectSingularTests()
 	c.renderModels()
 	c.collectYAMLTests()

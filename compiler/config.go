@@ -30,6 +30,8 @@ func resourceOf(kind graph.Kind) project.Resource {
 		return project.UnitTests
 	case graph.Export:
 		return project.Exports
+	case graph.Snapshot:
+		return project.Snapshots
 	}
 	return 0
 }
@@ -77,7 +79,7 @@ func (c *compiler) checkTree(tree *project.ConfigTree) {
 // checkValue validates the value of config k, written at pos.
 func (c *compiler) checkValue(k string, v any, pos diag.Pos) {
 	bad := func(format string, args ...any) *diag.Diagnostic { return c.diags.Errorf(pos, format, args...) }
-	if c.checkIncrementalValue(k, v, pos) {
+	if c.checkIncrementalValue(k, v, pos) || c.checkSnapshotValue(k, v, pos) {
 		return
 	}
 	switch k {

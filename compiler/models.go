@@ -32,9 +32,12 @@ type rendered struct {
 // tests by name.
 func (c *compiler) collectProps() {
 	for _, pf := range c.p.Properties {
-		for kind, list := range map[string][]project.ModelProps{"model": pf.Models, "seed": pf.Seeds, "test": pf.Tests} {
+		for kind, list := range map[string][]project.ModelProps{"model": pf.Models, "seed": pf.Seeds, "test": pf.Tests, "snapshot": pf.Snapshots} {
 			for i := range list {
 				mp := &list[i]
+				if mp.Relation != "" && kind != "snapshot" {
+					c.diags.Errorf(mp.Pos(pf.Path), "a %s entry has no relation: (it is a snapshot's)", kind).Hint = "remove it, or move the entry under snapshots:"
+				}
 				key := kind + ":" + mp.Name
 				if mp.Name == "" {
 					c.diags.Errorf(mp.Pos(pf.Path), "a %s entry has no name", kind).Hint = "add \"name: <" + kind + " name>\""
@@ -153,7 +156,7 @@ func (c *compiler) templated() []*graph.Node {
 	var out []*graph.Node
 	for _, id := range c.ids() {
 		n := c.nodes[id]
-		if n.RawCode != "" && (n.Kind == graph.Model || (n.Kind == graph.Test && n.Test.Generic == "")) {
+		if n.RawCode != "" && (n.Kind == graph.Model || n.Kind == graph.Snapshot || (n.Kind == graph.Test && n.Test.Generic == "")) {
 			out = append(out, n)
 		}
 	}
@@ -198,7 +201,11 @@ func (c *compiler) renderModels() {
 		c.checkConfig(r.config, r.configPos, n.Kind)
 		before := n.Relation
 		n.Config = toConfig(mergeConfigs(configMap(n.Config), r.config), n.Config.Materialized)
-		if n.Kind == graph.Model {
+		if n.Kind == graph.Snapshot {
+			n.Config.Materialized = string(graph.Snapshot)
+			snapshotSchema(n)
+		}
+		if n.Kind == graph.Model || n.Kind == graph.Snapshot {
 			n.Relation = c.relationOf(n)
 			if n.Relation != before && strings.Contains(n.RawCode, "this") {
 				r.attrAccess = true
@@ -243,6 +250,13 @@ func (c *compiler) renderModels() {
 		n.RenderAtRun = r.execute
 		if n.Kind == graph.Model && n.Config.Materialized == graph.Incremental && n.Config.Enabled {
 			c.compileIncremental(n, r)
+		}
+		if n.Kind == graph.Snapshot && n.Config.Enabled {
+			pos := n.Pos
+			if r.config != nil {
+				pos = r.configPos
+			}
+			c.compileSnapshot(n, pos)
 		}
 	}
 }

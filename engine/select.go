@@ -16,16 +16,18 @@ import (
 
 // The kinds of nodes each command runs.
 var (
-	BuildKinds = map[graph.Kind]bool{graph.Source: true, graph.Seed: true, graph.Model: true, graph.Test: true, graph.UnitTest: true, graph.Export: true}
+	BuildKinds = map[graph.Kind]bool{graph.Source: true, graph.Seed: true, graph.Model: true, graph.Snapshot: true, graph.Test: true, graph.UnitTest: true, graph.Export: true}
 	RunKinds   = map[graph.Kind]bool{graph.Source: true, graph.Model: true}
 	TestKinds  = map[graph.Kind]bool{graph.Test: true, graph.UnitTest: true}
 	SeedKinds  = map[graph.Kind]bool{graph.Seed: true}
+	// SnapshotKinds are what kiln snapshot runs (with the sources they read).
+	SnapshotKinds = map[graph.Kind]bool{graph.Source: true, graph.Snapshot: true}
 )
 
 // CommandKinds returns the kinds of nodes command (build, run, test, seed)
 // runs, or nil for another command.
 func CommandKinds(command string) map[graph.Kind]bool {
-	return map[string]map[graph.Kind]bool{"build": BuildKinds, "run": RunKinds, "test": TestKinds, "seed": SeedKinds}[command]
+	return map[string]map[graph.Kind]bool{"build": BuildKinds, "run": RunKinds, "test": TestKinds, "seed": SeedKinds, "snapshot": SnapshotKinds}[command]
 }
 
 // Selection is dbt's node selection: --select, --exclude, --selector,
@@ -70,7 +72,7 @@ type UsageError struct{ Msg string }
 
 func (e *UsageError) Error() string { return e.Msg }
 
-var resourceTypes = map[graph.Kind]bool{graph.Model: true, graph.Source: true, graph.Seed: true, graph.Test: true, graph.UnitTest: true, graph.Export: true}
+var resourceTypes = map[graph.Kind]bool{graph.Model: true, graph.Snapshot: true, graph.Source: true, graph.Seed: true, graph.Test: true, graph.UnitTest: true, graph.Export: true}
 
 // Select returns the selected nodes in topological order. Warnings (a
 // selector word that matches nothing) are Message events; a flag mistake

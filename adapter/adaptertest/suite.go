@@ -51,6 +51,7 @@ func Run(t *testing.T, cfg Config) {
 	t.Run("Errors", func(t *testing.T) { testErrors(t, cfg, newEnv(t, cfg)) })
 	t.Run("Dialect", func(t *testing.T) { testDialect(t, newEnv(t, cfg)) })
 	t.Run("Incremental", func(t *testing.T) { testIncremental(t, newEnv(t, cfg)) })
+	t.Run("Snapshot", func(t *testing.T) { testSnapshot(t, newEnv(t, cfg)) })
 	t.Run("UnitTestSQL", func(t *testing.T) { testUnitTestSQL(t, newEnv(t, cfg)) })
 	t.Run("Store", func(t *testing.T) { testStore(t, newEnv(t, cfg)) })
 }

@@ -28,6 +28,7 @@ const (
 	Test     Kind = "test"
 	UnitTest Kind = "unit_test"
 	Export   Kind = "export"
+	Snapshot Kind = "snapshot"
 )
 
 // Materializations of models.
@@ -73,6 +74,8 @@ type Node struct {
 	Export   *ExportInfo   // Kind == Export
 	// Incremental is set for models materialized incremental.
 	Incremental *IncrementalInfo
+	// Snapshot is set for snapshots (Kind == Snapshot) that compiled.
+	Snapshot *SnapshotInfo
 }
 
 // Ref is one ref() or source() call: ref('pkg', 'name') / source('src', 'table').
@@ -314,3 +317,38 @@ func (n *Node) DisplayName() string {
 	}
 	return n.Name
 }
+
+// SnapshotInfo is a snapshot's configuration, as the compiler resolved
+// and checked it, with dbt's meaning (dbt 1.9's snapshot configs).
+type SnapshotInfo struct {
+	Strategy  string   // timestamp or check
+	UniqueKey []string // unique_key: one column or a list
+	UpdatedAt string   // updated_at (required by timestamp, optional for check)
+	// CheckCols are check_cols; CheckAll is check_cols: all (every column
+	// of the source).
+	CheckCols []string
+	CheckAll  bool
+	// HardDeletes is ignore (the default), invalidate or new_record
+	// (hard_deletes; invalidate_hard_deletes: true is invalidate).
+	HardDeletes string
+	// ValidToCurrent is dbt_valid_to_current: a SQL expression written in
+	// dbt_valid_to of current versions instead of NULL.
+	ValidToCurrent string
+	// Meta are the names of the columns the snapshot adds
+	// (snapshot_meta_column_names).
+	Meta SnapshotColumns
+}
+
+// SnapshotColumns are the names of the columns a snapshot adds to its
+// source's (dbt's snapshot_meta_column_names).
+type SnapshotColumns struct {
+	SCDID     string // dbt_scd_id: a hash of the key and the version's start
+	UpdatedAt string // dbt_updated_at: the version's updated_at
+	ValidFrom string // dbt_valid_from: when the version became current
+	ValidTo   string // dbt_valid_to: when it stopped being (NULL: current)
+	IsDeleted string // dbt_is_deleted: 'True' on a deletion record (hard_deletes: new_record)
+}
+
+// DefaultSnapshotColumns are dbt's names of a snapshot's columns.
+var DefaultSnapshotColumns = SnapshotColumns{SCDID: "dbt_scd_id", UpdatedAt: "dbt_updated_at",
+	ValidFrom: "dbt_valid_from", ValidTo: "dbt_valid_to", IsDeleted: "dbt_is_deleted"}

@@ -49,14 +49,15 @@ const (
 	Sources
 	UnitTests
 	Exports
+	Snapshots
 
-	AllResources = Models | Seeds | Tests | Sources | UnitTests | Exports
+	AllResources = Models | Seeds | Tests | Sources | UnitTests | Exports | Snapshots
 )
 
 var resourceNames = []struct {
 	r    Resource
 	name string
-}{{Models, "models"}, {Seeds, "seeds"}, {Tests, "data tests"}, {Sources, "sources"}, {UnitTests, "unit tests"}, {Exports, "exports"}}
+}{{Models, "models"}, {Seeds, "seeds"}, {Tests, "data tests"}, {Sources, "sources"}, {UnitTests, "unit tests"}, {Exports, "exports"}, {Snapshots, "snapshots"}}
 
 func (r Resource) String() string {
 	var out []string
@@ -105,7 +106,6 @@ const (
 	hookNote        = "kiln runs no hooks yet; put the query in a model, or run the statement outside kiln"
 	versionsNote    = "kiln has no model versions yet; give each version its own model file and name"
 	freshnessNote   = "kiln checks no source freshness yet; a recency test (dbt_utils' recency) checks the newest row in each build"
-	snapshotsNote   = "kiln has no snapshots yet; keep the history in a model of your own, or remove them"
 	oneDatabaseNote = "kiln builds every model in the one DuckDB file of database-path; use schema to separate them"
 )
 
@@ -128,7 +128,7 @@ var Keys = []Key{
 	{Scope: "project.yml", Name: "macro-paths", Support: Applied},
 	{Scope: "project.yml", Name: "source-paths", Support: Applied},
 	{Scope: "project.yml", Name: "data-paths", Support: Applied},
-	{Scope: "project.yml", Name: "snapshot-paths", Support: Applied}, // a snapshot found there is "not supported yet" (ScopeFolder)
+	{Scope: "project.yml", Name: "snapshot-paths", Support: Applied},
 	{Scope: "project.yml", Name: "analysis-paths", Support: Applied}, // analyses found there are named in a warning: kiln does not compile them
 	{Scope: "project.yml", Name: "docs-paths", Support: Applied},
 	{Scope: "project.yml", Name: "asset-paths", Support: Documents},
@@ -151,7 +151,7 @@ var Keys = []Key{
 	{Scope: "project.yml", Name: "exports", Support: Applied},
 	{Scope: "project.yml", Name: "unit_tests", Support: Documents, Note: "unit_tests: configs of the project file are not applied yet; configure each unit test in its YAML entry"},
 	{Scope: "project.yml", Name: "analyses", Support: Documents},
-	{Scope: "project.yml", Name: "snapshots", Support: Documents, Note: snapshotsNote},
+	{Scope: "project.yml", Name: "snapshots", Support: Applied},
 	{Scope: "project.yml", Name: "semantic-models", Support: Documents},
 	{Scope: "project.yml", Name: "saved-queries", Support: Documents},
 	{Scope: "project.yml", Name: "metrics", Support: Documents},
@@ -178,7 +178,7 @@ var Keys = []Key{
 	{Scope: "property file", Name: "unit_tests", Support: Applied},
 	{Scope: "property file", Name: "macros", Support: Documents},
 	{Scope: "property file", Name: "data_tests", Support: Applied},
-	{Scope: "property file", Name: "snapshots", Support: NotYet, Note: snapshotsNote},
+	{Scope: "property file", Name: "snapshots", Support: Applied},
 
 	// A model, seed or singular test (type ModelProps).
 	{Scope: "model", Name: "name", Support: Applied},
@@ -195,6 +195,7 @@ var Keys = []Key{
 	{Scope: "model", Name: "latest_version", Support: NotYet, Note: versionsNote},
 	{Scope: "model", Name: "versions", Support: NotYet, Note: versionsNote},
 	{Scope: "model", Name: "deprecation_date", Support: Documents},
+	{Scope: "model", Name: "relation", Support: Applied}, // snapshots only: an error elsewhere
 
 	// A column (type ColumnProps).
 	{Scope: "column", Name: "name", Support: Applied},
@@ -294,10 +295,19 @@ var Keys = []Key{
 	{Scope: ScopeConfig, Name: "meta", For: AllResources, Support: Documents},
 	{Scope: ScopeConfig, Name: "docs", For: AllResources, Support: Documents},
 	{Scope: ScopeConfig, Name: "materialized", For: Models, Support: Applied},
-	{Scope: ScopeConfig, Name: "schema", For: Models | Seeds | Tests, Support: Applied},
-	{Scope: ScopeConfig, Name: "alias", For: Models | Seeds, Support: Applied},
+	{Scope: ScopeConfig, Name: "schema", For: Models | Seeds | Tests | Snapshots, Support: Applied},
+	{Scope: ScopeConfig, Name: "alias", For: Models | Seeds | Snapshots, Support: Applied},
+	{Scope: ScopeConfig, Name: "target_schema", For: Snapshots, Support: Applied},
+	{Scope: ScopeConfig, Name: "target_database", For: Snapshots, Support: NotYet, Note: oneDatabaseNote},
+	{Scope: ScopeConfig, Name: "strategy", For: Snapshots, Support: Applied},
+	{Scope: ScopeConfig, Name: "updated_at", For: Snapshots, Support: Applied},
+	{Scope: ScopeConfig, Name: "check_cols", For: Snapshots, Support: Applied},
+	{Scope: ScopeConfig, Name: "hard_deletes", For: Snapshots, Support: Applied},
+	{Scope: ScopeConfig, Name: "invalidate_hard_deletes", For: Snapshots, Support: Applied},
+	{Scope: ScopeConfig, Name: "dbt_valid_to_current", For: Snapshots, Support: Applied},
+	{Scope: ScopeConfig, Name: "snapshot_meta_column_names", For: Snapshots, Support: Applied},
 	{Scope: ScopeConfig, Name: "alias", For: Tests, Support: NotYet, Note: "a test's failing rows are stored under its name; set name: on the test instead"},
-	{Scope: ScopeConfig, Name: "database", For: Models | Seeds | Tests, Support: NotYet, Note: oneDatabaseNote},
+	{Scope: ScopeConfig, Name: "database", For: Models | Seeds | Tests | Snapshots, Support: NotYet, Note: oneDatabaseNote},
 	{Scope: ScopeConfig, Name: "contract", For: Models, Support: Applied},
 	{Scope: ScopeConfig, Name: "access", For: Models, Support: Documents, Note: "access is not enforced: kiln lets any model ref any other"},
 	{Scope: ScopeConfig, Name: "group", For: Models, Support: Documents, Note: "group is not enforced: kiln lets any model ref any other"},
@@ -318,7 +328,7 @@ var Keys = []Key{
 	{Scope: ScopeConfig, Name: "store_failures_as", For: Tests, Support: Applied},
 	{Scope: ScopeConfig, Name: "full_refresh", For: Models, Support: Applied},
 	{Scope: ScopeConfig, Name: "full_refresh", For: Seeds, Support: NotYet, Note: "kiln reloads every seed whole, so there is nothing to keep; remove it"},
-	{Scope: ScopeConfig, Name: "unique_key", For: Models, Support: Applied},
+	{Scope: ScopeConfig, Name: "unique_key", For: Models | Snapshots, Support: Applied},
 	{Scope: ScopeConfig, Name: "incremental_strategy", For: Models, Support: Applied},
 	{Scope: ScopeConfig, Name: "on_schema_change", For: Models, Support: Applied},
 	{Scope: ScopeConfig, Name: "incremental_predicates", For: Models, Support: Applied},
@@ -339,11 +349,9 @@ var Keys = []Key{
 	{Scope: ScopeConfig, Name: "sql_header", For: Models, Support: NotYet, Note: "put what it sets in the model's SQL"},
 	{Scope: ScopeConfig, Name: "freshness", For: Sources, Support: NotYet, Note: freshnessNote},
 	{Scope: ScopeConfig, Name: "loaded_at_field", For: Sources, Support: NotYet, Note: freshnessNote},
-	{Scope: ScopeValue, Name: "materialized=snapshot", Support: NotYet, Note: snapshotsNote},
 	{Scope: ScopeValue, Name: "store_failures_as=view", Support: NotYet, Note: "failing rows are stored as a table; write store_failures_as: table"},
 
 	// Folders.
-	{Scope: ScopeFolder, Name: "snapshots", Support: NotYet, Note: snapshotsNote},
 }
 
 var (

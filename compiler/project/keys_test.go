@@ -127,10 +127,7 @@ sources:
     tables:
       - name: erp
         loaded_at_field: updated_at
-snapshots:
-  - name: s
 `)},
-		"snapshots/orders_snapshot.sql": {Data: []byte("{% snapshot s %}select 1{% endsnapshot %}")},
 	}
 	_, l := Load(fsys)
 	var got []string
@@ -145,14 +142,12 @@ snapshots:
 	want := []string{
 		`error models/props.yml:12:5: "freshness" is not supported yet`,
 		`error models/props.yml:15:9: "loaded_at_field" is not supported yet`,
-		`error models/props.yml:16:1: "snapshots" is not supported yet`,
 		`error models/props.yml:5:5: "versions" is not supported yet`,
 		`error models/props.yml:9:9: "constraints" is not supported yet`,
 		`error project.yml:11:3: config "persist_docs" is not supported yet`,
 		`error project.yml:3:1: "on-run-start" is not supported yet`,
 		`error project.yml:6:5: config "sql_header" is not supported yet`,
 		`error project.yml:8:7: config "pre-hook" is not supported yet`,
-		`error snapshots/orders_snapshot.sql: the snapshots/ folder is not supported yet`,
 		`warning models/props.yml:4:5: access is not enforced: kiln lets any model ref any other`,
 	}
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {

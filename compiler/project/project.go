@@ -116,13 +116,16 @@ type Project struct {
 	Target *Target
 
 	// Folder-level configurations from project.yml, by resource type.
-	ModelConfig  *ConfigTree
-	SeedConfig   *ConfigTree
-	TestConfig   *ConfigTree
-	SourceConfig *ConfigTree
-	ExportConfig *ConfigTree
+	ModelConfig *ConfigTree
+	SeedConfig  *ConfigTree
+	// SnapshotConfig is project.yml's snapshots: tree.
+	SnapshotConfig *ConfigTree
+	TestConfig     *ConfigTree
+	SourceConfig   *ConfigTree
+	ExportConfig   *ConfigTree
 
 	Models     []File // .sql under model-paths
+	Snapshots  []File // .sql under snapshot-paths
 	Seeds      []File // .csv under seed-paths
 	Tests      []File // .sql under test-paths, outside generic/ folders: singular tests
 	Macros     []File // .sql under macro-paths, and under <test-path>/generic/
@@ -256,6 +259,7 @@ func LoadWith(fsys fs.FS, o Options) (*Project, diag.List) {
 	p.VarTypes = parseVarTypes(file, &c.VarTypes, root, c.Vars, &l)
 	p.ModelConfig = parseConfigTree(file, &c.Models, c.Name, "models", Models, &l)
 	p.SeedConfig = parseConfigTree(file, &c.Seeds, c.Name, "seeds", Seeds, &l)
+	p.SnapshotConfig = parseConfigTree(file, &c.Snapshots, c.Name, "snapshots", Snapshots, &l)
 	tests := &c.DataTests
 	if tests.Kind == 0 {
 		tests = &c.Tests
@@ -427,6 +431,18 @@ func (p *Project) discover(l *diag.List) {
 			}
 		})
 	}
+	for _, dir := range c.SnapshotPaths {
+		walk(dir, func(pth string, content []byte) {
+			switch {
+			case strings.HasSuffix(pth, ".sql"):
+				p.Snapshots = append(p.Snapshots, File{pth, content})
+			case isYAML(pth):
+				yamlFile(pth, content)
+			case docsByDefault:
+				docFile(pth, content)
+			}
+		})
+	}
 	for _, dir := range c.AnalysisPaths {
 		walk(dir, func(pth string, content []byte) {
 			switch {
@@ -481,48 +497,10 @@ func (p *Project) discover(l *diag.List) {
 			}
 		})
 	}
-	p.knownFolders(l)
-	for _, files := range [][]File{p.Models, p.Seeds, p.Tests, p.Macros, p.Docs, p.Analyses} {
+	for _, files := range [][]File{p.Models, p.Snapshots, p.Seeds, p.Tests, p.Macros, p.Docs, p.Analyses} {
 		sort.Slice(files, func(i, j int) bool { return files[i].Path < files[j].Path })
 	}
 	sort.Slice(p.Properties, func(i, j int) bool { return p.Properties[i].Path < p.Properties[j].Path })
-}
-
-// knownFolders reports the snapshot paths' files, which kiln recognises
-// but does not read yet (Keys, ScopeFolder "snapshots"), at the first
-// one: snapshots must not be skipped in silence. Empty or missing folders
-// are fine.
-func (p *Project) knownFolders(l *diag.List) {
-	var note string
-	for _, k := range Lookup(ScopeFolder, "snapshots") {
-		if k.Support != NotYet {
-			return
-		}
-		note = k.Note
-	}
-	for _, dir := range p.Config.SnapshotPaths {
-		dir = path.Clean(dir)
-		var first string
-		_ = fs.WalkDir(p.FS, dir, func(pth string, d fs.DirEntry, err error) error {
-			if err != nil || first != "" {
-				return fs.SkipAll
-			}
-			if strings.HasPrefix(d.Name(), ".") && pth != dir {
-				if d.IsDir() {
-					return fs.SkipDir
-				}
-				return nil
-			}
-			if !d.IsDir() && (strings.HasSuffix(pth, ".sql") || strings.HasSuffix(pth, ".yml") || strings.HasSuffix(pth, ".yaml")) {
-				first = pth
-				return fs.SkipAll
-			}
-			return nil
-		})
-		if first != "" {
-			l.Add(diag.Errorf(diag.Pos{File: first}, "the %s/ folder is not supported yet", p.Rel(dir)).WithHint("%s", note))
-		}
-	}
 }
 
 // parseProperties decodes one YAML property file strictly.

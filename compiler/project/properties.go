@@ -16,7 +16,7 @@ type PropertyFile struct {
 	UnitTests []UnitTestProps `yaml:"unit_tests"`
 	Macros    []MacroProps    `yaml:"macros"`
 	Tests     []ModelProps    `yaml:"data_tests"` // properties of singular tests
-	Snapshots yaml.Node       `yaml:"snapshots"`  // known to say "not supported yet"
+	Snapshots []ModelProps    `yaml:"snapshots"`
 }
 
 // ModelProps describes a model, seed or singular test in YAML.
@@ -37,6 +37,9 @@ type ModelProps struct {
 	Latest      any            `yaml:"latest_version"`
 	Versions    []any          `yaml:"versions"`
 	Deprecation string         `yaml:"deprecation_date"`
+	// Relation is a YAML snapshot's ref() or source() (dbt 1.9); an
+	// error on other entries.
+	Relation string `yaml:"relation"`
 }
 
 // AllTests returns tests then data_tests.

@@ -159,9 +159,9 @@ var (
 	stateValues    = []string{"new", "modified", "modified.body", "modified.configs", "modified.contract", "modified.relation", "unmodified", "old"}
 	resultValues   = []string{"error", "fail", "warn", "skipped", "success", "pass"}
 	testTypeValues = []string{"data", "unit", "generic", "singular"}
-	kindValues     = []string{"model", "seed", "source", "test", "unit_test", "export"}
+	kindValues     = []string{"model", "seed", "snapshot", "source", "test", "unit_test", "export"}
 	// dbt's other resource types: accepted, they select nothing in kiln.
-	dbtOnlyKinds = map[string]bool{"snapshot": true, "analysis": true, "exposure": true, "metric": true, "semantic_model": true, "saved_query": true}
+	dbtOnlyKinds = map[string]bool{"analysis": true, "exposure": true, "metric": true, "semantic_model": true, "saved_query": true}
 	// Methods whose value is a glob pattern.
 	globMethods = map[string]bool{"fqn": true, "path": true, "file": true, "tag": true, "source": true, "package": true, "test_name": true}
 )

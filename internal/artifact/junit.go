@@ -81,7 +81,7 @@ type junitSkipped struct {
 }
 
 // kindOrder is the order of the test suites.
-var kindOrder = []graph.Kind{graph.Source, graph.Seed, graph.Model, graph.Test, graph.UnitTest, graph.Export}
+var kindOrder = []graph.Kind{graph.Source, graph.Seed, graph.Model, graph.Snapshot, graph.Test, graph.UnitTest, graph.Export}
 
 // WriteJUnit writes the results of a run as a JUnit XML report to path,
 // atomically, creating its directory: one testsuite per resource type named

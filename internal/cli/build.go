@@ -66,7 +66,24 @@ func (a *app) seedCommand() *cobra.Command {
 	return cmd
 }
 
-// execute is the body of build, run, test and seed.
+func (a *app) snapshotCommand() *cobra.Command {
+	rf := &runFlags{}
+	cmd := &cobra.Command{
+		Use:   "snapshot",
+		Short: "Run the snapshots: record the changes of their sources as type 2 history",
+		Long: `snapshot runs every selected snapshot (and the file-backed sources they
+read): the first run creates its table, later ones close the versions that
+changed, or whose key left the source (hard_deletes), and insert the new
+ones, all at the run's one clock. build runs snapshots too, in graph order.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error { return a.execute("snapshot", rf) },
+	}
+	rf.add(cmd)
+	rf.addExec(cmd)
+	return cmd
+}
+
+// execute is the body of build, run, test, seed and snapshot.
 func (a *app) execute(command string, rf *runFlags) error {
 	start := time.Now()
 	p, err := a.load()

@@ -125,7 +125,7 @@ func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io
 			// compile -s, export kestra) keep them on stderr.
 			a.jsonOut = stderr
 			switch cmd.Name() {
-			case "build", "run", "test", "seed", "retry":
+			case "build", "run", "test", "seed", "snapshot", "retry":
 				a.jsonOut = stdout
 			}
 			a.ui.SetJSON(ui.NewJSONLog(a.jsonOut))
@@ -213,7 +213,7 @@ Exit codes: 0 success (warnings allowed), 1 a node errored or a test failed,
 	a.threadsGiven = func() bool { return f.Changed("threads") }
 	f.StringVar(&a.logFormat, "log-format", "text", "progress on stderr as text, or json: one JSON object per event and line, or kestra: text, and each node's metrics as Kestra ::{\"metrics\": [...]}:: lines on stdout")
 	root.AddCommand(
-		a.buildCommand(), a.runCommand(), a.testCommand(), a.seedCommand(),
+		a.buildCommand(), a.runCommand(), a.testCommand(), a.seedCommand(), a.snapshotCommand(),
 		a.compileCommand(), a.lsCommand(), a.cleanCommand(), a.debugCommand(), a.versionCommand(), a.runsCommand(), a.retryCommand(), a.transactionCommand(), a.exportCommand(),
 		a.docsCommand(), a.showCommand(), a.depsCommand(),
 	)

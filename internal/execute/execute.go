@@ -169,6 +169,8 @@ func (e *Executor) Execute(ctx context.Context, w int, n *graph.Node) run.Result
 		r = e.unitTest(ctx, conn, n)
 	case graph.Export:
 		r = e.export(ctx, conn, n)
+	case graph.Snapshot:
+		r = e.snapshot(ctx, conn, n)
 	default:
 		r = run.Result{Status: run.Error, Message: fmt.Sprintf("cannot run a %s", n.Kind)}
 	}

@@ -70,7 +70,7 @@ func countKinds(g *graph.Graph, ids []graph.ID) string {
 		counts[g.Node(id).Kind]++
 	}
 	var parts []string
-	for _, k := range []graph.Kind{graph.Source, graph.Seed, graph.Model, graph.Export} {
+	for _, k := range []graph.Kind{graph.Source, graph.Seed, graph.Model, graph.Snapshot, graph.Export} {
 		if c := counts[k]; c == 1 {
 			parts = append(parts, fmt.Sprintf("1 %s", k))
 		} else if c > 1 {

@@ -12,7 +12,7 @@ import (
 )
 
 // runnable are the kinds that become tasks; tests run with their model.
-var runnable = map[graph.Kind]bool{graph.Model: true, graph.Source: true, graph.Seed: true, graph.Export: true}
+var runnable = map[graph.Kind]bool{graph.Model: true, graph.Snapshot: true, graph.Source: true, graph.Seed: true, graph.Export: true}
 
 func isTest(n *graph.Node) bool { return n.Kind == graph.Test || n.Kind == graph.UnitTest }
 

@@ -222,7 +222,7 @@ func displayName(n *graph.Node) string {
 	switch n.Kind {
 	case graph.Source:
 		return n.DisplayName()
-	case graph.Model, graph.Seed:
+	case graph.Model, graph.Seed, graph.Snapshot:
 		if !n.Relation.IsZero() && n.Relation.Schema != "main" {
 			return n.Relation.Schema + "." + n.Name
 		}
