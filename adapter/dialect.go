@@ -119,6 +119,13 @@ type Dialect interface {
 	// columns, then the rule broken as text.
 	SnapshotViolation(s SnapshotSpec) string
 
+	// RowsDigest returns a query of one row and one text column that
+	// digests the rows of query: equal for the same rows in any order,
+	// different (but for hash collisions) when a row differs, is added or
+	// removed. A microbatch batch is rebuilt when its inputs' digests
+	// change.
+	RowsDigest(query string) string
+
 	// SelectAll returns a query of every row of rel, ordered by orderBy
 	// (an ORDER BY expression list as the user wrote it) when not "".
 	SelectAll(rel Relation, orderBy string) string

@@ -93,6 +93,25 @@ type Store interface {
 	// RemoveStagedFiles forgets the staged exports whose Staged path is in
 	// staged.
 	RemoveStagedFiles(ctx context.Context, staged []string) error
+
+	// Intervals returns the batches recorded for microbatch model id, by
+	// start (kiln's interval state, as SQLMesh keeps it).
+	Intervals(ctx context.Context, id string) ([]Interval, error)
+	// SaveIntervals records the batches of model id that run runID built,
+	// replacing the records with the same start.
+	SaveIntervals(ctx context.Context, id, runID string, ivs []Interval) error
+	// ForgetIntervals forgets the batches of model id (a full refresh).
+	ForgetIntervals(ctx context.Context, id string) error
+}
+
+// Interval is one batch of a microbatch model as the interval state
+// records it: [Start, End) in UTC, and the digest of what it was built
+// from (its SQL and the rows of its event-time inputs in the batch).
+type Interval struct {
+	Start, End time.Time
+	Digest     string
+	RunID      string
+	Built      time.Time
 }
 
 // RunRecord is one invocation of kiln, as the history records it.

@@ -65,7 +65,6 @@ func (c *compiler) compileIncremental(n *graph.Node, r *rendered) {
 			c.diags.Warnf(pos, "model %q: %s without unique_key appends every new row", n.Name, inc.Strategy).Hint = "set unique_key to the columns that identify a row"
 		}
 	case "microbatch":
-		c.diags.Errorf(pos, "model %q: incremental_strategy \"microbatch\" is not supported yet", n.Name).Hint = "use delete+insert with a unique_key"
 		if len(inc.UniqueKey) > 0 {
 			c.diags.Errorf(pos, "model %q: the microbatch strategy does not take unique_key: it replaces each batch's rows by their event_time", n.Name).Hint = "remove unique_key, or use incremental_strategy: merge"
 		}

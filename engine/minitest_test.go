@@ -51,6 +51,8 @@ type buildOpts struct {
 	vars        map[string]any
 	selectArgs  []string
 	kinds       map[string]bool
+	// eventStart and eventEnd are --event-time-start and --event-time-end.
+	eventStart, eventEnd time.Time
 }
 
 // build builds the project and returns the run's result; a project that
@@ -84,7 +86,8 @@ func (m *mini) tryBuild(o buildOpts) (*engine.Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	return p.Run(context.Background(), p.Plan(ids), engine.RunOptions{Command: o.command, Threads: 1, FullRefresh: o.fullRefresh, Start: o.clock})
+	return p.Run(context.Background(), p.Plan(ids), engine.RunOptions{Command: o.command, Threads: 1, FullRefresh: o.fullRefresh, Start: o.clock,
+		EventTimeStart: o.eventStart, EventTimeEnd: o.eventEnd})
 }
 
 // diagnostics loads the project and returns its diagnostics, one a line.

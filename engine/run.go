@@ -40,6 +40,9 @@ type RunOptions struct {
 	Transaction string
 	// Start is when the command started; zero means now.
 	Start time.Time
+	// EventTimeStart and EventTimeEnd limit the batches microbatch models
+	// build (dbt's --event-time-start and --event-time-end).
+	EventTimeStart, EventTimeEnd time.Time
 }
 
 // describe returns the options as flags, for the run history.
@@ -163,6 +166,7 @@ func (p *Project) Run(ctx context.Context, plan *Plan, o RunOptions) (*Result, e
 	r.ex, err = execute.New(ctx, db, g, r.threads, execute.Options{
 		ProjectDir: p.Dir, TargetDir: p.Target, ProjectName: p.Name(), Journal: r.journal,
 		AcceptDeviations: o.AcceptDeviations, Render: p.cfg.Render, FullRefresh: o.FullRefresh, Clock: r.start,
+		EventTimeStart: o.EventTimeStart, EventTimeEnd: o.EventTimeEnd,
 		Progress: func(n *graph.Node, pr load.Progress) { p.emit(NodeProgress{Node: n, Progress: pr}) }})
 	if err != nil {
 		return nil, interrupted(ctx, err)

@@ -148,4 +148,27 @@ func testIncremental(t *testing.T, e *env) {
 	if lit := d.TimeLiteral(time.Date(2024, 3, 1, 1, 2, 3, 4000, time.FixedZone("x", 3600)), "TIMESTAMP"); !strings.Contains(lit, "2024-03-01 00:02:03.000004") {
 		t.Errorf("TimeLiteral does not write the UTC wall clock with microseconds: %s", lit)
 	}
+
+	// RowsDigest: the same rows in another order digest alike; a changed
+	// value, or one more copy of a row, digests otherwise.
+	digest := func(q string) string {
+		r := rowsOf(t, c, d.RowsDigest(q))
+		if len(r) != 1 || len(r[0]) != 1 {
+			t.Fatalf("RowsDigest(%s) returned %v", q, r)
+		}
+		return r[0][0].(string)
+	}
+	a := digest("select 1 as id, 'x' as v union all select 2, null")
+	if b := digest("select 2 as id, null as v union all select 1, 'x'"); a != b {
+		t.Errorf("RowsDigest depends on the order of rows: %s, %s", a, b)
+	}
+	for _, q := range []string{"select 1 as id, 'y' as v union all select 2, null", "select 1 as id, 'x' as v union all select 2, 'z'",
+		"select 1 as id, 'x' as v union all select 2, null union all select 2, null"} {
+		if b := digest(q); a == b {
+			t.Errorf("RowsDigest does not tell %s from the first rows: %s", q, b)
+		}
+	}
+	if e := digest("select 1 as id where 1 = 0"); e == a || e == "" {
+		t.Errorf("RowsDigest of no rows: %q", e)
+	}
 }

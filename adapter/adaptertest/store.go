@@ -264,3 +264,43 @@ func testStore(t *testing.T, e *env) {
 		t.Errorf("a rolled-back transaction kept the store's run (%d runs, want 5)", len(runs))
 	}
 }
+
+// testIntervals covers the interval state of microbatch models: saved,
+// replaced by start, read back in order, forgotten per model.
+func testIntervals(t *testing.T, e *env) {
+	s := e.c.Store()
+	jan := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
+	feb, mar := jan.AddDate(0, 1, 0), jan.AddDate(0, 2, 0)
+	if ivs, err := s.Intervals(ctx, "model.p.m"); err != nil || len(ivs) != 0 {
+		t.Fatalf("Intervals of an unknown model = %v, %v", ivs, err)
+	}
+	if err := s.SaveIntervals(ctx, "model.p.m", "r1", []adapter.Interval{{Start: feb, End: mar, Digest: "b"}, {Start: jan, End: feb, Digest: "a"}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.SaveIntervals(ctx, "model.p.other", "r1", []adapter.Interval{{Start: jan, End: feb, Digest: "x"}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.SaveIntervals(ctx, "model.p.m", "r2", []adapter.Interval{{Start: feb, End: mar, Digest: "b2"}}); err != nil {
+		t.Fatal(err)
+	}
+	ivs, err := s.Intervals(ctx, "model.p.m")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, iv := range ivs {
+		got = append(got, iv.Start.Format("2006-01")+"/"+iv.End.Format("2006-01")+" "+iv.Digest+" "+iv.RunID)
+	}
+	if want := []string{"2024-01/2024-02 a r1", "2024-02/2024-03 b2 r2"}; !reflect.DeepEqual(got, want) {
+		t.Errorf("Intervals = %v, want %v", got, want)
+	}
+	if err := s.ForgetIntervals(ctx, "model.p.m"); err != nil {
+		t.Fatal(err)
+	}
+	if ivs, _ := s.Intervals(ctx, "model.p.m"); len(ivs) != 0 {
+		t.Errorf("ForgetIntervals left %v", ivs)
+	}
+	if ivs, _ := s.Intervals(ctx, "model.p.other"); len(ivs) != 1 {
+		t.Errorf("ForgetIntervals of another model removed %v", ivs)
+	}
+}

@@ -102,7 +102,6 @@ type Key struct {
 }
 
 const (
-	microbatchNote  = "kiln has no microbatch models yet; use delete+insert with a unique_key"
 	hookNote        = "kiln runs no hooks yet; put the query in a model, or run the statement outside kiln"
 	versionsNote    = "kiln has no model versions yet; give each version its own model file and name"
 	freshnessNote   = "kiln checks no source freshness yet; a recency test (dbt_utils' recency) checks the newest row in each build"
@@ -334,12 +333,12 @@ var Keys = []Key{
 	{Scope: ScopeConfig, Name: "incremental_predicates", For: Models, Support: Applied},
 	{Scope: ScopeConfig, Name: "merge_update_columns", For: Models, Support: Applied},
 	{Scope: ScopeConfig, Name: "merge_exclude_columns", For: Models, Support: Applied},
-	{Scope: ScopeConfig, Name: "event_time", For: Models | Seeds | Sources, Support: NotYet, Note: microbatchNote},
-	{Scope: ScopeConfig, Name: "batch_size", For: Models, Support: NotYet, Note: microbatchNote},
-	{Scope: ScopeConfig, Name: "lookback", For: Models, Support: NotYet, Note: microbatchNote},
-	{Scope: ScopeConfig, Name: "begin", For: Models, Support: NotYet, Note: microbatchNote},
-	{Scope: ScopeConfig, Name: "batch_timezone", For: Models, Support: NotYet, Note: microbatchNote},
-	{Scope: ScopeConfig, Name: "concurrent_batches", For: Models, Support: NotYet, Note: microbatchNote},
+	{Scope: ScopeConfig, Name: "event_time", For: Models | Seeds | Sources, Support: Applied},
+	{Scope: ScopeConfig, Name: "batch_size", For: Models, Support: Applied},
+	{Scope: ScopeConfig, Name: "lookback", For: Models, Support: Applied},
+	{Scope: ScopeConfig, Name: "begin", For: Models, Support: Applied},
+	{Scope: ScopeConfig, Name: "batch_timezone", For: Models, Support: Applied},
+	{Scope: ScopeConfig, Name: "concurrent_batches", For: Models, Support: NotYet, Note: "kiln builds a model's batches one after the other, in one transaction; remove it"},
 	{Scope: ScopeConfig, Name: "pre-hook", For: Models | Seeds, Support: NotYet, Note: hookNote},
 	{Scope: ScopeConfig, Name: "post-hook", For: Models | Seeds, Support: NotYet, Note: hookNote},
 	{Scope: ScopeConfig, Name: "pre_hook", For: Models | Seeds, Support: NotYet, Note: hookNote},

@@ -86,6 +86,9 @@ ones, all at the run's one clock. build runs snapshots too, in graph order.`,
 // execute is the body of build, run, test, seed and snapshot.
 func (a *app) execute(command string, rf *runFlags) error {
 	start := time.Now()
+	if err := rf.parseEventTimes(); err != nil {
+		return err
+	}
 	p, err := a.load()
 	if err != nil {
 		return err

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"fmt"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -19,6 +20,9 @@ type runFlags struct {
 	state         string
 	noRollback    bool
 	fullRefresh   bool
+	eventStart    string
+	eventEnd      string
+	eventTimes    [2]time.Time
 	junitXML      string
 	retries       int
 	acceptDev     bool
@@ -38,6 +42,8 @@ func (rf *runFlags) add(cmd *cobra.Command) {
 // addExec adds the flags of the commands that run nodes.
 func (rf *runFlags) addExec(cmd *cobra.Command) {
 	cmd.Flags().BoolVar(&rf.noRollback, "no-rollback", false, "when the run fails, keep the relations built before the failure (dbt's behaviour) instead of restoring the previous ones")
+	cmd.Flags().StringVar(&rf.eventStart, "event-time-start", "", "microbatch models build the batches from this time (a date, or a date and time, UTC unless it has an offset)")
+	cmd.Flags().StringVar(&rf.eventEnd, "event-time-end", "", "microbatch models build the batches before this time (exclusive)")
 	cmd.Flags().BoolVar(&rf.fullRefresh, "full-refresh", false, "run every selected node, even those that are up to date, and rebuild incremental models whole")
 	cmd.Flags().IntVar(&rf.retries, "retries", 0, "try a node again up to N times after a transient error (I/O, a lock or a transaction conflict), waiting 0.5s, 1s, 2s..., and wait for a locked database as long")
 	cmd.Flags().StringVar(&rf.transaction, "transaction", "", "run inside flow transaction ID (one per orchestrated flow): what this run builds is published, or undone, by kiln transaction commit|rollback ID")
@@ -56,5 +62,31 @@ func (rf *runFlags) selection() engine.Selection {
 func (rf *runFlags) options(command string, a *app, start time.Time) engine.RunOptions {
 	return engine.RunOptions{Command: command, Selection: rf.selection(), Threads: a.threads, FailFast: a.failFast,
 		FullRefresh: rf.fullRefresh, NoRollback: rf.noRollback, AcceptDeviations: rf.acceptDev, Retries: rf.retries,
-		Transaction: rf.transaction, Start: start}
+		Transaction: rf.transaction, Start: start, EventTimeStart: rf.eventTimes[0], EventTimeEnd: rf.eventTimes[1]}
+}
+
+// parseEventTimes reads --event-time-start and --event-time-end: a date
+// or a date and time (RFC 3339, or with a space), UTC without an offset.
+func (rf *runFlags) parseEventTimes() error {
+	for i, v := range []string{rf.eventStart, rf.eventEnd} {
+		if v == "" {
+			continue
+		}
+		var t time.Time
+		var err error
+		for _, layout := range []string{time.RFC3339Nano, "2006-01-02T15:04:05", "2006-01-02 15:04:05", "2006-01-02 15:04", "2006-01-02"} {
+			if t, err = time.ParseInLocation(layout, v, time.UTC); err == nil {
+				break
+			}
+		}
+		if err != nil {
+			flag := []string{"--event-time-start", "--event-time-end"}[i]
+			return &exitError{ExitCannotStart, fmt.Sprintf("%s %q is not a date or a date and time such as 2024-03-01 or 2024-03-01T06:00:00Z", flag, v)}
+		}
+		rf.eventTimes[i] = t
+	}
+	if !rf.eventTimes[0].IsZero() && !rf.eventTimes[1].IsZero() && !rf.eventTimes[0].Before(rf.eventTimes[1]) {
+		return &exitError{ExitCannotStart, "--event-time-start must be before --event-time-end"}
+	}
+	return nil
 }

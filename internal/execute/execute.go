@@ -54,6 +54,10 @@ type Options struct {
 	// and snapshots' validity timestamps are computed from; zero is the
 	// time the executor was made.
 	Clock time.Time
+	// EventTimeStart and EventTimeEnd limit the batches of microbatch
+	// models (--event-time-start, --event-time-end); zero: from begin, to
+	// the batch holding Clock.
+	EventTimeStart, EventTimeEnd time.Time
 }
 
 // Renderer renders node n again when it runs, against the database

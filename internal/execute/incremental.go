@@ -271,8 +271,3 @@ func sqlValue(v any) string {
 	}
 	return fmt.Sprint(v)
 }
-
-// microbatch is not built yet.
-func (e *Executor) microbatch(ctx context.Context, conn adapter.Conn, n *graph.Node) run.Result {
-	return failed(fmt.Errorf("model %q: microbatch is not supported yet", n.Name))
-}

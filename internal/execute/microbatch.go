@@ -1,0 +1,321 @@
+package execute
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/kiln-build/kiln/adapter"
+	"github.com/kiln-build/kiln/compiler/graph"
+	"github.com/kiln-build/kiln/internal/failpoint"
+	"github.com/kiln-build/kiln/internal/materialize"
+	"github.com/kiln-build/kiln/internal/run"
+)
+
+// batchStart returns the start of the batch of size holding t, in loc.
+func batchStart(t time.Time, size string, loc *time.Location) time.Time {
+	t = t.In(loc)
+	switch size {
+	case "hour":
+		return time.Date(t.Year(), t.Month(), t.Day(), t.Hour(), 0, 0, 0, loc)
+	case "day":
+		return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, loc)
+	case "month":
+		return time.Date(t.Year(), t.Month(), 1, 0, 0, 0, 0, loc)
+	}
+	return time.Date(t.Year(), 1, 1, 0, 0, 0, 0, loc)
+}
+
+// nextBatch returns the start of the batch after the one starting at t.
+func nextBatch(t time.Time, size string) time.Time {
+	switch size {
+	case "hour":
+		return t.Add(time.Hour)
+	case "day":
+		return t.AddDate(0, 0, 1)
+	case "month":
+		return t.AddDate(0, 1, 0)
+	}
+	return t.AddDate(1, 0, 0)
+}
+
+// Batch is one batch of a microbatch model: [Start, End).
+type Batch struct{ Start, End time.Time }
+
+// Batches returns the batches of b from its begin (or from start, when
+// not zero) to the batch holding now (or up to end, when not zero), in
+// b's time zone; the bounds are instants. dbt's microbatch: every batch
+// from begin to now, the last one possibly partial.
+func Batches(b *graph.BatchInfo, now, start, end time.Time) []Batch {
+	from := b.Begin
+	if !start.IsZero() {
+		from = start
+	}
+	s := batchStart(from, b.Size, b.Location)
+	last := nextBatch(batchStart(now, b.Size, b.Location), b.Size)
+	if !end.IsZero() {
+		last = end
+	}
+	var out []Batch
+	for ; s.Before(last); s = nextBatch(s, b.Size) {
+		out = append(out, Batch{s, nextBatch(s, b.Size)})
+	}
+	return out
+}
+
+// microbatch builds microbatch model n batch by batch, in one
+// transaction. Each batch's SQL reads its event-time inputs limited to
+// the batch ([start, end) in UTC, TimeRange: the same condition for the
+// filter and for the delete), is checked to write rows of the batch only,
+// then replaces the table's rows of the batch. The interval state
+// (Store.Intervals) records each batch with the digest of its SQL and of
+// its inputs' rows: a run builds the batches that are missing (a gap is
+// filled, never skipped), those whose digest changed, and the last
+// lookback+1; --full-refresh (or a missing table) builds them all.
+func (e *Executor) microbatch(ctx context.Context, conn adapter.Conn, n *graph.Node) run.Result {
+	b := n.Incremental.Batch
+	kind := e.cat.Kind(n.Relation)
+	whole := kind != string(adapter.Table) || materialize.FullRefresh(n, e.opts.FullRefresh)
+	batches := Batches(b, e.opts.Clock, e.opts.EventTimeStart, e.opts.EventTimeEnd)
+	var built, rows, replaced int64
+	var why []string
+	err := conn.Tx(ctx, func() error {
+		store := conn.Store()
+		prev := map[time.Time]adapter.Interval{}
+		var err error
+		if whole {
+			if err = store.ForgetIntervals(ctx, string(n.ID)); err != nil {
+				return err
+			}
+			if err = e.opts.Journal.Prepare(ctx, conn, e.d, n.Relation, kind); err != nil {
+				return err
+			}
+			if e.opts.Journal == nil && kind == string(adapter.View) {
+				if _, err := conn.Run(ctx, e.d.DropRelation(n.Relation, adapter.View, false)); err != nil {
+					return err
+				}
+			}
+			if !e.schemas {
+				if _, err := conn.Run(ctx, e.d.CreateSchema(n.Relation.Schema)); err != nil {
+					return err
+				}
+			}
+		} else {
+			ivs, err := store.Intervals(ctx, string(n.ID))
+			if err != nil {
+				return err
+			}
+			for _, iv := range ivs {
+				prev[iv.Start] = iv
+			}
+			if err = e.opts.Journal.PrepareCopy(ctx, conn, e.d, n.Relation, kind); err != nil {
+				return err
+			}
+		}
+		inputTypes, err := e.inputTimeTypes(ctx, conn, b)
+		if err != nil {
+			return err
+		}
+		exists := !whole
+		var record []adapter.Interval
+		counts := map[string]int{}
+		for i, bt := range batches {
+			code := b.IncrementalCode
+			if !exists {
+				code = b.Code
+			}
+			digest, err := e.batchDigest(ctx, conn, b, inputTypes, bt)
+			if err != nil {
+				return fmt.Errorf("model %q: batch %s: %w", n.Name, batchName(bt, b), err)
+			}
+			p, seen := prev[bt.Start.UTC()]
+			reason := ""
+			switch {
+			case whole:
+				reason = "full"
+			case !seen:
+				reason = "missing"
+			case p.Digest != digest:
+				reason = "changed inputs"
+			case i >= len(batches)-1-b.Lookback:
+				reason = "lookback"
+			}
+			if reason == "" {
+				continue
+			}
+			counts[reason]++
+			nr, nd, err := e.buildBatch(ctx, conn, n, b, inputTypes, bt, code, exists)
+			if err != nil {
+				return fmt.Errorf("model %q: batch %s: %w", n.Name, batchName(bt, b), err)
+			}
+			exists = true
+			built++
+			rows += nr
+			replaced += nd
+			record = append(record, adapter.Interval{Start: bt.Start.UTC(), End: bt.End.UTC(), Digest: digest})
+		}
+		if !exists {
+			// No batch at all (begin is after now): an empty table.
+			s := e.d.CreateTableAs(n.Relation, b.Code+"\nlimit 0")
+			if _, err := conn.Run(ctx, s); err != nil {
+				return e.sqlError(n, err, s)
+			}
+		}
+		for _, r := range []string{"full", "missing", "changed inputs", "lookback"} {
+			if counts[r] > 0 {
+				why = append(why, fmt.Sprintf("%d %s", counts[r], r))
+			}
+		}
+		runID := ""
+		if e.opts.Journal != nil {
+			runID = e.opts.Journal.runID
+		}
+		if err := store.SaveIntervals(ctx, string(n.ID), runID, record); err != nil {
+			return err
+		}
+		failpoint.Hit(failpoint.NodeBuilt)
+		return nil
+	})
+	if err != nil {
+		return failed(err)
+	}
+	failpoint.Hit(failpoint.NodeCommitted)
+	e.cat.Set(n.Relation, string(adapter.Table))
+	word := "batches"
+	if len(batches) == 1 {
+		word = "batch"
+	}
+	msg := fmt.Sprintf("microbatch: %d of %d %s built", built, len(batches), word)
+	if len(why) > 0 {
+		msg += " (" + strings.Join(why, ", ") + ")"
+	}
+	msg += fmt.Sprintf(", %s", plural(rows, "row"))
+	if replaced > 0 {
+		msg += fmt.Sprintf(", %d replaced", replaced)
+	}
+	return run.Result{Status: run.Success, Rows: rows, Message: msg, CompiledCode: n.CompiledCode,
+		AdapterResponse: map[string]any{"_message": fmt.Sprintf("MICROBATCH %d", rows), "rows_affected": rows},
+		Metrics:         map[string]float64{"rows": float64(rows), "batches": float64(built)}}
+}
+
+func batchName(bt Batch, b *graph.BatchInfo) string {
+	layout := map[string]string{"hour": "2006-01-02 15:00", "day": "2006-01-02", "month": "2006-01", "year": "2006"}[b.Size]
+	return bt.Start.In(b.Location).Format(layout)
+}
+
+// inputTimeTypes returns the type of the event_time column of each
+// event-time input of b.
+func (e *Executor) inputTimeTypes(ctx context.Context, conn adapter.Conn, b *graph.BatchInfo) (map[graph.ID]string, error) {
+	out := map[graph.ID]string{}
+	for _, id := range b.Inputs {
+		in := e.g.Node(id)
+		col, _ := in.Config.Extra["event_time"].(string)
+		cols, err := conn.Columns(ctx, in.Relation)
+		if err != nil {
+			return nil, err
+		}
+		found := false
+		for _, c := range cols {
+			if strings.EqualFold(c.Name, col) {
+				out[id], found = c.Type, true
+			}
+		}
+		if !found {
+			return nil, fmt.Errorf("event_time %q of %s %q is not one of its columns", col, in.Kind, in.Name)
+		}
+	}
+	return out, nil
+}
+
+// filter returns the rows of input id in batch bt.
+func (e *Executor) filter(id graph.ID, types map[graph.ID]string, bt Batch) string {
+	in := e.g.Node(id)
+	col, _ := in.Config.Extra["event_time"].(string)
+	return e.d.SelectAll(in.Relation, "") + " where " + e.d.TimeRange(col, types[id], bt.Start, bt.End)
+}
+
+// batchCode returns code with each event-time input replaced by its rows
+// in batch bt.
+func (e *Executor) batchCode(code string, b *graph.BatchInfo, types map[graph.ID]string, bt Batch) string {
+	for _, id := range b.Inputs {
+		code = strings.ReplaceAll(code, graph.BatchMarker(id), "("+e.filter(id, types, bt)+")")
+	}
+	return code
+}
+
+// batchDigest digests what batch bt is built from: the model's batch SQL
+// and the rows of each event-time input in the batch.
+func (e *Executor) batchDigest(ctx context.Context, conn adapter.Conn, b *graph.BatchInfo, types map[graph.ID]string, bt Batch) (string, error) {
+	h := sha256.New()
+	h.Write([]byte(b.Code + "\x00" + b.IncrementalCode + "\x00"))
+	for _, id := range b.Inputs {
+		_, rows, err := conn.QueryRows(ctx, e.d.RowsDigest(e.filter(id, types, bt)))
+		if err != nil {
+			return "", err
+		}
+		h.Write([]byte(string(id) + "\x00" + fmt.Sprint(rows[0][0]) + "\x00"))
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// buildBatch writes batch bt of model n: its rows go to a temporary
+// table, must all have an event_time in the batch, then replace the
+// table's rows of the batch (or create the table, when it does not exist
+// yet). It returns the rows written and the rows deleted.
+func (e *Executor) buildBatch(ctx context.Context, conn adapter.Conn, n *graph.Node, b *graph.BatchInfo, types map[graph.ID]string, bt Batch, code string, exists bool) (int64, int64, error) {
+	sql := e.batchCode(code, b, types, bt)
+	tmp, rows, err := e.newRows(ctx, conn, n, sql)
+	if err != nil {
+		return 0, 0, err
+	}
+	cols, err := conn.DescribeQuery(ctx, e.d.SelectAll(tmp, ""))
+	if err != nil {
+		return 0, 0, err
+	}
+	typ := ""
+	var names []string
+	for _, c := range cols {
+		names = append(names, c.Name)
+		if strings.EqualFold(c.Name, b.EventTime) {
+			typ = c.Type
+		}
+	}
+	if typ == "" {
+		return 0, 0, fmt.Errorf("event_time %q is not a column of the model's rows (%s)", b.EventTime, strings.Join(names, ", "))
+	}
+	within := e.d.TimeRange(b.EventTime, typ, bt.Start, bt.End)
+	if out, err := conn.QueryInt(ctx, e.d.CountRows(e.d.QuoteRelation(tmp))+" where not ("+within+") or "+e.d.Quote(b.EventTime)+" is null"); err != nil {
+		return 0, 0, err
+	} else if out > 0 {
+		return 0, 0, fmt.Errorf("%d of its %d rows have an event_time (%s) outside the batch [%s, %s) or NULL; nothing was written: filter the model's rows by its inputs' event_time, or fix the column",
+			out, rows, b.EventTime, bt.Start.UTC().Format(time.RFC3339), bt.End.UTC().Format(time.RFC3339))
+	}
+	var deleted int64
+	if !exists {
+		if _, err := conn.Run(ctx, e.d.CreateTableAs(n.Relation, e.d.SelectAll(tmp, ""))); err != nil {
+			return 0, 0, err
+		}
+	} else {
+		tcols, err := conn.Columns(ctx, n.Relation)
+		if err != nil {
+			return 0, 0, err
+		}
+		ttyp := typ
+		for _, c := range tcols {
+			if strings.EqualFold(c.Name, b.EventTime) {
+				ttyp = c.Type
+			}
+		}
+		if deleted, err = conn.Run(ctx, e.d.DeleteWhere(n.Relation, e.d.TimeRange(b.EventTime, ttyp, bt.Start, bt.End))); err != nil {
+			return 0, 0, err
+		}
+		if _, err := conn.Run(ctx, e.d.InsertColumns(n.Relation, tmp, names, "")); err != nil {
+			return 0, 0, err
+		}
+	}
+	_, err = conn.Run(ctx, e.d.DropRelation(tmp, adapter.Table, true))
+	return rows, deleted, err
+}
