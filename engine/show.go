@@ -87,8 +87,10 @@ var ErrNoDatabase = errors.New("the database does not exist yet")
 // Show returns the first limit rows of node id (all when limit < 0): the
 // rows of its relation in the database when it has one that exists, else
 // the rows of its compiled SQL (an inline query, a test's failing rows, an
-// ephemeral model, a model not built yet). The database is read, never
-// written; Show returns *adapter.LockError while a build holds it,
+// ephemeral model, a model not built yet). Like a run, it first finishes
+// what killed kiln processes left (see recover and COMMIT.md), so that it
+// never shows a killed run's half-replaced tables; beyond that the
+// database is read, never written. Show returns *adapter.LockError while a build holds it,
 // ErrNoDatabase (wrapped) before the first build, and the database's
 // *adapter.Error when the query fails.
 func (p *Project) Show(ctx context.Context, id graph.ID, limit int) (*Preview, error) {
@@ -109,6 +111,17 @@ func (p *Project) Show(ctx context.Context, id graph.ID, limit int) (*Preview, e
 		return nil, err
 	}
 	defer conn.Close()
+	// A killed run may have left some relations replaced and others not:
+	// restore them before reading, as a run does (it holds the database,
+	// and the target folder whose leftover files the recovery sweeps).
+	unlock, err := p.lockTarget(ctx, "show")
+	if err != nil {
+		return nil, err
+	}
+	defer unlock()
+	if err := p.recover(ctx, conn, db.Dialect()); err != nil {
+		return nil, err
+	}
 	pv := &Preview{Node: n, From: "compiled SQL"}
 	query := n.CompiledCode
 	if n.Relation.Name != "" && (n.Kind == graph.Model || n.Kind == graph.Seed || n.Kind == graph.Source) && id != p.InlineID() {

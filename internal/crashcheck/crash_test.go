@@ -296,6 +296,15 @@ func TestCrashAtEveryFailpoint(t *testing.T) {
 		cases = append(cases, crashCase{name: "flow task/" + pointAt(failpoint.NodeCommitted, c), point: pointAt(failpoint.NodeCommitted, c), cmd: txn,
 			recover: again("rollback", false), want: "before"})
 	}
+	// kiln show reads the tables: after a kill it must first restore them,
+	// never show a killed run's half-replaced ones (found by a new user).
+	cases = append(cases, crashCase{name: "show/" + pointAt(failpoint.NodeCommitted, 3), point: pointAt(failpoint.NodeCommitted, 3), cmd: build, want: "before",
+		recover: func(t *testing.T, k Kiln) {
+			r := mustRun(t, k, 0, "", "show", "-s", "kpi_summary")
+			if !strings.Contains(r.Output, "restored") {
+				t.Errorf("kiln show after a killed build does not say it restored the tables:\n%s", r.Output)
+			}
+		}})
 	cases = append(cases, crashCase{name: "flow task/" + string(failpoint.PublishRecorded), point: string(failpoint.PublishRecorded), cmd: txn,
 		recover: func(t *testing.T, k Kiln) {
 			openTxn(t, k) // the task again, then the flow's commit
