@@ -111,13 +111,7 @@ func (c *compiler) inlineEphemerals() {
 		if n.CompiledCode == "" {
 			continue
 		}
-		var ctes []string
-		for _, p := range c.graph.Parents(id) {
-			pn := c.graph.Node(p)
-			if pn.Kind == graph.Model && pn.Config.Materialized == graph.Ephemeral {
-				ctes = append(ctes, cteName(pn.Name)+" as (\n"+strings.TrimSpace(pn.CompiledCode)+"\n)")
-			}
-		}
+		ctes := c.ephemeralCTEs(id)
 		if len(ctes) > 0 {
 			n.CompiledCode = materialize.InjectCTEs(n.CompiledCode, ctes)
 			if inc := n.Incremental; inc != nil {
@@ -129,4 +123,16 @@ func (c *compiler) inlineEphemerals() {
 			}
 		}
 	}
+}
+
+// ephemeralCTEs returns the CTEs of the ephemeral parents of node id.
+func (c *compiler) ephemeralCTEs(id graph.ID) []string {
+	var ctes []string
+	for _, p := range c.graph.Parents(id) {
+		pn := c.graph.Node(p)
+		if pn.Kind == graph.Model && pn.Config.Materialized == graph.Ephemeral {
+			ctes = append(ctes, cteName(pn.Name)+" as (\n"+strings.TrimSpace(pn.CompiledCode)+"\n)")
+		}
+	}
+	return ctes
 }

@@ -8,6 +8,7 @@ import (
 	"github.com/kiln-build/kiln/adapter"
 	"github.com/kiln-build/kiln/compiler/graph"
 	"github.com/kiln-build/kiln/compiler/template"
+	"github.com/kiln-build/kiln/internal/materialize"
 )
 
 // RenderAtRun renders model n again when it runs, with execute true and
@@ -22,7 +23,10 @@ func (m *Manifest) RenderAtRun(ctx context.Context, n *graph.Node, s adapter.Ses
 	db := &sessionDB{ctx: ctx, s: s}
 	if render, ok := m.c.runtimeTests[m.c.nodes[n.ID]]; ok && m.c.nodes[n.ID] != nil {
 		sql, err := render(db)
-		return sql, err == nil, err
+		if err != nil {
+			return "", false, err
+		}
+		return m.c.inject(n.ID, sql), true, nil
 	}
 	node := m.c.nodes[n.ID]
 	if node == nil {
@@ -32,7 +36,16 @@ func (m *Manifest) RenderAtRun(ctx context.Context, n *graph.Node, s adapter.Ses
 	if len(r.diags) > 0 {
 		return "", false, fmt.Errorf("%v", r.diags[0])
 	}
-	return m.c.statement(n, r.out), true, nil
+	return m.c.inject(n.ID, m.c.statement(n, r.out)), true, nil
+}
+
+// inject inlines the ephemeral parents of node id into code, as the
+// compiled code has them.
+func (c *compiler) inject(id graph.ID, code string) string {
+	if ctes := c.ephemeralCTEs(id); len(ctes) > 0 {
+		return materialize.InjectCTEs(code, ctes)
+	}
+	return code
 }
 
 // sessionDB is template.DB on an adapter session.
@@ -123,4 +136,54 @@ func likeMatch(pattern, s string) bool {
 		return j == len(t)
 	}
 	return match(0, 0)
+}
+
+// RunHooks runs the pre-hooks (phase "pre") or post-hooks ("post") of
+// model or seed n on session s, as dbt does: each hook (the pre-hook and
+// pre_hook configs, a string or a list) is rendered with this, the
+// database and dbt's context, and what it renders, when not blank, runs
+// as SQL. It has execute.Hooks' signature.
+func (m *Manifest) RunHooks(ctx context.Context, n *graph.Node, phase string, s adapter.Session) error {
+	if m == nil || m.c == nil {
+		return nil
+	}
+	var hooks []string
+	for _, key := range []string{phase + "-hook", phase + "_hook"} {
+		switch v := n.Config.Extra[key].(type) {
+		case string:
+			hooks = append(hooks, v)
+		case []any:
+			for _, h := range v {
+				if s, ok := h.(string); ok {
+					hooks = append(hooks, s)
+				} else if mp, ok := h.(map[string]any); ok {
+					if sql, ok := mp["sql"].(string); ok {
+						hooks = append(hooks, sql)
+					}
+				}
+			}
+		case []string:
+			hooks = append(hooks, v...)
+		}
+	}
+	if len(hooks) == 0 {
+		return nil
+	}
+	c := m.c
+	db := &sessionDB{ctx: ctx, s: s}
+	this := template.Relation{Database: n.Relation.Database, Schema: n.Relation.Schema, Identifier: n.Relation.Name, Quoted: n.Relation.String()}
+	tctx := &template.Context{Ref: c.finalRef(nil), Source: c.finalSource(nil), Var: c.lookupVar, EnvVar: c.lookupEnv, This: this, DB: db}
+	for i, h := range hooks {
+		out, l := c.engine.Render(fmt.Sprintf("%s (%s-hook %d)", n.Path, phase, i+1), h, tctx)
+		if len(l) > 0 {
+			return fmt.Errorf("%v", l[0])
+		}
+		if strings.TrimSpace(out) == "" {
+			continue
+		}
+		if err := db.Exec(out); err != nil {
+			return err
+		}
+	}
+	return nil
 }

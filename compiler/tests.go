@@ -186,10 +186,6 @@ func (c *compiler) addTest(file string, dirs []string, on *graph.Node, col *test
 	if !on.Config.Enabled {
 		return
 	}
-	if on.Kind == graph.Model && on.Config.Materialized == graph.Ephemeral {
-		c.diags.Errorf(pos, "cannot test ephemeral model %q: it has no relation", on.Name).Hint = "materialize it as a view or table, or test the models that use it"
-		return
-	}
 	raw := mergeConfigs(map[string]any{"severity": "error"}, c.p.TestConfig.Resolve(append(append([]string(nil), dirs...), testName)), te.Config)
 	if col != nil && len(col.tags) > 0 {
 		project.Merge(raw, "tags", col.tags)
@@ -244,7 +240,9 @@ func (c *compiler) addTest(file string, dirs []string, on *graph.Node, col *test
 		c.diags.Errorf(pos, "test %q: %s", te.Name, msg)
 		return
 	}
-	model := on.Relation.String()
+	// An ephemeral model is tested through its CTE, inlined in the
+	// test's SQL, as dbt does.
+	model := c.relationText(on)
 	if where, ok := cfg.Extra["where"].(string); ok && where != "" {
 		model = "(select * from " + model + " where " + where + ") dbt_subquery"
 	}
@@ -433,6 +431,9 @@ func checkChangeArgs(test string, args map[string]any) string {
 // when quoted is its relation's text (not a subquery).
 func (c *compiler) relationValue(id graph.ID, quoted string) (template.Relation, bool) {
 	t := c.nodes[id]
+	if t != nil && t.Kind == graph.Model && t.Config.Materialized == graph.Ephemeral && quoted == cteName(t.Name) {
+		return template.Relation{Identifier: quoted, Quoted: quoted}, true
+	}
 	if t == nil || t.Relation.IsZero() || t.Relation.String() != quoted {
 		return template.Relation{}, false
 	}

@@ -165,7 +165,7 @@ func (p *Project) Run(ctx context.Context, plan *Plan, o RunOptions) (*Result, e
 	r.journal = execute.NewJournal(p.InvocationID(), o.Transaction)
 	r.ex, err = execute.New(ctx, db, g, r.threads, execute.Options{
 		ProjectDir: p.Dir, TargetDir: p.Target, ProjectName: p.Name(), Journal: r.journal,
-		AcceptDeviations: o.AcceptDeviations, Render: p.cfg.Render, FullRefresh: o.FullRefresh, Clock: r.start,
+		AcceptDeviations: o.AcceptDeviations, Render: p.cfg.Render, Hooks: p.Manifest.RunHooks, FullRefresh: o.FullRefresh, Clock: r.start,
 		EventTimeStart: o.EventTimeStart, EventTimeEnd: o.EventTimeEnd,
 		Progress: func(n *graph.Node, pr load.Progress) { p.emit(NodeProgress{Node: n, Progress: pr}) }})
 	if err != nil {

@@ -78,7 +78,7 @@ string_agg({{ measure }}, {{ delimiter_text }} {{ order_by_clause or '' }})
 
 {% macro dateadd(datepart, interval, from_date_or_timestamp) %}{{ return(adapter.dispatch('dateadd', 'dbt')(datepart, interval, from_date_or_timestamp)) }}{% endmacro %}
 {% macro default__dateadd(datepart, interval, from_date_or_timestamp) -%}
-{{ from_date_or_timestamp }} + ((interval '1 {{ datepart }}') * ({{ interval }}))
+cast({{ from_date_or_timestamp }} as timestamp) + ((interval '1 {{ datepart }}') * ({{ interval }}))
 {%- endmacro %}
 
 {#- datediff counts the boundaries of datepart crossed between the two

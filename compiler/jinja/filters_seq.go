@@ -102,6 +102,10 @@ func attrGetter(attr any, def any) func(any) (any, error) {
 }
 
 func filterMap(c *Call, v any) (any, error) {
+	if v == nil {
+		// Jinja2's map yields nothing for a false value (None).
+		return NewList(), nil
+	}
 	items, err := iterate(v)
 	if err != nil {
 		return nil, err
@@ -176,6 +180,10 @@ func minMax(c *Call, v any, which string) (any, error) {
 
 // selectReject implements select, reject, selectattr and rejectattr.
 func selectReject(c *Call, v any, keep, byAttr bool) (any, error) {
+	if v == nil {
+		// As Jinja2's: nothing for a false value (None).
+		return NewList(), nil
+	}
 	items, err := iterate(v)
 	if err != nil {
 		return nil, err

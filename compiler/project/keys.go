@@ -339,10 +339,10 @@ var Keys = []Key{
 	{Scope: ScopeConfig, Name: "begin", For: Models, Support: Applied},
 	{Scope: ScopeConfig, Name: "batch_timezone", For: Models, Support: Applied},
 	{Scope: ScopeConfig, Name: "concurrent_batches", For: Models, Support: NotYet, Note: "kiln builds a model's batches one after the other, in one transaction; remove it"},
-	{Scope: ScopeConfig, Name: "pre-hook", For: Models | Seeds, Support: NotYet, Note: hookNote},
-	{Scope: ScopeConfig, Name: "post-hook", For: Models | Seeds, Support: NotYet, Note: hookNote},
-	{Scope: ScopeConfig, Name: "pre_hook", For: Models | Seeds, Support: NotYet, Note: hookNote},
-	{Scope: ScopeConfig, Name: "post_hook", For: Models | Seeds, Support: NotYet, Note: hookNote},
+	{Scope: ScopeConfig, Name: "pre-hook", For: Models | Seeds, Support: Applied},  // Manifest.RunHooks
+	{Scope: ScopeConfig, Name: "post-hook", For: Models | Seeds, Support: Applied}, // Manifest.RunHooks
+	{Scope: ScopeConfig, Name: "pre_hook", For: Models | Seeds, Support: Applied},  // Manifest.RunHooks
+	{Scope: ScopeConfig, Name: "post_hook", For: Models | Seeds, Support: Applied}, // Manifest.RunHooks
 	{Scope: ScopeConfig, Name: "persist_docs", For: Models | Seeds, Support: NotYet, Note: "descriptions are in kiln docs and manifest.json, not in the database's comments; remove it"},
 	{Scope: ScopeConfig, Name: "grants", For: Models | Seeds, Support: NotYet, Note: "a DuckDB file has no users to grant to; remove it"},
 	{Scope: ScopeConfig, Name: "sql_header", For: Models, Support: NotYet, Note: "put what it sets in the model's SQL"},

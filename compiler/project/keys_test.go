@@ -147,7 +147,6 @@ sources:
 		`error project.yml:11:3: config "persist_docs" is not supported yet`,
 		`error project.yml:3:1: "on-run-start" is not supported yet`,
 		`error project.yml:6:5: config "sql_header" is not supported yet`,
-		`error project.yml:8:7: config "pre-hook" is not supported yet`,
 		`warning models/props.yml:4:5: access is not enforced: kiln lets any model ref any other`,
 	}
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {

@@ -143,6 +143,28 @@ func (g *globals) dbtName(name string) (any, bool) {
 			h := md5.Sum([]byte(jinja.Str(v)))
 			return hex.EncodeToString(h[:]), nil
 		}), true
+	case "load_relation":
+		// load_relation(relation): the relation as the database has it,
+		// None when it does not exist.
+		return jinja.Func(func(call *jinja.Call) (any, error) {
+			r, ok := relationArg(call, 0, "relation")
+			if !ok {
+				return nil, fmt.Errorf("load_relation() takes a relation")
+			}
+			a := &adapterObj{e: g.e, c: c}
+			db := a.db()
+			if db == nil {
+				return nil, nil
+			}
+			kind, err := db.Kind(r.Database, r.Schema, r.Identifier)
+			if err != nil || kind == "" {
+				return nil, err
+			}
+			out := r
+			out.OnAccess = nil
+			out.Type = kind
+			return out, nil
+		}), true
 	case "should_store_failures":
 		store := c.StoreFailures
 		return jinja.Func(func(*jinja.Call) (any, error) { return store, nil }), true

@@ -167,6 +167,25 @@ func (c tableColumns) Item(key any) (any, bool) {
 	return nil, false
 }
 
+// Attr gives the agate MappedSequence methods: keys, values, items.
+func (c tableColumns) Attr(name string) (any, bool) {
+	switch name {
+	case "keys":
+		return jinja.Func(func(*jinja.Call) (any, error) { return jinja.FromGo(c.t.names), nil }), true
+	case "values":
+		return jinja.Func(func(*jinja.Call) (any, error) { return jinja.NewList(c.Items()...), nil }), true
+	case "items":
+		return jinja.Func(func(*jinja.Call) (any, error) {
+			out := jinja.NewList()
+			for i, n := range c.t.names {
+				out.Items = append(out.Items, jinja.Tuple{n, tableColumn{c.t, i}})
+			}
+			return out, nil
+		}), true
+	}
+	return nil, false
+}
+
 type tableColumn struct {
 	t *Table
 	i int

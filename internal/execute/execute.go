@@ -47,6 +47,8 @@ type Options struct {
 	// Render, when set, renders a model again at run time, on its
 	// worker's session, before it is built (see Renderer).
 	Render Renderer
+	// Hooks, when set, runs the pre- and post-hooks of models and seeds.
+	Hooks Hooks
 	// FullRefresh rebuilds incremental models whole (--full-refresh),
 	// unless their full_refresh config says otherwise.
 	FullRefresh bool
@@ -58,6 +60,33 @@ type Options struct {
 	// models (--event-time-start, --event-time-end); zero: from begin, to
 	// the batch holding Clock.
 	EventTimeStart, EventTimeEnd time.Time
+}
+
+// Hooks runs the pre-hooks (phase "pre") or post-hooks ("post") of
+// node n on its worker's session (dbt's pre-hook and post-hook).
+type Hooks func(ctx context.Context, n *graph.Node, phase string, s adapter.Session) error
+
+// withHooks runs build between n's pre-hooks and, when it succeeded,
+// its post-hooks; a failing hook fails the node.
+func (e *Executor) withHooks(ctx context.Context, conn adapter.Conn, n *graph.Node, build func(context.Context, adapter.Conn, *graph.Node) run.Result) run.Result {
+	if e.opts.Hooks == nil {
+		return build(ctx, conn, n)
+	}
+	s := adapter.Session{Conn: conn, Dialect: e.d, Type: e.typ}
+	if err := e.opts.Hooks(ctx, n, "pre", s); err != nil {
+		return failed(&run.NodeError{Pos: n.Pos, Msg: fmt.Sprintf("%s %q: pre-hook: %v", n.Kind, n.Name, err), Err: err})
+	}
+	r := build(ctx, conn, n)
+	if r.Status != run.Success {
+		return r
+	}
+	if err := e.opts.Hooks(ctx, n, "post", s); err != nil {
+		return failed(&run.NodeError{Pos: n.Pos, Msg: fmt.Sprintf("%s %q: post-hook: %v", n.Kind, n.Name, err), Err: err})
+	}
+	if kind, err := conn.RelationKind(ctx, n.Relation); err == nil {
+		e.cat.Set(n.Relation, string(kind)) // a hook may have dropped or created it
+	}
+	return r
 }
 
 // Renderer renders node n again when it runs, against the database
@@ -164,9 +193,9 @@ func (e *Executor) Execute(ctx context.Context, w int, n *graph.Node) run.Result
 	case graph.Source:
 		r = e.loadSource(ctx, conn, n)
 	case graph.Seed:
-		r = e.loadSeed(ctx, conn, n)
+		r = e.withHooks(ctx, conn, n, e.loadSeed)
 	case graph.Model:
-		r = e.model(ctx, conn, n)
+		r = e.withHooks(ctx, conn, n, e.model)
 	case graph.Test:
 		r = e.test(ctx, conn, n)
 	case graph.UnitTest:
