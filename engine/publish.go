@@ -67,6 +67,7 @@ func (r *runner) publish(ctx context.Context, results []run.Result) *Result {
 		res.Outcome = strings.TrimSpace("interrupted after the run had " + what + ". " + res.Outcome)
 	}
 	res.Elapsed = time.Since(r.start)
+	r.history.finish(wctx, r.ex.Conn(0).Store())
 	p.writeResults(r.opts, res)
 	failpoint.Hit(failpoint.RunRecorded)
 	res.Deviated = deviated(p.Graph(), results) && !r.opts.AcceptDeviations
@@ -81,6 +82,7 @@ func (r *runner) publishRefused(ctx context.Context, results []run.Result) *Resu
 	if err := r.recordHistory(context.WithoutCancel(ctx), res); err != nil {
 		r.p.printf(Warn, "warning: the run was not recorded in the history: %v", err)
 	}
+	r.history.finish(context.WithoutCancel(ctx), r.ex.Conn(0).Store())
 	r.p.writeResults(r.opts, res)
 	return res
 }

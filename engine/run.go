@@ -106,6 +106,8 @@ type runner struct {
 	journal *execute.Journal
 	// fingerprints are the nodes' fingerprints now (see package state).
 	fingerprints map[graph.ID]string
+	// history is the copy of the run history beside the database.
+	history *historyCopy
 }
 
 // Run runs plan as one run and publishes it: on
@@ -183,6 +185,7 @@ func (p *Project) Run(ctx context.Context, plan *Plan, o RunOptions) (*Result, e
 		return nil, interrupted(ctx, err)
 	}
 	failpoint.Hit(failpoint.RunRecovered)
+	r.history = r.startHistoryCopy(ctx)
 	p.emit(RunStarted{Command: o.Command, Select: o.Selection.Select, Exclude: o.Selection.Exclude, Nodes: len(r.plan.IDs()),
 		Threads: r.threads, InvocationID: p.InvocationID(), Target: Rel(p.Dir, p.Target)})
 	if problems := r.checkInputs(); len(problems) > 0 {
@@ -207,6 +210,7 @@ func (p *Project) Run(ctx context.Context, plan *Plan, o RunOptions) (*Result, e
 		},
 		OnStart: func(n *graph.Node, w int) { p.emit(NodeStarted{Node: n, Worker: w}) },
 		OnResult: func(res run.Result, done, total int) {
+			r.history.progress(res, done)
 			p.emit(NodeFinished{Result: res, Node: g.Node(res.ID), Done: done, Total: total})
 		},
 	})

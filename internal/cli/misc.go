@@ -70,7 +70,7 @@ with, so it is kept; --all deletes it too.`,
 			db := files.DBPath
 			keep := map[string]bool{}
 			if !all {
-				keep = map[string]bool{db: true, db + ".wal": true}
+				keep = map[string]bool{db: true, db + ".wal": true, engine.RunsFilePath(db): true}
 			}
 			for _, t := range targets {
 				abs := engine.AbsUnder(dir, t)

@@ -15,7 +15,13 @@ func (a *app) runsCommand() *cobra.Command {
 		Long: `runs lists the last runs of build, run, test and seed, newest first, from
 the history kiln keeps in the database (schema kiln_history): when they ran,
 their command and selection, their status and their counts. Tests such as
-volume_change and metric_change compare against the last successful run.`,
+volume_change and metric_change compare against the last successful run.
+
+DuckDB lets no other process open a database while a build writes it, so
+each build also keeps a copy of the recent history beside the database
+(<database>.runs.json, replaced atomically as each node finishes): while a
+build runs, kiln runs lists that copy, the build in progress as running
+with its nodes done so far (NODES done/planned).`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			e, err := a.load()
@@ -26,28 +32,34 @@ volume_change and metric_change compare against the last successful run.`,
 				a.ui.Printf("no runs yet: %s does not exist", e.DatabaseName())
 				return nil
 			}
-			db, err := e.OpenDatabase(a.ctx)
+			h, err := e.History(a.ctx, limit)
 			if err != nil {
-				return a.startError(err)
-			}
-			defer db.Close()
-			runs, err := db.Runs(a.ctx, limit)
-			if err != nil {
+				if engine.IsLocked(err) {
+					return &exitError{ExitCannotStart, err.Error()}
+				}
 				return &exitError{ExitFailure, err.Error()}
+			}
+			if h.Held {
+				a.ui.Printf("the database is held by %s; the runs below are the copy of the history kept beside it (%s), as of %s UTC",
+					h.Holder, engine.Rel(e.Dir, h.File), h.WrittenAt.UTC().Format("2006-01-02 15:04:05"))
 			}
 			w := tabwriter.NewWriter(a.stdout, 0, 0, 2, ' ', 0)
 			fmt.Fprintln(w, "RUN\tSTARTED (UTC)\tDURATION\tCOMMAND\tSTATUS\tNODES\tERRORS\tWARNINGS\tSKIPPED\tSELECTION")
 			dead := false
-			for _, r := range runs {
-				// kiln holds the database, so a run still "running" was
-				// killed; the next build restores what it replaced.
+			for _, r := range h.Runs {
 				status, took, counts := r.Status, fmt.Sprintf("%.1fs", r.Finished.Sub(r.Started).Seconds()),
 					fmt.Sprintf("%d\t%d\t%d\t%d", r.Nodes, r.Errors, r.Warnings, r.Skipped)
-				switch r.Status {
-				case "running":
+				switch {
+				case r.Status == "running" && h.Held && r.ID == h.Current && h.CopyByHolder:
+					// The build holding the database: its progress so far.
+					took = fmt.Sprintf("%.1fs+", h.WrittenAt.Sub(r.Started).Seconds())
+					counts = fmt.Sprintf("%d/%d\t%d\t%d\t%d", r.Done, r.Total, r.Errors, r.Warnings, r.Skipped)
+				case r.Status == "running":
+					// No kiln holds it, so a run still "running" was
+					// killed; the next build restores what it replaced.
 					status, dead = "killed*", true
-					fallthrough
-				case "killed":
+					took, counts = "?", "?\t?\t?\t?"
+				case r.Status == "killed":
 					took, counts = "?", "?\t?\t?\t?"
 				}
 				fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.ID[:min(8, len(r.ID))], r.Started.UTC().Format("2006-01-02 15:04:05"),

@@ -55,6 +55,50 @@ func TestInterruptAndLock(t *testing.T) {
 	t.Run("SIGKILL", func(t *testing.T) { testKill(t, bin) })
 	t.Run("two builds at once", func(t *testing.T) { testLock(t, bin) })
 	t.Run("a lock held for a moment, with --retries", func(t *testing.T) { testLockRetry(t, bin) })
+	t.Run("kiln runs during a build", func(t *testing.T) { testRunsDuringBuild(t, bin) })
+}
+
+// While a build holds the database, kiln runs lists the history from the
+// copy the build keeps beside it: the earlier build, and this one running
+// with the nodes it finished so far; once the build ends, the database's
+// history again.
+func testRunsDuringBuild(t *testing.T, bin string) {
+	dir, index, total := slowProject(t, bin)
+	first := lastInvocation(t, dir)
+	p := startSlow(t, bin, dir)
+	p.waitRunning(t, index, total)
+	code, out, errOut := kiln(t, dir, "runs")
+	if code != ExitOK {
+		t.Fatalf("kiln runs during a build exited %d, want 0\n%s%s", code, out, errOut)
+	}
+	t.Logf("kiln runs during the build:\n%s%s", errOut, out)
+	pid := fmt.Sprintf("(PID %d)", p.cmd.Process.Pid)
+	if !strings.Contains(errOut, "the database is held by") || !strings.Contains(errOut, pid) || !strings.Contains(errOut, "bottleneck.duckdb.runs.json") {
+		t.Errorf("kiln runs does not say the build %s holds the database and where the copy is:\n%s", pid, errOut)
+	}
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	if len(lines) != 3 {
+		t.Fatalf("kiln runs listed %d lines, want a header and 2 runs:\n%s", len(lines), out)
+	}
+	running := strings.Fields(lines[1])
+	if running[4] != "build" || running[5] != "running" || running[6] != fmt.Sprintf("%d/%d", index, total) {
+		t.Errorf("the build in progress is listed as %q, want build running %d/%d", lines[1], index, total)
+	}
+	done := strings.Fields(lines[2])
+	if !strings.HasPrefix(first, done[0]) || done[5] != "success" || done[6] != fmt.Sprint(total) {
+		t.Errorf("the first build (%s, %d nodes) is listed as %q", first, total, lines[2])
+	}
+	p.signal(t, syscall.SIGINT)
+	if code := p.wait(t, deadline); code != ExitInterrupted {
+		t.Fatalf("the build exited %d, want %d", code, ExitInterrupted)
+	}
+	code, out, errOut = kiln(t, dir, "runs")
+	if code != ExitOK || strings.Contains(errOut, "held by") {
+		t.Fatalf("kiln runs after the build exited %d:\n%s%s", code, out, errOut)
+	}
+	if lines := strings.Split(strings.TrimSpace(out), "\n"); len(lines) != 3 || strings.Fields(lines[1])[5] != "interrupted" {
+		t.Errorf("after the build, kiln runs lists:\n%s", out)
+	}
 }
 
 // With --retries, a build waits for a database that another build holds
