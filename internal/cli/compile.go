@@ -36,7 +36,7 @@ to stdout.`,
 			if err := e.WriteManifest(); err != nil {
 				return &exitError{ExitFailure, err.Error()}
 			}
-			if len(rf.selects) == 0 {
+			if len(rf.selected()) == 0 {
 				a.ui.Printf("compiled %d nodes to %s", e.Graph().Len(), engine.Rel(e.Dir, e.Target))
 				return nil
 			}

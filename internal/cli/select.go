@@ -13,6 +13,7 @@ import (
 // select nodes, and the flags of the commands that run them.
 type runFlags struct {
 	selects       []string
+	models        []string // -m/--models, dbt's older name of --select
 	excludes      []string
 	selectorName  string
 	resourceTypes []string
@@ -32,6 +33,7 @@ type runFlags struct {
 func (rf *runFlags) add(cmd *cobra.Command) {
 	f := cmd.Flags()
 	f.StringArrayVarP(&rf.selects, "select", "s", nil, "nodes to include, in dbt's selection syntax; repeat the flag or quote a space-separated list (default: all)")
+	f.StringArrayVarP(&rf.models, "models", "m", nil, "the same as --select (dbt's older name)")
 	f.StringArrayVar(&rf.excludes, "exclude", nil, "nodes to leave out, in dbt's selection syntax")
 	f.StringVar(&rf.selectorName, "selector", "", "a named selector of selectors.yml")
 	f.StringSliceVar(&rf.resourceTypes, "resource-type", nil, "only these resource types: model, source, seed, test, unit_test, export")
@@ -51,9 +53,17 @@ func (rf *runFlags) addExec(cmd *cobra.Command) {
 	cmd.Flags().StringVar(&rf.junitXML, "junit-xml", "", "also write a JUnit XML report of the run to PATH (one test case per node), for CI test reporters")
 }
 
+// selected returns --select and -m/--models, which dbt takes as one.
+func (rf *runFlags) selected() []string {
+	if len(rf.models) == 0 {
+		return rf.selects
+	}
+	return append(append([]string(nil), rf.selects...), rf.models...)
+}
+
 // selection turns the selection flags into the engine's Selection.
 func (rf *runFlags) selection() engine.Selection {
-	return engine.Selection{Select: rf.selects, Exclude: rf.excludes, Selector: rf.selectorName,
+	return engine.Selection{Select: rf.selected(), Exclude: rf.excludes, Selector: rf.selectorName,
 		ResourceTypes: rf.resourceTypes, Indirect: rf.indirect, StateDir: rf.state}
 }
 

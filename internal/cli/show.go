@@ -46,7 +46,7 @@ build does); it cannot be read while a build holds it.`,
 			default:
 				return &exitError{ExitCannotStart, fmt.Sprintf("unknown --output %q; use table, json or csv", output)}
 			}
-			if (inline == "") == (len(rf.selects) == 0 && rf.selectorName == "") {
+			if (inline == "") == (len(rf.selected()) == 0 && rf.selectorName == "") {
 				return &exitError{ExitCannotStart, "kiln show needs either --select NODE or --inline SQL"}
 			}
 			a.inline = inline
