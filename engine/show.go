@@ -98,8 +98,8 @@ func (p *Project) Show(ctx context.Context, id graph.ID, limit int) (*Preview, e
 	if n == nil {
 		return nil, fmt.Errorf("no node %q", id)
 	}
-	if p.DBPath != ":memory:" && !fileExists(p.DBPath) {
-		return nil, fmt.Errorf("%w: %s; run kiln build first", ErrNoDatabase, Rel(p.Dir, p.DBPath))
+	if p.DBPath != ":memory:" && !p.DatabaseExists() {
+		return nil, fmt.Errorf("%w: %s; run kiln build first", ErrNoDatabase, p.DatabaseName())
 	}
 	db, err := p.openDB(ctx, 0)
 	if err != nil {

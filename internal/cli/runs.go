@@ -5,6 +5,8 @@ import (
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
+
+	"github.com/kiln-build/kiln/engine"
 )
 
 func (a *app) runsCommand() *cobra.Command {
