@@ -132,6 +132,10 @@ type Dialect interface {
 	// CountRows returns a query of the number of rows of from (a quoted
 	// relation or a parenthesised subquery with an alias).
 	CountRows(from string) string
+	// MaxLoadedAt returns a query of one row and column, max_loaded_at:
+	// the largest value of the SQL expression loadedAt over the rows of
+	// rel that match filter ("" all), as dbt's collect_freshness.
+	MaxLoadedAt(rel Relation, loadedAt, filter string) string
 	// TestQuery returns the query that evaluates a data test (dbt's
 	// get_test_sql): one row, failCalc (count(*) when "") over the rows of
 	// query, at most limit of them when limit >= 0.

@@ -91,6 +91,7 @@ func (c *compiler) addSource(file string, dirs []string, s *project.SourceProps,
 		Columns:     columnsOf(t.Columns, file),
 		Source:      &graph.SourceInfo{SourceName: s.Name, Identifier: ident, Loader: s.Loader, Description: s.Description},
 	}
+	n.Source.Freshness = c.freshness(file, s, t, c.p.SourceConfig.Resolve([]string{s.Name, t.Name}), t.External != nil)
 	if t.External != nil {
 		n.Source.External = c.external(file, s.Name+"."+t.Name, t.External)
 		if n.Source.External != nil {

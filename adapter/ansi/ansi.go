@@ -112,6 +112,16 @@ func (Dialect) SelectAll(rel adapter.Relation, orderBy string) string {
 	return q
 }
 
+// MaxLoadedAt is select max(loadedAt) as max_loaded_at from rel [where
+// filter], as dbt's default__collect_freshness.
+func (d Dialect) MaxLoadedAt(rel adapter.Relation, loadedAt, filter string) string {
+	q := "select max(" + loadedAt + ") as max_loaded_at from " + d.QuoteRelation(rel)
+	if filter != "" {
+		q += " where " + filter
+	}
+	return q
+}
+
 // CountRows is select count(*) from from.
 func (Dialect) CountRows(from string) string { return "select count(*) from " + from }
 

@@ -176,6 +176,32 @@ type SourceInfo struct {
 	Loader      string
 	External    *External // nil when the table already exists in DuckDB
 	Description string    // the source's own description
+	// Freshness is what kiln source freshness checks; nil when the table
+	// has no freshness (or freshness: null).
+	Freshness *Freshness `json:",omitempty"`
+}
+
+// Freshness is a source table's freshness, as dbt's freshness and
+// loaded_at_field properties give it.
+type Freshness struct {
+	WarnAfter, ErrorAfter *FreshnessAfter // nil: no such threshold
+	Filter                string          // a SQL condition on the rows to look at, "" all
+	// LoadedAtField is the SQL expression of the time each row was loaded;
+	// "" for a file-backed source, whose file's modification time is used.
+	LoadedAtField string
+	Pos           diag.Pos // where freshness is declared
+}
+
+// FreshnessAfter is a threshold: count periods (minute, hour or day).
+type FreshnessAfter struct {
+	Count  int
+	Period string
+}
+
+// Duration returns the threshold as a duration.
+func (a FreshnessAfter) Duration() time.Duration {
+	unit := map[string]time.Duration{"minute": time.Minute, "hour": time.Hour, "day": 24 * time.Hour}[a.Period]
+	return time.Duration(a.Count) * unit
 }
 
 // External is a file backing a source table, loaded before the models run.

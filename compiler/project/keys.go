@@ -104,7 +104,6 @@ type Key struct {
 const (
 	hookNote        = "kiln runs no hooks yet; put the query in a model, or run the statement outside kiln"
 	versionsNote    = "kiln has no model versions yet; give each version its own model file and name"
-	freshnessNote   = "kiln checks no source freshness yet; a recency test (dbt_utils' recency) checks the newest row in each build"
 	oneDatabaseNote = "kiln builds every model in the one DuckDB file of database-path; use schema to separate them"
 )
 
@@ -218,8 +217,8 @@ var Keys = []Key{
 	{Scope: "source", Name: "meta", Support: Documents},
 	{Scope: "source", Name: "tags", Support: Applied},
 	{Scope: "source", Name: "config", Support: Applied},
-	{Scope: "source", Name: "freshness", Support: NotYet, Note: freshnessNote},
-	{Scope: "source", Name: "loaded_at_field", Support: NotYet, Note: freshnessNote},
+	{Scope: "source", Name: "freshness", Support: Applied},
+	{Scope: "source", Name: "loaded_at_field", Support: Applied},
 	{Scope: "source", Name: "quoting", Support: Applied},
 	{Scope: "source", Name: "tables", Support: Applied},
 	{Scope: "source table", Name: "name", Support: Applied},
@@ -232,8 +231,8 @@ var Keys = []Key{
 	{Scope: "source table", Name: "meta", Support: Documents},
 	{Scope: "source table", Name: "tags", Support: Applied},
 	{Scope: "source table", Name: "config", Support: Applied},
-	{Scope: "source table", Name: "freshness", Support: NotYet, Note: freshnessNote},
-	{Scope: "source table", Name: "loaded_at_field", Support: NotYet, Note: freshnessNote},
+	{Scope: "source table", Name: "freshness", Support: Applied},
+	{Scope: "source table", Name: "loaded_at_field", Support: Applied},
 	{Scope: "source table", Name: "quoting", Support: Applied},
 	{Scope: "external", Name: "location", Support: Applied},
 	{Scope: "external", Name: "format", Support: Applied},
@@ -346,8 +345,8 @@ var Keys = []Key{
 	{Scope: ScopeConfig, Name: "persist_docs", For: Models | Seeds, Support: NotYet, Note: "descriptions are in kiln docs and manifest.json, not in the database's comments; remove it"},
 	{Scope: ScopeConfig, Name: "grants", For: Models | Seeds, Support: NotYet, Note: "a DuckDB file has no users to grant to; remove it"},
 	{Scope: ScopeConfig, Name: "sql_header", For: Models, Support: NotYet, Note: "put what it sets in the model's SQL"},
-	{Scope: ScopeConfig, Name: "freshness", For: Sources, Support: NotYet, Note: freshnessNote},
-	{Scope: ScopeConfig, Name: "loaded_at_field", For: Sources, Support: NotYet, Note: freshnessNote},
+	{Scope: ScopeConfig, Name: "freshness", For: Sources, Support: Applied},
+	{Scope: ScopeConfig, Name: "loaded_at_field", For: Sources, Support: Applied},
 	{Scope: ScopeValue, Name: "store_failures_as=view", Support: NotYet, Note: "failing rows are stored as a table; write store_failures_as: table"},
 
 	// Folders.

@@ -140,8 +140,6 @@ sources:
 	}
 	sort.Strings(got)
 	want := []string{
-		`error models/props.yml:12:5: "freshness" is not supported yet`,
-		`error models/props.yml:15:9: "loaded_at_field" is not supported yet`,
 		`error models/props.yml:5:5: "versions" is not supported yet`,
 		`error models/props.yml:9:9: "constraints" is not supported yet`,
 		`error project.yml:11:3: config "persist_docs" is not supported yet`,

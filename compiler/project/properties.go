@@ -82,7 +82,7 @@ type SourceProps struct {
 	Tags        []string           `yaml:"tags"`
 	Config      map[string]any     `yaml:"config"`
 	ConfigAt    map[string]At      `yaml:"-"` // position of each config value
-	Freshness   any                `yaml:"freshness"`
+	Freshness   yaml.Node          `yaml:"freshness"`
 	LoadedAt    string             `yaml:"loaded_at_field"`
 	Quoting     map[string]any     `yaml:"quoting"`
 	Tables      []SourceTableProps `yaml:"tables"`
@@ -103,7 +103,7 @@ type SourceTableProps struct {
 	Tags        []string       `yaml:"tags"`
 	Config      map[string]any `yaml:"config"`
 	ConfigAt    map[string]At  `yaml:"-"` // position of each config value
-	Freshness   any            `yaml:"freshness"`
+	Freshness   yaml.Node      `yaml:"freshness"`
 	LoadedAt    string         `yaml:"loaded_at_field"`
 	Quoting     map[string]any `yaml:"quoting"`
 }

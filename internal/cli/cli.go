@@ -215,7 +215,7 @@ Exit codes: 0 success (warnings allowed), 1 a node errored or a test failed,
 	root.AddCommand(
 		a.buildCommand(), a.runCommand(), a.testCommand(), a.seedCommand(), a.snapshotCommand(),
 		a.compileCommand(), a.lsCommand(), a.cleanCommand(), a.debugCommand(), a.versionCommand(), a.runsCommand(), a.retryCommand(), a.transactionCommand(), a.exportCommand(),
-		a.docsCommand(), a.showCommand(), a.parseCommand(), a.runOperationCommand(), a.depsCommand(),
+		a.docsCommand(), a.showCommand(), a.parseCommand(), a.runOperationCommand(), a.sourceCommand(), a.depsCommand(),
 	)
 	return root
 }

@@ -1,0 +1,187 @@
+package engine
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/kiln-build/kiln/adapter"
+	"github.com/kiln-build/kiln/compiler/graph"
+)
+
+// FreshnessResult is one source table's freshness, as dbt's sources.json
+// records it.
+type FreshnessResult struct {
+	Node *graph.Node
+	// Status is pass, warn, error (older than error_after) or runtime
+	// error (the time could not be read: Err says why).
+	Status      string
+	MaxLoadedAt time.Time // the newest load time (the file's modification time for a file-backed source)
+	Snapshotted time.Time // when it was read
+	Age         time.Duration
+	Err         error
+	Elapsed     time.Duration
+}
+
+// Freshness checks the freshness of the sources among ids that declare
+// one (the others are left out), as dbt source freshness: the newest
+// value of loaded_at_field (max over the rows matching filter), or the
+// modification time of a file-backed source's file when it has no
+// loaded_at_field, against warn_after and error_after. The database is
+// opened only when a source needs it (*adapter.LockError while a build
+// holds it).
+func (p *Project) Freshness(ctx context.Context, ids []graph.ID) ([]FreshnessResult, error) {
+	var db adapter.Adapter
+	var conn adapter.Conn
+	defer func() {
+		if conn != nil {
+			conn.Close()
+		}
+		if db != nil {
+			db.Close()
+		}
+	}()
+	var out []FreshnessResult
+	for _, id := range ids {
+		n := p.Graph().Node(id)
+		if n.Kind != graph.Source || n.Source == nil || n.Source.Freshness == nil {
+			continue
+		}
+		f := n.Source.Freshness
+		start := time.Now()
+		r := FreshnessResult{Node: n}
+		switch {
+		case f.LoadedAtField == "" && n.Source.External != nil:
+			st, err := os.Stat(n.Source.External.Path)
+			if err != nil {
+				r.Err = fmt.Errorf("cannot read the modification time of %s: %v", n.Source.External.Path, err)
+				break
+			}
+			r.MaxLoadedAt = st.ModTime().UTC()
+		default:
+			if conn == nil {
+				if p.DBPath != ":memory:" && !p.DatabaseExists() {
+					return nil, fmt.Errorf("%w: %s; run kiln build first", ErrNoDatabase, Rel(p.Dir, p.DBPath))
+				}
+				var err error
+				if db, err = p.openDB(ctx, 0); err != nil {
+					return nil, err
+				}
+				if conn, err = db.Conn(ctx); err != nil {
+					return nil, err
+				}
+			}
+			_, rows, err := conn.QueryRows(ctx, db.Dialect().MaxLoadedAt(n.Relation, f.LoadedAtField, f.Filter))
+			switch {
+			case err != nil:
+				r.Err = err
+			case len(rows) != 1 || len(rows[0]) != 1 || rows[0][0] == nil:
+				r.Err = fmt.Errorf("max(%s) of %s is null (no rows%s): there is no load time to compare", f.LoadedAtField,
+					db.Dialect().QuoteRelation(n.Relation), map[bool]string{true: " matching the filter", false: ""}[f.Filter != ""])
+			default:
+				t, ok := rows[0][0].(time.Time)
+				if !ok {
+					r.Err = fmt.Errorf("loaded_at_field %s is a %T, not a date or timestamp", f.LoadedAtField, rows[0][0])
+					break
+				}
+				r.MaxLoadedAt = t.UTC()
+			}
+		}
+		r.Snapshotted = time.Now().UTC()
+		r.Elapsed = time.Since(start)
+		if r.Err != nil {
+			r.Status = "runtime error"
+		} else {
+			r.Age = r.Snapshotted.Sub(r.MaxLoadedAt)
+			r.Status = "pass"
+			if f.WarnAfter != nil && r.Age > f.WarnAfter.Duration() {
+				r.Status = "warn"
+			}
+			if f.ErrorAfter != nil && r.Age > f.ErrorAfter.Duration() {
+				r.Status = "error"
+			}
+		}
+		out = append(out, r)
+	}
+	return out, nil
+}
+
+// WriteSources writes results to path (default <target>/sources.json) in
+// dbt's sources.json format (schema v3): metadata, one result per source
+// with max_loaded_at, snapshotted_at, max_loaded_at_time_ago_in_s, status
+// and criteria, and elapsed_time in seconds. It returns the path written.
+func (p *Project) WriteSources(path string, results []FreshnessResult, elapsed time.Duration) (string, error) {
+	if path == "" {
+		path = filepath.Join(p.Target, "sources.json")
+	} else {
+		path = AbsUnder(p.Dir, path)
+	}
+	type after struct {
+		Count  *int    `json:"count"`
+		Period *string `json:"period"`
+	}
+	crit := func(a *graph.FreshnessAfter) after {
+		if a == nil {
+			return after{}
+		}
+		return after{&a.Count, &a.Period}
+	}
+	type timing struct {
+		Name        string `json:"name"`
+		StartedAt   string `json:"started_at"`
+		CompletedAt string `json:"completed_at"`
+	}
+	type result struct {
+		UniqueID    string         `json:"unique_id"`
+		MaxLoadedAt string         `json:"max_loaded_at,omitempty"`
+		Snapshotted string         `json:"snapshotted_at,omitempty"`
+		AgeSeconds  *float64       `json:"max_loaded_at_time_ago_in_s,omitempty"`
+		Status      string         `json:"status"`
+		Criteria    map[string]any `json:"criteria"`
+		Message     *string        `json:"message,omitempty"`
+		Adapter     map[string]any `json:"adapter_response"`
+		Timing      []timing       `json:"timing"`
+		ThreadID    string         `json:"thread_id"`
+		Execution   float64        `json:"execution_time"`
+	}
+	const ts = "2006-01-02T15:04:05.000000Z"
+	doc := struct {
+		Metadata map[string]any `json:"metadata"`
+		Results  []result       `json:"results"`
+		Elapsed  float64        `json:"elapsed_time"`
+	}{
+		Metadata: map[string]any{"dbt_schema_version": "https://schemas.getdbt.com/dbt/sources/v3.json",
+			"dbt_version": p.cfg.Version, "generated_at": time.Now().UTC().Format(ts), "invocation_id": p.InvocationID(), "env": map[string]any{}},
+		Results: []result{}, Elapsed: elapsed.Seconds(),
+	}
+	for _, r := range results {
+		f := r.Node.Source.Freshness
+		var filter any
+		if f.Filter != "" {
+			filter = f.Filter
+		}
+		x := result{UniqueID: string(r.Node.ID), Status: r.Status, Adapter: map[string]any{}, ThreadID: "Thread-1",
+			Execution: r.Elapsed.Seconds(),
+			Criteria:  map[string]any{"warn_after": crit(f.WarnAfter), "error_after": crit(f.ErrorAfter), "filter": filter},
+			Timing:    []timing{{Name: "execute", StartedAt: r.Snapshotted.Add(-r.Elapsed).Format(ts), CompletedAt: r.Snapshotted.Format(ts)}}}
+		if r.Err != nil {
+			msg := r.Err.Error()
+			x.Message = &msg
+		} else {
+			age := r.Age.Seconds()
+			x.MaxLoadedAt, x.Snapshotted, x.AgeSeconds = r.MaxLoadedAt.Format(ts), r.Snapshotted.Format(ts), &age
+		}
+		doc.Results = append(doc.Results, x)
+	}
+	b, err := json.MarshalIndent(doc, "", "  ")
+	if err != nil {
+		return "", err
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return "", err
+	}
+	return path, writeAtomic(path, append(b, '\n'))
+}
