@@ -40,6 +40,11 @@ type Store interface {
 	// id, or of any node when id is "", in the most recent run with status
 	// success in which the node passed, warned or succeeded.
 	LastMetric(ctx context.Context, id, metric string) (Baseline, error)
+	// Observations returns the accepted observations of a deviation gate's
+	// series (see Observation), oldest first, with RunID and At set: those
+	// of runs with status success in which the gate's node passed or
+	// warned. None when the database has no history.
+	Observations(ctx context.Context, series string) ([]Observation, error)
 
 	// LoadState returns the fingerprint of every node at its last
 	// successful build; with txn, the pending builds of that flow
@@ -144,6 +149,32 @@ type NodeRecord struct {
 	Failures *int64 // a test's failing rows, nil for other nodes
 	Message  string
 	Metrics  map[string]float64
+	// Observations are what a deviation gate saw (package anomaly).
+	Observations []Observation
+}
+
+// Observation is one value a deviation gate saw in a run: of one segment
+// of one series, for one month, and whether it may train the gate.
+type Observation struct {
+	// Series keys the gate's history: the same across runs for the same
+	// gate on the same data stream (see execute.SeriesKey).
+	Series string
+	// Segment is the part of the series: a dimension's values, a column
+	// metric's name; "" for a gate of one series.
+	Segment string
+	// Month is the month the value stands for, counted as anomaly.Month
+	// (year*12 + month-1).
+	Month int
+	Value float64
+	// Detail is what the gate keeps besides a number, as JSON: the columns
+	// of a relation (schema_changes), an input file (input_freshness).
+	Detail string
+	// Accepted says whether the value joins the history the gate learns
+	// from: it passed, or its deviation was accepted (--accept-deviations).
+	Accepted bool
+	// RunID and At are the run that recorded it, set when read back.
+	RunID string
+	At    time.Time
 }
 
 // Baseline is a metric's value in an earlier run.

@@ -136,7 +136,7 @@ func newCompiler(p *project.Project, opts Options) *compiler {
 }
 
 func (c *compiler) run() {
-	srcs := []template.Source{{Path: builtin.TestsPath, Text: builtin.Tests}}
+	srcs := []template.Source{{Path: builtin.TestsPath, Text: builtin.Tests}, {Path: builtin.AnomalyTestsPath, Text: builtin.AnomalyTests}}
 	srcs = append(srcs, template.Source{Path: builtin.DBTPath, Text: builtin.DBT})
 	for _, f := range c.p.Macros {
 		srcs = append(srcs, template.Source{Path: f.Path, Text: string(f.Content)})

@@ -186,6 +186,9 @@ func (c *compiler) addTest(file string, dirs []string, on *graph.Node, col *test
 	if !on.Config.Enabled {
 		return
 	}
+	if !c.renderTestConfig(file, &te) {
+		return
+	}
 	raw := mergeConfigs(map[string]any{"severity": "error"}, c.p.TestConfig.Resolve(append(append([]string(nil), dirs...), testName)), te.Config)
 	if col != nil && len(col.tags) > 0 {
 		project.Merge(raw, "tags", col.tags)
@@ -238,6 +241,14 @@ func (c *compiler) addTest(file string, dirs []string, on *graph.Node, col *test
 	}
 	if msg := checkChangeArgs(testName, n.Test.Args); msg != "" {
 		c.diags.Errorf(pos, "test %q: %s", te.Name, msg)
+		return
+	}
+	if key, msg := checkAnomalyTest(testName, on, col != nil, n.Test.Args); msg != "" {
+		at := pos
+		if p, ok := te.ArgAt[key]; ok {
+			at = p.Pos(file)
+		}
+		c.diags.Errorf(at, "test %q: %s", te.Name, msg)
 		return
 	}
 	// An ephemeral model is tested through its CTE, inlined in the
@@ -327,7 +338,7 @@ func (c *compiler) addTest(file string, dirs []string, on *graph.Node, col *test
 	if namespace != "" {
 		typ = namespace + "_" + typ
 	}
-	short, name := testNames(typ, testTarget(on), args)
+	short, name := testNames(typ, testTarget(on), anomalyNameArgs(testName, args))
 	if te.CustomName != "" {
 		short, name = te.CustomName, te.CustomName
 	}

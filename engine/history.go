@@ -36,6 +36,12 @@ func runRecord(r adapter.RunRecord, results []run.Result) (adapter.RunRecord, []
 		}
 		n := adapter.NodeRecord{UniqueID: string(res.ID), Status: string(res.Status), Seconds: res.Duration().Seconds(),
 			Message: res.Message, Metrics: res.Metrics}
+		for _, g := range res.Gates {
+			if g.Observed {
+				n.Observations = append(n.Observations, adapter.Observation{Series: g.Series, Segment: g.Segment, Month: g.Month,
+					Value: g.Value, Detail: g.Detail, Accepted: g.Accepted})
+			}
+		}
 		if !res.Started.IsZero() {
 			n.Started = res.Started
 		}
@@ -57,4 +63,25 @@ func runRecord(r adapter.RunRecord, results []run.Result) (adapter.RunRecord, []
 // itself (a run of a kiln older than the run history).
 func killedRecord(id string, at time.Time) adapter.RunRecord {
 	return adapter.RunRecord{ID: id, Command: "(killed)", Started: at, Finished: at, Status: "killed"}
+}
+
+// location is the time zone in which the anomaly tests count months: the
+// project's schedule's, else its timezone: key's, else the machine's.
+func (p *Project) location() *time.Location {
+	for _, tz := range []string{p.scheduleTZ(), p.Project.Config.TimeZone} {
+		if tz == "" {
+			continue
+		}
+		if loc, err := time.LoadLocation(tz); err == nil {
+			return loc
+		}
+	}
+	return time.Local
+}
+
+func (p *Project) scheduleTZ() string {
+	if s := p.Project.Config.Schedule; s != nil {
+		return s.Timezone
+	}
+	return ""
 }

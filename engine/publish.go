@@ -170,8 +170,15 @@ func (r *runner) upToDate(ctx context.Context) error {
 	}
 	// An export is up to date only if its file is the one kiln wrote:
 	// the planned exports' files are hashed, not every export's.
+	// An anomaly test is never up to date: its verdict depends on the run
+	// history and on the month it checks, not only on its inputs (a month
+	// whose file did not change is the stale input input_freshness is
+	// there to catch).
 	decided := make(map[graph.ID]string, len(r.plan.IDs()))
 	for _, id := range r.plan.IDs() {
+		if n := g.Node(id); n.Kind == graph.Test && n.Test != nil && execute.IsAnomalyTest(n.Test.Generic) {
+			continue
+		}
 		fp := r.fingerprints[id]
 		decided[id] = fp
 		if n := g.Node(id); n.Kind == graph.Export && fp != "" {
@@ -313,11 +320,12 @@ func indirect(s Selection) string {
 	return s.Indirect
 }
 
-// deviated reports whether a volume_change or metric_change test failed.
+// deviated reports whether a deviation test (volume_change,
+// metric_change, an anomaly test) failed.
 func deviated(g *graph.Graph, results []run.Result) bool {
 	for _, x := range results {
 		n := g.Node(x.ID)
-		if x.Status == run.Fail && n != nil && n.Test != nil && execute.IsChangeTest(n.Test.Generic) {
+		if x.Status == run.Fail && n != nil && n.Test != nil && execute.IsDeviationTest(n.Test.Generic) {
 			return true
 		}
 	}

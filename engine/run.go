@@ -30,8 +30,9 @@ type RunOptions struct {
 	// NoRollback keeps what a failed run built (dbt's behaviour) instead of
 	// restoring the previous relations.
 	NoRollback bool
-	// AcceptDeviations lets volume_change and metric_change pass with a
-	// warning, so that this run's values become their baseline.
+	// AcceptDeviations lets the deviation tests (volume_change,
+	// metric_change, the anomaly tests) pass with a warning, so that this
+	// run's values become their baseline or join their history.
 	AcceptDeviations bool
 	// Retries is how many times a node is tried again after a transient
 	// error, and the database opened again while another process holds it.
@@ -89,8 +90,8 @@ type Result struct {
 	// rollback, a flow transaction kept open, an error while publishing);
 	// "" otherwise.
 	Outcome string
-	// Deviated is a run in which a volume_change or metric_change test
-	// failed; AcceptDeviations was not set.
+	// Deviated is a run in which a deviation test (volume_change,
+	// metric_change, an anomaly test) failed; AcceptDeviations was not set.
 	Deviated bool
 }
 
@@ -169,6 +170,7 @@ func (p *Project) Run(ctx context.Context, plan *Plan, o RunOptions) (*Result, e
 		ProjectDir: p.Dir, TargetDir: p.Target, ProjectName: p.Name(), Journal: r.journal,
 		AcceptDeviations: o.AcceptDeviations, Render: p.cfg.Render, Hooks: p.Manifest.RunHooks, FullRefresh: o.FullRefresh, Clock: r.start,
 		EventTimeStart: o.EventTimeStart, EventTimeEnd: o.EventTimeEnd,
+		Location: p.location(), Inputs: p.Inputs(),
 		Progress: func(n *graph.Node, pr load.Progress) { p.emit(NodeProgress{Node: n, Progress: pr}) }})
 	if err != nil {
 		return nil, interrupted(ctx, err)

@@ -19,6 +19,7 @@
 //	staged_files   exports written aside: held for an open flow transaction, or to publish (rename)
 //	               or discard once their run or flow transaction committed or rolled back
 //	file_hashes    the input files' sha256 by path, with the stamp they had
+//	observations   the values the deviation gates saw, by series, segment and month (observations.go)
 package sqlstore
 
 import (
@@ -236,6 +237,12 @@ func (s *Store) FinishRun(ctx context.Context, r adapter.RunRecord, nodes []adap
 	if err := s.ensure(ctx); err != nil {
 		return err
 	}
+	observed := hasObservations(nodes)
+	if observed {
+		if err := s.ensureObservations(ctx); err != nil {
+			return err
+		}
+	}
 	return s.c.Tx(ctx, func() error {
 		if err := s.upsertRun(ctx, r, r.Status, true); err != nil {
 			return err
@@ -274,8 +281,10 @@ func (s *Store) FinishRun(ctx context.Context, r adapter.RunRecord, nodes []adap
 				return err
 			}
 		}
-		_, err = w.Close()
-		return err
+		if _, err = w.Close(); err != nil || !observed {
+			return err
+		}
+		return s.writeObservations(ctx, r.ID, nodes)
 	})
 }
 

@@ -23,3 +23,13 @@ const DBTPath = "<builtin>/dbt.sql"
 //
 //go:embed dbt.sql
 var DBT string
+
+// AnomalyTestsPath is the name under which the anomaly tests are reported.
+const AnomalyTestsPath = "<builtin>/anomaly_tests.sql"
+
+// AnomalyTests holds the anomaly tests (volume_anomalies, metric_anomalies,
+// dimension_anomalies, column_anomalies, schema_changes, input_freshness),
+// which kiln evaluates against the run history (package anomaly).
+//
+//go:embed anomaly_tests.sql
+var AnomalyTests string

@@ -134,7 +134,10 @@ type Result struct {
 	Anchors []Anchor
 	// Needed is, in the cold start, the number of accepted months still
 	// needed before the gate can fail a run.
-	Needed  int
+	Needed int
+	// Whole is set when the value and every month are whole numbers (row
+	// counts): the explanation rounds the band and expected value.
+	Whole   bool
 	Options Options
 }
 
@@ -186,6 +189,10 @@ func Detect(history []Point, at Month, value float64, o Options) Result {
 		Lower: math.NaN(), Upper: math.NaN(), Expected: math.NaN(), ChangePct: math.NaN()}
 	if len(pts) > 0 {
 		r.Last = pts[len(pts)-1]
+	}
+	r.Whole = value == math.Trunc(value)
+	for _, p := range pts {
+		r.Whole = r.Whole && p.Value == math.Trunc(p.Value)
 	}
 	if len(pts) < o.MinPoints {
 		return coldStart(r)

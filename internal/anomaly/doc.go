@@ -47,8 +47,8 @@
 // the score then raises false alarms on every short history. The
 // threshold is instead the quantile of the score of a normal value against
 // n normal values at the tail probability of Sensitivity standard
-// deviations (Threshold: for the default 2.75, 9.8 with 6 months, 5.0 with
-// 12 and 3.7 with 24, against 2.75 if the spread were known).
+// deviations (Threshold: for the default 3, 13 with 6 months, 6.0 with 12
+// and 4.2 with 24, against 3 if the spread were known).
 // The quantiles come from simulation (internal/anomaly/calibrate), as the
 // finite-sample behaviour of the MAD is known to need (Croux and Rousseeuw
 // 1992, "Time-efficient algorithms for two highly robust estimators of

@@ -18,16 +18,16 @@ func (r Result) Summary() string {
 		if len(r.Points) == 0 {
 			return s + "; " + v + " is the first value"
 		}
-		s += fmt.Sprintf("; %s is %s from the median %s and %s from %s", v, Pct(r.ChangePct), Num(r.Expected),
+		s += fmt.Sprintf("; %s is %s from the median %s and %s from %s", v, Pct(r.ChangePct), r.num(r.Expected),
 			Pct(r.Anchors[1].ChangePct), r.Anchors[1].text())
 		if r.allBeyond() {
 			s += fmt.Sprintf(": beyond ±%s%%%s, it would be an anomaly", Num(r.Options.MinChangePct), minChange(r.Options))
 		}
 		return s
 	case Anomaly:
-		return fmt.Sprintf("%s is outside the band %s (expected %s, %s): %s", v, r.Band(), Num(r.Expected), r.ReferenceText(), r.deciding())
+		return fmt.Sprintf("%s is outside the band %s (expected %s, %s): %s", v, r.Band(), r.num(r.Expected), r.ReferenceText(), r.deciding())
 	default:
-		return fmt.Sprintf("%s is inside the band %s (expected %s, %s): %s", v, r.Band(), Num(r.Expected), r.ReferenceText(), r.deciding())
+		return fmt.Sprintf("%s is inside the band %s (expected %s, %s): %s", v, r.Band(), r.num(r.Expected), r.ReferenceText(), r.deciding())
 	}
 }
 
@@ -35,11 +35,23 @@ func (r Result) Summary() string {
 func (r Result) Band() string {
 	switch {
 	case math.IsInf(r.Lower, -1):
-		return "at most " + Num(r.Upper)
+		return "at most " + r.num(r.Upper)
 	case math.IsInf(r.Upper, 1):
-		return "at least " + Num(r.Lower)
+		return "at least " + r.num(r.Lower)
 	}
-	return Num(r.Lower) + ".." + Num(r.Upper)
+	return r.num(r.Lower) + ".." + r.num(r.Upper)
+}
+
+// Num writes a value derived from the months (the expected value, the
+// band) as the explanation does: rounded to whole numbers when the months
+// are (row counts).
+func (r Result) Num(x float64) string { return r.num(x) }
+
+func (r Result) num(x float64) string {
+	if r.Whole && !math.IsInf(x, 0) && !math.IsNaN(x) {
+		return Num(math.Round(x))
+	}
+	return Num(x)
 }
 
 // ReferenceText says how the expected value was computed.

@@ -128,7 +128,8 @@ func (o Options) Validate() error {
 	return nil
 }
 
-// Kind is what a gate watches; it chooses the default MinChange.
+// Kind is what a gate watches; it chooses the default MinChange (Columns
+// and InputFile watch no number).
 type Kind int
 
 // The kinds of gates.

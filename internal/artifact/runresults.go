@@ -56,7 +56,7 @@ type RunResultsMetadata struct {
 }
 
 // NodeResult is one entry of run_results.json's results: dbt's fields,
-// then kiln's (expected, actual, rows, skipped_by, attempts).
+// then kiln's (expected, actual, rows, skipped_by, attempts, gates).
 type NodeResult struct {
 	UniqueID graph.ID   `json:"unique_id"`
 	Status   run.Status `json:"status"`
@@ -86,6 +86,8 @@ type NodeResult struct {
 	SkippedBy graph.ID `json:"skipped_by,omitempty"`
 	// Attempts is the number of times the node was tried.
 	Attempts int `json:"attempts"`
+	// Gates are the series of a deviation gate (see GateResult).
+	Gates []GateResult `json:"gates,omitempty"`
 }
 
 // Timing is one step of a node's execution.
@@ -127,6 +129,7 @@ func nodeResult(r run.Result, g *graph.Graph) NodeResult {
 		Message:         nullable(r.Message),
 		CompiledCode:    nullable(r.CompiledCode),
 		Expected:        r.Expected, Actual: r.Actual, SkippedBy: r.SkippedBy, Attempts: r.Attempts,
+		Gates: gateResults(r.Gates),
 	}
 	if !r.Started.IsZero() {
 		start := formatTime(r.Started)

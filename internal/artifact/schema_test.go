@@ -45,7 +45,7 @@ var (
 	extensionKeys = map[string]string{
 		"manifest":     "exports kiln",
 		"manifestMeta": "kiln_version",
-		"result":       "expected actual rows skipped_by attempts",
+		"result":       "expected actual rows skipped_by attempts gates",
 	}
 )
 

@@ -129,7 +129,7 @@ func TestKestraFlowIsAllOrNothing(t *testing.T) {
 	}
 
 	bad := filepath.Join(dir, "data", "bad")
-	dropWebProducts(t, good, bad)
+	dropWebProducts(t, good, bad, 5, 0)
 	vars := fmt.Sprintf(`{"raw_dir": %q}`, bad)
 	failedAt := -1
 	for i, c := range dag {

@@ -74,7 +74,7 @@ func (a *app) runFinished(res *engine.Result) {
 	}
 	if res.Deviated {
 		a.ui.Printf("")
-		a.ui.Printf("a volume or metric deviated from the last successful run: check the inputs; if the change is real (a new level of activity), build again with --accept-deviations to make it the new baseline")
+		a.ui.Printf("a volume, metric or schema deviated from the run history: check the inputs; if the change is real (a new level of activity), build again with --accept-deviations to make it the new baseline")
 	}
 	a.runLog.RunFinished(res.Results, res.Elapsed, exitCode(res), res.Interrupted)
 }

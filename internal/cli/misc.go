@@ -33,8 +33,9 @@ func (a *app) cleanCommand() *cobra.Command {
 		Short: "Delete the clean-targets of project.yml (by default the target path), keeping the database unless --all",
 		Long: `clean deletes the clean-targets of project.yml (by default the target path:
 compiled SQL, artifacts, exports, docs, logs). The DuckDB database holds the
-tables and the run history that volume_change and metric_change compare
-with, so it is kept; --all deletes it too.`,
+tables and the run history that the deviation gates (volume_change,
+metric_change, the anomaly tests) compare with, so it is kept; --all
+deletes it too.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			dir, err := filepath.Abs(a.projectDir)

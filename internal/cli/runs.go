@@ -16,8 +16,9 @@ func (a *app) runsCommand() *cobra.Command {
 		Short: "List the recent runs recorded in the database's run history",
 		Long: `runs lists the last runs of build, run, test and seed, newest first, from
 the history kiln keeps in the database (schema kiln_history): when they ran,
-their command and selection, their status and their counts. Tests such as
-volume_change and metric_change compare against the last successful run.
+their command and selection, their status and their counts. The deviation
+gates compare with it: volume_change and metric_change with the last
+successful run, the anomaly tests with the accepted months.
 
 DuckDB lets no other process open a database while a build writes it, so
 each build also keeps a copy of the recent history beside the database

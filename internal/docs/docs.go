@@ -67,7 +67,7 @@ const (
 var assets embed.FS
 
 // scriptFiles are concatenated, in order, into the page's one script.
-var scriptFiles = []string{"util.js", "select.js", "layout.js", "graph.js", "pages.js", "run.js", "app.js"}
+var scriptFiles = []string{"util.js", "select.js", "layout.js", "graph.js", "pages.js", "gates.js", "run.js", "app.js"}
 
 var page = template.Must(template.ParseFS(assets, "assets/index.html.tmpl"))
 

@@ -38,6 +38,8 @@ type siteResult struct {
 	Actual    string  `json:"actual,omitempty"`
 	Rows      *int64  `json:"rows,omitempty"`
 	SkippedBy int     `json:"skipped_by"`
+	// Gates are a deviation gate's series, drawn as charts (gates.js).
+	Gates []artifact.GateResult `json:"gates,omitempty"`
 }
 
 // buildRun attaches each result of rr to its node and returns the run, or
@@ -67,7 +69,7 @@ func buildRun(rr *artifact.RunResults, nodes []*siteNode, at func(graph.ID) int)
 		}
 		sr := &siteResult{
 			Status: string(r.Status), Thread: r.ThreadID, Seconds: r.ExecutionTime,
-			Failures: r.Failures, Expected: r.Expected, Actual: r.Actual, Rows: r.Rows, SkippedBy: -1,
+			Failures: r.Failures, Expected: r.Expected, Actual: r.Actual, Rows: r.Rows, SkippedBy: -1, Gates: r.Gates,
 		}
 		if r.Message != nil {
 			sr.Message = *r.Message

@@ -39,7 +39,8 @@ type Options struct {
 	// finish at once with status run.UpToDate.
 	UpToDate map[graph.ID]bool
 	// AcceptDeviations turns the failures of volume_change and
-	// metric_change into warnings, so their new values become the baseline.
+	// metric_change into warnings, so their new values become the baseline,
+	// and those of the anomaly tests, whose values join their history.
 	AcceptDeviations bool
 	// Progress, when set, receives the progress of the loads of sources
 	// and seeds (see load.Spec.Progress), from the workers' goroutines.
@@ -60,6 +61,12 @@ type Options struct {
 	// models (--event-time-start, --event-time-end); zero: from begin, to
 	// the batch holding Clock.
 	EventTimeStart, EventTimeEnd time.Time
+	// Location is the time zone the anomaly tests count months in (the
+	// month of Clock, unless a test gives its period); time.Local when nil.
+	Location *time.Location
+	// Inputs are the input files' hashes by source or seed (see
+	// engine.Project.Inputs); input_freshness hashes a file missing here.
+	Inputs map[graph.ID]artifact.InputFile
 }
 
 // Hooks runs the pre-hooks (phase "pre") or post-hooks ("post") of

@@ -24,6 +24,9 @@ func (e *Executor) test(ctx context.Context, conn adapter.Conn, n *graph.Node) r
 	if n.Test != nil && IsChangeTest(n.Test.Generic) {
 		return e.changeTest(ctx, conn, n)
 	}
+	if n.Test != nil && IsAnomalyTest(n.Test.Generic) {
+		return e.anomalyTest(ctx, conn, n)
+	}
 	if e.opts.Render != nil && n.RenderAtRun {
 		sql, ok, err := e.opts.Render(ctx, n, adapter.Session{Conn: conn, Dialect: e.d, Type: e.typ})
 		if err != nil {

@@ -52,6 +52,8 @@ type Result struct {
 	// Metrics are values a node computed (row counts, test metrics), kept in
 	// the run history.
 	Metrics map[string]float64
+	// Gates are what a deviation gate found, a series each (see Gate).
+	Gates []Gate
 	// SkippedBy names the failed node that caused a skip.
 	SkippedBy graph.ID
 	// Attempts is the number of times the node was tried (retries).

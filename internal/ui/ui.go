@@ -348,14 +348,32 @@ func (p *Printer) faint(s string) string {
 }
 
 func problemText(r run.Result) string {
+	s := r.Message
 	if r.Expected != "" || r.Actual != "" {
-		s := fmt.Sprintf("expected %s, found %s", r.Expected, r.Actual)
+		s = fmt.Sprintf("expected %s, found %s", r.Expected, r.Actual)
 		if r.Message != "" && !strings.HasPrefix(r.Message, "expected ") {
 			s += "\n" + r.Message
 		}
-		return s
 	}
-	return r.Message
+	return s + gatesText(r)
+}
+
+// gatesText explains the series of a deviation gate that did not pass: the
+// band, the rules, the accepted months (anomaly.Result.Explain).
+func gatesText(r run.Result) string {
+	var b strings.Builder
+	for _, g := range r.Gates {
+		if g.Verdict == "pass" {
+			continue
+		}
+		for i, l := range g.Explain {
+			if i == 0 && strings.HasPrefix(r.Message, l) {
+				continue
+			}
+			b.WriteString("\n" + l)
+		}
+	}
+	return b.String()
 }
 
 func nodePos(n *graph.Node) string {

@@ -63,11 +63,13 @@ function renderNode(main, i, column) {
   if (n.description_html) append(main, [el("h2", { text: "Description" }), el("div", { class: "desc", id: "node-description", trustedHTML: n.description_html })]);
   if (n.source) renderSource(main, n);
   if (n.test) renderTest(main, n);
+  if (n.test) renderGates(main, [i], "Deviation gate");
   if (n.export) renderExport(main, n);
   if (n.columns.length) renderColumns(main, i, column);
   renderDeps(main, i);
   var tests = CHILDREN[i].filter(function (c) { return isCheck(NODES[c]); });
   if (tests.length && !n.test) renderTestTable(main, "Tests", tests);
+  if (tests.length && !n.test) renderGates(main, tests, "Deviation gates");
   if (n.raw_code) append(main, [el("h2", { text: "Code" }), el("pre", { id: "raw-code" }, el("code", { text: n.raw_code }))]);
   if (n.compiled_code) append(main, [el("h2", { text: "Compiled SQL" }), el("pre", { id: "compiled-code" }, el("code", { text: n.compiled_code }))]);
 }

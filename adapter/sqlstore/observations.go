@@ -1,0 +1,90 @@
+package sqlstore
+
+import (
+	"context"
+	"time"
+
+	"github.com/kiln-build/kiln/adapter"
+)
+
+// observationsDDL creates the table of the deviation gates' observations
+// (see adapter.Observation): one row per value a gate saw in a run.
+const observationsDDL = `create schema if not exists kiln_history;
+create table if not exists kiln_history.observations (
+    run_id    varchar not null,
+    unique_id varchar not null,          -- the gate's test node
+    series    varchar not null,
+    segment   varchar not null,
+    month     integer not null,          -- year*12 + month-1
+    value     double precision not null,
+    detail    varchar,                   -- JSON: columns, an input file
+    accepted  boolean not null
+)`
+
+func (s *Store) ensureObservations(ctx context.Context) error {
+	return s.c.Once("sqlstore.observations", func() error {
+		_, err := s.c.Exec(ctx, observationsDDL)
+		return err
+	})
+}
+
+// writeObservations records the observations of run runID's nodes; it runs
+// in FinishRun's transaction, after the run's earlier rows are deleted.
+func (s *Store) writeObservations(ctx context.Context, runID string, nodes []adapter.NodeRecord) error {
+	if _, err := s.c.Exec(ctx, "delete from kiln_history.observations where run_id = "+s.lit(runID)); err != nil {
+		return err
+	}
+	w, err := s.c.Bulk(ctx, adapter.Relation{Schema: Schema, Name: "observations"}, nil)
+	if err != nil {
+		return err
+	}
+	for _, n := range nodes {
+		for _, o := range n.Observations {
+			var detail any
+			if o.Detail != "" {
+				detail = o.Detail
+			}
+			if err := w.Write(runID, n.UniqueID, o.Series, o.Segment, int32(o.Month), o.Value, detail, o.Accepted); err != nil {
+				w.Close()
+				return err
+			}
+		}
+	}
+	_, err = w.Close()
+	return err
+}
+
+// Observations returns the accepted observations of series, oldest first:
+// those of runs that succeeded, in which the gate's node passed or warned.
+func (s *Store) Observations(ctx context.Context, series string) ([]adapter.Observation, error) {
+	if ok, err := s.exists(ctx, "observations"); !ok || err != nil {
+		return nil, err
+	}
+	_, rows, err := s.c.QueryRows(ctx, `select o.segment, o.month, o.value, coalesce(o.detail, ''), r.run_id, r.started_at
+        from kiln_history.observations o
+        join kiln_history.runs r on r.run_id = o.run_id
+        join kiln_history.node_results n on n.run_id = o.run_id and n.unique_id = o.unique_id
+        where o.series = `+s.lit(series)+` and o.accepted and r.status = 'success' and n.status in ('pass', 'warn')
+        order by r.started_at, r.run_id`)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]adapter.Observation, len(rows))
+	for i, r := range rows {
+		at, _ := r[5].(time.Time)
+		v, _ := r[2].(float64)
+		out[i] = adapter.Observation{Series: series, Segment: str(r[0]), Month: int(num(r[1])), Value: v, Detail: str(r[3]),
+			Accepted: true, RunID: str(r[4]), At: at}
+	}
+	return out, nil
+}
+
+// hasObservations reports whether a node of nodes observed something.
+func hasObservations(nodes []adapter.NodeRecord) bool {
+	for _, n := range nodes {
+		if len(n.Observations) > 0 {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,154 @@
+package execute
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/kiln-build/kiln/adapter"
+	"github.com/kiln-build/kiln/internal/anomaly"
+	"github.com/kiln-build/kiln/internal/materialize"
+	"github.com/kiln-build/kiln/internal/run"
+)
+
+// columns evaluates schema_changes: the relation's columns, as the
+// database describes its query, against those of the last accepted run.
+func (g *gateRun) columns(ctx context.Context, conn adapter.Conn) ([]run.Gate, error) {
+	q := materialize.Body(g.n.CompiledCode)
+	cols, err := conn.DescribeQuery(ctx, q)
+	if err != nil {
+		return nil, g.e.testError(ctx, conn, g.n, err, adapter.Stmt{SQL: q})
+	}
+	cur := make([]anomaly.Column, len(cols))
+	for i, c := range cols {
+		cur[i] = anomaly.Column{Name: c.Name, Type: c.Type}
+	}
+	detail, _ := json.Marshal(cur)
+	gate := run.Gate{Series: g.series, Label: "columns of " + g.attachedName(), Month: int(g.month), Value: float64(len(cur)), Observed: true,
+		Detail: string(detail), Expected: math.NaN(), Lower: math.NaN(), Upper: math.NaN(), Verdict: string(anomaly.Pass)}
+	// The last accepted run's columns, whatever its month: a change within
+	// a month is a change too.
+	var last *adapter.Observation
+	for i := range g.hist {
+		if g.hist[i].Detail != "" {
+			last = &g.hist[i]
+		}
+	}
+	if last == nil {
+		gate.Accepted = true
+		gate.Explain = []string{fmt.Sprintf("%d columns recorded: the first accepted run, nothing to compare with", len(cur))}
+		return []run.Gate{gate}, nil
+	}
+	var prev []anomaly.Column
+	if err := json.Unmarshal([]byte(last.Detail), &prev); err != nil {
+		return nil, fmt.Errorf("history: the columns recorded by run %s are unreadable: %v", short(last.RunID), err)
+	}
+	d := anomaly.CompareSchema(prev, cur)
+	if d.Empty() {
+		gate.Accepted = true
+		gate.Explain = []string{fmt.Sprintf("the %d columns of the last accepted run (run %s, month %s), unchanged", len(cur), short(last.RunID), anomaly.Month(last.Month))}
+		return []run.Gate{gate}, nil
+	}
+	gate.Verdict = string(anomaly.Anomaly)
+	gate.Accepted = g.e.opts.AcceptDeviations
+	gate.Explain = []string{fmt.Sprintf("%s since the last accepted run (run %s, month %s)", d, short(last.RunID), anomaly.Month(last.Month))}
+	return []run.Gate{gate}, nil
+}
+
+// fileDetail is what input_freshness keeps of a file.
+type fileDetail struct {
+	Path    string    `json:"path"`
+	SHA256  string    `json:"sha256"`
+	ModTime time.Time `json:"mod_time"`
+	Size    int64     `json:"size"`
+}
+
+// inputFile evaluates input_freshness: the source's file against the files
+// of the accepted months (the same content again, an older file, a file
+// older than max_age_days).
+func (g *gateRun) inputFile() ([]run.Gate, error) {
+	src := g.e.g.Node(g.n.Test.Attached)
+	if src == nil || src.Source == nil || src.Source.External == nil {
+		return nil, fmt.Errorf("%s: input_freshness: %s has no file", g.n.Pos, g.n.Test.Attached)
+	}
+	path := src.Source.External.Path
+	fi, err := os.Stat(path)
+	if err != nil {
+		return nil, fmt.Errorf("%s: input_freshness: %w", g.n.Pos, err)
+	}
+	sum := g.e.opts.Inputs[src.ID].SHA256
+	if sum == "" {
+		if sum, err = fileSHA256(path); err != nil {
+			return nil, fmt.Errorf("%s: input_freshness: %w", g.n.Pos, err)
+		}
+	}
+	rel := g.e.rel(path)
+	cur := anomaly.File{Path: rel, SHA256: sum, ModTime: fi.ModTime(), Month: g.month}
+	detail, _ := json.Marshal(fileDetail{Path: rel, SHA256: sum, ModTime: fi.ModTime().UTC(), Size: fi.Size()})
+	var accepted []anomaly.File
+	for _, o := range g.hist {
+		var f fileDetail
+		if json.Unmarshal([]byte(o.Detail), &f) == nil && f.SHA256 != "" {
+			accepted = append(accepted, anomaly.File{Path: f.Path, SHA256: f.SHA256, ModTime: f.ModTime, Month: anomaly.Month(o.Month), Run: o.RunID})
+		}
+	}
+	sort.SliceStable(accepted, func(i, j int) bool { return accepted[i].Month < accepted[j].Month })
+	now := g.e.opts.Clock
+	f := anomaly.CheckFreshness(accepted, cur, g.month, now, g.args.Freshness)
+	gate := run.Gate{Series: g.series, Label: "the file of " + g.attachedName(), Month: int(g.month), Value: f.Age.Hours() / 24, Observed: true,
+		Detail: string(detail), Verdict: string(f.Verdict), Expected: math.NaN(), Lower: math.NaN(), Upper: math.NaN()}
+	gate.Accepted = f.Verdict == anomaly.Pass || g.e.opts.AcceptDeviations
+	if f.Verdict == anomaly.Pass {
+		s := fmt.Sprintf("%s, modified %s (%.1f days before the run)", rel, fi.ModTime().UTC().Format("2006-01-02 15:04 UTC"), f.Age.Hours()/24)
+		if f.Last != nil {
+			s += fmt.Sprintf(", is a new file since the one accepted for %s", f.Last.Month)
+		} else {
+			s += ": the first accepted month, nothing to compare with"
+		}
+		gate.Explain = []string{s}
+	} else {
+		gate.Explain = f.Reasons
+	}
+	return []run.Gate{gate}, nil
+}
+
+// attachedName names the model or source the test is attached to.
+func (g *gateRun) attachedName() string {
+	if a := g.e.g.Node(g.n.Test.Attached); a != nil {
+		if a.Source != nil {
+			return a.Source.SourceName + "." + a.Name
+		}
+		return a.Name
+	}
+	return string(g.n.Test.Attached)
+}
+
+// rel returns path relative to the project directory when it is inside.
+func (e *Executor) rel(path string) string {
+	if r, err := filepath.Rel(e.opts.ProjectDir, path); err == nil && !strings.HasPrefix(r, "..") {
+		return filepath.ToSlash(r)
+	}
+	return path
+}
+
+func fileSHA256(path string) (string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return "", err
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
+}
