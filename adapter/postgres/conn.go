@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/kiln-build/kiln/internal/sqlq"
 	"math"
 	"math/big"
 
@@ -33,7 +34,7 @@ var dialect = Dialect{}
 // a text of several statements only without arguments).
 func (c *Conn) Exec(ctx context.Context, query string, args ...any) (int64, error) {
 	if len(args) > 0 {
-		if sp := spans(query); len(sp) > 1 {
+		if sp := sqlq.StatementSpans(query); len(sp) > 1 {
 			last := sp[len(sp)-1]
 			if _, err := c.Exec(ctx, query[:last[0]]); err != nil {
 				return 0, err

@@ -3,6 +3,7 @@ package duck
 import (
 	"context"
 	"errors"
+	"github.com/kiln-build/kiln/internal/sqlq"
 	"regexp"
 	"strconv"
 	"strings"
@@ -184,7 +185,7 @@ func locate(query string, n int, excerpt string, caret int) (line, col int) {
 		}
 		return n, off + 1
 	}
-	spans := statementSpans(query)
+	spans := sqlq.StatementSpans(query)
 	for _, sp := range spans {
 		stmt := query[sp[0]:sp[1]]
 		ls, text, ok := lineAt(stmt, n)

@@ -3,6 +3,7 @@ package duck
 import (
 	"context"
 	"errors"
+	"github.com/kiln-build/kiln/internal/sqlq"
 	"reflect"
 	"strings"
 	"testing"
@@ -112,11 +113,11 @@ func TestStatementSpans(t *testing.T) {
 		{" ; ;\n", nil},
 	} {
 		var got []string
-		for _, sp := range statementSpans(tc.q) {
+		for _, sp := range sqlq.StatementSpans(tc.q) {
 			got = append(got, tc.q[sp[0]:sp[1]])
 		}
 		if !reflect.DeepEqual(got, tc.want) {
-			t.Errorf("statementSpans(%q) = %q, want %q", tc.q, got, tc.want)
+			t.Errorf("sqlq.StatementSpans(%q) = %q, want %q", tc.q, got, tc.want)
 		}
 	}
 }

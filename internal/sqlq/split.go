@@ -1,14 +1,15 @@
-package duck
+package sqlq
 
 import "strings"
 
-// statementSpans returns the byte ranges [start, end) of the statements of
+// StatementSpans returns the byte ranges [start, end) of the statements of
 // query: the text between top-level semicolons, those outside string
 // literals ('...', E'...'), quoted identifiers ("..."), dollar-quoted
-// strings ($tag$...$tag$) and comments (-- and nested /* */). Blank
-// statements are left out. It only serves to map DuckDB's error positions
-// back to the text; DuckDB itself splits the statements it runs.
-func statementSpans(q string) [][2]int {
+// strings ($tag$...$tag$) and comments (-- and nested /* */), as
+// PostgreSQL's lexer and DuckDB's read them. Blank statements are left
+// out. The DuckDB adapter uses it to map error positions back to the text,
+// the PostgreSQL adapter to refuse several statements in one query.
+func StatementSpans(q string) [][2]int {
 	var spans [][2]int
 	start := 0
 	add := func(end int) {
