@@ -60,10 +60,15 @@ run shown is <target>/run_results.json.`,
 				}
 				sel = toSet(ids)
 			}
-			sum, err := docs.Generate(a.ctx, e.Manifest, docs.Options{
+			opts := docs.Options{
 				TargetDir: e.Target, DBPath: e.DBPath, EmptyCatalog: emptyCatalog,
 				KilnVersion: version(), InvocationID: e.InvocationID(), Select: sel,
-			})
+			}
+			if e.OnServer() {
+				t := e.DatabaseTarget()
+				opts.Database = &t
+			}
+			sum, err := docs.Generate(a.ctx, e.Manifest, opts)
 			if err != nil {
 				return &exitError{ExitFailure, err.Error()}
 			}

@@ -3,6 +3,7 @@ package cli
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -135,6 +136,26 @@ where table_schema in ('analytics', 'marts') order by 1`)
 	// The run history lives in the same database.
 	if runs := d.query(t, "select count(*) from kiln_history.runs"); len(runs) != 1 || runs[0] != "1" {
 		t.Errorf("kiln_history.runs holds %v runs, want 1", runs)
+	}
+	// The docs' catalog comes from the server's catalog.
+	if code, out, errOut := kiln(t, dir, "docs", "generate"); code != 0 || strings.Contains(out+errOut, "without the database") {
+		t.Fatalf("docs generate exit %d:\n%s\n%s", code, out, errOut)
+	}
+	var cat struct {
+		Nodes map[string]struct {
+			Metadata struct{ Schema, Type string }
+			Columns  map[string]struct{ Type string }
+		}
+	}
+	if err := json.Unmarshal(readFile(t, filepath.Join(dir, "target", "catalog.json")), &cat); err != nil {
+		t.Fatal(err)
+	}
+	sum := cat.Nodes["model.small.summary"]
+	if sum.Metadata.Schema != "marts" || sum.Columns["n"].Type != "bigint" || sum.Columns["total"].Type != "double precision" {
+		t.Errorf("catalog.json's summary = %+v, want schema marts, n bigint, total double precision (the seed's prices are typed as dbt types them)", sum)
+	}
+	if v := cat.Nodes["model.small.expensive"]; v.Metadata.Type != "VIEW" {
+		t.Errorf("catalog.json's expensive is a %q, want VIEW", v.Metadata.Type)
 	}
 }
 

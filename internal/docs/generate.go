@@ -26,7 +26,11 @@ type Options struct {
 	// or held by another process, or when EmptyCatalog is set, the docs are
 	// made without it: no column types, no row counts, and columns known
 	// from the models' SQL and the YAML only.
-	DBPath       string
+	DBPath string
+	// Database, when set, is the server database (PostgreSQL) of the last
+	// build, read instead of DBPath; a database that cannot be opened is
+	// an error, one held by a run (its lock) makes the docs without it.
+	Database     *adapter.Target
 	EmptyCatalog bool
 	KilnVersion  string
 	InvocationID string
@@ -128,16 +132,20 @@ type catalogResult struct {
 // readCatalogFile reads the catalog of the build's database when it can;
 // why says what kept the file out.
 func readCatalogFile(ctx context.Context, m *compiler.Manifest, opt Options, meta CatalogMetadata) catalogResult {
+	target := adapter.Target{Type: "duckdb", Path: opt.DBPath}
 	switch {
 	case opt.EmptyCatalog:
 		return catalogResult{why: "--empty-catalog"}
+	case opt.Database != nil:
+		target = *opt.Database
 	case opt.DBPath == "":
 		return catalogResult{why: "no database path"}
+	default:
+		if _, err := os.Stat(opt.DBPath); err != nil {
+			return catalogResult{why: fmt.Sprintf("no database at %s: run kiln build first", opt.DBPath)}
+		}
 	}
-	if _, err := os.Stat(opt.DBPath); err != nil {
-		return catalogResult{why: fmt.Sprintf("no database at %s: run kiln build first", opt.DBPath)}
-	}
-	db, err := adapter.Open(ctx, adapter.Target{Type: "duckdb", Path: opt.DBPath})
+	db, err := adapter.Open(ctx, target)
 	if err != nil {
 		var le *adapter.LockError
 		if errors.As(err, &le) {
