@@ -72,9 +72,15 @@ var _ adapter.Adapter = (*Adapter)(nil)
 // ApplicationName is what kiln's sessions call themselves on the server
 // (pg_stat_activity.application_name): "kiln <pid>@<host>", so that a
 // refused run can name the process that holds the database.
-func ApplicationName() string {
+func ApplicationName() string { return ApplicationNameOf(os.Getpid()) }
+
+// ApplicationNameOf is the application_name of the sessions of the kiln
+// process pid on this machine ("kiln <pid>@<host>", at most 63 bytes as
+// the server keeps it): to find a process's sessions in
+// pg_stat_activity.
+func ApplicationNameOf(pid int) string {
 	host, _ := os.Hostname()
-	s := fmt.Sprintf("kiln %d@%s", os.Getpid(), host)
+	s := fmt.Sprintf("kiln %d@%s", pid, host)
 	if len(s) > 63 {
 		s = s[:63]
 	}
@@ -184,6 +190,17 @@ limit 1`, int64(lockClass), int64(lockObj)).Scan(&pid, &app, &client)
 	le.Program = app
 	le.Path += fmt.Sprintf(", from %s (server process %d)", client, pid)
 	return le
+}
+
+// Sessions returns the number of sessions on the server named app
+// (pg_stat_activity.application_name, such as ApplicationNameOf(pid)):
+// for a caller that waits until a killed kiln's sessions have ended.
+func (a *Adapter) Sessions(ctx context.Context, app string) (int64, error) {
+	var n int64
+	if err := a.lock.QueryRow(ctx, "select count(*) from pg_stat_activity where application_name = $1", app).Scan(&n); err != nil {
+		return 0, wrapError(ctx, err, "")
+	}
+	return n, nil
 }
 
 // Type is "postgres".

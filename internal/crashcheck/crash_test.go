@@ -15,6 +15,7 @@ import (
 
 	"github.com/kiln-build/kiln/internal/failpoint"
 	"github.com/kiln-build/kiln/internal/sample"
+	"github.com/kiln-build/kiln/internal/testenv/pgtest"
 )
 
 // The crash test kills kiln with SIGKILL at every failpoint (package
@@ -54,44 +55,94 @@ type world struct {
 	base          string // the project, built on m1
 	before, after *Snapshot
 	counts        map[failpoint.Point]int // hits of each point in a build of m2 over m1
+	// baseDB is, on PostgreSQL, the database of base (built on m1): each
+	// case builds in a copy of it; "" on DuckDB, whose file is in base.
+	baseDB string
+}
+
+// project returns a copy of the world's project built on m1, for one case
+// (its database with it: the DuckDB file, or a copy of the PostgreSQL
+// database).
+func (w *world) project(t *testing.T) Kiln {
+	t.Helper()
+	k := Kiln{Bin: w.bin, Dir: filepath.Join(t.TempDir(), "p")}
+	if err := CopyTree(w.base, k.Dir); err != nil {
+		t.Fatal(err)
+	}
+	if w.baseDB != "" {
+		var err error
+		if k.Database, err = PostgresTarget(k.Dir, pgtest.Clone(t, w.baseDB), 2); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return k
+}
+
+// The worlds, on DuckDB and on PostgreSQL, each made once by the first
+// test that needs it.
+type worldOnce struct {
+	once sync.Once
+	w    *world
+	err  error
 }
 
 var (
-	worldOnce sync.Once
-	theWorld  *world
-	worldErr  error
-	worldDir  string
+	duckWorld, pgWorld worldOnce
+	binOnce            sync.Once
+	theBin             string
+	binErr             error
+	worldDir           string
 )
 
-// TestMain removes the folder of the world the tests share.
+// TestMain removes the folder of the worlds the tests share, and stops
+// the PostgreSQL server if one started.
 func TestMain(m *testing.M) {
-	code := m.Run()
+	code := pgtest.Wrap(m).Run()
 	if worldDir != "" {
 		os.RemoveAll(worldDir)
 	}
 	os.Exit(code)
 }
 
-// setup returns the world, made by the first test that needs it.
+// setup returns the DuckDB world.
 func setup(t *testing.T) *world {
 	t.Helper()
-	worldOnce.Do(func() { theWorld, worldErr = makeWorld() })
-	if worldErr != nil {
-		t.Fatal(worldErr)
+	duckWorld.once.Do(func() { duckWorld.w, duckWorld.err = makeWorld(nil) })
+	if duckWorld.err != nil {
+		t.Fatal(duckWorld.err)
 	}
-	return theWorld
+	return duckWorld.w
 }
 
-func makeWorld() (*world, error) {
-	tmp, err := os.MkdirTemp("", "kiln-crash-")
+// setupPostgres returns the world on the package's throwaway PostgreSQL
+// server (skipped, or failed in CI, when PostgreSQL is not installed).
+func setupPostgres(t *testing.T) *world {
+	t.Helper()
+	s := pgtest.Start(t)
+	pgWorld.once.Do(func() { pgWorld.w, pgWorld.err = makeWorld(s) })
+	if pgWorld.err != nil {
+		t.Fatal(pgWorld.err)
+	}
+	return pgWorld.w
+}
+
+// makeWorld builds the kiln binary (once for both worlds) and the
+// project on each month, in DuckDB files, or, with server, in databases
+// of that PostgreSQL server.
+func makeWorld(server *pgtest.Server) (*world, error) {
+	binOnce.Do(func() {
+		if worldDir, binErr = os.MkdirTemp("", "kiln-crash-"); binErr == nil {
+			theBin, binErr = BuildKiln("../..", worldDir)
+		}
+	})
+	if binErr != nil {
+		return nil, binErr
+	}
+	tmp, err := os.MkdirTemp(worldDir, "world-")
 	if err != nil {
 		return nil, err
 	}
-	worldDir = tmp
-	bin, err := BuildKiln("../..", tmp)
-	if err != nil {
-		return nil, err
-	}
+	bin := theBin
 	w := &world{bin: bin, base: filepath.Join(tmp, "base")}
 	if err := checkMonths(tmp); err != nil {
 		return nil, err
@@ -100,6 +151,14 @@ func makeWorld() (*world, error) {
 		return nil, err
 	}
 	k := Kiln{Bin: bin, Dir: w.base}
+	if server != nil {
+		if w.baseDB, err = server.CreateDatabase(""); err != nil {
+			return nil, err
+		}
+		if k.Database, err = PostgresTarget(w.base, server.DSN(w.baseDB), 2); err != nil {
+			return nil, err
+		}
+	}
 	if err := runOK(k, append([]string{"build"}, m1...)...); err != nil {
 		return nil, err
 	}
@@ -110,6 +169,15 @@ func makeWorld() (*world, error) {
 	k2 := Kiln{Bin: bin, Dir: filepath.Join(tmp, "after")}
 	if err := CopyTree(w.base, k2.Dir); err != nil {
 		return nil, err
+	}
+	if server != nil {
+		db, err := server.CreateDatabase(w.baseDB)
+		if err != nil {
+			return nil, err
+		}
+		if k2.Database, err = PostgresTarget(k2.Dir, server.DSN(db), 2); err != nil {
+			return nil, err
+		}
 	}
 	log := filepath.Join(tmp, "points.log")
 	k2.Env = []string{failpoint.LogVar + "=" + log}
@@ -185,7 +253,9 @@ func mustRun(t *testing.T, k Kiln, want int, point, cmd string, args ...string) 
 
 var (
 	killedMu sync.Mutex
-	killedAt = map[failpoint.Point]bool{} // the failpoints at which a case killed kiln
+	// killedAt are the failpoints at which a case killed kiln, by database
+	// type ("" for DuckDB).
+	killedAt = map[string]map[failpoint.Point]bool{}
 )
 
 // mustKill runs kiln with failpoint point and fails unless the failpoint
@@ -200,7 +270,10 @@ func mustKill(t *testing.T, k Kiln, point, cmd string, args ...string) {
 		t.Fatalf("kiln %s never reached failpoint %s (exit %d)\n%s", cmd, point, r.Code, r.Output)
 	}
 	killedMu.Lock()
-	killedAt[failpoint.Point(strings.Split(point, ":")[0])] = true
+	if killedAt[k.Database.Type] == nil {
+		killedAt[k.Database.Type] = map[failpoint.Point]bool{}
+	}
+	killedAt[k.Database.Type][failpoint.Point(strings.Split(point, ":")[0])] = true
 	killedMu.Unlock()
 }
 
@@ -251,6 +324,66 @@ type crashCase struct {
 
 func TestCrashAtEveryFailpoint(t *testing.T) {
 	w := setup(t)
+	cases := crashCases(w)
+	runCrashCases(t, w, cases)
+	var missed []string
+	for _, p := range failpoint.All {
+		if !killedAt[""][p] {
+			missed = append(missed, string(p))
+		}
+	}
+	sort.Strings(missed)
+	if len(missed) > 0 {
+		t.Errorf("no case was killed at %s", strings.Join(missed, ", "))
+	}
+	t.Logf("%d cases over %d failpoints", len(cases), len(failpoint.All))
+}
+
+// onPostgres are the cases of the crash test that run against PostgreSQL
+// too (by name, without the hit count): a kill in each phase of a build
+// (inside a node's transaction, after its commit, at each step of the
+// publication), of a failing build's rollback, of the recovery itself,
+// and of a flow transaction's task, commit and rollback.
+var onPostgres = map[string]bool{
+	"build/node.prepared": true, "build/node.committed": true, "build/publish.start": true,
+	"build/publish.backups-dropped": true, "build/publish.committed": true, "build/export.renamed": true,
+	"failing build/rollback.undone": true, "failing build/rollback.committed": true,
+	"recovery/recover.undone":  true,
+	"flow task/node.committed": true, "flow task/publish.recorded": true,
+	"flow commit/txn.commit.committed": true, "flow rollback/txn.rollback.undone": true,
+}
+
+// TestCrashOnPostgres is the crash test against a real PostgreSQL server
+// (a throwaway cluster, internal/testenv/pgtest): BottleNeck built in a
+// database of its own, each case in a copy of it, killed at the failpoints
+// of onPostgres, and the same checks: after the recovery the tables (row
+// counts and checksums, read from the server), the exports and the
+// up-to-date state are exactly those before the killed command or exactly
+// those after it, with nothing left over, and the next build of the other
+// month reaches that month's state.
+func TestCrashOnPostgres(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds BottleNeck on PostgreSQL about 50 times")
+	}
+	w := setupPostgres(t)
+	var cases []crashCase
+	for _, c := range crashCases(w) {
+		if name, _, _ := strings.Cut(c.name, ":"); onPostgres[name] {
+			cases = append(cases, c)
+		}
+	}
+	runCrashCases(t, w, cases)
+	for name := range onPostgres {
+		point := failpoint.Point(name[strings.Index(name, "/")+1:])
+		if !killedAt["postgres"][point] {
+			t.Errorf("no case was killed at %s on PostgreSQL", name)
+		}
+	}
+	t.Logf("%d cases on PostgreSQL", len(cases))
+}
+
+// crashCases are the cases of the crash test on the world w.
+func crashCases(w *world) []crashCase {
 	build := append([]string{"build"}, m2...)
 	var cases []crashCase
 	// A build of the second month, killed at each point it reaches, at the
@@ -322,6 +455,11 @@ func TestCrashAtEveryFailpoint(t *testing.T) {
 			recover: again("rollback", i > 0), want: "before"})
 	}
 
+	return cases
+}
+
+// runCrashCases runs the cases on the world w, in parallel.
+func runCrashCases(t *testing.T, w *world, cases []crashCase) {
 	// The build of the other month after the recovery checks that the
 	// state left by the recovery decides what is up to date as a normal
 	// build's does; it is run once per kind of case and state reached
@@ -332,10 +470,7 @@ func TestCrashAtEveryFailpoint(t *testing.T) {
 		for i, c := range cases {
 			t.Run(c.name, func(t *testing.T) {
 				t.Parallel()
-				k := Kiln{Bin: w.bin, Dir: filepath.Join(t.TempDir(), "p")}
-				if err := CopyTree(w.base, k.Dir); err != nil {
-					t.Fatal(err)
-				}
+				k := w.project(t)
 				if c.prepare != nil {
 					c.prepare(t, k)
 				}
@@ -397,17 +532,6 @@ func TestCrashAtEveryFailpoint(t *testing.T) {
 			})
 		}
 	})
-	var missed []string
-	for _, p := range failpoint.All {
-		if !killedAt[p] {
-			missed = append(missed, string(p))
-		}
-	}
-	sort.Strings(missed)
-	if len(missed) > 0 {
-		t.Errorf("no case was killed at %s", strings.Join(missed, ", "))
-	}
-	t.Logf("%d cases over %d failpoints", len(cases), len(failpoint.All))
 }
 
 // hitsToTry returns the hits at which to kill a point reached n times:

@@ -9,10 +9,13 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"syscall"
 	"time"
 
+	"github.com/kiln-build/kiln/adapter"
+	"github.com/kiln-build/kiln/adapter/postgres"
 	"github.com/kiln-build/kiln/internal/failpoint"
 	"github.com/kiln-build/kiln/internal/sample"
 )
@@ -82,6 +85,14 @@ type Kiln struct {
 	Timeout time.Duration
 	// Env are more environment variables (KILN_FAILPOINT_LOG=...).
 	Env []string
+	// Database, when its Type is set, is the project's database on a
+	// server (a PostgreSQL target in project.yml, see PostgresTarget):
+	// Snapshot reads it instead of the DuckDB file, and after kiln was
+	// killed Run waits for the server to end the killed process's
+	// sessions (their transactions rolled back, the advisory lock
+	// released), as it does by itself once it sees their connections
+	// closed.
+	Database adapter.Target
 }
 
 // Result is the end of one kiln command.
@@ -98,7 +109,83 @@ func (k Kiln) Run(point string, args ...string) (Result, error) {
 	if err := cmd.Start(); err != nil {
 		return Result{}, err
 	}
-	return k.wait(cmd, out)
+	r, err := k.wait(cmd, out)
+	if err == nil && r.Killed && k.Database.Type == "postgres" {
+		err = k.awaitSessionsEnd(cmd.Process.Pid)
+	}
+	return r, err
+}
+
+// awaitSessionsEnd waits until no session of the kiln process pid is left
+// on k.Database's server: the server ends a killed client's sessions when
+// it sees their connections closed (at once when idle; within
+// client_connection_check_interval, 1 s, during a statement), but not
+// synchronously with the kill. It fails after a minute.
+func (k Kiln) awaitSessionsEnd(pid int) error {
+	app := postgres.ApplicationNameOf(pid)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	for {
+		n, err := sessionsOf(ctx, k.Database, app)
+		if err != nil && ctx.Err() == nil {
+			return err
+		}
+		if n == 0 && err == nil {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("the server still has %d sessions of the killed kiln %d a minute after the kill", n, pid)
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+}
+
+// sessionsOf counts the sessions named app on t's server; a database still
+// locked by one of them counts as one.
+func sessionsOf(ctx context.Context, t adapter.Target, app string) (int64, error) {
+	db, err := adapter.Open(ctx, t)
+	var le *adapter.LockError
+	if errors.As(err, &le) {
+		return 1, nil
+	}
+	if err != nil {
+		return 0, err
+	}
+	defer db.Close()
+	pg, ok := db.(*postgres.Adapter)
+	if !ok {
+		return 0, fmt.Errorf("%s is not a PostgreSQL database", t.DSN)
+	}
+	return pg.Sessions(ctx, app)
+}
+
+// PostgresTarget points the project in dir at the PostgreSQL database dsn
+// names ("host=... port=... user=... dbname=..."): project.yml's
+// database-path becomes a target: of type postgres. It returns the
+// target, for Kiln.Database.
+func PostgresTarget(dir, dsn string, threads int) (adapter.Target, error) {
+	file := filepath.Join(dir, "project.yml")
+	b, err := os.ReadFile(file)
+	if err != nil {
+		return adapter.Target{}, err
+	}
+	f := map[string]string{}
+	for _, kv := range strings.Fields(dsn) {
+		k, v, _ := strings.Cut(kv, "=")
+		f[k] = v
+	}
+	// database-path, or the target: block a previous call wrote.
+	re := regexp.MustCompile(`(?m)^database-path: .*$|^target:\n(?:  .*\n)*`)
+	if !re.Match(b) {
+		return adapter.Target{}, fmt.Errorf("%s has no database-path", file)
+	}
+	target := fmt.Sprintf("target:\n  type: postgres\n  host: %s\n  port: %s\n  user: %s\n  dbname: %s\n  sslmode: disable\n  threads: %d\n",
+		f["host"], f["port"], f["user"], f["dbname"], threads)
+	if err := os.WriteFile(file, re.ReplaceAllLiteral(b, []byte(target)), 0o644); err != nil {
+		return adapter.Target{}, err
+	}
+	return adapter.Target{Type: "postgres", DSN: dsn}, nil
 }
 
 // Process is a kiln command started by Start.
@@ -173,9 +260,13 @@ func (k Kiln) wait(cmd *exec.Cmd, out *bytes.Buffer) (Result, error) {
 	return r, nil
 }
 
-// Snapshot takes the snapshot of the project (its database at
-// target/<name>.duckdb, per project.yml's database-path, and its exports
-// under target/exports).
+// Snapshot takes the snapshot of the project (its database: k.Database
+// when set, else the DuckDB file target/<dbFile>, per project.yml's
+// database-path; and its exports under target/exports).
 func (k Kiln) Snapshot(dbFile string) (*Snapshot, error) {
-	return Take(context.Background(), filepath.Join(k.Dir, "target", dbFile), filepath.Join(k.Dir, "target", "exports"))
+	db := k.Database
+	if db.Type == "" {
+		db = adapter.Target{Type: "duckdb", Path: filepath.Join(k.Dir, "target", dbFile)}
+	}
+	return Take(context.Background(), db, filepath.Join(k.Dir, "target", "exports"))
 }

@@ -15,13 +15,15 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io/fs"
+	"math/big"
 	"os"
 	"path/filepath"
 	"sort"
 	"strings"
 
 	"github.com/kiln-build/kiln/adapter"
-	"github.com/kiln-build/kiln/adapter/duckdb"
+	_ "github.com/kiln-build/kiln/adapter/duckdb"   // type: duckdb
+	_ "github.com/kiln-build/kiln/adapter/postgres" // type: postgres
 	"github.com/kiln-build/kiln/internal/execute"
 )
 
@@ -56,10 +58,11 @@ type Snapshot struct {
 	Leftovers []string
 }
 
-// Take reads the snapshot of the project whose database is dbPath and
-// whose exports are in exportsDir. No kiln process may hold the database.
-func Take(ctx context.Context, dbPath, exportsDir string) (*Snapshot, error) {
-	db, err := duckdb.Open(ctx, dbPath)
+// Take reads the snapshot of the project whose database is target (a
+// DuckDB file, or a PostgreSQL database) and whose exports are in
+// exportsDir. No kiln process may hold the database.
+func Take(ctx context.Context, target adapter.Target, exportsDir string) (*Snapshot, error) {
+	db, err := adapter.Open(ctx, target)
 	if err != nil {
 		return nil, err
 	}
@@ -169,6 +172,11 @@ func readTable(ctx context.Context, c adapter.Conn, d adapter.Dialect, r adapter
 		v, err := rows.Values()
 		if err != nil {
 			return Table{}, err
+		}
+		for i, x := range v {
+			if b, ok := x.(*big.Int); ok { // its value, not its address
+				v[i] = "big.Int " + b.String()
+			}
 		}
 		h := sha256.Sum256([]byte(fmt.Sprintf("%#v", v)))
 		sums = append(sums, string(h[:]))

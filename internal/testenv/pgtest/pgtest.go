@@ -144,9 +144,9 @@ func Start(t testing.TB) *Server {
 func Database(t testing.TB) string {
 	t.Helper()
 	s := Start(t)
-	name := fmt.Sprintf("kiln_test_%d", s.n.Add(1))
-	if err := s.psql("create database " + name); err != nil {
-		t.Fatalf("create database %s: %v", name, err)
+	name, err := s.CreateDatabase("")
+	if err != nil {
+		t.Fatal(err)
 	}
 	t.Cleanup(func() {
 		if err := s.psql("drop database if exists " + name + " with (force)"); err != nil {
@@ -154,6 +154,40 @@ func Database(t testing.TB) string {
 		}
 	})
 	return s.DSN(name)
+}
+
+// Clone creates a database for t that is a copy of database template
+// (CREATE DATABASE ... TEMPLATE: no session may be connected to template;
+// the server waits up to 5 seconds for those ending), dropped when t
+// ends, and returns its connection string.
+func Clone(t testing.TB, template string) string {
+	t.Helper()
+	s := Start(t)
+	name, err := s.CreateDatabase(template)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := s.psql("drop database if exists " + name + " with (force)"); err != nil {
+			t.Errorf("drop database %s: %v", name, err)
+		}
+	})
+	return s.DSN(name)
+}
+
+// CreateDatabase creates a database with a new name, a copy of database
+// template when it is not "" (empty otherwise), and returns its name. It
+// lives until the server stops: for what several tests share.
+func (s *Server) CreateDatabase(template string) (string, error) {
+	name := fmt.Sprintf("kiln_test_%d", s.n.Add(1))
+	sql := "create database " + name
+	if template != "" {
+		sql += " template " + template
+	}
+	if err := s.psql(sql); err != nil {
+		return "", fmt.Errorf("%s: %v", sql, err)
+	}
+	return name, nil
 }
 
 // DSN returns the connection string of database dbname on s.
