@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"gopkg.in/yaml.v3"
 
 	"github.com/kiln-build/kiln/adapter"
 	"github.com/kiln-build/kiln/internal/testenv/pgtest"
@@ -366,5 +367,46 @@ func TestPostgresThreadsAreConnections(t *testing.T) {
 union all select pid from session_3 union all select pid from session_4) as s`)
 	if len(got) != 1 || got[0] != "4" {
 		t.Errorf("the four models ran on %v sessions, want 4", got)
+	}
+}
+
+// TestKestraFlowOnPostgres: kiln export kestra of a project whose target
+// is a PostgreSQL database (read for the run history's durations, which
+// make the SLA) writes the flow whose tasks may run on any worker: the
+// description says so, no Dag task builds an export, and the commit task
+// builds the exports in the flow's transaction, then commits it.
+func TestKestraFlowOnPostgres(t *testing.T) {
+	dir, _ := newProject(t)
+	postgresTarget(t, dir, newPGDB(t), 4)
+	code, stdout, stderr := kiln(t, dir, "export", "kestra", "--worker-dir", "/srv/kiln/bottleneck")
+	if code != 0 {
+		t.Fatalf("export kestra exit %d:\n%s", code, stderr)
+	}
+	var flow struct {
+		Description string
+		Tasks       []struct {
+			ID       string
+			Commands []string
+			Tasks    []struct{ Task struct{ Commands []string } }
+		}
+	}
+	if err := yaml.Unmarshal([]byte(stdout), &flow); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(flow.Description, "PostgreSQL database") || !strings.Contains(flow.Description, "any worker") {
+		t.Errorf("the description does not say the tasks may run on any worker:\n%s", flow.Description)
+	}
+	if len(flow.Tasks) != 3 || flow.Tasks[1].ID != "commit" {
+		t.Fatalf("tasks: want the Dag, the commit and the docs:\n%s", stdout)
+	}
+	for _, e := range flow.Tasks[0].Tasks {
+		if c := e.Task.Commands[0]; strings.Contains(c, "export") && !strings.Contains(c, "--exclude resource_type:export") {
+			t.Errorf("a task of the Dag builds exports: %s", e.Task.Commands[0])
+		}
+	}
+	c := flow.Tasks[1].Commands
+	if len(c) != 4 || !strings.Contains(c[0], `build --select resource_type:export --indirect-selection buildable --transaction "{{ execution.id }}"`) ||
+		!strings.HasSuffix(c[3], `transaction commit "{{ execution.id }}"`) {
+		t.Errorf("the commit task does not build the exports, then commit:\n%s", strings.Join(c, "\n"))
 	}
 }

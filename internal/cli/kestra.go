@@ -52,7 +52,11 @@ the Kestra worker's host (Process runner) in --worker-dir, where the DuckDB
 file stays between tasks; they run one at a time, as DuckDB allows one
 writer per file. With --image, they run in that container image (go run
 ./cmd/kiln-image builds kiln's) with Kestra's Docker task runner,
---worker-dir mounted at its own path.
+--worker-dir mounted at its own path. With a PostgreSQL target, the
+database, the flow's transaction and the lock are in the server, so the
+tasks may run on any worker that has the project in --worker-dir and the
+input files; the commit task builds the exports, then publishes them with
+the tables, so that their files are written on the worker that commits.
 
 Size (--group-by): auto (the default) makes one task per model, source,
 seed and export up to --max-node-tasks of them, else one per folder; node,
@@ -89,6 +93,9 @@ The flow goes to stdout, or to --output FILE (written atomically).`,
 			opt.VarTypes = e.Project.VarTypes
 			opt.TargetPath = e.Project.Config.TargetPath
 			opt.Select = sel
+			if e.OnServer() {
+				opt.Database = e.Profile.Type
+			}
 			opt.ProjectDir = workerDir
 			if opt.ProjectDir == "" {
 				opt.ProjectDir = e.Dir

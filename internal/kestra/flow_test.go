@@ -65,10 +65,11 @@ func bottleneckOptions(m *compiler.Manifest) Options {
 // rewrites them).
 func TestGolden(t *testing.T) {
 	m := bottleneck(t)
-	for _, c := range []struct{ file, groupBy string }{{"bottleneck.yml", GroupByAuto}, {"bottleneck_by_node.yml", GroupByNode}, {"bottleneck_by_tag.yml", GroupByTag}, {"bottleneck_one.yml", GroupByOne}} {
+	for _, c := range []struct{ file, groupBy, db string }{{"bottleneck.yml", GroupByAuto, ""}, {"bottleneck_by_node.yml", GroupByNode, ""},
+		{"bottleneck_by_tag.yml", GroupByTag, ""}, {"bottleneck_one.yml", GroupByOne, ""}, {"bottleneck_postgres.yml", GroupByAuto, "postgres"}} {
 		t.Run(c.file, func(t *testing.T) {
 			opt := bottleneckOptions(m)
-			opt.GroupBy = c.groupBy
+			opt.GroupBy, opt.Database = c.groupBy, c.db
 			got, err := Flow(m.Graph, opt)
 			if err != nil {
 				t.Fatal(err)
@@ -148,16 +149,22 @@ func parse(t *testing.T, data []byte) parsedFlow {
 func TestFlowMatchesGraph(t *testing.T) {
 	m := bottleneck(t)
 	for _, groupBy := range []string{GroupByAuto, GroupByNode, GroupByFolder, GroupByTag, GroupBySelector, GroupByOne} {
-		t.Run("group="+groupBy, func(t *testing.T) {
-			opt := bottleneckOptions(m)
-			opt.GroupBy = groupBy
-			opt.Selectors = bottleneckSelectors(t)
-			data, err := Flow(m.Graph, opt)
-			if err != nil {
-				t.Fatal(err)
-			}
-			checkFlow(t, m.Graph, nil, opt, parse(t, data))
-		})
+		for _, db := range []string{"", "postgres"} {
+			t.Run("group="+groupBy+"/db="+db, func(t *testing.T) {
+				opt := bottleneckOptions(m)
+				opt.Database = db
+				opt.GroupBy = groupBy
+				opt.Selectors = bottleneckSelectors(t)
+				data, err := Flow(m.Graph, opt)
+				if err != nil {
+					t.Fatal(err)
+				}
+				checkFlow(t, m.Graph, nil, opt, parse(t, data))
+				if err := validate(t, data); err != nil {
+					t.Errorf("the flow does not match Kestra's schema: %v", err)
+				}
+			})
+		}
 	}
 }
 
@@ -200,9 +207,27 @@ func checkFlow(t *testing.T, g *graph.Graph, sel []graph.ID, opt Options, f pars
 	if len(f.Errors) == 0 {
 		t.Error("no errors branch")
 	}
+	// On a server the commit task builds the exports, then commits.
+	commits := 1
+	if opt.onServer() {
+		commits = 4
+	}
 	if len(f.Tasks) != 3 || f.Tasks[0].Type != TypeDag || f.Tasks[1].ID != "commit" || f.Tasks[2].ID != "docs" ||
-		len(f.Tasks[1].Commands) != 1 || !strings.Contains(f.Tasks[1].Commands[0], `transaction commit "{{ execution.id }}"`) {
+		len(f.Tasks[1].Commands) != commits || !strings.Contains(f.Tasks[1].Commands[commits-1], `transaction commit "{{ execution.id }}"`) {
 		t.Fatalf("tasks: want the Dag then the commit, got %+v", f.Tasks)
+	}
+	dag := f.Tasks[0].Tasks
+	if opt.onServer() {
+		c := f.Tasks[1]
+		if !strings.HasPrefix(c.Commands[0], "rc=0; ") || !strings.Contains(c.Commands[0], ` build `) ||
+			!strings.Contains(c.Commands[0], `--transaction "{{ execution.id }}"`) || c.Commands[2] != `if [ "$rc" -ne 0 ]; then exit "$rc"; fi` {
+			t.Fatalf("the commit task does not build in the flow's transaction, then stop when the build failed: %q", c.Commands)
+		}
+		// The commit's build, checked with the Dag's tasks; it runs after
+		// all of them.
+		dag = append(dag, dag[0])
+		last := &dag[len(dag)-1]
+		last.Task.ID, last.Task.Commands, last.DependsOn = "commit", c.Commands[:2], nil
 	}
 	if len(f.Errors) < 2 || f.Errors[0].ID != "rollback" {
 		t.Fatalf("errors: want the rollback first, got %+v", f.Errors)
@@ -216,16 +241,17 @@ func checkFlow(t *testing.T, g *graph.Graph, sel []graph.ID, opt Options, f pars
 	taskOf := map[graph.ID]string{}
 	flowEdges := map[[2]string]bool{}
 	ids := map[string]bool{}
-	for _, e := range f.Tasks[0].Tasks {
+	for _, e := range dag {
 		task := e.Task
 		if !validID.MatchString(task.ID) || ids[task.ID] {
 			t.Errorf("task id %q invalid or repeated", task.ID)
 		}
 		ids[task.ID] = true
-		if task.Type != TypeCommands || len(task.Commands) != 3 || !strings.HasPrefix(task.Commands[0], "rc=0; ") || task.Commands[2] != `exit "$rc"` {
+		publish := task.ID == "commit"
+		if !publish && (task.Type != TypeCommands || len(task.Commands) != 3 || !strings.HasPrefix(task.Commands[0], "rc=0; ") || task.Commands[2] != `exit "$rc"`) {
 			t.Fatalf("task %s: %+v", task.ID, task)
 		}
-		if (task.Retry == nil) != (opt.Retries == 0) || task.Retry != nil && task.Retry.MaxAttempts != opt.Retries {
+		if !publish && ((task.Retry == nil) != (opt.Retries == 0) || task.Retry != nil && task.Retry.MaxAttempts != opt.Retries) {
 			t.Errorf("task %s: retry %+v, want %d retries", task.ID, task.Retry, opt.Retries)
 		}
 		for k := range vars {
@@ -241,6 +267,9 @@ func checkFlow(t *testing.T, g *graph.Graph, sel []graph.ID, opt Options, f pars
 		for _, id := range nodes {
 			if !g.Node(id).IsExecutable() {
 				continue
+			}
+			if k := g.Node(id).Kind; opt.onServer() && (k == graph.Export) != publish && !isTest(g.Node(id)) {
+				t.Errorf("on a server, %s %s runs in task %s: the exports run in the commit task, the rest in the Dag", k, id, task.ID)
 			}
 			if other, dup := taskOf[id]; dup {
 				t.Errorf("%s runs in tasks %s and %s", id, other, task.ID)
@@ -272,7 +301,7 @@ func checkFlow(t *testing.T, g *graph.Graph, sel []graph.ID, opt Options, f pars
 	want := map[[2]string]bool{}
 	for _, id := range p.IDs() {
 		for _, w := range p.Waits(id) {
-			if a, b := taskOf[w], taskOf[id]; a != b {
+			if a, b := taskOf[w], taskOf[id]; a != b && b != "commit" {
 				want[[2]string{a, b}] = true
 			}
 		}

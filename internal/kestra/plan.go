@@ -25,6 +25,9 @@ type task struct {
 	selects         []string
 	excludes        []string
 	dependsOn       []string // task ids, sorted
+	// publish marks the exports' task of a flow on a database server,
+	// which the commit task runs (Options.Database).
+	publish bool
 }
 
 type planner struct {
@@ -63,6 +66,19 @@ func plan(g *graph.Graph, opt Options) ([]*task, error) {
 		return nil, fmt.Errorf("the selection holds no model, file-backed source, seed or export to run")
 	}
 	p := &planner{g: g, taskOf: map[graph.ID]*task{}, whole: run.NewPlan(g, g.Order())}
+	// On a database server the exports are the commit task's.
+	var exports []graph.ID
+	if opt.onServer() {
+		rest := flow[:0:0]
+		for _, id := range flow {
+			if g.Node(id).Kind == graph.Export {
+				exports = append(exports, id)
+			} else {
+				rest = append(rest, id)
+			}
+		}
+		flow = rest
+	}
 	groupBy := opt.GroupBy
 	if groupBy == GroupByAuto || groupBy == "" {
 		groupBy = GroupByNode
@@ -71,19 +87,27 @@ func plan(g *graph.Graph, opt Options) ([]*task, error) {
 		}
 	}
 	var err error
-	switch groupBy {
-	case GroupByNode:
+	switch {
+	case len(flow) == 0:
+		// Only exports, on a server: the commit task runs them.
+	case groupBy == GroupByNode:
 		err = p.byNode(flow)
-	case GroupByFolder:
+	case groupBy == GroupByFolder:
 		err = p.byFolder(flow)
-	case GroupByTag:
+	case groupBy == GroupByTag:
 		err = p.byTag(flow, opt.Stages)
-	case GroupBySelector:
+	case groupBy == GroupBySelector:
 		err = p.bySelector(flow, opt.Stages, opt.Selectors)
-	case GroupByOne:
+	case groupBy == GroupByOne:
 		err = p.one(flow, opt.Select == nil)
 	default:
 		return nil, fmt.Errorf("unknown grouping %q; use --group-by auto, node, folder, tag, selector or one", opt.GroupBy)
+	}
+	if err == nil && len(exports) > 0 {
+		if err = p.addExports(exports, map[string]bool{}); err == nil {
+			t := p.tasks[len(p.tasks)-1]
+			t.publish, t.description = true, countKinds(g, exports)
+		}
 	}
 	if err != nil {
 		return nil, err

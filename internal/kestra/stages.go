@@ -185,7 +185,9 @@ func (p *planner) one(flow []graph.ID, all bool) error {
 	t.description = "the whole project: " + countKinds(p.g, flow)
 	var tries [][2][]string
 	if all {
-		tries = [][2][]string{{{"*"}, nil}, {{"*", "source:*"}, nil}}
+		// Without the exports when the commit task runs them (a server).
+		tries = [][2][]string{{{"*"}, nil}, {{"*", "source:*"}, nil},
+			{{"*"}, {"resource_type:export"}}, {{"*", "source:*"}, {"resource_type:export"}}}
 	}
 	return p.addGroup(t, tries)
 }
