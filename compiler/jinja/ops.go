@@ -294,8 +294,20 @@ func repeat(v any, n int) (any, error) {
 	return nil, errf("unsupported operand types for *: %s and int", typeName(v))
 }
 
+// Equaler is implemented by Go values with their own ==, such as a set
+// (its items in any order).
+type Equaler interface {
+	EqualJinja(other any) bool
+}
+
 // equalValues is Python's ==.
 func equalValues(a, b any) bool {
+	if e, ok := a.(Equaler); ok {
+		return e.EqualJinja(b)
+	}
+	if e, ok := b.(Equaler); ok {
+		return e.EqualJinja(a)
+	}
 	if isNumber(a) && isNumber(b) {
 		af, _ := toFloat(a)
 		bf, _ := toFloat(b)

@@ -408,8 +408,16 @@ func Truth(v any) bool {
 		return len(x.keys) > 0
 	case Undefined:
 		return false
+	case Sized:
+		return x.Len() > 0
 	}
 	return true
+}
+
+// Sized is implemented by Go values whose truth is Python's: false when
+// empty (a set).
+type Sized interface {
+	Len() int
 }
 
 // Str returns how a template prints v: Python's str().

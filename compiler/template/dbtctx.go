@@ -126,16 +126,7 @@ func (g *globals) dbtName(name string) (any, bool) {
 				}
 				return nil, nil
 			}
-			out := jinja.NewList()
-			seen := map[string]bool{}
-			for _, it := range items {
-				k := fmt.Sprintf("%T:%v", it, it)
-				if !seen[k] {
-					seen[k] = true
-					out.Items = append(out.Items, it)
-				}
-			}
-			return out, nil
+			return newSet(items), nil
 		}), true
 	case "local_md5":
 		return jinja.Func(func(call *jinja.Call) (any, error) {

@@ -63,3 +63,20 @@ func TestRelationIsADictKey(t *testing.T) {
 		t.Fatalf("got %q %v", out, l)
 	}
 }
+
+// set() is Python's set: == ignores the order (dbt_utils' equality test
+// compares two relations' column sets so), items are unique, an empty set
+// is false, and its methods work.
+func TestSet(t *testing.T) {
+	e, _ := NewEngine(nil)
+	src := `{{ set(['"id"', '"b"', '"a"']) == set(['"a"', '"id"', '"b"']) }}|{{ set(['a', 'b']) != set(['a', 'c']) }}|` +
+		`{{ set([1, 1, 2.0, 2]) | length }}|{{ 'a' in set(['a']) }}|{{ 'yes' if set([]) else 'empty' }}|{{ set(['b', 'a']) }}|` +
+		`{% set s = set(['a']) %}{% do s.add('b') %}{% do s.update(['c', 'a']) %}{{ s | sort | join(',') }}|` +
+		`{{ s.union(['d']) | length }}|{{ s.difference(['a']) | sort | join(',') }}|{{ s.intersection(['a', 'z']) | list }}|` +
+		`{{ set(['a']).issubset(['a', 'b']) }}|{{ set(['a', 'b']) == ['a', 'b'] }}|{{ set(5) is none }}`
+	out, l := e.Render("m.sql", src, &Context{})
+	want := `True|True|2|True|empty|{'b', 'a'}|a,b,c|4|b,c|['a']|True|False|True`
+	if l != nil || out != want {
+		t.Fatalf("got  %q %v\nwant %q", out, l, want)
+	}
+}

@@ -16,23 +16,22 @@ var dbtUtilsKnownFailures = map[string]string{
 	// default get_tables_by_pattern_sql reads <database>.information_schema.tables.
 	"test_get_relations_by_pattern":          "DuckDB dialect: no <database>.information_schema",
 	"test_get_relations_by_prefix_and_union": "DuckDB dialect: no <database>.information_schema",
-	// DuckDB's FLOAT is a 4-byte REAL (PostgreSQL's is 8 bytes): the seeds'
-	// float_number: float loses the digits the precision-8 test expects to differ.
+	// DuckDB's FLOAT is a 4-byte REAL (PostgreSQL's is 8 bytes), and the
+	// seeds' column_types say float (dbt-duckdb gives FLOAT too): the
+	// precision-8 test expects digits a REAL does not hold, and
+	// width_bucket's mod(cast(x as numeric(28,6)), cast(bin as
+	// numeric(28,6))) sees the REAL 100000.0 cast to 99999.997952 (DuckDB
+	// multiplies in single precision), so 400000 falls in bucket 2, not 3.
 	"dbt_utils_equality_data_test_equality_floats_a_ref_data_test_equality_floats_b___8": "DuckDB dialect: FLOAT is 4 bytes",
-	// Not diagnosed yet (kiln gaps until shown otherwise): the all-NULL
-	// seed row kiln's CSV loader skips (dbt keeps it), union_relations'
-	// exclude seen through star, width_bucket's mod of numerics.
-	"dbt_utils_not_null_proportion_data_not_null_proportion_0_5__0_5__point_5":         "kiln: an all-NULL seed row is skipped",
-	"dbt_utils_equality_test_union_exclude_lowercase_ref_data_union_exclude_expected_": "kiln: not diagnosed",
-	"dbt_utils_equality_test_union_exclude_uppercase_ref_data_union_exclude_expected_": "kiln: not diagnosed",
-	"assert_equal_test_width_bucket_actual__expected":                                  "kiln: not diagnosed",
+	"assert_equal_test_width_bucket_actual__expected":                                  "DuckDB dialect: FLOAT is 4 bytes, cast to DECIMAL in single precision",
 }
 
 // TestDBTUtilsIntegrationTests runs dbt_utils' own test suite as
 // published (../shared/dbt/dbt-utils/integration_tests, the package
 // installed from local: ../ by kiln deps, the profiles of
-// ../shared/dbt/profiles) with kiln build on DuckDB: at least 225 of its
-// 237 nodes pass, and the others are exactly the known failures.
+// ../shared/dbt/profiles) with kiln build on DuckDB: at least 228 of its
+// 237 nodes pass (96.2%), and the others are exactly the known failures
+// and the 5 tests of the two get_relations models, skipped.
 func TestDBTUtilsIntegrationTests(t *testing.T) {
 	root := dbtProject(t, "dbt-utils")
 	dir := filepath.Join(root, "integration_tests")
@@ -53,8 +52,8 @@ func TestDBTUtilsIntegrationTests(t *testing.T) {
 	pass, _ := strconv.Atoi(m[1])
 	total, _ := strconv.Atoi(m[4])
 	t.Logf("dbt_utils integration tests: PASS=%d ERROR=%s SKIP=%s TOTAL=%d", pass, m[2], m[3], total)
-	if pass < 225 || total != 237 {
-		t.Errorf("PASS=%d of %d, want at least 225 of 237", pass, total)
+	if pass < 228 || total != 237 {
+		t.Errorf("PASS=%d of %d, want at least 228 of 237", pass, total)
 	}
 	var failed []string
 	for _, line := range strings.Split(out, "\n") {

@@ -257,12 +257,16 @@ type csvInput struct {
 	nulls  nullSet
 	read   atomic.Int64 // bytes read, for progress
 	size   int64
+	// keepBlank keeps the records whose fields are all NULL or blank, as
+	// rows of NULLs: a seed's, as dbt's agate loader does (dbt_utils'
+	// not_null_proportion seed has one).
+	keepBlank bool
 }
 
 // openCSVInput opens the file of spec and reads its header, the first
 // record that is not a blank line.
 func openCSVInput(spec Spec, delim string) (*csvInput, error) {
-	in := &csvInput{nulls: newNullSet(spec.NullValues)}
+	in := &csvInput{nulls: newNullSet(spec.NullValues), keepBlank: spec.Seed}
 	r, f, err := openCSV(spec, delim, &in.read)
 	if err != nil {
 		return nil, err
@@ -290,7 +294,9 @@ func openCSVInput(spec Spec, delim string) (*csvInput, error) {
 
 // row reads the next data record into vals (string, or nil for NULL),
 // adding the kinds of its values to kinds; it returns false at the end.
-// Records that are all NULL or blank are skipped.
+// Blank lines are skipped, and so are the records whose fields are all
+// NULL or blank (a trailing ",,," of a spreadsheet export), except in a
+// seed, where they are rows of NULLs as in dbt.
 func (in *csvInput) row(vals []any, kinds []colInfer) (bool, error) {
 	r := in.r
 	for {
@@ -315,7 +321,7 @@ func (in *csvInput) row(vals []any, kinds []colInfer) (bool, error) {
 				kinds[i].add(textKind(string(t)))
 			}
 		}
-		if !blank {
+		if !blank || in.keepBlank {
 			return true, nil
 		}
 	}

@@ -149,3 +149,22 @@ func TestLoadParquet(t *testing.T) {
 		t.Errorf("after failed loads: %d rows", n)
 	}
 }
+
+// A record of empty fields is a row of NULLs in a seed, as dbt's agate
+// loader gives it (dbt_utils' not_null_proportion seed ends with one),
+// and is skipped in a source (a spreadsheet export's trailing ",,").
+// Blank lines are skipped in both.
+func TestLoadCSVEmptyRecords(t *testing.T) {
+	dir := t.TempDir()
+	path := writeFile(t, dir, "p.csv", "a,b\n1,1\n,2\n\n,\n")
+	c := newConn(t)
+	res := mustLoad(t, c, Spec{Path: path, Seed: true}, rel("", "seed"))
+	if res.Rows != 3 {
+		t.Errorf("seed: Rows = %d, want 3", res.Rows)
+	}
+	checkRows(t, rowsOf(t, c, "SELECT * FROM seed ORDER BY b NULLS LAST"), []string{"1|1", "NULL|2", "NULL|NULL"})
+	res = mustLoad(t, c, Spec{Path: path}, rel("", "src"))
+	if res.Rows != 2 {
+		t.Errorf("source: Rows = %d, want 2", res.Rows)
+	}
+}

@@ -50,7 +50,9 @@ type Spec struct {
 	// Seed marks a project seed (a CSV committed in seeds/) rather than a
 	// source: messages then hint at the seeds directory and the seed's
 	// config. Seeds and CSV sources share the same inference, which keeps
-	// numbers written with leading zeros ("007") as VARCHAR.
+	// numbers written with leading zeros ("007") as VARCHAR. A seed keeps
+	// the records whose fields are all empty, as rows of NULLs (dbt does);
+	// a source skips them.
 	Seed bool
 }
 
