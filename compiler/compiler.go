@@ -80,27 +80,30 @@ func Compile(p *project.Project, opts Options) (*Manifest, diag.List) {
 }
 
 type compiler struct {
-	p        *project.Project
-	opts     Options
-	name     string // project name
-	engine   *template.Engine
-	vars     map[string]any
-	diags    diag.List
-	nodes    map[graph.ID]*graph.Node
-	byName   map[string]*graph.Node         // models and seeds, for ref()
-	sources  map[[2]string]*graph.Node      // (source, table) -> node
-	shadows  []*graph.Node                  // models named like another model or a seed, until resolveNames
-	clashed  map[*graph.Node]bool           // nodes already reported for their name
-	props    map[string]*project.ModelProps // model/seed name -> YAML properties
-	propsAt  map[string]string              // model/seed name -> YAML file
-	render   map[*graph.Node]*rendered      // render results of models and singular tests
-	graph    *graph.Graph
-	disabled []*graph.Node
-	varsMu   sync.Mutex
-	usedVars map[string]bool       // names read with var()
-	docs     map[string]*Doc       // docs blocks by unique id
-	descAt   map[graph.ID]diag.Pos // where a node's description is written, when not at n.Pos
-	descEnv  *jinja.Env            // renders descriptions
+	p           *project.Project
+	opts        Options
+	name        string // project name
+	engine      *template.Engine
+	vars        map[string]any            // var() in the root project's nodes (vars.go)
+	scoped      map[string]map[string]any // var() in each package's nodes, by package name
+	diags       diag.List
+	nodes       map[graph.ID]*graph.Node
+	byName      map[string]*graph.Node         // models and seeds, for ref()
+	sources     map[[2]string]*graph.Node      // (source, table) -> node
+	shadows     []*graph.Node                  // models named like another model or a seed, until resolveNames
+	clashed     map[*graph.Node]bool           // nodes already reported for their name
+	props       map[string]*project.ModelProps // model/seed name -> YAML properties
+	propsAt     map[string]string              // model/seed name -> YAML file
+	render      map[*graph.Node]*rendered      // render results of models and singular tests
+	graph       *graph.Graph
+	disabled    []*graph.Node
+	varsMu      sync.Mutex
+	usedVars    map[string]bool       // names read with var()
+	varNotes    map[string]bool       // package.var already warned about (packageVarNote)
+	varWarnings diag.List             // packageVarNote's warnings, until flushVarNotes
+	docs        map[string]*Doc       // docs blocks by unique id
+	descAt      map[graph.ID]diag.Pos // where a node's description is written, when not at n.Pos
+	descEnv     *jinja.Env            // renders descriptions
 	// runtimeTests render the generic tests whose macros read execute
 	// again at run time.
 	runtimeTests map[*graph.Node]func(template.DB) (string, error)
@@ -120,18 +123,13 @@ func newCompiler(p *project.Project, opts Options) *compiler {
 		render:   map[*graph.Node]*rendered{},
 		clashed:  map[*graph.Node]bool{},
 		usedVars: map[string]bool{},
+		varNotes: map[string]bool{},
 		descEnv:  jinja.NewEnv(),
 		descAt:   map[graph.ID]diag.Pos{},
 
 		runtimeTests: map[*graph.Node]func(template.DB) (string, error){},
 	}
-	c.vars = map[string]any{}
-	for k, v := range p.Config.Vars {
-		c.vars[k] = v
-	}
-	for k, v := range opts.Vars {
-		c.vars[k] = v
-	}
+	c.buildScopes()
 	return c
 }
 
@@ -173,6 +171,7 @@ func (c *compiler) run() {
 	c.collectExports()
 	c.warnUnusedConfig()
 	c.renderDescriptions()
+	c.flushVarNotes()
 	if c.diags.HasErrors() {
 		return
 	}

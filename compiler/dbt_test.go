@@ -13,6 +13,12 @@ import (
 // file jaffle_shop.duckdb (database jaffle_shop, schema main).
 func compileDBT(t *testing.T, files map[string]string) *Manifest {
 	t.Helper()
+	return compileDBTVars(t, files, nil)
+}
+
+// compileDBTVars is compileDBT with --vars.
+func compileDBTVars(t *testing.T, files map[string]string, vars map[string]any) *Manifest {
+	t.Helper()
 	fsys := fstest.MapFS{}
 	for k, v := range files {
 		fsys[k] = &fstest.MapFile{Data: []byte(v)}
@@ -24,7 +30,7 @@ func compileDBT(t *testing.T, files map[string]string) *Manifest {
 	if l.HasErrors() {
 		t.Fatal(l)
 	}
-	m, l := Compile(p, Options{ProjectDir: "/proj"})
+	m, l := Compile(p, Options{ProjectDir: "/proj", Vars: vars})
 	if l.HasErrors() {
 		t.Fatal(l)
 	}

@@ -401,6 +401,7 @@ func (c *compiler) renderNode(n *graph.Node, mode renderMode) *rendered {
 			return nil
 		},
 		Var:           c.lookupVar,
+		OnPackageVar:  c.packageVarNote,
 		EnvVar:        c.lookupEnv,
 		This:          this,
 		IsIncremental: mode.incremental,
@@ -454,22 +455,6 @@ func (c *compiler) unknownSource(src, table string) error {
 type hintless string
 
 func (h hintless) Error() string { return string(h) }
-
-func (c *compiler) lookupVar(name string, def any, has bool, pos diag.Pos) (any, error) {
-	c.varsMu.Lock()
-	c.usedVars[name] = true
-	c.varsMu.Unlock()
-	if v, ok := c.vars[name]; ok {
-		return v, nil
-	}
-	if has {
-		return def, nil
-	}
-	if h := diag.DidYouMean(name, sortedKeys(c.vars)); h != "" {
-		return nil, hintless(fmt.Sprintf("required var %q is not set; %s", name, h))
-	}
-	return nil, hintless(fmt.Sprintf("required var %q is not set; set it under vars: in project.yml or pass --vars '{%s: ...}'", name, name))
-}
 
 func (c *compiler) lookupEnv(name string, def any, has bool, pos diag.Pos) (any, error) {
 	if v, ok := c.opts.LookupEnv(name); ok {

@@ -140,39 +140,24 @@ func likeMatch(pattern, s string) bool {
 
 // RunHooks runs the pre-hooks (phase "pre") or post-hooks ("post") of
 // model or seed n on session s, as dbt does: each hook (the pre-hook and
-// pre_hook configs, a string or a list) is rendered with this, the
-// database and dbt's context, and what it renders, when not blank, runs
-// as SQL. It has execute.Hooks' signature.
-func (m *Manifest) RunHooks(ctx context.Context, n *graph.Node, phase string, s adapter.Session) error {
+// pre_hook configs, a string, a {sql, transaction} mapping or a list of
+// them) is rendered with this, the database and dbt's context, and what
+// it renders, when not blank, runs as SQL. inTx selects the hooks that
+// run inside the node's transaction (dbt's default) or those with
+// transaction: false, which run before it begins or after it commits. It
+// has execute.Hooks' signature.
+func (m *Manifest) RunHooks(ctx context.Context, n *graph.Node, phase string, inTx bool, s adapter.Session) error {
 	if m == nil || m.c == nil {
 		return nil
 	}
-	var hooks []string
-	for _, key := range []string{phase + "-hook", phase + "_hook"} {
-		switch v := n.Config.Extra[key].(type) {
-		case string:
-			hooks = append(hooks, v)
-		case []any:
-			for _, h := range v {
-				if s, ok := h.(string); ok {
-					hooks = append(hooks, s)
-				} else if mp, ok := h.(map[string]any); ok {
-					if sql, ok := mp["sql"].(string); ok {
-						hooks = append(hooks, sql)
-					}
-				}
-			}
-		case []string:
-			hooks = append(hooks, v...)
-		}
-	}
+	hooks := NodeHooks(n, phase, inTx)
 	if len(hooks) == 0 {
 		return nil
 	}
 	c := m.c
 	db := &sessionDB{ctx: ctx, s: s}
 	this := template.Relation{Database: n.Relation.Database, Schema: n.Relation.Schema, Identifier: n.Relation.Name, Quoted: n.Relation.String()}
-	tctx := &template.Context{Ref: c.finalRef(nil), Source: c.finalSource(nil), Var: c.lookupVar, EnvVar: c.lookupEnv, This: this, DB: db}
+	tctx := &template.Context{Ref: c.finalRef(nil), Source: c.finalSource(nil), Var: c.varIn(n.Package), EnvVar: c.lookupEnv, This: this, DB: db}
 	for i, h := range hooks {
 		out, l := c.engine.Render(fmt.Sprintf("%s (%s-hook %d)", n.Path, phase, i+1), h, tctx)
 		if len(l) > 0 {
@@ -186,4 +171,41 @@ func (m *Manifest) RunHooks(ctx context.Context, n *graph.Node, phase string, s 
 		}
 	}
 	return nil
+}
+
+// NodeHooks returns the SQL of node n's pre-hooks (phase "pre") or
+// post-hooks ("post") that run inside its transaction (inTx) or outside
+// it (transaction: false), in order: the hyphenated key's, then the
+// underscored one's.
+func NodeHooks(n *graph.Node, phase string, inTx bool) []string {
+	var hooks []string
+	add := func(h any) {
+		switch v := h.(type) {
+		case string:
+			if inTx {
+				hooks = append(hooks, v)
+			}
+		case map[string]any:
+			sql, _ := v["sql"].(string)
+			tx, set := v["transaction"].(bool)
+			if (!set || tx) == inTx {
+				hooks = append(hooks, sql)
+			}
+		}
+	}
+	for _, key := range []string{phase + "-hook", phase + "_hook"} {
+		switch v := n.Config.Extra[key].(type) {
+		case []any:
+			for _, h := range v {
+				add(h)
+			}
+		case []string:
+			for _, h := range v {
+				add(h)
+			}
+		default:
+			add(v)
+		}
+	}
+	return hooks
 }

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/kiln-build/kiln/adapter"
+	"github.com/kiln-build/kiln/compiler"
 	"github.com/kiln-build/kiln/compiler/graph"
 	"github.com/kiln-build/kiln/internal/artifact"
 	"github.com/kiln-build/kiln/internal/execute"
@@ -41,12 +42,24 @@ func (r *runner) publish(ctx context.Context, results []run.Result) *Result {
 	failpoint.Hit(failpoint.PublishStart)
 	p := r.p
 	res := &Result{Command: r.opts.Command, Graph: p.Graph(), Results: results, Interrupted: ctx.Err() != nil}
-	res.Failed = RunStatus(results, res.Interrupted) != "success"
+	res.Failed = RunStatus(results, res.Interrupted) != "success" || r.hookErr != ""
 	commit := !res.Failed || r.opts.NoRollback
 	wctx := context.WithoutCancel(ctx)
 	r.carryOver(results)
+	// on-run-end runs in the commit's transaction (runhooks.go), or after
+	// the rollback; not after an interrupt.
+	endRan := res.Interrupted
 	if commit {
-		res.Outcome = r.commit(wctx, res)
+		endRan = true
+		res.Outcome = r.commit(wctx, res, func() error {
+			if res.Interrupted {
+				return nil
+			}
+			if err := r.runHooks(wctx, compiler.OnRunEnd, r.hookContext(results)); err != nil {
+				return fmt.Errorf("on-run-end failed: %w", err)
+			}
+			return nil
+		})
 	}
 	if !commit || res.RolledBack {
 		res.RolledBack = true
@@ -56,6 +69,18 @@ func (r *runner) publish(ctx context.Context, results []run.Result) *Result {
 			}
 		}
 		res.Outcome = r.rollback(wctx, res, res.Outcome)
+		if !endRan {
+			// After a failure, on-run-end runs once the run is rolled
+			// back, and what it does stays.
+			if err := r.ex.Conn(0).Tx(wctx, func() error {
+				return r.runHooks(wctx, compiler.OnRunEnd, r.hookContext(results))
+			}); err != nil {
+				r.hookErr = strings.TrimPrefix(r.hookErr+"; "+hookFailed("on-run-end", err), "; ")
+			}
+		}
+	}
+	if r.hookErr != "" {
+		res.Outcome = strings.TrimSpace(r.hookErr + ". " + res.Outcome)
 	}
 	if ctx.Err() != nil && !res.Interrupted {
 		// The interrupt came after the decision: what was decided is done.
@@ -109,10 +134,13 @@ func (r *runner) recordHistory(ctx context.Context, res *Result) error {
 // commit commits the run (step 2 of publish) and says what it did; when
 // the commit transaction fails, nothing was committed: res.RolledBack is
 // set and the caller rolls back.
-func (r *runner) commit(ctx context.Context, res *Result) string {
+func (r *runner) commit(ctx context.Context, res *Result, hooks func() error) string {
 	j, conn := r.journal, r.ex.Conn(0)
 	built, forget := r.state(res.Results)
 	n, err := j.Commit(ctx, conn, r.d, !res.Failed, func() error {
+		if err := hooks(); err != nil {
+			return err
+		}
 		if err := conn.Store().SaveState(ctx, r.p.InvocationID(), r.opts.Transaction, built, forget); err != nil {
 			return err
 		}

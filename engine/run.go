@@ -109,6 +109,8 @@ type runner struct {
 	fingerprints map[graph.ID]string
 	// history is the copy of the run history beside the database.
 	history *historyCopy
+	// hookErr says which run hook failed ("" none): the run failed.
+	hookErr string
 }
 
 // Run runs plan as one run and publishes it: on
@@ -202,6 +204,12 @@ func (p *Project) Run(ctx context.Context, plan *Plan, o RunOptions) (*Result, e
 		return nil, err
 	}
 	p.printf(Info, "Running %d nodes with %d thread(s) on %s%s", len(r.plan.IDs()), r.threads, p.DatabaseName(), r.inputsNote())
+	if err := r.onRunStart(ctx); err != nil {
+		r.hookErr = hookFailed("on-run-start", err)
+		res := r.publish(ctx, r.skipAll(err))
+		p.emit(RunFinished{Result: res})
+		return res, nil
+	}
 	results := run.Run(ctx, r.plan, r.ex, run.Options{
 		Threads:   r.threads,
 		FailFast:  o.FailFast,

@@ -102,7 +102,6 @@ type Key struct {
 }
 
 const (
-	hookNote        = "kiln runs no hooks yet; put the query in a model, or run the statement outside kiln"
 	versionsNote    = "kiln has no model versions yet; give each version its own model file and name"
 	oneDatabaseNote = "kiln builds every model in the one DuckDB file of database-path; use schema to separate them"
 )
@@ -160,8 +159,8 @@ var Keys = []Key{
 	{Scope: "project.yml", Name: "dbt-cloud", Support: Documents},
 	{Scope: "project.yml", Name: "restrict-access", Support: Documents},
 	{Scope: "project.yml", Name: "project-root", Support: Documents},
-	{Scope: "project.yml", Name: "on-run-start", Support: NotYet, Note: hookNote},
-	{Scope: "project.yml", Name: "on-run-end", Support: NotYet, Note: hookNote},
+	{Scope: "project.yml", Name: "on-run-start", Support: Applied}, // compiler.Manifest.OnRunHooks, engine/runhooks.go
+	{Scope: "project.yml", Name: "on-run-end", Support: Applied},
 	{Scope: "schedule", Name: "cron", Support: Applied},
 	{Scope: "schedule", Name: "timezone", Support: Applied},
 	{Scope: "dispatch", Name: "macro_namespace", Support: Applied},

@@ -37,7 +37,16 @@ func (g *globals) Lookup(name, pkg string) (any, bool) {
 		}
 	case "var":
 		if c.Var != nil {
-			return varFunc("var", c.Var), true
+			get := varFunc("var", c.Var)
+			if note := c.OnPackageVar; note != nil {
+				return jinja.Func(func(call *jinja.Call) (any, error) {
+					if name, ok := firstString(call); ok && call.Package() != "" {
+						note(call.Package(), name, call.Root())
+					}
+					return get(call)
+				}), true
+			}
+			return get, true
 		}
 	case "env_var":
 		if c.EnvVar != nil {
@@ -144,4 +153,14 @@ func stringArgs(fn string, call *jinja.Call, min, max int) ([]string, error) {
 		out[i] = s
 	}
 	return out, nil
+}
+
+// firstString returns a call's first positional argument when it is a
+// string.
+func firstString(call *jinja.Call) (string, bool) {
+	if len(call.Args) == 0 {
+		return "", false
+	}
+	s, ok := call.Args[0].(string)
+	return s, ok
 }

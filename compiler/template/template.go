@@ -196,11 +196,15 @@ func (r Relation) Keys() []string { return []string{"database", "schema", "ident
 // the error is reported where the failing call is written, with the chain
 // of macro calls.
 type Context struct {
-	Ref           func(args []string, pos diag.Pos) (any, error)
-	Source        func(source, table string, pos diag.Pos) (any, error)
-	Config        func(kwargs map[string]any, pos diag.Pos) error
-	Var           func(name string, def any, hasDefault bool, pos diag.Pos) (any, error)
-	EnvVar        func(name string, def any, hasDefault bool, pos diag.Pos) (any, error)
+	Ref    func(args []string, pos diag.Pos) (any, error)
+	Source func(source, table string, pos diag.Pos) (any, error)
+	Config func(kwargs map[string]any, pos diag.Pos) error
+	Var    func(name string, def any, hasDefault bool, pos diag.Pos) (any, error)
+	EnvVar func(name string, def any, hasDefault bool, pos diag.Pos) (any, error)
+	// OnPackageVar, when set, is told each var() that an installed
+	// package's macro calls (pkg is the package, pos where the outermost
+	// call is written), before Var reads it.
+	OnPackageVar  func(pkg, name string, pos diag.Pos)
 	This          any
 	IsIncremental bool
 	// Globals are extra variables (for tests: model, column_name, ...):
@@ -248,10 +252,18 @@ func (e *Engine) Render(path, src string, ctx *Context) (string, diag.List) {
 
 // renderFull renders src with the Jinja engine.
 func (e *Engine) renderFull(path, src string, ctx *Context) (string, diag.List) {
+	return e.RenderIn("", path, src, ctx)
+}
+
+// RenderIn renders src as code of package pkg ("" for the project): its
+// unqualified macro names resolve in pkg first, as for pkg's own files
+// (dbt renders a package's on-run hooks so).
+func (e *Engine) RenderIn(pkg, path, src string, ctx *Context) (string, diag.List) {
 	t, l := e.env.Parse(path, src)
 	if len(l) > 0 {
 		return "", l
 	}
+	t.Package = pkg
 	return e.env.Render(t, e.globals(ctx))
 }
 

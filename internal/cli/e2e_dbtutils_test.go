@@ -23,7 +23,7 @@ var dbtUtilsKnownFailures = map[string]string{
 	// numeric(28,6))) sees the REAL 100000.0 cast to 99999.997952 (DuckDB
 	// multiplies in single precision), so 400000 falls in bucket 2, not 3.
 	"dbt_utils_equality_data_test_equality_floats_a_ref_data_test_equality_floats_b___8": "DuckDB dialect: FLOAT is 4 bytes",
-	"assert_equal_test_width_bucket_actual__expected":                                  "DuckDB dialect: FLOAT is 4 bytes, cast to DECIMAL in single precision",
+	"assert_equal_test_width_bucket_actual__expected":                                    "DuckDB dialect: FLOAT is 4 bytes, cast to DECIMAL in single precision",
 }
 
 // TestDBTUtilsIntegrationTests runs dbt_utils' own test suite as

@@ -1,7 +1,12 @@
 package cli
 
 import (
+	"errors"
+	"fmt"
+	"strings"
+
 	"github.com/spf13/cobra"
+	"gopkg.in/yaml.v3"
 
 	"github.com/kiln-build/kiln/engine"
 )
@@ -33,16 +38,44 @@ func (a *app) runOperationCommand() *cobra.Command {
 	var args string
 	cmd := &cobra.Command{
 		Use:   "run-operation MACRO",
-		Short: "dbt's run-operation: not supported yet",
-		Long: `run-operation would call a macro with --args against the database, as dbt
-does. kiln does not support it yet: it renders templates that query the
-database only inside a model's run. Put the statement in a model, or run it
-with the DuckDB CLI.`,
+		Short: "Run a macro against the database, as dbt's run-operation",
+		Long: `run-operation calls a macro of the project, of an installed package
+(package.macro names one) or of kiln's built-ins, with --args as its keyword
+arguments (a YAML or JSON mapping), as dbt does: the macro renders with
+execute true, and the statements it runs (run_query, statement, the adapter's
+methods) run in one transaction, committed when it ends without error and
+rolled back otherwise. var() reads the vars of the macro's package. Its
+log() and print() messages go to stderr; what it returns (or renders), when
+not blank, to stdout. Exit code 0 on success, 1 when the macro fails.`,
+		Example: `  kiln run-operation grant_select --args '{role: reporter}'
+  kiln run-operation dbt_utils.log_info --args '{message: hello}'`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, pos []string) error {
-			return &exitError{ExitCannotStart, "kiln run-operation " + pos[0] + " is not supported yet: kiln runs macros that query the database only inside a model's run; put the statement in a model, or run it with the DuckDB CLI"}
+			kwargs := map[string]any{}
+			if strings.TrimSpace(args) != "" {
+				var m map[string]any
+				if err := yaml.Unmarshal([]byte(args), &m); err != nil || m == nil {
+					return &exitError{ExitCannotStart, "--args is not a YAML or JSON mapping; write --args '{role: reporter}'"}
+				}
+				kwargs = m
+			}
+			e, err := a.load()
+			if err != nil {
+				return err
+			}
+			out, err := e.Operation(a.ctx, pos[0], kwargs)
+			if err != nil {
+				if engine.IsLocked(err) || errors.Is(err, engine.ErrInterrupted) {
+					return a.startError(err)
+				}
+				return &exitError{ExitFailure, err.Error()}
+			}
+			if s := strings.TrimSpace(out); s != "" {
+				fmt.Fprintln(a.stdout, s)
+			}
+			return nil
 		},
 	}
-	cmd.Flags().StringVar(&args, "args", "", "the macro's arguments as YAML (not supported yet)")
+	cmd.Flags().StringVar(&args, "args", "", "the macro's keyword arguments, a YAML or JSON mapping")
 	return cmd
 }

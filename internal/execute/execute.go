@@ -70,28 +70,84 @@ type Options struct {
 }
 
 // Hooks runs the pre-hooks (phase "pre") or post-hooks ("post") of
-// node n on its worker's session (dbt's pre-hook and post-hook).
-type Hooks func(ctx context.Context, n *graph.Node, phase string, s adapter.Session) error
+// node n on its worker's session (dbt's pre-hook and post-hook): those
+// that run inside n's transaction (inTx), or those configured
+// transaction: false.
+type Hooks func(ctx context.Context, n *graph.Node, phase string, inTx bool, s adapter.Session) error
 
-// withHooks runs build between n's pre-hooks and, when it succeeded,
-// its post-hooks; a failing hook fails the node.
+// HasHooks reports whether n has pre- or post-hooks.
+func HasHooks(n *graph.Node) bool {
+	for _, k := range []string{"pre-hook", "pre_hook", "post-hook", "post_hook"} {
+		switch v := n.Config.Extra[k].(type) {
+		case nil:
+		case []any:
+			if len(v) > 0 {
+				return true
+			}
+		case []string:
+			if len(v) > 0 {
+				return true
+			}
+		case string:
+			if strings.TrimSpace(v) != "" {
+				return true
+			}
+		default:
+			return true
+		}
+	}
+	return false
+}
+
+// errNodeFailed rolls back the transaction of a node whose build failed
+// (its result says why).
+var errNodeFailed = errors.New("the node failed")
+
+// withHooks runs build between n's pre-hooks and, when it succeeded, its
+// post-hooks, all in one transaction as dbt does: a failing hook fails
+// the node, and nothing of it (hooks and build) is committed. Hooks
+// configured transaction: false run before the transaction begins and
+// after it commits.
 func (e *Executor) withHooks(ctx context.Context, conn adapter.Conn, n *graph.Node, build func(context.Context, adapter.Conn, *graph.Node) run.Result) run.Result {
-	if e.opts.Hooks == nil {
+	if e.opts.Hooks == nil || !HasHooks(n) {
 		return build(ctx, conn, n)
 	}
 	s := adapter.Session{Conn: conn, Dialect: e.d, Type: e.typ}
-	if err := e.opts.Hooks(ctx, n, "pre", s); err != nil {
-		return failed(&run.NodeError{Pos: n.Pos, Msg: fmt.Sprintf("%s %q: pre-hook: %v", n.Kind, n.Name, err), Err: err})
+	hookErr := func(phase string, err error) run.Result {
+		return failed(&run.NodeError{Pos: n.Pos, Msg: fmt.Sprintf("%s %q: %s-hook: %v", n.Kind, n.Name, phase, err), Err: err})
 	}
-	r := build(ctx, conn, n)
-	if r.Status != run.Success {
+	if err := e.opts.Hooks(ctx, n, "pre", false, s); err != nil {
+		return hookErr("pre", err)
+	}
+	var r run.Result
+	err := conn.Tx(ctx, func() error {
+		if err := e.opts.Hooks(ctx, n, "pre", true, s); err != nil {
+			r = hookErr("pre", err)
+			return err
+		}
+		r = build(ctx, conn, n)
+		if r.Status != run.Success {
+			return errNodeFailed
+		}
+		if err := e.opts.Hooks(ctx, n, "post", true, s); err != nil {
+			r = hookErr("post", err)
+			return err
+		}
+		return nil
+	})
+	// The hooks may have dropped or created relations, and a rollback
+	// undoes what the build did: the catalog reads n's relation again.
+	if kind, kerr := conn.RelationKind(ctx, n.Relation); kerr == nil {
+		e.cat.Set(n.Relation, string(kind))
+	}
+	if err != nil {
+		if r.Status == run.Success {
+			r = failed(err) // the commit failed
+		}
 		return r
 	}
-	if err := e.opts.Hooks(ctx, n, "post", s); err != nil {
-		return failed(&run.NodeError{Pos: n.Pos, Msg: fmt.Sprintf("%s %q: post-hook: %v", n.Kind, n.Name, err), Err: err})
-	}
-	if kind, err := conn.RelationKind(ctx, n.Relation); err == nil {
-		e.cat.Set(n.Relation, string(kind)) // a hook may have dropped or created it
+	if err := e.opts.Hooks(ctx, n, "post", false, s); err != nil {
+		return hookErr("post", err)
 	}
 	return r
 }

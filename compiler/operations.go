@@ -1,0 +1,192 @@
+package compiler
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/kiln-build/kiln/adapter"
+	"github.com/kiln-build/kiln/compiler/diag"
+	"github.com/kiln-build/kiln/compiler/jinja"
+	"github.com/kiln-build/kiln/compiler/project"
+	"github.com/kiln-build/kiln/compiler/template"
+)
+
+// The events of run hooks, as dbt_project.yml names them.
+const (
+	OnRunStart = "on-run-start"
+	OnRunEnd   = "on-run-end"
+)
+
+// RunHook is one statement of on-run-start or on-run-end: its SQL as
+// written (Jinja, rendered when it runs), the project or package whose
+// file declares it, and its index in that file's list (dbt's hook index).
+type RunHook struct {
+	Event   string
+	Package string
+	Index   int
+	SQL     string
+	Pos     diag.Pos
+}
+
+// Name is the hook's name as dbt gives it: <package>-on-run-start-<index>.
+func (h RunHook) Name() string { return fmt.Sprintf("%s-%s-%d", h.Package, h.Event, h.Index) }
+
+// OnRunHooks returns the hooks of event (OnRunStart or OnRunEnd) in dbt's
+// order: the installed packages' first, by package name, then the root
+// project's; each project's in the order its file lists them (dbt's
+// RunTask sorts hooks by package, the root project last, then index).
+func (m *Manifest) OnRunHooks(event string) []RunHook {
+	var out []RunHook
+	add := func(p *project.Project) {
+		hooks := p.OnRunStart
+		if event == OnRunEnd {
+			hooks = p.OnRunEnd
+		}
+		for i, h := range hooks {
+			out = append(out, RunHook{Event: event, Package: p.Config.Name, Index: i, SQL: h.SQL, Pos: h.Pos})
+		}
+	}
+	pkgs := append([]*project.Project(nil), m.Project.Packages...)
+	sort.Slice(pkgs, func(i, j int) bool { return pkgs[i].Config.Name < pkgs[j].Config.Name })
+	for _, q := range pkgs {
+		add(q)
+	}
+	add(m.Project)
+	return out
+}
+
+// HookResult is one node's result as on-run-end's results list holds it
+// (dbt's RunResult: status, message, node, ...).
+type HookResult struct {
+	UniqueID, Name, ResourceType, Package string
+	Database, Schema, Alias               string
+	Status, Message                       string
+	ExecutionTime                         float64 // seconds
+	Failures                              int64
+	Rows                                  int64 // rows written, -1 when unknown
+	ThreadID                              string
+}
+
+// HookContext is what dbt gives on-run-end beyond the usual context: the
+// run's results, and the schemas (and database, schema pairs) in which a
+// relation was built successfully. on-run-start gets none of them.
+type HookContext struct {
+	Results         []HookResult
+	Schemas         []string
+	DatabaseSchemas [][2]string
+}
+
+func (hc *HookContext) globals() map[string]any {
+	if hc == nil {
+		return nil
+	}
+	results := make([]any, len(hc.Results))
+	for i, r := range hc.Results {
+		node := map[string]any{"unique_id": r.UniqueID, "name": r.Name, "resource_type": r.ResourceType,
+			"package_name": r.Package, "database": r.Database, "schema": r.Schema, "alias": r.Alias, "identifier": r.Alias}
+		var rows any
+		if r.Rows >= 0 {
+			rows = r.Rows
+		}
+		results[i] = map[string]any{"node": node, "status": r.Status, "message": r.Message,
+			"execution_time": r.ExecutionTime, "failures": r.Failures, "thread_id": r.ThreadID,
+			"adapter_response": map[string]any{"rows_affected": rows}}
+	}
+	schemas := make([]any, len(hc.Schemas))
+	for i, s := range hc.Schemas {
+		schemas[i] = s
+	}
+	pairs := make([]any, len(hc.DatabaseSchemas))
+	for i, p := range hc.DatabaseSchemas {
+		pairs[i] = jinja.Tuple{p[0], p[1]}
+	}
+	return map[string]any{"results": jinja.FromGo(results), "schemas": jinja.FromGo(schemas), "database_schemas": jinja.NewList(pairs...)}
+}
+
+// ExecRunHook renders hook h on session s, with execute true, the vars of
+// its package's scope, its package's macros first and, for on-run-end,
+// hc's results; what it renders, when not blank, runs as SQL on s. log
+// receives log() and print() messages. An error is placed at the hook's
+// position in its project file.
+func (m *Manifest) ExecRunHook(ctx context.Context, h RunHook, s adapter.Session, hc *HookContext, log func(string)) error {
+	c := m.c
+	db := &sessionDB{ctx: ctx, s: s}
+	tctx := &template.Context{Ref: c.finalRef(nil), Source: c.finalSource(nil), Var: c.varIn(h.Package), EnvVar: c.lookupEnv,
+		DB: db, Log: log, Globals: hc.globals()}
+	out, l := c.engine.RenderIn(c.macroPackage(h.Package), fmt.Sprintf("%s (%s %d)", h.Pos.File, h.Event, h.Index+1), h.SQL, tctx)
+	if len(l) > 0 {
+		return hookError(h, l[0].Error())
+	}
+	if strings.TrimSpace(out) == "" {
+		return nil
+	}
+	if err := db.Exec(out); err != nil {
+		return hookError(h, err.Error())
+	}
+	return nil
+}
+
+func hookError(h RunHook, msg string) error {
+	return fmt.Errorf("%s: %s %d of %s: %s", h.Pos, h.Event, h.Index+1, h.Package, oneLineMsg(msg))
+}
+
+func oneLineMsg(s string) string { return strings.Join(strings.Fields(s), " ") }
+
+// macroPackage is the macro index's name of package pkg: "" for the root
+// project.
+func (c *compiler) macroPackage(pkg string) string {
+	if pkg == c.name {
+		return ""
+	}
+	return pkg
+}
+
+// Operation runs macro name (a macro of the project, of a package, or of
+// kiln's built-ins, found as dbt's run-operation finds it; "pkg.name" looks
+// in package pkg only) with args as keyword arguments on session s, with
+// execute true and the vars of the macro's package, as dbt's
+// run-operation does. It returns what the macro returns (or renders),
+// as text. The statements it runs are the caller's to commit.
+func (m *Manifest) Operation(ctx context.Context, name string, args map[string]any, s adapter.Session, log func(string)) (string, error) {
+	c := m.c
+	pkg, macro := "", name
+	if i := strings.LastIndex(name, "."); i >= 0 {
+		pkg, macro = name[:i], name[i+1:]
+		if pkg == c.name {
+			pkg = ""
+		}
+	}
+	mac, scope, err := c.findOperation(pkg, macro, name)
+	if err != nil {
+		return "", err
+	}
+	db := &sessionDB{ctx: ctx, s: s}
+	tctx := &template.Context{Ref: c.finalRef(nil), Source: c.finalSource(nil), Var: c.varIn(scope), EnvVar: c.lookupEnv, DB: db, Log: log}
+	return c.engine.CallValue("run-operation "+name, mac, args, tctx)
+}
+
+// findOperation finds the macro of run-operation: in package pkg when
+// named, else the project's, the packages' (by name) and the built-ins,
+// in this order; it returns the macro and the scope of its vars.
+func (c *compiler) findOperation(pkg, macro, asked string) (*jinja.Macro, string, error) {
+	if pkg != "" && pkg != template.InternalPackage && !c.engine.HasPackage(pkg) {
+		return nil, "", fmt.Errorf("no package named %q is installed; run-operation %s names a macro as <package>.<macro>", pkg, asked)
+	}
+	mac, file, ok := c.engine.FindMacro(pkg, macro)
+	if !ok {
+		msg := fmt.Sprintf("no macro named %q", asked)
+		if h := diag.DidYouMean(macro, c.engine.Macros()); h != "" {
+			msg += "; " + h
+		}
+		return nil, "", fmt.Errorf("%s", msg)
+	}
+	scope := c.name
+	for _, q := range c.p.Packages {
+		if q.Dir != "" && strings.HasPrefix(file, q.Dir+"/") {
+			scope = q.Config.Name
+		}
+	}
+	return mac, scope, nil
+}
