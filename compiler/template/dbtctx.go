@@ -63,6 +63,8 @@ func (g *globals) dbtName(name string) (any, bool) {
 			}
 			return "", nil
 		}), true
+	case "api":
+		return api{}, true
 	case "exceptions":
 		return exceptions{c: c}, true
 	case "modules":

@@ -80,3 +80,18 @@ func TestSet(t *testing.T) {
 		t.Fatalf("got  %q %v\nwant %q", out, l, want)
 	}
 }
+
+// api.Relation and api.Column, as dbt_utils' get_relations_by_pattern and
+// _is_ephemeral call them.
+func TestAPI(t *testing.T) {
+	e, _ := NewEngine(nil)
+	src := `{% set r = api.Relation.create(database='db', schema=row_schema, identifier='t"x', type='view') %}{{ r }}|{{ r.schema }}|{{ r.is_view }}|` +
+		`{{ api.Relation.create(schema='s', identifier='t') }}|{{ api.Relation.add_ephemeral_prefix('m') }}|` +
+		`{% set c = api.Column.create('Amount', 'DOUBLE') %}{{ c.quoted }} {{ c.data_type }} {{ c.is_float() }}|` +
+		`{{ api.Column.string_type(10) }}|{{ api.Column.numeric_type('numeric', 28, 6) }}|{{ api.Column.numeric_type('numeric', none, none) }}`
+	out, l := e.Render("m.sql", src, &Context{Globals: map[string]any{"row_schema": "main"}})
+	want := `"db"."main"."t""x"|main|True|"s"."t"|__dbt__cte__m|"Amount" DOUBLE True|character varying(10)|numeric(28,6)|numeric`
+	if l != nil || out != want {
+		t.Fatalf("got  %q %v\nwant %q", out, l, want)
+	}
+}
