@@ -95,3 +95,23 @@ func TestAPI(t *testing.T) {
 		t.Fatalf("got  %q %v\nwant %q", out, l, want)
 	}
 }
+
+// modules.pytz: time zones for datetime's now, astimezone and replace,
+// and pytz's localize.
+func TestPytz(t *testing.T) {
+	e, _ := NewEngine(nil)
+	src := `{% set paris = modules.pytz.timezone('Europe/Paris') %}{{ paris }}|{{ paris.zone }}|` +
+		`{{ run_started_at.astimezone(paris) }}|{{ run_started_at.astimezone(modules.pytz.utc).strftime('%H:%M %z') }}|` +
+		`{{ paris.localize(modules.datetime.datetime.strptime('2024-07-01 10:00:00', '%Y-%m-%d %H:%M:%S')) }}|` +
+		`{{ run_started_at.replace(tzinfo=none) }}|{{ run_started_at.tzinfo }}|{{ modules.datetime.datetime.now(paris).tzinfo }}`
+	e.SetRun(Run{StartedAt: "2024-01-15T09:30:00Z"})
+	out, l := e.Render("m.sql", src, &Context{})
+	want := `Europe/Paris|Europe/Paris|2024-01-15 10:30:00+01:00|09:30 +0000|2024-07-01 10:00:00+02:00|2024-01-15 09:30:00|UTC|Europe/Paris`
+	if l != nil || out != want {
+		t.Fatalf("got  %q %v\nwant %q", out, l, want)
+	}
+	_, l = e.Render("m.sql", "{{ modules.pytz.timezone('Mars/Base') }}", &Context{})
+	if len(l) != 1 || !strings.Contains(l[0].Msg, `unknown time zone "Mars/Base"`) {
+		t.Fatalf("unknown zone: %v", l)
+	}
+}

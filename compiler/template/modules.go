@@ -9,22 +9,92 @@ import (
 	"github.com/kiln-build/kiln/compiler/jinja"
 )
 
-// modules is dbt's modules namespace: the parts of Python's datetime, re
-// and itertools that dbt packages use.
+// modules is dbt's modules namespace: the parts of Python's datetime, re,
+// itertools and pytz that dbt packages use.
 var modules = getter{
 	"datetime":  getter{"datetime": datetimeClass{}, "date": dateClass{}, "timedelta": jinja.Func(timedelta)},
 	"re":        reModule{},
 	"itertools": getter{"product": jinja.Func(product), "chain": jinja.Func(chain)},
+	"pytz":      getter{"timezone": jinja.Func(pytzTimezone), "utc": tzInfo{time.UTC}, "UTC": tzInfo{time.UTC}},
+}
+
+// tzInfo is a pytz time zone: pytz.timezone(name), pytz.utc.
+type tzInfo struct{ loc *time.Location }
+
+// pytzTimezone is pytz.timezone(name): an IANA zone from the system's
+// zoneinfo; an unknown name is an error, as pytz's UnknownTimeZoneError.
+func pytzTimezone(c *jinja.Call) (any, error) {
+	v, ok := arg(c, 0, "zone")
+	name, isStr := v.(string)
+	if !ok || !isStr {
+		return nil, fmt.Errorf("pytz.timezone() takes a zone name, such as 'Europe/Paris'")
+	}
+	if name == "" || name == "Local" {
+		return nil, fmt.Errorf("pytz.timezone(): unknown time zone %q", name)
+	}
+	loc, err := time.LoadLocation(name)
+	if err != nil {
+		return nil, fmt.Errorf("pytz.timezone(): unknown time zone %q", name)
+	}
+	return tzInfo{loc}, nil
+}
+
+func (z tzInfo) String() string { return z.loc.String() }
+
+// Attr implements jinja.Getter: zone, localize(dt) (the same wall time in
+// the zone) and normalize(dt).
+func (z tzInfo) Attr(name string) (any, bool) {
+	switch name {
+	case "zone":
+		return z.loc.String(), true
+	case "localize", "normalize":
+		return jinja.Func(func(c *jinja.Call) (any, error) {
+			d, ok := firstDateTime(c)
+			if !ok {
+				return nil, fmt.Errorf("%s() takes a datetime", name)
+			}
+			if name == "normalize" {
+				return dateTime{t: d.t.In(z.loc), aware: true}, nil
+			}
+			y, m, dd := d.t.Date()
+			h, mi, s := d.t.Clock()
+			return dateTime{t: time.Date(y, m, dd, h, mi, s, d.t.Nanosecond(), z.loc), aware: true}, nil
+		}), true
+	}
+	return nil, false
+}
+
+func firstDateTime(c *jinja.Call) (dateTime, bool) {
+	if len(c.Args) == 0 {
+		return dateTime{}, false
+	}
+	d, ok := c.Args[0].(dateTime)
+	return d, ok
+}
+
+// tzArg returns the time zone argument i (or keyword name) of c, if given.
+func tzArg(c *jinja.Call, i int, name string) (*time.Location, bool, error) {
+	v, ok := arg(c, i, name)
+	if !ok || v == nil {
+		return nil, false, nil
+	}
+	z, isTZ := v.(tzInfo)
+	if !isTZ {
+		return nil, false, fmt.Errorf("%s must be a time zone, such as modules.pytz.timezone('Europe/Paris'), not %s", name, jinja.Str(v))
+	}
+	return z.loc, true, nil
 }
 
 type getter map[string]any
 
 func (g getter) Attr(name string) (any, bool) { v, ok := g[name]; return v, ok }
 
-// dateTime is a Python datetime (or date, when dateOnly).
+// dateTime is a Python datetime (or date, when dateOnly); aware is a
+// datetime with a time zone (tzinfo), printed with its UTC offset.
 type dateTime struct {
 	t        time.Time
 	dateOnly bool
+	aware    bool
 }
 
 // runStartedAt parses the invocation's start, RFC 3339, as a datetime
@@ -45,8 +115,8 @@ func (d dateTime) String() string {
 	if d.t.Nanosecond() != 0 {
 		s += fmt.Sprintf(".%06d", d.t.Nanosecond()/1000)
 	}
-	if d.t.Location() == time.UTC {
-		s += "+00:00"
+	if d.aware || d.t.Location() == time.UTC {
+		s += d.t.Format("-07:00")
 	}
 	return s
 }
@@ -76,6 +146,24 @@ func (d dateTime) Attr(name string) (any, bool) {
 		return jinja.Func(func(*jinja.Call) (any, error) { return strings.Replace(d.String(), " ", "T", 1), nil }), true
 	case "date":
 		return jinja.Func(func(*jinja.Call) (any, error) { return dateTime{t: d.t, dateOnly: true}, nil }), true
+	case "tzinfo":
+		if d.aware || d.t.Location() == time.UTC {
+			return tzInfo{d.t.Location()}, true
+		}
+		return nil, true
+	case "astimezone":
+		// A naive datetime is taken as the machine's local time, as Python
+		// does.
+		return jinja.Func(func(c *jinja.Call) (any, error) {
+			loc, ok, err := tzArg(c, 0, "tz")
+			if err != nil {
+				return nil, err
+			}
+			if !ok {
+				loc = time.Local
+			}
+			return dateTime{t: d.t.In(loc), aware: true}, nil
+		}), true
 	case "timestamp":
 		return jinja.Func(func(*jinja.Call) (any, error) { return float64(d.t.UnixNano()) / 1e9, nil }), true
 	case "replace":
@@ -101,10 +189,19 @@ func (d dateTime) Attr(name string) (any, bool) {
 					s = n
 				case "microsecond":
 					ns = n * 1000
-				case "tzinfo":
 				}
 			}
-			return dateTime{t: time.Date(y, m, dd, h, mi, s, ns, t.Location()), dateOnly: d.dateOnly}, nil
+			loc, aware := t.Location(), d.aware
+			if v, ok := c.Kwarg("tzinfo"); ok {
+				if v == nil {
+					loc, aware = time.FixedZone("", 0), false // naive: printed without an offset
+				} else if z, isTZ := v.(tzInfo); isTZ {
+					loc, aware = z.loc, true
+				} else {
+					return nil, fmt.Errorf("replace(): tzinfo must be a time zone, not %s", jinja.Str(v))
+				}
+			}
+			return dateTime{t: time.Date(y, m, dd, h, mi, s, ns, loc), dateOnly: d.dateOnly, aware: aware}, nil
 		}), true
 	}
 	return nil, false
@@ -123,9 +220,16 @@ type datetimeClass struct{}
 func (datetimeClass) Attr(name string) (any, bool) {
 	switch name {
 	case "now", "utcnow":
-		return jinja.Func(func(*jinja.Call) (any, error) {
+		return jinja.Func(func(c *jinja.Call) (any, error) {
 			if name == "utcnow" {
 				return dateTime{t: time.Now().UTC()}, nil
+			}
+			loc, ok, err := tzArg(c, 0, "tz")
+			if err != nil {
+				return nil, err
+			}
+			if ok {
+				return dateTime{t: time.Now().In(loc), aware: true}, nil
 			}
 			return dateTime{t: time.Now()}, nil
 		}), true
