@@ -28,6 +28,9 @@ func (c *compiler) buildGraph() {
 			if t := c.nodes[p]; t != nil && !t.Config.Enabled && n.Kind == graph.Export {
 				c.diags.Errorf(n.Pos, "export %q writes disabled %s %q", n.Name, t.Kind, t.Name).Hint = "enable it or remove it from the export"
 			}
+			if t := c.nodes[p]; t != nil && !t.Config.Enabled && n.Kind == graph.Exposure {
+				c.diags.Errorf(n.Pos, "exposure %q depends on disabled %s %q", n.Name, t.Kind, t.Name).Hint = "enable it or remove it from depends_on"
+			}
 		}
 	}
 	if c.diags.HasErrors() {

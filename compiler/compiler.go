@@ -55,6 +55,11 @@ type Manifest struct {
 	// Docs are the {% docs %} blocks of the project and its packages, by
 	// unique id (<package>.<name>).
 	Docs map[string]*Doc
+	// Groups are the property files' groups, by name.
+	Groups map[string]*Group
+	// Semantic are the semantic models, metrics and saved queries, in the
+	// order of the files.
+	Semantic []*SemanticEntry
 
 	c *compiler // renders models again at run time (RenderAtRun)
 }
@@ -75,7 +80,7 @@ func Compile(p *project.Project, opts Options) (*Manifest, diag.List) {
 		return nil, c.diags.Errors()
 	}
 	m := &Manifest{Project: p, Graph: c.graph, Engine: c.engine, Vars: c.vars, Warnings: c.diags.Warnings(), Disabled: c.disabled,
-		UsedVars: sortedKeys(c.usedVars), Docs: c.docs, c: c}
+		UsedVars: sortedKeys(c.usedVars), Docs: c.docs, Groups: c.groups, Semantic: c.semantic, c: c}
 	return m, nil
 }
 
@@ -107,6 +112,8 @@ type compiler struct {
 	// runtimeTests render the generic tests whose macros read execute
 	// again at run time.
 	runtimeTests map[*graph.Node]func(template.DB) (string, error)
+	groups       map[string]*Group // groups: of the property files
+	semantic     []*SemanticEntry  // semantic_models:, metrics:, saved_queries:
 }
 
 func newCompiler(p *project.Project, opts Options) *compiler {
@@ -160,15 +167,19 @@ func (c *compiler) run() {
 	c.checkPackages()
 	c.collectDocs()
 	c.collectProps()
+	c.collectGroups()
 	c.collectSources()
 	c.collectSeeds()
 	c.collectModels()
 	c.collectSnapshots()
 	c.collectSingularTests()
 	c.renderModels()
+	c.checkAccess()
 	c.collectYAMLTests()
 	c.collectUnitTests()
 	c.collectExports()
+	c.collectExposures()
+	c.collectSemantic()
 	c.warnUnusedConfig()
 	c.renderDescriptions()
 	c.flushVarNotes()

@@ -32,6 +32,8 @@ func resourceOf(kind graph.Kind) project.Resource {
 		return project.Exports
 	case graph.Snapshot:
 		return project.Snapshots
+	case graph.Exposure:
+		return project.Exposures
 	}
 	return 0
 }

@@ -207,4 +207,11 @@ func (c *compiler) renderDescriptions() {
 			n.Source.Description = c.renderDescription(n.Source.Description, pkg, pos)
 		}
 	}
+	for _, e := range c.semantic {
+		e.Description = c.renderDescription(e.Description, e.Package, e.Pos)
+	}
+	for _, name := range sortedKeys(c.groups) {
+		g := c.groups[name]
+		g.Description = c.renderDescription(g.Description, g.Package, g.Pos)
+	}
 }

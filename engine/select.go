@@ -72,7 +72,7 @@ type UsageError struct{ Msg string }
 
 func (e *UsageError) Error() string { return e.Msg }
 
-var resourceTypes = map[graph.Kind]bool{graph.Model: true, graph.Snapshot: true, graph.Source: true, graph.Seed: true, graph.Test: true, graph.UnitTest: true, graph.Export: true}
+var resourceTypes = map[graph.Kind]bool{graph.Model: true, graph.Snapshot: true, graph.Source: true, graph.Seed: true, graph.Test: true, graph.UnitTest: true, graph.Export: true, graph.Exposure: true}
 
 // Select returns the selected nodes in topological order. Warnings (a
 // selector word that matches nothing) are Message events; a flag mistake
@@ -87,8 +87,8 @@ func (p *Project) Select(s Selection) ([]graph.ID, error) {
 	for _, k := range s.ResourceTypes {
 		k = strings.TrimSpace(k)
 		if !resourceTypes[graph.Kind(k)] {
-			msg := fmt.Sprintf("unknown resource type %q; use model, source, seed, test, unit_test or export", k)
-			if h := diag.DidYouMean(k, []string{"model", "source", "seed", "test", "unit_test", "export"}); h != "" {
+			msg := fmt.Sprintf("unknown resource type %q; use model, snapshot, source, seed, test, unit_test, export or exposure", k)
+			if h := diag.DidYouMean(k, []string{"model", "snapshot", "source", "seed", "test", "unit_test", "export", "exposure"}); h != "" {
 				msg += "; " + h
 			}
 			return nil, &UsageError{msg}

@@ -29,6 +29,10 @@ const (
 	UnitTest Kind = "unit_test"
 	Export   Kind = "export"
 	Snapshot Kind = "snapshot"
+	// Exposure is a dashboard, notebook or application reading the
+	// project's nodes: it is in the graph for selection (+exposure:x),
+	// the docs and manifest.json, and never runs.
+	Exposure Kind = "exposure"
 )
 
 // Materializations of models.
@@ -76,6 +80,20 @@ type Node struct {
 	Incremental *IncrementalInfo
 	// Snapshot is set for snapshots (Kind == Snapshot) that compiled.
 	Snapshot *SnapshotInfo
+	// Exposure is set for exposures (Kind == Exposure).
+	Exposure *ExposureInfo
+}
+
+// ExposureInfo is what an exposure declares besides its dependencies
+// (dbt's exposure properties).
+type ExposureInfo struct {
+	Type     string         // dashboard, notebook, analysis, ml or application
+	Owner    map[string]any // email (a text or a list) and name, as written
+	Label    string
+	Maturity string // high, medium, low or ""
+	URL      string
+	// Metrics are the metric() calls of depends_on (Ref.Name).
+	Metrics []Ref
 }
 
 // Ref is one ref() or source() call: ref('pkg', 'name') / source('src', 'table').
@@ -313,7 +331,7 @@ func BatchMarker(id ID) string { return BatchMarkerPrefix + string(id) + BatchMa
 // IsExecutable reports whether running the node touches the database or the
 // file system (ephemeral models and disabled nodes do not).
 func (n *Node) IsExecutable() bool {
-	if !n.Config.Enabled {
+	if !n.Config.Enabled || n.Kind == Exposure {
 		return false
 	}
 	if n.Kind == Model && n.Config.Materialized == Ephemeral {

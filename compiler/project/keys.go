@@ -50,14 +50,16 @@ const (
 	UnitTests
 	Exports
 	Snapshots
+	Exposures
 
+	// AllResources are the resources that run; exposures only document.
 	AllResources = Models | Seeds | Tests | Sources | UnitTests | Exports | Snapshots
 )
 
 var resourceNames = []struct {
 	r    Resource
 	name string
-}{{Models, "models"}, {Seeds, "seeds"}, {Tests, "data tests"}, {Sources, "sources"}, {UnitTests, "unit tests"}, {Exports, "exports"}, {Snapshots, "snapshots"}}
+}{{Models, "models"}, {Seeds, "seeds"}, {Tests, "data tests"}, {Sources, "sources"}, {UnitTests, "unit tests"}, {Exports, "exports"}, {Snapshots, "snapshots"}, {Exposures, "exposures"}}
 
 func (r Resource) String() string {
 	var out []string
@@ -176,6 +178,28 @@ var Keys = []Key{
 	{Scope: "property file", Name: "macros", Support: Documents},
 	{Scope: "property file", Name: "data_tests", Support: Applied},
 	{Scope: "property file", Name: "snapshots", Support: Applied},
+	{Scope: "property file", Name: "exposures", Support: Applied},       // graph nodes of kind exposure, in manifest.json and the docs
+	{Scope: "property file", Name: "groups", Support: Applied},          // checked against models' group; enforces access: private
+	{Scope: "property file", Name: "semantic_models", Support: Applied}, // checked and written to manifest.json (compiler/semantic.go)
+	{Scope: "property file", Name: "metrics", Support: Applied},         // checked and written to manifest.json
+	{Scope: "property file", Name: "saved_queries", Support: Applied},   // checked and written to manifest.json
+
+	// An exposure (ExposureProps) and a group (GroupProps).
+	{Scope: "exposure", Name: "name", Support: Applied},
+	{Scope: "exposure", Name: "label", Support: Documents},
+	{Scope: "exposure", Name: "type", Support: Applied},
+	{Scope: "exposure", Name: "owner", Support: Documents},
+	{Scope: "exposure", Name: "description", Support: Documents},
+	{Scope: "exposure", Name: "maturity", Support: Documents},
+	{Scope: "exposure", Name: "url", Support: Documents},
+	{Scope: "exposure", Name: "depends_on", Support: Applied},
+	{Scope: "exposure", Name: "meta", Support: Documents},
+	{Scope: "exposure", Name: "tags", Support: Applied},
+	{Scope: "exposure", Name: "config", Support: Applied},
+	{Scope: "group", Name: "name", Support: Applied},
+	{Scope: "group", Name: "description", Support: Documents},
+	{Scope: "group", Name: "owner", Support: Documents},
+	{Scope: "group", Name: "config", Support: Documents},
 
 	// A model, seed or singular test (type ModelProps).
 	{Scope: "model", Name: "name", Support: Applied},
@@ -187,8 +211,8 @@ var Keys = []Key{
 	{Scope: "model", Name: "meta", Support: Documents},
 	{Scope: "model", Name: "docs", Support: Documents},
 	{Scope: "model", Name: "tags", Support: Applied},
-	{Scope: "model", Name: "access", Support: Documents, Note: "access is not enforced: kiln lets any model ref any other"},
-	{Scope: "model", Name: "group", Support: Documents, Note: "group is not enforced: kiln lets any model ref any other"},
+	{Scope: "model", Name: "access", Support: Applied}, // compiler/access.go
+	{Scope: "model", Name: "group", Support: Applied},  // compiler/access.go
 	{Scope: "model", Name: "latest_version", Support: NotYet, Note: versionsNote},
 	{Scope: "model", Name: "versions", Support: NotYet, Note: versionsNote},
 	{Scope: "model", Name: "deprecation_date", Support: Documents},
@@ -287,9 +311,9 @@ var Keys = []Key{
 	{Scope: "unit test expect", Name: "fixture", Support: Applied},
 
 	// Configs.
-	{Scope: ScopeConfig, Name: "enabled", For: AllResources, Support: Applied},
-	{Scope: ScopeConfig, Name: "tags", For: AllResources, Support: Applied},
-	{Scope: ScopeConfig, Name: "meta", For: AllResources, Support: Documents},
+	{Scope: ScopeConfig, Name: "enabled", For: AllResources | Exposures, Support: Applied},
+	{Scope: ScopeConfig, Name: "tags", For: AllResources | Exposures, Support: Applied},
+	{Scope: ScopeConfig, Name: "meta", For: AllResources | Exposures, Support: Documents},
 	{Scope: ScopeConfig, Name: "docs", For: AllResources, Support: Documents},
 	{Scope: ScopeConfig, Name: "materialized", For: Models, Support: Applied},
 	{Scope: ScopeConfig, Name: "schema", For: Models | Seeds | Tests | Snapshots, Support: Applied},
@@ -306,8 +330,8 @@ var Keys = []Key{
 	{Scope: ScopeConfig, Name: "alias", For: Tests, Support: NotYet, Note: "a test's failing rows are stored under its name; set name: on the test instead"},
 	{Scope: ScopeConfig, Name: "database", For: Models | Seeds | Tests | Snapshots, Support: NotYet, Note: oneDatabaseNote},
 	{Scope: ScopeConfig, Name: "contract", For: Models, Support: Applied},
-	{Scope: ScopeConfig, Name: "access", For: Models, Support: Documents, Note: "access is not enforced: kiln lets any model ref any other"},
-	{Scope: ScopeConfig, Name: "group", For: Models, Support: Documents, Note: "group is not enforced: kiln lets any model ref any other"},
+	{Scope: ScopeConfig, Name: "access", For: Models, Support: Applied}, // compiler/access.go
+	{Scope: ScopeConfig, Name: "group", For: Models, Support: Applied},  // compiler/access.go
 	{Scope: ScopeConfig, Name: "retries", For: AllResources, Support: Applied},
 	{Scope: ScopeConfig, Name: "column_types", For: Seeds, Support: Applied},
 	{Scope: ScopeConfig, Name: "delimiter", For: Seeds, Support: Applied},
@@ -452,6 +476,8 @@ var scopeOf = map[reflect.Type]string{
 	reflect.TypeOf(ExportProps{}):      "export",
 	reflect.TypeOf(ExportSheetProps{}): "export sheet",
 	reflect.TypeOf(MacroProps{}):       "macro",
+	reflect.TypeOf(ExposureProps{}):    "exposure",
+	reflect.TypeOf(GroupProps{}):       "group",
 	reflect.TypeOf(UnitTestProps{}):    "unit test",
 	reflect.TypeOf(UnitGiven{}):        "unit test input",
 	reflect.TypeOf(UnitRows{}):         "unit test expect",

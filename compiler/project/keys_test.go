@@ -144,7 +144,6 @@ sources:
 		`error models/props.yml:9:9: "constraints" is not supported yet`,
 		`error project.yml:11:3: config "persist_docs" is not supported yet`,
 		`error project.yml:6:5: config "sql_header" is not supported yet`,
-		`warning models/props.yml:4:5: access is not enforced: kiln lets any model ref any other`,
 	}
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Errorf("got\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))

@@ -5,7 +5,8 @@ import (
 )
 
 // PropertyFile is one YAML property file (dbt's "schema.yml"): models,
-// sources, seeds, exports and unit tests, with the position of every entry.
+// sources, seeds, exports, unit tests, exposures, groups and the semantic
+// layer, with the position of every entry.
 type PropertyFile struct {
 	Path      string          `yaml:"-"`
 	Version   int             `yaml:"version"`
@@ -17,6 +18,12 @@ type PropertyFile struct {
 	Macros    []MacroProps    `yaml:"macros"`
 	Tests     []ModelProps    `yaml:"data_tests"` // properties of singular tests
 	Snapshots []ModelProps    `yaml:"snapshots"`
+	// dbt's exposures, groups and semantic layer (semantic.go).
+	Exposures      []ExposureProps `yaml:"exposures"`
+	Groups         []GroupProps    `yaml:"groups"`
+	SemanticModels []SemanticProps `yaml:"semantic_models"`
+	Metrics        []SemanticProps `yaml:"metrics"`
+	SavedQueries   []SemanticProps `yaml:"saved_queries"`
 }
 
 // ModelProps describes a model, seed or singular test in YAML.

@@ -40,6 +40,11 @@ func (ev *evaluator) predicate(a *Atom) (pred, error) {
 		return func(_ int, n *graph.Node) bool { return p.match(n.Package) }, nil
 	case "source":
 		return sourceMatcher(v), nil
+	case "exposure":
+		// dbt's exposure method: exposures by name
+		// (https://docs.getdbt.com/reference/node-selection/methods#exposure).
+		p := newPattern(v)
+		return func(_ int, n *graph.Node) bool { return n.Kind == graph.Exposure && p.match(n.Name) }, nil
 	case "resource_type":
 		return func(_ int, n *graph.Node) bool { return string(n.Kind) == v }, nil
 	case "test_name":

@@ -153,17 +153,17 @@ var (
 )
 
 // Methods are the selection methods kiln knows, as dbt names them.
-var Methods = []string{"config", "file", "fqn", "package", "path", "resource_type", "result", "source", "state", "tag", "test_name", "test_type"}
+var Methods = []string{"config", "exposure", "file", "fqn", "package", "path", "resource_type", "result", "source", "state", "tag", "test_name", "test_type"}
 
 var (
 	stateValues    = []string{"new", "modified", "modified.body", "modified.configs", "modified.contract", "modified.relation", "unmodified", "old"}
 	resultValues   = []string{"error", "fail", "warn", "skipped", "success", "pass"}
 	testTypeValues = []string{"data", "unit", "generic", "singular"}
-	kindValues     = []string{"model", "seed", "snapshot", "source", "test", "unit_test", "export"}
+	kindValues     = []string{"model", "seed", "snapshot", "source", "test", "unit_test", "export", "exposure"}
 	// dbt's other resource types: accepted, they select nothing in kiln.
-	dbtOnlyKinds = map[string]bool{"analysis": true, "exposure": true, "metric": true, "semantic_model": true, "saved_query": true}
+	dbtOnlyKinds = map[string]bool{"analysis": true, "metric": true, "semantic_model": true, "saved_query": true}
 	// Methods whose value is a glob pattern.
-	globMethods = map[string]bool{"fqn": true, "path": true, "file": true, "tag": true, "source": true, "package": true, "test_name": true}
+	globMethods = map[string]bool{"fqn": true, "path": true, "file": true, "tag": true, "source": true, "package": true, "test_name": true, "exposure": true}
 )
 
 // Parse parses one argument of --select or --exclude, in dbt's node

@@ -132,6 +132,10 @@ func suggest(g *graph.Graph, a *Atom) string {
 					add(n.Source.SourceName)
 				}
 			}
+		case "exposure":
+			if n.Kind == graph.Exposure {
+				add(n.Name)
+			}
 		case "tag":
 			for _, t := range n.Config.Tags {
 				add(t)

@@ -245,6 +245,16 @@ func (s *sqlJSON) appendJSON(b []byte) []byte {
 	return append(b, '}')
 }
 
+func (m *modelJSON) appendJSON(b []byte) []byte {
+	b = append(b, '{')
+	b = m.sqlJSON.appendFields(b)
+	b = append(b, `,"access":`...)
+	b = appendString(b, m.Access)
+	b = append(b, `,"group":`...)
+	b = appendNullString(b, m.Group)
+	return append(b, '}')
+}
+
 func (g *genericTestJSON) appendJSON(b []byte) []byte {
 	b = append(b, '{')
 	b = g.sqlJSON.appendFields(b)
@@ -330,6 +340,10 @@ func (s *sourceJSON) appendJSON(b []byte) []byte {
 		b = append(b, f.key...)
 		b = appendString(b, f.val)
 	}
+	b = append(b, `,"loaded_at_field":`...)
+	b = appendNullString(b, s.LoadedAtField)
+	b = append(b, `,"freshness":`...)
+	b = s.Freshness.appendJSON(b)
 	b = append(b, `,"external":`...)
 	if s.External == nil {
 		b = append(b, "null"...)

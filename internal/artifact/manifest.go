@@ -77,8 +77,11 @@ type Metadata struct {
 //	  "nodes": {unique_id: model, seed or data test},
 //	  "sources": {unique_id: source table, with kiln's "external" file},
 //	  "macros": {unique_id: {"name", "original_file_path", "macro_sql", ...}},
-//	  "docs", "exposures", "metrics", "groups", "selectors", "group_map",
-//	  "saved_queries", "semantic_models": {},
+//	  "docs": {unique_id: docs block},
+//	  "exposures": {unique_id: exposure, with depends_on, refs, sources},
+//	  "metrics", "semantic_models", "saved_queries": {unique_id: entry},
+//	  "groups": {unique_id: group}, "group_map": {group name: [unique_id]},
+//	  "selectors": {},
 //	  "disabled": {unique_id: [node]},
 //	  "parent_map", "child_map": {unique_id: [unique_id, sorted]},
 //	  "unit_tests": {unique_id: unit test},
@@ -112,16 +115,16 @@ type manifestJSON struct {
 	Sources        map[graph.ID]*sourceJSON   `json:"sources"`
 	Macros         map[string]*macroJSON      `json:"macros"`
 	Docs           map[string]*docJSON        `json:"docs"`
-	Exposures      empty                      `json:"exposures"`
-	Metrics        empty                      `json:"metrics"`
-	Groups         empty                      `json:"groups"`
+	Exposures      map[graph.ID]*exposureJSON `json:"exposures"`
+	Metrics        map[string]map[string]any  `json:"metrics"`
+	Groups         map[string]*groupJSON      `json:"groups"`
 	Selectors      empty                      `json:"selectors"`
 	Disabled       map[graph.ID][]any         `json:"disabled"`
 	ParentMap      map[graph.ID]idsJSON       `json:"parent_map"`
 	ChildMap       map[graph.ID]idsJSON       `json:"child_map"`
-	GroupMap       empty                      `json:"group_map"`
-	SavedQueries   empty                      `json:"saved_queries"`
-	SemanticModels empty                      `json:"semantic_models"`
+	GroupMap       map[string][]graph.ID      `json:"group_map"`
+	SavedQueries   map[string]map[string]any  `json:"saved_queries"`
+	SemanticModels map[string]map[string]any  `json:"semantic_models"`
 	UnitTests      map[graph.ID]*unitTestJSON `json:"unit_tests"`
 	Exports        map[graph.ID]*exportJSON   `json:"exports"`
 	Kiln           kilnJSON                   `json:"kiln"`
@@ -136,16 +139,16 @@ func (mj *manifestJSON) fields() []field {
 		mapField("sources", mj.Sources),
 		mapField("macros", mj.Macros),
 		mapField("docs", mj.Docs),
-		{name: "exposures", value: mj.Exposures},
-		{name: "metrics", value: mj.Metrics},
-		{name: "groups", value: mj.Groups},
+		mapField("exposures", mj.Exposures),
+		mapField("metrics", mj.Metrics),
+		mapField("groups", mj.Groups),
 		{name: "selectors", value: mj.Selectors},
 		mapField("disabled", mj.Disabled),
 		mapField("parent_map", mj.ParentMap),
 		mapField("child_map", mj.ChildMap),
-		{name: "group_map", value: mj.GroupMap},
-		{name: "saved_queries", value: mj.SavedQueries},
-		{name: "semantic_models", value: mj.SemanticModels},
+		mapField("group_map", mj.GroupMap),
+		mapField("saved_queries", mj.SavedQueries),
+		mapField("semantic_models", mj.SemanticModels),
 		mapField("unit_tests", mj.UnitTests),
 		mapField("exports", mj.Exports),
 		{name: "kiln", value: mj.Kiln},
@@ -223,8 +226,11 @@ func buildManifest(m *compiler.Manifest, meta Metadata) *manifestJSON {
 		ChildMap:  make(map[graph.ID]idsJSON, size),
 		UnitTests: map[graph.ID]*unitTestJSON{},
 		Exports:   map[graph.ID]*exportJSON{},
+		Exposures: map[graph.ID]*exposureJSON{},
 		Kiln:      kilnJSON{Inputs: map[graph.ID]InputFile{}},
 	}
+	out.Groups, out.GroupMap = b.groups()
+	out.SemanticModels, out.Metrics, out.SavedQueries = b.semantic()
 	for id, in := range meta.Inputs {
 		out.Kiln.Inputs[id] = in
 	}
@@ -239,6 +245,8 @@ func buildManifest(m *compiler.Manifest, meta Metadata) *manifestJSON {
 			out.UnitTests[n.ID] = v
 		case *exportJSON:
 			out.Exports[n.ID] = v
+		case *exposureJSON:
+			out.Exposures[n.ID] = v
 		default:
 			out.Nodes[n.ID] = v
 		}

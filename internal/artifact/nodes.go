@@ -1,6 +1,8 @@
 package artifact
 
 import (
+	"strconv"
+
 	"github.com/kiln-build/kiln/compiler/graph"
 )
 
@@ -67,6 +69,26 @@ type sqlJSON struct {
 	CompiledCode string      `json:"compiled_code"`
 }
 
+// modelJSON is a model: a SQL node with dbt's access and group.
+type modelJSON struct {
+	sqlJSON
+	Access string  `json:"access"`
+	Group  *string `json:"group"`
+}
+
+// modelAccess is a model's access config, dbt's default protected.
+func modelAccess(n *graph.Node) string {
+	if s, ok := n.Config.Extra["access"].(string); ok && s != "" {
+		return s
+	}
+	return "protected"
+}
+
+func groupOf(n *graph.Node) *string {
+	s, _ := n.Config.Extra["group"].(string)
+	return nullable(s)
+}
+
 type genericTestJSON struct {
 	sqlJSON
 	ColumnName   *string      `json:"column_name"`
@@ -94,6 +116,8 @@ type sourceJSON struct {
 	SourceDescription string         `json:"source_description"`
 	Loader            string         `json:"loader"`
 	Identifier        string         `json:"identifier"`
+	LoadedAtField     *string        `json:"loaded_at_field"`
+	Freshness         freshnessJSON  `json:"freshness"`
 	External          *externalJSON  `json:"external"`
 	Description       string         `json:"description"`
 	Columns           columnsJSON    `json:"columns"`
@@ -102,6 +126,49 @@ type sourceJSON struct {
 	Tags              []string       `json:"tags"`
 	Config            map[string]any `json:"config"`
 	RelationName      *string        `json:"relation_name"`
+}
+
+// freshnessJSON is dbt's FreshnessThreshold: warn_after and error_after
+// ({"count": null, "period": null} when unset) and filter.
+type freshnessJSON struct {
+	WarnAfter  afterJSON `json:"warn_after"`
+	ErrorAfter afterJSON `json:"error_after"`
+	Filter     *string   `json:"filter"`
+}
+
+type afterJSON struct {
+	Count  *int    `json:"count"`
+	Period *string `json:"period"`
+}
+
+func after(a *graph.FreshnessAfter) afterJSON {
+	if a == nil {
+		return afterJSON{}
+	}
+	count, period := a.Count, a.Period
+	return afterJSON{Count: &count, Period: &period}
+}
+
+func (a afterJSON) appendJSON(b []byte) []byte {
+	b = append(b, `{"count":`...)
+	if a.Count == nil {
+		b = append(b, "null"...)
+	} else {
+		b = strconv.AppendInt(b, int64(*a.Count), 10)
+	}
+	b = append(b, `,"period":`...)
+	b = appendNullString(b, a.Period)
+	return append(b, '}')
+}
+
+func (f freshnessJSON) appendJSON(b []byte) []byte {
+	b = append(b, `{"warn_after":`...)
+	b = f.WarnAfter.appendJSON(b)
+	b = append(b, `,"error_after":`...)
+	b = f.ErrorAfter.appendJSON(b)
+	b = append(b, `,"filter":`...)
+	b = appendNullString(b, f.Filter)
+	return append(b, '}')
 }
 
 // externalJSON is kiln's file behind a source table. dbt's schema leaves
@@ -210,6 +277,8 @@ func (b *builder) entry(n *graph.Node) any {
 		return b.export(n)
 	case graph.UnitTest:
 		return b.unitTest(n)
+	case graph.Exposure:
+		return b.exposure(n)
 	}
 	base := b.base(n)
 	if n.Kind == graph.Seed {
@@ -227,6 +296,9 @@ func (b *builder) entry(n *graph.Node) any {
 	}
 	for i, r := range n.SourceRef {
 		s.Sources[i] = [2]string{r.Package, r.Name}
+	}
+	if n.Kind == graph.Model {
+		return &modelJSON{sqlJSON: s, Access: modelAccess(n), Group: groupOf(n)}
 	}
 	if n.Kind != graph.Test || n.Test == nil || n.Test.Generic == "" {
 		return &s
@@ -347,6 +419,10 @@ func (b *builder) source(n *graph.Node) *sourceJSON {
 		s.SourceName, s.SourceDescription, s.Loader = si.SourceName, si.Description, si.Loader
 		if si.Identifier != "" {
 			s.Identifier = si.Identifier
+		}
+		if f := si.Freshness; f != nil {
+			s.LoadedAtField = nullable(f.LoadedAtField)
+			s.Freshness = freshnessJSON{WarnAfter: after(f.WarnAfter), ErrorAfter: after(f.ErrorAfter), Filter: nullable(f.Filter)}
 		}
 		if e := si.External; e != nil {
 			ct := map[string]string{}

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/chromedp/chromedp"
+	"golang.org/x/tools/txtar"
 
 	"github.com/kiln-build/kiln/compiler/graph"
 	"github.com/kiln-build/kiln/internal/testenv/browsertest"
@@ -54,19 +55,34 @@ func rgb(hex string) string {
 
 const titlePxJS = `Math.min(...Array.from(document.querySelectorAll('#graph g.node text.title')).map(e => parseFloat(getComputedStyle(e).fontSize) * e.getScreenCTM().a))`
 
+// exposureFiles add to the shop a snapshot and an exposure, as a project
+// declares them.
+var exposureFiles = []txtar.File{{Name: "models/marts/_exposures.yml", Data: []byte(`version: 2
+snapshots:
+  - name: customers_history
+    relation: ref('stg_customers')
+    config: {unique_key: customer_id, strategy: check, check_cols: all}
+exposures:
+  - name: revenue_dashboard
+    label: Revenue
+    type: dashboard
+    maturity: high
+    url: https://bi.shop.example/revenue
+    owner: {name: Ann, email: ann@shop.example}
+    depends_on: ["ref('customer_revenue')", "ref('customers_history')"]
+`)}}
+
 // TestPageInBrowser opens the shop's docs in Chromium at 1400 x 900 with
-// nodes of two kinds that kiln does not make yet: an exposure (a kind the
-// page has a style for) and a widget (a kind it knows nothing of). Both
-// show in the graph, the list and the overview with their own colour. A
-// column name typed in the search lists the nodes that have the column.
-// A graph too wide to fit at a readable size starts at a readable size,
-// and "fit" then shows it whole.
+// a snapshot and an exposure that the project declares, and a node of a
+// kind the page knows nothing of (a widget). Each shows in the graph, the
+// list and the overview with its own colour; the exposure's page says
+// what it is and who owns it. A column name typed in the search lists the
+// nodes that have the column. A graph too wide to fit at a readable size
+// starts at a readable size, and "fit" then shows it whole.
 func TestPageInBrowser(t *testing.T) {
-	f := loadFixture(t, "testdata/shop.txtar")
+	f := loadFixture(t, "testdata/shop.txtar", exposureFiles...)
 	base := f.input(t, true)
-	in := withNodes(t, base,
-		synthetic("exposure", "revenue_dashboard", "model.shop.customer_revenue"),
-		synthetic("widget", "revenue_board", "model.shop.customer_revenue"))
+	in := withNodes(t, base, synthetic("widget", "revenue_board", "model.shop.customer_revenue"))
 	s := buildSite(in)
 	kinds := map[graph.Kind]siteKind{}
 	for _, k := range s.Kinds {
@@ -80,7 +96,7 @@ func TestPageInBrowser(t *testing.T) {
 		t.Errorf("node titles at %.2f px, want 11 or more", px)
 	}
 	strokes := map[string]string{}
-	for _, kind := range []graph.Kind{"exposure", "widget", graph.Model, graph.Source} {
+	for _, kind := range []graph.Kind{graph.Exposure, graph.Snapshot, "widget", graph.Model, graph.Source} {
 		k, ok := kinds[kind]
 		if !ok {
 			t.Fatalf("no style for %s in %v", kind, s.Kinds)
@@ -96,8 +112,23 @@ func TestPageInBrowser(t *testing.T) {
 			t.Errorf("the list shows %s as %q with a %s dot, want %q and %s", kind, summary, dot, k.Title, rgb(k.Color))
 		}
 	}
-	if len(strokes) != 4 {
-		t.Errorf("four kinds share colours: %v", strokes)
+	if len(strokes) != 5 {
+		t.Errorf("five kinds share colours: %v", strokes)
+	}
+	// Every node but the tests is drawn.
+	shown := browsertest.Eval[int](t, b, `document.querySelectorAll('#graph g.node').length`)
+	if want := len(in.Manifest.Graph.Nodes()) - 3; shown != want { // tests are hidden
+		t.Errorf("the graph shows %d nodes, want %d", shown, want)
+	}
+	browsertest.Do(t, b, "open the exposure", chromedp.Navigate(url+"#/node/exposure.shop.revenue_dashboard"), chromedp.WaitVisible(chromedp.CSS("#exposure")))
+	if got := browsertest.Eval[string](t, b, `document.querySelector('#exposure').innerText.replace(/\s+/g, ' ')`); got != "type dashboard label Revenue maturity high owner Ann <ann@shop.example> url https://bi.shop.example/revenue" {
+		t.Errorf("the exposure's page says %q", got)
+	}
+	deps := browsertest.Eval[string](t, b, `document.querySelector('main').innerText`)
+	for _, want := range []string{"customer_revenue", "customers_history"} {
+		if !strings.Contains(deps, want) {
+			t.Errorf("the exposure's page does not name %s", want)
+		}
 	}
 	if k := kinds["widget"]; k.Title != "Widgets" || k.Check {
 		t.Errorf("widget style %+v", k)
@@ -106,7 +137,7 @@ func TestPageInBrowser(t *testing.T) {
 	// The overview counts every kind.
 	browsertest.Do(t, b, "overview", chromedp.Navigate(url+"#/"), chromedp.WaitVisible(chromedp.CSS(`.card[data-kind="widget"]`)))
 	cards := browsertest.Eval[string](t, b, `Array.from(document.querySelectorAll('.card[data-kind]')).map(c => c.getAttribute('data-kind') + '=' + c.querySelector('b').textContent).join(' ')`)
-	if cards != "model=4 source=2 exposure=1 widget=1 test=3" {
+	if cards != "model=4 snapshot=1 source=2 exposure=1 widget=1 test=3" {
 		t.Errorf("overview cards %q", cards)
 	}
 

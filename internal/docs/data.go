@@ -44,6 +44,7 @@ type siteNode struct {
 	Source       *siteSource    `json:"source,omitempty"`
 	Test         *siteTest      `json:"test,omitempty"`
 	Export       *siteExport    `json:"export,omitempty"`
+	Exposure     *siteExposure  `json:"exposure,omitempty"`
 	Table        *siteTable     `json:"table,omitempty"`
 	Result       *siteResult    `json:"result,omitempty"`
 	Lineage      bool           `json:"lineage"`
@@ -94,6 +95,15 @@ type siteExport struct {
 type siteSheet struct {
 	Name  string `json:"name,omitempty"`
 	Model int    `json:"model"`
+}
+
+// siteExposure is what an exposure declares (dbt's exposure properties).
+type siteExposure struct {
+	Type     string `json:"type"`
+	Label    string `json:"label,omitempty"`
+	Maturity string `json:"maturity,omitempty"`
+	URL      string `json:"url,omitempty"`
+	Owner    string `json:"owner,omitempty"` // name <email, ...>
 }
 
 type siteTable struct {
@@ -178,6 +188,9 @@ func buildSite(in *Input) *site {
 			}
 		case n.Test != nil:
 			sn.Test = &siteTest{Generic: n.Test.Generic, Column: n.Test.ColumnName, Attached: at(n.Test.Attached), Kwargs: artifact.PlainMap(n.Test.Kwargs)}
+		case n.Exposure != nil:
+			x := n.Exposure
+			sn.Exposure = &siteExposure{Type: x.Type, Label: x.Label, Maturity: x.Maturity, URL: x.URL, Owner: ownerText(x.Owner)}
 		case n.Export != nil:
 			sn.Export = &siteExport{Format: n.Export.Format, Path: n.Export.Path, Sheets: []siteSheet{}}
 			for _, sh := range n.Export.Sheets {
@@ -297,4 +310,27 @@ func nonNil(s []string) []string {
 		return []string{}
 	}
 	return s
+}
+
+// ownerText is an owner as "name <email>" (emails joined by ", ").
+func ownerText(o map[string]any) string {
+	name, _ := o["name"].(string)
+	var emails []string
+	switch e := o["email"].(type) {
+	case string:
+		emails = []string{e}
+	case []any:
+		for _, x := range e {
+			if s, ok := x.(string); ok {
+				emails = append(emails, s)
+			}
+		}
+	}
+	switch {
+	case len(emails) == 0:
+		return name
+	case name == "":
+		return strings.Join(emails, ", ")
+	}
+	return name + " <" + strings.Join(emails, ", ") + ">"
 }

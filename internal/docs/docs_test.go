@@ -41,12 +41,14 @@ type fixture struct {
 	results *artifact.RunResults
 }
 
-func loadFixture(t *testing.T, file string) *fixture {
+// loadFixture compiles the txtar project file, with the extra files added.
+func loadFixture(t *testing.T, file string, extra ...txtar.File) *fixture {
 	t.Helper()
 	ar, err := txtar.ParseFile(file)
 	if err != nil {
 		t.Fatal(err)
 	}
+	ar.Files = append(ar.Files, extra...)
 	f := &fixture{ar: ar, file: file}
 	fsys := fstest.MapFS{}
 	var rr []byte

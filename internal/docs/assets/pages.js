@@ -65,6 +65,7 @@ function renderNode(main, i, column) {
   if (n.test) renderTest(main, n);
   if (n.test) renderGates(main, [i], "Deviation gate");
   if (n.export) renderExport(main, n);
+  if (n.exposure) renderExposure(main, n);
   if (n.columns.length) renderColumns(main, i, column);
   renderDeps(main, i);
   var tests = CHILDREN[i].filter(function (c) { return isCheck(NODES[c]); });
@@ -103,6 +104,14 @@ function renderExport(main, n) {
   append(main, [el("h2", { text: "Export" }), el("table", { class: "meta" }, [
     metaRow("format", x.format), metaRow("file", el("span", { class: "mono", text: x.path })),
     metaRow("writes", x.sheets.map(function (s) { return el("div", {}, [s.name ? s.name + ": " : "", nodeLink(s.model)]); })),
+  ])]);
+}
+
+function renderExposure(main, n) {
+  var x = n.exposure, url = /^https?:\/\//.test(x.url || "") ? el("a", { href: x.url, rel: "noopener noreferrer", text: x.url }) : x.url;
+  append(main, [el("h2", { text: "Exposure" }), el("table", { class: "meta", id: "exposure" }, [
+    metaRow("type", x.type), metaRow("label", x.label), metaRow("maturity", x.maturity),
+    metaRow("owner", x.owner), metaRow("url", url || null),
   ])]);
 }
 
