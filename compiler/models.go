@@ -319,6 +319,9 @@ func (c *compiler) relationText(n *graph.Node) string {
 	if n.Kind == graph.Model && n.Config.Materialized == graph.Ephemeral {
 		return cteName(n.Name)
 	}
+	if n.Kind == graph.Source && n.Source != nil && n.Source.ExternalLocation != "" {
+		return n.Source.ExternalLocation
+	}
 	return n.Relation.String()
 }
 
@@ -384,7 +387,7 @@ func (c *compiler) renderNode(n *graph.Node, mode renderMode) *rendered {
 			r.sources = append(r.sources, graph.Ref{Package: src, Name: table, Pos: pos})
 			dep(target.ID)
 			rel := target.Relation
-			quoted := rel.String()
+			quoted := c.relationText(target)
 			if mode.batch && eventTime(target) != "" {
 				quoted = graph.BatchMarker(target.ID)
 			}

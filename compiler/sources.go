@@ -92,6 +92,11 @@ func (c *compiler) addSource(file string, dirs []string, s *project.SourceProps,
 		Source:      &graph.SourceInfo{SourceName: s.Name, Identifier: ident, Loader: s.Loader, Description: s.Description},
 	}
 	n.Source.Freshness = c.freshness(file, s, t, c.p.SourceConfig.Resolve([]string{s.Name, t.Name}), t.External != nil)
+	n.Source.ExternalLocation = c.externalLocation(file, s, t, n.Relation)
+	if n.Source.ExternalLocation != "" && n.Source.Freshness != nil && n.Source.Freshness.LoadedAtField != "" {
+		c.diags.Errorf(n.Source.Freshness.Pos, "freshness of source %q, read from its external_location, is not supported yet", s.Name+"."+t.Name).
+			Hint = "remove freshness here, or declare the file under external: (its modification time is its freshness)"
+	}
 	if t.External != nil {
 		n.Source.External = c.external(file, s.Name+"."+t.Name, t.External)
 		if n.Source.External != nil {

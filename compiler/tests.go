@@ -394,7 +394,7 @@ func (c *compiler) finalSource(deps *[]graph.ID) func(string, string, diag.Pos) 
 		if deps != nil {
 			*deps = append(*deps, t.ID)
 		}
-		return template.Relation{Schema: t.Relation.Schema, Identifier: t.Relation.Name, Quoted: t.Relation.String()}, nil
+		return template.Relation{Schema: t.Relation.Schema, Identifier: t.Relation.Name, Quoted: c.relationText(t)}, nil
 	}
 }
 

@@ -189,11 +189,15 @@ type Rows struct {
 
 // SourceInfo describes a source table.
 type SourceInfo struct {
-	SourceName  string // the source's name: source('<SourceName>', '<Name>')
-	Identifier  string // table name in the database
-	Loader      string
-	External    *External // nil when the table already exists in DuckDB
-	Description string    // the source's own description
+	SourceName string // the source's name: source('<SourceName>', '<Name>')
+	Identifier string // table name in the database
+	Loader     string
+	External   *External // nil when the table already exists in DuckDB
+	// ExternalLocation is the SQL that reads the table where it is used
+	// (dbt-duckdb's external_location: read_csv_auto('x.csv'), or the
+	// function call as written); "" for a table of the database.
+	ExternalLocation string
+	Description      string // the source's own description
 	// Freshness is what kiln source freshness checks; nil when the table
 	// has no freshness (or freshness: null).
 	Freshness *Freshness `json:",omitempty"`

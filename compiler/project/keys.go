@@ -268,8 +268,10 @@ var Keys = []Key{
 	{Scope: "external", Name: "max_unzip_ratio", Support: Applied},
 	{Scope: "external", Name: "max_cells", Support: Applied},
 	{Scope: "external", Name: "max_line_size", Support: Applied},
-	{Scope: ScopeSourceMeta, Name: "external_location", Support: NotYet,
-		Note: "declare the file under the table's external: {location: ...}, which kiln loads (dbt-duckdb's external_location is not read)"},
+	{Scope: ScopeSourceMeta, Name: "external_location", Support: Applied}, // compiler/extlocation.go
+	{Scope: ScopeSourceMeta, Name: "formatter", Support: Applied},         // compiler/extlocation.go
+	{Scope: ScopeSourceMeta, Name: "plugin", Support: NotYet,
+		Note: "dbt-duckdb's plugins run Python; read the file with external_location or load it with external: {location: ...}"},
 
 	// Exports (ExportProps, ExportSheetProps).
 	{Scope: "export", Name: "name", Support: Applied},
@@ -368,6 +370,8 @@ var Keys = []Key{
 	{Scope: ScopeConfig, Name: "persist_docs", For: Models | Seeds, Support: NotYet, Note: "descriptions are in kiln docs and manifest.json, not in the database's comments; remove it"},
 	{Scope: ScopeConfig, Name: "grants", For: Models | Seeds, Support: NotYet, Note: "a DuckDB file has no users to grant to; remove it"},
 	{Scope: ScopeConfig, Name: "sql_header", For: Models, Support: NotYet, Note: "put what it sets in the model's SQL"},
+	{Scope: ScopeConfig, Name: "external_location", For: Sources, Support: Applied}, // dbt-duckdb; compiler/extlocation.go
+	{Scope: ScopeConfig, Name: "formatter", For: Sources, Support: Applied},         // dbt-duckdb; compiler/extlocation.go
 	{Scope: ScopeConfig, Name: "freshness", For: Sources, Support: Applied},
 	{Scope: ScopeConfig, Name: "loaded_at_field", For: Sources, Support: Applied},
 	{Scope: ScopeValue, Name: "store_failures_as=view", Support: NotYet, Note: "failing rows are stored as a table; write store_failures_as: table"},

@@ -420,6 +420,9 @@ func (b *builder) source(n *graph.Node) *sourceJSON {
 		if si.Identifier != "" {
 			s.Identifier = si.Identifier
 		}
+		if si.ExternalLocation != "" {
+			s.RelationName = &si.ExternalLocation // dbt-duckdb renders the relation as its read
+		}
 		if f := si.Freshness; f != nil {
 			s.LoadedAtField = nullable(f.LoadedAtField)
 			s.Freshness = freshnessJSON{WarnAfter: after(f.WarnAfter), ErrorAfter: after(f.ErrorAfter), Filter: nullable(f.Filter)}
