@@ -114,6 +114,28 @@ type compiler struct {
 	runtimeTests map[*graph.Node]func(template.DB) (string, error)
 	groups       map[string]*Group // groups: of the property files
 	semantic     []*SemanticEntry  // semantic_models:, metrics:, saved_queries:
+	graphOnce    sync.Once
+	graphFn      func() map[string]any // dbt's graph variable, set by SetGraph
+	graphValue   map[string]any
+}
+
+// SetGraph gives the templates that render at run time dbt's graph
+// context variable: fn (such as artifact.FlatGraph of m) is called once,
+// the first time a template reads graph.
+func (m *Manifest) SetGraph(fn func() map[string]any) {
+	if m.c != nil {
+		m.c.graphFn = fn
+	}
+}
+
+// graphVar is the graph variable of templates rendered at run time.
+func (c *compiler) graphVar() map[string]any {
+	c.graphOnce.Do(func() {
+		if c.graphFn != nil {
+			c.graphValue = c.graphFn()
+		}
+	})
+	return c.graphValue
 }
 
 func newCompiler(p *project.Project, opts Options) *compiler {

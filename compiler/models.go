@@ -411,6 +411,7 @@ func (c *compiler) renderNode(n *graph.Node, mode renderMode) *rendered {
 		OnMacro:       func(name string) { r.macros[name] = true },
 		DB:            mode.db,
 		OnExecute:     func() { r.execute = true },
+		Graph:         c.graphVar,
 	}
 	if n.Kind == graph.Model {
 		this.Database = n.Relation.Database

@@ -157,7 +157,7 @@ func (m *Manifest) RunHooks(ctx context.Context, n *graph.Node, phase string, in
 	c := m.c
 	db := &sessionDB{ctx: ctx, s: s}
 	this := template.Relation{Database: n.Relation.Database, Schema: n.Relation.Schema, Identifier: n.Relation.Name, Quoted: n.Relation.String()}
-	tctx := &template.Context{Ref: c.finalRef(nil), Source: c.finalSource(nil), Var: c.varIn(n.Package), EnvVar: c.lookupEnv, This: this, DB: db}
+	tctx := &template.Context{Ref: c.finalRef(nil), Source: c.finalSource(nil), Var: c.varIn(n.Package), EnvVar: c.lookupEnv, This: this, DB: db, Graph: c.graphVar}
 	for i, h := range hooks {
 		out, l := c.engine.Render(fmt.Sprintf("%s (%s-hook %d)", n.Path, phase, i+1), h, tctx)
 		if len(l) > 0 {

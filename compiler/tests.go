@@ -272,7 +272,7 @@ func (c *compiler) addTest(file string, dirs []string, on *graph.Node, col *test
 	executes := false
 	newCtx := func(db template.DB) *template.Context {
 		return &template.Context{Ref: c.finalRef(nil), Source: c.finalSource(nil), Var: c.lookupVar, EnvVar: c.lookupEnv, StoreFailures: store,
-			DB: db, OnExecute: func() { executes = true },
+			DB: db, OnExecute: func() { executes = true }, Graph: c.graphVar,
 			Config: func(kw map[string]any, _ diag.Pos) error {
 				if macroCfg == nil {
 					macroCfg = map[string]any{}

@@ -179,6 +179,7 @@ func Load(cfg Config) (*Project, error) {
 		// Models whose templates read execute render again at run time.
 		p.cfg.Render = m.RenderAtRun
 	}
+	m.SetGraph(func() map[string]any { return artifact.FlatGraph(m) }) // dbt's graph variable at run time
 	if err := p.checkVars(); err != nil {
 		return nil, err
 	}

@@ -37,6 +37,9 @@ func arg(c *jinja.Call, i int, name string) (any, bool) {
 
 // dbtName resolves the names of dbt's context that Context does not
 // give by callbacks (https://docs.getdbt.com/reference/dbt-jinja-functions).
+// graphSections are the keys of dbt's graph context variable.
+var graphSections = []string{"nodes", "sources", "exposures", "metrics", "groups", "semantic_models", "saved_queries", "unit_tests"}
+
 func (g *globals) dbtName(name string) (any, bool) {
 	c := g.c
 	switch name {
@@ -47,6 +50,20 @@ func (g *globals) dbtName(name string) (any, bool) {
 			c.OnExecute()
 		}
 		return c.DB != nil, true
+	case "graph":
+		// dbt fills graph after parsing: a template that reads it renders
+		// again at run time, when it is complete.
+		if c.OnExecute != nil {
+			c.OnExecute()
+		}
+		if c.DB != nil && c.Graph != nil {
+			return jinja.FromGo(c.Graph()), true
+		}
+		empty := map[string]any{}
+		for _, k := range graphSections {
+			empty[k] = map[string]any{}
+		}
+		return jinja.FromGo(empty), true
 	case "run_query":
 		return jinja.Func(g.runQuery), true
 	case "statement":

@@ -215,9 +215,14 @@ type Context struct {
 	// DB is the database at run time (dbt's execute phase); nil while
 	// compiling, when execute is false.
 	DB DB
-	// OnExecute is told each time the template reads execute: a
-	// template that does may render otherwise at run time.
+	// OnExecute is told each time the template reads execute (or graph):
+	// a template that does may render otherwise at run time.
 	OnExecute func()
+	// Graph returns dbt's graph context variable at run time (DB set):
+	// {"nodes": {unique_id: entry}, "sources": ..., "exposures": ...},
+	// plain Go values. While compiling, or when nil, graph is that shape
+	// with every section empty, as dbt's graph is while it parses.
+	Graph func() map[string]any
 	// Log receives the messages of log(msg, info=True), print() and
 	// exceptions.warn(); nil drops them.
 	Log func(msg string)

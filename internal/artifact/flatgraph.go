@@ -1,0 +1,70 @@
+package artifact
+
+import (
+	"bytes"
+	"encoding/json"
+	"math"
+
+	"github.com/kiln-build/kiln/compiler"
+)
+
+// FlatGraph returns dbt's graph context variable for the compiled project
+// m: {"nodes", "sources", "exposures", "metrics", "groups",
+// "semantic_models", "saved_queries", "unit_tests"}, each a map from
+// unique id to the entry manifest.json holds for it (resource_type, name,
+// package_name, config, depends_on, columns, ...), as plain values (maps,
+// lists, texts, whole numbers as int, other numbers as float64, bools,
+// nil). It is what dbt's manifest.flat_graph gives templates
+// (https://docs.getdbt.com/reference/dbt-jinja-functions/graph).
+func FlatGraph(m *compiler.Manifest) map[string]any {
+	mj := buildManifest(m, Metadata{})
+	sections := map[string]any{
+		"nodes": mj.Nodes, "sources": mj.Sources, "exposures": mj.Exposures, "metrics": mj.Metrics,
+		"groups": mj.Groups, "semantic_models": mj.SemanticModels, "saved_queries": mj.SavedQueries,
+		"unit_tests": mj.UnitTests,
+	}
+	out := make(map[string]any, len(sections))
+	for name, section := range sections {
+		out[name] = plainJSON(section)
+	}
+	return out
+}
+
+// plainJSON is v as encoding/json writes it, read back as plain values.
+func plainJSON(v any) map[string]any {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return map[string]any{}
+	}
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.UseNumber()
+	var out map[string]any
+	if err := dec.Decode(&out); err != nil {
+		return map[string]any{}
+	}
+	return numbers(out).(map[string]any)
+}
+
+// numbers turns the json.Numbers of v into int (whole, in range) or
+// float64.
+func numbers(v any) any {
+	switch x := v.(type) {
+	case json.Number:
+		if i, err := x.Int64(); err == nil && i >= math.MinInt && i <= math.MaxInt {
+			return int(i)
+		}
+		f, _ := x.Float64()
+		return f
+	case map[string]any:
+		for k, e := range x {
+			x[k] = numbers(e)
+		}
+		return x
+	case []any:
+		for i, e := range x {
+			x[i] = numbers(e)
+		}
+		return x
+	}
+	return v
+}
