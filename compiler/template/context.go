@@ -134,7 +134,7 @@ func varFunc(name string, cb func(string, any, bool, diag.Pos) (any, error)) jin
 func stringArgs(fn string, call *jinja.Call, min, max int) ([]string, error) {
 	for _, kv := range call.Kwargs {
 		if fn == "ref" && (kv.Key == "v" || kv.Key == "version") {
-			continue
+			return nil, fmt.Errorf("ref() of a model version (%s=%s) is not supported yet: kiln has no model versions; ref the model by its name", kv.Key, jinja.Str(kv.Value))
 		}
 		return nil, fmt.Errorf("%s() takes no keyword argument %q", fn, kv.Key)
 	}
