@@ -114,7 +114,7 @@ func (m *Manifest) ExecRunHook(ctx context.Context, h RunHook, s adapter.Session
 	c := m.c
 	db := &sessionDB{ctx: ctx, s: s}
 	tctx := &template.Context{Ref: c.finalRef(nil), Source: c.finalSource(nil), Var: c.varIn(h.Package), EnvVar: c.lookupEnv,
-		DB: db, Log: log, Globals: hc.globals()}
+		DB: db, Log: log, Globals: hc.globals(), Graph: c.graphVar}
 	out, l := c.engine.RenderIn(c.macroPackage(h.Package), fmt.Sprintf("%s (%s %d)", h.Pos.File, h.Event, h.Index+1), h.SQL, tctx)
 	if len(l) > 0 {
 		return hookError(h, l[0].Error())
@@ -163,7 +163,7 @@ func (m *Manifest) Operation(ctx context.Context, name string, args map[string]a
 		return "", err
 	}
 	db := &sessionDB{ctx: ctx, s: s}
-	tctx := &template.Context{Ref: c.finalRef(nil), Source: c.finalSource(nil), Var: c.varIn(scope), EnvVar: c.lookupEnv, DB: db, Log: log}
+	tctx := &template.Context{Ref: c.finalRef(nil), Source: c.finalSource(nil), Var: c.varIn(scope), EnvVar: c.lookupEnv, DB: db, Log: log, Graph: c.graphVar}
 	return c.engine.CallValue("run-operation "+name, mac, args, tctx)
 }
 
