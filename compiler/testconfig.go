@@ -7,7 +7,7 @@ import (
 )
 
 // renderTestConfig renders the Jinja in the string values of a test's
-// config, as dbt does (enabled: "{{ var('raw_dir') != 'data/sample' }}"),
+// config, as dbt does (enabled: "{{ not var('raw_dir').startswith('data/sample/') }}"),
 // reading Jinja's True and False back as booleans. It returns false after
 // reporting an error at the value.
 func (c *compiler) renderTestConfig(file string, te *project.TestEntry) bool {

@@ -23,7 +23,7 @@ func newProject(t *testing.T) string {
 	t.Helper()
 	dir := t.TempDir()
 	copyFile(t, filepath.Join(repoRoot, "project.yml"), filepath.Join(dir, "project.yml"))
-	for _, sub := range []string{"models", "tests", "macros", "seeds"} {
+	for _, sub := range []string{"models", "snapshots", "tests", "macros", "seeds"} {
 		root := filepath.Join(repoRoot, sub)
 		err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
 			if err != nil || d.IsDir() {
@@ -37,7 +37,7 @@ func newProject(t *testing.T) string {
 			t.Fatal(err)
 		}
 	}
-	if _, err := sample.Generate(filepath.Join(dir, "data", "sample"), sample.DefaultConfig()); err != nil {
+	if _, err := sample.Generate(filepath.Join(dir, "data", "sample", sample.DefaultMonth), sample.DefaultConfig()); err != nil {
 		t.Fatal(err)
 	}
 	return dir

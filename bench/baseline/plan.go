@@ -45,8 +45,10 @@ type Plan struct {
 // queries as kiln evaluates them (materialize.TestQuery; with
 // store_failures, the failing rows are first kept in a table, as kiln
 // keeps them). Sources, seeds and exports are left out: the baseline
-// starts from a database that already holds the sources. It fails on
-// diagnostics, on an unknown materialization, and on unit tests.
+// starts from a database that already holds the sources (and no model: an
+// incremental model is built whole, as a table, as kiln's first build
+// does). It fails on diagnostics, on an unknown materialization, and on
+// unit tests.
 func Compile(dir string, vars map[string]any, selects, excludes []string) (*Plan, error) {
 	p, err := engine.Load(engine.Config{Dir: dir, Vars: vars})
 	if err != nil {
@@ -65,6 +67,14 @@ func Compile(dir string, vars map[string]any, selects, excludes []string) (*Plan
 		n := g.Node(id)
 		switch n.Kind {
 		case graph.Model:
+			if n.Config.Materialized == graph.Incremental {
+				// The baseline starts without the model's table: kiln's
+				// first build of an incremental model creates it whole
+				// from the model's SQL, as a table.
+				first := *n
+				first.Config.Materialized = graph.Table
+				n = &first
+			}
 			stmts, err := materialize.Model(d, n, "")
 			if err != nil {
 				return nil, fmt.Errorf("baseline: model %s: %w", n.Name, err)

@@ -30,6 +30,9 @@ const (
 	VarBoolean = "boolean"
 	// VarDate is a calendar date written YYYY-MM-DD (ISO 8601).
 	VarDate = "date"
+	// VarMonth is a calendar month written YYYY-MM (ISO 8601), such as
+	// 2026-01: the month a monthly run's input stands for.
+	VarMonth = "month"
 	// VarTimestamp is a date and a time, YYYY-MM-DD[T| ]HH:MM[:SS[.fraction]]
 	// with an optional Z or ±HH:MM offset, or a date alone.
 	VarTimestamp = "timestamp"
@@ -46,12 +49,13 @@ const (
 	VarEnum = "enum"
 )
 
-// KestraTriggerDate is the kestra: role of a date or timestamp var that
-// kiln export kestra fills with the Schedule trigger's date, so that a
-// Kestra backfill of a past date rebuilds that date.
+// KestraTriggerDate is the kestra: role of a date, month or timestamp var
+// that kiln export kestra fills with the Schedule trigger's date (its
+// month for a month var), so that a Kestra backfill of a past date
+// rebuilds that date.
 const KestraTriggerDate = "trigger_date"
 
-var varTypeNames = []string{VarNumber, VarInteger, VarBoolean, VarDate, VarTimestamp, VarString, VarPath, VarIdentifier}
+var varTypeNames = []string{VarNumber, VarInteger, VarBoolean, VarDate, VarMonth, VarTimestamp, VarString, VarPath, VarIdentifier}
 
 // VarType is the declared type of a project var, from var-types: in
 // project.yml, in one of three forms:
@@ -64,7 +68,7 @@ var varTypeNames = []string{VarNumber, VarInteger, VarBoolean, VarDate, VarTimes
 //	    min: 0                             # number and integer only
 //	    max: 10
 //	    description: Price z-score above which a wine is premium.
-//	    kestra: trigger_date               # date and timestamp only
+//	    kestra: trigger_date               # date, month and timestamp only
 type VarType struct {
 	Name        string
 	Type        string // one of the Var* constants
@@ -166,6 +170,10 @@ func (t *VarType) Check(v any) error {
 		if !isString || !validDate(s) {
 			return fmt.Errorf("is not a date: write YYYY-MM-DD, such as 2026-01-31")
 		}
+	case VarMonth:
+		if !isString || !validMonth(s) {
+			return fmt.Errorf("is not a month: write YYYY-MM, such as 2026-01")
+		}
 	case VarTimestamp:
 		if !isString || !validTimestamp(s) {
 			return fmt.Errorf("is not a timestamp: write YYYY-MM-DD HH:MM:SS, optionally with T between them and a Z or +01:00 offset")
@@ -234,6 +242,11 @@ func (t *VarType) number(v any) (float64, bool) {
 func validDate(s string) bool {
 	_, err := time.Parse(time.DateOnly, s)
 	return err == nil
+}
+
+func validMonth(s string) bool {
+	_, err := time.Parse("2006-01", s)
+	return err == nil && len(s) == len("2006-01")
 }
 
 func validTimestamp(s string) bool {
@@ -403,8 +416,8 @@ func parseVarType(file, name string, n *yaml.Node, l *diag.List) *VarType {
 		l.Add(diag.Errorf(pos(n), "var %s has min %s above max %s", name, num(*t.Min), num(*t.Max)))
 		return nil
 	}
-	if t.Kestra != "" && t.Type != VarDate && t.Type != VarTimestamp {
-		l.Add(diag.Errorf(pos(n), "kestra: %s needs a date or timestamp var, and %s is %s", t.Kestra, name, t.Type))
+	if t.Kestra != "" && t.Type != VarDate && t.Type != VarMonth && t.Type != VarTimestamp {
+		l.Add(diag.Errorf(pos(n), "kestra: %s needs a date, month or timestamp var, and %s is %s", t.Kestra, name, t.Type))
 		return nil
 	}
 	return t

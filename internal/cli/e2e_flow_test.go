@@ -9,6 +9,8 @@ import (
 	"testing"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/kiln-build/kiln/internal/sample"
 )
 
 // flowTasks reads the exported Kestra flow: the Dag's commands in order,
@@ -112,7 +114,7 @@ func shellWords(s string) []string {
 // the earlier tasks too); a good month is published by the commit task.
 func TestKestraFlowIsAllOrNothing(t *testing.T) {
 	dir, _ := newProject(t)
-	good := filepath.Join(dir, "data", "sample")
+	good := filepath.Join(dir, "data", "sample", sample.DefaultMonth)
 	mustKiln(t, 0, dir, "build", "--vars", fmt.Sprintf("{raw_dir: %q}", good))
 	before := query(t, dir, "select count(*) from staging.stg_web")
 	csv := filepath.Join(dir, "target", "exports", "revenue_by_product.csv")
@@ -124,8 +126,8 @@ func TestKestraFlowIsAllOrNothing(t *testing.T) {
 	}
 	flow := []byte(stdout)
 	dag, commit, rollback := flowTasks(t, flow)
-	if len(dag) != 5 { // BottleNeck's 18 nodes: one task per folder
-		t.Fatalf("%d tasks, want 5", len(dag))
+	if len(dag) != 7 { // one task per folder: seeds, staging (with the sources), snapshots, intermediate, marts, history, exports
+		t.Fatalf("%d tasks, want 7", len(dag))
 	}
 
 	bad := filepath.Join(dir, "data", "bad")

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/kiln-build/kiln/engine"
+	"github.com/kiln-build/kiln/internal/sample"
 )
 
 // The input files' hashes are cached in the database by stamp: an
@@ -23,7 +24,7 @@ func TestInputHashCache(t *testing.T) {
 	if got := query(t, dir, "select count(*) from kiln_history.file_hashes where path = '"+abs+"'"); got != "1" {
 		t.Fatalf("the seed's hash is cached %s times, want 1", got)
 	}
-	erp, _ := filepath.Abs(filepath.Join(dir, "data", "sample", "erp.xlsx"))
+	erp, _ := filepath.Abs(filepath.Join(dir, "data", "sample", sample.DefaultMonth, "erp.xlsx"))
 	query(t, dir, "update kiln_history.file_hashes set sha256 = 'planted' where path = '"+erp+"'")
 	mustKiln(t, 0, dir, "build")
 	if m := string(readFile(t, filepath.Join(dir, "target", "manifest.json"))); !strings.Contains(m, `"planted"`) {

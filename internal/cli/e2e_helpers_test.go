@@ -33,10 +33,10 @@ func newProject(t *testing.T) (string, sample.Expected) {
 	t.Helper()
 	dir := t.TempDir()
 	copyFile(t, filepath.Join(repoRoot, "project.yml"), filepath.Join(dir, "project.yml"))
-	for _, sub := range []string{"models", "tests", "macros", "seeds"} {
+	for _, sub := range []string{"models", "snapshots", "tests", "macros", "seeds"} {
 		copyTree(t, filepath.Join(repoRoot, sub), filepath.Join(dir, sub))
 	}
-	exp, err := sample.Generate(filepath.Join(dir, "data", "sample"), sample.DefaultConfig())
+	exp, err := sample.Generate(filepath.Join(dir, "data", "sample", sample.DefaultMonth), sample.DefaultConfig())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -95,7 +95,7 @@ func TestUpToDateAndStateModified(t *testing.T) {
 
 	// Change one export file (the ERP): exactly what it feeds runs.
 	copyTree(t, filepath.Join(dir, "target"), state)
-	erp := filepath.Join(dir, "data", "sample", "erp.xlsx")
+	erp := filepath.Join(dir, "data", "sample", sample.DefaultMonth, "erp.xlsx")
 	wb, err := excelize.OpenFile(erp)
 	if err != nil {
 		t.Fatal(err)
@@ -235,7 +235,7 @@ func TestStateModifiedFollowsContentNotFolder(t *testing.T) {
 	state := filepath.Join(t.TempDir(), "state")
 	copyTree(t, filepath.Join(dir, "target"), state)
 
-	copyTree(t, filepath.Join(dir, "data", "sample"), filepath.Join(dir, "data", "month2"))
+	copyTree(t, filepath.Join(dir, "data", "sample", sample.DefaultMonth), filepath.Join(dir, "data", "month2"))
 	wb, err := excelize.OpenFile(filepath.Join(dir, "data", "month2", "web.xlsx"))
 	if err != nil {
 		t.Fatal(err)

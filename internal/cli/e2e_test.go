@@ -10,6 +10,8 @@ import (
 	"testing"
 
 	"github.com/xuri/excelize/v2"
+
+	"github.com/kiln-build/kiln/internal/sample"
 )
 
 // figures are the numbers a BottleNeck month must produce.
@@ -120,11 +122,11 @@ func TestMissingExportKeepsPreviousBuild(t *testing.T) {
 	if _, err := os.Stat(month); err == nil {
 		t.Fatal("next month exists")
 	}
-	copyFile(t, filepath.Join(dir, "data", "sample", "erp.xlsx"), filepath.Join(month, "erp.xlsx"))
-	copyFile(t, filepath.Join(dir, "data", "sample", "liaison.xlsx"), filepath.Join(month, "liaison.xlsx"))
+	copyFile(t, filepath.Join(dir, "data", "sample", sample.DefaultMonth, "erp.xlsx"), filepath.Join(month, "erp.xlsx"))
+	copyFile(t, filepath.Join(dir, "data", "sample", sample.DefaultMonth, "liaison.xlsx"), filepath.Join(month, "liaison.xlsx"))
 	stderr := mustKiln(t, 2, dir, "build", "--vars", "{raw_dir: data/next}")
 	for _, want := range []string{`source "raw.web"`, filepath.Join("data", "next", "web.xlsx"), "raw_dir",
-		"nothing was built: 1 input file cannot be read, so none of the 78 nodes of the run ran"} {
+		"nothing was built: 1 input file cannot be read, so none of the 86 nodes of the run ran"} {
 		if !strings.Contains(stderr, want) {
 			t.Errorf("stderr does not mention %q:\n%s", want, stderr)
 		}

@@ -402,7 +402,7 @@ func runInRootfs(t *testing.T, root string, cf *v1.ConfigFile) {
 // month, and returns the month's figures.
 func copyProject(t *testing.T, dir string) sample.Expected {
 	t.Helper()
-	for _, sub := range []string{"project.yml", "selectors.yml", "models", "tests", "macros", "seeds"} {
+	for _, sub := range []string{"project.yml", "selectors.yml", "models", "snapshots", "tests", "macros", "seeds"} {
 		from := filepath.Join(moduleRoot, sub)
 		err := filepath.WalkDir(from, func(p string, d os.DirEntry, err error) error {
 			if err != nil || d.IsDir() {
@@ -422,7 +422,7 @@ func copyProject(t *testing.T, dir string) sample.Expected {
 			t.Fatal(err)
 		}
 	}
-	exp, err := sample.Generate(filepath.Join(dir, "data", "sample"), sample.DefaultConfig())
+	exp, err := sample.Generate(filepath.Join(dir, "data", "sample", sample.DefaultMonth), sample.DefaultConfig())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -412,8 +412,8 @@ func targetFile(opt Options, name string) string {
 func triggerVar(opt Options) (string, error) {
 	if name := opt.TriggerDateVar; name != "" {
 		t := opt.VarTypes[name]
-		if t != nil && t.Type != project.VarDate && t.Type != project.VarTimestamp {
-			return "", fmt.Errorf("var %s is declared as %s: the trigger's date needs a date or timestamp var", name, t)
+		if t != nil && t.Type != project.VarDate && t.Type != project.VarMonth && t.Type != project.VarTimestamp {
+			return "", fmt.Errorf("var %s is declared as %s: the trigger's date needs a date, month or timestamp var", name, t)
 		}
 		if _, ok := opt.Config.Vars[name]; !ok && t == nil {
 			if _, ok := opt.Vars[name]; !ok {

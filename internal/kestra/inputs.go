@@ -16,6 +16,7 @@ import (
 const (
 	pathValidator       = "^[^'\"`\\x00-\\x1F\\x7F]+$"
 	identifierValidator = "^[A-Za-z_][A-Za-z0-9_]*$"
+	monthValidator      = `^\d{4}-(0[1-9]|1[0-2])$`
 	timestampValidator  = `^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})?)?$`
 )
 
@@ -59,8 +60,13 @@ func flowInputs(vars map[string]any, types map[string]*project.VarType, trigger,
 			t := types[k]
 			format := "yyyy-MM-dd"
 			in.Type = "DATE"
-			if t != nil && t.Type == project.VarTimestamp {
+			switch {
+			case t != nil && t.Type == project.VarTimestamp:
 				format, in.Type, in.Validator = "yyyy-MM-dd'T'HH:mm:ssXXX", "DATETIME", ""
+			case t != nil && t.Type == project.VarMonth:
+				// Kestra has no month input: a string of the month,
+				// and the trigger's date formatted as one.
+				format, in.Type, in.Validator = "yyyy-MM", "STRING", monthValidator
 			}
 			in.Required, in.Defaults = new(false), nil
 			if s, ok := v.(string); ok {
@@ -129,6 +135,8 @@ func varInput(k string, v any, has bool, t *project.VarType) (input, error) {
 		in.Type = "BOOLEAN"
 	case project.VarDate:
 		in.Type = "DATE"
+	case project.VarMonth:
+		in.Type, in.Validator = "STRING", monthValidator
 	case project.VarTimestamp:
 		in.Type, in.Validator = "STRING", timestampValidator
 	case project.VarPath:

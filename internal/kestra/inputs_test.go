@@ -94,6 +94,38 @@ func TestTypedInputs(t *testing.T) {
 	if err := validate(t, data); err != nil {
 		t.Errorf("timestamp trigger var:\n%s", s)
 	}
+	// A month var (YYYY-MM) takes the trigger's month, as a string input
+	// that refuses what kiln refuses; untyped as the trigger, it keeps
+	// its validator.
+	cfg, types = typedProject()
+	cfg.Vars["period"] = "2020-08"
+	types["month"].Kestra = ""
+	types["period"] = &project.VarType{Name: "period", Type: project.VarMonth, Kestra: project.KestraTriggerDate}
+	data, err = Flow(typedGraph(t), Options{Config: cfg, VarTypes: types, ProjectDir: "/p"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s = string(data)
+	for _, want := range []string{
+		`"period": {{ (trigger.date ?? inputs.period ?? execution.startDate) | date("yyyy-MM", timeZone="Europe/Paris") | toJson }}`,
+		"  - id: period\n    type: STRING\n", "    required: false\n    defaults: 2020-08\n    validator: ^\\d{4}-(0[1-9]|1[0-2])$\n",
+	} {
+		if !strings.Contains(s, want) {
+			t.Errorf("month trigger var: the flow lacks %q:\n%s", want, s)
+		}
+	}
+	if err := validate(t, data); err != nil {
+		t.Errorf("month trigger var: %v", err)
+	}
+	cfg, types = typedProject()
+	types["month"].Kestra = ""
+	types["period"] = &project.VarType{Name: "period", Type: project.VarMonth}
+	if _, err := Flow(typedGraph(t), Options{Config: cfg, VarTypes: types, ProjectDir: "/p", TriggerDateVar: "note"}); err == nil ||
+		!strings.Contains(err.Error(), "the trigger's date needs a date, month or timestamp var") {
+		t.Errorf("a string trigger var: %v", err)
+	}
+	cfg, types = typedProject()
+	types["month"].Kestra = ""
 	// Two vars claiming the trigger's date is an error.
 	types["at"].Kestra, types["day"].Kestra = project.KestraTriggerDate, project.KestraTriggerDate
 	if _, err := Flow(typedGraph(t), Options{Config: cfg, VarTypes: types, ProjectDir: "/p"}); err == nil || !strings.Contains(err.Error(), "vars at, day are all declared with kestra: trigger_date") {

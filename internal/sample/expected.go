@@ -57,8 +57,18 @@ func (e Expected) TotalRevenue() string {
 func (e Expected) Markdown() string {
 	var b strings.Builder
 	b.WriteString("| figure | value | definition |\n|---|---:|---|\n")
+	for _, f := range e.figures() {
+		fmt.Fprintf(&b, "| %s | %s | %s |\n", f[0], f[1], f[2])
+	}
+	return b.String()
+}
+
+// figures returns each field's name, value and definition, in
+// declaration order.
+func (e Expected) figures() [][3]string {
+	var out [][3]string
 	row := func(name string, v any, def string) {
-		fmt.Fprintf(&b, "| %s | %v | %s |\n", name, v, def)
+		out = append(out, [3]string{name, fmt.Sprint(v), def})
 	}
 	row("ERPRows", e.ERPRows, "data rows of erp.xlsx")
 	row("ERPProducts", e.ERPProducts, "distinct product_id in erp.xlsx")
@@ -82,7 +92,7 @@ func (e Expected) Markdown() string {
 	row("PremiumCount", e.PremiumCount, "joined products with price z-score > 2")
 	row("OrdinaryCount", e.OrdinaryCount, "joined products with price z-score <= 2")
 	row("PremiumMargin", fmt.Sprintf("%.4f", e.PremiumMargin), "least distance of a z-score to 2")
-	return b.String()
+	return out
 }
 
 // tally computes Expected from rows of cell values as strings (the raw
@@ -92,12 +102,13 @@ type tally struct {
 	e       Expected
 	col     map[string]int    // web column index by name
 	erp     map[string]int64  // product_id -> price in cents
+	status  map[string]string // product_id -> stock_status
 	liaison [][2]string       // product_id, id_web
 	web     map[string]string // product sku -> total_sales of its first row
 }
 
 func newTally() *tally {
-	return &tally{erp: map[string]int64{}, web: map[string]string{}}
+	return &tally{erp: map[string]int64{}, status: map[string]string{}, web: map[string]string{}}
 }
 
 func cents(s string) int64 {
@@ -125,6 +136,7 @@ func (t *tally) add(file string, row []string, header bool) {
 	case ERPFile:
 		t.e.ERPRows++
 		t.erp[row[0]] = cents(row[2])
+		t.status[row[0]] = row[4]
 		if row[1] == "1" {
 			t.e.ERPOnSale++
 		}

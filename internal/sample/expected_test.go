@@ -159,19 +159,26 @@ func TestSplitSheets(t *testing.T) {
 }
 
 // TestCommittedSample keeps data/sample in step with the generator: the
-// README states the generated figures and the workbooks hold the cells.
+// README states the generated figures and each month's workbooks hold the
+// cells.
 func TestCommittedSample(t *testing.T) {
-	dir, e := generate(t, DefaultConfig())
+	dir := t.TempDir()
+	ms, err := GenerateMonths(dir, DefaultConfig(), DefaultMonths)
+	if err != nil {
+		t.Fatal(err)
+	}
 	committed := filepath.Join("..", "..", "data", "sample")
 	readme, err := os.ReadFile(filepath.Join(committed, "README.md"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if string(readme) != Readme(e) {
-		t.Errorf("data/sample/README.md is stale; regenerate with go run ./cmd/gensample -out data/sample. Figures:\n%s", e.Markdown())
+	if string(readme) != Readme(ms) {
+		t.Errorf("data/sample/README.md is stale; regenerate with go run ./cmd/gensample -out data/sample. Figures:\n%s", MonthsMarkdown(ms))
 	}
-	if !reflect.DeepEqual(allRows(t, committed), allRows(t, dir)) {
-		t.Error("data/sample workbooks differ from the generator's; regenerate with go run ./cmd/gensample -out data/sample")
+	for _, m := range DefaultMonths {
+		if !reflect.DeepEqual(allRows(t, filepath.Join(committed, m)), allRows(t, filepath.Join(dir, m))) {
+			t.Errorf("data/sample/%s workbooks differ from the generator's; regenerate with go run ./cmd/gensample -out data/sample", m)
+		}
 	}
 }
 

@@ -52,6 +52,7 @@ type erpRow struct {
 	instock bool
 	item    int32 // index in plan.items for kindJoined, else -1
 	idWeb   sku   // id_web of kindOfflineNotWeb (others: none or their item's sku)
+	absent  bool  // not in this month's exports (see months.go)
 }
 
 const (
@@ -158,6 +159,13 @@ func newPlan(cfg Config) (*plan, error) {
 	}
 	p.orderWebRows(r)
 	return p, nil
+}
+
+// absentItem reports whether web item i is left out of this month: its
+// ERP product is absent.
+func (p *plan) absentItem(i int32) bool {
+	it := p.items[i]
+	return it.erp >= 0 && p.erp[it.erp].absent
 }
 
 // pick returns the index of a random joined item with none of the flags

@@ -124,25 +124,46 @@ func Generate(dir string, cfg Config) (Expected, error) {
 	if err != nil {
 		return Expected{}, err
 	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return Expected{}, fmt.Errorf("sample: %w", err)
+	t, err := p.write(dir)
+	if err != nil {
+		return Expected{}, err
 	}
-	stream := cfg.Stream || cfg.Products > StreamAbove
+	return t.result(), nil
+}
+
+// write writes p's three workbooks into dir (created if missing, files
+// overwritten) and returns the tally of the cells written.
+func (p *plan) write(dir string) (*tally, error) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, fmt.Errorf("sample: %w", err)
+	}
+	stream := p.cfg.Stream || p.cfg.Products > StreamAbove
 	t := newTally()
+	erpRows, webRows := 0, 0
+	for _, e := range p.erp {
+		if !e.absent {
+			erpRows++
+		}
+	}
+	for _, v := range p.rows {
+		if v < 0 || !p.absentItem(v>>1) {
+			webRows++
+		}
+	}
 	writers := []struct {
 		file    string
 		columns []string
 		rows    int
 		fill    func(*book) error
 	}{
-		{ERPFile, ERPColumns, len(p.erp), p.writeERP},
-		{LiaisonFile, LiaisonColumns, len(p.erp), p.writeLiaison},
-		{WebFile, WebColumns, len(p.rows), p.writeWeb},
+		{ERPFile, ERPColumns, erpRows, p.writeERP},
+		{LiaisonFile, LiaisonColumns, erpRows, p.writeLiaison},
+		{WebFile, WebColumns, webRows, p.writeWeb},
 	}
 	for _, w := range writers {
 		if err := writeWorkbook(dir, w.file, stream, t, w.columns, w.rows, w.fill); err != nil {
-			return Expected{}, fmt.Errorf("sample: writing %q: %w", filepath.Join(dir, w.file), err)
+			return nil, fmt.Errorf("sample: writing %q: %w", filepath.Join(dir, w.file), err)
 		}
 	}
-	return t.result(), nil
+	return t, nil
 }

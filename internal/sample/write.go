@@ -221,6 +221,9 @@ func cellString(c any) string {
 
 func (p *plan) writeERP(b *book) error {
 	for _, e := range p.erp {
+		if e.absent {
+			continue
+		}
 		onsale := int64(0)
 		if e.kind == kindJoined || e.kind == kindOnlineNoID {
 			onsale = 1
@@ -238,6 +241,9 @@ func (p *plan) writeERP(b *book) error {
 
 func (p *plan) writeLiaison(b *book) error {
 	for _, e := range p.erp {
+		if e.absent {
+			continue
+		}
 		id := e.idWeb
 		if e.kind == kindJoined {
 			id = p.items[e.item].sku
@@ -255,6 +261,8 @@ func (p *plan) writeWeb(b *book) error {
 		var err error
 		if v < 0 {
 			err = b.row(nil, zero, zero, zero)
+		} else if p.absentItem(v >> 1) {
+			continue
 		} else {
 			err = b.row(p.webCells(b, v>>1, v&1 == 1)...)
 		}

@@ -1,0 +1,39 @@
+{#- month_over_history(model, column_name, month, max_change_pct, months=12):
+    the deviation gate of a history of monthly rows (a model with a `month`
+    date column, one row per month). It compares the value of column_name
+    in month (YYYY-MM) with the median of the same column over the months
+    before it (the last `months` of them) and returns a row, a failure,
+    when the value differs from that median by more than max_change_pct
+    percent of it, either way. Without an earlier month (the first month of
+    a history) it passes. The median is percentile_cont(0.5), the same on
+    DuckDB and PostgreSQL. -#}
+{% test month_over_history(model, column_name, month, max_change_pct, months=12) %}
+with this_month as (
+    select {{ column_name }} as value
+    from {{ model }}
+    where month = cast('{{ month }}-01' as date)
+),
+earlier as (
+    select {{ column_name }} as value
+    from {{ model }}
+    where month < cast('{{ month }}-01' as date)
+    order by month desc
+    limit {{ months }}
+),
+baseline as (
+    select
+        percentile_cont(0.5) within group (order by cast(value as double precision)) as median,
+        count(*) as months
+    from earlier
+)
+select
+    '{{ month }}' as month,
+    t.value,
+    b.median as median_of_earlier_months,
+    b.months as earlier_months,
+    round(cast(100 * (t.value - b.median) / b.median as decimal(18, 6)), 1) as change_pct
+from this_month as t
+cross join baseline as b
+where b.months > 0
+  and abs(t.value - b.median) > {{ max_change_pct }} / 100.0 * abs(b.median)
+{% endtest %}
