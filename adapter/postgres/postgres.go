@@ -234,6 +234,12 @@ func (a *Adapter) Close() error {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
+	// Release the lock before closing: the server ends a closed session
+	// asynchronously, so a kiln command started just after this one (a
+	// script's next step, a flow's next task) could still find the lock
+	// held by a session that is going away. An unlock that fails leaves
+	// the release to the session's end, as before.
+	_, _ = a.lock.Exec(ctx, "select pg_advisory_unlock($1, $2)", int32(lockClass), int32(lockObj))
 	return a.lock.Close(ctx)
 }
 

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/jackc/pgx/v5"
+
 	"github.com/kiln-build/kiln/adapter"
 	"github.com/kiln-build/kiln/adapter/adaptertest"
 	"github.com/kiln-build/kiln/adapter/postgres"
@@ -90,6 +92,34 @@ func TestLockReleased(t *testing.T) {
 	defer b.Close()
 	if b.Type() != "postgres" || !strings.HasPrefix(b.Version(), "1") {
 		t.Errorf("Type %q, Version %q", b.Type(), b.Version())
+	}
+}
+
+// Close releases the lock before it returns, not when the server gets
+// round to ending the session: a kiln command started just after another
+// (a script's next line, a flow's next task) finds the database free.
+func TestCloseReleasesTheLockAtOnce(t *testing.T) {
+	ctx := context.Background()
+	dsn := pgtest.Database(t)
+	watch, err := pgx.Connect(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer watch.Close(ctx)
+	for i := range 10 {
+		a := open(t, dsn)
+		if err := a.Close(); err != nil {
+			t.Fatal(err)
+		}
+		var held int
+		if err := watch.QueryRow(ctx, `select count(*) from pg_locks
+where locktype = 'advisory' and granted and objsubid = 2
+  and database = (select oid from pg_database where datname = current_database())`).Scan(&held); err != nil {
+			t.Fatal(err)
+		}
+		if held != 0 {
+			t.Fatalf("close %d returned with kiln's advisory lock still held (%d granted)", i+1, held)
+		}
 	}
 }
 
