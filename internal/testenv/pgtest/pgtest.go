@@ -1,9 +1,10 @@
 // Package pgtest gives tests a real PostgreSQL server, as net/http/httptest
-// gives them an HTTP server: a throwaway cluster (initdb and pg_ctl of
+// gives them an HTTP server: a throwaway cluster (initdb and postgres of
 // Debian's PostgreSQL 15 packages, /usr/lib/postgresql/15/bin) in a
 // temporary folder, listening on a unix socket only, shared by the tests
 // of one package and stopped when they end. Each test gets a database of
-// its own (Database), dropped when it ends.
+// its own (Database), dropped when it ends. The server is the test process's child and dies with
+// it, even when the process is killed (serverAttr).
 //
 // A package using it runs its tests through Main:
 //
@@ -51,6 +52,8 @@ type Server struct {
 	runAs  string // the system user running the server, "" for the current one
 	admin  string // DSN of the postgres database
 	n      atomic.Int64
+	proc   *os.Process  // the postmaster, this process's child
+	exited <-chan error // its end
 }
 
 var (
@@ -230,13 +233,14 @@ func start(bin string) (*Server, error) {
 		return nil, err
 	}
 	s.Dir, s.Socket = dir, dir
+	uid, gid := -1, -1
 	if s.runAs != "" {
 		u, err := user.Lookup(s.runAs)
 		if err != nil {
 			return nil, err
 		}
-		uid, _ := strconv.Atoi(u.Uid)
-		gid, _ := strconv.Atoi(u.Gid)
+		uid, _ = strconv.Atoi(u.Uid)
+		gid, _ = strconv.Atoi(u.Gid)
 		// The user needs to reach the folder: /tmp is world-searchable.
 		if err := os.Chmod(dir, 0o755); err != nil {
 			return nil, err
@@ -250,20 +254,76 @@ func start(bin string) (*Server, error) {
 		os.RemoveAll(dir)
 		return nil, fmt.Errorf("initdb: %v: %s", err, lastLines(out))
 	}
-	// A test server: no durability (fsync off), only the unix socket.
-	opts := fmt.Sprintf("-c listen_addresses='' -c unix_socket_directories='%s' -p %d -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200 -c shared_buffers=64MB", dir, s.Port)
+	noInheritedFiles()
+	// A test server: no durability (fsync off), only the unix socket. The
+	// postmaster is this process's child (not pg_ctl's daemon), so that it
+	// dies with it (serverAttr).
 	logFile := filepath.Join(dir, "server.log")
-	if out, err := s.command("pg_ctl", "start", "-w", "-t", "60", "-D", data, "-l", logFile, "-o", opts).CombinedOutput(); err != nil {
-		log, _ := os.ReadFile(logFile)
+	log, err := os.Create(logFile)
+	if err != nil {
 		os.RemoveAll(dir)
-		return nil, fmt.Errorf("pg_ctl start: %v: %s %s", err, lastLines(out), lastLines(log))
+		return nil, err
+	}
+	if s.runAs != "" {
+		log.Chown(uid, gid)
+	}
+	cmd := exec.Command(filepath.Join(s.bin, "postgres"), "-D", data,
+		"-c", "listen_addresses=", "-c", "unix_socket_directories="+dir, "-p", strconv.Itoa(s.Port),
+		"-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off",
+		"-c", "max_connections=200", "-c", "shared_buffers=64MB")
+	cmd.Stdout, cmd.Stderr = log, log
+	cmd.SysProcAttr = serverAttr(uid, gid, s.runAs != "")
+	if err := startChild(cmd); err != nil {
+		log.Close()
+		os.RemoveAll(dir)
+		return nil, fmt.Errorf("postgres: %v", err)
+	}
+	log.Close()
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	s.proc, s.exited = cmd.Process, exited
+	if err := s.ready(exited, 60*time.Second); err != nil {
+		cmd.Process.Kill()
+		<-exited
+		out, _ := os.ReadFile(logFile)
+		os.RemoveAll(dir)
+		return nil, fmt.Errorf("postgres: %v: %s", err, lastLines(out))
 	}
 	return s, nil
+}
+
+// ready waits until the server accepts connections (pg_isready, every
+// 50 ms), it exits, or limit passes.
+func (s *Server) ready(exited <-chan error, limit time.Duration) error {
+	deadline := time.Now().Add(limit)
+	isready := filepath.Join(s.bin, "pg_isready")
+	if !ok(isready) {
+		isready = "pg_isready"
+	}
+	for {
+		if exec.Command(isready, "-q", "-h", s.Socket, "-p", strconv.Itoa(s.Port), "-U", s.User, "-d", "postgres").Run() == nil {
+			return nil
+		}
+		select {
+		case err := <-exited:
+			return fmt.Errorf("exited before accepting connections: %v", err)
+		case <-time.After(50 * time.Millisecond):
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("not accepting connections after %s", limit)
+		}
+	}
 }
 
 // stop stops the server at once and removes its folder.
 func (s *Server) stop() error {
 	out, err := s.command("pg_ctl", "stop", "-D", filepath.Join(s.Dir, "data"), "-m", "immediate", "-w").CombinedOutput()
+	if s.exited != nil {
+		if err != nil {
+			s.proc.Kill()
+		}
+		<-s.exited
+	}
 	os.RemoveAll(s.Dir)
 	if err != nil {
 		return fmt.Errorf("pg_ctl stop: %v: %s", err, lastLines(out))
