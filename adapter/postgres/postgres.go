@@ -138,6 +138,12 @@ func Open(ctx context.Context, t adapter.Target) (*Adapter, error) {
 		return nil, wrapError(ctx, err, "")
 	}
 	if !got {
+		if got, err = a.outwaitDeadHolder(ctx, lock); err != nil {
+			lock.Close(context.Background())
+			return nil, wrapError(ctx, err, "")
+		}
+	}
+	if !got {
 		le := a.holder(ctx, lock)
 		lock.Close(context.Background())
 		return nil, le
@@ -164,10 +170,59 @@ func Open(ctx context.Context, t adapter.Target) (*Adapter, error) {
 	return a, nil
 }
 
+// deadHolderWait is how long Open waits for the server to end the
+// session of a kiln process that died holding the lock.
+var deadHolderWait = 10 * time.Second
+
+// outwaitDeadHolder takes the lock once the session holding it is gone,
+// when that session is a kiln process of this machine that no longer
+// exists (killed): the server ends such a session when it sees its
+// connection closed, asynchronously, so a run started just after a kill
+// would otherwise be refused for a lock nobody holds. It tries again
+// every 50 ms for deadHolderWait, then ends the session itself
+// (pg_terminate_backend, which needs the same role or pg_signal_backend)
+// and tries once more. It reports whether it got the lock; a holder that
+// is alive, or of another machine, is left alone (false, nil).
+func (a *Adapter) outwaitDeadHolder(ctx context.Context, c *pgx.Conn) (bool, error) {
+	le, holderHost, serverPID := a.lockHolder(ctx, c)
+	host, _ := os.Hostname()
+	if le.Program != "kiln" || le.PID <= 0 || holderHost != host || processAlive(le.PID) {
+		return false, nil
+	}
+	try := func() (bool, error) {
+		var got bool
+		err := c.QueryRow(ctx, "select pg_try_advisory_lock($1, $2)", int32(lockClass), int32(lockObj)).Scan(&got)
+		return got, err
+	}
+	deadline := time.Now().Add(deadHolderWait)
+	for time.Now().Before(deadline) {
+		select {
+		case <-ctx.Done():
+			return false, ctx.Err()
+		case <-time.After(50 * time.Millisecond):
+		}
+		if got, err := try(); got || err != nil {
+			return got, err
+		}
+	}
+	if serverPID > 0 {
+		_, _ = c.Exec(ctx, "select pg_terminate_backend($1, 5000)", serverPID)
+	}
+	return try()
+}
+
 // holder returns the *adapter.LockError naming the session that holds
 // kiln's lock on the database.
 func (a *Adapter) holder(ctx context.Context, c *pgx.Conn) *adapter.LockError {
-	le := &adapter.LockError{Path: a.name, Hint: "another kiln run is building in this database; wait for it to finish, or end its session (pg_terminate_backend), then retry"}
+	le, _, _ := a.lockHolder(ctx, c)
+	return le
+}
+
+// lockHolder is holder, with the holder's machine (from its
+// application_name, "" when not a kiln session) and its server process
+// (0 when unknown).
+func (a *Adapter) lockHolder(ctx context.Context, c *pgx.Conn) (le *adapter.LockError, host string, serverPID int32) {
+	le = &adapter.LockError{Path: a.name, Hint: "another kiln run is building in this database; wait for it to finish, or end its session (pg_terminate_backend), then retry"}
 	var app, client string
 	var pid int32
 	err := c.QueryRow(ctx, `select a.pid, coalesce(a.application_name, ''), coalesce(host(a.client_addr), 'local')
@@ -176,20 +231,21 @@ where l.locktype = 'advisory' and l.granted and l.classid = $1 and l.objid = $2 
   and l.database = (select oid from pg_database where datname = current_database())
 limit 1`, int64(lockClass), int64(lockObj)).Scan(&pid, &app, &client)
 	if err != nil {
-		return le
+		return le, "", 0
 	}
 	// "kiln 1234@host": kiln's own sessions say which process they are.
 	if rest, ok := strings.CutPrefix(app, "kiln "); ok {
 		le.Program = "kiln"
-		if p, host, ok := strings.Cut(rest, "@"); ok {
+		if p, h, ok := strings.Cut(rest, "@"); ok {
 			le.PID, _ = strconv.Atoi(p)
-			le.Path += ", from " + host
+			le.Path += ", from " + h
+			host = h
 		}
-		return le
+		return le, host, pid
 	}
 	le.Program = app
 	le.Path += fmt.Sprintf(", from %s (server process %d)", client, pid)
-	return le
+	return le, "", pid
 }
 
 // Sessions returns the number of sessions on the server named app
