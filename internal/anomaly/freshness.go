@@ -35,8 +35,9 @@ type FreshnessRule string
 
 // The rules; breaking any one is an anomaly.
 const (
-	// SameContent: the file's content is the one accepted for an earlier
-	// month: the month was not delivered and an old export was read again.
+	// SameContent: the file's content is the one accepted for another
+	// month: the month was not delivered and another month's export was
+	// read again.
 	SameContent FreshnessRule = "same_content"
 	// NotNewer: the file was modified before the file accepted for the
 	// last earlier month: an older export replaced the new one.
@@ -53,8 +54,8 @@ type Freshness struct {
 	// Last is the file accepted for the last month before Month; nil when
 	// there is none (the first month: only MaxAge applies).
 	Last *File
-	// Same is the accepted file whose content Current has, when
-	// SameContent broke.
+	// Same is the accepted file of another month (the nearest) whose
+	// content Current has, when SameContent broke.
 	Same *File
 	// Age is Current's age when the run read it.
 	Age     time.Duration
@@ -65,21 +66,37 @@ type Freshness struct {
 
 // CheckFreshness checks cur, the file read by the run of month at (at
 // time now), against accepted, the files of the accepted months (any
-// order; files of month at or later are left out, so a month run again
-// with the same file passes).
+// order). SameContent compares with the other months within
+// TrainingMonths, earlier and later (a backfill that reads a later
+// month's export is as wrong as a month that reads an earlier one), but
+// not when cur is the very file accepted for month at: a month run again
+// with the file it was accepted with passes (no rule applies to it: it
+// counts once), whatever other month read that file since. NotNewer
+// compares with the last earlier month.
 func CheckFreshness(accepted []File, cur File, at Month, now time.Time, o FreshnessOptions) Freshness {
 	f := Freshness{Verdict: Pass, Month: at, Current: cur, Age: now.Sub(cur.ModTime), Options: o}
+	own := false
+	for i := range accepted {
+		if accepted[i].Month == at && accepted[i].SHA256 == cur.SHA256 {
+			own = true
+		}
+	}
 	for i := range accepted {
 		a := &accepted[i]
-		if a.Month >= at || (o.TrainingMonths > 0 && a.Month < at-Month(o.TrainingMonths)) {
+		if a.Month == at || (o.TrainingMonths > 0 && (a.Month < at-Month(o.TrainingMonths) || a.Month > at+Month(o.TrainingMonths))) {
 			continue
 		}
-		if f.Last == nil || a.Month > f.Last.Month {
+		if a.Month < at && (f.Last == nil || a.Month > f.Last.Month) {
 			f.Last = a
 		}
-		if a.SHA256 == cur.SHA256 && (f.Same == nil || a.Month > f.Same.Month) {
+		if !own && a.SHA256 == cur.SHA256 && (f.Same == nil || distance(a.Month, at) < distance(f.Same.Month, at)) {
 			f.Same = a
 		}
+	}
+	if own {
+		// The month's own accepted file: it passed (or was accepted) for
+		// this month already, when it was as old as it was then.
+		return f
 	}
 	if f.Same != nil {
 		f.Broken = append(f.Broken, SameContent)
@@ -97,6 +114,14 @@ func CheckFreshness(accepted []File, cur File, at Month, now time.Time, o Freshn
 		f.Verdict = Anomaly
 	}
 	return f
+}
+
+// distance is the number of months between a and b.
+func distance(a, b Month) Month {
+	if a > b {
+		return a - b
+	}
+	return b - a
 }
 
 func runNote(run string) string {

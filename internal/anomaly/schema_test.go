@@ -71,3 +71,28 @@ func TestCheckFreshness(t *testing.T) {
 		t.Errorf("the first month: %+v", f)
 	}
 }
+
+// A month run again with the file it was accepted with passes, even when
+// an earlier month has read (and accepted) that file since; a backfill
+// that reads a later month's file is refused as a repeat is.
+func TestCheckFreshnessBackfill(t *testing.T) {
+	dec, _ := ParseMonth("2026-12")
+	jun, _ := ParseMonth("2026-06")
+	now := time.Date(2026, 12, 5, 8, 0, 0, 0, time.UTC)
+	file := File{Path: "erp.xlsx", SHA256: "fff", ModTime: now.Add(-time.Hour)}
+	onlyDec := []File{{Path: "erp.xlsx", SHA256: "fff", ModTime: file.ModTime, Month: dec, Run: "run-dec-1"}}
+	f := CheckFreshness(onlyDec, file, jun, now, DefaultFreshness)
+	if f.Verdict != Anomaly || f.Broken[0] != SameContent || f.Same.Month != dec {
+		t.Fatalf("June read December's file: %+v", f)
+	}
+	if f.Reasons[0] != "erp.xlsx has the content of the file accepted for 2026-12 (run run-dec-): this month's export was not delivered" {
+		t.Errorf("reason %q", f.Reasons[0])
+	}
+	both := append(onlyDec, File{Path: "erp.xlsx", SHA256: "fff", ModTime: file.ModTime, Month: jun, Run: "run-jun-1"})
+	if f := CheckFreshness(both, file, dec, now, DefaultFreshness); f.Verdict != Pass || f.Same != nil {
+		t.Errorf("December run again with its own accepted file, after June accepted it too: %+v", f)
+	}
+	if f := CheckFreshness(both, File{Path: "erp.xlsx", SHA256: "fff", ModTime: file.ModTime}, jun+1, now, DefaultFreshness); f.Verdict != Anomaly || f.Same.Month != jun {
+		t.Errorf("July read the file of June and December: %+v (want the nearest, June)", f)
+	}
+}
