@@ -112,7 +112,7 @@ func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io
 	a.ui = ui.New(stderr, ui.UseColor(stderr))
 	a.ui.SetProgress(ui.IsTerminal(stderr))
 	root := a.rootCommand()
-	root.SetArgs(args)
+	root.SetArgs(spreadSelections(args))
 	root.SetIn(stdin)
 	root.SetOut(stdout)
 	root.SetErr(stderr)

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -32,7 +33,7 @@ type runFlags struct {
 
 func (rf *runFlags) add(cmd *cobra.Command) {
 	f := cmd.Flags()
-	f.StringArrayVarP(&rf.selects, "select", "s", nil, "nodes to include, in dbt's selection syntax; repeat the flag or quote a space-separated list (default: all)")
+	f.StringArrayVarP(&rf.selects, "select", "s", nil, "nodes to include, in dbt's selection syntax: several after one flag (-s a b), the flag repeated, or a quoted space-separated list (default: all)")
 	f.StringArrayVarP(&rf.models, "models", "m", nil, "the same as --select (dbt's older name)")
 	f.StringArrayVar(&rf.excludes, "exclude", nil, "nodes to leave out, in dbt's selection syntax")
 	f.StringVar(&rf.selectorName, "selector", "", "a named selector of selectors.yml")
@@ -99,4 +100,37 @@ func (rf *runFlags) parseEventTimes() error {
 		return &exitError{ExitCannotStart, "--event-time-start must be before --event-time-end"}
 	}
 	return nil
+}
+
+// spreadSelections gives the selection flags dbt's form of several
+// values after one flag (`--select a b c`, argparse's nargs='+'): each
+// argument that follows -s/--select, -m/--models or --exclude and is not
+// a flag becomes a value of that flag, as if the flag were repeated.
+// Every command that selects nodes takes no positional argument, so
+// nothing else could have meant them. Arguments after "--" are left as
+// they are.
+func spreadSelections(args []string) []string {
+	out := make([]string, 0, len(args))
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		out = append(out, a)
+		if a == "--" {
+			return append(out, args[i+1:]...)
+		}
+		switch a {
+		case "-s", "--select", "-m", "--models", "--exclude":
+		default:
+			continue
+		}
+		if i+1 >= len(args) {
+			continue
+		}
+		i++
+		out = append(out, args[i])
+		for i+1 < len(args) && !strings.HasPrefix(args[i+1], "-") {
+			i++
+			out = append(out, a, args[i])
+		}
+	}
+	return out
 }
