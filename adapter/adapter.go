@@ -86,6 +86,15 @@ type Target struct {
 	// Extensions are loaded on every connection (a dbt-duckdb profile's
 	// extensions).
 	Extensions []string
+	// Attach are other databases opened read-only beside this one, their
+	// relations named "alias"."schema"."name" (--defer's state). DuckDB
+	// only.
+	Attach []Attachment
+}
+
+// Attachment is a database file attached read-only under Alias.
+type Attachment struct {
+	Path, Alias string
 }
 
 // Adapter is an open database. It is safe for concurrent use; each worker

@@ -23,6 +23,7 @@ import (
 	"github.com/kiln-build/kiln/compiler/jinja"
 	"github.com/kiln-build/kiln/compiler/project"
 	"github.com/kiln-build/kiln/compiler/template"
+	"github.com/kiln-build/kiln/internal/sqlq"
 )
 
 // Options are the inputs of a compilation besides the project.
@@ -38,6 +39,12 @@ type Options struct {
 	// InvocationID and StartedAt (RFC 3339) are invocation_id and
 	// run_started_at in templates.
 	InvocationID, StartedAt string
+	// Defer maps nodes to the relation that ref() and source() of them
+	// read instead of their own: dbt's --defer, where a parent that is not
+	// selected (and, without --favor-state, not built in this target) is
+	// read from the state's relation (in DuckDB, in the state's database,
+	// attached under another name). Nil defers nothing.
+	Defer map[graph.ID]sqlq.Relation
 }
 
 // Manifest is a compiled project.

@@ -322,7 +322,16 @@ func (c *compiler) relationText(n *graph.Node) string {
 	if n.Kind == graph.Source && n.Source != nil && n.Source.ExternalLocation != "" {
 		return n.Source.ExternalLocation
 	}
-	return n.Relation.String()
+	return c.readRel(n).String()
+}
+
+// readRel is the relation that ref() or source() of n reads: n's own, or
+// the state's under Options.Defer.
+func (c *compiler) readRel(n *graph.Node) sqlq.Relation {
+	if rel, ok := c.opts.Defer[n.ID]; ok {
+		return rel
+	}
+	return n.Relation
 }
 
 // EphemeralPrefix starts the name of the CTE an ephemeral model is inlined
@@ -370,7 +379,7 @@ func (c *compiler) renderNode(n *graph.Node, mode renderMode) *rendered {
 			r.refs = append(r.refs, graph.Ref{Package: pkg, Name: string(target.ID), Pos: pos})
 			dep(target.ID)
 			if final {
-				rel := target.Relation
+				rel := c.readRel(target)
 				quoted := c.relationText(target)
 				if mode.batch && eventTime(target) != "" {
 					quoted = graph.BatchMarker(target.ID)
@@ -386,7 +395,7 @@ func (c *compiler) renderNode(n *graph.Node, mode renderMode) *rendered {
 			}
 			r.sources = append(r.sources, graph.Ref{Package: src, Name: table, Pos: pos})
 			dep(target.ID)
-			rel := target.Relation
+			rel := c.readRel(target)
 			quoted := c.relationText(target)
 			if mode.batch && eventTime(target) != "" {
 				quoted = graph.BatchMarker(target.ID)

@@ -381,7 +381,8 @@ func (c *compiler) finalRef(deps *[]graph.ID) func([]string, diag.Pos) (any, err
 		if deps != nil {
 			*deps = append(*deps, t.ID)
 		}
-		return template.Relation{Schema: t.Relation.Schema, Identifier: t.Relation.Name, Quoted: c.relationText(t)}, nil
+		rel := c.readRel(t)
+		return template.Relation{Schema: rel.Schema, Identifier: rel.Name, Quoted: c.relationText(t)}, nil
 	}
 }
 
@@ -394,7 +395,8 @@ func (c *compiler) finalSource(deps *[]graph.ID) func(string, string, diag.Pos) 
 		if deps != nil {
 			*deps = append(*deps, t.ID)
 		}
-		return template.Relation{Schema: t.Relation.Schema, Identifier: t.Relation.Name, Quoted: c.relationText(t)}, nil
+		rel := c.readRel(t)
+		return template.Relation{Schema: rel.Schema, Identifier: rel.Name, Quoted: c.relationText(t)}, nil
 	}
 }
 
@@ -445,8 +447,9 @@ func (c *compiler) relationValue(id graph.ID, quoted string) (template.Relation,
 	if t != nil && t.Kind == graph.Model && t.Config.Materialized == graph.Ephemeral && quoted == cteName(t.Name) {
 		return template.Relation{Identifier: quoted, Quoted: quoted}, true
 	}
-	if t == nil || t.Relation.IsZero() || t.Relation.String() != quoted {
+	if t == nil || t.Relation.IsZero() || c.readRel(t).String() != quoted {
 		return template.Relation{}, false
 	}
-	return template.Relation{Database: t.Relation.Database, Schema: t.Relation.Schema, Identifier: t.Relation.Name, Quoted: quoted}, true
+	rel := c.readRel(t)
+	return template.Relation{Database: rel.Database, Schema: rel.Schema, Identifier: rel.Name, Quoted: quoted}, true
 }

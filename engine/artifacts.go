@@ -22,9 +22,11 @@ func (p *Project) WriteManifest() error {
 // error. An unwritable target fails here, on manifest.json, before
 // anything runs.
 func (p *Project) startArtifacts() (wait func() error, err error) {
-	err = artifact.WriteManifest(p.Target, p.Manifest, artifact.Metadata{
-		KilnVersion: p.cfg.Version, InvocationID: p.InvocationID(), Inputs: p.Inputs(),
-	})
+	meta := artifact.Metadata{KilnVersion: p.cfg.Version, InvocationID: p.InvocationID(), Inputs: p.Inputs()}
+	if !p.OnServer() && p.DBPath != ":memory:" {
+		meta.Database = p.DBPath
+	}
+	err = artifact.WriteManifest(p.Target, p.Manifest, meta)
 	if err != nil {
 		return nil, err
 	}

@@ -100,6 +100,11 @@ type Project struct {
 	hashes, newHashes map[string]adapter.FileHash
 	// inlinePath is the path given to Config.Inline's model, "" without.
 	inlinePath string
+	// defaultRender is set when cfg.Render is the manifest's RenderAtRun
+	// (no Config.Render), so that a new compilation (Defer) replaces it.
+	defaultRender bool
+	// attach are the databases attached to the run's (Defer's state).
+	attach []adapter.Attachment
 }
 
 // Graph returns the project's compiled graph.
@@ -177,7 +182,7 @@ func Load(cfg Config) (*Project, error) {
 	p.Project, p.Manifest = proj, m
 	if p.cfg.Render == nil {
 		// Models whose templates read execute render again at run time.
-		p.cfg.Render = m.RenderAtRun
+		p.cfg.Render, p.defaultRender = m.RenderAtRun, true
 	}
 	m.SetGraph(func() map[string]any { return artifact.FlatGraph(m) }) // dbt's graph variable at run time
 	if err := p.checkVars(); err != nil {

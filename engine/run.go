@@ -235,7 +235,7 @@ func (p *Project) Run(ctx context.Context, plan *Plan, o RunOptions) (*Result, e
 // the PostgreSQL database of the profile's target (or of project.yml's
 // target:), its schema first on the search path.
 func (p *Project) DatabaseTarget() adapter.Target {
-	t := adapter.Target{Type: "duckdb", Path: p.DBPath, TimeZone: p.Project.Config.TimeZone}
+	t := adapter.Target{Type: "duckdb", Path: p.DBPath, TimeZone: p.Project.Config.TimeZone, Attach: p.attach}
 	if p.DBPath == ":memory:" {
 		t.Path = ""
 	}

@@ -44,6 +44,11 @@ type Selection struct {
 	// Kinds keeps only nodes of these kinds (a command's, see BuildKinds);
 	// nil keeps all.
 	Kinds map[graph.Kind]bool
+	// Strict makes a selection that matches no node a *UsageError that
+	// says why (the words that match nothing, with the nearest names),
+	// instead of warnings and no node: for commands that need a node
+	// (kiln show).
+	Strict bool
 }
 
 // Describe returns the selection as flags, for the run history.
@@ -95,8 +100,9 @@ func (p *Project) Select(s Selection) ([]graph.ID, error) {
 		}
 		opt.ResourceTypes = append(opt.ResourceTypes, graph.Kind(k))
 	}
+	var unmatched []string
 	opt.Unmatched = func(word string) {
-		p.printf(Warn, "warning: %s", selector.Unmatched(g, p.Manifest.Disabled, word))
+		unmatched = append(unmatched, selector.Unmatched(g, p.Manifest.Disabled, word))
 	}
 	if err := p.loadState(s, &opt); err != nil {
 		return nil, err
@@ -135,6 +141,15 @@ func (p *Project) Select(s Selection) ([]graph.ID, error) {
 	}
 	if err != nil {
 		return nil, &UsageError{err.Error()}
+	}
+	if s.Strict && len(ids) == 0 {
+		if len(unmatched) == 0 {
+			unmatched = []string{"the selection matches no node"}
+		}
+		return nil, &UsageError{strings.Join(unmatched, "\n")}
+	}
+	for _, u := range unmatched {
+		p.printf(Warn, "warning: %s", u)
 	}
 	if len(ids) == 0 && (len(s.Select) > 0 || len(s.Exclude) > 0 || s.Selector != "") {
 		p.printf(Warn, "warning: the selection matches no node")

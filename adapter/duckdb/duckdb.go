@@ -28,6 +28,11 @@ func init() {
 		if err != nil {
 			return nil, err
 		}
+		for _, a := range t.Attach {
+			// Attached once per database; IF NOT EXISTS makes it a no-op
+			// on the connections after the first.
+			init = append(init, "ATTACH IF NOT EXISTS "+sqlq.Literal(a.Path)+" AS "+sqlq.Ident(a.Alias)+" (READ_ONLY)")
+		}
 		return Open(ctx, t.Path, duck.TimeZone(t.TimeZone), duck.Init(init...))
 	})
 }

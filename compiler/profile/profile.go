@@ -177,8 +177,8 @@ func Parse(file string, src []byte, o Options) (*Target, diag.List) {
 	var l diag.List
 	var doc yaml.Node
 	if err := yaml.Unmarshal(src, &doc); err != nil {
-		line, msg := yamlsrc.Line(src, err)
-		l.Add(diag.Errorf(diag.Pos{File: file, Line: line}, "invalid YAML: %s", msg))
+		e := yamlsrc.Locate(src, err)
+		l.Add(diag.Errorf(diag.Pos{File: file, Line: e.Line, Col: e.Col}, "invalid YAML: %s", e.Msg).WithHint("%s", e.Hint))
 		return nil, l
 	}
 	if len(doc.Content) == 0 || doc.Content[0].Kind != yaml.MappingNode {

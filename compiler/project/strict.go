@@ -212,8 +212,8 @@ func findScalar(n *yaml.Node, line int, value string) *yaml.Node {
 func parseYAML(file string, src []byte, l *diag.List) (*yaml.Node, bool) {
 	var root yaml.Node
 	if err := yaml.Unmarshal(src, &root); err != nil {
-		line, msg := yamlsrc.Line(src, err)
-		l.Add(diag.Errorf(diag.Pos{File: file, Line: line}, "invalid YAML: %s", msg))
+		e := yamlsrc.Locate(src, err)
+		l.Add(diag.Errorf(diag.Pos{File: file, Line: e.Line, Col: e.Col}, "invalid YAML: %s", e.Msg).WithHint("%s", e.Hint))
 		return nil, false
 	}
 	if len(root.Content) == 0 {

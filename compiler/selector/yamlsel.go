@@ -60,8 +60,8 @@ func ParseSelectors(file string, src []byte) (map[string]*Definition, diag.List)
 	defs := map[string]*Definition{}
 	var root yaml.Node
 	if err := yaml.Unmarshal(src, &root); err != nil {
-		line, msg := yamlsrc.Line(src, err)
-		p.diags.Add(diag.Errorf(diag.Pos{File: file, Line: line}, "%s", msg))
+		e := yamlsrc.Locate(src, err)
+		p.diags.Add(diag.Errorf(diag.Pos{File: file, Line: e.Line, Col: e.Col}, "invalid YAML: %s", e.Msg).WithHint("%s", e.Hint))
 		return defs, p.diags
 	}
 	if len(root.Content) == 0 {

@@ -115,7 +115,7 @@ func TestParseSelectorsErrors(t *testing.T) {
 		{"selectors:\n  - name: a\n    definiton: tag:x\n", "s.yml:2:5: selector \"a\" has no definition; add \"definition:\" with a method and value, or a union\ns.yml:3:5: unknown key \"definiton\"; did you mean \"definition\"?"},
 		{"selectors:\n  - name: a\n    default: \"{{ target.name == 'prod' }}\"\n    definition: tag:x\n", `s.yml:3:14: default must be true or false; kiln does not render Jinja in selectors.yml`},
 		{"selectors:\n  - name: a\n    definition: [tag:x]\n", `s.yml:3:17: a definition is a string or a mapping; wrap a list in union: or intersection:`},
-		{"selectors:\n  - name: a\n    definition: \"tag:x\n", `s.yml:3: found unexpected end of stream`},
+		{"selectors:\n  - name: a\n    definition: \"tag:x\n", `s.yml:3:17: invalid YAML: found unexpected end of stream; this " is never closed: end the value with " on this line`},
 		{"selector:\n  - name: a\n", `s.yml:1:1: unknown key "selector"; the file holds one key, "selectors"`},
 	}
 	for _, c := range cases {

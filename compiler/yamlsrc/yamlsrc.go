@@ -11,8 +11,10 @@ package yamlsrc
 
 import (
 	"bytes"
+	"fmt"
 	"regexp"
 	"strconv"
+	"strings"
 
 	"gopkg.in/yaml.v3"
 )
@@ -82,4 +84,72 @@ func trimPrefix(s string) string {
 		return s[6:]
 	}
 	return s
+}
+
+// Error is a YAML syntax error located in its source: the faulty line
+// (see Line) and column (1-based; the token the parser stopped at, or the
+// line's first character when no token can be named), yaml.v3's message
+// and a hint that says how such lines are usually fixed.
+type Error struct {
+	Line, Col int
+	Msg, Hint string
+}
+
+// Locate returns where src's syntax error err is, with a hint. The column
+// and hint come from the message and the faulty line's text: a tab in
+// the indentation, a ": " in an unquoted value, an unclosed quote or
+// flow list, a quote inside a value quoted with it, an indentation that
+// matches no sibling.
+func Locate(src []byte, err error) Error {
+	line, msg := Line(src, err)
+	e := Error{Line: line, Msg: msg}
+	starts := lineStarts(src)
+	if line < 1 || line > len(starts) {
+		return e
+	}
+	text := string(src[starts[line-1]:])
+	if i := strings.IndexByte(text, '\n'); i >= 0 {
+		text = text[:i]
+	}
+	text = strings.TrimRight(text, "\r")
+	indent := len(text) - len(strings.TrimLeft(text, " "))
+	e.Col = indent + 1
+	key, value, hasValue := strings.Cut(text[indent:], ": ")
+	valueAt := indent + len(key) + 2
+	if strings.HasPrefix(key, "- ") {
+		key = key[2:]
+	}
+	switch {
+	case strings.Contains(text[:indent+1], "\t") || (strings.Contains(msg, "tab") || strings.Contains(msg, "cannot start any token")) && strings.Contains(text, "\t"):
+		e.Col = strings.IndexByte(text, '\t') + 1
+		e.Hint = "YAML indents with spaces, never tabs: replace the tab with spaces"
+	case strings.Contains(msg, "mapping values are not allowed") && hasValue && strings.Contains(value, ": "):
+		e.Col = valueAt + strings.Index(value, ": ") + 1
+		e.Hint = fmt.Sprintf(`a value that holds ": " must be quoted: %s: "%s"`, strings.TrimSpace(key), strings.ReplaceAll(value, `"`, `\"`))
+	case hasValue && len(value) > 1 && (value[0] == '\'' || value[0] == '"') && strings.Count(value, value[:1]) > 2:
+		q := value[:1]
+		e.Col = valueAt + 1 + strings.Index(value[1:], q) + 1
+		other := map[string]string{"'": `"`, `"`: "'"}[q]
+		e.Hint = fmt.Sprintf("the value's %s quotes end at this %s: quote it with %s instead, or write the %s twice inside %s...%s", q, q, other, q, q, q)
+	case strings.Contains(msg, "end of stream") && hasValue && len(value) > 0 && (value[0] == '\'' || value[0] == '"'):
+		e.Col = valueAt + 1
+		e.Hint = fmt.Sprintf("this %s is never closed: end the value with %s on this line", value[:1], value[:1])
+	case strings.Contains(msg, "expected ',' or ']'") || strings.Contains(msg, "expected ',' or '}'"):
+		open := "["
+		if strings.Contains(msg, "'}'") {
+			open = "{"
+		}
+		if i := strings.LastIndex(text, open); i >= 0 {
+			e.Col = i + 1
+		}
+		e.Hint = fmt.Sprintf("this %s is not closed on its line: close it, or write one item per line", open)
+	case strings.Contains(msg, "could not find expected ':'"):
+		e.Col = len(text) + 1
+		e.Hint = `a key needs ": " after it (with a space); text that is not a key goes after one, quoted if it holds ": " or " #"`
+	case strings.Contains(msg, "did not find expected key") || strings.Contains(msg, "expected '-' indicator") || strings.Contains(msg, "block"):
+		e.Hint = "this line's indentation matches none of the lines above it: indent it like its siblings (with spaces, usually 2 per level)"
+	default:
+		e.Hint = "check this line's indentation (spaces only) and quote a value that holds \": \", \" #\" or starts with [, {, *, &, !, %, @ or a quote"
+	}
+	return e
 }

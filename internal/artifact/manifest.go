@@ -66,6 +66,10 @@ type Metadata struct {
 	GeneratedAt  time.Time
 	InvocationID string
 	Inputs       map[graph.ID]InputFile
+	// Database is the absolute path of the DuckDB file the project builds
+	// in, recorded as kiln.database so that --defer --state can attach
+	// it; "" (a server's database, in memory) records none.
+	Database string
 }
 
 // WriteManifest writes dir/manifest.json, creating dir if needed. Its shape
@@ -86,7 +90,8 @@ type Metadata struct {
 //	  "parent_map", "child_map": {unique_id: [unique_id, sorted]},
 //	  "unit_tests": {unique_id: unit test},
 //	  "exports": {unique_id: {"format", "path", "sheets", "depends_on", ...}},
-//	  "kiln": {"inputs": {unique_id: {"path", "sha256", "size"}}}
+//	  "kiln": {"inputs": {unique_id: {"path", "sha256", "size"}},
+//	           "database": the DuckDB file's absolute path, when there is one}
 //	}
 //
 // parent_map and child_map hold exactly the graph's edges, with a key for
@@ -165,7 +170,8 @@ type manifestMeta struct {
 }
 
 type kilnJSON struct {
-	Inputs map[graph.ID]InputFile `json:"inputs"`
+	Inputs   map[graph.ID]InputFile `json:"inputs"`
+	Database string                 `json:"database,omitempty"`
 }
 
 // timeFormat is dbt's timestamp format: UTC, microseconds, "Z". It is a
@@ -227,7 +233,7 @@ func buildManifest(m *compiler.Manifest, meta Metadata) *manifestJSON {
 		UnitTests: map[graph.ID]*unitTestJSON{},
 		Exports:   map[graph.ID]*exportJSON{},
 		Exposures: map[graph.ID]*exposureJSON{},
-		Kiln:      kilnJSON{Inputs: map[graph.ID]InputFile{}},
+		Kiln:      kilnJSON{Inputs: map[graph.ID]InputFile{}, Database: meta.Database},
 	}
 	out.Groups, out.GroupMap = b.groups()
 	out.SemanticModels, out.Metrics, out.SavedQueries = b.semantic()

@@ -99,7 +99,22 @@ func (a *app) execute(command string, rf *runFlags) error {
 	if err != nil {
 		return a.startError(err)
 	}
+	if err := a.deferRefs(p, rf, ids); err != nil {
+		return err
+	}
 	return a.runNodes(p, command, rf, ids, start)
+}
+
+// deferRefs applies --defer to the selected nodes' refs (dbt's defer).
+func (a *app) deferRefs(p *engine.Project, rf *runFlags, ids []graph.ID) error {
+	o, err := rf.deferOptions()
+	if err != nil || o == nil {
+		return err
+	}
+	if _, err := p.Defer(a.ctx, ids, *o); err != nil {
+		return a.startError(err)
+	}
+	return nil
 }
 
 // runNodes runs the selected nodes with the engine and maps the outcome

@@ -29,6 +29,9 @@ type runFlags struct {
 	retries       int
 	acceptDev     bool
 	transaction   string
+	deferTo       bool
+	deferState    string
+	favorState    bool
 }
 
 func (rf *runFlags) add(cmd *cobra.Command) {
@@ -52,6 +55,25 @@ func (rf *runFlags) addExec(cmd *cobra.Command) {
 	cmd.Flags().StringVar(&rf.transaction, "transaction", "", "run inside flow transaction ID (one per orchestrated flow): what this run builds is published, or undone, by kiln transaction commit|rollback ID")
 	cmd.Flags().BoolVar(&rf.acceptDev, "accept-deviations", false, "let the deviation gates (volume_change, metric_change, the anomaly tests) pass with a warning, so this run's values become their baseline or join their history (after a real change of level)")
 	cmd.Flags().StringVar(&rf.junitXML, "junit-xml", "", "also write a JUnit XML report of the run to PATH (one test case per node), for CI test reporters")
+	cmd.Flags().BoolVar(&rf.deferTo, "defer", false, "read the parents that are not selected and not built in this target from the relations of the run in --state (its DuckDB file, attached read-only)")
+	cmd.Flags().StringVar(&rf.deferState, "defer-state", "", "the run to defer to, when it is not the one of --state (dbt's --defer-state)")
+	cmd.Flags().BoolVar(&rf.favorState, "favor-state", false, "with --defer, read every parent that is not selected from the state when it has it, even when this target has built it")
+}
+
+// deferOptions returns the engine's DeferOptions of --defer, or nil when
+// it is not set; --favor-state or --defer-state without it is an error.
+func (rf *runFlags) deferOptions() (*engine.DeferOptions, error) {
+	if !rf.deferTo {
+		if rf.favorState || rf.deferState != "" {
+			return nil, &exitError{ExitCannotStart, "--favor-state and --defer-state apply only with --defer"}
+		}
+		return nil, nil
+	}
+	dir := rf.deferState
+	if dir == "" {
+		dir = rf.state
+	}
+	return &engine.DeferOptions{StateDir: dir, FavorState: rf.favorState}, nil
 }
 
 // selected returns --select and -m/--models, which dbt takes as one.

@@ -60,6 +60,7 @@ build does); it cannot be read while a build holds it.`,
 				if !cmd.Flags().Changed("indirect-selection") {
 					sel.Indirect = "empty" // the node itself, not its tests
 				}
+				sel.Strict = true
 				ids, err := e.Select(sel)
 				if err != nil {
 					return a.startError(err)

@@ -89,12 +89,42 @@ func parseError(msg, query string) *Error {
 			i++
 			continue
 		}
-		if strings.TrimSpace(l) != "" {
+		if l = cleanDetail(l); l != "" {
 			detail = append(detail, l)
 		}
 	}
 	e.Detail = strings.Join(detail, "\n")
 	return e
+}
+
+// systemName matches the names of DuckDB's own catalog objects, which its
+// "Did you mean" offers for a table it cannot find (pg_sequences,
+// pragma_database_list, duckdb_tables, sqlite_master, information_schema).
+var systemName = regexp.MustCompile(`^"?(pg_|pragma_|duckdb_|sqlite_|information_schema)`)
+
+// cleanDetail returns a line of an error's detail as a user should read
+// it: "" for a blank line or a "Did you mean" that names one of DuckDB's
+// own catalog objects (noise beside a model's missing parent), and a
+// "Candidate bindings:" line without empty entries ("Candidate bindings:
+// : " when DuckDB has none to offer), or "" when none remains.
+func cleanDetail(l string) string {
+	l = strings.TrimSpace(l)
+	if rest, ok := strings.CutPrefix(l, "Did you mean "); ok && systemName.MatchString(rest) {
+		return ""
+	}
+	if rest, ok := strings.CutPrefix(l, "Candidate bindings:"); ok {
+		var keep []string
+		for _, c := range strings.Split(rest, ",") {
+			if c = strings.Trim(strings.TrimSpace(c), ":"); strings.TrimSpace(c) != "" {
+				keep = append(keep, strings.TrimSpace(c))
+			}
+		}
+		if len(keep) == 0 {
+			return ""
+		}
+		return "Candidate bindings: " + strings.Join(keep, ", ")
+	}
+	return l
 }
 
 // classify returns what DuckDB error e means for a run: DuckDB's I/O

@@ -87,6 +87,9 @@ func TestParseError(t *testing.T) {
 		{"interrupt", "INTERRUPT Error: Interrupted!", "", Error{Type: "Interrupt", Msg: "Interrupted!"}},
 		{"no prefix", "something odd: happened", "", Error{Msg: "something odd: happened"}},
 		{"detail", "Catalog Error: Table with name x does not exist!\nDid you mean \"y\"?\n\nLINE 2: from x\n             ^", "select 1\nfrom x", Error{Type: "Catalog", Msg: "Table with name x does not exist!", Detail: `Did you mean "y"?`, Line: 2, Col: 6}},
+		{"empty candidates", "Binder Error: Referenced column \"x\" not found in FROM clause!\nCandidate bindings: : ", "", Error{Type: "Binder", Msg: `Referenced column "x" not found in FROM clause!`}},
+		{"candidates after a colon", "Binder Error: Referenced column \"x\" not found in FROM clause!\nCandidate bindings: : \"a\", \"b\"", "", Error{Type: "Binder", Msg: `Referenced column "x" not found in FROM clause!`, Detail: `Candidate bindings: "a", "b"`}},
+		{"system table suggested", "Catalog Error: Table with name stg_orders does not exist!\nDid you mean \"pragma_database_list\"?", "", Error{Type: "Catalog", Msg: "Table with name stg_orders does not exist!"}},
 		{"excerpt not in query", "Binder Error: x\n\nLINE 1: select y\n               ^", "select z", Error{Type: "Binder", Msg: "x", Line: 1}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -388,7 +388,9 @@ func (e *Executor) model(ctx context.Context, conn adapter.Conn, n *graph.Node) 
 	}
 	if enforced(n) {
 		if err := checkContract(ctx, conn, e.d, n); err != nil {
-			return failed(err)
+			// The query's own error (a missing parent, a column), at its
+			// position in the model, as when it runs.
+			return failed(e.sqlError(n, err, adapter.Stmt{SQL: n.CompiledCode}))
 		}
 	}
 	if n.Incremental != nil {
@@ -461,7 +463,7 @@ func (e *Executor) sqlError(n *graph.Node, err error, s adapter.Stmt) error {
 	if !errors.As(err, &de) {
 		return err
 	}
-	ne := &run.NodeError{Pos: n.Pos, Msg: de.Error(), Err: err}
+	ne := &run.NodeError{Pos: n.Pos, Msg: de.Error(), Err: err, Hint: sqlHint(e.g, n, de)}
 	if off, ok := bodyOffset(s.SQL, s.Body, de.Line, de.Col, n.CompiledCode); ok {
 		lead := strings.Index(n.CompiledCode, materialize.Body(n.CompiledCode))
 		l, c := diag.Offset(n.CompiledCode, lead+off)

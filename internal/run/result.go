@@ -91,6 +91,7 @@ type NodeError struct {
 	Msg      string   // one line, lower case, without the position
 	Compiled diag.Pos // the position in the compiled SQL under the target path; zero when none
 	Err      error    // the cause; nil when Msg says it all
+	Hint     string   // what to do about it, printed on a line of its own; "" when none
 }
 
 // Error returns "pos: msg (compiled SQL: pos)", without the parts that

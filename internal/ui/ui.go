@@ -307,6 +307,9 @@ func (p *Printer) Problems(g *graph.Graph, results []run.Result) {
 		for _, l := range strings.Split(strings.TrimSpace(text), "\n") {
 			p.Printf("  %s", l)
 		}
+		if ne != nil && ne.Hint != "" {
+			p.Printf("  hint: %s", ne.Hint)
+		}
 	}
 }
 

@@ -1,0 +1,217 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/kiln-build/kiln/adapter"
+	"github.com/kiln-build/kiln/compiler"
+	"github.com/kiln-build/kiln/compiler/graph"
+	"github.com/kiln-build/kiln/internal/artifact"
+	"github.com/kiln-build/kiln/internal/sqlq"
+)
+
+// DeferOptions are dbt's --defer flags.
+type DeferOptions struct {
+	// StateDir is --state (or --defer-state): the target folder of a
+	// previous run, holding its manifest.json, relative to the project's
+	// directory.
+	StateDir string
+	// FavorState is --favor-state: read every node that is not selected
+	// from the state when the state has it, even when this target has
+	// built it too.
+	FavorState bool
+}
+
+// StateAlias is the name under which the state's DuckDB file is attached
+// to the run's database (read-only) when refs are deferred to it.
+const StateAlias = "kiln_state"
+
+// Deferral is what Defer decided: the nodes read from the state, and the
+// state's database.
+type Deferral struct {
+	Nodes    []graph.ID // sorted
+	Database string     // the state's DuckDB file, attached as StateAlias; "" when it is this target's
+}
+
+// Defer applies dbt's --defer to a run of the selected nodes: a ref() or
+// source() of a node that is not selected and has no relation in this
+// target (with FavorState: whether it has one or not) reads the relation
+// the state's manifest.json records for it, in the state's database,
+// which the run attaches read-only. Ephemeral models and sources without a
+// file are never deferred (they are the same everywhere, as in dbt); a
+// node the state does not have is read from this target. The project is
+// compiled again with those refs, so its compiled SQL, its manifest and
+// its fingerprints show them.
+//
+// Errors (*UsageError): no manifest.json in the state folder, a state
+// built elsewhere than in a DuckDB file, or a state database that cannot
+// be found (kiln.database in the manifest, or a .duckdb file beside it).
+func (p *Project) Defer(ctx context.Context, selected []graph.ID, o DeferOptions) (*Deferral, error) {
+	if o.StateDir == "" {
+		return nil, &UsageError{"--defer needs --state DIR: the target folder of the run to read unselected parents from"}
+	}
+	if p.OnServer() {
+		return nil, &UsageError{"--defer is not supported yet on a " + p.Profile.Type + " target: kiln defers to a DuckDB file"}
+	}
+	dir := AbsUnder(p.Dir, o.StateDir)
+	st, err := artifact.ReadDeferState(filepath.Join(dir, artifact.ManifestFile))
+	if os.IsNotExist(err) {
+		return nil, &UsageError{fmt.Sprintf("--state %s: no manifest.json there; point it at the target folder of a previous run", o.StateDir)}
+	}
+	if err != nil {
+		return nil, &UsageError{fmt.Sprintf("--state %s: %v", o.StateDir, err)}
+	}
+	g := p.Graph()
+	isSelected := make(map[graph.ID]bool, len(selected))
+	for _, id := range selected {
+		isSelected[id] = true
+	}
+	existing, err := p.existingRelations(ctx, o.FavorState)
+	if err != nil {
+		return nil, err
+	}
+	deferred := map[graph.ID]sqlq.Relation{}
+	for _, n := range g.Nodes() {
+		if isSelected[n.ID] || !deferrable(n) {
+			continue
+		}
+		rel, ok := st.Relations[n.ID]
+		if !ok || (!o.FavorState && existing[relKey(n.Relation)]) {
+			continue
+		}
+		deferred[n.ID] = rel
+	}
+	d := &Deferral{}
+	if len(deferred) == 0 {
+		p.printf(Info, "Deferring no node to the state %s: every parent is selected or built in %s", o.StateDir, p.DatabaseName())
+		return d, nil
+	}
+	db, err := stateDatabase(dir, o.StateDir, st)
+	if err != nil {
+		return nil, err
+	}
+	same := sameFile(db, p.DBPath)
+	for id, rel := range deferred {
+		rel.Database = StateAlias
+		if same {
+			rel.Database = ""
+		}
+		deferred[id] = rel
+		d.Nodes = append(d.Nodes, id)
+	}
+	sort.Slice(d.Nodes, func(i, j int) bool { return d.Nodes[i] < d.Nodes[j] })
+	if !same {
+		d.Database = db
+		p.attach = []adapter.Attachment{{Path: db, Alias: StateAlias}}
+	}
+	m, l := compiler.Compile(p.Project, compiler.Options{Vars: p.cfg.Vars, ProjectDir: p.Dir, Defer: deferred})
+	if l.HasErrors() {
+		p.emit(Diagnostics{List: l.Errors()})
+		return nil, ErrInvalid
+	}
+	if p.defaultRender {
+		p.cfg.Render = m.RenderAtRun
+	}
+	p.Manifest, p.fingerprints = m, nil
+	names := make([]string, len(d.Nodes))
+	for i, id := range d.Nodes {
+		names[i] = g.Node(id).Name
+	}
+	sort.Strings(names)
+	p.printf(Info, "Deferring %d node(s) to the state %s (%s, read-only): %s", len(names), o.StateDir, Rel(p.Dir, db), strings.Join(names, ", "))
+	return d, nil
+}
+
+// deferrable reports whether refs to n can read another target's relation:
+// models that are not ephemeral, seeds, snapshots and file-backed sources
+// (which kiln loads into each target).
+func deferrable(n *graph.Node) bool {
+	switch n.Kind {
+	case graph.Model:
+		return n.Config.Materialized != graph.Ephemeral && !n.Relation.IsZero()
+	case graph.Seed, graph.Snapshot:
+		return true
+	case graph.Source:
+		return n.Source != nil && n.Source.External != nil
+	}
+	return false
+}
+
+func relKey(r sqlq.Relation) string {
+	return strings.ToLower(r.Schema + "\x00" + r.Name)
+}
+
+// existingRelations returns the relations of this target's database (by
+// relKey), none when it does not exist yet or when favor is set (the
+// state wins whatever this target holds).
+func (p *Project) existingRelations(ctx context.Context, favor bool) (map[string]bool, error) {
+	out := map[string]bool{}
+	if favor || !p.DatabaseExists() {
+		return out, nil
+	}
+	db, err := p.openDB(ctx, 0)
+	if err != nil {
+		return nil, err
+	}
+	defer db.Close()
+	c, err := db.Conn(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer c.Close()
+	rels, err := c.Relations(ctx, false)
+	if err != nil {
+		return nil, err
+	}
+	for _, r := range rels {
+		out[relKey(r.Relation)] = true
+	}
+	return out, nil
+}
+
+// stateDatabase finds the DuckDB file of the state in dir: the file its
+// manifest records (kiln.database), else a file of that name in dir (a
+// state copied with its database), else dir's only .duckdb file.
+func stateDatabase(dir, flag string, st *artifact.DeferState) (string, error) {
+	if st.AdapterType != "" && st.AdapterType != "duckdb" {
+		return "", &UsageError{fmt.Sprintf("--state %s: that run built in a %s database; kiln defers to a DuckDB file only", flag, st.AdapterType)}
+	}
+	var tried []string
+	if st.Database != "" {
+		for _, c := range []string{st.Database, filepath.Join(dir, filepath.Base(st.Database))} {
+			if fileExists(c) {
+				return c, nil
+			}
+			tried = append(tried, c)
+		}
+	}
+	found, _ := filepath.Glob(filepath.Join(dir, "*.duckdb"))
+	if len(found) == 1 {
+		return found[0], nil
+	}
+	msg := fmt.Sprintf("--defer --state %s: cannot find the database of that run", flag)
+	switch {
+	case len(tried) > 0:
+		msg += fmt.Sprintf(": its manifest.json names %s, which does not exist", tried[0])
+	default:
+		msg += ": its manifest.json names no database (it was written by dbt or by an older kiln)"
+	}
+	if len(found) > 1 {
+		msg += fmt.Sprintf(", and %s holds %d .duckdb files", flag, len(found))
+	} else {
+		msg += fmt.Sprintf(", and %s holds no .duckdb file", flag)
+	}
+	return "", &UsageError{msg + "; build that target again, or copy its database beside its manifest.json"}
+}
+
+// sameFile reports whether a and b are the same file.
+func sameFile(a, b string) bool {
+	sa, err1 := os.Stat(a)
+	sb, err2 := os.Stat(b)
+	return err1 == nil && err2 == nil && os.SameFile(sa, sb)
+}

@@ -1,0 +1,115 @@
+package cli
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// deferProject writes a project whose mart reads a view over a
+// file-backed source and a seed: orders (data/<orders_file>) -> stg_orders
+// (view) -> revenue (table), with wines (seed) joined in and a
+// relationships test from revenue to wines.
+func deferProject(t *testing.T) string {
+	t.Helper()
+	dir := t.TempDir()
+	files := map[string]string{
+		"project.yml": "name: cellar\nvars:\n  orders_file: data/orders.csv\nvar-types:\n  orders_file: path\n",
+		"data/orders.csv": "order_id,wine_id,quantity,unit_price\n" +
+			"1,1,2,176.50\n2,2,6,45.00\n3,1,1,176.50\n4,3,12,9.90\n",
+		"data/few.csv":    "order_id,wine_id,quantity,unit_price\n1,1,1,10.00\n",
+		"seeds/wines.csv": "wine_id,name\n1,Pomerol\n2,Chablis\n3,Rosé\n",
+		"models/_src.yml": "sources:\n  - name: shop\n    tables:\n      - name: orders\n        external: {location: \"{{ var('orders_file') }}\", column_types: {unit_price: \"DECIMAL(10,2)\"}}\n",
+		"models/stg_orders.sql": "select order_id, wine_id, quantity, quantity * unit_price as amount\n" +
+			"from {{ source('shop', 'orders') }}\n",
+		"models/revenue.sql": "{{ config(materialized='table') }}\n" +
+			"select o.wine_id, w.name, sum(o.amount) as revenue\n" +
+			"from {{ ref('stg_orders') }} o join {{ ref('wines') }} w using (wine_id)\ngroup by all\n",
+		"models/_revenue.yml": "models:\n  - name: revenue\n    columns:\n      - name: wine_id\n" +
+			"        data_tests:\n          - relationships: {to: ref('wines'), field: wine_id}\n",
+	}
+	for p, content := range files {
+		to := filepath.Join(dir, filepath.FromSlash(p))
+		if err := os.MkdirAll(filepath.Dir(to), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(to, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}
+
+// TestDeferToProduction is dbt's --defer on DuckDB files: a production
+// build into prod/, then a development build of one model into an empty
+// dev/ that reads its parents from prod's database, attached read-only.
+func TestDeferToProduction(t *testing.T) {
+	dir := deferProject(t)
+	mustKiln(t, 0, dir, "build", "--target-path", "prod")
+	prodDB := filepath.Join(dir, "prod", "kiln.duckdb")
+	devDB := filepath.Join(dir, "dev", "kiln.duckdb")
+
+	// Without --defer the model's parents are missing from dev: it fails,
+	// naming the relation and what to do.
+	out := mustKiln(t, 1, dir, "build", "--target-path", "dev", "-s", "revenue")
+	if !strings.Contains(out, "stg_orders") || !strings.Contains(out, "--defer --state") {
+		t.Errorf("a build of revenue alone into an empty dev should fail on stg_orders and suggest --defer:\n%s", out)
+	}
+
+	// With --defer: only revenue (and its test) runs, reading prod's
+	// stg_orders, orders and wines.
+	out = mustKiln(t, 0, dir, "build", "--target-path", "dev", "-s", "revenue", "--defer", "--state", "prod")
+	if !strings.Contains(out, "Deferring 3 node(s) to the state prod (prod/kiln.duckdb, read-only): orders, stg_orders, wines") {
+		t.Errorf("want the 3 deferred parents named:\n%s", out)
+	}
+	if !strings.Contains(out, "PASS=2 WARN=0 ERROR=0 SKIP=0 TOTAL=2") {
+		t.Errorf("want revenue and its relationships test only:\n%s", out)
+	}
+	if got := queryDB(t, devDB, "select count(*) || ' ' || sum(revenue) from main.revenue"); got != "3 918.30" {
+		t.Errorf("dev revenue: %s, want 3 wines and 918.30 (prod's orders)", got)
+	}
+	if got := queryDB(t, devDB, "select count(*) from duckdb_tables() where database_name = current_database() and schema_name <> 'kiln_history'"); got != "1" {
+		t.Errorf("dev holds %s tables besides kiln's records, want 1 (revenue)", got)
+	}
+	if got := queryDB(t, devDB, "select count(*) from duckdb_views() where not internal and database_name = current_database()"); got != "0" {
+		t.Errorf("dev holds %s views, want none (stg_orders is prod's)", got)
+	}
+	compiled := string(readFile(t, filepath.Join(dir, "dev", "compiled", "cellar", "models", "revenue.sql")))
+	if !strings.Contains(compiled, `"kiln_state"."main"."stg_orders"`) || !strings.Contains(compiled, `"kiln_state"."main"."wines"`) {
+		t.Errorf("the compiled SQL should read prod's relations:\n%s", compiled)
+	}
+	// Prod is untouched: still its own build's figures.
+	if got := queryDB(t, prodDB, "select sum(revenue) from main.revenue"); got != "918.3" {
+		t.Errorf("prod revenue: %s", got)
+	}
+
+	// A dev build of everything on another month's orders: now dev has
+	// stg_orders, and --defer reads dev's (it exists), --favor-state
+	// prod's.
+	mustKiln(t, 0, dir, "build", "--target-path", "dev", "--vars", "{orders_file: data/few.csv}")
+	mustKiln(t, 0, dir, "build", "--target-path", "dev", "-s", "revenue", "--defer", "--state", "prod", "--vars", "{orders_file: data/few.csv}")
+	if got := queryDB(t, devDB, "select count(*) || ' ' || sum(revenue) from main.revenue"); got != "1 10.00" {
+		t.Errorf("--defer with dev's own stg_orders: %s, want 1 wine and 10.00", got)
+	}
+	out = mustKiln(t, 0, dir, "build", "--target-path", "dev", "-s", "revenue", "--defer", "--favor-state", "--state", "prod", "--vars", "{orders_file: data/few.csv}")
+	if got := queryDB(t, devDB, "select count(*) || ' ' || sum(revenue) from main.revenue"); got != "3 918.30" {
+		t.Errorf("--favor-state: %s, want prod's 3 wines and 918.30\n%s", got, out)
+	}
+
+	// Mistakes: no --state, --favor-state alone, a state whose database
+	// is gone.
+	if out := mustKiln(t, 2, dir, "build", "--target-path", "dev", "-s", "revenue", "--defer"); !strings.Contains(out, "--defer needs --state DIR") {
+		t.Errorf("--defer alone:\n%s", out)
+	}
+	if out := mustKiln(t, 2, dir, "build", "-s", "revenue", "--favor-state"); !strings.Contains(out, "only with --defer") {
+		t.Errorf("--favor-state alone:\n%s", out)
+	}
+	if err := os.Rename(prodDB, filepath.Join(dir, "elsewhere.duckdb")); err != nil {
+		t.Fatal(err)
+	}
+	out = mustKiln(t, 2, dir, "build", "--target-path", "fresh", "-s", "revenue", "--defer", "--state", "prod")
+	if !strings.Contains(out, "cannot find the database of that run: its manifest.json names "+prodDB+", which does not exist") {
+		t.Errorf("a state without its database:\n%s", out)
+	}
+}
