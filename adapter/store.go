@@ -107,6 +107,11 @@ type Store interface {
 	SaveIntervals(ctx context.Context, id, runID string, ivs []Interval) error
 	// ForgetIntervals forgets the batches of model id (a full refresh).
 	ForgetIntervals(ctx context.Context, id string) error
+	// ForgetRunIntervals forgets the batches that the runs runIDs built,
+	// and, when txn is not "", those that any run of flow transaction txn
+	// built: their tables were restored (a rollback), so those batches
+	// are missing again and the next run builds them.
+	ForgetRunIntervals(ctx context.Context, runIDs []string, txn string) error
 }
 
 // Interval is one batch of a microbatch model as the interval state
@@ -212,11 +217,18 @@ const (
 	Copied JournalOp = "copied"
 	// Created: there was no previous relation (Backup is "").
 	Created JournalOp = "created"
+	// RowsCopied: the rows of the table that Where selects were copied to
+	// Backup; the node deleted rows Where selects only, and inserted rows
+	// Where selects only, changing no column (a microbatch model replacing
+	// its batches). Undoing it deletes the rows Where selects and inserts
+	// Backup's rows back: the cost is that of the rows changed, not of the
+	// table.
+	RowsCopied JournalOp = "rows"
 )
 
 // JournalEntry is a relation a run replaced, changed or created. Undoing
 // it drops Relation and, when Backup is not "", renames Backup back to
-// Relation's name: the same for Moved and Copied.
+// Relation's name: the same for Moved and Copied; for RowsCopied, see it.
 type JournalEntry struct {
 	RunID      string // the run that made the entry
 	Seq        int64  // the entry's number in its run, from 1
@@ -225,6 +237,9 @@ type JournalEntry struct {
 	Relation   Relation
 	Backup     string // the previous relation's name, in Relation's schema
 	BackupKind Kind
+	// Where is the condition (SQL, on Relation's columns) selecting the
+	// rows a RowsCopied entry kept in Backup; "" for the other operations.
+	Where string
 	// Done says the run succeeded in its flow transaction, which keeps the
 	// entry; an entry not Done belongs to a run in progress, or killed.
 	Done bool

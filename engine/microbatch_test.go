@@ -188,3 +188,49 @@ func TestMicrobatchEqualsFullBuild(t *testing.T) {
 		})
 	}
 }
+
+// A run that fails after a microbatch model replaced a batch puts the
+// batch's rows back (the journal kept those rows, not the table) and
+// forgets the batch in the interval state: the next run builds it again
+// from the inputs as they are then, and equals a full build. Without the
+// forgetting, the state would say the batch was built from the changed
+// inputs and the next run would keep the restored, stale rows.
+func TestMicrobatchRollback(t *testing.T) {
+	m := newMini(t, map[string]string{
+		"models/src.yml":     eventsSource,
+		"models/monthly.sql": "{{ config(materialized='incremental', incremental_strategy='microbatch', event_time='month_start', batch_size='month', begin='2024-01-01', lookback=0) }}\n" + monthlySQL,
+		"models/whole.sql":   "{{ config(materialized='table') }}\n" + monthlySQL,
+		"models/later.sql":   "{{ config(materialized='table') }}\nselect case when {{ var('fail', 0) }} = 1 then error('boom') end as x from {{ ref('monthly') }}",
+	})
+	end := time.Date(2024, 4, 1, 0, 0, 0, 0, time.UTC)
+	m.events("(1, 10, '2024-01-05'), (2, 20, '2024-02-03'), (3, 5, '2024-02-10'), (4, 7, '2024-03-01')")
+	wantOK(t, m.build(buildOpts{clock: at(2024, 6, 1), eventEnd: end}))
+	before := m.rows("select * from main.monthly order by all")
+	// February changes; the run replaces February's batch, then fails.
+	m.events("(1, 10, '2024-01-05'), (2, 21, '2024-02-03'), (4, 7, '2024-03-01')")
+	res := m.build(buildOpts{clock: at(2024, 6, 1), eventEnd: end, vars: map[string]any{"fail": 1}})
+	if r := result(t, res, "monthly"); r.Status != run.Success || r.Metrics["batches"] != 1 {
+		t.Fatalf("monthly: %s %q, %v batches built", r.Status, r.Message, r.Metrics["batches"])
+	}
+	if !res.Failed || !res.RolledBack {
+		t.Fatalf("the run did not fail and roll back: %+v", res)
+	}
+	if got := m.rows("select * from main.monthly order by all"); !reflect.DeepEqual(got, before) {
+		t.Errorf("after the rollback monthly = %v, want %v", got, before)
+	}
+	if got := m.rows("select count(*) from information_schema.tables where table_name like '%kiln%'"); got[0][0] != int64(0) {
+		t.Errorf("the rollback left %v kiln tables behind", got[0][0])
+	}
+	if got := m.rows("select cast(batch_start as varchar) from kiln_history.intervals order by 1"); !reflect.DeepEqual(got, [][]any{{"2024-01-01 00:00:00"}, {"2024-03-01 00:00:00"}}) {
+		t.Errorf("after the rollback the interval state holds %v, want January and March (February forgotten)", got)
+	}
+	res = m.build(buildOpts{clock: at(2024, 6, 1), eventEnd: end})
+	wantOK(t, res)
+	if r := result(t, res, "monthly"); !strings.Contains(r.Message, "1 of 3 batches built (1 missing)") {
+		t.Errorf("the next run: %q", r.Message)
+	}
+	got := m.rows("select * from main.monthly order by all")
+	if want := m.rows("select * from main.whole order by all"); !reflect.DeepEqual(got, want) {
+		t.Errorf("the next run: monthly = %v, want a full build's %v", got, want)
+	}
+}

@@ -158,7 +158,8 @@ func testStore(t *testing.T, e *env) {
 	if err := s.KeepJournal(ctx, "run-6"); err != nil {
 		t.Fatal(err)
 	}
-	killedEntry := adapter.JournalEntry{RunID: "run-7", Seq: 1, Op: adapter.Copied, Relation: adapter.Relation{Schema: "s", Name: "inc"}, Backup: "inc__kiln_prev_run7", BackupKind: adapter.Table}
+	killedEntry := adapter.JournalEntry{RunID: "run-7", Seq: 1, Op: adapter.RowsCopied, Relation: adapter.Relation{Schema: "s", Name: "inc"}, Backup: "inc__kiln_prev_run7", BackupKind: adapter.Table,
+		Where: "(\"ts\" >= timestamp '2024-02-01 00:00:00' and \"ts\" < timestamp '2024-03-01 00:00:00')"}
 	if err := s.AddJournal(ctx, []adapter.JournalEntry{killedEntry}); err != nil {
 		t.Fatal(err)
 	}
@@ -302,5 +303,30 @@ func testIntervals(t *testing.T, e *env) {
 	}
 	if ivs, _ := s.Intervals(ctx, "model.p.other"); len(ivs) != 1 {
 		t.Errorf("ForgetIntervals of another model removed %v", ivs)
+	}
+	// ForgetRunIntervals: by run, and by the runs of a flow transaction.
+	if err := s.SaveIntervals(ctx, "model.p.m", "r1", []adapter.Interval{{Start: jan, End: feb, Digest: "a"}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.SaveIntervals(ctx, "model.p.m", "r3", []adapter.Interval{{Start: feb, End: mar, Digest: "b"}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.ForgetRunIntervals(ctx, []string{"r1", "r-none"}, ""); err != nil {
+		t.Fatal(err)
+	}
+	if ivs, _ := s.Intervals(ctx, "model.p.m"); len(ivs) != 1 || ivs[0].RunID != "r3" {
+		t.Errorf("ForgetRunIntervals(r1) left %v, want r3's batch only", ivs)
+	}
+	if ivs, _ := s.Intervals(ctx, "model.p.other"); len(ivs) != 0 {
+		t.Errorf("ForgetRunIntervals(r1) left another model's batch of r1: %v", ivs)
+	}
+	if err := s.StartRun(ctx, adapter.RunRecord{ID: "r3", Command: "build", Started: jan, Status: "running", Txn: "flow-iv"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.ForgetRunIntervals(ctx, nil, "flow-iv"); err != nil {
+		t.Fatal(err)
+	}
+	if ivs, _ := s.Intervals(ctx, "model.p.m"); len(ivs) != 0 {
+		t.Errorf("ForgetRunIntervals of flow transaction flow-iv left %v", ivs)
 	}
 }

@@ -84,3 +84,30 @@ func (s *Store) ForgetIntervals(ctx context.Context, id string) error {
 	_, err := s.c.Exec(ctx, "delete from kiln_history.intervals where unique_id = "+s.lit(id))
 	return err
 }
+
+// ForgetRunIntervals forgets the batches that runs runIDs built, and those
+// of the runs of flow transaction txn when txn is not "".
+func (s *Store) ForgetRunIntervals(ctx context.Context, runIDs []string, txn string) error {
+	if len(runIDs) == 0 && txn == "" {
+		return nil
+	}
+	if err := s.ensureIntervals(ctx); err != nil {
+		return err
+	}
+	var conds []string
+	if len(runIDs) > 0 {
+		ids := make([]string, len(runIDs))
+		for i, id := range runIDs {
+			ids[i] = s.lit(id)
+		}
+		conds = append(conds, "run_id in ("+strings.Join(ids, ", ")+")")
+	}
+	if txn != "" {
+		if err := s.ensure(ctx); err != nil {
+			return err
+		}
+		conds = append(conds, "run_id in (select run_id from kiln_history.runs where txn = "+s.lit(txn)+")")
+	}
+	_, err := s.c.Exec(ctx, "delete from kiln_history.intervals where "+strings.Join(conds, " or "))
+	return err
+}

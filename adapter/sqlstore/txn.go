@@ -15,7 +15,7 @@ func (s *Store) Journal(ctx context.Context) ([]adapter.JournalEntry, error) {
 		return nil, err
 	}
 	_, rows, err := s.c.QueryRows(ctx, `select run_id, seq, coalesce(txn, ''), coalesce(op, ''), schema_name, name,
-        coalesce(backup, ''), coalesce(backup_kind, ''), coalesce(done, false)
+        coalesce(backup, ''), coalesce(backup_kind, ''), coalesce(done, false), coalesce(rows_where, '')
         from kiln_history.journal order by recorded_at desc, seq desc`)
 	if err != nil {
 		return nil, err
@@ -24,7 +24,8 @@ func (s *Store) Journal(ctx context.Context) ([]adapter.JournalEntry, error) {
 	for i, r := range rows {
 		done, _ := r[8].(bool)
 		e := adapter.JournalEntry{RunID: str(r[0]), Seq: num(r[1]), Txn: str(r[2]), Op: adapter.JournalOp(str(r[3])),
-			Relation: adapter.Relation{Schema: str(r[4]), Name: str(r[5])}, Backup: str(r[6]), BackupKind: adapter.Kind(str(r[7])), Done: done}
+			Relation: adapter.Relation{Schema: str(r[4]), Name: str(r[5])}, Backup: str(r[6]), BackupKind: adapter.Kind(str(r[7])), Done: done,
+			Where: str(r[9])}
 		if e.Op == "" { // recorded by an older kiln
 			e.Op = adapter.Moved
 			if e.Backup == "" {
@@ -51,11 +52,11 @@ func (s *Store) AddJournal(ctx context.Context, entries []adapter.JournalEntry) 
 		if e.Done {
 			done = "true"
 		}
-		values[i] = fmt.Sprintf("(%s, %d, %s, %s, %s, %s, %s, %s, %s, %s)", s.lit(e.RunID), e.Seq,
+		values[i] = fmt.Sprintf("(%s, %d, %s, %s, %s, %s, %s, %s, %s, %s, %s)", s.lit(e.RunID), e.Seq,
 			s.lit(e.Relation.Schema), s.lit(e.Relation.Name), s.nullable(e.Backup), s.nullable(string(e.BackupKind)),
-			s.nullable(e.Txn), s.lit(string(e.Op)), done, now)
+			s.nullable(e.Txn), s.lit(string(e.Op)), done, now, s.nullable(e.Where))
 	}
-	_, err := s.c.Exec(ctx, "insert into kiln_history.journal (run_id, seq, schema_name, name, backup, backup_kind, txn, op, done, recorded_at) values "+
+	_, err := s.c.Exec(ctx, "insert into kiln_history.journal (run_id, seq, schema_name, name, backup, backup_kind, txn, op, done, recorded_at, rows_where) values "+
 		strings.Join(values, ", "))
 	return err
 }

@@ -154,6 +154,10 @@ func (r *Report) Markdown() string {
 		p("")
 		b.WriteString(r.Anomaly.Markdown(r.Command))
 	}
+	if r.Incr != nil {
+		p("")
+		b.WriteString(r.Incr.markdown(r.Command, r.Started, r.Runs))
+	}
 	return b.String()
 }
 

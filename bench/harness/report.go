@@ -26,6 +26,8 @@ type Report struct {
 	Docs    *DocsResult
 	// Anomaly is the labelled benchmark of the deviation gates (issue 19).
 	Anomaly *anomalies.Report
+	// Incr is the incremental benchmark (issue 15).
+	Incr *IncrResult
 	// Compare is the other kiln tree timed as "kiln*", "" when none.
 	Compare string
 	// Errors are the parts of the suite that could not be measured.

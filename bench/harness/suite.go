@@ -30,7 +30,7 @@ type Config struct {
 	// Threads are the --threads values timed on each build; nil: 1, 2, 4.
 	Threads []int
 	// Only restricts the suite to some of "compile", "w1", "w2", "w3",
-	// "docs", "anomaly"; nil runs all.
+	// "docs", "anomaly", "incr"; nil runs all.
 	Only []string
 	// Compare, when set, is another kiln source tree (a patched copy):
 	// its kiln is timed too, in the same interleaved runs, as "kiln*".
@@ -38,11 +38,15 @@ type Config struct {
 }
 
 // Parts of the suite, for Config.Only.
-var Parts = []string{"compile", "w1", "w2", "w3", "docs", "anomaly"}
+var Parts = []string{"compile", "w1", "w2", "w3", "docs", "anomaly", "incr"}
 
 // OnlyAnomaly reports whether only stands for the anomaly part alone: it
 // needs no binary, and its section replaces the one of the existing report.
 func OnlyAnomaly(only []string) bool { return len(only) == 1 && only[0] == "anomaly" }
+
+// OnlyIncr reports whether only stands for the incremental part alone:
+// its section replaces the one of the existing report.
+func OnlyIncr(only []string) bool { return len(only) == 1 && only[0] == "incr" }
 
 // sizes are the workload sizes of a suite.
 type sizes struct {
@@ -135,6 +139,9 @@ func Run(cfg Config) (*Report, error) {
 		} else {
 			steps = append(steps, func() error { return s.w3(w) })
 		}
+	}
+	if s.part("incr") {
+		steps = append(steps, s.incr)
 	}
 	if s.part("anomaly") {
 		steps = append(steps, func() error {

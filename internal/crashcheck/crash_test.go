@@ -101,6 +101,7 @@ func TestMain(m *testing.M) {
 	if worldDir != "" {
 		os.RemoveAll(worldDir)
 	}
+	worldDirs.removeAll()
 	os.Exit(code)
 }
 

@@ -118,6 +118,32 @@ func (j *Journal) PrepareCopy(ctx context.Context, conn adapter.Conn, d adapter.
 	return nil
 }
 
+// PrepareRows keeps aside the rows of table rel that where (a condition
+// on rel's columns, in the dialect's SQL) selects, for a node that
+// deletes rows where selects and inserts rows where selects, changing no
+// other row and no column: a microbatch model replacing its batches. A
+// rollback deletes the rows where selects and inserts the copy back
+// (adapter.RowsCopied), so keeping the previous version costs the rows
+// the node replaces, not the whole table. Like Prepare, it runs in the
+// node's transaction, before the node changes rel. A nil journal does
+// nothing.
+func (j *Journal) PrepareRows(ctx context.Context, conn adapter.Conn, d adapter.Dialect, rel sqlq.Relation, where string) error {
+	if j == nil {
+		return nil
+	}
+	e := j.entry(rel)
+	e.Op, e.Backup, e.BackupKind, e.Where = adapter.RowsCopied, j.backupName(rel), adapter.Table, where
+	backup := sqlq.Relation{Schema: rel.Schema, Name: e.Backup}
+	if _, err := conn.Run(ctx, d.CreateTableAs(backup, d.SelectAll(rel, "")+"\nwhere "+where)); err != nil {
+		return err
+	}
+	if err := conn.Store().AddJournal(ctx, []adapter.JournalEntry{e}); err != nil {
+		return err
+	}
+	failpoint.Hit(failpoint.NodePrepared)
+	return nil
+}
+
 // pending returns the entries of run runID that are not Done, newest
 // first.
 func pending(ctx context.Context, s adapter.Store, runID string) ([]adapter.JournalEntry, error) {
@@ -153,13 +179,35 @@ func dropBackup(ctx context.Context, conn adapter.Conn, d adapter.Dialect, e ada
 
 // undo restores entries, in the order given (newest first), in the
 // caller's transaction (or one of its own): the relation is dropped and
-// its backup renamed back; a Created relation is dropped. An entry whose
-// backup is missing is left alone (its relation is not dropped): the
-// entry and its backup were committed together, so only a hand outside
-// kiln removes one without the other.
-func undo(ctx context.Context, conn adapter.Conn, d adapter.Dialect, es []adapter.JournalEntry) error {
+// its backup renamed back; a Created relation is dropped; a RowsCopied
+// entry's rows are put back (undoRows). An entry whose backup is missing
+// is left alone (its relation is not dropped): the entry and its backup
+// were committed together, so only a hand outside kiln removes one
+// without the other. The batches of microbatch models that the entries'
+// runs built are forgotten (their tables are as before those runs), and
+// so are those of flow transaction txn's runs when txn is not "".
+func undo(ctx context.Context, conn adapter.Conn, d adapter.Dialect, es []adapter.JournalEntry, txn string) error {
 	return conn.Tx(ctx, func() error {
+		var runs []string
+		seen := map[string]bool{}
 		for _, e := range es {
+			if !seen[e.RunID] {
+				seen[e.RunID] = true
+				runs = append(runs, e.RunID)
+			}
+		}
+		if len(runs) > 0 || txn != "" {
+			if err := conn.Store().ForgetRunIntervals(ctx, runs, txn); err != nil {
+				return err
+			}
+		}
+		for _, e := range es {
+			if e.Op == adapter.RowsCopied {
+				if err := undoRows(ctx, conn, d, e); err != nil {
+					return err
+				}
+				continue
+			}
 			if e.Backup == "" {
 				if err := dropRelation(ctx, conn, d, e.Relation); err != nil {
 					return err
@@ -183,6 +231,32 @@ func undo(ctx context.Context, conn adapter.Conn, d adapter.Dialect, es []adapte
 		}
 		return nil
 	})
+}
+
+// undoRows undoes RowsCopied entry e: the rows of the relation that
+// e.Where selects are deleted, the backup's rows inserted, the backup
+// dropped. A missing backup leaves the relation alone (see undo).
+func undoRows(ctx context.Context, conn adapter.Conn, d adapter.Dialect, e adapter.JournalEntry) error {
+	backup := sqlq.Relation{Schema: e.Relation.Schema, Name: e.Backup}
+	if kind, err := conn.RelationKind(ctx, backup); err != nil || kind == "" {
+		return err
+	}
+	cols, err := conn.Columns(ctx, backup)
+	if err != nil {
+		return err
+	}
+	names := make([]string, len(cols))
+	for i, c := range cols {
+		names[i] = c.Name
+	}
+	if _, err := conn.Run(ctx, d.DeleteWhere(e.Relation, e.Where)); err != nil {
+		return err
+	}
+	if _, err := conn.Run(ctx, d.InsertColumns(e.Relation, backup, names, "")); err != nil {
+		return err
+	}
+	_, err = conn.Run(ctx, d.DropRelation(backup, adapter.Table, false))
+	return err
 }
 
 // Commit ends a run that succeeded, or that failed with --no-rollback
@@ -275,9 +349,12 @@ func (j *Journal) Commit(ctx context.Context, conn adapter.Conn, d adapter.Diale
 }
 
 // keep marks the run's entries Done for its flow transaction, in the
-// caller's transaction; an entry of a relation that an earlier run of the
-// flow changed already is dropped with its backup: the flow keeps the
-// version from before the flow, not this intermediate one.
+// caller's transaction; an entry of a relation whose version from before
+// the flow an earlier run of the flow kept whole (moved, copied or
+// created) is dropped with its backup: undoing that earlier entry puts
+// the version from before the flow back, whatever came after. Behind an
+// earlier RowsCopied entry, which undoes only its own rows, the entry is
+// kept: a rollback undoes both, newest first.
 func (j *Journal) keep(ctx context.Context, conn adapter.Conn, d adapter.Dialect, es []adapter.JournalEntry) error {
 	s := conn.Store()
 	all, err := s.Journal(ctx)
@@ -286,7 +363,7 @@ func (j *Journal) keep(ctx context.Context, conn adapter.Conn, d adapter.Dialect
 	}
 	earlier := map[sqlq.Relation]bool{}
 	for _, e := range all {
-		if e.Txn == j.txn && e.Done {
+		if e.Txn == j.txn && e.Done && e.Op != adapter.RowsCopied {
 			earlier[e.Relation] = true
 		}
 	}
@@ -321,7 +398,7 @@ func (j *Journal) Rollback(ctx context.Context, conn adapter.Conn, d adapter.Dia
 		return 0, err
 	}
 	err = conn.Tx(ctx, func() error {
-		if err := undo(ctx, conn, d, es); err != nil {
+		if err := undo(ctx, conn, d, es, ""); err != nil {
 			return err
 		}
 		if err := s.RemoveJournal(ctx, es); err != nil {

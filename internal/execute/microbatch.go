@@ -42,6 +42,19 @@ func nextBatch(t time.Time, size string) time.Time {
 	return t.AddDate(1, 0, 0)
 }
 
+// prevBatch returns the start of the batch before the one starting at t.
+func prevBatch(t time.Time, size string) time.Time {
+	switch size {
+	case "hour":
+		return t.Add(-time.Hour)
+	case "day":
+		return t.AddDate(0, 0, -1)
+	case "month":
+		return t.AddDate(0, -1, 0)
+	}
+	return t.AddDate(-1, 0, 0)
+}
+
 // Batch is one batch of a microbatch model: [Start, End).
 type Batch struct{ Start, End time.Time }
 
@@ -73,8 +86,11 @@ func Batches(b *graph.BatchInfo, now, start, end time.Time) []Batch {
 // then replaces the table's rows of the batch. The interval state
 // (Store.Intervals) records each batch with the digest of its SQL and of
 // its inputs' rows: a run builds the batches that are missing (a gap is
-// filled, never skipped), those whose digest changed, and the last
-// lookback+1; --full-refresh (or a missing table) builds them all.
+// filled, never skipped), those whose digest changed, and the one
+// holding the run's clock with the lookback ones before it (those in the
+// run's range); --full-refresh (or a missing table) builds them all. The
+// journal keeps the rows of the batches it replaces (PrepareRows), not
+// the whole table.
 func (e *Executor) microbatch(ctx context.Context, conn adapter.Conn, n *graph.Node) run.Result {
 	b := n.Incremental.Batch
 	kind := e.cat.Kind(n.Relation)
@@ -111,22 +127,26 @@ func (e *Executor) microbatch(ctx context.Context, conn adapter.Conn, n *graph.N
 			for _, iv := range ivs {
 				prev[iv.Start] = iv
 			}
-			if err = e.opts.Journal.PrepareCopy(ctx, conn, e.d, n.Relation, kind); err != nil {
-				return err
-			}
 		}
 		inputTypes, err := e.inputTimeTypes(ctx, conn, b)
 		if err != nil {
 			return err
 		}
-		exists := !whole
-		var record []adapter.Interval
+		// Which batches to build, and why.
+		type todo struct {
+			bt             Batch
+			digest, reason string
+		}
+		var build []todo
 		counts := map[string]int{}
-		for i, bt := range batches {
-			code := b.IncrementalCode
-			if !exists {
-				code = b.Code
-			}
+		// The batch holding the run's clock and the lookback batches before
+		// it are built again (when in range: an --event-time-end in the past
+		// leaves them out).
+		lookbackFrom := batchStart(e.opts.Clock, b.Size, b.Location)
+		for range b.Lookback {
+			lookbackFrom = prevBatch(lookbackFrom, b.Size)
+		}
+		for _, bt := range batches {
 			digest, err := e.batchDigest(ctx, conn, b, inputTypes, bt)
 			if err != nil {
 				return fmt.Errorf("model %q: batch %s: %w", n.Name, batchName(bt, b), err)
@@ -140,22 +160,49 @@ func (e *Executor) microbatch(ctx context.Context, conn adapter.Conn, n *graph.N
 				reason = "missing"
 			case p.Digest != digest:
 				reason = "changed inputs"
-			case i >= len(batches)-1-b.Lookback:
+			case !bt.Start.Before(lookbackFrom):
 				reason = "lookback"
 			}
 			if reason == "" {
 				continue
 			}
 			counts[reason]++
-			nr, nd, err := e.buildBatch(ctx, conn, n, b, inputTypes, bt, code, exists)
+			build = append(build, todo{bt, digest, reason})
+		}
+		if !whole && len(build) > 0 {
+			// The journal keeps the rows of the batches to build, not the
+			// table: a rollback puts those rows back.
+			where, err := e.batchesWhere(ctx, conn, n, b, build[0].bt)
 			if err != nil {
-				return fmt.Errorf("model %q: batch %s: %w", n.Name, batchName(bt, b), err)
+				return err
+			}
+			for _, t := range build[1:] {
+				w, err := e.batchesWhere(ctx, conn, n, b, t.bt)
+				if err != nil {
+					return err
+				}
+				where += " or " + w
+			}
+			if err := e.opts.Journal.PrepareRows(ctx, conn, e.d, n.Relation, where); err != nil {
+				return err
+			}
+		}
+		exists := !whole
+		var record []adapter.Interval
+		for _, t := range build {
+			code := b.IncrementalCode
+			if !exists {
+				code = b.Code
+			}
+			nr, nd, err := e.buildBatch(ctx, conn, n, b, inputTypes, t.bt, code, exists)
+			if err != nil {
+				return fmt.Errorf("model %q: batch %s: %w", n.Name, batchName(t.bt, b), err)
 			}
 			exists = true
 			built++
 			rows += nr
 			replaced += nd
-			record = append(record, adapter.Interval{Start: bt.Start.UTC(), End: bt.End.UTC(), Digest: digest})
+			record = append(record, adapter.Interval{Start: t.bt.Start.UTC(), End: t.bt.End.UTC(), Digest: t.digest})
 		}
 		if !exists {
 			// No batch at all (begin is after now): an empty table.
@@ -259,6 +306,31 @@ func (e *Executor) batchDigest(ctx context.Context, conn adapter.Conn, b *graph.
 		h.Write([]byte(string(id) + "\x00" + fmt.Sprint(rows[0][0]) + "\x00"))
 	}
 	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// batchesWhere returns the condition selecting the rows of batch bt in
+// model n's table, in parentheses: the one buildBatch deletes them by.
+func (e *Executor) batchesWhere(ctx context.Context, conn adapter.Conn, n *graph.Node, b *graph.BatchInfo, bt Batch) (string, error) {
+	typ, err := e.tableTimeType(ctx, conn, n, b)
+	if err != nil {
+		return "", err
+	}
+	return "(" + e.d.TimeRange(b.EventTime, typ, bt.Start, bt.End) + ")", nil
+}
+
+// tableTimeType returns the type of the event_time column of model n's
+// table, "" when the table has no such column (buildBatch then says so).
+func (e *Executor) tableTimeType(ctx context.Context, conn adapter.Conn, n *graph.Node, b *graph.BatchInfo) (string, error) {
+	tcols, err := conn.Columns(ctx, n.Relation)
+	if err != nil {
+		return "", err
+	}
+	for _, c := range tcols {
+		if strings.EqualFold(c.Name, b.EventTime) {
+			return c.Type, nil
+		}
+	}
+	return "", fmt.Errorf("event_time %q is not a column of the table %s", b.EventTime, n.Relation)
 }
 
 // buildBatch writes batch bt of model n: its rows go to a temporary

@@ -9,6 +9,8 @@
 //	go run ./bench/cmd/kiln-bench -quick -out /tmp/B.md   # small workloads, one run: a smoke test
 //	go run ./bench/cmd/kiln-bench -only anomaly           # the deviation gates' labelled benchmark alone (seconds):
 //	                                                      # its section of BENCHMARKS.md is replaced, the rest kept
+//	go run ./bench/cmd/kiln-bench -only incr -runs 3      # incremental builds (issue 15): 10.5M events over 36 months,
+//	                                                      # one month changed, against --full-refresh; its section replaced
 //
 // W3's month (1,000,000 products by default) is generated once, about two
 // minutes, and kept in -cache.
@@ -120,6 +122,14 @@ func run(args []string, stderr io.Writer) int {
 			return 1
 		}
 		doc = anomalies.Splice(string(old), r.Anomaly.Markdown(r.Command))
+	}
+	if harness.OnlyIncr(cfg.Only) && r.Incr != nil {
+		old, err := os.ReadFile(*out)
+		if err != nil && !os.IsNotExist(err) {
+			fmt.Fprintln(stderr, "kiln-bench:", err)
+			return 1
+		}
+		doc = harness.SpliceIncr(string(old), r)
 	}
 	if err := os.WriteFile(*out, []byte(doc), 0o644); err != nil {
 		fmt.Fprintln(stderr, "kiln-bench:", err)
