@@ -7,6 +7,7 @@ import (
 
 	"github.com/kiln-build/kiln/adapter"
 	"github.com/kiln-build/kiln/adapter/duckdb"
+	"github.com/kiln-build/kiln/compiler/graph"
 	"github.com/kiln-build/kiln/internal/execute"
 )
 
@@ -100,3 +101,47 @@ func (d *Database) Unfinished(ctx context.Context) string {
 // DatabaseVersion returns the version of DuckDB linked in, such as
 // "v1.5.6".
 func DatabaseVersion() string { return duckdb.Version() }
+
+// Interval is one batch of a microbatch model as its interval state
+// records it.
+type Interval = adapter.Interval
+
+// Intervals returns the interval state of the microbatch models among
+// ids (see execute's microbatch: the batches built, each with the digest
+// of what it was built from and the run that built it), by model. It
+// opens the database only when one of ids is a microbatch model and the
+// database exists, and writes nothing; a database held by another
+// process is an error that names the holder (*adapter.LockError).
+func (p *Project) Intervals(ctx context.Context, ids []graph.ID) (map[graph.ID][]Interval, error) {
+	var models []graph.ID
+	for _, id := range ids {
+		if n := p.Graph().Node(id); n != nil && n.Incremental != nil && n.Incremental.Batch != nil {
+			models = append(models, id)
+		}
+	}
+	out := map[graph.ID][]Interval{}
+	if len(models) == 0 || !p.DatabaseExists() {
+		return out, nil
+	}
+	db, err := p.openDB(ctx, 0)
+	if err != nil {
+		return nil, err
+	}
+	defer db.Close()
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer conn.Close()
+	if k, err := conn.RelationKind(ctx, adapter.Relation{Schema: adapter.HistorySchema, Name: "intervals"}); err != nil || k == "" {
+		return out, err
+	}
+	for _, id := range models {
+		ivs, err := conn.Store().Intervals(ctx, string(id))
+		if err != nil {
+			return nil, err
+		}
+		out[id] = ivs
+	}
+	return out, nil
+}

@@ -143,6 +143,10 @@ func TestMicrobatchEqualsFullBuild(t *testing.T) {
 				"models/src.yml":     eventsSource,
 				"models/monthly.sql": fmt.Sprintf("{{ config(materialized='incremental', incremental_strategy='microbatch', event_time='month_start', batch_size='month', begin='2024-01-01', lookback=%d) }}\n", rng.IntN(2)) + monthlySQL,
 				"models/whole.sql":   "{{ config(materialized='table') }}\n" + monthlySQL,
+				// A microbatch model over monthly, with the same batches: its
+				// batches' inputs are compared by monthly's interval state.
+				"models/rollup.sql": fmt.Sprintf("{{ config(materialized='incremental', incremental_strategy='microbatch', event_time='month_start', batch_size='month', begin='2024-01-01', lookback=%d) }}\n", rng.IntN(2)) +
+					"select month_start, sum(n) * 2 as n2, sum(amount) + 1 as amount1 from {{ ref('monthly') }} group by 1",
 			})
 			type event struct {
 				amount int
@@ -183,6 +187,11 @@ func TestMicrobatchEqualsFullBuild(t *testing.T) {
 				want := m.rows("select * from main.whole where month_start >= timestamp '2024-01-01' and month_start < timestamp '" + end.Format(time.DateTime) + "' order by all")
 				if !reflect.DeepEqual(got, want) {
 					t.Fatalf("round %d (clock %s): monthly differs from a full build:\n got %v\nwant %v", round, clock.Format(time.DateOnly), got, want)
+				}
+				got = m.rows("select * from main.rollup order by all")
+				want = m.rows("select month_start, sum(n) * 2, sum(amount) + 1 from main.monthly group by 1 order by all")
+				if !reflect.DeepEqual(got, want) {
+					t.Fatalf("round %d (clock %s): rollup differs from a full build over monthly:\n got %v\nwant %v", round, clock.Format(time.DateOnly), got, want)
 				}
 			}
 		})

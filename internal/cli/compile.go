@@ -3,7 +3,9 @@ package cli
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -76,7 +78,10 @@ func (a *app) lsCommand() *cobra.Command {
 		Long: `ls lists the selected nodes in topological order, one per line, as dbt ls:
 --output selector (default: project.folder.name, source:project.source.table,
 a form --select accepts), name, path (the file that defines the node), or
-json (one object per line; --output-keys limits the keys).`,
+json (one object per line; --output-keys limits the keys). With json, a
+microbatch model also has its interval state: "intervals", the batches
+built ({"start", "end", "run_id", "built_at"}, UTC), read from the
+project's database when it exists.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			e, err := a.load()
@@ -91,6 +96,14 @@ json (one object per line; --output-keys limits the keys).`,
 			for _, k := range keys {
 				wanted = append(wanted, strings.Fields(strings.ReplaceAll(k, ",", " "))...)
 			}
+			// The interval state of microbatch models, read from the
+			// database when it exists and is free.
+			var intervals map[graph.ID][]engine.Interval
+			if output == "json" && (len(wanted) == 0 || slices.Contains(wanted, "intervals")) {
+				if intervals, err = e.Intervals(a.ctx, ids); err != nil {
+					fmt.Fprintf(a.stderr, "kiln ls: the microbatch models' intervals are left out: %v\n", err)
+				}
+			}
 			for _, id := range ids {
 				n := e.Graph().Node(id)
 				switch output {
@@ -101,7 +114,7 @@ json (one object per line; --output-keys limits the keys).`,
 				case "path":
 					fmt.Fprintln(a.stdout, n.Path)
 				case "json":
-					b, err := json.Marshal(lsObject(n, wanted))
+					b, err := json.Marshal(lsObject(n, wanted, intervals))
 					if err != nil {
 						return &exitError{ExitFailure, err.Error()}
 					}
@@ -115,13 +128,14 @@ json (one object per line; --output-keys limits the keys).`,
 	}
 	rf.add(cmd)
 	cmd.Flags().StringVarP(&output, "output", "o", "selector", "selector, name, path or json")
-	cmd.Flags().StringSliceVar(&keys, "output-keys", nil, "with --output json, the keys to print (name, unique_id, resource_type, package_name, original_file_path, fqn, alias, schema, tags, config, depends_on)")
+	cmd.Flags().StringSliceVar(&keys, "output-keys", nil, "with --output json, the keys to print (name, unique_id, resource_type, package_name, original_file_path, fqn, alias, schema, tags, config, depends_on, intervals)")
 	return cmd
 }
 
 // lsObject is a node as dbt ls --output json prints it, limited to keys
-// when given.
-func lsObject(n *graph.Node, keys []string) map[string]any {
+// when given; a microbatch model has its interval state (intervals, by
+// model: the batches built) under "intervals".
+func lsObject(n *graph.Node, keys []string, intervals map[graph.ID][]engine.Interval) map[string]any {
 	tags := n.Config.Tags
 	if tags == nil {
 		tags = []string{}
@@ -141,6 +155,14 @@ func lsObject(n *graph.Node, keys []string) map[string]any {
 	}
 	if n.Kind == graph.Source && n.Source != nil {
 		all["source_name"] = n.Source.SourceName
+	}
+	if ivs, ok := intervals[n.ID]; ok {
+		list := make([]map[string]string, len(ivs))
+		for i, iv := range ivs {
+			list[i] = map[string]string{"start": iv.Start.UTC().Format(time.RFC3339), "end": iv.End.UTC().Format(time.RFC3339),
+				"run_id": iv.RunID, "built_at": iv.Built.UTC().Format(time.RFC3339)}
+		}
+		all["intervals"] = list
 	}
 	if len(keys) == 0 {
 		return all

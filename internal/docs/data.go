@@ -4,6 +4,7 @@ import (
 	"path"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/kiln-build/kiln/compiler/graph"
 	"github.com/kiln-build/kiln/internal/artifact"
@@ -47,9 +48,26 @@ type siteNode struct {
 	Exposure     *siteExposure  `json:"exposure,omitempty"`
 	Table        *siteTable     `json:"table,omitempty"`
 	Result       *siteResult    `json:"result,omitempty"`
+	Batches      *siteBatches   `json:"batches,omitempty"`
 	Lineage      bool           `json:"lineage"`
 	LineageNotes []string       `json:"lineage_notes,omitempty"`
 	LineageError string         `json:"lineage_error,omitempty"`
+}
+
+// siteBatches is a microbatch model's batching and its interval state:
+// the batches built, oldest first.
+type siteBatches struct {
+	EventTime string         `json:"event_time"`
+	Size      string         `json:"batch_size"`
+	TimeZone  string         `json:"time_zone"`
+	Built     []siteInterval `json:"built"`
+}
+
+type siteInterval struct {
+	Start   string `json:"start"` // RFC 3339, UTC
+	End     string `json:"end"`
+	RunID   string `json:"run_id"`
+	BuiltAt string `json:"built_at"`
 }
 
 type siteColumn struct {
@@ -199,6 +217,14 @@ func buildSite(in *Input) *site {
 		}
 		if t := in.Catalog.Table(id); t != nil {
 			sn.Table = &siteTable{Type: t.Metadata.Type, Rows: t.RowCount()}
+		}
+		if n.Incremental != nil && n.Incremental.Batch != nil {
+			b := n.Incremental.Batch
+			sn.Batches = &siteBatches{EventTime: b.EventTime, Size: b.Size, TimeZone: b.TimeZone, Built: []siteInterval{}}
+			for _, iv := range in.Intervals[id] {
+				sn.Batches.Built = append(sn.Batches.Built, siteInterval{Start: iv.Start.UTC().Format(time.RFC3339), End: iv.End.UTC().Format(time.RFC3339),
+					RunID: iv.RunID, BuiltAt: iv.Built.UTC().Format(time.RFC3339)})
+			}
 		}
 		var res *lineage.Result
 		if in.Lineage != nil {

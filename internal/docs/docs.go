@@ -51,6 +51,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/kiln-build/kiln/adapter"
 	"github.com/kiln-build/kiln/compiler"
 	"github.com/kiln-build/kiln/compiler/graph"
 	"github.com/kiln-build/kiln/internal/artifact"
@@ -84,6 +85,9 @@ type Input struct {
 	// KilnVersion and GeneratedAt are shown on the page.
 	KilnVersion string
 	GeneratedAt time.Time
+	// Intervals are the interval state of the microbatch models (the
+	// batches built), by model; nil without a database.
+	Intervals map[graph.ID][]adapter.Interval
 }
 
 // Render writes the page (index.html) to w.

@@ -103,7 +103,7 @@ func Generate(ctx context.Context, m *compiler.Manifest, opt Options) (*Summary,
 	for _, r := range lp.Models {
 		sum.Columns += len(r.Columns)
 	}
-	in := &Input{Manifest: m, Catalog: cat, Lineage: lp, KilnVersion: opt.KilnVersion, GeneratedAt: opt.Now}
+	in := &Input{Manifest: m, Catalog: cat, Lineage: lp, KilnVersion: opt.KilnVersion, GeneratedAt: opt.Now, Intervals: cr.intervals}
 	if rr, err := artifact.ReadRunResults(filepath.Join(opt.TargetDir, artifact.RunResultsFile)); err == nil {
 		in.Results, sum.RunResults = rr, true
 	}
@@ -127,6 +127,8 @@ type catalogResult struct {
 	cat *Catalog // nil without a database
 	why string   // why there is none
 	err error
+	// intervals are the interval state of the microbatch models.
+	intervals map[graph.ID][]adapter.Interval
 }
 
 // readCatalogFile reads the catalog of the build's database when it can;
@@ -160,7 +162,31 @@ func readCatalogFile(ctx context.Context, m *compiler.Manifest, opt Options, met
 	}
 	defer c.Close()
 	cat, err := ReadCatalog(ctx, c, m.Graph, meta)
-	return catalogResult{cat: cat, err: err}
+	if err != nil {
+		return catalogResult{err: err}
+	}
+	ivs, err := readIntervals(ctx, c, m.Graph)
+	return catalogResult{cat: cat, err: err, intervals: ivs}
+}
+
+// readIntervals returns the interval state of the microbatch models of g
+// (the batches built), when the database has kiln's records.
+func readIntervals(ctx context.Context, c adapter.Conn, g *graph.Graph) (map[graph.ID][]adapter.Interval, error) {
+	out := map[graph.ID][]adapter.Interval{}
+	if k, err := c.RelationKind(ctx, adapter.Relation{Schema: adapter.HistorySchema, Name: "intervals"}); err != nil || k == "" {
+		return out, err
+	}
+	for _, n := range g.Nodes() {
+		if n.Incremental == nil || n.Incremental.Batch == nil {
+			continue
+		}
+		ivs, err := c.Store().Intervals(ctx, string(n.ID))
+		if err != nil {
+			return nil, err
+		}
+		out[n.ID] = ivs
+	}
+	return out, nil
 }
 
 // parseModels returns DuckDB's parse trees of sqls, from a private

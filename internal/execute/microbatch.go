@@ -132,6 +132,10 @@ func (e *Executor) microbatch(ctx context.Context, conn adapter.Conn, n *graph.N
 		if err != nil {
 			return err
 		}
+		upstream, err := e.upstreamIntervals(ctx, conn, b)
+		if err != nil {
+			return err
+		}
 		// Which batches to build, and why.
 		type todo struct {
 			bt             Batch
@@ -147,7 +151,7 @@ func (e *Executor) microbatch(ctx context.Context, conn adapter.Conn, n *graph.N
 			lookbackFrom = prevBatch(lookbackFrom, b.Size)
 		}
 		for _, bt := range batches {
-			digest, err := e.batchDigest(ctx, conn, b, inputTypes, bt)
+			digest, err := e.batchDigest(ctx, conn, b, inputTypes, upstream, bt)
 			if err != nil {
 				return fmt.Errorf("model %q: batch %s: %w", n.Name, batchName(bt, b), err)
 			}
@@ -248,6 +252,42 @@ func (e *Executor) microbatch(ctx context.Context, conn adapter.Conn, n *graph.N
 		Metrics:         map[string]float64{"rows": float64(rows), "batches": float64(built)}}
 }
 
+// upstreamIntervals returns, for each event-time input of b that is a
+// microbatch model with the same batches (sameBatches), its interval
+// state by batch start (UTC).
+func (e *Executor) upstreamIntervals(ctx context.Context, conn adapter.Conn, b *graph.BatchInfo) (map[graph.ID]map[time.Time]adapter.Interval, error) {
+	out := map[graph.ID]map[time.Time]adapter.Interval{}
+	for _, id := range b.Inputs {
+		if !sameBatches(e.g.Node(id), b) {
+			continue
+		}
+		ivs, err := conn.Store().Intervals(ctx, string(id))
+		if err != nil {
+			return nil, err
+		}
+		m := map[time.Time]adapter.Interval{}
+		for _, iv := range ivs {
+			m[iv.Start.UTC()] = iv
+		}
+		out[id] = m
+	}
+	return out, nil
+}
+
+// sameBatches reports whether input in is a microbatch model whose
+// batches are b's (the same size and time zone), filtered by its own
+// batches' event_time: the rows of b's batch in it are exactly the rows
+// of its batch of the same start, which its run wrote (a microbatch
+// batch holds only rows of the batch, checked when it is built).
+func sameBatches(in *graph.Node, b *graph.BatchInfo) bool {
+	if in == nil || in.Kind != graph.Model || in.Incremental == nil || in.Incremental.Batch == nil {
+		return false
+	}
+	ib := in.Incremental.Batch
+	col, _ := in.Config.Extra["event_time"].(string)
+	return strings.EqualFold(col, ib.EventTime) && ib.Size == b.Size && ib.TimeZone == b.TimeZone
+}
+
 func batchName(bt Batch, b *graph.BatchInfo) string {
 	layout := map[string]string{"hour": "2006-01-02 15:00", "day": "2006-01-02", "month": "2006-01", "year": "2006"}[b.Size]
 	return bt.Start.In(b.Location).Format(layout)
@@ -294,11 +334,20 @@ func (e *Executor) batchCode(code string, b *graph.BatchInfo, types map[graph.ID
 }
 
 // batchDigest digests what batch bt is built from: the model's batch SQL
-// and the rows of each event-time input in the batch.
-func (e *Executor) batchDigest(ctx context.Context, conn adapter.Conn, b *graph.BatchInfo, types map[graph.ID]string, bt Batch) (string, error) {
+// and the rows of each event-time input in the batch. An input that is a
+// microbatch model with the same batches (size and time zone), whose
+// interval state records bt, is digested by that record instead (the
+// digest it was built from and the run that built it), without reading
+// its rows: its batch changes only when a run builds it again (see
+// sameBatches).
+func (e *Executor) batchDigest(ctx context.Context, conn adapter.Conn, b *graph.BatchInfo, types map[graph.ID]string, upstream map[graph.ID]map[time.Time]adapter.Interval, bt Batch) (string, error) {
 	h := sha256.New()
 	h.Write([]byte(b.Code + "\x00" + b.IncrementalCode + "\x00"))
 	for _, id := range b.Inputs {
+		if iv, ok := upstream[id][bt.Start.UTC()]; ok {
+			h.Write([]byte(string(id) + "\x00interval " + iv.Digest + " " + iv.RunID + "\x00"))
+			continue
+		}
 		_, rows, err := conn.QueryRows(ctx, e.d.RowsDigest(e.filter(id, types, bt)))
 		if err != nil {
 			return "", err

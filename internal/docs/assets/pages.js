@@ -62,6 +62,7 @@ function renderNode(main, i, column) {
   ]));
   if (n.description_html) append(main, [el("h2", { text: "Description" }), el("div", { class: "desc", id: "node-description", trustedHTML: n.description_html })]);
   if (n.source) renderSource(main, n);
+  if (n.batches) renderBatches(main, n);
   if (n.test) renderTest(main, n);
   if (n.test) renderGates(main, [i], "Deviation gate");
   if (n.export) renderExport(main, n);
@@ -73,6 +74,25 @@ function renderNode(main, i, column) {
   if (tests.length && !n.test) renderGates(main, tests, "Deviation gates");
   if (n.raw_code) append(main, [el("h2", { text: "Code" }), el("pre", { id: "raw-code" }, el("code", { text: n.raw_code }))]);
   if (n.compiled_code) append(main, [el("h2", { text: "Compiled SQL" }), el("pre", { id: "compiled-code" }, el("code", { text: n.compiled_code }))]);
+}
+
+// renderBatches shows a microbatch model's batching and the batches its
+// interval state records as built.
+function renderBatches(main, n) {
+  var b = n.batches;
+  append(main, [el("h2", { text: "Batches" }), el("table", { class: "meta" }, [
+    metaRow("event_time", el("span", { class: "mono", text: b.event_time })),
+    metaRow("batch_size", b.batch_size),
+    metaRow("time zone", b.time_zone || "UTC"),
+    metaRow("built", b.built.length + (b.built.length === 1 ? " batch" : " batches")),
+  ])]);
+  if (!b.built.length) return;
+  var t = el("table", { id: "intervals" }, el("tr", {}, ["Start (UTC)", "End (UTC)", "Built at", "Run"].map(function (h) { return el("th", { text: h }); })));
+  b.built.forEach(function (iv) {
+    append(t, el("tr", {}, [el("td", { class: "mono", text: iv.start }), el("td", { class: "mono", text: iv.end }),
+      el("td", { text: iv.built_at }), el("td", { class: "mono", text: iv.run_id.slice(0, 8) })]));
+  });
+  append(main, t);
 }
 
 function renderSource(main, n) {
