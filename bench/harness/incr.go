@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/kiln-build/kiln/adapter"
 	"github.com/kiln-build/kiln/adapter/duckdb"
 	"github.com/kiln-build/kiln/bench/workload"
 	"github.com/kiln-build/kiln/internal/artifact"
@@ -196,7 +197,8 @@ func digestTables(path string, tables []string) (map[string]string, error) {
 	defer c.Close()
 	out := map[string]string{}
 	for _, t := range tables {
-		_, rows, err := c.QueryRows(ctx, db.Dialect().RowsDigest("select * from "+t))
+		schema, name, _ := strings.Cut(t, ".")
+		_, rows, err := c.QueryRows(ctx, db.Dialect().RowsDigest(db.Dialect().SelectAll(adapter.Relation{Schema: schema, Name: name}, "")))
 		if err != nil {
 			return nil, err
 		}
