@@ -210,6 +210,9 @@ func junitCaseOf(g *graph.Graph, r run.Result) junitCase {
 // checkText is a test's check in words, "expected 0 rows, found 3 rows",
 // else the result's message.
 func checkText(r run.Result) string {
+	if r.Condition != "" {
+		return fmt.Sprintf("%s: found %s", r.Condition, r.Actual)
+	}
 	if r.Expected != "" || r.Actual != "" {
 		return fmt.Sprintf("expected %s, found %s", r.Expected, r.Actual)
 	}

@@ -55,6 +55,18 @@ func (e *Executor) test(ctx context.Context, conn adapter.Conn, n *graph.Node) r
 	r.Expected, r.Actual = e.describe(ctx, conn, n, failures, r.Metrics)
 	if outcome != "pass" {
 		r.Message = fmt.Sprintf("expected %s, found %s", r.Expected, r.Actual)
+		// A warn_if or error_if of its own decided: say it, as "expected
+		// no failing rows" would be false ("error_if <1: found 0 failing
+		// rows").
+		key, cond := "warn_if", warnIf
+		if outcome == "fail" {
+			key, cond = "error_if", errorIf
+		}
+		if !materialize.DefaultCondition(cond) {
+			r.Condition = key + " " + strings.TrimSpace(cond)
+			r.Expected = fmt.Sprintf("not %s (%s)", strings.TrimSpace(cond), key)
+			r.Message = fmt.Sprintf("%s: found %s", r.Condition, r.Actual)
+		}
 		if storesFailures(n) {
 			r.Message = fmt.Sprintf("the failing rows are in %s", auditRelation(n).Display())
 		}

@@ -140,6 +140,27 @@ func (c Condition) Holds(failures float64) bool {
 	return false
 }
 
+// DefaultCondition reports whether threshold s is dbt's default for
+// warn_if and error_if, "!=0", or one that decides every count alike
+// (">0", ">=1", "<>0"); an empty s is the default.
+func DefaultCondition(s string) bool {
+	if strings.TrimSpace(s) == "" {
+		return true
+	}
+	c, err := ParseCondition(s)
+	if err != nil {
+		return false
+	}
+	// A count is a whole number: two counts on each side of 0 and 1
+	// tell the conditions apart.
+	for _, n := range []float64{0, 1, 2} {
+		if c.Holds(n) != (n != 0) {
+			return false
+		}
+	}
+	return true
+}
+
 // Outcome returns a test's status ("pass", "warn" or "fail") from its
 // failures, as dbt decides it: with severity error, error_if (default
 // "!=0") makes it fail; otherwise warn_if (default "!=0") makes it warn.

@@ -49,6 +49,10 @@ type Result struct {
 	// Expected and Actual describe a test's check in words ("0 rows",
 	// "3 rows where revenue < 0"), for the summary and run_results.json.
 	Expected, Actual string
+	// Condition is the warn_if or error_if that made a test warn or fail
+	// when it is not dbt's default ("error_if <1"), "" otherwise: the
+	// test's Expected then does not hold the rule that decided.
+	Condition string
 	// Metrics are values a node computed (row counts, test metrics), kept in
 	// the run history.
 	Metrics map[string]float64

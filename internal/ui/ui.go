@@ -354,8 +354,17 @@ func problemText(r run.Result) string {
 	s := r.Message
 	if r.Expected != "" || r.Actual != "" {
 		s = fmt.Sprintf("expected %s, found %s", r.Expected, r.Actual)
-		if r.Message != "" && !strings.HasPrefix(r.Message, "expected ") {
-			s += "\n" + r.Message
+		if r.Condition != "" {
+			s = fmt.Sprintf("%s: found %s", r.Condition, r.Actual)
+		}
+		// What the line already says (an input_freshness gate's reason is
+		// its finding and its message) is not said twice.
+		msg := r.Message
+		if r.Actual != "" && strings.HasPrefix(msg, r.Actual) {
+			msg = strings.TrimLeft(strings.TrimPrefix(msg, r.Actual), "; ")
+		}
+		if msg != "" && !strings.HasPrefix(msg, "expected ") && !strings.Contains(s, msg) {
+			s += "\n" + msg
 		}
 	}
 	return s + gatesText(r)
