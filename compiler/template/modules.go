@@ -104,7 +104,7 @@ func runStartedAt(s string) dateTime {
 	if err != nil {
 		t = time.Now()
 	}
-	return dateTime{t: t.UTC()}
+	return dateTime{t: t.UTC(), aware: true} // dbt's is aware, in UTC
 }
 
 func (d dateTime) String() string {
@@ -115,10 +115,24 @@ func (d dateTime) String() string {
 	if d.t.Nanosecond() != 0 {
 		s += fmt.Sprintf(".%06d", d.t.Nanosecond()/1000)
 	}
-	if d.aware || d.t.Location() == time.UTC {
+	if d.aware {
 		s += d.t.Format("-07:00")
 	}
 	return s
+}
+
+// naive is the location of naive datetimes: their wall time, no zone.
+var naive = time.FixedZone("", 0)
+
+// local returns the instant a naive datetime stands for, its wall time
+// in the machine's zone, as Python takes it; an aware one as it is.
+func (d dateTime) local() time.Time {
+	if d.aware {
+		return d.t
+	}
+	y, m, dd := d.t.Date()
+	h, mi, s := d.t.Clock()
+	return time.Date(y, m, dd, h, mi, s, d.t.Nanosecond(), time.Local)
 }
 
 func (d dateTime) Attr(name string) (any, bool) {
@@ -135,19 +149,34 @@ func (d dateTime) Attr(name string) (any, bool) {
 		return d.t.Minute(), true
 	case "second":
 		return d.t.Second(), true
+	case "microsecond":
+		return d.t.Nanosecond() / 1000, true
+	case "weekday", "isoweekday":
+		// Monday is 0 (weekday) or 1 (isoweekday).
+		wd := (int(d.t.Weekday()) + 6) % 7
+		if name == "isoweekday" {
+			wd++
+		}
+		return jinja.Func(func(*jinja.Call) (any, error) { return wd, nil }), true
 	case "strftime":
 		return jinja.Func(func(c *jinja.Call) (any, error) {
 			if len(c.Args) != 1 {
 				return nil, fmt.Errorf("strftime() takes a format")
 			}
-			return strftime(d.t, jinja.Str(c.Args[0])), nil
+			f := jinja.Str(c.Args[0])
+			if !d.aware {
+				// A naive datetime has no offset nor zone name: Python
+				// writes them empty.
+				f = strings.NewReplacer("%%", "%%", "%z", "", "%Z", "").Replace(f)
+			}
+			return strftime(d.t, f), nil
 		}), true
 	case "isoformat":
 		return jinja.Func(func(*jinja.Call) (any, error) { return strings.Replace(d.String(), " ", "T", 1), nil }), true
 	case "date":
 		return jinja.Func(func(*jinja.Call) (any, error) { return dateTime{t: d.t, dateOnly: true}, nil }), true
 	case "tzinfo":
-		if d.aware || d.t.Location() == time.UTC {
+		if d.aware {
 			return tzInfo{d.t.Location()}, true
 		}
 		return nil, true
@@ -162,10 +191,10 @@ func (d dateTime) Attr(name string) (any, bool) {
 			if !ok {
 				loc = time.Local
 			}
-			return dateTime{t: d.t.In(loc), aware: true}, nil
+			return dateTime{t: d.local().In(loc), aware: true}, nil
 		}), true
 	case "timestamp":
-		return jinja.Func(func(*jinja.Call) (any, error) { return float64(d.t.UnixNano()) / 1e9, nil }), true
+		return jinja.Func(func(*jinja.Call) (any, error) { return float64(d.local().UnixNano()) / 1e9, nil }), true
 	case "replace":
 		return jinja.Func(func(c *jinja.Call) (any, error) {
 			t := d.t
@@ -194,7 +223,7 @@ func (d dateTime) Attr(name string) (any, bool) {
 			loc, aware := t.Location(), d.aware
 			if v, ok := c.Kwarg("tzinfo"); ok {
 				if v == nil {
-					loc, aware = time.FixedZone("", 0), false // naive: printed without an offset
+					loc, aware = naive, false
 				} else if z, isTZ := v.(tzInfo); isTZ {
 					loc, aware = z.loc, true
 				} else {
@@ -215,14 +244,23 @@ func strftime(t time.Time, f string) string {
 	return strings.ReplaceAll(out, "{{f}}", fmt.Sprintf("%06d", t.Nanosecond()/1000))
 }
 
+// datetimeClass is Python's datetime.datetime: called, a constructor;
+// its attributes now, utcnow and strptime.
 type datetimeClass struct{}
+
+// CallJinja is datetime(year, month, day, hour=0, minute=0, second=0,
+// microsecond=0, tzinfo=None): naive without tzinfo, as in Python. A
+// field out of its range is an error naming it, as Python's ValueError.
+func (datetimeClass) CallJinja(c *jinja.Call) (any, error) {
+	return newDateTime(c, "datetime", false)
+}
 
 func (datetimeClass) Attr(name string) (any, bool) {
 	switch name {
 	case "now", "utcnow":
 		return jinja.Func(func(c *jinja.Call) (any, error) {
 			if name == "utcnow" {
-				return dateTime{t: time.Now().UTC()}, nil
+				return naiveOf(time.Now().UTC()), nil // naive, as Python's
 			}
 			loc, ok, err := tzArg(c, 0, "tz")
 			if err != nil {
@@ -231,31 +269,122 @@ func (datetimeClass) Attr(name string) (any, bool) {
 			if ok {
 				return dateTime{t: time.Now().In(loc), aware: true}, nil
 			}
-			return dateTime{t: time.Now()}, nil
+			return naiveOf(time.Now()), nil
 		}), true
 	case "strptime":
-		return jinja.Func(func(c *jinja.Call) (any, error) {
-			if len(c.Args) != 2 {
-				return nil, fmt.Errorf("strptime() takes a string and a format")
-			}
-			layout := strings.NewReplacer("%Y", "2006", "%m", "01", "%d", "02", "%H", "15", "%M", "04", "%S", "05", "%f", "000000").Replace(jinja.Str(c.Args[1]))
-			t, err := time.Parse(layout, jinja.Str(c.Args[0]))
-			if err != nil {
-				return nil, fmt.Errorf("strptime: %v", err)
-			}
-			return dateTime{t: t}, nil
+		return jinja.Func(strptime), true
+	}
+	return nil, false
+}
+
+// naiveOf is the naive datetime of t's wall time.
+func naiveOf(t time.Time) dateTime {
+	y, m, d := t.Date()
+	h, mi, s := t.Clock()
+	return dateTime{t: time.Date(y, m, d, h, mi, s, t.Nanosecond(), naive)}
+}
+
+// strptimeLayout maps Python's strptime directives to Go's layout.
+var strptimeLayout = strings.NewReplacer("%Y", "2006", "%m", "01", "%d", "02", "%H", "15", "%I", "03", "%M", "04", "%S", "05",
+	"%f", "000000", "%y", "06", "%b", "Jan", "%B", "January", "%a", "Mon", "%A", "Monday", "%p", "PM", "%z", "-0700", "%j", "002", "%%", "%")
+
+// strptime is datetime.strptime(text, format): naive unless the format has
+// %z (then aware, at the offset read), as Python's.
+func strptime(c *jinja.Call) (any, error) {
+	if len(c.Args) != 2 {
+		return nil, fmt.Errorf("strptime() takes a string and a format")
+	}
+	format := jinja.Str(c.Args[1])
+	t, err := time.Parse(strptimeLayout.Replace(format), jinja.Str(c.Args[0]))
+	if err != nil {
+		return nil, fmt.Errorf("strptime: time data %q does not match format %q (%v)", jinja.Str(c.Args[0]), format, err)
+	}
+	if strings.Contains(format, "%z") {
+		return dateTime{t: t, aware: true}, nil
+	}
+	return naiveOf(t), nil
+}
+
+// dateClass is Python's datetime.date: called, a constructor; its
+// attribute today.
+type dateClass struct{}
+
+// CallJinja is date(year, month, day).
+func (dateClass) CallJinja(c *jinja.Call) (any, error) {
+	return newDateTime(c, "date", true)
+}
+
+func (dateClass) Attr(name string) (any, bool) {
+	if name == "today" {
+		return jinja.Func(func(*jinja.Call) (any, error) {
+			d := naiveOf(time.Now())
+			d.dateOnly = true
+			return d, nil
 		}), true
 	}
 	return nil, false
 }
 
-type dateClass struct{}
-
-func (dateClass) Attr(name string) (any, bool) {
-	if name == "today" {
-		return jinja.Func(func(*jinja.Call) (any, error) { return dateTime{t: time.Now(), dateOnly: true}, nil }), true
+// newDateTime builds a date (dateOnly) or datetime from the call's
+// arguments, by position or keyword, checked as Python checks them.
+func newDateTime(c *jinja.Call, what string, dateOnly bool) (any, error) {
+	names := []string{"year", "month", "day", "hour", "minute", "second", "microsecond"}
+	if dateOnly {
+		names = names[:3]
 	}
-	return nil, false
+	if len(c.Args) > len(names) {
+		return nil, fmt.Errorf("%s() takes at most %d arguments (%d given)", what, len(names), len(c.Args))
+	}
+	vals := make([]int, len(names))
+	for i, name := range names {
+		v, ok := arg(c, i, name)
+		if !ok {
+			if i < 3 {
+				return nil, fmt.Errorf("%s() is missing its argument %s", what, name)
+			}
+			continue
+		}
+		n, isInt := v.(int)
+		if !isInt {
+			return nil, fmt.Errorf("%s(): %s must be an integer, not %s", what, name, jinja.Str(v))
+		}
+		vals[i] = n
+	}
+	for _, kv := range c.Kwargs {
+		known := kv.Key == "tzinfo" && !dateOnly
+		for _, n := range names {
+			known = known || kv.Key == n
+		}
+		if !known {
+			return nil, fmt.Errorf("%s() takes no keyword %q", what, kv.Key)
+		}
+	}
+	y, m, d := vals[0], vals[1], vals[2]
+	switch {
+	case y < 1 || y > 9999:
+		return nil, fmt.Errorf("%s(): year %d is out of range 1..9999", what, y)
+	case m < 1 || m > 12:
+		return nil, fmt.Errorf("%s(): month must be in 1..12, not %d", what, m)
+	case d < 1 || d > time.Date(y, time.Month(m)+1, 0, 0, 0, 0, 0, time.UTC).Day():
+		return nil, fmt.Errorf("%s(): day %d is out of range for month %d-%02d", what, d, y, m)
+	}
+	if dateOnly {
+		return dateTime{t: time.Date(y, time.Month(m), d, 0, 0, 0, 0, naive), dateOnly: true}, nil
+	}
+	limits := []int{24, 60, 60, 1000000}
+	for i, lim := range limits {
+		if v := vals[3+i]; v < 0 || v >= lim {
+			return nil, fmt.Errorf("%s(): %s must be in 0..%d, not %d", what, names[3+i], lim-1, v)
+		}
+	}
+	loc, aware, err := tzArg(c, 7, "tzinfo")
+	if err != nil {
+		return nil, err
+	}
+	if !aware {
+		loc = naive
+	}
+	return dateTime{t: time.Date(y, time.Month(m), d, vals[3], vals[4], vals[5], vals[6]*1000, loc), aware: aware}, nil
 }
 
 // timedelta is datetime.timedelta(days=, hours=, minutes=, seconds=) as a
