@@ -1,10 +1,14 @@
 package export
 
 import (
+	"archive/zip"
+	"bytes"
 	"context"
+	"encoding/binary"
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/xuri/excelize/v2"
 
@@ -130,4 +134,53 @@ func TestWorkbooksAreReproducible(t *testing.T) {
 		t.Fatalf("the canonical workbook does not open: %v", err)
 	}
 	f.Close()
+}
+
+// Every entry of a workbook carries a valid MS-DOS date, the fixed
+// 2000-01-01 00:00:00, in its local header and in the central directory
+// (they were 1980-00-00: month 0, which zip tools reject or show as
+// garbage); read from the file's bytes.
+func TestWorkbookZipDates(t *testing.T) {
+	c, g := setup(t)
+	dir := t.TempDir()
+	xl := &graph.Node{ID: "export.p.xlsx", Kind: graph.Export, Export: &graph.ExportInfo{Format: "xlsx", Path: "book.xlsx",
+		Sheets: []graph.ExportSheet{{Name: "a", Model: "model.p.sales"}}}}
+	if _, err := Write(context.Background(), c, duckdb.Dialect{}, g, xl, Path(dir, xl)); err != nil {
+		t.Fatal(err)
+	}
+	raw, err := os.ReadFile(Path(dir, xl))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := zip.NewReader(bytes.NewReader(raw), int64(len(raw)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(r.File) < 4 {
+		t.Fatalf("%d entries in the workbook", len(r.File))
+	}
+	valid := func(where string, date, tm uint16) {
+		t.Helper()
+		y, m, d := 1980+int(date>>9), int(date>>5&0xf), int(date&0x1f)
+		h, mi, s := int(tm>>11), int(tm>>5&0x3f), 2*int(tm&0x1f)
+		if y != 2000 || m != 1 || d != 1 || h != 0 || mi != 0 || s != 0 {
+			t.Errorf("%s: %04d-%02d-%02d %02d:%02d:%02d, want 2000-01-01 00:00:00", where, y, m, d, h, mi, s)
+		}
+	}
+	for _, f := range r.File {
+		valid(f.Name+" (central directory)", f.ModifiedDate, f.ModifiedTime)
+		off, err := f.DataOffset()
+		if err != nil {
+			t.Fatal(err)
+		}
+		// The local header: 30 bytes, then the name and the extra field.
+		lh := raw[off-30-int64(len(f.Name))-int64(len(f.Extra)):]
+		if binary.LittleEndian.Uint32(lh) != 0x04034b50 {
+			t.Fatalf("%s: no local header before its data", f.Name)
+		}
+		valid(f.Name+" (local header)", binary.LittleEndian.Uint16(lh[12:]), binary.LittleEndian.Uint16(lh[10:]))
+		if got := f.Modified.UTC().Format(time.DateTime); got != "2000-01-01 00:00:00" {
+			t.Errorf("%s: modified %s as Go's reader reads it", f.Name, got)
+		}
+	}
 }

@@ -9,6 +9,15 @@ import (
 	"time"
 )
 
+// fixedZipDate and fixedZipTime are the MS-DOS date and time of every
+// entry of a workbook export: 2000-01-01 00:00:00 (the date is
+// (year-1980)<<9 | month<<5 | day, the time hour<<11 | minute<<5 |
+// second/2), fixed so that the same data always gives the same bytes.
+const (
+	fixedZipDate uint16 = (2000-1980)<<9 | 1<<5 | 1
+	fixedZipTime uint16 = 0
+)
+
 // canonicalZip rewrites the zip file at path with its entries sorted by
 // name and a fixed modification time, so that the same data always gives
 // the same bytes (excelize writes a workbook's parts in map order). The
@@ -37,11 +46,13 @@ func canonicalZip(path string) error {
 		return err
 	}
 	w := zip.NewWriter(out)
-	fixed := time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
 	for _, f := range files {
 		h := f.FileHeader
-		h.Modified = fixed
-		h.ModifiedTime, h.ModifiedDate = 0, 0
+		// CreateRaw writes the MS-DOS date and time fields as they are
+		// (only CreateHeader derives them from Modified): a zero date is
+		// 1980-00-00, month 0, which is no date.
+		h.Modified = time.Time{}
+		h.ModifiedDate, h.ModifiedTime = fixedZipDate, fixedZipTime
 		h.Extra = nil
 		dst, err := w.CreateRaw(&h)
 		if err != nil {
