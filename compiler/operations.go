@@ -177,8 +177,27 @@ func (c *compiler) findOperation(pkg, macro, asked string) (*jinja.Macro, string
 	mac, file, ok := c.engine.FindMacro(pkg, macro)
 	if !ok {
 		msg := fmt.Sprintf("no macro named %q", asked)
-		if h := diag.DidYouMean(macro, c.engine.Macros()); h != "" {
-			msg += "; " + h
+		candidates := c.engine.Macros()
+		if pkg != "" {
+			candidates = c.engine.PackageMacros(pkg)
+		}
+		if h := diag.DidYouMean(macro, candidates); h != "" {
+			return nil, "", fmt.Errorf("%s; %s", msg, h)
+		}
+		// Nothing near: name what there is to run.
+		in, own := "the project", c.engine.PackageMacros("")
+		if pkg != "" {
+			in, own = "package "+pkg, candidates
+		}
+		switch {
+		case len(own) == 0 && pkg == "":
+			msg += fmt.Sprintf("; the project defines no macro (macro-paths: %s)", strings.Join(c.p.Config.MacroPaths, ", "))
+		case len(own) == 0:
+			msg += "; " + in + " defines no macro"
+		case len(own) <= 10:
+			msg += fmt.Sprintf("; the macros of %s are %s", in, joinAnd(own))
+		default:
+			msg += fmt.Sprintf("; the macros of %s are %s and %d more", in, strings.Join(own[:10], ", "), len(own)-10)
 		}
 		return nil, "", fmt.Errorf("%s", msg)
 	}
@@ -189,4 +208,12 @@ func (c *compiler) findOperation(pkg, macro, asked string) (*jinja.Macro, string
 		}
 	}
 	return mac, scope, nil
+}
+
+// joinAnd is "a", "a and b", "a, b and c".
+func joinAnd(names []string) string {
+	if len(names) < 2 {
+		return strings.Join(names, "")
+	}
+	return strings.Join(names[:len(names)-1], ", ") + " and " + names[len(names)-1]
 }

@@ -179,8 +179,28 @@ func (r *runner) rollback(ctx context.Context, res *Result, why string) string {
 	if n == 0 {
 		return why + what + ": no table or view had been replaced; the tables, views and exports are as they were before the run."
 	}
-	return fmt.Sprintf("%s%s: the %s it had changed %s restored; the tables, views and exports are as they were before the run, but for the failing rows kept in the audit schema (--no-rollback keeps what succeeded).",
-		why, what, plural(n, "relation"), wereWas(n))
+	kept := ""
+	if storedFailures(res) {
+		kept = ", but for the failing rows kept in the audit schema"
+	}
+	return fmt.Sprintf("%s%s: the %s it had changed %s restored; the tables, views and exports are as they were before the run%s (--no-rollback keeps what succeeded).",
+		why, what, plural(n, "relation"), wereWas(n), kept)
+}
+
+// storedFailures reports whether a test of the run with store_failures
+// found failing rows: the audit tables it wrote stay after a rollback.
+func storedFailures(res *Result) bool {
+	for _, r := range res.Results {
+		if r.Failures == 0 || (r.Status != run.Fail && r.Status != run.Warn) {
+			continue
+		}
+		if n := res.Graph.Node(r.ID); n != nil && n.Kind == graph.Test {
+			if store, _ := n.Config.Extra["store_failures"].(bool); store {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 func oneLine(err error) string { return strings.Join(strings.Fields(err.Error()), " ") }

@@ -10,6 +10,8 @@ import (
 	"github.com/kiln-build/kiln/compiler/diag"
 	"github.com/kiln-build/kiln/compiler/graph"
 	"github.com/kiln-build/kiln/compiler/project"
+	"github.com/kiln-build/kiln/internal/execute"
+	"github.com/kiln-build/kiln/internal/run"
 )
 
 // InlineName is the name of the node that Config.Inline compiles to, as
@@ -78,6 +80,9 @@ type Preview struct {
 	// database: a model's compiled SQL was run instead (its parents must
 	// be built).
 	NotBuilt bool
+	// Cut says the query had more rows than the limit: Rows holds the
+	// first limit of them.
+	Cut bool
 }
 
 // ErrNoDatabase is returned by Show when the project's database file does
@@ -142,34 +147,51 @@ func (p *Project) Show(ctx context.Context, id graph.ID, limit int) (*Preview, e
 	if query == "" {
 		return nil, fmt.Errorf("%s %q has no rows to show: it is neither a relation nor a query", n.Kind, n.DisplayName())
 	}
-	pv.Columns, pv.Rows, err = firstRows(ctx, conn, query, limit)
+	pv.Columns, pv.Rows, pv.Cut, err = firstRows(ctx, conn, query, limit)
 	if err != nil {
-		return nil, err
+		return nil, p.showError(n, query, err)
 	}
 	return pv, nil
 }
 
 // firstRows runs query and reads its first limit rows (all when limit <
 // 0), then closes the stream: the query's text is the user's, unchanged.
-func firstRows(ctx context.Context, conn adapter.Conn, query string, limit int) ([]string, [][]any, error) {
+// cut says a row followed the last one read.
+func firstRows(ctx context.Context, conn adapter.Conn, query string, limit int) (cols []string, out [][]any, cut bool, err error) {
 	rows, err := conn.Query(ctx, query)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, false, err
 	}
 	defer rows.Close()
-	cols := rows.Columns()
-	out := [][]any{}
-	for (limit < 0 || len(out) < limit) && rows.Next() {
+	cols = rows.Columns()
+	out = [][]any{}
+	for rows.Next() {
+		if limit >= 0 && len(out) == limit {
+			cut = true
+			break
+		}
 		v, err := rows.Values()
 		if err != nil {
-			return nil, nil, err
+			return nil, nil, false, err
 		}
 		out = append(out, v)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, nil, err
+		return nil, nil, false, err
 	}
-	return cols, out, nil
+	return cols, out, cut, nil
+}
+
+// showError explains the database's error running query, node n's SQL:
+// at the position in n's file (in the --inline text for an inline query),
+// with a hint (see execute.QueryError).
+func (p *Project) showError(n *graph.Node, query string, err error) error {
+	err = execute.QueryError(p.Graph(), n, query, err)
+	var ne *run.NodeError
+	if errors.As(err, &ne) && p.inlinePath != "" && ne.Pos.File == p.inlinePath {
+		ne.Pos.File = inlineFile
+	}
+	return err
 }
 
 // IsLocked reports whether err is the database being held by another

@@ -45,6 +45,20 @@ func Closest(name string, candidates []string, max int) []string {
 	return out
 }
 
+// Nearest returns the candidate nearest to name by edit distance, however
+// far (the first of equals in candidates' order), or "" when there are
+// none.
+func Nearest(name string, candidates []string) string {
+	best, bestD := "", -1
+	lname := strings.ToLower(name)
+	for _, c := range candidates {
+		if d := levenshtein.ComputeDistance(lname, strings.ToLower(c)); bestD < 0 || d < bestD {
+			best, bestD = c, d
+		}
+	}
+	return best
+}
+
 // DidYouMean returns `did you mean "x"?` (or `did you mean "x" or "y"?`) for
 // the candidates closest to name, or "" when none is close.
 func DidYouMean(name string, candidates []string) string {

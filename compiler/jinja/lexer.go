@@ -258,18 +258,29 @@ func isSpace(c byte) bool {
 func (lx *lexer) inside(open int, end tokKind, closeCh byte) {
 	src := lx.src
 	lx.balance, lx.opened = lx.balance[:0], lx.opened[:0]
+	closer := "}}"
+	if end == tBlockEnd {
+		closer = "%}"
+	}
+	first := len(lx.toks) // this tag's tokens start here
 	for {
 		lx.pos = skipSpace(src, lx.pos)
 		p := lx.pos
 		if p >= len(src) {
-			closer := "}}"
-			if end == tBlockEnd {
-				closer = "%}"
-			}
 			lx.emit(tErr, open, "the tag is never closed: add \""+closer+"\"")
 			return
 		}
 		c := src[p]
+		// A tag or comment opens inside this one: this one was never
+		// closed (no expression holds "{%" or "{#"; "{{" is two dict
+		// braces, unless this tag already went wrong). The tag ends here,
+		// so that the tags after it are read, and their errors reported.
+		if c == '{' && p+1 < len(src) && (src[p+1] == '%' || src[p+1] == '#' || src[p+1] == '{' && lx.erred(first)) {
+			if !lx.erred(first) {
+				lx.emit(tErr, open, "the tag is never closed: add \""+closer+"\"")
+			}
+			return
+		}
 		// The closing delimiter, with optional whitespace control. Inside
 		// brackets it is not one (as in Jinja2), unless it cannot be
 		// anything else: then the bracket is never closed, and the tag
@@ -307,6 +318,16 @@ func (lx *lexer) inside(open int, end tokKind, closeCh byte) {
 			lx.op(p)
 		}
 	}
+}
+
+// erred reports whether a lexical error was emitted since token first.
+func (lx *lexer) erred(first int) bool {
+	for _, t := range lx.toks[first:] {
+		if t.kind == tErr {
+			return true
+		}
+	}
+	return false
 }
 
 // afterDot reports whether the token before p is ".", which makes "0.1" in

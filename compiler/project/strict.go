@@ -68,10 +68,16 @@ func checkKeys(file string, n *yaml.Node, t reflect.Type, where string, l *diag.
 				}
 				sort.Strings(known)
 				d := diag.Errorf(diag.Pos{File: file, Line: k.Line, Col: k.Column}, "unknown key %q in %s", k.Value, where)
-				if hint := diag.DidYouMean(k.Value, known); hint != "" {
+				switch hint := diag.DidYouMean(k.Value, known); {
+				case hint != "":
 					d.Hint = hint
-				} else {
-					d.Hint = "known keys: " + strings.Join(known, ", ")
+				case t == reflect.TypeOf(Config{}) && IsConfig(strings.TrimPrefix(k.Value, "+")):
+					// A node config written at the top of the project file.
+					name := strings.TrimPrefix(k.Value, "+")
+					d.Hint = fmt.Sprintf("%s is a config: set it in a folder tree with a +, as models: {<project name>: {+%s: ...}}, or in the node's config()", name, name)
+				default:
+					// Nothing close: the nearest, not every key.
+					d.Hint = fmt.Sprintf("the nearest known key is %q; README.md (Writing a project) lists the keys of each file", diag.Nearest(k.Value, known))
 				}
 				l.Add(d)
 				continue

@@ -304,6 +304,20 @@ func (e *Engine) FindMacro(pkg, name string) (*jinja.Macro, string, bool) {
 	return m, file, true
 }
 
+// PackageMacros returns the names of the macros package pkg defines ("":
+// the project's), sorted, without its generic tests (test_*) and
+// materializations.
+func (e *Engine) PackageMacros(pkg string) []string {
+	var out []string
+	for name := range e.index.pkgs[pkg] {
+		if !strings.HasPrefix(name, "test_") && !strings.HasPrefix(name, "materialization_") {
+			out = append(out, name)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
 // HasPackage reports whether an installed package defines macros.
 func (e *Engine) HasPackage(name string) bool {
 	_, ok := e.index.pkgs[name]

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -21,7 +22,9 @@ func (a *app) compileCommand() *cobra.Command {
 		Long: `compile renders the project without touching the database: compiled SQL
 goes to <target>/compiled/ and the graph to <target>/manifest.json. With
 --select, the compiled SQL of the selected models and tests is also printed
-to stdout.`,
+to stdout; a node whose template reads execute (run_query, statement...)
+is rendered again with the database, as a run renders it, once the
+database exists (execute is false while compiling, as in dbt's parse).`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			e, err := a.load()
@@ -46,6 +49,17 @@ to stdout.`,
 			if err != nil {
 				return a.startError(err)
 			}
+			// A node whose template reads execute renders again when it
+			// runs (its compiled SQL may be empty): render it with the
+			// database, as dbt compile does, once there is one.
+			atRun, err := e.RenderNow(a.ctx, ids)
+			noDB := ""
+			switch {
+			case errors.Is(err, engine.ErrNoDatabase) || engine.IsLocked(err):
+				noDB = err.Error()
+			case err != nil:
+				return &exitError{ExitFailure, err.Error()}
+			}
 			skipped := 0
 			defer func() {
 				if skipped > 0 {
@@ -54,11 +68,26 @@ to stdout.`,
 			}()
 			for _, id := range ids {
 				n := e.Graph().Node(id)
-				if n.CompiledCode == "" {
-					skipped++
+				if !n.RenderAtRun {
+					if n.CompiledCode == "" {
+						skipped++
+						continue
+					}
+					fmt.Fprintf(a.stdout, "-- %s (%s)\n%s\n\n", n.ID, n.Path, strings.TrimSpace(n.CompiledCode))
 					continue
 				}
-				fmt.Fprintf(a.stdout, "-- %s (%s)\n%s\n\n", n.ID, n.Path, strings.TrimSpace(n.CompiledCode))
+				if sql, ok := atRun[id]; ok {
+					fmt.Fprintf(a.stdout, "-- %s (%s), rendered with the database: its template reads execute\n%s\n\n", n.ID, n.Path, strings.TrimSpace(sql))
+					continue
+				}
+				// No database to render it with: its SQL while compiling
+				// (execute false), and why.
+				a.ui.Printf("%s %s reads execute, so it renders its SQL when it runs; it cannot be rendered now (%s): printing its SQL with execute false", n.Kind, n.DisplayName(), noDB)
+				sql := strings.TrimSpace(n.CompiledCode)
+				if sql == "" {
+					sql = "-- (none: with execute false its template renders no SQL)"
+				}
+				fmt.Fprintf(a.stdout, "-- %s (%s), with execute false\n%s\n\n", n.ID, n.Path, sql)
 			}
 			return nil
 		},

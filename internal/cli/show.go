@@ -17,6 +17,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/kiln-build/kiln/engine"
+	"github.com/kiln-build/kiln/internal/run"
 )
 
 func (a *app) showCommand() *cobra.Command {
@@ -87,22 +88,37 @@ build does); it cannot be read while a build holds it.`,
 				if engine.IsLocked(err) || errors.Is(err, engine.ErrNoDatabase) {
 					return &exitError{ExitCannotStart, err.Error()}
 				}
-				return &exitError{ExitFailure, err.Error()}
+				msg := err.Error()
+				var ne *run.NodeError
+				if errors.As(err, &ne) && ne.Hint != "" {
+					msg += "\n  hint: " + ne.Hint
+				}
+				return &exitError{ExitFailure, msg}
+			}
+			// Rows cut at --limit are said on stderr, with the heading:
+			// stdout holds the rows only.
+			cut := ""
+			if pv.Cut {
+				cut = fmt.Sprintf(", the first %s (--limit -1 shows all)", plural(len(pv.Rows), "row", "rows"))
 			}
 			name := pv.Node.Name
 			if pv.NotBuilt {
 				a.ui.Printf("%s %q is not built in %s yet: showing the result of its compiled SQL, as dbt show does", pv.Node.Kind, name, engine.Rel(e.Dir, e.DBPath))
 			}
 			switch output {
-			case "json":
-				return writePreviewJSON(a.stdout, name, pv)
-			case "csv":
+			case "json", "csv":
+				if pv.Cut {
+					a.ui.Printf("Showing the first %s (--limit -1 shows all)", plural(len(pv.Rows), "row", "rows"))
+				}
+				if output == "json" {
+					return writePreviewJSON(a.stdout, name, pv)
+				}
 				return writePreviewCSV(a.stdout, pv)
 			}
 			if id == e.InlineID() {
-				a.ui.Printf("Previewing the inline query:")
+				a.ui.Printf("Previewing the inline query%s:", cut)
 			} else {
-				a.ui.Printf("Previewing %s %q (%s):", pv.Node.Kind, name, pv.From)
+				a.ui.Printf("Previewing %s %q (%s)%s:", pv.Node.Kind, name, pv.From, cut)
 			}
 			return writePreviewTable(a.stdout, pv)
 		},

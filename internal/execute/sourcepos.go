@@ -1,12 +1,15 @@
 package execute
 
 import (
+	"errors"
 	"strings"
 
+	"github.com/kiln-build/kiln/adapter"
 	"github.com/kiln-build/kiln/compiler"
 	"github.com/kiln-build/kiln/compiler/diag"
 	"github.com/kiln-build/kiln/compiler/graph"
 	"github.com/kiln-build/kiln/internal/materialize"
+	"github.com/kiln-build/kiln/internal/run"
 )
 
 // cte is a common table expression that kiln put in a node's SQL, whose
@@ -226,4 +229,43 @@ func bodyOffset(sql string, body, line, col int, query string) (off int, ok bool
 		return 0, false
 	}
 	return p - body, true
+}
+
+// QueryError explains err, the database's error running query, the
+// compiled SQL of node n run as it is (kiln show): a *run.NodeError at the
+// position in n's file of the token the database points at (n's own
+// position when it cannot be told), with a hint. An error that is not the
+// database's is returned as it is.
+func QueryError(g *graph.Graph, n *graph.Node, query string, err error) error {
+	var de *adapter.Error
+	if !errors.As(err, &de) {
+		return err
+	}
+	ne := &run.NodeError{Pos: n.Pos, Msg: de.Error(), Err: err, Hint: sqlHint(g, n, de)}
+	if off, ok := lineColOffset(query, de.Line, de.Col); ok && query == n.CompiledCode {
+		e := &Executor{g: g}
+		if pos, ok := e.sourcePos(n, query, off, e.inlined(n)); ok {
+			ne.Pos = pos
+		}
+	}
+	return ne
+}
+
+// lineColOffset is the byte offset of 1-based line and byte column in s.
+func lineColOffset(s string, line, col int) (int, bool) {
+	if line < 1 || col < 1 {
+		return 0, false
+	}
+	p := 0
+	for i := 1; i < line; i++ {
+		j := strings.IndexByte(s[p:], '\n')
+		if j < 0 {
+			return 0, false
+		}
+		p += j + 1
+	}
+	if p+col-1 > len(s) {
+		return 0, false
+	}
+	return p + col - 1, true
 }
