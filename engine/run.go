@@ -192,7 +192,11 @@ func (p *Project) Run(ctx context.Context, plan *Plan, o RunOptions) (*Result, e
 	r.history = r.startHistoryCopy(ctx)
 	p.emit(RunStarted{Command: o.Command, Select: o.Selection.Select, Exclude: o.Selection.Exclude, Nodes: len(r.plan.IDs()),
 		Threads: r.threads, InvocationID: p.InvocationID(), Target: Rel(p.Dir, p.Target)})
-	if problems := r.checkInputs(); len(problems) > 0 {
+	problems := r.checkInputs()
+	if err := r.checkDistribution(ctx, problems); err != nil {
+		return nil, interrupted(ctx, err)
+	}
+	if len(problems) > 0 {
 		return r.refuse(ctx, problems), nil
 	}
 	// From here on, an interrupt goes through the run and its publication
@@ -359,6 +363,34 @@ func (r *runner) checkInputs() map[graph.ID]error {
 	return problems
 }
 
+// checkDistribution adds to problems the planned models whose
+// distributed_by the database cannot apply (execute.CheckDistribution):
+// it asks the database whether it can distribute tables only when a
+// planned model sets distributed_by.
+func (r *runner) checkDistribution(ctx context.Context, problems map[graph.ID]error) error {
+	g := r.p.Graph()
+	var asked, can bool
+	for _, id := range r.plan.IDs() {
+		n := g.Node(id)
+		if n.Kind != graph.Model || execute.DistributionOf(n) == (execute.Distribution{}) {
+			continue
+		}
+		d := r.ex.Dialect()
+		if dist, ok := d.(adapter.Distributor); ok && !asked {
+			asked = true
+			_, rows, err := r.ex.Conn(0).QueryRows(ctx, dist.CanDistribute().SQL)
+			if err != nil {
+				return err
+			}
+			can = len(rows) == 1 && len(rows[0]) == 1 && rows[0][0] == true
+		}
+		if err := execute.CheckDistribution(n, r.ex.Type(), d, can); err != nil {
+			problems[id] = err
+		}
+	}
+	return nil
+}
+
 // CheckInput returns why the file behind file-backed source or seed n
 // cannot be loaded (missing, unreadable, not the format it claims), or nil
 // (also for a node of another kind).
@@ -387,14 +419,21 @@ func (r *runner) refuse(ctx context.Context, problems map[graph.ID]error) *Resul
 				first = id
 			}
 			n := g.Node(id)
-			err := &run.NodeError{Pos: n.Pos, Msg: fmt.Sprintf("%s %q: %v", n.Kind, n.DisplayName(), err), Err: err}
-			results = append(results, run.Result{ID: id, Status: run.Error, Rows: -1, Message: err.Error(), Err: err})
+			ne, ok := err.(*run.NodeError) // positioned already (distributed_by)
+			if !ok {
+				ne = &run.NodeError{Pos: n.Pos, Msg: fmt.Sprintf("%s %q: %v", n.Kind, n.DisplayName(), err), Err: err}
+			}
+			results = append(results, run.Result{ID: id, Status: run.Error, Rows: -1, Message: ne.Error(), Err: ne})
 		}
+	}
+	why := "an input file cannot be read"
+	if n := g.Node(first); n.Kind == graph.Model {
+		why = "a model cannot be built on this database"
 	}
 	for _, id := range r.plan.IDs() {
 		if _, bad := problems[id]; !bad {
 			results = append(results, run.Result{ID: id, Status: run.Skipped, Rows: -1, SkippedBy: first,
-				Message: "skipped: an input file cannot be read"})
+				Message: "skipped: " + why})
 		}
 	}
 	for i, res := range results[:len(problems)] {

@@ -35,3 +35,26 @@ func (Dialect) CopyToCSV(query, path string) adapter.Stmt {
 	s.CountRows = true
 	return s
 }
+
+var _ adapter.Distributor = Dialect{}
+
+// CanDistribute is select exists (select from pg_extension where extname
+// = 'citus'): whether the database has the Citus extension.
+func (Dialect) CanDistribute() adapter.Stmt {
+	return adapter.Stmt{SQL: "select exists (select 1 from pg_extension where extname = 'citus')"}
+}
+
+// DistributeTable is Citus's create_distributed_table(rel, column[,
+// colocate_with => colocateWith]), run only when pg_dist_partition does
+// not hold rel yet (a table distributed already keeps its distribution):
+//
+//	select create_distributed_table('"marts"."orders"', 'customer_id', colocate_with => '"marts"."customers"')
+//	where not exists (select 1 from pg_dist_partition where logicalrelid = '"marts"."orders"'::regclass)
+func (d Dialect) DistributeTable(rel adapter.Relation, column string, colocateWith adapter.Relation) adapter.Stmt {
+	name := d.Literal(d.QuoteRelation(rel))
+	args := name + ", " + d.Literal(column)
+	if colocateWith.Name != "" {
+		args += ", colocate_with => " + d.Literal(d.QuoteRelation(colocateWith))
+	}
+	return adapter.Stmt{SQL: "select create_distributed_table(" + args + ")\nwhere not exists (select 1 from pg_dist_partition where logicalrelid = " + name + "::regclass)"}
+}

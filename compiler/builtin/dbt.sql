@@ -126,3 +126,46 @@ cast({{ dbt.dateadd('day', '-1', dbt.dateadd(datepart, '1', dbt.date_trunc(datep
 {% macro default__generate_series(upper_bound) -%}
 select generate_series as generated_number from generate_series(1, {{ upper_bound }})
 {%- endmacro %}
+
+{#- PostgreSQL's forms (adapter.dispatch looks for postgres__ before
+    default__ when the target's type is postgres), where DuckDB's above
+    are not PostgreSQL: no try_cast (a cast that fails is an error, as
+    dbt-postgres's safe_cast is a cast), no any_value before PostgreSQL 16,
+    no date_diff, arrays rather than lists, no DOUBLE type name. -#}
+{% macro postgres__safe_cast(field, type) -%} cast({{ field }} as {{ type }}) {%- endmacro %}
+{% macro postgres__any_value(expression) -%} min({{ expression }}) {%- endmacro %}
+{% macro postgres__type_float() -%} float8 {%- endmacro %}
+{% macro postgres__array_append(array, new_element) -%} array_append({{ array }}, {{ new_element }}) {%- endmacro %}
+{% macro postgres__array_concat(array_1, array_2) -%} array_cat({{ array_1 }}, {{ array_2 }}) {%- endmacro %}
+{% macro postgres__array_construct(inputs, data_type) -%}
+{%- if inputs | length > 0 -%} array[ {{ inputs | join(' , ') }} ] {%- else -%} array[]::{{ data_type }}[] {%- endif -%}
+{%- endmacro %}
+{% macro postgres__listagg(measure, delimiter_text, order_by_clause, limit_num) -%}
+{%- if limit_num -%}
+array_to_string((array_agg({{ measure }} {{ order_by_clause or '' }}))[1:{{ limit_num }}], {{ delimiter_text }})
+{%- else -%}
+string_agg({{ measure }}, {{ delimiter_text }} {{ order_by_clause or '' }})
+{%- endif -%}
+{%- endmacro %}
+{#- datediff: the boundaries of datepart crossed between the two dates, as
+    default__datediff counts them: calendar fields for year, quarter and
+    month; for the others, the difference of the two truncated timestamps
+    in whole units (timestamps without time zone: no daylight saving). -#}
+{% macro postgres__datediff(first_date, second_date, datepart) -%}
+{%- set a = 'cast(' ~ first_date ~ ' as timestamp)' -%}
+{%- set b = 'cast(' ~ second_date ~ ' as timestamp)' -%}
+{%- set per_year = {'quarter': 4, 'month': 12} -%}
+{%- set seconds = {'day': 86400, 'hour': 3600, 'minute': 60, 'second': 1, 'millisecond': 0.001, 'microsecond': 0.000001} -%}
+{%- set trunc = {'millisecond': 'milliseconds', 'microsecond': 'microseconds'} -%}
+{%- if datepart == 'week' -%}
+((cast({{ second_date }} as date) - date_part('dow', cast({{ second_date }} as date))::integer) - (cast({{ first_date }} as date) - date_part('dow', cast({{ first_date }} as date))::integer)) / 7
+{%- elif datepart == 'year' -%}
+cast(extract(year from {{ b }}) - extract(year from {{ a }}) as bigint)
+{%- elif datepart in per_year -%}
+cast((extract(year from {{ b }}) * {{ per_year[datepart] }} + extract({{ datepart }} from {{ b }})) - (extract(year from {{ a }}) * {{ per_year[datepart] }} + extract({{ datepart }} from {{ a }})) as bigint)
+{%- elif datepart in seconds -%}
+cast(round((extract(epoch from date_trunc('{{ trunc.get(datepart, datepart) }}', {{ b }})) - extract(epoch from date_trunc('{{ trunc.get(datepart, datepart) }}', {{ a }}))) / {{ seconds[datepart] }}) as bigint)
+{%- else -%}
+{{ exceptions.raise_compiler_error("datediff: datepart " ~ datepart ~ " is not one of year, quarter, month, week, day, hour, minute, second, millisecond, microsecond") }}
+{%- endif -%}
+{%- endmacro %}

@@ -372,6 +372,8 @@ var Keys = []Key{
 	{Scope: ScopeConfig, Name: "sql_header", For: Models, Support: NotYet, Note: "put what it sets in the model's SQL"},
 	{Scope: ScopeConfig, Name: "external_location", For: Sources, Support: Applied}, // dbt-duckdb; compiler/extlocation.go
 	{Scope: ScopeConfig, Name: "formatter", For: Sources, Support: Applied},         // dbt-duckdb; compiler/extlocation.go
+	{Scope: ScopeConfig, Name: "distributed_by", For: Models, Support: Applied},     // PostgreSQL with Citus: execute.CheckDistribution
+	{Scope: ScopeConfig, Name: "colocate_with", For: Models, Support: Applied},
 	{Scope: ScopeConfig, Name: "freshness", For: Sources, Support: Applied},
 	{Scope: ScopeConfig, Name: "loaded_at_field", For: Sources, Support: Applied},
 	{Scope: ScopeValue, Name: "store_failures_as=view", Support: NotYet, Note: "failing rows are stored as a table; write store_failures_as: table"},

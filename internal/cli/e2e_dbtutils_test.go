@@ -26,6 +26,45 @@ var dbtUtilsKnownFailures = map[string]string{
 	"assert_equal_test_width_bucket_actual__expected":                                    "DuckDB dialect: FLOAT is 4 bytes, cast to DECIMAL in single precision",
 }
 
+// dbtUtilsKnownFailuresOnPostgres are the nodes of dbt_utils' integration
+// tests that do not pass on kiln with --target postgres, each with its
+// cause (none is PostgreSQL's: the first two fail at kiln's template
+// engine, the others as on DuckDB).
+var dbtUtilsKnownFailuresOnPostgres = map[string]string{
+	// get_relations_by_pattern and _by_prefix build their relations with
+	// api.Relation.create, which kiln's templates do not provide yet (on
+	// DuckDB they fail earlier, at <database>.information_schema).
+	"dbt_utils_integration_tests.test_get_relations_by_pattern":          "kiln: no api.Relation",
+	"dbt_utils_integration_tests.test_get_relations_by_prefix_and_union": "kiln: no api.Relation",
+	// dbt_utils.star(ref(...), except=[...]) compiles to "*" (execute is
+	// false at compile time) and the model is not rendered again when it
+	// runs, so _dbt_source_relation is not left out.
+	"dbt_utils_equality_test_union_exclude_lowercase_ref_data_union_exclude_expected_": "kiln: star() not rendered at run time",
+	"dbt_utils_equality_test_union_exclude_uppercase_ref_data_union_exclude_expected_": "kiln: star() not rendered at run time",
+	"dbt_utils_not_null_proportion_data_not_null_proportion_0_5__0_5__point_5":         "kiln: an all-NULL seed row is skipped",
+}
+
+// TestDBTUtilsIntegrationTestsOnPostgres runs dbt_utils' own test suite
+// with --target postgres (the profile of ../shared/dbt/profiles, its
+// env vars naming a database of the test's PostgreSQL server): at least
+// 227 of its 237 nodes pass, and the others are exactly the known
+// failures.
+func TestDBTUtilsIntegrationTestsOnPostgres(t *testing.T) {
+	root := dbtProject(t, "dbt-utils")
+	dir := filepath.Join(root, "integration_tests")
+	profiles := filepath.Join(publicDBT(), "profiles")
+	d := newPGDB(t)
+	t.Setenv("POSTGRES_HOST", d.host)
+	t.Setenv("POSTGRES_PORT", d.port)
+	t.Setenv("POSTGRES_USER", d.user)
+	t.Setenv("POSTGRES_DATABASE", d.db)
+	out := mustKiln(t, 0, dir, "deps", "--profiles-dir", profiles)
+	if !strings.Contains(out, "Installed dbt_utils from local: ../") {
+		t.Fatalf("kiln deps:\n%s", out)
+	}
+	checkDBTUtils(t, dir, []string{"--profiles-dir", profiles, "--target", "postgres"}, 227, dbtUtilsKnownFailuresOnPostgres)
+}
+
 // TestDBTUtilsIntegrationTests runs dbt_utils' own test suite as
 // published (../shared/dbt/dbt-utils/integration_tests, the package
 // installed from local: ../ by kiln deps, the profiles of
@@ -40,8 +79,16 @@ func TestDBTUtilsIntegrationTests(t *testing.T) {
 	if !strings.Contains(out, "Installed dbt_utils from local: ../") {
 		t.Fatalf("kiln deps:\n%s", out)
 	}
-	code, stdout, stderr := kiln(t, dir, "build", "--profiles-dir", profiles)
-	out = stdout + stderr
+	checkDBTUtils(t, dir, []string{"--profiles-dir", profiles}, 228, dbtUtilsKnownFailures)
+}
+
+// checkDBTUtils runs kiln build with args on dbt_utils' integration tests
+// in dir, and checks that at least floor of the 237 nodes pass and that
+// the others are exactly known's.
+func checkDBTUtils(t *testing.T, dir string, args []string, floor int, known map[string]string) {
+	t.Helper()
+	code, stdout, stderr := kiln(t, dir, append([]string{"build"}, args...)...)
+	out := stdout + stderr
 	if code != 1 {
 		t.Fatalf("kiln build exited %d, want 1 (the known failures)\n%s", code, out)
 	}
@@ -52,8 +99,8 @@ func TestDBTUtilsIntegrationTests(t *testing.T) {
 	pass, _ := strconv.Atoi(m[1])
 	total, _ := strconv.Atoi(m[4])
 	t.Logf("dbt_utils integration tests: PASS=%d ERROR=%s SKIP=%s TOTAL=%d", pass, m[2], m[3], total)
-	if pass < 228 || total != 237 {
-		t.Errorf("PASS=%d of %d, want at least 228 of 237", pass, total)
+	if pass < floor || total != 237 {
+		t.Errorf("PASS=%d of %d, want at least %d of 237", pass, total, floor)
 	}
 	var failed []string
 	for _, line := range strings.Split(out, "\n") {
@@ -64,7 +111,7 @@ func TestDBTUtilsIntegrationTests(t *testing.T) {
 	}
 	sort.Strings(failed)
 	var want []string
-	for k := range dbtUtilsKnownFailures {
+	for k := range known {
 		want = append(want, k)
 	}
 	sort.Strings(want)

@@ -410,3 +410,75 @@ func TestKestraFlowOnPostgres(t *testing.T) {
 		t.Errorf("the commit task does not build the exports, then commit:\n%s", strings.Join(c, "\n"))
 	}
 }
+
+// TestCrossDatabaseMacrosOnPostgres: dbt's cross-database macros give the
+// same values on PostgreSQL (their postgres__ forms, dispatched first) as
+// on DuckDB, and the values dbt defines: datediff counts the boundaries of
+// each datepart crossed (weeks from Sunday), both ways; safe_cast of a
+// valid value, type_float, any_value and listagg with a limit.
+func TestCrossDatabaseMacrosOnPostgres(t *testing.T) {
+	const a, b = "cast('2023-12-31 23:59:58' as timestamp)", "cast('2025-03-02 00:00:01.5' as timestamp)"
+	// 2023-12-31 and 2025-03-02 are Sundays, 427 days apart.
+	diffs := map[string]int{"year": 2, "quarter": 5, "month": 15, "week": 61, "day": 427,
+		"hour": 427*24 - 23, "minute": 427*1440 - (23*60 + 59), "second": 427*86400 - 86398 + 1}
+	want := map[string]string{"safe_int": "12", "safe_float": "2.5", "any_v": "x", "first_two": "a,b"}
+	var cols []string
+	for p, n := range diffs {
+		cols = append(cols, fmt.Sprintf("{{ dbt.datediff(%q, %q, '%s') }} as d_%s, {{ dbt.datediff(%q, %q, '%s') }} as r_%s", a, b, p, p, b, a, p, p))
+		want["d_"+p], want["r_"+p] = fmt.Sprint(n), fmt.Sprint(-n)
+	}
+	sql := "{{ config(materialized='table') }}\nselect " + strings.Join(cols, ",\n  ") + `,
+  {{ dbt.safe_cast("'12'", dbt.type_int()) }} as safe_int,
+  {{ dbt.safe_cast("'1.25'", dbt.type_float()) }} * 2 as safe_float,
+  (select {{ dbt.any_value('v') }} from (select 'x' as v) as one) as any_v,
+  (select {{ dbt.listagg('v', "','", 'order by v', 2) }} from (select 'c' as v union all select 'a' union all select 'b') as three) as first_two
+`
+	build := func(dir string) {
+		if err := os.WriteFile(filepath.Join(dir, "models", "crossdb.sql"), []byte(sql), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		mustKiln(t, 0, dir, "build", "--select", "crossdb")
+	}
+	duck := smallProject(t, "database-path: target/small.duckdb\n")
+	build(duck)
+	d := newPGDB(t)
+	pg := smallProject(t, fmt.Sprintf("target:\n  type: postgres\n  host: %s\n  port: %s\n  user: %s\n  dbname: %s\n", d.host, d.port, d.user, d.db))
+	build(pg)
+	for col, w := range want {
+		q := "select cast(" + col + " as varchar) from crossdb"
+		if got := queryDB(t, filepath.Join(duck, "target", "small.duckdb"), q); got != w {
+			t.Errorf("DuckDB: %s = %s, want %s", col, got, w)
+		}
+		if got := d.query(t, q); len(got) != 1 || got[0] != w {
+			t.Errorf("PostgreSQL: %s = %v, want %s", col, got, w)
+		}
+	}
+}
+
+// TestDistributedByRefused: a model with distributed_by is refused before
+// anything runs, at the config's position in the model's file, on DuckDB
+// and on a PostgreSQL server without the Citus extension (exit 2, could
+// not start); nothing is built.
+func TestDistributedByRefused(t *testing.T) {
+	model := "{{ config(materialized='table', schema='marts', distributed_by='n', colocate_with='expensive') }}\nselect count(*) as n from {{ ref('expensive') }}\n"
+	d := newPGDB(t)
+	for _, c := range []struct{ name, extra, says string }{
+		{"duckdb", "database-path: target/small.duckdb\n", "distributed_by needs PostgreSQL with the Citus extension; a duckdb database cannot distribute tables"},
+		{"postgres", fmt.Sprintf("target:\n  type: postgres\n  host: %s\n  port: %s\n  user: %s\n  dbname: %s\n", d.host, d.port, d.user, d.db),
+			"distributed_by needs the Citus extension, and this PostgreSQL database has none; run create extension citus"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			dir := smallProject(t, c.extra)
+			if err := os.WriteFile(filepath.Join(dir, "models", "summary.sql"), []byte(model), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			code, out, errOut := kiln(t, dir, "build")
+			if code != ExitCannotStart || !strings.Contains(out+errOut, "ERROR model marts.summary (models/summary.sql:1:49)") || !strings.Contains(out+errOut, "model \"summary\": "+c.says) || !strings.Contains(out+errOut, "nothing was built: 1 model cannot be built on this database") {
+				t.Fatalf("build exit %d, want 2 and %q at the model's position:\n%s\n%s", code, c.says, out, errOut)
+			}
+		})
+	}
+	if got := d.query(t, "select count(*) from information_schema.tables where table_schema in ('public', 'marts')"); len(got) != 1 || got[0] != "0" {
+		t.Errorf("the refused build left %v relations in PostgreSQL", got)
+	}
+}

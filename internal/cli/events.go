@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/kiln-build/kiln/compiler/graph"
 	"github.com/kiln-build/kiln/engine"
 	"github.com/kiln-build/kiln/internal/artifact"
 	"github.com/kiln-build/kiln/internal/run"
@@ -54,15 +55,25 @@ func (a *app) runFinished(res *engine.Result) {
 	if res.Refused {
 		// One error per unreadable input and a count, not a line per node.
 		var bad []run.Result
+		models := 0 // models the database cannot build (distributed_by)
 		for _, r := range res.Results {
 			if r.Status == run.Error {
 				bad = append(bad, r)
+				if n := res.Graph.Node(r.ID); n != nil && n.Kind == graph.Model {
+					models++
+				}
 			}
 		}
 		a.ui.Problems(res.Graph, bad)
 		a.ui.Printf("")
+		what := plural(len(bad), "input file cannot be read", "input files cannot be read")
+		if models == len(bad) {
+			what = plural(len(bad), "model cannot be built on this database", "models cannot be built on this database")
+		} else if models > 0 {
+			what = plural(len(bad), "node cannot run", "nodes cannot run")
+		}
 		a.ui.Printf("nothing was built: %s, so none of the %d nodes of the run ran; fix %s and run again (the previous tables and exports are unchanged)",
-			plural(len(bad), "input file cannot be read", "input files cannot be read"), len(res.Results), map[bool]string{true: "it", false: "them"}[len(bad) == 1])
+			what, len(res.Results), map[bool]string{true: "it", false: "them"}[len(bad) == 1])
 		a.runLog.RunFinished(res.Results, res.Elapsed, exitCode(res), res.Interrupted)
 		return
 	}

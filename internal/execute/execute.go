@@ -199,6 +199,9 @@ func (e *Executor) Catalog() *Catalog { return e.cat }
 // Dialect returns the dialect of the run's database.
 func (e *Executor) Dialect() adapter.Dialect { return e.d }
 
+// Type returns the adapter's type ("duckdb", "postgres").
+func (e *Executor) Type() string { return e.typ }
+
 // CreateSchemas creates, on worker 0's connection, every schema that the
 // nodes write to, before the run: DuckDB refuses concurrent creations of one
 // schema by two workers (a write-write conflict).
@@ -422,6 +425,11 @@ func (e *Executor) model(ctx context.Context, conn adapter.Conn, n *graph.Node) 
 			}
 			if i == len(stmts)-1 && s.CountRows {
 				rows = c
+			}
+		}
+		if n.Config.Materialized == graph.Table {
+			if err := e.distribute(ctx, conn, n); err != nil {
+				return err
 			}
 		}
 		failpoint.Hit(failpoint.NodeBuilt)

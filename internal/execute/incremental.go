@@ -51,6 +51,9 @@ func (e *Executor) incremental(ctx context.Context, conn adapter.Conn, n *graph.
 			err = e.buildWhole(ctx, conn, n, kind, &out)
 		}
 		if err == nil {
+			err = e.distribute(ctx, conn, n)
+		}
+		if err == nil {
 			failpoint.Hit(failpoint.NodeBuilt)
 		}
 		return err

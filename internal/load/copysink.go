@@ -72,6 +72,12 @@ var copyTypes = map[colType]string{
 	typeDate: "date", typeTimestamp: "timestamp", typeTimestampTZ: "timestamptz",
 }
 
+// duckTypeNames are DuckDB's names of types that PostgreSQL spells
+// otherwise: the seed types kiln infers as dbt does are written in DuckDB
+// (compiler/seedtypes.go: DOUBLE for agate's Number, dbt-postgres's
+// float8), as a project written for DuckDB writes its column_types.
+var duckTypeNames = map[string]string{"DOUBLE": "double precision"}
+
 // copySink stages every part's rows through one bulk writer.
 type copySink struct {
 	conn   adapter.Conn
@@ -127,6 +133,9 @@ func (s *copySink) finish(ctx context.Context, t *table) (Result, error) {
 		switch {
 		case c.override != "":
 			typ = c.override
+			if pg, ok := duckTypeNames[strings.ToUpper(strings.TrimSpace(typ))]; ok {
+				typ = pg
+			}
 			if t.csv && !isTextType(c.override) {
 				expr = "nullif(trim(" + expr + "), '')"
 			}
