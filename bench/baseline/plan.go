@@ -12,6 +12,7 @@ import (
 	"os"
 	"sort"
 
+	"github.com/kiln-build/kiln/adapter"
 	"github.com/kiln-build/kiln/adapter/duckdb"
 	"github.com/kiln-build/kiln/compiler/graph"
 	"github.com/kiln-build/kiln/engine"
@@ -50,6 +51,13 @@ type Plan struct {
 // does). It fails on diagnostics, on an unknown materialization, and on
 // unit tests.
 func Compile(dir string, vars map[string]any, selects, excludes []string) (*Plan, error) {
+	return CompileWith(duckdb.Dialect{}, dir, vars, selects, excludes)
+}
+
+// CompileWith is Compile with the statements of dialect d (PostgreSQL's,
+// for the baseline of a PostgreSQL target: create table as, the database
+// starting without the models' tables).
+func CompileWith(d adapter.Dialect, dir string, vars map[string]any, selects, excludes []string) (*Plan, error) {
 	p, err := engine.Load(engine.Config{Dir: dir, Vars: vars})
 	if err != nil {
 		return nil, fmt.Errorf("baseline: %s: %v", dir, err)
@@ -58,7 +66,6 @@ func Compile(dir string, vars map[string]any, selects, excludes []string) (*Plan
 	if err != nil {
 		return nil, fmt.Errorf("baseline: %w", err)
 	}
-	d := duckdb.Dialect{}
 	g := p.Graph()
 	plan := &Plan{}
 	schemas := map[string]bool{}

@@ -122,6 +122,23 @@ from range(%[5]d)`, w1Source(s), W1Sources, s, s+W1Sources*7, rows))
 	return stmts
 }
 
+// W1PostgresSetup is W1's set-up in PostgreSQL, for its benchmark on a
+// PostgreSQL target: the same ten sources of rows rows, their numbers from
+// PostgreSQL's hashint8 instead of DuckDB's hash (other values, the same
+// shapes and distributions).
+func W1PostgresSetup(rows int) []string {
+	stmts := []string{"create schema if not exists raw"}
+	for s := range W1Sources {
+		stmts = append(stmts, fmt.Sprintf(`create table raw.%s as
+select g as id, g %% 1000 as k,
+    abs(hashint8(g * %[2]d + %[3]d)) %% 100003 as a,
+    cast(abs(hashint8(g * %[2]d + %[4]d)) %% 1000000 as double precision) / 1000 as b,
+    'c' || (g %% 50) as c
+from generate_series(0, %[5]d) as g`, w1Source(s), W1Sources, s, s+W1Sources*7, rows-1))
+	}
+	return stmts
+}
+
 // w1SQL returns the SQL of a model reading the upstream relations ups (as
 // template expressions); with one upstream, agg chooses aggregation over a
 // plain select. Every model yields (id, k, a, b, c) with id unique: a

@@ -123,7 +123,7 @@ func TestHeavyLibrariesHaveOneDoor(t *testing.T) {
 		// baseline runs duckdb-go alone by design (it is what kiln is
 		// measured against).
 		"github.com/duckdb/duckdb-go":     {"internal/duck", "bench/cmd/kiln-baseline"},
-		"github.com/jackc/pgx":            {"adapter/postgres"},
+		"github.com/jackc/pgx":            {"adapter/postgres", "bench/cmd/kiln-baseline"}, // the baseline on PostgreSQL: pgx alone
 		"github.com/pganalyze/pg_query":   {"adapter/postgres"},
 		"github.com/spf13/cobra":          {"internal/cli"},
 		"github.com/charmbracelet":        {"internal/ui"},

@@ -219,6 +219,19 @@ func (s *Server) psqlIn(dbname, sql string) error {
 	return nil
 }
 
+// NewServer starts a throwaway cluster outside of tests (the benchmark's);
+// the caller stops it with Stop.
+func NewServer() (*Server, error) {
+	bin := BinDir()
+	if bin == "" {
+		return nil, fmt.Errorf("PostgreSQL's server programs are not installed: %s", Install)
+	}
+	return start(bin)
+}
+
+// Stop stops the server at once and removes its folder.
+func (s *Server) Stop() error { return s.stop() }
+
 // start makes a cluster in a new temporary folder and starts it.
 func start(bin string) (*Server, error) {
 	s := &Server{bin: bin, User: "postgres", Port: 5432}
