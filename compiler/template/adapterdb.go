@@ -2,20 +2,32 @@ package template
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/kiln-build/kiln/compiler/jinja"
 )
 
-// Column is a column as dbt's adapter gives it (dbt.adapters.base.Column):
-// name, column and quoted, data_type and dtype, and the is_* tests.
+// Column is a column as dbt's adapter gives it (dbt.adapters.base.Column,
+// with dbt-postgres's data_type): Type is the database's spelling of its
+// type with its modifier, as PostgreSQL's format_type ("character
+// varying(50)", "numeric(28,6)", "text") or DuckDB ("VARCHAR",
+// "DECIMAL(18,3)") write it.
+//
+// Templates read name, column, quoted, dtype and data_type (Type as
+// written), char_size, numeric_precision and numeric_scale (from Type's
+// modifier, none without one), and call is_string(), is_number(),
+// is_numeric(), is_integer(), is_float(), string_size() (char_size, 256
+// without one; an error for a column that is not a string),
+// can_expand_to(other), literal(value) and the class's string_type(size),
+// numeric_type(dtype, precision, scale) and translate_type(dtype).
 type Column struct {
 	Name, Type string
 }
 
 // Attr implements jinja.Getter.
 func (c Column) Attr(name string) (any, bool) {
-	t := strings.ToUpper(c.Type)
+	base, mods := splitType(c.Type)
 	is := func(ok bool) jinja.Func { return func(*jinja.Call) (any, error) { return ok, nil } }
 	switch name {
 	case "name", "column":
@@ -25,28 +37,118 @@ func (c Column) Attr(name string) (any, bool) {
 	case "data_type", "dtype":
 		return c.Type, true
 	case "is_string":
-		return is(strings.Contains(t, "CHAR") || t == "TEXT" || t == "STRING"), true
-	case "is_number", "is_numeric":
-		return is(isNumericType(t)), true
+		return is(c.isString()), true
+	case "is_number":
+		return is(integerTypes[base] || floatTypes[base] || numericTypes[base]), true
+	case "is_numeric":
+		return is(numericTypes[base]), true
 	case "is_integer":
-		return is(strings.Contains(t, "INT")), true
+		return is(integerTypes[base]), true
 	case "is_float":
-		return is(t == "DOUBLE" || t == "FLOAT" || t == "REAL"), true
-	case "char_size", "numeric_precision", "numeric_scale":
+		return is(floatTypes[base]), true
+	case "char_size":
+		if c.isString() && len(mods) == 1 {
+			return mods[0], true
+		}
 		return nil, true
+	case "numeric_precision", "numeric_scale":
+		if !numericTypes[base] || len(mods) == 0 {
+			return nil, true
+		}
+		if name == "numeric_precision" {
+			return mods[0], true
+		}
+		if len(mods) == 2 {
+			return mods[1], true
+		}
+		return 0, true
+	case "string_size":
+		return jinja.Func(func(*jinja.Call) (any, error) { return c.stringSize() }), true
+	case "can_expand_to":
+		return jinja.Func(func(call *jinja.Call) (any, error) {
+			v, _ := arg(call, 0, "other_column")
+			o, ok := v.(Column)
+			if !ok {
+				return nil, fmt.Errorf("Column.can_expand_to() takes a column, got %s", jinja.Str(v))
+			}
+			if !c.isString() || !o.isString() {
+				return false, nil
+			}
+			return c.size() < o.size(), nil
+		}), true
+	case "literal":
+		return jinja.Func(func(call *jinja.Call) (any, error) {
+			v, _ := arg(call, 0, "value")
+			return jinja.Str(v) + "::" + c.Type, nil
+		}), true
+	case "string_type", "numeric_type", "translate_type":
+		return columnClass{}.Attr(name)
 	}
 	return nil, false
 }
 
 func (c Column) String() string { return fmt.Sprintf("<Column %s (%s)>", c.Name, c.Type) }
 
-func isNumericType(t string) bool {
-	for _, p := range []string{"INT", "DECIMAL", "NUMERIC", "DOUBLE", "FLOAT", "REAL", "HUGEINT"} {
-		if strings.Contains(t, p) {
-			return true
-		}
+func (c Column) isString() bool {
+	base, _ := splitType(c.Type)
+	return stringTypes[base]
+}
+
+// stringSize is dbt's Column.string_size(): the declared length of a
+// string column, 256 without one.
+func (c Column) stringSize() (any, error) {
+	if !c.isString() {
+		return nil, fmt.Errorf("Column.string_size() called on the non-string column %s of type %s", c.Name, c.Type)
 	}
-	return false
+	return c.size(), nil
+}
+
+// size is the declared length of a string column, 256 without one.
+func (c Column) size() int {
+	if _, mods := splitType(c.Type); len(mods) == 1 {
+		return mods[0]
+	}
+	return 256
+}
+
+// splitType splits a type as written into its lower-case base name and
+// the integers of its modifier: "character varying(50)" is "character
+// varying" and [50], "DECIMAL(18,3)" is "decimal" and [18 3]; an array
+// type's base is the whole text.
+func splitType(t string) (string, []int) {
+	t = strings.ToLower(strings.TrimSpace(t))
+	open := strings.IndexByte(t, '(')
+	if open < 0 || !strings.HasSuffix(t, ")") {
+		return t, nil
+	}
+	var mods []int
+	for _, f := range strings.Split(t[open+1:len(t)-1], ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil {
+			return t, nil
+		}
+		mods = append(mods, n)
+	}
+	return strings.TrimSpace(t[:open]), mods
+}
+
+// The type names of dbt's Column tests, with PostgreSQL's and DuckDB's
+// aliases.
+var (
+	stringTypes  = set("text", "character varying", "character", "varchar", "char", "bpchar", "string", "nvarchar")
+	integerTypes = set("smallint", "integer", "bigint", "smallserial", "serial", "bigserial",
+		"int2", "int4", "int8", "serial2", "serial4", "serial8", "int", "tinyint", "hugeint", "uhugeint",
+		"utinyint", "usmallint", "uinteger", "ubigint", "int1", "int16", "int32", "int64", "int128", "long", "short", "signed")
+	floatTypes   = set("real", "float4", "float", "double precision", "float8", "double")
+	numericTypes = set("numeric", "decimal")
+)
+
+func set(names ...string) map[string]bool {
+	m := make(map[string]bool, len(names))
+	for _, n := range names {
+		m[n] = true
+	}
+	return m
 }
 
 // relationArg reads a relation argument: a Relation, or a string

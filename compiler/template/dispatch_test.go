@@ -3,6 +3,8 @@ package template
 import (
 	"strings"
 	"testing"
+
+	"github.com/kiln-build/kiln/compiler/jinja"
 )
 
 // adapter.dispatch looks for <type>__name then default__name in the
@@ -93,6 +95,54 @@ func TestAPI(t *testing.T) {
 	want := `"db"."main"."t""x"|main|True|"s"."t"|__dbt__cte__m|"Amount" DOUBLE True|character varying(10)|numeric(28,6)|numeric`
 	if l != nil || out != want {
 		t.Fatalf("got  %q %v\nwant %q", out, l, want)
+	}
+}
+
+// Column's tests and sizes as dbt's base Column (with dbt-postgres's
+// data_type) gives them, for PostgreSQL's format_type spellings and
+// DuckDB's: dbt_utils' union_relations widens a string column with
+// string_size().
+func TestColumnMethods(t *testing.T) {
+	e, _ := NewEngine(nil)
+	src := `{% for c in cols %}{{ c.name }}:{{ c.data_type }}:{{ c.is_string() }}{{ c.is_number() }}{{ c.is_numeric() }}{{ c.is_integer() }}{{ c.is_float() }}:` +
+		`{{ c.string_size() if c.is_string() else '-' }}:{{ c.char_size }}:{{ c.numeric_precision }}:{{ c.numeric_scale }}|{% endfor %}` +
+		`{{ cols[0].can_expand_to(cols[1]) }}{{ cols[1].can_expand_to(cols[0]) }}{{ cols[0].can_expand_to(cols[3]) }}|{{ cols[3].literal(5) }}|{{ cols[0].string_type(9) }}`
+	cols := []any{
+		Column{Name: "a", Type: "character varying(50)"},
+		Column{Name: "b", Type: "text"},
+		Column{Name: "c", Type: "VARCHAR"},
+		Column{Name: "d", Type: "numeric(28,6)"},
+		Column{Name: "e", Type: "DECIMAL(18,3)"},
+		Column{Name: "f", Type: "integer"},
+		Column{Name: "g", Type: "BIGINT"},
+		Column{Name: "h", Type: "double precision"},
+		Column{Name: "i", Type: "FLOAT"},
+		Column{Name: "j", Type: "INTERVAL"},
+		Column{Name: "k", Type: "character(3)"},
+		Column{Name: "l", Type: "numeric"},
+	}
+	list := jinja.NewList()
+	list.Items = cols
+	out, l := e.Render("m.sql", src, &Context{Globals: map[string]any{"cols": list}})
+	want := `a:character varying(50):TrueFalseFalseFalseFalse:50:50:None:None|` +
+		`b:text:TrueFalseFalseFalseFalse:256:None:None:None|` +
+		`c:VARCHAR:TrueFalseFalseFalseFalse:256:None:None:None|` +
+		`d:numeric(28,6):FalseTrueTrueFalseFalse:-:None:28:6|` +
+		`e:DECIMAL(18,3):FalseTrueTrueFalseFalse:-:None:18:3|` +
+		`f:integer:FalseTrueFalseTrueFalse:-:None:None:None|` +
+		`g:BIGINT:FalseTrueFalseTrueFalse:-:None:None:None|` +
+		`h:double precision:FalseTrueFalseFalseTrue:-:None:None:None|` +
+		`i:FLOAT:FalseTrueFalseFalseTrue:-:None:None:None|` +
+		`j:INTERVAL:FalseFalseFalseFalseFalse:-:None:None:None|` +
+		`k:character(3):TrueFalseFalseFalseFalse:3:3:None:None|` +
+		`l:numeric:FalseTrueTrueFalseFalse:-:None:None:None|` +
+		`TrueFalseFalse|5::numeric(28,6)|character varying(9)`
+	if l != nil || out != want {
+		t.Fatalf("got  %q %v\nwant %q", out, l, want)
+	}
+	_, l = e.Render("m.sql", `{{ cols[5].string_size() }}`, &Context{Globals: map[string]any{"cols": list}})
+	if len(l) != 1 || !strings.Contains(l[0].Msg, "Column.string_size() called on the non-string column f of type integer") {
+		t.Fatalf("string_size of an integer: %v", l)
 	}
 }
 
