@@ -271,3 +271,18 @@ type Stmt struct {
 
 // Plain returns s as a statement that holds no user query.
 func Plain(s string) Stmt { return Stmt{SQL: s, Body: -1} }
+
+// Pipeliner is a Conn that sends the statements of a transaction with
+// fewer round trips to the server (PostgreSQL: statements held back are
+// sent with the next one, as one simple query). Outside a transaction
+// both methods run the statement at once.
+type Pipeliner interface {
+	// ExecLater holds query (statements without a result the caller
+	// reads) back until the connection sends its next statement, or the
+	// transaction's COMMIT; its error is then that statement's.
+	ExecLater(ctx context.Context, query string) error
+	// RunCommit runs s as the last statement of the transaction Tx opened
+	// and commits the transaction with it; Tx then has nothing left to
+	// commit. It returns what Run returns; an error rolls back.
+	RunCommit(ctx context.Context, s Stmt) (int64, error)
+}

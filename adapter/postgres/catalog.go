@@ -45,6 +45,9 @@ func kindOf(relkind string) adapter.Kind {
 // (pg_class.reltuples, exact after VACUUM or ANALYZE), -1 for views and
 // tables never analysed.
 func (c *Conn) Relations(ctx context.Context, columns bool) ([]adapter.RelationInfo, error) {
+	if err := c.flush(ctx); err != nil {
+		return nil, err
+	}
 	var db string
 	if err := c.c.QueryRow(ctx, "select current_database()").Scan(&db); err != nil {
 		return nil, wrapError(ctx, err, "")
@@ -142,6 +145,9 @@ order by a.attnum`
 // describes its result.
 func (c *Conn) DescribeQuery(ctx context.Context, query string) ([]adapter.Column, error) {
 	q := body(query)
+	if err := c.flush(ctx); err != nil {
+		return nil, err
+	}
 	sd, err := c.c.PgConn().Prepare(ctx, "", q, nil)
 	if err != nil {
 		return nil, wrapError(ctx, err, q)
@@ -203,6 +209,9 @@ func (c *Conn) NormalizeTypes(ctx context.Context, types []string) ([]string, er
 		parts[i] = "cast(null as " + t + ")"
 	}
 	q := "select " + strings.Join(parts, ", ")
+	if err := c.flush(ctx); err != nil {
+		return nil, err
+	}
 	sd, err := c.c.PgConn().Prepare(ctx, "", q, nil)
 	if err != nil {
 		return nil, wrapError(ctx, err, q)

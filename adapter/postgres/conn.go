@@ -4,17 +4,21 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/kiln-build/kiln/internal/sqlq"
 	"math"
 	"math/big"
+	"strings"
+	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/kiln-build/kiln/adapter"
 	"github.com/kiln-build/kiln/adapter/ansi"
 	"github.com/kiln-build/kiln/adapter/sqlstore"
+	"github.com/kiln-build/kiln/internal/failpoint"
 	"github.com/kiln-build/kiln/internal/load"
+	"github.com/kiln-build/kiln/internal/sqlq"
 )
 
 // Conn is a dedicated connection of the pool; see adapter.Conn.
@@ -23,9 +27,19 @@ type Conn struct {
 	pc    *pgxpool.Conn
 	c     *pgx.Conn
 	depth int // nesting of Tx; 0 outside a transaction
+	// held are statements of the open transaction not sent yet ("begin"
+	// first, until it is sent), sent with the next statement: a node's
+	// begin, journal entry and statements are one round trip.
+	held []string
+	// begun says the open transaction's begin reached the server;
+	// committed that RunCommit committed it.
+	begun, committed bool
 }
 
-var _ adapter.Conn = (*Conn)(nil)
+var (
+	_ adapter.Conn      = (*Conn)(nil)
+	_ adapter.Pipeliner = (*Conn)(nil)
+)
 
 var dialect = Dialect{}
 
@@ -33,6 +47,12 @@ var dialect = Dialect{}
 // args, the statements before the last run first, without them (pgx sends
 // a text of several statements only without arguments).
 func (c *Conn) Exec(ctx context.Context, query string, args ...any) (int64, error) {
+	if len(args) == 0 && len(c.held) > 0 {
+		return c.execHeld(ctx, query)
+	}
+	if err := c.flush(ctx); err != nil {
+		return 0, err
+	}
 	if len(args) > 0 {
 		if sp := sqlq.StatementSpans(query); len(sp) > 1 {
 			last := sp[len(sp)-1]
@@ -60,8 +80,98 @@ func (c *Conn) Run(ctx context.Context, s adapter.Stmt) (int64, error) {
 	return n, err
 }
 
+// execHeld sends the held statements and query as one simple query (one
+// round trip), and returns query's row count.
+func (c *Conn) execHeld(ctx context.Context, query string) (int64, error) {
+	parts := append(c.held, query)
+	c.begun = c.begun || c.held[0] == "begin"
+	c.held = nil
+	tag, err := c.c.Exec(ctx, strings.Join(parts, ";\n"))
+	if err != nil {
+		return 0, partError(ctx, err, parts)
+	}
+	return tag.RowsAffected(), nil
+}
+
+// partError wraps the error of the statements parts sent joined by ";\n"
+// with the text of the part its position falls in, the position made
+// relative to it (the last part without a position).
+func partError(ctx context.Context, err error, parts []string) error {
+	var pe *pgconn.PgError
+	if !errors.As(err, &pe) || pe.Position <= 0 {
+		return wrapError(ctx, err, parts[len(parts)-1])
+	}
+	start := int32(0) // characters before the part
+	for i, p := range parts {
+		n := int32(utf8.RuneCountInString(p))
+		if pe.Position <= start+n || i == len(parts)-1 {
+			pe.Position -= start
+			return wrapError(ctx, err, p)
+		}
+		start += n + 2 // ";\n"
+	}
+	return wrapError(ctx, err, parts[len(parts)-1])
+}
+
+// flush sends the held statements, before a statement that cannot go
+// with them (one with arguments, a query, a COPY).
+func (c *Conn) flush(ctx context.Context) error {
+	if len(c.held) == 0 {
+		return nil
+	}
+	parts := c.held
+	c.begun = c.begun || c.held[0] == "begin"
+	c.held = nil
+	if _, err := c.c.Exec(ctx, strings.Join(parts, ";\n")); err != nil {
+		return partError(ctx, err, parts)
+	}
+	return nil
+}
+
+// ExecLater holds query back, inside a transaction, until the next
+// statement (see adapter.Pipeliner); outside one, or with failpoints set
+// (whose steps must stay apart), it runs it at once.
+func (c *Conn) ExecLater(ctx context.Context, query string) error {
+	if c.depth == 0 || c.committed || failpoint.On() {
+		_, err := c.Exec(ctx, query)
+		return err
+	}
+	c.held = append(c.held, query)
+	return nil
+}
+
+// RunCommit runs s and commits the open transaction in the same round
+// trip (see adapter.Pipeliner); outside a transaction, in a Tx nested in
+// another, or with failpoints set, it runs s as Run does and Tx commits.
+func (c *Conn) RunCommit(ctx context.Context, s adapter.Stmt) (int64, error) {
+	if c.depth != 1 || c.committed || failpoint.On() {
+		return c.Run(ctx, s)
+	}
+	parts := append(c.held, s.SQL)
+	c.begun = c.begun || parts[0] == "begin"
+	c.held = nil
+	mrr := c.c.PgConn().Exec(ctx, strings.Join(parts, ";\n")+";\ncommit")
+	var tags []pgconn.CommandTag
+	for mrr.NextResult() {
+		tag, _ := mrr.ResultReader().Close()
+		tags = append(tags, tag)
+	}
+	if err := mrr.Close(); err != nil {
+		return 0, partError(ctx, err, parts)
+	}
+	// The results: the held statements', s's (one or more), the commit's.
+	c.committed = true
+	if !s.CountRows || len(tags) < 2 {
+		return 0, nil
+	}
+	return tags[len(tags)-2].RowsAffected(), nil
+}
+
 // Query runs query and streams its rows.
 func (c *Conn) Query(ctx context.Context, query string, args ...any) (adapter.Rows, error) {
+	if err := c.flush(ctx); err != nil {
+		return nil, err
+	}
 	r, err := c.c.Query(ctx, query, args...)
 	if err != nil {
 		return nil, wrapError(ctx, err, query)
@@ -122,33 +232,56 @@ func (c *Conn) QueryInt(ctx context.Context, query string, args ...any) (int64, 
 }
 
 // Tx runs fn in a transaction (begin, then commit or rollback). The
-// commit and the rollback are not interrupted by ctx: a transaction whose
-// statements were cancelled is rolled back all the same.
+// begin is held back and sent with fn's first statement, and a statement
+// held back at the end goes with the commit (see adapter.Pipeliner); a
+// transaction that sent nothing sends no begin nor commit. The commit and
+// the rollback are not interrupted by ctx: a transaction whose statements
+// were cancelled is rolled back all the same.
 func (c *Conn) Tx(ctx context.Context, fn func() error) (err error) {
 	if c.depth > 0 {
 		c.depth++
 		defer func() { c.depth-- }()
 		return fn()
 	}
-	if _, err := c.c.Exec(ctx, "begin"); err != nil {
-		return wrapError(ctx, err, "begin")
+	c.held, c.begun, c.committed = []string{"begin"}, false, false
+	if failpoint.On() {
+		// Each step its own round trip, as failpoints expect.
+		if err := c.flush(ctx); err != nil {
+			c.held = nil
+			return err
+		}
 	}
 	c.depth = 1
 	end := context.WithoutCancel(ctx)
 	defer func() {
 		c.depth = 0
+		held, begun, committed := c.held, c.begun, c.committed
+		c.held, c.begun, c.committed = nil, false, false
 		if p := recover(); p != nil {
-			_, _ = c.c.Exec(end, "rollback")
+			if begun && !committed {
+				_, _ = c.c.Exec(end, "rollback")
+			}
 			panic(p)
 		}
 		if err != nil {
+			if !begun || committed {
+				return
+			}
 			if _, rerr := c.c.Exec(end, "rollback"); rerr != nil && !c.c.IsClosed() {
 				err = errors.Join(err, wrapError(end, rerr, "rollback"))
 			}
 			return
 		}
-		if _, cerr := c.c.Exec(end, "commit"); cerr != nil {
-			err = wrapError(end, cerr, "commit")
+		if committed || !begun && len(held) <= 1 {
+			return
+		}
+		parts := append(held, "commit")
+		if _, cerr := c.c.Exec(end, strings.Join(parts, ";\n")); cerr != nil {
+			err = partError(end, cerr, parts)
+			if !begun {
+				return
+			}
+			_, _ = c.c.Exec(end, "rollback")
 		}
 	}()
 	return fn()
@@ -190,6 +323,7 @@ func (c *Conn) Close() error {
 	if c.pc == nil {
 		return nil
 	}
+	c.held = nil
 	if c.depth > 0 || c.c.PgConn().TxStatus() != 'I' {
 		_, _ = c.c.Exec(context.Background(), "rollback")
 	}

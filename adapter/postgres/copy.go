@@ -36,6 +36,9 @@ func (c *Conn) Bulk(ctx context.Context, rel adapter.Relation, cols []adapter.Co
 		sql += " (" + strings.Join(names, ", ") + ")"
 	}
 	sql += " from stdin with (format csv)"
+	if err := c.flush(ctx); err != nil {
+		return nil, err
+	}
 	pr, pw := io.Pipe()
 	w := &writer{pw: pw, buf: bufio.NewWriterSize(pw, 256<<10), done: make(chan struct{})}
 	go func() {
@@ -173,6 +176,9 @@ func (c *Conn) ExportCSV(ctx context.Context, query, path string) (int64, error)
 		q = "select " + strings.Join(sel, ", ") + " from (\n" + q + "\n) as q"
 	}
 	s := dialect.CopyToCSV(q, "")
+	if err := c.flush(ctx); err != nil {
+		return 0, err
+	}
 	f, err := os.Create(path)
 	if err != nil {
 		return 0, err

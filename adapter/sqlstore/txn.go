@@ -37,7 +37,9 @@ func (s *Store) Journal(ctx context.Context) ([]adapter.JournalEntry, error) {
 	return out, nil
 }
 
-// AddJournal records entries, in one statement.
+// AddJournal records entries, in one statement; on a connection that is
+// an adapter.Pipeliner, inside a transaction, the statement goes with the
+// transaction's next one.
 func (s *Store) AddJournal(ctx context.Context, entries []adapter.JournalEntry) error {
 	if len(entries) == 0 {
 		return nil
@@ -56,8 +58,13 @@ func (s *Store) AddJournal(ctx context.Context, entries []adapter.JournalEntry) 
 			s.lit(e.Relation.Schema), s.lit(e.Relation.Name), s.nullable(e.Backup), s.nullable(string(e.BackupKind)),
 			s.nullable(e.Txn), s.lit(string(e.Op)), done, now, s.nullable(e.Where))
 	}
-	_, err := s.c.Exec(ctx, "insert into kiln_history.journal (run_id, seq, schema_name, name, backup, backup_kind, txn, op, done, recorded_at, rows_where) values "+
-		strings.Join(values, ", "))
+	q := "insert into kiln_history.journal (run_id, seq, schema_name, name, backup, backup_kind, txn, op, done, recorded_at, rows_where) values " +
+		strings.Join(values, ", ")
+	if p, ok := s.c.(adapter.Pipeliner); ok {
+		// Sent with the node's next statement.
+		return p.ExecLater(ctx, q)
+	}
+	_, err := s.c.Exec(ctx, q)
 	return err
 }
 

@@ -415,15 +415,26 @@ func (e *Executor) model(ctx context.Context, conn adapter.Conn, n *graph.Node) 
 		if e.schemas {
 			stmts = stmts[1:] // the schema exists
 		}
+		// The last statement goes with the COMMIT when nothing follows it
+		// (adapter.Pipeliner): one round trip per node on PostgreSQL.
+		pl, commitWith := conn.(adapter.Pipeliner)
+		commitWith = commitWith && !(n.Config.Materialized == graph.Table && DistributionOf(n).Column != "")
 		for i, s := range stmts {
-			c, err := conn.Run(ctx, s)
+			last := i == len(stmts)-1
+			var c int64
+			var err error
+			if last && commitWith {
+				c, err = pl.RunCommit(ctx, s)
+			} else {
+				c, err = conn.Run(ctx, s)
+			}
 			if err != nil {
-				if i == len(stmts)-1 {
+				if last {
 					return e.sqlError(n, err, s)
 				}
 				return err
 			}
-			if i == len(stmts)-1 && s.CountRows {
+			if last && s.CountRows {
 				rows = c
 			}
 		}

@@ -86,7 +86,7 @@ func (j *Journal) Prepare(ctx context.Context, conn adapter.Conn, d adapter.Dial
 	e := j.entry(rel)
 	if kind != "" {
 		e.Op, e.Backup, e.BackupKind = adapter.Moved, j.backupName(rel), adapter.Kind(kind)
-		if _, err := conn.Run(ctx, d.RenameRelation(rel, e.BackupKind, e.Backup)); err != nil {
+		if err := runLater(ctx, conn, d.RenameRelation(rel, e.BackupKind, e.Backup)); err != nil {
 			return err
 		}
 	}
@@ -142,6 +142,17 @@ func (j *Journal) PrepareRows(ctx context.Context, conn adapter.Conn, d adapter.
 	}
 	failpoint.Hit(failpoint.NodePrepared)
 	return nil
+}
+
+// runLater runs s, whose result is not read, or holds it back until the
+// transaction's next statement on a connection that can (an
+// adapter.Pipeliner): one round trip less.
+func runLater(ctx context.Context, conn adapter.Conn, s adapter.Stmt) error {
+	if p, ok := conn.(adapter.Pipeliner); ok {
+		return p.ExecLater(ctx, s.SQL)
+	}
+	_, err := conn.Run(ctx, s)
+	return err
 }
 
 // pending returns the entries of run runID that are not Done, newest

@@ -215,3 +215,8 @@ func hit(p Point) {
 		raise(action)
 	}
 }
+
+// On reports that a failpoint or the log is set: code that merges steps a
+// failpoint stands between (a database adapter sending a statement with
+// the COMMIT after it) keeps them apart then.
+func On() bool { return on }
