@@ -160,6 +160,56 @@ where table_schema in ('analytics', 'marts') order by 1`)
 	}
 }
 
+// TestDocsLineageOnPostgres: kiln docs generate on a PostgreSQL target
+// analyses the models' column lineage with PostgreSQL's own parser
+// (pg_query_go): a model in PostgreSQL's SQL that DuckDB's parser refuses
+// (FETCH FIRST ... WITH TIES) builds on the server and has its lineage.
+func TestDocsLineageOnPostgres(t *testing.T) {
+	d := newPGDB(t)
+	dir := smallProject(t, fmt.Sprintf("target:\n  type: postgres\n  host: %s\n  port: %s\n  user: %s\n  dbname: %s\n  sslmode: disable\n", d.host, d.port, d.user, d.db))
+	top := "select id, price * 2 as doubled, price::numeric(6,1) as price\nfrom {{ ref('prices') }}\norder by price desc fetch first 1 rows with ties\n"
+	if err := os.WriteFile(filepath.Join(dir, "models", "top.sql"), []byte(top), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if code, out, errOut := kiln(t, dir, "build"); code != 0 {
+		t.Fatalf("build exit %d\n%s\n%s", code, out, errOut)
+	}
+	if got := d.query(t, "select id, doubled, price from public.top"); len(got) != 1 || got[0] != "2|40.5|20.3" {
+		t.Errorf("top = %v, want [2|40.5|20.3]", got)
+	}
+	code, out, errOut := kiln(t, dir, "docs", "generate")
+	if code != 0 || strings.Contains(out+errOut, "no column lineage") {
+		t.Fatalf("docs generate exit %d:\n%s\n%s", code, out, errOut)
+	}
+	var lj struct {
+		Nodes map[string]struct {
+			Columns []struct {
+				Name     string
+				Upstream []struct{ Node, Column string }
+				Direct   bool
+			}
+		}
+	}
+	if err := json.Unmarshal(readFile(t, filepath.Join(dir, "target", "docs", "lineage.json")), &lj); err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, c := range lj.Nodes["model.small.top"].Columns {
+		s := c.Name + "<-"
+		for _, u := range c.Upstream {
+			s += u.Node + "." + u.Column
+		}
+		if c.Direct {
+			s += " direct"
+		}
+		got = append(got, s)
+	}
+	want := "id<-seed.small.prices.id direct,doubled<-seed.small.prices.price,price<-seed.small.prices.price direct"
+	if strings.Join(got, ",") != want {
+		t.Errorf("lineage of top:\n got %s\nwant %s", strings.Join(got, ","), want)
+	}
+}
+
 // TestPostgresTargetInProfiles: a kiln project that names a profile builds
 // in the PostgreSQL database of profiles.yml's output, as dbt does.
 func TestPostgresTargetInProfiles(t *testing.T) {

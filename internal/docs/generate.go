@@ -11,6 +11,7 @@ import (
 
 	"github.com/kiln-build/kiln/adapter"
 	"github.com/kiln-build/kiln/adapter/duckdb"
+	"github.com/kiln-build/kiln/adapter/postgres"
 	"github.com/kiln-build/kiln/compiler"
 	"github.com/kiln-build/kiln/compiler/graph"
 	"github.com/kiln-build/kiln/internal/artifact"
@@ -57,7 +58,8 @@ type Summary struct {
 }
 
 // Generate reads the database's catalog, analyses the column lineage of
-// every model with DuckDB's parser, and writes TargetDir/catalog.json,
+// every model with the target's parser (DuckDB's, or PostgreSQL's for a
+// PostgreSQL target), and writes TargetDir/catalog.json,
 // TargetDir/docs/index.html and TargetDir/docs/lineage.json. Errors are
 // those of DuckDB (other than a locked database) and of writing the files.
 func Generate(ctx context.Context, m *compiler.Manifest, opt Options) (*Summary, error) {
@@ -79,7 +81,7 @@ func Generate(ctx context.Context, m *compiler.Manifest, opt Options) (*Summary,
 			sqls = append(sqls, n.CompiledCode)
 		}
 	}
-	parsed, err := parseModels(ctx, sqls)
+	parsed, err := parseModels(ctx, opt.Database, sqls)
 	cr := <-catc
 	if err != nil {
 		return nil, err
@@ -189,9 +191,14 @@ func readIntervals(ctx context.Context, c adapter.Conn, g *graph.Graph) (map[gra
 	return out, nil
 }
 
-// parseModels returns DuckDB's parse trees of sqls, from a private
-// in-memory database.
-func parseModels(ctx context.Context, sqls []string) ([][]byte, error) {
+// parseModels returns the parse trees of sqls in the shape of DuckDB's
+// json_serialize_sql: for a PostgreSQL target, from PostgreSQL's own
+// parser (pg_query_go, see adapter/postgres.ParseSQL); else from DuckDB's,
+// in a private in-memory database.
+func parseModels(ctx context.Context, target *adapter.Target, sqls []string) ([][]byte, error) {
+	if target != nil && target.Type == "postgres" {
+		return postgres.ParseSQL(sqls)
+	}
 	return duckdb.ParseSQL(ctx, sqls)
 }
 

@@ -3,8 +3,10 @@
 // value is computed from.
 //
 // The parse tree is the output of DuckDB's json_serialize_sql(sql)
-// (https://duckdb.org/docs/stable/data/json/sql_to_and_from_json), never a
-// regular expression over the SQL text. The analysis follows the query's
+// (https://duckdb.org/docs/stable/data/json/sql_to_and_from_json), or
+// PostgreSQL's parse tree (pg_query_go) put in that shape by
+// adapter/postgres.ParseSQL for a PostgreSQL target; never a regular
+// expression over the SQL text. The analysis follows the query's
 // scopes as DuckDB binds them: CTEs (recursive ones too), subqueries in FROM
 // and in expressions (correlated or not), joins (ON, USING, NATURAL,
 // SEMI/ANTI, ASOF, POSITIONAL, LATERAL), aliases, `*` with EXCLUDE, REPLACE
