@@ -9,8 +9,11 @@ import (
 	"math"
 	"math/big"
 	"strconv"
+	"strings"
 
 	duckdb "github.com/duckdb/duckdb-go/v2"
+
+	"github.com/kiln-build/kiln/internal/sqlq"
 )
 
 // Conn is one dedicated DuckDB connection. Statements on it run one at a
@@ -52,15 +55,52 @@ func (c *Conn) Close() error { return c.sql.Close() }
 // updated or deleted; 0 for DDL, CREATE TABLE AS included. DuckDB errors
 // come back as *Error with Line/Col relative to query.
 func (c *Conn) Exec(ctx context.Context, query string, args ...any) (int64, error) {
+	if len(args) == 0 && strings.IndexByte(query, ';') >= 0 {
+		if spans := sqlq.StatementSpans(query); len(spans) > 1 {
+			return c.execEach(ctx, query, spans)
+		}
+	}
 	res, err := c.sql.ExecContext(ctx, query, args...)
 	if err != nil {
 		return 0, wrap(err, query, ctx)
 	}
-	n, err := res.RowsAffected()
-	if err != nil {
-		return 0, nil // statements without a row count (DDL, SET)
+	return rowsAffected(res), nil
+}
+
+// execEach runs the statements of query, at spans, one at a time, as
+// DuckDB would run the whole text, so that an error's position is DuckDB's
+// for the failing statement alone, moved to query: for a later statement
+// of a text, DuckDB 1.5 reports a skewed line and column, and DuckDB 2.0
+// none at all when a comment precedes the statement. A span holding only
+// comments is skipped.
+func (c *Conn) execEach(ctx context.Context, query string, spans [][2]int) (int64, error) {
+	var n int64
+	for _, sp := range spans {
+		stmt := query[sp[0]:sp[1]]
+		if blankPrefix(stmt) == len(stmt) {
+			continue
+		}
+		res, err := c.sql.ExecContext(ctx, stmt)
+		if err != nil {
+			err = wrap(err, stmt, ctx)
+			var e *Error
+			if errors.As(err, &e) && e.Line > 0 {
+				e.Line, e.Col = shiftPos(query, sp[0], stmt, e.Line, e.Col)
+			}
+			return 0, err
+		}
+		n = rowsAffected(res)
 	}
 	return n, nil
+}
+
+// rowsAffected is res's row count, 0 for statements without one (DDL, SET).
+func rowsAffected(res sql.Result) int64 {
+	n, err := res.RowsAffected()
+	if err != nil {
+		return 0
+	}
+	return n
 }
 
 // Query runs query and returns its rows as a stream; the caller closes

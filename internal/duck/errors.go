@@ -217,29 +217,84 @@ func locate(query string, n int, excerpt string, caret int) (line, col int) {
 	}
 	spans := sqlq.StatementSpans(query)
 	for _, sp := range spans {
-		stmt := query[sp[0]:sp[1]]
-		ls, text, ok := lineAt(stmt, n)
-		if !ok {
-			continue
-		}
-		var at int
-		if shortened {
-			if at = strings.Index(text, excerpt); at < 0 {
+		// DuckDB 1.5 takes a statement's text from the end of the one
+		// before, DuckDB 2.0 from its first token: try both.
+		for _, skip := range []int{0, blankPrefix(query[sp[0]:sp[1]])} {
+			stmt := query[sp[0]+skip : sp[1]]
+			ls, text, ok := lineAt(stmt, n)
+			if !ok {
 				continue
 			}
-		} else if strings.TrimRight(text, " \t\r;") != strings.TrimRight(excerpt, " \t\r;") {
-			continue
+			var at int
+			if shortened {
+				if at = strings.Index(text, excerpt); at < 0 {
+					continue
+				}
+			} else if strings.TrimRight(text, " \t\r;") != strings.TrimRight(excerpt, " \t\r;") {
+				continue
+			}
+			p := ls + at + off
+			if len(spans) > 1 && (p < sp[0] || p > sp[1]) {
+				continue // the token must lie in the failing statement
+			}
+			return lineCol(query, p)
 		}
-		p := ls + at + off
-		if len(spans) > 1 && (p < sp[0] || p > sp[1]) {
-			continue // the token must lie in the failing statement
-		}
-		return lineCol(query, p)
 	}
 	if len(spans) == 1 {
 		return n, 0
 	}
 	return 0, 0
+}
+
+// blankPrefix returns the length of the white space and comments (-- and
+// nested /* */) that start s.
+func blankPrefix(s string) int {
+	i := 0
+	for i < len(s) {
+		switch {
+		case s[i] == ' ' || s[i] == '\t' || s[i] == '\n' || s[i] == '\r' || s[i] == '\f' || s[i] == '\v':
+			i++
+		case strings.HasPrefix(s[i:], "--"):
+			nl := strings.IndexByte(s[i:], '\n')
+			if nl < 0 {
+				return len(s)
+			}
+			i += nl + 1
+		case strings.HasPrefix(s[i:], "/*"):
+			depth := 0
+			for i < len(s) {
+				if strings.HasPrefix(s[i:], "/*") {
+					depth++
+					i += 2
+				} else if strings.HasPrefix(s[i:], "*/") {
+					depth--
+					i += 2
+					if depth == 0 {
+						break
+					}
+				} else {
+					i++
+				}
+			}
+		default:
+			return i
+		}
+	}
+	return i
+}
+
+// shiftPos moves line and col (col 0: unknown), a position in stmt, the
+// text at byte offset start of query, to query.
+func shiftPos(query string, start int, stmt string, line, col int) (int, int) {
+	ls, _, ok := lineAt(stmt, line)
+	if !ok {
+		return line, col
+	}
+	if col == 0 {
+		l, _ := lineCol(query, start+ls)
+		return l, 0
+	}
+	return lineCol(query, start+ls+col-1)
 }
 
 // lineCol converts byte offset p of s into a 1-based line and byte column.
@@ -253,13 +308,16 @@ func lineCol(s string, p int) (line, col int) {
 // byteOffset returns the byte offset in s of the rune that starts width
 // display cells in, measuring as DuckDB does (control characters such as
 // tabs take no cell, wide East Asian characters two); -1 if s is shorter.
+// A rune of no width there is passed over: the token is the next one (a
+// caret at 0 on "\tx" points at x).
 func byteOffset(s string, width int) int {
 	w := 0
 	for i, r := range s {
-		if w >= width {
+		rw := runeWidth(r)
+		if w >= width && rw > 0 {
 			return i
 		}
-		w += runeWidth(r)
+		w += rw
 	}
 	if w >= width {
 		return len(s)

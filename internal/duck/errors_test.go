@@ -59,6 +59,10 @@ func TestErrorTypes(t *testing.T) {
 		{"SELECT 1; SELECT 2;\nSELECT\n  nosuch FROM range(1)", "Binder", 3, 3},
 		{"SELECT 1;\n\nSELECT 2, nosuch\n FROM range(1) ;  SELECT 3", "Binder", 3, 11},
 		{"SELECT ';' AS x; /* ; */ SELECT nosuch FROM range(1);", "Binder", 1, 33},
+		// A statement after blank lines and a comment: DuckDB 2.0 counts
+		// its lines from its first token.
+		{"\n\n-- first\nSELECT\n  nosuch FROM range(1)", "Binder", 5, 3},
+		{"SELECT 1; -- one\n/* two */\nSELECT\n  nosuch FROM range(1); -- three", "Binder", 4, 3},
 	} {
 		_, err := c.Exec(context.Background(), tc.q)
 		var e *Error
@@ -69,6 +73,15 @@ func TestErrorTypes(t *testing.T) {
 		if e.Type != tc.typ || e.Line != tc.line || e.Col != tc.col {
 			t.Errorf("%q: got %q %d:%d, want %q %d:%d (%v)", tc.q, e.Type, e.Line, e.Col, tc.typ, tc.line, tc.col, e)
 		}
+	}
+	// Statements run one at a time keep the row count of the last one, and
+	// a trailing comment is no statement.
+	n, err := c.Exec(context.Background(), "CREATE TABLE three AS SELECT * FROM range(3); INSERT INTO three SELECT * FROM range(2); -- done\n")
+	if err != nil || n != 2 {
+		t.Errorf("several statements: %d, %v; want 2 rows", n, err)
+	}
+	if got, err := c.QueryInt(context.Background(), "SELECT count(*) FROM three"); err != nil || got != 5 {
+		t.Errorf("count = %d, %v; want 5", got, err)
 	}
 }
 

@@ -348,7 +348,7 @@ func (a *analyzer) columnsFilter(arg obj, cols []starCol) []starCol {
 	var keep func(name string) bool
 	switch getStr(arg, "class") {
 	case "CONSTANT":
-		pattern := constantText(getObj(arg, "value"))
+		pattern, _ := constant(arg)
 		re, err := regexp.Compile(pattern)
 		if err != nil {
 			a.note("COLUMNS(%q): %v", pattern, err)
@@ -357,14 +357,14 @@ func (a *analyzer) columnsFilter(arg obj, cols []starCol) []starCol {
 		keep = re.MatchString
 	case "FUNCTION": // COLUMNS(['a', 'b']): a list of names
 		names := map[string]bool{}
-		for _, ch := range getArr(arg, "children") {
-			co, _ := ch.(obj)
+		for _, co := range funcArgs(arg) {
 			if getStr(co, "class") != "CONSTANT" {
 				// COLUMNS(lambda) is list_filter(*, lambda).
 				a.note("COLUMNS(%s) is taken as every column", getStr(arg, "function_name"))
 				return cols
 			}
-			names[lower(constantText(getObj(co, "value")))] = true
+			name, _ := constant(co)
+			names[lower(name)] = true
 		}
 		keep = func(n string) bool { return names[lower(n)] }
 	default:
@@ -403,17 +403,20 @@ func exprText(e obj) string {
 		}
 		return names[len(names)-1]
 	case "CONSTANT":
-		v := getObj(e, "value")
-		if s, ok := v["value"].(string); ok {
+		s, isString := constant(e)
+		if isString {
 			return "'" + s + "'"
 		}
-		return constantText(v)
+		return s
 	case "CAST":
-		return "CAST(" + exprText(getObj(e, "child")) + " AS " + getStr(getObj(e, "cast_type"), "id") + ")"
+		typ := castType(e)
+		if typ == "" {
+			return ""
+		}
+		return "CAST(" + exprText(getObj(e, "child")) + " AS " + typ + ")"
 	case "FUNCTION":
 		var args []string
-		for _, ch := range getArr(e, "children") {
-			co, _ := ch.(obj)
+		for _, co := range funcArgs(e) {
 			t := exprText(co)
 			if t == "" {
 				return ""

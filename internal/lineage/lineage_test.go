@@ -100,7 +100,7 @@ var lineageCases = []struct {
 		"customer_id = orders.customer_id; a_s <- orders.amount; a_n <-; b_s <- orders.amount; b_n <-"},
 	{"unpivot", `select * from payments unpivot (val for col in (amount, order_id))`,
 		"method = payments.method; col <-; val <- payments.amount payments.order_id"},
-	{"lambda", `select list_transform(items, x -> x * amount) as scaled from orders`,
+	{"lambda", `select list_transform(items, lambda x: x * amount) as scaled from orders`,
 		"scaled <- orders.amount orders.items"},
 	{"ephemeral cte", `with __kiln_eph_base as (select id, amount as v from orders) select v * 2 as w from __kiln_eph_base`,
 		"w <- base.v"},

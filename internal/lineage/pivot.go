@@ -60,16 +60,13 @@ func (a *analyzer) pivotValues(t obj, inner *scope, binding string) *rel {
 		var labels []string
 		for _, en := range entries {
 			eo, _ := en.(obj)
-			if getObj(eo, "star_expr") != nil {
+			parts, ok := entryNames(eo)
+			if !ok {
 				known = false
 				continue
 			}
 			label := getStr(eo, "alias")
 			if label == "" {
-				var parts []string
-				for _, v := range getArr(eo, "values") {
-					parts = append(parts, constantText(v))
-				}
 				label = strings.Join(parts, "_")
 			}
 			labels = append(labels, label)
@@ -125,15 +122,15 @@ func (a *analyzer) unpivot(t obj, inner *scope, valueNames []string, binding str
 		nameCols = append(nameCols, getStrs(po, "unpivot_names")...)
 		for _, en := range getArr(po, "entries") {
 			eo, _ := en.(obj)
-			if star := getObj(eo, "star_expr"); star != nil {
-				for _, c := range a.star(star, inner) {
+			names, ok := entryNames(eo)
+			if !ok {
+				for _, c := range a.star(getObj(eo, "star_expr"), inner) {
 					unpivoted[lower(c.name)] = true
 					valueRefs = valueRefs.add(c.refs)
 				}
 				continue
 			}
-			for _, v := range getArr(eo, "values") {
-				name := constantText(v)
+			for _, name := range names {
 				unpivoted[lower(name)] = true
 				if c := a.resolve([]string{name}, inner); c != nil {
 					valueRefs = valueRefs.add(c.refs)

@@ -38,7 +38,7 @@ func (a *analyzer) withCTEs(n obj, sc *scope) *cteEnv {
 			continue
 		}
 		cteScope := &scope{ctes: env, outer: sc.outer}
-		q := getObj(getObj(def, "query"), "node")
+		q := cteQuery(def)
 		if getStr(q, "type") == "RECURSIVE_CTE_NODE" && getStr(q, "cte_name") == "" {
 			q["cte_name"] = getStr(kv, "key")
 		}

@@ -229,3 +229,107 @@ func (s *scope) ctesOrNil() *cteEnv {
 	}
 	return s.ctes
 }
+
+// The parse tree's format changed with DuckDB 2.0; the helpers below read
+// both, so that lineage does not depend on the DuckDB kiln is built with.
+
+// funcArgs returns the arguments of a FUNCTION expression: "children"
+// before DuckDB 2.0, "arguments" (objects holding the "expression", and
+// the name of a named argument) since.
+func funcArgs(e obj) []obj {
+	if args := getArr(e, "arguments"); args != nil {
+		out := make([]obj, 0, len(args))
+		for _, a := range args {
+			ao, _ := a.(obj)
+			out = append(out, getObj(ao, "expression"))
+		}
+		return out
+	}
+	ch := getArr(e, "children")
+	out := make([]obj, 0, len(ch))
+	for _, c := range ch {
+		co, _ := c.(obj)
+		out = append(out, co)
+	}
+	return out
+}
+
+// constant returns the text of a CONSTANT expression as DuckDB prints it
+// in a column name ("NULL" for NULL), and whether it is a string literal:
+// DuckDB 2.0 serializes the literal as written ({"kind", "text"}), earlier
+// versions the Value ({"type", "is_null", "value"}).
+func constant(e obj) (text string, isString bool) {
+	if l := getObj(e, "literal"); l != nil {
+		if getStr(l, "kind") == "NULL_LITERAL" {
+			return "NULL", false
+		}
+		return getStr(l, "text"), getStr(l, "kind") == "STRING"
+	}
+	v := getObj(e, "value")
+	_, isString = v["value"].(string)
+	return constantText(v), isString
+}
+
+// cteQuery returns the query node of a CTE definition: "query_node" since
+// DuckDB 2.0, "query"."node" before.
+func cteQuery(def obj) obj {
+	if q := getObj(def, "query_node"); q != nil {
+		return q
+	}
+	return getObj(getObj(def, "query"), "node")
+}
+
+// castType returns the name of a CAST's target type: "type_expr"'s
+// type_name since DuckDB 2.0 (as written, upper-cased here; "" for a type
+// with parameters, DECIMAL(10, 2) or a LIST), "cast_type"'s id before.
+func castType(e obj) string {
+	if t := getObj(e, "type_expr"); t != nil {
+		if getArr(t, "children") != nil {
+			return ""
+		}
+		return strings.ToUpper(getStr(t, "type_name"))
+	}
+	return getStr(getObj(e, "cast_type"), "id")
+}
+
+// entryNames returns the values of a PIVOT or UNPIVOT IN entry as
+// text: the serialized Values of "values" before DuckDB 2.0; since, the
+// "star_expr" when it is a constant, a column reference or a row(...) of
+// them. ok is false for an entry that is an expression such as
+// COLUMNS(...) or a subquery.
+func entryNames(en obj) (names []string, ok bool) {
+	star := getObj(en, "star_expr")
+	if star == nil {
+		for _, v := range getArr(en, "values") {
+			names = append(names, constantText(v))
+		}
+		return names, true
+	}
+	one := func(x obj) (string, bool) {
+		switch getStr(x, "class") {
+		case "CONSTANT":
+			t, _ := constant(x)
+			return t, true
+		case "COLUMN_REF":
+			if cn := getStrs(x, "column_names"); len(cn) > 0 {
+				return cn[len(cn)-1], true
+			}
+		}
+		return "", false
+	}
+	if getStr(star, "class") == "FUNCTION" && getStr(star, "function_name") == "row" {
+		for _, a := range funcArgs(star) {
+			n, ok := one(a)
+			if !ok {
+				return nil, false
+			}
+			names = append(names, n)
+		}
+		return names, true
+	}
+	n, ok := one(star)
+	if !ok {
+		return nil, false
+	}
+	return []string{n}, true
+}
