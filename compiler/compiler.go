@@ -92,7 +92,8 @@ func Compile(p *project.Project, opts Options) (*Manifest, diag.List) {
 }
 
 type compiler struct {
-	p           *project.Project
+	p           *project.Project // the project being collected: the root, or a package (pkgnodes.go)
+	root        *project.Project // the root project
 	opts        Options
 	name        string // project name
 	engine      *template.Engine
@@ -103,6 +104,7 @@ type compiler struct {
 	byName      map[string]*graph.Node         // models and seeds, for ref()
 	sources     map[[2]string]*graph.Node      // (source, table) -> node
 	shadows     []*graph.Node                  // models named like another model or a seed, until resolveNames
+	scopes      packageScopes                  // the root project's and each package's names, for ref() and source() (pkgnodes.go)
 	clashed     map[*graph.Node]bool           // nodes already reported for their name
 	props       map[string]*project.ModelProps // model/seed name -> YAML properties
 	propsAt     map[string]string              // model/seed name -> YAML file
@@ -150,7 +152,7 @@ func newCompiler(p *project.Project, opts Options) *compiler {
 		opts.LookupEnv = os.LookupEnv
 	}
 	c := &compiler{
-		p: p, opts: opts, name: p.Config.Name,
+		p: p, root: p, opts: opts, name: p.Config.Name,
 		nodes:    map[graph.ID]*graph.Node{},
 		byName:   map[string]*graph.Node{},
 		sources:  map[[2]string]*graph.Node{},
@@ -193,7 +195,6 @@ func (c *compiler) run() {
 	for _, t := range []*project.ConfigTree{c.p.ModelConfig, c.p.SnapshotConfig, c.p.SeedConfig, c.p.TestConfig, c.p.SourceConfig, c.p.ExportConfig} {
 		c.checkTree(t)
 	}
-	c.checkPackages()
 	c.collectDocs()
 	c.collectProps()
 	c.collectGroups()
@@ -202,9 +203,11 @@ func (c *compiler) run() {
 	c.collectModels()
 	c.collectSnapshots()
 	c.collectSingularTests()
+	c.collectPackageNodes()
 	c.renderModels()
 	c.checkAccess()
 	c.collectYAMLTests()
+	c.collectPackageTests()
 	c.collectUnitTests()
 	c.collectExports()
 	c.collectExposures()
@@ -281,17 +284,6 @@ func quoteList(names []string) string {
 		q[i] = fmt.Sprintf("%q", n)
 	}
 	return strings.Join(q, ", ")
-}
-
-// checkPackages reports what kiln does not take from installed packages
-// yet: their models, seeds and tests would not be built.
-func (c *compiler) checkPackages() {
-	for _, q := range c.p.Packages {
-		if n := len(q.Models) + len(q.Seeds) + len(q.Tests); n > 0 {
-			c.diags.Errorf(diag.Pos{File: q.File}, "package %q has %d models, seeds or tests: building a package's nodes is not supported yet", q.Config.Name, n).
-				Hint = "remove the package, or copy the nodes you need into the project"
-		}
-	}
 }
 
 // dispatchConfig is adapter.dispatch's configuration: the target's

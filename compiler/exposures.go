@@ -198,18 +198,18 @@ var accessLevels = []string{"private", "protected", "public"}
 // checkAccess resolves each model's access and group (the property's
 // access:/group:, or the config's) into its config, checks them, and
 // refuses, as dbt, a ref() to a private model from a model or snapshot
-// outside its group. protected (the default) lets the project's own nodes
-// ref the model, and kiln builds no package's nodes.
+// outside its group. protected (the default) lets the project's own nodes,
+// and the root project's for a package's model, ref the model.
 func (c *compiler) checkAccess() {
 	for _, id := range c.ids() {
 		n := c.nodes[id]
 		if n.Kind != graph.Model {
 			continue
 		}
-		mp := c.props["model:"+n.Name]
+		mp, file := c.nodeProps(n) // pkgnodes.go
 		pos := n.Pos
 		if mp != nil {
-			pos = mp.Pos(c.propsAt["model:"+n.Name])
+			pos = mp.Pos(file)
 		}
 		if mp != nil && mp.Access != "" {
 			if _, set := n.Config.Extra["access"]; !set {
@@ -244,7 +244,11 @@ func (c *compiler) checkAccess() {
 			continue
 		}
 		for _, r := range n.Refs {
-			t := c.byName[r.Name]
+			args := []string{r.Name}
+			if r.Package != "" {
+				args = []string{r.Package, r.Name}
+			}
+			t, _ := c.refTarget(n.Package, args) // pkgnodes.go
 			if t == nil || t == n || modelAccess(t) != "private" {
 				continue
 			}

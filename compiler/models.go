@@ -364,13 +364,9 @@ func (c *compiler) renderNode(n *graph.Node, mode renderMode) *rendered {
 	this := template.Relation{Schema: n.Relation.Schema, Identifier: n.Relation.Name, Quoted: n.Relation.String()}
 	ctx := &template.Context{
 		Ref: func(args []string, pos diag.Pos) (any, error) {
-			name := args[len(args)-1]
-			if len(args) == 2 && args[0] != c.name {
-				return nil, fmt.Errorf("unknown package %q in ref(); this project is %q", args[0], c.name)
-			}
-			target, ok := c.byName[name]
-			if !ok {
-				return nil, c.unknownRef(name)
+			target, err := c.refTarget(n.Package, args) // pkgnodes.go
+			if err != nil {
+				return nil, err
 			}
 			pkg := ""
 			if len(args) == 2 {
@@ -389,7 +385,7 @@ func (c *compiler) renderNode(n *graph.Node, mode renderMode) *rendered {
 			return template.Relation{Quoted: placeholder(target.ID), OnAccess: func() { r.attrAccess = true }}, nil
 		},
 		Source: func(src, table string, pos diag.Pos) (any, error) {
-			target, ok := c.sources[[2]string{src, table}]
+			target, ok := c.sourceTarget(n.Package, src, table) // pkgnodes.go
 			if !ok {
 				return nil, c.unknownSource(src, table)
 			}
@@ -412,7 +408,7 @@ func (c *compiler) renderNode(n *graph.Node, mode renderMode) *rendered {
 			}
 			return nil
 		},
-		Var:           c.lookupVar,
+		Var:           c.varIn(n.Package),
 		OnPackageVar:  c.packageVarNote,
 		EnvVar:        c.lookupEnv,
 		This:          this,
@@ -426,7 +422,7 @@ func (c *compiler) renderNode(n *graph.Node, mode renderMode) *rendered {
 		this.Database = n.Relation.Database
 		ctx.This = this
 	}
-	out, l := c.engine.Render(n.Path, n.RawCode, ctx)
+	out, l := c.renderIn(n, ctx) // pkgnodes.go
 	r.out = out
 	r.diags = l
 	return r

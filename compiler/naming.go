@@ -18,10 +18,13 @@ import (
 //   - generate_alias_name: the custom alias, else the node's name;
 //   - generate_database_name: the target's database. A kiln project
 //     names no database, so its relations stay schema.name.
+//
+// They are the root project's (c.root): a package's nodes are named as
+// the root project names its own, as in dbt.
 
 // targetSchema is the schema of nodes without a custom one.
 func (c *compiler) targetSchema() string {
-	if t := c.p.Target; t != nil && t.Schema != "" {
+	if t := c.root.Target; t != nil && t.Schema != "" {
 		return t.Schema
 	}
 	return "main"
@@ -33,7 +36,7 @@ func (c *compiler) schemaName(n *graph.Node) string {
 	switch {
 	case custom == "":
 		return c.targetSchema()
-	case c.p.DBT:
+	case c.root.DBT:
 		return c.targetSchema() + "_" + custom
 	}
 	return custom
@@ -50,17 +53,17 @@ func (c *compiler) aliasName(n *graph.Node) string {
 // databaseName is generate_database_name(custom_database_name, node): the
 // target's database in a dbt project, none in a kiln project.
 func (c *compiler) databaseName(n *graph.Node) string {
-	if !c.p.DBT || c.p.Target == nil {
+	if !c.root.DBT || c.root.Target == nil {
 		return ""
 	}
-	return c.p.Target.Database
+	return c.root.Target.Database
 }
 
 // sourceDatabase is the database of a source that names db: db, else the
 // target's database in a dbt project (dbt's default), else none.
 func (c *compiler) sourceDatabase(db string) string {
-	if db != "" || !c.p.DBT || c.p.Target == nil {
+	if db != "" || !c.root.DBT || c.root.Target == nil {
 		return db
 	}
-	return c.p.Target.Database
+	return c.root.Target.Database
 }

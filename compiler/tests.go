@@ -373,10 +373,9 @@ func (c *compiler) renderArg(file string, pos diag.Pos, expr string) (string, []
 // finalRef resolves ref() to final relations, recording dependencies.
 func (c *compiler) finalRef(deps *[]graph.ID) func([]string, diag.Pos) (any, error) {
 	return func(args []string, pos diag.Pos) (any, error) {
-		name := args[len(args)-1]
-		t, ok := c.byName[name]
-		if !ok {
-			return nil, c.unknownRef(name)
+		t, err := c.refTarget(c.name, args)
+		if err != nil {
+			return nil, err
 		}
 		if deps != nil {
 			*deps = append(*deps, t.ID)
@@ -388,7 +387,7 @@ func (c *compiler) finalRef(deps *[]graph.ID) func([]string, diag.Pos) (any, err
 
 func (c *compiler) finalSource(deps *[]graph.ID) func(string, string, diag.Pos) (any, error) {
 	return func(src, table string, pos diag.Pos) (any, error) {
-		t, ok := c.sources[[2]string{src, table}]
+		t, ok := c.sourceTarget(c.name, src, table)
 		if !ok {
 			return nil, c.unknownSource(src, table)
 		}

@@ -43,13 +43,26 @@ const (
 	Incremental = "incremental"
 )
 
+// OriginalFilePath is n's file as dbt records original_file_path:
+// relative to its package's folder for a package's node, else Path.
+func (n *Node) OriginalFilePath() string {
+	if n.PkgPath != "" {
+		return n.PkgPath
+	}
+	return n.Path
+}
+
 // Node is one source table, seed, model, test or export of the project.
 type Node struct {
-	ID          ID
-	Kind        Kind
-	Name        string
-	Package     string
-	Path        string   // original_file_path: project-relative, forward slashes
+	ID      ID
+	Kind    Kind
+	Name    string
+	Package string
+	Path    string // the file: project-relative, forward slashes
+	// PkgPath is, for an installed package's node, Path relative to the
+	// package's folder (dbt's original_file_path); "" for the root
+	// project's nodes. See OriginalFilePath.
+	PkgPath     string
 	Pos         diag.Pos // where the node is declared (its file, or its YAML entry)
 	FQN         []string // dbt's fully qualified name: package, folders..., name
 	Description string

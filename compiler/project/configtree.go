@@ -24,7 +24,20 @@ type ConfigTree struct {
 	Path     []string // folder names from the resource path down to here
 	Configs  map[string]ConfigValue
 	Children map[string]*ConfigTree
+	// Override, on an installed package's tree, is the root project's
+	// subtree under the package's name (models: {my_pkg: {...}}): its
+	// configs apply after the package's own, whatever their levels, as
+	// dbt merges the package's project configs and then the root's.
+	Override *ConfigTree
 	used     bool
+}
+
+// WithOverride returns a copy of t whose Resolve and Where apply o after
+// t's own configs; o may be nil.
+func (t *ConfigTree) WithOverride(o *ConfigTree) *ConfigTree {
+	cp := *t
+	cp.Override = o
+	return &cp
 }
 
 // ConfigValue is one configuration value and where it was written.
@@ -139,6 +152,11 @@ func (t *ConfigTree) Resolve(path []string) map[string]any {
 		}
 		cur = cur.Children[path[i]]
 	}
+	if t.Override != nil {
+		for k, v := range t.Override.Resolve(path) {
+			Merge(out, k, v)
+		}
+	}
 	return out
 }
 
@@ -155,6 +173,11 @@ func (t *ConfigTree) Where(path []string) map[string]At {
 			break
 		}
 		cur = cur.Children[path[i]]
+	}
+	if t.Override != nil {
+		for k, v := range t.Override.Where(path) {
+			out[k] = v
+		}
 	}
 	return out
 }

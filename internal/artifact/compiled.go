@@ -35,10 +35,15 @@ func compiledRel(project string, n *graph.Node) string {
 	if n.CompiledCode == "" || (n.Kind != graph.Model && n.Kind != graph.Test) {
 		return ""
 	}
-	if n.Kind == graph.Test && n.Test != nil && n.Test.Generic != "" {
-		return path.Join(project, n.Path, testFile(n))
+	file := n.Path
+	if n.PkgPath != "" {
+		// A package's node: compiled/<package>/<original_file_path>, as dbt.
+		project, file = n.Package, n.PkgPath
 	}
-	return path.Join(project, n.Path)
+	if n.Kind == graph.Test && n.Test != nil && n.Test.Generic != "" {
+		return path.Join(project, file, testFile(n))
+	}
+	return path.Join(project, file)
 }
 
 // WriteCompiled writes the compiled SQL of every model and test of m's

@@ -382,7 +382,14 @@ func (b *builder) resourcePath(n *graph.Node) string {
 	if n.Kind == graph.Test && n.Test != nil && n.Test.Generic != "" {
 		return testFile(n)
 	}
-	for _, r := range b.roots[n.Kind] {
+	roots := b.roots[n.Kind]
+	if n.PkgPath != "" && b.m.Project != nil {
+		// A package's resource folders, as paths in the root project.
+		if q := b.m.Project.Package(n.Package); q != nil {
+			roots = map[graph.Kind][]string{graph.Model: q.Config.ModelPaths, graph.Seed: q.Config.SeedPaths, graph.Test: q.Config.TestPaths, graph.Snapshot: q.Config.SnapshotPaths}[n.Kind]
+		}
+	}
+	for _, r := range roots {
 		r = path.Clean(r) + "/"
 		if strings.HasPrefix(n.Path, r) {
 			return strings.TrimPrefix(n.Path, r)

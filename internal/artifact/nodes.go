@@ -343,7 +343,7 @@ func (b *builder) base(n *graph.Node) nodeBase {
 	return nodeBase{
 		Database: nullable(n.Relation.Database), Schema: schema, Name: n.Name,
 		ResourceType: n.Kind, PackageName: n.Package,
-		Path: b.resourcePath(n), OriginalFilePath: n.Path, UniqueID: n.ID,
+		Path: b.resourcePath(n), OriginalFilePath: n.OriginalFilePath(), UniqueID: n.ID,
 		FQN: strs(n.FQN), Alias: alias,
 		Checksum: fileHash{Name: "sha256", Checksum: n.Checksum},
 		Config:   cfg, Tags: strs(n.Config.Tags), Description: n.Description,
@@ -409,7 +409,7 @@ func (b *builder) source(n *graph.Node) *sourceJSON {
 	cfg := b.config(n)
 	s := &sourceJSON{
 		Database: nullable(n.Relation.Database), Schema: n.Relation.Schema, Name: n.Name,
-		ResourceType: n.Kind, PackageName: n.Package, Path: n.Path, OriginalFilePath: n.Path,
+		ResourceType: n.Kind, PackageName: n.Package, Path: n.OriginalFilePath(), OriginalFilePath: n.OriginalFilePath(),
 		UniqueID: n.ID, FQN: strs(n.FQN), Identifier: n.Relation.Name,
 		Description: n.Description, Columns: columns(n.Columns),
 		Meta: cfg["meta"].(map[string]any), Tags: strs(n.Config.Tags), Config: cfg,
