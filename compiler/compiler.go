@@ -92,32 +92,34 @@ func Compile(p *project.Project, opts Options) (*Manifest, diag.List) {
 }
 
 type compiler struct {
-	p           *project.Project // the project being collected: the root, or a package (pkgnodes.go)
-	root        *project.Project // the root project
-	opts        Options
-	name        string // project name
-	engine      *template.Engine
-	vars        map[string]any            // var() in the root project's nodes (vars.go)
-	scoped      map[string]map[string]any // var() in each package's nodes, by package name
-	diags       diag.List
-	nodes       map[graph.ID]*graph.Node
-	byName      map[string]*graph.Node         // models and seeds, for ref()
-	sources     map[[2]string]*graph.Node      // (source, table) -> node
-	shadows     []*graph.Node                  // models named like another model or a seed, until resolveNames
-	scopes      packageScopes                  // the root project's and each package's names, for ref() and source() (pkgnodes.go)
-	clashed     map[*graph.Node]bool           // nodes already reported for their name
-	props       map[string]*project.ModelProps // model/seed name -> YAML properties
-	propsAt     map[string]string              // model/seed name -> YAML file
-	render      map[*graph.Node]*rendered      // render results of models and singular tests
-	graph       *graph.Graph
-	disabled    []*graph.Node
-	varsMu      sync.Mutex
-	usedVars    map[string]bool       // names read with var()
-	varNotes    map[string]bool       // package.var already warned about (packageVarNote)
-	varWarnings diag.List             // packageVarNote's warnings, until flushVarNotes
-	docs        map[string]*Doc       // docs blocks by unique id
-	descAt      map[graph.ID]diag.Pos // where a node's description is written, when not at n.Pos
-	descEnv     *jinja.Env            // renders descriptions
+	p            *project.Project // the project being collected: the root, or a package (pkgnodes.go)
+	root         *project.Project // the root project
+	opts         Options
+	name         string // project name
+	engine       *template.Engine
+	vars         map[string]any            // var() in the root project's nodes (vars.go)
+	scoped       map[string]map[string]any // var() in each package's nodes, by package name
+	diags        diag.List
+	nodes        map[graph.ID]*graph.Node
+	byName       map[string]*graph.Node         // models and seeds, for ref() (a versioned model's latest version)
+	versioned    map[string]*versionedModel     // models with versions: (versions.go)
+	versionFiles map[string]*versionFile        // model file base name -> the version it defines
+	sources      map[[2]string]*graph.Node      // (source, table) -> node
+	shadows      []*graph.Node                  // models named like another model or a seed, until resolveNames
+	scopes       packageScopes                  // the root project's and each package's names, for ref() and source() (pkgnodes.go)
+	clashed      map[*graph.Node]bool           // nodes already reported for their name
+	props        map[string]*project.ModelProps // model/seed name -> YAML properties
+	propsAt      map[string]string              // model/seed name -> YAML file
+	render       map[*graph.Node]*rendered      // render results of models and singular tests
+	graph        *graph.Graph
+	disabled     []*graph.Node
+	varsMu       sync.Mutex
+	usedVars     map[string]bool       // names read with var()
+	varNotes     map[string]bool       // package.var already warned about (packageVarNote)
+	varWarnings  diag.List             // packageVarNote's warnings, until flushVarNotes
+	docs         map[string]*Doc       // docs blocks by unique id
+	descAt       map[graph.ID]diag.Pos // where a node's description is written, when not at n.Pos
+	descEnv      *jinja.Env            // renders descriptions
 	// runtimeTests render the generic tests whose macros read execute
 	// again at run time.
 	runtimeTests map[*graph.Node]func(template.DB) (string, error)
@@ -199,8 +201,10 @@ func (c *compiler) run() {
 	c.collectProps()
 	c.collectGroups()
 	c.collectSources()
+	c.collectVersions()
 	c.collectSeeds()
 	c.collectModels()
+	c.settleVersions()
 	c.collectSnapshots()
 	c.collectSingularTests()
 	c.collectPackageNodes()

@@ -87,6 +87,10 @@ func columns(mp *project.ModelProps, file string) []graph.Column {
 // YAML configuration (config() calls are applied after rendering).
 func (c *compiler) collectModels() {
 	for _, f := range c.p.Models {
+		if n := c.versionNode(f); n != nil {
+			c.add(n)
+			continue
+		}
 		name := baseName(f.Path)
 		fc := c.fileConfig(graph.Model, f, c.p.Config.ModelPaths, c.p.ModelConfig, graph.View)
 		n := &graph.Node{
@@ -129,12 +133,17 @@ type fileConfig struct {
 }
 
 func (c *compiler) fileConfig(kind graph.Kind, f project.File, roots []string, tree *project.ConfigTree, materialized string) fileConfig {
-	name := baseName(f.Path)
+	key := string(kind) + ":" + baseName(f.Path)
+	return c.fileConfigWith(kind, f, roots, tree, materialized, c.props[key], c.propsAt[key])
+}
+
+// fileConfigWith is fileConfig with the YAML properties props, written in
+// propsFile (nil: none), such as a model version's.
+func (c *compiler) fileConfigWith(kind graph.Kind, f project.File, roots []string, tree *project.ConfigTree, materialized string, props *project.ModelProps, propsFile string) fileConfig {
 	fc := fileConfig{dirs: folders(f.Path, roots)}
-	path := append(append([]string(nil), fc.dirs...), name)
+	path := append(append([]string(nil), fc.dirs...), baseName(f.Path))
 	projCfg := tree.Resolve(path)
-	key := string(kind) + ":" + name
-	fc.props, fc.propsFile = c.props[key], c.propsAt[key]
+	fc.props, fc.propsFile = props, propsFile
 	yamlCfg := propsConfig(fc.props)
 	if fc.props != nil {
 		c.checkConfigAt(yamlCfg, keyPos(fc.props.ConfigAt, fc.propsFile, fc.props.Pos(fc.propsFile)), kind)
@@ -363,8 +372,8 @@ func (c *compiler) renderNode(n *graph.Node, mode renderMode) *rendered {
 	}
 	this := template.Relation{Schema: n.Relation.Schema, Identifier: n.Relation.Name, Quoted: n.Relation.String()}
 	ctx := &template.Context{
-		Ref: func(args []string, pos diag.Pos) (any, error) {
-			target, err := c.refTarget(n.Package, args) // pkgnodes.go
+		Ref: func(args []string, version string, pos diag.Pos) (any, error) {
+			target, err := c.refVersioned(n.Package, args, version) // versions.go, pkgnodes.go
 			if err != nil {
 				return nil, err
 			}
@@ -372,7 +381,7 @@ func (c *compiler) renderNode(n *graph.Node, mode renderMode) *rendered {
 			if len(args) == 2 {
 				pkg = args[0]
 			}
-			r.refs = append(r.refs, graph.Ref{Package: pkg, Name: string(target.ID), Pos: pos})
+			r.refs = append(r.refs, graph.Ref{Package: pkg, Name: string(target.ID), Version: version, Pos: pos})
 			dep(target.ID)
 			if final {
 				rel := c.readRel(target)

@@ -15,7 +15,8 @@ import (
 //     custom schema (+schema: x) <target schema>_x in a dbt project. A
 //     kiln project (project.yml) builds a custom schema under its own
 //     name, x, as kiln always has;
-//   - generate_alias_name: the custom alias, else the node's name;
+//   - generate_alias_name: the custom alias, else the node's name, or for
+//     a model version <name>_v<version> (dots as underscores);
 //   - generate_database_name: the target's database. A kiln project
 //     names no database, so its relations stay schema.name.
 //
@@ -46,6 +47,9 @@ func (c *compiler) schemaName(n *graph.Node) string {
 func (c *compiler) aliasName(n *graph.Node) string {
 	if a := strings.TrimSpace(n.Config.Alias); a != "" {
 		return a
+	}
+	if n.Version != "" {
+		return n.Name + "_v" + strings.ReplaceAll(n.Version, ".", "_")
 	}
 	return n.Name
 }

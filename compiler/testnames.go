@@ -125,6 +125,9 @@ func testTarget(on *graph.Node) string {
 	if on.Kind == graph.Source && on.Source != nil {
 		return on.Source.SourceName + "_" + on.Name
 	}
+	if on.Version != "" {
+		return on.Name + "_v" + on.Version // dbt's TestBuilder
+	}
 	return on.Name
 }
 
@@ -133,6 +136,9 @@ func testTarget(on *graph.Node) string {
 func whereSubquery(on *graph.Node) string {
 	if on.Kind == graph.Source && on.Source != nil {
 		return "{{ get_where_subquery(source('" + on.Source.SourceName + "', '" + on.Name + "')) }}"
+	}
+	if on.Version != "" {
+		return "{{ get_where_subquery(ref('" + on.Name + "', version='" + on.Version + "')) }}"
 	}
 	return "{{ get_where_subquery(ref('" + on.Name + "')) }}"
 }

@@ -55,6 +55,12 @@ func (c *compiler) collectYAMLTests() {
 		for kind, list := range map[string][]project.ModelProps{"model": pf.Models, "seed": pf.Seeds} {
 			for i := range list {
 				mp := &list[i]
+				if kind == "model" && c.versioned[mp.Name] != nil && c.propsAt["model:"+mp.Name] == pf.Path {
+					for _, vt := range c.versionTests(mp.Name) {
+						c.addModelTests(pf.Path, dirs, vt.node, vt.props)
+					}
+					continue
+				}
 				n := c.byName[mp.Name]
 				if n == nil || string(n.Kind) != kind {
 					if c.propsAt[kind+":"+mp.Name] == pf.Path && mp.Name != "" {
@@ -64,15 +70,7 @@ func (c *compiler) collectYAMLTests() {
 					}
 					continue
 				}
-				for _, te := range mp.AllTests() {
-					c.addTest(pf.Path, dirs, n, nil, te)
-				}
-				for ci := range mp.Columns {
-					col := c.testColumn(pf.Path, &mp.Columns[ci], false)
-					for _, te := range mp.Columns[ci].AllTests() {
-						c.addTest(pf.Path, dirs, n, col, te)
-					}
-				}
+				c.addModelTests(pf.Path, dirs, n, mp)
 			}
 		}
 		for si := range pf.Sources {
@@ -94,6 +92,20 @@ func (c *compiler) collectYAMLTests() {
 					}
 				}
 			}
+		}
+	}
+}
+
+// addModelTests adds the data tests that properties mp, written in file,
+// declare on node n and on its columns.
+func (c *compiler) addModelTests(file string, dirs []string, n *graph.Node, mp *project.ModelProps) {
+	for _, te := range mp.AllTests() {
+		c.addTest(file, dirs, n, nil, te)
+	}
+	for ci := range mp.Columns {
+		col := c.testColumn(file, &mp.Columns[ci], false)
+		for _, te := range mp.Columns[ci].AllTests() {
+			c.addTest(file, dirs, n, col, te)
 		}
 	}
 }
@@ -371,9 +383,9 @@ func (c *compiler) renderArg(file string, pos diag.Pos, expr string) (string, []
 }
 
 // finalRef resolves ref() to final relations, recording dependencies.
-func (c *compiler) finalRef(deps *[]graph.ID) func([]string, diag.Pos) (any, error) {
-	return func(args []string, pos diag.Pos) (any, error) {
-		t, err := c.refTarget(c.name, args)
+func (c *compiler) finalRef(deps *[]graph.ID) func([]string, string, diag.Pos) (any, error) {
+	return func(args []string, version string, pos diag.Pos) (any, error) {
+		t, err := c.refVersioned(c.name, args, version)
 		if err != nil {
 			return nil, err
 		}

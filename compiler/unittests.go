@@ -238,10 +238,10 @@ func (r *mockRender) render(n *graph.Node) (string, diag.List) {
 		return template.Relation{Quoted: "NULL"}, nil
 	}
 	ctx := &template.Context{
-		Ref: func(args []string, pos diag.Pos) (any, error) {
-			t, ok := r.c.byName[args[len(args)-1]]
-			if !ok {
-				return nil, r.c.unknownRef(args[len(args)-1])
+		Ref: func(args []string, version string, pos diag.Pos) (any, error) {
+			t, err := r.c.refVersioned(r.c.rootName(), args, version)
+			if err != nil {
+				return nil, err
 			}
 			return resolve(t, fmt.Sprintf("ref('%s')", t.Name))
 		},

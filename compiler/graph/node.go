@@ -8,6 +8,7 @@
 package graph
 
 import (
+	"strconv"
 	"time"
 
 	"github.com/kiln-build/kiln/compiler/diag"
@@ -64,8 +65,13 @@ type Node struct {
 	// project's nodes. See OriginalFilePath.
 	PkgPath     string
 	Pos         diag.Pos // where the node is declared (its file, or its YAML entry)
-	FQN         []string // dbt's fully qualified name: package, folders..., name
+	FQN         []string // dbt's fully qualified name: package, folders..., name (, v<version>)
 	Description string
+	// Version is a versioned model's version identifier as written in its
+	// properties (v: 2 -> "2"), LatestVersion its model's latest_version
+	// (dbt's model versions); both "" for an unversioned node.
+	Version       string
+	LatestVersion string
 
 	RawCode      string // the file's text (models, singular tests)
 	CompiledCode string // rendered SQL, ephemeral parents inlined as CTEs
@@ -113,6 +119,7 @@ type ExposureInfo struct {
 type Ref struct {
 	Package string
 	Name    string
+	Version string // ref('m', v=2): "2"; "" when the call names no version
 	Pos     diag.Pos
 }
 
@@ -370,11 +377,15 @@ func (n *Node) HasTag(t string) bool {
 	return false
 }
 
-// DisplayName is "name" for models, seeds, tests and exports and
+// DisplayName is "name" for models, seeds, tests and exports, "name.v2"
+// for a model version, and
 // "source.table" for sources.
 func (n *Node) DisplayName() string {
 	if n.Kind == Source && n.Source != nil {
 		return n.Source.SourceName + "." + n.Name
+	}
+	if n.Version != "" {
+		return n.Name + ".v" + n.Version
 	}
 	return n.Name
 }
@@ -413,3 +424,14 @@ type SnapshotColumns struct {
 // DefaultSnapshotColumns are dbt's names of a snapshot's columns.
 var DefaultSnapshotColumns = SnapshotColumns{SCDID: "dbt_scd_id", UpdatedAt: "dbt_updated_at",
 	ValidFrom: "dbt_valid_from", ValidTo: "dbt_valid_to", IsDeleted: "dbt_is_deleted"}
+
+// VersionLess orders model versions as dbt does: numerically when both are
+// numbers, else as texts.
+func VersionLess(a, b string) bool {
+	fa, errA := strconv.ParseFloat(a, 64)
+	fb, errB := strconv.ParseFloat(b, 64)
+	if errA == nil && errB == nil {
+		return fa < fb
+	}
+	return a < b
+}

@@ -104,7 +104,6 @@ type Key struct {
 }
 
 const (
-	versionsNote    = "kiln has no model versions yet; give each version its own model file and name"
 	oneDatabaseNote = "kiln builds every model in the one DuckDB file of database-path; use schema to separate them"
 )
 
@@ -211,10 +210,23 @@ var Keys = []Key{
 	{Scope: "model", Name: "meta", Support: Documents},
 	{Scope: "model", Name: "docs", Support: Documents},
 	{Scope: "model", Name: "tags", Support: Applied},
-	{Scope: "model", Name: "access", Support: Applied}, // compiler/access.go
-	{Scope: "model", Name: "group", Support: Applied},  // compiler/access.go
-	{Scope: "model", Name: "latest_version", Support: NotYet, Note: versionsNote},
-	{Scope: "model", Name: "versions", Support: NotYet, Note: versionsNote},
+	{Scope: "model", Name: "access", Support: Applied},         // compiler/access.go
+	{Scope: "model", Name: "group", Support: Applied},          // compiler/access.go
+	{Scope: "model", Name: "latest_version", Support: Applied}, // compiler/versions.go
+	{Scope: "model", Name: "versions", Support: Applied},
+
+	// A model version (type VersionProps).
+	{Scope: "version", Name: "v", Support: Applied},
+	{Scope: "version", Name: "defined_in", Support: Applied},
+	{Scope: "version", Name: "description", Support: Documents},
+	{Scope: "version", Name: "config", Support: Applied},
+	{Scope: "version", Name: "columns", Support: Applied},
+	{Scope: "version", Name: "tests", Support: Applied},
+	{Scope: "version", Name: "data_tests", Support: Applied},
+	{Scope: "version", Name: "docs", Support: Documents},
+	{Scope: "version", Name: "access", Support: Applied},
+	{Scope: "version", Name: "constraints", Support: NotYet, Note: "a contract checks the columns' names and data types; data tests (not_null, unique) check the rows"},
+	{Scope: "version", Name: "deprecation_date", Support: Documents},
 	{Scope: "model", Name: "deprecation_date", Support: Documents},
 	{Scope: "model", Name: "relation", Support: Applied}, // snapshots only: an error elsewhere
 
@@ -230,6 +242,8 @@ var Keys = []Key{
 	{Scope: "column", Name: "constraints", Support: NotYet, Note: "a contract checks the columns' names and data types; data tests (not_null, unique) check the rows"},
 	{Scope: "column", Name: "config", Support: Applied},
 	{Scope: "column", Name: "granularity", Support: Documents},
+	{Scope: "column", Name: "include", Support: Applied}, // a model version's columns only (compiler/versions.go)
+	{Scope: "column", Name: "exclude", Support: Applied},
 
 	// A source (type SourceProps) and a source table (SourceTableProps).
 	{Scope: "source", Name: "name", Support: Applied},
@@ -476,6 +490,7 @@ var scopeOf = map[reflect.Type]string{
 	reflect.TypeOf(Dispatch{}):         "dispatch",
 	reflect.TypeOf(PropertyFile{}):     "property file",
 	reflect.TypeOf(ModelProps{}):       "model",
+	reflect.TypeOf(VersionProps{}):     "version",
 	reflect.TypeOf(ColumnProps{}):      "column",
 	reflect.TypeOf(SourceProps{}):      "source",
 	reflect.TypeOf(SourceTableProps{}): "source table",

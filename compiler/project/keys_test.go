@@ -116,8 +116,6 @@ seeds:
 models:
   - name: a
     access: private
-    versions:
-      - v: 2
     columns:
       - name: id
         constraints: [{type: not_null}]
@@ -140,8 +138,7 @@ sources:
 	}
 	sort.Strings(got)
 	want := []string{
-		`error models/props.yml:5:5: "versions" is not supported yet`,
-		`error models/props.yml:9:9: "constraints" is not supported yet`,
+		`error models/props.yml:7:9: "constraints" is not supported yet`,
 		`error project.yml:11:3: config "persist_docs" is not supported yet`,
 		`error project.yml:6:5: config "sql_header" is not supported yet`,
 	}

@@ -42,11 +42,39 @@ type ModelProps struct {
 	Access      string         `yaml:"access"`
 	Group       string         `yaml:"group"`
 	Latest      any            `yaml:"latest_version"`
-	Versions    []any          `yaml:"versions"`
+	Versions    []VersionProps `yaml:"versions"`
 	Deprecation string         `yaml:"deprecation_date"`
 	// Relation is a YAML snapshot's ref() or source() (dbt 1.9); an
 	// error on other entries.
 	Relation string `yaml:"relation"`
+}
+
+// VersionProps is one entry of a model's versions: (dbt's model versions,
+// https://docs.getdbt.com/reference/resource-properties/versions). V is
+// the version identifier (a number or a text); DefinedIn the model file's
+// name without extension (default <model>_v<v>). Its columns may hold one
+// include/exclude entry choosing the model's top-level columns; its
+// tests, when given, replace the model's.
+type VersionProps struct {
+	At          `yaml:"-"`
+	V           any            `yaml:"v"`
+	DefinedIn   string         `yaml:"defined_in"`
+	Description string         `yaml:"description"`
+	Config      map[string]any `yaml:"config"`
+	ConfigAt    map[string]At  `yaml:"-"` // position of each config value
+	Columns     []ColumnProps  `yaml:"columns"`
+	Tests       []TestEntry    `yaml:"tests"`
+	DataTests   []TestEntry    `yaml:"data_tests"`
+	Docs        map[string]any `yaml:"docs"`
+	Access      string         `yaml:"access"`
+	Constraints []any          `yaml:"constraints"`
+	Deprecation string         `yaml:"deprecation_date"`
+}
+
+// AllTests returns tests then data_tests, and whether either was given
+// (an empty list given replaces the model's tests too).
+func (v *VersionProps) AllTests() ([]TestEntry, bool) {
+	return append(append([]TestEntry(nil), v.Tests...), v.DataTests...), v.Tests != nil || v.DataTests != nil
 }
 
 // AllTests returns tests then data_tests.
@@ -69,6 +97,10 @@ type ColumnProps struct {
 	Config      map[string]any `yaml:"config"`
 	ConfigAt    map[string]At  `yaml:"-"` // position of each config value
 	Granularity string         `yaml:"granularity"`
+	// Include and Exclude make the entry an include/exclude element of a
+	// model version's columns (include: "*", "all" or a list of names).
+	Include any      `yaml:"include"`
+	Exclude []string `yaml:"exclude"`
 }
 
 // AllTests returns tests then data_tests.

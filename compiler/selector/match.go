@@ -47,6 +47,20 @@ func (ev *evaluator) predicate(a *Atom) (pred, error) {
 		return func(_ int, n *graph.Node) bool { return n.Kind == graph.Exposure && p.match(n.Name) }, nil
 	case "resource_type":
 		return func(_ int, n *graph.Node) bool { return string(n.Kind) == v }, nil
+	case "version":
+		// dbt's version method: a versioned model's version against its
+		// latest_version (https://docs.getdbt.com/reference/node-selection/methods#version).
+		return func(_ int, n *graph.Node) bool {
+			switch v {
+			case "none":
+				return n.Version == ""
+			case "latest":
+				return n.Version != "" && n.Version == n.LatestVersion
+			case "prerelease":
+				return n.Version != "" && graph.VersionLess(n.LatestVersion, n.Version)
+			}
+			return n.Version != "" && graph.VersionLess(n.Version, n.LatestVersion) // old
+		}, nil
 	case "test_name":
 		p := newPattern(v)
 		return func(_ int, n *graph.Node) bool {

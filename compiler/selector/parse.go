@@ -153,12 +153,13 @@ var (
 )
 
 // Methods are the selection methods kiln knows, as dbt names them.
-var Methods = []string{"config", "exposure", "file", "fqn", "package", "path", "resource_type", "result", "source", "state", "tag", "test_name", "test_type"}
+var Methods = []string{"config", "exposure", "file", "fqn", "package", "path", "resource_type", "result", "source", "state", "tag", "test_name", "test_type", "version"}
 
 var (
 	stateValues    = []string{"new", "modified", "modified.body", "modified.configs", "modified.contract", "modified.relation", "unmodified", "old"}
 	resultValues   = []string{"error", "fail", "warn", "skipped", "success", "pass"}
 	testTypeValues = []string{"data", "unit", "generic", "singular"}
+	versionValues  = []string{"latest", "prerelease", "old", "none"}
 	kindValues     = []string{"model", "seed", "snapshot", "source", "test", "unit_test", "export", "exposure"}
 	// dbt's other resource types: accepted, they select nothing in kiln.
 	dbtOnlyKinds = map[string]bool{"analysis": true, "metric": true, "semantic_model": true, "saved_query": true}
@@ -420,6 +421,8 @@ func checkAtom(a *Atom) (msg, hint string, off int) {
 		return oneOf("state", stateValues)
 	case "result":
 		return oneOf("result status", resultValues)
+	case "version":
+		return oneOf("version selector", versionValues)
 	case "test_type":
 		if a.Value == "schema" { // dbt's old name, kept as dbt keeps it
 			return "", "", 0

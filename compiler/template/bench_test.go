@@ -9,7 +9,7 @@ import (
 // benchCtx answers ref, source, var and config without recording anything.
 func benchCtx() *Context {
 	return &Context{
-		Ref: func(args []string, pos diag.Pos) (any, error) {
+		Ref: func(args []string, _ string, pos diag.Pos) (any, error) {
 			return Relation{Quoted: `"main"."` + args[len(args)-1] + `"`}, nil
 		},
 		Source: func(s, t string, pos diag.Pos) (any, error) {

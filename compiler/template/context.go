@@ -2,6 +2,7 @@ package template
 
 import (
 	"fmt"
+	"strconv"
 
 	"github.com/kiln-build/kiln/compiler/diag"
 	"github.com/kiln-build/kiln/compiler/jinja"
@@ -85,11 +86,15 @@ func (g *globals) Names() []string {
 }
 
 func (g *globals) ref(call *jinja.Call) (any, error) {
+	version, err := refVersion(call)
+	if err != nil {
+		return nil, err
+	}
 	args, err := stringArgs("ref", call, 1, 2)
 	if err != nil {
 		return nil, err
 	}
-	return g.c.Ref(args, call.Root())
+	return g.c.Ref(args, version, call.Root())
 }
 
 func (g *globals) source(call *jinja.Call) (any, error) {
@@ -129,12 +134,51 @@ func varFunc(name string, cb func(string, any, bool, diag.Pos) (any, error)) jin
 	}
 }
 
+// refVersion returns the version a ref() call names with v= or version=
+// (a number or a text, as dbt's NodeVersion: ref('m', v=2) -> "2"), or "".
+func refVersion(call *jinja.Call) (string, error) {
+	version := ""
+	for _, kv := range call.Kwargs {
+		if kv.Key != "v" && kv.Key != "version" {
+			continue
+		}
+		if version != "" {
+			return "", fmt.Errorf("ref() takes one version: v= or version=, not both")
+		}
+		v, ok := VersionText(jinja.Plain(kv.Value))
+		if !ok {
+			return "", fmt.Errorf("ref()'s %s= is a model version: a number or a text, not %s", kv.Key, jinja.Str(kv.Value))
+		}
+		version = v
+	}
+	return version, nil
+}
+
+// VersionText is a model version identifier (dbt's NodeVersion: a number
+// or a text) as text: 2 and 2.0 -> "2", 1.5 -> "1.5", "beta" -> "beta";
+// false for any other value.
+func VersionText(v any) (string, bool) {
+	switch x := v.(type) {
+	case string:
+		return x, x != ""
+	case int:
+		return strconv.Itoa(x), true
+	case int64:
+		return strconv.FormatInt(x, 10), true
+	case uint64:
+		return strconv.FormatUint(x, 10), true
+	case float64:
+		return strconv.FormatFloat(x, 'f', -1, 64), true
+	}
+	return "", false
+}
+
 // stringArgs checks the arguments of ref() and source(): min to max names
-// as strings, and for ref the keyword v or version (accepted and unused).
+// as strings, and for ref the keywords v and version (refVersion).
 func stringArgs(fn string, call *jinja.Call, min, max int) ([]string, error) {
 	for _, kv := range call.Kwargs {
 		if fn == "ref" && (kv.Key == "v" || kv.Key == "version") {
-			return nil, fmt.Errorf("ref() of a model version (%s=%s) is not supported yet: kiln has no model versions; ref the model by its name", kv.Key, jinja.Str(kv.Value))
+			continue
 		}
 		return nil, fmt.Errorf("%s() takes no keyword argument %q", fn, kv.Key)
 	}

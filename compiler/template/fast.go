@@ -188,7 +188,7 @@ func (e *Engine) fastEval(fn string, args []any, kwargs map[string]any, pos diag
 	var err error
 	switch fn {
 	case "ref":
-		v, err = c.Ref(strs(), pos)
+		v, err = c.Ref(strs(), "", pos)
 	case "source":
 		a := strs()
 		v, err = c.Source(a[0], a[1], pos)

@@ -14,7 +14,7 @@ import (
 // with their positions, so two renderings can be compared call by call.
 func recordingCtx(log *[]string) *Context {
 	return &Context{
-		Ref: func(args []string, pos diag.Pos) (any, error) {
+		Ref: func(args []string, _ string, pos diag.Pos) (any, error) {
 			*log = append(*log, fmt.Sprintf("ref%v@%s", args, pos))
 			if args[len(args)-1] == "missing" {
 				return nil, fmt.Errorf("unknown model %q in ref()", "missing")

@@ -196,7 +196,9 @@ func (r Relation) Keys() []string { return []string{"database", "schema", "ident
 // the error is reported where the failing call is written, with the chain
 // of macro calls.
 type Context struct {
-	Ref    func(args []string, pos diag.Pos) (any, error)
+	// Ref is ref('name') or ref('package', 'name'); version is the v= or
+	// version= keyword of a model version's ref ("" without one).
+	Ref    func(args []string, version string, pos diag.Pos) (any, error)
 	Source func(source, table string, pos diag.Pos) (any, error)
 	Config func(kwargs map[string]any, pos diag.Pos) error
 	Var    func(name string, def any, hasDefault bool, pos diag.Pos) (any, error)

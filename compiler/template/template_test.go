@@ -11,7 +11,7 @@ import (
 func ctxWith(refs map[string]string) (*Context, *[]string) {
 	var seen []string
 	return &Context{
-		Ref: func(args []string, pos diag.Pos) (any, error) {
+		Ref: func(args []string, _ string, pos diag.Pos) (any, error) {
 			name := args[len(args)-1]
 			seen = append(seen, fmt.Sprintf("ref %s at %s", name, pos))
 			rel, ok := refs[name]

@@ -252,6 +252,10 @@ func (m *modelJSON) appendJSON(b []byte) []byte {
 	b = appendString(b, m.Access)
 	b = append(b, `,"group":`...)
 	b = appendNullString(b, m.Group)
+	b = append(b, `,"version":`...)
+	b, _ = appendMarshal(b, m.Version) // nil, a float64 or a string: always encodes
+	b = append(b, `,"latest_version":`...)
+	b, _ = appendMarshal(b, m.LatestVersion)
 	return append(b, '}')
 }
 

@@ -74,6 +74,22 @@ type modelJSON struct {
 	sqlJSON
 	Access string  `json:"access"`
 	Group  *string `json:"group"`
+	// Version and LatestVersion are a model version's (dbt's NodeVersion:
+	// a number when it reads as one, else a text; null when unversioned).
+	Version       any `json:"version"`
+	LatestVersion any `json:"latest_version"`
+}
+
+// nodeVersion is a version identifier as dbt's manifest writes it: a
+// number when it reads as one, else the text; nil for "".
+func nodeVersion(v string) any {
+	if v == "" {
+		return nil
+	}
+	if f, err := strconv.ParseFloat(v, 64); err == nil {
+		return f
+	}
+	return v
 }
 
 // modelAccess is a model's access config, dbt's default protected.
@@ -292,13 +308,13 @@ func (b *builder) entry(n *graph.Node) any {
 		CompiledCode: n.CompiledCode,
 	}
 	for i, r := range n.Refs {
-		s.Refs[i] = refJSON{Name: r.Name, Package: nullable(r.Package)}
+		s.Refs[i] = refJSON{Name: r.Name, Package: nullable(r.Package), Version: nullable(r.Version)}
 	}
 	for i, r := range n.SourceRef {
 		s.Sources[i] = [2]string{r.Package, r.Name}
 	}
 	if n.Kind == graph.Model {
-		return &modelJSON{sqlJSON: s, Access: modelAccess(n), Group: groupOf(n)}
+		return &modelJSON{sqlJSON: s, Access: modelAccess(n), Group: groupOf(n), Version: nodeVersion(n.Version), LatestVersion: nodeVersion(n.LatestVersion)}
 	}
 	if n.Kind != graph.Test || n.Test == nil || n.Test.Generic == "" {
 		return &s
@@ -324,6 +340,9 @@ func (b *builder) entry(n *graph.Node) any {
 func refCall(n *graph.Node) string {
 	if n.Kind == graph.Source && n.Source != nil {
 		return "source('" + n.Source.SourceName + "', '" + n.Name + "')"
+	}
+	if n.Version != "" {
+		return "ref('" + n.Name + "', version='" + n.Version + "')"
 	}
 	return "ref('" + n.Name + "')"
 }

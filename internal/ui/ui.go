@@ -224,10 +224,10 @@ func displayName(n *graph.Node) string {
 		return n.DisplayName()
 	case graph.Model, graph.Seed, graph.Snapshot:
 		if !n.Relation.IsZero() && n.Relation.Schema != "main" {
-			return n.Relation.Schema + "." + n.Name
+			return n.Relation.Schema + "." + n.DisplayName()
 		}
 	}
-	return n.Name
+	return n.DisplayName()
 }
 
 // Summary prints dbt's count line and then every failure and warning with
