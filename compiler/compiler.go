@@ -210,6 +210,7 @@ func (c *compiler) run() {
 	c.collectPackageNodes()
 	c.renderModels()
 	c.checkAccess()
+	c.checkConstraints()
 	c.collectYAMLTests()
 	c.collectPackageTests()
 	c.collectUnitTests()

@@ -110,6 +110,7 @@ func (c *compiler) collectModels() {
 			n.Description = fc.props.Description
 			c.descAt[n.ID] = fc.props.Pos(fc.propsFile)
 		}
+		c.nodeConstraints(n, fc.props, fc.propsFile)
 		n.Relation = c.relationOf(n)
 		if _, taken := c.byName[name]; taken {
 			// Another model or a seed has this name: resolveNames keeps

@@ -151,6 +151,7 @@ func (c *compiler) versionProps(vm *versionedModel, e *modelVersion) (*project.M
 	if vp.Access != "" {
 		out.Access = vp.Access
 	}
+	out.Constraints = append(append([]any(nil), mp.Constraints...), vp.Constraints...)
 	if tests, given := vp.AllTests(); given {
 		out.Tests, out.DataTests = tests, nil
 	}
@@ -260,6 +261,7 @@ func (c *compiler) versionNode(f project.File) *graph.Node {
 		n.Config.Extra["access"] = mp.Access
 	}
 	c.descAt[n.ID] = e.props.Pos(vm.propsFile)
+	c.nodeConstraints(n, mp, vm.propsFile)
 	n.Relation = c.relationOf(n)
 	vm.nodes[e.v] = n
 	return n

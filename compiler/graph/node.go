@@ -89,6 +89,8 @@ type Node struct {
 
 	Relation sqlq.Relation // where the node lives in DuckDB (none for ephemeral models and tests)
 	Columns  []Column      // declared in YAML, in declaration order
+	// Constraints are a model's model-level constraints (dbt's contracts).
+	Constraints []Constraint
 
 	Test     *TestInfo     // Kind == Test
 	UnitTest *UnitTestInfo // Kind == UnitTest
@@ -147,6 +149,19 @@ type Column struct {
 	Tags        []string
 	Meta        map[string]any
 	Pos         diag.Pos
+	// Constraints are the column's constraints (dbt's model contracts).
+	Constraints []Constraint
+}
+
+// Constraint is one of dbt's contract constraints
+// (https://docs.getdbt.com/reference/resource-properties/constraints): a
+// column's, or with Columns a model's. kiln applies them, as dbt, to a
+// table model whose contract is enforced, in the create table.
+type Constraint struct {
+	Type       string   // not_null, unique, primary_key, check or custom
+	Name       string   // "" or the constraint's name
+	Expression string   // check: the condition; custom: the clause
+	Columns    []string // a model-level constraint's columns
 }
 
 // TestInfo describes a data test node.

@@ -225,9 +225,10 @@ var Keys = []Key{
 	{Scope: "version", Name: "data_tests", Support: Applied},
 	{Scope: "version", Name: "docs", Support: Documents},
 	{Scope: "version", Name: "access", Support: Applied},
-	{Scope: "version", Name: "constraints", Support: NotYet, Note: "a contract checks the columns' names and data types; data tests (not_null, unique) check the rows"},
+	{Scope: "version", Name: "constraints", Support: Applied},
 	{Scope: "version", Name: "deprecation_date", Support: Documents},
 	{Scope: "model", Name: "deprecation_date", Support: Documents},
+	{Scope: "model", Name: "constraints", Support: Applied},
 	{Scope: "model", Name: "relation", Support: Applied}, // snapshots only: an error elsewhere
 
 	// A column (type ColumnProps).
@@ -239,7 +240,7 @@ var Keys = []Key{
 	{Scope: "column", Name: "meta", Support: Documents},
 	{Scope: "column", Name: "tags", Support: Applied},
 	{Scope: "column", Name: "quote", Support: Applied},
-	{Scope: "column", Name: "constraints", Support: NotYet, Note: "a contract checks the columns' names and data types; data tests (not_null, unique) check the rows"},
+	{Scope: "column", Name: "constraints", Support: Applied}, // compiler/constraints.go
 	{Scope: "column", Name: "config", Support: Applied},
 	{Scope: "column", Name: "granularity", Support: Documents},
 	{Scope: "column", Name: "include", Support: Applied}, // a model version's columns only (compiler/versions.go)

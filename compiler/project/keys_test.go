@@ -116,9 +116,6 @@ seeds:
 models:
   - name: a
     access: private
-    columns:
-      - name: id
-        constraints: [{type: not_null}]
 sources:
   - name: raw
     freshness: {warn_after: {count: 1, period: day}}
@@ -138,7 +135,6 @@ sources:
 	}
 	sort.Strings(got)
 	want := []string{
-		`error models/props.yml:7:9: "constraints" is not supported yet`,
 		`error project.yml:11:3: config "persist_docs" is not supported yet`,
 		`error project.yml:6:5: config "sql_header" is not supported yet`,
 	}

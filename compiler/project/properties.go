@@ -44,6 +44,9 @@ type ModelProps struct {
 	Latest      any            `yaml:"latest_version"`
 	Versions    []VersionProps `yaml:"versions"`
 	Deprecation string         `yaml:"deprecation_date"`
+	// Constraints are model-level constraints (dbt's contracts), each with
+	// its columns.
+	Constraints []any `yaml:"constraints"`
 	// Relation is a YAML snapshot's ref() or source() (dbt 1.9); an
 	// error on other entries.
 	Relation string `yaml:"relation"`

@@ -23,6 +23,7 @@ import (
 	"github.com/kiln-build/kiln/adapter"
 	"github.com/kiln-build/kiln/adapter/ansi"
 	"github.com/kiln-build/kiln/compiler/graph"
+	"github.com/kiln-build/kiln/internal/sqlq"
 )
 
 // Body returns a model's compiled SQL ready to nest in a statement: trailing
@@ -58,6 +59,10 @@ func Model(d adapter.Dialect, n *graph.Node, existing string) ([]adapter.Stmt, e
 		if existing == string(adapter.View) {
 			stmts = append(stmts, d.DropRelation(rel, adapter.View, false))
 		}
+		if Constrained(n) {
+			stmts = append(stmts, constrainedTable(d, n)...)
+			break
+		}
 		stmts = append(stmts, d.CreateTableAs(rel, n.CompiledCode))
 	case graph.View:
 		if existing == string(adapter.Table) {
@@ -68,6 +73,100 @@ func Model(d adapter.Dialect, n *graph.Node, existing string) ([]adapter.Stmt, e
 		return nil, fmt.Errorf("materialization %q cannot be built", n.Config.Materialized)
 	}
 	return stmts, nil
+}
+
+// Constrained reports whether table model n is created with constraints:
+// it has some and its contract is enforced (dbt applies constraints only
+// then, https://docs.getdbt.com/reference/resource-properties/constraints).
+func Constrained(n *graph.Node) bool {
+	m, _ := n.Config.Extra["contract"].(map[string]any)
+	if b, _ := m["enforced"].(bool); !b {
+		return false
+	}
+	if len(n.Constraints) > 0 {
+		return true
+	}
+	for _, col := range n.Columns {
+		if len(col.Constraints) > 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// constrainedTable is dbt's table with a contract's constraints: create
+// table with the declared columns, their types and constraints, and the
+// model-level constraints, then insert the query's rows by column name
+// (dbt's get_select_subquery), so that a row breaking a constraint fails
+// the statement.
+func constrainedTable(d adapter.Dialect, n *graph.Node) []adapter.Stmt {
+	defs := make([]string, 0, len(n.Columns)+len(n.Constraints))
+	names := make([]string, 0, len(n.Columns))
+	for _, col := range n.Columns {
+		typ := col.DataType
+		if typ == "" {
+			typ = "varchar"
+		}
+		def := columnName(d, col.Name) + " " + typ
+		for _, k := range col.Constraints {
+			def += " " + constraintClause(d, k)
+		}
+		defs = append(defs, def)
+		names = append(names, columnName(d, col.Name))
+	}
+	for _, k := range n.Constraints {
+		defs = append(defs, constraintClause(d, k))
+	}
+	rel := d.QuoteRelation(n.Relation)
+	cols := strings.Join(names, ", ")
+	insert := ansi.Nest("insert into "+rel+" ("+cols+")\nselect "+cols+" from ", n.CompiledCode, " as model_subq")
+	insert.CountRows = true
+	return []adapter.Stmt{adapter.Plain("create table " + rel + " (" + strings.Join(defs, ", ") + ")"), insert}
+}
+
+// columnName is a declared column as SQL: as written, quoted when it
+// cannot stand bare.
+func columnName(d adapter.Dialect, name string) string {
+	if sqlq.IsQuoted(name) || !sqlq.NeedsQuotes(name) {
+		return name
+	}
+	return d.Quote(name)
+}
+
+// constraintClause is constraint k in a create table: a column's clause,
+// or with columns a table's.
+func constraintClause(d adapter.Dialect, k graph.Constraint) string {
+	out := ""
+	if k.Name != "" {
+		out = "constraint " + d.Quote(k.Name) + " "
+	}
+	cols := make([]string, len(k.Columns))
+	for i, c := range k.Columns {
+		cols[i] = columnName(d, c)
+	}
+	list := ""
+	if len(cols) > 0 {
+		list = " (" + strings.Join(cols, ", ") + ")"
+	}
+	switch k.Type {
+	case "not_null":
+		if len(cols) > 0 {
+			// A model-level not_null: a check on each column.
+			checks := make([]string, len(cols))
+			for i, c := range cols {
+				checks[i] = c + " is not null"
+			}
+			return out + "check (" + strings.Join(checks, " and ") + ")"
+		}
+		return out + "not null"
+	case "unique":
+		return out + "unique" + list
+	case "primary_key":
+		return out + "primary key" + list
+	case "check":
+		return out + "check (" + k.Expression + ")"
+	}
+	return out + k.Expression // custom
 }
 
 // TestQuery returns the query that evaluates test n with dialect d: one
