@@ -139,7 +139,11 @@ project's database when it exists.`,
 				case "selector", "":
 					fmt.Fprintln(a.stdout, selectorName(n))
 				case "name":
-					fmt.Fprintln(a.stdout, n.Name)
+					name := n.Name
+					if n.Version != "" {
+						name = n.DisplayName() // dbt's search_name: customers.v2
+					}
+					fmt.Fprintln(a.stdout, name)
 				case "path":
 					fmt.Fprintln(a.stdout, n.Path)
 				case "json":
