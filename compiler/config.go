@@ -110,7 +110,7 @@ func (c *compiler) checkValue(k string, v any, pos diag.Pos) {
 		if _, ok := v.(bool); !ok && v != nil {
 			bad("config %q must be true or false, not %q", k, fmt.Sprint(v))
 		}
-	case "schema", "alias", "database", "where", "fail_calc", "delimiter":
+	case "schema", "alias", "database", "where", "fail_calc", "delimiter", "sql_header":
 		if s, ok := v.(string); (!ok && v != nil) || (ok && k == "fail_calc" && strings.TrimSpace(s) == "") {
 			bad("config %q must be a text, not %v", k, v)
 		}
@@ -161,6 +161,19 @@ func (c *compiler) checkValue(k string, v any, pos diag.Pos) {
 		}
 	case "contract":
 		c.checkContract(v, pos)
+	case "persist_docs":
+		m, ok := v.(map[string]any)
+		if !ok {
+			bad("persist_docs must be a mapping, such as persist_docs: {relation: true, columns: true}")
+			return
+		}
+		for _, pk := range sortedKeys(m) {
+			if pk != "relation" && pk != "columns" {
+				bad("unknown persist_docs key %q", pk).Hint = "persist_docs has relation: and columns:, each true or false"
+			} else if _, isBool := m[pk].(bool); !isBool {
+				bad("persist_docs.%s must be true or false, not %v", pk, m[pk])
+			}
+		}
 	}
 }
 

@@ -443,6 +443,9 @@ func (e *Executor) model(ctx context.Context, conn adapter.Conn, n *graph.Node) 
 				return err
 			}
 		}
+		if err := persistDocs(ctx, conn, e.d, n); err != nil {
+			return err
+		}
 		failpoint.Hit(failpoint.NodeBuilt)
 		return nil
 	}

@@ -54,6 +54,15 @@ func Keeps(n *graph.Node) Keep { return Move }
 func Model(d adapter.Dialect, n *graph.Node, existing string) ([]adapter.Stmt, error) {
 	rel := n.Relation
 	stmts := []adapter.Stmt{d.CreateSchema(rel.Schema)}
+	// dbt's sql_header: statements run before the model's, in its session
+	// (https://docs.getdbt.com/reference/resource-configs/sql_header).
+	if h, _ := n.Config.Extra["sql_header"].(string); strings.TrimSpace(h) != "" {
+		for _, sp := range sqlq.StatementSpans(h) {
+			if stmt := strings.TrimSpace(h[sp[0]:sp[1]]); stmt != "" && stmt != ";" {
+				stmts = append(stmts, adapter.Plain(strings.TrimSuffix(stmt, ";")))
+			}
+		}
+	}
 	switch n.Config.Materialized {
 	case graph.Table:
 		if existing == string(adapter.View) {
