@@ -15,6 +15,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/kiln-build/kiln/compiler/diag"
+	"github.com/kiln-build/kiln/compiler/yamljinja"
 )
 
 // FileName is kiln's own project file; DBTFileName is dbt's. A folder
@@ -98,6 +99,9 @@ type Schedule struct {
 
 // Project is a loaded project: its configuration and its files.
 type Project struct {
+	// render renders property files' Jinja while discover reads them.
+	render *yamljinja.Renderer
+
 	FS     fs.FS
 	Config Config
 
@@ -270,7 +274,9 @@ func LoadWith(fsys fs.FS, o Options) (*Project, diag.List) {
 	p.SourceConfig = parseConfigTree(file, &c.Sources, c.Name, "sources", Sources, &l)
 	p.ExportConfig = parseConfigTree(file, &c.Exports, c.Name, "exports", Exports, &l)
 
+	p.render = p.propsRenderer(o)
 	p.discover(&l)
+	p.render = nil
 	if !o.pkg {
 		p.loadPackages(o, &l)
 	}
@@ -404,7 +410,7 @@ func (p *Project) discover(l *diag.List) {
 			return
 		}
 		seenYAML[pth] = true
-		if pf := parseProperties(pth, content, l); pf != nil {
+		if pf := parseProperties(pth, content, p.render, l); pf != nil {
 			p.Properties = append(p.Properties, pf)
 		}
 	}
@@ -504,7 +510,7 @@ func (p *Project) discover(l *diag.List) {
 }
 
 // parseProperties decodes one YAML property file strictly.
-func parseProperties(file string, src []byte, l *diag.List) *PropertyFile {
+func parseProperties(file string, src []byte, r *yamljinja.Renderer, l *diag.List) *PropertyFile {
 	root, ok := parseYAML(file, src, l)
 	if !ok || root == nil {
 		return nil
@@ -513,6 +519,9 @@ func parseProperties(file string, src []byte, l *diag.List) *PropertyFile {
 		l.Add(diag.Errorf(diag.Pos{File: file, Line: root.Line, Col: root.Column}, "a property file must be a mapping").
 			WithHint("start with \"version: 2\" and \"models:\""))
 		return nil
+	}
+	if r != nil {
+		l.Append(r.Tree(file, root, propsSkip))
 	}
 	pf := &PropertyFile{Path: file}
 	decodeStrict(file, root, pf, "property file", l)
