@@ -169,6 +169,9 @@ func Label(s run.Status) string {
 // name, then rows or what failed, as
 //
 //	3/24 OK     0.03s  model  staging.stg_erp  825 rows
+//
+// A microbatch model and a snapshot say what they built instead of their
+// rows (microbatch: 1 of 36 batches built (1 changed inputs), 310 rows).
 func (p *Printer) Result(r run.Result, n *graph.Node, done, total int) {
 	if p.json != nil {
 		return // the JSON log has its own node events
@@ -187,6 +190,8 @@ func (p *Printer) Result(r run.Result, n *graph.Node, done, total int) {
 		}
 	case r.Status == run.Error:
 		detail = r.Message
+	case r.Message != "" && summarises(n):
+		detail = r.Message
 	case r.Rows >= 0:
 		detail = plural(r.Rows, "row")
 	}
@@ -202,6 +207,16 @@ func (p *Printer) Result(r run.Result, n *graph.Node, done, total int) {
 		line += "  " + p.faint(detail)
 	}
 	p.Printf("%s", line)
+}
+
+// summarises reports whether a successful result of n says more than its
+// rows: a microbatch model's batches built and skipped, a snapshot's new
+// and closed versions.
+func summarises(n *graph.Node) bool {
+	if n.Kind == graph.Snapshot {
+		return true
+	}
+	return n.Kind == graph.Model && n.Incremental != nil && n.Incremental.Batch != nil
 }
 
 func pad(s string, w int) string {
