@@ -28,6 +28,10 @@ type SnapshotSpec struct {
 	Strategy  string
 	UpdatedAt string   // a column of Source; "" for check without updated_at
 	CheckCols []string // check: the compared columns
+	// CheckColumnAdded is set when a column of CheckCols is new in the
+	// table this run: every key of the source then gets a new version, as
+	// dbt's check strategy does when a checked column is added.
+	CheckColumnAdded bool
 	// HardDeletes is ignore, invalidate (a key gone from the source gets
 	// its current version closed at Now) or new_record (also a deletion
 	// record from Now, IsDeleted 'True').
@@ -35,8 +39,8 @@ type SnapshotSpec struct {
 	// Now is the run's clock: the one instant written for check versions
 	// and deletions, in UTC.
 	Now time.Time
-	// TimeType is the type of the validity columns: UpdatedAt's type for
-	// the timestamp strategy, TIMESTAMP otherwise.
+	// TimeType is the type of the validity columns: UpdatedAt's type
+	// when it is set, TIMESTAMP otherwise (check without updated_at).
 	TimeType string
 	// ValidToCurrent is dbt_valid_to_current, a SQL expression written in
 	// ValidTo of current versions instead of NULL ("" for NULL).

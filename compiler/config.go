@@ -110,7 +110,9 @@ func (c *compiler) checkValue(k string, v any, pos diag.Pos) {
 		if _, ok := v.(bool); !ok && v != nil {
 			bad("config %q must be true or false, not %q", k, fmt.Sprint(v))
 		}
-	case "schema", "alias", "database", "where", "fail_calc", "delimiter", "sql_header":
+	case "database", "target_database":
+		c.checkDatabase(k, v, pos)
+	case "schema", "alias", "where", "fail_calc", "delimiter", "sql_header":
 		if s, ok := v.(string); (!ok && v != nil) || (ok && k == "fail_calc" && strings.TrimSpace(s) == "") {
 			bad("config %q must be a text, not %v", k, v)
 		}
@@ -310,5 +312,32 @@ func (c *compiler) warnUnusedConfig() {
 			c.diags.Warnf(u.Pos(project.FileName), "config path %s.%s.%s matches no %s", tree.kind, c.name, strings.Join(u.Path, "."), strings.TrimSuffix(tree.kind, "s")).
 				Hint = "check the folder names under " + tree.kind + ":"
 		}
+	}
+}
+
+// checkDatabase accepts config k (database, target_database) written at
+// pos when it names the target's database, as a dbt-duckdb project names
+// its file's (case-insensitive, as DuckDB's catalogs); any other database
+// is an error: kiln builds in one.
+func (c *compiler) checkDatabase(k string, v any, pos diag.Pos) {
+	s, ok := v.(string)
+	if !ok {
+		if v != nil {
+			c.diags.Errorf(pos, "config %q must be a text, not %v", k, v)
+		}
+		return
+	}
+	db := ""
+	if c.p.Target != nil {
+		db = c.p.Target.Database
+	}
+	if db != "" && strings.EqualFold(strings.TrimSpace(s), db) {
+		return
+	}
+	d := c.diags.Errorf(pos, "config %s %q: another database than the target's is not supported yet", k, s)
+	if db != "" {
+		d.Hint = fmt.Sprintf("the target's database is %q; ", db) + project.OneDatabaseNote
+	} else {
+		d.Hint = project.OneDatabaseNote
 	}
 }

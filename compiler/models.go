@@ -213,7 +213,6 @@ func (c *compiler) renderModels() {
 		n.Config = toConfig(mergeConfigs(configMap(n.Config), r.config), n.Config.Materialized)
 		if n.Kind == graph.Snapshot {
 			n.Config.Materialized = string(graph.Snapshot)
-			snapshotSchema(n)
 		}
 		if n.Kind == graph.Model || n.Kind == graph.Snapshot {
 			n.Relation = c.relationOf(n)

@@ -31,8 +31,13 @@ func (c *compiler) targetSchema() string {
 	return "main"
 }
 
-// schemaName is generate_schema_name(custom_schema_name, node).
+// schemaName is generate_schema_name(custom_schema_name, node); a
+// snapshot's target_schema (dbt's legacy snapshot config) is its schema
+// as written, over schema and the target's, as dbt sets it after naming.
 func (c *compiler) schemaName(n *graph.Node) string {
+	if ts := snapshotTarget(n, "target_schema"); ts != "" {
+		return ts
+	}
 	custom := strings.TrimSpace(n.Config.Schema)
 	switch {
 	case custom == "":
@@ -61,6 +66,17 @@ func (c *compiler) databaseName(n *graph.Node) string {
 		return ""
 	}
 	return c.root.Target.Database
+}
+
+// snapshotTarget is snapshot n's legacy config key (target_schema,
+// target_database) as written, or "" when n is not a snapshot or does not
+// set it.
+func snapshotTarget(n *graph.Node, key string) string {
+	if n.Kind != graph.Snapshot {
+		return ""
+	}
+	s, _ := n.Config.Extra[key].(string)
+	return strings.TrimSpace(s)
 }
 
 // sourceDatabase is the database of a source that names db: db, else the

@@ -102,7 +102,6 @@ func (c *compiler) collectSnapshots() {
 			n.Description = props.Description
 			c.descAt[n.ID] = props.Pos(propsFile)
 		}
-		snapshotSchema(n)
 		n.Relation = c.relationOf(n)
 		if prev, taken := c.byName[s.name]; taken {
 			c.diags.Errorf(s.pos, "snapshot %q has the name of %s %q (%s)", s.name, prev.Kind, prev.Name, prev.Path).Hint = "rename one of them: ref() names one node"
@@ -236,12 +235,4 @@ func (c *compiler) checkSnapshotValue(k string, v any, pos diag.Pos) bool {
 		return false
 	}
 	return true
-}
-
-// snapshotSchema applies target_schema, the schema of dbt's legacy
-// snapshot configs, when schema is not set.
-func snapshotSchema(n *graph.Node) {
-	if ts, ok := n.Config.Extra["target_schema"].(string); ok && n.Config.Schema == "" {
-		n.Config.Schema = strings.TrimSpace(ts)
-	}
 }

@@ -42,11 +42,20 @@ func isCurrent(s adapter.SnapshotSpec, a string) string {
 // scdID is dbt's dbt_scd_id: md5 of the key columns and the version's
 // time, each as text (” for NULL), joined by '|'.
 func scdID(a string, keys []string, when string) string {
-	parts := make([]string, 0, len(keys)+1)
+	cols := make([]string, 0, len(keys)+1)
 	for _, k := range keys {
-		parts = append(parts, fmt.Sprintf("coalesce(cast(%s.%s as varchar), '')", a, sqlq.Ident(k)))
+		cols = append(cols, a+"."+sqlq.Ident(k))
 	}
-	parts = append(parts, fmt.Sprintf("coalesce(cast(%s as varchar), '')", when))
+	return hashArgs(append(cols, when))
+}
+
+// hashArgs is dbt's snapshot_hash_arguments: md5 of each expression as
+// text (” for NULL), joined by '|'.
+func hashArgs(exprs []string) string {
+	parts := make([]string, len(exprs))
+	for i, e := range exprs {
+		parts[i] = fmt.Sprintf("coalesce(cast(%s as varchar), '')", e)
+	}
 	return "md5(" + strings.Join(parts, " || '|' || ") + ")"
 }
 
@@ -107,6 +116,8 @@ func (d Dialect) changed(s adapter.SnapshotSpec) string {
 	if s.Strategy == "timestamp" {
 		u := sqlq.Ident(s.UpdatedAt)
 		conds = append(conds, fmt.Sprintf("cast(src.%s as %s) > cur.%s", u, s.TimeType, sqlq.Ident(s.Meta.UpdatedAt)))
+	} else if s.CheckColumnAdded {
+		conds = append(conds, "true")
 	} else {
 		for _, c := range s.CheckCols {
 			q := sqlq.Ident(c)
@@ -174,8 +185,12 @@ func (d Dialect) SnapshotUpdate(s adapter.SnapshotSpec) []adapter.Stmt {
 	}
 	stmts = append(stmts, adapter.Stmt{SQL: fmt.Sprintf("insert into %s (%s)\n%s\nfrom %s as ch", tgt, identList(cols), sel, changes), Body: -1, CountRows: true})
 	if s.HardDeletes == "new_record" {
+		// dbt's deletion record: its dbt_scd_id hashes the closed
+		// version's and the run's clock (as a timestamp, dbt's
+		// snapshot_get_time).
 		now := d.snapNow(s)
-		del := fmt.Sprintf("select %s, %s, %s, %s, %s, 'True'", prefixed("g", s.Columns), scdID("g", s.Keys, now), now, now, validToCurrent(s))
+		id := hashArgs([]string{"g." + sqlq.Ident(s.Meta.SCDID), fmt.Sprintf("cast(%s as timestamp)", d.TimeLiteral(s.Now, "TIMESTAMP"))})
+		del := fmt.Sprintf("select %s, %s, %s, %s, %s, 'True'", prefixed("g", s.Columns), id, now, now, validToCurrent(s))
 		stmts = append(stmts, adapter.Stmt{SQL: fmt.Sprintf("insert into %s (%s)\n%s\nfrom %s as g", tgt, identList(cols), del, gone), Body: -1, CountRows: true})
 	}
 	return stmts

@@ -103,9 +103,9 @@ type Key struct {
 	Note    string // NotYet: what to do instead; Documents: the warning, if any
 }
 
-const (
-	oneDatabaseNote = "kiln builds every model in the one DuckDB file of database-path; use schema to separate them"
-)
+// OneDatabaseNote is the hint of a database or target_database config
+// that names another database than the target's.
+const OneDatabaseNote = "kiln builds every node in the target's one database; use schema to separate them"
 
 // Keys is every key kiln accepts in project.yml, in property files and in
 // config(), with what kiln does with it. It is the one place to change
@@ -337,7 +337,11 @@ var Keys = []Key{
 	{Scope: ScopeConfig, Name: "schema", For: Models | Seeds | Tests | Snapshots, Support: Applied},
 	{Scope: ScopeConfig, Name: "alias", For: Models | Seeds | Snapshots, Support: Applied},
 	{Scope: ScopeConfig, Name: "target_schema", For: Snapshots, Support: Applied},
-	{Scope: ScopeConfig, Name: "target_database", For: Snapshots, Support: NotYet, Note: oneDatabaseNote},
+	// database and target_database may name the target's database (its
+	// file's name), as a dbt-duckdb project does; another database is
+	// refused where the value is checked (compiler/config.go), with
+	// OneDatabaseNote.
+	{Scope: ScopeConfig, Name: "target_database", For: Snapshots, Support: Applied},
 	{Scope: ScopeConfig, Name: "strategy", For: Snapshots, Support: Applied},
 	{Scope: ScopeConfig, Name: "updated_at", For: Snapshots, Support: Applied},
 	{Scope: ScopeConfig, Name: "check_cols", For: Snapshots, Support: Applied},
@@ -346,7 +350,7 @@ var Keys = []Key{
 	{Scope: ScopeConfig, Name: "dbt_valid_to_current", For: Snapshots, Support: Applied},
 	{Scope: ScopeConfig, Name: "snapshot_meta_column_names", For: Snapshots, Support: Applied},
 	{Scope: ScopeConfig, Name: "alias", For: Tests, Support: NotYet, Note: "a test's failing rows are stored under its name; set name: on the test instead"},
-	{Scope: ScopeConfig, Name: "database", For: Models | Seeds | Tests | Snapshots, Support: NotYet, Note: oneDatabaseNote},
+	{Scope: ScopeConfig, Name: "database", For: Models | Seeds | Tests | Snapshots, Support: Applied},
 	{Scope: ScopeConfig, Name: "contract", For: Models, Support: Applied},
 	{Scope: ScopeConfig, Name: "access", For: Models, Support: Applied}, // compiler/access.go
 	{Scope: ScopeConfig, Name: "group", For: Models, Support: Applied},  // compiler/access.go

@@ -163,9 +163,7 @@ func snapshotSpec(n *graph.Node, d adapter.Dialect, src adapter.Relation, cols [
 		if !strings.HasPrefix(t, "TIMESTAMP") && t != "DATE" && !strings.HasPrefix(t, "DATETIME") {
 			return spec, fmt.Errorf("snapshot %q: updated_at %q is a %s, not a date or timestamp; nothing was written: cast it in the snapshot's select", n.Name, info.UpdatedAt, c.Type)
 		}
-		if info.Strategy == "timestamp" {
-			spec.TimeType = c.Type
-		}
+		spec.TimeType = c.Type // dbt's strategy.updated_at, for both strategies
 	}
 	if info.Strategy == "check" {
 		if info.CheckAll {
@@ -192,7 +190,9 @@ func snapshotSpec(n *graph.Node, d adapter.Dialect, src adapter.Relation, cols [
 // evolveSnapshot adds to snapshot n's table the source columns it lacks
 // (dbt's snapshot adds new columns and keeps removed ones, NULL in new
 // versions) and, when hard_deletes became new_record, its deletion flag
-// (NULL in the versions before: not deleted).
+// (NULL in the versions before: not deleted). A column of check_cols
+// that the table lacked sets spec.CheckColumnAdded: as in dbt, every key
+// then gets a new version.
 // The table must hold the snapshot's other columns.
 func (e *Executor) evolveSnapshot(ctx context.Context, conn adapter.Conn, n *graph.Node, spec *adapter.SnapshotSpec, src []adapter.Column) error {
 	table, err := conn.Columns(ctx, n.Relation)
@@ -213,6 +213,11 @@ func (e *Executor) evolveSnapshot(ctx context.Context, conn adapter.Conn, n *gra
 	for _, c := range src {
 		if !have[strings.ToLower(c.Name)] {
 			add = append(add, c)
+		}
+	}
+	for _, c := range spec.CheckCols {
+		if !have[strings.ToLower(c)] {
+			spec.CheckColumnAdded = true
 		}
 	}
 	if spec.HardDeletes == "new_record" && !have[strings.ToLower(m.IsDeleted)] {
