@@ -130,6 +130,10 @@ func (r *Report) Markdown() string {
 			p("| %s | %s | %s - %s | %s | %s |", v.Name, secs(v.Wall()), secs(lo), secs(hi), secs(v.CPU()), mb(v.RSS()))
 		}
 	}
+	if sc := r.ScaleMarkdown(); sc != "" {
+		p("")
+		b.WriteString(sc)
+	}
 	if d := r.Docs; d != nil {
 		p("")
 		p("## Docs of W1, %s models", count(d.Models))

@@ -21,9 +21,11 @@ type Report struct {
 	Started time.Time
 	Elapsed time.Duration
 	Compile *CompileResult
-	Builds  []*BuildResult
-	Load    *LoadResult
-	Docs    *DocsResult
+	// Scale is the compiler's curve over W2's size (issue 17).
+	Scale  *ScaleResult
+	Builds []*BuildResult
+	Load   *LoadResult
+	Docs   *DocsResult
 	// Anomaly is the labelled benchmark of the deviation gates (issue 19).
 	Anomaly *anomalies.Report
 	// Incr is the incremental benchmark (issue 15).

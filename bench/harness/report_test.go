@@ -87,3 +87,17 @@ func TestFormatting(t *testing.T) {
 		t.Error("orFailed does not escape table pipes or cut at the line")
 	}
 }
+
+// SpliceScale replaces the scale section and keeps the rest byte for
+// byte; a report without one gets it before the anomaly section.
+func TestSpliceScale(t *testing.T) {
+	section := ScaleBegin + "\nnew\n" + ScaleEnd + "\n"
+	doc := "# B\n\n" + ScaleBegin + "\nold\n" + ScaleEnd + "\n\n## After\n"
+	if got, want := SpliceScale(doc, section), "# B\n\n"+section+"\n## After\n"; got != want {
+		t.Errorf("replaced:\n%q\nwant\n%q", got, want)
+	}
+	doc = "# B\n\n<!-- kiln-bench:anomaly -->\nA\n<!-- /kiln-bench:anomaly -->\n"
+	if got, want := SpliceScale(doc, section), "# B\n\n"+section+"\n<!-- kiln-bench:anomaly -->\nA\n<!-- /kiln-bench:anomaly -->\n"; got != want {
+		t.Errorf("inserted:\n%q\nwant\n%q", got, want)
+	}
+}

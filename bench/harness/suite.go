@@ -29,8 +29,8 @@ type Config struct {
 	W3Products int
 	// Threads are the --threads values timed on each build; nil: 1, 2, 4.
 	Threads []int
-	// Only restricts the suite to some of "compile", "w1", "w2", "w3",
-	// "docs", "anomaly", "incr"; nil runs all.
+	// Only restricts the suite to some of "compile", "scale", "w1",
+	// "w2", "w3", "docs", "anomaly", "incr"; nil runs all.
 	Only []string
 	// Compare, when set, is another kiln source tree (a patched copy):
 	// its kiln is timed too, in the same interleaved runs, as "kiln*".
@@ -38,7 +38,18 @@ type Config struct {
 }
 
 // Parts of the suite, for Config.Only.
-var Parts = []string{"compile", "w1", "w2", "w3", "docs", "anomaly", "incr"}
+var Parts = []string{"compile", "scale", "w1", "w2", "w3", "docs", "anomaly", "incr"}
+
+// OnlySpliced reports whether only names parts that each replace their
+// own section of the existing report ("scale", "anomaly"), the rest kept.
+func OnlySpliced(only []string) bool {
+	for _, p := range only {
+		if p != "scale" && p != "anomaly" {
+			return false
+		}
+	}
+	return len(only) > 0
+}
 
 // OnlyAnomaly reports whether only stands for the anomaly part alone: it
 // needs no binary, and its section replaces the one of the existing report.
@@ -120,6 +131,9 @@ func Run(cfg Config) (*Report, error) {
 	var steps []func() error
 	if s.part("compile") {
 		steps = append(steps, func() error { return s.compileBench(sz.compile) })
+	}
+	if s.part("scale") {
+		steps = append(steps, s.scaleBench)
 	}
 	if s.part("w1") {
 		for _, n := range sz.w1 {

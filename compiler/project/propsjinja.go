@@ -4,13 +4,13 @@ import (
 	"github.com/kiln-build/kiln/compiler/yamljinja"
 )
 
-// propsRenderer renders the Jinja of property files' values as dbt's
+// propsRenderer makes renderers of the Jinja of property files' values as dbt's
 // schema YAML renderer does when it parses them, with env_var, var (the
 // --vars over the project's global vars) and target: a model's, seed's,
 // snapshot's or source's values (schema, database, identifier, config,
 // columns' data_type, ...), but not what dbt renders later in its own
 // context (propsSkip).
-func (p *Project) propsRenderer(o Options) *yamljinja.Renderer {
+func (p *Project) propsRenderer(o Options) func() *yamljinja.Renderer {
 	vars := map[string]any{}
 	for k, v := range p.Config.Vars {
 		vars[k] = v
@@ -22,7 +22,7 @@ func (p *Project) propsRenderer(o Options) *yamljinja.Renderer {
 	if p.Target != nil {
 		names.Target = p.Target.Context
 	}
-	return yamljinja.New(names.Globals())
+	return func() *yamljinja.Renderer { return yamljinja.New(names.Globals()) }
 }
 
 // propsSkip says which values of a property file stay unrendered at load

@@ -8,9 +8,11 @@ import (
 	"strings"
 	"testing"
 	"testing/fstest"
+	"time"
 )
 
-// tree lists the files under dir, with forward slashes.
+// tree lists the files under dir, with forward slashes, but the compiled
+// tree's index.
 func tree(t *testing.T, dir string) []string {
 	t.Helper()
 	var out []string
@@ -18,7 +20,7 @@ func tree(t *testing.T, dir string) []string {
 		if err != nil {
 			return err
 		}
-		if !d.IsDir() {
+		if !d.IsDir() && d.Name() != IndexFile {
 			rel, _ := filepath.Rel(dir, p)
 			out = append(out, filepath.ToSlash(rel))
 		}
@@ -96,6 +98,107 @@ func TestWriteCompiled(t *testing.T) {
 	entries, _ := os.ReadDir(dir)
 	if len(entries) != 1 || entries[0].Name() != "compiled" {
 		t.Errorf("target holds %v, want only compiled", entries)
+	}
+}
+
+// stat returns the modification time and inode of path.
+func stat(t *testing.T, path string) (int64, uint64) {
+	t.Helper()
+	st, err := os.Lstat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := stampOf(st)
+	return s.mtime, s.ino
+}
+
+// A compilation that changes nothing writes no file, the index included;
+// a changed model rewrites its file alone; a file changed or replaced
+// behind kiln's back is read, found different and written again.
+func TestWriteCompiledOnlyWhatChanged(t *testing.T) {
+	dir := t.TempDir()
+	m := shop(t, nil)
+	if err := WriteCompiled(dir, m); err != nil {
+		t.Fatal(err)
+	}
+	root := filepath.Join(dir, CompiledDir)
+	orders := filepath.Join(root, "shop/models/staging/stg_orders.sql")
+	customers := filepath.Join(root, "shop/models/staging/stg_customers.sql")
+	index := filepath.Join(root, IndexFile)
+	idx := readIndex(root)
+	if len(idx) != 9 {
+		t.Fatalf("index of %d files, want 9: %v", len(idx), idx)
+	}
+	// Old times, so that a rewrite shows whatever the clock's resolution.
+	past := time.Date(2020, 1, 2, 3, 4, 5, 0, time.UTC)
+	for _, p := range []string{orders, customers} {
+		if err := os.Chtimes(p, past, past); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// The index does not know these times: the files are read, found equal,
+	// and left alone; the index takes their new stamps.
+	if err := WriteCompiled(dir, m); err != nil {
+		t.Fatal(err)
+	}
+	if mt, _ := stat(t, orders); mt != past.UnixNano() {
+		t.Errorf("unchanged stg_orders.sql rewritten (mtime %d)", mt)
+	}
+	indexMtime, indexIno := stat(t, index)
+	ordersMtime, ordersIno := stat(t, orders)
+	if err := os.Chtimes(index, past, past); err != nil {
+		t.Fatal(err)
+	}
+	indexMtime, _ = stat(t, index)
+
+	// Nothing changed: no file is written, not even the index.
+	if err := WriteCompiled(dir, m); err != nil {
+		t.Fatal(err)
+	}
+	if mt, ino := stat(t, orders); mt != ordersMtime || ino != ordersIno {
+		t.Errorf("stg_orders.sql rewritten although unchanged")
+	}
+	if mt, ino := stat(t, index); mt != indexMtime || ino != indexIno {
+		t.Errorf("index rewritten although nothing changed")
+	}
+
+	// One model changed: its file alone is written.
+	m = shop(t, func(fsys fstest.MapFS) { fsys["models/staging/stg_orders.sql"].Data = []byte("select 2 as id\n") })
+	if err := WriteCompiled(dir, m); err != nil {
+		t.Fatal(err)
+	}
+	if b, _ := os.ReadFile(orders); string(b) != "select 2 as id\n" {
+		t.Errorf("stg_orders.sql = %q", b)
+	}
+	if mt, _ := stat(t, customers); mt != past.UnixNano() {
+		t.Errorf("stg_customers.sql rewritten although unchanged")
+	}
+	if mt, _ := stat(t, index); mt == indexMtime {
+		t.Errorf("index not rewritten after a change")
+	}
+
+	// A file edited by hand, with the same size and its old times, is
+	// written again: its change time differs from the index's. A file
+	// replaced by another (a new inode) too.
+	if err := os.WriteFile(orders, []byte("select 3 as id\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	was := time.Unix(0, readIndex(root)["shop/models/staging/stg_orders.sql"].mtime)
+	if err := os.Chtimes(orders, was, was); err != nil {
+		t.Fatal(err)
+	}
+	os.Remove(customers)
+	if err := os.WriteFile(customers, []byte("junk\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := WriteCompiled(dir, m); err != nil {
+		t.Fatal(err)
+	}
+	if b, _ := os.ReadFile(orders); string(b) != "select 2 as id\n" {
+		t.Errorf("hand-edited stg_orders.sql = %q, want the compiled SQL again", b)
+	}
+	if b, _ := os.ReadFile(customers); strings.Contains(string(b), "junk") {
+		t.Errorf("replaced stg_customers.sql = %q, want the compiled SQL again", b)
 	}
 }
 

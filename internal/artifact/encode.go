@@ -51,57 +51,49 @@ func encodeObject(fields []field) ([]byte, error) {
 }
 
 // writeObject writes the object of fields to w as JSON indented with two
-// spaces, ending with a newline. The members are encoded in parallel, then
-// written in order.
+// spaces, ending with a newline. The members of a map are encoded in
+// parallel, a chunk at a time, and written in order: the memory held is
+// a chunk's, not the whole manifest's (hundreds of megabytes for 100,000
+// models).
 func writeObject(w io.Writer, fields []field) error {
-	type job struct{ f, i int } // i < 0: the field's value
-	var jobs []job
-	pieces := make([][][]byte, len(fields))
-	for fi, f := range fields {
-		if !f.isMap {
-			pieces[fi] = make([][]byte, 1)
-			jobs = append(jobs, job{fi, -1})
-			continue
-		}
-		pieces[fi] = make([][]byte, len(f.keys))
-		for i := range f.keys {
-			jobs = append(jobs, job{fi, i})
-		}
-	}
-	err := parallel(len(jobs), func(j int) error {
-		jb := jobs[j]
-		f := &fields[jb.f]
-		var err error
-		if jb.i < 0 {
-			pieces[jb.f][0], err = member(f.name, f.value, "  ")
-		} else {
-			pieces[jb.f][jb.i], err = member(f.keys[jb.i], f.vals[jb.i], "    ")
-		}
-		return err
-	})
-	if err != nil {
-		return err
-	}
+	const chunk = 2048
 	bw := bufio.NewWriterSize(w, 1<<16)
 	bw.WriteString("{\n")
+	pieces := make([][]byte, chunk)
 	for fi, f := range fields {
 		bw.WriteString("  ")
 		switch {
 		case !f.isMap:
-			bw.Write(pieces[fi][0])
+			p, err := member(f.name, f.value, "  ")
+			if err != nil {
+				return err
+			}
+			bw.Write(p)
 		case len(f.keys) == 0:
 			bw.Write(appendString(nil, f.name))
 			bw.WriteString(": {}")
 		default:
 			bw.Write(appendString(nil, f.name))
 			bw.WriteString(": {\n")
-			for i, p := range pieces[fi] {
-				bw.WriteString("    ")
-				bw.Write(p)
-				if i < len(pieces[fi])-1 {
-					bw.WriteByte(',')
+			for lo := 0; lo < len(f.keys); lo += chunk {
+				hi := min(lo+chunk, len(f.keys))
+				err := parallel(hi-lo, func(i int) error {
+					var err error
+					pieces[i], err = member(f.keys[lo+i], f.vals[lo+i], "    ")
+					return err
+				})
+				if err != nil {
+					return err
 				}
-				bw.WriteByte('\n')
+				for i, p := range pieces[:hi-lo] {
+					bw.WriteString("    ")
+					bw.Write(p)
+					if lo+i < len(f.keys)-1 {
+						bw.WriteByte(',')
+					}
+					bw.WriteByte('\n')
+					pieces[i] = nil
+				}
 			}
 			bw.WriteString("  }")
 		}

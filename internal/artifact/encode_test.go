@@ -3,6 +3,8 @@ package artifact
 import (
 	"bytes"
 	"encoding/json"
+	"os"
+	"path/filepath"
 	"testing"
 
 	"github.com/kiln-build/kiln/compiler"
@@ -168,4 +170,28 @@ func FuzzAppendIndent(f *testing.F) {
 			t.Errorf("appendIndent(%q) =\n%s\nwant\n%s", compact.Bytes(), got, want.Bytes())
 		}
 	})
+}
+
+// TestWriteManifestMatchesMarshalIndent: the manifest written (its node
+// entries built as they are encoded, a chunk of entries at a time) is
+// byte for byte json.MarshalIndent of the manifest built whole, on a
+// graph of more nodes than a chunk.
+func TestWriteManifestMatchesMarshalIndent(t *testing.T) {
+	for name, m := range map[string]*compiler.Manifest{"odd": oddManifest(t), "synthetic": synthetic(t, 6000)} {
+		dir := t.TempDir()
+		if err := WriteManifest(dir, m, testMeta()); err != nil {
+			t.Fatal(err)
+		}
+		got, err := os.ReadFile(filepath.Join(dir, ManifestFile))
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, err := json.MarshalIndent(buildManifest(m, testMeta()), "", "  ")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(got, append(want, '\n')) {
+			t.Errorf("%s: manifest.json (%d bytes) differs from json.MarshalIndent (%d bytes)", name, len(got), len(want)+1)
+		}
+	}
 }

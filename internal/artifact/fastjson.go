@@ -23,6 +23,9 @@ type appender interface {
 // appendMarshal appends json.Marshal(v) to b, through appendJSON when v
 // has one.
 func appendMarshal(b []byte, v any) ([]byte, error) {
+	if l, ok := v.(lazyEntry); ok {
+		v = l.b.entry(l.n)
+	}
 	if a, ok := v.(appender); ok {
 		return a.appendJSON(b), nil
 	}

@@ -103,7 +103,7 @@ type Metadata struct {
 // (m.Graph set). The entries are encoded in parallel: about 130 ms of CPU
 // for 10,000 nodes (BenchmarkWriteManifest10k).
 func WriteManifest(dir string, m *compiler.Manifest, meta Metadata) error {
-	fields := buildManifest(m, meta).fields()
+	fields := buildManifestWith(m, meta, true).fields()
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
@@ -212,6 +212,20 @@ func newBuilder(m *compiler.Manifest) *builder {
 }
 
 func buildManifest(m *compiler.Manifest, meta Metadata) *manifestJSON {
+	return buildManifestWith(m, meta, false)
+}
+
+// lazyEntry is the entry of n in the manifest's nodes, built when it is
+// encoded (appendMarshal): the entries of 100,000 models are a hundred
+// megabytes, which the writer then never holds all at once.
+type lazyEntry struct {
+	b *builder
+	n *graph.Node
+}
+
+// buildManifestWith is buildManifest; with lazy set, the values of Nodes
+// are lazyEntry, for WriteManifest alone.
+func buildManifestWith(m *compiler.Manifest, meta Metadata, lazy bool) *manifestJSON {
 	b := newBuilder(m)
 	size := m.Graph.Len()
 	out := &manifestJSON{
@@ -242,7 +256,15 @@ func buildManifest(m *compiler.Manifest, meta Metadata) *manifestJSON {
 	}
 	nodes := m.Graph.Nodes()
 	built := make([]any, len(nodes))
-	parallel(len(nodes), func(i int) error { built[i] = b.entry(nodes[i]); return nil })
+	parallel(len(nodes), func(i int) error {
+		switch n := nodes[i]; {
+		case lazy && n.Kind != graph.Source && n.Kind != graph.UnitTest && n.Kind != graph.Export && n.Kind != graph.Exposure:
+			built[i] = lazyEntry{b, n} // entry's other cases: the nodes section
+		default:
+			built[i] = b.entry(n)
+		}
+		return nil
+	})
 	for i, n := range nodes {
 		switch v := built[i].(type) {
 		case *sourceJSON:

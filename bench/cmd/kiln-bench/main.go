@@ -11,6 +11,8 @@
 //	                                                      # its section of BENCHMARKS.md is replaced, the rest kept
 //	go run ./bench/cmd/kiln-bench -only incr -runs 3      # incremental builds (issue 15): 10.5M events over 36 months,
 //	                                                      # one month changed, against --full-refresh; its section replaced
+//	go run ./bench/cmd/kiln-bench -only scale -runs 3     # the compiler's curve, W2 from 1,000 to 100,000 models
+//	                                                      # (issue 17): its section replaced likewise
 //
 // W3's month (1,000,000 products by default) is generated once, about two
 // minutes, and kept in -cache.
@@ -114,14 +116,20 @@ func run(args []string, stderr io.Writer) int {
 	}
 	r.Command = command(fs)
 	doc := r.Markdown()
-	if harness.OnlyAnomaly(cfg.Only) {
+	if harness.OnlySpliced(cfg.Only) {
 		// The other parts' measurements stay as they were.
 		old, err := os.ReadFile(*out)
 		if err != nil && !os.IsNotExist(err) {
 			fmt.Fprintln(stderr, "kiln-bench:", err)
 			return 1
 		}
-		doc = anomalies.Splice(string(old), r.Anomaly.Markdown(r.Command))
+		doc = string(old)
+		if r.Anomaly != nil {
+			doc = anomalies.Splice(doc, r.Anomaly.Markdown(r.Command))
+		}
+		if sc := r.ScaleMarkdown(); sc != "" {
+			doc = harness.SpliceScale(doc, sc)
+		}
 	}
 	if harness.OnlyIncr(cfg.Only) && r.Incr != nil {
 		old, err := os.ReadFile(*out)

@@ -28,7 +28,7 @@ func TestQuick(t *testing.T) {
 	}
 	report := string(b)
 	for _, want := range []string{"## Machine", "## Goals (issue 6)", "### W1: 20 models", "### W2: 100 trivial models",
-		"### W3: BottleNeck on 200 products", "## W3: Excel loading on its own", "## Docs of W1, 20 models", "kiln docs generate, W1 20 models", "| baseline |", "kiln build --threads 2", "Best default on this machine", "## Deviation gates (issue 19)"} {
+		"### W3: BottleNeck on 200 products", "## W3: Excel loading on its own", "## Docs of W1, 20 models", "kiln docs generate, W1 20 models", "| baseline |", "kiln build --threads 2", "Best default on this machine", "## Deviation gates (issue 19)", "## Compiling W2 from 100 to 300 models (issue 17)"} {
 		if !strings.Contains(report, want) {
 			t.Errorf("the report has no %q:\n%s", want, report)
 		}

@@ -5,7 +5,9 @@
 //	go tool pprof -top -cum cpu.pprof
 //
 // The arguments after "--" are kiln's. -mem writes the allocation profile
-// (every allocation sampled, alloc_space and alloc_objects) at the end.
+// (every allocation sampled, or one per -memrate bytes; alloc_space and
+// alloc_objects, and inuse_space as of the last garbage collection) at the
+// end.
 package main
 
 import (
@@ -25,9 +27,10 @@ func main() {
 	cpu := flag.String("cpu", "", "write a CPU profile to this file")
 	mem := flag.String("mem", "", "write an allocation profile to this file")
 	repeat := flag.Int("n", 1, "run the command this many times (a longer profile)")
+	rate := flag.Int("memrate", 1, "with -mem, sample one allocation per this many bytes (1: every allocation; 524288, Go's default, for large projects)")
 	flag.Parse()
 	if *mem != "" {
-		runtime.MemProfileRate = 1
+		runtime.MemProfileRate = *rate
 	}
 	if *cpu != "" {
 		f, err := os.Create(*cpu)
