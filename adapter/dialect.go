@@ -34,6 +34,16 @@ type Dialect interface {
 	// CreateTable creates the empty table rel with cols (a bulk load's
 	// target).
 	CreateTable(rel Relation, cols []Column) Stmt
+	// CreateTableWith creates the empty table rel with defs, each a
+	// column ("name type [column constraints]") or a table constraint, as
+	// written: a contract's table with its constraints (dbt's
+	// get_table_columns_and_constraints).
+	CreateTableWith(rel Relation, defs []string) Stmt
+	// InsertSelect appends to table into the columns cols (as SQL) of the
+	// rows of query, by name: insert into into (cols) select cols from
+	// (query) (dbt's get_select_subquery). CountRows is set, and Body
+	// locates query.
+	InsertSelect(into Relation, cols []string, query string) Stmt
 	// CreateViewAs creates, or replaces, view rel over query.
 	CreateViewAs(rel Relation, query string) Stmt
 	// DropRelation drops rel, a relation of kind; with ifExists, a missing

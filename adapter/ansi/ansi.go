@@ -70,6 +70,20 @@ func (Dialect) CreateTable(rel adapter.Relation, cols []adapter.Column) adapter.
 	return adapter.Plain("create table " + rel.String() + " (" + strings.Join(defs, ", ") + ")")
 }
 
+// CreateTableWith is create table rel (def, ...).
+func (Dialect) CreateTableWith(rel adapter.Relation, defs []string) adapter.Stmt {
+	return adapter.Plain("create table " + rel.String() + " (" + strings.Join(defs, ", ") + ")")
+}
+
+// InsertSelect is insert into rel (cols) select cols from (query) as
+// model_subq.
+func (Dialect) InsertSelect(into adapter.Relation, cols []string, query string) adapter.Stmt {
+	list := strings.Join(cols, ", ")
+	s := Nest("insert into "+into.String()+" ("+list+")\nselect "+list+" from ", query, " as model_subq")
+	s.CountRows = true
+	return s
+}
+
 // CreateViewAs is create or replace view ... as (query).
 func (Dialect) CreateViewAs(rel adapter.Relation, query string) adapter.Stmt {
 	return Nest("create or replace view "+rel.String()+" as ", query, "")

@@ -126,11 +126,7 @@ func constrainedTable(d adapter.Dialect, n *graph.Node) []adapter.Stmt {
 	for _, k := range n.Constraints {
 		defs = append(defs, constraintClause(d, k))
 	}
-	rel := d.QuoteRelation(n.Relation)
-	cols := strings.Join(names, ", ")
-	insert := ansi.Nest("insert into "+rel+" ("+cols+")\nselect "+cols+" from ", n.CompiledCode, " as model_subq")
-	insert.CountRows = true
-	return []adapter.Stmt{adapter.Plain("create table " + rel + " (" + strings.Join(defs, ", ") + ")"), insert}
+	return []adapter.Stmt{d.CreateTableWith(n.Relation, defs), d.InsertSelect(n.Relation, names, n.CompiledCode)}
 }
 
 // columnName is a declared column as SQL: as written, quoted when it
