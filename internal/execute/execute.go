@@ -393,7 +393,13 @@ func (e *Executor) model(ctx context.Context, conn adapter.Conn, n *graph.Node) 
 		if err := checkContract(ctx, conn, e.d, n); err != nil {
 			// The query's own error (a missing parent, a column), at its
 			// position in the model, as when it runs.
-			return failed(e.sqlError(n, err, adapter.Stmt{SQL: n.CompiledCode}))
+			// DuckDB describes the query inside its Describe statement,
+			// PostgreSQL prepares it as written.
+			described := adapter.Stmt{SQL: n.CompiledCode}
+			if e.typ == "duckdb" {
+				described = e.d.Describe(n.CompiledCode)
+			}
+			return failed(e.sqlError(n, err, described))
 		}
 	}
 	if n.Incremental != nil {
