@@ -115,11 +115,11 @@ func (c *compiler) nodeConstraints(n *graph.Node, mp *project.ModelProps, file s
 func (c *compiler) checkConstraints() {
 	for _, id := range c.ids() {
 		n := c.nodes[id]
-		if n.Kind != graph.Model || !hasConstraints(n) {
+		if n.Kind != graph.Model || !n.HasConstraints() {
 			continue
 		}
 		switch {
-		case !contractEnforced(n):
+		case !n.ContractEnforced():
 			c.diags.Add(diag.Diagnostic{Pos: n.Pos, Severity: diag.Warning,
 				Msg:  fmt.Sprintf("model %q has constraints but no enforced contract: they are not applied (as in dbt)", n.Name),
 				Hint: "add config contract: {enforced: true} and a data_type to every column, or remove the constraints"})
@@ -131,23 +131,4 @@ func (c *compiler) checkConstraints() {
 			c.diags.Errorf(n.Pos, "constraints on a %s model are not supported yet", n.Config.Materialized).Hint = "materialize it as a table, or check the rows with data tests (not_null, unique)"
 		}
 	}
-}
-
-func hasConstraints(n *graph.Node) bool {
-	if len(n.Constraints) > 0 {
-		return true
-	}
-	for _, col := range n.Columns {
-		if len(col.Constraints) > 0 {
-			return true
-		}
-	}
-	return false
-}
-
-// contractEnforced reports contract: {enforced: true}.
-func contractEnforced(n *graph.Node) bool {
-	m, _ := n.Config.Extra["contract"].(map[string]any)
-	b, _ := m["enforced"].(bool)
-	return b
 }

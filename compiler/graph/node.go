@@ -440,6 +440,28 @@ type SnapshotColumns struct {
 var DefaultSnapshotColumns = SnapshotColumns{SCDID: "dbt_scd_id", UpdatedAt: "dbt_updated_at",
 	ValidFrom: "dbt_valid_from", ValidTo: "dbt_valid_to", IsDeleted: "dbt_is_deleted"}
 
+// ContractEnforced reports whether the node's config has dbt's
+// contract: {enforced: true}.
+func (n *Node) ContractEnforced() bool {
+	m, _ := n.Config.Extra["contract"].(map[string]any)
+	b, _ := m["enforced"].(bool)
+	return b
+}
+
+// HasConstraints reports whether the node or one of its columns declares
+// constraints (dbt's contracts).
+func (n *Node) HasConstraints() bool {
+	if len(n.Constraints) > 0 {
+		return true
+	}
+	for _, col := range n.Columns {
+		if len(col.Constraints) > 0 {
+			return true
+		}
+	}
+	return false
+}
+
 // VersionLess orders model versions as dbt does: numerically when both are
 // numbers, else as texts.
 func VersionLess(a, b string) bool {

@@ -9,13 +9,6 @@ import (
 	"github.com/kiln-build/kiln/compiler/graph"
 )
 
-// enforced reports whether model n has contract: {enforced: true}.
-func enforced(n *graph.Node) bool {
-	c, _ := n.Config.Extra["contract"].(map[string]any)
-	b, _ := c["enforced"].(bool)
-	return b
-}
-
 // checkContract compares the columns and types the model's query yields
 // (the adapter describes the query: nothing is built) with the columns its
 // YAML declares, before anything is replaced. Declared types are

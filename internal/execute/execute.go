@@ -389,7 +389,7 @@ func (e *Executor) model(ctx context.Context, conn adapter.Conn, n *graph.Node) 
 			e.cat.Set(n.Relation, string(kind))
 		}
 	}
-	if enforced(n) {
+	if n.ContractEnforced() {
 		if err := checkContract(ctx, conn, e.d, n); err != nil {
 			// The query's own error (a missing parent, a column), at its
 			// position in the model, as when it runs.

@@ -88,19 +88,7 @@ func Model(d adapter.Dialect, n *graph.Node, existing string) ([]adapter.Stmt, e
 // it has some and its contract is enforced (dbt applies constraints only
 // then, https://docs.getdbt.com/reference/resource-properties/constraints).
 func Constrained(n *graph.Node) bool {
-	m, _ := n.Config.Extra["contract"].(map[string]any)
-	if b, _ := m["enforced"].(bool); !b {
-		return false
-	}
-	if len(n.Constraints) > 0 {
-		return true
-	}
-	for _, col := range n.Columns {
-		if len(col.Constraints) > 0 {
-			return true
-		}
-	}
-	return false
+	return n.ContractEnforced() && n.HasConstraints()
 }
 
 // constrainedTable is dbt's table with a contract's constraints: create
