@@ -1,14 +1,12 @@
 package harness
 
 import (
-	"context"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strconv"
 	"time"
 
-	"github.com/kiln-build/kiln/adapter/duckdb"
 	"github.com/kiln-build/kiln/bench/baseline"
 	"github.com/kiln-build/kiln/bench/workload"
 	"github.com/kiln-build/kiln/internal/artifact"
@@ -129,23 +127,7 @@ func setupDB(path string, stmts []string) error {
 	if err := freshDB("", path); err != nil {
 		return err
 	}
-	ctx := context.Background()
-	db, err := duckdb.Open(ctx, path)
-	if err != nil {
-		return err
-	}
-	defer db.Close()
-	c, err := db.Conn(ctx)
-	if err != nil {
-		return err
-	}
-	defer c.Close()
-	for _, q := range stmts {
-		if _, err := c.Exec(ctx, q); err != nil {
-			return err
-		}
-	}
-	return nil
+	return execDB(path, stmts)
 }
 
 // w1 generates W1 with n models over sources of rows rows and times its
