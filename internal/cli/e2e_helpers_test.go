@@ -93,9 +93,9 @@ func mustKiln(t *testing.T, want int, dir string, args ...string) string {
 	return out + errOut
 }
 
-// query runs q on the project's database and returns the single value as
-// text.
-func query(t *testing.T, dir, q string) string {
+// queryRows runs q on the project's database (target/bottleneck.duckdb)
+// and returns its rows.
+func queryRows(t *testing.T, dir, q string) [][]any {
 	t.Helper()
 	db, err := duckdb.Open(context.Background(), filepath.Join(dir, "target", "bottleneck.duckdb"))
 	if err != nil {
@@ -111,6 +111,14 @@ func query(t *testing.T, dir, q string) string {
 	if err != nil {
 		t.Fatalf("%s: %v", q, err)
 	}
+	return rows
+}
+
+// query runs q on the project's database and returns the single value as
+// text.
+func query(t *testing.T, dir, q string) string {
+	t.Helper()
+	rows := queryRows(t, dir, q)
 	if len(rows) != 1 || len(rows[0]) != 1 {
 		t.Fatalf("%s: want one value, got %v", q, rows)
 	}

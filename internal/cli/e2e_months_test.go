@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"context"
 	"fmt"
 	"math"
 	"path/filepath"
@@ -10,7 +9,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/kiln-build/kiln/adapter/duckdb"
 	"github.com/kiln-build/kiln/internal/sample"
 )
 
@@ -18,20 +16,7 @@ import (
 // values as text joined by "|".
 func rowsOf(t *testing.T, dir, q string) []string {
 	t.Helper()
-	db, err := duckdb.Open(context.Background(), filepath.Join(dir, "target", "bottleneck.duckdb"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	c, err := db.Conn(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	_, rows, err := c.QueryRows(context.Background(), q)
-	if err != nil {
-		t.Fatalf("%s: %v", q, err)
-	}
+	rows := queryRows(t, dir, q)
 	out := make([]string, len(rows))
 	for i, r := range rows {
 		parts := make([]string, len(r))
