@@ -35,11 +35,10 @@ type versionedModel struct {
 	props     *project.ModelProps
 	propsFile string
 	latest    string
-	order     []string                 // versions as declared
-	entries   map[string]*modelVersion // by version
-	nodes     map[string]*graph.Node   // by version, once collected
-	files     map[string]string        // version -> expected file base name
-	merged    map[string]*project.ModelProps
+	order     []string                       // versions as declared
+	entries   map[string]*modelVersion       // by version
+	nodes     map[string]*graph.Node         // by version, once collected
+	merged    map[string]*project.ModelProps // by version: the properties each version's node takes
 }
 
 // modelVersion is one entry of versions:.
@@ -69,7 +68,7 @@ func (c *compiler) collectVersions() {
 		}
 		file := c.propsAt[key]
 		vm := &versionedModel{props: mp, propsFile: file, entries: map[string]*modelVersion{},
-			nodes: map[string]*graph.Node{}, files: map[string]string{}, merged: map[string]*project.ModelProps{}}
+			nodes: map[string]*graph.Node{}, merged: map[string]*project.ModelProps{}}
 		for i := range mp.Versions {
 			vp := &mp.Versions[i]
 			v, good := template.VersionText(vp.V)
@@ -109,7 +108,6 @@ func (c *compiler) collectVersions() {
 					e.file = mp.Name // dbt: the latest version may be defined in <name>.sql
 				}
 			}
-			vm.files[v] = e.file
 			if prev, taken := c.versionFiles[e.file]; taken {
 				c.diags.Errorf(e.props.Pos(file), "version %s of model %q is defined in %s, as version %s of model %q is", v, mp.Name, e.file, prev.entry.v, prev.model.props.Name).Hint = "give each version its own file with defined_in"
 				continue
