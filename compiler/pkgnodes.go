@@ -81,13 +81,16 @@ func (c *compiler) collectPackageTests() {
 }
 
 // packageScope returns a fresh scope for package q: its project with each
-// config tree overridden by the root project's subtree under q's name.
+// config tree overridden by the root project's configs written directly
+// under the resource key, then by its subtree under q's name (the more
+// specific winning), as dbt's walk of the root project's configs along the
+// node's fqn.
 func (c *compiler) packageScope(q *project.Project) *pkgScope {
 	name := q.Config.Name
 	over := func(own, root *project.ConfigTree) *project.ConfigTree {
 		var o *project.ConfigTree
 		if root != nil {
-			o = root.Children[name]
+			o = withGlobals(root.Global, root.Children[name])
 		}
 		if own == nil {
 			own = &project.ConfigTree{Configs: map[string]project.ConfigValue{}, Children: map[string]*project.ConfigTree{}}
@@ -104,6 +107,21 @@ func (c *compiler) packageScope(q *project.Project) *pkgScope {
 	cp.ExportConfig = over(q.ExportConfig, c.root.ExportConfig)
 	return &pkgScope{p: &cp, byName: map[string]*graph.Node{}, sources: map[[2]string]*graph.Node{},
 		props: map[string]*project.ModelProps{}, propsAt: map[string]string{}}
+}
+
+// withGlobals returns the package's override o under the root project's
+// top-level configs: o itself when there are none, else a tree holding the
+// globals and overridden by o (tags accumulate, meta merges, the rest of
+// o's values win).
+func withGlobals(globals map[string]project.ConfigValue, o *project.ConfigTree) *project.ConfigTree {
+	if len(globals) == 0 {
+		return o
+	}
+	g := &project.ConfigTree{Configs: map[string]project.ConfigValue{}, Children: map[string]*project.ConfigTree{}}
+	for k, v := range globals {
+		g.Configs[k] = v
+	}
+	return g.WithOverride(o)
 }
 
 // inPackage runs f with s as the project being collected.

@@ -29,7 +29,13 @@ type ConfigTree struct {
 	// configs apply after the package's own, whatever their levels, as
 	// dbt merges the package's project configs and then the root's.
 	Override *ConfigTree
-	used     bool
+	// Global, on a project's top tree, are the configs written directly
+	// under the resource key (models: {+materialized: table}), not under
+	// the project's name: dbt walks the root project's configs from the
+	// top along every node's fqn, so they also apply to installed
+	// packages' nodes. They are in Configs too.
+	Global map[string]ConfigValue
+	used   bool
 }
 
 // WithOverride returns a copy of t whose Resolve and Where apply o after
@@ -89,6 +95,12 @@ func fillTree(file string, n *yaml.Node, t *ConfigTree, project string, res Reso
 				continue
 			}
 			t.Configs[name] = ConfigValue{At: at(v), Value: val}
+			if top {
+				if t.Global == nil {
+					t.Global = map[string]ConfigValue{}
+				}
+				t.Global[name] = t.Configs[name]
+			}
 			continue
 		}
 		if v.Kind != yaml.MappingNode {
