@@ -69,16 +69,31 @@ func checkContract(ctx context.Context, conn adapter.Conn, d adapter.Dialect, n 
 }
 
 // sameType reports whether an expression's type got meets the declared
-// type want (both as the database names them). They are equal, or got
-// has no size, precision or scale and want is a type of the same name
-// with them: PostgreSQL types sum(numeric) as numeric, with no precision,
-// where DuckDB says DECIMAL(38,2). dbt compares no size, precision or
-// scale at all (https://docs.getdbt.com/reference/resource-configs/contract);
-// kiln compares them when the database states them.
+// type want (both as the database names them): their names without size,
+// precision or scale are equal, as dbt compares them (dbt formats each
+// column as its name and the driver's type, which has none of them;
+// https://docs.getdbt.com/reference/resource-configs/contract): DECIMAL(5,2)
+// meets a declared decimal(8,2), the table is then created with the
+// declared type (materialize.FromContract), and DOUBLE does not meet it.
 func sameType(got, want string) bool {
-	if got == want {
-		return true
+	return strings.EqualFold(baseType(got), baseType(want))
+}
+
+// baseType is a type name without its size, precision or scale (a
+// parenthesised list of numbers): "DECIMAL(8, 2)" is "DECIMAL",
+// "VARCHAR(10)[]" is "VARCHAR[]"; a nested type's fields stay
+// ("STRUCT(a INTEGER)").
+func baseType(t string) string {
+	for {
+		open := strings.IndexByte(t, '(')
+		if open < 0 {
+			break
+		}
+		end := strings.IndexByte(t[open:], ')')
+		if end < 0 || strings.Trim(t[open+1:open+end], "0123456789, ") != "" {
+			break
+		}
+		t = t[:open] + t[open+end+1:]
 	}
-	base, _, sized := strings.Cut(want, "(")
-	return sized && !strings.Contains(got, "(") && strings.EqualFold(strings.TrimSpace(base), got)
+	return strings.Join(strings.Fields(t), " ")
 }

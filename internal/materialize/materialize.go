@@ -68,7 +68,7 @@ func Model(d adapter.Dialect, n *graph.Node, existing string) ([]adapter.Stmt, e
 		if existing == string(adapter.View) {
 			stmts = append(stmts, d.DropRelation(rel, adapter.View, false))
 		}
-		if Constrained(n) {
+		if FromContract(n) {
 			stmts = append(stmts, constrainedTable(d, n)...)
 			break
 		}
@@ -84,11 +84,14 @@ func Model(d adapter.Dialect, n *graph.Node, existing string) ([]adapter.Stmt, e
 	return stmts, nil
 }
 
-// Constrained reports whether table model n is created with constraints:
-// it has some and its contract is enforced (dbt applies constraints only
-// then, https://docs.getdbt.com/reference/resource-properties/constraints).
-func Constrained(n *graph.Node) bool {
-	return n.ContractEnforced() && n.HasConstraints()
+// FromContract reports whether table model n is created from its
+// contract: its contract is enforced, so the table has the declared
+// columns, their declared types and constraints, as dbt creates it
+// (https://docs.getdbt.com/reference/resource-configs/contract); dbt applies
+// constraints only then
+// (https://docs.getdbt.com/reference/resource-properties/constraints).
+func FromContract(n *graph.Node) bool {
+	return n.ContractEnforced()
 }
 
 // constrainedTable is dbt's table with a contract's constraints: create
