@@ -36,6 +36,7 @@ import (
 	"github.com/kiln-build/kiln/compiler/project"
 	"github.com/kiln-build/kiln/internal/artifact"
 	"github.com/kiln-build/kiln/internal/execute"
+	"github.com/kiln-build/kiln/internal/parsecache"
 )
 
 // Config locates a project and says how to report on it.
@@ -72,6 +73,19 @@ type Config struct {
 	// Deps reads the project for kiln deps: declared packages that are
 	// not installed yet are not an error.
 	Deps bool
+	// Record, when set, records every file and folder the load reads, the
+	// paths it finds missing and the environment variables it reads, for
+	// the partial parse cache (internal/parsecache).
+	Record *parsecache.Recorder
+}
+
+// lookupEnv is the LookupEnv of the compilation: Record's, else nil
+// (os.LookupEnv).
+func (cfg Config) lookupEnv() func(string) (string, bool) {
+	if cfg.Record != nil {
+		return cfg.Record.LookupEnv
+	}
+	return nil
 }
 
 // ErrInvalid is returned by Load and Select when the project's files hold
@@ -169,7 +183,7 @@ func Load(cfg Config) (*Project, error) {
 	}
 	// Compile even when project.yml has problems, to report every problem
 	// of the project at once.
-	m, cl := compiler.Compile(proj, compiler.Options{Vars: cfg.Vars, ProjectDir: dir})
+	m, cl := compiler.Compile(proj, compiler.Options{Vars: cfg.Vars, ProjectDir: dir, LookupEnv: cfg.lookupEnv()})
 	if cl != nil || l.HasErrors() {
 		all := append(append(diag.List(nil), l...), cl...)
 		all.Sort()

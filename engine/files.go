@@ -72,7 +72,7 @@ func ReadFiles(cfg Config) (*Files, error) {
 				return nil, diag.List{diag.Errorf(posOf(req.Pos.File, req.Output), "target: and database-path both name the database").
 					WithHint("keep one: target: {type: postgres, ...} or database-path")}
 			}
-			t, l := profile.Output(req.Pos.File, "", "dev", req.Output, profile.Options{ProjectDir: dir, Vars: cfg.Vars, NoLiteralSecrets: true})
+			t, l := profile.Output(req.Pos.File, "", "dev", req.Output, profile.Options{ProjectDir: dir, Vars: cfg.Vars, NoLiteralSecrets: true, LookupEnv: cfg.lookupEnv()})
 			if t == nil {
 				return nil, l
 			}
@@ -95,14 +95,30 @@ func ReadFiles(cfg Config) (*Files, error) {
 			return nil, diag.List{diag.Errorf(req.Pos, "%s names no profile", project.DBTFileName).
 				WithHint("add profile: <name>, the profile of profiles.yml to build with, or pass --profile")}
 		}
-		t, l := profile.Load(profile.Options{Dir: cfg.ProfilesDir, ProjectDir: dir, Profile: name, Target: cfg.Target, Vars: cfg.Vars})
+		po := profile.Options{Dir: cfg.ProfilesDir, ProjectDir: dir, Profile: name, Target: cfg.Target, Vars: cfg.Vars, LookupEnv: cfg.lookupEnv()}
+		if cfg.Record != nil {
+			// profiles.yml is read outside the project's folder: where
+			// dbt looks, found or missing, stamped before it is read.
+			cfg.Record.LookupEnv("HOME")
+			_, tried, _ := profile.Find(po)
+			for _, f := range tried {
+				if abs, err := filepath.Abs(f); err == nil {
+					cfg.Record.StatOutside(abs)
+				}
+			}
+		}
+		t, l := profile.Load(po)
 		if t == nil {
 			return nil, l
 		}
 		f.Profile = t
 		return t.ProjectTarget(), l
 	}
-	p, l := project.LoadWith(os.DirFS(dir), project.Options{Vars: cfg.Vars, Target: target, Deps: cfg.Deps})
+	fsys := os.DirFS(dir)
+	if cfg.Record != nil {
+		fsys = cfg.Record.FS(fsys)
+	}
+	p, l := project.LoadWith(fsys, project.Options{Vars: cfg.Vars, Target: target, Deps: cfg.Deps, LookupEnv: cfg.lookupEnv()})
 	f.Project, f.Diags = p, l
 	c := p.Config
 	switch {

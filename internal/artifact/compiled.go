@@ -148,6 +148,11 @@ func readIndex(root string) map[string]indexEntry {
 	if err != nil {
 		return nil
 	}
+	return parseIndex(data)
+}
+
+// parseIndex reads an index's content; a damaged one is nil.
+func parseIndex(data []byte) map[string]indexEntry {
 	idx := map[string]indexEntry{}
 	for len(data) > 0 {
 		line := data

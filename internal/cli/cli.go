@@ -95,6 +95,9 @@ type app struct {
 	failFast    bool
 	threads     int
 	logFormat   string
+	// noPartialParse is --no-partial-parse: ls and compile load the
+	// project from its files even when the cache says nothing changed.
+	noPartialParse bool
 
 	project    *engine.Project // the project loaded by load
 	runLog     *ui.JSONLog     // the events of the run in progress
@@ -211,6 +214,7 @@ Exit codes: 0 success (warnings allowed), 1 a node errored or a test failed,
 	f.BoolVar(&a.failFast, "fail-fast", false, "stop at the first node that errors or fails")
 	f.IntVar(&a.threads, "threads", 0, "number of nodes run at once (default: threads of project.yml, else 4); 1 runs them one by one, in a deterministic order")
 	a.threadsGiven = func() bool { return f.Changed("threads") }
+	f.BoolVar(&a.noPartialParse, "no-partial-parse", false, "ls and compile read and compile the project again instead of serving their last result from <target>/partial_parse.kiln when nothing it read changed (also DBT_PARTIAL_PARSE=false)")
 	f.StringVar(&a.logFormat, "log-format", "text", "progress on stderr as text, or json: one JSON object per event and line, or kestra: text, and each node's metrics as Kestra ::{\"metrics\": [...]}:: lines on stdout")
 	root.AddCommand(
 		a.buildCommand(), a.runCommand(), a.testCommand(), a.seedCommand(), a.snapshotCommand(),
@@ -237,7 +241,28 @@ func (a *app) parseVars() (map[string]any, error) {
 
 // load reads and compiles the project; diagnostics are printed and turn
 // into exit code 2.
-func (a *app) load() (*engine.Project, error) {
+func (a *app) load() (*engine.Project, error) { return a.loadWith(nil) }
+
+// partial returns the partial parse cache of the command (args: its
+// options that change its output), nil when --no-partial-parse or
+// DBT_PARTIAL_PARSE=false turn it off or it cannot apply.
+func (a *app) partial(args ...string) *engine.Partial {
+	if a.noPartialParse {
+		return nil
+	}
+	switch strings.ToLower(os.Getenv("DBT_PARTIAL_PARSE")) {
+	case "false", "0", "no", "off":
+		return nil
+	}
+	vars, err := a.parseVars()
+	if err != nil {
+		return nil // the load reports it
+	}
+	return engine.OpenPartial(a.engineConfig(vars), args...)
+}
+
+// loadWith is load recording what it reads for pp (nil: no recording).
+func (a *app) loadWith(pp *engine.Partial) (*engine.Project, error) {
 	vars, err := a.parseVars()
 	if err != nil {
 		return nil, &exitError{ExitCannotStart, err.Error()}
@@ -245,7 +270,9 @@ func (a *app) load() (*engine.Project, error) {
 	if a.threads < 0 || a.threads == 0 && a.threadsGiven != nil && a.threadsGiven() {
 		return nil, &exitError{ExitCannotStart, fmt.Sprintf("--threads must be 1 or more, not %d; leave it out for the threads of project.yml, else %d", a.threads, engine.DefaultThreads)}
 	}
-	p, err := engine.Load(a.engineConfig(vars))
+	cfg := a.engineConfig(vars)
+	pp.Record(&cfg)
+	p, err := engine.Load(cfg)
 	if err != nil {
 		return nil, a.startError(err)
 	}

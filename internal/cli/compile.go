@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -27,7 +28,27 @@ is rendered again with the database, as a run renders it, once the
 database exists (execute is false while compiling, as in dbt's parse).`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			e, err := a.load()
+			// Partial parsing: a compile of the whole project (no
+			// --select) whose files did not change since the last one
+			// rewrites manifest.json's metadata only.
+			var pp *engine.Partial
+			if len(rf.selected()) == 0 {
+				pp = a.partial()
+			}
+			if pp.Valid() {
+				abs, rel := pp.Target()
+				release, err := engine.LockTarget(abs, "compile")
+				if err != nil {
+					return &exitError{ExitCannotStart, err.Error()}
+				}
+				n, ok := pp.CompileAgain("")
+				release()
+				if ok {
+					a.ui.Printf("compiled %d nodes to %s", n, rel)
+					return nil
+				}
+			}
+			e, err := a.loadWith(pp)
 			if err != nil {
 				return err
 			}
@@ -38,12 +59,16 @@ database exists (execute is false while compiling, as in dbt's parse).`,
 				return &exitError{ExitCannotStart, err.Error()}
 			}
 			defer release()
+			if len(rf.selected()) == 0 {
+				n, err := e.CompileWithPartial(pp, "")
+				if err != nil {
+					return &exitError{ExitFailure, err.Error()}
+				}
+				a.ui.Printf("compiled %d nodes to %s", n, engine.Rel(e.Dir, e.Target))
+				return nil
+			}
 			if err := e.WriteManifest(); err != nil {
 				return &exitError{ExitFailure, err.Error()}
-			}
-			if len(rf.selected()) == 0 {
-				a.ui.Printf("compiled %d nodes to %s", e.Graph().Len(), engine.Rel(e.Dir, e.Target))
-				return nil
 			}
 			ids, err := e.Select(rf.selection())
 			if err != nil {
@@ -112,11 +137,25 @@ microbatch model also has its interval state: "intervals", the batches
 built ({"start", "end", "run_id", "built_at"}, UTC), read from the
 project's database when it exists.`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			e, err := a.load()
+		RunE: func(cmd *cobra.Command, _ []string) (err error) {
+			// Partial parsing: the same ls over unchanged files prints
+			// what it printed. Selections that read a previous run's
+			// files (state:, result:, named selectors) are not cached.
+			args := lsArgs(rf, output, keys)
+			var pp *engine.Partial
+			if lsCacheable(rf) {
+				pp = a.partial()
+			}
+			if out, ok := pp.Output("ls", args); ok {
+				_, err := a.stdout.Write(out)
+				return err
+			}
+			e, err := a.loadWith(pp)
 			if err != nil {
 				return err
 			}
+			extra := pp.Extra()
+			e.StatSelectors(extra)
 			ids, err := e.Select(rf.selection())
 			if err != nil {
 				return a.startError(err)
@@ -128,30 +167,44 @@ project's database when it exists.`,
 			// The interval state of microbatch models, read from the
 			// database when it exists and is free.
 			var intervals map[graph.ID][]engine.Interval
+			fromDB := false
 			if output == "json" && (len(wanted) == 0 || slices.Contains(wanted, "intervals")) {
+				for _, id := range ids {
+					if n := e.Graph().Node(id); n.Incremental != nil && n.Incremental.Batch != nil {
+						fromDB = true // the output depends on the database
+					}
+				}
 				if intervals, err = e.Intervals(a.ctx, ids); err != nil {
 					fmt.Fprintf(a.stderr, "kiln ls: the microbatch models' intervals are left out: %v\n", err)
 				}
 			}
+			var out bytes.Buffer
+			defer func() {
+				_, werr := a.stdout.Write(out.Bytes())
+				if err == nil && werr == nil && !fromDB {
+					pp.Save(e, "ls", args, extra, out.Bytes())
+				}
+			}()
 			for _, id := range ids {
 				n := e.Graph().Node(id)
 				switch output {
 				case "selector", "":
-					fmt.Fprintln(a.stdout, selectorName(n))
+					fmt.Fprintln(&out, selectorName(n))
 				case "name":
 					name := n.Name
 					if n.Version != "" {
 						name = n.DisplayName() // dbt's search_name: customers.v2
 					}
-					fmt.Fprintln(a.stdout, name)
+					fmt.Fprintln(&out, name)
 				case "path":
-					fmt.Fprintln(a.stdout, n.Path)
+					fmt.Fprintln(&out, n.Path)
 				case "json":
 					b, err := json.Marshal(lsObject(n, wanted, intervals))
 					if err != nil {
 						return &exitError{ExitFailure, err.Error()}
 					}
-					fmt.Fprintln(a.stdout, string(b))
+					out.Write(b)
+					out.WriteByte('\n')
 				default:
 					return &exitError{ExitCannotStart, fmt.Sprintf("unknown --output %q; use selector, name, path or json", output)}
 				}
@@ -163,6 +216,33 @@ project's database when it exists.`,
 	cmd.Flags().StringVarP(&output, "output", "o", "selector", "selector, name, path or json")
 	cmd.Flags().StringSliceVar(&keys, "output-keys", nil, "with --output json, the keys to print (name, unique_id, resource_type, package_name, original_file_path, fqn, alias, schema, tags, config, depends_on, intervals)")
 	return cmd
+}
+
+// lsArgs are ls's options, as the key of its cached output.
+func lsArgs(rf *runFlags, output string, keys []string) string {
+	fields := []string{"output", output, "indirect", rf.indirect, "selector", rf.selectorName, "state", rf.state}
+	for _, l := range [][]string{rf.selects, rf.models, rf.excludes, rf.resourceTypes, keys} {
+		fields = append(fields, fmt.Sprint(len(l)))
+		fields = append(fields, l...)
+	}
+	return fmt.Sprintf("%q", fields)
+}
+
+// lsCacheable reports whether ls's selection reads only the project:
+// state:, result:, --state and named selectors read a previous run's
+// files, which the cache does not stamp.
+func lsCacheable(rf *runFlags) bool {
+	if rf.state != "" || rf.selectorName != "" {
+		return false
+	}
+	for _, l := range [][]string{rf.selects, rf.models, rf.excludes} {
+		for _, w := range l {
+			if strings.Contains(w, "state:") || strings.Contains(w, "result:") {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // lsObject is a node as dbt ls --output json prints it, limited to keys

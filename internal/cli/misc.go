@@ -67,6 +67,9 @@ deletes it too.`,
 					return &exitError{ExitCannotStart, err.Error()}
 				}
 				defer release()
+				// The partial parse cache goes too, even when
+				// clean-targets keep the target folder.
+				engine.ClearPartial(target)
 			}
 			db := files.DBPath
 			keep := map[string]bool{}
