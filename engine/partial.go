@@ -60,8 +60,9 @@ func isVolatile(b []byte) bool {
 
 // OpenPartial returns the partial parse cache of cfg's project, with the
 // main file checked; nil when none can apply: the target folder cannot be
-// known before loading (a templated target-path), or kiln's program cannot
-// be stamped. args are the command's options that change what the load
+// known before loading (a templated target-path), the project turns it
+// off (flags: {partial_parse: false}), or kiln's program cannot be
+// stamped. args are the command's options that change what the load
 // gives (all of Config's are keyed already).
 func OpenPartial(cfg Config, args ...string) *Partial {
 	dir, err := filepath.Abs(cfg.Dir)
@@ -88,7 +89,8 @@ func OpenPartial(cfg Config, args ...string) *Partial {
 }
 
 // projectTargetPath reads target-path from the project file, "target"
-// when it has none, "" when it cannot be read or is templated.
+// when it has none, "" when it cannot be read or is templated, or when
+// the project turns partial parsing off (flags: {partial_parse: false}).
 func projectTargetPath(dir string) string {
 	src, err := os.ReadFile(filepath.Join(dir, project.FileName))
 	if errors.Is(err, os.ErrNotExist) {
@@ -99,9 +101,15 @@ func projectTargetPath(dir string) string {
 	}
 	var c struct {
 		TargetPath any `yaml:"target-path"`
+		Flags      struct {
+			PartialParse any `yaml:"partial_parse"`
+		} `yaml:"flags"`
 	}
 	if yaml.Unmarshal(src, &c) != nil {
 		return ""
+	}
+	if on, ok := c.Flags.PartialParse.(bool); c.Flags.PartialParse != nil && (!ok || !on) {
+		return "" // flags: {partial_parse: false}, as dbt's
 	}
 	switch t := c.TargetPath.(type) {
 	case nil:

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/kiln-build/kiln/engine"
+	"github.com/kiln-build/kiln/internal/parsecache"
 )
 
 // partialProject writes a small project whose models read a var, an
@@ -274,5 +275,86 @@ func TestPartialParseMisses(t *testing.T) {
 	mustKiln(t, 0, dir, "clean")
 	if _, err := os.Stat(main); err == nil {
 		t.Fatal("kiln clean left the cache")
+	}
+}
+
+// sameAsFullParse runs args through the cache (twice: the second may hit)
+// and with --no-partial-parse, and fails unless the outputs are equal.
+func sameAsFullParse(t *testing.T, dir string, args ...string) string {
+	t.Helper()
+	want := mustKiln(t, 0, dir, append([]string{"--no-partial-parse"}, args...)...)
+	for range 2 {
+		if got := mustKiln(t, 0, dir, args...); got != want {
+			t.Fatalf("kiln %s through the cache:\n%s\nwant:\n%s", strings.Join(args, " "), got, want)
+		}
+	}
+	return want
+}
+
+// TestPartialParseOutsideFiles changes what the load reads outside the
+// project's files: profiles.yml's environment variables, selectors.yml.
+func TestPartialParseOutsideFiles(t *testing.T) {
+	window := parsecache.Window
+	parsecache.Window = 0 // the files are not edited within a clock tick here
+	defer func() { parsecache.Window = window }()
+	dir := partialProject(t)
+	edit := func(name, body string) { writeFile(t, filepath.Join(dir, name), body) }
+	edit("project.yml", "name: pp\nprofile: pp\nmodel-paths: [models]\nmacro-paths: [macros]\nvars:\n  v: 1\n")
+	edit("profiles.yml", "pp:\n  target: dev\n  outputs:\n    dev:\n      type: duckdb\n      path: \"db/{{ env_var('PP_DB', 'a') }}.duckdb\"\n")
+	database := func() string {
+		mustKiln(t, 0, dir, "compile")
+		var m struct {
+			Kiln struct{ Database string } `json:"kiln"`
+		}
+		if err := json.Unmarshal(readFile(t, filepath.Join(dir, "target", "manifest.json")), &m); err != nil {
+			t.Fatal(err)
+		}
+		return filepath.Base(m.Kiln.Database)
+	}
+	hits := engine.PartialHits.Load()
+	for _, v := range []string{"a", "b", "b", "c"} {
+		t.Setenv("PP_DB", v)
+		for range 2 {
+			if got := database(); got != v+".duckdb" {
+				t.Fatalf("PP_DB=%s: manifest.json's kiln.database is %s", v, got)
+			}
+		}
+	}
+	if engine.PartialHits.Load() == hits {
+		t.Fatal("no compile came from the cache")
+	}
+	// A default selector of selectors.yml, then another.
+	sameAsFullParse(t, dir, "ls")
+	edit("selectors.yml", "selectors:\n  - name: only_a\n    default: true\n    definition: 'a'\n")
+	if got := sameAsFullParse(t, dir, "ls"); got != "pp.a\npp.not_null_a_x\n" {
+		t.Fatalf("ls with the default selector: %q", got)
+	}
+	edit("selectors.yml", "selectors:\n  - name: only_b\n    default: true\n    definition: 'b'\n")
+	if got := sameAsFullParse(t, dir, "ls"); got != "pp.b\n" {
+		t.Fatalf("ls with the new default selector: %q", got)
+	}
+	os.Remove(filepath.Join(dir, "selectors.yml"))
+	sameAsFullParse(t, dir, "ls", "-s", "tag:t1", "--output", "json")
+}
+
+// TestPartialParseNotCached checks what is never cached: a project that
+// reads the clock, one that turns partial parsing off, a load with a
+// warning.
+func TestPartialParseNotCached(t *testing.T) {
+	for name, edit := range map[string][2]string{
+		"the clock":     {"models/t.sql", "select '{{ run_started_at }}' as t\n"},
+		"flags":         {"project.yml", "name: pp\nmodel-paths: [models]\nmacro-paths: [macros]\ndatabase-path: db/pp.duckdb\nvars:\n  v: 1\nflags:\n  partial_parse: false\n"},
+		"a warning":     {"project.yml", "name: pp\nmodel-paths: [models]\nmacro-paths: [macros]\ndatabase-path: db/pp.duckdb\nvars:\n  v: 1\nflags:\n  not_a_flag: true\n"},
+		"modules (sic)": {"macros/n.sql", "{% macro n() %}{{ modules.datetime.datetime.now() }}{% endmacro %}\n"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			dir := partialProject(t)
+			writeFile(t, filepath.Join(dir, edit[0]), edit[1])
+			mustKiln(t, 0, dir, "ls")
+			mustKiln(t, 0, dir, "compile")
+			if _, err := os.Stat(filepath.Join(dir, "target", parsecache.MainFile)); err == nil {
+				t.Fatal("the cache was written")
+			}
+		})
 	}
 }
