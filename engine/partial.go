@@ -80,9 +80,15 @@ func OpenPartial(cfg Config, args ...string) *Partial {
 	if exe == "" {
 		return nil
 	}
+	// Relative paths in options and environment variables
+	// (--profiles-dir, DBT_PROFILES_DIR) are read from the working folder.
+	wd, err := os.Getwd()
+	if err != nil {
+		return nil
+	}
 	tdir := AbsUnder(dir, target)
 	pp := &Partial{cache: parsecache.Cache{Root: dir, Dir: tdir}}
-	pp.key = parsecache.Key(append([]string{"kiln partial parse 1", cfg.Version, exe, dir, tdir, cfg.TargetPath, cfg.VarsText,
+	pp.key = parsecache.Key(append([]string{"kiln partial parse 1", cfg.Version, exe, wd, dir, tdir, cfg.TargetPath, cfg.VarsText,
 		cfg.ProfilesDir, cfg.Profile, cfg.Target, cfg.Inline}, args...)...)
 	pp.gen, pp.valid = pp.cache.Lookup(pp.key)
 	return pp

@@ -37,8 +37,8 @@ func (c *Config) scaleSizes() []int {
 	return []int{1_000, 3_000, 10_000, 30_000, 100_000}
 }
 
-// scaleBench times kiln ls, kiln compile (again) and kiln compile (no
-// target/) on W2 at each size of the curve, one size at a time, the
+// scaleBench times kiln ls (after a first ls), kiln compile (again) and
+// kiln compile (no target/) on W2 at each size of the curve, one size at a time, the
 // commands interleaved. The projects are removed after their size (100,000
 // models are 101,000 files).
 func (s *suite) scaleBench() error {
@@ -53,6 +53,13 @@ func (s *suite) scaleBench() error {
 		var all []*Variant
 		for i, k := range s.kilns {
 			ls := kilnVariant(k, "ls", p, "ls")
+			// A second ls, as a user lists again: the first (untimed)
+			// fills partial parsing's cache (target/partial_parse.kiln)
+			// where the kiln has one.
+			ls.Prepare = func() error {
+				_, err := ls.measure()
+				return err
+			}
 			warm := kilnVariant(k, "compile (again)", p, "compile")
 			// Each kiln compiles over its own previous compile: the
 			// other's tree may differ (an index, say).
@@ -120,7 +127,7 @@ func (r *Report) ScaleMarkdown() string {
 	p("")
 	p("Written by `%s` on %s; medians of %d runs, the three commands interleaved at each size; load average before / after %s / %s.",
 		r.Command, r.Started.UTC().Format("2006-01-02 15:04 UTC"), r.Runs, r.Machine.LoadStart, r.Machine.LoadEnd)
-	p("`kiln ls` compiles and prints the nodes; `kiln compile (again)` runs over the previous compile's `target/` (nothing changed: no compiled file is written);")
+	p("`kiln ls` is timed after a first, untimed `kiln ls` (partial parsing serves the second from `target/partial_parse.kiln` where the kiln has it; otherwise it compiles and prints the nodes again); `kiln compile (again)` runs over the previous compile's `target/` (nothing changed: no compiled file is written);")
 	p("`kiln compile (no target/)` writes every compiled file and `target/manifest.json` anew. The difference between the last two is mostly the cost of creating the compiled files on this disk.")
 	p("")
 	p("| models | kiln ls | peak RSS | compile (again) | peak RSS | compile (no target/) | peak RSS | compiled files | manifest.json |")
