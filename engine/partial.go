@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -194,11 +195,21 @@ func (pp *Partial) saveMain(p *Project) bool {
 	// Every file the project holds must have been read through the
 	// recording FS: a loader that reads around it would leave a change
 	// unseen.
+	// And every file below a project's (or package's) own folder was
+	// found by listing its folder through it: a loader that lists around
+	// it would leave a new file unseen.
 	all := []*project.Project{p.Project}
 	all = append(all, p.Project.Packages...)
 	for _, q := range all {
 		for name, b := range q.Files {
-			if !pp.rec.Read(name) && !pp.rec.Read(filepath.ToSlash(filepath.Join(q.Dir, name))) {
+			full := name
+			if !pp.rec.Read(full) {
+				full = path.Join(q.Dir, name)
+				if !pp.rec.Read(full) {
+					return false
+				}
+			}
+			if d := path.Dir(full); d != "." && d != q.Dir && !pp.rec.Listed(d) {
 				return false
 			}
 			if isVolatile(b) {

@@ -417,3 +417,12 @@ func (r *Recorder) Read(name string) bool {
 	e, ok := r.entries[name]
 	return ok && e.read
 }
+
+// Listed reports whether the load listed folder name (a slash path under
+// the project) through the recording FS.
+func (r *Recorder) Listed(name string) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	e, ok := r.entries[name]
+	return ok && e.listed
+}
