@@ -17,6 +17,7 @@ import (
 	"github.com/google/uuid"
 	"gopkg.in/yaml.v3"
 
+	"github.com/kiln-build/kiln/compiler"
 	"github.com/kiln-build/kiln/compiler/graph"
 	"github.com/kiln-build/kiln/compiler/project"
 	"github.com/kiln-build/kiln/internal/artifact"
@@ -28,7 +29,9 @@ import (
 // served from the cache under the target folder while nothing the load
 // read changed (internal/parsecache says what is recorded), and recorded
 // after a load that did not hit. Results that depend on anything else (the
-// database, the clock, a previous run's files) are not cached; a load that
+// database, a previous run's files, the clock or the invocation, which a
+// template reads through run_started_at, invocation_id or
+// modules.datetime: compiler.ClockReads) are not cached; a load that
 // reported anything (warnings) is not either, so a hit prints exactly what
 // the full path prints.
 type Partial struct {
@@ -39,25 +42,13 @@ type Partial struct {
 	rec   *parsecache.Recorder
 	// events counts what the load and the command reported.
 	events int
+	// clock is compiler.ClockReads when the recording started.
+	clock int64
 }
 
 // PartialHits counts the results served from the partial parse cache in
 // this process (ls outputs and compiles), for tests.
 var PartialHits atomic.Int64
-
-// volatile are the names through which a template reads the invocation
-// or the clock at compile time (invocation_id, run_started_at,
-// modules.datetime): a project whose files name one is not cached.
-var volatile = [][]byte{[]byte("invocation_id"), []byte("run_started_at"), []byte("modules")}
-
-func isVolatile(b []byte) bool {
-	for _, w := range volatile {
-		if bytes.Contains(b, w) {
-			return true
-		}
-	}
-	return false
-}
 
 // OpenPartial returns the partial parse cache of cfg's project, with the
 // main file checked; nil when none can apply: the target folder cannot be
@@ -160,6 +151,7 @@ func (pp *Partial) Record(cfg *Config) {
 		return
 	}
 	pp.rec = parsecache.NewRecorder(pp.cache.Root)
+	pp.clock = compiler.ClockReads()
 	cfg.Record = pp.rec
 	listen := cfg.Listener
 	cfg.Listener = func(ev Event) {
@@ -192,6 +184,9 @@ func (pp *Partial) saveMain(p *Project) bool {
 	if pp == nil || pp.rec == nil || pp.events > 0 || p.Target != pp.cache.Dir {
 		return false
 	}
+	if compiler.ClockReads() != pp.clock {
+		return false // a template read the clock or the invocation
+	}
 	// Every file the project holds must have been read through the
 	// recording FS: a loader that reads around it would leave a change
 	// unseen.
@@ -201,7 +196,7 @@ func (pp *Partial) saveMain(p *Project) bool {
 	all := []*project.Project{p.Project}
 	all = append(all, p.Project.Packages...)
 	for _, q := range all {
-		for name, b := range q.Files {
+		for name := range q.Files {
 			full := name
 			if !pp.rec.Read(full) {
 				full = path.Join(q.Dir, name)
@@ -211,9 +206,6 @@ func (pp *Partial) saveMain(p *Project) bool {
 			}
 			if d := path.Dir(full); d != "." && d != q.Dir && !pp.rec.Listed(d) {
 				return false
-			}
-			if isVolatile(b) {
-				return false // it may read the invocation or the clock
 			}
 		}
 	}

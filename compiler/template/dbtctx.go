@@ -179,8 +179,10 @@ func (g *globals) dbtName(name string) (any, bool) {
 		store := c.StoreFailures
 		return jinja.Func(func(*jinja.Call) (any, error) { return store, nil }), true
 	case "invocation_id":
+		clockReads.Add(1) // another invocation, another value
 		return g.e.run.InvocationID, true
 	case "run_started_at":
+		clockReads.Add(1)
 		return runStartedAt(g.e.run.StartedAt), true
 	case "target":
 		if g.e.run.Target != nil {

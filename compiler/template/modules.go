@@ -102,7 +102,7 @@ type dateTime struct {
 func runStartedAt(s string) dateTime {
 	t, err := time.Parse(time.RFC3339Nano, s)
 	if err != nil {
-		t = time.Now()
+		t = now()
 	}
 	return dateTime{t: t.UTC(), aware: true} // dbt's is aware, in UTC
 }
@@ -260,16 +260,16 @@ func (datetimeClass) Attr(name string) (any, bool) {
 	case "now", "utcnow":
 		return jinja.Func(func(c *jinja.Call) (any, error) {
 			if name == "utcnow" {
-				return naiveOf(time.Now().UTC()), nil // naive, as Python's
+				return naiveOf(now().UTC()), nil // naive, as Python's
 			}
 			loc, ok, err := tzArg(c, 0, "tz")
 			if err != nil {
 				return nil, err
 			}
 			if ok {
-				return dateTime{t: time.Now().In(loc), aware: true}, nil
+				return dateTime{t: now().In(loc), aware: true}, nil
 			}
-			return naiveOf(time.Now()), nil
+			return naiveOf(now()), nil
 		}), true
 	case "strptime":
 		return jinja.Func(strptime), true
@@ -317,7 +317,7 @@ func (dateClass) CallJinja(c *jinja.Call) (any, error) {
 func (dateClass) Attr(name string) (any, bool) {
 	if name == "today" {
 		return jinja.Func(func(*jinja.Call) (any, error) {
-			d := naiveOf(time.Now())
+			d := naiveOf(now())
 			d.dateOnly = true
 			return d, nil
 		}), true

@@ -337,23 +337,31 @@ func TestPartialParseOutsideFiles(t *testing.T) {
 	sameAsFullParse(t, dir, "ls", "-s", "tag:t1", "--output", "json")
 }
 
-// TestPartialParseNotCached checks what is never cached: a project that
-// reads the clock, one that turns partial parsing off, a load with a
-// warning.
+// TestPartialParseNotCached checks what is never cached: a project whose
+// templates read the clock or the invocation, one that turns partial
+// parsing off, a load with a warning; and that a macro reading the clock
+// that nothing calls does not stop it.
 func TestPartialParseNotCached(t *testing.T) {
-	for name, edit := range map[string][2]string{
-		"the clock":     {"models/t.sql", "select '{{ run_started_at }}' as t\n"},
-		"flags":         {"project.yml", "name: pp\nmodel-paths: [models]\nmacro-paths: [macros]\ndatabase-path: db/pp.duckdb\nvars:\n  v: 1\nflags:\n  partial_parse: false\n"},
-		"a warning":     {"project.yml", "name: pp\nmodel-paths: [models]\nmacro-paths: [macros]\ndatabase-path: db/pp.duckdb\nvars:\n  v: 1\nflags:\n  not_a_flag: true\n"},
-		"modules (sic)": {"macros/n.sql", "{% macro n() %}{{ modules.datetime.datetime.now() }}{% endmacro %}\n"},
+	for name, tc := range map[string]struct {
+		file, body string
+		cached     bool
+	}{
+		"run_started_at":     {"models/t.sql", "select '{{ run_started_at }}' as t\n", false},
+		"invocation_id":      {"models/t.sql", "select '{{ invocation_id }}' as t\n", false},
+		"now":                {"models/t.sql", "select '{{ modules.datetime.datetime.now() }}' as t\n", false},
+		"today":              {"models/t.sql", "select '{{ modules.datetime.date.today() }}' as t\n", false},
+		"flags":              {"project.yml", "name: pp\nmodel-paths: [models]\nmacro-paths: [macros]\ndatabase-path: db/pp.duckdb\nvars:\n  v: 1\nflags:\n  partial_parse: false\n", false},
+		"a warning":          {"project.yml", "name: pp\nmodel-paths: [models]\nmacro-paths: [macros]\ndatabase-path: db/pp.duckdb\nvars:\n  v: 1\nflags:\n  not_a_flag: true\n", false},
+		"a macro not called": {"macros/n.sql", "{% macro n() %}{{ modules.datetime.datetime.now() }} {{ run_started_at }}{% endmacro %}\n", true},
 	} {
 		t.Run(name, func(t *testing.T) {
 			dir := partialProject(t)
-			writeFile(t, filepath.Join(dir, edit[0]), edit[1])
+			writeFile(t, filepath.Join(dir, tc.file), tc.body)
 			mustKiln(t, 0, dir, "ls")
 			mustKiln(t, 0, dir, "compile")
-			if _, err := os.Stat(filepath.Join(dir, "target", parsecache.MainFile)); err == nil {
-				t.Fatal("the cache was written")
+			_, err := os.Stat(filepath.Join(dir, "target", parsecache.MainFile))
+			if cached := err == nil; cached != tc.cached {
+				t.Fatalf("cached: %v, want %v", cached, tc.cached)
 			}
 		})
 	}
