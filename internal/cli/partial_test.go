@@ -31,7 +31,8 @@ func partialProject(t *testing.T) string {
 		"models/sub/d.sql": "select {{ twice('x') }} as y from {{ ref('a') }}\n",
 		"macros/m.sql":     "{% macro twice(c) %}{{ c }} * 2{% endmacro %}\n",
 		"models/schema.yml": "version: 2\nmodels:\n  - name: a\n    description: The first model.\n    config:\n      tags: [t1]\n" +
-			"    columns:\n      - name: x\n        description: A number.\n        data_tests: [not_null]\n",
+			"    columns:\n      - name: x\n        description: A number.\n        data_tests: [not_null]\n" +
+			"  - name: b\n    config:\n      alias: \"b_{{ env_var('PP_ALIAS', 'x') }}\"\n",
 	}
 	for name, body := range files {
 		writeFile(t, filepath.Join(dir, name), body)
@@ -90,6 +91,7 @@ func manifestWithoutInvocation(t *testing.T, target string) map[string]any {
 func TestPartialParseMatchesFullParse(t *testing.T) {
 	dir := partialProject(t)
 	t.Setenv("PP_ENV", "one")
+	t.Setenv("PP_ALIAS", "p")
 	seed := uint64(time.Now().UnixNano())
 	t.Logf("seed %d", seed)
 	r := rand.New(rand.NewPCG(seed, 17))
@@ -156,6 +158,15 @@ func TestPartialParseMatchesFullParse(t *testing.T) {
 				os.Setenv("PP_ENV", v)
 			}
 			return "PP_ENV=" + v
+		}},
+		{"edit an environment variable of a property file", func() string {
+			v := []string{"p", "q", ""}[r.IntN(3)]
+			if v == "" {
+				os.Unsetenv("PP_ALIAS")
+			} else {
+				os.Setenv("PP_ALIAS", v)
+			}
+			return "PP_ALIAS=" + v
 		}},
 		{"add a file", func() string {
 			next++
