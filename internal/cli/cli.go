@@ -255,10 +255,15 @@ func (a *app) partial(args ...string) *engine.Partial {
 		return nil
 	}
 	vars, err := a.parseVars()
-	if err != nil {
+	if err != nil || a.threadsInvalid() {
 		return nil // the load reports it
 	}
 	return engine.OpenPartial(a.engineConfig(vars), args...)
+}
+
+// threadsInvalid reports whether --threads is 0 or less.
+func (a *app) threadsInvalid() bool {
+	return a.threads < 0 || a.threads == 0 && a.threadsGiven != nil && a.threadsGiven()
 }
 
 // loadWith is load recording what it reads for pp (nil: no recording).
@@ -267,7 +272,7 @@ func (a *app) loadWith(pp *engine.Partial) (*engine.Project, error) {
 	if err != nil {
 		return nil, &exitError{ExitCannotStart, err.Error()}
 	}
-	if a.threads < 0 || a.threads == 0 && a.threadsGiven != nil && a.threadsGiven() {
+	if a.threadsInvalid() {
 		return nil, &exitError{ExitCannotStart, fmt.Sprintf("--threads must be 1 or more, not %d; leave it out for the threads of project.yml, else %d", a.threads, engine.DefaultThreads)}
 	}
 	cfg := a.engineConfig(vars)

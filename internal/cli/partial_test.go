@@ -377,3 +377,16 @@ func TestPartialParseNotCached(t *testing.T) {
 		})
 	}
 }
+
+// TestPartialParseFlagErrors checks that a cached result does not hide a
+// mistake in the flags that the full path reports.
+func TestPartialParseFlagErrors(t *testing.T) {
+	dir := partialProject(t)
+	for range 2 {
+		mustKiln(t, 0, dir, "ls")
+		mustKiln(t, 0, dir, "compile")
+	}
+	for _, args := range [][]string{{"--threads", "0", "ls"}, {"--threads", "0", "compile"}, {"--vars", "[1]", "ls"}, {"ls", "--output", "nope"}} {
+		mustKiln(t, ExitCannotStart, dir, args...)
+	}
+}
