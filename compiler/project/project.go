@@ -552,6 +552,7 @@ type foundFile struct {
 // goroutines overlap, and YAML parsing uses every core.
 func readFiles(fsys fs.FS, files []*foundFile, newRenderer func() *yamljinja.Renderer) {
 	workers := min(len(files), max(4, 2*runtime.GOMAXPROCS(0)))
+	root := osRoot(fsys)
 	var next atomic.Int64
 	var wg sync.WaitGroup
 	for range workers {
@@ -568,7 +569,11 @@ func readFiles(fsys fs.FS, files []*foundFile, newRenderer func() *yamljinja.Ren
 					return
 				}
 				f := files[i]
-				f.content, f.err = readFile(fsys, f.path)
+				if root != "" {
+					f.content, f.err = readFileAt(root, f.path)
+				} else {
+					f.content, f.err = readFile(fsys, f.path)
+				}
 				if f.err == nil && f.parse {
 					f.pf = parseProperties(f.path, f.content, r, &f.diags)
 				}
