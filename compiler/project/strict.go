@@ -249,10 +249,63 @@ var atType = reflect.TypeOf(At{})
 
 var keyAtType = reflect.TypeOf(map[string]At(nil))
 
+// posInfo is what setPositions needs of a struct type, found once per type
+// (reflect's FieldByName, per struct decoded, was a twentieth of loading a
+// project of trivial models).
+type posInfo struct {
+	at     []int               // index of the At field; nil: none
+	fields map[string]posField // by yaml name
+}
+
+// posField is one yaml field of a struct and its positions' map, the
+// map[string]At field named after it (ConfigAt beside Config).
+type posField struct {
+	index []int
+	keyAt []int // nil: none
+}
+
+var posInfoOf sync.Map // reflect.Type -> *posInfo
+
+func posInfoFor(t reflect.Type) *posInfo {
+	if pi, ok := posInfoOf.Load(t); ok {
+		return pi.(*posInfo)
+	}
+	pi := &posInfo{fields: map[string]posField{}}
+	if f, ok := t.FieldByName("At"); ok && f.Type == atType && settable(t, f.Index) {
+		pi.at = f.Index
+	}
+	for name, sf := range yamlFields(t) {
+		pf := posField{index: sf.Index}
+		if f, ok := t.FieldByName(sf.Name + "At"); ok && f.Type == keyAtType && settable(t, f.Index) {
+			pf.keyAt = f.Index
+		}
+		pi.fields[name] = pf
+	}
+	posInfoOf.Store(t, pi)
+	return pi
+}
+
+// settable says whether the field of t at index can be set through an
+// addressable value of t: every field on the way is exported, and no
+// embedded pointer is crossed (FieldByIndex would panic on a nil one).
+func settable(t reflect.Type, index []int) bool {
+	for i, x := range index {
+		f := t.Field(x)
+		if !f.IsExported() {
+			return false
+		}
+		t = f.Type
+		if i < len(index)-1 && t.Kind() != reflect.Struct {
+			return false
+		}
+	}
+	return true
+}
+
 // setKeyPositions fills f, the map[string]At beside a map field (ConfigAt
 // beside Config), with the position of each value of the mapping n.
 func setKeyPositions(n *yaml.Node, f reflect.Value) {
-	if !f.IsValid() || f.Type() != keyAtType || !f.CanSet() || n.Kind != yaml.MappingNode {
+	if n.Kind != yaml.MappingNode {
 		return
 	}
 	m := make(map[string]At, len(n.Content)/2)
@@ -288,17 +341,19 @@ func setPositions(n *yaml.Node, v reflect.Value) {
 		if v.Type() == yamlNodeType {
 			return
 		}
-		if f := v.FieldByName("At"); f.IsValid() && f.Type() == atType && f.CanSet() {
-			f.Set(reflect.ValueOf(at(n)))
+		pi := posInfoFor(v.Type())
+		if pi.at != nil && v.CanSet() {
+			*v.FieldByIndex(pi.at).Addr().Interface().(*At) = at(n)
 		}
 		if n.Kind != yaml.MappingNode {
 			return
 		}
-		fields := yamlFields(v.Type())
 		for i := 0; i+1 < len(n.Content); i += 2 {
-			if sf, ok := fields[n.Content[i].Value]; ok {
-				setPositions(n.Content[i+1], v.FieldByIndex(sf.Index))
-				setKeyPositions(n.Content[i+1], v.FieldByName(sf.Name+"At"))
+			if pf, ok := pi.fields[n.Content[i].Value]; ok {
+				setPositions(n.Content[i+1], v.FieldByIndex(pf.index))
+				if pf.keyAt != nil && v.CanSet() {
+					setKeyPositions(n.Content[i+1], v.FieldByIndex(pf.keyAt))
+				}
 			}
 		}
 	case reflect.Slice:
