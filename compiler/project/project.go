@@ -632,7 +632,9 @@ func parseProperties(file string, src []byte, r *yamljinja.Renderer, l *diag.Lis
 		l.Append(r.Tree(file, root, propsSkip))
 	}
 	pf := &PropertyFile{Path: file}
-	decodeStrict(file, root, pf, "property file", l)
+	if !fastProps(root, pf) {
+		decodeStrict(file, root, pf, "property file", l)
+	}
 	return pf
 }
 
