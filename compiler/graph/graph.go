@@ -3,6 +3,7 @@ package graph
 import (
 	"container/heap"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -60,17 +61,33 @@ func New(nodes []*Node) (*Graph, error) {
 		g.nodes[n.ID] = n
 	}
 	for _, n := range nodes {
-		seen := make(map[ID]bool, len(n.DependsOn))
+		// A node has a few parents: a scan of those kept finds a
+		// repeated one without a map per node.
+		var parents []ID
+		var seen map[ID]bool // past 16 parents
 		for _, p := range n.DependsOn {
 			if _, ok := g.nodes[p]; !ok {
 				return nil, &MissingError{From: n.ID, To: p}
 			}
-			if seen[p] {
+			if seen != nil {
+				if seen[p] {
+					continue
+				}
+				seen[p] = true
+			} else if slices.Contains(parents, p) {
 				continue
+			} else if len(parents) == 16 {
+				seen = make(map[ID]bool, len(n.DependsOn))
+				for _, q := range parents {
+					seen[q] = true
+				}
+				seen[p] = true
 			}
-			seen[p] = true
-			g.parents[n.ID] = append(g.parents[n.ID], p)
+			parents = append(parents, p)
 			g.children[p] = append(g.children[p], n.ID)
+		}
+		if parents != nil {
+			g.parents[n.ID] = parents
 		}
 	}
 	for id := range g.nodes {

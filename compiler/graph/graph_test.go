@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"reflect"
+	"slices"
 	"testing"
 )
 
@@ -121,6 +122,35 @@ func TestRandomDAGOrderRespectsEdges(t *testing.T) {
 				if g.Index(ID(d)) >= g.Index(ID(id)) {
 					t.Fatalf("edge %s->%s goes backwards", d, id)
 				}
+			}
+		}
+	}
+}
+
+// TestRepeatedParentsKeptOnce gives nodes a few and many parents (past the
+// 16 that New dedupes by scanning), each named more than once.
+func TestRepeatedParentsKeptOnce(t *testing.T) {
+	for _, n := range []int{1, 3, 16, 17, 40} {
+		var nodes []*Node
+		var deps, want []ID
+		for i := range n {
+			id := ID(fmt.Sprintf("model.p.m%02d", i))
+			nodes = append(nodes, &Node{ID: id})
+			want = append(want, id)
+			deps = append(deps, id, id)
+		}
+		deps = append(deps, want...)
+		nodes = append(nodes, &Node{ID: "model.p.child", DependsOn: deps})
+		g, err := New(nodes)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := g.Parents("model.p.child"); !slices.Equal(got, want) {
+			t.Errorf("%d parents: Parents = %v, want %v", n, got, want)
+		}
+		for _, id := range want {
+			if got := g.Children(id); !slices.Equal(got, []ID{"model.p.child"}) {
+				t.Errorf("%d parents: Children(%s) = %v", n, id, got)
 			}
 		}
 	}

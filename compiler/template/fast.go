@@ -100,18 +100,24 @@ func parseFast(path, src string, ctx *Context) ([]fastBlock, bool) {
 		if m == nil {
 			return nil, false
 		}
-		bl := fastBlock{start: off + i, end: off + i + j + 2, fn: m[1], kwargs: map[string]any{}}
+		bl := fastBlock{start: off + i, end: off + i + j + 2, fn: m[1]}
 		line, col := diag.Offset(src, off+i+strings.Index(block, bl.fn))
 		bl.pos = diag.Pos{File: path, Line: line, Col: col}
 		for _, a := range fastArg.FindAllStringSubmatch(m[2], -1) {
 			v := literal(a[2])
 			if a[1] != "" {
+				if bl.kwargs == nil {
+					bl.kwargs = map[string]any{}
+				}
 				bl.kwargs[a[1]] = v
 			} else if len(bl.kwargs) > 0 {
 				return nil, false // a positional argument after a keyword one: let the engine say so
 			} else {
 				bl.args = append(bl.args, v)
 			}
+		}
+		if bl.kwargs == nil && bl.fn == "config" {
+			bl.kwargs = map[string]any{} // config() gets a map, as from the engine
 		}
 		if !fastTakes(bl, ctx) {
 			return nil, false
