@@ -289,15 +289,16 @@ func uniqueStrings(s []string) []string {
 // mergeConfigs merges layers of raw configs, later layers winning, tags
 // accumulating and meta merging.
 func mergeConfigs(layers ...map[string]any) map[string]any {
-	out := map[string]any{}
+	size := 0
 	for _, l := range layers {
-		keys := make([]string, 0, len(l))
-		for k := range l {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
-		for _, k := range keys {
-			project.Merge(out, k, l[k])
+		size = max(size, len(l))
+	}
+	out := make(map[string]any, size)
+	// Merge changes out[k] alone: the order of a layer's keys does not
+	// matter (sorting them cost a slice and a sort per layer and node).
+	for _, l := range layers {
+		for k, v := range l {
+			project.Merge(out, k, v)
 		}
 	}
 	return out
