@@ -248,7 +248,7 @@ func (g *Graph) Sorted(set map[ID]bool) []ID {
 	return out
 }
 
-func sortIDs(ids []ID) { sort.Slice(ids, func(i, j int) bool { return ids[i] < ids[j] }) }
+func sortIDs(ids []ID) { slices.Sort(ids) }
 
 type idHeap []ID
 
