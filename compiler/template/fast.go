@@ -1,7 +1,6 @@
 package template
 
 import (
-	"regexp"
 	"strconv"
 	"strings"
 
@@ -17,12 +16,135 @@ import (
 // a fraction of the cost, which is most of the compile time of a large
 // project.
 
-var (
-	// fastCall is one expression block holding one call with literal
-	// arguments: the function, then its argument list.
-	fastCall = regexp.MustCompile(`^\{\{\s*(ref|source|var|config)\s*\(((?:\s*(?:[A-Za-z_][A-Za-z0-9_]*\s*=\s*)?(?:'[^'\\]*'|"[^"\\]*"|-?[0-9]+|True|False|true|false)\s*,?)*)\)\s*\}\}$`)
-	fastArg  = regexp.MustCompile(`\s*(?:([A-Za-z_][A-Za-z0-9_]*)\s*=\s*)?('[^'\\]*'|"[^"\\]*"|-?[0-9]+|True|False|true|false)\s*,?`)
-)
+// scanCall reads block, one {{ ... }} expression, when it holds one call
+// of ref, source, var or config with literal arguments (quoted strings
+// without backslashes, whole numbers, True, False, true, false), each
+// positional or name=value, separated by optional commas: the function
+// and the arguments (name "" for a positional one). It accepts exactly
+// what the regular expression
+//
+//	^\{\{\s*(ref|source|var|config)\s*\(((?:\s*(?:[A-Za-z_][A-Za-z0-9_]*\s*=\s*)?(?:'[^'\\]*'|"[^"\\]*"|-?[0-9]+|True|False|true|false)\s*,?)*)\)\s*\}\}$
+//
+// accepts, with the arguments its second group splits into (fast_test.go
+// holds the two to each other); matching those two expressions was half
+// of the fast path's time.
+func scanCall(block string) (fn string, args []fastArg, ok bool) {
+	if !strings.HasPrefix(block, "{{") {
+		return "", nil, false
+	}
+	p := skipSpace(block, 2)
+	for _, name := range [...]string{"ref", "source", "var", "config"} {
+		if strings.HasPrefix(block[p:], name) {
+			if q := skipSpace(block, p+len(name)); q < len(block) && block[q] == '(' {
+				fn, p = name, q+1
+			}
+			break
+		}
+	}
+	if fn == "" {
+		return "", nil, false
+	}
+	for {
+		j := skipSpace(block, p)
+		k, name := j, ""
+		if n := identLen(block[j:]); n > 0 {
+			if e := skipSpace(block, j+n); e < len(block) && block[e] == '=' {
+				k, name = skipSpace(block, e+1), block[j:j+n]
+			}
+		}
+		n := literalLen(block[k:])
+		if n == 0 {
+			if name != "" {
+				return "", nil, false // name= without a literal
+			}
+			break // no argument at j: the list ends at p
+		}
+		args = append(args, fastArg{name: name, lit: block[k : k+n]})
+		p = skipSpace(block, k+n)
+		if p < len(block) && block[p] == ',' {
+			p++
+		}
+	}
+	if p >= len(block) || block[p] != ')' {
+		return "", nil, false
+	}
+	if block[skipSpace(block, p+1):] != "}}" {
+		return "", nil, false
+	}
+	return fn, args, true
+}
+
+// fastArg is one argument of a call on the fast path: its name when
+// given as name=value, and its literal as written.
+type fastArg struct{ name, lit string }
+
+// skipSpace returns the offset of the first byte of s from i that is not
+// a space as \s means in Go's regular expressions ([\t\n\f\r ]).
+func skipSpace(s string, i int) int {
+	for i < len(s) {
+		switch s[i] {
+		case ' ', '\t', '\n', '\f', '\r':
+			i++
+		default:
+			return i
+		}
+	}
+	return i
+}
+
+// identLen is the length of the identifier ([A-Za-z_][A-Za-z0-9_]*) s
+// starts with, 0 for none.
+func identLen(s string) int {
+	i := 0
+	for i < len(s) {
+		c := s[i]
+		if c == '_' || ('a' <= c && c <= 'z') || ('A' <= c && c <= 'Z') || (i > 0 && '0' <= c && c <= '9') {
+			i++
+			continue
+		}
+		break
+	}
+	return i
+}
+
+// literalLen is the length of the literal s starts with ('...' or "..."
+// without a backslash, -?[0-9]+, True, False, true, false), 0 for none.
+func literalLen(s string) int {
+	if s == "" {
+		return 0
+	}
+	switch c := s[0]; {
+	case c == '\'' || c == '"':
+		for i := 1; i < len(s); i++ {
+			switch s[i] {
+			case c:
+				return i + 1
+			case '\\':
+				return 0
+			}
+		}
+		return 0
+	case c == '-' || ('0' <= c && c <= '9'):
+		i := 0
+		if c == '-' {
+			i = 1
+		}
+		start := i
+		for i < len(s) && '0' <= s[i] && s[i] <= '9' {
+			i++
+		}
+		if i == start {
+			return 0
+		}
+		return i
+	}
+	for _, w := range [...]string{"True", "False", "true", "false"} {
+		if strings.HasPrefix(s, w) {
+			return len(w)
+		}
+	}
+	return 0
+}
 
 // fastBlock is one {{ call(...) }} of a template on the fast path.
 type fastBlock struct {
@@ -96,20 +218,20 @@ func parseFast(path, src string, ctx *Context) ([]fastBlock, bool) {
 			return nil, false
 		}
 		block := rest[i : i+j+2]
-		m := fastCall.FindStringSubmatch(block)
-		if m == nil {
+		fn, args, ok := scanCall(block)
+		if !ok {
 			return nil, false
 		}
-		bl := fastBlock{start: off + i, end: off + i + j + 2, fn: m[1]}
+		bl := fastBlock{start: off + i, end: off + i + j + 2, fn: fn}
 		line, col := diag.Offset(src, off+i+strings.Index(block, bl.fn))
 		bl.pos = diag.Pos{File: path, Line: line, Col: col}
-		for _, a := range fastArg.FindAllStringSubmatch(m[2], -1) {
-			v := literal(a[2])
-			if a[1] != "" {
+		for _, a := range args {
+			v := literal(a.lit)
+			if a.name != "" {
 				if bl.kwargs == nil {
 					bl.kwargs = map[string]any{}
 				}
-				bl.kwargs[a[1]] = v
+				bl.kwargs[a.name] = v
 			} else if len(bl.kwargs) > 0 {
 				return nil, false // a positional argument after a keyword one: let the engine say so
 			} else {
