@@ -103,9 +103,10 @@ func WriteCompiled(dir string, m *compiler.Manifest) error {
 	}
 	files := under(tmp)
 	idx := make([]indexEntry, len(files))
+	var made sync.Map
 	err = writeAll(files, func(i int, f compiledFile) error {
 		var err error
-		idx[i], err = writeCompiledFile(f)
+		idx[i], err = writeCompiledFile(f, &made)
 		return err
 	})
 	if err != nil {
@@ -209,6 +210,7 @@ func updateTree(root string, files []compiledFile) error {
 	idx := make([]indexEntry, len(files))
 	var changed atomic.Bool
 	changed.Store(len(old) != len(files))
+	var made sync.Map
 	err := writeAll(files, func(i int, f compiledFile) error {
 		sum := sumOf(f.sql)
 		if e, ok := old[f.rel]; ok && e.sum == sum {
@@ -225,7 +227,7 @@ func updateTree(root string, files []compiledFile) error {
 			}
 		}
 		var err error
-		idx[i], err = writeCompiledFile(f)
+		idx[i], err = writeCompiledFile(f, &made)
 		return err
 	})
 	if err != nil {
@@ -303,11 +305,17 @@ func writeAll(files []compiledFile, write func(int, compiledFile) error) error {
 }
 
 // writeCompiledFile writes f and returns its index entry.
-func writeCompiledFile(f compiledFile) (indexEntry, error) {
-	if err := os.MkdirAll(filepath.Dir(f.path), 0o755); err != nil {
-		return indexEntry{}, err
+// made holds the folders made (or found) so far by this write of the
+// tree: each is made once, not stat'ed again for each of its files.
+func writeCompiledFile(f compiledFile, made *sync.Map) (indexEntry, error) {
+	dir := filepath.Dir(f.path)
+	if _, ok := made.Load(dir); !ok {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return indexEntry{}, err
+		}
+		made.Store(dir, true)
 	}
-	if err := os.WriteFile(f.path, []byte(f.sql), 0o644); err != nil {
+	if err := writeFile(f.path, []byte(f.sql)); err != nil {
 		return indexEntry{}, err
 	}
 	st, err := os.Lstat(f.path)
