@@ -1,6 +1,7 @@
 package project
 
 import (
+	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
@@ -61,6 +62,17 @@ func TestFastPropsAsDecodeStrict(t *testing.T) {
 					srcs[name+"/"+f.Name] = string(f.Data)
 				}
 			}
+		}
+	}
+	// The repository's own project.
+	for _, pattern := range []string{"../../models/*/*.yml", "../../seeds/*.yml"} {
+		files, _ := filepath.Glob(pattern)
+		for _, name := range files {
+			b, err := os.ReadFile(name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			srcs[name] = string(b)
 		}
 	}
 	fast := 0
