@@ -571,6 +571,9 @@ func readFiles(fsys fs.FS, files []*foundFile, newRenderer func() *yamljinja.Ren
 				f := files[i]
 				if root != "" {
 					f.content, f.err = readFileAt(root, f.path)
+				} else if rf, ok := fsys.(fs.ReadFileFS); ok {
+					// partial parsing's recorder reads and stamps in one go
+					f.content, f.err = rf.ReadFile(f.path)
 				} else {
 					f.content, f.err = readFile(fsys, f.path)
 				}
