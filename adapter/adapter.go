@@ -272,6 +272,14 @@ type Stmt struct {
 // Plain returns s as a statement that holds no user query.
 func Plain(s string) Stmt { return Stmt{SQL: s, Body: -1} }
 
+// SoleWriter is a Conn to a database that no other process changes while
+// kiln has it open (a DuckDB file, which DuckDB locks for one process):
+// a relation absent when a run starts is created, until the run ends,
+// only by that run.
+type SoleWriter interface {
+	SoleWriter() bool
+}
+
 // Pipeliner is a Conn that sends the statements of a transaction with
 // fewer round trips to the server (PostgreSQL: statements held back are
 // sent with the next one, as one simple query). Outside a transaction

@@ -214,6 +214,10 @@ func (p *Project) Run(ctx context.Context, plan *Plan, o RunOptions) (*Result, e
 		p.emit(RunFinished{Result: res})
 		return res, nil
 	}
+	// The relations the run creates are journaled at once, not one by one
+	// in each node's transaction (on DuckDB: see execute.Journal.Intend).
+	// Should that fail, the nodes journal their own changes, as elsewhere.
+	_ = r.ex.Intend(ctx, r.plan.IDs())
 	results := run.Run(ctx, r.plan, r.ex, run.Options{
 		Threads:   r.threads,
 		FailFast:  o.FailFast,

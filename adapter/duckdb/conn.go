@@ -5,11 +5,13 @@ import (
 	"database/sql"
 	"database/sql/driver"
 	"fmt"
+	"strings"
 
 	"github.com/kiln-build/kiln/adapter"
 	"github.com/kiln-build/kiln/adapter/sqlstore"
 	"github.com/kiln-build/kiln/internal/duck"
 	"github.com/kiln-build/kiln/internal/load"
+	"github.com/kiln-build/kiln/internal/sqlq"
 )
 
 // Conn is a dedicated DuckDB connection; see adapter.Conn.
@@ -17,7 +19,11 @@ type Conn struct {
 	c *duck.Conn
 }
 
-var _ adapter.Conn = (*Conn)(nil)
+var (
+	_ adapter.Conn       = (*Conn)(nil)
+	_ adapter.Pipeliner  = (*Conn)(nil)
+	_ adapter.SoleWriter = (*Conn)(nil)
+)
 
 var dialect = Dialect{}
 
@@ -68,8 +74,38 @@ func (c *Conn) QueryInt(ctx context.Context, query string, args ...any) (int64, 
 	return c.c.QueryInt(ctx, query, args...)
 }
 
-// Tx runs fn in a transaction.
+// Tx runs fn in a transaction; its BEGIN is sent with fn's first
+// statement (see RunCommit).
 func (c *Conn) Tx(ctx context.Context, fn func() error) error { return c.c.Tx(ctx, fn) }
+
+// SoleWriter reports true: DuckDB locks its file for one process (see
+// adapter.SoleWriter).
+func (c *Conn) SoleWriter() bool { return true }
+
+// ExecLater runs query at once: DuckDB runs in this process, a statement
+// held back would save no round trip (see adapter.Pipeliner).
+func (c *Conn) ExecLater(ctx context.Context, query string) error {
+	_, err := c.c.Exec(ctx, query)
+	return err
+}
+
+// RunCommit runs s as the last statement of the transaction Tx opened
+// (see adapter.Pipeliner). When s is the transaction's only statement it
+// runs without BEGIN and COMMIT, in DuckDB's autocommit, which makes one
+// statement atomic on its own: about 1 ms less per node. Otherwise it runs
+// s as Run does and Tx commits.
+func (c *Conn) RunCommit(ctx context.Context, s adapter.Stmt) (int64, error) {
+	if strings.IndexByte(s.SQL, ';') >= 0 && len(sqlq.StatementSpans(s.SQL)) > 1 {
+		return c.Run(ctx, s) // several statements are atomic only together, in the transaction
+	}
+	var n int64
+	err := c.c.CommitWith(func() error {
+		var err error
+		n, err = c.Run(ctx, s)
+		return err
+	})
+	return n, err
+}
 
 // Once runs f once per connection.
 func (c *Conn) Once(key string, f func() error) error { return c.c.Once(key, f) }

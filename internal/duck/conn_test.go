@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"path/filepath"
 	"reflect"
 	"testing"
 	"time"
@@ -309,4 +310,124 @@ func TestOnceRunsUntilItSucceedsOutsideATransaction(t *testing.T) {
 	if err := c.Once("other", setup); err != nil || calls != 4 {
 		t.Fatalf("another key: %v, %d calls, want 4", err, calls)
 	}
+}
+
+// A transaction whose only statement goes through CommitWith runs it in
+// autocommit: committed when the statement returns (another connection
+// sees it), and Tx then reports the commit, even when ctx is cancelled
+// afterwards. After another statement, or in a nested Tx, CommitWith runs
+// inside the transaction, which a failure rolls back whole.
+func TestCommitWith(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "commit.duckdb")
+	ctx := context.Background()
+	db, err := Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	c, err := db.Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	other, err := db.Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	seen := func(name string) bool {
+		t.Helper()
+		kind, err := other.RelationKind(ctx, "main", name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return kind != ""
+	}
+
+	// Alone: committed by the statement itself.
+	cctx, cancel := context.WithCancel(ctx)
+	err = c.Tx(cctx, func() error {
+		if !c.CanCommitWith() {
+			t.Error("CanCommitWith is false before the transaction's first statement")
+		}
+		err := c.CommitWith(func() error {
+			_, err := c.Exec(cctx, "CREATE TABLE alone AS SELECT 7 AS x")
+			return err
+		})
+		if !seen("alone") {
+			t.Error("the statement of CommitWith is not committed when it returns")
+		}
+		cancel() // too late to undo anything
+		return err
+	})
+	if err != nil {
+		t.Fatalf("Tx after CommitWith: %v", err)
+	}
+	if n := mustInt(t, c, "SELECT x FROM alone"); n != 7 {
+		t.Errorf("alone.x = %d, want 7", n)
+	}
+
+	// After another statement: one transaction, rolled back whole.
+	boom := errors.New("boom")
+	err = c.Tx(ctx, func() error {
+		mustExec(t, c, "INSERT INTO alone VALUES (8)")
+		if c.CanCommitWith() {
+			t.Error("CanCommitWith is true after a statement")
+		}
+		if err := c.CommitWith(func() error {
+			_, err := c.Exec(ctx, "CREATE TABLE second AS SELECT 1 AS x")
+			return err
+		}); err != nil {
+			return err
+		}
+		if seen("second") {
+			t.Error("CommitWith after a statement committed it")
+		}
+		return boom
+	})
+	if !errors.Is(err, boom) {
+		t.Fatalf("Tx err = %v, want boom", err)
+	}
+	if seen("second") || mustInt(t, c, "SELECT count(*) FROM alone") != 1 {
+		t.Error("the rolled-back transaction left changes")
+	}
+
+	// Nested in another Tx: inside the outer transaction.
+	err = c.Tx(ctx, func() error {
+		if err := c.Tx(ctx, func() error {
+			if c.CanCommitWith() {
+				t.Error("CanCommitWith is true in a nested Tx")
+			}
+			return c.CommitWith(func() error {
+				_, err := c.Exec(ctx, "CREATE TABLE nested AS SELECT 1 AS x")
+				return err
+			})
+		}); err != nil {
+			return err
+		}
+		return boom
+	})
+	if !errors.Is(err, boom) || seen("nested") {
+		t.Errorf("nested CommitWith: err %v, table kept %v", err, seen("nested"))
+	}
+
+	// A failing statement changes nothing and leaves no transaction open.
+	err = c.Tx(ctx, func() error {
+		return c.CommitWith(func() error {
+			_, err := c.Exec(ctx, "CREATE TABLE bad AS SELECT nosuch FROM alone")
+			return err
+		})
+	})
+	var e *Error
+	if !errors.As(err, &e) || e.Type != "Binder" {
+		t.Fatalf("failing CommitWith: %v, want a binder *Error", err)
+	}
+	if seen("bad") {
+		t.Error("the failing statement left its table")
+	}
+	if err := c.Tx(ctx, func() error { return nil }); err != nil {
+		t.Errorf("an empty Tx after a failed CommitWith: %v", err)
+	}
+	mustExec(t, c, "BEGIN TRANSACTION") // fails if a transaction were still open
+	mustExec(t, c, "ROLLBACK")
 }

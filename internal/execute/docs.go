@@ -15,9 +15,7 @@ import (
 // that the YAML describes and the relation has (as dbt-postgres, which
 // skips the others). It runs in the node's transaction, after the build.
 func persistDocs(ctx context.Context, conn adapter.Conn, d adapter.Dialect, n *graph.Node) error {
-	pd, _ := n.Config.Extra["persist_docs"].(map[string]any)
-	relation, _ := pd["relation"].(bool)
-	columns, _ := pd["columns"].(bool)
+	relation, columns := docsPersisted(n)
 	if !relation && !columns {
 		return nil
 	}
@@ -52,4 +50,20 @@ func persistDocs(ctx context.Context, conn adapter.Conn, d adapter.Dialect, n *g
 		}
 	}
 	return nil
+}
+
+// docsPersisted returns n's persist_docs: whether the relation's and the
+// columns' descriptions are written into the database.
+func docsPersisted(n *graph.Node) (relation, columns bool) {
+	pd, _ := n.Config.Extra["persist_docs"].(map[string]any)
+	relation, _ = pd["relation"].(bool)
+	columns, _ = pd["columns"].(bool)
+	return relation, columns
+}
+
+// persistsDocs reports whether building n runs statements after its
+// relation's (persistDocs), which must be in the same transaction.
+func persistsDocs(n *graph.Node) bool {
+	relation, columns := docsPersisted(n)
+	return relation || columns
 }

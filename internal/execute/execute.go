@@ -229,6 +229,31 @@ func (e *Executor) CreateSchemas(ctx context.Context, ids []graph.ID) error {
 	return nil
 }
 
+// Intend journals, in one statement before the run, the relations of the
+// nodes ids that are absent from the database and that those nodes would
+// create (models but ephemeral ones, seeds, file-backed sources,
+// snapshots; not those up to date): see Journal.Intend. It does nothing
+// without a journal.
+func (e *Executor) Intend(ctx context.Context, ids []graph.ID) error {
+	if e.opts.Journal == nil {
+		return nil
+	}
+	var rels []sqlq.Relation
+	for _, id := range ids {
+		n := e.g.Node(id)
+		if n == nil || n.Relation.IsZero() || e.opts.UpToDate[id] || e.cat.Kind(n.Relation) != "" {
+			continue
+		}
+		switch {
+		case n.Kind == graph.Model && n.Config.Materialized != graph.Ephemeral,
+			n.Kind == graph.Seed, n.Kind == graph.Snapshot,
+			n.Kind == graph.Source && n.Source != nil && n.Source.External != nil:
+			rels = append(rels, n.Relation)
+		}
+	}
+	return e.opts.Journal.Intend(ctx, e.conns[0], rels)
+}
+
 // SetUpToDate sets the nodes that need not run; call it before the run.
 func (e *Executor) SetUpToDate(ids map[graph.ID]bool) { e.opts.UpToDate = ids }
 
@@ -424,7 +449,7 @@ func (e *Executor) model(ctx context.Context, conn adapter.Conn, n *graph.Node) 
 		// The last statement goes with the COMMIT when nothing follows it
 		// (adapter.Pipeliner): one round trip per node on PostgreSQL.
 		pl, commitWith := conn.(adapter.Pipeliner)
-		commitWith = commitWith && !(n.Config.Materialized == graph.Table && DistributionOf(n).Column != "")
+		commitWith = commitWith && !(n.Config.Materialized == graph.Table && DistributionOf(n).Column != "") && !persistsDocs(n)
 		for i, s := range stmts {
 			last := i == len(stmts)-1
 			var c int64

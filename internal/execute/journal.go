@@ -47,6 +47,10 @@ type Journal struct {
 	seq   atomic.Int64
 	mu    sync.Mutex
 	files []stagedFile // exports written aside
+	// intents are the Created entries Intend wrote before the nodes ran,
+	// by relation (schema and name), true once a node used one (Prepare
+	// found the relation still absent).
+	intents map[sqlq.Relation]bool
 }
 
 type stagedFile struct{ staged, final string }
@@ -74,6 +78,98 @@ func (j *Journal) backupName(rel sqlq.Relation) string {
 	return rel.Name + BackupSuffix + short(j.runID)
 }
 
+// Intend journals, before the run's nodes run and in one statement, that
+// the run may create the relations rels, absent from the database now: a
+// Created entry each, which a rollback (or the next start, after a kill)
+// undoes by dropping the relation when it exists. A node that then
+// builds one of them while it is still absent needs no entry of its own
+// (Prepare writes none), so its transaction is its statements alone.
+//
+// It does so only on a database that no other process changes during the
+// run (adapter.SoleWriter): there, a relation absent at the start that
+// exists after a kill can only be the run's. Elsewhere, or for a nil
+// journal, it does nothing and every node journals its own change. An
+// error leaves the journal as it was (the nodes journal their changes).
+func (j *Journal) Intend(ctx context.Context, conn adapter.Conn, rels []sqlq.Relation) error {
+	if j == nil || len(rels) == 0 {
+		return nil
+	}
+	if sw, ok := conn.(adapter.SoleWriter); !ok || !sw.SoleWriter() {
+		return nil
+	}
+	intents := make(map[sqlq.Relation]bool, len(rels))
+	es := make([]adapter.JournalEntry, 0, len(rels))
+	for _, rel := range rels {
+		key := sqlq.Relation{Schema: rel.Schema, Name: rel.Name}
+		if _, dup := intents[key]; dup {
+			continue
+		}
+		intents[key] = false
+		es = append(es, j.entry(key))
+	}
+	if err := conn.Store().AddJournal(ctx, es); err != nil {
+		return err
+	}
+	j.mu.Lock()
+	j.intents = intents
+	j.mu.Unlock()
+	return nil
+}
+
+// intended reports whether Intend journaled rel, and records that a node
+// uses the entry.
+func (j *Journal) intended(rel sqlq.Relation) bool {
+	key := sqlq.Relation{Schema: rel.Schema, Name: rel.Name}
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	if _, ok := j.intents[key]; !ok {
+		return false
+	}
+	j.intents[key] = true
+	return true
+}
+
+// unusedIntents splits es into the entries Intend wrote that no node used
+// (their relations were never built: undoing them changes nothing) and
+// the others.
+func (j *Journal) unusedIntents(es []adapter.JournalEntry) (unused, used []adapter.JournalEntry) {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	for _, e := range es {
+		if u, ok := j.intents[e.Relation]; ok && !u && e.Op == adapter.Created && e.RunID == j.runID {
+			unused = append(unused, e)
+		} else {
+			used = append(used, e)
+		}
+	}
+	return unused, used
+}
+
+// unbuilt returns how many of es are entries Intend wrote, used by a node
+// that failed before its relation existed: undoing them changes nothing,
+// and they count as no change (as the entry of such a node, rolled back
+// with its transaction, would not exist). It reads the database only for
+// the entries Intend wrote.
+func (j *Journal) unbuilt(ctx context.Context, conn adapter.Conn, es []adapter.JournalEntry) (int, error) {
+	n := 0
+	for _, e := range es {
+		j.mu.Lock()
+		_, ok := j.intents[e.Relation]
+		j.mu.Unlock()
+		if !ok || e.Op != adapter.Created || e.RunID != j.runID {
+			continue
+		}
+		kind, err := conn.RelationKind(ctx, e.Relation)
+		if err != nil {
+			return 0, err
+		}
+		if kind == "" {
+			n++
+		}
+	}
+	return n, nil
+}
+
 // Prepare moves the relation at rel, of kind ("table", "view", or "" when
 // there is none), aside and journals it. It must run inside the
 // transaction (conn.Tx) that builds the new relation, so that the backup,
@@ -81,6 +177,11 @@ func (j *Journal) backupName(rel sqlq.Relation) string {
 // at all. A nil journal does nothing.
 func (j *Journal) Prepare(ctx context.Context, conn adapter.Conn, d adapter.Dialect, rel sqlq.Relation, kind string) error {
 	if j == nil {
+		return nil
+	}
+	if kind == "" && j.intended(rel) {
+		// Intend journaled the relation's creation already.
+		failpoint.Hit(failpoint.NodePrepared)
 		return nil
 	}
 	e := j.entry(rel)
@@ -289,8 +390,21 @@ func (j *Journal) Commit(ctx context.Context, conn adapter.Conn, d adapter.Diale
 		j.DiscardFiles()
 	}
 	files := j.takeFiles()
+	unused, es := j.unusedIntents(es)
+	changed := len(es)
+	if !publish {
+		// A failed run kept: the nodes that failed built nothing.
+		n, err := j.unbuilt(ctx, conn, es)
+		if err != nil {
+			return 0, err
+		}
+		changed -= n
+	}
 	var superseded []adapter.StagedFile
 	err = conn.Tx(ctx, func() error {
+		if err := s.RemoveJournal(ctx, unused); err != nil {
+			return err
+		}
 		if j.txn == "" {
 			for _, e := range es {
 				if err := dropBackup(ctx, conn, d, e); err != nil {
@@ -356,7 +470,7 @@ func (j *Journal) Commit(ctx context.Context, conn adapter.Conn, d adapter.Diale
 	for _, f := range superseded {
 		os.Remove(f.Staged) // the next start's sweep removes it when this does not
 	}
-	return len(es), nil
+	return changed, nil
 }
 
 // keep marks the run's entries Done for its flow transaction, in the
@@ -408,11 +522,17 @@ func (j *Journal) Rollback(ctx context.Context, conn adapter.Conn, d adapter.Dia
 	if err != nil {
 		return 0, err
 	}
+	// The relations of the entries no node used were never built.
+	unused, es := j.unusedIntents(es)
+	unbuilt, err := j.unbuilt(ctx, conn, es)
+	if err != nil {
+		return 0, err
+	}
 	err = conn.Tx(ctx, func() error {
 		if err := undo(ctx, conn, d, es, ""); err != nil {
 			return err
 		}
-		if err := s.RemoveJournal(ctx, es); err != nil {
+		if err := s.RemoveJournal(ctx, append(es, unused...)); err != nil {
 			return err
 		}
 		if record != nil {
@@ -427,7 +547,7 @@ func (j *Journal) Rollback(ctx context.Context, conn adapter.Conn, d adapter.Dia
 		return 0, err
 	}
 	failpoint.Hit(failpoint.RollbackCommitted)
-	return len(es), nil
+	return len(es) - unbuilt, nil
 }
 
 // StagedPath is where an export bound for final is written during the run:

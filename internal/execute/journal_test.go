@@ -296,3 +296,119 @@ func TestJournalCopyForInPlaceChanges(t *testing.T) {
 		t.Errorf("%d backups left", got)
 	}
 }
+
+// On DuckDB, Intend journals the relations a run may create before its
+// nodes run: a node that creates one writes no entry of its own (its
+// transaction is its statement alone); a commit forgets the entries, a
+// rollback and a recovery after a kill drop what was built, and count
+// only that.
+func TestIntendedCreations(t *testing.T) {
+	ctx := context.Background()
+	built := sqlq.Relation{Schema: "s", Name: "built"}
+	failed := sqlq.Relation{Schema: "s", Name: "failed"}
+	never := sqlq.Relation{Schema: "s", Name: "never"}
+	entries := func(c adapter.Conn) int64 {
+		return value(t, c, "select count(*) from kiln_history.journal")
+	}
+	// run creates s.built in autocommit, fails to create s.failed and never
+	// reaches s.never.
+	run := func(t *testing.T, c adapter.Conn, j *Journal) {
+		t.Helper()
+		exec(t, c, "create schema if not exists s")
+		if err := j.Intend(ctx, c, []sqlq.Relation{built, failed, never}); err != nil {
+			t.Fatal(err)
+		}
+		if got := entries(c); got != 3 {
+			t.Fatalf("%d entries after Intend, want 3", got)
+		}
+		for _, step := range []struct {
+			rel sqlq.Relation
+			sql string
+		}{{built, "create table s.built as select 1 as x"}, {failed, "create table s.failed as select nosuch"}} {
+			_ = c.Tx(ctx, func() error {
+				if err := j.Prepare(ctx, c, d, step.rel, ""); err != nil {
+					return err
+				}
+				_, err := c.(adapter.Pipeliner).RunCommit(ctx, adapter.Plain(step.sql))
+				return err
+			})
+		}
+		if got := entries(c); got != 3 {
+			t.Errorf("%d entries after the nodes, want 3 (none of their own)", got)
+		}
+		if got := value(t, c, "select count(*) from duckdb_tables() where schema_name = 's'"); got != 1 {
+			t.Fatalf("%d tables in s, want s.built", got)
+		}
+	}
+
+	t.Run("commit", func(t *testing.T) {
+		c := memConn(t)
+		j := NewJournal("run-1", "")
+		run(t, c, j)
+		n, err := j.Commit(ctx, c, d, false, nil)
+		if err != nil || n != 1 {
+			t.Fatalf("commit: %d, %v; want the 1 relation built", n, err)
+		}
+		if got := entries(c); got != 0 {
+			t.Errorf("%d entries left", got)
+		}
+		if got := value(t, c, "select x from s.built"); got != 1 {
+			t.Errorf("s.built.x = %d", got)
+		}
+	})
+	t.Run("rollback", func(t *testing.T) {
+		c := memConn(t)
+		j := NewJournal("run-1", "")
+		run(t, c, j)
+		n, err := j.Rollback(ctx, c, d, nil)
+		if err != nil || n != 1 {
+			t.Fatalf("rollback: %d, %v; want the 1 relation built", n, err)
+		}
+		if got := entries(c) + value(t, c, "select count(*) from duckdb_tables() where schema_name = 's'"); got != 0 {
+			t.Errorf("%d entries and tables left", got)
+		}
+	})
+	t.Run("recover", func(t *testing.T) {
+		c := memConn(t)
+		run(t, c, NewJournal("killed-run", "")) // never committed nor rolled back
+		rec, err := Recover(ctx, c, d)
+		if err != nil || !reflect.DeepEqual(rec.Restored, map[string]int{"killed-run": 1}) {
+			t.Fatalf("recover: %+v %v; want the 1 relation built", rec, err)
+		}
+		if got := entries(c) + value(t, c, "select count(*) from duckdb_tables() where schema_name = 's'"); got != 0 {
+			t.Errorf("%d entries and tables left", got)
+		}
+	})
+	// A relation that exists by the time its node runs (Prepare finds it;
+	// a hook made it) is moved aside and journaled as usual, and comes
+	// back on rollback, which undoes what the nodes did, as without
+	// Intend.
+	t.Run("created meanwhile", func(t *testing.T) {
+		c := memConn(t)
+		exec(t, c, "create schema s")
+		j := NewJournal("run-1", "")
+		if err := j.Intend(ctx, c, []sqlq.Relation{built}); err != nil {
+			t.Fatal(err)
+		}
+		exec(t, c, "create table s.built as select 5 as x")
+		err := c.Tx(ctx, func() error {
+			if err := j.Prepare(ctx, c, d, built, "table"); err != nil {
+				return err
+			}
+			_, err := c.Exec(ctx, "create table s.built as select 6 as x")
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := entries(c); got != 2 {
+			t.Errorf("%d entries, want the intent and the move", got)
+		}
+		if n, err := j.Rollback(ctx, c, d, nil); err != nil || n != 1 {
+			t.Fatalf("rollback: %d, %v", n, err)
+		}
+		if got := value(t, c, "select x from s.built"); got != 5 {
+			t.Errorf("s.built.x = %d, want 5: the version before the node", got)
+		}
+	})
+}

@@ -86,6 +86,17 @@ func Recover(ctx context.Context, conn adapter.Conn, d adapter.Dialect) (Recover
 		}
 		if !e.Done {
 			es = append(es, e)
+			if e.Op == adapter.Created && e.Backup == "" {
+				// An entry of Journal.Intend whose node never built its
+				// relation: undoing it changes nothing.
+				kind, err := conn.RelationKind(ctx, e.Relation)
+				if err != nil {
+					return rec, err
+				}
+				if kind == "" {
+					continue
+				}
+			}
 			rec.Restored[e.RunID]++
 		}
 	}
