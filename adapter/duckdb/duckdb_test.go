@@ -225,3 +225,47 @@ func TestOpenSettings(t *testing.T) {
 		t.Error("a setting name with SQL in it was accepted")
 	}
 }
+
+// RunCommit runs a transaction's only statement in autocommit, and a text
+// of several statements in the transaction, so that they stay one change:
+// a failing second statement leaves the first undone.
+func TestRunCommit(t *testing.T) {
+	ctx := context.Background()
+	a, err := Open(ctx, filepath.Join(t.TempDir(), "run-commit.duckdb"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	ac, err := a.Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ac.Close()
+	c := ac.(*Conn)
+	err = c.Tx(ctx, func() error {
+		n, err := c.RunCommit(ctx, adapter.Stmt{SQL: "create table t as select * from range(4)", Body: -1, CountRows: true})
+		if n != 4 {
+			t.Errorf("RunCommit counted %d rows, want 4", n)
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = c.Tx(ctx, func() error {
+		_, err := c.RunCommit(ctx, adapter.Plain("create table u as select 1 as x; create table v as select nosuch"))
+		return err
+	})
+	if err == nil {
+		t.Fatal("a failing second statement succeeded")
+	}
+	for _, name := range []string{"t", "u", "v"} {
+		kind, err := c.RelationKind(ctx, adapter.Relation{Schema: "main", Name: name})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := name == "t"; (kind != "") != want {
+			t.Errorf("%s exists: %v, want %v", name, kind != "", want)
+		}
+	}
+}
