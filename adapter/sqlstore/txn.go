@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -76,9 +77,20 @@ func (s *Store) RemoveJournal(ctx context.Context, entries []adapter.JournalEntr
 	if err := s.ensure(ctx); err != nil {
 		return err
 	}
-	keys := make([]string, len(entries))
-	for i, e := range entries {
-		keys[i] = fmt.Sprintf("(run_id = %s and seq = %d)", s.lit(e.RunID), e.Seq)
+	// One condition by run, its numbers in a list: a run's thousand
+	// entries are one IN list, which DuckDB plans far faster than a
+	// thousand OR terms.
+	var runs []string
+	seqs := map[string][]string{}
+	for _, e := range entries {
+		if _, ok := seqs[e.RunID]; !ok {
+			runs = append(runs, e.RunID)
+		}
+		seqs[e.RunID] = append(seqs[e.RunID], strconv.FormatInt(e.Seq, 10))
+	}
+	keys := make([]string, len(runs))
+	for i, r := range runs {
+		keys[i] = fmt.Sprintf("(run_id = %s and seq in (%s))", s.lit(r), strings.Join(seqs[r], ", "))
 	}
 	_, err := s.c.Exec(ctx, "delete from kiln_history.journal where "+strings.Join(keys, " or "))
 	return err
