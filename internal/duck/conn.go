@@ -304,8 +304,10 @@ func (c *Conn) Tx(ctx context.Context, fn func() error) (err error) {
 		p := recover()
 		// Roll back even when ctx is cancelled (the usual reason to be here).
 		if begun {
-			if _, rerr := c.sql.ExecContext(context.WithoutCancel(ctx), "ROLLBACK"); rerr != nil && err != nil && !isNoTx(wrap(rerr, "ROLLBACK", ctx)) {
-				err = errors.Join(err, fmt.Errorf("rollback: %w", wrap(rerr, "ROLLBACK", ctx)))
+			if _, rerr := c.sql.ExecContext(context.WithoutCancel(ctx), "ROLLBACK"); rerr != nil && err != nil {
+				if rerr = wrap(rerr, "ROLLBACK", ctx); !isNoTx(rerr) {
+					err = errors.Join(err, fmt.Errorf("rollback: %w", rerr))
+				}
 			}
 		}
 		if p != nil {
