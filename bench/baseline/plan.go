@@ -87,7 +87,12 @@ func CompileWith(d adapter.Dialect, dir string, vars map[string]any, selects, ex
 				return nil, fmt.Errorf("baseline: model %s: %w", n.Name, err)
 			}
 			schemas[n.Relation.Schema] = true
-			body = append(body, Stmt{Node: string(id), SQL: stmts[len(stmts)-1].SQL})
+			// The statements after the schema's (made once above): one
+			// create, or a contract's create table and insert
+			// (materialize.FromContract), after any sql_header.
+			for _, st := range stmts[1:] {
+				body = append(body, Stmt{Node: string(id), SQL: st.SQL})
+			}
 			plan.Models++
 		case graph.Test:
 			q := materialize.TestQuery(d, n).SQL
