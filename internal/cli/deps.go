@@ -51,7 +51,11 @@ need the network: kiln deps says so and installs nothing.`,
 			if err != nil {
 				return &exitError{ExitCannotStart, err.Error()}
 			}
-			a.ui.Printf("installed %d packages into %s; wrote %s", len(lock.Packages), engine.Rel(files.Dir, dir), deps.LockFileName)
+			noun := "packages"
+			if len(lock.Packages) == 1 {
+				noun = "package"
+			}
+			a.ui.Printf("installed %d %s into %s; wrote %s", len(lock.Packages), noun, engine.Rel(files.Dir, dir), deps.LockFileName)
 			return nil
 		},
 	}

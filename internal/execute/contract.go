@@ -44,17 +44,25 @@ func checkContract(ctx context.Context, conn adapter.Conn, d adapter.Dialect, n 
 		}
 	}
 	var problems []string
+	at := n.Pos // the first declared column with a problem, else the model
+	found := false
+	problem := func(c graph.Column, text string) {
+		problems = append(problems, text)
+		if !found && c.Pos.Line > 0 {
+			at, found = c.Pos, true
+		}
+	}
 	for _, c := range n.Columns {
 		if c.DataType == "" {
-			problems = append(problems, fmt.Sprintf("column %q has no data_type in the contract (%s)", c.Name, c.Pos))
+			problem(c, fmt.Sprintf("column %q has no data_type in the contract (%s)", c.Name, c.Pos))
 			continue
 		}
 		got, ok := actual[strings.ToLower(c.Name)]
 		switch {
 		case !ok:
-			problems = append(problems, fmt.Sprintf("column %q of the contract is missing", c.Name))
+			problem(c, fmt.Sprintf("column %q of the contract is missing", c.Name))
 		case !sameType(got, declared[strings.ToLower(c.Name)]):
-			problems = append(problems, fmt.Sprintf("column %q is %s, the contract says %s", c.Name, got, declared[strings.ToLower(c.Name)]))
+			problem(c, fmt.Sprintf("column %q is %s, the contract says %s", c.Name, got, declared[strings.ToLower(c.Name)]))
 		}
 	}
 	for _, name := range order {
@@ -65,7 +73,7 @@ func checkContract(ctx context.Context, conn adapter.Conn, d adapter.Dialect, n 
 	if len(problems) == 0 {
 		return nil
 	}
-	return fmt.Errorf("%s: the contract of model %q is not met, nothing was replaced: %s", n.Pos, n.Name, strings.Join(problems, "; "))
+	return fmt.Errorf("%s: the contract of model %q is not met, nothing was replaced: %s", at, n.Name, strings.Join(problems, "; "))
 }
 
 // sameType reports whether an expression's type got meets the declared
