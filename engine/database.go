@@ -123,16 +123,12 @@ func (p *Project) Intervals(ctx context.Context, ids []graph.ID) (map[graph.ID][
 	if len(models) == 0 || !p.DatabaseExists() {
 		return out, nil
 	}
-	db, err := p.openDB(ctx, 0)
+	d, err := p.OpenDatabase(ctx)
 	if err != nil {
 		return nil, err
 	}
-	defer db.Close()
-	conn, err := db.Conn(ctx)
-	if err != nil {
-		return nil, err
-	}
-	defer conn.Close()
+	defer d.Close()
+	conn := d.conn
 	if k, err := conn.RelationKind(ctx, adapter.Relation{Schema: adapter.HistorySchema, Name: "intervals"}); err != nil || k == "" {
 		return out, err
 	}

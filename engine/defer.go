@@ -154,16 +154,12 @@ func (p *Project) existingRelations(ctx context.Context, favor bool) (map[string
 	if favor || !p.DatabaseExists() {
 		return out, nil
 	}
-	db, err := p.openDB(ctx, 0)
+	d, err := p.OpenDatabase(ctx)
 	if err != nil {
 		return nil, err
 	}
-	defer db.Close()
-	c, err := db.Conn(ctx)
-	if err != nil {
-		return nil, err
-	}
-	defer c.Close()
+	defer d.Close()
+	c := d.conn
 	rels, err := c.Relations(ctx, false)
 	if err != nil {
 		return nil, err

@@ -34,16 +34,12 @@ func (p *Project) RenderNow(ctx context.Context, ids []graph.ID) (map[graph.ID]s
 	if p.DBPath != ":memory:" && !p.DatabaseExists() {
 		return nil, fmt.Errorf("%w: %s; run kiln build first", ErrNoDatabase, p.DatabaseName())
 	}
-	db, err := p.openDB(ctx, 0)
+	d, err := p.OpenDatabase(ctx)
 	if err != nil {
 		return nil, err
 	}
-	defer db.Close()
-	conn, err := db.Conn(ctx)
-	if err != nil {
-		return nil, err
-	}
-	defer conn.Close()
+	defer d.Close()
+	conn, db := d.conn, d.db
 	if err := p.recover(ctx, conn, db.Dialect()); err != nil {
 		return nil, err
 	}

@@ -106,16 +106,12 @@ func (p *Project) Show(ctx context.Context, id graph.ID, limit int) (*Preview, e
 	if p.DBPath != ":memory:" && !p.DatabaseExists() {
 		return nil, fmt.Errorf("%w: %s; run kiln build first", ErrNoDatabase, p.DatabaseName())
 	}
-	db, err := p.openDB(ctx, 0)
+	d, err := p.OpenDatabase(ctx)
 	if err != nil {
 		return nil, err
 	}
-	defer db.Close()
-	conn, err := db.Conn(ctx)
-	if err != nil {
-		return nil, err
-	}
-	defer conn.Close()
+	defer d.Close()
+	conn, db := d.conn, d.db
 	// A killed run may have left some relations replaced and others not:
 	// restore them before reading, as a run does (it holds the database,
 	// and the target folder whose leftover files the recovery sweeps).
