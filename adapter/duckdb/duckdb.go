@@ -86,6 +86,29 @@ type Adapter struct {
 
 var _ adapter.Adapter = (*Adapter)(nil)
 
+// ExecFile opens the database at path (as Open), runs stmts on one
+// connection in order, each in autocommit, and closes it: set-up and
+// check scripts of the benchmarks and tests. The first failing statement
+// stops it; its error is prefixed with the statement.
+func ExecFile(ctx context.Context, path string, stmts []string) error {
+	db, err := Open(ctx, path)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	c, err := db.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	for _, s := range stmts {
+		if _, err := c.Exec(ctx, s); err != nil {
+			return fmt.Errorf("%s: %w", s, err)
+		}
+	}
+	return nil
+}
+
 // Open opens the DuckDB database at path, creating the file and its
 // parent directories when missing; "" (or ":memory:") opens a private
 // in-memory database. Open it once per run and keep it open: reopening a

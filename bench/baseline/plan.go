@@ -89,7 +89,7 @@ func CompileWith(d adapter.Dialect, dir string, vars map[string]any, selects, ex
 			schemas[n.Relation.Schema] = true
 			// The statements after the schema's (made once above): one
 			// create, or a contract's create table and insert
-			// (materialize.FromContract), after any sql_header.
+			// (materialize.Model, for an enforced contract), after any sql_header.
 			for _, st := range stmts[1:] {
 				body = append(body, Stmt{Node: string(id), SQL: st.SQL})
 			}

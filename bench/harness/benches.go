@@ -1,12 +1,14 @@
 package harness
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strconv"
 	"time"
 
+	"github.com/kiln-build/kiln/adapter/duckdb"
 	"github.com/kiln-build/kiln/bench/baseline"
 	"github.com/kiln-build/kiln/bench/workload"
 	"github.com/kiln-build/kiln/internal/artifact"
@@ -127,7 +129,7 @@ func setupDB(path string, stmts []string) error {
 	if err := freshDB("", path); err != nil {
 		return err
 	}
-	return execDB(path, stmts)
+	return duckdb.ExecFile(context.Background(), path, stmts)
 }
 
 // w1 generates W1 with n models over sources of rows rows and times its

@@ -101,7 +101,7 @@ func (s *suite) incr() error {
 		if err := freshDB(built, p.DBPath); err != nil {
 			return err
 		}
-		return execDB(p.DBPath, workload.IncrChange(IncrChangedMonth, 1))
+		return duckdb.ExecFile(context.Background(), p.DBPath, workload.IncrChange(IncrChangedMonth, 1))
 	}
 	r.Incremental = kilnVariant(k, "build (one month changed)", p, append([]string{"build"}, end...)...)
 	r.Incremental.Prepare = changed
@@ -157,27 +157,6 @@ func copyFile(from, to string) error {
 		return err
 	}
 	return os.WriteFile(to, b, 0o644)
-}
-
-// execDB runs stmts on the database at path.
-func execDB(path string, stmts []string) error {
-	ctx := context.Background()
-	db, err := duckdb.Open(ctx, path)
-	if err != nil {
-		return err
-	}
-	defer db.Close()
-	c, err := db.Conn(ctx)
-	if err != nil {
-		return err
-	}
-	defer c.Close()
-	for _, q := range stmts {
-		if _, err := c.Exec(ctx, q); err != nil {
-			return err
-		}
-	}
-	return nil
 }
 
 // digestTables returns, for each table ("schema.name"), its rows' digest

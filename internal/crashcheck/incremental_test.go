@@ -137,27 +137,6 @@ func incrSetup(t *testing.T) *incrWorld {
 	return theIncr
 }
 
-// execSQL runs stmts on the database at path.
-func execSQL(path string, stmts []string) error {
-	ctx := context.Background()
-	db, err := duckdb.Open(ctx, path)
-	if err != nil {
-		return err
-	}
-	defer db.Close()
-	c, err := db.Conn(ctx)
-	if err != nil {
-		return err
-	}
-	defer c.Close()
-	for _, s := range stmts {
-		if _, err := c.Exec(ctx, s); err != nil {
-			return fmt.Errorf("%s: %w", s, err)
-		}
-	}
-	return nil
-}
-
 func makeIncrWorld() (*incrWorld, error) {
 	tmp, err := os.MkdirTemp("", "kiln-crash-incr-")
 	if err != nil {
@@ -181,14 +160,14 @@ func makeIncrWorld() (*incrWorld, error) {
 	if err := os.MkdirAll(filepath.Dir(db), 0o755); err != nil {
 		return nil, err
 	}
-	if err := execSQL(db, incrInputsA); err != nil {
+	if err := duckdb.ExecFile(context.Background(), db, incrInputsA); err != nil {
 		return nil, err
 	}
 	k := Kiln{Bin: w.bin, Dir: w.base}
 	if err := runOK(k, append([]string{"build"}, incrArgs...)...); err != nil {
 		return nil, err
 	}
-	if err := execSQL(db, incrInputsB); err != nil {
+	if err := duckdb.ExecFile(context.Background(), db, incrInputsB); err != nil {
 		return nil, err
 	}
 	if w.before, err = k.Snapshot(incrDB); err != nil {
