@@ -666,7 +666,9 @@ func isIdent(s string) bool {
 // quietFlags are the flags: of dbt_project.yml that change only how dbt
 // prints, parses or reports usage (https://docs.getdbt.com/reference/global-configs/about-global-configs):
 // kiln has nothing to do for them (it sends no usage statistics, writes
-// JSON artifacts always, colours only a terminal).
+// JSON artifacts always, colours only a terminal), and partial_parse,
+// which kiln applies before loading (engine.OpenPartial: false turns its
+// partial parsing off).
 var quietFlags = map[string]bool{
 	"send_anonymous_usage_stats": true, "use_colors": true, "use_colors_file": true, "printer_width": true,
 	"version_check": true, "partial_parse": true, "static_parser": true, "use_experimental_parser": true,

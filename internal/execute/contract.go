@@ -82,7 +82,7 @@ func checkContract(ctx context.Context, conn adapter.Conn, d adapter.Dialect, n 
 // column as its name and the driver's type, which has none of them;
 // https://docs.getdbt.com/reference/resource-configs/contract): DECIMAL(5,2)
 // meets a declared decimal(8,2), the table is then created with the
-// declared type (materialize.FromContract), and DOUBLE does not meet it.
+// declared type (materialize.Model, for an enforced contract), and DOUBLE does not meet it.
 func sameType(got, want string) bool {
 	return strings.EqualFold(baseType(got), baseType(want))
 }

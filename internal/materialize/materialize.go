@@ -68,7 +68,10 @@ func Model(d adapter.Dialect, n *graph.Node, existing string) ([]adapter.Stmt, e
 		if existing == string(adapter.View) {
 			stmts = append(stmts, d.DropRelation(rel, adapter.View, false))
 		}
-		if FromContract(n) {
+		if n.ContractEnforced() {
+			// Created from its contract, as dbt creates it: the declared
+			// columns, types and constraints
+			// (https://docs.getdbt.com/reference/resource-configs/contract).
 			stmts = append(stmts, constrainedTable(d, n)...)
 			break
 		}
@@ -84,17 +87,7 @@ func Model(d adapter.Dialect, n *graph.Node, existing string) ([]adapter.Stmt, e
 	return stmts, nil
 }
 
-// FromContract reports whether table model n is created from its
-// contract: its contract is enforced, so the table has the declared
-// columns, their declared types and constraints, as dbt creates it
-// (https://docs.getdbt.com/reference/resource-configs/contract); dbt applies
-// constraints only then
-// (https://docs.getdbt.com/reference/resource-properties/constraints).
-func FromContract(n *graph.Node) bool {
-	return n.ContractEnforced()
-}
-
-// constrainedTable is dbt's table with a contract's constraints: create
+// constrainedTable is dbt's table with an enforced contract: create
 // table with the declared columns, their types and constraints, and the
 // model-level constraints, then insert the query's rows by column name
 // (dbt's get_select_subquery), so that a row breaking a constraint fails
