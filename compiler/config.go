@@ -2,6 +2,7 @@ package compiler
 
 import (
 	"fmt"
+	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -163,6 +164,8 @@ func (c *compiler) checkValue(k string, v any, pos diag.Pos) {
 		}
 	case "contract":
 		c.checkContract(v, pos)
+	case "grants":
+		c.checkGrants(v, pos)
 	case "persist_docs":
 		m, ok := v.(map[string]any)
 		if !ok {
@@ -175,6 +178,45 @@ func (c *compiler) checkValue(k string, v any, pos diag.Pos) {
 			} else if _, isBool := m[pk].(bool); !isBool {
 				bad("persist_docs.%s must be true or false, not %v", pk, m[pk])
 			}
+		}
+	}
+}
+
+// privilegeName is a privilege as grant spells it: words of letters
+// ("select", "references", "all privileges").
+var privilegeName = regexp.MustCompile(`^[A-Za-z]+( [A-Za-z]+)*$`)
+
+// checkGrants validates grants: {privilege: grantee or [grantees]}, a
+// privilege written "+select" to add to the inherited grantees.
+func (c *compiler) checkGrants(v any, pos diag.Pos) {
+	m, ok := v.(map[string]any)
+	if !ok {
+		c.diags.Errorf(pos, "grants must be a mapping of privileges to grantees, not %v", v).Hint = "write grants: {select: [reporter]}"
+		return
+	}
+	for _, k := range sortedKeys(m) {
+		if !privilegeName.MatchString(strings.TrimLeft(k, "+")) {
+			c.diags.Errorf(pos, "grants: %q is not a privilege", k).Hint = "name a privilege such as select, insert or update (\"+select\" adds to the inherited grantees)"
+			continue
+		}
+		bad := func() {
+			c.diags.Errorf(pos, "grants.%s must be a grantee or a list of grantees, not %q", k, m[k]).Hint = "write " + k + ": [reporter, analyst]"
+		}
+		switch g := m[k].(type) {
+		case string:
+			if strings.TrimSpace(g) == "" {
+				bad()
+			}
+		case []string:
+		case []any:
+			for _, e := range g {
+				if s, ok := e.(string); !ok || strings.TrimSpace(s) == "" {
+					bad()
+					break
+				}
+			}
+		default:
+			bad()
 		}
 	}
 }

@@ -196,6 +196,7 @@ func (p *Project) Run(ctx context.Context, plan *Plan, o RunOptions) (*Result, e
 	if err := r.checkDistribution(ctx, problems); err != nil {
 		return nil, interrupted(ctx, err)
 	}
+	r.warnGrants()
 	if len(problems) > 0 {
 		return r.refuse(ctx, problems), nil
 	}

@@ -194,9 +194,12 @@ func (t *ConfigTree) Where(path []string) map[string]At {
 	return out
 }
 
-// Merge sets config k to v in out, accumulating tags and merging meta.
+// Merge sets config k to v in out, accumulating tags, merging meta and
+// merging grants by privilege (MergeGrants).
 func Merge(out map[string]any, k string, v any) {
 	switch k {
+	case "grants":
+		out[k] = MergeGrants(out[k], v)
 	case "tags":
 		out[k] = append(toStrings(out[k]), toStrings(v)...)
 	case "meta":
@@ -214,6 +217,43 @@ func Merge(out map[string]any, k string, v any) {
 	default:
 		out[k] = v
 	}
+}
+
+// MergeGrants merges a grants config v (privilege -> grantee or list of
+// grantees) over the inherited one, as dbt (>= 1.2) merges grants: each
+// privilege v names replaces the inherited grantees of that privilege, or
+// adds to them when written with a "+" ("+select": [...]); the privileges
+// v does not name are inherited. It returns privilege -> []string. A
+// "+select" with no "select" to add to stays "+select", so that merging
+// layers in any grouping gives the same result (a model's config() call
+// is merged on its own before the project's levels); readers take the
+// "+" off (execute.GrantsOf). A v that is not a mapping changes nothing
+// (the compiler reports it).
+func MergeGrants(inherited, v any) map[string]any {
+	old, _ := inherited.(map[string]any)
+	out := make(map[string]any, len(old))
+	for p, g := range old {
+		out[p] = toStrings(g)
+	}
+	m, _ := v.(map[string]any)
+	for _, key := range sortedMapKeys(m) {
+		grantees := append([]string{}, toStrings(m[key])...)
+		p := strings.TrimLeft(key, "+")
+		if p == key {
+			delete(out, "+"+p)
+			out[p] = grantees
+			continue
+		}
+		target := "+" + p
+		if _, ok := out[p]; ok {
+			target = p
+		}
+		if prev, ok := out[target]; ok {
+			grantees = append(append([]string{}, prev.([]string)...), grantees...)
+		}
+		out[target] = grantees
+	}
+	return out
 }
 
 func toStrings(v any) []string {

@@ -389,7 +389,10 @@ var Keys = []Key{
 	{Scope: ScopeConfig, Name: "post_hook", For: Models | Seeds, Support: Applied}, // Manifest.RunHooks
 	{Scope: ScopeConfig, Name: "persist_docs", For: Models, Support: Applied},      // internal/execute/docs.go
 	{Scope: ScopeConfig, Name: "persist_docs", For: Seeds, Support: NotYet, Note: "kiln writes a model's descriptions as comments, not a seed's yet; remove it from seeds"},
-	{Scope: ScopeConfig, Name: "grants", For: Models | Seeds, Support: NotYet, Note: "a DuckDB file has no users to grant to; remove it"},
+	// grants: applied on PostgreSQL (internal/execute/grants.go); on DuckDB,
+	// as dbt-duckdb, they have no effect and each run says so once
+	// (engine: warnGrants).
+	{Scope: ScopeConfig, Name: "grants", For: Models | Seeds | Snapshots, Support: Applied},
 	{Scope: ScopeConfig, Name: "sql_header", For: Models, Support: Applied},         // internal/materialize
 	{Scope: ScopeConfig, Name: "external_location", For: Sources, Support: Applied}, // dbt-duckdb; compiler/extlocation.go
 	{Scope: ScopeConfig, Name: "formatter", For: Sources, Support: Applied},         // dbt-duckdb; compiler/extlocation.go

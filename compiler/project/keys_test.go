@@ -104,7 +104,7 @@ on-run-start: ["create schema x"]
 models:
   shop:
     +sql_header: "set x = 1"
-    +grants: {select: [reporter]}
+    +concurrent_batches: true
     marts:
       +pre-hook: "select 1"
       +materialized: table
@@ -137,7 +137,7 @@ sources:
 	sort.Strings(got)
 	want := []string{
 		`error project.yml:12:3: config "persist_docs" is not supported yet`,
-		`error project.yml:7:5: config "grants" is not supported yet`,
+		`error project.yml:7:5: config "concurrent_batches" is not supported yet`,
 	}
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Errorf("got\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))

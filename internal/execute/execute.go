@@ -113,6 +113,7 @@ func (e *Executor) withHooks(ctx context.Context, conn adapter.Conn, n *graph.No
 		return build(ctx, conn, n)
 	}
 	s := adapter.Session{Conn: conn, Dialect: e.d, Type: e.typ}
+	kindBefore := e.cat.Kind(n.Relation)
 	hookErr := func(phase string, err error) run.Result {
 		return failed(&run.NodeError{Pos: n.Pos, Msg: fmt.Sprintf("%s %q: %s-hook: %v", n.Kind, n.Name, phase, err), Err: err})
 	}
@@ -132,6 +133,12 @@ func (e *Executor) withHooks(ctx context.Context, conn adapter.Conn, n *graph.No
 		if err := e.opts.Hooks(ctx, n, "post", true, s); err != nil {
 			r = hookErr("post", err)
 			return err
+		}
+		if e.grantsAfterHooks(n) {
+			if err := e.applyGrants(ctx, conn, n, e.carried(n, kindBefore)); err != nil {
+				r = failed(err)
+				return err
+			}
 		}
 		return nil
 	})
@@ -325,8 +332,9 @@ type fileLoader interface {
 }
 
 // replace loads spec into rel in one transaction that first moves the
-// previous relation aside in the journal.
-func (e *Executor) replace(ctx context.Context, conn adapter.Conn, spec load.Spec, rel sqlq.Relation) (load.Result, error) {
+// previous relation aside in the journal; for a seed (seed not nil), the
+// transaction ends with its grants, as dbt's seed materialization.
+func (e *Executor) replace(ctx context.Context, conn adapter.Conn, spec load.Spec, rel sqlq.Relation, seed *graph.Node) (load.Result, error) {
 	fl, ok := conn.(fileLoader)
 	if !ok {
 		return load.Result{}, fmt.Errorf("this database's adapter cannot load input files yet")
@@ -338,12 +346,18 @@ func (e *Executor) replace(ctx context.Context, conn adapter.Conn, spec load.Spe
 				return err
 			}
 		}
-		if err := e.opts.Journal.Prepare(ctx, conn, e.d, rel, e.cat.Kind(rel)); err != nil {
+		kind := e.cat.Kind(rel)
+		if err := e.opts.Journal.Prepare(ctx, conn, e.d, rel, kind); err != nil {
 			return err
 		}
 		var err error
 		if res, err = fl.LoadFile(ctx, spec, rel); err != nil {
 			return err
+		}
+		if seed != nil {
+			if err := e.applyGrants(ctx, conn, seed, e.carried(seed, kind)); err != nil {
+				return err
+			}
 		}
 		failpoint.Hit(failpoint.NodeBuilt)
 		return nil
@@ -357,7 +371,7 @@ func (e *Executor) replace(ctx context.Context, conn adapter.Conn, spec load.Spe
 
 func (e *Executor) loadSource(ctx context.Context, conn adapter.Conn, n *graph.Node) run.Result {
 	x := n.Source.External
-	res, err := e.replace(ctx, conn, e.withProgress(n, SourceSpec(x)), n.Relation)
+	res, err := e.replace(ctx, conn, e.withProgress(n, SourceSpec(x)), n.Relation, nil)
 	if err != nil {
 		return failed(fmt.Errorf("source %q: %w", n.DisplayName(), err))
 	}
@@ -387,7 +401,7 @@ func SeedSpec(projectDir string, n *graph.Node) load.Spec {
 }
 
 func (e *Executor) loadSeed(ctx context.Context, conn adapter.Conn, n *graph.Node) run.Result {
-	res, err := e.replace(ctx, conn, e.withProgress(n, SeedSpec(e.opts.ProjectDir, n)), n.Relation)
+	res, err := e.replace(ctx, conn, e.withProgress(n, SeedSpec(e.opts.ProjectDir, n)), n.Relation, n)
 	if err != nil {
 		return failed(fmt.Errorf("seed %q: %w", n.Name, err))
 	}
@@ -433,6 +447,7 @@ func (e *Executor) model(ctx context.Context, conn adapter.Conn, n *graph.Node) 
 	rows := int64(-1)
 	build := func() error {
 		kind := e.cat.Kind(n.Relation)
+		carried := e.carried(n, kind)
 		if e.opts.Journal != nil {
 			if err := e.opts.Journal.Prepare(ctx, conn, e.d, n.Relation, kind); err != nil {
 				return err
@@ -449,7 +464,8 @@ func (e *Executor) model(ctx context.Context, conn adapter.Conn, n *graph.Node) 
 		// The last statement goes with the COMMIT when nothing follows it
 		// (adapter.Pipeliner): one round trip per node on PostgreSQL.
 		pl, commitWith := conn.(adapter.Pipeliner)
-		commitWith = commitWith && !(n.Config.Materialized == graph.Table && DistributionOf(n).Column != "") && !persistsDocs(n)
+		_, _, grants := e.granted(n)
+		commitWith = commitWith && !(n.Config.Materialized == graph.Table && DistributionOf(n).Column != "") && !persistsDocs(n) && !grants
 		for i, s := range stmts {
 			last := i == len(stmts)-1
 			var c int64
@@ -476,6 +492,11 @@ func (e *Executor) model(ctx context.Context, conn adapter.Conn, n *graph.Node) 
 		}
 		if err := persistDocs(ctx, conn, e.d, n); err != nil {
 			return err
+		}
+		if !e.grantsAfterHooks(n) {
+			if err := e.applyGrants(ctx, conn, n, carried); err != nil {
+				return err
+			}
 		}
 		failpoint.Hit(failpoint.NodeBuilt)
 		return nil

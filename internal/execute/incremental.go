@@ -53,6 +53,9 @@ func (e *Executor) incremental(ctx context.Context, conn adapter.Conn, n *graph.
 		if err == nil {
 			err = e.distribute(ctx, conn, n)
 		}
+		if err == nil && !e.grantsAfterHooks(n) {
+			err = e.applyGrants(ctx, conn, n, e.carried(n, kind))
+		}
 		if err == nil {
 			failpoint.Hit(failpoint.NodeBuilt)
 		}
@@ -189,6 +192,9 @@ func (e *Executor) applyIncremental(ctx context.Context, conn adapter.Conn, n *g
 		return err
 	}
 	if err := e.opts.Journal.PrepareCopy(ctx, conn, e.d, n.Relation, string(adapter.Table)); err != nil {
+		return err
+	}
+	if err := e.keepGrants(ctx, conn, n); err != nil {
 		return err
 	}
 	for _, s := range evolve {

@@ -680,3 +680,9 @@ func syncDir(dir string) error {
 	}
 	return nil
 }
+
+// BackupOf returns where Prepare or PrepareCopy keeps rel's previous
+// version during the run.
+func (j *Journal) BackupOf(rel sqlq.Relation) sqlq.Relation {
+	return sqlq.Relation{Schema: rel.Schema, Name: j.backupName(rel)}
+}

@@ -72,6 +72,9 @@ func (e *Executor) writeSnapshot(ctx context.Context, conn adapter.Conn, n *grap
 		if err != nil {
 			return 0, "", err
 		}
+		if err := e.keepGrants(ctx, conn, n); err != nil {
+			return 0, "", err
+		}
 		if err := e.evolveSnapshot(ctx, conn, n, &spec, cols); err != nil {
 			return 0, "", err
 		}
@@ -124,6 +127,9 @@ func (e *Executor) writeSnapshot(ctx context.Context, conn adapter.Conn, n *grap
 		if _, err := conn.Run(ctx, e.d.DropRelation(e.d.TempRelation(name), adapter.Table, true)); err != nil {
 			return 0, "", err
 		}
+	}
+	if err := e.applyGrants(ctx, conn, n, e.carried(n, kind)); err != nil {
+		return 0, "", err
 	}
 	return rows, msg, nil
 }

@@ -1,0 +1,54 @@
+package postgres
+
+import (
+	"regexp"
+	"strings"
+
+	"github.com/kiln-build/kiln/adapter"
+)
+
+var _ adapter.Granter = Dialect{}
+
+// ShowGrants reads information_schema.role_table_grants, as dbt-postgres's
+// get_show_grant_sql: the privileges the current role granted on rel to
+// other roles.
+//
+//	select grantee, privilege_type from information_schema.role_table_grants
+//	where grantor = current_role and grantee != current_role
+//	and table_schema = 'marts' and table_name = 'orders'
+func (d Dialect) ShowGrants(rel adapter.Relation) adapter.Stmt {
+	return adapter.Stmt{SQL: "select grantee, privilege_type from information_schema.role_table_grants\n" +
+		"where grantor = current_role and grantee != current_role\n" +
+		"and table_schema = " + d.Literal(rel.Schema) + " and table_name = " + d.Literal(rel.Name)}
+}
+
+// Grant is grant privilege on rel to grantee, ...: grant select on
+// "marts"."orders" to reporter, "ops-team".
+func (d Dialect) Grant(rel adapter.Relation, privilege string, grantees []string) adapter.Stmt {
+	return adapter.Stmt{SQL: "grant " + strings.ToLower(privilege) + " on " + d.QuoteRelation(rel) + " to " + d.grantees(grantees)}
+}
+
+// Revoke is revoke privilege on rel from grantee, ...
+func (d Dialect) Revoke(rel adapter.Relation, privilege string, grantees []string) adapter.Stmt {
+	return adapter.Stmt{SQL: "revoke " + strings.ToLower(privilege) + " on " + d.QuoteRelation(rel) + " from " + d.grantees(grantees)}
+}
+
+// plainRole is a role name written without quotes, which PostgreSQL folds
+// to lower case.
+var plainRole = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_$]*$`)
+
+// grantees writes role names as dbt does: a plain name as written (folded
+// to lower case by PostgreSQL: Reporter is reporter), any other name
+// quoted (dbt quotes those with "@", "-" or "."; kiln quotes every name
+// that is not plain, so that no name is read as SQL).
+func (d Dialect) grantees(names []string) string {
+	out := make([]string, len(names))
+	for i, n := range names {
+		if plainRole.MatchString(n) {
+			out[i] = n
+		} else {
+			out[i] = d.Quote(n)
+		}
+	}
+	return strings.Join(out, ", ")
+}

@@ -1,0 +1,46 @@
+package engine
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/kiln-build/kiln/adapter"
+	"github.com/kiln-build/kiln/compiler/graph"
+	"github.com/kiln-build/kiln/internal/execute"
+)
+
+// warnGrants says once, before the nodes run, that the grants config of
+// the planned models, seeds and snapshots has no effect on a database
+// without roles (DuckDB: dbt-duckdb ignores grants too, and logs it per
+// relation). On PostgreSQL it says nothing: the nodes apply their grants
+// (execute.GrantsOf).
+func (r *runner) warnGrants() {
+	if _, ok := r.ex.Dialect().(adapter.Granter); ok {
+		return
+	}
+	g := r.p.Graph()
+	var names []string
+	for _, id := range r.plan.IDs() {
+		n := g.Node(id)
+		if (n.Kind == graph.Model || n.Kind == graph.Seed || n.Kind == graph.Snapshot) && execute.GrantsOf(n) != nil {
+			names = append(names, fmt.Sprintf("%s %q", n.Kind, n.DisplayName()))
+		}
+	}
+	if len(names) == 0 {
+		return
+	}
+	const most = 10
+	list := strings.Join(names[:min(len(names), most)], ", ")
+	if len(names) > most {
+		list += fmt.Sprintf(" and %d more", len(names)-most)
+	}
+	r.p.printf(Warn, "warning: grants have no effect on %s, which has no roles to grant to (as with dbt-duckdb, they are ignored): %s; they apply on a PostgreSQL target",
+		databaseName(r.ex.Type()), list)
+}
+
+func databaseName(typ string) string {
+	if typ == "duckdb" {
+		return "DuckDB"
+	}
+	return typ
+}
