@@ -110,8 +110,6 @@ func (c *compiler) addModelTests(file string, dirs []string, n *graph.Node, mp *
 	}
 }
 
-var refExpr = regexp.MustCompile(`^\s*(ref|source)\s*\(.*\)\s*$`)
-
 // knownPackages are prefixes accepted before a generic test's name, so
 // dbt-utils' names work unchanged.
 var knownPackages = map[string]bool{"dbt": true, "dbt_utils": true, "dbt_expectations": true, "kiln": true}
@@ -216,41 +214,36 @@ func (c *compiler) addTest(file string, dirs []string, on *graph.Node, col *test
 	if !cfg.Enabled {
 		return
 	}
-	// Arguments: ref('x') and source('a', 'b') strings are rendered, as dbt does.
-	kwargs := map[string]any{}
-	relArgs := map[string]any{}
-	for _, k := range sortedKeys(te.Args) {
-		v := te.Args[k]
+	for k, v := range te.Args {
 		n.Test.Kwargs[k] = v
-		if s, ok := v.(string); ok && (refExpr.MatchString(s) || strings.Contains(s, "{{")) {
-			expr := s
-			if !strings.Contains(s, "{{") {
-				expr = "{{ " + s + " }}"
-			}
-			out, deps, l := c.renderArg(file, te.ArgAt[k].Pos(file), expr)
-			if len(l) > 0 {
-				c.diags.Append(l)
-				return
-			}
-			n.DependsOn = append(n.DependsOn, deps...)
-			v = out
-			if len(deps) == 1 && refExpr.MatchString(s) {
-				if rel, ok := c.relationValue(deps[0], out); ok {
-					relArgs[k] = rel
+	}
+	// A config() call in the test's macro gives defaults that the
+	// project's and the YAML's configs override, as in dbt.
+	var macroCfg map[string]any
+	store, _ := cfg.Extra["store_failures"].(bool)
+	executes := false
+	newCtx := func(db template.DB, deps *[]graph.ID) *template.Context {
+		return &template.Context{Ref: c.finalRef(deps), Source: c.finalSource(deps), Var: c.lookupVar, EnvVar: c.lookupEnv, StoreFailures: store,
+			DB: db, OnExecute: func() { executes = true }, Graph: c.graphVar,
+			Config: func(kw map[string]any, _ diag.Pos) error {
+				if macroCfg == nil {
+					macroCfg = map[string]any{}
 				}
-			}
-		}
-		kwargs[k] = v
+				for k, v := range kw {
+					macroCfg[k] = v
+				}
+				return nil
+			}}
 	}
-	n.Test.Args = map[string]any{}
-	for k, v := range kwargs {
-		n.Test.Args[k] = v
+	// The arguments are rendered in the test's context, as dbt renders
+	// them when it compiles the test (testargs.go).
+	args, deps, l := c.renderTestArgs(file, &te, func(deps *[]graph.ID) *template.Context { return newCtx(nil, deps) })
+	if len(l) > 0 {
+		c.diags.Append(l)
+		return
 	}
-	// The macro gets relations where the arguments name one (ref(),
-	// source()), as dbt's native rendering gives them.
-	for k, v := range relArgs {
-		kwargs[k] = v
-	}
+	n.DependsOn = append(n.DependsOn, deps...)
+	n.Test.Args = plainArgs(args)
 	if msg := checkChangeArgs(testName, n.Test.Args); msg != "" {
 		c.diags.Errorf(pos, "test %q: %s", te.Name, msg)
 		return
@@ -269,33 +262,23 @@ func (c *compiler) addTest(file string, dirs []string, on *graph.Node, col *test
 	if where, ok := cfg.Extra["where"].(string); ok && where != "" {
 		model = "(select * from " + model + " where " + where + ") dbt_subquery"
 	}
-	kwargs["model"] = model
-	if rel, ok := c.relationValue(on.ID, model); ok {
-		kwargs["model"] = rel
-	}
 	n.Test.Model = model
-	if col != nil {
-		kwargs["column_name"] = col.sql
+	withModel := func(args map[string]any) map[string]any {
+		kwargs := make(map[string]any, len(args)+2)
+		for k, v := range args {
+			kwargs[k] = v
+		}
+		kwargs["model"] = model
+		if rel, ok := c.relationValue(on.ID, model); ok {
+			kwargs["model"] = rel
+		}
+		if col != nil {
+			kwargs["column_name"] = col.sql
+		}
+		return kwargs
 	}
-	// A config() call in the test's macro gives defaults that the
-	// project's and the YAML's configs override, as in dbt.
-	var macroCfg map[string]any
-	store, _ := cfg.Extra["store_failures"].(bool)
-	executes := false
-	newCtx := func(db template.DB) *template.Context {
-		return &template.Context{Ref: c.finalRef(nil), Source: c.finalSource(nil), Var: c.lookupVar, EnvVar: c.lookupEnv, StoreFailures: store,
-			DB: db, OnExecute: func() { executes = true }, Graph: c.graphVar,
-			Config: func(kw map[string]any, _ diag.Pos) error {
-				if macroCfg == nil {
-					macroCfg = map[string]any{}
-				}
-				for k, v := range kw {
-					macroCfg[k] = v
-				}
-				return nil
-			}}
-	}
-	sql, err := c.engine.CallValue(file, testMacro, kwargs, newCtx(nil))
+	kwargs := withModel(args)
+	sql, err := c.engine.CallValue(file, testMacro, kwargs, newCtx(nil, nil))
 	if err != nil {
 		c.diags.Errorf(pos, "test %q: %v", te.Name, err).Hint = "check the test's arguments against its definition in " + macroFile
 		return
@@ -322,7 +305,13 @@ func (c *compiler) addTest(file string, dirs []string, on *graph.Node, col *test
 		// runs (Manifest.RenderAtRun).
 		n.RenderAtRun = true
 		c.runtimeTests[n] = func(db template.DB) (string, error) {
-			sql, err := c.engine.CallValue(file, testMacro, kwargs, newCtx(db))
+			// The arguments render again too: they may read the
+			// database (run_query, dbt_utils.get_column_values).
+			args, _, l := c.renderTestArgs(file, &te, func(deps *[]graph.ID) *template.Context { return newCtx(db, deps) })
+			if len(l) > 0 {
+				return "", &template.Error{Pos: l[0].Pos, Msg: l[0].Msg}
+			}
+			sql, err := c.engine.CallValue(file, testMacro, withModel(args), newCtx(db, nil))
 			if err != nil {
 				return "", err
 			}
@@ -336,12 +325,13 @@ func (c *compiler) addTest(file string, dirs []string, on *graph.Node, col *test
 	if pkg, _, ok := strings.Cut(te.Name, "."); ok {
 		namespace = pkg
 	}
-	args := map[string]any{}
+	// They use the arguments as written, not rendered, as dbt's.
+	nameArgs := map[string]any{}
 	for k, v := range te.Args {
-		args[k] = v
+		nameArgs[k] = v
 	}
 	if col != nil {
-		args["column_name"] = col.name
+		nameArgs["column_name"] = col.name
 	}
 	typ := testName
 	if on.Kind == graph.Source {
@@ -350,12 +340,12 @@ func (c *compiler) addTest(file string, dirs []string, on *graph.Node, col *test
 	if namespace != "" {
 		typ = namespace + "_" + typ
 	}
-	short, name := testNames(typ, testTarget(on), anomalyNameArgs(testName, args))
+	short, name := testNames(typ, testTarget(on), anomalyNameArgs(testName, nameArgs))
 	if te.CustomName != "" {
 		short, name = te.CustomName, te.CustomName
 	}
-	args["model"] = whereSubquery(on)
-	hash, sum := testHash(name, testName, namespace, args)
+	nameArgs["model"] = whereSubquery(on)
+	hash, sum := testHash(name, testName, namespace, nameArgs)
 	n.Name = name
 	n.ID = graph.ID("test." + c.name + "." + name + "." + hash)
 	n.Checksum = sum
@@ -369,17 +359,6 @@ func (c *compiler) addTest(file string, dirs []string, on *graph.Node, col *test
 		return
 	}
 	c.add(n)
-}
-
-// renderArg renders a test argument and returns the nodes it refers to.
-func (c *compiler) renderArg(file string, pos diag.Pos, expr string) (string, []graph.ID, diag.List) {
-	var deps []graph.ID
-	ctx := &template.Context{Ref: c.finalRef(&deps), Source: c.finalSource(&deps), Var: c.lookupVar, EnvVar: c.lookupEnv}
-	out, l := c.engine.Render(file, expr, ctx)
-	for i := range l {
-		l[i].Pos = pos
-	}
-	return out, deps, l
 }
 
 // finalRef resolves ref() to final relations, recording dependencies.

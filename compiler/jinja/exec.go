@@ -42,13 +42,13 @@ func (st *state) poison(sc *scope, t target) {
 func (st *state) exec(b *strings.Builder, sc *scope, s Stmt) error {
 	switch n := s.(type) {
 	case *textStmt:
-		b.WriteString(n.s)
+		st.text(b, n.s)
 	case *outputStmt:
 		v, err := st.eval(sc, n.x)
 		if err != nil {
 			return err
 		}
-		writeValue(b, v)
+		st.output(b, n.x, v)
 	case *ifStmt:
 		for i, c := range n.conds {
 			v, err := st.eval(sc, c)
@@ -93,7 +93,7 @@ func (st *state) exec(b *strings.Builder, sc *scope, s Stmt) error {
 		if err != nil {
 			return err
 		}
-		writeValue(b, v)
+		st.output(b, nil, v)
 	case *filterBlockStmt:
 		var body strings.Builder
 		if err := st.execBody(&body, &scope{parent: sc}, n.body); err != nil {
@@ -106,7 +106,7 @@ func (st *state) exec(b *strings.Builder, sc *scope, s Stmt) error {
 				return err
 			}
 		}
-		writeValue(b, v)
+		st.output(b, nil, v)
 	case *withStmt:
 		inner := &scope{parent: sc}
 		vals := make([]any, len(n.vals))

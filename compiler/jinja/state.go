@@ -135,6 +135,7 @@ type state struct {
 	frames  []frame
 	errs    diag.List
 	seen    map[string]bool // errors reported, to drop repeats from loops
+	native  *nativeOut      // the top-level output nodes of RenderNative, else nil
 }
 
 // position returns the file:line:col of offset off in the running code.

@@ -35,6 +35,8 @@ type TestEntry struct {
 	Raw         *yaml.Node     // the entry as written
 	argsOrder   []string       // declaration order of Args
 	configAt    map[string]At  // position of each config value
+	argNode     map[string]*yaml.Node
+	configNode  map[string]*yaml.Node
 }
 
 func (*TestEntry) freeForm() {}
@@ -50,6 +52,12 @@ func (t *TestEntry) ConfigAt(k string) At {
 	return t.At
 }
 
+// ArgNode returns the YAML node of argument k's value, nil if none.
+func (t *TestEntry) ArgNode(k string) *yaml.Node { return t.argNode[k] }
+
+// ConfigNode returns the YAML node of config key k's value, nil if none.
+func (t *TestEntry) ConfigNode(k string) *yaml.Node { return t.configNode[k] }
+
 // UnmarshalYAML decodes any of the forms above.
 func (t *TestEntry) UnmarshalYAML(n *yaml.Node) error {
 	t.At = at(n)
@@ -59,6 +67,8 @@ func (t *TestEntry) UnmarshalYAML(n *yaml.Node) error {
 	t.ArgAt = map[string]At{}
 	t.Config = map[string]any{}
 	t.configAt = map[string]At{}
+	t.argNode = map[string]*yaml.Node{}
+	t.configNode = map[string]*yaml.Node{}
 	switch n.Kind {
 	case yaml.ScalarNode:
 		t.Name = n.Value
@@ -105,11 +115,11 @@ func (t *TestEntry) fill(m *yaml.Node, testNameForm bool) error {
 		case k.Value == "description":
 			t.Description = v.Value
 		case k.Value == "config":
-			if err := t.decodeInto(v, t.Config, t.configAt); err != nil {
+			if err := t.decodeInto(v, t.Config, t.configAt, t.configNode); err != nil {
 				return err
 			}
 		case k.Value == "arguments":
-			if err := t.decodeInto(v, t.Args, t.ArgAt); err != nil {
+			if err := t.decodeInto(v, t.Args, t.ArgAt, t.argNode); err != nil {
 				return err
 			}
 		case TestConfigKeys[k.Value]:
@@ -119,6 +129,7 @@ func (t *TestEntry) fill(m *yaml.Node, testNameForm bool) error {
 			}
 			t.Config[k.Value] = x
 			t.configAt[k.Value] = at(v)
+			t.configNode[k.Value] = v
 		default:
 			var x any
 			if err := v.Decode(&x); err != nil {
@@ -126,6 +137,7 @@ func (t *TestEntry) fill(m *yaml.Node, testNameForm bool) error {
 			}
 			t.Args[k.Value] = x
 			t.ArgAt[k.Value] = at(v)
+			t.argNode[k.Value] = v
 		}
 	}
 	t.argsOrder = nil
@@ -142,7 +154,7 @@ func (t *TestEntry) fill(m *yaml.Node, testNameForm bool) error {
 	return nil
 }
 
-func (t *TestEntry) decodeInto(v *yaml.Node, into map[string]any, pos map[string]At) error {
+func (t *TestEntry) decodeInto(v *yaml.Node, into map[string]any, pos map[string]At, nodes map[string]*yaml.Node) error {
 	if v.Kind != yaml.MappingNode {
 		return &posError{at: at(v), msg: fmt.Sprintf("%q of test %q must be a mapping", "config", t.Name)}
 	}
@@ -153,6 +165,7 @@ func (t *TestEntry) decodeInto(v *yaml.Node, into map[string]any, pos map[string
 		}
 		into[v.Content[i].Value] = x
 		pos[v.Content[i].Value] = at(v.Content[i+1])
+		nodes[v.Content[i].Value] = v.Content[i+1]
 	}
 	return nil
 }

@@ -348,3 +348,15 @@ func (e *Engine) CallValue(path string, m any, kwargs map[string]any, ctx *Conte
 	}
 	return jinja.Str(v), nil
 }
+
+// RenderNative renders the template src of path with ctx as dbt renders
+// a generic test's arguments and configs (jinja.Env.RenderNative): the
+// value of a template that is one {{ }} output (a list, a number, a
+// relation), else its text. Errors are diagnostics at file:line:col.
+func (e *Engine) RenderNative(path, src string, ctx *Context) (any, diag.List) {
+	t, l := e.env.Parse(path, src)
+	if len(l) > 0 {
+		return nil, l
+	}
+	return e.env.RenderNative(t, e.globals(ctx))
+}

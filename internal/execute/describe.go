@@ -93,9 +93,12 @@ func testedRelation(on *graph.Node, t *graph.TestInfo) string {
 	return on.Relation.String()
 }
 
-// refName turns "ref('x')" into "x".
+// refName turns "ref('x')" and "{{ ref('x') }}" into "x".
 func refName(v any) string {
 	s := strings.TrimSpace(fmt.Sprint(v))
+	if strings.HasPrefix(s, "{{") && strings.HasSuffix(s, "}}") {
+		s = strings.TrimSpace(s[2 : len(s)-2]) // "{{ ref('customers') }}"
+	}
 	for _, fn := range []string{"ref(", "source("} {
 		if strings.HasPrefix(s, fn) && strings.HasSuffix(s, ")") {
 			inner := s[len(fn) : len(s)-1]
