@@ -6,8 +6,11 @@ import (
 	"encoding/hex"
 	"sort"
 
+	"gopkg.in/yaml.v3"
+
 	"github.com/kiln-build/kiln/compiler/graph"
 	"github.com/kiln-build/kiln/compiler/jinja"
+	"github.com/kiln-build/kiln/compiler/project"
 )
 
 // The names and ids of generic tests follow dbt's exactly
@@ -20,9 +23,11 @@ import (
 //     source's tests), target the model's name (the source's and table's,
 //     source_name_table), args the values of the arguments sorted by
 //     name (model left out, column_name in), each list or mapping
-//     flattened, printed as Python prints them (True, None, 1.0) and every
-//     run of characters other than letters, digits and _ turned into _,
-//     joined by "__";
+//     flattened (a mapping's values in the order written, as Python's
+//     dicts keep the YAML's), the arguments as written, not rendered,
+//     printed as Python prints them (True, None, 1.0) and every run of
+//     characters other than letters, digits and _ turned into _, joined
+//     by "__";
 //   - past 63 characters, the short name (the alias: the compiled file and
 //     the table of stored failures) is the first 30 characters of
 //     <type>_<target>, "_", and the md5 of the full name in hex;
@@ -53,6 +58,10 @@ func testNames(testType, target string, args map[string]any) (short, full string
 			for _, kk := range sortedKeys(v) {
 				flat = append(flat, pyStr(v[kk]))
 			}
+		case orderedArg:
+			for _, kk := range v.keys {
+				flat = append(flat, pyStr(v.m[kk]))
+			}
 		default:
 			flat = append(flat, pyStr(v))
 		}
@@ -75,6 +84,40 @@ func testNames(testType, target string, args map[string]any) (short, full string
 		id = id[:30]
 	}
 	return id + "_" + md5Hex(full), full
+}
+
+// orderedArg is a mapping argument with its keys in the order written,
+// the order dbt flattens its values in for the test's name (Python's
+// dicts keep the YAML's order).
+type orderedArg struct {
+	keys []string
+	m    map[string]any
+}
+
+// nameOrder returns args with each mapping that te declares as a YAML
+// mapping given as an orderedArg, for testNames.
+func nameOrder(te *project.TestEntry, args map[string]any) map[string]any {
+	out := make(map[string]any, len(args))
+	for k, v := range args {
+		out[k] = v
+		m, ok := v.(map[string]any)
+		n := te.ArgNode(k)
+		if !ok || n == nil || n.Kind != yaml.MappingNode || len(n.Content) != 2*len(m) {
+			continue
+		}
+		keys := make([]string, 0, len(m))
+		for i := 0; i < len(n.Content); i += 2 {
+			if _, ok := m[n.Content[i].Value]; !ok {
+				keys = nil
+				break
+			}
+			keys = append(keys, n.Content[i].Value)
+		}
+		if keys != nil {
+			out[k] = orderedArg{keys: keys, m: m}
+		}
+	}
+	return out
 }
 
 // testHash returns the last 10 hex digits of dbt's hash of a generic test

@@ -340,7 +340,7 @@ func (c *compiler) addTest(file string, dirs []string, on *graph.Node, col *test
 	if namespace != "" {
 		typ = namespace + "_" + typ
 	}
-	short, name := testNames(typ, testTarget(on), anomalyNameArgs(testName, nameArgs))
+	short, name := testNames(typ, testTarget(on), nameOrder(&te, anomalyNameArgs(testName, nameArgs)))
 	if te.CustomName != "" {
 		short, name = te.CustomName, te.CustomName
 	}
