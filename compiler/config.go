@@ -286,6 +286,8 @@ func toConfig(m map[string]any, defaultMaterialized string) graph.Config {
 			cfg.Tags = uniqueStrings(toStrings(v))
 		case "meta":
 			cfg.Meta, _ = v.(map[string]any)
+		case "grants":
+			cfg.Extra[k] = project.ResolvedGrants(v)
 		default:
 			cfg.Extra[k] = v
 		}

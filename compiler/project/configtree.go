@@ -256,6 +256,21 @@ func MergeGrants(inherited, v any) map[string]any {
 	return out
 }
 
+// ResolvedGrants returns merged grants v (MergeGrants) as a node's config
+// holds them: a "+select" left with nothing to add to is "select", as
+// dbt resolves it.
+func ResolvedGrants(v any) map[string]any {
+	m, _ := v.(map[string]any)
+	out := make(map[string]any, len(m))
+	for p, g := range m {
+		if _, plain := m[strings.TrimLeft(p, "+")]; plain && strings.HasPrefix(p, "+") {
+			continue // not left by MergeGrants
+		}
+		out[strings.TrimLeft(p, "+")] = toStrings(g)
+	}
+	return out
+}
+
 func toStrings(v any) []string {
 	switch x := v.(type) {
 	case nil:

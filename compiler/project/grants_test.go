@@ -72,3 +72,13 @@ func TestMergeGrantsGrouping(t *testing.T) {
 		t.Errorf("merged: %v, want %v", got, want)
 	}
 }
+
+// TestResolvedGrants: a "+select" left with nothing to add to is a
+// node's "select", as dbt resolves it.
+func TestResolvedGrants(t *testing.T) {
+	got := ResolvedGrants(MergeGrants(MergeGrants(nil, map[string]any{"insert": "a"}), map[string]any{"+select": "b"}))
+	want := map[string]any{"insert": []string{"a"}, "select": []string{"b"}}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("ResolvedGrants = %v, want %v", got, want)
+	}
+}

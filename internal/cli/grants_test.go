@@ -1,6 +1,9 @@
 package cli
 
 import (
+	"encoding/json"
+	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 )
@@ -20,6 +23,20 @@ func TestGrantsIgnoredOnDuckDB(t *testing.T) {
 		`seed "prices", model "expensive", model "summary"; they apply on a PostgreSQL target`
 	if n := strings.Count(errOut, "grants have no effect"); n != 1 || !strings.Contains(errOut, want) {
 		t.Errorf("want the warning once:\n%s\ngot:\n%s", want, errOut)
+	}
+	// manifest.json has each node's grants as dbt writes them.
+	var m struct {
+		Nodes map[string]struct {
+			Config struct {
+				Grants map[string][]string `json:"grants"`
+			} `json:"config"`
+		} `json:"nodes"`
+	}
+	if err := json.Unmarshal(readFile(t, filepath.Join(dir, "target", "manifest.json")), &m); err != nil {
+		t.Fatal(err)
+	}
+	if got := m.Nodes["model.small.summary"].Config.Grants; !reflect.DeepEqual(got, map[string][]string{"select": {"reporter"}}) {
+		t.Errorf("manifest.json: model.small.summary's grants are %v", got)
 	}
 	// A run that builds no node with grants says nothing.
 	_, _, errOut = kiln(t, dir, "test")
