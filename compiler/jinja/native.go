@@ -95,7 +95,8 @@ func isConst(x Expr) bool {
 // *Dict, string, int, float64, bool, nil, or what a function returned).
 // Errors are diagnostics at their file:line:col, as Render's; an
 // as_number or as_bool output that does not read as a number or a
-// boolean is an error at the output.
+// boolean is an error at the template's start, as dbt's
+// JinjaRenderingError ("could not convert value ... into type ...").
 func (e *Env) RenderNative(t *Template, g Globals) (any, diag.List) {
 	st := &state{env: e, globals: g, tmpl: t, pkg: t.Package}
 	var b strings.Builder
