@@ -135,7 +135,9 @@ func (r *argRenderer) render(s string, n *yaml.Node, pos diag.Pos) any {
 
 // valuePos moves a position inside a rendered value (line 1 is the
 // value's first line) to the file, the value being scalar n at pos;
-// wrapped is true when the value was wrapped in {{ }} to render.
+// wrapped is true when the value was wrapped in {{ }} to render. In a
+// block scalar (| or >) the line is the file's and the column the one
+// in the value's text: the node does not say the block's indentation.
 func valuePos(pos diag.Pos, n *yaml.Node, in diag.Pos, wrapped bool) diag.Pos {
 	if n == nil || in.Line == 0 {
 		return pos
