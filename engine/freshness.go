@@ -183,5 +183,9 @@ func (p *Project) WriteSources(path string, results []FreshnessResult, elapsed t
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return "", err
 	}
-	return path, writeAtomic(path, append(b, '\n'))
+	f, err := writeAtomic(path, append(b, '\n'))
+	if err != nil {
+		return "", err
+	}
+	return path, f.Close()
 }

@@ -22,7 +22,8 @@ successful run, the anomaly tests with the accepted months.
 
 DuckDB lets no other process open a database while a build writes it, so
 each build also keeps a copy of the recent history beside the database
-(<database>.runs.json, replaced atomically as each node finishes): while a
+(<database>.runs.json, replaced atomically when a build starts and ends,
+its progress rewritten in place as each node finishes): while a
 build runs, kiln runs lists that copy, the build in progress as running
 with its nodes done so far (NODES done/planned).`,
 		Args: cobra.NoArgs,

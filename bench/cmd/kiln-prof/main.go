@@ -18,6 +18,7 @@ import (
 	"os"
 	"runtime"
 	"runtime/pprof"
+	"runtime/trace"
 	"time"
 
 	"github.com/kiln-build/kiln/internal/cli"
@@ -26,6 +27,7 @@ import (
 func main() {
 	cpu := flag.String("cpu", "", "write a CPU profile to this file")
 	mem := flag.String("mem", "", "write an allocation profile to this file")
+	traceOut := flag.String("trace", "", "write an execution trace to this file (go tool trace; -pprof=syscall or sync for where the wall time waits)")
 	repeat := flag.Int("n", 1, "run the command this many times (a longer profile)")
 	rate := flag.Int("memrate", 1, "with -mem, sample one allocation per this many bytes (1: every allocation; 524288, Go's default, for large projects)")
 	flag.Parse()
@@ -41,6 +43,16 @@ func main() {
 			fail(err)
 		}
 	}
+	if *traceOut != "" {
+		f, err := os.Create(*traceOut)
+		if err != nil {
+			fail(err)
+		}
+		if err := trace.Start(f); err != nil {
+			fail(err)
+		}
+		defer f.Close()
+	}
 	code := 0
 	for i := range *repeat {
 		start := time.Now()
@@ -49,6 +61,9 @@ func main() {
 	}
 	if *cpu != "" {
 		pprof.StopCPUProfile()
+	}
+	if *traceOut != "" {
+		trace.Stop()
 	}
 	if *mem != "" {
 		f, err := os.Create(*mem)
