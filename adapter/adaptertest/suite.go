@@ -54,6 +54,7 @@ func Run(t *testing.T, cfg Config) {
 	t.Run("Snapshot", func(t *testing.T) { testSnapshot(t, newEnv(t, cfg)) })
 	t.Run("UnitTestSQL", func(t *testing.T) { testUnitTestSQL(t, newEnv(t, cfg)) })
 	t.Run("Store", func(t *testing.T) { testStore(t, newEnv(t, cfg)) })
+	t.Run("StoreBulk", func(t *testing.T) { testStoreBulk(t, newEnv(t, cfg)) })
 	t.Run("Intervals", func(t *testing.T) { testIntervals(t, newEnv(t, cfg)) })
 	t.Run("Observations", func(t *testing.T) { testObservations(t, newEnv(t, cfg)) })
 }

@@ -444,6 +444,12 @@ func (s *Store) SaveState(ctx context.Context, runID, txn string, built map[stri
 	}
 	now := s.ts(time.Now())
 	return s.c.Tx(ctx, func() error {
+		if len(ids) >= bulkMin {
+			if err := s.saveStateBulk(ctx, runID, txn, ids, built); err != nil {
+				return err
+			}
+			ids = nil
+		}
 		for start := 0; start < len(ids); start += 500 {
 			chunk := ids[start:min(start+500, len(ids))]
 			var b strings.Builder

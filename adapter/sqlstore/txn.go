@@ -38,15 +38,19 @@ func (s *Store) Journal(ctx context.Context) ([]adapter.JournalEntry, error) {
 	return out, nil
 }
 
-// AddJournal records entries, in one statement; on a connection that is
-// an adapter.Pipeliner, inside a transaction, the statement goes with the
-// transaction's next one.
+// AddJournal records entries, in one statement: from bulkMin entries with
+// their values bound as lists, sent at once; fewer as literals, and on a
+// connection that is an adapter.Pipeliner, inside a transaction, the
+// statement goes with the transaction's next one.
 func (s *Store) AddJournal(ctx context.Context, entries []adapter.JournalEntry) error {
 	if len(entries) == 0 {
 		return nil
 	}
 	if err := s.ensure(ctx); err != nil {
 		return err
+	}
+	if len(entries) >= bulkMin {
+		return s.addJournalBulk(ctx, entries)
 	}
 	now := s.ts(time.Now())
 	values := make([]string, len(entries))
@@ -80,6 +84,22 @@ func (s *Store) RemoveJournal(ctx context.Context, entries []adapter.JournalEntr
 	// One condition by run, its numbers in a list: a run's thousand
 	// entries are one IN list, which DuckDB plans far faster than a
 	// thousand OR terms.
+	if len(entries) >= bulkMin {
+		byRun := map[string][]int64{}
+		var runs []string
+		for _, e := range entries {
+			if _, ok := byRun[e.RunID]; !ok {
+				runs = append(runs, e.RunID)
+			}
+			byRun[e.RunID] = append(byRun[e.RunID], e.Seq)
+		}
+		for _, r := range runs {
+			if err := s.removeJournalBulk(ctx, r, byRun[r]); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
 	var runs []string
 	seqs := map[string][]string{}
 	for _, e := range entries {
