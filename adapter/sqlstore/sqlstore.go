@@ -150,8 +150,17 @@ func (s *Store) ensure(ctx context.Context) error {
 			}
 			return stmt
 		})
-		_, err = s.c.Exec(ctx, script)
-		return err
+		if sw, ok := s.c.(adapter.SoleWriter); !ok || !sw.SoleWriter() {
+			_, err = s.c.Exec(ctx, script)
+			return err
+		}
+		// Where no other process writes (DuckDB), one transaction: one
+		// commit, one WAL sync, for the twenty-odd statements that make a
+		// new database's schema.
+		return s.c.Tx(ctx, func() error {
+			_, err := s.c.Exec(ctx, script)
+			return err
+		})
 	})
 }
 
