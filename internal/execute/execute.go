@@ -236,29 +236,36 @@ func (e *Executor) CreateSchemas(ctx context.Context, ids []graph.ID) error {
 	return nil
 }
 
-// Intend journals, in one statement before the run, the relations of the
-// nodes ids that are absent from the database and that those nodes would
-// create (models but ephemeral ones, seeds, file-backed sources,
-// snapshots; not those up to date): see Journal.Intend. It does nothing
-// without a journal.
+// Intend journals, in one statement before the run, what the nodes ids
+// (not those up to date) would do to their relations: create those absent
+// from the database (models but ephemeral ones, seeds, file-backed
+// sources, snapshots), move aside those there to rebuild them (table and
+// view models, seeds, file-backed sources: the nodes that replace their
+// relation whole); see Journal.Intend. It does nothing without a journal.
 func (e *Executor) Intend(ctx context.Context, ids []graph.ID) error {
 	if e.opts.Journal == nil {
 		return nil
 	}
-	var rels []sqlq.Relation
+	var intents []Intent
 	for _, id := range ids {
 		n := e.g.Node(id)
-		if n == nil || n.Relation.IsZero() || e.opts.UpToDate[id] || e.cat.Kind(n.Relation) != "" {
+		if n == nil || n.Relation.IsZero() || e.opts.UpToDate[id] {
 			continue
 		}
+		fileSource := n.Kind == graph.Source && n.Source != nil && n.Source.External != nil
+		kind := e.cat.Kind(n.Relation)
 		switch {
-		case n.Kind == graph.Model && n.Config.Materialized != graph.Ephemeral,
-			n.Kind == graph.Seed, n.Kind == graph.Snapshot,
-			n.Kind == graph.Source && n.Source != nil && n.Source.External != nil:
-			rels = append(rels, n.Relation)
+		case kind == "" && (n.Kind == graph.Model && n.Config.Materialized != graph.Ephemeral ||
+			n.Kind == graph.Seed || n.Kind == graph.Snapshot || fileSource):
+			intents = append(intents, Intent{Relation: n.Relation})
+		case (kind == string(adapter.Table) || kind == string(adapter.View)) &&
+			(n.Kind == graph.Model && n.Incremental == nil &&
+				(n.Config.Materialized == graph.Table || n.Config.Materialized == graph.View) ||
+				n.Kind == graph.Seed || fileSource):
+			intents = append(intents, Intent{Relation: n.Relation, Kind: kind})
 		}
 	}
-	return e.opts.Journal.Intend(ctx, e.conns[0], rels)
+	return e.opts.Journal.Intend(ctx, e.conns[0], intents)
 }
 
 // SetUpToDate sets the nodes that need not run; call it before the run.

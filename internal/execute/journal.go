@@ -47,10 +47,9 @@ type Journal struct {
 	seq   atomic.Int64
 	mu    sync.Mutex
 	files []stagedFile // exports written aside
-	// intents are the Created entries Intend wrote before the nodes ran,
-	// by relation (schema and name), true once a node used one (Prepare
-	// found the relation still absent).
-	intents map[sqlq.Relation]bool
+	// intents are the entries Intend wrote before the nodes ran, by
+	// relation (schema and name).
+	intents map[sqlq.Relation]*intent
 }
 
 type stagedFile struct{ staged, final string }
@@ -78,65 +77,102 @@ func (j *Journal) backupName(rel sqlq.Relation) string {
 	return rel.Name + BackupSuffix + short(j.runID)
 }
 
-// Intend journals, before the run's nodes run and in one statement, that
-// the run may create the relations rels, absent from the database now: a
-// Created entry each, which a rollback (or the next start, after a kill)
-// undoes by dropping the relation when it exists. A node that then
-// builds one of them while it is still absent needs no entry of its own
-// (Prepare writes none), so its transaction is its statements alone.
+// Intent is a relation a run may change, as Intend journals it before the
+// nodes run: Kind is "" for a relation absent now (the run may create
+// it), else the kind of the relation there now ("table" or "view"), which
+// the node that rebuilds it moves aside.
+type Intent struct {
+	Relation sqlq.Relation
+	Kind     string
+}
+
+// intent is the entry Intend wrote for a relation.
+type intent struct {
+	seq  int64
+	kind string // "" for a creation, else the kind moved aside
+	used bool   // a node's Prepare used it
+}
+
+// Intend journals, before the run's nodes run and in one statement, what
+// the run may do to the relations of intents: create a relation absent
+// now (a Created entry, which a rollback, or the next start after a kill,
+// undoes by dropping the relation when it exists), or move a relation
+// there now aside to build it anew (a Moved entry naming the backup the
+// node will rename it to, which an undo restores only when that backup
+// exists: a node that did not run moved nothing). A node that then finds
+// its relation as Intend did needs no entry of its own (Prepare writes
+// none), so its transaction is its statements alone.
 //
 // It does so only on a database that no other process changes during the
 // run (adapter.SoleWriter): there, a relation absent at the start that
-// exists after a kill can only be the run's. Elsewhere, or for a nil
-// journal, it does nothing and every node journals its own change. An
-// error leaves the journal as it was (the nodes journal their changes).
-func (j *Journal) Intend(ctx context.Context, conn adapter.Conn, rels []sqlq.Relation) error {
-	if j == nil || len(rels) == 0 {
+// exists after a kill, or a backup with the run's name, can only be the
+// run's. Elsewhere, or for a nil journal, it does nothing and every node
+// journals its own change. An error leaves the journal as it was (the
+// nodes journal their changes).
+func (j *Journal) Intend(ctx context.Context, conn adapter.Conn, intents []Intent) error {
+	if j == nil || len(intents) == 0 {
 		return nil
 	}
 	if sw, ok := conn.(adapter.SoleWriter); !ok || !sw.SoleWriter() {
 		return nil
 	}
-	intents := make(map[sqlq.Relation]bool, len(rels))
-	es := make([]adapter.JournalEntry, 0, len(rels))
-	for _, rel := range rels {
-		key := sqlq.Relation{Schema: rel.Schema, Name: rel.Name}
-		if _, dup := intents[key]; dup {
+	byRel := make(map[sqlq.Relation]*intent, len(intents))
+	es := make([]adapter.JournalEntry, 0, len(intents))
+	for _, in := range intents {
+		key := sqlq.Relation{Schema: in.Relation.Schema, Name: in.Relation.Name}
+		if _, dup := byRel[key]; dup {
 			continue
 		}
-		intents[key] = false
-		es = append(es, j.entry(key))
+		e := j.entry(key)
+		if in.Kind != "" {
+			e.Op, e.Backup, e.BackupKind = adapter.Moved, j.backupName(key), adapter.Kind(in.Kind)
+		}
+		byRel[key] = &intent{seq: e.Seq, kind: in.Kind}
+		es = append(es, e)
 	}
 	if err := conn.Store().AddJournal(ctx, es); err != nil {
 		return err
 	}
 	j.mu.Lock()
-	j.intents = intents
+	j.intents = byRel
 	j.mu.Unlock()
 	return nil
 }
 
-// intended reports whether Intend journaled rel, and records that a node
-// uses the entry.
-func (j *Journal) intended(rel sqlq.Relation) bool {
+// intended reports whether Intend journaled what a node is about to do to
+// rel, of kind ("" when absent), and records that the node uses the entry.
+func (j *Journal) intended(rel sqlq.Relation, kind string) bool {
 	key := sqlq.Relation{Schema: rel.Schema, Name: rel.Name}
 	j.mu.Lock()
 	defer j.mu.Unlock()
-	if _, ok := j.intents[key]; !ok {
+	in, ok := j.intents[key]
+	if !ok || in.used || in.kind != kind {
 		return false
 	}
-	j.intents[key] = true
+	in.used = true
 	return true
 }
 
-// unusedIntents splits es into the entries Intend wrote that no node used
-// (their relations were never built: undoing them changes nothing) and
-// the others.
-func (j *Journal) unusedIntents(es []adapter.JournalEntry) (unused, used []adapter.JournalEntry) {
+// intentOf returns the intent e is, or nil when e is not an entry Intend
+// wrote.
+func (j *Journal) intentOf(e adapter.JournalEntry) *intent {
+	if e.RunID != j.runID {
+		return nil
+	}
 	j.mu.Lock()
 	defer j.mu.Unlock()
+	if in, ok := j.intents[e.Relation]; ok && in.seq == e.Seq {
+		return in
+	}
+	return nil
+}
+
+// unusedIntents splits es into the entries Intend wrote that no node used
+// (their relations were never built nor moved: undoing them changes
+// nothing) and the others.
+func (j *Journal) unusedIntents(es []adapter.JournalEntry) (unused, used []adapter.JournalEntry) {
 	for _, e := range es {
-		if u, ok := j.intents[e.Relation]; ok && !u && e.Op == adapter.Created && e.RunID == j.runID {
+		if in := j.intentOf(e); in != nil && !in.used {
 			unused = append(unused, e)
 		} else {
 			used = append(used, e)
@@ -146,20 +182,22 @@ func (j *Journal) unusedIntents(es []adapter.JournalEntry) (unused, used []adapt
 }
 
 // unbuilt returns how many of es are entries Intend wrote, used by a node
-// that failed before its relation existed: undoing them changes nothing,
-// and they count as no change (as the entry of such a node, rolled back
-// with its transaction, would not exist). It reads the database only for
-// the entries Intend wrote.
+// that failed before its change was committed (its relation does not
+// exist, or its backup does not): undoing them changes nothing, and they
+// count as no change (as the entry of such a node, rolled back with its
+// transaction, would not exist). It reads the database only for the
+// entries Intend wrote.
 func (j *Journal) unbuilt(ctx context.Context, conn adapter.Conn, es []adapter.JournalEntry) (int, error) {
 	n := 0
 	for _, e := range es {
-		j.mu.Lock()
-		_, ok := j.intents[e.Relation]
-		j.mu.Unlock()
-		if !ok || e.Op != adapter.Created || e.RunID != j.runID {
+		if j.intentOf(e) == nil {
 			continue
 		}
-		kind, err := conn.RelationKind(ctx, e.Relation)
+		rel := e.Relation
+		if e.Op == adapter.Moved {
+			rel = sqlq.Relation{Schema: e.Relation.Schema, Name: e.Backup}
+		}
+		kind, err := conn.RelationKind(ctx, rel)
 		if err != nil {
 			return 0, err
 		}
@@ -174,16 +212,13 @@ func (j *Journal) unbuilt(ctx context.Context, conn adapter.Conn, es []adapter.J
 // there is none), aside and journals it. It must run inside the
 // transaction (conn.Tx) that builds the new relation, so that the backup,
 // the journal entry and the new relation are committed together or not
-// at all. A nil journal does nothing.
+// at all. What Intend journaled already is not journaled again. A nil
+// journal does nothing.
 func (j *Journal) Prepare(ctx context.Context, conn adapter.Conn, d adapter.Dialect, rel sqlq.Relation, kind string) error {
 	if j == nil {
 		return nil
 	}
-	if kind == "" && j.intended(rel) {
-		// Intend journaled the relation's creation already.
-		failpoint.Hit(failpoint.NodePrepared)
-		return nil
-	}
+	intended := j.intended(rel, kind)
 	e := j.entry(rel)
 	if kind != "" {
 		e.Op, e.Backup, e.BackupKind = adapter.Moved, j.backupName(rel), adapter.Kind(kind)
@@ -191,8 +226,10 @@ func (j *Journal) Prepare(ctx context.Context, conn adapter.Conn, d adapter.Dial
 			return err
 		}
 	}
-	if err := conn.Store().AddJournal(ctx, []adapter.JournalEntry{e}); err != nil {
-		return err
+	if !intended {
+		if err := conn.Store().AddJournal(ctx, []adapter.JournalEntry{e}); err != nil {
+			return err
+		}
 	}
 	failpoint.Hit(failpoint.NodePrepared)
 	return nil

@@ -315,7 +315,7 @@ func TestIntendedCreations(t *testing.T) {
 	run := func(t *testing.T, c adapter.Conn, j *Journal) {
 		t.Helper()
 		exec(t, c, "create schema if not exists s")
-		if err := j.Intend(ctx, c, []sqlq.Relation{built, failed, never}); err != nil {
+		if err := j.Intend(ctx, c, []Intent{{Relation: built}, {Relation: failed}, {Relation: never}}); err != nil {
 			t.Fatal(err)
 		}
 		if got := entries(c); got != 3 {
@@ -387,7 +387,7 @@ func TestIntendedCreations(t *testing.T) {
 		c := memConn(t)
 		exec(t, c, "create schema s")
 		j := NewJournal("run-1", "")
-		if err := j.Intend(ctx, c, []sqlq.Relation{built}); err != nil {
+		if err := j.Intend(ctx, c, []Intent{{Relation: built}}); err != nil {
 			t.Fatal(err)
 		}
 		exec(t, c, "create table s.built as select 5 as x")
@@ -409,6 +409,152 @@ func TestIntendedCreations(t *testing.T) {
 		}
 		if got := value(t, c, "select x from s.built"); got != 5 {
 			t.Errorf("s.built.x = %d, want 5: the version before the node", got)
+		}
+	})
+}
+
+// On DuckDB, Intend also journals the relations a run may rebuild, as
+// moved aside to the run's backup names: a node that moves its relation
+// aside as intended writes no entry of its own; a commit drops the
+// backups that exist, a rollback and a recovery after a kill restore only
+// the relations whose backup exists (their nodes committed), and count
+// only those.
+func TestIntendedMoves(t *testing.T) {
+	ctx := context.Background()
+	rel := func(name string) sqlq.Relation { return sqlq.Relation{Schema: "s", Name: name} }
+	a, v, failed, never := rel("a"), rel("v"), rel("failed"), rel("never")
+	entries := func(c adapter.Conn) int64 {
+		return value(t, c, "select count(*) from kiln_history.journal")
+	}
+	// run rebuilds table s.a and view s.v, fails to rebuild s.failed and
+	// never reaches s.never.
+	run := func(t *testing.T, c adapter.Conn, j *Journal) {
+		t.Helper()
+		exec(t, c, "create schema if not exists s")
+		for _, name := range []string{"a", "failed", "never"} {
+			exec(t, c, "create table s."+name+" as select 1 as x")
+		}
+		exec(t, c, "create view s.v as select 1 as x")
+		if err := j.Intend(ctx, c, []Intent{{a, "table"}, {v, "view"}, {failed, "table"}, {never, "table"}}); err != nil {
+			t.Fatal(err)
+		}
+		if got := entries(c); got != 4 {
+			t.Fatalf("%d entries after Intend, want 4", got)
+		}
+		for _, step := range []struct {
+			rel        sqlq.Relation
+			kind, sql  string
+			wantFailed bool
+		}{
+			{a, "table", "create table s.a as select 2 as x", false},
+			{v, "view", "create view s.v as select 2 as x", false},
+			{failed, "table", "create table s.failed as select nosuch", true},
+		} {
+			err := c.Tx(ctx, func() error {
+				if err := j.Prepare(ctx, c, d, step.rel, step.kind); err != nil {
+					return err
+				}
+				_, err := c.Exec(ctx, step.sql)
+				return err
+			})
+			if (err != nil) != step.wantFailed {
+				t.Fatalf("%s: %v", step.sql, err)
+			}
+		}
+		if got := entries(c); got != 4 {
+			t.Errorf("%d entries after the nodes, want 4 (none of their own)", got)
+		}
+		if got := value(t, c, "select count(*) from duckdb_tables() where table_name like '%__kiln_prev%'")+
+			value(t, c, "select count(*) from duckdb_views() where view_name like '%__kiln_prev%'"); got != 2 {
+			t.Fatalf("%d backups, want those of s.a and s.v", got)
+		}
+	}
+	values := func(c adapter.Conn) []int64 {
+		return []int64{value(t, c, "select x from s.a"), value(t, c, "select x from s.v"),
+			value(t, c, "select x from s.failed"), value(t, c, "select x from s.never")}
+	}
+	backups := func(c adapter.Conn) int64 {
+		return value(t, c, "select count(*) from duckdb_tables() where table_name like '%__kiln_prev%'") +
+			value(t, c, "select count(*) from duckdb_views() where view_name like '%__kiln_prev%'")
+	}
+
+	t.Run("commit", func(t *testing.T) {
+		c := memConn(t)
+		j := NewJournal("run-1", "")
+		run(t, c, j)
+		n, err := j.Commit(ctx, c, d, false, nil)
+		if err != nil || n != 2 {
+			t.Fatalf("commit: %d, %v; want the 2 relations rebuilt", n, err)
+		}
+		if got := entries(c) + backups(c); got != 0 {
+			t.Errorf("%d entries and backups left", got)
+		}
+		if got := values(c); !reflect.DeepEqual(got, []int64{2, 2, 1, 1}) {
+			t.Errorf("after the commit, x = %v, want [2 2 1 1]", got)
+		}
+	})
+	t.Run("rollback", func(t *testing.T) {
+		c := memConn(t)
+		j := NewJournal("run-1", "")
+		run(t, c, j)
+		n, err := j.Rollback(ctx, c, d, nil)
+		if err != nil || n != 2 {
+			t.Fatalf("rollback: %d, %v; want the 2 relations rebuilt", n, err)
+		}
+		if got := entries(c) + backups(c); got != 0 {
+			t.Errorf("%d entries and backups left", got)
+		}
+		if got := values(c); !reflect.DeepEqual(got, []int64{1, 1, 1, 1}) {
+			t.Errorf("after the rollback, x = %v, want [1 1 1 1]", got)
+		}
+	})
+	t.Run("recover", func(t *testing.T) {
+		c := memConn(t)
+		run(t, c, NewJournal("killed-run", "")) // never committed nor rolled back
+		rec, err := Recover(ctx, c, d)
+		if err != nil || !reflect.DeepEqual(rec.Restored, map[string]int{"killed-run": 2}) {
+			t.Fatalf("recover: %+v %v; want the 2 relations rebuilt", rec, err)
+		}
+		if got := entries(c) + backups(c); got != 0 {
+			t.Errorf("%d entries and backups left", got)
+		}
+		if got := values(c); !reflect.DeepEqual(got, []int64{1, 1, 1, 1}) {
+			t.Errorf("after the recovery, x = %v, want [1 1 1 1]", got)
+		}
+	})
+	// A relation whose kind changed by the time its node runs (a hook
+	// replaced the table by a view) is journaled by the node as usual.
+	t.Run("kind changed meanwhile", func(t *testing.T) {
+		c := memConn(t)
+		exec(t, c, "create schema s")
+		exec(t, c, "create table s.a as select 1 as x")
+		j := NewJournal("run-1", "")
+		if err := j.Intend(ctx, c, []Intent{{a, "table"}}); err != nil {
+			t.Fatal(err)
+		}
+		exec(t, c, "drop table s.a")
+		exec(t, c, "create view s.a as select 5 as x")
+		err := c.Tx(ctx, func() error {
+			if err := j.Prepare(ctx, c, d, a, "view"); err != nil {
+				return err
+			}
+			_, err := c.Exec(ctx, "create table s.a as select 6 as x")
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := entries(c); got != 2 {
+			t.Errorf("%d entries, want the intent and the move", got)
+		}
+		if n, err := j.Rollback(ctx, c, d, nil); err != nil || n != 1 {
+			t.Fatalf("rollback: %d, %v", n, err)
+		}
+		if got := value(t, c, "select x from s.a"); got != 5 {
+			t.Errorf("s.a.x = %d, want 5: the version before the node", got)
+		}
+		if got := entries(c) + backups(c); got != 0 {
+			t.Errorf("%d entries and backups left", got)
 		}
 	})
 }

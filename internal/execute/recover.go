@@ -86,10 +86,16 @@ func Recover(ctx context.Context, conn adapter.Conn, d adapter.Dialect) (Recover
 		}
 		if !e.Done {
 			es = append(es, e)
-			if e.Op == adapter.Created && e.Backup == "" {
+			if e.Op == adapter.Created && e.Backup == "" || e.Op == adapter.Moved {
 				// An entry of Journal.Intend whose node never built its
-				// relation: undoing it changes nothing.
-				kind, err := conn.RelationKind(ctx, e.Relation)
+				// relation, or never moved it aside: undoing it changes
+				// nothing (undo leaves a relation whose backup is missing
+				// alone).
+				changed := e.Relation
+				if e.Op == adapter.Moved {
+					changed = sqlq.Relation{Schema: e.Relation.Schema, Name: e.Backup}
+				}
+				kind, err := conn.RelationKind(ctx, changed)
 				if err != nil {
 					return rec, err
 				}
