@@ -464,7 +464,7 @@ func TestIntendedMoves(t *testing.T) {
 		if got := entries(c); got != 4 {
 			t.Errorf("%d entries after the nodes, want 4 (none of their own)", got)
 		}
-		if got := value(t, c, "select count(*) from duckdb_tables() where table_name like '%__kiln_prev%'")+
+		if got := value(t, c, "select count(*) from duckdb_tables() where table_name like '%__kiln_prev%'") +
 			value(t, c, "select count(*) from duckdb_views() where view_name like '%__kiln_prev%'"); got != 2 {
 			t.Fatalf("%d backups, want those of s.a and s.v", got)
 		}
