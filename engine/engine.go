@@ -109,6 +109,9 @@ type Project struct {
 	// nodes' fingerprints.
 	inputFiles   map[graph.ID]artifact.InputFile
 	fingerprints map[graph.ID]artifact.Fingerprint
+	// fpFuture is the manifest's fingerprints being computed in the
+	// background (startFingerprints), nil when none is.
+	fpFuture *fpFuture
 	// hashes are the input files' hashes cached in the database (by
 	// absolute path), and newHashes those computed in this invocation.
 	hashes, newHashes map[string]adapter.FileHash

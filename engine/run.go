@@ -131,6 +131,7 @@ func (p *Project) Run(ctx context.Context, plan *Plan, o RunOptions) (*Result, e
 		p.printf(Info, "nothing to %s: the selection matches no node that runs", o.Command)
 		return &Result{Command: o.Command, Graph: g, Empty: true}, nil
 	}
+	p.startFingerprints()
 	// The database first: a run that cannot have it changes nothing, not
 	// even the artifacts of the run that holds it.
 	db, err := p.openDB(ctx, o.Retries)

@@ -76,6 +76,14 @@ func (fp Fingerprint) withInputs(sha256 string) Fingerprint {
 // ReadManifestFingerprints on the manifest WriteManifest writes for m and
 // the same inputs: both decode the same JSON entries.
 func Fingerprints(m *compiler.Manifest, inputs map[graph.ID]InputFile) map[graph.ID]Fingerprint {
+	return WithInputs(ManifestFingerprints(m), inputs)
+}
+
+// ManifestFingerprints returns the fingerprint of every node of m's graph
+// as Fingerprints does but without the input files' checksums (see
+// WithInputs): what depends on m alone, so that a caller can compute it
+// while it waits for the files to be hashed.
+func ManifestFingerprints(m *compiler.Manifest) map[graph.ID]Fingerprint {
 	mj := buildManifest(m, Metadata{})
 	type item struct {
 		id      graph.ID
@@ -115,7 +123,17 @@ func Fingerprints(m *compiler.Manifest, inputs map[graph.ID]InputFile) map[graph
 		return out
 	}
 	for i, it := range items {
-		out[it.id] = fps[i].withInputs(inputs[it.id].SHA256)
+		out[it.id] = fps[i]
+	}
+	return out
+}
+
+// WithInputs returns fps with the checksum of each node's input file in
+// inputs set (Fingerprint.Inputs); fps is not changed.
+func WithInputs(fps map[graph.ID]Fingerprint, inputs map[graph.ID]InputFile) map[graph.ID]Fingerprint {
+	out := make(map[graph.ID]Fingerprint, len(fps))
+	for id, fp := range fps {
+		out[id] = fp.withInputs(inputs[id].SHA256)
 	}
 	return out
 }
