@@ -23,7 +23,7 @@ type Database struct {
 // OpenDatabase opens the project's database, creating it when missing; a
 // database held by another process is an error that names the holder.
 func (p *Project) OpenDatabase(ctx context.Context) (*Database, error) {
-	db, err := p.openDB(ctx, 0)
+	db, err := p.openDB(ctx, 0, 0)
 	if err != nil {
 		return nil, err
 	}

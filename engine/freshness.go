@@ -67,7 +67,7 @@ func (p *Project) Freshness(ctx context.Context, ids []graph.ID) ([]FreshnessRes
 					return nil, fmt.Errorf("%w: %s; run kiln build first", ErrNoDatabase, Rel(p.Dir, p.DBPath))
 				}
 				var err error
-				if db, err = p.openDB(ctx, 0); err != nil {
+				if db, err = p.openDB(ctx, 0, 0); err != nil {
 					return nil, err
 				}
 				if conn, err = db.Conn(ctx); err != nil {

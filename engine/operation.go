@@ -19,7 +19,7 @@ import (
 // holds the database, and the macro's error, placed in its file, when it
 // fails.
 func (p *Project) Operation(ctx context.Context, macro string, args map[string]any) (string, error) {
-	db, err := p.openDB(ctx, 0)
+	db, err := p.openDB(ctx, 0, 0)
 	if err != nil {
 		return "", err
 	}

@@ -134,7 +134,7 @@ func (p *Project) Run(ctx context.Context, plan *Plan, o RunOptions) (*Result, e
 	p.startFingerprints()
 	// The database first: a run that cannot have it changes nothing, not
 	// even the artifacts of the run that holds it.
-	db, err := p.openDB(ctx, o.Retries)
+	db, err := p.openDB(ctx, o.Retries, lockGrace)
 	if err != nil {
 		return nil, err
 	}
@@ -288,10 +288,12 @@ func (p *Project) DatabaseExists() bool {
 }
 
 // openDB opens the project's database; a database held by another process
-// is tried again retries times, 0.5 s, 1 s, 2 s... apart, before Run gives
-// up with its *adapter.LockError.
-func (p *Project) openDB(ctx context.Context, retries int) (adapter.Adapter, error) {
-	db, err := adapter.Open(ctx, p.DatabaseTarget())
+// is waited for up to grace (waitUnlocked), then tried again retries
+// times, 0.5 s, 1 s, 2 s... apart, before openDB gives up with its
+// *adapter.LockError.
+func (p *Project) openDB(ctx context.Context, retries int, grace time.Duration) (adapter.Adapter, error) {
+	open := func() (adapter.Adapter, error) { return adapter.Open(ctx, p.DatabaseTarget()) }
+	db, err := waitUnlocked(ctx, grace, open)
 	wait := 500 * time.Millisecond
 	for attempt := 1; err != nil && attempt <= retries && ctx.Err() == nil; attempt++ {
 		var le *adapter.LockError
@@ -304,7 +306,7 @@ func (p *Project) openDB(ctx context.Context, retries int) (adapter.Adapter, err
 		case <-time.After(wait):
 		}
 		wait = min(wait*2, 10*time.Second)
-		db, err = adapter.Open(ctx, p.DatabaseTarget())
+		db, err = open()
 	}
 	if err == nil {
 		return db, nil
@@ -487,4 +489,34 @@ func plural(n int, word string) string {
 		return "1 " + word
 	}
 	return fmt.Sprintf("%d %ss", n, word)
+}
+
+// lockGrace is how long a run waits, without a word, for a database that
+// another process holds before it reports the lock (or, with --retries,
+// retries): kiln runs, kiln show and kiln debug hold a DuckDB file for a
+// moment, and a script that polls kiln runs must not make the nightly
+// build fail to start. A build held off by another build still fails,
+// 3 s later.
+const lockGrace = 3 * time.Second
+
+// waitUnlocked calls open until it returns anything but an
+// *adapter.LockError or grace has passed (or ctx is done), waiting 50 ms
+// between calls, then twice as long each time, at most 500 ms; it returns
+// open's last result. A zero grace calls open once.
+func waitUnlocked(ctx context.Context, grace time.Duration, open func() (adapter.Adapter, error)) (adapter.Adapter, error) {
+	deadline := time.Now().Add(grace)
+	wait := 50 * time.Millisecond
+	for {
+		db, err := open()
+		var le *adapter.LockError
+		if err == nil || !errors.As(err, &le) || ctx.Err() != nil || !time.Now().Add(wait).Before(deadline) {
+			return db, err
+		}
+		select {
+		case <-ctx.Done():
+			return db, err
+		case <-time.After(wait):
+		}
+		wait = min(wait*2, 500*time.Millisecond)
+	}
 }
