@@ -447,7 +447,10 @@ func CheckConfig(name string, res Resource, pos diag.Pos) *diag.Diagnostic {
 		if h := diag.DidYouMean(name, configNames); h != "" {
 			d.Hint = h
 		} else {
-			d.Hint = "known configs: " + strings.Join(configNames, ", ")
+			// dbt 1.10 deprecates keys of a project's own outside meta
+			// (CustomKeyInConfigDeprecation); kiln refuses them, so that a
+			// misspelt config is never taken for one.
+			d.Hint = "a key of your own goes under meta: (config(meta={...}) in SQL), as dbt 1.10 asks; known configs: " + strings.Join(configNames, ", ")
 		}
 		return &d
 	}

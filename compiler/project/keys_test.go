@@ -91,6 +91,10 @@ func TestConfigSupport(t *testing.T) {
 	if d := CheckConfig("materialised", Models, posAt(1, 1)); d == nil || d.Hint != `did you mean "materialized"?` {
 		t.Errorf("a misspelt config: %v", d)
 	}
+	if d := CheckConfig("my_team", Models, posAt(1, 1)); d == nil || d.Severity != diag.Error ||
+		!strings.HasPrefix(d.Hint, "a key of your own goes under meta: (config(meta={...}) in SQL), as dbt 1.10 asks; known configs: access, alias,") {
+		t.Errorf("a key of the project's own: %v", d)
+	}
 }
 
 // TestNotSupportedYetInProject reports the keys of project.yml, of
