@@ -2,6 +2,7 @@ package parsecache
 
 import (
 	"io/fs"
+	"math"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -215,5 +216,27 @@ func fill(v reflect.Value) {
 		v.SetUint(7)
 	default:
 		panic("fill: no value for " + v.Type().String())
+	}
+}
+
+// Signed integers read back as written, the extremes and negatives too
+// (encoding/binary's zigzag varints).
+func TestVarintRoundTrip(t *testing.T) {
+	vals := []int64{0, 1, -1, 63, -64, 64, -65, 1 << 40, -(1 << 40), math.MaxInt64, math.MinInt64}
+	var e encoder
+	for _, v := range vals {
+		e.varint(v)
+	}
+	d := decoder{b: e.b}
+	for _, want := range vals {
+		if got := d.varint(); got != want || d.err {
+			t.Fatalf("varint read %d (err %v), want %d", got, d.err, want)
+		}
+	}
+	if len(d.b) != 0 {
+		t.Errorf("%d bytes left", len(d.b))
+	}
+	if d.varint(); !d.err {
+		t.Error("reading past the end is not an error")
 	}
 }
