@@ -50,23 +50,13 @@ func newPGDB(t *testing.T) pgDB {
 // joined by "|".
 func (d pgDB) query(t *testing.T, sql string) []string {
 	t.Helper()
-	ctx := context.Background()
-	// kiln's own process holds the advisory lock while it runs, not
-	// after: a second connection may read freely.
-	db, err := adapter.Open(ctx, adapter.Target{Type: "postgres", DSN: d.dsn})
-	if err != nil {
-		t.Fatalf("open %s: %v", d.dsn, err)
-	}
-	defer db.Close()
-	c, err := db.Conn(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	_, rows, err := c.QueryRows(ctx, sql)
-	if err != nil {
-		t.Fatalf("%s: %v", sql, err)
-	}
+	var rows [][]any
+	d.with(t, func(ctx context.Context, c adapter.Conn) {
+		var err error
+		if _, rows, err = c.QueryRows(ctx, sql); err != nil {
+			t.Fatalf("%s: %v", sql, err)
+		}
+	})
 	var out []string
 	for _, r := range rows {
 		var parts []string
@@ -531,4 +521,23 @@ func TestDistributedByRefused(t *testing.T) {
 	if got := d.query(t, "select count(*) from information_schema.tables where table_schema in ('public', 'marts')"); len(got) != 1 || got[0] != "0" {
 		t.Errorf("the refused build left %v relations in PostgreSQL", got)
 	}
+}
+
+// with runs f on a connection to d's database, closed afterwards. kiln's
+// own process holds the advisory lock while it runs, not after: a second
+// connection may read and write freely.
+func (d pgDB) with(t *testing.T, f func(context.Context, adapter.Conn)) {
+	t.Helper()
+	ctx := context.Background()
+	db, err := adapter.Open(ctx, adapter.Target{Type: "postgres", DSN: d.dsn})
+	if err != nil {
+		t.Fatalf("open %s: %v", d.dsn, err)
+	}
+	defer db.Close()
+	c, err := db.Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	f(ctx, c)
 }

@@ -14,22 +14,13 @@ import (
 // exec runs statements in d's database.
 func (d pgDB) exec(t *testing.T, sqls ...string) {
 	t.Helper()
-	ctx := context.Background()
-	db, err := adapter.Open(ctx, adapter.Target{Type: "postgres", DSN: d.dsn})
-	if err != nil {
-		t.Fatalf("open %s: %v", d.dsn, err)
-	}
-	defer db.Close()
-	c, err := db.Conn(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	for _, s := range sqls {
-		if _, err := c.Exec(ctx, s); err != nil {
-			t.Fatalf("%s: %v", s, err)
+	d.with(t, func(ctx context.Context, c adapter.Conn) {
+		for _, s := range sqls {
+			if _, err := c.Exec(ctx, s); err != nil {
+				t.Fatalf("%s: %v", s, err)
+			}
 		}
-	}
+	})
 }
 
 // grantsProject writes a project on d with a seed, a view, a table, an
