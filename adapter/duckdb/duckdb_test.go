@@ -135,17 +135,7 @@ func conflict(t *testing.T, a adapter.Adapter) error {
 // transaction.
 func TestLoadFile(t *testing.T) {
 	ctx := context.Background()
-	a, err := Open(ctx, "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer a.Close()
-	ac, err := a.Conn(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ac.Close()
-	c := ac.(*Conn)
+	c := openConn(t, "")
 	csv := filepath.Join(t.TempDir(), "prices.csv")
 	if err := os.WriteFile(csv, []byte("id,price\n1,10.5\n2,20\n"), 0o644); err != nil {
 		t.Fatal(err)
@@ -167,17 +157,7 @@ func TestLoadFile(t *testing.T) {
 // that is not a SELECT.
 func TestParseSQL(t *testing.T) {
 	ctx := context.Background()
-	a, err := Open(ctx, "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer a.Close()
-	ac, err := a.Conn(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ac.Close()
-	trees, err := ac.(*Conn).ParseSQL(ctx, []string{"select a from t", "create table x (a int)"})
+	trees, err := openConn(t, "").ParseSQL(ctx, []string{"select a from t", "create table x (a int)"})
 	if err != nil || len(trees) != 2 {
 		t.Fatalf("ParseSQL = %v, %v", trees, err)
 	}
@@ -231,18 +211,8 @@ func TestOpenSettings(t *testing.T) {
 // a failing second statement leaves the first undone.
 func TestRunCommit(t *testing.T) {
 	ctx := context.Background()
-	a, err := Open(ctx, filepath.Join(t.TempDir(), "run-commit.duckdb"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer a.Close()
-	ac, err := a.Conn(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ac.Close()
-	c := ac.(*Conn)
-	err = c.Tx(ctx, func() error {
+	c := openConn(t, filepath.Join(t.TempDir(), "run-commit.duckdb"))
+	err := c.Tx(ctx, func() error {
 		n, err := c.RunCommit(ctx, adapter.Stmt{SQL: "create table t as select * from range(4)", Body: -1, CountRows: true})
 		if n != 4 {
 			t.Errorf("RunCommit counted %d rows, want 4", n)
@@ -268,4 +238,22 @@ func TestRunCommit(t *testing.T) {
 			t.Errorf("%s exists: %v, want %v", name, kind != "", want)
 		}
 	}
+}
+
+// openConn opens the database at path ("" in memory) and a connection to
+// it, both closed at the end of the test.
+func openConn(t *testing.T, path string) *Conn {
+	t.Helper()
+	ctx := context.Background()
+	a, err := Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { a.Close() })
+	ac, err := a.Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ac.Close() })
+	return ac.(*Conn)
 }
