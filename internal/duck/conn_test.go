@@ -318,18 +318,8 @@ func TestOnceRunsUntilItSucceedsOutsideATransaction(t *testing.T) {
 // afterwards. After another statement, or in a nested Tx, CommitWith runs
 // inside the transaction, which a failure rolls back whole.
 func TestCommitWith(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "commit.duckdb")
 	ctx := context.Background()
-	db, err := Open(ctx, path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	c, err := db.Conn(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	db, c := openAt(t, filepath.Join(t.TempDir(), "commit.duckdb"))
 	other, err := db.Conn(ctx)
 	if err != nil {
 		t.Fatal(err)

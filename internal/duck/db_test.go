@@ -37,10 +37,19 @@ func holdLock(path string) int {
 	return 0
 }
 
+// openMem opens an in-memory database and a connection, closed at the end
+// of the test.
 func openMem(t *testing.T) (*DB, *Conn) {
 	t.Helper()
+	return openAt(t, "")
+}
+
+// openAt opens the database at path ("" in memory) and a connection,
+// closed at the end of the test.
+func openAt(t *testing.T, path string) (*DB, *Conn) {
+	t.Helper()
 	ctx := context.Background()
-	db, err := Open(ctx, "")
+	db, err := Open(ctx, path)
 	if err != nil {
 		t.Fatal(err)
 	}
