@@ -70,7 +70,8 @@ func (s *Store) removeJournalBulk(ctx context.Context, runID string, seqs []int6
 }
 
 // saveStateBulk upserts the fingerprints of ids (built[id]) as lists bound
-// to parameters (see bulkMin): into state, or into txn's pending_state
+// to parameters, whatever their number (one statement, or two in a flow
+// transaction): into state, or into txn's pending_state
 // after deleting the ids' earlier rows there.
 func (s *Store) saveStateBulk(ctx context.Context, runID, txn string, ids []string, built map[string]string) error {
 	fps := make([]string, len(ids))

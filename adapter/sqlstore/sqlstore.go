@@ -451,39 +451,9 @@ func (s *Store) SaveState(ctx context.Context, runID, txn string, built map[stri
 			}
 		}
 	}
-	now := s.ts(time.Now())
 	return s.c.Tx(ctx, func() error {
-		if len(ids) >= bulkMin {
+		if len(ids) > 0 {
 			if err := s.saveStateBulk(ctx, runID, txn, ids, built); err != nil {
-				return err
-			}
-			ids = nil
-		}
-		for start := 0; start < len(ids); start += 500 {
-			chunk := ids[start:min(start+500, len(ids))]
-			var b strings.Builder
-			if txn == "" {
-				b.WriteString("insert into kiln_history.state (unique_id, fingerprint, run_id, built_at) values ")
-			} else {
-				if _, err := s.c.Exec(ctx, "delete from kiln_history.pending_state where txn = "+s.lit(txn)+" and unique_id in ("+s.list(chunk)+")"); err != nil {
-					return err
-				}
-				b.WriteString("insert into kiln_history.pending_state (txn, unique_id, fingerprint, run_id) values ")
-			}
-			for i, id := range chunk {
-				if i > 0 {
-					b.WriteString(", ")
-				}
-				if txn == "" {
-					fmt.Fprintf(&b, "(%s, %s, %s, %s)", s.lit(id), s.lit(built[id]), s.lit(runID), now)
-				} else {
-					fmt.Fprintf(&b, "(%s, %s, %s, %s)", s.lit(txn), s.lit(id), s.lit(built[id]), s.lit(runID))
-				}
-			}
-			if txn == "" {
-				b.WriteString(" on conflict (unique_id) do update set fingerprint = excluded.fingerprint, run_id = excluded.run_id, built_at = excluded.built_at")
-			}
-			if _, err := s.c.Exec(ctx, b.String()); err != nil {
 				return err
 			}
 		}

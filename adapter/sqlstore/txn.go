@@ -83,34 +83,31 @@ func (s *Store) RemoveJournal(ctx context.Context, entries []adapter.JournalEntr
 	}
 	// One condition by run, its numbers in a list: a run's thousand
 	// entries are one IN list, which DuckDB plans far faster than a
-	// thousand OR terms.
-	if len(entries) >= bulkMin {
-		byRun := map[string][]int64{}
-		var runs []string
-		for _, e := range entries {
-			if _, ok := byRun[e.RunID]; !ok {
-				runs = append(runs, e.RunID)
-			}
-			byRun[e.RunID] = append(byRun[e.RunID], e.Seq)
+	// thousand OR terms; from bulkMin entries, a list bound to the
+	// statement.
+	var runs []string
+	seqs := map[string][]int64{}
+	for _, e := range entries {
+		if _, ok := seqs[e.RunID]; !ok {
+			runs = append(runs, e.RunID)
 		}
+		seqs[e.RunID] = append(seqs[e.RunID], e.Seq)
+	}
+	if len(entries) >= bulkMin {
 		for _, r := range runs {
-			if err := s.removeJournalBulk(ctx, r, byRun[r]); err != nil {
+			if err := s.removeJournalBulk(ctx, r, seqs[r]); err != nil {
 				return err
 			}
 		}
 		return nil
 	}
-	var runs []string
-	seqs := map[string][]string{}
-	for _, e := range entries {
-		if _, ok := seqs[e.RunID]; !ok {
-			runs = append(runs, e.RunID)
-		}
-		seqs[e.RunID] = append(seqs[e.RunID], strconv.FormatInt(e.Seq, 10))
-	}
 	keys := make([]string, len(runs))
 	for i, r := range runs {
-		keys[i] = fmt.Sprintf("(run_id = %s and seq in (%s))", s.lit(r), strings.Join(seqs[r], ", "))
+		nums := make([]string, len(seqs[r]))
+		for j, n := range seqs[r] {
+			nums[j] = strconv.FormatInt(n, 10)
+		}
+		keys[i] = fmt.Sprintf("(run_id = %s and seq in (%s))", s.lit(r), strings.Join(nums, ", "))
 	}
 	_, err := s.c.Exec(ctx, "delete from kiln_history.journal where "+strings.Join(keys, " or "))
 	return err
