@@ -160,3 +160,22 @@ func TestPackages(t *testing.T) {
 		t.Errorf("dependencies.yml: %q", got)
 	}
 }
+
+// flags: {partial_parse: ...} takes a boolean, as in dbt: anything else is
+// an error at the value, not partial parsing turned off without a word.
+func TestPartialParseFlagType(t *testing.T) {
+	for _, tc := range []struct{ value, want string }{
+		{`"no"`, `project.yml:3:18: flags: partial_parse must be true or false; write partial_parse: false to turn partial parsing off (or --no-partial-parse)`},
+		{`[false]`, `project.yml:3:18: flags: partial_parse must be true or false; write partial_parse: false to turn partial parsing off (or --no-partial-parse)`},
+		{`false`, ``},
+		{`true`, ``},
+	} {
+		_, l := Load(mapFS(map[string]string{
+			"project.yml":  "name: pp\nflags:\n  partial_parse: " + tc.value + "\n",
+			"models/a.sql": "select 1 as x\n",
+		}))
+		if got := l.Error(); got != tc.want {
+			t.Errorf("partial_parse: %s: diagnostics %q, want %q", tc.value, got, tc.want)
+		}
+	}
+}

@@ -689,6 +689,14 @@ func (p *Project) checkFlags(l *diag.List) {
 	}
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		k := n.Content[i]
+		if v := n.Content[i+1]; k.Value == "partial_parse" && (v.Kind != yaml.ScalarNode || v.Tag != "!!bool") {
+			// As dbt, which refuses a flag of the wrong type: any other
+			// value would turn partial parsing off without a word.
+			d := diag.Errorf(at(v).Pos(p.File), "flags: partial_parse must be true or false")
+			d.Hint = "write partial_parse: false to turn partial parsing off (or --no-partial-parse)"
+			l.Add(d)
+			continue
+		}
 		if quietFlags[k.Value] {
 			continue
 		}
