@@ -75,13 +75,30 @@ func wrap(err error, query string, ctx context.Context) error {
 //	          ^
 //
 // and computes Line/Col against query (the SQL text that failed) when the
-// excerpt is found in it.
+// excerpt is found in it. A token quoted over several lines (an
+// unterminated string runs to the end of the statement) is cut to its
+// first line, ending with ...".
 func parseError(msg, query string) *Error {
 	lines := strings.Split(strings.ReplaceAll(msg, "\r\n", "\n"), "\n")
 	e := &Error{}
 	e.Type, e.Msg = splitPrefix(lines[0])
+	first := 1
+	if i := strings.Index(e.Msg, ` at or near "`); i >= 0 && !strings.HasSuffix(e.Msg[i+len(` at or near "`):], `"`) {
+		// The token runs over several lines (an unterminated string
+		// quotes the rest of the statement): its first line stands
+		// for it, not the others as detail.
+		for first < len(lines) && !strings.HasSuffix(lines[first], `"`) {
+			first++
+		}
+		if first < len(lines) {
+			e.Msg += `..."`
+			first++
+		} else {
+			first = 1
+		}
+	}
 	var detail []string
-	for i := 1; i < len(lines); i++ {
+	for i := first; i < len(lines); i++ {
 		l := lines[i]
 		if n, excerpt, ok := lineExcerpt(l); ok && i+1 < len(lines) && strings.Contains(lines[i+1], "^") {
 			caret := strings.IndexByte(lines[i+1], '^') - (len(l) - len(excerpt))

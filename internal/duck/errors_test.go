@@ -103,6 +103,7 @@ func TestParseError(t *testing.T) {
 		{"empty candidates", "Binder Error: Referenced column \"x\" not found in FROM clause!\nCandidate bindings: : ", "", Error{Type: "Binder", Msg: `Referenced column "x" not found in FROM clause!`}},
 		{"candidates after a colon", "Binder Error: Referenced column \"x\" not found in FROM clause!\nCandidate bindings: : \"a\", \"b\"", "", Error{Type: "Binder", Msg: `Referenced column "x" not found in FROM clause!`, Detail: `Candidate bindings: "a", "b"`}},
 		{"system table suggested", "Catalog Error: Table with name stg_orders does not exist!\nDid you mean \"pragma_database_list\"?", "", Error{Type: "Catalog", Msg: "Table with name stg_orders does not exist!"}},
+		{"token over several lines", "Parser Error: unterminated quoted string at or near \"'abc as y\nfrom x\n)\"\n\nLINE 2: select 'abc as y\n               ^", "create table t as (\nselect 'abc as y\nfrom x\n)", Error{Type: "Parser", Msg: `unterminated quoted string at or near "'abc as y..."`, Line: 2, Col: 8}},
 		{"excerpt not in query", "Binder Error: x\n\nLINE 1: select y\n               ^", "select z", Error{Type: "Binder", Msg: "x", Line: 1}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
