@@ -545,15 +545,111 @@ func (e *Executor) sqlError(n *graph.Node, err error, s adapter.Stmt) error {
 		return err
 	}
 	ne := &run.NodeError{Pos: n.Pos, Msg: de.Error(), Err: err, Hint: sqlHint(e.g, n, de)}
-	if off, ok := bodyOffset(s.SQL, s.Body, de.Line, de.Col, n.CompiledCode); ok {
-		lead := strings.Index(n.CompiledCode, materialize.Body(n.CompiledCode))
+	off, ok := bodyOffset(s.SQL, s.Body, de.Line, de.Col, n.CompiledCode)
+	syntaxAt := -1 // where in the trimmed body a syntax error is
+	if de.Class == adapter.Syntax && s.Body >= 0 {
+		syntaxAt = off
+		if !ok {
+			syntaxAt = afterBody(s.SQL, s.Body, de, n.CompiledCode)
+		}
+	}
+	lead := strings.Index(n.CompiledCode, materialize.Body(n.CompiledCode))
+	var mapped diag.Pos // the position in a project file, when the token maps there
+	if syntaxAt >= 0 && !ok {
+		// After the body: the error is at its last token.
+		toks, _ := lexSQL(materialize.Body(n.CompiledCode))
+		if len(toks) > 0 {
+			off, ok = toks[len(toks)-1].start, true
+		}
+	}
+	if ok {
 		l, c := diag.Offset(n.CompiledCode, lead+off)
 		ne.Compiled = diag.Pos{File: e.compiledFile(n), Line: l, Col: c}
 		if pos, ok := e.sourcePos(n, n.CompiledCode, lead+off, e.inlined(n)); ok {
-			ne.Pos = pos
+			ne.Pos, mapped = pos, pos
 		}
 	}
+	if syntaxAt >= 0 {
+		ne.Hint = e.syntaxHint(n, de, lead, syntaxAt, mapped, e.compiledFile(n))
+	}
 	return ne
+}
+
+// afterBody returns len(materialize.Body(query)) when the syntax error de
+// of statement sql, which nests that text at byte body, is after it: at
+// kiln's text that follows it, or at the end of the statement ("at end of
+// input", which has no position); else -1.
+func afterBody(sql string, body int, de *adapter.Error, query string) int {
+	n := len(materialize.Body(query))
+	if de.Line == 0 {
+		if strings.Contains(de.Msg, "end of input") {
+			return n
+		}
+		return -1
+	}
+	if p, ok := lineColOffset(sql, de.Line, max(de.Col, 1)); ok && p >= body+n {
+		return n
+	}
+	return -1
+}
+
+// syntaxHint returns the hint for the syntax error de of node n's
+// compiled SQL (trimmed, at byte lead of it), stopped at byte off of it
+// (its length when after it), which maps to pos in a project file (zero
+// when it maps to none); compiled is the compiled file's path, "" when
+// none was written.
+func (e *Executor) syntaxHint(n *graph.Node, de *adapter.Error, lead, off int, pos diag.Pos, compiled string) string {
+	body := materialize.Body(n.CompiledCode)
+	ctes := e.inlined(n)
+	in := syntaxInput{sql: body, off: off, compiled: compiled}
+	in.at = func(i int) string {
+		l, c := diag.Offset(n.CompiledCode, lead+i)
+		if p, ok := e.sourcePos(n, n.CompiledCode, lead+i, ctes); ok {
+			if p.Col == 0 {
+				return fmt.Sprintf("%s (column %d as compiled)", p, c)
+			}
+			return p.String()
+		}
+		if compiled == "" {
+			return fmt.Sprintf("line %d, column %d of the compiled SQL", l, c)
+		}
+		return diag.Pos{File: compiled, Line: l, Col: c}.String()
+	}
+	if pos.Line > 0 {
+		at := min(off, max(len(body)-1, 0))
+		cl, _ := diag.Offset(n.CompiledCode, lead+at)
+		compiled := lineOf(n.CompiledCode, cl)
+		if raw := e.rawLine(n, pos); raw != "" && strings.TrimSpace(raw) != strings.TrimSpace(compiled) {
+			in.rendered = compiled
+		}
+	}
+	return syntaxHint(de, in)
+}
+
+// rawLine returns the line of the project file at pos when it is node n's
+// file or an inlined ephemeral model's, else "".
+func (e *Executor) rawLine(n *graph.Node, pos diag.Pos) string {
+	if pos.File == n.Path {
+		return lineOf(n.RawCode, pos.Line)
+	}
+	for _, c := range e.inlined(n) {
+		if c.node.Path == pos.File {
+			return lineOf(c.node.RawCode, pos.Line)
+		}
+		if s := e.rawLine(c.node, pos); s != "" {
+			return s
+		}
+	}
+	return ""
+}
+
+// lineOf returns 1-based line l of s, "" when there is none.
+func lineOf(s string, l int) string {
+	lines := strings.Split(s, "\n")
+	if l < 1 || l > len(lines) {
+		return ""
+	}
+	return strings.TrimRight(lines[l-1], "\r")
 }
 
 // export writes the export's file aside; the journal publishes it (renames

@@ -69,8 +69,10 @@ func (e *Executor) sourcePos(n *graph.Node, text string, off int, ctes []cte) (d
 // left as they were are aligned (the longest common subsequence of the
 // non-blank lines); a token on such a line keeps its column, a token on a
 // rendered line is looked for, as a word, on the raw lines between the
-// aligned ones around it (col 0 when it is not found there). ok is false
-// when off is past the end of compiled.
+// aligned ones around it, or found where a raw line there starts with the
+// compiled line's text before it or ends with the text from it on (col 0
+// when it is not found there). ok is false when off is past the end of
+// compiled.
 func rawPos(raw, compiled string, off int) (line, col int, ok bool) {
 	if off < 0 || off > len(compiled) {
 		return 0, 0, false
@@ -106,6 +108,23 @@ func rawPos(raw, compiled string, off int) (line, col int, ok bool) {
 	}
 	if lo > hi {
 		return min(lo, len(r)-1) + 1, 0, true
+	}
+	// A raw line that starts with the compiled line's text before the
+	// token, or ends with its text from the token on, holds the token
+	// at that place (any token: a comma as well as a word).
+	before, from := c[cl][:cc-1], c[cl][cc-1:]
+	for d := 0; guess-d >= lo || guess+d <= hi; d++ {
+		for _, i := range []int{guess - d, guess + d} {
+			if i < lo || i > hi || (d == 0 && i != guess) {
+				continue
+			}
+			switch {
+			case strings.TrimSpace(before) != "" && strings.HasPrefix(r[i], before):
+				return i + 1, cc, true
+			case strings.TrimSpace(from) != "" && strings.HasSuffix(strings.TrimRight(r[i], " \t\r"), strings.TrimRight(from, " \t\r")):
+				return i + 1, len(strings.TrimRight(r[i], " \t\r")) - len(strings.TrimRight(from, " \t\r")) + 1, true
+			}
+		}
 	}
 	if tok != "" {
 		// The raw lines nearest the guess first.
@@ -242,11 +261,33 @@ func QueryError(g *graph.Graph, n *graph.Node, query string, err error) error {
 		return err
 	}
 	ne := &run.NodeError{Pos: n.Pos, Msg: de.Error(), Err: err, Hint: sqlHint(g, n, de)}
-	if off, ok := lineColOffset(query, de.Line, de.Col); ok && query == n.CompiledCode {
-		e := &Executor{g: g}
-		if pos, ok := e.sourcePos(n, query, off, e.inlined(n)); ok {
-			ne.Pos = pos
+	if query != n.CompiledCode {
+		return ne
+	}
+	e := &Executor{g: g}
+	off, ok := lineColOffset(query, de.Line, de.Col)
+	lead := strings.Index(query, materialize.Body(query))
+	body := len(materialize.Body(query))
+	syntaxAt := -1
+	if de.Class == adapter.Syntax {
+		switch {
+		case ok && off >= lead && off < lead+body:
+			syntaxAt = off - lead
+		case ok && off >= lead+body, !ok && de.Line == 0 && strings.Contains(de.Msg, "end of input"):
+			syntaxAt = body
+			if toks, _ := lexSQL(materialize.Body(query)); len(toks) > 0 {
+				off, ok = lead+toks[len(toks)-1].start, true
+			}
 		}
+	}
+	var mapped diag.Pos
+	if ok {
+		if pos, ok := e.sourcePos(n, query, off, e.inlined(n)); ok {
+			ne.Pos, mapped = pos, pos
+		}
+	}
+	if syntaxAt >= 0 {
+		ne.Hint = e.syntaxHint(n, de, lead, syntaxAt, mapped, "")
 	}
 	return ne
 }
