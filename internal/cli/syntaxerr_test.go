@@ -21,7 +21,8 @@ func errorBlocks(out string) map[string]string {
 	blocks := map[string]string{}
 	re := regexp.MustCompile(`(?m)^ERROR (?:model|test) (\S+) \(([^)]*)\)\n((?:  .*\n)+)`)
 	for _, m := range re.FindAllStringSubmatch(out, -1) {
-		blocks[m[1]] = m[2] + "\n" + m[3]
+		name := m[1][strings.LastIndexByte(m[1], '.')+1:] // without PostgreSQL's schema
+		blocks[name] = m[2] + "\n" + m[3]
 	}
 	return blocks
 }
@@ -122,4 +123,29 @@ func TestSyntaxErrorHints(t *testing.T) {
 	if b != want {
 		t.Errorf("the generic test's error:\n%s\nwant\n%s\n(output:\n%s%s)", b, want, out, errOut)
 	}
+}
+
+// On PostgreSQL, which stops at FROM after a trailing comma and at kiln's
+// ";" after SQL that ends early, the same hints.
+func TestSyntaxErrorHintsPostgres(t *testing.T) {
+	d := newPGDB(t)
+	dir := t.TempDir()
+	writeFile(t, filepath.Join(dir, "project.yml"), "name: syn\ntarget:\n  type: postgres\n  host: "+d.host+"\n  port: "+d.port+"\n  user: "+d.user+"\n  dbname: "+d.db+"\n")
+	writeFile(t, filepath.Join(dir, "models", "x.sql"), "select 1 as id, 2 as v\n")
+	cases := []syntaxCase{
+		{"models/trailing_comma.sql", "select id, v,\nfrom {{ ref('x') }}\n",
+			`models/trailing_comma.sql:2:1: syntax_error error: syntax error at or near "from"`,
+			`the comma at models/trailing_comma.sql:1:13 is followed by FROM: remove it, or write what it should list; the line renders to: from "public"."x" (kiln compile writes the rendered SQL to target/compiled/syn/models/trailing_comma.sql)`},
+		{"models/unclosed_paren.sql", "select id\nfrom {{ ref('x') }}\nwhere (id = 1\n",
+			`models/unclosed_paren.sql:3:13: syntax_error error: syntax error at or near ";"`,
+			`the ( at models/unclosed_paren.sql:3:7 is never closed: add its )`},
+		{"models/typo.sql", "selct 1 as id\n",
+			`models/typo.sql:1:1: syntax_error error: syntax error at or near "selct"`,
+			`"selct" at models/typo.sql:1:1: did you mean "SELECT"?`},
+	}
+	for _, c := range cases {
+		writeFile(t, filepath.Join(dir, filepath.FromSlash(c.file)), c.src)
+	}
+	_, out, errOut := kiln(t, dir, "run")
+	checkSyntaxCases(t, cases, out, errOut)
 }

@@ -162,8 +162,8 @@ var commonKeywords = []string{
 }
 
 // misspelledKeyword returns the keyword that word is a typo of: a word of
-// 4 letters or more, not a keyword itself, one edit away from it or with
-// two of its letters swapped; "" when none.
+// 4 letters or more, not a keyword itself nor a keyword's plural, one
+// edit away from it or with two of its letters swapped; "" when none.
 func misspelledKeyword(word string) string {
 	w := strings.ToLower(word)
 	if len(w) < 4 {
@@ -177,6 +177,9 @@ func misspelledKeyword(word string) string {
 	for _, k := range commonKeywords {
 		if len(k) < 4 {
 			continue
+		}
+		if w == k+"s" {
+			continue // a plural names something: orders, rows
 		}
 		if d := levenshtein.ComputeDistance(w, k); d == 1 || d == 2 && len(w) == len(k) && sortedBytes(w) == sortedBytes(k) {
 			return k
@@ -277,11 +280,23 @@ func syntaxHint(de *adapter.Error, in syntaxInput) string {
 	case word(i-1) == "," && listEnd(i) && open == nil:
 		causes = append(causes, fmt.Sprintf("the comma at %s is followed by %s: remove it, or write what it should list", in.at(toks[i-1].start), next(toks, i)))
 	}
+	// A misspelled keyword where the parser stopped, or just before a word
+	// it stopped at (read as an alias: "wehre id"); not a word the SQL
+	// uses elsewhere, which names something.
+	uses := map[string]int{}
+	for _, t := range toks {
+		uses[strings.ToLower(t.text)]++
+	}
 	for _, j := range []int{i, i - 1} {
-		if k := misspelledKeyword(word(j)); k != "" && j >= 0 && j < len(toks) && isWordByte(toks[j].text[0]) {
-			causes = append(causes, fmt.Sprintf("%q at %s: did you mean %q?", toks[j].text, in.at(toks[j].start), strings.ToUpper(k)))
-			break
+		if j < 0 || j >= len(toks) || !isWordByte(toks[j].text[0]) || uses[word(j)] > 1 {
+			continue
 		}
+		k := misspelledKeyword(word(j))
+		if k == "" || j == i-1 && (!clauseWords[k] && k != "with" || i >= len(toks) || !isWordByte(toks[i].text[0])) {
+			continue
+		}
+		causes = append(causes, fmt.Sprintf("%q at %s: did you mean %q?", toks[j].text, in.at(toks[j].start), strings.ToUpper(k)))
+		break
 	}
 	if after && len(toks) > 0 && len(causes) == 0 {
 		last := toks[len(toks)-1]
