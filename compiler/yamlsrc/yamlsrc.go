@@ -146,10 +146,143 @@ func Locate(src []byte, err error) Error {
 	case strings.Contains(msg, "could not find expected ':'"):
 		e.Col = len(text) + 1
 		e.Hint = `a key needs ": " after it (with a space); text that is not a key goes after one, quoted if it holds ": " or " #"`
+	case strings.Contains(msg, "mapping values are not allowed") && continuation(src, starts, line, indent) != nil:
+		p := continuation(src, starts, line, indent)
+		e.Hint = fmt.Sprintf("this line is indented deeper than %q on line %d, so YAML reads it as more of that key's value %q: indent it like %q (column %d); or, if it belongs under %q, remove %q from line %d",
+			p.key, p.line, p.value, p.key, p.col, p.key, p.value, p.line)
 	case strings.Contains(msg, "did not find expected key") || strings.Contains(msg, "expected '-' indicator") || strings.Contains(msg, "block"):
+		if k := itemAbove(src, starts, line, indent); k != nil && !strings.HasPrefix(text[indent:], "- ") {
+			e.Hint = fmt.Sprintf("this line is at the column of the list item on line %d but does not start with \"- \": start it with \"- \" for a new item, or indent it like %q (column %d) to add to that item", k.line, k.key, k.col)
+			return e
+		}
+		keys := enclosing(src, starts, line)
 		e.Hint = "this line's indentation matches none of the lines above it: indent it like its siblings (with spaces, usually 2 per level)"
+		if len(keys) > 0 {
+			var at []string
+			for _, k := range keys[:min(len(keys), 3)] {
+				at = append(at, fmt.Sprintf("column %d (%q on line %d)", k.col, k.key, k.line))
+			}
+			e.Hint += "; the blocks above it start at " + strings.Join(at, ", ")
+		}
 	default:
 		e.Hint = "check this line's indentation (spaces only) and quote a value that holds \": \", \" #\" or starts with [, {, *, &, !, %, @ or a quote"
 	}
 	return e
+}
+
+// yamlLine is a line of YAML that holds a key: where its key starts, and
+// its "- " when it starts a list item.
+type yamlLine struct {
+	line, col   int // 1-based line and column of the key
+	key, value  string
+	dash        bool
+	dashCol     int // 1-based column of the "- " when dash
+	indentation int // leading spaces
+}
+
+// keyLine parses text as a line of YAML that holds "key:" (or
+// "- key:"), ok false when it holds none (a blank line, a comment, a list
+// item without a key, a continuation); dash is set for a list item even
+// then.
+func keyLine(text string, line int) (yamlLine, bool) {
+	text = strings.TrimRight(text, "\r")
+	indent := len(text) - len(strings.TrimLeft(text, " "))
+	rest := text[indent:]
+	l := yamlLine{line: line, indentation: indent, col: indent + 1}
+	if strings.HasPrefix(rest, "- ") {
+		l.dash, l.dashCol = true, indent+1
+		trimmed := strings.TrimLeft(rest[2:], " ")
+		l.col += len(rest) - len(trimmed)
+		rest = trimmed
+	}
+	if rest == "" || rest[0] == '#' || strings.ContainsAny(rest[:1], "'\"[{&*!|>%@`") {
+		return l, false
+	}
+	key, value, ok := strings.Cut(rest, ":")
+	if !ok || value != "" && value[0] != ' ' {
+		return l, false
+	}
+	if i := strings.Index(value, " #"); i >= 0 {
+		value = value[:i]
+	}
+	l.key, l.value = key, strings.TrimSpace(value)
+	return l, true
+}
+
+// lineText returns 1-based line n of src without its newline.
+func lineText(src []byte, starts []int, n int) string {
+	t := string(src[starts[n-1]:])
+	if i := strings.IndexByte(t, '\n'); i >= 0 {
+		t = t[:i]
+	}
+	return t
+}
+
+// prevLine returns the nearest line above line n that is not blank nor a
+// comment, and its number (0 when none).
+func prevLine(src []byte, starts []int, n int) (string, int) {
+	for i := n - 1; i >= 1; i-- {
+		t := strings.TrimSpace(lineText(src, starts, i))
+		if t != "" && t[0] != '#' {
+			return lineText(src, starts, i), i
+		}
+	}
+	return "", 0
+}
+
+// continuation returns the line above line n when it is "key: value" with
+// a plain value and line n, a "key: " indented deeper than that key, is
+// read as more of that value (so its ": " is not allowed); nil otherwise.
+func continuation(src []byte, starts []int, n, indent int) *yamlLine {
+	text, at := prevLine(src, starts, n)
+	if at == 0 {
+		return nil
+	}
+	p, ok := keyLine(text, at)
+	if !ok || p.value == "" || strings.ContainsAny(p.value[:1], "'\"[{&*!|>%@`") || indent+1 <= p.col {
+		return nil
+	}
+	if _, ok := keyLine(lineText(src, starts, n), n); !ok {
+		return nil
+	}
+	return &p
+}
+
+// enclosing returns where the lines of the blocks that hold line n
+// start, nearest first: going up from line n, each key, and each list
+// item's "- " (key "- "), that starts left of every one seen so far.
+func enclosing(src []byte, starts []int, n int) []yamlLine {
+	var out []yamlLine
+	bound := 1 << 30
+	for i := n - 1; i >= 1 && bound > 0; i-- {
+		l, ok := keyLine(lineText(src, starts, i), i)
+		if ok && l.col-1 < bound {
+			out = append(out, l)
+			bound = l.col - 1
+		}
+		if l.dash && l.indentation < bound {
+			item := l
+			item.key, item.col = "- ", l.dashCol
+			out = append(out, item)
+			bound = l.indentation
+		}
+	}
+	return out
+}
+
+// itemAbove returns the nearest key line above line n that starts left of
+// or at its indentation when it is a list item ("- key:") whose "- " is
+// at that indentation; nil otherwise.
+func itemAbove(src []byte, starts []int, n, indent int) *yamlLine {
+	for i := n - 1; i >= 1; i-- {
+		l, ok := keyLine(lineText(src, starts, i), i)
+		if !ok || l.indentation > indent {
+			continue
+		}
+		if l.dash && l.indentation == indent {
+			return &l
+		}
+		return nil
+	}
+	return nil
 }

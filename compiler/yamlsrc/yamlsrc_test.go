@@ -1,6 +1,7 @@
 package yamlsrc
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
@@ -44,7 +45,7 @@ func TestLocate(t *testing.T) {
 		line, col int
 		hint      string
 	}{
-		{"models:\n  - name: a\n    columns:\n      - name: b\n      description: foo\n        tests: [x]\n", 5, 7, "indent it like its siblings"},
+		{"models:\n  - name: a\n    columns:\n      - name: b\n      description: foo\n        tests: [x]\n", 5, 7, `does not start with "- "`},
 		{"models:\n  - name: a\n    description: \"x\n    columns: []\n", 3, 18, `this " is never closed`},
 		{"models:\n  - name: a\n    config:\n      tags: [a, b\n    columns: []\n  - name: c\n", 4, 13, "this [ is not closed"},
 		{"version: 2\nmodels:\n  - name: a\n    description: this: is bad\n", 4, 22, `description: "this: is bad"`},
@@ -61,6 +62,49 @@ func TestLocate(t *testing.T) {
 		e := Locate([]byte(c.src), err)
 		if e.Line != c.line || e.Col != c.col || !strings.Contains(e.Hint, c.hint) {
 			t.Errorf("Locate(%q) = %d:%d %q, hint %q; want %d:%d and a hint with %q", c.src, e.Line, e.Col, e.Msg, e.Hint, c.line, c.col, c.hint)
+		}
+	}
+}
+
+// TestLocateIndentation gives, for the usual indentation mistakes, the
+// culprit line (not yaml.v3's, which is the start of the enclosing block
+// or the line after) and a hint that names the columns that would fit.
+func TestLocateIndentation(t *testing.T) {
+	cases := []struct {
+		name, src string
+		yamlLine  int // the line yaml.v3 reports
+		line, col int
+		msg, hint string
+	}{
+		{"key one space too far", "a:\n  b: 1\n   c: 2\n", 3, 3, 4, "mapping values are not allowed in this context",
+			`this line is indented deeper than "b" on line 2, so YAML reads it as more of that key's value "1": indent it like "b" (column 3); or, if it belongs under "b", remove "1" from line 2`},
+		{"key one space too little", "a:\n  b: 1\n c: 2\n", 2, 3, 2, "did not find expected key",
+			`this line's indentation matches none of the lines above it: indent it like its siblings (with spaces, usually 2 per level); the blocks above it start at column 3 ("b" on line 2), column 1 ("a" on line 1)`},
+		{"column key too far", "models:\n  - name: m\n    columns:\n      - name: id\n         description: x\n", 5, 5, 10, "mapping values are not allowed in this context",
+			`this line is indented deeper than "name" on line 4, so YAML reads it as more of that key's value "id": indent it like "name" (column 9); or, if it belongs under "name", remove "id" from line 4`},
+		{"column key too little", "models:\n  - name: m\n    columns:\n      - name: id\n       description: x\n", 3, 5, 8, "did not find expected '-' indicator",
+			`this line's indentation matches none of the lines above it: indent it like its siblings (with spaces, usually 2 per level); the blocks above it start at column 9 ("name" on line 4), column 7 ("- " on line 4), column 5 ("columns" on line 3)`},
+		{"list item too far", "models:\n  - name: m\n    columns:\n    - name: id\n      tests: [unique]\n     - name: v\n", 1, 6, 6, "did not find expected key",
+			`this line's indentation matches none of the lines above it: indent it like its siblings (with spaces, usually 2 per level); the blocks above it start at column 7 ("tests" on line 5), column 5 ("- " on line 4), column 3 ("- " on line 2)`},
+		{"list item too little", "a:\n  - 1\n - 2\n", 2, 3, 2, "did not find expected key",
+			`this line's indentation matches none of the lines above it: indent it like its siblings (with spaces, usually 2 per level); the blocks above it start at column 3 ("- " on line 2), column 1 ("a" on line 1)`},
+		{"key of a model at its item's dash", "version: 2\nmodels:\n  - name: m\n    description: x\n  columns:\n    - name: id\n", 2, 5, 3, "did not find expected '-' indicator",
+			`this line is at the column of the list item on line 3 but does not start with "- ": start it with "- " for a new item, or indent it like "name" (column 5) to add to that item`},
+		{"tab", "models:\n  - name: m\n\tdescription: x\n", 2, 3, 1, "found a tab character that violates indentation",
+			"YAML indents with spaces, never tabs: replace the tab with spaces"},
+	}
+	for _, c := range cases {
+		var n yaml.Node
+		err := yaml.Unmarshal([]byte(c.src), &n)
+		if err == nil {
+			t.Fatalf("%s: %q parses", c.name, c.src)
+		}
+		if want := fmt.Sprintf("yaml: line %d: %s", c.yamlLine, c.msg); err.Error() != want {
+			t.Errorf("%s: yaml.v3 says %q, want %q", c.name, err, want)
+		}
+		e := Locate([]byte(c.src), err)
+		if e.Line != c.line || e.Col != c.col || e.Msg != c.msg || e.Hint != c.hint {
+			t.Errorf("%s: Locate = %d:%d %q\n hint %s\nwant %d:%d %q\n hint %s", c.name, e.Line, e.Col, e.Msg, e.Hint, c.line, c.col, c.msg, c.hint)
 		}
 	}
 }
