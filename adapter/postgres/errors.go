@@ -31,7 +31,7 @@ func wrapError(ctx context.Context, err error, query string) error {
 		e.Code = pe.Code
 		e.Type = conditionName(pe.Code)
 		e.Class = classOf(pe.Code)
-		e.Msg = pe.Message
+		e.Msg = nearFirstLine(pe.Message)
 		var detail []string
 		for _, s := range []string{pe.Detail, pe.Hint, pe.Where} {
 			if s = strings.TrimSpace(s); s != "" {
@@ -156,4 +156,14 @@ func conditionName(code string) string {
 		}
 	}
 	return "sqlstate " + code
+}
+
+// nearFirstLine returns msg on one line: a token quoted over several lines
+// (`unterminated quoted string at or near "'a<newline>);...`, which quotes
+// the rest of the statement) cut to its first line, ending with ...".
+func nearFirstLine(msg string) string {
+	if i := strings.IndexByte(msg, '\n'); i >= 0 && strings.Contains(msg[:i], ` at or near "`) {
+		return msg[:i] + `..."`
+	}
+	return msg
 }

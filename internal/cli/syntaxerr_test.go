@@ -126,7 +126,9 @@ func TestSyntaxErrorHints(t *testing.T) {
 }
 
 // On PostgreSQL, which stops at FROM after a trailing comma and at kiln's
-// ";" after SQL that ends early, the same hints.
+// ";" after SQL that ends early, the same hints; its message for an
+// unterminated string (which quotes the rest of the statement) is cut to
+// the string's first line.
 func TestSyntaxErrorHintsPostgres(t *testing.T) {
 	d := newPGDB(t)
 	dir := t.TempDir()
@@ -139,6 +141,9 @@ func TestSyntaxErrorHintsPostgres(t *testing.T) {
 		{"models/unclosed_paren.sql", "select id\nfrom {{ ref('x') }}\nwhere (id = 1\n",
 			`models/unclosed_paren.sql:3:13: syntax_error error: syntax error at or near ";"`,
 			`the ( at models/unclosed_paren.sql:3:7 is never closed: add its )`},
+		{"models/unclosed_quote.sql", "select id\nfrom {{ ref('x') }}\nwhere v = 'a\n",
+			`models/unclosed_quote.sql:3:11: syntax_error error: unterminated quoted string at or near "'a..."`,
+			`the quoted string opened by ' at models/unclosed_quote.sql:3:11 is never closed: close it`},
 		{"models/typo.sql", "selct 1 as id\n",
 			`models/typo.sql:1:1: syntax_error error: syntax error at or near "selct"`,
 			`"selct" at models/typo.sql:1:1: did you mean "SELECT"?`},
