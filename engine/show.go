@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"path"
+	"strings"
 
 	"github.com/kiln-build/kiln/adapter"
 	"github.com/kiln-build/kiln/compiler/diag"
@@ -186,6 +187,7 @@ func (p *Project) showError(n *graph.Node, query string, err error) error {
 	var ne *run.NodeError
 	if errors.As(err, &ne) && p.inlinePath != "" && ne.Pos.File == p.inlinePath {
 		ne.Pos.File = inlineFile
+		ne.Hint = strings.ReplaceAll(ne.Hint, p.inlinePath+":", inlineFile+":")
 	}
 	return err
 }

@@ -154,3 +154,26 @@ func TestSyntaxErrorHintsPostgres(t *testing.T) {
 	_, out, errOut := kiln(t, dir, "run")
 	checkSyntaxCases(t, cases, out, errOut)
 }
+
+// kiln show gives a model's syntax error, and an --inline query's, the
+// same position and hint (the inline query's named --inline).
+func TestShowSyntaxErrorHint(t *testing.T) {
+	dir := t.TempDir()
+	writeFile(t, filepath.Join(dir, "project.yml"), "name: syn\n")
+	writeFile(t, filepath.Join(dir, "models", "x.sql"), "select 1 as id, 2 as v\n")
+	writeFile(t, filepath.Join(dir, "models", "p.sql"), "select id\nfrom {{ ref('x') }}\nwhere (id = 1\n")
+	mustKiln(t, 0, dir, "run", "-s", "x")
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"show", "-s", "p"}, "error: models/p.sql:3:13: parser error: syntax error at end of input\n  hint: the ( at models/p.sql:3:7 is never closed: add its )\n"},
+		{[]string{"show", "--inline", "select id, from {{ ref('x') }} where"}, "error: --inline:1:32: parser error: syntax error at end of input\n" +
+			`  hint: the SQL ends after "where" (--inline:1:32) before its statement is complete: finish the expression or clause, or remove it; the line renders to: select id, from "main"."x" where` + "\n"},
+	} {
+		_, out, errOut := kiln(t, dir, c.args...)
+		if !strings.Contains(out+errOut, c.want) {
+			t.Errorf("kiln %s:\n%s%s\nwant\n%s", strings.Join(c.args, " "), out, errOut, c.want)
+		}
+	}
+}
