@@ -576,9 +576,9 @@ func (e *Executor) sqlError(n *graph.Node, err error, s adapter.Stmt) error {
 }
 
 // afterBody returns len(materialize.Body(query)) when the syntax error de
-// of statement sql, which nests that text at byte body, is after it: at
-// kiln's text that follows it, or at the end of the statement ("at end of
-// input", which has no position); else -1.
+// of statement sql, which nests that text at byte body, is just after it:
+// at kiln's text that follows it, past closing parentheses only, or at the
+// end of the statement ("at end of input", which has no position); else -1.
 func afterBody(sql string, body int, de *adapter.Error, query string) int {
 	n := len(materialize.Body(query))
 	if de.Line == 0 {
@@ -587,7 +587,12 @@ func afterBody(sql string, body int, de *adapter.Error, query string) int {
 		}
 		return -1
 	}
-	if p, ok := lineColOffset(sql, de.Line, max(de.Col, 1)); ok && p >= body+n {
+	// The parser must have stopped at kiln's text right after the body,
+	// past nothing but closing parentheses (which the body's unclosed ones
+	// took): a later token is in a clause of kiln's (a config's), not
+	// the body's.
+	p, ok := lineColOffset(sql, de.Line, max(de.Col, 1))
+	if ok && p >= body+n && strings.Trim(sql[body+n:p], " \t\r\n)") == "" {
 		return n
 	}
 	return -1

@@ -273,7 +273,8 @@ func QueryError(g *graph.Graph, n *graph.Node, query string, err error) error {
 		switch {
 		case ok && off >= lead && off < lead+body:
 			syntaxAt = off - lead
-		case ok && off >= lead+body, !ok && de.Line == 0 && strings.Contains(de.Msg, "end of input"):
+		case ok && off >= lead+body && strings.Trim(query[lead+body:off], " \t\r\n;") == "",
+			!ok && de.Line == 0 && strings.Contains(de.Msg, "end of input"):
 			syntaxAt = body
 			if toks, _ := lexSQL(materialize.Body(query)); len(toks) > 0 {
 				off, ok = lead+toks[len(toks)-1].start, true
