@@ -44,3 +44,23 @@ func TestSyntaxHintCauses(t *testing.T) {
 		t.Errorf("a binder error's syntax hint: %q, want none", h)
 	}
 }
+
+// FuzzSyntaxHint checks that any SQL and stop offset give a hint without
+// panicking.
+func FuzzSyntaxHint(f *testing.F) {
+	f.Add("select (1, 'a", 3)
+	f.Add("select $x$ from t", 100)
+	f.Add("/* a\nselect 1,,)", 0)
+	f.Fuzz(func(t *testing.T, sql string, off int) {
+		off = min(max(off, 0), len(sql))
+		in := syntaxInput{sql: sql, off: off, at: func(i int) string {
+			if i < 0 || i > len(sql) {
+				t.Fatalf("offset %d outside the SQL (%d bytes)", i, len(sql))
+			}
+			return fmt.Sprint(i)
+		}}
+		if syntaxHint(&adapter.Error{Class: adapter.Syntax}, in) == "" {
+			t.Fatal("no hint")
+		}
+	})
+}
