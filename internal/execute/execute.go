@@ -621,10 +621,22 @@ func (e *Executor) syntaxHint(n *graph.Node, de *adapter.Error, lead, off int, p
 		return diag.Pos{File: compiled, Line: l, Col: c}.String()
 	}
 	if pos.Line > 0 {
+		// The line as rendered, when rendering changed it up to the
+		// token's end (or anywhere, when the SQL ends early: what a
+		// variable or macro left out).
 		at := min(off, max(len(body)-1, 0))
-		cl, _ := diag.Offset(n.CompiledCode, lead+at)
+		cl, cc := diag.Offset(n.CompiledCode, lead+at)
 		compiled := lineOf(n.CompiledCode, cl)
-		if raw := e.rawLine(n, pos); raw != "" && strings.TrimSpace(raw) != strings.TrimSpace(compiled) {
+		upTo := compiled
+		if off < len(body) {
+			end := cc - 1
+			for end < len(compiled) && isWordByte(compiled[end]) {
+				end++
+			}
+			upTo = compiled[:max(end, min(cc, len(compiled)))]
+		}
+		raw := e.rawLine(n, pos)
+		if raw != "" && strings.TrimSpace(raw) != strings.TrimSpace(compiled) && (off >= len(body) || !strings.HasPrefix(raw, upTo)) {
 			in.rendered = compiled
 		}
 	}

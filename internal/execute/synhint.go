@@ -208,8 +208,9 @@ type syntaxInput struct {
 	// project file's line and column when it maps back there, else the
 	// compiled SQL's.
 	at func(i int) string
-	// rendered is the line of sql at off when it differs from the line of
-	// the project file it maps to (Jinja or a macro wrote it), else "".
+	// rendered is the line of sql at off when Jinja or a macro changed
+	// the project file's line up to the token (anywhere on it, when sql
+	// ends early), else "".
 	rendered string
 	// compiled is the path of the compiled SQL under the target path,
 	// "" when none is written.
