@@ -116,6 +116,7 @@ type compiler struct {
 	varsMu       sync.Mutex
 	usedVars     map[string]bool       // names read with var()
 	varNotes     map[string]bool       // package.var already warned about (packageVarNote)
+	customSeen   map[string]bool       // place + "\x00" + key of the project's own already warned about (firstCustomKeys)
 	varWarnings  diag.List             // packageVarNote's warnings, until flushVarNotes
 	docs         map[string]*Doc       // docs blocks by unique id
 	descAt       map[graph.ID]diag.Pos // where a node's description is written, when not at n.Pos
@@ -158,17 +159,18 @@ func newCompiler(p *project.Project, opts Options) *compiler {
 	files := len(p.Models) + len(p.Seeds) + len(p.Snapshots) + len(p.Tests)
 	c := &compiler{
 		p: p, root: p, opts: opts, name: p.Config.Name,
-		nodes:    make(map[graph.ID]*graph.Node, files),
-		byName:   make(map[string]*graph.Node, files),
-		sources:  map[[2]string]*graph.Node{},
-		props:    make(map[string]*project.ModelProps, files),
-		propsAt:  make(map[string]string, files),
-		render:   make(map[*graph.Node]*rendered, files),
-		clashed:  map[*graph.Node]bool{},
-		usedVars: map[string]bool{},
-		varNotes: map[string]bool{},
-		descEnv:  jinja.NewEnv(),
-		descAt:   make(map[graph.ID]diag.Pos, files),
+		nodes:      make(map[graph.ID]*graph.Node, files),
+		byName:     make(map[string]*graph.Node, files),
+		sources:    map[[2]string]*graph.Node{},
+		props:      make(map[string]*project.ModelProps, files),
+		propsAt:    make(map[string]string, files),
+		render:     make(map[*graph.Node]*rendered, files),
+		clashed:    map[*graph.Node]bool{},
+		usedVars:   map[string]bool{},
+		varNotes:   map[string]bool{},
+		customSeen: map[string]bool{},
+		descEnv:    jinja.NewEnv(),
+		descAt:     make(map[graph.ID]diag.Pos, files),
 
 		runtimeTests: map[*graph.Node]func(template.DB) (string, error){},
 	}

@@ -60,6 +60,24 @@ func (c *compiler) checkConfigAt(m map[string]any, posOf func(string) diag.Pos, 
 	}
 }
 
+// firstCustomKeys returns m without the keys of the project's own
+// (project.CheckConfig's warning) that an earlier call already returned
+// for place: a generic test macro's config() call, rendered once per
+// test, warns once per key, at the first test, not once per test.
+func (c *compiler) firstCustomKeys(m map[string]any, place string) map[string]any {
+	out := make(map[string]any, len(m))
+	for k, v := range m {
+		if !project.IsConfig(k) && len(project.NearConfig(k)) == 0 {
+			if c.customSeen[place+"\x00"+k] {
+				continue
+			}
+			c.customSeen[place+"\x00"+k] = true
+		}
+		out[k] = v
+	}
+	return out
+}
+
 // keyPos returns the position of each key of a YAML mapping from at (its
 // values' positions in file), or def for a key it lacks.
 func keyPos(at map[string]project.At, file string, def diag.Pos) func(string) diag.Pos {
@@ -385,4 +403,54 @@ func (c *compiler) checkDatabase(k string, v any, pos diag.Pos) {
 	} else {
 		d.Hint = project.OneDatabaseNote
 	}
+}
+
+// dbtConfigDefaults are the values dbt's config.get returns for the
+// fields of its node configs that a node does not set (NodeConfig,
+// ModelConfig, SeedConfig; TestConfig for data tests): a declared field
+// gives its default, whatever default the call passes, so that
+// config.get('unique_key', 'id') is None on a model without one, as in
+// dbt. A key that is not a field (a key of the project's own) gives the
+// call's default.
+var dbtConfigDefaults = map[graph.Kind]map[string]any{
+	graph.Model: nodeConfigDefaults(map[string]any{"access": "protected"}),
+	graph.Seed:  nodeConfigDefaults(map[string]any{"delimiter": ",", "quote_columns": nil}),
+	graph.Snapshot: nodeConfigDefaults(map[string]any{"strategy": nil, "updated_at": nil, "check_cols": nil,
+		"target_schema": nil, "target_database": nil}),
+	graph.Test: {"enabled": true, "alias": nil, "schema": "dbt_test__audit", "database": nil, "tags": []any{},
+		"meta": map[string]any{}, "group": nil, "severity": "ERROR", "store_failures": nil, "store_failures_as": nil,
+		"sql_header": nil, "where": nil, "limit": nil, "fail_calc": "count(*)", "warn_if": "!= 0", "error_if": "!= 0"},
+}
+
+func nodeConfigDefaults(more map[string]any) map[string]any {
+	m := map[string]any{
+		"enabled": true, "alias": nil, "schema": nil, "database": nil, "tags": []any{}, "meta": map[string]any{},
+		"group": nil, "materialized": "view", "incremental_strategy": nil, "batch_size": nil, "lookback": 1,
+		"begin": nil, "persist_docs": map[string]any{}, "post_hook": []any{}, "pre_hook": []any{},
+		"quoting": map[string]any{}, "column_types": map[string]any{}, "full_refresh": nil, "unique_key": nil,
+		"on_schema_change": "ignore", "on_configuration_change": "apply", "grants": map[string]any{},
+		"packages": []any{}, "docs": map[string]any{"show": true, "node_color": nil},
+		"contract": map[string]any{"enforced": false, "alias_types": true}, "event_time": nil, "concurrent_batches": nil,
+	}
+	for k, v := range more {
+		m[k] = v
+	}
+	return m
+}
+
+// configValue reads config key from the raw configs m of a node of kind
+// as dbt's config.get does (Context.ConfigValue): the value set, else the
+// default of a field of dbt's node config, else false.
+func configValue(kind graph.Kind, m map[string]any, key string) (any, bool) {
+	if v, ok := m[key]; ok {
+		return v, true
+	}
+	switch key {
+	case "pre_hook", "post_hook":
+		if v, ok := m[strings.Replace(key, "_", "-", 1)]; ok {
+			return v, true
+		}
+	}
+	v, ok := dbtConfigDefaults[kind][key]
+	return v, ok
 }

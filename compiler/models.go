@@ -248,6 +248,7 @@ func (c *compiler) renderModels() {
 			again := c.renderNode(n, renderMode{final: true})
 			c.diags.Append(again.diags)
 			r.out = again.out
+			c.checkLateRefs(n, r, again)
 		}
 		n.CompiledCode = c.statement(n, c.substitute(r.out))
 		n.Refs, n.SourceRef = r.refs, r.sources
@@ -266,6 +267,36 @@ func (c *compiler) renderModels() {
 				pos = r.configPos
 			}
 			c.compileSnapshot(n, pos)
+		}
+	}
+}
+
+// checkLateRefs reports the refs and sources that the final rendering
+// again of n reaches and its first rendering r did not (a branch on
+// config.get, say): the first gives n's dependencies, so such a node
+// could be built before its parent. dbt refuses them too ("dbt was unable
+// to infer all dependencies for the model").
+func (c *compiler) checkLateRefs(n *graph.Node, r, again *rendered) {
+	known := map[graph.ID]bool{}
+	for _, id := range r.deps {
+		known[id] = true
+	}
+	late := func(id graph.ID, what string, pos diag.Pos) {
+		if known[id] {
+			return
+		}
+		known[id] = true
+		c.diags.Errorf(pos, "%s %q reads %s only once its config is final (config.get), so kiln cannot order it after it", n.Kind, n.Name, what).
+			Hint = fmt.Sprintf("add a line \"-- depends_on: {{ %s }}\" to %s, as dbt asks", what, n.Path)
+	}
+	for _, ref := range again.refs {
+		if t := c.nodes[graph.ID(ref.Name)]; t != nil {
+			late(t.ID, fmt.Sprintf("ref('%s')", t.Name), ref.Pos)
+		}
+	}
+	for _, src := range again.sources {
+		if t, ok := c.sourceTarget(n.Package, src.Package, src.Name); ok {
+			late(t.ID, fmt.Sprintf("source('%s', '%s')", src.Package, src.Name), src.Pos)
 		}
 	}
 }
@@ -417,6 +448,20 @@ func (c *compiler) renderNode(n *graph.Node, mode renderMode) *rendered {
 			}
 			return nil
 		},
+		// config.get reads the configs known so far: the project's,
+		// the YAML's and the config() calls rendered before it; a
+		// template that reads them is rendered again once the node's
+		// config is final, as dbt reads the final config when it
+		// compiles.
+		ConfigValue: func(key string) (any, bool) {
+			m := configMap(n.Config)
+			if !final {
+				r.attrAccess = true
+				m = mergeConfigs(m, r.config)
+			}
+			return configValue(n.Kind, m, key)
+		},
+		ConfigPending: !final,
 		Var:           c.varIn(n.Package),
 		OnPackageVar:  c.packageVarNote,
 		EnvVar:        c.lookupEnv,

@@ -284,7 +284,7 @@ func (c *compiler) addTest(file string, dirs []string, on *graph.Node, col *test
 		return
 	}
 	if macroCfg != nil {
-		c.checkConfig(macroCfg, pos, graph.Test)
+		c.checkConfig(c.firstCustomKeys(macroCfg, macroFile), pos, graph.Test)
 		raw := mergeConfigs(map[string]any{"severity": "error"}, macroCfg, c.p.TestConfig.Resolve(append(append([]string(nil), dirs...), testName)), te.Config)
 		if col != nil && len(col.tags) > 0 {
 			project.Merge(raw, "tags", col.tags)

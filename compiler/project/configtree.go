@@ -78,39 +78,35 @@ func fillTree(file string, n *yaml.Node, t *ConfigTree, project string, res Reso
 		if strings.HasPrefix(key, "+") || (IsConfig(key) && (v.Kind != yaml.MappingNode || mapConfigs[key])) {
 			name := strings.TrimPrefix(key, "+")
 			if d := CheckConfig(name, res, kpos); d != nil {
-				if !IsConfig(name) {
+				if !IsConfig(name) && d.Severity == diag.Error {
 					d.Msg = fmt.Sprintf("unknown config %q", key)
-					if strings.HasPrefix(d.Hint, "did you mean") {
-						d.Hint = strings.Replace(d.Hint, `"`, `"+`, 1)
-					}
+					d.Hint = strings.Replace(d.Hint, `"`, `"+`, 1)
+				} else if !IsConfig(name) {
+					d.Hint = "write \"+meta: {" + name + ": ...}\" and read it with config.meta_get('" + name + "')"
 				}
 				l.Add(*d)
 				if d.Severity == diag.Error {
 					continue
 				}
 			}
-			var val any
-			if err := v.Decode(&val); err != nil {
-				decodeErr(file, err, v, l)
-				continue
-			}
-			t.Configs[name] = ConfigValue{At: at(v), Value: val}
-			if top {
-				if t.Global == nil {
-					t.Global = map[string]ConfigValue{}
-				}
-				t.Global[name] = t.Configs[name]
-			}
+			t.set(file, name, v, top, l)
 			continue
 		}
 		if v.Kind != yaml.MappingNode {
-			d := diag.Errorf(kpos, "unknown config %q", key)
-			if h := diag.DidYouMean(key, configNames); h != "" {
-				d.Hint = strings.Replace(h, `"`, `"+`, 1)
-			} else {
-				d.Hint = "configs start with \"+\"; other keys name folders and hold mappings"
+			// dbt takes a key without "+" whose value is not a mapping
+			// for a config (MissingPlusPrefixDeprecation in 1.10): one
+			// of the project's own, unless it is a near miss.
+			if near := NearConfig(key); len(near) > 0 {
+				d := diag.Errorf(kpos, "unknown config %q", key)
+				d.Hint = strings.Replace(didYouMean(near), `"`, `"+`, 1)
+				l.Add(d)
+				continue
 			}
+			d := diag.Diagnostic{Pos: kpos, Severity: diag.Warning,
+				Msg:  fmt.Sprintf("config %q, written without \"+\", is not one kiln knows: kept in the nodes' config as a key of the project's own (dbt 1.10 deprecates such keys outside meta, and configs without \"+\")", key),
+				Hint: "write \"+meta: {" + key + ": ...}\" and read it with config.meta_get('" + key + "'); a folder's name holds a mapping"}
 			l.Add(d)
+			t.set(file, key, v, top, l)
 			continue
 		}
 		if top && key == project {
@@ -125,6 +121,23 @@ func fillTree(file string, n *yaml.Node, t *ConfigTree, project string, res Reso
 			t.Children[key] = child
 		}
 		fillTree(file, v, child, project, res, false, l)
+	}
+}
+
+// set decodes config name's value v into t (and its Global on the top
+// level).
+func (t *ConfigTree) set(file, name string, v *yaml.Node, top bool, l *diag.List) {
+	var val any
+	if err := v.Decode(&val); err != nil {
+		decodeErr(file, err, v, l)
+		return
+	}
+	t.Configs[name] = ConfigValue{At: at(v), Value: val}
+	if top {
+		if t.Global == nil {
+			t.Global = map[string]ConfigValue{}
+		}
+		t.Global[name] = t.Configs[name]
 	}
 }
 

@@ -109,9 +109,13 @@ const OneDatabaseNote = "kiln builds every node in the target's one database; us
 
 // Keys is every key kiln accepts in project.yml, in property files and in
 // config(), with what kiln does with it. It is the one place to change
-// when a feature lands: flip its keys from NotYet to Applied. A key
-// missing here is an error with the nearest known key; a test holds every
-// field of the YAML types to an entry.
+// when a feature lands: flip its keys from NotYet to Applied. A YAML key
+// missing here is an error with the nearest known key; a config key
+// missing here is a key of the project's own, kept in the node's config
+// with a warning (CheckConfig), unless it is a near miss of one listed
+// (NearConfig): list here every dbt or adapter config kiln does not
+// apply, as NotYet, so that it is never taken for one. A test holds
+// every field of the YAML types to an entry.
 var Keys = []Key{
 	// project.yml and dbt_project.yml (type Config).
 	{Scope: "project.yml", Name: "name", Support: Applied},
@@ -400,6 +404,15 @@ var Keys = []Key{
 	{Scope: ScopeConfig, Name: "colocate_with", For: Models, Support: Applied},
 	{Scope: ScopeConfig, Name: "freshness", For: Sources, Support: Applied},
 	{Scope: ScopeConfig, Name: "loaded_at_field", For: Sources, Support: Applied},
+	{Scope: ScopeConfig, Name: "loaded_at_query", For: Sources, Support: NotYet, Note: "write loaded_at_field: with the column (or expression) that holds the load time"},
+	// dbt-postgres's configs, so that they are not taken for keys of the
+	// project's own (CheckConfig).
+	{Scope: ScopeConfig, Name: "indexes", For: Models | Seeds | Snapshots, Support: NotYet, Note: "kiln creates no index yet; create it in a post-hook: \"create index if not exists ... on {{ this }} (...)\""},
+	{Scope: ScopeConfig, Name: "unlogged", For: Models, Support: NotYet, Note: "kiln creates logged tables; remove it"},
+	// on_configuration_change acts on materialized views and dynamic
+	// tables only, which kiln refuses as materializations: on the
+	// materializations kiln builds it does nothing, in dbt too.
+	{Scope: ScopeConfig, Name: "on_configuration_change", For: Models, Support: Documents},
 	{Scope: ScopeValue, Name: "store_failures_as=view", Support: NotYet, Note: "failing rows are stored as a table; write store_failures_as: table"},
 
 	// Folders.
@@ -437,21 +450,22 @@ func IsConfig(name string) bool { return len(Lookup(ScopeConfig, name)) > 0 }
 
 // CheckConfig checks config key name written at pos on resources of kind
 // res. It returns nil when the key is applied there, or the diagnostic to
-// report: an error for an unknown key (with the nearest known one), a key
-// not supported yet, or a key that does not apply to res; a warning for a
-// documenting key with a note.
+// report: an error for a near miss of a known key (NearConfig, with the
+// key it is near), a key not supported yet, or a key that does not apply
+// to res; a warning for a key of the project's own (accepted, as dbt
+// accepts it: its value is in the node's config; dbt 1.10 deprecates it,
+// CustomKeyInConfigDeprecation) and for a documenting key with a note.
 func CheckConfig(name string, res Resource, pos diag.Pos) *diag.Diagnostic {
 	entries := Lookup(ScopeConfig, name)
 	if len(entries) == 0 {
-		d := diag.Errorf(pos, "unknown config %q", name)
-		if h := diag.DidYouMean(name, configNames); h != "" {
-			d.Hint = h
-		} else {
-			// dbt 1.10 deprecates keys of a project's own outside meta
-			// (CustomKeyInConfigDeprecation); kiln refuses them, so that a
-			// misspelt config is never taken for one.
-			d.Hint = "a key of your own goes under meta: (config(meta={...}) in SQL), as dbt 1.10 asks; known configs: " + strings.Join(configNames, ", ")
+		if near := NearConfig(name); len(near) > 0 {
+			d := diag.Errorf(pos, "unknown config %q", name)
+			d.Hint = didYouMean(near)
+			return &d
 		}
+		d := diag.Diagnostic{Pos: pos, Severity: diag.Warning,
+			Msg: fmt.Sprintf("config %q is not one kiln knows: kept in the node's config as a key of the project's own (dbt 1.10 deprecates such keys outside meta)", name)}
+		d.Hint = CustomKeyHint(name)
 		return &d
 	}
 	var applies Resource
@@ -465,6 +479,88 @@ func CheckConfig(name string, res Resource, pos diag.Pos) *diag.Diagnostic {
 	d := diag.Errorf(pos, "config %q applies to %s, not to %s", name, applies, res)
 	d.Hint = "remove it here"
 	return &d
+}
+
+// CustomKeyHint is the hint of a config key of the project's own.
+func CustomKeyHint(name string) string {
+	return fmt.Sprintf("move it under meta: (meta: {%s: ...}; config(meta={'%s': ...}) in SQL) and read it with config.meta_get('%s')", name, name, name)
+}
+
+// NearConfig returns the known config keys that name is a near miss of,
+// nearest first: the same but for case, within an edit distance of 2 (a
+// transposition counting 1) when that is less than half of name's length
+// (materialzed, uniqe_key, incremental_stratgy), or a word that leaves a
+// config in its last two letters after at least 6 letters in common
+// (materialization, incremental_strategies). Such a key is taken for a
+// misspelling, never for a key of the project's own; a key that extends a
+// config (schema_owner, event_timestamp) is not near it.
+func NearConfig(name string) []string {
+	type scored struct {
+		s string
+		d int
+	}
+	var found []scored
+	lname := strings.ToLower(name)
+	for _, c := range configNames {
+		lc := strings.ToLower(c)
+		d := osaDistance(lname, lc)
+		p := commonPrefix(lname, lc)
+		if d == 0 || d <= 2 && 2*d < len(name) || p >= 6 && p >= len(lc)-2 && p < len(lc) {
+			found = append(found, scored{c, d})
+		}
+	}
+	sort.SliceStable(found, func(i, j int) bool { return found[i].d < found[j].d })
+	out := make([]string, len(found))
+	for i, f := range found {
+		out[i] = f.s
+	}
+	return out
+}
+
+// commonPrefix is the length in bytes of the longest common prefix of a
+// and b.
+func commonPrefix(a, b string) int {
+	n := 0
+	for n < len(a) && n < len(b) && a[n] == b[n] {
+		n++
+	}
+	return n
+}
+
+// didYouMean is `did you mean "x"?` or `did you mean "x" or "y"?` for the
+// first two of names.
+func didYouMean(names []string) string {
+	if len(names) == 1 {
+		return fmt.Sprintf("did you mean %q?", names[0])
+	}
+	return fmt.Sprintf("did you mean %q or %q?", names[0], names[1])
+}
+
+// osaDistance is the optimal string alignment distance of a and b, in
+// bytes: insertions, deletions, substitutions and transpositions of two
+// adjacent bytes each count 1.
+func osaDistance(a, b string) int {
+	prev2 := make([]int, len(b)+1)
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+			if i > 1 && j > 1 && a[i-1] == b[j-2] && a[i-2] == b[j-1] {
+				cur[j] = min(cur[j], prev2[j-2]+1)
+			}
+		}
+		prev2, prev, cur = prev, cur, prev2
+	}
+	return prev[len(b)]
 }
 
 // CheckValue checks the support of config key=value (materialized:

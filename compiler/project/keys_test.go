@@ -91,9 +91,61 @@ func TestConfigSupport(t *testing.T) {
 	if d := CheckConfig("materialised", Models, posAt(1, 1)); d == nil || d.Hint != `did you mean "materialized"?` {
 		t.Errorf("a misspelt config: %v", d)
 	}
-	if d := CheckConfig("my_team", Models, posAt(1, 1)); d == nil || d.Severity != diag.Error ||
-		!strings.HasPrefix(d.Hint, "a key of your own goes under meta: (config(meta={...}) in SQL), as dbt 1.10 asks; known configs: access, alias,") {
+	if d := CheckConfig("my_team", Models, posAt(1, 1)); d == nil || d.Severity != diag.Warning || d.Pos != posAt(1, 1) ||
+		d.Msg != `config "my_team" is not one kiln knows: kept in the node's config as a key of the project's own (dbt 1.10 deprecates such keys outside meta)` ||
+		d.Hint != `move it under meta: (meta: {my_team: ...}; config(meta={'my_team': ...}) in SQL) and read it with config.meta_get('my_team')` {
 		t.Errorf("a key of the project's own: %v", d)
+	}
+}
+
+// TestNearConfig holds the line between a misspelt config (an error) and
+// a key of the project's own (accepted with a warning).
+func TestNearConfig(t *testing.T) {
+	for name, want := range map[string]string{
+		"materialzed":            "materialized",
+		"materialised":           "materialized",
+		"Materialized":           "materialized",
+		"uniqe_key":              "unique_key",
+		"incremental_stratgy":    "incremental_strategy",
+		"alais":                  "alias", // a transposition is one edit
+		"tag":                    "tags",
+		"schemas":                "schema",
+		"enable":                 "enabled",
+		"pre_hok":                "pre_hook",
+		"full_refesh":            "full_refresh",
+		"materialization":        "materialized",
+		"incremental_strategies": "incremental_strategy",
+		"event_timestamp":        "", // extends event_time
+		"lookback_days":          "",
+		"my_team":                "",
+		"team":                   "", // 3 edits from meta
+		"owner":                  "",
+		"pii":                    "",
+		"sla":                    "",
+		"id":                     "",
+		"domain":                 "",
+		"contains_pii":           "",
+		"schema_owner":           "", // contains schema, but 6 edits away
+		"alias_prefix":           "",
+		"snowflake_warehouse":    "",
+	} {
+		got := ""
+		if near := NearConfig(name); len(near) > 0 {
+			got = near[0]
+		}
+		if got != want {
+			t.Errorf("NearConfig(%q) = %v, want %q first", name, NearConfig(name), want)
+		}
+		d := CheckConfig(name, Models, posAt(2, 3))
+		if (want != "") != (d != nil && d.Severity == diag.Error) {
+			t.Errorf("CheckConfig(%q) = %v, want an error: %v", name, d, want != "")
+		}
+	}
+	if got := osaDistance("alais", "alias"); got != 1 {
+		t.Errorf("osaDistance(alais, alias) = %d, want 1", got)
+	}
+	if got := osaDistance("team", "meta"); got != 3 {
+		t.Errorf("osaDistance(team, meta) = %d, want 3", got)
 	}
 }
 

@@ -109,6 +109,30 @@ models:
 	}
 }
 
+// TestCustomKeyInTree keeps a key of the project's own in the folder
+// configs, with "+" or, as dbt does, without one when its value is not a
+// mapping, each with one warning at its position; the deepest folder's
+// value wins.
+func TestCustomKeyInTree(t *testing.T) {
+	p, msgs := load(t, map[string]string{"project.yml": "name: shop\nmodels:\n  shop:\n    +my_team: finance\n    marts:\n      my_team: sales\n      +my_map: {a: 1}\n"})
+	want := `project.yml:4:5: warning: config "my_team" is not one kiln knows: kept in the node's config as a key of the project's own (dbt 1.10 deprecates such keys outside meta); write "+meta: {my_team: ...}" and read it with config.meta_get('my_team')` + "\n" +
+		`project.yml:6:7: warning: config "my_team", written without "+", is not one kiln knows: kept in the nodes' config as a key of the project's own (dbt 1.10 deprecates such keys outside meta, and configs without "+"); write "+meta: {my_team: ...}" and read it with config.meta_get('my_team'); a folder's name holds a mapping` + "\n" +
+		`project.yml:7:7: warning: config "my_map" is not one kiln knows: kept in the node's config as a key of the project's own (dbt 1.10 deprecates such keys outside meta); write "+meta: {my_map: ...}" and read it with config.meta_get('my_map')`
+	if msgs != want {
+		t.Fatalf("got\n%s\nwant\n%s", msgs, want)
+	}
+	if got := p.ModelConfig.Resolve([]string{"staging", "x"})["my_team"]; got != "finance" {
+		t.Errorf("staging: my_team = %v, want finance", got)
+	}
+	marts := p.ModelConfig.Resolve([]string{"marts", "x"})
+	if got := marts["my_team"]; got != "sales" {
+		t.Errorf("marts: my_team = %v, want sales", got)
+	}
+	if got, ok := marts["my_map"].(map[string]any); !ok || got["a"] != 1 {
+		t.Errorf("marts: my_map = %v, want map[a:1]", marts["my_map"])
+	}
+}
+
 func TestUnknownConfigInTree(t *testing.T) {
 	_, errs := load(t, map[string]string{"project.yml": "name: shop\nmodels:\n  shop:\n    +materialzed: table\n    staging:\n      materialised: view\n"})
 	want := "project.yml:4:5: unknown config \"+materialzed\"; did you mean \"+materialized\"?\n" +

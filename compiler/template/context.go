@@ -34,7 +34,7 @@ func (g *globals) Lookup(name, pkg string) (any, bool) {
 		}
 	case "config":
 		if c.Config != nil {
-			return jinja.Func(g.config), true
+			return configObj{g}, true
 		}
 	case "var":
 		if c.Var != nil {

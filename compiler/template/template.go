@@ -201,8 +201,18 @@ type Context struct {
 	Ref    func(args []string, version string, pos diag.Pos) (any, error)
 	Source func(source, table string, pos diag.Pos) (any, error)
 	Config func(kwargs map[string]any, pos diag.Pos) error
-	Var    func(name string, def any, hasDefault bool, pos diag.Pos) (any, error)
-	EnvVar func(name string, def any, hasDefault bool, pos diag.Pos) (any, error)
+	// ConfigValue, when set, reads the node's config for config.get and
+	// config.require: the value of key (a key of the project's own
+	// included), and false when the node has none, so that the call's
+	// default applies. Plain Go values.
+	ConfigValue func(key string) (any, bool)
+	// ConfigPending is set while a node's config() calls are still being
+	// read (its first rendering): config.require of a key not set yet
+	// gives "", as at dbt's parse, and the error waits for the rendering
+	// with the final config.
+	ConfigPending bool
+	Var           func(name string, def any, hasDefault bool, pos diag.Pos) (any, error)
+	EnvVar        func(name string, def any, hasDefault bool, pos diag.Pos) (any, error)
 	// OnPackageVar, when set, is told each var() that an installed
 	// package's macro calls (pkg is the package, pos where the outermost
 	// call is written), before Var reads it.
