@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/kiln-build/kiln/adapter"
+	"github.com/kiln-build/kiln/compiler/diag"
 	"github.com/kiln-build/kiln/compiler/graph"
 	"github.com/kiln-build/kiln/compiler/template"
 	"github.com/kiln-build/kiln/internal/materialize"
@@ -157,7 +158,12 @@ func (m *Manifest) RunHooks(ctx context.Context, n *graph.Node, phase string, in
 	c := m.c
 	db := &sessionDB{ctx: ctx, s: s}
 	this := template.Relation{Database: n.Relation.Database, Schema: n.Relation.Schema, Identifier: n.Relation.Name, Quoted: n.Relation.String()}
-	tctx := &template.Context{Ref: c.finalRef(nil), Source: c.finalSource(nil), Var: c.varIn(n.Package), EnvVar: c.lookupEnv, This: this, DB: db, Graph: c.graphVar}
+	tctx := &template.Context{Ref: c.finalRef(nil), Source: c.finalSource(nil), Var: c.varIn(n.Package), EnvVar: c.lookupEnv, This: this, DB: db, Graph: c.graphVar,
+		// A hook reads the node's final config; its config() calls set
+		// nothing, as in dbt at run time.
+		Config:      func(map[string]any, diag.Pos) error { return nil },
+		ConfigValue: func(key string) (any, bool) { return configValue(n.Kind, configMap(n.Config), key) },
+	}
 	for i, h := range hooks {
 		out, l := c.engine.Render(fmt.Sprintf("%s (%s-hook %d)", n.Path, phase, i+1), h, tctx)
 		if len(l) > 0 {

@@ -190,6 +190,16 @@ models:
 // a model by the refs of its first rendering.
 func TestConfigGetFinal(t *testing.T) {
 	dir := customKeysProject(t, map[string]string{
+		"dbt_project.yml": `name: shop
+profile: shop
+models:
+  shop:
+    +materialized: table
+    +my_team: finance
+    marts:
+      +my_tier: platinum
+      +post-hook: "create or replace table hook_{{ this.name }} as select '{{ config.get('my_team') }}' as team"
+`,
 		"models/marts/c.sql": `{{ config(meta={'my_team': 'in_meta'}) }}
 select '{{ config.meta_get("my_team") }}' as from_meta, '{{ config.meta_get("my_tier", "x") }}' as from_top,
   '{{ config.require("my_team") }}' as required
@@ -198,6 +208,12 @@ select '{{ config.meta_get("my_team") }}' as from_meta, '{{ config.meta_get("my_
 	mustKiln(t, 0, dir, "build")
 	if got := queryDB(t, filepath.Join(dir, "shop.duckdb"), "select from_meta || ',' || from_top || ',' || required from c"); got != "in_meta,platinum,finance" {
 		t.Errorf("c: got %s, want in_meta,platinum,finance", got)
+	}
+	// Hooks read the node's config too.
+	for model, want := range map[string]string{"a": "ops", "b": "finance"} {
+		if got := queryDB(t, filepath.Join(dir, "shop.duckdb"), "select team from hook_"+model); got != want {
+			t.Errorf("post-hook of %s: config.get('my_team') = %s, want %s", model, got, want)
+		}
 	}
 
 	dir = customKeysProject(t, map[string]string{
