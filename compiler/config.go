@@ -407,8 +407,9 @@ func (c *compiler) checkDatabase(k string, v any, pos diag.Pos) {
 
 // dbtConfigDefaults are the values dbt's config.get returns for the
 // fields of its node configs that a node does not set (NodeConfig,
-// ModelConfig, SeedConfig; TestConfig for data tests): a declared field
-// gives its default, whatever default the call passes, so that
+// ModelConfig, SeedConfig; TestConfig for data tests; dbt_common's
+// BaseConfig.get returns a field's value before the call's default): a
+// declared field gives its default, whatever default the call passes, so that
 // config.get('unique_key', 'id') is None on a model without one, as in
 // dbt. A key that is not a field (a key of the project's own) gives the
 // call's default.
@@ -417,7 +418,9 @@ var dbtConfigDefaults = map[graph.Kind]map[string]any{
 	graph.Seed:  nodeConfigDefaults(map[string]any{"delimiter": ",", "quote_columns": nil}),
 	graph.Snapshot: nodeConfigDefaults(map[string]any{"strategy": nil, "updated_at": nil, "check_cols": nil,
 		"target_schema": nil, "target_database": nil}),
-	graph.Test: {"enabled": true, "alias": nil, "schema": "dbt_test__audit", "database": nil, "tags": []any{},
+	// A test's schema is left out: dbt's default (dbt_test__audit) is not
+	// where kiln stores failing rows (audit).
+	graph.Test: {"enabled": true, "alias": nil, "database": nil, "tags": []any{},
 		"meta": map[string]any{}, "group": nil, "severity": "ERROR", "store_failures": nil, "store_failures_as": nil,
 		"sql_header": nil, "where": nil, "limit": nil, "fail_calc": "count(*)", "warn_if": "!= 0", "error_if": "!= 0"},
 }
