@@ -7,9 +7,11 @@
 package export
 
 import (
+	"archive/zip"
 	"context"
 	"database/sql"
 	"fmt"
+	"io"
 	"math/big"
 	"os"
 	"path/filepath"
@@ -93,6 +95,10 @@ func writeXLSX(ctx context.Context, conn adapter.Conn, d adapter.Dialect, g *gra
 		return 0, err
 	}
 	var total int64
+	// The used range of each sheet, by part name: a stream writer writes
+	// the sheet's <dimension> before its rows, so dimZip puts the real one
+	// in as the part is zipped.
+	dims := map[string]string{}
 	for i, s := range sheets {
 		name := s.Name
 		if i == 0 {
@@ -102,10 +108,11 @@ func writeXLSX(ctx context.Context, conn adapter.Conn, d adapter.Dialect, g *gra
 		} else if _, err := f.NewSheet(name); err != nil {
 			return 0, err
 		}
-		n, err := writeSheet(ctx, conn, f, name, query(d, g, s))
+		n, part, ref, err := writeSheet(ctx, conn, f, name, query(d, g, s))
 		if err != nil {
 			return 0, fmt.Errorf("sheet %q: %w", name, err)
 		}
+		dims[part] = ref
 		total += n
 	}
 	tmp := tempPath(out)
@@ -114,7 +121,14 @@ func writeXLSX(ctx context.Context, conn adapter.Conn, d adapter.Dialect, g *gra
 	if err != nil {
 		return 0, err
 	}
-	if _, err := f.WriteTo(w); err != nil {
+	// Zip straight into the file (excelize's WriteTo would hold the whole
+	// archive in memory first), each sheet's dimension set on the way.
+	z := &dimZip{refs: dims}
+	f.SetZipWriter(func(io.Writer) excelize.ZipWriter {
+		z.zw = zip.NewWriter(w)
+		return z
+	})
+	if _, err := f.WriteToBuffer(); err != nil {
 		w.Close()
 		return 0, err
 	}
@@ -134,16 +148,20 @@ func writeXLSX(ctx context.Context, conn adapter.Conn, d adapter.Dialect, g *gra
 	return total, os.Rename(tmp, out)
 }
 
-func writeSheet(ctx context.Context, conn adapter.Conn, f *excelize.File, sheet, q string) (int64, error) {
+// writeSheet streams the rows of q into sheet, a header row first, and
+// returns the number of data rows, the sheet's part name in the package
+// (xl/worksheets/sheetN.xml) and its used range: A1 to the last column of
+// the last row (of the header row when there is no data row).
+func writeSheet(ctx context.Context, conn adapter.Conn, f *excelize.File, sheet, q string) (n int64, part, ref string, err error) {
 	rows, err := conn.Query(ctx, q)
 	if err != nil {
-		return 0, err
+		return 0, "", "", err
 	}
 	defer rows.Close()
 	cols := rows.Columns()
 	sw, err := f.NewStreamWriter(sheet)
 	if err != nil {
-		return 0, err
+		return 0, "", "", err
 	}
 	bold, _ := f.NewStyle(&excelize.Style{Font: &excelize.Font{Bold: true}})
 	dateStyle, _ := f.NewStyle(&excelize.Style{NumFmt: 14})
@@ -153,13 +171,12 @@ func writeSheet(ctx context.Context, conn adapter.Conn, f *excelize.File, sheet,
 		header[i] = excelize.Cell{StyleID: bold, Value: c}
 	}
 	if err := sw.SetRow("A1", header); err != nil {
-		return 0, err
+		return 0, "", "", err
 	}
-	var n int64
 	for rows.Next() {
 		vals, err := rows.Values()
 		if err != nil {
-			return 0, err
+			return 0, "", "", err
 		}
 		row := make([]any, len(cols))
 		for i, v := range vals {
@@ -167,14 +184,23 @@ func writeSheet(ctx context.Context, conn adapter.Conn, f *excelize.File, sheet,
 		}
 		cell, _ := excelize.CoordinatesToCellName(1, int(n)+2)
 		if err := sw.SetRow(cell, row); err != nil {
-			return 0, err
+			return 0, "", "", err
 		}
 		n++
 	}
 	if err := rows.Err(); err != nil {
-		return 0, err
+		return 0, "", "", err
 	}
-	return n, sw.Flush()
+	ref = "A1"
+	if len(cols) > 1 || n > 0 {
+		last, err := excelize.CoordinatesToCellName(max(1, len(cols)), int(n)+1)
+		if err != nil {
+			return 0, "", "", err
+		}
+		ref += ":" + last
+	}
+	// excelize names the part of a sheet it creates after its sheet id.
+	return n, fmt.Sprintf("xl/worksheets/sheet%d.xml", sw.SheetID), ref, sw.Flush()
 }
 
 // cellValue converts a value read through the adapter (plain Go, see

@@ -345,3 +345,29 @@ func TestColumnNames(t *testing.T) {
 		t.Errorf("columnName(16385) = %s", got)
 	}
 }
+
+// The reader finds a sheet's cells from its rows, never from the
+// <dimension> it declares: a range too small ("A1", as excelize's stream
+// writer leaves it) or too large loads the same rows and columns.
+func TestXLSXIgnoresDimension(t *testing.T) {
+	for _, dim := range []string{"A1", "A1:B2", "A1:Z100", ""} {
+		path := filepath.Join(t.TempDir(), "dim.xlsx")
+		f := excelize.NewFile()
+		for i, r := range [][]any{{"id", "name", "n"}, {1, "a", 1.5}, {2, "b", 2.5}, {3, "c", 3.5}} {
+			if err := f.SetSheetRow("Sheet1", "A"+strconv.Itoa(i+1), &r); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := f.SetSheetDimension("Sheet1", dim); err != nil {
+			t.Fatal(err)
+		}
+		if err := f.SaveAs(path); err != nil {
+			t.Fatal(err)
+		}
+		f.Close()
+		c := newConn(t)
+		res := mustLoad(t, c, Spec{Path: path}, rel("", "dim"))
+		checkColumns(t, res.Columns, "id BIGINT, name VARCHAR, n DOUBLE")
+		checkRows(t, rowsOf(t, c, "SELECT * FROM dim ORDER BY id"), []string{"1|a|1.5", "2|b|2.5", "3|c|3.5"})
+	}
+}
