@@ -132,6 +132,10 @@ func (p *Project) Run(ctx context.Context, plan *Plan, o RunOptions) (*Result, e
 		return &Result{Command: o.Command, Graph: g, Empty: true}, nil
 	}
 	p.startFingerprints()
+	// kiln runs shows the run as starting until it is recorded.
+	start := r.announceStart()
+	defer start.release()
+	failpoint.Hit(failpoint.RunStarting)
 	// The database first: a run that cannot have it changes nothing, not
 	// even the artifacts of the run that holds it.
 	db, err := p.openDB(ctx, o.Retries, lockGrace)
@@ -139,6 +143,7 @@ func (p *Project) Run(ctx context.Context, plan *Plan, o RunOptions) (*Result, e
 		return nil, err
 	}
 	defer db.Close()
+	start.reclaim()
 	r.d = db.Dialect()
 	// Then the target folder, which a kiln compile or clean may be writing
 	// (they refuse to while a run holds it).

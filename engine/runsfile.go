@@ -47,14 +47,16 @@ type RunSummary struct {
 	Started   time.Time `json:"started"`
 	Finished  time.Time `json:"finished"`
 	// Status is running, success, error, interrupted, killed or
-	// rolled_back.
+	// rolled_back; starting for a run that is opening the database and
+	// recovering before it records itself, queued for one that waits for
+	// a database another process holds (see RunStartPath).
 	Status   string `json:"status"`
 	Nodes    int    `json:"nodes"`
 	Errors   int    `json:"errors"`
 	Warnings int    `json:"warnings"`
 	Skipped  int    `json:"skipped"`
-	// Done and Total are, for a run in progress, the nodes finished so
-	// far and the nodes planned.
+	// Done and Total are, for a run in progress (or starting, or
+	// queued), the nodes finished so far and the nodes planned.
 	Done  int `json:"done,omitempty"`
 	Total int `json:"total,omitempty"`
 }
@@ -333,6 +335,9 @@ type History struct {
 	// CopyByHolder says the copy was written by the process holding the
 	// database (its PID matches), so its current run is really running.
 	CopyByHolder bool
+	// NoCopy says there is no copy yet (the database's first run is
+	// starting): Runs is that run alone, from its start record (File).
+	NoCopy bool
 }
 
 // History returns the last limit runs: from the database, or, while
@@ -350,23 +355,15 @@ func (p *Project) History(ctx context.Context, limit int) (*History, error) {
 		for _, r := range recs {
 			h.Runs = append(h.Runs, summary(r))
 		}
+		// A run that wrote its start record but has not opened the
+		// database yet (see runstart.go).
+		h.Runs, _ = withStarting(h.Runs, RunStartPath(p.DBPath), 0)
+		h.Runs = limitRuns(h.Runs, limit)
 		return h, nil
 	}
 	var le *adapter.LockError
 	if !errors.As(err, &le) {
 		return nil, err
-	}
-	path := RunsFilePath(p.DBPath)
-	f, rerr := readRunsFile(path)
-	if errors.Is(rerr, fs.ErrNotExist) {
-		return nil, fmt.Errorf("%w; no copy of the run history beside it (%s): a kiln build of this version writes one", err, Rel(p.Dir, path))
-	}
-	if rerr != nil {
-		return nil, fmt.Errorf("%w; its copy %s cannot be read: %v", err, Rel(p.Dir, path), rerr)
-	}
-	runs := f.Runs
-	if limit >= 0 && len(runs) > limit {
-		runs = runs[:limit]
 	}
 	holder := "another process"
 	if le.Program != "" {
@@ -375,6 +372,29 @@ func (p *Project) History(ctx context.Context, limit int) (*History, error) {
 	if le.PID != 0 {
 		holder += fmt.Sprintf(" (PID %d)", le.PID)
 	}
-	return &History{Runs: runs, Held: true, Holder: holder, File: path, WrittenAt: f.WrittenAt,
+	path := RunsFilePath(p.DBPath)
+	f, rerr := readRunsFile(path)
+	if errors.Is(rerr, fs.ErrNotExist) {
+		// The first run of a database, before it wrote the copy.
+		if runs, ok := withStarting(nil, RunStartPath(p.DBPath), le.PID); ok {
+			return &History{Runs: limitRuns(runs, limit), Held: true, Holder: holder, File: RunStartPath(p.DBPath), WrittenAt: time.Now().UTC(), NoCopy: true}, nil
+		}
+		return nil, fmt.Errorf("%w; no copy of the run history beside it (%s): a kiln build of this version writes one", err, Rel(p.Dir, path))
+	}
+	if rerr != nil {
+		return nil, fmt.Errorf("%w; its copy %s cannot be read: %v", err, Rel(p.Dir, path), rerr)
+	}
+	// A run that holds the database (or waits for it) but has not written
+	// the copy yet: opening and recovering come first.
+	runs, _ := withStarting(f.Runs, RunStartPath(p.DBPath), le.PID)
+	return &History{Runs: limitRuns(runs, limit), Held: true, Holder: holder, File: path, WrittenAt: f.WrittenAt,
 		Current: f.Current, CopyByHolder: le.PID != 0 && le.PID == f.PID}, nil
+}
+
+// limitRuns returns the first limit of runs (all when limit < 0).
+func limitRuns(runs []RunSummary, limit int) []RunSummary {
+	if limit >= 0 && len(runs) > limit {
+		return runs[:limit]
+	}
+	return runs
 }

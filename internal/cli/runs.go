@@ -3,6 +3,7 @@ package cli
 import (
 	"fmt"
 	"text/tabwriter"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -25,7 +26,14 @@ each build also keeps a copy of the recent history beside the database
 (<database>.runs.json, replaced atomically when a build starts and ends,
 its progress rewritten in place as each node finishes): while a
 build runs, kiln runs lists that copy, the build in progress as running
-with its nodes done so far (NODES done/planned).`,
+with its nodes done so far (NODES done/planned).
+
+Before a build records itself (it opens the database and recovers what
+killed runs left first, and may wait for a database another process
+holds), kiln runs lists it as starting, or queued while it waits for the
+database, from the start record it keeps locked beside the database
+(<database>.runs.start.json); a build that dies before it records itself
+is not listed.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			e, err := a.load()
@@ -43,7 +51,11 @@ with its nodes done so far (NODES done/planned).`,
 				}
 				return &exitError{ExitFailure, err.Error()}
 			}
-			if h.Held {
+			switch {
+			case h.Held && h.NoCopy:
+				a.ui.Printf("the database is held by %s and has no copy of its history beside it yet; the run below is from its start record (%s)",
+					h.Holder, engine.Rel(e.Dir, h.File))
+			case h.Held:
 				a.ui.Printf("the database is held by %s; the runs below are the copy of the history kept beside it (%s), as of %s UTC",
 					h.Holder, engine.Rel(e.Dir, h.File), h.WrittenAt.UTC().Format("2006-01-02 15:04:05"))
 			}
@@ -54,6 +66,11 @@ with its nodes done so far (NODES done/planned).`,
 				status, took, counts := r.Status, fmt.Sprintf("%.1fs", r.Finished.Sub(r.Started).Seconds()),
 					fmt.Sprintf("%d\t%d\t%d\t%d", r.Nodes, r.Errors, r.Warnings, r.Skipped)
 				switch {
+				case r.Status == "starting" || r.Status == "queued":
+					// Opening the database and recovering, or waiting
+					// for it: no node has run yet.
+					took = fmt.Sprintf("%.1fs+", max(0, time.Since(r.Started).Seconds()))
+					counts = fmt.Sprintf("0/%d\t0\t0\t0", r.Total)
 				case r.Status == "running" && h.Held && r.ID == h.Current && h.CopyByHolder:
 					// The build holding the database: its progress so far.
 					took = fmt.Sprintf("%.1fs+", h.WrittenAt.Sub(r.Started).Seconds())

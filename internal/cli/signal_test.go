@@ -445,9 +445,15 @@ type kilnProc struct {
 
 func startKiln(t *testing.T, bin, dir string, args ...string) *kilnProc {
 	t.Helper()
+	return startKilnEnv(t, bin, dir, nil, args...)
+}
+
+// startKilnEnv is startKiln with more environment variables (NAME=value).
+func startKilnEnv(t *testing.T, bin, dir string, env []string, args ...string) *kilnProc {
+	t.Helper()
 	p := &kilnProc{stdout: newSyncBuffer(), stderr: newSyncBuffer(), done: make(chan struct{})}
 	p.cmd = exec.Command(bin, append([]string{"--project-dir", dir}, args...)...)
-	p.cmd.Env = append(os.Environ(), "NO_COLOR=1")
+	p.cmd.Env = append(append(os.Environ(), "NO_COLOR=1"), env...)
 	p.cmd.Stdout = p.stdout
 	p.cmd.Stderr = p.stderr
 	if err := p.cmd.Start(); err != nil {

@@ -9,8 +9,9 @@ import (
 )
 
 // raise sends the process the signal of action: SIGKILL, as an operator's
-// kill -9 (raise does not return), or SIGINT or SIGTERM, which the
-// process handles as it would one from outside.
+// kill -9 (raise does not return), SIGINT or SIGTERM, which the
+// process handles as it would one from outside, or SIGSTOP, which stops
+// it here (raise returns once it gets SIGCONT).
 func raise(action string) {
 	sig := syscall.SIGKILL
 	switch action {
@@ -18,6 +19,9 @@ func raise(action string) {
 		sig = syscall.SIGINT
 	case terminate:
 		sig = syscall.SIGTERM
+	case stop:
+		syscall.Kill(os.Getpid(), syscall.SIGSTOP)
+		return
 	}
 	syscall.Kill(os.Getpid(), sig)
 	if sig != syscall.SIGKILL {

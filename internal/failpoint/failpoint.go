@@ -13,8 +13,12 @@
 //
 //	KILN_FAILPOINT=name:count:interrupt  send SIGINT (Ctrl-C) and go on
 //	KILN_FAILPOINT=name:count:terminate  send SIGTERM and go on
+//	KILN_FAILPOINT=name:count:stop       send SIGSTOP: the process stays
+//	                                     stopped there until SIGCONT
 //
-// so that a test can interrupt kiln at an exact instant. With
+// so that a test can interrupt kiln at an exact instant, or look at what
+// other commands see while kiln is at that instant (a parent learns that
+// it stopped from wait4 with WUNTRACED, without polling). With
 // KILN_FAILPOINT_LOG=path, the name of every point reached is appended to
 // path, one per line, so a test can see which points a command reaches
 // and how often.
@@ -38,6 +42,9 @@ type Point string
 // rollback, and the recovery meet them. Engine/COMMIT.md says what is
 // durable at each.
 const (
+	// RunStarting: a run wrote its start record (kiln runs shows it as
+	// starting); it has not opened the database.
+	RunStarting Point = "run.starting"
 	// RunRecovered: a run has recovered what killed runs left and recorded
 	// itself as running; no node has run.
 	RunRecovered Point = "run.recovered"
@@ -105,7 +112,7 @@ const (
 
 // All lists every failpoint, in the order of the constants.
 var All = []Point{
-	RunRecovered, NodePrepared, NodeBuilt, NodeCommitted, ExportStaged,
+	RunStarting, RunRecovered, NodePrepared, NodeBuilt, NodeCommitted, ExportStaged,
 	PublishStart, PublishBackupsDropped, PublishRecorded, PublishCommitted, ExportRenamed, PublishDone,
 	RollbackFilesDiscarded, RollbackUndone, RollbackCommitted, RunRecorded,
 	TxnCommitRecorded, TxnCommitCommitted, TxnCommitDone,
@@ -124,6 +131,7 @@ const (
 	kill      = "kill"
 	interrupt = "interrupt"
 	terminate = "terminate"
+	stop      = "stop"
 )
 
 var (
@@ -161,8 +169,8 @@ func configure(spec, path string) error {
 		if len(parts) > 2 {
 			action = parts[2]
 		}
-		if action != kill && action != interrupt && action != terminate || len(parts) > 3 {
-			return fmt.Errorf("%s=%s: write name, name:count or name:count:action, the action kill, interrupt or terminate", EnvVar, spec)
+		if action != kill && action != interrupt && action != terminate && action != stop || len(parts) > 3 {
+			return fmt.Errorf("%s=%s: write name, name:count or name:count:action, the action kill, interrupt, terminate or stop", EnvVar, spec)
 		}
 		if !known(Point(name)) {
 			return fmt.Errorf("%s=%s: no failpoint is named %q (see package failpoint)", EnvVar, spec, name)

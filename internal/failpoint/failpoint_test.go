@@ -25,10 +25,11 @@ func TestConfigure(t *testing.T) {
 		{spec: "export.renamed:3", target: ExportRenamed, count: 3, action: kill},
 		{spec: "publish.committed:2:interrupt", target: PublishCommitted, count: 2, action: interrupt},
 		{spec: "publish.committed::terminate", target: PublishCommitted, count: 1, action: terminate},
+		{spec: "run.starting:1:stop", target: RunStarting, count: 1, action: stop},
 		{spec: "node.bulit", err: `no failpoint is named "node.bulit"`},
 		{spec: "node.built:0", err: "a whole number of 1 or more"},
 		{spec: "node.built:x", err: "a whole number of 1 or more"},
-		{spec: "node.built:1:explode", err: "the action kill, interrupt or terminate"},
+		{spec: "node.built:1:explode", err: "the action kill, interrupt, terminate or stop"},
 	} {
 		err := configure(c.spec, "")
 		switch {
