@@ -496,7 +496,14 @@ func runCrashCases(t *testing.T, w *world, cases []crashCase) {
 				if err != nil {
 					t.Fatalf("after the recovery: %v", err)
 				}
-				if c.recover == nil {
+				if c.recover == nil && c.point == string(failpoint.RunStarting) {
+					// Killed before it opened the database: nothing to
+					// recover, and no run in the history (no phantom).
+					if which != "before" || len(got.Runs) != len(w.before.Runs)+killedRun {
+						t.Errorf("a run killed before it opened the database leaves the project as %s it and %d runs in the history, want before and %d",
+							which, len(got.Runs), len(w.before.Runs)+killedRun)
+					}
+				} else if c.recover == nil {
 					// The killed run's history agrees: it committed, or it is
 					// recorded as killed (or failed, when its rollback had
 					// committed).
