@@ -69,6 +69,10 @@ func (s *runStart) write() {
 	if err != nil {
 		return
 	}
+	// The database's folder, which opening it would create.
+	if err := os.MkdirAll(filepath.Dir(s.path), 0o755); err != nil {
+		return
+	}
 	f, err := os.CreateTemp(filepath.Dir(s.path), ".runs-start-*.tmp")
 	if err != nil {
 		return
@@ -157,4 +161,15 @@ func withStarting(runs []RunSummary, path string, holderPID int) ([]RunSummary, 
 		status = "queued"
 	}
 	return append([]RunSummary{startSummary(rec, status)}, runs...), true
+}
+
+// StartingRun returns the run that is starting on the project's database
+// (see RunStartPath) when one is alive: for kiln runs before the
+// database's first run has created it.
+func (p *Project) StartingRun() (RunSummary, bool) {
+	runs, ok := withStarting(nil, RunStartPath(p.DBPath), 0)
+	if !ok {
+		return RunSummary{}, false
+	}
+	return runs[0], true
 }

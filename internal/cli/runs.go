@@ -40,12 +40,17 @@ is not listed.`,
 			if err != nil {
 				return err
 			}
+			var h *engine.History
 			if !e.DatabaseExists() {
-				a.ui.Printf("no runs yet: %s does not exist", e.DatabaseName())
-				return nil
-			}
-			h, err := e.History(a.ctx, limit)
-			if err != nil {
+				r, ok := e.StartingRun()
+				if !ok {
+					a.ui.Printf("no runs yet: %s does not exist", e.DatabaseName())
+					return nil
+				}
+				// The first run, before it has created the database.
+				a.ui.Printf("no runs recorded yet: %s does not exist; the run below is starting", e.DatabaseName())
+				h = &engine.History{Runs: []engine.RunSummary{r}}
+			} else if h, err = e.History(a.ctx, limit); err != nil {
 				if engine.IsLocked(err) {
 					return &exitError{ExitCannotStart, err.Error()}
 				}

@@ -16,7 +16,7 @@ import (
 )
 
 // kiln runs lists a build from its very start: stopped (SIGSTOP, failpoint
-// action stop) before it opens the database, it is listed as starting
+// action stop) before it opens (or creates) the database, it is listed as starting
 // with its planned nodes; killed there, it is not listed at all (no
 // phantom run); stopped once it holds the database and has recorded
 // itself but not yet written the history's copy (the ~0.3 s the copy
@@ -33,14 +33,34 @@ func TestRunsWhileStarting(t *testing.T) {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
 	dir, _ := newProject(t)
+	stopAt := func(point failpoint.Point) *kilnProc {
+		p := startKilnEnv(t, bin, dir, []string{failpoint.EnvVar + "=" + string(point) + ":1:stop"}, "build", "--threads", "1")
+		waitStopped(t, p)
+		return p
+	}
+
+	// The database's first build, stopped before it creates the database.
+	p := stopAt(failpoint.RunStarting)
+	errOut, runs := kilnRuns(t, bin, dir)
+	if len(runs) != 1 || !strings.Contains(errOut, "does not exist; the run below is starting") {
+		t.Fatalf("kiln runs lists %d runs before the first build creates the database, want it alone:\n%s%s", len(runs), errOut, strings.Join(runs, "\n"))
+	}
+	if f := strings.Fields(runs[0]); len(f) < 6 || f[4] != "build" || f[5] != "starting" {
+		t.Errorf("the first build is listed as %q, want build starting", runs[0])
+	}
+	p.signal(t, syscall.SIGKILL)
+	p.wait(t, deadline)
+	if code, out, errOut := kiln(t, dir, "runs"); code != ExitOK || !strings.Contains(errOut, "no runs yet") {
+		t.Errorf("kiln runs after the first build was killed while starting exited %d:\n%s%s", code, errOut, out)
+	}
+
 	fastBuild(t, bin, dir, "the first build")
 	first := lastInvocation(t, dir)
 	total := len(readResults(t, dir).Results)
 
 	// Stopped before it opens the database.
-	p := startKilnEnv(t, bin, dir, []string{failpoint.EnvVar + "=" + string(failpoint.RunStarting) + ":1:stop"}, "build", "--threads", "1")
-	waitStopped(t, p)
-	_, runs := kilnRuns(t, bin, dir)
+	p = stopAt(failpoint.RunStarting)
+	_, runs = kilnRuns(t, bin, dir)
 	if len(runs) != 2 {
 		t.Fatalf("kiln runs lists %d runs while a build starts, want 2:\n%s", len(runs), strings.Join(runs, "\n"))
 	}
@@ -57,9 +77,8 @@ func TestRunsWhileStarting(t *testing.T) {
 	checkRun(t, runs[0], first, "build", "success", fmt.Sprint(total))
 
 	// Stopped holding the database, recorded in it, before the copy.
-	p = startKilnEnv(t, bin, dir, []string{failpoint.EnvVar + "=" + string(failpoint.RunRecovered) + ":1:stop"}, "build", "--threads", "1")
-	waitStopped(t, p)
-	errOut, runs := kilnRuns(t, bin, dir)
+	p = stopAt(failpoint.RunRecovered)
+	errOut, runs = kilnRuns(t, bin, dir)
 	if pid := fmt.Sprintf("(PID %d)", p.cmd.Process.Pid); !strings.Contains(errOut, "the database is held by") || !strings.Contains(errOut, pid) {
 		t.Errorf("kiln runs does not say the build %s holds the database:\n%s", pid, errOut)
 	}
