@@ -2,6 +2,7 @@ package export
 
 import (
 	"archive/zip"
+	"bytes"
 	"context"
 	"encoding/xml"
 	"fmt"
@@ -191,4 +192,36 @@ func joinAny(vs []any) string {
 		s[i] = fmt.Sprint(v)
 	}
 	return strings.Join(s, "|")
+}
+
+// The dimension is found and set however the part's bytes are cut into
+// writes (one byte at a time here), and the rest goes through unchanged.
+func TestDimZipByteByByte(t *testing.T) {
+	var buf bytes.Buffer
+	z := &dimZip{zw: zip.NewWriter(&buf), refs: map[string]string{"xl/worksheets/sheet1.xml": "A1:C9"}}
+	w, err := z.Create("xl/worksheets/sheet1.xml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := `<?xml version="1.0"?><worksheet><sheetPr/><dimension ref="A1"></dimension><sheetData><row r="1"><c r="A1"><v>1</v></c></row></sheetData></worksheet>`
+	for i := range len(in) {
+		if n, err := w.Write([]byte{in[i]}); n != 1 || err != nil {
+			t.Fatalf("byte %d: wrote %d, %v", i, n, err)
+		}
+	}
+	if err := z.Close(); err != nil {
+		t.Fatal(err)
+	}
+	r, err := zip.NewReader(bytes.NewReader(buf.Bytes()), int64(buf.Len()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := r.Open("xl/worksheets/sheet1.xml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, _ := io.ReadAll(f)
+	if want := strings.Replace(in, `ref="A1"`, `ref="A1:C9"`, 1); string(got) != want {
+		t.Errorf("part written as\n%s\nwant\n%s", got, want)
+	}
 }
