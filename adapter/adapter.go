@@ -194,7 +194,8 @@ type Conn interface {
 	Tx(ctx context.Context, fn func() error) error
 	// Once runs f, which sets the database up (create ... if not exists),
 	// unless an earlier Once with key succeeded on this connection outside
-	// a transaction.
+	// a transaction (DuckDB: on any connection of the same database, in
+	// the same process).
 	Once(key string, f func() error) error
 
 	// Relations returns the tables and views of the database, sorted by

@@ -10,6 +10,7 @@ import (
 	"math/big"
 	"strconv"
 	"strings"
+	"sync"
 
 	duckdb "github.com/duckdb/duckdb-go/v2"
 
@@ -29,7 +30,7 @@ type Conn struct {
 	// transaction's only statement on its own, in autocommit.
 	depth            int
 	begun, committed bool
-	done             map[string]bool // keys of Once that succeeded
+	once             *onceSet // keys of Once that succeeded, shared by the database's connections
 }
 
 // begin sends the open transaction's BEGIN, held back by Tx until its
@@ -71,23 +72,47 @@ func (c *Conn) CommitWith(f func() error) error {
 }
 
 // Once runs f, which sets up the database (DDL such as "create table if
-// not exists"), unless an earlier Once with key succeeded on this
-// connection outside a transaction (a transaction may still roll its work
-// back). It returns f's error.
+// not exists"), unless an earlier Once with key succeeded outside a
+// transaction on a connection of the same DB (what it set up is committed,
+// so every connection of the database sees it; a transaction may still
+// roll its work back). It returns f's error. f runs without a lock held:
+// connections asking at the same time may each run it, so it must be
+// idempotent.
 func (c *Conn) Once(key string, f func() error) error {
-	if c.done[key] {
+	if c.once == nil {
+		c.once = &onceSet{}
+	}
+	if c.once.has(key) {
 		return nil
 	}
 	if err := f(); err != nil {
 		return err
 	}
 	if !c.inTx {
-		if c.done == nil {
-			c.done = map[string]bool{}
-		}
-		c.done[key] = true
+		c.once.add(key)
 	}
 	return nil
+}
+
+// onceSet holds the keys of the Once calls that succeeded on a DB.
+type onceSet struct {
+	mu   sync.Mutex
+	done map[string]bool
+}
+
+func (o *onceSet) has(key string) bool {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.done[key]
+}
+
+func (o *onceSet) add(key string) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.done == nil {
+		o.done = map[string]bool{}
+	}
+	o.done[key] = true
 }
 
 // Close gives the connection back to the database's pool. A transaction

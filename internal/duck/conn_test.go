@@ -312,6 +312,55 @@ func TestOnceRunsUntilItSucceedsOutsideATransaction(t *testing.T) {
 	}
 }
 
+// What a Once set up on one connection is committed, so the database's
+// other connections, taken before or after, skip it (the run's workers do
+// not check kiln's history tables again); a Once inside a transaction
+// counts for none of them; another DB of the same file checks anew.
+func TestOnceSharedByTheDatabasesConnections(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "once.duckdb")
+	db, a := openAt(t, path)
+	ctx := context.Background()
+	b, err := db.Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	calls := 0
+	setup := func() error { calls++; return nil }
+	if err := a.Tx(ctx, func() error { return a.Once("k", setup) }); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Once("k", setup); err != nil || calls != 2 {
+		t.Fatalf("after a Once in a transaction on another connection: %v, %d calls, want 2", err, calls)
+	}
+	c, err := db.Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	for _, conn := range []*Conn{a, b, c} {
+		if err := conn.Once("k", setup); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if calls != 2 {
+		t.Fatalf("setup ran %d times, want 2 (in a transaction, then once for the database)", calls)
+	}
+	other, err := Open(ctx, filepath.Join(t.TempDir(), "other.duckdb"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	d, err := other.Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	if err := d.Once("k", setup); err != nil || calls != 3 {
+		t.Fatalf("another database: %v, %d calls, want 3", err, calls)
+	}
+}
+
 // A transaction whose only statement goes through CommitWith runs it in
 // autocommit: committed when the statement returns (another connection
 // sees it), and Tx then reports the commit, even when ctx is cancelled

@@ -31,6 +31,7 @@ func Version() string { return mapping.LibraryVersion() }
 type DB struct {
 	path string
 	sql  *sql.DB
+	once onceSet // Once keys done, for all the DB's connections
 }
 
 // Open opens the DuckDB database at path, creating the file and its parent
@@ -152,5 +153,5 @@ func (db *DB) Conn(ctx context.Context) (*Conn, error) {
 	if err != nil {
 		return nil, wrap(err, "", ctx)
 	}
-	return &Conn{sql: c}, nil
+	return &Conn{sql: c, once: &db.once}, nil
 }
