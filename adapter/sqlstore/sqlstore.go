@@ -25,6 +25,7 @@ package sqlstore
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"regexp"
 	"sort"
@@ -134,7 +135,7 @@ func New(c adapter.Conn, d adapter.Dialect) *Store { return &Store{c: c, d: d} }
 // first; on PostgreSQL that lock on the journal would make every other
 // node wait for that node's end (threads running one at a time).
 func (s *Store) ensure(ctx context.Context) error {
-	return s.c.Once("sqlstore.ddl", func() error {
+	return s.c.Once(ensureKey, func() error {
 		_, rows, err := s.c.QueryRows(ctx, "select table_name, column_name from information_schema.columns where table_schema = "+s.lit(Schema))
 		if err != nil {
 			return err
@@ -170,10 +171,36 @@ var addColumn = regexp.MustCompile(`(?m)^alter table kiln_history\.(\w+) add col
 
 // exists reports whether table name of the schema exists, so that reading
 // commands do not create the schema in a database kiln never built in.
+// A table of ddl exists once ensure succeeded (a run's start ensured it):
+// the catalog is not asked again.
 func (s *Store) exists(ctx context.Context, name string) (bool, error) {
+	if ddlTables[name] && s.ensured() {
+		return true, nil
+	}
 	k, err := s.c.RelationKind(ctx, adapter.Relation{Schema: Schema, Name: name})
 	return k != "", err
 }
+
+// ensured reports whether ensure succeeded earlier (outside a transaction)
+// on this connection, or on DuckDB on any connection of the database:
+// Once then does not call the function given, which would fail.
+func (s *Store) ensured() bool {
+	return s.c.Once(ensureKey, func() error { return errNotEnsured }) == nil
+}
+
+var errNotEnsured = errors.New("sqlstore: the history tables are not ensured")
+
+// ensureKey is the key of ensure's Once.
+const ensureKey = "sqlstore.ddl"
+
+// ddlTables holds the names of the tables ddl creates.
+var ddlTables = func() map[string]bool {
+	out := map[string]bool{}
+	for _, m := range regexp.MustCompile(`create table if not exists kiln_history\.(\w+)`).FindAllStringSubmatch(ddl, -1) {
+		out[m[1]] = true
+	}
+	return out
+}()
 
 func (s *Store) lit(v string) string { return s.d.Literal(v) }
 

@@ -17,3 +17,17 @@ func TestAddColumnMatchesEveryAlter(t *testing.T) {
 		t.Errorf("first match: table %q column %q, want journal txn", m[1], m[2])
 	}
 }
+
+// exists trusts ensure for the tables of its script, and only for them.
+func TestDDLTables(t *testing.T) {
+	for _, name := range []string{"runs", "node_results", "journal", "state", "staged_files", "file_hashes", "pending_state"} {
+		if !ddlTables[name] {
+			t.Errorf("ddlTables lacks %s", name)
+		}
+	}
+	for _, name := range []string{"observations", "intervals"} {
+		if ddlTables[name] {
+			t.Errorf("ddlTables holds %s, which ensure does not create", name)
+		}
+	}
+}
