@@ -71,6 +71,10 @@ type Store interface {
 	AddJournal(ctx context.Context, entries []JournalEntry) error
 	// RemoveJournal forgets entries (by RunID and Seq).
 	RemoveJournal(ctx context.Context, entries []JournalEntry) error
+	// RemoveRunJournal forgets every entry of run runID that is not Done:
+	// what a run's commit or rollback removes at its end, in one statement
+	// whatever their number.
+	RemoveRunJournal(ctx context.Context, runID string) error
 	// KeepJournal marks the entries of run runID Done: the run succeeded
 	// and its flow transaction keeps them until it commits or rolls back.
 	KeepJournal(ctx context.Context, runID string) error

@@ -175,6 +175,25 @@ func testStore(t *testing.T, e *env) {
 	if all, _ := s.Journal(ctx); len(all) != 2 {
 		t.Errorf("after RemoveJournal, Journal = %d entries, want 2", len(all))
 	}
+	// A run's end removes its pending entries, not those it kept for its
+	// flow transaction (Done), nor another run's.
+	ending := []adapter.JournalEntry{
+		{RunID: "run-6", Seq: 3, Txn: "flow-2", Op: adapter.Created, Relation: adapter.Relation{Schema: "s", Name: "later"}},
+		{RunID: "run-8", Seq: 1, Op: adapter.Created, Relation: adapter.Relation{Schema: "s", Name: "x"}},
+		{RunID: "run-8", Seq: 2, Op: adapter.Moved, Relation: adapter.Relation{Schema: "s", Name: "y"}, Backup: "y__kiln_prev_run8", BackupKind: adapter.View},
+	}
+	if err := s.AddJournal(ctx, ending); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.RemoveRunJournal(ctx, "run-6"); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.RemoveRunJournal(ctx, "run-8"); err != nil {
+		t.Fatal(err)
+	}
+	if all, _ := s.Journal(ctx); !reflect.DeepEqual(all, want[1:]) {
+		t.Errorf("after RemoveRunJournal of run-6 and run-8, Journal = %+v, want run-6's kept entries %+v", all, want[1:])
+	}
 	staged := []adapter.StagedFile{
 		{Staged: "/t/.a.csv.kiln-x", Final: "/t/a.csv", Txn: "flow-2", RunID: "run-6", Action: adapter.Hold},
 		{Staged: "/t/.b.csv.kiln-y", Final: "/t/b.csv", RunID: "run-9", Action: adapter.Publish},

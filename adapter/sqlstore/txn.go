@@ -113,6 +113,15 @@ func (s *Store) RemoveJournal(ctx context.Context, entries []adapter.JournalEntr
 	return err
 }
 
+// RemoveRunJournal forgets the entries of run runID not marked done.
+func (s *Store) RemoveRunJournal(ctx context.Context, runID string) error {
+	if err := s.ensure(ctx); err != nil {
+		return err
+	}
+	_, err := s.c.Exec(ctx, "delete from kiln_history.journal where run_id = "+s.lit(runID)+" and not coalesce(done, false)")
+	return err
+}
+
 // KeepJournal marks the entries of run runID done.
 func (s *Store) KeepJournal(ctx context.Context, runID string) error {
 	if err := s.ensure(ctx); err != nil {

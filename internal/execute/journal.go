@@ -439,20 +439,23 @@ func (j *Journal) Commit(ctx context.Context, conn adapter.Conn, d adapter.Diale
 	}
 	var superseded []adapter.StagedFile
 	err = conn.Tx(ctx, func() error {
-		if err := s.RemoveJournal(ctx, unused); err != nil {
-			return err
-		}
 		if j.txn == "" {
 			for _, e := range es {
 				if err := dropBackup(ctx, conn, d, e); err != nil {
 					return err
 				}
 			}
-			if err := s.RemoveJournal(ctx, es); err != nil {
+			// The entries used and unused are all the run's pending ones.
+			if err := s.RemoveRunJournal(ctx, j.runID); err != nil {
 				return err
 			}
-		} else if err := j.keep(ctx, conn, d, es); err != nil {
-			return err
+		} else {
+			if err := s.RemoveJournal(ctx, unused); err != nil {
+				return err
+			}
+			if err := j.keep(ctx, conn, d, es); err != nil {
+				return err
+			}
 		}
 		failpoint.Hit(failpoint.PublishBackupsDropped)
 		rows := make([]adapter.StagedFile, len(files))
@@ -560,7 +563,7 @@ func (j *Journal) Rollback(ctx context.Context, conn adapter.Conn, d adapter.Dia
 		return 0, err
 	}
 	// The relations of the entries no node used were never built.
-	unused, es := j.unusedIntents(es)
+	_, es = j.unusedIntents(es)
 	unbuilt, err := j.unbuilt(ctx, conn, es)
 	if err != nil {
 		return 0, err
@@ -569,7 +572,8 @@ func (j *Journal) Rollback(ctx context.Context, conn adapter.Conn, d adapter.Dia
 		if err := undo(ctx, conn, d, es, ""); err != nil {
 			return err
 		}
-		if err := s.RemoveJournal(ctx, append(es, unused...)); err != nil {
+		// The entries used and unused are all the run's pending ones.
+		if err := s.RemoveRunJournal(ctx, j.runID); err != nil {
 			return err
 		}
 		if record != nil {
