@@ -2,6 +2,8 @@ package execute
 
 import (
 	"context"
+	"os"
+	"path/filepath"
 	"reflect"
 	"testing"
 
@@ -557,4 +559,62 @@ func TestIntendedMoves(t *testing.T) {
 			t.Errorf("%d entries and backups left", got)
 		}
 	})
+}
+
+// stagedCounter counts the store's lookups of staged files.
+type stagedCounter struct {
+	adapter.Conn
+	lookups *int
+}
+
+func (c stagedCounter) Store() adapter.Store { return countingStore{c.Conn.Store(), c.lookups} }
+
+type countingStore struct {
+	adapter.Store
+	lookups *int
+}
+
+func (s countingStore) StagedFiles(ctx context.Context, txn string) ([]adapter.StagedFile, error) {
+	*s.lookups++
+	return s.Store.StagedFiles(ctx, txn)
+}
+
+// PublishFiles renames what Commit recorded; after a commit that staged
+// no export (most runs) it has nothing to look up in the store.
+func TestPublishFilesAfterCommit(t *testing.T) {
+	ctx := context.Background()
+	lookups := 0
+	c := stagedCounter{memConn(t), &lookups}
+	exec(t, c, "create schema s", "create table s.t as select 1 as x")
+	dir := t.TempDir()
+	final := filepath.Join(dir, "out.csv")
+	j := NewJournal("run-1", "")
+	staged := j.StagedPath(final)
+	if err := os.WriteFile(staged, []byte("x\n1\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	j.StageFile(staged, final)
+	replaceAll(t, c, j)
+	if _, err := j.Commit(ctx, c, d, true, nil); err != nil {
+		t.Fatal(err)
+	}
+	before := lookups
+	if n, err := j.PublishFiles(ctx, c); err != nil || n != 1 || lookups != before+1 {
+		t.Fatalf("run-1 published %d files (%v) with %d lookups, want 1 with 1", n, err, lookups-before)
+	}
+	if b, err := os.ReadFile(final); err != nil || string(b) != "x\n1\n" {
+		t.Fatalf("the export: %q, %v", b, err)
+	}
+	j2 := NewJournal("run-2", "")
+	replaceAll(t, c, j2)
+	if _, err := j2.Commit(ctx, c, d, true, nil); err != nil {
+		t.Fatal(err)
+	}
+	before = lookups
+	if n, err := j2.PublishFiles(ctx, c); err != nil || n != 0 || lookups != before {
+		t.Fatalf("run-2 (nothing staged) published %d files (%v) with %d lookups, want 0 with 0", n, err, lookups-before)
+	}
+	if b, err := os.ReadFile(final); err != nil || string(b) != "x\n1\n" {
+		t.Fatalf("the export after run-2: %q, %v", b, err)
+	}
 }
