@@ -22,10 +22,18 @@ import (
 // half-done recovery would be finished by the next start anyway. The
 // caller holds the database.
 func (p *Project) recover(ctx context.Context, conn adapter.Conn, d adapter.Dialect) error {
+	_, err := p.recoverCatalog(ctx, conn, d)
+	return err
+}
+
+// recoverCatalog is recover, and returns the database's relations
+// afterwards when recovery listed them and changed none
+// (execute.Recovery.Catalog), else nil.
+func (p *Project) recoverCatalog(ctx context.Context, conn adapter.Conn, d adapter.Dialect) (*execute.Catalog, error) {
 	ctx = context.WithoutCancel(ctx)
 	rec, err := execute.Recover(ctx, conn, d)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	var finals []string
 	for _, node := range p.Graph().Nodes() {
@@ -36,7 +44,7 @@ func (p *Project) recover(ctx context.Context, conn adapter.Conn, d adapter.Dial
 	now := time.Now()
 	swept, err := execute.SweepFiles(ctx, conn, finals, now)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	swept = append(swept, execute.SweepTemps(p.Target, now)...)
 	if len(swept) > 0 {
@@ -44,7 +52,7 @@ func (p *Project) recover(ctx context.Context, conn adapter.Conn, d adapter.Dial
 	}
 	killed, err := conn.Store().MarkKilled(ctx, p.InvocationID(), time.Now())
 	if err != nil {
-		return err
+		return nil, err
 	}
 	// Backups of a kiln older than the journal name their run by its first
 	// 8 characters, and such a run has no row of its own: it is recorded
@@ -81,7 +89,7 @@ func (p *Project) recover(ctx context.Context, conn adapter.Conn, d adapter.Dial
 		p.printf(Warn, "warning: %s was killed after it committed, before its exports were all in place; they are now (%s)",
 			o, plural(rec.Published[o], "file"))
 	}
-	return nil
+	return rec.Catalog, nil
 }
 
 func wereWas(n int) string {

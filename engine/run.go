@@ -152,8 +152,9 @@ func (p *Project) Run(ctx context.Context, plan *Plan, o RunOptions) (*Result, e
 		return nil, err
 	}
 	defer unlock()
-	if err := p.withConn(ctx, db, func(c adapter.Conn) error {
-		if err := p.recover(ctx, c, r.d); err != nil {
+	var catalog *execute.Catalog
+	if err := p.withConn(ctx, db, func(c adapter.Conn) (err error) {
+		if catalog, err = p.recoverCatalog(ctx, c, r.d); err != nil {
 			return err
 		}
 		p.hashes, _ = c.Store().LoadHashes(ctx)
@@ -178,7 +179,7 @@ func (p *Project) Run(ctx context.Context, plan *Plan, o RunOptions) (*Result, e
 		ProjectDir: p.Dir, TargetDir: p.Target, ProjectName: p.Name(), Journal: r.journal,
 		AcceptDeviations: o.AcceptDeviations, Render: p.cfg.Render, Hooks: p.Manifest.RunHooks, FullRefresh: o.FullRefresh, Clock: r.start,
 		EventTimeStart: o.EventTimeStart, EventTimeEnd: o.EventTimeEnd,
-		Location: p.location(), Inputs: p.Inputs(),
+		Location: p.location(), Inputs: p.Inputs(), Catalog: catalog,
 		Progress: func(n *graph.Node, pr load.Progress) { p.emit(NodeProgress{Node: n, Progress: pr}) }})
 	if err != nil {
 		return nil, interrupted(ctx, err)

@@ -25,11 +25,16 @@ func LoadCatalog(ctx context.Context, conn adapter.Conn) (*Catalog, error) {
 	if err != nil {
 		return nil, err
 	}
+	return newCatalog(rels), nil
+}
+
+// newCatalog returns the catalog of the relations rels (Conn.Relations).
+func newCatalog(rels []adapter.RelationInfo) *Catalog {
 	c := &Catalog{kinds: make(map[sqlq.Relation]string, len(rels))}
 	for _, r := range rels {
 		c.kinds[sqlq.Relation{Schema: r.Schema, Name: r.Name}] = string(r.Kind)
 	}
-	return c, nil
+	return c
 }
 
 // Kind returns "table", "view", or "" when rel does not exist.

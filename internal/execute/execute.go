@@ -38,6 +38,9 @@ type Options struct {
 	// UpToDate are the nodes that need not run (see package state): they
 	// finish at once with status run.UpToDate.
 	UpToDate map[graph.ID]bool
+	// Catalog, when set, is the database's relations as the run starts
+	// (Recovery.Catalog): New does not list them again.
+	Catalog *Catalog
 	// AcceptDeviations turns the failures of volume_change and
 	// metric_change into warnings, so their new values become the baseline,
 	// and those of the anomaly tests, whose values join their history.
@@ -191,12 +194,15 @@ func New(ctx context.Context, db adapter.Adapter, g *graph.Graph, threads int, o
 		}
 		e.conns = append(e.conns, c)
 	}
-	cat, err := LoadCatalog(ctx, e.conns[0])
-	if err != nil {
-		e.Close()
-		return nil, err
+	e.cat = opts.Catalog
+	if e.cat == nil {
+		cat, err := LoadCatalog(ctx, e.conns[0])
+		if err != nil {
+			e.Close()
+			return nil, err
+		}
+		e.cat = cat
 	}
-	e.cat = cat
 	return e, nil
 }
 

@@ -124,6 +124,36 @@ func TestRecoverUndoesAKilledRun(t *testing.T) {
 	}
 }
 
+// Recover gives the run the relations it listed when it changed none (the
+// run does not list them again), and none after an undo, whose list is
+// stale.
+func TestRecoverCatalog(t *testing.T) {
+	c := memConn(t)
+	ctx := context.Background()
+	exec(t, c, "create schema s", "create table s.t as select * from range(3) r(x)", "create view s.v as select 1 as y")
+	replaceAll(t, c, NewJournal("killed-run", ""))
+	rec, err := Recover(ctx, c, d)
+	if err != nil || rec.Catalog != nil {
+		t.Fatalf("after undoing a killed run: catalog %v, %v; want none", rec.Catalog, err)
+	}
+	rec, err = Recover(ctx, c, d)
+	if err != nil || rec.Catalog == nil {
+		t.Fatalf("nothing to undo: catalog %v, %v; want the relations", rec.Catalog, err)
+	}
+	loaded, err := LoadCatalog(ctx, c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := rec.Catalog.Relations(), loaded.Relations(); !reflect.DeepEqual(got, want) {
+		t.Errorf("Recover's catalog %v, want %v", got, want)
+	}
+	for rel, kind := range map[sqlq.Relation]string{{Schema: "s", Name: "t"}: "table", {Schema: "s", Name: "v"}: "view", {Schema: "s", Name: "fresh"}: ""} {
+		if got := rec.Catalog.Kind(rel); got != kind {
+			t.Errorf("Kind(%v) = %q, want %q", rel, got, kind)
+		}
+	}
+}
+
 // Backups that a kiln older than the store's journal left are found by
 // their names.
 func TestRecoverUndoesALegacyBackup(t *testing.T) {

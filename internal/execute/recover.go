@@ -25,6 +25,10 @@ type Recovery struct {
 	// Removed counts the staged exports removed for rolled-back flow
 	// transactions.
 	Removed int
+	// Catalog holds the database's relations as Recover listed them, when
+	// it changed none of them (nothing to undo); nil otherwise. A run
+	// starts from it instead of listing them again (Options.Catalog).
+	Catalog *Catalog
 }
 
 // Changed reports whether Recover did anything.
@@ -106,7 +110,7 @@ func Recover(ctx context.Context, conn adapter.Conn, d adapter.Dialect) (Recover
 			rec.Restored[e.RunID]++
 		}
 	}
-	legacy, err := legacyBackups(ctx, conn, backups)
+	legacy, rels, err := legacyBackups(ctx, conn, backups)
 	if err != nil {
 		return rec, err
 	}
@@ -114,6 +118,7 @@ func Recover(ctx context.Context, conn adapter.Conn, d adapter.Dialect) (Recover
 		rec.Restored[e.RunID]++
 	}
 	if len(es)+len(legacy) == 0 {
+		rec.Catalog = newCatalog(rels)
 		return rec, nil
 	}
 	err = conn.Tx(ctx, func() error {
@@ -134,11 +139,12 @@ func Recover(ctx context.Context, conn adapter.Conn, d adapter.Dialect) (Recover
 
 // legacyBackups returns, as journal entries, the relations named as
 // backups (BackupSuffix) that no journal entry holds: what a kiln older
-// than the store's journal left when it was killed.
-func legacyBackups(ctx context.Context, conn adapter.Conn, held map[sqlq.Relation]bool) ([]adapter.JournalEntry, error) {
+// than the store's journal left when it was killed; and the database's
+// relations it listed to find them.
+func legacyBackups(ctx context.Context, conn adapter.Conn, held map[sqlq.Relation]bool) ([]adapter.JournalEntry, []adapter.RelationInfo, error) {
 	rels, err := conn.Relations(ctx, false)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	var out []adapter.JournalEntry
 	for _, r := range rels {
@@ -151,7 +157,7 @@ func legacyBackups(ctx context.Context, conn adapter.Conn, held map[sqlq.Relatio
 			Relation: sqlq.Relation{Schema: rel.Schema, Name: rel.Name[:i]}, Backup: rel.Name, BackupKind: r.Kind})
 	}
 	sort.Slice(out, func(a, b int) bool { return out[a].Backup < out[b].Backup })
-	return out, nil
+	return out, rels, nil
 }
 
 // UnfinishedRun is a run whose journal is still in the database: a run of
