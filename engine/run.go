@@ -171,7 +171,7 @@ func (p *Project) Run(ctx context.Context, plan *Plan, o RunOptions) (*Result, e
 	}
 	defer func() {
 		if err := waitCompiled(); err != nil {
-			p.printf(Warn, "warning: could not write the compiled SQL under %s: %v", Rel(p.Dir, p.Target), err)
+			p.printf(Warn, "warning: could not write manifest.json or the compiled SQL under %s: %v", Rel(p.Dir, p.Target), err)
 		}
 	}()
 	r.journal = execute.NewJournal(p.InvocationID(), o.Transaction)

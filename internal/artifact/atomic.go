@@ -23,40 +23,54 @@ func WriteFileAtomic(path string, data []byte, perm os.FileMode) error {
 }
 
 // writeAtomic is WriteFileAtomic with the content written by write.
-func writeAtomic(path string, perm os.FileMode, write func(io.Writer) error) (err error) {
+func writeAtomic(path string, perm os.FileMode, write func(io.Writer) error) error {
+	finish, err := startAtomic(path, perm)
+	if err != nil {
+		return err
+	}
+	return finish(write)
+}
+
+// startAtomic creates the temporary file of an atomic write of path (see
+// WriteFileAtomic), so that a folder that cannot be written fails at once;
+// finish writes the content with write, syncs and renames it into place,
+// or removes the temporary file on error. Call finish exactly once.
+func startAtomic(path string, perm os.FileMode) (finish func(write func(io.Writer) error) error, err error) {
 	dir, base := filepath.Split(path)
 	if dir == "" {
 		dir = "."
 	}
 	f, err := os.CreateTemp(dir, "."+base+".tmp-*")
 	if err != nil {
-		return fmt.Errorf("cannot write %s: %w", path, err)
+		return nil, fmt.Errorf("cannot write %s: %w", path, err)
 	}
 	tmp := f.Name()
-	defer func() {
-		if err != nil {
-			f.Close()
-			os.Remove(tmp)
-			err = fmt.Errorf("cannot write %s: %w", path, err)
+	return func(write func(io.Writer) error) (err error) {
+		defer func() {
+			if err != nil {
+				f.Close()
+				os.Remove(tmp)
+				err = fmt.Errorf("cannot write %s: %w", path, err)
+			}
+		}()
+		if err = write(f); err != nil {
+			return err
 		}
-	}()
-	if err = write(f); err != nil {
-		return err
-	}
-	if err = f.Chmod(perm); err != nil {
-		return err
-	}
-	if err = f.Sync(); err != nil {
-		return err
-	}
-	if err = f.Close(); err != nil {
-		return err
-	}
-	if err = os.Rename(tmp, path); err != nil {
-		return err
-	}
-	syncDir(dir)
-	return nil
+		if err = f.Chmod(perm); err != nil {
+			return err
+		}
+		if err = f.Sync(); err != nil {
+			return err
+		}
+		if err = f.Close(); err != nil {
+			return err
+		}
+		if err = os.Rename(tmp, path); err != nil {
+			return err
+		}
+		syncDir(dir)
+		return nil
+	}, nil
 }
 
 // syncDir makes a rename in dir durable. Some systems cannot open or fsync

@@ -130,7 +130,7 @@ func BenchmarkWriteCompiled10k(b *testing.B) {
 	dir := b.TempDir()
 	b.ResetTimer()
 	for b.Loop() {
-		if err := WriteCompiled(dir, m); err != nil {
+		if err := WriteCompiled(dir, m, 8); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -1,6 +1,7 @@
 package artifact
 
 import (
+	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -33,10 +34,18 @@ func tree(t *testing.T, dir string) []string {
 	return out
 }
 
+// The tree is the same whether one goroutine writes it (a build) or
+// several (kiln compile).
 func TestWriteCompiled(t *testing.T) {
+	for _, workers := range []int{1, 8} {
+		t.Run(fmt.Sprintf("%d workers", workers), func(t *testing.T) { testWriteCompiled(t, workers) })
+	}
+}
+
+func testWriteCompiled(t *testing.T, workers int) {
 	dir := t.TempDir()
 	m := shop(t, nil)
-	if err := WriteCompiled(dir, m); err != nil {
+	if err := WriteCompiled(dir, m, workers); err != nil {
 		t.Fatal(err)
 	}
 	if fi, err := os.Stat(filepath.Join(dir, CompiledDir)); err != nil {
@@ -76,7 +85,7 @@ func TestWriteCompiled(t *testing.T) {
 		f := fsys["models/staging/stg_orders.sql"]
 		f.Data = []byte("select 2 as id\n")
 	})
-	if err := WriteCompiled(dir, m); err != nil {
+	if err := WriteCompiled(dir, m, workers); err != nil {
 		t.Fatal(err)
 	}
 	files := tree(t, dir)
@@ -118,7 +127,7 @@ func stat(t *testing.T, path string) (int64, uint64) {
 func TestWriteCompiledOnlyWhatChanged(t *testing.T) {
 	dir := t.TempDir()
 	m := shop(t, nil)
-	if err := WriteCompiled(dir, m); err != nil {
+	if err := WriteCompiled(dir, m, 8); err != nil {
 		t.Fatal(err)
 	}
 	root := filepath.Join(dir, CompiledDir)
@@ -138,7 +147,7 @@ func TestWriteCompiledOnlyWhatChanged(t *testing.T) {
 	}
 	// The index does not know these times: the files are read, found equal,
 	// and left alone; the index takes their new stamps.
-	if err := WriteCompiled(dir, m); err != nil {
+	if err := WriteCompiled(dir, m, 8); err != nil {
 		t.Fatal(err)
 	}
 	if mt, _ := stat(t, orders); mt != past.UnixNano() {
@@ -152,7 +161,7 @@ func TestWriteCompiledOnlyWhatChanged(t *testing.T) {
 	indexMtime, _ = stat(t, index)
 
 	// Nothing changed: no file is written, not even the index.
-	if err := WriteCompiled(dir, m); err != nil {
+	if err := WriteCompiled(dir, m, 8); err != nil {
 		t.Fatal(err)
 	}
 	if mt, ino := stat(t, orders); mt != ordersMtime || ino != ordersIno {
@@ -164,7 +173,7 @@ func TestWriteCompiledOnlyWhatChanged(t *testing.T) {
 
 	// One model changed: its file alone is written.
 	m = shop(t, func(fsys fstest.MapFS) { fsys["models/staging/stg_orders.sql"].Data = []byte("select 2 as id\n") })
-	if err := WriteCompiled(dir, m); err != nil {
+	if err := WriteCompiled(dir, m, 8); err != nil {
 		t.Fatal(err)
 	}
 	if b, _ := os.ReadFile(orders); string(b) != "select 2 as id\n" {
@@ -191,7 +200,7 @@ func TestWriteCompiledOnlyWhatChanged(t *testing.T) {
 	if err := os.WriteFile(customers, []byte("junk\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if err := WriteCompiled(dir, m); err != nil {
+	if err := WriteCompiled(dir, m, 8); err != nil {
 		t.Fatal(err)
 	}
 	if b, _ := os.ReadFile(orders); string(b) != "select 2 as id\n" {

@@ -103,13 +103,30 @@ type Metadata struct {
 // (m.Graph set). The entries are encoded in parallel: about 130 ms of CPU
 // for 10,000 nodes (BenchmarkWriteManifest10k).
 func WriteManifest(dir string, m *compiler.Manifest, meta Metadata) error {
-	fields := buildManifestWith(m, meta, true).fields()
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	finish, err := StartManifest(dir, m, meta)
+	if err != nil {
 		return err
 	}
-	return writeAtomic(filepath.Join(dir, ManifestFile), 0o644, func(w io.Writer) error {
-		return writeObject(w, fields)
-	})
+	return finish()
+}
+
+// StartManifest is WriteManifest in two steps: it creates dir and the
+// manifest's temporary file (an error there is a target that cannot be
+// written); finish builds and writes the manifest and renames it into
+// place (WriteFileAtomic), and may run on another goroutine, while
+// nothing changes m. Call finish exactly once.
+func StartManifest(dir string, m *compiler.Manifest, meta Metadata) (finish func() error, err error) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, err
+	}
+	write, err := startAtomic(filepath.Join(dir, ManifestFile), 0o644)
+	if err != nil {
+		return nil, err
+	}
+	return func() error {
+		fields := buildManifestWith(m, meta, true).fields()
+		return write(func(w io.Writer) error { return writeObject(w, fields) })
+	}, nil
 }
 
 type empty struct{}
