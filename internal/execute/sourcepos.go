@@ -10,6 +10,7 @@ import (
 	"github.com/kiln-build/kiln/compiler/graph"
 	"github.com/kiln-build/kiln/internal/materialize"
 	"github.com/kiln-build/kiln/internal/run"
+	"github.com/kiln-build/kiln/internal/sqlq"
 )
 
 // cte is a common table expression that kiln put in a node's SQL, whose
@@ -184,9 +185,7 @@ func alignLines(r, c []string) []int {
 	return match
 }
 
-func isWordByte(b byte) bool {
-	return b == '_' || b >= 'a' && b <= 'z' || b >= 'A' && b <= 'Z' || b >= '0' && b <= '9' || b >= 0x80
-}
+func isWordByte(b byte) bool { return sqlq.IsIdentByte(b) }
 
 // tokenAt returns the token that starts at byte i of line: a word, or a
 // quoted identifier; "" for anything else.

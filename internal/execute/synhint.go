@@ -8,6 +8,7 @@ import (
 	"github.com/agnivade/levenshtein"
 
 	"github.com/kiln-build/kiln/adapter"
+	"github.com/kiln-build/kiln/internal/sqlq"
 )
 
 // sqlToken is a token of SQL text: its bytes [start, end). A comment is
@@ -46,14 +47,14 @@ func lexSQL(q string) (toks []sqlToken, open *unclosed) {
 				i = len(q)
 			}
 		case c == '/' && strings.HasPrefix(q[i:], "/*"):
-			end := blockCommentEnd(q, i)
+			end := sqlq.BlockCommentEnd(q, i)
 			if end < 0 {
 				return toks, &unclosed{i, "/* comment", "/*"}
 			}
 			i = end
 		case c == '\'' || c == '"':
 			escapes := c == '\'' && i > 0 && (q[i-1] == 'E' || q[i-1] == 'e') && (i < 2 || !isWordByte(q[i-2]))
-			end := quotedEnd(q, i, escapes)
+			end := sqlq.QuotedEnd(q, i, escapes)
 			if end < 0 {
 				if c == '\'' {
 					return toks, &unclosed{i, "quoted string", "'"}
@@ -63,7 +64,7 @@ func lexSQL(q string) (toks []sqlToken, open *unclosed) {
 			add(i, end)
 			i = end
 		case c == '$' && (i == 0 || !isWordByte(q[i-1])):
-			end := dollarEnd(q, i)
+			end := sqlq.DollarEnd(q, i)
 			if end < 0 {
 				return toks, &unclosed{i, "dollar-quoted string", q[i : strings.IndexByte(q[i+1:], '$')+i+2]}
 			}
@@ -82,66 +83,6 @@ func lexSQL(q string) (toks []sqlToken, open *unclosed) {
 		}
 	}
 	return toks, nil
-}
-
-// quotedEnd returns the offset after the literal that the quote at i
-// opens (a doubled quote, and with escapes a backslash, escapes), or -1
-// when it is never closed.
-func quotedEnd(q string, i int, escapes bool) int {
-	quote := q[i]
-	for j := i + 1; j < len(q); j++ {
-		switch q[j] {
-		case '\\':
-			if escapes {
-				j++
-			}
-		case quote:
-			if j+1 < len(q) && q[j+1] == quote {
-				j++
-				continue
-			}
-			return j + 1
-		}
-	}
-	return -1
-}
-
-// blockCommentEnd returns the offset after the (nested) comment opened at
-// i, or -1 when it is never closed.
-func blockCommentEnd(q string, i int) int {
-	depth := 0
-	for j := i; j+1 < len(q); j++ {
-		switch {
-		case q[j] == '/' && q[j+1] == '*':
-			depth++
-			j++
-		case q[j] == '*' && q[j+1] == '/':
-			depth--
-			j++
-			if depth == 0 {
-				return j + 1
-			}
-		}
-	}
-	return -1
-}
-
-// dollarEnd returns the offset after $tag$...$tag$ opened at i, i+1 when
-// the $ opens none (a parameter such as $1), or -1 when it is never
-// closed.
-func dollarEnd(q string, i int) int {
-	j := i + 1
-	for j < len(q) && isWordByte(q[j]) && !(j == i+1 && q[j] >= '0' && q[j] <= '9') {
-		j++
-	}
-	if j >= len(q) || q[j] != '$' {
-		return i + 1
-	}
-	tag := q[i : j+1]
-	if end := strings.Index(q[j+1:], tag); end >= 0 {
-		return j + 1 + end + len(tag)
-	}
-	return -1
 }
 
 // clauseWords are the keywords that cannot follow a comma in a list: a
