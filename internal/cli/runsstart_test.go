@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
@@ -26,12 +25,7 @@ func TestRunsWhileStarting(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the kiln binary and BottleNeck three times")
 	}
-	bin := filepath.Join(t.TempDir(), "kiln")
-	build := exec.Command("go", "build", "-o", bin, "./cmd/kiln")
-	build.Dir = repoRoot
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	bin := buildKiln(t)
 	dir, _ := newProject(t)
 	stopAt := func(point failpoint.Point) *kilnProc {
 		p := startKilnEnv(t, bin, dir, []string{failpoint.EnvVar + "=" + string(point) + ":1:stop"}, "build", "--threads", "1")

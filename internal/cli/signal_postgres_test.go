@@ -5,7 +5,6 @@ package cli
 import (
 	"context"
 	"fmt"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -25,12 +24,7 @@ func TestInterruptAndLockOnPostgres(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the kiln binary and runs builds of several seconds")
 	}
-	bin := filepath.Join(t.TempDir(), "kiln")
-	build := exec.Command("go", "build", "-o", bin, "./cmd/kiln")
-	build.Dir = repoRoot
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	bin := buildKiln(t)
 	t.Run("SIGINT", func(t *testing.T) {
 		d, dir, index, total := slowProjectOnPostgres(t, bin)
 		before := pgSnapshot(t, d, dir)

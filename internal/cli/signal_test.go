@@ -40,16 +40,24 @@ const slowVars = "{slow_n: 100000000}"
 // point is "it stops", not a benchmark.
 const deadline = 20 * time.Second
 
-func TestInterruptAndLock(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds the kiln binary and runs builds of several seconds")
-	}
+// buildKiln builds the kiln program into the test's temporary folder
+// and returns its path.
+func buildKiln(t *testing.T) string {
+	t.Helper()
 	bin := filepath.Join(t.TempDir(), "kiln")
 	build := exec.Command("go", "build", "-o", bin, "./cmd/kiln")
 	build.Dir = repoRoot
 	if out, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
+	return bin
+}
+
+func TestInterruptAndLock(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the kiln binary and runs builds of several seconds")
+	}
+	bin := buildKiln(t)
 	t.Run("SIGINT", func(t *testing.T) { testInterrupt(t, bin, syscall.SIGINT) })
 	t.Run("SIGTERM", func(t *testing.T) { testInterrupt(t, bin, syscall.SIGTERM) })
 	t.Run("SIGKILL", func(t *testing.T) { testKill(t, bin) })
