@@ -365,13 +365,7 @@ func (p *Project) History(ctx context.Context, limit int) (*History, error) {
 	if !errors.As(err, &le) {
 		return nil, err
 	}
-	holder := "another process"
-	if le.Program != "" {
-		holder = filepath.Base(le.Program)
-	}
-	if le.PID != 0 {
-		holder += fmt.Sprintf(" (PID %d)", le.PID)
-	}
+	holder := holderName(le)
 	path := RunsFilePath(p.DBPath)
 	f, rerr := readRunsFile(path)
 	if errors.Is(rerr, fs.ErrNotExist) {
@@ -389,6 +383,21 @@ func (p *Project) History(ctx context.Context, limit int) (*History, error) {
 	runs, _ := withStarting(f.Runs, RunStartPath(p.DBPath), le.PID)
 	return &History{Runs: limitRuns(runs, limit), Held: true, Holder: holder, File: path, WrittenAt: f.WrittenAt,
 		Current: f.Current, CopyByHolder: le.PID != 0 && le.PID == f.PID}, nil
+}
+
+// holderName names the process that holds the database for messages:
+// its program's base name and PID as DuckDB reports them, "another
+// process" when the name is unknown. A process that is exiting may leave
+// DuckDB no name to read ("" or a bare "." or "/").
+func holderName(le *adapter.LockError) string {
+	holder := "another process"
+	if prog := filepath.Base(strings.TrimSpace(le.Program)); le.Program != "" && prog != "." && prog != "/" {
+		holder = prog
+	}
+	if le.PID != 0 {
+		holder += fmt.Sprintf(" (PID %d)", le.PID)
+	}
+	return holder
 }
 
 // limitRuns returns the first limit of runs (all when limit < 0).

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kiln-build/kiln/adapter"
 	"github.com/kiln-build/kiln/internal/run"
 )
 
@@ -109,5 +110,26 @@ func TestProgressRecordChecksum(t *testing.T) {
 	}
 	if f, err := readRunsFile(path); err == nil {
 		t.Errorf("a copy with a bad record was read as done %d", f.Runs[0].Done)
+	}
+}
+
+// The holder of the database is named by its program when DuckDB could
+// read it, never "." (a process exiting leaves no name to read).
+func TestHolderName(t *testing.T) {
+	for _, c := range []struct {
+		prog string
+		pid  int
+		want string
+	}{
+		{"/usr/local/bin/kiln", 31700, "kiln (PID 31700)"},
+		{"", 31700, "another process (PID 31700)"},
+		{".", 31700, "another process (PID 31700)"},
+		{"/", 31700, "another process (PID 31700)"},
+		{" ", 0, "another process"},
+		{"kiln", 0, "kiln"},
+	} {
+		if got := holderName(&adapter.LockError{Program: c.prog, PID: c.pid}); got != c.want {
+			t.Errorf("holderName(%q, %d) = %q, want %q", c.prog, c.pid, got, c.want)
+		}
 	}
 }
