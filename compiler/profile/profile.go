@@ -261,10 +261,24 @@ func Parse(file string, src []byte, o Options) (*Target, diag.List) {
 	var out *yaml.Node
 	var targets []string
 	for i := 0; i+1 < len(outputs.Content); i += 2 {
-		targets = append(targets, outputs.Content[i].Value)
-		if outputs.Content[i].Value == targetName {
-			out = outputs.Content[i+1]
+		k, v := outputs.Content[i], outputs.Content[i+1]
+		if v.Kind != yaml.MappingNode {
+			// A target's field indented one level too little reads as a
+			// target of its own, and the target it belongs to lacks it
+			// (a DuckDB target without path: builds in memory, keeping
+			// nothing): never passed over.
+			d := diag.Errorf(at(file, k), "outputs: %q of profile %q is not a target (a mapping with type: and the adapter's fields)", k.Value, name)
+			d.Hint = fmt.Sprintf("if %s: is a field of the target above it, indent it like that target's other fields", k.Value)
+			l.Add(d)
+			continue
 		}
+		targets = append(targets, k.Value)
+		if k.Value == targetName {
+			out = v
+		}
+	}
+	if l.HasErrors() {
+		return nil, l
 	}
 	if out == nil {
 		d := diag.Errorf(at(file, outputs), "profile %q has no target %q", name, targetName)

@@ -127,6 +127,9 @@ func TestParseErrors(t *testing.T) {
 		{"env var missing", "p:\n  outputs:\n    dev: {type: duckdb, path: \"{{ env_var('NOPE') }}\"}\n", "p", "dev", `environment variable "NOPE" is not set`},
 		{"bad threads", "p:\n  outputs:\n    dev: {type: duckdb, threads: 0}\n", "p", "dev", `threads is 0: it must be a whole number of 1 or more`},
 		{"remote path", "p:\n  outputs:\n    dev: {type: duckdb, path: 'md:my_db'}\n", "p", "dev", `is not a local file`},
+		// path: indented one level too little: an output of its own, and
+		// dev without a path would build in memory, keeping nothing.
+		{"field as a target", "p:\n  target: dev\n  outputs:\n    dev:\n      type: duckdb\n    path: dev.duckdb\n", "p", "", `profiles.yml:6:5: outputs: "path" of profile "p" is not a target (a mapping with type: and the adapter's fields); if path: is a field of the target above it, indent it like that target's other fields`},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			_, l := Parse("profiles.yml", []byte(c.text), Options{Profile: c.profile, Target: c.target, LookupEnv: env(nil)})
