@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"regexp"
 	"runtime/debug"
 	"strings"
 
@@ -157,7 +158,7 @@ func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io
 		}
 	default:
 		// cobra's own errors: unknown command or flag.
-		code, msgs = ExitCannotStart, []string{"error: " + err.Error(), "run 'kiln --help' for usage"}
+		code, msgs = ExitCannotStart, []string{"error: " + flagError(err.Error()), "run 'kiln --help' for usage"}
 	}
 	if ctx.Err() != nil && code != ExitInterrupted {
 		// A SIGINT or SIGTERM arrived: the exit code says so whatever the
@@ -306,4 +307,23 @@ func (a *app) startError(err error) error {
 		return exit(ExitCannotStart)
 	}
 	return &exitError{ExitCannotStart, err.Error()}
+}
+
+// parseFailure matches what pflag appends to a flag's value that does not
+// parse: Go's strconv error ("strconv.ParseInt: parsing \"abc\": invalid
+// syntax").
+var parseFailure = regexp.MustCompile(`: strconv\.Parse(Int|Uint|Float|Bool): parsing "[^"]*": (invalid syntax|value out of range)$`)
+
+// flagError is cobra's error message msg with Go's strconv wording of a
+// value that does not parse replaced by what the flag expects.
+func flagError(msg string) string {
+	m := parseFailure.FindStringSubmatch(msg)
+	if m == nil {
+		return msg
+	}
+	want := map[string]string{"Int": "a whole number", "Uint": "a whole number of 0 or more", "Float": "a number", "Bool": "true or false"}[m[1]]
+	if m[2] == "value out of range" {
+		want += " in range"
+	}
+	return strings.TrimSuffix(msg, m[0]) + ": " + want + " is expected"
 }
