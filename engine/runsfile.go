@@ -32,11 +32,15 @@ const historyCopyRuns = 50
 
 // RunsFilePath returns the file of the history's copy of the database at
 // dbPath: dbPath + ".runs.json"; "" for an in-memory database.
-func RunsFilePath(dbPath string) string {
+func RunsFilePath(dbPath string) string { return besideDB(dbPath, ".runs.json") }
+
+// besideDB returns the file dbPath + suffix kept beside a DuckDB
+// database, or "" for an in-memory database, which has no folder.
+func besideDB(dbPath, suffix string) string {
 	if dbPath == "" || dbPath == ":memory:" {
 		return ""
 	}
-	return dbPath + ".runs.json"
+	return dbPath + suffix
 }
 
 // RunSummary is one run of the history as kiln runs lists it.

@@ -133,3 +133,19 @@ func TestHolderName(t *testing.T) {
 		}
 	}
 }
+
+// The files kiln keeps beside a DuckDB database; none for an in-memory one.
+func TestFilesBesideTheDatabase(t *testing.T) {
+	for _, c := range []struct{ db, runs, start string }{
+		{"target/w.duckdb", "target/w.duckdb.runs.json", "target/w.duckdb.runs.start.json"},
+		{":memory:", "", ""},
+		{"", "", ""},
+	} {
+		if got := RunsFilePath(c.db); got != c.runs {
+			t.Errorf("RunsFilePath(%q) = %q, want %q", c.db, got, c.runs)
+		}
+		if got := RunStartPath(c.db); got != c.start {
+			t.Errorf("RunStartPath(%q) = %q, want %q", c.db, got, c.start)
+		}
+	}
+}

@@ -23,12 +23,7 @@ import (
 
 // RunStartPath returns the start record's file of the database at
 // dbPath: dbPath + ".runs.start.json"; "" for an in-memory database.
-func RunStartPath(dbPath string) string {
-	if dbPath == "" || dbPath == ":memory:" {
-		return ""
-	}
-	return dbPath + ".runs.start.json"
-}
+func RunStartPath(dbPath string) string { return besideDB(dbPath, ".runs.start.json") }
 
 // startRecord is the content of <database>.runs.start.json.
 type startRecord struct {
