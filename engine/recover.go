@@ -42,11 +42,7 @@ func (p *Project) recoverCatalog(ctx context.Context, conn adapter.Conn, d adapt
 		}
 	}
 	now := time.Now()
-	swept, err := execute.SweepFiles(ctx, conn, finals, now)
-	if err != nil {
-		return nil, err
-	}
-	swept = append(swept, execute.SweepTemps(p.Target, now)...)
+	swept := append(execute.SweepFiles(rec.Staged, finals, now), execute.SweepTemps(p.Target, now)...)
 	if len(swept) > 0 {
 		p.printf(Info, "removed %s that killed runs left in %s", plural(len(swept), "unfinished file"), Rel(p.Dir, p.Target))
 	}

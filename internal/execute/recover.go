@@ -25,6 +25,9 @@ type Recovery struct {
 	// Removed counts the staged exports removed for rolled-back flow
 	// transactions.
 	Removed int
+	// Staged holds the staged files the store keeps after Recover (those
+	// of open flow transactions), for SweepFiles.
+	Staged []adapter.StagedFile
 	// Catalog holds the database's relations as Recover listed them, when
 	// it changed none of them (nothing to undo); nil otherwise. A run
 	// starts from it instead of listing them again (Options.Catalog).
@@ -59,6 +62,8 @@ func Recover(ctx context.Context, conn adapter.Conn, d adapter.Dialect) (Recover
 	for _, f := range files {
 		if f.Action == adapter.Publish || f.Action == adapter.Discard {
 			settle = append(settle, f)
+		} else {
+			rec.Staged = append(rec.Staged, f)
 		}
 	}
 	if len(settle) > 0 {

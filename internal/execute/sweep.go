@@ -1,7 +1,6 @@
 package execute
 
 import (
-	"context"
 	"os"
 	"path/filepath"
 	"time"
@@ -20,12 +19,9 @@ const TempAge = time.Minute
 // (".<name>.kiln-<run>", see Journal.StagedPath) that no open flow
 // transaction holds, and the temporary files of atomic writes (".*.tmp-*",
 // ".canonical-*") older than TempAge. The caller holds the database, so no
-// other run is staging files of this project. It returns the paths removed.
-func SweepFiles(ctx context.Context, conn adapter.Conn, finals []string, now time.Time) ([]string, error) {
-	staged, err := conn.Store().StagedFiles(ctx, "")
-	if err != nil {
-		return nil, err
-	}
+// other run is staging files of this project; staged are the store's
+// staged files (Recovery.Staged). It returns the paths removed.
+func SweepFiles(staged []adapter.StagedFile, finals []string, now time.Time) []string {
 	held := map[string]bool{}
 	for _, f := range staged {
 		held[filepath.Clean(f.Staged)] = true
@@ -52,7 +48,7 @@ func SweepFiles(ctx context.Context, conn adapter.Conn, finals []string, now tim
 	for dir := range dirs {
 		removed = append(removed, SweepTemps(dir, now)...)
 	}
-	return removed, nil
+	return removed
 }
 
 // SweepTemps removes the temporary files of atomic writes (".*.tmp-*",
