@@ -165,12 +165,12 @@ func (p *Project) Run(ctx context.Context, plan *Plan, o RunOptions) (*Result, e
 	if err := ctx.Err(); err != nil {
 		return nil, ErrInterrupted
 	}
-	waitCompiled, err := p.startArtifacts()
+	waitArtifacts, err := p.startArtifacts()
 	if err != nil {
 		return nil, err
 	}
 	defer func() {
-		if err := waitCompiled(); err != nil {
+		if err := waitArtifacts(); err != nil {
 			p.printf(Warn, "warning: could not write manifest.json or the compiled SQL under %s: %v", Rel(p.Dir, p.Target), err)
 		}
 	}()
