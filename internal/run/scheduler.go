@@ -196,19 +196,25 @@ func Run(ctx context.Context, p *Plan, ex Executor, opts Options) []Result {
 		}
 	}
 
-	jobs := make([]chan graph.ID, threads)
+	runNode := func(w int, id graph.ID) Result {
+		r := executeWithRetries(ctx, ex, w, p.g.Node(id), opts)
+		r.ID = id
+		if r.Thread == "" {
+			r.Thread = fmt.Sprintf("Thread-%d", w+1)
+		}
+		return r
+	}
+	// With one thread, nodes run on this goroutine: a worker goroutine
+	// would add two goroutine hand-offs per node and nothing else.
+	inline := threads == 1
+	var jobs []chan graph.ID
 	done := make(chan Result)
-	for w := 0; w < threads; w++ {
-		jobs[w] = make(chan graph.ID)
+	for w := 0; w < threads && !inline; w++ {
+		job := make(chan graph.ID)
+		jobs = append(jobs, job)
 		go func(w int) {
-			for id := range jobs[w] {
-				n := p.g.Node(id)
-				r := executeWithRetries(ctx, ex, w, n, opts)
-				r.ID = id
-				if r.Thread == "" {
-					r.Thread = fmt.Sprintf("Thread-%d", w+1)
-				}
-				done <- r
+			for id := range job {
+				done <- runNode(w, id)
 			}
 		}(w)
 	}
@@ -279,6 +285,16 @@ func Run(ctx context.Context, p *Plan, ex Executor, opts Options) []Result {
 			running[w] = id
 			if opts.OnStart != nil {
 				opts.OnStart(p.g.Node(id), w)
+			}
+			if inline {
+				r := runNode(w, id)
+				delete(running, w)
+				idle = append(idle, w)
+				finish(r)
+				if stopReason == "" && ctx.Err() != nil {
+					stopReason = "interrupted"
+				}
+				continue
 			}
 			jobs[w] <- id
 		}
