@@ -201,7 +201,12 @@ func appendIndent(dst, src []byte, prefix string) []byte {
 // parallel calls fn(i) for every i in [0, n) on GOMAXPROCS goroutines, in
 // batches, and returns the first error.
 func parallel(n int, fn func(i int) error) error {
-	workers := min(runtime.GOMAXPROCS(0), n)
+	return parallelOn(runtime.GOMAXPROCS(0), n, fn)
+}
+
+// parallelOn is parallel on at most workers goroutines.
+func parallelOn(workers, n int, fn func(i int) error) error {
+	workers = min(workers, n)
 	if workers <= 1 {
 		for i := range n {
 			if err := fn(i); err != nil {

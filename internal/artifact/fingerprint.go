@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"runtime"
 	"strings"
 
 	"github.com/kiln-build/kiln/compiler"
@@ -82,8 +83,16 @@ func Fingerprints(m *compiler.Manifest, inputs map[graph.ID]InputFile) map[graph
 // ManifestFingerprints returns the fingerprint of every node of m's graph
 // as Fingerprints does but without the input files' checksums (see
 // WithInputs): what depends on m alone, so that a caller can compute it
-// while it waits for the files to be hashed.
+// while it waits for the files to be hashed. It uses GOMAXPROCS
+// goroutines; ManifestFingerprintsOn takes their number.
 func ManifestFingerprints(m *compiler.Manifest) map[graph.ID]Fingerprint {
+	return ManifestFingerprintsOn(m, runtime.GOMAXPROCS(0))
+}
+
+// ManifestFingerprintsOn is ManifestFingerprints on at most workers
+// goroutines (at least one): one, for a computation in the background of
+// work that needs the other cores.
+func ManifestFingerprintsOn(m *compiler.Manifest, workers int) map[graph.ID]Fingerprint {
 	mj := buildManifest(m, Metadata{})
 	type item struct {
 		id      graph.ID
@@ -104,7 +113,7 @@ func ManifestFingerprints(m *compiler.Manifest) map[graph.ID]Fingerprint {
 		items = append(items, item{id, "exports", v})
 	}
 	fps := make([]Fingerprint, len(items))
-	err := parallel(len(items), func(i int) error {
+	err := parallelOn(workers, len(items), func(i int) error {
 		data, err := appendMarshal(nil, items[i].v)
 		if err != nil {
 			return err

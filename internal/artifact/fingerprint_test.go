@@ -30,6 +30,13 @@ func TestFingerprintsRoundTrip(t *testing.T) {
 	if len(fps) != m.Graph.Len() {
 		t.Fatalf("%d fingerprints for %d nodes", len(fps), m.Graph.Len())
 	}
+	// A run computes them on one goroutine, kiln compile on every core:
+	// the same fingerprints.
+	for _, workers := range []int{1, 3} {
+		if got := WithInputs(ManifestFingerprintsOn(m, workers), testInputs); !reflect.DeepEqual(got, fps) {
+			t.Errorf("on %d goroutines: %v, want %v", workers, got, fps)
+		}
+	}
 	for _, n := range m.Graph.Nodes() {
 		if fps[n.ID].Config == "" {
 			t.Errorf("%s has no config fingerprint", n.ID)
