@@ -93,9 +93,9 @@ func (r *Report) Markdown() string {
 		p("")
 		p("### %s", bd.Title)
 		p("")
-		p("%s models and %s data tests: %s statements in the baseline's plan. The overhead per node is kiln's median minus the baseline's, over the models and tests.", count(bd.Plan.Models), count(bd.Plan.Tests), count(len(bd.Plan.Stmts)))
+		p("%s models and %s data tests: %s statements in the baseline's plan. The overhead per node is kiln's median minus the baseline's, over the models and tests. The paired ratio is the median, over the rounds, of kiln's time over the baseline's in the same round.", count(bd.Plan.Models), count(bd.Plan.Tests), count(len(bd.Plan.Stmts)))
 		p("")
-		p("| command | median | fastest - slowest | ratio to baseline | overhead per node | CPU | peak RSS |\n|---|---:|---:|---:|---:|---:|---:|")
+		p("| command | median | fastest - slowest | ratio to baseline | paired ratio | overhead per node | CPU | peak RSS |\n|---|---:|---:|---:|---:|---:|---:|---:|")
 		vs := []*Variant{bd.Baseline}
 		for _, t := range sortedKeys(bd.Kiln) {
 			vs = append(vs, bd.Kiln[t])
@@ -105,13 +105,13 @@ func (r *Report) Markdown() string {
 		}
 		for _, v := range vs {
 			if v.Err != nil {
-				p("| %s | %s | | | | | |", v.Name, orFailed(v, ""))
+				p("| %s | %s | | | | | | |", v.Name, orFailed(v, ""))
 				continue
 			}
 			lo, hi := v.Spread()
 			perNode := float64(v.Wall()-bd.Baseline.Wall()) / float64(time.Millisecond) / float64(bd.Plan.Models+bd.Plan.Tests)
-			p("| %s | %s | %s - %s | %s | %+.2f ms | %s | %s |", v.Name, secs(v.Wall()), secs(lo), secs(hi), ratio(v.Ratio(bd.Baseline)),
-				perNode, secs(v.CPU()), mb(v.RSS()))
+			p("| %s | %s | %s - %s | %s | %s | %+.2f ms | %s | %s |", v.Name, secs(v.Wall()), secs(lo), secs(hi), ratio(v.Ratio(bd.Baseline)),
+				ratio(v.PairedRatio(bd.Baseline)), perNode, secs(v.CPU()), mb(v.RSS()))
 		}
 	}
 	if c := r.Compile; c != nil {

@@ -137,6 +137,27 @@ func (v *Variant) Ratio(base *Variant) float64 {
 	return float64(v.Wall()) / float64(base.Wall())
 }
 
+// PairedRatio returns the median, over the rounds of Alternate, of v's
+// wall time over base's in the same round (sample i of each is round i's
+// while neither failed): a round's runs share the machine's noise, so on
+// a host whose load drifts it is steadier than Ratio. NaN without a
+// common round.
+func (v *Variant) PairedRatio(base *Variant) float64 {
+	n := min(len(v.Samples), len(base.Samples))
+	if n == 0 {
+		return math.NaN()
+	}
+	rs := make([]float64, n)
+	for i := range n {
+		rs[i] = float64(v.Samples[i].Wall) / float64(base.Samples[i].Wall)
+	}
+	slices.Sort(rs)
+	if n%2 == 1 {
+		return rs[n/2]
+	}
+	return (rs[n/2-1] + rs[n/2]) / 2
+}
+
 // median returns the median of f over samples (the mean of the two middle
 // values for an even count), 0 for none.
 func median(samples []Sample, f func(Sample) int64) int64 {

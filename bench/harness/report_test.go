@@ -36,6 +36,29 @@ func TestMedianAndRatio(t *testing.T) {
 	}
 }
 
+// TestPairedRatio: the median of the rounds' ratios, not the ratio of the
+// medians: a round where the host slowed both commands counts as one
+// round's ratio.
+func TestPairedRatio(t *testing.T) {
+	s := time.Second
+	base := variant("baseline", 2*s, 10*s, 3*s)
+	k := variant("kiln", 3*s, 11*s, 3*s, 7*s)
+	// Rounds: 1.5, 1.1, 1.0 (the fourth has no baseline): median 1.1,
+	// where the medians' ratio is 5 s / 3 s.
+	if r := k.PairedRatio(base); math.Abs(r-1.1) > 1e-9 {
+		t.Errorf("paired ratio %v, want 1.1", r)
+	}
+	if r := k.Ratio(base); math.Abs(r-5.0/3) > 1e-9 {
+		t.Errorf("ratio %v, want 5/3", r)
+	}
+	if r := variant("two", 4*s, 2*s).PairedRatio(variant("b", 2*s, 2*s)); r != 1.5 {
+		t.Errorf("paired ratio of two rounds %v, want 1.5 (the mean of 2 and 1)", r)
+	}
+	if r := variant("none").PairedRatio(base); !math.IsNaN(r) {
+		t.Errorf("paired ratio without samples %v", r)
+	}
+}
+
 func TestGoalsAndThreads(t *testing.T) {
 	s := time.Second
 	build := func(label string, base time.Duration, t1, t2 time.Duration) *BuildResult {
@@ -50,6 +73,7 @@ func TestGoalsAndThreads(t *testing.T) {
 		build("w1-100", 10*s, 11*s, 9*s), build("w1-1000", 100*s, 104*s, 90*s), build("w2-1000", 10*s, 14*s, 12*s),
 	}}
 	r.Builds[2].Kiln[2].Err = errors.New("boom")
+
 	met := map[string]bool{}
 	for _, g := range r.Goals() {
 		met[g.What] = g.Met
@@ -62,6 +86,14 @@ func TestGoalsAndThreads(t *testing.T) {
 		if got, found := met[what]; !found || got != ok {
 			t.Errorf("%s: met %v (found %v), want %v", what, got, found, ok)
 		}
+	}
+	// Medians 1.0x, but two rounds of three at 1.2x or worse (the
+	// baseline ran fast when kiln did not): not met.
+	paired := &Report{Threads: []int{1}, Builds: []*BuildResult{build("w1-1000", 0, 0, 0)}}
+	paired.Builds[0].Baseline = variant("baseline", 10*s, 8*s, 12*s)
+	paired.Builds[0].Kiln = map[int]*Variant{1: variant("t1", 12*s, 10*s, 8*s)}
+	if g := paired.Goals(); len(g) != 1 || g[0].Met || !strings.Contains(g[0].Measured, "1.000x") || !strings.Contains(g[0].Measured, "paired 1.200x") {
+		t.Errorf("goals %+v: the paired ratio (1.2x) misses the goal", g)
 	}
 	means, best := r.ThreadsChoice()
 	if best != 1 || !math.IsInf(means[2], 1) {
