@@ -13,6 +13,7 @@ import (
 	"github.com/kiln-build/kiln/internal/failpoint"
 	"github.com/kiln-build/kiln/internal/materialize"
 	"github.com/kiln-build/kiln/internal/run"
+	"github.com/kiln-build/kiln/internal/sqlq"
 )
 
 // batchStart returns the start of the batch of size holding t, in loc.
@@ -330,12 +331,70 @@ func (e *Executor) filter(id graph.ID, types map[graph.ID]string, bt Batch) stri
 }
 
 // batchCode returns code with each event-time input replaced by its rows
-// in batch bt.
+// in batch bt: a subquery, named as the input's relation (`as "sales"`)
+// unless the model names it (`from {{ ref('sales') }} s`). PostgreSQL
+// before 16 refuses a subquery in FROM without a name, and the name keeps
+// `sales.amount` meaning what it meant on the table.
 func (e *Executor) batchCode(code string, b *graph.BatchInfo, types map[graph.ID]string, bt Batch) string {
 	for _, id := range b.Inputs {
-		code = strings.ReplaceAll(code, graph.BatchMarker(id), "("+e.filter(id, types, bt)+")")
+		marker := graph.BatchMarker(id)
+		sub := "(" + e.filter(id, types, bt) + ")"
+		var out strings.Builder
+		for {
+			i := strings.Index(code, marker)
+			if i < 0 {
+				break
+			}
+			out.WriteString(code[:i])
+			out.WriteString(sub)
+			code = code[i+len(marker):]
+			if !aliased(code) {
+				out.WriteString(" as " + e.d.Quote(e.g.Node(id).Relation.Name))
+			}
+		}
+		out.WriteString(code)
+		code = out.String()
 	}
 	return code
+}
+
+// aliased reports whether the SQL after a relation, rest, starts with a
+// name for it: `as`, or an identifier (bare and not a keyword, or
+// double-quoted), after blanks and comments. A keyword (where, group,
+// join, on...), a comma, a parenthesis or the end is no name.
+func aliased(rest string) bool {
+	i := 0
+	for i < len(rest) {
+		switch {
+		case rest[i] == ' ' || rest[i] == '\t' || rest[i] == '\n' || rest[i] == '\r':
+			i++
+		case strings.HasPrefix(rest[i:], "--"):
+			end := strings.IndexByte(rest[i:], '\n')
+			if end < 0 {
+				return false
+			}
+			i += end + 1
+		case strings.HasPrefix(rest[i:], "/*"):
+			end := sqlq.BlockCommentEnd(rest, i)
+			if end < 0 {
+				return false
+			}
+			i = end
+		case rest[i] == '"':
+			return true
+		default:
+			j := i
+			for j < len(rest) && sqlq.IsIdentByte(rest[j]) {
+				j++
+			}
+			word := rest[i:j]
+			if word == "" || word[0] >= '0' && word[0] <= '9' {
+				return false
+			}
+			return strings.EqualFold(word, "as") || !sqlq.IsKeyword(word)
+		}
+	}
+	return false
 }
 
 // batchDigest digests what batch bt is built from: the model's batch SQL
