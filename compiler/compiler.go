@@ -45,6 +45,12 @@ type Options struct {
 	// read from the state's relation (in DuckDB, in the state's database,
 	// attached under another name). Nil defers nothing.
 	Defer map[graph.ID]sqlq.Relation
+	// NodeEntries, when set, makes dbt's model context variable: given the
+	// project being compiled (its Project and Engine; Graph nil), it
+	// returns the function that gives a node's manifest.json entry as
+	// plain values (artifact.NodeEntries). It is called once, the first
+	// time a template reads model. Nil leaves model undefined.
+	NodeEntries func(*Manifest) func(*graph.Node) map[string]any
 }
 
 // Manifest is a compiled project.
@@ -129,6 +135,8 @@ type compiler struct {
 	graphOnce    sync.Once
 	graphFn      func() map[string]any // dbt's graph variable, set by SetGraph
 	graphValue   map[string]any
+	entryOnce    sync.Once
+	entryFn      func(*graph.Node) map[string]any // Options.NodeEntries' function
 }
 
 // SetGraph gives the templates that render at run time dbt's graph

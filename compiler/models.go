@@ -244,6 +244,15 @@ func (c *compiler) renderModels() {
 	}
 	for _, n := range nodes {
 		r := c.render[n]
+		// The refs, sources and dependencies of the first rendering are
+		// set before the second, whose model.refs and model.depends_on
+		// read them (checkLateRefs reads r.deps, not r.refs).
+		n.Refs, n.SourceRef = r.refs, r.sources
+		for i := range n.Refs {
+			n.Refs[i].Name = c.nodes[graph.ID(n.Refs[i].Name)].Name
+		}
+		n.DependsOn = append(n.DependsOn, r.deps...)
+		n.Macros = sortedKeys(r.macros)
 		if r.attrAccess {
 			again := c.renderNode(n, renderMode{final: true})
 			c.diags.Append(again.diags)
@@ -251,12 +260,6 @@ func (c *compiler) renderModels() {
 			c.checkLateRefs(n, r, again)
 		}
 		n.CompiledCode = c.statement(n, c.substitute(r.out))
-		n.Refs, n.SourceRef = r.refs, r.sources
-		for i := range n.Refs {
-			n.Refs[i].Name = c.nodes[graph.ID(n.Refs[i].Name)].Name
-		}
-		n.DependsOn = append(n.DependsOn, r.deps...)
-		n.Macros = sortedKeys(r.macros)
 		n.RenderAtRun = r.execute
 		if n.Kind == graph.Model && n.Config.Materialized == graph.Incremental && n.Config.Enabled {
 			c.compileIncremental(n, r)
@@ -475,6 +478,21 @@ func (c *compiler) renderNode(n *graph.Node, mode renderMode) *rendered {
 	if n.Kind == graph.Model {
 		this.Database = n.Relation.Database
 		ctx.This = this
+	}
+	// dbt's model, schema and database: the node's manifest entry. The
+	// first rendering reads the config and relation before its config()
+	// calls are merged (as dbt's parse does), so a template that reads
+	// them renders again once they are final, with its refs and
+	// depends_on set (renderModels).
+	model := func() map[string]any {
+		if !final {
+			r.attrAccess = true
+		}
+		return c.modelVar(n, false)
+	}
+	if c.opts.NodeEntries != nil {
+		ctx.Model = model
+		ctx.Where = c.modelWhere(model)
 	}
 	out, l := c.renderIn(n, ctx) // pkgnodes.go
 	r.out = out

@@ -76,11 +76,24 @@ type HookContext struct {
 	Results         []HookResult
 	Schemas         []string
 	DatabaseSchemas [][2]string
+	// Selected are the unique ids of the nodes the invocation selected:
+	// dbt's selected_resources, in on-run-start and on-run-end alike.
+	Selected []string
+	// Start is set for on-run-start, which has selected_resources but no
+	// results, schemas or database_schemas.
+	Start bool
 }
 
 func (hc *HookContext) globals() map[string]any {
 	if hc == nil {
 		return nil
+	}
+	selected := make([]any, len(hc.Selected))
+	for i, id := range hc.Selected {
+		selected[i] = id
+	}
+	if hc.Start {
+		return map[string]any{"selected_resources": jinja.FromGo(selected)}
 	}
 	results := make([]any, len(hc.Results))
 	for i, r := range hc.Results {
@@ -102,7 +115,8 @@ func (hc *HookContext) globals() map[string]any {
 	for i, p := range hc.DatabaseSchemas {
 		pairs[i] = jinja.Tuple{p[0], p[1]}
 	}
-	return map[string]any{"results": jinja.FromGo(results), "schemas": jinja.FromGo(schemas), "database_schemas": jinja.NewList(pairs...)}
+	return map[string]any{"results": jinja.FromGo(results), "schemas": jinja.FromGo(schemas), "database_schemas": jinja.NewList(pairs...),
+		"selected_resources": jinja.FromGo(selected)}
 }
 
 // ExecRunHook renders hook h on session s, with execute true, the vars of
@@ -114,7 +128,7 @@ func (m *Manifest) ExecRunHook(ctx context.Context, h RunHook, s adapter.Session
 	c := m.c
 	db := &sessionDB{ctx: ctx, s: s}
 	tctx := &template.Context{Ref: c.finalRef(nil), Source: c.finalSource(nil), Var: c.varIn(h.Package), EnvVar: c.lookupEnv,
-		DB: db, Log: log, Globals: hc.globals(), Graph: c.graphVar}
+		DB: db, Log: log, Globals: hc.globals(), Graph: c.graphVar, Where: c.targetWhere()}
 	out, l := c.engine.RenderIn(c.macroPackage(h.Package), fmt.Sprintf("%s (%s %d)", h.Pos.File, h.Event, h.Index+1), h.SQL, tctx)
 	if len(l) > 0 {
 		return hookError(h, l[0].Error())
@@ -163,7 +177,8 @@ func (m *Manifest) Operation(ctx context.Context, name string, args map[string]a
 		return "", err
 	}
 	db := &sessionDB{ctx: ctx, s: s}
-	tctx := &template.Context{Ref: c.finalRef(nil), Source: c.finalSource(nil), Var: c.varIn(scope), EnvVar: c.lookupEnv, DB: db, Log: log, Graph: c.graphVar}
+	tctx := &template.Context{Ref: c.finalRef(nil), Source: c.finalSource(nil), Var: c.varIn(scope), EnvVar: c.lookupEnv, DB: db, Log: log, Graph: c.graphVar,
+		Where: c.targetWhere()}
 	return c.engine.CallValue("run-operation "+name, mac, args, tctx)
 }
 

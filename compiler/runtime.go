@@ -164,6 +164,11 @@ func (m *Manifest) RunHooks(ctx context.Context, n *graph.Node, phase string, in
 		Config:      func(map[string]any, diag.Pos) error { return nil },
 		ConfigValue: func(key string) (any, bool) { return configValue(n.Kind, configMap(n.Config), key) },
 	}
+	// A hook renders after its node is compiled: model has compiled_code.
+	if node := c.nodes[n.ID]; node != nil && c.opts.NodeEntries != nil {
+		tctx.Model = func() map[string]any { return c.modelVar(node, true) }
+		tctx.Where = c.modelWhere(tctx.Model)
+	}
 	for i, h := range hooks {
 		out, l := c.engine.Render(fmt.Sprintf("%s (%s-hook %d)", n.Path, phase, i+1), h, tctx)
 		if len(l) > 0 {

@@ -109,7 +109,7 @@ func (p *Project) Defer(ctx context.Context, selected []graph.ID, o DeferOptions
 		d.Database = db
 		p.attach = []adapter.Attachment{{Path: db, Alias: StateAlias}}
 	}
-	m, l := compiler.Compile(p.Project, compiler.Options{Vars: p.cfg.Vars, ProjectDir: p.Dir, Defer: deferred})
+	m, l := compiler.Compile(p.Project, compiler.Options{Vars: p.cfg.Vars, ProjectDir: p.Dir, Defer: deferred, NodeEntries: artifact.NodeEntries})
 	if l.HasErrors() {
 		p.emit(Diagnostics{List: l.Errors()})
 		return nil, ErrInvalid
@@ -117,6 +117,7 @@ func (p *Project) Defer(ctx context.Context, selected []graph.ID, o DeferOptions
 	if p.defaultRender {
 		p.cfg.Render = m.RenderAtRun
 	}
+	m.SetGraph(func() map[string]any { return artifact.FlatGraph(m) }) // dbt's graph variable at run time
 	p.Manifest, p.fingerprints = m, nil
 	names := make([]string, len(d.Nodes))
 	for i, id := range d.Nodes {

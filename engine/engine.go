@@ -186,7 +186,7 @@ func Load(cfg Config) (*Project, error) {
 	}
 	// Compile even when project.yml has problems, to report every problem
 	// of the project at once.
-	m, cl := compiler.Compile(proj, compiler.Options{Vars: cfg.Vars, ProjectDir: dir, LookupEnv: cfg.lookupEnv()})
+	m, cl := compiler.Compile(proj, compiler.Options{Vars: cfg.Vars, ProjectDir: dir, LookupEnv: cfg.lookupEnv(), NodeEntries: artifact.NodeEntries})
 	if cl != nil || l.HasErrors() {
 		all := append(append(diag.List(nil), l...), cl...)
 		all.Sort()

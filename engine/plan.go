@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"sort"
 
 	"github.com/kiln-build/kiln/compiler/graph"
 	"github.com/kiln-build/kiln/internal/run"
@@ -15,12 +16,32 @@ import (
 type Plan struct {
 	g *graph.Graph
 	p *run.Plan
+	// selected is dbt's selected_resources: the unique ids of the
+	// selected models (ephemeral ones included), seeds, snapshots, tests
+	// and unit tests, sorted.
+	selected []string
 }
 
 // Plan plans the nodes ids (see Select).
 func (p *Project) Plan(ids []graph.ID) *Plan {
-	return &Plan{g: p.Graph(), p: run.NewPlan(p.Graph(), ids)}
+	g := p.Graph()
+	pl := &Plan{g: g, p: run.NewPlan(g, ids), selected: []string{}}
+	for _, id := range ids {
+		if n := g.Node(id); n != nil && n.Config.Enabled {
+			switch n.Kind {
+			case graph.Model, graph.Seed, graph.Snapshot, graph.Test, graph.UnitTest:
+				pl.selected = append(pl.selected, string(id))
+			}
+		}
+	}
+	sort.Strings(pl.selected)
+	return pl
 }
+
+// Selected returns dbt's selected_resources for the plan: the unique ids
+// of the selected models (ephemeral ones included), seeds, snapshots,
+// tests and unit tests, sorted; the executable ones are Nodes.
+func (pl *Plan) Selected() []string { return pl.selected }
 
 // Nodes returns the planned nodes in topological order.
 func (pl *Plan) Nodes() []graph.ID { return pl.p.IDs() }

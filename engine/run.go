@@ -97,14 +97,16 @@ type Result struct {
 
 // runner is one run in progress.
 type runner struct {
-	p       *Project
-	opts    RunOptions
-	plan    *run.Plan
-	threads int
-	start   time.Time
-	ex      *execute.Executor
-	d       adapter.Dialect
-	journal *execute.Journal
+	p    *Project
+	opts RunOptions
+	plan *run.Plan
+	// selected is selected_resources in on-run-start and on-run-end.
+	selected []string
+	threads  int
+	start    time.Time
+	ex       *execute.Executor
+	d        adapter.Dialect
+	journal  *execute.Journal
 	// fingerprints are the nodes' fingerprints now (see package state).
 	fingerprints map[graph.ID]string
 	// history is the copy of the run history beside the database.
@@ -126,7 +128,7 @@ func (p *Project) Run(ctx context.Context, plan *Plan, o RunOptions) (*Result, e
 		r.start = time.Now()
 	}
 	g := p.Graph()
-	r.plan = plan.p
+	r.plan, r.selected = plan.p, plan.selected
 	if len(r.plan.IDs()) == 0 {
 		p.printf(Info, "nothing to %s: the selection matches no node that runs", o.Command)
 		return &Result{Command: o.Command, Graph: g, Empty: true}, nil

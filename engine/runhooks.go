@@ -61,7 +61,8 @@ func (r *runner) onRunStart(ctx context.Context) error {
 	if len(r.p.Manifest.OnRunHooks(compiler.OnRunStart)) == 0 {
 		return nil
 	}
-	return r.ex.Conn(0).Tx(ctx, func() error { return r.runHooks(ctx, compiler.OnRunStart, nil) })
+	hc := &compiler.HookContext{Start: true, Selected: r.selected}
+	return r.ex.Conn(0).Tx(ctx, func() error { return r.runHooks(ctx, compiler.OnRunStart, hc) })
 }
 
 // skipAll is the results of a run whose on-run-start failed: every
@@ -80,7 +81,7 @@ func (r *runner) skipAll(err error) []run.Result {
 // (dbt's: the schemas of the relations built without error).
 func (r *runner) hookContext(results []run.Result) *compiler.HookContext {
 	g := r.p.Graph()
-	hc := &compiler.HookContext{}
+	hc := &compiler.HookContext{Selected: r.selected}
 	seen := map[[2]string]bool{}
 	for _, x := range results {
 		n := g.Node(x.ID)

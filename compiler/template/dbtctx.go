@@ -175,6 +175,22 @@ func (g *globals) dbtName(name string) (any, bool) {
 			out.Type = kind
 			return out, nil
 		}), true
+	case "model":
+		// dbt's model: the node's to_dict(), a dict whose keys read as
+		// attributes too (model.config.materialized).
+		if c.Model != nil {
+			if m := c.Model(); m != nil {
+				return jinja.FromGo(m), true
+			}
+		}
+	case "schema", "database":
+		if c.Where != nil {
+			w := c.Where()
+			if name == "schema" {
+				return w.Schema, true
+			}
+			return w.Database, true
+		}
 	case "should_store_failures":
 		store := c.StoreFailures
 		return jinja.Func(func(*jinja.Call) (any, error) { return store, nil }), true

@@ -243,8 +243,26 @@ type Context struct {
 	// store_failures config).
 	StoreFailures bool
 
+	// Model returns dbt's model context variable: the node being rendered
+	// as a dict, with the fields of its manifest.json entry (unique_id,
+	// name, resource_type, package_name, config, tags, meta, fqn, ...),
+	// plain Go values as Graph's. Nil, or a nil map, leaves model
+	// undefined (a Globals entry named model, such as a generic test's
+	// argument, is not shadowed).
+	Model func() map[string]any
+	// Where, when set, gives dbt's schema and database context variables:
+	// the node's schema and database (the target's outside a node: in
+	// on-run-start/on-run-end and run-operation), as dbt's ModelContext
+	// and MacroContext give them; it is called each time either is read.
+	// Nil leaves both undefined.
+	Where func() Where
+
 	results map[string]*Table // statement results, for load_result
 }
+
+// Where is the schema and database of dbt's schema and database context
+// variables: texts, or nil (None) for a database the node does not name.
+type Where struct{ Schema, Database any }
 
 // Error is a render failure at a position.
 type Error struct {

@@ -6,6 +6,7 @@ import (
 	"math"
 
 	"github.com/kiln-build/kiln/compiler"
+	"github.com/kiln-build/kiln/compiler/graph"
 )
 
 // FlatGraph returns dbt's graph context variable for the compiled project
@@ -28,6 +29,19 @@ func FlatGraph(m *compiler.Manifest) map[string]any {
 		out[name] = plainJSON(section)
 	}
 	return out
+}
+
+// NodeEntries returns a function that gives node n's entry in
+// manifest.json (the one FlatGraph gives under "nodes"), as plain values,
+// for the project m compiles: what dbt's model context variable holds
+// (compiler.Options.NodeEntries). m needs Project and Engine (the macros'
+// unique ids of depends_on.macros, computed once here); its Graph may be
+// nil while compiling, when a generic test's attached node is not named.
+// The function is safe for concurrent use.
+func NodeEntries(m *compiler.Manifest) func(n *graph.Node) map[string]any {
+	b := newBuilder(m)
+	b.macros()
+	return func(n *graph.Node) map[string]any { return plainJSON(b.entry(n)) }
 }
 
 // plainJSON is v as encoding/json writes it, read back as plain values.

@@ -325,7 +325,7 @@ func (b *builder) entry(n *graph.Node) any {
 	if t.ColumnName != "" {
 		kwargs["column_name"] = t.ColumnName
 	}
-	if on := b.m.Graph.Node(t.Attached); on != nil {
+	if on := b.attached(t.Attached); on != nil {
 		kwargs["model"] = "{{ get_where_subquery(" + refCall(on) + ") }}"
 	}
 	g := &genericTestJSON{sqlJSON: s, ColumnName: nullable(t.ColumnName), TestMetadata: testMetadata{Name: t.Generic, Kwargs: kwargs, Namespace: nullable(t.Namespace)}}
@@ -334,6 +334,15 @@ func (b *builder) entry(n *graph.Node) any {
 		g.AttachedNode = &id
 	}
 	return g
+}
+
+// attached is the node of id, nil when unknown or while compiling (no
+// graph yet).
+func (b *builder) attached(id graph.ID) *graph.Node {
+	if b.m.Graph == nil {
+		return nil
+	}
+	return b.m.Graph.Node(id)
 }
 
 // refCall is how dbt writes a reference to n in a test's kwargs.
