@@ -128,7 +128,10 @@ func (m *Manifest) ExecRunHook(ctx context.Context, h RunHook, s adapter.Session
 	c := m.c
 	db := &sessionDB{ctx: ctx, s: s}
 	tctx := &template.Context{Ref: c.finalRef(nil), Source: c.finalSource(nil), Var: c.varIn(h.Package), EnvVar: c.lookupEnv,
-		DB: db, Log: log, Globals: hc.globals(), Graph: c.graphVar, Where: c.targetWhere()}
+		DB: db, Log: log, Globals: hc.globals(), Graph: c.graphVar, Where: c.targetWhere(),
+		// config() sets nothing at run time, as in dbt; config.get is an
+		// error that says it is not supported yet (configObj).
+		Config: func(map[string]any, diag.Pos) error { return nil }}
 	out, l := c.engine.RenderIn(c.macroPackage(h.Package), fmt.Sprintf("%s (%s %d)", h.Pos.File, h.Event, h.Index+1), h.SQL, tctx)
 	if len(l) > 0 {
 		return hookError(h, l[0].Error())
@@ -178,7 +181,11 @@ func (m *Manifest) Operation(ctx context.Context, name string, args map[string]a
 	}
 	db := &sessionDB{ctx: ctx, s: s}
 	tctx := &template.Context{Ref: c.finalRef(nil), Source: c.finalSource(nil), Var: c.varIn(scope), EnvVar: c.lookupEnv, DB: db, Log: log, Graph: c.graphVar,
-		Where: c.targetWhere()}
+		Where: c.targetWhere(),
+		// A macro has no config: config.get gives its default and
+		// config.require fails, as dbt's RuntimeConfigObject on a macro.
+		Config:      func(map[string]any, diag.Pos) error { return nil },
+		ConfigValue: func(string) (any, bool) { return nil, false }}
 	return c.engine.CallValue("run-operation "+name, mac, args, tctx)
 }
 

@@ -222,9 +222,22 @@ func (c *compiler) addTest(file string, dirs []string, on *graph.Node, col *test
 	var macroCfg map[string]any
 	store, _ := cfg.Extra["store_failures"].(bool)
 	executes := false
+	// config.get and config.require read the test's config as dbt's
+	// RuntimeConfigObject reads the test node's: the project's and the
+	// YAML's configs over the macro's config() calls made so far, else
+	// a default of dbt's TestConfig.
+	own := mergeConfigs(c.p.TestConfig.Resolve(append(append([]string(nil), dirs...), testName)), te.Config)
+	if col != nil && len(col.tags) > 0 {
+		project.Merge(own, "tags", col.tags)
+	}
+	readConfig := false
+	testConfig := func(key string) (any, bool) {
+		readConfig = true
+		return configValue(graph.Test, mergeConfigs(macroCfg, own), key)
+	}
 	newCtx := func(db template.DB, deps *[]graph.ID) *template.Context {
 		return &template.Context{Ref: c.finalRef(deps), Source: c.finalSource(deps), Var: c.lookupVar, EnvVar: c.lookupEnv, StoreFailures: store,
-			DB: db, OnExecute: func() { executes = true }, Graph: c.graphVar,
+			DB: db, OnExecute: func() { executes = true }, Graph: c.graphVar, ConfigValue: testConfig,
 			Config: func(kw map[string]any, _ diag.Pos) error {
 				if macroCfg == nil {
 					macroCfg = map[string]any{}
@@ -279,6 +292,12 @@ func (c *compiler) addTest(file string, dirs []string, on *graph.Node, col *test
 	}
 	kwargs := withModel(args)
 	sql, err := c.engine.CallValue(file, testMacro, kwargs, newCtx(nil, nil))
+	if err == nil && readConfig && macroCfg != nil {
+		// The macro read its config and sets some with config(): it
+		// renders again with them all, as dbt reads the test's final
+		// config when it compiles.
+		sql, err = c.engine.CallValue(file, testMacro, kwargs, newCtx(nil, nil))
+	}
 	if err != nil {
 		c.diags.Errorf(pos, "test %q: %v", te.Name, err).Hint = "check the test's arguments against its definition in " + macroFile
 		return

@@ -38,7 +38,7 @@ func (o configObj) Attr(name string) (any, bool) {
 		switch name {
 		case "get", "meta_get", "require", "meta_require":
 			return jinja.Func(func(*jinja.Call) (any, error) {
-				return nil, fmt.Errorf("config.%s() is not supported yet here: kiln reads a node's config in models, snapshots and singular tests, the macros they call and their hooks", name)
+				return nil, fmt.Errorf("config.%s() is not supported yet here: kiln reads a node's config in models, snapshots, seeds' hooks, singular and generic tests and the macros they call; in on-run-start and on-run-end dbt reads the hook's own operation node, whose config kiln does not make", name)
 			}), true
 		}
 		return nil, false

@@ -1,0 +1,74 @@
+package template
+
+import (
+	"strings"
+	"testing"
+)
+
+// TestModelSchemaDatabase renders dbt's model, schema and database from
+// the node's entry: a dict whose keys read as attributes too, nested
+// (model.config.materialized), by item (model.config['my_team']) and
+// with .get, and schema and database as Where gives them.
+func TestModelSchemaDatabase(t *testing.T) {
+	e, l := NewEngine(nil)
+	if l != nil {
+		t.Fatal(l)
+	}
+	calls := 0
+	entry := func() map[string]any {
+		calls++
+		return map[string]any{
+			"unique_id": "model.shop.orders", "name": "orders", "resource_type": "model",
+			"schema": "main_sales", "database": "shop", "fqn": []any{"shop", "marts", "orders"},
+			"tags":   []any{"daily", "finance"},
+			"config": map[string]any{"materialized": "table", "my_team": "finance", "tags": []any{"daily"}},
+			"depends_on": map[string]any{"nodes": []any{"model.shop.stg_orders"}, "macros": []any{}},
+		}
+	}
+	ctx, _ := ctxWith(nil)
+	ctx.Model = entry
+	ctx.Where = func() Where { m := entry(); return Where{Schema: m["schema"], Database: m["database"]} }
+	src := `{{ model.unique_id }}|{{ model.name }}|{{ model.config.materialized }}|{{ model.config['my_team'] }}|` +
+		`{{ model.config.get('my_team') }}|{{ model.config.get('unique_key', 'none') }}|{{ model.fqn | join('.') }}|` +
+		`{{ model.tags | join(',') }}|{{ model.depends_on.nodes[0] }}|{{ model['resource_type'] }}|{{ schema }}|{{ database }}|` +
+		`{{ model.compiled_code is defined }}`
+	out, dl := e.Render("models/orders.sql", src, ctx)
+	if dl != nil {
+		t.Fatal(dl)
+	}
+	want := "model.shop.orders|orders|table|finance|finance|none|shop.marts.orders|daily,finance|model.shop.stg_orders|model|main_sales|shop|False"
+	if out != want {
+		t.Errorf("got\n%s\nwant\n%s", out, want)
+	}
+	if calls == 0 {
+		t.Error("Model was not called")
+	}
+}
+
+// TestModelUndefinedWithoutNode: without Model and Where, model, schema
+// and database are undefined (a render error at their position), and a
+// Globals entry named model (a generic test's) is not shadowed.
+func TestModelUndefinedWithoutNode(t *testing.T) {
+	e, _ := NewEngine(nil)
+	for _, name := range []string{"model", "schema", "database"} {
+		ctx, _ := ctxWith(nil)
+		out, l := e.Render("models/m.sql", "{{ "+name+" is defined }}", ctx)
+		if l != nil || strings.TrimSpace(out) != "False" {
+			t.Errorf("%s: got %q, %v; want False", name, out, l)
+		}
+	}
+	ctx, _ := ctxWith(nil)
+	ctx.Globals = map[string]any{"model": `"main"."orders"`}
+	ctx.Model = func() map[string]any { return map[string]any{"unique_id": "test.shop.x"} }
+	out, l := e.Render("tests/t.sql", "{{ model }}", ctx)
+	if l != nil || out != `"main"."orders"` {
+		t.Errorf("Globals' model: got %q, %v", out, l)
+	}
+	// A nil entry leaves model undefined.
+	ctx, _ = ctxWith(nil)
+	ctx.Model = func() map[string]any { return nil }
+	out, _ = e.Render("models/m.sql", "{{ model is defined }}", ctx)
+	if out != "False" {
+		t.Errorf("nil entry: model is defined gave %q", out)
+	}
+}
