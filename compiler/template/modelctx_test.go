@@ -20,8 +20,8 @@ func TestModelSchemaDatabase(t *testing.T) {
 		return map[string]any{
 			"unique_id": "model.shop.orders", "name": "orders", "resource_type": "model",
 			"schema": "main_sales", "database": "shop", "fqn": []any{"shop", "marts", "orders"},
-			"tags":   []any{"daily", "finance"},
-			"config": map[string]any{"materialized": "table", "my_team": "finance", "tags": []any{"daily"}},
+			"tags":       []any{"daily", "finance"},
+			"config":     map[string]any{"materialized": "table", "my_team": "finance", "tags": []any{"daily"}},
 			"depends_on": map[string]any{"nodes": []any{"model.shop.stg_orders"}, "macros": []any{}},
 		}
 	}
