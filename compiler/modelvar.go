@@ -23,6 +23,13 @@ func (c *compiler) modelVar(n *graph.Node, compiled bool) map[string]any {
 	if m == nil {
 		return nil
 	}
+	if n.Relation.IsZero() && n.Kind == graph.Model {
+		// An ephemeral model builds no relation, and its manifest entry
+		// falls back on its schema config; dbt's node has the schema,
+		// alias and database generate_schema_name and the others give it.
+		rel := c.relationOf(n)
+		m["schema"], m["alias"], m["database"] = rel.Schema, rel.Name, nilIfEmpty(rel.Database)
+	}
 	omitNone(m)
 	if cfg, ok := m["config"].(map[string]any); ok {
 		omitNone(cfg)

@@ -36,7 +36,8 @@ on-run-end:
       path: shop.duckdb
 `,
 		"models/p.sql": "select 1 as id\n",
-		"models/e.sql": "{{ config(materialized='ephemeral') }}\nselect 2 as id\n",
+		"models/e.sql": "{{ config(materialized='ephemeral', schema='eph') }}\nselect 2 as id, '{{ schema }}' as sch, '{{ model.alias }}' as alias\n",
+		"models/f.sql": "select sch || '|' || alias as s from {{ ref('e') }}\n",
 		"models/marts/m.sql": `{{ config(tags=['daily']) }}
 select '{{ model.unique_id }}' as uid, '{{ model.name }}' as name, '{{ model.config.materialized }}' as mat,
   '{{ model.config["my_team"] }}' as team, '{{ model.config.get("my_team") }}' as team2, '{{ schema }}' as sch,
@@ -86,8 +87,8 @@ select * from {{ model }} where {{ column_name }} > {{ config.get('my_limit', 0)
 func TestModelContextVariables(t *testing.T) {
 	dir := modelCtxProject(t)
 	out := mustKiln(t, 0, dir, "build")
-	if !strings.Contains(out, "PASS=3") {
-		t.Errorf("want 3 nodes passing (p, m and its test):\n%s", out)
+	if !strings.Contains(out, "PASS=4") {
+		t.Errorf("want 4 nodes passing (p, f, m and its test):\n%s", out)
 	}
 	db := filepath.Join(dir, "shop.duckdb")
 	got := queryDB(t, db, `select concat_ws('|', uid, name, mat, team, team2, sch, msch, rt, pkg, fqn, ofp, path, tags, descr, deps, has_code, alias, db, coldesc, owner) from main_sales.m`)
@@ -100,11 +101,16 @@ func TestModelContextVariables(t *testing.T) {
 	}
 	// selected_resources: the selected models (the ephemeral one
 	// included), seeds, snapshots and tests, sorted.
-	if got := queryDB(t, db, `select sch || '|' || sel from main.run_start`); !strings.HasPrefix(got, "main|model.shop.e,model.shop.m,model.shop.p,test.shop.at_most_m_id") {
+	if got := queryDB(t, db, `select sch || '|' || sel from main.run_start`); !strings.HasPrefix(got, "main|model.shop.e,model.shop.f,model.shop.m,model.shop.p,test.shop.at_most_m_id") {
 		t.Errorf("on-run-start: got %s", got)
 	}
-	if got := queryDB(t, db, `select sch || '|' || db || '|' || sel from main.run_end`); !strings.HasPrefix(got, "main|shop|model.shop.e,model.shop.m,model.shop.p,test.shop.at_most_m_id") {
+	if got := queryDB(t, db, `select sch || '|' || db || '|' || sel from main.run_end`); !strings.HasPrefix(got, "main|shop|model.shop.e,model.shop.f,model.shop.m,model.shop.p,test.shop.at_most_m_id") {
 		t.Errorf("on-run-end: got %s", got)
+	}
+	// An ephemeral model's schema is the one dbt's generate_schema_name
+	// gives it, though it builds no relation.
+	if got := queryDB(t, db, `select s from main.f`); got != "main_eph|e" {
+		t.Errorf("schema and model.alias in an ephemeral model: got %s, want main_eph|e", got)
 	}
 	mustKiln(t, 0, dir, "build", "-s", "p")
 	if got := queryDB(t, db, `select sel from main.run_end`); got != "model.shop.p" {
