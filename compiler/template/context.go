@@ -22,6 +22,28 @@ func (e *Engine) globals(c *Context) jinja.Globals { return &globals{e: e, c: c}
 
 // Lookup implements jinja.Globals.
 func (g *globals) Lookup(name, pkg string) (any, bool) {
+	if v, ok := g.member(name); ok {
+		return v, true
+	}
+	c := g.c
+	if v, ok := c.Globals[name]; ok {
+		return v, true
+	}
+	if v, ok := g.dbtName(name); ok {
+		return v, true
+	}
+	v, ok := g.e.resolver.Resolve(name, pkg)
+	if ok && c.OnMacro != nil {
+		if _, isMacro := v.(*jinja.Macro); isMacro {
+			c.OnMacro(name)
+		}
+	}
+	return v, ok
+}
+
+// member resolves the names of dbt's context that Context gives by
+// callbacks (contextNames).
+func (g *globals) member(name string) (any, bool) {
 	c := g.c
 	switch name {
 	case "ref":
@@ -61,19 +83,7 @@ func (g *globals) Lookup(name, pkg string) (any, bool) {
 		incremental := c.IsIncremental
 		return jinja.Func(func(*jinja.Call) (any, error) { return incremental, nil }), true
 	}
-	if v, ok := c.Globals[name]; ok {
-		return v, true
-	}
-	if v, ok := g.dbtName(name); ok {
-		return v, true
-	}
-	v, ok := g.e.resolver.Resolve(name, pkg)
-	if ok && c.OnMacro != nil {
-		if _, isMacro := v.(*jinja.Macro); isMacro {
-			c.OnMacro(name)
-		}
-	}
-	return v, ok
+	return nil, false
 }
 
 // Names implements jinja.Namer, for the hint of an unknown name.

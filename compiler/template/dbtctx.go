@@ -191,6 +191,14 @@ func (g *globals) dbtName(name string) (any, bool) {
 			}
 			return w.Database, true
 		}
+	case "builtins":
+		return builtinsObj{g}, true
+	case "context":
+		return contextObj{g}, true
+	case "store_result":
+		return jinja.Func(g.storeResult), true
+	case "store_raw_result":
+		return jinja.Func(g.storeRawResult), true
 	case "should_store_failures":
 		store := c.StoreFailures
 		return jinja.Func(func(*jinja.Call) (any, error) { return store, nil }), true
@@ -280,9 +288,6 @@ func (g *globals) statement(call *jinja.Call) (any, error) {
 		return "", nil
 	}
 	sql := strings.TrimSpace(jinja.Str(body))
-	if g.c.results == nil {
-		g.c.results = map[string]*Table{}
-	}
 	name := jinja.Str(nameV)
 	if nameV == nil {
 		name = "main"
@@ -292,13 +297,13 @@ func (g *globals) statement(call *jinja.Call) (any, error) {
 		if err != nil {
 			return nil, fmt.Errorf("statement %q: %v", name, err)
 		}
-		g.c.results[name] = NewTable(cols, types, rows)
+		g.store(name, "OK", NewTable(cols, types, rows))
 		return "", nil
 	}
 	if err := g.c.DB.Exec(sql); err != nil {
 		return nil, fmt.Errorf("statement %q: %v", name, err)
 	}
-	g.c.results[name] = NewTable(nil, nil, nil)
+	g.store(name, "OK", NewTable(nil, nil, nil))
 	return "", nil
 }
 
@@ -306,14 +311,14 @@ func (g *globals) statement(call *jinja.Call) (any, error) {
 // statement of that name, None when there is none.
 func (g *globals) loadResult(call *jinja.Call) (any, error) {
 	v, _ := arg(call, 0, "name")
-	t, ok := g.c.results[jinja.Str(v)]
+	r, ok := g.c.results[jinja.Str(v)]
 	if !ok {
 		return nil, nil
 	}
 	d := jinja.NewDict()
-	_ = d.Set("response", "OK")
-	_ = d.Set("data", t.Data())
-	_ = d.Set("table", t)
+	_ = d.Set("response", r.response)
+	_ = d.Set("data", r.table.Data())
+	_ = d.Set("table", r.table)
 	return d, nil
 }
 

@@ -72,3 +72,48 @@ func TestModelUndefinedWithoutNode(t *testing.T) {
 		t.Errorf("nil entry: model is defined gave %q", out)
 	}
 }
+
+// TestBuiltinsAndContext: builtins holds the context's own members
+// (builtins.ref is ref, whatever macro is named ref) and context every
+// top-level name, macros included, so a macro named at run time is
+// found with context.get or context[name].
+func TestBuiltinsAndContext(t *testing.T) {
+	e, l := NewEngine([]Source{{Path: "macros/m.sql", Text: "{% macro shout(x) %}{{ x | upper }}{% endmacro %}"}})
+	if l != nil {
+		t.Fatal(l)
+	}
+	ctx, _ := ctxWith(map[string]string{"orders": `"main"."orders"`})
+	src := `{{ builtins.ref('orders') }}|{{ 'ref' in builtins }}|{{ 'shout' in builtins }}|{{ 'model' in builtins }}|` +
+		`{{ context.get('shout')('hi') }}|{{ context['shout']('yo') }}|{{ 'shout' in context }}|{{ 'nope' in context }}|` +
+		`{{ context.get('nope', 'none') }}|{{ context.ref('orders') }}|{{ builtins.get('shout') }}`
+	out, dl := e.Render("models/m.sql", src, ctx)
+	if dl != nil {
+		t.Fatal(dl)
+	}
+	want := `"main"."orders"|True|False|False|HI|YO|True|False|none|"main"."orders"|None`
+	if out != want {
+		t.Errorf("got\n%s\nwant\n%s", out, want)
+	}
+}
+
+// TestStoreResult: store_result and store_raw_result keep a response and
+// a table for load_result, as dbt's do (an empty table when none is
+// given; store_raw_result's response prints as its message).
+func TestStoreResult(t *testing.T) {
+	e, _ := NewEngine(nil)
+	ctx, _ := ctxWith(nil)
+	src := `{% do store_result('a', response='done') %}{% set r = load_result('a') %}{{ r.response }}|{{ r.data | length }}|` +
+		`{% do store_raw_result('b', message='INSERT 0 3', code='INSERT', rows_affected=3) %}{% set b = load_result('b') %}` +
+		`{{ b.response }}|{{ b.response.code }}|{{ b.response.rows_affected }}|{{ b.response._message }}|{{ load_result('c') }}`
+	out, dl := e.Render("macros/x.sql", src, ctx)
+	if dl != nil {
+		t.Fatal(dl)
+	}
+	if want := "done|0|INSERT 0 3|INSERT|3|INSERT 0 3|None"; out != want {
+		t.Errorf("got %s, want %s", out, want)
+	}
+	_, dl = e.Render("macros/x.sql", `{% do store_result('a', 'x', agate_table='no') %}`, ctx)
+	if dl == nil || !strings.Contains(dl.Error(), "agate_table is a table") {
+		t.Errorf("a text as agate_table: %v, want an error", dl)
+	}
+}

@@ -257,12 +257,19 @@ type Context struct {
 	// Nil leaves both undefined.
 	Where func() Where
 
-	results map[string]*Table // statement results, for load_result
+	results map[string]result // statement and store_result results, for load_result
 }
 
 // Where is the schema and database of dbt's schema and database context
 // variables: texts, or nil (None) for a database the node does not name.
 type Where struct{ Schema, Database any }
+
+// result is a statement's or store_result's result: the response and
+// the table.
+type result struct {
+	response any
+	table    *Table
+}
 
 // Error is a render failure at a position.
 type Error struct {
