@@ -133,3 +133,16 @@ on-run-end:
 		t.Errorf("exit %d, want an error at dbt_project.yml:4 saying config.get is not supported yet:\n%s%s", code, out, errOut)
 	}
 }
+
+// TestRunOperationContext: in run-operation, schema and database are the
+// target's and config.get gives its default (a macro has no config), as
+// in dbt.
+func TestRunOperationContext(t *testing.T) {
+	dir := modelCtxProject(t)
+	writeFile(t, filepath.Join(dir, "macros/where.sql"), "{% macro where() %}{% do log('where: ' ~ schema ~ '|' ~ database ~ '|' ~ config.get('x', 'd'), info=True) %}{% endmacro %}\n")
+	mustKiln(t, 0, dir, "build")
+	out := mustKiln(t, 0, dir, "run-operation", "where")
+	if !strings.Contains(out, "where: main|shop|d") {
+		t.Errorf("want where: main|shop|d in the output:\n%s", out)
+	}
+}
