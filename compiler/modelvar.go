@@ -30,6 +30,11 @@ func (c *compiler) modelVar(n *graph.Node, compiled bool) map[string]any {
 		rel := c.relationOf(n)
 		m["schema"], m["alias"], m["database"] = rel.Schema, rel.Name, nilIfEmpty(rel.Database)
 	}
+	if m["database"] == nil && c.p.Target != nil && c.p.Target.Database != "" {
+		// A kiln project's relations name no database: they are in the
+		// target's, as a dbt project's node names it.
+		m["database"] = c.p.Target.Database
+	}
 	omitNone(m)
 	if cfg, ok := m["config"].(map[string]any); ok {
 		omitNone(cfg)
