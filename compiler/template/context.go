@@ -9,7 +9,7 @@ import (
 )
 
 // contextNames are the names of dbt's context that Context provides.
-var contextNames = []string{"ref", "source", "config", "var", "env_var", "this", "is_incremental"}
+var contextNames = []string{"ref", "source", "config", "var", "env_var", "this", "is_incremental", "builtins"}
 
 // globals resolves a template's free names: dbt's context of c, c's
 // Globals, then the macros of the resolver.
@@ -45,7 +45,15 @@ func (g *globals) Lookup(name, pkg string) (any, bool) {
 // callbacks (contextNames).
 func (g *globals) member(name string) (any, bool) {
 	c := g.c
+	if m := g.e.overrides[name]; m != nil {
+		if c.OnMacro != nil {
+			c.OnMacro(name)
+		}
+		return m, true
+	}
 	switch name {
+	case "builtins":
+		return builtins{g}, true
 	case "ref":
 		if c.Ref != nil {
 			return jinja.Func(g.ref), true
@@ -151,6 +159,9 @@ func refVersion(call *jinja.Call) (string, error) {
 	for _, kv := range call.Kwargs {
 		if kv.Key != "v" && kv.Key != "version" {
 			continue
+		}
+		if jinja.Plain(kv.Value) == nil {
+			continue // version=none is no version, as in dbt (kwargs.get('version') or kwargs.get('v'))
 		}
 		if version != "" {
 			return "", fmt.Errorf("ref() takes one version: v= or version=, not both")

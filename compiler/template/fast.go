@@ -165,6 +165,11 @@ func (e *Engine) renderFast(path, src string, ctx *Context) (out string, l diag.
 	if !ok {
 		return "", nil, false
 	}
+	for _, bl := range blocks {
+		if e.overrides[bl.fn] != nil {
+			return "", nil, false // the project's own ref or source: the engine calls it
+		}
+	}
 	texts := make([]string, len(blocks))
 	failures := make([]*diag.Diagnostic, len(blocks))
 	for _, vars := range []bool{true, false} {

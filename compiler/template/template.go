@@ -36,6 +36,10 @@ type Engine struct {
 	index    *MacroIndex
 	dispatch Dispatch
 	run      Run
+	// overrides are the project's own macros named ref or source: as in
+	// dbt, {{ ref(...) }} calls them everywhere (models, tests, hooks,
+	// macros, packages' code), and builtins.ref is kiln's ref.
+	overrides map[string]*jinja.Macro
 }
 
 // builtinPrefix starts the paths of kiln's built-in macro files, which
@@ -65,6 +69,7 @@ func NewEngine(macroFiles []Source) (*Engine, diag.List) {
 		l.Append(e.index.add(f, t))
 	}
 	e.resolver = e.index
+	l.Append(e.findOverrides())
 	return e, l
 }
 

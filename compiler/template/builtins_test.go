@@ -1,0 +1,66 @@
+package template
+
+import (
+	"strings"
+	"testing"
+)
+
+// TestProjectRefOverride: a project macro named ref or source is what
+// {{ ref() }} and {{ source() }} call (on the fast path's templates too,
+// in models and in other macros), builtins.ref and builtins.source are
+// the context's, whose calls are the ones recorded; a package's macro
+// named ref overrides nothing, as dbt documents.
+func TestProjectRefOverride(t *testing.T) {
+	e, l := NewEngine([]Source{
+		{Path: "macros/ref.sql", Text: "{% macro ref(name) %}{% if name == 'old' %}{% do return(builtins.ref('new')) %}{% endif %}{% do return(builtins.ref(name)) %}{% endmacro %}"},
+		{Path: "macros/source.sql", Text: "{% macro source(s, tb) %}{% do return(builtins.source(s, tb ~ '_v2')) %}{% endmacro %}"},
+		{Path: "macros/use.sql", Text: "{% macro use() %}{{ ref('old') }}{% endmacro %}"},
+		{Path: "dbt_packages/p/macros/ref.sql", Package: "p", Text: "{% macro ref(name) %}PKG{% endmacro %}"},
+	})
+	if l != nil {
+		t.Fatal(l)
+	}
+	ctx, seen := ctxWith(map[string]string{"new": `"main"."new"`, "a": `"main"."a"`})
+	for _, c := range []struct{ src, want string }{
+		{"select * from {{ ref('old') }}", `select * from "main"."new"`}, // fast-path shape
+		{"select * from {{ ref('a') }} join {{ source('raw', 'erp') }}", `select * from "main"."a" join "raw"."erp_v2"`},
+		{"{%- set r = ref('old') -%}{{ r }}", `"main"."new"`},
+		{"{{ use() }}", `"main"."new"`},
+		{"{{ builtins.ref('new') }}", `"main"."new"`},
+	} {
+		out, l := e.Render("models/m.sql", c.src, ctx)
+		if l != nil {
+			t.Fatalf("%s: %v", c.src, l)
+		}
+		if out != c.want {
+			t.Errorf("%s: got %q, want %q", c.src, out, c.want)
+		}
+	}
+	got := strings.Join(*seen, "\n")
+	if strings.Contains(got, "ref old") || !strings.Contains(got, "ref new at models/m.sql:1:18") || !strings.Contains(got, "source raw.erp_v2") {
+		t.Errorf("recorded calls:\n%s", got)
+	}
+	// A package's code calls the project's override too.
+	out, l := e.RenderIn("p", "dbt_packages/p/models/m.sql", "{{ ref('old') }}", ctx)
+	if l != nil || out != `"main"."new"` {
+		t.Errorf("package code: got %q, %v", out, l)
+	}
+	// Without the project's macro, a package's ref is not dbt's ref.
+	e, l = NewEngine([]Source{{Path: "dbt_packages/p/macros/ref.sql", Package: "p", Text: "{% macro ref(name) %}PKG{% endmacro %}"}})
+	if l != nil {
+		t.Fatal(l)
+	}
+	out, l = e.RenderIn("p", "dbt_packages/p/models/m.sql", "{% if true %}{{ ref('a') }}{% endif %}", ctx)
+	if l != nil || out != `"main"."a"` {
+		t.Errorf("package's ref: got %q, %v", out, l)
+	}
+}
+
+// TestConfigMacroNotSupported: a project macro named config is an error
+// at its position, never silently ignored.
+func TestConfigMacroNotSupported(t *testing.T) {
+	_, l := NewEngine([]Source{{Path: "macros/config.sql", Text: "\n{% macro config() %}{% endmacro %}"}})
+	if l == nil || !strings.Contains(l.Error(), "macros/config.sql:2:") || !strings.Contains(l.Error(), "a macro named config overrides dbt's config: not supported yet") {
+		t.Fatalf("got %v", l)
+	}
+}
