@@ -13,7 +13,7 @@ import (
 // documentation shows: ref('old_orders') resolves to new_orders (with
 // dbt's own ref reached as builtins.ref, keyword version included) and
 // source('raw', t) to raw's t_v2. It uses ref in a model, in a macro, in
-// a singular test and in an on-run-end hook. extra files are added or
+// a singular test, in a generic test's argument and in an on-run-end hook. extra files are added or
 // replace those.
 func refOverrideProject(t *testing.T, extra map[string]string) string {
 	t.Helper()
@@ -65,6 +65,13 @@ sources:
     tables:
       - name: raw_orders
       - name: raw_orders_v2
+models:
+  - name: new_orders
+    columns:
+      - name: id
+        data_tests:
+          - relationships:
+              arguments: {to: "ref('old_orders')", field: id}
 `,
 		"tests/only_new.sql": "select * from {{ ref('old_orders') }} where v <> 'new'\n",
 	}
@@ -85,7 +92,10 @@ sources:
 // and the raw_orders row, and only_new failed.
 func TestProjectRefOverride(t *testing.T) {
 	dir := refOverrideProject(t, nil)
-	mustKiln(t, 0, dir, "build")
+	out := mustKiln(t, 0, dir, "build")
+	if !strings.Contains(out, "PASS=6 ") || !strings.Contains(out, "test      relationships_new_orders_id") {
+		t.Errorf("want the four models and two tests to pass:\n%s", out)
+	}
 	db := filepath.Join(dir, "shop.duckdb")
 	if got := queryDB(t, db, "select string_agg(id || ':' || v, ',' order by id) from report"); got != "2:new,20:src" {
 		t.Errorf("report = %s, want 2:new,20:src (through the project's ref and source)", got)
