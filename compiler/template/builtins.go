@@ -10,11 +10,9 @@ import (
 var overridable = []string{"ref", "source"}
 
 // findOverrides records the project's macros named ref or source, which
-// {{ ref(...) }} and {{ source(...) }} call instead of dbt's, as dbt does
-// for the root project (a package's macro of such a name overrides
-// nothing in dbt, nor here: it is only reachable as package.ref). A
-// project macro named config is an error at its position: not supported
-// yet.
+// {{ ref(...) }} and {{ source(...) }} call instead of dbt's (see
+// override). A project macro named config is an error at its position:
+// not supported yet.
 func (e *Engine) findOverrides() diag.List {
 	var l diag.List
 	for _, name := range overridable {
@@ -30,6 +28,24 @@ func (e *Engine) findOverrides() diag.List {
 			WithHint("rename the macro, and call it where the project needs it; dbt's config stays config(...)"))
 	}
 	return l
+}
+
+// override returns the macro that name (ref or source) calls in the code
+// of a node of package node ("" for the project's), nil for dbt's own:
+// as dbt's macro namespace resolves it, the node's package's own macro of
+// that name, else the project's. The package of the macro that makes the
+// call does not count: a package's ref macro applies to that package's
+// nodes only, and the project's to every other node.
+func (e *Engine) override(name, node string) *jinja.Macro {
+	if name != "ref" && name != "source" {
+		return nil
+	}
+	if node != "" {
+		if m, ok := e.index.InPackage(node, name); ok && node != InternalPackage {
+			return m
+		}
+	}
+	return e.overrides[name]
 }
 
 // builtins is dbt's builtins variable: the context's ref, source and

@@ -9,13 +9,14 @@ import (
 // {{ ref() }} and {{ source() }} call (on the fast path's templates too,
 // in models and in other macros), builtins.ref and builtins.source are
 // the context's, whose calls are the ones recorded; a package's macro
-// named ref overrides nothing, as dbt documents.
+// named ref is what its own nodes' ref calls, as dbt's macro namespace
+// resolves it (the node's package, then the project), and nothing else's.
 func TestProjectRefOverride(t *testing.T) {
 	e, l := NewEngine([]Source{
 		{Path: "macros/ref.sql", Text: "{% macro ref(name) %}{% if name == 'old' %}{% do return(builtins.ref('new')) %}{% endif %}{% do return(builtins.ref(name)) %}{% endmacro %}"},
 		{Path: "macros/source.sql", Text: "{% macro source(s, tb) %}{% do return(builtins.source(s, tb ~ '_v2')) %}{% endmacro %}"},
 		{Path: "macros/use.sql", Text: "{% macro use() %}{{ ref('old') }}{% endmacro %}"},
-		{Path: "dbt_packages/p/macros/ref.sql", Package: "p", Text: "{% macro ref(name) %}PKG{% endmacro %}"},
+		{Path: "dbt_packages/p/macros/ref.sql", Package: "p", Text: "{% macro ref(name) %}PKG{% endmacro %}{% macro pref() %}{{ ref('old') }}{% endmacro %}"},
 	})
 	if l != nil {
 		t.Fatal(l)
@@ -40,19 +41,33 @@ func TestProjectRefOverride(t *testing.T) {
 	if strings.Contains(got, "ref old") || !strings.Contains(got, "ref new at models/m.sql:1:18") || !strings.Contains(got, "source raw.erp_v2") {
 		t.Errorf("recorded calls:\n%s", got)
 	}
-	// A package's code calls the project's override too.
-	out, l := e.RenderIn("p", "dbt_packages/p/models/m.sql", "{{ ref('old') }}", ctx)
-	if l != nil || out != `"main"."new"` {
-		t.Errorf("package code: got %q, %v", out, l)
+	// A node of package p calls p's own ref; a node of package q, the
+	// project's; a project's node calling p's macro, the project's.
+	for _, c := range []struct{ pkg, src, want string }{
+		{"p", "{{ ref('old') }}", "PKG"},
+		{"q", "{{ ref('old') }}", `"main"."new"`},
+		{"", "{{ p.pref() }}", `"main"."new"`},
+		{"p", "{{ pref() }}", "PKG"},
+	} {
+		out, l := e.RenderIn(c.pkg, "models/m.sql", c.src, ctx)
+		if l != nil || out != c.want {
+			t.Errorf("%s in package %q: got %q, %v; want %q", c.src, c.pkg, out, l, c.want)
+		}
 	}
-	// Without the project's macro, a package's ref is not dbt's ref.
-	e, l = NewEngine([]Source{{Path: "dbt_packages/p/macros/ref.sql", Package: "p", Text: "{% macro ref(name) %}PKG{% endmacro %}"}})
+	// Without the project's macro, p's ref applies to p's nodes only.
+	e, l = NewEngine([]Source{{Path: "dbt_packages/p/macros/ref.sql", Package: "p", Text: "{% macro ref(name) %}PKG{% endmacro %}{% macro pref() %}{{ ref('a') }}{% endmacro %}"}})
 	if l != nil {
 		t.Fatal(l)
 	}
-	out, l = e.RenderIn("p", "dbt_packages/p/models/m.sql", "{% if true %}{{ ref('a') }}{% endif %}", ctx)
-	if l != nil || out != `"main"."a"` {
-		t.Errorf("package's ref: got %q, %v", out, l)
+	for _, c := range []struct{ pkg, src, want string }{
+		{"p", "{{ ref('a') }}", "PKG"},
+		{"", "{{ ref('a') }}", `"main"."a"`},
+		{"", "{{ p.pref() }}", `"main"."a"`},
+	} {
+		out, l := e.RenderIn(c.pkg, "models/m.sql", c.src, ctx)
+		if l != nil || out != c.want {
+			t.Errorf("without the project's ref, %s in package %q: got %q, %v; want %q", c.src, c.pkg, out, l, c.want)
+		}
 	}
 }
 

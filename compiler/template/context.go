@@ -16,9 +16,18 @@ var contextNames = []string{"ref", "source", "config", "var", "env_var", "this",
 type globals struct {
 	e *Engine
 	c *Context
+	// node is the package of the node being rendered ("" for the
+	// project's), whose own ref or source macro, if any, is what ref and
+	// source call (see Engine.override).
+	node string
 }
 
 func (e *Engine) globals(c *Context) jinja.Globals { return &globals{e: e, c: c} }
+
+// globalsIn is globals for the code of a node of package pkg.
+func (e *Engine) globalsIn(pkg string, c *Context) jinja.Globals {
+	return &globals{e: e, c: c, node: pkg}
+}
 
 // Lookup implements jinja.Globals.
 func (g *globals) Lookup(name, pkg string) (any, bool) {
@@ -45,7 +54,7 @@ func (g *globals) Lookup(name, pkg string) (any, bool) {
 // callbacks (contextNames).
 func (g *globals) member(name string) (any, bool) {
 	c := g.c
-	if m := g.e.overrides[name]; m != nil {
+	if m := g.e.override(name, g.node); m != nil {
 		if c.OnMacro != nil {
 			c.OnMacro(name)
 		}

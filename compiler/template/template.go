@@ -38,7 +38,7 @@ type Engine struct {
 	run      Run
 	// overrides are the project's own macros named ref or source: as in
 	// dbt, {{ ref(...) }} calls them everywhere (models, tests, hooks,
-	// macros, packages' code), and builtins.ref is kiln's ref.
+	// macros), and builtins.ref is kiln's ref (see override).
 	overrides map[string]*jinja.Macro
 }
 
@@ -311,7 +311,7 @@ func (e *Engine) RenderIn(pkg, path, src string, ctx *Context) (string, diag.Lis
 		return "", l
 	}
 	t.Package = pkg
-	return e.env.Render(t, e.globals(ctx))
+	return e.env.Render(t, e.globalsIn(pkg, ctx))
 }
 
 // CallMacro calls macro name with keyword arguments and returns its output
