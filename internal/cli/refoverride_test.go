@@ -155,3 +155,33 @@ func TestProjectRefOverrideErrors(t *testing.T) {
 		t.Errorf("want the config macro refused at its position:\n%s", out)
 	}
 }
+
+// TestPackageRefOverride: as dbt's macro namespace resolves ref, a
+// package's own macro named ref is what its models' ref calls (pm reads
+// old_orders), while the project's is what a project's model calls, also
+// through the package's macro (via_pkg reads new_orders).
+func TestPackageRefOverride(t *testing.T) {
+	dir := refOverrideProject(t, map[string]string{
+		"packages.yml": "packages:\n  - local: pkgs/upm\n",
+		"pkgs/upm/dbt_project.yml": `name: upm
+profile: shop
+models:
+  upm:
+    +materialized: table
+`,
+		"pkgs/upm/macros/ref.sql": `{% macro ref(name) %}{% do return(builtins.ref('shop', 'old_orders')) %}{% endmacro %}
+{% macro pref() %}{{ ref('new_orders') }}{% endmacro %}
+`,
+		"pkgs/upm/models/pm.sql": "select v from {{ ref('new_orders') }}\n",
+		"models/via_pkg.sql":     "select v from {{ upm.pref() }}\n",
+	})
+	mustKiln(t, 0, dir, "deps")
+	mustKiln(t, 0, dir, "build")
+	db := filepath.Join(dir, "shop.duckdb")
+	if got := queryDB(t, db, "select v from pm"); got != "old" {
+		t.Errorf("pm = %s, want old (the package's ref in the package's model)", got)
+	}
+	if got := queryDB(t, db, "select v from via_pkg"); got != "new" {
+		t.Errorf("via_pkg = %s, want new (the project's ref in a project's model, through the package's macro)", got)
+	}
+}
