@@ -13,7 +13,8 @@ import (
 // documentation shows: ref('old_orders') resolves to new_orders (with
 // dbt's own ref reached as builtins.ref, keyword version included) and
 // source('raw', t) to raw's t_v2. It uses ref in a model, in a macro, in
-// a singular test, in a generic test's argument and in an on-run-end hook. extra files are added or
+// a singular test, in a generic test's argument, in a snapshot and in an
+// on-run-end hook. extra files are added or
 // replace those.
 func refOverrideProject(t *testing.T, extra map[string]string) string {
 	t.Helper()
@@ -74,6 +75,11 @@ models:
               arguments: {to: "ref('old_orders')", field: id}
 `,
 		"tests/only_new.sql": "select * from {{ ref('old_orders') }} where v <> 'new'\n",
+		"snapshots/snap.sql": `{% snapshot snap %}
+{{ config(target_schema='main', unique_key='id', strategy='check', check_cols='all') }}
+select * from {{ ref('old_orders') }}
+{% endsnapshot %}
+`,
 	}
 	for k, v := range extra {
 		files[k] = v
@@ -86,15 +92,15 @@ models:
 
 // TestProjectRefOverride builds a project that overrides ref and source
 // with macros of its own: every ref and source call (model, macro, test,
-// hook) goes through them, as in dbt, and the nodes depend on what the
-// macros resolve through builtins.ref and builtins.source. kiln used to
-// call its own ref and source and ignore the macros: report held 'old'
-// and the raw_orders row, and only_new failed.
+// snapshot, hook) goes through them, as in dbt, and the nodes depend on
+// what the macros resolve through builtins.ref and builtins.source. kiln
+// used to call its own ref and source and ignore the macros: report
+// held 'old' and the raw_orders row, and only_new failed.
 func TestProjectRefOverride(t *testing.T) {
 	dir := refOverrideProject(t, nil)
 	out := mustKiln(t, 0, dir, "build")
-	if !strings.Contains(out, "PASS=6 ") || !strings.Contains(out, "test      relationships_new_orders_id") {
-		t.Errorf("want the four models and two tests to pass:\n%s", out)
+	if !strings.Contains(out, "PASS=7 ") || !strings.Contains(out, "test      relationships_new_orders_id") {
+		t.Errorf("want the four models, the snapshot and two tests to pass:\n%s", out)
 	}
 	db := filepath.Join(dir, "shop.duckdb")
 	if got := queryDB(t, db, "select string_agg(id || ':' || v, ',' order by id) from report"); got != "2:new,20:src" {
@@ -102,6 +108,9 @@ func TestProjectRefOverride(t *testing.T) {
 	}
 	if got := queryDB(t, db, "select v from via_macro"); got != "new" {
 		t.Errorf("via_macro = %s, want new (ref in a macro)", got)
+	}
+	if got := queryDB(t, db, "select v from snap"); got != "new" {
+		t.Errorf("snap = %s, want new (ref in a snapshot)", got)
 	}
 	if got := queryDB(t, db, "select v from hook_out"); got != "new" {
 		t.Errorf("hook_out = %s, want new (ref in an on-run-end hook)", got)
