@@ -28,6 +28,7 @@ func TestProjectRefOverride(t *testing.T) {
 		{"{%- set r = ref('old') -%}{{ r }}", `"main"."new"`},
 		{"{{ use() }}", `"main"."new"`},
 		{"{{ builtins.ref('new') }}", `"main"."new"`},
+		{"{{ builtins.config(materialized='view') }}x", "x"},
 	} {
 		out, l := e.Render("models/m.sql", c.src, ctx)
 		if l != nil {
@@ -38,7 +39,7 @@ func TestProjectRefOverride(t *testing.T) {
 		}
 	}
 	got := strings.Join(*seen, "\n")
-	if strings.Contains(got, "ref old") || !strings.Contains(got, "ref new at models/m.sql:1:18") || !strings.Contains(got, "source raw.erp_v2") {
+	if strings.Contains(got, "ref old") || !strings.Contains(got, "ref new at models/m.sql:1:18") || !strings.Contains(got, "source raw.erp_v2") || !strings.Contains(got, "config map[materialized:view]") {
 		t.Errorf("recorded calls:\n%s", got)
 	}
 	// A node of package p calls p's own ref; a node of package q, the
