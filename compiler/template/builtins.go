@@ -48,10 +48,11 @@ func (e *Engine) override(name, node string) *jinja.Macro {
 	return e.overrides[name]
 }
 
-// builtins is dbt's builtins variable: the context's ref, source and
-// config, which stay reachable as builtins.ref(...) when the project
-// defines macros of those names. An attribute whose function the
-// context lacks (ref in a test's config rendering, say) is undefined.
+// builtins is dbt's builtins variable: the context's own members (ref,
+// source, config, var, adapter, ...), without the macros, so that a
+// project's macro named like one still reaches dbt's (builtins.ref(...)
+// in an override of ref). An attribute whose function the context lacks
+// (ref in a test's config rendering, say) is undefined.
 type builtins struct{ g *globals }
 
 // Attr implements jinja.Getter.
@@ -70,9 +71,23 @@ func (b builtins) Attr(name string) (any, bool) {
 		if c.Config != nil {
 			return configObj{b.g}, true
 		}
+	default:
+		// Not ref or source, so never a project's override (see
+		// Engine.override).
+		if !b.g.defined(name) {
+			return nil, false
+		}
+		if v, ok := b.g.member(name); ok {
+			return v, true
+		}
+		for _, n := range dbtNames {
+			if n == name {
+				return b.g.dbtName(name)
+			}
+		}
 	}
 	return nil, false
 }
 
-// Keys implements jinja.Getter.
-func (b builtins) Keys() []string { return []string{"ref", "source", "config"} }
+// Keys implements jinja.Mapping.
+func (b builtins) Keys() []string { return b.g.memberNames() }

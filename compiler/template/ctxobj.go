@@ -7,7 +7,7 @@ import (
 )
 
 // dbtNames are the names dbtName resolves, for builtins and context.
-var dbtNames = []string{"adapter", "api", "builtins", "context", "database", "dbt_version", "exceptions", "execute",
+var dbtNames = []string{"adapter", "api", "context", "database", "dbt_version", "exceptions", "execute",
 	"flags", "fromjson", "graph", "invocation_id", "load_relation", "load_result", "local_md5", "log", "model",
 	"modules", "print", "project_name", "run_query", "run_started_at", "schema", "set", "set_strict",
 	"should_store_failures", "statement", "store_raw_result", "store_result", "target", "tojson", "zip"}
@@ -55,30 +55,6 @@ func (g *globals) memberNames() []string {
 	}
 	return out
 }
-
-// builtinsObj is dbt's builtins: the context's own members (ref,
-// source, config, var, adapter, ...), without the macros, so that a
-// project's macro named like one can still call it (builtins.ref).
-type builtinsObj struct{ g *globals }
-
-// Attr implements jinja.Getter.
-func (b builtinsObj) Attr(name string) (any, bool) {
-	if !b.g.defined(name) {
-		return nil, false
-	}
-	if v, ok := b.g.member(name); ok {
-		return v, true
-	}
-	for _, n := range dbtNames {
-		if n == name {
-			return b.g.dbtName(name)
-		}
-	}
-	return nil, false
-}
-
-// Keys implements jinja.Mapping.
-func (b builtinsObj) Keys() []string { return b.g.memberNames() }
 
 // contextObj is dbt's context: every name a template sees at its top
 // level (the context's members, the node's extra variables and the

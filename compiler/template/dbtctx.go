@@ -191,8 +191,6 @@ func (g *globals) dbtName(name string) (any, bool) {
 			}
 			return w.Database, true
 		}
-	case "builtins":
-		return builtinsObj{g}, true
 	case "context":
 		return contextObj{g}, true
 	case "store_result":
