@@ -6,6 +6,8 @@ import (
 	"strings"
 
 	"github.com/kiln-build/kiln/compiler/diag"
+	"github.com/kiln-build/kiln/compiler/template"
+	"github.com/kiln-build/kiln/compiler/yamlsrc"
 )
 
 // Vars scoping follows dbt (https://docs.getdbt.com/docs/build/project-variables,
@@ -42,18 +44,18 @@ func (c *compiler) buildScopes() {
 		out := map[string]any{}
 		overlay := func(vars map[string]any) {
 			for k, v := range vars {
-				out[k] = v
+				out[k] = templateValue(v)
 			}
 			if block, ok := vars[pkg].(map[string]any); ok {
 				for k, v := range block {
-					out[k] = v
+					out[k] = templateValue(v)
 				}
 			}
 		}
 		overlay(own)
 		overlay(c.p.Config.Vars)
 		for k, v := range c.opts.Vars {
-			out[k] = v
+			out[k] = templateValue(v)
 		}
 		return out
 	}
@@ -148,4 +150,27 @@ func (c *compiler) flushVarNotes() {
 		c.diags.Add(d)
 	}
 	c.varWarnings = nil
+}
+
+// templateValue is a var's value as templates see it: a YAML timestamp
+// (yamlsrc.Time) becomes a Python date or datetime value, in lists and
+// mappings too; other values are returned as they are.
+func templateValue(v any) any {
+	switch x := v.(type) {
+	case yamlsrc.Time:
+		return template.YAMLTime(x.T, x.DateOnly, x.Aware)
+	case []any:
+		out := make([]any, len(x))
+		for i, e := range x {
+			out[i] = templateValue(e)
+		}
+		return out
+	case map[string]any:
+		out := make(map[string]any, len(x))
+		for k, e := range x {
+			out[k] = templateValue(e)
+		}
+		return out
+	}
+	return v
 }

@@ -34,42 +34,42 @@ const (
 // (https://docs.getdbt.com/reference/dbt_project.yml) and kiln's own.
 type Config struct {
 	At            `yaml:"-"`
-	Name          string         `yaml:"name"`
-	Version       string         `yaml:"version"`
-	ConfigVersion int            `yaml:"config-version"`
-	Profile       string         `yaml:"profile"`
-	ModelPaths    []string       `yaml:"model-paths"`
-	SeedPaths     []string       `yaml:"seed-paths"`
-	TestPaths     []string       `yaml:"test-paths"`
-	MacroPaths    []string       `yaml:"macro-paths"`
-	SnapshotPaths []string       `yaml:"snapshot-paths"`
-	AnalysisPaths []string       `yaml:"analysis-paths"`
-	DocsPaths     []string       `yaml:"docs-paths"`
-	AssetPaths    []string       `yaml:"asset-paths"`
-	SourcePaths   []string       `yaml:"source-paths"` // dbt < 1.0's model-paths
-	DataPaths     []string       `yaml:"data-paths"`   // dbt < 1.0's seed-paths
-	TargetPath    string         `yaml:"target-path"`
-	LogPath       string         `yaml:"log-path"`
-	PackagesPath  string         `yaml:"packages-install-path"`
-	CleanTargets  []string       `yaml:"clean-targets"`
-	DatabasePath  string         `yaml:"database-path"`
-	Threads       int            `yaml:"threads"`
-	TimeZone      string         `yaml:"timezone"` // the database session's time zone, an IANA name; "" is UTC
-	Target        yaml.Node      `yaml:"target"`   // a kiln project's database server: a profile output (TargetRequest.Output)
-	Vars          map[string]any `yaml:"vars"`
-	VarTypes      yaml.Node      `yaml:"var-types"` // read into Project.VarTypes
-	Schedule      *Schedule      `yaml:"schedule"`
-	Dispatch      []Dispatch     `yaml:"dispatch"`
-	OnRunStart    yaml.Node      `yaml:"on-run-start"` // read into Project.OnRunStart
-	OnRunEnd      yaml.Node      `yaml:"on-run-end"`
-	Models        yaml.Node      `yaml:"models"`
-	Seeds         yaml.Node      `yaml:"seeds"`
-	DataTests     yaml.Node      `yaml:"data_tests"`
-	Tests         yaml.Node      `yaml:"tests"`
-	Sources       yaml.Node      `yaml:"sources"`
-	Exports       yaml.Node      `yaml:"exports"`
-	UnitTests     yaml.Node      `yaml:"unit_tests"`
-	Analyses      yaml.Node      `yaml:"analyses"`
+	Name          string     `yaml:"name"`
+	Version       string     `yaml:"version"`
+	ConfigVersion int        `yaml:"config-version"`
+	Profile       string     `yaml:"profile"`
+	ModelPaths    []string   `yaml:"model-paths"`
+	SeedPaths     []string   `yaml:"seed-paths"`
+	TestPaths     []string   `yaml:"test-paths"`
+	MacroPaths    []string   `yaml:"macro-paths"`
+	SnapshotPaths []string   `yaml:"snapshot-paths"`
+	AnalysisPaths []string   `yaml:"analysis-paths"`
+	DocsPaths     []string   `yaml:"docs-paths"`
+	AssetPaths    []string   `yaml:"asset-paths"`
+	SourcePaths   []string   `yaml:"source-paths"` // dbt < 1.0's model-paths
+	DataPaths     []string   `yaml:"data-paths"`   // dbt < 1.0's seed-paths
+	TargetPath    string     `yaml:"target-path"`
+	LogPath       string     `yaml:"log-path"`
+	PackagesPath  string     `yaml:"packages-install-path"`
+	CleanTargets  []string   `yaml:"clean-targets"`
+	DatabasePath  string     `yaml:"database-path"`
+	Threads       int        `yaml:"threads"`
+	TimeZone      string     `yaml:"timezone"` // the database session's time zone, an IANA name; "" is UTC
+	Target        yaml.Node  `yaml:"target"`   // a kiln project's database server: a profile output (TargetRequest.Output)
+	Vars          VarMap     `yaml:"vars"`
+	VarTypes      yaml.Node  `yaml:"var-types"` // read into Project.VarTypes
+	Schedule      *Schedule  `yaml:"schedule"`
+	Dispatch      []Dispatch `yaml:"dispatch"`
+	OnRunStart    yaml.Node  `yaml:"on-run-start"` // read into Project.OnRunStart
+	OnRunEnd      yaml.Node  `yaml:"on-run-end"`
+	Models        yaml.Node  `yaml:"models"`
+	Seeds         yaml.Node  `yaml:"seeds"`
+	DataTests     yaml.Node  `yaml:"data_tests"`
+	Tests         yaml.Node  `yaml:"tests"`
+	Sources       yaml.Node  `yaml:"sources"`
+	Exports       yaml.Node  `yaml:"exports"`
+	UnitTests     yaml.Node  `yaml:"unit_tests"`
+	Analyses      yaml.Node  `yaml:"analyses"`
 	// Known to say "not supported yet" or to document (see Keys).
 	RequireDBTVersion yaml.Node `yaml:"require-dbt-version"`
 	Snapshots         yaml.Node `yaml:"snapshots"`

@@ -12,6 +12,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/kiln-build/kiln/compiler/diag"
+	"github.com/kiln-build/kiln/compiler/yamlsrc"
 )
 
 // The var types a project can declare under var-types: in project.yml.
@@ -150,6 +151,9 @@ func (t *VarType) Check(v any) error {
 		return fmt.Errorf("is a list or mapping, not %s", t.phrase())
 	}
 	s, isString := v.(string)
+	if ts, ok := v.(yamlsrc.Time); ok && (t.Type == VarDate || t.Type == VarTimestamp) {
+		s, isString = ts.String(), true // a YAML date: checked as its text
+	}
 	switch t.Type {
 	case VarNumber, VarInteger:
 		f, ok := t.number(v)
@@ -449,4 +453,28 @@ func contains(list []string, s string) bool {
 		}
 	}
 	return false
+}
+
+// VarMap is project.yml's vars: (and --vars): var names to values, decoded
+// as yaml.v3 decodes into an any except that a timestamp is a
+// yamlsrc.Time, a date or datetime as PyYAML reads it (so that
+// {month: 2020-09-01} prints 2020-09-01, as in dbt, not Go's time).
+type VarMap map[string]any
+
+// UnmarshalYAML decodes n, a mapping, with yamlsrc.Value.
+func (m *VarMap) UnmarshalYAML(n *yaml.Node) error {
+	if n.Kind == yaml.ScalarNode && n.ShortTag() == "!!null" {
+		*m = nil
+		return nil
+	}
+	if n.Kind != yaml.MappingNode {
+		var v map[string]any
+		return n.Decode(&v) // yaml.v3's error
+	}
+	v, err := yamlsrc.Value(n)
+	if err != nil {
+		return err
+	}
+	*m = v.(map[string]any)
+	return nil
 }

@@ -611,3 +611,17 @@ func chain(c *jinja.Call) (any, error) {
 	}
 	return l, nil
 }
+
+// YAMLTime is the template value of a YAML timestamp (a var's value, as
+// PyYAML gives it to dbt): a date when dateOnly (printed 2020-09-01), else
+// a datetime, aware when the text gave a zone (printed with its offset),
+// with the attributes and methods of modules.datetime's values.
+func YAMLTime(t time.Time, dateOnly, aware bool) any {
+	if dateOnly {
+		return dateTime{t: t, dateOnly: true}
+	}
+	if !aware {
+		return naiveOf(t)
+	}
+	return dateTime{t: t, aware: true}
+}

@@ -20,6 +20,7 @@ import (
 	"github.com/spf13/cobra"
 	"gopkg.in/yaml.v3"
 
+	"github.com/kiln-build/kiln/compiler/project"
 	"github.com/kiln-build/kiln/engine"
 	"github.com/kiln-build/kiln/internal/ui"
 )
@@ -230,7 +231,7 @@ func (a *app) parseVars() (map[string]any, error) {
 	if strings.TrimSpace(a.varsText) == "" {
 		return nil, nil
 	}
-	var m map[string]any
+	var m project.VarMap
 	if err := yaml.Unmarshal([]byte(a.varsText), &m); err != nil {
 		return nil, fmt.Errorf("--vars is not a YAML or JSON mapping: %s; write --vars '{raw_dir: data/sample}'", strings.TrimPrefix(err.Error(), "yaml: "))
 	}
