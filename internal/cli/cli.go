@@ -112,7 +112,13 @@ type app struct {
 
 // Main runs kiln with args (without the program name) and returns the exit
 // code. It is what cmd/kiln calls, and what tests call in-process.
+//
+// A command whose stdout is closed by its reader (kiln runs | head -3)
+// ends quietly with ExitBrokenPipe, as a Unix tool ended by SIGPIPE; a
+// build keeps its own outcome (its progress is on stderr).
 func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	pipe := &pipeWriter{w: stdout}
+	stdout = pipe
 	a := &app{ctx: ctx, stdin: stdin, stdout: stdout, stderr: stderr, runLog: ui.NewJSONLog(io.Discard)}
 	a.ui = ui.New(stderr, ui.UseColor(stderr))
 	a.ui.SetProgress(ui.IsTerminal(stderr))
@@ -144,6 +150,9 @@ func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io
 		return nil
 	}
 	cmd, err := root.ExecuteContextC(ctx)
+	if ctx.Err() == nil && (pipe.brokenPipe(err) || err == nil && pipe.closed.Load() && !runsNodes(cmd)) {
+		return ExitBrokenPipe
+	}
 	code, msgs := ExitOK, []string(nil)
 	var ee *exitError
 	switch {

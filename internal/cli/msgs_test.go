@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"strings"
@@ -38,5 +39,30 @@ func TestYAMLDateVars(t *testing.T) {
 	want := "select '2020-09-01' as a, '2020-09-01 10:11:12' as b, '2021-03-04' as c, '2020-09-01 10:11:12+00:00' as d, 2021 as y, '2020-01-02' as l"
 	if !strings.Contains(out, want) {
 		t.Errorf("compiled SQL:\n%s\nwant %s", out, want)
+	}
+}
+
+// TestClosedStdout: a command whose stdout's reader has gone (kiln ls |
+// head) ends quietly with ExitBrokenPipe, as Unix tools do, without
+// "write /dev/stdout: broken pipe".
+func TestClosedStdout(t *testing.T) {
+	dir := writeProject(t, map[string]string{
+		"project.yml":  "name: t1\n",
+		"models/a.sql": "select 1 as x\n",
+		"models/b.sql": "select * from {{ ref('a') }}\n",
+	})
+	mustKiln(t, 0, dir, "build")
+	for _, args := range [][]string{{"ls"}, {"ls", "--output", "json"}, {"compile", "-s", "b"}, {"runs"}, {"show", "-s", "b"}} {
+		r, w, err := os.Pipe()
+		if err != nil {
+			t.Fatal(err)
+		}
+		r.Close()
+		var errOut strings.Builder
+		code := Main(context.Background(), append([]string{"--project-dir", dir}, args...), strings.NewReader(""), w, &errOut)
+		w.Close()
+		if code != ExitBrokenPipe || strings.Contains(errOut.String(), "error") || strings.Contains(errOut.String(), "pipe") {
+			t.Errorf("kiln %s with a closed stdout: exit %d, want %d, and stderr %q, want no error", strings.Join(args, " "), code, ExitBrokenPipe, errOut.String())
+		}
 	}
 }
