@@ -112,6 +112,14 @@ func (c *compiler) collectModels() {
 		}
 		c.nodeConstraints(n, fc.props, fc.propsFile)
 		n.Relation = c.relationOf(n)
+		if strings.TrimSpace(n.RawCode) == "" {
+			// dbt's node.empty (raw code blank once stripped): dbt keeps
+			// the node out of every selection, so nothing builds it.
+			n.Config.Enabled = false
+			n.Empty = true
+			c.diags.Warnf(diag.Pos{File: f.Path, Line: 1, Col: 1}, "model %q is empty: %s holds no SQL, so it is skipped, as dbt skips empty models", name, f.Path).
+				Hint = "write its select statement, or delete the file"
+		}
 		if _, taken := c.byName[name]; taken {
 			// Another model or a seed has this name: resolveNames keeps
 			// the enabled one, once config() calls are known.
@@ -233,6 +241,12 @@ func (c *compiler) renderModels() {
 		r := c.render[n]
 		for _, ref := range r.refs {
 			if t := c.nodes[graph.ID(ref.Name)]; t != nil && !t.Config.Enabled && n.Config.Enabled {
+				if t.Empty {
+					// dbt compiles the ref and fails at run time on a relation
+					// nothing built (or reads one left from before).
+					c.diags.Errorf(ref.Pos, "model %q is empty (%s holds no SQL), so nothing builds it, but %q refs it", t.Name, t.Path, n.Name).Hint = "write the select statement of " + t.Path + ", or remove the ref"
+					continue
+				}
 				c.diags.Errorf(ref.Pos, "%s %q is disabled, but %q refs it", t.Kind, t.Name, n.Name).Hint = "enable it, or remove the ref"
 			}
 		}
@@ -260,6 +274,10 @@ func (c *compiler) renderModels() {
 			c.checkLateRefs(n, r, again)
 		}
 		n.CompiledCode = c.statement(n, c.substitute(r.out))
+		if n.Kind == graph.Model && n.Config.Enabled && !r.execute && !n.Empty && !r.diags.HasErrors() && sqlBlank(n.CompiledCode) {
+			c.diags.Errorf(diag.Pos{File: n.Path, Line: 1, Col: 1}, "model %q has no SQL: %s renders to comments and whitespace only", n.Name, n.Path).
+				Hint = "write its select statement; a file with nothing in it is skipped, as dbt skips empty models, but one with a comment would be run, and fail"
+		}
 		n.RenderAtRun = r.execute
 		if n.Kind == graph.Model && n.Config.Materialized == graph.Incremental && n.Config.Enabled {
 			c.compileIncremental(n, r)
@@ -554,4 +572,29 @@ func sortedKeys[V any](m map[string]V) []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// sqlBlank reports whether q holds nothing but whitespace, -- comments
+// and /* comments */: no statement.
+func sqlBlank(q string) bool {
+	for i := 0; i < len(q); i++ {
+		switch {
+		case q[i] == ' ' || q[i] == '\t' || q[i] == '\n' || q[i] == '\r' || q[i] == '\f' || q[i] == '\v':
+		case strings.HasPrefix(q[i:], "--"):
+			j := strings.IndexByte(q[i:], '\n')
+			if j < 0 {
+				return true
+			}
+			i += j
+		case strings.HasPrefix(q[i:], "/*"):
+			end := sqlq.BlockCommentEnd(q, i)
+			if end < 0 {
+				return true
+			}
+			i = end - 1
+		default:
+			return false
+		}
+	}
+	return true
 }

@@ -79,7 +79,10 @@ type Node struct {
 	// rendered again when it runs, against the database (dbt's execute
 	// phase), after its parents are built.
 	RenderAtRun bool
-	Checksum    string // sha256 hex of the file (models, seeds, singular tests) or of the input file (sources)
+	// Empty is set for a model whose file holds only whitespace (dbt's
+	// node.empty): it is disabled, so that nothing selects or builds it.
+	Empty    bool
+	Checksum string // sha256 hex of the file (models, seeds, singular tests) or of the input file (sources)
 
 	Config    Config
 	Refs      []Ref    // ref() calls, in order of appearance

@@ -19,12 +19,17 @@ func Unmatched(g *graph.Graph, disabled []*graph.Node, word string) string {
 	msg := fmt.Sprintf("the selector %q matches no node", word)
 	if off := disabledMatches(disabled, word); len(off) > 0 {
 		names := make([]string, 0, len(off))
+		empty := true
 		for _, n := range off {
+			empty = empty && n.Empty
 			names = append(names, fmt.Sprintf("%s %q (%s)", n.Kind, n.DisplayName(), n.Path))
 		}
 		verb := "is"
 		if len(names) > 1 {
 			verb = "are"
+		}
+		if empty {
+			return fmt.Sprintf("the selector %q matches no enabled node: %s %s empty (no SQL), and skipped as dbt skips empty models; write its select statement to select it", word, strings.Join(names, ", "), verb)
 		}
 		return fmt.Sprintf("the selector %q matches no enabled node: %s %s disabled; set enabled: true to select it", word, strings.Join(names, ", "), verb)
 	}

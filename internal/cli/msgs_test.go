@@ -66,3 +66,55 @@ func TestClosedStdout(t *testing.T) {
 		}
 	}
 }
+
+// TestEmptyModel: a model file with nothing but whitespace is skipped, as
+// dbt skips empty models (node.empty keeps it out of every selection),
+// with a warning at the file; a ref() to it is an error at the ref; a file
+// that renders to comments only is an error at the file, not the
+// database's syntax error at ")".
+func TestEmptyModel(t *testing.T) {
+	dir := writeProject(t, map[string]string{
+		"project.yml":    "name: t1\ndatabase-path: target/bottleneck.duckdb\n",
+		"models/a.sql":   "select 1 as x\n",
+		"models/e1.sql":  "",
+		"models/e2.sql":  "  \n\t\n",
+		"models/_p.yml":  "models:\n  - name: e1\n    columns:\n      - name: x\n        data_tests: [not_null]\n",
+		"models/sub.sql": "select 2 as y\n",
+	})
+	out := mustKiln(t, 0, dir, "build")
+	for _, want := range []string{
+		`models/e1.sql:1:1: warning: model "e1" is empty: models/e1.sql holds no SQL, so it is skipped, as dbt skips empty models; write its select statement, or delete the file`,
+		`models/e2.sql:1:1: warning: model "e2" is empty`,
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("build output lacks %q:\n%s", want, out)
+		}
+	}
+	if rows := query(t, dir, "select count(*) from information_schema.tables where table_name in ('e1', 'e2')"); rows != "0" {
+		t.Errorf("%s relations built for the empty models", rows)
+	}
+	if _, ls, _ := kiln(t, dir, "ls"); strings.Contains(ls, "e1") || !strings.Contains(ls, "t1.a") {
+		t.Errorf("ls lists the empty model, or not the others:\n%s", ls)
+	}
+
+	write := func(name, text string) {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("models/sub.sql", "select *\nfrom {{ ref('e1') }}\n")
+	code, _, errOut := kiln(t, dir, "compile")
+	want := `models/sub.sql:2:9: model "e1" is empty (models/e1.sql holds no SQL), so nothing builds it, but "sub" refs it; write the select statement of models/e1.sql, or remove the ref`
+	if code != ExitCannotStart || !strings.Contains(errOut, want) {
+		t.Errorf("ref to an empty model: exit %d, want %d and %q\n%s", code, ExitCannotStart, want, errOut)
+	}
+	write("models/sub.sql", "select 2 as y\n")
+	for _, text := range []string{"-- todo\n", "{# later #}\n", "/* x */ -- y\n"} {
+		write("models/e2.sql", text)
+		code, _, errOut := kiln(t, dir, "run")
+		want := `models/e2.sql:1:1: model "e2" has no SQL: models/e2.sql renders to comments and whitespace only; write its select statement`
+		if code != ExitCannotStart || !strings.Contains(errOut, want) || strings.Contains(errOut, "syntax error") {
+			t.Errorf("model %q: exit %d, want %d and %q\n%s", text, code, ExitCannotStart, want, errOut)
+		}
+	}
+}
