@@ -211,11 +211,28 @@ models:
 func TestWrongTypeHasColumnAndWhatToWrite(t *testing.T) {
 	_, errs := load(t, map[string]string{"project.yml": "name: shop\nthreads: four\nmodel-paths: models\n"})
 	for _, want := range []string{
-		"project.yml:2:10: invalid YAML: cannot unmarshal a string `four` into int; write a whole number here",
-		"project.yml:3:14: invalid YAML: cannot unmarshal a string `models` into []string; write a list here",
+		`project.yml:2:10: "threads" must be a whole number, not a string ("four"); write a whole number here`,
+		`project.yml:3:14: "model-paths" must be a list, not a string ("models"); write a list here`,
 	} {
 		if !strings.Contains(errs, want) {
 			t.Errorf("errors do not hold %q:\n%s", want, errs)
+		}
+	}
+}
+
+// TestWrongTypeInYAMLWords: a property file's value of the wrong shape is
+// said in YAML's words (a number, a list, a mapping), at its line and
+// column, never with Go's type names ([]project.ModelProps).
+func TestWrongTypeInYAMLWords(t *testing.T) {
+	for src, want := range map[string]string{
+		"models: 3\n": `models/p.yml:1:9: "models" must be a list, not a number (3); write a list here`,
+		"models:\n  - name: a\n    columns: abc\n": `models/p.yml:3:14: "columns" must be a list, not a string ("abc"); write a list here`,
+		"models:\n  - name: a\n    columns: [1]\n": `models/p.yml:3:15: this list item must be a mapping, not a number (1); write a mapping here`,
+		"models:\n  - name: a\n    config: [1]\n":  `models/p.yml:3:13: "config" must be a mapping, not a list; write a mapping here`,
+	} {
+		_, errs := load(t, map[string]string{"project.yml": "name: shop\n", "models/a.sql": "select 1 as x\n", "models/p.yml": src})
+		if !strings.Contains(errs, want) || strings.Contains(errs, "project.") || strings.Contains(errs, "interface") {
+			t.Errorf("%q: errors do not hold %q, or name a Go type:\n%s", src, want, errs)
 		}
 	}
 }

@@ -148,15 +148,47 @@ func collectFields(t reflect.Type) map[string]reflect.StructField {
 var (
 	yamlLineRE = regexp.MustCompile(`line (\d+): (.*)`)
 	// yamlTypeRE matches yaml.v3's type errors ("cannot unmarshal !!str
-	// `four` into int").
-	yamlTypeRE = regexp.MustCompile("cannot unmarshal !!\\w+ `(.*)` into (\\S+)")
+	// `four` into int", "cannot unmarshal !!seq into map[string]interface {}").
+	yamlTypeRE = regexp.MustCompile("^cannot unmarshal !!(\\w+)(?: `(.*)`)? into (.+)$")
 )
 
-// wanted says what a YAML value decoded into a Go type must look like.
-var wanted = map[string]string{
-	"int": "a whole number", "int64": "a whole number", "float64": "a number", "bool": "true or false",
-	"string": "a text", "[]string": "a list", "[]interface {}": "a list",
+// yamlKinds names the YAML tags of yaml.v3's errors in YAML's words.
+var yamlKinds = map[string]string{
+	"str": "a string", "int": "a number", "float": "a number", "bool": "a boolean", "null": "null",
+	"seq": "a list", "map": "a mapping", "timestamp": "a date", "binary": "binary data",
 }
+
+// goTypeWords says what a YAML value decoded into the Go type named t
+// (as reflect prints it) must be, in YAML's words: "a list", "a mapping",
+// "a whole number"; "" when t says nothing a user wrote (any).
+func goTypeWords(t string) string {
+	t = strings.TrimLeft(t, "*")
+	switch {
+	case strings.HasPrefix(t, "[]"):
+		return "a list"
+	case strings.HasPrefix(t, "map["):
+		return "a mapping"
+	}
+	switch t {
+	case "int", "int8", "int16", "int32", "int64", "uint", "uint8", "uint16", "uint32", "uint64":
+		return "a whole number"
+	case "float32", "float64":
+		return "a number"
+	case "bool":
+		return "true or false"
+	case "string":
+		return "a string"
+	case "interface {}", "any":
+		return ""
+	}
+	if kind, ok := namedKinds[t]; ok {
+		return kind
+	}
+	return "a mapping" // a struct: project.ModelProps, ...
+}
+
+// namedKinds are the named Go types of the YAML files that are not structs.
+var namedKinds = map[string]string{"project.VarMap": "a mapping", "yaml.Node": ""}
 
 // decodeErr turns a yaml.v3 error into diagnostics at file:line, and for a
 // value of the wrong type found in root (nil: unknown), at its column with
@@ -172,30 +204,101 @@ func decodeErr(file string, err error, root *yaml.Node, l *diag.List) {
 	addYAMLLine(file, msg, root, l)
 }
 
+// addYAMLLine adds yaml.v3's error msg as a diagnostic; a value of the
+// wrong type is said in YAML's words, at the value: "models" must be a
+// list, not a number (3).
 func addYAMLLine(file, msg string, root *yaml.Node, l *diag.List) {
 	pos := diag.Pos{File: file}
 	if m := yamlLineRE.FindStringSubmatch(msg); m != nil {
 		pos.Line, _ = strconv.Atoi(m[1])
 		msg = m[2]
 	}
-	hint := ""
-	if m := yamlTypeRE.FindStringSubmatch(msg); m != nil {
-		if n := findScalar(root, pos.Line, m[1]); n != nil {
-			pos.Col = n.Column
-		}
-		if w, ok := wanted[m[2]]; ok {
-			hint = "write " + w + " here"
+	m := yamlTypeRE.FindStringSubmatch(msg)
+	if m == nil {
+		l.Add(diag.Errorf(pos, "invalid YAML: %s", msg))
+		return
+	}
+	tag, value, want := m[1], m[2], goTypeWords(m[3])
+	found := yamlKinds[tag]
+	if found == "" {
+		found = "a " + tag
+	}
+	var n *yaml.Node
+	if m[2] != "" || tag == "str" {
+		n = findScalar(root, pos.Line, value)
+	} else {
+		n = findKind(root, pos.Line, tag)
+	}
+	if n != nil {
+		pos.Col = n.Column
+	}
+	if tag == "str" {
+		found += fmt.Sprintf(" (%q)", value)
+	} else if value != "" {
+		found += fmt.Sprintf(" (%s)", value)
+	}
+	what := "this value"
+	if k := keyOf(root, n); k != "" {
+		what = strconv.Quote(k)
+	} else if n != nil && inList(root, n) {
+		what = "this list item"
+	}
+	if want == "" {
+		l.Add(diag.Errorf(pos, "%s cannot be %s", what, found))
+		return
+	}
+	l.Add(diag.Errorf(pos, "%s must be %s, not %s", what, want, found).WithHint("write %s here", want))
+}
+
+// findKind returns the first list or mapping (tag seq or map) of n's tree
+// that starts on line, or nil.
+func findKind(n *yaml.Node, line int, tag string) *yaml.Node {
+	if n == nil {
+		return nil
+	}
+	kind := map[string]yaml.Kind{"seq": yaml.SequenceNode, "map": yaml.MappingNode}[tag]
+	if kind != 0 && n.Kind == kind && n.Line == line {
+		return n
+	}
+	for _, c := range n.Content {
+		if f := findKind(c, line, tag); f != nil {
+			return f
 		}
 	}
-	msg = strings.ReplaceAll(msg, "!!str", "a string")
-	msg = strings.ReplaceAll(msg, "!!seq", "a list")
-	msg = strings.ReplaceAll(msg, "!!map", "a mapping")
-	msg = strings.ReplaceAll(msg, "!!int", "a number")
-	d := diag.Errorf(pos, "invalid YAML: %s", msg)
-	if hint != "" {
-		d = d.WithHint("%s", hint)
+	return nil
+}
+
+// keyOf returns the key whose value is v in root's tree, or "".
+func keyOf(root, v *yaml.Node) string {
+	if root == nil || v == nil {
+		return ""
 	}
-	l.Add(d)
+	if root.Kind == yaml.MappingNode {
+		for i := 0; i+1 < len(root.Content); i += 2 {
+			if root.Content[i+1] == v {
+				return root.Content[i].Value
+			}
+		}
+	}
+	for _, c := range root.Content {
+		if k := keyOf(c, v); k != "" {
+			return k
+		}
+	}
+	return ""
+}
+
+// inList reports whether v is an item of a list of root's tree.
+func inList(root, v *yaml.Node) bool {
+	if root == nil {
+		return false
+	}
+	for _, c := range root.Content {
+		if root.Kind == yaml.SequenceNode && c == v || inList(c, v) {
+			return true
+		}
+	}
+	return false
 }
 
 // findScalar returns the scalar of n's tree on line with value, or nil.
