@@ -69,3 +69,23 @@ func TestOpen(t *testing.T) {
 	}()
 	adapter.Register("duckdb", nil)
 }
+
+// TestErrorTextPostgres: a DuckDB error reads as DuckDB prints it ("parser
+// error: ..."), a PostgreSQL one (with a SQLSTATE) as PostgreSQL's
+// clients print it, not with its condition name ("syntax_error error").
+func TestErrorTextPostgres(t *testing.T) {
+	for _, c := range []struct {
+		e    adapter.Error
+		want string
+	}{
+		{adapter.Error{Type: "Parser", Msg: `syntax error at or near ")"`}, `parser error: syntax error at or near ")"`},
+		{adapter.Error{Type: "syntax_error", Code: "42601", Msg: `syntax error at or near "x"`}, `ERROR: syntax error at or near "x" (SQLSTATE 42601)`},
+		{adapter.Error{Type: "undefined_column", Code: "42703", Msg: `column "y" does not exist`, Detail: "Perhaps you meant to reference the column \"t.x\"."},
+			`ERROR: column "y" does not exist (SQLSTATE 42703); Perhaps you meant to reference the column "t.x".`},
+		{adapter.Error{Msg: "connection lost"}, "connection lost"},
+	} {
+		if got := c.e.Error(); got != c.want {
+			t.Errorf("%+v: %q, want %q", c.e, got, c.want)
+		}
+	}
+}

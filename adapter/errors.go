@@ -59,15 +59,26 @@ type Error struct {
 	Err, Ctx error
 }
 
-// Error returns "<type> error: <msg>" followed by "; <detail>" for each
-// line of detail, on one line.
+// Error returns "<type> error: <msg>" (DuckDB's "parser error: ..."), or,
+// for an error with a SQLSTATE (PostgreSQL's), "ERROR: <msg> (SQLSTATE
+// <code>)" as PostgreSQL's clients print it, followed by "; <detail>"
+// for each line of detail, on one line.
 func (e *Error) Error() string {
 	var b strings.Builder
-	if e.Type != "" {
+	switch {
+	case e.Code != "":
+		b.WriteString("ERROR: ")
+		b.WriteString(e.Msg)
+		b.WriteString(" (SQLSTATE ")
+		b.WriteString(e.Code)
+		b.WriteString(")")
+	case e.Type != "":
 		b.WriteString(strings.ToLower(e.Type))
 		b.WriteString(" error: ")
+		b.WriteString(e.Msg)
+	default:
+		b.WriteString(e.Msg)
 	}
-	b.WriteString(e.Msg)
 	for line := range strings.SplitSeq(e.Detail, "\n") {
 		if line = strings.TrimSpace(line); line != "" {
 			b.WriteString("; ")

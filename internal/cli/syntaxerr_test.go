@@ -136,16 +136,16 @@ func TestSyntaxErrorHintsPostgres(t *testing.T) {
 	writeFile(t, filepath.Join(dir, "models", "x.sql"), "select 1 as id, 2 as v\n")
 	cases := []syntaxCase{
 		{"models/trailing_comma.sql", "select id, v,\nfrom {{ ref('x') }}\n",
-			`models/trailing_comma.sql:2:1: syntax_error error: syntax error at or near "from"`,
+			`models/trailing_comma.sql:2:1: ERROR: syntax error at or near "from" (SQLSTATE 42601)`,
 			`the comma at models/trailing_comma.sql:1:13 is followed by FROM: remove it, or write what it should list`},
 		{"models/unclosed_paren.sql", "select id\nfrom {{ ref('x') }}\nwhere (id = 1\n",
-			`models/unclosed_paren.sql:3:13: syntax_error error: syntax error at or near ";"`,
+			`models/unclosed_paren.sql:3:13: ERROR: syntax error at or near ";" (SQLSTATE 42601)`,
 			`the ( at models/unclosed_paren.sql:3:7 is never closed: add its )`},
 		{"models/unclosed_quote.sql", "select id\nfrom {{ ref('x') }}\nwhere v = 'a\n",
-			`models/unclosed_quote.sql:3:11: syntax_error error: unterminated quoted string at or near "'a..."`,
+			`models/unclosed_quote.sql:3:11: ERROR: unterminated quoted string at or near "'a..." (SQLSTATE 42601)`,
 			`the quoted string opened by ' at models/unclosed_quote.sql:3:11 is never closed: close it`},
 		{"models/typo.sql", "selct 1 as id\n",
-			`models/typo.sql:1:1: syntax_error error: syntax error at or near "selct"`,
+			`models/typo.sql:1:1: ERROR: syntax error at or near "selct" (SQLSTATE 42601)`,
 			`"selct" at models/typo.sql:1:1: did you mean "SELECT"?`},
 	}
 	for _, c := range cases {
