@@ -211,7 +211,39 @@ func Load(cfg Config) (*Project, error) {
 		target = cfg.TargetPath
 	}
 	p.Target = AbsUnder(dir, target)
+	given := "project.yml's target-path " + target
+	if cfg.TargetPath != "" {
+		given = "--target-path " + target
+	}
+	if err := checkFolderPath(dir, p.Target, given, "choose another target path"); err != nil {
+		return nil, err
+	}
+	if p.DBPath != "" && p.DBPath != ":memory:" {
+		if err := checkFolderPath(dir, filepath.Dir(p.DBPath), "the database "+Rel(dir, p.DBPath), "choose another database-path"); err != nil {
+			return nil, err
+		}
+	}
 	return p, nil
+}
+
+// checkFolderPath returns an error when a file (not a folder) lies at
+// path, a folder kiln creates, or at one of the folders above it: "--target-path
+// somefile/target: somefile is a file, not a folder; choose another
+// target path, or move the file". given is the path as the user wrote it,
+// with where it was written; fix says what else to do.
+func checkFolderPath(dir, path, given, fix string) error {
+	for q := path; ; q = filepath.Dir(q) {
+		st, err := os.Stat(q)
+		if err == nil {
+			if st.IsDir() {
+				return nil
+			}
+			return fmt.Errorf("%s: %s is a file, not a folder; %s, or move the file", given, Rel(dir, q), fix)
+		}
+		if filepath.Dir(q) == q {
+			return nil
+		}
+	}
 }
 
 // AbsUnder returns p made absolute against dir (p itself when absolute).

@@ -118,3 +118,29 @@ func TestEmptyModel(t *testing.T) {
 		}
 	}
 }
+
+// TestTargetPathUnderAFile: a target path (or database path) below a file
+// is refused before anything runs, naming the path as the user gave it
+// and the file in the way, not "mkdir /tmp/...: not a directory".
+func TestTargetPathUnderAFile(t *testing.T) {
+	dir := writeProject(t, map[string]string{
+		"project.yml":  "name: t1\n",
+		"models/a.sql": "select 1 as x\n",
+		"somefile":     "not a folder\n",
+	})
+	for _, args := range [][]string{{"compile"}, {"build"}, {"ls"}, {"docs", "generate"}} {
+		code, _, errOut := kiln(t, dir, append(args, "--target-path", "somefile/target")...)
+		want := "error: --target-path somefile/target: somefile is a file, not a folder; choose another target path, or move the file\n"
+		if code != ExitCannotStart || errOut != want {
+			t.Errorf("kiln %s: exit %d, want %d and %q; stderr:\n%s", args[0], code, ExitCannotStart, want, errOut)
+		}
+	}
+	if err := os.WriteFile(filepath.Join(dir, "project.yml"), []byte("name: t1\ndatabase-path: somefile/db.duckdb\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, _, errOut := kiln(t, dir, "build")
+	want := "error: the database somefile/db.duckdb: somefile is a file, not a folder; choose another database-path, or move the file\n"
+	if code != ExitCannotStart || errOut != want {
+		t.Errorf("database path under a file: exit %d, want %d and %q; stderr:\n%s", code, ExitCannotStart, want, errOut)
+	}
+}
