@@ -205,6 +205,14 @@ func Load(cfg Config) (*Project, error) {
 	if err := p.checkVars(); err != nil {
 		return nil, err
 	}
+	// dbt parses selectors.yml at every parse, used or not: a broken one
+	// is reported by compile, ls and parse too, not only by --selector.
+	if cfg.Record != nil {
+		cfg.Record.StatOutside(filepath.Join(dir, "selectors.yml"))
+	}
+	if _, err := p.selectors(); err != nil {
+		return nil, err
+	}
 	c := proj.Config
 	target := c.TargetPath
 	if cfg.TargetPath != "" {

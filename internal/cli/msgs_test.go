@@ -144,3 +144,25 @@ func TestTargetPathUnderAFile(t *testing.T) {
 		t.Errorf("database path under a file: exit %d, want %d and %q; stderr:\n%s", code, ExitCannotStart, want, errOut)
 	}
 }
+
+// TestBrokenSelectorsAlwaysReported: dbt parses selectors.yml at every
+// parse: compile, parse and ls report a broken one (file:line:col)
+// without --selector, also after a compile that the partial parse cache
+// kept.
+func TestBrokenSelectorsAlwaysReported(t *testing.T) {
+	dir := writeProject(t, map[string]string{
+		"project.yml":  "name: t1\n",
+		"models/a.sql": "select 1 as x\n",
+	})
+	mustKiln(t, 0, dir, "compile")
+	if err := os.WriteFile(filepath.Join(dir, "selectors.yml"), []byte("selectors:\n  - name: s\n    definition:\n      method: nope\n      value: x\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, args := range [][]string{{"compile"}, {"parse"}, {"ls"}} {
+		code, _, errOut := kiln(t, dir, args...)
+		want := `selectors.yml:4:15: unknown method "nope"`
+		if code != ExitCannotStart || !strings.Contains(errOut, want) {
+			t.Errorf("kiln %s: exit %d, want %d and %q; stderr:\n%s", args[0], code, ExitCannotStart, want, errOut)
+		}
+	}
+}
