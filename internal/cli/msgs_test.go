@@ -166,3 +166,31 @@ func TestBrokenSelectorsAlwaysReported(t *testing.T) {
 		}
 	}
 }
+
+// TestUnitTestSyntaxHint: a syntax error in the model that a unit test
+// runs gets the model's position and the same hint as the model's own
+// run, also when the database gives no position (at end of input).
+func TestUnitTestSyntaxHint(t *testing.T) {
+	dir := writeProject(t, map[string]string{
+		"project.yml":  "name: t8\n",
+		"models/a.sql": "select 1 as id\n",
+		"models/ut.yml": "unit_tests:\n  - name: ut_b\n    model: b\n    given:\n      - input: ref('a')\n        rows:\n          - {id: 1}\n" +
+			"    expect:\n      rows:\n        - {id: 1, v: 2}\n",
+	})
+	for src, want := range map[string]string{
+		"select id, id * 2 as v\nfrom {{ ref('a') }}\nwhere (id = 1\n": "ERROR unit_test ut_b (models/b.sql:3:13)\n" +
+			"  model \"b\" fails on the given rows of its unit tests: parser error: syntax error at end of input\n" +
+			"  hint: the ( at models/b.sql:3:7 is never closed: add its )\n",
+		"selct id\nfrom {{ ref('a') }}\n": "ERROR unit_test ut_b (models/b.sql:1:1)\n" +
+			"  model \"b\" fails on the given rows of its unit tests: parser error: syntax error at or near \"selct\"\n" +
+			"  hint: \"selct\" at models/b.sql:1:1: did you mean \"SELECT\"?\n",
+	} {
+		if err := os.WriteFile(filepath.Join(dir, "models", "b.sql"), []byte(src), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		code, out, errOut := kiln(t, dir, "build")
+		if code != ExitFailure || !strings.Contains(out+errOut, want) {
+			t.Errorf("model %q: exit %d, want %d and\n%s\noutput:\n%s%s", src, code, ExitFailure, want, out, errOut)
+		}
+	}
+}

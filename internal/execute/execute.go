@@ -610,12 +610,17 @@ func afterBody(sql string, body int, de *adapter.Error, query string) int {
 // when it maps to none); compiled is the compiled file's path, "" when
 // none was written.
 func (e *Executor) syntaxHint(n *graph.Node, de *adapter.Error, lead, off int, pos diag.Pos, compiled string) string {
-	body := materialize.Body(n.CompiledCode)
-	ctes := e.inlined(n)
+	return e.syntaxHintIn(n, n.CompiledCode, e.inlined(n), de, lead, off, pos, compiled)
+}
+
+// syntaxHintIn is syntaxHint for SQL code that holds n's (a unit test's
+// query: n's SQL on the given rows, ctes), rather than n's compiled SQL.
+func (e *Executor) syntaxHintIn(n *graph.Node, code string, ctes []cte, de *adapter.Error, lead, off int, pos diag.Pos, compiled string) string {
+	body := materialize.Body(code)
 	in := syntaxInput{sql: body, off: off, compiled: compiled}
 	in.at = func(i int) string {
-		l, c := diag.Offset(n.CompiledCode, lead+i)
-		if p, ok := e.sourcePos(n, n.CompiledCode, lead+i, ctes); ok {
+		l, c := diag.Offset(code, lead+i)
+		if p, ok := e.sourcePos(n, code, lead+i, ctes); ok {
 			if p.Col == 0 {
 				return fmt.Sprintf("%s (column %d as compiled)", p, c)
 			}
@@ -631,8 +636,8 @@ func (e *Executor) syntaxHint(n *graph.Node, de *adapter.Error, lead, off int, p
 		// token's end (or anywhere, when the SQL ends early: what a
 		// variable or macro left out).
 		at := min(off, max(len(body)-1, 0))
-		cl, cc := diag.Offset(n.CompiledCode, lead+at)
-		compiled := lineOf(n.CompiledCode, cl)
+		cl, cc := diag.Offset(code, lead+at)
+		compiled := lineOf(code, cl)
 		upTo := compiled
 		if off < len(body) {
 			end := cc - 1

@@ -101,20 +101,38 @@ func (e *Executor) unitTestError(n *graph.Node, query string, err error) error {
 	var de *adapter.Error
 	if model != nil && errors.As(err, &de) {
 		s := e.d.Describe(query)
-		if off, ok := bodyOffset(s.SQL, s.Body, de.Line, de.Col, query); ok {
-			var ctes []cte
-			for _, g := range u.Given {
-				ctes = append(ctes, cte{marker: g.CTE + " as (\n"})
+		var ctes []cte
+		for _, g := range u.Given {
+			ctes = append(ctes, cte{marker: g.CTE + " as (\n"})
+		}
+		for _, eph := range u.Ephemerals {
+			c := cte{marker: eph.Name + " as (\n", body: materialize.Body(eph.SQL)}
+			if m := e.modelNamed(strings.TrimPrefix(eph.Name, compiler.EphemeralPrefix)); m != nil {
+				c.node = &graph.Node{Kind: graph.Model, Path: m.Path, RawCode: m.RawCode}
 			}
-			for _, eph := range u.Ephemerals {
-				c := cte{marker: eph.Name + " as (\n", body: materialize.Body(eph.SQL)}
-				if m := e.modelNamed(strings.TrimPrefix(eph.Name, compiler.EphemeralPrefix)); m != nil {
-					c.node = &graph.Node{Kind: graph.Model, Path: m.Path, RawCode: m.RawCode}
+			ctes = append(ctes, c)
+		}
+		body := materialize.Body(query)
+		lead := strings.Index(query, body)
+		off, ok := bodyOffset(s.SQL, s.Body, de.Line, de.Col, query)
+		syntaxAt := -1 // where in the body a syntax error is, as for a model (sqlError)
+		if de.Class == adapter.Syntax && s.Body >= 0 {
+			syntaxAt = off
+			if !ok {
+				syntaxAt = afterBody(s.SQL, s.Body, de, query)
+				// After the body: the error is at its last token.
+				if toks, _ := lexSQL(body); syntaxAt >= 0 && len(toks) > 0 {
+					off, ok = toks[len(toks)-1].start, true
 				}
-				ctes = append(ctes, c)
 			}
-			if pos, ok := e.sourcePos(model, materialize.Body(query), off, ctes); ok {
-				return &run.NodeError{Pos: pos, Msg: fmt.Sprintf("model %q fails on the given rows of its unit tests: %s", model.Name, de.Error()), Err: err}
+		}
+		if ok {
+			if pos, ok := e.sourcePos(model, body, off, ctes); ok {
+				ne := &run.NodeError{Pos: pos, Msg: fmt.Sprintf("model %q fails on the given rows of its unit tests: %s", model.Name, de.Error()), Err: err}
+				if syntaxAt >= 0 {
+					ne.Hint = e.syntaxHintIn(model, query, ctes, de, lead, syntaxAt, pos, "")
+				}
+				return ne
 			}
 		}
 	}
