@@ -43,14 +43,14 @@ func resourceOf(kind graph.Kind) project.Resource {
 // pos (a config: block, a config() call, a data test) for a node of kind,
 // reporting problems into the compiler's diagnostics.
 func (c *compiler) checkConfig(m map[string]any, pos diag.Pos, kind graph.Kind) {
-	c.checkConfigAt(m, func(string) diag.Pos { return pos }, kind)
+	c.checkConfigAt(m, func(string) (diag.Pos, diag.Pos) { return pos, pos }, kind)
 }
 
 // checkConfigAt is checkConfig with a position per key.
-func (c *compiler) checkConfigAt(m map[string]any, posOf func(string) diag.Pos, kind graph.Kind) {
+func (c *compiler) checkConfigAt(m map[string]any, posOf func(string) (key, value diag.Pos), kind graph.Kind) {
 	for _, k := range sortedKeys(m) {
-		pos := posOf(k)
-		if d := project.CheckConfig(k, resourceOf(kind), pos); d != nil {
+		keyAt, pos := posOf(k)
+		if d := project.CheckConfig(k, resourceOf(kind), keyAt); d != nil {
 			c.diags.Add(*d)
 			if d.Severity == diag.Error {
 				continue
@@ -78,8 +78,20 @@ func (c *compiler) firstCustomKeys(m map[string]any, place string) map[string]an
 	return out
 }
 
-// keyPos returns the position of each key of a YAML mapping from at (its
-// values' positions in file), or def for a key it lacks.
+// keyValuePos returns the positions of each key of a YAML mapping and of
+// its value, from at (in file), or def for a key it lacks: an unknown key
+// is reported at the key, a wrong value at the value.
+func keyValuePos(at map[string]project.At, file string, def diag.Pos) func(string) (diag.Pos, diag.Pos) {
+	return func(k string) (diag.Pos, diag.Pos) {
+		if a, ok := at[k]; ok {
+			return a.KeyPos(file), a.Pos(file)
+		}
+		return def, def
+	}
+}
+
+// keyPos returns the position of each key's value of a YAML mapping from
+// at (in file), or def for a key it lacks.
 func keyPos(at map[string]project.At, file string, def diag.Pos) func(string) diag.Pos {
 	return func(k string) diag.Pos {
 		if a, ok := at[k]; ok {

@@ -76,7 +76,7 @@ func (c *compiler) addExposure(file string, dirs []string, e *project.ExposurePr
 		c.diags.Errorf(keyPos(e.ValueAt, file, pos)("maturity"), "exposure %q has maturity %q", e.Name, e.Maturity).Hint = "use one of " + quoteList(exposureMaturity)
 	}
 	c.checkOwner("exposure", e.Name, e.Owner, e.OwnerAt, file, pos, true)
-	c.checkConfigAt(e.Config, keyPos(e.ConfigAt, file, pos), graph.Exposure)
+	c.checkConfigAt(e.Config, keyValuePos(e.ConfigAt, file, pos), graph.Exposure)
 	raw := mergeConfigs(e.Config, map[string]any{"tags": e.Tags, "meta": e.Meta})
 	n := &graph.Node{
 		ID: graph.ID("exposure." + c.name + "." + e.Name), Kind: graph.Exposure, Name: e.Name, Package: c.name,
@@ -184,7 +184,8 @@ func (c *compiler) collectGroups() {
 			c.checkOwner("group", g.Name, g.Owner, g.OwnerAt, pf.Path, pos, true)
 			for _, k := range sortedKeys(g.Config) {
 				if k != "meta" {
-					c.diags.Errorf(keyPos(g.ConfigAt, pf.Path, pos)(k), "unknown config %q of group %q", k, g.Name).Hint = "a group's config has meta only"
+					key, _ := keyValuePos(g.ConfigAt, pf.Path, pos)(k)
+					c.diags.Errorf(key, "unknown config %q of group %q", k, g.Name).Hint = "a group's config has meta only"
 				}
 			}
 			c.groups[g.Name] = &Group{Name: g.Name, Package: c.name, Path: pf.Path, Pos: pos, Description: g.Description, Owner: g.Owner, Config: g.Config}

@@ -155,7 +155,7 @@ func (c *compiler) fileConfigWith(kind graph.Kind, f project.File, roots []strin
 	fc.props, fc.propsFile = props, propsFile
 	yamlCfg := propsConfig(fc.props)
 	if fc.props != nil {
-		c.checkConfigAt(yamlCfg, keyPos(fc.props.ConfigAt, fc.propsFile, fc.props.Pos(fc.propsFile)), kind)
+		c.checkConfigAt(yamlCfg, keyValuePos(fc.props.ConfigAt, fc.propsFile, fc.props.Pos(fc.propsFile)), kind)
 	}
 	fc.config = toConfig(mergeConfigs(projCfg, yamlCfg), materialized)
 	return fc

@@ -73,7 +73,7 @@ func (c *compiler) collectSnapshots() {
 		props, propsFile := c.props[key], c.propsAt[key]
 		yamlCfg := propsConfig(props)
 		if props != nil {
-			c.checkConfigAt(yamlCfg, keyPos(props.ConfigAt, propsFile, props.Pos(propsFile)), graph.Snapshot)
+			c.checkConfigAt(yamlCfg, keyValuePos(props.ConfigAt, propsFile, props.Pos(propsFile)), graph.Snapshot)
 			if len(props.AllTests()) > 0 {
 				c.diags.Errorf(props.Pos(propsFile), "snapshot %q: tests on snapshots are not supported yet", s.name).Hint = "test a model that selects from the snapshot"
 			}

@@ -51,8 +51,8 @@ func (c *compiler) addSource(file string, dirs []string, s *project.SourceProps,
 	if ident == "" {
 		ident = t.Name
 	}
-	c.checkConfigAt(s.Config, keyPos(s.ConfigAt, file, s.Pos(file)), graph.Source)
-	c.checkConfigAt(t.Config, keyPos(t.ConfigAt, file, pos), graph.Source)
+	c.checkConfigAt(s.Config, keyValuePos(s.ConfigAt, file, s.Pos(file)), graph.Source)
+	c.checkConfigAt(t.Config, keyValuePos(t.ConfigAt, file, pos), graph.Source)
 	for _, meta := range []struct {
 		m   map[string]any
 		pos func(string) diag.Pos
@@ -248,7 +248,7 @@ func (c *compiler) collectExports() {
 
 func (c *compiler) addExport(file string, dirs []string, e *project.ExportProps) {
 	pos := e.Pos(file)
-	c.checkConfigAt(e.Config, keyPos(e.ConfigAt, file, pos), graph.Export)
+	c.checkConfigAt(e.Config, keyValuePos(e.ConfigAt, file, pos), graph.Export)
 	format := strings.ToLower(e.Format)
 	if format == "" {
 		switch strings.ToLower(path.Ext(e.Path)) {

@@ -29,7 +29,7 @@ func (c *compiler) collectSingularTests() {
 		mp := c.props["test:"+name]
 		if mp != nil {
 			file := c.propsAt["test:"+name]
-			c.checkConfigAt(mp.Config, keyPos(mp.ConfigAt, file, mp.Pos(file)), graph.Test)
+			c.checkConfigAt(mp.Config, keyValuePos(mp.ConfigAt, file, mp.Pos(file)), graph.Test)
 		}
 		cfg := mergeConfigs(map[string]any{"severity": "error"}, projCfg, propsConfig(mp))
 		n := &graph.Node{
@@ -145,7 +145,8 @@ func (c *compiler) testColumn(file string, col *project.ColumnProps, quoteAll bo
 			tc.tags = append(append([]string(nil), tc.tags...), toStrings(col.Config[k])...)
 		case "meta":
 		default:
-			c.diags.Errorf(keyPos(col.ConfigAt, file, col.Pos(file))(k), "a column's config holds tags and meta, not %q", k).Hint = "configure the column's tests under their config:"
+			key, _ := keyValuePos(col.ConfigAt, file, col.Pos(file))(k)
+			c.diags.Errorf(key, "a column's config holds tags and meta, not %q", k).Hint = "configure the column's tests under their config:"
 		}
 	}
 	return tc
@@ -203,7 +204,7 @@ func (c *compiler) addTest(file string, dirs []string, on *graph.Node, col *test
 	if col != nil && len(col.tags) > 0 {
 		project.Merge(raw, "tags", col.tags)
 	}
-	c.checkConfigAt(te.Config, func(k string) diag.Pos { return te.ConfigAt(k).Pos(file) }, graph.Test)
+	c.checkConfigAt(te.Config, func(k string) (diag.Pos, diag.Pos) { a := te.ConfigAt(k); return a.KeyPos(file), a.Pos(file) }, graph.Test)
 	cfg := toConfig(raw, "test")
 
 	n := &graph.Node{

@@ -19,10 +19,28 @@ import (
 type At struct {
 	Line int `yaml:"-"`
 	Col  int `yaml:"-"`
+	// KeyLine and KeyCol are the position of the entry's key, for the
+	// value of a mapping's key (ConfigAt's); 0 when not recorded.
+	KeyLine, KeyCol int `yaml:"-"`
 }
 
 // Pos returns the entry's position in file.
 func (a At) Pos(file string) diag.Pos { return diag.Pos{File: file, Line: a.Line, Col: a.Col} }
+
+// KeyPos returns the position in file of the key of the entry, where an
+// error about the key itself (an unknown key) points; the entry's
+// position when no key was recorded.
+func (a At) KeyPos(file string) diag.Pos {
+	if a.KeyLine == 0 {
+		return a.Pos(file)
+	}
+	return diag.Pos{File: file, Line: a.KeyLine, Col: a.KeyCol}
+}
+
+// atKey is the At of value v of the mapping key k.
+func atKey(k, v *yaml.Node) At {
+	return At{Line: v.Line, Col: v.Column, KeyLine: k.Line, KeyCol: k.Column}
+}
 
 func at(n *yaml.Node) At { return At{Line: n.Line, Col: n.Column} }
 
@@ -413,7 +431,7 @@ func setKeyPositions(n *yaml.Node, f reflect.Value) {
 	}
 	m := make(map[string]At, len(n.Content)/2)
 	for i := 0; i+1 < len(n.Content); i += 2 {
-		m[n.Content[i].Value] = at(n.Content[i+1])
+		m[n.Content[i].Value] = atKey(n.Content[i], n.Content[i+1])
 	}
 	f.Set(reflect.ValueOf(m))
 }

@@ -128,7 +128,7 @@ func (t *TestEntry) fill(m *yaml.Node, testNameForm bool) error {
 				return err
 			}
 			t.Config[k.Value] = x
-			t.configAt[k.Value] = at(v)
+			t.configAt[k.Value] = atKey(k, v)
 			t.configNode[k.Value] = v
 		default:
 			var x any
@@ -164,7 +164,7 @@ func (t *TestEntry) decodeInto(v *yaml.Node, into map[string]any, pos map[string
 			return err
 		}
 		into[v.Content[i].Value] = x
-		pos[v.Content[i].Value] = at(v.Content[i+1])
+		pos[v.Content[i].Value] = atKey(v.Content[i], v.Content[i+1])
 		nodes[v.Content[i].Value] = v.Content[i+1]
 	}
 	return nil
