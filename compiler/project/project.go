@@ -5,6 +5,7 @@
 package project
 
 import (
+	"bytes"
 	"fmt"
 	"io"
 	"io/fs"
@@ -15,6 +16,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+	"unicode/utf8"
 
 	"gopkg.in/yaml.v3"
 
@@ -526,6 +528,11 @@ func (p *Project) discover(l *diag.List) {
 			l.Add(diag.Errorf(diag.Pos{File: f.path}, "cannot read: %v", f.err))
 			continue
 		}
+		if !f.parse && isText(f.path) {
+			if d := checkUTF8(f.path, f.content); d != nil {
+				l.Add(*d)
+			}
+		}
 		p.Files[f.path] = f.content
 		f.visit(f.path, f.content)
 	}
@@ -703,4 +710,43 @@ func (p *Project) checkFlags(l *diag.List) {
 		l.Add(diag.Diagnostic{Pos: at(k).Pos(p.File), Severity: diag.Warning,
 			Msg: fmt.Sprintf("flag %q is not read by kiln", k.Value)})
 	}
+}
+
+// isText reports whether the file at path is one kiln reads as UTF-8
+// text, as dbt reads it (SQL, YAML, Markdown); seeds and other data files
+// have their own encoding.
+func isText(name string) bool {
+	switch strings.ToLower(path.Ext(name)) {
+	case ".sql", ".yml", ".yaml", ".md", ".py":
+		return true
+	}
+	return false
+}
+
+// checkUTF8 returns an error at the first byte of src (file's text) that
+// is not UTF-8, or nil: dbt reads every project file as UTF-8 and fails
+// on another encoding; the database would refuse the text later without
+// a position ("Invalid unicode (byte sequence mismatch)").
+func checkUTF8(file string, src []byte) *diag.Diagnostic {
+	if utf8.Valid(src) {
+		return nil
+	}
+	i := 0
+	for i < len(src) {
+		r, size := utf8.DecodeRune(src[i:])
+		if r == utf8.RuneError && size <= 1 {
+			break
+		}
+		i += size
+	}
+	line := 1 + bytes.Count(src[:i], []byte("\n"))
+	col := i - bytes.LastIndexByte(src[:i], '\n')
+	b := src[i]
+	d := diag.Errorf(diag.Pos{File: file, Line: line, Col: col}, "the file is not UTF-8 text: byte 0x%02X here is not UTF-8", b)
+	if b >= 0xA0 {
+		d = d.WithHint("kiln reads project files as UTF-8, as dbt does; 0x%02X is %q in Latin-1 (ISO-8859-1) and Windows-1252: save the file as UTF-8", b, string(rune(b)))
+	} else {
+		d = d.WithHint("kiln reads project files as UTF-8, as dbt does: save the file as UTF-8")
+	}
+	return &d
 }

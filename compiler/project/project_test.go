@@ -249,3 +249,26 @@ func TestThreadsMustBeAWholeNumberOfOneOrMore(t *testing.T) {
 		t.Errorf("threads: 2: %s", errs)
 	}
 }
+
+// TestNotUTF8: a project file that is not UTF-8 (a Latin-1 é) is an error
+// at the byte, as dbt refuses it, instead of the database's position-less
+// "Invalid unicode" or yaml.v3's "invalid trailing UTF-8 octet".
+func TestNotUTF8(t *testing.T) {
+	_, errs := load(t, map[string]string{
+		"project.yml":  "name: shop\n",
+		"models/a.sql": "select 1 as x,\n  'caf\xe9' as y\n",
+		"models/p.yml": "models:\n  - name: a\n    description: caf\xe9 x\n",
+		"seeds/s.csv":  "a\ncaf\xe9\n", // a seed has its own encoding
+	})
+	for _, want := range []string{
+		`models/a.sql:2:7: the file is not UTF-8 text: byte 0xE9 here is not UTF-8; kiln reads project files as UTF-8, as dbt does; 0xE9 is "é" in Latin-1 (ISO-8859-1) and Windows-1252: save the file as UTF-8`,
+		`models/p.yml:3:21: the file is not UTF-8 text: byte 0xE9 here is not UTF-8`,
+	} {
+		if !strings.Contains(errs, want) {
+			t.Errorf("errors do not hold %q:\n%s", want, errs)
+		}
+	}
+	if strings.Contains(errs, "s.csv") || strings.Contains(errs, "octet") {
+		t.Errorf("errors:\n%s", errs)
+	}
+}

@@ -337,6 +337,10 @@ func findScalar(n *yaml.Node, line int, value string) *yaml.Node {
 
 // parseYAML parses src (of file) into its root node, reporting syntax errors.
 func parseYAML(file string, src []byte, l *diag.List) (*yaml.Node, bool) {
+	if d := checkUTF8(file, src); d != nil {
+		l.Add(*d) // yaml.v3 says "invalid trailing UTF-8 octet", without a position
+		return nil, false
+	}
 	var root yaml.Node
 	if err := yaml.Unmarshal(src, &root); err != nil {
 		e := yamlsrc.Locate(src, err)
