@@ -88,6 +88,7 @@ func columns(mp *project.ModelProps, file string) []graph.Column {
 func (c *compiler) collectModels() {
 	for _, f := range c.p.Models {
 		if n := c.versionNode(f); n != nil {
+			c.markEmpty(n)
 			c.add(n)
 			continue
 		}
@@ -112,14 +113,7 @@ func (c *compiler) collectModels() {
 		}
 		c.nodeConstraints(n, fc.props, fc.propsFile)
 		n.Relation = c.relationOf(n)
-		if strings.TrimSpace(n.RawCode) == "" {
-			// dbt's node.empty (raw code blank once stripped): dbt keeps
-			// the node out of every selection, so nothing builds it.
-			n.Config.Enabled = false
-			n.Empty = true
-			c.diags.Warnf(diag.Pos{File: f.Path, Line: 1, Col: 1}, "model %q is empty: %s holds no SQL, so it is skipped, as dbt skips empty models", name, f.Path).
-				Hint = "write its select statement, or delete the file"
-		}
+		c.markEmpty(n)
 		if _, taken := c.byName[name]; taken {
 			// Another model or a seed has this name: resolveNames keeps
 			// the enabled one, once config() calls are known.
@@ -129,6 +123,19 @@ func (c *compiler) collectModels() {
 		c.add(n)
 		c.byName[name] = n
 	}
+}
+
+// markEmpty disables model n when its file holds only whitespace: dbt's
+// node.empty (raw code blank once stripped), which dbt keeps out of every
+// selection, so that nothing builds it; a warning says so at the file.
+func (c *compiler) markEmpty(n *graph.Node) {
+	if strings.TrimSpace(n.RawCode) != "" {
+		return
+	}
+	n.Config.Enabled = false
+	n.Empty = true
+	c.diags.Warnf(diag.Pos{File: n.Path, Line: 1, Col: 1}, "model %q is empty: %s holds no SQL, so it is skipped, as dbt skips empty models", n.DisplayName(), n.Path).
+		Hint = "write its select statement, or delete the file"
 }
 
 // fileConfig is the configuration of a model or seed file: its folders

@@ -81,8 +81,8 @@ func TestCustomConfigKeys(t *testing.T) {
 		`dbt_project.yml:8:7: warning: config "my_tier" is not one kiln knows`,
 		`models/marts/a.sql:1:4: warning: config "my_owner" is not one kiln knows`,
 		`models/marts/a.sql:1:4: warning: config "my_team" is not one kiln knows`,
-		`models/marts/props.yml:5:16: warning: config "my_team" is not one kiln knows: kept in the node's config as a key of the project's own (dbt 1.10 deprecates such keys outside meta); move it under meta: (meta: {my_team: ...}; config(meta={'my_team': ...}) in SQL) and read it with config.meta_get('my_team')`,
-		`models/marts/props.yml:6:16: warning: config "my_tier" is not one kiln knows`,
+		`models/marts/props.yml:5:7: warning: config "my_team" is not one kiln knows: kept in the node's config as a key of the project's own (dbt 1.10 deprecates such keys outside meta); move it under meta: (meta: {my_team: ...}; config(meta={'my_team': ...}) in SQL) and read it with config.meta_get('my_team')`,
+		`models/marts/props.yml:6:7: warning: config "my_tier" is not one kiln knows`,
 		// The generic test's macro is rendered for each of its two
 		// tests: one warning.
 		`warning: config "my_check_owner" is not one kiln knows`,
@@ -174,7 +174,7 @@ models:
 	for _, want := range []string{
 		`dbt_project.yml:5:5: unknown config "+uniqe_key"; did you mean "+unique_key"?`,
 		`dbt_project.yml:7:7: unknown config "incremental_stratgy"; did you mean "+incremental_strategy"?`,
-		`models/marts/props.yml:5:20: unknown config "materialzed"; did you mean "materialized"?`,
+		`models/marts/props.yml:5:7: unknown config "materialzed"; did you mean "materialized"?`,
 		`models/marts/b.sql:1:4: unknown config "Materialized"; did you mean "materialized"?`,
 		`models/marts/b.sql:1:4: config "indexes" is not supported yet; kiln creates no index yet`,
 	} {
