@@ -150,7 +150,7 @@ func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io
 		return nil
 	}
 	cmd, err := root.ExecuteContextC(ctx)
-	if ctx.Err() == nil && (pipe.brokenPipe(err) || err == nil && pipe.closed.Load() && !runsNodes(cmd)) {
+	if ctx.Err() == nil && !runsNodes(cmd) && (err == nil && pipe.closed.Load() || pipe.brokenPipe(err)) {
 		return ExitBrokenPipe
 	}
 	code, msgs := ExitOK, []string(nil)

@@ -31,8 +31,8 @@ func (p *pipeWriter) Write(b []byte) (int, error) {
 	return n, err
 }
 
-// brokenPipe reports whether err (or msg, an error's text already
-// formatted) is the failed write of a closed stdout.
+// brokenPipe reports whether err, possibly turned into text on the way,
+// is the failed write of a closed stdout.
 func (p *pipeWriter) brokenPipe(err error) bool {
 	if !p.closed.Load() || err == nil {
 		return false
