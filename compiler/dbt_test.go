@@ -1,6 +1,7 @@
 package compiler
 
 import (
+	"strings"
 	"testing"
 	"testing/fstest"
 
@@ -157,5 +158,58 @@ func TestDBTSeedTypes(t *testing.T) {
 		if got[k] != v {
 			t.Errorf("%s: %q, want %q", k, got[k], v)
 		}
+	}
+}
+
+// Tests on a snapshot are named as dbt names them (its
+// generic_test_builders: a snapshot is an UnparsedNodeUpdate, so the test
+// has the type's name and ref('snapshot') as its model, as a model's):
+// a snapshot named customers with the tests of jaffle_shop's customers
+// model gets the ids dbt gives that model's tests, depends on the
+// snapshot and reads its relation; a property file under models/ (or
+// snapshots/) and a block snapshot's columns: tests alike.
+func TestDBTSnapshotTestIDs(t *testing.T) {
+	m := compileDBT(t, map[string]string{
+		"dbt_project.yml":   "name: jaffle_shop\nprofile: jaffle_shop\n",
+		"models/orders.sql": "select 1 as order_id, 1 as customer_id",
+		"snapshots/customers.yml": `snapshots:
+  - name: customers
+    relation: ref('orders')
+    config: {unique_key: customer_id, strategy: check, check_cols: all, target_schema: snap}
+    columns:
+      - name: customer_id
+        data_tests: [unique, not_null]
+`,
+		"snapshots/block.sql": "{% snapshot block_snap %}\n{{ config(unique_key='order_id', strategy='check', check_cols='all') }}\nselect * from {{ ref('orders') }}\n{% endsnapshot %}\n",
+		"models/props.yml": `snapshots:
+  - name: block_snap
+    data_tests:
+      - dbt_utils.expression_is_true: {expression: "order_id > 0"}
+`,
+	})
+	for id, model := range map[graph.ID]string{
+		"test.jaffle_shop.unique_customers_customer_id.c5af1ff4b1":   `"jaffle_shop"."snap"."customers"`,
+		"test.jaffle_shop.not_null_customers_customer_id.5c9bf9911d": `"jaffle_shop"."snap"."customers"`,
+	} {
+		n := m.Graph.Node(id)
+		if n == nil {
+			t.Errorf("no test %s", id)
+			continue
+		}
+		if n.Test.Attached != "snapshot.jaffle_shop.customers" || len(n.DependsOn) != 1 || n.DependsOn[0] != "snapshot.jaffle_shop.customers" {
+			t.Errorf("%s: attached to %s, depends on %v", id, n.Test.Attached, n.DependsOn)
+		}
+		if n.Test.Model != model || !strings.Contains(n.CompiledCode, model) {
+			t.Errorf("%s: model %s, SQL %s", id, n.Test.Model, n.CompiledCode)
+		}
+	}
+	var found []string
+	for _, n := range m.Graph.Nodes() {
+		if n.Kind == graph.Test && n.Test.Attached == "snapshot.jaffle_shop.block_snap" {
+			found = append(found, string(n.ID))
+		}
+	}
+	if len(found) != 1 || !strings.HasPrefix(found[0], "test.jaffle_shop.dbt_utils_expression_is_true_block_snap_order_id_0.") {
+		t.Errorf("the block snapshot's tests: %v", found)
 	}
 }

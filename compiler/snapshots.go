@@ -74,14 +74,6 @@ func (c *compiler) collectSnapshots() {
 		yamlCfg := propsConfig(props)
 		if props != nil {
 			c.checkConfigAt(yamlCfg, keyValuePos(props.ConfigAt, propsFile, props.Pos(propsFile)), graph.Snapshot)
-			if len(props.AllTests()) > 0 {
-				c.diags.Errorf(props.Pos(propsFile), "snapshot %q: tests on snapshots are not supported yet", s.name).Hint = "test a model that selects from the snapshot"
-			}
-			for _, col := range props.Columns {
-				if len(col.AllTests()) > 0 {
-					c.diags.Errorf(col.Pos(propsFile), "snapshot %q: tests on snapshots are not supported yet", s.name).Hint = "test a model that selects from the snapshot"
-				}
-			}
 		}
 		cfg := toConfig(mergeConfigs(projCfg, yamlCfg), string(graph.Snapshot))
 		n := &graph.Node{

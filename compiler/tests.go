@@ -47,12 +47,17 @@ func (c *compiler) collectSingularTests() {
 }
 
 // collectYAMLTests creates a test node per data test declared on a model,
-// seed, source or column, and compiles its SQL from the generic test's
-// macro.
+// seed, snapshot, source or column, and compiles its SQL from the generic
+// test's macro. A snapshot's tests are a model's: in dbt build they run
+// after it and a failing one skips its children.
 func (c *compiler) collectYAMLTests() {
 	for _, pf := range c.p.Properties {
-		dirs := folders(pf.Path, append(append([]string(nil), c.p.Config.ModelPaths...), c.p.Config.SeedPaths...))
-		for kind, list := range map[string][]project.ModelProps{"model": pf.Models, "seed": pf.Seeds} {
+		dirs := folders(pf.Path, append(append(append([]string(nil), c.p.Config.ModelPaths...), c.p.Config.SeedPaths...), c.p.Config.SnapshotPaths...))
+		for _, kl := range []struct {
+			kind string
+			list []project.ModelProps
+		}{{"model", pf.Models}, {"seed", pf.Seeds}, {"snapshot", pf.Snapshots}} {
+			kind, list := kl.kind, kl.list
 			for i := range list {
 				mp := &list[i]
 				if kind == "model" && c.versioned[mp.Name] != nil && c.propsAt["model:"+mp.Name] == pf.Path {
