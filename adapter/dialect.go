@@ -44,6 +44,13 @@ type Dialect interface {
 	// (query) (dbt's get_select_subquery). CountRows is set, and Body
 	// locates query.
 	InsertSelect(into Relation, cols []string, query string) Stmt
+	// ForeignKeyOrphans is a query of one row at most: the number of rows
+	// of table rel whose columns cols (as SQL), none NULL, match no row of
+	// relation to (as SQL text) on its columns toCols (as SQL), as
+	// "violations", followed by those columns of one such row; no row when
+	// there is none. It checks a contract's foreign_key, which kiln does
+	// not declare (graph.Constraint.To).
+	ForeignKeyOrphans(rel Relation, cols []string, to string, toCols []string) Stmt
 	// CreateViewAs creates, or replaces, view rel over query.
 	CreateViewAs(rel Relation, query string) Stmt
 	// DropRelation drops rel, a relation of kind; with ifExists, a missing

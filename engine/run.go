@@ -228,6 +228,7 @@ func (p *Project) Run(ctx context.Context, plan *Plan, o RunOptions) (*Result, e
 	// in each node's transaction (on DuckDB: see execute.Journal.Intend).
 	// Should that fail, the nodes journal their own changes, as elsewhere.
 	_ = r.ex.Intend(ctx, r.plan.IDs())
+	r.ex.SetPlanned(r.plan.IDs())
 	results := run.Run(ctx, r.plan, r.ex, run.Options{
 		Threads:   r.threads,
 		FailFast:  o.FailFast,

@@ -244,3 +244,32 @@ func testErrors(t *testing.T, cfg Config, e *env) {
 		}
 	}
 }
+
+// testForeignKeyOrphans checks the query of a foreign key kiln checks: the
+// rows whose key, none of its columns NULL, matches no row of the
+// referenced relation (a relation named with odd characters, a key of two
+// columns), counted, with one of them; no row when every key matches.
+func testForeignKeyOrphans(t *testing.T, e *env) {
+	c, d := e.c, e.d
+	run(t, c, d.CreateSchema("fk"))
+	parent := adapter.Relation{Schema: "fk", Name: `pa"rent`}
+	child := adapter.Relation{Schema: "fk", Name: "child"}
+	run(t, c, d.CreateTableAs(parent, "select 1 as id, 'a' as v union all select 2, 'b'"))
+	run(t, c, d.CreateTableAs(child, "select 1 as pid, 'a' as pv union all select 4, 'a' union all select null, 'z' union all select 2, 'z' union all select 1, null"))
+	cols := []string{d.Quote("pid"), d.Quote("pv")}
+	to := []string{d.Quote("id"), d.Quote("v")}
+	// One column: 4 is missing; the NULL references nothing.
+	got := rowsOf(t, c, d.ForeignKeyOrphans(child, cols[:1], d.QuoteRelation(parent), to[:1]).SQL)
+	if len(got) != 1 || got[0][0] != int64(1) || got[0][1] != int64(4) {
+		t.Errorf("ForeignKeyOrphans(pid) = %v, want [[1 4]]", got)
+	}
+	// Two columns: (4, a) and (2, z) are missing; (1, NULL) and (NULL, z) reference nothing.
+	got = rowsOf(t, c, d.ForeignKeyOrphans(child, cols, d.QuoteRelation(parent), to).SQL)
+	if len(got) != 1 || got[0][0] != int64(2) || len(got[0]) != 3 {
+		t.Errorf("ForeignKeyOrphans(pid, pv) = %v, want one row counting 2", got)
+	}
+	run(t, c, d.DeleteWhere(child, d.Quote("pid")+" = 4 or "+d.Quote("pv")+" = 'z'"))
+	if got := rowsOf(t, c, d.ForeignKeyOrphans(child, cols, d.QuoteRelation(parent), to).SQL); len(got) != 0 {
+		t.Errorf("ForeignKeyOrphans with every key there = %v, want no row", got)
+	}
+}

@@ -84,6 +84,34 @@ func (Dialect) InsertSelect(into adapter.Relation, cols []string, query string) 
 	return s
 }
 
+// ForeignKeyOrphans is select count(*) over () as violations, c.cols
+// from rel as c where every column is not null and not exists (select 1
+// from to as p where p.toCol = c.col ...) limit 1: SQL's MATCH SIMPLE, a
+// row with a NULL in the key references nothing.
+func (Dialect) ForeignKeyOrphans(rel adapter.Relation, cols []string, to string, toCols []string) adapter.Stmt {
+	var b strings.Builder
+	b.WriteString("select count(*) over () as violations")
+	for _, c := range cols {
+		b.WriteString(", c." + c)
+	}
+	b.WriteString("\nfrom " + rel.String() + " as c\nwhere ")
+	for i, c := range cols {
+		if i > 0 {
+			b.WriteString(" and ")
+		}
+		b.WriteString("c." + c + " is not null")
+	}
+	b.WriteString("\n  and not exists (select 1 from " + to + " as p where ")
+	for i, c := range cols {
+		if i > 0 {
+			b.WriteString(" and ")
+		}
+		b.WriteString("p." + toCols[i] + " = c." + c)
+	}
+	b.WriteString(")\nlimit 1")
+	return adapter.Plain(b.String())
+}
+
 // CreateViewAs is create or replace view ... as (query).
 func (Dialect) CreateViewAs(rel adapter.Relation, query string) adapter.Stmt {
 	return Nest("create or replace view "+rel.String()+" as ", query, "")

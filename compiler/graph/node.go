@@ -159,12 +159,28 @@ type Column struct {
 // Constraint is one of dbt's contract constraints
 // (https://docs.getdbt.com/reference/resource-properties/constraints): a
 // column's, or with Columns a model's. kiln applies them, as dbt, to a
-// table model whose contract is enforced, in the create table.
+// table model whose contract is enforced, in the create table; a
+// foreign_key is checked, not declared (see To).
 type Constraint struct {
-	Type       string   // not_null, unique, primary_key, check or custom
+	Type       string   // not_null, unique, primary_key, check, custom or foreign_key
 	Name       string   // "" or the constraint's name
-	Expression string   // check: the condition; custom: the clause
+	Expression string   // check: the condition; custom: the clause; foreign_key: "relation (columns)", dbt's older form
 	Columns    []string // a model-level constraint's columns
+	// To is a foreign_key's referenced relation as SQL text (quoted), and
+	// ToColumns its columns, once the compiler resolved them: from to:
+	// ref('customers') (or source()) and to_columns: [id], or from the
+	// expression. kiln checks the key after the model's rows are written,
+	// in its transaction: a row whose columns (none NULL) match no row of
+	// To fails the model. It declares no FOREIGN KEY: DuckDB refuses to
+	// rename or drop a referenced table, and PostgreSQL to drop one without
+	// CASCADE, which would stop the referenced model's next rebuild.
+	To        string
+	ToColumns []string
+	// ToNode is the node To names (a dependency of the model, as in dbt
+	// 1.9), "" when the expression names a relation kiln does not build.
+	ToNode ID
+	// Pos is where the constraint is written.
+	Pos diag.Pos
 }
 
 // TestInfo describes a data test node.

@@ -7,6 +7,8 @@ import (
 
 	"github.com/kiln-build/kiln/adapter"
 	"github.com/kiln-build/kiln/compiler/graph"
+	"github.com/kiln-build/kiln/internal/materialize"
+	"github.com/kiln-build/kiln/internal/run"
 )
 
 // checkContract compares the columns and types the model's query yields
@@ -104,4 +106,82 @@ func baseType(t string) string {
 		t = t[:open] + t[open+end+1:]
 	}
 	return strings.Join(strings.Fields(t), " ")
+}
+
+// checkForeignKeys checks the foreign keys of table model n
+// (materialize.ForeignKeys) on conn, inside the transaction that wrote its
+// rows: kiln declares no FOREIGN KEY, which would stop the referenced
+// model's next rebuild. A row whose key (none NULL) matches no row of the
+// referenced relation fails the model at the constraint's position, with
+// the number of such rows and one row's key; the caller's rollback keeps
+// the previous table.
+func checkForeignKeys(ctx context.Context, conn adapter.Conn, d adapter.Dialect, n *graph.Node) error {
+	for _, fk := range materialize.ForeignKeys(d, n) {
+		k := fk.Constraint
+		what := fmt.Sprintf("foreign_key (%s) references %s (%s)", strings.Join(fk.Columns, ", "), k.To, strings.Join(k.ToColumns, ", "))
+		if k.Name != "" {
+			what = fmt.Sprintf("foreign_key %q (%s) references %s (%s)", k.Name, strings.Join(fk.Columns, ", "), k.To, strings.Join(k.ToColumns, ", "))
+		}
+		_, rows, err := conn.QueryRows(ctx, fk.Check.SQL)
+		if err != nil {
+			return &run.NodeError{Pos: k.Pos, Msg: fmt.Sprintf("model %q: checking its %s: %v", n.Name, what, err), Err: err,
+				Hint: "the referenced relation and columns must exist; nothing was replaced"}
+		}
+		if len(rows) == 0 || len(rows[0]) != len(fk.Columns)+1 {
+			continue
+		}
+		count := violations(rows[0][0])
+		has := "has a key"
+		if count != 1 {
+			has = "have keys"
+		}
+		has += " not found there"
+		return &run.NodeError{Pos: k.Pos,
+			Msg: fmt.Sprintf("model %q breaks its %s: %s %s (such as %s); nothing was replaced",
+				n.Name, what, plural(count, "row"), has, keyValues(fk.Columns, rows[0][1:])),
+			Hint: "build the referenced model with the missing keys, or filter the rows whose key it lacks"}
+	}
+	return nil
+}
+
+// checkReferrers checks, in the transaction that rebuilt node p, the
+// foreign keys that reference p from the table models this run does not
+// build (SetPlanned), whose tables stay: a row of theirs whose key p no
+// longer holds fails p, as a declared foreign key refuses the change, and
+// the rollback keeps p's previous relation. A model the run builds checks
+// its own keys when it runs.
+func (e *Executor) checkReferrers(ctx context.Context, conn adapter.Conn, p *graph.Node) error {
+	for _, c := range e.referrers[p.ID] {
+		if e.cat.Kind(c.Relation) != string(adapter.Table) {
+			continue // not built yet: nothing references p
+		}
+		for _, fk := range materialize.ForeignKeys(e.d, c) {
+			k := fk.Constraint
+			if k.ToNode != p.ID {
+				continue
+			}
+			_, rows, err := conn.QueryRows(ctx, fk.Check.SQL)
+			if err != nil {
+				return &run.NodeError{Pos: p.Pos, Msg: fmt.Sprintf("%s %q: checking the foreign_key of model %q that references it: %v", p.Kind, p.DisplayName(), c.Name, err), Err: err}
+			}
+			if len(rows) == 0 || len(rows[0]) != len(fk.Columns)+1 {
+				continue
+			}
+			return &run.NodeError{Pos: p.Pos,
+				Msg: fmt.Sprintf("%s %q would leave %s of model %q (not built in this run) without the key its foreign_key (%s) references in %s (%s) (such as %s); nothing was replaced",
+					p.Kind, p.DisplayName(), plural(violations(rows[0][0]), "row"), c.Name, strings.Join(fk.Columns, ", "), k.To, strings.Join(k.ToColumns, ", "), keyValues(fk.Columns, rows[0][1:])),
+				Hint: fmt.Sprintf("build %q in the same run (--select %s+), or keep the keys it references (its constraint: %s)", c.Name, p.Name, k.Pos)}
+		}
+	}
+	return nil
+}
+
+// violations reads the count of a ForeignKeyOrphans row.
+func violations(v any) int64 {
+	if n, ok := v.(int64); ok {
+		return n
+	}
+	var n int64
+	fmt.Sscan(fmt.Sprint(v), &n)
+	return n
 }

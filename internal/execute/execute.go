@@ -24,7 +24,6 @@ import (
 	"github.com/kiln-build/kiln/internal/load"
 	"github.com/kiln-build/kiln/internal/materialize"
 	"github.com/kiln-build/kiln/internal/run"
-	"github.com/kiln-build/kiln/internal/sqlq"
 )
 
 // Options locate the files a run reads and writes.
@@ -177,6 +176,9 @@ type Executor struct {
 	opts    Options
 	cat     *Catalog
 	schemas bool // CreateSchemas ran: every schema of the run exists
+	// referrers are, by referenced node, the table models not planned in
+	// this run whose foreign keys reference it (SetPlanned).
+	referrers map[graph.ID][]*graph.Node
 }
 
 // New opens threads connections on db.
@@ -274,6 +276,30 @@ func (e *Executor) Intend(ctx context.Context, ids []graph.ID) error {
 	return e.opts.Journal.Intend(ctx, e.conns[0], intents)
 }
 
+// SetPlanned tells the executor the nodes of the run, before it starts:
+// a model, seed or file-backed source it rebuilds then checks the foreign
+// keys that reference it from table models not planned (checkReferrers).
+// Without it, no such check is made.
+func (e *Executor) SetPlanned(ids []graph.ID) {
+	planned := make(map[graph.ID]bool, len(ids))
+	for _, id := range ids {
+		planned[id] = true
+	}
+	e.referrers = map[graph.ID][]*graph.Node{}
+	for _, n := range e.g.Nodes() {
+		if n.Kind != graph.Model || planned[n.ID] || !materialize.HasForeignKeys(n) {
+			continue
+		}
+		seen := map[graph.ID]bool{}
+		for _, fk := range materialize.ForeignKeys(e.d, n) {
+			if to := fk.Constraint.ToNode; to != "" && to != n.ID && planned[to] && !seen[to] {
+				seen[to] = true
+				e.referrers[to] = append(e.referrers[to], n)
+			}
+		}
+	}
+}
+
 // SetUpToDate sets the nodes that need not run; call it before the run.
 func (e *Executor) SetUpToDate(ids map[graph.ID]bool) { e.opts.UpToDate = ids }
 
@@ -344,10 +370,12 @@ type fileLoader interface {
 	LoadFile(ctx context.Context, spec load.Spec, rel adapter.Relation) (load.Result, error)
 }
 
-// replace loads spec into rel in one transaction that first moves the
-// previous relation aside in the journal; for a seed (seed not nil), the
-// transaction ends with its grants, as dbt's seed materialization.
-func (e *Executor) replace(ctx context.Context, conn adapter.Conn, spec load.Spec, rel sqlq.Relation, seed *graph.Node) (load.Result, error) {
+// replace loads spec into the relation of node of in one transaction that
+// first moves the previous relation aside in the journal and ends with
+// the check of the foreign keys that reference it (checkReferrers) and,
+// for a seed, its grants, as dbt's seed materialization.
+func (e *Executor) replace(ctx context.Context, conn adapter.Conn, spec load.Spec, of *graph.Node, seed bool) (load.Result, error) {
+	rel := of.Relation
 	fl, ok := conn.(fileLoader)
 	if !ok {
 		return load.Result{}, fmt.Errorf("this database's adapter cannot load input files yet")
@@ -367,8 +395,11 @@ func (e *Executor) replace(ctx context.Context, conn adapter.Conn, spec load.Spe
 		if res, err = fl.LoadFile(ctx, spec, rel); err != nil {
 			return err
 		}
-		if seed != nil {
-			if err := e.applyGrants(ctx, conn, seed, e.carried(seed, kind)); err != nil {
+		if err := e.checkReferrers(ctx, conn, of); err != nil {
+			return err
+		}
+		if seed {
+			if err := e.applyGrants(ctx, conn, of, e.carried(of, kind)); err != nil {
 				return err
 			}
 		}
@@ -384,7 +415,7 @@ func (e *Executor) replace(ctx context.Context, conn adapter.Conn, spec load.Spe
 
 func (e *Executor) loadSource(ctx context.Context, conn adapter.Conn, n *graph.Node) run.Result {
 	x := n.Source.External
-	res, err := e.replace(ctx, conn, e.withProgress(n, SourceSpec(x)), n.Relation, nil)
+	res, err := e.replace(ctx, conn, e.withProgress(n, SourceSpec(x)), n, false)
 	if err != nil {
 		return failed(fmt.Errorf("source %q: %w", n.DisplayName(), err))
 	}
@@ -414,7 +445,7 @@ func SeedSpec(projectDir string, n *graph.Node) load.Spec {
 }
 
 func (e *Executor) loadSeed(ctx context.Context, conn adapter.Conn, n *graph.Node) run.Result {
-	res, err := e.replace(ctx, conn, e.withProgress(n, SeedSpec(e.opts.ProjectDir, n)), n.Relation, n)
+	res, err := e.replace(ctx, conn, e.withProgress(n, SeedSpec(e.opts.ProjectDir, n)), n, true)
 	if err != nil {
 		return failed(fmt.Errorf("seed %q: %w", n.Name, err))
 	}
@@ -478,7 +509,8 @@ func (e *Executor) model(ctx context.Context, conn adapter.Conn, n *graph.Node) 
 		// (adapter.Pipeliner): one round trip per node on PostgreSQL.
 		pl, commitWith := conn.(adapter.Pipeliner)
 		_, _, grants := e.granted(n)
-		commitWith = commitWith && !(n.Config.Materialized == graph.Table && DistributionOf(n).Column != "") && !persistsDocs(n) && !grants
+		commitWith = commitWith && !(n.Config.Materialized == graph.Table && DistributionOf(n).Column != "") && !persistsDocs(n) && !grants &&
+			!materialize.HasForeignKeys(n) // checked after the rows are written, before the commit
 		for i, s := range stmts {
 			last := i == len(stmts)-1
 			var c int64
@@ -497,6 +529,12 @@ func (e *Executor) model(ctx context.Context, conn adapter.Conn, n *graph.Node) 
 			if last && s.CountRows {
 				rows = c
 			}
+		}
+		if err := checkForeignKeys(ctx, conn, e.d, n); err != nil {
+			return err
+		}
+		if err := e.checkReferrers(ctx, conn, n); err != nil {
+			return err
 		}
 		if n.Config.Materialized == graph.Table {
 			if err := e.distribute(ctx, conn, n); err != nil {

@@ -102,15 +102,81 @@ func constrainedTable(d adapter.Dialect, n *graph.Node) []adapter.Stmt {
 		}
 		def := columnName(d, col.Name) + " " + typ
 		for _, k := range col.Constraints {
-			def += " " + constraintClause(d, k)
+			if k.Type != "foreign_key" { // checked, not declared (ForeignKeys)
+				def += " " + constraintClause(d, k)
+			}
 		}
 		defs = append(defs, def)
 		names = append(names, columnName(d, col.Name))
 	}
 	for _, k := range n.Constraints {
-		defs = append(defs, constraintClause(d, k))
+		if k.Type != "foreign_key" {
+			defs = append(defs, constraintClause(d, k))
+		}
 	}
 	return []adapter.Stmt{d.CreateTableWith(n.Relation, defs), d.InsertSelect(n.Relation, names, n.CompiledCode)}
+}
+
+// ForeignKey is a foreign_key constraint of a model, checked once its
+// rows are written (kiln declares none: see graph.Constraint.To).
+type ForeignKey struct {
+	Constraint graph.Constraint
+	// Columns are the model's columns of the key, as declared: the
+	// constraint's column, or a model-level constraint's columns.
+	Columns []string
+	// Check is the dialect's ForeignKeyOrphans query on the model's table.
+	Check adapter.Stmt
+}
+
+// ForeignKeys returns the foreign keys to check after table model n is
+// built: none unless its contract is enforced (dbt applies constraints
+// only then), the model-level ones first, then the columns' in order.
+func ForeignKeys(d adapter.Dialect, n *graph.Node) []ForeignKey {
+	if !n.ContractEnforced() || n.Config.Materialized != graph.Table {
+		return nil
+	}
+	var out []ForeignKey
+	add := func(k graph.Constraint, cols []string) {
+		if k.Type != "foreign_key" || k.To == "" || len(cols) != len(k.ToColumns) {
+			return
+		}
+		sqlCols := make([]string, len(cols))
+		toCols := make([]string, len(cols))
+		for i := range cols {
+			sqlCols[i], toCols[i] = columnName(d, cols[i]), columnName(d, k.ToColumns[i])
+		}
+		out = append(out, ForeignKey{Constraint: k, Columns: cols, Check: d.ForeignKeyOrphans(n.Relation, sqlCols, k.To, toCols)})
+	}
+	for _, k := range n.Constraints {
+		add(k, k.Columns)
+	}
+	for _, col := range n.Columns {
+		for _, k := range col.Constraints {
+			add(k, []string{col.Name})
+		}
+	}
+	return out
+}
+
+// HasForeignKeys reports whether table model n has foreign keys to check
+// (ForeignKeys).
+func HasForeignKeys(n *graph.Node) bool {
+	if !n.ContractEnforced() || n.Config.Materialized != graph.Table {
+		return false
+	}
+	for _, k := range n.Constraints {
+		if k.Type == "foreign_key" {
+			return true
+		}
+	}
+	for _, col := range n.Columns {
+		for _, k := range col.Constraints {
+			if k.Type == "foreign_key" {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // columnName is a declared column as SQL: as written, quoted when it
