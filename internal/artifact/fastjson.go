@@ -259,6 +259,8 @@ func (m *modelJSON) appendJSON(b []byte) []byte {
 	b, _ = appendMarshal(b, m.Version) // nil, a float64 or a string: always encodes
 	b = append(b, `,"latest_version":`...)
 	b, _ = appendMarshal(b, m.LatestVersion)
+	b = append(b, `,"constraints":`...)
+	b = appendAny(b, m.Constraints)
 	return append(b, '}')
 }
 

@@ -168,8 +168,10 @@ type entryIn struct {
 	Checksum json.RawMessage `json:"checksum"` // {"name", "checksum"}, or a string (unit tests)
 	Config   json.RawMessage `json:"config"`
 	Columns  map[string]struct {
-		DataType *string `json:"data_type"`
+		DataType    *string         `json:"data_type"`
+		Constraints json.RawMessage `json:"constraints"`
 	} `json:"columns"`
+	Constraints  json.RawMessage `json:"constraints"` // models
 	RelationName *string         `json:"relation_name"`
 	External     json.RawMessage `json:"external"` // sources
 	Format       string          `json:"format"`   // exports
@@ -247,8 +249,27 @@ func fingerprintOf(section string, e *entryIn) (fp Fingerprint, err error) {
 			types[name] = *c.DataType
 		}
 	}
-	if contract != nil || len(types) > 0 {
-		if fp.Contract, err = hashValue(map[string]any{"contract": contract, "data_types": types}); err != nil {
+	// Constraints count when there are some (a model without keeps the
+	// fingerprint it had before they were written to the manifest).
+	constraints := map[string]any{}
+	if v, err := decode(e.Constraints); err == nil && v != nil {
+		if l, ok := v.([]any); ok && len(l) > 0 {
+			constraints[""] = l
+		}
+	}
+	for name, c := range e.Columns {
+		if v, err := decode(c.Constraints); err == nil && v != nil {
+			if l, ok := v.([]any); ok && len(l) > 0 {
+				constraints[name] = l
+			}
+		}
+	}
+	if contract != nil || len(types) > 0 || len(constraints) > 0 {
+		v := map[string]any{"contract": contract, "data_types": types}
+		if len(constraints) > 0 {
+			v["constraints"] = constraints
+		}
+		if fp.Contract, err = hashValue(v); err != nil {
 			return fp, err
 		}
 	}

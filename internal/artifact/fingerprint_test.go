@@ -154,6 +154,18 @@ func TestFingerprintsChanges(t *testing.T) {
 		s.Data = []byte(strings.Replace(string(s.Data), "data_type: double", "data_type: decimal(18,2)", 1))
 	})
 	eq(t, "after a data_type change", changed(before, Fingerprints(m, testInputs)), []string{"model.shop.revenue Contract"})
+
+	// A constraint written, or changed, changes the contract, and only it:
+	// the model is built again, with it (a foreign_key is checked then).
+	withKey := func(key string) func(fsys fstest.MapFS) {
+		return func(fsys fstest.MapFS) {
+			s := fsys["models/marts/schema.yml"]
+			s.Data = []byte(strings.Replace(string(s.Data), "        data_type: integer", "        data_type: integer\n        constraints: [{type: foreign_key, expression: \"other ("+key+")\"}]", 1))
+		}
+	}
+	keyed := Fingerprints(shop(t, withKey("id")), testInputs)
+	eq(t, "after a constraint is written", changed(before, keyed), []string{"model.shop.revenue Contract"})
+	eq(t, "after a constraint's change", changed(keyed, Fingerprints(shop(t, withKey("code")), testInputs)), []string{"model.shop.revenue Contract"})
 }
 
 func TestReadManifestFingerprintsErrors(t *testing.T) {

@@ -78,6 +78,35 @@ type modelJSON struct {
 	// a number when it reads as one, else a text; null when unversioned).
 	Version       any `json:"version"`
 	LatestVersion any `json:"latest_version"`
+	// Constraints are the model-level constraints, as dbt's
+	// ModelLevelConstraint.
+	Constraints []any `json:"constraints"`
+}
+
+// constraintsJSON returns constraints as dbt's manifest writes them
+// (type, name, expression, warn_unenforced, warn_unsupported, to,
+// to_columns, and a model's columns): never nil. A foreign_key's to is the
+// relation it references, as kiln resolved it.
+func constraintsJSON(ks []graph.Constraint) []any {
+	out := make([]any, 0, len(ks))
+	for _, k := range ks {
+		m := map[string]any{"type": k.Type, "name": nil, "expression": nil, "warn_unenforced": true, "warn_unsupported": true,
+			"to": nil, "to_columns": strs(k.ToColumns)}
+		if k.Name != "" {
+			m["name"] = k.Name
+		}
+		if k.Expression != "" {
+			m["expression"] = k.Expression
+		}
+		if k.To != "" {
+			m["to"] = k.To
+		}
+		if k.Columns != nil {
+			m["columns"] = strs(k.Columns)
+		}
+		out = append(out, m)
+	}
+	return out
 }
 
 // nodeVersion is a version identifier as dbt's manifest writes it: a
@@ -314,7 +343,8 @@ func (b *builder) entry(n *graph.Node) any {
 		s.Sources[i] = [2]string{r.Package, r.Name}
 	}
 	if n.Kind == graph.Model {
-		return &modelJSON{sqlJSON: s, Access: modelAccess(n), Group: groupOf(n), Version: nodeVersion(n.Version), LatestVersion: nodeVersion(n.LatestVersion)}
+		return &modelJSON{sqlJSON: s, Access: modelAccess(n), Group: groupOf(n), Version: nodeVersion(n.Version), LatestVersion: nodeVersion(n.LatestVersion),
+			Constraints: constraintsJSON(n.Constraints)}
 	}
 	if n.Kind != graph.Test || n.Test == nil || n.Test.Generic == "" {
 		return &s
@@ -427,7 +457,7 @@ func columns(cols []graph.Column) columnsJSON {
 	for i, c := range cols {
 		out[i] = columnJSON{
 			Name: c.Name, Description: c.Description, Meta: PlainMap(c.Meta),
-			DataType: nullable(c.DataType), Constraints: []any{}, Tags: strs(c.Tags),
+			DataType: nullable(c.DataType), Constraints: constraintsJSON(c.Constraints), Tags: strs(c.Tags),
 		}
 	}
 	return out
