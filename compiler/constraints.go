@@ -137,7 +137,7 @@ func (c *compiler) nodeConstraints(n *graph.Node, mp *project.ModelProps, file s
 
 // checkConstraints says, once config() calls are known, when a model's
 // constraints have no effect: as in dbt, without an enforced contract,
-// or on a view or ephemeral model; and refuses them on an incremental
+// or on a view or ephemeral model; and refuses them on a microbatch
 // model, which kiln does not create with them yet.
 func (c *compiler) checkConstraints() {
 	for _, id := range c.ids() {
@@ -162,6 +162,11 @@ func (c *compiler) checkConstraints() {
 			c.diags.Add(diag.Diagnostic{Pos: n.Pos, Severity: diag.Warning,
 				Msg:  fmt.Sprintf("model %q is a %s: its constraints are not applied (as in dbt, only tables hold them)", n.Name, n.Config.Materialized),
 				Hint: "materialize it as a table to apply them"})
+		case n.Config.Materialized == graph.Incremental && n.Incremental != nil && n.Incremental.Strategy == "microbatch":
+			c.diags.Errorf(n.Pos, "constraints on a microbatch model are not supported yet").Hint = "use another incremental strategy, or check the rows with data tests (not_null, unique)"
+		case n.Config.Materialized == graph.Incremental:
+			// Created with them on its first build and on a full refresh,
+			// as dbt does; the database enforces them on each run.
 		case n.Config.Materialized != graph.Table:
 			c.diags.Errorf(n.Pos, "constraints on a %s model are not supported yet", n.Config.Materialized).Hint = "materialize it as a table, or check the rows with data tests (not_null, unique)"
 		}

@@ -110,3 +110,21 @@ func TestForeignKeyErrors(t *testing.T) {
 		}
 	}
 }
+
+// Constraints on an incremental model are applied (it is created with
+// them); on a microbatch model they are not supported yet.
+func TestIncrementalConstraintsCompile(t *testing.T) {
+	schema := "models:\n  - name: m\n    config: {contract: {enforced: true}}\n    columns: [{name: id, data_type: integer, constraints: [{type: primary_key}]}, {name: ts, data_type: timestamp}]\n"
+	files := map[string]string{
+		"project.yml":  "name: p\nmodel-paths: [models]\n",
+		"models/m.sql": "{{ config(materialized='incremental', unique_key='id') }} select 1 as id, timestamp '2024-01-01' as ts",
+		"models/m.yml": schema,
+	}
+	if m, diags := compileFiles(t, files); m == nil || diags != "" {
+		t.Errorf("an incremental model with constraints: %s", diags)
+	}
+	files["models/m.sql"] = "{{ config(materialized='incremental', incremental_strategy='microbatch', event_time='ts', batch_size='day', begin='2024-01-01') }} select 1 as id, timestamp '2024-01-01' as ts"
+	if _, diags := compileFiles(t, files); !strings.Contains(diags, "constraints on a microbatch model are not supported yet") {
+		t.Errorf("a microbatch model with constraints: %s", diags)
+	}
+}

@@ -191,3 +191,79 @@ func duckQuery(t *testing.T, path, q string) []string {
 	}
 	return out
 }
+
+// TestIncrementalConstraints: an incremental model with an enforced
+// contract is created with its constraints on its first build and on a
+// full refresh, as dbt creates it; the database enforces them on each
+// incremental run, kiln checks its foreign keys, and a run that breaks
+// one rolls back to the rows before it, in the table that still holds its
+// constraints (the journal keeps the rows, not a copy of the table, which
+// would lose them). On DuckDB and PostgreSQL.
+func TestIncrementalConstraints(t *testing.T) {
+	for _, db := range []string{"duckdb", "postgres"} {
+		t.Run(db, func(t *testing.T) {
+			var dir, schema string
+			var query func(q string) []string
+			if db == "duckdb" {
+				dir, schema = fkProject(t, "database-path: target/fk.duckdb\n"), "main"
+				query = func(q string) []string { return duckQuery(t, filepath.Join(dir, "target", "fk.duckdb"), q) }
+			} else {
+				d := newPGDB(t)
+				dir, schema = fkProject(t, fmt.Sprintf("target:\n  type: postgres\n  host: %s\n  port: %s\n  user: %s\n  dbname: %s\n  schema: analytics\n  sslmode: disable\n", d.host, d.port, d.user, d.db)), "analytics"
+				query = func(q string) []string { return d.query(t, q) }
+			}
+			for name, text := range map[string]string{
+				"models/events.sql": "{{ config(materialized='incremental', unique_key='id', incremental_strategy='delete+insert') }}\n" +
+					"select cast(id as integer) as id, cast(amount as integer) as amount, cast(customer_id as integer) as customer_id\n" +
+					"from (values (1, 10, 1), (2, 20, 2){{ var('extra', '') }}) as t(id, amount, customer_id)\n",
+				"models/events.yml": `models:
+  - name: events
+    config: {contract: {enforced: true}}
+    constraints:
+      - {type: check, columns: [amount], expression: "amount >= 0"}
+    columns:
+      - {name: id, data_type: integer, constraints: [{type: primary_key}]}
+      - {name: amount, data_type: integer, constraints: [{type: not_null}]}
+      - name: customer_id
+        data_type: integer
+        constraints: [{type: foreign_key, to: ref('customers'), to_columns: [id]}]
+`,
+			} {
+				if err := os.WriteFile(filepath.Join(dir, filepath.FromSlash(name)), []byte(text), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			count := func() string { return strings.Join(query("select count(*) from "+schema+".events"), "") }
+			mustKiln(t, 0, dir, "build")
+			if got := count(); got != "2" {
+				t.Fatalf("after the first build, events has %s rows, want 2", got)
+			}
+			// Each failing run: its error, and the rows as they were.
+			fails := func(vars string, fullRefresh bool, want, rows string) {
+				t.Helper()
+				args := []string{"build", "--select", "events", "--vars", vars}
+				if fullRefresh {
+					args = append(args, "--full-refresh")
+				}
+				out := mustKiln(t, 1, dir, args...)
+				if !strings.Contains(strings.ToLower(out), strings.ToLower(want)) {
+					t.Errorf("%s: the output lacks %q:\n%s", vars, want, out)
+				}
+				if got := count(); got != rows {
+					t.Errorf("%s: events has %s rows, want %s", vars, got, rows)
+				}
+			}
+			checkFailed := map[string]string{"duckdb": "CHECK constraint failed", "postgres": "violates check constraint"}[db]
+			fails(`{extra: ", (3, -1, 1)"}`, false, checkFailed, "2")
+			fails(`{extra: ", (3, 5, 9)"}`, false, `model "events" breaks its foreign_key (customer_id) references "`+schema+`"."customers" (id): 1 row has a key not found there (such as customer_id = 9)`, "2")
+			out := mustKiln(t, 0, dir, "build", "--select", "events", "--vars", `{extra: ", (3, 5, 1)"}`)
+			if !strings.Contains(out, "PASS=1") || count() != "3" {
+				t.Errorf("an incremental run with good rows: %s rows\n%s", count(), out)
+			}
+			// The constraints are still there after the rollbacks and the
+			// run: a NULL, a duplicate key.
+			fails(`{extra: ", (3, 5, 1), (4, null, 1)"}`, false, map[string]string{"duckdb": "NOT NULL constraint failed", "postgres": "violates not-null constraint"}[db], "3")
+			fails(`{extra: ", (3, -5, 1)"}`, true, checkFailed, "3")
+		})
+	}
+}

@@ -72,6 +72,23 @@ select id, status, updated_at from {{ source('raw', 'orders') }}
 select cast(date_trunc('month', ts) as timestamp) as month_start, count(*) as n, sum(amount) as amount
 from {{ source('raw', 'events') }} group by 1
 `,
+	// An incremental model with an enforced contract and constraints: its
+	// journal keeps its rows (a copy of the table would lose them).
+	"models/orders_strict.sql": `{{ config(materialized='incremental', incremental_strategy='delete+insert', unique_key='id') }}
+select id, status, amount, updated_at from {{ source('raw', 'orders') }}
+{% if is_incremental() %}where updated_at > (select max(updated_at) from {{ this }}){% endif %}
+`,
+	"models/orders_strict.yml": `models:
+  - name: orders_strict
+    config: {contract: {enforced: true}}
+    constraints:
+      - {type: check, columns: [amount], expression: "amount >= 0"}
+    columns:
+      - {name: id, data_type: integer, constraints: [{type: primary_key}]}
+      - {name: status, data_type: varchar}
+      - {name: amount, data_type: integer}
+      - {name: updated_at, data_type: timestamp}
+`,
 	"snapshots/orders_snap.yml": `snapshots:
   - name: orders_snap
     relation: source('raw', 'orders')
@@ -84,6 +101,7 @@ from {{ source('raw', 'events') }} group by 1
 	"models/summary.sql": `{{ config(materialized='table') }}
 select (select count(*) from {{ ref('orders_merge') }}) as merged,
     (select sum(amount) from {{ ref('orders_di') }}) as di_amount,
+    (select sum(amount) from {{ ref('orders_strict') }}) as strict_amount,
     (select count(*) from {{ ref('orders_append') }}) as appended,
     (select sum(amount) from {{ ref('events_monthly') }}) as events_amount,
     (select count(*) from {{ ref('orders_snap') }}) as versions,
@@ -275,6 +293,10 @@ func TestCrashIncremental(t *testing.T) {
 			if err != nil {
 				t.Fatalf("after the recovery: %v", err)
 			}
+			// orders_strict holds its constraints, whichever state.
+			if got := strictConstraints(t, k.Dir); got != "CHECK,PRIMARY KEY" {
+				t.Fatalf("after the recovery orders_strict's constraints are %q, want CHECK,PRIMARY KEY", got)
+			}
 			if c.want != "" && which != c.want {
 				t.Fatalf("after the recovery the project is as %s the run, want %s", which, c.want)
 			}
@@ -290,4 +312,27 @@ func TestCrashIncremental(t *testing.T) {
 			}
 		})
 	}
+}
+
+// strictConstraints returns the kinds of constraints of table
+// orders_strict in the project at dir, sorted, joined by commas (NOT NULL
+// left out).
+func strictConstraints(t *testing.T, dir string) string {
+	t.Helper()
+	ctx := context.Background()
+	a, err := duckdb.Open(ctx, filepath.Join(dir, "target", incrDB))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	c, err := a.Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	_, rows, err := c.QueryRows(ctx, "select string_agg(distinct constraint_type, ',' order by constraint_type) from duckdb_constraints() where table_name = 'orders_strict' and constraint_type <> 'NOT NULL'")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return fmt.Sprint(rows[0][0])
 }

@@ -51,6 +51,9 @@ func (e *Executor) incremental(ctx context.Context, conn adapter.Conn, n *graph.
 			err = e.buildWhole(ctx, conn, n, kind, &out)
 		}
 		if err == nil {
+			err = e.checkReferrers(ctx, conn, n)
+		}
+		if err == nil {
 			err = e.distribute(ctx, conn, n)
 		}
 		if err == nil && !e.grantsAfterHooks(n) {
@@ -123,6 +126,9 @@ func (e *Executor) buildWhole(ctx context.Context, conn adapter.Conn, n *graph.N
 		}
 	}
 	keys := n.Incremental.UniqueKey
+	if materialize.Constrained(n) {
+		return e.buildConstrained(ctx, conn, n, keys, out)
+	}
 	if len(keys) == 0 {
 		s := e.d.CreateTableAs(n.Relation, n.CompiledCode)
 		rows, err := conn.Run(ctx, s)
@@ -145,6 +151,43 @@ func (e *Executor) buildWhole(ctx context.Context, conn adapter.Conn, n *graph.N
 	out.rows = rows
 	_, err = conn.Run(ctx, e.d.DropRelation(tmp, adapter.Table, true))
 	return err
+}
+
+// buildConstrained creates incremental model n's table from its
+// contract, with its constraints, as dbt creates it on a first build or a
+// full refresh, and inserts the rows of its full SQL (checked first
+// against the unique key keys, when there is one), then checks its
+// foreign keys.
+func (e *Executor) buildConstrained(ctx context.Context, conn adapter.Conn, n *graph.Node, keys []string, out *incrementalResult) error {
+	query, tmp := n.CompiledCode, adapter.Relation{}
+	if len(keys) > 0 {
+		var err error
+		if tmp, _, err = e.newRows(ctx, conn, n, n.CompiledCode); err != nil {
+			return err
+		}
+		if err := CheckKeys(ctx, conn, e.d, "model", n.Name, tmp, keys); err != nil {
+			return err
+		}
+		query = e.d.SelectAll(tmp, "")
+	}
+	stmts := materialize.ConstrainedTable(e.d, n, query)
+	if _, err := conn.Run(ctx, stmts[0]); err != nil {
+		return err
+	}
+	rows, err := conn.Run(ctx, stmts[1])
+	if err != nil {
+		if tmp.IsZero() {
+			return e.sqlError(n, err, stmts[1])
+		}
+		return fmt.Errorf("model %q: %w", n.Name, err)
+	}
+	out.rows = rows
+	if !tmp.IsZero() {
+		if _, err := conn.Run(ctx, e.d.DropRelation(tmp, adapter.Table, true)); err != nil {
+			return err
+		}
+	}
+	return checkForeignKeys(ctx, conn, e.d, n)
 }
 
 // newRows creates the temporary table of model n's new rows from code and
@@ -191,11 +234,25 @@ func (e *Executor) applyIncremental(ctx context.Context, conn adapter.Conn, n *g
 	if err != nil {
 		return err
 	}
-	if err := e.opts.Journal.PrepareCopy(ctx, conn, e.d, n.Relation, string(adapter.Table)); err != nil {
-		return err
-	}
-	if err := e.keepGrants(ctx, conn, n); err != nil {
-		return err
+	constrained := materialize.Constrained(n)
+	switch {
+	case constrained && len(evolve) > 0:
+		return fmt.Errorf("model %q: its table was created with its contract's constraints and its columns differ from the new rows' (%s); build it with --full-refresh to create it again from its contract",
+			n.Name, materialize.DiffColumns(tableCols, newCols))
+	case constrained:
+		// The journal keeps the rows, not a copy of the table, which
+		// would lose the constraints: a rollback puts the rows back in
+		// the table as it is, with its constraints and grants.
+		if err := e.opts.Journal.PrepareRows(ctx, conn, e.d, n.Relation, "1 = 1"); err != nil {
+			return err
+		}
+	default:
+		if err := e.opts.Journal.PrepareCopy(ctx, conn, e.d, n.Relation, string(adapter.Table)); err != nil {
+			return err
+		}
+		if err := e.keepGrants(ctx, conn, n); err != nil {
+			return err
+		}
 	}
 	for _, s := range evolve {
 		if _, err := conn.Run(ctx, s); err != nil {
@@ -212,6 +269,9 @@ func (e *Executor) applyIncremental(ctx context.Context, conn adapter.Conn, n *g
 		} else {
 			out.deleted += c
 		}
+	}
+	if err := checkForeignKeys(ctx, conn, e.d, n); err != nil {
+		return err
 	}
 	_, err = conn.Run(ctx, e.d.DropRelation(tmp, adapter.Table, true))
 	return err

@@ -72,7 +72,7 @@ func Model(d adapter.Dialect, n *graph.Node, existing string) ([]adapter.Stmt, e
 			// Created from its contract, as dbt creates it: the declared
 			// columns, types and constraints
 			// (https://docs.getdbt.com/reference/resource-configs/contract).
-			stmts = append(stmts, constrainedTable(d, n)...)
+			stmts = append(stmts, ConstrainedTable(d, n, n.CompiledCode)...)
 			break
 		}
 		stmts = append(stmts, d.CreateTableAs(rel, n.CompiledCode))
@@ -87,12 +87,12 @@ func Model(d adapter.Dialect, n *graph.Node, existing string) ([]adapter.Stmt, e
 	return stmts, nil
 }
 
-// constrainedTable is dbt's table with an enforced contract: create
-// table with the declared columns, their types and constraints, and the
-// model-level constraints, then insert the query's rows by column name
-// (dbt's get_select_subquery), so that a row breaking a constraint fails
-// the statement.
-func constrainedTable(d adapter.Dialect, n *graph.Node) []adapter.Stmt {
+// ConstrainedTable is dbt's table with an enforced contract: create
+// table with the declared columns, their types and constraints (but
+// foreign keys: see ForeignKeys), and the model-level constraints, then
+// insert the rows of query by column name (dbt's get_select_subquery), so
+// that a row breaking a constraint fails the statement.
+func ConstrainedTable(d adapter.Dialect, n *graph.Node, query string) []adapter.Stmt {
 	defs := make([]string, 0, len(n.Columns)+len(n.Constraints))
 	names := make([]string, 0, len(n.Columns))
 	for _, col := range n.Columns {
@@ -114,7 +114,7 @@ func constrainedTable(d adapter.Dialect, n *graph.Node) []adapter.Stmt {
 			defs = append(defs, constraintClause(d, k))
 		}
 	}
-	return []adapter.Stmt{d.CreateTableWith(n.Relation, defs), d.InsertSelect(n.Relation, names, n.CompiledCode)}
+	return []adapter.Stmt{d.CreateTableWith(n.Relation, defs), d.InsertSelect(n.Relation, names, query)}
 }
 
 // ForeignKey is a foreign_key constraint of a model, checked once its
@@ -128,11 +128,18 @@ type ForeignKey struct {
 	Check adapter.Stmt
 }
 
-// ForeignKeys returns the foreign keys to check after table model n is
-// built: none unless its contract is enforced (dbt applies constraints
-// only then), the model-level ones first, then the columns' in order.
+// Constrained reports whether model n holds its constraints: a table or
+// incremental model with an enforced contract and constraints (dbt
+// applies them only then).
+func Constrained(n *graph.Node) bool {
+	return n.ContractEnforced() && n.HasConstraints() &&
+		(n.Config.Materialized == graph.Table || n.Config.Materialized == graph.Incremental)
+}
+
+// ForeignKeys returns the foreign keys to check after model n is built
+// (Constrained), the model-level ones first, then the columns' in order.
 func ForeignKeys(d adapter.Dialect, n *graph.Node) []ForeignKey {
-	if !n.ContractEnforced() || n.Config.Materialized != graph.Table {
+	if !Constrained(n) {
 		return nil
 	}
 	var out []ForeignKey
@@ -161,7 +168,7 @@ func ForeignKeys(d adapter.Dialect, n *graph.Node) []ForeignKey {
 // HasForeignKeys reports whether table model n has foreign keys to check
 // (ForeignKeys).
 func HasForeignKeys(n *graph.Node) bool {
-	if !n.ContractEnforced() || n.Config.Materialized != graph.Table {
+	if !Constrained(n) {
 		return false
 	}
 	for _, k := range n.Constraints {
