@@ -510,7 +510,7 @@ func (e *Executor) model(ctx context.Context, conn adapter.Conn, n *graph.Node) 
 		pl, commitWith := conn.(adapter.Pipeliner)
 		_, _, grants := e.granted(n)
 		commitWith = commitWith && !(n.Config.Materialized == graph.Table && DistributionOf(n).Column != "") && !persistsDocs(n) && !grants &&
-			!materialize.HasForeignKeys(n) // checked after the rows are written, before the commit
+			!materialize.HasForeignKeys(n) && len(e.referrers[n.ID]) == 0 // checked after the rows are written, before the commit
 		for i, s := range stmts {
 			last := i == len(stmts)-1
 			var c int64
