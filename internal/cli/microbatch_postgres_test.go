@@ -32,8 +32,8 @@ func TestMicrobatchInputsOnPostgres(t *testing.T) {
 	mustKiln(t, 0, dir, "build")
 	for q, want := range map[string]string{
 		"select to_char(d, 'YYYY-MM-DD'), amount from analytics.bare order by 1": "2023-01-01|10\n2024-01-01|25",
-		"select id from analytics.qualified order by 1":         "1\n2",
-		"select id from analytics.aliased order by 1":           "2\n3",
+		"select id from analytics.qualified order by 1":                          "1\n2",
+		"select id from analytics.aliased order by 1":                            "2\n3",
 	} {
 		if got := strings.Join(d.query(t, q), "\n"); got != want {
 			t.Errorf("%s:\n%s\nwant\n%s", q, got, want)
