@@ -213,6 +213,14 @@ func (r *runner) upToDate(ctx context.Context) error {
 	p := r.p
 	g := p.Graph()
 	r.fingerprints = p.chained()
+	saved, err := r.ex.Conn(0).Store().LoadState(ctx, r.opts.Transaction)
+	if err != nil {
+		return err
+	}
+	r.stored = make(map[graph.ID]string, len(saved))
+	for id, fp := range saved {
+		r.stored[graph.ID(id)] = fp
+	}
 	if r.opts.FullRefresh || r.opts.Command != "build" {
 		return nil
 	}
@@ -233,14 +241,6 @@ func (r *runner) upToDate(ctx context.Context) error {
 			decided[id] = p.exportPrint(n, fp)
 		}
 	}
-	saved, err := r.ex.Conn(0).Store().LoadState(ctx, r.opts.Transaction)
-	if err != nil {
-		return err
-	}
-	stored := make(map[graph.ID]string, len(saved))
-	for id, fp := range saved {
-		stored[graph.ID(id)] = fp
-	}
 	exists := func(id graph.ID) bool {
 		n := g.Node(id)
 		switch {
@@ -251,8 +251,39 @@ func (r *runner) upToDate(ctx context.Context) error {
 		}
 		return r.ex.Catalog().Kind(n.Relation) != ""
 	}
-	r.ex.SetUpToDate(state.Decide(r.plan.IDs(), decided, stored, exists))
+	utd := state.Decide(r.plan.IDs(), decided, r.stored, exists)
+	// A node whose planned parent runs runs too: its relation (or a
+	// test's verdict) was made from the parent's previous one.
+	for _, id := range r.plan.IDs() {
+		if utd[id] && !r.parentsHold(id, func(par graph.ID) bool { return !r.plan.Planned(par) || utd[par] }) {
+			delete(utd, id)
+		}
+	}
+	r.ex.SetUpToDate(utd)
 	return nil
+}
+
+// parentsHold reports whether ok holds for every parent of id that
+// executes, looking through the parents that do not (ephemeral models,
+// sources without a file) to theirs.
+func (r *runner) parentsHold(id graph.ID, ok func(graph.ID) bool) bool {
+	g := r.p.Graph()
+	for _, par := range g.Parents(id) {
+		n := g.Node(par)
+		if n == nil {
+			continue
+		}
+		if !n.IsExecutable() {
+			if !r.parentsHold(par, ok) {
+				return false
+			}
+			continue
+		}
+		if !ok(par) {
+			return false
+		}
+	}
+	return true
 }
 
 // chained returns the nodes' up-to-date fingerprints: their own
@@ -289,12 +320,35 @@ func filePrint(fp, file string) string {
 // (tests: passed) and the nodes to forget (those that did not), so they
 // run next time. An export's print holds the sha256 of the file it
 // staged, which the commit renames into place.
+//
+// A node's fingerprint says it was made from its parents' current
+// definitions, so it is recorded only when each parent that executes
+// succeeded or was up to date in this run, or, outside the run, holds what
+// its current fingerprint says (its stored one equals it): a test that
+// kiln test runs on tables a failed build left as before its change, or a
+// model kiln run builds over a parent changed since it was built, is
+// forgotten instead, and runs again at the next build.
 func (r *runner) state(results []run.Result) (built map[string]string, forget []string) {
 	p := r.p
 	built = map[string]string{}
+	ran := make(map[graph.ID]bool, len(results))
+	for _, x := range results {
+		ran[x.ID] = x.Status == run.Success || x.Status == run.Pass || x.Status == run.UpToDate
+	}
+	current := func(par graph.ID) bool {
+		if ok, in := ran[par]; in {
+			return ok
+		}
+		fp := r.fingerprints[par]
+		return fp != "" && r.stored[par] == fp
+	}
 	for _, x := range results {
 		switch x.Status {
 		case run.Success, run.Pass:
+			if !r.parentsHold(x.ID, current) {
+				forget = append(forget, string(x.ID))
+				continue
+			}
 			fp := r.fingerprints[x.ID]
 			if n := p.Graph().Node(x.ID); fp != "" && n.Kind == graph.Export {
 				file := export.Path(p.Target, n)

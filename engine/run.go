@@ -109,6 +109,9 @@ type runner struct {
 	journal  *execute.Journal
 	// fingerprints are the nodes' fingerprints now (see package state).
 	fingerprints map[graph.ID]string
+	// stored are the fingerprints of the nodes' last successful builds
+	// (tests: passes), as the run found them.
+	stored map[graph.ID]string
 	// history is the copy of the run history beside the database.
 	history *historyCopy
 	// hookErr says which run hook failed ("" none): the run failed.

@@ -158,6 +158,9 @@ func NewPlan(g *graph.Graph, selected []graph.ID) *Plan {
 // IDs returns the planned nodes in topological order.
 func (p *Plan) IDs() []graph.ID { return p.ids }
 
+// Planned reports whether id is one of the planned nodes.
+func (p *Plan) Planned(id graph.ID) bool { return p.in[id] }
+
 // Waits returns the nodes id waits for.
 func (p *Plan) Waits(id graph.ID) []graph.ID { return p.waits[id] }
 
