@@ -105,7 +105,7 @@ func keyPos(at map[string]project.At, file string, def diag.Pos) func(string) di
 // project.yml folder config tree (its keys were checked when it was read).
 func (c *compiler) checkTree(tree *project.ConfigTree) {
 	tree.Each(func(k string, v project.ConfigValue) {
-		c.checkValue(k, v.Value, v.Pos(project.FileName))
+		c.checkValue(k, v.Value, v.Pos(c.p.File))
 	})
 }
 
@@ -384,7 +384,7 @@ func (c *compiler) warnUnusedConfig() {
 		kind string
 	}{{c.p.ModelConfig, "models"}, {c.p.SeedConfig, "seeds"}} {
 		for _, u := range tree.t.Unused() {
-			c.diags.Warnf(u.Pos(project.FileName), "config path %s.%s.%s matches no %s", tree.kind, c.name, strings.Join(u.Path, "."), strings.TrimSuffix(tree.kind, "s")).
+			c.diags.Warnf(u.Pos(c.p.File), "config path %s.%s.%s matches no %s", tree.kind, c.name, strings.Join(u.Path, "."), strings.TrimSuffix(tree.kind, "s")).
 				Hint = "check the folder names under " + tree.kind + ":"
 		}
 	}

@@ -213,3 +213,54 @@ func TestDBTSnapshotTestIDs(t *testing.T) {
 		t.Errorf("the block snapshot's tests: %v", found)
 	}
 }
+
+// A dbt project's config errors name dbt_project.yml, the file read, not
+// project.yml: line 7 col 20 is the value of +materialized.
+func TestDBTProjectConfigErrorsNameTheFile(t *testing.T) {
+	src := "name: jaffle_shop\nprofile: jaffle_shop\n\nmodels:\n  jaffle_shop:\n    nowhere:\n      +materialized: tabel\n      +contract: yes-please\n      +tags: 5\n"
+	fsys := fstest.MapFS{
+		"dbt_project.yml":   {Data: []byte(src)},
+		"models/orders.sql": {Data: []byte("select 1 as order_id")},
+	}
+	target := func(project.TargetRequest) (*project.Target, diag.List) {
+		return project.DefaultTarget("jaffle_shop.duckdb"), nil
+	}
+	p, l := project.LoadWith(fsys, project.Options{Target: target})
+	if l.HasErrors() {
+		t.Fatal(l)
+	}
+	_, l = Compile(p, Options{ProjectDir: "/proj"})
+	got := l.Error()
+	for _, want := range []string{
+		`dbt_project.yml:7:22: unknown materialization "tabel"; did you mean "table"?`,
+		"dbt_project.yml:8:18: contract must be a mapping",
+		"dbt_project.yml:9:14: tags must be a string or a list of strings",
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("want %q in:\n%s", want, got)
+		}
+	}
+	// A folder that matches no model is warned of, at its key.
+	fsys["dbt_project.yml"] = &fstest.MapFile{Data: []byte("name: jaffle_shop\nprofile: jaffle_shop\n\nmodels:\n  jaffle_shop:\n    nowhere:\n      +materialized: table\n")}
+	if p, l = project.LoadWith(fsys, project.Options{Target: target}); l.HasErrors() {
+		t.Fatal(l)
+	}
+	m, l := Compile(p, Options{ProjectDir: "/proj"})
+	if l.HasErrors() {
+		t.Fatal(l)
+	}
+	if want := "dbt_project.yml:6:5: warning: config path models.jaffle_shop.nowhere matches no model"; !strings.Contains(m.Warnings.Error(), want) {
+		t.Errorf("want %q in:\n%s", want, m.Warnings.Error())
+	}
+	got += "\n" + m.Warnings.Error()
+	// A time zone that is not one is an error at its value.
+	fsys["dbt_project.yml"] = &fstest.MapFile{Data: []byte("name: jaffle_shop\nprofile: jaffle_shop\ntimezone: Mars/Olympus\n")}
+	_, l = project.LoadWith(fsys, project.Options{Target: target})
+	if want := `dbt_project.yml:3:11: timezone "Mars/Olympus" is not an IANA time zone`; !strings.Contains(l.Error(), want) {
+		t.Errorf("want %q in:\n%s", want, l.Error())
+	}
+	got += "\n" + l.Error()
+	if strings.Contains(strings.ReplaceAll(got, "dbt_project.yml:", ""), "project.yml:") {
+		t.Errorf("a diagnostic names project.yml, which does not exist:\n%s", got)
+	}
+}

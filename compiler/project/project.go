@@ -245,7 +245,7 @@ func LoadWith(fsys fs.FS, o Options) (*Project, diag.List) {
 	}
 	if c.TimeZone != "" {
 		if _, err := time.LoadLocation(c.TimeZone); err != nil || c.TimeZone == "Local" {
-			l.Add(diag.Errorf(posOfKey(root, "timezone", FileName), "timezone %q is not an IANA time zone", c.TimeZone).
+			l.Add(diag.Errorf(posOfKey(root, "timezone", file), "timezone %q is not an IANA time zone", c.TimeZone).
 				WithHint("write one such as UTC or Europe/Paris; it is the database session's time zone"))
 		}
 	}

@@ -282,7 +282,7 @@ func (p *Project) CheckVars(vars map[string]any) diag.List {
 		}
 		if err := t.Check(vars[k]); err != nil {
 			l.Add(diag.Errorf(diag.Pos{File: "--vars"}, "var %s is %s, which %v", k, showValue(vars[k]), err).
-				WithHint("%s declares %s as %s; nothing was run", t.At.Pos(FileName), k, t.phrase()))
+				WithHint("%s declares %s as %s; nothing was run", t.At.Pos(p.File), k, t.phrase()))
 		}
 	}
 	return l
