@@ -240,14 +240,49 @@ func (a *app) parseVars() (map[string]any, error) {
 	if strings.TrimSpace(a.varsText) == "" {
 		return nil, nil
 	}
+	var doc yaml.Node
+	if err := yaml.Unmarshal([]byte(a.varsText), &doc); err != nil {
+		return nil, fmt.Errorf("--vars is not a YAML or JSON mapping: %s; write --vars '{raw_dir: data/sample}'", strings.TrimPrefix(err.Error(), "yaml: "))
+	}
+	if len(doc.Content) == 1 {
+		if what := notMapping(doc.Content[0]); what != "" {
+			return nil, fmt.Errorf("--vars must be a mapping ({key: value}), not %s; write --vars '{raw_dir: data/sample}'", what)
+		}
+	}
 	var m project.VarMap
-	if err := yaml.Unmarshal([]byte(a.varsText), &m); err != nil {
+	if err := doc.Decode(&m); err != nil {
 		return nil, fmt.Errorf("--vars is not a YAML or JSON mapping: %s; write --vars '{raw_dir: data/sample}'", strings.TrimPrefix(err.Error(), "yaml: "))
 	}
 	if m == nil {
 		return nil, fmt.Errorf("--vars must be a mapping, such as --vars '{raw_dir: data/sample}'")
 	}
 	return m, nil
+}
+
+// notMapping says, in YAML's words, what n is when it is neither a mapping
+// nor null: "a list", "a number (3)", "a string (\"str\")"; "" otherwise.
+func notMapping(n *yaml.Node) string {
+	for n.Kind == yaml.AliasNode && n.Alias != nil {
+		n = n.Alias
+	}
+	switch n.Kind {
+	case yaml.MappingNode:
+		return ""
+	case yaml.SequenceNode:
+		return "a list"
+	case yaml.ScalarNode:
+		switch n.ShortTag() {
+		case "!!null":
+			return ""
+		case "!!int", "!!float":
+			return fmt.Sprintf("a number (%s)", n.Value)
+		case "!!bool":
+			return fmt.Sprintf("a boolean (%s)", n.Value)
+		default:
+			return fmt.Sprintf("a string (%q)", n.Value)
+		}
+	}
+	return ""
 }
 
 // load reads and compiles the project; diagnostics are printed and turn

@@ -194,3 +194,32 @@ func TestUnitTestSyntaxHint(t *testing.T) {
 		}
 	}
 }
+
+// TestVarsNotAMapping: --vars that parses as YAML but is not a mapping is
+// said in YAML's words, with what it is, and exits 2 before anything runs;
+// not Go's "cannot unmarshal !!seq into map[string]interface {}".
+func TestVarsNotAMapping(t *testing.T) {
+	dir := writeProject(t, map[string]string{
+		"project.yml":  "name: t1\n",
+		"models/a.sql": "select 1 as x\n",
+	})
+	for vars, want := range map[string]string{
+		"[1,2]":    "error: --vars must be a mapping ({key: value}), not a list; write --vars '{raw_dir: data/sample}'",
+		"3":        "error: --vars must be a mapping ({key: value}), not a number (3);",
+		`"str"`:    `error: --vars must be a mapping ({key: value}), not a string ("str");`,
+		"true":     "error: --vars must be a mapping ({key: value}), not a boolean (true);",
+		"{a: [1":   "error: --vars is not a YAML or JSON mapping: line 1: did not find expected ',' or ']';",
+		"- a\n- b": "error: --vars must be a mapping ({key: value}), not a list;",
+	} {
+		code, _, stderr := kiln(t, dir, "build", "--vars", vars)
+		if code != ExitCannotStart || !strings.Contains(stderr, want) {
+			t.Errorf("--vars %q: exit %d, stderr:\n%s\nwant exit %d and %q", vars, code, stderr, ExitCannotStart, want)
+		}
+		if strings.Contains(stderr, "unmarshal") || strings.Contains(stderr, "interface") {
+			t.Errorf("--vars %q: stderr speaks Go:\n%s", vars, stderr)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(dir, "target", "t1.duckdb")); err == nil {
+		t.Error("--vars that is not a mapping must not build anything")
+	}
+}
