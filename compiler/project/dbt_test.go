@@ -179,3 +179,24 @@ func TestPartialParseFlagType(t *testing.T) {
 		}
 	}
 }
+
+// A key written twice in dbt_project.yml is one error at the second key's
+// line and column, with a hint; not also a false "the project has no
+// name" (yaml.v3 leaves the whole mapping undecoded).
+func TestDuplicateKeyInDBTProject(t *testing.T) {
+	src := "name: 'jaffle_shop'\n\nconfig-version: 2\nversion: '0.1'\nprofile: 'jaffle_shop'\nmodel-paths: [\"other\"]\n\n  # models\nmodel-paths: [\"models\"]\n"
+	_, errs := load(t, map[string]string{"dbt_project.yml": src, "models/a.sql": "select 1 as x\n"})
+	want := `dbt_project.yml:9:1: invalid YAML: mapping key "model-paths" already defined at line 6; remove one of the two "model-paths" entries (lines 6 and 9)`
+	if !strings.Contains(errs, want) {
+		t.Errorf("errors do not hold %q:\n%s", want, errs)
+	}
+	if strings.Contains(errs, "no name") || strings.Contains(errs, "must be letters") || strings.Count(errs, "\n") != 0 {
+		t.Errorf("want the one duplicate key error, got:\n%s", errs)
+	}
+	// Nested: the key's column, in a schema file.
+	_, errs = load(t, map[string]string{"dbt_project.yml": "name: shop\n", "models/a.sql": "select 1 as x\n",
+		"models/p.yml": "models:\n  - name: a\n    description: x\n    description: y\n"})
+	if want := `models/p.yml:4:5: invalid YAML: mapping key "description" already defined at line 3; remove one of the two "description" entries (lines 3 and 4)`; !strings.Contains(errs, want) {
+		t.Errorf("errors do not hold %q:\n%s", want, errs)
+	}
+}

@@ -238,7 +238,10 @@ func LoadWith(fsys fs.FS, o Options) (*Project, diag.List) {
 	decodeStrict(file, root, &p.Config, file, &l)
 	p.Config.At = at(root)
 	c := &p.Config
-	if c.Name == "" {
+	if hasDuplicateKey(root) {
+		// A key written twice in the top mapping leaves all of it
+		// undecoded: the duplicate is the error, not a missing name.
+	} else if c.Name == "" {
 		l.Add(diag.Errorf(diag.Pos{File: file, Line: 1, Col: 1}, "the project has no name").WithHint("add \"name: my_project\" to %s", file))
 	} else if !isIdent(c.Name) {
 		l.Add(diag.Errorf(posOfKey(root, "name", file), "project name %q must be letters, digits and underscores", c.Name))
@@ -289,6 +292,22 @@ func LoadWith(fsys fs.FS, o Options) (*Project, diag.List) {
 	}
 	l.Sort()
 	return p, l
+}
+
+// hasDuplicateKey says whether mapping n has a scalar key written twice.
+func hasDuplicateKey(n *yaml.Node) bool {
+	seen := map[string]bool{}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k := n.Content[i]
+		if k.Kind != yaml.ScalarNode || k.Value == "<<" {
+			continue
+		}
+		if seen[k.Value] {
+			return true
+		}
+		seen[k.Value] = true
+	}
+	return false
 }
 
 // aliases applies dbt < 1.0's source-paths and data-paths, which dbt

@@ -168,6 +168,9 @@ var (
 	// yamlTypeRE matches yaml.v3's type errors ("cannot unmarshal !!str
 	// `four` into int", "cannot unmarshal !!seq into map[string]interface {}").
 	yamlTypeRE = regexp.MustCompile("^cannot unmarshal !!(\\w+)(?: `(.*)`)? into (.+)$")
+	// yamlDupRE matches yaml.v3's duplicate key error ("mapping key
+	// \"model-paths\" already defined at line 7").
+	yamlDupRE = regexp.MustCompile(`^mapping key (.+) already defined at line (\d+)$`)
 )
 
 // yamlKinds names the YAML tags of yaml.v3's errors in YAML's words.
@@ -230,6 +233,18 @@ func addYAMLLine(file, msg string, root *yaml.Node, l *diag.List) {
 	if m := yamlLineRE.FindStringSubmatch(msg); m != nil {
 		pos.Line, _ = strconv.Atoi(m[1])
 		msg = m[2]
+	}
+	if m := yamlDupRE.FindStringSubmatch(msg); m != nil {
+		key := m[1]
+		if k, err := strconv.Unquote(key); err == nil {
+			key = k
+		}
+		if n := findScalar(root, pos.Line, key); n != nil {
+			pos.Col = n.Column
+		}
+		l.Add(diag.Errorf(pos, "invalid YAML: %s", msg).
+			WithHint("remove one of the two %q entries (lines %s and %d); dbt 1.10 warns and keeps the last, kiln refuses to guess", key, m[2], pos.Line))
+		return
 	}
 	m := yamlTypeRE.FindStringSubmatch(msg)
 	if m == nil {
