@@ -9,25 +9,12 @@ import (
 	"github.com/kiln-build/kiln/adapter"
 )
 
-// intervalsDDL creates kiln_history.intervals: the batches of each
-// microbatch model, with the digest of what each was built from.
-const intervalsDDL = `create schema if not exists kiln_history;
-create table if not exists kiln_history.intervals (
-    unique_id   varchar not null,
-    batch_start timestamp not null, -- UTC
-    batch_end   timestamp not null, -- UTC, exclusive
-    digest      varchar not null,   -- the batch's SQL and its inputs' rows
-    run_id      varchar not null,
-    built_at    timestamp not null,
-    primary key (unique_id, batch_start)
-)`
-
-func (s *Store) ensureIntervals(ctx context.Context) error {
-	return s.c.Once("sqlstore.intervals", func() error {
-		_, err := s.c.Exec(ctx, intervalsDDL)
-		return err
-	})
-}
+// ensureIntervals makes sure kiln_history.intervals exists. The table is
+// part of ddl, so that a run's start creates it before any node runs:
+// created lazily, two microbatch models building at once on a fresh
+// database would both create it, and DuckDB fails one with a write-write
+// conflict on the catalog.
+func (s *Store) ensureIntervals(ctx context.Context) error { return s.ensure(ctx) }
 
 // Intervals returns the batches recorded for node id, by start.
 func (s *Store) Intervals(ctx context.Context, id string) ([]adapter.Interval, error) {

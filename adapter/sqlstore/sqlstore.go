@@ -19,6 +19,7 @@
 //	staged_files   exports written aside: held for an open flow transaction, or to publish (rename)
 //	               or discard once their run or flow transaction committed or rolled back
 //	file_hashes    the input files' sha256 by path, with the stamp they had
+//	intervals      the batches of each microbatch model, with the digest of what each was built from (intervals.go)
 //	observations   the values the deviation gates saw, by series, segment and month (observations.go)
 package sqlstore
 
@@ -111,6 +112,15 @@ create table if not exists kiln_history.pending_state (
     unique_id   varchar not null,
     fingerprint varchar not null,
     run_id      varchar not null
+);
+create table if not exists kiln_history.intervals (
+    unique_id   varchar not null,
+    batch_start timestamp not null, -- UTC
+    batch_end   timestamp not null, -- UTC, exclusive
+    digest      varchar not null,   -- the batch's SQL and its inputs' rows
+    run_id      varchar not null,
+    built_at    timestamp not null,
+    primary key (unique_id, batch_start)
 )`
 
 // Store is adapter.Store on one connection.
