@@ -4,6 +4,7 @@ package failpoint
 
 import (
 	"os"
+	"os/signal"
 	"syscall"
 	"time"
 )
@@ -20,7 +21,19 @@ func raise(action string) {
 	case terminate:
 		sig = syscall.SIGTERM
 	case stop:
+		// kill(2) aims SIGSTOP at the process, and Linux hands it to
+		// one thread (the main one) to stop the others: the thread of
+		// this goroutine could run on past the failpoint until then,
+		// while the parent, told by wait4 that kiln stopped, looks at
+		// what kiln wrote (kiln runs found a build "running" that
+		// should have stopped before writing its history's copy). So
+		// go on only after SIGCONT, which comes once kiln has stopped
+		// (or cancels the stop still pending).
+		cont := make(chan os.Signal, 1)
+		signal.Notify(cont, syscall.SIGCONT)
+		defer signal.Stop(cont)
 		syscall.Kill(os.Getpid(), syscall.SIGSTOP)
+		<-cont
 		return
 	}
 	syscall.Kill(os.Getpid(), sig)

@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"syscall"
 	"testing"
@@ -85,5 +86,74 @@ func TestKillsAtTheCountthHit(t *testing.T) {
 	want := strings.Repeat("export.staged\nnode.built\n", 3)
 	if string(b) != want {
 		t.Errorf("log:\n%s\nwant:\n%s", b, want)
+	}
+}
+
+// Stopped at its failpoint, the process has run nothing after it when its
+// parent learns from wait4 that it stopped, and goes on once it gets
+// SIGCONT. kill(2) gave SIGSTOP to the main thread: the thread that hit
+// the failpoint ran on until the main one stopped it, and wrote what the
+// code after the failpoint writes (here a file).
+func TestStopsAtTheFailpoint(t *testing.T) {
+	if os.Getenv("FAILPOINT_CHILD") == "1" {
+		Hit(RunRecovered)
+		if err := os.WriteFile(os.Getenv("FAILPOINT_AFTER"), []byte("after\n"), 0o644); err != nil {
+			os.Exit(3)
+		}
+		os.Exit(0)
+	}
+	for i := 0; i < 20; i++ {
+		after := filepath.Join(t.TempDir(), "after")
+		cmd := exec.Command(os.Args[0], "-test.run=^TestStopsAtTheFailpoint$")
+		cmd.Env = append(os.Environ(), "FAILPOINT_CHILD=1", "FAILPOINT_AFTER="+after, EnvVar+"=run.recovered:1:stop")
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		var ws syscall.WaitStatus
+		for {
+			_, err := syscall.Wait4(cmd.Process.Pid, &ws, syscall.WUNTRACED, nil)
+			if errors.Is(err, syscall.EINTR) {
+				continue
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			break
+		}
+		if !ws.Stopped() {
+			t.Fatalf("the child ended (%v) before it stopped at its failpoint", ws)
+		}
+		_, err := os.Stat(after)
+		if err == nil {
+			t.Errorf("attempt %d: the child stopped at its failpoint had run the code after it", i+1)
+		}
+		if err := cmd.Process.Signal(syscall.SIGCONT); err != nil {
+			t.Fatal(err)
+		}
+		for {
+			_, err := syscall.Wait4(cmd.Process.Pid, &ws, 0, nil)
+			if errors.Is(err, syscall.EINTR) {
+				continue
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			break
+		}
+		if !ws.Exited() || ws.ExitStatus() != 0 {
+			t.Fatalf("the child let go ended with %v, want exit 0", ws)
+		}
+		if _, err := os.Stat(after); err != nil {
+			t.Fatalf("the child let go did not run the code after its failpoint: %v", err)
+		}
+	}
+}
+
+// The children of the tests keep the main goroutine on the main thread,
+// so that the failpoints are hit on another thread, the one whose running
+// on TestStopsAtTheFailpoint catches.
+func init() {
+	if os.Getenv("FAILPOINT_CHILD") == "1" {
+		runtime.LockOSThread()
 	}
 }
