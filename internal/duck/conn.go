@@ -40,7 +40,14 @@ func (c *Conn) begin(ctx context.Context) error {
 	if c.depth == 0 || c.begun || c.committed {
 		return nil
 	}
-	if _, err := c.sql.ExecContext(ctx, "BEGIN TRANSACTION"); err != nil {
+	// Not interrupted: a cancellation that arrived while DuckDB ran BEGIN
+	// could leave the connection in a transaction that Tx, told BEGIN
+	// failed, would never roll back (the connection then refused every
+	// later statement: "Current transaction is aborted", then "cannot
+	// start a transaction within a transaction" when the run rolled back;
+	// TestInterruptAtEveryFailpoint saw it once under load). The statement
+	// after BEGIN sees the cancellation, and Tx rolls back.
+	if _, err := c.sql.ExecContext(context.WithoutCancel(ctx), "BEGIN TRANSACTION"); err != nil {
 		return wrap(err, "BEGIN TRANSACTION", ctx)
 	}
 	c.begun = true
