@@ -75,6 +75,21 @@ func fkProject(t *testing.T, extra string) string {
 	return dir
 }
 
+// fkTarget writes fkProject for database db ("duckdb": a DuckDB file;
+// "postgres": a database of a server the test starts) and returns its
+// folder, the schema its models build in, and a query on its database
+// (each row's values joined by "|").
+func fkTarget(t *testing.T, db string) (dir, schema string, query func(q string) []string) {
+	t.Helper()
+	if db == "duckdb" {
+		dir = fkProject(t, "database-path: target/fk.duckdb\n")
+		return dir, "main", func(q string) []string { return duckQuery(t, filepath.Join(dir, "target", "fk.duckdb"), q) }
+	}
+	d := newPGDB(t)
+	dir = fkProject(t, fmt.Sprintf("target:\n  type: postgres\n  host: %s\n  port: %s\n  user: %s\n  dbname: %s\n  schema: analytics\n  sslmode: disable\n", d.host, d.port, d.user, d.db))
+	return dir, "analytics", func(q string) []string { return d.query(t, q) }
+}
+
 // TestForeignKeyConstraints: a contract's foreign_key is checked, not
 // declared, on DuckDB and PostgreSQL alike. to: ref() makes the
 // referenced model a parent (built first, in manifest.json's depends_on);
@@ -86,16 +101,7 @@ func fkProject(t *testing.T, extra string) string {
 func TestForeignKeyConstraints(t *testing.T) {
 	for _, db := range []string{"duckdb", "postgres"} {
 		t.Run(db, func(t *testing.T) {
-			var dir, schema string
-			var query func(q string) []string
-			if db == "duckdb" {
-				dir, schema = fkProject(t, "database-path: target/fk.duckdb\n"), "main"
-				query = func(q string) []string { return duckQuery(t, filepath.Join(dir, "target", "fk.duckdb"), q) }
-			} else {
-				d := newPGDB(t)
-				dir, schema = fkProject(t, fmt.Sprintf("target:\n  type: postgres\n  host: %s\n  port: %s\n  user: %s\n  dbname: %s\n  schema: analytics\n  sslmode: disable\n", d.host, d.port, d.user, d.db)), "analytics"
-				query = func(q string) []string { return d.query(t, q) }
-			}
+			dir, schema, query := fkTarget(t, db)
 			mustKiln(t, 0, dir, "build")
 			var man struct {
 				Nodes map[string]struct {
@@ -204,16 +210,7 @@ func duckQuery(t *testing.T, path, q string) []string {
 func TestIncrementalConstraints(t *testing.T) {
 	for _, db := range []string{"duckdb", "postgres"} {
 		t.Run(db, func(t *testing.T) {
-			var dir, schema string
-			var query func(q string) []string
-			if db == "duckdb" {
-				dir, schema = fkProject(t, "database-path: target/fk.duckdb\n"), "main"
-				query = func(q string) []string { return duckQuery(t, filepath.Join(dir, "target", "fk.duckdb"), q) }
-			} else {
-				d := newPGDB(t)
-				dir, schema = fkProject(t, fmt.Sprintf("target:\n  type: postgres\n  host: %s\n  port: %s\n  user: %s\n  dbname: %s\n  schema: analytics\n  sslmode: disable\n", d.host, d.port, d.user, d.db)), "analytics"
-				query = func(q string) []string { return d.query(t, q) }
-			}
+			dir, schema, query := fkTarget(t, db)
 			for name, text := range map[string]string{
 				"models/events.sql": "{{ config(materialized='incremental', unique_key='id', incremental_strategy='delete+insert') }}\n" +
 					"select cast(id as integer) as id, cast(amount as integer) as amount, cast(customer_id as integer) as customer_id\n" +
