@@ -129,11 +129,12 @@ type compiler struct {
 	descEnv      *jinja.Env            // renders descriptions
 	// runtimeTests render the generic tests whose macros read execute
 	// again at run time.
-	runtimeTests map[*graph.Node]func(template.DB) (string, error)
+	runtimeTests map[*graph.Node]func(template.DB, *logSink) (string, error)
 	groups       map[string]*Group // groups: of the property files
 	semantic     []*SemanticEntry  // semantic_models:, metrics:, saved_queries:
 	graphOnce    sync.Once
 	graphFn      func() map[string]any // dbt's graph variable, set by SetGraph
+	logFn        func(*graph.Node, graph.LogLine) // run-time log() and print(), set by SetLog
 	graphValue   map[string]any
 	entryOnce    sync.Once
 	entryFn      func(*graph.Node) map[string]any // Options.NodeEntries' function
@@ -180,7 +181,7 @@ func newCompiler(p *project.Project, opts Options) *compiler {
 		descEnv:    jinja.NewEnv(),
 		descAt:     make(map[graph.ID]diag.Pos, files),
 
-		runtimeTests: map[*graph.Node]func(template.DB) (string, error){},
+		runtimeTests: map[*graph.Node]func(template.DB, *logSink) (string, error){},
 	}
 	c.buildScopes()
 	return c

@@ -26,6 +26,7 @@ type rendered struct {
 	attrAccess bool // the template read a ref's attributes: render again once relations are final
 	execute    bool // the template read execute: render again at run time
 	diags      diag.List
+	logs       []graph.LogLine // log() and print() messages, in order
 }
 
 // collectProps indexes the YAML properties of models, seeds and singular
@@ -277,9 +278,10 @@ func (c *compiler) renderModels() {
 		if r.attrAccess {
 			again := c.renderNode(n, renderMode{final: true})
 			c.diags.Append(again.diags)
-			r.out = again.out
+			r.out, r.logs = again.out, again.logs
 			c.checkLateRefs(n, r, again)
 		}
+		n.Logs = r.logs
 		n.CompiledCode = c.statement(n, c.substitute(r.out))
 		if n.Kind == graph.Model && n.Config.Enabled && !r.execute && !n.Empty && !r.diags.HasErrors() && sqlBlank(n.CompiledCode) {
 			c.diags.Errorf(diag.Pos{File: n.Path, Line: 1, Col: 1}, "model %q has no SQL: %s renders to comments and whitespace only", n.Name, n.Path).
@@ -499,6 +501,8 @@ func (c *compiler) renderNode(n *graph.Node, mode renderMode) *rendered {
 		DB:            mode.db,
 		OnExecute:     func() { r.execute = true },
 		Graph:         c.graphVar,
+		Log:           func(msg string) { r.logs = append(r.logs, graph.LogLine{Text: msg}) },
+		Debug:         func(msg string) { r.logs = append(r.logs, graph.LogLine{Text: msg, Debug: true}) },
 	}
 	if n.Kind == graph.Model {
 		this.Database = n.Relation.Database

@@ -8,6 +8,7 @@ import (
 
 	"github.com/kiln-build/kiln/adapter"
 	"github.com/kiln-build/kiln/compiler/diag"
+	"github.com/kiln-build/kiln/compiler/graph"
 	"github.com/kiln-build/kiln/compiler/jinja"
 	"github.com/kiln-build/kiln/compiler/project"
 	"github.com/kiln-build/kiln/compiler/template"
@@ -122,13 +123,13 @@ func (hc *HookContext) globals() map[string]any {
 // ExecRunHook renders hook h on session s, with execute true, the vars of
 // its package's scope, its package's macros first and, for on-run-end,
 // hc's results; what it renders, when not blank, runs as SQL on s. log
-// receives log() and print() messages. An error is placed at the hook's
-// position in its project file.
-func (m *Manifest) ExecRunHook(ctx context.Context, h RunHook, s adapter.Session, hc *HookContext, log func(string)) error {
+// receives log() and print() messages, in order. An error is placed at
+// the hook's position in its project file.
+func (m *Manifest) ExecRunHook(ctx context.Context, h RunHook, s adapter.Session, hc *HookContext, log func(graph.LogLine)) error {
 	c := m.c
 	db := &sessionDB{ctx: ctx, s: s}
 	tctx := &template.Context{Ref: c.finalRef(nil), Source: c.finalSource(nil), Var: c.varIn(h.Package), EnvVar: c.lookupEnv,
-		DB: db, Log: log, Globals: hc.globals(), Graph: c.graphVar, Where: c.targetWhere(),
+		DB: db, Log: logInfo(log), Debug: logDebug(log), Globals: hc.globals(), Graph: c.graphVar, Where: c.targetWhere(),
 		// config() sets nothing at run time, as in dbt; config.get is an
 		// error that says it is not supported yet (configObj).
 		Config: func(map[string]any, diag.Pos) error { return nil }}
@@ -165,8 +166,9 @@ func (c *compiler) macroPackage(pkg string) string {
 // in package pkg only) with args as keyword arguments on session s, with
 // execute true and the vars of the macro's package, as dbt's
 // run-operation does. It returns what the macro returns (or renders),
-// as text. The statements it runs are the caller's to commit.
-func (m *Manifest) Operation(ctx context.Context, name string, args map[string]any, s adapter.Session, log func(string)) (string, error) {
+// as text. The statements it runs are the caller's to commit. log
+// receives its log() and print() messages, in order.
+func (m *Manifest) Operation(ctx context.Context, name string, args map[string]any, s adapter.Session, log func(graph.LogLine)) (string, error) {
 	c := m.c
 	pkg, macro := "", name
 	if i := strings.LastIndex(name, "."); i >= 0 {
@@ -180,7 +182,7 @@ func (m *Manifest) Operation(ctx context.Context, name string, args map[string]a
 		return "", err
 	}
 	db := &sessionDB{ctx: ctx, s: s}
-	tctx := &template.Context{Ref: c.finalRef(nil), Source: c.finalSource(nil), Var: c.varIn(scope), EnvVar: c.lookupEnv, DB: db, Log: log, Graph: c.graphVar,
+	tctx := &template.Context{Ref: c.finalRef(nil), Source: c.finalSource(nil), Var: c.varIn(scope), EnvVar: c.lookupEnv, DB: db, Log: logInfo(log), Debug: logDebug(log), Graph: c.graphVar,
 		Where: c.targetWhere(),
 		// A macro has no config: config.get gives its default and
 		// config.require fails, as dbt's RuntimeConfigObject on a macro.

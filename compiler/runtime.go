@@ -23,7 +23,9 @@ func (m *Manifest) RenderAtRun(ctx context.Context, n *graph.Node, s adapter.Ses
 	}
 	db := &sessionDB{ctx: ctx, s: s}
 	if render, ok := m.c.runtimeTests[m.c.nodes[n.ID]]; ok && m.c.nodes[n.ID] != nil {
-		sql, err := render(db)
+		var logs logSink
+		sql, err := render(db, &logs)
+		m.c.emitLogs(n, logs.take())
 		if err != nil {
 			return "", false, err
 		}
@@ -34,6 +36,7 @@ func (m *Manifest) RenderAtRun(ctx context.Context, n *graph.Node, s adapter.Ses
 		return "", false, nil
 	}
 	r := m.c.renderNode(node, renderMode{final: true, db: db})
+	m.c.emitLogs(n, r.logs)
 	if len(r.diags) > 0 {
 		return "", false, fmt.Errorf("%v", r.diags[0])
 	}
@@ -163,6 +166,8 @@ func (m *Manifest) RunHooks(ctx context.Context, n *graph.Node, phase string, in
 		// nothing, as in dbt at run time.
 		Config:      func(map[string]any, diag.Pos) error { return nil },
 		ConfigValue: func(key string) (any, bool) { return configValue(n.Kind, configMap(n.Config), key) },
+		Log:         func(msg string) { c.emitLogs(n, []graph.LogLine{{Text: msg}}) },
+		Debug:       func(msg string) { c.emitLogs(n, []graph.LogLine{{Text: msg, Debug: true}}) },
 	}
 	// A hook renders after its node is compiled: model has compiled_code.
 	if node := c.nodes[n.ID]; node != nil && c.opts.NodeEntries != nil {

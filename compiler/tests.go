@@ -241,9 +241,12 @@ func (c *compiler) addTest(file string, dirs []string, on *graph.Node, col *test
 		readConfig = true
 		return configValue(graph.Test, mergeConfigs(macroCfg, own), key)
 	}
-	newCtx := func(db template.DB, deps *[]graph.ID) *template.Context {
+	// logs collects the log() and print() messages of the compile
+	// rendering (the arguments', then the macro's).
+	var logs logSink
+	newCtx := func(db template.DB, deps *[]graph.ID, logs *logSink) *template.Context {
 		return &template.Context{Ref: c.finalRef(deps), Source: c.finalSource(deps), Var: c.lookupVar, EnvVar: c.lookupEnv, StoreFailures: store,
-			DB: db, OnExecute: func() { executes = true }, Graph: c.graphVar, ConfigValue: testConfig,
+			DB: db, OnExecute: func() { executes = true }, Graph: c.graphVar, ConfigValue: testConfig, Log: logs.info, Debug: logs.debug,
 			Config: func(kw map[string]any, _ diag.Pos) error {
 				if macroCfg == nil {
 					macroCfg = map[string]any{}
@@ -256,7 +259,7 @@ func (c *compiler) addTest(file string, dirs []string, on *graph.Node, col *test
 	}
 	// The arguments are rendered in the test's context, as dbt renders
 	// them when it compiles the test (testargs.go).
-	args, deps, l := c.renderTestArgs(file, &te, func(deps *[]graph.ID) *template.Context { return newCtx(nil, deps) })
+	args, deps, l := c.renderTestArgs(file, &te, func(deps *[]graph.ID) *template.Context { return newCtx(nil, deps, &logs) })
 	if len(l) > 0 {
 		c.diags.Append(l)
 		return
@@ -297,13 +300,16 @@ func (c *compiler) addTest(file string, dirs []string, on *graph.Node, col *test
 		return kwargs
 	}
 	kwargs := withModel(args)
-	sql, err := c.engine.CallValue(file, testMacro, kwargs, newCtx(nil, nil))
+	argLogs := logs.take()
+	sql, err := c.engine.CallValue(file, testMacro, kwargs, newCtx(nil, nil, &logs))
 	if err == nil && readConfig && macroCfg != nil {
 		// The macro read its config and sets some with config(): it
 		// renders again with them all, as dbt reads the test's final
 		// config when it compiles.
-		sql, err = c.engine.CallValue(file, testMacro, kwargs, newCtx(nil, nil))
+		logs.take()
+		sql, err = c.engine.CallValue(file, testMacro, kwargs, newCtx(nil, nil, &logs))
 	}
+	n.Logs = append(argLogs, logs.take()...)
 	if err != nil {
 		c.diags.Errorf(pos, "test %q: %v", te.Name, err).Hint = "check the test's arguments against its definition in " + macroFile
 		return
@@ -329,14 +335,14 @@ func (c *compiler) addTest(file string, dirs []string, on *graph.Node, col *test
 		// The test's macro reads execute: it renders again when the test
 		// runs (Manifest.RenderAtRun).
 		n.RenderAtRun = true
-		c.runtimeTests[n] = func(db template.DB) (string, error) {
+		c.runtimeTests[n] = func(db template.DB, logs *logSink) (string, error) {
 			// The arguments render again too: they may read the
 			// database (run_query, dbt_utils.get_column_values).
-			args, _, l := c.renderTestArgs(file, &te, func(deps *[]graph.ID) *template.Context { return newCtx(db, deps) })
+			args, _, l := c.renderTestArgs(file, &te, func(deps *[]graph.ID) *template.Context { return newCtx(db, deps, logs) })
 			if len(l) > 0 {
 				return "", &template.Error{Pos: l[0].Pos, Msg: l[0].Msg}
 			}
-			sql, err := c.engine.CallValue(file, testMacro, withModel(args), newCtx(db, nil))
+			sql, err := c.engine.CallValue(file, testMacro, withModel(args), newCtx(db, nil, logs))
 			if err != nil {
 				return "", err
 			}

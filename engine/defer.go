@@ -118,6 +118,7 @@ func (p *Project) Defer(ctx context.Context, selected []graph.ID, o DeferOptions
 		p.cfg.Render = m.RenderAtRun
 	}
 	m.SetGraph(func() map[string]any { return artifact.FlatGraph(m) }) // dbt's graph variable at run time
+	m.SetLog(p.log)
 	p.Manifest, p.fingerprints = m, nil
 	names := make([]string, len(d.Nodes))
 	for i, id := range d.Nodes {

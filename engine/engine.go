@@ -148,6 +148,40 @@ func (p *Project) emit(ev Event) {
 	}
 }
 
+// log emits l, logged by node n's template (nil: a hook of the run or an
+// operation).
+func (p *Project) log(n *graph.Node, l graph.LogLine) {
+	p.emit(Log{Node: n, Text: l.Text, Debug: l.Debug})
+}
+
+// nodeLogs emits the messages of n's compile rendering when n starts,
+// unless it renders again at run time, whose rendering emits its own.
+func (p *Project) nodeLogs(n *graph.Node) {
+	if n.RenderAtRun && p.defaultRender {
+		return
+	}
+	for _, l := range n.Logs {
+		p.log(n, l)
+	}
+}
+
+// ShowLogs emits, in the order of ids, the log() and print() messages of
+// each node's compile rendering (Node.Logs) as Log events, except for the
+// nodes of renderedNow, which RenderNow rendered again (their messages
+// came then): what kiln compile shows.
+func (p *Project) ShowLogs(ids []graph.ID, renderedNow map[graph.ID]string) {
+	for _, id := range ids {
+		if _, ok := renderedNow[id]; ok {
+			continue
+		}
+		if n := p.Graph().Node(id); n != nil {
+			for _, l := range n.Logs {
+				p.log(n, l)
+			}
+		}
+	}
+}
+
 func (p *Project) printf(level Level, format string, args ...any) {
 	p.emit(Message{Level: level, Text: fmt.Sprintf(format, args...)})
 }
@@ -202,6 +236,7 @@ func Load(cfg Config) (*Project, error) {
 		p.cfg.Render, p.defaultRender = m.RenderAtRun, true
 	}
 	m.SetGraph(func() map[string]any { return artifact.FlatGraph(m) }) // dbt's graph variable at run time
+	m.SetLog(p.log)
 	if err := p.checkVars(); err != nil {
 		return nil, err
 	}

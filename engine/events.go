@@ -9,7 +9,7 @@ import (
 	"github.com/kiln-build/kiln/internal/run"
 )
 
-// Event is what the engine tells its listeners: one of Message,
+// Event is what the engine tells its listeners: one of Message, Log,
 // Diagnostics, RunStarted, NodeStarted, NodeRetry, NodeProgress,
 // NodeFinished and RunFinished.
 type Event interface{ event() }
@@ -35,6 +35,18 @@ const (
 type Message struct {
 	Level Level
 	Text  string
+}
+
+// Log is a message of a template's log() or print() (dbt's JinjaLogInfo
+// and JinjaLogDebug): Debug is set for log(msg) without info=True, which
+// dbt writes to its log file only. Node is the node whose rendering
+// logged it, nil for a hook of the run or an operation. A node's messages
+// come when it starts (from its compile rendering), or as it renders
+// again at run time when its template reads execute.
+type Log struct {
+	Node  *graph.Node
+	Text  string
+	Debug bool
 }
 
 // Diagnostics are the problems found in the project's files, sorted by
@@ -88,6 +100,7 @@ type NodeFinished struct {
 type RunFinished struct{ Result *Result }
 
 func (Message) event()      {}
+func (Log) event()          {}
 func (Diagnostics) event()  {}
 func (RunStarted) event()   {}
 func (NodeStarted) event()  {}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/kiln-build/kiln/adapter"
+	"github.com/kiln-build/kiln/compiler/graph"
 )
 
 // Operation runs macro (dbt's run-operation: "name", or "package.name")
@@ -13,7 +14,7 @@ import (
 // (run_query, statement, adapter methods) run on one connection in one
 // transaction, committed when the macro ends without error and rolled
 // back otherwise; var() reads the vars of the macro's package. Its log()
-// and print() messages reach the listener as Info messages. It returns
+// and print() messages reach the listener as Log events. It returns
 // what the macro returns (or renders). Like a run, it first finishes what
 // killed kiln processes left; it returns *adapter.LockError while a build
 // holds the database, and the macro's error, placed in its file, when it
@@ -41,7 +42,7 @@ func (p *Project) Operation(ctx context.Context, macro string, args map[string]a
 	var out string
 	err = conn.Tx(ctx, func() error {
 		var err error
-		out, err = p.Manifest.Operation(ctx, macro, args, s, func(msg string) { p.printf(Info, "%s", msg) })
+		out, err = p.Manifest.Operation(ctx, macro, args, s, func(l graph.LogLine) { p.log(nil, l) })
 		return err
 	})
 	if err != nil {

@@ -187,6 +187,11 @@ func (pp *Partial) saveMain(p *Project) bool {
 	if compiler.ClockReads() != pp.clock {
 		return false // a template read the clock or the invocation
 	}
+	for _, n := range p.Graph().Nodes() {
+		if len(n.Logs) > 0 {
+			return false // compile shows them each time: it must render
+		}
+	}
 	// Every file the project holds must have been read through the
 	// recording FS: a loader that reads around it would leave a change
 	// unseen.

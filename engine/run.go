@@ -240,7 +240,10 @@ func (p *Project) Run(ctx context.Context, plan *Plan, o RunOptions) (*Result, e
 		OnRetry: func(n *graph.Node, attempt int, res run.Result, wait time.Duration) {
 			p.emit(NodeRetry{Node: n, Attempt: attempt, Result: res, Wait: wait})
 		},
-		OnStart: func(n *graph.Node, w int) { p.emit(NodeStarted{Node: n, Worker: w}) },
+		OnStart: func(n *graph.Node, w int) {
+			p.emit(NodeStarted{Node: n, Worker: w})
+			p.nodeLogs(n)
+		},
 		OnResult: func(res run.Result, done, total int) {
 			r.history.progress(res, done)
 			p.emit(NodeFinished{Result: res, Node: g.Node(res.ID), Done: done, Total: total})

@@ -46,7 +46,7 @@ func (r *runner) runHooks(ctx context.Context, event string, hc *compiler.HookCo
 	s := r.hookSession()
 	for i, h := range hooks {
 		start := time.Now()
-		err := r.p.Manifest.ExecRunHook(ctx, h, s, hc, func(msg string) { r.p.printf(Info, "%s", msg) })
+		err := r.p.Manifest.ExecRunHook(ctx, h, s, hc, func(l graph.LogLine) { r.p.log(nil, l) })
 		if err != nil {
 			r.p.printf(Error, "%d of %d ERROR hook %s: %v", i+1, len(hooks), h.Name(), err)
 			return err

@@ -79,6 +79,11 @@ type Node struct {
 	// rendered again when it runs, against the database (dbt's execute
 	// phase), after its parents are built.
 	RenderAtRun bool
+	// Logs are the log() and print() messages of the node's template
+	// (and the macros it calls) in its compile rendering, in order; a
+	// run shows them when the node starts, unless the node renders again
+	// at run time, whose rendering gives its own.
+	Logs []LogLine
 	// Empty is set for a model whose file holds only whitespace (dbt's
 	// node.empty): it is disabled, so that nothing selects or builds it.
 	Empty    bool
@@ -106,6 +111,13 @@ type Node struct {
 	Snapshot *SnapshotInfo
 	// Exposure is set for exposures (Kind == Exposure).
 	Exposure *ExposureInfo
+}
+
+// LogLine is one message of dbt's log() or print(): Debug is set for
+// log(msg) without info=True, which goes to the run's log file only.
+type LogLine struct {
+	Text  string
+	Debug bool
 }
 
 // ExposureInfo is what an exposure declares besides its dependencies

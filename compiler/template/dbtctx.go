@@ -72,11 +72,18 @@ func (g *globals) dbtName(name string) (any, bool) {
 		return jinja.Func(g.loadResult), true
 	case "log", "print":
 		return jinja.Func(func(call *jinja.Call) (any, error) {
-			if v, ok := arg(call, 0, "msg"); ok && c.Log != nil {
-				info, _ := arg(call, 1, "info")
-				if name == "print" || jinja.Truth(info) {
+			v, ok := arg(call, 0, "msg")
+			if !ok {
+				return "", nil
+			}
+			info, _ := arg(call, 1, "info")
+			switch {
+			case name == "print" || jinja.Truth(info):
+				if c.Log != nil {
 					c.Log(jinja.Str(v))
 				}
+			case c.Debug != nil:
+				c.Debug(jinja.Str(v))
 			}
 			return "", nil
 		}), true

@@ -243,6 +243,9 @@ type Context struct {
 	// Log receives the messages of log(msg, info=True), print() and
 	// exceptions.warn(); nil drops them.
 	Log func(msg string)
+	// Debug receives the messages of log(msg) without info=True (dbt
+	// writes them to its log file only); nil drops them.
+	Debug func(msg string)
 
 	// StoreFailures is what should_store_failures() returns (a test's
 	// store_failures config).

@@ -60,6 +60,7 @@ database exists (execute is false while compiling, as in dbt's parse).`,
 			}
 			defer release()
 			if len(rf.selected()) == 0 {
+				e.ShowLogs(e.Graph().Order(), nil)
 				n, err := e.CompileWithPartial(pp, "")
 				if err != nil {
 					return &exitError{ExitFailure, err.Error()}
@@ -85,6 +86,7 @@ database exists (execute is false while compiling, as in dbt's parse).`,
 			case err != nil:
 				return &exitError{ExitFailure, err.Error()}
 			}
+			e.ShowLogs(ids, atRun)
 			skipped := 0
 			defer func() {
 				if skipped > 0 {

@@ -20,10 +20,13 @@ func (a *app) listen(ev engine.Event) {
 	switch ev := ev.(type) {
 	case engine.Message:
 		a.ui.Printf("%s", ev.Text)
+	case engine.Log:
+		a.jinjaLog(ev)
 	case engine.Diagnostics:
 		a.ui.Diagnostics(ev.List)
 	case engine.RunStarted:
 		a.openRunLog(ev.Target)
+		a.fileLog.SetInvocation(ev.InvocationID)
 		a.runLog.RunStarted(ui.RunStart{Command: ev.Command, Select: ev.Select, Exclude: ev.Exclude, Nodes: ev.Nodes,
 			Threads: ev.Threads, InvocationID: ev.InvocationID, Target: ev.Target})
 	case engine.NodeStarted:
@@ -40,6 +43,22 @@ func (a *app) listen(ev engine.Event) {
 	case engine.RunFinished:
 		a.runFinished(ev.Result)
 		a.kestraRun(ev)
+	}
+}
+
+// jinjaLog shows a template's log() or print() message as dbt does: on
+// the console (kiln's is stderr, or a JSON message event with --log-format
+// json) unless it is a debug message, and in the run's kiln.log at level
+// info or debug (nowhere else outside a run).
+func (a *app) jinjaLog(ev engine.Log) {
+	level := "info"
+	if ev.Debug {
+		level = "debug"
+	} else {
+		a.ui.Printf("%s", ev.Text)
+	}
+	if a.fileLog != nil {
+		a.fileLog.Message(level, ev.Text)
 	}
 }
 
@@ -104,6 +123,7 @@ func (a *app) openRunLog(target string) {
 			a.ui.Printf("warning: cannot write %s: %v", filepath.Join(target, "kiln.log"), err)
 		}
 	}
+	a.fileLog = ui.NewJSONLog(w)
 	if a.ui.JSON() {
 		w = io.MultiWriter(w, a.jsonOut)
 	}
@@ -117,6 +137,7 @@ func (a *app) closeRunLog() {
 		a.runLogFile = nil
 	}
 	a.runLog = ui.NewJSONLog(io.Discard)
+	a.fileLog = nil
 }
 
 // plural is "1 <one>" or "n <many>".

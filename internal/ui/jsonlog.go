@@ -54,6 +54,13 @@ func (l *JSONLog) Err() error {
 	return l.err
 }
 
+// SetInvocation sets the invocation_id of the lines that follow.
+func (l *JSONLog) SetInvocation(id string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.invocation = id
+}
+
 // RunStart describes a run that starts.
 type RunStart struct {
 	Command      string   // "build", "run", "test", "seed"
