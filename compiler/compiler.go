@@ -133,7 +133,7 @@ type compiler struct {
 	groups       map[string]*Group // groups: of the property files
 	semantic     []*SemanticEntry  // semantic_models:, metrics:, saved_queries:
 	graphOnce    sync.Once
-	graphFn      func() map[string]any // dbt's graph variable, set by SetGraph
+	graphFn      func() map[string]any            // dbt's graph variable, set by SetGraph
 	logFn        func(*graph.Node, graph.LogLine) // run-time log() and print(), set by SetLog
 	graphValue   map[string]any
 	entryOnce    sync.Once

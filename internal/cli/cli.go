@@ -106,9 +106,9 @@ type app struct {
 	runLogFile *os.File
 	// fileLog writes to the run's kiln.log only (the Jinja log() lines
 	// that dbt writes to its log file); nil outside a run.
-	fileLog *ui.JSONLog
-	junitXML   string // --junit-xml of the run in progress
-	inline     string // kiln show --inline: SQL compiled with the project
+	fileLog  *ui.JSONLog
+	junitXML string // --junit-xml of the run in progress
+	inline   string // kiln show --inline: SQL compiled with the project
 	// threadsGiven tells --threads 0 (an error) from no --threads.
 	threadsGiven func() bool
 }
