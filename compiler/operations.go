@@ -134,20 +134,37 @@ func (m *Manifest) ExecRunHook(ctx context.Context, h RunHook, s adapter.Session
 		// error that says it is not supported yet (configObj).
 		Config: func(map[string]any, diag.Pos) error { return nil }}
 	out, l := c.engine.RenderIn(c.macroPackage(h.Package), fmt.Sprintf("%s (%s %d)", h.Pos.File, h.Event, h.Index+1), h.SQL, tctx)
+	what := fmt.Sprintf("%s %d of %s", h.Event, h.Index+1, h.Package)
 	if len(l) > 0 {
-		return hookError(h, l[0].Error())
+		return &HookError{Pos: h.Pos, What: what, Off: -1, At: func(int) (diag.Pos, bool) { return diag.Pos{}, false }, Err: l[0]}
 	}
 	if strings.TrimSpace(out) == "" {
 		return nil
 	}
 	if err := db.Exec(out); err != nil {
-		return hookError(h, err.Error())
+		return hookError(what, h.SQL, out, c.runHookText(h), h.Pos, err)
 	}
 	return nil
 }
 
-func hookError(h RunHook, msg string) error {
-	return fmt.Errorf("%s: %s %d of %s: %s", h.Pos, h.Event, h.Index+1, h.Package, oneLineMsg(msg))
+// runHookText finds the raw text of run hook h in its project file, from
+// its position on; nil when it is not there as written.
+func (c *compiler) runHookText(h RunHook) *hookText {
+	src, ok := c.fileText(h.Package, h.Pos.File)
+	if q := c.packageProject(h.Package); !ok && q != nil {
+		src, ok = c.fileText(h.Package, strings.TrimPrefix(h.Pos.File, q.Dir+"/"))
+	}
+	if !ok {
+		return nil
+	}
+	from, ok := offsetOf(src, h.Pos.Line, max(h.Pos.Col, 1))
+	if !ok {
+		from = 0
+	}
+	if t, ok := findText(h.Pos.File, src, h.SQL, from); ok {
+		return t
+	}
+	return nil
 }
 
 func oneLineMsg(s string) string { return strings.Join(strings.Fields(s), " ") }

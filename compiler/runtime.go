@@ -183,7 +183,8 @@ func (m *Manifest) RunHooks(ctx context.Context, n *graph.Node, phase string, in
 			continue
 		}
 		if err := db.Exec(out); err != nil {
-			return err
+			t, _ := c.nodeHookText(n, h)
+			return hookError(fmt.Sprintf("%s-hook %d", phase, i+1), h, out, t, n.Pos, err)
 		}
 	}
 	return nil

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sort"
 	"time"
@@ -9,6 +10,7 @@ import (
 	"github.com/kiln-build/kiln/adapter"
 	"github.com/kiln-build/kiln/compiler"
 	"github.com/kiln-build/kiln/compiler/graph"
+	"github.com/kiln-build/kiln/internal/execute"
 	"github.com/kiln-build/kiln/internal/run"
 )
 
@@ -49,6 +51,12 @@ func (r *runner) runHooks(ctx context.Context, event string, hc *compiler.HookCo
 		err := r.p.Manifest.ExecRunHook(ctx, h, s, hc, func(l graph.LogLine) { r.p.log(nil, l) })
 		if err != nil {
 			r.p.printf(Error, "%d of %d ERROR hook %s: %v", i+1, len(hooks), h.Name(), err)
+			var he *compiler.HookError
+			if errors.As(err, &he) {
+				if hint := execute.HookHint(nil, nil, he); hint != "" {
+					r.p.printf(Info, "  hint: %s", hint)
+				}
+			}
 			return err
 		}
 		r.p.printf(Info, "%d of %d OK hook %s in %.2fs", i+1, len(hooks), h.Name(), time.Since(start).Seconds())

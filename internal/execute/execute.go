@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/kiln-build/kiln/adapter"
+	"github.com/kiln-build/kiln/compiler"
 	"github.com/kiln-build/kiln/compiler/diag"
 	"github.com/kiln-build/kiln/compiler/graph"
 	"github.com/kiln-build/kiln/internal/artifact"
@@ -117,6 +118,13 @@ func (e *Executor) withHooks(ctx context.Context, conn adapter.Conn, n *graph.No
 	s := adapter.Session{Conn: conn, Dialect: e.d, Type: e.typ}
 	kindBefore := e.cat.Kind(n.Relation)
 	hookErr := func(phase string, err error) run.Result {
+		var he *compiler.HookError
+		if errors.As(err, &he) {
+			// At the hook (the failing token when it can be told), in
+			// the file that declares it.
+			return failed(&run.NodeError{Pos: he.Pos, Msg: fmt.Sprintf("%s %q: %s: %s", n.Kind, n.Name, he.What, oneLine(he.Err.Error())),
+				Err: err, Hint: HookHint(e.g, n, he)})
+		}
 		return failed(&run.NodeError{Pos: n.Pos, Msg: fmt.Sprintf("%s %q: %s-hook: %v", n.Kind, n.Name, phase, err), Err: err})
 	}
 	if err := e.opts.Hooks(ctx, n, "pre", false, s); err != nil {

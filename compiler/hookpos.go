@@ -1,0 +1,221 @@
+package compiler
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/kiln-build/kiln/adapter"
+	"github.com/kiln-build/kiln/compiler/diag"
+	"github.com/kiln-build/kiln/compiler/graph"
+	"github.com/kiln-build/kiln/compiler/project"
+)
+
+// HookError is the error of a hook's statement (a pre- or post-hook,
+// on-run-start or on-run-end). Pos is where the hook is written: at the
+// token the database stopped at when the hook's text is found in its file
+// as written and renders to itself up to that token, else at the hook's
+// first character (or, when its text cannot be found, at its config key
+// or its node). SQL is the statement the hook rendered, Off the byte
+// offset in SQL of the token the database stopped at (-1 when it gave
+// none), At the position in the project's files of byte offset i of SQL
+// (false where it cannot be told). Err is the cause: the database's
+// *adapter.Error, or a rendering error.
+type HookError struct {
+	Pos  diag.Pos
+	What string // "post-hook 1", "on-run-end 2 of shop"
+	SQL  string
+	Off  int
+	At   func(i int) (diag.Pos, bool)
+	Err  error
+}
+
+// Error returns "pos: what: cause", on one line.
+func (e *HookError) Error() string {
+	return fmt.Sprintf("%s: %s: %s", e.Pos, e.What, oneLineMsg(e.Err.Error()))
+}
+
+// Unwrap returns the cause.
+func (e *HookError) Unwrap() error { return e.Err }
+
+// hookText is where a hook's raw text is in a file: a mapping from the
+// byte offsets of the text to positions in the file.
+type hookText struct {
+	file  string
+	start diag.Pos // the text's first byte
+	// lines[i] is the file's line and the column where line i of the
+	// text starts (block scalars are indented).
+	lines [][2]int
+}
+
+// pos returns the position in the file of byte offset i of the text.
+func (h *hookText) pos(text string, i int) (diag.Pos, bool) {
+	if i < 0 || i > len(text) {
+		return diag.Pos{}, false
+	}
+	l, c := diag.Offset(text, i)
+	if l > len(h.lines) {
+		return diag.Pos{}, false
+	}
+	at := h.lines[l-1]
+	return diag.Pos{File: h.file, Line: at[0], Col: at[1] + c - 1}, true
+}
+
+// findText finds text in src at or after byte from, as written: its
+// first line as it is, each following line at the start of the next line
+// of src after indentation (a YAML block scalar), or as a whole in a
+// quoted string (a config() call's). ok is false when it is not there.
+func findText(file, src, text string, from int) (h *hookText, ok bool) {
+	text = strings.TrimRight(text, " \t\r\n")
+	if strings.TrimSpace(text) == "" || from < 0 || from > len(src) {
+		return nil, false
+	}
+	tl := strings.Split(text, "\n")
+	for off := from; off <= len(src); {
+		i := strings.Index(src[off:], tl[0])
+		if i < 0 {
+			return nil, false
+		}
+		at := off + i
+		off = at + 1
+		line, col := diag.Offset(src, at)
+		h := &hookText{file: file, start: diag.Pos{File: file, Line: line, Col: col}, lines: [][2]int{{line, col}}}
+		if len(tl) == 1 {
+			return h, true
+		}
+		rest := src[at+len(tl[0]):]
+		if strings.HasPrefix(rest, "\n") {
+			// A block scalar: each line indented alike.
+			fl := strings.Split(rest[1:], "\n")
+			good := len(fl) >= len(tl)-1
+			for k := 1; good && k < len(tl); k++ {
+				f := strings.TrimRight(fl[k-1], "\r")
+				t := strings.TrimRight(tl[k], "\r")
+				switch {
+				case strings.TrimSpace(t) == "" && strings.TrimSpace(f) == "":
+					h.lines = append(h.lines, [2]int{line + k, 1})
+				case strings.HasSuffix(f, t) && strings.TrimSpace(f[:len(f)-len(t)]) == "":
+					h.lines = append(h.lines, [2]int{line + k, len(f) - len(t) + 1})
+				default:
+					good = false
+				}
+			}
+			if good {
+				return h, true
+			}
+		}
+		if strings.HasPrefix(src[at:], text) {
+			// The text as a whole (in a quoted string across lines).
+			for k := 1; k < len(tl); k++ {
+				h.lines = append(h.lines, [2]int{line + k, 1})
+			}
+			return h, true
+		}
+	}
+	return nil, false
+}
+
+// nodeHookText finds the raw text of a pre- or post-hook of node n: in its
+// file (a config() call), its YAML properties, then its project's file.
+func (c *compiler) nodeHookText(n *graph.Node, hook string) (*hookText, bool) {
+	if n.RawCode != "" {
+		if h, ok := findText(n.Path, n.RawCode, hook, 0); ok {
+			return h, true
+		}
+	}
+	if _, file := c.nodeProps(n); file != "" {
+		if src, ok := c.fileText(n.Package, file); ok {
+			if h, ok := findText(file, src, hook, 0); ok {
+				return h, true
+			}
+		}
+	}
+	file := c.p.File
+	if q := c.packageProject(n.Package); q != nil {
+		file = q.File
+	}
+	if src, ok := c.fileText(n.Package, file); ok {
+		if h, ok := findText(file, src, hook, 0); ok {
+			return h, true
+		}
+	}
+	return nil, false
+}
+
+// hookError places err, hook's error, in the project's files: h is where
+// the hook's raw text is (nil when it was not found: def is used), sql
+// what it rendered.
+func hookError(what, raw, sql string, h *hookText, def diag.Pos, err error) *HookError {
+	he := &HookError{Pos: def, What: what, SQL: sql, Off: -1, Err: err}
+	if h != nil {
+		he.Pos = h.start
+	}
+	var de *adapter.Error
+	if errors.As(err, &de) {
+		if off, ok := offsetOf(sql, de.Line, de.Col); ok {
+			he.Off = off
+		}
+	}
+	// The rendered statement maps to the raw text up to the offsets where
+	// they are the same (no Jinja before it).
+	same := 0
+	for same < len(sql) && same < len(raw) && sql[same] == raw[same] {
+		same++
+	}
+	he.At = func(i int) (diag.Pos, bool) {
+		if h == nil || i > same || (i == same && same < len(sql)) {
+			return diag.Pos{}, false
+		}
+		return h.pos(raw, i)
+	}
+	if he.Off >= 0 {
+		if p, ok := he.At(he.Off); ok {
+			he.Pos = p
+		}
+	}
+	return he
+}
+
+// offsetOf is the byte offset of 1-based line and column in s.
+func offsetOf(s string, line, col int) (int, bool) {
+	if line < 1 || col < 1 {
+		return 0, false
+	}
+	p := 0
+	for i := 1; i < line; i++ {
+		j := strings.IndexByte(s[p:], '\n')
+		if j < 0 {
+			return 0, false
+		}
+		p += j + 1
+	}
+	if p+col-1 > len(s) {
+		return 0, false
+	}
+	return p + col - 1, true
+}
+
+// packageProject is installed package pkg's project; nil for the root
+// project's name, "" or an unknown name.
+func (c *compiler) packageProject(pkg string) *project.Project {
+	if pkg == "" || pkg == c.p.Config.Name {
+		return nil
+	}
+	for _, q := range c.p.Packages {
+		if q.Config.Name == pkg {
+			return q
+		}
+	}
+	return nil
+}
+
+// fileText is the text of file path of package pkg's project (the root
+// project's for "" or its name), as its load read it.
+func (c *compiler) fileText(pkg, path string) (string, bool) {
+	files := c.p.Files
+	if q := c.packageProject(pkg); q != nil {
+		files = q.Files
+	}
+	b, ok := files[path]
+	return string(b), ok
+}
