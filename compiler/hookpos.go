@@ -115,18 +115,35 @@ func findText(file, src, text string, from int) (h *hookText, ok bool) {
 	return nil, false
 }
 
-// nodeHookText finds the raw text of a pre- or post-hook of node n: in its
-// file (a config() call), its YAML properties, then its project's file.
+// hookKeys are the configs that hold pre- and post-hooks.
+var hookKeys = []string{"pre-hook", "pre_hook", "post-hook", "post_hook"}
+
+// nodeHookText finds the raw text of a pre- or post-hook of node n where
+// a hook config of n is written: in its file from its config() call on,
+// in its YAML properties from their hook key on, then in its project's
+// file.
 func (c *compiler) nodeHookText(n *graph.Node, hook string) (*hookText, bool) {
-	if n.RawCode != "" {
-		if h, ok := findText(n.Path, n.RawCode, hook, 0); ok {
-			return h, true
+	if r := c.render[n]; r != nil && r.config != nil && n.RawCode != "" && r.configPos.File == n.Path {
+		for _, k := range hookKeys {
+			if _, ok := r.config[k]; !ok {
+				continue
+			}
+			from, _ := offsetOf(n.RawCode, r.configPos.Line, max(r.configPos.Col, 1))
+			if h, ok := findText(n.Path, n.RawCode, hook, from); ok {
+				return h, true
+			}
+			break
 		}
 	}
-	if _, file := c.nodeProps(n); file != "" {
+	if mp, file := c.nodeProps(n); mp != nil && file != "" {
 		if src, ok := c.fileText(n.Package, file); ok {
-			if h, ok := findText(file, src, hook, 0); ok {
-				return h, true
+			for _, k := range hookKeys {
+				if at, ok := mp.ConfigAt[k]; ok {
+					from, _ := offsetOf(src, at.Line, max(at.Col, 1))
+					if h, ok := findText(file, src, hook, from); ok {
+						return h, true
+					}
+				}
 			}
 		}
 	}
