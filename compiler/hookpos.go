@@ -14,9 +14,9 @@ import (
 // HookError is the error of a hook's statement (a pre- or post-hook,
 // on-run-start or on-run-end). Pos is where the hook is written: at the
 // token the database stopped at when the hook's text is found in its file
-// as written and renders to itself up to that token, else at the hook's
-// first character (or, when its text cannot be found, at its config key
-// or its node). SQL is the statement the hook rendered, Off the byte
+// as written and the token is in its literal text (before its first Jinja
+// tag or after its last), else at the hook's first character (when its
+// text cannot be found: a run hook's entry, or a node hook's node). SQL is the statement the hook rendered, Off the byte
 // offset in SQL of the token the database stopped at (-1 when it gave
 // none), At the position in the project's files of byte offset i of SQL
 // (false where it cannot be told). Err is the cause: the database's
@@ -173,17 +173,30 @@ func hookError(what, raw, sql string, h *hookText, def diag.Pos, err error) *Hoo
 			he.Off = off
 		}
 	}
-	// The rendered statement maps to the raw text up to the offsets where
-	// they are the same (no Jinja before it).
+	// The rendered statement maps to the raw text where they are the same:
+	// before the first byte they differ at (no Jinja before it), and in
+	// the literal text after the raw text's last Jinja tag, which renders
+	// as itself (trailing whitespace aside: Jinja drops a last newline).
 	same := 0
 	for same < len(sql) && same < len(raw) && sql[same] == raw[same] {
 		same++
 	}
+	rawT, sqlT := strings.TrimRight(raw, " \t\r\n"), strings.TrimRight(sql, " \t\r\n")
+	tail := len(rawT) - lastTagEnd(rawT)
+	k := 0 // the length of the common literal tail
+	for k < len(sqlT) && k < tail && sqlT[len(sqlT)-1-k] == rawT[len(rawT)-1-k] {
+		k++
+	}
 	he.At = func(i int) (diag.Pos, bool) {
-		if h == nil || i > same || (i == same && same < len(sql)) {
+		switch {
+		case h == nil:
 			return diag.Pos{}, false
+		case i < same || (i == same && same == len(sql)):
+			return h.pos(raw, i)
+		case i >= len(sqlT)-k && i < len(sqlT):
+			return h.pos(raw, len(rawT)-(len(sqlT)-i))
 		}
-		return h.pos(raw, i)
+		return diag.Pos{}, false
 	}
 	if he.Off >= 0 {
 		if p, ok := he.At(he.Off); ok {
@@ -235,4 +248,16 @@ func (c *compiler) fileText(pkg, path string) (string, bool) {
 	}
 	b, ok := files[path]
 	return string(b), ok
+}
+
+// lastTagEnd is the byte offset just after the last Jinja tag ({{ }},
+// {% %}, {# #}) of s, 0 when it has none.
+func lastTagEnd(s string) int {
+	end := 0
+	for _, close := range []string{"}}", "%}", "#}"} {
+		if i := strings.LastIndex(s, close); i >= 0 && i+len(close) > end {
+			end = i + len(close)
+		}
+	}
+	return end
 }

@@ -1,6 +1,7 @@
 package compiler
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/kiln-build/kiln/compiler/diag"
@@ -51,11 +52,27 @@ func TestHookErrorAt(t *testing.T) {
 	if p, ok := he.At(0); !ok || p != (diag.Pos{File: "m.sql", Line: 2, Col: 14}) {
 		t.Errorf("offset 0 at %v (%v), want m.sql:2:14", p, ok)
 	}
-	if _, ok := he.At(29); ok {
-		t.Errorf("offset 29 (after the Jinja) maps to the raw text")
+	// In the literal text after the Jinja: "wher" at offset 25 of sql
+	// is at offset 29 of raw.
+	if p, ok := he.At(25); !ok || p != (diag.Pos{File: "m.sql", Line: 2, Col: 14 + 29}) {
+		t.Errorf("offset 25 at %v (%v), want m.sql:2:43", p, ok)
+	}
+	// In what the Jinja rendered: nowhere in the file.
+	if _, ok := he.At(9); ok {
+		t.Errorf("offset 9 (rendered by {{ this }}) maps to the raw text")
 	}
 	if he.Pos != (diag.Pos{File: "m.sql", Line: 2, Col: 14}) {
-		t.Errorf("error at %v, want the hook's start m.sql:2:14", he.Pos)
+		t.Errorf("error at %v, want the hook's start m.sql:2:14 (no offset from the database)", he.Pos)
+	}
+	// Jinja at the end, and a trailing newline dropped by rendering.
+	raw2 := "select * frm {{ this }}\n"
+	h2, _ := findText("p.yml", "k: |\n  "+strings.TrimRight(raw2, "\n")+"\n", raw2, 0)
+	he2 := hookError("post-hook 1", raw2, "select * frm main.c", h2, diag.Pos{}, errTest{})
+	if p, ok := he2.At(9); !ok || p != (diag.Pos{File: "p.yml", Line: 2, Col: 12}) {
+		t.Errorf("offset 9 at %v (%v), want p.yml:2:12", p, ok)
+	}
+	if _, ok := he2.At(16); ok {
+		t.Errorf("offset 16 (rendered by {{ this }}) maps to the raw text")
 	}
 }
 
