@@ -30,11 +30,13 @@ import (
 // constraintTypes are the types kiln applies.
 var constraintTypes = []string{"not_null", "unique", "primary_key", "check", "custom", "foreign_key"}
 
-// parseConstraints reads a constraints: list written at pos in file;
-// model says whether it is a model's (whose entries name their columns).
-func (c *compiler) parseConstraints(raw []any, file string, pos diag.Pos, model bool) []graph.Constraint {
+// parseConstraints reads a constraints: list written at pos in file,
+// with the position of each entry's values (at, by entry; nil or shorter
+// when unknown); model says whether it is a model's (whose entries name
+// their columns).
+func (c *compiler) parseConstraints(raw []any, at []map[string]project.At, file string, pos diag.Pos, model bool) []graph.Constraint {
 	var out []graph.Constraint
-	for _, r := range raw {
+	for i, r := range raw {
 		m, ok := r.(map[string]any)
 		if !ok {
 			c.diags.Errorf(pos, "a constraint is %v, not a mapping", r).Hint = "write - type: not_null (or unique, primary_key, check with expression:)"
@@ -69,6 +71,12 @@ func (c *compiler) parseConstraints(raw []any, file string, pos diag.Pos, model 
 			}
 		}
 		k.Pos = pos
+		k.ToColumnsPos = pos
+		if i < len(at) && at[i] != nil {
+			if a, ok := at[i]["to_columns"]; ok {
+				k.ToColumnsPos = a.Pos(file)
+			}
+		}
 		if k.Type != "foreign_key" && (k.To != "" || len(k.ToColumns) > 0) {
 			c.diags.Errorf(pos, "a %s constraint has to: or to_columns:", k.Type).Hint = "to and to_columns name what a foreign_key references; remove them, or write type: foreign_key"
 			good = false
@@ -121,7 +129,7 @@ func (c *compiler) nodeConstraints(n *graph.Node, mp *project.ModelProps, file s
 	if mp == nil {
 		return
 	}
-	n.Constraints = c.parseConstraints(mp.Constraints, file, mp.Pos(file), true)
+	n.Constraints = c.parseConstraints(mp.Constraints, mp.ConstraintsAt, file, mp.Pos(file), true)
 	for i := range mp.Columns {
 		col := &mp.Columns[i]
 		if len(col.Constraints) == 0 {
@@ -129,7 +137,7 @@ func (c *compiler) nodeConstraints(n *graph.Node, mp *project.ModelProps, file s
 		}
 		for j := range n.Columns {
 			if n.Columns[j].Name == col.Name {
-				n.Columns[j].Constraints = c.parseConstraints(col.Constraints, file, col.Pos(file), false)
+				n.Columns[j].Constraints = c.parseConstraints(col.Constraints, col.ConstraintsAt, file, col.Pos(file), false)
 			}
 		}
 	}
@@ -146,11 +154,11 @@ func (c *compiler) checkConstraints() {
 			continue
 		}
 		for i := range n.Constraints {
-			c.resolveForeignKey(n, &n.Constraints[i], len(n.Constraints[i].Columns))
+			c.resolveForeignKey(n, &n.Constraints[i], n.Constraints[i].Columns)
 		}
 		for ci := range n.Columns {
 			for i := range n.Columns[ci].Constraints {
-				c.resolveForeignKey(n, &n.Columns[ci].Constraints[i], 1)
+				c.resolveForeignKey(n, &n.Columns[ci].Constraints[i], []string{n.Columns[ci].Name})
 			}
 		}
 		switch {
@@ -177,13 +185,17 @@ func (c *compiler) checkConstraints() {
 // its columns in parentheses ("analytics.customers (id)").
 var fkExpression = regexp.MustCompile(`(?s)^\s*(\S.*?)\s*\(([^()]*)\)\s*$`)
 
-// resolveForeignKey resolves foreign_key k of model n, whose own columns
-// number ncols: its to: (ref() or source(), written with or without
+// resolveForeignKey resolves foreign_key k of model n, on its columns
+// cols: its to: (ref() or source(), written with or without
 // braces) rendered to the relation it names, which becomes a parent of n
 // (not when n references itself), or its expression rendered and split
-// into the relation as written and its columns. Other constraint types
-// are left alone.
-func (c *compiler) resolveForeignKey(n *graph.Node, k *graph.Constraint, ncols int) {
+// into the relation as written and its columns. When the referenced
+// model's columns are known (its contract is enforced), a to_columns
+// entry that is not one of them is an error at to_columns; otherwise the
+// executor checks them before the key (ToRelation). Other constraint
+// types are left alone.
+func (c *compiler) resolveForeignKey(n *graph.Node, k *graph.Constraint, cols []string) {
+	ncols := len(cols)
 	if k.Type != "foreign_key" {
 		return
 	}
@@ -234,6 +246,7 @@ func (c *compiler) resolveForeignKey(n *graph.Node, k *graph.Constraint, ncols i
 			return
 		}
 		k.To, k.ToNode = rel, deps[0]
+		k.ToRelation = c.readRel(c.nodes[deps[0]])
 		if deps[0] != n.ID {
 			n.DependsOn = append(n.DependsOn, deps[0])
 		}
@@ -257,6 +270,9 @@ func (c *compiler) resolveForeignKey(n *graph.Node, k *graph.Constraint, ncols i
 			return
 		}
 		k.To, k.ToColumns = m[1], cols
+		if len(deps) == 1 {
+			k.ToRelation = c.readRel(c.nodes[deps[0]])
+		}
 		if len(deps) == 1 && deps[0] != n.ID {
 			k.ToNode = deps[0]
 			n.DependsOn = append(n.DependsOn, deps[0])
@@ -265,5 +281,34 @@ func (c *compiler) resolveForeignKey(n *graph.Node, k *graph.Constraint, ncols i
 	if len(k.ToColumns) != ncols {
 		c.diags.Errorf(k.Pos, "model %q's foreign_key has %d columns and references %d", n.Name, ncols, len(k.ToColumns)).Hint = "name as many columns in to_columns as the key has"
 		k.Type = ""
+		return
+	}
+	var t *graph.Node
+	if len(deps) == 1 {
+		t = c.nodes[deps[0]]
+	}
+	if t == nil || t.Kind != graph.Model || !t.ContractEnforced() || len(t.Columns) == 0 || !n.ContractEnforced() {
+		return
+	}
+	have := make([]string, len(t.Columns))
+	for i, col := range t.Columns {
+		have[i] = col.Name
+	}
+	for _, want := range k.ToColumns {
+		if graph.HasColumn(have, want) {
+			continue
+		}
+		pos := k.ToColumnsPos
+		if pos == (diag.Pos{}) {
+			pos = k.Pos
+		}
+		d := c.diags.Errorf(pos, "%s: %s has no column %s (to_columns); its columns are: %s", graph.ForeignKeyName(n.Name, cols), t.Name, want, strings.Join(have, ", "))
+		if h := diag.DidYouMean(want, have); h != "" {
+			d.Hint = h
+		} else {
+			d.Hint = "name columns of " + t.Name + " in to_columns"
+		}
+		k.Type = ""
+		return
 	}
 }

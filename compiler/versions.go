@@ -150,6 +150,9 @@ func (c *compiler) versionProps(vm *versionedModel, e *modelVersion) (*project.M
 		out.Access = vp.Access
 	}
 	out.Constraints = append(append([]any(nil), mp.Constraints...), vp.Constraints...)
+	out.ConstraintsAt = make([]map[string]project.At, len(mp.Constraints), len(out.Constraints))
+	copy(out.ConstraintsAt, mp.ConstraintsAt)
+	out.ConstraintsAt = append(out.ConstraintsAt, vp.ConstraintsAt...)
 	if tests, given := vp.AllTests(); given {
 		out.Tests, out.DataTests = tests, nil
 	}

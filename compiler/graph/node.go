@@ -9,6 +9,7 @@ package graph
 
 import (
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/kiln-build/kiln/compiler/diag"
@@ -188,11 +189,37 @@ type Constraint struct {
 	// CASCADE, which would stop the referenced model's next rebuild.
 	To        string
 	ToColumns []string
+	// ToColumnsPos is where to_columns is written (Pos when not).
+	ToColumnsPos diag.Pos
+	// ToRelation is the relation To names, when it names a node (ToNode):
+	// its columns are read at run time to check ToColumns.
+	ToRelation sqlq.Relation
 	// ToNode is the node To names (a dependency of the model, as in dbt
 	// 1.9), "" when the expression names a relation kiln does not build.
 	ToNode ID
 	// Pos is where the constraint is written.
 	Pos diag.Pos
+}
+
+// ForeignKeyName names the foreign_key of model on its columns cols in
+// messages: "orders.customer_id", or "orders (a, b)" for a key of more
+// than one column.
+func ForeignKeyName(model string, cols []string) string {
+	if len(cols) == 1 {
+		return "foreign_key of " + model + "." + cols[0]
+	}
+	return "foreign_key of " + model + " (" + strings.Join(cols, ", ") + ")"
+}
+
+// HasColumn reports whether column name is one of cols, compared as
+// unquoted SQL identifiers are (without regard to case).
+func HasColumn(cols []string, name string) bool {
+	for _, c := range cols {
+		if strings.EqualFold(c, name) {
+			return true
+		}
+	}
+	return false
 }
 
 // TestInfo describes a data test node.

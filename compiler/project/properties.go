@@ -47,6 +47,8 @@ type ModelProps struct {
 	// Constraints are model-level constraints (dbt's contracts), each with
 	// its columns.
 	Constraints []any `yaml:"constraints"`
+	// ConstraintsAt are, by constraint, the position of each key's value.
+	ConstraintsAt []map[string]At `yaml:"-"`
 	// Relation is a YAML snapshot's ref() or source() (dbt 1.9); an
 	// error on other entries.
 	Relation string `yaml:"relation"`
@@ -71,7 +73,9 @@ type VersionProps struct {
 	Docs        map[string]any `yaml:"docs"`
 	Access      string         `yaml:"access"`
 	Constraints []any          `yaml:"constraints"`
-	Deprecation string         `yaml:"deprecation_date"`
+	// ConstraintsAt are, by constraint, the position of each key's value.
+	ConstraintsAt []map[string]At `yaml:"-"`
+	Deprecation   string          `yaml:"deprecation_date"`
 }
 
 // AllTests returns tests then data_tests, and whether either was given
@@ -97,9 +101,11 @@ type ColumnProps struct {
 	Tags        []string       `yaml:"tags"`
 	Quote       *bool          `yaml:"quote"` // nil: unset
 	Constraints []any          `yaml:"constraints"`
-	Config      map[string]any `yaml:"config"`
-	ConfigAt    map[string]At  `yaml:"-"` // position of each config value
-	Granularity string         `yaml:"granularity"`
+	// ConstraintsAt are, by constraint, the position of each key's value.
+	ConstraintsAt []map[string]At `yaml:"-"`
+	Config        map[string]any  `yaml:"config"`
+	ConfigAt      map[string]At   `yaml:"-"` // position of each config value
+	Granularity   string          `yaml:"granularity"`
 	// Include and Exclude make the entry an include/exclude element of a
 	// model version's columns (include: "*", "all" or a list of names).
 	Include any      `yaml:"include"`

@@ -389,6 +389,8 @@ var atType = reflect.TypeOf(At{})
 
 var keyAtType = reflect.TypeOf(map[string]At(nil))
 
+var seqKeyAtType = reflect.TypeOf([]map[string]At(nil))
+
 // posInfo is what setPositions needs of a struct type, found once per type
 // (reflect's FieldByName, per struct decoded, was a twentieth of loading a
 // project of trivial models).
@@ -402,6 +404,9 @@ type posInfo struct {
 type posField struct {
 	index []int
 	keyAt []int // nil: none
+	// seqKeyAt is the []map[string]At field beside a list of mappings
+	// (ConstraintsAt beside Constraints); nil: none.
+	seqKeyAt []int
 }
 
 var posInfoOf sync.Map // reflect.Type -> *posInfo
@@ -418,6 +423,8 @@ func posInfoFor(t reflect.Type) *posInfo {
 		pf := posField{index: sf.Index}
 		if f, ok := t.FieldByName(sf.Name + "At"); ok && f.Type == keyAtType && settable(t, f.Index) {
 			pf.keyAt = f.Index
+		} else if ok && f.Type == seqKeyAtType && settable(t, f.Index) {
+			pf.seqKeyAt = f.Index
 		}
 		pi.fields[name] = pf
 	}
@@ -453,6 +460,34 @@ func setKeyPositions(n *yaml.Node, f reflect.Value) {
 		m[n.Content[i].Value] = atKey(n.Content[i], n.Content[i+1])
 	}
 	f.Set(reflect.ValueOf(m))
+}
+
+// setSeqKeyPositions fills f, the []map[string]At beside a list of
+// mappings (ConstraintsAt beside Constraints), with the position of each
+// value of each mapping of the sequence n, nil for an entry that is not
+// a mapping.
+func setSeqKeyPositions(n *yaml.Node, f reflect.Value) {
+	for n != nil && n.Kind == yaml.AliasNode {
+		n = n.Alias
+	}
+	if n == nil || n.Kind != yaml.SequenceNode {
+		return
+	}
+	out := make([]map[string]At, len(n.Content))
+	for i, e := range n.Content {
+		for e != nil && e.Kind == yaml.AliasNode {
+			e = e.Alias
+		}
+		if e == nil || e.Kind != yaml.MappingNode {
+			continue
+		}
+		m := make(map[string]At, len(e.Content)/2)
+		for j := 0; j+1 < len(e.Content); j += 2 {
+			m[e.Content[j].Value] = atKey(e.Content[j], e.Content[j+1])
+		}
+		out[i] = m
+	}
+	f.Set(reflect.ValueOf(out))
 }
 
 // setPositions walks n alongside the value v it was decoded into and sets
@@ -493,6 +528,9 @@ func setPositions(n *yaml.Node, v reflect.Value) {
 				setPositions(n.Content[i+1], v.FieldByIndex(pf.index))
 				if pf.keyAt != nil && v.CanSet() {
 					setKeyPositions(n.Content[i+1], v.FieldByIndex(pf.keyAt))
+				}
+				if pf.seqKeyAt != nil && v.CanSet() {
+					setSeqKeyPositions(n.Content[i+1], v.FieldByIndex(pf.seqKeyAt))
 				}
 			}
 		}

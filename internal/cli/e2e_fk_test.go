@@ -266,3 +266,41 @@ func TestIncrementalConstraints(t *testing.T) {
 		})
 	}
 }
+
+// TestForeignKeyUnknownToColumn: a foreign_key whose to_columns names a
+// column the referenced model lacks is an error at to_columns that names
+// the model's columns, not the database's binder error on kiln's
+// aliases: before anything is built when customers' contract declares
+// its columns, at the key's check (nothing replaced) when it does not.
+func TestForeignKeyUnknownToColumn(t *testing.T) {
+	const want = "foreign_key of orders.customer_id: customers has no column custid (to_columns); its columns are: id, name"
+	t.Run("contract", func(t *testing.T) {
+		dir, _, _ := fkTarget(t, "duckdb")
+		schema := strings.Replace(fkSchema, "to_columns: [id]", "to_columns: [custid]", 1)
+		writeFile(t, filepath.Join(dir, "models", "schema.yml"), schema)
+		out := mustKiln(t, 2, dir, "build")
+		if want := "models/schema.yml:20:25: " + want; !strings.Contains(out, want) {
+			t.Errorf("the output lacks\n%s\n%s", want, out)
+		}
+		if _, err := os.Stat(filepath.Join(dir, "target", "fk.duckdb")); err == nil {
+			t.Errorf("the database was created: the build started")
+		}
+	})
+	t.Run("no contract", func(t *testing.T) {
+		dir, _, query := fkTarget(t, "duckdb")
+		mustKiln(t, 0, dir, "build")
+		schema := strings.Replace(fkSchema, "to_columns: [id]", "to_columns: [custid]", 1)
+		schema = strings.Replace(schema, "  - name: customers\n    config: {contract: {enforced: true}}\n", "  - name: customers\n", 1)
+		writeFile(t, filepath.Join(dir, "models", "schema.yml"), schema)
+		out := mustKiln(t, 1, dir, "build", "--vars", "{customers: 2}")
+		if want := want + "; nothing was replaced"; !strings.Contains(out, want) || !strings.Contains(out, "ERROR model orders (models/schema.yml:19:25)") {
+			t.Errorf("the output lacks\n%s\n%s", want, out)
+		}
+		if strings.Contains(out, "Binder Error") {
+			t.Errorf("the output shows the database's binder error:\n%s", out)
+		}
+		if got := query("select (select count(*) from main.customers) || ' ' || (select count(*) from main.orders)"); strings.Join(got, "") != "3 3" {
+			t.Errorf("after the failed build, customers and orders: %v, want 3 3", got)
+		}
+	})
+}

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/kiln-build/kiln/adapter"
+	"github.com/kiln-build/kiln/compiler/diag"
 	"github.com/kiln-build/kiln/compiler/graph"
 	"github.com/kiln-build/kiln/internal/materialize"
 	"github.com/kiln-build/kiln/internal/run"
@@ -114,10 +115,16 @@ func baseType(t string) string {
 // model's next rebuild. A row whose key (none NULL) matches no row of the
 // referenced relation fails the model at the constraint's position, with
 // the number of such rows and one row's key; the caller's rollback keeps
-// the previous table.
-func checkForeignKeys(ctx context.Context, conn adapter.Conn, d adapter.Dialect, n *graph.Node) error {
-	for _, fk := range materialize.ForeignKeys(d, n) {
+// the previous table. A to_columns entry the referenced relation lacks
+// fails the model at to_columns, naming the relation's columns, before
+// the key is checked (the compiler does so before the run when the
+// referenced model's contract declares its columns).
+func (e *Executor) checkForeignKeys(ctx context.Context, conn adapter.Conn, n *graph.Node) error {
+	for _, fk := range materialize.ForeignKeys(e.d, n) {
 		k := fk.Constraint
+		if err := e.checkToColumns(ctx, conn, n, fk); err != nil {
+			return err
+		}
 		what := fmt.Sprintf("foreign_key (%s) references %s (%s)", strings.Join(fk.Columns, ", "), k.To, strings.Join(k.ToColumns, ", "))
 		if k.Name != "" {
 			what = fmt.Sprintf("foreign_key %q (%s) references %s (%s)", k.Name, strings.Join(fk.Columns, ", "), k.To, strings.Join(k.ToColumns, ", "))
@@ -140,6 +147,51 @@ func checkForeignKeys(ctx context.Context, conn adapter.Conn, d adapter.Dialect,
 			Msg: fmt.Sprintf("model %q breaks its %s: %s %s (such as %s); nothing was replaced",
 				n.Name, what, plural(count, "row"), has, keyValues(fk.Columns, rows[0][1:])),
 			Hint: "build the referenced model with the missing keys, or filter the rows whose key it lacks"}
+	}
+	return nil
+}
+
+// checkToColumns returns a *run.NodeError at foreign key fk's to_columns
+// when one of them is not a column of the relation the key references
+// (read on conn). It checks nothing when the relation is not a node's, or
+// its columns cannot be read (the key's check then reports the
+// database's error), or when the referenced model's contract declares its
+// columns (the compiler checked them).
+func (e *Executor) checkToColumns(ctx context.Context, conn adapter.Conn, n *graph.Node, fk materialize.ForeignKey) error {
+	k := fk.Constraint
+	if k.ToRelation.Name == "" {
+		return nil
+	}
+	name := k.ToRelation.Name
+	t := e.g.Node(k.ToNode)
+	if t == nil && k.ToRelation == n.Relation {
+		t = n // the model references itself
+	}
+	if t != nil {
+		if t.Kind == graph.Model && t.ContractEnforced() && len(t.Columns) > 0 {
+			return nil
+		}
+		name = t.DisplayName()
+	}
+	cols, err := conn.Columns(ctx, k.ToRelation)
+	if err != nil || len(cols) == 0 {
+		return nil
+	}
+	have := make([]string, len(cols))
+	for i, c := range cols {
+		have[i] = c.Name
+	}
+	for _, want := range k.ToColumns {
+		if graph.HasColumn(have, want) {
+			continue
+		}
+		pos := k.ToColumnsPos
+		if pos == (diag.Pos{}) {
+			pos = k.Pos
+		}
+		return &run.NodeError{Pos: pos,
+			Msg:  fmt.Sprintf("%s: %s has no column %s (to_columns); its columns are: %s; nothing was replaced", graph.ForeignKeyName(n.Name, fk.Columns), name, want, strings.Join(have, ", ")),
+			Hint: "name columns of " + name + " in to_columns"}
 	}
 	return nil
 }

@@ -538,7 +538,7 @@ func (e *Executor) model(ctx context.Context, conn adapter.Conn, n *graph.Node) 
 				rows = c
 			}
 		}
-		if err := checkForeignKeys(ctx, conn, e.d, n); err != nil {
+		if err := e.checkForeignKeys(ctx, conn, n); err != nil {
 			return err
 		}
 		if err := e.checkReferrers(ctx, conn, n); err != nil {

@@ -187,7 +187,7 @@ func (e *Executor) buildConstrained(ctx context.Context, conn adapter.Conn, n *g
 			return err
 		}
 	}
-	return checkForeignKeys(ctx, conn, e.d, n)
+	return e.checkForeignKeys(ctx, conn, n)
 }
 
 // newRows creates the temporary table of model n's new rows from code and
@@ -270,7 +270,7 @@ func (e *Executor) applyIncremental(ctx context.Context, conn adapter.Conn, n *g
 			out.deleted += c
 		}
 	}
-	if err := checkForeignKeys(ctx, conn, e.d, n); err != nil {
+	if err := e.checkForeignKeys(ctx, conn, n); err != nil {
 		return err
 	}
 	_, err = conn.Run(ctx, e.d.DropRelation(tmp, adapter.Table, true))
