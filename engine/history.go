@@ -1,9 +1,12 @@
 package engine
 
 import (
+	"fmt"
 	"time"
 
 	"github.com/kiln-build/kiln/adapter"
+	"github.com/kiln-build/kiln/compiler/project"
+	"github.com/kiln-build/kiln/internal/anomaly"
 	"github.com/kiln-build/kiln/internal/run"
 )
 
@@ -77,6 +80,40 @@ func (p *Project) location() *time.Location {
 		}
 	}
 	return time.Local
+}
+
+// runMonth is the run's month, the month the anomaly tests without a
+// period record and check: the value of the project's var of type month
+// (var-types:, --vars over vars:), when it declares exactly one and its
+// value is a month; nil otherwise (the month of the run's start).
+func (p *Project) runMonth() *anomaly.Month {
+	var name string
+	for n, t := range p.Project.VarTypes {
+		if t == nil || t.Type != project.VarMonth {
+			continue
+		}
+		if name != "" {
+			return nil // two month vars: which one the run is for is unknown
+		}
+		name = n
+	}
+	if name == "" {
+		return nil
+	}
+	v, ok := p.cfg.Vars[name]
+	if !ok {
+		if v, ok = p.Project.Config.Vars[name]; !ok {
+			return nil
+		}
+	}
+	if v == nil {
+		return nil
+	}
+	m, err := anomaly.ParseMonth(fmt.Sprint(v))
+	if err != nil {
+		return nil
+	}
+	return &m
 }
 
 func (p *Project) scheduleTZ() string {

@@ -184,7 +184,7 @@ func (p *Project) Run(ctx context.Context, plan *Plan, o RunOptions) (*Result, e
 		ProjectDir: p.Dir, TargetDir: p.Target, ProjectName: p.Name(), Journal: r.journal,
 		AcceptDeviations: o.AcceptDeviations, Render: p.cfg.Render, Hooks: p.Manifest.RunHooks, FullRefresh: o.FullRefresh, Clock: r.start,
 		EventTimeStart: o.EventTimeStart, EventTimeEnd: o.EventTimeEnd,
-		Location: p.location(), Inputs: p.Inputs(), Catalog: catalog,
+		Location: p.location(), Month: p.runMonth(), Inputs: p.Inputs(), Catalog: catalog,
 		Progress: func(n *graph.Node, pr load.Progress) { p.emit(NodeProgress{Node: n, Progress: pr}) }})
 	if err != nil {
 		return nil, interrupted(ctx, err)

@@ -229,3 +229,35 @@ func TestAnomalyGatesOverMonths(t *testing.T) {
 		}
 	}
 }
+
+// TestSchemaChangesRunMonth: schema_changes without a period records and
+// reports the run's month, the value of the project's var of type month,
+// not the month of the wall clock.
+func TestSchemaChangesRunMonth(t *testing.T) {
+	dir := t.TempDir()
+	for name, text := range map[string]string{
+		"project.yml": "name: shop\ndatabase-path: target/shop.duckdb\nvars:\n  month: \"2020-08\"\n  extra: false\n" +
+			"var-types:\n  month: {type: month}\n",
+		"models/sales.sql":  "select 1 as id{% if var('extra') %}, 'x' as note{% endif %}, '{{ var('month') }}' as month\n",
+		"models/schema.yml": "version: 2\nmodels:\n  - name: sales\n    data_tests:\n      - schema_changes\n",
+	} {
+		writeFile(t, filepath.Join(dir, name), text)
+	}
+	mustKiln(t, 0, dir, "build")
+	if _, gates := gatesOf(t, dir, "schema_changes_sales_"); len(gates) != 1 || gates[0]["month"] != "2020-08" {
+		t.Fatalf("the first run's gate: %v, want month 2020-08", gates)
+	}
+	code, stdout, stderr := kiln(t, dir, "build", "--vars", "{month: 2020-09, extra: true}")
+	out := stdout + stderr
+	if code != 1 || !strings.Contains(out, `added "note" VARCHAR since the last accepted run (run `) || !strings.Contains(out, ", month 2020-08)") {
+		t.Errorf("a new column in 2020-09: exit %d\n%s", code, out)
+	}
+	if _, gates := gatesOf(t, dir, "schema_changes_sales_"); len(gates) != 1 || gates[0]["month"] != "2020-09" {
+		t.Errorf("the second run's gate: %v, want month 2020-09", gates)
+	}
+	mustKiln(t, 0, dir, "build", "--vars", "{month: 2020-09, extra: true}", "--accept-deviations")
+	rows := duckQuery(t, filepath.Join(dir, "target", "shop.duckdb"), "select month, accepted from kiln_history.observations order by month, accepted")
+	if got := strings.Join(rows, ","); got != "24247|true,24248|false,24248|true" {
+		t.Errorf("kiln_history.observations' months: %s, want 2020-08 (24247) accepted, then 2020-09 (24248) refused and accepted", got)
+	}
+}

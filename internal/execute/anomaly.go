@@ -87,11 +87,15 @@ func (e *Executor) anomalyTest(ctx context.Context, conn adapter.Conn, n *graph.
 	return g.result(gates)
 }
 
-// month is the month a test's data stands for: its period, or the month
-// of the run's start in the project's time zone.
+// month is the month a test's data stands for: its period, else the
+// run's month (Options.Month), else the month of the run's start in the
+// project's time zone.
 func (e *Executor) month(a anomaly.Args) anomaly.Month {
 	if a.Period != nil {
 		return *a.Period
+	}
+	if e.opts.Month != nil {
+		return *e.opts.Month
 	}
 	t := e.opts.Clock
 	loc := e.opts.Location

@@ -19,6 +19,7 @@ import (
 	"github.com/kiln-build/kiln/compiler"
 	"github.com/kiln-build/kiln/compiler/diag"
 	"github.com/kiln-build/kiln/compiler/graph"
+	"github.com/kiln-build/kiln/internal/anomaly"
 	"github.com/kiln-build/kiln/internal/artifact"
 	"github.com/kiln-build/kiln/internal/export"
 	"github.com/kiln-build/kiln/internal/failpoint"
@@ -65,8 +66,13 @@ type Options struct {
 	// the batch holding Clock.
 	EventTimeStart, EventTimeEnd time.Time
 	// Location is the time zone the anomaly tests count months in (the
-	// month of Clock, unless a test gives its period); time.Local when nil.
+	// month of Clock, unless a test gives its period or Month is set);
+	// time.Local when nil.
 	Location *time.Location
+	// Month is the run's month, the month an anomaly test without a
+	// period records and checks (engine: the value of the project's var
+	// of type month); nil: the month of Clock in Location.
+	Month *anomaly.Month
 	// Inputs are the input files' hashes by source or seed (see
 	// engine.Project.Inputs); input_freshness hashes a file missing here.
 	Inputs map[graph.ID]artifact.InputFile
