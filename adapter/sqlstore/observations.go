@@ -7,29 +7,13 @@ import (
 	"github.com/kiln-build/kiln/adapter"
 )
 
-// observationsDDL creates the table of the deviation gates' observations
-// (see adapter.Observation): one row per value a gate saw in a run.
-const observationsDDL = `create schema if not exists kiln_history;
-create table if not exists kiln_history.observations (
-    run_id    varchar not null,
-    unique_id varchar not null,          -- the gate's test node
-    series    varchar not null,
-    segment   varchar not null,
-    month     integer not null,          -- year*12 + month-1
-    value     double precision not null,
-    detail    varchar,                   -- JSON: columns, an input file
-    accepted  boolean not null
-)`
-
-func (s *Store) ensureObservations(ctx context.Context) error {
-	return s.c.Once("sqlstore.observations", func() error {
-		_, err := s.c.Exec(ctx, observationsDDL)
-		return err
-	})
-}
-
 // writeObservations records the observations of run runID's nodes; it runs
 // in FinishRun's transaction, after the run's earlier rows are deleted.
+// kiln_history.observations is created with the other history tables
+// (ddl), at a run's start before any node runs: created lazily, when
+// first written, writers on two connections at once would both create it
+// (as kiln_history.intervals did, which DuckDB failed with a write-write
+// conflict on the catalog).
 func (s *Store) writeObservations(ctx context.Context, runID string, nodes []adapter.NodeRecord) error {
 	if _, err := s.c.Exec(ctx, "delete from kiln_history.observations where run_id = "+s.lit(runID)); err != nil {
 		return err

@@ -121,6 +121,16 @@ create table if not exists kiln_history.intervals (
     run_id      varchar not null,
     built_at    timestamp not null,
     primary key (unique_id, batch_start)
+);
+create table if not exists kiln_history.observations (
+    run_id    varchar not null,
+    unique_id varchar not null,          -- the gate's test node
+    series    varchar not null,
+    segment   varchar not null,
+    month     integer not null,          -- year*12 + month-1
+    value     double precision not null,
+    detail    varchar,                   -- JSON: columns, an input file
+    accepted  boolean not null
 )`
 
 // Store is adapter.Store on one connection.
@@ -284,12 +294,7 @@ func (s *Store) FinishRun(ctx context.Context, r adapter.RunRecord, nodes []adap
 	if err := s.ensure(ctx); err != nil {
 		return err
 	}
-	observed := hasObservations(nodes)
-	if observed {
-		if err := s.ensureObservations(ctx); err != nil {
-			return err
-		}
-	}
+	observed := hasObservations(nodes) // kiln_history.observations is ensure's
 	return s.c.Tx(ctx, func() error {
 		if err := s.upsertRun(ctx, r, r.Status, true); err != nil {
 			return err

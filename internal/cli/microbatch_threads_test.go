@@ -42,3 +42,23 @@ func TestMicrobatchModelsInParallelOnAFreshDatabase(t *testing.T) {
 		}
 	}
 }
+
+// TestObservationsCreatedAtStart: a run's start creates
+// kiln_history.observations with the other history tables, before any
+// node runs, even when no gate observes anything (it was created by the
+// first run to write an observation, so writers on two connections could
+// both create it).
+func TestObservationsCreatedAtStart(t *testing.T) {
+	dir := t.TempDir()
+	writeFile(t, filepath.Join(dir, "project.yml"), "name: obs\nmodel-paths: [models]\n")
+	writeFile(t, filepath.Join(dir, "models", "m.sql"), "select 1 as id\n")
+	mustKiln(t, 0, dir, "build")
+	db := filepath.Join(dir, "target", "kiln.duckdb")
+	q := "select table_name from information_schema.tables where table_schema = 'kiln_history' and table_name in ('intervals', 'observations') order by 1"
+	if got := strings.Join(duckQuery(t, db, q), ","); got != "intervals,observations" {
+		t.Errorf("kiln_history's tables after a run without gates: %s, want intervals,observations", got)
+	}
+	if got := strings.Join(duckQuery(t, db, "select count(*) from kiln_history.observations"), ""); got != "0" {
+		t.Errorf("observations: %s rows, want 0", got)
+	}
+}
