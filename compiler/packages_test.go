@@ -3,6 +3,10 @@ package compiler
 import (
 	"strings"
 	"testing"
+	"testing/fstest"
+
+	"github.com/kiln-build/kiln/compiler/diag"
+	"github.com/kiln-build/kiln/compiler/project"
 )
 
 // An installed package's macros are callable through its namespace, its
@@ -36,5 +40,33 @@ func TestPackageMacrosAndTests(t *testing.T) {
 	}
 	if want := `select * from "jaffle_shop"."main"."orders" where cents <= 0`; test != want {
 		t.Errorf("test:\n got %q\nwant %q", test, want)
+	}
+}
+
+// A package's macro named config, which dbt calls instead of its config
+// in that package's nodes, is refused at its position as the project's
+// is: kiln would ignore it there.
+func TestPackageConfigMacroRefused(t *testing.T) {
+	fsys := fstest.MapFS{}
+	for k, v := range map[string]string{
+		"dbt_project.yml":                    "name: shop\nprofile: shop\n",
+		"packages.yml":                       "packages:\n  - local: ../pkg\n",
+		"dbt_packages/pkg/dbt_project.yml":   "name: pkg\n",
+		"dbt_packages/pkg/macros/config.sql": "{# keeps the table #}\n{% macro config() %}{% endmacro %}\n",
+		"dbt_packages/pkg/models/p.sql":      "{{ config(materialized='table') }}\nselect 1 as id\n",
+		"models/orders.sql":                  "select 1 as id\n",
+	} {
+		fsys[k] = &fstest.MapFile{Data: []byte(v)}
+	}
+	target := func(project.TargetRequest) (*project.Target, diag.List) {
+		return project.DefaultTarget("jaffle_shop.duckdb"), nil
+	}
+	p, l := project.LoadWith(fsys, project.Options{Target: target})
+	if l.HasErrors() {
+		t.Fatal(l)
+	}
+	_, l = Compile(p, Options{ProjectDir: "/proj"})
+	if want := "dbt_packages/pkg/macros/config.sql:2:4: a macro named config overrides dbt's config: not supported yet"; !l.HasErrors() || !strings.Contains(l.Error(), want) {
+		t.Errorf("diagnostics:\n%v\nwant %s", l, want)
 	}
 }

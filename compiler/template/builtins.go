@@ -11,8 +11,8 @@ var overridable = []string{"ref", "source"}
 
 // findOverrides records the project's macros named ref or source, which
 // {{ ref(...) }} and {{ source(...) }} call instead of dbt's (see
-// override). A project macro named config is an error at its position:
-// not supported yet.
+// override). A macro named config, the project's or a package's, is an
+// error at its position: not supported yet.
 func (e *Engine) findOverrides() diag.List {
 	var l diag.List
 	for _, name := range overridable {
@@ -23,9 +23,16 @@ func (e *Engine) findOverrides() diag.List {
 			e.overrides[name] = m
 		}
 	}
-	if m, ok := e.index.InPackage("", "config"); ok {
-		l.Add(diag.Errorf(m.Def.Tmpl.Position(m.Def.Pos), "a macro named config overrides dbt's config: not supported yet").
-			WithHint("rename the macro, and call it where the project needs it; dbt's config stays config(...)"))
+	// The project's config macro, then each package's (which dbt would
+	// call in that package's nodes).
+	for _, pkg := range append([]string{""}, e.index.Packages()...) {
+		if pkg == InternalPackage {
+			continue
+		}
+		if m, ok := e.index.InPackage(pkg, "config"); ok {
+			l.Add(diag.Errorf(m.Def.Tmpl.Position(m.Def.Pos), "a macro named config overrides dbt's config: not supported yet").
+				WithHint("rename the macro, and call it where the project needs it; dbt's config stays config(...)"))
+		}
 	}
 	return l
 }

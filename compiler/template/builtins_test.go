@@ -80,3 +80,16 @@ func TestConfigMacroNotSupported(t *testing.T) {
 		t.Fatalf("got %v", l)
 	}
 }
+
+// TestPackageConfigMacroNotSupported: a package's macro named config,
+// which dbt would call in the package's own nodes, is refused at its
+// position as the project's is, never silently ignored.
+func TestPackageConfigMacroNotSupported(t *testing.T) {
+	_, l := NewEngine([]Source{
+		{Path: "macros/m.sql", Text: "{% macro m() %}{% endmacro %}"},
+		{Path: "dbt_packages/p/macros/config.sql", Text: "\n\n{% macro config() %}{% endmacro %}", Package: "p"},
+	})
+	if l == nil || !strings.Contains(l.Error(), "dbt_packages/p/macros/config.sql:3:") || !strings.Contains(l.Error(), "a macro named config overrides dbt's config: not supported yet") {
+		t.Fatalf("got %v", l)
+	}
+}
