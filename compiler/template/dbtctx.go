@@ -313,12 +313,23 @@ func (g *globals) statement(call *jinja.Call) (any, error) {
 }
 
 // loadResult is load_result(name): {response, data, table} of the
-// statement of that name, None when there is none.
+// statement (or store_result) of that name, None when there is none. As
+// in dbt, a result loads once: loading it again is an error until a
+// statement or store_result of that name stores another, the result
+// named "main" excepted (dbt's providers.py, load_result).
 func (g *globals) loadResult(call *jinja.Call) (any, error) {
 	v, _ := arg(call, 0, "name")
-	r, ok := g.c.results[jinja.Str(v)]
+	name := jinja.Str(v)
+	r, ok := g.c.results[name]
 	if !ok {
 		return nil, nil
+	}
+	if name != "main" {
+		if r.loaded {
+			return nil, fmt.Errorf("load_result(%q): the statement result named %q has already been loaded into a variable (as in dbt, a result loads once: keep it in a variable, or run the statement again)", name, name)
+		}
+		r.loaded = true
+		g.c.results[name] = r
 	}
 	d := jinja.NewDict()
 	_ = d.Set("response", r.response)

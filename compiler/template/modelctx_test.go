@@ -112,6 +112,18 @@ func TestStoreResult(t *testing.T) {
 	if want := "done|0|INSERT 0 3|INSERT|3|INSERT 0 3|None"; out != want {
 		t.Errorf("got %s, want %s", out, want)
 	}
+	// As in dbt, a result loads once (main excepted) until stored again.
+	out, dl = e.Render("macros/x.sql", `{% do store_result('m', response='1') %}{% do store_result('main', response='M') %}`+
+		`{{ load_result('m').response }}{% do store_result('m', response='2') %}{{ load_result('m').response }}`+
+		`{{ load_result('main').response }}{{ load_result('main').response }}`, ctx)
+	if dl != nil || out != "12MM" {
+		t.Errorf("results stored again, and main loaded twice: %q, %v; want 12MM", out, dl)
+	}
+	_, dl = e.Render("macros/x.sql", "{% do store_result('m', response='1') %}{% set a = load_result('m') %}\n{% set b = load_result('m') %}", ctx)
+	if want := `macros/x.sql:2:`; dl == nil || !strings.Contains(dl.Error(), want) ||
+		!strings.Contains(dl.Error(), `load_result("m"): the statement result named "m" has already been loaded into a variable`) {
+		t.Errorf("a result loaded twice: %v, want an error at %s", dl, want)
+	}
 	_, dl = e.Render("macros/x.sql", `{% do store_result('a', 'x', agate_table='no') %}`, ctx)
 	if dl == nil || !strings.Contains(dl.Error(), "agate_table is a table") {
 		t.Errorf("a text as agate_table: %v, want an error", dl)

@@ -277,6 +277,7 @@ type Where struct{ Schema, Database any }
 type result struct {
 	response any
 	table    *Table
+	loaded   bool // load_result read it (dbt's None)
 }
 
 // Error is a render failure at a position.
