@@ -156,7 +156,9 @@ func New(c adapter.Conn, d adapter.Dialect) *Store { return &Store{c: c, d: d} }
 // node wait for that node's end (threads running one at a time).
 func (s *Store) ensure(ctx context.Context) error {
 	return s.c.Once(ensureKey, func() error {
-		_, rows, err := s.c.QueryRows(ctx, "select table_name, column_name from information_schema.columns where table_schema = "+s.lit(Schema))
+		// This database's columns only: a run with --defer has the state's
+		// database attached, whose kiln_history has every column already.
+		_, rows, err := s.c.QueryRows(ctx, "select table_name, column_name from information_schema.columns where table_schema = "+s.lit(Schema)+" and table_catalog = current_database()")
 		if err != nil {
 			return err
 		}

@@ -113,3 +113,21 @@ func TestDeferToProduction(t *testing.T) {
 		t.Errorf("a state without its database:\n%s", out)
 	}
 }
+
+// TestDeferIntoAFreshTarget: the first build of a new target with --defer
+// creates its run history although the state's database, attached,
+// already has kiln_history with every column (the history's set-up read
+// the attached database's columns too, skipped adding its own, and the
+// run failed with "Referenced column run_id not found").
+func TestDeferIntoAFreshTarget(t *testing.T) {
+	dir := deferProject(t)
+	mustKiln(t, 0, dir, "build", "--target-path", "prod")
+	mustKiln(t, 0, dir, "build", "--target-path", "dev", "-s", "revenue", "--defer", "--state", "prod")
+	devDB := filepath.Join(dir, "dev", "kiln.duckdb")
+	if got := queryDB(t, devDB, "select count(*) || ' ' || sum(revenue) from main.revenue"); got != "3 918.30" {
+		t.Errorf("dev revenue: %s, want 3 wines and 918.30 (prod's orders)", got)
+	}
+	if got := queryDB(t, devDB, "select count(*) from kiln_history.runs where status = 'success'"); got != "1" {
+		t.Errorf("dev's history holds %s successful runs, want 1", got)
+	}
+}
