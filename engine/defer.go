@@ -109,7 +109,7 @@ func (p *Project) Defer(ctx context.Context, selected []graph.ID, o DeferOptions
 		d.Database = db
 		p.attach = []adapter.Attachment{{Path: db, Alias: StateAlias}}
 	}
-	m, l := compiler.Compile(p.Project, compiler.Options{Vars: p.cfg.Vars, ProjectDir: p.Dir, Defer: deferred, NodeEntries: artifact.NodeEntries})
+	m, l := compiler.Compile(p.Project, compiler.Options{Vars: p.cfg.Vars, ProjectDir: p.Dir, LookupEnv: p.cfg.lookupEnv(), Defer: deferred, NodeEntries: artifact.NodeEntries})
 	if l.HasErrors() {
 		p.emit(Diagnostics{List: l.Errors()})
 		return nil, ErrInvalid

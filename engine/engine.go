@@ -77,11 +77,19 @@ type Config struct {
 	// paths it finds missing and the environment variables it reads, for
 	// the partial parse cache (internal/parsecache).
 	Record *parsecache.Recorder
+	// LookupEnv, when set, is the environment env_var() reads in the
+	// project's files and the profile, in every compilation of the
+	// project (--defer's too); nil reads the process's (os.LookupEnv).
+	// The partial parse cache, which records the process's, is then off.
+	LookupEnv func(name string) (string, bool)
 }
 
-// lookupEnv is the LookupEnv of the compilation: Record's, else nil
-// (os.LookupEnv).
+// lookupEnv is the LookupEnv of every compilation of the project (Load's,
+// Defer's): LookupEnv, else Record's, else nil (os.LookupEnv).
 func (cfg Config) lookupEnv() func(string) (string, bool) {
+	if cfg.LookupEnv != nil {
+		return cfg.LookupEnv
+	}
 	if cfg.Record != nil {
 		return cfg.Record.LookupEnv
 	}

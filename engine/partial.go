@@ -54,11 +54,12 @@ var PartialHits atomic.Int64
 // main file checked; nil when none can apply: the target folder cannot be
 // known before loading (a templated target-path), the project turns it
 // off (flags: {partial_parse: false}), or kiln's program cannot be
-// stamped. args are the command's options that change what the load
+// stamped, or the environment is not the process's (Config.LookupEnv).
+// args are the command's options that change what the load
 // gives (all of Config's are keyed already).
 func OpenPartial(cfg Config, args ...string) *Partial {
 	dir, err := filepath.Abs(cfg.Dir)
-	if err != nil || cfg.Render != nil || cfg.InvocationID != "" || cfg.Deps {
+	if err != nil || cfg.Render != nil || cfg.InvocationID != "" || cfg.Deps || cfg.LookupEnv != nil {
 		return nil
 	}
 	target := cfg.TargetPath
