@@ -32,7 +32,7 @@ type argCtx func(deps *[]graph.ID) *template.Context
 // stays text. It returns the values for the test's macro (template
 // values: lists, relations), the nodes they read, and the errors, each at
 // its value's file:line:col.
-func (c *compiler) renderTestArgs(file string, te *project.TestEntry, ctx argCtx) (map[string]any, []graph.ID, diag.List) {
+func (c *compiler) renderTestArgs(pkg, file string, te *project.TestEntry, ctx argCtx) (map[string]any, []graph.ID, diag.List) {
 	out := make(map[string]any, len(te.Args))
 	var all []graph.ID
 	var errs diag.List
@@ -46,7 +46,7 @@ func (c *compiler) renderTestArgs(file string, te *project.TestEntry, ctx argCtx
 			out[k] = te.Args[k] // dbt passes a column name as written
 			continue
 		}
-		r := argRenderer{c: c, file: file, ctx: ctx}
+		r := argRenderer{c: c, pkg: pkg, file: file, ctx: ctx}
 		out[k] = r.value(te.Args[k], te.ArgNode(k), te.ArgAt[k].Pos(file))
 		all = append(all, r.deps...)
 		errs = append(errs, r.errs...)
@@ -57,6 +57,7 @@ func (c *compiler) renderTestArgs(file string, te *project.TestEntry, ctx argCtx
 // argRenderer renders one argument's value.
 type argRenderer struct {
 	c    *compiler
+	pkg  string // the test's package: its ref and source overrides apply
 	file string
 	ctx  argCtx
 	deps []graph.ID
@@ -110,7 +111,7 @@ func (r *argRenderer) render(s string, n *yaml.Node, pos diag.Pos) any {
 		return s
 	}
 	var deps []graph.ID
-	v, l := r.c.engine.RenderNative(r.file, src, r.ctx(&deps))
+	v, l := r.c.engine.RenderNativeIn(r.pkg, r.file, src, r.ctx(&deps))
 	if len(l) > 0 {
 		for i := range l {
 			l[i].Pos = valuePos(pos, n, l[i].Pos, src != s)

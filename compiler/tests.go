@@ -241,11 +241,19 @@ func (c *compiler) addTest(file string, dirs []string, on *graph.Node, col *test
 		readConfig = true
 		return configValue(graph.Test, mergeConfigs(macroCfg, own), key)
 	}
+	// The test is its package's node (the package of its property file,
+	// its model's): ref() and source() resolve there, and the package's
+	// ref and source macros override dbt's, as in its models, also when
+	// the test renders again at run time.
+	pkg, tpkg := c.name, c.name
+	if pkg == c.rootName() {
+		tpkg = "" // the template engine's name of the root project
+	}
 	// logs collects the log() and print() messages of the compile
 	// rendering (the arguments', then the macro's).
 	var logs logSink
 	newCtx := func(db template.DB, deps *[]graph.ID, logs *logSink) *template.Context {
-		return &template.Context{Ref: c.finalRef(deps), Source: c.finalSource(deps), Var: c.lookupVar, EnvVar: c.lookupEnv, StoreFailures: store,
+		return &template.Context{Ref: c.finalRefIn(pkg, deps), Source: c.finalSourceIn(pkg, deps), Var: c.lookupVar, EnvVar: c.lookupEnv, StoreFailures: store,
 			DB: db, OnExecute: func() { executes = true }, Graph: c.graphVar, ConfigValue: testConfig, Log: logs.info, Debug: logs.debug,
 			Config: func(kw map[string]any, _ diag.Pos) error {
 				if macroCfg == nil {
@@ -259,7 +267,7 @@ func (c *compiler) addTest(file string, dirs []string, on *graph.Node, col *test
 	}
 	// The arguments are rendered in the test's context, as dbt renders
 	// them when it compiles the test (testargs.go).
-	args, deps, l := c.renderTestArgs(file, &te, func(deps *[]graph.ID) *template.Context { return newCtx(nil, deps, &logs) })
+	args, deps, l := c.renderTestArgs(tpkg, file, &te, func(deps *[]graph.ID) *template.Context { return newCtx(nil, deps, &logs) })
 	if len(l) > 0 {
 		c.diags.Append(l)
 		return
@@ -301,13 +309,13 @@ func (c *compiler) addTest(file string, dirs []string, on *graph.Node, col *test
 	}
 	kwargs := withModel(args)
 	argLogs := logs.take()
-	sql, err := c.engine.CallValue(file, testMacro, kwargs, newCtx(nil, nil, &logs))
+	sql, err := c.engine.CallValueIn(tpkg, file, testMacro, kwargs, newCtx(nil, nil, &logs))
 	if err == nil && readConfig && macroCfg != nil {
 		// The macro read its config and sets some with config(): it
 		// renders again with them all, as dbt reads the test's final
 		// config when it compiles.
 		logs.take()
-		sql, err = c.engine.CallValue(file, testMacro, kwargs, newCtx(nil, nil, &logs))
+		sql, err = c.engine.CallValueIn(tpkg, file, testMacro, kwargs, newCtx(nil, nil, &logs))
 	}
 	n.Logs = append(argLogs, logs.take()...)
 	if err != nil {
@@ -338,11 +346,11 @@ func (c *compiler) addTest(file string, dirs []string, on *graph.Node, col *test
 		c.runtimeTests[n] = func(db template.DB, logs *logSink) (string, error) {
 			// The arguments render again too: they may read the
 			// database (run_query, dbt_utils.get_column_values).
-			args, _, l := c.renderTestArgs(file, &te, func(deps *[]graph.ID) *template.Context { return newCtx(db, deps, logs) })
+			args, _, l := c.renderTestArgs(tpkg, file, &te, func(deps *[]graph.ID) *template.Context { return newCtx(db, deps, logs) })
 			if len(l) > 0 {
 				return "", &template.Error{Pos: l[0].Pos, Msg: l[0].Msg}
 			}
-			sql, err := c.engine.CallValue(file, testMacro, withModel(args), newCtx(db, nil, logs))
+			sql, err := c.engine.CallValueIn(tpkg, file, testMacro, withModel(args), newCtx(db, nil, logs))
 			if err != nil {
 				return "", err
 			}
@@ -395,7 +403,14 @@ func (c *compiler) addTest(file string, dirs []string, on *graph.Node, col *test
 // finalRef resolves ref() to final relations, recording dependencies.
 func (c *compiler) finalRef(deps *[]graph.ID) func([]string, string, diag.Pos) (any, error) {
 	return func(args []string, version string, pos diag.Pos) (any, error) {
-		t, err := c.refVersioned(c.name, args, version)
+		return c.finalRefIn(c.name, deps)(args, version, pos)
+	}
+}
+
+// finalRefIn is finalRef for the code of package pkg's nodes.
+func (c *compiler) finalRefIn(pkg string, deps *[]graph.ID) func([]string, string, diag.Pos) (any, error) {
+	return func(args []string, version string, pos diag.Pos) (any, error) {
+		t, err := c.refVersioned(pkg, args, version)
 		if err != nil {
 			return nil, err
 		}
@@ -409,7 +424,14 @@ func (c *compiler) finalRef(deps *[]graph.ID) func([]string, string, diag.Pos) (
 
 func (c *compiler) finalSource(deps *[]graph.ID) func(string, string, diag.Pos) (any, error) {
 	return func(src, table string, pos diag.Pos) (any, error) {
-		t, ok := c.sourceTarget(c.name, src, table)
+		return c.finalSourceIn(c.name, deps)(src, table, pos)
+	}
+}
+
+// finalSourceIn is finalSource for the code of package pkg's nodes.
+func (c *compiler) finalSourceIn(pkg string, deps *[]graph.ID) func(string, string, diag.Pos) (any, error) {
+	return func(src, table string, pos diag.Pos) (any, error) {
+		t, ok := c.sourceTarget(pkg, src, table)
 		if !ok {
 			return nil, c.unknownSource(src, table)
 		}

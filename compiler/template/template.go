@@ -373,6 +373,14 @@ func (e *Engine) HasPackage(name string) bool {
 // CallValue calls macro m (a *jinja.Macro) with keyword arguments, as
 // CallMacro does.
 func (e *Engine) CallValue(path string, m any, kwargs map[string]any, ctx *Context) (string, error) {
+	return e.CallValueIn("", path, m, kwargs, ctx)
+}
+
+// CallValueIn is CallValue for a node of package pkg ("" for the
+// project's): ref and source in the macro call pkg's overrides, as in
+// pkg's own nodes (dbt resolves a node's macros in its package first: a
+// generic test of a package's property file).
+func (e *Engine) CallValueIn(pkg, path string, m any, kwargs map[string]any, ctx *Context) (string, error) {
 	keys := make([]string, 0, len(kwargs))
 	for k := range kwargs {
 		keys = append(keys, k)
@@ -382,7 +390,7 @@ func (e *Engine) CallValue(path string, m any, kwargs map[string]any, ctx *Conte
 	for i, k := range keys {
 		kv[i] = jinja.KV{Key: k, Value: kwargs[k]}
 	}
-	v, l := e.env.Call(path, m, nil, kv, e.globals(ctx))
+	v, l := e.env.Call(path, m, nil, kv, e.globalsIn(pkg, ctx))
 	if len(l) > 0 {
 		d := l[0]
 		if d.Pos.Line == 0 {
@@ -398,9 +406,18 @@ func (e *Engine) CallValue(path string, m any, kwargs map[string]any, ctx *Conte
 // value of a template that is one {{ }} output (a list, a number, a
 // relation), else its text. Errors are diagnostics at file:line:col.
 func (e *Engine) RenderNative(path, src string, ctx *Context) (any, diag.List) {
+	return e.RenderNativeIn("", path, src, ctx)
+}
+
+// RenderNativeIn is RenderNative for the code of a node of package pkg
+// ("" for the project's): as RenderIn, its unqualified macro names
+// resolve in pkg first and ref and source call pkg's overrides (a
+// generic test's arguments in a package's property file).
+func (e *Engine) RenderNativeIn(pkg, path, src string, ctx *Context) (any, diag.List) {
 	t, l := e.env.Parse(path, src)
 	if len(l) > 0 {
 		return nil, l
 	}
-	return e.env.RenderNative(t, e.globals(ctx))
+	t.Package = pkg
+	return e.env.RenderNative(t, e.globalsIn(pkg, ctx))
 }

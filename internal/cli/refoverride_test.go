@@ -194,3 +194,55 @@ models:
 		t.Errorf("via_pkg = %s, want new (the project's ref in a project's model, through the package's macro)", got)
 	}
 }
+
+// TestPackageRefOverrideInGenericTests: the generic tests of a package's
+// property file are the package's nodes, as in dbt: their macro and
+// their arguments call the package's ref, as its models do (kiln called
+// the project's there: only_old read new_orders and failed, and the
+// relationships test compared pm's ids with new_orders').
+func TestPackageRefOverrideInGenericTests(t *testing.T) {
+	dir := refOverrideProject(t, map[string]string{
+		"packages.yml": "packages:\n  - local: pkgs/upm\n",
+		"pkgs/upm/dbt_project.yml": `name: upm
+profile: shop
+models:
+  upm:
+    +materialized: table
+`,
+		"pkgs/upm/macros/ref.sql":   "{% macro ref(name) %}{% do return(builtins.ref('shop', 'old_orders')) %}{% endmacro %}\n",
+		"pkgs/upm/macros/tests.sql": "{% test only_old(model) %}select * from {{ ref('new_orders') }} where v <> 'old'{% endtest %}\n",
+		"pkgs/upm/models/pm.sql":    "select id, v from {{ ref('new_orders') }}\n",
+		"pkgs/upm/models/schema.yml": `version: 2
+models:
+  - name: pm
+    data_tests:
+      - only_old
+    columns:
+      - name: id
+        data_tests:
+          - relationships:
+              arguments: {to: "ref('new_orders')", field: id}
+`,
+	})
+	mustKiln(t, 0, dir, "deps")
+	out := mustKiln(t, 0, dir, "build")
+	if !strings.Contains(out, "PASS=10 ") || !strings.Contains(out, "test      only_old_pm_") {
+		t.Errorf("want every node to pass, pm's two tests included:\n%s", out)
+	}
+	compiled := map[string]string{}
+	filepath.WalkDir(filepath.Join(dir, "target", "compiled", "upm"), func(p string, d os.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			b, _ := os.ReadFile(p)
+			compiled[filepath.Base(p)] = string(b)
+		}
+		return nil
+	})
+	for name, sql := range compiled {
+		if strings.Contains(sql, "new_orders") {
+			t.Errorf("%s reads new_orders, want old_orders (the package's ref):\n%s", name, sql)
+		}
+	}
+	if len(compiled) < 3 {
+		t.Errorf("compiled files of upm: %v, want pm and its two tests", compiled)
+	}
+}
