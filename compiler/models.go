@@ -239,7 +239,7 @@ func (c *compiler) renderModels() {
 	}
 	for _, n := range nodes {
 		if n.Kind == graph.Model && n.Config.Materialized == graph.Ephemeral {
-			n.Relation = sqlq.Relation{}
+			n.Named, n.Relation = c.relationOf(n), sqlq.Relation{}
 		}
 	}
 	c.resolveNames()

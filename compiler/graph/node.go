@@ -97,7 +97,12 @@ type Node struct {
 	Macros    []string // macros called, sorted, unique
 
 	Relation sqlq.Relation // where the node lives in DuckDB (none for ephemeral models and tests)
-	Columns  []Column      // declared in YAML, in declaration order
+	// Named is, for an ephemeral model, the relation dbt's naming macros
+	// (generate_database_name, generate_schema_name, generate_alias_name)
+	// give it although it builds none: its database, schema and alias in
+	// manifest.json, as dbt writes them. Zero for other nodes (Relation).
+	Named   sqlq.Relation
+	Columns []Column // declared in YAML, in declaration order
 	// Constraints are a model's model-level constraints (dbt's contracts).
 	Constraints []Constraint
 

@@ -388,8 +388,12 @@ func refCall(n *graph.Node) string {
 
 func (b *builder) base(n *graph.Node) nodeBase {
 	cfg := b.config(n)
-	schema, alias := n.Relation.Schema, n.Relation.Name
-	if n.Relation.IsZero() {
+	schema, alias, database := n.Relation.Schema, n.Relation.Name, n.Relation.Database
+	if n.Relation.IsZero() && !n.Named.IsZero() {
+		// An ephemeral model: the names dbt's generate_*_name give it.
+		schema, alias, database = n.Named.Schema, n.Named.Name, n.Named.Database
+	}
+	if n.Relation.IsZero() && n.Named.IsZero() {
 		schema, alias = n.Config.Schema, n.Config.Alias
 		if schema == "" {
 			schema = "main"
@@ -399,7 +403,7 @@ func (b *builder) base(n *graph.Node) nodeBase {
 		}
 	}
 	return nodeBase{
-		Database: nullable(n.Relation.Database), Schema: schema, Name: n.Name,
+		Database: nullable(database), Schema: schema, Name: n.Name,
 		ResourceType: n.Kind, PackageName: n.Package,
 		Path: b.resourcePath(n), OriginalFilePath: n.OriginalFilePath(), UniqueID: n.ID,
 		FQN: strs(n.FQN), Alias: alias,
