@@ -287,8 +287,9 @@ func (c *compiler) resolveForeignKey(n *graph.Node, k *graph.Constraint, cols []
 	if len(deps) == 1 {
 		t = c.nodes[deps[0]]
 	}
-	if t == nil || t.Kind != graph.Model || !t.ContractEnforced() || len(t.Columns) == 0 || !n.ContractEnforced() {
-		return
+	applied := n.ContractEnforced() && (n.Config.Materialized == graph.Table || n.Config.Materialized == graph.Incremental)
+	if t == nil || t.Kind != graph.Model || !t.ContractEnforced() || len(t.Columns) == 0 || !applied {
+		return // checked at run time (execute), or not applied at all
 	}
 	have := make([]string, len(t.Columns))
 	for i, col := range t.Columns {
