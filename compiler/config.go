@@ -196,6 +196,8 @@ func (c *compiler) checkValue(k string, v any, pos diag.Pos) {
 		c.checkContract(v, pos)
 	case "grants":
 		c.checkGrants(v, pos)
+	case "indexes":
+		c.checkIndexes(v, pos)
 	case "persist_docs":
 		m, ok := v.(map[string]any)
 		if !ok {
@@ -207,6 +209,69 @@ func (c *compiler) checkValue(k string, v any, pos diag.Pos) {
 				bad("unknown persist_docs key %q", pk).Hint = "persist_docs has relation: and columns:, each true or false"
 			} else if _, isBool := m[pk].(bool); !isBool {
 				bad("persist_docs.%s must be true or false, not %v", pk, m[pk])
+			}
+		}
+	}
+}
+
+// IndexMethods are PostgreSQL's index methods, the values of an index's
+// type in dbt-postgres's indexes config.
+var IndexMethods = []string{"btree", "hash", "gist", "spgist", "gin", "brin"}
+
+// checkIndexes validates dbt-postgres's indexes config: a list of
+// mappings with columns (a list of at least one column name or
+// expression), unique (true or false) and type (one of IndexMethods),
+// nothing else.
+func (c *compiler) checkIndexes(v any, pos diag.Pos) {
+	const example = "write indexes: [{columns: [id], unique: true}, {columns: [a, b], type: hash}]"
+	if v == nil {
+		return
+	}
+	list, ok := v.([]any)
+	if !ok {
+		c.diags.Errorf(pos, "indexes must be a list of indexes, not %v", v).Hint = example
+		return
+	}
+	for i, e := range list {
+		m, ok := e.(map[string]any)
+		if !ok {
+			c.diags.Errorf(pos, "indexes[%d] must be a mapping with columns:, not %v", i, e).Hint = example
+			continue
+		}
+		for _, k := range sortedKeys(m) {
+			switch k {
+			case "columns", "unique", "type":
+			default:
+				d := c.diags.Errorf(pos, "indexes[%d]: unknown key %q", i, k)
+				d.Hint = "an index has columns:, unique: and type:"
+				if h := diag.DidYouMean(k, []string{"columns", "unique", "type"}); h != "" {
+					d.Hint = h + "; " + d.Hint
+				}
+			}
+		}
+		cols, _ := m["columns"].([]any)
+		good := len(cols) > 0
+		for _, col := range cols {
+			if s, ok := col.(string); !ok || strings.TrimSpace(s) == "" {
+				good = false
+			}
+		}
+		if !good {
+			c.diags.Errorf(pos, "indexes[%d].columns must be a list of one or more column names, not %v", i, m["columns"]).Hint = example
+		}
+		if u, ok := m["unique"]; ok {
+			if _, isBool := u.(bool); !isBool && u != nil {
+				c.diags.Errorf(pos, "indexes[%d].unique must be true or false, not %v", i, u)
+			}
+		}
+		if t, ok := m["type"]; ok && t != nil {
+			s, _ := t.(string)
+			if !contains(IndexMethods, strings.ToLower(s)) {
+				d := c.diags.Errorf(pos, "indexes[%d].type %v is not an index method of PostgreSQL", i, t)
+				d.Hint = "use one of " + quoteList(IndexMethods)
+				if h := diag.DidYouMean(s, IndexMethods); h != "" {
+					d.Hint = h + "; " + d.Hint
+				}
 			}
 		}
 	}

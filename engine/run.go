@@ -209,6 +209,7 @@ func (p *Project) Run(ctx context.Context, plan *Plan, o RunOptions) (*Result, e
 		return nil, interrupted(ctx, err)
 	}
 	r.warnGrants()
+	r.warnIndexes()
 	if len(problems) > 0 {
 		return r.refuse(ctx, problems), nil
 	}

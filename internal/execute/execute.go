@@ -416,6 +416,9 @@ func (e *Executor) replace(ctx context.Context, conn adapter.Conn, spec load.Spe
 			if err := e.applyGrants(ctx, conn, of, e.carried(of, kind)); err != nil {
 				return err
 			}
+			if err := e.createIndexes(ctx, conn, of); err != nil {
+				return err
+			}
 		}
 		failpoint.Hit(failpoint.NodeBuilt)
 		return nil
@@ -523,7 +526,7 @@ func (e *Executor) model(ctx context.Context, conn adapter.Conn, n *graph.Node) 
 		// (adapter.Pipeliner): one round trip per node on PostgreSQL.
 		pl, commitWith := conn.(adapter.Pipeliner)
 		_, _, grants := e.granted(n)
-		commitWith = commitWith && !(n.Config.Materialized == graph.Table && DistributionOf(n).Column != "") && !persistsDocs(n) && !grants &&
+		commitWith = commitWith && !(n.Config.Materialized == graph.Table && DistributionOf(n).Column != "") && !persistsDocs(n) && !grants && !e.indexed(n) &&
 			!materialize.HasForeignKeys(n) && len(e.referrers[n.ID]) == 0 // checked after the rows are written, before the commit
 		for i, s := range stmts {
 			last := i == len(stmts)-1
@@ -551,6 +554,9 @@ func (e *Executor) model(ctx context.Context, conn adapter.Conn, n *graph.Node) 
 			return err
 		}
 		if n.Config.Materialized == graph.Table {
+			if err := e.createIndexes(ctx, conn, n); err != nil {
+				return err
+			}
 			if err := e.distribute(ctx, conn, n); err != nil {
 				return err
 			}

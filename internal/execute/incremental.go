@@ -50,6 +50,9 @@ func (e *Executor) incremental(ctx context.Context, conn adapter.Conn, n *graph.
 		} else {
 			err = e.buildWhole(ctx, conn, n, kind, &out)
 		}
+		if err == nil && !applied {
+			err = e.createIndexes(ctx, conn, n)
+		}
 		if err == nil {
 			err = e.checkReferrers(ctx, conn, n)
 		}

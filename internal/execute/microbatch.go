@@ -228,6 +228,11 @@ func (e *Executor) microbatch(ctx context.Context, conn adapter.Conn, n *graph.N
 		if err := store.SaveIntervals(ctx, string(n.ID), runID, record); err != nil {
 			return err
 		}
+		if whole {
+			if err := e.createIndexes(ctx, conn, n); err != nil {
+				return err
+			}
+		}
 		if !e.grantsAfterHooks(n) {
 			if err := e.applyGrants(ctx, conn, n, e.carried(n, kind)); err != nil {
 				return err

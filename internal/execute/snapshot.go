@@ -113,6 +113,9 @@ func (e *Executor) writeSnapshot(ctx context.Context, conn adapter.Conn, n *grap
 			return 0, "", fmt.Errorf("snapshot %q: %w", n.Name, err)
 		}
 		msg = fmt.Sprintf("snapshot created: %s", plural(rows, "version"))
+		if err := e.createIndexes(ctx, conn, n); err != nil {
+			return 0, "", err
+		}
 	}
 	_, bad, err := conn.QueryRows(ctx, e.d.SnapshotViolation(spec))
 	if err != nil {

@@ -1,0 +1,26 @@
+package adapter
+
+// Index is one entry of dbt-postgres's indexes config
+// (https://docs.getdbt.com/reference/resource-configs/postgres-configs#indexes).
+type Index struct {
+	// Columns are the index's keys as written in the config, in order:
+	// column names or expressions in the database's SQL ("id",
+	// "lower(email)", "created_at desc"), written into the statement as
+	// they are, as dbt-postgres writes them. Never empty.
+	Columns []string
+	// Unique makes a unique index: building fails on duplicate keys.
+	Unique bool
+	// Type is the index method ("btree", "hash", "gist", "spgist", "gin",
+	// "brin"), or "" for the database's default (btree).
+	Type string
+}
+
+// Indexer is implemented by a dialect that creates the indexes a model,
+// seed or snapshot configures (dbt-postgres's indexes): PostgreSQL. It is
+// apart from Dialect: on a database without it, the engine says that the
+// indexes are not created.
+type Indexer interface {
+	// CreateIndex creates index ix named name (unquoted; unique in rel's
+	// schema) on table rel.
+	CreateIndex(rel Relation, name string, ix Index) Stmt
+}
