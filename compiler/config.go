@@ -245,7 +245,7 @@ func (c *compiler) checkIndexes(v any, pos diag.Pos) {
 				d := c.diags.Errorf(pos, "indexes[%d]: unknown key %q", i, k)
 				d.Hint = "an index has columns:, unique: and type:"
 				if h := diag.DidYouMean(k, []string{"columns", "unique", "type"}); h != "" {
-					d.Hint = h + "; " + d.Hint
+					d.Hint = h + " (an index has columns:, unique: and type:)"
 				}
 			}
 		}
@@ -270,7 +270,7 @@ func (c *compiler) checkIndexes(v any, pos diag.Pos) {
 				d := c.diags.Errorf(pos, "indexes[%d].type %v is not an index method of PostgreSQL", i, t)
 				d.Hint = "use one of " + quoteList(IndexMethods)
 				if h := diag.DidYouMean(s, IndexMethods); h != "" {
-					d.Hint = h + "; " + d.Hint
+					d.Hint = h + " (" + d.Hint + ")"
 				}
 			}
 		}
