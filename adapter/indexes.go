@@ -23,4 +23,10 @@ type Indexer interface {
 	// CreateIndex creates index ix named name (unquoted; unique in rel's
 	// schema) on table rel.
 	CreateIndex(rel Relation, name string, ix Index) Stmt
+	// CopyIndexes is a query of the statements (one text column, one row
+	// per index) that create on table to the indexes of table from that
+	// back no constraint, each under a name new to to's schema: for the
+	// journal's copy of a table kept in place, so that a rollback, which
+	// renames the copy back, leaves the table with its indexes.
+	CopyIndexes(from, to Relation) Stmt
 }

@@ -72,3 +72,27 @@ func (d Dialect) CreateIndex(rel adapter.Relation, name string, ix adapter.Index
 	b.WriteString(" (" + strings.Join(ix.Columns, ", ") + ")")
 	return adapter.Stmt{SQL: b.String()}
 }
+
+// CopyIndexes reads the indexes of from that back no constraint
+// (pg_index, pg_constraint) and writes, from each one's definition
+// (pg_get_indexdef: "CREATE [UNIQUE] INDEX name ON schema.table USING
+// ..."), the statement that creates it on to, named by the MD5 of its name
+// and to's. An index whose definition is not of that shape is skipped.
+func (d Dialect) CopyIndexes(from, to adapter.Relation) adapter.Stmt {
+	target := d.Literal(d.QuoteRelation(to))
+	return adapter.Stmt{SQL: `select 'create ' || case when x.indisunique then 'unique ' else '' end || 'index ' ||
+  quote_ident(md5(x.name || ' ' || ` + target + `)) || ' on ' || ` + target + ` || ' ' || substr(x.def, length(x.head) + 1)
+from (
+  select i.indisunique, ic.relname::text as name, pg_get_indexdef(i.indexrelid) as def,
+    'CREATE ' || case when i.indisunique then 'UNIQUE ' else '' end || 'INDEX ' || quote_ident(ic.relname) ||
+    ' ON ' || quote_ident(n.nspname) || '.' || quote_ident(t.relname) || ' ' as head
+  from pg_index i
+  join pg_class ic on ic.oid = i.indexrelid
+  join pg_class t on t.oid = i.indrelid
+  join pg_namespace n on n.oid = t.relnamespace
+  where n.nspname = ` + d.Literal(from.Schema) + ` and t.relname = ` + d.Literal(from.Name) + `
+    and not exists (select 1 from pg_constraint c where c.conindid = i.indexrelid)
+) x
+where starts_with(x.def, x.head)
+order by x.name`}
+}

@@ -115,7 +115,8 @@ from pg_indexes where schemaname not in ('pg_catalog', 'kiln_history') order by 
 		"models/t.sql": "{{ config(materialized='table', indexes=[{'columns': ['id'], 'unique': True}, {'columns': ['price'], 'type': 'hash'}, {'columns': ['id', 'price desc']}]) }}\n" +
 			"select id, price from {{ ref('v') }} union all select 1, 99\n",
 	})
-	out := mustKiln(t, 1, dir, "build", "--select", "t")
+	incBefore := d.query(t, `select indexname from pg_indexes where schemaname = 'analytics' and tablename = 'inc'`)
+	out := mustKiln(t, 1, dir, "run", "--select", "inc", "t")
 	if !strings.Contains(out, `model "t": creating its unique index on (id): `) || !strings.Contains(out, "could not create unique index") {
 		t.Errorf("the failure does not say which index failed and why:\n%s", out)
 	}
@@ -126,7 +127,15 @@ from pg_indexes where schemaname not in ('pg_catalog', 'kiln_history') order by 
 	if strings.Join(after, ",") != strings.Join(before, ",") {
 		t.Errorf("t's indexes after the failed build: %v, want those before it: %v", after, before)
 	}
+	// The run is rolled back: inc, applied in place, is its copy again,
+	// which the journal gave its indexes (under new names).
+	if !strings.Contains(out, "restored") {
+		t.Errorf("the failed run did not restore what it changed:\n%s", out)
+	}
 	if got := indexes(); got != want {
 		t.Errorf("after the failed build:\n%s\nwant\n%s", got, want)
+	}
+	if got := d.query(t, `select indexname from pg_indexes where schemaname = 'analytics' and tablename = 'inc'`); len(got) != 1 || got[0] == incBefore[0] {
+		t.Errorf("inc's indexes after the rollback: %v, want one, the copy's (not %v)", got, incBefore)
 	}
 }

@@ -256,6 +256,9 @@ func (e *Executor) applyIncremental(ctx context.Context, conn adapter.Conn, n *g
 		if err := e.keepGrants(ctx, conn, n); err != nil {
 			return err
 		}
+		if err := e.keepIndexes(ctx, conn, n); err != nil {
+			return err
+		}
 	}
 	for _, s := range evolve {
 		if _, err := conn.Run(ctx, s); err != nil {

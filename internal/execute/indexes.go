@@ -112,3 +112,26 @@ func (x *indexError) Error() string {
 }
 
 func (x *indexError) Unwrap() error { return x.err }
+
+// keepIndexes creates on the journal's copy of n's table (PrepareCopy
+// just made it, without indexes) the indexes the table has, so that a
+// rollback, which renames the copy back, leaves the table with its
+// indexes. Nothing runs when n sets no indexes or the database creates
+// none.
+func (e *Executor) keepIndexes(ctx context.Context, conn adapter.Conn, n *graph.Node) error {
+	if !e.indexed(n) || e.opts.Journal == nil {
+		return nil
+	}
+	ixr := e.d.(adapter.Indexer)
+	_, rows, err := conn.QueryRows(ctx, ixr.CopyIndexes(n.Relation, e.opts.Journal.BackupOf(n.Relation)).SQL)
+	if err != nil {
+		return err
+	}
+	for _, r := range rows {
+		s, _ := r[0].(string)
+		if _, err := conn.Run(ctx, adapter.Stmt{SQL: s}); err != nil {
+			return fmt.Errorf("%s %q: keeping its indexes on the copy of its table: %w", n.Kind, n.DisplayName(), err)
+		}
+	}
+	return nil
+}

@@ -75,6 +75,9 @@ func (e *Executor) writeSnapshot(ctx context.Context, conn adapter.Conn, n *grap
 		if err := e.keepGrants(ctx, conn, n); err != nil {
 			return 0, "", err
 		}
+		if err := e.keepIndexes(ctx, conn, n); err != nil {
+			return 0, "", err
+		}
 		if err := e.evolveSnapshot(ctx, conn, n, &spec, cols); err != nil {
 			return 0, "", err
 		}
