@@ -24,3 +24,21 @@ func TestGrantStatements(t *testing.T) {
 		}
 	}
 }
+
+// TestCreateIndexStatement: dbt-postgres's get_create_index_sql, the
+// columns written as they are (an expression, desc), the method lower
+// case, the name quoted.
+func TestCreateIndexStatement(t *testing.T) {
+	d := postgres.Dialect{}
+	rel := adapter.Relation{Schema: "marts", Name: "orders"}
+	for _, tc := range []struct{ got, want string }{
+		{d.CreateIndex(rel, "0a1b", adapter.Index{Columns: []string{"id"}, Unique: true}).SQL,
+			`create unique index "0a1b" on "marts"."orders" (id)`},
+		{d.CreateIndex(rel, "ff", adapter.Index{Columns: []string{"lower(email)", "created_at desc"}, Type: "HASH"}).SQL,
+			`create index "ff" on "marts"."orders" using hash (lower(email), created_at desc)`},
+	} {
+		if tc.got != tc.want {
+			t.Errorf("got  %s\nwant %s", tc.got, tc.want)
+		}
+	}
+}
