@@ -138,4 +138,15 @@ from pg_indexes where schemaname not in ('pg_catalog', 'kiln_history') order by 
 	if got := d.query(t, `select indexname from pg_indexes where schemaname = 'analytics' and tablename = 'inc'`); len(got) != 1 || got[0] == incBefore[0] {
 		t.Errorf("inc's indexes after the rollback: %v, want one, the copy's (not %v)", got, incBefore)
 	}
+
+	// With --no-rollback, the run keeps what succeeded: t's failing index
+	// is in t's own transaction, so t is still its previous version.
+	mustKiln(t, 1, dir, "run", "--select", "t", "--no-rollback")
+	if got := d.query(t, "select count(*), max(price) from analytics.t"); got[0] != "3|20.25" {
+		t.Errorf("analytics.t after the failed build with --no-rollback: %v, want its previous 3 rows", got)
+	}
+	after = d.query(t, `select tablename || '|' || indexname from pg_indexes where schemaname = 'analytics' and tablename = 't' order by 1`)
+	if strings.Join(after, ",") != strings.Join(before, ",") {
+		t.Errorf("t's indexes after the failed build with --no-rollback: %v, want those before it: %v", after, before)
+	}
 }
