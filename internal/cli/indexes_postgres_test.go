@@ -150,3 +150,32 @@ from pg_indexes where schemaname not in ('pg_catalog', 'kiln_history') order by 
 		t.Errorf("t's indexes after the failed build with --no-rollback: %v, want those before it: %v", after, before)
 	}
 }
+
+// TestMicrobatchIndexesOnPostgres: a microbatch model's indexes are made
+// when its table is created, as dbt's incremental materialization makes
+// them, and kept when later batches replace rows in place.
+func TestMicrobatchIndexesOnPostgres(t *testing.T) {
+	d := newPGDB(t)
+	dir := t.TempDir()
+	indexesProject(t, dir, d, map[string]string{
+		"models/mb.sql": "{{ config(materialized='incremental', incremental_strategy='microbatch', event_time='d', batch_size='year', begin='2024-01-01', indexes=[{'columns': ['id'], 'unique': True}]) }}\n" +
+			"select d, id from {{ ref('events') }} as e\n",
+		"seeds/events.csv": "d,id\n2024-06-01 00:00:00,1\n2025-06-01 00:00:00,2\n",
+		"seeds/_seeds.yml": "version: 2\nseeds:\n  - name: events\n    config:\n      event_time: d\n      column_types: {d: timestamp}\n",
+	})
+	mbIndexes := func() []string {
+		return d.query(t, `select indexname || '|' || regexp_replace(indexdef, 'INDEX "?[0-9a-f]{32}"? ON \S+ ', 'INDEX ON ') from pg_indexes where schemaname = 'analytics' and tablename = 'mb'`)
+	}
+	mustKiln(t, 0, dir, "build", "--select", "+mb")
+	first := mbIndexes()
+	if len(first) != 1 || !strings.HasSuffix(first[0], "|CREATE UNIQUE INDEX ON USING btree (id)") {
+		t.Fatalf("mb's indexes after its first build: %v, want one unique index on id", first)
+	}
+	mustKiln(t, 0, dir, "run", "--select", "mb")
+	if got := mbIndexes(); strings.Join(got, ",") != strings.Join(first, ",") {
+		t.Errorf("mb's indexes after a run in place: %v, want those of its first build: %v", got, first)
+	}
+	if got := d.query(t, "select count(*) from analytics.mb"); got[0] != "2" {
+		t.Errorf("analytics.mb has %v rows, want 2", got)
+	}
+}
