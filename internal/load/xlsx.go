@@ -19,9 +19,15 @@ func xlsxOpenError(spec Spec, err error) error {
 	if errors.As(err, &ie) {
 		return err
 	}
-	ie = &InputError{Path: spec.Path, Problem: err.Error(), Err: err}
-	if errors.Is(err, errNotXLSX) {
-		ie.Hint = "check that the file is an Excel workbook saved as .xlsx"
+	return faultError(&InputError{Path: spec.Path, Problem: err.Error(), Err: err})
+}
+
+// faultError gives ie the problem and hint of the *workbookFault it wraps,
+// if any, and returns it.
+func faultError(ie *InputError) *InputError {
+	var wf *workbookFault
+	if errors.As(ie.Err, &wf) {
+		ie.Problem, ie.Hint = wf.problem, wf.hint
 	}
 	return ie
 }
@@ -101,7 +107,7 @@ func (in *xlsxInput) inputError(sheet string, err error) error {
 		}
 		return ie
 	}
-	return &InputError{Path: in.spec.Path, Sheet: sheet, Problem: err.Error(), Err: err}
+	return faultError(&InputError{Path: in.spec.Path, Sheet: sheet, Problem: err.Error(), Err: err})
 }
 
 func (in *xlsxInput) readHeaders(all bool) error {

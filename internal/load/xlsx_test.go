@@ -181,8 +181,8 @@ func TestCheckAndInputErrors(t *testing.T) {
 	}{
 		{Spec{Path: filepath.Join(dir, "nosuch.xlsx")}, true, `cannot read "` + filepath.Join(dir, "nosuch.xlsx") + `": file not found; check the path, or the raw_dir var if the path uses it`},
 		{Spec{Path: path, Sheet: "Sheet9"}, true, `cannot read "` + path + `": sheet "Sheet9" not found (sheets: "Sheet1", "Totals"); set sheet to one of the workbook's sheets`},
-		{Spec{Path: garbage}, true, `not an xlsx workbook`},
-		{Spec{Path: xls}, true, `Excel 97-2003 (.xls) or password-protected`},
+		{Spec{Path: garbage}, true, `not an Excel workbook: an .xlsx file is a zip archive and this file is not one (it is text, beginning "this is not a zip archive at all")`},
+		{Spec{Path: xls}, true, `Excel 97-2003 (.xls) workbook, or a password-protected one`},
 		{Spec{Path: folder}, true, `is a directory`},
 		{Spec{Path: writeFile(t, dir, "data.json", "{}")}, true, `unknown format "json"`},
 		{Spec{Path: empty}, false, `sheet "Sheet1" is empty: no header row`},

@@ -3,6 +3,7 @@ package load
 import (
 	"bytes"
 	"encoding/xml"
+	"errors"
 	"fmt"
 	"io"
 	"path"
@@ -37,7 +38,7 @@ type sheetRef struct {
 const maxMetaPart = 64 << 20
 
 // openWorkbook opens the workbook at name and reads its sheet list, date
-// system and styles. Errors wrap errNotXLSX when the file is not an xlsx
+// system and styles. Errors are *workbookFault when the file is not an xlsx
 // package; the limits' errors are *InputError.
 func openWorkbook(name string, limits Limits, seed bool) (*workbook, error) {
 	p, err := openZip(name, limits, seed)
@@ -100,7 +101,7 @@ func (wb *workbook) readMeta() error {
 	if ok, err := wb.readXML(bookPart, &book); err != nil {
 		return err
 	} else if !ok {
-		return fmt.Errorf("%w: no workbook part", errNotXLSX)
+		return &workbookFault{problem: fmt.Sprintf("not an Excel workbook: its zip archive has no workbook part (%s)", bookPart), hint: hintReexport}
 	}
 	wb.date1904 = book.Pr.Date1904 == "1" || strings.EqualFold(book.Pr.Date1904, "true")
 	dir := path.Dir(bookPart)
@@ -192,9 +193,19 @@ func (wb *workbook) readXML(name string, v any) (bool, error) {
 	return true, nil
 }
 
-// syntaxError describes a malformed part.
+// syntaxError describes a malformed part, from encoding/xml's error, as
+// a *workbookFault.
 func syntaxError(part string, err error) error {
-	return fmt.Errorf("malformed %s: %w", part, err)
+	var se *xml.SyntaxError
+	switch {
+	case errors.As(err, &se) && se.Msg == "unexpected EOF":
+		return malformed(part, fmt.Sprintf("the XML ends early, at line %d", se.Line))
+	case errors.As(err, &se):
+		return malformed(part, fmt.Sprintf("line %d: %s", se.Line, se.Msg))
+	case errors.Is(err, io.EOF):
+		return malformed(part, "the part is empty")
+	}
+	return malformed(part, err.Error())
 }
 
 // sheetNames returns the names of the workbook's sheets in tab order.

@@ -231,7 +231,7 @@ func TestScanRejectsDisorder(t *testing.T) {
 		{`<row r="2"><c r="A2"><v>1</v></c></row><row r="1"><c r="A1"><v>2</v></c></row></sheetData>`, "row 1 comes after row 2"},
 		{`<row r="1"><c r="B1"><v>1</v></c><c r="A1"><v>2</v></c></row></sheetData>`, "in row 1, column A comes after column B"},
 		{`<row r="1"><c r="1A"><v>1</v></c></row></sheetData>`, `cell reference "1A"`},
-		{`<row r="1"><c r="A1"><v>1</v></c>`, "unexpected EOF"},
+		{`<row r="1"><c r="A1"><v>1</v></c>`, "the XML ends early"},
 		{`<row r="1"><c r="A1"><v>1</x></c></row></sheetData>`, "element <v> closed by </x>"},
 		{`<row r="1"><c r="A1"><v>1 &foo; 2</v></c></row></sheetData>`, "unknown entity &foo;"},
 		{`<row r="1048577"><c><v>1</v></c></row></sheetData>`, "beyond Excel's last row"},

@@ -13,6 +13,7 @@ import (
 	"os"
 	"strings"
 	"sync/atomic"
+	"unicode/utf8"
 )
 
 // zipPackage is the zip container of an xlsx workbook, read under the
@@ -38,30 +39,107 @@ type zipPackage struct {
 
 var errNotXLSX = errors.New("not an xlsx workbook")
 
-// openZip opens the workbook at path. Errors wrap errNotXLSX when the file
-// is not a zip archive.
+// workbookFault is a file that is not a readable xlsx workbook, said in
+// the user's words (never archive/zip's or encoding/xml's): problem is
+// what is wrong, hint how to fix it. It matches errNotXLSX.
+type workbookFault struct {
+	problem string
+	hint    string
+}
+
+func (f *workbookFault) Error() string        { return f.problem }
+func (f *workbookFault) Is(target error) bool { return target == errNotXLSX }
+
+// The hints of workbookFault.
+const (
+	hintReexport = "re-export it from Excel as an Excel Workbook (.xlsx)"
+	hintRecopy   = "re-export or re-copy it (a copy or download cut short leaves such a file)"
+	hintResave   = "open it in Excel and save it again, or re-export it"
+)
+
+// damaged returns the workbookFault of a workbook whose zip archive is
+// truncated or corrupt; what says where, in the user's words.
+func damaged(what string) error {
+	return &workbookFault{problem: "the workbook is truncated or damaged: " + what, hint: hintRecopy}
+}
+
+// oleMagic begins an Excel 97-2003 workbook, or an encrypted xlsx (an OLE
+// compound file).
+var oleMagic = []byte{0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1}
+
+// notZip returns the workbookFault of a file that is not a zip archive:
+// an .xls, an empty file, a truncated zip (it begins with a zip entry),
+// text (a CSV named .xlsx) or anything else; head is its first bytes,
+// size its size in bytes.
+func notZip(head []byte, size int64) error {
+	switch {
+	case bytes.HasPrefix(head, oleMagic):
+		return &workbookFault{problem: "not an .xlsx workbook: it is an Excel 97-2003 (.xls) workbook, or a password-protected one",
+			hint: "open it in Excel and save it as an Excel Workbook (.xlsx), without a password"}
+	case size == 0:
+		return &workbookFault{problem: "the file is empty (0 bytes), not an Excel workbook", hint: hintRecopy}
+	case bytes.HasPrefix(head, []byte("PK\x03\x04")):
+		return damaged(fmt.Sprintf("its zip archive ends after %d bytes, without the directory that closes every .xlsx", size))
+	}
+	problem := "not an Excel workbook: an .xlsx file is a zip archive and this file is not one"
+	hint := hintReexport
+	if text := textHead(head); text != "" {
+		problem += fmt.Sprintf(" (it is text, beginning %q)", text)
+		hint += "; if it is a CSV file, name it .csv"
+	}
+	return &workbookFault{problem: problem, hint: hint}
+}
+
+// textHead returns the first line of head (at most 40 characters) when
+// head is UTF-8 text (its last rune may be cut), "" otherwise.
+func textHead(head []byte) string {
+	for i := 0; i < 4 && !utf8.Valid(head); i++ {
+		head = head[:len(head)-1]
+	}
+	s := strings.TrimPrefix(string(head), "\ufeff")
+	for _, r := range s {
+		if r == utf8.RuneError || r < ' ' && r != '\n' && r != '\r' && r != '\t' || r == 0x7f {
+			return ""
+		}
+	}
+	if i := strings.IndexAny(s, "\r\n"); i >= 0 {
+		s = s[:i]
+	}
+	if r := []rune(s); len(r) > 40 {
+		s = string(r[:40]) + "..."
+	}
+	return s
+}
+
+// openZip opens the workbook at path. Errors are *workbookFault when the
+// file is not a zip archive or a truncated one.
 func openZip(path string, limits Limits, seed bool) (*zipPackage, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
-	}
-	head := make([]byte, 8)
-	if n, _ := io.ReadFull(f, head); n == 8 && bytes.Equal(head, []byte{0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1}) {
-		f.Close()
-		return nil, fmt.Errorf("%w: it is an Excel 97-2003 (.xls) or password-protected workbook", errNotXLSX)
 	}
 	fi, err := f.Stat()
 	if err != nil {
 		f.Close()
 		return nil, err
 	}
+	head := make([]byte, 64)
+	n, _ := io.ReadFull(f, head)
+	head = head[:n]
+	if bytes.HasPrefix(head, oleMagic) {
+		f.Close()
+		return nil, notZip(head, fi.Size())
+	}
 	zr, err := zip.NewReader(f, fi.Size())
 	if err != nil {
 		f.Close()
-		if errors.Is(err, zip.ErrFormat) || errors.Is(err, io.ErrUnexpectedEOF) {
-			return nil, fmt.Errorf("%w (%v)", errNotXLSX, err)
+		switch {
+		case errors.Is(err, io.ErrUnexpectedEOF):
+			return nil, damaged(fmt.Sprintf("the directory of its zip archive is cut short (the file has %d bytes)", fi.Size()))
+		case errors.Is(err, zip.ErrFormat), errors.Is(err, zip.ErrAlgorithm), errors.Is(err, zip.ErrChecksum):
+			return nil, notZip(head, fi.Size())
 		}
-		return nil, err
+		return nil, &workbookFault{problem: "the workbook's zip archive cannot be read: " + strings.TrimPrefix(err.Error(), "zip: "), hint: hintRecopy}
 	}
 	p := &zipPackage{path: path, file: f, zr: zr, parts: make(map[string]*zip.File, len(zr.File)), limits: limits.withDefaults(), keyFor: "source"}
 	if seed {
@@ -111,14 +189,14 @@ func (p *zipPackage) checkDeclared(name string) error {
 func (p *zipPackage) open(name string) (*partReader, error) {
 	zf := p.parts[strings.ToLower(name)]
 	if zf == nil {
-		return nil, fmt.Errorf("%w: no part %s", errNotXLSX, name)
+		return nil, &workbookFault{problem: fmt.Sprintf("not an Excel workbook: its zip archive has no part %s", name), hint: hintReexport}
 	}
 	if err := p.checkDeclared(name); err != nil {
 		return nil, err
 	}
 	raw, err := zf.OpenRaw()
 	if err != nil {
-		return nil, fmt.Errorf("part %s: %w", name, err)
+		return nil, damaged(fmt.Sprintf("part %s is not where the directory of its zip archive says it is", name))
 	}
 	r := &partReader{p: p, zf: zf, name: name, crc: crc32.NewIEEE()}
 	r.raw = &countingReader{r: raw, n: &r.comp}
@@ -130,7 +208,7 @@ func (p *zipPackage) open(name string) (*partReader, error) {
 		r.fl = flate.NewReader(r.br)
 		r.src = r.fl
 	default:
-		return nil, fmt.Errorf("%w: part %s uses compression method %d (only stored and deflated parts are read)", errNotXLSX, name, zf.Method)
+		return nil, &workbookFault{problem: fmt.Sprintf("part %s of the workbook uses zip compression method %d, and kiln reads only stored and deflated parts, as Excel writes them", name, zf.Method), hint: hintReexport}
 	}
 	return r, nil
 }
@@ -199,12 +277,16 @@ func (r *partReader) Read(b []byte) (int, error) {
 	}
 	if err == io.EOF {
 		if uint64(r.n) != r.zf.UncompressedSize64 || (r.zf.CRC32 != 0 && r.crc.Sum32() != r.zf.CRC32) {
-			r.err = fmt.Errorf("%w: part %s is corrupt (its size or checksum differs from the zip's directory)", errNotXLSX, r.name)
+			r.err = damaged(fmt.Sprintf("part %s differs from what the directory of its zip archive says (size or checksum)", r.name))
 			return n, r.err
 		}
 	} else if err != nil {
-		if errors.Is(err, io.ErrUnexpectedEOF) || errors.As(err, new(flate.CorruptInputError)) {
-			err = fmt.Errorf("%w: part %s is corrupt: %v", errNotXLSX, r.name, err)
+		var ce flate.CorruptInputError
+		switch {
+		case errors.Is(err, io.ErrUnexpectedEOF):
+			err = damaged(fmt.Sprintf("the compressed data of part %s ends early, at byte %d of %d", r.name, r.comp, r.zf.CompressedSize64))
+		case errors.As(err, &ce):
+			err = damaged(fmt.Sprintf("the compressed data of part %s is corrupt at byte %d of %d", r.name, int64(ce), r.zf.CompressedSize64))
 		}
 		r.err = err
 	}

@@ -54,9 +54,15 @@ func newXMLScanner(r io.Reader, part string) *xmlScanner {
 	return &xmlScanner{r: r, part: part, buf: make([]byte, 256<<10)}
 }
 
-// errorf returns a "malformed <part>: ..." error.
+// errorf returns a "malformed <part>: ..." *workbookFault.
 func (s *xmlScanner) errorf(format string, args ...any) error {
-	return fmt.Errorf("malformed %s: %s", s.part, fmt.Sprintf(format, args...))
+	return malformed(s.part, fmt.Sprintf(format, args...))
+}
+
+// malformed returns the *workbookFault of a part that is not the XML it
+// should be: what says how.
+func malformed(part, what string) error {
+	return &workbookFault{problem: fmt.Sprintf("malformed %s: %s", part, what), hint: hintResave}
 }
 
 // fill reads more bytes, keeping buf[from:end]; it returns false at the
@@ -135,7 +141,7 @@ func (s *xmlScanner) eofError() error {
 	if s.rerr != nil {
 		return s.rerr
 	}
-	return s.errorf("%v", io.ErrUnexpectedEOF)
+	return s.errorf("the XML ends early, inside an element")
 }
 
 // next reads the next token. At the end of the input it returns tokEOF,
