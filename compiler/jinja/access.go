@@ -2,6 +2,7 @@ package jinja
 
 import (
 	"fmt"
+	"strings"
 	"unicode/utf8"
 )
 
@@ -22,6 +23,10 @@ func getattr(obj any, name string) any {
 }
 
 func missingAttr(obj any, name string) Undefined {
+	if len(name) > 4 && strings.HasPrefix(name, "__") && strings.HasSuffix(name, "__") {
+		// Python's special attributes, which dbt's sandboxed Jinja refuses.
+		return Undefined{Name: fmt.Sprintf("access to attribute %q of %s is unsafe: dbt's Jinja is sandboxed (to test a value's type, use the tests is string, is number, is mapping, is sequence)", name, aType(obj)), attr: true}
+	}
 	return Undefined{Name: fmt.Sprintf("%s has no attribute %q", describe(obj), name), attr: true}
 }
 

@@ -567,8 +567,19 @@ func floatRepr(f float64) string {
 	return s
 }
 
-// typeName returns the Python type name of v, for messages.
+// PyTyped is implemented by Go values that name their Python type in
+// messages: the name type(x).__name__ gives in dbt ("date", "datetime",
+// "Relation"), never the Go type's.
+type PyTyped interface {
+	PyType() string
+}
+
+// typeName returns the Python type name of v, for messages; "object" for
+// a Go value that names no type (never its Go type's name).
 func typeName(v any) string {
+	if t, ok := v.(PyTyped); ok {
+		return t.PyType()
+	}
 	switch v.(type) {
 	case nil:
 		return "NoneType"
@@ -596,13 +607,21 @@ func typeName(v any) string {
 		return "Namespace"
 	case *loopValue:
 		return "LoopContext"
+	case *cycler:
+		return "Cycler"
+	case *namedTuple:
+		return "tuple"
 	}
-	t := reflect.TypeOf(v)
-	for t.Kind() == reflect.Pointer {
-		t = t.Elem()
-	}
-	return t.Name()
+	return "object"
 }
+
+// TypeName returns the Python type name of v, as messages give it: "str",
+// "int", "date", "dict", "NoneType"; see PyTyped.
+func TypeName(v any) string { return typeName(v) }
+
+// AType returns v's Python type name with its article, for messages: "a
+// str", "an int", "a date", "None".
+func AType(v any) string { return aType(v) }
 
 // aType returns v's type name with its article, for messages: "a str",
 // "an int", "None".

@@ -44,7 +44,7 @@ func SQLLiteral(v any) (string, error) {
 	case float64:
 		return floatLiteral(v)
 	}
-	return "", fmt.Errorf("sql_literal writes a string, a number, a boolean or none, not %T", v)
+	return "", fmt.Errorf("sql_literal writes a string, a number, a boolean or none, not %s", jinja.AType(v))
 }
 
 func floatLiteral(f float64) (string, error) {
