@@ -88,6 +88,7 @@ func Compile(p *project.Project, opts Options) (*Manifest, diag.List) {
 	}
 	c := newCompiler(p, opts)
 	c.run()
+	c.diags = c.dropVarCascade(c.diags)
 	c.diags.Sort()
 	if c.diags.HasErrors() {
 		return nil, c.diags.Errors()
@@ -121,6 +122,8 @@ type compiler struct {
 	disabled     []*graph.Node
 	varsMu       sync.Mutex
 	usedVars     map[string]bool       // names read with var()
+	unreadVars   map[string]bool       // package name -> its vars: could not be read (vars.go)
+	varCascade   map[string]bool       // messages of vars missing in such a scope, dropped (dropVarCascade)
 	varNotes     map[string]bool       // package.var already warned about (packageVarNote)
 	customSeen   map[string]bool       // place + "\x00" + key of the project's own already warned about (firstCustomKeys)
 	varWarnings  diag.List             // packageVarNote's warnings, until flushVarNotes
@@ -176,6 +179,7 @@ func newCompiler(p *project.Project, opts Options) *compiler {
 		render:     make(map[*graph.Node]*rendered, files),
 		clashed:    map[*graph.Node]bool{},
 		usedVars:   map[string]bool{},
+		varCascade: map[string]bool{},
 		varNotes:   map[string]bool{},
 		customSeen: map[string]bool{},
 		descEnv:    jinja.NewEnv(),

@@ -61,8 +61,10 @@ func (c *compiler) buildScopes() {
 	}
 	c.vars = build(c.name, nil)
 	c.scoped[c.name] = c.vars
+	c.unreadVars = map[string]bool{c.name: c.p.VarsUnread}
 	for _, q := range c.p.Packages {
 		c.scoped[q.Config.Name] = build(q.Config.Name, q.Config.Vars)
+		c.unreadVars[q.Config.Name] = c.p.VarsUnread || q.VarsUnread
 	}
 }
 
@@ -90,14 +92,46 @@ func (c *compiler) lookupVarIn(pkg, name string, def any, has bool) (any, error)
 	if has {
 		return def, nil
 	}
+	var msg string
 	if h := diag.DidYouMean(name, sortedKeys(vars)); h != "" {
-		return nil, hintless(fmt.Sprintf("required var %q is not set; %s", name, h))
+		msg = fmt.Sprintf("required var %q is not set; %s", name, h)
+	} else {
+		file := c.p.File
+		if file == "" {
+			file = "project.yml"
+		}
+		msg = fmt.Sprintf("required var %q is not set; set it under vars: in %s or pass --vars '{%s: ...}'", name, file, name)
 	}
-	file := c.p.File
-	if file == "" {
-		file = "project.yml"
+	if c.unreadVars[pkg] {
+		c.varsMu.Lock()
+		c.varCascade[msg] = true
+		c.varsMu.Unlock()
 	}
-	return nil, hintless(fmt.Sprintf("required var %q is not set; set it under vars: in %s or pass --vars '{%s: ...}'", name, file, name))
+	return nil, hintless(msg)
+}
+
+// dropVarCascade returns l without the errors of vars reported missing
+// in a scope whose vars: could not be read (project.Project.VarsUnread):
+// the project file's error says what is wrong, and one error per var()
+// would bury it.
+func (c *compiler) dropVarCascade(l diag.List) diag.List {
+	if len(c.varCascade) == 0 {
+		return l
+	}
+	out := l[:0:0]
+	for _, d := range l {
+		drop := false
+		for msg := range c.varCascade {
+			if d.Severity == diag.Error && strings.Contains(d.Msg, msg) {
+				drop = true
+				break
+			}
+		}
+		if !drop {
+			out = append(out, d)
+		}
+	}
+	return out
 }
 
 // packageVarNote records, for a warning, a var() that package macroPkg's

@@ -118,6 +118,11 @@ type Project struct {
 	// DBT is true for a dbt project (dbt_project.yml): dbt's defaults
 	// apply where kiln's own differ (the naming of custom schemas).
 	DBT bool
+	// VarsUnread is true when the project file's vars: is there but could
+	// not be read (not a mapping, or the whole file undecoded): an error
+	// says why, and the compiler reports no var as missing, which would
+	// only repeat it once per var().
+	VarsUnread bool
 	// Dir is a package's folder in the root project
 	// ("dbt_packages/dbt_utils"), "" for the root project. A package's
 	// file paths are relative to its own folder, as dbt records them.
@@ -238,6 +243,9 @@ func LoadWith(fsys fs.FS, o Options) (*Project, diag.List) {
 	decodeStrict(file, root, &p.Config, file, &l)
 	p.Config.At = at(root)
 	c := &p.Config
+	if v := findKey(root, "vars"); v != nil && c.Vars == nil && !(v.Kind == yaml.ScalarNode && v.ShortTag() == "!!null") {
+		p.VarsUnread = true
+	}
 	if hasDuplicateKey(root) {
 		// A key written twice in the top mapping leaves all of it
 		// undecoded: the duplicate is the error, not a missing name.

@@ -272,3 +272,23 @@ func TestNotUTF8(t *testing.T) {
 		t.Errorf("errors:\n%s", errs)
 	}
 }
+
+// VarsUnread is set when vars: is there and could not be read, so that
+// the compiler does not report every var() as missing.
+func TestVarsUnread(t *testing.T) {
+	for text, want := range map[string]bool{
+		"vars: 3\n":        true,
+		"vars: [a, b]\n":   true,
+		"vars: {a: 1}\n":   false,
+		"vars: {}\n":       false,
+		"vars:\n":          false,
+		"threads: 2\n":     false,
+		"vars: 'a: 1'\n":   true,
+		"vars:\n  a: [1\n": false, // a YAML syntax error: nothing is decoded
+	} {
+		p, _ := Load(fstest.MapFS{"project.yml": &fstest.MapFile{Data: []byte("name: p\n" + text)}})
+		if p.VarsUnread != want {
+			t.Errorf("%q: VarsUnread = %v, want %v", text, p.VarsUnread, want)
+		}
+	}
+}
