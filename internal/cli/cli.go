@@ -171,7 +171,11 @@ func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io
 		}
 	default:
 		// cobra's own errors: unknown command or flag.
-		code, msgs = ExitCannotStart, []string{"error: " + flagError(err.Error()), "run 'kiln --help' for usage"}
+		help := "kiln --help"
+		if cmd != nil {
+			help = cmd.CommandPath() + " --help"
+		}
+		code, msgs = ExitCannotStart, []string{"error: " + usageError(cmd, err), "run '" + help + "' for usage"}
 	}
 	if ctx.Err() != nil && code != ExitInterrupted {
 		// A SIGINT or SIGTERM arrived: the exit code says so whatever the

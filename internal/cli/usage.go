@@ -1,0 +1,95 @@
+package cli
+
+import (
+	"fmt"
+	"regexp"
+	"sort"
+	"strings"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+
+	"github.com/kiln-build/kiln/compiler/diag"
+)
+
+// Cobra's and pflag's messages of a command line that does not parse.
+var (
+	unknownFlag    = regexp.MustCompile(`^unknown flag: --([^\s=]+)$`)
+	unknownCommand = regexp.MustCompile(`^unknown command "((?:[^"\\]|\\.)*)" for "[^"]*"`)
+	argCount       = regexp.MustCompile(`^(accepts|accepts at most|requires at least) (\d+) arg\(s\), (?:only )?received (\d+)$`)
+)
+
+// usageError returns the message of err, cobra's error for a command line
+// that cmd (the command it found) cannot run, in kiln's words: an unknown
+// flag or subcommand with the nearest one ("did you mean --select?", by
+// diag.Closest as refs' suggestions), an argument given to a command that
+// takes none (with -s for a command that selects nodes), a wrong count of
+// arguments with the command's usage, a flag value that does not parse
+// with what the flag expects (flagError).
+func usageError(cmd *cobra.Command, err error) string {
+	msg := err.Error()
+	if cmd == nil {
+		return flagError(msg)
+	}
+	name := cmd.CommandPath()
+	if m := unknownFlag.FindStringSubmatch(msg); m != nil {
+		out := fmt.Sprintf("unknown flag --%s for %s", m[1], name)
+		if c := diag.Closest(m[1], flagNames(cmd), 2); len(c) > 0 {
+			out += "; did you mean --" + strings.Join(c, " or --") + "?"
+		}
+		return out
+	}
+	if m := unknownCommand.FindStringSubmatch(msg); m != nil {
+		word := strings.ReplaceAll(m[1], `\"`, `"`)
+		if subs := subcommandNames(cmd); len(subs) > 0 {
+			out := fmt.Sprintf("unknown command %q for %s", word, name)
+			if h := diag.DidYouMean(word, subs); h != "" {
+				return out + "; " + h
+			}
+			return out + fmt.Sprintf("; its commands are %s", strings.Join(subs, ", "))
+		}
+		out := fmt.Sprintf("%s takes no argument, and was given %q", name, word)
+		if cmd.Flags().Lookup("select") != nil {
+			out += fmt.Sprintf("; to select nodes, use --select (-s): %s -s %s", name, word)
+		}
+		return out
+	}
+	if m := argCount.FindStringSubmatch(msg); m != nil {
+		how := map[string]string{"accepts": "", "accepts at most": "at most ", "requires at least": "at least "}[m[1]]
+		noun := "arguments"
+		if m[2] == "1" {
+			noun = "argument"
+		}
+		return fmt.Sprintf("%s takes %s%s %s, and was given %s; usage: %s", name, how, m[2], noun, m[3], cmd.UseLine())
+	}
+	return flagError(msg)
+}
+
+// flagNames returns the names of the flags cmd accepts, its own and those
+// it inherits, without the hidden and deprecated ones.
+func flagNames(cmd *cobra.Command) []string {
+	seen := map[string]bool{}
+	var names []string
+	add := func(f *pflag.Flag) {
+		if !f.Hidden && f.Deprecated == "" && !seen[f.Name] {
+			seen[f.Name] = true
+			names = append(names, f.Name)
+		}
+	}
+	cmd.Flags().VisitAll(add)
+	cmd.InheritedFlags().VisitAll(add)
+	sort.Strings(names)
+	return names
+}
+
+// subcommandNames returns the names of cmd's commands users can run.
+func subcommandNames(cmd *cobra.Command) []string {
+	var names []string
+	for _, c := range cmd.Commands() {
+		if c.IsAvailableCommand() {
+			names = append(names, c.Name())
+		}
+	}
+	sort.Strings(names)
+	return names
+}
