@@ -262,7 +262,7 @@ func Load(cfg Config) (*Project, error) {
 		target = cfg.TargetPath
 	}
 	p.Target = AbsUnder(dir, target)
-	given := "project.yml's target-path " + target
+	given := proj.File + "'s target-path " + target
 	if cfg.TargetPath != "" {
 		given = "--target-path " + target
 	}
@@ -392,7 +392,7 @@ func namedInProject(p *project.Project, name string) bool {
 }
 
 // Threads returns the number of workers a run uses: n when positive, else
-// threads of project.yml, else DefaultThreads.
+// threads of the project file, else the profile's, else DefaultThreads.
 func (p *Project) Threads(n int) int {
 	if n > 0 {
 		return n

@@ -95,7 +95,8 @@ func ReadFiles(cfg Config) (*Files, error) {
 			return nil, diag.List{diag.Errorf(req.Pos, "%s names no profile", project.DBTFileName).
 				WithHint("add profile: <name>, the profile of profiles.yml to build with, or pass --profile")}
 		}
-		po := profile.Options{Dir: cfg.ProfilesDir, ProjectDir: dir, Profile: name, Target: cfg.Target, Vars: cfg.Vars, LookupEnv: cfg.lookupEnv()}
+		po := profile.Options{Dir: cfg.ProfilesDir, ProjectDir: dir, Profile: name, Target: cfg.Target, Vars: cfg.Vars, LookupEnv: cfg.lookupEnv(),
+			ProjectFile: map[bool]string{true: project.DBTFileName, false: project.FileName}[req.DBT]}
 		if cfg.Record != nil {
 			// profiles.yml is read outside the project's folder: where
 			// dbt looks, found or missing, stamped before it is read.

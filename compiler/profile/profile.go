@@ -52,6 +52,17 @@ type Options struct {
 	// NoLiteralSecrets refuses a password written in the file itself (a
 	// project file that is committed): it must come from env_var.
 	NoLiteralSecrets bool
+	// ProjectFile is the name of the project's file, which messages name:
+	// dbt_project.yml (when "") or project.yml.
+	ProjectFile string
+}
+
+// projectFile is the project file's name, for messages.
+func (o Options) projectFile() string {
+	if o.ProjectFile != "" {
+		return o.ProjectFile
+	}
+	return "dbt_project.yml"
 }
 
 // Target is the output of a profile that a run uses.
@@ -159,7 +170,7 @@ func Load(o Options) (*Target, diag.List) {
 	file, tried, err := Find(o)
 	if err != nil {
 		d := diag.Errorf(diag.Pos{File: FileName}, "no %s for profile %q: looked in %s", FileName, o.Profile, strings.Join(tried, ", "))
-		d.Hint = fmt.Sprintf("write a %s beside dbt_project.yml, such as \"%s: {target: dev, outputs: {dev: {type: duckdb, path: %s.duckdb}}}\", or pass --profiles-dir", FileName, o.Profile, o.Profile)
+		d.Hint = fmt.Sprintf("write a %s beside %s, such as \"%s: {target: dev, outputs: {dev: {type: duckdb, path: %s.duckdb}}}\", or pass --profiles-dir", FileName, o.projectFile(), o.Profile, o.Profile)
 		l.Add(d)
 		return nil, l
 	}
@@ -189,7 +200,7 @@ func Parse(file string, src []byte, o Options) (*Target, diag.List) {
 	name := o.Profile
 	if name == "" {
 		l.Add(diag.Errorf(diag.Pos{File: file}, "no profile to read: the project names none").
-			WithHint("add \"profile: <name>\" to dbt_project.yml, or pass --profile"))
+			WithHint("add \"profile: <name>\" to %s, or pass --profile", o.projectFile()))
 		return nil, l
 	}
 	var names []string
@@ -210,7 +221,7 @@ func Parse(file string, src []byte, o Options) (*Target, diag.List) {
 			d.Hint = h
 		} else if len(names) > 0 {
 			sort.Strings(names)
-			d.Hint = "its profiles: " + strings.Join(names, ", ") + "; pass --profile or fix profile: in dbt_project.yml"
+			d.Hint = "its profiles: " + strings.Join(names, ", ") + "; pass --profile or fix profile: in " + o.projectFile()
 		}
 		l.Add(d)
 		return nil, l

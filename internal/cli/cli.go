@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"regexp"
 	"runtime/debug"
 	"strings"
@@ -227,10 +228,10 @@ Exit codes: 0 success (warnings allowed), 1 a node errored or a test failed,
 	f.StringVar(&a.profilesDir, "profiles-dir", "", "the folder of profiles.yml (default: DBT_PROFILES_DIR, else the project's folder, else ~/.dbt)")
 	f.StringVar(&a.profile, "profile", "", "the profile of profiles.yml to build with (default: the project's profile:)")
 	f.StringVarP(&a.target, "target", "t", "", "the target of the profile to build into (default: DBT_TARGET, else the profile's target:)")
-	f.StringVar(&a.targetPath, "target-path", "", "where artifacts go (default: target-path of project.yml, \"target\")")
-	f.StringVar(&a.varsText, "vars", "", "vars as YAML or JSON, overriding project.yml: --vars '{raw_dir: data/2026-11}'")
+	f.StringVar(&a.targetPath, "target-path", "", "where artifacts go (default: target-path of project.yml or dbt_project.yml, else \"target\")")
+	f.StringVar(&a.varsText, "vars", "", "vars as YAML or JSON, overriding the vars of project.yml or dbt_project.yml: --vars '{raw_dir: data/2026-11}'")
 	f.BoolVar(&a.failFast, "fail-fast", false, "stop at the first node that errors or fails")
-	f.IntVar(&a.threads, "threads", 0, "number of nodes run at once (default: threads of project.yml, else 4); 1 runs them one by one, in a deterministic order")
+	f.IntVar(&a.threads, "threads", 0, "number of nodes run at once (default: threads of project.yml or dbt_project.yml, else the profile's, else 4); 1 runs them one by one, in a deterministic order")
 	a.threadsGiven = func() bool { return f.Changed("threads") }
 	f.BoolVar(&a.noPartialParse, "no-partial-parse", false, "ls and compile read and compile the project again instead of serving their last result from <target>/partial_parse.kiln when nothing it read changed (also DBT_PARTIAL_PARSE=false)")
 	f.StringVar(&a.logFormat, "log-format", "text", "progress on stderr as text, or json: one JSON object per event and line, or kestra: text, and each node's metrics as Kestra ::{\"metrics\": [...]}:: lines on stdout")
@@ -315,6 +316,16 @@ func (a *app) partial(args ...string) *engine.Partial {
 }
 
 // threadsInvalid reports whether --threads is 0 or less.
+// threadsSource says where the threads come from without --threads, in the
+// project of --project-dir: "project.yml", or "dbt_project.yml or the
+// profile" for a dbt project (whose profile usually gives them).
+func (a *app) threadsSource() string {
+	if !fileExists(filepath.Join(a.projectDir, project.FileName)) && fileExists(filepath.Join(a.projectDir, project.DBTFileName)) {
+		return project.DBTFileName + " or the profile"
+	}
+	return project.FileName
+}
+
 func (a *app) threadsInvalid() bool {
 	return a.threads < 0 || a.threads == 0 && a.threadsGiven != nil && a.threadsGiven()
 }
@@ -326,7 +337,7 @@ func (a *app) loadWith(pp *engine.Partial) (*engine.Project, error) {
 		return nil, &exitError{ExitCannotStart, err.Error()}
 	}
 	if a.threadsInvalid() {
-		return nil, &exitError{ExitCannotStart, fmt.Sprintf("--threads must be 1 or more, not %d; leave it out for the threads of project.yml, else %d", a.threads, engine.DefaultThreads)}
+		return nil, &exitError{ExitCannotStart, fmt.Sprintf("--threads must be 1 or more, not %d; leave it out for the threads of %s, else %d", a.threads, a.threadsSource(), engine.DefaultThreads)}
 	}
 	cfg := a.engineConfig(vars)
 	pp.Record(&cfg)

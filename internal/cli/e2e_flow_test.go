@@ -121,7 +121,7 @@ func TestKestraFlowIsAllOrNothing(t *testing.T) {
 	exportBefore := readFile(t, csv)
 
 	code, stdout, stderr := kiln(t, dir, "export", "kestra", "--worker-dir", dir)
-	if code != 0 || !strings.Contains(stderr, "note: the flow's inputs default to project.yml's vars (") {
+	if code != 0 || !strings.Contains(stderr, "note: the flow's inputs default to the vars of project.yml (") {
 		t.Fatalf("export kestra: exit %d, no note of the vars' defaults:\n%s", code, stderr)
 	}
 	flow := []byte(stdout)

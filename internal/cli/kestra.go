@@ -43,9 +43,9 @@ func (a *app) exportKestraCommand() *cobra.Command {
 		Use:   "kestra",
 		Short: "Write a Kestra flow that runs the project on its schedule",
 		Long: `kestra writes a Kestra flow (YAML) for the project: a Schedule trigger with
-the cron expression and time zone of "schedule:" in project.yml, one input
-per var (typed from var-types: in project.yml, with their bounds and
-values), and a Dag task whose tasks each run "kiln build --select ..."
+the cron expression and time zone of "schedule:" in the project file
+(project.yml or dbt_project.yml), one input per var (typed from its
+var-types:, with their bounds and values), and a Dag task whose tasks each run "kiln build --select ..."
 (tests included) once the tasks they depend on succeeded, with retries, a
 commit, an errors branch that rolls back, and a docs task. The tasks run on
 the Kestra worker's host (Process runner) in --worker-dir, where the DuckDB
@@ -89,6 +89,7 @@ The flow goes to stdout, or to --output FILE (written atomically).`,
 				}
 			}
 			opt.Config = &e.Project.Config
+			opt.ProjectFile = e.Project.File
 			opt.Vars = e.Manifest.Vars
 			opt.VarTypes = e.Project.VarTypes
 			opt.TargetPath = e.Project.Config.TargetPath
@@ -102,7 +103,7 @@ The flow goes to stdout, or to --output FILE (written atomically).`,
 				a.ui.Printf("note: the tasks run in %s, this machine's copy of the project; --worker-dir sets the Kestra worker's", e.Dir)
 			}
 			if a.varsText == "" && len(e.Project.Config.Vars) > 0 {
-				a.ui.Printf("note: the flow's inputs default to project.yml's vars (%s); --vars sets the production values", varsList(e.Project.Config.Vars))
+				a.ui.Printf("note: the flow's inputs default to the vars of %s (%s); --vars sets the production values", e.Project.File, varsList(e.Project.Config.Vars))
 			}
 			if opt.Image != "" {
 				notMounted(a, opt.Vars, opt.ProjectDir)

@@ -30,8 +30,9 @@ func (a *app) cleanCommand() *cobra.Command {
 	var all bool
 	cmd := &cobra.Command{
 		Use:   "clean",
-		Short: "Delete the clean-targets of project.yml (by default the target path), keeping the database unless --all",
-		Long: `clean deletes the clean-targets of project.yml (by default the target path:
+		Short: "Delete the clean-targets of project.yml or dbt_project.yml (by default the target path), keeping the database unless --all",
+		Long: `clean deletes the clean-targets of the project file, project.yml or
+dbt_project.yml (by default the target path:
 compiled SQL, artifacts, exports, docs, logs). The DuckDB database holds the
 tables and the run history that the deviation gates (volume_change,
 metric_change, the anomaly tests) compare with, so it is kept; --all
@@ -80,7 +81,7 @@ deletes it too.`,
 				abs := engine.AbsUnder(dir, t)
 				r, err := filepath.Rel(dir, abs)
 				if err != nil || r == "." || strings.HasPrefix(r, "..") {
-					return &exitError{ExitCannotStart, fmt.Sprintf("refusing to delete %q: clean-targets must be folders inside the project", t)}
+					return &exitError{ExitCannotStart, fmt.Sprintf("refusing to delete %q: the clean-targets of %s must be folders inside the project", t, p.File)}
 				}
 				if !fileExists(abs) {
 					continue

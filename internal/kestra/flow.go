@@ -57,6 +57,9 @@ type Options struct {
 	// Config is the project's configuration: its name, vars and schedule
 	// (required).
 	Config *project.Config
+	// ProjectFile is the name of the project's file, which messages name:
+	// project.yml (when "") or dbt_project.yml.
+	ProjectFile string
 	// Vars are the vars offered as flow inputs, with their values as
 	// defaults (the compiled manifest's vars, --vars applied); nil means
 	// Config.Vars.
@@ -157,7 +160,7 @@ func Flow(g *graph.Graph, opt Options) ([]byte, error) {
 		return nil, fmt.Errorf("kestra: no project configuration")
 	}
 	c := opt.Config
-	if err := ValidateSchedule(c.Schedule); err != nil {
+	if err := ValidateSchedule(c.Schedule, opt.projectFile()); err != nil {
 		return nil, err
 	}
 	if opt.ProjectDir == "" {
@@ -282,27 +285,36 @@ func Flow(g *graph.Graph, opt Options) ([]byte, error) {
 	return b.Bytes(), nil
 }
 
+// projectFile is the project file's name, for messages.
+func (o Options) projectFile() string {
+	if o.ProjectFile != "" {
+		return o.ProjectFile
+	}
+	return project.FileName
+}
+
 // ValidateSchedule checks a project's schedule: a five-field cron
 // expression (minute hour day-of-month month day-of-week) or a @daily-style
 // nickname, and an IANA time zone ("" means UTC). It returns an error
-// saying what to write when s is nil or invalid.
-func ValidateSchedule(s *project.Schedule) error {
+// saying what to write in file (the project file: project.yml or
+// dbt_project.yml) when s is nil or invalid.
+func ValidateSchedule(s *project.Schedule, file string) error {
 	if s == nil || strings.TrimSpace(s.Cron) == "" {
-		return fmt.Errorf(`project.yml has no schedule; add one to export a Kestra flow, such as 'schedule: {cron: "0 6 2 * *", timezone: Europe/Paris}' (6:00 on the 2nd of each month)`)
+		return fmt.Errorf(`%s has no schedule; add one to export a Kestra flow, such as 'schedule: {cron: "0 6 2 * *", timezone: Europe/Paris}' (6:00 on the 2nd of each month)`, file)
 	}
 	spec := strings.TrimSpace(s.Cron)
 	if strings.HasPrefix(spec, "@every") || strings.HasPrefix(spec, "TZ=") || strings.HasPrefix(spec, "CRON_TZ=") {
-		return fmt.Errorf("schedule.cron %q in project.yml is not a cron expression Kestra reads; write five fields (minute hour day-of-month month day-of-week) and put the time zone in schedule.timezone", s.Cron)
+		return fmt.Errorf("schedule.cron %q in %s is not a cron expression Kestra reads; write five fields (minute hour day-of-month month day-of-week) and put the time zone in schedule.timezone", s.Cron, file)
 	}
 	if _, err := cron.ParseStandard(spec); err != nil {
-		return fmt.Errorf("schedule.cron %q in project.yml is not a valid cron expression: %v; write five fields (minute hour day-of-month month day-of-week), such as \"0 6 2 * *\"", s.Cron, err)
+		return fmt.Errorf("schedule.cron %q in %s is not a valid cron expression: %v; write five fields (minute hour day-of-month month day-of-week), such as \"0 6 2 * *\"", s.Cron, file, err)
 	}
 	if s.Timezone != "" {
 		if s.Timezone == "Local" {
-			return fmt.Errorf("schedule.timezone in project.yml must name an IANA time zone, such as Europe/Paris, not \"Local\"")
+			return fmt.Errorf("schedule.timezone in %s must name an IANA time zone, such as Europe/Paris, not \"Local\"", file)
 		}
 		if _, err := time.LoadLocation(s.Timezone); err != nil {
-			return fmt.Errorf("schedule.timezone %q in project.yml is not an IANA time zone: %v; write one such as Europe/Paris or UTC", s.Timezone, err)
+			return fmt.Errorf("schedule.timezone %q in %s is not an IANA time zone: %v; write one such as Europe/Paris or UTC", s.Timezone, file, err)
 		}
 	}
 	return nil
@@ -417,7 +429,7 @@ func triggerVar(opt Options) (string, error) {
 		}
 		if _, ok := opt.Config.Vars[name]; !ok && t == nil {
 			if _, ok := opt.Vars[name]; !ok {
-				return "", fmt.Errorf("--trigger-date-var %s: the project has no var %s; declare it under vars: or var-types: in project.yml", name, name)
+				return "", fmt.Errorf("--trigger-date-var %s: the project has no var %s; declare it under vars: or var-types: in %s", name, name, opt.projectFile())
 			}
 		}
 		return name, nil

@@ -41,6 +41,8 @@ type planner struct {
 	// flow is the scheduler's plan of the flow's nodes and tests, whose
 	// waits the tasks' dependsOn follow (set by edges).
 	flow *run.Plan
+	// projectFile is the project file's name, for messages.
+	projectFile string
 }
 
 // plan splits the selected runnable nodes into tasks, checks with the
@@ -65,7 +67,7 @@ func plan(g *graph.Graph, opt Options) ([]*task, error) {
 	if len(flow) == 0 {
 		return nil, fmt.Errorf("the selection holds no model, file-backed source, seed or export to run")
 	}
-	p := &planner{g: g, taskOf: map[graph.ID]*task{}, whole: run.NewPlan(g, g.Order())}
+	p := &planner{g: g, taskOf: map[graph.ID]*task{}, whole: run.NewPlan(g, g.Order()), projectFile: opt.projectFile()}
 	// On a database server the exports are the commit task's.
 	var exports []graph.ID
 	if opt.onServer() {

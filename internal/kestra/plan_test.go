@@ -56,7 +56,7 @@ func TestScheduleErrors(t *testing.T) {
 		{&project.Schedule{Cron: "@monthly"}, ""},
 		{&project.Schedule{Cron: "0 6 2 * *", Timezone: "Europe/Paris"}, ""},
 	} {
-		err := ValidateSchedule(c.s)
+		err := ValidateSchedule(c.s, "project.yml")
 		switch {
 		case c.want == "" && err != nil:
 			t.Errorf("%+v: %v", c.s, err)

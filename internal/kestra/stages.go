@@ -71,7 +71,7 @@ func (p *planner) byTag(flow []graph.ID, tags []string) error {
 			}
 		}
 		if len(tags) == 0 {
-			return fmt.Errorf("--group-by tag: no node of the flow has a tag; tag the stages (+tags in project.yml) or use --group-by folder")
+			return fmt.Errorf("--group-by tag: no node of the flow has a tag; tag the stages (+tags in %s) or use --group-by folder", p.projectFile)
 		}
 	}
 	var stages []stage
