@@ -277,6 +277,35 @@ func Load(cfg Config) (*Project, error) {
 	return p, nil
 }
 
+// LoadConfig reads only the project file of cfg.Dir and its profile, for
+// the commands that need the project's database and none of its models
+// (kiln runs): a model, macro or property file that does not compile does
+// not stop them. The Project has no Manifest (Graph and the run methods
+// are not for it); its diagnostics are reported as Load's, a project file
+// with errors returns ErrInvalid.
+func LoadConfig(cfg Config) (*Project, error) {
+	if cfg.InvocationID == "" {
+		cfg.InvocationID = uuid.NewString()
+	}
+	files, err := ReadConfig(cfg)
+	if err != nil {
+		return nil, err
+	}
+	p := &Project{Dir: files.Dir, cfg: cfg, Project: files.Project, Profile: files.Profile, DBPath: files.DBPath}
+	if len(files.Diags) > 0 {
+		p.emit(Diagnostics{List: files.Diags})
+	}
+	if files.Diags.HasErrors() {
+		return nil, ErrInvalid
+	}
+	target := files.Project.Config.TargetPath
+	if cfg.TargetPath != "" {
+		target = cfg.TargetPath
+	}
+	p.Target = AbsUnder(p.Dir, target)
+	return p, nil
+}
+
 // checkFolderPath returns an error when a file (not a folder) lies at
 // path, a folder kiln creates, or at one of the folders above it: "--target-path
 // somefile/target: somefile is a file, not a folder; choose another

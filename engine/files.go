@@ -37,7 +37,15 @@ var ErrNoProject = errors.New("no project file")
 // DBT_PROFILES_DIR, the project's folder or ~/.dbt), its files and its
 // installed packages. Problems are in Files.Diags; the error is for a
 // missing folder or project file.
-func ReadFiles(cfg Config) (*Files, error) {
+func ReadFiles(cfg Config) (*Files, error) { return readFiles(cfg, false) }
+
+// ReadConfig is ReadFiles reading only the project file and its profile
+// (project.Options.ConfigOnly): Files.Project has no files and no
+// packages, and Files.Diags only the problems of the project file and the
+// profile.
+func ReadConfig(cfg Config) (*Files, error) { return readFiles(cfg, true) }
+
+func readFiles(cfg Config, configOnly bool) (*Files, error) {
 	dir, err := filepath.Abs(cfg.Dir)
 	if err != nil {
 		return nil, err
@@ -119,7 +127,7 @@ func ReadFiles(cfg Config) (*Files, error) {
 	if cfg.Record != nil {
 		fsys = cfg.Record.FS(fsys)
 	}
-	p, l := project.LoadWith(fsys, project.Options{Vars: cfg.Vars, Target: target, Deps: cfg.Deps, LookupEnv: cfg.lookupEnv()})
+	p, l := project.LoadWith(fsys, project.Options{Vars: cfg.Vars, Target: target, Deps: cfg.Deps, LookupEnv: cfg.lookupEnv(), ConfigOnly: configOnly})
 	f.Project, f.Diags = p, l
 	c := p.Config
 	switch {

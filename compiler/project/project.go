@@ -198,6 +198,11 @@ type Options struct {
 	// Deps reads the project for kiln deps: packages declared and not
 	// installed yet are not an error.
 	Deps bool
+	// ConfigOnly reads the project file (and its target) and nothing else:
+	// no model, seed, test, macro or property file, no package; for the
+	// commands that need only the project's configuration (kiln runs,
+	// kiln clean), so that they work while a model is broken.
+	ConfigOnly bool
 	// pkg is true when loading an installed package, which builds into
 	// the root project's target, rootTarget.
 	pkg        bool
@@ -292,6 +297,10 @@ func LoadWith(fsys fs.FS, o Options) (*Project, diag.List) {
 	p.SourceConfig = parseConfigTree(file, &c.Sources, c.Name, "sources", Sources, &l)
 	p.ExportConfig = parseConfigTree(file, &c.Exports, c.Name, "exports", Exports, &l)
 
+	if o.ConfigOnly {
+		l.Sort()
+		return p, l
+	}
 	p.render = p.propsRenderer(o)
 	p.discover(&l)
 	p.render = nil

@@ -297,6 +297,21 @@ func notMapping(n *yaml.Node) string {
 // into exit code 2.
 func (a *app) load() (*engine.Project, error) { return a.loadWith(nil) }
 
+// loadConfig reads only the project file and its profile
+// (engine.LoadConfig): for the commands that need the database and none
+// of the models.
+func (a *app) loadConfig() (*engine.Project, error) {
+	vars, err := a.parseVars()
+	if err != nil {
+		return nil, &exitError{ExitCannotStart, err.Error()}
+	}
+	p, err := engine.LoadConfig(a.engineConfig(vars))
+	if err != nil {
+		return nil, a.startError(err)
+	}
+	return p, nil
+}
+
 // partial returns the partial parse cache of the command (args: its
 // options that change its output), nil when --no-partial-parse or
 // DBT_PARTIAL_PARSE=false turn it off or it cannot apply.

@@ -47,7 +47,9 @@ deletes it too.`,
 			if err != nil {
 				return &exitError{ExitCannotStart, err.Error()}
 			}
-			files, err := engine.ReadFiles(a.engineConfig(vars))
+			// As dbt clean, only the project file is read: a broken model
+			// does not keep its target from being cleaned.
+			files, err := engine.ReadConfig(a.engineConfig(vars))
 			if err != nil {
 				return &exitError{ExitCannotStart, err.Error()}
 			}

@@ -36,7 +36,9 @@ database, from the start record it keeps locked beside the database
 is not listed.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			e, err := a.load()
+			// The project file names the database: a broken model does
+			// not keep its runs from being listed.
+			e, err := a.loadConfig()
 			if err != nil {
 				return err
 			}
