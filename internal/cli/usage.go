@@ -15,6 +15,7 @@ import (
 // Cobra's and pflag's messages of a command line that does not parse.
 var (
 	unknownFlag    = regexp.MustCompile(`^unknown flag: --([^\s=]+)$`)
+	unknownShort   = regexp.MustCompile(`^unknown shorthand flag: '(.)' in -([^\s=]+)$`)
 	unknownCommand = regexp.MustCompile(`^unknown command "((?:[^"\\]|\\.)*)" for "[^"]*"`)
 	argCount       = regexp.MustCompile(`^(accepts|accepts at most|requires at least) (\d+) arg\(s\), (?:only )?received (\d+)$`)
 )
@@ -36,6 +37,17 @@ func usageError(cmd *cobra.Command, err error) string {
 		out := fmt.Sprintf("unknown flag --%s for %s", m[1], name)
 		if c := diag.Closest(m[1], flagNames(cmd), 2); len(c) > 0 {
 			out += "; did you mean --" + strings.Join(c, " or --") + "?"
+		}
+		return out
+	}
+	if m := unknownShort.FindStringSubmatch(msg); m != nil {
+		out := fmt.Sprintf("unknown flag -%s for %s", m[1], name)
+		if len(m[2]) > 1 {
+			// -fullrefresh: a long flag written with one dash.
+			out = fmt.Sprintf("unknown flag -%s (in -%s) for %s", m[1], m[2], name)
+			if c := diag.Closest(m[2], flagNames(cmd), 2); len(c) > 0 {
+				out += "; did you mean --" + strings.Join(c, " or --") + "?"
+			}
 		}
 		return out
 	}
