@@ -128,7 +128,7 @@ func (c *compiler) nodeHookText(n *graph.Node, hook string) (*hookText, bool) {
 			if _, ok := r.config[k]; !ok {
 				continue
 			}
-			from, _ := offsetOf(n.RawCode, r.configPos.Line, max(r.configPos.Col, 1))
+			from, _ := diag.ByteOffset(n.RawCode, r.configPos.Line, max(r.configPos.Col, 1))
 			if h, ok := findText(n.Path, n.RawCode, hook, from); ok {
 				return h, true
 			}
@@ -139,7 +139,7 @@ func (c *compiler) nodeHookText(n *graph.Node, hook string) (*hookText, bool) {
 		if src, ok := c.fileText(n.Package, file); ok {
 			for _, k := range hookKeys {
 				if at, ok := mp.ConfigAt[k]; ok {
-					from, _ := offsetOf(src, at.Line, max(at.Col, 1))
+					from, _ := diag.ByteOffset(src, at.Line, max(at.Col, 1))
 					if h, ok := findText(file, src, hook, from); ok {
 						return h, true
 					}
@@ -169,7 +169,7 @@ func hookError(what, raw, sql string, h *hookText, def diag.Pos, err error) *Hoo
 	}
 	var de *adapter.Error
 	if errors.As(err, &de) {
-		if off, ok := offsetOf(sql, de.Line, de.Col); ok {
+		if off, ok := diag.ByteOffset(sql, de.Line, de.Col); ok {
 			he.Off = off
 		}
 	}
@@ -204,25 +204,6 @@ func hookError(what, raw, sql string, h *hookText, def diag.Pos, err error) *Hoo
 		}
 	}
 	return he
-}
-
-// offsetOf is the byte offset of 1-based line and column in s.
-func offsetOf(s string, line, col int) (int, bool) {
-	if line < 1 || col < 1 {
-		return 0, false
-	}
-	p := 0
-	for i := 1; i < line; i++ {
-		j := strings.IndexByte(s[p:], '\n')
-		if j < 0 {
-			return 0, false
-		}
-		p += j + 1
-	}
-	if p+col-1 > len(s) {
-		return 0, false
-	}
-	return p + col - 1, true
 }
 
 // packageProject is installed package pkg's project; nil for the root

@@ -157,7 +157,7 @@ func (c *compiler) runHookText(h RunHook) *hookText {
 	if !ok {
 		return nil
 	}
-	from, ok := offsetOf(src, h.Pos.Line, max(h.Pos.Col, 1))
+	from, ok := diag.ByteOffset(src, h.Pos.Line, max(h.Pos.Col, 1))
 	if !ok {
 		from = 0
 	}

@@ -18,24 +18,33 @@ func (r *runner) warnGrants() {
 	if _, ok := r.ex.Dialect().(adapter.Granter); ok {
 		return
 	}
+	if list := r.plannedWith(func(n *graph.Node) bool { return execute.GrantsOf(n) != nil }); list != "" {
+		r.p.printf(Warn, "warning: grants have no effect on %s, which has no roles to grant to (as with dbt-duckdb, they are ignored): %s; they apply on a PostgreSQL target",
+			databaseName(r.ex.Type()), list)
+	}
+}
+
+// plannedWith names the planned models, seeds and snapshots for which has
+// is true, as `model "a", seed "b"`, the first ten and how many more;
+// "" when there is none.
+func (r *runner) plannedWith(has func(*graph.Node) bool) string {
 	g := r.p.Graph()
 	var names []string
 	for _, id := range r.plan.IDs() {
 		n := g.Node(id)
-		if (n.Kind == graph.Model || n.Kind == graph.Seed || n.Kind == graph.Snapshot) && execute.GrantsOf(n) != nil {
+		if (n.Kind == graph.Model || n.Kind == graph.Seed || n.Kind == graph.Snapshot) && has(n) {
 			names = append(names, fmt.Sprintf("%s %q", n.Kind, n.DisplayName()))
 		}
 	}
 	if len(names) == 0 {
-		return
+		return ""
 	}
 	const most = 10
 	list := strings.Join(names[:min(len(names), most)], ", ")
 	if len(names) > most {
 		list += fmt.Sprintf(" and %d more", len(names)-most)
 	}
-	r.p.printf(Warn, "warning: grants have no effect on %s, which has no roles to grant to (as with dbt-duckdb, they are ignored): %s; they apply on a PostgreSQL target",
-		databaseName(r.ex.Type()), list)
+	return list
 }
 
 func databaseName(typ string) string {

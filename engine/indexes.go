@@ -1,9 +1,6 @@
 package engine
 
 import (
-	"fmt"
-	"strings"
-
 	"github.com/kiln-build/kiln/adapter"
 	"github.com/kiln-build/kiln/compiler/graph"
 	"github.com/kiln-build/kiln/internal/execute"
@@ -19,22 +16,8 @@ func (r *runner) warnIndexes() {
 	if _, ok := r.ex.Dialect().(adapter.Indexer); ok {
 		return
 	}
-	g := r.p.Graph()
-	var names []string
-	for _, id := range r.plan.IDs() {
-		n := g.Node(id)
-		if (n.Kind == graph.Model || n.Kind == graph.Seed || n.Kind == graph.Snapshot) && execute.IndexesOf(n) != nil {
-			names = append(names, fmt.Sprintf("%s %q", n.Kind, n.DisplayName()))
-		}
+	if list := r.plannedWith(func(n *graph.Node) bool { return execute.IndexesOf(n) != nil }); list != "" {
+		r.p.printf(Warn, "warning: indexes are not created on %s yet (a unique index does not check its keys there; dbt-duckdb creates them): %s; they are created on a PostgreSQL target",
+			databaseName(r.ex.Type()), list)
 	}
-	if len(names) == 0 {
-		return
-	}
-	const most = 10
-	list := strings.Join(names[:min(len(names), most)], ", ")
-	if len(names) > most {
-		list += fmt.Sprintf(" and %d more", len(names)-most)
-	}
-	r.p.printf(Warn, "warning: indexes are not created on %s yet (a unique index does not check its keys there; dbt-duckdb creates them): %s; they are created on a PostgreSQL target",
-		databaseName(r.ex.Type()), list)
 }

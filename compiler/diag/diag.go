@@ -195,3 +195,24 @@ func Offset(src string, off int) (line, col int) {
 	col = off - strings.LastIndexByte(src[:off], '\n')
 	return line, col
 }
+
+// ByteOffset is the inverse of Offset: the byte offset in src of 1-based
+// line and byte column col. ok is false when src has no such line, or
+// the column lies past its end (col may be one past the last byte).
+func ByteOffset(src string, line, col int) (off int, ok bool) {
+	if line < 1 || col < 1 {
+		return 0, false
+	}
+	p := 0
+	for i := 1; i < line; i++ {
+		j := strings.IndexByte(src[p:], '\n')
+		if j < 0 {
+			return 0, false
+		}
+		p += j + 1
+	}
+	if p+col-1 > len(src) {
+		return 0, false
+	}
+	return p + col - 1, true
+}

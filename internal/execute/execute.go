@@ -655,7 +655,7 @@ func afterBody(sql string, body int, de *adapter.Error, query string) int {
 	// past nothing but closing parentheses (which the body's unclosed ones
 	// took): a later token is in a clause of kiln's (a config's), not
 	// the body's.
-	p, ok := lineColOffset(sql, de.Line, max(de.Col, 1))
+	p, ok := diag.ByteOffset(sql, de.Line, max(de.Col, 1))
 	if ok && p >= body+n && strings.Trim(sql[body+n:p], " \t\r\n)") == "" {
 		return n
 	}

@@ -264,7 +264,7 @@ func QueryError(g *graph.Graph, n *graph.Node, query string, err error) error {
 		return ne
 	}
 	e := &Executor{g: g}
-	off, ok := lineColOffset(query, de.Line, de.Col)
+	off, ok := diag.ByteOffset(query, de.Line, de.Col)
 	lead := strings.Index(query, materialize.Body(query))
 	body := len(materialize.Body(query))
 	syntaxAt := -1
@@ -290,23 +290,4 @@ func QueryError(g *graph.Graph, n *graph.Node, query string, err error) error {
 		ne.Hint = e.syntaxHint(n, de, lead, syntaxAt, mapped, "")
 	}
 	return ne
-}
-
-// lineColOffset is the byte offset of 1-based line and byte column in s.
-func lineColOffset(s string, line, col int) (int, bool) {
-	if line < 1 || col < 1 {
-		return 0, false
-	}
-	p := 0
-	for i := 1; i < line; i++ {
-		j := strings.IndexByte(s[p:], '\n')
-		if j < 0 {
-			return 0, false
-		}
-		p += j + 1
-	}
-	if p+col-1 > len(s) {
-		return 0, false
-	}
-	return p + col - 1, true
 }
