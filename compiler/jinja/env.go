@@ -128,9 +128,10 @@ func keys[V any](m map[string]V) []string {
 // Render renders t with the names of g (which may be nil) and returns its
 // output, or every error found: an error in an output or a statement of
 // the template's top level is reported and rendering goes on with the
-// next one, so a file's independent errors are reported together.
+// next one, so a file's independent errors are reported together, unless
+// g is Halting or the error is a Halt: the render then ends at it.
 func (e *Env) Render(t *Template, g Globals) (string, diag.List) {
-	st := &state{env: e, globals: g, tmpl: t, pkg: t.Package}
+	st := &state{env: e, globals: g, tmpl: t, pkg: t.Package, halt: halts(g)}
 	var b strings.Builder
 	b.Grow(len(t.src) + len(t.src)/4)
 	err := st.execBody(&b, &scope{}, t.body)
@@ -161,7 +162,7 @@ func (st *state) topLevelSignal(err error) {
 // returned with return(). path names the caller in diagnostics.
 func (e *Env) Call(path string, fn any, args []any, kwargs []KV, g Globals) (any, diag.List) {
 	caller := &Template{Path: path}
-	st := &state{env: e, globals: g, tmpl: caller}
+	st := &state{env: e, globals: g, tmpl: caller, halt: halts(g)}
 	if m, ok := fn.(*Macro); ok && m.Def.Tmpl != nil {
 		st.pkg = m.Def.Tmpl.Package
 	}

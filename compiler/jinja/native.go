@@ -98,7 +98,7 @@ func isConst(x Expr) bool {
 // boolean is an error at the template's start, as dbt's
 // JinjaRenderingError ("could not convert value ... into type ...").
 func (e *Env) RenderNative(t *Template, g Globals) (any, diag.List) {
-	st := &state{env: e, globals: g, tmpl: t, pkg: t.Package}
+	st := &state{env: e, globals: g, tmpl: t, pkg: t.Package, halt: halts(g)}
 	var b strings.Builder
 	st.native = &nativeOut{b: &b}
 	err := st.execBody(&b, &scope{}, t.body)

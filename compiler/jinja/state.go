@@ -20,6 +20,32 @@ type Globals interface {
 	Lookup(name, pkg string) (any, bool)
 }
 
+// Halting is implemented by Globals whose render must stop at its first
+// error, as Jinja2's does: a render that may change the database (dbt's
+// execute phase, where run_query and statement run SQL), where the
+// statements after an error must not run. Other renders go on after an
+// error of the template's top level, to report its independent errors
+// together.
+type Halting interface {
+	HaltAtFirstError() bool
+}
+
+// Halt marks err, returned by a Func, as ending the render whatever the
+// Globals (dbt's exceptions.raise_compiler_error: Jinja2 stops at the
+// exception, and so must the statements after it).
+func Halt(err error) error { return &haltError{err} }
+
+type haltError struct{ err error }
+
+func (h *haltError) Error() string { return h.err.Error() }
+func (h *haltError) Unwrap() error { return h.err }
+
+// halts reports whether a render with g stops at its first error.
+func halts(g Globals) bool {
+	h, ok := g.(Halting)
+	return ok && h.HaltAtFirstError()
+}
+
 // Namer is implemented by Globals that can list their names, for the
 // "did you mean" hint of an undefined name.
 type Namer interface {
@@ -59,6 +85,7 @@ type renderError struct {
 	hint   string
 	chain  string
 	silent bool // a consequence of an error already reported
+	stop   bool // the render ends here (Halt)
 }
 
 func (e *renderError) Error() string { return e.diag().Error() }
@@ -136,6 +163,7 @@ type state struct {
 	errs    diag.List
 	seen    map[string]bool // errors reported, to drop repeats from loops
 	native  *nativeOut      // the top-level output nodes of RenderNative, else nil
+	halt    bool            // stop at the first error (Halting)
 }
 
 // position returns the file:line:col of offset off in the running code.
@@ -150,6 +178,14 @@ func (st *state) errorf(off int, hint, format string, args ...any) error {
 // call's offset, keeping a position the Func gave.
 func (st *state) wrap(off int, err error) error {
 	switch e := err.(type) {
+	case *haltError:
+		w := st.wrap(off, e.err)
+		if re, ok := w.(*renderError); ok {
+			c := *re
+			c.stop = true
+			return &c
+		}
+		return w
 	case *returnSignal:
 		if e.pos.File == "" {
 			e.pos = st.position(off)
@@ -198,7 +234,7 @@ func (st *state) record(err error) bool {
 		return false
 	}
 	if re.silent {
-		return true
+		return !st.halt
 	}
 	d := re.diag()
 	key := d.Error()
@@ -209,7 +245,7 @@ func (st *state) record(err error) bool {
 		st.seen[key] = true
 		st.errs.Add(d)
 	}
-	return len(st.errs) < maxErrors
+	return len(st.errs) < maxErrors && !st.halt && !re.stop
 }
 
 // lookup resolves a free name: the scopes, then the Globals, then the

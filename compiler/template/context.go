@@ -29,6 +29,11 @@ func (e *Engine) globalsIn(pkg string, c *Context) jinja.Globals {
 	return &globals{e: e, c: c, node: pkg}
 }
 
+// HaltAtFirstError implements jinja.Halting: a render with the database
+// (dbt's execute phase) stops at its first error, so that no statement
+// after it runs SQL (run_query, statement), as in dbt.
+func (g *globals) HaltAtFirstError() bool { return g.c.DB != nil }
+
 // Lookup implements jinja.Globals.
 func (g *globals) Lookup(name, pkg string) (any, bool) {
 	if v, ok := g.member(name); ok {

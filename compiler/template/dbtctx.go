@@ -350,7 +350,7 @@ func (x exceptions) Attr(name string) (any, bool) {
 			if len(call.Args) > 0 {
 				msg = jinja.Str(call.Args[0])
 			}
-			return nil, fmt.Errorf("%s", msg)
+			return nil, jinja.Halt(fmt.Errorf("%s", msg))
 		}), true
 	case "warn":
 		return jinja.Func(func(call *jinja.Call) (any, error) {
