@@ -223,6 +223,7 @@ func (p *Project) loadPackages(o Options, l *diag.List) {
 	}
 	sort.Slice(p.Packages, func(i, j int) bool { return p.Packages[i].Config.Name < p.Packages[j].Config.Name })
 	if n, m := len(p.PackageSpecs), len(p.Packages); m < n && !o.Deps {
+		p.PackagesMissing = true
 		l.Add(diag.Errorf(diag.Pos{File: p.PackagesFile}, "%s declares %d %s but %d %s installed in %s", p.PackagesFile, n, plural(n, "package", "packages"), m, plural(m, "is", "are"), dir).
 			WithHint("run kiln deps to install them"))
 	}
