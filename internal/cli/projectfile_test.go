@@ -11,13 +11,7 @@ import (
 func writeTree(t *testing.T, dir string, files map[string]string) {
 	t.Helper()
 	for p, text := range files {
-		full := filepath.Join(dir, filepath.FromSlash(p))
-		if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(full, []byte(text), 0o644); err != nil {
-			t.Fatal(err)
-		}
+		writeFile(t, filepath.Join(dir, filepath.FromSlash(p)), text)
 	}
 }
 
