@@ -295,21 +295,8 @@ func (c *compiler) resolveForeignKey(n *graph.Node, k *graph.Constraint, cols []
 	for i, col := range t.Columns {
 		have[i] = col.Name
 	}
-	for _, want := range k.ToColumns {
-		if graph.HasColumn(have, want) {
-			continue
-		}
-		pos := k.ToColumnsPos
-		if pos == (diag.Pos{}) {
-			pos = k.Pos
-		}
-		d := c.diags.Errorf(pos, "%s: %s has no column %s (to_columns); its columns are: %s", graph.ForeignKeyName(n.Name, cols), t.Name, want, strings.Join(have, ", "))
-		if h := diag.DidYouMean(want, have); h != "" {
-			d.Hint = h
-		} else {
-			d.Hint = "name columns of " + t.Name + " in to_columns"
-		}
+	if want, pos, hint, ok := k.MissingToColumn(t.Name, have); !ok {
+		c.diags.Errorf(pos, "%s: %s has no column %s (to_columns); its columns are: %s", graph.ForeignKeyName(n.Name, cols), t.Name, want, strings.Join(have, ", ")).Hint = hint
 		k.Type = ""
-		return
 	}
 }

@@ -216,6 +216,28 @@ func ForeignKeyName(model string, cols []string) string {
 	return "foreign_key of " + model + " (" + strings.Join(cols, ", ") + ")"
 }
 
+// MissingToColumn checks a foreign key's ToColumns against have, the
+// columns of the relation it references: it returns the first one have
+// lacks, the position to report it at (ToColumnsPos, else Pos) and a hint
+// (the nearest column of table, else to name its columns), or ok true.
+func (k Constraint) MissingToColumn(table string, have []string) (want string, pos diag.Pos, hint string, ok bool) {
+	for _, want := range k.ToColumns {
+		if HasColumn(have, want) {
+			continue
+		}
+		pos := k.ToColumnsPos
+		if pos == (diag.Pos{}) {
+			pos = k.Pos
+		}
+		hint := diag.DidYouMean(want, have)
+		if hint == "" {
+			hint = "name columns of " + table + " in to_columns"
+		}
+		return want, pos, hint, false
+	}
+	return "", diag.Pos{}, "", true
+}
+
 // HasColumn reports whether column name is one of cols, compared as
 // unquoted SQL identifiers are (without regard to case).
 func HasColumn(cols []string, name string) bool {

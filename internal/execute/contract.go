@@ -6,7 +6,6 @@ import (
 	"strings"
 
 	"github.com/kiln-build/kiln/adapter"
-	"github.com/kiln-build/kiln/compiler/diag"
 	"github.com/kiln-build/kiln/compiler/graph"
 	"github.com/kiln-build/kiln/internal/materialize"
 	"github.com/kiln-build/kiln/internal/run"
@@ -181,17 +180,10 @@ func (e *Executor) checkToColumns(ctx context.Context, conn adapter.Conn, n *gra
 	for i, c := range cols {
 		have[i] = c.Name
 	}
-	for _, want := range k.ToColumns {
-		if graph.HasColumn(have, want) {
-			continue
-		}
-		pos := k.ToColumnsPos
-		if pos == (diag.Pos{}) {
-			pos = k.Pos
-		}
+	if want, pos, hint, ok := k.MissingToColumn(name, have); !ok {
 		return &run.NodeError{Pos: pos,
 			Msg:  fmt.Sprintf("%s: %s has no column %s (to_columns); its columns are: %s; nothing was replaced", graph.ForeignKeyName(n.Name, fk.Columns), name, want, strings.Join(have, ", ")),
-			Hint: "name columns of " + name + " in to_columns"}
+			Hint: hint}
 	}
 	return nil
 }
