@@ -222,7 +222,7 @@ func Load(cfg Config) (*Project, error) {
 		}
 	}
 	p.Profile, p.DBPath = files.Profile, files.DBPath
-	if l.HasErrors() && (proj.Config.Name == "" || proj.PackagesMissing) {
+	if l.HasErrors() && (proj.Config.Name == "" || proj.PackagesMissing()) {
 		// Without the project's name, or its packages (kiln deps not run),
 		// compiling would add an error for each use of what is missing:
 		// dbt_utils' integration tests gave 126 "undefined" errors around

@@ -223,11 +223,16 @@ func (p *Project) loadPackages(o Options, l *diag.List) {
 	}
 	sort.Slice(p.Packages, func(i, j int) bool { return p.Packages[i].Config.Name < p.Packages[j].Config.Name })
 	if n, m := len(p.PackageSpecs), len(p.Packages); m < n && !o.Deps {
-		p.PackagesMissing = true
 		l.Add(diag.Errorf(diag.Pos{File: p.PackagesFile}, "%s declares %d %s but %d %s installed in %s", p.PackagesFile, n, plural(n, "package", "packages"), m, plural(m, "is", "are"), dir).
 			WithHint("run kiln deps to install them"))
 	}
 }
+
+// PackagesMissing reports whether fewer packages are installed than
+// packages.yml declares (loading the project then says to run kiln deps,
+// unless for kiln deps itself): compiling the project would only add an
+// error for each use of them.
+func (p *Project) PackagesMissing() bool { return len(p.Packages) < len(p.PackageSpecs) }
 
 func plural(n int, one, many string) string {
 	if n == 1 {

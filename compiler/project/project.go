@@ -161,10 +161,6 @@ type Project struct {
 	// Packages are the packages installed under packages-install-path
 	// (root project only), sorted by name.
 	Packages []*Project
-	// PackagesMissing is set when fewer packages are installed than
-	// declared (the error says to run kiln deps): compiling the project
-	// would only add an error for each use of them.
-	PackagesMissing bool
 
 	// Files holds the content of every file read, by project-relative path.
 	Files map[string][]byte
