@@ -112,6 +112,7 @@ type compiler struct {
 	versioned    map[string]*versionedModel     // models with versions: (versions.go)
 	versionFiles map[string]*versionFile        // model file base name -> the version it defines
 	sources      map[[2]string]*graph.Node      // (source, table) -> node
+	srcOverrides map[[2]string]*srcOverride     // (package, source) -> the root project's override (srcoverride.go)
 	shadows      []*graph.Node                  // models named like another model or a seed, until resolveNames
 	scopes       packageScopes                  // the root project's and each package's names, for ref() and source() (pkgnodes.go)
 	clashed      map[*graph.Node]bool           // nodes already reported for their name
@@ -171,19 +172,20 @@ func newCompiler(p *project.Project, opts Options) *compiler {
 	files := len(p.Models) + len(p.Seeds) + len(p.Snapshots) + len(p.Tests)
 	c := &compiler{
 		p: p, root: p, opts: opts, name: p.Config.Name,
-		nodes:      make(map[graph.ID]*graph.Node, files),
-		byName:     make(map[string]*graph.Node, files),
-		sources:    map[[2]string]*graph.Node{},
-		props:      make(map[string]*project.ModelProps, files),
-		propsAt:    make(map[string]string, files),
-		render:     make(map[*graph.Node]*rendered, files),
-		clashed:    map[*graph.Node]bool{},
-		usedVars:   map[string]bool{},
-		varCascade: map[string]bool{},
-		varNotes:   map[string]bool{},
-		customSeen: map[string]bool{},
-		descEnv:    jinja.NewEnv(),
-		descAt:     make(map[graph.ID]diag.Pos, files),
+		nodes:        make(map[graph.ID]*graph.Node, files),
+		byName:       make(map[string]*graph.Node, files),
+		sources:      map[[2]string]*graph.Node{},
+		srcOverrides: map[[2]string]*srcOverride{},
+		props:        make(map[string]*project.ModelProps, files),
+		propsAt:      make(map[string]string, files),
+		render:       make(map[*graph.Node]*rendered, files),
+		clashed:      map[*graph.Node]bool{},
+		usedVars:     map[string]bool{},
+		varCascade:   map[string]bool{},
+		varNotes:     map[string]bool{},
+		customSeen:   map[string]bool{},
+		descEnv:      jinja.NewEnv(),
+		descAt:       make(map[graph.ID]diag.Pos, files),
 
 		runtimeTests: map[*graph.Node]func(template.DB, *logSink) (string, error){},
 	}
@@ -226,6 +228,7 @@ func (c *compiler) run() {
 	c.collectSnapshots()
 	c.collectSingularTests()
 	c.collectPackageNodes()
+	c.warnUnusedOverrides()
 	c.renderModels()
 	c.checkAccess()
 	c.checkConstraints()

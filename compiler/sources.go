@@ -24,9 +24,18 @@ func (c *compiler) collectSources() {
 				c.diags.Errorf(s.Pos(pf.Path), "a source has no name").Hint = "add \"name: <source name>\""
 				continue
 			}
+			if s.Overrides != "" {
+				c.addOverride(pf.Path, dirs, s)
+				continue
+			}
+			o := c.overrideOf(s)
 			for ti := range s.Tables {
 				t := &s.Tables[ti]
-				c.addSource(pf.Path, dirs, s, t)
+				if o == nil {
+					c.addSource(pf.Path, dirs, s, t)
+					continue
+				}
+				c.addOverridden(pf.Path, dirs, s, t, o)
 			}
 		}
 	}
@@ -43,6 +52,15 @@ func (c *compiler) addSource(file string, dirs []string, s *project.SourceProps,
 		c.diags.Errorf(pos, "source %q is declared twice: in %s and in %s", s.Name+"."+t.Name, prev.Path, file).Hint = "keep one declaration"
 		return
 	}
+	n := c.sourceNode(file, dirs, s, t)
+	c.add(n)
+	c.sources[key] = n
+}
+
+// sourceNode checks source table t of source s, declared in file, and
+// returns its node (not added to the graph).
+func (c *compiler) sourceNode(file string, dirs []string, s *project.SourceProps, t *project.SourceTableProps) *graph.Node {
+	pos := t.Pos(file)
 	schema := s.Schema
 	if schema == "" {
 		schema = s.Name
@@ -103,8 +121,7 @@ func (c *compiler) addSource(file string, dirs []string, s *project.SourceProps,
 			n.Checksum = checksum([]byte(n.Source.External.Path))
 		}
 	}
-	c.add(n)
-	c.sources[key] = n
+	return n
 }
 
 func asMap(v any) map[string]any {

@@ -86,14 +86,16 @@ func (c *compiler) collectYAMLTests() {
 				if n == nil || n.Path != pf.Path {
 					continue
 				}
-				for _, te := range t.AllTests() {
-					c.addTest(pf.Path, dirs, n, nil, te)
+				tests, cols, colsFile, quote := c.sourceTests(pf.Path, s, t)
+				for _, l := range tests {
+					for _, te := range l.tests {
+						c.addTest(l.file, dirs, n, nil, te)
+					}
 				}
-				quote := quotingColumn(s.Quoting) || quotingColumn(t.Quoting)
-				for ci := range t.Columns {
-					col := c.testColumn(pf.Path, &t.Columns[ci], quote)
-					for _, te := range t.Columns[ci].AllTests() {
-						c.addTest(pf.Path, dirs, n, col, te)
+				for ci := range cols {
+					col := c.testColumn(colsFile, &cols[ci], quote)
+					for _, te := range cols[ci].AllTests() {
+						c.addTest(colsFile, dirs, n, col, te)
 					}
 				}
 			}

@@ -263,7 +263,7 @@ var Keys = []Key{
 	{Scope: "source", Name: "loaded_at_field", Support: Applied},
 	{Scope: "source", Name: "quoting", Support: Applied},
 	{Scope: "source", Name: "tables", Support: Applied},
-	{Scope: "source", Name: "overrides", Support: NotYet, Note: "overrides replaces a package's source; declare the tables in the package's source instead (its dbt_project.yml vars often name the schema)"},
+	{Scope: "source", Name: "overrides", Support: Applied},
 	{Scope: "source table", Name: "name", Support: Applied},
 	{Scope: "source table", Name: "identifier", Support: Applied},
 	{Scope: "source table", Name: "description", Support: Documents},

@@ -134,7 +134,7 @@ type SourceProps struct {
 	LoadedAt    string             `yaml:"loaded_at_field"`
 	Quoting     map[string]any     `yaml:"quoting"`
 	Tables      []SourceTableProps `yaml:"tables"`
-	Overrides   string             `yaml:"overrides"` // refused: not supported yet (keys.go)
+	Overrides   string             `yaml:"overrides"` // the package whose source of this name this one overrides (compiler/srcoverride.go)
 }
 
 // SourceTableProps describes a source table, optionally backed by a file.
