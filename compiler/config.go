@@ -137,6 +137,15 @@ func (c *compiler) checkValue(k string, v any, pos diag.Pos) {
 		} else {
 			d.Hint = "use one of " + quoteList(materializations)
 		}
+	case "concurrent_batches":
+		b, ok := v.(bool)
+		if !ok && v != nil {
+			bad("config %q must be true or false, not %q", k, fmt.Sprint(v))
+			return
+		}
+		if d := project.CheckValue(k, fmt.Sprint(b), pos); b && d != nil {
+			c.diags.Add(*d)
+		}
 	case "enabled", "full_refresh", "store_failures", "quote_columns":
 		if _, ok := v.(bool); !ok && v != nil {
 			bad("config %q must be true or false, not %q", k, fmt.Sprint(v))

@@ -386,7 +386,7 @@ var Keys = []Key{
 	{Scope: ScopeConfig, Name: "lookback", For: Models, Support: Applied},
 	{Scope: ScopeConfig, Name: "begin", For: Models, Support: Applied},
 	{Scope: ScopeConfig, Name: "batch_timezone", For: Models, Support: Applied},
-	{Scope: ScopeConfig, Name: "concurrent_batches", For: Models, Support: NotYet, Note: "kiln builds a model's batches one after the other, in one transaction; remove it"},
+	{Scope: ScopeConfig, Name: "concurrent_batches", For: Models, Support: Applied},
 	{Scope: ScopeConfig, Name: "pre-hook", For: Models | Seeds, Support: Applied},  // Manifest.RunHooks
 	{Scope: ScopeConfig, Name: "post-hook", For: Models | Seeds, Support: Applied}, // Manifest.RunHooks
 	{Scope: ScopeConfig, Name: "pre_hook", For: Models | Seeds, Support: Applied},  // Manifest.RunHooks
@@ -416,6 +416,7 @@ var Keys = []Key{
 	// materializations kiln builds it does nothing, in dbt too.
 	{Scope: ScopeConfig, Name: "on_configuration_change", For: Models, Support: Documents},
 	{Scope: ScopeValue, Name: "store_failures_as=view", Support: NotYet, Note: "failing rows are stored as a table; write store_failures_as: table"},
+	{Scope: ScopeValue, Name: "concurrent_batches=true", Support: Documents, Note: "concurrent_batches: true runs nothing at once in kiln: a microbatch model's batches are built one after the other, in one transaction (all kept or none), as with false"},
 
 	// Folders.
 }

@@ -193,7 +193,6 @@ sources:
 	sort.Strings(got)
 	want := []string{
 		`error project.yml:12:3: config "persist_docs" is not supported yet`,
-		`error project.yml:7:5: config "concurrent_batches" is not supported yet`,
 	}
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Errorf("got\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
