@@ -234,6 +234,7 @@ func (c *compiler) run() {
 	c.checkConstraints()
 	c.collectYAMLTests()
 	c.collectPackageTests()
+	c.checkAuditRelations()
 	c.collectUnitTests()
 	c.collectExports()
 	c.collectExposures()

@@ -7,6 +7,7 @@ import (
 
 	"github.com/kiln-build/kiln/compiler/diag"
 	"github.com/kiln-build/kiln/compiler/graph"
+	"github.com/kiln-build/kiln/internal/sqlq"
 )
 
 // resolveNames settles the names that several models, or a model and a
@@ -127,4 +128,44 @@ func (c *compiler) checkRelations() {
 // (models/orders.sql).
 func describeNode(n *graph.Node) string {
 	return fmt.Sprintf("%s %q (%s)", n.Kind, n.DisplayName(), n.Path)
+}
+
+// checkAuditRelations reports a test that keeps its failing rows
+// (store_failures) in the relation another node writes or reads, or in
+// the one another such test keeps its rows in: storing them drops that
+// relation and creates it again. A test's alias or schema config can name
+// any relation, so this is checked once every test is collected.
+func (c *compiler) checkAuditRelations() {
+	key := func(r sqlq.Relation) string { return strings.ToLower(r.Schema + "\x00" + r.Name) }
+	taken := map[string]*graph.Node{}
+	ids := c.ids()
+	for _, id := range ids {
+		n := c.nodes[id]
+		if n.Config.Enabled && !n.Relation.IsZero() && n.Kind != graph.Test {
+			if _, dup := taken[key(n.Relation)]; !dup {
+				taken[key(n.Relation)] = n
+			}
+		}
+	}
+	for _, id := range ids {
+		n := c.nodes[id]
+		if n.Kind != graph.Test || !n.Config.Enabled || !n.StoresFailures() {
+			continue
+		}
+		rel := n.AuditRelation()
+		if first := taken[key(rel)]; first != nil {
+			what := "writes"
+			if first.Kind == graph.Source && first.Source.External == nil {
+				what = "reads"
+			}
+			if first.Kind == graph.Test {
+				what = "keeps its failing rows in"
+			}
+			c.diags.Errorf(n.Pos, "test %q keeps its failing rows in %s, which %s %s: storing them would replace it",
+				n.Name, rel.Display(), describeNode(first), what).
+				Hint = "give the test another alias or schema (DuckDB matches names without regard to case)"
+			continue
+		}
+		taken[key(rel)] = n
+	}
 }

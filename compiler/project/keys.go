@@ -353,7 +353,7 @@ var Keys = []Key{
 	{Scope: ScopeConfig, Name: "invalidate_hard_deletes", For: Snapshots, Support: Applied},
 	{Scope: ScopeConfig, Name: "dbt_valid_to_current", For: Snapshots, Support: Applied},
 	{Scope: ScopeConfig, Name: "snapshot_meta_column_names", For: Snapshots, Support: Applied},
-	{Scope: ScopeConfig, Name: "alias", For: Tests, Support: NotYet, Note: "a test's failing rows are stored under its name; set name: on the test instead"},
+	{Scope: ScopeConfig, Name: "alias", For: Tests, Support: Applied},
 	{Scope: ScopeConfig, Name: "database", For: Models | Seeds | Tests | Snapshots, Support: Applied},
 	{Scope: ScopeConfig, Name: "contract", For: Models, Support: Applied},
 	{Scope: ScopeConfig, Name: "access", For: Models, Support: Applied}, // compiler/access.go

@@ -247,9 +247,9 @@ func (e *Executor) CreateSchemas(ctx context.Context, ids []graph.ID) error {
 		}
 	}
 	for _, id := range ids {
-		if n := e.g.Node(id); n != nil && n.Kind == graph.Test && storesFailures(n) && !seen[auditRelation(n).Schema] {
-			seen[auditRelation(n).Schema] = true
-			if _, err := e.conns[0].Run(ctx, e.d.CreateSchema(auditRelation(n).Schema)); err != nil {
+		if n := e.g.Node(id); n != nil && n.Kind == graph.Test && n.StoresFailures() && !seen[n.AuditRelation().Schema] {
+			seen[n.AuditRelation().Schema] = true
+			if _, err := e.conns[0].Run(ctx, e.d.CreateSchema(n.AuditRelation().Schema)); err != nil {
 				return err
 			}
 		}

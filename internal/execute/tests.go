@@ -11,11 +11,10 @@ import (
 	"github.com/kiln-build/kiln/compiler/graph"
 	"github.com/kiln-build/kiln/internal/materialize"
 	"github.com/kiln-build/kiln/internal/run"
-	"github.com/kiln-build/kiln/internal/sqlq"
 )
 
 // AuditSchema is where store_failures keeps the failing rows of tests.
-const AuditSchema = "audit"
+const AuditSchema = graph.AuditSchema
 
 // test evaluates a data test: it counts the failing rows (keeping them in
 // the audit schema with store_failures), decides pass, warn or fail from
@@ -67,29 +66,11 @@ func (e *Executor) test(ctx context.Context, conn adapter.Conn, n *graph.Node) r
 			r.Expected = fmt.Sprintf("not %s (%s)", strings.TrimSpace(cond), key)
 			r.Message = fmt.Sprintf("%s: found %s", r.Condition, r.Actual)
 		}
-		if storesFailures(n) {
-			r.Message = fmt.Sprintf("the failing rows are in %s", auditRelation(n).Display())
+		if n.StoresFailures() {
+			r.Message = fmt.Sprintf("the failing rows are in %s", n.AuditRelation().Display())
 		}
 	}
 	return r
-}
-
-func storesFailures(n *graph.Node) bool {
-	b, _ := n.Config.Extra["store_failures"].(bool)
-	return b
-}
-
-// auditRelation is the table holding test n's failing rows.
-func auditRelation(n *graph.Node) sqlq.Relation {
-	schema := AuditSchema
-	if n.Config.Schema != "" {
-		schema = n.Config.Schema
-	}
-	name := n.Name
-	if n.Config.Alias != "" {
-		name = n.Config.Alias // dbt's short name of a long test name
-	}
-	return sqlq.Relation{Schema: schema, Name: name}
 }
 
 // countFailures runs the test query; with store_failures the failing rows
@@ -97,11 +78,11 @@ func auditRelation(n *graph.Node) sqlq.Relation {
 // transaction.
 func (e *Executor) countFailures(ctx context.Context, conn adapter.Conn, n *graph.Node) (int64, adapter.Stmt, error) {
 	q := materialize.TestQuery(e.d, n)
-	if !storesFailures(n) {
+	if !n.StoresFailures() {
 		c, err := conn.QueryInt(ctx, q.SQL)
 		return c, q, err
 	}
-	rel := auditRelation(n)
+	rel := n.AuditRelation()
 	var failures int64
 	keep := e.d.CreateTableAs(rel, n.CompiledCode)
 	err := conn.Tx(ctx, func() error {

@@ -1,0 +1,29 @@
+package graph
+
+import "github.com/kiln-build/kiln/internal/sqlq"
+
+// AuditSchema is where store_failures keeps the failing rows of tests
+// whose config names no schema.
+const AuditSchema = "audit"
+
+// StoresFailures reports whether test n keeps its failing rows in a table
+// (config store_failures: true).
+func (n *Node) StoresFailures() bool {
+	b, _ := n.Config.Extra["store_failures"].(bool)
+	return b
+}
+
+// AuditRelation is the table that holds test n's failing rows: in its
+// config's schema (else AuditSchema), named by its config's alias (dbt's
+// short name for a long test name) or else its name.
+func (n *Node) AuditRelation() sqlq.Relation {
+	schema := AuditSchema
+	if n.Config.Schema != "" {
+		schema = n.Config.Schema
+	}
+	name := n.Name
+	if n.Config.Alias != "" {
+		name = n.Config.Alias
+	}
+	return sqlq.Relation{Schema: schema, Name: name}
+}
