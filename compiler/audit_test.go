@@ -3,6 +3,10 @@ package compiler
 import (
 	"strings"
 	"testing"
+	"testing/fstest"
+
+	"github.com/kiln-build/kiln/compiler/diag"
+	"github.com/kiln-build/kiln/compiler/project"
 )
 
 // A test's alias names the table of its failing rows (dbt); one that
@@ -41,5 +45,39 @@ func TestAuditRelations(t *testing.T) {
 	// Without store_failures the alias names no table: no error.
 	if m, diags := compileFiles(t, files("          - unique: {config: {alias: raw}}\n")); m == nil {
 		t.Errorf("an alias without store_failures: %s", diags)
+	}
+}
+
+// store_failures_as: view is a view of the test's query on DuckDB; on
+// PostgreSQL it is refused at its position (the view would hold on to
+// the model's previous table when the model is rebuilt alone).
+func TestFailuresAsView(t *testing.T) {
+	files := map[string]string{
+		"dbt_project.yml": "name: p\nprofile: p\n",
+		"models/m.sql":    "select 1 as id",
+		"models/m.yml":    "models:\n  - name: m\n    columns:\n      - name: id\n        data_tests:\n          - unique: {config: {store_failures_as: view}}\n",
+	}
+	m := compileDBT(t, files)
+	for _, n := range m.Graph.Nodes() {
+		if n.Kind == "test" && (!n.StoresFailures() || !n.FailuresAsView()) {
+			t.Errorf("test %s: stores failures %v, as a view %v; want both", n.Name, n.StoresFailures(), n.FailuresAsView())
+		}
+	}
+	fsys := fstest.MapFS{}
+	for k, v := range files {
+		fsys[k] = &fstest.MapFile{Data: []byte(v)}
+	}
+	target := func(project.TargetRequest) (*project.Target, diag.List) {
+		tg := project.DefaultTarget("p.duckdb")
+		tg.Type = "postgres"
+		return tg, nil
+	}
+	p, l := project.LoadWith(fsys, project.Options{Target: target})
+	if l.HasErrors() {
+		t.Fatal(l)
+	}
+	_, l = Compile(p, Options{ProjectDir: "/proj"})
+	if want := "models/m.yml:6:50: store_failures_as: view is not supported yet on PostgreSQL"; !strings.Contains(l.Error(), want) {
+		t.Errorf("on PostgreSQL:\n%v\nwant %s", l, want)
 	}
 }

@@ -160,12 +160,17 @@ func (c *compiler) checkValue(k string, v any, pos diag.Pos) {
 		s, _ := v.(string)
 		switch s {
 		case "table", "ephemeral":
+		case "view":
+			if c.p.Target != nil && c.p.Target.Type == "postgres" {
+				bad("store_failures_as: view is not supported yet on PostgreSQL").
+					Hint = "the view would hold on to the tested model's previous table when the model is rebuilt without its tests; write store_failures_as: table"
+			}
 		default:
 			if d := project.CheckValue(k, s, pos); d != nil {
 				c.diags.Add(*d)
 				return
 			}
-			bad("store_failures_as must be \"table\" or \"ephemeral\", not %q", fmt.Sprint(v))
+			bad("store_failures_as must be \"table\", \"view\" or \"ephemeral\", not %q", fmt.Sprint(v))
 		}
 	case "severity":
 		s, _ := v.(string)
@@ -398,7 +403,7 @@ func toConfig(m map[string]any, defaultMaterialized string) graph.Config {
 	}
 	// dbt: store_failures_as wins over store_failures.
 	if s, ok := m["store_failures_as"].(string); ok {
-		cfg.Extra["store_failures"] = s == "table"
+		cfg.Extra["store_failures"] = s == "table" || s == "view"
 	}
 	return cfg
 }

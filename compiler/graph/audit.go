@@ -13,6 +13,13 @@ func (n *Node) StoresFailures() bool {
 	return b
 }
 
+// FailuresAsView reports whether test n keeps its failing rows as a view
+// of its query (store_failures_as: view) rather than a table.
+func (n *Node) FailuresAsView() bool {
+	s, _ := n.Config.Extra["store_failures_as"].(string)
+	return s == "view"
+}
+
 // AuditRelation is the table that holds test n's failing rows: in its
 // config's schema (else AuditSchema), named by its config's alias (dbt's
 // short name for a long test name) or else its name.

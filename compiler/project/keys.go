@@ -415,7 +415,6 @@ var Keys = []Key{
 	// tables only, which kiln refuses as materializations: on the
 	// materializations kiln builds it does nothing, in dbt too.
 	{Scope: ScopeConfig, Name: "on_configuration_change", For: Models, Support: Documents},
-	{Scope: ScopeValue, Name: "store_failures_as=view", Support: NotYet, Note: "failing rows are stored as a table; write store_failures_as: table"},
 	{Scope: ScopeValue, Name: "concurrent_batches=true", Support: Documents, Note: "concurrent_batches: true runs nothing at once in kiln: a microbatch model's batches are built one after the other, in one transaction (all kept or none), as with false"},
 
 	// Folders.

@@ -74,8 +74,10 @@ func (e *Executor) test(ctx context.Context, conn adapter.Conn, n *graph.Node) r
 }
 
 // countFailures runs the test query; with store_failures the failing rows
-// first replace the test's audit table (dropped and created again), in one
-// transaction.
+// first replace the test's audit table (dropped and created again), or
+// with store_failures_as: view its audit view (a view of the test's query,
+// as dbt's), in one transaction; a relation of the other kind under that
+// name (the test's previous setting) is dropped first.
 func (e *Executor) countFailures(ctx context.Context, conn adapter.Conn, n *graph.Node) (int64, adapter.Stmt, error) {
 	q := materialize.TestQuery(e.d, n)
 	if !n.StoresFailures() {
@@ -85,21 +87,29 @@ func (e *Executor) countFailures(ctx context.Context, conn adapter.Conn, n *grap
 	rel := n.AuditRelation()
 	var failures int64
 	keep := e.d.CreateTableAs(rel, n.CompiledCode)
+	if n.FailuresAsView() {
+		keep = e.d.CreateViewAs(rel, n.CompiledCode)
+	}
 	err := conn.Tx(ctx, func() error {
 		if _, err := conn.Run(ctx, e.d.CreateSchema(rel.Schema)); err != nil {
 			return err
 		}
 		// The previous run's failing rows: CreateTableAs replaces nothing
 		// on every database (PostgreSQL has no create or replace table).
-		if _, err := conn.Run(ctx, e.d.DropRelation(rel, adapter.Table, true)); err != nil {
+		kind, err := conn.RelationKind(ctx, rel)
+		if err != nil {
 			return err
+		}
+		if kind != "" {
+			if _, err := conn.Run(ctx, e.d.DropRelation(rel, kind, true)); err != nil {
+				return err
+			}
 		}
 		if _, err := conn.Run(ctx, keep); err != nil {
 			return err
 		}
 		stored := *n
 		stored.CompiledCode = e.d.SelectAll(rel, "")
-		var err error
 		failures, err = conn.QueryInt(ctx, materialize.TestQuery(e.d, &stored).SQL)
 		return err
 	})
