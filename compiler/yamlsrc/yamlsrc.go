@@ -114,6 +114,18 @@ func Locate(src []byte, err error) Error {
 	text = strings.TrimRight(text, "\r")
 	indent := len(text) - len(strings.TrimLeft(text, " "))
 	e.Col = indent + 1
+	upto := line
+	if strings.Contains(msg, "end of stream") {
+		upto = len(starts) // a quote left open on any line
+	}
+	if q, ok := unclosedQuote(src, starts, upto); ok {
+		e.Line, e.Col = q.line, q.col
+		e.Hint = fmt.Sprintf("this %c is never closed: end the value with %c on this line", q.quote, q.quote)
+		if q.closedAt > 0 {
+			e.Hint = fmt.Sprintf("this %c is not closed on its line, so YAML reads the value on to the next %c (line %d) and fails after it: end the value with %c on this line", q.quote, q.quote, q.closedAt, q.quote)
+		}
+		return e
+	}
 	key, value, hasValue := strings.Cut(text[indent:], ": ")
 	valueAt := indent + len(key) + 2
 	if strings.HasPrefix(key, "- ") {
@@ -285,4 +297,104 @@ func itemAbove(src []byte, starts []int, n, indent int) *yamlLine {
 		return nil
 	}
 	return nil
+}
+
+// openQuote is a quoted value that is not closed on the line it opens:
+// where its quote is (1-based line and column), the quote, and the line
+// of the quote that YAML takes as its end (0 when there is none).
+type openQuote struct {
+	line, col int
+	quote     byte
+	closedAt  int
+}
+
+// unclosedQuote returns the first quoted value, on lines 1 to upto of
+// src, whose quote the line does not close and that YAML cannot read as
+// a value spanning lines: no quote closes it before the end, or the
+// quote that does is followed by more text on its line (the opening
+// quote's line lacks its closing quote; the next quoted value's quotes
+// pair up wrongly). Lines of block scalars (| and >) are skipped. ok is
+// false when there is none.
+func unclosedQuote(src []byte, starts []int, upto int) (q openQuote, ok bool) {
+	blockIndent := -1 // >= 0: inside a block scalar whose key is at this indentation
+	for n := 1; n <= min(upto, len(starts)); n++ {
+		text := strings.TrimRight(lineText(src, starts, n), "\r")
+		rest := strings.TrimLeft(text, " ")
+		indent := len(text) - len(rest)
+		if blockIndent >= 0 {
+			if rest == "" || indent > blockIndent {
+				continue
+			}
+			blockIndent = -1
+		}
+		if rest == "" || rest[0] == '#' {
+			continue
+		}
+		at := indent
+		for strings.HasPrefix(rest, "- ") {
+			trimmed := strings.TrimLeft(rest[2:], " ")
+			at += len(rest) - len(trimmed)
+			rest = trimmed
+		}
+		if rest != "" && rest[0] != '"' && rest[0] != '\'' {
+			key, value, found := strings.Cut(rest, ": ")
+			if !found {
+				continue
+			}
+			trimmed := strings.TrimLeft(value, " ")
+			at += len(key) + 2 + len(value) - len(trimmed)
+			rest = trimmed
+			if v := strings.TrimSpace(rest); v != "" && (v[0] == '|' || v[0] == '>') {
+				blockIndent = indent
+				continue
+			}
+		}
+		if rest == "" || rest[0] != '"' && rest[0] != '\'' {
+			continue
+		}
+		open := starts[n-1] + at
+		end := quoteEnd(src, open)
+		if end >= 0 && end < starts[n-1]+len(text) {
+			continue // closed on its line
+		}
+		q = openQuote{line: n, col: at + 1, quote: src[open]}
+		if end < 0 {
+			return q, true
+		}
+		endLine := lineOf(starts, end)
+		after := strings.TrimSpace(strings.TrimRight(lineText(src, starts, endLine), "\r")[end+1-starts[endLine-1]:])
+		if after != "" && after[0] != '#' && after[0] != ':' && after[0] != ',' && after[0] != ']' && after[0] != '}' {
+			q.closedAt = endLine
+			return q, true
+		}
+		n = endLine // a value over several lines, closed: go on after it
+	}
+	return openQuote{}, false
+}
+
+// quoteEnd returns the offset in src of the quote that closes the quoted
+// value whose opening quote is at src[open], -1 when none does: the next
+// unescaped " (a backslash escapes), or the next ' not doubled.
+func quoteEnd(src []byte, open int) int {
+	quote := src[open]
+	for i := open + 1; i < len(src); i++ {
+		switch {
+		case quote == '"' && src[i] == '\\':
+			i++
+		case src[i] == quote && quote == '\'' && i+1 < len(src) && src[i+1] == '\'':
+			i++
+		case src[i] == quote:
+			return i
+		}
+	}
+	return -1
+}
+
+// lineOf returns the 1-based line that holds offset off.
+func lineOf(starts []int, off int) int {
+	n := 1
+	for n < len(starts) && starts[n] <= off {
+		n++
+	}
+	return n
 }

@@ -52,6 +52,13 @@ func TestLocate(t *testing.T) {
 		{"models:\n  - name: a\n\tcolumns: []\n", 3, 1, "never tabs"},
 		{"models:\n  - name: a\n    columns:\n      - name: x\n        description: ok\n      - name: y\n        description: 'it's'\n", 7, 25, `quote it with " instead`},
 		{"models:\n  - name: a\n    columns:\n\t- name: x\n", 4, 1, "never tabs"},
+		// A quote left open: at the quote, wherever yaml.v3 stops (the
+		// end, the next line, or a later quote that it pairs with).
+		{"name: \"shop\nprofile: shop\n", 1, 7, `this " is never closed`},
+		{"name: shop\nversion: '1.0\nprofile: shop\nmodels:\n  shop:\n    +materialized: table\n", 2, 10, `this ' is never closed`},
+		{"models:\n  - name: a\n    description: \"abc\n    columns:\n      - name: id\n        description: \"the id\"\n", 3, 18, `this " is not closed on its line, so YAML reads the value on to the next " (line 6)`},
+		{"models:\n  - name: a\n    tests:\n      - \"unique\n      - not_null\n", 4, 9, `this " is never closed`},
+		{"models:\n  - name: a\n    description: |\n      \"here: it is\n    config:\n      tags: [a, b\n    columns: []\n", 6, 13, "this [ is not closed"},
 	}
 	for _, c := range cases {
 		var n yaml.Node
