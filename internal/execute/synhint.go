@@ -182,10 +182,15 @@ func syntaxHint(de *adapter.Error, in syntaxInput) string {
 	default:
 		causes = append(causes, fmt.Sprintf("the %s opened by %s at %s is never closed: close it", open.what, open.open, in.at(open.off)))
 	}
-	// Parentheses.
-	var stack []int
+	// Parentheses, matched as a bracket matcher does; atStop is what is
+	// open where the parser stopped.
+	var stack, atStop []int
+	stopped := false
 	extra := -1
 	for _, t := range toks {
+		if !stopped && t.start >= in.off {
+			atStop, stopped = append([]int(nil), stack...), true
+		}
 		switch t.text {
 		case "(":
 			stack = append(stack, t.start)
@@ -202,7 +207,16 @@ func syntaxHint(de *adapter.Error, in syntaxInput) string {
 	if extra >= 0 {
 		causes = append(causes, fmt.Sprintf("the ) at %s closes no parenthesis: remove it, or add the ( it closes", in.at(extra)))
 	} else if len(stack) > 0 && open == nil {
-		causes = append(causes, fmt.Sprintf("the ( at %s is never closed: add its )", in.at(stack[len(stack)-1])))
+		// One ) too few. When the parser stopped inside parentheses, the
+		// one it was reading is the one left open: a later ) closes an
+		// outer one in the text ("(select cast(a as int from t)"), but
+		// the parser could not get that far. Else the innermost still
+		// open at the end.
+		unclosed := stack[len(stack)-1]
+		if stopped && len(atStop) > 0 {
+			unclosed = atStop[len(atStop)-1]
+		}
+		causes = append(causes, fmt.Sprintf("the ( at %s is never closed: add its )", in.at(unclosed)))
 	}
 	// The token the database stopped at, and the ones around it.
 	i := sort.Search(len(toks), func(i int) bool { return toks[i].end > in.off })

@@ -25,6 +25,10 @@ func TestSyntaxHintCauses(t *testing.T) {
 		{"select gross net total from t", "total", `syntax error at or near "total"`, "the parser stopped at this token: look just before it for a missing comma, operator or keyword, or a word that should be quoted"},
 		{"select id form t", "t", `syntax error at or near "t"`, `"form" at 1:11: did you mean "FROM"?`},
 		{"select id from t where id in (1, 2", "", "syntax error at end of input", "the ( at 1:30 is never closed: add its )"},
+		// The ( the parser was reading when it stopped, not the outer one
+		// that the last ) leaves open when matched as written.
+		{"select * from (\n  select cast(a as int from t\n)", "from", `syntax error at or near "from"`, "the ( at 2:14 is never closed: add its )"},
+		{"select (1 + (2 * 3) as x", "as", `syntax error at or near "as"`, "the ( at 1:8 is never closed: add its )"},
 		{"select id from t where", "", "syntax error at end of input", `the SQL ends after "where" (1:18) before its statement is complete: finish the expression or clause, or remove it`},
 	} {
 		off := len(c.sql)
