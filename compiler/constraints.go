@@ -75,6 +75,11 @@ func (c *compiler) parseConstraints(raw []any, at []map[string]project.At, file 
 		if i < len(at) && at[i] != nil {
 			if a, ok := at[i]["to_columns"]; ok {
 				k.ToColumnsPos = a.Pos(file)
+				if len(a.Items) == len(k.ToColumns) {
+					for _, item := range a.Items {
+						k.ToColumnPos = append(k.ToColumnPos, item.Pos(file))
+					}
+				}
 			}
 		}
 		if k.Type != "foreign_key" && (k.To != "" || len(k.ToColumns) > 0) {

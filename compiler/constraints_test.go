@@ -111,6 +111,42 @@ func TestForeignKeyErrors(t *testing.T) {
 	}
 }
 
+// A to_columns entry that the referenced model lacks is an error at that
+// entry, in a block list as in a flow list, not at the list's first.
+func TestForeignKeyMissingToColumnAtEntry(t *testing.T) {
+	_, diags := compileFiles(t, map[string]string{
+		"project.yml":  "name: p\nmodel-paths: [models]\nmodels:\n  p:\n    +materialized: table\n    +contract: {enforced: true}\n",
+		"models/c.sql": "select 1 as id, 'x' as name",
+		"models/o.sql": "select 1 as id, 'x' as cname",
+		"models/schema.yml": `models:
+  - name: c
+    columns:
+      - {name: id, data_type: integer}
+      - {name: name, data_type: varchar}
+  - name: o
+    constraints:
+      - type: foreign_key
+        columns: [id, cname]
+        to: ref('c')
+        to_columns:
+          - id
+          - nme
+      - {type: foreign_key, columns: [id, cname], to: ref('c'), to_columns: [id, naem]}
+    columns:
+      - {name: id, data_type: integer}
+      - {name: cname, data_type: varchar}
+`,
+	})
+	for _, want := range []string{
+		`models/schema.yml:13:13: foreign_key of o (id, cname): c has no column nme (to_columns)`,
+		`models/schema.yml:14:82: foreign_key of o (id, cname): c has no column naem (to_columns)`,
+	} {
+		if !strings.Contains(diags, want) {
+			t.Errorf("the diagnostics lack %q:\n%s", want, diags)
+		}
+	}
+}
+
 // Constraints on an incremental model are applied (it is created with
 // them); on a microbatch model they are not supported yet.
 func TestIncrementalConstraintsCompile(t *testing.T) {

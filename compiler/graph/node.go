@@ -194,8 +194,11 @@ type Constraint struct {
 	// CASCADE, which would stop the referenced model's next rebuild.
 	To        string
 	ToColumns []string
-	// ToColumnsPos is where to_columns is written (Pos when not).
+	// ToColumnsPos is where to_columns is written (Pos when not), and
+	// ToColumnPos where each of its entries is (by entry of ToColumns;
+	// nil when not known).
 	ToColumnsPos diag.Pos
+	ToColumnPos  []diag.Pos
 	// ToRelation is the relation To names, when it names a node (ToNode):
 	// its columns are read at run time to check ToColumns.
 	ToRelation sqlq.Relation
@@ -218,14 +221,18 @@ func ForeignKeyName(model string, cols []string) string {
 
 // MissingToColumn checks a foreign key's ToColumns against have, the
 // columns of the relation it references: it returns the first one have
-// lacks, the position to report it at (ToColumnsPos, else Pos) and a hint
+// lacks, the position to report it at (that entry's, else ToColumnsPos,
+// else Pos) and a hint
 // (the nearest column of table, else to name its columns), or ok true.
 func (k Constraint) MissingToColumn(table string, have []string) (want string, pos diag.Pos, hint string, ok bool) {
-	for _, want := range k.ToColumns {
+	for i, want := range k.ToColumns {
 		if HasColumn(have, want) {
 			continue
 		}
 		pos := k.ToColumnsPos
+		if i < len(k.ToColumnPos) && k.ToColumnPos[i] != (diag.Pos{}) {
+			pos = k.ToColumnPos[i]
+		}
 		if pos == (diag.Pos{}) {
 			pos = k.Pos
 		}

@@ -22,6 +22,9 @@ type At struct {
 	// KeyLine and KeyCol are the position of the entry's key, for the
 	// value of a mapping's key (ConfigAt's); 0 when not recorded.
 	KeyLine, KeyCol int `yaml:"-"`
+	// Items are the positions of the entries of a list value, one by
+	// entry (ConstraintsAt's: to_columns:); nil when not recorded.
+	Items []At `yaml:"-"`
 }
 
 // Pos returns the entry's position in file.
@@ -464,8 +467,8 @@ func setKeyPositions(n *yaml.Node, f reflect.Value) {
 
 // setSeqKeyPositions fills f, the []map[string]At beside a list of
 // mappings (ConstraintsAt beside Constraints), with the position of each
-// value of each mapping of the sequence n, nil for an entry that is not
-// a mapping.
+// value of each mapping of the sequence n (and of each entry of a value
+// that is a list), nil for an entry that is not a mapping.
 func setSeqKeyPositions(n *yaml.Node, f reflect.Value) {
 	for n != nil && n.Kind == yaml.AliasNode {
 		n = n.Alias
@@ -483,7 +486,13 @@ func setSeqKeyPositions(n *yaml.Node, f reflect.Value) {
 		}
 		m := make(map[string]At, len(e.Content)/2)
 		for j := 0; j+1 < len(e.Content); j += 2 {
-			m[e.Content[j].Value] = atKey(e.Content[j], e.Content[j+1])
+			a := atKey(e.Content[j], e.Content[j+1])
+			if v := e.Content[j+1]; v.Kind == yaml.SequenceNode {
+				for _, item := range v.Content {
+					a.Items = append(a.Items, at(item))
+				}
+			}
+			m[e.Content[j].Value] = a
 		}
 		out[i] = m
 	}

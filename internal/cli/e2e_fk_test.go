@@ -268,7 +268,7 @@ func TestIncrementalConstraints(t *testing.T) {
 }
 
 // TestForeignKeyUnknownToColumn: a foreign_key whose to_columns names a
-// column the referenced model lacks is an error at to_columns that names
+// column the referenced model lacks is an error at that entry that names
 // the model's columns, not the database's binder error on kiln's
 // aliases: before anything is built when customers' contract declares
 // its columns, at the key's check (nothing replaced) when it does not.
@@ -279,7 +279,7 @@ func TestForeignKeyUnknownToColumn(t *testing.T) {
 		schema := strings.Replace(fkSchema, "to_columns: [id]", "to_columns: [custid]", 1)
 		writeFile(t, filepath.Join(dir, "models", "schema.yml"), schema)
 		out := mustKiln(t, 2, dir, "build")
-		if want := "models/schema.yml:20:25: " + want; !strings.Contains(out, want) {
+		if want := "models/schema.yml:20:26: " + want; !strings.Contains(out, want) {
 			t.Errorf("the output lacks\n%s\n%s", want, out)
 		}
 		if _, err := os.Stat(filepath.Join(dir, "target", "fk.duckdb")); err == nil {
@@ -293,7 +293,7 @@ func TestForeignKeyUnknownToColumn(t *testing.T) {
 		schema = strings.Replace(schema, "  - name: customers\n    config: {contract: {enforced: true}}\n", "  - name: customers\n", 1)
 		writeFile(t, filepath.Join(dir, "models", "schema.yml"), schema)
 		out := mustKiln(t, 1, dir, "build", "--vars", "{customers: 2}")
-		if want := want + "; nothing was replaced"; !strings.Contains(out, want) || !strings.Contains(out, "ERROR model orders (models/schema.yml:19:25)") {
+		if want := want + "; nothing was replaced"; !strings.Contains(out, want) || !strings.Contains(out, "ERROR model orders (models/schema.yml:19:26)") {
 			t.Errorf("the output lacks\n%s\n%s", want, out)
 		}
 		if strings.Contains(out, "Binder Error") {
