@@ -362,7 +362,21 @@ func (e *Executor) Execute(ctx context.Context, w int, n *graph.Node) run.Result
 	r.Started, r.Completed = start, time.Now()
 	r.Thread = fmt.Sprintf("Thread-%d", w+1)
 	if r.Status == run.Error && ctx.Err() != nil {
-		r.Message = "interrupted: the node's transaction was rolled back"
+		r = interrupted(r)
+	}
+	return r
+}
+
+// interrupted returns r, the result of a node whose run was interrupted,
+// in kiln's words: its message, and its error's (which the summary
+// prints, at its position), say it was interrupted and rolled back, not
+// the database's "INTERRUPT Error: Interrupted!"; the database's error
+// stays the cause (Unwrap).
+func interrupted(r run.Result) run.Result {
+	r.Message = "interrupted: the node's transaction was rolled back"
+	var ne *run.NodeError
+	if errors.As(r.Err, &ne) {
+		r.Err = &run.NodeError{Pos: ne.Pos, Msg: r.Message, Err: r.Err}
 	}
 	return r
 }
