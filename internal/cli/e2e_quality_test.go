@@ -262,7 +262,7 @@ func TestTestOnMissingColumn(t *testing.T) {
 		t.Fatal(err)
 	}
 	stderr := mustKiln(t, 1, dir, "build")
-	want := `models/marts/_marts.yml:12:13: test "not_null" is on column "revnue", which model "revenue_by_product" does not have; did you mean "revenue"? (columns: product_id, sku, post_title, price, total_sales, revenue)`
+	want := "(models/marts/_marts.yml:12:13)\n  test \"not_null\" is on column \"revnue\", which model \"revenue_by_product\" does not have (columns: product_id, sku, post_title, price, total_sales, revenue)\n  hint: did you mean \"revenue\"?"
 	if !strings.Contains(stderr, want) {
 		t.Errorf("stderr does not hold\n%s\n%s", want, stderr)
 	}

@@ -117,8 +117,8 @@ func (e *Executor) countFailures(ctx context.Context, conn adapter.Conn, n *grap
 }
 
 // testError explains a failing test query: a test on a column the model
-// does not have is reported at the test's YAML position with the model's
-// columns.
+// does not have is reported at the test's YAML position (once: a
+// *run.NodeError) with the model's columns, and the nearest as a hint.
 func (e *Executor) testError(ctx context.Context, conn adapter.Conn, n *graph.Node, err error, s adapter.Stmt) error {
 	var de *adapter.Error
 	if n.Test == nil || n.Test.ColumnName == "" || !errors.As(err, &de) || de.Class != adapter.Semantic {
@@ -139,9 +139,10 @@ func (e *Executor) testError(ctx context.Context, conn adapter.Conn, n *graph.No
 		}
 		names[i] = c.Name
 	}
-	msg := fmt.Sprintf("%s: test %q is on column %q, which %s %q does not have", n.Pos, n.Test.Generic, n.Test.ColumnName, on.Kind, on.DisplayName())
-	if h := diag.DidYouMean(n.Test.ColumnName, names); h != "" {
-		msg += "; " + h
+	return &run.NodeError{
+		Pos:  n.Pos,
+		Msg:  fmt.Sprintf("test %q is on column %q, which %s %q does not have (columns: %s)", n.Test.Generic, n.Test.ColumnName, on.Kind, on.DisplayName(), strings.Join(names, ", ")),
+		Err:  err,
+		Hint: diag.DidYouMean(n.Test.ColumnName, names),
 	}
-	return errors.New(msg + " (columns: " + strings.Join(names, ", ") + ")")
 }
