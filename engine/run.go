@@ -436,7 +436,11 @@ func (p *Project) CheckInput(n *graph.Node) error {
 	case n.Kind == graph.Source && n.Source.External != nil:
 		return load.Check(execute.SourceSpec(n.Source.External))
 	case n.Kind == graph.Seed:
-		return load.Check(execute.SeedSpec(p.Dir, n))
+		err := load.Check(execute.SeedSpec(p.Dir, n))
+		if ne := execute.SeedError(n, err); ne != nil {
+			return ne // at the seed's line and column
+		}
+		return err
 	}
 	return nil
 }

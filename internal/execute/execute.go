@@ -469,6 +469,19 @@ func SourceSpec(x *graph.External) load.Spec {
 	return load.Spec{Path: x.Path, Format: x.Format, Sheet: x.Sheet, ColumnTypes: x.ColumnTypes, Delimiter: x.Delimiter}.WithReadOptions(x.Read)
 }
 
+// SeedError returns err, seed n's file that cannot be read at a line of
+// it (a *load.InputError with Line), as a *run.NodeError at the seed
+// file's line and column (project-relative), with the load's hint on its
+// own line; nil when err names no line. The InputError stays the cause.
+func SeedError(n *graph.Node, err error) *run.NodeError {
+	var ie *load.InputError
+	if !errors.As(err, &ie) || ie.Line == 0 {
+		return nil
+	}
+	return &run.NodeError{Pos: diag.Pos{File: n.Path, Line: ie.Line, Col: ie.Col},
+		Msg: fmt.Sprintf("seed %q: %s", n.Name, oneLine(ie.Problem)), Err: err, Hint: ie.Hint}
+}
+
 // SeedSpec is the load specification of a seed in projectDir.
 func SeedSpec(projectDir string, n *graph.Node) load.Spec {
 	return load.Spec{Path: filepath.Join(projectDir, filepath.FromSlash(n.Path)), Format: "csv", Seed: true,
@@ -478,6 +491,9 @@ func SeedSpec(projectDir string, n *graph.Node) load.Spec {
 func (e *Executor) loadSeed(ctx context.Context, conn adapter.Conn, n *graph.Node) run.Result {
 	res, err := e.replace(ctx, conn, e.withProgress(n, SeedSpec(e.opts.ProjectDir, n)), n, true)
 	if err != nil {
+		if ne := SeedError(n, err); ne != nil {
+			return failed(ne)
+		}
 		return failed(fmt.Errorf("seed %q: %w", n.Name, err))
 	}
 	return run.Result{Status: run.Success, Rows: res.Rows,

@@ -34,6 +34,10 @@ type csvReader struct {
 	ends   []int  // end of each field in rec
 	quoted []bool // whether each field was quoted
 	raw    []byte // scratch for lines longer than the buffer
+	// cur is the physical line read last, as read (without its line
+	// break): where an error's column is counted. Valid until the next
+	// readLine.
+	cur []byte
 }
 
 // openCSV opens the file of spec for reading with delimiter delim. It
@@ -93,9 +97,47 @@ func (r *csvReader) field(i int) ([]byte, bool) {
 	return r.rec[start:r.ends[i]], r.quoted[i]
 }
 
-// errorAt returns *InputError about physical line n.
-func (r *csvReader) errorAt(n int, problem, hint string) error {
-	return &InputError{Path: r.spec.Path, Line: n, Problem: problem, Hint: hint}
+// errorAt returns *InputError about physical line n, at column col
+// (1-based, in characters; 0 when unknown).
+func (r *csvReader) errorAt(n, col int, problem, hint string) error {
+	return &InputError{Path: r.spec.Path, Line: n, Col: col, Problem: problem, Hint: hint}
+}
+
+// colOf returns the 1-based column (in characters) in r.cur of the
+// subslice rest of it that starts at byte len(r.cur)-len(rest).
+func (r *csvReader) colOf(rest []byte) int {
+	return utf8.RuneCount(r.cur[:len(r.cur)-len(rest)]) + 1
+}
+
+// fieldCol returns the column (1-based, in characters) where field k
+// (0-based) of the current record starts, or just after its end when it
+// has no field k; 0 when the record spans more than one line (r.cur no
+// longer holds all of it). Fields are split as next splits them.
+func (r *csvReader) fieldCol(k int) int {
+	if r.start != r.line {
+		return 0
+	}
+	line := r.cur
+	for i := 0; ; i++ {
+		if i == k {
+			return r.colOf(line)
+		}
+		if len(line) > 0 && line[0] == '"' {
+			j := 1
+			for j < len(line) && (line[j] != '"' || j+1 < len(line) && line[j+1] == '"') {
+				if line[j] == '"' {
+					j++
+				}
+				j++
+			}
+			line = line[min(j+1, len(line)):]
+		}
+		d := bytes.Index(line, r.delim)
+		if d < 0 {
+			return r.colOf(line[len(line):])
+		}
+		line = line[d+len(r.delim):]
+	}
 }
 
 // readLine reads the next physical line, with its line break removed
@@ -136,6 +178,7 @@ func (r *csvReader) readLine() ([]byte, error) {
 			line = line[:n-1]
 		}
 	}
+	r.cur = line
 	return line, nil
 }
 
@@ -166,7 +209,7 @@ func (r *csvReader) notUTF8(n int, line []byte) error {
 	if !r.spec.Seed {
 		where = "source table's external block"
 	}
-	return &InputError{Path: r.spec.Path, Line: n,
+	return &InputError{Path: r.spec.Path, Line: n, Col: col,
 		Problem: fmt.Sprintf("the file is not valid UTF-8: byte 0x%02X at column %d", line[i], col),
 		Hint:    fmt.Sprintf("set %s: latin-1 (or windows-1252, or the file's encoding) in the %s", KeyEncoding, where)}
 }
@@ -207,6 +250,7 @@ func (r *csvReader) next() (bool, error) {
 			continue
 		}
 		// A quoted field, maybe over several lines.
+		quoteCol := r.colOf(line)
 		line = line[1:]
 		for {
 			i := bytes.IndexByte(line, '"')
@@ -215,7 +259,7 @@ func (r *csvReader) next() (bool, error) {
 				r.rec = append(r.rec, '\n')
 				var err error
 				if line, err = r.readLine(); err == io.EOF {
-					return false, r.errorAt(r.start, "a quoted field is not closed: the file ends inside it",
+					return false, r.errorAt(r.start, quoteCol, "a quoted field is not closed: the file ends inside it",
 						`close the quote; a quote inside a quoted field is written twice ("")`)
 				} else if err != nil {
 					return false, err
@@ -242,7 +286,7 @@ func (r *csvReader) next() (bool, error) {
 		case bytes.HasPrefix(rest, r.delim):
 			line = rest[len(r.delim):]
 		default:
-			return false, r.errorAt(r.line, fmt.Sprintf("text after the closing quote of field %d", len(r.ends)),
+			return false, r.errorAt(r.line, r.colOf(rest), fmt.Sprintf("text after the closing quote of field %d", len(r.ends)),
 				`a quote inside a quoted field is written twice (""); or set the delimiter if it is not "`+string(r.delim)+`"`)
 		}
 	}
@@ -305,7 +349,9 @@ func (in *csvInput) row(vals []any, kinds []colInfer) (bool, error) {
 			return false, err
 		}
 		if r.fields() != len(in.header) {
-			return false, r.errorAt(r.start, fmt.Sprintf("expected %d fields, found %d", len(in.header), r.fields()),
+			// At the first field too many, or where the missing one goes.
+			col := r.fieldCol(min(len(in.header), r.fields()))
+			return false, r.errorAt(r.start, col, fmt.Sprintf("expected %d fields, found %d", len(in.header), r.fields()),
 				fmt.Sprintf("every line has as many fields as the header (line %d); quote fields that hold the delimiter %q", in.line, r.delim))
 		}
 		blank := true

@@ -67,6 +67,7 @@ type InputError struct {
 	Path    string // the input file, as given in Spec.Path
 	Sheet   string // the xlsx sheet concerned, "" when none
 	Line    int    // the CSV file's physical line concerned (1-based), 0 when none
+	Col     int    // the column on Line (1-based, in characters), 0 when none
 	Problem string // what is wrong, lowercase
 	Hint    string // how to fix it, "" when there is nothing to add
 	Err     error  // the underlying error, if any
