@@ -206,6 +206,26 @@ func hookError(what, raw, sql string, h *hookText, def diag.Pos, err error) *Hoo
 	return he
 }
 
+// hookJinjaError places d, the error of rendering hook raw (at d.Pos's
+// line and column in raw), in the project's files as hookError places a
+// statement's: h is where raw is written (nil when it was not found: def
+// is used). The cause is d without its position (its message and hint).
+func hookJinjaError(what, raw string, h *hookText, def diag.Pos, d diag.Diagnostic) *HookError {
+	cause := d
+	cause.Pos = diag.Pos{}
+	he := &HookError{Pos: def, What: what, Off: -1, At: func(int) (diag.Pos, bool) { return diag.Pos{}, false }, Err: cause}
+	if h == nil {
+		return he
+	}
+	he.Pos = h.start
+	if off, ok := diag.ByteOffset(raw, d.Pos.Line, max(d.Pos.Col, 1)); ok {
+		if p, ok := h.pos(raw, off); ok {
+			he.Pos = p
+		}
+	}
+	return he
+}
+
 // packageProject is installed package pkg's project; nil for the root
 // project's name, "" or an unknown name.
 func (c *compiler) packageProject(pkg string) *project.Project {

@@ -136,7 +136,7 @@ func (m *Manifest) ExecRunHook(ctx context.Context, h RunHook, s adapter.Session
 	out, l := c.engine.RenderIn(c.macroPackage(h.Package), fmt.Sprintf("%s (%s %d)", h.Pos.File, h.Event, h.Index+1), h.SQL, tctx)
 	what := fmt.Sprintf("%s %d of %s", h.Event, h.Index+1, h.Package)
 	if len(l) > 0 {
-		return &HookError{Pos: h.Pos, What: what, Off: -1, At: func(int) (diag.Pos, bool) { return diag.Pos{}, false }, Err: l[0]}
+		return hookJinjaError(what, h.SQL, c.runHookText(h), h.Pos, l[0])
 	}
 	if strings.TrimSpace(out) == "" {
 		return nil

@@ -177,7 +177,8 @@ func (m *Manifest) RunHooks(ctx context.Context, n *graph.Node, phase string, in
 	for i, h := range hooks {
 		out, l := c.engine.Render(fmt.Sprintf("%s (%s-hook %d)", n.Path, phase, i+1), h, tctx)
 		if len(l) > 0 {
-			return fmt.Errorf("%v", l[0])
+			t, _ := c.nodeHookText(n, h)
+			return hookJinjaError(fmt.Sprintf("%s-hook %d", phase, i+1), h, t, n.Pos, l[0])
 		}
 		if strings.TrimSpace(out) == "" {
 			continue
