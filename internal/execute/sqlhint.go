@@ -24,7 +24,8 @@ var (
 //   - a relation that does not exist: when it is one of n's parents,
 //     that the parent is not built in this target (build it with its
 //     parents, or read it from another target with --defer --state);
-//     otherwise the ref() or source() to use, for a near node name.
+//     otherwise, for a near node name, that name (first), then that a
+//     project's relation is read with ref() or source().
 func sqlHint(g *graph.Graph, n *graph.Node, de *adapter.Error) string {
 	if m := columnNotFound.FindStringSubmatch(de.Msg); m != nil {
 		var cols []string
@@ -70,7 +71,8 @@ func sqlHint(g *graph.Graph, n *graph.Node, de *adapter.Error) string {
 		}
 	}
 	if h := diag.DidYouMean(name, names); h != "" {
-		return "a relation of the project is read with {{ ref('name') }} or {{ source('source', 'table') }}: " + h
+		// The suggestion first: it is what the reader acts on.
+		return h + " a relation of the project is read with {{ ref('name') }} or {{ source('source', 'table') }}"
 	}
 	return ""
 }
