@@ -295,3 +295,17 @@ type Pipeliner interface {
 	// commit. It returns what Run returns; an error rolls back.
 	RunCommit(ctx context.Context, s Stmt) (int64, error)
 }
+
+// ViewBinder is a Conn to a database whose views bind to the tables they
+// read, not to their names (PostgreSQL): a view follows its table when
+// the table is renamed, and a table that a view reads cannot be dropped
+// without dropping the view too (CASCADE). kiln then reloads a seed
+// whose table views read in place (its rows truncated and inserted
+// again, as dbt's seed materialization does) rather than moving it
+// aside.
+type ViewBinder interface {
+	// DependentViews returns the views and materialized views that read
+	// table rel directly, sorted by schema and name; none when rel does
+	// not exist.
+	DependentViews(ctx context.Context, rel Relation) ([]Relation, error)
+}

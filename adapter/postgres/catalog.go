@@ -226,3 +226,29 @@ func (c *Conn) NormalizeTypes(ctx context.Context, types []string) ([]string, er
 	}
 	return out, nil
 }
+
+var _ adapter.ViewBinder = (*Conn)(nil)
+
+// DependentViews returns the views and materialized views whose query
+// reads table rel (pg_depend's entries of their rewrite rules), sorted by
+// schema and name; none when rel does not exist.
+func (c *Conn) DependentViews(ctx context.Context, rel adapter.Relation) ([]adapter.Relation, error) {
+	_, rows, err := c.QueryRows(ctx, `select distinct n.nspname::text, v.relname::text
+from pg_catalog.pg_depend d
+join pg_catalog.pg_rewrite r on r.oid = d.objid
+join pg_catalog.pg_class v on v.oid = r.ev_class
+join pg_catalog.pg_namespace n on n.oid = v.relnamespace
+where d.classid = 'pg_catalog.pg_rewrite'::regclass
+  and d.refclassid = 'pg_catalog.pg_class'::regclass
+  and d.refobjid = to_regclass($1)
+  and v.oid <> d.refobjid
+order by 1, 2`, dialect.QuoteRelation(rel))
+	if err != nil {
+		return nil, err
+	}
+	out := make([]adapter.Relation, len(rows))
+	for i, r := range rows {
+		out[i] = adapter.Relation{Schema: r[0].(string), Name: r[1].(string)}
+	}
+	return out, nil
+}

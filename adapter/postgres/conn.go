@@ -317,6 +317,13 @@ func (c *Conn) LoadFile(ctx context.Context, spec load.Spec, rel adapter.Relatio
 	return load.LoadAdapter(ctx, c, dialect, spec, rel)
 }
 
+// LoadFileInto is LoadFile with place deciding, once the input is read,
+// whether its rows replace rel or are loaded into the existing table in
+// place (truncated, then inserted: the views that read it stay valid).
+func (c *Conn) LoadFileInto(ctx context.Context, spec load.Spec, rel adapter.Relation, place load.PlaceFunc) (load.Result, error) {
+	return load.LoadAdapterInto(ctx, c, dialect, spec, rel, place)
+}
+
 // Close gives the connection back to the pool; one left inside a
 // transaction (a panic past Tx) is rolled back first.
 func (c *Conn) Close() error {

@@ -193,6 +193,8 @@ type Executor struct {
 	// referrers are, by referenced node, the table models not planned in
 	// this run whose foreign keys reference it (SetPlanned).
 	referrers map[graph.ID][]*graph.Node
+	// planned are the nodes of the run (SetPlanned).
+	planned map[graph.ID]bool
 }
 
 // New opens threads connections on db.
@@ -299,6 +301,7 @@ func (e *Executor) SetPlanned(ids []graph.ID) {
 	for _, id := range ids {
 		planned[id] = true
 	}
+	e.planned = planned
 	e.referrers = map[graph.ID][]*graph.Node{}
 	for _, n := range e.g.Nodes() {
 		if n.Kind != graph.Model || planned[n.ID] || !materialize.HasForeignKeys(n) {
@@ -416,22 +419,34 @@ func (e *Executor) replace(ctx context.Context, conn adapter.Conn, spec load.Spe
 			}
 		}
 		kind := e.cat.Kind(rel)
-		if err := e.opts.Journal.Prepare(ctx, conn, e.d, rel, kind); err != nil {
-			return err
-		}
 		var err error
-		if res, err = fl.LoadFile(ctx, spec, rel); err != nil {
+		inPlace := false
+		if il, ok := conn.(placedLoader); ok && seed && kind == string(adapter.Table) {
+			res, err = il.LoadFileInto(ctx, spec, rel, func(ctx context.Context, have, want []adapter.Column) (load.Placement, error) {
+				p, err := e.placeSeed(ctx, conn, of, kind, have, want)
+				inPlace = p == load.InPlace
+				return p, err
+			})
+		} else {
+			if err := e.opts.Journal.Prepare(ctx, conn, e.d, rel, kind); err != nil {
+				return err
+			}
+			res, err = fl.LoadFile(ctx, spec, rel)
+		}
+		if err != nil {
 			return err
 		}
 		if err := e.checkReferrers(ctx, conn, of); err != nil {
 			return err
 		}
 		if seed {
-			if err := e.applyGrants(ctx, conn, of, e.carried(of, kind)); err != nil {
+			if err := e.applyGrants(ctx, conn, of, inPlace || e.carried(of, kind)); err != nil {
 				return err
 			}
-			if err := e.createIndexes(ctx, conn, of); err != nil {
-				return err
+			if !inPlace { // a table kept in place keeps its indexes, as dbt's seed materialization
+				if err := e.createIndexes(ctx, conn, of); err != nil {
+					return err
+				}
 			}
 		}
 		failpoint.Hit(failpoint.NodeBuilt)
@@ -490,6 +505,10 @@ func SeedSpec(projectDir string, n *graph.Node) load.Spec {
 
 func (e *Executor) loadSeed(ctx context.Context, conn adapter.Conn, n *graph.Node) run.Result {
 	res, err := e.replace(ctx, conn, e.withProgress(n, SeedSpec(e.opts.ProjectDir, n)), n, true)
+	var ne *run.NodeError
+	if errors.As(err, &ne) {
+		return failed(ne)
+	}
 	if err != nil {
 		if ne := SeedError(n, err); ne != nil {
 			return failed(ne)

@@ -27,6 +27,37 @@ import (
 // *adapter.Error for the database's, or the context's error. Parquet
 // files are not supported here yet (*InputError).
 func LoadAdapter(ctx context.Context, conn adapter.Conn, d adapter.Dialect, spec Spec, target sqlq.Relation) (Result, error) {
+	return LoadAdapterInto(ctx, conn, d, spec, target, nil)
+}
+
+// Placement is where LoadAdapterInto writes the rows: into a new table,
+// or into the existing one.
+type Placement uint8
+
+const (
+	// Replace creates table target anew with the input's columns (a
+	// relation there is dropped first).
+	Replace Placement = iota
+	// InPlace keeps table target (its views, grants and indexes): its
+	// rows are truncated and the input's inserted, as dbt's seed
+	// materialization reloads an existing seed (reset_csv_table). The
+	// input's columns must be the table's.
+	InPlace
+)
+
+// PlaceFunc decides where LoadAdapterInto writes the rows, once the input
+// is read and staged and before target changes: have are target's
+// columns (none when it does not exist), want the columns of the input's
+// rows, both as the database's catalog spells their types. It runs in
+// the load's transaction, so what it changes (a copy of the rows kept
+// aside, the table moved aside) commits or rolls back with the load; an
+// error stops the load.
+type PlaceFunc func(ctx context.Context, have, want []adapter.Column) (Placement, error)
+
+// LoadAdapterInto is LoadAdapter, with place (nil: always Replace)
+// deciding whether the rows replace table target or are loaded into it
+// in place.
+func LoadAdapterInto(ctx context.Context, conn adapter.Conn, d adapter.Dialect, spec Spec, target sqlq.Relation, place PlaceFunc) (Result, error) {
 	f, delim, err := format(spec)
 	if err != nil {
 		return Result{}, err
@@ -43,7 +74,7 @@ func LoadAdapter(ctx context.Context, conn adapter.Conn, d adapter.Dialect, spec
 	}
 	var res Result
 	err = conn.Tx(ctx, func() error {
-		snk := &copySink{conn: conn, d: d, target: target}
+		snk := &copySink{conn: conn, d: d, target: target, place: place}
 		defer snk.abort()
 		var t *table
 		if f == formatXLSX {
@@ -83,6 +114,7 @@ type copySink struct {
 	conn   adapter.Conn
 	d      adapter.Dialect
 	target sqlq.Relation
+	place  PlaceFunc
 	w      adapter.RowWriter
 	vals   []any
 }
@@ -158,17 +190,47 @@ func (s *copySink) finish(ctx context.Context, t *table) (Result, error) {
 			return Result{}, err
 		}
 	}
-	if kind, err := s.conn.RelationKind(ctx, s.target); err != nil {
-		return Result{}, err
-	} else if kind != "" {
-		if _, err := s.conn.Run(ctx, s.d.DropRelation(s.target, kind, false)); err != nil {
+	q := "select " + strings.Join(sel, ", ") + " from " + stage + " order by _part, _row"
+	placement := Replace
+	if s.place != nil {
+		have, err := s.conn.Columns(ctx, s.target)
+		if err != nil {
+			return Result{}, err
+		}
+		want, err := s.conn.DescribeQuery(ctx, q)
+		if err != nil {
+			return Result{}, err
+		}
+		if placement, err = s.place(ctx, have, want); err != nil {
 			return Result{}, err
 		}
 	}
-	q := "select " + strings.Join(sel, ", ") + " from " + stage + " order by _part, _row"
-	n, err := s.conn.Run(ctx, s.d.CreateTableAs(s.target, q))
-	if err != nil {
-		return Result{}, err
+	var n int64
+	if placement == InPlace {
+		names := make([]string, len(t.cols))
+		for i, c := range t.cols {
+			names[i] = s.d.Quote(c.name)
+		}
+		if _, err := s.conn.Exec(ctx, "truncate table "+s.d.QuoteRelation(s.target)); err != nil {
+			return Result{}, err
+		}
+		ins := adapter.Stmt{SQL: "insert into " + s.d.QuoteRelation(s.target) + " (" + strings.Join(names, ", ") + ")\n" + q, Body: -1, CountRows: true}
+		var err error
+		if n, err = s.conn.Run(ctx, ins); err != nil {
+			return Result{}, err
+		}
+	} else {
+		if kind, err := s.conn.RelationKind(ctx, s.target); err != nil {
+			return Result{}, err
+		} else if kind != "" {
+			if _, err := s.conn.Run(ctx, s.d.DropRelation(s.target, kind, false)); err != nil {
+				return Result{}, err
+			}
+		}
+		var err error
+		if n, err = s.conn.Run(ctx, s.d.CreateTableAs(s.target, q)); err != nil {
+			return Result{}, err
+		}
 	}
 	if _, err := s.conn.Run(ctx, s.d.DropRelation(copyStage, adapter.Table, false)); err != nil {
 		return Result{}, err

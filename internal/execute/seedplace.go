@@ -1,0 +1,167 @@
+package execute
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/kiln-build/kiln/adapter"
+	"github.com/kiln-build/kiln/compiler/graph"
+	"github.com/kiln-build/kiln/internal/load"
+	"github.com/kiln-build/kiln/internal/run"
+	"github.com/kiln-build/kiln/internal/sqlq"
+)
+
+// placedLoader is an adapter connection that can load an input file into
+// an existing table in place (PostgreSQL), a PlaceFunc deciding once the
+// input's columns are known.
+type placedLoader interface {
+	LoadFileInto(ctx context.Context, spec load.Spec, rel adapter.Relation, place load.PlaceFunc) (load.Result, error)
+}
+
+// placeSeed decides how seed n reloads its existing table, of kind, on a
+// connection that can load in place, in the seed's transaction: have are
+// the table's columns, want the CSV's (names and types, in order).
+//
+// When no view reads the table, or this run rebuilds every view that
+// does, the table is moved aside and built anew (load.Replace), as on
+// DuckDB. Otherwise the views, which PostgreSQL binds to the table
+// itself, would stay bound to the table moved aside, which the run's
+// commit could then not drop: the table is kept and its rows replaced in
+// place (load.InPlace), as dbt's seed materialization does for an
+// existing seed (reset_csv_table: truncate, then insert), so the views
+// stay valid and show the new rows. The journal keeps a copy of the rows
+// (Journal.PrepareRows over every row): a run that fails or is killed
+// puts them back into the same table. This holds with --full-refresh
+// too: kiln never drops the user's views (dbt's --full-refresh drops the
+// table with CASCADE, and its views with it).
+//
+// A table kept in place must keep its columns, and its grants (a
+// rollback puts back the rows, not the privileges): when the CSV's
+// columns, or the grants config, differ from the table's, the seed fails
+// with a *run.NodeError at its file, with a hint, and its transaction
+// rolls back.
+func (e *Executor) placeSeed(ctx context.Context, conn adapter.Conn, n *graph.Node, kind string, have, want []adapter.Column) (load.Placement, error) {
+	var kept []string
+	if vb, ok := conn.(adapter.ViewBinder); ok {
+		deps, err := vb.DependentViews(ctx, n.Relation)
+		if err != nil {
+			return load.Replace, err
+		}
+		for _, v := range deps {
+			if !e.rebuilds(v) {
+				kept = append(kept, e.d.QuoteRelation(v))
+			}
+		}
+	}
+	if len(kept) == 0 {
+		return load.Replace, e.opts.Journal.Prepare(ctx, conn, e.d, n.Relation, kind)
+	}
+	change := ""
+	if !sameColumns(have, want) {
+		change = fmt.Sprintf("the columns of %s changed (%s)", n.Path, columnChanges(have, want))
+	} else if g, err := e.grantsChange(ctx, conn, n); err != nil {
+		return load.Replace, err
+	} else if g != "" {
+		change = fmt.Sprintf("its grants config changes its table's privileges (%s)", g)
+	}
+	if change != "" {
+		return load.Replace, &run.NodeError{Pos: n.Pos,
+			Msg: fmt.Sprintf("seed %q: %s and %s that this run does not rebuild %s its table: %s",
+				n.Name, change, views(len(kept)), reads(len(kept)), strings.Join(kept, ", ")),
+			Hint: fmt.Sprintf("PostgreSQL binds a view to its table, so kiln reloads such a seed in place, which keeps the table's columns and privileges; kiln does not drop your views (dbt seed --full-refresh drops them, with CASCADE): rebuild them in the same run (kiln build --select %s+), or drop them first", n.Name)}
+	}
+	return load.InPlace, e.opts.Journal.PrepareRows(ctx, conn, e.d, n.Relation, "true")
+}
+
+// grantsChange returns what applying n's grants config to its table, kept
+// in place, would grant and revoke ("" for nothing: no grants config, no
+// roles, or the privileges are those already).
+func (e *Executor) grantsChange(ctx context.Context, conn adapter.Conn, n *graph.Node) (string, error) {
+	g, want, ok := e.granted(n)
+	if !ok {
+		return "", nil
+	}
+	have, err := showGrants(ctx, conn, g, n.Relation)
+	if err != nil {
+		return "", err
+	}
+	return describeGrants(diffGrants(want, have), diffGrants(have, want)), nil
+}
+
+// views is "a view" or "views", reads "reads" or "read", for n views.
+func views(n int) string {
+	if n == 1 {
+		return "a view"
+	}
+	return "views"
+}
+
+func reads(n int) string {
+	if n == 1 {
+		return "reads"
+	}
+	return "read"
+}
+
+// sameColumns reports whether a and b are the same columns, names and
+// types, in the same order.
+func sameColumns(a, b []adapter.Column) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i].Name != b[i].Name || a[i].Type != b[i].Type {
+			return false
+		}
+	}
+	return true
+}
+
+// columnChanges describes how columns want differ from have, in want's
+// order then have's: `"note" is new, "price" is text (was double
+// precision), "old" is gone`; "the order of the columns" when only that
+// differs.
+func columnChanges(have, want []adapter.Column) string {
+	was := make(map[string]string, len(have))
+	for _, c := range have {
+		was[c.Name] = c.Type
+	}
+	now := make(map[string]bool, len(want))
+	var out []string
+	for _, c := range want {
+		now[c.Name] = true
+		switch t, ok := was[c.Name]; {
+		case !ok:
+			out = append(out, fmt.Sprintf("%q is new", c.Name))
+		case t != c.Type:
+			out = append(out, fmt.Sprintf("%q is %s (was %s)", c.Name, c.Type, t))
+		}
+	}
+	for _, c := range have {
+		if !now[c.Name] {
+			out = append(out, fmt.Sprintf("%q is gone", c.Name))
+		}
+	}
+	if len(out) == 0 {
+		return "the order of the columns"
+	}
+	return strings.Join(out, ", ")
+}
+
+// rebuilds reports whether this run builds relation rel anew: rel is the
+// relation of a planned table or view model that is not up to date
+// (SetPlanned), which moves its previous version aside.
+func (e *Executor) rebuilds(rel adapter.Relation) bool {
+	for id := range e.planned {
+		n := e.g.Node(id)
+		if n == nil || e.opts.UpToDate[id] || n.Kind != graph.Model || n.Incremental != nil ||
+			(n.Config.Materialized != graph.Table && n.Config.Materialized != graph.View) {
+			continue
+		}
+		if (sqlq.Relation{Schema: n.Relation.Schema, Name: n.Relation.Name}) == (sqlq.Relation{Schema: rel.Schema, Name: rel.Name}) {
+			return true
+		}
+	}
+	return false
+}
