@@ -309,3 +309,15 @@ type ViewBinder interface {
 	// not exist.
 	DependentViews(ctx context.Context, rel Relation) ([]Relation, error)
 }
+
+// Unlogger is a Dialect that can create unlogged tables (PostgreSQL's
+// create unlogged table: not written to the write-ahead log, so faster to
+// write, but emptied after a crash of the server and not replicated),
+// dbt-postgres's unlogged config.
+type Unlogger interface {
+	// Unlogged returns s, a statement of the dialect that begins with
+	// "create table" (CreateTableAs, CreateTableWith, SnapshotCreate),
+	// creating the table unlogged; any other statement is returned as
+	// it is.
+	Unlogged(s Stmt) Stmt
+}

@@ -401,7 +401,9 @@ func (r *runner) checkInputs() map[graph.ID]error {
 }
 
 // checkDistribution adds to problems the planned models whose
-// distributed_by the database cannot apply (execute.CheckDistribution):
+// distributed_by the database cannot apply (execute.CheckDistribution),
+// and the planned models and snapshots whose unlogged it cannot
+// (execute.CheckUnlogged):
 // it asks the database whether it can distribute tables only when a
 // planned model sets distributed_by.
 func (r *runner) checkDistribution(ctx context.Context, problems map[graph.ID]error) error {
@@ -422,6 +424,14 @@ func (r *runner) checkDistribution(ctx context.Context, problems map[graph.ID]er
 			can = len(rows) == 1 && len(rows[0]) == 1 && rows[0][0] == true
 		}
 		if err := execute.CheckDistribution(n, r.ex.Type(), d, can); err != nil {
+			problems[id] = err
+		}
+	}
+	for _, id := range r.plan.IDs() {
+		if _, seen := problems[id]; seen {
+			continue
+		}
+		if err := execute.CheckUnlogged(g.Node(id), r.ex.Type(), r.ex.Dialect()); err != nil {
 			problems[id] = err
 		}
 	}

@@ -58,3 +58,21 @@ func (d Dialect) DistributeTable(rel adapter.Relation, column string, colocateWi
 	}
 	return adapter.Stmt{SQL: "select create_distributed_table(" + args + ")\nwhere not exists (select 1 from pg_dist_partition where logicalrelid = " + name + "::regclass)"}
 }
+
+var _ adapter.Unlogger = Dialect{}
+
+// Unlogged returns s, a "create table ..." statement, as "create unlogged
+// table ...", as dbt-postgres's create_table_as writes it for the
+// unlogged config; the offset of the user's query moves with it. Any
+// other statement is returned as it is.
+func (Dialect) Unlogged(s adapter.Stmt) adapter.Stmt {
+	const plain, unlogged = "create table ", "create unlogged table "
+	if !strings.HasPrefix(s.SQL, plain) {
+		return s
+	}
+	s.SQL = unlogged + s.SQL[len(plain):]
+	if s.Body >= 0 {
+		s.Body += len(unlogged) - len(plain)
+	}
+	return s
+}

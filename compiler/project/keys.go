@@ -410,7 +410,9 @@ var Keys = []Key{
 	// indexes: created on PostgreSQL (internal/execute/indexes.go); on
 	// DuckDB, not yet, and each run says so once (engine: warnIndexes).
 	{Scope: ScopeConfig, Name: "indexes", For: Models | Seeds | Snapshots, Support: Applied},
-	{Scope: ScopeConfig, Name: "unlogged", For: Models, Support: NotYet, Note: "kiln creates logged tables; remove it"},
+	// unlogged: create unlogged table on PostgreSQL (materialize.Unlogged);
+	// refused before the run on DuckDB (execute.CheckUnlogged).
+	{Scope: ScopeConfig, Name: "unlogged", For: Models | Snapshots, Support: Applied},
 	// on_configuration_change acts on materialized views and dynamic
 	// tables only, which kiln refuses as materializations: on the
 	// materializations kiln builds it does nothing, in dbt too.

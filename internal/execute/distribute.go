@@ -113,3 +113,42 @@ func (e *Executor) colocated(name string) adapter.Relation {
 	}
 	return adapter.Relation{Name: name}
 }
+
+// CheckUnlogged returns why model or snapshot n's unlogged config cannot
+// be applied on a database of type typ whose dialect is d, as a
+// *run.NodeError at n's position (where its config() sets it, when it
+// does); nil when it can, or when n does not set it. unlogged must be true
+// or false; only a dialect that creates unlogged tables
+// (adapter.Unlogger: PostgreSQL) applies true: DuckDB has no unlogged
+// tables (dbt-duckdb ignores the config; kiln refuses it rather than
+// build a logged table the project asked not to be).
+func CheckUnlogged(n *graph.Node, typ string, d adapter.Dialect) error {
+	v, set := n.Config.Extra["unlogged"]
+	if !set || (n.Kind != graph.Model && n.Kind != graph.Snapshot) {
+		return nil
+	}
+	pos := keyPos(n, "unlogged")
+	on, ok := v.(bool)
+	switch {
+	case !ok:
+		return &run.NodeError{Pos: pos, Msg: fmt.Sprintf("%s %q: unlogged is %v, not true or false", n.Kind, n.Name, v),
+			Hint: "write unlogged: true (or false)"}
+	case !on:
+		return nil
+	}
+	if _, can := d.(adapter.Unlogger); !can {
+		return &run.NodeError{Pos: pos, Msg: fmt.Sprintf("%s %q: unlogged is not supported on %s, which has no unlogged tables (dbt-%s ignores it)", n.Kind, n.Name, typ, typ),
+			Hint: "remove unlogged (or set it only in a PostgreSQL target's project), or build on PostgreSQL"}
+	}
+	return nil
+}
+
+// keyPos is the position of key in n's file when its config() call sets
+// it, else n's.
+func keyPos(n *graph.Node, key string) diag.Pos {
+	pos := n.Pos
+	if i := strings.Index(n.RawCode, key); i >= 0 && pos.Line == 0 && pos.File != "" {
+		pos.Line, pos.Col = diag.Offset(n.RawCode, i)
+	}
+	return pos
+}

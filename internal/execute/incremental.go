@@ -133,7 +133,7 @@ func (e *Executor) buildWhole(ctx context.Context, conn adapter.Conn, n *graph.N
 		return e.buildConstrained(ctx, conn, n, keys, out)
 	}
 	if len(keys) == 0 {
-		s := e.d.CreateTableAs(n.Relation, n.CompiledCode)
+		s := materialize.Unlogged(e.d, n, e.d.CreateTableAs(n.Relation, n.CompiledCode))
 		rows, err := conn.Run(ctx, s)
 		if err != nil {
 			return e.sqlError(n, err, s)
@@ -148,7 +148,7 @@ func (e *Executor) buildWhole(ctx context.Context, conn adapter.Conn, n *graph.N
 	if err := CheckKeys(ctx, conn, e.d, "model", n.Name, tmp, keys); err != nil {
 		return err
 	}
-	if _, err := conn.Run(ctx, e.d.CreateTableAs(n.Relation, e.d.SelectAll(tmp, ""))); err != nil {
+	if _, err := conn.Run(ctx, materialize.Unlogged(e.d, n, e.d.CreateTableAs(n.Relation, e.d.SelectAll(tmp, "")))); err != nil {
 		return err
 	}
 	out.rows = rows

@@ -211,7 +211,7 @@ func (e *Executor) microbatch(ctx context.Context, conn adapter.Conn, n *graph.N
 		}
 		if !exists {
 			// No batch at all (begin is after now): an empty table.
-			s := e.d.CreateTableAs(n.Relation, b.Code+"\nlimit 0")
+			s := materialize.Unlogged(e.d, n, e.d.CreateTableAs(n.Relation, b.Code+"\nlimit 0"))
 			if _, err := conn.Run(ctx, s); err != nil {
 				return e.sqlError(n, err, s)
 			}
@@ -485,7 +485,7 @@ func (e *Executor) buildBatch(ctx context.Context, conn adapter.Conn, n *graph.N
 	}
 	var deleted int64
 	if !exists {
-		if _, err := conn.Run(ctx, e.d.CreateTableAs(n.Relation, e.d.SelectAll(tmp, ""))); err != nil {
+		if _, err := conn.Run(ctx, materialize.Unlogged(e.d, n, e.d.CreateTableAs(n.Relation, e.d.SelectAll(tmp, "")))); err != nil {
 			return 0, 0, err
 		}
 	} else {

@@ -8,6 +8,7 @@ import (
 	"github.com/kiln-build/kiln/adapter"
 	"github.com/kiln-build/kiln/compiler/graph"
 	"github.com/kiln-build/kiln/internal/failpoint"
+	"github.com/kiln-build/kiln/internal/materialize"
 	"github.com/kiln-build/kiln/internal/run"
 )
 
@@ -111,7 +112,7 @@ func (e *Executor) writeSnapshot(ctx context.Context, conn adapter.Conn, n *grap
 				return 0, "", err
 			}
 		}
-		rows, err = conn.Run(ctx, e.d.SnapshotCreate(spec))
+		rows, err = conn.Run(ctx, materialize.Unlogged(e.d, n, e.d.SnapshotCreate(spec)))
 		if err != nil {
 			return 0, "", fmt.Errorf("snapshot %q: %w", n.Name, err)
 		}

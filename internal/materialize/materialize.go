@@ -75,7 +75,7 @@ func Model(d adapter.Dialect, n *graph.Node, existing string) ([]adapter.Stmt, e
 			stmts = append(stmts, ConstrainedTable(d, n, n.CompiledCode)...)
 			break
 		}
-		stmts = append(stmts, d.CreateTableAs(rel, n.CompiledCode))
+		stmts = append(stmts, Unlogged(d, n, d.CreateTableAs(rel, n.CompiledCode)))
 	case graph.View:
 		if existing == string(adapter.Table) {
 			stmts = append(stmts, d.DropRelation(rel, adapter.Table, false))
@@ -114,7 +114,7 @@ func ConstrainedTable(d adapter.Dialect, n *graph.Node, query string) []adapter.
 			defs = append(defs, constraintClause(d, k))
 		}
 	}
-	return []adapter.Stmt{d.CreateTableWith(n.Relation, defs), d.InsertSelect(n.Relation, names, query)}
+	return []adapter.Stmt{Unlogged(d, n, d.CreateTableWith(n.Relation, defs)), d.InsertSelect(n.Relation, names, query)}
 }
 
 // ForeignKey is a foreign_key constraint of a model, checked once its
@@ -347,4 +347,23 @@ func Outcome(failures float64, severity, warnIf, errorIf string) (string, error)
 		return "warn", nil
 	}
 	return "pass", nil
+}
+
+// UnloggedOf reports whether model or snapshot n sets dbt-postgres's
+// unlogged config to true.
+func UnloggedOf(n *graph.Node) bool {
+	v, _ := n.Config.Extra["unlogged"].(bool)
+	return v && (n.Kind == graph.Model || n.Kind == graph.Snapshot)
+}
+
+// Unlogged returns s, a statement that creates n's table, creating it
+// unlogged when n sets unlogged: true and dialect d can
+// (adapter.Unlogger: PostgreSQL), as dbt-postgres's create_table_as; else
+// s as it is (the engine refuses unlogged before the run on a dialect
+// that cannot: execute.CheckUnlogged).
+func Unlogged(d adapter.Dialect, n *graph.Node, s adapter.Stmt) adapter.Stmt {
+	if u, ok := d.(adapter.Unlogger); ok && UnloggedOf(n) {
+		return u.Unlogged(s)
+	}
+	return s
 }
