@@ -8,7 +8,8 @@ import (
 
 // TestUnloggedOnPostgres: dbt-postgres's unlogged: true creates the
 // tables of a table model (plain and with an enforced contract), an
-// incremental model and a snapshot with create unlogged table
+// incremental model, a microbatch model and a snapshot with create
+// unlogged table
 // (pg_class.relpersistence 'u'), at a first build, a second one (the
 // table model built anew, the incremental model applied in place) and a
 // --full-refresh; the others stay logged ('p'), and a view with it builds.
@@ -26,9 +27,12 @@ func TestUnloggedOnPostgres(t *testing.T) {
 		"models/inc.sql":     "{{ config(materialized='incremental', unique_key='id', unlogged=true) }}\nselect id, price from {{ ref('prices') }}\n{% if is_incremental() %}where id > (select max(id) from {{ this }}){% endif %}\n",
 		"models/strict.sql":  "{{ config(materialized='table', unlogged=true) }}\nselect id from {{ ref('prices') }}\n",
 		"models/strict.yml":  "models:\n  - name: strict\n    config: {contract: {enforced: true}}\n    columns:\n      - {name: id, data_type: bigint, constraints: [{type: not_null}]}\n",
+		"seeds/events.csv":   "d,id,amount\n2023-03-01 00:00:00,1,10\n2024-06-01 00:00:00,2,20\n",
+		"seeds/_seeds.yml":   "version: 2\nseeds:\n  - name: events\n    config:\n      event_time: d\n      column_types: {d: timestamp, amount: integer}\n",
+		"models/mb.sql":      "{{ config(materialized='incremental', incremental_strategy='microbatch', event_time='d', batch_size='year', begin='2023-01-01', unlogged=true) }}\nselect d, id, amount from {{ ref('events') }}\n",
 		"snapshots/snap.sql": "{% snapshot snap %}\n{{ config(target_schema='snapshots', unique_key='id', strategy='check', check_cols='all', unlogged=true) }}\nselect id, price from {{ ref('prices') }}\n{% endsnapshot %}\n",
 	})
-	want := "inc:u,logged:p,plain:p,prices:p,snap:u,strict:u,t:u,v:v"
+	want := "events:p,inc:u,logged:p,mb:u,plain:p,prices:p,snap:u,strict:u,t:u,v:v"
 	persistence := func() string {
 		return strings.Join(d.query(t, `select c.relname || ':' || case c.relkind when 'v' then 'v' else c.relpersistence::text end
 from pg_class c join pg_namespace n on n.oid = c.relnamespace
