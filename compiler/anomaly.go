@@ -2,8 +2,12 @@ package compiler
 
 import (
 	"errors"
+	"sort"
+	"strings"
 
+	"github.com/kiln-build/kiln/compiler/diag"
 	"github.com/kiln-build/kiln/compiler/graph"
+	"github.com/kiln-build/kiln/compiler/project"
 	"github.com/kiln-build/kiln/internal/anomaly"
 )
 
@@ -31,6 +35,52 @@ func checkAnomalyTest(test string, on *graph.Node, column bool, args map[string]
 		return "", err.Error()
 	}
 	return "", ""
+}
+
+// anomalyMonthAmbiguous returns the error of an anomaly test without a
+// period in a project that declares more than one var of type month: the
+// run's month (engine's runMonth) is the value of the project's one var
+// of type month, so with two the test would record and check the month
+// of the wall clock, which is wrong for a run of a past month (a
+// backfill), and the history would keep it. ok is false when the test is
+// not an anomaly test, has a period, or the project declares at most one
+// month var.
+func (c *compiler) anomalyMonthAmbiguous(test string, args map[string]any, pos diag.Pos, name string) (diag.Diagnostic, bool) {
+	if _, ok := anomaly.Tests[test]; !ok {
+		return diag.Diagnostic{}, false
+	}
+	if a, err := anomaly.ParseArgs(test, args); err != nil || a.Period != nil {
+		return diag.Diagnostic{}, false
+	}
+	months := monthVars(c.root)
+	if len(months) < 2 {
+		return diag.Diagnostic{}, false
+	}
+	parts := make([]string, len(months))
+	for i, t := range months {
+		parts[i] = t.Name + " (" + t.At.Pos(c.root.File).String() + ")"
+	}
+	return diag.Errorf(pos, "test %q has no period, and the project declares %d vars of type month: %s; kiln cannot tell which month the run is for, and would record the month of the clock",
+		name, len(months), strings.Join(parts, ", ")).
+		WithHint("set the test's period (period: \"{{ var('%s') }}\"), or keep one var of type month", months[0].Name), true
+}
+
+// monthVars are the vars of type month that p declares (var-types:), in
+// the order of the file.
+func monthVars(p *project.Project) []*project.VarType {
+	var out []*project.VarType
+	for _, t := range p.VarTypes {
+		if t != nil && t.Type == project.VarMonth {
+			out = append(out, t)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].At.Line != out[j].At.Line {
+			return out[i].At.Line < out[j].At.Line
+		}
+		return out[i].At.Col < out[j].At.Col
+	})
+	return out
 }
 
 // anomalyNameArgs returns the arguments a test's default name is made of: all of

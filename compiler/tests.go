@@ -288,6 +288,10 @@ func (c *compiler) addTest(file string, dirs []string, on *graph.Node, col *test
 		c.diags.Errorf(at, "test %q: %s", te.Name, msg)
 		return
 	}
+	if d, ok := c.anomalyMonthAmbiguous(testName, n.Test.Args, pos, te.Name); ok {
+		c.diags.Add(d)
+		return
+	}
 	// An ephemeral model is tested through its CTE, inlined in the
 	// test's SQL, as dbt does.
 	model := c.relationText(on)

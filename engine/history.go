@@ -85,7 +85,10 @@ func (p *Project) location() *time.Location {
 // runMonth is the run's month, the month the anomaly tests without a
 // period record and check: the value of the project's var of type month
 // (var-types:, --vars over vars:), when it declares exactly one and its
-// value is a month; nil otherwise (the month of the run's start).
+// value is a month; nil otherwise (the month of the run's start). With two
+// month vars the compiler refuses the anomaly tests without a period
+// (compiler's anomalyMonthAmbiguous), so none of them reads the clock's
+// month in their place.
 func (p *Project) runMonth() *anomaly.Month {
 	var name string
 	for n, t := range p.Project.VarTypes {
