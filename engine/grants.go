@@ -36,6 +36,12 @@ func (r *runner) plannedWith(has func(*graph.Node) bool) string {
 			names = append(names, fmt.Sprintf("%s %q", n.Kind, n.DisplayName()))
 		}
 	}
+	return nameList(names)
+}
+
+// nameList joins the first ten of names with commas, and says how many
+// more there are; "" when there is none.
+func nameList(names []string) string {
 	if len(names) == 0 {
 		return ""
 	}

@@ -223,6 +223,7 @@ func (p *Project) Run(ctx context.Context, plan *Plan, o RunOptions) (*Result, e
 	}
 	r.warnGrants()
 	r.warnIndexes()
+	r.warnIndexesUnused()
 	if len(problems) > 0 {
 		return r.refuse(ctx, problems), nil
 	}

@@ -45,12 +45,15 @@ func TestIndexesChecked(t *testing.T) {
 
 // TestIndexesOnDuckDB: on DuckDB, kiln does not create the indexes
 // (dbt-duckdb does): it builds and says so in one warning naming the
-// nodes that set them, once per run; a view's indexes, which dbt
-// ignores everywhere, are not named.
+// nodes that set them, once per run; a view's and an ephemeral model's
+// indexes, which dbt ignores everywhere, are not named there but in a
+// warning of their own, once per run, that says they have no effect.
 func TestIndexesOnDuckDB(t *testing.T) {
 	dir := smallProject(t, "database-path: target/bottleneck.duckdb\n"+
 		"models:\n  small:\n    +indexes: [{columns: [n], unique: true}]\n"+
 		"seeds:\n  small:\n    +indexes:\n      - columns: [id]\n        type: hash\n")
+	writeTree(t, dir, map[string]string{"models/cheap.sql": "{{ config(materialized='ephemeral') }}\nselect id from {{ ref('prices') }} where price <= 8\n",
+		"models/cheap_count.sql": "{{ config(materialized='table', indexes=[]) }}\nselect count(*) as n from {{ ref('cheap') }}\n"})
 	code, out, errOut := kiln(t, dir, "build")
 	if code != 0 {
 		t.Fatalf("kiln build exited %d\n%s%s", code, out, errOut)
@@ -58,6 +61,11 @@ func TestIndexesOnDuckDB(t *testing.T) {
 	want := `warning: indexes are not created on DuckDB yet (a unique index does not check its keys there; dbt-duckdb creates them): ` +
 		`seed "prices", model "summary"; they are created on a PostgreSQL target`
 	if n := strings.Count(errOut, "indexes are not created"); n != 1 || !strings.Contains(errOut, want) {
+		t.Errorf("want the warning once:\n%s\ngot:\n%s", want, errOut)
+	}
+	want = `warning: indexes have no effect on a view or an ephemeral model, which have no table to index (as in dbt, they are ignored): ` +
+		`model "cheap" (ephemeral), model "expensive" (view); materialize them as table or incremental to index them, or leave indexes out of their config`
+	if n := strings.Count(errOut, "indexes have no effect"); n != 1 || !strings.Contains(errOut, want) {
 		t.Errorf("want the warning once:\n%s\ngot:\n%s", want, errOut)
 	}
 	if got := queryRows(t, dir, "select count(*) from duckdb_indexes()"); len(got) != 1 || got[0][0] != int64(0) {

@@ -48,6 +48,14 @@ func IndexesOf(n *graph.Node) []adapter.Index {
 	return out
 }
 
+// IndexesUnused reports whether n is a model whose indexes config has no
+// effect: it sets indexes and builds no table (a view or an ephemeral
+// model; dbt creates indexes on tables only, and says nothing).
+func IndexesUnused(n *graph.Node) bool {
+	list, _ := n.Config.Extra["indexes"].([]any)
+	return len(list) > 0 && n.Kind == graph.Model && IndexesOf(n) == nil
+}
+
 // IndexName returns the name of the i-th index ix of relation rel built
 // at instant now in run runID: the hex MD5 of its columns, the relation,
 // unique, type, the instant, the run and i, as dbt-postgres's
