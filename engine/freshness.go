@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"math/big"
 	"os"
 	"path/filepath"
 	"time"
@@ -74,7 +75,8 @@ func (p *Project) Freshness(ctx context.Context, ids []graph.ID) ([]FreshnessRes
 					return nil, err
 				}
 			}
-			_, rows, err := conn.QueryRows(ctx, db.Dialect().MaxLoadedAt(n.Relation, f.LoadedAtField, f.Filter))
+			q := db.Dialect().MaxLoadedAt(n.Relation, f.LoadedAtField, f.Filter)
+			_, rows, err := conn.QueryRows(ctx, q)
 			switch {
 			case err != nil:
 				r.Err = err
@@ -84,7 +86,9 @@ func (p *Project) Freshness(ctx context.Context, ids []graph.ID) ([]FreshnessRes
 			default:
 				t, ok := rows[0][0].(time.Time)
 				if !ok {
-					r.Err = fmt.Errorf("loaded_at_field %s is a %T, not a date or timestamp", f.LoadedAtField, rows[0][0])
+					r.Err = fmt.Errorf("loaded_at_field %s is %s (its max: %v), not a date or timestamp; make it one in SQL, "+
+						"as loaded_at_field: \"to_timestamp(%s)\" for seconds since 1970 or \"cast(%s as timestamp)\" for text",
+						f.LoadedAtField, loadedAtType(ctx, conn, q, rows[0][0]), rows[0][0], f.LoadedAtField, f.LoadedAtField)
 					break
 				}
 				r.MaxLoadedAt = t.UTC()
@@ -107,6 +111,28 @@ func (p *Project) Freshness(ctx context.Context, ids []graph.ID) ([]FreshnessRes
 		out = append(out, r)
 	}
 	return out, nil
+}
+
+// loadedAtType names the type of the load time that query q read, v, as
+// the database names it ("of type INTEGER"), or in words when the database
+// cannot describe q ("a whole number").
+func loadedAtType(ctx context.Context, conn adapter.Conn, q string, v any) string {
+	if cols, err := conn.DescribeQuery(ctx, q); err == nil && len(cols) == 1 && cols[0].Type != "" {
+		return "of type " + cols[0].Type
+	}
+	switch v.(type) {
+	case int64, *big.Int:
+		return "a whole number"
+	case float64:
+		return "a number"
+	case string:
+		return "text"
+	case bool:
+		return "a boolean"
+	case []byte:
+		return "binary data"
+	}
+	return "not a time"
 }
 
 // WriteSources writes results to path (default <target>/sources.json) in
