@@ -200,3 +200,78 @@ func TestDuplicateKeyInDBTProject(t *testing.T) {
 		t.Errorf("errors do not hold %q:\n%s", want, errs)
 	}
 }
+
+// A key written twice below models:, seeds:, snapshots: or tests: in
+// dbt_project.yml (kept as YAML nodes, which yaml.v3 does not check), in a
+// test's arguments, a source's freshness or a unit test's row, is the same
+// error as a key twice elsewhere, at the second key, each once: not the
+// last value kept without a word. A key three times is two errors; one
+// inside a config's value (+meta) is said once.
+func TestDuplicateKeyNested(t *testing.T) {
+	project := `name: shop
+models:
+  shop:
+    +materialized: table
+    staging:
+      +materialized: view
+      +materialized: ephemeral
+    staging:
+      +schema: stg
+    +meta: {owner: a, owner: b}
+seeds:
+  shop:
+    +schema: raw
+    +schema: seeds
+    +schema: other
+snapshots:
+  shop:
+    +target_schema: snaps
+    +target_schema: snapshots
+tests:
+  shop:
+    +severity: warn
+    +severity: error
+`
+	props := `version: 2
+models:
+  - name: a
+    data_tests:
+      - accepted_values:
+          values: [1]
+          values: [2]
+sources:
+  - name: raw
+    freshness:
+      warn_after: {count: 1, period: day}
+      warn_after: {count: 2, period: day}
+    tables: [{name: t}]
+unit_tests:
+  - name: u
+    model: a
+    given: []
+    expect:
+      rows:
+        - {x: 1, x: 2}
+`
+	_, errs := load(t, map[string]string{"dbt_project.yml": project, "models/a.sql": "select 1 as x\n", "models/p.yml": props})
+	want := []string{
+		`dbt_project.yml:7:7: invalid YAML: mapping key "+materialized" already defined at line 6; remove one of the two "+materialized" entries (lines 6 and 7); dbt 1.10 warns and keeps the last, kiln refuses to guess`,
+		`dbt_project.yml:8:5: invalid YAML: mapping key "staging" already defined at line 5`,
+		`dbt_project.yml:10:23: invalid YAML: mapping key "owner" already defined at line 10; remove one of the two "owner" entries (both on line 10)`,
+		`dbt_project.yml:14:5: invalid YAML: mapping key "+schema" already defined at line 13`,
+		`dbt_project.yml:15:5: invalid YAML: mapping key "+schema" already defined at line 13`,
+		`dbt_project.yml:19:5: invalid YAML: mapping key "+target_schema" already defined at line 18`,
+		`dbt_project.yml:23:5: invalid YAML: mapping key "+severity" already defined at line 22`,
+		`models/p.yml:7:11: invalid YAML: mapping key "values" already defined at line 6`,
+		`models/p.yml:12:7: invalid YAML: mapping key "warn_after" already defined at line 11`,
+		`models/p.yml:20:18: invalid YAML: mapping key "x" already defined at line 20`,
+	}
+	for _, w := range want {
+		if !strings.Contains(errs, w) {
+			t.Errorf("errors do not hold %s", w)
+		}
+	}
+	if n := strings.Count(errs, "already defined"); n != len(want) {
+		t.Errorf("%d duplicate key errors, want %d:\n%s", n, len(want), errs)
+	}
+}

@@ -214,6 +214,53 @@ func goTypeWords(t string) string {
 // namedKinds are the named Go types of the YAML files that are not structs.
 var namedKinds = map[string]string{"project.VarMap": "a mapping", "yaml.Node": ""}
 
+// duplicateKeyDiag is the error of key written a second time at pos, in
+// a mapping that has it at line first.
+func duplicateKeyDiag(pos diag.Pos, key string, first int) diag.Diagnostic {
+	lines := fmt.Sprintf("lines %d and %d", first, pos.Line)
+	if first == pos.Line {
+		lines = fmt.Sprintf("both on line %d", first)
+	}
+	return diag.Errorf(pos, "invalid YAML: mapping key %q already defined at line %d", key, first).
+		WithHint("remove one of the two %q entries (%s); dbt 1.10 warns and keeps the last, kiln refuses to guess", key, lines)
+}
+
+// duplicateKeys reports, at the second key's line and column, every
+// scalar key written twice in a mapping of n or below it (yaml.v3's rule:
+// the same value, whatever its quotes). yaml.v3 reports them only in the
+// mappings it decodes into Go maps and structs; the ones kept as nodes
+// (project.yml's models:, seeds:, snapshots:, tests: trees, a test's
+// arguments, a source's freshness:, a unit test's rows) would otherwise
+// keep the last value without a word. An alias is checked where its
+// anchor is written.
+func duplicateKeys(file string, n *yaml.Node, l *diag.List) {
+	if n == nil {
+		return
+	}
+	switch n.Kind {
+	case yaml.DocumentNode, yaml.SequenceNode:
+		for _, c := range n.Content {
+			duplicateKeys(file, c, l)
+		}
+	case yaml.MappingNode:
+		var seen map[string]int // key -> line of its first occurrence
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k := n.Content[i]
+			if k.Kind == yaml.ScalarNode {
+				if seen == nil {
+					seen = make(map[string]int, len(n.Content)/2)
+				}
+				if first, ok := seen[k.Value]; ok {
+					l.Add(duplicateKeyDiag(diag.Pos{File: file, Line: k.Line, Col: k.Column}, k.Value, first))
+				} else {
+					seen[k.Value] = k.Line
+				}
+			}
+			duplicateKeys(file, n.Content[i+1], l)
+		}
+	}
+}
+
 // decodeErr turns a yaml.v3 error into diagnostics at file:line, and for a
 // value of the wrong type found in root (nil: unknown), at its column with
 // what the value must be.
@@ -245,8 +292,14 @@ func addYAMLLine(file, msg string, root *yaml.Node, l *diag.List) {
 		if n := findScalar(root, pos.Line, key); n != nil {
 			pos.Col = n.Column
 		}
-		l.Add(diag.Errorf(pos, "invalid YAML: %s", msg).
-			WithHint("remove one of the two %q entries (lines %s and %d); dbt 1.10 warns and keeps the last, kiln refuses to guess", key, m[2], pos.Line))
+		prefix := fmt.Sprintf("invalid YAML: mapping key %q already defined", key)
+		for _, e := range *l {
+			if e.Pos.File == pos.File && e.Pos.Line == pos.Line && strings.HasPrefix(e.Msg, prefix) {
+				return // duplicateKeys reported it
+			}
+		}
+		first, _ := strconv.Atoi(m[2])
+		l.Add(duplicateKeyDiag(pos, key, first))
 		return
 	}
 	m := yamlTypeRE.FindStringSubmatch(msg)
@@ -376,6 +429,7 @@ func parseYAML(file string, src []byte, l *diag.List) (*yaml.Node, bool) {
 // from. It reports problems into l and returns whether decoding succeeded.
 func decodeStrict(file string, n *yaml.Node, out any, where string, l *diag.List) bool {
 	before := len(*l)
+	duplicateKeys(file, n, l)
 	checkKeys(file, n, reflect.TypeOf(out), where, l)
 	defer setPositions(n, reflect.ValueOf(out))
 	if err := n.Decode(out); err != nil {
