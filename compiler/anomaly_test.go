@@ -8,7 +8,8 @@ import (
 // An anomaly test without a period in a project that declares two vars of
 // type month is an error at the test, naming both vars where they are
 // declared: the run's month would otherwise be the clock's, silently; with
-// a period, or with one month var, the project compiles.
+// a period, with one month var, or with the test disabled, the project
+// compiles.
 func TestAnomalyMonthAmbiguous(t *testing.T) {
 	files := func(varTypes, period string) map[string]string {
 		return map[string]string{
@@ -25,6 +26,9 @@ func TestAnomalyMonthAmbiguous(t *testing.T) {
 	}
 	if m, diags := compileFiles(t, files(two, ":\n          period: \"{{ var('prev_month') }}\"")); m == nil {
 		t.Errorf("two month vars, a period: %s", diags)
+	}
+	if m, diags := compileFiles(t, files(two, ":\n          config: {enabled: false}")); m == nil {
+		t.Errorf("two month vars, the test disabled: %s", diags)
 	}
 	if m, diags := compileFiles(t, files("  month: month\n  prev_month: string\n", "")); m == nil {
 		t.Errorf("one month var: %s", diags)
