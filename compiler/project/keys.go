@@ -408,7 +408,9 @@ var Keys = []Key{
 	// dbt-postgres's configs, so that they are not taken for keys of the
 	// project's own (CheckConfig).
 	// indexes: created on PostgreSQL (internal/execute/indexes.go); on
-	// DuckDB, not yet, and each run says so once (engine: warnIndexes).
+	// DuckDB, not yet, and each run says so once (engine: warnIndexes); on
+	// a view or an ephemeral model they have no effect, as in dbt, and
+	// each run says so once (engine: warnIndexesUnused).
 	{Scope: ScopeConfig, Name: "indexes", For: Models | Seeds | Snapshots, Support: Applied},
 	// unlogged: create unlogged table on PostgreSQL (materialize.Unlogged);
 	// refused before the run on DuckDB (execute.CheckUnlogged).
