@@ -1,9 +1,12 @@
 package project
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"testing/fstest"
+
+	"gopkg.in/yaml.v3"
 
 	"github.com/kiln-build/kiln/compiler/diag"
 )
@@ -273,5 +276,30 @@ unit_tests:
 	}
 	if n := strings.Count(errs, "already defined"); n != len(want) {
 		t.Errorf("%d duplicate key errors, want %d:\n%s", n, len(want), errs)
+	}
+}
+
+// duplicateKeys finds the same keys in a small mapping (compared key by
+// key) and in a large one (through a map): each later occurrence of a key,
+// against its first.
+func TestDuplicateKeysLargeMapping(t *testing.T) {
+	for _, size := range []int{4, 40} {
+		var b strings.Builder
+		for i := 0; i < size; i++ {
+			fmt.Fprintf(&b, "k%d: %d\n", i, i)
+		}
+		b.WriteString("k2: again\nk2: thrice\n")
+		var root yaml.Node
+		if err := yaml.Unmarshal([]byte(b.String()), &root); err != nil {
+			t.Fatal(err)
+		}
+		var l diag.List
+		duplicateKeys("f.yml", &root, &l)
+		want := fmt.Sprintf("f.yml:%d:1: invalid YAML: mapping key \"k2\" already defined at line 3; remove one of the two \"k2\" entries (lines 3 and %d); dbt 1.10 warns and keeps the last, kiln refuses to guess\n"+
+			"f.yml:%d:1: invalid YAML: mapping key \"k2\" already defined at line 3; remove one of the two \"k2\" entries (lines 3 and %d); dbt 1.10 warns and keeps the last, kiln refuses to guess",
+			size+1, size+1, size+2, size+2)
+		if got := l.Error(); got != want {
+			t.Errorf("%d keys:\n got %s\nwant %s", size, got, want)
+		}
 	}
 }

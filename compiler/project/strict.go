@@ -243,17 +243,32 @@ func duplicateKeys(file string, n *yaml.Node, l *diag.List) {
 			duplicateKeys(file, c, l)
 		}
 	case yaml.MappingNode:
+		// A small mapping (most are) is compared key by key, without
+		// allocating; a large one through a map.
+		const small = 32
 		var seen map[string]int // key -> line of its first occurrence
+		if len(n.Content) > small {
+			seen = make(map[string]int, len(n.Content)/2)
+		}
 		for i := 0; i+1 < len(n.Content); i += 2 {
 			k := n.Content[i]
 			if k.Kind == yaml.ScalarNode {
-				if seen == nil {
-					seen = make(map[string]int, len(n.Content)/2)
-				}
-				if first, ok := seen[k.Value]; ok {
-					l.Add(duplicateKeyDiag(diag.Pos{File: file, Line: k.Line, Col: k.Column}, k.Value, first))
+				first, dup := 0, false
+				if seen != nil {
+					first, dup = seen[k.Value]
+					if !dup {
+						seen[k.Value] = k.Line
+					}
 				} else {
-					seen[k.Value] = k.Line
+					for j := 0; j < i; j += 2 {
+						if p := n.Content[j]; p.Kind == yaml.ScalarNode && p.Value == k.Value {
+							first, dup = p.Line, true
+							break
+						}
+					}
+				}
+				if dup {
+					l.Add(duplicateKeyDiag(diag.Pos{File: file, Line: k.Line, Col: k.Column}, k.Value, first))
 				}
 			}
 			duplicateKeys(file, n.Content[i+1], l)
