@@ -215,64 +215,22 @@ func goTypeWords(t string) string {
 var namedKinds = map[string]string{"project.VarMap": "a mapping", "yaml.Node": ""}
 
 // duplicateKeyDiag is the error of key written a second time at pos, in
-// a mapping that has it at line first.
+// a mapping that has it at line first (yamlsrc.Duplicate's words).
 func duplicateKeyDiag(pos diag.Pos, key string, first int) diag.Diagnostic {
-	lines := fmt.Sprintf("lines %d and %d", first, pos.Line)
-	if first == pos.Line {
-		lines = fmt.Sprintf("both on line %d", first)
-	}
-	return diag.Errorf(pos, "invalid YAML: mapping key %q already defined at line %d", key, first).
-		WithHint("remove one of the two %q entries (%s); dbt 1.10 warns and keeps the last, kiln refuses to guess", key, lines)
+	d := yamlsrc.Duplicate{Key: key, Line: pos.Line, Col: pos.Col, First: first}
+	return diag.Errorf(pos, "%s", d.Msg()).WithHint("%s", d.Hint())
 }
 
 // duplicateKeys reports, at the second key's line and column, every
-// scalar key written twice in a mapping of n or below it (yaml.v3's rule:
-// the same value, whatever its quotes). yaml.v3 reports them only in the
-// mappings it decodes into Go maps and structs; the ones kept as nodes
-// (project.yml's models:, seeds:, snapshots:, tests: trees, a test's
-// arguments, a source's freshness:, a unit test's rows) would otherwise
-// keep the last value without a word. An alias is checked where its
-// anchor is written.
+// scalar key written twice in a mapping of n or below it
+// (yamlsrc.Duplicates). yaml.v3 reports them only in the mappings it
+// decodes into Go maps and structs; the ones kept as nodes (project.yml's
+// models:, seeds:, snapshots:, tests: trees, a test's arguments, a
+// source's freshness:, a unit test's rows) would otherwise keep the last
+// value without a word.
 func duplicateKeys(file string, n *yaml.Node, l *diag.List) {
-	if n == nil {
-		return
-	}
-	switch n.Kind {
-	case yaml.DocumentNode, yaml.SequenceNode:
-		for _, c := range n.Content {
-			duplicateKeys(file, c, l)
-		}
-	case yaml.MappingNode:
-		// A small mapping (most are) is compared key by key, without
-		// allocating; a large one through a map.
-		const small = 32
-		var seen map[string]int // key -> line of its first occurrence
-		if len(n.Content) > small {
-			seen = make(map[string]int, len(n.Content)/2)
-		}
-		for i := 0; i+1 < len(n.Content); i += 2 {
-			k := n.Content[i]
-			if k.Kind == yaml.ScalarNode {
-				first, dup := 0, false
-				if seen != nil {
-					first, dup = seen[k.Value]
-					if !dup {
-						seen[k.Value] = k.Line
-					}
-				} else {
-					for j := 0; j < i; j += 2 {
-						if p := n.Content[j]; p.Kind == yaml.ScalarNode && p.Value == k.Value {
-							first, dup = p.Line, true
-							break
-						}
-					}
-				}
-				if dup {
-					l.Add(duplicateKeyDiag(diag.Pos{File: file, Line: k.Line, Col: k.Column}, k.Value, first))
-				}
-			}
-			duplicateKeys(file, n.Content[i+1], l)
-		}
+	for _, d := range yamlsrc.Duplicates(n) {
+		l.Add(duplicateKeyDiag(diag.Pos{File: file, Line: d.Line, Col: d.Col}, d.Key, d.First))
 	}
 }
 
