@@ -212,6 +212,19 @@ func Parse(file string, src []byte, o Options) (*Target, diag.List) {
 		}
 		names = append(names, k)
 		if k == name {
+			if prof != nil {
+				// dbt keeps the last (1.10 warns): which was meant is unknown.
+				kn := root.Content[i]
+				d := yamlsrc.Duplicate{Key: k, Line: kn.Line, Col: kn.Column}
+				for j := 0; j < i; j += 2 {
+					if root.Content[j].Value == k {
+						d.First = root.Content[j].Line
+						break
+					}
+				}
+				l.Add(diag.Errorf(at(file, kn), "%s", d.Msg()).WithHint("%s", d.Hint()))
+				return nil, l
+			}
 			prof = root.Content[i+1]
 		}
 	}
@@ -228,6 +241,14 @@ func Parse(file string, src []byte, o Options) (*Target, diag.List) {
 	}
 	if prof.Kind != yaml.MappingNode {
 		l.Add(diag.Errorf(at(file, prof), "profile %q must be a mapping with target: and outputs:", name))
+		return nil, l
+	}
+	// A key twice in the profile (a target, a target's field) is an
+	// error, as in the project's files; other profiles are not read.
+	if dups := yamlsrc.Duplicates(prof); len(dups) > 0 {
+		for _, d := range dups {
+			l.Add(diag.Errorf(diag.Pos{File: file, Line: d.Line, Col: d.Col}, "%s", d.Msg()).WithHint("%s", d.Hint()))
+		}
 		return nil, l
 	}
 	r := yamljinja.New(yamljinja.Names{Vars: o.Vars, LookupEnv: o.LookupEnv}.Globals())

@@ -129,6 +129,12 @@ func TestParseErrors(t *testing.T) {
 		{"remote path", "p:\n  outputs:\n    dev: {type: duckdb, path: 'md:my_db'}\n", "p", "dev", `is not a local file`},
 		// path: indented one level too little: an output of its own, and
 		// dev without a path would build in memory, keeping nothing.
+		// A key twice is an error at the second, as in the project's
+		// files (dbt keeps the last): the profile, a target, a field.
+		{"profile twice", "p:\n  outputs:\n    dev: {type: duckdb, path: a.duckdb}\np:\n  outputs:\n    dev: {type: duckdb, path: b.duckdb}\n", "p", "dev",
+			`profiles.yml:4:1: invalid YAML: mapping key "p" already defined at line 1; remove one of the two "p" entries (lines 1 and 4); dbt 1.10 warns and keeps the last, kiln refuses to guess`},
+		{"target twice", "p:\n  outputs:\n    dev: {type: duckdb, path: a.duckdb}\n    dev: {type: duckdb, path: b.duckdb}\n", "p", "dev", `profiles.yml:4:5: invalid YAML: mapping key "dev" already defined at line 3`},
+		{"field twice", "p:\n  outputs:\n    dev:\n      type: duckdb\n      path: a.duckdb\n      path: b.duckdb\n", "p", "dev", `profiles.yml:6:7: invalid YAML: mapping key "path" already defined at line 5`},
 		{"field as a target", "p:\n  target: dev\n  outputs:\n    dev:\n      type: duckdb\n    path: dev.duckdb\n", "p", "", `profiles.yml:6:5: outputs: "path" of profile "p" is not a target (a mapping with type: and the adapter's fields); if path: is a field of the target above it, indent it like that target's other fields`},
 	} {
 		t.Run(c.name, func(t *testing.T) {

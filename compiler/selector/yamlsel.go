@@ -79,6 +79,10 @@ func ParseSelectors(file string, src []byte) (map[string]*Definition, diag.List)
 			p.errorf(k, "unknown key %q", k.Value).Hint = `the file holds one key, "selectors"`
 			continue
 		}
+		if list != nil {
+			p.errorf(k, "key %q is given twice", k.Value).Hint = "write every selector in one list: the second would replace the first"
+			continue
+		}
 		list = doc.Content[i+1]
 	}
 	if list == nil || list.Tag == "!!null" {

@@ -117,6 +117,7 @@ func TestParseSelectorsErrors(t *testing.T) {
 		{"selectors:\n  - name: a\n    definition: [tag:x]\n", `s.yml:3:17: a definition is a string or a mapping; wrap a list in union: or intersection:`},
 		{"selectors:\n  - name: a\n    definition: \"tag:x\n", `s.yml:3:17: invalid YAML: found unexpected end of stream; this " is never closed: end the value with " on this line`},
 		{"selector:\n  - name: a\n", `s.yml:1:1: unknown key "selector"; the file holds one key, "selectors"`},
+		{"selectors:\n  - name: a\n    definition: tag:x\nselectors:\n  - name: b\n    definition: tag:y\n", `s.yml:4:1: key "selectors" is given twice; write every selector in one list: the second would replace the first`},
 	}
 	for _, c := range cases {
 		_, l := ParseSelectors("s.yml", []byte(c.src))
