@@ -22,6 +22,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/kiln-build/kiln/compiler/project"
+	"github.com/kiln-build/kiln/compiler/yamlsrc"
 	"github.com/kiln-build/kiln/engine"
 	"github.com/kiln-build/kiln/internal/ui"
 )
@@ -256,6 +257,12 @@ func (a *app) parseVars() (map[string]any, error) {
 		if what := notMapping(doc.Content[0]); what != "" {
 			return nil, fmt.Errorf("--vars must be a mapping ({key: value}), not %s; write --vars '{raw_dir: data/sample}'", what)
 		}
+	}
+	// A var given twice: dbt keeps the last; which one was meant is
+	// unknown.
+	if dups := yamlsrc.Duplicates(&doc); len(dups) > 0 {
+		d := dups[0]
+		return nil, fmt.Errorf("--vars writes the key %q twice; write it once (dbt keeps the last value, kiln refuses to guess)", d.Key)
 	}
 	var m project.VarMap
 	if err := doc.Decode(&m); err != nil {

@@ -189,7 +189,8 @@ func TestUnitTestSyntaxHint(t *testing.T) {
 
 // TestVarsNotAMapping: --vars that parses as YAML but is not a mapping is
 // said in YAML's words, with what it is, and exits 2 before anything runs;
-// not Go's "cannot unmarshal !!seq into map[string]interface {}".
+// not Go's "cannot unmarshal !!seq into map[string]interface {}". A key
+// written twice is refused too (it was the last value, silently).
 func TestVarsNotAMapping(t *testing.T) {
 	dir := writeProject(t, map[string]string{
 		"project.yml":  "name: t1\n",
@@ -202,6 +203,7 @@ func TestVarsNotAMapping(t *testing.T) {
 		"true":     "error: --vars must be a mapping ({key: value}), not a boolean (true);",
 		"{a: [1":   "error: --vars is not a YAML or JSON mapping: line 1: did not find expected ',' or ']';",
 		"- a\n- b": "error: --vars must be a mapping ({key: value}), not a list;",
+		"{month: 2024-05, raw_dir: x, month: 2024-06}": `error: --vars writes the key "month" twice; write it once (dbt keeps the last value, kiln refuses to guess)`,
 	} {
 		code, _, stderr := kiln(t, dir, "build", "--vars", vars)
 		if code != ExitCannotStart || !strings.Contains(stderr, want) {
