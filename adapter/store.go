@@ -217,7 +217,11 @@ const (
 	// a new one under the name.
 	Moved JournalOp = "moved"
 	// Copied: the previous table was copied to Backup; the node changed
-	// it in place (an incremental model, a snapshot).
+	// it in place and dropped a column (an incremental model's
+	// on_schema_change: sync_all_columns); undoing it renames the copy
+	// back, without the table's constraints, defaults and indexes other
+	// than those kiln declares. Other changes in place are RowsCopied of
+	// the whole table, which keeps them.
 	Copied JournalOp = "copied"
 	// Created: there was no previous relation (Backup is "").
 	Created JournalOp = "created"
@@ -226,7 +230,12 @@ const (
 	// Where selects only, changing no column (a microbatch model replacing
 	// its batches). Undoing it deletes the rows Where selects and inserts
 	// Backup's rows back: the cost is that of the rows changed, not of the
-	// table.
+	// table. With Where selecting every row (execute.AllRows, an
+	// incremental model or a snapshot changing its table in place), the
+	// undo first gives the table the columns of Backup back (it drops those
+	// the node added, retypes those it retyped) and, for
+	// execute.AllRowsGranted, the privileges granted on Backup: the table
+	// itself is kept, with its constraints, defaults and indexes.
 	RowsCopied JournalOp = "rows"
 )
 

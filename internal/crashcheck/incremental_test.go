@@ -129,15 +129,32 @@ var (
 		"insert into raw.orders values (5, 'new', 50, timestamp '2024-01-03 09:00')",
 		"update raw.events set amount = amount + 100 where ts >= timestamp '2024-03-01' and ts < timestamp '2024-04-01'",
 		"insert into raw.events values (7, 19, timestamp '2024-05-15')",
+		// What a user adds to the tables kiln changes in place, outside
+		// the models' config: a recovery gives them back with it.
+		"alter table main.orders_merge add primary key (id)",
+		"alter table main.orders_merge alter column status set default 'new'",
+		"alter table main.orders_append alter column status set not null",
+		"alter table history.orders_snap alter column amount set default 0",
 	}
 )
+
+// definitionQuery reads the definitions incrInputsB adds (and the
+// others of the tables changed in place): each column's default and
+// nullability, and the constraints.
+const definitionQuery = `select string_agg(d, '; ' order by d) from (
+	select table_name || '.' || column_name || ' default ' || coalesce(column_default, '-') || ' nullable ' || is_nullable as d
+	from information_schema.columns where table_name in ('orders_merge', 'orders_append', 'orders_snap')
+	union all
+	select table_name || ': ' || constraint_text from duckdb_constraints() where table_name in ('orders_merge', 'orders_append', 'orders_snap'))`
 
 // incrWorld is the incremental test's starting point: the project built
 // on A with B's inputs in place (before), and the state after building B.
 type incrWorld struct {
 	bin, base     string
 	before, after *Snapshot
-	counts        map[failpoint.Point]int
+	// definition is definitionQuery's value before the killed build.
+	definition string
+	counts     map[failpoint.Point]int
 }
 
 var (
@@ -190,6 +207,14 @@ func makeIncrWorld() (*incrWorld, error) {
 	}
 	if w.before, err = k.Snapshot(incrDB); err != nil {
 		return nil, err
+	}
+	if w.definition, err = queryText(w.base, definitionQuery); err != nil {
+		return nil, err
+	}
+	for _, want := range []string{"PRIMARY KEY(id)", "orders_merge.status default 'new'", "orders_append.status default - nullable NO", "orders_snap.amount default 0"} {
+		if !strings.Contains(w.definition, want) {
+			return nil, fmt.Errorf("the definitions before the build lack %q:\n%s", want, w.definition)
+		}
 	}
 	k2 := Kiln{Bin: w.bin, Dir: filepath.Join(tmp, "after")}
 	if err := CopyTree(w.base, k2.Dir); err != nil {
@@ -293,9 +318,13 @@ func TestCrashIncremental(t *testing.T) {
 			if err != nil {
 				t.Fatalf("after the recovery: %v", err)
 			}
-			// orders_strict holds its constraints, whichever state.
+			// orders_strict holds its constraints, whichever state, and the
+			// tables changed in place the definitions the user gave them.
 			if got := strictConstraints(t, k.Dir); got != "CHECK,PRIMARY KEY" {
 				t.Fatalf("after the recovery orders_strict's constraints are %q, want CHECK,PRIMARY KEY", got)
+			}
+			if got := queryOne(t, k.Dir, definitionQuery); got != w.definition {
+				t.Fatalf("after the recovery the definitions are\n%s\nwant\n%s", got, w.definition)
 			}
 			if c.want != "" && which != c.want {
 				t.Fatalf("after the recovery the project is as %s the run, want %s", which, c.want)
@@ -319,20 +348,36 @@ func TestCrashIncremental(t *testing.T) {
 // left out).
 func strictConstraints(t *testing.T, dir string) string {
 	t.Helper()
+	return queryOne(t, dir, "select string_agg(distinct constraint_type, ',' order by constraint_type) from duckdb_constraints() where table_name = 'orders_strict' and constraint_type <> 'NOT NULL'")
+}
+
+// queryOne returns the value of query q (one row, one column) in the
+// database of the project at dir, as text.
+func queryOne(t *testing.T, dir, q string) string {
+	t.Helper()
+	v, err := queryText(dir, q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v
+}
+
+// queryText is queryOne returning its error.
+func queryText(dir, q string) (string, error) {
 	ctx := context.Background()
 	a, err := duckdb.Open(ctx, filepath.Join(dir, "target", incrDB))
 	if err != nil {
-		t.Fatal(err)
+		return "", err
 	}
 	defer a.Close()
 	c, err := a.Conn(ctx)
 	if err != nil {
-		t.Fatal(err)
+		return "", err
 	}
 	defer c.Close()
-	_, rows, err := c.QueryRows(ctx, "select string_agg(distinct constraint_type, ',' order by constraint_type) from duckdb_constraints() where table_name = 'orders_strict' and constraint_type <> 'NOT NULL'")
+	_, rows, err := c.QueryRows(ctx, q)
 	if err != nil {
-		t.Fatal(err)
+		return "", fmt.Errorf("%s: %w", q, err)
 	}
-	return fmt.Sprint(rows[0][0])
+	return fmt.Sprint(rows[0][0]), nil
 }

@@ -128,11 +128,12 @@ func (e *Executor) applyGrants(ctx context.Context, conn adapter.Conn, n *graph.
 	return nil
 }
 
-// keepGrants grants on the journal's copy of n's table (PrepareCopy just
-// made it, without privileges) those the current role granted on the
-// table, so that a rollback, which renames the copy back, leaves the
-// table's privileges as they were before the run. Nothing runs when n
-// sets no grants or the database has no roles.
+// keepGrants grants on the journal's copy of n's table (PrepareCopy or
+// PrepareRows of AllRowsGranted just made it, without privileges) those
+// the current role granted on the table, so that a rollback, which
+// renames the copy back or gives the table the copy's privileges, leaves
+// the table's privileges as they were before the run. Nothing runs when
+// n sets no grants or the database has no roles.
 func (e *Executor) keepGrants(ctx context.Context, conn adapter.Conn, n *graph.Node) error {
 	g, _, ok := e.granted(n)
 	if !ok || e.opts.Journal == nil {
@@ -149,6 +150,20 @@ func (e *Executor) keepGrants(ctx context.Context, conn adapter.Conn, n *graph.N
 		}
 	}
 	return nil
+}
+
+// keepTable keeps n's table aside in the journal before n changes it in
+// place (an incremental model, a snapshot): its rows, and its privileges
+// when n sets grants (AllRowsGranted). A rollback puts them back in the
+// table itself, which keeps its definition.
+func (e *Executor) keepTable(ctx context.Context, conn adapter.Conn, n *graph.Node) error {
+	if _, _, ok := e.granted(n); !ok {
+		return e.opts.Journal.PrepareRows(ctx, conn, e.d, n.Relation, AllRows)
+	}
+	if err := e.opts.Journal.PrepareRows(ctx, conn, e.d, n.Relation, AllRowsGranted); err != nil {
+		return err
+	}
+	return e.keepGrants(ctx, conn, n)
 }
 
 // showGrants reads the privileges the current role granted on rel.

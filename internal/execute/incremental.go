@@ -242,14 +242,19 @@ func (e *Executor) applyIncremental(ctx context.Context, conn adapter.Conn, n *g
 	case constrained && len(evolve) > 0:
 		return fmt.Errorf("model %q: its table was created with its contract's constraints and its columns differ from the new rows' (%s); build it with --full-refresh to create it again from its contract",
 			n.Name, materialize.DiffColumns(tableCols, newCols))
-	case constrained:
-		// The journal keeps the rows, not a copy of the table, which
-		// would lose the constraints: a rollback puts the rows back in
-		// the table as it is, with its constraints and grants.
-		if err := e.opts.Journal.PrepareRows(ctx, conn, e.d, n.Relation, "1 = 1"); err != nil {
+	case constrained || !dropsColumns(inc.OnSchemaChange, tableCols, newCols):
+		// The journal keeps the rows, not a copy of the table to rename
+		// back, which would lose the table's definition: a rollback
+		// gives the table itself its columns and rows back, with its
+		// constraints, defaults, indexes and grants.
+		if err := e.keepTable(ctx, conn, n); err != nil {
 			return err
 		}
 	default:
+		// sync_all_columns drops a column, which cannot be put back in
+		// its place: a rollback renames the copy back, with the indexes
+		// and grants kiln gives it (not the constraints and defaults
+		// added outside the model's config).
 		if err := e.opts.Journal.PrepareCopy(ctx, conn, e.d, n.Relation, string(adapter.Table)); err != nil {
 			return err
 		}
@@ -281,6 +286,12 @@ func (e *Executor) applyIncremental(ctx context.Context, conn adapter.Conn, n *g
 	}
 	_, err = conn.Run(ctx, e.d.DropRelation(tmp, adapter.Table, true))
 	return err
+}
+
+// dropsColumns reports whether on_schema_change mode drops a column of
+// the table (columns table) for the new rows (columns rows).
+func dropsColumns(mode string, table, rows []adapter.Column) bool {
+	return mode == "sync_all_columns" && len(materialize.DiffColumns(table, rows).Removed) > 0
 }
 
 // CheckKeys returns an error naming what (model or snapshot) name, the key

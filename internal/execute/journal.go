@@ -6,11 +6,13 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"sync/atomic"
 
 	"github.com/kiln-build/kiln/adapter"
 	"github.com/kiln-build/kiln/internal/failpoint"
+	"github.com/kiln-build/kiln/internal/materialize"
 	"github.com/kiln-build/kiln/internal/sqlq"
 )
 
@@ -21,9 +23,11 @@ const BackupSuffix = "__kiln_prev_"
 // Journal makes a run atomic; engine/COMMIT.md describes the protocol it
 // is part of. Before a node changes a relation, the previous version is
 // kept aside (name + BackupSuffix + the run's short id), in the
-// transaction that builds the new one: renamed (Prepare), or copied when
-// the node changes the table in place, as an incremental model or a
-// snapshot does (PrepareCopy). The same transaction writes the journal
+// transaction that builds the new one: renamed (Prepare), or, when the
+// node changes the table in place, as an incremental model or a snapshot
+// does, its rows copied (PrepareRows of AllRows: a rollback puts them
+// back in the table, which keeps its definition), or the table copied
+// (PrepareCopy: only where a column is dropped). The same transaction writes the journal
 // entry in the store (kiln_history.journal), so an entry exists exactly
 // when its change was committed, whatever the caller was told: a COMMIT
 // that succeeded as an interrupt arrived is journaled like the others.
@@ -239,10 +243,14 @@ func (j *Journal) Prepare(ctx context.Context, conn adapter.Conn, d adapter.Dial
 }
 
 // PrepareCopy keeps a copy of table rel aside and leaves rel in place, for
-// a node that changes it in place (an incremental model, a snapshot): a
-// rollback drops rel and renames the copy back. Like Prepare, it runs in
-// the node's transaction; a relation that is not a table is moved aside
-// (the node builds it anew).
+// a node that changes it in place and drops a column of it (an
+// incremental model's on_schema_change: sync_all_columns): a rollback
+// drops rel and renames the copy back, which has the rows and columns of
+// rel but not its constraints, defaults, indexes or grants (the caller
+// gives the copy those kiln declares); where no column is dropped,
+// PrepareRows of AllRows keeps them all. Like Prepare, it runs in the
+// node's transaction; a relation that is not a table is moved aside (the
+// node builds it anew).
 func (j *Journal) PrepareCopy(ctx context.Context, conn adapter.Conn, d adapter.Dialect, rel sqlq.Relation, kind string) error {
 	if j == nil || kind != string(adapter.Table) {
 		return j.Prepare(ctx, conn, d, rel, kind)
@@ -284,6 +292,21 @@ func (j *Journal) PrepareRows(ctx context.Context, conn adapter.Conn, d adapter.
 	failpoint.Hit(failpoint.NodePrepared)
 	return nil
 }
+
+// AllRows is the condition of a PrepareRows that keeps every row of its
+// table: the journal of a table that a node changes in place (an
+// incremental model, a snapshot). A rollback then puts the rows back in
+// the table itself, which keeps its definition: its constraints (primary
+// key, not null, unique, check), column defaults, indexes, grants,
+// comments, and whatever a hook or a hand added, as kiln cannot rebuild
+// them from a copy.
+const AllRows = "1 = 1"
+
+// AllRowsGranted is AllRows for a table whose node sets grants, which
+// the node may change on the table: the copy also holds the privileges
+// the current role had granted on the table (keepGrants), and a rollback
+// gives the table those privileges back.
+const AllRowsGranted = "1 = 1 and 2 = 2"
 
 // runLater runs s, whose result is not read, or holds it back until the
 // transaction's next statement on a connection that can (an
@@ -387,7 +410,9 @@ func undo(ctx context.Context, conn adapter.Conn, d adapter.Dialect, es []adapte
 
 // undoRows undoes RowsCopied entry e: the rows of the relation that
 // e.Where selects are deleted, the backup's rows inserted, the backup
-// dropped. A missing backup leaves the relation alone (see undo).
+// dropped. A missing backup leaves the relation alone (see undo). An
+// entry of AllRows first gives the table back its previous columns
+// (restoreColumns).
 func undoRows(ctx context.Context, conn adapter.Conn, d adapter.Dialect, e adapter.JournalEntry) error {
 	backup := sqlq.Relation{Schema: e.Relation.Schema, Name: e.Backup}
 	if kind, err := conn.RelationKind(ctx, backup); err != nil || kind == "" {
@@ -396,6 +421,22 @@ func undoRows(ctx context.Context, conn adapter.Conn, d adapter.Dialect, e adapt
 	cols, err := conn.Columns(ctx, backup)
 	if err != nil {
 		return err
+	}
+	if e.Where == AllRows || e.Where == AllRowsGranted {
+		inPlace, err := restoreColumns(ctx, conn, d, e.Relation, cols)
+		if err != nil {
+			return err
+		}
+		if !inPlace {
+			// The table is gone or lost a column: the copy, which has
+			// every row and column, takes its place (its definition is
+			// what a create table as select gives).
+			if err := dropRelation(ctx, conn, d, e.Relation); err != nil {
+				return err
+			}
+			_, err := conn.Run(ctx, d.RenameRelation(backup, adapter.Table, e.Relation.Name))
+			return err
+		}
 	}
 	names := make([]string, len(cols))
 	for i, c := range cols {
@@ -407,8 +448,83 @@ func undoRows(ctx context.Context, conn adapter.Conn, d adapter.Dialect, e adapt
 	if _, err := conn.Run(ctx, d.InsertColumns(e.Relation, backup, names, "")); err != nil {
 		return err
 	}
+	if g, ok := d.(adapter.Granter); ok && e.Where == AllRowsGranted {
+		if err := restoreGrants(ctx, conn, g, e.Relation, backup); err != nil {
+			return err
+		}
+	}
 	_, err = conn.Run(ctx, d.DropRelation(backup, adapter.Table, false))
 	return err
+}
+
+// restoreColumns gives table rel the columns was (the columns of its
+// copy) back when a node's on_schema_change changed them: it drops the
+// columns was lacks and gives the others their types in was; the
+// columns, their order and their definitions are then those before the
+// node. It reports false, changing nothing, when rel is not a table or
+// lacks a column of was (a column dropped cannot be put back in its
+// place with its definition): the caller puts the copy in its place.
+func restoreColumns(ctx context.Context, conn adapter.Conn, d adapter.Dialect, rel sqlq.Relation, was []adapter.Column) (bool, error) {
+	if kind, err := conn.RelationKind(ctx, rel); err != nil || kind != adapter.Table {
+		return false, err
+	}
+	now, err := conn.Columns(ctx, rel)
+	if err != nil {
+		return false, err
+	}
+	ch := materialize.DiffColumns(was, now)
+	if len(ch.Removed) > 0 {
+		return false, nil
+	}
+	if len(ch.Added) > 0 {
+		names := make([]string, len(ch.Added))
+		for i, c := range ch.Added {
+			names[i] = c.Name
+		}
+		if _, err := conn.Run(ctx, d.DropColumns(rel, names)); err != nil {
+			return false, err
+		}
+	}
+	if len(ch.Retyped) > 0 {
+		types := map[string]string{}
+		for _, c := range was {
+			types[strings.ToLower(c.Name)] = c.Type
+		}
+		back := make([]adapter.Column, len(ch.Retyped))
+		for i, c := range ch.Retyped {
+			back[i] = adapter.Column{Name: c.Name, Type: types[strings.ToLower(c.Name)]}
+		}
+		if _, err := conn.Run(ctx, d.AlterColumnTypes(rel, back)); err != nil {
+			return false, err
+		}
+	}
+	return true, nil
+}
+
+// restoreGrants makes the privileges the current role granted on rel
+// those it granted on from (the journal's copy, given them by
+// keepGrants): the others are revoked, the missing granted.
+func restoreGrants(ctx context.Context, conn adapter.Conn, g adapter.Granter, rel, from sqlq.Relation) error {
+	was, err := showGrants(ctx, conn, g, from)
+	if err != nil {
+		return err
+	}
+	now, err := showGrants(ctx, conn, g, rel)
+	if err != nil {
+		return err
+	}
+	revoke, grant := diffGrants(now, was), diffGrants(was, now)
+	for _, p := range sortedPrivileges(revoke) {
+		if _, err := conn.Run(ctx, g.Revoke(rel, p, revoke[p])); err != nil {
+			return err
+		}
+	}
+	for _, p := range sortedPrivileges(grant) {
+		if _, err := conn.Run(ctx, g.Grant(rel, p, grant[p])); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // Commit ends a run that succeeded, or that failed with --no-rollback

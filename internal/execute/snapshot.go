@@ -69,14 +69,10 @@ func (e *Executor) writeSnapshot(ctx context.Context, conn adapter.Conn, n *grap
 	var rows int64
 	var msg string
 	if kind == string(adapter.Table) {
-		err = e.opts.Journal.PrepareCopy(ctx, conn, e.d, n.Relation, kind)
-		if err != nil {
-			return 0, "", err
-		}
-		if err := e.keepGrants(ctx, conn, n); err != nil {
-			return 0, "", err
-		}
-		if err := e.keepIndexes(ctx, conn, n); err != nil {
+		// The journal keeps the rows: a rollback puts them back in the
+		// table, which keeps its definition (the columns the snapshot
+		// adds are dropped again).
+		if err := e.keepTable(ctx, conn, n); err != nil {
 			return 0, "", err
 		}
 		if err := e.evolveSnapshot(ctx, conn, n, &spec, cols); err != nil {

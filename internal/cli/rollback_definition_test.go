@@ -1,0 +1,126 @@
+package cli
+
+import (
+	"fmt"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestRollbackKeepsDefinition: a run that changes an incremental model's
+// table and a snapshot's in place, then fails, gives both tables back
+// their rows and their definition as they were: the primary key, NOT
+// NULL, default and check the user added to them after kiln built them,
+// an index a post-hook made (its name too), and the columns
+// (on_schema_change: append_new_columns added one in the failed run). A
+// copy of the table renamed back (create table as select) would have
+// the rows and nothing else. Then the next run works in the table that
+// still holds them. On DuckDB and PostgreSQL.
+func TestRollbackKeepsDefinition(t *testing.T) {
+	for _, db := range []string{"duckdb", "postgres"} {
+		t.Run(db, func(t *testing.T) {
+			dir := t.TempDir()
+			var target, schema string
+			var query func(string) []string
+			var exec func(...string)
+			if db == "duckdb" {
+				target, schema = "database-path: target/rb.duckdb\n", "main"
+				path := filepath.Join(dir, "target", "rb.duckdb")
+				query = func(q string) []string { return duckQuery(t, path, q) }
+				exec = func(qs ...string) {
+					for _, q := range qs {
+						duckQuery(t, path, q)
+					}
+				}
+			} else {
+				d := newPGDB(t)
+				target = fmt.Sprintf("target:\n  type: postgres\n  host: %s\n  port: %s\n  user: %s\n  dbname: %s\n  schema: analytics\n  sslmode: disable\n", d.host, d.port, d.user, d.db)
+				schema = "analytics"
+				query = func(q string) []string { return d.query(t, q) }
+				exec = func(qs ...string) { d.exec(t, qs...) }
+			}
+			// The index is made by a post-hook on PostgreSQL (on DuckDB, an
+			// index keeps a table's columns from being altered).
+			hook := ""
+			if db == "postgres" {
+				hook = `, post_hook="create index if not exists inc_by_amount on {{ this }} (amount)"`
+			}
+			writeTree(t, dir, map[string]string{
+				"project.yml": "name: rb\nmodel-paths: [models]\nsnapshot-paths: [snapshots]\n" + target,
+				"models/inc.sql": "{{ config(materialized='incremental', unique_key='id', incremental_strategy='delete+insert', on_schema_change='append_new_columns'" + hook + ") }}\n" +
+					"select cast(id as integer) as id, cast(status as varchar) as status, cast(amount as integer) as amount{{ var('extra', '') }}\n" +
+					"from (values (1, 'new', 10), (2, 'paid', {{ var('amount', 20) }}){{ var('rows', '') }}) as t(id, status, amount)\n",
+				"snapshots/snap.yml": "snapshots:\n  - name: snap\n    relation: ref('inc')\n    config: {unique_key: id, strategy: check, check_cols: all}\n",
+				"models/after.sql":   "{{ config(materialized='table') }}\nselect count(*) + cast('{{ var('one', '1') }}' as integer) as n from {{ ref('snap') }}\n",
+			})
+			mustKiln(t, 0, dir, "build")
+			exec(
+				"alter table "+schema+".inc add primary key (id)",
+				"alter table "+schema+".inc alter column status set not null",
+				"alter table "+schema+".inc alter column status set default 'new'",
+				"alter table "+schema+".snap alter column amount set default 0",
+				"alter table "+schema+".snap alter column id set not null",
+			)
+			if db == "postgres" {
+				exec("alter table analytics.inc add constraint amount_positive check (amount > 0)")
+			}
+			// Each table's columns (name, type, default, nullable), and its
+			// constraints and indexes as the catalog defines them.
+			definition := func() string {
+				t.Helper()
+				rows := query(`select table_name || '.' || column_name || ' ' || data_type || ' default ' || coalesce(column_default, '-') || ' nullable ' || is_nullable
+from information_schema.columns where table_schema = '` + schema + `' and table_name in ('inc', 'snap') order by table_name, ordinal_position`)
+				if db == "duckdb" {
+					rows = append(rows, query(`select table_name || ': ' || constraint_text from duckdb_constraints()
+where schema_name = 'main' and table_name in ('inc', 'snap') order by 1`)...)
+				} else {
+					rows = append(rows, query(`select conrelid::regclass::text || ': ' || conname || ' ' || pg_get_constraintdef(oid) from pg_constraint
+where conrelid in ('analytics.inc'::regclass, 'analytics.snap'::regclass) order by 1`)...)
+					rows = append(rows, query(`select indexdef from pg_indexes where schemaname = 'analytics' order by 1`)...)
+				}
+				return strings.Join(rows, "\n")
+			}
+			rows := func() string {
+				return strings.Join(query("select id, status, amount from "+schema+".inc order by id"), ",") + " / " +
+					strings.Join(query("select count(*) from "+schema+".snap"), "")
+			}
+			want := definition()
+			for _, s := range []string{"PRIMARY KEY", "nullable NO", "default 'new'", "default 0"} {
+				if !strings.Contains(want, s) {
+					t.Fatalf("the definition before the run lacks %q (the test's alter table did not apply):\n%s", s, want)
+				}
+			}
+			if db == "postgres" && (!strings.Contains(want, "inc_by_amount") || !strings.Contains(want, "CHECK ((amount > 0))")) {
+				t.Fatalf("the definition before the run lacks the post-hook's index or the check:\n%s", want)
+			}
+			wantRows := rows()
+
+			// The failing run: inc gets a new column and rows, snap new
+			// versions, then after fails and the run rolls back.
+			out := mustKiln(t, 1, dir, "build", "--vars", `{one: "no", extra: ", 'x' as note", amount: 25, rows: ", (3, 'new', 30)"}`)
+			if !strings.Contains(out, "restored") {
+				t.Fatalf("the failed run did not restore what it changed:\n%s", out)
+			}
+			if got := rows(); got != wantRows {
+				t.Errorf("rows after the rollback: %s, want %s", got, wantRows)
+			}
+			if got := definition(); got != want {
+				t.Errorf("definition after the rollback:\n%s\nwant\n%s", got, want)
+			}
+			if got := query("select count(*) from information_schema.tables where table_name like '%kiln_prev%'"); strings.Join(got, "") != "0" {
+				t.Errorf("%v copies left after the rollback", got)
+			}
+
+			// The next run changes the tables that still hold their
+			// definition: a NULL status is refused by the table.
+			mustKiln(t, 0, dir, "build", "--vars", `{rows: ", (3, 'new', 30)"}`)
+			if got := definition(); got != want {
+				t.Errorf("definition after the next run:\n%s\nwant\n%s", got, want)
+			}
+			out = mustKiln(t, 1, dir, "build", "--select", "inc", "--vars", `{rows: ", (4, null, 40)"}`)
+			if !strings.Contains(strings.ToLower(out), "not null constraint failed") && !strings.Contains(out, "violates not-null constraint") {
+				t.Errorf("a NULL status was not refused by the table:\n%s", out)
+			}
+		})
+	}
+}
