@@ -30,3 +30,16 @@ type Indexer interface {
 	// renames the copy back, leaves the table with its indexes.
 	CopyIndexes(from, to Relation) Stmt
 }
+
+// ColumnDropGuard is implemented by a dialect on which an index on a
+// table forbids dropping any of its columns: DuckDB ("Cannot alter entry
+// ... because there are entries that depend on it", DuckDB 1.5, whatever
+// the index's columns; a primary key's or unique constraint's index does
+// not). The journal asks it before a rollback drops the columns a run
+// added, and puts the table's copy back instead of failing on every
+// start.
+type ColumnDropGuard interface {
+	// IndexCount is a query of the number of indexes created on rel
+	// (one row, one integer column).
+	IndexCount(rel Relation) Stmt
+}

@@ -51,3 +51,15 @@ func (Dialect) CreateTempTableAs(name, query string) adapter.Stmt {
 	s.CountRows = true
 	return s
 }
+
+var _ adapter.ColumnDropGuard = Dialect{}
+
+// IndexCount counts the indexes created on rel (create index), which
+// forbid dropping any column of rel on DuckDB: duckdb_indexes()
+// (https://duckdb.org/docs/stable/sql/meta/duckdb_table_functions#duckdb_indexes)
+// lists them, not the indexes of primary keys and unique constraints.
+func (Dialect) IndexCount(rel adapter.Relation) adapter.Stmt {
+	q := "select count(*) from duckdb_indexes() where database_name = current_database() and schema_name = " +
+		sqlq.Literal(rel.Schema) + " and table_name = " + sqlq.Literal(rel.Name)
+	return adapter.Stmt{SQL: q, Body: -1}
+}

@@ -124,3 +124,39 @@ where conrelid in ('analytics.inc'::regclass, 'analytics.snap'::regclass) order 
 		})
 	}
 }
+
+// TestRollbackIndexedDuckDB: on DuckDB an index made by hand on an
+// incremental model's table forbids dropping the column a failed run
+// added (on_schema_change), so the rollback puts the table's copy back
+// (its rows and columns; not the index) instead of failing at every
+// start after; the next run works.
+func TestRollbackIndexedDuckDB(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "target", "ix.duckdb")
+	writeTree(t, dir, map[string]string{
+		"project.yml": "name: ix\nmodel-paths: [models]\ndatabase-path: target/ix.duckdb\n",
+		"models/inc.sql": "{{ config(materialized='incremental', unique_key='id', on_schema_change='append_new_columns') }}\n" +
+			"select cast(id as integer) as id, cast(amount as integer) as amount{{ var('extra', '') }}\n" +
+			"from (values (1, 10), (2, 20){{ var('rows', '') }}) as t(id, amount)\n",
+		"models/after.sql": "{{ config(materialized='table') }}\nselect count(*) + cast('{{ var('one', '1') }}' as integer) as n from {{ ref('inc') }}\n",
+	})
+	mustKiln(t, 0, dir, "build")
+	duckQuery(t, path, "create index inc_amount on main.inc (amount)")
+	out := mustKiln(t, 1, dir, "build", "--vars", `{one: "no", extra: ", 'x' as note", rows: ", (3, 30)"}`)
+	if !strings.Contains(out, "restored") {
+		t.Fatalf("the failed run did not restore what it changed:\n%s", out)
+	}
+	if got := strings.Join(duckQuery(t, path, "select id || ':' || amount from main.inc order by id"), ","); got != "1:10,2:20" {
+		t.Errorf("rows after the rollback: %s, want 1:10,2:20", got)
+	}
+	if got := strings.Join(duckQuery(t, path, "select column_name from information_schema.columns where table_name = 'inc' order by ordinal_position"), ","); got != "id,amount" {
+		t.Errorf("columns after the rollback: %s, want id,amount", got)
+	}
+	if got := strings.Join(duckQuery(t, path, "select count(*) from information_schema.tables where table_name like '%kiln_prev%'"), ""); got != "0" {
+		t.Errorf("%s copies left after the rollback", got)
+	}
+	mustKiln(t, 0, dir, "build", "--vars", `{rows: ", (3, 30)"}`)
+	if got := strings.Join(duckQuery(t, path, "select count(*) from main.inc"), ""); got != "3" {
+		t.Errorf("rows after the next run: %s, want 3", got)
+	}
+}

@@ -461,9 +461,11 @@ func undoRows(ctx context.Context, conn adapter.Conn, d adapter.Dialect, e adapt
 // copy) back when a node's on_schema_change changed them: it drops the
 // columns was lacks and gives the others their types in was; the
 // columns, their order and their definitions are then those before the
-// node. It reports false, changing nothing, when rel is not a table or
+// node. It reports false, changing nothing, when rel is not a table,
 // lacks a column of was (a column dropped cannot be put back in its
-// place with its definition): the caller puts the copy in its place.
+// place with its definition) or has an index that forbids altering its
+// columns (adapter.ColumnDropGuard): the caller puts the copy in its
+// place.
 func restoreColumns(ctx context.Context, conn adapter.Conn, d adapter.Dialect, rel sqlq.Relation, was []adapter.Column) (bool, error) {
 	if kind, err := conn.RelationKind(ctx, rel); err != nil || kind != adapter.Table {
 		return false, err
@@ -475,6 +477,14 @@ func restoreColumns(ctx context.Context, conn adapter.Conn, d adapter.Dialect, r
 	ch := materialize.DiffColumns(was, now)
 	if len(ch.Removed) > 0 {
 		return false, nil
+	}
+	if g, ok := d.(adapter.ColumnDropGuard); ok && len(ch.Added)+len(ch.Retyped) > 0 {
+		// DuckDB: an index (a hand's, a hook's) forbids altering any
+		// column; the copy goes back rather than the rollback failing
+		// at every start.
+		if n, err := conn.QueryInt(ctx, g.IndexCount(rel).SQL); err != nil || n > 0 {
+			return false, err
+		}
 	}
 	if len(ch.Added) > 0 {
 		names := make([]string, len(ch.Added))
