@@ -62,7 +62,11 @@ func TestRollbackKeepsDefinition(t *testing.T) {
 				"alter table "+schema+".snap alter column id set not null",
 			)
 			if db == "postgres" {
-				exec("alter table analytics.inc add constraint amount_positive check (amount > 0)")
+				// A view outside the project reads inc: PostgreSQL binds it
+				// to the table itself, so a rollback that dropped inc would
+				// fail (and fail again at every start after).
+				exec("alter table analytics.inc add constraint amount_positive check (amount > 0)",
+					"create view analytics.outside as select id, amount from analytics.inc")
 			}
 			// Each table's columns (name, type, default, nullable), and its
 			// constraints and indexes as the catalog defines them.
@@ -109,6 +113,11 @@ where conrelid in ('analytics.inc'::regclass, 'analytics.snap'::regclass) order 
 			}
 			if got := query("select count(*) from information_schema.tables where table_name like '%kiln_prev%'"); strings.Join(got, "") != "0" {
 				t.Errorf("%v copies left after the rollback", got)
+			}
+			if db == "postgres" {
+				if got := strings.Join(query("select sum(amount) from analytics.outside"), ""); got != "30" {
+					t.Errorf("the view outside the project reads %s after the rollback, want 30", got)
+				}
 			}
 
 			// The next run changes the tables that still hold their
