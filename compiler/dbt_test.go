@@ -20,6 +20,20 @@ func compileDBT(t *testing.T, files map[string]string) *Manifest {
 // compileDBTVars is compileDBT with --vars.
 func compileDBTVars(t *testing.T, files map[string]string, vars map[string]any) *Manifest {
 	t.Helper()
+	var m *Manifest
+	compileDBTWith(t, files, func(p *project.Project) {
+		var l diag.List
+		if m, l = Compile(p, Options{ProjectDir: "/proj", Vars: vars}); l.HasErrors() {
+			t.Fatal(l)
+		}
+	})
+	return m
+}
+
+// compileDBTWith loads the dbt project of files (its profile's target a
+// DuckDB file) and hands it to compile.
+func compileDBTWith(t *testing.T, files map[string]string, compile func(*project.Project)) {
+	t.Helper()
 	fsys := fstest.MapFS{}
 	for k, v := range files {
 		fsys[k] = &fstest.MapFile{Data: []byte(v)}
@@ -31,11 +45,22 @@ func compileDBTVars(t *testing.T, files map[string]string, vars map[string]any) 
 	if l.HasErrors() {
 		t.Fatal(l)
 	}
-	m, l := Compile(p, Options{ProjectDir: "/proj", Vars: vars})
-	if l.HasErrors() {
-		t.Fatal(l)
+	compile(p)
+}
+
+// compileDBTDiags compiles a dbt project of files and returns its
+// manifest (nil on errors) and every diagnostic, warnings included.
+func compileDBTDiags(t *testing.T, files map[string]string) (*Manifest, diag.List) {
+	t.Helper()
+	var m *Manifest
+	var l diag.List
+	compileDBTWith(t, files, func(p *project.Project) {
+		m, l = Compile(p, Options{ProjectDir: "/proj"})
+	})
+	if m != nil {
+		l = append(l, m.Warnings...)
 	}
-	return m
+	return m, l
 }
 
 const jaffleSchema = `version: 2

@@ -137,26 +137,26 @@ func (c *compiler) addOverridden(file string, dirs []string, s *project.SourcePr
 // the override's table (nil if it has none for t).
 func (o *srcOverride) merged(s *project.SourceProps, t *project.SourceTableProps) (*project.SourceProps, *project.SourceTableProps, *project.SourceTableProps) {
 	ms := *s
-	os := o.s
-	setString(&ms.Description, os.Description)
-	setString(&ms.Database, os.Database)
-	setString(&ms.Schema, os.Schema)
-	setString(&ms.Loader, os.Loader)
-	setString(&ms.LoadedAt, os.LoadedAt)
-	if os.Meta != nil {
-		ms.Meta, ms.MetaAt = os.Meta, os.MetaAt
+	src := o.s
+	setString(&ms.Description, src.Description)
+	setString(&ms.Database, src.Database)
+	setString(&ms.Schema, src.Schema)
+	setString(&ms.Loader, src.Loader)
+	setString(&ms.LoadedAt, src.LoadedAt)
+	if src.Meta != nil {
+		ms.Meta, ms.MetaAt = src.Meta, src.MetaAt
 	}
-	if os.Tags != nil {
-		ms.Tags = os.Tags
+	if src.Tags != nil {
+		ms.Tags = src.Tags
 	}
-	if os.Config != nil {
-		ms.Config, ms.ConfigAt = os.Config, os.ConfigAt
+	if src.Config != nil {
+		ms.Config, ms.ConfigAt = src.Config, src.ConfigAt
 	}
-	if os.Freshness.Kind != 0 {
-		ms.Freshness = os.Freshness
+	if src.Freshness.Kind != 0 {
+		ms.Freshness = src.Freshness
 	}
-	if os.Quoting != nil {
-		ms.Quoting = os.Quoting
+	if src.Quoting != nil {
+		ms.Quoting = src.Quoting
 	}
 	mt := *t
 	ot := o.table(t.Name)

@@ -3,11 +3,8 @@ package compiler
 import (
 	"strings"
 	"testing"
-	"testing/fstest"
 
-	"github.com/kiln-build/kiln/compiler/diag"
 	"github.com/kiln-build/kiln/compiler/graph"
-	"github.com/kiln-build/kiln/compiler/project"
 )
 
 // pkgSource is an installed package declaring a source, as Fivetran's
@@ -43,26 +40,6 @@ func withFiles(base map[string]string, more map[string]string) map[string]string
 		out[k] = v
 	}
 	return out
-}
-
-func compileDBTDiags(t *testing.T, files map[string]string) (*Manifest, diag.List) {
-	t.Helper()
-	fsys := fstest.MapFS{}
-	for k, v := range files {
-		fsys[k] = &fstest.MapFile{Data: []byte(v)}
-	}
-	target := func(project.TargetRequest) (*project.Target, diag.List) {
-		return project.DefaultTarget("jaffle_shop.duckdb"), nil
-	}
-	p, l := project.LoadWith(fsys, project.Options{Target: target})
-	if l.HasErrors() {
-		t.Fatal(l)
-	}
-	m, l := Compile(p, Options{ProjectDir: "/proj"})
-	if m != nil {
-		l = append(l, m.Warnings...)
-	}
-	return m, l
 }
 
 // A root project's source with overrides: replaces, key by key, the
