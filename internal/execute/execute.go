@@ -558,6 +558,9 @@ func (e *Executor) model(ctx context.Context, conn adapter.Conn, n *graph.Node) 
 	build := func() error {
 		kind := e.cat.Kind(n.Relation)
 		carried := e.carried(n, kind)
+		if err := e.checkBoundViews(ctx, conn, n, kind); err != nil {
+			return err
+		}
 		if e.opts.Journal != nil {
 			if err := e.opts.Journal.Prepare(ctx, conn, e.d, n.Relation, kind); err != nil {
 				return err
