@@ -119,7 +119,7 @@ func (e *Executor) checkBoundViews(ctx context.Context, conn adapter.Conn, n *gr
 		return nil
 	}
 	return &run.NodeError{Pos: n.Pos,
-		Msg: fmt.Sprintf("model %q: %s that this run does not rebuild %s its %s: %s", n.Name, views(len(kept)), reads(len(kept)), kind, strings.Join(kept, ", ")),
+		Msg:  fmt.Sprintf("model %q: %s that this run does not rebuild %s its %s: %s", n.Name, views(len(kept)), reads(len(kept)), kind, strings.Join(kept, ", ")),
 		Hint: fmt.Sprintf("PostgreSQL binds a view to the relation it reads, so replacing %s would leave them on the previous one, which the run could not drop; kiln does not drop your views (dbt-postgres drops them, with CASCADE): rebuild them in the same run (kiln build --select %s+), or drop them first", n.Name, n.Name)}
 }
 
