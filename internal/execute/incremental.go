@@ -237,6 +237,23 @@ func (e *Executor) applyIncremental(ctx context.Context, conn adapter.Conn, n *g
 	if err != nil {
 		return err
 	}
+	if g, ok := e.d.(adapter.ColumnDropGuard); ok && len(evolve) > 0 {
+		// DuckDB ties an index to every column of its table: a rollback
+		// could not give the table its columns back, only put a copy
+		// (rows, no constraints, defaults or indexes) in its place.
+		ix, err := conn.QueryInt(ctx, g.IndexCount(n.Relation).SQL)
+		if err != nil {
+			return err
+		}
+		if ix > 0 {
+			what := "an index"
+			if ix > 1 {
+				what = fmt.Sprintf("%d indexes", ix)
+			}
+			return fmt.Errorf("model %q: its table has %s made with create index, and on_schema_change %s would change its columns (%s): DuckDB then refuses to change them back, so a failed run could not give the table back as it was; drop the index first (and create it again after the run), or build the model with --full-refresh",
+				n.Name, what, inc.OnSchemaChange, materialize.DiffColumns(tableCols, newCols))
+		}
+	}
 	constrained := materialize.Constrained(n)
 	switch {
 	case constrained && len(evolve) > 0:
