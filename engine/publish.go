@@ -204,27 +204,36 @@ func (r *runner) rollback(ctx context.Context, res *Result, why string) string {
 		return why + what + ": no table or view had been replaced; the tables, views and exports are as they were before the run."
 	}
 	kept := ""
-	if storedFailures(res) {
+	tables, views := storedFailures(res)
+	if tables {
 		kept = ", but for the failing rows kept in the audit schema"
+	}
+	if views {
+		// A failing-row view reads the relations, now as before the run.
+		kept += "; the failing-row views (store_failures_as: view) read the restored relations, not the failing rows: store_failures_as: table keeps them"
 	}
 	return fmt.Sprintf("%s%s: the %s it had changed %s restored; the tables, views and exports are as they were before the run%s (--no-rollback keeps what succeeded).",
 		why, what, plural(n, "relation"), wereWas(n), kept)
 }
 
 // storedFailures reports whether a test of the run with store_failures
-// found failing rows: the audit tables it wrote stay after a rollback.
-func storedFailures(res *Result) bool {
+// found failing rows: the audit tables it wrote stay after a rollback
+// (tables), and whether one kept them as a view (views), which then
+// reads the restored relations.
+func storedFailures(res *Result) (tables, views bool) {
 	for _, r := range res.Results {
 		if r.Failures == 0 || (r.Status != run.Fail && r.Status != run.Warn) {
 			continue
 		}
-		if n := res.Graph.Node(r.ID); n != nil && n.Kind == graph.Test {
-			if store, _ := n.Config.Extra["store_failures"].(bool); store {
-				return true
+		if n := res.Graph.Node(r.ID); n != nil && n.Kind == graph.Test && n.StoresFailures() {
+			if n.FailuresAsView() {
+				views = true
+			} else {
+				tables = true
 			}
 		}
 	}
-	return false
+	return tables, views
 }
 
 func oneLine(err error) string { return strings.Join(strings.Fields(err.Error()), " ") }

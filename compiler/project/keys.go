@@ -419,7 +419,7 @@ var Keys = []Key{
 	// tables only, which kiln refuses as materializations: on the
 	// materializations kiln builds it does nothing, in dbt too.
 	{Scope: ScopeConfig, Name: "on_configuration_change", For: Models, Support: Documents},
-	{Scope: ScopeValue, Name: "concurrent_batches=true", Support: Documents, Note: "concurrent_batches: true runs nothing at once in kiln: a microbatch model's batches are built one after the other, in one transaction (all kept or none), as with false"},
+	{Scope: ScopeValue, Name: "concurrent_batches=true", Support: Documents, Note: "concurrent_batches: true runs nothing at once in kiln: a microbatch model's batches are built one after the other, in one transaction (all kept or none), as with false; on other models it has no effect, as in dbt"},
 
 	// Folders.
 }
