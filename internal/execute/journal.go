@@ -57,7 +57,16 @@ type Journal struct {
 	// noneStaged says that Commit committed and recorded no staged file
 	// for the run: PublishFiles has nothing to look up.
 	noneStaged bool
+	// copiedBack are the relations Rollback put back from a copy (see
+	// undo).
+	copiedBack []string
 }
+
+// CopiedBack returns the relations the last Rollback put back from a
+// copy made by create table as select: their rows and columns are as
+// before the run, not the constraints, defaults and indexes added to
+// them outside kiln (quoted names, in the order restored).
+func (j *Journal) CopiedBack() []string { return j.copiedBack }
 
 type stagedFile struct{ staged, final string }
 
@@ -361,7 +370,12 @@ func dropBackup(ctx context.Context, conn adapter.Conn, d adapter.Dialect, e ada
 // without the other. The batches of microbatch models that the entries'
 // runs built are forgotten (their tables are as before those runs), and
 // so are those of flow transaction txn's runs when txn is not "".
-func undo(ctx context.Context, conn adapter.Conn, d adapter.Dialect, es []adapter.JournalEntry, txn string) error {
+//
+// copied, when not nil, gets the relations put back from a copy made by
+// create table as select (their rows and columns, not the constraints,
+// defaults and indexes added outside kiln): the Copied entries' and the
+// RowsCopied entries' whose table could not be given its columns back.
+func undo(ctx context.Context, conn adapter.Conn, d adapter.Dialect, es []adapter.JournalEntry, txn string, copied *[]string) error {
 	return conn.Tx(ctx, func() error {
 		var runs []string
 		seen := map[string]bool{}
@@ -378,10 +392,17 @@ func undo(ctx context.Context, conn adapter.Conn, d adapter.Dialect, es []adapte
 		}
 		for _, e := range es {
 			if e.Op == adapter.RowsCopied {
-				if err := undoRows(ctx, conn, d, e); err != nil {
+				whole, err := undoRows(ctx, conn, d, e)
+				if err != nil {
 					return err
 				}
+				if whole && copied != nil {
+					*copied = append(*copied, d.QuoteRelation(e.Relation))
+				}
 				continue
+			}
+			if e.Op == adapter.Copied && copied != nil {
+				*copied = append(*copied, d.QuoteRelation(e.Relation))
 			}
 			if e.Backup == "" {
 				if err := dropRelation(ctx, conn, d, e.Relation); err != nil {
@@ -413,29 +434,29 @@ func undo(ctx context.Context, conn adapter.Conn, d adapter.Dialect, es []adapte
 // dropped. A missing backup leaves the relation alone (see undo). An
 // entry of AllRows first gives the table back its previous columns
 // (restoreColumns).
-func undoRows(ctx context.Context, conn adapter.Conn, d adapter.Dialect, e adapter.JournalEntry) error {
+func undoRows(ctx context.Context, conn adapter.Conn, d adapter.Dialect, e adapter.JournalEntry) (whole bool, err error) {
 	backup := sqlq.Relation{Schema: e.Relation.Schema, Name: e.Backup}
 	if kind, err := conn.RelationKind(ctx, backup); err != nil || kind == "" {
-		return err
+		return false, err
 	}
 	cols, err := conn.Columns(ctx, backup)
 	if err != nil {
-		return err
+		return false, err
 	}
 	if e.Where == AllRows || e.Where == AllRowsGranted {
 		inPlace, err := restoreColumns(ctx, conn, d, e.Relation, cols)
 		if err != nil {
-			return err
+			return false, err
 		}
 		if !inPlace {
 			// The table is gone or lost a column: the copy, which has
 			// every row and column, takes its place (its definition is
 			// what a create table as select gives).
 			if err := dropRelation(ctx, conn, d, e.Relation); err != nil {
-				return err
+				return false, err
 			}
 			_, err := conn.Run(ctx, d.RenameRelation(backup, adapter.Table, e.Relation.Name))
-			return err
+			return true, err
 		}
 	}
 	names := make([]string, len(cols))
@@ -443,18 +464,18 @@ func undoRows(ctx context.Context, conn adapter.Conn, d adapter.Dialect, e adapt
 		names[i] = c.Name
 	}
 	if _, err := conn.Run(ctx, d.DeleteWhere(e.Relation, e.Where)); err != nil {
-		return err
+		return false, err
 	}
 	if _, err := conn.Run(ctx, d.InsertColumns(e.Relation, backup, names, "")); err != nil {
-		return err
+		return false, err
 	}
 	if g, ok := d.(adapter.Granter); ok && e.Where == AllRowsGranted {
 		if err := restoreGrants(ctx, conn, g, e.Relation, backup); err != nil {
-			return err
+			return false, err
 		}
 	}
 	_, err = conn.Run(ctx, d.DropRelation(backup, adapter.Table, false))
-	return err
+	return false, err
 }
 
 // restoreColumns gives table rel the columns was (the columns of its
@@ -699,7 +720,8 @@ func (j *Journal) Rollback(ctx context.Context, conn adapter.Conn, d adapter.Dia
 		return 0, err
 	}
 	err = conn.Tx(ctx, func() error {
-		if err := undo(ctx, conn, d, es, ""); err != nil {
+		j.copiedBack = nil
+		if err := undo(ctx, conn, d, es, "", &j.copiedBack); err != nil {
 			return err
 		}
 		// The entries used and unused are all the run's pending ones.

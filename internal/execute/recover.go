@@ -127,7 +127,7 @@ func Recover(ctx context.Context, conn adapter.Conn, d adapter.Dialect) (Recover
 		return rec, nil
 	}
 	err = conn.Tx(ctx, func() error {
-		if err := undo(ctx, conn, d, append(es, legacy...), ""); err != nil {
+		if err := undo(ctx, conn, d, append(es, legacy...), "", nil); err != nil {
 			return err
 		}
 		if err := s.RemoveJournal(ctx, es); err != nil {

@@ -150,7 +150,7 @@ func RollbackTxn(ctx context.Context, conn adapter.Conn, d adapter.Dialect, id s
 		return out, err
 	}
 	err = conn.Tx(ctx, func() error {
-		if err := undo(ctx, conn, d, es, id); err != nil {
+		if err := undo(ctx, conn, d, es, id, nil); err != nil {
 			return err
 		}
 		if err := s.MarkRolledBack(ctx, id); err != nil {
