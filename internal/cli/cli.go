@@ -230,7 +230,7 @@ Exit codes: 0 success (warnings allowed), 1 a node errored or a test failed,
 	f.StringVar(&a.profile, "profile", "", "the profile of profiles.yml to build with (default: the project's profile:)")
 	f.StringVarP(&a.target, "target", "t", "", "the target of the profile to build into (default: DBT_TARGET, else the profile's target:)")
 	f.StringVar(&a.targetPath, "target-path", "", "where artifacts go (default: target-path of project.yml or dbt_project.yml, else \"target\")")
-	f.StringVar(&a.varsText, "vars", "", "vars as YAML or JSON, overriding the vars of project.yml or dbt_project.yml: --vars '{raw_dir: data/2026-11}'")
+	f.Var((*onceString)(&a.varsText), "vars", "vars as YAML or JSON, overriding the vars of project.yml or dbt_project.yml: --vars '{raw_dir: data/2026-11}'")
 	f.BoolVar(&a.failFast, "fail-fast", false, "stop at the first node that errors or fails")
 	f.IntVar(&a.threads, "threads", 0, "number of nodes run at once (default: threads of project.yml or dbt_project.yml, else the profile's, else 4); 1 runs them one by one, in a deterministic order")
 	a.threadsGiven = func() bool { return f.Changed("threads") }

@@ -213,6 +213,10 @@ func TestVarsNotAMapping(t *testing.T) {
 			t.Errorf("--vars %q: stderr speaks Go:\n%s", vars, stderr)
 		}
 	}
+	code, _, stderr := kiln(t, dir, "build", "--vars", "{a: 1}", "--vars", "{b: 2}")
+	if want := `for "--vars" flag: given twice: write every var in one mapping`; code != ExitCannotStart || !strings.Contains(stderr, want) {
+		t.Errorf("--vars given twice: exit %d, stderr:\n%s\nwant exit %d and %q", code, stderr, ExitCannotStart, want)
+	}
 	if _, err := os.Stat(filepath.Join(dir, "target", "t1.duckdb")); err == nil {
 		t.Error("--vars that is not a mapping must not build anything")
 	}
