@@ -230,18 +230,10 @@ func indexWord(s, tok string) int {
 // statement that nests that text at byte body; ok is false when the
 // position is outside it (or unknown).
 func bodyOffset(sql string, body, line, col int, query string) (off int, ok bool) {
-	if body < 0 || line < 1 || col < 1 {
+	p, ok := diag.ByteOffset(sql, line, col)
+	if body < 0 || !ok {
 		return 0, false
 	}
-	p := 0
-	for i := 1; i < line; i++ {
-		j := strings.IndexByte(sql[p:], '\n')
-		if j < 0 {
-			return 0, false
-		}
-		p += j + 1
-	}
-	p += col - 1
 	trimmed := materialize.Body(query)
 	if p < body || p >= body+len(trimmed) {
 		return 0, false
