@@ -43,3 +43,23 @@ func (r *runner) warnIndexesUnused() {
 	r.p.printf(Warn, "warning: indexes have no effect on a view or an ephemeral model, which have no table to index (as in dbt, they are ignored): %s; "+
 		"materialize them as table or incremental to index them, or leave indexes out of their config", nameList(names))
 }
+
+// warnUnloggedUnused says once, before the nodes run, that unlogged: true
+// has no effect on the selected views and ephemeral models (dbt-postgres
+// ignores it there without a word), on a database that makes unlogged
+// tables (elsewhere the run refuses unlogged: true: CheckUnlogged).
+func (r *runner) warnUnloggedUnused() {
+	if _, ok := r.ex.Dialect().(adapter.Unlogger); !ok {
+		return
+	}
+	g := r.p.Graph()
+	var names []string
+	for _, id := range r.selected {
+		if n := g.Node(graph.ID(id)); n != nil && execute.UnloggedUnused(n) {
+			names = append(names, fmt.Sprintf("%s %q (%s)", n.Kind, n.DisplayName(), n.Config.Materialized))
+		}
+	}
+	if len(names) > 0 {
+		r.p.printf(Warn, "warning: unlogged has no effect on a view or an ephemeral model, which have no table (as in dbt, it is ignored): %s", nameList(names))
+	}
+}

@@ -224,6 +224,7 @@ func (p *Project) Run(ctx context.Context, plan *Plan, o RunOptions) (*Result, e
 	r.warnGrants()
 	r.warnIndexes()
 	r.warnIndexesUnused()
+	r.warnUnloggedUnused()
 	if len(problems) > 0 {
 		return r.refuse(ctx, problems), nil
 	}

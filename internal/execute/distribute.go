@@ -152,3 +152,11 @@ func keyPos(n *graph.Node, key string) diag.Pos {
 	}
 	return pos
 }
+
+// UnloggedUnused reports whether n is a view or an ephemeral model with
+// unlogged: true, which has no effect there (no table to make unlogged;
+// dbt-postgres ignores it without a word).
+func UnloggedUnused(n *graph.Node) bool {
+	on, _ := n.Config.Extra["unlogged"].(bool)
+	return on && n.Kind == graph.Model && (n.Config.Materialized == graph.View || n.Config.Materialized == graph.Ephemeral)
+}
