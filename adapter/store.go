@@ -253,6 +253,13 @@ type JournalEntry struct {
 	// Where is the condition (SQL, on Relation's columns) selecting the
 	// rows a RowsCopied entry kept in Backup; "" for the other operations.
 	Where string
+	// Definition holds, for a Copied entry or a RowsCopied entry of every
+	// row, the statements creating the table as it was
+	// (TableDefiner.DefinitionStatements), when the dialect reads them:
+	// an undo that cannot give the table its columns back in place
+	// creates it again from them and inserts Backup's rows, instead of
+	// renaming Backup back. Nil when none were kept.
+	Definition []string
 	// Done says the run succeeded in its flow transaction, which keeps the
 	// entry; an entry not Done belongs to a run in progress, or killed.
 	Done bool

@@ -213,8 +213,7 @@ func (r *runner) rollback(ctx context.Context, res *Result, why string) string {
 		kept += "; the failing-row views (store_failures_as: view) read the restored relations, not the failing rows: store_failures_as: table keeps them"
 	}
 	if c := r.journal.CopiedBack(); len(c) > 0 {
-		kept += fmt.Sprintf("; %s %s put back from a copy (on_schema_change had dropped a column, or an index forbade changing the columns back), with the rows and columns as before, not the constraints, defaults and indexes added outside kiln",
-			strings.Join(c, ", "), wereWas(len(c)))
+		kept += "; " + copiedBack(c)
 	}
 	return fmt.Sprintf("%s%s: the %s it had changed %s restored; the tables, views and exports are as they were before the run%s (--no-rollback keeps what succeeded).",
 		why, what, plural(n, "relation"), wereWas(n), kept)

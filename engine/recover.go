@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"sort"
 	"strings"
@@ -76,6 +77,9 @@ func (p *Project) recoverCatalog(ctx context.Context, conn adapter.Conn, d adapt
 			p.printf(Warn, "warning: an earlier run (%s) was killed before it committed; it had changed no relation", id)
 		}
 	}
+	if c := rec.CopiedBack; len(c) > 0 {
+		p.printf(Warn, "warning: of the relations restored, %s", copiedBack(c))
+	}
 	var owners []string
 	for o := range rec.Published {
 		owners = append(owners, o)
@@ -86,6 +90,13 @@ func (p *Project) recoverCatalog(ctx context.Context, conn adapter.Conn, d adapt
 			o, plural(rec.Published[o], "file"))
 	}
 	return rec.Catalog, nil
+}
+
+// copiedBack says that the relations c (quoted names) were put back from
+// a copy, and what the copy lacks.
+func copiedBack(c []string) string {
+	return fmt.Sprintf("%s %s put back from a copy (on_schema_change had dropped a column, or an index forbade changing the columns back), with the rows and columns as before, not the constraints, defaults and indexes added outside kiln",
+		strings.Join(c, ", "), wereWas(len(c)))
 }
 
 func wereWas(n int) string {

@@ -48,17 +48,19 @@ func (s *Store) addJournalBulk(ctx context.Context, entries []adapter.JournalEnt
 	n := len(entries)
 	runs, seqs, schemas, names := make([]string, n), make([]int64, n), make([]string, n), make([]string, n)
 	backups, kinds, txns, ops, wheres, done := make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]bool, n)
+	defs := make([]string, n)
 	for i, e := range entries {
 		runs[i], seqs[i], schemas[i], names[i] = e.RunID, e.Seq, e.Relation.Schema, e.Relation.Name
 		backups[i], kinds[i], txns[i], ops[i], wheres[i], done[i] = e.Backup, string(e.BackupKind), e.Txn, string(e.Op), e.Where, e.Done
+		defs[i] = definitionJSON(e)
 	}
 	rows := unnestRows(
-		[]string{"run_id", "seq", "schema_name", "name", "backup", "backup_kind", "txn", "op", "done", "rows_where"},
-		[]string{"varchar", "bigint", "varchar", "varchar", "varchar", "varchar", "varchar", "varchar", "boolean", "varchar"})
-	q := "insert into kiln_history.journal (run_id, seq, schema_name, name, backup, backup_kind, txn, op, done, recorded_at, rows_where) " +
+		[]string{"run_id", "seq", "schema_name", "name", "backup", "backup_kind", "txn", "op", "done", "rows_where", "definition"},
+		[]string{"varchar", "bigint", "varchar", "varchar", "varchar", "varchar", "varchar", "varchar", "boolean", "varchar", "varchar"})
+	q := "insert into kiln_history.journal (run_id, seq, schema_name, name, backup, backup_kind, txn, op, done, recorded_at, rows_where, definition) " +
 		"select run_id, seq, schema_name, name, nullif(backup, ''), nullif(backup_kind, ''), nullif(txn, ''), op, done, " +
-		s.ts(time.Now()) + ", nullif(rows_where, '') from " + rows
-	_, err := s.c.Exec(ctx, q, runs, seqs, schemas, names, backups, kinds, txns, ops, done, wheres)
+		s.ts(time.Now()) + ", nullif(rows_where, ''), nullif(definition, '') from " + rows
+	_, err := s.c.Exec(ctx, q, runs, seqs, schemas, names, backups, kinds, txns, ops, done, wheres, defs)
 	return err
 }
 

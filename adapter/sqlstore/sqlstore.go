@@ -85,6 +85,7 @@ alter table kiln_history.journal add column if not exists done boolean default f
 alter table kiln_history.journal add column if not exists recorded_at timestamp;
 alter table kiln_history.journal add column if not exists op varchar;
 alter table kiln_history.journal add column if not exists rows_where varchar; -- op rows: the condition of the rows kept
+alter table kiln_history.journal add column if not exists definition varchar; -- JSON array: the statements creating the table as it was
 alter table kiln_history.runs add column if not exists txn varchar;
 alter table kiln_history.runs add column if not exists vars varchar;          -- the run's --vars, as JSON
 create table if not exists kiln_history.transactions (

@@ -2,6 +2,7 @@ package sqlstore
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"strconv"
 	"strings"
@@ -16,7 +17,8 @@ func (s *Store) Journal(ctx context.Context) ([]adapter.JournalEntry, error) {
 		return nil, err
 	}
 	_, rows, err := s.c.QueryRows(ctx, `select run_id, seq, coalesce(txn, ''), coalesce(op, ''), schema_name, name,
-        coalesce(backup, ''), coalesce(backup_kind, ''), coalesce(done, false), coalesce(rows_where, '')
+        coalesce(backup, ''), coalesce(backup_kind, ''), coalesce(done, false), coalesce(rows_where, ''),
+        coalesce(definition, '')
         from kiln_history.journal order by recorded_at desc, seq desc`)
 	if err != nil {
 		return nil, err
@@ -27,6 +29,11 @@ func (s *Store) Journal(ctx context.Context) ([]adapter.JournalEntry, error) {
 		e := adapter.JournalEntry{RunID: str(r[0]), Seq: num(r[1]), Txn: str(r[2]), Op: adapter.JournalOp(str(r[3])),
 			Relation: adapter.Relation{Schema: str(r[4]), Name: str(r[5])}, Backup: str(r[6]), BackupKind: adapter.Kind(str(r[7])), Done: done,
 			Where: str(r[9])}
+		if d := str(r[10]); d != "" {
+			if err := json.Unmarshal([]byte(d), &e.Definition); err != nil {
+				return nil, fmt.Errorf("journal entry %d of run %s: its definition: %w", e.Seq, e.RunID, err)
+			}
+		}
 		if e.Op == "" { // recorded by an older kiln
 			e.Op = adapter.Moved
 			if e.Backup == "" {
@@ -59,11 +66,11 @@ func (s *Store) AddJournal(ctx context.Context, entries []adapter.JournalEntry) 
 		if e.Done {
 			done = "true"
 		}
-		values[i] = fmt.Sprintf("(%s, %d, %s, %s, %s, %s, %s, %s, %s, %s, %s)", s.lit(e.RunID), e.Seq,
+		values[i] = fmt.Sprintf("(%s, %d, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)", s.lit(e.RunID), e.Seq,
 			s.lit(e.Relation.Schema), s.lit(e.Relation.Name), s.nullable(e.Backup), s.nullable(string(e.BackupKind)),
-			s.nullable(e.Txn), s.lit(string(e.Op)), done, now, s.nullable(e.Where))
+			s.nullable(e.Txn), s.lit(string(e.Op)), done, now, s.nullable(e.Where), s.nullable(definitionJSON(e)))
 	}
-	q := "insert into kiln_history.journal (run_id, seq, schema_name, name, backup, backup_kind, txn, op, done, recorded_at, rows_where) values " +
+	q := "insert into kiln_history.journal (run_id, seq, schema_name, name, backup, backup_kind, txn, op, done, recorded_at, rows_where, definition) values " +
 		strings.Join(values, ", ")
 	if p, ok := s.c.(adapter.Pipeliner); ok {
 		// Sent with the node's next statement.
@@ -71,6 +78,15 @@ func (s *Store) AddJournal(ctx context.Context, entries []adapter.JournalEntry) 
 	}
 	_, err := s.c.Exec(ctx, q)
 	return err
+}
+
+// definitionJSON is e.Definition as a JSON array, "" when it has none.
+func definitionJSON(e adapter.JournalEntry) string {
+	if len(e.Definition) == 0 {
+		return ""
+	}
+	b, _ := json.Marshal(e.Definition) // strings only: cannot fail
+	return string(b)
 }
 
 // RemoveJournal forgets entries by run and number.

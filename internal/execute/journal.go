@@ -269,6 +269,10 @@ func (j *Journal) PrepareCopy(ctx context.Context, conn adapter.Conn, d adapter.
 	if _, err := conn.Run(ctx, d.CopyTable(rel, sqlq.Relation{Schema: rel.Schema, Name: e.Backup})); err != nil {
 		return err
 	}
+	var err error
+	if e.Definition, err = definition(ctx, conn, d, rel); err != nil {
+		return err
+	}
 	if err := conn.Store().AddJournal(ctx, []adapter.JournalEntry{e}); err != nil {
 		return err
 	}
@@ -294,6 +298,13 @@ func (j *Journal) PrepareRows(ctx context.Context, conn adapter.Conn, d adapter.
 	backup := sqlq.Relation{Schema: rel.Schema, Name: e.Backup}
 	if _, err := conn.Run(ctx, d.CreateTableAs(backup, d.SelectAll(rel, "")+"\nwhere "+where)); err != nil {
 		return err
+	}
+	if where == AllRows || where == AllRowsGranted {
+		// A rollback may have to create the table again (see undoRows).
+		var err error
+		if e.Definition, err = definition(ctx, conn, d, rel); err != nil {
+			return err
+		}
 	}
 	if err := conn.Store().AddJournal(ctx, []adapter.JournalEntry{e}); err != nil {
 		return err
@@ -374,7 +385,9 @@ func dropBackup(ctx context.Context, conn adapter.Conn, d adapter.Dialect, e ada
 // copied, when not nil, gets the relations put back from a copy made by
 // create table as select (their rows and columns, not the constraints,
 // defaults and indexes added outside kiln): the Copied entries' and the
-// RowsCopied entries' whose table could not be given its columns back.
+// RowsCopied entries' whose table could not be given its columns back,
+// when the entry holds no definition to create the table again from
+// (recreate).
 func undo(ctx context.Context, conn adapter.Conn, d adapter.Dialect, es []adapter.JournalEntry, txn string, copied *[]string) error {
 	return conn.Tx(ctx, func() error {
 		var runs []string
@@ -401,9 +414,6 @@ func undo(ctx context.Context, conn adapter.Conn, d adapter.Dialect, es []adapte
 				}
 				continue
 			}
-			if e.Op == adapter.Copied && copied != nil {
-				*copied = append(*copied, d.QuoteRelation(e.Relation))
-			}
 			if e.Backup == "" {
 				if err := dropRelation(ctx, conn, d, e.Relation); err != nil {
 					return err
@@ -417,6 +427,18 @@ func undo(ctx context.Context, conn adapter.Conn, d adapter.Dialect, es []adapte
 			}
 			if kind == "" {
 				continue
+			}
+			if e.Op == adapter.Copied {
+				again, err := recreate(ctx, conn, d, e, backup)
+				if err != nil {
+					return err
+				}
+				if again {
+					continue
+				}
+				if copied != nil {
+					*copied = append(*copied, d.QuoteRelation(e.Relation))
+				}
 			}
 			if err := dropRelation(ctx, conn, d, e.Relation); err != nil {
 				return err
@@ -449,9 +471,14 @@ func undoRows(ctx context.Context, conn adapter.Conn, d adapter.Dialect, e adapt
 			return false, err
 		}
 		if !inPlace {
-			// The table is gone or lost a column: the copy, which has
-			// every row and column, takes its place (its definition is
-			// what a create table as select gives).
+			// The table is gone, lost a column or has an index that
+			// forbids altering it: it is created again from its saved
+			// definition with the copy's rows, or, without one, the
+			// copy, which has every row and column, takes its place
+			// (its definition is what a create table as select gives).
+			if again, err := recreate(ctx, conn, d, e, backup); err != nil || again {
+				return false, err
+			}
 			if err := dropRelation(ctx, conn, d, e.Relation); err != nil {
 				return false, err
 			}

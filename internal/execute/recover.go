@@ -28,6 +28,11 @@ type Recovery struct {
 	// Staged holds the staged files the store keeps after Recover (those
 	// of open flow transactions), for SweepFiles.
 	Staged []adapter.StagedFile
+	// CopiedBack holds the relations put back from a copy made by create
+	// table as select (quoted names, in the order restored): their rows
+	// and columns are as before the killed run, not the constraints,
+	// defaults and indexes added outside kiln (see Journal.CopiedBack).
+	CopiedBack []string
 	// Catalog holds the database's relations as Recover listed them, when
 	// it changed none of them (nothing to undo); nil otherwise. A run
 	// starts from it instead of listing them again (Options.Catalog).
@@ -127,7 +132,8 @@ func Recover(ctx context.Context, conn adapter.Conn, d adapter.Dialect) (Recover
 		return rec, nil
 	}
 	err = conn.Tx(ctx, func() error {
-		if err := undo(ctx, conn, d, append(es, legacy...), "", nil); err != nil {
+		rec.CopiedBack = nil
+		if err := undo(ctx, conn, d, append(es, legacy...), "", &rec.CopiedBack); err != nil {
 			return err
 		}
 		if err := s.RemoveJournal(ctx, es); err != nil {
@@ -137,6 +143,7 @@ func Recover(ctx context.Context, conn adapter.Conn, d adapter.Dialect) (Recover
 		return nil
 	})
 	if err != nil {
+		rec.CopiedBack = nil
 		return rec, errors.Join(errors.New("cannot put back what an unfinished earlier run replaced"), err)
 	}
 	return rec, nil
