@@ -218,10 +218,11 @@ const (
 	Moved JournalOp = "moved"
 	// Copied: the previous table was copied to Backup; the node changed
 	// it in place and dropped a column (an incremental model's
-	// on_schema_change: sync_all_columns); undoing it renames the copy
-	// back, without the table's constraints, defaults and indexes other
-	// than those kiln declares. Other changes in place are RowsCopied of
-	// the whole table, which keeps them.
+	// on_schema_change: sync_all_columns); undoing it creates the table
+	// again from Definition with the copy's rows, or, without one,
+	// renames the copy back, without the table's constraints, defaults
+	// and indexes other than those kiln declares. Other changes in place
+	// are RowsCopied of the whole table, which keeps them.
 	Copied JournalOp = "copied"
 	// Created: there was no previous relation (Backup is "").
 	Created JournalOp = "created"

@@ -52,6 +52,7 @@ sources:
     schema: raw
     tables:
       - name: orders
+      - name: wide
       - name: events
         config: {event_time: ts}
 `,
@@ -89,6 +90,19 @@ select id, status, amount, updated_at from {{ source('raw', 'orders') }}
       - {name: amount, data_type: integer}
       - {name: updated_at, data_type: timestamp}
 `,
+	// Its source drops a column in B: sync_all_columns drops it, so a
+	// rollback creates the table again from its saved definition.
+	"models/wide_sync.sql": `{{ config(materialized='incremental', unique_key='id', on_schema_change='sync_all_columns') }}
+select * from {{ source('raw', 'wide') }}
+`,
+	// Its source gains a column in B, and its table an index made by
+	// hand, which forbids dropping the column again: a rollback creates
+	// the table again from its saved definition, index included.
+	"snapshots/wide_snap.yml": `snapshots:
+  - name: wide_snap
+    relation: source('raw', 'wide')
+    config: {unique_key: id, strategy: timestamp, updated_at: updated_at}
+`,
 	"snapshots/orders_snap.yml": `snapshots:
   - name: orders_snap
     relation: source('raw', 'orders')
@@ -123,6 +137,8 @@ var (
 			(1, 5, timestamp '2024-01-10'), (2, 7, timestamp '2024-02-03'), (3, 9, timestamp '2024-03-04'),
 			(4, 11, timestamp '2024-03-20'), (5, 13, timestamp '2024-04-01'), (6, 17, timestamp '2024-06-30 23:00'))
 			as t(id, amount, ts)`,
+		`create table raw.wide as select * from (values (1, 'x', 'y', timestamp '2024-01-01'), (2, 'z', 'w', timestamp '2024-01-01'))
+			as t(id, a, b, updated_at)`,
 	}
 	incrInputsB = []string{
 		"update raw.orders set status = 'paid', amount = 21, updated_at = timestamp '2024-01-03 08:00' where id = 2",
@@ -135,6 +151,13 @@ var (
 		"alter table main.orders_merge alter column status set default 'new'",
 		"alter table main.orders_append alter column status set not null",
 		"alter table history.orders_snap alter column amount set default 0",
+		"alter table raw.wide drop column b",
+		"alter table raw.wide add column c integer default 3",
+		"update raw.wide set a = 'v', updated_at = timestamp '2024-01-02' where id = 2",
+		"alter table main.wide_sync alter column a set not null",
+		"alter table main.wide_sync alter column a set default 'dflt'",
+		"comment on table main.wide_snap is 'kept'",
+		"create index wide_snap_a on main.wide_snap (a)",
 	}
 )
 
@@ -145,7 +168,14 @@ const definitionQuery = `select string_agg(d, '; ' order by d) from (
 	select table_name || '.' || column_name || ' default ' || coalesce(column_default, '-') || ' nullable ' || is_nullable as d
 	from information_schema.columns where table_name in ('orders_merge', 'orders_append', 'orders_snap')
 	union all
-	select table_name || ': ' || constraint_text from duckdb_constraints() where table_name in ('orders_merge', 'orders_append', 'orders_snap'))`
+	select table_name || ': ' || constraint_text from duckdb_constraints() where table_name in ('orders_merge', 'orders_append', 'orders_snap', 'wide_sync')
+	union all
+	select table_name || '.' || column_name || ' default ' || coalesce(column_default, '-') || ' nullable ' || is_nullable
+	from information_schema.columns where table_name = 'wide_sync' and column_name = 'a'
+	union all
+	select sql from duckdb_indexes() where table_name = 'wide_snap'
+	union all
+	select table_name || ' comment ' || comment from duckdb_tables() where table_name = 'wide_snap')`
 
 // incrWorld is the incremental test's starting point: the project built
 // on A with B's inputs in place (before), and the state after building B.
@@ -211,7 +241,8 @@ func makeIncrWorld() (*incrWorld, error) {
 	if w.definition, err = queryText(w.base, definitionQuery); err != nil {
 		return nil, err
 	}
-	for _, want := range []string{"PRIMARY KEY(id)", "orders_merge.status default 'new'", "orders_append.status default - nullable NO", "orders_snap.amount default 0"} {
+	for _, want := range []string{"PRIMARY KEY(id)", "orders_merge.status default 'new'", "orders_append.status default - nullable NO", "orders_snap.amount default 0",
+		"wide_sync.a default 'dflt' nullable NO", "CREATE INDEX wide_snap_a", "wide_snap comment kept"} {
 		if !strings.Contains(w.definition, want) {
 			return nil, fmt.Errorf("the definitions before the build lack %q:\n%s", want, w.definition)
 		}

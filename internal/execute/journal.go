@@ -253,11 +253,14 @@ func (j *Journal) Prepare(ctx context.Context, conn adapter.Conn, d adapter.Dial
 
 // PrepareCopy keeps a copy of table rel aside and leaves rel in place, for
 // a node that changes it in place and drops a column of it (an
-// incremental model's on_schema_change: sync_all_columns): a rollback
-// drops rel and renames the copy back, which has the rows and columns of
-// rel but not its constraints, defaults, indexes or grants (the caller
-// gives the copy those kiln declares); where no column is dropped,
-// PrepareRows of AllRows keeps them all. Like Prepare, it runs in the
+// incremental model's on_schema_change: sync_all_columns). Where the
+// dialect reads a table's definition (adapter.TableDefiner: DuckDB), the
+// entry keeps it, and a rollback creates rel again from it with the
+// copy's rows (recreate); else it drops rel and renames the copy back,
+// which has the rows and columns of rel but not its constraints,
+// defaults, indexes or grants (the caller gives the copy those kiln
+// declares). Where no column is dropped, PrepareRows of AllRows keeps
+// the table itself. Like Prepare, it runs in the
 // node's transaction; a relation that is not a table is moved aside (the
 // node builds it anew).
 func (j *Journal) PrepareCopy(ctx context.Context, conn adapter.Conn, d adapter.Dialect, rel sqlq.Relation, kind string) error {
