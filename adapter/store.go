@@ -255,7 +255,7 @@ type JournalEntry struct {
 	// rows a RowsCopied entry kept in Backup; "" for the other operations.
 	Where string
 	// Definition holds, for a Copied entry or a RowsCopied entry of every
-	// row, the statements creating the table as it was
+	// row whose node changes the table's columns, the statements creating the table as it was
 	// (TableDefiner.DefinitionStatements), when the dialect reads them:
 	// an undo that cannot give the table its columns back in place
 	// creates it again from them and inserts Backup's rows, instead of

@@ -155,12 +155,19 @@ func (e *Executor) keepGrants(ctx context.Context, conn adapter.Conn, n *graph.N
 // keepTable keeps n's table aside in the journal before n changes it in
 // place (an incremental model, a snapshot): its rows, and its privileges
 // when n sets grants (AllRowsGranted). A rollback puts them back in the
-// table itself, which keeps its definition.
-func (e *Executor) keepTable(ctx context.Context, conn adapter.Conn, n *graph.Node) error {
-	if _, _, ok := e.granted(n); !ok {
-		return e.opts.Journal.PrepareRows(ctx, conn, e.d, n.Relation, AllRows)
+// table itself, which keeps its definition. reshape says that n changes
+// the table's columns: the journal then also keeps the table's
+// definition (Journal.PrepareReshape), for a rollback that cannot give
+// the table its columns back in place.
+func (e *Executor) keepTable(ctx context.Context, conn adapter.Conn, n *graph.Node, reshape bool) error {
+	prepare := e.opts.Journal.PrepareRows
+	if reshape {
+		prepare = e.opts.Journal.PrepareReshape
 	}
-	if err := e.opts.Journal.PrepareRows(ctx, conn, e.d, n.Relation, AllRowsGranted); err != nil {
+	if _, _, ok := e.granted(n); !ok {
+		return prepare(ctx, conn, e.d, n.Relation, AllRows)
+	}
+	if err := prepare(ctx, conn, e.d, n.Relation, AllRowsGranted); err != nil {
 		return err
 	}
 	return e.keepGrants(ctx, conn, n)

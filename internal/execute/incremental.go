@@ -264,7 +264,7 @@ func (e *Executor) applyIncremental(ctx context.Context, conn adapter.Conn, n *g
 		// back, which would lose the table's definition: a rollback
 		// gives the table itself its columns and rows back, with its
 		// constraints, defaults, indexes and grants.
-		if err := e.keepTable(ctx, conn, n); err != nil {
+		if err := e.keepTable(ctx, conn, n, len(evolve) > 0); err != nil {
 			return err
 		}
 	default:

@@ -69,14 +69,21 @@ func (e *Executor) writeSnapshot(ctx context.Context, conn adapter.Conn, n *grap
 	var rows int64
 	var msg string
 	if kind == string(adapter.Table) {
-		// The journal keeps the rows: a rollback puts them back in the
-		// table, which keeps its definition (the columns the snapshot
-		// adds are dropped again).
-		if err := e.keepTable(ctx, conn, n); err != nil {
+		add, err := e.snapshotAdds(ctx, conn, n, &spec, cols)
+		if err != nil {
 			return 0, "", err
 		}
-		if err := e.evolveSnapshot(ctx, conn, n, &spec, cols); err != nil {
+		// The journal keeps the rows: a rollback puts them back in the
+		// table, which keeps its definition (the columns the snapshot
+		// adds are dropped again; where an index forbids it, the table
+		// is created again from the definition kept with them).
+		if err := e.keepTable(ctx, conn, n, len(add) > 0); err != nil {
 			return 0, "", err
+		}
+		if len(add) > 0 {
+			if _, err := conn.Run(ctx, e.d.AddColumns(n.Relation, add)); err != nil {
+				return 0, "", fmt.Errorf("snapshot %q: adding columns: %w", n.Name, err)
+			}
 		}
 		var closed, inserted int64
 		for _, st := range e.d.SnapshotUpdate(spec) {
@@ -196,17 +203,17 @@ func snapshotSpec(n *graph.Node, d adapter.Dialect, src adapter.Relation, cols [
 	return spec, nil
 }
 
-// evolveSnapshot adds to snapshot n's table the source columns it lacks
+// snapshotAdds returns the columns snapshot n's table must gain: the source columns it lacks
 // (dbt's snapshot adds new columns and keeps removed ones, NULL in new
 // versions) and, when hard_deletes became new_record, its deletion flag
 // (NULL in the versions before: not deleted). A column of check_cols
 // that the table lacked sets spec.CheckColumnAdded: as in dbt, every key
 // then gets a new version.
 // The table must hold the snapshot's other columns.
-func (e *Executor) evolveSnapshot(ctx context.Context, conn adapter.Conn, n *graph.Node, spec *adapter.SnapshotSpec, src []adapter.Column) error {
+func (e *Executor) snapshotAdds(ctx context.Context, conn adapter.Conn, n *graph.Node, spec *adapter.SnapshotSpec, src []adapter.Column) ([]adapter.Column, error) {
 	table, err := conn.Columns(ctx, n.Relation)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	have := map[string]bool{}
 	for _, c := range table {
@@ -215,7 +222,7 @@ func (e *Executor) evolveSnapshot(ctx context.Context, conn adapter.Conn, n *gra
 	m := spec.Meta
 	for _, name := range []string{m.SCDID, m.UpdatedAt, m.ValidFrom, m.ValidTo} {
 		if !have[strings.ToLower(name)] {
-			return fmt.Errorf("snapshot %q: its table %s has no column %q: it was not built by this snapshot's configuration (snapshot_meta_column_names?); nothing was written", n.Name, n.Relation, name)
+			return nil, fmt.Errorf("snapshot %q: its table %s has no column %q: it was not built by this snapshot's configuration (snapshot_meta_column_names?); nothing was written", n.Name, n.Relation, name)
 		}
 	}
 	var add []adapter.Column
@@ -232,10 +239,5 @@ func (e *Executor) evolveSnapshot(ctx context.Context, conn adapter.Conn, n *gra
 	if spec.HardDeletes == "new_record" && !have[strings.ToLower(m.IsDeleted)] {
 		add = append(add, adapter.Column{Name: m.IsDeleted, Type: "varchar"})
 	}
-	if len(add) > 0 {
-		if _, err := conn.Run(ctx, e.d.AddColumns(n.Relation, add)); err != nil {
-			return fmt.Errorf("snapshot %q: adding columns: %w", n.Name, err)
-		}
-	}
-	return nil
+	return add, nil
 }
