@@ -159,7 +159,8 @@ func testStore(t *testing.T, e *env) {
 		t.Fatal(err)
 	}
 	killedEntry := adapter.JournalEntry{RunID: "run-7", Seq: 1, Op: adapter.RowsCopied, Relation: adapter.Relation{Schema: "s", Name: "inc"}, Backup: "inc__kiln_prev_run7", BackupKind: adapter.Table,
-		Where: "(\"ts\" >= timestamp '2024-02-01 00:00:00' and \"ts\" < timestamp '2024-03-01 00:00:00')"}
+		Where:      "(\"ts\" >= timestamp '2024-02-01 00:00:00' and \"ts\" < timestamp '2024-03-01 00:00:00')",
+		Definition: []string{`CREATE TABLE "s"."inc"(id INTEGER PRIMARY KEY, v VARCHAR DEFAULT('it''s; "q"'));`, `CREATE INDEX "i x" ON "s"."inc"(v);`}}
 	if err := s.AddJournal(ctx, []adapter.JournalEntry{killedEntry}); err != nil {
 		t.Fatal(err)
 	}

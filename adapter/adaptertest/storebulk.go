@@ -27,6 +27,7 @@ func testStoreBulk(t *testing.T, e *env) {
 			en.Op, en.Backup, en.BackupKind = adapter.Moved, fmt.Sprintf("m%02d__kiln_prev", i), adapter.View
 		case 2:
 			en.Op, en.Backup, en.BackupKind, en.Where = adapter.RowsCopied, "b'q", adapter.Table, `("ts" >= timestamp '2024-02-01')`
+			en.Definition = []string{fmt.Sprintf(`CREATE TABLE "s"."m%02d"(v VARCHAR DEFAULT('x''y'));`, i)}
 		case 3:
 			en.Txn, en.Done = "flow-b", true
 		}
