@@ -2,6 +2,7 @@ package harness
 
 import (
 	"fmt"
+	"math"
 	"sort"
 	"strings"
 	"time"
@@ -93,7 +94,7 @@ func (r *Report) Markdown() string {
 		p("")
 		p("### %s", bd.Title)
 		p("")
-		p("%s models and %s data tests: %s statements in the baseline's plan. The overhead per node is kiln's median minus the baseline's, over the models and tests. The paired ratio is the median, over the rounds, of kiln's time over the baseline's in the same round.", count(bd.Plan.Models), count(bd.Plan.Tests), count(len(bd.Plan.Stmts)))
+		p("%s models and %s data tests: %s statements in the baseline's plan. The overhead per node is kiln's median minus the baseline's, over the models and tests. The paired ratio is the median, over the rounds, of kiln's time over the baseline's in the same round; in brackets, its 95 %% confidence interval (order statistics: from 6 rounds up).", count(bd.Plan.Models), count(bd.Plan.Tests), count(len(bd.Plan.Stmts)))
 		p("")
 		p("| command | median | fastest - slowest | ratio to baseline | paired ratio | overhead per node | CPU | peak RSS |\n|---|---:|---:|---:|---:|---:|---:|---:|")
 		vs := []*Variant{bd.Baseline}
@@ -111,7 +112,7 @@ func (r *Report) Markdown() string {
 			lo, hi := v.Spread()
 			perNode := float64(v.Wall()-bd.Baseline.Wall()) / float64(time.Millisecond) / float64(bd.Plan.Models+bd.Plan.Tests)
 			p("| %s | %s | %s - %s | %s | %s | %+.2f ms | %s | %s |", v.Name, secs(v.Wall()), secs(lo), secs(hi), ratio(v.Ratio(bd.Baseline)),
-				ratio(v.PairedRatio(bd.Baseline)), perNode, secs(v.CPU()), mb(v.RSS()))
+				pairedCell(v, bd.Baseline), perNode, secs(v.CPU()), mb(v.RSS()))
 		}
 	}
 	if c := r.Compile; c != nil {
@@ -272,4 +273,14 @@ func sortedKeys[V any](m map[int]V) []int {
 	}
 	sort.Ints(ks)
 	return ks
+}
+
+// pairedCell is v's paired ratio to base, with its 95 % interval when
+// there are rounds enough: "1.031x (0.990-1.062)".
+func pairedCell(v, base *Variant) string {
+	cell := ratio(v.PairedRatio(base))
+	if lo, hi, _ := v.PairedInterval(base, 0.95); !math.IsNaN(lo) {
+		cell += fmt.Sprintf(" (%.3f-%.3f)", lo, hi)
+	}
+	return cell
 }

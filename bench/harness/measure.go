@@ -143,19 +143,69 @@ func (v *Variant) Ratio(base *Variant) float64 {
 // a host whose load drifts it is steadier than Ratio. NaN without a
 // common round.
 func (v *Variant) PairedRatio(base *Variant) float64 {
-	n := min(len(v.Samples), len(base.Samples))
+	rs := v.pairedRatios(base)
+	n := len(rs)
 	if n == 0 {
 		return math.NaN()
 	}
+	if n%2 == 1 {
+		return rs[n/2]
+	}
+	return (rs[n/2-1] + rs[n/2]) / 2
+}
+
+// pairedRatios returns the rounds' ratios of v's wall time over base's,
+// sorted.
+func (v *Variant) pairedRatios(base *Variant) []float64 {
+	n := min(len(v.Samples), len(base.Samples))
 	rs := make([]float64, n)
 	for i := range n {
 		rs[i] = float64(v.Samples[i].Wall) / float64(base.Samples[i].Wall)
 	}
 	slices.Sort(rs)
-	if n%2 == 1 {
-		return rs[n/2]
+	return rs
+}
+
+// PairedInterval returns a confidence interval, at confidence at least
+// level (0.95 for 95 %), for the median of the rounds' ratios that
+// PairedRatio estimates, and the interval's actual confidence. It is the
+// distribution-free interval of order statistics (the sign test's
+// interval for a median: W. J. Conover, Practical Nonparametric
+// Statistics, 3rd ed., 1999, section 3.2): with the n ratios sorted, the
+// interval runs from the k-th to the (n+1-k)-th, k the largest whose
+// P(Binomial(n, 1/2) < k) <= (1-level)/2. It assumes only that the rounds
+// are independent draws of one distribution. NaNs when n is too small
+// for level (n < 6 at 95 %).
+func (v *Variant) PairedInterval(base *Variant, level float64) (lo, hi, conf float64) {
+	rs := v.pairedRatios(base)
+	k := medianRank(len(rs), level)
+	if k == 0 {
+		return math.NaN(), math.NaN(), math.NaN()
 	}
-	return (rs[n/2-1] + rs[n/2]) / 2
+	return rs[k-1], rs[len(rs)-k], 1 - 2*binomialBelow(len(rs), k)
+}
+
+// medianRank returns the largest k >= 1 with P(Binomial(n, 1/2) < k) <=
+// (1-level)/2, 0 when there is none.
+func medianRank(n int, level float64) int {
+	k := 0
+	for j := 1; j <= n/2; j++ {
+		if binomialBelow(n, j) > (1-level)/2 {
+			break
+		}
+		k = j
+	}
+	return k
+}
+
+// binomialBelow returns P(Binomial(n, 1/2) < k).
+func binomialBelow(n, k int) float64 {
+	p, c := 0.0, 1.0 // c = n choose i
+	for i := 0; i < k; i++ {
+		p += c
+		c = c * float64(n-i) / float64(i+1)
+	}
+	return p / math.Pow(2, float64(n))
 }
 
 // median returns the median of f over samples (the mean of the two middle

@@ -141,7 +141,7 @@ func (r *Report) Goals() []Goal {
 		k := b.Kiln[threads]
 		x, px := k.Ratio(b.Baseline), k.PairedRatio(b.Baseline)
 		gs = append(gs, Goal{fmt.Sprintf("%s %s models, `--threads %d`", what, count(b.Plan.Models), threads), target,
-			orFailed(k, fmt.Sprintf("%.3fx (%s vs %s; paired %.3fx)", x, secs(k.Wall()), secs(b.Baseline.Wall()), px)), k.Err == nil && ok(x) && ok(px)})
+			orFailed(k, fmt.Sprintf("%.3fx (%s vs %s; paired %s)", x, secs(k.Wall()), secs(b.Baseline.Wall()), pairedCell(k, b.Baseline))), k.Err == nil && ok(x) && ok(px)})
 	}
 	if d := r.Docs; d != nil {
 		v := d.Docs

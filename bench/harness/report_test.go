@@ -39,6 +39,47 @@ func TestMedianAndRatio(t *testing.T) {
 // TestPairedRatio: the median of the rounds' ratios, not the ratio of the
 // medians: a round where the host slowed both commands counts as one
 // round's ratio.
+// TestPairedInterval: the order-statistics interval of the median ratio
+// (Conover 3.2), checked against the binomial probabilities worked by
+// hand: 15 rounds give the 4th and 12th ratios at 1 - 2*576/32768 =
+// 96.48 %; 9 rounds the 2nd and 8th at 1 - 2*10/512; 6 rounds the
+// extremes at 1 - 2/64; 5 rounds are too few for 95 %.
+func TestPairedInterval(t *testing.T) {
+	ms := time.Millisecond
+	rounds := func(n int) (*Variant, *Variant) {
+		k, base := &Variant{Name: "kiln"}, &Variant{Name: "baseline"}
+		for i := range n {
+			// Ratios 1.00, 1.01, ... in the order 7, 0, 14, 3, ...: not sorted.
+			j := (i * 7) % n
+			base.Samples = append(base.Samples, Sample{Wall: 1000 * ms})
+			k.Samples = append(k.Samples, Sample{Wall: time.Duration(1000+10*j) * ms})
+		}
+		return k, base
+	}
+	for _, c := range []struct {
+		n            int
+		lo, hi, conf float64
+	}{
+		{15, 1.03, 1.11, 1 - 2*576.0/32768},
+		{9, 1.01, 1.07, 1 - 2*10.0/512},
+		{6, 1.00, 1.05, 1 - 2.0/64},
+	} {
+		k, base := rounds(c.n)
+		lo, hi, conf := k.PairedInterval(base, 0.95)
+		if math.Abs(lo-c.lo) > 1e-9 || math.Abs(hi-c.hi) > 1e-9 || math.Abs(conf-c.conf) > 1e-9 {
+			t.Errorf("%d rounds: interval %.3f-%.3f at %.4f, want %.3f-%.3f at %.4f", c.n, lo, hi, conf, c.lo, c.hi, c.conf)
+		}
+	}
+	k, base := rounds(5)
+	if lo, hi, _ := k.PairedInterval(base, 0.95); !math.IsNaN(lo) || !math.IsNaN(hi) {
+		t.Errorf("5 rounds: interval %v-%v, want none at 95 %%", lo, hi)
+	}
+	k, base = rounds(9)
+	if got := pairedCell(k, base); got != "1.040x (1.010-1.070)" {
+		t.Errorf("cell %q", got)
+	}
+}
+
 func TestPairedRatio(t *testing.T) {
 	s := time.Second
 	base := variant("baseline", 2*s, 10*s, 3*s)
