@@ -8,12 +8,15 @@ import (
 	"github.com/kiln-build/kiln/compiler/graph"
 )
 
-// persistDocs writes model n's descriptions into the database's comments,
+// persistDocs writes model or seed n's descriptions into the database's
+// comments,
 // as dbt's persist_docs config asks
 // (https://docs.getdbt.com/reference/resource-configs/persist_docs):
 // relation: true comments the table or view, columns: true each column
 // that the YAML describes and the relation has (as dbt-postgres, which
-// skips the others). It runs in the node's transaction, after the build.
+// skips the others). It runs in the node's transaction, after the build
+// (for a seed, after its rows are loaded, as dbt's seed materialization
+// calls persist_docs).
 func persistDocs(ctx context.Context, conn adapter.Conn, d adapter.Dialect, n *graph.Node) error {
 	relation, columns := docsPersisted(n)
 	if !relation && !columns {

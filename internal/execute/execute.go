@@ -404,7 +404,8 @@ type fileLoader interface {
 // replace loads spec into the relation of node of in one transaction that
 // first moves the previous relation aside in the journal and ends with
 // the check of the foreign keys that reference it (checkReferrers) and,
-// for a seed, its grants, as dbt's seed materialization.
+// for a seed, its grants, indexes and persist_docs comments, as dbt's
+// seed materialization.
 func (e *Executor) replace(ctx context.Context, conn adapter.Conn, spec load.Spec, of *graph.Node, seed bool) (load.Result, error) {
 	rel := of.Relation
 	fl, ok := conn.(fileLoader)
@@ -447,6 +448,9 @@ func (e *Executor) replace(ctx context.Context, conn adapter.Conn, spec load.Spe
 				if err := e.createIndexes(ctx, conn, of); err != nil {
 					return err
 				}
+			}
+			if err := persistDocs(ctx, conn, e.d, of); err != nil {
+				return err
 			}
 		}
 		failpoint.Hit(failpoint.NodeBuilt)
