@@ -308,6 +308,10 @@ type ViewBinder interface {
 	// table rel directly, sorted by schema and name; none when rel does
 	// not exist.
 	DependentViews(ctx context.Context, rel Relation) ([]Relation, error)
+	// DependentViewsOf is DependentViews of every relation of rels in one
+	// query: an entry for each (keyed by schema and name, Database
+	// empty), with the views sorted by schema and name.
+	DependentViewsOf(ctx context.Context, rels []Relation) (map[Relation][]Relation, error)
 }
 
 // Unlogger is a Dialect that can create unlogged tables (PostgreSQL's

@@ -248,6 +248,9 @@ func (p *Project) Run(ctx context.Context, plan *Plan, o RunOptions) (*Result, e
 	// Should that fail, the nodes journal their own changes, as elsewhere.
 	_ = r.ex.Intend(ctx, r.plan.IDs())
 	r.ex.SetPlanned(r.plan.IDs())
+	// On PostgreSQL, the views that read the relations the run replaces,
+	// in one query; should it fail, each node reads its own.
+	_ = r.ex.ReadBoundViews(ctx)
 	results := run.Run(ctx, r.plan, r.ex, run.Options{
 		Threads:   r.threads,
 		FailFast:  o.FailFast,

@@ -252,3 +252,40 @@ order by 1, 2`, dialect.QuoteRelation(rel))
 	}
 	return out, nil
 }
+
+// DependentViewsOf is DependentViews for every relation of rels, in one
+// query: the result has an entry for each of rels (keyed by its schema and
+// name, Database left empty), none for a relation that does not exist.
+func (c *Conn) DependentViewsOf(ctx context.Context, rels []adapter.Relation) (map[adapter.Relation][]adapter.Relation, error) {
+	out := make(map[adapter.Relation][]adapter.Relation, len(rels))
+	if len(rels) == 0 {
+		return out, nil
+	}
+	names := make([]string, len(rels))
+	for i, r := range rels {
+		names[i] = dialect.QuoteRelation(r)
+		out[adapter.Relation{Schema: r.Schema, Name: r.Name}] = nil
+	}
+	_, rows, err := c.QueryRows(ctx, `select distinct t.i, n.nspname::text, v.relname::text
+from unnest($1::text[]) with ordinality as t(rel, i)
+join pg_catalog.pg_depend d on d.refobjid = to_regclass(t.rel)
+join pg_catalog.pg_rewrite r on r.oid = d.objid
+join pg_catalog.pg_class v on v.oid = r.ev_class
+join pg_catalog.pg_namespace n on n.oid = v.relnamespace
+where d.classid = 'pg_catalog.pg_rewrite'::regclass
+  and d.refclassid = 'pg_catalog.pg_class'::regclass
+  and v.oid <> d.refobjid
+order by 1, 2, 3`, names)
+	if err != nil {
+		return nil, err
+	}
+	for _, r := range rows {
+		i, ok := r[0].(int64)
+		if !ok || i < 1 || int(i) > len(rels) {
+			return nil, fmt.Errorf("dependent views: unexpected row number %v", r[0])
+		}
+		key := adapter.Relation{Schema: rels[i-1].Schema, Name: rels[i-1].Name}
+		out[key] = append(out[key], adapter.Relation{Schema: r[1].(string), Name: r[2].(string)})
+	}
+	return out, nil
+}

@@ -195,6 +195,9 @@ type Executor struct {
 	referrers map[graph.ID][]*graph.Node
 	// planned are the nodes of the run (SetPlanned).
 	planned map[graph.ID]bool
+	// boundViews are, by relation (schema and name), the views that read
+	// it at the run's start (ReadBoundViews); nil when not read.
+	boundViews map[adapter.Relation][]adapter.Relation
 }
 
 // New opens threads connections on db.

@@ -3,6 +3,7 @@ package execute
 import (
 	"context"
 	"fmt"
+	"sort"
 	"strings"
 
 	"github.com/kiln-build/kiln/adapter"
@@ -44,7 +45,7 @@ type placedLoader interface {
 func (e *Executor) placeSeed(ctx context.Context, conn adapter.Conn, n *graph.Node, kind string, have, want []adapter.Column) (load.Placement, error) {
 	var kept []string
 	if vb, ok := conn.(adapter.ViewBinder); ok {
-		deps, err := vb.DependentViews(ctx, n.Relation)
+		deps, err := e.dependentViews(ctx, vb, n.Relation)
 		if err != nil {
 			return load.Replace, err
 		}
@@ -105,7 +106,7 @@ func (e *Executor) checkBoundViews(ctx context.Context, conn adapter.Conn, n *gr
 	if !ok || kind == "" {
 		return nil
 	}
-	deps, err := vb.DependentViews(ctx, n.Relation)
+	deps, err := e.dependentViews(ctx, vb, n.Relation)
 	if err != nil || len(deps) == 0 {
 		return err
 	}
@@ -121,6 +122,53 @@ func (e *Executor) checkBoundViews(ctx context.Context, conn adapter.Conn, n *gr
 	return &run.NodeError{Pos: n.Pos,
 		Msg:  fmt.Sprintf("model %q: %s that this run does not rebuild %s its %s: %s", n.Name, views(len(kept)), reads(len(kept)), kind, strings.Join(kept, ", ")),
 		Hint: fmt.Sprintf("PostgreSQL binds a view to the relation it reads, so replacing %s would leave them on the previous one, which the run could not drop; kiln does not drop your views (dbt-postgres drops them, with CASCADE): rebuild them in the same run (kiln build --select %s+), or drop them first", n.Name, n.Name)}
+}
+
+// ReadBoundViews reads, in one catalog query at the run's start (after
+// SetPlanned and SetUpToDate), the views that read each relation this
+// run may replace or reload, on a database that binds views to the
+// relations they read (adapter.ViewBinder: PostgreSQL): the existing
+// relations of the planned table and view models and seeds that are not
+// up to date. checkBoundViews and placeSeed then look there rather than
+// query the catalog once each. It does nothing elsewhere; on an error the
+// nodes query the catalog themselves, as without it.
+func (e *Executor) ReadBoundViews(ctx context.Context) error {
+	vb, ok := e.conns[0].(adapter.ViewBinder)
+	if !ok {
+		return nil
+	}
+	var rels []adapter.Relation
+	for id := range e.planned {
+		n := e.g.Node(id)
+		if n == nil || e.opts.UpToDate[id] || n.Relation.IsZero() || e.cat.Kind(n.Relation) == "" {
+			continue
+		}
+		if n.Kind == graph.Seed || n.Kind == graph.Model && n.Incremental == nil &&
+			(n.Config.Materialized == graph.Table || n.Config.Materialized == graph.View) {
+			rels = append(rels, n.Relation)
+		}
+	}
+	if len(rels) == 0 {
+		return nil
+	}
+	sort.Slice(rels, func(i, j int) bool {
+		return rels[i].Schema < rels[j].Schema || rels[i].Schema == rels[j].Schema && rels[i].Name < rels[j].Name
+	})
+	bound, err := vb.DependentViewsOf(ctx, rels)
+	if err != nil {
+		return err
+	}
+	e.boundViews = bound
+	return nil
+}
+
+// dependentViews returns the views that read rel: as ReadBoundViews read
+// them at the run's start when it read rel's, else from the catalog now.
+func (e *Executor) dependentViews(ctx context.Context, vb adapter.ViewBinder, rel adapter.Relation) ([]adapter.Relation, error) {
+	if deps, ok := e.boundViews[adapter.Relation{Schema: rel.Schema, Name: rel.Name}]; ok {
+		return deps, nil
+	}
+	return vb.DependentViews(ctx, rel)
 }
 
 func views(n int) string {
