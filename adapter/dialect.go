@@ -153,6 +153,11 @@ type Dialect interface {
 	// the largest value of the SQL expression loadedAt over the rows of
 	// rel that match filter ("" all), as dbt's collect_freshness.
 	MaxLoadedAt(rel Relation, loadedAt, filter string) string
+	// MaxLoadedAtQuery returns a query of one row and column,
+	// max_loaded_at: the value of the user's query (a loaded_at_query,
+	// which returns one row of one column), as dbt's
+	// collect_freshness_custom_sql.
+	MaxLoadedAtQuery(query string) string
 	// TestQuery returns the query that evaluates a data test (dbt's
 	// get_test_sql): one row, failCalc (count(*) when "") over the rows of
 	// query, at most limit of them when limit >= 0.

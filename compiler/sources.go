@@ -109,7 +109,7 @@ func (c *compiler) sourceNode(file string, dirs []string, s *project.SourceProps
 		Columns:     columnsOf(t.Columns, file),
 		Source:      &graph.SourceInfo{SourceName: s.Name, Identifier: ident, Loader: s.Loader, Description: s.Description},
 	}
-	n.Source.Freshness = c.freshness(file, s, t, c.p.SourceConfig.Resolve([]string{s.Name, t.Name}), t.External != nil)
+	n.Source.Freshness = c.freshness(file, s, t, c.p.SourceConfig.Resolve([]string{s.Name, t.Name}), t.External != nil, n.Relation)
 	n.Source.ExternalLocation = c.externalLocation(file, s, t, n.Relation)
 	if n.Source.ExternalLocation != "" && n.Source.Freshness != nil && n.Source.Freshness.LoadedAtField != "" {
 		c.diags.Errorf(n.Source.Freshness.Pos, "freshness of source %q, read from its external_location, is not supported yet", s.Name+"."+t.Name).

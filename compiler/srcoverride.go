@@ -155,6 +155,9 @@ func (o *srcOverride) merged(s *project.SourceProps, t *project.SourceTableProps
 	if src.Freshness.Kind != 0 {
 		ms.Freshness = src.Freshness
 	}
+	if src.LoadedAtQ.Kind != 0 {
+		ms.LoadedAtQ = src.LoadedAtQ
+	}
 	if src.Quoting != nil {
 		ms.Quoting = src.Quoting
 	}
@@ -167,6 +170,9 @@ func (o *srcOverride) merged(s *project.SourceProps, t *project.SourceTableProps
 	setString(&mt.Identifier, ot.Identifier)
 	setString(&mt.Description, ot.Description)
 	setString(&mt.LoadedAt, ot.LoadedAt)
+	if ot.LoadedAtQ.Kind != 0 {
+		mt.LoadedAtQ = ot.LoadedAtQ
+	}
 	if ot.Meta != nil {
 		mt.Meta, mt.MetaAt = ot.Meta, ot.MetaAt
 	}

@@ -55,7 +55,7 @@ func (p *Project) Freshness(ctx context.Context, ids []graph.ID) ([]FreshnessRes
 		start := time.Now()
 		r := FreshnessResult{Node: n}
 		switch {
-		case f.LoadedAtField == "" && n.Source.External != nil:
+		case f.LoadedAtField == "" && f.LoadedAtQuery == "" && n.Source.External != nil:
 			st, err := os.Stat(n.Source.External.Path)
 			if err != nil {
 				r.Err = fmt.Errorf("cannot read the modification time of %s: %v", n.Source.External.Path, err)
@@ -74,6 +74,10 @@ func (p *Project) Freshness(ctx context.Context, ids []graph.ID) ([]FreshnessRes
 				if conn, err = db.Conn(ctx); err != nil {
 					return nil, err
 				}
+			}
+			if f.LoadedAtQuery != "" {
+				r.MaxLoadedAt, r.Err = queryLoadedAt(ctx, conn, db.Dialect(), f.LoadedAtQuery)
+				break
 			}
 			q := db.Dialect().MaxLoadedAt(n.Relation, f.LoadedAtField, f.Filter)
 			_, rows, err := conn.QueryRows(ctx, q)
@@ -111,6 +115,28 @@ func (p *Project) Freshness(ctx context.Context, ids []graph.ID) ([]FreshnessRes
 		out = append(out, r)
 	}
 	return out, nil
+}
+
+// queryLoadedAt runs a source's loaded_at_query, query, as dbt's
+// collect_freshness_custom_sql, and returns the time it gives, in UTC.
+// A query the database refuses (or that gives more than one row), a null
+// (no row), or a value that is not a date or timestamp is an error that
+// says so; the caller names the query's position.
+func queryLoadedAt(ctx context.Context, conn adapter.Conn, d adapter.Dialect, query string) (time.Time, error) {
+	q := d.MaxLoadedAtQuery(query)
+	_, rows, err := conn.QueryRows(ctx, q)
+	switch {
+	case err != nil:
+		return time.Time{}, fmt.Errorf("loaded_at_query failed: %w", err)
+	case len(rows) != 1 || len(rows[0]) != 1 || rows[0][0] == nil:
+		return time.Time{}, fmt.Errorf("loaded_at_query gave null (no row): there is no load time to compare")
+	}
+	t, ok := rows[0][0].(time.Time)
+	if !ok {
+		return time.Time{}, fmt.Errorf("loaded_at_query gave %v, %s, not a date or timestamp; make it one in SQL, as to_timestamp(...) for seconds since 1970 or cast(... as timestamp) for text",
+			rows[0][0], loadedAtType(ctx, conn, q, rows[0][0]))
+	}
+	return t.UTC(), nil
 }
 
 // loadedAtType names the type of the load time that query q read, v, as

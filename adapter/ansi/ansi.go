@@ -164,6 +164,14 @@ func (d Dialect) MaxLoadedAt(rel adapter.Relation, loadedAt, filter string) stri
 	return q
 }
 
+// MaxLoadedAtQuery is with source_query as (query) select (select * from
+// source_query) as max_loaded_at, as dbt's
+// default__collect_freshness_custom_sql: a query of more than one row is
+// the database's error, one of no row gives null.
+func (Dialect) MaxLoadedAtQuery(query string) string {
+	return "with source_query as (\n" + strings.TrimRight(strings.TrimSpace(query), ";") + "\n)\nselect (select * from source_query) as max_loaded_at"
+}
+
 // CountRows is select count(*) from from.
 func (Dialect) CountRows(from string) string { return "select count(*) from " + from }
 

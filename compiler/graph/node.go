@@ -338,6 +338,11 @@ type Freshness struct {
 	// LoadedAtField is the SQL expression of the time each row was loaded;
 	// "" for a file-backed source, whose file's modification time is used.
 	LoadedAtField string
+	// LoadedAtQuery is dbt 1.10's loaded_at_query, rendered: a query of
+	// one row and column, the newest load time; when set, LoadedAtField
+	// and Filter are not used (as dbt). QueryPos is where it is written.
+	LoadedAtQuery string
+	QueryPos      diag.Pos
 	Pos           diag.Pos // where freshness is declared
 }
 

@@ -261,6 +261,7 @@ var Keys = []Key{
 	{Scope: "source", Name: "config", Support: Applied},
 	{Scope: "source", Name: "freshness", Support: Applied},
 	{Scope: "source", Name: "loaded_at_field", Support: Applied},
+	{Scope: "source", Name: "loaded_at_query", Support: Applied},
 	{Scope: "source", Name: "quoting", Support: Applied},
 	{Scope: "source", Name: "tables", Support: Applied},
 	{Scope: "source", Name: "overrides", Support: Applied},
@@ -276,6 +277,7 @@ var Keys = []Key{
 	{Scope: "source table", Name: "config", Support: Applied},
 	{Scope: "source table", Name: "freshness", Support: Applied},
 	{Scope: "source table", Name: "loaded_at_field", Support: Applied},
+	{Scope: "source table", Name: "loaded_at_query", Support: Applied},
 	{Scope: "source table", Name: "quoting", Support: Applied},
 	{Scope: "external", Name: "location", Support: Applied},
 	{Scope: "external", Name: "format", Support: Applied},
@@ -403,7 +405,7 @@ var Keys = []Key{
 	{Scope: ScopeConfig, Name: "colocate_with", For: Models, Support: Applied},
 	{Scope: ScopeConfig, Name: "freshness", For: Sources, Support: Applied},
 	{Scope: ScopeConfig, Name: "loaded_at_field", For: Sources, Support: Applied},
-	{Scope: ScopeConfig, Name: "loaded_at_query", For: Sources, Support: NotYet, Note: "write loaded_at_field: with the column (or expression) that holds the load time"},
+	{Scope: ScopeConfig, Name: "loaded_at_query", For: Sources, Support: Applied}, // compiler/freshness.go, engine/freshness.go
 	// dbt-postgres's configs, so that they are not taken for keys of the
 	// project's own (CheckConfig).
 	// indexes: created on PostgreSQL (internal/execute/indexes.go); on

@@ -132,6 +132,7 @@ type SourceProps struct {
 	ConfigAt    map[string]At      `yaml:"-"` // position of each config value
 	Freshness   yaml.Node          `yaml:"freshness"`
 	LoadedAt    string             `yaml:"loaded_at_field"`
+	LoadedAtQ   yaml.Node          `yaml:"loaded_at_query"` // dbt 1.10's; a node for its position
 	Quoting     map[string]any     `yaml:"quoting"`
 	Tables      []SourceTableProps `yaml:"tables"`
 	Overrides   string             `yaml:"overrides"` // the package whose source of this name this one overrides (compiler/srcoverride.go)
@@ -154,6 +155,7 @@ type SourceTableProps struct {
 	ConfigAt    map[string]At  `yaml:"-"` // position of each config value
 	Freshness   yaml.Node      `yaml:"freshness"`
 	LoadedAt    string         `yaml:"loaded_at_field"`
+	LoadedAtQ   yaml.Node      `yaml:"loaded_at_query"` // dbt 1.10's; a node for its position
 	Quoting     map[string]any `yaml:"quoting"`
 }
 

@@ -29,7 +29,9 @@ func (p *Project) propsRenderer(o Options) func() *yamljinja.Renderer {
 // (the key path from the file's root, list items as "[]"), following
 // dbt's SchemaYamlRenderer: descriptions (rendered with doc() later),
 // data tests and their configs (rendered per test), hooks (rendered in
-// the node's context), and kiln's own late-rendered values: a source's
+// the node's context), a source's loaded_at_query (rendered with this,
+// the source's relation: compiler/freshness.go), and kiln's own
+// late-rendered values: a source's
 // external: (read with the run's vars), meta (dbt-duckdb's
 // external_location has its own formatter). Entries other than models,
 // seeds, snapshots and sources (unit tests, exposures, the semantic
@@ -45,7 +47,7 @@ func propsSkip(path []string) bool {
 	}
 	for _, k := range path[1:] {
 		switch k {
-		case "description", "tests", "data_tests", "pre_hook", "post_hook", "pre-hook", "post-hook", "external", "meta", "docs":
+		case "description", "tests", "data_tests", "pre_hook", "post_hook", "pre-hook", "post-hook", "external", "meta", "docs", "loaded_at_query":
 			return true
 		}
 	}

@@ -351,6 +351,8 @@ func (s *sourceJSON) appendJSON(b []byte) []byte {
 	}
 	b = append(b, `,"loaded_at_field":`...)
 	b = appendNullString(b, s.LoadedAtField)
+	b = append(b, `,"loaded_at_query":`...)
+	b = appendNullString(b, s.LoadedAtQuery)
 	b = append(b, `,"freshness":`...)
 	b = s.Freshness.appendJSON(b)
 	b = append(b, `,"external":`...)

@@ -162,6 +162,7 @@ type sourceJSON struct {
 	Loader            string         `json:"loader"`
 	Identifier        string         `json:"identifier"`
 	LoadedAtField     *string        `json:"loaded_at_field"`
+	LoadedAtQuery     *string        `json:"loaded_at_query"`
 	Freshness         freshnessJSON  `json:"freshness"`
 	External          *externalJSON  `json:"external"`
 	Description       string         `json:"description"`
@@ -487,6 +488,7 @@ func (b *builder) source(n *graph.Node) *sourceJSON {
 		}
 		if f := si.Freshness; f != nil {
 			s.LoadedAtField = nullable(f.LoadedAtField)
+			s.LoadedAtQuery = nullable(f.LoadedAtQuery)
 			s.Freshness = freshnessJSON{WarnAfter: after(f.WarnAfter), ErrorAfter: after(f.ErrorAfter), Filter: nullable(f.Filter)}
 		}
 		if e := si.External; e != nil {

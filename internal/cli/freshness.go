@@ -64,7 +64,11 @@ when a source is older than its error_after or its time cannot be read.`,
 				f := r.Node.Source.Freshness
 				name := r.Node.Source.SourceName + "." + r.Node.Name
 				if r.Err != nil {
-					a.ui.Printf("ERROR freshness of %s (%s): %v", name, f.Pos, r.Err)
+					pos := f.Pos
+					if f.LoadedAtQuery != "" {
+						pos = f.QueryPos // the query failed, or gave no time
+					}
+					a.ui.Printf("ERROR freshness of %s (%s): %v", name, pos, r.Err)
 					continue
 				}
 				var limits []string

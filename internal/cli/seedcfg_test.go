@@ -92,3 +92,36 @@ func TestSeedPersistDocsOnPostgres(t *testing.T) {
 func pgTarget(d pgDB) string {
 	return fmt.Sprintf("target:\n  type: postgres\n  host: %s\n  port: %s\n  user: %s\n  dbname: %s\n  sslmode: disable\n", d.host, d.port, d.user, d.db)
 }
+
+// TestLoadedAtQueryOnPostgres: dbt 1.10's loaded_at_query on PostgreSQL:
+// the table's query (rendered with this) gives the load time over its
+// source's loaded_at_field, and a query the server refuses is a runtime
+// error at the query's position, with the server's message.
+func TestLoadedAtQueryOnPostgres(t *testing.T) {
+	d := newPGDB(t)
+	d.exec(t, "create schema raw", "create table raw.loads (id int, loaded_at timestamp)",
+		"insert into raw.loads values (1, '2000-01-02 03:04:05'), (2, '2999-01-01')")
+	dir := smallProject(t, pgTarget(d))
+	writeProjectFile(t, dir, "models/sources.yml", `version: 2
+sources:
+  - name: raw
+    loaded_at_field: loaded_at
+    freshness: {warn_after: {count: 1, period: day}}
+    tables:
+      - name: loads
+        loaded_at_query: "select max(loaded_at) from {{ this }} where id = 1"
+      - name: broken
+        identifier: loads
+        loaded_at_query: "select max(nope) from {{ this }}"
+`)
+	out := mustKiln(t, 1, dir, "source", "freshness")
+	for _, want := range []string{
+		"WARN freshness of raw.loads: loaded ", " ago, at 2000-01-02 03:04:05 UTC (warn after 1 day)",
+		`ERROR freshness of raw.broken (models/sources.yml:11:26): loaded_at_query failed: `, `column "nope" does not exist`,
+		"PASS=0 WARN=1 ERROR=0 RUNTIME_ERROR=1",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("kiln source freshness does not say %q:\n%s", want, out)
+		}
+	}
+}
