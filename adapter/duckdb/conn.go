@@ -210,6 +210,74 @@ func (c *Conn) LoadFile(ctx context.Context, spec load.Spec, rel adapter.Relatio
 	return load.Load(ctx, c.c, spec, rel)
 }
 
+// LoadFileInto is LoadFile with place deciding, once the input is read,
+// whether its rows replace rel or are loaded into the existing table in
+// place, in the caller's transaction when one is open: the rows are
+// loaded into a staging table beside rel (rel's name with
+// __kiln_load_stage), whose columns place compares with rel's; in place,
+// rel's rows are deleted and the staged ones inserted by column name, so
+// rel keeps its definition (constraints, defaults, comments); otherwise
+// rel is dropped and the staging table takes its name. Errors are those
+// of LoadFile and place's.
+func (c *Conn) LoadFileInto(ctx context.Context, spec load.Spec, rel adapter.Relation, place load.PlaceFunc) (load.Result, error) {
+	var res load.Result
+	err := c.Tx(ctx, func() error {
+		stage := adapter.Relation{Database: rel.Database, Schema: rel.Schema, Name: rel.Name + "__kiln_load_stage"}
+		if _, err := c.Run(ctx, dialect.DropRelation(stage, adapter.Table, true)); err != nil {
+			return err
+		}
+		r, err := load.Load(ctx, c.c, spec, stage)
+		if err != nil {
+			return err
+		}
+		have, err := c.Columns(ctx, rel)
+		if err != nil {
+			return err
+		}
+		want, err := c.Columns(ctx, stage)
+		if err != nil {
+			return err
+		}
+		p, err := place(ctx, have, want)
+		if err != nil {
+			return err
+		}
+		if p == load.InPlace {
+			names := make([]string, len(want))
+			for i, col := range want {
+				names[i] = dialect.Quote(col.Name)
+			}
+			cols := strings.Join(names, ", ")
+			if _, err := c.c.Exec(ctx, "delete from "+dialect.QuoteRelation(rel)); err != nil {
+				return err
+			}
+			n, err := c.c.Exec(ctx, "insert into "+dialect.QuoteRelation(rel)+" ("+cols+")\nselect "+cols+" from "+dialect.QuoteRelation(stage))
+			if err != nil {
+				return err
+			}
+			if _, err := c.Run(ctx, dialect.DropRelation(stage, adapter.Table, false)); err != nil {
+				return err
+			}
+			r.Rows = n
+			res = r
+			return nil
+		}
+		if kind, err := c.RelationKind(ctx, rel); err != nil {
+			return err
+		} else if kind != "" {
+			if _, err := c.Run(ctx, dialect.DropRelation(rel, kind, false)); err != nil {
+				return err
+			}
+		}
+		if _, err := c.Run(ctx, dialect.RenameRelation(stage, adapter.Table, rel.Name)); err != nil {
+			return err
+		}
+		res = r
+		return nil
+	})
+	return res, err
+}
+
 // ParseSQL returns DuckDB's parse trees of sqls as JSON, in one query:
 // out[i] is json_serialize_sql(sqls[i]), DuckDB's {"error": true, ...}
 // object for a text it cannot parse or serialize (only SELECT statements

@@ -375,8 +375,10 @@ var Keys = []Key{
 	{Scope: ScopeConfig, Name: "where", For: Tests, Support: Applied},
 	{Scope: ScopeConfig, Name: "store_failures", For: Tests, Support: Applied},
 	{Scope: ScopeConfig, Name: "store_failures_as", For: Tests, Support: Applied},
-	{Scope: ScopeConfig, Name: "full_refresh", For: Models, Support: Applied},
-	{Scope: ScopeConfig, Name: "full_refresh", For: Seeds, Support: NotYet, Note: "kiln reloads every seed whole (on PostgreSQL into the same table when views read it), with or without a full refresh; remove it"},
+	// full_refresh on seeds: false keeps the seed's table, reloaded in
+	// place, even with --full-refresh (execute.KeepsSeedTable); true, or
+	// none, builds it anew, as kiln does at every load.
+	{Scope: ScopeConfig, Name: "full_refresh", For: Models | Seeds, Support: Applied},
 	{Scope: ScopeConfig, Name: "unique_key", For: Models | Snapshots, Support: Applied},
 	{Scope: ScopeConfig, Name: "incremental_strategy", For: Models, Support: Applied},
 	{Scope: ScopeConfig, Name: "on_schema_change", For: Models, Support: Applied},

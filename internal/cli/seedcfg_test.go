@@ -125,3 +125,96 @@ sources:
 		}
 	}
 }
+
+// TestSeedFullRefreshFalse: a seed with full_refresh: false keeps its
+// table when it is reloaded, even with --full-refresh (its config wins, as
+// dbt's should_full_refresh): its rows are replaced in place (dbt's
+// reset_csv_table: truncate, then insert), so what was set on the table
+// by hand (a comment) stays. CSV columns that changed are an error at the
+// seed's file that changes nothing (dbt fails on the insert); with
+// full_refresh: true the table is built anew with the new columns. A run
+// that fails after the seed puts its rows back. On DuckDB.
+func TestSeedFullRefreshFalse(t *testing.T) {
+	dir := smallProject(t, "seeds:\n  small:\n    +full_refresh: false\n")
+	mustKiln(t, 0, dir, "build")
+	dbs, _ := filepath.Glob(filepath.Join(dir, "*", "*.duckdb"))
+	if len(dbs) != 1 {
+		t.Fatalf("DuckDB files %v, want one", dbs)
+	}
+	duckQuery(t, dbs[0], "comment on table main.prices is 'by hand'")
+	comment := "select comment from duckdb_tables() where table_name = 'prices'"
+	if got := duckRows(t, dir, comment); strings.Join(got, ";") != "by hand" {
+		t.Fatalf("the table's comment is %q, want by hand", got)
+	}
+	writeSeed(t, dir, "id,price\n1,10.5\n2,20.25\n3,7\n4,30\n")
+	for _, args := range [][]string{{"seed"}, {"build", "--full-refresh"}} {
+		mustKiln(t, 0, dir, args...)
+		if got := duckRows(t, dir, comment); strings.Join(got, ";") != "by hand" {
+			t.Errorf("after kiln %s, the table's comment is %q, want by hand (the table kept)", strings.Join(args, " "), got)
+		}
+		if got := duckRows(t, dir, "select id, price from main.prices order by id"); strings.Join(got, ";") != "1,10.5;2,20.25;3,7;4,30" {
+			t.Errorf("after kiln %s, prices = %q, want the new rows", strings.Join(args, " "), got)
+		}
+	}
+	// A later node fails: the seed's rows are put back in its table.
+	writeSeed(t, dir, "id,price\n1,1\n")
+	writeProjectFile(t, dir, "models/boom.sql", "{{ config(materialized='table') }}\nselect cast('x' || id as integer) as x from {{ ref('prices') }}\n")
+	mustKiln(t, 1, dir, "build", "--select", "prices", "boom")
+	if got := duckRows(t, dir, "select count(*) from main.prices"); strings.Join(got, ";") != "4" {
+		t.Errorf("after the failed run, prices holds %q rows, want the 4 before it", got)
+	}
+	if err := os.Remove(filepath.Join(dir, "models", "boom.sql")); err != nil {
+		t.Fatal(err)
+	}
+	// New columns: refused, nothing changes.
+	writeSeed(t, dir, "id,price,note\n1,10.5,a\n")
+	out := mustKiln(t, 1, dir, "seed")
+	for _, want := range []string{"seeds/prices.csv", `seed "prices": the columns of seeds/prices.csv changed ("note" is new) and its full_refresh: false keeps its table`, "set full_refresh: true"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("kiln seed does not say %q:\n%s", want, out)
+		}
+	}
+	if got := duckRows(t, dir, "select count(*) from main.prices"); strings.Join(got, ";") != "4" {
+		t.Errorf("after the refused seed, prices holds %q rows, want 4", got)
+	}
+	// full_refresh: true builds the table anew.
+	writeProjectFile(t, dir, "project.yml", strings.Replace(string(readFile(t, filepath.Join(dir, "project.yml"))), "+full_refresh: false", "+full_refresh: true", 1))
+	mustKiln(t, 0, dir, "seed")
+	if got := duckRows(t, dir, "select id, price, note from main.prices"); strings.Join(got, ";") != "1,10.5,a" {
+		t.Errorf("with full_refresh: true, prices = %q, want the new columns", got)
+	}
+	if got := duckRows(t, dir, comment); strings.Join(got, ";") != "" {
+		t.Errorf("with full_refresh: true, the table's comment is %q, want none (a new table)", got)
+	}
+}
+
+// TestSeedFullRefreshFalseOnPostgres: TestSeedFullRefreshFalse on
+// PostgreSQL: kiln build --full-refresh rebuilds the view that reads the
+// seed, which would let the seed's table be built anew; full_refresh:
+// false keeps it (same oid, its comment) and reloads its rows in place.
+func TestSeedFullRefreshFalseOnPostgres(t *testing.T) {
+	d := newPGDB(t)
+	dir := smallProject(t, pgTarget(d)+"seeds:\n  small:\n    +full_refresh: false\n")
+	mustKiln(t, 0, dir, "build")
+	d.exec(t, "comment on table public.prices is 'by hand'")
+	oid := d.query(t, "select 'public.prices'::regclass::oid")
+	writeSeed(t, dir, "id,price\n1,10.5\n2,20.25\n3,7\n4,30\n")
+	mustKiln(t, 0, dir, "build", "--full-refresh")
+	if got := d.query(t, "select 'public.prices'::regclass::oid"); strings.Join(got, ",") != strings.Join(oid, ",") {
+		t.Errorf("prices was recreated (oid %v, was %v)", got, oid)
+	}
+	if got := d.query(t, "select obj_description('public.prices'::regclass, 'pg_class')"); strings.Join(got, ",") != "by hand" {
+		t.Errorf("prices' comment is %v, want by hand", got)
+	}
+	if got := d.query(t, "select n, total from marts.summary"); strings.Join(got, ",") != "3|60.75" {
+		t.Errorf("marts.summary = %v, want [3|60.75] on the new rows", got)
+	}
+	writeSeed(t, dir, "id,price,note\n1,10.5,a\n")
+	out := mustKiln(t, 1, dir, "build", "--full-refresh")
+	if want := `seed "prices": the columns of seeds/prices.csv changed ("note" is new) and its full_refresh: false keeps its table`; !strings.Contains(out, want) {
+		t.Errorf("kiln build does not say %q:\n%s", want, out)
+	}
+	if got := d.query(t, "select count(*) from public.prices"); strings.Join(got, ",") != "4" {
+		t.Errorf("after the refused seed, prices holds %v rows, want 4", got)
+	}
+}

@@ -285,6 +285,8 @@ func (e *Executor) Intend(ctx context.Context, ids []graph.ID) error {
 		case kind == "" && (n.Kind == graph.Model && n.Config.Materialized != graph.Ephemeral ||
 			n.Kind == graph.Seed || n.Kind == graph.Snapshot || fileSource):
 			intents = append(intents, Intent{Relation: n.Relation})
+		case n.Kind == graph.Seed && kind == string(adapter.Table) && KeepsSeedTable(n):
+			// Reloaded in place: the node journals its copy of the rows.
 		case (kind == string(adapter.Table) || kind == string(adapter.View)) &&
 			(n.Kind == graph.Model && n.Incremental == nil &&
 				(n.Config.Materialized == graph.Table || n.Config.Materialized == graph.View) ||
@@ -425,7 +427,11 @@ func (e *Executor) replace(ctx context.Context, conn adapter.Conn, spec load.Spe
 		kind := e.cat.Kind(rel)
 		var err error
 		inPlace := false
-		if il, ok := conn.(placedLoader); ok && seed && kind == string(adapter.Table) {
+		// A seed's table is reloaded through place when PostgreSQL may
+		// have views bound to it, or when its full_refresh: false keeps
+		// it (KeepsSeedTable); otherwise it is moved aside and loaded anew.
+		_, binds := conn.(adapter.ViewBinder)
+		if il, ok := conn.(placedLoader); ok && seed && kind == string(adapter.Table) && (binds || KeepsSeedTable(of)) {
 			res, err = il.LoadFileInto(ctx, spec, rel, func(ctx context.Context, have, want []adapter.Column) (load.Placement, error) {
 				p, err := e.placeSeed(ctx, conn, of, kind, have, want)
 				inPlace = p == load.InPlace

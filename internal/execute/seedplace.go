@@ -37,6 +37,13 @@ type placedLoader interface {
 // too: kiln never drops the user's views (dbt's --full-refresh drops the
 // table with CASCADE, and its views with it).
 //
+// A seed whose full_refresh config is false (KeepsSeedTable) keeps its
+// table even with --full-refresh, and on any database: loaded in place,
+// as dbt's reset_csv_table without a full refresh; its columns must be
+// the CSV's (else a *run.NodeError at its file), its grants config is
+// applied to the table kept, whose rows and privileges the journal keeps
+// (keepTable).
+//
 // A table kept in place must keep its columns, and its grants (a
 // rollback puts back the rows, not the privileges): when the CSV's
 // columns, or the grants config, differ from the table's, the seed fails
@@ -55,8 +62,22 @@ func (e *Executor) placeSeed(ctx context.Context, conn adapter.Conn, n *graph.No
 			}
 		}
 	}
-	if len(kept) == 0 {
+	keep := KeepsSeedTable(n)
+	if len(kept) == 0 && !keep {
 		return load.Replace, e.opts.Journal.Prepare(ctx, conn, e.d, n.Relation, kind)
+	}
+	if len(kept) == 0 {
+		// full_refresh: false: dbt's reset_csv_table without a full
+		// refresh truncates the table and inserts the rows, which fails
+		// when the columns changed; kiln says so before it changes
+		// anything. The grants config is applied to the table kept
+		// (applyGrants), the journal keeping its privileges.
+		if !sameColumns(have, want) {
+			return load.Replace, &run.NodeError{Pos: n.Pos,
+				Msg:  fmt.Sprintf("seed %q: the columns of %s changed (%s) and its full_refresh: false keeps its table, whose columns stay", n.Name, n.Path, columnChanges(have, want)),
+				Hint: "dbt's seed without a full refresh truncates the table and inserts the rows, which fails here too; set full_refresh: true (or remove full_refresh: false and run with --full-refresh) for one run to recreate the table with the new columns"}
+		}
+		return load.InPlace, e.keepTable(ctx, conn, n)
 	}
 	change := ""
 	if !sameColumns(have, want) {
@@ -73,6 +94,18 @@ func (e *Executor) placeSeed(ctx context.Context, conn adapter.Conn, n *graph.No
 			Hint: fmt.Sprintf("PostgreSQL binds a view to its table, so kiln reloads such a seed in place, which keeps the table's columns and privileges; kiln does not drop your views (dbt seed --full-refresh drops them, with CASCADE): rebuild them in the same run (kiln build --select %s+), or drop them first", n.Name)}
 	}
 	return load.InPlace, e.opts.Journal.PrepareRows(ctx, conn, e.d, n.Relation, "true")
+}
+
+// KeepsSeedTable reports whether seed n keeps its existing table when it
+// is reloaded: its full_refresh config is false, which, as dbt's
+// should_full_refresh, wins over --full-refresh; dbt's seed then
+// truncates the table and inserts the rows (reset_csv_table) rather than
+// drop and recreate it. Without it, or with full_refresh: true, kiln
+// builds the seed's table anew at every load (dbt's full refresh),
+// except on PostgreSQL when views outside the run read it (placeSeed).
+func KeepsSeedTable(n *graph.Node) bool {
+	v, ok := n.Config.Extra["full_refresh"].(bool)
+	return n.Kind == graph.Seed && ok && !v
 }
 
 // grantsChange returns what applying n's grants config to its table, kept
