@@ -14,8 +14,8 @@ import (
 )
 
 // placedLoader is an adapter connection that can load an input file into
-// an existing table in place (PostgreSQL), a PlaceFunc deciding once the
-// input's columns are known.
+// an existing table in place (PostgreSQL, DuckDB), a PlaceFunc deciding
+// once the input's columns are known.
 type placedLoader interface {
 	LoadFileInto(ctx context.Context, spec load.Spec, rel adapter.Relation, place load.PlaceFunc) (load.Result, error)
 }
