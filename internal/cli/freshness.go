@@ -30,8 +30,9 @@ func (a *app) freshnessCommand() *cobra.Command {
 		Short: "Check how recently the sources were loaded, against their warn_after and error_after",
 		Long: `freshness checks the sources that declare a freshness (dbt's source
 freshness): the newest value of their loaded_at_field (over the rows
-matching freshness.filter), or, for a file-backed source without
-loaded_at_field, its file's modification time, against warn_after and
+matching freshness.filter), the time their loaded_at_query gives, or, for
+a file-backed source without either, its file's modification time,
+against warn_after and
 error_after ({count: N, period: minute|hour|day}). The results go to
 <target>/sources.json (dbt's format; --output PATH elsewhere). Exit code 1
 when a source is older than its error_after or its time cannot be read.`,
@@ -56,7 +57,7 @@ when a source is older than its error_after or its time cannot be read.`,
 				return &exitError{ExitFailure, err.Error()}
 			}
 			if len(results) == 0 {
-				a.ui.Printf("no selected source has a freshness (freshness: {warn_after: ..., error_after: ...} with loaded_at_field)")
+				a.ui.Printf("no selected source has a freshness (freshness: {warn_after: ..., error_after: ...} with loaded_at_field or loaded_at_query)")
 			}
 			counts := map[string]int{}
 			for _, r := range results {
