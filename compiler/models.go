@@ -45,7 +45,7 @@ func (c *compiler) collectProps() {
 					continue
 				}
 				if prev, dup := c.propsAt[key]; dup {
-					c.diags.Errorf(mp.Pos(pf.Path), "%s %q is described twice: in %s and in %s", kind, mp.Name, prev, pf.Path).Hint = "merge the two entries"
+					c.diags.Errorf(mp.Pos(pf.Path), "%s %q is described twice: first at %s, again here", kind, mp.Name, c.props[key].Pos(prev)).Hint = "merge the two entries into one"
 					continue
 				}
 				c.props[key] = mp
