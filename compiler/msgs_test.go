@@ -25,3 +25,68 @@ models:
 		t.Errorf("diagnostics:\n%s\nwant %s", diags, want)
 	}
 }
+
+// A generic test's argument that its macro does not take is reported at
+// the argument's key with the nearest parameter of the macro, also under
+// arguments: (dbt 1.10); a test without arguments of its own says so.
+func TestTestArgDidYouMean(t *testing.T) {
+	_, diags := compileFiles(t, map[string]string{
+		"project.yml":  "name: shop\n",
+		"models/o.sql": "select 1 as id, 'a' as s",
+		"models/schema.yml": `version: 2
+models:
+  - name: o
+    columns:
+      - name: s
+        data_tests:
+          - accepted_values:
+              valus: [a]
+          - accepted_values:
+              arguments:
+                values: [a]
+                qoute: false
+          - not_null:
+              foo: 1
+`,
+	})
+	for _, want := range []string{
+		`models/schema.yml:8:15: test "accepted_values" takes no argument "valus"; did you mean "values"? test_accepted_values (<builtin>/tests.sql) takes values, quote`,
+		`models/schema.yml:12:17: test "accepted_values" takes no argument "qoute"; did you mean "quote"?`,
+		`models/schema.yml:14:15: test "not_null" takes no argument "foo"; test_not_null (<builtin>/tests.sql) takes only model and column_name`,
+	} {
+		if !strings.Contains(diags, want) {
+			t.Errorf("diagnostics:\n%s\nwant %s", diags, want)
+		}
+	}
+}
+
+// A test name that is a known test but for underscores at its ends or
+// its case (volume_anomalies_) gets that one name, not a list of all.
+func TestTestNameStrayUnderscore(t *testing.T) {
+	_, diags := compileFiles(t, map[string]string{
+		"project.yml":  "name: shop\n",
+		"models/o.sql": "select 1 as id",
+		"models/schema.yml": `version: 2
+models:
+  - name: o
+    data_tests:
+      - volume_anomalies_:
+          name: rows_anomaly_
+    columns:
+      - name: id
+        data_tests:
+          - Not_Null
+`,
+	})
+	for _, want := range []string{
+		`models/schema.yml:5:9: unknown test "volume_anomalies_"; did you mean "volume_anomalies"? the name differs from it only by underscores at its ends or by case`,
+		`models/schema.yml:10:13: unknown test "Not_Null"; did you mean "not_null"?`,
+	} {
+		if !strings.Contains(diags, want) {
+			t.Errorf("diagnostics:\n%s\nwant %s", diags, want)
+		}
+	}
+	if strings.Contains(diags, "known tests:") {
+		t.Errorf("diagnostics list every test:\n%s", diags)
+	}
+}

@@ -3,11 +3,13 @@ package compiler
 import (
 	"fmt"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 
 	"github.com/kiln-build/kiln/compiler/diag"
 	"github.com/kiln-build/kiln/compiler/graph"
+	"github.com/kiln-build/kiln/compiler/jinja"
 	"github.com/kiln-build/kiln/compiler/project"
 	"github.com/kiln-build/kiln/compiler/template"
 	"github.com/kiln-build/kiln/internal/sqlq"
@@ -190,9 +192,12 @@ func (c *compiler) addTest(file string, dirs []string, on *graph.Node, col *test
 			}
 		}
 		d := diag.Errorf(te.NameAt.Pos(file), "unknown test %q", te.Name)
-		switch {
+		switch same := sameTestName(testName, known); {
 		case macroPkg != "":
 			d.Hint = fmt.Sprintf("package %q defines no generic test %q", macroPkg, testName)
+		case same != "":
+			// volume_anomalies_, Not_Null: one name, no list.
+			d.Hint = fmt.Sprintf("did you mean %q? the name differs from it only by underscores at its ends or by case", same)
 		case diag.DidYouMean(testName, known) != "":
 			d.Hint = diag.DidYouMean(testName, known) + " known tests: " + strings.Join(known, ", ")
 		default:
@@ -224,6 +229,9 @@ func (c *compiler) addTest(file string, dirs []string, on *graph.Node, col *test
 	}
 	for k, v := range te.Args {
 		n.Test.Kwargs[k] = v
+	}
+	if !c.checkTestArgNames(file, &te, testMacro, macroFile) {
+		return
 	}
 	// A config() call in the test's macro gives defaults that the
 	// project's and the YAML's configs override, as in dbt.
@@ -501,4 +509,54 @@ func (c *compiler) relationValue(id graph.ID, quoted string) (template.Relation,
 	}
 	rel := c.readRel(t)
 	return template.Relation{Database: rel.Database, Schema: rel.Schema, Identifier: rel.Name, Quoted: quoted}, true
+}
+
+// checkTestArgNames reports each argument of generic test te that its
+// macro m (defined in macroFile) does not take, at the argument's key,
+// with the nearest parameter of the macro as a did-you-mean (dbt's Jinja
+// refuses such an argument too: "takes no keyword argument"). It returns
+// false when it reported one. A macro that reads kwargs takes any.
+func (c *compiler) checkTestArgNames(file string, te *project.TestEntry, m *jinja.Macro, macroFile string) bool {
+	params, others := m.Params()
+	if others {
+		return true
+	}
+	var own []string // the arguments a YAML entry can give: not model, column_name
+	for _, p := range params {
+		if p != "model" && p != "column_name" {
+			own = append(own, p)
+		}
+	}
+	ok := true
+	for _, k := range te.ArgNames() {
+		if slices.Contains(params, k) {
+			continue
+		}
+		pos := te.At.Pos(file)
+		if a, found := te.ArgAt[k]; found {
+			pos = a.KeyPos(file)
+		}
+		d := diag.Errorf(pos, "test %q takes no argument %q", te.Name, k)
+		takes := m.Name() + " (" + macroFile + ") takes only model and column_name"
+		if len(own) > 0 {
+			takes = m.Name() + " (" + macroFile + ") takes " + strings.Join(own, ", ")
+		}
+		d.Hint = strings.TrimSpace(diag.DidYouMean(k, own) + " " + takes)
+		c.diags.Add(d)
+		ok = false
+	}
+	return ok
+}
+
+// sameTestName returns the test of known that name is once the
+// underscores at its ends are trimmed and its case is ignored
+// (volume_anomalies_, Not_Null), or "".
+func sameTestName(name string, known []string) string {
+	trimmed := strings.Trim(name, "_")
+	for _, k := range known {
+		if strings.EqualFold(trimmed, k) {
+			return k
+		}
+	}
+	return ""
 }

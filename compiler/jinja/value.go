@@ -237,6 +237,16 @@ func NewMacro(def *MacroDef) *Macro { return &Macro{Def: def} }
 // Name returns the macro's name.
 func (m *Macro) Name() string { return m.Def.Name }
 
+// Params returns the names of the macro's parameters, in order, and
+// whether it also takes other keyword arguments (it reads kwargs).
+func (m *Macro) Params() (names []string, otherKeywords bool) {
+	names = make([]string, len(m.Def.Params))
+	for i, p := range m.Def.Params {
+		names[i] = p.name
+	}
+	return names, m.Def.usesKwargs
+}
+
 // Attr implements Getter: name, arguments, defaults, catch_kwargs,
 // catch_varargs, caller, as Jinja2's Macro has them.
 func (m *Macro) Attr(name string) (any, bool) {

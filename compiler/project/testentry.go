@@ -136,7 +136,7 @@ func (t *TestEntry) fill(m *yaml.Node, testNameForm bool) error {
 				return err
 			}
 			t.Args[k.Value] = x
-			t.ArgAt[k.Value] = at(v)
+			t.ArgAt[k.Value] = atKey(k, v)
 			t.argNode[k.Value] = v
 		}
 	}
