@@ -25,6 +25,21 @@ func TestUnknownProjectKeyHasPositionAndNearestKey(t *testing.T) {
 	}
 }
 
+// A config misspelt at the top of the project file (materialised, the
+// British spelling) is taken for that config, not for the nearest
+// top-level key ("analyses"); under models: it is a config near-miss.
+func TestMisspeltConfigAtTop(t *testing.T) {
+	for _, tc := range []struct{ file, want string }{
+		{"name: shop\nmaterialised: table\n", `project.yml:2:1: unknown key "materialised" in project.yml; did you mean the config "materialized"? a config is set in a folder tree with a +, as models: {<project name>: {+materialized: ...}}, or in the node's config()`},
+		{"name: shop\nmodels:\n  materialised: table\n", `project.yml:3:3: unknown config "materialised"; did you mean "+materialized"?`},
+		{"name: shop\nmodels:\n  shop:\n    +materialised: table\n", `project.yml:4:5: unknown config "+materialised"; did you mean "+materialized"?`},
+	} {
+		if _, errs := load(t, map[string]string{"project.yml": tc.file}); errs != tc.want {
+			t.Errorf("%s:\n got %q\nwant %q", tc.file, errs, tc.want)
+		}
+	}
+}
+
 func TestDefaultsAndDiscovery(t *testing.T) {
 	p, errs := load(t, map[string]string{
 		"project.yml":            "name: shop\nversion: 1.0\n",

@@ -96,6 +96,12 @@ func checkKeys(file string, n *yaml.Node, t reflect.Type, where string, l *diag.
 					// A node config written at the top of the project file.
 					name := strings.TrimPrefix(k.Value, "+")
 					d.Hint = fmt.Sprintf("%s is a config: set it in a folder tree with a +, as models: {<project name>: {+%s: ...}}, or in the node's config()", name, name)
+				case t == reflect.TypeOf(Config{}) && len(NearConfig(strings.TrimPrefix(k.Value, "+"))) > 0:
+					// A config misspelt at the top of the project file
+					// (materialised): the config, not the nearest
+					// top-level key (analyses).
+					name := NearConfig(strings.TrimPrefix(k.Value, "+"))[0]
+					d.Hint = fmt.Sprintf("did you mean the config %q? a config is set in a folder tree with a +, as models: {<project name>: {+%s: ...}}, or in the node's config()", name, name)
 				default:
 					// Nothing close: the nearest, not every key.
 					d.Hint = fmt.Sprintf("the nearest known key is %q; README.md (Writing a project) lists the keys of each file", diag.Nearest(k.Value, known))
