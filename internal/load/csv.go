@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"sync/atomic"
 	"unicode/utf8"
 
@@ -63,11 +64,45 @@ func openCSV(spec Spec, delim string, read *atomic.Int64) (*csvReader, *os.File,
 	}
 	cr := &csvReader{spec: spec, br: bufio.NewReaderSize(r, 64<<10), delim: []byte(delim), utf8: enc == nil,
 		maxLen: spec.Limits.withDefaults().MaxLineSize}
-	// A UTF-8 byte order mark is not part of the first field.
+	// A UTF-8 byte order mark is not part of the first field (dbt skips
+	// it too).
 	if b, err := cr.br.Peek(3); err == nil && bytes.Equal(b, []byte("\xef\xbb\xbf")) {
 		cr.br.Discard(3)
 	}
+	if cr.utf8 {
+		if b, err := cr.br.Peek(2); err == nil {
+			if e := utf16BOM(spec, b); e != nil {
+				f.Close()
+				return nil, nil, e
+			}
+		}
+	}
 	return cr, f, nil
+}
+
+// utf16BOM returns the error for a file read as UTF-8 that starts with
+// head, the UTF-16 byte order mark of either byte order (a spreadsheet's
+// "Unicode text" export): what the file is and how to read or convert
+// it; nil for any other start.
+func utf16BOM(spec Spec, head []byte) error {
+	order := ""
+	switch {
+	case head[0] == 0xFF && head[1] == 0xFE:
+		order = "little-endian, byte order mark FF FE"
+	case head[0] == 0xFE && head[1] == 0xFF:
+		order = "big-endian, byte order mark FE FF"
+	default:
+		return nil
+	}
+	where := "seed's config"
+	if !spec.Seed {
+		where = "source table's external block"
+	}
+	base := filepath.Base(spec.Path)
+	return &InputError{Path: spec.Path, Line: 1, Col: 1,
+		Problem: fmt.Sprintf("the file is UTF-16 (%s), not UTF-8", order),
+		Hint: fmt.Sprintf("save it as UTF-8 (in Excel: Save As, CSV UTF-8), or convert it (iconv -f UTF-16 -t UTF-8 %s > %s.utf8, then put that in its place), or set %s: utf-16 in the %s",
+			base, base, KeyEncoding, where)}
 }
 
 // atomicCounter counts the bytes read from r.

@@ -103,6 +103,8 @@ func TestLoadCSVErrors(t *testing.T) {
 		{Spec{Path: writeFile(t, dir, "quote.csv", "a,b\n1,\"x\n2,y\n")}, "at line 2: a quoted field is not closed: the file ends inside it"},
 		{Spec{Path: writeFile(t, dir, "after.csv", "a,b\n1,\"x\"y\n")}, "at line 2: text after the closing quote of field 2"},
 		{Spec{Path: writeFile(t, dir, "latin1.csv", "a,b\n\xe9t\xe9,1\n")}, "at line 2: the file is not valid UTF-8: byte 0xE9 at column 1; set encoding: latin-1"},
+		{Spec{Path: writeFile(t, dir, "u16le.csv", "\xff\xfea\x00\n\x001\x00\n\x00"), Seed: true}, "at line 1: the file is UTF-16 (little-endian, byte order mark FF FE), not UTF-8; save it as UTF-8 (in Excel: Save As, CSV UTF-8), or convert it (iconv -f UTF-16 -t UTF-8 u16le.csv > u16le.csv.utf8, then put that in its place), or set encoding: utf-16 in the seed's config"},
+		{Spec{Path: writeFile(t, dir, "u16be.csv", "\xfe\xff\x00a\x00\n\x001\x00\n")}, "the file is UTF-16 (big-endian, byte order mark FE FF), not UTF-8"},
 		{Spec{Path: writeFile(t, dir, "e.csv", "a\n1\n"), Encoding: "klingon"}, `unknown encoding "klingon"`},
 		{Spec{Path: writeFile(t, dir, "d.csv", "a\n1\n"), Delimiter: ";;"}, `delimiter ";;" is not one character`},
 	} {
