@@ -250,6 +250,7 @@ func (c *compiler) run() {
 		return
 	}
 	c.inlineEphemerals()
+	c.checkHooks()
 }
 
 func (c *compiler) add(n *graph.Node) {
