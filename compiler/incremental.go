@@ -43,6 +43,9 @@ func (c *compiler) compileIncremental(n *graph.Node, r *rendered) {
 		inc.Strategy, explicit = strings.ToLower(s), true
 	}
 	inc.UniqueKey = columnList(x["unique_key"])
+	if len(inc.UniqueKey) > 0 {
+		inc.UniqueKeyAt = c.configValuePos(n, r, "unique_key", pos)
+	}
 	if s, ok := x["on_schema_change"].(string); ok && s != "" {
 		inc.OnSchemaChange = s
 	}
@@ -283,4 +286,35 @@ func isNames(v any) bool {
 		return true
 	}
 	return false
+}
+
+// configValuePos returns where the value of config key of model n
+// (rendered as r) is written: in its config() call, else in its property
+// file, else in the project file's models: tree; def when none of them
+// sets it (a package's project file, a key set by a macro).
+func (c *compiler) configValuePos(n *graph.Node, r *rendered, key string, def diag.Pos) diag.Pos {
+	if r != nil && r.config != nil && r.configPos.File == n.Path {
+		if _, ok := r.config[key]; ok {
+			from, _ := diag.ByteOffset(n.RawCode, r.configPos.Line, max(r.configPos.Col, 1))
+			if i := strings.Index(n.RawCode[from:], key); i >= 0 {
+				// The value: after "key=" (or "'key':") and the spaces.
+				j := from + i + len(key)
+				j += len(n.RawCode[j:]) - len(strings.TrimLeft(n.RawCode[j:], "'\" \t\r\n:="))
+				line, col := diag.Offset(n.RawCode, j)
+				return diag.Pos{File: n.Path, Line: line, Col: col}
+			}
+		}
+	}
+	if mp, file := c.nodeProps(n); mp != nil && file != "" {
+		if at, ok := mp.ConfigAt[key]; ok {
+			return at.Pos(file)
+		}
+	}
+	if n.Package == c.rootName() && c.root != nil && c.root.ModelConfig != nil {
+		path := append(folders(n.Path, c.root.Config.ModelPaths), baseName(n.Path))
+		if at, ok := c.root.ModelConfig.Where(path)[key]; ok {
+			return at.Pos(c.root.File)
+		}
+	}
+	return def
 }

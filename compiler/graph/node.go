@@ -413,6 +413,10 @@ type IncrementalInfo struct {
 	// UniqueKey are the columns of unique_key (one, or a list); none for
 	// append and microbatch.
 	UniqueKey []string
+	// UniqueKeyAt is where unique_key's value is written (its config()
+	// call, its property file or the project file); the model's
+	// position when that is not known.
+	UniqueKeyAt diag.Pos `json:"-"`
 	// OnSchemaChange is ignore, fail, append_new_columns or
 	// sync_all_columns.
 	OnSchemaChange string

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/kiln-build/kiln/adapter"
+	"github.com/kiln-build/kiln/compiler/diag"
 	"github.com/kiln-build/kiln/compiler/graph"
 	"github.com/kiln-build/kiln/internal/failpoint"
 	"github.com/kiln-build/kiln/internal/materialize"
@@ -145,7 +146,7 @@ func (e *Executor) buildWhole(ctx context.Context, conn adapter.Conn, n *graph.N
 	if err != nil {
 		return err
 	}
-	if err := CheckKeys(ctx, conn, e.d, "model", n.Name, tmp, keys); err != nil {
+	if err := CheckKeys(ctx, conn, e.d, "model", n.Name, tmp, keys, n.Incremental.UniqueKeyAt); err != nil {
 		return err
 	}
 	if _, err := conn.Run(ctx, materialize.Unlogged(e.d, n, e.d.CreateTableAs(n.Relation, e.d.SelectAll(tmp, "")))); err != nil {
@@ -168,7 +169,7 @@ func (e *Executor) buildConstrained(ctx context.Context, conn adapter.Conn, n *g
 		if tmp, _, err = e.newRows(ctx, conn, n, n.CompiledCode); err != nil {
 			return err
 		}
-		if err := CheckKeys(ctx, conn, e.d, "model", n.Name, tmp, keys); err != nil {
+		if err := CheckKeys(ctx, conn, e.d, "model", n.Name, tmp, keys, n.Incremental.UniqueKeyAt); err != nil {
 			return err
 		}
 		query = e.d.SelectAll(tmp, "")
@@ -214,7 +215,7 @@ func (e *Executor) applyIncremental(ctx context.Context, conn adapter.Conn, n *g
 	}
 	out.rows = rows
 	if len(inc.UniqueKey) > 0 {
-		if err := CheckKeys(ctx, conn, e.d, "model", n.Name, tmp, inc.UniqueKey); err != nil {
+		if err := CheckKeys(ctx, conn, e.d, "model", n.Name, tmp, inc.UniqueKey, inc.UniqueKeyAt); err != nil {
 			return err
 		}
 	}
@@ -315,7 +316,11 @@ func dropsColumns(mode string, table, rows []adapter.Column) bool {
 // and an example value when a row of rel has a NULL in a column of keys,
 // or when two rows have the same keys; the caller writes nothing then. A
 // key that is not a column of rel is an error too.
-func CheckKeys(ctx context.Context, conn adapter.Conn, d adapter.Dialect, what, name string, rel adapter.Relation, keys []string) error {
+//
+// at is where unique_key is written: a key that is not a column is a
+// *run.NodeError there, with the nearest column (or the columns) as its
+// hint; a zero at leaves it a plain error.
+func CheckKeys(ctx context.Context, conn adapter.Conn, d adapter.Dialect, what, name string, rel adapter.Relation, keys []string, at diag.Pos) error {
 	cols, err := conn.DescribeQuery(ctx, d.SelectAll(rel, ""))
 	if err != nil {
 		return err
@@ -328,7 +333,14 @@ func CheckKeys(ctx context.Context, conn adapter.Conn, d adapter.Dialect, what, 
 	}
 	for _, k := range keys {
 		if !have[strings.ToLower(k)] {
-			return fmt.Errorf("%s %q: unique_key column %q is not a column of its rows (%s); nothing was written", what, name, k, strings.Join(names, ", "))
+			if at.File == "" {
+				return fmt.Errorf("%s %q: unique_key column %q is not a column of its rows (%s); nothing was written", what, name, k, strings.Join(names, ", "))
+			}
+			hint := "its columns are " + strings.Join(names, ", ")
+			if dym := diag.DidYouMean(k, names); dym != "" {
+				hint = dym + " " + hint
+			}
+			return &run.NodeError{Pos: at, Msg: fmt.Sprintf("%s %q: unique_key column %q is not a column of its rows; nothing was written", what, name, k), Hint: hint}
 		}
 	}
 	keyText := strings.Join(keys, ", ")
