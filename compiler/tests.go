@@ -305,6 +305,12 @@ func (c *compiler) addTest(file string, dirs []string, on *graph.Node, col *test
 	model := c.relationText(on)
 	if where, ok := cfg.Extra["where"].(string); ok && where != "" {
 		model = "(select * from " + model + " where " + where + ") dbt_subquery"
+		n.Test.Where, n.Test.WhereAt = where, pos
+		if _, own := te.Config["where"]; own {
+			n.Test.WhereAt = te.ConfigAt("where").Pos(file)
+		} else if at, ok := c.p.TestConfig.Where(append(append([]string(nil), dirs...), testName))["where"]; ok {
+			n.Test.WhereAt = at.Pos(c.p.File)
+		}
 	}
 	n.Test.Model = model
 	withModel := func(args map[string]any) map[string]any {

@@ -277,6 +277,11 @@ type TestInfo struct {
 	// Model is the relation the test reads, as SQL: the attached node's
 	// relation, or a subquery of it when the test has a where config.
 	Model string
+	// Where is the where config as rendered into Model ("" when none),
+	// WhereAt where its value is written: a database error in it is
+	// reported there.
+	Where   string   `json:"-"`
+	WhereAt diag.Pos `json:"-"`
 }
 
 // UnitTestInfo describes a unit test (dbt 1.8's unit_tests): the model's

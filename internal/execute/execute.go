@@ -696,6 +696,9 @@ func (e *Executor) sqlError(n *graph.Node, err error, s adapter.Stmt) error {
 		ne.Compiled = diag.Pos{File: e.compiledFile(n), Line: l, Col: c}
 		if pos, ok := e.sourcePos(n, n.CompiledCode, lead+off, e.inlined(n)); ok {
 			ne.Pos, mapped = pos, pos
+			if n.Kind == graph.Test && n.Test != nil && n.Test.Where != "" && pos == n.Test.WhereAt {
+				ne.Msg = fmt.Sprintf("in its where config (%s): %s", n.Test.Where, ne.Msg)
+			}
 		}
 	}
 	if syntaxAt >= 0 {

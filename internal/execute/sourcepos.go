@@ -55,6 +55,13 @@ func (e *Executor) sourcePos(n *graph.Node, text string, off int, ctes []cte) (d
 			return e.sourcePos(c.node, c.body, off-start, e.inlined(c.node))
 		}
 	}
+	if n.Kind == graph.Test && n.Test != nil && n.Test.Where != "" && n.Test.WhereAt.File != "" {
+		// A token of the test's where config: where it is written.
+		w := " where " + n.Test.Where + ") dbt_subquery"
+		if i := strings.Index(text, w); i >= 0 && off >= i+len(" where ") && off < i+len(w)-len(") dbt_subquery") {
+			return n.Test.WhereAt, true
+		}
+	}
 	if n.RawCode == "" || n.Path == "" || n.Kind == graph.Test && n.Test != nil && n.Test.Generic != "" {
 		return diag.Pos{}, false // a generic test's SQL is its macro's, not its YAML entry's
 	}
