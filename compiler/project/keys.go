@@ -3,6 +3,7 @@ package project
 import (
 	"fmt"
 	"reflect"
+	"regexp"
 	"sort"
 	"strings"
 
@@ -510,10 +511,13 @@ func NearConfig(name string) []string {
 	}
 	var found []scored
 	lname := strings.ToLower(name)
+	// The British spelling (materialisation, materialised) is read as
+	// the American one dbt's configs use.
+	us := britishIse.ReplaceAllString(lname, "iz$1")
 	for _, c := range configNames {
 		lc := strings.ToLower(c)
-		d := osaDistance(lname, lc)
-		p := commonPrefix(lname, lc)
+		d := min(osaDistance(lname, lc), osaDistance(us, lc))
+		p := max(commonPrefix(lname, lc), commonPrefix(us, lc))
 		if d == 0 || d <= 2 && 2*d < len(name) || p >= 6 && p >= len(lc)-2 && p < len(lc) {
 			found = append(found, scored{c, d})
 		}
@@ -525,6 +529,10 @@ func NearConfig(name string) []string {
 	}
 	return out
 }
+
+// britishIse matches the British -is- of -ise, -ised, -ising, -isation
+// (the group is what follows "is").
+var britishIse = regexp.MustCompile(`is(e|ed|ing|ation)\b`)
 
 // commonPrefix is the length in bytes of the longest common prefix of a
 // and b.

@@ -33,6 +33,8 @@ func TestMisspeltConfigAtTop(t *testing.T) {
 		{"name: shop\nmaterialised: table\n", `project.yml:2:1: unknown key "materialised" in project.yml; did you mean the config "materialized"? a config is set in a folder tree with a +, as models: {<project name>: {+materialized: ...}}, or in the node's config()`},
 		{"name: shop\nmodels:\n  materialised: table\n", `project.yml:3:3: unknown config "materialised"; did you mean "+materialized"?`},
 		{"name: shop\nmodels:\n  shop:\n    +materialised: table\n", `project.yml:4:5: unknown config "+materialised"; did you mean "+materialized"?`},
+		// The British -isation, too far from materialized by distance.
+		{"name: shop\nmodels:\n  +materialisation: table\n", `project.yml:3:3: unknown config "+materialisation"; did you mean "+materialized"?`},
 	} {
 		if _, errs := load(t, map[string]string{"project.yml": tc.file}); errs != tc.want {
 			t.Errorf("%s:\n got %q\nwant %q", tc.file, errs, tc.want)
