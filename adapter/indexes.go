@@ -35,9 +35,11 @@ type Indexer interface {
 // table forbids dropping any of its columns: DuckDB ("Cannot alter entry
 // ... because there are entries that depend on it", DuckDB 1.5, whatever
 // the index's columns; a primary key's or unique constraint's index does
-// not). The journal asks it before a rollback drops the columns a run
-// added, and puts the table's copy back instead of failing on every
-// start.
+// not; it allows adding a column). The journal asks it before a rollback
+// drops the columns a run added, and creates the table again from its
+// saved definition (or puts its copy back) instead of failing on every
+// start; an incremental model refuses, before it changes anything, an
+// on_schema_change that would drop or retype a column of such a table.
 type ColumnDropGuard interface {
 	// IndexCount is a query of the number of indexes created on rel
 	// (one row, one integer column).

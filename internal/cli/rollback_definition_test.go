@@ -40,7 +40,8 @@ func TestRollbackKeepsDefinition(t *testing.T) {
 				exec = func(qs ...string) { d.exec(t, qs...) }
 			}
 			// The index is made by a post-hook on PostgreSQL (on DuckDB, an
-			// index keeps a table's columns from being altered).
+			// index forbids the alter table below that adds the primary
+			// key; TestRollbackIndexedDuckDB has an index there).
 			hook := ""
 			if db == "postgres" {
 				hook = `, post_hook="create index if not exists inc_by_amount on {{ this }} (amount)"`
@@ -135,42 +136,110 @@ where conrelid in ('analytics.inc'::regclass, 'analytics.snap'::regclass) order 
 }
 
 // TestRollbackIndexedDuckDB: on DuckDB an index made by hand on an
-// incremental model's table forbids changing its columns back, so a
-// failed run that added a column could only put a copy of the table back
-// (its rows, not its constraints or indexes). A run whose on_schema_change
-// would change such a table's columns fails at the model before it
-// changes anything, saying why and what to do; the table keeps its rows,
-// columns and index, and a run that changes no column works.
+// incremental model's table lets a column be added but forbids dropping
+// or retyping one. A run whose on_schema_change only adds columns
+// (append_new_columns, or sync_all_columns adding) goes on, and when it
+// fails later its rollback creates the table again from its saved
+// definition: the index, primary key, default, comment and rows are as
+// before, no copy is left, and the next run adds the column. A run whose
+// sync_all_columns would drop or retype a column fails at the model
+// before it changes anything, saying why and what to do.
 func TestRollbackIndexedDuckDB(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "target", "ix.duckdb")
 	writeTree(t, dir, map[string]string{
 		"project.yml": "name: ix\nmodel-paths: [models]\ndatabase-path: target/ix.duckdb\n",
-		"models/inc.sql": "{{ config(materialized='incremental', unique_key='id', on_schema_change='append_new_columns') }}\n" +
-			"select cast(id as integer) as id, cast(amount as integer) as amount{{ var('extra', '') }}\n" +
+		"models/inc.sql": "{{ config(materialized='incremental', unique_key='id', on_schema_change=var('osc', 'append_new_columns')) }}\n" +
+			"select cast(id as integer) as id, cast(amount as {{ var('atype', 'integer') }}) as amount{{ var('extra', '') }}\n" +
 			"from (values (1, 10), (2, 20){{ var('rows', '') }}) as t(id, amount)\n",
 		"models/after.sql": "{{ config(materialized='table') }}\nselect count(*) + cast('{{ var('one', '1') }}' as integer) as n from {{ ref('inc') }}\n",
 	})
 	mustKiln(t, 0, dir, "build")
-	duckQuery(t, path, "create index inc_amount on main.inc (amount)")
-	out := mustKiln(t, 1, dir, "build", "--vars", `{one: "no", extra: ", 'x' as note", rows: ", (3, 30)"}`)
-	if !strings.Contains(out, `model "inc": its table has an index made with create index, and on_schema_change append_new_columns would change its columns`) {
-		t.Fatalf("the run did not refuse to change the indexed table's columns:\n%s", out)
+	for _, q := range []string{
+		"alter table main.inc add primary key (id)",
+		"alter table main.inc alter column amount set default 7",
+		"comment on table main.inc is 'the inc'",
+		"create index inc_amount on main.inc (amount)",
+	} {
+		duckQuery(t, path, q)
 	}
-	if got := strings.Join(duckQuery(t, path, "select index_name from duckdb_indexes() where table_name = 'inc'"), ","); got != "inc_amount" {
-		t.Errorf("indexes after the failed run: %q, want inc_amount", got)
+	definition := func() string {
+		t.Helper()
+		return strings.Join(duckQuery(t, path, `select sql from duckdb_tables() where table_name = 'inc'
+union all select sql from duckdb_indexes() where table_name = 'inc'
+union all select comment from duckdb_tables() where table_name = 'inc'`), "\n")
 	}
-	if got := strings.Join(duckQuery(t, path, "select id || ':' || amount from main.inc order by id"), ","); got != "1:10,2:20" {
-		t.Errorf("rows after the rollback: %s, want 1:10,2:20", got)
+	want := definition()
+	for _, s := range []string{"PRIMARY KEY(id)", "DEFAULT(7)", "CREATE INDEX inc_amount ON inc(amount)", "the inc"} {
+		if !strings.Contains(want, s) {
+			t.Fatalf("the definition before the run lacks %q:\n%s", s, want)
+		}
 	}
-	if got := strings.Join(duckQuery(t, path, "select column_name from information_schema.columns where table_name = 'inc' order by ordinal_position"), ","); got != "id,amount" {
-		t.Errorf("columns after the rollback: %s, want id,amount", got)
+	rows := func() string {
+		return strings.Join(duckQuery(t, path, "select * from main.inc order by id"), ",")
 	}
-	if got := strings.Join(duckQuery(t, path, "select count(*) from information_schema.tables where table_name like '%kiln_prev%'"), ""); got != "0" {
-		t.Errorf("%s copies left after the rollback", got)
+	for _, osc := range []string{"append_new_columns", "sync_all_columns"} {
+		// inc adds a column and a row, then after fails: the run rolls back.
+		out := mustKiln(t, 1, dir, "build", "--vars", `{osc: `+osc+`, one: "no", extra: ", 'x' as note", rows: ", (3, 30)"}`)
+		if !strings.Contains(out, "inc  3 rows") || !strings.Contains(out, "was restored") {
+			t.Fatalf("%s: the run did not add the column then restore the table:\n%s", osc, out)
+		}
+		if got := definition(); got != want {
+			t.Errorf("%s: definition after the rollback:\n%s\nwant\n%s", osc, got, want)
+		}
+		if got := rows(); got != "1|10,2|20" {
+			t.Errorf("%s: rows after the rollback: %s, want 1|10,2|20", osc, got)
+		}
+		if got := strings.Join(duckQuery(t, path, "select count(*) from information_schema.tables where table_name like '%kiln_prev%'"), ""); got != "0" {
+			t.Errorf("%s: %s copies left after the rollback", osc, got)
+		}
 	}
-	mustKiln(t, 0, dir, "build", "--vars", `{rows: ", (3, 30)"}`)
-	if got := strings.Join(duckQuery(t, path, "select count(*) from main.inc"), ""); got != "3" {
-		t.Errorf("rows after the next run: %s, want 3", got)
+	// The next run adds the column and the row.
+	mustKiln(t, 0, dir, "build", "--vars", `{extra: ", 'x' as note", rows: ", (3, 30)"}`)
+	if got := rows(); got != "1|10|x,2|20|x,3|30|x" {
+		t.Errorf("rows after the next run: %s, want 1|10|x,2|20|x,3|30|x", got)
+	}
+	if got := strings.Join(duckQuery(t, path, "select sql from duckdb_indexes() where table_name = 'inc'"), ""); got != "CREATE INDEX inc_amount ON inc(amount);" {
+		t.Errorf("index after the next run: %q", got)
+	}
+
+	// Dropping or retyping a column of the indexed table: refused before
+	// anything changes.
+	want = definition()
+	wantRows := rows()
+	for _, c := range []struct{ vars, change string }{
+		{`{osc: sync_all_columns, rows: ", (4, 40)"}`, "(removed note)"},
+		{`{osc: sync_all_columns, atype: bigint, extra: ", 'x' as note", rows: ", (4, 40)"}`, "(retyped amount to BIGINT)"},
+	} {
+		out := mustKiln(t, 1, dir, "build", "--vars", c.vars)
+		if !strings.Contains(out, `model "inc": its table has an index made with create index, and on_schema_change sync_all_columns would drop or change the type of its columns `+c.change+`, which DuckDB refuses on a table with an index`) ||
+			!strings.Contains(out, "drop the index first (and create it again after the run), or build the model with --full-refresh") {
+			t.Fatalf("the run did not refuse to %s a column of the indexed table:\n%s", c.change, out)
+		}
+		if got := definition(); got != want {
+			t.Errorf("definition after the refused run %s:\n%s\nwant\n%s", c.change, got, want)
+		}
+		if got := rows(); got != wantRows {
+			t.Errorf("rows after the refused run %s: %s, want %s", c.change, got, wantRows)
+		}
+	}
+
+	// A table whose definition cannot be read back (a generated column)
+	// could only be put back as a copy: adding a column is refused too.
+	for _, q := range []string{
+		"drop table main.inc",
+		"create table main.inc (id integer, amount integer, twice integer generated always as (amount * 2))",
+		"insert into main.inc (id, amount) values (1, 10)",
+		"create index inc_amount on main.inc (amount)",
+	} {
+		duckQuery(t, path, q)
+	}
+	want = definition()
+	out := mustKiln(t, 1, dir, "build", "--vars", `{extra: ", 'x' as note"}`)
+	if !strings.Contains(out, `model "inc": its table has an index made with create index, and on_schema_change append_new_columns would add columns (added note (VARCHAR)); DuckDB then refuses to drop them again, and the table's definition cannot be read back (a generated column)`) {
+		t.Fatalf("the run did not refuse to add a column to the indexed table with a generated column:\n%s", out)
+	}
+	if got := definition(); got != want {
+		t.Errorf("definition after the refused run:\n%s\nwant\n%s", got, want)
 	}
 }

@@ -238,22 +238,8 @@ func (e *Executor) applyIncremental(ctx context.Context, conn adapter.Conn, n *g
 	if err != nil {
 		return err
 	}
-	if g, ok := e.d.(adapter.ColumnDropGuard); ok && len(evolve) > 0 {
-		// DuckDB ties an index to every column of its table: a rollback
-		// could not give the table its columns back, only put a copy
-		// (rows, no constraints, defaults or indexes) in its place.
-		ix, err := conn.QueryInt(ctx, g.IndexCount(n.Relation).SQL)
-		if err != nil {
-			return err
-		}
-		if ix > 0 {
-			what := "an index"
-			if ix > 1 {
-				what = fmt.Sprintf("%d indexes", ix)
-			}
-			return fmt.Errorf("model %q: its table has %s made with create index, and on_schema_change %s would change its columns (%s): DuckDB then refuses to change them back, so a failed run could not give the table back as it was; drop the index first (and create it again after the run), or build the model with --full-refresh",
-				n.Name, what, inc.OnSchemaChange, materialize.DiffColumns(tableCols, newCols))
-		}
+	if err := e.checkIndexedEvolve(ctx, conn, n, tableCols, newCols, len(evolve) > 0); err != nil {
+		return err
 	}
 	constrained := materialize.Constrained(n)
 	switch {
@@ -304,6 +290,48 @@ func (e *Executor) applyIncremental(ctx context.Context, conn adapter.Conn, n *g
 	}
 	_, err = conn.Run(ctx, e.d.DropRelation(tmp, adapter.Table, true))
 	return err
+}
+
+// checkIndexedEvolve refuses, before model n changes anything, an
+// on_schema_change (evolve: it changes the table's columns from table to
+// rows) that its database cannot carry out or undo on a table with an
+// index made by create index (adapter.ColumnDropGuard: DuckDB). DuckDB
+// adds a column to such a table but refuses to drop one or change its
+// type ("Cannot alter entry ... because there are entries that depend on
+// it", DuckDB 1.5), so sync_all_columns dropping or retyping a column is
+// refused here, naming the columns. A run that only adds columns goes on:
+// its rollback creates the table again from the definition the journal
+// saves (PrepareReshape), with its indexes, constraints and rows; where
+// that definition cannot be read back (a generated column), the run is
+// refused too, as the rollback could then only put a copy of the rows
+// back.
+func (e *Executor) checkIndexedEvolve(ctx context.Context, conn adapter.Conn, n *graph.Node, table, rows []adapter.Column, evolve bool) error {
+	g, ok := e.d.(adapter.ColumnDropGuard)
+	if !ok || !evolve {
+		return nil
+	}
+	ix, err := conn.QueryInt(ctx, g.IndexCount(n.Relation).SQL)
+	if err != nil || ix == 0 {
+		return err
+	}
+	what := "an index"
+	if ix > 1 {
+		what = fmt.Sprintf("%d indexes", ix)
+	}
+	mode, ch := n.Incremental.OnSchemaChange, materialize.DiffColumns(table, rows)
+	if mode == "sync_all_columns" && len(ch.Removed)+len(ch.Retyped) > 0 {
+		return fmt.Errorf("model %q: its table has %s made with create index, and on_schema_change %s would drop or change the type of its columns (%s), which DuckDB refuses on a table with an index (it only adds columns to one); drop the index first (and create it again after the run), or build the model with --full-refresh",
+			n.Name, what, mode, ch)
+	}
+	def, err := definition(ctx, conn, e.d, n.Relation)
+	if err != nil {
+		return err
+	}
+	if len(def) == 0 {
+		return fmt.Errorf("model %q: its table has %s made with create index, and on_schema_change %s would add columns (%s); DuckDB then refuses to drop them again, and the table's definition cannot be read back (a generated column) to create it again, so a failed run could not give the table back as it was; drop the index first (and create it again after the run), or build the model with --full-refresh",
+			n.Name, what, mode, materialize.SchemaChange{Added: ch.Added})
+	}
+	return nil
 }
 
 // dropsColumns reports whether on_schema_change mode drops a column of
