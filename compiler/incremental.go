@@ -8,6 +8,7 @@ import (
 
 	"github.com/kiln-build/kiln/compiler/diag"
 	"github.com/kiln-build/kiln/compiler/graph"
+	"github.com/kiln-build/kiln/compiler/project"
 )
 
 // The incremental strategies kiln runs, as dbt-duckdb names them.
@@ -44,7 +45,7 @@ func (c *compiler) compileIncremental(n *graph.Node, r *rendered) {
 	}
 	inc.UniqueKey = columnList(x["unique_key"])
 	if len(inc.UniqueKey) > 0 {
-		inc.UniqueKeyAt = c.configValuePos(n, r, "unique_key", pos)
+		inc.UniqueKeyAt, inc.UniqueKeyItemsAt = c.columnListPos(n, r, "unique_key", pos)
 	}
 	if s, ok := x["on_schema_change"].(string); ok && s != "" {
 		inc.OnSchemaChange = s
@@ -288,11 +289,15 @@ func isNames(v any) bool {
 	return false
 }
 
-// configValuePos returns where the value of config key of model n
-// (rendered as r) is written: in its config() call, else in its property
-// file, else in the project file's models: tree; def when none of them
-// sets it (a package's project file, a key set by a macro).
-func (c *compiler) configValuePos(n *graph.Node, r *rendered, key string, def diag.Pos) diag.Pos {
+// configValuePos returns where the value of config key of node n (a
+// model or a snapshot, rendered as r) is written: in its config() call,
+// else in its property file, else in the project file's models: or
+// snapshots: tree; def when none of them sets it (a package's project
+// file, a key set by a macro). items are the positions of the value's
+// entries when it is a list whose entries' positions are known: a YAML
+// list, or a config() call's [...] of quoted names (each position is
+// then after its quote, as the value's is after a scalar's); else nil.
+func (c *compiler) configValuePos(n *graph.Node, r *rendered, key string, def diag.Pos) (pos diag.Pos, items []diag.Pos) {
 	if r != nil && r.config != nil && r.configPos.File == n.Path {
 		if _, ok := r.config[key]; ok {
 			from, _ := diag.ByteOffset(n.RawCode, r.configPos.Line, max(r.configPos.Col, 1))
@@ -301,20 +306,92 @@ func (c *compiler) configValuePos(n *graph.Node, r *rendered, key string, def di
 				j := from + i + len(key)
 				j += len(n.RawCode[j:]) - len(strings.TrimLeft(n.RawCode[j:], "'\" \t\r\n:="))
 				line, col := diag.Offset(n.RawCode, j)
-				return diag.Pos{File: n.Path, Line: line, Col: col}
+				for _, k := range quotedItems(n.RawCode, j) {
+					line, col := diag.Offset(n.RawCode, k)
+					items = append(items, diag.Pos{File: n.Path, Line: line, Col: col})
+				}
+				return diag.Pos{File: n.Path, Line: line, Col: col}, items
 			}
 		}
 	}
+	yamlPos := func(a project.At, file string) (diag.Pos, []diag.Pos) {
+		for _, item := range a.Items {
+			items = append(items, item.Pos(file))
+		}
+		return a.Pos(file), items
+	}
 	if mp, file := c.nodeProps(n); mp != nil && file != "" {
 		if at, ok := mp.ConfigAt[key]; ok {
-			return at.Pos(file)
+			return yamlPos(at, file)
 		}
 	}
-	if n.Package == c.rootName() && c.root != nil && c.root.ModelConfig != nil {
-		path := append(folders(n.Path, c.root.Config.ModelPaths), baseName(n.Path))
-		if at, ok := c.root.ModelConfig.Where(path)[key]; ok {
-			return at.Pos(c.root.File)
+	if n.Package == c.rootName() && c.root != nil {
+		tree, path := c.root.ModelConfig, append(folders(n.Path, c.root.Config.ModelPaths), baseName(n.Path))
+		if n.Kind == graph.Snapshot {
+			tree, path = c.root.SnapshotConfig, append(folders(n.Path, c.root.Config.SnapshotPaths), n.Name)
+		}
+		if tree != nil {
+			if at, ok := tree.Where(path)[key]; ok {
+				return yamlPos(at, c.root.File)
+			}
 		}
 	}
-	return def
+	return def, nil
+}
+
+// quotedItems returns the offsets in code, just after their opening
+// quote, of the quoted strings of the list literal [...] starting at
+// offset j ('a', "b"); nil when code has no list literal at j, or it holds
+// anything but quoted strings, commas and spaces.
+func quotedItems(code string, j int) []int {
+	if j >= len(code) || code[j] != '[' {
+		return nil
+	}
+	var out []int
+	for i := j + 1; i < len(code); i++ {
+		switch ch := code[i]; ch {
+		case ' ', '\t', '\r', '\n', ',':
+		case ']':
+			return out
+		case '\'', '"':
+			end := strings.IndexByte(code[i+1:], ch)
+			if end < 0 {
+				return nil
+			}
+			out = append(out, i+1)
+			i += end + 1
+		default:
+			return nil
+		}
+	}
+	return nil
+}
+
+// columnListPos returns where the value of config key of node n, a
+// column list (columnList), is written (configValuePos), and where each of
+// its columns is, one by column, when the value is a list whose entries'
+// positions are known; nil otherwise. An entry naming several columns
+// ("a, b") gives its position to each.
+func (c *compiler) columnListPos(n *graph.Node, r *rendered, key string, def diag.Pos) (diag.Pos, []diag.Pos) {
+	pos, items := c.configValuePos(n, r, key, def)
+	list, ok := n.Config.Extra[key].([]any)
+	if !ok || len(list) != len(items) {
+		return pos, nil
+	}
+	var out []diag.Pos
+	for i, v := range list {
+		s, ok := v.(string)
+		if !ok {
+			return pos, nil
+		}
+		for _, part := range strings.Split(s, ",") {
+			if strings.TrimSpace(part) != "" {
+				out = append(out, items[i])
+			}
+		}
+	}
+	if len(out) != len(columnList(list)) {
+		return pos, nil
+	}
+	return pos, out
 }

@@ -296,7 +296,7 @@ func (c *compiler) renderModels() {
 			if r.config != nil {
 				pos = r.configPos
 			}
-			c.compileSnapshot(n, pos)
+			c.compileSnapshot(n, r, pos)
 		}
 	}
 }

@@ -108,15 +108,19 @@ var snapshotStrategies = []string{"timestamp", "check"}
 
 var hardDeletes = []string{"ignore", "invalidate", "new_record"}
 
-// compileSnapshot resolves the snapshot configs of n, reporting a missing
-// or contradictory one at pos (dbt's rules: strategy and unique_key are
-// required, timestamp needs updated_at, check needs check_cols).
-func (c *compiler) compileSnapshot(n *graph.Node, pos diag.Pos) {
+// compileSnapshot resolves the snapshot configs of n, rendered as r,
+// reporting a missing or contradictory one at pos (dbt's rules: strategy
+// and unique_key are required, timestamp needs updated_at, check needs
+// check_cols).
+func (c *compiler) compileSnapshot(n *graph.Node, r *rendered, pos diag.Pos) {
 	x := n.Config.Extra
 	info := &graph.SnapshotInfo{HardDeletes: "ignore", Meta: graph.DefaultSnapshotColumns}
 	info.Strategy, _ = x["strategy"].(string)
 	info.Strategy = strings.ToLower(info.Strategy)
 	info.UniqueKey = columnList(x["unique_key"])
+	if len(info.UniqueKey) > 0 {
+		info.UniqueKeyAt, info.UniqueKeyItemsAt = c.columnListPos(n, r, "unique_key", pos)
+	}
 	info.UpdatedAt, _ = x["updated_at"].(string)
 	info.UpdatedAt = strings.TrimSpace(info.UpdatedAt)
 	ok := true

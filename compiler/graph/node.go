@@ -422,6 +422,12 @@ type IncrementalInfo struct {
 	// call, its property file or the project file); the model's
 	// position when that is not known.
 	UniqueKeyAt diag.Pos `json:"-"`
+	// UniqueKeyItemsAt are where each column of UniqueKey is written, one
+	// by column, when unique_key is a list whose entries' positions are
+	// known (a property file's, the project file's, a config() call's
+	// list of quoted names); nil otherwise (UniqueKeyAt then stands for
+	// every column).
+	UniqueKeyItemsAt []diag.Pos `json:"-"`
 	// OnSchemaChange is ignore, fail, append_new_columns or
 	// sync_all_columns.
 	OnSchemaChange string
@@ -516,7 +522,13 @@ func (n *Node) DisplayName() string {
 type SnapshotInfo struct {
 	Strategy  string   // timestamp or check
 	UniqueKey []string // unique_key: one column or a list
-	UpdatedAt string   // updated_at (required by timestamp, optional for check)
+	// UniqueKeyAt and UniqueKeyItemsAt are where unique_key's value and
+	// each of its columns are written, as IncrementalInfo's: the config()
+	// call of its snapshot block, its property file or YAML entry, the
+	// project file's snapshots: tree.
+	UniqueKeyAt      diag.Pos   `json:"-"`
+	UniqueKeyItemsAt []diag.Pos `json:"-"`
+	UpdatedAt        string     // updated_at (required by timestamp, optional for check)
 	// CheckCols are check_cols; CheckAll is check_cols: all (every column
 	// of the source).
 	CheckCols []string

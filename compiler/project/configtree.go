@@ -132,7 +132,7 @@ func (t *ConfigTree) set(file, name string, v *yaml.Node, top bool, l *diag.List
 		decodeErr(file, err, v, l)
 		return
 	}
-	t.Configs[name] = ConfigValue{At: at(v), Value: val}
+	t.Configs[name] = ConfigValue{At: withItems(at(v), v), Value: val}
 	if top {
 		if t.Global == nil {
 			t.Global = map[string]ConfigValue{}

@@ -23,7 +23,8 @@ type At struct {
 	// value of a mapping's key (ConfigAt's); 0 when not recorded.
 	KeyLine, KeyCol int `yaml:"-"`
 	// Items are the positions of the entries of a list value, one by
-	// entry (ConstraintsAt's: to_columns:); nil when not recorded.
+	// entry (ConfigAt's and a project file's config values, ConstraintsAt's
+	// to_columns:); nil when not recorded or the value is not a list.
 	Items []At `yaml:"-"`
 }
 
@@ -46,6 +47,21 @@ func atKey(k, v *yaml.Node) At {
 }
 
 func at(n *yaml.Node) At { return At{Line: n.Line, Col: n.Column} }
+
+// withItems returns a with the positions of the entries of n, when n (an
+// alias followed) is a list.
+func withItems(a At, n *yaml.Node) At {
+	for n != nil && n.Kind == yaml.AliasNode {
+		n = n.Alias
+	}
+	if n != nil && n.Kind == yaml.SequenceNode {
+		a.Items = make([]At, len(n.Content))
+		for i, item := range n.Content {
+			a.Items[i] = at(item)
+		}
+	}
+	return a
+}
 
 // freeForm is implemented by types that check their own keys while decoding.
 type freeForm interface{ freeForm() }
@@ -493,7 +509,7 @@ func setKeyPositions(n *yaml.Node, f reflect.Value) {
 	}
 	m := make(map[string]At, len(n.Content)/2)
 	for i := 0; i+1 < len(n.Content); i += 2 {
-		m[n.Content[i].Value] = atKey(n.Content[i], n.Content[i+1])
+		m[n.Content[i].Value] = withItems(atKey(n.Content[i], n.Content[i+1]), n.Content[i+1])
 	}
 	f.Set(reflect.ValueOf(m))
 }
@@ -519,13 +535,7 @@ func setSeqKeyPositions(n *yaml.Node, f reflect.Value) {
 		}
 		m := make(map[string]At, len(e.Content)/2)
 		for j := 0; j+1 < len(e.Content); j += 2 {
-			a := atKey(e.Content[j], e.Content[j+1])
-			if v := e.Content[j+1]; v.Kind == yaml.SequenceNode {
-				for _, item := range v.Content {
-					a.Items = append(a.Items, at(item))
-				}
-			}
-			m[e.Content[j].Value] = a
+			m[e.Content[j].Value] = withItems(atKey(e.Content[j], e.Content[j+1]), e.Content[j+1])
 		}
 		out[i] = m
 	}

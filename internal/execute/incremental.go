@@ -146,7 +146,7 @@ func (e *Executor) buildWhole(ctx context.Context, conn adapter.Conn, n *graph.N
 	if err != nil {
 		return err
 	}
-	if err := CheckKeys(ctx, conn, e.d, "model", n.Name, tmp, keys, n.Incremental.UniqueKeyAt); err != nil {
+	if err := CheckKeys(ctx, conn, e.d, "model", n.Name, tmp, keys, n.Incremental.UniqueKeyAt, n.Incremental.UniqueKeyItemsAt); err != nil {
 		return err
 	}
 	if _, err := conn.Run(ctx, materialize.Unlogged(e.d, n, e.d.CreateTableAs(n.Relation, e.d.SelectAll(tmp, "")))); err != nil {
@@ -169,7 +169,7 @@ func (e *Executor) buildConstrained(ctx context.Context, conn adapter.Conn, n *g
 		if tmp, _, err = e.newRows(ctx, conn, n, n.CompiledCode); err != nil {
 			return err
 		}
-		if err := CheckKeys(ctx, conn, e.d, "model", n.Name, tmp, keys, n.Incremental.UniqueKeyAt); err != nil {
+		if err := CheckKeys(ctx, conn, e.d, "model", n.Name, tmp, keys, n.Incremental.UniqueKeyAt, n.Incremental.UniqueKeyItemsAt); err != nil {
 			return err
 		}
 		query = e.d.SelectAll(tmp, "")
@@ -215,7 +215,7 @@ func (e *Executor) applyIncremental(ctx context.Context, conn adapter.Conn, n *g
 	}
 	out.rows = rows
 	if len(inc.UniqueKey) > 0 {
-		if err := CheckKeys(ctx, conn, e.d, "model", n.Name, tmp, inc.UniqueKey, inc.UniqueKeyAt); err != nil {
+		if err := CheckKeys(ctx, conn, e.d, "model", n.Name, tmp, inc.UniqueKey, inc.UniqueKeyAt, inc.UniqueKeyItemsAt); err != nil {
 			return err
 		}
 	}
@@ -347,8 +347,10 @@ func dropsColumns(mode string, table, rows []adapter.Column) bool {
 //
 // at is where unique_key is written: a key that is not a column is a
 // *run.NodeError there, with the nearest column (or the columns) as its
-// hint; a zero at leaves it a plain error.
-func CheckKeys(ctx context.Context, conn adapter.Conn, d adapter.Dialect, what, name string, rel adapter.Relation, keys []string, at diag.Pos) error {
+// hint; a zero at leaves it a plain error. items, when it has one
+// position by key (graph.IncrementalInfo.UniqueKeyItemsAt), are where
+// each key is written in unique_key's list: the error is at its key's.
+func CheckKeys(ctx context.Context, conn adapter.Conn, d adapter.Dialect, what, name string, rel adapter.Relation, keys []string, at diag.Pos, items []diag.Pos) error {
 	cols, err := conn.DescribeQuery(ctx, d.SelectAll(rel, ""))
 	if err != nil {
 		return err
@@ -359,8 +361,11 @@ func CheckKeys(ctx context.Context, conn adapter.Conn, d adapter.Dialect, what, 
 		have[strings.ToLower(c.Name)] = true
 		names = append(names, c.Name)
 	}
-	for _, k := range keys {
+	for i, k := range keys {
 		if !have[strings.ToLower(k)] {
+			if len(items) == len(keys) && items[i].File != "" {
+				at = items[i]
+			}
 			if at.File == "" {
 				return fmt.Errorf("%s %q: unique_key column %q is not a column of its rows (%s); nothing was written", what, name, k, strings.Join(names, ", "))
 			}

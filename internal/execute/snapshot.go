@@ -6,7 +6,6 @@ import (
 	"strings"
 
 	"github.com/kiln-build/kiln/adapter"
-	"github.com/kiln-build/kiln/compiler/diag"
 	"github.com/kiln-build/kiln/compiler/graph"
 	"github.com/kiln-build/kiln/internal/failpoint"
 	"github.com/kiln-build/kiln/internal/materialize"
@@ -54,7 +53,7 @@ func (e *Executor) writeSnapshot(ctx context.Context, conn adapter.Conn, n *grap
 		return 0, "", e.sqlError(n, err, s)
 	}
 	src := e.d.TempRelation(snapshotSource)
-	if err := CheckKeys(ctx, conn, e.d, "snapshot", n.Name, src, info.UniqueKey, diag.Pos{}); err != nil {
+	if err := CheckKeys(ctx, conn, e.d, "snapshot", n.Name, src, info.UniqueKey, info.UniqueKeyAt, info.UniqueKeyItemsAt); err != nil {
 		return 0, "", err
 	}
 	cols, err := conn.DescribeQuery(ctx, e.d.SelectAll(src, ""))
