@@ -5,31 +5,28 @@ import (
 
 	"github.com/kiln-build/kiln/compiler/diag"
 	"github.com/kiln-build/kiln/compiler/graph"
-	"github.com/kiln-build/kiln/compiler/template"
 )
 
-// checkHooks renders the pre- and post-hooks of every model, seed and
-// snapshot as the compile renders the nodes (execute false: run_query
-// gives None, statement runs nothing), as dbt renders them while it
-// parses, and reports a Jinja error where the hook is written (as
-// RunHooks places it at run time), so that kiln compile and kiln parse
-// find it, not the build alone. What a hook renders is not kept: it
-// renders again with the database at run time.
+// checkHooks parses the pre- and post-hooks of every model, seed and
+// snapshot and reports a Jinja syntax error (an unclosed tag, an unknown
+// filter) where the hook is written (as RunHooks places it at run time),
+// so that kiln compile and kiln parse find it, not the build alone, as
+// dbt's parser finds it. A hook is not rendered here: dbt renders hooks
+// at parse time with a lenient undefined (indexing or calling what
+// run_query, load_result or adapter.get_columns_in_relation give without
+// the database yields nothing), so an error that only rendering would
+// show is the build's, with the database, as before.
 func (c *compiler) checkHooks() {
 	for _, id := range c.ids() {
 		n := c.nodes[id]
 		if n.Kind != graph.Model && n.Kind != graph.Seed && n.Kind != graph.Snapshot {
 			continue
 		}
-		var tctx *template.Context
 		for _, phase := range []string{"pre", "post"} {
 			for _, inTx := range []bool{true, false} {
 				for i, h := range NodeHooks(n, phase, inTx) {
-					if tctx == nil {
-						tctx = c.hookCompileContext(n)
-					}
 					what := fmt.Sprintf("%s-hook %d", phase, i+1)
-					_, l := c.engine.Render(fmt.Sprintf("%s (%s)", n.Path, what), h, tctx)
+					_, l := c.engine.Env().Parse(fmt.Sprintf("%s (%s)", n.Path, what), h)
 					if len(l) == 0 {
 						continue
 					}
@@ -42,22 +39,4 @@ func (c *compiler) checkHooks() {
 			}
 		}
 	}
-}
-
-// hookCompileContext is the context of node n's hooks at compile time:
-// RunHooks' without the database, config() setting nothing, log() and
-// print() silent (they show once, from the run's rendering).
-func (c *compiler) hookCompileContext(n *graph.Node) *template.Context {
-	this := template.Relation{Database: n.Relation.Database, Schema: n.Relation.Schema, Identifier: n.Relation.Name, Quoted: n.Relation.String()}
-	tctx := &template.Context{Ref: c.finalRef(nil), Source: c.finalSource(nil), Var: c.varIn(n.Package), EnvVar: c.lookupEnv, This: this, Graph: c.graphVar,
-		Config:      func(map[string]any, diag.Pos) error { return nil },
-		ConfigValue: func(key string) (any, bool) { return configValue(n.Kind, configMap(n.Config), key) },
-		Log:         func(string) {},
-		Debug:       func(string) {},
-	}
-	if c.opts.NodeEntries != nil {
-		tctx.Model = func() map[string]any { return c.modelVar(n, true) }
-		tctx.Where = c.modelWhere(tctx.Model)
-	}
-	return tctx
 }
