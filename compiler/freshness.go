@@ -76,6 +76,10 @@ func (c *compiler) freshness(file string, s *project.SourceProps, t *project.Sou
 	if !c.loadedAt(file, s, t, projectConfig, rel, f) {
 		return nil
 	}
+	if f.LoadedAtQuery != "" && f.Filter != "" {
+		c.diags.Warnf(pos, "source %q: freshness's filter does not apply to its loaded_at_query, as in dbt", s.Name+"."+t.Name).
+			Hint = "write the condition in the loaded_at_query's where, or remove the filter"
+	}
 	if f.LoadedAtField == "" && f.LoadedAtQuery == "" && !external {
 		c.diags.Errorf(pos, "source %q has a freshness but no loaded_at_field", s.Name+"."+t.Name).
 			Hint = "add loaded_at_field: <the column of the time each row was loaded> (DuckDB keeps no load times of its own), or loaded_at_query: <a query of the newest load time>; a file-backed source uses its file's modification time"

@@ -111,7 +111,7 @@ func (c *compiler) sourceNode(file string, dirs []string, s *project.SourceProps
 	}
 	n.Source.Freshness = c.freshness(file, s, t, c.p.SourceConfig.Resolve([]string{s.Name, t.Name}), t.External != nil, n.Relation)
 	n.Source.ExternalLocation = c.externalLocation(file, s, t, n.Relation)
-	if n.Source.ExternalLocation != "" && n.Source.Freshness != nil && n.Source.Freshness.LoadedAtField != "" {
+	if f := n.Source.Freshness; n.Source.ExternalLocation != "" && f != nil && (f.LoadedAtField != "" || f.LoadedAtQuery != "") {
 		c.diags.Errorf(n.Source.Freshness.Pos, "freshness of source %q, read from its external_location, is not supported yet", s.Name+"."+t.Name).
 			Hint = "remove freshness here, or declare the file under external: (its modification time is its freshness)"
 	}

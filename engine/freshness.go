@@ -223,7 +223,9 @@ func (p *Project) WriteSources(path string, results []FreshnessResult, elapsed t
 			msg := r.Err.Error()
 			x.Message = &msg
 		} else {
-			age := r.Age.Seconds()
+			// In seconds from the times themselves: a time.Duration
+			// saturates past 292 years (a load time of 2999).
+			age := float64(r.Snapshotted.Unix()-r.MaxLoadedAt.Unix()) + float64(r.Snapshotted.Nanosecond()-r.MaxLoadedAt.Nanosecond())/1e9
 			x.MaxLoadedAt, x.Snapshotted, x.AgeSeconds = r.MaxLoadedAt.Format(ts), r.Snapshotted.Format(ts), &age
 		}
 		doc.Results = append(doc.Results, x)

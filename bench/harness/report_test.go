@@ -36,9 +36,6 @@ func TestMedianAndRatio(t *testing.T) {
 	}
 }
 
-// TestPairedRatio: the median of the rounds' ratios, not the ratio of the
-// medians: a round where the host slowed both commands counts as one
-// round's ratio.
 // TestPairedInterval: the order-statistics interval of the median ratio
 // (Conover 3.2), checked against the binomial probabilities worked by
 // hand: 15 rounds give the 4th and 12th ratios at 1 - 2*576/32768 =
@@ -80,6 +77,9 @@ func TestPairedInterval(t *testing.T) {
 	}
 }
 
+// TestPairedRatio: the median of the rounds' ratios, not the ratio of the
+// medians: a round where the host slowed both commands counts as one
+// round's ratio.
 func TestPairedRatio(t *testing.T) {
 	s := time.Second
 	base := variant("baseline", 2*s, 10*s, 3*s)

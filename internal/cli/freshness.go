@@ -79,8 +79,12 @@ when a source is older than its error_after or its time cannot be read.`,
 				if f.ErrorAfter != nil {
 					limits = append(limits, "error after "+after(f.ErrorAfter))
 				}
-				a.ui.Printf("%s freshness of %s: loaded %s ago, at %s UTC (%s)", strings.ToUpper(r.Status), name,
-					r.Age.Round(time.Second), r.MaxLoadedAt.Format("2006-01-02 15:04:05"), strings.Join(limits, ", "))
+				ago := r.Age.Round(time.Second).String() + " ago"
+				if r.MaxLoadedAt.After(r.Snapshotted) {
+					ago = "in the future" // dbt's negative age
+				}
+				a.ui.Printf("%s freshness of %s: loaded %s, at %s UTC (%s)", strings.ToUpper(r.Status), name,
+					ago, r.MaxLoadedAt.Format("2006-01-02 15:04:05"), strings.Join(limits, ", "))
 			}
 			path, err := e.WriteSources(output, results, time.Since(start))
 			if err != nil {
