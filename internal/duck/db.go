@@ -130,7 +130,32 @@ func openError(path string, err error) error {
 	if path == "" {
 		path = ":memory:"
 	}
+	if de != nil && strings.Contains(de.Msg, "replaying WAL") {
+		return walError(path, de.Msg)
+	}
 	return fmt.Errorf("cannot open database %q: %w", path, wrap(err, "", nil))
+}
+
+// walError is the error of a database whose write-ahead log DuckDB fails
+// to replay (msg: DuckDB's message, whose stack trace is dropped): a
+// known DuckDB 1.5 bug when the log holds an ALTER TABLE of a table whose
+// CHECK or DEFAULT calls a function (duckdb/duckdb#18259, #20543, #22124),
+// said with what the two files hold and how to open the database without
+// the log.
+func walError(path, msg string) error {
+	cause := msg
+	for _, cut := range []string{"This error signals", "Stack Trace", "\n"} {
+		if i := strings.Index(cause, cut); i > 0 {
+			cause = cause[:i]
+		}
+	}
+	cause = strings.TrimRight(strings.TrimSpace(cause), ".;:")
+	return fmt.Errorf("cannot open database %q: DuckDB cannot replay its write-ahead log %s (%s), a known DuckDB 1.5 bug "+
+		"(duckdb/duckdb#18259, #20543) when the log holds an ALTER TABLE of a table whose CHECK or DEFAULT calls a function; "+
+		"the database file holds everything up to its last checkpoint, the log what was committed after it; "+
+		"hint: keep a copy of both files, then move %s aside to open the database as of its last checkpoint "+
+		"(what was committed after it is lost; the next kiln run undoes a run that the checkpoint left unfinished)",
+		path, filepath.Base(path)+".wal", cause, path+".wal")
 }
 
 // Close closes the database and releases its file lock. Open Conns must be
