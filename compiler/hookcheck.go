@@ -5,6 +5,7 @@ import (
 
 	"github.com/kiln-build/kiln/compiler/diag"
 	"github.com/kiln-build/kiln/compiler/graph"
+	"github.com/kiln-build/kiln/compiler/project"
 )
 
 // checkHooks parses the pre- and post-hooks of every model, seed and
@@ -17,6 +18,7 @@ import (
 // the database yields nothing), so an error that only rendering would
 // show is the build's, with the database, as before.
 func (c *compiler) checkHooks() {
+	c.checkRunHooks()
 	for _, id := range c.ids() {
 		n := c.nodes[id]
 		if n.Kind != graph.Model && n.Kind != graph.Seed && n.Kind != graph.Snapshot {
@@ -36,6 +38,32 @@ func (c *compiler) checkHooks() {
 					d.Hint = l[0].Hint
 					c.diags.Add(d)
 				}
+			}
+		}
+	}
+}
+
+// checkRunHooks parses the on-run-start and on-run-end hooks of the
+// project and its packages as checkHooks parses a node's, reporting a
+// Jinja syntax error where the hook is written.
+func (c *compiler) checkRunHooks() {
+	for _, p := range append([]*project.Project{c.p}, c.p.Packages...) {
+		for _, event := range []string{OnRunStart, OnRunEnd} {
+			hooks := p.OnRunStart
+			if event == OnRunEnd {
+				hooks = p.OnRunEnd
+			}
+			for i, h := range hooks {
+				what := fmt.Sprintf("%s %d of %s", event, i+1, p.Config.Name)
+				_, l := c.engine.Env().Parse(fmt.Sprintf("%s (%s %d)", h.Pos.File, event, i+1), h.SQL)
+				if len(l) == 0 {
+					continue
+				}
+				rh := RunHook{Event: event, Package: p.Config.Name, Index: i, SQL: h.SQL, Pos: h.Pos}
+				he := hookJinjaError(what, h.SQL, c.runHookText(rh), h.Pos, l[0])
+				d := diag.Errorf(he.Pos, "%s: %s", what, l[0].Msg)
+				d.Hint = l[0].Hint
+				c.diags.Add(d)
 			}
 		}
 	}
