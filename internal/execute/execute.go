@@ -439,7 +439,7 @@ func (e *Executor) replace(ctx context.Context, conn adapter.Conn, spec load.Spe
 			})
 		} else {
 			if err := e.opts.Journal.Prepare(ctx, conn, e.d, rel, kind); err != nil {
-				return err
+				return e.asideError(of, err)
 			}
 			res, err = fl.LoadFile(ctx, spec, rel)
 		}
@@ -576,7 +576,7 @@ func (e *Executor) model(ctx context.Context, conn adapter.Conn, n *graph.Node) 
 		}
 		if e.opts.Journal != nil {
 			if err := e.opts.Journal.Prepare(ctx, conn, e.d, n.Relation, kind); err != nil {
-				return err
+				return e.asideError(n, err)
 			}
 			kind = "" // moved aside
 		}
@@ -830,4 +830,18 @@ func plural(n int64, word string) string {
 		return "1 " + word
 	}
 	return fmt.Sprintf("%d %ss", n, word)
+}
+
+// asideError is the error of moving node n's relation aside in the
+// journal: a database error with kiln's hint (sqlHint: an index made by
+// hand that forbids it) as a *run.NodeError at n, others as they are.
+func (e *Executor) asideError(n *graph.Node, err error) error {
+	var de *adapter.Error
+	if !errors.As(err, &de) {
+		return err
+	}
+	if h := sqlHint(e.g, n, de); h != "" {
+		return &run.NodeError{Pos: n.Pos, Msg: de.Error(), Err: err, Hint: h}
+	}
+	return err
 }

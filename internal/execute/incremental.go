@@ -117,7 +117,7 @@ func (o incrementalResult) result(n *graph.Node) run.Result {
 func (e *Executor) buildWhole(ctx context.Context, conn adapter.Conn, n *graph.Node, kind string, out *incrementalResult) error {
 	out.whole = true
 	if err := e.opts.Journal.Prepare(ctx, conn, e.d, n.Relation, kind); err != nil {
-		return err
+		return e.asideError(n, err)
 	}
 	if e.opts.Journal == nil && kind == string(adapter.View) {
 		if _, err := conn.Run(ctx, e.d.DropRelation(n.Relation, adapter.View, false)); err != nil {

@@ -25,7 +25,9 @@ var (
 //     that the parent is not built in this target (build it with its
 //     parents, or read it from another target with --defer --state);
 //     otherwise, for a near node name, that name (first), then that a
-//     project's relation is read with ref() or source().
+//     project's relation is read with ref() or source();
+//   - DuckDB's "entries that depend on it" when n's table is replaced or
+//     altered: the index made by hand that forbids it, and what to do.
 func sqlHint(g *graph.Graph, n *graph.Node, de *adapter.Error) string {
 	if m := columnNotFound.FindStringSubmatch(de.Msg); m != nil {
 		var cols []string
@@ -47,6 +49,13 @@ func sqlHint(g *graph.Graph, n *graph.Node, de *adapter.Error) string {
 			return fmt.Sprintf("no column %q there; the nearest are %s", m[1], strings.Join(unique(cols), ", "))
 		}
 		return ""
+	}
+	if strings.Contains(de.Msg, "because there are entries that depend on it") && !n.Relation.IsZero() {
+		// DuckDB's dependency error: an index made by create index (by
+		// hand, or by a hook) forbids replacing or altering its table.
+		return fmt.Sprintf("an index made with create index (by hand or by a hook) depends on %s, and DuckDB cannot replace or alter a table with an index: "+
+			"drop it first (select index_name from duckdb_indexes() where schema_name = '%s' and table_name = '%s' lists them), then build; "+
+			"a post-hook can create it again after each build", n.Relation.String(), n.Relation.Schema, n.Relation.Name)
 	}
 	m := tableNotFound.FindStringSubmatch(de.Msg)
 	if m == nil {
