@@ -320,7 +320,7 @@ func (e *Executor) checkIndexedEvolve(ctx context.Context, conn adapter.Conn, n 
 	}
 	mode, ch := n.Incremental.OnSchemaChange, materialize.DiffColumns(table, rows)
 	if mode == "sync_all_columns" && len(ch.Removed)+len(ch.Retyped) > 0 {
-		return fmt.Errorf("model %q: its table has %s made with create index, and on_schema_change %s would drop or change the type of its columns (%s), which DuckDB refuses on a table with an index (it only adds columns to one); drop the index first (and create it again after the run), or build the model with --full-refresh",
+		return fmt.Errorf("model %q: its table has %s made with create index, and on_schema_change %s would drop or change the type of its columns (%s), which DuckDB refuses on a table with an index (it only adds columns to one); drop the index first (and create it again after the run, a post-hook can): --full-refresh cannot replace a table with an index either",
 			n.Name, what, mode, ch)
 	}
 	def, err := definition(ctx, conn, e.d, n.Relation)
@@ -328,7 +328,7 @@ func (e *Executor) checkIndexedEvolve(ctx context.Context, conn adapter.Conn, n 
 		return err
 	}
 	if len(def) == 0 {
-		return fmt.Errorf("model %q: its table has %s made with create index, and on_schema_change %s would add columns (%s); DuckDB then refuses to drop them again, and the table's definition cannot be read back (a generated column) to create it again, so a failed run could not give the table back as it was; drop the index first (and create it again after the run), or build the model with --full-refresh",
+		return fmt.Errorf("model %q: its table has %s made with create index, and on_schema_change %s would add columns (%s); DuckDB then refuses to drop them again, and the table's definition cannot be read back (a generated column) to create it again, so a failed run could not give the table back as it was; drop the index first (and create it again after the run, a post-hook can): --full-refresh cannot replace a table with an index either",
 			n.Name, what, mode, materialize.SchemaChange{Added: ch.Added})
 	}
 	return nil
