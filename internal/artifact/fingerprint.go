@@ -170,7 +170,9 @@ type entryIn struct {
 	Columns  map[string]struct {
 		DataType    *string         `json:"data_type"`
 		Constraints json.RawMessage `json:"constraints"`
+		Description string          `json:"description"`
 	} `json:"columns"`
+	Description  string          `json:"description"`
 	Constraints  json.RawMessage `json:"constraints"` // models
 	RelationName *string         `json:"relation_name"`
 	External     json.RawMessage `json:"external"` // sources
@@ -236,7 +238,7 @@ func fingerprintOf(section string, e *entryIn) (fp Fingerprint, err error) {
 	if err != nil {
 		return fp, fmt.Errorf("config: %w", err)
 	}
-	if fp.Config, err = hashValue(cfg); err != nil {
+	if fp.Config, err = hashValue(persistedDocs(cfg, e)); err != nil {
 		return fp, err
 	}
 	var contract any
@@ -353,4 +355,29 @@ func hashValue(v any) (string, error) {
 	}
 	h := sha256.Sum256(b)
 	return hex.EncodeToString(h[:]), nil
+}
+
+// persistedDocs is what of entry e counts with its config cfg: the
+// config, and, when persist_docs writes them to the database (relation,
+// columns: dbt's state:modified.persisted_descriptions), the descriptions
+// it writes, so that a node whose persisted description changed is not
+// up to date. A node without persist_docs keeps its fingerprint.
+func persistedDocs(cfg any, e *entryIn) any {
+	m, _ := cfg.(map[string]any)
+	pd, _ := m["persist_docs"].(map[string]any)
+	rel, _ := pd["relation"].(bool)
+	cols, _ := pd["columns"].(bool)
+	if !rel && !cols {
+		return cfg
+	}
+	docs := map[string]any{}
+	if rel {
+		docs[""] = e.Description
+	}
+	if cols {
+		for name, c := range e.Columns {
+			docs[name] = c.Description
+		}
+	}
+	return map[string]any{"config": cfg, "persisted_descriptions": docs}
 }
