@@ -130,7 +130,14 @@ func (c *compiler) renderDescription(text, pkg string, pos diag.Pos) string {
 		}
 		return d.Contents, nil
 	})
-	g := jinja.MapGlobals{"doc": docFn}
+	return c.renderYAMLText(text, pos, "a description", jinja.MapGlobals{"doc": docFn})
+}
+
+// renderYAMLText renders text, a template written at pos in a YAML file
+// (a description, a loaded_at_query), with g and descGlobals (var,
+// env_var, target). An error is a diagnostic at pos that says it is in
+// what ("a description"), and text is returned as written.
+func (c *compiler) renderYAMLText(text string, pos diag.Pos, what string, g jinja.MapGlobals) string {
 	for k, v := range c.descGlobals() {
 		g[k] = v
 	}
@@ -143,7 +150,7 @@ func (c *compiler) renderDescription(text, pkg string, pos diag.Pos) string {
 	}
 	for _, d := range l {
 		d.Pos = pos
-		d.Msg = "in a description: " + strings.TrimPrefix(d.Msg, "template error: ")
+		d.Msg = "in " + what + ": " + strings.TrimPrefix(d.Msg, "template error: ")
 		c.diags.Add(d)
 	}
 	return text

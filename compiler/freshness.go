@@ -161,23 +161,7 @@ func (c *compiler) renderLoadedAtQuery(text string, pos diag.Pos, rel sqlq.Relat
 	if !strings.Contains(text, "{{") && !strings.Contains(text, "{%") {
 		return text
 	}
-	g := jinja.MapGlobals{"this": jinja.FromGo(rel.String())}
-	for k, v := range c.descGlobals() {
-		g[k] = v
-	}
-	tpl, l := c.descEnv.Parse(pos.File, text)
-	if len(l) == 0 {
-		var out string
-		if out, l = c.descEnv.Render(tpl, g); len(l) == 0 {
-			return out
-		}
-	}
-	for _, d := range l {
-		d.Pos = pos
-		d.Msg = "in loaded_at_query: " + strings.TrimPrefix(d.Msg, "template error: ")
-		c.diags.Add(d)
-	}
-	return text
+	return c.renderYAMLText(text, pos, "loaded_at_query", jinja.MapGlobals{"this": jinja.FromGo(rel.String())})
 }
 
 // freshnessAfter reads warn_after or error_after: {count: N, period:
