@@ -19,6 +19,9 @@ import (
 // show is the build's, with the database, as before.
 func (c *compiler) checkHooks() {
 	c.checkRunHooks()
+	// A hook of dbt_project.yml is every node's of its folder: each text
+	// is parsed once.
+	clean := map[string]bool{}
 	for _, id := range c.ids() {
 		n := c.nodes[id]
 		if n.Kind != graph.Model && n.Kind != graph.Seed && n.Kind != graph.Snapshot {
@@ -27,9 +30,13 @@ func (c *compiler) checkHooks() {
 		for _, phase := range []string{"pre", "post"} {
 			for _, inTx := range []bool{true, false} {
 				for i, h := range NodeHooks(n, phase, inTx) {
+					if clean[h] {
+						continue
+					}
 					what := fmt.Sprintf("%s-hook %d", phase, i+1)
 					_, l := c.engine.Env().Parse(fmt.Sprintf("%s (%s)", n.Path, what), h)
 					if len(l) == 0 {
+						clean[h] = true
 						continue
 					}
 					t, _ := c.nodeHookText(n, h)
