@@ -66,3 +66,35 @@ type TableDefiner interface {
 	// read, a generated column, whose values a copy cannot insert).
 	DefinitionStatements(rel Relation, rows [][]any) []string
 }
+
+// Reshaper is implemented by a dialect whose database cannot replay from
+// its write-ahead log an ALTER TABLE that changes the columns of some
+// tables (DuckDB 1.5.6: a table whose CHECK or DEFAULT calls a function
+// or an operator, duckdb/duckdb#18259, #20543; a kill after such a
+// change committed, before the next checkpoint, leaves a database that
+// does not open). kiln changes the columns of such a table by creating
+// it again, in the node's transaction: the change's ALTER statements
+// run on a temporary table of the same definition (which the log does
+// not hold), whose definition, read back, creates the table anew; the
+// rows are copied back by column name, then its indexes and comments
+// are created again (TableDefiner's statements).
+type Reshaper interface {
+	// AlterUnsafe reports whether the table that createTable creates
+	// (TableDefinition's "table" row, or DefinitionStatements' first
+	// statement) must not have its columns altered in place. It may say
+	// true of a table that could be (a CHECK of constants): creating the
+	// table again is then slower, not wrong.
+	AlterUnsafe(createTable string) bool
+	// ShapeTable returns the statement creating the temporary table name
+	// (replacing one of that name) with the columns and constraints of
+	// createTable, DefinitionStatements' first statement for rel; false
+	// when createTable does not read as one.
+	ShapeTable(createTable string, rel Relation, name string) (Stmt, bool)
+	// ShapeDefinition is a query of the create table of the temporary
+	// table name: one row, one text column.
+	ShapeDefinition(name string) Stmt
+	// Reshaped turns ShapeDefinition's text for the temporary table name
+	// into the statement creating rel with its columns and constraints;
+	// false when text does not read as one.
+	Reshaped(text, name string, rel Relation) (Stmt, bool)
+}

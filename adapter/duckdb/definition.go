@@ -154,3 +154,169 @@ func cutIdent(s string) (ident, rest string, ok bool) {
 	}
 	return s[:end], s[end:], true
 }
+
+var _ adapter.Reshaper = Dialect{}
+
+// AlterUnsafe reports whether DuckDB 1.5.6 may fail to replay from its
+// write-ahead log an ALTER TABLE changing the columns of the table
+// createTable creates (duckdb_tables().sql): it has a CHECK (DuckDB
+// writes each as CHECK(...) after the columns), or a DEFAULT other than
+// a literal. DuckDB binds a table's CHECK and DEFAULT expressions when it
+// replays an ALTER TABLE of it, without the default database a function
+// is looked up in: a function call or an operator (length(x), x + 1,
+// x || 'a', x LIKE 'a%', nextval('s'), now(), current_timestamp) fails
+// the replay (duckdb/duckdb#18259, #20543, measured on 1.5.6: add, drop
+// and retype a column, comment on a column; a rename, an insert, a create
+// index or a comment on the table replay). A CHECK of constants
+// (x > 0, x in (1, 2)) replays too: it is counted unsafe all the same,
+// which only creates such a table again where an ALTER would do.
+func (Dialect) AlterUnsafe(createTable string) bool {
+	s := createTable
+	for {
+		i := indexOutsideQuotes(s, "DEFAULT(", "CHECK(")
+		if i < 0 {
+			return false
+		}
+		if strings.HasPrefix(strings.ToUpper(s[i:]), "CHECK(") {
+			return true
+		}
+		body, rest, ok := cutParens(s[i+len("DEFAULT"):])
+		if !ok || !literal(body) {
+			return true
+		}
+		s = rest
+	}
+}
+
+// indexOutsideQuotes returns the index in s of the first of words
+// (upper case) found outside quotes ('...', "...") and after a space or
+// a parenthesis, without regard to case; -1 when none is.
+func indexOutsideQuotes(s string, words ...string) int {
+	up := strings.ToUpper(s)
+	var quote byte
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if quote != 0 {
+			if c == quote {
+				quote = 0
+			}
+			continue
+		}
+		if c == '\'' || c == '"' {
+			quote = c
+			continue
+		}
+		if i > 0 && s[i-1] != ' ' && s[i-1] != '(' && s[i-1] != ',' {
+			continue
+		}
+		for _, w := range words {
+			if strings.HasPrefix(up[i:], w) {
+				return i
+			}
+		}
+	}
+	return -1
+}
+
+// cutParens reads a parenthesized text at the start of s (quotes
+// skipped) and returns what is inside and what follows.
+func cutParens(s string) (body, rest string, ok bool) {
+	if !strings.HasPrefix(s, "(") {
+		return "", s, false
+	}
+	depth := 0
+	var quote byte
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if quote != 0 {
+			if c == quote {
+				quote = 0
+			}
+			continue
+		}
+		switch c {
+		case '\'', '"':
+			quote = c
+		case '(':
+			depth++
+		case ')':
+			depth--
+			if depth == 0 {
+				return s[1:i], s[i+1:], true
+			}
+		}
+	}
+	return "", s, false
+}
+
+// literal reports whether a DEFAULT's expression, as DuckDB writes it,
+// is a literal: a string, a number (with a sign), NULL, TRUE or FALSE,
+// or a cast of one to a type named by words (CAST('t' AS BOOLEAN),
+// CAST('2020-01-01' AS DATE)).
+func literal(expr string) bool {
+	e := strings.TrimSpace(expr)
+	if inner, ok := cutPrefixFold(e, "CAST("); ok && strings.HasSuffix(inner, ")") {
+		inner = inner[:len(inner)-1]
+		i := strings.LastIndex(strings.ToUpper(inner), " AS ")
+		if i < 0 {
+			return false
+		}
+		for _, c := range inner[i+4:] {
+			if !(c == ' ' || c == '_' || c == '"' || c >= '0' && c <= '9' || c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z') {
+				return false
+			}
+		}
+		return literal(inner[:i])
+	}
+	switch strings.ToUpper(e) {
+	case "NULL", "TRUE", "FALSE":
+		return true
+	}
+	if len(e) >= 2 && e[0] == '\'' && e[len(e)-1] == '\'' {
+		return !strings.Contains(strings.ReplaceAll(e[1:len(e)-1], "''", ""), "'")
+	}
+	e = strings.TrimPrefix(e, "-")
+	if e == "" {
+		return false
+	}
+	for _, c := range e {
+		if (c < '0' || c > '9') && c != '.' {
+			return false
+		}
+	}
+	return true
+}
+
+// ShapeTable is create or replace temporary table name with the rest of
+// createTable, which creates rel (DefinitionStatements' first statement:
+// CREATE TABLE, rel quoted with its schema, then the columns).
+func (Dialect) ShapeTable(createTable string, rel adapter.Relation, name string) (adapter.Stmt, bool) {
+	head := "CREATE TABLE " + sqlq.Relation{Schema: rel.Schema, Name: rel.Name}.String()
+	rest, ok := strings.CutPrefix(createTable, head)
+	if !ok || !strings.HasPrefix(rest, "(") {
+		return adapter.Stmt{}, false
+	}
+	return adapter.Plain("CREATE OR REPLACE TEMPORARY TABLE " + sqlq.Ident(name) + rest), true
+}
+
+// ShapeDefinition reads the create table of the temporary table name
+// from duckdb_tables().
+func (Dialect) ShapeDefinition(name string) adapter.Stmt {
+	return adapter.Stmt{SQL: "select sql from duckdb_tables() where database_name = 'temp' and table_name = " + sqlq.Literal(name), Body: -1}
+}
+
+// Reshaped turns the create table DuckDB writes for the temporary table
+// name (CREATE TEMP TABLE name(...)) into that of rel.
+func (Dialect) Reshaped(text, name string, rel adapter.Relation) (adapter.Stmt, bool) {
+	rest, ok := cutPrefixFold(text, "CREATE TEMP TABLE ")
+	if !ok {
+		if rest, ok = cutPrefixFold(text, "CREATE TEMPORARY TABLE "); !ok {
+			return adapter.Stmt{}, false
+		}
+	}
+	rest, ok = cutTableName(rest, adapter.Relation{Schema: "temp", Name: name})
+	if !ok || !strings.HasPrefix(rest, "(") {
+		return adapter.Stmt{}, false
+	}
+	return adapter.Plain("CREATE TABLE " + sqlq.Relation{Schema: rel.Schema, Name: rel.Name}.String() + strings.TrimSuffix(rest, ";")), true
+}

@@ -139,9 +139,11 @@ func openError(path string, err error) error {
 // walError is the error of a database whose write-ahead log DuckDB fails
 // to replay (msg: DuckDB's message, whose stack trace is dropped): a
 // known DuckDB 1.5 bug when the log holds an ALTER TABLE of a table whose
-// CHECK or DEFAULT calls a function (duckdb/duckdb#18259, #20543, #22124),
-// said with what the two files hold and how to open the database without
-// the log.
+// CHECK or DEFAULT calls a function, or a comment on one of its columns
+// (duckdb/duckdb#18259, #20543, #22124; kiln creates such a table again
+// rather than alter it, so the statement was a hook's, another
+// program's, or persist_docs' on a seed kept in place), said with what the two files hold and how to open the
+// database without the log.
 func walError(path, msg string) error {
 	cause := msg
 	for _, cut := range []string{"This error signals", "Stack Trace", "\n"} {
@@ -151,7 +153,8 @@ func walError(path, msg string) error {
 	}
 	cause = strings.TrimRight(strings.TrimSpace(cause), ".;:")
 	return fmt.Errorf("cannot open database %q: DuckDB cannot replay its write-ahead log %s (%s), a known DuckDB 1.5 bug "+
-		"(duckdb/duckdb#18259, #20543) when the log holds an ALTER TABLE of a table whose CHECK or DEFAULT calls a function; "+
+		"(duckdb/duckdb#18259, #20543) when the log holds an ALTER TABLE, or a comment on a column, of a table whose CHECK or DEFAULT calls a function "+
+		"(kiln creates such a table again rather than alter it: a hook's statement, another program's, or persist_docs' column comments on a seed kept in place); "+
 		"the database file holds everything up to its last checkpoint, the log what was committed after it; "+
 		"hint: keep a copy of both files, then move %s aside to open the database as of its last checkpoint "+
 		"(what was committed after it is lost; the next kiln run undoes a run that the checkpoint left unfinished)",

@@ -242,6 +242,13 @@ func (e *Executor) applyIncremental(ctx context.Context, conn adapter.Conn, n *g
 		return err
 	}
 	constrained := materialize.Constrained(n)
+	var plan reshapePlan
+	if len(evolve) > 0 && !constrained {
+		change := fmt.Sprintf("on_schema_change %s would change its columns (%s)", inc.OnSchemaChange, materialize.DiffColumns(tableCols, newCols))
+		if plan, err = planReshape(ctx, conn, e.d, n.Relation, fmt.Sprintf("model %q", n.Name), change); err != nil {
+			return err
+		}
+	}
 	switch {
 	case constrained && len(evolve) > 0:
 		return fmt.Errorf("model %q: its table was created with its contract's constraints and its columns differ from the new rows' (%s); build it with --full-refresh to create it again from its contract",
@@ -269,6 +276,16 @@ func (e *Executor) applyIncremental(ctx context.Context, conn adapter.Conn, n *g
 			return err
 		}
 	}
+	if plan.recreate {
+		alter := func(r adapter.Relation) []adapter.Stmt {
+			st, _, _ := materialize.Evolve(e.d, n.Name, inc.OnSchemaChange, r, tableCols, newCols)
+			return st
+		}
+		if err := e.reshape(ctx, conn, n.Relation, plan.def, alter); err != nil {
+			return fmt.Errorf("model %q: on_schema_change %s: %w", n.Name, inc.OnSchemaChange, err)
+		}
+		evolve = nil
+	}
 	for _, s := range evolve {
 		if _, err := conn.Run(ctx, s); err != nil {
 			return fmt.Errorf("model %q: on_schema_change %s: %w", n.Name, inc.OnSchemaChange, err)
@@ -289,6 +306,26 @@ func (e *Executor) applyIncremental(ctx context.Context, conn adapter.Conn, n *g
 		return err
 	}
 	_, err = conn.Run(ctx, e.d.DropRelation(tmp, adapter.Table, true))
+	return err
+}
+
+// reshape changes the columns of node's table rel, whose definition is
+// def, by creating it again (reshapeTable) with the rows of the
+// journal's copy, which the node made first (keepTable, PrepareCopy);
+// without a journal, of a temporary copy made here.
+func (e *Executor) reshape(ctx context.Context, conn adapter.Conn, rel adapter.Relation, def []string, alter func(adapter.Relation) []adapter.Stmt) error {
+	if e.opts.Journal != nil {
+		return reshapeTable(ctx, conn, e.d, rel, def, e.opts.Journal.BackupOf(rel), alter)
+	}
+	name := "__kiln_rows_" + rel.Name
+	if _, err := conn.Run(ctx, e.d.CreateTempTableAs(name, e.d.SelectAll(rel, ""))); err != nil {
+		return err
+	}
+	rows := e.d.TempRelation(name)
+	if err := reshapeTable(ctx, conn, e.d, rel, def, rows, alter); err != nil {
+		return err
+	}
+	_, err := conn.Run(ctx, e.d.DropRelation(rows, adapter.Table, false))
 	return err
 }
 

@@ -485,9 +485,14 @@ func undoRows(ctx context.Context, conn adapter.Conn, d adapter.Dialect, e adapt
 		return false, err
 	}
 	if e.Where == AllRows || e.Where == AllRowsGranted {
-		inPlace, err := restoreColumns(ctx, conn, d, e.Relation, cols)
-		if err != nil {
-			return false, err
+		inPlace := false
+		if !alterUnsafe(d, e.Definition) {
+			// A table whose columns must not be altered (its CHECK or
+			// DEFAULT calls a function, adapter.Reshaper) is created
+			// again from its definition instead, columns changed or not.
+			if inPlace, err = restoreColumns(ctx, conn, d, e.Relation, cols); err != nil {
+				return false, err
+			}
 		}
 		if !inPlace {
 			// The table is gone, lost a column or has an index that

@@ -2,6 +2,8 @@ package execute
 
 import (
 	"context"
+	"fmt"
+	"strings"
 
 	"github.com/kiln-build/kiln/adapter"
 	"github.com/kiln-build/kiln/internal/sqlq"
@@ -63,4 +65,150 @@ func recreate(ctx context.Context, conn adapter.Conn, d adapter.Dialect, e adapt
 	}
 	_, err = conn.Run(ctx, d.DropRelation(backup, adapter.Table, false))
 	return true, err
+}
+
+// reshapePlan is how a node changes the columns of a table it keeps in
+// place, on a database that cannot replay some ALTER TABLE statements
+// from its log (adapter.Reshaper): by creating the table again from def
+// (recreate true), or by altering it (false, def nil).
+type reshapePlan struct {
+	recreate bool
+	def      []string
+}
+
+// planReshape reads table rel's definition where the dialect is an
+// adapter.Reshaper and decides how its columns are changed: by ALTER
+// TABLE when the dialect says an ALTER of rel replays from the log, else
+// by creating rel again (reshapeTable). It refuses, before anything
+// changes, a table that can be changed neither way: its definition
+// cannot be read back (a generated column), or it has column comments,
+// which DuckDB cannot replay on such a table either. what names the node
+// and change says what would change, for the errors. One catalog query,
+// run only by a node that changes a table's columns.
+func planReshape(ctx context.Context, conn adapter.Conn, d adapter.Dialect, rel sqlq.Relation, what, change string) (reshapePlan, error) {
+	g, ok := d.(adapter.Reshaper)
+	td, ok2 := d.(adapter.TableDefiner)
+	if !ok || !ok2 {
+		return reshapePlan{}, nil
+	}
+	_, rows, err := conn.QueryRows(ctx, td.TableDefinition(rel).SQL)
+	if err != nil {
+		return reshapePlan{}, err
+	}
+	create := ""
+	comments := false
+	for _, r := range rows {
+		if len(r) < 3 {
+			continue
+		}
+		switch w, _ := r[0].(string); w {
+		case "table":
+			create, _ = r[2].(string)
+		case "column comment":
+			comments = true
+		}
+	}
+	if create == "" || !g.AlterUnsafe(create) {
+		return reshapePlan{}, nil
+	}
+	why := "its table has a CHECK or a DEFAULT that calls a function or an operator (made outside kiln), and " + change +
+		"; DuckDB cannot replay an ALTER TABLE of such a table from its write-ahead log (duckdb/duckdb#18259), so kiln creates the table again with its new columns"
+	if comments {
+		return reshapePlan{}, fmt.Errorf("%s: %s, but DuckDB cannot replay the comments on its columns either; nothing was changed: remove the column comments (comment on column ... is null, with the database closed cleanly after), or build it with --full-refresh", what, why)
+	}
+	def := td.DefinitionStatements(rel, rows)
+	if len(def) == 0 {
+		return reshapePlan{}, fmt.Errorf("%s: %s, but its definition cannot be read back (a generated column); nothing was changed: change its columns by hand, or build it with --full-refresh", what, why)
+	}
+	return reshapePlan{recreate: true, def: def}, nil
+}
+
+// shapeTable is the temporary table reshapeTable runs a change's ALTER
+// statements on.
+func shapeTable(rel sqlq.Relation) string { return "__kiln_shape_" + rel.Name }
+
+// reshapeTable changes the columns of table rel, whose definition is
+// def (planReshape), without altering it: the statements alter (built
+// for the relation given) run on a temporary table created from def,
+// whose definition, read back, creates rel again after it is dropped;
+// the rows of rows (a copy of rel's, the journal's backup) are inserted
+// by the names of the columns the two have, then def's indexes and
+// comments are created again. It runs in the node's transaction, which
+// the log then holds as a drop, a create, inserts and create indexes,
+// all of which DuckDB replays.
+func reshapeTable(ctx context.Context, conn adapter.Conn, d adapter.Dialect, rel sqlq.Relation, def []string, rows sqlq.Relation, alter func(adapter.Relation) []adapter.Stmt) error {
+	g := d.(adapter.Reshaper)
+	name := shapeTable(rel)
+	s, ok := g.ShapeTable(def[0], rel, name)
+	if !ok {
+		return fmt.Errorf("cannot read the definition of %s to create it again: %s", d.QuoteRelation(rel), def[0])
+	}
+	if _, err := conn.Run(ctx, s); err != nil {
+		return err
+	}
+	shape := d.TempRelation(name)
+	for _, s := range alter(shape) {
+		if _, err := conn.Run(ctx, s); err != nil {
+			return err
+		}
+	}
+	_, text, err := conn.QueryRows(ctx, g.ShapeDefinition(name).SQL)
+	if err != nil {
+		return err
+	}
+	if len(text) != 1 || len(text[0]) != 1 {
+		return fmt.Errorf("cannot read the definition of the temporary table %s", name)
+	}
+	t, _ := text[0][0].(string)
+	create, ok := g.Reshaped(t, name, rel)
+	if !ok {
+		return fmt.Errorf("cannot read the definition of the temporary table %s: %s", name, t)
+	}
+	newCols, err := conn.DescribeQuery(ctx, d.SelectAll(shape, ""))
+	if err != nil {
+		return err
+	}
+	oldCols, err := conn.Columns(ctx, rows)
+	if err != nil {
+		return err
+	}
+	had := map[string]bool{}
+	for _, c := range oldCols {
+		had[strings.ToLower(c.Name)] = true
+	}
+	var names []string
+	for _, c := range newCols {
+		if had[strings.ToLower(c.Name)] {
+			names = append(names, c.Name)
+		}
+	}
+	if _, err := conn.Run(ctx, d.DropRelation(shape, adapter.Table, false)); err != nil {
+		return err
+	}
+	if _, err := conn.Run(ctx, d.DropRelation(rel, adapter.Table, false)); err != nil {
+		return err
+	}
+	if _, err := conn.Run(ctx, create); err != nil {
+		return err
+	}
+	if len(names) == 0 {
+		return fmt.Errorf("the new columns of %s (%d) and those of its copy (%d) have no name in common", d.QuoteRelation(rel), len(newCols), len(oldCols))
+	}
+	if _, err := conn.Run(ctx, d.InsertColumns(rel, rows, names, "")); err != nil {
+		return err
+	}
+	for _, s := range def[1:] {
+		if _, err := conn.Run(ctx, adapter.Plain(s)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// alterUnsafe reports whether the table a journal entry's definition def
+// creates must not have its columns altered in place (adapter.Reshaper):
+// a rollback then creates it again from def instead.
+func alterUnsafe(d adapter.Dialect, def []string) bool {
+	g, ok := d.(adapter.Reshaper)
+	return ok && len(def) > 0 && g.AlterUnsafe(def[0])
 }

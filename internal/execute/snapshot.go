@@ -73,6 +73,13 @@ func (e *Executor) writeSnapshot(ctx context.Context, conn adapter.Conn, n *grap
 		if err != nil {
 			return 0, "", err
 		}
+		var plan reshapePlan
+		if len(add) > 0 {
+			change := fmt.Sprintf("its source's new columns would be added to it (%s)", materialize.SchemaChange{Added: add})
+			if plan, err = planReshape(ctx, conn, e.d, n.Relation, fmt.Sprintf("snapshot %q", n.Name), change); err != nil {
+				return 0, "", err
+			}
+		}
 		// The journal keeps the rows: a rollback puts them back in the
 		// table, which keeps its definition (the columns the snapshot
 		// adds are dropped again; where an index forbids it, the table
@@ -80,7 +87,12 @@ func (e *Executor) writeSnapshot(ctx context.Context, conn adapter.Conn, n *grap
 		if err := e.keepTable(ctx, conn, n, len(add) > 0); err != nil {
 			return 0, "", err
 		}
-		if len(add) > 0 {
+		if plan.recreate {
+			alter := func(r adapter.Relation) []adapter.Stmt { return []adapter.Stmt{e.d.AddColumns(r, add)} }
+			if err := e.reshape(ctx, conn, n.Relation, plan.def, alter); err != nil {
+				return 0, "", fmt.Errorf("snapshot %q: adding columns: %w", n.Name, err)
+			}
+		} else if len(add) > 0 {
 			if _, err := conn.Run(ctx, e.d.AddColumns(n.Relation, add)); err != nil {
 				return 0, "", fmt.Errorf("snapshot %q: adding columns: %w", n.Name, err)
 			}
