@@ -160,8 +160,8 @@ var _ adapter.Reshaper = Dialect{}
 // AlterUnsafe reports whether DuckDB 1.5.6 may fail to replay from its
 // write-ahead log an ALTER TABLE changing the columns of the table
 // createTable creates (duckdb_tables().sql): it has a CHECK (DuckDB
-// writes each as CHECK(...) after the columns), or a DEFAULT other than
-// a literal. DuckDB binds a table's CHECK and DEFAULT expressions when it
+// writes each as CHECK(...) after the columns), a generated column, or
+// a DEFAULT other than a literal. DuckDB binds a table's CHECK and DEFAULT expressions when it
 // replays an ALTER TABLE of it, without the default database a function
 // is looked up in: a function call or an operator (length(x), x + 1,
 // x || 'a', x LIKE 'a%', nextval('s'), now(), current_timestamp) fails
@@ -173,11 +173,11 @@ var _ adapter.Reshaper = Dialect{}
 func (Dialect) AlterUnsafe(createTable string) bool {
 	s := createTable
 	for {
-		i := indexOutsideQuotes(s, "DEFAULT(", "CHECK(")
+		i := indexOutsideQuotes(s, "DEFAULT(", "CHECK(", "GENERATED ALWAYS AS(")
 		if i < 0 {
 			return false
 		}
-		if strings.HasPrefix(strings.ToUpper(s[i:]), "CHECK(") {
+		if !strings.HasPrefix(strings.ToUpper(s[i:]), "DEFAULT(") {
 			return true
 		}
 		body, rest, ok := cutParens(s[i+len("DEFAULT"):])

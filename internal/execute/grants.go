@@ -158,11 +158,11 @@ func (e *Executor) keepGrants(ctx context.Context, conn adapter.Conn, n *graph.N
 // table itself, which keeps its definition. reshape says that n changes
 // the table's columns: the journal then also keeps the table's
 // definition (Journal.PrepareReshape), for a rollback that cannot give
-// the table its columns back in place.
-func (e *Executor) keepTable(ctx context.Context, conn adapter.Conn, n *graph.Node, reshape bool) error {
-	prepare := e.opts.Journal.PrepareRows
-	if reshape {
-		prepare = e.opts.Journal.PrepareReshape
+// the table its columns back in place; known, when not nil, is that
+// definition read already (planReshape).
+func (e *Executor) keepTable(ctx context.Context, conn adapter.Conn, n *graph.Node, reshape bool, known *reshapePlan) error {
+	prepare := func(ctx context.Context, conn adapter.Conn, d adapter.Dialect, rel adapter.Relation, where string) error {
+		return e.opts.Journal.prepareRows(ctx, conn, d, rel, where, reshape, known)
 	}
 	if _, _, ok := e.granted(n); !ok {
 		return prepare(ctx, conn, e.d, n.Relation, AllRows)

@@ -258,7 +258,7 @@ func (e *Executor) applyIncremental(ctx context.Context, conn adapter.Conn, n *g
 		// back, which would lose the table's definition: a rollback
 		// gives the table itself its columns and rows back, with its
 		// constraints, defaults, indexes and grants.
-		if err := e.keepTable(ctx, conn, n, len(evolve) > 0); err != nil {
+		if err := e.keepTable(ctx, conn, n, len(evolve) > 0, plan.known()); err != nil {
 			return err
 		}
 	default:
@@ -266,7 +266,7 @@ func (e *Executor) applyIncremental(ctx context.Context, conn adapter.Conn, n *g
 		// its place: a rollback renames the copy back, with the indexes
 		// and grants kiln gives it (not the constraints and defaults
 		// added outside the model's config).
-		if err := e.opts.Journal.PrepareCopy(ctx, conn, e.d, n.Relation, string(adapter.Table)); err != nil {
+		if err := e.opts.Journal.prepareCopy(ctx, conn, e.d, n.Relation, string(adapter.Table), plan.known()); err != nil {
 			return err
 		}
 		if err := e.keepGrants(ctx, conn, n); err != nil {

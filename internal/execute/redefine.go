@@ -74,6 +74,19 @@ func recreate(ctx context.Context, conn adapter.Conn, d adapter.Dialect, e adapt
 type reshapePlan struct {
 	recreate bool
 	def      []string
+	// read says that def is the table's definition as read before the
+	// change (nil when it cannot be used): the journal keeps it rather
+	// than read it again.
+	read bool
+}
+
+// known returns the definition p read, for the journal, or nil when it
+// read none.
+func (p *reshapePlan) known() *reshapePlan {
+	if p == nil || !p.read {
+		return nil
+	}
+	return p
 }
 
 // planReshape reads table rel's definition where the dialect is an
@@ -84,7 +97,9 @@ type reshapePlan struct {
 // cannot be read back (a generated column), or it has column comments,
 // which DuckDB cannot replay on such a table either. what names the node
 // and change says what would change, for the errors. One catalog query,
-// run only by a node that changes a table's columns.
+// run only by a node that changes a table's columns; the plan keeps what
+// it read for the journal (Journal.PrepareReshape, PrepareCopy), which
+// then reads nothing more.
 func planReshape(ctx context.Context, conn adapter.Conn, d adapter.Dialect, rel sqlq.Relation, what, change string) (reshapePlan, error) {
 	g, ok := d.(adapter.Reshaper)
 	td, ok2 := d.(adapter.TableDefiner)
@@ -108,19 +123,19 @@ func planReshape(ctx context.Context, conn adapter.Conn, d adapter.Dialect, rel 
 			comments = true
 		}
 	}
+	def := td.DefinitionStatements(rel, rows)
 	if create == "" || !g.AlterUnsafe(create) {
-		return reshapePlan{}, nil
+		return reshapePlan{def: def, read: true}, nil
 	}
-	why := "its table has a CHECK or a DEFAULT that calls a function or an operator (made outside kiln), and " + change +
+	why := "its table has a CHECK, a DEFAULT that calls a function or an operator, or a generated column (made outside kiln), and " + change +
 		"; DuckDB cannot replay an ALTER TABLE of such a table from its write-ahead log (duckdb/duckdb#18259), so kiln creates the table again with its new columns"
 	if comments {
 		return reshapePlan{}, fmt.Errorf("%s: %s, but DuckDB cannot replay the comments on its columns either; nothing was changed: remove the column comments (comment on column ... is null, with the database closed cleanly after), or build it with --full-refresh", what, why)
 	}
-	def := td.DefinitionStatements(rel, rows)
 	if len(def) == 0 {
 		return reshapePlan{}, fmt.Errorf("%s: %s, but its definition cannot be read back (a generated column); nothing was changed: change its columns by hand, or build it with --full-refresh", what, why)
 	}
-	return reshapePlan{recreate: true, def: def}, nil
+	return reshapePlan{recreate: true, def: def, read: true}, nil
 }
 
 // shapeTable is the temporary table reshapeTable runs a change's ALTER

@@ -77,7 +77,7 @@ func (e *Executor) placeSeed(ctx context.Context, conn adapter.Conn, n *graph.No
 				Msg:  fmt.Sprintf("seed %q: the columns of %s changed (%s) and its full_refresh: false keeps its table, whose columns stay", n.Name, n.Path, columnChanges(have, want)),
 				Hint: "dbt's seed without a full refresh truncates the table and inserts the rows, which fails here too; set full_refresh: true (or remove full_refresh: false and run with --full-refresh) for one run to recreate the table with the new columns"}
 		}
-		return load.InPlace, e.keepTable(ctx, conn, n, false)
+		return load.InPlace, e.keepTable(ctx, conn, n, false, nil)
 	}
 	change := ""
 	if !sameColumns(have, want) {

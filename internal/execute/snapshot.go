@@ -84,7 +84,7 @@ func (e *Executor) writeSnapshot(ctx context.Context, conn adapter.Conn, n *grap
 		// table, which keeps its definition (the columns the snapshot
 		// adds are dropped again; where an index forbids it, the table
 		// is created again from the definition kept with them).
-		if err := e.keepTable(ctx, conn, n, len(add) > 0); err != nil {
+		if err := e.keepTable(ctx, conn, n, len(add) > 0, plan.known()); err != nil {
 			return 0, "", err
 		}
 		if plan.recreate {
