@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync/atomic"
 	"unicode/utf8"
 
@@ -76,8 +77,60 @@ func openCSV(spec Spec, delim string, read *atomic.Int64) (*csvReader, *os.File,
 				return nil, nil, e
 			}
 		}
+		// Without a byte order mark, UTF-16 shows as a NUL byte in every
+		// other position (ASCII text's high bytes).
+		head, _ := cr.br.Peek(utf16Sniff)
+		if e := utf16NoBOM(spec, head); e != nil {
+			f.Close()
+			return nil, nil, e
+		}
 	}
 	return cr, f, nil
+}
+
+// utf16Sniff is how many bytes of a file's start utf16NoBOM reads.
+const utf16Sniff = 512
+
+// utf16NoBOM returns the error for a file read as UTF-8 that starts with
+// head, UTF-16 text without a byte order mark: at least half of the bytes
+// at one parity of position (odd for little-endian, even for big-endian)
+// are NUL and none at the other, over at least 3 characters; nil
+// otherwise. The error is at line 1, at the column of the first NUL byte.
+func utf16NoBOM(spec Spec, head []byte) error {
+	n := len(head) &^ 1
+	if i := bytes.IndexByte(head[:n], '\n'); i >= 0 {
+		// The first line, with the NUL that follows its line break in
+		// little-endian.
+		n = min(n, (i+2)&^1)
+	}
+	if n < 6 {
+		return nil
+	}
+	var nul [2]int
+	for i, c := range head[:n] {
+		if c == 0 {
+			nul[i%2]++
+		}
+	}
+	order, enc := "", ""
+	switch {
+	case nul[0] == 0 && 2*nul[1] >= n/2:
+		order, enc = "little-endian", "utf-16le"
+	case nul[1] == 0 && 2*nul[0] >= n/2:
+		order, enc = "big-endian", "utf-16be"
+	default:
+		return nil
+	}
+	where := "seed's config"
+	if !spec.Seed {
+		where = "source table's external block"
+	}
+	base := filepath.Base(spec.Path)
+	first := bytes.IndexByte(head, 0)
+	return &InputError{Path: spec.Path, Line: 1, Col: utf8.RuneCount(head[:first]) + 1,
+		Problem: fmt.Sprintf("the file looks like UTF-16 (%s, without a byte order mark), not UTF-8: its first line has a NUL byte in every other position", order),
+		Hint: fmt.Sprintf("save it as UTF-8 (in Excel: Save As, CSV UTF-8), or convert it (iconv -f %s -t UTF-8 %s > %s.utf8, then put that in its place), or set %s: %s in the %s",
+			strings.ToUpper(enc), base, base, KeyEncoding, enc, where)}
 }
 
 // utf16BOM returns the error for a file read as UTF-8 that starts with
@@ -204,6 +257,9 @@ func (r *csvReader) readLine() ([]byte, error) {
 	if int64(len(line)) > r.maxLen {
 		return nil, r.lineTooLong(r.line)
 	}
+	if i := bytes.IndexByte(line, 0); i >= 0 {
+		return nil, r.nulByte(r.line, line, i)
+	}
 	if r.utf8 && !utf8.Valid(line) {
 		return nil, r.notUTF8(r.line, line)
 	}
@@ -247,6 +303,25 @@ func (r *csvReader) notUTF8(n int, line []byte) error {
 	return &InputError{Path: r.spec.Path, Line: n, Col: col,
 		Problem: fmt.Sprintf("the file is not valid UTF-8: byte 0x%02X at column %d", line[i], col),
 		Hint:    fmt.Sprintf("set %s: latin-1 (or windows-1252, or the file's encoding) in the %s", KeyEncoding, where)}
+}
+
+// nulByte reports the NUL byte at byte i of line n, which CSV text never
+// holds: a binary file (a zip archive such as a workbook, when the file
+// starts with "PK\x03\x04"), or text in another encoding.
+func (r *csvReader) nulByte(n int, line []byte, i int) error {
+	col := utf8.RuneCount(line[:i]) + 1
+	what := "a binary file, not CSV text"
+	if n == 1 && bytes.HasPrefix(line, []byte("PK\x03\x04")) {
+		what = "a zip archive (an xlsx workbook saved under another name?), not CSV text"
+	}
+	where := "seed's config"
+	if !r.spec.Seed {
+		where = "source table's external block"
+	}
+	return &InputError{Path: r.spec.Path, Line: n, Col: col,
+		Problem: fmt.Sprintf("the file holds a NUL byte (0x00) at column %d, which CSV text never does: it looks like %s", col, what),
+		Hint: fmt.Sprintf("check that %s is the file you meant and save it as CSV text (UTF-8); if it is text in another encoding, set %s in the %s",
+			filepath.Base(r.spec.Path), KeyEncoding, where)}
 }
 
 // next reads the next record that is not a blank line; it returns false

@@ -113,6 +113,33 @@ func TestLoadCSVErrors(t *testing.T) {
 			t.Errorf("%s: err = %v, want *InputError with %q", tc.spec.Path, err, tc.want)
 		}
 	}
+	// UTF-16 without a byte order mark, and NUL bytes elsewhere, at their
+	// line and column (they were "expected 2 fields, found 1" at the last
+	// line, or DuckDB's parser error on a column name, or loaded).
+	le := "i\x00d\x00,\x00n\x00a\x00m\x00e\x00\r\x00\n\x001\x00,\x00a\x00\r\x00\n\x00"
+	be := "\x00i\x00d\x00,\x00n\x00\n\x001\x00,\x00a\x00\n"
+	for _, tc := range []struct {
+		spec      Spec
+		line, col int
+		want      string
+	}{
+		{Spec{Path: writeFile(t, dir, "nobom_le.csv", le), Seed: true}, 1, 2, "at line 1: the file looks like UTF-16 (little-endian, without a byte order mark), not UTF-8: its first line has a NUL byte in every other position; save it as UTF-8 (in Excel: Save As, CSV UTF-8), or convert it (iconv -f UTF-16LE -t UTF-8 nobom_le.csv > nobom_le.csv.utf8, then put that in its place), or set encoding: utf-16le in the seed's config"},
+		{Spec{Path: writeFile(t, dir, "nobom_be.csv", be)}, 1, 1, "(big-endian, without a byte order mark)"},
+		{Spec{Path: writeFile(t, dir, "nobom_be.csv", be)}, 1, 1, "set encoding: utf-16be in the source table's external block"},
+		{Spec{Path: writeFile(t, dir, "nul.csv", "a,b\n1,x\n2,y\x00z\n"), Seed: true}, 3, 4, "at line 3: the file holds a NUL byte (0x00) at column 4, which CSV text never does: it looks like a binary file, not CSV text; check that nul.csv is the file you meant"},
+		{Spec{Path: writeFile(t, dir, "zip.csv", "PK\x03\x04\x14\x00\x06\x00\x08\x00\x00\x00!\x00\xb5\xfa\n")}, 1, 6, "it looks like a zip archive (an xlsx workbook saved under another name?)"},
+		{Spec{Path: writeFile(t, dir, "nul1252.csv", "a,b\n\xe9,\x00\n"), Encoding: "windows-1252"}, 2, 3, "NUL byte (0x00) at column 3"},
+	} {
+		_, err := Load(context.Background(), c, tc.spec, rel("", "t"))
+		if !errors.As(err, &ie) || !strings.Contains(err.Error(), tc.want) || ie.Line != tc.line || ie.Col != tc.col {
+			t.Errorf("%s: err = %v, want *InputError at %d:%d with %q", tc.spec.Path, err, tc.line, tc.col, tc.want)
+		}
+	}
+	// UTF-16 of this file decoded with its encoding set loads.
+	mustLoad(t, c, Spec{Path: filepath.Join(dir, "nobom_le.csv"), Encoding: "utf-16le"}, rel("", "u"))
+	if n := queryInt(t, c, "SELECT count(*) FROM u WHERE id = 1 AND name = 'a'"); n != 1 {
+		t.Errorf("utf-16le without a byte order mark: %d rows (1, a), want 1", n)
+	}
 	if n := queryInt(t, c, "SELECT count(*) FROM t"); n != 3 {
 		t.Errorf("after failed loads: %d rows, want 3", n)
 	}
