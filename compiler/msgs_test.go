@@ -90,3 +90,44 @@ models:
 		t.Errorf("diagnostics list every test:\n%s", diags)
 	}
 }
+
+// A misspelt config key written beside a test's arguments (severty) is
+// not taken for an argument alone: the hint names the config key and
+// where it goes, with the value as written; severity itself is read
+// there as dbt reads it (CONFIG_ARGS of its TestBuilder), and an
+// argument of the macro nearer than any config key keeps its own hint.
+func TestTestArgMisspeltConfig(t *testing.T) {
+	_, diags := compileFiles(t, map[string]string{
+		"project.yml":  "name: shop\n",
+		"models/o.sql": "select 1 as id, 'a' as s",
+		"models/schema.yml": `version: 2
+models:
+  - name: o
+    columns:
+      - name: s
+        data_tests:
+          - not_null:
+              severty: warn
+          - unique: {severty: 'warn'}
+          - accepted_values:
+              values: [a]
+              severity: warn
+              wheer: "id > 0"
+          - accepted_values:
+              value: [a]
+`,
+	})
+	for _, want := range []string{
+		`models/schema.yml:8:15: test "not_null" takes no argument "severty"; did you mean "severity"? it is a config of the test, not an argument: write config: {severity: warn} under the test (dbt also reads "severity" beside the arguments); test_not_null (<builtin>/tests.sql) takes only model and column_name`,
+		`models/schema.yml:9:22: test "unique" takes no argument "severty"; did you mean "severity"? it is a config of the test, not an argument: write config: {severity: 'warn'}`,
+		`models/schema.yml:13:15: test "accepted_values" takes no argument "wheer"; did you mean "where"? it is a config of the test, not an argument: write config: {where: "id > 0"}`,
+		`models/schema.yml:15:15: test "accepted_values" takes no argument "value"; did you mean "values"? test_accepted_values`,
+	} {
+		if !strings.Contains(diags, want) {
+			t.Errorf("diagnostics:\n%s\nwant %s", diags, want)
+		}
+	}
+	if strings.Contains(diags, `"severity" takes`) || strings.Contains(diags, `argument "severity"`) {
+		t.Errorf("severity beside the arguments is refused:\n%s", diags)
+	}
+}

@@ -2,10 +2,13 @@ package compiler
 
 import (
 	"fmt"
+	"maps"
 	"regexp"
 	"slices"
 	"strconv"
 	"strings"
+
+	"gopkg.in/yaml.v3"
 
 	"github.com/kiln-build/kiln/compiler/diag"
 	"github.com/kiln-build/kiln/compiler/graph"
@@ -548,10 +551,44 @@ func (c *compiler) checkTestArgNames(file string, te *project.TestEntry, m *jinj
 			takes = m.Name() + " (" + macroFile + ") takes " + strings.Join(own, ", ")
 		}
 		d.Hint = strings.TrimSpace(diag.DidYouMean(k, own) + " " + takes)
+		if cfg := misspeltTestConfig(k, own); cfg != "" {
+			d.Hint = fmt.Sprintf(`did you mean %q? it is a config of the test, not an argument: write config: {%s: %s} under the test (dbt also reads %q beside the arguments); %s`,
+				cfg, cfg, yamlValueHint(te.ArgNode(k)), cfg, takes)
+		}
 		c.diags.Add(d)
 		ok = false
 	}
 	return ok
+}
+
+// misspeltTestConfig returns the config key of a data test that arg, an
+// argument the test does not take, is nearest to when it is nearer to it
+// than to any of the test's own arguments (severty: severity), or "".
+func misspeltTestConfig(arg string, own []string) string {
+	keys := slices.Sorted(maps.Keys(project.TestConfigKeys))
+	c := diag.Closest(arg, append(keys, own...), 1)
+	if len(c) == 0 || !project.TestConfigKeys[c[0]] {
+		return ""
+	}
+	return c[0]
+}
+
+// yamlValueHint returns n's value as a hint writes it in a flow mapping:
+// a scalar as written (quoted when it was), "..." for anything else.
+func yamlValueHint(n *yaml.Node) string {
+	if n == nil || n.Kind != yaml.ScalarNode {
+		return "..."
+	}
+	switch n.Style {
+	case yaml.DoubleQuotedStyle:
+		return strconv.Quote(n.Value)
+	case yaml.SingleQuotedStyle:
+		return "'" + strings.ReplaceAll(n.Value, "'", "''") + "'"
+	}
+	if strings.ContainsAny(n.Value, ",{}[]:#\n") {
+		return strconv.Quote(n.Value)
+	}
+	return n.Value
 }
 
 // sameTestName returns the test of known that name is once the
