@@ -21,12 +21,23 @@ type rendered struct {
 	sources    []graph.Ref // Ref.Package = source name, Ref.Name = table
 	deps       []graph.ID
 	config     map[string]any
-	configPos  diag.Pos
+	configPos  diag.Pos                   // the first config() call
+	configAt   map[string]template.ArgPos // where a config() call writes a key and its value, when known
 	macros     map[string]bool
 	attrAccess bool // the template read a ref's attributes: render again once relations are final
 	execute    bool // the template read execute: render again at run time
 	diags      diag.List
 	logs       []graph.LogLine // log() and print() messages, in order
+}
+
+// configKeyPos returns where config key k and its value are written in
+// the config() calls of the rendering: at the key and the value when
+// known, else at the first config() call.
+func (r *rendered) configKeyPos(k string) (key, value diag.Pos) {
+	if a, ok := r.configAt[k]; ok {
+		return a.Key, a.Value
+	}
+	return r.configPos, r.configPos
 }
 
 // collectProps indexes the YAML properties of models, seeds and singular
@@ -224,7 +235,7 @@ func (c *compiler) renderModels() {
 		if r.config == nil {
 			continue
 		}
-		c.checkConfig(r.config, r.configPos, n.Kind)
+		c.checkConfigAt(r.config, r.configKeyPos, n.Kind)
 		before := n.Relation
 		n.Config = toConfig(mergeConfigs(configMap(n.Config), r.config), n.Config.Materialized)
 		if n.Kind == graph.Snapshot {
@@ -468,13 +479,21 @@ func (c *compiler) renderNode(n *graph.Node, mode renderMode) *rendered {
 			}
 			return template.Relation{Schema: rel.Schema, Identifier: rel.Name, Quoted: quoted}, nil
 		},
-		Config: func(kw map[string]any, pos diag.Pos) error {
+		Config: func(kw map[string]any, pos diag.Pos, at map[string]template.ArgPos) error {
 			if r.config == nil {
 				r.config = map[string]any{}
 				r.configPos = pos
 			}
 			for k, v := range kw {
 				project.Merge(r.config, k, v)
+				if a, ok := at[k]; ok {
+					if r.configAt == nil {
+						r.configAt = map[string]template.ArgPos{}
+					}
+					r.configAt[k] = a
+				} else {
+					delete(r.configAt, k)
+				}
 			}
 			return nil
 		},

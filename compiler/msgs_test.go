@@ -131,3 +131,23 @@ models:
 		t.Errorf("severity beside the arguments is refused:\n%s", diags)
 	}
 }
+
+// A misspelt key of a config() call is reported at the key inside the
+// call, and a wrong value at the value, whether the template takes the
+// fast path or the Jinja engine (a {% set %} before it), not at the call.
+func TestConfigCallKeyPosition(t *testing.T) {
+	_, diags := compileFiles(t, map[string]string{
+		"project.yml":  "name: shop\n",
+		"models/a.sql": "select 1 as id\n{{ config(schema='x', materialised='table') }}\n",
+		"models/b.sql": "{% set n = 1 %}\n{{ config(\n    materialized=\"tabel\",\n    materialised='table') }}\nselect {{ n }} as id\n",
+	})
+	for _, want := range []string{
+		`models/a.sql:2:23: unknown config "materialised"; did you mean "materialized"?`,
+		`models/b.sql:3:18: unknown materialization "tabel"`,
+		`models/b.sql:4:5: unknown config "materialised"; did you mean "materialized"?`,
+	} {
+		if !strings.Contains(diags, want) {
+			t.Errorf("diagnostics:\n%s\nwant %s", diags, want)
+		}
+	}
+}

@@ -132,7 +132,7 @@ func (m *Manifest) ExecRunHook(ctx context.Context, h RunHook, s adapter.Session
 		DB: db, Log: logInfo(log), Debug: logDebug(log), Globals: hc.globals(), Graph: c.graphVar, Where: c.targetWhere(),
 		// config() sets nothing at run time, as in dbt; config.get is an
 		// error that says it is not supported yet (configObj).
-		Config: func(map[string]any, diag.Pos) error { return nil }}
+		Config: func(map[string]any, diag.Pos, map[string]template.ArgPos) error { return nil }}
 	out, l := c.engine.RenderIn(c.macroPackage(h.Package), fmt.Sprintf("%s (%s %d)", h.Pos.File, h.Event, h.Index+1), h.SQL, tctx)
 	what := fmt.Sprintf("%s %d of %s", h.Event, h.Index+1, h.Package)
 	if len(l) > 0 {
@@ -203,7 +203,7 @@ func (m *Manifest) Operation(ctx context.Context, name string, args map[string]a
 		Where: c.targetWhere(),
 		// A macro has no config: config.get gives its default and
 		// config.require fails, as dbt's RuntimeConfigObject on a macro.
-		Config:      func(map[string]any, diag.Pos) error { return nil },
+		Config:      func(map[string]any, diag.Pos, map[string]template.ArgPos) error { return nil },
 		ConfigValue: func(string) (any, bool) { return nil, false }}
 	return c.engine.CallValue("run-operation "+name, mac, args, tctx)
 }

@@ -164,7 +164,7 @@ func (m *Manifest) RunHooks(ctx context.Context, n *graph.Node, phase string, in
 	tctx := &template.Context{Ref: c.finalRef(nil), Source: c.finalSource(nil), Var: c.varIn(n.Package), EnvVar: c.lookupEnv, This: this, DB: db, Graph: c.graphVar,
 		// A hook reads the node's final config; its config() calls set
 		// nothing, as in dbt at run time.
-		Config:      func(map[string]any, diag.Pos) error { return nil },
+		Config:      func(map[string]any, diag.Pos, map[string]template.ArgPos) error { return nil },
 		ConfigValue: func(key string) (any, bool) { return configValue(n.Kind, configMap(n.Config), key) },
 		Log:         func(msg string) { c.emitLogs(n, []graph.LogLine{{Text: msg}}) },
 		Debug:       func(msg string) { c.emitLogs(n, []graph.LogLine{{Text: msg, Debug: true}}) },

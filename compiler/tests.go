@@ -268,7 +268,7 @@ func (c *compiler) addTest(file string, dirs []string, on *graph.Node, col *test
 	newCtx := func(db template.DB, deps *[]graph.ID, logs *logSink) *template.Context {
 		return &template.Context{Ref: c.finalRefIn(pkg, deps), Source: c.finalSourceIn(pkg, deps), Var: c.lookupVar, EnvVar: c.lookupEnv, StoreFailures: store,
 			DB: db, OnExecute: func() { executes = true }, Graph: c.graphVar, ConfigValue: testConfig, Log: logs.info, Debug: logs.debug,
-			Config: func(kw map[string]any, _ diag.Pos) error {
+			Config: func(kw map[string]any, _ diag.Pos, _ map[string]template.ArgPos) error {
 				if macroCfg == nil {
 					macroCfg = map[string]any{}
 				}

@@ -252,7 +252,7 @@ func (r *mockRender) render(n *graph.Node) (string, diag.List) {
 			}
 			return resolve(t, fmt.Sprintf("source('%s', '%s')", s, tb))
 		},
-		Config: func(map[string]any, diag.Pos) error { return nil },
+		Config: func(map[string]any, diag.Pos, map[string]template.ArgPos) error { return nil },
 		Var: func(name string, def any, has bool, pos diag.Pos) (any, error) {
 			if v, ok := r.vars[name]; ok {
 				return v, nil

@@ -238,7 +238,7 @@ func TestDBTProjectOtherDatabase(t *testing.T) {
 		t.Fatal("the dbt project has a project.yml")
 	}
 	got := m.diagnostics()
-	want := `snapshots/orders_snapshot.sql:2:4: config target_database "warehouse": another database than the target's is not supported yet`
+	want := `snapshots/orders_snapshot.sql:2:54: config target_database "warehouse": another database than the target's is not supported yet`
 	if !strings.Contains(got, want) || strings.Count(got, "\n") != 0 || !strings.Contains(got, `the target's database is "mini"`) {
 		t.Errorf("diagnostics:\n%s\nwant one error, %s", got, want)
 	}

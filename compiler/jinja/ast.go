@@ -106,6 +106,7 @@ type argList struct {
 }
 
 type kwArg struct {
+	p    int // the offset of the name
 	name string
 	x    Expr
 }

@@ -279,7 +279,7 @@ func (st *state) applyFilter(sc *scope, f *filterExpr, v any) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	r, err := fn(st.newCall(f.p, args, kwargs), v)
+	r, err := fn(st.newCall(f.p, args, kwargs, nil), v)
 	if err != nil {
 		if _, isRender := err.(*renderError); isRender {
 			return nil, err
@@ -299,7 +299,7 @@ func (st *state) applyTest(sc *scope, t *testExpr, v any) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	r, err := fn(st.newCall(t.p, args, kwargs), v)
+	r, err := fn(st.newCall(t.p, args, kwargs, nil), v)
 	if err != nil {
 		if _, isRender := err.(*renderError); isRender {
 			return nil, err

@@ -172,7 +172,7 @@ func (e *Env) Call(path string, fn any, args []any, kwargs []KV, g Globals) (any
 	for i := range kwargs {
 		kwargs[i].Value = FromGo(kwargs[i].Value)
 	}
-	v, err := st.callValue(fn, args, kwargs, 0, "")
+	v, err := st.callValue(fn, args, kwargs, 0, "", nil)
 	if err != nil {
 		if !st.record(err) || len(st.errs) == 0 {
 			st.topLevelSignal(err)
@@ -195,6 +195,7 @@ type Call struct {
 
 	st  *state
 	off int
+	at  *argList // the arguments as written, nil when unknown
 }
 
 // Kwarg returns the keyword argument name.
@@ -205,6 +206,23 @@ func (c *Call) Kwarg(name string) (any, bool) {
 		}
 	}
 	return nil, false
+}
+
+// KwargPos returns where keyword argument name of the call is written in
+// the template being rendered: its name and its value. ok is false when
+// the call is not written there (it is inside a macro the template
+// calls), or name is not written as name=value in it (it came through
+// **kwargs).
+func (c *Call) KwargPos(name string) (key, value diag.Pos, ok bool) {
+	if c.at == nil || len(c.st.frames) > 0 {
+		return diag.Pos{}, diag.Pos{}, false
+	}
+	for _, k := range c.at.kw {
+		if k.name == name {
+			return c.st.position(k.p), c.st.position(k.x.pos()), true
+		}
+	}
+	return diag.Pos{}, diag.Pos{}, false
 }
 
 // Root returns the position, in the template being rendered, of the
@@ -226,12 +244,12 @@ func (c *Call) Lookup(name string) (any, bool) { return c.st.lookup(nil, name) }
 
 // CallValue calls fn (a macro, a Func or a Callable) with arguments.
 func (c *Call) CallValue(fn any, args []any, kwargs []KV) (any, error) {
-	return c.st.callValue(fn, args, kwargs, c.off, "")
+	return c.st.callValue(fn, args, kwargs, c.off, "", nil)
 }
 
 // Env returns the environment of the render.
 func (c *Call) Env() *Env { return c.st.env }
 
-func (st *state) newCall(off int, args []any, kwargs []KV) *Call {
-	return &Call{Pos: st.position(off), Args: args, Kwargs: kwargs, st: st, off: off}
+func (st *state) newCall(off int, args []any, kwargs []KV, at *argList) *Call {
+	return &Call{Pos: st.position(off), Args: args, Kwargs: kwargs, st: st, off: off, at: at}
 }

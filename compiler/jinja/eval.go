@@ -324,7 +324,7 @@ func (st *state) evalCall(sc *scope, e *callExpr, extra *KV) (any, error) {
 		}
 		return nil, st.errorf(e.fn.pos(), "", "%s", u.message())
 	}
-	return st.callValue(fn, args, kwargs, e.p, calleeName(e.fn))
+	return st.callValue(fn, args, kwargs, e.p, calleeName(e.fn), &e.args)
 }
 
 func calleeName(x Expr) string {
@@ -337,19 +337,20 @@ func calleeName(x Expr) string {
 	return ""
 }
 
-// callValue calls fn with evaluated arguments; off is the call's offset.
-func (st *state) callValue(fn any, args []any, kwargs []KV, off int, name string) (any, error) {
+// callValue calls fn with evaluated arguments; off is the call's offset,
+// at the arguments as written (nil when unknown).
+func (st *state) callValue(fn any, args []any, kwargs []KV, off int, name string, at *argList) (any, error) {
 	switch f := fn.(type) {
 	case *Macro:
 		return st.callMacro(f, args, kwargs, off)
 	case Func:
-		v, err := f(st.newCall(off, args, kwargs))
+		v, err := f(st.newCall(off, args, kwargs, at))
 		if err != nil {
 			return nil, st.wrap(off, err)
 		}
 		return FromGo(v), nil
 	case Callable:
-		v, err := f.CallJinja(st.newCall(off, args, kwargs))
+		v, err := f.CallJinja(st.newCall(off, args, kwargs, at))
 		if err != nil {
 			return nil, st.wrap(off, err)
 		}

@@ -431,7 +431,7 @@ func (p *parser) parseCallArgs() argList {
 					p.fail(t.pos, "", "keyword argument %q repeated", t.val)
 				}
 			}
-			a.kw = append(a.kw, kwArg{name: t.val, x: p.parseExpression(true)})
+			a.kw = append(a.kw, kwArg{p: t.pos, name: t.val, x: p.parseExpression(true)})
 		default:
 			if a.star != nil || a.dstar != nil || len(a.kw) > 0 {
 				invalid(t.pos)

@@ -16,7 +16,7 @@ func benchCtx() *Context {
 			return Relation{Quoted: `"` + s + `"."` + t + `"`}, nil
 		},
 		Var:    func(name string, def any, has bool, pos diag.Pos) (any, error) { return def, nil },
-		Config: func(map[string]any, diag.Pos) error { return nil },
+		Config: func(map[string]any, diag.Pos, map[string]ArgPos) error { return nil },
 	}
 }
 

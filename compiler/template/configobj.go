@@ -31,7 +31,7 @@ func (o configObj) Attr(name string) (any, bool) {
 			if !ok {
 				return nil, fmt.Errorf("config.set() takes a name as its first argument, not %s", jinja.Str(call.Args[0]))
 			}
-			return "", c.Config(map[string]any{key: jinja.Plain(call.Args[1])}, call.Root())
+			return "", c.Config(map[string]any{key: jinja.Plain(call.Args[1])}, call.Root(), nil)
 		}), true
 	}
 	if c.ConfigValue == nil {

@@ -142,10 +142,17 @@ func (g *globals) config(call *jinja.Call) (any, error) {
 		return nil, fmt.Errorf("config() takes keyword arguments only, such as config(materialized='table')")
 	}
 	kw := make(map[string]any, len(call.Kwargs))
+	var at map[string]ArgPos
 	for _, a := range call.Kwargs {
 		kw[a.Key] = jinja.Plain(a.Value)
+		if k, v, ok := call.KwargPos(a.Key); ok {
+			if at == nil {
+				at = make(map[string]ArgPos, len(call.Kwargs))
+			}
+			at[a.Key] = ArgPos{Key: k, Value: v}
+		}
 	}
-	return "", g.c.Config(kw, call.Root())
+	return "", g.c.Config(kw, call.Root(), at)
 }
 
 // varFunc is var() or env_var(): a name and an optional default.

@@ -59,7 +59,7 @@ func scanCall(block string) (fn string, args []fastArg, ok bool) {
 			}
 			break // no argument at j: the list ends at p
 		}
-		args = append(args, fastArg{name: name, lit: block[k : k+n]})
+		args = append(args, fastArg{name: name, lit: block[k : k+n], key: j, val: k})
 		p = skipSpace(block, k+n)
 		if p < len(block) && block[p] == ',' {
 			p++
@@ -75,8 +75,12 @@ func scanCall(block string) (fn string, args []fastArg, ok bool) {
 }
 
 // fastArg is one argument of a call on the fast path: its name when
-// given as name=value, and its literal as written.
-type fastArg struct{ name, lit string }
+// given as name=value, and its literal as written; key and val are the
+// offsets in the block of the name and of the literal.
+type fastArg struct {
+	name, lit string
+	key, val  int
+}
 
 // skipSpace returns the offset of the first byte of s from i that is not
 // a space as \s means in Go's regular expressions ([\t\n\f\r ]).
@@ -152,7 +156,8 @@ type fastBlock struct {
 	fn         string
 	args       []any
 	kwargs     map[string]any
-	pos        diag.Pos // of the function's name
+	at         map[string]ArgPos // where each keyword argument is written
+	pos        diag.Pos          // of the function's name
 }
 
 // renderFast renders src when it is within the fast path's reach; ok is
@@ -177,7 +182,7 @@ func (e *Engine) renderFast(path, src string, ctx *Context) (out string, l diag.
 			if (bl.fn == "var") != vars {
 				continue
 			}
-			text, ok, failure := e.fastEval(bl.fn, bl.args, bl.kwargs, bl.pos, ctx)
+			text, ok, failure := e.fastEval(bl, ctx)
 			if !ok {
 				return "", nil, false // only var gets here: nothing else ran yet
 			}
@@ -237,6 +242,14 @@ func parseFast(path, src string, ctx *Context) ([]fastBlock, bool) {
 					bl.kwargs = map[string]any{}
 				}
 				bl.kwargs[a.name] = v
+				if bl.fn == "config" {
+					if bl.at == nil {
+						bl.at = map[string]ArgPos{}
+					}
+					kl, kc := diag.Offset(src, off+i+a.key)
+					vl, vc := diag.Offset(src, off+i+a.val)
+					bl.at[a.name] = ArgPos{Key: diag.Pos{File: path, Line: kl, Col: kc}, Value: diag.Pos{File: path, Line: vl, Col: vc}}
+				}
 			} else if len(bl.kwargs) > 0 {
 				return nil, false // a positional argument after a keyword one: let the engine say so
 			} else {
@@ -300,9 +313,10 @@ func literal(s string) any {
 	return n
 }
 
-// fastEval calls fn, whose arguments fastTakes accepted, as the engine's
-// context would, and returns the text the engine prints.
-func (e *Engine) fastEval(fn string, args []any, kwargs map[string]any, pos diag.Pos, c *Context) (string, bool, *diag.Diagnostic) {
+// fastEval calls bl's function, whose arguments fastTakes accepted, as
+// the engine's context would, and returns the text the engine prints.
+func (e *Engine) fastEval(bl fastBlock, c *Context) (string, bool, *diag.Diagnostic) {
+	fn, args, kwargs, pos := bl.fn, bl.args, bl.kwargs, bl.pos
 	fail := func(err error) (string, bool, *diag.Diagnostic) {
 		msg := err.Error()
 		if pe, ok := err.(*Error); ok {
@@ -332,7 +346,7 @@ func (e *Engine) fastEval(fn string, args []any, kwargs map[string]any, pos diag
 		}
 		v, err = c.Var(args[0].(string), def, len(args) == 2, pos)
 	case "config":
-		if err := c.Config(kwargs, pos); err != nil {
+		if err := c.Config(kwargs, pos, bl.at); err != nil {
 			return fail(err)
 		}
 		return "", true, nil

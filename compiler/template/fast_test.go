@@ -38,8 +38,8 @@ func recordingCtx(log *[]string) *Context {
 			}
 			return nil, fmt.Errorf("required var %q is not set", name)
 		},
-		Config: func(kw map[string]any, pos diag.Pos) error {
-			*log = append(*log, fmt.Sprintf("config %v@%s", kw, pos))
+		Config: func(kw map[string]any, pos diag.Pos, at map[string]ArgPos) error {
+			*log = append(*log, fmt.Sprintf("config %v@%s keys %v", kw, pos, at))
 			return nil
 		},
 	}

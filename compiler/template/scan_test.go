@@ -15,15 +15,22 @@ var (
 )
 
 func oracleScan(block string) (string, []fastArg, bool) {
-	m := oracleCall.FindStringSubmatch(block)
+	m := oracleCall.FindStringSubmatchIndex(block)
 	if m == nil {
 		return "", nil, false
 	}
 	var args []fastArg
-	for _, a := range oracleArg.FindAllStringSubmatch(m[2], -1) {
-		args = append(args, fastArg{name: a[1], lit: a[2]})
+	list := block[m[4]:m[5]]
+	for _, a := range oracleArg.FindAllStringSubmatchIndex(list, -1) {
+		// The offsets in the block of the name (the literal's without
+		// one) and of the literal.
+		arg := fastArg{lit: list[a[4]:a[5]], key: m[4] + a[4], val: m[4] + a[4]}
+		if a[2] >= 0 {
+			arg.name, arg.key = list[a[2]:a[3]], m[4]+a[2]
+		}
+		args = append(args, arg)
 	}
-	return m[1], args, true
+	return block[m[2]:m[3]], args, true
 }
 
 // TestScanCallAsRegexp holds scanCall to the regular expressions it

@@ -194,6 +194,9 @@ func (r Relation) HashKey() any { return relationKey{r.Quoted} }
 // Keys implements jinja.Mapping.
 func (r Relation) Keys() []string { return []string{"database", "schema", "identifier", "metadata"} }
 
+// ArgPos is where a keyword argument is written: its name and its value.
+type ArgPos struct{ Key, Value diag.Pos }
+
 // Context is what a template can call. Unset functions are undefined in the
 // template. Each callback receives the position of the call in the
 // template being rendered (for a call inside a macro, the position of the
@@ -205,7 +208,11 @@ type Context struct {
 	// version= keyword of a model version's ref ("" without one).
 	Ref    func(args []string, version string, pos diag.Pos) (any, error)
 	Source func(source, table string, pos diag.Pos) (any, error)
-	Config func(kwargs map[string]any, pos diag.Pos) error
+	// Config is config(key=value, ...); at has where each key and its
+	// value are written in the template being rendered, a key missing
+	// when that is unknown (the call is inside a macro, or the key came
+	// through **kwargs or config.set).
+	Config func(kwargs map[string]any, pos diag.Pos, at map[string]ArgPos) error
 	// ConfigValue, when set, reads the node's config for config.get and
 	// config.require: the value of key (a key of the project's own
 	// included), and false when the node has none, so that the call's

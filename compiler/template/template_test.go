@@ -24,7 +24,7 @@ func ctxWith(refs map[string]string) (*Context, *[]string) {
 			seen = append(seen, fmt.Sprintf("source %s.%s at %s", s, t, pos))
 			return `"raw"."` + t + `"`, nil
 		},
-		Config: func(kw map[string]any, pos diag.Pos) error {
+		Config: func(kw map[string]any, pos diag.Pos, _ map[string]ArgPos) error {
 			seen = append(seen, fmt.Sprintf("config %v at %s", kw, pos))
 			return nil
 		},
@@ -190,7 +190,7 @@ func TestProjectMacroOverridesBuiltin(t *testing.T) {
 func TestConfigKeepsListsAndDicts(t *testing.T) {
 	e, _ := NewEngine(nil)
 	var got map[string]any
-	ctx := &Context{Config: func(kw map[string]any, _ diag.Pos) error { got = kw; return nil }}
+	ctx := &Context{Config: func(kw map[string]any, _ diag.Pos, _ map[string]ArgPos) error { got = kw; return nil }}
 	if _, l := e.Render("m.sql", "{{ config(tags=['a', 'b'], contract={'enforced': true}, limit=3) }}", ctx); l != nil {
 		t.Fatal(l)
 	}

@@ -79,8 +79,8 @@ func TestCustomConfigKeys(t *testing.T) {
 	for _, want := range []string{
 		`dbt_project.yml:6:5: warning: config "my_team" is not one kiln knows: kept in the node's config as a key of the project's own (dbt 1.10 deprecates such keys outside meta); write "+meta: {my_team: ...}"`,
 		`dbt_project.yml:8:7: warning: config "my_tier" is not one kiln knows`,
-		`models/marts/a.sql:1:4: warning: config "my_owner" is not one kiln knows`,
-		`models/marts/a.sql:1:4: warning: config "my_team" is not one kiln knows`,
+		`models/marts/a.sql:1:11: warning: config "my_owner" is not one kiln knows`,
+		`models/marts/a.sql:1:27: warning: config "my_team" is not one kiln knows`,
 		`models/marts/props.yml:5:7: warning: config "my_team" is not one kiln knows: kept in the node's config as a key of the project's own (dbt 1.10 deprecates such keys outside meta); move it under meta: (meta: {my_team: ...}; config(meta={'my_team': ...}) in SQL) and read it with config.meta_get('my_team')`,
 		`models/marts/props.yml:6:7: warning: config "my_tier" is not one kiln knows`,
 		// The generic test's macro is rendered for each of its two
@@ -175,7 +175,7 @@ models:
 		`dbt_project.yml:5:5: unknown config "+uniqe_key"; did you mean "+unique_key"?`,
 		`dbt_project.yml:7:7: unknown config "incremental_stratgy"; did you mean "+incremental_strategy"?`,
 		`models/marts/props.yml:5:7: unknown config "materialzed"; did you mean "materialized"?`,
-		`models/marts/b.sql:1:4: unknown config "Materialized"; did you mean "materialized"?`,
+		`models/marts/b.sql:1:11: unknown config "Materialized"; did you mean "materialized"?`,
 	} {
 		if !strings.Contains(out+errOut, want) {
 			t.Errorf("want in the output: %s\noutput:\n%s%s", want, out, errOut)

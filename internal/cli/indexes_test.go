@@ -26,13 +26,13 @@ func TestIndexesChecked(t *testing.T) {
 	}
 	for _, want := range []string{
 		`project.yml:7:15: indexes must be a list of indexes, not map[columns:[id]]`,
-		`models/a.sql:1:4: indexes[0].columns must be a list of one or more column names, not []`,
-		`models/a.sql:1:4: indexes[1] must be a mapping with columns:, not id`,
-		`models/b.sql:2:4: indexes[0]: unknown key "uniqe"`,
+		`models/a.sql:1:41: indexes[0].columns must be a list of one or more column names, not []`,
+		`models/a.sql:1:41: indexes[1] must be a mapping with columns:, not id`,
+		`models/b.sql:2:41: indexes[0]: unknown key "uniqe"`,
 		`did you mean "unique"? (an index has columns:, unique: and type:)`,
-		`models/b.sql:2:4: indexes[0].type bitmap is not an index method of PostgreSQL`,
+		`models/b.sql:2:41: indexes[0].type bitmap is not an index method of PostgreSQL`,
 		`use one of "btree", "hash", "gist", "spgist", "gin", "brin"`,
-		`models/b.sql:2:4: indexes[1].unique must be true or false, not yes`,
+		`models/b.sql:2:41: indexes[1].unique must be true or false, not yes`,
 	} {
 		if !strings.Contains(out+errOut, want) {
 			t.Errorf("want in the output: %s\noutput:\n%s%s", want, out, errOut)
