@@ -81,7 +81,11 @@ func (r *runner) publish(ctx context.Context, results []run.Result) *Result {
 		}
 	}
 	if r.hookErr != "" {
-		res.Outcome = strings.TrimSpace(r.hookErr + ". " + res.Outcome)
+		sep := ". " // not after the error's own end of sentence ("does not exist!")
+		if strings.ContainsAny(r.hookErr[len(r.hookErr)-1:], ".!?") {
+			sep = " "
+		}
+		res.Outcome = strings.TrimSpace(r.hookErr + sep + res.Outcome)
 	}
 	if ctx.Err() != nil && !res.Interrupted {
 		// The interrupt came after the decision: what was decided is done.

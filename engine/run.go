@@ -94,6 +94,9 @@ type Result struct {
 	// Deviated is a run in which a deviation test (volume_change,
 	// metric_change, an anomaly test) failed; AcceptDeviations was not set.
 	Deviated bool
+	// StartFailed is a run whose on-run-start failed: no node ran, each
+	// planned one is skipped (Outcome has the hook's error).
+	StartFailed bool
 }
 
 // runner is one run in progress.
@@ -240,6 +243,7 @@ func (p *Project) Run(ctx context.Context, plan *Plan, o RunOptions) (*Result, e
 	if err := r.onRunStart(ctx); err != nil {
 		r.hookErr = hookFailed("on-run-start", err)
 		res := r.publish(ctx, r.skipAll(err))
+		res.StartFailed = true
 		p.emit(RunFinished{Result: res})
 		return res, nil
 	}

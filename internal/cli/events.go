@@ -96,7 +96,11 @@ func (a *app) runFinished(res *engine.Result) {
 		a.runLog.RunFinished(res.Results, res.Elapsed, exitCode(res), res.Interrupted)
 		return
 	}
-	a.ui.Summary(res.Graph, res.Results, res.Elapsed)
+	notRun := ""
+	if res.StartFailed {
+		notRun = "on-run-start failed"
+	}
+	a.ui.Summary(res.Graph, res.Results, res.Elapsed, notRun)
 	switch {
 	case res.Outcome != "":
 		a.ui.Printf("")

@@ -246,8 +246,10 @@ func displayName(n *graph.Node) string {
 }
 
 // Summary prints dbt's count line and then every failure and warning with
-// its position and message.
-func (p *Printer) Summary(g *graph.Graph, results []run.Result, elapsed time.Duration) {
+// its position and message. notRun, when not "", says why no node ran
+// ("on-run-start failed"): the skipped nodes had no SKIP line of their
+// own, and the summary says that instead of pointing at them.
+func (p *Printer) Summary(g *graph.Graph, results []run.Result, elapsed time.Duration, notRun string) {
 	if p.json != nil {
 		return // the JSON log has its own run_finished event
 	}
@@ -281,7 +283,11 @@ func (p *Printer) Summary(g *graph.Graph, results []run.Result, elapsed time.Dur
 			skipped++
 		}
 	}
-	if skipped > 0 {
+	switch {
+	case skipped > 0 && notRun != "":
+		p.Printf("")
+		p.Printf("no node ran: %s, so %s skipped.", notRun, map[bool]string{true: "the 1 node of the run was", false: fmt.Sprintf("the %d nodes of the run were", skipped)}[skipped == 1])
+	case skipped > 0:
 		p.Printf("")
 		p.Printf("%s", p.faint(fmt.Sprintf("%s skipped (the reason is on each SKIP line above).", plural(int64(skipped), "node"))))
 	}
