@@ -7,6 +7,7 @@ import (
 	"math/big"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/kiln-build/kiln/adapter"
@@ -119,9 +120,10 @@ func (p *Project) Freshness(ctx context.Context, ids []graph.ID) ([]FreshnessRes
 
 // queryLoadedAt runs a source's loaded_at_query, query, as dbt's
 // collect_freshness_custom_sql, and returns the time it gives, in UTC.
-// A query the database refuses (or that gives more than one row), a null
-// (no row), or a value that is not a date or timestamp is an error that
-// says so; the caller names the query's position.
+// A query the database refuses (or that gives more than one row), no
+// row, a row whose value is null, or a value that is not a date or
+// timestamp is an error that says which; the caller names the query's
+// position.
 func queryLoadedAt(ctx context.Context, conn adapter.Conn, d adapter.Dialect, query string) (time.Time, error) {
 	q := d.MaxLoadedAtQuery(query)
 	_, rows, err := conn.QueryRows(ctx, q)
@@ -129,7 +131,7 @@ func queryLoadedAt(ctx context.Context, conn adapter.Conn, d adapter.Dialect, qu
 	case err != nil:
 		return time.Time{}, fmt.Errorf("loaded_at_query failed: %w", err)
 	case len(rows) != 1 || len(rows[0]) != 1 || rows[0][0] == nil:
-		return time.Time{}, fmt.Errorf("loaded_at_query gave null (no row): there is no load time to compare")
+		return time.Time{}, loadedAtNull(ctx, conn, d, query)
 	}
 	t, ok := rows[0][0].(time.Time)
 	if !ok {
@@ -137,6 +139,22 @@ func queryLoadedAt(ctx context.Context, conn adapter.Conn, d adapter.Dialect, qu
 			rows[0][0], loadedAtType(ctx, conn, q, rows[0][0]))
 	}
 	return t.UTC(), nil
+}
+
+// loadedAtNull is the error of a loaded_at_query, query, that gave null,
+// which the scalar subquery of dbt's collect_freshness_custom_sql gives
+// for no row as for a null value: it counts the query's rows to say
+// which (on this error path only).
+func loadedAtNull(ctx context.Context, conn adapter.Conn, d adapter.Dialect, query string) error {
+	from := "(\n" + strings.TrimRight(strings.TrimSpace(query), ";") + "\n) as source_query"
+	n, err := conn.QueryInt(ctx, d.CountRows(from))
+	switch {
+	case err == nil && n == 0:
+		return fmt.Errorf("loaded_at_query returned no row: there is no load time to compare; make it return one row of one column, such as select max(loaded_at) from ...")
+	case err == nil && n == 1:
+		return fmt.Errorf("loaded_at_query returned null (one row, whose value is null: a max() over no rows, or over load times that are all null): there is no load time to compare")
+	}
+	return fmt.Errorf("loaded_at_query returned null or no row: there is no load time to compare")
 }
 
 // loadedAtType names the type of the load time that query q read, v, as
