@@ -86,8 +86,7 @@ func (p *Project) Freshness(ctx context.Context, ids []graph.ID) ([]FreshnessRes
 			case err != nil:
 				r.Err = err
 			case len(rows) != 1 || len(rows[0]) != 1 || rows[0][0] == nil:
-				r.Err = fmt.Errorf("max(%s) of %s is null (no rows%s): there is no load time to compare", f.LoadedAtField,
-					db.Dialect().QuoteRelation(n.Relation), map[bool]string{true: " matching the filter", false: ""}[f.Filter != ""])
+				r.Err = loadedAtFieldNull(ctx, conn, db.Dialect(), n.Relation, f.LoadedAtField, f.Filter)
 			default:
 				t, ok := rows[0][0].(time.Time)
 				if !ok {
@@ -139,6 +138,23 @@ func queryLoadedAt(ctx context.Context, conn adapter.Conn, d adapter.Dialect, qu
 			rows[0][0], loadedAtType(ctx, conn, q, rows[0][0]))
 	}
 	return t.UTC(), nil
+}
+
+// loadedAtFieldNull is the error of a loaded_at_field, field, whose max
+// over the rows of rel matching filter ("" all) is null: no such row, or
+// rows whose field is null in every one; max(1) over the same rows says
+// which (on this error path only).
+func loadedAtFieldNull(ctx context.Context, conn adapter.Conn, d adapter.Dialect, rel adapter.Relation, field, filter string) error {
+	matching := map[bool]string{true: " matching the filter", false: ""}[filter != ""]
+	_, rows, err := conn.QueryRows(ctx, d.MaxLoadedAt(rel, "1", filter))
+	some := err == nil && len(rows) == 1 && len(rows[0]) == 1 && rows[0][0] != nil
+	switch {
+	case some:
+		return fmt.Errorf("max(%s) of %s is null: %s is null in every row%s; there is no load time to compare", field, d.QuoteRelation(rel), field, matching)
+	case err == nil:
+		return fmt.Errorf("max(%s) of %s is null (no rows%s): there is no load time to compare", field, d.QuoteRelation(rel), matching)
+	}
+	return fmt.Errorf("max(%s) of %s is null (no rows%s, or %s null in every one): there is no load time to compare", field, d.QuoteRelation(rel), matching, field)
 }
 
 // loadedAtNull is the error of a loaded_at_query, query, that gave null,
