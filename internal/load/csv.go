@@ -61,6 +61,18 @@ func openCSV(spec Spec, delim string, read *atomic.Int64) (*csvReader, *os.File,
 	}
 	var r io.Reader = &atomicCounter{r: f, n: read}
 	if enc != nil {
+		if order, ok := readopt.UTF16(spec.Encoding); ok {
+			// The byte order the file shows, against the one the
+			// encoding reads: the wrong one decodes every character to
+			// another, silently.
+			raw := bufio.NewReaderSize(r, utf16Sniff)
+			head, _ := raw.Peek(utf16Sniff)
+			if e := utf16Mismatch(spec, order, head); e != nil {
+				f.Close()
+				return nil, nil, e
+			}
+			r = raw
+		}
 		r = transform.NewReader(r, enc.NewDecoder())
 	}
 	cr := &csvReader{spec: spec, br: bufio.NewReaderSize(r, 64<<10), delim: []byte(delim), utf8: enc == nil,
@@ -88,15 +100,36 @@ func openCSV(spec Spec, delim string, read *atomic.Int64) (*csvReader, *os.File,
 	return cr, f, nil
 }
 
-// utf16Sniff is how many bytes of a file's start utf16NoBOM reads.
+// utf16Sniff is how many bytes of a file's start utf16NoBOM and
+// utf16Mismatch read.
 const utf16Sniff = 512
 
 // utf16NoBOM returns the error for a file read as UTF-8 that starts with
-// head, UTF-16 text without a byte order mark: at least half of the bytes
-// at one parity of position (odd for little-endian, even for big-endian)
-// are NUL and none at the other, over at least 3 characters; nil
+// head, UTF-16 text without a byte order mark (utf16Parity); nil
 // otherwise. The error is at line 1, at the column of the first NUL byte.
 func utf16NoBOM(spec Spec, head []byte) error {
+	order := utf16Parity(head)
+	if order == "" {
+		return nil
+	}
+	enc := "utf-16" + order
+	base := filepath.Base(spec.Path)
+	first := bytes.IndexByte(head, 0)
+	return &InputError{Path: spec.Path, Line: 1, Col: utf8.RuneCount(head[:first]) + 1,
+		Problem: fmt.Sprintf("the file looks like UTF-16 (%s, without a byte order mark), not UTF-8: its first line has a NUL byte in every other position", byteOrder[order]),
+		Hint: fmt.Sprintf("save it as UTF-8 (in Excel: Save As, CSV UTF-8), or convert it (iconv -f %s -t UTF-8 %s > %s.utf8, then put that in its place), or set %s: %s in the %s",
+			strings.ToUpper(enc), base, base, KeyEncoding, enc, configPlace(spec))}
+}
+
+// byteOrder names the byte orders of UTF-16.
+var byteOrder = map[string]string{"le": "little-endian", "be": "big-endian"}
+
+// utf16Parity returns the byte order of UTF-16 text without a byte order
+// mark that head, a file's start, shows: "le" when at least half of the
+// bytes at odd positions of its first line are NUL and none at even
+// ones (ASCII characters' high bytes), "be" the other way round; "" when
+// the line is shorter than 3 characters or shows neither.
+func utf16Parity(head []byte) string {
 	n := len(head) &^ 1
 	if i := bytes.IndexByte(head[:n], '\n'); i >= 0 {
 		// The first line, with the NUL that follows its line break in
@@ -104,7 +137,7 @@ func utf16NoBOM(spec Spec, head []byte) error {
 		n = min(n, (i+2)&^1)
 	}
 	if n < 6 {
-		return nil
+		return ""
 	}
 	var nul [2]int
 	for i, c := range head[:n] {
@@ -112,25 +145,57 @@ func utf16NoBOM(spec Spec, head []byte) error {
 			nul[i%2]++
 		}
 	}
-	order, enc := "", ""
 	switch {
 	case nul[0] == 0 && 2*nul[1] >= n/2:
-		order, enc = "little-endian", "utf-16le"
+		return "le"
 	case nul[1] == 0 && 2*nul[0] >= n/2:
-		order, enc = "big-endian", "utf-16be"
+		return "be"
+	}
+	return ""
+}
+
+// utf16Mismatch returns the error for a file whose encoding is set to a
+// UTF-16 that reads order ("le", "be", or "bom": the byte order mark
+// decides, big-endian without one) when its start, head, shows the other
+// byte order (by its byte order mark, else by utf16Parity); nil when
+// they agree or head shows none.
+func utf16Mismatch(spec Spec, order string, head []byte) error {
+	file, evidence := "", "its byte order mark"
+	switch {
+	case len(head) >= 2 && head[0] == 0xFF && head[1] == 0xFE:
+		file = "le"
+	case len(head) >= 2 && head[0] == 0xFE && head[1] == 0xFF:
+		file = "be"
 	default:
+		file = utf16Parity(head)
+		evidence = map[string]string{"le": "a NUL byte after each ASCII character", "be": "a NUL byte before each ASCII character"}[file]
+	}
+	reads, how := order, ""
+	if order == "bom" {
+		if evidence == "its byte order mark" {
+			return nil // the decoder follows the mark
+		}
+		reads, how = "be", ", as it reads UTF-16 without a byte order mark"
+	}
+	if file == "" || file == reads {
 		return nil
 	}
-	where := "seed's config"
-	if !spec.Seed {
-		where = "source table's external block"
+	want := "utf-16" + file
+	if evidence == "its byte order mark" {
+		want = "utf-16 (which follows the byte order mark) or " + want
 	}
-	base := filepath.Base(spec.Path)
-	first := bytes.IndexByte(head, 0)
-	return &InputError{Path: spec.Path, Line: 1, Col: utf8.RuneCount(head[:first]) + 1,
-		Problem: fmt.Sprintf("the file looks like UTF-16 (%s, without a byte order mark), not UTF-8: its first line has a NUL byte in every other position", order),
-		Hint: fmt.Sprintf("save it as UTF-8 (in Excel: Save As, CSV UTF-8), or convert it (iconv -f %s -t UTF-8 %s > %s.utf8, then put that in its place), or set %s: %s in the %s",
-			strings.ToUpper(enc), base, base, KeyEncoding, enc, where)}
+	return &InputError{Path: spec.Path, Line: 1, Col: 1,
+		Problem: fmt.Sprintf("the file is UTF-16 %s (%s), but %s: %s reads it as %s%s: every character would be read as another",
+			byteOrder[file], evidence, KeyEncoding, spec.Encoding, byteOrder[reads], how),
+		Hint: fmt.Sprintf("set %s: %s in the %s", KeyEncoding, want, configPlace(spec))}
+}
+
+// configPlace names where the reading options of spec's file are set.
+func configPlace(spec Spec) string {
+	if spec.Seed {
+		return "seed's config"
+	}
+	return "source table's external block"
 }
 
 // utf16BOM returns the error for a file read as UTF-8 that starts with
@@ -147,10 +212,7 @@ func utf16BOM(spec Spec, head []byte) error {
 	default:
 		return nil
 	}
-	where := "seed's config"
-	if !spec.Seed {
-		where = "source table's external block"
-	}
+	where := configPlace(spec)
 	base := filepath.Base(spec.Path)
 	return &InputError{Path: spec.Path, Line: 1, Col: 1,
 		Problem: fmt.Sprintf("the file is UTF-16 (%s), not UTF-8", order),
@@ -296,10 +358,7 @@ func (r *csvReader) notUTF8(n int, line []byte) error {
 		i += size
 	}
 	col := utf8.RuneCount(line[:i]) + 1
-	where := "seed's config"
-	if !r.spec.Seed {
-		where = "source table's external block"
-	}
+	where := configPlace(r.spec)
 	return &InputError{Path: r.spec.Path, Line: n, Col: col,
 		Problem: fmt.Sprintf("the file is not valid UTF-8: byte 0x%02X at column %d", line[i], col),
 		Hint:    fmt.Sprintf("set %s: latin-1 (or windows-1252, or the file's encoding) in the %s", KeyEncoding, where)}
@@ -314,10 +373,7 @@ func (r *csvReader) nulByte(n int, line []byte, i int) error {
 	if n == 1 && bytes.HasPrefix(line, []byte("PK\x03\x04")) {
 		what = "a zip archive (an xlsx workbook saved under another name?), not CSV text"
 	}
-	where := "seed's config"
-	if !r.spec.Seed {
-		where = "source table's external block"
-	}
+	where := configPlace(r.spec)
 	return &InputError{Path: r.spec.Path, Line: n, Col: col,
 		Problem: fmt.Sprintf("the file holds a NUL byte (0x00) at column %d, which CSV text never does: it looks like %s", col, what),
 		Hint: fmt.Sprintf("check that %s is the file you meant and save it as CSV text (UTF-8); if it is text in another encoding, set %s in the %s",

@@ -135,6 +135,35 @@ func TestLoadCSVErrors(t *testing.T) {
 			t.Errorf("%s: err = %v, want *InputError at %d:%d with %q", tc.spec.Path, err, tc.line, tc.col, tc.want)
 		}
 	}
+	// An encoding of UTF-16 whose byte order is not the file's is refused
+	// (it read every character as another: garbage column names, no
+	// rows); the right one loads.
+	lebom := "\xff\xfe" + le
+	for _, tc := range []struct {
+		spec Spec
+		want string
+	}{
+		{Spec{Path: filepath.Join(dir, "nobom_le.csv"), Encoding: "utf-16", Seed: true}, "at line 1: the file is UTF-16 little-endian (a NUL byte after each ASCII character), but encoding: utf-16 reads it as big-endian, as it reads UTF-16 without a byte order mark: every character would be read as another; set encoding: utf-16le in the seed's config"},
+		{Spec{Path: filepath.Join(dir, "nobom_le.csv"), Encoding: "UTF-16BE"}, "but encoding: UTF-16BE reads it as big-endian: every character would be read as another; set encoding: utf-16le in the source table's external block"},
+		{Spec{Path: filepath.Join(dir, "nobom_be.csv"), Encoding: "utf-16le"}, "the file is UTF-16 big-endian (a NUL byte before each ASCII character), but encoding: utf-16le reads it as little-endian"},
+		{Spec{Path: writeFile(t, dir, "bom_le.csv", lebom), Encoding: "utf-16be"}, "the file is UTF-16 little-endian (its byte order mark), but encoding: utf-16be reads it as big-endian: every character would be read as another; set encoding: utf-16 (which follows the byte order mark) or utf-16le in"},
+	} {
+		_, err := Load(context.Background(), c, tc.spec, rel("", "t"))
+		if !errors.As(err, &ie) || !strings.Contains(err.Error(), tc.want) || ie.Line != 1 || ie.Col != 1 {
+			t.Errorf("%s as %s: err = %v, want *InputError at 1:1 with %q", tc.spec.Path, tc.spec.Encoding, err, tc.want)
+		}
+	}
+	for _, enc := range []string{"utf-16", "utf-16le"} {
+		mustLoad(t, c, Spec{Path: filepath.Join(dir, "bom_le.csv"), Encoding: enc}, rel("", "u"))
+		if n := queryInt(t, c, "SELECT count(*) FROM u WHERE id = 1 AND name = 'a'"); n != 1 {
+			t.Errorf("bom_le.csv as %s: %d rows (1, a), want 1", enc, n)
+		}
+	}
+	mustLoad(t, c, Spec{Path: filepath.Join(dir, "nobom_be.csv"), Encoding: "utf-16"}, rel("", "u"))
+	if n := queryInt(t, c, "SELECT count(*) FROM u WHERE id = 1 AND n = 'a'"); n != 1 {
+		t.Errorf("nobom_be.csv as utf-16: %d rows (1, a), want 1", n)
+	}
+
 	// UTF-16 of this file decoded with its encoding set loads.
 	mustLoad(t, c, Spec{Path: filepath.Join(dir, "nobom_le.csv"), Encoding: "utf-16le"}, rel("", "u"))
 	if n := queryInt(t, c, "SELECT count(*) FROM u WHERE id = 1 AND name = 'a'"); n != 1 {

@@ -70,6 +70,26 @@ func Encoding(name string) (encoding.Encoding, bool) {
 	return e, true
 }
 
+// UTF16 reports whether the encoding name (one Encoding accepts) is
+// UTF-16, and the byte order its decoder reads: "le" or "be", or "bom"
+// when a byte order mark decides (big-endian without one, as the Unicode
+// standard has it).
+func UTF16(name string) (order string, ok bool) {
+	e, known := Encoding(name)
+	if !known || e == nil {
+		return "", false
+	}
+	switch n, _ := ianaindex.IANA.Name(e); n {
+	case "UTF-16":
+		return "bom", true
+	case "UTF-16LE":
+		return "le", true
+	case "UTF-16BE":
+		return "be", true
+	}
+	return "", false
+}
+
 // ParseSize reads a size as config keys accept it: a whole number of
 // bytes, or a number with a unit, as DuckDB reads memory_limit: KB, MB,
 // GB, TB (powers of 1000) or KiB, MiB, GiB, TiB (powers of 1024), the B

@@ -33,3 +33,13 @@ func TestEncoding(t *testing.T) {
 		t.Error("Encoding(klingon) is known")
 	}
 }
+
+// UTF16 names the byte order each UTF-16 encoding name reads.
+func TestUTF16(t *testing.T) {
+	for name, want := range map[string]string{"utf-16": "bom", "UTF-16": "bom", "utf-16le": "le", "UTF-16BE": "be", "latin-1": "", "utf-8": "", "klingon": ""} {
+		got, ok := UTF16(name)
+		if got != want || ok != (want != "") {
+			t.Errorf("UTF16(%q) = %q, %v; want %q", name, got, ok, want)
+		}
+	}
+}
