@@ -300,11 +300,22 @@ func isNames(v any) bool {
 func (c *compiler) configValuePos(n *graph.Node, r *rendered, key string, def diag.Pos) (pos diag.Pos, items []diag.Pos) {
 	if r != nil && r.config != nil && r.configPos.File == n.Path {
 		if _, ok := r.config[key]; ok {
+			j := -1
+			if a, ok := r.configAt[key]; ok && a.Value.File == n.Path {
+				// Where the template engine read the value (a key's
+				// name inside a list before it, tags=['unique_key'], is
+				// not taken for the key).
+				if off, ok := diag.ByteOffset(n.RawCode, a.Value.Line, a.Value.Col); ok {
+					j = off + len(n.RawCode[off:]) - len(strings.TrimLeft(n.RawCode[off:], "'\""))
+				}
+			}
 			from, _ := diag.ByteOffset(n.RawCode, r.configPos.Line, max(r.configPos.Col, 1))
-			if i := strings.Index(n.RawCode[from:], key); i >= 0 {
+			if i := strings.Index(n.RawCode[from:], key); j < 0 && i >= 0 {
 				// The value: after "key=" (or "'key':") and the spaces.
-				j := from + i + len(key)
+				j = from + i + len(key)
 				j += len(n.RawCode[j:]) - len(strings.TrimLeft(n.RawCode[j:], "'\" \t\r\n:="))
+			}
+			if j >= 0 {
 				line, col := diag.Offset(n.RawCode, j)
 				for _, k := range quotedItems(n.RawCode, j) {
 					line, col := diag.Offset(n.RawCode, k)
