@@ -48,22 +48,30 @@ type ColumnDropGuard interface {
 
 // TableDefiner is implemented by a dialect that can read back the
 // statements creating a table as it is (DuckDB: duckdb_tables().sql,
-// duckdb_indexes().sql, the comments). The journal keeps them with the
-// copy of a table it may have to put back whole, so that a rollback
-// creates the table again with its definition (constraints, defaults,
-// indexes, comments) and inserts the copy's rows, instead of renaming a
-// copy made by create table as select, which has the rows only.
+// duckdb_indexes().sql, the comments; PostgreSQL: its catalog's
+// format_type, pg_get_constraintdef, pg_get_indexdef, pg_get_viewdef,
+// ...). The journal keeps them with the copy of a table it may have to
+// put back whole, so that a rollback creates the table again with its
+// definition (constraints, defaults, indexes, comments) and inserts the
+// copy's rows, instead of renaming a copy made by create table as
+// select, which has the rows only.
 type TableDefiner interface {
 	// TableDefinition is a query of table rel's definition: rows of
 	// three text columns (what, name, text), which DefinitionStatements
 	// reads; no row when rel is not a table.
 	TableDefinition(rel Relation) Stmt
 	// DefinitionStatements turns the rows of TableDefinition(rel) into
-	// the statements creating rel as it was: the create table first
-	// (naming rel, quoted, in its schema), then its indexes and
-	// comments. It returns nil when they cannot be used to create rel
-	// again with the same columns (no create table, a name it cannot
-	// read, a generated column, whose values a copy cannot insert).
+	// the statements creating rel as it was, in the order to run them:
+	// those that must run before rel is dropped (none on DuckDB; on
+	// PostgreSQL the views reading rel and other tables' foreign keys to
+	// it dropped, its serial sequences released), then the create table
+	// (naming rel, quoted, in its schema; it begins with CREATE TABLE or
+	// CREATE UNLOGGED TABLE, and no statement before it does), then,
+	// after the saved rows are inserted, its indexes, constraints,
+	// comments and whatever else hangs on it. It returns nil when they
+	// cannot be used to create rel again with the same columns (no
+	// create table, a name it cannot read, a generated column, whose
+	// values a copy cannot insert).
 	DefinitionStatements(rel Relation, rows [][]any) []string
 }
 

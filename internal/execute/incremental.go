@@ -263,17 +263,21 @@ func (e *Executor) applyIncremental(ctx context.Context, conn adapter.Conn, n *g
 		}
 	default:
 		// sync_all_columns drops a column, which cannot be put back in
-		// its place: a rollback renames the copy back, with the indexes
-		// and grants kiln gives it (not the constraints and defaults
-		// added outside the model's config).
+		// its place: a rollback creates the table again from the
+		// definition the journal keeps with its copy (DuckDB,
+		// PostgreSQL), or, without one, renames the copy back, with the
+		// indexes and grants kiln gives it (not the constraints and
+		// defaults added outside the model's config).
 		if err := e.opts.Journal.prepareCopy(ctx, conn, e.d, n.Relation, string(adapter.Table), plan.known()); err != nil {
 			return err
 		}
 		if err := e.keepGrants(ctx, conn, n); err != nil {
 			return err
 		}
-		if err := e.keepIndexes(ctx, conn, n); err != nil {
-			return err
+		if !e.opts.Journal.Defines(n.Relation) {
+			if err := e.keepIndexes(ctx, conn, n); err != nil {
+				return err
+			}
 		}
 	}
 	if plan.recreate {

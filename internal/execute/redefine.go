@@ -26,14 +26,19 @@ func definition(ctx context.Context, conn adapter.Conn, d adapter.Dialect, rel s
 }
 
 // recreate puts entry e's table back whole from its saved definition, in
-// the caller's transaction: the table is dropped, created again by the
-// definition's create table, given the backup's rows (by column name),
-// then its indexes and comments, and the privileges granted on the
-// backup; the backup is dropped. It reports false, changing nothing, when
-// e has no definition (the caller renames the backup back). The backup
-// must exist.
+// the caller's transaction: the definition's statements before its
+// create table run first (PostgreSQL: the views reading the table and
+// the other tables' foreign keys to it dropped, its serial sequences
+// released, to be given back after), the table is dropped, created again
+// by the create table, given the backup's rows (by column name) and the
+// privileges granted on the backup, then the definition's other
+// statements run (indexes, constraints, comments, privileges, views);
+// the backup is dropped. It reports false, changing nothing, when e has
+// no definition, or none with a create table (the caller renames the
+// backup back). The backup must exist.
 func recreate(ctx context.Context, conn adapter.Conn, d adapter.Dialect, e adapter.JournalEntry, backup sqlq.Relation) (bool, error) {
-	if len(e.Definition) == 0 {
+	at := createAt(e.Definition)
+	if at < 0 {
 		return false, nil
 	}
 	cols, err := conn.Columns(ctx, backup)
@@ -44,22 +49,29 @@ func recreate(ctx context.Context, conn adapter.Conn, d adapter.Dialect, e adapt
 	for i, c := range cols {
 		names[i] = c.Name
 	}
+	for _, s := range e.Definition[:at] {
+		if _, err := conn.Run(ctx, adapter.Plain(s)); err != nil {
+			return false, err
+		}
+	}
 	if err := dropRelation(ctx, conn, d, e.Relation); err != nil {
 		return false, err
 	}
-	if _, err := conn.Run(ctx, adapter.Plain(e.Definition[0])); err != nil {
+	if _, err := conn.Run(ctx, adapter.Plain(e.Definition[at])); err != nil {
 		return false, err
 	}
 	if _, err := conn.Run(ctx, d.InsertColumns(e.Relation, backup, names, "")); err != nil {
 		return false, err
 	}
-	for _, s := range e.Definition[1:] {
-		if _, err := conn.Run(ctx, adapter.Plain(s)); err != nil {
+	if g, ok := d.(adapter.Granter); ok {
+		// Before the definition's own privileges (PostgreSQL's), which
+		// are those of the table when the copy was made.
+		if err := restoreGrants(ctx, conn, g, e.Relation, backup); err != nil {
 			return false, err
 		}
 	}
-	if g, ok := d.(adapter.Granter); ok {
-		if err := restoreGrants(ctx, conn, g, e.Relation, backup); err != nil {
+	for _, s := range e.Definition[at+1:] {
+		if _, err := conn.Run(ctx, adapter.Plain(s)); err != nil {
 			return false, err
 		}
 	}
@@ -226,4 +238,17 @@ func reshapeTable(ctx context.Context, conn adapter.Conn, d adapter.Dialect, rel
 func alterUnsafe(d adapter.Dialect, def []string) bool {
 	g, ok := d.(adapter.Reshaper)
 	return ok && len(def) > 0 && g.AlterUnsafe(def[0])
+}
+
+// createAt returns the index of the create table in definition (its
+// first statement that begins with CREATE TABLE or CREATE UNLOGGED
+// TABLE, as TableDefiner writes them), or -1.
+func createAt(definition []string) int {
+	for i, s := range definition {
+		u := strings.ToUpper(s)
+		if strings.HasPrefix(u, "CREATE TABLE ") || strings.HasPrefix(u, "CREATE UNLOGGED TABLE ") {
+			return i
+		}
+	}
+	return -1
 }
