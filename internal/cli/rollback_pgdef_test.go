@@ -10,7 +10,7 @@ import (
 )
 
 // pgInc is an incremental model whose on_schema_change sync_all_columns
-// drops column gone when var gone is '' (gone sits between code and
+// drops column gone when var gone is empty (gone sits between code and
 // amount), and a table model after it that fails when var one is not a
 // number.
 var pgInc = map[string]string{
