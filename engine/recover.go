@@ -95,7 +95,7 @@ func (p *Project) recoverCatalog(ctx context.Context, conn adapter.Conn, d adapt
 // copiedBack says that the relations c (quoted names) were put back from
 // a copy, and what the copy lacks.
 func copiedBack(c []string) string {
-	return fmt.Sprintf("%s %s put back from a copy (on_schema_change had dropped a column, or an index forbade changing the columns back), with the rows and columns as before, not the constraints, defaults and indexes added outside kiln",
+	return fmt.Sprintf("%s %s put back from a copy (on_schema_change had dropped a column, or an index forbade changing the columns back, and the table's definition could not be read back: a generated column, a partition, an inherited table), with the rows and columns as before, not the constraints, defaults and indexes added outside kiln",
 		strings.Join(c, ", "), wereWas(len(c)))
 }
 

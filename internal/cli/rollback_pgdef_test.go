@@ -150,3 +150,32 @@ func (d pgDB) execErr(t *testing.T, q string) error {
 	d.with(t, func(ctx context.Context, c adapter.Conn) { _, err = c.Exec(ctx, q) })
 	return err
 }
+
+// TestRollbackCopyPostgres: a table whose definition cannot be read back
+// for its rows to be inserted (a generated column) is put back from the
+// copy made by create table as select when sync_all_columns dropped one
+// of its columns and the run then failed: the rows and columns are as
+// before, and the failed run's summary says so, with what the copy
+// lacks.
+func TestRollbackCopyPostgres(t *testing.T) {
+	d := newPGDB(t)
+	dir := t.TempDir()
+	files := map[string]string{
+		"project.yml": fmt.Sprintf("name: pgcopy\nmodel-paths: [models]\ntarget:\n  type: postgres\n  host: %s\n  port: %s\n  user: %s\n  dbname: %s\n  schema: analytics\n  sslmode: disable\n",
+			d.host, d.port, d.user, d.db),
+		"models/inc.sql": "{{ config(materialized='incremental', unique_key='id', on_schema_change='sync_all_columns') }}\n" +
+			"select cast(id as integer) as id{{ var('gone', ', cast(gone as integer) as gone') }}, cast(amount as integer) as amount\n" +
+			"from (values (1, 5, 10), (2, 6, 20)) as t(id, gone, amount)\n",
+		"models/after.sql": "{{ config(materialized='table') }}\nselect count(*) + cast('{{ var('one', '1') }}' as integer) as n from {{ ref('inc') }}\n",
+	}
+	writeTree(t, dir, files)
+	mustKiln(t, 0, dir, "build")
+	d.exec(t, "alter table analytics.inc add column twice integer generated always as (amount * 2) stored")
+	out := mustKiln(t, 1, dir, "build", "--vars", `{gone: "", one: "no"}`)
+	if !strings.Contains(out, `"analytics"."inc" was put back from a copy (on_schema_change had dropped a column, or an index forbade changing the columns back, and the table's definition could not be read back: a generated column, a partition, an inherited table), with the rows and columns as before`) {
+		t.Fatalf("the failed run's summary does not say the table was put back from a copy:\n%s", out)
+	}
+	if got := strings.Join(d.query(t, "select * from analytics.inc order by id"), ","); got != "1|5|10|20,2|6|20|40" {
+		t.Errorf("rows after the rollback: %s, want 1|5|10|20,2|6|20|40", got)
+	}
+}
