@@ -54,6 +54,7 @@ func Run(t *testing.T, cfg Config) {
 	t.Run("Snapshot", func(t *testing.T) { testSnapshot(t, newEnv(t, cfg)) })
 	t.Run("UnitTestSQL", func(t *testing.T) { testUnitTestSQL(t, newEnv(t, cfg)) })
 	t.Run("ForeignKeyOrphans", func(t *testing.T) { testForeignKeyOrphans(t, newEnv(t, cfg)) })
+	t.Run("TableDefiner", func(t *testing.T) { testTableDefiner(t, newEnv(t, cfg)) })
 	t.Run("Store", func(t *testing.T) { testStore(t, newEnv(t, cfg)) })
 	t.Run("StoreBulk", func(t *testing.T) { testStoreBulk(t, newEnv(t, cfg)) })
 	t.Run("Intervals", func(t *testing.T) { testIntervals(t, newEnv(t, cfg)) })
