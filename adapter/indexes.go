@@ -1,5 +1,7 @@
 package adapter
 
+import "strings"
+
 // Index is one entry of dbt-postgres's indexes config
 // (https://docs.getdbt.com/reference/resource-configs/postgres-configs#indexes).
 type Index struct {
@@ -105,4 +107,19 @@ type Reshaper interface {
 	// into the statement creating rel with its columns and constraints;
 	// false when text does not read as one.
 	Reshaped(text, name string, rel Relation) (Stmt, bool)
+}
+
+// CreateTableAt returns the index of the create table among statements
+// of TableDefiner.DefinitionStatements (the first that begins with
+// CREATE TABLE or CREATE UNLOGGED TABLE): those before it run before the
+// table is dropped, those after once the saved rows are inserted. It
+// returns -1 when there is none.
+func CreateTableAt(definition []string) int {
+	for i, s := range definition {
+		u := strings.ToUpper(s)
+		if strings.HasPrefix(u, "CREATE TABLE ") || strings.HasPrefix(u, "CREATE UNLOGGED TABLE ") {
+			return i
+		}
+	}
+	return -1
 }

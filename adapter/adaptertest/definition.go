@@ -2,7 +2,6 @@ package adaptertest
 
 import (
 	"reflect"
-	"strings"
 	"testing"
 
 	"github.com/kiln-build/kiln/adapter"
@@ -37,14 +36,7 @@ func testTableDefiner(t *testing.T, e *env) {
 		return def
 	}
 	def := read()
-	at := -1
-	for i, s := range def {
-		u := strings.ToUpper(s)
-		if strings.HasPrefix(u, "CREATE TABLE ") || strings.HasPrefix(u, "CREATE UNLOGGED TABLE ") {
-			at = i
-			break
-		}
-	}
+	at := adapter.CreateTableAt(def)
 	if at < 0 {
 		t.Fatalf("no create table among %q", def)
 	}

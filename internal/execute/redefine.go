@@ -37,7 +37,7 @@ func definition(ctx context.Context, conn adapter.Conn, d adapter.Dialect, rel s
 // no definition, or none with a create table (the caller renames the
 // backup back). The backup must exist.
 func recreate(ctx context.Context, conn adapter.Conn, d adapter.Dialect, e adapter.JournalEntry, backup sqlq.Relation) (bool, error) {
-	at := createAt(e.Definition)
+	at := adapter.CreateTableAt(e.Definition)
 	if at < 0 {
 		return false, nil
 	}
@@ -240,15 +240,3 @@ func alterUnsafe(d adapter.Dialect, def []string) bool {
 	return ok && len(def) > 0 && g.AlterUnsafe(def[0])
 }
 
-// createAt returns the index of the create table in definition (its
-// first statement that begins with CREATE TABLE or CREATE UNLOGGED
-// TABLE, as TableDefiner writes them), or -1.
-func createAt(definition []string) int {
-	for i, s := range definition {
-		u := strings.ToUpper(s)
-		if strings.HasPrefix(u, "CREATE TABLE ") || strings.HasPrefix(u, "CREATE UNLOGGED TABLE ") {
-			return i
-		}
-	}
-	return -1
-}
