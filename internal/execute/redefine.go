@@ -239,4 +239,3 @@ func alterUnsafe(d adapter.Dialect, def []string) bool {
 	g, ok := d.(adapter.Reshaper)
 	return ok && len(def) > 0 && g.AlterUnsafe(def[0])
 }
-
