@@ -70,7 +70,13 @@ func (r *runner) onRunStart(ctx context.Context) error {
 		return nil
 	}
 	hc := &compiler.HookContext{Start: true, Selected: r.selected}
-	return r.ex.Conn(0).Tx(ctx, func() error { return r.runHooks(ctx, compiler.OnRunStart, hc) })
+	if err := r.ex.Conn(0).Tx(ctx, func() error { return r.runHooks(ctx, compiler.OnRunStart, hc) }); err != nil {
+		return err
+	}
+	// The hooks may have created a relation a node builds over (a table
+	// with constraints an incremental model appends to): the nodes must
+	// see it, not replace it as if it were missing.
+	return r.ex.Catalog().Reload(ctx, r.ex.Conn(0))
 }
 
 // skipAll is the results of a run whose on-run-start failed: every

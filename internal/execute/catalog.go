@@ -37,6 +37,22 @@ func newCatalog(rels []adapter.RelationInfo) *Catalog {
 	return c
 }
 
+// Reload reads the tables and views of the database again, in place: for
+// a run whose on-run-start hooks may have created or dropped relations
+// the nodes then build over (dbt's materializations look a relation up
+// when the node runs, after those hooks).
+func (c *Catalog) Reload(ctx context.Context, conn adapter.Conn) error {
+	rels, err := conn.Relations(ctx, false)
+	if err != nil {
+		return err
+	}
+	fresh := newCatalog(rels)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.kinds = fresh.kinds
+	return nil
+}
+
 // Kind returns "table", "view", or "" when rel does not exist.
 func (c *Catalog) Kind(rel sqlq.Relation) string {
 	c.mu.Lock()
