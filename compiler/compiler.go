@@ -142,6 +142,7 @@ type compiler struct {
 	graphValue   map[string]any
 	entryOnce    sync.Once
 	entryFn      func(*graph.Node) map[string]any // Options.NodeEntries' function
+	naming       map[string]namingSet             // the overridden naming macros, by package ("": the root's) (naming.go)
 }
 
 // SetGraph gives the templates that render at run time dbt's graph
@@ -196,6 +197,11 @@ func newCompiler(p *project.Project, opts Options) *compiler {
 func (c *compiler) run() {
 	srcs := []template.Source{{Path: builtin.TestsPath, Text: builtin.Tests}, {Path: builtin.AnomalyTestsPath, Text: builtin.AnomalyTests}}
 	srcs = append(srcs, template.Source{Path: builtin.DBTPath, Text: builtin.DBT})
+	defaults := builtin.NamingKiln
+	if c.root.DBT {
+		defaults = builtin.NamingDBT
+	}
+	srcs = append(srcs, template.Source{Path: builtin.NamingPath, Text: builtin.Naming + defaults})
 	for _, f := range c.p.Macros {
 		srcs = append(srcs, template.Source{Path: f.Path, Text: string(f.Content)})
 	}
@@ -213,6 +219,7 @@ func (c *compiler) run() {
 		run.Target = c.p.Target.Context
 	}
 	c.engine.SetRun(run)
+	c.findNamingMacros()
 
 	for _, t := range []*project.ConfigTree{c.p.ModelConfig, c.p.SnapshotConfig, c.p.SeedConfig, c.p.TestConfig, c.p.SourceConfig, c.p.ExportConfig} {
 		c.checkTree(t)

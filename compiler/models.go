@@ -180,13 +180,6 @@ func (c *compiler) fileConfigWith(kind graph.Kind, f project.File, roots []strin
 	return fc
 }
 
-// relationOf returns where a model or seed lives, named as dbt's default
-// generate_database_name, generate_schema_name and generate_alias_name
-// name it (naming.go).
-func (c *compiler) relationOf(n *graph.Node) sqlq.Relation {
-	return sqlq.Relation{Database: c.databaseName(n), Schema: c.schemaName(n), Name: c.aliasName(n)}
-}
-
 // templated returns the models and singular tests, sorted by ID, then
 // the models that share a name with another (sorted by path).
 func (c *compiler) templated() []*graph.Node {

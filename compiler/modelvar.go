@@ -27,7 +27,10 @@ func (c *compiler) modelVar(n *graph.Node, compiled bool) map[string]any {
 		// An ephemeral model builds no relation, and its manifest entry
 		// falls back on its schema config; dbt's node has the schema,
 		// alias and database generate_schema_name and the others give it.
-		rel := c.relationOf(n)
+		rel := n.Named
+		if rel.IsZero() {
+			rel = c.relationOf(n)
+		}
 		m["schema"], m["alias"], m["database"] = rel.Schema, rel.Name, nilIfEmpty(rel.Database)
 	}
 	if m["database"] == nil && c.p.Target != nil && c.p.Target.Database != "" {

@@ -134,11 +134,21 @@ func describeNode(n *graph.Node) string {
 // (store_failures) in the relation another node writes or reads, or in
 // the one another such test keeps its rows in: storing them drops that
 // relation and creates it again. A test's alias or schema config can name
-// any relation, so this is checked once every test is collected.
+// any relation, so this is checked once every test is collected. A dbt
+// project's tests are named first (auditRelationOf).
 func (c *compiler) checkAuditRelations() {
 	key := func(r sqlq.Relation) string { return strings.ToLower(r.Schema + "\x00" + r.Name) }
 	taken := map[string]*graph.Node{}
 	ids := c.ids()
+	if c.root.DBT {
+		// dbt names a test as a model: its failing rows are stored in
+		// the relation its naming macros give it.
+		for _, id := range ids {
+			if n := c.nodes[id]; n.Kind == graph.Test && n.Config.Enabled {
+				n.Named = c.auditRelationOf(n)
+			}
+		}
+	}
 	for _, id := range ids {
 		n := c.nodes[id]
 		if n.Config.Enabled && !n.Relation.IsZero() && n.Kind != graph.Test {

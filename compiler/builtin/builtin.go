@@ -33,3 +33,28 @@ const AnomalyTestsPath = "<builtin>/anomaly_tests.sql"
 //
 //go:embed anomaly_tests.sql
 var AnomalyTests string
+
+// NamingPath is the name under which dbt's naming macros are reported.
+const NamingPath = "<builtin>/naming.sql"
+
+// Naming holds dbt's naming macros (generate_schema_name,
+// generate_alias_name, generate_database_name, which dispatch as dbt's
+// do, default__generate_alias_name and generate_schema_name_for_env).
+// The default__ macros of schema and database differ between a dbt
+// project (NamingDBT) and a kiln project (NamingKiln).
+//
+//go:embed naming.sql
+var Naming string
+
+// NamingDBT holds a dbt project's default__generate_schema_name
+// (<target schema>_<custom schema>) and default__generate_database_name
+// (the target's database).
+//
+//go:embed naming_dbt.sql
+var NamingDBT string
+
+// NamingKiln holds a kiln project's default__generate_schema_name (the
+// custom schema as written) and default__generate_database_name (none).
+//
+//go:embed naming_kiln.sql
+var NamingKiln string

@@ -3,7 +3,8 @@
     are dbt's (https://docs.getdbt.com/reference/resource-properties/data-tests). -#}
 
 {% test not_null(model, column_name) %}
-select {{ column_name }}
+{#- With store_failures, the failing rows whole, as dbt's not_null. -#}
+select {{ '*' if should_store_failures() else column_name }}
 from {{ model }}
 where {{ column_name }} is null
 {% endtest %}

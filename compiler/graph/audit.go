@@ -20,10 +20,15 @@ func (n *Node) FailuresAsView() bool {
 	return s == "view"
 }
 
-// AuditRelation is the table that holds test n's failing rows: in its
-// config's schema (else AuditSchema), named by its config's alias (dbt's
-// short name for a long test name) or else its name.
+// AuditRelation is the table that holds test n's failing rows: n.Named
+// when the compiler named it (a dbt project's test: dbt's naming macros,
+// <target schema>_dbt_test__audit by default), else in its config's
+// schema (else AuditSchema, a kiln project's), named by its config's
+// alias (dbt's short name for a long test name) or else its name.
 func (n *Node) AuditRelation() sqlq.Relation {
+	if !n.Named.IsZero() {
+		return n.Named
+	}
 	schema := AuditSchema
 	if n.Config.Schema != "" {
 		schema = n.Config.Schema

@@ -100,7 +100,9 @@ type Node struct {
 	// Named is, for an ephemeral model, the relation dbt's naming macros
 	// (generate_database_name, generate_schema_name, generate_alias_name)
 	// give it although it builds none: its database, schema and alias in
-	// manifest.json, as dbt writes them. Zero for other nodes (Relation).
+	// manifest.json, as dbt writes them; for a dbt project's test, the
+	// relation that keeps its failing rows (AuditRelation). Zero for
+	// other nodes (Relation).
 	Named   sqlq.Relation
 	Columns []Column // declared in YAML, in declaration order
 	// Constraints are a model's model-level constraints (dbt's contracts).

@@ -21,8 +21,12 @@ type Run struct {
 }
 
 // SetRun installs the invocation's facts; call it before the first
-// Render.
-func (e *Engine) SetRun(r Run) { e.run = r }
+// Render. ProjectName also names the root project's macros as a
+// namespace ({{ mist.my_macro() }} in project mist), as in dbt.
+func (e *Engine) SetRun(r Run) {
+	e.run = r
+	e.index.root = r.ProjectName
+}
 
 // arg returns argument i or keyword name of c.
 func arg(c *jinja.Call, i int, name string) (any, bool) {

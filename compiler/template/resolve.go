@@ -29,6 +29,9 @@ type Resolver interface {
 type MacroIndex struct {
 	pkgs    map[string]map[string]*jinja.Macro // "" is the project
 	builtin map[string]*jinja.Macro
+	// root is the root project's name, which also names its namespace
+	// (mist.my_macro() in project mist, as in dbt); "" when unknown.
+	root string
 }
 
 func newMacroIndex() *MacroIndex {
@@ -75,6 +78,9 @@ func (x *MacroIndex) Resolve(name, pkg string) (any, bool) {
 	}
 	if ns, ok := x.pkgs[name]; ok && name != "" {
 		return namespace(ns), true
+	}
+	if name == x.root && name != "" {
+		return namespace(x.pkgs[""]), true
 	}
 	if name == InternalPackage {
 		return namespace(x.builtin), true
