@@ -56,6 +56,7 @@ func TestProjectNamingMacros(t *testing.T) {
 		"models/a.sql":            "select 1 as id",
 		"models/b.sql":            "{{ config(alias='bee', schema='marts') }} select * from {{ ref('a') }}",
 		"seeds/s.csv":             "id\n1\n",
+		"models/c.sql":            "select '{{ mist.prefix() }}' as p",
 		"models/a.yml":            "version: 2\nmodels:\n  - name: a\n    columns:\n      - name: id\n        data_tests:\n          - not_null: {config: {store_failures: true}}\n",
 	}
 	m := compileDBT(t, files)
@@ -70,6 +71,9 @@ func TestProjectNamingMacros(t *testing.T) {
 		if got := relOf(t, m, id); got != want {
 			t.Errorf("%s: %s, want %s", id, got, want)
 		}
+	}
+	if got := m.Graph.Node("model.mist.c").CompiledCode; !strings.Contains(got, "'x_'") {
+		t.Errorf("mist.prefix(): %s", got)
 	}
 	if got := m.Graph.Node("model.mist.b").CompiledCode; !strings.Contains(got, `"main"."x_a"`) {
 		t.Errorf("b's ref: %s", got)
