@@ -28,14 +28,20 @@ type DeferOptions struct {
 }
 
 // StateAlias is the name under which the state's DuckDB file is attached
-// to the run's database (read-only) when refs are deferred to it.
+// to the run's database (read-only) when refs are deferred to it and it
+// cannot be attached under its own catalog name (the stem of the file it
+// was built in), because this target's database has that name too.
 const StateAlias = "kiln_state"
 
 // Deferral is what Defer decided: the nodes read from the state, and the
 // state's database.
 type Deferral struct {
 	Nodes    []graph.ID // sorted
-	Database string     // the state's DuckDB file, attached as StateAlias; "" when it is this target's
+	Database string     // the state's DuckDB file; "" when it is this target's
+	// Alias is the catalog name the state's database is attached under
+	// (its own catalog name, else StateAlias); "" when it is this
+	// target's.
+	Alias string
 }
 
 // Defer applies dbt's --defer to a run of the selected nodes: a ref() or
@@ -48,9 +54,20 @@ type Deferral struct {
 // compiled again with those refs, so its compiled SQL, its manifest and
 // its fingerprints show them.
 //
+// The state's database is attached under its own catalog name (the stem
+// of the file it was built in, which its views' catalog-qualified
+// references name, as dbt-duckdb renders them), so that a deferred view
+// reads the state's relations, not this target's. When this target's
+// database has that catalog name too (both files are jaffle_shop.duckdb),
+// the state is attached as StateAlias, and a deferred view whose state
+// holds views that name that catalog is refused: those names would
+// resolve to this target's database and read its data through
+// production's view.
+//
 // Errors (*UsageError): no manifest.json in the state folder, a state
-// built elsewhere than in a DuckDB file, or a state database that cannot
-// be found (kiln.database in the manifest, or a .duckdb file beside it).
+// built elsewhere than in a DuckDB file, a state database that cannot be
+// found (kiln.database in the manifest, or a .duckdb file beside it), or
+// deferred views that would read this target's database (above).
 func (p *Project) Defer(ctx context.Context, selected []graph.ID, o DeferOptions) (*Deferral, error) {
 	if o.StateDir == "" {
 		return nil, &UsageError{"--defer needs --state DIR: the target folder of the run to read unselected parents from"}
@@ -96,18 +113,26 @@ func (p *Project) Defer(ctx context.Context, selected []graph.ID, o DeferOptions
 		return nil, err
 	}
 	same := sameFile(db, p.DBPath)
-	for id, rel := range deferred {
-		rel.Database = StateAlias
-		if same {
-			rel.Database = ""
+	alias := ""
+	if !same {
+		stateCat := stateCatalog(st, deferred, db)
+		alias = stateCat
+		if !attachableAs(stateCat, catalogOf(p.DBPath)) {
+			alias = StateAlias
+			if err := p.checkStateViews(ctx, o.StateDir, db, stateCat, deferred); err != nil {
+				return nil, err
+			}
 		}
+	}
+	for id, rel := range deferred {
+		rel.Database = alias
 		deferred[id] = rel
 		d.Nodes = append(d.Nodes, id)
 	}
 	sort.Slice(d.Nodes, func(i, j int) bool { return d.Nodes[i] < d.Nodes[j] })
 	if !same {
-		d.Database = db
-		p.attach = []adapter.Attachment{{Path: db, Alias: StateAlias}}
+		d.Database, d.Alias = db, alias
+		p.attach = []adapter.Attachment{{Path: db, Alias: alias}}
 	}
 	m, l := compiler.Compile(p.Project, compiler.Options{Vars: p.cfg.Vars, ProjectDir: p.Dir, LookupEnv: p.cfg.lookupEnv(), Defer: deferred, NodeEntries: artifact.NodeEntries})
 	if l.HasErrors() {
@@ -127,6 +152,138 @@ func (p *Project) Defer(ctx context.Context, selected []graph.ID, o DeferOptions
 	sort.Strings(names)
 	p.printf(Info, "Deferring %d node(s) to the state %s (%s, read-only): %s", len(names), o.StateDir, Rel(p.Dir, db), strings.Join(names, ", "))
 	return d, nil
+}
+
+// catalogOf returns the catalog name DuckDB gives the database file path
+// when it opens it: its base name without its extension ("memory" for
+// ":memory:" or "").
+func catalogOf(path string) string {
+	if path == "" || path == ":memory:" {
+		return "memory"
+	}
+	base := filepath.Base(path)
+	return strings.TrimSuffix(base, filepath.Ext(base))
+}
+
+// stateCatalog returns the catalog name the state's database had when its
+// run built it, which its views' catalog-qualified references name: the
+// stem of the file the manifest records (kiln.database), else the
+// database its deferred relations record (a dbt manifest), else the stem
+// of the file found (db).
+func stateCatalog(st *artifact.DeferState, deferred map[graph.ID]sqlq.Relation, db string) string {
+	if st.Database != "" {
+		return catalogOf(st.Database)
+	}
+	ids := make([]graph.ID, 0, len(deferred))
+	for id := range deferred {
+		ids = append(ids, id)
+	}
+	sort.Slice(ids, func(i, j int) bool { return ids[i] < ids[j] })
+	for _, id := range ids {
+		if d := deferred[id].Database; d != "" {
+			return d
+		}
+	}
+	return catalogOf(db)
+}
+
+// attachableAs reports whether the state's database can be attached under
+// its own catalog name stateCat beside this target's database, whose
+// catalog is current: not the same name (DuckDB's catalog names ignore
+// case), nor one of DuckDB's own catalogs or kiln's alias.
+func attachableAs(stateCat, current string) bool {
+	switch strings.ToLower(stateCat) {
+	case "", "memory", "system", "temp", "main", StateAlias:
+		return false
+	}
+	return !strings.EqualFold(stateCat, current)
+}
+
+// checkStateViews refuses a deferral that would read this target's data
+// through the state's views: the state's database (file db) is attached
+// as StateAlias because this target's catalog is named stateCat too, so a
+// view of the state that names "stateCat"."schema"."name" reads this
+// target's relation. It returns a *UsageError when a deferred relation is
+// a view of the state and a view of the state names catalog stateCat (a
+// deferred view may read it through another view); nil otherwise.
+func (p *Project) checkStateViews(ctx context.Context, flag, db, stateCat string, deferred map[graph.ID]sqlq.Relation) error {
+	a, err := adapter.Open(ctx, adapter.Target{Type: "duckdb", Attach: []adapter.Attachment{{Path: db, Alias: StateAlias}}})
+	if err != nil {
+		return &UsageError{fmt.Sprintf("--defer --state %s: cannot open its database %s: %v", flag, db, err)}
+	}
+	defer a.Close()
+	c, err := a.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	_, rows, err := c.QueryRows(ctx, "select schema_name, view_name, sql from duckdb_views() where database_name = "+sqlq.Literal(StateAlias)+" and not internal order by all")
+	if err != nil {
+		return &UsageError{fmt.Sprintf("--defer --state %s: cannot read the views of its database %s: %v", flag, db, err)}
+	}
+	views := map[string]bool{}
+	naming := ""
+	for _, r := range rows {
+		schema, name, body := fmt.Sprint(r[0]), fmt.Sprint(r[1]), fmt.Sprint(r[2])
+		views[relKey(sqlq.Relation{Schema: schema, Name: name})] = true
+		if naming == "" && namesCatalog(body, stateCat) {
+			naming = schema + "." + name
+		}
+	}
+	if naming == "" {
+		return nil
+	}
+	var deferredViews []string
+	g := p.Graph()
+	for id, rel := range deferred {
+		if views[relKey(rel)] {
+			deferredViews = append(deferredViews, g.Node(id).Name)
+		}
+	}
+	if len(deferredViews) == 0 {
+		return nil
+	}
+	sort.Strings(deferredViews)
+	return &UsageError{fmt.Sprintf("--defer --state %s: cannot read the deferred view(s) %s of %s: its views name their database as %q (%s does), "+
+		"which is this target's database's name too (%s), so they would read this target's relations instead of the state's; "+
+		"give this target's database file another name than %s (its path in profiles.yml), or build those views in this target too (add them to the selection)",
+		flag, strings.Join(deferredViews, ", "), Rel(p.Dir, db), stateCat, naming, p.DatabaseName(), filepath.Base(p.DBPath))}
+}
+
+// namesCatalog reports whether the SQL text body names catalog as a
+// qualifier: "catalog". or catalog. (any case), not inside a longer
+// identifier.
+func namesCatalog(body, catalog string) bool {
+	lower, cat := strings.ToLower(body), strings.ToLower(catalog)
+	for _, form := range []string{`"` + strings.ReplaceAll(cat, `"`, `""`) + `"`, cat} {
+		for i := 0; ; {
+			j := strings.Index(lower[i:], form)
+			if j < 0 {
+				break
+			}
+			start, end := i+j, i+j+len(form)
+			i = start + 1
+			if start > 0 && form[0] != '"' && isIdentByte(lower[start-1]) {
+				continue
+			}
+			rest := strings.TrimLeft(lower[end:], " \t\r\n")
+			if strings.HasPrefix(rest, ".") && (form[0] == '"' || !isIdentByte(byteAt(lower, end))) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func isIdentByte(b byte) bool {
+	return b == '_' || b == '"' || b >= '0' && b <= '9' || b >= 'a' && b <= 'z' || b >= 'A' && b <= 'Z' || b >= 0x80
+}
+
+func byteAt(s string, i int) byte {
+	if i < len(s) {
+		return s[i]
+	}
+	return 0
 }
 
 // deferrable reports whether refs to n can read another target's relation:

@@ -131,3 +131,65 @@ func TestDeferIntoAFreshTarget(t *testing.T) {
 		t.Errorf("dev's history holds %s successful runs, want 1", got)
 	}
 }
+
+// TestDeferThroughAViewOfADbtProject: in a dbt project on DuckDB, the
+// state's views name their database ("shop"."main"."raw_orders", as
+// dbt-duckdb renders refs), the stem of the file they were built in. A
+// dev database of another name (dev/other.duckdb) reads them through the
+// state attached under its own name, "shop": production's 4 orders, not
+// dev's 1 (the state attached as kiln_state failed with Catalog "shop"
+// does not exist). A dev database of the same name (dev/shop.duckdb)
+// would read its own raw_orders through production's view (1 row,
+// silently): kiln refuses before anything runs, saying what to do.
+func TestDeferThroughAViewOfADbtProject(t *testing.T) {
+	dir := t.TempDir()
+	files := map[string]string{
+		"dbt_project.yml": "name: shop\nprofile: shop\nmodels:\n  shop:\n    +materialized: view\n",
+		"profiles.yml": "shop:\n  target: prod\n  outputs:\n" +
+			"    prod: {type: duckdb, path: shop.duckdb}\n" +
+			"    devsame: {type: duckdb, path: dev/shop.duckdb}\n" +
+			"    devother: {type: duckdb, path: dev/other.duckdb}\n",
+		"seeds/raw_orders.csv":  "id,amount\n1,10\n2,20\n3,30\n4,40\n",
+		"models/stg_orders.sql": "select id, amount from {{ ref('raw_orders') }}\n",
+		"models/orders.sql":     "{{ config(materialized='table') }}\nselect count(*) as n, sum(amount) as total from {{ ref('stg_orders') }}\n",
+	}
+	for p, content := range files {
+		to := filepath.Join(dir, filepath.FromSlash(p))
+		if err := os.MkdirAll(filepath.Dir(to), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(to, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	mustKiln(t, 0, dir, "build", "--target-path", "prod")
+	// Dev's own raw_orders holds one row.
+	few := filepath.Join(dir, "seeds", "raw_orders.csv")
+	if err := os.WriteFile(few, []byte("id,amount\n9,1\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	mustKiln(t, 0, dir, "seed", "-t", "devother", "--target-path", "devother")
+	mustKiln(t, 0, dir, "seed", "-t", "devsame", "--target-path", "devsame")
+
+	out := mustKiln(t, 2, dir, "build", "-t", "devsame", "--target-path", "devsame", "-s", "orders", "--defer", "--state", "prod")
+	for _, want := range []string{
+		"cannot read the deferred view(s) stg_orders of shop.duckdb",
+		`its views name their database as "shop"`,
+		"give this target's database file another name than shop.duckdb",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("a dev database named like the state's: want %q in\n%s", want, out)
+		}
+	}
+	if got := queryDB(t, filepath.Join(dir, "dev", "shop.duckdb"), "select count(*) from duckdb_tables() where table_name = 'orders'"); got != "0" {
+		t.Errorf("the refused run built orders in dev (%s)", got)
+	}
+	out = mustKiln(t, 0, dir, "build", "-t", "devother", "--target-path", "devother", "-s", "orders", "--defer", "--state", "prod")
+	if got := queryDB(t, filepath.Join(dir, "dev", "other.duckdb"), "select n || ' ' || total from main.orders"); got != "4 100" {
+		t.Errorf("dev orders through prod's stg_orders: %s, want prod's 4 orders and 100\n%s", got, out)
+	}
+	compiled := string(readFile(t, filepath.Join(dir, "devother", "compiled", "shop", "models", "orders.sql")))
+	if !strings.Contains(compiled, `"shop"."main"."stg_orders"`) {
+		t.Errorf("the compiled SQL should read the state's stg_orders under its own catalog name:\n%s", compiled)
+	}
+}
