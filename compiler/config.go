@@ -131,6 +131,10 @@ func (c *compiler) checkValue(k string, v any, pos diag.Pos) {
 			c.diags.Add(*d)
 			return
 		}
+		if at, ok := c.engine.Index().Materialization(s); ok {
+			bad("materialization %q is defined in %s but custom materializations are not supported yet", s, at).Hint = "use one of " + quoteList(materializations)
+			return
+		}
 		d := bad("unknown materialization %q", s)
 		if h := diag.DidYouMean(s, materializations); h != "" {
 			d.Hint = h

@@ -423,6 +423,14 @@ var Keys = []Key{
 	// tables only, which kiln refuses as materializations: on the
 	// materializations kiln builds it does nothing, in dbt too.
 	{Scope: ScopeConfig, Name: "on_configuration_change", For: Models, Support: Documents},
+	// dbt's materializations that kiln does not build (dbt 1.6+'s
+	// materialized_view, which dbt-postgres builds; dbt-snowflake's
+	// dynamic_table; dbt-databricks' streaming_table; dbt-duckdb's
+	// external), refused as not supported yet rather than as unknown.
+	{Scope: ScopeValue, Name: "materialized=materialized_view", Support: NotYet, Note: "kiln builds view, table, incremental and ephemeral; a table rebuilt by each run (materialized='table') or an incremental model holds what a materialized view would"},
+	{Scope: ScopeValue, Name: "materialized=dynamic_table", Support: NotYet, Note: "kiln builds view, table, incremental and ephemeral; use materialized='table' or 'incremental'"},
+	{Scope: ScopeValue, Name: "materialized=streaming_table", Support: NotYet, Note: "kiln builds view, table, incremental and ephemeral; use materialized='incremental'"},
+	{Scope: ScopeValue, Name: "materialized=external", Support: NotYet, Note: "kiln builds view, table, incremental and ephemeral; build a table and write its file with kiln's exports: (a property file's exports: entry)"},
 	{Scope: ScopeValue, Name: "concurrent_batches=true", Support: Documents, Note: "concurrent_batches: true runs nothing at once in kiln: a microbatch model's batches are built one after the other, in one transaction (all kept or none), as with false; on other models it has no effect, as in dbt"},
 
 	// Folders.

@@ -53,6 +53,10 @@ func (x *MacroIndex) add(f Source, t *jinja.Template) diag.List {
 			x.builtin[def.Name] = m
 			continue
 		}
+		if name, ok := materializationName(def.Name); ok && f.Package == "" {
+			l.Add(diag.Errorf(t.Position(def.Pos), "custom materialization %q is not supported yet: kiln builds the materializations view, table, incremental and ephemeral", name).
+				WithHint("build the model with one of those (materialized='table'), with hooks for what the materialization did"))
+		}
 		if prev, dup := pkg[def.Name]; dup {
 			l.Add(diag.Errorf(t.Position(def.Pos), "macro %q is defined twice: in %s and in %s",
 				strings.TrimPrefix(def.Name, "test_"), prev.Def.Tmpl.Path, f.Path).WithHint("rename or delete one of them"))
@@ -61,6 +65,42 @@ func (x *MacroIndex) add(f Source, t *jinja.Template) diag.List {
 		pkg[def.Name] = m
 	}
 	return l
+}
+
+// materializationName returns the name of the materialization a
+// {% materialization name, adapter %} block defines, from its macro's
+// name (materialization_<name>_<adapter>), and whether it is one.
+func materializationName(macro string) (string, bool) {
+	rest, ok := strings.CutPrefix(macro, "materialization_")
+	if !ok {
+		return "", false
+	}
+	i := strings.LastIndex(rest, "_")
+	if i <= 0 {
+		return "", false
+	}
+	return rest[:i], true
+}
+
+// Materialization returns where a {% materialization %} block of the
+// project or of a package defines the materialization name (for any
+// adapter), the project's first, then the packages' in the order of their
+// names; ok is false when none does.
+func (x *MacroIndex) Materialization(name string) (pos diag.Pos, ok bool) {
+	for _, pkg := range append([]string{""}, x.Packages()...) {
+		var names []string
+		for macro := range x.pkgs[pkg] {
+			if n, ok := materializationName(macro); ok && n == name {
+				names = append(names, macro)
+			}
+		}
+		if len(names) > 0 {
+			sort.Strings(names)
+			def := x.pkgs[pkg][names[0]].Def
+			return def.Tmpl.Position(def.Pos), true
+		}
+	}
+	return diag.Pos{}, false
 }
 
 // Resolve implements Resolver.
