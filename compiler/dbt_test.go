@@ -324,3 +324,40 @@ func TestCustomMaterializationNotSupportedYet(t *testing.T) {
 		t.Errorf("no near miss for a known materialization:\n%s", got)
 	}
 }
+
+// A column test written directly under a model (data_tests mis-indented)
+// is an error at the test's position: it compiled to not_null_b_ with
+// "where  is null" and failed at run time with a parser error. Given
+// column_name as an argument, a model-level test is dbt's and compiles.
+func TestColumnTestWithoutAColumn(t *testing.T) {
+	fsys := fstest.MapFS{
+		"dbt_project.yml": {Data: []byte("name: shop\nprofile: shop\n")},
+		"models/b.sql":    {Data: []byte("select 1 as id\n")},
+		"models/c.sql":    {Data: []byte("select 1 as id\n")},
+		"models/_props.yml": {Data: []byte("models:\n  - name: b\n    columns:\n      - name: id\n    data_tests:\n      - unique\n      - not_null\n" +
+			"      - accepted_values: {values: [1]}\n      - relationships: {to: ref('c'), field: id}\n      - not_empty\n" +
+			"  - name: c\n    data_tests:\n      - not_null: {column_name: id}\n")},
+	}
+	target := func(project.TargetRequest) (*project.Target, diag.List) {
+		return project.DefaultTarget("shop.duckdb"), nil
+	}
+	p, l := project.LoadWith(fsys, project.Options{Target: target})
+	if l.HasErrors() {
+		t.Fatal(l)
+	}
+	_, l = Compile(p, Options{ProjectDir: "/proj"})
+	got := l.Error()
+	for _, want := range []string{
+		`models/_props.yml:6:9: unique needs a column: did you mean to put it under a column's data_tests?`,
+		`models/_props.yml:7:9: not_null needs a column: did you mean to put it under a column's data_tests?`,
+		`models/_props.yml:8:9: accepted_values needs a column`,
+		`models/_props.yml:9:9: relationships needs a column`,
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("want %q in:\n%s", want, got)
+		}
+	}
+	if n := strings.Count(got, "needs a column"); n != 4 {
+		t.Errorf("%d errors, want 4 (not_empty takes no column; c's not_null has column_name):\n%s", n, got)
+	}
+}

@@ -10,6 +10,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/kiln-build/kiln/compiler/builtin"
 	"github.com/kiln-build/kiln/compiler/diag"
 	"github.com/kiln-build/kiln/compiler/graph"
 	"github.com/kiln-build/kiln/compiler/jinja"
@@ -126,6 +127,13 @@ func (c *compiler) addModelTests(file string, dirs []string, n *graph.Node, mp *
 // dbt-utils' names work unchanged.
 var knownPackages = map[string]bool{"dbt": true, "dbt_utils": true, "dbt_expectations": true, "kiln": true}
 
+// columnTests are kiln's built-in generic tests whose macro takes
+// column_name with no default (dbt's unique, not_null, accepted_values,
+// relationships; dbt_utils' accepted_range): declared
+// on a model or source rather than under a column, they need a
+// column_name argument.
+var columnTests = map[string]bool{"unique": true, "not_null": true, "accepted_values": true, "relationships": true, "accepted_range": true}
+
 // testCol is the column a data test is declared under: its name, how the
 // test's SQL writes it, and the tags its tests inherit.
 type testCol struct {
@@ -206,6 +214,14 @@ func (c *compiler) addTest(file string, dirs []string, on *graph.Node, col *test
 		default:
 			d.Hint = "known tests: " + strings.Join(known, ", ") + "; or write {% test " + testName + "(model, column_name) %} in tests/generic/"
 		}
+		c.diags.Add(d)
+		return
+	}
+	if col == nil && te.Args["column_name"] == nil && columnTests[testName] && macroFile == builtin.TestsPath {
+		// dbt's macro takes column_name with no default: without it the
+		// test compiles to "where  is null" and fails at run time.
+		d := diag.Errorf(te.NameAt.Pos(file), "%s needs a column: did you mean to put it under a column's data_tests?", testName)
+		d.Hint = fmt.Sprintf("write it under the column (columns: [{name: id, data_tests: [%s]}]) or give the column as an argument (- %s: {column_name: id})", testName, testName)
 		c.diags.Add(d)
 		return
 	}
