@@ -259,3 +259,35 @@ func TestIncrementalRollback(t *testing.T) {
 		t.Errorf("the next build: %v", got)
 	}
 }
+
+// on_schema_change: fail on a model with full_refresh: false: the hint
+// does not send the user to --full-refresh, which the model ignores (the
+// same error again), but says full_refresh: false is set and what to do;
+// --full-refresh indeed gives the same error, and full_refresh: true
+// rebuilds it.
+func TestSchemaChangeHintWithFullRefreshFalse(t *testing.T) {
+	model := func(fr string) string {
+		return incModel(", incremental_strategy='append', on_schema_change='fail'"+fr,
+			`select id, {{ var('cols', 'status') }} from {{ source('raw', 'orders') }}`)
+	}
+	m := newMini(t, map[string]string{"models/src.yml": rawSource, "models/kept.sql": model(", full_refresh=false"), "models/free.sql": model("")})
+	m.orders("(1, 'new', 10, 1)")
+	wantOK(t, m.build(buildOpts{}))
+	vars := map[string]any{"cols": "status, amount"}
+	for _, full := range []bool{false, true} {
+		res := m.build(buildOpts{vars: vars, fullRefresh: full})
+		r := result(t, res, "kept")
+		if r.Status != run.Error || !strings.Contains(r.Message, "on_schema_change is fail; rebuild it: it sets full_refresh: false, which makes kiln ignore --full-refresh (as dbt does), so set full_refresh: true for one run") ||
+			strings.Contains(r.Message, "rebuild it with --full-refresh") {
+			t.Errorf("full_refresh: false (--full-refresh %v): %s %q", full, r.Status, r.Message)
+		}
+		if f := result(t, res, "free"); !full && (f.Status != run.Error || !strings.Contains(f.Message, "on_schema_change is fail; rebuild it with --full-refresh, or set")) {
+			t.Errorf("without full_refresh: %s %q", f.Status, f.Message)
+		}
+	}
+	m.write("models/kept.sql", model(", full_refresh=true"))
+	wantOK(t, m.build(buildOpts{vars: vars, selectArgs: []string{"kept"}}))
+	if got := m.rows("select count(*) from information_schema.columns where table_name = 'kept'"); got[0][0] != int64(3) {
+		t.Errorf("kept has %v columns after full_refresh: true, want 3", got[0][0])
+	}
+}

@@ -108,7 +108,7 @@ func (e *Executor) applyGrants(ctx context.Context, conn adapter.Conn, n *graph.
 		grant, revoke = diffGrants(want, have), diffGrants(have, want)
 		if len(revoke)+len(grant) > 0 && n.Incremental != nil && n.Incremental.Batch != nil {
 			return fmt.Errorf("model %q: its grants differ from its table's (%s): kiln cannot yet put a microbatch table's grants back if the run fails; "+
-				"rebuild it with --full-refresh to apply them, or grant them by hand", n.Name, describeGrants(grant, revoke))
+				"%s to apply them, or grant them by hand", n.Name, describeGrants(grant, revoke), materialize.RebuildHint(n))
 		}
 	}
 	for _, p := range sortedPrivileges(revoke) {

@@ -231,7 +231,7 @@ func (e *Executor) applyIncremental(ctx context.Context, conn adapter.Conn, n *g
 	if err != nil {
 		return err
 	}
-	evolve, cols, err := materialize.Evolve(e.d, n.Name, inc.OnSchemaChange, n.Relation, tableCols, newCols)
+	evolve, cols, err := materialize.Evolve(e.d, n, inc.OnSchemaChange, n.Relation, tableCols, newCols)
 	if err != nil {
 		return err
 	}
@@ -255,8 +255,8 @@ func (e *Executor) applyIncremental(ctx context.Context, conn adapter.Conn, n *g
 	}
 	switch {
 	case constrained && len(evolve) > 0:
-		return fmt.Errorf("model %q: its table was created with its contract's constraints and its columns differ from the new rows' (%s); build it with --full-refresh to create it again from its contract",
-			n.Name, materialize.DiffColumns(tableCols, newCols))
+		return fmt.Errorf("model %q: its table was created with its contract's constraints and its columns differ from the new rows' (%s); %s to create it again from its contract",
+			n.Name, materialize.DiffColumns(tableCols, newCols), materialize.RebuildHint(n))
 	case constrained || !dropsColumns(inc.OnSchemaChange, tableCols, newCols):
 		// The journal keeps the rows, not a copy of the table to rename
 		// back, which would lose the table's definition: a rollback

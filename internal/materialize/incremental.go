@@ -70,8 +70,10 @@ func DiffColumns(table, rows []adapter.Column) SchemaChange {
 // those the new rows lack); fail refuses any change; append_new_columns
 // adds the new columns and writes the new rows' columns (the removed
 // ones get NULL); sync_all_columns adds, drops and retypes columns to
-// match the new rows. model names the model in errors.
-func Evolve(d adapter.Dialect, model string, mode string, rel adapter.Relation, table, rows []adapter.Column) ([]adapter.Stmt, []string, error) {
+// match the new rows. n is the model, named in errors, whose hint to
+// rebuild it follows its full_refresh config (RebuildHint).
+func Evolve(d adapter.Dialect, n *graph.Node, mode string, rel adapter.Relation, table, rows []adapter.Column) ([]adapter.Stmt, []string, error) {
+	model := n.Name
 	ch := DiffColumns(table, rows)
 	names := func(cols []adapter.Column) []string {
 		out := make([]string, len(cols))
@@ -83,14 +85,14 @@ func Evolve(d adapter.Dialect, model string, mode string, rel adapter.Relation, 
 	switch mode {
 	case "", "ignore":
 		if len(ch.Removed) > 0 {
-			return nil, nil, fmt.Errorf("model %q: the new rows lack the column %s of its table (on_schema_change: ignore writes the table's columns); set on_schema_change: append_new_columns or sync_all_columns, or rebuild the table with --full-refresh",
-				model, quoteNames(names(ch.Removed)))
+			return nil, nil, fmt.Errorf("model %q: the new rows lack the column %s of its table (on_schema_change: ignore writes the table's columns); set on_schema_change: append_new_columns or sync_all_columns, or %s",
+				model, quoteNames(names(ch.Removed)), RebuildHint(n))
 		}
 		return nil, names(table), nil
 	case "fail":
 		if !ch.Empty() {
-			return nil, nil, fmt.Errorf("model %q: the columns of the new rows differ from its table's (%s) and on_schema_change is fail; rebuild it with --full-refresh, or set on_schema_change: append_new_columns or sync_all_columns",
-				model, ch)
+			return nil, nil, fmt.Errorf("model %q: the columns of the new rows differ from its table's (%s) and on_schema_change is fail; %s, or set on_schema_change: append_new_columns or sync_all_columns",
+				model, ch, RebuildHint(n))
 		}
 		return nil, names(table), nil
 	case "append_new_columns":
@@ -170,6 +172,19 @@ func without(cols, drop []string) []string {
 		}
 	}
 	return out
+}
+
+// RebuildHint returns how an error's hint tells the user to rebuild
+// incremental model n whole: "rebuild it with --full-refresh", or, when n
+// sets full_refresh: false (which wins over --full-refresh, as in dbt, so
+// that flag would do nothing), to set full_refresh: true for one run or
+// remove it, or to change the table by hand.
+func RebuildHint(n *graph.Node) string {
+	if n.Incremental != nil && n.Incremental.FullRefresh != nil && !*n.Incremental.FullRefresh {
+		return "rebuild it: it sets full_refresh: false, which makes kiln ignore --full-refresh (as dbt does), so set full_refresh: true for one run " +
+			"(or remove full_refresh: false and run with --full-refresh), or change the table by hand"
+	}
+	return "rebuild it with --full-refresh"
 }
 
 // FullRefresh reports whether model n, incremental, is rebuilt whole when
