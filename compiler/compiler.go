@@ -221,6 +221,7 @@ func (c *compiler) run() {
 	c.engine.SetRun(run)
 	c.findNamingMacros()
 
+	c.checkProjectQuoting()
 	for _, t := range []*project.ConfigTree{c.p.ModelConfig, c.p.SnapshotConfig, c.p.SeedConfig, c.p.TestConfig, c.p.SourceConfig, c.p.ExportConfig} {
 		c.checkTree(t)
 	}

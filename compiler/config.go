@@ -12,6 +12,7 @@ import (
 	"github.com/kiln-build/kiln/compiler/project"
 	"github.com/kiln-build/kiln/internal/materialize"
 	"github.com/kiln-build/kiln/internal/readopt"
+	"gopkg.in/yaml.v3"
 )
 
 var materializations = []string{graph.View, graph.Table, graph.Ephemeral, graph.Incremental}
@@ -210,6 +211,8 @@ func (c *compiler) checkValue(k string, v any, pos diag.Pos) {
 		if _, ok := v.(map[string]any); !ok && v != nil {
 			bad("config %q must be a mapping, not %v", k, v)
 		}
+	case "quoting":
+		c.checkQuotingValue(v, pos)
 	case "contract":
 		c.checkContract(v, pos)
 	case "grants":
@@ -551,4 +554,73 @@ func configValue(kind graph.Kind, m map[string]any, key string) (any, bool) {
 	}
 	v, ok := dbtConfigDefaults[kind][key]
 	return v, ok
+}
+
+// quotingParts are the names dbt's quoting: config sets.
+var quotingParts = []string{"database", "schema", "identifier"}
+
+// checkQuotingValue checks a config's quoting: value, written at pos: a
+// mapping of database, schema and identifier to true (kiln quotes every
+// name, as dbt-postgres and dbt-duckdb do by default) or false, which is
+// the same on DuckDB and not supported yet on PostgreSQL (which folds
+// unquoted names to lower case).
+func (c *compiler) checkQuotingValue(v any, pos diag.Pos) {
+	if v == nil {
+		return
+	}
+	m, ok := v.(map[string]any)
+	if !ok {
+		c.diags.Errorf(pos, "quoting must be a mapping, such as quoting: {identifier: true}, not %v", v)
+		return
+	}
+	for _, k := range sortedKeys(m) {
+		c.checkQuoting(k, m[k], pos, pos)
+	}
+}
+
+// checkProjectQuoting checks project.yml's quoting: (dbt_project.yml's),
+// each entry at its position.
+func (c *compiler) checkProjectQuoting() {
+	n := &c.p.Config.Quoting
+	if n.Kind == 0 {
+		return
+	}
+	at := func(y *yaml.Node) diag.Pos { return diag.Pos{File: c.p.File, Line: y.Line, Col: y.Column} }
+	if n.Kind != yaml.MappingNode {
+		if n.Tag != "!!null" {
+			c.diags.Errorf(at(n), "quoting must be a mapping, such as quoting: {identifier: true}")
+		}
+		return
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		var v any
+		if err := n.Content[i+1].Decode(&v); err != nil {
+			v = n.Content[i+1].Value
+		}
+		c.checkQuoting(n.Content[i].Value, v, at(n.Content[i]), at(n.Content[i+1]))
+	}
+}
+
+// checkQuoting checks one entry of a quoting: mapping, part: v, its key
+// at key and its value at val.
+func (c *compiler) checkQuoting(part string, v any, key, val diag.Pos) {
+	if !contains(quotingParts, part) {
+		d := c.diags.Errorf(key, "unknown quoting key %q", part)
+		d.Hint = "quoting takes " + quoteList(quotingParts)
+		return
+	}
+	switch b, ok := v.(bool); {
+	case v == nil, ok && b:
+	case ok && (c.p.Target == nil || c.p.Target.Type == "duckdb"):
+		// DuckDB keeps a name's case whether it is quoted or not, and
+		// matches names without regard to case: unquoted names make the
+		// same relations as kiln's quoted ones (dbt-duckdb's MixedCase is
+		// MixedCase too).
+	case ok:
+		d := c.diags.Errorf(val, "quoting: {%s: false} is not supported yet on %s", part, c.p.Target.Type)
+		d.Hint = "kiln quotes every database, schema and relation name, as dbt-postgres does by default (quoting: true), so models/MixedCase.sql is \"MixedCase\", not mixedcase; " +
+			"remove it, and give such a model a lower-case alias (alias: mixedcase) to get the name dbt creates unquoted"
+	default:
+		c.diags.Errorf(val, "quoting %s must be true or false, not %v", part, v)
+	}
 }

@@ -361,3 +361,47 @@ func TestColumnTestWithoutAColumn(t *testing.T) {
 		t.Errorf("%d errors, want 4 (not_empty takes no column; c's not_null has column_name):\n%s", n, got)
 	}
 }
+
+// quoting: {identifier: false} in dbt_project.yml or a model's config is
+// "not supported yet" on PostgreSQL, at its position (it was accepted and
+// did nothing: models/MixedCase.sql still made "MixedCase", where dbt
+// makes mixedcase); on DuckDB, which keeps a name's case quoted or not,
+// it is accepted, as is quoting: true (kiln's behaviour) everywhere.
+func TestQuotingFalseNotSupportedYet(t *testing.T) {
+	fsys := fstest.MapFS{
+		"dbt_project.yml":      {Data: []byte("name: shop\nprofile: shop\nquoting:\n  database: true\n  identifier: false\n  schema: false\n  colour: true\n")},
+		"models/MixedCase.sql": {Data: []byte("{{ config(quoting={'identifier': false}) }}\nselect 1 as id\n")},
+		"models/ok.sql":        {Data: []byte("{{ config(quoting={'identifier': true}) }}\nselect 1 as id\n")},
+	}
+	compile := func(typ string) string {
+		target := func(project.TargetRequest) (*project.Target, diag.List) {
+			tg := project.DefaultTarget("shop.duckdb")
+			tg.Type = typ
+			return tg, nil
+		}
+		p, l := project.LoadWith(fsys, project.Options{Target: target})
+		if l.HasErrors() {
+			t.Fatal(l)
+		}
+		_, l = Compile(p, Options{ProjectDir: "/proj"})
+		return l.Error()
+	}
+	got := compile("postgres")
+	for _, want := range []string{
+		"dbt_project.yml:5:15: quoting: {identifier: false} is not supported yet on postgres",
+		"dbt_project.yml:6:11: quoting: {schema: false} is not supported yet on postgres",
+		`dbt_project.yml:7:3: unknown quoting key "colour"`,
+		"models/MixedCase.sql:1:4: quoting: {identifier: false} is not supported yet on postgres",
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("want %q in:\n%s", want, got)
+		}
+	}
+	if n := strings.Count(got, "not supported yet"); n != 3 {
+		t.Errorf("%d not supported yet, want 3 (database: true and ok.sql's identifier: true are kiln's quoting):\n%s", n, got)
+	}
+	got = compile("duckdb")
+	if strings.Contains(got, "not supported yet") || !strings.Contains(got, `unknown quoting key "colour"`) {
+		t.Errorf("on DuckDB quoting false is accepted, an unknown key is not:\n%s", got)
+	}
+}

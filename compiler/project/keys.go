@@ -159,7 +159,10 @@ var Keys = []Key{
 	{Scope: "project.yml", Name: "saved-queries", Support: Documents},
 	{Scope: "project.yml", Name: "metrics", Support: Documents},
 	{Scope: "project.yml", Name: "exposures", Support: Documents},
-	{Scope: "project.yml", Name: "quoting", Support: Documents},
+	// quoting: kiln quotes every name, as dbt's default quoting: true
+	// does; a false value is refused as not supported yet where the
+	// compiler checks it (checkQuoting).
+	{Scope: "project.yml", Name: "quoting", Support: Applied},
 	{Scope: "project.yml", Name: "query-comment", Support: Documents, Note: "query-comment is not read: kiln adds no comment to its queries"},
 	{Scope: "project.yml", Name: "flags", Support: Applied}, // each flag is checked by checkFlags
 	{Scope: "project.yml", Name: "dbt-cloud", Support: Documents},
@@ -341,6 +344,8 @@ var Keys = []Key{
 	{Scope: ScopeConfig, Name: "meta", For: AllResources | Exposures, Support: Documents},
 	{Scope: ScopeConfig, Name: "docs", For: AllResources, Support: Documents},
 	{Scope: ScopeConfig, Name: "materialized", For: Models, Support: Applied},
+	// quoting in a model's, seed's or snapshot's config: as project.yml's.
+	{Scope: ScopeConfig, Name: "quoting", For: Models | Seeds | Snapshots, Support: Applied},
 	{Scope: ScopeConfig, Name: "schema", For: Models | Seeds | Tests | Snapshots, Support: Applied},
 	{Scope: ScopeConfig, Name: "alias", For: Models | Seeds | Snapshots, Support: Applied},
 	{Scope: ScopeConfig, Name: "target_schema", For: Snapshots, Support: Applied},
