@@ -114,7 +114,7 @@ func (r *runner) checkBuiltWith(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	current := r.p.chained()
+	current := r.p.chained(nil)
 	var differ []string
 	for _, id := range reads {
 		if fp := stored[string(id)]; fp != "" && fp != current[id] {

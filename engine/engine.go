@@ -37,6 +37,7 @@ import (
 	"github.com/kiln-build/kiln/internal/artifact"
 	"github.com/kiln-build/kiln/internal/execute"
 	"github.com/kiln-build/kiln/internal/parsecache"
+	"github.com/kiln-build/kiln/internal/sqlq"
 )
 
 // Config locates a project and says how to report on it.
@@ -130,6 +131,8 @@ type Project struct {
 	defaultRender bool
 	// attach are the databases attached to the run's (Defer's state).
 	attach []adapter.Attachment
+	// deferred are the relations Defer's refs read instead of the nodes'.
+	deferred map[graph.ID]sqlq.Relation
 }
 
 // Graph returns the project's compiled graph.

@@ -135,7 +135,7 @@ func TestUpToDateAgreesWithStateModified(t *testing.T) {
 		if err := artifact.WriteManifest(stateDir, prev.Manifest, artifact.Metadata{Inputs: prev.Inputs()}); err != nil {
 			t.Fatal(err)
 		}
-		before := prev.chained()
+		before := prev.chained(nil)
 		var kinds []string
 		for range 1 + r.IntN(2) {
 			e := edits[r.IntN(len(edits))]
@@ -153,7 +153,7 @@ func TestUpToDateAgreesWithStateModified(t *testing.T) {
 		for _, id := range ids {
 			modified[id] = true
 		}
-		after := cur.chained()
+		after := cur.chained(nil)
 		var disagree []string
 		for _, id := range cur.Plan(cur.Graph().Order()).Nodes() {
 			rebuild := after[id] == "" || after[id] != before[id]

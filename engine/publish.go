@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"sort"
 	"strings"
 	"time"
 
@@ -252,7 +253,7 @@ func oneLine(err error) string { return strings.Join(strings.Fields(err.Error())
 func (r *runner) upToDate(ctx context.Context) error {
 	p := r.p
 	g := p.Graph()
-	r.fingerprints = p.chained()
+	r.fingerprints = p.chained(nil)
 	saved, err := r.ex.Conn(0).Store().LoadState(ctx, r.opts.Transaction)
 	if err != nil {
 		return err
@@ -264,6 +265,38 @@ func (r *runner) upToDate(ctx context.Context) error {
 	if r.opts.FullRefresh || r.opts.Command != "build" {
 		return nil
 	}
+	// An export is up to date only if its file is the one kiln wrote:
+	// the planned exports' files are hashed, not every export's.
+	// An anomaly test is never up to date: its verdict depends on the run
+	// history and on the month it checks, not only on its inputs (a month
+	// whose file did not change is the stale input input_freshness is
+	// there to catch).
+	utd := r.decide()
+	if len(utd) > 0 {
+		// The skip candidates' queries (and their ancestors') may read
+		// the clock or tables kiln does not build: those have no
+		// fingerprint of their own, as a source without a file.
+		why, err := r.unprovable(ctx, utd)
+		if err != nil {
+			return err
+		}
+		if len(why) > 0 {
+			r.fingerprints = p.chained(why)
+			utd = r.decide()
+			for _, id := range sortedIDs(why) {
+				p.emit(Log{Node: g.Node(id), Text: fmt.Sprintf("%s %s runs every build: %s", g.Node(id).Kind, g.Node(id).DisplayName(), why[id]), Debug: true})
+			}
+		}
+	}
+	r.ex.SetUpToDate(utd)
+	return nil
+}
+
+// decide returns the planned nodes that are up to date under
+// r.fingerprints (see upToDate).
+func (r *runner) decide() map[graph.ID]bool {
+	p := r.p
+	g := p.Graph()
 	// An export is up to date only if its file is the one kiln wrote:
 	// the planned exports' files are hashed, not every export's.
 	// An anomaly test is never up to date: its verdict depends on the run
@@ -299,8 +332,112 @@ func (r *runner) upToDate(ctx context.Context) error {
 			delete(utd, id)
 		}
 	}
-	r.ex.SetUpToDate(utd)
-	return nil
+	return utd
+}
+
+// unprovable returns, for the nodes up to date by their fingerprints
+// (utd) and their ancestors that have a fingerprint, those whose compiled
+// query may give another result though nothing kiln fingerprints changed,
+// with the reason (adapter.ReadChecker): it calls a function that is not
+// immutable (now(), current_date, random(), a macro), reads a relation
+// that is none of its refs', sources' or its own, or cannot be analysed.
+// An adapter without a ReadChecker proves nothing: every one of them is
+// returned. The analysis is one batch of a few queries, run only when
+// some node could be skipped.
+func (r *runner) unprovable(ctx context.Context, utd map[graph.ID]bool) (map[graph.ID]string, error) {
+	g := r.p.Graph()
+	seen := map[graph.ID]bool{}
+	var ids []graph.ID
+	var visit func(id graph.ID)
+	visit = func(id graph.ID) {
+		if seen[id] {
+			return
+		}
+		seen[id] = true
+		n := g.Node(id)
+		if n == nil || r.fingerprints[id] == "" {
+			return
+		}
+		if n.IsExecutable() && (n.Kind == graph.Model || n.Kind == graph.Snapshot || n.Kind == graph.Test) && n.CompiledCode != "" {
+			ids = append(ids, id)
+		}
+		for _, par := range g.Parents(id) {
+			visit(par)
+		}
+	}
+	for _, id := range sortedIDs(utd) {
+		visit(id)
+	}
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	sort.Slice(ids, func(i, j int) bool { return ids[i] < ids[j] })
+	qs := make([]adapter.ReadCheck, len(ids))
+	for i, id := range ids {
+		qs[i] = adapter.ReadCheck{SQL: g.Node(id).CompiledCode, Reads: r.p.mayRead(id)}
+	}
+	why := make([]string, len(ids))
+	if rc, ok := r.ex.Conn(0).(adapter.ReadChecker); ok {
+		var err error
+		if why, err = rc.CheckReads(ctx, qs); err != nil {
+			return nil, err
+		}
+	} else {
+		for i := range why {
+			why[i] = "this database cannot analyse its query"
+		}
+	}
+	out := map[graph.ID]string{}
+	for i, id := range ids {
+		if why[i] != "" {
+			out[id] = why[i]
+		}
+	}
+	return out, nil
+}
+
+// mayRead returns the relations the query of node id may read without
+// escaping its fingerprint: its own (an incremental model's this), its
+// parents' (refs and sources, through ephemeral models to theirs), and
+// the state's relations --defer reads for them.
+func (p *Project) mayRead(id graph.ID) []adapter.Relation {
+	g := p.Graph()
+	var out []adapter.Relation
+	add := func(n *graph.Node) {
+		if !n.Relation.IsZero() {
+			out = append(out, n.Relation)
+		}
+		if rel, ok := p.deferred[n.ID]; ok {
+			out = append(out, rel)
+		}
+	}
+	add(g.Node(id))
+	seen := map[graph.ID]bool{id: true}
+	var parents func(id graph.ID)
+	parents = func(id graph.ID) {
+		for _, par := range g.Parents(id) {
+			n := g.Node(par)
+			if n == nil || seen[par] {
+				continue
+			}
+			seen[par] = true
+			add(n)
+			if n.Kind == graph.Model && n.Config.Materialized == graph.Ephemeral {
+				parents(par)
+			}
+		}
+	}
+	parents(id)
+	return out
+}
+
+func sortedIDs[V any](m map[graph.ID]V) []graph.ID {
+	out := make([]graph.ID, 0, len(m))
+	for id := range m {
+		out = append(out, id)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i] < out[j] })
+	return out
 }
 
 // parentsHold reports whether ok holds for every parent of id that
@@ -327,10 +464,16 @@ func (r *runner) parentsHold(id graph.ID, ok func(graph.ID) bool) bool {
 }
 
 // chained returns the nodes' up-to-date fingerprints: their own
-// (Fingerprints) chained through the graph (package state).
-func (p *Project) chained() map[graph.ID]string {
+// (Fingerprints) chained through the graph (package state); the nodes of
+// none (whose query may change on its own, see unprovable) have none of
+// their own, as a source without a file.
+func (p *Project) chained(none map[graph.ID]string) map[graph.ID]string {
 	g := p.Graph()
-	fps := state.Fingerprints(g, state.Own(g, p.Fingerprints(), p.Inputs()))
+	own := state.Own(g, p.Fingerprints(), p.Inputs())
+	for id := range none {
+		delete(own, id)
+	}
+	fps := state.Fingerprints(g, own)
 	if tz := p.Project.Config.TimeZone; tz != "" {
 		state.Salt(fps, "timezone="+tz) // UTC, the default, keeps the fingerprints as they were
 	}

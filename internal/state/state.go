@@ -10,7 +10,9 @@
 // changes the fingerprint of every descendant: the nodes the check runs
 // are exactly those state:modified+ selects. A source that is not backed
 // by a file can change behind kiln's back: it and its descendants have no
-// fingerprint and always run.
+// fingerprint and always run. So does a node whose query reads the clock
+// or a relation outside its refs and sources (the engine finds those with
+// the adapter's adapter.ReadChecker and leaves them out of Own's result).
 package state
 
 import (

@@ -1,0 +1,101 @@
+package adapter
+
+import (
+	"context"
+	"sort"
+	"strings"
+)
+
+// ReadCheck is a node's compiled query and the relations it may read
+// (its refs', its sources' and its own): see ReadChecker.
+type ReadCheck struct {
+	SQL   string
+	Reads []Relation
+}
+
+// ReadChecker is a Conn that tells, with the database's own parser and
+// catalog, whether a query's result can change while its text and the
+// relations it may read do not: kiln build skips an unchanged node only
+// when it cannot.
+type ReadChecker interface {
+	// CheckReads returns, for each of qs, "" when the query is one or
+	// more SELECT statements that read only relations of its Reads (or
+	// their CTEs) and call only immutable functions; otherwise why not,
+	// as a short phrase: "calls now()", "reads ext.t, not a ref or
+	// source", "cannot be analysed: only SELECT statements are". A
+	// function the database does not know as immutable (a user's macro,
+	// a table function without a stability) counts as not immutable. The
+	// error is only a failure of the database to answer.
+	CheckReads(ctx context.Context, qs []ReadCheck) ([]string, error)
+}
+
+// QueryUse is what a parsed query uses, as the database's parser names
+// it: the relations it reads (CTEs left out) and the functions it calls.
+// Err, when set, says why the query could not be analysed.
+type QueryUse struct {
+	// Tables are the relations read, as catalog, schema and name parts,
+	// "" for a part left out, in order of appearance.
+	Tables [][3]string
+	// Funcs are the functions called, "schema.name" when qualified.
+	Funcs []string
+	Err   string
+}
+
+// FuncNames returns the distinct function names (without their schema)
+// of uses, sorted.
+func FuncNames(uses []QueryUse) []string {
+	seen := map[string]bool{}
+	for _, u := range uses {
+		for _, f := range u.Funcs {
+			seen[BareFunc(f)] = true
+		}
+	}
+	out := make([]string, 0, len(seen))
+	for f := range seen {
+		out = append(out, f)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// BareFunc returns f without its schema qualifier.
+func BareFunc(f string) string {
+	if i := strings.LastIndexByte(f, '.'); i >= 0 {
+		return f[i+1:]
+	}
+	return f
+}
+
+// Judge returns the reason, "" for none, that the query described by u
+// may change while its text and its allowed relations do not: u.Err, the
+// first function immutable does not accept, the first table that matches
+// none of allowed (match says whether a read's parts name a relation).
+func Judge(u QueryUse, allowed []Relation, immutable func(fn string) bool, match func(read [3]string, rel Relation) bool) string {
+	if u.Err != "" {
+		return "cannot be analysed: " + u.Err
+	}
+	for _, f := range u.Funcs {
+		if !immutable(f) {
+			return "calls " + f + "()"
+		}
+	}
+	for _, t := range u.Tables {
+		ok := false
+		for _, rel := range allowed {
+			if match(t, rel) {
+				ok = true
+				break
+			}
+		}
+		if !ok {
+			var parts []string
+			for _, p := range t {
+				if p != "" {
+					parts = append(parts, p)
+				}
+			}
+			return "reads " + strings.Join(parts, ".") + ", not a ref or source"
+		}
+	}
+	return ""
+}

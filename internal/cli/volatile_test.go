@@ -1,0 +1,158 @@
+package cli
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+)
+
+// volatileProject writes a project whose models read the clock, a table
+// kiln does not build (directly, and through a source), the catalog, a
+// CTE named like a table, a three-part ref and a hand-written three-part
+// name; a singular test reads current_date. db is the database's name
+// (a DuckDB file's stem, a PostgreSQL database), extra the project file's
+// target.
+func volatileProject(t *testing.T, db, extra string) string {
+	t.Helper()
+	dir := t.TempDir()
+	write := func(name, text string) {
+		p := filepath.Join(dir, filepath.FromSlash(name))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("project.yml", "name: vol\nmodel-paths: [models]\ntest-paths: [tests]\n"+extra+`
+on-run-start:
+  - "create schema if not exists ext"
+  - "create table if not exists ext.t as select 1 as x"
+`)
+	write("models/src.yml", "sources:\n  - name: ext\n    schema: ext\n    tables: [{name: t}]\n")
+	write("models/ts.sql", "select now() as built_at\n")
+	write("models/hard.sql", "select count(*) as n from ext.t\n")
+	write("models/cnt.sql", "select count(*) as n from {{ source('ext', 't') }}\n")
+	write("models/info.sql", "select count(*) as n from information_schema.tables where table_schema = 'ext'\n")
+	write("models/base.sql", "select 1 as a\n")
+	write("models/base3.sql", fmt.Sprintf("{{ config(database=%q) }}\nselect 2 as a\n", db))
+	write("models/pure.sql", "select a from {{ ref('base') }}\n")
+	write("models/pure3.sql", "select a from {{ ref('base3') }}\n")
+	write("models/after_ts.sql", "select built_at from {{ ref('ts') }}\n")
+	write("models/cte.sql", "with t as (select 1 as x) select x, a from t join {{ ref('base') }} on true\n")
+	write("models/hand3.sql", fmt.Sprintf("-- depends_on: {{ ref('pure') }}\nselect count(*) as n from %s.ext.t\n", db))
+	write("tests/today.sql", "select a from {{ ref('pure') }} where current_date < date '2000-01-01'\n")
+	return dir
+}
+
+// lineStatuses returns the status word of each node's line of a build's
+// output ("model ts" -> "OK").
+func lineStatuses(out string) map[string]string {
+	re := regexp.MustCompile(`(?m)^\s*\d+/\d+ (\S+)\s+\S+\s+(model|test)\s+(?:\w+\.)?(\S+)`)
+	got := map[string]string{}
+	for _, m := range re.FindAllStringSubmatch(out, -1) {
+		got[m[2]+" "+m[3]] = m[1]
+	}
+	return got
+}
+
+// checkVolatile builds twice with a row added to ext.t between (by
+// insert) and checks what the second build ran and what it left (query
+// returns one value).
+func checkVolatile(t *testing.T, dir string, insert func(), query func(string) string) {
+	t.Helper()
+	if code, out, errOut := kiln(t, dir, "build"); code != 0 {
+		t.Fatalf("first build exit %d\n%s\n%s", code, out, errOut)
+	}
+	before := query("select cast(built_at as varchar) from ts")
+	childBefore := query("select cast(built_at as varchar) from after_ts")
+	insert()
+	code, out, errOut := kiln(t, dir, "build")
+	if code != 0 {
+		t.Fatalf("second build exit %d\n%s\n%s", code, out, errOut)
+	}
+	got := lineStatuses(out + errOut)
+	want := map[string]string{
+		"model ts": "OK", "model after_ts": "OK", "model hard": "OK", "model cnt": "OK", "model info": "OK",
+		"model hand3": "OK", "test today": "PASS",
+		"model base": "UP-TO-DATE", "model base3": "UP-TO-DATE", "model pure": "UP-TO-DATE",
+		"model pure3": "UP-TO-DATE", "model cte": "UP-TO-DATE",
+	}
+	for k, w := range want {
+		if got[k] != w {
+			t.Errorf("second build: %s is %q, want %q\n%s%s", k, got[k], w, out, errOut)
+		}
+	}
+	for q, w := range map[string]string{
+		"select n from hard": "2", "select n from cnt": "2", "select n from hand3": "2",
+	} {
+		if v := query(q); v != w {
+			t.Errorf("%s = %s, want %s", q, v, w)
+		}
+	}
+	if after := query("select cast(built_at as varchar) from ts"); after == before {
+		t.Errorf("ts.built_at = %s after both builds: not rebuilt", after)
+	}
+	if after := query("select cast(built_at as varchar) from after_ts"); after == childBefore {
+		t.Errorf("after_ts.built_at = %s after both builds: the child of ts did not follow it", after)
+	}
+	log, err := os.ReadFile(filepath.Join(dir, "target", "kiln.log"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, w := range []string{"model ts runs every build: calls now()", "model hard runs every build: reads ext.t, not a ref or source",
+		"model info runs every build: reads information_schema.tables, not a ref or source", "test today runs every build: calls current_date()"} {
+		if !strings.Contains(string(log), w) {
+			t.Errorf("kiln.log does not say %q", w)
+		}
+	}
+	if strings.Contains(out+errOut, "runs every build") {
+		t.Errorf("the console names the nodes that run every build (kiln.log's debug level does):\n%s%s", out, errOut)
+	}
+}
+
+// TestVolatileModelsRunEveryBuild: a model that calls now(), reads a
+// table kiln does not build (directly, by a hand-written three-part name
+// or in information_schema), a test that reads current_date, and their
+// children run in every build, on DuckDB, as in dbt, where every model
+// runs; a model that reads only refs (a CTE named like a table, a ref of
+// another database part) stays UP-TO-DATE. It failed before: ts kept its
+// first built_at and hard its first count.
+func TestVolatileModelsRunEveryBuild(t *testing.T) {
+	dir := volatileProject(t, "vol", "database-path: target/vol.duckdb\n")
+	path := filepath.Join(dir, "target", "vol.duckdb")
+	query := func(q string) string {
+		rows := duckQuery(t, path, q)
+		if len(rows) != 1 {
+			t.Fatalf("%s: %v", q, rows)
+		}
+		return rows[0]
+	}
+	checkVolatile(t, dir, func() { duckQuery(t, path, "insert into ext.t values (2)") }, query)
+}
+
+// TestVolatileModelsRunEveryBuildPostgres is TestVolatileModelsRunEveryBuild
+// on a PostgreSQL server (pg_query's parse tree, pg_proc's volatility).
+func TestVolatileModelsRunEveryBuildPostgres(t *testing.T) {
+	d := newPGDB(t)
+	dir := volatileProject(t, d.db, fmt.Sprintf(`target:
+  type: postgres
+  host: %s
+  port: %s
+  user: %s
+  dbname: %s
+  schema: public
+  sslmode: disable
+`, d.host, d.port, d.user, d.db))
+	query := func(q string) string {
+		rows := d.query(t, q)
+		if len(rows) != 1 {
+			t.Fatalf("%s: %v", q, rows)
+		}
+		return rows[0]
+	}
+	checkVolatile(t, dir, func() { d.query(t, "insert into ext.t values (2)") }, query)
+}
