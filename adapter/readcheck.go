@@ -6,10 +6,11 @@ import (
 	"strings"
 )
 
-// ReadCheck is a node's compiled query and the relations it may read
-// (its refs', its sources' and its own): see ReadChecker.
+// ReadCheck is what a node's compiled query uses (ReadChecker.ParseUses)
+// and the relations it may read (its refs', its sources' and its own):
+// see ReadChecker.
 type ReadCheck struct {
-	SQL   string
+	Use   QueryUse
 	Reads []Relation
 }
 
@@ -18,6 +19,11 @@ type ReadCheck struct {
 // relations it may read do not: kiln build skips an unchanged node only
 // when it cannot.
 type ReadChecker interface {
+	// ParseUses returns what each of sqls uses, as the database's parser
+	// reads it; it depends on the text and the database's version only
+	// (the caller may keep it). A text that is not one or more SELECT
+	// statements has Err set. The error is only a failure of the parser.
+	ParseUses(ctx context.Context, sqls []string) ([]QueryUse, error)
 	// CheckReads returns, for each of qs, "" when the query is one or
 	// more SELECT statements that read only relations of its Reads (or
 	// their CTEs) and call only immutable functions; otherwise why not,
@@ -35,10 +41,10 @@ type ReadChecker interface {
 type QueryUse struct {
 	// Tables are the relations read, as catalog, schema and name parts,
 	// "" for a part left out, in order of appearance.
-	Tables [][3]string
+	Tables [][3]string `json:"tables,omitempty"`
 	// Funcs are the functions called, "schema.name" when qualified.
-	Funcs []string
-	Err   string
+	Funcs []string `json:"funcs,omitempty"`
+	Err   string   `json:"err,omitempty"`
 }
 
 // FuncNames returns the distinct function names (without their schema)

@@ -343,7 +343,8 @@ func (r *runner) decide() map[graph.ID]bool {
 // that is none of its refs', sources' or its own, or cannot be analysed.
 // An adapter without a ReadChecker proves nothing: every one of them is
 // returned. The analysis is one batch of a few queries, run only when
-// some node could be skipped.
+// some node could be skipped; the parse trees' findings are kept in the
+// target path (ReadsCacheFile), so only new or changed queries are parsed.
 func (r *runner) unprovable(ctx context.Context, utd map[graph.ID]bool) (map[graph.ID]string, error) {
 	g := r.p.Graph()
 	seen := map[graph.ID]bool{}
@@ -372,19 +373,27 @@ func (r *runner) unprovable(ctx context.Context, utd map[graph.ID]bool) (map[gra
 		return nil, nil
 	}
 	sort.Slice(ids, func(i, j int) bool { return ids[i] < ids[j] })
-	qs := make([]adapter.ReadCheck, len(ids))
-	for i, id := range ids {
-		qs[i] = adapter.ReadCheck{SQL: g.Node(id).CompiledCode, Reads: r.p.mayRead(id)}
-	}
 	why := make([]string, len(ids))
-	if rc, ok := r.ex.Conn(0).(adapter.ReadChecker); ok {
-		var err error
-		if why, err = rc.CheckReads(ctx, qs); err != nil {
-			return nil, err
-		}
-	} else {
+	rc, ok := r.ex.Conn(0).(adapter.ReadChecker)
+	if !ok {
 		for i := range why {
 			why[i] = "this database cannot analyse its query"
+		}
+	} else {
+		sqls := make([]string, len(ids))
+		for i, id := range ids {
+			sqls[i] = g.Node(id).CompiledCode
+		}
+		uses, err := r.queryUses(ctx, rc, sqls)
+		if err != nil {
+			return nil, err
+		}
+		qs := make([]adapter.ReadCheck, len(ids))
+		for i, id := range ids {
+			qs[i] = adapter.ReadCheck{Use: uses[i], Reads: r.p.mayRead(id)}
+		}
+		if why, err = rc.CheckReads(ctx, qs); err != nil {
+			return nil, err
 		}
 	}
 	out := map[graph.ID]string{}

@@ -20,31 +20,29 @@ var clockKeywords = map[string]bool{"current_date": true, "current_time": true, 
 // only.
 var binderFuncs = map[string]bool{"unnest": true, "unlist": true, "grouping": true, "grouping_id": true}
 
+// pureTableFuncs are DuckDB's table functions whose rows depend on their
+// arguments only (duckdb_functions() gives table functions no stability;
+// the others read files, settings or the catalog).
+var pureTableFuncs = map[string]bool{"range": true, "generate_series": true, "unnest": true}
+
 // CheckReads implements adapter.ReadChecker with DuckDB's parser
-// (json_serialize_sql, one query for all of qs) and its catalog of
-// functions (duckdb_functions(): a function is immutable when every
+// (the findings of ParseUses) and its catalog of functions (duckdb_functions(): a function is immutable when every
 // overload of its name has stability CONSISTENT; CONSISTENT_WITHIN_QUERY
-// such as now() and current_date, VOLATILE such as random(), and macros
-// and table functions, which have none, are not). DuckDB's identifiers
+// such as now() and current_date, VOLATILE such as random(), user macros
+// and table functions, which have none, are not, but pureTableFuncs; and
+// DuckDB's own macros are as their bodies). DuckDB's identifiers
 // are case-insensitive, quoted or not; a name without a database or
 // schema is the current one's (current_database(), current_schema()),
 // and a two-part name is a schema's or a database's default schema main.
-// It takes three queries, whatever the number of queries checked.
+// It takes two queries (more when DuckDB's own macros call macros),
+// whatever the number of queries checked.
 func (c *Conn) CheckReads(ctx context.Context, qs []adapter.ReadCheck) ([]string, error) {
 	if len(qs) == 0 {
 		return nil, nil
 	}
-	sqls := make([]string, len(qs))
+	uses := make([]adapter.QueryUse, len(qs))
 	for i, q := range qs {
-		sqls[i] = q.SQL
-	}
-	trees, err := c.ParseSQL(ctx, sqls)
-	if err != nil {
-		return nil, err
-	}
-	uses := make([]adapter.QueryUse, len(trees))
-	for i, t := range trees {
-		uses[i] = duckUse(t)
+		uses[i] = q.Use
 	}
 	fns, err := c.functions(ctx, adapter.FuncNames(uses))
 	if err != nil {
@@ -81,7 +79,8 @@ func (c *Conn) CheckReads(ctx context.Context, qs []adapter.ReadCheck) ([]string
 	for i, u := range uses {
 		out[i] = adapter.Judge(u, qs[i].Reads, func(f string) bool {
 			if t, ok := strings.CutPrefix(f, "table:"); ok {
-				return fns.immutable("t:" + strings.ToLower(adapter.BareFunc(t)))
+				name := strings.ToLower(adapter.BareFunc(t))
+				return pureTableFuncs[name] || fns.immutable("t:"+name)
 			}
 			name := strings.ToLower(adapter.BareFunc(f))
 			return binderFuncs[name] || fns.immutable("f:"+name)
@@ -89,6 +88,23 @@ func (c *Conn) CheckReads(ctx context.Context, qs []adapter.ReadCheck) ([]string
 		out[i] = strings.Replace(out[i], "calls table:", "calls ", 1)
 	}
 	return out, nil
+}
+
+// ParseUses implements adapter.ReadChecker with json_serialize_sql, in
+// one query for all of sqls.
+func (c *Conn) ParseUses(ctx context.Context, sqls []string) ([]adapter.QueryUse, error) {
+	if len(sqls) == 0 {
+		return nil, nil
+	}
+	trees, err := c.ParseSQL(ctx, sqls)
+	if err != nil {
+		return nil, err
+	}
+	uses := make([]adapter.QueryUse, len(trees))
+	for i, t := range trees {
+		uses[i] = duckUse(t)
+	}
+	return uses, nil
 }
 
 // funcInfo is what duckdb_functions() says of the overloads of a name

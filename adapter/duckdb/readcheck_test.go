@@ -40,7 +40,8 @@ func TestCheckReads(t *testing.T) {
 		{`select current_date as d`, nil, "calls current_date()"},
 		{`select * from orders where d >= CURRENT_TIMESTAMP - interval 7 day`, []adapter.Relation{orders}, "calls current_timestamp()"},
 		{`select random() as r`, nil, "calls random()"},
-		{`select * from range(3)`, nil, "calls range()"},
+		{`select * from range(3) cross join generate_series(1, 2) cross join unnest([1])`, nil, ""},
+		{`select * from glob('*.csv')`, nil, "calls glob()"},
 		{`select * from read_csv('f.csv')`, nil, "calls read_csv()"},
 		{`select twice(2) as x`, nil, "calls twice()"},
 		{`select stamp() as x`, nil, "calls stamp()"},
@@ -49,11 +50,20 @@ func TestCheckReads(t *testing.T) {
 		{`select a, row_number() over (partition by a order by b) as rn, sum(b) over () as s, count(*) as n from orders group by all`, []adapter.Relation{orders}, ""},
 		{`create table x as select 1`, nil, "cannot be analysed: Only SELECT statements can be serialized to json!"},
 	}
+	sqls := make([]string, len(cases))
+	for i, tc := range cases {
+		sqls[i] = tc.sql
+	}
+	rc := c
+	uses, err := rc.ParseUses(ctx, sqls)
+	if err != nil {
+		t.Fatal(err)
+	}
 	qs := make([]adapter.ReadCheck, len(cases))
 	for i, tc := range cases {
-		qs[i] = adapter.ReadCheck{SQL: tc.sql, Reads: tc.reads}
+		qs[i] = adapter.ReadCheck{Use: uses[i], Reads: tc.reads}
 	}
-	got, err := c.CheckReads(ctx, qs)
+	got, err := rc.CheckReads(ctx, qs)
 	if err != nil {
 		t.Fatal(err)
 	}

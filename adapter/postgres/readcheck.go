@@ -26,7 +26,7 @@ func (c *Conn) CheckReads(ctx context.Context, qs []adapter.ReadCheck) ([]string
 	}
 	uses := make([]adapter.QueryUse, len(qs))
 	for i, q := range qs {
-		uses[i] = pgUse(q.SQL)
+		uses[i] = q.Use
 	}
 	names := adapter.FuncNames(uses)
 	if names == nil {
@@ -95,6 +95,15 @@ group by p.proname, n.nspname`, names)
 		out[i] = adapter.Judge(u, qs[i].Reads, immutable, match)
 	}
 	return out, nil
+}
+
+// ParseUses implements adapter.ReadChecker with pg_query, in the process.
+func (c *Conn) ParseUses(ctx context.Context, sqls []string) ([]adapter.QueryUse, error) {
+	uses := make([]adapter.QueryUse, len(sqls))
+	for i, sql := range sqls {
+		uses[i] = pgUse(sql)
+	}
+	return uses, nil
 }
 
 // pgUse walks pg_query's parse tree of sql: the RangeVars that are not

@@ -65,11 +65,20 @@ create function stamp() returns timestamptz language sql stable as 'select now()
 		{`select a, row_number() over (partition by a order by b) as rn, count(*) as n from orders group by a, b`, []adapter.Relation{orders}, ""},
 		{`create table x as select 1`, nil, "cannot be analysed: only SELECT statements are analysed"},
 	}
+	sqls := make([]string, len(cases))
+	for i, tc := range cases {
+		sqls[i] = tc.sql
+	}
+	rc := c.(adapter.ReadChecker)
+	uses, err := rc.ParseUses(ctx, sqls)
+	if err != nil {
+		t.Fatal(err)
+	}
 	qs := make([]adapter.ReadCheck, len(cases))
 	for i, tc := range cases {
-		qs[i] = adapter.ReadCheck{SQL: tc.sql, Reads: tc.reads}
+		qs[i] = adapter.ReadCheck{Use: uses[i], Reads: tc.reads}
 	}
-	got, err := c.(adapter.ReadChecker).CheckReads(ctx, qs)
+	got, err := rc.CheckReads(ctx, qs)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,0 +1,100 @@
+package engine
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"runtime/debug"
+	"strings"
+
+	"github.com/kiln-build/kiln/adapter"
+)
+
+// ReadsCacheFile is the file, in the target path, that keeps what the
+// compiled queries use (adapter.ReadChecker.ParseUses) between builds, by
+// sha256 of the query's text, for the database's parser that read them:
+// a no-change rebuild of 1,000 models parses none of them again.
+const ReadsCacheFile = "kiln_reads.json"
+
+// readsCache is ReadsCacheFile's content.
+type readsCache struct {
+	Parser string                      `json:"parser"` // the adapter and its parser's version (parserKey)
+	Uses   map[string]adapter.QueryUse `json:"uses"`
+}
+
+// readsCacheMax bounds the queries the cache keeps: beyond, it keeps only
+// the last build's.
+const readsCacheMax = 50000
+
+// parserKey names the parser of adapter type typ: its library's version
+// as linked into kiln.
+func parserKey(typ string) string {
+	key := typ + " " + DatabaseVersion()
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		for _, d := range bi.Deps {
+			if strings.Contains(d.Path, "pg_query") || strings.Contains(d.Path, "duckdb") {
+				key += " " + d.Path + "@" + d.Version
+			}
+		}
+	}
+	return key
+}
+
+// queryUses returns what each of sqls uses, from ReadsCacheFile or, for
+// the texts it does not hold, from rc's parser (one batch), and saves the
+// cache again when it parsed any. A cache that cannot be read or written
+// is parsed again, not an error.
+func (r *runner) queryUses(ctx context.Context, rc adapter.ReadChecker, sqls []string) ([]adapter.QueryUse, error) {
+	path := filepath.Join(r.p.Target, ReadsCacheFile)
+	key := parserKey(r.ex.Type())
+	var cache readsCache
+	if b, err := os.ReadFile(path); err == nil {
+		_ = json.Unmarshal(b, &cache) // a damaged cache is parsed again
+	}
+	if cache.Parser != key || cache.Uses == nil {
+		cache = readsCache{Parser: key, Uses: map[string]adapter.QueryUse{}}
+	}
+	out := make([]adapter.QueryUse, len(sqls))
+	hashes := make([]string, len(sqls))
+	var miss []int
+	for i, s := range sqls {
+		sum := sha256.Sum256([]byte(s))
+		hashes[i] = hex.EncodeToString(sum[:])
+		if u, ok := cache.Uses[hashes[i]]; ok {
+			out[i] = u
+		} else {
+			miss = append(miss, i)
+		}
+	}
+	if len(miss) == 0 {
+		return out, nil
+	}
+	texts := make([]string, len(miss))
+	for j, i := range miss {
+		texts[j] = sqls[i]
+	}
+	uses, err := rc.ParseUses(ctx, texts)
+	if err != nil {
+		return nil, err
+	}
+	if len(cache.Uses)+len(miss) > readsCacheMax {
+		cache.Uses = map[string]adapter.QueryUse{}
+		for i := range sqls {
+			cache.Uses[hashes[i]] = out[i]
+		}
+	}
+	for j, i := range miss {
+		out[i] = uses[j]
+		cache.Uses[hashes[i]] = uses[j]
+	}
+	if b, err := json.Marshal(cache); err == nil {
+		tmp := path + ".tmp"
+		if os.WriteFile(tmp, b, 0o644) == nil {
+			_ = os.Rename(tmp, path) // not kept: parsed again next time
+		}
+	}
+	return out, nil
+}
