@@ -67,6 +67,10 @@ func checkVolatile(t *testing.T, dir string, insert func(), query func(string) s
 	if code, out, errOut := kiln(t, dir, "build"); code != 0 {
 		t.Fatalf("first build exit %d\n%s\n%s", code, out, errOut)
 	}
+	cache := filepath.Join(dir, "target", "kiln_reads.json")
+	if _, err := os.Stat(cache); err == nil {
+		t.Errorf("a build from nothing analysed the queries (%s): it has nothing to skip", cache)
+	}
 	before := query("select cast(built_at as varchar) from ts")
 	childBefore := query("select cast(built_at as varchar) from after_ts")
 	insert()
@@ -107,6 +111,20 @@ func checkVolatile(t *testing.T, dir string, insert func(), query func(string) s
 		"model info runs every build: reads information_schema.tables, not a ref or source", "test today runs every build: calls current_date()"} {
 		if !strings.Contains(string(log), w) {
 			t.Errorf("kiln.log does not say %q", w)
+		}
+	}
+	if _, err := os.Stat(cache); err != nil {
+		t.Errorf("the second build kept no parse findings: %v", err)
+	}
+	// The third build reads the findings from the cache: the same nodes run.
+	code, out3, errOut3 := kiln(t, dir, "build")
+	if code != 0 {
+		t.Fatalf("third build exit %d\n%s\n%s", code, out3, errOut3)
+	}
+	got3 := lineStatuses(out3 + errOut3)
+	for k, w := range want {
+		if got3[k] != w {
+			t.Errorf("third build: %s is %q, want %q\n%s%s", k, got3[k], w, out3, errOut3)
 		}
 	}
 	if strings.Contains(out+errOut, "runs every build") {
