@@ -286,7 +286,7 @@ func (e *Executor) applyIncremental(ctx context.Context, conn adapter.Conn, n *g
 	}
 	if plan.recreate {
 		alter := func(r adapter.Relation) []adapter.Stmt {
-			st, _, _ := materialize.Evolve(e.d, n.Name, inc.OnSchemaChange, r, tableCols, newCols)
+			st, _, _ := materialize.Evolve(e.d, n, inc.OnSchemaChange, r, tableCols, newCols)
 			return st
 		}
 		if err := e.reshape(ctx, conn, n.Relation, plan.def, alter); err != nil {
