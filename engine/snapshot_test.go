@@ -123,6 +123,47 @@ select id, name, tier from {{ source('raw', 'customers') }}
 	}
 }
 
+// hard_deletes: new_record with the timestamp strategy: a key deleted and
+// back with an updated_at after its deletion starts at that updated_at,
+// its dbt_scd_id hashing it, as dbt writes it; back with an updated_at
+// before its deletion, it starts at the run's clock (dbt's value would
+// overlap the deletion record) and its dbt_scd_id hashes the clock.
+func TestSnapshotTimestampNewRecordBack(t *testing.T) {
+	m := newMini(t, map[string]string{
+		"models/src.yml": customersSource,
+		"snapshots/customers.yml": `snapshots:
+  - name: customers_snapshot
+    relation: source('raw', 'customers')
+    config:
+      schema: snapshots
+      unique_key: id
+      strategy: timestamp
+      updated_at: updated_at
+      hard_deletes: new_record
+`,
+	})
+	m.customers("(4, 'dave', 'new', '2024-01-02'), (5, 'eve', 'old', '2024-01-01')")
+	wantOK(t, m.build(buildOpts{clock: day(3), command: "snapshot"}))
+	m.customers("(6, 'fay', 'x', '2024-01-01')")
+	wantOK(t, m.build(buildOpts{clock: day(4), command: "snapshot"}))
+	m.customers("(4, 'dave', 'future', '2027-01-01 00:00:00'), (5, 'eve', 'old', '2024-01-01'), (6, 'fay', 'x', '2024-01-01')")
+	wantOK(t, m.build(buildOpts{clock: day(5), command: "snapshot"}))
+	q := "select id, tier, cast(dbt_updated_at as varchar), cast(dbt_valid_from as varchar), cast(dbt_valid_to as varchar), dbt_is_deleted, dbt_scd_id from snapshots.customers_snapshot where id in (4, 5) order by id, dbt_valid_from"
+	d2, d4, d5 := "2024-01-02 00:00:00", "2024-01-04 12:00:00", "2024-01-05 12:00:00"
+	e1, fut := "2024-01-01 00:00:00", "2027-01-01 00:00:00"
+	want := [][]any{
+		{int64(4), "new", d2, d2, d4, "False", scd("4", d2)},
+		{int64(4), "new", d4, d4, fut, "True", scd(scd("4", d2), d4)},
+		{int64(4), "future", fut, fut, nil, "False", scd("4", fut)},
+		{int64(5), "old", e1, e1, d4, "False", scd("5", e1)},
+		{int64(5), "old", d4, d4, d5, "True", scd(scd("5", e1), d4)},
+		{int64(5), "old", e1, d5, nil, "False", scd("5", d5)},
+	}
+	if got := m.rows(q); !reflect.DeepEqual(got, want) {
+		t.Errorf("keys back after their deletion:\n got %v\nwant %v", got, want)
+	}
+}
+
 // A duplicate or NULL key in the source is an error naming the snapshot,
 // the key and a value, and nothing is written; a run that fails after the
 // snapshot ran puts its table back exactly.

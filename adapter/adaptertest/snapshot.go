@@ -86,7 +86,7 @@ func (r *refSnapshot) apply(src []snapRow, now time.Time) {
 			continue
 		}
 		from := vt
-		if cur != nil && cur.deleted {
+		if cur != nil && cur.deleted && !vt.After(cur.from) {
 			from = now
 		}
 		if l, ok := last[k]; ok && l.After(from) {

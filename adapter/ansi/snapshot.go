@@ -132,7 +132,8 @@ func (d Dialect) changed(s adapter.SnapshotSpec) string {
 
 // SnapshotUpdate returns the statements of a later run, in order: stage
 // the source rows that are new keys or new versions (with their time;
-// a key back after a deletion record starts at the run's clock), stage
+// a key back after a deletion record starts at its time when that is
+// after the deletion, else at the run's clock), stage
 // the current versions whose key left the source (hard_deletes), close
 // the current versions that have a new one or whose key left, insert the
 // new versions and, with new_record, the deletion records. A deletion
@@ -142,7 +143,12 @@ func (d Dialect) SnapshotUpdate(s adapter.SnapshotSpec) []adapter.Stmt {
 	cur := fmt.Sprintf("(select * from %s as t where %s) as cur", tgt, isCurrent(s, "t"))
 	from := d.versionTime(s, "src")
 	if s.HardDeletes == "new_record" {
-		from = fmt.Sprintf("case when cur.%s = 'True' then %s else %s end", sqlq.Ident(s.Meta.IsDeleted), d.snapNow(s), from)
+		// A key back after its deletion record starts, as in dbt, at its
+		// time when that is after the deletion; at the run's clock when
+		// it is not (dbt's own value would start the version before the
+		// deletion record it closes: validity windows would overlap).
+		from = fmt.Sprintf("case when cur.%s = 'True' and not (%s > cur.%s) then %s else %s end",
+			sqlq.Ident(s.Meta.IsDeleted), from, sqlq.Ident(s.Meta.ValidFrom), d.snapNow(s), from)
 	}
 	// A version never starts before the latest instant of its key's
 	// history (a key back after its deletion, or an updated_at older
