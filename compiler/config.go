@@ -208,8 +208,23 @@ func (c *compiler) checkValue(k string, v any, pos diag.Pos) {
 			bad("tags must be a string or a list of strings")
 		}
 	case "meta", "docs", "column_types":
-		if _, ok := v.(map[string]any); !ok && v != nil {
+		m, ok := v.(map[string]any)
+		if !ok && v != nil {
 			bad("config %q must be a mapping, not %v", k, v)
+			return
+		}
+		if k == "docs" {
+			if sh, set := m["show"]; set {
+				if _, ok := sh.(bool); !ok {
+					bad("docs.show must be true or false, not %v", sh)
+				}
+			}
+			if col, set := m["node_color"]; set && col != nil {
+				if s, _ := col.(string); !graph.ValidNodeColor(s) {
+					bad("invalid color name for docs.node_color: %v: it is neither an HTML color name nor a hex code", col).
+						Hint = "write a CSS color name (node_color: purple) or a quoted hex code (node_color: \"#cd7f32\"), as dbt accepts"
+				}
+			}
 		}
 	case "quoting":
 		c.checkQuotingValue(v, pos)

@@ -81,6 +81,14 @@ func propsConfig(mp *project.ModelProps) map[string]any {
 	if len(mp.Meta) > 0 {
 		project.Merge(out, "meta", mp.Meta)
 	}
+	if len(mp.Docs) > 0 {
+		// The docs property (dbt's top-level key, before config: docs in
+		// 1.10) under the entry's own config: docs.
+		cfgDocs := out["docs"]
+		delete(out, "docs")
+		project.Merge(out, "docs", mp.Docs)
+		project.Merge(out, "docs", cfgDocs)
+	}
 	return out
 }
 

@@ -208,14 +208,15 @@ func (t *ConfigTree) Where(path []string) map[string]At {
 }
 
 // Merge sets config k to v in out, accumulating tags, merging meta and
-// merging grants by privilege (MergeGrants).
+// docs key by key (dbt's MergeBehavior.Update) and merging grants by
+// privilege (MergeGrants).
 func Merge(out map[string]any, k string, v any) {
 	switch k {
 	case "grants":
 		out[k] = MergeGrants(out[k], v)
 	case "tags":
 		out[k] = append(toStrings(out[k]), toStrings(v)...)
-	case "meta":
+	case "meta", "docs":
 		m, _ := out[k].(map[string]any)
 		nm := map[string]any{}
 		for a, b := range m {

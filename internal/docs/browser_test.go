@@ -200,3 +200,56 @@ func TestPageInBrowser(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestPageDocsConfig: docs.show false (the YAML property) leaves a model
+// out of the list and draws it greyed in the graph, as dbt's docs site
+// does; docs.node_color (config: in YAML, +docs in project.yml, merged
+// key by key, config() over both) fills the node's box with that colour,
+// a hex code or a CSS name; text on a dark colour is light.
+func TestPageDocsConfig(t *testing.T) {
+	f := loadFixture(t, "testdata/shop.txtar", txtar.File{Name: "models/staging/_staging.yml", Data: []byte(`version: 2
+models:
+  - name: stg_customers
+    docs: {show: false}
+  - name: stg_orders
+    config:
+      docs: {node_color: "#cd7f32"}
+`)}, txtar.File{Name: "project.yml", Data: []byte(`name: shop
+models:
+  shop:
+    +materialized: table
+    staging:
+      +schema: staging
+      +materialized: view
+      +docs: {node_color: navy}
+    marts:
+      +schema: marts
+      +docs: {node_color: gold}
+`)}, txtar.File{Name: "models/marts/order_totals.sql", Data: []byte(`{{ config(materialized='ephemeral', docs={'node_color': 'DarkGreen'}) }}
+select customer_id, sum(amount) as total, count(*) as orders
+from {{ ref('stg_orders') }}
+group by all
+`)})
+	url := writePage(t, f.input(t, true))
+	b := browsertest.Start(t, 1400, 900)
+	browsertest.Do(t, b, "open the graph", chromedp.Navigate(url+"#/graph"), chromedp.WaitVisible(chromedp.CSS("#graph g.node")))
+	items := browsertest.Eval[[]string](t, b, `Array.from(document.querySelectorAll('#tree details[data-kind="model"] a.item')).map(a => a.getAttribute('data-id')).sort()`)
+	if want := []string{"model.shop.customer_revenue", "model.shop.order_totals", "model.shop.stg_orders"}; strings.Join(items, " ") != strings.Join(want, " ") {
+		t.Errorf("the list shows models %v, want %v (stg_customers has docs.show false)", items, want)
+	}
+	fills := browsertest.Eval[map[string]string](t, b, `Object.fromEntries(Array.from(document.querySelectorAll('#graph g.node')).map(g => [kiln.data.nodes[+g.getAttribute('data-key')].name, getComputedStyle(g.querySelector('rect')).fill + ' ' + getComputedStyle(g.querySelector('rect')).fillOpacity + ' ' + getComputedStyle(g.querySelector('text.title')).fill]))`)
+	want := map[string]string{
+		"stg_customers":    "rgb(145, 149, 153) 0.5 " + rgb("#1f2328"), // hidden: greyed, still drawn
+		"stg_orders":       rgb("#cd7f32") + " 1 " + rgb("#1f2328"),
+		"customer_revenue": rgb("#ffd700") + " 1 " + rgb("#1f2328"),
+		"order_totals":     rgb("#006400") + " 1 " + rgb("#ffffff"), // config() over +docs; light text
+	}
+	for name, w := range want {
+		if fills[name] != w {
+			t.Errorf("%s drawn %q, want %q", name, fills[name], w)
+		}
+	}
+	for _, p := range b.Problems() {
+		t.Error(p)
+	}
+}

@@ -26,32 +26,38 @@ type site struct {
 }
 
 type siteNode struct {
-	ID           graph.ID       `json:"id"`
-	Kind         graph.Kind     `json:"kind"`
-	Name         string         `json:"name"`
-	Label        string         `json:"label"`
-	Package      string         `json:"package"`
-	Path         string         `json:"path"`
-	Folder       string         `json:"folder"`
-	FQN          []string       `json:"fqn"`
-	Tags         []string       `json:"tags"`
-	Config       map[string]any `json:"config"`
-	Relation     string         `json:"relation,omitempty"`
-	Description  string         `json:"description_html,omitempty"`
-	Raw          string         `json:"raw_code,omitempty"`
-	Compiled     string         `json:"compiled_code,omitempty"`
-	Parents      []int          `json:"parents"`
-	Columns      []*siteColumn  `json:"columns"`
-	Source       *siteSource    `json:"source,omitempty"`
-	Test         *siteTest      `json:"test,omitempty"`
-	Export       *siteExport    `json:"export,omitempty"`
-	Exposure     *siteExposure  `json:"exposure,omitempty"`
-	Table        *siteTable     `json:"table,omitempty"`
-	Result       *siteResult    `json:"result,omitempty"`
-	Batches      *siteBatches   `json:"batches,omitempty"`
-	Lineage      bool           `json:"lineage"`
-	LineageNotes []string       `json:"lineage_notes,omitempty"`
-	LineageError string         `json:"lineage_error,omitempty"`
+	ID          graph.ID       `json:"id"`
+	Kind        graph.Kind     `json:"kind"`
+	Name        string         `json:"name"`
+	Label       string         `json:"label"`
+	Package     string         `json:"package"`
+	Path        string         `json:"path"`
+	Folder      string         `json:"folder"`
+	FQN         []string       `json:"fqn"`
+	Tags        []string       `json:"tags"`
+	Config      map[string]any `json:"config"`
+	Relation    string         `json:"relation,omitempty"`
+	Description string         `json:"description_html,omitempty"`
+	Raw         string         `json:"raw_code,omitempty"`
+	Compiled    string         `json:"compiled_code,omitempty"`
+	Parents     []int          `json:"parents"`
+	Columns     []*siteColumn  `json:"columns"`
+	Source      *siteSource    `json:"source,omitempty"`
+	Test        *siteTest      `json:"test,omitempty"`
+	Export      *siteExport    `json:"export,omitempty"`
+	Exposure    *siteExposure  `json:"exposure,omitempty"`
+	Table       *siteTable     `json:"table,omitempty"`
+	Result      *siteResult    `json:"result,omitempty"`
+	Batches     *siteBatches   `json:"batches,omitempty"`
+	// Hidden is docs.show false: the node is left out of the list and
+	// drawn greyed in the graph, as dbt's docs site does.
+	Hidden bool `json:"hidden,omitempty"`
+	// Color is docs.node_color, a CSS colour name or hex code: the
+	// node's box in the graph is filled with it.
+	Color        string   `json:"node_color,omitempty"`
+	Lineage      bool     `json:"lineage"`
+	LineageNotes []string `json:"lineage_notes,omitempty"`
+	LineageError string   `json:"lineage_error,omitempty"`
 }
 
 // siteBatches is a microbatch model's batching and its interval state:
@@ -192,6 +198,8 @@ func buildSite(in *Input) *site {
 			Config: artifact.Config(n), Description: Markdown(n.Description),
 			Raw: n.RawCode, Compiled: n.CompiledCode, Parents: []int{},
 		}
+		show, color := n.DocsShown()
+		sn.Hidden, sn.Color = !show, color
 		if !n.Relation.IsZero() && n.Kind != graph.Test {
 			sn.Relation = n.Relation.Display()
 		}

@@ -44,7 +44,8 @@ function buildTree() {
   var tree = clear(document.getElementById("tree"));
   DATA.kinds.forEach(function (k) {
     var kind = k.kind, ids = [];
-    NODES.forEach(function (n, i) { if (n.kind === kind) ids.push(i); });
+    // docs.show false leaves a node out of the list (dbt's docs site).
+    NODES.forEach(function (n, i) { if (n.kind === kind && !n.hidden) ids.push(i); });
     if (!ids.length) return;
     var folders = new Map();
     ids.forEach(function (i) {
@@ -169,7 +170,8 @@ function renderGraph(main, q) {
   var drawn = new Set(shown);
   var items = shown.map(function (i) {
     var n = NODES[i];
-    return { key: i, label: n.label, kind: n.kind, kindClass: kindInfo(n.kind).class, title: n.id, cls: n.result ? "st-" + n.result.status : "",
+    return { key: i, label: n.label, kind: n.kind, kindClass: kindInfo(n.kind).class, title: n.id,
+      cls: (n.result ? "st-" + n.result.status : "") + (n.hidden ? " hidden" : ""), color: n.hidden ? "" : n.node_color,
       sub: n.kind + (n.kind === "model" && n.config.materialized ? " · " + n.config.materialized : "") + (n.result ? " · " + n.result.status : "") };
   });
   var pick = function (i) {

@@ -114,7 +114,17 @@ GraphCanvas.prototype.notice = function (children) {
   this.noticeEl.hidden = false;
 };
 
-// draw lays out and draws items: [{key, label, sub, title, kind, cls}] in
+// isDark reports whether CSS colour c (a name or a hex code) is dark
+// enough that a node's text on it is drawn light.
+function isDark(c) {
+  var ctx = document.createElement("canvas").getContext("2d");
+  ctx.fillStyle = "#fff";
+  ctx.fillStyle = c; // normalised to #rrggbb
+  var h = ctx.fillStyle, r = parseInt(h.slice(1, 3), 16), g = parseInt(h.slice(3, 5), 16), b = parseInt(h.slice(5, 7), 16);
+  return 0.299 * r + 0.587 * g + 0.114 * b < 140;
+}
+
+// draw lays out and draws items: [{key, label, sub, title, kind, cls, color}] in
 // topological order; parentsOf(key) gives a key's parents. onPick(key) runs
 // on a click, onOpen(key) on a double click.
 GraphCanvas.prototype.draw = function (items, parentsOf, onPick, onOpen) {
@@ -143,6 +153,12 @@ GraphCanvas.prototype.draw = function (items, parentsOf, onPick, onOpen) {
       sv("text", { x: 9, y: 14, class: "title", text: truncate(it.label, 25) }),
       sv("text", { x: 9, y: 27, class: "kind", text: truncate(it.sub || it.kind, 32) }),
     ]);
+    if (it.color) {
+      // docs.node_color fills the box (through the CSSOM: the page's CSP
+      // allows no style attribute); a dark one gets light text.
+      g.querySelector("rect").style.fill = it.color;
+      if (isDark(it.color)) g.classList.add("on-dark");
+    }
     g.addEventListener("click", function (ev) { ev.stopPropagation(); if (!self.moved && onPick) onPick(it.key); });
     g.addEventListener("dblclick", function (ev) { ev.stopPropagation(); if (onOpen) onOpen(it.key); });
     self.elems.set(it.key, { g: g, base: g.getAttribute("class") });
