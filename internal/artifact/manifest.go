@@ -366,10 +366,7 @@ func (b *builder) macros() map[string]*macroJSON {
 	}
 	for _, name := range e.Macros() {
 		file := e.MacroFile(name)
-		pkg := b.project
-		if strings.HasPrefix(file, "<builtin>") {
-			pkg = builtinPackage
-		}
+		pkg := macroPackage(b.project, file)
 		id := "macro." + pkg + "." + name
 		b.macroIDs[name] = id
 		out[id] = &macroJSON{
@@ -380,6 +377,36 @@ func (b *builder) macros() map[string]*macroJSON {
 		}
 	}
 	return out
+}
+
+// macroPackage is the package of a macro defined in file: kiln's
+// built-ins' or the project's.
+func macroPackage(project, file string) string {
+	if strings.HasPrefix(file, "<builtin>") {
+		return builtinPackage
+	}
+	return project
+}
+
+// MacroDeps returns what gives a node's depends_on.macros as
+// manifest.json writes them: the unique_ids ("macro.<package>.<name>")
+// of the macros the node calls, sorted by name.
+func MacroDeps(m *compiler.Manifest) func(n *graph.Node) []string {
+	project := ""
+	if m.Project != nil {
+		project = m.Project.Config.Name
+	}
+	return func(n *graph.Node) []string {
+		out := make([]string, len(n.Macros))
+		for i, name := range n.Macros {
+			file := ""
+			if m.Engine != nil {
+				file = m.Engine.MacroFile(name)
+			}
+			out[i] = "macro." + macroPackage(project, file) + "." + name
+		}
+		return out
+	}
 }
 
 var macroEnd = regexp.MustCompile(`\{%-?\s*end(?:macro|test)\s*-?%\}`)

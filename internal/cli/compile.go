@@ -13,6 +13,7 @@ import (
 
 	"github.com/kiln-build/kiln/compiler/graph"
 	"github.com/kiln-build/kiln/engine"
+	"github.com/kiln-build/kiln/internal/artifact"
 )
 
 func (a *app) compileCommand() *cobra.Command {
@@ -131,13 +132,15 @@ func (a *app) lsCommand() *cobra.Command {
 		Use:     "ls",
 		Aliases: []string{"list"},
 		Short:   "List the selected nodes, one per line",
-		Long: `ls lists the selected nodes in topological order, one per line, as dbt ls:
+		Long: `ls lists the selected nodes sorted by unique_id, one per line, as dbt ls:
 --output selector (default: project.folder.name, source:project.source.table,
 a form --select accepts), name, path (the file that defines the node), or
 json (one object per line; --output-keys limits the keys). With json, a
 microbatch model also has its interval state: "intervals", the batches
 built ({"start", "end", "run_id", "built_at"}, UTC), read from the
-project's database when it exists.`,
+project's database when it exists. As in dbt, -m/--models lists models
+only (it implies --resource-type model, and cannot go with --select or
+--resource-type).`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) (err error) {
 			// Partial parsing: the same ls over unchanged files prints
@@ -152,16 +155,24 @@ project's database when it exists.`,
 				_, err := a.stdout.Write(out)
 				return err
 			}
+			sel, err := lsSelection(rf)
+			if err != nil {
+				return err
+			}
 			e, err := a.loadWith(pp)
 			if err != nil {
 				return err
 			}
 			extra := pp.Extra()
 			e.StatSelectors(extra)
-			ids, err := e.Select(rf.selection())
+			ids, err := e.Select(sel)
 			if err != nil {
 				return a.startError(err)
 			}
+			// dbt's ListTask prints sorted(selected): by unique_id.
+			ids = slices.Clone(ids)
+			slices.Sort(ids)
+			macroDeps := artifact.MacroDeps(e.Manifest)
 			var wanted []string
 			for _, k := range keys {
 				wanted = append(wanted, strings.Fields(strings.ReplaceAll(k, ",", " "))...)
@@ -201,7 +212,7 @@ project's database when it exists.`,
 				case "path":
 					fmt.Fprintln(&out, n.Path)
 				case "json":
-					b, err := json.Marshal(lsObject(n, wanted, intervals))
+					b, err := json.Marshal(lsObject(n, macroDeps(n), wanted, intervals))
 					if err != nil {
 						return &exitError{ExitFailure, err.Error()}
 					}
@@ -218,6 +229,24 @@ project's database when it exists.`,
 	cmd.Flags().StringVarP(&output, "output", "o", "selector", "selector, name, path or json")
 	cmd.Flags().StringSliceVar(&keys, "output-keys", nil, "with --output json, the keys to print (name, unique_id, resource_type, package_name, original_file_path, fqn, alias, schema, tags, config, depends_on, intervals)")
 	return cmd
+}
+
+// lsSelection is ls's selection: dbt's ls takes -m/--models as --select
+// with --resource-type model (ListTask.resource_types), and refuses it
+// with --select or --resource-type.
+func lsSelection(rf *runFlags) (engine.Selection, error) {
+	sel := rf.selection()
+	if len(rf.models) == 0 {
+		return sel, nil
+	}
+	switch {
+	case len(rf.selects) > 0:
+		return sel, &exitError{ExitCannotStart, "kiln ls: --models and --select are mutually exclusive (as in dbt ls): -m lists models only; use --select with --resource-type to list other nodes"}
+	case len(rf.resourceTypes) > 0:
+		return sel, &exitError{ExitCannotStart, "kiln ls: --models and --resource-type are mutually exclusive (as in dbt ls): -m lists models only; use --select with --resource-type"}
+	}
+	sel.ResourceTypes = []string{string(graph.Model)}
+	return sel, nil
 }
 
 // lsArgs are ls's options, as the key of its cached output.
@@ -248,9 +277,13 @@ func lsCacheable(rf *runFlags) bool {
 }
 
 // lsObject is a node as dbt ls --output json prints it, limited to keys
-// when given; a microbatch model has its interval state (intervals, by
-// model: the batches built) under "intervals".
-func lsObject(n *graph.Node, keys []string, intervals map[graph.ID][]engine.Interval) map[string]any {
+// when given: depends_on holds macros (the unique_ids of the macros it
+// calls) and nodes; alias is the relation's name, the node's name for a
+// test or an ephemeral model (dbt's alias defaults to the name), none for
+// a source (dbt's sources have an identifier, not an alias). A microbatch
+// model has its interval state (intervals, by model: the batches built)
+// under "intervals".
+func lsObject(n *graph.Node, macros []string, keys []string, intervals map[graph.ID][]engine.Interval) map[string]any {
 	tags := n.Config.Tags
 	if tags == nil {
 		tags = []string{}
@@ -262,8 +295,14 @@ func lsObject(n *graph.Node, keys []string, intervals map[graph.ID][]engine.Inte
 	all := map[string]any{
 		"name": n.Name, "unique_id": string(n.ID), "resource_type": string(n.Kind), "package_name": n.Package,
 		"original_file_path": n.Path, "fqn": n.FQN, "alias": n.Relation.Name, "schema": n.Relation.Schema,
-		"tags": tags, "depends_on": map[string]any{"nodes": deps},
+		"tags": tags, "depends_on": map[string]any{"macros": macros, "nodes": deps},
 		"config": map[string]any{"enabled": n.Config.Enabled, "materialized": n.Config.Materialized, "tags": tags},
+	}
+	switch {
+	case n.Kind == graph.Source:
+		delete(all, "alias")
+	case n.Relation.Name == "":
+		all["alias"] = n.Name
 	}
 	if n.Config.Severity != "" {
 		all["config"].(map[string]any)["severity"] = n.Config.Severity
