@@ -221,6 +221,16 @@ func (c *compiler) collectSeeds() {
 		if c.p.DBT {
 			// dbt types every column of a seed itself (seedtypes.go).
 			n.Seed.ColumnTypes = dbtSeedTypes(f.Content, n.Seed.Delimiter)
+			if c.p.Target != nil && c.p.Target.Type == "postgres" {
+				// dbt-postgres names agate's Text "text"
+				// (SQLAdapter.convert_text_type), not DuckDB's VARCHAR,
+				// which PostgreSQL would make character varying.
+				for col, typ := range n.Seed.ColumnTypes {
+					if typ == "VARCHAR" {
+						n.Seed.ColumnTypes[col] = "text"
+					}
+				}
+			}
 		}
 		if ct, ok := cfg.Extra["column_types"].(map[string]any); ok {
 			if n.Seed.ColumnTypes == nil {

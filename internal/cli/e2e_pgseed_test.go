@@ -1,11 +1,14 @@
 package cli
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/kiln-build/kiln/adapter"
 )
 
 // pgSmallProject is smallProject with database d as its target.
@@ -185,4 +188,48 @@ func TestModelUnderOutsideViewOnPostgres(t *testing.T) {
 	// Once the view is gone, the model is replaced.
 	d.exec(t, "drop view public.watch")
 	mustKiln(t, 0, dir, "run", "--select", "summary")
+}
+
+// TestDBTSeedTypesOnPostgres: a dbt project's seed on PostgreSQL gets
+// dbt-postgres's column types (agate's types named by SQLAdapter's
+// convert_*_type): text for text (was character varying), integer,
+// float8, boolean, date, timestamp. A seed kept with full_refresh: false
+// whose table an older kiln made with character varying reloads in
+// place into it, its columns unchanged.
+func TestDBTSeedTypesOnPostgres(t *testing.T) {
+	d := newPGDB(t)
+	dir := t.TempDir()
+	files := map[string]string{
+		"dbt_project.yml": "name: shop\nversion: '1.0'\nconfig-version: 2\nprofile: shop\n",
+		"profiles.yml": fmt.Sprintf("shop:\n  target: ci\n  outputs:\n    ci:\n      type: postgres\n      host: %s\n      port: %s\n      user: %s\n      dbname: %s\n      schema: public\n",
+			d.host, d.port, d.user, d.db),
+		"seeds/kinds.csv": "id,name,price,flag,day,at\n1,Ann,10.5,true,2024-01-02,2024-01-02 03:04:05\n2,Bob,7,false,2024-02-03,2024-02-03 00:00:00\n",
+		"seeds/kept.csv":  "id,name\n1,Ann\n2,Bob\n",
+		"seeds/kept.yml":  "version: 2\nseeds:\n  - name: kept\n    config:\n      full_refresh: false\n",
+	}
+	for name, text := range files {
+		p := filepath.Join(dir, filepath.FromSlash(name))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// The table an older kiln made of kept: name character varying.
+	d.with(t, func(ctx context.Context, c adapter.Conn) {
+		if _, err := c.Exec(ctx, "create table public.kept (id integer, name varchar)"); err != nil {
+			t.Fatal(err)
+		}
+	})
+	mustKiln(t, 0, dir, "seed")
+	types := "select table_name || '.' || column_name || ' ' || data_type from information_schema.columns where table_schema = 'public' and table_name in ('kinds', 'kept') order by table_name, ordinal_position"
+	want := []string{"kept.id integer", "kept.name character varying",
+		"kinds.id integer", "kinds.name text", "kinds.price double precision", "kinds.flag boolean", "kinds.day date", "kinds.at timestamp without time zone"}
+	if got := d.query(t, types); strings.Join(got, ",") != strings.Join(want, ",") {
+		t.Errorf("seed columns:\n got %v\nwant %v", got, want)
+	}
+	if got := d.query(t, "select id, name from public.kept order by id"); strings.Join(got, ",") != "1|Ann,2|Bob" {
+		t.Errorf("kept = %v, want [1|Ann 2|Bob] loaded in place", got)
+	}
 }
