@@ -25,6 +25,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"os"
 	"strconv"
 	"strings"
@@ -130,7 +131,7 @@ func Open(ctx context.Context, t adapter.Target) (*Adapter, error) {
 	}
 	lock, err := pgx.ConnectConfig(ctx, cc.Copy())
 	if err != nil {
-		return nil, wrapConnect(ctx, err, a.name)
+		return nil, wrapConnect(ctx, err, cc)
 	}
 	var got bool
 	if err := lock.QueryRow(ctx, "select pg_try_advisory_lock($1, $2)", int32(lockClass), int32(lockObj)).Scan(&got); err != nil {
@@ -164,7 +165,7 @@ func Open(ctx context.Context, t adapter.Target) (*Adapter, error) {
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		lock.Close(context.Background())
-		return nil, wrapConnect(ctx, err, a.name)
+		return nil, wrapConnect(ctx, err, cc)
 	}
 	a.pool = pool
 	return a, nil
@@ -277,7 +278,7 @@ func (a *Adapter) Name() string { return a.name }
 func (a *Adapter) Conn(ctx context.Context) (adapter.Conn, error) {
 	pc, err := a.pool.Acquire(ctx)
 	if err != nil {
-		return nil, wrapConnect(ctx, err, a.name)
+		return nil, wrapConnect(ctx, err, a.pool.Config().ConnConfig)
 	}
 	return &Conn{a: a, pc: pc, c: pc.Conn()}, nil
 }
@@ -315,18 +316,56 @@ func (a *Adapter) setOnce(c *pgconn.PgConn, key string) {
 	a.once[c][key] = true
 }
 
-// wrapConnect turns a failure to connect into an error naming the
-// database; it is transient (the server may be restarting).
-func wrapConnect(ctx context.Context, err error, name string) error {
+// wrapConnect turns a failure to connect with cc into an *adapter.Error
+// naming the database and the server's address once: the server's own
+// error (a database that does not exist, SQLSTATE 3D000, with a hint
+// that kiln does not create it), or, for a server that cannot be reached
+// (refused, timed out, unknown host), a transient error with the
+// network's reason and a hint to check the server and host/port.
+func wrapConnect(ctx context.Context, err error, cc *pgx.ConnConfig) error {
+	where := fmt.Sprintf("%s:%d", cc.Host, cc.Port)
+	if strings.HasPrefix(cc.Host, "/") {
+		where = fmt.Sprintf("%s (port %d)", cc.Host, cc.Port)
+	}
 	var pe *pgconn.PgError
 	if errors.As(err, &pe) {
-		return wrapError(ctx, err, "")
+		e := wrapError(ctx, err, "").(*adapter.Error)
+		if pe.Code == "3D000" { // invalid_catalog_name
+			hint := fmt.Sprintf("kiln does not create the database: create it (createdb %s, or CREATE DATABASE %s, as a role allowed to) on the server at %s, or check dbname in profiles.yml (or the target in project.yml)",
+				cc.Database, quoteIdentIfNeeded(cc.Database), where)
+			e.Detail = strings.TrimSpace(e.Detail + "\n" + hint)
+		}
+		return e
 	}
 	if ctx.Err() != nil {
-		return &adapter.Error{Class: adapter.Interrupted, Msg: "interrupted while connecting to " + name, Err: err, Ctx: ctx.Err()}
+		return &adapter.Error{Class: adapter.Interrupted, Msg: fmt.Sprintf("interrupted while connecting to %s on %s", cc.Database, where), Err: err, Ctx: ctx.Err()}
+	}
+	// pgx's message repeats the address and the dial error ("failed to
+	// connect to ...: 127.0.0.1:5432 (localhost): dial error: dial tcp
+	// 127.0.0.1:5432: connect: connection refused"): say it once.
+	reason := oneLine(err.Error())
+	var oe *net.OpError
+	if errors.As(err, &oe) && oe.Err != nil {
+		reason = oneLine(oe.Err.Error())
+		if oe.Op == "dial" && oe.Addr != nil && !strings.HasPrefix(cc.Host, "/") && oe.Addr.String() != where {
+			reason += " (at " + oe.Addr.String() + ")"
+		}
 	}
 	return &adapter.Error{Class: adapter.Transient, Type: "connection_exception", Code: "08000",
-		Msg: fmt.Sprintf("cannot connect to the PostgreSQL database %s: %v", name, oneLine(err.Error())), Err: err}
+		Msg:    fmt.Sprintf("cannot connect to the PostgreSQL server at %s (database %s): %s", where, cc.Database, reason),
+		Detail: "is the PostgreSQL server running and accepting connections there? check host and port in profiles.yml (or the target in project.yml)",
+		Err:    err}
+}
+
+// quoteIdentIfNeeded is name as an SQL identifier: as it is when it is a
+// lower-case plain name, else double-quoted.
+func quoteIdentIfNeeded(name string) string {
+	for i, r := range name {
+		if !(r == '_' || r >= 'a' && r <= 'z' || i > 0 && (r >= '0' && r <= '9' || r == '$')) {
+			return quoteIdent(name)
+		}
+	}
+	return name
 }
 
 func quoteIdent(s string) string { return `"` + strings.ReplaceAll(s, `"`, `""`) + `"` }
