@@ -313,8 +313,8 @@ func TestCustomMaterializationNotSupportedYet(t *testing.T) {
 	got := l.Error()
 	for _, want := range []string{
 		`macros/my_mat.sql:2:6: custom materialization "my_table" is not supported yet`,
-		`models/a.sql:1:4: materialization "my_table" is defined in macros/my_mat.sql:2:6 but custom materializations are not supported yet`,
-		`models/b.sql:1:4: materialized "materialized_view" is not supported yet`,
+		`models/a.sql:1:24: materialization "my_table" is defined in macros/my_mat.sql:2:6 but custom materializations are not supported yet`,
+		`models/b.sql:1:24: materialized "materialized_view" is not supported yet`,
 	} {
 		if !strings.Contains(got, want) {
 			t.Errorf("want %q in:\n%s", want, got)
@@ -391,7 +391,7 @@ func TestQuotingFalseNotSupportedYet(t *testing.T) {
 		"dbt_project.yml:5:15: quoting: {identifier: false} is not supported yet on postgres",
 		"dbt_project.yml:6:11: quoting: {schema: false} is not supported yet on postgres",
 		`dbt_project.yml:7:3: unknown quoting key "colour"`,
-		"models/MixedCase.sql:1:4: quoting: {identifier: false} is not supported yet on postgres",
+		"models/MixedCase.sql:1:19: quoting: {identifier: false} is not supported yet on postgres",
 	} {
 		if !strings.Contains(got, want) {
 			t.Errorf("want %q in:\n%s", want, got)
