@@ -208,7 +208,7 @@ func attachableAs(stateCat, current string) bool {
 // a view of the state and a view of the state names catalog stateCat (a
 // deferred view may read it through another view); nil otherwise.
 func (p *Project) checkStateViews(ctx context.Context, flag, db, stateCat string, deferred map[graph.ID]sqlq.Relation) error {
-	a, err := adapter.Open(ctx, adapter.Target{Type: "duckdb", Attach: []adapter.Attachment{{Path: db, Alias: StateAlias}}})
+	a, err := adapter.Open(ctx, adapter.Target{Type: p.DatabaseTarget().Type, Attach: []adapter.Attachment{{Path: db, Alias: StateAlias}}})
 	if err != nil {
 		return &UsageError{fmt.Sprintf("--defer --state %s: cannot open its database %s: %v", flag, db, err)}
 	}
@@ -218,17 +218,20 @@ func (p *Project) checkStateViews(ctx context.Context, flag, db, stateCat string
 		return err
 	}
 	defer c.Close()
-	_, rows, err := c.QueryRows(ctx, "select schema_name, view_name, sql from duckdb_views() where database_name = "+sqlq.Literal(StateAlias)+" and not internal order by all")
+	cr, ok := c.(adapter.CatalogReader)
+	if !ok {
+		return &UsageError{fmt.Sprintf("--defer --state %s: a %s database cannot read the views of an attached database, which kiln checks", flag, a.Type())}
+	}
+	list, err := cr.CatalogViews(ctx, StateAlias)
 	if err != nil {
 		return &UsageError{fmt.Sprintf("--defer --state %s: cannot read the views of its database %s: %v", flag, db, err)}
 	}
 	views := map[string]bool{}
 	naming := ""
-	for _, r := range rows {
-		schema, name, body := fmt.Sprint(r[0]), fmt.Sprint(r[1]), fmt.Sprint(r[2])
-		views[relKey(sqlq.Relation{Schema: schema, Name: name})] = true
-		if naming == "" && namesCatalog(body, stateCat) {
-			naming = schema + "." + name
+	for _, v := range list {
+		views[relKey(v.Relation)] = true
+		if naming == "" && namesCatalog(v.SQL, stateCat) {
+			naming = v.Relation.Schema + "." + v.Relation.Name
 		}
 	}
 	if naming == "" {
