@@ -30,7 +30,8 @@ type DeferOptions struct {
 // StateAlias is the name under which the state's DuckDB file is attached
 // to the run's database (read-only) when refs are deferred to it and it
 // cannot be attached under its own catalog name (the stem of the file it
-// was built in), because this target's database has that name too.
+// was built in), because this target's database, one of its schemas or
+// attached databases has that name too (see catalogClash).
 const StateAlias = "kiln_state"
 
 // Deferral is what Defer decided: the nodes read from the state, and the
@@ -59,10 +60,11 @@ type Deferral struct {
 // references name, as dbt-duckdb renders them), so that a deferred view
 // reads the state's relations, not this target's. When this target's
 // database has that catalog name too (both files are jaffle_shop.duckdb),
-// the state is attached as StateAlias, and a deferred view whose state
-// holds views that name that catalog is refused: those names would
-// resolve to this target's database and read its data through
-// production's view.
+// or a schema of this target (of its database or of the project's nodes)
+// or a database it attached has it, the state is attached as
+// StateAlias, and a deferred view whose state holds views that name that
+// catalog is refused: those names would resolve to this target's
+// database and read its data through production's view, or fail.
 //
 // Errors (*UsageError): no manifest.json in the state folder, a state
 // built elsewhere than in a DuckDB file, a state database that cannot be
@@ -117,9 +119,13 @@ func (p *Project) Defer(ctx context.Context, selected []graph.ID, o DeferOptions
 	if !same {
 		stateCat := stateCatalog(st, deferred, db)
 		alias = stateCat
-		if !attachableAs(stateCat, catalogOf(p.DBPath)) {
+		clash, err := p.catalogClash(ctx, stateCat)
+		if err != nil {
+			return nil, err
+		}
+		if clash != "" {
 			alias = StateAlias
-			if err := p.checkStateViews(ctx, o.StateDir, db, stateCat, deferred); err != nil {
+			if err := p.checkStateViews(ctx, o.StateDir, db, stateCat, clash, deferred); err != nil {
 				return nil, err
 			}
 		}
@@ -200,14 +206,69 @@ func attachableAs(stateCat, current string) bool {
 	return !strings.EqualFold(stateCat, current)
 }
 
-// checkStateViews refuses a deferral that would read this target's data
+// catalogClash returns why the state's database cannot be attached under
+// its own catalog name stateCat beside this target's database ("" when
+// it can): a name DuckDB or kiln reserves, this target's database's
+// catalog name, a catalog this target's database has attached already,
+// or a schema of this target's database or of the project's nodes in
+// this target (DuckDB then refuses the two-part names "schema"."name"
+// with "Ambiguous reference to catalog or schema"). Names compare
+// without case, as DuckDB's do. The error is only a failure to read this
+// target's catalog.
+func (p *Project) catalogClash(ctx context.Context, stateCat string) (string, error) {
+	if !attachableAs(stateCat, catalogOf(p.DBPath)) {
+		if strings.EqualFold(stateCat, catalogOf(p.DBPath)) {
+			return fmt.Sprintf("which is this target's database's name too (%s)", p.DatabaseName()), nil
+		}
+		return fmt.Sprintf("which is a name DuckDB or kiln keeps for itself (%s)", strings.ToLower(stateCat)), nil
+	}
+	for _, n := range p.Graph().Nodes() {
+		if strings.EqualFold(n.Relation.Schema, stateCat) {
+			return fmt.Sprintf("which is the schema of %s in this target too (%s)", n.Name, n.Relation.Schema), nil
+		}
+	}
+	if !p.DatabaseExists() {
+		return "", nil
+	}
+	d, err := p.OpenDatabase(ctx)
+	if err != nil {
+		return "", err
+	}
+	defer d.Close()
+	cr, ok := d.conn.(adapter.CatalogReader)
+	if !ok {
+		return "", nil
+	}
+	cats, err := cr.Catalogs(ctx)
+	if err != nil {
+		return "", err
+	}
+	for _, c := range cats {
+		if strings.EqualFold(c, stateCat) {
+			return fmt.Sprintf("which is the name of a database %s has attached too (%s)", p.DatabaseName(), c), nil
+		}
+	}
+	schemas, err := cr.Schemas(ctx)
+	if err != nil {
+		return "", err
+	}
+	for _, sc := range schemas {
+		if strings.EqualFold(sc, stateCat) {
+			return fmt.Sprintf("which is a schema of this target's database %s too (%s)", p.DatabaseName(), sc), nil
+		}
+	}
+	return "", nil
+}
+
+// checkStateViews refuses a deferral that would read the wrong relations
 // through the state's views: the state's database (file db) is attached
-// as StateAlias because this target's catalog is named stateCat too, so a
-// view of the state that names "stateCat"."schema"."name" reads this
-// target's relation. It returns a *UsageError when a deferred relation is
-// a view of the state and a view of the state names catalog stateCat (a
-// deferred view may read it through another view); nil otherwise.
-func (p *Project) checkStateViews(ctx context.Context, flag, db, stateCat string, deferred map[graph.ID]sqlq.Relation) error {
+// as StateAlias because its catalog name stateCat clashes (clash says
+// with what, see catalogClash), so a view of the state that names
+// "stateCat"."schema"."name" reads this target's relation, or fails. It
+// returns a *UsageError when a deferred relation is a view of the state
+// and a view of the state names catalog stateCat (a deferred view may
+// read it through another view); nil otherwise.
+func (p *Project) checkStateViews(ctx context.Context, flag, db, stateCat, clash string, deferred map[graph.ID]sqlq.Relation) error {
 	a, err := adapter.Open(ctx, adapter.Target{Type: p.DatabaseTarget().Type, Attach: []adapter.Attachment{{Path: db, Alias: StateAlias}}})
 	if err != nil {
 		return &UsageError{fmt.Sprintf("--defer --state %s: cannot open its database %s: %v", flag, db, err)}
@@ -248,10 +309,14 @@ func (p *Project) checkStateViews(ctx context.Context, flag, db, stateCat string
 		return nil
 	}
 	sort.Strings(deferredViews)
+	hint := fmt.Sprintf("give this target's database file another name than %s (its path in profiles.yml)", filepath.Base(p.DBPath))
+	if !strings.EqualFold(stateCat, catalogOf(p.DBPath)) {
+		hint = fmt.Sprintf("give this target's schemas and attached databases other names than %s", stateCat)
+	}
 	return &UsageError{fmt.Sprintf("--defer --state %s: cannot read the deferred view(s) %s of %s: its views name their database as %q (%s does), "+
-		"which is this target's database's name too (%s), so they would read this target's relations instead of the state's; "+
-		"give this target's database file another name than %s (its path in profiles.yml), or build those views in this target too (add them to the selection)",
-		flag, strings.Join(deferredViews, ", "), Rel(p.Dir, db), stateCat, naming, p.DatabaseName(), filepath.Base(p.DBPath))}
+		"%s, so the state is attached as %s and they would not read the state's relations; "+
+		"%s, or build those views in this target too (add them to the selection)",
+		flag, strings.Join(deferredViews, ", "), Rel(p.Dir, db), stateCat, naming, clash, StateAlias, hint)}
 }
 
 // namesCatalog reports whether the SQL text body names catalog as a

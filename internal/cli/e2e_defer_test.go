@@ -1,10 +1,13 @@
 package cli
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/kiln-build/kiln/adapter/duckdb"
 )
 
 // deferProject writes a project whose mart reads a view over a
@@ -191,5 +194,78 @@ func TestDeferThroughAViewOfADbtProject(t *testing.T) {
 	compiled := string(readFile(t, filepath.Join(dir, "devother", "compiled", "shop", "models", "orders.sql")))
 	if !strings.Contains(compiled, `"shop"."main"."stg_orders"`) {
 		t.Errorf("the compiled SQL should read the state's stg_orders under its own catalog name:\n%s", compiled)
+	}
+}
+
+// A state attached under its own catalog name (shop, its file's stem)
+// beside a dev database whose schema is named shop too made every
+// two-part name of dev ("shop"."stg_orders") an "Ambiguous reference to
+// catalog or schema" in DuckDB: the state is then attached as kiln_state,
+// a deferred table reads prod's rows through it, and a deferred view
+// whose state names catalog shop is refused before anything runs.
+func TestDeferStateNamedLikeASchema(t *testing.T) {
+	dir := t.TempDir()
+	files := map[string]string{
+		"dbt_project.yml": "name: shop\nprofile: shop\nmodels:\n  shop:\n    +materialized: view\n",
+		"profiles.yml": "shop:\n  target: prod\n  outputs:\n" +
+			"    prod: {type: duckdb, path: shop.duckdb}\n" +
+			"    dev: {type: duckdb, path: dev/dev.duckdb, schema: shop}\n" +
+			"    other: {type: duckdb, path: other/other.duckdb}\n",
+		"seeds/raw_orders.csv":  "id,amount\n1,10\n2,20\n3,30\n4,40\n",
+		"models/stg_orders.sql": "select id, amount from {{ ref('raw_orders') }}\n",
+		"models/orders.sql":     "{{ config(materialized='table') }}\nselect count(*) as n, sum(amount) as total from {{ ref('stg_orders') }}\n",
+	}
+	for p, content := range files {
+		to := filepath.Join(dir, filepath.FromSlash(p))
+		if err := os.MkdirAll(filepath.Dir(to), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(to, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	mustKiln(t, 0, dir, "build", "--target-path", "prod")
+
+	// raw_orders (a table) is deferred; stg_orders and orders are built
+	// in dev's schema shop.
+	out := mustKiln(t, 0, dir, "build", "-t", "dev", "--target-path", "dev", "-s", "stg_orders", "orders", "--defer", "--state", "prod")
+	if got := queryDB(t, filepath.Join(dir, "dev", "dev.duckdb"), "select n || ' ' || total from shop.orders"); got != "4 100" {
+		t.Errorf("dev orders through prod's raw_orders: %s, want prod's 4 orders and 100\n%s", got, out)
+	}
+	compiled := string(readFile(t, filepath.Join(dir, "dev", "compiled", "shop", "models", "stg_orders.sql")))
+	if !strings.Contains(compiled, `"kiln_state"."main"."raw_orders"`) {
+		t.Errorf("the state should be attached as kiln_state beside a schema named shop:\n%s", compiled)
+	}
+
+	// stg_orders (a view of the state naming "shop"."main"."raw_orders")
+	// would be deferred: refused.
+	out = mustKiln(t, 2, dir, "build", "-t", "dev", "--target-path", "dev2", "-s", "orders", "--defer", "--state", "prod", "--favor-state")
+	for _, want := range []string{
+		"cannot read the deferred view(s) stg_orders of shop.duckdb",
+		`its views name their database as "shop"`,
+		"which is the schema of",
+		"give this target's schemas and attached databases other names than shop",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("a state named like dev's schema: want %q in\n%s", want, out)
+		}
+	}
+
+	// A dev database that holds a schema named shop (not one of the
+	// project's) clashes as well.
+	other := filepath.Join(dir, "other", "other.duckdb")
+	if err := os.MkdirAll(filepath.Dir(other), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := duckdb.ExecFile(context.Background(), other, []string{"CREATE SCHEMA shop"}); err != nil {
+		t.Fatal(err)
+	}
+	out = mustKiln(t, 0, dir, "build", "-t", "other", "--target-path", "other", "-s", "stg_orders", "orders", "--defer", "--state", "prod")
+	if got := queryDB(t, other, "select n || ' ' || total from main.orders"); got != "4 100" {
+		t.Errorf("other's orders through prod's raw_orders: %s, want prod's 4 orders and 100\n%s", got, out)
+	}
+	out = mustKiln(t, 2, dir, "build", "-t", "other", "--target-path", "other2", "-s", "orders", "--defer", "--state", "prod", "--favor-state")
+	if want := "which is a schema of this target's database other/other.duckdb too (shop)"; !strings.Contains(out, want) {
+		t.Errorf("a state named like a schema of dev's database: want %q in\n%s", want, out)
 	}
 }
