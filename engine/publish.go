@@ -17,6 +17,7 @@ import (
 	"github.com/kiln-build/kiln/internal/execute"
 	"github.com/kiln-build/kiln/internal/export"
 	"github.com/kiln-build/kiln/internal/failpoint"
+	"github.com/kiln-build/kiln/internal/materialize"
 	"github.com/kiln-build/kiln/internal/run"
 	"github.com/kiln-build/kiln/internal/state"
 )
@@ -359,7 +360,7 @@ func (r *runner) unprovable(ctx context.Context, utd map[graph.ID]bool) (map[gra
 		if n == nil || r.fingerprints[id] == "" {
 			return
 		}
-		if n.IsExecutable() && (n.Kind == graph.Model || n.Kind == graph.Snapshot || n.Kind == graph.Test) && n.CompiledCode != "" {
+		if n.IsExecutable() && (n.Kind == graph.Model || n.Kind == graph.Snapshot || n.Kind == graph.Test) && (n.CompiledCode != "" || n.RenderAtRun) {
 			ids = append(ids, id)
 		}
 		for _, par := range g.Parents(id) {
@@ -374,26 +375,46 @@ func (r *runner) unprovable(ctx context.Context, utd map[graph.ID]bool) (map[gra
 	}
 	sort.Slice(ids, func(i, j int) bool { return ids[i] < ids[j] })
 	why := make([]string, len(ids))
+	// Each node's statements as run, flattened: stmts[k] belongs to
+	// ids[owner[k]]. A node that renders at run time or has hooks is
+	// judged without its queries.
+	var stmts []string
+	var owner []int
+	for i, id := range ids {
+		n := g.Node(id)
+		if w := unprovableAsIs(n); w != "" {
+			why[i] = w
+			continue
+		}
+		for _, sql := range r.statements(n) {
+			stmts = append(stmts, sql)
+			owner = append(owner, i)
+		}
+	}
 	rc, ok := r.ex.Conn(0).(adapter.ReadChecker)
 	if !ok {
 		for i := range why {
-			why[i] = "this database cannot analyse its query"
+			if why[i] == "" {
+				why[i] = "this database cannot analyse its query"
+			}
 		}
-	} else {
-		sqls := make([]string, len(ids))
-		for i, id := range ids {
-			sqls[i] = g.Node(id).CompiledCode
-		}
-		uses, err := r.queryUses(ctx, rc, sqls)
+	} else if len(stmts) > 0 {
+		uses, err := r.queryUses(ctx, rc, stmts)
 		if err != nil {
 			return nil, err
 		}
-		qs := make([]adapter.ReadCheck, len(ids))
-		for i, id := range ids {
-			qs[i] = adapter.ReadCheck{Use: uses[i], Reads: r.p.mayRead(id)}
+		qs := make([]adapter.ReadCheck, len(stmts))
+		for k := range stmts {
+			qs[k] = adapter.ReadCheck{Use: uses[k], Reads: r.p.mayRead(ids[owner[k]])}
 		}
-		if why, err = rc.CheckReads(ctx, qs); err != nil {
+		each, err := rc.CheckReads(ctx, qs)
+		if err != nil {
 			return nil, err
+		}
+		for k, w := range each {
+			if i := owner[k]; w != "" && why[i] == "" {
+				why[i] = w
+			}
 		}
 	}
 	out := map[graph.ID]string{}
@@ -405,8 +426,69 @@ func (r *runner) unprovable(ctx context.Context, utd map[graph.ID]bool) (map[gra
 	return out, nil
 }
 
+// unprovableAsIs returns why node n's result may change though nothing
+// kiln fingerprints did, without reading its queries ("" when its
+// queries decide): it renders with the database at run time (its SQL is
+// not known before), or it has pre- or post-hooks or a sql_header, which
+// dbt runs on every build (an audit row a post-hook inserts must be
+// inserted each build).
+func unprovableAsIs(n *graph.Node) string {
+	if n.RenderAtRun {
+		return "renders with the database at run time"
+	}
+	if h, _ := n.Config.Extra["sql_header"].(string); strings.TrimSpace(h) != "" {
+		return "has hooks"
+	}
+	for _, phase := range []string{"pre", "post"} {
+		for _, inTx := range []bool{true, false} {
+			for _, h := range compiler.NodeHooks(n, phase, inTx) {
+				if strings.TrimSpace(h) != "" {
+					return "has hooks"
+				}
+			}
+		}
+	}
+	return ""
+}
+
+// statements returns the queries node n runs, as their text before kiln
+// wraps them in DDL: a test's query as run (fail_calc and limit over its
+// SQL, materialize.TestQuery), a model's or snapshot's compiled SQL and,
+// for an incremental model, its is_incremental() rendering and its
+// microbatch codes, with each batch input's marker replaced by the
+// input's relation (the executor puts a subquery of the same relation
+// there, filtered by constants).
+func (r *runner) statements(n *graph.Node) []string {
+	if n.Kind == graph.Test {
+		return []string{materialize.TestQuery(r.d, n).SQL}
+	}
+	out := []string{n.CompiledCode}
+	if inc := n.Incremental; inc != nil {
+		codes := []string{inc.Code}
+		if b := inc.Batch; b != nil {
+			for _, c := range []string{b.Code, b.IncrementalCode} {
+				for _, in := range b.Inputs {
+					rel := adapter.Relation{}
+					if pn := r.p.Graph().Node(in); pn != nil {
+						rel = pn.Relation
+					}
+					c = strings.ReplaceAll(c, graph.BatchMarker(in), r.d.QuoteRelation(rel))
+				}
+				codes = append(codes, c)
+			}
+		}
+		for _, c := range codes {
+			if strings.TrimSpace(c) != "" && c != n.CompiledCode {
+				out = append(out, c)
+			}
+		}
+	}
+	return out
+}
+
 // mayRead returns the relations the query of node id may read without
-// escaping its fingerprint: its own (an incremental model's this), its
+// escaping its fingerprint: its own for an incremental model or a
+// snapshot (this; a table or view reading itself is not allowed), its
 // parents' (refs and sources, through ephemeral models to theirs), and
 // the state's relations --defer reads for them.
 func (p *Project) mayRead(id graph.ID) []adapter.Relation {
@@ -420,7 +502,12 @@ func (p *Project) mayRead(id graph.ID) []adapter.Relation {
 			out = append(out, rel)
 		}
 	}
-	add(g.Node(id))
+	// Only an incremental model or a snapshot reads what it built before
+	// by design; a table or view reading {{ this }} reads its own last
+	// build, which its fingerprint does not hold.
+	if n := g.Node(id); n.Incremental != nil || n.Kind == graph.Snapshot {
+		add(n)
+	}
 	seen := map[graph.ID]bool{id: true}
 	var parents func(id graph.ID)
 	parents = func(id graph.ID) {

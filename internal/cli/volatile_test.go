@@ -31,6 +31,7 @@ func volatileProject(t *testing.T, db, extra string) string {
 on-run-start:
   - "create schema if not exists ext"
   - "create table if not exists ext.t as select 1 as x"
+  - "create table if not exists ext.audit as select 0 as x where false"
 `)
 	write("models/src.yml", "sources:\n  - name: ext\n    schema: ext\n    tables: [{name: t}]\n")
 	write("models/ts.sql", "select now() as built_at\n")
@@ -44,6 +45,10 @@ on-run-start:
 	write("models/after_ts.sql", "select built_at from {{ ref('ts') }}\n")
 	write("models/cte.sql", "with t as (select 1 as x) select x, a from t join {{ ref('base') }} on true\n")
 	write("models/hand3.sql", fmt.Sprintf("-- depends_on: {{ ref('pure') }}\nselect count(*) as n from %s.ext.t\n", db))
+	write("models/inc_clock.sql", "{{ config(materialized='incremental') }}\nselect a from {{ ref('base') }}\n{% if is_incremental() %} where current_date > date '2000-01-01' and false {% endif %}\n")
+	write("models/atrun.sql", "{% if execute %}select 1 as a{% else %}select 2 as a{% endif %}\n")
+	write("models/audited.sql", "{{ config(post_hook='insert into ext.audit values (1)') }}\nselect a from {{ ref('base') }}\n")
+	write("tests/calc.sql", "{{ config(fail_calc='count(*) * (case when random() < 2 then 0 else 1 end)') }}\nselect a from {{ ref('pure') }} where a < 0\n")
 	write("tests/today.sql", "select a from {{ ref('pure') }} where current_date < date '2000-01-01'\n")
 	return dir
 }
@@ -82,6 +87,7 @@ func checkVolatile(t *testing.T, dir string, insert func(), query func(string) s
 	want := map[string]string{
 		"model ts": "OK", "model after_ts": "OK", "model hard": "OK", "model cnt": "OK", "model info": "OK",
 		"model hand3": "OK", "test today": "PASS",
+		"model inc_clock": "OK", "model atrun": "OK", "model audited": "OK", "test calc": "PASS",
 		"model base": "UP-TO-DATE", "model base3": "UP-TO-DATE", "model pure": "UP-TO-DATE",
 		"model pure3": "UP-TO-DATE", "model cte": "UP-TO-DATE",
 	}
@@ -92,6 +98,7 @@ func checkVolatile(t *testing.T, dir string, insert func(), query func(string) s
 	}
 	for q, w := range map[string]string{
 		"select n from hard": "2", "select n from cnt": "2", "select n from hand3": "2",
+		"select count(*) from ext.audit": "2",
 	} {
 		if v := query(q); v != w {
 			t.Errorf("%s = %s, want %s", q, v, w)
@@ -108,7 +115,9 @@ func checkVolatile(t *testing.T, dir string, insert func(), query func(string) s
 		t.Fatal(err)
 	}
 	for _, w := range []string{"model ts runs every build: calls now()", "model hard runs every build: reads ext.t, not a ref or source",
-		"model info runs every build: reads information_schema.tables, not a ref or source", "test today runs every build: calls current_date()"} {
+		"model info runs every build: reads information_schema.tables, not a ref or source", "test today runs every build: calls current_date()",
+		"model inc_clock runs every build: calls current_date()", "model atrun runs every build: renders with the database at run time",
+		"model audited runs every build: has hooks", "test calc runs every build: calls random()"} {
 		if !strings.Contains(string(log), w) {
 			t.Errorf("kiln.log does not say %q", w)
 		}
@@ -126,6 +135,28 @@ func checkVolatile(t *testing.T, dir string, insert func(), query func(string) s
 		if got3[k] != w {
 			t.Errorf("third build: %s is %q, want %q\n%s%s", k, got3[k], w, out3, errOut3)
 		}
+	}
+	// The fourth build reads the findings from the cache, not the parser:
+	// a finding planted in it (every query calls kiln_planted()) is what
+	// it judges by.
+	b, err := os.ReadFile(cache)
+	if err != nil {
+		t.Fatal(err)
+	}
+	planted := regexp.MustCompile(`"funcs":\[`).ReplaceAll(b, []byte(`"funcs":["kiln_planted",`))
+	planted = regexp.MustCompile(`\{\}`).ReplaceAll(planted, []byte(`{"funcs":["kiln_planted"]}`))
+	if err := os.WriteFile(cache, planted, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, out4, errOut4 := kiln(t, dir, "build")
+	if code != 0 {
+		t.Fatalf("fourth build exit %d\n%s\n%s", code, out4, errOut4)
+	}
+	if got4 := lineStatuses(out4 + errOut4); got4["model base"] != "OK" || got4["model pure"] != "OK" {
+		t.Errorf("fourth build, cache planted with kiln_planted(): base is %q, pure %q, want OK (the cache was not read)\n%s%s", got4["model base"], got4["model pure"], out4, errOut4)
+	}
+	if log, _ := os.ReadFile(filepath.Join(dir, "target", "kiln.log")); !strings.Contains(string(log), "model base runs every build: calls kiln_planted()") {
+		t.Errorf("kiln.log does not say base calls the planted kiln_planted()")
 	}
 	if strings.Contains(out+errOut, "runs every build") {
 		t.Errorf("the console names the nodes that run every build (kiln.log's debug level does):\n%s%s", out, errOut)
