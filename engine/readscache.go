@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"runtime/debug"
@@ -29,10 +30,17 @@ type readsCache struct {
 // the last build's.
 const readsCacheMax = 50000
 
-// parserKey names the parser of adapter type typ: its library's version
-// as linked into kiln.
+// readsCacheVersion is the version of kiln's own walkers of the parse
+// trees (adapter/duckdb and adapter/postgres readcheck.go: what they
+// count as a table read or a function call). Bump it whenever a walker
+// finds something it did not, or no longer finds something it did, so
+// that the cached findings of the older walker are parsed again.
+const readsCacheVersion = 2
+
+// parserKey names the parser of adapter type typ: kiln's walker version
+// (readsCacheVersion) and its library's version as linked into kiln.
 func parserKey(typ string) string {
-	key := typ + " " + DatabaseVersion()
+	key := fmt.Sprintf("%s walker%d %s", typ, readsCacheVersion, DatabaseVersion())
 	if bi, ok := debug.ReadBuildInfo(); ok {
 		for _, d := range bi.Deps {
 			if strings.Contains(d.Path, "pg_query") || strings.Contains(d.Path, "duckdb") {
