@@ -47,12 +47,31 @@ type QueryUse struct {
 	Err   string   `json:"err,omitempty"`
 }
 
+// Reasons a walker records in QueryUse.Funcs for what reads no function
+// but is not immutable: Judge gives them as they are (they start with
+// "!", which no function's name does).
+const (
+	// UnseededSample is a USING SAMPLE or TABLESAMPLE without a seed
+	// (REPEATABLE): its rows are random.
+	UnseededSample = "!samples without REPEATABLE (a seed): random rows"
+)
+
+// ClockLiteral is the reason a walker records for a cast of the string
+// lit ('now', 'today', ...) to a date or time type typ, which reads the
+// clock (PostgreSQL's special date/time input values).
+func ClockLiteral(lit, typ string) string {
+	return "!casts '" + lit + "' to " + typ + ": reads the clock"
+}
+
 // FuncNames returns the distinct function names (without their schema)
 // of uses, sorted.
 func FuncNames(uses []QueryUse) []string {
 	seen := map[string]bool{}
 	for _, u := range uses {
 		for _, f := range u.Funcs {
+			if strings.HasPrefix(f, "!") {
+				continue // a reason, not a function
+			}
 			seen[BareFunc(f)] = true
 		}
 	}
@@ -81,6 +100,9 @@ func Judge(u QueryUse, allowed []Relation, immutable func(fn string) bool, match
 		return "cannot be analysed: " + u.Err
 	}
 	for _, f := range u.Funcs {
+		if r, ok := strings.CutPrefix(f, "!"); ok {
+			return r
+		}
 		if !immutable(f) {
 			return "calls " + f + "()"
 		}

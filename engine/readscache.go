@@ -35,7 +35,7 @@ const readsCacheMax = 50000
 // count as a table read or a function call). Bump it whenever a walker
 // finds something it did not, or no longer finds something it did, so
 // that the cached findings of the older walker are parsed again.
-const readsCacheVersion = 2
+const readsCacheVersion = 3
 
 // parserKey names the parser of adapter type typ: kiln's walker version
 // (readsCacheVersion) and its library's version as linked into kiln.

@@ -266,6 +266,11 @@ func walkDuck(v any, ctes []string, u *adapter.QueryUse) {
 			}
 			return
 		}
+		if sm, ok := x["sample"].(map[string]any); ok {
+			if seed, ok := sm["seed"].(float64); !ok || seed < 0 {
+				u.Funcs = append(u.Funcs, adapter.UnseededSample)
+			}
+		}
 		typ, _ := x["type"].(string)
 		class, _ := x["class"].(string)
 		switch {

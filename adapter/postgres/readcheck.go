@@ -157,6 +157,14 @@ func walkPG(v any, ctes []string, u *adapter.QueryUse) {
 				if names := stringsOf(arr(fields, "funcname")); len(names) > 0 {
 					u.Funcs = append(u.Funcs, strings.Join(names, "."))
 				}
+			case "TypeCast":
+				if lit, typ := clockCast(fields); lit != "" {
+					u.Funcs = append(u.Funcs, adapter.ClockLiteral(lit, typ))
+				}
+			case "RangeTableSample":
+				if fields["repeatable"] == nil {
+					u.Funcs = append(u.Funcs, adapter.UnseededSample)
+				}
 			case "SQLValueFunction":
 				op := strings.ToLower(strings.TrimPrefix(str(fields, "op"), "SVFOP_"))
 				op = strings.TrimSuffix(op, "_n")
@@ -165,6 +173,35 @@ func walkPG(v any, ctes []string, u *adapter.QueryUse) {
 			walkPG(f, ctes, u)
 		}
 	}
+}
+
+// clockTypes are PostgreSQL's date and time types (pg_query's names):
+// their input reads the clock for clockWords.
+var clockTypes = map[string]bool{"date": true, "time": true, "timetz": true, "timestamp": true,
+	"timestamptz": true, "interval": true}
+
+// clockWords are PostgreSQL's special date/time input values that read
+// the clock ('epoch', 'infinity' and 'allballs' do not).
+var clockWords = []string{"now", "today", "tomorrow", "yesterday"}
+
+// clockCast returns, for a TypeCast node's fields, the string constant
+// and the type when it casts a constant that holds one of clockWords to
+// one of clockTypes ('now'::timestamptz, date 'today', cast('tomorrow'
+// as date)), else "", "".
+func clockCast(tc map[string]any) (lit, typ string) {
+	names := stringsOf(arr(obj(tc, "typeName"), "names"))
+	if len(names) == 0 || !clockTypes[strings.ToLower(names[len(names)-1])] {
+		return "", ""
+	}
+	c := obj(obj(tc, "arg"), "A_Const")
+	s := str(obj(c, "sval"), "sval")
+	low := strings.ToLower(s)
+	for _, w := range clockWords {
+		if strings.Contains(low, w) {
+			return s, strings.ToLower(names[len(names)-1])
+		}
+	}
+	return "", ""
 }
 
 // walkSelect walks a SelectStmt: its WITH clause's queries each with the

@@ -55,6 +55,12 @@ create function stamp() returns timestamptz language sql stable as 'select now()
 		{`select current_date as d`, nil, "calls current_date()"},
 		{`select * from orders where d >= CURRENT_TIMESTAMP - interval '7 days'`, []adapter.Relation{orders}, "calls current_timestamp()"},
 		{`select random() as r`, nil, "calls random()"},
+		{`select 'now'::timestamptz as t`, nil, "casts 'now' to timestamptz: reads the clock"},
+		{`select date 'today' as d, cast('Tomorrow' as date) as e`, nil, "casts 'today' to date: reads the clock"},
+		{`select cast('yesterday' as timestamp) as d`, nil, "casts 'yesterday' to timestamp: reads the clock"},
+		{`select date '2000-01-01' as d, 'epoch'::timestamptz as e, interval '7 days' as i, 'now'::text as n`, nil, ""},
+		{`select * from orders tablesample bernoulli (10)`, []adapter.Relation{orders}, "samples without REPEATABLE (a seed): random rows"},
+		{`select * from orders tablesample system (10) repeatable (42)`, []adapter.Relation{orders}, ""},
 		{`select * from unnest(array[1, 2])`, nil, ""},
 		// One overload of generate_series (on timestamptz) is stable: a
 		// call cannot be told apart before the query is bound.
