@@ -344,10 +344,14 @@ func namesCatalog(body, catalog string) bool {
 	return false
 }
 
+// isIdentByte reports whether b can be part of an identifier next to a
+// name searched for in SQL text: a letter, digit, '_', a double quote or
+// any byte of a multi-byte UTF-8 character.
 func isIdentByte(b byte) bool {
 	return b == '_' || b == '"' || b >= '0' && b <= '9' || b >= 'a' && b <= 'z' || b >= 'A' && b <= 'Z' || b >= 0x80
 }
 
+// byteAt returns s[i], or 0 when i is past the end of s.
 func byteAt(s string, i int) byte {
 	if i < len(s) {
 		return s[i]

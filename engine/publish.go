@@ -527,6 +527,7 @@ func (p *Project) mayRead(id graph.ID) []adapter.Relation {
 	return out
 }
 
+// sortedIDs returns m's keys in ascending order.
 func sortedIDs[V any](m map[graph.ID]V) []graph.ID {
 	out := make([]graph.ID, 0, len(m))
 	for id := range m {

@@ -188,6 +188,9 @@ group by all`, lower)
 	return fns, nil
 }
 
+// funcKey returns funcTable's key of a function name as QueryUse.Funcs
+// holds it: "t:name" for a table function ("table:name"), else "f:name",
+// the name lower case and without its schema.
 func funcKey(f string) string {
 	if t, ok := strings.CutPrefix(f, "table:"); ok {
 		return "t:" + strings.ToLower(adapter.BareFunc(t))
@@ -203,6 +206,9 @@ func (fns funcTable) immutable(key string) bool {
 	return fns.immutableAt(key, 0)
 }
 
+// immutableAt is immutable for a macro body reached through depth
+// macros: beyond four it answers false (a macro calling macros that
+// deep, or itself, is not proven).
 func (fns funcTable) immutableAt(key string, depth int) bool {
 	fi := fns[key]
 	switch {
@@ -238,6 +244,11 @@ func duckUse(tree []byte) adapter.QueryUse {
 	return u
 }
 
+// walkDuck adds to u what the json_serialize_sql node v (a statement, a
+// list, an expression or a table reference) uses: tables read (not the
+// names of ctes, the CTEs in scope; a WITH clause's CTEs are in scope for
+// those after them and the main query, a recursive one for itself), the
+// functions called, the clock keywords and samples without a seed.
 func walkDuck(v any, ctes []string, u *adapter.QueryUse) {
 	switch x := v.(type) {
 	case []any:
@@ -323,6 +334,8 @@ func isRecursiveCTE(v any) bool {
 	return t == "RECURSIVE_CTE_NODE"
 }
 
+// inScope reports whether name is one of the CTEs ctes, as DuckDB
+// compares identifiers (case-insensitive).
 func inScope(ctes []string, name string) bool {
 	for _, c := range ctes {
 		if strings.EqualFold(c, name) {

@@ -133,6 +133,11 @@ func pgUse(sql string) adapter.QueryUse {
 	return u
 }
 
+// walkPG adds to u what the pg_query JSON node v uses: the RangeVars read
+// that are not CTEs of ctes in scope, the FuncCalls ("schema.name" when
+// qualified), the SQL value functions (current_date, ...), the casts of
+// a clock word to a date/time type and the TABLESAMPLEs without
+// REPEATABLE; SelectStmts go through walkSelect for their WITH clause.
 func walkPG(v any, ctes []string, u *adapter.QueryUse) {
 	switch x := v.(type) {
 	case []any:
@@ -239,6 +244,8 @@ func walkSelect(st map[string]any, ctes []string, u *adapter.QueryUse) {
 	}
 }
 
+// inScope reports whether name is one of the CTEs ctes; pg_query gives
+// unquoted names folded to lower case, so they compare exactly.
 func inScope(ctes []string, name string) bool {
 	for _, c := range ctes {
 		if c == name {
