@@ -60,10 +60,6 @@ func (e *Executor) incremental(ctx context.Context, conn adapter.Conn, n *graph.
 		if err == nil {
 			err = e.distribute(ctx, conn, n)
 		}
-		if err == nil {
-			// As dbt's incremental materialization, every build.
-			err = persistDocs(ctx, conn, e.d, n)
-		}
 		if err == nil && !e.grantsAfterHooks(n) {
 			err = e.applyGrants(ctx, conn, n, e.carried(n, kind))
 		}

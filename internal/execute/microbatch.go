@@ -233,9 +233,6 @@ func (e *Executor) microbatch(ctx context.Context, conn adapter.Conn, n *graph.N
 				return err
 			}
 		}
-		if err := persistDocs(ctx, conn, e.d, n); err != nil {
-			return err
-		}
 		if !e.grantsAfterHooks(n) {
 			if err := e.applyGrants(ctx, conn, n, e.carried(n, kind)); err != nil {
 				return err
