@@ -305,3 +305,44 @@ func (c *compiler) resolveForeignKey(n *graph.Node, k *graph.Constraint, cols []
 		k.Type = ""
 	}
 }
+
+// checkPersistDocsHistory says that persist_docs is not applied yet to
+// incremental models and snapshots (kiln writes comments for table and
+// view models and seeds): one warning, at the first such node, naming
+// them all. Writing them at every build needs the journal to keep the
+// previous comments (a failed run puts them back) and, on DuckDB 1.5, a
+// comment on a column of a table whose CHECK or DEFAULT calls a function
+// cannot be replayed from the write-ahead log.
+func (c *compiler) checkPersistDocsHistory() {
+	var names []string
+	var first *graph.Node
+	for _, id := range c.ids() {
+		n := c.nodes[id]
+		history := n.Kind == graph.Snapshot || n.Kind == graph.Model && n.Config.Materialized == graph.Incremental
+		if !history {
+			continue
+		}
+		pd, _ := n.Config.Extra["persist_docs"].(map[string]any)
+		relation, _ := pd["relation"].(bool)
+		columns, _ := pd["columns"].(bool)
+		if !relation && !columns {
+			continue
+		}
+		if first == nil {
+			first = n
+		}
+		names = append(names, n.Name)
+	}
+	if first == nil {
+		return
+	}
+	shown := names
+	more := ""
+	if len(shown) > 5 {
+		shown, more = shown[:5], fmt.Sprintf(" and %d more", len(names)-5)
+	}
+	c.diags.Add(diag.Diagnostic{Pos: first.Pos, Severity: diag.Warning,
+		Msg: fmt.Sprintf("persist_docs on incremental models and snapshots is not supported yet: %s%s keep their table and column comments as they are",
+			strings.Join(shown, ", "), more),
+		Hint: "table and view models and seeds get their comments; write an incremental model's with a post-hook (comment on table ... is '...') until kiln does"})
+}
