@@ -76,7 +76,23 @@ func (r *runner) onRunStart(ctx context.Context) error {
 	// The hooks may have created a relation a node builds over (a table
 	// with constraints an incremental model appends to): the nodes must
 	// see it, not replace it as if it were missing.
-	return r.ex.Catalog().Reload(ctx, r.ex.Conn(0))
+	if err := r.ex.Catalog().Reload(ctx, r.ex.Conn(0)); err != nil {
+		return err
+	}
+	// Or dropped the relation of a node found up to date: it runs. (A
+	// relation they created never makes a node up to date: it is not the
+	// one the node built.)
+	if utd := r.ex.UpToDate(); len(utd) > 0 {
+		still := r.decide()
+		kept := make(map[graph.ID]bool, len(utd))
+		for id := range utd {
+			if still[id] {
+				kept[id] = true
+			}
+		}
+		r.ex.SetUpToDate(kept)
+	}
+	return nil
 }
 
 // skipAll is the results of a run whose on-run-start failed: every

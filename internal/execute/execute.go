@@ -325,6 +325,9 @@ func (e *Executor) SetPlanned(ids []graph.ID) {
 // SetUpToDate sets the nodes that need not run; call it before the run.
 func (e *Executor) SetUpToDate(ids map[graph.ID]bool) { e.opts.UpToDate = ids }
 
+// UpToDate returns the nodes SetUpToDate set (nil when none).
+func (e *Executor) UpToDate() map[graph.ID]bool { return e.opts.UpToDate }
+
 // Conn returns worker w's connection.
 func (e *Executor) Conn(w int) adapter.Conn { return e.conns[w] }
 
