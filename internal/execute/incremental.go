@@ -245,7 +245,7 @@ func (e *Executor) applyIncremental(ctx context.Context, conn adapter.Conn, n *g
 	var plan reshapePlan
 	if len(evolve) > 0 && !constrained {
 		change := fmt.Sprintf("on_schema_change %s would change its columns (%s)", inc.OnSchemaChange, materialize.DiffColumns(tableCols, newCols))
-		if plan, err = planReshape(ctx, conn, e.d, n.Relation, fmt.Sprintf("model %q", n.Name), change); err != nil {
+		if plan, err = planReshape(ctx, conn, e.d, n.Relation, fmt.Sprintf("model %q", n.Name), change, materialize.RebuildHint(n)); err != nil {
 			return err
 		}
 	}

@@ -108,11 +108,12 @@ func (p *reshapePlan) known() *reshapePlan {
 // changes, a table that can be changed neither way: its definition
 // cannot be read back (a generated column), or it has column comments,
 // which DuckDB cannot replay on such a table either. what names the node
-// and change says what would change, for the errors. One catalog query,
+// and change says what would change, and rebuild how to build the
+// table anew (materialize.RebuildHint), for the errors. One catalog query,
 // run only by a node that changes a table's columns; the plan keeps what
 // it read for the journal (Journal.PrepareReshape, PrepareCopy), which
 // then reads nothing more.
-func planReshape(ctx context.Context, conn adapter.Conn, d adapter.Dialect, rel sqlq.Relation, what, change string) (reshapePlan, error) {
+func planReshape(ctx context.Context, conn adapter.Conn, d adapter.Dialect, rel sqlq.Relation, what, change, rebuild string) (reshapePlan, error) {
 	g, ok := d.(adapter.Reshaper)
 	td, ok2 := d.(adapter.TableDefiner)
 	if !ok || !ok2 {
@@ -142,10 +143,10 @@ func planReshape(ctx context.Context, conn adapter.Conn, d adapter.Dialect, rel 
 	why := "its table has a CHECK, a DEFAULT that calls a function or an operator, or a generated column (made outside kiln), and " + change +
 		"; DuckDB cannot replay an ALTER TABLE of such a table from its write-ahead log (duckdb/duckdb#18259), so kiln creates the table again with its new columns"
 	if comments {
-		return reshapePlan{}, fmt.Errorf("%s: %s, but DuckDB cannot replay the comments on its columns either; nothing was changed: remove the column comments (comment on column ... is null, with the database closed cleanly after), or build it with --full-refresh", what, why)
+		return reshapePlan{}, fmt.Errorf("%s: %s, but DuckDB cannot replay the comments on its columns either; nothing was changed: remove the column comments (comment on column ... is null, with the database closed cleanly after), or %s", what, why, rebuild)
 	}
 	if len(def) == 0 {
-		return reshapePlan{}, fmt.Errorf("%s: %s, but its definition cannot be read back (a generated column); nothing was changed: change its columns by hand, or build it with --full-refresh", what, why)
+		return reshapePlan{}, fmt.Errorf("%s: %s, but its definition cannot be read back (a generated column); nothing was changed: change its columns by hand, or %s", what, why, rebuild)
 	}
 	return reshapePlan{recreate: true, def: def, read: true}, nil
 }

@@ -76,7 +76,7 @@ func (e *Executor) writeSnapshot(ctx context.Context, conn adapter.Conn, n *grap
 		var plan reshapePlan
 		if len(add) > 0 {
 			change := fmt.Sprintf("its source's new columns would be added to it (%s)", materialize.SchemaChange{Added: add})
-			if plan, err = planReshape(ctx, conn, e.d, n.Relation, fmt.Sprintf("snapshot %q", n.Name), change); err != nil {
+			if plan, err = planReshape(ctx, conn, e.d, n.Relation, fmt.Sprintf("snapshot %q", n.Name), change, "build it with --full-refresh"); err != nil {
 				return 0, "", err
 			}
 		}
