@@ -25,6 +25,11 @@ var binderFuncs = map[string]bool{"unnest": true, "unlist": true, "grouping": tr
 // the others read files, settings or the catalog).
 var pureTableFuncs = map[string]bool{"range": true, "generate_series": true, "unnest": true}
 
+// sessionFuncs read the session's state (a variable an on-run-start hook
+// sets, a setting), which DuckDB marks CONSISTENT all the same: they are
+// not immutable across runs.
+var sessionFuncs = map[string]bool{"f:getvariable": true, "f:current_setting": true, "f:current_query": true}
+
 // CheckReads implements adapter.ReadChecker with DuckDB's parser
 // (the findings of ParseUses) and its catalog of functions (duckdb_functions(): a function is immutable when every
 // overload of its name has stability CONSISTENT; CONSISTENT_WITHIN_QUERY
@@ -212,7 +217,7 @@ func (fns funcTable) immutable(key string) bool {
 func (fns funcTable) immutableAt(key string, depth int) bool {
 	fi := fns[key]
 	switch {
-	case fi == nil || depth > 4:
+	case fi == nil || depth > 4 || sessionFuncs[key]:
 		return false
 	case fi.consistent:
 		return true

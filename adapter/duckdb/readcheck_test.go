@@ -40,6 +40,8 @@ func TestCheckReads(t *testing.T) {
 		{`select current_date as d`, nil, "calls current_date()"},
 		{`select * from orders where d >= CURRENT_TIMESTAMP - interval 7 day`, []adapter.Relation{orders}, "calls current_timestamp()"},
 		{`select random() as r`, nil, "calls random()"},
+		{`select getvariable('cutoff') as c`, nil, "calls getvariable()"},
+		{`select current_setting('threads') as t`, nil, "calls current_setting()"},
 		{`select * from orders using sample 10%`, []adapter.Relation{orders}, "samples without REPEATABLE (a seed): random rows"},
 		{`select * from orders tablesample 10%`, []adapter.Relation{orders}, "samples without REPEATABLE (a seed): random rows"},
 		{`select * from (select * from orders using sample 5 rows) s`, []adapter.Relation{orders}, "samples without REPEATABLE (a seed): random rows"},
