@@ -9,7 +9,30 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/kiln-build/kiln/internal/readopt"
 )
+
+// decodedSeed returns a seed file's bytes src as UTF-8 when the seed's
+// encoding config names another encoding (readopt.Encoding: utf-16le,
+// latin-1, ...), without a leading byte order mark, so that its column
+// types are inferred from its text, not its raw bytes; src as it is
+// when the encoding is "" or not one readopt knows, or src does not
+// decode (the loader then reports the problem).
+func decodedSeed(src []byte, encoding string) []byte {
+	if encoding == "" {
+		return src
+	}
+	e, ok := readopt.Encoding(encoding)
+	if !ok {
+		return src
+	}
+	out, err := e.NewDecoder().Bytes(src)
+	if err != nil {
+		return src
+	}
+	return bytes.TrimPrefix(out, []byte("\xef\xbb\xbf"))
+}
 
 // dbtSeedTypes returns the column types dbt gives the seed CSV src, by
 // column: dbt infers each column's type with agate's TypeTester over the

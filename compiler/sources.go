@@ -220,7 +220,7 @@ func (c *compiler) collectSeeds() {
 		n.Seed.Read = seedReadOptions(cfg.Extra)
 		if c.p.DBT {
 			// dbt types every column of a seed itself (seedtypes.go).
-			n.Seed.ColumnTypes = dbtSeedTypes(f.Content, n.Seed.Delimiter)
+			n.Seed.ColumnTypes = dbtSeedTypes(decodedSeed(f.Content, n.Seed.Read.Encoding), n.Seed.Delimiter)
 			if c.p.Target != nil && c.p.Target.Type == "postgres" {
 				// dbt-postgres names agate's Text "text"
 				// (SQLAdapter.convert_text_type), not DuckDB's VARCHAR,
