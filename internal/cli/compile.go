@@ -11,6 +11,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/kiln-build/kiln/compiler/diag"
 	"github.com/kiln-build/kiln/compiler/graph"
 	"github.com/kiln-build/kiln/engine"
 	"github.com/kiln-build/kiln/internal/artifact"
@@ -146,6 +147,9 @@ only (it implies --resource-type model, and cannot go with --select or
 			// Partial parsing: the same ls over unchanged files prints
 			// what it printed. Selections that read a previous run's
 			// files (state:, result:, named selectors) are not cached.
+			if err := checkLsKeys(keys); err != nil {
+				return err
+			}
 			args := lsArgs(rf, output, keys)
 			var pp *engine.Partial
 			if lsCacheable(rf) {
@@ -227,7 +231,7 @@ only (it implies --resource-type model, and cannot go with --select or
 	}
 	rf.add(cmd)
 	cmd.Flags().StringVarP(&output, "output", "o", "selector", "selector, name, path or json")
-	cmd.Flags().StringSliceVar(&keys, "output-keys", nil, "with --output json, the keys to print (name, unique_id, resource_type, package_name, original_file_path, fqn, alias, schema, tags, config, depends_on, intervals)")
+	cmd.Flags().StringSliceVar(&keys, "output-keys", nil, "with --output json, the keys to print (name, unique_id, resource_type, package_name, original_file_path, fqn, alias, schema, tags, config, depends_on, source_name, intervals)")
 	return cmd
 }
 
@@ -274,6 +278,31 @@ func lsCacheable(rf *runFlags) bool {
 		}
 	}
 	return true
+}
+
+// lsKeys are the keys lsObject prints (some nodes lack some of them:
+// source_name is a source's, intervals a microbatch model's).
+var lsKeys = []string{"name", "unique_id", "resource_type", "package_name", "original_file_path", "fqn", "alias",
+	"schema", "tags", "config", "depends_on", "source_name", "intervals"}
+
+// checkLsKeys refuses an --output-keys key that kiln ls does not print
+// (dbt drops such a key silently; dbt's node keys kiln lacks, such as
+// database and relation_name, are not supported yet), with the nearest key and the
+// list.
+func checkLsKeys(keys []string) error {
+	for _, k := range keys {
+		for _, f := range strings.Fields(strings.ReplaceAll(k, ",", " ")) {
+			if slices.Contains(lsKeys, f) {
+				continue
+			}
+			hint := "kiln ls prints " + strings.Join(lsKeys, ", ")
+			if near := diag.Closest(f, lsKeys, 1); len(near) > 0 {
+				hint = fmt.Sprintf("did you mean %q? %s", near[0], hint)
+			}
+			return fmt.Errorf("--output-keys: %q is not a key kiln ls prints (not supported yet); hint: %s", f, hint)
+		}
+	}
+	return nil
 }
 
 // lsObject is a node as dbt ls --output json prints it, limited to keys
