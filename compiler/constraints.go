@@ -322,10 +322,7 @@ func (c *compiler) checkPersistDocsHistory() {
 		if !history {
 			continue
 		}
-		pd, _ := n.Config.Extra["persist_docs"].(map[string]any)
-		relation, _ := pd["relation"].(bool)
-		columns, _ := pd["columns"].(bool)
-		if !relation && !columns {
+		if relation, columns := n.PersistDocs(); !relation && !columns {
 			continue
 		}
 		if first == nil {

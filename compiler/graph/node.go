@@ -568,6 +568,16 @@ func (n *Node) ContractEnforced() bool {
 	return b
 }
 
+// PersistDocs returns the node's persist_docs config: whether its
+// relation's and its columns' descriptions are written into the
+// database as comments (dbt's persist_docs: {relation, columns}).
+func (n *Node) PersistDocs() (relation, columns bool) {
+	pd, _ := n.Config.Extra["persist_docs"].(map[string]any)
+	relation, _ = pd["relation"].(bool)
+	columns, _ = pd["columns"].(bool)
+	return relation, columns
+}
+
 // HasConstraints reports whether the node or one of its columns declares
 // constraints (dbt's contracts).
 func (n *Node) HasConstraints() bool {

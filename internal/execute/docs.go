@@ -18,7 +18,7 @@ import (
 // (for a seed, after its rows are loaded, as dbt's seed materialization
 // calls persist_docs).
 func persistDocs(ctx context.Context, conn adapter.Conn, d adapter.Dialect, n *graph.Node) error {
-	relation, columns := docsPersisted(n)
+	relation, columns := n.PersistDocs()
 	if !relation && !columns {
 		return nil
 	}
@@ -55,18 +55,9 @@ func persistDocs(ctx context.Context, conn adapter.Conn, d adapter.Dialect, n *g
 	return nil
 }
 
-// docsPersisted returns n's persist_docs: whether the relation's and the
-// columns' descriptions are written into the database.
-func docsPersisted(n *graph.Node) (relation, columns bool) {
-	pd, _ := n.Config.Extra["persist_docs"].(map[string]any)
-	relation, _ = pd["relation"].(bool)
-	columns, _ = pd["columns"].(bool)
-	return relation, columns
-}
-
 // persistsDocs reports whether building n runs statements after its
 // relation's (persistDocs), which must be in the same transaction.
 func persistsDocs(n *graph.Node) bool {
-	relation, columns := docsPersisted(n)
+	relation, columns := n.PersistDocs()
 	return relation || columns
 }
