@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 
 	pg_query "github.com/pganalyze/pg_query_go/v6"
@@ -153,7 +154,7 @@ func walkPG(v any, ctes []string, u *adapter.QueryUse) {
 				continue
 			case "RangeVar":
 				cat, sch, rel := str(fields, "catalogname"), str(fields, "schemaname"), str(fields, "relname")
-				if cat == "" && sch == "" && inScope(ctes, rel) {
+				if cat == "" && sch == "" && slices.Contains(ctes, rel) { // pg_query folds unquoted names: exact
 					continue
 				}
 				u.Tables = append(u.Tables, [3]string{cat, sch, rel})
@@ -242,15 +243,4 @@ func walkSelect(st map[string]any, ctes []string, u *adapter.QueryUse) {
 			walkPG(f, scope, u)
 		}
 	}
-}
-
-// inScope reports whether name is one of the CTEs ctes; pg_query gives
-// unquoted names folded to lower case, so they compare exactly.
-func inScope(ctes []string, name string) bool {
-	for _, c := range ctes {
-		if c == name {
-			return true
-		}
-	}
-	return false
 }
