@@ -32,7 +32,35 @@ type ReadChecker interface {
 	// function the database does not know as immutable (a user's macro,
 	// a table function without a stability) counts as not immutable. The
 	// error is only a failure of the database to answer.
-	CheckReads(ctx context.Context, qs []ReadCheck) ([]string, error)
+	//
+	// cache, when not nil, holds the verdicts on functions of earlier
+	// calls (the caller keeps it between builds): CheckReads uses those
+	// that hold for the database as it is now (FuncCache.State), asks the
+	// database only of the others, and adds them to cache (it clears a
+	// cache of another state).
+	CheckReads(ctx context.Context, qs []ReadCheck, cache *FuncCache) ([]string, error)
+}
+
+// FuncCache is what a ReadChecker found of the database's functions:
+// whether each is immutable, by the adapter's own key of a function
+// (DuckDB: "f:name" or "t:name" for a table function, lower case),
+// with the state of the database those verdicts depend on.
+type FuncCache struct {
+	// State names what the verdicts depend on, as the adapter reads it
+	// (DuckDB: its version, its loaded extensions and a digest of the
+	// functions and macros that are not DuckDB's own); "" for none yet.
+	State     string          `json:"state"`
+	Immutable map[string]bool `json:"immutable"`
+}
+
+// Reset makes c the empty cache of state, unless it is of state already;
+// it reports whether c was kept.
+func (c *FuncCache) Reset(state string) bool {
+	if c.State == state && c.Immutable != nil {
+		return true
+	}
+	c.State, c.Immutable = state, map[string]bool{}
+	return false
 }
 
 // QueryUse is what a parsed query uses, as the database's parser names

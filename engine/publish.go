@@ -344,8 +344,10 @@ func (r *runner) decide() map[graph.ID]bool {
 // that is none of its refs', sources' or its own, or cannot be analysed.
 // An adapter without a ReadChecker proves nothing: every one of them is
 // returned. The analysis is one batch of a few queries, run only when
-// some node could be skipped; the parse trees' findings are kept in the
-// target path (ReadsCacheFile), so only new or changed queries are parsed.
+// some node could be skipped; the parse trees' findings and the verdicts
+// on functions are kept in the target path (ReadsCacheFile), so only new
+// or changed queries are parsed, and the database's functions are read
+// again only when they may have changed (adapter.FuncCache).
 func (r *runner) unprovable(ctx context.Context, utd map[graph.ID]bool) (map[graph.ID]string, error) {
 	g := r.p.Graph()
 	seen := map[graph.ID]bool{}
@@ -399,7 +401,8 @@ func (r *runner) unprovable(ctx context.Context, utd map[graph.ID]bool) (map[gra
 			}
 		}
 	} else if len(stmts) > 0 {
-		uses, err := r.queryUses(ctx, rc, stmts)
+		cache := r.loadReadsCache()
+		uses, added, err := queryUses(ctx, rc, cache, stmts)
 		if err != nil {
 			return nil, err
 		}
@@ -407,9 +410,13 @@ func (r *runner) unprovable(ctx context.Context, utd map[graph.ID]bool) (map[gra
 		for k := range stmts {
 			qs[k] = adapter.ReadCheck{Use: uses[k], Reads: r.p.mayRead(ids[owner[k]])}
 		}
-		each, err := rc.CheckReads(ctx, qs)
+		state, known := cache.Funcs.State, len(cache.Funcs.Immutable)
+		each, err := rc.CheckReads(ctx, qs, &cache.Funcs)
 		if err != nil {
 			return nil, err
+		}
+		if added || cache.Funcs.State != state || len(cache.Funcs.Immutable) != known {
+			r.saveReadsCache(cache)
 		}
 		for k, w := range each {
 			if i := owner[k]; w != "" && why[i] == "" {

@@ -17,13 +17,17 @@ import (
 // ReadsCacheFile is the file, in the target path, that keeps what the
 // compiled queries use (adapter.ReadChecker.ParseUses) between builds, by
 // sha256 of the query's text, for the database's parser that read them:
-// a no-change rebuild of 1,000 models parses none of them again.
+// a no-change rebuild of 1,000 models parses none of them again. It keeps
+// the adapter's verdicts on the functions they call too
+// (adapter.FuncCache), so that such a rebuild does not read the
+// database's catalog of functions again either.
 const ReadsCacheFile = "kiln_reads.json"
 
 // readsCache is ReadsCacheFile's content.
 type readsCache struct {
 	Parser string                      `json:"parser"` // the adapter and its parser's version (parserKey)
 	Uses   map[string]adapter.QueryUse `json:"uses"`
+	Funcs  adapter.FuncCache           `json:"funcs"`
 }
 
 // readsCacheMax bounds the queries the cache keeps: beyond, it keeps only
@@ -51,20 +55,37 @@ func parserKey(typ string) string {
 	return key
 }
 
-// queryUses returns what each of sqls uses, from ReadsCacheFile or, for
-// the texts it does not hold, from rc's parser (one batch), and saves the
-// cache again when it parsed any. A cache that cannot be read or written
-// is parsed again, not an error.
-func (r *runner) queryUses(ctx context.Context, rc adapter.ReadChecker, sqls []string) ([]adapter.QueryUse, error) {
-	path := filepath.Join(r.p.Target, ReadsCacheFile)
+// loadReadsCache returns ReadsCacheFile's content, empty when the file is
+// missing, damaged or of another parser (parserKey): a cache that cannot
+// be read is parsed again, not an error.
+func (r *runner) loadReadsCache() *readsCache {
 	key := parserKey(r.ex.Type())
 	var cache readsCache
-	if b, err := os.ReadFile(path); err == nil {
+	if b, err := os.ReadFile(filepath.Join(r.p.Target, ReadsCacheFile)); err == nil {
 		_ = json.Unmarshal(b, &cache) // a damaged cache is parsed again
 	}
 	if cache.Parser != key || cache.Uses == nil {
 		cache = readsCache{Parser: key, Uses: map[string]adapter.QueryUse{}}
 	}
+	return &cache
+}
+
+// saveReadsCache writes cache to ReadsCacheFile; one that cannot be
+// written is not kept (parsed again next time).
+func (r *runner) saveReadsCache(cache *readsCache) {
+	path := filepath.Join(r.p.Target, ReadsCacheFile)
+	if b, err := json.Marshal(cache); err == nil {
+		tmp := path + ".tmp"
+		if os.WriteFile(tmp, b, 0o644) == nil {
+			_ = os.Rename(tmp, path)
+		}
+	}
+}
+
+// queryUses returns what each of sqls uses, from cache or, for the texts
+// it does not hold, from rc's parser (one batch), which it adds to cache;
+// added reports whether it parsed any (cache is to be saved).
+func queryUses(ctx context.Context, rc adapter.ReadChecker, cache *readsCache, sqls []string) (uses []adapter.QueryUse, added bool, err error) {
 	out := make([]adapter.QueryUse, len(sqls))
 	hashes := make([]string, len(sqls))
 	var miss []int
@@ -78,15 +99,15 @@ func (r *runner) queryUses(ctx context.Context, rc adapter.ReadChecker, sqls []s
 		}
 	}
 	if len(miss) == 0 {
-		return out, nil
+		return out, false, nil
 	}
 	texts := make([]string, len(miss))
 	for j, i := range miss {
 		texts[j] = sqls[i]
 	}
-	uses, err := rc.ParseUses(ctx, texts)
+	parsed, err := rc.ParseUses(ctx, texts)
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	if len(cache.Uses)+len(miss) > readsCacheMax {
 		cache.Uses = map[string]adapter.QueryUse{}
@@ -95,14 +116,8 @@ func (r *runner) queryUses(ctx context.Context, rc adapter.ReadChecker, sqls []s
 		}
 	}
 	for j, i := range miss {
-		out[i] = uses[j]
-		cache.Uses[hashes[i]] = uses[j]
+		out[i] = parsed[j]
+		cache.Uses[hashes[i]] = parsed[j]
 	}
-	if b, err := json.Marshal(cache); err == nil {
-		tmp := path + ".tmp"
-		if os.WriteFile(tmp, b, 0o644) == nil {
-			_ = os.Rename(tmp, path) // not kept: parsed again next time
-		}
-	}
-	return out, nil
+	return out, true, nil
 }

@@ -30,6 +30,18 @@ var pureTableFuncs = map[string]bool{"range": true, "generate_series": true, "un
 // not immutable across runs.
 var sessionFuncs = map[string]bool{"f:getvariable": true, "f:current_setting": true, "f:current_query": true}
 
+// funcState is the SQL expression of what the verdicts on functions
+// depend on besides kiln's rules (adapter.FuncCache.State): DuckDB's
+// version, its loaded extensions and their versions, and an md5 digest
+// of the functions and macros that are not DuckDB's own (a user's macro,
+// temporary or not, shadows DuckDB's function of its name). Bump its
+// "funcs" number whenever the rules (sessionFuncs, immutableAt) change.
+const funcState = `concat_ws(' ', 'funcs1', version(),
+  (select string_agg(extension_name || '@' || coalesce(extension_version, ''), ',' order by extension_name) from duckdb_extensions() where loaded),
+  (select md5(coalesce(string_agg(f, chr(30) order by f), '')) from (
+    select concat_ws(chr(31), database_name, schema_name, function_name, function_type, parameters::varchar, macro_definition) as f
+    from duckdb_functions() where not internal)))`
+
 // CheckReads implements adapter.ReadChecker with DuckDB's parser
 // (the findings of ParseUses) and its catalog of functions (duckdb_functions(): a function is immutable when every
 // overload of its name has stability CONSISTENT; CONSISTENT_WITHIN_QUERY
@@ -39,9 +51,10 @@ var sessionFuncs = map[string]bool{"f:getvariable": true, "f:current_setting": t
 // are case-insensitive, quoted or not; a name without a database or
 // schema is the current one's (current_database(), current_schema()),
 // and a two-part name is a schema's or a database's default schema main.
-// It takes two queries (more when DuckDB's own macros call macros),
-// whatever the number of queries checked.
-func (c *Conn) CheckReads(ctx context.Context, qs []adapter.ReadCheck) ([]string, error) {
+// It takes one query when cache holds every function the queries call
+// as the database is now (funcState), two (more when DuckDB's own macros
+// call macros) when not, whatever the number of queries checked.
+func (c *Conn) CheckReads(ctx context.Context, qs []adapter.ReadCheck, cache *adapter.FuncCache) ([]string, error) {
 	if len(qs) == 0 {
 		return nil, nil
 	}
@@ -49,16 +62,36 @@ func (c *Conn) CheckReads(ctx context.Context, qs []adapter.ReadCheck) ([]string
 	for i, q := range qs {
 		uses[i] = q.Use
 	}
-	fns, err := c.functions(ctx, adapter.FuncNames(uses))
-	if err != nil {
-		return nil, err
-	}
-	_, rows, err := c.c.QueryRows(ctx, `select current_database(), current_schema()`)
+	_, rows, err := c.c.QueryRows(ctx, `select current_database(), current_schema(), `+funcState)
 	if err != nil || len(rows) != 1 {
 		return nil, fmt.Errorf("cannot read the current schema: %v", err)
 	}
 	db, _ := rows[0][0].(string)
 	schema, _ := rows[0][1].(string)
+	state, _ := rows[0][2].(string)
+	if cache == nil {
+		cache = &adapter.FuncCache{}
+	}
+	cache.Reset(state)
+	var missing []string
+	for _, n := range adapter.FuncNames(uses) {
+		n = strings.ToLower(strings.TrimPrefix(n, "table:"))
+		_, okF := cache.Immutable["f:"+n]
+		_, okT := cache.Immutable["t:"+n]
+		if !okF || !okT {
+			missing = append(missing, n)
+		}
+	}
+	if len(missing) > 0 {
+		fns, err := c.functions(ctx, missing)
+		if err != nil {
+			return nil, err
+		}
+		for _, n := range missing {
+			cache.Immutable["f:"+n] = fns.immutable("f:" + n)
+			cache.Immutable["t:"+n] = fns.immutable("t:" + n)
+		}
+	}
 	match := func(read [3]string, rel adapter.Relation) bool {
 		eq := strings.EqualFold
 		d := rel.Database
@@ -85,10 +118,10 @@ func (c *Conn) CheckReads(ctx context.Context, qs []adapter.ReadCheck) ([]string
 		out[i] = adapter.Judge(u, qs[i].Reads, func(f string) bool {
 			if t, ok := strings.CutPrefix(f, "table:"); ok {
 				name := strings.ToLower(adapter.BareFunc(t))
-				return pureTableFuncs[name] || fns.immutable("t:"+name)
+				return pureTableFuncs[name] || cache.Immutable["t:"+name]
 			}
 			name := strings.ToLower(adapter.BareFunc(f))
-			return binderFuncs[name] || fns.immutable("f:"+name)
+			return binderFuncs[name] || cache.Immutable["f:"+name]
 		}, match)
 		out[i] = strings.Replace(out[i], "calls table:", "calls ", 1)
 	}

@@ -70,13 +70,74 @@ func TestCheckReads(t *testing.T) {
 	for i, tc := range cases {
 		qs[i] = adapter.ReadCheck{Use: uses[i], Reads: tc.reads}
 	}
-	got, err := rc.CheckReads(ctx, qs)
-	if err != nil {
+	// Asked with an empty cache, then with the cache that call filled:
+	// the cached verdicts are the database's.
+	cache := &adapter.FuncCache{}
+	for _, pass := range []string{"fresh", "cached"} {
+		got, err := rc.CheckReads(ctx, qs, cache)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, tc := range cases {
+			if got[i] != tc.want {
+				t.Errorf("%s: %s: %q, want %q", pass, tc.sql, got[i], tc.want)
+			}
+		}
+	}
+}
+
+// TestCheckReadsFuncCache: CheckReads takes the verdicts on functions
+// from its cache while the database's version, extensions and user
+// macros are as when they were found (it does not ask duckdb_functions()
+// again), and clears the cache when a user macro is created or changed.
+func TestCheckReadsFuncCache(t *testing.T) {
+	ctx := context.Background()
+	c := openConn(t, filepath.Join(t.TempDir(), "shop.duckdb"))
+	if _, err := c.Exec(ctx, `create macro twice(x) as x * 2`); err != nil {
 		t.Fatal(err)
 	}
-	for i, tc := range cases {
-		if got[i] != tc.want {
-			t.Errorf("%s: %q, want %q", tc.sql, got[i], tc.want)
+	check := func(cache *adapter.FuncCache, sql string) string {
+		t.Helper()
+		uses, err := c.ParseUses(ctx, []string{sql})
+		if err != nil {
+			t.Fatal(err)
 		}
+		got, err := c.CheckReads(ctx, []adapter.ReadCheck{{Use: uses[0]}}, cache)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return got[0]
+	}
+	cache := &adapter.FuncCache{}
+	if got := check(cache, `select abs(-1) as a, twice(2) as b`); got != "calls twice()" {
+		t.Fatalf("fresh: %q", got)
+	}
+	if cache.State == "" || cache.Immutable["f:abs"] != true || cache.Immutable["f:twice"] != false {
+		t.Fatalf("cache after the first check: %+v", cache)
+	}
+	// A verdict the database would not give is taken from the cache as
+	// it is: the database was not asked.
+	cache.Immutable["f:twice"] = true
+	if got := check(cache, `select abs(-1) as a, twice(2) as b`); got != "" {
+		t.Fatalf("cached: %q, want the cached verdict", got)
+	}
+	state := cache.State
+	for _, ddl := range []string{
+		`create or replace macro twice(x) as x * 3`,     // changed
+		`create macro abs(x) as random()`,               // created, shadowing DuckDB's abs
+		`create or replace temp macro half(x) as x / 2`, // a temporary macro
+	} {
+		if _, err := c.Exec(ctx, ddl); err != nil {
+			t.Fatal(err)
+		}
+		cache.Immutable["f:twice"] = true
+		got := check(cache, `select twice(2) as b`)
+		if got != "calls twice()" || cache.State == state {
+			t.Errorf("after %s: %q, state %q (was %q); want the cache cleared", ddl, got, cache.State, state)
+		}
+		state = cache.State
+	}
+	if got := check(cache, `select abs(-1) as a`); got != "calls abs()" {
+		t.Errorf("abs shadowed by a user macro: %q", got)
 	}
 }

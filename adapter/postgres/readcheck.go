@@ -20,8 +20,10 @@ import (
 // unquoted names to lower case and keeps quoted ones as written, as
 // kiln's relations are: parts compare exactly. A name without a database
 // or schema is the current one's (current_database(), current_schema()).
-// It takes one query, whatever the number of queries checked.
-func (c *Conn) CheckReads(ctx context.Context, qs []adapter.ReadCheck) ([]string, error) {
+// It takes one query, whatever the number of queries checked; cache is
+// not used (the functions' volatility comes in that query, which reads
+// the current schema too, and costs a lookup in pg_proc's index).
+func (c *Conn) CheckReads(ctx context.Context, qs []adapter.ReadCheck, _ *adapter.FuncCache) ([]string, error) {
 	if len(qs) == 0 {
 		return nil, nil
 	}

@@ -84,7 +84,7 @@ create function stamp() returns timestamptz language sql stable as 'select now()
 	for i, tc := range cases {
 		qs[i] = adapter.ReadCheck{Use: uses[i], Reads: tc.reads}
 	}
-	got, err := rc.CheckReads(ctx, qs)
+	got, err := rc.CheckReads(ctx, qs, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
