@@ -27,6 +27,7 @@ func (p *Project) OpenDatabase(ctx context.Context) (*Database, error) {
 	if err != nil {
 		return nil, err
 	}
+	p.opens.Add(1)
 	conn, err := db.Conn(ctx)
 	if err != nil {
 		db.Close()

@@ -90,7 +90,9 @@ func (p *Project) Defer(ctx context.Context, selected []graph.ID, o DeferOptions
 	for _, id := range selected {
 		isSelected[id] = true
 	}
-	existing, err := p.existingRelations(ctx, o.FavorState)
+	dev := &devDatabase{p: p} // opened once, for existingRelations and catalogClash
+	defer dev.close()
+	existing, err := p.existingRelations(ctx, dev, o.FavorState)
 	if err != nil {
 		return nil, err
 	}
@@ -119,7 +121,7 @@ func (p *Project) Defer(ctx context.Context, selected []graph.ID, o DeferOptions
 	if !same {
 		stateCat := stateCatalog(st, deferred, db)
 		alias = stateCat
-		clash, err := p.catalogClash(ctx, stateCat)
+		clash, err := p.catalogClash(ctx, dev, stateCat)
 		if err != nil {
 			return nil, err
 		}
@@ -130,6 +132,7 @@ func (p *Project) Defer(ctx context.Context, selected []graph.ID, o DeferOptions
 			}
 		}
 	}
+	dev.close()
 	for id, rel := range deferred {
 		rel.Database = alias
 		deferred[id] = rel
@@ -213,9 +216,9 @@ func attachableAs(stateCat, current string) bool {
 // or a schema of this target's database or of the project's nodes in
 // this target (DuckDB then refuses the two-part names "schema"."name"
 // with "Ambiguous reference to catalog or schema"). Names compare
-// without case, as DuckDB's do. The error is only a failure to read this
-// target's catalog.
-func (p *Project) catalogClash(ctx context.Context, stateCat string) (string, error) {
+// without case, as DuckDB's do. It reads this target's catalog through
+// dev. The error is only a failure to read it.
+func (p *Project) catalogClash(ctx context.Context, dev *devDatabase, stateCat string) (string, error) {
 	if !attachableAs(stateCat, catalogOf(p.DBPath)) {
 		if strings.EqualFold(stateCat, catalogOf(p.DBPath)) {
 			return fmt.Sprintf("which is this target's database's name too (%s)", p.DatabaseName()), nil
@@ -230,11 +233,10 @@ func (p *Project) catalogClash(ctx context.Context, stateCat string) (string, er
 	if !p.DatabaseExists() {
 		return "", nil
 	}
-	d, err := p.OpenDatabase(ctx)
+	d, err := dev.open(ctx)
 	if err != nil {
 		return "", err
 	}
-	defer d.Close()
 	cr, ok := d.conn.(adapter.CatalogReader)
 	if !ok {
 		return "", nil
@@ -378,19 +380,45 @@ func relKey(r sqlq.Relation) string {
 	return strings.ToLower(r.Schema + "\x00" + r.Name)
 }
 
+// devDatabase is this target's database as Defer's checks read it:
+// opened by the first that needs it, closed by Defer.
+type devDatabase struct {
+	p *Project
+	d *Database
+}
+
+// open returns the database, opening it the first time.
+func (v *devDatabase) open(ctx context.Context) (*Database, error) {
+	if v.d == nil {
+		d, err := v.p.OpenDatabase(ctx)
+		if err != nil {
+			return nil, err
+		}
+		v.d = d
+	}
+	return v.d, nil
+}
+
+// close closes the database if it was opened (it may be opened again).
+func (v *devDatabase) close() {
+	if v.d != nil {
+		v.d.Close()
+		v.d = nil
+	}
+}
+
 // existingRelations returns the relations of this target's database (by
-// relKey), none when it does not exist yet or when favor is set (the
-// state wins whatever this target holds).
-func (p *Project) existingRelations(ctx context.Context, favor bool) (map[string]bool, error) {
+// relKey), read through dev, none when it does not exist yet or when
+// favor is set (the state wins whatever this target holds).
+func (p *Project) existingRelations(ctx context.Context, dev *devDatabase, favor bool) (map[string]bool, error) {
 	out := map[string]bool{}
 	if favor || !p.DatabaseExists() {
 		return out, nil
 	}
-	d, err := p.OpenDatabase(ctx)
+	d, err := dev.open(ctx)
 	if err != nil {
 		return nil, err
 	}
-	defer d.Close()
 	c := d.conn
 	rels, err := c.Relations(ctx, false)
 	if err != nil {

@@ -25,6 +25,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/google/uuid"
 
@@ -133,6 +134,9 @@ type Project struct {
 	attach []adapter.Attachment
 	// deferred are the relations Defer's refs read instead of the nodes'.
 	deferred map[graph.ID]sqlq.Relation
+	// opens counts OpenDatabase's opens of the database (a test of how
+	// often a command opens it reads it).
+	opens atomic.Int64
 }
 
 // Graph returns the project's compiled graph.
