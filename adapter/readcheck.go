@@ -119,6 +119,45 @@ func BareFunc(f string) string {
 	return f
 }
 
+// Uses returns the QueryUse of each of qs.
+func Uses(qs []ReadCheck) []QueryUse {
+	uses := make([]QueryUse, len(qs))
+	for i, q := range qs {
+		uses[i] = q.Use
+	}
+	return uses
+}
+
+// MatchRead reports whether a read's parts (catalog, schema and name, ""
+// for a part left out, as QueryUse.Tables holds them) name rel in a
+// database whose current catalog and schema are db and schema (rel's
+// Database and Schema when empty): its name is rel's and its schema and
+// catalog, as far as it gives them, are rel's; a bare name is the
+// current schema's. eq compares names: strings.EqualFold for DuckDB,
+// whose identifiers ignore case, quoted or not; == for PostgreSQL, whose
+// parser folds unquoted names as kiln's relations are. catalogSchema,
+// when not "", is the schema a two-part name x.t names when x is a
+// catalog (DuckDB's default schema "main"); PostgreSQL has none ("").
+func MatchRead(read [3]string, rel Relation, db, schema string, eq func(a, b string) bool, catalogSchema string) bool {
+	d, s := rel.Database, rel.Schema
+	if d == "" {
+		d = db
+	}
+	if s == "" {
+		s = schema
+	}
+	if !eq(read[2], rel.Name) {
+		return false
+	}
+	switch {
+	case read[0] != "":
+		return eq(read[0], d) && eq(read[1], s)
+	case read[1] != "":
+		return eq(read[1], s) && eq(d, db) || catalogSchema != "" && eq(read[1], d) && eq(s, catalogSchema)
+	}
+	return eq(s, schema) && eq(d, db)
+}
+
 // Judge returns the reason, "" for none, that the query described by u
 // may change while its text and its allowed relations do not: u.Err, the
 // first function immutable does not accept, the first table that matches

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/kiln-build/kiln/adapter"
@@ -58,10 +59,7 @@ func (c *Conn) CheckReads(ctx context.Context, qs []adapter.ReadCheck, cache *ad
 	if len(qs) == 0 {
 		return nil, nil
 	}
-	uses := make([]adapter.QueryUse, len(qs))
-	for i, q := range qs {
-		uses[i] = q.Use
-	}
+	uses := adapter.Uses(qs)
 	_, rows, err := c.c.QueryRows(ctx, `select current_database(), current_schema(), `+funcState)
 	if err != nil || len(rows) != 1 {
 		return nil, fmt.Errorf("cannot read the current schema: %v", err)
@@ -93,25 +91,7 @@ func (c *Conn) CheckReads(ctx context.Context, qs []adapter.ReadCheck, cache *ad
 		}
 	}
 	match := func(read [3]string, rel adapter.Relation) bool {
-		eq := strings.EqualFold
-		d := rel.Database
-		if d == "" {
-			d = db
-		}
-		s := rel.Schema
-		if s == "" {
-			s = schema
-		}
-		if !eq(read[2], rel.Name) {
-			return false
-		}
-		switch {
-		case read[0] != "":
-			return eq(read[0], d) && eq(read[1], s)
-		case read[1] != "":
-			return (eq(read[1], s) && eq(d, db)) || (eq(read[1], d) && eq(s, "main"))
-		}
-		return eq(s, schema) && eq(d, db)
+		return adapter.MatchRead(read, rel, db, schema, strings.EqualFold, "main")
 	}
 	out := make([]string, len(qs))
 	for i, u := range uses {
@@ -375,10 +355,5 @@ func isRecursiveCTE(v any) bool {
 // inScope reports whether name is one of the CTEs ctes, as DuckDB
 // compares identifiers (case-insensitive).
 func inScope(ctes []string, name string) bool {
-	for _, c := range ctes {
-		if strings.EqualFold(c, name) {
-			return true
-		}
-	}
-	return false
+	return slices.ContainsFunc(ctes, func(c string) bool { return strings.EqualFold(c, name) })
 }

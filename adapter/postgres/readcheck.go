@@ -27,10 +27,7 @@ func (c *Conn) CheckReads(ctx context.Context, qs []adapter.ReadCheck, _ *adapte
 	if len(qs) == 0 {
 		return nil, nil
 	}
-	uses := make([]adapter.QueryUse, len(qs))
-	for i, q := range qs {
-		uses[i] = q.Use
-	}
+	uses := adapter.Uses(qs)
 	names := adapter.FuncNames(uses)
 	if names == nil {
 		names = []string{}
@@ -75,23 +72,7 @@ group by p.proname, n.nspname`, names)
 		return true
 	}
 	match := func(read [3]string, rel adapter.Relation) bool {
-		d, s := rel.Database, rel.Schema
-		if d == "" {
-			d = db
-		}
-		if s == "" {
-			s = schema
-		}
-		if read[2] != rel.Name {
-			return false
-		}
-		switch {
-		case read[0] != "":
-			return read[0] == d && read[1] == s
-		case read[1] != "":
-			return read[1] == s && d == db
-		}
-		return s == schema && d == db
+		return adapter.MatchRead(read, rel, db, schema, func(a, b string) bool { return a == b }, "")
 	}
 	out := make([]string, len(qs))
 	for i, u := range uses {
