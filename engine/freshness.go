@@ -20,21 +20,39 @@ type FreshnessResult struct {
 	Node *graph.Node
 	// Status is pass, warn, error (older than error_after) or runtime
 	// error (the time could not be read: Err says why).
-	Status      string
-	MaxLoadedAt time.Time // the newest load time (the file's modification time for a file-backed source)
+	Status string
+	// MaxLoadedAt is the newest load time (the file's modification time
+	// for a file-backed source); NeverLoaded (0001-01-01 UTC, dbt's
+	// stand-in) when it is null, as Null says why.
+	MaxLoadedAt time.Time
 	Snapshotted time.Time // when it was read
-	Age         time.Duration
-	Err         error
-	Elapsed     time.Duration
+	// Age is Snapshotted - MaxLoadedAt, saturated at the largest
+	// time.Duration (about 292 years) for a null max_loaded_at.
+	Age time.Duration
+	// Null, when not "", says why max_loaded_at is null ("no rows
+	// matching the filter in "raw"."orders"", "loaded_at is null in every
+	// row of ...", "loaded_at_query returned no row", ...): as dbt, the
+	// source counts as loaded infinitely long ago, stale past any
+	// warn_after or error_after, not a runtime error.
+	Null    string
+	Err     error
+	Elapsed time.Duration
 }
+
+// NeverLoaded is the max_loaded_at of a source whose load time is null:
+// 0001-01-01T00:00:00Z, as dbt's calculate_freshness ("infinitely long
+// ago").
+var NeverLoaded = time.Date(1, 1, 1, 0, 0, 0, 0, time.UTC)
 
 // Freshness checks the freshness of the sources among ids that declare
 // one (the others are left out), as dbt source freshness: the newest
 // value of loaded_at_field (max over the rows matching filter), or the
 // modification time of a file-backed source's file when it has no
-// loaded_at_field, against warn_after and error_after. The database is
-// opened only when a source needs it (*adapter.LockError while a build
-// holds it).
+// loaded_at_field, against warn_after and error_after. A null newest
+// value (no rows, or null in every row) is stale as in dbt: error with
+// error_after, warn with only warn_after (FreshnessResult.Null says
+// why). The database is opened only when a source needs it
+// (*adapter.LockError while a build holds it).
 func (p *Project) Freshness(ctx context.Context, ids []graph.ID) ([]FreshnessResult, error) {
 	var db adapter.Adapter
 	var conn adapter.Conn
@@ -77,7 +95,7 @@ func (p *Project) Freshness(ctx context.Context, ids []graph.ID) ([]FreshnessRes
 				}
 			}
 			if f.LoadedAtQuery != "" {
-				r.MaxLoadedAt, r.Err = queryLoadedAt(ctx, conn, db.Dialect(), f.LoadedAtQuery)
+				r.MaxLoadedAt, r.Null, r.Err = queryLoadedAt(ctx, conn, db.Dialect(), f.LoadedAtQuery)
 				break
 			}
 			q := db.Dialect().MaxLoadedAt(n.Relation, f.LoadedAtField, f.Filter)
@@ -86,7 +104,7 @@ func (p *Project) Freshness(ctx context.Context, ids []graph.ID) ([]FreshnessRes
 			case err != nil:
 				r.Err = err
 			case len(rows) != 1 || len(rows[0]) != 1 || rows[0][0] == nil:
-				r.Err = loadedAtFieldNull(ctx, conn, db.Dialect(), n.Relation, f.LoadedAtField, f.Filter)
+				r.MaxLoadedAt, r.Null = NeverLoaded, loadedAtFieldNull(ctx, conn, db.Dialect(), n.Relation, f.LoadedAtField, f.Filter)
 			default:
 				t, ok := rows[0][0].(time.Time)
 				if !ok {
@@ -119,58 +137,58 @@ func (p *Project) Freshness(ctx context.Context, ids []graph.ID) ([]FreshnessRes
 
 // queryLoadedAt runs a source's loaded_at_query, query, as dbt's
 // collect_freshness_custom_sql, and returns the time it gives, in UTC.
-// A query the database refuses (or that gives more than one row), no
-// row, a row whose value is null, or a value that is not a date or
-// timestamp is an error that says which; the caller names the query's
-// position.
-func queryLoadedAt(ctx context.Context, conn adapter.Conn, d adapter.Dialect, query string) (time.Time, error) {
+// No row, or a row whose value is null, gives NeverLoaded and why
+// (null, saying which of the two). A query the database refuses (or that
+// gives more than one row), or a value that is not a date or timestamp,
+// is an error that says which; the caller names the query's position.
+func queryLoadedAt(ctx context.Context, conn adapter.Conn, d adapter.Dialect, query string) (t time.Time, null string, err error) {
 	q := d.MaxLoadedAtQuery(query)
 	_, rows, err := conn.QueryRows(ctx, q)
 	switch {
 	case err != nil:
-		return time.Time{}, fmt.Errorf("loaded_at_query failed: %w", err)
+		return time.Time{}, "", fmt.Errorf("loaded_at_query failed: %w", err)
 	case len(rows) != 1 || len(rows[0]) != 1 || rows[0][0] == nil:
-		return time.Time{}, loadedAtNull(ctx, conn, d, query)
+		return NeverLoaded, loadedAtNull(ctx, conn, d, query), nil
 	}
 	t, ok := rows[0][0].(time.Time)
 	if !ok {
-		return time.Time{}, fmt.Errorf("loaded_at_query gave %v, %s, not a date or timestamp; make it one in SQL, as to_timestamp(...) for seconds since 1970 or cast(... as timestamp) for text",
+		return time.Time{}, "", fmt.Errorf("loaded_at_query gave %v, %s, not a date or timestamp; make it one in SQL, as to_timestamp(...) for seconds since 1970 or cast(... as timestamp) for text",
 			rows[0][0], loadedAtType(ctx, conn, q, rows[0][0]))
 	}
-	return t.UTC(), nil
+	return t.UTC(), "", nil
 }
 
-// loadedAtFieldNull is the error of a loaded_at_field, field, whose max
-// over the rows of rel matching filter ("" all) is null: no such row, or
-// rows whose field is null in every one; max(1) over the same rows says
-// which (on this error path only).
-func loadedAtFieldNull(ctx context.Context, conn adapter.Conn, d adapter.Dialect, rel adapter.Relation, field, filter string) error {
+// loadedAtFieldNull says why a loaded_at_field, field, has a null max
+// over the rows of rel matching filter ("" all): no such row, or rows
+// whose field is null in every one; max(1) over the same rows says which
+// (on this path only).
+func loadedAtFieldNull(ctx context.Context, conn adapter.Conn, d adapter.Dialect, rel adapter.Relation, field, filter string) string {
 	matching := map[bool]string{true: " matching the filter", false: ""}[filter != ""]
 	_, rows, err := conn.QueryRows(ctx, d.MaxLoadedAt(rel, "1", filter))
 	some := err == nil && len(rows) == 1 && len(rows[0]) == 1 && rows[0][0] != nil
 	switch {
 	case some:
-		return fmt.Errorf("max(%s) of %s is null: %s is null in every row%s; there is no load time to compare", field, d.QuoteRelation(rel), field, matching)
+		return fmt.Sprintf("%s is null in every row%s of %s", field, matching, d.QuoteRelation(rel))
 	case err == nil:
-		return fmt.Errorf("max(%s) of %s is null (no rows%s): there is no load time to compare", field, d.QuoteRelation(rel), matching)
+		return fmt.Sprintf("no rows%s in %s", matching, d.QuoteRelation(rel))
 	}
-	return fmt.Errorf("max(%s) of %s is null (no rows%s, or %s null in every one): there is no load time to compare", field, d.QuoteRelation(rel), matching, field)
+	return fmt.Sprintf("no rows%s in %s, or %s null in every one", matching, d.QuoteRelation(rel), field)
 }
 
-// loadedAtNull is the error of a loaded_at_query, query, that gave null,
-// which the scalar subquery of dbt's collect_freshness_custom_sql gives
-// for no row as for a null value: it counts the query's rows to say
-// which (on this error path only).
-func loadedAtNull(ctx context.Context, conn adapter.Conn, d adapter.Dialect, query string) error {
+// loadedAtNull says why a loaded_at_query, query, gave null, which the
+// scalar subquery of dbt's collect_freshness_custom_sql gives for no row
+// as for a null value: it counts the query's rows to say which (on this
+// path only).
+func loadedAtNull(ctx context.Context, conn adapter.Conn, d adapter.Dialect, query string) string {
 	from := "(\n" + strings.TrimRight(strings.TrimSpace(query), ";") + "\n) as source_query"
 	n, err := conn.QueryInt(ctx, d.CountRows(from))
 	switch {
 	case err == nil && n == 0:
-		return fmt.Errorf("loaded_at_query returned no row: there is no load time to compare; make it return one row of one column, such as select max(loaded_at) from ...")
+		return "loaded_at_query returned no row"
 	case err == nil && n == 1:
-		return fmt.Errorf("loaded_at_query returned null (one row, whose value is null: a max() over no rows, or over load times that are all null): there is no load time to compare")
+		return "loaded_at_query returned one row, whose value is null (a max() over no rows, or over load times that are all null)"
 	}
-	return fmt.Errorf("loaded_at_query returned null or no row: there is no load time to compare")
+	return "loaded_at_query returned null or no row"
 }
 
 // loadedAtType names the type of the load time that query q read, v, as
@@ -198,7 +216,10 @@ func loadedAtType(ctx context.Context, conn adapter.Conn, q string, v any) strin
 // WriteSources writes results to path (default <target>/sources.json) in
 // dbt's sources.json format (schema v3): metadata, one result per source
 // with max_loaded_at, snapshotted_at, max_loaded_at_time_ago_in_s, status
-// and criteria, and elapsed_time in seconds. It returns the path written.
+// and criteria, and elapsed_time in seconds. A null max_loaded_at is
+// written as dbt writes it, "0001-01-01T00:00:00.000000Z" with its age in
+// seconds since then (about 6.4e10), and a message saying why. It returns
+// the path written.
 func (p *Project) WriteSources(path string, results []FreshnessResult, elapsed time.Duration) (string, error) {
 	if path == "" {
 		path = filepath.Join(p.Target, "sources.json")
@@ -257,8 +278,14 @@ func (p *Project) WriteSources(path string, results []FreshnessResult, elapsed t
 			msg := r.Err.Error()
 			x.Message = &msg
 		} else {
+			if r.Null != "" {
+				// dbt writes no message here; kiln says why the time is 0001-01-01.
+				msg := "max_loaded_at is null: " + r.Null + "; counted as loaded infinitely long ago, as dbt does"
+				x.Message = &msg
+			}
 			// In seconds from the times themselves: a time.Duration
-			// saturates past 292 years (a load time of 2999).
+			// saturates past 292 years (a load time of 2999, or
+			// NeverLoaded, whose age is dbt's: seconds since year 1).
 			age := float64(r.Snapshotted.Unix()-r.MaxLoadedAt.Unix()) + float64(r.Snapshotted.Nanosecond()-r.MaxLoadedAt.Nanosecond())/1e9
 			x.MaxLoadedAt, x.Snapshotted, x.AgeSeconds = r.MaxLoadedAt.Format(ts), r.Snapshotted.Format(ts), &age
 		}

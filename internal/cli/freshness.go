@@ -33,7 +33,10 @@ freshness): the newest value of their loaded_at_field (over the rows
 matching freshness.filter), the time their loaded_at_query gives, or, for
 a file-backed source without either, its file's modification time,
 against warn_after and
-error_after ({count: N, period: minute|hour|day}). The results go to
+error_after ({count: N, period: minute|hour|day}). A null newest time (no
+rows, or a load time null in every row) counts as loaded infinitely long
+ago, as in dbt: ERROR with error_after, WARN with only warn_after. The
+results go to
 <target>/sources.json (dbt's format; --output PATH elsewhere). Exit code 1
 when a source is older than its error_after or its time cannot be read.`,
 		Args: cobra.NoArgs,
@@ -78,6 +81,15 @@ when a source is older than its error_after or its time cannot be read.`,
 				}
 				if f.ErrorAfter != nil {
 					limits = append(limits, "error after "+after(f.ErrorAfter))
+				}
+				if r.Null != "" {
+					pos := f.Pos
+					if f.LoadedAtQuery != "" {
+						pos = f.QueryPos
+					}
+					a.ui.Printf("%s freshness of %s (%s): no load time, max_loaded_at is null: %s; stale, as dbt counts a source never loaded (%s)",
+						strings.ToUpper(r.Status), name, pos, r.Null, strings.Join(limits, ", "))
+					continue
 				}
 				ago := r.Age.Round(time.Second).String() + " ago"
 				if r.MaxLoadedAt.After(r.Snapshotted) {
