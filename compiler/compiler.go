@@ -122,6 +122,7 @@ type compiler struct {
 	graph        *graph.Graph
 	disabled     []*graph.Node
 	varsMu       sync.Mutex
+	namingFails  namingFails           // naming macros' failures, until flushNamingFails (namingfail.go)
 	usedVars     map[string]bool       // names read with var()
 	unreadVars   map[string]bool       // package name -> its vars: could not be read (vars.go)
 	varCascade   map[string]bool       // messages of vars missing in such a scope, dropped (dropVarCascade)
@@ -195,6 +196,7 @@ func newCompiler(p *project.Project, opts Options) *compiler {
 }
 
 func (c *compiler) run() {
+	defer c.flushNamingFails() // those of the steps after the first flush
 	srcs := []template.Source{{Path: builtin.TestsPath, Text: builtin.Tests}, {Path: builtin.AnomalyTestsPath, Text: builtin.AnomalyTests}}
 	srcs = append(srcs, template.Source{Path: builtin.DBTPath, Text: builtin.DBT})
 	defaults := builtin.NamingKiln
@@ -251,6 +253,7 @@ func (c *compiler) run() {
 	c.warnUnusedConfig()
 	c.renderDescriptions()
 	c.flushVarNotes()
+	c.flushNamingFails()
 	if c.diags.HasErrors() {
 		return
 	}

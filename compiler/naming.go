@@ -145,8 +145,9 @@ func (c *compiler) nameNode(n *graph.Node, custom string) sqlq.Relation {
 }
 
 // callNaming renders naming macro mac for node n with the custom value
-// arg (nil: none) and dbt's node (node); it reports a failure, or an
-// empty name, at the macro and returns false. A database other than the
+// arg (nil: none) and dbt's node (node); it records a failure, or an
+// empty name, at the macro (reported once for all the nodes it failed
+// for, flushNamingFails) and returns false. A database other than the
 // target's is refused: kiln builds in one database.
 func (c *compiler) callNaming(n *graph.Node, mac *jinja.Macro, comp string, arg any, node map[string]any) (string, bool) {
 	path := ""
@@ -164,7 +165,8 @@ func (c *compiler) callNaming(n *graph.Node, mac *jinja.Macro, comp string, arg 
 		if errors.As(err, &te) {
 			pos, err = te.Pos, errors.New(te.Msg)
 		}
-		c.diags.Errorf(pos, "%s for %s: %v", gen, describeNode(n), err).Hint = "fix the macro; dbt renders it for every node it names"
+		c.namingFails.add(namingFailure{gen: gen, comp: comp, pos: pos, kind: namingRaised,
+			hint: "fix the macro; dbt renders it for every node it names"}, n, err.Error())
 		return "", false
 	}
 	out = strings.TrimSpace(out)
@@ -176,14 +178,22 @@ func (c *compiler) callNaming(n *graph.Node, mac *jinja.Macro, comp string, arg 
 		if out == "" || out == target {
 			return "", false // the target's, as kiln names it
 		}
-		c.diags.Errorf(at, "%s gives database %q for %s, not the target's (%q)", gen, out, describeNode(n), target).Hint = project.OneDatabaseNote
+		c.namingFails.add(namingFailure{gen: gen, comp: comp, pos: at, kind: namingDatabase, target: target,
+			hint: project.OneDatabaseNote}, n, out)
 		return "", false
 	}
 	if !some || out == "" {
-		c.diags.Errorf(at, "%s gives no %s for %s", gen, comp, describeNode(n)).Hint = "return a name for every node, such as target.schema or node.name when the custom value is none"
+		c.namingFails.add(namingFailure{gen: gen, comp: comp, pos: at, kind: namingEmpty,
+			hint: "return a name for every node, such as target.schema or node.name when the custom value is none"}, n, "")
 		return "", false
 	}
 	return out, true
+}
+
+// flushNamingFails reports the naming macros' failures gathered so far,
+// one error per macro, position and kind of failure.
+func (c *compiler) flushNamingFails() {
+	c.diags.Append(c.namingFails.flush())
 }
 
 // namingNode is the node a naming macro receives, as dbt's parser gives

@@ -165,3 +165,47 @@ func TestNamingMacroErrors(t *testing.T) {
 		}
 	}
 }
+
+// A naming macro that fails for every node is reported once, at the
+// macro, naming how many nodes it failed for and the first three; not
+// once per node with the same message.
+func TestNamingMacroErrorOnce(t *testing.T) {
+	files := map[string]string{
+		"dbt_project.yml": "name: p\n",
+		"macros/n.sql":    "{% macro generate_schema_name(custom_schema_name, node) %}\n{{ exceptions.raise_compiler_error('no schemas here') }}\n{% endmacro %}",
+		"seeds/s.csv":     "id\n1\n",
+	}
+	for _, name := range []string{"a", "b", "c", "d", "e"} {
+		files["models/"+name+".sql"] = "select 1 as id"
+	}
+	_, l := compileDBTDiags(t, files)
+	errs := l.Errors()
+	if len(errs) != 1 {
+		t.Fatalf("%d errors, want 1:\n%v", len(errs), errs)
+	}
+	want := `macros/n.sql:2:4: generate_schema_name failed for 6 nodes (model "a", model "b", model "c" and 3 more): no schemas here (in macro "generate_schema_name" called at macros/n.sql); fix the macro`
+	if got := errs.Error(); !strings.HasPrefix(got, want) {
+		t.Errorf("got %s\nwant %s", got, want)
+	}
+
+	// A message that names the node: still once, with the first node's
+	// message.
+	files["macros/n.sql"] = "{% macro generate_alias_name(custom_alias_name, node) %}\n{{ exceptions.raise_compiler_error('no alias for ' ~ node.name) }}\n{% endmacro %}"
+	_, l = compileDBTDiags(t, files)
+	errs = l.Errors()
+	if len(errs) != 1 || !strings.Contains(errs.Error(), `generate_alias_name failed for 6 nodes (model "a", model "b", model "c" and 3 more), each with its own message; for model "a" (models/a.sql): no alias for a (in macro`) {
+		t.Errorf("%v", errs)
+	}
+
+	// A macro that gives nothing, for two nodes: once, both named.
+	delete(files, "models/c.sql")
+	delete(files, "models/d.sql")
+	delete(files, "models/e.sql")
+	delete(files, "seeds/s.csv")
+	files["macros/n.sql"] = "{% macro generate_schema_name(custom_schema_name, node) %}{% endmacro %}"
+	_, l = compileDBTDiags(t, files)
+	errs = l.Errors()
+	if len(errs) != 1 || !strings.Contains(errs.Error(), `macros/n.sql:1:4: generate_schema_name gives no schema for 2 nodes (model "a", model "b")`) {
+		t.Errorf("%v", errs)
+	}
+}
