@@ -9,6 +9,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/kiln-build/kiln/adapter"
 	"github.com/kiln-build/kiln/compiler"
@@ -83,11 +85,7 @@ func (r *runner) publish(ctx context.Context, results []run.Result) *Result {
 		}
 	}
 	if r.hookErr != "" {
-		sep := ". " // not after the error's own end of sentence ("does not exist!")
-		if strings.ContainsAny(r.hookErr[len(r.hookErr)-1:], ".!?") {
-			sep = " "
-		}
-		res.Outcome = strings.TrimSpace(r.hookErr + sep + res.Outcome)
+		res.Outcome = sentences(r.hookErr, res.Outcome)
 	}
 	if ctx.Err() != nil && !res.Interrupted {
 		// The interrupt came after the decision: what was decided is done.
@@ -96,7 +94,7 @@ func (r *runner) publish(ctx context.Context, results []run.Result) *Result {
 		if res.RolledBack {
 			what = "rolled back"
 		}
-		res.Outcome = strings.TrimSpace("interrupted after the run had " + what + ". " + res.Outcome)
+		res.Outcome = sentences("interrupted after the run had "+what, res.Outcome)
 	}
 	res.Elapsed = time.Since(r.start)
 	r.history.finish(wctx, r.ex.Conn(0).Store())
@@ -196,18 +194,15 @@ func (r *runner) commit(ctx context.Context, res *Result, hooks func() error) st
 // what it did; why is the commit's error, when it was the reason.
 func (r *runner) rollback(ctx context.Context, res *Result, why string) string {
 	n, err := r.journal.Rollback(ctx, r.ex.Conn(0), r.d, func() error { return r.recordHistory(ctx, res) })
-	if why != "" {
-		why += ". "
-	}
 	if err != nil {
-		return fmt.Sprintf("%serror: the run failed and its relations could not all be restored: %v; the next run restores them", why, oneLine(err))
+		return sentences(why, fmt.Sprintf("error: the run failed and its relations could not all be restored: %v; the next run restores them", oneLine(err)))
 	}
 	what := "the run failed"
 	if res.Interrupted {
 		what = "interrupted"
 	}
 	if n == 0 {
-		return why + what + ": no table or view had been replaced; the tables, views and exports are as they were before the run."
+		return sentences(why, what+": no table or view had been replaced; the tables, views and exports are as they were before the run.")
 	}
 	kept := ""
 	tables, views := storedFailures(res)
@@ -221,8 +216,8 @@ func (r *runner) rollback(ctx context.Context, res *Result, why string) string {
 	if c := r.journal.CopiedBack(); len(c) > 0 {
 		kept += "; " + copiedBack(c)
 	}
-	return fmt.Sprintf("%s%s: the %s it had changed %s restored; the tables, views and exports are as they were before the run%s (--no-rollback keeps what succeeded).",
-		why, what, plural(n, "relation"), wereWas(n), kept)
+	return sentences(why, fmt.Sprintf("%s: the %s it had changed %s restored; the tables, views and exports are as they were before the run%s (--no-rollback keeps what succeeded).",
+		what, plural(n, "relation"), wereWas(n), kept))
 }
 
 // storedFailures reports whether a test of the run with store_failures
@@ -246,6 +241,32 @@ func storedFailures(res *Result) (tables, views bool) {
 }
 
 func oneLine(err error) string { return strings.Join(strings.Fields(err.Error()), " ") }
+
+// sentences joins texts, each one sentence or more ("" left out), into
+// one: a part that does not end its sentence (with ".", "!" or "?") is
+// given a period, and each part after the first begins with a capital
+// letter, as the sentence it begins ("error: on-run-start failed: Table
+// x does not exist! The run failed: ..."); the first part is left as it
+// is (kiln's messages begin in lower case).
+func sentences(parts ...string) string {
+	var b strings.Builder
+	for _, p := range parts {
+		p = strings.TrimSpace(p)
+		if p == "" {
+			continue
+		}
+		if b.Len() > 0 {
+			if !strings.ContainsAny(b.String()[b.Len()-1:], ".!?") {
+				b.WriteByte('.')
+			}
+			b.WriteByte(' ')
+			r, size := utf8.DecodeRuneInString(p)
+			p = string(unicode.ToUpper(r)) + p[size:]
+		}
+		b.WriteString(p)
+	}
+	return b.String()
+}
 
 // upToDate marks the planned nodes that need not run, in a build (not
 // with FullRefresh), and keeps the current fingerprints for saveState.
