@@ -197,7 +197,7 @@ func TestIncrementalSchemaChange(t *testing.T) {
 	if r := result(t, res, "ig"); r.Status != run.Error || !strings.Contains(r.Message, `the new rows lack the column "status" of its table (on_schema_change: ignore`) {
 		t.Errorf("ignore: %s %q", r.Status, r.Message)
 	}
-	if r := result(t, res, "fa"); r.Status != run.Error || !strings.Contains(r.Message, "differ from its table's (added note (VARCHAR), removed status, retyped amount to VARCHAR) and on_schema_change is fail") {
+	if r := result(t, res, "fa"); r.Status != run.Error || !strings.Contains(r.Message, `differ from its table's (new column "note" (VARCHAR); column "status" is no longer in the model's query; column "amount" is now VARCHAR) and on_schema_change is fail`) {
 		t.Errorf("fail: %s %q", r.Status, r.Message)
 	}
 	if r := result(t, res, "ap"); r.Status != run.Success {
@@ -213,7 +213,7 @@ func TestIncrementalSchemaChange(t *testing.T) {
 	// Alone, the two that succeed change their tables.
 	res = m.build(buildOpts{vars: map[string]any{"cols": "cast(amount as varchar) as amount, 'n' || id as note"}, selectArgs: []string{"ap", "sy"}})
 	wantOK(t, res)
-	if r := result(t, res, "sy"); !strings.Contains(r.Message, "columns added note (VARCHAR), removed status, retyped amount to VARCHAR") {
+	if r := result(t, res, "sy"); !strings.Contains(r.Message, `columns: new column "note" (VARCHAR); column "status" is no longer in the model's query (dropped); column "amount" is now VARCHAR`) {
 		t.Errorf("sync_all_columns: %q", r.Message)
 	}
 	if got := cols("ap"); !reflect.DeepEqual(got, [][]any{{"id", "INTEGER"}, {"status", "VARCHAR"}, {"amount", "INTEGER"}, {"note", "VARCHAR"}}) {

@@ -208,8 +208,8 @@ union all select comment from duckdb_tables() where table_name = 'inc'`), "\n")
 	want = definition()
 	wantRows := rows()
 	for _, c := range []struct{ vars, change string }{
-		{`{osc: sync_all_columns, rows: ", (4, 40)"}`, "(removed note)"},
-		{`{osc: sync_all_columns, atype: bigint, extra: ", 'x' as note", rows: ", (4, 40)"}`, "(retyped amount to BIGINT)"},
+		{`{osc: sync_all_columns, rows: ", (4, 40)"}`, `(column "note" is no longer in the model's query (dropped))`},
+		{`{osc: sync_all_columns, atype: bigint, extra: ", 'x' as note", rows: ", (4, 40)"}`, `(column "amount" is now BIGINT)`},
 	} {
 		out := mustKiln(t, 1, dir, "build", "--vars", c.vars)
 		if !strings.Contains(out, `model "inc": its table has an index made with create index, and on_schema_change sync_all_columns would drop or change the type of its columns `+c.change+`, which DuckDB refuses on a table with an index`) ||
@@ -236,7 +236,7 @@ union all select comment from duckdb_tables() where table_name = 'inc'`), "\n")
 	}
 	want = definition()
 	out := mustKiln(t, 1, dir, "build", "--vars", `{extra: ", 'x' as note"}`)
-	if !strings.Contains(out, `model "inc": its table has an index made with create index, and on_schema_change append_new_columns would add columns (added note (VARCHAR)); DuckDB then refuses to drop them again, and the table's definition cannot be read back (a generated column)`) {
+	if !strings.Contains(out, `model "inc": its table has an index made with create index, and on_schema_change append_new_columns would add columns (new column "note" (VARCHAR)); DuckDB then refuses to drop them again, and the table's definition cannot be read back (a generated column)`) {
 		t.Fatalf("the run did not refuse to add a column to the indexed table with a generated column:\n%s", out)
 	}
 	if got := definition(); got != want {

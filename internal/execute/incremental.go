@@ -105,7 +105,7 @@ func (o incrementalResult) result(n *graph.Node) run.Result {
 		msg += fmt.Sprintf(" in %s", plural(int64(o.batches), "batch"))
 	}
 	if o.schema != "" {
-		msg += "; columns " + o.schema
+		msg += "; columns: " + o.schema
 	}
 	r.Message = msg
 	r.Metrics = map[string]float64{"rows": float64(o.rows)}
@@ -232,7 +232,7 @@ func (e *Executor) applyIncremental(ctx context.Context, conn adapter.Conn, n *g
 		return err
 	}
 	if len(evolve) > 0 {
-		out.schema = materialize.DiffColumns(tableCols, newCols).String()
+		out.schema = materialize.DiffColumns(tableCols, newCols).Describe(inc.OnSchemaChange)
 	}
 	apply, err := materialize.Apply(e.d, n, n.Relation, tmp, cols)
 	if err != nil {
@@ -244,7 +244,7 @@ func (e *Executor) applyIncremental(ctx context.Context, conn adapter.Conn, n *g
 	constrained := materialize.Constrained(n)
 	var plan reshapePlan
 	if len(evolve) > 0 && !constrained {
-		change := fmt.Sprintf("on_schema_change %s would change its columns (%s)", inc.OnSchemaChange, materialize.DiffColumns(tableCols, newCols))
+		change := fmt.Sprintf("on_schema_change %s would change its columns (%s)", inc.OnSchemaChange, materialize.DiffColumns(tableCols, newCols).Describe(inc.OnSchemaChange))
 		if plan, err = planReshape(ctx, conn, e.d, n.Relation, fmt.Sprintf("model %q", n.Name), change, materialize.RebuildHint(n)); err != nil {
 			return err
 		}
@@ -252,7 +252,7 @@ func (e *Executor) applyIncremental(ctx context.Context, conn adapter.Conn, n *g
 	switch {
 	case constrained && len(evolve) > 0:
 		return fmt.Errorf("model %q: its table was created with its contract's constraints and its columns differ from the new rows' (%s); %s to create it again from its contract",
-			n.Name, materialize.DiffColumns(tableCols, newCols), materialize.RebuildHint(n))
+			n.Name, materialize.DiffColumns(tableCols, newCols).Describe(inc.OnSchemaChange), materialize.RebuildHint(n))
 	case constrained || !dropsColumns(inc.OnSchemaChange, tableCols, newCols):
 		// The journal keeps the rows, not a copy of the table to rename
 		// back, which would lose the table's definition: a rollback
@@ -362,7 +362,7 @@ func (e *Executor) checkIndexedEvolve(ctx context.Context, conn adapter.Conn, n 
 	mode, ch := n.Incremental.OnSchemaChange, materialize.DiffColumns(table, rows)
 	if mode == "sync_all_columns" && len(ch.Removed)+len(ch.Retyped) > 0 {
 		return fmt.Errorf("model %q: its table has %s made with create index, and on_schema_change %s would drop or change the type of its columns (%s), which DuckDB refuses on a table with an index (it only adds columns to one); drop the index first (and create it again after the run, a post-hook can): --full-refresh cannot replace a table with an index either",
-			n.Name, what, mode, ch)
+			n.Name, what, mode, ch.Describe(mode))
 	}
 	def, err := definition(ctx, conn, e.d, n.Relation)
 	if err != nil {

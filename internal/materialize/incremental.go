@@ -21,20 +21,46 @@ type SchemaChange struct {
 // Empty reports whether the columns are the same.
 func (s SchemaChange) Empty() bool { return len(s.Added)+len(s.Removed)+len(s.Retyped) == 0 }
 
-// String lists the changes, for messages: added a (INTEGER), removed b,
-// retyped c to VARCHAR.
-func (s SchemaChange) String() string {
+// String lists the changes, for messages, as Describe("") does.
+func (s SchemaChange) String() string { return s.Describe("") }
+
+// Describe lists the changes for messages, "; " between them: new
+// column "note" (VARCHAR); column "status" is no longer in the model's
+// query; column "amount" is now VARCHAR. mode, the model's
+// on_schema_change, says what becomes of the columns no longer in the
+// query: sync_all_columns drops them ("(dropped)"), append_new_columns
+// keeps them ("(kept, NULL in the new rows)"); "" or another mode says
+// nothing more.
+func (s SchemaChange) Describe(mode string) string {
 	var parts []string
-	for _, c := range s.Added {
-		parts = append(parts, fmt.Sprintf("added %s (%s)", c.Name, c.Type))
+	if len(s.Added) > 0 {
+		cols := make([]string, len(s.Added))
+		for i, c := range s.Added {
+			cols[i] = fmt.Sprintf("%q (%s)", c.Name, c.Type)
+		}
+		parts = append(parts, map[bool]string{true: "new column ", false: "new columns "}[len(cols) == 1]+strings.Join(cols, ", "))
 	}
-	for _, c := range s.Removed {
-		parts = append(parts, "removed "+c.Name)
+	if len(s.Removed) > 0 {
+		cols := make([]string, len(s.Removed))
+		for i, c := range s.Removed {
+			cols[i] = fmt.Sprintf("%q", c.Name)
+		}
+		gone := fmt.Sprintf("columns %s are no longer in the model's query", strings.Join(cols, ", "))
+		if len(cols) == 1 {
+			gone = fmt.Sprintf("column %s is no longer in the model's query", cols[0])
+		}
+		switch mode {
+		case "sync_all_columns":
+			gone += " (dropped)"
+		case "append_new_columns":
+			gone += " (kept, NULL in the new rows)"
+		}
+		parts = append(parts, gone)
 	}
 	for _, c := range s.Retyped {
-		parts = append(parts, fmt.Sprintf("retyped %s to %s", c.Name, c.Type))
+		parts = append(parts, fmt.Sprintf("column %q is now %s", c.Name, c.Type))
 	}
-	return strings.Join(parts, ", ")
+	return strings.Join(parts, "; ")
 }
 
 // DiffColumns compares table's columns with the new rows' columns.

@@ -4,6 +4,7 @@ import (
 	"reflect"
 	"testing"
 
+	"github.com/kiln-build/kiln/adapter"
 	"github.com/kiln-build/kiln/adapter/duckdb"
 	"github.com/kiln-build/kiln/compiler/graph"
 	"github.com/kiln-build/kiln/internal/sqlq"
@@ -77,5 +78,30 @@ func TestOutcome(t *testing.T) {
 	}
 	if _, err := Outcome(1, "error", "more than 3", ""); err == nil {
 		t.Error("bad threshold accepted")
+	}
+}
+
+// A schema change reads as sentences that name the columns, quoted: a
+// column removed is "no longer in the model's query", and what becomes
+// of it follows the on_schema_change that applies.
+func TestSchemaChangeDescribe(t *testing.T) {
+	ch := SchemaChange{
+		Added:   []adapter.Column{{Name: "note", Type: "VARCHAR"}},
+		Removed: []adapter.Column{{Name: "id", Type: "INTEGER"}},
+		Retyped: []adapter.Column{{Name: "amount", Type: "BIGINT"}},
+	}
+	for mode, want := range map[string]string{
+		"fail":               `new column "note" (VARCHAR); column "id" is no longer in the model's query; column "amount" is now BIGINT`,
+		"append_new_columns": `new column "note" (VARCHAR); column "id" is no longer in the model's query (kept, NULL in the new rows); column "amount" is now BIGINT`,
+		"sync_all_columns":   `new column "note" (VARCHAR); column "id" is no longer in the model's query (dropped); column "amount" is now BIGINT`,
+	} {
+		if got := ch.Describe(mode); got != want {
+			t.Errorf("%s: %s\nwant %s", mode, got, want)
+		}
+	}
+	two := SchemaChange{Added: []adapter.Column{{Name: "a", Type: "INTEGER"}, {Name: "b", Type: "DATE"}},
+		Removed: []adapter.Column{{Name: "x"}, {Name: "y"}}}
+	if got, want := two.String(), `new columns "a" (INTEGER), "b" (DATE); columns "x", "y" are no longer in the model's query`; got != want {
+		t.Errorf("%s\nwant %s", got, want)
 	}
 }
