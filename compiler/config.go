@@ -47,8 +47,10 @@ func (c *compiler) checkConfig(m map[string]any, pos diag.Pos, kind graph.Kind) 
 	c.checkConfigAt(m, func(string) (diag.Pos, diag.Pos) { return pos, pos }, kind)
 }
 
-// checkConfigAt is checkConfig with a position per key.
-func (c *compiler) checkConfigAt(m map[string]any, posOf func(string) (key, value diag.Pos), kind graph.Kind) {
+// checkConfigAt is checkConfig with a position per key; inner, when
+// given, is where the value of key sub of a config k's value (a
+// mapping: docs.show) is written, ok false when unknown.
+func (c *compiler) checkConfigAt(m map[string]any, posOf func(string) (key, value diag.Pos), kind graph.Kind, inner ...func(k, sub string) (diag.Pos, bool)) {
 	for _, k := range sortedKeys(m) {
 		keyAt, pos := posOf(k)
 		if d := project.CheckConfig(k, resourceOf(kind), keyAt); d != nil {
@@ -57,7 +59,24 @@ func (c *compiler) checkConfigAt(m map[string]any, posOf func(string) (key, valu
 				continue
 			}
 		}
-		c.checkValue(k, m[k], pos)
+		subAt := func(sub string) diag.Pos {
+			for _, f := range inner {
+				if p, ok := f(k, sub); ok {
+					return p
+				}
+			}
+			return pos
+		}
+		c.checkValue(k, m[k], pos, subAt)
+	}
+}
+
+// innerPos returns where the value of key sub of config k's value (a
+// mapping) is written, from at (in file): ok false when not recorded.
+func innerPos(at map[string]project.At, file string) func(k, sub string) (diag.Pos, bool) {
+	return func(k, sub string) (diag.Pos, bool) {
+		a, ok := at[k].Keys[sub]
+		return a.Pos(file), ok
 	}
 }
 
@@ -106,12 +125,14 @@ func keyPos(at map[string]project.At, file string, def diag.Pos) func(string) di
 // project.yml folder config tree (its keys were checked when it was read).
 func (c *compiler) checkTree(tree *project.ConfigTree) {
 	tree.Each(func(k string, v project.ConfigValue) {
-		c.checkValue(k, v.Value, v.Pos(c.p.File))
+		c.checkValue(k, v.Value, v.Pos(c.p.File), func(sub string) diag.Pos { return v.KeyValuePos(c.p.File, sub) })
 	})
 }
 
-// checkValue validates the value of config k, written at pos.
-func (c *compiler) checkValue(k string, v any, pos diag.Pos) {
+// checkValue validates the value of config k, written at pos; subAt
+// gives where the value of a key of a mapping value is written (docs:
+// {show: ...}'s show), pos when not known.
+func (c *compiler) checkValue(k string, v any, pos diag.Pos, subAt func(string) diag.Pos) {
 	bad := func(format string, args ...any) *diag.Diagnostic { return c.diags.Errorf(pos, format, args...) }
 	if c.checkIncrementalValue(k, v, pos) || c.checkSnapshotValue(k, v, pos) {
 		return
@@ -216,12 +237,12 @@ func (c *compiler) checkValue(k string, v any, pos diag.Pos) {
 		if k == "docs" {
 			if sh, set := m["show"]; set {
 				if _, ok := sh.(bool); !ok {
-					bad("docs.show must be true or false, not %v", sh)
+					c.diags.Errorf(subAt("show"), "docs.show must be true or false, not %v", sh)
 				}
 			}
 			if col, set := m["node_color"]; set && col != nil {
 				if s, _ := col.(string); !graph.ValidNodeColor(s) {
-					bad("invalid color name for docs.node_color: %v: it is neither an HTML color name nor a hex code", col).
+					c.diags.Errorf(subAt("node_color"), "invalid color name for docs.node_color: %v: it is neither an HTML color name nor a hex code", col).
 						Hint = "write a CSS color name (node_color: purple) or a quoted hex code (node_color: \"#cd7f32\"), as dbt accepts"
 				}
 			}
@@ -244,7 +265,7 @@ func (c *compiler) checkValue(k string, v any, pos diag.Pos) {
 			if pk != "relation" && pk != "columns" {
 				bad("unknown persist_docs key %q", pk).Hint = "persist_docs has relation: and columns:, each true or false"
 			} else if _, isBool := m[pk].(bool); !isBool {
-				bad("persist_docs.%s must be true or false, not %v", pk, m[pk])
+				c.diags.Errorf(subAt(pk), "persist_docs.%s must be true or false, not %v", pk, m[pk])
 			}
 		}
 	}

@@ -76,7 +76,7 @@ func (c *compiler) addExposure(file string, dirs []string, e *project.ExposurePr
 		c.diags.Errorf(keyPos(e.ValueAt, file, pos)("maturity"), "exposure %q has maturity %q", e.Name, e.Maturity).Hint = "use one of " + quoteList(exposureMaturity)
 	}
 	c.checkOwner("exposure", e.Name, e.Owner, e.OwnerAt, file, pos, true)
-	c.checkConfigAt(e.Config, keyValuePos(e.ConfigAt, file, pos), graph.Exposure)
+	c.checkConfigAt(e.Config, keyValuePos(e.ConfigAt, file, pos), graph.Exposure, innerPos(e.ConfigAt, file))
 	raw := mergeConfigs(e.Config, map[string]any{"tags": e.Tags, "meta": e.Meta})
 	n := &graph.Node{
 		ID: graph.ID("exposure." + c.name + "." + e.Name), Kind: graph.Exposure, Name: e.Name, Package: c.name,

@@ -182,7 +182,13 @@ func (c *compiler) fileConfigWith(kind graph.Kind, f project.File, roots []strin
 	fc.props, fc.propsFile = props, propsFile
 	yamlCfg := propsConfig(fc.props)
 	if fc.props != nil {
-		c.checkConfigAt(yamlCfg, keyValuePos(fc.props.ConfigAt, fc.propsFile, fc.props.Pos(fc.propsFile)), kind)
+		// docs: from config: docs (which wins), else the docs property.
+		docsProp := func(k, sub string) (diag.Pos, bool) {
+			a, ok := fc.props.DocsAt[sub]
+			return a.Pos(fc.propsFile), ok && k == "docs"
+		}
+		c.checkConfigAt(yamlCfg, keyValuePos(fc.props.ConfigAt, fc.propsFile, fc.props.Pos(fc.propsFile)), kind,
+			innerPos(fc.props.ConfigAt, fc.propsFile), docsProp)
 	}
 	fc.config = toConfig(mergeConfigs(projCfg, yamlCfg), materialized)
 	return fc

@@ -73,7 +73,7 @@ func (c *compiler) collectSnapshots() {
 		props, propsFile := c.props[key], c.propsAt[key]
 		yamlCfg := propsConfig(props)
 		if props != nil {
-			c.checkConfigAt(yamlCfg, keyValuePos(props.ConfigAt, propsFile, props.Pos(propsFile)), graph.Snapshot)
+			c.checkConfigAt(yamlCfg, keyValuePos(props.ConfigAt, propsFile, props.Pos(propsFile)), graph.Snapshot, innerPos(props.ConfigAt, propsFile))
 		}
 		cfg := toConfig(mergeConfigs(projCfg, yamlCfg), string(graph.Snapshot))
 		n := &graph.Node{

@@ -69,8 +69,8 @@ func (c *compiler) sourceNode(file string, dirs []string, s *project.SourceProps
 	if ident == "" {
 		ident = t.Name
 	}
-	c.checkConfigAt(s.Config, keyValuePos(s.ConfigAt, file, s.Pos(file)), graph.Source)
-	c.checkConfigAt(t.Config, keyValuePos(t.ConfigAt, file, pos), graph.Source)
+	c.checkConfigAt(s.Config, keyValuePos(s.ConfigAt, file, s.Pos(file)), graph.Source, innerPos(s.ConfigAt, file))
+	c.checkConfigAt(t.Config, keyValuePos(t.ConfigAt, file, pos), graph.Source, innerPos(t.ConfigAt, file))
 	for _, meta := range []struct {
 		m   map[string]any
 		pos func(string) diag.Pos
@@ -275,7 +275,7 @@ func (c *compiler) collectExports() {
 
 func (c *compiler) addExport(file string, dirs []string, e *project.ExportProps) {
 	pos := e.Pos(file)
-	c.checkConfigAt(e.Config, keyValuePos(e.ConfigAt, file, pos), graph.Export)
+	c.checkConfigAt(e.Config, keyValuePos(e.ConfigAt, file, pos), graph.Export, innerPos(e.ConfigAt, file))
 	format := strings.ToLower(e.Format)
 	if format == "" {
 		switch strings.ToLower(path.Ext(e.Path)) {

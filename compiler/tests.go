@@ -35,7 +35,7 @@ func (c *compiler) collectSingularTests() {
 		mp := c.props["test:"+name]
 		if mp != nil {
 			file := c.propsAt["test:"+name]
-			c.checkConfigAt(mp.Config, keyValuePos(mp.ConfigAt, file, mp.Pos(file)), graph.Test)
+			c.checkConfigAt(mp.Config, keyValuePos(mp.ConfigAt, file, mp.Pos(file)), graph.Test, innerPos(mp.ConfigAt, file))
 		}
 		cfg := mergeConfigs(map[string]any{"severity": "error"}, projCfg, propsConfig(mp))
 		n := &graph.Node{

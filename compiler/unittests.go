@@ -43,7 +43,7 @@ func (c *compiler) collectUnitTests() {
 
 func (c *compiler) addUnitTest(file string, dirs []string, u *project.UnitTestProps) {
 	pos := u.Pos(file)
-	c.checkConfigAt(u.Config, keyValuePos(u.ConfigAt, file, pos), graph.UnitTest)
+	c.checkConfigAt(u.Config, keyValuePos(u.ConfigAt, file, pos), graph.UnitTest, innerPos(u.ConfigAt, file))
 	model, ok := c.byName[u.Model]
 	if !ok || model.Kind != graph.Model {
 		d := diag.Errorf(pos, "unit test %q is on unknown model %q", u.Name, u.Model)

@@ -38,6 +38,7 @@ type ModelProps struct {
 	DataTests   []TestEntry    `yaml:"data_tests"`
 	Meta        map[string]any `yaml:"meta"`
 	Docs        map[string]any `yaml:"docs"`
+	DocsAt      map[string]At  `yaml:"-"` // position of each docs value (show, node_color)
 	Tags        []string       `yaml:"tags"`
 	Access      string         `yaml:"access"`
 	Group       string         `yaml:"group"`

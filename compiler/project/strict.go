@@ -26,6 +26,20 @@ type At struct {
 	// entry (ConfigAt's and a project file's config values, ConstraintsAt's
 	// to_columns:); nil when not recorded or the value is not a list.
 	Items []At `yaml:"-"`
+	// Keys are the positions of the values of a mapping value, by key,
+	// one level down (docs: {show: ...}'s show), recorded with Items;
+	// nil when not recorded or the value is not a mapping.
+	Keys map[string]At `yaml:"-"`
+}
+
+// KeyValuePos returns the position in file of the value of key k of the
+// entry's value, a mapping (docs.show), when recorded; else the entry's
+// position.
+func (a At) KeyValuePos(file, k string) diag.Pos {
+	if sub, ok := a.Keys[k]; ok {
+		return sub.Pos(file)
+	}
+	return a.Pos(file)
 }
 
 // Pos returns the entry's position in file.
@@ -49,15 +63,23 @@ func atKey(k, v *yaml.Node) At {
 func at(n *yaml.Node) At { return At{Line: n.Line, Col: n.Column} }
 
 // withItems returns a with the positions of the entries of n, when n (an
-// alias followed) is a list.
+// alias followed) is a list, or of the values of its keys, when n is a
+// mapping.
 func withItems(a At, n *yaml.Node) At {
 	for n != nil && n.Kind == yaml.AliasNode {
 		n = n.Alias
 	}
-	if n != nil && n.Kind == yaml.SequenceNode {
+	switch {
+	case n == nil:
+	case n.Kind == yaml.SequenceNode:
 		a.Items = make([]At, len(n.Content))
 		for i, item := range n.Content {
 			a.Items[i] = at(item)
+		}
+	case n.Kind == yaml.MappingNode:
+		a.Keys = make(map[string]At, len(n.Content)/2)
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			a.Keys[n.Content[i].Value] = atKey(n.Content[i], n.Content[i+1])
 		}
 	}
 	return a
