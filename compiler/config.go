@@ -154,7 +154,8 @@ func (c *compiler) checkValue(k string, v any, pos diag.Pos, subAt func(string) 
 			return
 		}
 		if at, ok := c.engine.Index().Materialization(s); ok {
-			bad("materialization %q is defined in %s but custom materializations are not supported yet", s, at).Hint = "use one of " + quoteList(materializations)
+			bad("materialization %q is defined in %s but custom materializations are not supported yet: kiln builds the materializations view, table, incremental and ephemeral", s, at).
+				Hint = "build the model with one of " + quoteList(materializations) + " (materialized='table'), with hooks for what the materialization did"
 			return
 		}
 		d := bad("unknown materialization %q", s)

@@ -53,10 +53,6 @@ func (x *MacroIndex) add(f Source, t *jinja.Template) diag.List {
 			x.builtin[def.Name] = m
 			continue
 		}
-		if name, ok := materializationName(def.Name); ok && f.Package == "" {
-			l.Add(diag.Errorf(t.Position(def.Pos), "custom materialization %q is not supported yet: kiln builds the materializations view, table, incremental and ephemeral", name).
-				WithHint("build the model with one of those (materialized='table'), with hooks for what the materialization did"))
-		}
 		if prev, dup := pkg[def.Name]; dup {
 			l.Add(diag.Errorf(t.Position(def.Pos), "macro %q is defined twice: in %s and in %s",
 				strings.TrimPrefix(def.Name, "test_"), prev.Def.Tmpl.Path, f.Path).WithHint("rename or delete one of them"))
