@@ -242,7 +242,6 @@ func (c *compiler) run() {
 	c.renderModels()
 	c.checkAccess()
 	c.checkConstraints()
-	c.checkPersistDocsHistory()
 	c.collectYAMLTests()
 	c.collectPackageTests()
 	c.checkAuditRelations()

@@ -397,11 +397,11 @@ var Keys = []Key{
 	{Scope: ScopeConfig, Name: "begin", For: Models, Support: Applied},
 	{Scope: ScopeConfig, Name: "batch_timezone", For: Models, Support: Applied},
 	{Scope: ScopeConfig, Name: "concurrent_batches", For: Models, Support: Applied},
-	{Scope: ScopeConfig, Name: "pre-hook", For: Models | Seeds, Support: Applied},     // Manifest.RunHooks
-	{Scope: ScopeConfig, Name: "post-hook", For: Models | Seeds, Support: Applied},    // Manifest.RunHooks
-	{Scope: ScopeConfig, Name: "pre_hook", For: Models | Seeds, Support: Applied},     // Manifest.RunHooks
-	{Scope: ScopeConfig, Name: "post_hook", For: Models | Seeds, Support: Applied},    // Manifest.RunHooks
-	{Scope: ScopeConfig, Name: "persist_docs", For: Models | Seeds, Support: Applied}, // internal/execute/docs.go
+	{Scope: ScopeConfig, Name: "pre-hook", For: Models | Seeds, Support: Applied},                 // Manifest.RunHooks
+	{Scope: ScopeConfig, Name: "post-hook", For: Models | Seeds, Support: Applied},                // Manifest.RunHooks
+	{Scope: ScopeConfig, Name: "pre_hook", For: Models | Seeds, Support: Applied},                 // Manifest.RunHooks
+	{Scope: ScopeConfig, Name: "post_hook", For: Models | Seeds, Support: Applied},                // Manifest.RunHooks
+	{Scope: ScopeConfig, Name: "persist_docs", For: Models | Seeds | Snapshots, Support: Applied}, // internal/execute/docs.go
 	// grants: applied on PostgreSQL (internal/execute/grants.go); on DuckDB,
 	// as dbt-duckdb, they have no effect and each run says so once
 	// (engine: warnGrants).

@@ -153,8 +153,9 @@ func (e *Executor) keepGrants(ctx context.Context, conn adapter.Conn, n *graph.N
 }
 
 // keepTable keeps n's table aside in the journal before n changes it in
-// place (an incremental model, a snapshot): its rows, and its privileges
-// when n sets grants (AllRowsGranted). A rollback puts them back in the
+// place (an incremental model, a snapshot): its rows, its privileges
+// when n sets grants (AllRowsGranted), its comments when n sets
+// persist_docs (keepDocs). A rollback puts them back in the
 // table itself, which keeps its definition. reshape says that n changes
 // the table's columns: the journal then also keeps the table's
 // definition (Journal.PrepareReshape), for a rollback that cannot give
@@ -165,12 +166,18 @@ func (e *Executor) keepTable(ctx context.Context, conn adapter.Conn, n *graph.No
 		return e.opts.Journal.prepareRows(ctx, conn, d, rel, where, reshape, known)
 	}
 	if _, _, ok := e.granted(n); !ok {
-		return prepare(ctx, conn, e.d, n.Relation, AllRows)
+		if err := prepare(ctx, conn, e.d, n.Relation, AllRows); err != nil {
+			return err
+		}
+		return e.keepDocs(ctx, conn, n)
 	}
 	if err := prepare(ctx, conn, e.d, n.Relation, AllRowsGranted); err != nil {
 		return err
 	}
-	return e.keepGrants(ctx, conn, n)
+	if err := e.keepGrants(ctx, conn, n); err != nil {
+		return err
+	}
+	return e.keepDocs(ctx, conn, n)
 }
 
 // showGrants reads the privileges the current role granted on rel.

@@ -64,6 +64,9 @@ func (e *Executor) incremental(ctx context.Context, conn adapter.Conn, n *graph.
 			err = e.applyGrants(ctx, conn, n, e.carried(n, kind))
 		}
 		if err == nil {
+			err = persistDocs(ctx, conn, e.d, n)
+		}
+		if err == nil {
 			failpoint.Hit(failpoint.NodeBuilt)
 		}
 		return err
@@ -272,6 +275,9 @@ func (e *Executor) applyIncremental(ctx context.Context, conn adapter.Conn, n *g
 			return err
 		}
 		if err := e.keepGrants(ctx, conn, n); err != nil {
+			return err
+		}
+		if err := e.keepDocs(ctx, conn, n); err != nil {
 			return err
 		}
 		if !e.opts.Journal.Defines(n.Relation) {

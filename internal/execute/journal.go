@@ -435,7 +435,8 @@ func dropBackup(ctx context.Context, conn adapter.Conn, d adapter.Dialect, e ada
 // undo restores entries, in the order given (newest first), in the
 // caller's transaction (or one of its own): the relation is dropped and
 // its backup renamed back; a Created relation is dropped; a RowsCopied
-// entry's rows are put back (undoRows). An entry whose backup is missing
+// entry's rows are put back (undoRows); comments that keepDocs kept on a
+// copy are put back too (restoreComments). An entry whose backup is missing
 // is left alone (its relation is not dropped): the entry and its backup
 // were committed together, so only a hand outside kiln removes one
 // without the other. The batches of microbatch models that the entries'
@@ -500,6 +501,13 @@ func undo(ctx context.Context, conn adapter.Conn, d adapter.Dialect, es []adapte
 					*copied = append(*copied, d.QuoteRelation(e.Relation))
 				}
 			}
+			if kind == adapter.Table {
+				// A copy that keepDocs wrote the comments on is given
+				// them as the table's.
+				if err := restoreComments(ctx, conn, d, backup, backup); err != nil {
+					return err
+				}
+			}
 			if err := dropRelation(ctx, conn, d, e.Relation); err != nil {
 				return err
 			}
@@ -544,6 +552,9 @@ func undoRows(ctx context.Context, conn adapter.Conn, d adapter.Dialect, e adapt
 			if again, err := recreate(ctx, conn, d, e, backup); err != nil || again {
 				return false, err
 			}
+			if err := restoreComments(ctx, conn, d, backup, backup); err != nil {
+				return false, err
+			}
 			if err := dropRelation(ctx, conn, d, e.Relation); err != nil {
 				return false, err
 			}
@@ -559,6 +570,9 @@ func undoRows(ctx context.Context, conn adapter.Conn, d adapter.Dialect, e adapt
 		return false, err
 	}
 	if _, err := conn.Run(ctx, d.InsertColumns(e.Relation, backup, names, "")); err != nil {
+		return false, err
+	}
+	if err := restoreComments(ctx, conn, d, e.Relation, backup); err != nil {
 		return false, err
 	}
 	if g, ok := d.(adapter.Granter); ok && e.Where == AllRowsGranted {

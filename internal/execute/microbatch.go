@@ -174,21 +174,26 @@ func (e *Executor) microbatch(ctx context.Context, conn adapter.Conn, n *graph.N
 			counts[reason]++
 			build = append(build, todo{bt, digest, reason})
 		}
-		if !whole && len(build) > 0 {
+		if !whole && (len(build) > 0 || persistsDocs(n)) {
 			// The journal keeps the rows of the batches to build, not the
-			// table: a rollback puts those rows back.
-			where, err := e.batchesWhere(ctx, conn, n, b, build[0].bt)
-			if err != nil {
-				return err
-			}
-			for _, t := range build[1:] {
+			// table: a rollback puts those rows back. With persist_docs
+			// and no batch to build, it keeps no row, only the comments.
+			where := "1 = 0"
+			for i, t := range build {
 				w, err := e.batchesWhere(ctx, conn, n, b, t.bt)
 				if err != nil {
 					return err
 				}
-				where += " or " + w
+				if i == 0 {
+					where = w
+				} else {
+					where += " or " + w
+				}
 			}
 			if err := e.opts.Journal.PrepareRows(ctx, conn, e.d, n.Relation, where); err != nil {
+				return err
+			}
+			if err := e.keepDocs(ctx, conn, n); err != nil {
 				return err
 			}
 		}
@@ -237,6 +242,9 @@ func (e *Executor) microbatch(ctx context.Context, conn adapter.Conn, n *graph.N
 			if err := e.applyGrants(ctx, conn, n, e.carried(n, kind)); err != nil {
 				return err
 			}
+		}
+		if err := persistDocs(ctx, conn, e.d, n); err != nil {
+			return err
 		}
 		failpoint.Hit(failpoint.NodeBuilt)
 		return nil

@@ -32,6 +32,9 @@ func (e *Executor) snapshot(ctx context.Context, conn adapter.Conn, n *graph.Nod
 		var err error
 		rows, msg, err = e.writeSnapshot(ctx, conn, n)
 		if err == nil {
+			err = persistDocs(ctx, conn, e.d, n)
+		}
+		if err == nil {
 			failpoint.Hit(failpoint.NodeBuilt)
 		}
 		return err
