@@ -1,0 +1,133 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/kiln-build/kiln/adapter/duckdb"
+	"github.com/kiln-build/kiln/internal/failpoint"
+)
+
+// fnDocsValue opens the DuckDB file of the project at dir, as it is (its
+// write-ahead log replayed), and returns the value of q as text; an error
+// when the database does not open.
+func fnDocsValue(dir, q string) (string, error) {
+	ctx := context.Background()
+	db, err := duckdb.Open(ctx, filepath.Join(dir, "target", "fn.duckdb"))
+	if err != nil {
+		return "", err
+	}
+	defer db.Close()
+	c, err := db.Conn(ctx)
+	if err != nil {
+		return "", err
+	}
+	defer c.Close()
+	_, rows, err := c.QueryRows(ctx, q)
+	if err != nil {
+		return "", err
+	}
+	return fmt.Sprint(rows[0][0]), nil
+}
+
+// TestPersistDocsFunctionCheck: DuckDB 1.5.6 cannot replay from its
+// write-ahead log a comment on a column of a table whose CHECK calls a
+// function (duckdb/duckdb#18259, #22124). An incremental model with
+// persist_docs columns: true on such a table (made by hand) is refused
+// before anything changes, with the table and the reason; with columns:
+// false its table's comment (which replays) is written. kiln is killed
+// (SIGKILL, failpoints) after the node committed and after a recovery
+// put the previous comment back: each time the database opens and holds
+// the comment before or after the run, never another.
+func TestPersistDocsFunctionCheck(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the kiln binary")
+	}
+	bin := buildKiln(t)
+	dir := smallProject(t, "database-path: target/fn.duckdb\nmodels:\n  small:\n    +persist_docs: {relation: true, columns: true}\n")
+	writeProjectFile(t, dir, "models/inc_fn.sql", "{{ config(materialized='incremental') }}\nselect id, 'n' || id as name from {{ ref('prices') }}\n")
+	docs := func(v string) {
+		writeProjectFile(t, dir, "models/docs.yml", "version: 2\nmodels:\n  - name: inc_fn\n    description: fn "+v+"\n    columns:\n      - name: name\n        description: name "+v+"\n")
+	}
+	docs("v1")
+	ctx := context.Background()
+	db, err := duckdb.Open(ctx, filepath.Join(dir, "target", "fn.duckdb"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := db.Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := c.QueryRows(ctx, "create table main.inc_fn (id integer, name varchar check (length(name) > 0))"); err != nil {
+		t.Fatal(err)
+	}
+	c.Close()
+	db.Close()
+	const tableComment = "select coalesce(comment, '') from duckdb_tables() where table_name = 'inc_fn'"
+	const columnComment = "select coalesce(comment, '') from duckdb_columns() where table_name = 'inc_fn' and column_name = 'name'"
+	value := func(q string) string {
+		t.Helper()
+		v, err := fnDocsValue(dir, q)
+		if err != nil {
+			t.Fatalf("the database does not open: %v", err)
+		}
+		return v
+	}
+
+	out := mustKiln(t, 1, dir, "build")
+	for _, want := range []string{`model "inc_fn": persist_docs would change the comments on columns name of table "main"."inc_fn"`,
+		"duckdb/duckdb#18259", "nothing was changed", "set persist_docs: {relation: true, columns: false} on it"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("want %q in:\n%s", want, out)
+		}
+	}
+	if got := value(tableComment) + "|" + value(columnComment) + "|" + value("select count(*) from inc_fn"); got != "||0" {
+		t.Fatalf("after the refused build inc_fn's comments and rows are %q, want none", got)
+	}
+
+	writeProjectFile(t, dir, "models/inc_fn.sql", "{{ config(materialized='incremental', persist_docs={'relation': true, 'columns': false}) }}\nselect id, 'n' || id as name from {{ ref('prices') }}\n")
+	// kill runs kiln's args, killed at failpoint point.
+	kill := func(point string, args ...string) {
+		t.Helper()
+		p := startKilnEnv(t, bin, dir, []string{failpoint.EnvVar + "=" + point}, append(args, "--threads", "1")...)
+		p.wait(t, 5*time.Minute)
+		if ws, _ := p.cmd.ProcessState.Sys().(syscall.WaitStatus); !ws.Signaled() {
+			t.Fatalf("kiln %s was not killed at %s:\n%s", strings.Join(args, " "), point, p.stderr.String())
+		}
+	}
+	// The second node to commit is inc_fn (after prices).
+	kill(string(failpoint.NodeCommitted)+":2", "build", "--select", "+inc_fn")
+	if got := value(tableComment); got != "fn v1" && got != "" {
+		t.Fatalf("after a kill the table's comment is %q, want the one before or after the run", got)
+	}
+	kill(string(failpoint.RunRecovered), "build")
+	if got := value(tableComment) + "|" + value("select count(*) from inc_fn"); got != "|0" {
+		t.Fatalf("after the recovery inc_fn's comment and rows are %q, want those before the killed run", got)
+	}
+	mustKiln(t, 0, dir, "build")
+	if got := value(tableComment) + "|" + value(columnComment); got != "fn v1|" {
+		t.Fatalf("after the build inc_fn's comments are %q, want the table's only", got)
+	}
+
+	// A kill after the new comment committed, then after the recovery
+	// put the previous one back (a comment on the table, which replays).
+	docs("v2")
+	kill(string(failpoint.NodeCommitted), "build", "--select", "inc_fn")
+	if got := value(tableComment); got != "fn v1" && got != "fn v2" {
+		t.Fatalf("after a kill the table's comment is %q, want the one before or after the run", got)
+	}
+	kill(string(failpoint.RunRecovered), "build")
+	if got := value(tableComment); got != "fn v1" {
+		t.Fatalf("after the recovery the table's comment is %q, want the one before the killed run", got)
+	}
+	mustKiln(t, 0, dir, "build")
+	if got := value(tableComment); got != "fn v2" {
+		t.Fatalf("after the build the table's comment is %q, want fn v2", got)
+	}
+}
