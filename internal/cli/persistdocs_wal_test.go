@@ -131,3 +131,33 @@ func TestPersistDocsFunctionCheck(t *testing.T) {
 		t.Fatalf("after the build the table's comment is %q, want fn v2", got)
 	}
 }
+
+// TestPersistDocsContractFunctionCheck: the first build of an incremental
+// model creates its table with its contract's CHECK, which calls a
+// function: DuckDB 1.5.6 cannot replay a comment on its columns either,
+// even in the transaction that created it (measured), so persist_docs
+// columns: true fails the model and leaves no table.
+func TestPersistDocsContractFunctionCheck(t *testing.T) {
+	dir := smallProject(t, "database-path: target/fn.duckdb\nmodels:\n  small:\n    +persist_docs: {relation: true, columns: true}\n")
+	writeProjectFile(t, dir, "models/inc_fn.sql", "{{ config(materialized='incremental') }}\nselect id, 'n' || id as name from {{ ref('prices') }}\n")
+	writeProjectFile(t, dir, "models/docs.yml", `version: 2
+models:
+  - name: inc_fn
+    description: fn
+    config: {contract: {enforced: true}}
+    columns:
+      - name: id
+        data_type: bigint
+      - name: name
+        data_type: varchar
+        description: the name
+        constraints: [{type: check, expression: "length(name) > 0"}]
+`)
+	out := mustKiln(t, 1, dir, "build")
+	if want := `model "inc_fn": persist_docs would change the comments on columns name of table "main"."inc_fn"`; !strings.Contains(out, want) {
+		t.Errorf("want %q in:\n%s", want, out)
+	}
+	if got, err := fnDocsValue(dir, "select count(*) from duckdb_tables() where table_name = 'inc_fn'"); err != nil || got != "0" {
+		t.Errorf("after the refused build, tables inc_fn: %s (%v), want 0", got, err)
+	}
+}

@@ -48,6 +48,11 @@ func persistDocs(ctx context.Context, conn adapter.Conn, d adapter.Dialect, n *g
 	if !columns {
 		return nil
 	}
+	if keepsTable(n) {
+		if err := checkDocsReplay(ctx, conn, d, n); err != nil {
+			return err
+		}
+	}
 	cols, err := wantColumnComments(ctx, conn, n)
 	if err != nil {
 		return err
@@ -153,7 +158,7 @@ func (e *Executor) keepDocs(ctx context.Context, conn adapter.Conn, n *graph.Nod
 	if !relation && !columns {
 		return nil
 	}
-	if err := e.checkDocsReplay(ctx, conn, n); err != nil {
+	if err := checkDocsReplay(ctx, conn, e.d, n); err != nil {
 		return err
 	}
 	if e.opts.Journal == nil {
@@ -182,15 +187,18 @@ func (e *Executor) keepDocs(ctx context.Context, conn adapter.Conn, n *graph.Nod
 // that persist_docs would change on a table DuckDB cannot replay them on
 // from its write-ahead log (adapter.Reshaper: a CHECK or DEFAULT that
 // calls a function, a generated column; duckdb/duckdb#18259, #20543,
-// #22124): a kill before the next checkpoint would leave a database that
-// does not open.
-func (e *Executor) checkDocsReplay(ctx context.Context, conn adapter.Conn, n *graph.Node) error {
-	g, ok := e.d.(adapter.Reshaper)
-	td, ok2 := e.d.(adapter.TableDefiner)
+// #22124; measured on 1.5.6: also when the table was created in the same
+// transaction): a kill before the next checkpoint would leave a database
+// that does not open. keepDocs runs it before n changes a table it keeps,
+// persistDocs again before it writes (a first build creates the table,
+// with a contract's CHECK); an error rolls the node's transaction back.
+func checkDocsReplay(ctx context.Context, conn adapter.Conn, d adapter.Dialect, n *graph.Node) error {
+	g, ok := d.(adapter.Reshaper)
+	td, ok2 := d.(adapter.TableDefiner)
 	if _, columns := n.PersistDocs(); !ok || !ok2 || !columns {
 		return nil
 	}
-	have, err := readComments(ctx, conn, e.d, n.Relation)
+	have, err := readComments(ctx, conn, d, n.Relation)
 	if err != nil || have == nil {
 		return err
 	}
@@ -227,7 +235,7 @@ func (e *Executor) checkDocsReplay(ctx context.Context, conn adapter.Conn, n *gr
 	return &run.NodeError{Pos: n.Pos,
 		Msg: fmt.Sprintf("%s %q: persist_docs would change the comments on columns %s of table %s, whose CHECK or DEFAULT calls a function or an operator, or which has a generated column; "+
 			"DuckDB 1.5 cannot replay such a comment from its write-ahead log (duckdb/duckdb#18259, #22124), so a kill before its next checkpoint would leave a database that does not open; nothing was changed",
-			what, n.Name, strings.Join(changed, ", "), e.d.QuoteRelation(n.Relation)),
+			what, n.Name, strings.Join(changed, ", "), d.QuoteRelation(n.Relation)),
 		Hint: "set persist_docs: {relation: true, columns: false} on it (the table's own comment is safe), or drop that CHECK or DEFAULT from the table"}
 }
 
