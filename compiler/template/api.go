@@ -2,7 +2,6 @@ package template
 
 import (
 	"fmt"
-	"strings"
 
 	"github.com/kiln-build/kiln/compiler/jinja"
 )
@@ -27,7 +26,7 @@ func (api) Attr(name string) (any, bool) {
 }
 
 // relationClass is api.Relation: create(database, schema, identifier,
-// type) and add_ephemeral_prefix(name).
+// type, quote_policy, include_policy) and add_ephemeral_prefix(name).
 type relationClass struct{}
 
 func (relationClass) Attr(name string) (any, bool) {
@@ -39,6 +38,7 @@ func (relationClass) Attr(name string) (any, bool) {
 			}
 			var parts [3]string
 			kind := ""
+			var excluded, unquoted [3]bool
 			for _, kv := range c.Kwargs {
 				s := ""
 				if kv.Value != nil {
@@ -54,13 +54,29 @@ func (relationClass) Attr(name string) (any, bool) {
 				case "type":
 					kind = s
 				case "quote_policy", "include_policy":
+					if kv.Value == nil {
+						continue
+					}
+					d, ok := kv.Value.(*jinja.Dict)
+					if !ok {
+						return nil, fmt.Errorf("api.Relation.create(): %s is a dict such as {'identifier': false}, not %s", kv.Key, jinja.TypeName(kv.Value))
+					}
+					policy := &excluded
+					if kv.Key == "quote_policy" {
+						policy = &unquoted
+					}
+					for i, k := range d.Keys() {
+						key, _ := k.(string)
+						if err := setPolicyPart("api.Relation.create(): "+kv.Key, policy, key, d.Values()[i]); err != nil {
+							return nil, err
+						}
+					}
 				default:
 					return nil, fmt.Errorf("api.Relation.create() takes no argument %q", kv.Key)
 				}
 			}
-			r := NewRelation(doubleQuotes{}, parts[0], parts[1], parts[2])
-			r.Type = kind
-			return r, nil
+			r := Relation{Database: parts[0], Schema: parts[1], Identifier: parts[2], Type: kind, Excluded: excluded, Unquoted: unquoted}
+			return r.rendered(), nil
 		}), true
 	case "add_ephemeral_prefix":
 		return jinja.Func(func(c *jinja.Call) (any, error) {
@@ -70,11 +86,6 @@ func (relationClass) Attr(name string) (any, bool) {
 	}
 	return nil, false
 }
-
-// doubleQuotes quotes identifiers as DuckDB and PostgreSQL do.
-type doubleQuotes struct{}
-
-func (doubleQuotes) Quote(s string) string { return `"` + strings.ReplaceAll(s, `"`, `""`) + `"` }
 
 // columnClass is api.Column: create(name, dtype) and dbt's type helpers
 // string_type(size), numeric_type(dtype, precision, scale) and
