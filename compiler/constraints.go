@@ -212,7 +212,7 @@ func (c *compiler) resolveForeignKey(n *graph.Node, k *graph.Constraint, cols []
 				return nil, err
 			}
 			deps = append(deps, t.ID)
-			return template.Relation{Schema: c.readRel(t).Schema, Identifier: c.readRel(t).Name, Quoted: c.relationText(t)}, nil
+			return tmplRelation(c.readRel(t), c.relationText(t)), nil
 		},
 		Source: func(src, table string, _ diag.Pos) (any, error) {
 			t, ok := c.sourceTarget(n.Package, src, table)
@@ -220,7 +220,7 @@ func (c *compiler) resolveForeignKey(n *graph.Node, k *graph.Constraint, cols []
 				return nil, c.unknownSource(src, table)
 			}
 			deps = append(deps, t.ID)
-			return template.Relation{Schema: c.readRel(t).Schema, Identifier: c.readRel(t).Name, Quoted: c.relationText(t)}, nil
+			return tmplRelation(c.readRel(t), c.relationText(t)), nil
 		}}
 	render := func(text string) (string, bool) {
 		out, l := c.engine.Render(k.Pos.File, text, ctx)

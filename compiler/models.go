@@ -413,6 +413,13 @@ func (c *compiler) relationText(n *graph.Node) string {
 	return c.readRel(n).String()
 }
 
+// tmplRelation is rel as templates see it, printed as quoted: its
+// database, schema and identifier as ref(), source() and this give them
+// (ref('x').database is the database its name is rendered with).
+func tmplRelation(rel sqlq.Relation, quoted string) template.Relation {
+	return template.Relation{Database: rel.Database, Schema: rel.Schema, Identifier: rel.Name, Quoted: quoted}
+}
+
 // readRel is the relation that ref() or source() of n reads: n's own, or
 // the state's under Options.Defer.
 func (c *compiler) readRel(n *graph.Node) sqlq.Relation {
@@ -449,7 +456,7 @@ func (c *compiler) renderNode(n *graph.Node, mode renderMode) *rendered {
 			r.deps = append(r.deps, id)
 		}
 	}
-	this := template.Relation{Schema: n.Relation.Schema, Identifier: n.Relation.Name, Quoted: n.Relation.String()}
+	this := tmplRelation(n.Relation, n.Relation.String())
 	ctx := &template.Context{
 		Ref: func(args []string, version string, pos diag.Pos) (any, error) {
 			target, err := c.refVersioned(n.Package, args, version) // versions.go, pkgnodes.go
@@ -468,7 +475,7 @@ func (c *compiler) renderNode(n *graph.Node, mode renderMode) *rendered {
 				if mode.batch && eventTime(target) != "" {
 					quoted = graph.BatchMarker(target.ID)
 				}
-				return template.Relation{Schema: rel.Schema, Identifier: rel.Name, Quoted: quoted}, nil
+				return tmplRelation(rel, quoted), nil
 			}
 			return template.Relation{Quoted: placeholder(target.ID), OnAccess: func() { r.attrAccess = true }}, nil
 		},
@@ -484,7 +491,7 @@ func (c *compiler) renderNode(n *graph.Node, mode renderMode) *rendered {
 			if mode.batch && eventTime(target) != "" {
 				quoted = graph.BatchMarker(target.ID)
 			}
-			return template.Relation{Schema: rel.Schema, Identifier: rel.Name, Quoted: quoted}, nil
+			return tmplRelation(rel, quoted), nil
 		},
 		Config: func(kw map[string]any, pos diag.Pos, at map[string]template.ArgPos) error {
 			if r.config == nil {

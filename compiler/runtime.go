@@ -160,7 +160,7 @@ func (m *Manifest) RunHooks(ctx context.Context, n *graph.Node, phase string, in
 	}
 	c := m.c
 	db := &sessionDB{ctx: ctx, s: s}
-	this := template.Relation{Database: n.Relation.Database, Schema: n.Relation.Schema, Identifier: n.Relation.Name, Quoted: n.Relation.String()}
+	this := tmplRelation(n.Relation, n.Relation.String())
 	tctx := &template.Context{Ref: c.finalRef(nil), Source: c.finalSource(nil), Var: c.varIn(n.Package), EnvVar: c.lookupEnv, This: this, DB: db, Graph: c.graphVar,
 		// A hook reads the node's final config; its config() calls set
 		// nothing, as in dbt at run time.

@@ -457,7 +457,7 @@ func (c *compiler) finalRefIn(pkg string, deps *[]graph.ID) func([]string, strin
 			*deps = append(*deps, t.ID)
 		}
 		rel := c.readRel(t)
-		return template.Relation{Schema: rel.Schema, Identifier: rel.Name, Quoted: c.relationText(t)}, nil
+		return tmplRelation(rel, c.relationText(t)), nil
 	}
 }
 
@@ -478,7 +478,7 @@ func (c *compiler) finalSourceIn(pkg string, deps *[]graph.ID) func(string, stri
 			*deps = append(*deps, t.ID)
 		}
 		rel := c.readRel(t)
-		return template.Relation{Schema: rel.Schema, Identifier: rel.Name, Quoted: c.relationText(t)}, nil
+		return tmplRelation(rel, c.relationText(t)), nil
 	}
 }
 
@@ -533,7 +533,7 @@ func (c *compiler) relationValue(id graph.ID, quoted string) (template.Relation,
 		return template.Relation{}, false
 	}
 	rel := c.readRel(t)
-	return template.Relation{Database: rel.Database, Schema: rel.Schema, Identifier: rel.Name, Quoted: quoted}, true
+	return tmplRelation(rel, quoted), true
 }
 
 // checkTestArgNames reports each argument of generic test te that its

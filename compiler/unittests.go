@@ -266,7 +266,7 @@ func (r *mockRender) render(n *graph.Node) (string, diag.List) {
 			return r.c.lookupEnv(name, def, has, pos)
 		},
 		IsIncremental: r.incremental,
-		This:          template.Relation{Schema: n.Relation.Schema, Identifier: n.Relation.Name, Quoted: n.Relation.String()},
+		This:          tmplRelation(n.Relation, n.Relation.String()),
 	}
 	return r.c.engine.Render(n.Path, n.RawCode, ctx)
 }
