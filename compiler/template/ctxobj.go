@@ -8,9 +8,9 @@ import (
 
 // dbtNames are the names dbtName resolves, for builtins and context.
 var dbtNames = []string{"adapter", "api", "context", "database", "dbt_version", "exceptions", "execute",
-	"flags", "fromjson", "graph", "invocation_id", "load_relation", "load_result", "local_md5", "log", "model",
+	"flags", "fromjson", "fromyaml", "graph", "invocation_id", "load_relation", "load_result", "local_md5", "log", "model",
 	"modules", "print", "project_name", "run_query", "run_started_at", "schema", "set", "set_strict",
-	"should_store_failures", "statement", "store_raw_result", "store_result", "target", "tojson", "zip"}
+	"should_store_failures", "statement", "store_raw_result", "store_result", "target", "tojson", "toyaml", "zip"}
 
 // defined reports whether name of contextNames or dbtNames is defined in
 // g's context, without reading it (reading execute or graph marks the

@@ -123,6 +123,10 @@ func (g *globals) dbtName(name string) (any, bool) {
 			}
 			return jinja.FromGo(jsonNumbers(out)), nil
 		}), true
+	case "fromyaml":
+		return jinja.Func(fromYAML), true
+	case "toyaml":
+		return jinja.Func(toYAML), true
 	case "zip":
 		return jinja.Func(func(call *jinja.Call) (any, error) {
 			var seqs [][]any
