@@ -199,6 +199,7 @@ func (c *compiler) run() {
 	defer c.flushNamingFails() // those of the steps after the first flush
 	srcs := []template.Source{{Path: builtin.TestsPath, Text: builtin.Tests}, {Path: builtin.AnomalyTestsPath, Text: builtin.AnomalyTests}}
 	srcs = append(srcs, template.Source{Path: builtin.DBTPath, Text: builtin.DBT})
+	srcs = append(srcs, template.Source{Path: builtin.GlobalPath, Text: builtin.Global})
 	defaults := builtin.NamingKiln
 	if c.root.DBT {
 		defaults = builtin.NamingDBT

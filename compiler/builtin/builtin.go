@@ -24,6 +24,20 @@ const DBTPath = "<builtin>/dbt.sql"
 //go:embed dbt.sql
 var DBT string
 
+// GlobalPath is the name under which dbt's global-project macros are
+// reported.
+const GlobalPath = "<builtin>/dbt_global.sql"
+
+// Global holds the macros of dbt's global project that packages call
+// (date_spine, get_columns_in_query, format_column, make_temp_relation,
+// drop_relation_if_exists, load_cached_relation, should_full_refresh,
+// create_schema, get_where_subquery, get_columns_in_relation,
+// get_empty_subquery_sql, get_create_table_as_sql, create_table_as),
+// dispatching as dbt's do.
+//
+//go:embed dbt_global.sql
+var Global string
+
 // AnomalyTestsPath is the name under which the anomaly tests are reported.
 const AnomalyTestsPath = "<builtin>/anomaly_tests.sql"
 

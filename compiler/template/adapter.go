@@ -85,6 +85,8 @@ func (a *adapterObj) Attr(name string) (any, bool) {
 		return jinja.Func(a.dropRelation), true
 	case "get_relations_by_pattern":
 		return nil, false
+	case "list_schemas":
+		return jinja.Func(a.listSchemas), true
 	case "list_relations_without_caching":
 		return jinja.Func(a.listRelations), true
 	case "execute":

@@ -286,6 +286,32 @@ func (a *adapterObj) listRelations(c *jinja.Call) (any, error) {
 	return out, nil
 }
 
+// listSchemas is adapter.list_schemas(database): the names of the
+// schemas of database (all the connection sees when database is None
+// or ""), from information_schema.schemata; none at compile time.
+func (a *adapterObj) listSchemas(c *jinja.Call) (any, error) {
+	if len(c.Args) > 1 || len(c.Kwargs) > 1 || len(c.Kwargs) == 1 && c.Kwargs[0].Key != "database" {
+		return nil, fmt.Errorf("adapter.list_schemas() takes one argument: database")
+	}
+	out := jinja.NewList()
+	db := a.db()
+	if db == nil {
+		return out, nil
+	}
+	sql := "select schema_name from information_schema.schemata"
+	if v, _ := arg(c, 0, "database"); v != nil && jinja.Str(v) != "" {
+		sql += " where catalog_name = '" + strings.ReplaceAll(jinja.Str(v), "'", "''") + "'"
+	}
+	_, _, rows, err := db.Query(sql + " order by schema_name")
+	if err != nil {
+		return nil, fmt.Errorf("adapter.list_schemas: %v", err)
+	}
+	for _, r := range rows {
+		out.Items = append(out.Items, jinja.Str(r[0]))
+	}
+	return out, nil
+}
+
 // execute is adapter.execute(sql, fetch=False): a response and a table.
 func (a *adapterObj) execute(c *jinja.Call) (any, error) {
 	if len(c.Args) < 1 {
