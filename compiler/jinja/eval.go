@@ -192,6 +192,11 @@ func (st *state) undefinedUse(off int, u Undefined) (any, error) {
 	if u.Name == poisoned {
 		return nil, &renderError{silent: true}
 	}
+	if !u.attr {
+		if err := st.unsupported(off, "", u.Name); err != nil {
+			return nil, err
+		}
+	}
 	return nil, st.errorf(off, "", "%s", u.message())
 }
 
@@ -319,8 +324,18 @@ func (st *state) evalCall(sc *scope, e *callExpr, extra *KV) (any, error) {
 			return nil, &renderError{silent: true}
 		}
 		if n, isName := e.fn.(*nameExpr); isName {
+			if err := st.unsupported(n.p, "", n.name); err != nil {
+				return nil, err
+			}
 			return nil, st.errorf(n.p, hintFor(n.name, st.names(sc), "define it in a macro file under the macro paths"),
 				"%q is not a function or macro", n.name)
+		}
+		if a, isAttr := e.fn.(*getattrExpr); isAttr {
+			if ns, isName := a.x.(*nameExpr); isName {
+				if err := st.unsupported(a.p, ns.name, a.name); err != nil {
+					return nil, err
+				}
+			}
 		}
 		return nil, st.errorf(e.fn.pos(), "", "%s", u.message())
 	}

@@ -52,6 +52,29 @@ type Namer interface {
 	Names() []string
 }
 
+// Unsupported is implemented by Globals that know names a template may
+// use but that they do not provide (dbt's built-ins kiln lacks). The
+// error of a call to such a name, or of reading an attribute of it, is
+// Unsupported's message and hint (ns is "" for a plain name, else the
+// name of the namespace it is read from: "dbt" for dbt.name), rather
+// than the hint to define a macro.
+type Unsupported interface {
+	Unsupported(ns, name string) (msg, hint string, ok bool)
+}
+
+// unsupported returns the error of using name of namespace ns when the
+// Globals know it as unsupported, else nil.
+func (st *state) unsupported(off int, ns, name string) error {
+	u, ok := st.globals.(Unsupported)
+	if !ok {
+		return nil
+	}
+	if msg, hint, ok := u.Unsupported(ns, name); ok {
+		return st.errorf(off, hint, "%s", msg)
+	}
+	return nil
+}
+
 // MapGlobals is a Globals holding fixed names, the same for every package.
 type MapGlobals map[string]any
 
