@@ -387,24 +387,35 @@ func refCall(n *graph.Node) string {
 	return "ref('" + n.Name + "')"
 }
 
+// Names are the database (nil when none), schema and alias that
+// manifest.json gives node n of "nodes" (a model, seed, snapshot, test,
+// analysis), and that kiln ls prints: its relation's; for an ephemeral
+// model or a dbt project's test, the relation dbt's generate_*_name
+// macros give it (graph.Node.Named: a test's is where it keeps its
+// failing rows); else its schema and alias configs, "main" and its name
+// by default.
+func Names(n *graph.Node) (database *string, schema, alias string) {
+	r := n.Relation
+	if r.IsZero() && !n.Named.IsZero() {
+		r = n.Named
+	}
+	if r.IsZero() {
+		r.Schema, r.Name = n.Config.Schema, n.Config.Alias
+		if r.Schema == "" {
+			r.Schema = "main"
+		}
+		if r.Name == "" {
+			r.Name = n.Name
+		}
+	}
+	return nullable(r.Database), r.Schema, r.Name
+}
+
 func (b *builder) base(n *graph.Node) nodeBase {
 	cfg := b.config(n)
-	schema, alias, database := n.Relation.Schema, n.Relation.Name, n.Relation.Database
-	if n.Relation.IsZero() && !n.Named.IsZero() {
-		// An ephemeral model: the names dbt's generate_*_name give it.
-		schema, alias, database = n.Named.Schema, n.Named.Name, n.Named.Database
-	}
-	if n.Relation.IsZero() && n.Named.IsZero() {
-		schema, alias = n.Config.Schema, n.Config.Alias
-		if schema == "" {
-			schema = "main"
-		}
-		if alias == "" {
-			alias = n.Name
-		}
-	}
+	database, schema, alias := Names(n)
 	return nodeBase{
-		Database: nullable(database), Schema: schema, Name: n.Name,
+		Database: database, Schema: schema, Name: n.Name,
 		ResourceType: n.Kind, PackageName: n.Package,
 		Path: b.resourcePath(n), OriginalFilePath: n.OriginalFilePath(), UniqueID: n.ID,
 		FQN: strs(n.FQN), Alias: alias,

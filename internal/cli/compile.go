@@ -231,7 +231,7 @@ only (it implies --resource-type model, and cannot go with --select or
 	}
 	rf.add(cmd)
 	cmd.Flags().StringVarP(&output, "output", "o", "selector", "selector, name, path or json")
-	cmd.Flags().StringSliceVar(&keys, "output-keys", nil, "with --output json, the keys to print (name, unique_id, resource_type, package_name, original_file_path, fqn, alias, schema, tags, config, depends_on, source_name, intervals)")
+	cmd.Flags().StringSliceVar(&keys, "output-keys", nil, "with --output json, the keys to print (name, unique_id, resource_type, package_name, original_file_path, fqn, alias, database, schema, tags, config, depends_on, source_name, intervals)")
 	return cmd
 }
 
@@ -283,11 +283,11 @@ func lsCacheable(rf *runFlags) bool {
 // lsKeys are the keys lsObject prints (some nodes lack some of them:
 // source_name is a source's, intervals a microbatch model's).
 var lsKeys = []string{"name", "unique_id", "resource_type", "package_name", "original_file_path", "fqn", "alias",
-	"schema", "tags", "config", "depends_on", "source_name", "intervals"}
+	"database", "schema", "tags", "config", "depends_on", "source_name", "intervals"}
 
 // checkLsKeys refuses an --output-keys key that kiln ls does not print
 // (dbt drops such a key silently; dbt's node keys kiln lacks, such as
-// database and relation_name, are not supported yet), with the nearest key and the
+// relation_name, are not supported yet), with the nearest key and the
 // list.
 func checkLsKeys(keys []string) error {
 	for _, k := range keys {
@@ -307,9 +307,11 @@ func checkLsKeys(keys []string) error {
 
 // lsObject is a node as dbt ls --output json prints it, limited to keys
 // when given: depends_on holds macros (the unique_ids of the macros it
-// calls) and nodes; alias is the relation's name, the node's name for a
-// test or an ephemeral model (dbt's alias defaults to the name), none for
-// a source (dbt's sources have an identifier, not an alias). A microbatch
+// calls) and nodes (a seed's macros only, as dbt's); database (null when
+// none), schema and alias are manifest.json's (artifact.Names: for a
+// test or an ephemeral model, those the project's generate_*_name macros
+// give), a source has no alias (dbt's sources have an identifier); config
+// holds manifest.json's enabled, materialized, tags and severity. A microbatch
 // model has its interval state (intervals, by model: the batches built)
 // under "intervals".
 func lsObject(n *graph.Node, macros []string, keys []string, intervals map[graph.ID][]engine.Interval) map[string]any {
@@ -321,20 +323,31 @@ func lsObject(n *graph.Node, macros []string, keys []string, intervals map[graph
 	for i, d := range n.DependsOn {
 		deps[i] = string(d)
 	}
+	// config holds manifest.json's values of the keys ls prints.
+	mcfg := artifact.Config(n)
+	config := map[string]any{}
+	for _, k := range []string{"enabled", "materialized", "tags", "severity"} {
+		if v, ok := mcfg[k]; ok {
+			config[k] = v
+		}
+	}
 	all := map[string]any{
 		"name": n.Name, "unique_id": string(n.ID), "resource_type": string(n.Kind), "package_name": n.Package,
-		"original_file_path": n.Path, "fqn": n.FQN, "alias": n.Relation.Name, "schema": n.Relation.Schema,
-		"tags": tags, "depends_on": map[string]any{"macros": macros, "nodes": deps},
-		"config": map[string]any{"enabled": n.Config.Enabled, "materialized": n.Config.Materialized, "tags": tags},
+		"original_file_path": n.Path, "fqn": n.FQN, "tags": tags, "config": config,
+		"depends_on": map[string]any{"macros": macros, "nodes": deps},
 	}
-	switch {
-	case n.Kind == graph.Source:
-		delete(all, "alias")
-	case n.Relation.Name == "":
-		all["alias"] = n.Name
+	switch n.Kind {
+	case graph.Source:
+		all["database"], all["schema"] = nullableName(n.Relation.Database), n.Relation.Schema
+	case graph.Export, graph.UnitTest, graph.Exposure:
+		all["database"], all["schema"], all["alias"] = nil, n.Relation.Schema, n.Name
+	default:
+		// manifest.json's names: a test's and an ephemeral model's are
+		// those the project's generate_*_name macros give.
+		all["database"], all["schema"], all["alias"] = artifact.Names(n)
 	}
-	if n.Config.Severity != "" {
-		all["config"].(map[string]any)["severity"] = n.Config.Severity
+	if n.Kind == graph.Seed {
+		all["depends_on"] = map[string]any{"macros": macros} // dbt's seeds depend on macros only
 	}
 	if n.Kind == graph.Source && n.Source != nil {
 		all["source_name"] = n.Source.SourceName
@@ -366,4 +379,12 @@ func selectorName(n *graph.Node) string {
 		return "source:" + n.Package + "." + n.Source.SourceName + "." + n.Name
 	}
 	return strings.Join(n.FQN, ".")
+}
+
+// nullableName is s, or nil (JSON null) when empty.
+func nullableName(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
 }
