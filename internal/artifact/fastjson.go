@@ -184,6 +184,8 @@ func (n *nodeBase) appendFields(b []byte) []byte {
 	b = n.Columns.appendJSON(b)
 	b = append(b, `,"meta":`...)
 	b = appendAny(b, n.Meta)
+	b = append(b, `,"docs":`...)
+	b = n.Docs.appendJSON(b)
 	b = append(b, `,"relation_name":`...)
 	b = appendNullString(b, n.RelationName)
 	b = append(b, `,"raw_code":`...)

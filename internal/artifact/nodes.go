@@ -49,8 +49,30 @@ type nodeBase struct {
 	Description      string         `json:"description"`
 	Columns          columnsJSON    `json:"columns"`
 	Meta             map[string]any `json:"meta"`
+	Docs             docsJSON       `json:"docs"`
 	RelationName     *string        `json:"relation_name"`
 	RawCode          string         `json:"raw_code"`
+}
+
+// docsJSON is dbt's Docs, which its manifest writes for every node: the
+// node's docs.show (default true) and docs.node_color (null when none).
+type docsJSON struct {
+	Show      bool    `json:"show"`
+	NodeColor *string `json:"node_color"`
+}
+
+func (d docsJSON) appendJSON(b []byte) []byte {
+	b = append(b, `{"show":`...)
+	b = appendBool(b, d.Show)
+	b = append(b, `,"node_color":`...)
+	b = appendNullString(b, d.NodeColor)
+	return append(b, '}')
+}
+
+// docsOf is node n's docs object (graph.Node.DocsShown).
+func docsOf(n *graph.Node) docsJSON {
+	show, color := n.DocsShown()
+	return docsJSON{Show: show, NodeColor: nullable(color)}
 }
 
 type seedJSON struct {
@@ -421,7 +443,7 @@ func (b *builder) base(n *graph.Node) nodeBase {
 		FQN: strs(n.FQN), Alias: alias,
 		Checksum: fileHash{Name: "sha256", Checksum: n.Checksum},
 		Config:   cfg, Tags: strs(n.Config.Tags), Description: n.Description,
-		Columns: columns(n.Columns), Meta: cfg["meta"].(map[string]any),
+		Columns: columns(n.Columns), Meta: cfg["meta"].(map[string]any), Docs: docsOf(n),
 		RelationName: relationName(n), RawCode: n.RawCode,
 	}
 }
