@@ -139,7 +139,7 @@ func (p *Project) Defer(ctx context.Context, selected []graph.ID, o DeferOptions
 		d.Nodes = append(d.Nodes, id)
 	}
 	sort.Slice(d.Nodes, func(i, j int) bool { return d.Nodes[i] < d.Nodes[j] })
-	p.deferred = deferred
+	p.deferred, p.deferState = deferred, o.StateDir
 	if !same {
 		d.Database, d.Alias = db, alias
 		p.attach = []adapter.Attachment{{Path: db, Alias: alias}}

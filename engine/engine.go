@@ -137,6 +137,8 @@ type Project struct {
 	// opens counts OpenDatabase's opens of the database (a test of how
 	// often a command opens it reads it).
 	opens atomic.Int64
+	// deferState is Defer's --state, as given.
+	deferState string
 }
 
 // Graph returns the project's compiled graph.

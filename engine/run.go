@@ -193,7 +193,8 @@ func (p *Project) Run(ctx context.Context, plan *Plan, o RunOptions) (*Result, e
 		AcceptDeviations: o.AcceptDeviations, Render: p.cfg.Render, Hooks: p.Manifest.RunHooks, FullRefresh: o.FullRefresh, Clock: r.start,
 		EventTimeStart: o.EventTimeStart, EventTimeEnd: o.EventTimeEnd,
 		Location: p.location(), Month: p.runMonth(), Inputs: p.Inputs(), Catalog: catalog,
-		Progress: func(n *graph.Node, pr load.Progress) { p.emit(NodeProgress{Node: n, Progress: pr}) }})
+		Progress:    func(n *graph.Node, pr load.Progress) { p.emit(NodeProgress{Node: n, Progress: pr}) },
+		CatalogHint: p.CatalogHint})
 	if err != nil {
 		return nil, interrupted(ctx, err)
 	}
@@ -273,7 +274,9 @@ func (p *Project) Run(ctx context.Context, plan *Plan, o RunOptions) (*Result, e
 		},
 	})
 	res := r.publish(ctx, results)
+	named := p.recordDeferredViews(res.Results, res.RolledBack)
 	p.emit(RunFinished{Result: res})
+	p.warnDeferredViews(named)
 	return res, nil
 }
 

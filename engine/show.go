@@ -183,7 +183,7 @@ func firstRows(ctx context.Context, conn adapter.Conn, query string, limit int) 
 // at the position in n's file (in the --inline text for an inline query),
 // with a hint (see execute.QueryError).
 func (p *Project) showError(n *graph.Node, query string, err error) error {
-	err = execute.QueryError(p.Graph(), n, query, err)
+	err = p.withCatalogHint(execute.QueryError(p.Graph(), n, query, err))
 	var ne *run.NodeError
 	if errors.As(err, &ne) && p.inlinePath != "" && ne.Pos.File == p.inlinePath {
 		ne.Pos.File = inlineFile

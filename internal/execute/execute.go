@@ -49,6 +49,10 @@ type Options struct {
 	// Progress, when set, receives the progress of the loads of sources
 	// and seeds (see load.Spec.Progress), from the workers' goroutines.
 	Progress func(n *graph.Node, p load.Progress)
+	// CatalogHint, when set, returns the hint for a node's database error
+	// msg that kiln's own hints leave without one ("" for none): for
+	// DuckDB's missing catalog, the views built with --defer that name it.
+	CatalogHint func(msg string) string
 	// Render, when set, renders a model again at run time, on its
 	// worker's session, before it is built (see Renderer).
 	Render Renderer
@@ -677,6 +681,9 @@ func (e *Executor) sqlError(n *graph.Node, err error, s adapter.Stmt) error {
 		return err
 	}
 	ne := &run.NodeError{Pos: n.Pos, Msg: de.Error(), Err: err, Hint: sqlHint(e.g, n, de)}
+	if ne.Hint == "" && e.opts.CatalogHint != nil {
+		ne.Hint = e.opts.CatalogHint(de.Msg) // a view built with --defer, its state not attached
+	}
 	off, ok := bodyOffset(s.SQL, s.Body, de.Line, de.Col, n.CompiledCode)
 	syntaxAt := -1 // where in the trimmed body a syntax error is
 	if de.Class == adapter.Syntax && s.Body >= 0 {
