@@ -51,6 +51,10 @@ type Options struct {
 	// plain values (artifact.NodeEntries). It is called once, the first
 	// time a template reads model. Nil leaves model undefined.
 	NodeEntries func(*Manifest) func(*graph.Node) map[string]any
+	// StoreFailures is dbt's --store-failures: every data test keeps its
+	// failing rows (store_failures: true) unless its own config says
+	// otherwise.
+	StoreFailures bool
 }
 
 // Manifest is a compiled project.

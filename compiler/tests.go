@@ -37,7 +37,7 @@ func (c *compiler) collectSingularTests() {
 			file := c.propsAt["test:"+name]
 			c.checkConfigAt(mp.Config, keyValuePos(mp.ConfigAt, file, mp.Pos(file)), graph.Test, innerPos(mp.ConfigAt, file))
 		}
-		cfg := mergeConfigs(map[string]any{"severity": "error"}, projCfg, propsConfig(mp))
+		cfg := mergeConfigs(c.testDefaults(), projCfg, propsConfig(mp))
 		n := &graph.Node{
 			ID: graph.ID("test." + c.name + "." + name), Kind: graph.Test, Name: name, Package: c.name,
 			Path: f.Path, Pos: diag.Pos{File: f.Path}, FQN: fqn(c.name, dirs, name),
@@ -231,7 +231,7 @@ func (c *compiler) addTest(file string, dirs []string, on *graph.Node, col *test
 	if !c.renderTestConfig(file, &te) {
 		return
 	}
-	raw := mergeConfigs(map[string]any{"severity": "error"}, c.p.TestConfig.Resolve(append(append([]string(nil), dirs...), testName)), te.Config)
+	raw := mergeConfigs(c.testDefaults(), c.p.TestConfig.Resolve(append(append([]string(nil), dirs...), testName)), te.Config)
 	if col != nil && len(col.tags) > 0 {
 		project.Merge(raw, "tags", col.tags)
 	}
@@ -363,7 +363,7 @@ func (c *compiler) addTest(file string, dirs []string, on *graph.Node, col *test
 	}
 	if macroCfg != nil {
 		c.checkConfig(c.firstCustomKeys(macroCfg, macroFile), pos, graph.Test)
-		raw := mergeConfigs(map[string]any{"severity": "error"}, macroCfg, c.p.TestConfig.Resolve(append(append([]string(nil), dirs...), testName)), te.Config)
+		raw := mergeConfigs(c.testDefaults(), macroCfg, c.p.TestConfig.Resolve(append(append([]string(nil), dirs...), testName)), te.Config)
 		if col != nil && len(col.tags) > 0 {
 			project.Merge(raw, "tags", col.tags)
 		}
@@ -618,4 +618,16 @@ func sameTestName(name string, known []string) string {
 		}
 	}
 	return ""
+}
+
+// testDefaults returns the config a data test starts from, under the
+// project's, its properties' and its macro's: severity error, and
+// store_failures true with Options.StoreFailures (dbt's --store-failures,
+// which a test's own store_failures or store_failures_as overrides).
+func (c *compiler) testDefaults() map[string]any {
+	m := map[string]any{"severity": "error"}
+	if c.opts.StoreFailures {
+		m["store_failures"] = true
+	}
+	return m
 }

@@ -75,6 +75,13 @@ type Config struct {
 	// Deps reads the project for kiln deps: declared packages that are
 	// not installed yet are not an error.
 	Deps bool
+	// WarnError is dbt's --warn-error: every warning is an error. The
+	// warnings of the project's files stop the load (ErrInvalid, after a
+	// Diagnostics event of errors), a selection that matches nothing is a
+	// *UsageError, and a test that warns fails (status fail).
+	WarnError bool
+	// StoreFailures is dbt's --store-failures (compiler.Options).
+	StoreFailures bool
 	// Record, when set, records every file and folder the load reads, the
 	// paths it finds missing and the environment variables it reads, for
 	// the partial parse cache (internal/parsecache).
@@ -241,7 +248,7 @@ func Load(cfg Config) (*Project, error) {
 	}
 	// Compile even when project.yml has problems, to report every problem
 	// of the project at once.
-	m, cl := compiler.Compile(proj, compiler.Options{Vars: cfg.Vars, ProjectDir: dir, LookupEnv: cfg.lookupEnv(), NodeEntries: artifact.NodeEntries})
+	m, cl := compiler.Compile(proj, compiler.Options{Vars: cfg.Vars, ProjectDir: dir, LookupEnv: cfg.lookupEnv(), NodeEntries: artifact.NodeEntries, StoreFailures: cfg.StoreFailures})
 	if cl != nil || l.HasErrors() {
 		all := append(append(diag.List(nil), l...), cl...)
 		all.Sort()
@@ -249,7 +256,12 @@ func Load(cfg Config) (*Project, error) {
 		return nil, ErrInvalid
 	}
 	if len(l)+len(m.Warnings) > 0 {
-		p.emit(Diagnostics{List: append(l, m.Warnings...)})
+		all := append(l, m.Warnings...)
+		if cfg.WarnError {
+			p.emit(Diagnostics{List: warningsAsErrors(all)})
+			return nil, ErrInvalid
+		}
+		p.emit(Diagnostics{List: all})
 	}
 	p.Project, p.Manifest = proj, m
 	if p.cfg.Render == nil {
@@ -455,3 +467,18 @@ func (p *Project) Threads(n int) int {
 // its own, so the workers mostly overlap kiln's and the statements' serial
 // parts.
 const DefaultThreads = 4
+
+// warningsAsErrors returns l with every warning made an error that says
+// --warn-error made it one (dbt's --warn-error).
+func warningsAsErrors(l diag.List) diag.List {
+	out := make(diag.List, len(l))
+	for i, d := range l {
+		if d.Severity == diag.Warning {
+			d.Severity = diag.Error
+			d.Msg += " (an error with --warn-error)"
+		}
+		out[i] = d
+	}
+	out.Sort()
+	return out
+}

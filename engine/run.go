@@ -256,7 +256,11 @@ func (p *Project) Run(ctx context.Context, plan *Plan, o RunOptions) (*Result, e
 	// On PostgreSQL, the views that read the relations the run replaces,
 	// in one query; should it fail, each node reads its own.
 	_ = r.ex.ReadBoundViews(ctx)
-	results := run.Run(ctx, r.plan, r.ex, run.Options{
+	var ex run.Executor = r.ex
+	if p.cfg.WarnError {
+		ex = warnErrorExecutor{ex}
+	}
+	results := run.Run(ctx, r.plan, ex, run.Options{
 		Threads:   r.threads,
 		FailFast:  o.FailFast,
 		Retries:   o.Retries,

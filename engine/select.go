@@ -35,8 +35,11 @@ func CommandKinds(command string) map[graph.Kind]bool {
 type Selection struct {
 	Select, Exclude []string
 	Selector        string   // a named selector of selectors.yml
-	ResourceTypes   []string // model, source, seed, test, unit_test, export
-	Indirect        string   // eager (""), cautious, buildable or empty
+	ResourceTypes   []string // model, source, seed, test, unit_test, export; all or default: every kind
+	// ExcludeResourceTypes leaves nodes of these kinds out (dbt 1.8's
+	// --exclude-resource-type), after ResourceTypes.
+	ExcludeResourceTypes []string
+	Indirect             string // eager (""), cautious, buildable or empty
 	// StateDir is the folder holding a previous run's manifest.json (and
 	// run_results.json) for state: and result: selectors, relative to the
 	// project's directory; "" reads result: from the target path.
@@ -69,7 +72,7 @@ func (s Selection) Describe() string {
 // IsEmpty reports whether the selection names nothing (it selects every
 // node, or the default selector).
 func (s Selection) IsEmpty() bool {
-	return len(s.Select)+len(s.Exclude)+len(s.ResourceTypes) == 0 && s.Selector == ""
+	return len(s.Select)+len(s.Exclude)+len(s.ResourceTypes)+len(s.ExcludeResourceTypes) == 0 && s.Selector == ""
 }
 
 // UsageError is a mistake in the command's flags (exit code 2).
@@ -89,16 +92,12 @@ func (p *Project) Select(s Selection) ([]graph.ID, error) {
 	if opt.Indirect == "" {
 		opt.Indirect = "eager"
 	}
-	for _, k := range s.ResourceTypes {
-		k = strings.TrimSpace(k)
-		if !resourceTypes[graph.Kind(k)] {
-			msg := fmt.Sprintf("unknown resource type %q; use model, snapshot, source, seed, test, unit_test, export or exposure", k)
-			if h := diag.DidYouMean(k, []string{"model", "snapshot", "source", "seed", "test", "unit_test", "export", "exposure"}); h != "" {
-				msg += "; " + h
-			}
-			return nil, &UsageError{msg}
-		}
-		opt.ResourceTypes = append(opt.ResourceTypes, graph.Kind(k))
+	var err error
+	if opt.ResourceTypes, err = resourceKinds(s.ResourceTypes, "--resource-type", true); err != nil {
+		return nil, err
+	}
+	if opt.ExcludeResourceTypes, err = resourceKinds(s.ExcludeResourceTypes, "--exclude-resource-type", false); err != nil {
+		return nil, err
 	}
 	var unmatched []string
 	opt.Unmatched = func(word string) {
@@ -148,10 +147,16 @@ func (p *Project) Select(s Selection) ([]graph.ID, error) {
 		}
 		return nil, &UsageError{strings.Join(unmatched, "\n")}
 	}
+	if p.cfg.WarnError && len(unmatched) > 0 {
+		return nil, &UsageError{strings.Join(unmatched, "\n") + " (an error with --warn-error)"}
+	}
 	for _, u := range unmatched {
 		p.printf(Warn, "warning: %s", u)
 	}
 	if len(ids) == 0 && (len(s.Select) > 0 || len(s.Exclude) > 0 || s.Selector != "") {
+		if p.cfg.WarnError {
+			return nil, &UsageError{"the selection matches no node (an error with --warn-error)"}
+		}
 		p.printf(Warn, "warning: the selection matches no node")
 	}
 	if s.Kinds == nil {
@@ -227,4 +232,43 @@ func toSelector(m map[graph.ID]artifact.Fingerprint) map[graph.ID]selector.Finge
 		out[id] = selector.Fingerprint(f)
 	}
 	return out
+}
+
+// resourceKinds returns the node kinds of the values of flag (dbt's
+// --resource-type or --exclude-resource-type, each value possibly a
+// comma-separated list). With withAll, "all" and "default" (dbt's names of
+// every kind a command runs) give nil: no filter. An unknown type is a
+// *UsageError with the known ones.
+func resourceKinds(values []string, flag string, withAll bool) ([]graph.Kind, error) {
+	known := []string{"model", "snapshot", "source", "seed", "test", "unit_test", "export", "exposure"}
+	var kinds []graph.Kind
+	all := false
+	for _, v := range values {
+		for _, k := range strings.Split(v, ",") {
+			k = strings.TrimSpace(k)
+			switch {
+			case k == "":
+				continue
+			case withAll && (k == "all" || k == "default"):
+				all = true
+				continue
+			case resourceTypes[graph.Kind(k)]:
+				kinds = append(kinds, graph.Kind(k))
+				continue
+			}
+			list := strings.Join(known, ", ")
+			if withAll {
+				list += ", all or default"
+			}
+			msg := fmt.Sprintf("unknown resource type %q for %s; use %s", k, flag, list)
+			if h := diag.DidYouMean(k, known); h != "" {
+				msg += "; " + h
+			}
+			return nil, &UsageError{msg}
+		}
+	}
+	if all {
+		return nil, nil
+	}
+	return kinds, nil
 }

@@ -24,6 +24,7 @@ that errors or fails turns its descendants into skipped nodes.`,
 	}
 	rf.add(cmd)
 	rf.addExec(cmd)
+	a.addStoreFailures(cmd)
 	return cmd
 }
 
@@ -50,6 +51,7 @@ func (a *app) testCommand() *cobra.Command {
 	}
 	rf.add(cmd)
 	rf.addExec(cmd)
+	a.addStoreFailures(cmd)
 	return cmd
 }
 

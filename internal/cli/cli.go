@@ -97,8 +97,15 @@ type app struct {
 	targetPath  string
 	varsText    string
 	failFast    bool
-	threads     int
-	logFormat   string
+	// warnError is dbt's --warn-error: every warning is an error.
+	warnError bool
+	// quiet is dbt's --quiet (-q): progress and warnings are not printed,
+	// errors are.
+	quiet bool
+	// storeFailures is dbt's --store-failures of build and test.
+	storeFailures bool
+	threads       int
+	logFormat     string
 	// noPartialParse is --no-partial-parse: ls and compile load the
 	// project from its files even when the cache says nothing changed.
 	noPartialParse bool
@@ -231,7 +238,9 @@ Exit codes: 0 success (warnings allowed), 1 a node errored or a test failed,
 	f.StringVarP(&a.target, "target", "t", "", "the target of the profile to build into (default: DBT_TARGET, else the profile's target:)")
 	f.StringVar(&a.targetPath, "target-path", "", "where artifacts go (default: target-path of project.yml or dbt_project.yml, else \"target\")")
 	f.Var((*onceString)(&a.varsText), "vars", "vars as YAML or JSON, overriding the vars of project.yml or dbt_project.yml: --vars '{raw_dir: data/2026-11}'")
-	f.BoolVar(&a.failFast, "fail-fast", false, "stop at the first node that errors or fails")
+	f.BoolVarP(&a.failFast, "fail-fast", "x", false, "stop at the first node that errors or fails")
+	f.BoolVar(&a.warnError, "warn-error", false, "make every warning an error: a warning of the project's files or of the selection stops the command (exit 2), a test that warns fails (exit 1), as dbt's --warn-error")
+	f.BoolVarP(&a.quiet, "quiet", "q", false, "print only errors on stderr: no progress, no warnings, no summary but the errors and failures (data on stdout is printed)")
 	f.IntVar(&a.threads, "threads", 0, "number of nodes run at once (default: threads of project.yml or dbt_project.yml, else the profile's, else 4); 1 runs them one by one, in a deterministic order")
 	a.threadsGiven = func() bool { return f.Changed("threads") }
 	f.BoolVar(&a.noPartialParse, "no-partial-parse", false, "ls and compile read and compile the project again instead of serving their last result from <target>/partial_parse.kiln when nothing it read changed (also DBT_PARTIAL_PARSE=false)")
@@ -374,7 +383,8 @@ func (a *app) loadWith(pp *engine.Partial) (*engine.Project, error) {
 // engineConfig returns the engine's configuration from the global flags.
 func (a *app) engineConfig(vars map[string]any) engine.Config {
 	return engine.Config{Dir: a.projectDir, TargetPath: a.targetPath, Vars: vars, VarsText: a.varsText,
-		Version: version(), Listener: a.listen, Inline: a.inline, ProfilesDir: a.profilesDir, Profile: a.profile, Target: a.target}
+		Version: version(), Listener: a.listen, Inline: a.inline, ProfilesDir: a.profilesDir, Profile: a.profile, Target: a.target,
+		WarnError: a.warnError, StoreFailures: a.storeFailures}
 }
 
 // envOr returns the environment variable name, or def when it is unset.

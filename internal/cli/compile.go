@@ -151,6 +151,9 @@ only (it implies --resource-type model, and cannot go with --select or
 				return err
 			}
 			args := lsArgs(rf, output, keys)
+			if a.warnError {
+				args += " --warn-error" // a selection's warnings are errors
+			}
 			var pp *engine.Partial
 			if lsCacheable(rf) {
 				pp = a.partial()
@@ -256,7 +259,7 @@ func lsSelection(rf *runFlags) (engine.Selection, error) {
 // lsArgs are ls's options, as the key of its cached output.
 func lsArgs(rf *runFlags, output string, keys []string) string {
 	fields := []string{"output", output, "indirect", rf.indirect, "selector", rf.selectorName, "state", rf.state}
-	for _, l := range [][]string{rf.selects, rf.models, rf.excludes, rf.resourceTypes, keys} {
+	for _, l := range [][]string{rf.selects, rf.models, rf.excludes, rf.resourceTypes, rf.excludeTypes, keys} {
 		fields = append(fields, fmt.Sprint(len(l)))
 		fields = append(fields, l...)
 	}

@@ -53,7 +53,7 @@ run shown is <target>/run_results.json.`,
 				return err
 			}
 			var sel map[graph.ID]bool
-			if len(rf.selected())+len(rf.excludes) > 0 || rf.selectorName != "" || len(rf.resourceTypes) > 0 {
+			if len(rf.selected())+len(rf.excludes) > 0 || rf.selectorName != "" || len(rf.resourceTypes)+len(rf.excludeTypes) > 0 {
 				ids, err := e.Select(rf.selection())
 				if err != nil {
 					return a.startError(err)

@@ -16,7 +16,13 @@ import (
 // listen is the engine's listener: it prints the events on stderr (text
 // or JSON lines), appends a run's events to <target>/kiln.log and writes
 // the --junit-xml report when a run finishes.
+//
+// With --quiet only errors are printed: error messages and diagnostics,
+// the nodes that errored or failed, and the details of those at the end.
 func (a *app) listen(ev engine.Event) {
+	if a.quiet && a.quietDrops(ev) {
+		return
+	}
 	switch ev := ev.(type) {
 	case engine.Message:
 		a.ui.Printf("%s", ev.Text)
@@ -44,6 +50,35 @@ func (a *app) listen(ev engine.Event) {
 		a.runFinished(ev.Result)
 		a.kestraRun(ev)
 	}
+}
+
+// quietDrops reports whether --quiet leaves ev out of the terminal: the
+// events that are neither errors nor a run's start and end (which the run
+// log needs), and the warnings among diagnostics, which it prints itself.
+// A run's events still go to its kiln.log.
+func (a *app) quietDrops(ev engine.Event) bool {
+	switch ev := ev.(type) {
+	case engine.Message:
+		return ev.Level != engine.Error
+	case engine.Diagnostics:
+		if errs := ev.List.Errors(); len(errs) > 0 {
+			a.ui.Diagnostics(errs)
+		}
+		return true
+	case engine.NodeStarted:
+		a.runLog.NodeStarted(ev.Node, ev.Worker)
+		return true
+	case engine.NodeRetry, engine.NodeProgress:
+		return true
+	case engine.NodeFinished:
+		a.runLog.NodeFinished(ev.Result, ev.Node, ev.Done, ev.Total)
+		if ev.Result.Status == run.Error || ev.Result.Status == run.Fail {
+			a.ui.Result(ev.Result, ev.Node, ev.Done, ev.Total)
+		}
+		a.kestraNode(ev)
+		return true
+	}
+	return false
 }
 
 // jinjaLog shows a template's log() or print() message as dbt does: on
@@ -93,6 +128,18 @@ func (a *app) runFinished(res *engine.Result) {
 		}
 		a.ui.Printf("nothing was built: %s, so none of the %d nodes of the run ran; fix %s and run again (the previous tables and exports are unchanged)",
 			what, len(res.Results), map[bool]string{true: "it", false: "them"}[len(bad) == 1])
+		a.runLog.RunFinished(res.Results, res.Elapsed, exitCode(res), res.Interrupted)
+		return
+	}
+	if a.quiet {
+		// The errors and failures, without the count line and warnings.
+		var bad []run.Result
+		for _, r := range res.Results {
+			if r.Status == run.Error || r.Status == run.Fail {
+				bad = append(bad, r)
+			}
+		}
+		a.ui.Problems(res.Graph, bad)
 		a.runLog.RunFinished(res.Results, res.Elapsed, exitCode(res), res.Interrupted)
 		return
 	}

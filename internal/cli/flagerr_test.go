@@ -40,7 +40,7 @@ func TestUsageErrorsSuggest(t *testing.T) {
 		{[]string{"show", "--limt", "3"}, "error: unknown flag --limt for kiln show; did you mean --limit?"},
 		{[]string{"run", "--thread", "2"}, "error: unknown flag --thread for kiln run; did you mean --threads?"}, // a persistent flag
 		{[]string{"ls", "--exlude", "a"}, "error: unknown flag --exlude for kiln ls; did you mean --exclude?"},
-		{[]string{"build", "-x"}, "error: unknown flag -x for kiln build\n"},
+		{[]string{"build", "-y"}, "error: unknown flag -y for kiln build\n"},
 		{[]string{"build", "-fullrefresh"}, "error: unknown flag -f (in -fullrefresh) for kiln build; did you mean --full-refresh?"},
 		{[]string{"buidl"}, "error: unknown command \"buidl\" for kiln; did you mean \"build\"?\nrun 'kiln --help' for usage"},
 		{[]string{"docs", "serv"}, "error: unknown command \"serv\" for kiln docs; did you mean \"serve\"?"},

@@ -18,20 +18,22 @@ type runFlags struct {
 	excludes      []string
 	selectorName  string
 	resourceTypes []string
-	indirect      string
-	state         string
-	noRollback    bool
-	fullRefresh   bool
-	eventStart    string
-	eventEnd      string
-	eventTimes    [2]time.Time
-	junitXML      string
-	retries       int
-	acceptDev     bool
-	transaction   string
-	deferTo       bool
-	deferState    string
-	favorState    bool
+	// excludeTypes is --exclude-resource-type.
+	excludeTypes []string
+	indirect     string
+	state        string
+	noRollback   bool
+	fullRefresh  bool
+	eventStart   string
+	eventEnd     string
+	eventTimes   [2]time.Time
+	junitXML     string
+	retries      int
+	acceptDev    bool
+	transaction  string
+	deferTo      bool
+	deferState   string
+	favorState   bool
 }
 
 func (rf *runFlags) add(cmd *cobra.Command) {
@@ -40,7 +42,8 @@ func (rf *runFlags) add(cmd *cobra.Command) {
 	f.StringArrayVarP(&rf.models, "models", "m", nil, "the same as --select (dbt's older name)")
 	f.StringArrayVar(&rf.excludes, "exclude", nil, "nodes to leave out, in dbt's selection syntax")
 	f.StringVar(&rf.selectorName, "selector", "", "a named selector of selectors.yml")
-	f.StringSliceVar(&rf.resourceTypes, "resource-type", nil, "only these resource types: model, source, seed, test, unit_test, export")
+	f.StringSliceVar(&rf.resourceTypes, "resource-type", nil, "only these resource types: model, snapshot, source, seed, test, unit_test, export, exposure; all or default: every type the command runs")
+	f.StringSliceVar(&rf.excludeTypes, "exclude-resource-type", nil, "leave out these resource types (after --resource-type), as dbt 1.8: --exclude-resource-type unit_test")
 	f.StringVar(&rf.indirect, "indirect-selection", "eager", "how tests of selected nodes are added: eager, cautious, buildable or empty")
 	f.StringVar(&rf.state, "state", "", "folder holding the manifest.json (and run_results.json) of a previous run, for state: and result: selectors")
 }
@@ -58,6 +61,11 @@ func (rf *runFlags) addExec(cmd *cobra.Command) {
 	cmd.Flags().BoolVar(&rf.deferTo, "defer", false, "read the parents that are not selected and not built in this target from the relations of the run in --state (its DuckDB file, attached read-only)")
 	cmd.Flags().StringVar(&rf.deferState, "defer-state", "", "the run to defer to, when it is not the one of --state (dbt's --defer-state)")
 	cmd.Flags().BoolVar(&rf.favorState, "favor-state", false, "with --defer, read every parent that is not selected from the state when it has it, even when this target has built it")
+}
+
+// addStoreFailures adds dbt's --store-failures (build and test) to cmd.
+func (a *app) addStoreFailures(cmd *cobra.Command) {
+	cmd.Flags().BoolVar(&a.storeFailures, "store-failures", false, "every data test of the run keeps its failing rows in a table, as the store_failures config (a test's own store_failures or store_failures_as wins)")
 }
 
 // deferOptions returns the engine's DeferOptions of --defer, or nil when
@@ -87,7 +95,7 @@ func (rf *runFlags) selected() []string {
 // selection turns the selection flags into the engine's Selection.
 func (rf *runFlags) selection() engine.Selection {
 	return engine.Selection{Select: rf.selected(), Exclude: rf.excludes, Selector: rf.selectorName,
-		ResourceTypes: rf.resourceTypes, Indirect: rf.indirect, StateDir: rf.state}
+		ResourceTypes: rf.resourceTypes, ExcludeResourceTypes: rf.excludeTypes, Indirect: rf.indirect, StateDir: rf.state}
 }
 
 // options turns the run flags (and the global ones) into the engine's

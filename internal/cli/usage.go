@@ -34,6 +34,9 @@ func usageError(cmd *cobra.Command, err error) string {
 	}
 	name := cmd.CommandPath()
 	if m := unknownFlag.FindStringSubmatch(msg); m != nil {
+		if hint, ok := dbtFlags[m[1]]; ok {
+			return dbtFlagError(m[1], hint)
+		}
 		out := fmt.Sprintf("unknown flag --%s for %s", m[1], name)
 		if c := diag.Closest(m[1], flagNames(cmd), 2); len(c) > 0 {
 			out += "; did you mean --" + strings.Join(c, " or --") + "?"
@@ -75,6 +78,33 @@ func usageError(cmd *cobra.Command, err error) string {
 		return fmt.Sprintf("%s takes %s%s %s, and was given %s; usage: %s", name, how, m[2], noun, m[3], cmd.UseLine())
 	}
 	return flagError(msg)
+}
+
+// dbtFlags are the dbt flags kiln does not support yet, with what to use
+// instead ("" when nothing does); README.md's list of them is this one
+// (TestDBTFlagsListedInReadme).
+var dbtFlags = map[string]string{
+	"warn-error-options": "--warn-error makes every warning an error",
+	"empty":              "kiln compile checks the models' SQL without building them",
+	"show":               "kiln show -s NAME prints a seed's or a model's first rows",
+	"print":              "",
+	"no-print":           "",
+	"sample":             "",
+	"log-level":          "--quiet prints only errors, --log-format json every event",
+	"debug":              "--log-format json prints every event",
+	"log-path":           "kiln writes its log to <target-path>/kiln.log",
+	"use-colors":         "kiln colours its output on a terminal",
+	"no-use-colors":      "NO_COLOR=1 turns the colours off",
+}
+
+// dbtFlagError says that --name is a dbt flag kiln does not support yet,
+// and what to use instead when something does.
+func dbtFlagError(name, hint string) string {
+	out := fmt.Sprintf("`--%s` is a dbt flag that kiln does not support yet", name)
+	if hint != "" {
+		out += "; " + hint
+	}
+	return out
 }
 
 // flagNames returns the names of the flags cmd accepts, its own and those

@@ -1,0 +1,178 @@
+package cli
+
+import (
+	"encoding/json"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// A dbt flag kiln does not support yet says so, with what to use instead,
+// before or after the command, and exits 2: never cobra's "unknown flag".
+func TestDBTFlagsNotSupported(t *testing.T) {
+	dir := t.TempDir()
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"build", "--empty"}, "error: `--empty` is a dbt flag that kiln does not support yet; kiln compile checks the models' SQL without building them\n"},
+		{[]string{"--empty", "build"}, "error: `--empty` is a dbt flag that kiln does not support yet;"},
+		{[]string{"build", "--warn-error-options", `{"error": "all"}`}, "error: `--warn-error-options` is a dbt flag that kiln does not support yet; --warn-error makes every warning an error\n"},
+		{[]string{"seed", "--show"}, "error: `--show` is a dbt flag that kiln does not support yet; kiln show -s NAME"},
+		{[]string{"run", "--no-print"}, "error: `--no-print` is a dbt flag that kiln does not support yet\n"},
+	} {
+		code, _, errOut := kiln(t, dir, c.args...)
+		if code != ExitCannotStart || !strings.Contains(errOut, c.want) || strings.Contains(errOut, "unknown flag") {
+			t.Errorf("kiln %s: exit %d, stderr:\n%s\nwant exit %d and %q", strings.Join(c.args, " "), code, errOut, ExitCannotStart, c.want)
+		}
+	}
+}
+
+// README.md's list of the dbt flags kiln does not support yet is
+// dbtFlags.
+func TestDBTFlagsListedInReadme(t *testing.T) {
+	text := string(readFile(t, filepath.Join("..", "..", "README.md")))
+	i := strings.Index(text, "dbt flags kiln does not support yet are refused")
+	if i < 0 {
+		t.Fatal("README.md has no list of the dbt flags kiln does not support yet")
+	}
+	para := text[i:]
+	para = para[:strings.Index(para, "\n\n")]
+	var listed []string
+	for _, m := range regexp.MustCompile("`--([a-z-]+)`").FindAllStringSubmatch(para, -1) {
+		if _, ok := dbtFlags[m[1]]; ok || !slices.Contains([]string{"warn-error", "quiet", "log-format"}, m[1]) {
+			listed = append(listed, m[1])
+		}
+	}
+	var want []string
+	for k := range dbtFlags {
+		want = append(want, k)
+	}
+	slices.Sort(listed)
+	slices.Sort(want)
+	if !slices.Equal(listed, want) {
+		t.Errorf("README.md lists %v, dbtFlags holds %v", listed, want)
+	}
+}
+
+// warnProject is smallProject with a singular test that warns (2 rows
+// with severity warn) on a model with a child.
+func warnProject(t *testing.T) string {
+	dir := smallProject(t, "")
+	writeProjectFile(t, dir, "tests/warns.sql", "{{ config(severity='warn') }}\nselect * from {{ ref('expensive') }}\n")
+	return dir
+}
+
+// runStatuses returns the status of each node of run_results.json by
+// unique_id.
+func runStatuses(t *testing.T, dir string) map[string]string {
+	t.Helper()
+	var rr struct {
+		Results []struct {
+			UniqueID string `json:"unique_id"`
+			Status   string `json:"status"`
+		} `json:"results"`
+	}
+	if err := json.Unmarshal(readFile(t, filepath.Join(dir, "target", "run_results.json")), &rr); err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]string{}
+	for _, r := range rr.Results {
+		out[r.UniqueID] = r.Status
+	}
+	return out
+}
+
+// TestWarnError: with --warn-error (before or after the command) a test
+// that warns fails (status fail, exit 1, its model's children skipped),
+// as dbt's; a warning of the project's files stops the command (exit 2)
+// at its position; a selection that matches nothing is an error.
+func TestWarnError(t *testing.T) {
+	dir := warnProject(t)
+	mustKiln(t, ExitOK, dir, "build")
+	if got := runStatuses(t, dir)["test.small.warns"]; got != "warn" {
+		t.Fatalf("without --warn-error the test's status is %q, want warn", got)
+	}
+	for _, args := range [][]string{{"--warn-error", "build"}, {"build", "--warn-error"}} {
+		out := mustKiln(t, ExitFailure, dir, args...)
+		st := runStatuses(t, dir)
+		if st["test.small.warns"] != "fail" || st["model.small.summary"] != "skipped" {
+			t.Errorf("kiln %s: statuses %v, want the test fail and summary skipped\n%s", strings.Join(args, " "), st, out)
+		}
+	}
+	code, _, errOut := kiln(t, dir, "--warn-error", "ls", "-s", "nothing_here")
+	if code != ExitCannotStart || !strings.Contains(errOut, "(an error with --warn-error)") {
+		t.Errorf("ls of a selection that matches nothing with --warn-error: exit %d, stderr:\n%s", code, errOut)
+	}
+	writeProjectFile(t, dir, "models/empty.sql", "")
+	mustKiln(t, ExitOK, dir, "build")
+	code, _, errOut = kiln(t, dir, "build", "--warn-error")
+	if code != ExitCannotStart || !strings.Contains(errOut, "models/empty.sql:1:1: error: model \"empty\" is empty") && !strings.Contains(errOut, "models/empty.sql:1:1: model \"empty\" is empty") || strings.Contains(errOut, "warning:") {
+		t.Errorf("a project warning with --warn-error: exit %d, stderr:\n%s", code, errOut)
+	}
+}
+
+// TestQuiet: -q/--quiet prints nothing of a run that passes, and only the
+// failures of one that fails, as dbt's --quiet.
+func TestQuiet(t *testing.T) {
+	dir := warnProject(t)
+	for _, args := range [][]string{{"-q", "build"}, {"build", "--quiet"}} {
+		if code, _, errOut := kiln(t, dir, args...); code != ExitOK || errOut != "" {
+			t.Errorf("kiln %s: exit %d, stderr:\n%s\nwant exit 0 and nothing", strings.Join(args, " "), code, errOut)
+		}
+	}
+	writeProjectFile(t, dir, "tests/fails.sql", "select * from {{ ref('expensive') }}\n")
+	code, _, errOut := kiln(t, dir, "build", "-q")
+	if code != ExitFailure || !strings.Contains(errOut, "FAIL") || !strings.Contains(errOut, "fails") || strings.Contains(errOut, "warns") || strings.Contains(errOut, "Done in") || strings.Contains(errOut, "OK") {
+		t.Errorf("kiln build -q of a failing test: exit %d, stderr:\n%s\nwant the failure alone", code, errOut)
+	}
+}
+
+// TestStoreFailuresFlag: --store-failures keeps the failing rows of every
+// test of the run, as store_failures: true, unless a test's own config
+// says otherwise; without it, none is kept.
+func TestStoreFailuresFlag(t *testing.T) {
+	dir := warnProject(t)
+	writeProjectFile(t, dir, "tests/kept_out.sql", "{{ config(severity='warn', store_failures=false) }}\nselect * from {{ ref('expensive') }}\n")
+	const audit = "select table_name from information_schema.tables where table_schema = 'audit' order by 1"
+	mustKiln(t, ExitOK, dir, "build")
+	if got := duckRows(t, dir, audit); len(got) != 0 {
+		t.Fatalf("without --store-failures the audit schema holds %v", got)
+	}
+	mustKiln(t, ExitOK, dir, "test", "--store-failures")
+	if got := duckRows(t, dir, audit); strings.Join(got, ";") != "warns" {
+		t.Errorf("with --store-failures the audit schema holds %v, want warns", got)
+	}
+	if got := duckRows(t, dir, "select count(*) from audit.warns"); strings.Join(got, ";") != "2" {
+		t.Errorf("audit.warns holds %v rows, want 2", got)
+	}
+}
+
+// TestExcludeResourceType: --exclude-resource-type leaves those types out
+// of ls and build, after --resource-type (all: every type), as dbt 1.8.
+func TestExcludeResourceType(t *testing.T) {
+	dir := warnProject(t)
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"ls", "--exclude-resource-type", "test,seed"}, "small.expensive\nsmall.summary\n"},
+		{[]string{"ls", "--resource-type", "all", "--exclude-resource-type", "model", "--exclude-resource-type", "test"}, "small.prices\n"},
+		{[]string{"ls", "--resource-type", "model,test", "--exclude-resource-type", "model"}, "small.warns\n"},
+	} {
+		if out := mustKiln(t, ExitOK, dir, c.args...); out != c.want {
+			t.Errorf("kiln %s printed %q, want %q", strings.Join(c.args, " "), out, c.want)
+		}
+	}
+	mustKiln(t, ExitOK, dir, "build", "--exclude-resource-type", "test")
+	st := runStatuses(t, dir)
+	if _, ok := st["test.small.warns"]; ok || len(st) != 3 {
+		t.Errorf("build --exclude-resource-type test ran %v, want the seed and the two models", st)
+	}
+	code, _, errOut := kiln(t, dir, "ls", "--exclude-resource-type", "tset")
+	if code != ExitCannotStart || !strings.Contains(errOut, `unknown resource type "tset" for --exclude-resource-type`) {
+		t.Errorf("an unknown type: exit %d, stderr:\n%s", code, errOut)
+	}
+}
