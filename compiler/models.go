@@ -308,6 +308,8 @@ func (c *compiler) renderModels() {
 		n.RenderAtRun = r.execute
 		if n.Kind == graph.Model && n.Config.Materialized == graph.Incremental && n.Config.Enabled {
 			c.compileIncremental(n, r)
+		} else if n.Kind == graph.Model && n.Config.Enabled {
+			c.warnIncrementalKeys(n, r)
 		}
 		if n.Kind == graph.Snapshot && n.Config.Enabled {
 			pos := n.Pos
