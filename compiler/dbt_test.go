@@ -427,3 +427,26 @@ func TestQuotingFalseNotSupportedYet(t *testing.T) {
 		t.Errorf("on DuckDB quoting false is accepted, an unknown key is not:\n%s", got)
 	}
 }
+
+// A dbt seed's numbers are typed as agate's Number reads them
+// (agate/data_types/number.py: "%" and the currency symbols stripped, the
+// group separator "," dropped) and named as dbt-adapters' SQLAdapter
+// names them: integer when no value has a decimal place once normalized
+// (agate's MaxPrecision: 5.00 and 1.0 have none), else float8.
+func TestDBTSeedAgateNumbers(t *testing.T) {
+	m := compileDBT(t, map[string]string{
+		"dbt_project.yml":  "name: p\n",
+		"seeds/money.csv":  "qty,price,pct,neg,whole,text\n\"1,000\",$5.00,50%,-€5,1.0,$x\n2,£10.50,5%,$-3,2.00,1\n",
+		"models/model.sql": "select 1",
+	})
+	n := m.Graph.Node("seed.p.money")
+	want := map[string]string{"qty": "INTEGER", "price": "DOUBLE", "pct": "INTEGER", "neg": "INTEGER", "whole": "INTEGER", "text": "VARCHAR"}
+	for k, v := range want {
+		if got := n.Seed.ColumnTypes[k]; got != v {
+			t.Errorf("%s: %q, want %q", k, got, v)
+		}
+		if !n.Seed.Inferred[k] {
+			t.Errorf("%s is not marked inferred", k)
+		}
+	}
+}

@@ -36,11 +36,16 @@ func decodedSeed(src []byte, encoding string) []byte {
 
 // dbtSeedTypes returns the column types dbt gives the seed CSV src, by
 // column: dbt infers each column's type with agate's TypeTester over the
-// types Integer, Number, Date (%Y-%m-%d), DateTime (%Y-%m-%d %H:%M:%S),
-// ISO date-time, Boolean (true, false) and Text, in that order, empty
-// values and "null" being null (dbt-core's clients/agate_helper.py), and
-// the adapter names them (dbt-adapters' SQLAdapter.convert_*_type, which
-// dbt-duckdb keeps): integer, float8, date, timestamp, boolean, text.
+// types Number, Date (%Y-%m-%d), DateTime (%Y-%m-%d %H:%M:%S), ISO
+// date-time, Boolean (true, false) and Text, in that order, empty values
+// and "null" being null (dbt-core's clients/agate_helper.py), and the
+// adapter names them (dbt-adapters' SQLAdapter.convert_*_type, which
+// dbt-duckdb keeps): a Number column is integer when no value has a
+// decimal place once normalized (agate's MaxPrecision: 5.00 has none),
+// else float8; then date, timestamp, boolean, text. agate's Number reads
+// "$1,000.50", "50%" and "-€5" as numbers (agate/data_types/number.py:
+// "%" and the currency symbols stripped, the group separator "," dropped;
+// 50% is 50), and the loader reads them so (load.Spec.Inferred).
 // Written in DuckDB: INTEGER (BIGINT when a value does not fit, where
 // DuckDB would refuse INTEGER), DOUBLE, DATE, TIMESTAMP, BOOLEAN,
 // VARCHAR. It returns nil when src is not a CSV it can read; the loader
@@ -92,26 +97,61 @@ func dbtSeedTypes(src []byte, delimiter string) map[string]string {
 type seedType uint8
 
 const (
-	seedInteger seedType = 1 << iota
-	seedNumber
+	seedNumber seedType = 1 << iota
 	seedDate
 	seedDateTime
 	seedISODateTime
 	seedBoolean
-	allSeedTypes = seedInteger | seedNumber | seedDate | seedDateTime | seedISODateTime | seedBoolean
+	allSeedTypes = seedNumber | seedDate | seedDateTime | seedISODateTime | seedBoolean
 )
 
 type seedColumn struct {
 	candidates seedType
+	decimals   bool // a number has a decimal place once normalized: float8
 	wide       bool // an integer does not fit in 32 bits
 }
 
 var (
-	seedIntRE    = regexp.MustCompile(`^[+-]?[0-9]+$`)
 	seedNumberRE = regexp.MustCompile(`^[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?$`)
 	seedDateRE   = regexp.MustCompile(`^[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}$`)
 	seedStampRE  = regexp.MustCompile(`^[0-9]{4}-[0-9]{1,2}-[0-9]{1,2} [0-9]{1,2}:[0-9]{1,2}:[0-9]{1,2}$`)
 )
+
+// agateCurrency are the currency symbols agate's Number strips
+// (DEFAULT_CURRENCY_SYMBOLS), in its order.
+var agateCurrency = []string{"؋", "$", "ƒ", "៛", "¥", "₡", "₱", "£", "€", "¢", "﷼", "₪", "₩", "₭", "₮", "₦", "฿", "₤", "₫"}
+
+// agateNumber returns v as agate's Number.cast reads it before it parses
+// it: "%" stripped at both ends, a leading "-" kept apart, the currency
+// symbols stripped at both ends, the group separator "," dropped.
+func agateNumber(v string) string {
+	v = strings.Trim(v, "%")
+	sign := ""
+	if strings.HasPrefix(v, "-") {
+		sign, v = "-", v[1:]
+	}
+	for _, c := range agateCurrency {
+		v = strings.Trim(v, c)
+	}
+	return sign + strings.ReplaceAll(v, ",", "")
+}
+
+// decimalPlaces is the number of decimal places of the number n (as
+// seedNumberRE reads it) once normalized, as Python's
+// Decimal.normalize().as_tuple().exponent gives them: 5.00 has 0, 0.50
+// has 1, 1.5e1 has 0.
+func decimalPlaces(n string) int {
+	mant, exp := n, 0
+	if i := strings.IndexAny(n, "eE"); i >= 0 {
+		mant = n[:i]
+		exp, _ = strconv.Atoi(strings.TrimPrefix(n[i+1:], "+"))
+	}
+	frac := ""
+	if i := strings.IndexByte(mant, '.'); i >= 0 {
+		frac = strings.TrimRight(mant[i+1:], "0")
+	}
+	return len(frac) - exp
+}
 
 // observe narrows the column's candidate types with one value.
 func (c *seedColumn) observe(v string) {
@@ -119,15 +159,15 @@ func (c *seedColumn) observe(v string) {
 	if v == "" || v == "null" {
 		return
 	}
-	if c.candidates&seedInteger != 0 {
-		if !seedIntRE.MatchString(v) {
-			c.candidates &^= seedInteger
-		} else if n, err := strconv.ParseInt(v, 10, 64); err != nil || n > math.MaxInt32 || n < math.MinInt32 {
+	if c.candidates&seedNumber != 0 {
+		n := agateNumber(v)
+		if !seedNumberRE.MatchString(n) {
+			c.candidates &^= seedNumber
+		} else if decimalPlaces(n) > 0 {
+			c.decimals = true
+		} else if f, err := strconv.ParseFloat(n, 64); err != nil || f > math.MaxInt32 || f < math.MinInt32 {
 			c.wide = true
 		}
-	}
-	if c.candidates&seedNumber != 0 && !seedNumberRE.MatchString(strings.ReplaceAll(v, ",", "")) {
-		c.candidates &^= seedNumber
 	}
 	if c.candidates&seedDate != 0 {
 		if _, err := time.Parse("2006-1-2", v); err != nil || !seedDateRE.MatchString(v) {
@@ -166,13 +206,13 @@ func isoDateTime(v string) bool {
 // duckType is the first candidate type in agate's order, in DuckDB.
 func (c *seedColumn) duckType() string {
 	switch {
-	case c.candidates&seedInteger != 0:
+	case c.candidates&seedNumber != 0 && c.decimals:
+		return "DOUBLE"
+	case c.candidates&seedNumber != 0:
 		if c.wide {
 			return "BIGINT"
 		}
 		return "INTEGER"
-	case c.candidates&seedNumber != 0:
-		return "DOUBLE"
 	case c.candidates&seedDate != 0:
 		return "DATE"
 	case c.candidates&(seedDateTime|seedISODateTime) != 0:

@@ -221,6 +221,10 @@ func (c *compiler) collectSeeds() {
 		if c.p.DBT {
 			// dbt types every column of a seed itself (seedtypes.go).
 			n.Seed.ColumnTypes = dbtSeedTypes(decodedSeed(f.Content, n.Seed.Read.Encoding), n.Seed.Delimiter)
+			n.Seed.Inferred = map[string]bool{}
+			for col := range n.Seed.ColumnTypes {
+				n.Seed.Inferred[col] = true
+			}
 			if c.p.Target != nil && c.p.Target.Type == "postgres" {
 				// dbt-postgres names agate's Text "text"
 				// (SQLAdapter.convert_text_type), not DuckDB's VARCHAR,
@@ -240,6 +244,7 @@ func (c *compiler) collectSeeds() {
 				for col := range n.Seed.ColumnTypes {
 					if strings.EqualFold(col, k) {
 						delete(n.Seed.ColumnTypes, col)
+						delete(n.Seed.Inferred, col)
 					}
 				}
 				n.Seed.ColumnTypes[k] = fmt.Sprint(v)

@@ -380,7 +380,10 @@ type External struct {
 type SeedInfo struct {
 	Delimiter   string
 	ColumnTypes map[string]string
-	Read        ReadOptions `json:",omitzero"`
+	// Inferred are the columns of ColumnTypes whose type kiln inferred as
+	// dbt does (a dbt project's seed), not set by column_types.
+	Inferred map[string]bool `json:",omitempty"`
+	Read     ReadOptions     `json:",omitzero"`
 }
 
 // ReadOptions say how a file-backed source or a seed is read, from the

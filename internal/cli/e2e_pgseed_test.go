@@ -233,3 +233,33 @@ func TestDBTSeedTypesOnPostgres(t *testing.T) {
 		t.Errorf("kept = %v, want [1|Ann 2|Bob] loaded in place", got)
 	}
 }
+
+// TestSeedAgateNumbersOnPostgres: on PostgreSQL too, a dbt seed's
+// "1,000", "$5.00", "£10.50", "50%" and "-€5" load as the numbers agate
+// reads, in dbt-postgres's types (integer, double precision), as
+// dbt-postgres inserts agate's values.
+func TestSeedAgateNumbersOnPostgres(t *testing.T) {
+	d := newPGDB(t)
+	dir := t.TempDir()
+	files := map[string]string{
+		"dbt_project.yml": "name: shop\nversion: '1.0'\nconfig-version: 2\nprofile: shop\n",
+		"profiles.yml": fmt.Sprintf("shop:\n  target: ci\n  outputs:\n    ci:\n      type: postgres\n      host: %s\n      port: %s\n      user: %s\n      dbname: %s\n      schema: public\n",
+			d.host, d.port, d.user, d.db),
+		"seeds/money.csv": "qty,price,pct,neg\n\"1,000\",$5.00,50%,-€5\n2,£10.50,5%,$-3\n",
+	}
+	for name, text := range files {
+		p := filepath.Join(dir, filepath.FromSlash(name))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	mustKiln(t, 0, dir, "seed")
+	got := d.query(t, "select qty || ' ' || price || ' ' || pct || ' ' || neg || ' ' || pg_typeof(qty) || ' ' || pg_typeof(price) from public.money order by qty")
+	want := []string{"2 10.5 5 -3 integer double precision", "1000 5 50 -5 integer double precision"}
+	if strings.Join(got, ",") != strings.Join(want, ",") {
+		t.Errorf("money:\n got %v\nwant %v", got, want)
+	}
+}

@@ -520,7 +520,7 @@ func SeedError(n *graph.Node, err error) *run.NodeError {
 // SeedSpec is the load specification of a seed in projectDir.
 func SeedSpec(projectDir string, n *graph.Node) load.Spec {
 	return load.Spec{Path: filepath.Join(projectDir, filepath.FromSlash(n.Path)), Format: "csv", Seed: true,
-		Delimiter: n.Seed.Delimiter, ColumnTypes: n.Seed.ColumnTypes}.WithReadOptions(n.Seed.Read)
+		Delimiter: n.Seed.Delimiter, ColumnTypes: n.Seed.ColumnTypes, Inferred: n.Seed.Inferred}.WithReadOptions(n.Seed.Read)
 }
 
 func (e *Executor) loadSeed(ctx context.Context, conn adapter.Conn, n *graph.Node) run.Result {

@@ -170,6 +170,11 @@ func (s *copySink) finish(ctx context.Context, t *table) (Result, error) {
 			}
 			if t.csv && !isTextType(c.override) {
 				expr = "nullif(trim(" + expr + "), '')"
+				if c.inferred && isNumberType(c.override) {
+					// numeric first: PostgreSQL refuses "5.00" as an
+					// integer, which agate reads as 5.
+					expr = "cast(" + agateNumber(expr) + " as numeric)"
+				}
 			}
 			if err := s.checkCast(ctx, t, c, expr, typ); err != nil {
 				return Result{}, err
@@ -269,7 +274,7 @@ func (s *copySink) checkCast(ctx context.Context, t *table, c tableCol, expr, ty
 		return &InputError{Path: t.spec.Path, Err: castErr,
 			Problem: fmt.Sprintf("column_types gives column %q the type %q: %v", c.name, typ, castErr), Hint: typeHint}
 	}
-	ie := &InputError{Path: t.spec.Path, Err: castErr, Hint: fmt.Sprintf("fix the value, or change the type of %q in column_types", c.name)}
+	ie := &InputError{Path: t.spec.Path, Err: castErr, Hint: castHint(c.name, c.inferred)}
 	val := ""
 	if m := badValue.FindStringSubmatch(de.Msg); m != nil {
 		val = m[1]
@@ -295,6 +300,6 @@ func (s *copySink) checkCast(ctx context.Context, t *table, c tableCol, expr, ty
 			where = fmt.Sprintf(" in row %d", n)
 		}
 	}
-	ie.Problem = fmt.Sprintf("column %q: value %q%s cannot be cast to %s (from column_types)", c.name, val, where, typ)
+	ie.Problem = castProblem(c.name, val, where, typ, c.inferred)
 	return ie
 }

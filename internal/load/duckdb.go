@@ -136,9 +136,12 @@ func (s *duckSink) finish(ctx context.Context, t *table) (Result, error) {
 		trimmed := "NULLIF(trim(" + col + "), '')"
 		switch {
 		case c.override != "":
-			cols[i].typ, cols[i].override = c.override, true
+			cols[i].typ, cols[i].override, cols[i].inferred = c.override, true, c.inferred
 			if t.csv && !isTextType(c.override) {
 				cols[i].expr = trimmed
+				if c.inferred && isNumberType(c.override) {
+					cols[i].expr = agateNumber(trimmed)
+				}
 			}
 		case c.typ != typeText:
 			cols[i].typ = duckTypes[c.typ]
@@ -190,6 +193,7 @@ type duckCol struct {
 	expr     string // over the part's relation
 	typ      string // DuckDB type to cast to; "" keeps expr's type
 	override bool   // typ comes from column_types
+	inferred bool   // typ was inferred as dbt does, not given (Spec.Inferred)
 	letter   string // xlsx column letters for messages ("B"), "" otherwise
 }
 
@@ -294,8 +298,7 @@ func checkCast(ctx context.Context, conn *duck.Conn, spec Spec, p duckPart, c du
 	if len(rows) == 0 {
 		return nil
 	}
-	ie := &InputError{Path: spec.Path, Sheet: p.sheet,
-		Hint: fmt.Sprintf("fix the value, or change the type of %q in column_types", c.name)}
+	ie := &InputError{Path: spec.Path, Sheet: p.sheet, Hint: castHint(c.name, c.inferred)}
 	where := ""
 	if n, ok := rows[0][0].(int64); ok {
 		switch {
@@ -310,7 +313,7 @@ func checkCast(ctx context.Context, conn *duck.Conn, spec Spec, p duckPart, c du
 		}
 	}
 	val, _ := rows[0][1].(string)
-	ie.Problem = fmt.Sprintf("column %q: value %q%s cannot be cast to %s (from column_types)", c.name, val, where, c.typ)
+	ie.Problem = castProblem(c.name, val, where, c.typ, c.inferred)
 	return ie
 }
 

@@ -33,7 +33,13 @@ type Spec struct {
 	Format      string            // "xlsx", "csv", "tsv", "parquet"; "" = from the extension (.xlsx, .xlsm, .csv, .tsv, .parquet)
 	Sheet       string            // xlsx: sheet name (matched exactly, else ignoring case); "" = first sheet; "*" = every worksheet, each starting with the same header row, into one table
 	ColumnTypes map[string]string // column name (matched ignoring case) -> type, overrides inference
-	Delimiter   string            // csv: field delimiter, one character; "" = "," ("\t" for .tsv)
+	// Inferred are the columns of ColumnTypes whose type the caller
+	// inferred as dbt's agate does (a dbt project's seed), not the user's
+	// column_types: their numbers are read as agate reads them (currency
+	// symbols, % and the group separator "," dropped: "$1,000.50" is
+	// 1000.50), and a value that does not cast says the type was inferred.
+	Inferred  map[string]bool
+	Delimiter string // csv: field delimiter, one character; "" = "," ("\t" for .tsv)
 	// Encoding is the CSV file's character encoding: "" or "utf-8" (the
 	// default), "latin-1" (ISO-8859-1), "windows-1252", or another IANA
 	// name that golang.org/x/text knows.

@@ -49,6 +49,7 @@ type tableCol struct {
 	name     string
 	typ      colType // inferred
 	override string  // the column_types type, "" when none
+	inferred bool    // override was inferred as dbt does (Spec.Inferred), not given
 	letter   string  // xlsx column letters for messages ("B"), "" otherwise
 }
 
@@ -248,6 +249,7 @@ func resolveColumns(spec Spec, header []string, kinds []colInfer, letters bool) 
 				Hint:    typeHint}
 		}
 		cols[i].override = typ
+		cols[i].inferred = spec.Inferred[name]
 	}
 	return cols, nil
 }
