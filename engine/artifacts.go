@@ -3,7 +3,9 @@ package engine
 import (
 	"errors"
 
+	"github.com/kiln-build/kiln/compiler/graph"
 	"github.com/kiln-build/kiln/internal/artifact"
+	"github.com/kiln-build/kiln/internal/run"
 )
 
 // WriteManifest writes manifest.json, with the checksums of the input
@@ -49,4 +51,40 @@ func (p *Project) startArtifacts() (wait func() error, err error) {
 		done <- errors.Join(err, artifact.WriteCompiled(p.Target, m, 1))
 	}()
 	return func() error { return <-done }, nil
+}
+
+// executedSQL returns, for the nodes of results rendered again at run
+// time (Node.RenderAtRun) that ran, the SQL that ran when it is not their
+// parse-time rendering; nil when there is none (most runs: the loop reads
+// one field of each result's node).
+func (p *Project) executedSQL(results []run.Result) map[graph.ID]string {
+	var out map[graph.ID]string
+	g := p.Graph()
+	for _, r := range results {
+		n := g.Node(r.ID)
+		if n == nil || !n.RenderAtRun || r.CompiledCode == "" || r.CompiledCode == n.CompiledCode {
+			continue
+		}
+		switch r.Status {
+		case run.Skipped, run.UpToDate:
+			continue
+		}
+		if out == nil {
+			out = map[graph.ID]string{}
+		}
+		out[r.ID] = r.CompiledCode
+	}
+	return out
+}
+
+// writeExecuted writes manifest.json and the compiled SQL tree again with
+// the SQL that ran of the nodes of executed (executedSQL), as dbt writes
+// the executed rendering of a node that reads execute or run_query; the
+// other nodes keep their parse-time SQL. It runs after the run, once the
+// artifacts of its start are written, and only when executed is not
+// empty.
+func (p *Project) writeExecuted(executed map[graph.ID]string) error {
+	meta := p.manifestMeta()
+	meta.Executed = executed
+	return errors.Join(artifact.WriteManifest(p.Target, p.Manifest, meta), artifact.WriteExecuted(p.Target, p.Manifest, 1, executed))
 }

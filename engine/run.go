@@ -182,8 +182,13 @@ func (p *Project) Run(ctx context.Context, plan *Plan, o RunOptions) (*Result, e
 	if err != nil {
 		return nil, err
 	}
+	var executed map[graph.ID]string // the SQL that ran of nodes rendered at run time
 	defer func() {
-		if err := waitArtifacts(); err != nil {
+		err := waitArtifacts()
+		if err == nil && len(executed) > 0 {
+			err = p.writeExecuted(executed)
+		}
+		if err != nil {
 			p.printf(Warn, "warning: could not write manifest.json or the compiled SQL under %s: %v", Rel(p.Dir, p.Target), err)
 		}
 	}()
@@ -277,6 +282,7 @@ func (p *Project) Run(ctx context.Context, plan *Plan, o RunOptions) (*Result, e
 			p.emit(NodeFinished{Result: res, Node: g.Node(res.ID), Done: done, Total: total})
 		},
 	})
+	executed = p.executedSQL(results)
 	res := r.publish(ctx, results)
 	named := p.recordDeferredViews(res.Results, res.RolledBack)
 	p.emit(RunFinished{Result: res})

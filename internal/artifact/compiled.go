@@ -72,6 +72,13 @@ func compiledRel(project string, n *graph.Node) string {
 // the run keeps the other cores (8 workers on 2 cores delayed a build of
 // 1,000 models by about 60 ms, its start by 100 ms).
 func WriteCompiled(dir string, m *compiler.Manifest, workers int) error {
+	return WriteExecuted(dir, m, workers, nil)
+}
+
+// WriteExecuted is WriteCompiled writing executed[id] for the nodes it
+// names (the SQL that ran of nodes rendered again at run time, see
+// Metadata.Executed) instead of their compiled SQL.
+func WriteExecuted(dir string, m *compiler.Manifest, workers int, executed map[graph.ID]string) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
@@ -82,7 +89,7 @@ func WriteCompiled(dir string, m *compiler.Manifest, workers int) error {
 	var rels []compiledFile // paths relative to the tree's root
 	for _, n := range m.Graph.Nodes() {
 		if rel := compiledRel(project, n); rel != "" {
-			rels = append(rels, compiledFile{rel: rel, path: filepath.FromSlash(rel), sql: withNewline(n.CompiledCode)})
+			rels = append(rels, compiledFile{rel: rel, path: filepath.FromSlash(rel), sql: withNewline(compiledCode(n, executed))})
 		}
 	}
 	under := func(root string) []compiledFile {
@@ -336,4 +343,13 @@ func testFile(n *graph.Node) string {
 		return n.Config.Alias + ".sql"
 	}
 	return n.Name + ".sql"
+}
+
+// compiledCode is n's SQL as the artifacts write it: what ran, when
+// executed has it (Metadata.Executed), else its compiled SQL.
+func compiledCode(n *graph.Node, executed map[graph.ID]string) string {
+	if sql, ok := executed[n.ID]; ok {
+		return sql
+	}
+	return n.CompiledCode
 }

@@ -70,6 +70,11 @@ type Metadata struct {
 	// in, recorded as kiln.database so that --defer --state can attach
 	// it; "" (a server's database, in memory) records none.
 	Database string
+	// Executed maps the nodes rendered again at run time (Node.RenderAtRun)
+	// that ran to the SQL that ran, written as their compiled_code instead
+	// of the parse-time rendering (execute false), as dbt writes the
+	// executed rendering; nil writes every node's compiled SQL.
+	Executed map[graph.ID]string
 }
 
 // WriteManifest writes dir/manifest.json, creating dir if needed. Its shape
@@ -215,6 +220,7 @@ type builder struct {
 	project  string
 	roots    map[graph.Kind][]string // resource folders, for "path"
 	macroIDs map[string]string       // macro name -> unique_id
+	executed map[graph.ID]string     // Metadata.Executed
 }
 
 func newBuilder(m *compiler.Manifest) *builder {
@@ -244,6 +250,7 @@ type lazyEntry struct {
 // are lazyEntry, for WriteManifest alone.
 func buildManifestWith(m *compiler.Manifest, meta Metadata, lazy bool) *manifestJSON {
 	b := newBuilder(m)
+	b.executed = meta.Executed
 	size := m.Graph.Len()
 	out := &manifestJSON{
 		Metadata: manifestMeta{

@@ -357,7 +357,7 @@ func (b *builder) entry(n *graph.Node) any {
 		Refs: make([]refJSON, len(n.Refs)), Sources: make([][2]string, len(n.SourceRef)),
 		DependsOn:    dependsOn{Macros: b.macroDeps(n.Macros), Nodes: idList(n.DependsOn)},
 		Compiled:     true,
-		CompiledCode: n.CompiledCode,
+		CompiledCode: compiledCode(n, b.executed),
 	}
 	for i, r := range n.Refs {
 		s.Refs[i] = refJSON{Name: r.Name, Package: nullable(r.Package), Version: nullable(r.Version)}
