@@ -123,6 +123,10 @@ func TestQuiet(t *testing.T) {
 			t.Errorf("kiln %s: exit %d, stderr:\n%s\nwant exit 0 and nothing", strings.Join(args, " "), code, errOut)
 		}
 	}
+	// kiln show's heading is not an error either: stdout holds the rows.
+	if code, out, errOut := kiln(t, dir, "-q", "show", "--inline", "select 7 as x"); code != ExitOK || errOut != "" || !strings.Contains(out, "7") {
+		t.Errorf("kiln -q show: exit %d, stdout:\n%s\nstderr:\n%s\nwant the rows alone", code, out, errOut)
+	}
 	writeProjectFile(t, dir, "tests/fails.sql", "select * from {{ ref('expensive') }}\n")
 	code, _, errOut := kiln(t, dir, "build", "-q")
 	if code != ExitFailure || !strings.Contains(errOut, "FAIL") || !strings.Contains(errOut, "fails") || strings.Contains(errOut, "warns") || strings.Contains(errOut, "Done in") || strings.Contains(errOut, "OK") {

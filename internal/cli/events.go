@@ -52,6 +52,14 @@ func (a *app) listen(ev engine.Event) {
 	}
 }
 
+// note prints a line for the user on stderr, unless --quiet: what a
+// command says besides its data and its errors (kiln show's heading).
+func (a *app) note(format string, args ...any) {
+	if !a.quiet {
+		a.ui.Printf(format, args...)
+	}
+}
+
 // quietDrops reports whether --quiet leaves ev out of the terminal: the
 // events that are neither errors nor a run's start and end (which the run
 // log needs), and the warnings among diagnostics, which it prints itself.

@@ -103,12 +103,12 @@ build does); it cannot be read while a build holds it.`,
 			}
 			name := pv.Node.Name
 			if pv.NotBuilt {
-				a.ui.Printf("%s %q is not built in %s yet: showing the result of its compiled SQL, as dbt show does", pv.Node.Kind, name, engine.Rel(e.Dir, e.DBPath))
+				a.note("%s %q is not built in %s yet: showing the result of its compiled SQL, as dbt show does", pv.Node.Kind, name, engine.Rel(e.Dir, e.DBPath))
 			}
 			switch output {
 			case "json", "csv":
 				if pv.Cut {
-					a.ui.Printf("Showing the first %s (--limit -1 shows all)", plural(len(pv.Rows), "row", "rows"))
+					a.note("Showing the first %s (--limit -1 shows all)", plural(len(pv.Rows), "row", "rows"))
 				}
 				if output == "json" {
 					return writePreviewJSON(a.stdout, name, pv)
@@ -116,9 +116,9 @@ build does); it cannot be read while a build holds it.`,
 				return writePreviewCSV(a.stdout, pv)
 			}
 			if id == e.InlineID() {
-				a.ui.Printf("Previewing the inline query%s:", cut)
+				a.note("Previewing the inline query%s:", cut)
 			} else {
-				a.ui.Printf("Previewing %s %q (%s)%s:", pv.Node.Kind, name, pv.From, cut)
+				a.note("Previewing %s %q (%s)%s:", pv.Node.Kind, name, pv.From, cut)
 			}
 			return writePreviewTable(a.stdout, pv)
 		},
