@@ -284,6 +284,25 @@ func testStore(t *testing.T, e *env) {
 	if runs, _ := s.RecentRuns(ctx, 100); len(runs) != 5 {
 		t.Errorf("a rolled-back transaction kept the store's run (%d runs, want 5)", len(runs))
 	}
+	// A run started again under an id already recorded replaces its row
+	// (StartRun's upsert, behind its insert of a new id), and finishing
+	// it updates that row, counts included.
+	again := adapter.RunRecord{ID: "run-3", Command: "build", Selection: "-s b", Started: base.Add(6 * time.Hour)}
+	if err := s.StartRun(ctx, again); err != nil {
+		t.Fatal(err)
+	}
+	runs, err = s.RecentRuns(ctx, 100)
+	if err != nil || len(runs) != 5 || runs[0].ID != "run-3" || runs[0].Status != "running" || runs[0].Command != "build" || runs[0].Selection != "-s b" {
+		t.Fatalf("RecentRuns after starting run-3 again = %+v, %v", runs, err)
+	}
+	again.Finished, again.Status, again.Nodes, again.Warnings = again.Started.Add(time.Minute), "success", 7, 2
+	if err := s.FinishRun(ctx, again, nil); err != nil {
+		t.Fatal(err)
+	}
+	if runs, err := s.RecentRuns(ctx, 1); err != nil || len(runs) != 1 || runs[0].Status != "success" || runs[0].Nodes != 7 || runs[0].Warnings != 2 ||
+		!runs[0].Finished.Equal(base.Add(6*time.Hour+time.Minute)) {
+		t.Errorf("RecentRuns after finishing run-3 = %+v, %v", runs, err)
+	}
 }
 
 // testIntervals covers the interval state of microbatch models: saved,

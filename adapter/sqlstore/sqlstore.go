@@ -276,18 +276,34 @@ func (s *Store) upsertRun(ctx context.Context, r adapter.RunRecord, status strin
 	if !counts {
 		finished = r.Started
 	}
-	cols := "run_id, command, selection, started_at, finished_at, status, txn, vars"
-	vals := fmt.Sprintf("%s, %s, %s, %s, %s, %s, %s, %s", s.lit(r.ID), s.lit(r.Command), s.lit(r.Selection),
-		s.ts(r.Started), s.ts(finished), s.lit(status), s.nullable(r.Txn), s.nullable(r.Vars))
-	set := "command = excluded.command, selection = excluded.selection, started_at = excluded.started_at, finished_at = excluded.finished_at, status = excluded.status, txn = excluded.txn, vars = excluded.vars"
+	cols := []string{"run_id", "command", "selection", "started_at", "finished_at", "status", "txn", "vars"}
+	vals := []string{s.lit(r.ID), s.lit(r.Command), s.lit(r.Selection), s.ts(r.Started), s.ts(finished), s.lit(status), s.nullable(r.Txn), s.nullable(r.Vars)}
+	counted := []string{"null", "null", "null", "null"}
 	if counts {
-		cols += ", nodes, errors, warnings, skipped"
-		vals += fmt.Sprintf(", %d, %d, %d, %d", r.Nodes, r.Errors, r.Warnings, r.Skipped)
-		set += ", nodes = excluded.nodes, errors = excluded.errors, warnings = excluded.warnings, skipped = excluded.skipped"
-	} else {
-		set += ", nodes = null, errors = null, warnings = null, skipped = null"
+		counted = []string{fmt.Sprint(r.Nodes), fmt.Sprint(r.Errors), fmt.Sprint(r.Warnings), fmt.Sprint(r.Skipped)}
 	}
-	_, err := s.c.Exec(ctx, "insert into kiln_history.runs ("+cols+") values ("+vals+") on conflict (run_id) do update set "+set)
+	cols = append(cols, "nodes", "errors", "warnings", "skipped")
+	vals = append(vals, counted...)
+	// The usual case first, without ON CONFLICT, which costs DuckDB 1.5.6
+	// ~40 ms more than a plain insert even on a table of a few rows (a
+	// run's start replayed on W1 1,000's database: 33-57 ms against
+	// 6-16 ms): a run starts with a new id, and finishes over the row its
+	// start wrote. The upsert stays for the other cases.
+	id := " where run_id = " + s.lit(r.ID)
+	fast := "insert into kiln_history.runs (" + strings.Join(cols, ", ") + ") select " + strings.Join(vals, ", ") +
+		" where not exists (select 1 from kiln_history.runs" + id + ")"
+	set := make([]string, len(cols)-1)
+	for i, c := range cols[1:] {
+		set[i] = c + " = " + vals[i+1]
+	}
+	if counts {
+		fast = "update kiln_history.runs set " + strings.Join(set, ", ") + id
+	}
+	if n, err := s.c.Exec(ctx, fast); err != nil || n == 1 {
+		return err
+	}
+	_, err := s.c.Exec(ctx, "insert into kiln_history.runs ("+strings.Join(cols, ", ")+") values ("+strings.Join(vals, ", ")+
+		") on conflict (run_id) do update set "+strings.Join(set, ", "))
 	return err
 }
 
