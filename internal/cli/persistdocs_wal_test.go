@@ -161,3 +161,53 @@ models:
 		t.Errorf("after the refused build, tables inc_fn: %s (%v), want 0", got, err)
 	}
 }
+
+// TestPersistDocsContractFunctionCheckTable: a table model, built anew
+// in its node's transaction, with a contract whose CHECK calls a
+// function and persist_docs columns: true is refused as an incremental
+// one (DuckDB 1.5.6 cannot replay the comment from its write-ahead log,
+// duckdb/duckdb#18259): the build fails with the reason and the hint, and
+// the previous table (built without columns: true) stays as it was, its
+// rows and comments; the database opens.
+func TestPersistDocsContractFunctionCheckTable(t *testing.T) {
+	dir := smallProject(t, "database-path: target/fn.duckdb\nmodels:\n  small:\n    +persist_docs: {relation: true, columns: false}\n")
+	writeProjectFile(t, dir, "models/tab_fn.sql", "{{ config(materialized='table') }}\nselect id, 'n' || id as name from {{ ref('prices') }}\n")
+	docs := func(v string) {
+		writeProjectFile(t, dir, "models/docs.yml", `version: 2
+models:
+  - name: tab_fn
+    description: fn `+v+`
+    config: {contract: {enforced: true}}
+    columns:
+      - name: id
+        data_type: bigint
+      - name: name
+        data_type: varchar
+        description: the name `+v+`
+        constraints: [{type: check, expression: "length(name) > 0"}]
+`)
+	}
+	docs("v1")
+	mustKiln(t, 0, dir, "build")
+	const state = "select (select coalesce(comment, '') from duckdb_tables() where table_name = 'tab_fn') || '|' || " +
+		"(select coalesce(comment, '') from duckdb_columns() where table_name = 'tab_fn' and column_name = 'name') || '|' || " +
+		"(select string_agg(name, ',' order by id) from tab_fn)"
+	before, err := fnDocsValue(dir, state)
+	if err != nil || before != "fn v1||n1,n2,n3" {
+		t.Fatalf("after the first build tab_fn is %q (%v), want fn v1||n1,n2,n3", before, err)
+	}
+
+	writeProjectFile(t, dir, "project.yml", "name: small\nmodel-paths: [models]\nseed-paths: [seeds]\ndatabase-path: target/fn.duckdb\nmodels:\n  small:\n    +persist_docs: {relation: true, columns: true}\n")
+	writeProjectFile(t, dir, "models/tab_fn.sql", "{{ config(materialized='table') }}\nselect id, 'm' || id as name from {{ ref('prices') }}\n")
+	docs("v2")
+	out := mustKiln(t, 1, dir, "build")
+	for _, want := range []string{`model "tab_fn": persist_docs would change the comments on columns name of table "main"."tab_fn"`,
+		"duckdb/duckdb#18259", "nothing was changed", "set persist_docs: {relation: true, columns: false} on it"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("want %q in:\n%s", want, out)
+		}
+	}
+	if got, err := fnDocsValue(dir, state); err != nil || got != before {
+		t.Errorf("after the refused build tab_fn is %q (%v), want it as it was: %q", got, err, before)
+	}
+}

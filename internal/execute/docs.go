@@ -23,6 +23,9 @@ import (
 // every build, as dbt's materializations, and writes only the comments
 // that differ from the table's (where the dialect reads them,
 // adapter.Commenter): keepDocs has kept the previous ones in the journal.
+// Before any column comment, for every node, checkDocsReplay refuses one
+// DuckDB could not replay (a table model or seed too: its table, made in
+// this transaction, may have a contract's CHECK that calls a function).
 func persistDocs(ctx context.Context, conn adapter.Conn, d adapter.Dialect, n *graph.Node) error {
 	relation, columns := n.PersistDocs()
 	if !relation && !columns {
@@ -48,10 +51,8 @@ func persistDocs(ctx context.Context, conn adapter.Conn, d adapter.Dialect, n *g
 	if !columns {
 		return nil
 	}
-	if keepsTable(n) {
-		if err := checkDocsReplay(ctx, conn, d, n); err != nil {
-			return err
-		}
+	if err := checkDocsReplay(ctx, conn, d, n); err != nil {
+		return err
 	}
 	cols, err := wantColumnComments(ctx, conn, n)
 	if err != nil {
@@ -190,8 +191,10 @@ func (e *Executor) keepDocs(ctx context.Context, conn adapter.Conn, n *graph.Nod
 // #22124; measured on 1.5.6: also when the table was created in the same
 // transaction): a kill before the next checkpoint would leave a database
 // that does not open. keepDocs runs it before n changes a table it keeps,
-// persistDocs again before it writes (a first build creates the table,
-// with a contract's CHECK); an error rolls the node's transaction back.
+// persistDocs again before it writes, for every node (a table model or a
+// first build creates the table, with a contract's CHECK, in the node's
+// transaction); an error rolls that transaction back, so the previous
+// table stays as it was.
 func checkDocsReplay(ctx context.Context, conn adapter.Conn, d adapter.Dialect, n *graph.Node) error {
 	g, ok := d.(adapter.Reshaper)
 	td, ok2 := d.(adapter.TableDefiner)
@@ -229,8 +232,11 @@ func checkDocsReplay(ctx context.Context, conn adapter.Conn, d adapter.Dialect, 
 		return nil
 	}
 	what := "model"
-	if n.Kind == graph.Snapshot {
+	switch n.Kind {
+	case graph.Snapshot:
 		what = "snapshot"
+	case graph.Seed:
+		what = "seed"
 	}
 	return &run.NodeError{Pos: n.Pos,
 		Msg: fmt.Sprintf("%s %q: persist_docs would change the comments on columns %s of table %s, whose CHECK or DEFAULT calls a function or an operator, or which has a generated column; "+
