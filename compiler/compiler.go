@@ -55,6 +55,12 @@ type Options struct {
 	// failing rows (store_failures: true) unless its own config says
 	// otherwise.
 	StoreFailures bool
+	// FullRefresh is dbt's --full-refresh (flags.FULL_REFRESH, and so
+	// should_full_refresh() of a node without a full_refresh config);
+	// Which is the command (flags.WHICH: build, run, compile...; "" is
+	// build).
+	FullRefresh bool
+	Which       string
 }
 
 // Manifest is a compiled project.
@@ -221,7 +227,8 @@ func (c *compiler) run() {
 	c.engine, l = template.NewEngine(srcs)
 	c.diags.Append(l)
 	c.engine.SetDispatch(c.dispatchConfig())
-	run := template.Run{ProjectName: c.name, StartedAt: c.opts.StartedAt, InvocationID: c.opts.InvocationID}
+	run := template.Run{ProjectName: c.name, StartedAt: c.opts.StartedAt, InvocationID: c.opts.InvocationID,
+		FullRefresh: c.opts.FullRefresh, StoreFailures: c.opts.StoreFailures, Which: c.opts.Which}
 	if c.p.Target != nil {
 		run.Target = c.p.Target.Context
 	}

@@ -82,6 +82,10 @@ type Config struct {
 	WarnError bool
 	// StoreFailures is dbt's --store-failures (compiler.Options).
 	StoreFailures bool
+	// FullRefresh is dbt's --full-refresh and Which the command, as the
+	// templates' flags.FULL_REFRESH and flags.WHICH (compiler.Options).
+	FullRefresh bool
+	Which       string
 	// Record, when set, records every file and folder the load reads, the
 	// paths it finds missing and the environment variables it reads, for
 	// the partial parse cache (internal/parsecache).
@@ -248,7 +252,8 @@ func Load(cfg Config) (*Project, error) {
 	}
 	// Compile even when project.yml has problems, to report every problem
 	// of the project at once.
-	m, cl := compiler.Compile(proj, compiler.Options{Vars: cfg.Vars, ProjectDir: dir, LookupEnv: cfg.lookupEnv(), NodeEntries: artifact.NodeEntries, StoreFailures: cfg.StoreFailures})
+	m, cl := compiler.Compile(proj, compiler.Options{Vars: cfg.Vars, ProjectDir: dir, LookupEnv: cfg.lookupEnv(), NodeEntries: artifact.NodeEntries,
+		StoreFailures: cfg.StoreFailures, FullRefresh: cfg.FullRefresh, Which: cfg.Which})
 	if cl != nil || l.HasErrors() {
 		all := append(append(diag.List(nil), l...), cl...)
 		all.Sort()

@@ -82,7 +82,7 @@ func OpenPartial(cfg Config, args ...string) *Partial {
 	tdir := AbsUnder(dir, target)
 	pp := &Partial{cache: parsecache.Cache{Root: dir, Dir: tdir}}
 	pp.key = parsecache.Key(append([]string{"kiln partial parse 1", cfg.Version, exe, wd, dir, tdir, cfg.TargetPath, cfg.VarsText,
-		cfg.ProfilesDir, cfg.Profile, cfg.Target, cfg.Inline}, args...)...)
+		cfg.ProfilesDir, cfg.Profile, cfg.Target, cfg.Inline, fmt.Sprint(cfg.FullRefresh, cfg.StoreFailures), cfg.Which}, args...)...)
 	pp.gen, pp.valid = pp.cache.Lookup(pp.key)
 	return pp
 }

@@ -11,13 +11,20 @@ import (
 )
 
 // Run is what dbt's context knows of the invocation: its id, when it
-// started (RFC 3339 text, UTC) and the target (the profile's output as
-// target.* shows it).
+// started (RFC 3339 text, UTC), the target (the profile's output as
+// target.* shows it) and the command's flags as flags.* shows them:
+// FullRefresh (--full-refresh, flags.FULL_REFRESH), StoreFailures
+// (--store-failures, flags.STORE_FAILURES) and Which (the command, as
+// dbt names it: build, run, test, seed, snapshot, compile, list...;
+// flags.WHICH, "build" when empty).
 type Run struct {
-	InvocationID string
-	StartedAt    string
-	Target       map[string]any
-	ProjectName  string
+	InvocationID  string
+	StartedAt     string
+	Target        map[string]any
+	ProjectName   string
+	FullRefresh   bool
+	StoreFailures bool
+	Which         string
 }
 
 // SetRun installs the invocation's facts; call it before the first
@@ -233,9 +240,13 @@ func (g *globals) dbtName(name string) (any, bool) {
 		return "1.10.0", true
 	case "flags":
 		d := jinja.NewDict()
-		_ = d.Set("FULL_REFRESH", false)
-		_ = d.Set("STORE_FAILURES", false)
-		_ = d.Set("WHICH", "build")
+		which := g.e.run.Which
+		if which == "" {
+			which = "build"
+		}
+		_ = d.Set("FULL_REFRESH", g.e.run.FullRefresh)
+		_ = d.Set("STORE_FAILURES", g.e.run.StoreFailures)
+		_ = d.Set("WHICH", which)
 		return d, true
 	}
 	return nil, false

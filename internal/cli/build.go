@@ -91,6 +91,7 @@ func (a *app) execute(command string, rf *runFlags) error {
 	if err := rf.parseEventTimes(); err != nil {
 		return err
 	}
+	a.fullRefresh = rf.fullRefresh // flags.FULL_REFRESH of the templates
 	p, err := a.load()
 	if err != nil {
 		return err

@@ -104,8 +104,12 @@ type app struct {
 	quiet bool
 	// storeFailures is dbt's --store-failures of build and test.
 	storeFailures bool
-	threads       int
-	logFormat     string
+	// fullRefresh is --full-refresh of the command that runs nodes, and
+	// which the command's name as dbt's flags.WHICH: both for templates.
+	fullRefresh bool
+	which       string
+	threads     int
+	logFormat   string
 	// noPartialParse is --no-partial-parse: ls and compile load the
 	// project from its files even when the cache says nothing changed.
 	noPartialParse bool
@@ -140,6 +144,10 @@ func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	root.PersistentPreRunE = func(cmd *cobra.Command, _ []string) error {
+		a.which = cmd.Name()
+		if a.which == "ls" {
+			a.which = "list" // dbt's name
+		}
 		switch a.logFormat {
 		case "text":
 		case "json":
@@ -384,7 +392,7 @@ func (a *app) loadWith(pp *engine.Partial) (*engine.Project, error) {
 func (a *app) engineConfig(vars map[string]any) engine.Config {
 	return engine.Config{Dir: a.projectDir, TargetPath: a.targetPath, Vars: vars, VarsText: a.varsText,
 		Version: version(), Listener: a.listen, Inline: a.inline, ProfilesDir: a.profilesDir, Profile: a.profile, Target: a.target,
-		WarnError: a.warnError, StoreFailures: a.storeFailures}
+		WarnError: a.warnError, StoreFailures: a.storeFailures, FullRefresh: a.fullRefresh, Which: a.which}
 }
 
 // envOr returns the environment variable name, or def when it is unset.

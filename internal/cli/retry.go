@@ -107,6 +107,7 @@ func (a *app) applyArgs(args map[string]any) *runFlags {
 	}
 	rf.noRollback, _ = args["no_rollback"].(bool)
 	rf.fullRefresh, _ = args["full_refresh"].(bool)
+	a.fullRefresh = rf.fullRefresh // flags.FULL_REFRESH of the templates
 	return rf
 }
 
