@@ -98,6 +98,7 @@ func (r *runner) publish(ctx context.Context, results []run.Result) *Result {
 	}
 	res.Elapsed = time.Since(r.start)
 	r.history.finish(wctx, r.ex.Conn(0).Store())
+	r.sealed(wctx, results)
 	r.writeResults(res)
 	res.Deviated = deviated(p.Graph(), results) && !r.opts.AcceptDeviations
 	return res
@@ -136,6 +137,7 @@ func (r *runner) publishRefused(ctx context.Context, results []run.Result) *Resu
 		r.p.printf(Warn, "warning: the run was not recorded in the history: %v", err)
 	}
 	r.history.finish(context.WithoutCancel(ctx), r.ex.Conn(0).Store())
+	r.sealed(context.WithoutCancel(ctx), results)
 	r.p.writeResults(r.opts, res)
 	return res
 }
@@ -287,6 +289,11 @@ func (r *runner) upToDate(ctx context.Context) error {
 	if r.opts.FullRefresh || r.opts.Command != "build" {
 		return nil
 	}
+	if r.outside != "" && len(r.stored) > 0 {
+		p.printf(Info, "%s: every node runs", r.outside)
+	} else if r.pg != nil && r.pg.note != "" && len(r.stored) > 0 {
+		p.printf(Info, "%s", r.pg.note)
+	}
 	// An export is up to date only if its file is the one kiln wrote:
 	// the planned exports' files are hashed, not every export's.
 	// An anomaly test is never up to date: its verdict depends on the run
@@ -325,6 +332,9 @@ func (r *runner) decide() map[graph.ID]bool {
 	// history and on the month it checks, not only on its inputs (a month
 	// whose file did not change is the stale input input_freshness is
 	// there to catch).
+	if r.outside != "" {
+		return map[graph.ID]bool{}
+	}
 	decided := make(map[graph.ID]string, len(r.plan.IDs()))
 	for _, id := range r.plan.IDs() {
 		if n := g.Node(id); n.Kind == graph.Test && n.Test != nil && execute.IsAnomalyTest(n.Test.Generic) {
@@ -343,6 +353,8 @@ func (r *runner) decide() map[graph.ID]bool {
 			return fileExists(export.Path(p.Target, n))
 		case n.Relation.IsZero():
 			return true
+		case r.changed[id] != "":
+			return false
 		}
 		return r.ex.Catalog().Kind(n.Relation) != ""
 	}
@@ -464,6 +476,9 @@ func unprovableAsIs(n *graph.Node) string {
 	if n.RenderAtRun {
 		return "renders with the database at run time"
 	}
+	if w := notIdempotent(n); w != "" {
+		return w
+	}
 	if h, _ := n.Config.Extra["sql_header"].(string); strings.TrimSpace(h) != "" {
 		return "has hooks"
 	}
@@ -474,6 +489,31 @@ func unprovableAsIs(n *graph.Node) string {
 					return "has hooks"
 				}
 			}
+		}
+	}
+	return ""
+}
+
+// notIdempotent returns why incremental model n adds rows again when it
+// runs on unchanged input ("" when it does not): the append strategy, and
+// delete+insert or merge without unique_key (which append every new row),
+// insert their query's rows at every run, as dbt does at every build, so
+// the table depends on how many runs there were, not only on its inputs.
+// delete+insert and merge with a unique_key replace the rows of the same
+// keys, and microbatch replaces each batch's rows: run again on the same
+// input, they leave the same table. (insert_overwrite is refused at
+// compile time.)
+func notIdempotent(n *graph.Node) string {
+	inc := n.Incremental
+	if inc == nil || n.Kind != graph.Model {
+		return ""
+	}
+	switch inc.Strategy {
+	case "append":
+		return "incremental_strategy append adds its rows again at every run"
+	case "delete+insert", "merge":
+		if len(inc.UniqueKey) == 0 {
+			return "incremental_strategy " + inc.Strategy + " without unique_key adds its rows again at every run"
 		}
 	}
 	return ""

@@ -123,6 +123,20 @@ type runner struct {
 	// resultsWritten is closed once run_results.json is written (nil
 	// until publish starts writing it).
 	resultsWritten chan struct{}
+	// outside says why no node is up to date: the database was changed
+	// since the last run sealed it (see seal.go); "" when it was not.
+	outside string
+	// changed are the nodes whose relation was changed since the last
+	// run sealed the database, with why (PostgreSQL, see sealpg.go).
+	changed map[graph.ID]string
+	// pg is the seal and the prints a run on PostgreSQL found at its
+	// start (see sealpg.go).
+	pg *pgSeal
+	// writes watches the statements of hooks and run_query for writes
+	// to other nodes' relations, which leave the database unsealed.
+	writes *writeWatch
+	// seal is set when the run is published and may seal the database.
+	seal bool
 }
 
 // Run runs plan as one run and publishes it: on
@@ -158,6 +172,10 @@ func (p *Project) Run(ctx context.Context, plan *Plan, o RunOptions) (*Result, e
 	defer closeDB()
 	start.reclaim()
 	r.d = db.Dialect()
+	// Before kiln writes anything: was the database changed since the
+	// last run sealed it?
+	r.outside = p.fileOutside()
+	r.writes = newWriteWatch(g)
 	// Then the target folder, which a kiln compile or clean may be writing
 	// (they refuse to while a run holds it).
 	unlock, err := p.lockTarget(ctx, o.Command)
@@ -195,7 +213,7 @@ func (p *Project) Run(ctx context.Context, plan *Plan, o RunOptions) (*Result, e
 	r.journal = execute.NewJournal(p.InvocationID(), o.Transaction)
 	r.ex, err = execute.New(ctx, db, g, r.threads, execute.Options{
 		ProjectDir: p.Dir, TargetDir: p.Target, ProjectName: p.Name(), Journal: r.journal,
-		AcceptDeviations: o.AcceptDeviations, Render: p.cfg.Render, Hooks: p.Manifest.RunHooks, FullRefresh: o.FullRefresh, Clock: r.start,
+		AcceptDeviations: o.AcceptDeviations, Render: r.watchRender(p.cfg.Render), Hooks: r.watchHooks(p.Manifest.RunHooks), FullRefresh: o.FullRefresh, Clock: r.start,
 		EventTimeStart: o.EventTimeStart, EventTimeEnd: o.EventTimeEnd,
 		Location: p.location(), Month: p.runMonth(), Inputs: p.Inputs(), Catalog: catalog,
 		Progress:    func(n *graph.Node, pr load.Progress) { p.emit(NodeProgress{Node: n, Progress: pr}) },
@@ -209,7 +227,11 @@ func (p *Project) Run(ctx context.Context, plan *Plan, o RunOptions) (*Result, e
 	// until both are done.
 	defer func() {
 		r.ex.Close()
-		closeDB()
+		if err := closeDB(); err == nil && r.seal {
+			if err := p.writeFileSeal(p.InvocationID(), o.Command); err != nil {
+				p.printf(Warn, "warning: cannot write %s (the next build runs every node): %v", Rel(p.Dir, SealFilePath(p.DBPath)), err)
+			}
+		}
 		r.waitResults()
 	}()
 	if err := r.joinTxn(ctx); err != nil {
@@ -239,6 +261,11 @@ func (p *Project) Run(ctx context.Context, plan *Plan, o RunOptions) (*Result, e
 	}
 	// From here on, an interrupt goes through the run and its publication
 	// (nothing runs after it; the run is recorded as interrupted).
+	if p.OnServer() {
+		if err := r.serverOutside(ctx); err != nil && ctx.Err() == nil {
+			return nil, err
+		}
+	}
 	if err := r.upToDate(ctx); err != nil && ctx.Err() == nil {
 		return nil, err
 	}

@@ -45,7 +45,7 @@ func (r *runner) runHooks(ctx context.Context, event string, hc *compiler.HookCo
 		return nil
 	}
 	r.p.printf(Info, "Running %s", plural(len(hooks), event+" hook"))
-	s := r.hookSession()
+	s := r.watch(r.hookSession(), nil, event+" hook")
 	for i, h := range hooks {
 		start := time.Now()
 		err := r.p.Manifest.ExecRunHook(ctx, h, s, hc, func(l graph.LogLine) { r.p.log(nil, l) })

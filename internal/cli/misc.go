@@ -77,7 +77,7 @@ deletes it too.`,
 			db := files.DBPath
 			keep := map[string]bool{}
 			if !all {
-				keep = map[string]bool{db: true, db + ".wal": true, engine.RunsFilePath(db): true, engine.RunStartPath(db): true}
+				keep = map[string]bool{db: true, db + ".wal": true, engine.RunsFilePath(db): true, engine.RunStartPath(db): true, engine.SealFilePath(db): true}
 			}
 			for _, t := range targets {
 				abs := engine.AbsUnder(dir, t)

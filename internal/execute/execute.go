@@ -335,6 +335,9 @@ func (e *Executor) UpToDate() map[graph.ID]bool { return e.opts.UpToDate }
 // Conn returns worker w's connection.
 func (e *Executor) Conn(w int) adapter.Conn { return e.conns[w] }
 
+// Conns returns the number of connections (workers).
+func (e *Executor) Conns() int { return len(e.conns) }
+
 // Close closes the connections.
 func (e *Executor) Close() error {
 	var errs []error

@@ -1,0 +1,309 @@
+package engine
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/kiln-build/kiln/adapter"
+	"github.com/kiln-build/kiln/compiler/graph"
+	"github.com/kiln-build/kiln/internal/execute"
+	"github.com/kiln-build/kiln/internal/run"
+)
+
+// The seal: a node is up to date only if its relation holds what its last
+// build left, and another process (a BI tool, the duckdb CLI, psql, kiln
+// run-operation) may have written it since. So a run that records the
+// up-to-date state, and wrote no relation but its nodes' own, seals the
+// database when it ends:
+//
+//   - DuckDB: the identity of the database file after kiln closed it (its
+//     size, modification and status-change times in ns, inode, and the
+//     WAL file's, when there is one), in <database>.seal.json beside it.
+//     Opening, reading and closing a DuckDB file leaves its identity as it
+//     was (kiln runs, show, ls, docs, a run-operation that only reads);
+//     any write changes it. A build whose database is not as sealed runs
+//     every node.
+//   - PostgreSQL: see sealpg.go (per relation, from the server's
+//     statistics).
+//
+// A run that may have written another relation than its nodes' own (a
+// hook, on-run-start, on-run-end or run_query statement that is not known
+// to be harmless, see stmtWrites, naming a relation kiln builds or none it
+// can tell) does not seal: the next build runs every node (DuckDB) or the
+// nodes whose relations changed (PostgreSQL).
+
+// SealFilePath returns the seal of the DuckDB database at dbPath:
+// dbPath + ".seal.json"; "" for an in-memory database.
+func SealFilePath(dbPath string) string { return besideDB(dbPath, ".seal.json") }
+
+// fileSeal is the content of <database>.seal.json.
+type fileSeal struct {
+	RunID    string             `json:"run_id"`
+	Command  string             `json:"command"`
+	SealedAt time.Time          `json:"sealed_at"`
+	Database adapter.FileStamp  `json:"database"`
+	WAL      *adapter.FileStamp `json:"wal,omitempty"`
+}
+
+// dbIdentity returns the stamps of the database file at path and of its
+// WAL file (nil when there is none).
+func dbIdentity(path string) (adapter.FileStamp, *adapter.FileStamp, error) {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return adapter.FileStamp{}, nil, err
+	}
+	var wal *adapter.FileStamp
+	if wi, err := os.Stat(path + ".wal"); err == nil {
+		s := stampOf(wi)
+		wal = &s
+	}
+	return stampOf(fi), wal, nil
+}
+
+// fileOutside returns why the DuckDB database file is not as the last run
+// that sealed it left it, "" when it is (or for an in-memory database).
+// Called with the database open: kiln holds its lock, no other process
+// writes it meanwhile.
+func (p *Project) fileOutside() string {
+	path := SealFilePath(p.DBPath)
+	if path == "" || p.OnServer() {
+		return ""
+	}
+	b, err := os.ReadFile(path)
+	var s fileSeal
+	if err == nil {
+		err = json.Unmarshal(b, &s)
+	}
+	if err != nil {
+		return fmt.Sprintf("the database has no seal of its last build (%s), so kiln cannot tell whether it was changed outside kiln", Rel(p.Dir, path))
+	}
+	db, wal, err := dbIdentity(p.DBPath)
+	if err != nil {
+		return fmt.Sprintf("cannot read the database file's identity: %v", err)
+	}
+	if db == s.Database && (wal == nil) == (s.WAL == nil) && (wal == nil || *wal == *s.WAL) {
+		return ""
+	}
+	return fmt.Sprintf("the database was changed outside kiln since the last %s at %s (run %s)", s.Command, s.SealedAt.Local().Format("2006-01-02 15:04:05"), s.RunID)
+}
+
+// writeFileSeal records the identity of the DuckDB database file, closed,
+// as run runID of command left it.
+func (p *Project) writeFileSeal(runID, command string) error {
+	path := SealFilePath(p.DBPath)
+	if path == "" || p.OnServer() {
+		return nil
+	}
+	db, wal, err := dbIdentity(p.DBPath)
+	if err != nil {
+		return err
+	}
+	b, err := json.MarshalIndent(fileSeal{RunID: runID, Command: command, SealedAt: time.Now(), Database: db, WAL: wal}, "", "  ")
+	if err != nil {
+		return err
+	}
+	tmp := path + ".tmp"
+	if err := os.WriteFile(tmp, append(b, '\n'), 0o644); err != nil {
+		return err
+	}
+	return os.Rename(tmp, path)
+}
+
+// writeWatch records the first statement of the run's hooks, on-run-start,
+// on-run-end or run_query that may write a relation kiln builds other
+// than the running node's own: the run then does not seal the database.
+type writeWatch struct {
+	mu     sync.Mutex
+	byName map[string][]*graph.Node // relation name (lower case) -> nodes
+	why    string
+}
+
+// newWriteWatch indexes the relations of g's nodes that hold state: models
+// (but ephemeral ones), seeds, snapshots and file-backed sources.
+func newWriteWatch(g *graph.Graph) *writeWatch {
+	w := &writeWatch{byName: map[string][]*graph.Node{}}
+	for _, n := range g.Nodes() {
+		switch {
+		case n.Relation.IsZero():
+			continue
+		case n.Kind == graph.Model && n.Config.Materialized == graph.Ephemeral:
+			continue
+		case n.Kind == graph.Model || n.Kind == graph.Seed || n.Kind == graph.Snapshot:
+		case n.Kind == graph.Source && n.Source != nil && n.Source.External != nil:
+		default:
+			continue
+		}
+		k := strings.ToLower(n.Relation.Name)
+		w.byName[k] = append(w.byName[k], n)
+	}
+	return w
+}
+
+// note classifies sql, run by what (a node's hook: own is the node; nil
+// for on-run-start and on-run-end).
+func (w *writeWatch) note(sql string, own *graph.Node, what string) {
+	if w == nil {
+		return
+	}
+	for _, target := range stmtWrites(sql) {
+		if why := w.foreign(target, own); why != "" {
+			w.mu.Lock()
+			if w.why == "" {
+				w.why = what + " " + why
+			}
+			w.mu.Unlock()
+			return
+		}
+	}
+}
+
+// foreign returns why a write to target (see stmtWrites) may change a
+// relation kiln builds other than own's, "" when it cannot.
+func (w *writeWatch) foreign(target string, own *graph.Node) string {
+	if target == "" {
+		return "runs a statement that may write any relation"
+	}
+	parts := strings.Split(target, ".")
+	name := parts[len(parts)-1]
+	for _, n := range w.byName[name] {
+		if own != nil && n.ID == own.ID {
+			continue
+		}
+		if len(parts) >= 2 && !strings.EqualFold(parts[len(parts)-2], n.Relation.Schema) {
+			continue
+		}
+		return fmt.Sprintf("writes %s, the relation of %s %s", target, n.Kind, n.DisplayName())
+	}
+	return ""
+}
+
+// reason returns the first foreign write noted, "" when none.
+func (w *writeWatch) reason() string {
+	if w == nil {
+		return ""
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.why
+}
+
+// watchedConn is a connection whose statements w classifies.
+type watchedConn struct {
+	adapter.Conn
+	w    *writeWatch
+	own  *graph.Node
+	what string
+}
+
+func (c watchedConn) Exec(ctx context.Context, query string, args ...any) (int64, error) {
+	c.w.note(query, c.own, c.what)
+	return c.Conn.Exec(ctx, query, args...)
+}
+
+func (c watchedConn) Run(ctx context.Context, s adapter.Stmt) (int64, error) {
+	c.w.note(s.SQL, c.own, c.what)
+	return c.Conn.Run(ctx, s)
+}
+
+func (c watchedConn) Query(ctx context.Context, query string, args ...any) (adapter.Rows, error) {
+	c.w.note(query, c.own, c.what)
+	return c.Conn.Query(ctx, query, args...)
+}
+
+func (c watchedConn) QueryRows(ctx context.Context, query string, args ...any) ([]string, [][]any, error) {
+	c.w.note(query, c.own, c.what)
+	return c.Conn.QueryRows(ctx, query, args...)
+}
+
+func (c watchedConn) QueryInt(ctx context.Context, query string, args ...any) (int64, error) {
+	c.w.note(query, c.own, c.what)
+	return c.Conn.QueryInt(ctx, query, args...)
+}
+
+// watch returns session s with its statements classified by r's watch.
+func (r *runner) watch(s adapter.Session, own *graph.Node, what string) adapter.Session {
+	if r.writes == nil {
+		return s
+	}
+	s.Conn = watchedConn{Conn: s.Conn, w: r.writes, own: own, what: what}
+	return s
+}
+
+// nodeWhat names node n's statements for the seal's log line.
+func nodeWhat(n *graph.Node, part string) string {
+	return fmt.Sprintf("%s of %s %s", part, n.Kind, n.DisplayName())
+}
+
+// watchHooks returns hooks with each node's session watched.
+func (r *runner) watchHooks(hooks execute.Hooks) execute.Hooks {
+	if hooks == nil {
+		return nil
+	}
+	return func(ctx context.Context, n *graph.Node, phase string, inTx bool, s adapter.Session) error {
+		return hooks(ctx, n, phase, inTx, r.watch(s, n, nodeWhat(n, phase+"-hook")))
+	}
+}
+
+// watchRender returns render with each node's session (its run_query
+// and statement calls) watched.
+func (r *runner) watchRender(render execute.Renderer) execute.Renderer {
+	if render == nil {
+		return nil
+	}
+	return func(ctx context.Context, n *graph.Node, s adapter.Session) (string, bool, error) {
+		return render(ctx, n, r.watch(s, n, nodeWhat(n, "run_query")))
+	}
+}
+
+// sealed decides, as the run is published with results, whether it
+// seals the database (see seal.go): not in a flow transaction (its state
+// is published later, by kiln transaction commit, which does not seal),
+// nor when a statement may have written another node's relation, which
+// kiln.log then says. A DuckDB database changed outside kiln before the
+// run stays unsealed unless the run is a build that ran every node (a
+// kiln test of a table changed by hand must not make the next build
+// take the table as its build left it).
+func (r *runner) sealed(ctx context.Context, results []run.Result) {
+	if r.opts.Transaction != "" {
+		return
+	}
+	if why := r.writes.reason(); why != "" {
+		r.p.emit(Log{Text: "the database is not sealed, the next build runs every node whose relation may have changed: " + why, Debug: true})
+		return
+	}
+	if r.p.OnServer() {
+		if err := r.sealServer(ctx, results); err != nil {
+			r.p.emit(Log{Text: "the database is not sealed: " + oneLine(err), Debug: true})
+		}
+		return
+	}
+	if r.outside != "" && !r.ranEverything(results) {
+		return
+	}
+	r.seal = true // once the database is closed
+}
+
+// ranEverything reports whether the run is a build whose results ran
+// every executable node of the project (none skipped nor up to date).
+func (r *runner) ranEverything(results []run.Result) bool {
+	if r.opts.Command != "build" {
+		return false
+	}
+	ran := map[graph.ID]bool{}
+	for _, x := range results {
+		if x.Status != run.Skipped && x.Status != run.UpToDate {
+			ran[x.ID] = true
+		}
+	}
+	for _, n := range r.p.Graph().Nodes() {
+		if n.IsExecutable() && !ran[n.ID] {
+			return false
+		}
+	}
+	return true
+}

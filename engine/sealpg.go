@@ -1,0 +1,174 @@
+package engine
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/kiln-build/kiln/adapter"
+	"github.com/kiln-build/kiln/compiler/graph"
+	"github.com/kiln-build/kiln/internal/run"
+)
+
+// The seal on PostgreSQL (see seal.go), where there is no file: each
+// relation of a node is sealed by its print, from the catalog and the
+// cumulative statistics:
+//
+//	oid/relfilenode/xmin of its pg_class row/n_tup_ins/n_tup_upd/n_tup_del/xmin of its view rule
+//
+// A relation dropped and created again has another oid; truncated,
+// another relfilenode; altered (a column, a grant), another pg_class
+// xmin; a view replaced, another rule xmin; and any insert, update or
+// delete, committed or not, adds to its counters. Kiln flushes its own
+// sessions' counters (pg_stat_force_next_flush, PostgreSQL 15) before it
+// reads the prints, once the run is committed, and keeps them in
+// kiln_history.seal. The next build compares: a node whose relation's
+// print changed is not up to date (nor, by the parent rule, its
+// children and tests).
+//
+// What is left: another session's counters reach the shared statistics
+// when its transaction ends, unless it flushed less than 1 s before;
+// then within 10 s when it is idle, or at its next transaction end after
+// that second, and always when it disconnects (psql -c: at once). A
+// build started in that window after a write by a long-lived session
+// (a BI tool) does not see the write. With track_counts off (or the
+// statistics reset to the same values) the counters say nothing: a
+// build then runs every node.
+
+// serverSeal is the row of kiln_history.seal.
+type serverSeal struct {
+	RunID    string            `json:"run_id"`
+	Command  string            `json:"command"`
+	SealedAt time.Time         `json:"sealed_at"`
+	Prints   map[string]string `json:"prints"` // "schema.name" -> print
+}
+
+// serverPrints reads the prints of the relations in the schemas of g's
+// stateful nodes (see newWriteWatch), by "schema.name"; counts reports
+// whether the database counts writes.
+func (r *runner) serverPrints(ctx context.Context, rs adapter.RelationSealer) (prints map[string]string, counts bool, err error) {
+	seen := map[string]bool{}
+	var schemas []string
+	for _, ns := range r.writes.byName {
+		for _, n := range ns {
+			if !seen[n.Relation.Schema] {
+				seen[n.Relation.Schema] = true
+				schemas = append(schemas, n.Relation.Schema)
+			}
+		}
+	}
+	sort.Strings(schemas)
+	return rs.RelationPrints(ctx, schemas)
+}
+
+// serverOutside reads the seal and the relations' prints as the run
+// starts (r.pg), and sets r.changed to the planned nodes whose relation's
+// print differs from the seal's, or r.outside when there is no seal or
+// the counters are off.
+func (r *runner) serverOutside(ctx context.Context) error {
+	rs, ok := r.ex.Conn(0).(adapter.RelationSealer)
+	if !ok {
+		r.outside = "this database cannot tell whether its relations were changed outside kiln"
+		return nil
+	}
+	var s serverSeal
+	text, err := rs.LoadSeal(ctx)
+	if err != nil {
+		return err
+	}
+	if text != "" && json.Unmarshal([]byte(text), &s) != nil {
+		s = serverSeal{}
+	}
+	prints, counts, err := r.serverPrints(ctx, rs)
+	if err != nil {
+		return err
+	}
+	r.pg = &pgSeal{old: s.Prints, start: prints}
+	if s.Prints == nil {
+		r.outside = "the database has no seal of its last build (" + adapter.HistorySchema + ".seal), so kiln cannot tell whether its relations were changed outside kiln"
+		return nil
+	}
+	if !counts {
+		r.outside = "track_counts is off: kiln cannot tell whether the relations were changed outside kiln"
+		return nil
+	}
+	g := r.p.Graph()
+	r.changed = map[graph.ID]string{}
+	var names []string
+	for _, id := range r.plan.IDs() {
+		n := g.Node(id)
+		if n == nil || n.Relation.IsZero() || n.Kind == graph.Test {
+			continue
+		}
+		k := n.Relation.Schema + "." + n.Relation.Name
+		if s.Prints[k] != prints[k] {
+			r.changed[id] = k
+			names = append(names, k)
+		}
+	}
+	if len(names) > 0 {
+		sort.Strings(names)
+		if len(names) > 5 {
+			names = append(names[:5], "...")
+		}
+		r.pg.note = fmt.Sprintf("%s changed outside kiln since the last %s at %s (%s): their nodes run",
+			plural(len(r.changed), "relation"), s.Command, s.SealedAt.Local().Format("2006-01-02 15:04:05"), strings.Join(names, ", "))
+	}
+	return nil
+}
+
+// pgSeal is what a run on PostgreSQL found as it started.
+type pgSeal struct {
+	old, start map[string]string // the seal's prints; the prints at the start
+	note       string            // the relations changed, for a build's info line
+}
+
+// sealServer flushes the statistics of the run's sessions and records
+// the prints of the nodes' relations in kiln_history.seal. A relation
+// changed outside kiln before the run (its print at the start is not the
+// seal's) or during it (its print at the end is not the start's) keeps
+// the seal's print, unless its node ran in the run (results): the next
+// build runs it.
+func (r *runner) sealServer(ctx context.Context, results []run.Result) error {
+	if r.pg == nil {
+		return nil
+	}
+	for i := 0; i < r.ex.Conns(); i++ {
+		if c, ok := r.ex.Conn(i).(adapter.RelationSealer); ok {
+			if err := c.FlushStats(ctx); err != nil {
+				return err
+			}
+		}
+	}
+	rs, ok := r.ex.Conn(0).(adapter.RelationSealer)
+	if !ok {
+		return nil
+	}
+	prints, counts, err := r.serverPrints(ctx, rs)
+	if err != nil || !counts {
+		return err
+	}
+	g := r.p.Graph()
+	ran := map[string]bool{}
+	for _, x := range results {
+		if n := g.Node(x.ID); n != nil && !n.Relation.IsZero() && (x.Status == run.Success || x.Status == run.Pass) {
+			ran[n.Relation.Schema+"."+n.Relation.Name] = true
+		}
+	}
+	for k, p := range prints {
+		if ran[k] {
+			continue
+		}
+		if old, ok := r.pg.old[k]; !ok || old != r.pg.start[k] || r.pg.start[k] != p {
+			prints[k] = old // "" when the seal had none: a change
+		}
+	}
+	b, err := json.Marshal(serverSeal{RunID: r.p.InvocationID(), Command: r.opts.Command, SealedAt: time.Now(), Prints: prints})
+	if err != nil {
+		return err
+	}
+	return rs.SaveSeal(ctx, string(b))
+}
