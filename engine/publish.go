@@ -360,9 +360,11 @@ func (r *runner) decide() map[graph.ID]bool {
 	}
 	utd := state.Decide(r.plan.IDs(), decided, r.stored, exists)
 	// A node whose planned parent runs runs too: its relation (or a
-	// test's verdict) was made from the parent's previous one.
+	// test's verdict) was made from the parent's previous one; so does
+	// one whose parent's relation changed outside kiln (PostgreSQL's
+	// seal), planned or not.
 	for _, id := range r.plan.IDs() {
-		if utd[id] && !r.parentsHold(id, func(par graph.ID) bool { return !r.plan.Planned(par) || utd[par] }) {
+		if utd[id] && !r.parentsHold(id, func(par graph.ID) bool { return (!r.plan.Planned(par) || utd[par]) && r.changed[par] == "" }) {
 			delete(utd, id)
 		}
 	}

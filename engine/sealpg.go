@@ -65,8 +65,9 @@ func (r *runner) serverPrints(ctx context.Context, rs adapter.RelationSealer) (p
 }
 
 // serverOutside reads the seal and the relations' prints as the run
-// starts (r.pg), and sets r.changed to the planned nodes whose relation's
-// print differs from the seal's, or r.outside when there is no seal or
+// starts (r.pg), and sets r.changed to the nodes whose relation's print
+// differs from the seal's (planned or not: a test run alone must not
+// take its parent's changed table as the one it passed on), or r.outside when there is no seal or
 // the counters are off.
 func (r *runner) serverOutside(ctx context.Context) error {
 	rs, ok := r.ex.Conn(0).(adapter.RelationSealer)
@@ -98,9 +99,9 @@ func (r *runner) serverOutside(ctx context.Context) error {
 	g := r.p.Graph()
 	r.changed = map[graph.ID]string{}
 	var names []string
-	for _, id := range r.plan.IDs() {
-		n := g.Node(id)
-		if n == nil || n.Relation.IsZero() || n.Kind == graph.Test {
+	for _, n := range g.Nodes() {
+		id := n.ID
+		if n.Relation.IsZero() || n.Kind == graph.Test || !n.IsExecutable() {
 			continue
 		}
 		k := n.Relation.Schema + "." + n.Relation.Name

@@ -174,4 +174,10 @@ func TestSealPostgres(t *testing.T) {
 	if n := query("select count(*) from fct"); n != "3" {
 		t.Errorf("after the build, fct has %s rows, want 3", n)
 	}
+	// A test built alone whose parent's table changed runs on it.
+	d.query(t, "insert into t values (1, date '2024-04-01')")
+	code, out, errOut = kiln(t, dir, "build", "-s", "test_type:generic")
+	if got := lineStatuses(out + errOut); code != 1 || got["test unique_t_id"] != "FAIL" {
+		t.Errorf("build -s of t's tests after another session's insert into t: exit %d, unique_t_id %q, want 1 and FAIL\n%s%s", code, got["test unique_t_id"], out, errOut)
+	}
 }
