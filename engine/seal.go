@@ -265,9 +265,9 @@ func (r *runner) watchRender(render execute.Renderer) execute.Renderer {
 // is published later, by kiln transaction commit, which does not seal),
 // nor when a statement may have written another node's relation, which
 // kiln.log then says. A DuckDB database changed outside kiln before the
-// run stays unsealed unless the run is a build that ran every node (a
-// kiln test of a table changed by hand must not make the next build
-// take the table as its build left it).
+// run stays unsealed unless every node the state holds as built ran in
+// it (ranEverything: a kiln test of a table changed by hand must not make
+// the next build take the table as its build left it).
 func (r *runner) sealed(ctx context.Context, results []run.Result) {
 	if r.opts.Transaction != "" {
 		return
@@ -288,20 +288,22 @@ func (r *runner) sealed(ctx context.Context, results []run.Result) {
 	r.seal = true // once the database is closed
 }
 
-// ranEverything reports whether the run is a build whose results ran
-// every executable node of the project (none skipped nor up to date).
+// ranEverything reports whether every node of the project that the
+// state held as built (a stored fingerprint, as the run found it) ran in
+// the run (results: neither skipped nor up to date): then no recorded
+// node was built from a relation changed outside kiln before the run. A
+// full build does; a kiln test after a hand edit, or a build -s, does
+// not.
 func (r *runner) ranEverything(results []run.Result) bool {
-	if r.opts.Command != "build" {
-		return false
-	}
 	ran := map[graph.ID]bool{}
 	for _, x := range results {
 		if x.Status != run.Skipped && x.Status != run.UpToDate {
 			ran[x.ID] = true
 		}
 	}
-	for _, n := range r.p.Graph().Nodes() {
-		if n.IsExecutable() && !ran[n.ID] {
+	g := r.p.Graph()
+	for id, fp := range r.stored {
+		if fp != "" && g.Node(id) != nil && !ran[id] {
 			return false
 		}
 	}
