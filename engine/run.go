@@ -135,8 +135,11 @@ type runner struct {
 	// writes watches the statements of hooks and run_query for writes
 	// to other nodes' relations, which leave the database unsealed.
 	writes *writeWatch
-	// seal is set when the run is published and may seal the database.
-	seal bool
+	// seal is set when the run is published and may seal the database;
+	// unsealed says why it may not, when a statement of its own may have
+	// written another node's relation (DuckDB: the next build says so).
+	seal     bool
+	unsealed string
 }
 
 // Run runs plan as one run and publishes it: on
@@ -227,8 +230,8 @@ func (p *Project) Run(ctx context.Context, plan *Plan, o RunOptions) (*Result, e
 	// until both are done.
 	defer func() {
 		r.ex.Close()
-		if err := closeDB(); err == nil && r.seal {
-			if err := p.writeFileSeal(p.InvocationID(), o.Command); err != nil {
+		if err := closeDB(); err == nil && (r.seal || r.unsealed != "") {
+			if err := p.writeFileSeal(p.InvocationID(), o.Command, r.unsealed); err != nil {
 				p.printf(Warn, "warning: cannot write %s (the next build runs every node): %v", Rel(p.Dir, SealFilePath(p.DBPath)), err)
 			}
 		}

@@ -48,6 +48,9 @@ type fileSeal struct {
 	SealedAt time.Time          `json:"sealed_at"`
 	Database adapter.FileStamp  `json:"database"`
 	WAL      *adapter.FileStamp `json:"wal,omitempty"`
+	// Unsealed, when set, says why the run did not seal the database: a
+	// statement of its own may have written another node's relation.
+	Unsealed string `json:"unsealed,omitempty"`
 }
 
 // dbIdentity returns the stamps of the database file at path and of its
@@ -82,6 +85,9 @@ func (p *Project) fileOutside() string {
 	if err != nil {
 		return fmt.Sprintf("the database has no seal of its last build (%s), so kiln cannot tell whether it was changed outside kiln", Rel(p.Dir, path))
 	}
+	if s.Unsealed != "" {
+		return fmt.Sprintf("the last %s at %s (run %s) may have changed a relation another node built: %s", s.Command, s.SealedAt.Local().Format("2006-01-02 15:04:05"), s.RunID, s.Unsealed)
+	}
 	db, wal, err := dbIdentity(p.DBPath)
 	if err != nil {
 		return fmt.Sprintf("cannot read the database file's identity: %v", err)
@@ -93,8 +99,9 @@ func (p *Project) fileOutside() string {
 }
 
 // writeFileSeal records the identity of the DuckDB database file, closed,
-// as run runID of command left it.
-func (p *Project) writeFileSeal(runID, command string) error {
+// as run runID of command left it, or (unsealed not "") why that run
+// does not seal it.
+func (p *Project) writeFileSeal(runID, command, unsealed string) error {
 	path := SealFilePath(p.DBPath)
 	if path == "" || p.OnServer() {
 		return nil
@@ -103,7 +110,7 @@ func (p *Project) writeFileSeal(runID, command string) error {
 	if err != nil {
 		return err
 	}
-	b, err := json.MarshalIndent(fileSeal{RunID: runID, Command: command, SealedAt: time.Now(), Database: db, WAL: wal}, "", "  ")
+	b, err := json.MarshalIndent(fileSeal{RunID: runID, Command: command, SealedAt: time.Now(), Database: db, WAL: wal, Unsealed: unsealed}, "", "  ")
 	if err != nil {
 		return err
 	}
@@ -274,6 +281,7 @@ func (r *runner) sealed(ctx context.Context, results []run.Result) {
 	}
 	if why := r.writes.reason(); why != "" {
 		r.p.emit(Log{Text: "the database is not sealed, the next build runs every node whose relation may have changed: " + why, Debug: true})
+		r.unsealed = why
 		return
 	}
 	if r.p.OnServer() {
@@ -295,6 +303,9 @@ func (r *runner) sealed(ctx context.Context, results []run.Result) {
 // full build does; a kiln test after a hand edit, or a build -s, does
 // not.
 func (r *runner) ranEverything(results []run.Result) bool {
+	if r.stored == nil {
+		return false // refused before the state was read
+	}
 	ran := map[graph.ID]bool{}
 	for _, x := range results {
 		if x.Status != run.Skipped && x.Status != run.UpToDate {

@@ -38,8 +38,9 @@ func sealProject(t *testing.T, extra string) string {
 }
 
 // checkSeal runs the trial's steps; query returns one value, outside is
-// what a build says when it finds fct's relation changed.
-func checkSeal(t *testing.T, dir string, query func(string) string, outside string) {
+// what a build says when it finds fct's relation changed, hookNote what
+// the build after one whose post_hook wrote t says ("" nothing).
+func checkSeal(t *testing.T, dir string, query func(string) string, outside, hookNote string) {
 	t.Helper()
 	build := func(what string, want int) map[string]string {
 		t.Helper()
@@ -114,6 +115,9 @@ func checkSeal(t *testing.T, dir string, query func(string) string, outside stri
 	}
 	got = build("build after hooker", 0)
 	expect("build after hooker", got, map[string]string{"model t": "OK", "test unique_t_id": "PASS"})
+	if hookNote != "" && !strings.Contains(got["output"], hookNote) {
+		t.Errorf("build after hooker does not say %q:\n%s", hookNote, got["output"])
+	}
 	if err := os.Remove(filepath.Join(dir, "models", "hooker.sql")); err != nil {
 		t.Fatal(err)
 	}
@@ -135,7 +139,8 @@ func TestSealDuckDB(t *testing.T) {
 		}
 		return rows[0]
 	}
-	checkSeal(t, dir, query, "the database was changed outside kiln since the last build at ")
+	checkSeal(t, dir, query, "the database was changed outside kiln since the last build at ",
+		"may have changed a relation another node built: post-hook of model hooker writes t, the relation of model t: every node runs")
 	// Another process's write (here: this test's own connection).
 	duckQuery(t, path, "insert into t values (7, date '2024-03-01')")
 	code, out, errOut := kiln(t, dir, "build")
@@ -165,7 +170,7 @@ func TestSealPostgres(t *testing.T) {
 		}
 		return rows[0]
 	}
-	checkSeal(t, dir, query, "changed outside kiln since the last build at ")
+	checkSeal(t, dir, query, "changed outside kiln since the last build at ", "")
 	// Another session's delete (psql -c): its counters are flushed when
 	// it disconnects.
 	d.query(t, "delete from fct where id = 3")
