@@ -98,7 +98,7 @@ func (r *runner) publish(ctx context.Context, results []run.Result) *Result {
 	}
 	res.Elapsed = time.Since(r.start)
 	r.history.finish(wctx, r.ex.Conn(0).Store())
-	r.sealed(wctx, results)
+	r.sealed(wctx, results, res.RolledBack)
 	r.writeResults(res)
 	res.Deviated = deviated(p.Graph(), results) && !r.opts.AcceptDeviations
 	return res
@@ -137,7 +137,7 @@ func (r *runner) publishRefused(ctx context.Context, results []run.Result) *Resu
 		r.p.printf(Warn, "warning: the run was not recorded in the history: %v", err)
 	}
 	r.history.finish(context.WithoutCancel(ctx), r.ex.Conn(0).Store())
-	r.sealed(context.WithoutCancel(ctx), results)
+	r.sealed(context.WithoutCancel(ctx), results, false)
 	r.p.writeResults(r.opts, res)
 	return res
 }

@@ -267,15 +267,21 @@ func (r *runner) watchRender(render execute.Renderer) execute.Renderer {
 	}
 }
 
-// sealed decides, as the run is published with results, whether it
-// seals the database (see seal.go): not in a flow transaction (its state
+// sealed decides, as the run is published with results (rolledBack:
+// the relations it had changed were restored), whether it seals the
+// database (see seal.go): not in a flow transaction (its state
 // is published later, by kiln transaction commit, which does not seal),
 // nor when a statement may have written another node's relation, which
 // kiln.log then says. A DuckDB database changed outside kiln before the
 // run stays unsealed unless every node the state holds as built ran in
 // it (ranEverything: a kiln test of a table changed by hand must not make
 // the next build take the table as its build left it).
-func (r *runner) sealed(ctx context.Context, results []run.Result) {
+func (r *runner) sealed(ctx context.Context, results []run.Result, rolledBack bool) {
+	if rolledBack {
+		// The relations are as before the run: as it found them, changed
+		// outside kiln or not. No node counts as rebuilt.
+		results = nil
+	}
 	if r.opts.Transaction != "" {
 		return
 	}
