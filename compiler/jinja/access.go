@@ -162,6 +162,8 @@ func slice(obj any, lo, hi, step any) (any, error) {
 	case string:
 		runes = []rune(x)
 		n = len(runes)
+	case *pyRange:
+		n = x.n
 	default:
 		return nil, errf("%s cannot be sliced", aType(obj))
 	}
@@ -170,6 +172,8 @@ func slice(obj any, lo, hi, step any) (any, error) {
 		return nil, err
 	}
 	switch x := obj.(type) {
+	case *pyRange:
+		return x.slice(idx), nil
 	case *List:
 		out := make([]any, len(idx))
 		for i, j := range idx {

@@ -1,5 +1,10 @@
 package jinja
 
+import (
+	"fmt"
+	"math/big"
+)
+
 // maxRange bounds range(), as Jinja2's sandbox (which dbt uses) does.
 const maxRange = 100_000
 
@@ -56,11 +61,61 @@ func globalRange(c *Call) (any, error) {
 	if n > maxRange {
 		return nil, errf("range() of %d items is larger than the limit of %d", n, maxRange)
 	}
-	items := make([]any, n)
+	return &pyRange{start: start, stop: stop, step: step, n: n}, nil
+}
+
+// pyRange is Python's range: it iterates, indexes, slices and has a
+// length as the list of its items does, and prints as range(0, 5).
+type pyRange struct{ start, stop, step, n int }
+
+// Items implements Iterable.
+func (r *pyRange) Items() []any {
+	items := make([]any, r.n)
 	for i := range items {
-		items[i] = start + i*step
+		items[i] = r.start + i*r.step
 	}
-	return &List{Items: items}, nil
+	return items
+}
+
+// Item implements Indexer: r[i].
+func (r *pyRange) Item(key any) (any, bool) {
+	if i, ok := index(key, r.n); ok {
+		return r.start + i*r.step, true
+	}
+	return nil, false
+}
+
+// Len implements Sized: an empty range is false.
+func (r *pyRange) Len() int { return r.n }
+
+// String is Python's repr: range(0, 5), range(0, 10, 2).
+func (r *pyRange) String() string {
+	if r.step == 1 {
+		return fmt.Sprintf("range(%d, %d)", r.start, r.stop)
+	}
+	return fmt.Sprintf("range(%d, %d, %d)", r.start, r.stop, r.step)
+}
+
+// PyType is "range".
+func (r *pyRange) PyType() string { return "range" }
+
+// EqualJinja is Python's range ==: the same items.
+func (r *pyRange) EqualJinja(other any) bool {
+	o, ok := other.(*pyRange)
+	return ok && r.n == o.n && (r.n == 0 || r.start == o.start && (r.n == 1 || r.step == o.step))
+}
+
+// sliceRange is r[lo:hi:step]: the range of the items at idx.
+func (r *pyRange) slice(idx []int) *pyRange {
+	if len(idx) == 0 {
+		return &pyRange{start: r.start, stop: r.start, step: r.step}
+	}
+	start := r.start + idx[0]*r.step
+	step := r.step
+	if len(idx) > 1 {
+		step = (idx[1] - idx[0]) * r.step
+	}
+	return &pyRange{start: start, stop: start + len(idx)*step, step: step, n: len(idx)}
 }
 
 func globalDict(c *Call) (any, error) {
@@ -195,7 +250,13 @@ func init() {
 		return has, nil
 	}
 	t["float"] = func(c *Call, v any) (bool, error) { _, ok := v.(float64); return ok, nil }
-	t["integer"] = func(c *Call, v any) (bool, error) { _, ok := v.(int); return ok, nil }
+	t["integer"] = func(c *Call, v any) (bool, error) {
+		switch v.(type) {
+		case int, *big.Int:
+			return true, nil
+		}
+		return false, nil
+	}
 	t["number"] = func(c *Call, v any) (bool, error) { return isNumber(v), nil }
 	t["string"] = func(c *Call, v any) (bool, error) { _, ok := v.(string); return ok, nil }
 	t["mapping"] = func(c *Call, v any) (bool, error) {
@@ -215,7 +276,7 @@ func init() {
 	}
 	t["sequence"] = func(c *Call, v any) (bool, error) {
 		switch v.(type) {
-		case string, *List, Tuple, *Dict:
+		case string, *List, Tuple, *Dict, *pyRange:
 			return true, nil
 		}
 		return false, nil

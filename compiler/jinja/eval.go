@@ -2,6 +2,8 @@ package jinja
 
 import (
 	"fmt"
+	"math"
+	"math/big"
 	"strings"
 )
 
@@ -89,9 +91,30 @@ func (st *state) eval(sc *scope, x Expr) (any, error) {
 		switch n := v.(type) {
 		case int:
 			if e.op == "-" {
+				if n == math.MinInt64 {
+					return new(big.Int).Neg(big.NewInt(int64(n))), nil
+				}
 				return -n, nil
 			}
 			return n, nil
+		case *big.Int:
+			if e.op == "-" {
+				return normInt(new(big.Int).Neg(n)), nil
+			}
+			return n, nil
+		case Operand:
+			if e.op == "-" {
+				r, done, err := n.BinOpJinja("neg", nil, false)
+				if err != nil {
+					return nil, st.errorf(e.p, "", "%v", err)
+				}
+				if done {
+					return r, nil
+				}
+			}
+			if e.op == "+" {
+				return v, nil
+			}
 		case bool:
 			b := 0
 			if n {

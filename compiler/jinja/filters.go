@@ -3,6 +3,7 @@ package jinja
 import (
 	"fmt"
 	"math"
+	"math/big"
 	"net/url"
 	"regexp"
 	"strconv"
@@ -186,7 +187,12 @@ var (
 func filterAbs(c *Call, v any) (any, error) {
 	switch x := v.(type) {
 	case int:
+		if x == math.MinInt64 {
+			return new(big.Int).Neg(big.NewInt(int64(x))), nil
+		}
 		return abs(x), nil
+	case *big.Int:
+		return new(big.Int).Abs(x), nil
 	case float64:
 		return math.Abs(x), nil
 	case bool:
@@ -269,6 +275,8 @@ func filterFloat(c *Call, v any) (any, error) {
 		return x, nil
 	case int:
 		return float64(x), nil
+	case *big.Int:
+		return bigFloat(x), nil
 	case bool:
 		f, _ := toFloat(x)
 		return f, nil
@@ -290,7 +298,7 @@ func filterInt(c *Call, v any) (any, error) {
 	def := or(a[0], 0)
 	base, _ := toInt(or(a[1], 10))
 	switch x := v.(type) {
-	case int:
+	case int, *big.Int:
 		return x, nil
 	case bool:
 		n, _ := toInt(x)
@@ -298,6 +306,10 @@ func filterInt(c *Call, v any) (any, error) {
 	case float64:
 		if math.IsNaN(x) || math.IsInf(x, 0) {
 			return def, nil
+		}
+		if math.Abs(x) >= 1<<63 {
+			b, _ := big.NewFloat(math.Trunc(x)).Int(nil)
+			return normInt(b), nil
 		}
 		return int(x), nil
 	case string:
@@ -311,6 +323,9 @@ func filterInt(c *Call, v any) (any, error) {
 		}
 		if n, err := strconv.ParseInt(s, base, 64); err == nil {
 			return int(n), nil
+		}
+		if b, ok := new(big.Int).SetString(s, base); ok {
+			return normInt(b), nil
 		}
 		if f, err := strconv.ParseFloat(s, 64); err == nil && !math.IsNaN(f) && !math.IsInf(f, 0) {
 			return int(f), nil

@@ -3,6 +3,7 @@ package jinja
 import (
 	"fmt"
 	"math"
+	"math/big"
 	"strconv"
 	"strings"
 )
@@ -65,6 +66,8 @@ func writeJSON(b *strings.Builder, v any, indent, depth int) error {
 		b.WriteString(map[bool]string{true: "true", false: "false"}[x])
 	case int:
 		b.WriteString(strconv.Itoa(x))
+	case *big.Int:
+		b.WriteString(x.String())
 	case float64:
 		switch {
 		case math.IsNaN(x):

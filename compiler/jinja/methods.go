@@ -260,6 +260,15 @@ func strMethod(s, name string) (any, bool) {
 			}
 			return sign + strings.Repeat("0", w-n) + rest, nil
 		})
+	case "expandtabs":
+		return method(func(c *Call) (any, error) {
+			a, err := c.bind(name, "tabsize?")
+			if err != nil {
+				return nil, err
+			}
+			size, _ := toInt(or(a[0], 8))
+			return expandTabs(s, size), nil
+		})
 	case "ljust", "rjust", "center":
 		return method(func(c *Call) (any, error) {
 			a, err := c.bind(name, "width", "fillchar?")
@@ -755,4 +764,29 @@ func sortValues(items []any, reverse bool, key func(any) (any, error)) ([]any, e
 		out[i] = items[j]
 	}
 	return out, nil
+}
+
+// expandTabs is Python's str.expandtabs(tabsize): each tab becomes the
+// spaces up to the next multiple of tabsize in its line (none when
+// tabsize <= 0); the column restarts after \n and \r.
+func expandTabs(s string, size int) string {
+	var b strings.Builder
+	col := 0
+	for _, r := range s {
+		switch r {
+		case '\t':
+			if size > 0 {
+				n := size - col%size
+				b.WriteString(strings.Repeat(" ", n))
+				col += n
+			}
+		case '\n', '\r':
+			b.WriteRune(r)
+			col = 0
+		default:
+			b.WriteRune(r)
+			col++
+		}
+	}
+	return b.String()
 }

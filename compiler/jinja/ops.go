@@ -3,6 +3,7 @@ package jinja
 import (
 	"fmt"
 	"math"
+	"math/big"
 	"math/bits"
 	"strings"
 	"unicode/utf8"
@@ -89,6 +90,8 @@ func toFloat(v any) (float64, bool) {
 			return 1, true
 		}
 		return 0, true
+	case *big.Int:
+		return bigFloat(x), true
 	}
 	return 0, false
 }
@@ -109,16 +112,35 @@ func toInt(v any) (int, bool) {
 
 func isNumber(v any) bool {
 	switch v.(type) {
-	case int, float64, bool:
+	case int, float64, bool, *big.Int:
 		return true
 	}
 	return false
 }
 
-var errOverflow = errf("integer overflow: the result does not fit in 64 bits")
-
-// binop applies an arithmetic operator: + - * / // % **.
+// binop applies an arithmetic operator: + - * / // % **. Go values
+// implementing Operand are asked first.
 func binop(op string, l, r any) (any, error) {
+	if o, ok := l.(Operand); ok {
+		if v, done, err := o.BinOpJinja(op, r, false); done || err != nil {
+			return v, err
+		}
+	}
+	if o, ok := r.(Operand); ok {
+		if v, done, err := o.BinOpJinja(op, l, true); done || err != nil {
+			return v, err
+		}
+	}
+	if isBig(l) || isBig(r) {
+		lb, lok := toBig(l)
+		rb, rok := toBig(r)
+		if lok && rok {
+			v, err := bigBinop(op, lb, rb)
+			if v != nil || err != nil {
+				return v, err
+			}
+		}
+	}
 	li, lInt := toInt(l)
 	ri, rInt := toInt(r)
 	if lInt && rInt {
@@ -126,19 +148,19 @@ func binop(op string, l, r any) (any, error) {
 		case "+":
 			s := li + ri
 			if (s > li) != (ri > 0) {
-				return nil, errOverflow
+				return bigBinop(op, big.NewInt(int64(li)), big.NewInt(int64(ri)))
 			}
 			return s, nil
 		case "-":
 			s := li - ri
 			if (s < li) != (ri > 0) {
-				return nil, errOverflow
+				return bigBinop(op, big.NewInt(int64(li)), big.NewInt(int64(ri)))
 			}
 			return s, nil
 		case "*":
 			hi, lo := bits.Mul64(uint64(abs(li)), uint64(abs(ri)))
 			if hi != 0 || lo > math.MaxInt64 {
-				return nil, errOverflow
+				return bigBinop(op, big.NewInt(int64(li)), big.NewInt(int64(ri)))
 			}
 			return li * ri, nil
 		case "/":
@@ -149,6 +171,9 @@ func binop(op string, l, r any) (any, error) {
 		case "//":
 			if ri == 0 {
 				return nil, errf("integer division by zero")
+			}
+			if li == math.MinInt64 && ri == -1 {
+				return bigBinop(op, big.NewInt(int64(li)), big.NewInt(int64(ri)))
 			}
 			q := li / ri
 			if (li%ri != 0) && ((li < 0) != (ri < 0)) {
@@ -173,7 +198,7 @@ func binop(op string, l, r any) (any, error) {
 			for e := ri; e > 0; e-- {
 				hi, lo := bits.Mul64(uint64(abs(res)), uint64(abs(base)))
 				if hi != 0 || lo > math.MaxInt64 {
-					return nil, errOverflow
+					return bigBinop(op, big.NewInt(int64(li)), big.NewInt(int64(ri)))
 				}
 				res *= base
 				if res == 0 || res == 1 && base == 1 {
@@ -294,6 +319,22 @@ func repeat(v any, n int) (any, error) {
 	return nil, errf("unsupported operand types for *: %s and int", typeName(v))
 }
 
+// Operand is implemented by Go values with arithmetic of their own, as
+// Python's __add__ and __radd__ (a datetime minus a timedelta). binop
+// asks the left operand (right false), then the right one (right true);
+// done false means the value does not support op with other. op is one
+// of + - * / // % **, or "neg" for unary minus (other nil).
+type Operand interface {
+	BinOpJinja(op string, other any, right bool) (v any, done bool, err error)
+}
+
+// Orderer is implemented by Go values Python orders (dates, timedeltas):
+// CompareJinja returns -1, 0 or 1, and ok false when other is not
+// comparable with the value.
+type Orderer interface {
+	CompareJinja(other any) (c int, ok bool)
+}
+
 // Equaler is implemented by Go values with their own ==, such as a set
 // (its items in any order).
 type Equaler interface {
@@ -309,6 +350,9 @@ func equalValues(a, b any) bool {
 		return e.EqualJinja(a)
 	}
 	if isNumber(a) && isNumber(b) {
+		if isBig(a) || isBig(b) {
+			return numCmp(a, b) == 0
+		}
 		af, _ := toFloat(a)
 		bf, _ := toFloat(b)
 		ai, aInt := toInt(a)
@@ -371,6 +415,12 @@ func equalSlices(a, b []any) bool {
 // values Python does not order.
 func order(a, b any) (int, error) {
 	if isNumber(a) && isNumber(b) {
+		if isBig(a) || isBig(b) {
+			if c := numCmp(a, b); c != 2 {
+				return c, nil
+			}
+			return 0, nil
+		}
 		ai, aInt := toInt(a)
 		bi, bInt := toInt(b)
 		if aInt && bInt {
@@ -379,6 +429,16 @@ func order(a, b any) (int, error) {
 		af, _ := toFloat(a)
 		bf, _ := toFloat(b)
 		return cmp3(af < bf, af > bf), nil
+	}
+	if o, ok := a.(Orderer); ok {
+		if c, ok := o.CompareJinja(b); ok {
+			return c, nil
+		}
+	}
+	if o, ok := b.(Orderer); ok {
+		if c, ok := o.CompareJinja(a); ok {
+			return -c, nil
+		}
 	}
 	switch x := a.(type) {
 	case string:
@@ -395,6 +455,32 @@ func order(a, b any) (int, error) {
 		}
 	}
 	return 0, errf("cannot compare %s with %s", aType(a), aType(b))
+}
+
+// numCmp compares two numbers exactly, at least one a *big.Int (Python
+// compares an int with a float exactly); NaN is unordered (2).
+func numCmp(a, b any) int {
+	ab, aInt := toBig(a)
+	bb, bInt := toBig(b)
+	if aInt && bInt {
+		return ab.Cmp(bb)
+	}
+	exact := func(v any) (*big.Float, bool) {
+		if i, ok := toBig(v); ok {
+			return new(big.Float).SetInt(i), true
+		}
+		f, _ := toFloat(v)
+		if math.IsNaN(f) {
+			return nil, false
+		}
+		return new(big.Float).SetFloat64(f), true
+	}
+	af, ok1 := exact(a)
+	bf, ok2 := exact(b)
+	if !ok1 || !ok2 {
+		return 2
+	}
+	return af.Cmp(bf)
 }
 
 func cmp3(less, greater bool) int {

@@ -3,6 +3,7 @@ package jinja
 import (
 	"fmt"
 	"math"
+	"math/big"
 	"reflect"
 	"sort"
 	"strconv"
@@ -169,6 +170,9 @@ func (d *Dict) copy() *Dict {
 	return n
 }
 
+// bigKey is the hash key of an integer beyond int64.
+type bigKey string
+
 // tupleKey is the hash key of a tuple.
 type tupleKey string
 
@@ -179,6 +183,8 @@ func hashKey(k any) (any, error) {
 		return x.HashKey(), nil
 	case nil, string, int:
 		return k, nil
+	case *big.Int:
+		return bigKey(x.String()), nil
 	case bool:
 		if x {
 			return 1, nil
@@ -314,9 +320,17 @@ func FromGo(v any) any {
 	case int8:
 		return int(x)
 	case uint:
-		return int(x)
+		return FromGo(uint64(x))
 	case uint64:
+		if x > math.MaxInt64 {
+			return new(big.Int).SetUint64(x)
+		}
 		return int(x)
+	case *big.Int:
+		if x == nil {
+			return nil
+		}
+		return NormInt(x)
 	case uint32:
 		return int(x)
 	case uint16:
@@ -408,6 +422,8 @@ func Truth(v any) bool {
 		return x != 0
 	case float64:
 		return x != 0
+	case *big.Int:
+		return x.Sign() != 0
 	case string:
 		return x != ""
 	case *List:
@@ -513,7 +529,7 @@ func writeRepr(b *strings.Builder, v any, depth int) {
 		b.WriteString("Undefined")
 	case Func, Callable:
 		b.WriteString("<function>")
-	case nil, bool, int, float64:
+	case nil, bool, int, float64, *big.Int:
 		b.WriteString(str(v))
 	case fmt.Stringer:
 		b.WriteString(x.String())
@@ -595,7 +611,7 @@ func typeName(v any) string {
 		return "NoneType"
 	case bool:
 		return "bool"
-	case int:
+	case int, *big.Int:
 		return "int"
 	case float64:
 		return "float"
