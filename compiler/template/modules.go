@@ -12,7 +12,7 @@ import (
 // modules is dbt's modules namespace: the parts of Python's datetime, re,
 // itertools and pytz that dbt packages use.
 var modules = getter{
-	"datetime":  getter{"datetime": datetimeClass{}, "date": dateClass{}, "timedelta": jinja.Func(timedelta)},
+	"datetime":  getter{"datetime": datetimeClass{}, "date": dateClass{}, "timedelta": jinja.Func(newTimedelta)},
 	"re":        reModule{},
 	"itertools": getter{"product": jinja.Func(product), "chain": jinja.Func(chain)},
 	"pytz":      getter{"timezone": jinja.Func(pytzTimezone), "utc": tzInfo{time.UTC}, "UTC": tzInfo{time.UTC}},
@@ -163,13 +163,7 @@ func (d dateTime) Attr(name string) (any, bool) {
 			if len(c.Args) != 1 {
 				return nil, fmt.Errorf("strftime() takes a format")
 			}
-			f := jinja.Str(c.Args[0])
-			if !d.aware {
-				// A naive datetime has no offset nor zone name: Python
-				// writes them empty.
-				f = strings.NewReplacer("%%", "%%", "%z", "", "%Z", "").Replace(f)
-			}
-			return strftime(d.t, f), nil
+			return strftime(d.t, jinja.Str(c.Args[0]), d.aware), nil
 		}), true
 	case "isoformat":
 		return jinja.Func(func(*jinja.Call) (any, error) { return strings.Replace(d.String(), " ", "T", 1), nil }), true
@@ -234,14 +228,6 @@ func (d dateTime) Attr(name string) (any, bool) {
 		}), true
 	}
 	return nil, false
-}
-
-// strftime formats t with Python's directives.
-func strftime(t time.Time, f string) string {
-	r := strings.NewReplacer("%Y", "2006", "%m", "01", "%d", "02", "%H", "15", "%M", "04", "%S", "05",
-		"%y", "06", "%b", "Jan", "%B", "January", "%a", "Mon", "%A", "Monday", "%p", "PM", "%Z", "MST", "%z", "-0700", "%%", "%")
-	out := t.Format(r.Replace(strings.ReplaceAll(f, "%f", "{{f}}")))
-	return strings.ReplaceAll(out, "{{f}}", fmt.Sprintf("%06d", t.Nanosecond()/1000))
 }
 
 // datetimeClass is Python's datetime.datetime: called, a constructor;
@@ -385,27 +371,6 @@ func newDateTime(c *jinja.Call, what string, dateOnly bool) (any, error) {
 		loc = naive
 	}
 	return dateTime{t: time.Date(y, time.Month(m), d, vals[3], vals[4], vals[5], vals[6]*1000, loc), aware: aware}, nil
-}
-
-// timedelta is datetime.timedelta(days=, hours=, minutes=, seconds=) as a
-// number of seconds (what templates do with one: add it to a datetime is
-// not supported).
-func timedelta(c *jinja.Call) (any, error) {
-	secs := 0.0
-	unit := map[string]float64{"days": 86400, "hours": 3600, "minutes": 60, "seconds": 1, "weeks": 604800}
-	for _, kv := range c.Kwargs {
-		u, ok := unit[kv.Key]
-		if !ok {
-			return nil, fmt.Errorf("timedelta() takes no keyword %q", kv.Key)
-		}
-		switch n := kv.Value.(type) {
-		case int:
-			secs += float64(n) * u
-		case float64:
-			secs += n * u
-		}
-	}
-	return secs, nil
 }
 
 // reModule is Python's re, on Go's regexp (RE2: no backreferences).
