@@ -167,8 +167,9 @@ func Open(ctx context.Context, t Target) (Adapter, error) {
 // Values read back (QueryRows, Rows.Values) are plain Go: nil for NULL,
 // bool, int64 for every integer type within range (*big.Int beyond),
 // float64 for floating-point and decimal numbers, string for text and the
-// types without a Go counterpart (UUID, INTERVAL), time.Time, []byte,
-// []any for lists and map[string]any for structs.
+// types without a Go counterpart (UUID in its canonical 8-4-4-4-12 form,
+// INTERVAL as Duration.String writes it), time.Time, []byte, []any for
+// lists and map[string]any for structs.
 type Conn interface {
 	// Exec runs query (statements separated by ';', args bound to the
 	// last one) and returns the number of rows the last one inserted,
@@ -241,6 +242,15 @@ type Rows interface {
 	Next() bool
 	// Values returns the current row's values (plain Go, see Conn).
 	Values() ([]any, error)
+	// ColumnTypes returns the database type of each column, as the
+	// database names it ("DATE", "TIMESTAMPTZ", "DECIMAL(10,2)", "UUID";
+	// PostgreSQL's "timestamp with time zone", "numeric").
+	ColumnTypes() []string
+	// ExactValues returns the current row's values as Values does, but
+	// DECIMAL and NUMERIC as Decimal (exact, their scale kept) and
+	// INTERVAL as Duration: what a template (run_query's agate table) or
+	// a preview shows, as Python's drivers give them to dbt.
+	ExactValues() ([]any, error)
 	// Err returns the error that ended the iteration, as *Error.
 	Err() error
 	// Close releases the rows.

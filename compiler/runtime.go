@@ -58,9 +58,27 @@ type sessionDB struct {
 	s   adapter.Session
 }
 
+// Query runs sql and returns its column names, database types and rows,
+// values exact (adapter.Rows.ExactValues), as run_query's table holds
+// them.
 func (d *sessionDB) Query(sql string) ([]string, []string, [][]any, error) {
-	cols, rows, err := d.s.Conn.QueryRows(d.ctx, sql)
-	return cols, nil, rows, err
+	r, err := d.s.Conn.Query(d.ctx, sql)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	defer r.Close()
+	var rows [][]any
+	for r.Next() {
+		v, err := r.ExactValues()
+		if err != nil {
+			return nil, nil, nil, err
+		}
+		rows = append(rows, v)
+	}
+	if err := r.Err(); err != nil {
+		return nil, nil, nil, err
+	}
+	return r.Columns(), r.ColumnTypes(), rows, nil
 }
 
 func (d *sessionDB) Exec(sql string) error {

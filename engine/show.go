@@ -71,7 +71,10 @@ func (p *Project) InlineID() graph.ID {
 type Preview struct {
 	Node    *graph.Node
 	Columns []string
-	// Rows hold plain Go values (see adapter.Conn): nil for NULL.
+	// Types are the columns' database types (adapter.Rows.ColumnTypes).
+	Types []string
+	// Rows hold plain Go values (see adapter.Conn), exact
+	// (adapter.Rows.ExactValues): nil for NULL.
 	Rows [][]any
 	// From says where the rows come from: the relation's quoted name, or
 	// "compiled SQL" for an inline query, a test, an ephemeral model, and
@@ -144,7 +147,7 @@ func (p *Project) Show(ctx context.Context, id graph.ID, limit int) (*Preview, e
 	if query == "" {
 		return nil, fmt.Errorf("%s %q has no rows to show: it is neither a relation nor a query", n.Kind, n.DisplayName())
 	}
-	pv.Columns, pv.Rows, pv.Cut, err = firstRows(ctx, conn, query, limit)
+	pv.Columns, pv.Types, pv.Rows, pv.Cut, err = firstRows(ctx, conn, query, limit)
 	if err != nil {
 		return nil, p.showError(n, query, err)
 	}
@@ -152,12 +155,12 @@ func (p *Project) Show(ctx context.Context, id graph.ID, limit int) (*Preview, e
 }
 
 // firstRows runs query and reads its first limit rows (all when limit <
-// 0), then closes the stream: the query's text is the user's, unchanged.
-// cut says a row followed the last one read.
-func firstRows(ctx context.Context, conn adapter.Conn, query string, limit int) (cols []string, out [][]any, cut bool, err error) {
+// 0), exact values, then closes the stream: the query's text is the
+// user's, unchanged. cut says a row followed the last one read.
+func firstRows(ctx context.Context, conn adapter.Conn, query string, limit int) (cols, types []string, out [][]any, cut bool, err error) {
 	rows, err := conn.Query(ctx, query)
 	if err != nil {
-		return nil, nil, false, err
+		return nil, nil, nil, false, err
 	}
 	defer rows.Close()
 	cols = rows.Columns()
@@ -167,16 +170,16 @@ func firstRows(ctx context.Context, conn adapter.Conn, query string, limit int) 
 			cut = true
 			break
 		}
-		v, err := rows.Values()
+		v, err := rows.ExactValues()
 		if err != nil {
-			return nil, nil, false, err
+			return nil, nil, nil, false, err
 		}
 		out = append(out, v)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, nil, false, err
+		return nil, nil, nil, false, err
 	}
-	return cols, out, cut, nil
+	return cols, rows.ColumnTypes(), out, cut, nil
 }
 
 // showError explains the database's error running query, node n's SQL:

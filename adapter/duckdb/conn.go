@@ -313,15 +313,29 @@ type rows struct {
 	r     *sql.Rows
 	query string
 	cols  []string
+	types []string
 	vals  []any
 	ptrs  []any
 }
 
 func (r *rows) Columns() []string { return r.cols }
-func (r *rows) Next() bool        { return r.r.Next() }
-func (r *rows) Close() error      { return r.r.Close() }
 
-func (r *rows) Values() ([]any, error) {
+// ColumnTypes implements adapter.Rows: DuckDB's type names.
+func (r *rows) ColumnTypes() []string {
+	if r.types == nil {
+		r.types = duck.ColumnTypes(r.r)
+	}
+	return r.types
+}
+func (r *rows) Next() bool   { return r.r.Next() }
+func (r *rows) Close() error { return r.r.Close() }
+
+func (r *rows) Values() ([]any, error) { return r.values(duck.Plain) }
+
+// ExactValues implements adapter.Rows: DECIMAL exact, INTERVAL a Duration.
+func (r *rows) ExactValues() ([]any, error) { return r.values(duck.Exact) }
+
+func (r *rows) values(conv func(any) any) ([]any, error) {
 	if r.vals == nil {
 		r.vals = make([]any, len(r.cols))
 		r.ptrs = make([]any, len(r.cols))
@@ -332,9 +346,10 @@ func (r *rows) Values() ([]any, error) {
 	if err := r.r.Scan(r.ptrs...); err != nil {
 		return nil, duck.WrapError(r.ctx, err, r.query)
 	}
+	duck.Typed(r.vals, r.ColumnTypes())
 	out := make([]any, len(r.vals))
 	for i, v := range r.vals {
-		out[i] = duck.Plain(v)
+		out[i] = conv(v)
 	}
 	return out, nil
 }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgtype"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/kiln-build/kiln/adapter"
@@ -348,7 +349,40 @@ type rows struct {
 }
 
 func (r *rows) Columns() []string { return r.cols }
-func (r *rows) Next() bool        { return r.r.Next() }
+
+// ColumnTypes implements adapter.Rows: PostgreSQL's type names ("date",
+// "timestamptz", "numeric", "uuid"), "" for a type pgx does not know.
+func (r *rows) ColumnTypes() []string {
+	fds := r.r.FieldDescriptions()
+	out := make([]string, len(fds))
+	var m *pgtype.Map
+	if c := r.r.Conn(); c != nil {
+		m = c.TypeMap()
+	}
+	for i, fd := range fds {
+		if m == nil {
+			continue
+		}
+		if t, ok := m.TypeForOID(fd.DataTypeOID); ok {
+			out[i] = t.Name
+		}
+	}
+	return out
+}
+
+// ExactValues implements adapter.Rows: numeric exact, interval a Duration.
+func (r *rows) ExactValues() ([]any, error) {
+	vals, err := r.r.Values()
+	if err != nil {
+		return nil, wrapError(r.ctx, err, r.query)
+	}
+	for i, v := range vals {
+		vals[i] = exact(v)
+	}
+	return vals, nil
+}
+
+func (r *rows) Next() bool { return r.r.Next() }
 func (r *rows) Close() error {
 	r.r.Close()
 	return nil

@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5/pgtype"
+
+	"github.com/kiln-build/kiln/adapter"
 )
 
 // plain returns a value pgx decoded as the plain Go value adapter.Conn
@@ -34,6 +36,11 @@ func plain(v any) any {
 		return float64(x)
 	case pgtype.Numeric:
 		return numeric(x)
+	case pgtype.Interval:
+		if !x.Valid {
+			return nil
+		}
+		return adapter.Duration{Months: x.Months, Days: x.Days, Micros: x.Microseconds}.String()
 	case [16]byte: // uuid
 		return fmt.Sprintf("%x-%x-%x-%x-%x", x[0:4], x[4:6], x[6:8], x[8:10], x[10:16])
 	case netip.Prefix:
@@ -88,4 +95,32 @@ func numeric(n pgtype.Numeric) any {
 		return nil
 	}
 	return f.Float64
+}
+
+// exact returns a value pgx decoded as plain does, but numeric as an exact
+// adapter.Decimal (NaN and infinities as float64) and interval as
+// adapter.Duration.
+func exact(v any) any {
+	switch x := v.(type) {
+	case pgtype.Numeric:
+		if !x.Valid {
+			return nil
+		}
+		if x.NaN || x.InfinityModifier != pgtype.Finite || x.Int == nil {
+			return numeric(x)
+		}
+		return adapter.Decimal{Unscaled: new(big.Int).Set(x.Int), Scale: int(-x.Exp)}
+	case pgtype.Interval:
+		if !x.Valid {
+			return nil
+		}
+		return adapter.Duration{Months: x.Months, Days: x.Days, Micros: x.Microseconds}
+	case []any:
+		out := make([]any, len(x))
+		for i, e := range x {
+			out[i] = exact(e)
+		}
+		return out
+	}
+	return plain(v)
 }

@@ -193,6 +193,8 @@ func filterAbs(c *Call, v any) (any, error) {
 		return abs(x), nil
 	case *big.Int:
 		return new(big.Int).Abs(x), nil
+	case Decimal:
+		return Decimal{Unscaled: new(big.Int).Abs(x.rescale(x.Scale)), Scale: x.Scale}, nil
 	case float64:
 		return math.Abs(x), nil
 	case bool:
@@ -277,6 +279,8 @@ func filterFloat(c *Call, v any) (any, error) {
 		return float64(x), nil
 	case *big.Int:
 		return bigFloat(x), nil
+	case Decimal:
+		return x.float(), nil
 	case bool:
 		f, _ := toFloat(x)
 		return f, nil
@@ -300,6 +304,9 @@ func filterInt(c *Call, v any) (any, error) {
 	switch x := v.(type) {
 	case int, *big.Int:
 		return x, nil
+	case Decimal:
+		r := x.rat()
+		return normInt(new(big.Int).Quo(r.Num(), r.Denom())), nil
 	case bool:
 		n, _ := toInt(x)
 		return n, nil

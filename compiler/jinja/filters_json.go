@@ -68,6 +68,8 @@ func writeJSON(b *strings.Builder, v any, indent, depth int) error {
 		b.WriteString(strconv.Itoa(x))
 	case *big.Int:
 		b.WriteString(x.String())
+	case Decimal:
+		b.WriteString(x.String())
 	case float64:
 		switch {
 		case math.IsNaN(x):

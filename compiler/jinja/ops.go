@@ -92,6 +92,8 @@ func toFloat(v any) (float64, bool) {
 		return 0, true
 	case *big.Int:
 		return bigFloat(x), true
+	case Decimal:
+		return x.float(), true
 	}
 	return 0, false
 }
@@ -112,7 +114,7 @@ func toInt(v any) (int, bool) {
 
 func isNumber(v any) bool {
 	switch v.(type) {
-	case int, float64, bool, *big.Int:
+	case int, float64, bool, *big.Int, Decimal:
 		return true
 	}
 	return false
@@ -350,7 +352,7 @@ func equalValues(a, b any) bool {
 		return e.EqualJinja(a)
 	}
 	if isNumber(a) && isNumber(b) {
-		if isBig(a) || isBig(b) {
+		if isBig(a) || isBig(b) || isDecimal(a) || isDecimal(b) {
 			return numCmp(a, b) == 0
 		}
 		af, _ := toFloat(a)
@@ -415,7 +417,7 @@ func equalSlices(a, b []any) bool {
 // values Python does not order.
 func order(a, b any) (int, error) {
 	if isNumber(a) && isNumber(b) {
-		if isBig(a) || isBig(b) {
+		if isBig(a) || isBig(b) || isDecimal(a) || isDecimal(b) {
 			if c := numCmp(a, b); c != 2 {
 				return c, nil
 			}
@@ -469,6 +471,9 @@ func numCmp(a, b any) int {
 		if i, ok := toBig(v); ok {
 			return new(big.Float).SetInt(i), true
 		}
+		if d, ok := v.(Decimal); ok {
+			return new(big.Float).SetPrec(1024).SetRat(d.rat()), true
+		}
 		f, _ := toFloat(v)
 		if math.IsNaN(f) {
 			return nil, false
@@ -482,6 +487,8 @@ func numCmp(a, b any) int {
 	}
 	return af.Cmp(bf)
 }
+
+func isDecimal(v any) bool { _, ok := v.(Decimal); return ok }
 
 func cmp3(less, greater bool) int {
 	switch {

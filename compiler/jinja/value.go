@@ -185,6 +185,11 @@ func hashKey(k any) (any, error) {
 		return k, nil
 	case *big.Int:
 		return bigKey(x.String()), nil
+	case Decimal:
+		if r := x.rat(); r.IsInt() {
+			return hashKey(normInt(r.Num()))
+		}
+		return decimalKey(x.rat().RatString()), nil
 	case bool:
 		if x {
 			return 1, nil
@@ -424,6 +429,8 @@ func Truth(v any) bool {
 		return x != 0
 	case *big.Int:
 		return x.Sign() != 0
+	case Decimal:
+		return x.Unscaled != nil && x.Unscaled.Sign() != 0
 	case string:
 		return x != ""
 	case *List:
@@ -531,6 +538,8 @@ func writeRepr(b *strings.Builder, v any, depth int) {
 		b.WriteString("<function>")
 	case nil, bool, int, float64, *big.Int:
 		b.WriteString(str(v))
+	case Decimal:
+		b.WriteString("Decimal('" + x.String() + "')")
 	case fmt.Stringer:
 		b.WriteString(x.String())
 	default:

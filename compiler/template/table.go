@@ -3,8 +3,10 @@ package template
 import (
 	"fmt"
 	"math/big"
+	"strings"
 	"time"
 
+	"github.com/kiln-build/kiln/adapter"
 	"github.com/kiln-build/kiln/compiler/jinja"
 )
 
@@ -25,16 +27,25 @@ func NewTable(names, types []string, rows [][]any) *Table {
 	for _, r := range rows {
 		vals := make([]any, len(r))
 		for i, v := range r {
-			vals[i] = tableValue(v)
+			typ := ""
+			if i < len(types) {
+				typ = types[i]
+			}
+			vals[i] = tableValue(v, typ)
 		}
 		t.rows = append(t.rows, &tableRow{t: t, vals: vals})
 	}
 	return t
 }
 
-// tableValue converts a database value to a template value: big integers
-// to float, times to their ISO text, as agate's types print them.
-func tableValue(v any) any {
+// tableValue converts a database value of type typ (the database's name
+// for it, "" when unknown) to the template value dbt's agate table holds,
+// as Python's drivers give it: integers exact however large, DECIMAL a
+// Decimal keeping its scale, UUID a uuid.UUID printing its canonical
+// form, DATE a date, TIMESTAMP a naive datetime, TIMESTAMPTZ an aware one
+// (printed with its offset), INTERVAL a timedelta, TIME its text.
+func tableValue(v any, typ string) any {
+	typ = strings.ToLower(typ)
 	switch x := v.(type) {
 	case int64:
 		return int(x)
@@ -43,17 +54,57 @@ func tableValue(v any) any {
 	case float32:
 		return float64(x)
 	case *big.Int:
-		f, _ := new(big.Float).SetInt(x).Float64()
-		return f
-	case time.Time:
-		if x.Hour() == 0 && x.Minute() == 0 && x.Second() == 0 && x.Nanosecond() == 0 {
-			return x.Format("2006-01-02")
+		return jinja.NormInt(x)
+	case adapter.Decimal:
+		return jinja.Decimal{Unscaled: x.Unscaled, Scale: x.Scale}
+	case adapter.Duration:
+		return timeDelta{x.Microseconds()}
+	case string:
+		if typ == "uuid" {
+			return uuidValue(x)
 		}
-		return x.Format("2006-01-02 15:04:05.999999")
+		return x
+	case time.Time:
+		switch {
+		case typ == "date":
+			return dateTime{t: time.Date(x.Year(), x.Month(), x.Day(), 0, 0, 0, 0, naive), dateOnly: true}
+		case typ == "time" || strings.HasPrefix(typ, "time without") || strings.HasPrefix(typ, "timetz") || strings.HasPrefix(typ, "time with"):
+			s := x.Format("15:04:05")
+			if x.Nanosecond() != 0 {
+				s += fmt.Sprintf(".%06d", x.Nanosecond()/1000)
+			}
+			return s
+		case typ == "timestamptz" || strings.HasPrefix(typ, "timestamp with time zone"):
+			return dateTime{t: x, aware: true}
+		case typ == "":
+			// A value of unknown type: a date when at midnight, as
+			// before types were known.
+			if x.Hour() == 0 && x.Minute() == 0 && x.Second() == 0 && x.Nanosecond() == 0 {
+				return dateTime{t: time.Date(x.Year(), x.Month(), x.Day(), 0, 0, 0, 0, naive), dateOnly: true}
+			}
+		}
+		return naiveOf(x)
 	case []byte:
 		return string(x)
 	}
 	return jinja.FromGo(v)
+}
+
+// uuidValue is Python's uuid.UUID: it prints in its canonical 8-4-4-4-12
+// form; hex gives the 32 digits.
+type uuidValue string
+
+func (u uuidValue) String() string { return string(u) }
+
+// PyType is "UUID".
+func (uuidValue) PyType() string { return "UUID" }
+
+// Attr implements jinja.Getter: hex.
+func (u uuidValue) Attr(name string) (any, bool) {
+	if name == "hex" {
+		return strings.ReplaceAll(string(u), "-", ""), true
+	}
+	return nil, false
 }
 
 // Items implements jinja.Iterable: the rows.

@@ -16,6 +16,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/kiln-build/kiln/adapter"
 	"github.com/kiln-build/kiln/engine"
 	"github.com/kiln-build/kiln/internal/run"
 )
@@ -95,6 +96,7 @@ build does); it cannot be read while a build holds it.`,
 				}
 				return &exitError{ExitFailure, msg}
 			}
+			typedTimes(pv)
 			// Rows cut at --limit are said on stderr, with the heading:
 			// stdout holds the rows only.
 			cut := ""
@@ -130,8 +132,41 @@ build does); it cannot be read while a build holds it.`,
 	return cmd
 }
 
-// cellText returns a value as text: dates as 2006-01-02, timestamps as
-// 2006-01-02 15:04:05[.fraction], numbers in full, lists and structs as
+// typedTimes replaces the times of pv's rows by their text, as their
+// column's type has them (timeText).
+func typedTimes(pv *engine.Preview) {
+	for _, row := range pv.Rows {
+		for j, v := range row {
+			if t, ok := v.(time.Time); ok && j < len(pv.Types) {
+				row[j] = timeText(t, pv.Types[j])
+			}
+		}
+	}
+}
+
+// timeText writes a time as its database type has it: a DATE as
+// 2006-01-02, a TIMESTAMP as 2006-01-02 15:04:05[.fraction] (at midnight
+// too), a TIMESTAMPTZ with its offset (+00:00), a TIME as 15:04:05; of an
+// unknown type, a time at midnight as a date.
+func timeText(t time.Time, typ string) string {
+	typ = strings.ToLower(typ)
+	switch {
+	case typ == "date":
+		return t.Format(time.DateOnly)
+	case typ == "timestamptz" || strings.HasPrefix(typ, "timestamp with time zone"):
+		return t.Format("2006-01-02 15:04:05.999999-07:00")
+	case strings.HasPrefix(typ, "time") && !strings.HasPrefix(typ, "timestamp"):
+		return t.Format("15:04:05.999999")
+	case strings.HasPrefix(typ, "timestamp"):
+		return t.Format("2006-01-02 15:04:05.999999")
+	}
+	return cellText(t, "")
+}
+
+// cellText returns a value as text: times of unknown type as dates at
+// midnight (see timeText), else as 2006-01-02 15:04:05[.fraction],
+// numbers in full (a DECIMAL with its scale), UUIDs in their canonical
+// form, intervals as Python's timedelta prints them, lists and structs as
 // JSON; NULL is nullText.
 func cellText(v any, nullText string) string {
 	switch x := v.(type) {
@@ -148,6 +183,10 @@ func cellText(v any, nullText string) string {
 	case float64:
 		return strconv.FormatFloat(x, 'f', -1, 64)
 	case *big.Int:
+		return x.String()
+	case adapter.Decimal:
+		return x.String()
+	case adapter.Duration:
 		return x.String()
 	case time.Time:
 		if x.Hour() == 0 && x.Minute() == 0 && x.Second() == 0 && x.Nanosecond() == 0 {
@@ -177,7 +216,7 @@ func writePreviewTable(w io.Writer, pv *engine.Preview) error {
 			cells[i][j] = strings.ReplaceAll(cellText(v, "NULL"), "\n", `\n`)
 			width[j] = max(width[j], utf8.RuneCountInString(cells[i][j]))
 			switch v.(type) {
-			case int64, float64, *big.Int, nil:
+			case int64, float64, *big.Int, adapter.Decimal, nil:
 			default:
 				numeric[j] = false
 			}
@@ -247,6 +286,8 @@ func jsonValue(v any) string {
 	case bool, int64:
 		return fmt.Sprint(x)
 	case *big.Int:
+		return x.String()
+	case adapter.Decimal:
 		return x.String()
 	case float64:
 		if math.IsNaN(x) || math.IsInf(x, 0) {

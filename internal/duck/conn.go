@@ -203,7 +203,7 @@ func WrapError(ctx context.Context, err error, query string) error { return wrap
 
 // QueryRows runs query and returns its column names and all its rows, each
 // row a slice of Go values as duckdb-go scans them (int64, float64, string,
-// bool, time.Time, nil for NULL, ...). Use it for small results; Query
+// bool, time.Time, nil for NULL, ..., a UUID as duckdb.UUID, see Typed). Use it for small results; Query
 // streams.
 func (c *Conn) QueryRows(ctx context.Context, query string, args ...any) (cols []string, rows [][]any, err error) {
 	r, err := c.Query(ctx, query, args...)
@@ -215,6 +215,7 @@ func (c *Conn) QueryRows(ctx context.Context, query string, args ...any) (cols [
 	if err != nil {
 		return nil, nil, wrap(err, query, ctx)
 	}
+	types := ColumnTypes(r)
 	for r.Next() {
 		row := make([]any, len(cols))
 		ptrs := make([]any, len(cols))
@@ -224,6 +225,7 @@ func (c *Conn) QueryRows(ctx context.Context, query string, args ...any) (cols [
 		if err := r.Scan(ptrs...); err != nil {
 			return nil, nil, wrap(err, query, ctx)
 		}
+		Typed(row, types)
 		rows = append(rows, row)
 	}
 	if err := r.Err(); err != nil {
