@@ -173,6 +173,7 @@ func writeSheet(ctx context.Context, conn adapter.Conn, f *excelize.File, sheet,
 	if err := sw.SetRow("A1", header); err != nil {
 		return 0, "", "", err
 	}
+	types := rows.ColumnTypes()
 	for rows.Next() {
 		vals, err := rows.Values()
 		if err != nil {
@@ -180,7 +181,16 @@ func writeSheet(ctx context.Context, conn adapter.Conn, f *excelize.File, sheet,
 		}
 		row := make([]any, len(cols))
 		for i, v := range vals {
-			row[i] = cellValue(v, dateStyle, tsStyle)
+			style := 0 // a time's style from its type; its value at midnight when unknown
+			if i < len(types) {
+				switch typ := strings.ToLower(types[i]); {
+				case typ == "date":
+					style = dateStyle
+				case strings.HasPrefix(typ, "timestamp"):
+					style = tsStyle
+				}
+			}
+			row[i] = cellValue(v, dateStyle, tsStyle, style)
 		}
 		cell, _ := excelize.CoordinatesToCellName(1, int(n)+2)
 		if err := sw.SetRow(cell, row); err != nil {
@@ -205,14 +215,19 @@ func writeSheet(ctx context.Context, conn adapter.Conn, f *excelize.File, sheet,
 
 // cellValue converts a value read through the adapter (plain Go, see
 // adapter.Conn) to an Excel cell: numbers stay numbers, dates and
-// timestamps get a date format, NULL is an empty cell.
-func cellValue(v any, dateStyle, tsStyle int) any {
+// timestamps get a date format (style, from the column's type, else
+// dateStyle for a time at midnight and tsStyle for others), NULL is an
+// empty cell, UUIDs and intervals their canonical text.
+func cellValue(v any, dateStyle, tsStyle, style int) any {
 	switch x := v.(type) {
 	case nil:
 		return nil
 	case float64, float32, int, int8, int16, int32, int64, uint8, uint16, uint32, uint64, bool, string:
 		return x
 	case time.Time:
+		if style != 0 {
+			return excelize.Cell{StyleID: style, Value: x}
+		}
 		if x.Hour() == 0 && x.Minute() == 0 && x.Second() == 0 && x.Nanosecond() == 0 {
 			return excelize.Cell{StyleID: dateStyle, Value: x}
 		}

@@ -184,3 +184,46 @@ func TestWorkbookZipDates(t *testing.T) {
 		}
 	}
 }
+
+// A workbook's cells hold each type's canonical text or value: a UUID
+// its 8-4-4-4-12 text (it was 16 U+FFFD characters), a UBIGINT and a
+// HUGEINT in full, an interval as Python's timedelta prints it, and a
+// midnight TIMESTAMP a date-time cell (a DATE a date cell).
+func TestWorkbookCellsOfEveryType(t *testing.T) {
+	ctx := context.Background()
+	c := duckdbtest.Conn(t)
+	if _, err := c.Exec(ctx, `create table main.v as select '123e4567-e89b-12d3-a456-426614174000'::UUID as id,
+		18446744073709551615::UBIGINT as u, 170141183460469231731687303715884105727::HUGEINT as h,
+		interval 2 days as iv, timestamp '2024-01-01 00:00:00' as ts, date '2024-01-01' as dt`); err != nil {
+		t.Fatal(err)
+	}
+	m := &graph.Node{ID: "model.p.v", Kind: graph.Model, Name: "v", Config: graph.Config{Enabled: true, Materialized: "table"},
+		Relation: sqlq.Relation{Schema: "main", Name: "v"}}
+	g, err := graph.New([]*graph.Node{m})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	xl := &graph.Node{ID: "export.p.xlsx", Kind: graph.Export, Export: &graph.ExportInfo{Format: "xlsx", Path: "v.xlsx",
+		Sheets: []graph.ExportSheet{{Name: "v", Model: "model.p.v"}}}}
+	if _, err := Write(ctx, c, duckdb.Dialect{}, g, xl, Path(dir, xl)); err != nil {
+		t.Fatal(err)
+	}
+	f, err := excelize.OpenFile(Path(dir, xl))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	for cell, want := range map[string]string{
+		"A2": "123e4567-e89b-12d3-a456-426614174000",
+		"B2": "18446744073709551615",
+		"C2": "170141183460469231731687303715884105727",
+		"D2": "2 days, 0:00:00",
+		"E2": "1/1/24 00:00",
+		"F2": "01-01-24",
+	} {
+		if v, _ := f.GetCellValue("v", cell); v != want {
+			t.Errorf("%s = %q, want %q", cell, v, want)
+		}
+	}
+}
