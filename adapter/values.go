@@ -3,7 +3,9 @@ package adapter
 import (
 	"fmt"
 	"math/big"
+	"strconv"
 	"strings"
+	"time"
 )
 
 // Decimal is an exact DECIMAL or NUMERIC value, as Rows.ExactValues
@@ -98,3 +100,39 @@ func (iv Duration) String() string {
 	}
 	return s
 }
+
+// ValueText writes a value read back (see Conn) as messages show it: NULL
+// as null, a time as its column's type typ has it (a DATE 2006-01-02, a
+// TIMESTAMP 2006-01-02 15:04:05[.fraction] even at midnight, a
+// TIMESTAMPTZ with its offset; of an unknown type a time at midnight as a
+// date), bytes as text, numbers in full, other values as fmt prints them.
+func ValueText(v any, typ string) string {
+	switch x := v.(type) {
+	case nil:
+		return "null"
+	case []byte:
+		return string(x)
+	case float64:
+		return strconv.FormatFloat(x, 'f', -1, 64)
+	case time.Time:
+		typ = strings.ToLower(typ)
+		switch {
+		case typ == "date":
+			return x.Format(time.DateOnly)
+		case typ == "timestamptz" || strings.HasPrefix(typ, "timestamp with time zone"):
+			return x.Format("2006-01-02 15:04:05.999999-07:00")
+		case strings.HasPrefix(typ, "time") && !strings.HasPrefix(typ, "timestamp"):
+			return x.Format("15:04:05.999999")
+		case typ == "" && x.Hour() == 0 && x.Minute() == 0 && x.Second() == 0 && x.Nanosecond() == 0:
+			return x.Format(time.DateOnly)
+		}
+		return x.Format("2006-01-02 15:04:05.999999")
+	}
+	return fmt.Sprint(v)
+}
+
+// MarshalJSON writes the decimal as a JSON number with its scale (1.50).
+func (d Decimal) MarshalJSON() ([]byte, error) { return []byte(d.String()), nil }
+
+// MarshalJSON writes the interval as a JSON string of its String.
+func (iv Duration) MarshalJSON() ([]byte, error) { return []byte(strconv.Quote(iv.String())), nil }

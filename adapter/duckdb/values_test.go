@@ -2,7 +2,9 @@ package duckdb
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"math/big"
 	"path/filepath"
 	"testing"
 
@@ -73,4 +75,14 @@ func str(v any) string {
 		return s.String()
 	}
 	return fmt.Sprint(v)
+}
+
+// In a list, exact values marshal to JSON as their text: a DECIMAL as a
+// number with its scale, an interval as a string (kiln show prints lists
+// as JSON).
+func TestExactValuesJSON(t *testing.T) {
+	b, err := json.Marshal([]any{adapter.Decimal{Unscaled: big.NewInt(150), Scale: 2}, adapter.Duration{Days: 2}, adapter.Decimal{Unscaled: big.NewInt(-5), Scale: 3}})
+	if err != nil || string(b) != `[1.50,"2 days, 0:00:00",-0.005]` {
+		t.Fatalf("got %s %v", b, err)
+	}
 }

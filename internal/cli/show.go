@@ -16,7 +16,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/kiln-build/kiln/adapter"
 	"github.com/kiln-build/kiln/engine"
 	"github.com/kiln-build/kiln/internal/run"
 )
@@ -132,6 +131,13 @@ build does); it cannot be read while a build holds it.`,
 	return cmd
 }
 
+// decimal is an exact DECIMAL value of a preview (adapter.Decimal),
+// printed with its scale.
+type decimal interface {
+	Rat() *big.Rat
+	String() string
+}
+
 // typedTimes replaces the times of pv's rows by their text, as their
 // column's type has them (timeText).
 func typedTimes(pv *engine.Preview) {
@@ -184,15 +190,13 @@ func cellText(v any, nullText string) string {
 		return strconv.FormatFloat(x, 'f', -1, 64)
 	case *big.Int:
 		return x.String()
-	case adapter.Decimal:
-		return x.String()
-	case adapter.Duration:
-		return x.String()
 	case time.Time:
 		if x.Hour() == 0 && x.Minute() == 0 && x.Second() == 0 && x.Nanosecond() == 0 {
 			return x.Format(time.DateOnly)
 		}
 		return x.Format("2006-01-02 15:04:05.999999")
+	case fmt.Stringer: // DECIMAL exact (decimal), INTERVAL as a timedelta
+		return x.String()
 	}
 	if b, err := json.Marshal(v); err == nil {
 		return string(b)
@@ -216,7 +220,7 @@ func writePreviewTable(w io.Writer, pv *engine.Preview) error {
 			cells[i][j] = strings.ReplaceAll(cellText(v, "NULL"), "\n", `\n`)
 			width[j] = max(width[j], utf8.RuneCountInString(cells[i][j]))
 			switch v.(type) {
-			case int64, float64, *big.Int, adapter.Decimal, nil:
+			case int64, float64, *big.Int, decimal, nil:
 			default:
 				numeric[j] = false
 			}
@@ -287,7 +291,7 @@ func jsonValue(v any) string {
 		return fmt.Sprint(x)
 	case *big.Int:
 		return x.String()
-	case adapter.Decimal:
+	case decimal:
 		return x.String()
 	case float64:
 		if math.IsNaN(x) || math.IsInf(x, 0) {

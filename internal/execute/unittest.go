@@ -57,7 +57,7 @@ func (e *Executor) unitTest(ctx context.Context, conn adapter.Conn, n *graph.Nod
 		u = &u2
 	}
 	diffSQL := e.d.UnitTestDiff(actual, u.Expect, types)
-	cols, diff, err := conn.QueryRows(ctx, diffSQL)
+	cols, colTypes, diff, err := typedRows(ctx, conn, diffSQL)
 	if err != nil {
 		return failed(fmt.Errorf("%s: unit test %q: cannot compare with the expected rows: %v", n.Pos, n.Name, err))
 	}
@@ -81,7 +81,7 @@ func (e *Executor) unitTest(ctx context.Context, conn adapter.Conn, n *graph.Nod
 			unexpected++
 		}
 		if i < 10 {
-			lines = append(lines, fmt.Sprintf("%s %s", row[0], formatRow(cols[1:], row[1:])))
+			lines = append(lines, fmt.Sprintf("%s %s", row[0], formatRow(cols[1:], colTypes[1:], row[1:])))
 		}
 	}
 	r.Actual = fmt.Sprintf("%d missing and %d unexpected rows", missing, unexpected)
@@ -149,10 +149,39 @@ func (e *Executor) modelNamed(name string) *graph.Node {
 	return nil
 }
 
-func formatRow(cols []string, vals []any) string {
+func formatRow(cols, types []string, vals []any) string {
 	parts := make([]string, len(vals))
 	for i, v := range vals {
-		parts[i] = fmt.Sprintf("%s=%v", cols[i], v)
+		typ := ""
+		if i < len(types) {
+			typ = types[i]
+		}
+		parts[i] = cols[i] + "=" + adapter.ValueText(v, typ)
 	}
 	return "{" + strings.Join(parts, ", ") + "}"
+}
+
+// typedRows runs query and returns its column names, their database types
+// and all its rows (plain values).
+func typedRows(ctx context.Context, conn adapter.Conn, query string) (cols, types []string, out [][]any, err error) {
+	rows, err := conn.Query(ctx, query)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		v, err := rows.Values()
+		if err != nil {
+			return nil, nil, nil, err
+		}
+		out = append(out, v)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, nil, nil, err
+	}
+	cols, types = rows.Columns(), rows.ColumnTypes()
+	for len(types) < len(cols) {
+		types = append(types, "")
+	}
+	return cols, types, out, nil
 }
