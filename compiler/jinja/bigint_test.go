@@ -79,3 +79,19 @@ func TestRangeAndExpandTabs(t *testing.T) {
 		}
 	}
 }
+
+// An integer literal beyond int64 and %-formatting of one are exact.
+func TestBigIntegerLiteralsAndFormat(t *testing.T) {
+	for src, want := range map[string]string{
+		"{{ 9223372036854775808 }}":       "9223372036854775808",
+		"{{ -9223372036854775808 }}":      "-9223372036854775808",
+		"{{ 18446744073709551616 - 1 }}":  "18446744073709551615",
+		"{{ '%d' % (2 ** 64) }}":          "18446744073709551616",
+		"{{ '%x' % (2 ** 64) }}":          "10000000000000000",
+		"{{ '{:,}'.format(-(2 ** 64)) }}": "-18,446,744,073,709,551,616",
+	} {
+		if got := renderExpr(t, src, nil); got != want {
+			t.Errorf("%s = %q, want %q", src, got, want)
+		}
+	}
+}

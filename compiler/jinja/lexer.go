@@ -1,6 +1,7 @@
 package jinja
 
 import (
+	"math/big"
 	"strconv"
 	"strings"
 )
@@ -29,6 +30,7 @@ type token struct {
 	pos  int
 	val  string
 	ival int
+	big  *big.Int // an integer literal beyond int64
 	fval float64
 }
 
@@ -399,7 +401,13 @@ func (lx *lexer) number(p int) {
 	}
 	v, err := strconv.ParseInt(clean, 10, 64)
 	if err != nil {
-		lx.emit(tErr, p, "the integer "+text+" is too large")
+		// Beyond int64: an exact *big.Int, as Python's ints.
+		b, ok := new(big.Int).SetString(clean, 10)
+		if !ok || b.BitLen() > maxBigBits {
+			lx.emit(tErr, p, "invalid integer "+strconv.Quote(text))
+			return
+		}
+		lx.toks = append(lx.toks, token{kind: tInt, pos: p, val: text, big: b})
 		return
 	}
 	lx.toks = append(lx.toks, token{kind: tInt, pos: p, val: text, ival: int(v)})

@@ -217,6 +217,9 @@ func (p *parser) parsePrimary() Expr {
 		return &constExpr{p: t.pos, val: s}
 	case tInt:
 		p.next()
+		if t.big != nil {
+			return &constExpr{p: t.pos, val: t.big}
+		}
 		return &constExpr{p: t.pos, val: t.ival}
 	case tFloat:
 		p.next()

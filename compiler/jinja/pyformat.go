@@ -2,6 +2,7 @@ package jinja
 
 import (
 	"math"
+	"math/big"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -380,6 +381,23 @@ func formatOne(v any, sp spec, percent bool) (string, error) {
 		}
 	case 'd', 'i', 'u', 'x', 'X', 'o', 'b', 'n':
 		numeric = true
+		if b, isBig := v.(*big.Int); isBig {
+			if b.Sign() < 0 {
+				sign = "-"
+			}
+			base := map[byte]int{'x': 16, 'X': 16, 'o': 8, 'b': 2}[typ]
+			if base == 0 {
+				base = 10
+			}
+			body = new(big.Int).Abs(b).Text(base)
+			if typ == 'X' {
+				body = strings.ToUpper(body)
+			}
+			if base == 10 && sp.group != 0 {
+				body = group(body, sp.group)
+			}
+			break
+		}
 		n, ok := toInt(v)
 		if !ok {
 			f, isFloat := v.(float64)
@@ -456,7 +474,7 @@ func formatOne(v any, sp spec, percent bool) (string, error) {
 		}
 	case 0:
 		switch x := v.(type) {
-		case int:
+		case int, *big.Int:
 			numeric = true
 			return formatOne(x, withType(sp, 'd'), percent)
 		case bool:

@@ -14,7 +14,8 @@ import (
 //
 //	None        nil
 //	bool        bool
-//	int         int (64-bit; an overflowing operation is an error)
+//	int         int, or *big.Int beyond 64 bits (unbounded, as Python's)
+//	Decimal     Decimal (a DECIMAL read from the database)
 //	float       float64
 //	str         string (Python's str: len, indexes and slices count code points)
 //	list        *List (mutable, shared by reference)
