@@ -118,3 +118,7 @@ func (d Decimal) BinOpJinja(op string, other any, right bool) (any, bool, error)
 
 // decimalKey is the dict key of a Decimal that is not a whole number.
 type decimalKey string
+
+// MarshalJSON writes the decimal as a JSON number with its scale, for a
+// value a template passes on (config, manifest).
+func (d Decimal) MarshalJSON() ([]byte, error) { return []byte(d.String()), nil }

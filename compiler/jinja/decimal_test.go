@@ -1,6 +1,7 @@
 package jinja
 
 import (
+	"encoding/json"
 	"math/big"
 	"testing"
 )
@@ -31,5 +32,14 @@ func TestDecimalAsPython(t *testing.T) {
 		if got := renderExpr(t, src, g); got != want {
 			t.Errorf("%s = %q, want %q", src, got, want)
 		}
+	}
+}
+
+// A Decimal a template passes on (config, vars) marshals as a JSON number
+// with its scale.
+func TestDecimalJSON(t *testing.T) {
+	b, err := json.Marshal(map[string]any{"d": Decimal{Unscaled: big.NewInt(150), Scale: 2}})
+	if err != nil || string(b) != `{"d":1.50}` {
+		t.Fatalf("got %s %v", b, err)
 	}
 }

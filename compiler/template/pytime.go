@@ -99,6 +99,9 @@ func (d timeDelta) String() string {
 	return s
 }
 
+// MarshalJSON writes the timedelta as a JSON string of its text.
+func (d timeDelta) MarshalJSON() ([]byte, error) { return []byte(strconv.Quote(d.String())), nil }
+
 // PyType is "timedelta".
 func (timeDelta) PyType() string { return "timedelta" }
 
