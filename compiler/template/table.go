@@ -176,6 +176,10 @@ type tableRow struct {
 
 func (r *tableRow) Items() []any { return r.vals }
 
+// String is how a row prints in a template, as agate's Row repr:
+// <agate.Row: (1, 'a', Decimal('1.50'))>.
+func (r *tableRow) String() string { return "<agate.Row: " + jinja.Str(jinja.Tuple(r.vals)) + ">" }
+
 func (r *tableRow) Item(key any) (any, bool) {
 	if i, ok := r.t.column(key); ok {
 		return r.vals[i], true
