@@ -95,7 +95,7 @@ func (p *Project) fileOutside() string {
 	if db == s.Database && (wal == nil) == (s.WAL == nil) && (wal == nil || *wal == *s.WAL) {
 		return ""
 	}
-	return fmt.Sprintf("the database was changed outside kiln since the last %s at %s (run %s)", s.Command, s.SealedAt.Local().Format("2006-01-02 15:04:05"), s.RunID)
+	return fmt.Sprintf("the database was changed since the last %s at %s (run %s) sealed it, outside a kiln run that finished (another program, kiln run-operation, or a run killed before it finished)", s.Command, s.SealedAt.Local().Format("2006-01-02 15:04:05"), s.RunID)
 }
 
 // writeFileSeal records the identity of the DuckDB database file, closed,

@@ -139,7 +139,7 @@ func TestSealDuckDB(t *testing.T) {
 		}
 		return rows[0]
 	}
-	checkSeal(t, dir, query, "the database was changed outside kiln since the last build at ",
+	checkSeal(t, dir, query, "the database was changed since the last build at ",
 		"may have changed a relation another node built: post-hook of model hooker writes t, the relation of model t: every node runs")
 	// Another process's write (here: this test's own connection).
 	duckQuery(t, path, "insert into t values (7, date '2024-03-01')")
