@@ -147,12 +147,6 @@ func (p *Project) Show(ctx context.Context, id graph.ID, limit int) (*Preview, e
 	if query == "" {
 		return nil, fmt.Errorf("%s %q has no rows to show: it is neither a relation nor a query", n.Kind, n.DisplayName())
 	}
-	if id == p.InlineID() && stmtWrites(query) != nil {
-		// kiln show previews, as dbt show: a statement that may write
-		// (update, delete, create, ...) is not run.
-		return nil, fmt.Errorf("kiln show previews a query and never writes the database; this one may write (%s): run it in a macro with kiln run-operation, or with the database's own client",
-			firstWords(query))
-	}
 	pv.Columns, pv.Types, pv.Rows, pv.Cut, err = firstRows(ctx, conn, query, limit)
 	if err != nil {
 		return nil, p.showError(n, query, err)
@@ -206,14 +200,4 @@ func (p *Project) showError(n *graph.Node, query string, err error) error {
 func IsLocked(err error) bool {
 	var le *adapter.LockError
 	return errors.As(err, &le)
-}
-
-// firstWords is the start of query's first statement, for a message:
-// its first two words, lower case.
-func firstWords(query string) string {
-	w := strings.Fields(strings.ToLower(strings.TrimSpace(query)))
-	if len(w) > 2 {
-		w = w[:2]
-	}
-	return strings.Join(w, " ")
 }
