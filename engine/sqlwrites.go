@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"slices"
 	"strings"
 	"unicode"
 
@@ -63,16 +64,7 @@ func classify(w []string, s string) (string, bool) {
 	}
 	// skip drops the optional words opt at position i.
 	skip := func(i int, opt ...string) int {
-		for i < len(w) {
-			found := false
-			for _, o := range opt {
-				if w[i] == o {
-					found = true
-				}
-			}
-			if !found {
-				return i
-			}
+		for i < len(w) && slices.Contains(opt, w[i]) {
 			i++
 		}
 		return i

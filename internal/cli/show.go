@@ -35,8 +35,11 @@ ref(), source(), var() and the project's macros work as in a model.
 
 --limit is the number of rows (default 5, -1 for all); --output table (the
 default), json (dbt's {"node": ..., "show": [...]}) or csv, to stdout.
-The database is only read (after restoring what a killed run left, as a
-build does); it cannot be read while a build holds it.`,
+kiln show reads the database (after restoring what a killed run left, as
+a build does); it cannot read while a build holds it. An --inline
+statement runs as given: one that writes (update, delete, create ...)
+changes the database, unlike dbt show, and the next build then runs
+every node (the database's seal is broken).`,
 		Example: `  kiln show -s fct_sales
   kiln show --inline "select product_id, sum(revenue) from {{ ref('fct_sales') }} group by 1" --limit 10
   kiln show -s stg_erp --output csv --limit -1 > stg_erp.csv`,
