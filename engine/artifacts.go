@@ -5,6 +5,7 @@ import (
 
 	"github.com/kiln-build/kiln/compiler/graph"
 	"github.com/kiln-build/kiln/internal/artifact"
+	"github.com/kiln-build/kiln/internal/lowprio"
 	"github.com/kiln-build/kiln/internal/run"
 )
 
@@ -40,16 +41,18 @@ func (p *Project) manifestMeta() artifact.Metadata {
 // before anything runs. wait blocks until both are written and returns
 // the first error.
 func (p *Project) startArtifacts() (wait func() error, err error) {
-	finish, err := artifact.StartManifest(p.Target, p.Manifest, p.manifestMeta())
+	meta := p.manifestMeta()
+	meta.Workers = 1 // all on the low-priority thread
+	finish, err := artifact.StartManifest(p.Target, p.Manifest, meta)
 	if err != nil {
 		return nil, err
 	}
 	m := p.Manifest
 	done := make(chan error, 1)
-	go func() {
+	lowprio.Go(func() {
 		err := finish()
 		done <- errors.Join(err, artifact.WriteCompiled(p.Target, m, 1))
-	}()
+	})
 	return func() error { return <-done }, nil
 }
 

@@ -280,10 +280,21 @@ func withNewline(sql string) string {
 // slashes), path on disk, and its content, ending with a newline.
 type compiledFile struct{ rel, path, sql string }
 
-// writeAll calls write for every file on workers goroutines (at least
-// one) and returns the first error.
+// writeAll calls write for every file on workers goroutines (one: on the
+// calling goroutine) and returns the first error.
 func writeAll(files []compiledFile, workers int, write func(int, compiledFile) error) error {
 	workers = max(1, min(workers, len(files)))
+	if workers == 1 {
+		// On the calling goroutine: a build writes the tree from a
+		// low-priority thread (package lowprio), whose priority another
+		// goroutine would not have.
+		for i, f := range files {
+			if err := write(i, f); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
 	var next atomic.Int64
 	errs := make(chan error, workers)
 	var wg sync.WaitGroup
