@@ -46,7 +46,7 @@ func mapField[K ~string, V any](name string, m map[K]V) field {
 // spaces, ending with a newline.
 func encodeObject(fields []field) ([]byte, error) {
 	var b bytes.Buffer
-	err := writeObject(&b, fields, 0)
+	err := writeObject(&b, fields)
 	return b.Bytes(), err
 }
 
@@ -55,7 +55,7 @@ func encodeObject(fields []field) ([]byte, error) {
 // parallel, a chunk at a time, and written in order: the memory held is
 // a chunk's, not the whole manifest's (hundreds of megabytes for 100,000
 // models).
-func writeObject(w io.Writer, fields []field, workers int) error {
+func writeObject(w io.Writer, fields []field) error {
 	const chunk = 2048
 	bw := bufio.NewWriterSize(w, 1<<16)
 	bw.WriteString("{\n")
@@ -77,7 +77,7 @@ func writeObject(w io.Writer, fields []field, workers int) error {
 			bw.WriteString(": {\n")
 			for lo := 0; lo < len(f.keys); lo += chunk {
 				hi := min(lo+chunk, len(f.keys))
-				err := parallelOn(workersOr(workers), hi-lo, func(i int) error {
+				err := parallel(hi-lo, func(i int) error {
 					var err error
 					pieces[i], err = member(pieces[i][:0], f.keys[lo+i], f.vals[lo+i], "    ")
 					return err
@@ -196,14 +196,6 @@ func appendIndent(dst, src []byte, prefix string) []byte {
 		}
 	}
 	return dst
-}
-
-// workersOr returns workers, or GOMAXPROCS when workers is 0.
-func workersOr(workers int) int {
-	if workers > 0 {
-		return workers
-	}
-	return runtime.GOMAXPROCS(0)
 }
 
 // parallel calls fn(i) for every i in [0, n) on GOMAXPROCS goroutines, in

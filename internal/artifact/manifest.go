@@ -75,10 +75,6 @@ type Metadata struct {
 	// of the parse-time rendering (execute false), as dbt writes the
 	// executed rendering; nil writes every node's compiled SQL.
 	Executed map[graph.ID]string
-	// Workers is how many goroutines build and encode the manifest: 0
-	// means GOMAXPROCS; 1 does it all on the calling goroutine (a build
-	// writes it from a low-priority thread, see package lowprio).
-	Workers int
 }
 
 // WriteManifest writes dir/manifest.json, creating dir if needed. Its shape
@@ -134,7 +130,7 @@ func StartManifest(dir string, m *compiler.Manifest, meta Metadata) (finish func
 	}
 	return func() error {
 		fields := buildManifestWith(m, meta, true).fields()
-		return write(func(w io.Writer) error { return writeObject(w, fields, meta.Workers) })
+		return write(func(w io.Writer) error { return writeObject(w, fields) })
 	}, nil
 }
 
@@ -284,7 +280,7 @@ func buildManifestWith(m *compiler.Manifest, meta Metadata, lazy bool) *manifest
 	}
 	nodes := m.Graph.Nodes()
 	built := make([]any, len(nodes))
-	parallelOn(workersOr(meta.Workers), len(nodes), func(i int) error {
+	parallel(len(nodes), func(i int) error {
 		switch n := nodes[i]; {
 		case lazy && n.Kind != graph.Source && n.Kind != graph.UnitTest && n.Kind != graph.Export && n.Kind != graph.Exposure:
 			built[i] = lazyEntry{b, n} // entry's other cases: the nodes section
