@@ -99,13 +99,21 @@ var ErrNoDatabase = errors.New("the database does not exist yet")
 // ephemeral model, a model not built yet). Like a run, it first finishes
 // what killed kiln processes left (see recover and COMMIT.md), so that it
 // never shows a killed run's half-replaced tables; beyond that the
-// database is read, never written. Show returns *adapter.LockError while a build holds it,
+// database is read, never written: a statement that may write (update,
+// delete, create, copy, attach ..., see showWrite) is refused with a
+// *run.NodeError before it runs. Show returns *adapter.LockError while a build holds it,
 // ErrNoDatabase (wrapped) before the first build, and the database's
 // *adapter.Error when the query fails.
 func (p *Project) Show(ctx context.Context, id graph.ID, limit int) (*Preview, error) {
 	n := p.Graph().Node(id)
 	if n == nil {
 		return nil, fmt.Errorf("no node %q", id)
+	}
+	if id == p.InlineID() {
+		// Refused before the database is opened.
+		if err := p.refuseWrite(n, n.CompiledCode); err != nil {
+			return nil, err
+		}
 	}
 	if p.DBPath != ":memory:" && !p.DatabaseExists() {
 		return nil, fmt.Errorf("%w: %s; run kiln build first", ErrNoDatabase, p.DatabaseName())
@@ -147,11 +155,38 @@ func (p *Project) Show(ctx context.Context, id graph.ID, limit int) (*Preview, e
 	if query == "" {
 		return nil, fmt.Errorf("%s %q has no rows to show: it is neither a relation nor a query", n.Kind, n.DisplayName())
 	}
+	if err := p.refuseWrite(n, query); err != nil {
+		return nil, err
+	}
 	pv.Columns, pv.Types, pv.Rows, pv.Cut, err = firstRows(ctx, conn, query, limit)
 	if err != nil {
 		return nil, p.showError(n, query, err)
 	}
 	return pv, nil
+}
+
+// refuseWrite returns a *run.NodeError when query, node n's SQL, has a
+// statement that may write (showWrite): kiln show only reads. Its
+// position is the statement's in n's file (--inline for the inline
+// query) when query is the file's text or the statement's first line is
+// once in it, else the file's.
+func (p *Project) refuseWrite(n *graph.Node, query string) error {
+	off, text, ok := showWrite(query)
+	if !ok {
+		return nil
+	}
+	pos := diag.Pos{File: n.Path}
+	if p.inlinePath != "" && n.Path == p.inlinePath {
+		pos.File = inlineFile
+	}
+	if query == n.RawCode {
+		pos.Line, pos.Col = lineCol(query, off)
+	} else if stmt := firstLine(query[off:]); strings.Count(n.RawCode, stmt) == 1 {
+		// Rendered: the statement's first line as written in the file.
+		pos.Line, pos.Col = lineCol(n.RawCode, strings.Index(n.RawCode, stmt))
+	}
+	return &run.NodeError{Pos: pos, Hint: ShowWriteHint,
+		Msg: fmt.Sprintf("kiln show only reads the database, as dbt show previews a query; this statement may write it, so it was not run: %s", text)}
 }
 
 // firstRows runs query and reads its first limit rows (all when limit <

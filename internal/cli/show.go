@@ -35,11 +35,11 @@ ref(), source(), var() and the project's macros work as in a model.
 
 --limit is the number of rows (default 5, -1 for all); --output table (the
 default), json (dbt's {"node": ..., "show": [...]}) or csv, to stdout.
-kiln show reads the database (after restoring what a killed run left, as
-a build does); it cannot read while a build holds it. An --inline
-statement runs as given: one that writes (update, delete, create ...)
-changes the database, unlike dbt show, and the next build then runs
-every node (the database's seal is broken).`,
+The database is only read (after restoring what a killed run left, as a
+build does), as dbt show only previews: a statement that may write
+(insert, update, delete, create, drop, alter, copy, attach, comment ...)
+is refused before it runs; use kiln run-operation for statements that
+change the database. It cannot be read while a build holds it.`,
 		Example: `  kiln show -s fct_sales
   kiln show --inline "select product_id, sum(revenue) from {{ ref('fct_sales') }} group by 1" --limit 10
   kiln show -s stg_erp --output csv --limit -1 > stg_erp.csv`,

@@ -1,0 +1,111 @@
+package engine
+
+import (
+	"strings"
+	"unicode/utf8"
+
+	"github.com/kiln-build/kiln/internal/sqlq"
+)
+
+// kiln show only reads the database, as dbt show only previews a query
+// (it wraps the query in a select with a limit, so that a statement that
+// writes fails). kiln runs the query as given, so it refuses, before
+// running anything, a statement that is not a read: showReads lists the
+// first keywords of the statements it runs; the others (insert, update,
+// delete, create, drop, alter, copy, attach, comment, call...) are
+// refused.
+
+// showReads are the first keywords of the statements kiln show runs:
+// queries (DuckDB's from-first and pivot forms, a parenthesized query),
+// the catalog's and the plan's reads, and the session's settings.
+var showReads = map[string]bool{
+	"select": true, "with": true, "values": true, "table": true, "from": true, "(": true,
+	"pivot": true, "unpivot": true, "pragma": true, "show": true, "describe": true, "desc": true,
+	"summarize": true, "explain": true, "set": true, "reset": true,
+}
+
+// readWrites are words that make a read form write: PostgreSQL's select
+// ... into (a new table), a sequence's nextval and setval.
+var readWrites = map[string]bool{"into": true, "nextval": true, "setval": true}
+
+// ShowWriteHint is the hint of kiln show's refusal of a statement that
+// may write.
+const ShowWriteHint = "use kiln run-operation (a macro that calls run_query) for statements that change the database; kiln show runs queries: select, with ... select, values, table, from, pivot, pragma, describe, show, summarize, explain"
+
+// showWrite returns the first statement of sql (sqlq.StatementSpans)
+// that kiln show does not run because it may write: its byte offset in
+// sql (past leading white space) and its text shortened for a message
+// (at most 40 characters, white space collapsed). ok is false when every
+// statement reads.
+func showWrite(sql string) (offset int, text string, ok bool) {
+	for _, sp := range sqlq.StatementSpans(sql) {
+		s := sql[sp[0]:sp[1]]
+		words := sqlWords(s, 8)
+		if len(words) == 0 || readsOnly(words, s) {
+			continue
+		}
+		lead := len(s) - len(strings.TrimLeft(s, " \t\r\n"))
+		return sp[0] + lead, shorten(s, 40), true
+	}
+	return 0, "", false
+}
+
+// readsOnly reports whether the statement s, whose first words are
+// words (sqlWords), only reads: its first keyword is one of showReads,
+// the classifier of hooks (classify) finds no write in it, and no word
+// of readWrites is in it (a pragma that creates or drops, create_fts_index,
+// writes too).
+func readsOnly(words []string, s string) bool {
+	if !showReads[words[0]] {
+		return false
+	}
+	all := sqlWords(s, -1)
+	for _, w := range all {
+		if readWrites[w] {
+			return false
+		}
+	}
+	switch words[0] {
+	case "from", "(", "pivot", "unpivot":
+		// Not the classifier's: a write keyword anywhere may write.
+		for _, w := range all {
+			if writeWords[w] {
+				return false
+			}
+		}
+		return true
+	case "pragma":
+		return len(words) < 2 || !strings.HasPrefix(words[1], "create_") && !strings.HasPrefix(words[1], "drop_")
+	}
+	_, writes := classify(words, s)
+	return !writes
+}
+
+// shorten returns s with its white space collapsed, cut to n characters
+// with "..." when longer.
+func shorten(s string, n int) string {
+	s = strings.Join(strings.Fields(s), " ")
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	r := []rune(s)
+	return string(r[:n]) + "..."
+}
+
+// firstLine returns s up to its first line break, without trailing white
+// space.
+func firstLine(s string) string {
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		s = s[:i]
+	}
+	return strings.TrimRight(s, " \t\r")
+}
+
+// lineCol returns the 1-based line and column (in characters) of byte
+// offset off of s.
+func lineCol(s string, off int) (line, col int) {
+	before := s[:off]
+	line = strings.Count(before, "\n") + 1
+	col = utf8.RuneCountInString(before[strings.LastIndexByte(before, '\n')+1:]) + 1
+	return line, col
+}
