@@ -61,6 +61,13 @@ type Options struct {
 	// build).
 	FullRefresh bool
 	Which       string
+	// Inline is the path of kiln show's --inline query among the models
+	// ("" without one). dbt parses it leniently and renders it with
+	// execute true when it shows it: when its template reads execute
+	// (run_query, statement...), the errors of its compile rendering,
+	// where run_query returns None, are left to that rendering
+	// (Manifest.RenderAtRun), which reports its own.
+	Inline string
 }
 
 // Manifest is a compiled project.

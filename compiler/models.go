@@ -237,6 +237,7 @@ func (c *compiler) renderModels() {
 	// Apply config() calls, then finalise relations.
 	for i, n := range nodes {
 		r := results[i]
+		c.lateErrors(n, r)
 		c.diags.Append(r.diags)
 		c.render[n] = r
 		if r.config == nil {
@@ -295,6 +296,7 @@ func (c *compiler) renderModels() {
 		n.Macros = sortedKeys(r.macros)
 		if r.attrAccess {
 			again := c.renderNode(n, renderMode{final: true})
+			c.lateErrors(n, again)
 			c.diags.Append(again.diags)
 			r.out, r.logs = again.out, again.logs
 			c.checkLateRefs(n, r, again)
@@ -319,6 +321,18 @@ func (c *compiler) renderModels() {
 			c.compileSnapshot(n, r, pos)
 		}
 	}
+}
+
+// lateErrors drops the errors of r, a compile rendering of node n, when
+// n is kiln show's --inline query (Options.Inline) and its template reads
+// execute: it renders again with the database before it is shown, and
+// that rendering's errors are reported (dbt parses it leniently, with
+// run_query returning None, and renders it with execute true).
+func (c *compiler) lateErrors(n *graph.Node, r *rendered) {
+	if c.opts.Inline == "" || n.Path != c.opts.Inline || !r.execute || !r.diags.HasErrors() {
+		return
+	}
+	r.diags, r.out = r.diags.Warnings(), ""
 }
 
 // checkLateRefs reports the refs and sources that the final rendering

@@ -145,7 +145,7 @@ func (p *Project) Defer(ctx context.Context, selected []graph.ID, o DeferOptions
 		p.attach = []adapter.Attachment{{Path: db, Alias: alias}}
 	}
 	m, l := compiler.Compile(p.Project, compiler.Options{Vars: p.cfg.Vars, ProjectDir: p.Dir, LookupEnv: p.cfg.lookupEnv(), Defer: deferred, NodeEntries: artifact.NodeEntries,
-		StoreFailures: p.cfg.StoreFailures, FullRefresh: p.cfg.FullRefresh, Which: p.cfg.Which})
+		StoreFailures: p.cfg.StoreFailures, FullRefresh: p.cfg.FullRefresh, Which: p.cfg.Which, Inline: p.inlinePath})
 	if l.HasErrors() {
 		p.emit(Diagnostics{List: l.Errors()})
 		return nil, ErrInvalid

@@ -253,7 +253,7 @@ func Load(cfg Config) (*Project, error) {
 	// Compile even when project.yml has problems, to report every problem
 	// of the project at once.
 	m, cl := compiler.Compile(proj, compiler.Options{Vars: cfg.Vars, ProjectDir: dir, LookupEnv: cfg.lookupEnv(), NodeEntries: artifact.NodeEntries,
-		StoreFailures: cfg.StoreFailures, FullRefresh: cfg.FullRefresh, Which: cfg.Which})
+		StoreFailures: cfg.StoreFailures, FullRefresh: cfg.FullRefresh, Which: cfg.Which, Inline: p.inlinePath})
 	if cl != nil || l.HasErrors() {
 		all := append(append(diag.List(nil), l...), cl...)
 		all.Sort()

@@ -96,7 +96,9 @@ var ErrNoDatabase = errors.New("the database does not exist yet")
 // Show returns the first limit rows of node id (all when limit < 0): the
 // rows of its relation in the database when it has one that exists, else
 // the rows of its compiled SQL (an inline query, a test's failing rows, an
-// ephemeral model, a model not built yet). Like a run, it first finishes
+// ephemeral model, a model not built yet), rendered again with execute
+// true and the database when its template reads execute (run_query...),
+// as dbt show renders it. Like a run, it first finishes
 // what killed kiln processes left (see recover and COMMIT.md), so that it
 // never shows a killed run's half-replaced tables; beyond that the
 // database is read, never written: a statement that may write (update,
@@ -109,7 +111,7 @@ func (p *Project) Show(ctx context.Context, id graph.ID, limit int) (*Preview, e
 	if n == nil {
 		return nil, fmt.Errorf("no node %q", id)
 	}
-	if id == p.InlineID() {
+	if id == p.InlineID() && !n.RenderAtRun {
 		// Refused before the database is opened.
 		if err := p.refuseWrite(n, n.CompiledCode); err != nil {
 			return nil, err
@@ -136,20 +138,32 @@ func (p *Project) Show(ctx context.Context, id graph.ID, limit int) (*Preview, e
 		return nil, err
 	}
 	pv := &Preview{Node: n, From: "compiled SQL"}
-	query := n.CompiledCode
+	query, compiled := n.CompiledCode, true
 	if n.Relation.Name != "" && (n.Kind == graph.Model || n.Kind == graph.Seed || n.Kind == graph.Source) && id != p.InlineID() {
 		kind, err := conn.RelationKind(ctx, n.Relation)
 		if err != nil {
 			return nil, err
 		}
 		if kind != "" {
-			query, pv.From = db.Dialect().SelectAll(n.Relation, ""), db.Dialect().QuoteRelation(n.Relation)
+			query, pv.From, compiled = db.Dialect().SelectAll(n.Relation, ""), db.Dialect().QuoteRelation(n.Relation), false
 		} else {
 			pv.NotBuilt = true
 			if n.Kind != graph.Model || query == "" {
 				return nil, fmt.Errorf("%s %q is not in the database yet (no relation %s); run kiln build -s %s first",
 					n.Kind, n.DisplayName(), db.Dialect().QuoteRelation(n.Relation), n.Name)
 			}
+		}
+	}
+	if compiled && n.RenderAtRun && p.cfg.Render != nil {
+		// dbt show renders the SQL it runs with execute true: run_query
+		// and statement read the database (they may not write it).
+		s := adapter.Session{Conn: readOnlyConn{conn}, Dialect: db.Dialect(), Type: db.Type()}
+		sql, ok, err := p.cfg.Render(ctx, n, s)
+		if err != nil {
+			return nil, p.renderError(n, err)
+		}
+		if ok {
+			query = sql
 		}
 	}
 	if query == "" {
@@ -163,6 +177,16 @@ func (p *Project) Show(ctx context.Context, id graph.ID, limit int) (*Preview, e
 		return nil, p.showError(n, query, err)
 	}
 	return pv, nil
+}
+
+// renderError is the error of rendering node n with execute true for
+// kiln show: the inline query's at --inline:line:col, another node's
+// with its name.
+func (p *Project) renderError(n *graph.Node, err error) error {
+	if p.inlinePath != "" && n.Path == p.inlinePath {
+		return errors.New(strings.ReplaceAll(err.Error(), p.inlinePath+":", inlineFile+":"))
+	}
+	return fmt.Errorf("%s %q: rendering with the database (execute true): %w", n.Kind, n.DisplayName(), err)
 }
 
 // refuseWrite returns a *run.NodeError when query, node n's SQL, has a

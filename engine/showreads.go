@@ -1,9 +1,12 @@
 package engine
 
 import (
+	"context"
+	"fmt"
 	"strings"
 	"unicode/utf8"
 
+	"github.com/kiln-build/kiln/adapter"
 	"github.com/kiln-build/kiln/internal/sqlq"
 )
 
@@ -108,4 +111,51 @@ func lineCol(s string, off int) (line, col int) {
 	line = strings.Count(before, "\n") + 1
 	col = utf8.RuneCountInString(before[strings.LastIndexByte(before, '\n')+1:]) + 1
 	return line, col
+}
+
+// readOnlyConn is a connection on which kiln show renders a template
+// with execute true (run_query, statement): a statement that may write
+// (showWrite) is refused and not run.
+type readOnlyConn struct {
+	adapter.Conn
+}
+
+// refuse returns the error for query when it may write, else nil.
+func (c readOnlyConn) refuse(query string) error {
+	if _, text, ok := showWrite(query); ok {
+		return fmt.Errorf("kiln show only reads the database, and the template's statement %q may write it: it was not run (hint: %s)", text, ShowWriteHint)
+	}
+	return nil
+}
+
+func (c readOnlyConn) Exec(ctx context.Context, query string, args ...any) (int64, error) {
+	if err := c.refuse(query); err != nil {
+		return 0, err
+	}
+	return c.Conn.Exec(ctx, query, args...)
+}
+
+func (c readOnlyConn) Run(ctx context.Context, s adapter.Stmt) (int64, error) {
+	return 0, fmt.Errorf("kiln show only reads the database: the template's %T was not run (hint: %s)", s, ShowWriteHint)
+}
+
+func (c readOnlyConn) Query(ctx context.Context, query string, args ...any) (adapter.Rows, error) {
+	if err := c.refuse(query); err != nil {
+		return nil, err
+	}
+	return c.Conn.Query(ctx, query, args...)
+}
+
+func (c readOnlyConn) QueryRows(ctx context.Context, query string, args ...any) ([]string, [][]any, error) {
+	if err := c.refuse(query); err != nil {
+		return nil, nil, err
+	}
+	return c.Conn.QueryRows(ctx, query, args...)
+}
+
+func (c readOnlyConn) QueryInt(ctx context.Context, query string, args ...any) (int64, error) {
+	if err := c.refuse(query); err != nil {
+		return 0, err
+	}
+	return c.Conn.QueryInt(ctx, query, args...)
 }

@@ -31,7 +31,9 @@ func (a *app) showCommand() *cobra.Command {
 (a model, seed or source shows the rows of its relation in the database; a
 model not built yet, an ephemeral model or a test shows the rows of its
 compiled SQL, whose parents must be built), or --inline gives SQL in which
-ref(), source(), var() and the project's macros work as in a model.
+ref(), source(), var() and the project's macros work as in a model. As dbt
+show, it renders the SQL it runs with execute true: run_query and
+statement read the database.
 
 --limit is the number of rows (default 5, -1 for all); --output table (the
 default), json (dbt's {"node": ..., "show": [...]}) or csv, to stdout.
