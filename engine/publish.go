@@ -791,9 +791,23 @@ func indirect(s Selection) string {
 func deviated(g *graph.Graph, results []run.Result) bool {
 	for _, x := range results {
 		n := g.Node(x.ID)
-		if x.Status == run.Fail && n != nil && n.Test != nil && execute.IsDeviationTest(n.Test.Generic) {
+		if x.Status == run.Fail && n != nil && n.Test != nil && execute.IsDeviationTest(n.Test.Generic) && !coldStartOnly(x) {
 			return true
 		}
 	}
 	return false
+}
+
+// coldStartOnly reports whether x is a gate's warning in its cold start
+// that --warn-error failed: nothing deviated.
+func coldStartOnly(x run.Result) bool {
+	if !x.WarnError {
+		return false
+	}
+	for _, g := range x.Gates {
+		if g.Verdict != "pass" && g.Verdict != "cold_start" {
+			return false
+		}
+	}
+	return true
 }

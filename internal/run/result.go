@@ -58,6 +58,9 @@ type Result struct {
 	Metrics map[string]float64
 	// Gates are what a deviation gate found, a series each (see Gate).
 	Gates []Gate
+	// WarnError is a warning that dbt's --warn-error made a failure
+	// (Status Fail): its Message says so (WarnErrorNote).
+	WarnError bool
 	// SkippedBy names the failed node that caused a skip.
 	SkippedBy graph.ID
 	// Attempts is the number of times the node was tried (retries).
@@ -75,6 +78,10 @@ type Result struct {
 	// CompiledCode is the SQL that ran, for run_results.json.
 	CompiledCode string
 }
+
+// WarnErrorNote is said of a warning that --warn-error made a failure
+// (Result.WarnError).
+const WarnErrorNote = "this warning failed the run because of --warn-error"
 
 // Duration returns the execution time.
 func (r Result) Duration() time.Duration {

@@ -388,6 +388,10 @@ func problemText(r run.Result) string {
 			s += "\n" + msg
 		}
 	}
+	if r.WarnError && !strings.Contains(s, "--warn-error") {
+		// The message that says so may be left out above.
+		s += "\n" + run.WarnErrorNote
+	}
 	return s + gatesText(r)
 }
 
