@@ -163,6 +163,15 @@ type compiler struct {
 	naming       map[string]namingSet             // the overridden naming macros, by package ("": the root's) (naming.go)
 }
 
+// InvocationID returns invocation_id as the templates of m render it
+// (Options.InvocationID; "" when none was given).
+func (m *Manifest) InvocationID() string {
+	if m.c == nil {
+		return ""
+	}
+	return m.c.opts.InvocationID
+}
+
 // SetGraph gives the templates that render at run time dbt's graph
 // context variable: fn (such as artifact.FlatGraph of m) is called once,
 // the first time a template reads graph.

@@ -144,8 +144,9 @@ func (p *Project) Defer(ctx context.Context, selected []graph.ID, o DeferOptions
 		d.Database, d.Alias = db, alias
 		p.attach = []adapter.Attachment{{Path: db, Alias: alias}}
 	}
-	m, l := compiler.Compile(p.Project, compiler.Options{Vars: p.cfg.Vars, ProjectDir: p.Dir, LookupEnv: p.cfg.lookupEnv(), Defer: deferred, NodeEntries: artifact.NodeEntries,
-		StoreFailures: p.cfg.StoreFailures, FullRefresh: p.cfg.FullRefresh, Which: p.cfg.Which, Inline: p.inlinePath})
+	co := p.cfg.compileOptions(p.Dir, deferred)
+	co.Inline = p.inlinePath
+	m, l := compiler.Compile(p.Project, co)
 	if l.HasErrors() {
 		p.emit(Diagnostics{List: l.Errors()})
 		return nil, ErrInvalid

@@ -109,6 +109,15 @@ func (cfg Config) lookupEnv() func(string) (string, bool) {
 	return nil
 }
 
+// compileOptions are the options of every compilation of the project in
+// dir (Load's, Defer's), deferring the nodes of deferred (nil: none):
+// one place, so that no compilation misses one (invocation_id rendered
+// as '' when a call site left InvocationID out).
+func (cfg Config) compileOptions(dir string, deferred map[graph.ID]sqlq.Relation) compiler.Options {
+	return compiler.Options{Vars: cfg.Vars, ProjectDir: dir, LookupEnv: cfg.lookupEnv(), Defer: deferred, NodeEntries: artifact.NodeEntries,
+		InvocationID: cfg.InvocationID, StoreFailures: cfg.StoreFailures, FullRefresh: cfg.FullRefresh, Which: cfg.Which}
+}
+
 // ErrInvalid is returned by Load and Select when the project's files hold
 // errors; they were reported as a Diagnostics event.
 var ErrInvalid = errors.New("the project has errors")
@@ -252,8 +261,9 @@ func Load(cfg Config) (*Project, error) {
 	}
 	// Compile even when project.yml has problems, to report every problem
 	// of the project at once.
-	m, cl := compiler.Compile(proj, compiler.Options{Vars: cfg.Vars, ProjectDir: dir, LookupEnv: cfg.lookupEnv(), NodeEntries: artifact.NodeEntries,
-		StoreFailures: cfg.StoreFailures, FullRefresh: cfg.FullRefresh, Which: cfg.Which, Inline: p.inlinePath})
+	o := cfg.compileOptions(dir, nil)
+	o.Inline = p.inlinePath
+	m, cl := compiler.Compile(proj, o)
 	if cl != nil || l.HasErrors() {
 		all := append(append(diag.List(nil), l...), cl...)
 		all.Sort()

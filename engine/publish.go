@@ -436,7 +436,15 @@ func (r *runner) unprovable(ctx context.Context, utd map[graph.ID]bool) (map[gra
 			why[i] = w
 			continue
 		}
-		for _, sql := range r.statements(n) {
+		sqls := r.statements(n)
+		if rendersInvocation(sqls, r.p.InvocationID()) {
+			// Its fingerprint hashes the id as a placeholder
+			// (artifact.Fingerprint.Code): like a query calling now(),
+			// it gives another result in every invocation.
+			why[i] = "renders invocation_id"
+			continue
+		}
+		for _, sql := range sqls {
 			stmts = append(stmts, sql)
 			owner = append(owner, i)
 		}
@@ -479,6 +487,21 @@ func (r *runner) unprovable(ctx context.Context, utd map[graph.ID]bool) (map[gra
 		}
 	}
 	return out, nil
+}
+
+// rendersInvocation reports whether one of sqls holds the invocation's
+// id inv (a UUID, which SQL holds only where a template rendered
+// invocation_id).
+func rendersInvocation(sqls []string, inv string) bool {
+	if inv == "" {
+		return false
+	}
+	for _, s := range sqls {
+		if strings.Contains(s, inv) {
+			return true
+		}
+	}
+	return false
 }
 
 // unprovableAsIs returns why node n's result may change though nothing

@@ -26,7 +26,11 @@ type Fingerprint struct {
 	// test's compiled code (so an edited macro, or a var rendered into the
 	// SQL, modifies the nodes whose SQL changed), a unit test's compiled
 	// code with its given and expected rows. "" for sources, seeds and
-	// exports.
+	// exports. The invocation's id, which changes at every invocation, is
+	// hashed as {{ invocation_id }} (see InvocationPlaceholder): a model
+	// that renders it is not modified by a new invocation (dbt compares
+	// the file's checksum), and the up-to-date check runs it at every
+	// build on its own account (a query that renders the invocation).
 	Code string
 	// Body is the node's checksum: the sha256 of the file for models,
 	// seeds and singular tests, the test's hash (node, column, test,
@@ -94,6 +98,7 @@ func ManifestFingerprints(m *compiler.Manifest) map[graph.ID]Fingerprint {
 // work that needs the other cores.
 func ManifestFingerprintsOn(m *compiler.Manifest, workers int) map[graph.ID]Fingerprint {
 	mj := buildManifest(m, Metadata{})
+	inv := m.InvocationID()
 	type item struct {
 		id      graph.ID
 		section string
@@ -122,7 +127,7 @@ func ManifestFingerprintsOn(m *compiler.Manifest, workers int) map[graph.ID]Fing
 		if err := json.Unmarshal(data, &e); err != nil {
 			return err
 		}
-		fps[i], err = fingerprintOf(items[i].section, &e)
+		fps[i], err = fingerprintOf(items[i].section, &e, inv)
 		return err
 	})
 	out := make(map[graph.ID]Fingerprint, len(items))
@@ -187,6 +192,7 @@ type entryIn struct {
 type manifestIn struct {
 	Metadata struct {
 		SchemaVersion string `json:"dbt_schema_version"`
+		InvocationID  string `json:"invocation_id"`
 	} `json:"metadata"`
 	Nodes     map[graph.ID]*entryIn `json:"nodes"`
 	Sources   map[graph.ID]*entryIn `json:"sources"`
@@ -211,7 +217,7 @@ func fingerprintsJSON(data []byte) (map[graph.ID]Fingerprint, error) {
 			if e == nil {
 				continue
 			}
-			fp, err := fingerprintOf(section, e)
+			fp, err := fingerprintOf(section, e, in.Metadata.InvocationID)
 			if err != nil {
 				return fmt.Errorf("%s %q: %w", section, id, err)
 			}
@@ -230,10 +236,15 @@ func fingerprintsJSON(data []byte) (map[graph.ID]Fingerprint, error) {
 	return out, nil
 }
 
-// fingerprintOf returns the fingerprint of a manifest entry of section;
-// a source's Inputs is "location:" and its external location, for
-// withInputs to replace by the file's checksum when there is one.
-func fingerprintOf(section string, e *entryIn) (fp Fingerprint, err error) {
+// InvocationPlaceholder is what the invocation's id is replaced with in
+// the compiled code that Fingerprint.Code hashes.
+const InvocationPlaceholder = "{{ invocation_id }}"
+
+// fingerprintOf returns the fingerprint of a manifest entry of section
+// written by invocation inv ("" when unknown); a source's Inputs is
+// "location:" and its external location, for withInputs to replace by
+// the file's checksum when there is one.
+func fingerprintOf(section string, e *entryIn, inv string) (fp Fingerprint, err error) {
 	cfg, err := decode(e.Config)
 	if err != nil {
 		return fp, fmt.Errorf("config: %w", err)
@@ -325,7 +336,11 @@ func fingerprintOf(section string, e *entryIn) (fp Fingerprint, err error) {
 		fp.Code, err = hashValue(map[string]any{"checksum": fp.Body, "given": given, "expect": expect})
 		return fp, err
 	case e.CompiledCode != nil:
-		h := sha256.Sum256([]byte(*e.CompiledCode))
+		code := *e.CompiledCode
+		if inv != "" {
+			code = strings.ReplaceAll(code, inv, InvocationPlaceholder)
+		}
+		h := sha256.Sum256([]byte(code))
 		fp.Code = hex.EncodeToString(h[:])
 	}
 	return fp, nil
