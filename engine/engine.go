@@ -112,7 +112,7 @@ func (cfg Config) lookupEnv() func(string) (string, bool) {
 // compileOptions are the options of every compilation of the project in
 // dir (Load's, Defer's), deferring the nodes of deferred (nil: none):
 // one place, so that no compilation misses one (invocation_id rendered
-// as ” when a call site left InvocationID out).
+// as an empty string where a call site left InvocationID out).
 func (cfg Config) compileOptions(dir string, deferred map[graph.ID]sqlq.Relation) compiler.Options {
 	return compiler.Options{Vars: cfg.Vars, ProjectDir: dir, LookupEnv: cfg.lookupEnv(), Defer: deferred, NodeEntries: artifact.NodeEntries,
 		InvocationID: cfg.InvocationID, StoreFailures: cfg.StoreFailures, FullRefresh: cfg.FullRefresh, Which: cfg.Which}
