@@ -61,15 +61,16 @@ func (p *Project) startArtifacts() (wait func() error, err error) {
 }
 
 // executedSQL returns, for the nodes of results rendered again at run
-// time (Node.RenderAtRun) that ran, the SQL that ran when it is not their
-// parse-time rendering; nil when there is none (most runs: the loop reads
-// one field of each result's node).
+// time (Node.RenderAtRun) and the incremental models, that ran, the SQL
+// that ran when it is not their parse-time rendering (an incremental run
+// applies the rendering with is_incremental() true); nil when there is
+// none (most runs: the loop reads one field of each result's node).
 func (p *Project) executedSQL(results []run.Result) map[graph.ID]string {
 	var out map[graph.ID]string
 	g := p.Graph()
 	for _, r := range results {
 		n := g.Node(r.ID)
-		if n == nil || !n.RenderAtRun || r.CompiledCode == "" || r.CompiledCode == n.CompiledCode {
+		if n == nil || !n.RenderAtRun && n.Incremental == nil || r.CompiledCode == "" || r.CompiledCode == n.CompiledCode {
 			continue
 		}
 		switch r.Status {

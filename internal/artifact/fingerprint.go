@@ -199,7 +199,8 @@ type manifestIn struct {
 	UnitTests map[graph.ID]*entryIn `json:"unit_tests"`
 	Exports   map[graph.ID]*entryIn `json:"exports"`
 	Kiln      struct {
-		Inputs map[graph.ID]InputFile `json:"inputs"`
+		Inputs        map[graph.ID]InputFile `json:"inputs"`
+		ParseCompiled map[graph.ID]string    `json:"parse_compiled_code"`
 	} `json:"kiln"`
 }
 
@@ -216,6 +217,9 @@ func fingerprintsJSON(data []byte) (map[graph.ID]Fingerprint, error) {
 		for id, e := range entries {
 			if e == nil {
 				continue
+			}
+			if code, ok := in.Kiln.ParseCompiled[id]; ok && e.CompiledCode != nil {
+				e.CompiledCode = &code // the definition's, not what a run executed
 			}
 			fp, err := fingerprintOf(section, e, in.Metadata.InvocationID)
 			if err != nil {

@@ -71,9 +71,12 @@ type Metadata struct {
 	// it; "" (a server's database, in memory) records none.
 	Database string
 	// Executed maps the nodes rendered again at run time (Node.RenderAtRun)
-	// that ran to the SQL that ran, written as their compiled_code instead
-	// of the parse-time rendering (execute false), as dbt writes the
-	// executed rendering; nil writes every node's compiled SQL.
+	// and the incremental models that applied their is_incremental()
+	// rendering, when they ran, to the SQL that ran, written as their
+	// compiled_code instead of the parse-time rendering (execute false,
+	// is_incremental() false), as dbt writes the executed rendering (their
+	// parse-time SQL goes to kiln.parse_compiled_code, which fingerprints
+	// read); nil writes every node's compiled SQL.
 	Executed map[graph.ID]string
 }
 
@@ -194,6 +197,26 @@ type manifestMeta struct {
 type kilnJSON struct {
 	Inputs   map[graph.ID]InputFile `json:"inputs"`
 	Database string                 `json:"database,omitempty"`
+	// ParseCompiled holds, for the nodes whose compiled_code is the SQL
+	// that ran (Metadata.Executed), their compiled SQL as parsed: what
+	// their fingerprint hashes (a node is modified by its definition, not
+	// by what a run executed, such as an incremental run's rendering).
+	ParseCompiled map[graph.ID]string `json:"parse_compiled_code,omitempty"`
+}
+
+// parseCompiled returns the compiled SQL of the nodes of executed whose
+// SQL that ran is not it (kilnJSON.ParseCompiled); nil when none.
+func parseCompiled(m *compiler.Manifest, executed map[graph.ID]string) map[graph.ID]string {
+	var out map[graph.ID]string
+	for id, sql := range executed {
+		if n := m.Graph.Node(id); n != nil && n.CompiledCode != sql {
+			if out == nil {
+				out = map[graph.ID]string{}
+			}
+			out[id] = n.CompiledCode
+		}
+	}
+	return out
 }
 
 // timeFormat is dbt's timestamp format: UTC, microseconds, "Z". It is a
@@ -271,7 +294,7 @@ func buildManifestWith(m *compiler.Manifest, meta Metadata, lazy bool) *manifest
 		UnitTests: map[graph.ID]*unitTestJSON{},
 		Exports:   map[graph.ID]*exportJSON{},
 		Exposures: map[graph.ID]*exposureJSON{},
-		Kiln:      kilnJSON{Inputs: map[graph.ID]InputFile{}, Database: meta.Database},
+		Kiln:      kilnJSON{Inputs: map[graph.ID]InputFile{}, Database: meta.Database, ParseCompiled: parseCompiled(m, meta.Executed)},
 	}
 	out.Groups, out.GroupMap = b.groups()
 	out.SemanticModels, out.Metrics, out.SavedQueries = b.semantic()

@@ -92,6 +92,11 @@ type incrementalResult struct {
 
 func (o incrementalResult) result(n *graph.Node) run.Result {
 	r := run.Result{Status: run.Success, Rows: o.rows, CompiledCode: n.CompiledCode}
+	if !o.whole && n.Incremental.Batch == nil {
+		// The rendering that ran, with is_incremental() true, as dbt
+		// writes it (run_results.json, manifest.json, target/compiled).
+		r.CompiledCode = n.Incremental.Code
+	}
 	var msg string
 	switch {
 	case o.whole:
