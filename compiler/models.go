@@ -308,6 +308,14 @@ func (c *compiler) renderModels() {
 				Hint = "write its select statement; a file with nothing in it is skipped, as dbt skips empty models, but one with a comment would be run, and fail"
 		}
 		n.RenderAtRun = r.execute
+		if n.Kind == graph.Model && n.Config.Enabled && n.Config.Materialized == graph.Ephemeral && n.ContractEnforced() {
+			// dbt: "Model contracts are not supported for
+			// ephemeral-materialized SQL models": no relation holds the
+			// columns to check.
+			pos, _ := c.configValuePos(n, r, "contract", n.Pos)
+			c.diags.Errorf(pos, "model %q is ephemeral: its enforced contract cannot be checked (as in dbt, contracts are for tables, views and incremental models)", n.Name).
+				Hint = "materialize it as a table, view or incremental model, or set contract: {enforced: false} for it"
+		}
 		if n.Kind == graph.Model && n.Config.Materialized == graph.Incremental && n.Config.Enabled {
 			c.compileIncremental(n, r)
 		} else if n.Kind == graph.Model && n.Config.Enabled {
