@@ -13,7 +13,43 @@ import (
 // its number of failing rows: ("unique product_id in stg_erp", "3 values of
 // product_id appearing more than once"). Tests about volumes (row_count,
 // not_empty, equal_rowcount) count the rows, and record them in metrics.
+// With a fail_calc other than count(*), failures is that expression's
+// value, not a count of rows or values: what was found is said as
+// "fail_calc sum(n_records) = 2".
 func (e *Executor) describe(ctx context.Context, conn adapter.Conn, n *graph.Node, failures int64, metrics map[string]float64) (expected, actual string) {
+	expected, actual = e.describeCount(ctx, conn, n, failures, metrics)
+	if calc := customFailCalc(n); calc != "" && !countsItself(n.Test) {
+		actual = fmt.Sprintf("fail_calc %s = %d", calc, failures)
+	}
+	return expected, actual
+}
+
+// customFailCalc returns test n's fail_calc when it is not dbt's default,
+// count(*); "" otherwise.
+func customFailCalc(n *graph.Node) string {
+	calc, _ := n.Config.Extra["fail_calc"].(string)
+	calc = strings.TrimSpace(calc)
+	if strings.EqualFold(strings.Join(strings.Fields(calc), ""), "count(*)") {
+		return ""
+	}
+	return calc
+}
+
+// countsItself reports whether test t's description reads its own
+// counts (the volume tests, recency), not its number of failures.
+func countsItself(t *graph.TestInfo) bool {
+	if t == nil {
+		return false
+	}
+	switch t.Generic {
+	case "row_count", "not_empty", "equal_rowcount", "recency":
+		return true
+	}
+	return false
+}
+
+// describeCount is describe with failures the number of failing rows.
+func (e *Executor) describeCount(ctx context.Context, conn adapter.Conn, n *graph.Node, failures int64, metrics map[string]float64) (expected, actual string) {
 	t := n.Test
 	on, col := "", ""
 	var onNode *graph.Node
