@@ -26,41 +26,43 @@ const (
 	uqStgOrders = "unique_stg_orders_id"
 )
 
-var shop struct {
-	once sync.Once
-	g    *graph.Graph
-	err  error
+var fixtures struct {
+	sync.Mutex
+	graphs map[string]*graph.Graph
 }
 
 // shopGraph compiles testdata/shop.txtar once.
-func shopGraph(t testing.TB) *graph.Graph {
+func shopGraph(t testing.TB) *graph.Graph { return fixtureGraph(t, "shop") }
+
+// fixtureGraph compiles testdata/<name>.txtar once.
+func fixtureGraph(t testing.TB, name string) *graph.Graph {
 	t.Helper()
-	shop.once.Do(func() {
-		ar, err := txtar.ParseFile("testdata/shop.txtar")
-		if err != nil {
-			shop.err = err
-			return
-		}
-		fsys := fstest.MapFS{}
-		for _, f := range ar.Files {
-			fsys[f.Name] = &fstest.MapFile{Data: f.Data}
-		}
-		p, l := project.Load(fsys)
-		if l.HasErrors() {
-			shop.err = l.Err()
-			return
-		}
-		m, l := compiler.Compile(p, compiler.Options{ProjectDir: "/proj", LookupEnv: func(string) (string, bool) { return "", false }})
-		if l != nil {
-			shop.err = l
-			return
-		}
-		shop.g = m.Graph
-	})
-	if shop.err != nil {
-		t.Fatal(shop.err)
+	fixtures.Lock()
+	defer fixtures.Unlock()
+	if g := fixtures.graphs[name]; g != nil {
+		return g
 	}
-	return shop.g
+	ar, err := txtar.ParseFile("testdata/" + name + ".txtar")
+	if err != nil {
+		t.Fatal(err)
+	}
+	fsys := fstest.MapFS{}
+	for _, f := range ar.Files {
+		fsys[f.Name] = &fstest.MapFile{Data: f.Data}
+	}
+	p, l := project.Load(fsys)
+	if l.HasErrors() {
+		t.Fatal(l.Err())
+	}
+	m, l := compiler.Compile(p, compiler.Options{ProjectDir: "/proj", LookupEnv: func(string) (string, bool) { return "", false }})
+	if l != nil {
+		t.Fatal(l)
+	}
+	if fixtures.graphs == nil {
+		fixtures.graphs = map[string]*graph.Graph{}
+	}
+	fixtures.graphs[name] = m.Graph
+	return m.Graph
 }
 
 // names returns the display names of ids (source.table for sources), sorted.

@@ -49,11 +49,12 @@ func (ev *evaluator) predicate(a *Atom) (pred, error) {
 		return func(_ int, n *graph.Node) bool { return string(n.Kind) == v }, nil
 	case "version":
 		// dbt's version method: a versioned model's version against its
-		// latest_version (https://docs.getdbt.com/reference/node-selection/methods#version).
+		// latest_version, none for models without versions
+		// (https://docs.getdbt.com/reference/node-selection/methods#version).
 		return func(_ int, n *graph.Node) bool {
 			switch v {
 			case "none":
-				return n.Version == ""
+				return n.Kind == graph.Model && n.Version == ""
 			case "latest":
 				return n.Version != "" && n.Version == n.LatestVersion
 			case "prerelease":
@@ -144,10 +145,27 @@ func (ev *evaluator) fqnMatcher(sel string) pred {
 	}
 	name := newPattern(sel)
 	byName := len(parts) == 1 && wild == 0
+	// A versioned model's fqn ends in its name and "v<version>": as in
+	// dbt, the name alone selects every version, and the last two parts
+	// of the value, joined with "_", select one ("customers.v2",
+	// "marts.customers.v2", "customers_v2") wherever the file lives.
+	tail := sel
+	if len(parts) >= 2 {
+		tail = parts[len(parts)-2] + "_" + parts[len(parts)-1]
+	}
 	fqns := ev.ix.fqns()
 	return func(i int, n *graph.Node) bool {
 		if n.Kind == graph.Source {
 			return false
+		}
+		if n.Version != "" && len(n.FQN) >= 2 {
+			nm, v := n.FQN[len(n.FQN)-2], n.FQN[len(n.FQN)-1]
+			if nm == sel || nm+"_"+v == tail {
+				return true
+			}
+			if byName && name.match(nm+"_"+v) {
+				return true
+			}
 		}
 		full := fqns[i]
 		if fqnSelected(full, sel, parts, wild, rest) {

@@ -125,6 +125,11 @@ func suggest(g *graph.Graph, a *Atom) string {
 			if n.Kind != graph.Source {
 				add(n.Name)
 			}
+			if n.Version != "" && strings.Contains(a.Value, ".") {
+				add(n.DisplayName()) // customers.v2
+			} else if n.Version != "" {
+				add(n.Name + "_v" + n.Version) // customers_v2
+			}
 		case "file":
 			add(n.Path[strings.LastIndexByte(n.Path, '/')+1:])
 		case "path":
