@@ -41,10 +41,37 @@ func (ev *evaluator) predicate(a *Atom) (pred, error) {
 	case "source":
 		return sourceMatcher(v), nil
 	case "exposure":
-		// dbt's exposure method: exposures by name
+		// dbt's exposure method: exposures by NAME or PACKAGE.NAME
 		// (https://docs.getdbt.com/reference/node-selection/methods#exposure).
-		p := newPattern(v)
-		return func(_ int, n *graph.Node) bool { return n.Kind == graph.Exposure && p.match(n.Name) }, nil
+		return namedMatcher(graph.Exposure, v), nil
+	case "unit_test":
+		// dbt 1.8's unit_test method, as exposure: for unit tests
+		// (https://docs.getdbt.com/reference/node-selection/methods#unit_test).
+		return namedMatcher(graph.UnitTest, v), nil
+	case "group":
+		// dbt's group method: nodes whose group is the value, compared
+		// exactly (https://docs.getdbt.com/reference/node-selection/methods#group).
+		return func(_ int, n *graph.Node) bool {
+			g, _ := n.Config.Extra["group"].(string)
+			return g != "" && g == v
+		}, nil
+	case "access":
+		// dbt's access method: models by access, protected when unset
+		// (https://docs.getdbt.com/reference/node-selection/methods#access).
+		return func(_ int, n *graph.Node) bool {
+			if n.Kind != graph.Model {
+				return false
+			}
+			a, _ := n.Config.Extra["access"].(string)
+			if a == "" {
+				a = "protected"
+			}
+			return a == v
+		}, nil
+	case "source_status":
+		return ev.sourceStatusMatcher(a)
+	case "metric", "semantic_model", "saved_query":
+		return nil, ev.atomError(a, fmt.Sprintf("the %s method is not supported yet", a.Method), unsupported[a.Method], nil)
 	case "resource_type":
 		return func(_ int, n *graph.Node) bool { return string(n.Kind) == v }, nil
 	case "version":
@@ -274,6 +301,18 @@ func sourceMatcher(v string) pred {
 	}
 }
 
+// namedMatcher selects the nodes of kind by NAME or PACKAGE.NAME, each
+// a glob, as dbt's exposure, metric and unit_test methods.
+func namedMatcher(kind graph.Kind, v string) pred {
+	pkg, name := newPattern("*"), newPattern(v)
+	if k := strings.IndexByte(v, '.'); k >= 0 {
+		pkg, name = newPattern(v[:k]), newPattern(v[k+1:])
+	}
+	return func(_ int, n *graph.Node) bool {
+		return n.Kind == kind && pkg.match(n.Package) && name.match(n.Name)
+	}
+}
+
 // testTypeMatcher follows dbt 1.8: data = generic and singular data tests,
 // unit = unit tests.
 func testTypeMatcher(v string) pred {
@@ -406,5 +445,28 @@ func (ev *evaluator) stateMatcher(a *Atom) (pred, error) {
 	return func(_ int, n *graph.Node) bool {
 		p, ok := prev[n.ID]
 		return !ok || differs(cur[n.ID], p)
+	}, nil
+}
+
+// sourceStatusMatcher follows dbt's source_status method
+// (https://docs.getdbt.com/reference/node-selection/methods#source_status):
+// fresher selects the sources whose max_loaded_at in the current
+// sources.json is newer than in the previous one, or absent from it; a
+// source with a runtime error in either is left out.
+func (ev *evaluator) sourceStatusMatcher(a *Atom) (pred, error) {
+	cur, prev := ev.opt.Sources, ev.opt.PreviousSources
+	if prev == nil {
+		return nil, ev.atomError(a, "no previous sources.json to compare with", "pass --state DIR, a folder with the sources.json of an earlier kiln source freshness", ErrNoSources)
+	}
+	if cur == nil {
+		return nil, ev.atomError(a, "no current sources.json to compare", "run kiln source freshness first: it writes the target's sources.json", ErrNoSources)
+	}
+	return func(_ int, n *graph.Node) bool {
+		c, ok := cur[n.ID]
+		if !ok || c.Failed {
+			return false
+		}
+		p, ok := prev[n.ID]
+		return !ok || !p.Failed && c.MaxLoadedAt.After(p.MaxLoadedAt)
 	}, nil
 }

@@ -150,21 +150,34 @@ func (e *SyntaxError) Unwrap() error { return e.Err }
 var (
 	ErrNoState   = errors.New("no previous state")
 	ErrNoResults = errors.New("no previous run results")
+	// ErrNoSources is wrapped by the error of a source_status: selector
+	// evaluated without Options.Sources or Options.PreviousSources.
+	ErrNoSources = errors.New("no source freshness results")
 )
 
 // Methods are the selection methods kiln knows, as dbt names them.
-var Methods = []string{"config", "exposure", "file", "fqn", "package", "path", "resource_type", "result", "source", "state", "tag", "test_name", "test_type", "version"}
+var Methods = []string{"access", "config", "exposure", "file", "fqn", "group", "metric", "package", "path", "resource_type", "result",
+	"saved_query", "semantic_model", "source", "source_status", "state", "tag", "test_name", "test_type", "unit_test", "version"}
+
+// unsupported are dbt's methods kiln parses and refuses when it evaluates
+// them, with the reason.
+var unsupported = map[string]string{
+	"metric":         "kiln keeps metrics out of the DAG (they are checked and written to manifest.json, never selected or run)",
+	"semantic_model": "kiln keeps semantic models out of the DAG (they are checked and written to manifest.json, never selected or run)",
+	"saved_query":    "kiln keeps saved queries out of the DAG (they are checked and written to manifest.json, never selected or run)",
+}
 
 var (
 	stateValues    = []string{"new", "modified", "modified.body", "modified.configs", "modified.contract", "modified.relation", "unmodified", "old"}
 	resultValues   = []string{"error", "fail", "warn", "skipped", "success", "pass"}
 	testTypeValues = []string{"data", "unit", "generic", "singular"}
 	versionValues  = []string{"latest", "prerelease", "old", "none"}
+	accessValues   = []string{"private", "protected", "public"}
 	kindValues     = []string{"model", "seed", "snapshot", "source", "test", "unit_test", "export", "exposure"}
 	// dbt's other resource types: accepted, they select nothing in kiln.
 	dbtOnlyKinds = map[string]bool{"analysis": true, "metric": true, "semantic_model": true, "saved_query": true}
 	// Methods whose value is a glob pattern.
-	globMethods = map[string]bool{"fqn": true, "path": true, "file": true, "tag": true, "source": true, "package": true, "test_name": true, "exposure": true}
+	globMethods = map[string]bool{"fqn": true, "path": true, "file": true, "tag": true, "source": true, "package": true, "test_name": true, "exposure": true, "unit_test": true}
 )
 
 // Parse parses one argument of --select or --exclude, in dbt's node
@@ -368,6 +381,10 @@ func methodHint(m string) string {
 	if m == "selector" {
 		return "YAML selectors are chosen with --selector NAME"
 	}
+	if m == "unique_id" {
+		// dbt has no unique_id method: its methods page lists none.
+		return "dbt selects by name or fqn, not unique_id: write customers for model.shop.customers, customers.v2 for model.shop.customers.v2, source:raw.orders for source.shop.raw.orders"
+	}
 	if h := diag.DidYouMean(m, Methods); h != "" {
 		return h
 	}
@@ -423,6 +440,14 @@ func checkAtom(a *Atom) (msg, hint string, off int) {
 		return oneOf("result status", resultValues)
 	case "version":
 		return oneOf("version selector", versionValues)
+	case "access":
+		return oneOf("access", accessValues)
+	case "source_status":
+		return oneOf("source status", []string{"fresher"})
+	case "exposure", "unit_test":
+		if strings.Count(a.Value, ".") > 1 {
+			return fmt.Sprintf("invalid %s selector %q", a.Method, a.Value), fmt.Sprintf("write %s:NAME or %s:PACKAGE.NAME", a.Method, a.Method), 0
+		}
 	case "test_type":
 		if a.Value == "schema" { // dbt's old name, kept as dbt keeps it
 			return "", "", 0

@@ -14,6 +14,7 @@ package selector
 
 import (
 	"fmt"
+	"time"
 
 	"github.com/kiln-build/kiln/compiler/graph"
 )
@@ -44,6 +45,14 @@ type Fingerprint struct {
 	Inputs   string // the files feeding it: a source's file, a seed's CSV
 }
 
+// SourceFreshness is one source's result in a sources.json (dbt source
+// freshness): its newest load time, or Failed for a runtime error (no
+// max_loaded_at).
+type SourceFreshness struct {
+	MaxLoadedAt time.Time
+	Failed      bool
+}
+
 // Options are the inputs of a selection besides the expressions.
 type Options struct {
 	// Indirect is the indirect selection mode of tests: Eager (the
@@ -64,6 +73,11 @@ type Options struct {
 	// "pass", "skipped") of the previous run_results.json; nil means none,
 	// and result: selectors fail with ErrNoResults.
 	Results map[graph.ID]string
+	// Sources are the source freshness results of the target's
+	// sources.json, PreviousSources those of the --state folder's, for
+	// source_status:; nil means none, and source_status: fails with
+	// ErrNoSources.
+	Sources, PreviousSources map[graph.ID]SourceFreshness
 	// Unmatched, when set, is called with each word of --select and
 	// --exclude that selects no node, for the caller to warn as dbt does;
 	// it is not an error.

@@ -46,12 +46,12 @@ func TestSelectVersioned(t *testing.T) {
 		{"orders", s("orders.v1", "orders.v2")},
 		{"orders.v1", s("orders.v1")},
 		{"orders_v2", s("orders.v2")},
-		{"+report", s("report", "customers.v2", "orders.v1", uqCust2)},
+		{"+report", s("report", "customers.v2", "orders.v2", uqCust2, "report_joins")},
 		// The version method: models only.
 		{"version:latest", s("customers.v2", "orders.v2", uqCust2)},
 		{"version:old", s("customers.v1", "orders.v1", uqCust1)},
 		{"version:prerelease", s("customers.v3", uqCust3)},
-		{"version:none", s("customers_v9", "report")},
+		{"version:none", s("customers_v9", "report", "report_joins")},
 		{"customers,version:latest", s("customers.v2", uqCust2)},
 	} {
 		t.Run(c.sel, func(t *testing.T) {
@@ -99,6 +99,58 @@ func TestUnmatchedVersioned(t *testing.T) {
 			if ids, _ := Select(g, []string{part}, nil, Options{}); len(ids) == 0 {
 				t.Errorf("the hint %q of %q selects nothing", part, word)
 			}
+		}
+	}
+}
+
+// TestSelectMethods covers dbt's group, access, unit_test and exposure
+// methods (https://docs.getdbt.com/reference/node-selection/methods).
+func TestSelectMethods(t *testing.T) {
+	g := fixtureGraph(t, "versions")
+	for _, c := range []struct {
+		sel  string
+		want []string
+	}{
+		// group: from config() or from the model's properties.
+		{"group:finance", s("report", "report_joins")},
+		{"group:sales", s("customers.v1", "customers.v2", "customers.v3", uqCust1, uqCust2, uqCust3)},
+		{"group:fin*", s()},
+		// access: models only, protected when unset.
+		{"access:public", s("customers.v1", "customers.v2", "customers.v3", uqCust1, uqCust2, uqCust3)},
+		{"access:private", s("report", "report_joins")},
+		{"access:protected", s("customers_v9", "orders.v1", "orders.v2")},
+		{"unit_test:report_joins", s("report_joins")},
+		{"unit_test:shop.report_*", s("report_joins")},
+		{"unit_test:other.report_joins", s()},
+		{"exposure:dash", s("dash")},
+		{"+exposure:shop.dash", s("dash", "report", "customers.v2", "orders.v2", uqCust2, "report_joins")},
+		{"exposure:other.dash", s()},
+	} {
+		t.Run(c.sel, func(t *testing.T) {
+			ids, err := Select(g, []string{c.sel}, nil, Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := append([]string{}, c.want...)
+			sort.Strings(want)
+			if got := names(g, ids); !slices.Equal(got, want) {
+				t.Errorf("got  %q\nwant %q", got, want)
+			}
+		})
+	}
+	for sel, want := range map[string]string{
+		"access:secret":         `selector "access:secret" at column 8: unknown access "secret"; use one of private, protected, public`,
+		"exposure:a.b.c":        `selector "exposure:a.b.c" at column 10: invalid exposure selector "a.b.c"; write exposure:NAME or exposure:PACKAGE.NAME`,
+		"metric:revenue":        `selector "metric:revenue" at column 1: the metric method is not supported yet; kiln keeps metrics out of the DAG`,
+		"+semantic_model:x":     `the semantic_model method is not supported yet`,
+		"saved_query:*":         `the saved_query method is not supported yet`,
+		"unique_id:model.a.b":   `unknown method "unique_id"; dbt selects by name or fqn, not unique_id: write customers for model.shop.customers`,
+		"source_status:fresh":   `unknown source status "fresh"; did you mean "fresher"?`,
+		"source_status:fresher": `no previous sources.json to compare with; pass --state DIR`,
+	} {
+		_, err := Select(g, []string{sel}, nil, Options{})
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%s: got %v, want %q", sel, err, want)
 		}
 	}
 }
