@@ -210,6 +210,22 @@ func (p *Project) loadState(s Selection, opt *selector.Options) error {
 		opt.Previous = toSelector(prev)
 		opt.Current = toSelector(p.Fingerprints())
 	}
+	if strings.Contains(words, "source_status:") || s.Selector != "" {
+		// dbt's source_status: compares the target's sources.json (the
+		// last kiln source freshness) with the --state folder's.
+		cur, err := readSourcesJSON(filepath.Join(p.Target, "sources.json"))
+		if err != nil {
+			return &UsageError{fmt.Sprintf("cannot read the current sources.json: %v", err)}
+		}
+		opt.Sources = cur
+		if s.StateDir != "" {
+			prev, err := readSourcesJSON(filepath.Join(dir, "sources.json"))
+			if err != nil {
+				return &UsageError{fmt.Sprintf("--state: cannot read sources.json: %v", err)}
+			}
+			opt.PreviousSources = prev
+		}
+	}
 	if needResults {
 		rr, err := artifact.ReadRunResults(filepath.Join(dir, "run_results.json"))
 		switch {
