@@ -88,7 +88,7 @@ var resourceTypes = map[graph.Kind]bool{graph.Model: true, graph.Snapshot: true,
 // Diagnostics event.
 func (p *Project) Select(s Selection) ([]graph.ID, error) {
 	g := p.Graph()
-	opt := selector.Options{Indirect: s.Indirect}
+	opt := selector.Options{Indirect: s.Indirect, Project: p.Manifest.Project.Config.Name}
 	if opt.Indirect == "" {
 		opt.Indirect = "eager"
 	}

@@ -36,6 +36,11 @@ func (ev *evaluator) predicate(a *Atom) (pred, error) {
 			return false
 		}, nil
 	case "package":
+		if v == "this" && ev.opt.Project != "" {
+			// dbt's package:this: the root project's nodes
+			// (https://docs.getdbt.com/reference/node-selection/methods#package).
+			v = ev.opt.Project
+		}
 		p := newPattern(v)
 		return func(_ int, n *graph.Node) bool { return p.match(n.Package) }, nil
 	case "source":

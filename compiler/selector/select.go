@@ -73,6 +73,9 @@ type Options struct {
 	// "pass", "skipped") of the previous run_results.json; nil means none,
 	// and result: selectors fail with ErrNoResults.
 	Results map[graph.ID]string
+	// Project is the root project's name, which package:this selects
+	// (dbt's special package name); "" leaves "this" a plain name.
+	Project string
 	// Sources are the source freshness results of the target's
 	// sources.json, PreviousSources those of the --state folder's, for
 	// source_status:; nil means none, and source_status: fails with

@@ -154,3 +154,13 @@ func TestSelectMethods(t *testing.T) {
 		}
 	}
 }
+
+// TestSelectPackageThis: package:this is the root project's package, as
+// dbt's (https://docs.getdbt.com/reference/node-selection/methods#package).
+func TestSelectPackageThis(t *testing.T) {
+	g := shopGraph(t)
+	ids, err := Select(g, []string{"package:this,resource_type:seed"}, nil, Options{Project: "shop"})
+	if err != nil || !slices.Equal(names(g, ids), []string{"countries"}) {
+		t.Errorf("package:this selects %q (%v)", names(g, ids), err)
+	}
+}
