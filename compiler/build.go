@@ -3,6 +3,7 @@ package compiler
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/kiln-build/kiln/compiler/diag"
@@ -49,6 +50,30 @@ func (c *compiler) buildGraph() {
 }
 
 func (c *compiler) cycleDiag(ce *graph.CycleError) diag.Diagnostic {
+	// A loop through a source's After: the writer of the relation the
+	// source reads also reads the source, so no order builds the writer
+	// first.
+	for i := 1; i < len(ce.Path); i++ {
+		w, src := c.nodes[ce.Path[i-1]], c.nodes[ce.Path[i]]
+		if src.Kind != graph.Source || !slices.Contains(src.After, w.ID) {
+			continue
+		}
+		reads := "reads the source"
+		var via []string // the nodes from src to w, both left out
+		for j := i + 1; j < i+len(ce.Path)-2; j++ {
+			via = append(via, c.nodes[ce.Path[j%(len(ce.Path)-1)]].DisplayName())
+		}
+		if len(via) > 0 {
+			reads += " through " + strings.Join(via, ", ")
+		}
+		return diag.Diagnostic{
+			Pos: src.Pos,
+			Msg: fmt.Sprintf("source %q reads the relation %s, which %s writes, and %s %s: it would be built from its own previous table",
+				src.DisplayName(), src.Relation.Display(), describeNode(w), w.DisplayName(), reads),
+			Hint: "read the table's previous rows with {{ this }} in an incremental model, or point the source at another relation; " +
+				"otherwise a source may read the relation a seed or model writes: kiln builds the source's readers after the writer",
+		}
+	}
 	var names, refs []string
 	var first diag.Pos
 	for i, id := range ce.Path {

@@ -96,6 +96,9 @@ func dump(fsys fstest.MapFS, vars map[string]any) string {
 			}
 			fmt.Fprintf(&b, "depends_on: %s\n", strings.Join(deps, ", "))
 		}
+		if len(n.After) > 0 {
+			fmt.Fprintf(&b, "after: %v\n", n.After)
+		}
 		if n.CompiledCode != "" {
 			b.WriteString(strings.TrimSpace(n.CompiledCode))
 			b.WriteString("\n")

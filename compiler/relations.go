@@ -77,12 +77,20 @@ func (c *compiler) resolveNames() {
 	sort.SliceStable(c.disabled, func(i, j int) bool { return c.disabled[i].Path < c.disabled[j].Path })
 }
 
-// checkRelations reports two enabled nodes that would write one relation
-// (DuckDB resolves names case-insensitively, so "Orders" and "orders" are
-// one), and a node that would write the relation a source reads: the
-// last writer would replace the other's table. Writers are the models that
-// are not ephemeral, the seeds and the file-backed sources; the error is
-// reported at the model (or seed) that collides with an earlier writer.
+// checkRelations reports two enabled nodes that would write one relation:
+// the last writer would replace the other's table. Writers are the models
+// that are not ephemeral, the seeds and the file-backed sources; the error
+// is reported where the later one is named (rank: source, seed, model).
+// On DuckDB, which matches names without regard to case, "Orders" and
+// "orders" are one relation; on PostgreSQL, where kiln quotes every name,
+// they are two.
+//
+// A source may read the relation a seed or model writes (a source over a
+// seed's table is common in dbt projects): as in dbt it is no dependency,
+// but the source's After names the writer, so that a run holding both
+// builds the writer before the source's readers (dbt leaves them
+// unordered). buildGraph refuses the one case kiln cannot order: the
+// writer reads the source itself.
 func (c *compiler) checkRelations() {
 	type group struct{ writers, readers []*graph.Node }
 	groups := map[string]*group{}
@@ -92,7 +100,7 @@ func (c *compiler) checkRelations() {
 		if !n.Config.Enabled || n.Relation.IsZero() || c.clashed[n] || (n.Kind != graph.Model && n.Kind != graph.Seed && n.Kind != graph.Source) {
 			continue
 		}
-		key := strings.ToLower(n.Relation.Database + "\x00" + n.Relation.Schema + "\x00" + n.Relation.Name)
+		key := c.relationKey(n.Relation)
 		g := groups[key]
 		if g == nil {
 			g = &group{}
@@ -111,17 +119,67 @@ func (c *compiler) checkRelations() {
 		sort.SliceStable(g.writers, func(i, j int) bool { return rank[g.writers[i].Kind] < rank[g.writers[j].Kind] })
 		for _, w := range g.writers[min(1, len(g.writers)):] {
 			first := g.writers[0]
-			c.diags.Errorf(w.Pos, "%s writes the relation %s, as %s does: one would replace the other",
+			c.diags.Errorf(c.relationPos(w), "%s writes the relation %s, as %s does: one would replace the other",
 				describeNode(w), w.Relation.Display(), describeNode(first)).
-				Hint = "DuckDB matches names without regard to case; give one of them another alias or schema"
+				Hint = c.caseNote(w.Relation, first.Relation) + "give one of them another alias or schema"
 		}
-		if len(g.writers) > 0 && len(g.readers) > 0 {
-			w := g.writers[len(g.writers)-1]
-			c.diags.Errorf(w.Pos, "%s writes the relation %s, which %s reads",
-				describeNode(w), w.Relation.Display(), describeNode(g.readers[0])).
-				Hint = "DuckDB matches names without regard to case; give the " + string(w.Kind) + " another alias or schema"
+		if len(g.writers) == 1 {
+			for _, r := range g.readers {
+				r.After = append(r.After, g.writers[0].ID)
+			}
 		}
 	}
+}
+
+// relationKey is the key under which the target's database finds r: its
+// parts, folded to lower case on DuckDB (which matches names without
+// regard to case), as written on PostgreSQL (where kiln quotes them).
+func (c *compiler) relationKey(r sqlq.Relation) string {
+	k := r.Database + "\x00" + r.Schema + "\x00" + r.Name
+	if c.p.Target == nil || c.p.Target.Type == "duckdb" {
+		k = strings.ToLower(k)
+	}
+	return k
+}
+
+// caseNote explains, for a hint, why a and b are one relation when they
+// are written in different cases (DuckDB matches names without regard to
+// case); "" when they are written alike.
+func (c *compiler) caseNote(a, b sqlq.Relation) string {
+	if a.Display() == b.Display() { // always on PostgreSQL: see relationKey
+		return ""
+	}
+	return fmt.Sprintf("%s and %s are one relation, as DuckDB matches names without regard to case; ", a.Display(), b.Display())
+}
+
+// relationPos is where n's relation is named, for a message: the alias,
+// schema or database key of its config() call or properties entry, its
+// config() call, its YAML entry (sources), or the first line of its file.
+func (c *compiler) relationPos(n *graph.Node) diag.Pos {
+	keys := []string{"alias", "schema", "database"}
+	if r := c.render[n]; r != nil && r.config != nil {
+		for _, k := range keys {
+			if _, ok := r.config[k]; ok {
+				at, _ := r.configKeyPos(k)
+				return at
+			}
+		}
+	}
+	if mp, file := c.nodeProps(n); mp != nil && file != "" {
+		for _, k := range keys {
+			if a, ok := mp.ConfigAt[k]; ok {
+				return a.KeyPos(file)
+			}
+		}
+	}
+	if r := c.render[n]; r != nil && r.config != nil && r.configPos.File != "" {
+		return r.configPos
+	}
+	pos := n.Pos
+	if pos.Line == 0 {
+		pos.Line, pos.Col = 1, 1
+	}
+	return pos
 }
 
 // describeNode names n and its file for a message: model "orders"
@@ -137,7 +195,7 @@ func describeNode(n *graph.Node) string {
 // any relation, so this is checked once every test is collected. A dbt
 // project's tests are named first (auditRelationOf).
 func (c *compiler) checkAuditRelations() {
-	key := func(r sqlq.Relation) string { return strings.ToLower(r.Schema + "\x00" + r.Name) }
+	key := func(r sqlq.Relation) string { return c.relationKey(sqlq.Relation{Schema: r.Schema, Name: r.Name}) }
 	taken := map[string]*graph.Node{}
 	ids := c.ids()
 	if c.root.DBT {
@@ -171,9 +229,13 @@ func (c *compiler) checkAuditRelations() {
 			if first.Kind == graph.Test {
 				what = "keeps its failing rows in"
 			}
+			had := first.Relation
+			if first.Kind == graph.Test {
+				had = first.AuditRelation()
+			}
 			c.diags.Errorf(n.Pos, "test %q keeps its failing rows in %s, which %s %s: storing them would replace it",
 				n.Name, rel.Display(), describeNode(first), what).
-				Hint = "give the test another alias or schema (DuckDB matches names without regard to case)"
+				Hint = c.caseNote(rel, had) + "give the test another alias or schema"
 			continue
 		}
 		taken[key(rel)] = n

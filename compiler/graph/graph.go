@@ -16,6 +16,9 @@ type Graph struct {
 	index    map[ID]int // position in order
 	parents  map[ID][]ID
 	children map[ID][]ID
+	// after and before are the ordering-only edges of Node.After: the
+	// topological order keeps them, the parents and children do not.
+	after, before map[ID][]ID
 }
 
 // CycleError reports a dependency loop. Path starts and ends with the same
@@ -42,7 +45,8 @@ func (e *MissingError) Error() string {
 }
 
 // New builds the graph of nodes, with an edge from each of a node's
-// DependsOn to the node. It returns *MissingError for an edge to an unknown
+// DependsOn to the node, and an ordering-only edge from each of its After
+// (see After). It returns *MissingError for an edge to an unknown
 // node and *CycleError, with the whole loop, when the edges are not acyclic.
 // Duplicate IDs are a programming error and panic.
 //
@@ -89,10 +93,24 @@ func New(nodes []*Node) (*Graph, error) {
 		if parents != nil {
 			g.parents[n.ID] = parents
 		}
+		for _, a := range n.After {
+			if _, ok := g.nodes[a]; !ok {
+				return nil, &MissingError{From: n.ID, To: a}
+			}
+			if g.after == nil {
+				g.after, g.before = map[ID][]ID{}, map[ID][]ID{}
+			}
+			if !slices.Contains(g.after[n.ID], a) && !slices.Contains(parents, a) {
+				g.after[n.ID] = append(g.after[n.ID], a)
+				g.before[a] = append(g.before[a], n.ID)
+			}
+		}
 	}
 	for id := range g.nodes {
 		sortIDs(g.parents[id])
 		sortIDs(g.children[id])
+		sortIDs(g.after[id])
+		sortIDs(g.before[id])
 	}
 	if err := g.sort(); err != nil {
 		return nil, err
@@ -104,7 +122,7 @@ func (g *Graph) sort() error {
 	indeg := make(map[ID]int, len(g.nodes))
 	ready := &idHeap{}
 	for id := range g.nodes {
-		indeg[id] = len(g.parents[id])
+		indeg[id] = len(g.parents[id]) + len(g.after[id])
 		if indeg[id] == 0 {
 			*ready = append(*ready, id)
 		}
@@ -114,7 +132,7 @@ func (g *Graph) sort() error {
 	for ready.Len() > 0 {
 		id := heap.Pop(ready).(ID)
 		g.order = append(g.order, id)
-		for _, c := range g.children[id] {
+		for _, c := range slices.Concat(g.children[id], g.before[id]) {
 			indeg[c]--
 			if indeg[c] == 0 {
 				heap.Push(ready, c)
@@ -164,7 +182,7 @@ func (g *Graph) findCycle(indeg map[ID]int) []ID {
 		}
 		pos[cur] = len(path)
 		path = append(path, cur)
-		for _, p := range g.parents[cur] {
+		for _, p := range slices.Concat(g.parents[cur], g.after[cur]) {
 			if indeg[p] > 0 {
 				cur = p
 				break
@@ -202,6 +220,10 @@ func (g *Graph) Index(id ID) int {
 
 // Parents returns the direct parents of id, sorted. Do not modify.
 func (g *Graph) Parents(id ID) []ID { return g.parents[id] }
+
+// After returns the nodes id is ordered after without depending on them
+// (Node.After), sorted; they come before id in Order. Do not modify.
+func (g *Graph) After(id ID) []ID { return g.after[id] }
 
 // Children returns the direct children of id, sorted. Do not modify.
 func (g *Graph) Children(id ID) []ID { return g.children[id] }

@@ -4,6 +4,7 @@ import (
 	"container/heap"
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/kiln-build/kiln/compiler/graph"
@@ -50,7 +51,9 @@ type Plan struct {
 
 // NewPlan builds the execution graph of the selected nodes of g. Nodes that
 // do not execute (ephemeral models, sources without a file, disabled nodes)
-// are left out, and dependencies pass through them. Outside the selection,
+// are left out, and dependencies pass through them; a source's readers
+// also wait for the planned nodes that write its relation (Node.After).
+// Outside the selection,
 // nodes are assumed built. As in dbt's build, the children of a node wait
 // for its tests (a test with several parents belongs to the last one in
 // topological order), so a failing test skips them. Unit tests wait for
@@ -74,7 +77,9 @@ func NewPlan(g *graph.Graph, selected []graph.ID) *Plan {
 	var effective func(id graph.ID, seen map[graph.ID]bool) []graph.ID
 	effective = func(id graph.ID, seen map[graph.ID]bool) []graph.ID {
 		var out []graph.ID
-		for _, par := range g.Parents(id) {
+		// A source's After (the seed or model that writes its relation)
+		// orders its readers like a parent.
+		for _, par := range slices.Concat(g.Parents(id), g.After(id)) {
 			if seen[par] {
 				continue
 			}
