@@ -168,14 +168,31 @@ func (c *Conn) RunCommit(ctx context.Context, s adapter.Stmt) (int64, error) {
 	return tags[len(tags)-2].RowsAffected(), nil
 }
 
-// Query runs query and streams its rows.
+// Query runs query and streams its rows. A query of several statements
+// ("insert ...; update ...; select ...", which run_query and statement
+// blocks may send, as psycopg2 sends it for dbt-postgres) runs the ones
+// before the last as one simple query, in order, and streams the last
+// one's rows, as psycopg2's cursor has the last result; an error's
+// position stays relative to the whole text.
 func (c *Conn) Query(ctx context.Context, query string, args ...any) (adapter.Rows, error) {
 	if err := c.flush(ctx); err != nil {
 		return nil, err
 	}
+	full, prefix := query, 0
+	if sp := sqlq.StatementSpans(query); len(sp) > 1 {
+		last := sp[len(sp)-1]
+		if _, err := c.Exec(ctx, query[:last[0]]); err != nil {
+			return nil, err
+		}
+		query, prefix = query[last[0]:last[1]], utf8.RuneCountInString(query[:last[0]])
+	}
 	r, err := c.c.Query(ctx, query, args...)
 	if err != nil {
-		return nil, wrapError(ctx, err, query)
+		var pe *pgconn.PgError
+		if prefix > 0 && errors.As(err, &pe) && pe.Position > 0 {
+			pe.Position += int32(prefix)
+		}
+		return nil, wrapError(ctx, err, full)
 	}
 	fds := r.FieldDescriptions()
 	cols := make([]string, len(fds))
