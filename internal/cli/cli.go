@@ -112,7 +112,12 @@ type app struct {
 	logFormat   string
 	// noPartialParse is --no-partial-parse: ls and compile load the
 	// project from its files even when the cache says nothing changed.
-	noPartialParse bool
+	// --partial-parse (the default) sets it false; of the two, the last
+	// given wins, over DBT_PARTIAL_PARSE (partialParseGiven).
+	noPartialParse, partialParseGiven bool
+	// noVersionCheck is dbt's --no-version-check, which kiln's behaviour
+	// has: kiln does not check require-dbt-version.
+	noVersionCheck bool
 
 	project    *engine.Project // the project loaded by load
 	runLog     *ui.JSONLog     // the events of the run in progress
@@ -253,7 +258,9 @@ Exit codes: 0 success (warnings allowed), 1 a node errored or a test failed,
 	f.BoolVarP(&a.quiet, "quiet", "q", false, "print only errors on stderr: no progress, no warnings, no summary but the errors and failures (data on stdout is printed)")
 	f.IntVar(&a.threads, "threads", 0, "number of nodes run at once (default: threads of project.yml or dbt_project.yml, else the profile's, else 4); 1 runs them one by one, in a deterministic order")
 	a.threadsGiven = func() bool { return f.Changed("threads") }
-	f.BoolVar(&a.noPartialParse, "no-partial-parse", false, "ls and compile read and compile the project again instead of serving their last result from <target>/partial_parse.kiln when nothing it read changed (also DBT_PARTIAL_PARSE=false)")
+	f.VarPF(pairedBool{&a.noPartialParse, true, &a.partialParseGiven}, "no-partial-parse", "", "ls and compile read and compile the project again instead of serving their last result from <target>/partial_parse.kiln when nothing it read changed (also DBT_PARTIAL_PARSE=false)").NoOptDefVal = "true"
+	f.VarPF(pairedBool{&a.noPartialParse, false, &a.partialParseGiven}, "partial-parse", "", "the default, as in dbt: ls and compile serve their last result when nothing it read changed; it overrides DBT_PARTIAL_PARSE=false (of --partial-parse and --no-partial-parse, the last given wins)").NoOptDefVal = "true"
+	f.BoolVar(&a.noVersionCheck, "no-version-check", false, "accepted, as in dbt: kiln never checks the project's require-dbt-version")
 	f.StringVar(&a.logFormat, "log-format", "text", "progress on stderr as text, or json: one JSON object per event and line, or kestra: text, and each node's metrics as Kestra ::{\"metrics\": [...]}:: lines on stdout")
 	root.AddCommand(
 		a.buildCommand(), a.runCommand(), a.testCommand(), a.seedCommand(), a.snapshotCommand(),
@@ -347,7 +354,9 @@ func (a *app) partial(args ...string) *engine.Partial {
 	}
 	switch strings.ToLower(os.Getenv("DBT_PARTIAL_PARSE")) {
 	case "false", "0", "no", "off":
-		return nil
+		if !a.partialParseGiven {
+			return nil
+		}
 	}
 	vars, err := a.parseVars()
 	if err != nil || a.threadsInvalid() {

@@ -19,6 +19,7 @@ import (
 
 func (a *app) compileCommand() *cobra.Command {
 	rf := &runFlags{}
+	var inline string
 	cmd := &cobra.Command{
 		Use:   "compile",
 		Short: "Render every model and test to SQL under target/compiled and write manifest.json",
@@ -27,9 +28,15 @@ goes to <target>/compiled/ and the graph to <target>/manifest.json. With
 --select, the compiled SQL of the selected models and tests is also printed
 to stdout; a node whose template reads execute (run_query, statement...)
 is rendered again with the database, as a run renders it, once the
-database exists (execute is false while compiling, as in dbt's parse).`,
+database exists (execute is false while compiling, as in dbt's parse).
+--inline compiles a query instead, with ref(), source(), var() and macros
+as in a model, and prints its SQL alone, as dbt compile --inline does; it
+writes nothing under the target folder (dbt writes there too).`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if cmd.Flags().Changed("inline") {
+				return a.compileInline(rf, inline)
+			}
 			// Partial parsing: a compile of the whole project (no
 			// --select) whose files did not change since the last one
 			// rewrites manifest.json's metadata only.
@@ -77,52 +84,86 @@ database exists (execute is false while compiling, as in dbt's parse).`,
 			if err != nil {
 				return a.startError(err)
 			}
-			// A node whose template reads execute renders again when it
-			// runs (its compiled SQL may be empty): render it with the
-			// database, as dbt compile does, once there is one.
-			atRun, err := e.RenderNow(a.ctx, ids)
-			noDB := ""
-			switch {
-			case errors.Is(err, engine.ErrNoDatabase) || engine.IsLocked(err):
-				noDB = err.Error()
-			case err != nil:
-				return &exitError{ExitFailure, err.Error()}
-			}
-			e.ShowLogs(ids, atRun)
-			skipped := 0
-			defer func() {
-				if skipped > 0 {
-					a.ui.Printf("%d selected nodes have no SQL to print (sources, seeds, exports)", skipped)
-				}
-			}()
-			for _, id := range ids {
-				n := e.Graph().Node(id)
-				if !n.RenderAtRun {
-					if n.CompiledCode == "" {
-						skipped++
-						continue
-					}
-					fmt.Fprintf(a.stdout, "-- %s (%s)\n%s\n\n", n.ID, n.Path, strings.TrimSpace(n.CompiledCode))
-					continue
-				}
-				if sql, ok := atRun[id]; ok {
-					fmt.Fprintf(a.stdout, "-- %s (%s), rendered with the database: its template reads execute\n%s\n\n", n.ID, n.Path, strings.TrimSpace(sql))
-					continue
-				}
-				// No database to render it with: its SQL while compiling
-				// (execute false), and why.
-				a.ui.Printf("%s %s reads execute, so it renders its SQL when it runs; it cannot be rendered now (%s): printing its SQL with execute false", n.Kind, n.DisplayName(), noDB)
-				sql := strings.TrimSpace(n.CompiledCode)
-				if sql == "" {
-					sql = "-- (none: with execute false its template renders no SQL)"
-				}
-				fmt.Fprintf(a.stdout, "-- %s (%s), with execute false\n%s\n\n", n.ID, n.Path, sql)
-			}
-			return nil
+			return a.printCompiled(e, ids, false)
 		},
 	}
 	rf.add(cmd)
+	cmd.Flags().StringVar(&inline, "inline", "", "SQL to compile and print instead of the project's nodes, with ref(), source(), var() and macros as in a model (dbt compile --inline); nothing is written")
 	return cmd
+}
+
+// compileInline is kiln compile --inline SQL: it compiles the project
+// with SQL as the inline_query model (as kiln show --inline does) and
+// prints SQL's compiled text, writing no manifest nor compiled file.
+func (a *app) compileInline(rf *runFlags, sql string) error {
+	if len(rf.selected()) > 0 || rf.selectorName != "" {
+		return &exitError{ExitCannotStart, "kiln compile takes --inline or --select, not both"}
+	}
+	if strings.TrimSpace(sql) == "" {
+		return &exitError{ExitCannotStart, "kiln compile --inline needs SQL: kiln compile --inline \"select * from {{ ref('orders') }}\""}
+	}
+	a.inline = sql
+	e, err := a.load()
+	if err != nil {
+		return err
+	}
+	return a.printCompiled(e, []graph.ID{e.InlineID()}, true)
+}
+
+// printCompiled prints the compiled SQL of the nodes ids on stdout, each
+// under a "-- id (path)" line (bare: the SQL alone, for --inline),
+// rendered with the database for a node whose template reads execute
+// when there is one.
+func (a *app) printCompiled(e *engine.Project, ids []graph.ID, bare bool) error {
+	// A node whose template reads execute renders again when it
+	// runs (its compiled SQL may be empty): render it with the
+	// database, as dbt compile does, once there is one.
+	atRun, err := e.RenderNow(a.ctx, ids)
+	noDB := ""
+	switch {
+	case errors.Is(err, engine.ErrNoDatabase) || engine.IsLocked(err):
+		noDB = err.Error()
+	case err != nil:
+		return &exitError{ExitFailure, err.Error()}
+	}
+	e.ShowLogs(ids, atRun)
+	skipped := 0
+	defer func() {
+		if skipped > 0 {
+			a.ui.Printf("%d selected nodes have no SQL to print (sources, seeds, exports)", skipped)
+		}
+	}()
+	emit := func(n *graph.Node, how, sql string) {
+		if bare {
+			fmt.Fprintf(a.stdout, "%s\n", strings.TrimSpace(sql))
+			return
+		}
+		fmt.Fprintf(a.stdout, "-- %s (%s)%s\n%s\n\n", n.ID, n.Path, how, strings.TrimSpace(sql))
+	}
+	for _, id := range ids {
+		n := e.Graph().Node(id)
+		if !n.RenderAtRun {
+			if n.CompiledCode == "" {
+				skipped++
+				continue
+			}
+			emit(n, "", n.CompiledCode)
+			continue
+		}
+		if sql, ok := atRun[id]; ok {
+			emit(n, ", rendered with the database: its template reads execute", sql)
+			continue
+		}
+		// No database to render it with: its SQL while compiling
+		// (execute false), and why.
+		a.ui.Printf("%s %s reads execute, so it renders its SQL when it runs; it cannot be rendered now (%s): printing its SQL with execute false", n.Kind, n.DisplayName(), noDB)
+		sql := strings.TrimSpace(n.CompiledCode)
+		if sql == "" {
+			sql = "-- (none: with execute false its template renders no SQL)"
+		}
+		emit(n, ", with execute false", sql)
+	}
+	return nil
 }
 
 func (a *app) lsCommand() *cobra.Command {

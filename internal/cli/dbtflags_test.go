@@ -2,6 +2,7 @@ package cli
 
 import (
 	"encoding/json"
+	"os"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -178,5 +179,72 @@ func TestExcludeResourceType(t *testing.T) {
 	code, _, errOut := kiln(t, dir, "ls", "--exclude-resource-type", "tset")
 	if code != ExitCannotStart || !strings.Contains(errOut, `unknown resource type "tset" for --exclude-resource-type`) {
 		t.Errorf("an unknown type: exit %d, stderr:\n%s", code, errOut)
+	}
+}
+
+// The dbt flags of the new-user trial: those kiln does not support yet say
+// so (they were cobra's "unknown flag", --cache-selected-only with "did
+// you mean --select?"), --partial-parse and --no-version-check are
+// accepted (kiln's default: it partially parses, and never checks
+// require-dbt-version), the last of --partial-parse and --no-partial-parse
+// wins.
+func TestDBTFlagsOfTheTrial(t *testing.T) {
+	dir := t.TempDir()
+	for _, args := range [][]string{
+		{"deps", "--upgrade"}, {"deps", "--lock"}, {"deps", "--add-package", "dbt-labs/dbt_utils@1.1.1"},
+		{"docs", "generate", "--static"}, {"docs", "generate", "--no-compile"},
+		{"build", "--printer-width", "80"}, {"build", "--single-threaded"},
+		{"build", "--populate-cache"}, {"build", "--no-populate-cache"}, {"build", "--cache-selected-only"},
+		{"compile", "--introspect"}, {"compile", "--no-introspect"},
+		{"build", "--write-json"}, {"build", "--no-write-json"},
+	} {
+		flag := args[len(args)-1]
+		if !strings.HasPrefix(flag, "--") {
+			flag = args[len(args)-2]
+		}
+		code, _, errOut := kiln(t, dir, args...)
+		want := "error: `" + flag + "` is a dbt flag that kiln does not support yet"
+		if code != ExitCannotStart || !strings.Contains(errOut, want) || strings.Contains(errOut, "unknown flag") || strings.Contains(errOut, "did you mean") {
+			t.Errorf("kiln %s: exit %d, stderr:\n%s\nwant exit %d and %q", strings.Join(args, " "), code, errOut, ExitCannotStart, want)
+		}
+	}
+	// --partial-parse writes the cache (it is on), --no-partial-parse
+	// does not; the last of the two wins, and --partial-parse wins over
+	// DBT_PARTIAL_PARSE=false, as a dbt flag over its variable.
+	for _, c := range []struct {
+		args   []string
+		env    string
+		cached bool
+	}{
+		{[]string{"ls", "--partial-parse", "--no-version-check"}, "", true},
+		{[]string{"--partial-parse", "ls", "--no-partial-parse"}, "", false},
+		{[]string{"--no-partial-parse", "ls", "--partial-parse"}, "", true},
+		{[]string{"ls"}, "false", false},
+		{[]string{"ls", "--partial-parse"}, "false", true},
+	} {
+		t.Setenv("DBT_PARTIAL_PARSE", c.env)
+		dir := partialProject(t)
+		mustKiln(t, 0, dir, c.args...)
+		_, err := os.Stat(filepath.Join(dir, "target", "partial_parse.kiln"))
+		if cached := err == nil; cached != c.cached {
+			t.Errorf("DBT_PARTIAL_PARSE=%s kiln %s: wrote the cache %v, want %v", c.env, strings.Join(c.args, " "), cached, c.cached)
+		}
+	}
+}
+
+// kiln compile --inline prints the compiled SQL of a query, as dbt
+// compile --inline does, and writes nothing.
+func TestCompileInline(t *testing.T) {
+	dir := partialProject(t)
+	out := mustKiln(t, 0, dir, "compile", "--inline", "select x, {{ twice('x') }} as y from {{ ref('a') }}")
+	if want := `select x, x * 2 as y from "main"."a"`; !strings.Contains(out, want) || strings.Contains(out, "--") {
+		t.Errorf("compile --inline printed:\n%s\nwant the SQL alone: %s", out, want)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "target", "manifest.json")); err == nil {
+		t.Error("compile --inline wrote manifest.json")
+	}
+	code, _, errOut := kiln(t, dir, "compile", "--inline", "select 1", "-s", "a")
+	if code != ExitCannotStart || !strings.Contains(errOut, "--inline or --select, not both") {
+		t.Errorf("compile --inline -s: exit %d, %s", code, errOut)
 	}
 }
