@@ -132,10 +132,12 @@ func (g *Graph) sort() error {
 	for ready.Len() > 0 {
 		id := heap.Pop(ready).(ID)
 		g.order = append(g.order, id)
-		for _, c := range slices.Concat(g.children[id], g.before[id]) {
-			indeg[c]--
-			if indeg[c] == 0 {
-				heap.Push(ready, c)
+		for _, next := range [2][]ID{g.children[id], g.before[id]} {
+			for _, c := range next {
+				indeg[c]--
+				if indeg[c] == 0 {
+					heap.Push(ready, c)
+				}
 			}
 		}
 	}

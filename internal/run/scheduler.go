@@ -79,7 +79,11 @@ func NewPlan(g *graph.Graph, selected []graph.ID) *Plan {
 		var out []graph.ID
 		// A source's After (the seed or model that writes its relation)
 		// orders its readers like a parent.
-		for _, par := range slices.Concat(g.Parents(id), g.After(id)) {
+		pars := g.Parents(id)
+		if after := g.After(id); len(after) > 0 {
+			pars = slices.Concat(pars, after)
+		}
+		for _, par := range pars {
 			if seen[par] {
 				continue
 			}
