@@ -46,18 +46,11 @@ func (p *Project) startArtifacts() (wait func() error, err error) {
 	}
 	m := p.Manifest
 	done := make(chan error, 1)
-	boost := make(chan struct{})
 	go func() {
 		err := finish()
-		// The files at low priority while the nodes run (package
-		// lowprio: 2,500 files are ~0.4 s of system time, which the
-		// run's statements would lose on two cores); wait boosts them.
-		done <- errors.Join(err, artifact.WriteCompiledLow(p.Target, m, boost))
+		done <- errors.Join(err, artifact.WriteCompiled(p.Target, m, 1))
 	}()
-	return func() error {
-		close(boost)
-		return <-done
-	}, nil
+	return func() error { return <-done }, nil
 }
 
 // executedSQL returns, for the nodes of results rendered again at run

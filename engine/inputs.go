@@ -81,9 +81,7 @@ func (p *Project) startFingerprints() {
 	f := &fpFuture{m: p.Manifest, done: make(chan map[graph.ID]artifact.Fingerprint, 1)}
 	// On one goroutine: on two cores, more took the CPU from the opening
 	// and the recovery of the database, which the run waits for (W2
-	// 1,000: the open took 135-200 ms instead of 60-160 ms). Not at low
-	// priority (package lowprio): a run with a stored state waits for
-	// them before its first node, and a busy machine would starve them.
+	// 1,000: the open took 135-200 ms instead of 60-160 ms).
 	go func() { f.done <- artifact.ManifestFingerprintsOn(f.m, 1) }()
 	p.fpFuture = f
 }

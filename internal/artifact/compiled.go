@@ -17,7 +17,6 @@ import (
 
 	"github.com/kiln-build/kiln/compiler"
 	"github.com/kiln-build/kiln/compiler/graph"
-	"github.com/kiln-build/kiln/internal/lowprio"
 )
 
 // CompiledDir is the folder, under the target directory, of the compiled
@@ -80,30 +79,6 @@ func WriteCompiled(dir string, m *compiler.Manifest, workers int) error {
 // names (the SQL that ran of nodes rendered again at run time, see
 // Metadata.Executed) instead of their compiled SQL.
 func WriteExecuted(dir string, m *compiler.Manifest, workers int, executed map[graph.ID]string) error {
-	return writeExecutedOn(dir, m, executed, workersPool(workers))
-}
-
-// WriteCompiledLow is WriteCompiled creating the files at low priority
-// (lowprio.Each) until boost is closed, then on the calling goroutine: a
-// build writes the tree while its nodes run, and closes boost when it
-// waits for the tree, at its end.
-func WriteCompiledLow(dir string, m *compiler.Manifest, boost <-chan struct{}) error {
-	return writeExecutedOn(dir, m, nil, func(n int, do func(int) error) error { return lowprio.Each(n, do, boost) })
-}
-
-// pool runs do(i) for every i in [0, n) and returns the first error: how
-// the files of a tree are created.
-type pool func(n int, do func(i int) error) error
-
-// workersPool creates the files on workers goroutines (writeAll).
-func workersPool(workers int) pool {
-	return func(n int, do func(int) error) error {
-		idx := make([]compiledFile, n) // writeAll hands out indexes
-		return writeAll(idx, workers, func(i int, _ compiledFile) error { return do(i) })
-	}
-}
-
-func writeExecutedOn(dir string, m *compiler.Manifest, executed map[graph.ID]string, run pool) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
@@ -127,7 +102,7 @@ func writeExecutedOn(dir string, m *compiler.Manifest, executed map[graph.ID]str
 	}
 	final := filepath.Join(dir, CompiledDir)
 	if st, err := os.Stat(final); err == nil && st.IsDir() {
-		return updateTree(final, under(final), run)
+		return updateTree(final, under(final), workers)
 	}
 	tmp, err := os.MkdirTemp(dir, "."+CompiledDir+"-*")
 	if err != nil {
@@ -140,9 +115,9 @@ func writeExecutedOn(dir string, m *compiler.Manifest, executed map[graph.ID]str
 	files := under(tmp)
 	idx := make([]indexEntry, len(files))
 	var made sync.Map
-	err = run(len(files), func(i int) error {
+	err = writeAll(files, workers, func(i int, f compiledFile) error {
 		var err error
-		idx[i], err = writeCompiledFile(files[i], &made)
+		idx[i], err = writeCompiledFile(f, &made)
 		return err
 	})
 	if err != nil {
@@ -236,7 +211,7 @@ func writeIndex(root string, files []compiledFile, idx []indexEntry) error {
 
 // updateTree brings the tree at root to files: it rewrites the files whose
 // content differs and removes the files (and emptied folders) not listed.
-func updateTree(root string, files []compiledFile, run pool) error {
+func updateTree(root string, files []compiledFile, workers int) error {
 	old := readIndex(root)
 	keep := make(map[string]bool, len(files)+1)
 	keep[filepath.Join(root, IndexFile)] = true
@@ -247,8 +222,7 @@ func updateTree(root string, files []compiledFile, run pool) error {
 	var changed atomic.Bool
 	changed.Store(len(old) != len(files))
 	var made sync.Map
-	err := run(len(files), func(i int) error {
-		f := files[i]
+	err := writeAll(files, workers, func(i int, f compiledFile) error {
 		sum := sumOf(f.sql)
 		if e, ok := old[f.rel]; ok && e.sum == sum {
 			if st, err := os.Lstat(f.path); err == nil && st.Mode().IsRegular() && stampOf(st) == e.stamp {
@@ -306,19 +280,10 @@ func withNewline(sql string) string {
 // slashes), path on disk, and its content, ending with a newline.
 type compiledFile struct{ rel, path, sql string }
 
-// writeAll calls write for every file on workers goroutines (one: on the
-// calling goroutine) and returns the first error.
+// writeAll calls write for every file on workers goroutines (at least
+// one) and returns the first error.
 func writeAll(files []compiledFile, workers int, write func(int, compiledFile) error) error {
 	workers = max(1, min(workers, len(files)))
-	if workers == 1 {
-		// On the calling goroutine: no goroutine to start and wait for.
-		for i, f := range files {
-			if err := write(i, f); err != nil {
-				return err
-			}
-		}
-		return nil
-	}
 	var next atomic.Int64
 	errs := make(chan error, workers)
 	var wg sync.WaitGroup
