@@ -101,6 +101,7 @@ func (r *runner) publish(ctx context.Context, results []run.Result) *Result {
 	r.sealed(wctx, results, res.RolledBack)
 	r.writeResults(res)
 	res.Deviated = deviated(p.Graph(), results) && !r.opts.AcceptDeviations
+	res.StaleInputs = staleInputs(p.Graph(), results)
 	return res
 }
 
@@ -810,11 +811,11 @@ func indirect(s Selection) string {
 }
 
 // deviated reports whether a deviation test (volume_change,
-// metric_change, an anomaly test) failed.
+// metric_change, an anomaly test other than input_freshness) failed.
 func deviated(g *graph.Graph, results []run.Result) bool {
 	for _, x := range results {
 		n := g.Node(x.ID)
-		if x.Status == run.Fail && n != nil && n.Test != nil && execute.IsDeviationTest(n.Test.Generic) && !coldStartOnly(x) {
+		if x.Status == run.Fail && n != nil && n.Test != nil && execute.IsDeviationTest(n.Test.Generic) && n.Test.Generic != "input_freshness" && !coldStartOnly(x) {
 			return true
 		}
 	}
@@ -833,4 +834,26 @@ func coldStartOnly(x run.Result) bool {
 		}
 	}
 	return true
+}
+
+// staleInputs returns the failed input_freshness tests of results.
+func staleInputs(g *graph.Graph, results []run.Result) []StaleInput {
+	var out []StaleInput
+	for _, x := range results {
+		n := g.Node(x.ID)
+		if x.Status != run.Fail || n == nil || n.Test == nil || n.Test.Generic != "input_freshness" {
+			continue
+		}
+		s := StaleInput{Source: string(n.Test.Attached)}
+		if a := g.Node(n.Test.Attached); a != nil && a.Source != nil {
+			s.Source = a.Source.SourceName + "." + a.Name
+		}
+		for _, gate := range x.Gates {
+			if gate.SameAs != "" {
+				s.SameAs = gate.SameAs
+			}
+		}
+		out = append(out, s)
+	}
+	return out
 }

@@ -33,7 +33,9 @@ type RunOptions struct {
 	NoRollback bool
 	// AcceptDeviations lets the deviation tests (volume_change,
 	// metric_change, the anomaly tests) pass with a warning, so that this
-	// run's values become their baseline or join their history.
+	// run's values become their baseline or join their history; an
+	// input_freshness failure on a file with another accepted month's
+	// content still fails (the month's export was not delivered).
 	AcceptDeviations bool
 	// Retries is how many times a node is tried again after a transient
 	// error, and the database opened again while another process holds it.
@@ -92,11 +94,28 @@ type Result struct {
 	// "" otherwise.
 	Outcome string
 	// Deviated is a run in which a deviation test (volume_change,
-	// metric_change, an anomaly test) failed; AcceptDeviations was not set.
+	// metric_change, an anomaly test other than input_freshness) failed;
+	// AcceptDeviations was not set.
 	Deviated bool
+	// StaleInputs are the failed input_freshness tests, in the order they
+	// finished: a file read is not the month's export. They are not
+	// deviations (Deviated), and AcceptDeviations accepts none whose
+	// content is another month's (SameAs).
+	StaleInputs []StaleInput
 	// StartFailed is a run whose on-run-start failed: no node ran, each
 	// planned one is skipped (Outcome has the hook's error).
 	StartFailed bool
+}
+
+// StaleInput is a failed input_freshness test.
+type StaleInput struct {
+	// Source names the source whose file failed: "raw.erp".
+	Source string
+	// SameAs is the month (YYYY-MM) of the accepted file whose content the
+	// file has: that month's export again, this month's was not delivered.
+	// "" when the file's time broke the rule (a file not newer than the
+	// last accepted month's, or older than max_age_days).
+	SameAs string
 }
 
 // runner is one run in progress.

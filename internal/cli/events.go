@@ -162,9 +162,9 @@ func (a *app) runFinished(res *engine.Result) {
 		a.ui.Printf("")
 		a.ui.Printf("%s", res.Outcome)
 	}
-	if res.Deviated {
+	for _, h := range gateHints(res) {
 		a.ui.Printf("")
-		a.ui.Printf("a volume, metric or schema deviated from the run history: check the inputs; if the change is real (a new level of activity), build again with --accept-deviations to make it the new baseline")
+		a.ui.Printf("%s", h)
 	}
 	a.runLog.RunFinished(res.Results, res.Elapsed, exitCode(res), res.Interrupted)
 }

@@ -56,7 +56,7 @@ func (rf *runFlags) addExec(cmd *cobra.Command) {
 	cmd.Flags().BoolVar(&rf.fullRefresh, "full-refresh", false, "run every selected node, even those that are up to date, and rebuild incremental models whole")
 	cmd.Flags().IntVar(&rf.retries, "retries", 0, "try a node again up to N times after a transient error (I/O, a lock or a transaction conflict), waiting 0.5s, 1s, 2s..., and wait for a locked database as long")
 	cmd.Flags().StringVar(&rf.transaction, "transaction", "", "run inside flow transaction ID (one per orchestrated flow): what this run builds is published, or undone, by kiln transaction commit|rollback ID")
-	cmd.Flags().BoolVar(&rf.acceptDev, "accept-deviations", false, "let the deviation gates (volume_change, metric_change, the anomaly tests) pass with a warning, so this run's values become their baseline or join their history (after a real change of level)")
+	cmd.Flags().BoolVar(&rf.acceptDev, "accept-deviations", false, "let the deviation gates (volume_change, metric_change, the anomaly tests) pass with a warning, so this run's values become their baseline or join their history (after a real change of level); an input file with the content of another month's (input_freshness) still fails")
 	cmd.Flags().StringVar(&rf.junitXML, "junit-xml", "", "also write a JUnit XML report of the run to PATH (one test case per node), for CI test reporters")
 	cmd.Flags().BoolVar(&rf.deferTo, "defer", false, "read the parents that are not selected and not built in this target from the relations of the run in --state (its DuckDB file, attached read-only)")
 	cmd.Flags().StringVar(&rf.deferState, "defer-state", "", "the run to defer to, when it is not the one of --state (dbt's --defer-state)")

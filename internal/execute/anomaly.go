@@ -183,6 +183,17 @@ func (g *gateRun) figures(ctx context.Context, conn adapter.Conn) ([]run.Gate, e
 	return out, nil
 }
 
+// sameAs returns the month whose accepted input file has the content of
+// a gate's file (Gate.SameAs), the first among gates; "" when none.
+func sameAs(gates []run.Gate) string {
+	for _, x := range gates {
+		if x.SameAs != "" {
+			return x.SameAs
+		}
+	}
+	return ""
+}
+
 // deviates reports whether a cold-start result is beyond the change floors
 // of every anchor: it would be an anomaly with a history.
 func deviates(r anomaly.Result) bool {
@@ -287,8 +298,13 @@ func (g *gateRun) result(gates []run.Gate) run.Result {
 			r.Message += fmt.Sprintf(" (and %d more)", len(bad)-1)
 		}
 		if g.e.opts.AcceptDeviations {
-			r.Status = run.Warn
-			r.Message += "; accepted (--accept-deviations): the history learns from it"
+			if same := sameAs(bad); same != "" {
+				// Not a deviation: the month's export was not delivered.
+				r.Message += "; not accepted: --accept-deviations does not accept the file of another month (" + same + "), supply this month's export"
+			} else {
+				r.Status = run.Warn
+				r.Message += "; accepted (--accept-deviations): the history learns from it"
+			}
 		}
 	case len(cold) > 0 && (g.kind == anomaly.Volume || g.kind == anomaly.Metric || g.months() < g.args.Options.MinPoints):
 		// A gate too young to fail warns; a new segment of an established

@@ -106,7 +106,14 @@ func (g *gateRun) inputFile() ([]run.Gate, error) {
 	f := anomaly.CheckFreshness(accepted, cur, g.month, now, g.args.Freshness)
 	gate := run.Gate{Series: g.series, Label: "the file of " + g.attachedName(), Month: int(g.month), Value: f.Age.Hours() / 24, Observed: true,
 		Detail: string(detail), Verdict: string(f.Verdict), Expected: math.NaN(), Lower: math.NaN(), Upper: math.NaN()}
-	gate.Accepted = f.Verdict == anomaly.Pass || g.e.opts.AcceptDeviations
+	// --accept-deviations vouches for a file's time (a month's export
+	// copied with an old modification time), never for a file with the
+	// content of another accepted month: that month's export was not
+	// delivered, and accepting it would record one month with another's data.
+	if f.Same != nil {
+		gate.SameAs = f.Same.Month.String()
+	}
+	gate.Accepted = f.Verdict == anomaly.Pass || (g.e.opts.AcceptDeviations && f.Same == nil)
 	if f.Verdict == anomaly.Pass {
 		s := fmt.Sprintf("%s, modified %s (%.1f days before the run)", rel, fi.ModTime().UTC().Format("2006-01-02 15:04 UTC"), f.Age.Hours()/24)
 		if f.Last != nil {

@@ -44,7 +44,9 @@ type Options struct {
 	Catalog *Catalog
 	// AcceptDeviations turns the failures of volume_change and
 	// metric_change into warnings, so their new values become the baseline,
-	// and those of the anomaly tests, whose values join their history.
+	// and those of the anomaly tests, whose values join their history;
+	// not that of input_freshness on a file with the content of another
+	// accepted month (Gate.SameAs): the month's export was not delivered.
 	AcceptDeviations bool
 	// Progress, when set, receives the progress of the loads of sources
 	// and seeds (see load.Spec.Progress), from the workers' goroutines.

@@ -32,6 +32,10 @@ type Gate struct {
 	// Detail is what the gate keeps besides the value, as JSON (columns,
 	// an input file).
 	Detail string
+	// SameAs is, for input_freshness, the month (YYYY-MM) of the accepted
+	// file whose content the file read has: this month's export was not
+	// delivered, and --accept-deviations does not accept it; "" otherwise.
+	SameAs string
 }
 
 // GatePoint is one accepted month of a gate's history.
