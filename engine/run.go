@@ -294,7 +294,7 @@ func (p *Project) Run(ctx context.Context, plan *Plan, o RunOptions) (*Result, e
 	if err := r.ex.CreateSchemas(ctx, r.plan.IDs()); err != nil && ctx.Err() == nil {
 		return nil, err
 	}
-	p.printf(Info, "Running %d nodes with %d thread(s) on %s%s", len(r.plan.IDs()), r.threads, p.DatabaseName(), r.inputsNote())
+	p.printf(Info, "Running %s with %s on %s%s", plural(len(r.plan.IDs()), "node"), plural(r.threads, "thread"), p.DatabaseName(), r.inputsNote())
 	if err := r.onRunStart(ctx); err != nil {
 		r.hookErr = hookFailed("on-run-start", err)
 		res := r.publish(ctx, r.skipAll(err))

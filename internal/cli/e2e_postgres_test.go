@@ -111,7 +111,7 @@ func TestPostgresTargetInProjectYML(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("build exit %d\n%s\n%s", code, out, errOut)
 	}
-	if !strings.Contains(out+errOut, "with 3 thread(s) on postgres database "+d.db+" on "+d.host) {
+	if !strings.Contains(out+errOut, "with 3 threads on postgres database "+d.db+" on "+d.host) {
 		t.Errorf("the run does not name its database and threads:\n%s\n%s", out, errOut)
 	}
 	got := d.query(t, "select n, total from marts.summary")

@@ -171,7 +171,7 @@ func TestRetryAfterAFailure(t *testing.T) {
 	}
 	// Still broken: retry fails the same way.
 	out := mustKiln(t, 1, dir, "retry")
-	if !strings.Contains(out, "Retrying") || !strings.Contains(out, "with 2 thread(s)") {
+	if !strings.Contains(out, "Retrying") || !strings.Contains(out, "with 2 threads") {
 		t.Errorf("retry did not reuse the run's options:\n%s", out)
 	}
 	if err := os.WriteFile(model, good, 0o644); err != nil {
