@@ -25,7 +25,9 @@ command, vars, threads and flags, the nodes that errored, failed or were
 skipped. When the last run failed and was rolled back (the default), the
 nodes it had built were undone too, so they run again as well; the ones
 whose inputs did not change since their last successful build are up to
-date and cost nothing.`,
+date and cost nothing. A run killed before it wrote run_results.json
+(SIGKILL, a crash) recorded no result: retry says so, with exit code 2,
+and the run is to be started again.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			start := time.Now()
@@ -53,6 +55,9 @@ date and cost nothing.`,
 				return &exitError{ExitCannotStart, fmt.Sprintf("cannot retry a %q run; retry follows build, run, test and seed", command)}
 			}
 			rf := a.applyArgs(rr.Args)
+			if killed, ok := a.killedSince(rr); ok {
+				return &exitError{ExitCannotStart, killedMessage(killed, rr)}
+			}
 			rolledBack, _ := rr.Args["rolled_back"].(bool)
 			var ids []graph.ID
 			for _, r := range rr.Results {
