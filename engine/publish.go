@@ -836,12 +836,15 @@ func coldStartOnly(x run.Result) bool {
 	return true
 }
 
-// staleInputs returns the failed input_freshness tests of results.
+// staleInputs returns the failed input_freshness tests of results, but
+// those whose file --accept-deviations accepted (a warning that
+// --warn-error made a failure).
 func staleInputs(g *graph.Graph, results []run.Result) []StaleInput {
 	var out []StaleInput
 	for _, x := range results {
 		n := g.Node(x.ID)
-		if x.Status != run.Fail || n == nil || n.Test == nil || n.Test.Generic != "input_freshness" {
+		if x.Status != run.Fail || n == nil || n.Test == nil || n.Test.Generic != "input_freshness" ||
+			!slices.ContainsFunc(x.Gates, func(g run.Gate) bool { return !g.Accepted }) {
 			continue
 		}
 		s := StaleInput{Source: string(n.Test.Attached)}
