@@ -292,6 +292,20 @@ type TestInfo struct {
 	WhereAt diag.Pos `json:"-"`
 }
 
+// Column returns the column test t is on: the column it is declared
+// under (ColumnName), else its column_name argument as rendered (a test
+// declared on the model with column_name: amount, which dbt allows);
+// "" when neither.
+func (t *TestInfo) Column() string {
+	if t.ColumnName != "" {
+		return t.ColumnName
+	}
+	if s, ok := t.Args["column_name"].(string); ok {
+		return s
+	}
+	return ""
+}
+
 // UnitTestInfo describes a unit test (dbt 1.8's unit_tests): the model's
 // SQL run on literal input rows, compared with expected rows.
 type UnitTestInfo struct {

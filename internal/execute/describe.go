@@ -54,7 +54,7 @@ func (e *Executor) describeCount(ctx context.Context, conn adapter.Conn, n *grap
 	on, col := "", ""
 	var onNode *graph.Node
 	if t != nil {
-		col = t.ColumnName
+		col = t.Column()
 		if onNode = e.g.Node(t.Attached); onNode != nil {
 			on = onNode.DisplayName()
 		}

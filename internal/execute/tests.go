@@ -121,7 +121,7 @@ func (e *Executor) countFailures(ctx context.Context, conn adapter.Conn, n *grap
 // *run.NodeError) with the model's columns, and the nearest as a hint.
 func (e *Executor) testError(ctx context.Context, conn adapter.Conn, n *graph.Node, err error, s adapter.Stmt) error {
 	var de *adapter.Error
-	if n.Test == nil || n.Test.ColumnName == "" || !errors.As(err, &de) || de.Class != adapter.Semantic {
+	if n.Test == nil || n.Test.Column() == "" || !errors.As(err, &de) || de.Class != adapter.Semantic {
 		return e.sqlError(n, err, s)
 	}
 	on := e.g.Node(n.Test.Attached)
@@ -134,15 +134,15 @@ func (e *Executor) testError(ctx context.Context, conn adapter.Conn, n *graph.No
 	}
 	names := make([]string, len(cols))
 	for i, c := range cols {
-		if strings.EqualFold(c.Name, n.Test.ColumnName) {
+		if strings.EqualFold(c.Name, n.Test.Column()) {
 			return e.sqlError(n, err, s) // the column exists: another problem
 		}
 		names[i] = c.Name
 	}
 	return &run.NodeError{
 		Pos:  n.Pos,
-		Msg:  fmt.Sprintf("test %q is on column %q, which %s %q does not have (columns: %s)", n.Test.Generic, n.Test.ColumnName, on.Kind, on.DisplayName(), strings.Join(names, ", ")),
+		Msg:  fmt.Sprintf("test %q is on column %q, which %s %q does not have (columns: %s)", n.Test.Generic, n.Test.Column(), on.Kind, on.DisplayName(), strings.Join(names, ", ")),
 		Err:  err,
-		Hint: diag.DidYouMean(n.Test.ColumnName, names),
+		Hint: diag.DidYouMean(n.Test.Column(), names),
 	}
 }
