@@ -61,10 +61,14 @@ func (c *compiler) addUnitTest(file string, dirs []string, u *project.UnitTestPr
 	mocks := map[graph.ID]string{}
 	for i, g := range u.Given {
 		gpos := g.Pos(file)
-		target, ok := c.inputNode(g.Input)
+		target, ok, err := c.inputNode(g.Input)
+		if err != nil {
+			c.diags.Errorf(gpos, "unit test %q: input %s: %v", u.Name, g.Input, err)
+			return
+		}
 		if !ok {
 			c.diags.Errorf(gpos, "unit test %q: input %q is not a ref() or source() of the project", u.Name, g.Input).
-				Hint = "write input: ref('model') or input: source('source', 'table')"
+				Hint = "write input: ref('model'), ref('model', v=2) or input: source('source', 'table')"
 			return
 		}
 		rows, err := c.unitRows(g.Format, &g.Rows, g.Fixture)
@@ -128,39 +132,88 @@ func (c *compiler) modelNames() []string {
 	return out
 }
 
-// inputNode resolves "ref('x')" or "source('a', 'b')".
-func (c *compiler) inputNode(expr string) (*graph.Node, bool) {
-	fn, args, ok := parseCall(expr)
+// inputNode resolves "ref('x')", "ref('x', v=2)" (or version=2: a
+// version of a versioned model, as dbt's given inputs take it; without
+// one, its latest version) or "source('a', 'b')". ok is false when expr
+// is none of them or names nothing of the project; err says why a
+// versioned ref names no model version.
+func (c *compiler) inputNode(expr string) (n *graph.Node, ok bool, err error) {
+	fn, args, kw, ok := parseCallKw(expr)
 	if !ok {
-		return nil, false
+		return nil, false, nil
+	}
+	version := ""
+	for k, v := range kw {
+		if fn != "ref" || (k != "v" && k != "version") || version != "" {
+			return nil, false, nil
+		}
+		version = v
 	}
 	switch {
-	case fn == "ref" && len(args) >= 1:
-		n, ok := c.byName[args[len(args)-1]]
-		return n, ok
+	case fn == "ref" && (len(args) == 1 || len(args) == 2):
+		if version != "" {
+			t, rerr := c.refVersioned(c.rootName(), args, version)
+			return t, rerr == nil, rerr
+		}
+		t, found := c.byName[args[len(args)-1]]
+		return t, found, nil
 	case fn == "source" && len(args) == 2:
-		n, ok := c.sources[[2]string{args[0], args[1]}]
-		return n, ok
+		t, found := c.sources[[2]string{args[0], args[1]}]
+		return t, found, nil
 	}
-	return nil, false
+	return nil, false, nil
 }
 
-// parseCall splits "ref('a', \"b\")" into ("ref", ["a", "b"]).
+// parseCall splits "ref('a', \"b\")" into ("ref", ["a", "b"]); keyword
+// arguments are not taken (ok false).
 func parseCall(s string) (string, []string, bool) {
+	fn, args, kw, ok := parseCallKw(s)
+	if len(kw) > 0 {
+		return "", nil, false
+	}
+	return fn, args, ok
+}
+
+// parseCallKw splits "ref('a', v=2)" into ("ref", ["a"], {v: "2"}): the
+// positional arguments are quoted strings, the keyword ones (after
+// them) quoted strings or bare words and numbers, given as their text.
+func parseCallKw(s string) (fn string, args []string, kw map[string]string, ok bool) {
 	s = strings.TrimSpace(s)
 	open := strings.IndexByte(s, '(')
 	if open < 0 || !strings.HasSuffix(s, ")") {
-		return "", nil, false
+		return "", nil, nil, false
 	}
-	var args []string
+	quoted := func(a string) (string, bool) {
+		if len(a) < 2 || (a[0] != '\'' && a[0] != '"') || a[len(a)-1] != a[0] {
+			return "", false
+		}
+		return a[1 : len(a)-1], true
+	}
 	for _, a := range strings.Split(s[open+1:len(s)-1], ",") {
 		a = strings.TrimSpace(a)
-		if len(a) < 2 || (a[0] != '\'' && a[0] != '"') || a[len(a)-1] != a[0] {
-			return "", nil, false
+		if k, v, isKw := strings.Cut(a, "="); isKw && !strings.ContainsAny(k, "'\"") {
+			k, v = strings.TrimSpace(k), strings.TrimSpace(v)
+			if q, ok := quoted(v); ok {
+				v = q
+			} else if v == "" || strings.ContainsAny(v, "'\" ()") {
+				return "", nil, nil, false
+			}
+			if kw == nil {
+				kw = map[string]string{}
+			}
+			if _, dup := kw[k]; dup || k == "" {
+				return "", nil, nil, false
+			}
+			kw[k] = v
+			continue
 		}
-		args = append(args, a[1:len(a)-1])
+		v, ok := quoted(a)
+		if !ok || kw != nil {
+			return "", nil, nil, false // a positional argument after a keyword one
+		}
+		args = append(args, v)
 	}
-	return strings.TrimSpace(s[:open]), args, true
+	return strings.TrimSpace(s[:open]), args, kw, true
 }
 
 // mockRender renders a model with mocked inputs, and the ephemeral models
@@ -243,7 +296,11 @@ func (r *mockRender) render(n *graph.Node) (string, diag.List) {
 			if err != nil {
 				return nil, err
 			}
-			return resolve(t, fmt.Sprintf("ref('%s')", t.Name))
+			call := fmt.Sprintf("ref('%s')", t.Name)
+			if version != "" {
+				call = fmt.Sprintf("ref('%s', v=%s)", t.Name, version)
+			}
+			return resolve(t, call)
 		},
 		Source: func(s, tb string, pos diag.Pos) (any, error) {
 			t, ok := r.c.sources[[2]string{s, tb}]
