@@ -13,4 +13,9 @@ type Session struct {
 	Conn    Conn
 	Dialect Dialect
 	Type    string // the adapter's type, "duckdb"
+	// Incremental is is_incremental() of the node's rendering: the node
+	// is an incremental model whose table exists and is not rebuilt (no
+	// full refresh), which its run applies to the table, as the executor
+	// decided before rendering it.
+	Incremental bool
 }

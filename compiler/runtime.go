@@ -16,7 +16,9 @@ import (
 // the database of session s (dbt's execute phase: run_query, statement,
 // the adapter's database methods), after its parents are built. It
 // returns ok false for a model whose template does not read execute
-// (its compiled code stands). It has execute.Renderer's signature.
+// (its compiled code stands). An incremental model renders with
+// is_incremental() as s.Incremental says: the SQL its run applies. It has
+// execute.Renderer's signature.
 func (m *Manifest) RenderAtRun(ctx context.Context, n *graph.Node, s adapter.Session) (string, bool, error) {
 	if m.c == nil || !n.RenderAtRun {
 		return "", false, nil
@@ -35,7 +37,10 @@ func (m *Manifest) RenderAtRun(ctx context.Context, n *graph.Node, s adapter.Ses
 	if node == nil {
 		return "", false, nil
 	}
-	r := m.c.renderNode(node, renderMode{final: true, db: db})
+	// is_incremental() as the executor decided it (adapter.Session), so
+	// that an incremental run applies the rendering of this run, execute
+	// true, and not its parse-time one (Incremental.Code).
+	r := m.c.renderNode(node, renderMode{final: true, db: db, incremental: s.Incremental && node.Incremental != nil})
 	m.c.emitLogs(n, r.logs)
 	if len(r.diags) > 0 {
 		return "", false, fmt.Errorf("%v", r.diags[0])

@@ -547,21 +547,11 @@ func (e *Executor) loadSeed(ctx context.Context, conn adapter.Conn, n *graph.Nod
 
 func (e *Executor) model(ctx context.Context, conn adapter.Conn, n *graph.Node) run.Result {
 	if e.opts.Render != nil {
-		sql, ok, err := e.opts.Render(ctx, n, adapter.Session{Conn: conn, Dialect: e.d, Type: e.typ})
-		if err != nil {
-			return failed(&run.NodeError{Pos: n.Pos, Msg: fmt.Sprintf("model %q: rendering at run time: %v", n.Name, err), Err: err})
+		r, res, done := e.renderModel(ctx, conn, n)
+		if done {
+			return res
 		}
-		if ok {
-			rendered := *n
-			rendered.CompiledCode = sql
-			n = &rendered
-			// The template may have created or dropped the node's relation.
-			kind, err := conn.RelationKind(ctx, n.Relation)
-			if err != nil {
-				return failed(err)
-			}
-			e.cat.Set(n.Relation, string(kind))
-		}
+		n = r
 	}
 	if n.ContractEnforced() {
 		if err := checkContract(ctx, conn, e.d, n); err != nil {
