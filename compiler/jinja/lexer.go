@@ -255,6 +255,11 @@ func isSpace(c byte) bool {
 	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v'
 }
 
+// unclosedTag begins the message of a tag whose closing delimiter is
+// missing; the parser reports it instead of the errors that follow from
+// reading the text after the tag as part of it.
+const unclosedTag = "the tag is never closed"
+
 // inside lexes the inside of a tag opened at open, up to and including its
 // closing delimiter (end, whose first character is closeCh).
 func (lx *lexer) inside(open int, end tokKind, closeCh byte) {
@@ -269,7 +274,7 @@ func (lx *lexer) inside(open int, end tokKind, closeCh byte) {
 		lx.pos = skipSpace(src, lx.pos)
 		p := lx.pos
 		if p >= len(src) {
-			lx.emit(tErr, open, "the tag is never closed: add \""+closer+"\"")
+			lx.emit(tErr, open, unclosedTag+": add \""+closer+"\"")
 			return
 		}
 		c := src[p]
@@ -279,7 +284,7 @@ func (lx *lexer) inside(open int, end tokKind, closeCh byte) {
 		// so that the tags after it are read, and their errors reported.
 		if c == '{' && p+1 < len(src) && (src[p+1] == '%' || src[p+1] == '#' || src[p+1] == '{' && lx.erred(first)) {
 			if !lx.erred(first) {
-				lx.emit(tErr, open, "the tag is never closed: add \""+closer+"\"")
+				lx.emit(tErr, open, unclosedTag+": add \""+closer+"\"")
 			}
 			return
 		}

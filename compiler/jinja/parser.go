@@ -230,26 +230,49 @@ func (p *parser) guard(fn func()) (ok bool) {
 		if !isSyntax || se == errAbort {
 			panic(r)
 		}
+		if u := p.skipTag(); u != nil {
+			// The tag runs on because its end is missing: the error
+			// met inside it follows from that, and is not reported.
+			se = u
+		}
 		p.errs = append(p.errs, se)
-		p.skipTag()
 		ok = false
 	}()
 	fn()
 	return true
 }
 
-// skipTag skips to just after the end of the current tag.
-func (p *parser) skipTag() {
+// skipTag skips to just after the end of the current tag. When the tag
+// is never closed, and no other lexical error came before in it, it
+// returns the lexer's error saying so (at the tag's "{%" or "{{"), with
+// a hint naming where the tag's text was read up to.
+func (p *parser) skipTag() *syntaxError {
+	var unclosed *syntaxError
+	last, lexical := -1, false
 	for {
 		t := p.peek()
 		switch t.kind {
 		case tEOF:
-			return
+			return unclosed
 		case tVarEnd, tBlockEnd:
 			p.next()
-			return
+			return nil
 		case tText, tVarBegin, tBlockBegin:
-			return // the tag was never closed; its error is recorded
+			return unclosed // the tag was never closed
+		case tErr:
+			if !strings.HasPrefix(t.val, unclosedTag) {
+				// A lexical error inside the tag (a string never
+				// closed, a stray "}") is its cause, reported as is.
+				lexical = true
+			} else if unclosed == nil && !lexical {
+				unclosed = &syntaxError{p: t.pos, msg: t.val}
+				if last >= 0 {
+					at := p.t.Position(last)
+					unclosed.hint = fmt.Sprintf("without it, the text up to line %d col %d was read as part of the tag", at.Line, at.Col)
+				}
+			}
+		default:
+			last = t.pos
 		}
 		p.next()
 	}
