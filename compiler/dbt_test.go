@@ -290,6 +290,40 @@ func TestDBTProjectConfigErrorsNameTheFile(t *testing.T) {
 	}
 }
 
+// A misspelt project name as the first key under models: is warned of as
+// written (models.jaffle_shopp, not models.jaffle_shop.jaffle_shopp),
+// saying that the first key is the project's name or a package's, and
+// which was meant; a folder under the name keeps the folder hint.
+func TestUnusedConfigPathAsWritten(t *testing.T) {
+	target := func(project.TargetRequest) (*project.Target, diag.List) {
+		return project.DefaultTarget("jaffle_shop.duckdb"), nil
+	}
+	for _, c := range []struct{ yml, want string }{
+		{"models:\n  jaffle_shopp:\n    +materialized: table\n",
+			`dbt_project.yml:5:3: warning: config path models.jaffle_shopp matches no model; the first key under models: is the project's name, "jaffle_shop", or an installed package's, then come the folders; did you mean "jaffle_shop"?`},
+		{"models:\n  jaffle_shopp:\n    staging:\n      +materialized: view\n",
+			`dbt_project.yml:5:3: warning: config path models.jaffle_shopp matches no model; the first key under models: is the project's name, "jaffle_shop", or an installed package's, then come the folders; did you mean "jaffle_shop"?`},
+		{"models:\n  jaffle_shop:\n    stagin:\n      +materialized: view\n",
+			`dbt_project.yml:6:5: warning: config path models.jaffle_shop.stagin matches no model; check the folder names under models:`},
+	} {
+		fsys := fstest.MapFS{
+			"dbt_project.yml":          {Data: []byte("name: jaffle_shop\nprofile: jaffle_shop\n\n" + c.yml)},
+			"models/staging/stg_a.sql": {Data: []byte("select 1 as id")},
+		}
+		p, l := project.LoadWith(fsys, project.Options{Target: target})
+		if l.HasErrors() {
+			t.Fatal(l)
+		}
+		m, l := Compile(p, Options{ProjectDir: "/proj"})
+		if l.HasErrors() {
+			t.Fatal(l)
+		}
+		if got := m.Warnings.Error(); got != c.want {
+			t.Errorf("got  %s\nwant %s", got, c.want)
+		}
+	}
+}
+
 // A model that names a custom {% materialization %} says it is not
 // supported yet and where it is defined (it was accepted, and the model
 // failed with "unknown materialization"; did you mean "table"?); the

@@ -35,7 +35,21 @@ type ConfigTree struct {
 	// top along every node's fqn, so they also apply to installed
 	// packages' nodes. They are in Configs too.
 	Global map[string]ConfigValue
+	// Direct is true when the subtree's top folder is written directly
+	// under the resource key (models: {staging: ...}), not under the
+	// project's name: Written then leaves the name out.
+	Direct bool
 	used   bool
+}
+
+// Written returns the subtree's path as the project file writes it below
+// the resource key: the project's name (project) then Path, or Path
+// alone when Direct.
+func (t *ConfigTree) Written(project string) []string {
+	if t.Direct {
+		return t.Path
+	}
+	return append([]string{project}, t.Path...)
 }
 
 // WithOverride returns a copy of t whose Resolve and Where apply o after
@@ -117,7 +131,7 @@ func fillTree(file string, n *yaml.Node, t *ConfigTree, project string, res Reso
 		child := t.Children[key]
 		if child == nil {
 			child = &ConfigTree{At: at(k), Path: append(append([]string(nil), t.Path...), key),
-				Configs: map[string]ConfigValue{}, Children: map[string]*ConfigTree{}}
+				Configs: map[string]ConfigValue{}, Children: map[string]*ConfigTree{}, Direct: top || t.Direct}
 			t.Children[key] = child
 		}
 		fillTree(file, v, child, project, res, false, l)
