@@ -20,6 +20,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"sort"
@@ -314,6 +315,9 @@ func Load(cfg Config) (*Project, error) {
 			return nil, err
 		}
 	}
+	if err := p.checkProfileFolder(); err != nil {
+		return nil, err
+	}
 	return p, nil
 }
 
@@ -343,7 +347,33 @@ func LoadConfig(cfg Config) (*Project, error) {
 		target = cfg.TargetPath
 	}
 	p.Target = AbsUnder(p.Dir, target)
+	if err := p.checkProfileFolder(); err != nil {
+		return nil, err
+	}
 	return p, nil
+}
+
+// checkProfileFolder returns a diag.Diagnostic, at the profile's path:,
+// when the folder of a profile's DuckDB file does not exist: DuckDB
+// cannot create a file in a missing folder, and dbt-duckdb fails there,
+// so kiln does not make the folder (a typo would build into a new, empty
+// database). The project's target path is the exception: kiln creates it
+// as dbt does, before it opens the database (path: target/dev.duckdb).
+// kiln's own database-path (no profile) is created as ever.
+func (p *Project) checkProfileFolder() error {
+	pr := p.Profile
+	if pr == nil || pr.Type != "duckdb" || pr.Path == "" {
+		return nil
+	}
+	folder := filepath.Dir(filepath.Clean(pr.Path))
+	if folder == filepath.Clean(p.Target) {
+		return nil
+	}
+	if _, err := os.Stat(folder); !errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	return diag.Errorf(pr.PathAt, "the folder of the DuckDB database %s does not exist: %s", pr.Path, folder).
+		WithHint("create the folder (mkdir -p %s), or fix the path; dbt-duckdb does not create it either", folder)
 }
 
 // checkFolderPath returns an error when a file (not a folder) lies at

@@ -105,6 +105,9 @@ func readFiles(cfg Config, configOnly bool) (*Files, error) {
 		}
 		po := profile.Options{Dir: cfg.ProfilesDir, ProjectDir: dir, Profile: name, Target: cfg.Target, Vars: cfg.Vars, LookupEnv: cfg.lookupEnv(),
 			ProjectFile: map[bool]string{true: project.DBTFileName, false: project.FileName}[req.DBT]}
+		if cfg.Profile == "" {
+			po.ProfileAt = req.Pos // the project file's profile:
+		}
 		if cfg.Record != nil {
 			// profiles.yml is read outside the project's folder: where
 			// dbt looks, found or missing, stamped before it is read.

@@ -203,7 +203,7 @@ func completeDuckDB(t *Target, o Options, keyAt map[string]diag.Pos) diag.List {
 		}
 		base := filepath.Base(path)
 		db = strings.TrimSuffix(base, filepath.Ext(base))
-		t.Path = path
+		t.Path, t.PathAt = path, keyAt["path"]
 		if !filepath.IsAbs(path) && o.ProjectDir != "" {
 			t.Path = filepath.Join(o.ProjectDir, path)
 		}

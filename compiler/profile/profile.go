@@ -41,6 +41,10 @@ type Options struct {
 	// Profile is the profile to read: --profile, else the project's
 	// profile: key.
 	Profile string
+	// ProfileAt is where the project file writes Profile (its profile:
+	// value), where a profile missing from profiles.yml is reported; zero
+	// when Profile is --profile.
+	ProfileAt diag.Pos
 	// Target is --target; "" reads DBT_TARGET, then the profile's target:.
 	Target string
 	// Vars are the --vars, for var() in the file's values.
@@ -77,6 +81,8 @@ type Target struct {
 	// Path is the database file of file-based adapters (DuckDB), made
 	// absolute against the project's directory; "" for ":memory:".
 	Path string
+	// PathAt is where the output writes path: (its value).
+	PathAt diag.Pos
 	// DSN is the libpq connection string of a server target (PostgreSQL),
 	// "host='...' port='...' ...", password included: never print it.
 	DSN string
@@ -229,12 +235,19 @@ func Parse(file string, src []byte, o Options) (*Target, diag.List) {
 		}
 	}
 	if prof == nil {
+		// dbt: "Could not find profile named ...", a project error: the
+		// name is wrong where the project writes it, or in --profile.
 		d := diag.Errorf(diag.Pos{File: file, Line: 1, Col: 1}, "profile %q is not in %s", name, file)
+		fix := "pass --profile or fix profile: in " + o.projectFile()
+		if o.ProfileAt.File != "" {
+			d.Pos = o.ProfileAt
+			fix = "fix profile: here, or add the profile to " + file
+		}
 		if h := diag.DidYouMean(name, names); h != "" {
 			d.Hint = h
 		} else if len(names) > 0 {
 			sort.Strings(names)
-			d.Hint = "its profiles: " + strings.Join(names, ", ") + "; pass --profile or fix profile: in " + o.projectFile()
+			d.Hint = "its profiles: " + strings.Join(names, ", ") + "; " + fix
 		}
 		l.Add(d)
 		return nil, l
@@ -273,13 +286,14 @@ func Parse(file string, src []byte, o Options) (*Target, diag.List) {
 		l.Add(diag.Errorf(at(file, prof), "profile %q has no outputs", name).WithHint("add outputs: {dev: {type: duckdb, path: dev.duckdb}}"))
 		return nil, l
 	}
-	targetName := o.Target
+	targetName, from := o.Target, "--target"
 	if targetName == "" {
 		if v, ok := o.lookupEnv()("DBT_TARGET"); ok && v != "" {
-			targetName = v
+			targetName, from = v, "DBT_TARGET"
 		}
 	}
 	if targetName == "" && targetNode != nil {
+		from = "target:"
 		v, d := r.Value(file, targetNode)
 		if d != nil {
 			l.Add(*d)
@@ -288,7 +302,7 @@ func Parse(file string, src []byte, o Options) (*Target, diag.List) {
 		targetName = fmt.Sprint(v)
 	}
 	if targetName == "" {
-		targetName = "default"
+		targetName, from = "default", ""
 	}
 	var out *yaml.Node
 	var targets []string
@@ -313,13 +327,7 @@ func Parse(file string, src []byte, o Options) (*Target, diag.List) {
 		return nil, l
 	}
 	if out == nil {
-		d := diag.Errorf(at(file, outputs), "profile %q has no target %q", name, targetName)
-		if h := diag.DidYouMean(targetName, targets); h != "" {
-			d.Hint = h
-		} else {
-			d.Hint = "its targets: " + strings.Join(targets, ", ") + "; pass --target"
-		}
-		l.Add(d)
+		l.Add(noTarget(file, name, targetName, from, targets, outputs, targetNode))
 		return nil, l
 	}
 	return Output(file, name, targetName, out, o)
@@ -387,4 +395,32 @@ func at(file string, n *yaml.Node) diag.Pos {
 // see it.
 func (t *Target) ProjectTarget() *project.Target {
 	return &project.Target{Name: t.Name, Type: t.Type, Schema: t.Schema, Database: t.Database, Context: t.Context()}
+}
+
+// noTarget reports that profile name has no output targetName, which came
+// from from (--target, DBT_TARGET, the profile's target:, or "" for
+// dbt's "default"), as dbt's "The profile ... does not have a target
+// named ...; the valid target names for this profile are ...". It is
+// reported at the profile's target: when the name comes from there, else
+// at its outputs:.
+func noTarget(file, name, targetName, from string, targets []string, outputs, targetNode *yaml.Node) diag.Diagnostic {
+	pos := at(file, outputs)
+	var msg, fix string
+	switch from {
+	case "--target", "DBT_TARGET":
+		msg = fmt.Sprintf("%s %s: profile %q has no target %q", from, targetName, name, targetName)
+		fix = "pass one of them, or add the target to the profile's outputs:"
+	case "target:":
+		pos = at(file, targetNode)
+		msg = fmt.Sprintf("the target: of profile %q, %q, is not one of its outputs", name, targetName)
+		fix = "fix target:, or pass --target"
+	default:
+		msg = fmt.Sprintf("profile %q has no target: and no target %q", name, targetName)
+		fix = "add target: <name> to the profile, or pass --target"
+	}
+	hint := "its targets: " + strings.Join(targets, ", ") + "; " + fix
+	if h := diag.DidYouMean(targetName, targets); h != "" {
+		hint = h + " " + hint
+	}
+	return diag.Errorf(pos, "%s", msg).WithHint("%s", hint)
 }

@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/kiln-build/kiln/compiler/diag"
 )
 
 func env(m map[string]string) func(string) (string, bool) {
@@ -117,7 +119,7 @@ func TestParseErrors(t *testing.T) {
 		name, text, profile, target, want string
 	}{
 		{"missing profile", jaffle, "jaffle_shp", "", `profiles.yml:1:1: profile "jaffle_shp" is not in profiles.yml; did you mean "jaffle_shop"?`},
-		{"missing target", jaffle, "jaffle_shop", "prod", `profiles.yml:4:5: profile "jaffle_shop" has no target "prod"; its targets: dev, ci, pg; pass --target`},
+		{"missing target", jaffle, "jaffle_shop", "prod", `profiles.yml:4:5: --target prod: profile "jaffle_shop" has no target "prod"; its targets: dev, ci, pg; pass one of them, or add the target to the profile's outputs:`},
 		{"postgres port", "p:\n  outputs:\n    pg: {type: postgres, port: 99999}\n", "p", "pg", `profiles.yml:3:32: port "99999" is not a port number`},
 		{"postgres sslmode", "p:\n  outputs:\n    pg: {type: postgres, sslmode: on}\n", "p", "pg", `profiles.yml:3:35: sslmode "on" is not one of disable, allow, prefer, require, verify-ca, verify-full`},
 		{"postgres search_path", "p:\n  outputs:\n    pg: {type: postgres, search_path: x}\n", "p", "pg", `profiles.yml:3:39: "search_path" of a postgres target is not supported yet`},
@@ -143,6 +145,47 @@ func TestParseErrors(t *testing.T) {
 				t.Errorf("got %q\nwant it to contain %q", l.Error(), c.want)
 			}
 		})
+	}
+}
+
+// A profile or target name that is not in profiles.yml is reported where
+// it was written: the project file's profile:, the profile's target:, or
+// --target and DBT_TARGET by name (dbt: "Could not find profile named
+// ...", a project error; "The profile ... does not have a target named
+// ...", with the valid target names), the names that exist listed.
+func TestParseNamesReportedWhereWritten(t *testing.T) {
+	at := Options{Profile: "jaffle_shopp", LookupEnv: env(nil), ProfileAt: diag.Pos{File: "dbt_project.yml", Line: 6, Col: 10}}
+	_, l := Parse("profiles.yml", []byte(jaffle), at)
+	want := `dbt_project.yml:6:10: profile "jaffle_shopp" is not in profiles.yml; did you mean "jaffle_shop"?`
+	if l.Error() != want {
+		t.Errorf("profile: got %q\nwant %q", l.Error(), want)
+	}
+	at.Profile = "warehouse"
+	_, l = Parse("profiles.yml", []byte(jaffle), at)
+	want = `dbt_project.yml:6:10: profile "warehouse" is not in profiles.yml; its profiles: jaffle_shop; fix profile: here, or add the profile to profiles.yml`
+	if l.Error() != want {
+		t.Errorf("profile, none near: got %q\nwant %q", l.Error(), want)
+	}
+	for _, c := range []struct {
+		name, text, target string
+		env                map[string]string
+		want               string
+	}{
+		{"--target", jaffle, "nosuch", nil,
+			`profiles.yml:4:5: --target nosuch: profile "jaffle_shop" has no target "nosuch"; its targets: dev, ci, pg; pass one of them, or add the target to the profile's outputs:`},
+		{"--target near", jaffle, "dve", nil,
+			`profiles.yml:4:5: --target dve: profile "jaffle_shop" has no target "dve"; did you mean "dev"? its targets: dev, ci, pg; pass one of them, or add the target to the profile's outputs:`},
+		{"DBT_TARGET", jaffle, "", map[string]string{"DBT_TARGET": "prod"},
+			`profiles.yml:4:5: DBT_TARGET prod: profile "jaffle_shop" has no target "prod"; its targets: dev, ci, pg; pass one of them, or add the target to the profile's outputs:`},
+		{"target:", strings.Replace(jaffle, "target: dev", "target: prod", 1), "", nil,
+			`profiles.yml:2:11: the target: of profile "jaffle_shop", "prod", is not one of its outputs; its targets: dev, ci, pg; fix target:, or pass --target`},
+		{"no target:", strings.Replace(jaffle, "  target: dev\n", "", 1), "", nil,
+			`profiles.yml:3:5: profile "jaffle_shop" has no target: and no target "default"; its targets: dev, ci, pg; add target: <name> to the profile, or pass --target`},
+	} {
+		_, l := Parse("profiles.yml", []byte(c.text), Options{Profile: "jaffle_shop", Target: c.target, LookupEnv: env(c.env)})
+		if l.Error() != c.want {
+			t.Errorf("%s: got %q\nwant %q", c.name, l.Error(), c.want)
+		}
 	}
 }
 
