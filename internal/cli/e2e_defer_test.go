@@ -166,6 +166,11 @@ func TestDeferThroughAViewOfADbtProject(t *testing.T) {
 		}
 	}
 	mustKiln(t, 0, dir, "build", "--target-path", "prod")
+	// The dev targets' folder: kiln, as dbt-duckdb, does not make a
+	// profile path's folder (but for the target path).
+	if err := os.MkdirAll(filepath.Join(dir, "dev"), 0o755); err != nil {
+		t.Fatal(err)
+	}
 	// Dev's own raw_orders holds one row.
 	few := filepath.Join(dir, "seeds", "raw_orders.csv")
 	if err := os.WriteFile(few, []byte("id,amount\n9,1\n"), 0o644); err != nil {
