@@ -3,6 +3,7 @@ package compiler
 import (
 	"fmt"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -509,13 +510,13 @@ func (c *compiler) warnUnusedConfig() {
 		for _, u := range tree.t.Unused() {
 			d := c.diags.Warnf(u.Pos(c.p.File), "config path %s.%s matches no %s", tree.kind, strings.Join(u.Written(c.name), "."), strings.TrimSuffix(tree.kind, "s"))
 			d.Hint = "check the folder names under " + tree.kind + ":"
-			if u.Direct && len(u.Path) == 1 {
-				// dbt reads the first key as the project's or a
-				// package's name; kiln also takes a folder there.
-				names := []string{c.name}
-				for _, q := range c.root.Packages {
-					names = append(names, q.Config.Name)
-				}
+			// dbt reads the first key as the project's or a package's
+			// name; kiln also takes a folder there.
+			names := []string{c.name}
+			for _, q := range c.root.Packages {
+				names = append(names, q.Config.Name)
+			}
+			if u.Direct && len(u.Path) == 1 && !slices.Contains(names, u.Path[0]) {
 				d.Hint = fmt.Sprintf("the first key under %s: is the project's name, %q, or an installed package's, then come the folders", tree.kind, c.name)
 				if h := diag.DidYouMean(u.Path[0], names); h != "" {
 					d.Hint += "; " + h

@@ -407,9 +407,12 @@ func noTarget(file, name, targetName, from string, targets []string, outputs, ta
 	pos := at(file, outputs)
 	var msg, fix string
 	switch from {
-	case "--target", "DBT_TARGET":
-		msg = fmt.Sprintf("%s %s: profile %q has no target %q", from, targetName, name, targetName)
+	case "--target":
+		msg = fmt.Sprintf("--target %s: profile %q has no target %q", targetName, name, targetName)
 		fix = "pass one of them, or add the target to the profile's outputs:"
+	case "DBT_TARGET":
+		msg = fmt.Sprintf("DBT_TARGET=%s: profile %q has no target %q", targetName, name, targetName)
+		fix = "set DBT_TARGET to one of them, or add the target to the profile's outputs:"
 	case "target:":
 		pos = at(file, targetNode)
 		msg = fmt.Sprintf("the target: of profile %q, %q, is not one of its outputs", name, targetName)

@@ -176,7 +176,7 @@ func TestParseNamesReportedWhereWritten(t *testing.T) {
 		{"--target near", jaffle, "dve", nil,
 			`profiles.yml:4:5: --target dve: profile "jaffle_shop" has no target "dve"; did you mean "dev"? its targets: dev, ci, pg; pass one of them, or add the target to the profile's outputs:`},
 		{"DBT_TARGET", jaffle, "", map[string]string{"DBT_TARGET": "prod"},
-			`profiles.yml:4:5: DBT_TARGET prod: profile "jaffle_shop" has no target "prod"; its targets: dev, ci, pg; pass one of them, or add the target to the profile's outputs:`},
+			`profiles.yml:4:5: DBT_TARGET=prod: profile "jaffle_shop" has no target "prod"; its targets: dev, ci, pg; set DBT_TARGET to one of them, or add the target to the profile's outputs:`},
 		{"target:", strings.Replace(jaffle, "target: dev", "target: prod", 1), "", nil,
 			`profiles.yml:2:11: the target: of profile "jaffle_shop", "prod", is not one of its outputs; its targets: dev, ci, pg; fix target:, or pass --target`},
 		{"no target:", strings.Replace(jaffle, "  target: dev\n", "", 1), "", nil,
