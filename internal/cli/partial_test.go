@@ -312,6 +312,10 @@ func TestPartialParseOutsideFiles(t *testing.T) {
 	edit := func(name, body string) { writeFile(t, filepath.Join(dir, name), body) }
 	edit("project.yml", "name: pp\nprofile: pp\nmodel-paths: [models]\nmacro-paths: [macros]\nvars:\n  v: 1\n")
 	edit("profiles.yml", "pp:\n  target: dev\n  outputs:\n    dev:\n      type: duckdb\n      path: \"db/{{ env_var('PP_DB', 'a') }}.duckdb\"\n")
+	// A profile path's folder must exist, as for dbt-duckdb.
+	if err := os.MkdirAll(filepath.Join(dir, "db"), 0o755); err != nil {
+		t.Fatal(err)
+	}
 	database := func() string {
 		mustKiln(t, 0, dir, "compile")
 		var m struct {
