@@ -278,6 +278,8 @@ func sentences(parts ...string) string {
 func (r *runner) upToDate(ctx context.Context) error {
 	p := r.p
 	g := p.Graph()
+	readers := p.deferredReaders()
+	r.noOwn = readers
 	saved, err := r.ex.Conn(0).Store().LoadState(ctx, r.opts.Transaction)
 	if err != nil {
 		return err
@@ -286,19 +288,25 @@ func (r *runner) upToDate(ctx context.Context) error {
 	for id, fp := range saved {
 		r.stored[graph.ID(id)] = fp
 	}
-	if r.opts.FullRefresh || r.opts.Command != "build" || len(r.stored) == 0 {
+	if r.opts.FullRefresh || r.opts.Command != "build" {
+		return nil
+	}
+	if r.outside != "" && len(r.stored) > 0 {
+		p.printf(Info, "%s: every node runs", r.outside)
+	} else if r.pg != nil && r.pg.note != "" && len(r.stored) > 0 {
+		p.printf(Info, "%s", r.pg.note)
+	}
+	if note := r.deferredNote(readers); note != "" {
+		p.printf(Info, "%s", note)
+	}
+	if len(r.stored) == 0 {
 		// No node can be up to date: the fingerprints are needed only
 		// when the run records its state (r.fps), and the run does not
 		// wait for them to start (0.03 s of W1 1,000's start, built from
 		// nothing).
 		return nil
 	}
-	r.fingerprints = p.chained(nil)
-	if r.outside != "" && len(r.stored) > 0 {
-		p.printf(Info, "%s: every node runs", r.outside)
-	} else if r.pg != nil && r.pg.note != "" && len(r.stored) > 0 {
-		p.printf(Info, "%s", r.pg.note)
-	}
+	r.fingerprints = p.chained(readers)
 	// An export is up to date only if its file is the one kiln wrote:
 	// the planned exports' files are hashed, not every export's.
 	// An anomaly test is never up to date: its verdict depends on the run
@@ -315,6 +323,11 @@ func (r *runner) upToDate(ctx context.Context) error {
 			return err
 		}
 		if len(why) > 0 {
+			for id, w := range readers {
+				if _, ok := why[id]; !ok {
+					why[id] = w
+				}
+			}
 			r.fingerprints = p.chained(why)
 			utd = r.decide()
 			for _, id := range sortedIDs(why) {
@@ -330,7 +343,7 @@ func (r *runner) upToDate(ctx context.Context) error {
 // first use when upToDate did not need them.
 func (r *runner) fps() map[graph.ID]string {
 	if r.fingerprints == nil {
-		r.fingerprints = r.p.chained(nil)
+		r.fingerprints = r.p.chained(r.noOwn)
 	}
 	return r.fingerprints
 }

@@ -132,6 +132,9 @@ type runner struct {
 	journal  *execute.Journal
 	// fingerprints are the nodes' fingerprints now (see package state).
 	fingerprints map[graph.ID]string
+	// noOwn are the nodes with no fingerprint of their own in this run
+	// (they read the --defer state's database), with why.
+	noOwn map[graph.ID]string
 	// stored are the fingerprints of the nodes' last successful builds
 	// (tests: passes), as the run found them.
 	stored map[graph.ID]string
