@@ -16,6 +16,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/kiln-build/kiln/compiler/builtin"
 	"github.com/kiln-build/kiln/compiler/diag"
@@ -36,8 +37,11 @@ type Options struct {
 	// ProjectDir is the project's directory on disk, used to resolve the
 	// relative paths of source files. Empty means the working directory.
 	ProjectDir string
-	// InvocationID and StartedAt (RFC 3339) are invocation_id and
-	// run_started_at in templates.
+	// InvocationID and StartedAt (RFC 3339, UTC) are invocation_id and
+	// run_started_at in templates. run_started_at is one instant for the
+	// whole compilation, as dbt's is for the whole invocation: an empty
+	// StartedAt is the time Compile started (the engine passes the
+	// invocation's start, Config.StartedAt).
 	InvocationID, StartedAt string
 	// Defer maps nodes to the relation that ref() and source() of them
 	// read instead of their own: dbt's --defer, where a parent that is not
@@ -172,6 +176,35 @@ func (m *Manifest) InvocationID() string {
 	return m.c.opts.InvocationID
 }
 
+// RunStartedAt returns run_started_at as the templates of m render it
+// with {{ run_started_at }} (Python's str of an aware datetime in UTC:
+// "2026-12-06 15:20:00.123456+00:00"), and the other renderings of the
+// same instant that a template commonly writes: its isoformat() and its
+// strftime to the second, with a space or a T. Longest first.
+func (m *Manifest) RunStartedAt() []string {
+	if m.c == nil {
+		return nil
+	}
+	return RunStartedAtTexts(m.c.opts.StartedAt)
+}
+
+// RunStartedAtRead returns run_started_at of m's templates as RFC 3339 in
+// UTC (Options.StartedAt, or when Compile started) once a template of m
+// has read it, at compile or at run time; "" before.
+func (m *Manifest) RunStartedAtRead() string {
+	if m.c == nil || m.Engine == nil || !m.Engine.ReadRunStartedAt() {
+		return ""
+	}
+	return m.c.opts.StartedAt
+}
+
+// RunStartedAtTexts returns the renderings of run_started_at for
+// startedAt (RFC 3339; Manifest.RunStartedAt), nil when it does not
+// parse.
+func RunStartedAtTexts(startedAt string) []string {
+	return template.RunStartedAtTexts(startedAt)
+}
+
 // SetGraph gives the templates that render at run time dbt's graph
 // context variable: fn (such as artifact.FlatGraph of m) is called once,
 // the first time a template reads graph.
@@ -194,6 +227,9 @@ func (c *compiler) graphVar() map[string]any {
 func newCompiler(p *project.Project, opts Options) *compiler {
 	if opts.LookupEnv == nil {
 		opts.LookupEnv = os.LookupEnv
+	}
+	if opts.StartedAt == "" {
+		opts.StartedAt = time.Now().UTC().Format(time.RFC3339Nano)
 	}
 	// Maps sized for the project's files: grown from empty, their
 	// rehashing was a twentieth of compiling 30,000 trivial models.

@@ -27,6 +27,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/google/uuid"
 
@@ -53,6 +54,12 @@ type Config struct {
 	// InvocationID identifies this invocation in the artifacts and the run
 	// history; "" generates a UUID.
 	InvocationID string
+	// StartedAt is when the invocation started: run_started_at in every
+	// template of the project (models, hooks, on-run-start and on-run-end,
+	// operations), and the start of its run (RunOptions.Start, the run
+	// history's started_at, run_results.json's elapsed_time) unless
+	// RunOptions.Start says otherwise. Zero is the time Load is called.
+	StartedAt time.Time
 	// Version is kiln's version, written in the artifacts' metadata.
 	Version string
 	// Listener receives the events; nil discards them.
@@ -116,7 +123,16 @@ func (cfg Config) lookupEnv() func(string) (string, bool) {
 // as an empty string where a call site left InvocationID out).
 func (cfg Config) compileOptions(dir string, deferred map[graph.ID]sqlq.Relation) compiler.Options {
 	return compiler.Options{Vars: cfg.Vars, ProjectDir: dir, LookupEnv: cfg.lookupEnv(), Defer: deferred, NodeEntries: artifact.NodeEntries,
-		InvocationID: cfg.InvocationID, StoreFailures: cfg.StoreFailures, FullRefresh: cfg.FullRefresh, Which: cfg.Which}
+		InvocationID: cfg.InvocationID, StartedAt: cfg.startedAt(), StoreFailures: cfg.StoreFailures, FullRefresh: cfg.FullRefresh, Which: cfg.Which}
+}
+
+// startedAt is StartedAt as compiler.Options takes it: RFC 3339 in UTC,
+// to the nanosecond ("" when zero).
+func (cfg Config) startedAt() string {
+	if cfg.StartedAt.IsZero() {
+		return ""
+	}
+	return cfg.StartedAt.UTC().Format(time.RFC3339Nano)
 }
 
 // ErrInvalid is returned by Load and Select when the project's files hold
@@ -170,6 +186,10 @@ func (p *Project) Name() string { return p.Project.Config.Name }
 
 // InvocationID returns the id of this invocation.
 func (p *Project) InvocationID() string { return p.cfg.InvocationID }
+
+// StartedAt returns when this invocation started (Config.StartedAt):
+// run_started_at in its templates.
+func (p *Project) StartedAt() time.Time { return p.cfg.StartedAt }
 
 // Vars returns the vars given to the compilation (--vars), and their text.
 func (p *Project) Vars() (map[string]any, string) { return p.cfg.Vars, p.cfg.VarsText }
@@ -232,6 +252,9 @@ func (p *Project) printf(level Level, format string, args ...any) {
 func Load(cfg Config) (*Project, error) {
 	if cfg.InvocationID == "" {
 		cfg.InvocationID = uuid.NewString()
+	}
+	if cfg.StartedAt.IsZero() {
+		cfg.StartedAt = time.Now()
 	}
 	dir, err := filepath.Abs(cfg.Dir)
 	if err != nil {

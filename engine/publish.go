@@ -444,6 +444,7 @@ func (r *runner) unprovable(ctx context.Context, utd map[graph.ID]bool) (map[gra
 	// judged without its queries.
 	var stmts []string
 	var owner []int
+	runStart := r.p.Manifest.RunStartedAt()
 	for i, id := range ids {
 		n := g.Node(id)
 		if w := unprovableAsIs(n); w != "" {
@@ -456,6 +457,13 @@ func (r *runner) unprovable(ctx context.Context, utd map[graph.ID]bool) (map[gra
 			// (artifact.Fingerprint.Code): like a query calling now(),
 			// it gives another result in every invocation.
 			why[i] = "renders invocation_id"
+			continue
+		}
+		if rendersRunStart(sqls, runStart) {
+			// Its fingerprint hashes run_started_at as a placeholder
+			// (artifact.Fingerprint.Code): like a query calling now(),
+			// it gives another result in every invocation.
+			why[i] = "renders run_started_at"
 			continue
 		}
 		for _, sql := range sqls {
@@ -513,6 +521,23 @@ func rendersInvocation(sqls []string, inv string) bool {
 	for _, s := range sqls {
 		if strings.Contains(s, inv) {
 			return true
+		}
+	}
+	return false
+}
+
+// rendersRunStart reports whether one of sqls holds run_started_at as
+// a template renders it (texts: compiler.Manifest.RunStartedAt, each
+// beginning with one of the renderings to the second).
+func rendersRunStart(sqls, texts []string) bool {
+	for _, t := range texts {
+		if len(t) != len("2006-01-02 15:04:05") {
+			continue
+		}
+		for _, s := range sqls {
+			if strings.Contains(s, t) {
+				return true
+			}
 		}
 	}
 	return false

@@ -42,7 +42,9 @@ type RunOptions struct {
 	Retries int
 	// Transaction is the flow transaction the run belongs to ("" none).
 	Transaction string
-	// Start is when the command started; zero means now.
+	// Start is when the command started, the run's recorded start; zero
+	// is the invocation's (Config.StartedAt, run_started_at in the
+	// templates), which it should be.
 	Start time.Time
 	// EventTimeStart and EventTimeEnd limit the batches microbatch models
 	// build (dbt's --event-time-start and --event-time-end).
@@ -173,6 +175,9 @@ type runner struct {
 // transaction is open...): nothing changed then.
 func (p *Project) Run(ctx context.Context, plan *Plan, o RunOptions) (*Result, error) {
 	r := &runner{p: p, opts: o, start: o.Start, threads: p.Threads(o.Threads)}
+	if r.start.IsZero() {
+		r.start = p.cfg.StartedAt
+	}
 	if r.start.IsZero() {
 		r.start = time.Now()
 	}

@@ -27,6 +27,10 @@ type Run struct {
 	Which         string
 }
 
+// ReadRunStartedAt reports whether a template rendered by e (at compile
+// or at run time) has read run_started_at.
+func (e *Engine) ReadRunStartedAt() bool { return e.runStartedRead.Load() }
+
 // SetRun installs the invocation's facts; call it before the first
 // Render. ProjectName also names the root project's macros as a
 // namespace ({{ mist.my_macro() }} in project mist), as in dbt.
@@ -227,6 +231,7 @@ func (g *globals) dbtName(name string) (any, bool) {
 		return g.e.run.InvocationID, true
 	case "run_started_at":
 		clockReads.Add(1)
+		g.e.runStartedRead.Store(true)
 		return runStartedAt(g.e.run.StartedAt), true
 	case "target":
 		if g.e.run.Target != nil {

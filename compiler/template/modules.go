@@ -107,6 +107,23 @@ func runStartedAt(s string) dateTime {
 	return dateTime{t: t.UTC(), aware: true} // dbt's is aware, in UTC
 }
 
+// RunStartedAtTexts returns what a template renders of run_started_at
+// for startedAt (RFC 3339): its str ("2026-12-06 15:20:00.123456+00:00"),
+// its isoformat() ("2026-12-06T15:20:00.123456+00:00"), and its strftime
+// to the second with a space or a T; longest first, nil when startedAt
+// does not parse.
+func RunStartedAtTexts(startedAt string) []string {
+	t, err := time.Parse(time.RFC3339Nano, startedAt)
+	if err != nil {
+		return nil
+	}
+	d := dateTime{t: t.UTC(), aware: true}
+	s := d.String()
+	iso := strings.Replace(s, " ", "T", 1)
+	sec := d.t.Format("2006-01-02 15:04:05")
+	return []string{s, iso, sec, strings.Replace(sec, " ", "T", 1)}
+}
+
 func (d dateTime) String() string {
 	if d.dateOnly {
 		return d.t.Format("2006-01-02")

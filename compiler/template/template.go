@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"sync/atomic"
 
 	"github.com/kiln-build/kiln/compiler/diag"
 	"github.com/kiln-build/kiln/compiler/jinja"
@@ -40,6 +41,8 @@ type Engine struct {
 	// dbt, {{ ref(...) }} calls them everywhere (models, tests, hooks,
 	// macros), and builtins.ref is kiln's ref (see override).
 	overrides map[string]*jinja.Macro
+	// runStartedRead is set once a template read run_started_at.
+	runStartedRead atomic.Bool
 }
 
 // builtinPrefix starts the paths of kiln's built-in macro files, which

@@ -31,6 +31,12 @@ type Fingerprint struct {
 	// that renders it is not modified by a new invocation (dbt compares
 	// the file's checksum), and the up-to-date check runs it at every
 	// build on its own account (a query that renders the invocation).
+	// Likewise run_started_at, which changes at every invocation, is
+	// hashed as {{ run_started_at }} (RunStartedAtPlaceholder) where the
+	// code holds one of its usual renderings (compiler.RunStartedAtTexts):
+	// a model that renders it is not modified by a new invocation (dbt
+	// compares the file's checksum), and the up-to-date check runs it at
+	// every build on its own account (it renders run_started_at).
 	Code string
 	// Body is the node's checksum: the sha256 of the file for models,
 	// seeds and singular tests, the test's hash (node, column, test,
@@ -99,6 +105,7 @@ func ManifestFingerprints(m *compiler.Manifest) map[graph.ID]Fingerprint {
 func ManifestFingerprintsOn(m *compiler.Manifest, workers int) map[graph.ID]Fingerprint {
 	mj := buildManifest(m, Metadata{})
 	inv := m.InvocationID()
+	rep := runStartedReplacer(m.RunStartedAt())
 	type item struct {
 		id      graph.ID
 		section string
@@ -127,7 +134,7 @@ func ManifestFingerprintsOn(m *compiler.Manifest, workers int) map[graph.ID]Fing
 		if err := json.Unmarshal(data, &e); err != nil {
 			return err
 		}
-		fps[i], err = fingerprintOf(items[i].section, &e, inv)
+		fps[i], err = fingerprintOf(items[i].section, &e, inv, rep)
 		return err
 	})
 	out := make(map[graph.ID]Fingerprint, len(items))
@@ -201,6 +208,7 @@ type manifestIn struct {
 	Kiln      struct {
 		Inputs        map[graph.ID]InputFile `json:"inputs"`
 		ParseCompiled map[graph.ID]string    `json:"parse_compiled_code"`
+		RunStartedAt  string                 `json:"run_started_at"`
 	} `json:"kiln"`
 }
 
@@ -213,6 +221,7 @@ func fingerprintsJSON(data []byte) (map[graph.ID]Fingerprint, error) {
 		return nil, fmt.Errorf("not a manifest: metadata.dbt_schema_version is %q", in.Metadata.SchemaVersion)
 	}
 	out := make(map[graph.ID]Fingerprint, len(in.Nodes)+len(in.Sources)+len(in.UnitTests)+len(in.Exports))
+	rep := runStartedReplacer(compiler.RunStartedAtTexts(in.Kiln.RunStartedAt))
 	add := func(section string, entries map[graph.ID]*entryIn) error {
 		for id, e := range entries {
 			if e == nil {
@@ -221,7 +230,7 @@ func fingerprintsJSON(data []byte) (map[graph.ID]Fingerprint, error) {
 			if code, ok := in.Kiln.ParseCompiled[id]; ok && e.CompiledCode != nil {
 				e.CompiledCode = &code // the definition's, not what a run executed
 			}
-			fp, err := fingerprintOf(section, e, in.Metadata.InvocationID)
+			fp, err := fingerprintOf(section, e, in.Metadata.InvocationID, rep)
 			if err != nil {
 				return fmt.Errorf("%s %q: %w", section, id, err)
 			}
@@ -244,11 +253,59 @@ func fingerprintsJSON(data []byte) (map[graph.ID]Fingerprint, error) {
 // the compiled code that Fingerprint.Code hashes.
 const InvocationPlaceholder = "{{ invocation_id }}"
 
+// RunStartedAtPlaceholder is what the renderings of run_started_at are
+// replaced with in the compiled code that Fingerprint.Code hashes.
+const RunStartedAtPlaceholder = "{{ run_started_at }}"
+
+// runStarted replaces the renderings of run_started_at in compiled code
+// by RunStartedAtPlaceholder.
+type runStarted struct {
+	rep *strings.Replacer
+	// seconds are the renderings to the second (with a space, with a
+	// T), which every other one begins with: code that holds neither is
+	// returned without a scan by the replacer.
+	seconds []string
+}
+
+// runStartedReplacer returns the replacer of texts (run_started_at's
+// renderings, longest first, compiler.RunStartedAtTexts) by
+// RunStartedAtPlaceholder; nil for none.
+func runStartedReplacer(texts []string) *runStarted {
+	if len(texts) == 0 {
+		return nil
+	}
+	r := &runStarted{}
+	pairs := make([]string, 0, 2*len(texts))
+	for _, t := range texts {
+		pairs = append(pairs, t, RunStartedAtPlaceholder)
+		if len(t) == len("2006-01-02 15:04:05") {
+			r.seconds = append(r.seconds, t)
+		}
+	}
+	r.rep = strings.NewReplacer(pairs...)
+	return r
+}
+
+// replace returns code with run_started_at's renderings replaced; r may
+// be nil (code as is).
+func (r *runStarted) replace(code string) string {
+	if r == nil {
+		return code
+	}
+	for _, s := range r.seconds {
+		if strings.Contains(code, s) {
+			return r.rep.Replace(code)
+		}
+	}
+	return code
+}
+
 // fingerprintOf returns the fingerprint of a manifest entry of section
-// written by invocation inv ("" when unknown); a source's Inputs is
+// written by invocation inv ("" when unknown), its compiled code read
+// through rep (nil: as is); a source's Inputs is
 // "location:" and its external location, for withInputs to replace by
 // the file's checksum when there is one.
-func fingerprintOf(section string, e *entryIn, inv string) (fp Fingerprint, err error) {
+func fingerprintOf(section string, e *entryIn, inv string, rep *runStarted) (fp Fingerprint, err error) {
 	cfg, err := decode(e.Config)
 	if err != nil {
 		return fp, fmt.Errorf("config: %w", err)
@@ -340,7 +397,7 @@ func fingerprintOf(section string, e *entryIn, inv string) (fp Fingerprint, err 
 		fp.Code, err = hashValue(map[string]any{"checksum": fp.Body, "given": given, "expect": expect})
 		return fp, err
 	case e.CompiledCode != nil:
-		code := *e.CompiledCode
+		code := rep.replace(*e.CompiledCode)
 		if inv != "" {
 			code = strings.ReplaceAll(code, inv, InvocationPlaceholder)
 		}

@@ -202,6 +202,11 @@ type kilnJSON struct {
 	// their fingerprint hashes (a node is modified by its definition, not
 	// by what a run executed, such as an incremental run's rendering).
 	ParseCompiled map[graph.ID]string `json:"parse_compiled_code,omitempty"`
+	// RunStartedAt is run_started_at of the compilation (RFC 3339, UTC)
+	// when a template read it ("": none did, and the key is left out):
+	// the fingerprints read back from the manifest hash its renderings as
+	// a placeholder (RunStartedAtPlaceholder).
+	RunStartedAt string `json:"run_started_at,omitempty"`
 }
 
 // parseCompiled returns the compiled SQL of the nodes of executed whose
@@ -294,7 +299,7 @@ func buildManifestWith(m *compiler.Manifest, meta Metadata, lazy bool) *manifest
 		UnitTests: map[graph.ID]*unitTestJSON{},
 		Exports:   map[graph.ID]*exportJSON{},
 		Exposures: map[graph.ID]*exposureJSON{},
-		Kiln:      kilnJSON{Inputs: map[graph.ID]InputFile{}, Database: meta.Database, ParseCompiled: parseCompiled(m, meta.Executed)},
+		Kiln:      kilnJSON{Inputs: map[graph.ID]InputFile{}, Database: meta.Database, ParseCompiled: parseCompiled(m, meta.Executed), RunStartedAt: m.RunStartedAtRead()},
 	}
 	out.Groups, out.GroupMap = b.groups()
 	out.SemanticModels, out.Metrics, out.SavedQueries = b.semantic()

@@ -87,7 +87,7 @@ ones, all at the run's one clock. build runs snapshots too, in graph order.`,
 
 // execute is the body of build, run, test, seed and snapshot.
 func (a *app) execute(command string, rf *runFlags) error {
-	start := time.Now()
+	start := a.started // run_started_at's instant (engine.Config.StartedAt)
 	if err := rf.parseEventTimes(); err != nil {
 		return err
 	}

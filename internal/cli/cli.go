@@ -17,6 +17,7 @@ import (
 	"regexp"
 	"runtime/debug"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 	"gopkg.in/yaml.v3"
@@ -131,6 +132,9 @@ type app struct {
 	inline   string // kiln show --inline: SQL compiled with the project
 	// threadsGiven tells --threads 0 (an error) from no --threads.
 	threadsGiven func() bool
+	// started is when the invocation started: run_started_at in the
+	// templates and the start of its run (engine.Config.StartedAt).
+	started time.Time
 }
 
 // Main runs kiln with args (without the program name) and returns the exit
@@ -142,7 +146,7 @@ type app struct {
 func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	pipe := &pipeWriter{w: stdout}
 	stdout = pipe
-	a := &app{ctx: ctx, stdin: stdin, stdout: stdout, stderr: stderr, runLog: ui.NewJSONLog(io.Discard)}
+	a := &app{ctx: ctx, stdin: stdin, stdout: stdout, stderr: stderr, runLog: ui.NewJSONLog(io.Discard), started: time.Now()}
 	a.ui = ui.New(stderr, ui.UseColor(stderr))
 	a.ui.SetProgress(ui.IsTerminal(stderr))
 	root := a.rootCommand()
@@ -403,7 +407,7 @@ func (a *app) loadWith(pp *engine.Partial) (*engine.Project, error) {
 func (a *app) engineConfig(vars map[string]any) engine.Config {
 	return engine.Config{Dir: a.projectDir, TargetPath: a.targetPath, Vars: vars, VarsText: a.varsText,
 		Version: version(), Listener: a.listen, Inline: a.inline, ProfilesDir: a.profilesDir, Profile: a.profile, Target: a.target,
-		WarnError: a.warnError, StoreFailures: a.storeFailures, FullRefresh: a.fullRefresh, Which: a.which}
+		WarnError: a.warnError, StoreFailures: a.storeFailures, FullRefresh: a.fullRefresh, Which: a.which, StartedAt: a.started}
 }
 
 // envOr returns the environment variable name, or def when it is unset.

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"time"
 
 	"github.com/spf13/cobra"
 
@@ -30,7 +29,7 @@ date and cost nothing. A run killed before it wrote run_results.json
 and the run is to be started again.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			start := time.Now()
+			start := a.started // run_started_at's instant (engine.Config.StartedAt)
 			dir, err := filepath.Abs(a.projectDir)
 			if err != nil {
 				return &exitError{ExitCannotStart, err.Error()}
