@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"io"
 	"strings"
 
 	"github.com/kiln-build/kiln/compiler/jinja"
@@ -122,15 +123,19 @@ func (g *globals) dbtName(name string) (any, bool) {
 		}), true
 	case "fromjson":
 		return jinja.Func(func(call *jinja.Call) (any, error) {
+			// dbt's fromjson(string, default=None) gives default (None
+			// unless given) for text json.loads rejects, one value with
+			// nothing after it included (dbt/context/base.py).
 			v, _ := arg(call, 0, "string")
+			def, _ := arg(call, 1, "default")
 			var out any
 			dec := json.NewDecoder(strings.NewReader(jinja.Str(v)))
 			dec.UseNumber()
 			if err := dec.Decode(&out); err != nil {
-				if d, ok := arg(call, 1, "default"); ok {
-					return d, nil
-				}
-				return nil, fmt.Errorf("fromjson: %v", err)
+				return def, nil
+			}
+			if _, err := dec.Token(); err != io.EOF {
+				return def, nil
 			}
 			return jinja.FromGo(jsonNumbers(out)), nil
 		}), true

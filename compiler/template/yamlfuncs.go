@@ -9,32 +9,31 @@ import (
 	"gopkg.in/yaml.v3"
 )
 
-// fromYAML is dbt's fromyaml(string, default=None): the YAML document's
+// fromYAML is dbt's fromyaml(value, default=None): the YAML document's
 // value (mappings as dicts in the document's order, sequences as lists,
-// scalars as int, float, bool, None or string), or default when the text
-// is not YAML (an error when no default is given).
+// scalars as int, float, bool, None or string), or default (None unless
+// given) when value is not a string of YAML, as dbt's, which catches
+// safe_load's errors (dbt/context/base.py).
 func fromYAML(call *jinja.Call) (any, error) {
 	v, ok := arg(call, 0, "value")
 	if !ok {
 		v, _ = arg(call, 0, "string")
 	}
-	def, hasDefault := arg(call, 1, "default")
+	def, _ := arg(call, 1, "default")
+	s, ok := v.(string)
+	if !ok {
+		return def, nil
+	}
 	var doc yaml.Node
-	if err := yaml.Unmarshal([]byte(jinja.Str(v)), &doc); err != nil {
-		if hasDefault {
-			return def, nil
-		}
-		return nil, fmt.Errorf("fromyaml: %v", err)
+	if err := yaml.Unmarshal([]byte(s), &doc); err != nil {
+		return def, nil
 	}
 	if len(doc.Content) == 0 {
 		return nil, nil
 	}
 	out, err := yamlValue(doc.Content[0])
 	if err != nil {
-		if hasDefault {
-			return def, nil
-		}
-		return nil, fmt.Errorf("fromyaml: %v", err)
+		return def, nil
 	}
 	return out, nil
 }
