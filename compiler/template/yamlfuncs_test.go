@@ -37,7 +37,7 @@ func TestFromYAMLAndToYAML(t *testing.T) {
 func TestFromYAMLAndFromJSONDefaultNone(t *testing.T) {
 	e, _ := NewEngine(nil)
 	cases := map[string]string{
-		`{{ fromyaml("a: [1") }}|{{ fromyaml("a: [1") is none }}|{{ fromyaml(none) is none }}|{{ fromyaml(none, 'd') }}`: `None|True|True|d`,
+		`{{ fromyaml("a: [1") }}|{{ fromyaml("a: [1") is none }}|{{ fromyaml(none) is none }}|{{ fromyaml(none, 'd') }}`:                         `None|True|True|d`,
 		`{{ fromjson("{x") }}|{{ fromjson("{x") is none }}|{{ fromjson("1 2") is none }}|{{ fromjson("[1] ") }}|{{ fromjson("{x", default=7) }}`: `None|True|True|[1]|7`,
 	}
 	for src, want := range cases {
