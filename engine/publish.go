@@ -826,7 +826,8 @@ func (r *runner) carryOver(results []run.Result) {
 func (p *Project) writeResults(o RunOptions, res *Result) {
 	args := map[string]any{"which": o.Command, "threads": p.Threads(o.Threads), "fail_fast": o.FailFast,
 		"select": o.Selection.Select, "exclude": o.Selection.Exclude, "indirect_selection": indirect(o.Selection),
-		"full_refresh": o.FullRefresh, "no_rollback": o.NoRollback, "rolled_back": res.RolledBack}
+		"full_refresh": o.FullRefresh, "no_rollback": o.NoRollback, "rolled_back": res.RolledBack,
+		"store_failures": p.cfg.StoreFailures, "warn_error": p.cfg.WarnError}
 	if o.Selection.Selector != "" {
 		args["selector"] = o.Selection.Selector
 	}

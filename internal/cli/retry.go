@@ -20,7 +20,8 @@ func (a *app) retryCommand() *cobra.Command {
 		Use:   "retry",
 		Short: "Run again the nodes of the last run that errored, failed or were skipped, with that run's options",
 		Long: `retry reads the last run's run_results.json and runs again, with the same
-command, vars, threads and flags, the nodes that errored, failed or were
+command, vars, threads and flags (--full-refresh, --fail-fast,
+--store-failures, --warn-error), the nodes that errored, failed or were
 skipped. When the last run failed and was rolled back (the default), the
 nodes it had built were undone too, so they run again as well; the ones
 whose inputs did not change since their last successful build are up to
@@ -108,6 +109,14 @@ func (a *app) applyArgs(args map[string]any) *runFlags {
 	}
 	if v, ok := args["fail_fast"].(bool); ok && v {
 		a.failFast = true
+	}
+	// dbt retry builds its flags from the previous invocation's args
+	// (dbt/task/retry.py: Flags.from_dict(cli_command, previous_args)).
+	if v, ok := args["store_failures"].(bool); ok && v {
+		a.storeFailures = true // flags.STORE_FAILURES of the templates
+	}
+	if v, ok := args["warn_error"].(bool); ok && v {
+		a.warnError = true
 	}
 	rf.noRollback, _ = args["no_rollback"].(bool)
 	rf.fullRefresh, _ = args["full_refresh"].(bool)
