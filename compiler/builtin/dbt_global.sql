@@ -64,10 +64,25 @@ limit 0
 {%- endmacro %}
 
 {#- make_temp_relation(base_relation, suffix='__dbt_tmp'): base_relation
-    with suffix appended to its identifier (same database and schema). -#}
+    with suffix appended to its identifier (same database and schema; on
+    PostgreSQL, postgres__make_temp_relation below). -#}
 {% macro make_temp_relation(base_relation, suffix='__dbt_tmp') %}{{ return(adapter.dispatch('make_temp_relation', 'dbt')(base_relation, suffix)) }}{% endmacro %}
 {% macro default__make_temp_relation(base_relation, suffix) -%}
 {{ return(base_relation.incorporate(path={'identifier': base_relation.identifier ~ suffix})) }}
+{%- endmacro %}
+{#- postgres__make_temp_relation(base_relation, suffix): dbt-postgres's
+    (macros/adapters.sql, postgres__make_relation_with_suffix with
+    dstring=True): the identifier with suffix and the time (HHMMSS and
+    microseconds) appended, cut so that it fits PostgreSQL's 63
+    characters, without database and schema (a temporary table lives in
+    its session's own schema). -#}
+{% macro postgres__make_temp_relation(base_relation, suffix) -%}
+{%- set suffix = suffix ~ modules.datetime.datetime.now().strftime('%H%M%S%f') -%}
+{%- if suffix | length > 63 -%}
+{%- do exceptions.raise_compiler_error('Relation suffix is too long (' ~ suffix | length ~ ' characters). Maximum length is 63 characters.') -%}
+{%- endif -%}
+{%- set identifier = base_relation.identifier[:63 - suffix | length] ~ suffix -%}
+{{ return(base_relation.incorporate(path={'identifier': identifier, 'schema': none, 'database': none})) }}
 {%- endmacro %}
 
 {#- drop_relation_if_exists(relation): drops relation, a Relation or None
