@@ -14,7 +14,9 @@ import (
 	"github.com/kiln-build/kiln/internal/sqlq"
 )
 
-// Conn is a dedicated DuckDB connection; see adapter.Conn.
+// Conn is a dedicated DuckDB connection; see adapter.Conn. The queries
+// it runs read <database>.information_schema.<view> as that database's
+// rows of system.information_schema.<view> (catalogInfoSchema).
 type Conn struct {
 	c *duck.Conn
 }
@@ -29,20 +31,22 @@ var dialect = Dialect{}
 
 // Exec runs query and returns the rows the last statement changed.
 func (c *Conn) Exec(ctx context.Context, query string, args ...any) (int64, error) {
-	return c.c.Exec(ctx, query, args...)
+	return c.c.Exec(ctx, catalogInfoSchema(query), args...)
 }
 
 // Run runs s; with CountRows, it returns the count DuckDB answers.
 func (c *Conn) Run(ctx context.Context, s adapter.Stmt) (int64, error) {
+	q := catalogInfoSchema(s.SQL)
 	if s.CountRows {
-		return c.c.QueryInt(ctx, s.SQL)
+		return c.c.QueryInt(ctx, q)
 	}
-	_, err := c.c.Exec(ctx, s.SQL)
+	_, err := c.c.Exec(ctx, q)
 	return 0, err
 }
 
 // Query runs query and streams its rows.
 func (c *Conn) Query(ctx context.Context, query string, args ...any) (adapter.Rows, error) {
+	query = catalogInfoSchema(query)
 	r, err := c.c.Query(ctx, query, args...)
 	if err != nil {
 		return nil, err
@@ -57,7 +61,7 @@ func (c *Conn) Query(ctx context.Context, query string, args ...any) (adapter.Ro
 
 // QueryRows runs query and returns all its rows, as plain values.
 func (c *Conn) QueryRows(ctx context.Context, query string, args ...any) ([]string, [][]any, error) {
-	cols, rows, err := c.c.QueryRows(ctx, query, args...)
+	cols, rows, err := c.c.QueryRows(ctx, catalogInfoSchema(query), args...)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -71,7 +75,7 @@ func (c *Conn) QueryRows(ctx context.Context, query string, args ...any) ([]stri
 
 // QueryInt returns the first value of query as an int64.
 func (c *Conn) QueryInt(ctx context.Context, query string, args ...any) (int64, error) {
-	return c.c.QueryInt(ctx, query, args...)
+	return c.c.QueryInt(ctx, catalogInfoSchema(query), args...)
 }
 
 // Tx runs fn in a transaction; its BEGIN is sent with fn's first
@@ -85,7 +89,7 @@ func (c *Conn) SoleWriter() bool { return true }
 // ExecLater runs query at once: DuckDB runs in this process, a statement
 // held back would save no round trip (see adapter.Pipeliner).
 func (c *Conn) ExecLater(ctx context.Context, query string) error {
-	_, err := c.c.Exec(ctx, query)
+	_, err := c.c.Exec(ctx, catalogInfoSchema(query))
 	return err
 }
 
@@ -153,7 +157,7 @@ func (c *Conn) Columns(ctx context.Context, rel adapter.Relation) ([]adapter.Col
 
 // DescribeQuery returns the columns query yields (DuckDB's DESCRIBE).
 func (c *Conn) DescribeQuery(ctx context.Context, query string) ([]adapter.Column, error) {
-	_, rows, err := c.c.QueryRows(ctx, dialect.Describe(query).SQL)
+	_, rows, err := c.c.QueryRows(ctx, dialect.Describe(catalogInfoSchema(query)).SQL)
 	if err != nil {
 		return nil, err
 	}
@@ -197,7 +201,7 @@ func (c *Conn) Bulk(ctx context.Context, rel adapter.Relation, cols []adapter.Co
 
 // ExportCSV writes the rows of query to path as CSV (DuckDB's COPY).
 func (c *Conn) ExportCSV(ctx context.Context, query, path string) (int64, error) {
-	return c.c.Exec(ctx, dialect.CopyToCSV(query, path).SQL)
+	return c.c.Exec(ctx, dialect.CopyToCSV(catalogInfoSchema(query), path).SQL)
 }
 
 // Store returns kiln's records in this database.
