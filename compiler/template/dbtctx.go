@@ -128,16 +128,16 @@ func (g *globals) dbtName(name string) (any, bool) {
 			// nothing after it included (dbt/context/base.py).
 			v, _ := arg(call, 0, "string")
 			def, _ := arg(call, 1, "default")
-			var out any
 			dec := json.NewDecoder(strings.NewReader(jinja.Str(v)))
 			dec.UseNumber()
-			if err := dec.Decode(&out); err != nil {
+			out, err := jsonValue(dec)
+			if err != nil {
 				return def, nil
 			}
 			if _, err := dec.Token(); err != io.EOF {
 				return def, nil
 			}
-			return jinja.FromGo(jsonNumbers(out)), nil
+			return out, nil
 		}), true
 	case "fromyaml":
 		return jinja.Func(fromYAML), true
@@ -394,6 +394,54 @@ func (x exceptions) Attr(name string) (any, bool) {
 
 // jsonNumbers turns the json.Numbers of v into int or float64, as
 // Python's json.loads types them.
+// jsonValue reads the next JSON value of dec (which uses numbers) as
+// Python's json.loads gives it: objects as dicts in the text's order (a
+// repeated key keeps its first place and its last value), arrays as
+// lists, integers as int, other numbers as float.
+func jsonValue(dec *json.Decoder) (any, error) {
+	tok, err := dec.Token()
+	if err != nil {
+		return nil, err
+	}
+	switch x := tok.(type) {
+	case json.Delim:
+		switch x {
+		case '{':
+			d := jinja.NewDict()
+			for dec.More() {
+				k, err := dec.Token()
+				if err != nil {
+					return nil, err
+				}
+				v, err := jsonValue(dec)
+				if err != nil {
+					return nil, err
+				}
+				if err := d.Set(k, v); err != nil {
+					return nil, err
+				}
+			}
+			_, err := dec.Token()
+			return d, err
+		case '[':
+			l := jinja.NewList()
+			for dec.More() {
+				v, err := jsonValue(dec)
+				if err != nil {
+					return nil, err
+				}
+				l.Items = append(l.Items, v)
+			}
+			_, err := dec.Token()
+			return l, err
+		}
+		return nil, fmt.Errorf("unexpected %v", x)
+	case json.Number:
+		return jsonNumbers(x), nil
+	}
+	return tok, nil
+}
+
 func jsonNumbers(v any) any {
 	switch x := v.(type) {
 	case json.Number:
