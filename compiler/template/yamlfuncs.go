@@ -1,9 +1,8 @@
 package template
 
 import (
+	"errors"
 	"fmt"
-	"sort"
-	"strings"
 
 	"github.com/kiln-build/kiln/compiler/jinja"
 	"gopkg.in/yaml.v3"
@@ -11,7 +10,9 @@ import (
 
 // fromYAML is dbt's fromyaml(value, default=None): the YAML document's
 // value (mappings as dicts in the document's order, sequences as lists,
-// scalars as int, float, bool, None or string), or default (None unless
+// plain scalars as PyYAML's safe_load reads them, YAML 1.1: yes and off
+// are booleans, 017 octal, 12:30 base 60, timestamps stay strings), or
+// default (None unless
 // given) when value is not a string of YAML, as dbt's, which catches
 // safe_load's errors (dbt/context/base.py).
 func fromYAML(call *jinja.Call) (any, error) {
@@ -75,6 +76,9 @@ func yamlValue(n *yaml.Node) (any, error) {
 		}
 		return l, nil
 	}
+	if n.Kind == yaml.ScalarNode && n.Style&(yaml.TaggedStyle|yaml.SingleQuotedStyle|yaml.DoubleQuotedStyle|yaml.LiteralStyle|yaml.FoldedStyle) == 0 {
+		return pyPlainValue(n.Value) // YAML 1.1, as PyYAML's safe_load
+	}
 	switch n.ShortTag() {
 	case "!!timestamp", "!!binary":
 		return n.Value, nil
@@ -86,76 +90,22 @@ func yamlValue(n *yaml.Node) (any, error) {
 	return jinja.FromGo(v), nil
 }
 
-// toYAML is dbt's toyaml(value, default=None, sort_keys=False): value as
-// a YAML document (block style, dicts in their order unless sort_keys),
-// or default when value has no YAML form (an error when no default is
-// given).
+// toYAML is dbt's toyaml(value, default=None, sort_keys=False):
+// yaml.safe_dump(value, sort_keys=sort_keys) (dbt/context/base.py), as
+// pyDump writes it, or default (None unless given) when value has no
+// YAML form (PyYAML's RepresenterError, a YAMLError dbt catches). Keys
+// that sort_keys cannot order are an error, as Python's TypeError.
 func toYAML(call *jinja.Call) (any, error) {
 	v, _ := arg(call, 0, "value")
-	def, hasDefault := arg(call, 1, "default")
+	def, _ := arg(call, 1, "default")
 	sortKeys, _ := arg(call, 2, "sort_keys")
-	n, err := yamlNode(v, jinja.Truth(sortKeys))
-	if err == nil {
-		var b strings.Builder
-		enc := yaml.NewEncoder(&b)
-		enc.SetIndent(2)
-		if err = enc.Encode(n); err == nil {
-			err = enc.Close()
-		}
-		if err == nil {
-			return b.String(), nil
-		}
+	out, err := pyDump(v, jinja.Truth(sortKeys))
+	var se *sortError
+	if errors.As(err, &se) {
+		return nil, fmt.Errorf("toyaml: %v", se.error)
 	}
-	if hasDefault {
+	if err != nil {
 		return def, nil
 	}
-	return nil, fmt.Errorf("toyaml: %v", err)
-}
-
-// yamlNode converts a template value to a YAML node.
-func yamlNode(v any, sortKeys bool) (*yaml.Node, error) {
-	switch x := v.(type) {
-	case *jinja.Dict:
-		n := &yaml.Node{Kind: yaml.MappingNode}
-		idx := make([]int, x.Len())
-		for i := range idx {
-			idx[i] = i
-		}
-		keys, vals := x.Keys(), x.Values()
-		if sortKeys {
-			sort.SliceStable(idx, func(a, b int) bool { return jinja.Str(keys[idx[a]]) < jinja.Str(keys[idx[b]]) })
-		}
-		for _, i := range idx {
-			k, err := yamlNode(keys[i], sortKeys)
-			if err != nil {
-				return nil, err
-			}
-			val, err := yamlNode(vals[i], sortKeys)
-			if err != nil {
-				return nil, err
-			}
-			n.Content = append(n.Content, k, val)
-		}
-		return n, nil
-	case *jinja.List, jinja.Tuple:
-		items, _ := sequence(x)
-		n := &yaml.Node{Kind: yaml.SequenceNode}
-		for _, e := range items {
-			c, err := yamlNode(e, sortKeys)
-			if err != nil {
-				return nil, err
-			}
-			n.Content = append(n.Content, c)
-		}
-		return n, nil
-	case nil, jinja.Undefined:
-		return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!null", Value: "null"}, nil
-	case bool, int, float64, string:
-		n := &yaml.Node{}
-		if err := n.Encode(x); err != nil {
-			return nil, err
-		}
-		return n, nil
-	}
-	return nil, fmt.Errorf("a %s has no YAML form", jinja.TypeName(v))
+	return out, nil
 }

@@ -7,13 +7,14 @@ import (
 
 // fromyaml and toyaml are dbt's: fromyaml keeps a mapping's order and
 // types its scalars, toyaml writes block YAML in the dict's order unless
-// sort_keys, and both give default for what they cannot read or write.
+// sort_keys, and both give default (None) for what they cannot read or
+// write.
 func TestFromYAMLAndToYAML(t *testing.T) {
 	e, _ := NewEngine(nil)
 	cases := map[string]string{
 		`{% set d = fromyaml("b: 1\na: [x, 2.5, true, null]\nc: {d: 'e'}") %}{{ d.keys() | list }}|{{ d.a[0] }} {{ d.a[1] + 1 }} {{ d.a[2] }} {{ d.a[3] is none }}|{{ d.b + 1 }}|{{ d['c'].d }}`: `['b', 'a', 'c']|x 3.5 True True|2|e`,
 		`{{ fromyaml("a: [1", none) is none }}|{{ fromyaml("a: [1", default='bad') }}|{{ fromyaml("") is none }}`:                                                                                `True|bad|True`,
-		`{{ toyaml({'b': 1, 'a': ['x', none, true], 'c': {'d': 'yes'}}) }}`:                                                                                                                      "b: 1\na:\n  - x\n  - null\n  - true\nc:\n  d: \"yes\"\n",
+		`{{ toyaml({'b': 1, 'a': ['x', none, true], 'c': {'d': 'yes'}}) }}`:                                                                                                                      "b: 1\na:\n- x\n- null\n- true\nc:\n  d: 'yes'\n",
 		`{{ toyaml({'b': 1, 'a': 2}, sort_keys=true) }}`:                                                                                                                                         "a: 2\nb: 1\n",
 		`{{ toyaml(this, default='none') }}|{{ fromyaml(toyaml({'k': [1, 'two']})).k[1] }}`:                                                                                                      "none|two",
 	}
@@ -24,21 +25,28 @@ func TestFromYAMLAndToYAML(t *testing.T) {
 			t.Errorf("%s\ngot  %q %v\nwant %q", src, out, l, want)
 		}
 	}
-	_, l := e.Render("m.sql", `{{ toyaml(this) }}`, ctx)
-	if len(l) != 1 || !strings.Contains(l[0].Error(), "toyaml: a Relation has no YAML form") {
-		t.Fatalf("got %v", l)
+	// dbt's toyaml gives default (None) for what PyYAML cannot represent.
+	if out, l := e.Render("m.sql", `{{ toyaml(this) }}|{{ toyaml({'a': this}) is none }}`, ctx); l != nil || out != "None|True" {
+		t.Errorf("toyaml(this): %q %v", out, l)
+	}
+	// sort_keys cannot order a string and a number: Python's TypeError.
+	if _, l := e.Render("m.sql", `{{ toyaml({'a': 1, 2: 3}, sort_keys=true) }}`, ctx); len(l) != 1 || !strings.Contains(l[0].Error(), "toyaml: sort_keys cannot order") {
+		t.Errorf("toyaml of mixed keys, sorted: %v", l)
 	}
 }
 
 // TestFromYAMLAndFromJSONDefaultNone: as dbt's (dbt/context/base.py:
 // safe_load and json.loads in a try that returns default), fromyaml and
 // fromjson give None for text they cannot read when no default is given,
-// not an error; fromjson reads one JSON value, with nothing after it.
+// not an error; fromjson reads one JSON value, with nothing after it,
+// its objects' keys in the text's order.
 func TestFromYAMLAndFromJSONDefaultNone(t *testing.T) {
 	e, _ := NewEngine(nil)
 	cases := map[string]string{
 		`{{ fromyaml("a: [1") }}|{{ fromyaml("a: [1") is none }}|{{ fromyaml(none) is none }}|{{ fromyaml(none, 'd') }}`:                         `None|True|True|d`,
 		`{{ fromjson("{x") }}|{{ fromjson("{x") is none }}|{{ fromjson("1 2") is none }}|{{ fromjson("[1] ") }}|{{ fromjson("{x", default=7) }}`: `None|True|True|[1]|7`,
+		// json.loads keeps an object's order (a repeated key: its first place, its last value).
+		`{{ fromjson('{"b": 1, "a": {"z": 2.0, "y": [3]}, "b": 4}') }}`: `{'b': 4, 'a': {'z': 2.0, 'y': [3]}}`,
 	}
 	for src, want := range cases {
 		out, l := e.Render("m.sql", src, &Context{})

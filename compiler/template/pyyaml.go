@@ -1,0 +1,596 @@
+package template
+
+import (
+	"fmt"
+	"math"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/kiln-build/kiln/compiler/jinja"
+)
+
+// PyYAML's implicit resolvers (YAML 1.1, yaml/resolver.py): the plain
+// scalars that load as another type than a string.
+var (
+	pyBool  = regexp.MustCompile(`^(?:yes|Yes|YES|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF)$`)
+	pyFloat = regexp.MustCompile(`^(?:[-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+][0-9]+)?|\.[0-9][0-9_]*(?:[eE][-+][0-9]+)?|[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+\.[0-9_]*|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$`)
+	pyInt   = regexp.MustCompile(`^(?:[-+]?0b[0-1_]+|[-+]?0[0-7_]+|[-+]?(?:0|[1-9][0-9_]*)|[-+]?0x[0-9a-fA-F_]+|[-+]?[1-9][0-9_]*(?::[0-5]?[0-9])+)$`)
+	pyNull  = regexp.MustCompile(`^(?:~|null|Null|NULL|)$`)
+	pyTime  = regexp.MustCompile(`^(?:[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]|[0-9][0-9][0-9][0-9]-[0-9][0-9]?-[0-9][0-9]?(?:[Tt]|[ \t]+)[0-9][0-9]?:[0-9][0-9]:[0-9][0-9](?:\.[0-9]*)?(?:[ \t]*(?:Z|[-+][0-9][0-9]?(?::[0-9][0-9])?))?)$`)
+	pyOther = regexp.MustCompile(`^(?:<<|=)$`)
+)
+
+// pyMatch is Python's re.match of a pattern anchored with $, which also
+// matches before a trailing newline.
+func pyMatch(re *regexp.Regexp, s string) bool {
+	return re.MatchString(s) || strings.HasSuffix(s, "\n") && re.MatchString(s[:len(s)-1])
+}
+
+// pyImplicit returns the tag PyYAML resolves the plain scalar s to:
+// "bool", "int", "float", "null", "timestamp", "other" (merge, value) or
+// "str".
+func pyImplicit(s string) string {
+	switch {
+	case pyMatch(pyBool, s):
+		return "bool"
+	case pyMatch(pyFloat, s):
+		return "float"
+	case pyMatch(pyInt, s):
+		return "int"
+	case pyMatch(pyNull, s):
+		return "null"
+	case pyMatch(pyTime, s):
+		return "timestamp"
+	case pyMatch(pyOther, s):
+		return "other"
+	}
+	return "str"
+}
+
+// pyPlainValue is the value of the plain scalar s as PyYAML's safe_load
+// constructs it (yaml/constructor.py): bool, int (with _, 0b, 0x, octal
+// 0..., base 60 a:b), float (.inf, .nan, base 60), None, or the text
+// (timestamps too: templates have no date values from YAML).
+func pyPlainValue(s string) (any, error) {
+	s = strings.TrimSuffix(s, "\n")
+	switch pyImplicit(s) {
+	case "bool":
+		switch strings.ToLower(s) {
+		case "yes", "true", "on":
+			return true, nil
+		}
+		return false, nil
+	case "null":
+		return nil, nil
+	case "int":
+		return pyInteger(s)
+	case "float":
+		return pyFloatValue(s)
+	}
+	return s, nil
+}
+
+func pySign(s string) (string, int) {
+	sign := 1
+	if s != "" && (s[0] == '-' || s[0] == '+') {
+		if s[0] == '-' {
+			sign = -1
+		}
+		s = s[1:]
+	}
+	return s, sign
+}
+
+func pyInteger(text string) (any, error) {
+	s, sign := pySign(strings.ReplaceAll(text, "_", ""))
+	var n int64
+	var err error
+	switch {
+	case s == "0":
+		return 0, nil
+	case strings.HasPrefix(s, "0b"):
+		n, err = strconv.ParseInt(s[2:], 2, 64)
+	case strings.HasPrefix(s, "0x"):
+		n, err = strconv.ParseInt(s[2:], 16, 64)
+	case s[0] == '0':
+		n, err = strconv.ParseInt(s[1:], 8, 64)
+	case strings.Contains(s, ":"):
+		for _, d := range strings.Split(s, ":") {
+			v, _ := strconv.ParseInt(d, 10, 64)
+			n = n*60 + v
+		}
+	default:
+		n, err = strconv.ParseInt(s, 10, 64)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("the integer %s does not fit 64 bits", text)
+	}
+	return int(n) * sign, nil
+}
+
+func pyFloatValue(text string) (any, error) {
+	s, sign := pySign(strings.ToLower(strings.ReplaceAll(text, "_", "")))
+	f := 0.0
+	switch {
+	case s == ".inf":
+		f = math.Inf(1)
+	case s == ".nan":
+		return math.NaN(), nil
+	case strings.Contains(s, ":"):
+		parts := strings.Split(s, ":")
+		for _, d := range parts {
+			v, _ := strconv.ParseFloat(d, 64)
+			f = f*60 + v
+		}
+	default:
+		var err error
+		if f, err = strconv.ParseFloat(s, 64); err != nil {
+			return nil, err
+		}
+	}
+	return f * float64(sign), nil
+}
+
+// pyDump is PyYAML's yaml.safe_dump(v, sort_keys=sortKeys), as dbt's
+// toyaml calls it: block style, indent 2, sequences in a mapping not
+// indented, empty collections as {} and [], lines wrapped at 80 columns,
+// strings plain unless they would load as another type or hold
+// indicators (then 'single quoted'), double quoted with escapes when
+// they hold a control or non-ASCII character (allow_unicode is off), a
+// lone scalar document ended by "...". v is made of dicts, lists, tuples,
+// strings, ints, floats, bools and None; anything else is an error (PyYAML's
+// RepresenterError).
+func pyDump(v any, sortKeys bool) (string, error) {
+	e := &pyEmitter{sortKeys: sortKeys, whitespace: true, indention: true}
+	switch v.(type) {
+	case *jinja.Dict, *jinja.List, jinja.Tuple:
+		if err := e.node(v, -1, false); err != nil {
+			return "", err
+		}
+	default:
+		s, style, err := pyScalar(v)
+		if err != nil {
+			return "", err
+		}
+		e.indent = 2
+		e.scalar(s, style, true)
+		if style == "" { // an open-ended plain scalar: PyYAML ends the document
+			e.lineBreak()
+			e.b.WriteString("...")
+		}
+	}
+	e.lineBreak()
+	return e.b.String(), nil
+}
+
+// pyEmitter writes YAML as PyYAML's Emitter does, with its column,
+// whitespace and indention state.
+type pyEmitter struct {
+	b                     strings.Builder
+	sortKeys              bool
+	indent, column        int
+	whitespace, indention bool
+}
+
+func (e *pyEmitter) write(s string) {
+	e.b.WriteString(s)
+	e.column += len([]rune(s))
+}
+
+func (e *pyEmitter) lineBreak() {
+	e.b.WriteByte('\n')
+	e.whitespace, e.indention = true, true
+	e.column = 0
+}
+
+func (e *pyEmitter) writeIndent() {
+	if !e.indention || e.column > e.indent || e.column == e.indent && !e.whitespace {
+		e.lineBreak()
+	}
+	if e.column < e.indent {
+		e.whitespace = true
+		e.b.WriteString(strings.Repeat(" ", e.indent-e.column))
+		e.column = e.indent
+	}
+}
+
+func (e *pyEmitter) indicator(s string, needSpace, whitespace, indention bool) {
+	if !e.whitespace && needSpace {
+		s = " " + s
+	}
+	e.write(s)
+	e.whitespace = whitespace
+	e.indention = e.indention && indention
+}
+
+// node writes v at block indentation parent (-1 at the top); inMapping
+// says v is a mapping's value.
+func (e *pyEmitter) node(v any, parent int, inMapping bool) error {
+	switch x := v.(type) {
+	case *jinja.Dict:
+		if x.Len() == 0 {
+			e.indicator("{}", true, false, false)
+			return nil
+		}
+		saved := e.indent
+		e.indent = parent + 2
+		if parent < 0 {
+			e.indent = 0
+		}
+		keys, vals := x.Keys(), x.Values()
+		idx := make([]int, len(keys))
+		for i := range idx {
+			idx[i] = i
+		}
+		if e.sortKeys {
+			var err error
+			sort.SliceStable(idx, func(a, b int) bool {
+				less, lerr := pyLess(keys[idx[a]], keys[idx[b]])
+				if lerr != nil {
+					err = lerr
+				}
+				return less
+			})
+			if err != nil {
+				return &sortError{err}
+			}
+		}
+		for _, i := range idx {
+			e.writeIndent()
+			k, style, err := pyScalar(keys[i])
+			if err != nil {
+				return fmt.Errorf("a mapping's key: %v", err)
+			}
+			if k == "" || len([]rune(k)) >= 128 || strings.ContainsAny(k, "\n\u0085\u2028\u2029") {
+				return fmt.Errorf("an empty key, a key of 128 characters or more, or of several lines (PyYAML's '? ' form) is not supported yet")
+			}
+			e.scalar(k, style, false)
+			e.indicator(":", false, false, false)
+			if err := e.value(vals[i], e.indent, true); err != nil {
+				return err
+			}
+		}
+		e.indent = saved
+	case *jinja.List, jinja.Tuple:
+		items, _ := sequence(x)
+		if len(items) == 0 {
+			e.indicator("[]", true, false, false)
+			return nil
+		}
+		saved := e.indent
+		switch {
+		case parent < 0:
+			e.indent = 0
+		case inMapping && !e.indention:
+			e.indent = parent
+		default:
+			e.indent = parent + 2
+		}
+		for _, it := range items {
+			e.writeIndent()
+			e.indicator("-", true, false, true)
+			if err := e.value(it, e.indent, false); err != nil {
+				return err
+			}
+		}
+		e.indent = saved
+	default:
+		return e.value(v, parent, inMapping)
+	}
+	return nil
+}
+
+// value writes v after a mapping's ":" or a sequence's "-", the
+// enclosing collection's indentation being parent.
+func (e *pyEmitter) value(v any, parent int, inMapping bool) error {
+	switch v.(type) {
+	case *jinja.Dict, *jinja.List, jinja.Tuple:
+		return e.node(v, parent, inMapping)
+	}
+	s, style, err := pyScalar(v)
+	if err != nil {
+		return err
+	}
+	saved := e.indent
+	e.indent = parent + 2
+	e.scalar(s, style, true)
+	e.indent = saved
+	return nil
+}
+
+// pyScalar returns v's text and its style as PyYAML's representer and
+// choose_scalar_style give it in block context: "" plain, "'" single
+// quoted, `"` double quoted.
+func pyScalar(v any) (string, string, error) {
+	switch x := v.(type) {
+	case nil, jinja.Undefined:
+		return "null", "", nil
+	case bool:
+		if x {
+			return "true", "", nil
+		}
+		return "false", "", nil
+	case int:
+		return strconv.Itoa(x), "", nil
+	case float64:
+		switch {
+		case math.IsNaN(x):
+			return ".nan", "", nil
+		case math.IsInf(x, 1):
+			return ".inf", "", nil
+		case math.IsInf(x, -1):
+			return "-.inf", "", nil
+		}
+		s := strings.ToLower(jinja.Str(x))
+		if !strings.Contains(s, ".") && strings.Contains(s, "e") {
+			s = strings.Replace(s, "e", ".0e", 1)
+		}
+		return s, "", nil
+	case string:
+		return x, pyStyle(x), nil
+	}
+	return "", "", fmt.Errorf("a %s has no YAML form", jinja.TypeName(v))
+}
+
+// pyStyle is PyYAML's choice of style for the string s in block
+// context (Emitter.analyze_scalar and choose_scalar_style).
+func pyStyle(s string) string {
+	if s == "" {
+		return "'"
+	}
+	r := []rune(s)
+	var blockInd, lineBreaks, special, leadSpace, leadBreak, trailSpace, trailBreak, breakSpace, spaceBreak bool
+	if strings.HasPrefix(s, "---") || strings.HasPrefix(s, "...") {
+		blockInd = true
+	}
+	isWS := func(c rune) bool { return strings.ContainsRune("\x00 \t\r\n\u0085\u2028\u2029", c) }
+	isBreak := func(c rune) bool { return strings.ContainsRune("\n\u0085\u2028\u2029", c) }
+	preceded, followed := true, len(r) == 1 || isWS(r[1])
+	prevSpace, prevBreak := false, false
+	for i, c := range r {
+		if i == 0 {
+			if strings.ContainsRune("#,[]{}&*!|>'\"%@`", c) {
+				blockInd = true
+			}
+			if (c == '?' || c == ':') && followed {
+				blockInd = true
+			}
+			if c == '-' && followed {
+				blockInd = true
+			}
+		} else {
+			if c == ':' && followed {
+				blockInd = true
+			}
+			if c == '#' && preceded {
+				blockInd = true
+			}
+		}
+		if isBreak(c) {
+			lineBreaks = true
+		}
+		if !(c == '\n' || c >= 0x20 && c <= 0x7e) {
+			special = true // a control character, or non-ASCII without allow_unicode
+		}
+		switch {
+		case c == ' ':
+			leadSpace = leadSpace || i == 0
+			trailSpace = trailSpace || i == len(r)-1
+			breakSpace = breakSpace || prevBreak
+			prevSpace, prevBreak = true, false
+		case isBreak(c):
+			leadBreak = leadBreak || i == 0
+			trailBreak = trailBreak || i == len(r)-1
+			spaceBreak = spaceBreak || prevSpace
+			prevSpace, prevBreak = false, true
+		default:
+			prevSpace, prevBreak = false, false
+		}
+		preceded = isWS(c)
+		followed = i+2 >= len(r) || isWS(r[i+2])
+	}
+	plain, single := true, true
+	if leadSpace || leadBreak || trailSpace || trailBreak || lineBreaks || blockInd {
+		plain = false
+	}
+	if breakSpace {
+		plain, single = false, false
+	}
+	if spaceBreak || special {
+		plain, single = false, false
+	}
+	if plain && pyImplicit(s) == "str" {
+		return ""
+	}
+	if single {
+		return "'"
+	}
+	return `"`
+}
+
+// scalar writes s in style; split wraps it at spaces past column 80.
+func (e *pyEmitter) scalar(s, style string, split bool) {
+	switch style {
+	case "":
+		e.writePlain([]rune(s), split)
+	case "'":
+		e.writeSingle([]rune(s), split)
+	default:
+		e.writeDouble([]rune(s), split)
+	}
+}
+
+const pyWidth = 80
+
+func isBreakRune(c rune) bool { return c == '\n' || c == '\u0085' || c == '\u2028' || c == '\u2029' }
+
+func (e *pyEmitter) writePlain(t []rune, split bool) {
+	if len(t) == 0 {
+		return
+	}
+	if !e.whitespace {
+		e.write(" ")
+	}
+	e.whitespace, e.indention = false, false
+	spaces := false
+	start := 0
+	for end := 0; end <= len(t); end++ {
+		var c rune = -1
+		if end < len(t) {
+			c = t[end]
+		}
+		if spaces {
+			if c != ' ' {
+				if start+1 == end && e.column > pyWidth && split {
+					e.writeIndent()
+					e.whitespace, e.indention = false, false
+				} else {
+					e.write(string(t[start:end]))
+				}
+				start = end
+			}
+		} else if c == -1 || c == ' ' {
+			e.write(string(t[start:end]))
+			start = end
+		}
+		spaces = c == ' '
+	}
+}
+
+func (e *pyEmitter) writeSingle(t []rune, split bool) {
+	e.indicator("'", true, false, false)
+	spaces, breaks := false, false
+	start := 0
+	for end := 0; end <= len(t); end++ {
+		var c rune = -1
+		if end < len(t) {
+			c = t[end]
+		}
+		switch {
+		case spaces:
+			if c != ' ' {
+				if start+1 == end && e.column > pyWidth && split && start != 0 && end != len(t) {
+					e.writeIndent()
+				} else {
+					e.write(string(t[start:end]))
+				}
+				start = end
+			}
+		case breaks:
+			if c == -1 || !isBreakRune(c) {
+				if t[start] == '\n' {
+					e.lineBreak()
+				}
+				for _, br := range t[start:end] {
+					if br == '\n' {
+						e.lineBreak()
+					} else {
+						e.b.WriteRune(br)
+						e.whitespace, e.indention, e.column = true, true, 0
+					}
+				}
+				e.writeIndent()
+				start = end
+			}
+		default:
+			if (c == -1 || c == ' ' || isBreakRune(c) || c == '\'') && start < end {
+				e.write(string(t[start:end]))
+				start = end
+			}
+		}
+		if c == '\'' {
+			e.write("''")
+			start = end + 1
+		}
+		if c != -1 {
+			spaces, breaks = c == ' ', isBreakRune(c)
+		}
+	}
+	e.indicator("'", false, false, false)
+}
+
+var pyEscapes = map[rune]string{0: "0", 7: "a", 8: "b", 9: "t", 10: "n", 11: "v", 12: "f", 13: "r", 27: "e",
+	'"': `"`, '\\': `\`, 0x85: "N", 0xa0: "_", 0x2028: "L", 0x2029: "P"}
+
+func (e *pyEmitter) writeDouble(t []rune, split bool) {
+	e.indicator(`"`, true, false, false)
+	start := 0
+	for end := 0; end <= len(t); end++ {
+		var c rune = -1
+		if end < len(t) {
+			c = t[end]
+		}
+		if c == -1 || c == '"' || c == '\\' || c == 0xfeff || !(c >= 0x20 && c <= 0x7e) {
+			if start < end {
+				e.write(string(t[start:end]))
+				start = end
+			}
+			if c != -1 {
+				var d string
+				switch esc, ok := pyEscapes[c]; {
+				case ok:
+					d = `\` + esc
+				case c <= 0xff:
+					d = fmt.Sprintf(`\x%02X`, c)
+				case c <= 0xffff:
+					d = fmt.Sprintf(`\u%04X`, c)
+				default:
+					d = fmt.Sprintf(`\U%08X`, c)
+				}
+				e.write(d)
+				start = end + 1
+			}
+		}
+		if end > 0 && end < len(t)-1 && (c == ' ' || start >= end) && e.column+(end-start) > pyWidth && split {
+			d := `\`
+			if start < end {
+				d = string(t[start:end]) + d
+				start = end
+			}
+			e.write(d)
+			e.writeIndent()
+			e.whitespace, e.indention = false, false
+			if t[start] == ' ' {
+				e.write(`\`)
+			}
+		}
+	}
+	e.indicator(`"`, false, false, false)
+}
+
+// pyLess orders two keys as Python's < does for sort_keys: numbers with
+// numbers, strings with strings; other pairs are Python's TypeError.
+func pyLess(a, b any) (bool, error) {
+	fa, aNum := pyNumber(a)
+	fb, bNum := pyNumber(b)
+	if aNum && bNum {
+		return fa < fb, nil
+	}
+	sa, aStr := a.(string)
+	sb, bStr := b.(string)
+	if aStr && bStr {
+		return sa < sb, nil
+	}
+	return false, fmt.Errorf("sort_keys cannot order a %s and a %s", jinja.TypeName(a), jinja.TypeName(b))
+}
+
+func pyNumber(v any) (float64, bool) {
+	switch x := v.(type) {
+	case int:
+		return float64(x), true
+	case float64:
+		return x, true
+	case bool:
+		if x {
+			return 1, true
+		}
+		return 0, true
+	}
+	return 0, false
+}
+
+// sortError is sort_keys meeting keys Python cannot order: a TypeError,
+// which dbt's toyaml does not catch.
+type sortError struct{ error }
