@@ -23,15 +23,18 @@ func filterTojson(c *Call, v any) (any, error) {
 }
 
 // toJSON dumps v as Python's json.dumps(v, sort_keys=True) does.
-func toJSON(v any, indent int) (string, error) {
+func toJSON(v any, indent int) (string, error) { return dumpJSON(v, indent, true) }
+
+// dumpJSON dumps v as Python's json.dumps(v, sort_keys=sortKeys) does.
+func dumpJSON(v any, indent int, sortKeys bool) (string, error) {
 	var b strings.Builder
-	if err := writeJSON(&b, v, indent, 0); err != nil {
+	if err := writeJSON(&b, v, indent, 0, sortKeys); err != nil {
 		return "", err
 	}
 	return b.String(), nil
 }
 
-func writeJSON(b *strings.Builder, v any, indent, depth int) error {
+func writeJSON(b *strings.Builder, v any, indent, depth int, sortKeys bool) error {
 	nl := func(d int) {
 		if indent > 0 {
 			b.WriteByte('\n')
@@ -49,7 +52,7 @@ func writeJSON(b *strings.Builder, v any, indent, depth int) error {
 				b.WriteString(sep)
 			}
 			nl(depth + 1)
-			if err := writeJSON(b, it, indent, depth+1); err != nil {
+			if err := writeJSON(b, it, indent, depth+1, sortKeys); err != nil {
 				return err
 			}
 		}
@@ -96,7 +99,7 @@ func writeJSON(b *strings.Builder, v any, indent, depth int) error {
 				switch k.(type) {
 				case int, float64, bool, nil:
 					var kb strings.Builder
-					_ = writeJSON(&kb, k, 0, 0)
+					_ = writeJSON(&kb, k, 0, 0, false)
 					ks = kb.String()
 				default:
 					return errf("keys must be str, int, float, bool or None, not %s", typeName(k))
@@ -105,7 +108,9 @@ func writeJSON(b *strings.Builder, v any, indent, depth int) error {
 			keys[i] = ks
 			byKey[ks] = x.vals[i]
 		}
-		sortStrings(keys)
+		if sortKeys {
+			sortStrings(keys)
+		}
 		b.WriteByte('{')
 		for i, k := range keys {
 			if i > 0 {
@@ -114,7 +119,7 @@ func writeJSON(b *strings.Builder, v any, indent, depth int) error {
 			nl(depth + 1)
 			b.WriteString(jsonQuote(k))
 			b.WriteString(": ")
-			if err := writeJSON(b, byKey[k], indent, depth+1); err != nil {
+			if err := writeJSON(b, byKey[k], indent, depth+1, sortKeys); err != nil {
 				return err
 			}
 		}
@@ -176,6 +181,8 @@ func sortStrings(s []string) {
 	}
 }
 
-// ToJSON dumps v as Python's json.dumps(v, sort_keys=True) does (dbt's
-// tojson); indent > 0 pretty-prints.
-func ToJSON(v any, indent int) (string, error) { return toJSON(v, indent) }
+// ToJSON dumps v as Python's json.dumps(v, sort_keys=sortKeys) does
+// (dbt's tojson; the tojson filter sorts); indent > 0 pretty-prints. A
+// value json.dumps cannot serialize (an undefined, a Relation) is an
+// error.
+func ToJSON(v any, indent int, sortKeys bool) (string, error) { return dumpJSON(v, indent, sortKeys) }

@@ -110,14 +110,17 @@ func (g *globals) dbtName(name string) (any, bool) {
 	case "modules":
 		return modules, true
 	case "tojson":
+		// dbt's tojson(value, default=None, sort_keys=False) is
+		// json.dumps(value, sort_keys=sort_keys): keys in the dict's
+		// order; what json.dumps cannot serialize is its TypeError, which
+		// dbt does not catch (only ValueError gives default: a circular
+		// reference, which template values cannot make).
 		return jinja.Func(func(call *jinja.Call) (any, error) {
 			v, _ := arg(call, 0, "value")
-			s, err := jinja.ToJSON(v, 0)
+			sortKeys, _ := arg(call, 2, "sort_keys")
+			s, err := jinja.ToJSON(v, 0, jinja.Truth(sortKeys))
 			if err != nil {
-				if d, ok := arg(call, 1, "default"); ok {
-					return d, nil
-				}
-				return nil, err
+				return nil, fmt.Errorf("tojson: %v", err)
 			}
 			return s, nil
 		}), true

@@ -55,3 +55,21 @@ func TestFromYAMLAndFromJSONDefaultNone(t *testing.T) {
 		}
 	}
 }
+
+// TestToJSONIsJSONDumps: dbt's tojson(value, default=None,
+// sort_keys=False) is json.dumps(value, sort_keys=sort_keys)
+// (dbt/context/base.py): keys in the dict's order unless sort_keys, and
+// a value json.dumps cannot serialize is an error (its TypeError, which
+// dbt does not catch), default or not.
+func TestToJSONIsJSONDumps(t *testing.T) {
+	e, _ := NewEngine(nil)
+	ctx := &Context{This: Relation{Schema: "s", Identifier: "t", Quoted: `"s"."t"`}}
+	src := `{{ tojson({'b': 1, 'a': {'d': none, 'c': 'é'}}) }}|{{ tojson({'b': 1, 'a': {'d': 2, 'c': 3}}, sort_keys=true) }}|{{ tojson({'b': 1, 'a': 2}, none, true) }}`
+	want := `{"b": 1, "a": {"d": null, "c": "\u00e9"}}|{"a": {"c": 3, "d": 2}, "b": 1}|{"a": 2, "b": 1}`
+	if out, l := e.Render("m.sql", src, ctx); l != nil || out != want {
+		t.Errorf("got  %q %v\nwant %q", out, l, want)
+	}
+	if _, l := e.Render("m.sql", `{{ tojson(this, default='x') }}`, ctx); len(l) != 1 || !strings.Contains(l[0].Error(), "tojson: ") || !strings.Contains(l[0].Error(), "not JSON serializable") {
+		t.Errorf("tojson(this): %v", l)
+	}
+}
