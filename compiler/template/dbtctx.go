@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math/big"
 	"strings"
 
 	"github.com/kiln-build/kiln/compiler/jinja"
@@ -450,6 +451,11 @@ func jsonNumbers(v any) any {
 	case json.Number:
 		if i, err := x.Int64(); err == nil {
 			return int(i)
+		}
+		if !strings.ContainsAny(string(x), ".eE") { // an integer beyond 64 bits: Python's are unbounded
+			if n, ok := new(big.Int).SetString(string(x), 10); ok {
+				return n
+			}
 		}
 		f, _ := x.Float64()
 		return f

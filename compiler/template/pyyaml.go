@@ -3,6 +3,7 @@ package template
 import (
 	"fmt"
 	"math"
+	"math/big"
 	"regexp"
 	"sort"
 	"strconv"
@@ -140,8 +141,9 @@ func pyFloatValue(text string) (any, error) {
 // indicators (then 'single quoted'), double quoted with escapes when
 // they hold a control or non-ASCII character (allow_unicode is off), a
 // lone scalar document ended by "...". v is made of dicts, lists, tuples,
-// strings, ints, floats, bools and None; anything else is an error (PyYAML's
-// RepresenterError).
+// strings, ints, floats, bools and None; anything else (a Relation, a
+// Decimal, a date) is an error (PyYAML's RepresenterError; dates, which
+// PyYAML writes, are not supported yet).
 func pyDump(v any, sortKeys bool) (string, error) {
 	e := &pyEmitter{sortKeys: sortKeys, whitespace: true, indention: true}
 	switch v.(type) {
@@ -314,6 +316,8 @@ func pyScalar(v any) (string, string, error) {
 		return "false", "", nil
 	case int:
 		return strconv.Itoa(x), "", nil
+	case *big.Int:
+		return x.String(), "", nil
 	case float64:
 		switch {
 		case math.IsNaN(x):

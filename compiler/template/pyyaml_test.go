@@ -29,6 +29,7 @@ func TestToYAMLIsPyYAMLs(t *testing.T) {
 		{`2.5`, "2.5\n...\n"},
 		{`""`, "''\n"},
 		{`"yes"`, "'yes'\n"},
+		{`[123456789012345678901234567890]`, "- 123456789012345678901234567890\n"},
 	}
 	e, _ := NewEngine(nil)
 	for _, c := range cases {

@@ -47,6 +47,7 @@ func TestFromYAMLAndFromJSONDefaultNone(t *testing.T) {
 		`{{ fromjson("{x") }}|{{ fromjson("{x") is none }}|{{ fromjson("1 2") is none }}|{{ fromjson("[1] ") }}|{{ fromjson("{x", default=7) }}`: `None|True|True|[1]|7`,
 		// json.loads keeps an object's order (a repeated key: its first place, its last value).
 		`{{ fromjson('{"b": 1, "a": {"z": 2.0, "y": [3]}, "b": 4}') }}`: `{'b': 4, 'a': {'z': 2.0, 'y': [3]}}`,
+		`{{ fromjson('[123456789012345678901234567890, 1.5e300]') }}`:   `[123456789012345678901234567890, 1.5e+300]`,
 	}
 	for src, want := range cases {
 		out, l := e.Render("m.sql", src, &Context{})
