@@ -834,6 +834,9 @@ func (p *Project) writeResults(o RunOptions, res *Result) {
 	if p.cfg.VarsText != "" {
 		args["vars"] = p.cfg.VarsText
 	}
+	if t := p.Profile; t != nil && filepath.Base(t.File) == "profiles.yml" { // the output it built into, for retry (dbt's args.profile, target, profiles_dir)
+		args["profile"], args["target"], args["profiles_dir"] = t.ProfileName, t.Name, filepath.Dir(t.File)
+	}
 	err := artifact.WriteRunResults(p.Target, res.Results, artifact.RunMeta{
 		InvocationID: p.InvocationID(), Elapsed: res.Elapsed, Args: args, Graph: p.Graph(),
 	})

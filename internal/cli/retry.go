@@ -21,8 +21,9 @@ func (a *app) retryCommand() *cobra.Command {
 		Short: "Run again the nodes of the last run that errored, failed or were skipped, with that run's options",
 		Long: `retry reads the last run's run_results.json and runs again, with the same
 command, vars, threads and flags (--full-refresh, --fail-fast,
---store-failures, --warn-error), the nodes that errored, failed or were
-skipped. When the last run failed and was rolled back (the default), the
+--store-failures, --warn-error) and into the same profile's target
+(--profiles-dir, --profile and --target given to retry win), the nodes
+that errored, failed or were skipped. When the last run failed and was rolled back (the default), the
 nodes it had built were undone too, so they run again as well; the ones
 whose inputs did not change since their last successful build are up to
 date and cost nothing. A run killed before it wrote run_results.json
@@ -117,6 +118,16 @@ func (a *app) applyArgs(args map[string]any) *runFlags {
 	}
 	if v, ok := args["warn_error"].(bool); ok && v {
 		a.warnError = true
+	}
+	// The profile's output the run built into, unless the retry names
+	// one: not DBT_TARGET's nor the profile's default of now.
+	for _, f := range []struct {
+		key  string
+		flag *string
+	}{{"profiles_dir", &a.profilesDir}, {"profile", &a.profile}, {"target", &a.target}} {
+		if v, ok := args[f.key].(string); ok && v != "" && *f.flag == "" {
+			*f.flag = v
+		}
 	}
 	rf.noRollback, _ = args["no_rollback"].(bool)
 	rf.fullRefresh, _ = args["full_refresh"].(bool)

@@ -1,6 +1,8 @@
 package cli
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -39,5 +41,30 @@ func TestRetryKeepsStoreFailures(t *testing.T) {
 	}
 	if got := duckRows(t, dir, "select count(*) from audit.fails"); strings.Join(got, ";") != "2" {
 		t.Errorf("audit.fails holds %v rows, want 2", got)
+	}
+}
+
+// TestRetryKeepsTarget: kiln retry builds into the profile's output the
+// failed run built into (dbt's args.target, profile and profiles_dir in
+// run_results.json), not the profile's default target.
+func TestRetryKeepsTarget(t *testing.T) {
+	t.Setenv("DBT_TARGET", "")
+	t.Setenv("DBT_PROFILES_DIR", "")
+	dir := t.TempDir()
+	profiles := t.TempDir()
+	writeProjectFile(t, dir, "dbt_project.yml", "name: tp\nprofile: tp\nmodel-paths: [models]\n")
+	writeProjectFile(t, profiles, "profiles.yml", "tp:\n  target: dev\n  outputs:\n    dev: {type: duckdb, path: "+filepath.Join(dir, "dev.duckdb")+"}\n    prod: {type: duckdb, path: "+filepath.Join(dir, "prod.duckdb")+"}\n")
+	writeProjectFile(t, dir, "models/m.sql", "select 1 as id\n")
+	writeProjectFile(t, dir, "tests/fails.sql", "select * from {{ ref('m') }}\n")
+	out := mustKiln(t, ExitFailure, dir, "build", "--profiles-dir", profiles, "--target", "prod")
+	if !strings.Contains(out, "prod.duckdb") {
+		t.Fatalf("the build:\n%s", out)
+	}
+	out = mustKiln(t, ExitFailure, dir, "retry")
+	if !strings.Contains(out, "Retrying") || !strings.Contains(out, "prod.duckdb") || strings.Contains(out, "dev.duckdb") {
+		t.Errorf("the retry did not build into prod.duckdb:\n%s", out)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "dev.duckdb")); err == nil {
+		t.Errorf("the retry made dev.duckdb")
 	}
 }
