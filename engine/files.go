@@ -100,6 +100,10 @@ func readFiles(cfg Config, configOnly bool) (*Files, error) {
 			return project.DefaultTarget(kilnDB), nil
 		}
 		if name == "" {
+			if req.Misspelt != "" {
+				return nil, diag.List{diag.Errorf(req.Pos, "%s names no profile: %q is not a key of it; did you mean \"profile\"?", project.DBTFileName, req.Misspelt).
+					WithHint("write profile: <name>, the profile of profiles.yml to build with, or pass --profile")}
+			}
 			return nil, diag.List{diag.Errorf(req.Pos, "%s names no profile", project.DBTFileName).
 				WithHint("add profile: <name>, the profile of profiles.yml to build with, or pass --profile")}
 		}

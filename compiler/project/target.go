@@ -39,6 +39,10 @@ type TargetRequest struct {
 	// output written in the project file itself, unrendered; nil when
 	// absent.
 	Output *yaml.Node
+	// Misspelt is a key of the project file near "profile" (profil:,
+	// profiles:) when profile: itself is absent; Pos is then where it is
+	// written.
+	Misspelt string
 }
 
 // DefaultTarget is the target of a kiln project without a profile: the
@@ -73,6 +77,13 @@ func (p *Project) renderValues(root *yaml.Node, o Options, l *diag.List) bool {
 		}
 		req.Profile = n.Value
 		req.Pos = at(n).Pos(file)
+	} else if root.Kind == yaml.MappingNode {
+		for i := 0; i+1 < len(root.Content); i += 2 {
+			if k := root.Content[i]; diag.DidYouMean(k.Value, []string{"profile"}) != "" {
+				req.Misspelt, req.Pos = k.Value, at(k).Pos(file)
+				break
+			}
+		}
 	}
 	if n := findKey(root, "target"); n != nil {
 		req.Output = n
