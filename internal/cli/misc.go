@@ -155,7 +155,9 @@ func (a *app) debugCommand() *cobra.Command {
 			fmt.Fprintf(out, "project dir: %s\n", dir)
 			e, err := a.load()
 			if err != nil {
-				fmt.Fprintf(out, "project:     INVALID (see the errors above)\n")
+				// On stderr: the diagnostics before this line, another
+				// error after it (when debug returns it).
+				fmt.Fprintf(out, "project:     INVALID (see the error messages)\n")
 				return err
 			}
 			ok := true
