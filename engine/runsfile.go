@@ -150,16 +150,7 @@ type historyCopy struct {
 	out  *os.File
 	off  int64
 	warn func(error) // reports the first failure to write, once
-	// written is when the record was last rewritten (progress).
-	written time.Time
 }
-
-// progressEvery is how often at most the progress record is rewritten
-// for nodes that succeed; an error, failure, warning or skip rewrites it
-// at once. kiln runs reads it as a build goes: a record 0.1 s behind is
-// as good, and 2,500 nodes skip most of 2,500 pwrite(2) calls on the
-// run's critical path.
-const progressEvery = 100 * time.Millisecond
 
 // startHistoryCopy reads the recent runs (the current one included, as
 // running) and writes the copy; nil for an in-memory database.
@@ -208,7 +199,6 @@ func (h *historyCopy) progress(res run.Result, done int) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	h.cur.done = done
-	notable := true
 	switch res.Status {
 	case run.Error, run.Fail:
 		h.cur.errors++
@@ -216,17 +206,11 @@ func (h *historyCopy) progress(res run.Result, done int) {
 		h.cur.warnings++
 	case run.Skipped:
 		h.cur.skipped++
-	default:
-		notable = false
 	}
 	if h.out == nil {
 		return
 	}
-	now := time.Now()
-	if !notable && done < h.cur.total && now.Sub(h.written) < progressEvery {
-		return
-	}
-	h.cur.at, h.written = now, now
+	h.cur.at = time.Now()
 	if _, err := h.out.WriteAt([]byte(h.cur.record()), h.off); err != nil {
 		h.warn(err)
 	}

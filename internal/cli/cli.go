@@ -123,8 +123,6 @@ type app struct {
 	project    *engine.Project // the project loaded by load
 	runLog     *ui.JSONLog     // the events of the run in progress
 	runLogFile *os.File
-	// runLogBatch batches the writes to runLogFile.
-	runLogBatch *ui.BatchWriter
 	// fileLog writes to the run's kiln.log only (the Jinja log() lines
 	// that dbt writes to its log file); nil outside a run.
 	fileLog  *ui.JSONLog

@@ -5,7 +5,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"time"
 
 	"github.com/kiln-build/kiln/compiler/graph"
 	"github.com/kiln-build/kiln/engine"
@@ -178,10 +177,7 @@ func (a *app) openRunLog(target string) {
 	dir := engine.AbsUnder(a.project.Dir, target)
 	if err := os.MkdirAll(dir, 0o755); err == nil {
 		if f, err := os.OpenFile(filepath.Join(dir, "kiln.log"), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644); err == nil {
-			// In batches (ui.BatchWriter): one write(2) every 100 ms at
-			// most instead of two a node.
-			a.runLogBatch = ui.NewBatchWriter(f, runLogInterval)
-			w, a.runLogFile = a.runLogBatch, f
+			w, a.runLogFile = f, f
 		} else {
 			a.ui.Printf("warning: cannot write %s: %v", filepath.Join(target, "kiln.log"), err)
 		}
@@ -193,16 +189,11 @@ func (a *app) openRunLog(target string) {
 	a.runLog = ui.NewJSONLog(w)
 }
 
-// runLogInterval is how long a line of kiln.log may wait in memory
-// before it is written (what a kill may lose of the log).
-const runLogInterval = 100 * time.Millisecond
-
-// closeRunLog writes what the run's event log holds and closes its file.
+// closeRunLog closes the run's event log file.
 func (a *app) closeRunLog() {
 	if a.runLogFile != nil {
-		a.runLogBatch.Close()
 		a.runLogFile.Close()
-		a.runLogFile, a.runLogBatch = nil, nil
+		a.runLogFile = nil
 	}
 	a.runLog = ui.NewJSONLog(io.Discard)
 	a.fileLog = nil
