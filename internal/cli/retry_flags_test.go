@@ -23,8 +23,9 @@ func TestRetryKeepsStoreFailures(t *testing.T) {
 	}
 	// The failing rows kept by the build are dropped: only the retry can
 	// keep them again.
-	mustKiln(t, ExitOK, dir, "show", "--inline", "drop table if exists audit.fails")
-	mustKiln(t, ExitOK, dir, "show", "--inline", "drop table if exists audit.warns")
+	db := filepath.Join(dir, "target", "kiln.duckdb")
+	duckQuery(t, db, "drop table if exists audit.fails")
+	duckQuery(t, db, "drop table if exists audit.warns")
 	const audit = "select table_name from information_schema.tables where table_schema = 'audit' order by 1"
 	if got := duckRows(t, dir, audit); len(got) != 0 {
 		t.Fatalf("the audit schema still holds %v", got)
