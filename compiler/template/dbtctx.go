@@ -396,8 +396,6 @@ func (x exceptions) Attr(name string) (any, bool) {
 	return nil, false
 }
 
-// jsonNumbers turns the json.Numbers of v into int or float64, as
-// Python's json.loads types them.
 // jsonValue reads the next JSON value of dec (which uses numbers) as
 // Python's json.loads gives it: objects as dicts in the text's order (a
 // repeated key keeps its first place and its last value), arrays as
@@ -441,32 +439,22 @@ func jsonValue(dec *json.Decoder) (any, error) {
 		}
 		return nil, fmt.Errorf("unexpected %v", x)
 	case json.Number:
-		return jsonNumbers(x), nil
+		return jsonNumber(x), nil
 	}
 	return tok, nil
 }
 
-func jsonNumbers(v any) any {
-	switch x := v.(type) {
-	case json.Number:
-		if i, err := x.Int64(); err == nil {
-			return int(i)
-		}
-		if !strings.ContainsAny(string(x), ".eE") { // an integer beyond 64 bits: Python's are unbounded
-			if n, ok := new(big.Int).SetString(string(x), 10); ok {
-				return n
-			}
-		}
-		f, _ := x.Float64()
-		return f
-	case []any:
-		for i := range x {
-			x[i] = jsonNumbers(x[i])
-		}
-	case map[string]any:
-		for k := range x {
-			x[k] = jsonNumbers(x[k])
+// jsonNumber types a JSON number as Python's json.loads does: int, an
+// unbounded integer (*big.Int) beyond 64 bits, or float64.
+func jsonNumber(x json.Number) any {
+	if i, err := x.Int64(); err == nil {
+		return int(i)
+	}
+	if !strings.ContainsAny(string(x), ".eE") { // an integer beyond 64 bits: Python's are unbounded
+		if n, ok := new(big.Int).SetString(string(x), 10); ok {
+			return n
 		}
 	}
-	return v
+	f, _ := x.Float64()
+	return f
 }
