@@ -444,7 +444,20 @@ func (r *runner) unprovable(ctx context.Context, utd map[graph.ID]bool) (map[gra
 	// judged without its queries.
 	var stmts []string
 	var owner []int
-	runStart := r.p.Manifest.RunStartedAt()
+	// The texts that only an invocation renders (a query holding one
+	// gives another result in every invocation, as one calling now();
+	// its fingerprint hashes them as placeholders, see
+	// artifact.Fingerprint.Code): the invocation's id, and run_started_at
+	// to the second (its every rendering begins with one of those).
+	var perRun [][2]string // text, why
+	if inv := r.p.InvocationID(); inv != "" {
+		perRun = append(perRun, [2]string{inv, "renders invocation_id"})
+	}
+	for _, t := range r.p.Manifest.RunStartedAt() {
+		if len(t) == len("2006-01-02 15:04:05") {
+			perRun = append(perRun, [2]string{t, "renders run_started_at"})
+		}
+	}
 	for i, id := range ids {
 		n := g.Node(id)
 		if w := unprovableAsIs(n); w != "" {
@@ -452,18 +465,8 @@ func (r *runner) unprovable(ctx context.Context, utd map[graph.ID]bool) (map[gra
 			continue
 		}
 		sqls := r.statements(n)
-		if rendersInvocation(sqls, r.p.InvocationID()) {
-			// Its fingerprint hashes the id as a placeholder
-			// (artifact.Fingerprint.Code): like a query calling now(),
-			// it gives another result in every invocation.
-			why[i] = "renders invocation_id"
-			continue
-		}
-		if rendersRunStart(sqls, runStart) {
-			// Its fingerprint hashes run_started_at as a placeholder
-			// (artifact.Fingerprint.Code): like a query calling now(),
-			// it gives another result in every invocation.
-			why[i] = "renders run_started_at"
+		if w := rendersPerRun(sqls, perRun); w != "" {
+			why[i] = w
 			continue
 		}
 		for _, sql := range sqls {
@@ -511,36 +514,17 @@ func (r *runner) unprovable(ctx context.Context, utd map[graph.ID]bool) (map[gra
 	return out, nil
 }
 
-// rendersInvocation reports whether one of sqls holds the invocation's
-// id inv (a UUID, which SQL holds only where a template rendered
-// invocation_id).
-func rendersInvocation(sqls []string, inv string) bool {
-	if inv == "" {
-		return false
-	}
-	for _, s := range sqls {
-		if strings.Contains(s, inv) {
-			return true
-		}
-	}
-	return false
-}
-
-// rendersRunStart reports whether one of sqls holds run_started_at as
-// a template renders it (texts: compiler.Manifest.RunStartedAt, each
-// beginning with one of the renderings to the second).
-func rendersRunStart(sqls, texts []string) bool {
-	for _, t := range texts {
-		if len(t) != len("2006-01-02 15:04:05") {
-			continue
-		}
+// rendersPerRun returns the why of the first text of perRun (text, why)
+// that one of sqls holds, "" when none does.
+func rendersPerRun(sqls []string, perRun [][2]string) string {
+	for _, p := range perRun {
 		for _, s := range sqls {
-			if strings.Contains(s, t) {
-				return true
+			if strings.Contains(s, p[0]) {
+				return p[1]
 			}
 		}
 	}
-	return false
+	return ""
 }
 
 // unprovableAsIs returns why node n's result may change though nothing
