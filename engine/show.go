@@ -103,9 +103,13 @@ var ErrNoDatabase = errors.New("the database does not exist yet")
 // never shows a killed run's half-replaced tables; beyond that the
 // database is read, never written: a statement that may write (update,
 // delete, create, copy, attach ..., see showWrite) is refused with a
-// *run.NodeError before it runs. Show returns *adapter.LockError while a build holds it,
-// ErrNoDatabase (wrapped) before the first build, and the database's
-// *adapter.Error when the query fails.
+// *run.NodeError before it runs, and the others (the query, a template's
+// run_query) run in a read-only transaction, rolled back, so that the
+// database refuses a write no keyword shows (a function or a macro that
+// writes), a *run.NodeError too (see adapter.BeginReadOnly). Show
+// returns *adapter.LockError while a build holds it, ErrNoDatabase
+// (wrapped) before the first build, without creating the file, and the
+// database's *adapter.Error when the query fails.
 func (p *Project) Show(ctx context.Context, id graph.ID, limit int) (*Preview, error) {
 	n := p.Graph().Node(id)
 	if n == nil {
@@ -137,6 +141,13 @@ func (p *Project) Show(ctx context.Context, id graph.ID, limit int) (*Preview, e
 	if err := p.recover(ctx, conn, db.Dialect()); err != nil {
 		return nil, err
 	}
+	// From here on the statements are the user's: the database refuses
+	// their writes (see adapter.BeginReadOnly).
+	end, err := adapter.BeginReadOnly(ctx, conn)
+	if err != nil {
+		return nil, fmt.Errorf("kiln show: %w", err)
+	}
+	defer end()
 	pv := &Preview{Node: n, From: "compiled SQL"}
 	query, compiled := n.CompiledCode, true
 	if n.Relation.Name != "" && (n.Kind == graph.Model || n.Kind == graph.Seed || n.Kind == graph.Source) && id != p.InlineID() {
@@ -245,11 +256,15 @@ func firstRows(ctx context.Context, conn adapter.Conn, query string, limit int) 
 // at the position in n's file (in the --inline text for an inline query),
 // with a hint (see execute.QueryError).
 func (p *Project) showError(n *graph.Node, query string, err error) error {
+	refused := adapter.IsReadOnlyError(err)
 	err = p.withCatalogHint(execute.QueryError(p.Graph(), n, query, err))
 	var ne *run.NodeError
 	if errors.As(err, &ne) && p.inlinePath != "" && ne.Pos.File == p.inlinePath {
 		ne.Pos.File = inlineFile
 		ne.Hint = strings.ReplaceAll(ne.Hint, p.inlinePath+":", inlineFile+":")
+	}
+	if refused && ne != nil {
+		ne.Msg, ne.Hint = readOnlyMsg+": "+ne.Msg, ShowWriteHint
 	}
 	return err
 }

@@ -12,11 +12,20 @@ import (
 
 // kiln show only reads the database, as dbt show only previews a query
 // (it wraps the query in a select with a limit, so that a statement that
-// writes fails). kiln runs the query as given, so it refuses, before
-// running anything, a statement that is not a read: showReads lists the
-// first keywords of the statements it runs; the others (insert, update,
-// delete, create, drop, alter, copy, attach, comment, call...) are
-// refused.
+// writes fails). kiln runs the query as given, so the guarantee is
+// structural: every statement of the user's (the query, and a
+// template's run_query rendered with execute true) runs in a read-only
+// transaction that is rolled back (adapter.BeginReadOnly), in which the
+// database itself refuses a write, also one no keyword shows (a function
+// or a macro that writes, a qualified nextval). The database is opened
+// for writing all the same, not read-only (DuckDB's access_mode): kiln
+// show first finishes what a killed run left (recover), which writes and
+// needs the file's exclusive lock to know that no run is alive; one open
+// does both. Before anything runs, a statement whose keywords say it may
+// write (showWrite: insert, update, delete, create, drop, alter, copy,
+// attach, comment, call, commit...) is refused with its place in the
+// file and a hint: a better message, and what a transaction does not
+// refuse (COPY ... TO a file, ATTACH, ending the transaction).
 
 // showReads are the first keywords of the statements kiln show runs:
 // queries (DuckDB's from-first and pivot forms, a parenthesized query),
@@ -113,9 +122,15 @@ func lineCol(s string, off int) (line, col int) {
 	return line, col
 }
 
+// readOnlyMsg is the start of the message of a write the database
+// refused in kiln show's read-only transaction.
+const readOnlyMsg = "kiln show only reads the database, as dbt show previews a query (its statements run in a read-only transaction), and the database refused a write"
+
 // readOnlyConn is a connection on which kiln show renders a template
-// with execute true (run_query, statement): a statement that may write
-// (showWrite) is refused and not run.
+// with execute true (run_query, statement), in its read-only transaction
+// (adapter.BeginReadOnly): a statement that may write (showWrite) is
+// refused and not run, a write the database refuses is said so, and Tx
+// joins the read-only transaction (it neither begins nor commits one).
 type readOnlyConn struct {
 	adapter.Conn
 }
@@ -128,34 +143,73 @@ func (c readOnlyConn) refuse(query string) error {
 	return nil
 }
 
+// refused returns err, said as the database's refusal of a write when it
+// is one (adapter.IsReadOnlyError).
+func (c readOnlyConn) refused(query string, err error) error {
+	if err != nil && adapter.IsReadOnlyError(err) {
+		return fmt.Errorf("%s: the template's statement %q: %w (hint: %s)", readOnlyMsg, shorten(query, 40), err, ShowWriteHint)
+	}
+	return err
+}
+
 func (c readOnlyConn) Exec(ctx context.Context, query string, args ...any) (int64, error) {
 	if err := c.refuse(query); err != nil {
 		return 0, err
 	}
-	return c.Conn.Exec(ctx, query, args...)
+	n, err := c.Conn.Exec(ctx, query, args...)
+	return n, c.refused(query, err)
 }
 
 func (c readOnlyConn) Run(ctx context.Context, s adapter.Stmt) (int64, error) {
 	return 0, fmt.Errorf("kiln show only reads the database: the template's %T was not run (hint: %s)", s, ShowWriteHint)
 }
 
+func (c readOnlyConn) Tx(ctx context.Context, fn func() error) error { return fn() }
+
 func (c readOnlyConn) Query(ctx context.Context, query string, args ...any) (adapter.Rows, error) {
 	if err := c.refuse(query); err != nil {
 		return nil, err
 	}
-	return c.Conn.Query(ctx, query, args...)
+	rows, err := c.Conn.Query(ctx, query, args...)
+	if err != nil {
+		return nil, c.refused(query, err)
+	}
+	return refusedRows{rows, c, query}, nil
 }
+
+// refusedRows are the rows of a template's query, whose error is said as
+// the database's refusal of a write when it is one (a write may fail as
+// the rows are read).
+type refusedRows struct {
+	adapter.Rows
+	c     readOnlyConn
+	query string
+}
+
+func (r refusedRows) Values() ([]any, error) {
+	v, err := r.Rows.Values()
+	return v, r.c.refused(r.query, err)
+}
+
+func (r refusedRows) ExactValues() ([]any, error) {
+	v, err := r.Rows.ExactValues()
+	return v, r.c.refused(r.query, err)
+}
+
+func (r refusedRows) Err() error { return r.c.refused(r.query, r.Rows.Err()) }
 
 func (c readOnlyConn) QueryRows(ctx context.Context, query string, args ...any) ([]string, [][]any, error) {
 	if err := c.refuse(query); err != nil {
 		return nil, nil, err
 	}
-	return c.Conn.QueryRows(ctx, query, args...)
+	cols, rows, err := c.Conn.QueryRows(ctx, query, args...)
+	return cols, rows, c.refused(query, err)
 }
 
 func (c readOnlyConn) QueryInt(ctx context.Context, query string, args ...any) (int64, error) {
 	if err := c.refuse(query); err != nil {
 		return 0, err
 	}
-	return c.Conn.QueryInt(ctx, query, args...)
+	n, err := c.Conn.QueryInt(ctx, query, args...)
+	return n, c.refused(query, err)
 }

@@ -40,8 +40,10 @@ default), json (dbt's {"node": ..., "show": [...]}) or csv, to stdout.
 The database is only read (after restoring what a killed run left, as a
 build does), as dbt show only previews: a statement that may write
 (insert, update, delete, create, drop, alter, copy, attach, comment ...)
-is refused before it runs; use kiln run-operation for statements that
-change the database. It cannot be read while a build holds it.`,
+is refused before it runs, and the others run in a read-only
+transaction, rolled back, in which the database refuses any write (a
+function or a macro that writes); use kiln run-operation for statements
+that change the database. It cannot be read while a build holds it.`,
 		Example: `  kiln show -s fct_sales
   kiln show --inline "select product_id, sum(revenue) from {{ ref('fct_sales') }} group by 1" --limit 10
   kiln show -s stg_erp --output csv --limit -1 > stg_erp.csv`,
