@@ -66,12 +66,15 @@ func (c *compiler) cycleDiag(ce *graph.CycleError) diag.Diagnostic {
 		if len(via) > 0 {
 			reads += " through " + strings.Join(via, ", ")
 		}
+		fix := "read the table's previous rows with {{ this }} in an incremental model, or point the source at another relation"
+		if w.Kind == graph.Snapshot {
+			fix = "a snapshot keeps its previous rows itself: point the source at the relation the snapshot takes its rows from, or at another relation"
+		}
 		return diag.Diagnostic{
 			Pos: src.Pos,
 			Msg: fmt.Sprintf("source %q reads the relation %s, which %s writes, and %s %s: it would be built from its own previous table",
 				src.DisplayName(), src.Relation.Display(), describeNode(w), w.DisplayName(), reads),
-			Hint: "read the table's previous rows with {{ this }} in an incremental model, or point the source at another relation; " +
-				"otherwise a source may read the relation a seed or model writes: kiln builds the source's readers after the writer",
+			Hint: fix + "; otherwise a source may read the relation a seed, model or snapshot writes: kiln builds the source's readers after the writer",
 		}
 	}
 	var names, refs []string

@@ -79,25 +79,27 @@ func (c *compiler) resolveNames() {
 
 // checkRelations reports two enabled nodes that would write one relation:
 // the last writer would replace the other's table. Writers are the models
-// that are not ephemeral, the seeds and the file-backed sources; the error
-// is reported where the later one is named (rank: source, seed, model).
+// that are not ephemeral (incremental ones included), the seeds, the
+// snapshots and the file-backed sources; the error is reported where the
+// later one is named (rank: source, seed, model, snapshot).
 // On DuckDB, which matches names without regard to case, "Orders" and
 // "orders" are one relation; on PostgreSQL, where kiln quotes every name,
 // they are two.
 //
-// A source may read the relation a seed or model writes (a source over a
-// seed's table is common in dbt projects): as in dbt it is no dependency,
-// but the source's After names the writer, so that a run holding both
-// builds the writer before the source's readers (dbt leaves them
-// unordered). buildGraph refuses the one case kiln cannot order: the
-// writer reads the source itself.
+// A source may read the relation a seed, model or snapshot writes (a
+// source over a seed's table is common in dbt projects, and dbt's docs
+// once read snapshots with source()): as in dbt it is no dependency, but
+// the source's After names the writer, so that a run holding both builds
+// the writer before the source's readers (dbt leaves them unordered), and
+// they never read the previous run's table. buildGraph refuses the one
+// case kiln cannot order: the writer reads the source itself.
 func (c *compiler) checkRelations() {
 	type group struct{ writers, readers []*graph.Node }
 	groups := map[string]*group{}
 	var keys []string
 	for _, id := range c.ids() {
 		n := c.nodes[id]
-		if !n.Config.Enabled || n.Relation.IsZero() || c.clashed[n] || (n.Kind != graph.Model && n.Kind != graph.Seed && n.Kind != graph.Source) {
+		if !n.Config.Enabled || n.Relation.IsZero() || c.clashed[n] || !writesOrReads(n.Kind) {
 			continue
 		}
 		key := c.relationKey(n.Relation)
@@ -113,7 +115,7 @@ func (c *compiler) checkRelations() {
 			g.writers = append(g.writers, n)
 		}
 	}
-	rank := map[graph.Kind]int{graph.Source: 0, graph.Seed: 1, graph.Model: 2}
+	rank := map[graph.Kind]int{graph.Source: 0, graph.Seed: 1, graph.Model: 2, graph.Snapshot: 3}
 	for _, key := range keys {
 		g := groups[key]
 		sort.SliceStable(g.writers, func(i, j int) bool { return rank[g.writers[i].Kind] < rank[g.writers[j].Kind] })
@@ -129,6 +131,13 @@ func (c *compiler) checkRelations() {
 			}
 		}
 	}
+}
+
+// writesOrReads reports whether nodes of kind k take part in
+// checkRelations: the kinds that write a relation (models, seeds,
+// snapshots, file-backed sources) and sources, which read one.
+func writesOrReads(k graph.Kind) bool {
+	return k == graph.Model || k == graph.Seed || k == graph.Snapshot || k == graph.Source
 }
 
 // relationKey is the key under which the target's database finds r: its
@@ -153,10 +162,14 @@ func (c *compiler) caseNote(a, b sqlq.Relation) string {
 }
 
 // relationPos is where n's relation is named, for a message: the alias,
-// schema or database key of its config() call or properties entry, its
-// config() call, its YAML entry (sources), or the first line of its file.
+// schema or database key (a snapshot's target_schema or target_database
+// too) of its config() call or properties entry, its config() call, its
+// YAML entry (sources), or the first line of its file.
 func (c *compiler) relationPos(n *graph.Node) diag.Pos {
 	keys := []string{"alias", "schema", "database"}
+	if n.Kind == graph.Snapshot {
+		keys = []string{"alias", "schema", "target_schema", "database", "target_database"}
+	}
 	if r := c.render[n]; r != nil && r.config != nil {
 		for _, k := range keys {
 			if _, ok := r.config[k]; ok {

@@ -31,8 +31,9 @@ func compileOn(t *testing.T, typ string, files map[string]string) (*Manifest, di
 	return Compile(p, Options{ProjectDir: "/proj"})
 }
 
-// A source over a seed's table (the new-user trial's project) compiles on
-// both targets and is ordered after the seed; two models whose names
+// A source over a seed's table (the new-user trial's project) and one over
+// a snapshot's table compile on both targets and are ordered after the
+// seed and the snapshot; two models whose names
 // differ in case are one relation on DuckDB only, whose hint says so at
 // file:line:col, while PostgreSQL, where kiln quotes every name, has two;
 // no message on PostgreSQL speaks of DuckDB.
@@ -40,7 +41,11 @@ func TestRelationsPerTarget(t *testing.T) {
 	files := map[string]string{
 		"project.yml":             "name: p\nseeds:\n  p:\n    +schema: seed_data\n",
 		"seeds/raw_customers.csv": "id\n1\n",
-		"models/sources.yml":      "sources:\n  - name: seeded\n    schema: seed_data\n    tables:\n      - name: raw_customers\n",
+		"models/sources.yml": "sources:\n  - name: seeded\n    schema: seed_data\n    tables:\n      - name: raw_customers\n" +
+			"  - name: snaps\n    schema: snapshots\n    tables:\n      - name: customers_snapshot\n",
+		"snapshots/customers_snapshot.sql": "{% snapshot customers_snapshot %}\n{{ config(target_schema='snapshots', unique_key='id', strategy='check', check_cols='all') }}\n" +
+			"select * from {{ ref('raw_customers') }}\n{% endsnapshot %}\n",
+		"models/current.sql":      "select * from {{ source('snaps', 'customers_snapshot') }} where dbt_valid_to is null",
 		"models/customers.sql":    "select * from {{ source('seeded', 'raw_customers') }}",
 		"models/Orders.sql":       "select 1 as id",
 		"models/orders.sql":       "select 2 as id",
@@ -77,6 +82,13 @@ func TestRelationsPerTarget(t *testing.T) {
 		order := m.Graph.Order()
 		if m.Graph.Index("seed.p.raw_customers") > m.Graph.Index(src.ID) {
 			t.Errorf("on %s: order %v puts the seed after the source", typ, order)
+		}
+		snap := m.Graph.Node("source.p.snaps.customers_snapshot")
+		if want := "[snapshot.p.customers_snapshot]"; fmt.Sprint(m.Graph.After(snap.ID)) != want || len(snap.DependsOn) != 0 {
+			t.Errorf("on %s: the source over the snapshot's table is ordered after %v and depends on %v, want after %s and no dependency", typ, m.Graph.After(snap.ID), snap.DependsOn, want)
+		}
+		if m.Graph.Index("snapshot.p.customers_snapshot") > m.Graph.Index("model.p.current") {
+			t.Errorf("on %s: order %v puts the snapshot after the model that reads its table through a source", typ, order)
 		}
 	}
 }

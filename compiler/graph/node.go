@@ -95,11 +95,11 @@ type Node struct {
 	SourceRef []Ref    // source() calls: Ref.Package holds the source name
 	DependsOn []ID     // parents, sorted, unique
 	Macros    []string // macros called, sorted, unique
-	// After is, for a source that reads a relation a seed or model of the
-	// project writes, those writers: a run that holds both builds them
-	// before the source's readers. It orders the run only: it is not a
-	// dependency (dbt has no such edge), so it is in neither depends_on,
-	// the graph's parents nor a selection's + operators.
+	// After is, for a source that reads a relation a seed, model or
+	// snapshot of the project writes, those writers: a run that holds both
+	// builds them before the source's readers. It orders the run only: it
+	// is not a dependency (dbt has no such edge), so it is in neither
+	// depends_on, the graph's parents nor a selection's + operators.
 	After []ID
 
 	Relation sqlq.Relation // where the node lives in DuckDB (none for ephemeral models and tests)

@@ -77,8 +77,8 @@ func NewPlan(g *graph.Graph, selected []graph.ID) *Plan {
 	var effective func(id graph.ID, seen map[graph.ID]bool) []graph.ID
 	effective = func(id graph.ID, seen map[graph.ID]bool) []graph.ID {
 		var out []graph.ID
-		// A source's After (the seed or model that writes its relation)
-		// orders its readers like a parent.
+		// A source's After (the seed, model or snapshot that writes its
+		// relation) orders its readers like a parent.
 		pars := g.Parents(id)
 		if after := g.After(id); len(after) > 0 {
 			pars = slices.Concat(pars, after)
