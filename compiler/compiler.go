@@ -288,6 +288,7 @@ func (c *compiler) run() {
 	c.findNamingMacros()
 
 	c.checkProjectQuoting()
+	c.checkProjectFreshness()
 	for _, t := range []*project.ConfigTree{c.p.ModelConfig, c.p.SnapshotConfig, c.p.SeedConfig, c.p.TestConfig, c.p.SourceConfig, c.p.ExportConfig} {
 		c.checkTree(t)
 	}

@@ -13,66 +13,46 @@ import (
 	"github.com/kiln-build/kiln/internal/sqlq"
 )
 
-// freshness resolves a source table's freshness as dbt does: the table's
-// freshness (property, else config) over the source's, over the project
-// file's sources: config; freshness: null on the table turns it off; the
-// same for loaded_at_field and loaded_at_query (loadedAt). It returns nil
-// when no threshold is set.
+// freshness resolves a source table's freshness as dbt's
+// merge_source_freshness does: five levels, in order, the freshness
+// written directly under the root project file's sources: (dbt reads
+// only that one), the source's freshness property, its config's, the
+// table's property, its config's. Each level merges into the levels
+// before it (freshLevel.over): a threshold it sets replaces theirs, one
+// it sets to null drops theirs, one it leaves out (or writes {count:
+// null, period: null}) keeps theirs, and so does filter; freshness: null
+// drops everything of the levels before it. loaded_at_field and
+// loaded_at_query come from loadedAt. It returns nil when the result has
+// no threshold (dbt checks nothing then) or after an error.
 func (c *compiler) freshness(file string, s *project.SourceProps, t *project.SourceTableProps, projectConfig map[string]any, external bool, rel sqlq.Relation) *graph.Freshness {
-	type level struct {
-		node   *yaml.Node
-		config map[string]any
-		pos    diag.Pos
+	var levels []*freshLevel
+	root := c.root
+	if root == nil {
+		root = c.p
 	}
-	levels := []level{
-		{&t.Freshness, t.Config, t.Pos(file)},
-		{&s.Freshness, s.Config, s.Pos(file)},
-		{nil, projectConfig, diag.Pos{File: c.p.File}},
+	if v, ok := root.SourceConfig.Global["freshness"]; ok {
+		levels = append(levels, c.freshLevelOf(v.Value, v.At.Pos(root.File)))
 	}
-	var spec any
-	var pos diag.Pos
-	found := false
+	levels = append(levels,
+		c.freshLevelNode(file, &s.Freshness),
+		c.freshLevelConfig(file, s.Config, s.ConfigAt),
+		c.freshLevelNode(file, &t.Freshness),
+		c.freshLevelConfig(file, t.Config, t.ConfigAt))
+	var merged freshLevel
 	for _, l := range levels {
-		if l.node != nil && l.node.Kind != 0 {
-			pos = diag.Pos{File: file, Line: l.node.Line, Col: l.node.Column}
-			if err := l.node.Decode(&spec); err != nil {
-				c.diags.Errorf(pos, "freshness: %v", err)
-				return nil
-			}
-			found = true
-			break
+		if l == errLevel {
+			return nil
 		}
-		if v, ok := l.config["freshness"]; ok {
-			spec, pos, found = v, l.pos, true
-			break
-		}
+		merged.over(l)
 	}
-	if !found || spec == nil {
-		return nil
-	}
-	m, ok := spec.(map[string]any)
-	if !ok {
-		c.diags.Errorf(pos, "freshness must be a mapping, not %v", spec).Hint = "write freshness: {warn_after: {count: 12, period: hour}, error_after: {count: 24, period: hour}}"
-		return nil
-	}
-	f := &graph.Freshness{Pos: pos}
-	for _, k := range sortedKeys(m) {
-		switch k {
-		case "warn_after":
-			f.WarnAfter = c.freshnessAfter(pos, k, m[k])
-		case "error_after":
-			f.ErrorAfter = c.freshnessAfter(pos, k, m[k])
-		case "filter":
-			if m[k] != nil {
-				f.Filter = fmt.Sprint(m[k])
-			}
-		default:
-			c.diags.Errorf(pos, "unknown key %q in freshness", k).Hint = "freshness takes warn_after, error_after and filter"
-		}
-	}
-	if f.WarnAfter == nil && f.ErrorAfter == nil {
+	if merged.warn.a == nil && merged.err.a == nil {
 		return nil // dbt checks nothing without a threshold
 	}
+	f := &graph.Freshness{Pos: merged.pos, WarnAfter: merged.warn.a, ErrorAfter: merged.err.a}
+	if merged.filter != nil {
+		f.Filter = *merged.filter
+	}
+	pos := f.Pos
 	if !c.loadedAt(file, s, t, projectConfig, rel, f) {
 		return nil
 	}
