@@ -166,3 +166,46 @@ sources:
 		t.Errorf("diagnostics:\n%v\nwant %s", l, want)
 	}
 }
+
+// A table's loaded_at_field: null takes neither its source's
+// loaded_at_field nor its loaded_at_query (dbt's loaded_at_field_present):
+// a table of the database then has no load time, an error saying why; a
+// file-backed table uses its file's time; beside a loaded_at_query it is
+// refused, as dbt's "Cannot specify both".
+func TestFreshnessLoadedAtFieldNull(t *testing.T) {
+	const sources = `version: 2
+sources:
+  - name: raw
+    schema: main
+    loaded_at_field: updated_at
+    freshness:
+      warn_after: {count: 1, period: day}
+    tables:
+      - name: inherits
+      - name: file
+        external: {location: data/x.csv}
+        loaded_at_field: null
+`
+	files := map[string]string{
+		"dbt_project.yml":    "name: p\nprofile: p\n",
+		"models/sources.yml": sources,
+	}
+	m := compileDBT(t, files)
+	if f := m.Graph.Node("source.p.raw.inherits").Source.Freshness; f == nil || f.LoadedAtField != "updated_at" {
+		t.Errorf("raw.inherits: freshness %+v, want loaded_at_field updated_at", f)
+	}
+	if f := m.Graph.Node("source.p.raw.file").Source.Freshness; f == nil || f.LoadedAtField != "" || f.LoadedAtQuery != "" {
+		t.Errorf("raw.file: freshness %+v, want the file's time (no loaded_at_field)", f)
+	}
+
+	files["models/sources.yml"] = sources + "      - name: dropped\n        loaded_at_field: null\n      - name: both\n        loaded_at_field: null\n        loaded_at_query: select 1\n"
+	_, l := compileDBTDiags(t, files)
+	for _, want := range []string{
+		`models/sources.yml:7:7: source "raw.dropped" has a freshness but no loaded_at_field: its loaded_at_field: null drops its source's, as in dbt`,
+		`models/sources.yml:17:26: source table "raw.both" sets both loaded_at_field and loaded_at_query`,
+	} {
+		if !strings.Contains(l.Error(), want) {
+			t.Errorf("diagnostics:\n%v\nwant %s", l, want)
+		}
+	}
+}

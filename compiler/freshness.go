@@ -61,8 +61,11 @@ func (c *compiler) freshness(file string, s *project.SourceProps, t *project.Sou
 			Hint = "write the condition in the loaded_at_query's where, or remove the filter"
 	}
 	if f.LoadedAtField == "" && f.LoadedAtQuery == "" && !external {
-		c.diags.Errorf(pos, "source %q has a freshness but no loaded_at_field", s.Name+"."+t.Name).
-			Hint = "add loaded_at_field: <the column of the time each row was loaded> (DuckDB keeps no load times of its own), or loaded_at_query: <a query of the newest load time>; a file-backed source uses its file's modification time"
+		d := c.diags.Errorf(pos, "source %q has a freshness but no loaded_at_field", s.Name+"."+t.Name)
+		if t.LoadedAt.Tag == "!!null" {
+			d.Msg += ": its loaded_at_field: null drops its source's, as in dbt"
+		}
+		d.Hint = "add loaded_at_field: <the column of the time each row was loaded> (DuckDB keeps no load times of its own), or loaded_at_query: <a query of the newest load time>; a file-backed source uses its file's modification time"
 		return nil
 	}
 	return f
@@ -75,25 +78,40 @@ func (c *compiler) freshness(file string, s *project.SourceProps, t *project.Sou
 // as dbt's "Cannot specify both loaded_at_field and loaded_at_query"
 // (dbt takes a table's loaded_at_query over its source's
 // loaded_at_field, and a table's loaded_at_field clears its source's
-// loaded_at_query: the nearest level wins). The query is rendered with
+// loaded_at_query: the nearest level wins; a table's loaded_at_field:
+// null takes neither of its source's, as dbt's loaded_at_field_present,
+// and is refused beside a loaded_at_query). The query is rendered with
 // var, env_var, target and this (the source's relation, quoted). It
 // reports false after an error.
 func (c *compiler) loadedAt(file string, s *project.SourceProps, t *project.SourceTableProps, projectConfig map[string]any, rel sqlq.Relation, f *graph.Freshness) bool {
 	type level struct {
 		what  string
 		field string
+		node  *yaml.Node // the table's loaded_at_field, which may be null
 		query *yaml.Node
 		cfg   map[string]any
 		cfgAt map[string]project.At
 		pos   diag.Pos
 	}
 	levels := []level{
-		{what: fmt.Sprintf("source table %q", s.Name+"."+t.Name), field: t.LoadedAt, query: &t.LoadedAtQ, cfg: t.Config, cfgAt: t.ConfigAt, pos: t.Pos(file)},
+		{what: fmt.Sprintf("source table %q", s.Name+"."+t.Name), node: &t.LoadedAt, query: &t.LoadedAtQ, cfg: t.Config, cfgAt: t.ConfigAt, pos: t.Pos(file)},
 		{what: fmt.Sprintf("source %q", s.Name), field: s.LoadedAt, query: &s.LoadedAtQ, cfg: s.Config, cfgAt: s.ConfigAt, pos: s.Pos(file)},
 		{what: "the sources: config of " + c.p.File, cfg: projectConfig, pos: diag.Pos{File: c.p.File}},
 	}
 	for _, l := range levels {
-		field, query, qpos := l.field, "", l.pos
+		field, query, qpos, cleared := l.field, "", l.pos, false
+		if n := l.node; n != nil && n.Kind != 0 {
+			switch {
+			case n.Kind == yaml.ScalarNode && n.Tag == "!!null":
+				cleared = true // dbt's loaded_at_field_present
+			case n.Kind == yaml.ScalarNode && n.Value != "":
+				field = n.Value
+			default:
+				c.diags.Errorf(diag.Pos{File: file, Line: n.Line, Col: n.Column}, "loaded_at_field must be a column or an expression, as text").
+					Hint = "write loaded_at_field: loaded_at, or null to drop the source's"
+				return false
+			}
+		}
 		if field == "" {
 			field, _ = l.cfg["loaded_at_field"].(string)
 		}
@@ -116,7 +134,7 @@ func (c *compiler) loadedAt(file string, s *project.SourceProps, t *project.Sour
 			}
 			query = v
 		}
-		if strings.TrimSpace(query) != "" && field != "" {
+		if strings.TrimSpace(query) != "" && (field != "" || cleared) {
 			c.diags.Errorf(qpos, "%s sets both loaded_at_field and loaded_at_query", l.what).
 				Hint = "keep one, as dbt refuses both at one level: loaded_at_field is the column of each row's load time, loaded_at_query a query of the newest load time"
 			return false
@@ -128,6 +146,9 @@ func (c *compiler) loadedAt(file string, s *project.SourceProps, t *project.Sour
 		if field != "" {
 			f.LoadedAtField = field
 			return true
+		}
+		if cleared {
+			return true // null: not the source's, as dbt
 		}
 	}
 	return true

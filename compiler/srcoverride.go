@@ -169,7 +169,11 @@ func (o *srcOverride) merged(s *project.SourceProps, t *project.SourceTableProps
 	o.tables[t.Name] = true
 	setString(&mt.Identifier, ot.Identifier)
 	setString(&mt.Description, ot.Description)
-	setString(&mt.LoadedAt, ot.LoadedAt)
+	// dbt's patch leaves out a null loaded_at_field but keeps that it
+	// was written: null only drops the source's when the table sets none.
+	if ot.LoadedAt.Kind != 0 && (ot.LoadedAt.Tag != "!!null" || mt.LoadedAt.Kind == 0) {
+		mt.LoadedAt = ot.LoadedAt
+	}
 	if ot.LoadedAtQ.Kind != 0 {
 		mt.LoadedAtQ = ot.LoadedAtQ
 	}

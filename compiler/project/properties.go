@@ -155,9 +155,11 @@ type SourceTableProps struct {
 	Config      map[string]any `yaml:"config"`
 	ConfigAt    map[string]At  `yaml:"-"` // position of each config value
 	Freshness   yaml.Node      `yaml:"freshness"`
-	LoadedAt    string         `yaml:"loaded_at_field"`
-	LoadedAtQ   yaml.Node      `yaml:"loaded_at_query"` // dbt 1.10's; a node for its position
-	Quoting     map[string]any `yaml:"quoting"`
+	// LoadedAt is a node to tell loaded_at_field: null, which drops the
+	// source's (dbt's loaded_at_field_present), from no loaded_at_field.
+	LoadedAt  yaml.Node      `yaml:"loaded_at_field"`
+	LoadedAtQ yaml.Node      `yaml:"loaded_at_query"` // dbt 1.10's; a node for its position
+	Quoting   map[string]any `yaml:"quoting"`
 }
 
 // AllTests returns tests then data_tests.
