@@ -120,7 +120,7 @@ func (c *compiler) freshLevelOf(spec any, pos diag.Pos) *freshLevel {
 
 // checkProjectFreshness warns of each freshness of the project file's
 // sources: written below its top (under the project's name, a folder or
-// a source): dbt's source freshness reads only sources: {+freshness:
+// a source) or without "+": dbt's source freshness reads only sources: {+freshness:
 // ...} (merge_source_freshness's first level), so kiln does not apply
 // the others either; they stay in the sources' config, as in dbt.
 func (c *compiler) checkProjectFreshness() {
@@ -131,9 +131,14 @@ func (c *compiler) checkProjectFreshness() {
 	var walk func(t *project.ConfigTree)
 	walk = func(t *project.ConfigTree) {
 		if v, ok := t.Configs["freshness"]; ok {
-			if g, ok := root.Global["freshness"]; t != root || !ok || g.At.Line != v.At.Line || g.At.Col != v.At.Col {
+			g, ok := root.Global["freshness"]
+			switch {
+			case t != root || !ok || g.At.Line != v.At.Line || g.At.Col != v.At.Col:
 				c.diags.Warnf(v.At.Pos(c.root.File), "this freshness of sources: is not applied to source freshness: dbt applies only the one written directly under sources:, to every source").
 					Hint = "move it directly under sources: (sources: {+freshness: ...}), or write freshness: on the source or its table in their YAML file"
+			case !v.Plus:
+				c.diags.Warnf(v.At.Pos(c.root.File), "this freshness of sources:, written without \"+\", is not applied to source freshness: dbt reads only sources: {+freshness: ...}").
+					Hint = "write +freshness:"
 			}
 		}
 		for _, k := range sortedKeys(t.Children) {

@@ -209,3 +209,21 @@ sources:
 		}
 	}
 }
+
+// sources: {freshness: ...} without "+" is not dbt's project-level
+// freshness (dbt reads only +freshness): not applied, and said.
+func TestFreshnessProjectLevelWithoutPlus(t *testing.T) {
+	m, l := compileDBTDiags(t, map[string]string{
+		"dbt_project.yml":    "name: p\nprofile: p\nsources:\n  freshness:\n    error_after: {count: 2, period: day}\n",
+		"models/sources.yml": "version: 2\nsources:\n  - name: raw\n    schema: main\n    loaded_at_field: updated_at\n    tables:\n      - name: t\n        freshness:\n          warn_after: {count: 1, period: day}\n",
+	})
+	if m == nil {
+		t.Fatal(l)
+	}
+	if got, want := freshnessOf(t, m, "source.p.raw.t"), "warn=1 day error=- filter="; got != want {
+		t.Errorf("raw.t: freshness %s, want %s", got, want)
+	}
+	if want := `dbt_project.yml:5:5: warning: this freshness of sources:, written without "+", is not applied`; !strings.Contains(l.Error(), want) {
+		t.Errorf("diagnostics:\n%v\nwant %s", l, want)
+	}
+}

@@ -14,9 +14,9 @@ import (
 )
 
 // freshness resolves a source table's freshness as dbt's
-// merge_source_freshness does: five levels, in order, the freshness
-// written directly under the root project file's sources: (dbt reads
-// only that one), the source's freshness property, its config's, the
+// merge_source_freshness does: five levels, in order, the +freshness
+// written directly under the root project file's sources: (dbt reads only
+// that one), the source's freshness property, its config's, the
 // table's property, its config's. Each level merges into the levels
 // before it (freshLevel.over): a threshold it sets replaces theirs, one
 // it sets to null drops theirs, one it leaves out (or writes {count:
@@ -30,7 +30,7 @@ func (c *compiler) freshness(file string, s *project.SourceProps, t *project.Sou
 	if root == nil {
 		root = c.p
 	}
-	if v, ok := root.SourceConfig.Global["freshness"]; ok {
+	if v, ok := root.SourceConfig.Global["freshness"]; ok && v.Plus {
 		levels = append(levels, c.freshLevelOf(v.Value, v.At.Pos(root.File)))
 	}
 	levels = append(levels,

@@ -64,6 +64,9 @@ func (t *ConfigTree) WithOverride(o *ConfigTree) *ConfigTree {
 type ConfigValue struct {
 	At
 	Value any
+	// Plus is true when the key is written with "+" (+freshness), which
+	// dbt's source freshness needs (it reads sources: {+freshness}).
+	Plus bool
 }
 
 // parseConfigTree reads the folder configs of kind (models, seeds, ...),
@@ -104,6 +107,13 @@ func fillTree(file string, n *yaml.Node, t *ConfigTree, project string, res Reso
 				}
 			}
 			t.set(file, name, v, top, l)
+			if cv, ok := t.Configs[name]; ok && name != key {
+				cv.Plus = true
+				t.Configs[name] = cv
+				if top {
+					t.Global[name] = cv
+				}
+			}
 			continue
 		}
 		if v.Kind != yaml.MappingNode {
