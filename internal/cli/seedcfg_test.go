@@ -96,7 +96,8 @@ func pgTarget(d pgDB) string {
 // TestLoadedAtQueryOnPostgres: dbt 1.10's loaded_at_query on PostgreSQL:
 // the table's query (rendered with this) gives the load time over its
 // source's loaded_at_field, and a query the server refuses is a runtime
-// error at the query's position, with the server's message.
+// error at the query's position, with the server's message; a table's
+// freshness merges into its source's threshold by threshold.
 func TestLoadedAtQueryOnPostgres(t *testing.T) {
 	d := newPGDB(t)
 	d.exec(t, "create schema raw", "create table raw.loads (id int, loaded_at timestamp)",
@@ -113,12 +114,18 @@ sources:
       - name: broken
         identifier: loads
         loaded_at_query: "select max(nope) from {{ this }}"
+      - name: merged
+        identifier: loads
+        loaded_at_query: "select max(loaded_at) from {{ this }} where id = 1"
+        freshness: {error_after: {count: 2, period: day}}
 `)
 	out := mustKiln(t, 1, dir, "source", "freshness")
 	for _, want := range []string{
 		"WARN freshness of raw.loads: loaded ", " ago, at 2000-01-02 03:04:05 UTC (warn after 1 day)",
 		`ERROR freshness of raw.broken (models/sources.yml:11:26): loaded_at_query failed: `, `column "nope" does not exist`,
-		"PASS=0 WARN=1 ERROR=0 RUNTIME_ERROR=1",
+		// The table's error_after merges into its source's warn_after, as dbt.
+		"ERROR freshness of raw.merged: loaded ", " ago, at 2000-01-02 03:04:05 UTC (warn after 1 day, error after 2 days)",
+		"PASS=0 WARN=1 ERROR=1 RUNTIME_ERROR=1",
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("kiln source freshness does not say %q:\n%s", want, out)
