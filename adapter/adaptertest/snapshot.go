@@ -71,12 +71,12 @@ func (r *refSnapshot) apply(src []snapRow, now time.Time) {
 	for _, row := range src {
 		k := key{row.id, row.g}
 		vt := now
-		if r.spec.Strategy == "timestamp" {
+		if r.spec.UpdatedAt != "" {
 			vt = row.u
 		}
 		cur := current[k]
 		changed := cur == nil || cur.deleted
-		if cur != nil && r.spec.Strategy == "timestamp" && row.u.After(cur.upd) {
+		if cur != nil && r.spec.Strategy == "timestamp" && row.u.After(cur.from) {
 			changed = true
 		}
 		if cur != nil && r.spec.Strategy == "check" && (!reflect.DeepEqual(row.v, cur.row.v) || !reflect.DeepEqual(row.n, cur.row.n)) {
@@ -89,7 +89,10 @@ func (r *refSnapshot) apply(src []snapRow, now time.Time) {
 		if cur != nil && cur.deleted && !vt.After(cur.from) {
 			from = now
 		}
-		if l, ok := last[k]; ok && l.After(from) {
+		// Only a key without a live current version is kept from
+		// overlapping its history; a live one is closed as dbt closes
+		// it, at the new version's time.
+		if l, ok := last[k]; ok && l.After(from) && (cur == nil || cur.deleted) {
 			from = l
 		}
 		if cur != nil {
@@ -145,15 +148,17 @@ func testSnapshot(t *testing.T, e *env) {
 	type variant struct {
 		strategy, hard, current string
 		meta                    adapter.SnapshotColumns
+		updatedAt               bool // the check strategy with updated_at
 	}
 	var variants []variant
 	for _, st := range []string{"timestamp", "check"} {
 		for _, h := range []string{"ignore", "invalidate", "new_record"} {
-			variants = append(variants, variant{st, h, "", adapter.DefaultSnapshotColumns})
+			variants = append(variants, variant{st, h, "", adapter.DefaultSnapshotColumns, st == "timestamp"})
 		}
 	}
-	variants = append(variants, variant{"check", "new_record", "timestamp '9999-12-31 00:00:00'", custom},
-		variant{"timestamp", "invalidate", "timestamp '9999-12-31 00:00:00'", custom})
+	variants = append(variants, variant{"check", "new_record", "timestamp '9999-12-31 00:00:00'", custom, false},
+		variant{"timestamp", "invalidate", "timestamp '9999-12-31 00:00:00'", custom, true},
+		variant{"check", "invalidate", "", adapter.DefaultSnapshotColumns, true})
 	base := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
 	for vi, vr := range variants {
 		t.Run(fmt.Sprintf("%s_%s_%d", vr.strategy, vr.hard, vi), func(t *testing.T) {
@@ -162,9 +167,10 @@ func testSnapshot(t *testing.T, e *env) {
 			spec := adapter.SnapshotSpec{Target: target, Source: d.TempRelation("snap_src"), Columns: []string{"id", "g", "v", "n", "u"},
 				Keys: []string{"id", "g"}, Strategy: vr.strategy, HardDeletes: vr.hard, TimeType: "TIMESTAMP",
 				ValidToCurrent: vr.current, Meta: vr.meta}
-			if vr.strategy == "timestamp" {
+			if vr.updatedAt {
 				spec.UpdatedAt = "u"
-			} else {
+			}
+			if vr.strategy == "check" {
 				spec.CheckCols = []string{"v", "n"}
 			}
 			ref := &refSnapshot{spec: spec}
@@ -283,10 +289,10 @@ func testSnapshot(t *testing.T, e *env) {
 	}
 	// SnapshotViolation finds a second current version and an overlap.
 	spec := adapter.SnapshotSpec{Target: adapter.Relation{Schema: "snap", Name: "broken"}, Keys: []string{"id"}, TimeType: "TIMESTAMP", Meta: adapter.DefaultSnapshotColumns}
-	run(t, c, d.CreateTableAs(spec.Target, "select 1 as id, timestamp '2024-01-01' as dbt_valid_from, cast(null as timestamp) as dbt_valid_to"+
-		" union all select 1, timestamp '2024-02-01', cast(null as timestamp)"+
-		" union all select 2, timestamp '2024-01-01', timestamp '2024-03-01'"+
-		" union all select 2, timestamp '2024-02-01', cast(null as timestamp)"))
+	run(t, c, d.CreateTableAs(spec.Target, "select 1 as id, 'a' as dbt_scd_id, timestamp '2024-01-01' as dbt_updated_at, timestamp '2024-01-01' as dbt_valid_from, cast(null as timestamp) as dbt_valid_to"+
+		" union all select 1, 'b', timestamp '2024-02-01', timestamp '2024-02-01', cast(null as timestamp)"+
+		" union all select 2, 'c', timestamp '2024-01-01', timestamp '2024-01-01', timestamp '2024-03-01'"+
+		" union all select 2, 'd', timestamp '2024-02-01', timestamp '2024-02-01', cast(null as timestamp)"))
 	got := rowsOf(t, c, d.SnapshotViolation(spec)+"")
 	if len(got) != 1 || toInt64(got[0][0]) != 1 || got[0][1] != "more than one current version" {
 		t.Errorf("SnapshotViolation: %v, want key 1 with more than one current version", got)

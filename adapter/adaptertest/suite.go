@@ -52,6 +52,7 @@ func Run(t *testing.T, cfg Config) {
 	t.Run("Dialect", func(t *testing.T) { testDialect(t, newEnv(t, cfg)) })
 	t.Run("Incremental", func(t *testing.T) { testIncremental(t, newEnv(t, cfg)) })
 	t.Run("Snapshot", func(t *testing.T) { testSnapshot(t, newEnv(t, cfg)) })
+	t.Run("SnapshotBackdated", func(t *testing.T) { testSnapshotBackdated(t, newEnv(t, cfg)) })
 	t.Run("UnitTestSQL", func(t *testing.T) { testUnitTestSQL(t, newEnv(t, cfg)) })
 	t.Run("ForeignKeyOrphans", func(t *testing.T) { testForeignKeyOrphans(t, newEnv(t, cfg)) })
 	t.Run("TableDefiner", func(t *testing.T) { testTableDefiner(t, newEnv(t, cfg)) })

@@ -109,13 +109,15 @@ func (d Dialect) SnapshotCreate(s adapter.SnapshotSpec) adapter.Stmt {
 }
 
 // changed is the condition that source row src is a new version of the
-// current version cur: a greater updated_at (timestamp), a column of
+// current version cur: an updated_at after cur's start (timestamp), a column of
 // check_cols distinct (check, NULL-safe), or cur a deletion record.
 func (d Dialect) changed(s adapter.SnapshotSpec) string {
 	var conds []string
 	if s.Strategy == "timestamp" {
+		// dbt compares with the version's start (dbt-core#2350), which
+		// is its updated_at but for a key back at the run's clock.
 		u := sqlq.Ident(s.UpdatedAt)
-		conds = append(conds, fmt.Sprintf("cast(src.%s as %s) > cur.%s", u, s.TimeType, sqlq.Ident(s.Meta.UpdatedAt)))
+		conds = append(conds, fmt.Sprintf("cast(src.%s as %s) > cur.%s", u, s.TimeType, sqlq.Ident(s.Meta.ValidFrom)))
 	} else if s.CheckColumnAdded {
 		conds = append(conds, "true")
 	} else {
@@ -150,14 +152,22 @@ func (d Dialect) SnapshotUpdate(s adapter.SnapshotSpec) []adapter.Stmt {
 		from = fmt.Sprintf("case when cur.%s = 'True' and not (%s > cur.%s) then %s else %s end",
 			sqlq.Ident(s.Meta.IsDeleted), from, sqlq.Ident(s.Meta.ValidFrom), d.snapNow(s), from)
 	}
-	// A version never starts before the latest instant of its key's
-	// history (a key back after its deletion, or an updated_at older
-	// than the last change): validity never overlaps.
+	// A key without a live current version (back after hard_deletes
+	// closed it) never starts before the latest instant of its history:
+	// its new version does not overlap the closed ones. A live current
+	// version is closed as dbt closes it, at the new version's time (its
+	// updated_at, or the run's clock): with the check strategy, an
+	// updated_at older than the current version's start gives, as in
+	// dbt, a window that ends before it starts (see SnapshotViolation).
 	vf, vt := sqlq.Ident(s.Meta.ValidFrom), sqlq.Ident(s.Meta.ValidTo)
 	hist := fmt.Sprintf("(select %s, max(case when %s then t.%s else greatest(t.%s, t.%s) end) as last_at from %s as t group by %s) as h",
 		identList(s.Keys), isCurrent(s, "t"), vf, vf, vt, tgt, identList(s.Keys))
-	from = fmt.Sprintf("case when h.last_at > %s then h.last_at else %s end", from, from)
 	firstKey := "cur." + sqlq.Ident(s.Keys[0])
+	noLive := firstKey + " is null"
+	if s.HardDeletes == "new_record" {
+		noLive = fmt.Sprintf("(%s or cur.%s = 'True')", noLive, sqlq.Ident(s.Meta.IsDeleted))
+	}
+	from = fmt.Sprintf("case when %s and h.last_at > %s then h.last_at else %s end", noLive, from, from)
 	stage := fmt.Sprintf("select src.*, %s as %s, %s as %s\nfrom %s as src\nleft join %s on %s\nleft join %s on %s\nwhere %s is null or %s",
 		from, sqlq.Ident(snapFrom), d.versionTime(s, "src"), sqlq.Ident(snapUpd), s.Source, cur, keysEqual(s.Keys, "cur", "src"),
 		hist, keysEqual(s.Keys, "h", "src"), firstKey, d.changed(s))
@@ -203,20 +213,32 @@ func (d Dialect) SnapshotUpdate(s adapter.SnapshotSpec) []adapter.Stmt {
 }
 
 // SnapshotViolation returns a query of at most one key of the snapshot's
-// table that breaks a type 2 history: more than one current version, a
-// version that ends before it starts, or two versions whose validity
-// overlaps. Its columns are the keys and a text saying which rule.
+// table that breaks a type 2 history: more than one current version; a
+// version that ends before it starts where no version of its key starts
+// at its end (dbt closes a version so when a check snapshot's updated_at
+// goes back: the window is empty); two versions whose non-empty validity
+// overlaps; or two versions of a key sharing dbt_scd_id but not their
+// dbt_valid_from and dbt_updated_at (dbt's id hashes the key and the
+// version's time: versions of one time share it, as in dbt, when a check
+// column changes and updated_at does not). Its columns are the keys and
+// a text saying which rule.
 func (d Dialect) SnapshotViolation(s adapter.SnapshotSpec) string {
 	keys := identList(s.Keys)
-	from, to := sqlq.Ident(s.Meta.ValidFrom), sqlq.Ident(s.Meta.ValidTo)
+	from, to, id := sqlq.Ident(s.Meta.ValidFrom), sqlq.Ident(s.Meta.ValidTo), sqlq.Ident(s.Meta.SCDID)
 	cur := isCurrent(s, "t")
 	return fmt.Sprintf(`select * from (
   select %[1]s, 'more than one current version' as rule from %[2]s as t where %[3]s group by %[1]s having count(*) > 1
   union all
-  select %[1]s, 'a version ends before it starts' from %[2]s as t where not (%[3]s) and %[5]s < %[4]s
+  select %[1]s, 'a version ends before it starts' from %[2]s as t where not (%[3]s) and t.%[5]s < t.%[4]s
+    and not exists (select 1 from %[2]s as n where %[6]s and n.%[4]s = t.%[5]s)
   union all
   select %[1]s, 'two versions overlap' from (
-    select t.*, (%[3]s) as is_cur, lead(%[4]s) over (partition by %[1]s order by %[4]s, %[5]s) as next_from from %[2]s as t
+    select t.*, (%[3]s) as is_cur, lead(%[4]s) over (partition by %[1]s order by %[4]s, %[5]s) as next_from
+    from %[2]s as t where %[3]s or t.%[5]s > t.%[4]s
   ) as v where next_from is not null and (is_cur or %[5]s > next_from)
-) as x limit 1`, keys, s.Target, cur, from, to)
+  union all
+  select %[1]s, %[8]s from %[2]s as t group by %[1]s, %[7]s having count(distinct %[4]s) > 1 or count(distinct %[9]s) > 1
+) as x limit 1`, keys, s.Target, cur, from, to, keysEqual(s.Keys, "n", "t"), id,
+		sqlq.Literal(fmt.Sprintf("two versions share %s but not %s and %s", s.Meta.SCDID, s.Meta.ValidFrom, s.Meta.UpdatedAt)),
+		sqlq.Ident(s.Meta.UpdatedAt))
 }

@@ -21,7 +21,8 @@ const snapshotSource = "__kiln_snapshot_source"
 // the first run creates the table, later ones close the versions that
 // changed or left the source and insert the new ones (the adapter's
 // SnapshotUpdate), at the run's one clock. Then the history is checked
-// (one current version per key, no overlap): a violation fails the node
+// (one current version per key, no overlap, no dbt_scd_id shared by
+// versions of other times): a violation fails the node
 // and the transaction rolls back. The journal copies the table first: a
 // run that fails later puts it back exactly.
 func (e *Executor) snapshot(ctx context.Context, conn adapter.Conn, n *graph.Node) run.Result {
@@ -145,8 +146,13 @@ func (e *Executor) writeSnapshot(ctx context.Context, conn adapter.Conn, n *grap
 	}
 	if len(bad) > 0 {
 		k := len(spec.Keys)
-		return 0, "", fmt.Errorf("snapshot %q: after writing, %s: %v; nothing was written (the history is kept as it was)",
-			n.Name, keyValues(spec.Keys, bad[0][:k]), bad[0][k])
+		hint := ""
+		if bad[0][k] == "two versions overlap" && spec.Strategy == "check" && spec.UpdatedAt != "" {
+			hint = fmt.Sprintf(": its %s went back into an earlier version's validity (dbt would write both versions valid at once); correct the source's %s",
+				spec.UpdatedAt, spec.UpdatedAt)
+		}
+		return 0, "", fmt.Errorf("snapshot %q: after writing, %s: %v; nothing was written (the history is kept as it was)%s",
+			n.Name, keyValues(spec.Keys, bad[0][:k]), bad[0][k], hint)
 	}
 	for _, name := range []string{snapshotSource} {
 		if _, err := conn.Run(ctx, e.d.DropRelation(e.d.TempRelation(name), adapter.Table, true)); err != nil {
