@@ -391,9 +391,12 @@ func quoteList(names []string) string {
 }
 
 // dispatchConfig is adapter.dispatch's configuration: the target's
-// adapter type and the project's dispatch: entries.
+// adapter type, the project's dispatch: entries and its installed packages.
 func (c *compiler) dispatchConfig() template.Dispatch {
 	d := template.Dispatch{AdapterType: "duckdb", RootPackage: c.name, SearchOrder: map[string][]string{}}
+	for _, q := range c.p.Packages {
+		d.Packages = append(d.Packages, q.Config.Name)
+	}
 	if c.p.Target != nil && c.p.Target.Type != "" {
 		d.AdapterType = c.p.Target.Type
 	}

@@ -2,6 +2,7 @@ package template
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/kiln-build/kiln/compiler/jinja"
@@ -9,14 +10,18 @@ import (
 
 // Dispatch configures adapter.dispatch as dbt does
 // (https://docs.getdbt.com/reference/dbt-jinja-functions/dispatch): the
-// adapter's type gives the first prefix searched ("duckdb__name"), then
-// "default__name"; SearchOrder is dispatch: of dbt_project.yml, the
-// packages searched for each macro namespace; RootPackage is the
-// project's name (its macros are those of package "").
+// adapter's type gives the first prefix searched ("duckdb__name"; dbt-duckdb
+// and dbt-postgres declare no parent adapter), then "default__name".
+// SearchOrder is dispatch: of dbt_project.yml, the packages searched for
+// each macro namespace; a namespace it does not name is searched in the
+// root project first, then in the namespace (dbt's default). RootPackage is
+// the project's name (its macros are those of package ""); Packages are the
+// names of the installed packages, those with no macros included.
 type Dispatch struct {
 	AdapterType string
 	RootPackage string
 	SearchOrder map[string][]string
+	Packages    []string
 }
 
 // SetDispatch installs the dispatch configuration; call it before the
@@ -106,8 +111,11 @@ func (e *Engine) adapterType() string {
 
 // dispatchFn is adapter.dispatch(macro_name, macro_namespace=None): the
 // first of <type>__name and default__name found in the packages of the
-// namespace's search order (the calling code's scope when no namespace
-// is given).
+// namespace's search order (dbt's BaseDatabaseWrapper._get_search_packages):
+// dispatch:'s search_order when it names the namespace; else the root
+// project then the namespace, when the namespace is the root project, dbt
+// or an installed package; else (no namespace, or one not installed) the
+// name as the calling code resolves it.
 func (a *adapterObj) dispatchFn(c *jinja.Call) (any, error) {
 	var name, ns any
 	if len(c.Args) > 0 {
@@ -134,23 +142,21 @@ func (a *adapterObj) dispatchFn(c *jinja.Call) (any, error) {
 	}
 	d := a.e.dispatch
 	prefixes := []string{a.e.adapterType(), "default"}
-	x := a.e.index
-	var search []string
-	namespace, _ := ns.(string)
-	switch {
-	case ns == nil:
+	namespace, isStr := ns.(string)
+	if ns != nil && !isStr {
+		return nil, fmt.Errorf("adapter.dispatch(%q): macro_namespace is %s; it should be none or a string", macro, jinja.AType(ns))
+	}
+	search, known := a.e.searchPackages(namespace)
+	if ns == nil || !known {
 		for _, p := range prefixes {
 			if v, ok := a.e.resolver.Resolve(p+"__"+macro, c.Package()); ok {
 				return v, nil
 			}
 		}
+		if ns != nil {
+			return nil, fmt.Errorf("adapter.dispatch: no package %q is installed (macro %q), and no macro %s__%s or default__%s is defined", namespace, macro, prefixes[0], macro, macro)
+		}
 		return nil, fmt.Errorf("adapter.dispatch: no macro %s__%s or default__%s is defined", prefixes[0], macro, macro)
-	case len(d.SearchOrder[namespace]) > 0:
-		search = d.SearchOrder[namespace]
-	case namespace == InternalPackage:
-		search = []string{d.RootPackage, InternalPackage}
-	default:
-		search = []string{namespace}
 	}
 	for _, pkg := range search {
 		key := pkg
@@ -158,13 +164,40 @@ func (a *adapterObj) dispatchFn(c *jinja.Call) (any, error) {
 			key = ""
 		}
 		for _, p := range prefixes {
-			if m, ok := x.InPackage(key, p+"__"+macro); ok {
+			if m, ok := a.e.index.InPackage(key, p+"__"+macro); ok {
 				return m, nil
 			}
 		}
 	}
-	if _, ok := x.pkgs[namespace]; !ok && namespace != InternalPackage && namespace != d.RootPackage {
-		return nil, fmt.Errorf("adapter.dispatch: no package %q is installed (macro %q)", namespace, macro)
+	names := slices.Clone(search)
+	for i, p := range names {
+		if p == "" {
+			names[i] = "the project"
+		}
 	}
-	return nil, fmt.Errorf("adapter.dispatch: no macro %s__%s or default__%s in %s", prefixes[0], macro, macro, strings.Join(search, ", "))
+	return nil, fmt.Errorf("adapter.dispatch: no macro %s__%s or default__%s in %s", prefixes[0], macro, macro, strings.Join(names, ", "))
+}
+
+// searchPackages returns the packages adapter.dispatch searches, in order,
+// for macro namespace ns (dbt's _get_search_packages): dispatch:'s
+// search_order for ns when it has one; else the root project, then ns,
+// when ns is the root project, dbt or an installed package. known is false
+// for any other namespace (none included), which dbt resolves as a name
+// the calling code uses.
+func (e *Engine) searchPackages(ns string) (search []string, known bool) {
+	d := e.dispatch
+	if ns == "" {
+		return nil, false
+	}
+	if s := d.SearchOrder[ns]; len(s) > 0 {
+		return s, true
+	}
+	_, hasMacros := e.index.pkgs[ns]
+	if !hasMacros && ns != InternalPackage && ns != d.RootPackage && !slices.Contains(d.Packages, ns) {
+		return nil, false
+	}
+	if ns == d.RootPackage {
+		return []string{ns}, true
+	}
+	return []string{d.RootPackage, ns}, true
 }

@@ -9,8 +9,9 @@ import (
 
 // adapter.dispatch looks for <type>__name then default__name in the
 // packages of the namespace's search order (dispatch: of
-// dbt_project.yml); without one, in the namespace itself; the dbt
-// namespace is the project's macros, then kiln's built-ins.
+// dbt_project.yml); without one, in the root project first, then in the
+// namespace (dbt's default); the dbt namespace is the project's macros,
+// then kiln's built-ins.
 func TestDispatchSearchOrder(t *testing.T) {
 	e, l := NewEngine([]Source{
 		{Path: "<builtin>/dbt.sql", Text: "{% macro default__type_string() %}varchar{% endmacro %}{% macro type_string() %}{{ return(adapter.dispatch('type_string', 'dbt')()) }}{% endmacro %}"},
@@ -24,17 +25,18 @@ func TestDispatchSearchOrder(t *testing.T) {
 		t.Fatal(l)
 	}
 	src := "{{ pkg.f(1) }}|{{ pkg.g() }}|{{ dbt.type_string() }}|{{ type_string() }}"
+	e.SetDispatch(Dispatch{AdapterType: "duckdb", RootPackage: "proj"})
 	out, l := e.Render("models/m.sql", src, &Context{})
-	if l != nil || out != "pkg-default:1|pkg-duckdb|text|text" {
+	if l != nil || out != "project:1|pkg-duckdb|text|text" {
 		t.Fatalf("without search order: %q %v", out, l)
 	}
-	e.SetDispatch(Dispatch{AdapterType: "duckdb", RootPackage: "proj", SearchOrder: map[string][]string{"pkg": {"proj", "pkg"}}})
+	e.SetDispatch(Dispatch{AdapterType: "duckdb", RootPackage: "proj", SearchOrder: map[string][]string{"pkg": {"pkg", "proj"}}})
 	out, l = e.Render("models/m.sql", src, &Context{})
-	if l != nil || out != "project:1|pkg-duckdb|text|text" {
+	if l != nil || out != "pkg-default:1|pkg-duckdb|text|text" {
 		t.Fatalf("with search order: %q %v", out, l)
 	}
 	_, l = e.Render("models/m.sql", "{{ adapter.dispatch('nope', 'pkg')() }}", &Context{})
-	if len(l) != 1 || !strings.Contains(l[0].Msg, "no macro duckdb__nope or default__nope in proj, pkg") {
+	if len(l) != 1 || !strings.Contains(l[0].Msg, "no macro duckdb__nope or default__nope in pkg, proj") {
 		t.Fatalf("missing macro: %v", l)
 	}
 }
