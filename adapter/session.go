@@ -1,5 +1,7 @@
 package adapter
 
+import "time"
+
 // Session is a worker's view of the database while a node runs: its
 // connection, the dialect and the adapter's type. A template that renders
 // again at run time goes through it: dbt's adapter object
@@ -18,4 +20,20 @@ type Session struct {
 	// full refresh), which its run applies to the table, as the executor
 	// decided before rendering it.
 	Incremental bool
+	// Batch, when set, is the batch of a microbatch model being rendered
+	// (dbt renders such a model once per batch, model.batch set); nil
+	// for any other rendering.
+	Batch *Batch
+}
+
+// Batch is one batch of a microbatch model as its rendering sees it:
+// dbt's model.batch.
+type Batch struct {
+	// ID is model.batch.id: the start as "20240917", or "20240917T16"
+	// for hours (graph.BatchID).
+	ID string
+	// Start and End are model.batch.event_time_start (inclusive) and
+	// event_time_end (exclusive): instants in the batches' time zone
+	// (UTC unless batch_timezone names another).
+	Start, End time.Time
 }

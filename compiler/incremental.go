@@ -96,6 +96,7 @@ func (c *compiler) compileIncremental(n *graph.Node, r *rendered) {
 	incr := c.renderNode(n, renderMode{final: true, batch: true, incremental: true})
 	inc.Batch.Code, _ = oneStatement(plain.out)
 	inc.Batch.IncrementalCode, _ = oneStatement(incr.out)
+	inc.Batch.ReadsBatch = plain.readsBatch || incr.readsBatch
 	inputs := map[graph.ID]bool{}
 	for _, out := range []string{inc.Batch.Code, inc.Batch.IncrementalCode} {
 		for _, id := range batchInputs(out) {

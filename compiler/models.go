@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/kiln-build/kiln/adapter"
 	"github.com/kiln-build/kiln/compiler/diag"
 	"github.com/kiln-build/kiln/compiler/graph"
 	"github.com/kiln-build/kiln/compiler/project"
@@ -26,6 +27,7 @@ type rendered struct {
 	macros     map[string]bool
 	attrAccess bool // the template read a ref's attributes: render again once relations are final
 	execute    bool // the template read execute: render again at run time
+	readsBatch bool // the template read model.batch: a microbatch model renders again for each batch
 	diags      diag.List
 	logs       []graph.LogLine // log() and print() messages, in order
 }
@@ -467,6 +469,9 @@ type renderMode struct {
 	final, incremental, batch bool
 	// db is the database at run time (execute true); nil while compiling.
 	db template.DB
+	// batchOf is the batch a microbatch model renders for at run time
+	// (model.batch); nil renders its first batch (batchVar).
+	batchOf *adapter.Batch
 }
 
 // renderNode renders a model or singular test as mode says.
@@ -574,7 +579,7 @@ func (c *compiler) renderNode(n *graph.Node, mode renderMode) *rendered {
 		if !final {
 			r.attrAccess = true
 		}
-		return c.modelVar(n, false)
+		return c.withBatch(c.modelVar(n, false), n, mode, r)
 	}
 	if c.opts.NodeEntries != nil {
 		ctx.Model = model

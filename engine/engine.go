@@ -215,7 +215,7 @@ func (p *Project) log(n *graph.Node, l graph.LogLine) {
 // nodeLogs emits the messages of n's compile rendering when n starts,
 // unless it renders again at run time, whose rendering emits its own.
 func (p *Project) nodeLogs(n *graph.Node) {
-	if n.RenderAtRun && p.defaultRender {
+	if (n.RenderAtRun || n.Incremental != nil && n.Incremental.Batch != nil && n.Incremental.Batch.ReadsBatch) && p.defaultRender {
 		return
 	}
 	for _, l := range n.Logs {

@@ -492,6 +492,11 @@ type BatchInfo struct {
 	Code, IncrementalCode string
 	// Inputs are the inputs filtered by event time, sorted.
 	Inputs []ID
+	// ReadsBatch is set when the model's template reads model.batch
+	// (dbt's batch context): it renders again for each batch it builds,
+	// as dbt renders a microbatch model once per batch; Code and
+	// IncrementalCode are its rendering for its first batch.
+	ReadsBatch bool
 }
 
 // BatchMarkerPrefix starts the marker of a filtered input in

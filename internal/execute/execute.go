@@ -546,7 +546,8 @@ func (e *Executor) loadSeed(ctx context.Context, conn adapter.Conn, n *graph.Nod
 }
 
 func (e *Executor) model(ctx context.Context, conn adapter.Conn, n *graph.Node) run.Result {
-	if e.opts.Render != nil {
+	// A microbatch model renders again for each batch (microbatch).
+	if e.opts.Render != nil && (n.Incremental == nil || n.Incremental.Batch == nil) {
 		r, res, done := e.renderModel(ctx, conn, n)
 		if done {
 			return res

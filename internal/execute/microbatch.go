@@ -16,33 +16,6 @@ import (
 	"github.com/kiln-build/kiln/internal/sqlq"
 )
 
-// batchStart returns the start of the batch of size holding t, in loc.
-func batchStart(t time.Time, size string, loc *time.Location) time.Time {
-	t = t.In(loc)
-	switch size {
-	case "hour":
-		return time.Date(t.Year(), t.Month(), t.Day(), t.Hour(), 0, 0, 0, loc)
-	case "day":
-		return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, loc)
-	case "month":
-		return time.Date(t.Year(), t.Month(), 1, 0, 0, 0, 0, loc)
-	}
-	return time.Date(t.Year(), 1, 1, 0, 0, 0, 0, loc)
-}
-
-// nextBatch returns the start of the batch after the one starting at t.
-func nextBatch(t time.Time, size string) time.Time {
-	switch size {
-	case "hour":
-		return t.Add(time.Hour)
-	case "day":
-		return t.AddDate(0, 0, 1)
-	case "month":
-		return t.AddDate(0, 1, 0)
-	}
-	return t.AddDate(1, 0, 0)
-}
-
 // prevBatch returns the start of the batch before the one starting at t.
 func prevBatch(t time.Time, size string) time.Time {
 	switch size {
@@ -68,14 +41,14 @@ func Batches(b *graph.BatchInfo, now, start, end time.Time) []Batch {
 	if !start.IsZero() {
 		from = start
 	}
-	s := batchStart(from, b.Size, b.Location)
-	last := nextBatch(batchStart(now, b.Size, b.Location), b.Size)
+	s := graph.BatchStart(from, b.Size, b.Location)
+	last := graph.NextBatch(graph.BatchStart(now, b.Size, b.Location), b.Size)
 	if !end.IsZero() {
 		last = end
 	}
 	var out []Batch
-	for ; s.Before(last); s = nextBatch(s, b.Size) {
-		out = append(out, Batch{s, nextBatch(s, b.Size)})
+	for ; s.Before(last); s = graph.NextBatch(s, b.Size) {
+		out = append(out, Batch{s, graph.NextBatch(s, b.Size)})
 	}
 	return out
 }
@@ -99,6 +72,7 @@ func (e *Executor) microbatch(ctx context.Context, conn adapter.Conn, n *graph.N
 	batches := Batches(b, e.opts.Clock, e.opts.EventTimeStart, e.opts.EventTimeEnd)
 	var built, rows, replaced int64
 	var why []string
+	ran := n.CompiledCode // the SQL of the last batch built, when rendered for it
 	err := conn.Tx(ctx, func() error {
 		store := conn.Store()
 		prev := map[time.Time]adapter.Interval{}
@@ -147,7 +121,7 @@ func (e *Executor) microbatch(ctx context.Context, conn adapter.Conn, n *graph.N
 		// The batch holding the run's clock and the lookback batches before
 		// it are built again (when in range: an --event-time-end in the past
 		// leaves them out).
-		lookbackFrom := batchStart(e.opts.Clock, b.Size, b.Location)
+		lookbackFrom := graph.BatchStart(e.opts.Clock, b.Size, b.Location)
 		for range b.Lookback {
 			lookbackFrom = prevBatch(lookbackFrom, b.Size)
 		}
@@ -200,13 +174,16 @@ func (e *Executor) microbatch(ctx context.Context, conn adapter.Conn, n *graph.N
 		exists := !whole
 		var record []adapter.Interval
 		for _, t := range build {
-			code := b.IncrementalCode
-			if !exists {
-				code = b.Code
+			code, rendered, err := e.batchSQL(ctx, conn, n, t.bt, exists)
+			if err != nil {
+				return fmt.Errorf("model %q: batch %s: %w", n.Name, batchName(t.bt, b), err)
 			}
 			nr, nd, err := e.buildBatch(ctx, conn, n, b, inputTypes, t.bt, code, exists)
 			if err != nil {
 				return fmt.Errorf("model %q: batch %s: %w", n.Name, batchName(t.bt, b), err)
+			}
+			if rendered {
+				ran = e.batchCode(code, b, inputTypes, t.bt)
 			}
 			exists = true
 			built++
@@ -215,8 +192,17 @@ func (e *Executor) microbatch(ctx context.Context, conn adapter.Conn, n *graph.N
 			record = append(record, adapter.Interval{Start: t.bt.Start.UTC(), End: t.bt.End.UTC(), Digest: t.digest})
 		}
 		if !exists {
-			// No batch at all (begin is after now): an empty table.
-			s := materialize.Unlogged(e.d, n, e.d.CreateTableAs(n.Relation, b.Code+"\nlimit 0"))
+			// No batch at all (begin is after now, or --event-time-end
+			// before it): an empty table, of the columns of the first
+			// batch's SQL, its inputs filtered as for that batch (their
+			// markers are no SQL).
+			first := Batch{}
+			first.Start, first.End = b.FirstBatch()
+			code, _, err := e.batchSQL(ctx, conn, n, first, false)
+			if err != nil {
+				return fmt.Errorf("model %q: batch %s: %w", n.Name, batchName(first, b), err)
+			}
+			s := materialize.Unlogged(e.d, n, e.d.CreateTableAs(n.Relation, e.batchCode(code, b, inputTypes, first)+"\nlimit 0"))
 			if _, err := conn.Run(ctx, s); err != nil {
 				return e.sqlError(n, err, s)
 			}
@@ -266,7 +252,7 @@ func (e *Executor) microbatch(ctx context.Context, conn adapter.Conn, n *graph.N
 	if replaced > 0 {
 		msg += fmt.Sprintf(", %d replaced", replaced)
 	}
-	return run.Result{Status: run.Success, Rows: rows, Message: msg, CompiledCode: n.CompiledCode,
+	return run.Result{Status: run.Success, Rows: rows, Message: msg, CompiledCode: ran,
 		AdapterResponse: map[string]any{"_message": fmt.Sprintf("MICROBATCH %d", rows), "rows_affected": rows},
 		Metrics:         map[string]float64{"rows": float64(rows), "batches": float64(built)}}
 }
