@@ -29,7 +29,16 @@ func (e *Executor) batchSQL(ctx context.Context, conn adapter.Conn, n *graph.Nod
 	if !exists {
 		code = b.Code
 	}
-	if e.opts.Render == nil || !n.RenderAtRun && !b.ReadsBatch {
+	if !n.RenderAtRun && !b.ReadsBatch {
+		return code, false, nil
+	}
+	// Its parse-time code holds its first batch's model.batch: never run
+	// for another batch.
+	noRender := fmt.Errorf("its template reads model.batch, and this run cannot render it for each batch (no renderer)")
+	if e.opts.Render == nil {
+		if b.ReadsBatch {
+			return "", false, noRender
+		}
 		return code, false, nil
 	}
 	start, end := bt.Start.In(b.Location), bt.End.In(b.Location)
@@ -40,6 +49,9 @@ func (e *Executor) batchSQL(ctx context.Context, conn adapter.Conn, n *graph.Nod
 		return "", false, fmt.Errorf("rendering for the batch: %w", err)
 	}
 	if !ok {
+		if b.ReadsBatch {
+			return "", false, noRender
+		}
 		return code, false, nil
 	}
 	for rest := sql; ; {
