@@ -82,6 +82,11 @@ type Options struct {
 	// Inputs are the input files' hashes by source or seed (see
 	// engine.Project.Inputs); input_freshness hashes a file missing here.
 	Inputs map[graph.ID]artifact.InputFile
+	// Deferred are the relations --defer reads instead of these nodes'
+	// own (the state's, in the database the run attached): export sheets
+	// and unit tests' given inputs read them, as ref() does in the
+	// compiled SQL. Nil when the run defers nothing.
+	Deferred map[graph.ID]adapter.Relation
 }
 
 // Hooks runs the pre-hooks (phase "pre") or post-hooks ("post") of
@@ -820,7 +825,7 @@ func (e *Executor) export(ctx context.Context, conn adapter.Conn, n *graph.Node)
 	if e.opts.Journal != nil {
 		out = e.opts.Journal.StagedPath(final)
 	}
-	rows, err := export.Write(ctx, conn, e.d, e.g, n, out)
+	rows, err := export.Write(ctx, conn, e.d, e.reads, n, out)
 	if err != nil {
 		return failed(fmt.Errorf("export %q: %w", n.Name, err))
 	}

@@ -15,21 +15,20 @@ import (
 )
 
 // unitTest runs a unit test: the model's SQL on the given rows (typed like
-// the real inputs when they exist in the database; their data is never
-// read), compared with the expected rows as multisets.
+// the real inputs when they exist in the database, or under --defer in
+// the state's; their data is never read), compared with the expected rows
+// as multisets.
 func (e *Executor) unitTest(ctx context.Context, conn adapter.Conn, n *graph.Node) run.Result {
 	u := n.UnitTest
 	inputs := map[graph.ID][]adapter.Column{}
 	for _, g := range u.Given {
-		in := e.g.Node(g.Node)
-		if in == nil || in.Relation.IsZero() {
-			continue
-		}
-		cols, err := conn.Columns(ctx, in.Relation)
+		cols, err := e.inputColumns(ctx, conn, g.Node)
 		if err != nil {
-			return failed(err)
+			return failed(fmt.Errorf("%s: unit test %q: %w", n.Pos, n.Name, err))
 		}
-		inputs[g.Node] = cols
+		if cols != nil {
+			inputs[g.Node] = cols
+		}
 	}
 	actual := materialize.UnitTestSQL(e.d, u, inputs)
 	desc, err := conn.DescribeQuery(ctx, actual)

@@ -118,7 +118,7 @@ func TestWorkbookDimension(t *testing.T) {
 			{Name: "lines", Model: "model.p.lines", OrderBy: "id"},
 			{Name: "one", Model: "model.p.one"},
 		}}}
-	n, err := Write(ctx, c, duckdb.Dialect{}, g, xl, Path(dir, xl))
+	n, err := Write(ctx, c, duckdb.Dialect{}, Own(g), xl, Path(dir, xl))
 	if err != nil || n != 824 {
 		t.Fatalf("export: %d rows, %v", n, err)
 	}

@@ -29,11 +29,20 @@ func Path(targetDir string, n *graph.Node) string {
 	return filepath.Join(targetDir, filepath.FromSlash(n.Export.Path))
 }
 
+// Reads resolves a sheet's model to the relation the sheet reads: the
+// model's own (Own), or under --defer the state's, as ref() of it reads.
+type Reads func(model graph.ID) adapter.Relation
+
+// Own resolves models to their own relations in g.
+func Own(g *graph.Graph) Reads {
+	return func(id graph.ID) adapter.Relation { return g.Node(id).Relation }
+}
+
 // Write writes export n to the file out (see Path; a caller staging the
 // export writes it elsewhere and renames it later) and returns the number
 // of data rows written (all sheets). Relations are read with conn, in
-// queries of dialect d; g resolves the export's models to relations.
-func Write(ctx context.Context, conn adapter.Conn, d adapter.Dialect, g *graph.Graph, n *graph.Node, out string) (int64, error) {
+// queries of dialect d; reads resolves the export's models to relations.
+func Write(ctx context.Context, conn adapter.Conn, d adapter.Dialect, reads Reads, n *graph.Node, out string) (int64, error) {
 	if n.Export == nil {
 		return 0, fmt.Errorf("node %s is not an export", n.ID)
 	}
@@ -42,15 +51,15 @@ func Write(ctx context.Context, conn adapter.Conn, d adapter.Dialect, g *graph.G
 	}
 	switch n.Export.Format {
 	case "csv":
-		return writeCSV(ctx, conn, query(d, g, n.Export.Sheets[0]), out)
+		return writeCSV(ctx, conn, query(d, reads, n.Export.Sheets[0]), out)
 	case "xlsx":
-		return writeXLSX(ctx, conn, d, g, n.Export.Sheets, out)
+		return writeXLSX(ctx, conn, d, reads, n.Export.Sheets, out)
 	}
 	return 0, fmt.Errorf("unknown export format %q", n.Export.Format)
 }
 
-func query(d adapter.Dialect, g *graph.Graph, s graph.ExportSheet) string {
-	return d.SelectAll(g.Node(s.Model).Relation, s.OrderBy)
+func query(d adapter.Dialect, reads Reads, s graph.ExportSheet) string {
+	return d.SelectAll(reads(s.Model), s.OrderBy)
 }
 
 // fixedDate is the creation and modification date written in workbooks, so
@@ -87,7 +96,7 @@ func syncFile(path string) error {
 	return f.Close()
 }
 
-func writeXLSX(ctx context.Context, conn adapter.Conn, d adapter.Dialect, g *graph.Graph, sheets []graph.ExportSheet, out string) (int64, error) {
+func writeXLSX(ctx context.Context, conn adapter.Conn, d adapter.Dialect, reads Reads, sheets []graph.ExportSheet, out string) (int64, error) {
 	f := excelize.NewFile()
 	defer f.Close()
 	// Fixed document dates: the same data gives the same bytes.
@@ -108,7 +117,7 @@ func writeXLSX(ctx context.Context, conn adapter.Conn, d adapter.Dialect, g *gra
 		} else if _, err := f.NewSheet(name); err != nil {
 			return 0, err
 		}
-		n, part, ref, err := writeSheet(ctx, conn, f, name, query(d, g, s))
+		n, part, ref, err := writeSheet(ctx, conn, f, name, query(d, reads, s))
 		if err != nil {
 			return 0, fmt.Errorf("sheet %q: %w", name, err)
 		}

@@ -44,7 +44,7 @@ func TestCSVAndWorkbook(t *testing.T) {
 	dir := t.TempDir()
 	csvNode := &graph.Node{ID: "export.p.csv", Kind: graph.Export, Export: &graph.ExportInfo{Format: "csv", Path: "out/sales.csv",
 		Sheets: []graph.ExportSheet{{Model: "model.p.sales", OrderBy: "id desc"}}}}
-	n, err := Write(context.Background(), c, duckdb.Dialect{}, g, csvNode, Path(dir, csvNode))
+	n, err := Write(context.Background(), c, duckdb.Dialect{}, Own(g), csvNode, Path(dir, csvNode))
 	if err != nil || n != 2 {
 		t.Fatalf("csv: %d rows, %v", n, err)
 	}
@@ -55,7 +55,7 @@ func TestCSVAndWorkbook(t *testing.T) {
 	}
 	xl := &graph.Node{ID: "export.p.xlsx", Kind: graph.Export, Export: &graph.ExportInfo{Format: "xlsx", Path: "out/book.xlsx",
 		Sheets: []graph.ExportSheet{{Name: "all", Model: "model.p.sales"}, {Name: "again", Model: "model.p.sales", OrderBy: "id desc"}}}}
-	n, err = Write(context.Background(), c, duckdb.Dialect{}, g, xl, Path(dir, xl))
+	n, err = Write(context.Background(), c, duckdb.Dialect{}, Own(g), xl, Path(dir, xl))
 	if err != nil || n != 4 {
 		t.Fatalf("xlsx: %d rows, %v", n, err)
 	}
@@ -95,12 +95,12 @@ func TestFailedExportKeepsPreviousFile(t *testing.T) {
 	dir := t.TempDir()
 	node := &graph.Node{ID: "export.p.csv", Kind: graph.Export, Export: &graph.ExportInfo{Format: "csv", Path: "sales.csv",
 		Sheets: []graph.ExportSheet{{Model: "model.p.sales"}}}}
-	if _, err := Write(context.Background(), c, duckdb.Dialect{}, g, node, Path(dir, node)); err != nil {
+	if _, err := Write(context.Background(), c, duckdb.Dialect{}, Own(g), node, Path(dir, node)); err != nil {
 		t.Fatal(err)
 	}
 	before, _ := os.ReadFile(filepath.Join(dir, "sales.csv"))
 	node.Export.Sheets[0].OrderBy = "no_such_column"
-	if _, err := Write(context.Background(), c, duckdb.Dialect{}, g, node, Path(dir, node)); err == nil {
+	if _, err := Write(context.Background(), c, duckdb.Dialect{}, Own(g), node, Path(dir, node)); err == nil {
 		t.Fatal("bad export succeeded")
 	}
 	after, _ := os.ReadFile(filepath.Join(dir, "sales.csv"))
@@ -119,7 +119,7 @@ func TestWorkbooksAreReproducible(t *testing.T) {
 		Sheets: []graph.ExportSheet{{Name: "a", Model: "model.p.sales"}, {Name: "b", Model: "model.p.sales"}, {Name: "c", Model: "model.p.sales"}}}}
 	var first []byte
 	for i := 0; i < 5; i++ {
-		if _, err := Write(context.Background(), c, duckdb.Dialect{}, g, xl, Path(dir, xl)); err != nil {
+		if _, err := Write(context.Background(), c, duckdb.Dialect{}, Own(g), xl, Path(dir, xl)); err != nil {
 			t.Fatal(err)
 		}
 		b, _ := os.ReadFile(Path(dir, xl))
@@ -145,7 +145,7 @@ func TestWorkbookZipDates(t *testing.T) {
 	dir := t.TempDir()
 	xl := &graph.Node{ID: "export.p.xlsx", Kind: graph.Export, Export: &graph.ExportInfo{Format: "xlsx", Path: "book.xlsx",
 		Sheets: []graph.ExportSheet{{Name: "a", Model: "model.p.sales"}}}}
-	if _, err := Write(context.Background(), c, duckdb.Dialect{}, g, xl, Path(dir, xl)); err != nil {
+	if _, err := Write(context.Background(), c, duckdb.Dialect{}, Own(g), xl, Path(dir, xl)); err != nil {
 		t.Fatal(err)
 	}
 	raw, err := os.ReadFile(Path(dir, xl))
@@ -206,7 +206,7 @@ func TestWorkbookCellsOfEveryType(t *testing.T) {
 	dir := t.TempDir()
 	xl := &graph.Node{ID: "export.p.xlsx", Kind: graph.Export, Export: &graph.ExportInfo{Format: "xlsx", Path: "v.xlsx",
 		Sheets: []graph.ExportSheet{{Name: "v", Model: "model.p.v"}}}}
-	if _, err := Write(ctx, c, duckdb.Dialect{}, g, xl, Path(dir, xl)); err != nil {
+	if _, err := Write(ctx, c, duckdb.Dialect{}, Own(g), xl, Path(dir, xl)); err != nil {
 		t.Fatal(err)
 	}
 	f, err := excelize.OpenFile(Path(dir, xl))
