@@ -32,6 +32,10 @@ import (
 //
 // Hooks run in dbt's order (compiler.Manifest.OnRunHooks) with execute true.
 
+// errHookInterrupted is a hook's error when the run was interrupted while
+// it ran.
+var errHookInterrupted = errors.New("interrupted while it ran")
+
 // hookSession is the session hooks run on: the run's first connection.
 func (r *runner) hookSession() adapter.Session {
 	return adapter.Session{Conn: r.ex.Conn(0), Dialect: r.d, Type: r.p.DatabaseTarget().Type}
@@ -49,6 +53,12 @@ func (r *runner) runHooks(ctx context.Context, event string, hc *compiler.HookCo
 	for i, h := range hooks {
 		start := time.Now()
 		err := r.p.Manifest.ExecRunHook(ctx, h, s, hc, func(l graph.LogLine) { r.p.log(nil, l) })
+		if err != nil && ctx.Err() != nil {
+			// Interrupted: the hook's own error is the cancelled
+			// context (a run_query or a catalog read), not its fault.
+			r.p.printf(Error, "%d of %d ERROR hook %s: interrupted while it ran", i+1, len(hooks), h.Name())
+			return errHookInterrupted
+		}
 		if err != nil {
 			r.p.printf(Error, "%d of %d ERROR hook %s: %v", i+1, len(hooks), h.Name(), err)
 			var he *compiler.HookError
