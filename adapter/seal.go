@@ -17,6 +17,12 @@ type RelationSealer interface {
 	// false when the database does not count writes, and the prints then
 	// miss them.
 	RelationPrints(ctx context.Context, schemas []string) (prints map[string]string, counts bool, err error)
+	// Renamed reports whether after is the print of the relation printed
+	// before, changed since by renames alone (ALTER ... RENAME, as a
+	// rollback's putting a relation kiln had moved aside back): the same
+	// relation, storage, write counters and view definition. Two equal
+	// prints are Renamed.
+	Renamed(before, after string) bool
 	// LoadSeal returns the seal SaveSeal saved last, "" when none.
 	LoadSeal(ctx context.Context) (string, error)
 	// SaveSeal replaces the seal, in HistorySchema, in one transaction.

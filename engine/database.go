@@ -55,7 +55,13 @@ func (d *Database) CommitTransaction(ctx context.Context, id string) (TxnOutcome
 	if err := d.p.recover(ctx, d.conn, d.db.Dialect()); err != nil {
 		return TxnOutcome{}, err
 	}
-	return execute.CommitTxn(context.WithoutCancel(ctx), d.conn, d.db.Dialect(), id)
+	out, err := execute.CommitTxn(context.WithoutCancel(ctx), d.conn, d.db.Dialect(), id)
+	if rs, ok := d.conn.(adapter.RelationSealer); ok && err == nil {
+		if err := forgetDirty(context.WithoutCancel(ctx), rs, id); err != nil {
+			d.p.emit(Log{Text: "kiln transaction commit did not update the seal: " + oneLine(err), Debug: true})
+		}
+	}
+	return out, err
 }
 
 // RollbackTransaction undoes flow transaction id: every relation its runs
@@ -66,7 +72,15 @@ func (d *Database) RollbackTransaction(ctx context.Context, id string) (TxnOutco
 	if err := d.p.recover(ctx, d.conn, d.db.Dialect()); err != nil {
 		return TxnOutcome{}, err
 	}
-	return execute.RollbackTxn(context.WithoutCancel(ctx), d.conn, d.db.Dialect(), id)
+	out, err := execute.RollbackTxn(context.WithoutCancel(ctx), d.conn, d.db.Dialect(), id)
+	if rs, ok := d.conn.(adapter.RelationSealer); ok && err == nil {
+		// PostgreSQL: what it put back as the seal vouches for is sealed
+		// (see sealtxn.go); should that fail, the next build runs it.
+		if err := resealTxn(context.WithoutCancel(ctx), rs, out.Restored, id); err != nil {
+			d.p.emit(Log{Text: "kiln transaction rollback did not seal the relations it restored: " + oneLine(err), Debug: true})
+		}
+	}
+	return out, err
 }
 
 // TransactionStatus returns "open", "committed", "rolled_back", or "" for

@@ -277,12 +277,19 @@ func (r *runner) watchRender(render execute.Renderer) execute.Renderer {
 // it (ranEverything: a kiln test of a table changed by hand must not make
 // the next build take the table as its build left it).
 func (r *runner) sealed(ctx context.Context, results []run.Result, rolledBack bool) {
+	var restored []adapter.JournalEntry
 	if rolledBack {
 		// The relations are as before the run: as it found them, changed
-		// outside kiln or not. No node counts as rebuilt.
-		results = nil
+		// outside kiln or not. No node counts as rebuilt; the seal takes
+		// the relations put back that were as it vouched (sealServer).
+		results, restored = nil, r.journal.Restored()
 	}
 	if r.opts.Transaction != "" {
+		if r.p.OnServer() {
+			if err := r.markDirty(ctx); err != nil {
+				r.p.emit(Log{Text: "the seal does not record the relations the run found changed: " + oneLine(err), Debug: true})
+			}
+		}
 		return
 	}
 	if why := r.writes.reason(); why != "" {
@@ -291,7 +298,7 @@ func (r *runner) sealed(ctx context.Context, results []run.Result, rolledBack bo
 		return
 	}
 	if r.p.OnServer() {
-		if err := r.sealServer(ctx, results); err != nil {
+		if err := r.sealServer(ctx, results, restored); err != nil {
 			r.p.emit(Log{Text: "the database is not sealed: " + oneLine(err), Debug: true})
 		}
 		return

@@ -10,6 +10,7 @@ import (
 
 	"github.com/kiln-build/kiln/adapter"
 	"github.com/kiln-build/kiln/compiler/graph"
+	"github.com/kiln-build/kiln/internal/execute"
 	"github.com/kiln-build/kiln/internal/run"
 )
 
@@ -45,6 +46,11 @@ type serverSeal struct {
 	Command  string            `json:"command"`
 	SealedAt time.Time         `json:"sealed_at"`
 	Prints   map[string]string `json:"prints"` // "schema.name" -> print
+	// Dirty holds the relations ("schema.name" -> the flow transaction)
+	// that a run of a flow transaction found changed since the seal
+	// before the flow changed them: kiln transaction rollback does not
+	// take what it puts back of them for what the seal vouches for.
+	Dirty map[string]string `json:"dirty,omitempty"`
 }
 
 // serverPrints reads the prints of the relations in the schemas of g's
@@ -88,7 +94,7 @@ func (r *runner) serverOutside(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	r.pg = &pgSeal{old: s.Prints, start: prints}
+	r.pg = &pgSeal{old: s.Prints, start: prints, dirty: s.Dirty}
 	if s.Prints == nil {
 		r.outside = "the database has no seal of its last build (" + adapter.HistorySchema + ".seal), so kiln cannot tell whether its relations were changed outside kiln"
 		return nil
@@ -125,6 +131,7 @@ func (r *runner) serverOutside(ctx context.Context) error {
 // pgSeal is what a run on PostgreSQL found as it started.
 type pgSeal struct {
 	old, start map[string]string // the seal's prints; the prints at the start
+	dirty      map[string]string // the seal's Dirty, which the run's seal keeps
 	note       string            // the relations changed, for a build's info line
 }
 
@@ -132,9 +139,10 @@ type pgSeal struct {
 // the prints of the nodes' relations in kiln_history.seal. A relation
 // changed outside kiln before the run (its print at the start is not the
 // seal's) or during it (its print at the end is not the start's) keeps
-// the seal's print, unless its node ran in the run (results): the next
-// build runs it.
-func (r *runner) sealServer(ctx context.Context, results []run.Result) error {
+// the seal's print, unless its node ran in the run (results) or the run's
+// rollback put it back as the run found it (restored, see vouched): the
+// next build runs it.
+func (r *runner) sealServer(ctx context.Context, results []run.Result, restored []adapter.JournalEntry) error {
 	if r.pg == nil {
 		return nil
 	}
@@ -160,17 +168,69 @@ func (r *runner) sealServer(ctx context.Context, results []run.Result) error {
 			ran[n.Relation.Schema+"."+n.Relation.Name] = true
 		}
 	}
+	asFound := func(k string) bool { s, ok := r.pg.start[k]; return ok && s == r.pg.old[k] }
+	back := vouched(rs, restored, r.pg.old, prints, asFound, true)
 	for k, p := range prints {
-		if ran[k] {
+		if ran[k] || back[k] {
 			continue
 		}
 		if old, ok := r.pg.old[k]; !ok || old != r.pg.start[k] || r.pg.start[k] != p {
 			prints[k] = old // "" when the seal had none: a change
 		}
 	}
-	b, err := json.Marshal(serverSeal{RunID: r.p.InvocationID(), Command: r.opts.Command, SealedAt: time.Now(), Prints: prints})
+	b, err := json.Marshal(serverSeal{RunID: r.p.InvocationID(), Command: r.opts.Command, SealedAt: time.Now(), Prints: prints, Dirty: r.pg.dirty})
 	if err != nil {
 		return err
 	}
 	return rs.SaveSeal(ctx, string(b))
+}
+
+// vouched returns the relations ("schema.name") that a rollback of
+// entries es (newest first) put back as the seal vouches for them, whose
+// prints now the seal may take: those whose print in the seal (old) is
+// the one the flow found (asSealed: as the run found it, or as no run of
+// the flow found it changed), put back
+//
+//   - renamed back (Moved): the very relation, unwritten since the seal
+//     (Renamed: the same oid, storage, counters and view definition);
+//   - from the copy of its rows a node took in its transaction, before
+//     changing it (Copied, RowsCopied of every row): its rows are the
+//     copy's, whatever was written since;
+//   - from the copy of some of its rows (RowsCopied of a microbatch
+//     model's batches) only by a run's own rollback (inRun): the rows it
+//     did not copy are as the run found them, unless another session
+//     wrote them during the run, as it may write any node's relation
+//     while a run builds it.
+//
+// A relation changed outside kiln before the run (or the flow) is never
+// vouched for: the rollback puts that change back. One changed by
+// another session during the run, before its node copied or moved it,
+// is taken for what the run found, as a node that runs takes it (see
+// the window in the comment at the top).
+func vouched(rs adapter.RelationSealer, es []adapter.JournalEntry, old, now map[string]string, asSealed func(string) bool, inRun bool) map[string]bool {
+	first := map[string]adapter.JournalEntry{} // the oldest entry of each relation
+	for _, e := range es {
+		first[e.Relation.Schema+"."+e.Relation.Name] = e
+	}
+	out := map[string]bool{}
+	for k, e := range first {
+		o, sealed := old[k]
+		p, there := now[k]
+		if !sealed || !there || !asSealed(k) {
+			continue
+		}
+		switch e.Op {
+		case adapter.Moved:
+			if rs.Renamed(o, p) {
+				out[k] = true
+			}
+		case adapter.Copied:
+			out[k] = true
+		case adapter.RowsCopied:
+			if inRun || e.Where == execute.AllRows || e.Where == execute.AllRowsGranted {
+				out[k] = true
+			}
+		}
+	}
+	return out
 }

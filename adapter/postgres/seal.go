@@ -63,6 +63,24 @@ where c.relkind in ('r', 'p', 'v', 'm', 'f') and n.nspname in (`+strings.Join(li
 	return prints, counts, nil
 }
 
+// Renamed implements adapter.RelationSealer: before and after (prints
+// of RelationPrints) differ at most in the xmin of the pg_class row, the
+// one field a rename changes (a view's rule row is not rewritten).
+// An ALTER or GRANT of the relation also changes only that field; when
+// one came before a rename, the rename hides it.
+func (c *Conn) Renamed(before, after string) bool {
+	b, a := strings.Split(before, "/"), strings.Split(after, "/")
+	if before == "" || after == "" || len(b) != len(a) || len(b) < 3 {
+		return false
+	}
+	for i := range b {
+		if i != 2 && b[i] != a[i] {
+			return false
+		}
+	}
+	return true
+}
+
 // sealTable holds the seal: one row, id 'seal'.
 const sealTable = adapter.HistorySchema + ".seal"
 

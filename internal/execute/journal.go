@@ -60,6 +60,8 @@ type Journal struct {
 	// copiedBack are the relations Rollback put back from a copy (see
 	// undo).
 	copiedBack []string
+	// restored are the entries the last Rollback undid.
+	restored []adapter.JournalEntry
 	// defined are the relations whose definition PrepareCopy kept.
 	defined map[sqlq.Relation]bool
 }
@@ -69,6 +71,11 @@ type Journal struct {
 // before the run, not the constraints, defaults and indexes added to
 // them outside kiln (quoted names, in the order restored).
 func (j *Journal) CopiedBack() []string { return j.copiedBack }
+
+// Restored returns the entries the last Rollback undid, newest first
+// (none when it failed): the relations it put back (Moved, Copied,
+// RowsCopied) or dropped (Created), for the seal (engine's sealpg.go).
+func (j *Journal) Restored() []adapter.JournalEntry { return j.restored }
 
 type stagedFile struct{ staged, final string }
 
@@ -845,6 +852,7 @@ func (j *Journal) Rollback(ctx context.Context, conn adapter.Conn, d adapter.Dia
 	if err != nil {
 		return 0, err
 	}
+	j.restored = es
 	failpoint.Hit(failpoint.RollbackCommitted)
 	return len(es) - unbuilt, nil
 }

@@ -51,6 +51,8 @@ type TxnOutcome struct {
 	// Already says the transaction was committed (or rolled back) by an
 	// earlier call; this one only finished what that call left undone.
 	Already bool
+	// Restored are the journal entries a rollback undid (newest first).
+	Restored []adapter.JournalEntry
 }
 
 // CommitTxn publishes flow transaction id. It first recovers (see
@@ -169,7 +171,7 @@ func RollbackTxn(ctx context.Context, conn adapter.Conn, d adapter.Dialect, id s
 		return out, err
 	}
 	failpoint.Hit(failpoint.TxnRollbackCommitted)
-	out.Relations = len(es)
+	out.Relations, out.Restored = len(es), es
 	files, err := s.StagedFiles(ctx, id)
 	if err != nil {
 		return out, err
