@@ -210,6 +210,16 @@ func columnList(v any) []string {
 	return out
 }
 
+// targetNames returns the name of the target's database and of the
+// dbt adapter kiln follows on it: "PostgreSQL" and "dbt-postgres", else
+// (DuckDB, and no target) "DuckDB" and "dbt-duckdb".
+func (c *compiler) targetNames() (db, dbt string) {
+	if c.p.Target != nil && c.p.Target.Type == "postgres" {
+		return "PostgreSQL", "dbt-postgres"
+	}
+	return "DuckDB", "dbt-duckdb"
+}
+
 // checkIncrementalValue validates the value of incremental config k
 // written at pos; it reports whether k is one of them.
 func (c *compiler) checkIncrementalValue(k string, v any, pos diag.Pos) bool {
@@ -228,11 +238,12 @@ func (c *compiler) checkIncrementalValue(k string, v any, pos diag.Pos) bool {
 	}
 	switch k {
 	case "incremental_strategy":
-		if s, _ := v.(string); s == "insert_overwrite" {
-			bad("incremental_strategy \"insert_overwrite\" is not supported on DuckDB (nor by dbt-duckdb)").Hint = "use delete+insert with unique_key, or microbatch"
+		db, dbt := c.targetNames()
+		if s, _ := v.(string); strings.EqualFold(s, "insert_overwrite") {
+			bad("incremental_strategy \"insert_overwrite\" is not supported on %s (nor by %s)", db, dbt).Hint = "use delete+insert with unique_key, or microbatch"
 			return true
 		}
-		oneOf(k, strategies, "dbt-duckdb's strategies are append, delete+insert, merge and microbatch")
+		oneOf(k, strategies, dbt+"'s strategies are append, delete+insert, merge and microbatch")
 	case "on_schema_change":
 		oneOf(k, schemaChanges, "ignore is the default")
 	case "batch_size":
