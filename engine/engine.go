@@ -176,6 +176,9 @@ type Project struct {
 	opens atomic.Int64
 	// deferState is Defer's --state, as given.
 	deferState string
+	// held are the nodes' warnings, printed by the commands that select
+	// the nodes (nodewarnings.go).
+	held []*heldWarning
 }
 
 // Graph returns the project's compiled graph.
@@ -300,7 +303,9 @@ func Load(cfg Config) (*Project, error) {
 			p.emit(Diagnostics{List: warningsAsErrors(all)})
 			return nil, ErrInvalid
 		}
-		p.emit(Diagnostics{List: all})
+		if now := append(l, p.holdNodeWarnings(m.Graph, m.Warnings)...); len(now) > 0 {
+			p.emit(Diagnostics{List: now})
+		}
 	}
 	p.Project, p.Manifest = proj, m
 	if p.cfg.Render == nil {

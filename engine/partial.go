@@ -182,7 +182,7 @@ func (p *Project) StatSelectors(extra *parsecache.Recorder) {
 // saveMain saves the main file after p's load; it returns false when the
 // load cannot be cached.
 func (pp *Partial) saveMain(p *Project) bool {
-	if pp == nil || pp.rec == nil || pp.events > 0 || p.Target != pp.cache.Dir {
+	if pp == nil || pp.rec == nil || pp.events > 0 || len(p.held) > 0 || p.Target != pp.cache.Dir {
 		return false
 	}
 	if compiler.ClockReads() != pp.clock {

@@ -83,7 +83,8 @@ func (e *UsageError) Error() string { return e.Msg }
 var resourceTypes = map[graph.Kind]bool{graph.Model: true, graph.Snapshot: true, graph.Source: true, graph.Seed: true, graph.Test: true, graph.UnitTest: true, graph.Export: true, graph.Exposure: true}
 
 // Select returns the selected nodes in topological order. Warnings (a
-// selector word that matches nothing) are Message events; a flag mistake
+// selector word that matches nothing) are Message events, and the
+// warnings of the nodes selected a Diagnostics event (NodeWarnings); a flag mistake
 // is a *UsageError, and errors in selectors.yml are ErrInvalid after a
 // Diagnostics event.
 func (p *Project) Select(s Selection) ([]graph.ID, error) {
@@ -159,6 +160,7 @@ func (p *Project) Select(s Selection) ([]graph.ID, error) {
 		}
 		p.printf(Warn, "warning: the selection matches no node")
 	}
+	p.NodeWarnings(ids)
 	if s.Kinds == nil {
 		return ids, nil
 	}

@@ -25,6 +25,7 @@ The database is not opened.`,
 			if err != nil {
 				return err
 			}
+			e.NodeWarnings(nil) // dbt parse prints every node's
 			if err := e.WriteManifest(); err != nil {
 				return &exitError{ExitFailure, err.Error()}
 			}

@@ -85,6 +85,7 @@ and the run is to be started again.`,
 					keep = append(keep, id)
 				}
 			}
+			e.NodeWarnings(keep)
 			a.ui.Printf("Retrying %d nodes of the last %s (invocation %s)", len(keep), command, rr.Metadata.InvocationID)
 			return a.runNodes(e, command, rf, keep, start)
 		},
