@@ -66,3 +66,35 @@ func BenchmarkDecode(b *testing.B) {
 	}
 	b.ReportMetric(float64(benchRows)*float64(b.N)/b.Elapsed().Seconds(), "rows/s")
 }
+
+// BenchmarkCells reads the benchmark workbook for its cells digest alone
+// (Cells): what input_freshness pays for a workbook the run did not load.
+func BenchmarkCells(b *testing.B) {
+	path := benchWorkbook(b)
+	for b.Loop() {
+		if s, err := Cells(context.Background(), Spec{Path: path}); err != nil || s == "" {
+			b.Fatalf("%q, %v", s, err)
+		}
+	}
+	b.ReportMetric(float64(benchRows)*float64(b.N)/b.Elapsed().Seconds(), "rows/s")
+}
+
+// BenchmarkCellDigest is the digest's own cost per cell (ns/op is per
+// cell), on the values of a typical export: integers, prices, texts.
+func BenchmarkCellDigest(b *testing.B) {
+	vals := []struct {
+		k valueKind
+		v string
+	}{{kindInt, "1234567"}, {kindFloat, "19.899999999999999"}, {kindText, "Château Margaux 2015"}, {kindInt, "0"}, {kindFloat, "77372.99"}}
+	d := newCellDigest()
+	i := 0
+	for b.Loop() {
+		if i%10 == 0 {
+			d.row()
+		}
+		x := vals[i%len(vals)]
+		d.cell(i%10+1, x.k, x.v)
+		i++
+	}
+	d.sum()
+}

@@ -55,6 +55,7 @@ func Load(ctx context.Context, conn *duck.Conn, spec Spec, target sqlq.Relation)
 			return err
 		}
 		res, err = snk.finish(ctx, t)
+		res.Cells = t.cells
 		return err
 	})
 	if err != nil {

@@ -66,6 +66,15 @@ type Spec struct {
 type Result struct {
 	Rows    int64    // rows written
 	Columns []Column // the table's columns and database types, in order
+	// Cells is an xlsx workbook's cells digest: "kiln-cells-1:" and the
+	// hex SHA-256 of the header and of the values of the rows loaded, with
+	// their columns and kinds (text, integer, number, boolean, date,
+	// timestamp), sheet by sheet, computed in the load's one pass. Two
+	// workbooks with the same cells have the same digest whatever else of
+	// the file differs (a workbook opened and saved again); any cell
+	// changed changes it. "" for CSV and Parquet files, whose bytes are
+	// their content.
+	Cells string
 }
 
 // InputError reports an input that cannot be read or loaded as asked.

@@ -42,6 +42,7 @@ type table struct {
 	cols  []tableCol
 	parts []string // the sheet of each part ("" for a CSV file)
 	csv   bool     // values are CSV fields: typed columns are trimmed, and rows are lines
+	cells string   // xlsx: the cells digest (Result.Cells); "" otherwise
 }
 
 // tableCol is one column: its name, and the type it gets.

@@ -225,11 +225,14 @@ func readXLSX(ctx context.Context, spec Spec, snk sink) (*table, error) {
 		total += in.wb.compressedSize(ref.part)
 	}
 	meter := newMeter(spec.Progress, spec.Path, total, &in.wb.consumed)
+	sums := make([][]byte, len(in.refs)) // each sheet's cells digest, by its own goroutine
 	kinds, err := pump(ctx, snk, len(in.refs), width, runtime.GOMAXPROCS(0), meter, func(ctx context.Context, part int, e *emitter) ([]colInfer, error) {
-		kinds, err := in.readSheet(ctx, part, e)
+		d := newCellDigest()
+		kinds, err := in.readSheet(ctx, part, e, d)
 		if err != nil {
 			return nil, in.inputError(in.refs[part].name, err)
 		}
+		sums[part] = d.sum()
 		return kinds, nil
 	})
 	if err != nil {
@@ -240,7 +243,7 @@ func readXLSX(ctx context.Context, spec Spec, snk sink) (*table, error) {
 	if err != nil {
 		return nil, err
 	}
-	t := &table{spec: spec, cols: cols}
+	t := &table{spec: spec, cols: cols, cells: cellsSum(in.header, sums)}
 	for _, ref := range in.refs {
 		t.parts = append(t.parts, ref.name)
 	}
@@ -248,8 +251,8 @@ func readXLSX(ctx context.Context, spec Spec, snk sink) (*table, error) {
 }
 
 // readSheet emits the data rows of sheet part, those after its header
-// row that hold a value, and returns its columns' kinds.
-func (in *xlsxInput) readSheet(ctx context.Context, part int, e *emitter) ([]colInfer, error) {
+// row that hold a value, adds them to d, and returns its columns' kinds.
+func (in *xlsxInput) readSheet(ctx context.Context, part int, e *emitter, d *cellDigest) ([]colInfer, error) {
 	ref, header := in.refs[part], in.rows[part]
 	r, err := in.wb.openSheet(ref)
 	if err != nil {
@@ -282,6 +285,7 @@ func (in *xlsxInput) readSheet(ctx context.Context, part int, e *emitter) ([]col
 		if err != nil {
 			return nil, err
 		}
+		d.row()
 		for _, c := range r.cells {
 			v, k := in.conv.text(c, true)
 			if k == 0 {
@@ -289,6 +293,7 @@ func (in *xlsxInput) readSheet(ctx context.Context, part int, e *emitter) ([]col
 			}
 			vals[c.col-1] = v
 			kinds[c.col-1].add(k)
+			d.cell(c.col, k, v)
 		}
 	}
 	if err := r.drain(); err != nil {
