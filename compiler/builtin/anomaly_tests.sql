@@ -41,8 +41,8 @@ select *
 from {{ model }}
 {% endtest %}
 
-{#- The source's input file, from its content hash and modification time (the query is not run). -#}
-{% test input_freshness(model, max_age_days=None, training_months=None, period=None, baseline_key=None) %}
+{#- The source's input file, from its cells (a workbook) or bytes and its modification time (the query is not run). -#}
+{% test input_freshness(model, max_age_days=None, training_months=None, period=None, baseline_key=None, may_repeat=None) %}
 select *
 from {{ model }}
 {% endtest %}

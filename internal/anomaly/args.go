@@ -103,6 +103,13 @@ func ParseArgs(test string, args map[string]any) (Args, error) {
 		}
 		o.Seasonality = d
 	}
+	if v, ok := args["may_repeat"]; ok && v != nil {
+		b, ok := boolean(v)
+		if !ok {
+			return a, &ArgError{"may_repeat", fmt.Sprintf("may_repeat must be true or false, not %v", quoted(v))}
+		}
+		a.Freshness.MayRepeat = b
+	}
 	if v, ok := args["period"]; ok && v != nil && strings.TrimSpace(fmt.Sprint(v)) != "" {
 		m, err := ParseMonth(fmt.Sprint(v))
 		if err != nil {
@@ -163,6 +170,23 @@ func number(v any) (float64, bool) {
 		return f, err == nil && !math.IsNaN(f) && !math.IsInf(f, 0)
 	}
 	return 0, false
+}
+
+// boolean reads a YAML boolean, or its text once rendered ("True" from
+// a template's {{ true }}).
+func boolean(v any) (bool, bool) {
+	switch x := v.(type) {
+	case bool:
+		return x, true
+	case string:
+		switch strings.ToLower(strings.TrimSpace(x)) {
+		case "true":
+			return true, true
+		case "false":
+			return false, true
+		}
+	}
+	return false, false
 }
 
 func text(args map[string]any, key string) (string, bool) {

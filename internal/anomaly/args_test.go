@@ -37,6 +37,11 @@ func TestParseArgs(t *testing.T) {
 	if err != nil || a.Freshness.MaxAge != 40*24*time.Hour {
 		t.Errorf("max_age_days: %+v %v", a.Freshness, err)
 	}
+	for v, want := range map[any]bool{true: true, "True": true, false: false, "false": false} {
+		if a, err = ParseArgs("input_freshness", map[string]any{"may_repeat": v}); err != nil || a.Freshness.MayRepeat != want {
+			t.Errorf("may_repeat: %v: %+v %v", v, a.Freshness, err)
+		}
+	}
 	for _, c := range []struct {
 		test string
 		args map[string]any
@@ -56,6 +61,7 @@ func TestParseArgs(t *testing.T) {
 		{"dimension_anomalies", map[string]any{"dimensions": []any{1}}, "dimensions", "dimensions is required"},
 		{"column_anomalies", map[string]any{"column_anomalies": []any{"max"}}, "column_anomalies", `"max" is not supported yet`},
 		{"input_freshness", map[string]any{"max_age_days": -1}, "max_age_days", "max_age_days must be 0"},
+		{"input_freshness", map[string]any{"may_repeat": "yes"}, "may_repeat", `may_repeat must be true or false, not "yes"`},
 	} {
 		_, err := ParseArgs(c.test, c.args)
 		var ae *ArgError

@@ -6,11 +6,17 @@ import (
 	"time"
 )
 
-// File is an input file as a run read it: its content's SHA-256 and its
-// modification time, with the month and run that accepted it.
+// File is an input file as a run read it: its bytes' SHA-256, its cells'
+// digest and its modification time, with the month and run that accepted
+// it.
 type File struct {
-	Path    string
-	SHA256  string // hex
+	Path   string
+	SHA256 string // hex, of the file's bytes
+	// Cells is a workbook's cells digest (load.Result.Cells): the same
+	// for a workbook opened and saved again with the same cells. "" when
+	// there is none: a CSV or Parquet file, or a file recorded by a kiln
+	// that did not compute it; the bytes are compared then.
+	Cells   string
 	ModTime time.Time
 	Month   Month  // the month of the run that read it
 	Run     string // that run's id, for the explanation; may be empty
@@ -23,6 +29,11 @@ type FreshnessOptions struct {
 	MaxAge time.Duration
 	// TrainingMonths is how far back accepted months are compared.
 	TrainingMonths int
+	// MayRepeat lets the file have the content of another accepted
+	// month's (reference data, such as a mapping, which is the same month
+	// after month): such a file passes, and no rule of time applies to it
+	// (it may keep the modification time of the month it was written).
+	MayRepeat bool
 }
 
 // DefaultFreshness are the options of an input freshness gate that sets
@@ -35,9 +46,9 @@ type FreshnessRule string
 
 // The rules; breaking any one is an anomaly.
 const (
-	// SameContent: the file's content is the one accepted for another
-	// month: the month was not delivered and another month's export was
-	// read again.
+	// SameContent: the file's content (its cells for a workbook, else
+	// its bytes) is the one accepted for another month: the month was not
+	// delivered and another month's export was read again.
 	SameContent FreshnessRule = "same_content"
 	// NotNewer: the file was modified before the file accepted for the
 	// last earlier month: an older export replaced the new one.
@@ -55,8 +66,12 @@ type Freshness struct {
 	// there is none (the first month: only MaxAge applies).
 	Last *File
 	// Same is the accepted file of another month (the nearest) whose
-	// content Current has, when SameContent broke.
+	// content Current has: SameContent broke, or Options.MayRepeat let it
+	// pass (Repeat).
 	Same *File
+	// Repeat: Current has the content of Same, which Options.MayRepeat
+	// allows.
+	Repeat bool
 	// Age is Current's age when the run read it.
 	Age     time.Duration
 	Broken  []FreshnessRule
@@ -72,12 +87,14 @@ type Freshness struct {
 // not when cur is the very file accepted for month at: a month run again
 // with the file it was accepted with passes (no rule applies to it: it
 // counts once), whatever other month read that file since. NotNewer
-// compares with the last earlier month.
+// compares with the last earlier month. Two files have the same content
+// when their bytes are the same, or their cells (SameContentAs).
+// With o.MayRepeat, a file with another month's content passes.
 func CheckFreshness(accepted []File, cur File, at Month, now time.Time, o FreshnessOptions) Freshness {
 	f := Freshness{Verdict: Pass, Month: at, Current: cur, Age: now.Sub(cur.ModTime), Options: o}
 	own := false
 	for i := range accepted {
-		if accepted[i].Month == at && accepted[i].SHA256 == cur.SHA256 {
+		if accepted[i].Month == at && cur.SameContentAs(accepted[i]) {
 			own = true
 		}
 	}
@@ -89,13 +106,18 @@ func CheckFreshness(accepted []File, cur File, at Month, now time.Time, o Freshn
 		if a.Month < at && (f.Last == nil || a.Month > f.Last.Month) {
 			f.Last = a
 		}
-		if !own && a.SHA256 == cur.SHA256 && (f.Same == nil || distance(a.Month, at) < distance(f.Same.Month, at)) {
+		if !own && cur.SameContentAs(*a) && (f.Same == nil || distance(a.Month, at) < distance(f.Same.Month, at)) {
 			f.Same = a
 		}
 	}
 	if own {
 		// The month's own accepted file: it passed (or was accepted) for
 		// this month already, when it was as old as it was then.
+		return f
+	}
+	if f.Same != nil && o.MayRepeat {
+		// Reference data again: the month's file, whatever its time.
+		f.Repeat = true
 		return f
 	}
 	if f.Same != nil {
@@ -114,6 +136,14 @@ func CheckFreshness(accepted []File, cur File, at Month, now time.Time, o Freshn
 		f.Verdict = Anomaly
 	}
 	return f
+}
+
+// SameContentAs reports whether f and g hold the same content: the same
+// bytes, or the same cells (both digests known and equal). A file
+// recorded without a cells digest (by an earlier kiln) is compared by
+// its bytes only.
+func (f File) SameContentAs(g File) bool {
+	return f.SHA256 == g.SHA256 || (f.Cells != "" && f.Cells == g.Cells)
 }
 
 // distance is the number of months between a and b.

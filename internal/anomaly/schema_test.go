@@ -96,3 +96,40 @@ func TestCheckFreshnessBackfill(t *testing.T) {
 		t.Errorf("July read the file of June and December: %+v (want the nearest, June)", f)
 	}
 }
+
+// Two files have the same content when their bytes or their cells do; a
+// file recorded without cells is compared by its bytes. With MayRepeat,
+// a file with another month's content passes, whatever its time; a new
+// file is still held to the rules of time.
+func TestCheckFreshnessCellsAndMayRepeat(t *testing.T) {
+	feb, _ := ParseMonth("2024-02")
+	day := func(d int) time.Time { return time.Date(2024, 1, d, 8, 0, 0, 0, time.UTC) }
+	accepted := []File{
+		{Path: "a/erp.xlsx", SHA256: "aaa", Cells: "kiln-cells-1:c1", ModTime: day(2), Month: feb - 1},
+		{Path: "old/erp.xlsx", SHA256: "bbb", ModTime: day(1), Month: feb - 2}, // recorded without cells
+	}
+	now := day(40)
+	resaved := File{Path: "b/erp.xlsx", SHA256: "zzz", Cells: "kiln-cells-1:c1", ModTime: day(33)}
+	f := CheckFreshness(accepted, resaved, feb, now, DefaultFreshness)
+	if f.Verdict != Anomaly || f.Broken[0] != SameContent || f.Same.Month != feb-1 {
+		t.Errorf("January's cells in a file saved again: %+v", f)
+	}
+	if f := CheckFreshness(accepted, File{Path: "b/erp.xlsx", SHA256: "zzz", Cells: "kiln-cells-1:c2", ModTime: day(33)}, feb, now, DefaultFreshness); f.Verdict != Pass {
+		t.Errorf("a cell changed: %+v", f)
+	}
+	if f := CheckFreshness(accepted, File{Path: "b/erp.xlsx", SHA256: "bbb", Cells: "kiln-cells-1:c3", ModTime: day(33)}, feb, now, DefaultFreshness); f.Verdict != Anomaly || f.Same.Month != feb-2 {
+		t.Errorf("December's bytes, recorded without cells: %+v", f)
+	}
+	o := DefaultFreshness
+	o.MayRepeat = true
+	old := resaved
+	old.ModTime = day(1) // not newer than January's, and 39 days old
+	f = CheckFreshness(accepted, old, feb, day(100), o)
+	if f.Verdict != Pass || !f.Repeat || f.Same.Month != feb-1 || len(f.Broken) != 0 {
+		t.Errorf("may_repeat, January's content with its old time: %+v", f)
+	}
+	f = CheckFreshness(accepted, File{Path: "b/erp.xlsx", SHA256: "new", Cells: "kiln-cells-1:new", ModTime: day(1)}, feb, now, o)
+	if f.Verdict != Anomaly || f.Repeat || f.Broken[0] != NotNewer {
+		t.Errorf("may_repeat, a new file older than January's: %+v", f)
+	}
+}

@@ -77,7 +77,7 @@ func (e *Executor) anomalyTest(ctx context.Context, conn adapter.Conn, n *graph.
 	case anomaly.Columns:
 		gates, err = g.columns(ctx, conn)
 	case anomaly.InputFile:
-		gates, err = g.inputFile()
+		gates, err = g.inputFile(ctx)
 	default:
 		gates, err = g.figures(ctx, conn)
 	}

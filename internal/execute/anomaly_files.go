@@ -64,18 +64,23 @@ func (g *gateRun) columns(ctx context.Context, conn adapter.Conn) ([]run.Gate, e
 	return []run.Gate{gate}, nil
 }
 
-// fileDetail is what input_freshness keeps of a file.
+// fileDetail is what input_freshness keeps of a file. Cells is a
+// workbook's cells digest (load.Result.Cells, versioned by its prefix);
+// a file recorded by a kiln that did not compute it has none, and is
+// compared by its bytes (anomaly.File.SameContentAs).
 type fileDetail struct {
 	Path    string    `json:"path"`
 	SHA256  string    `json:"sha256"`
+	Cells   string    `json:"cells,omitempty"`
 	ModTime time.Time `json:"mod_time"`
 	Size    int64     `json:"size"`
 }
 
 // inputFile evaluates input_freshness: the source's file against the files
 // of the accepted months (the same content again, an older file, a file
-// older than max_age_days).
-func (g *gateRun) inputFile() ([]run.Gate, error) {
+// older than max_age_days). A workbook's content is its cells (their
+// digest, from the run's load of the source, else see cellsOf).
+func (g *gateRun) inputFile(ctx context.Context) ([]run.Gate, error) {
 	src := g.e.g.Node(g.n.Test.Attached)
 	if src == nil || src.Source == nil || src.Source.External == nil {
 		return nil, fmt.Errorf("%s: input_freshness: %s has no file", g.n.Pos, g.n.Test.Attached)
@@ -91,17 +96,24 @@ func (g *gateRun) inputFile() ([]run.Gate, error) {
 			return nil, fmt.Errorf("%s: input_freshness: %w", g.n.Pos, err)
 		}
 	}
-	rel := g.e.rel(path)
-	cur := anomaly.File{Path: rel, SHA256: sum, ModTime: fi.ModTime(), Month: g.month}
-	detail, _ := json.Marshal(fileDetail{Path: rel, SHA256: sum, ModTime: fi.ModTime().UTC(), Size: fi.Size()})
 	var accepted []anomaly.File
 	for _, o := range g.hist {
 		var f fileDetail
 		if json.Unmarshal([]byte(o.Detail), &f) == nil && f.SHA256 != "" {
-			accepted = append(accepted, anomaly.File{Path: f.Path, SHA256: f.SHA256, ModTime: f.ModTime, Month: anomaly.Month(o.Month), Run: o.RunID})
+			accepted = append(accepted, anomaly.File{Path: f.Path, SHA256: f.SHA256, Cells: f.Cells, ModTime: f.ModTime, Month: anomaly.Month(o.Month), Run: o.RunID})
 		}
 	}
 	sort.SliceStable(accepted, func(i, j int) bool { return accepted[i].Month < accepted[j].Month })
+	cells, err := g.cellsOf(ctx, src, sum, accepted)
+	if err != nil {
+		return nil, fmt.Errorf("%s: input_freshness: %w", g.n.Pos, err)
+	}
+	if cells != "" {
+		g.migrate(ctx, src, accepted)
+	}
+	rel := g.e.rel(path)
+	cur := anomaly.File{Path: rel, SHA256: sum, Cells: cells, ModTime: fi.ModTime(), Month: g.month}
+	detail, _ := json.Marshal(fileDetail{Path: rel, SHA256: sum, Cells: cells, ModTime: fi.ModTime().UTC(), Size: fi.Size()})
 	now := g.e.opts.Clock
 	f := anomaly.CheckFreshness(accepted, cur, g.month, now, g.args.Freshness)
 	gate := run.Gate{Series: g.series, Label: "the file of " + g.attachedName(), Month: int(g.month), Value: f.Age.Hours() / 24, Observed: true,
@@ -109,12 +121,17 @@ func (g *gateRun) inputFile() ([]run.Gate, error) {
 	// --accept-deviations vouches for a file's time (a month's export
 	// copied with an old modification time), never for a file with the
 	// content of another accepted month: that month's export was not
-	// delivered, and accepting it would record one month with another's data.
-	if f.Same != nil {
+	// delivered, and accepting it would record one month with another's
+	// data. A source whose gate says may_repeat (reference data) passes
+	// with it.
+	if f.Same != nil && !f.Repeat {
 		gate.SameAs = f.Same.Month.String()
 	}
 	gate.Accepted = f.Verdict == anomaly.Pass || (g.e.opts.AcceptDeviations && f.Same == nil)
-	if f.Verdict == anomaly.Pass {
+	switch {
+	case f.Repeat:
+		gate.Explain = []string{fmt.Sprintf("%s has the content of the file accepted for %s: may_repeat: true, the same file may serve several months", rel, f.Same.Month)}
+	case f.Verdict == anomaly.Pass:
 		s := fmt.Sprintf("%s, modified %s (%.1f days before the run)", rel, fi.ModTime().UTC().Format("2006-01-02 15:04 UTC"), f.Age.Hours()/24)
 		if f.Last != nil {
 			s += fmt.Sprintf(", is a new file since the one accepted for %s", f.Last.Month)
@@ -122,7 +139,7 @@ func (g *gateRun) inputFile() ([]run.Gate, error) {
 			s += ": the first accepted month, nothing to compare with"
 		}
 		gate.Explain = []string{s}
-	} else {
+	default:
 		gate.Explain = f.Reasons
 	}
 	return []run.Gate{gate}, nil

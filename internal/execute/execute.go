@@ -13,6 +13,7 @@ import (
 	"path"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/kiln-build/kiln/adapter"
@@ -209,6 +210,9 @@ type Executor struct {
 	// boundViews are, by relation (schema and name), the views that read
 	// it at the run's start (ReadBoundViews); nil when not read.
 	boundViews map[adapter.Relation][]adapter.Relation
+	// cells are the cells digests of the workbooks the run loaded, by
+	// source (load.Result.Cells), for input_freshness.
+	cells sync.Map
 }
 
 // New opens threads connections on db.
@@ -494,6 +498,9 @@ func (e *Executor) loadSource(ctx context.Context, conn adapter.Conn, n *graph.N
 	res, err := e.replace(ctx, conn, e.withProgress(n, SourceSpec(x)), n, false)
 	if err != nil {
 		return failed(fmt.Errorf("source %q: %w", n.DisplayName(), err))
+	}
+	if res.Cells != "" {
+		e.cells.Store(n.ID, res.Cells)
 	}
 	return run.Result{Status: run.Success, Rows: res.Rows, Message: fmt.Sprintf("loaded %d rows from %s", res.Rows, x.Location),
 		AdapterResponse: map[string]any{"_message": fmt.Sprintf("LOAD %d", res.Rows), "rows_affected": res.Rows},
