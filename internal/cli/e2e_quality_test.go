@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -64,8 +65,10 @@ func dropWebProducts(t *testing.T, from, to string, every, offset int) int {
 }
 
 // stampWorkbooks sets the title of the month's erp.xlsx and liaison.xlsx
-// in folder to "month m", as each month's export carries its own metadata:
-// the files differ from the other months' without a cell changing.
+// in folder to "month m", as each month's export carries its own metadata,
+// and the ERP's first stock_quantity to 100+m: input_freshness compares
+// the cells, so each month's ERP export must differ from the others' by a
+// cell (the liaison, a mapping, may repeat).
 func stampWorkbooks(t *testing.T, folder string, m int) {
 	t.Helper()
 	for _, f := range []string{"erp.xlsx", "liaison.xlsx"} {
@@ -76,6 +79,21 @@ func stampWorkbooks(t *testing.T, folder string, m int) {
 		}
 		if err := wb.SetDocProps(&excelize.DocProperties{Title: fmt.Sprintf("month %d", m)}); err != nil {
 			t.Fatal(err)
+		}
+		if f == "erp.xlsx" {
+			sheet := wb.GetSheetName(0)
+			rows, err := wb.GetRows(sheet)
+			if err != nil || len(rows) < 2 {
+				t.Fatalf("%s: %v", p, err)
+			}
+			col := slices.Index(rows[0], "stock_quantity")
+			if col < 0 {
+				t.Fatalf("%s has no stock_quantity: %v", p, rows[0])
+			}
+			cell, _ := excelize.CoordinatesToCellName(col+1, 2)
+			if err := wb.SetCellValue(sheet, cell, 100+m); err != nil {
+				t.Fatal(err)
+			}
 		}
 		if err := wb.Save(); err != nil {
 			t.Fatal(err)
