@@ -188,13 +188,17 @@ func (p *Project) Run(ctx context.Context, plan *Plan, o RunOptions) (*Result, e
 		return &Result{Command: o.Command, Graph: g, Empty: true}, nil
 	}
 	p.startFingerprints()
+	// The start record of a run that may hold the database, before this
+	// run's replaces it: a wait for the database names that run.
+	before, beforeOK := readRunStart(RunStartPath(p.DBPath))
 	// kiln runs shows the run as starting until it is recorded.
 	start := r.announceStart()
 	defer start.release()
 	failpoint.Hit(failpoint.RunStarting)
 	// The database first: a run that cannot have it changes nothing, not
 	// even the artifacts of the run that holds it.
-	db, err := p.openDB(ctx, o.Retries, lockGrace)
+	holder := func(pid int) lockHolder { return p.holderOf(pid, before, beforeOK) }
+	db, err := p.openWaiting(ctx, o.Retries, lockGrace, holder, func() (adapter.Adapter, error) { return adapter.Open(ctx, p.DatabaseTarget()) })
 	if err != nil {
 		return nil, err
 	}
@@ -400,7 +404,16 @@ func (p *Project) DatabaseExists() bool {
 // times, 0.5 s, 1 s, 2 s... apart, before openDB gives up with its
 // *adapter.LockError.
 func (p *Project) openDB(ctx context.Context, retries int, grace time.Duration) (adapter.Adapter, error) {
-	open := func() (adapter.Adapter, error) { return adapter.Open(ctx, p.DatabaseTarget()) }
+	return p.openWaiting(ctx, retries, grace, nil, func() (adapter.Adapter, error) { return adapter.Open(ctx, p.DatabaseTarget()) })
+}
+
+// openWaiting is openDB with open to open the database; when holder is
+// not nil, a run that waits (grace or retries) says so at once, naming
+// the holder (announceWait).
+func (p *Project) openWaiting(ctx context.Context, retries int, grace time.Duration, holder func(pid int) lockHolder, open func() (adapter.Adapter, error)) (adapter.Adapter, error) {
+	if holder != nil && (grace > 0 || retries > 0) {
+		open = p.announceWait(open, holder)
+	}
 	db, err := waitUnlocked(ctx, grace, open)
 	wait := 500 * time.Millisecond
 	for attempt := 1; err != nil && attempt <= retries && ctx.Err() == nil; attempt++ {

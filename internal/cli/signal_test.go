@@ -237,6 +237,12 @@ func testLock(t *testing.T, bin string) {
 	if strings.Count(msg, "wait for it to finish") > 1 {
 		t.Errorf("the lock message repeats its advice:\n%s", msg)
 	}
+	// While it waited, it said once, at once, which run it waited for.
+	waiting := "waiting for the build of " + pid + " (started "
+	if strings.Count(msg, waiting) != 1 || !strings.Contains(msg, "`kiln runs` shows it) to release ") ||
+		strings.Index(msg, waiting) > strings.Index(msg, "is locked by") {
+		t.Errorf("the second build does not say once, before giving up, that it waits for the build of %s:\n%s", pid, msg)
+	}
 	// The second build changed nothing under target/: not the manifest, not
 	// the compiled SQL, not run_results.json.
 	checkSameFiles(t, "the locked-out build", files, targetFiles(t, dir))
