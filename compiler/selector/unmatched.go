@@ -2,6 +2,7 @@ package selector
 
 import (
 	"fmt"
+	"path"
 	"sort"
 	"strings"
 
@@ -14,7 +15,8 @@ import (
 // the disabled nodes the word selects ("model "orders" (models/orders.sql)
 // is disabled"), or else suggests, for each value of the word without
 // wildcards, the nearest node name, source, tag or path ("did you mean
-// "stg_erp"?"). It returns one line, without a "warning:" prefix.
+// "stg_erp"?"; for a path: word, the nearest files or folders). It
+// returns one line, without a "warning:" prefix.
 func Unmatched(g *graph.Graph, disabled []*graph.Node, word string) string {
 	msg := fmt.Sprintf("the selector %q matches no node", word)
 	if off := disabledMatches(disabled, word); len(off) > 0 {
@@ -136,7 +138,12 @@ func suggest(g *graph.Graph, a *Atom) string {
 		case "file":
 			add(n.Path[strings.LastIndexByte(n.Path, '/')+1:])
 		case "path":
+			// The file, and each folder above it (path: selects a
+			// folder's nodes too).
 			add(n.Path)
+			for d := path.Dir(n.Path); d != "." && d != "/"; d = path.Dir(d) {
+				add(d)
+			}
 		case "source":
 			if n.Kind == graph.Source && n.Source != nil {
 				if strings.Contains(a.Value, ".") {

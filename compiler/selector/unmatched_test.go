@@ -50,3 +50,33 @@ func TestUnmatchedExplains(t *testing.T) {
 		t.Errorf("stg_orders selects %v (%v)", ids, err)
 	}
 }
+
+// TestUnmatchedPathFolder: a path: word that selects nothing suggests the
+// nearest folder as well as the nearest file (a folder cut short is the
+// usual slip), naming the selector.
+func TestUnmatchedPathFolder(t *testing.T) {
+	fsys := fstest.MapFS{
+		"project.yml":                             {Data: []byte("name: shop\n")},
+		"models/intermediate/int_products.sql":    {Data: []byte("select 1 as id")},
+		"models/intermediate/int_orders.sql":      {Data: []byte("select 1 as id")},
+		"models/staging/stg_orders.sql":           {Data: []byte("select 1 as id")},
+		"models/staging/legacy/stg_old_items.sql": {Data: []byte("select 1 as id")},
+	}
+	p, l := project.Load(fsys)
+	if l.HasErrors() {
+		t.Fatal(l)
+	}
+	m, l := compiler.Compile(p, compiler.Options{ProjectDir: "/proj"})
+	if l != nil {
+		t.Fatal(l)
+	}
+	for word, want := range map[string]string{
+		"path:models/intermed":          `the selector "path:models/intermed" matches no node; did you mean "models/intermediate" or "models"?`,
+		"path:models/staging/legacy/x":  `the selector "path:models/staging/legacy/x" matches no node; did you mean "models/staging/legacy" or "models/staging"?`,
+		"path:models/staging/stg_order": `the selector "path:models/staging/stg_order" matches no node; did you mean "models/staging/stg_orders.sql" or "models/staging/legacy"?`,
+	} {
+		if got := Unmatched(m.Graph, m.Disabled, word); got != want {
+			t.Errorf("Unmatched(%q) = %q, want %q", word, got, want)
+		}
+	}
+}
