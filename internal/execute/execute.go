@@ -10,6 +10,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
+	"os"
 	"path"
 	"path/filepath"
 	"strings"
@@ -834,6 +836,14 @@ func (e *Executor) export(ctx context.Context, conn adapter.Conn, n *graph.Node)
 	}
 	rows, err := export.Write(ctx, conn, e.d, e.reads, n, out)
 	if err != nil {
+		if why := unwritable(filepath.Dir(out)); why != nil {
+			// Not the temporary file's name: the folder, and why.
+			dir := filepath.Dir(final)
+			if r, err := filepath.Rel(e.opts.ProjectDir, dir); err == nil && !strings.HasPrefix(r, "..") {
+				dir = r
+			}
+			return failed(fmt.Errorf("cannot write export %s (%s) to folder %s: %v; check its permissions", n.Name, n.Pos, dir, why))
+		}
 		return failed(fmt.Errorf("export %q: %w", n.Name, err))
 	}
 	if e.opts.Journal != nil {
@@ -841,6 +851,23 @@ func (e *Executor) export(ctx context.Context, conn adapter.Conn, n *graph.Node)
 	}
 	return run.Result{Status: run.Success, Rows: rows, Message: "wrote " + path.Join(filepath.ToSlash(e.opts.TargetDir), n.Export.Path),
 		Metrics: map[string]float64{"rows": float64(rows)}}
+}
+
+// unwritable returns why no file can be created in dir (the operating
+// system's reason, such as "permission denied"), nil when one can: it
+// creates and removes a hidden empty file there.
+func unwritable(dir string) error {
+	f, err := os.CreateTemp(dir, ".kiln-probe-*")
+	if err != nil {
+		var pe *fs.PathError
+		if errors.As(err, &pe) {
+			return pe.Err
+		}
+		return err
+	}
+	f.Close()
+	os.Remove(f.Name())
+	return nil
 }
 
 func plural(n int64, word string) string {
