@@ -61,7 +61,42 @@ func (g *gateRun) columns(ctx context.Context, conn adapter.Conn) ([]run.Gate, e
 	gate.Verdict = string(anomaly.Anomaly)
 	gate.Accepted = g.e.opts.AcceptDeviations
 	gate.Explain = []string{fmt.Sprintf("%s since the last accepted run (run %s, month %s)", d, short(last.RunID), anomaly.Month(last.Month))}
+	if what := g.headerOnly(ctx, conn, q, d); what != "" {
+		gate.Explain = []string{fmt.Sprintf("%s has a header and no data rows: its columns read as text (%s since the last accepted run, run %s, month %s)",
+			what, d, short(last.RunID), anomaly.Month(last.Month))}
+	}
 	return []run.Gate{gate}, nil
+}
+
+// headerOnly names the input file (and, for a workbook, its sheet) of the
+// source the schema_changes test q reads when d only retypes columns to
+// VARCHAR and q has no row: a file with a header and no data rows, whose
+// columns a reader can only type as text. It returns "" otherwise.
+func (g *gateRun) headerOnly(ctx context.Context, conn adapter.Conn, q string, d anomaly.SchemaDiff) string {
+	if len(d.Retyped) == 0 || len(d.Added)+len(d.Removed) > 0 {
+		return ""
+	}
+	for _, r := range d.Retyped {
+		if !strings.EqualFold(r.To, "VARCHAR") {
+			return ""
+		}
+	}
+	src := g.e.g.Node(g.n.Test.Attached)
+	if src == nil || src.Source == nil || src.Source.External == nil || src.Source.External.Path == "" {
+		return ""
+	}
+	if n, err := conn.QueryInt(ctx, "select count(*) from ("+q+") as header_only"); err != nil || n != 0 {
+		return ""
+	}
+	ext := src.Source.External
+	what := g.e.rel(ext.Path)
+	if ext.Format == "xlsx" || strings.HasSuffix(strings.ToLower(ext.Path), ".xlsx") {
+		if ext.Sheet == "" {
+			return what + " (its first sheet)"
+		}
+		what += " sheet " + ext.Sheet
+	}
+	return what
 }
 
 // fileDetail is what input_freshness keeps of a file. Cells is a
