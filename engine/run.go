@@ -49,11 +49,28 @@ type RunOptions struct {
 	// EventTimeStart and EventTimeEnd limit the batches microbatch models
 	// build (dbt's --event-time-start and --event-time-end).
 	EventTimeStart, EventTimeEnd time.Time
+	// RetryOf is, for kiln retry, the invocation id of the run it
+	// retries: recorded in the history's selection as "retry of <its
+	// first 8 characters>" (RetryOfPrefix), so that a retry that is
+	// killed can be told from a new run of the command.
+	RetryOf string
+}
+
+// RetryOfPrefix returns how the history's selection of a retry of the
+// invocation id starts: "retry of " and the id's first 8 characters.
+func RetryOfPrefix(id string) string {
+	if len(id) > 8 {
+		id = id[:8]
+	}
+	return "retry of " + id
 }
 
 // describe returns the options as flags, for the run history.
 func (o RunOptions) describe(varsText string) string {
 	parts := []string{}
+	if o.RetryOf != "" {
+		parts = append(parts, RetryOfPrefix(o.RetryOf))
+	}
 	if s := o.Selection.Describe(); s != "" {
 		parts = append(parts, s)
 	}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -57,7 +58,14 @@ and the run is to be started again.`,
 			}
 			rf := a.applyArgs(rr.Args)
 			if killed, ok := a.killedSince(rr); ok {
-				return &exitError{ExitCannotStart, killedMessage(killed, rr)}
+				if !strings.HasPrefix(killed.Selection, engine.RetryOfPrefix(rr.Metadata.InvocationID)) {
+					return &exitError{ExitCannotStart, killedMessage(killed, rr)}
+				}
+				// A retry of this very run, killed: the state it changed
+				// is restored before this retry runs a node, and
+				// run_results.json is still the run's to retry (as dbt
+				// retries from it).
+				a.ui.Printf("the last retry (run %s) was killed before it wrote run_results.json; what it changed is restored first, then the %s it retried is retried again", shortID(killed.ID), command)
 			}
 			rolledBack, _ := rr.Args["rolled_back"].(bool)
 			var ids []graph.ID
@@ -87,6 +95,7 @@ and the run is to be started again.`,
 			}
 			e.NodeWarnings(keep)
 			a.ui.Printf("Retrying %d nodes of the last %s (invocation %s)", len(keep), command, rr.Metadata.InvocationID)
+			rf.retryOf = rr.Metadata.InvocationID
 			return a.runNodes(e, command, rf, keep, start)
 		},
 	}

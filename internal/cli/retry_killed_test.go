@@ -67,4 +67,29 @@ func TestRetryAfterAKilledBuild(t *testing.T) {
 	if out := mustKiln(t, 0, dir, "retry"); !strings.Contains(out, "nothing to retry: the last build succeeded") {
 		t.Errorf("kiln retry after the successful build:\n%s", out)
 	}
+
+	// A failed build, fixed, then its retry killed: run_results.json is
+	// still the failed build's, and the killed run was a retry of it, so
+	// kiln retry retries it again (dbt retries from run_results.json), the
+	// killed retry's changes restored first.
+	writeProjectFile(t, dir, "models/summary.sql", "{{ config(materialized='table', schema='marts') }}\nselect count(*) as n, sum(pricee) * 3 as total from {{ ref('expensive') }}\n")
+	mustKiln(t, 1, dir, "build")
+	failedBuild := lastInvocation(t, dir)
+	writeProjectFile(t, dir, "models/summary.sql", "{{ config(materialized='table', schema='marts') }}\nselect count(*) as n, sum(price) * 3 as total from {{ ref('expensive') }}\n")
+	p = startKilnEnv(t, bin, dir, []string{failpoint.EnvVar + "=" + string(failpoint.NodeCommitted)}, "retry", "--threads", "1")
+	p.wait(t, 5*time.Minute)
+	if ws, _ := p.cmd.ProcessState.Sys().(syscall.WaitStatus); !ws.Signaled() {
+		t.Fatalf("kiln retry was not killed at %s:\n%s", failpoint.NodeCommitted, p.stderr.String())
+	}
+	killedRetry := lastInvocation(t, dir)
+	code, stdout, stderr = kiln(t, dir, "retry")
+	out = stdout + stderr
+	if code != ExitOK || !strings.Contains(out, "the last retry (run "+killedRetry[:8]+") was killed before it wrote run_results.json; "+
+		"what it changed is restored first, then the build it retried is retried again") ||
+		!strings.Contains(out, "of the last build (invocation "+failedBuild+")") {
+		t.Errorf("kiln retry after a killed retry: exit %d, want 0, retrying build %s again:\n%s", code, failedBuild, out)
+	}
+	if got := queryDB(t, filepath.Join(dir, "target", "small.duckdb"), "select cast(total as double) from marts.summary"); got != "92.25" {
+		t.Errorf("after the retry marts.summary's total is %s, want 92.25 (3 x 30.75)", got)
+	}
 }

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/kiln-build/kiln/engine"
 	"github.com/kiln-build/kiln/internal/artifact"
@@ -38,17 +39,61 @@ func (a *app) killedSince(rr *artifact.RunResults) (engine.RunSummary, bool) {
 }
 
 // killedMessage says that the last run was killed before it recorded
-// results, so retry has nothing of it to run again.
+// results, so retry has nothing of it to run again, and prints the command
+// to run it again, with its selection, --vars and flags as recorded.
 func killedMessage(r engine.RunSummary, rr *artifact.RunResults) string {
-	what := "the last run"
+	what, cmd := "the last run", "kiln "+rr.Command()
 	if r.Command != "" && r.Command[0] != '(' {
-		what = "the last " + r.Command
+		what, cmd = "the last "+r.Command, "kiln "+r.Command
 	}
-	id := r.ID
-	if len(id) > 8 {
-		id = id[:8]
+	selection := r.Selection
+	if strings.HasPrefix(selection, "retry of ") {
+		// A retry of another run: its command with the same flags.
+		what = "the last retry"
+		_, selection, _ = strings.Cut(strings.TrimPrefix(selection, "retry of "), " ")
+	}
+	if again := commandLine(selection); again != "" {
+		cmd += " " + again
 	}
 	return fmt.Sprintf("nothing to retry: %s (run %s, started %s UTC) was killed before it wrote run_results.json, so it recorded no result to retry "+
-		"(run_results.json is the earlier %s's, invocation %s); run it again: it first restores what the killed run replaced",
-		what, id, r.Started.UTC().Format("2006-01-02 15:04:05"), rr.Command(), rr.Metadata.InvocationID)
+		"(run_results.json is the earlier %s's, invocation %s); run it again, it first restores what the killed run replaced: %s",
+		what, shortID(r.ID), r.Started.UTC().Format("2006-01-02 15:04:05"), rr.Command(), rr.Metadata.InvocationID, cmd)
+}
+
+// shortID is the first 8 characters of an invocation id, as kiln runs
+// shows it.
+func shortID(id string) string {
+	if len(id) > 8 {
+		return id[:8]
+	}
+	return id
+}
+
+// commandLine returns the history's selection of a run (see
+// engine.RunOptions: --select, --exclude and --selector words, then
+// --vars and its text, then --full-refresh, --accept-deviations and
+// --no-rollback) as shell words, the vars' text quoted.
+func commandLine(selection string) string {
+	var flags []string
+	for _, f := range []string{" --no-rollback", " --full-refresh", " --accept-deviations"} {
+		if strings.HasSuffix(" "+selection, f) {
+			flags = append([]string{strings.TrimSpace(f)}, flags...)
+			selection = strings.TrimSpace(strings.TrimSuffix(" "+selection, f))
+		}
+	}
+	sel, vars := selection, ""
+	if i := strings.Index(" "+selection, " --vars "); i >= 0 {
+		sel, vars = strings.TrimSpace(selection[:max(i-1, 0)]), selection[i+len("--vars "):]
+		if i == 0 {
+			sel = ""
+		}
+	}
+	var out []string
+	if sel != "" {
+		out = append(out, sel)
+	}
+	if vars != "" {
+		out = append(out, "--vars '"+strings.ReplaceAll(vars, "'", `'\''`)+"'")
+	}
+	return strings.Join(append(out, flags...), " ")
 }

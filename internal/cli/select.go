@@ -13,6 +13,8 @@ import (
 // runFlags are the node selection flags, shared by the commands that
 // select nodes, and the flags of the commands that run them.
 type runFlags struct {
+	// retryOf is the invocation kiln retry retries ("" for other commands).
+	retryOf       string
 	selects       []string
 	models        []string // -m/--models, dbt's older name of --select
 	excludes      []string
@@ -103,7 +105,8 @@ func (rf *runFlags) selection() engine.Selection {
 func (rf *runFlags) options(command string, a *app, start time.Time) engine.RunOptions {
 	return engine.RunOptions{Command: command, Selection: rf.selection(), Threads: a.threads, FailFast: a.failFast,
 		FullRefresh: rf.fullRefresh, NoRollback: rf.noRollback, AcceptDeviations: rf.acceptDev, Retries: rf.retries,
-		Transaction: rf.transaction, Start: start, EventTimeStart: rf.eventTimes[0], EventTimeEnd: rf.eventTimes[1]}
+		Transaction: rf.transaction, Start: start, EventTimeStart: rf.eventTimes[0], EventTimeEnd: rf.eventTimes[1],
+		RetryOf: rf.retryOf}
 }
 
 // parseEventTimes reads --event-time-start and --event-time-end: a date
