@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"errors"
 	"fmt"
 	"net"
 	"path/filepath"
@@ -44,8 +45,10 @@ lineage of every model from DuckDB's parser, and writes:
   <target>/catalog.json       dbt's catalog of the database's relations
 
 Without a database (or with --empty-catalog) the docs show no types or row
-counts, and columns come from the models' SQL and the YAML files. The last
-run shown is <target>/run_results.json.`,
+counts, and columns come from the models' SQL and the YAML files. While
+another process (a build) holds the database, docs made with it are kept,
+not replaced: generate says so and exits 1; run it again once the build
+ends. The last run shown is <target>/run_results.json.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			e, err := a.load()
@@ -69,6 +72,10 @@ run shown is <target>/run_results.json.`,
 				opts.Database = &t
 			}
 			sum, err := docs.Generate(a.ctx, e.Manifest, opts)
+			var kept *docs.KeptError
+			if errors.As(err, &kept) {
+				kept.Docs = engine.Rel(e.Dir, kept.Docs)
+			}
 			if err != nil {
 				return &exitError{ExitFailure, err.Error()}
 			}

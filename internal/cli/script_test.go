@@ -14,7 +14,8 @@ import (
 // command of the scripts in testdata/script.
 func TestMain(m *testing.M) {
 	testscript.Main(pgtest.Wrap(m), map[string]func(){
-		"kiln": func() { os.Exit(Main(context.Background(), os.Args[1:], os.Stdin, os.Stdout, os.Stderr)) },
+		"kiln":        func() { os.Exit(Main(context.Background(), os.Args[1:], os.Stdin, os.Stdout, os.Stderr)) },
+		"kiln-holddb": holdDB,
 	})
 }
 

@@ -61,7 +61,11 @@ type Summary struct {
 // every model with the target's parser (DuckDB's, or PostgreSQL's for a
 // PostgreSQL target), and writes TargetDir/catalog.json,
 // TargetDir/docs/index.html and TargetDir/docs/lineage.json. Errors are
-// those of DuckDB (other than a locked database) and of writing the files.
+// those of DuckDB and of writing the files; a database held by another
+// process (a build) is a *KeptError when the docs there were made with
+// the database (completeDocs): they are kept, not replaced by docs
+// without column types or row counts. Without such docs, a locked
+// database gives docs without it, and Summary.NoCatalog says why.
 func Generate(ctx context.Context, m *compiler.Manifest, opt Options) (*Summary, error) {
 	if opt.Now.IsZero() {
 		opt.Now = time.Now()
@@ -90,6 +94,11 @@ func Generate(ctx context.Context, m *compiler.Manifest, opt Options) (*Summary,
 		return nil, cr.err
 	}
 	cat := cr.cat
+	if cat == nil && cr.locked && completeDocs(opt.TargetDir) {
+		// A nightly docs job during a build: never replace docs made
+		// with the database by docs without it.
+		return nil, &KeptError{Docs: filepath.Join(sum.Dir, IndexFile), Why: cr.why}
+	}
 	if cat == nil {
 		cat = EmptyCatalog(meta)
 		sum.NoCatalog = cr.why
@@ -125,10 +134,39 @@ func Generate(ctx context.Context, m *compiler.Manifest, opt Options) (*Summary,
 	return sum, nil
 }
 
+// KeptError says Generate wrote nothing because the database is held by
+// another process and the docs already there were made with it.
+type KeptError struct {
+	Docs string // the docs kept: <target>/docs/index.html
+	Why  string // the lock's message (who holds the database)
+}
+
+// Error says what was kept, why, and what to do.
+func (e *KeptError) Error() string {
+	return fmt.Sprintf("kept the previous docs %s, made with the database: %s; they are not replaced by docs without column types or row counts. "+
+		"Run kiln docs generate again once it is let go, or pass --empty-catalog to write docs without the database", e.Docs, e.Why)
+}
+
+// completeDocs reports whether targetDir holds docs made with the
+// database: its index.html and a catalog.json that lists relations.
+func completeDocs(targetDir string) bool {
+	if _, err := os.Stat(filepath.Join(targetDir, "docs", IndexFile)); err != nil {
+		return false
+	}
+	data, err := os.ReadFile(filepath.Join(targetDir, CatalogFile))
+	if err != nil {
+		return false
+	}
+	var c Catalog
+	return json.Unmarshal(data, &c) == nil && len(c.Nodes)+len(c.Sources) > 0
+}
+
 type catalogResult struct {
 	cat *Catalog // nil without a database
 	why string   // why there is none
-	err error
+	// locked says another process holds the database.
+	locked bool
+	err    error
 	// intervals are the interval state of the microbatch models.
 	intervals map[graph.ID][]adapter.Interval
 }
@@ -153,7 +191,7 @@ func readCatalogFile(ctx context.Context, m *compiler.Manifest, opt Options, met
 	if err != nil {
 		var le *adapter.LockError
 		if errors.As(err, &le) {
-			return catalogResult{why: le.Error()}
+			return catalogResult{why: le.Error(), locked: true}
 		}
 		return catalogResult{err: err}
 	}
