@@ -187,6 +187,27 @@ func TestUnitTestSyntaxHint(t *testing.T) {
 	}
 }
 
+// TestUnitTestColumnHint: a column typo in a model that a unit test runs
+// first (on its given rows, a VALUES list for which DuckDB lists no
+// candidates) keeps the "did you mean" of the model's own build, from the
+// columns of the unit test's inputs.
+func TestUnitTestColumnHint(t *testing.T) {
+	dir := writeProject(t, map[string]string{
+		"project.yml":  "name: t8\n",
+		"models/a.sql": "select 1 as id, 2.5 as price\n",
+		"models/b.sql": "select r.id, r.pricee * 2 as v\nfrom {{ ref('a') }} as r\n",
+		"models/ut.yml": "unit_tests:\n  - name: ut_b\n    model: b\n    given:\n      - input: ref('a')\n        rows:\n          - {id: 1, price: 1.5}\n" +
+			"    expect:\n      rows:\n        - {id: 1, v: 3}\n",
+	})
+	code, out, errOut := kiln(t, dir, "build")
+	want := "ERROR unit_test ut_b (models/b.sql:1:14)\n" +
+		"  model \"b\" fails on the given rows of its unit tests: binder error: Values list \"r\" does not have a column named \"pricee\"\n" +
+		"  hint: did you mean \"price\"?\n"
+	if code != ExitFailure || !strings.Contains(out+errOut, want) {
+		t.Errorf("exit %d, want %d and\n%s\noutput:\n%s%s", code, ExitFailure, want, out, errOut)
+	}
+}
+
 // TestVarsNotAMapping: --vars that parses as YAML but is not a mapping is
 // said in YAML's words, with what it is, and exits 2 before anything runs;
 // not Go's "cannot unmarshal !!seq into map[string]interface {}". A key

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"regexp"
 	"strings"
 
 	"github.com/kiln-build/kiln/adapter"
@@ -130,12 +131,41 @@ func (e *Executor) unitTestError(n *graph.Node, query string, err error) error {
 				ne := &run.NodeError{Pos: pos, Msg: fmt.Sprintf("model %q fails on the given rows of its unit tests: %s", model.Name, de.Error()), Err: err}
 				if syntaxAt >= 0 {
 					ne.Hint = e.syntaxHintIn(model, query, ctes, de, lead, syntaxAt, pos, "")
+				} else {
+					ne.Hint = e.givenColumnHint(u, de)
 				}
 				return ne
 			}
 		}
 	}
 	return &run.NodeError{Pos: n.Pos, Msg: fmt.Sprintf("unit test %q: the model fails on the given rows: %v", n.Name, err), Err: err}
+}
+
+// valuesColumn is DuckDB's error for a column that a VALUES list (a unit
+// test's given rows, read instead of a ref or source) does not have: it
+// lists no candidates, where the model's own build does.
+var valuesColumn = regexp.MustCompile(`^Values list "[^"]+" does not have a column named "([^"]+)"`)
+
+// givenColumnHint returns, for a column that the given rows of unit test
+// u do not have, the nearest of the columns of its inputs (the given
+// rows' and those the inputs declare in YAML) as "did you mean ...?", the
+// hint the model's own build gives from DuckDB's candidate bindings; ""
+// for another error or when none is near.
+func (e *Executor) givenColumnHint(u *graph.UnitTestInfo, de *adapter.Error) string {
+	m := valuesColumn.FindStringSubmatch(de.Msg)
+	if m == nil {
+		return ""
+	}
+	var cols []string
+	for _, g := range u.Given {
+		cols = append(cols, g.Rows.Columns...)
+		if in := e.g.Node(g.Node); in != nil {
+			for _, c := range in.Columns {
+				cols = append(cols, c.Name)
+			}
+		}
+	}
+	return diag.DidYouMean(m[1], unique(cols))
 }
 
 // modelNamed returns the model called name, or nil.
