@@ -85,7 +85,7 @@ func (g *gateRun) headerOnly(ctx context.Context, conn adapter.Conn, q string, d
 	if src == nil || src.Source == nil || src.Source.External == nil || src.Source.External.Path == "" {
 		return ""
 	}
-	if n, err := conn.QueryInt(ctx, "select count(*) from ("+q+") as header_only"); err != nil || n != 0 {
+	if n, err := conn.QueryInt(ctx, g.e.d.CountRows("("+q+") as header_only")); err != nil || n != 0 {
 		return ""
 	}
 	ext := src.Source.External
