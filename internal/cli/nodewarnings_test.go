@@ -9,7 +9,7 @@ import (
 // trial's finding 8: "delete+insert without unique_key") is printed, once,
 // by the commands that select, build or compile the model (build, build
 // -s of it, ls, compile -s, parse), not by those that do not (show
-// --inline, compile --inline, build -s of another model, runs); a
+// --inline, compile --inline, build -s of another model); a
 // warning of project.yml is printed by every command.
 func TestNodeWarningsOnlyWhereSelected(t *testing.T) {
 	dir := writeProject(t, map[string]string{
@@ -32,7 +32,6 @@ func TestNodeWarningsOnlyWhereSelected(t *testing.T) {
 		{[]string{"compile", "--inline", "select 1"}, false},
 		{[]string{"build", "-s", "other"}, false},
 		{[]string{"ls", "-s", "other"}, false},
-		{[]string{"runs"}, false},
 	} {
 		out := mustKiln(t, 0, dir, c.args...)
 		if n := strings.Count(out, node); n != map[bool]int{true: 1, false: 0}[c.want] {
