@@ -333,6 +333,14 @@ func (c *compiler) add(n *graph.Node) {
 	c.nodes[n.ID] = n
 }
 
+// describedAt records that n's properties entry (its description,
+// columns, config) is at pos, in a properties (YAML) file: the docs point
+// there, and n.PatchPath names the file.
+func (c *compiler) describedAt(n *graph.Node, pos diag.Pos) {
+	c.descAt[n.ID] = pos
+	n.PatchPath = pos.File
+}
+
 // ids returns sorted node IDs, for deterministic iteration.
 func (c *compiler) ids() []graph.ID {
 	out := make([]graph.ID, 0, len(c.nodes))

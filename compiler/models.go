@@ -131,7 +131,7 @@ func (c *compiler) collectModels() {
 		}
 		if fc.props != nil {
 			n.Description = fc.props.Description
-			c.descAt[n.ID] = fc.props.Pos(fc.propsFile)
+			c.describedAt(n, fc.props.Pos(fc.propsFile))
 		}
 		c.nodeConstraints(n, fc.props, fc.propsFile)
 		n.Relation = c.relationOf(n)

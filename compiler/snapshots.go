@@ -92,7 +92,7 @@ func (c *compiler) collectSnapshots() {
 		n.Config.Materialized = string(graph.Snapshot)
 		if props != nil {
 			n.Description = props.Description
-			c.descAt[n.ID] = props.Pos(propsFile)
+			c.describedAt(n, props.Pos(propsFile))
 		}
 		n.Relation = c.relationOf(n)
 		if prev, taken := c.byName[s.name]; taken {

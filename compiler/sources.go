@@ -212,7 +212,7 @@ func (c *compiler) collectSeeds() {
 		}
 		if fc.props != nil {
 			n.Description = fc.props.Description
-			c.descAt[n.ID] = fc.props.Pos(fc.propsFile)
+			c.describedAt(n, fc.props.Pos(fc.propsFile))
 		}
 		if d, ok := cfg.Extra["delimiter"].(string); ok {
 			n.Seed.Delimiter = d

@@ -46,7 +46,7 @@ func (c *compiler) collectSingularTests() {
 		}
 		if mp != nil {
 			n.Description = mp.Description
-			c.descAt[n.ID] = mp.Pos(c.propsAt["test:"+name])
+			c.describedAt(n, mp.Pos(c.propsAt["test:"+name]))
 		}
 		c.add(n)
 	}

@@ -261,7 +261,7 @@ func (c *compiler) versionNode(f project.File) *graph.Node {
 	if mp.Access != "" {
 		n.Config.Extra["access"] = mp.Access
 	}
-	c.descAt[n.ID] = e.props.Pos(vm.propsFile)
+	c.describedAt(n, e.props.Pos(vm.propsFile))
 	c.nodeConstraints(n, mp, vm.propsFile)
 	n.Relation = c.relationOf(n)
 	vm.nodes[e.v] = n

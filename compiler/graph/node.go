@@ -64,7 +64,11 @@ type Node struct {
 	// PkgPath is, for an installed package's node, Path relative to the
 	// package's folder (dbt's original_file_path); "" for the root
 	// project's nodes. See OriginalFilePath.
-	PkgPath     string
+	PkgPath string
+	// PatchPath is the properties (YAML) file that describes the node
+	// (dbt's patch_path), project-relative, forward slashes; "" when no
+	// properties file names it. path: selects a node by it too.
+	PatchPath   string
 	Pos         diag.Pos // where the node is declared (its file, or its YAML entry)
 	FQN         []string // dbt's fully qualified name: package, folders..., name (, v<version>)
 	Description string

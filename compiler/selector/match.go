@@ -240,10 +240,12 @@ func fqnSelected(full, sel string, parts []string, wild int, rest pattern) bool 
 	return true
 }
 
-// pathMatcher follows dbt's path method: the value, relative to the project
-// root and possibly a glob, names the node's file or a folder above it.
-// Folders match whole names: models/staging is not models/staging_archive.
-// "**" matches any number of folders.
+// pathMatcher follows dbt's path method (dbt-core's PathSelectorMethod):
+// the value, relative to the project root and possibly a glob, names the
+// node's file or a folder above it, or the properties (YAML) file that
+// describes it (n.PatchPath, matched as a whole file, not by folder, as
+// dbt matches patch_path). Folders match whole names: models/staging is
+// not models/staging_archive. "**" matches any number of folders.
 func pathMatcher(v string) pred {
 	v = path.Clean(strings.ReplaceAll(v, `\`, "/"))
 	if v == "." {
@@ -254,17 +256,19 @@ func pathMatcher(v string) pred {
 		pat = append(pat, newPattern(seg))
 	}
 	return func(_ int, n *graph.Node) bool {
-		return n.Path != "" && matchPrefix(pat, n.Path)
+		return n.Path != "" && matchPrefix(pat, n.Path, false) ||
+			n.PatchPath != "" && matchPrefix(pat, n.PatchPath, true)
 	}
 }
 
 // matchPrefix reports whether the pattern's segments match the first
-// segments of the slash-separated file (all of them, or a folder of file).
-func matchPrefix(pat []pattern, file string) bool {
+// segments of the slash-separated file: all of them, or (unless whole) a
+// folder of file.
+func matchPrefix(pat []pattern, file string, whole bool) bool {
 	for len(pat) > 0 {
 		if pat[0].s == "**" {
 			for {
-				if matchPrefix(pat[1:], file) {
+				if matchPrefix(pat[1:], file, whole) {
 					return true
 				}
 				k := strings.IndexByte(file, '/')
@@ -286,7 +290,7 @@ func matchPrefix(pat []pattern, file string) bool {
 		}
 		pat, file = pat[1:], next
 	}
-	return true
+	return !whole || file == ""
 }
 
 // sourceMatcher follows dbt's source method: SOURCE, SOURCE.TABLE or

@@ -133,6 +133,11 @@ func TestSelect(t *testing.T) {
 		{sel: s("path:models/**/stg_orders*.sql"), want: s("stg_orders", "stg_orders_2019", nnStgOrders, uqStgOrders)},
 		{sel: s("path:tests"), want: s(kpisMatch, revPositive)},
 		{sel: s("path:models/staging/stg"), want: s()},
+		// A properties file selects the nodes it describes, as dbt's
+		// patch_path; only as a whole file, not as a folder's.
+		{sel: s("path:models/staging/schema.yml"), want: s("stg_orders", "stg_customers", nnStgOrders, uqStgOrders, uqStgCust, relRevCust)},
+		{sel: s("path:models/*/schema.yml"), types: []graph.Kind{graph.Model}, want: s("stg_orders", "stg_customers", "revenue", "orders_enriched", "customer_ltv")},
+		{sel: s("path:models/staging/schema.yml/x"), want: s()},
 		{sel: s("stg_orders.sql"), want: s("stg_orders", nnStgOrders, uqStgOrders)},
 		{sel: s("file:stg_orders"), want: s("stg_orders", nnStgOrders, uqStgOrders)},
 		{sel: s("file:schema"), want: s(nnStgOrders, uqStgOrders, uqStgCust, avStatus, nnLtv, relRevCust, "monthly_report")},

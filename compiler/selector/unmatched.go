@@ -144,6 +144,9 @@ func suggest(g *graph.Graph, a *Atom) string {
 			for d := path.Dir(n.Path); d != "." && d != "/"; d = path.Dir(d) {
 				add(d)
 			}
+			if n.PatchPath != "" {
+				add(n.PatchPath) // its properties file
+			}
 		case "source":
 			if n.Kind == graph.Source && n.Source != nil {
 				if strings.Contains(a.Value, ".") {

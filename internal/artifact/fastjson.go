@@ -186,6 +186,8 @@ func (n *nodeBase) appendFields(b []byte) []byte {
 	b = appendAny(b, n.Meta)
 	b = append(b, `,"docs":`...)
 	b = n.Docs.appendJSON(b)
+	b = append(b, `,"patch_path":`...)
+	b = appendNullString(b, n.PatchPath)
 	b = append(b, `,"relation_name":`...)
 	b = appendNullString(b, n.RelationName)
 	b = append(b, `,"raw_code":`...)

@@ -2,6 +2,7 @@ package artifact
 
 import (
 	"strconv"
+	"strings"
 
 	"github.com/kiln-build/kiln/compiler/graph"
 )
@@ -50,6 +51,7 @@ type nodeBase struct {
 	Columns          columnsJSON    `json:"columns"`
 	Meta             map[string]any `json:"meta"`
 	Docs             docsJSON       `json:"docs"`
+	PatchPath        *string        `json:"patch_path"` // "<package>://<properties file>", null when none
 	RelationName     *string        `json:"relation_name"`
 	RawCode          string         `json:"raw_code"`
 }
@@ -444,8 +446,23 @@ func (b *builder) base(n *graph.Node) nodeBase {
 		Checksum: fileHash{Name: "sha256", Checksum: n.Checksum},
 		Config:   cfg, Tags: strs(n.Config.Tags), Description: n.Description,
 		Columns: columns(n.Columns), Meta: cfg["meta"].(map[string]any), Docs: docsOf(n),
-		RelationName: relationName(n), RawCode: n.RawCode,
+		PatchPath: patchPath(n), RelationName: relationName(n), RawCode: n.RawCode,
 	}
+}
+
+// patchPath is n's properties file as dbt's manifest writes patch_path:
+// "<package>://<path relative to the package's folder>"; nil when no
+// properties file describes n.
+func patchPath(n *graph.Node) *string {
+	if n.PatchPath == "" {
+		return nil
+	}
+	file := n.PatchPath
+	if n.PkgPath != "" {
+		file = strings.TrimPrefix(file, strings.TrimSuffix(n.Path, n.PkgPath))
+	}
+	s := n.Package + "://" + file
+	return &s
 }
 
 func relationName(n *graph.Node) *string {
