@@ -162,6 +162,11 @@ type Dialect interface {
 	// get_test_sql): one row, failCalc (count(*) when "") over the rows of
 	// query, at most limit of them when limit >= 0.
 	TestQuery(query, failCalc string, limit int64) Stmt
+	// LimitRows returns a query of at most limit of query's rows (all of
+	// them when limit < 0): what a test with store_failures and limit
+	// keeps, as dbt's test materialization stores sql with its limit.
+	// The statement's Body is where query's body starts in it.
+	LimitRows(query string, limit int64) Stmt
 	// Describe returns a statement whose result describes the columns
 	// query yields, without running it (see Conn.DescribeQuery).
 	Describe(query string) Stmt

@@ -185,10 +185,25 @@ func (Dialect) TestQuery(query, failCalc string, limit int64) adapter.Stmt {
 	}
 	prefix := "select " + failCalc + " as failures from (\n"
 	if limit >= 0 {
-		prefix += "select * from (\n"
-		return adapter.Stmt{SQL: prefix + Body(query) + "\n) as dbt_internal_limited limit " + strconv.FormatInt(limit, 10) + "\n) dbt_internal_test", Body: len(prefix)}
+		prefix += limitPrefix
+		return adapter.Stmt{SQL: prefix + Body(query) + limitSuffix(limit) + "\n) dbt_internal_test", Body: len(prefix)}
 	}
 	return adapter.Stmt{SQL: prefix + Body(query) + "\n) dbt_internal_test", Body: len(prefix)}
+}
+
+const limitPrefix = "select * from (\n"
+
+func limitSuffix(limit int64) string {
+	return "\n) as dbt_internal_limited limit " + strconv.FormatInt(limit, 10)
+}
+
+// LimitRows is select * from (query) as dbt_internal_limited limit n; the
+// query's body itself when limit < 0.
+func (Dialect) LimitRows(query string, limit int64) adapter.Stmt {
+	if limit < 0 {
+		return adapter.Stmt{SQL: Body(query)}
+	}
+	return adapter.Stmt{SQL: limitPrefix + Body(query) + limitSuffix(limit), Body: len(limitPrefix)}
 }
 
 // Describe is select * from (query) limit 0: the database describes the

@@ -86,10 +86,14 @@ func (e *Executor) countFailures(ctx context.Context, conn adapter.Conn, n *grap
 	}
 	rel := n.AuditRelation()
 	var failures int64
-	keep := e.d.CreateTableAs(rel, n.CompiledCode)
+	// What dbt's test materialization stores: the test's query with its
+	// limit (the count then reads the stored rows).
+	code := e.d.LimitRows(n.CompiledCode, materialize.TestLimit(n))
+	keep := e.d.CreateTableAs(rel, code.SQL)
 	if n.FailuresAsView() {
-		keep = e.d.CreateViewAs(rel, n.CompiledCode)
+		keep = e.d.CreateViewAs(rel, code.SQL)
 	}
+	keep.Body += code.Body // errors point into the test's own SQL
 	err := conn.Tx(ctx, func() error {
 		if _, err := conn.Run(ctx, e.d.CreateSchema(rel.Schema)); err != nil {
 			return err

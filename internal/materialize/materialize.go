@@ -236,12 +236,16 @@ func constraintClause(d adapter.Dialect, k graph.Constraint) string {
 // the test's failing rows, at most `limit` of them when configured, as
 // dbt's get_test_sql does.
 func TestQuery(d adapter.Dialect, n *graph.Node) adapter.Stmt {
-	limit := int64(-1)
-	if lim, ok := intConfig(n.Config.Extra["limit"]); ok {
-		limit = lim
-	}
 	calc, _ := n.Config.Extra["fail_calc"].(string)
-	return d.TestQuery(n.CompiledCode, calc, limit)
+	return d.TestQuery(n.CompiledCode, calc, TestLimit(n))
+}
+
+// TestLimit is test n's limit config, -1 when it has none.
+func TestLimit(n *graph.Node) int64 {
+	if lim, ok := intConfig(n.Config.Extra["limit"]); ok {
+		return lim
+	}
+	return -1
 }
 
 func intConfig(v any) (int64, bool) {
