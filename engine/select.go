@@ -257,6 +257,10 @@ func toSelector(m map[graph.ID]artifact.Fingerprint) map[graph.ID]selector.Finge
 // comma-separated list). With withAll, "all" and "default" (dbt's names of
 // every kind a command runs) give nil: no filter. An unknown type is a
 // *UsageError with the known ones.
+// dbtOnlyResourceTypes are dbt's resource types that --resource-type does
+// not select in kiln yet.
+var dbtOnlyResourceTypes = map[string]bool{"metric": true, "semantic_model": true, "saved_query": true, "analysis": true}
+
 func resourceKinds(values []string, flag string, withAll bool) ([]graph.Kind, error) {
 	known := []string{"model", "snapshot", "source", "seed", "test", "unit_test", "export", "exposure"}
 	var kinds []graph.Kind
@@ -279,6 +283,9 @@ func resourceKinds(values []string, flag string, withAll bool) ([]graph.Kind, er
 				list += ", all or default"
 			}
 			msg := fmt.Sprintf("unknown resource type %q for %s; use %s", k, flag, list)
+			if dbtOnlyResourceTypes[k] {
+				msg = fmt.Sprintf("resource type %q for %s is not supported yet: kiln selects %s", k, flag, list)
+			}
 			if h := diag.DidYouMean(k, known); h != "" {
 				msg += "; " + h
 			}

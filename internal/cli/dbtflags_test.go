@@ -180,6 +180,11 @@ func TestExcludeResourceType(t *testing.T) {
 	if code != ExitCannotStart || !strings.Contains(errOut, `unknown resource type "tset" for --exclude-resource-type`) {
 		t.Errorf("an unknown type: exit %d, stderr:\n%s", code, errOut)
 	}
+	// dbt's types kiln does not select say so, not "unknown".
+	code, _, errOut = kiln(t, dir, "ls", "--resource-type", "metric")
+	if code != ExitCannotStart || !strings.Contains(errOut, `resource type "metric" for --resource-type is not supported yet: kiln selects model,`) {
+		t.Errorf("--resource-type metric: exit %d, stderr:\n%s", code, errOut)
+	}
 }
 
 // The dbt flags of the new-user trial: those kiln does not support yet say

@@ -43,6 +43,7 @@ func TestUsageErrorsSuggest(t *testing.T) {
 		{[]string{"build", "-y"}, "error: unknown flag -y for kiln build\n"},
 		{[]string{"build", "-fullrefresh"}, "error: unknown flag -f (in -fullrefresh) for kiln build; did you mean --full-refresh?"},
 		{[]string{"buidl"}, "error: unknown command \"buidl\" for kiln; did you mean \"build\"?\nrun 'kiln --help' for usage"},
+		{[]string{"clone"}, "error: dbt's \"clone\" command is not supported yet by kiln; to read production's relations from a development build, use --defer --state <production artifacts>"},
 		{[]string{"docs", "serv"}, "error: unknown command \"serv\" for kiln docs; did you mean \"serve\"?"},
 		{[]string{"export", "zzz"}, "error: unknown command \"zzz\" for kiln export; its commands are kestra"},
 		{[]string{"show", "stg_erpp"}, "error: kiln show takes no argument, and was given \"stg_erpp\"; to select nodes, use --select (-s): kiln show -s stg_erpp"},

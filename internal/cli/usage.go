@@ -16,6 +16,12 @@ import (
 var (
 	unknownFlag    = regexp.MustCompile(`^unknown flag: --([^\s=]+)$`)
 	unknownShort   = regexp.MustCompile(`^unknown shorthand flag: '(.)' in -([^\s=]+)$`)
+	// dbtCommandsNotYet are dbt's commands kiln does not have yet, with
+	// what to do instead.
+	dbtCommandsNotYet = map[string]string{
+		"clone": "to read production's relations from a development build, use --defer --state <production artifacts>",
+		"init":  "write project.yml (or dbt_project.yml) by hand: README's \"A project from scratch\" shows one",
+	}
 	unknownCommand = regexp.MustCompile(`^unknown command "((?:[^"\\]|\\.)*)" for "[^"]*"`)
 	argCount       = regexp.MustCompile(`^(accepts|accepts at most|requires at least) (\d+) arg\(s\), (?:only )?received (\d+)$`)
 )
@@ -56,6 +62,9 @@ func usageError(cmd *cobra.Command, err error) string {
 	}
 	if m := unknownCommand.FindStringSubmatch(msg); m != nil {
 		word := strings.ReplaceAll(m[1], `\"`, `"`)
+		if how, ok := dbtCommandsNotYet[word]; ok && !cmd.HasParent() {
+			return fmt.Sprintf("dbt's %q command is not supported yet by kiln; %s", word, how)
+		}
 		if subs := subcommandNames(cmd); len(subs) > 0 {
 			out := fmt.Sprintf("unknown command %q for %s", word, name)
 			if h := diag.DidYouMean(word, subs); h != "" {
