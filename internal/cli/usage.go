@@ -14,8 +14,8 @@ import (
 
 // Cobra's and pflag's messages of a command line that does not parse.
 var (
-	unknownFlag    = regexp.MustCompile(`^unknown flag: --([^\s=]+)$`)
-	unknownShort   = regexp.MustCompile(`^unknown shorthand flag: '(.)' in -([^\s=]+)$`)
+	unknownFlag  = regexp.MustCompile(`^unknown flag: --([^\s=]+)$`)
+	unknownShort = regexp.MustCompile(`^unknown shorthand flag: '(.)' in -([^\s=]+)$`)
 	// dbtCommandsNotYet are dbt's commands kiln does not have yet, with
 	// what to do instead.
 	dbtCommandsNotYet = map[string]string{
