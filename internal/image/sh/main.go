@@ -11,8 +11,10 @@
 //	sh [-eux...] < SCRIPT
 //
 // The options are those of set (-e, -u, -x, -o pipefail...). Builtins are
-// interp's (cd, echo, printf, test, export, set, exit...); every other
-// command is a program found in $PATH: the image has kiln and nothing else.
+// interp's (cd, echo, printf, test, export, set, exit...) and cp (see
+// copyFiles), which the flows kiln writes for Kestra use to hand a run's
+// artifacts to Kestra's outputFiles; every other command is a program
+// found in $PATH: the image has kiln and nothing else.
 // On SIGTERM or SIGINT the running command gets SIGINT (kiln rolls its run
 // back), and SIGKILL 60 seconds later if it is still running.
 package main
@@ -24,6 +26,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"strings"
 	"syscall"
 	"time"
@@ -99,7 +102,14 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		interp.StdIO(stdin, stdout, stderr),
 		interp.Params(append(opts, append([]string{"--"}, args...)...)...),
 		interp.ExecHandlers(func(next interp.ExecHandlerFunc) interp.ExecHandlerFunc {
-			return interp.DefaultExecHandler(killTimeout)
+			exec := interp.DefaultExecHandler(killTimeout)
+			return func(ctx context.Context, args []string) error {
+				if args[0] == "cp" {
+					hc := interp.HandlerCtx(ctx)
+					return copyFiles(hc.Dir, args[1:], hc.Stderr)
+				}
+				return exec(ctx, args)
+			}
 		}),
 	)
 	if err != nil {
@@ -118,4 +128,77 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	}
 	fmt.Fprintf(stderr, "sh: %v\n", err)
 	return 1
+}
+
+// copyFiles is the cp builtin, as POSIX cp for regular files: cp [-f] SRC
+// DST copies file SRC to DST (a file, replaced, or a folder, into which it
+// keeps its name); cp [-f] SRC... FOLDER copies each into FOLDER. Relative
+// paths are from dir. Folders as sources (-R) are refused. It returns
+// exit status 1 after naming each file it could not copy on stderr, 2 on a
+// usage error.
+func copyFiles(dir string, args []string, stderr io.Writer) error {
+	for len(args) > 0 && args[0] == "-f" {
+		args = args[1:]
+	}
+	if len(args) > 0 && args[0] == "--" {
+		args = args[1:]
+	}
+	if len(args) < 2 {
+		fmt.Fprintln(stderr, "cp: usage: cp [-f] SRC DST, or cp [-f] SRC... FOLDER")
+		return interp.ExitStatus(2)
+	}
+	abs := func(p string) string {
+		if filepath.IsAbs(p) {
+			return p
+		}
+		return filepath.Join(dir, p)
+	}
+	srcs, dst := args[:len(args)-1], abs(args[len(args)-1])
+	st, err := os.Stat(dst)
+	toFolder := err == nil && st.IsDir()
+	if len(srcs) > 1 && !toFolder {
+		fmt.Fprintf(stderr, "cp: %s is not a folder\n", args[len(args)-1])
+		return interp.ExitStatus(1)
+	}
+	failed := false
+	for _, src := range srcs {
+		to := dst
+		if toFolder {
+			to = filepath.Join(dst, filepath.Base(src))
+		}
+		if err := copyFile(abs(src), to); err != nil {
+			fmt.Fprintf(stderr, "cp: %v\n", err)
+			failed = true
+		}
+	}
+	if failed {
+		return interp.ExitStatus(1)
+	}
+	return nil
+}
+
+// copyFile copies regular file src to dst, created or truncated with
+// src's permission bits.
+func copyFile(src, dst string) error {
+	in, err := os.Open(src)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	st, err := in.Stat()
+	if err != nil {
+		return err
+	}
+	if !st.Mode().IsRegular() {
+		return fmt.Errorf("%s is not a regular file (cp copies files only)", src)
+	}
+	out, err := os.OpenFile(dst, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, st.Mode().Perm())
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(out, in); err != nil {
+		out.Close()
+		return err
+	}
+	return out.Close()
 }
