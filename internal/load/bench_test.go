@@ -98,3 +98,27 @@ func BenchmarkCellDigest(b *testing.B) {
 	}
 	d.sum()
 }
+
+// BenchmarkLoadFileFromEnv loads the workbook named by KILN_LOAD_FILE
+// (sheet KILN_LOAD_SHEET) into an in-memory database, as
+// BenchmarkLoadXLSX does its generated one, and reports rows per second;
+// it is skipped when KILN_LOAD_FILE is unset. On the real web.xlsx:
+//
+//	KILN_LOAD_FILE=../shared/bottleneck/web.xlsx go test -run '^$' -bench LoadFileFromEnv ./internal/load
+func BenchmarkLoadFileFromEnv(b *testing.B) {
+	path := os.Getenv("KILN_LOAD_FILE")
+	if path == "" {
+		b.Skip("KILN_LOAD_FILE is not set")
+	}
+	c := newConn(b)
+	ctx := context.Background()
+	var rows int64
+	for b.Loop() {
+		res, err := Load(ctx, c, Spec{Path: path, Sheet: os.Getenv("KILN_LOAD_SHEET")}, rel("raw", "measured"))
+		if err != nil {
+			b.Fatal(err)
+		}
+		rows = res.Rows
+	}
+	b.ReportMetric(float64(rows)*float64(b.N)/b.Elapsed().Seconds(), "rows/s")
+}
