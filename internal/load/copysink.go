@@ -86,7 +86,7 @@ func LoadAdapterInto(ctx context.Context, conn adapter.Conn, d adapter.Dialect, 
 			return err
 		}
 		res, err = snk.finish(ctx, t)
-		res.Cells = t.cells
+		res.Cells, res.TextColumns = t.cells, t.text
 		return err
 	})
 	if err != nil {

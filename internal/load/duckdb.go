@@ -55,7 +55,7 @@ func Load(ctx context.Context, conn *duck.Conn, spec Spec, target sqlq.Relation)
 			return err
 		}
 		res, err = snk.finish(ctx, t)
-		res.Cells = t.cells
+		res.Cells, res.TextColumns = t.cells, t.text
 		return err
 	})
 	if err != nil {

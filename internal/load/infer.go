@@ -2,6 +2,7 @@ package load
 
 import (
 	"fmt"
+	"math/bits"
 	"strconv"
 	"strings"
 )
@@ -19,14 +20,55 @@ const (
 	kindText
 )
 
+// kindCount is the number of value kinds (the bits of valueKind).
+const kindCount = 7
+
 // colInfer accumulates the kinds of a column's values and gives its type:
 // all integers -> BIGINT; numbers -> DOUBLE; booleans -> BOOLEAN; dates ->
 // DATE, or TIMESTAMP when any has a time of day; timestamps with an offset
 // -> TIMESTAMPTZ; anything else, a mix of those families, or no value at
-// all -> VARCHAR.
-type colInfer struct{ seen valueKind }
+// all -> VARCHAR. A workbook's reader also counts the values of each kind
+// and keeps where the first firstCells of each kind are (addAt), so that
+// a column typed VARCHAR by a few cells can name them (TextColumn).
+type colInfer struct {
+	seen valueKind
+	n    [kindCount]int64 // addAt: values of each kind, by bit
+	at   []valueAt        // addAt: the first firstCells values of each kind, in the order added
+}
+
+// valueAt is a value of a workbook's column and its cell.
+type valueAt struct {
+	kind valueKind
+	part int // the sheet, by its index in the load's parts
+	row  int // 1-based sheet row
+	val  string
+}
+
+// firstCells is how many cells of each kind of a column a load keeps.
+const firstCells = 3
 
 func (c *colInfer) add(k valueKind) { c.seen |= k }
+
+// addAt adds the value v of kind k, at row of sheet part, counting it and
+// keeping its cell when it is one of the first of its kind. v is kept as
+// it is: it must not be reused.
+func (c *colInfer) addAt(k valueKind, part, row int, v string) {
+	c.seen |= k
+	i := bits.TrailingZeros8(uint8(k))
+	c.n[i]++
+	if c.n[i] <= firstCells {
+		c.at = append(c.at, valueAt{kind: k, part: part, row: row, val: v})
+	}
+}
+
+// merge adds the values of o (another sheet of the same column).
+func (c *colInfer) merge(o *colInfer) {
+	c.seen |= o.seen
+	for i := range c.n {
+		c.n[i] += o.n[i]
+	}
+	c.at = append(c.at, o.at...)
+}
 
 func (c *colInfer) typ() colType {
 	switch s := c.seen; {

@@ -75,6 +75,13 @@ type Result struct {
 	// changed changes it. "" for CSV and Parquet files, whose bytes are
 	// their content.
 	Cells string
+	// TextColumns are a workbook's columns that loaded as VARCHAR by
+	// inference (not column_types), in table order, each with the kinds
+	// of its cells and where the first of each kind are: what names the
+	// cell ("Sheet1!C10") of a text among numbers when a model's cast of
+	// it fails, or schema_changes sees the column retyped. Recorded in
+	// the load's one pass; nil for CSV and Parquet files.
+	TextColumns []TextColumn
 }
 
 // InputError reports an input that cannot be read or loaded as asked.

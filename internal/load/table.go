@@ -40,9 +40,10 @@ type sink interface {
 type table struct {
 	spec  Spec
 	cols  []tableCol
-	parts []string // the sheet of each part ("" for a CSV file)
-	csv   bool     // values are CSV fields: typed columns are trimmed, and rows are lines
-	cells string   // xlsx: the cells digest (Result.Cells); "" otherwise
+	parts []string     // the sheet of each part ("" for a CSV file)
+	csv   bool         // values are CSV fields: typed columns are trimmed, and rows are lines
+	cells string       // xlsx: the cells digest (Result.Cells); "" otherwise
+	text  []TextColumn // xlsx: the columns typed VARCHAR by inference (Result.TextColumns)
 }
 
 // tableCol is one column: its name, and the type it gets.
@@ -145,7 +146,7 @@ func pump(ctx context.Context, snk sink, parts, width, workers int, m *meter, pr
 			finished++
 			if err = b.err; err == nil {
 				for i := range min(len(merged), len(b.infer)) {
-					merged[i].seen |= b.infer[i].seen
+					merged[i].merge(&b.infer[i])
 				}
 			}
 			continue

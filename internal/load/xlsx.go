@@ -247,6 +247,7 @@ func readXLSX(ctx context.Context, spec Spec, snk sink) (*table, error) {
 	for _, ref := range in.refs {
 		t.parts = append(t.parts, ref.name)
 	}
+	t.text = textColumns(cols, kinds, t.parts)
 	return t, nil
 }
 
@@ -292,7 +293,7 @@ func (in *xlsxInput) readSheet(ctx context.Context, part int, e *emitter, d *cel
 				continue // a NULL marker
 			}
 			vals[c.col-1] = v
-			kinds[c.col-1].add(k)
+			kinds[c.col-1].addAt(k, part, r.row, v)
 			d.cell(c.col, k, v)
 		}
 	}
