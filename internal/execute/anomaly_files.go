@@ -61,6 +61,10 @@ func (g *gateRun) columns(ctx context.Context, conn adapter.Conn) ([]run.Gate, e
 	gate.Verdict = string(anomaly.Anomaly)
 	gate.Accepted = g.e.opts.AcceptDeviations
 	gate.Explain = []string{fmt.Sprintf("%s since the last accepted run (run %s, month %s)", d, short(last.RunID), anomaly.Month(last.Month))}
+	if where, hint := g.e.retypedCells(g.e.g.Node(g.n.Test.Attached), d); where != "" {
+		// The cells the run's load found in the retyped columns.
+		gate.Explain = []string{gate.Explain[0] + ": " + where, hint}
+	}
 	if what := g.headerOnly(ctx, conn, q, d); what != "" {
 		gate.Explain = []string{fmt.Sprintf("%s has a header and no data rows: its columns read as text (%s since the last accepted run, run %s, month %s)",
 			what, d, short(last.RunID), anomaly.Month(last.Month))}

@@ -215,6 +215,10 @@ type Executor struct {
 	// cells are the cells digests of the workbooks the run loaded, by
 	// source (load.Result.Cells), for input_freshness.
 	cells sync.Map
+	// texts are the text columns of the workbooks the run loaded, by
+	// source (*loadedText), to locate a cell in a model's conversion
+	// error or in schema_changes' retyped columns.
+	texts sync.Map
 }
 
 // New opens threads connections on db.
@@ -504,6 +508,7 @@ func (e *Executor) loadSource(ctx context.Context, conn adapter.Conn, n *graph.N
 	if res.Cells != "" {
 		e.cells.Store(n.ID, res.Cells)
 	}
+	e.keepText(n, res)
 	return run.Result{Status: run.Success, Rows: res.Rows, Message: fmt.Sprintf("loaded %d rows from %s", res.Rows, x.Location),
 		AdapterResponse: map[string]any{"_message": fmt.Sprintf("LOAD %d", res.Rows), "rows_affected": res.Rows},
 		Metrics:         map[string]float64{"rows": float64(res.Rows)}}
@@ -693,6 +698,9 @@ func (e *Executor) sqlError(n *graph.Node, err error, s adapter.Stmt) error {
 	ne := &run.NodeError{Pos: n.Pos, Msg: de.Error(), Err: err, Hint: sqlHint(e.g, n, de)}
 	if ne.Hint == "" && e.opts.CatalogHint != nil {
 		ne.Hint = e.opts.CatalogHint(de.Msg) // a view built with --defer, its state not attached
+	}
+	if ne.Hint == "" {
+		e.locateConversion(n, de, ne) // a value of a workbook's cell that did not convert
 	}
 	off, ok := bodyOffset(s.SQL, s.Body, de.Line, de.Col, n.CompiledCode)
 	syntaxAt := -1 // where in the trimmed body a syntax error is
