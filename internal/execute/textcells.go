@@ -109,30 +109,32 @@ func (e *Executor) locateConversion(n *graph.Node, de *adapter.Error, ne *run.No
 	if len(loaded) == 0 {
 		return
 	}
+	// The column the database names, when a loaded text column has its
+	// name: the value is looked for there only.
+	named := false
+	for _, t := range loaded {
+		if _, ok := t.column(column); ok && column != "" {
+			named = true
+		}
+	}
 	type found struct {
 		t    *loadedText
 		col  load.TextColumn
 		cell load.Cell
 	}
 	var best *found
-	score := func(f found) int {
-		s := 0
-		if column != "" && strings.EqualFold(f.col.Name, column) {
-			s += 2
-		}
-		if f.col.Main().Kind != "text" || len(f.col.Kinds) > 1 {
-			s++ // a column of mixed cells, or one whose cells are not text
-		}
-		return s
-	}
 	for _, t := range loaded {
 		for _, c := range t.cols {
+			if named && !strings.EqualFold(c.Name, column) {
+				continue
+			}
 			cell, _, ok := c.Find(value)
 			if !ok {
 				continue
 			}
-			f := found{t, c, cell}
-			if best == nil || score(f) > score(*best) {
+			// The nearest source first; a column of cells of several kinds
+			// before one of text cells only.
+			if f := (found{t, c, cell}); best == nil || len(c.Kinds) > 1 && len(best.col.Kinds) == 1 {
 				best = &f
 			}
 		}
