@@ -22,13 +22,16 @@ type Store interface {
 	// StartRun records run r with status "running".
 	StartRun(ctx context.Context, r RunRecord) error
 	// FinishRun replaces the record of run r with its outcome and records
-	// its nodes, in one transaction.
+	// its nodes, in one transaction. A node's observations are stored
+	// accepted only when r.Status is "success" and the node passed or
+	// warned: a run that did not succeed accepts none.
 	FinishRun(ctx context.Context, r RunRecord, nodes []NodeRecord) error
 	// MarkKilled sets the runs still "running", other than current, to
 	// "killed" at at, and returns their ids, sorted.
 	MarkKilled(ctx context.Context, current string, at time.Time) ([]string, error)
 	// MarkRolledBack sets the status of the runs of flow transaction txn
-	// to "rolled_back" (their metrics are no baseline).
+	// to "rolled_back" (their metrics are no baseline) and their
+	// observations to not accepted, in one transaction.
 	MarkRolledBack(ctx context.Context, txn string) error
 	// RecentRuns returns the last limit runs, newest first; none when the
 	// database has no history.

@@ -25,7 +25,8 @@ func RunStatus(results []run.Result, interrupted bool) string {
 	return "success"
 }
 
-// runRecord returns the history's record of a run and of its nodes.
+// runRecord returns the history's record of a run and of its nodes; r's
+// Status is the run's final status.
 func runRecord(r adapter.RunRecord, results []run.Result) (adapter.RunRecord, []adapter.NodeRecord) {
 	nodes := make([]adapter.NodeRecord, len(results))
 	for i, res := range results {
@@ -39,10 +40,15 @@ func runRecord(r adapter.RunRecord, results []run.Result) (adapter.RunRecord, []
 		}
 		n := adapter.NodeRecord{UniqueID: string(res.ID), Status: string(res.Status), Seconds: res.Duration().Seconds(),
 			Message: res.Message, Metrics: res.Metrics}
+		// A gate's value joins its history only from a run that succeeded
+		// (r.Status is final here: "rolled_back" when the commit failed),
+		// in which its node passed or warned: the checks that passed in a
+		// failed run teach the gates nothing either.
+		learns := r.Status == "success" && (res.Status == run.Pass || res.Status == run.Warn)
 		for _, g := range res.Gates {
 			if g.Observed {
 				n.Observations = append(n.Observations, adapter.Observation{Series: g.Series, Segment: g.Segment, Month: g.Month,
-					Value: g.Value, Detail: g.Detail, Accepted: g.Accepted})
+					Value: g.Value, Detail: g.Detail, Accepted: g.Accepted && learns})
 			}
 		}
 		if !res.Started.IsZero() {

@@ -1,6 +1,8 @@
 package adaptertest
 
 import (
+	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -10,7 +12,9 @@ import (
 // testObservations: a deviation gate's observations come back from the
 // runs that succeeded and in which the gate passed or warned, only when
 // accepted, oldest first, with their run; a rolled-back flow transaction's
-// are forgotten.
+// are forgotten. Stored, an observation is accepted only when its run
+// succeeded and its gate's node passed or warned: a failed run's, and a
+// rolled-back flow transaction's once it is rolled back, are not.
 func testObservations(t *testing.T, e *env) {
 	s := e.c.Store()
 	if obs, err := s.Observations(ctx, "gate"); err != nil || len(obs) != 0 {
@@ -42,6 +46,18 @@ func testObservations(t *testing.T, e *env) {
 		adapter.Observation{Series: "gate", Segment: "cols", Month: jan + 2, Detail: `[{"name":"a","type":"BIGINT"}]`, Accepted: true})
 	if err := s.MarkRolledBack(ctx, "flow-1"); err != nil {
 		t.Fatal(err)
+	}
+	_, rows, err := e.c.QueryRows(ctx, `select run_id, sum(case when accepted then 1 else 0 end), count(*)
+        from kiln_history.observations group by run_id order by run_id`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var flags []string
+	for _, r := range rows {
+		flags = append(flags, fmt.Sprintf("%v %v/%v", r[0], r[1], r[2]))
+	}
+	if got, want := strings.Join(flags, ", "), "r1 3/3, r2 1/2, r3 0/1, r4 0/1, r5 2/2"; got != want {
+		t.Errorf("stored observations accepted/all by run: %s, want %s", got, want)
 	}
 	obs, err := s.Observations(ctx, "gate")
 	if err != nil {

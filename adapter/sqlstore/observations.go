@@ -7,14 +7,18 @@ import (
 	"github.com/kiln-build/kiln/adapter"
 )
 
-// writeObservations records the observations of run runID's nodes; it runs
+// writeObservations records the observations of run r's nodes; it runs
 // in FinishRun's transaction, after the run's earlier rows are deleted.
+// An observation is recorded accepted only when the gate accepted it, its
+// node passed or warned and the run succeeded (accepted): a failed,
+// interrupted, rolled-back or refused run teaches no gate anything, even
+// through the checks that passed in it.
 // kiln_history.observations is created with the other history tables
 // (ddl), at a run's start before any node runs: created lazily, when
 // first written, writers on two connections at once would both create it
 // (as kiln_history.intervals did, which DuckDB failed with a write-write
 // conflict on the catalog).
-func (s *Store) writeObservations(ctx context.Context, runID string, nodes []adapter.NodeRecord) error {
+func (s *Store) writeObservations(ctx context.Context, runID string, succeeded bool, nodes []adapter.NodeRecord) error {
 	if _, err := s.c.Exec(ctx, "delete from kiln_history.observations where run_id = "+s.lit(runID)); err != nil {
 		return err
 	}
@@ -23,12 +27,13 @@ func (s *Store) writeObservations(ctx context.Context, runID string, nodes []ada
 		return err
 	}
 	for _, n := range nodes {
+		passed := succeeded && (n.Status == "pass" || n.Status == "warn")
 		for _, o := range n.Observations {
 			var detail any
 			if o.Detail != "" {
 				detail = o.Detail
 			}
-			if err := w.Write(runID, n.UniqueID, o.Series, o.Segment, int32(o.Month), o.Value, detail, o.Accepted); err != nil {
+			if err := w.Write(runID, n.UniqueID, o.Series, o.Segment, int32(o.Month), o.Value, detail, o.Accepted && passed); err != nil {
 				w.Close()
 				return err
 			}
@@ -71,4 +76,15 @@ func hasObservations(nodes []adapter.NodeRecord) bool {
 		}
 	}
 	return false
+}
+
+// unaccept sets the observations of the runs that where selects (a
+// condition on kiln_history.runs) to not accepted: runs that ended other
+// than in success after they were recorded (killed, rolled back).
+func (s *Store) unaccept(ctx context.Context, where string) error {
+	if ok, err := s.exists(ctx, "observations"); !ok || err != nil {
+		return err
+	}
+	_, err := s.c.Exec(ctx, "update kiln_history.observations set accepted = false where accepted and run_id in (select run_id from kiln_history.runs where "+where+")")
+	return err
 }

@@ -355,7 +355,7 @@ func (s *Store) FinishRun(ctx context.Context, r adapter.RunRecord, nodes []adap
 		if _, err = w.Close(); err != nil || !observed {
 			return err
 		}
-		return s.writeObservations(ctx, r.ID, nodes)
+		return s.writeObservations(ctx, r.ID, r.Status == "success", nodes)
 	})
 }
 
@@ -382,8 +382,12 @@ func (s *Store) MarkRolledBack(ctx context.Context, txn string) error {
 	if err := s.ensure(ctx); err != nil {
 		return err
 	}
-	_, err := s.c.Exec(ctx, "update kiln_history.runs set status = 'rolled_back' where txn = "+s.lit(txn))
-	return err
+	return s.c.Tx(ctx, func() error {
+		if _, err := s.c.Exec(ctx, "update kiln_history.runs set status = 'rolled_back' where txn = "+s.lit(txn)); err != nil {
+			return err
+		}
+		return s.unaccept(ctx, "txn = "+s.lit(txn))
+	})
 }
 
 // RecentRuns returns the last limit runs, newest first.
