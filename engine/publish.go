@@ -168,6 +168,13 @@ func (r *runner) recordHistory(ctx context.Context, res *Result) error {
 func (r *runner) commit(ctx context.Context, res *Result, hooks func() error) string {
 	j, conn := r.journal, r.ex.Conn(0)
 	built, forget := r.state(res.Results)
+	// Once committed, a kill must not cost the next build its up-to-date
+	// state: the file is stamped after each write (seal.go).
+	j.OnWritten(func() {
+		if r.fileSealable(res.Results) {
+			r.stampPending()
+		}
+	})
 	n, err := j.Commit(ctx, conn, r.d, !res.Failed, func() error {
 		if err := hooks(); err != nil {
 			return err

@@ -215,7 +215,11 @@ func (p *Project) Run(ctx context.Context, plan *Plan, o RunOptions) (*Result, e
 	// The database first: a run that cannot have it changes nothing, not
 	// even the artifacts of the run that holds it.
 	holder := func(pid int) lockHolder { return p.holderOf(pid, before, beforeOK) }
-	db, err := p.openWaiting(ctx, o.Retries, lockGrace, holder, func() (adapter.Adapter, error) { return adapter.Open(ctx, p.DatabaseTarget()) })
+	var pending *pendingCheck // the files as the successful attempt found them
+	db, err := p.openWaiting(ctx, o.Retries, lockGrace, holder, func() (adapter.Adapter, error) {
+		pending = p.checkPending()
+		return adapter.Open(ctx, p.DatabaseTarget())
+	})
 	if err != nil {
 		return nil, err
 	}
@@ -225,7 +229,7 @@ func (p *Project) Run(ctx context.Context, plan *Plan, o RunOptions) (*Result, e
 	r.d = db.Dialect()
 	// Before kiln writes anything: was the database changed since the
 	// last run sealed it?
-	r.outside = p.fileOutside()
+	r.outside = p.fileOutside(pending)
 	r.writes = newWriteWatch(g)
 	// Then the target folder, which a kiln compile or clean may be writing
 	// (they refuse to while a run holds it).
@@ -278,6 +282,10 @@ func (p *Project) Run(ctx context.Context, plan *Plan, o RunOptions) (*Result, e
 	// until both are done.
 	defer func() {
 		r.ex.Close()
+		if r.seal {
+			r.stampPending() // the file as the run leaves it, before the close's checkpoint
+			failpoint.Hit(failpoint.RunClosing)
+		}
 		if err := closeDB(); err == nil && (r.seal || r.unsealed != "") {
 			if err := p.writeFileSeal(p.InvocationID(), o.Command, r.unsealed); err != nil {
 				p.printf(Warn, "warning: cannot write %s (the next build runs every node): %v", Rel(p.Dir, SealFilePath(p.DBPath)), err)

@@ -2,6 +2,8 @@ package engine
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -10,6 +12,7 @@ import (
 	"time"
 
 	"github.com/kiln-build/kiln/adapter"
+	"github.com/kiln-build/kiln/adapter/duckdb"
 	"github.com/kiln-build/kiln/compiler/graph"
 	"github.com/kiln-build/kiln/internal/execute"
 	"github.com/kiln-build/kiln/internal/run"
@@ -31,6 +34,23 @@ import (
 //   - PostgreSQL: see sealpg.go (per relation, from the server's
 //     statistics).
 //
+// The file seal is written after the database is closed (its checkpoint
+// changes the file), so a run killed after its commit, before it closed
+// the database, would leave the previous run's seal, and the next build
+// would run every node. So a run that seals also stamps the file while it
+// holds it open, as a pending seal: after its commit transaction
+// (execute.Journal.OnWritten), after the record of its renamed exports,
+// and just before it closes the database. A pending seal vouches for the
+// database when its WAL file is exactly as stamped and the database file
+// is the same file, unchanged or modified since (the run's close may have
+// been checkpointing it when it was killed), its WAL the stamped bytes
+// (their sha256), followed by nothing or by a checkpoint's entries only:
+// every write to a DuckDB database goes through its WAL, and opening it
+// read-write replays and rewrites or removes the WAL, so no other process
+// wrote. A pending seal without a WAL vouches for the identical file only. What is left
+// is the instant between the close removing the WAL and the final seal
+// written: a kill there makes the next build run every node (safe).
+//
 // A run that may have written another relation than its nodes' own (a
 // hook, on-run-start, on-run-end or run_query statement that is not known
 // to be harmless, see stmtWrites, naming a relation kiln builds or none it
@@ -51,6 +71,11 @@ type fileSeal struct {
 	// Unsealed, when set, says why the run did not seal the database: a
 	// statement of its own may have written another node's relation.
 	Unsealed string `json:"unsealed,omitempty"`
+	// Pending says the stamps were taken with the database open, after
+	// the run committed and before it closed it (see above); WALSHA256 is
+	// then the sha256 (hex) of the WAL file's bytes.
+	Pending   bool   `json:"pending,omitempty"`
+	WALSHA256 string `json:"wal_sha256,omitempty"`
 }
 
 // dbIdentity returns the stamps of the database file at path and of its
@@ -68,11 +93,40 @@ func dbIdentity(path string) (adapter.FileStamp, *adapter.FileStamp, error) {
 	return stampOf(fi), wal, nil
 }
 
+// pendingCheck is what a run saw of its database's files just before it
+// opened it, when the seal is pending: opening a DuckDB database with a
+// WAL replays and rewrites the WAL, so the pending seal is checked first.
+type pendingCheck struct {
+	holds bool              // pendingHolds, before the open
+	db    adapter.FileStamp // the database file then
+}
+
+// checkPending returns what the database's files say of a pending seal,
+// just before the database is opened; nil when the seal is not pending.
+func (p *Project) checkPending() *pendingCheck {
+	path := SealFilePath(p.DBPath)
+	if path == "" || p.OnServer() {
+		return nil
+	}
+	b, err := os.ReadFile(path)
+	var s fileSeal
+	if err != nil || json.Unmarshal(b, &s) != nil || !s.Pending {
+		return nil
+	}
+	db, wal, err := dbIdentity(p.DBPath)
+	if err != nil {
+		return &pendingCheck{}
+	}
+	return &pendingCheck{holds: pendingHolds(p.DBPath, s, db, wal), db: db}
+}
+
 // fileOutside returns why the DuckDB database file is not as the last run
 // that sealed it left it, "" when it is (or for an in-memory database).
 // Called with the database open: kiln holds its lock, no other process
-// writes it meanwhile.
-func (p *Project) fileOutside() string {
+// writes it meanwhile; pre is what checkPending saw just before the open
+// (the open rewrites the WAL a pending seal is checked against): the
+// database file must still be as it was then.
+func (p *Project) fileOutside(pre *pendingCheck) string {
 	path := SealFilePath(p.DBPath)
 	if path == "" || p.OnServer() {
 		return ""
@@ -95,13 +149,49 @@ func (p *Project) fileOutside() string {
 	if db == s.Database && (wal == nil) == (s.WAL == nil) && (wal == nil || *wal == *s.WAL) {
 		return ""
 	}
+	if s.Pending {
+		if pre != nil && pre.holds && db == pre.db {
+			return "" // killed after its commit, maybe in its close's checkpoint
+		}
+		return fmt.Sprintf("the database was changed since the %s run %s committed at %s (it was killed before it closed the database, then the database was written)", s.Command, s.RunID, s.SealedAt.Local().Format("2006-01-02 15:04:05"))
+	}
 	return fmt.Sprintf("the database was changed since the last %s at %s (run %s) sealed it, outside a kiln run that finished (another program, kiln run-operation, or a run killed before it finished)", s.Command, s.SealedAt.Local().Format("2006-01-02 15:04:05"), s.RunID)
+}
+
+// pendingHolds reports whether the DuckDB database at path, whose files
+// have the stamps db and wal, holds what the run of the pending seal s
+// committed, written since by that run's close only: the same database
+// file, unchanged or written since (the checkpoint), and its WAL as
+// stamped, or the stamped bytes followed by a checkpoint's entries only
+// (duckdb.CheckpointTail). A WAL that another process opened to write is
+// rewritten or removed.
+func pendingHolds(path string, s fileSeal, db adapter.FileStamp, wal *adapter.FileStamp) bool {
+	if s.WAL == nil || wal == nil || db.Inode != s.Database.Inode || db.ModNs < s.Database.ModNs || wal.Inode != s.WAL.Inode {
+		return false
+	}
+	if *wal == *s.WAL {
+		return true
+	}
+	if wal.Size <= s.WAL.Size || s.WALSHA256 == "" {
+		return false
+	}
+	b, err := os.ReadFile(path + ".wal")
+	if err != nil || int64(len(b)) != wal.Size {
+		return false
+	}
+	sum := sha256.Sum256(b[:s.WAL.Size])
+	return hex.EncodeToString(sum[:]) == s.WALSHA256 && duckdb.CheckpointTail(b[s.WAL.Size:])
 }
 
 // writeFileSeal records the identity of the DuckDB database file, closed,
 // as run runID of command left it, or (unsealed not "") why that run
 // does not seal it.
 func (p *Project) writeFileSeal(runID, command, unsealed string) error {
+	return p.writeSeal(fileSeal{RunID: runID, Command: command, Unsealed: unsealed})
+}
+
+// writeSeal writes s, stamped now with the database file's identity.
+func (p *Project) writeSeal(s fileSeal) error {
 	path := SealFilePath(p.DBPath)
 	if path == "" || p.OnServer() {
 		return nil
@@ -110,7 +200,19 @@ func (p *Project) writeFileSeal(runID, command, unsealed string) error {
 	if err != nil {
 		return err
 	}
-	b, err := json.MarshalIndent(fileSeal{RunID: runID, Command: command, SealedAt: time.Now(), Database: db, WAL: wal, Unsealed: unsealed}, "", "  ")
+	s.SealedAt, s.Database, s.WAL = time.Now(), db, wal
+	if s.Pending && wal != nil {
+		b, err := os.ReadFile(p.DBPath + ".wal")
+		if err != nil {
+			return err
+		}
+		if int64(len(b)) != wal.Size {
+			return fmt.Errorf("the WAL file changed while it was read")
+		}
+		sum := sha256.Sum256(b)
+		s.WALSHA256 = hex.EncodeToString(sum[:])
+	}
+	b, err := json.MarshalIndent(s, "", "  ")
 	if err != nil {
 		return err
 	}
@@ -303,10 +405,30 @@ func (r *runner) sealed(ctx context.Context, results []run.Result, rolledBack bo
 		}
 		return
 	}
-	if r.outside != "" && !r.ranEverything(results) {
+	if !r.fileSealable(results) {
 		return
 	}
 	r.seal = true // once the database is closed
+}
+
+// fileSealable reports whether the run, published with results and not
+// rolled back, seals the DuckDB file: not in a flow transaction, no
+// statement that may have written another node's relation, and the
+// database not changed outside kiln before the run unless every node the
+// state holds as built ran in it.
+func (r *runner) fileSealable(results []run.Result) bool {
+	return r.opts.Transaction == "" && r.writes.reason() == "" && !r.p.OnServer() &&
+		(r.outside == "" || r.ranEverything(results))
+}
+
+// stampPending writes the pending seal of the run (see above): the
+// database file's identity now, the database open and held by the run,
+// which committed. A failure is only logged: the next build then runs
+// every node, as without it.
+func (r *runner) stampPending() {
+	if err := r.p.writeSeal(fileSeal{RunID: r.p.InvocationID(), Command: r.opts.Command, Pending: true}); err != nil {
+		r.p.emit(Log{Text: "the pending seal is not written: " + oneLine(err), Debug: true})
+	}
 }
 
 // ranEverything reports whether every node of the project that the

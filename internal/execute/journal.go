@@ -64,6 +64,23 @@ type Journal struct {
 	restored []adapter.JournalEntry
 	// defined are the relations whose definition PrepareCopy kept.
 	defined map[sqlq.Relation]bool
+	// written, when set, is called after each write of the publication
+	// that commits (Commit's transaction, PublishFiles' record of the
+	// renames), before its failpoint: see OnWritten.
+	written func()
+}
+
+// OnWritten sets fn to be called after each database write of the
+// publication once it committed: after Commit's transaction committed,
+// and after PublishFiles forgot the renamed exports. The engine stamps
+// the database file's identity then (engine/seal.go's pending seal), so
+// that a kill at any later instant finds the file as the run left it.
+func (j *Journal) OnWritten(fn func()) { j.written = fn }
+
+func (j *Journal) wrote() {
+	if j.written != nil {
+		j.written()
+	}
 }
 
 // CopiedBack returns the relations the last Rollback put back from a
@@ -769,6 +786,7 @@ func (j *Journal) Commit(ctx context.Context, conn adapter.Conn, d adapter.Diale
 		}
 		return 0, err
 	}
+	j.wrote()
 	failpoint.Hit(failpoint.PublishCommitted)
 	j.noneStaged = len(files) == 0
 	for _, f := range superseded {
@@ -925,6 +943,7 @@ func (j *Journal) PublishFiles(ctx context.Context, conn adapter.Conn) (int, err
 	}
 	published, _, err := settleFiles(ctx, conn, mine)
 	if err == nil {
+		j.wrote()
 		failpoint.Hit(failpoint.PublishDone)
 	}
 	return published, err

@@ -87,6 +87,10 @@ const (
 	RollbackCommitted Point = "rollback.committed"
 	// RunRecorded: run_results.json is written; the run is over.
 	RunRecorded Point = "run.recorded"
+	// RunClosing: a run that seals the database stamped it (its pending
+	// seal, engine/seal.go) and is about to close it (DuckDB's
+	// checkpoint) and write the seal.
+	RunClosing Point = "run.closing"
 	// TxnCommitRecorded: inside kiln transaction commit's transaction,
 	// backups dropped, state merged, exports marked to publish; before
 	// COMMIT.
@@ -114,7 +118,7 @@ const (
 var All = []Point{
 	RunStarting, RunRecovered, NodePrepared, NodeBuilt, NodeCommitted, ExportStaged,
 	PublishStart, PublishBackupsDropped, PublishRecorded, PublishCommitted, ExportRenamed, PublishDone,
-	RollbackFilesDiscarded, RollbackUndone, RollbackCommitted, RunRecorded,
+	RollbackFilesDiscarded, RollbackUndone, RollbackCommitted, RunRecorded, RunClosing,
 	TxnCommitRecorded, TxnCommitCommitted, TxnCommitDone,
 	TxnRollbackUndone, TxnRollbackCommitted, FileRemoved,
 	RecoverUndone,
