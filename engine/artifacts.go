@@ -2,6 +2,7 @@ package engine
 
 import (
 	"errors"
+	"sync"
 
 	"github.com/kiln-build/kiln/compiler/graph"
 	"github.com/kiln-build/kiln/internal/artifact"
@@ -39,18 +40,30 @@ func (p *Project) manifestMeta() artifact.Metadata {
 // An unwritable target fails here, on manifest.json's temporary file,
 // before anything runs. wait blocks until both are written and returns
 // the first error.
-func (p *Project) startArtifacts() (wait func() error, err error) {
+//
+// The compiled SQL tree is written once compiled(true) is called (or
+// wait, which calls it): a run that on-run-start refuses calls
+// compiled(false) and leaves the tree as it was, as dbt, whose nodes
+// write their compiled SQL when they run, writes none for nodes skipped
+// after on-run-start failed.
+func (p *Project) startArtifacts() (wait func() error, compiled func(write bool), err error) {
 	finish, err := artifact.StartManifest(p.Target, p.Manifest, p.manifestMeta())
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	m := p.Manifest
 	done := make(chan error, 1)
+	decided := make(chan bool, 1)
+	var once sync.Once
+	compiled = func(write bool) { once.Do(func() { decided <- write }) }
 	go func() {
 		err := finish()
-		done <- errors.Join(err, artifact.WriteCompiled(p.Target, m, 1))
+		if <-decided {
+			err = errors.Join(err, artifact.WriteCompiled(p.Target, m, 1))
+		}
+		done <- err
 	}()
-	return func() error { return <-done }, nil
+	return func() error { compiled(true); return <-done }, compiled, nil
 }
 
 // executedSQL returns, for the nodes of results rendered again at run

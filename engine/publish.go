@@ -48,7 +48,7 @@ func (r *runner) publish(ctx context.Context, results []run.Result) *Result {
 	p := r.p
 	res := &Result{Command: r.opts.Command, Graph: p.Graph(), Results: results, Interrupted: ctx.Err() != nil}
 	res.Failed = RunStatus(results, res.Interrupted) != "success" || r.hookErr != ""
-	commit := !res.Failed || r.opts.NoRollback
+	commit := !res.Failed || r.opts.NoRollback && !r.startRefused
 	wctx := context.WithoutCancel(ctx)
 	r.carryOver(results)
 	// on-run-end runs in the commit's transaction (runhooks.go), or after
@@ -150,7 +150,10 @@ func (r *runner) recordHistory(ctx context.Context, res *Result) error {
 	p := r.p
 	store := r.ex.Conn(0).Store()
 	status := RunStatus(res.Results, res.Interrupted)
-	if status == "success" && res.RolledBack {
+	switch {
+	case r.startRefused && !res.Interrupted:
+		status = "refused" // on-run-start failed: no node ran
+	case status == "success" && res.RolledBack:
 		status = "rolled_back" // its commit failed: no baseline
 	}
 	h, nodes := runRecord(adapter.RunRecord{ID: p.InvocationID(), Command: r.opts.Command, Selection: r.opts.describe(p.cfg.VarsText),

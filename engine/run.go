@@ -161,6 +161,8 @@ type runner struct {
 	history *historyCopy
 	// hookErr says which run hook failed ("" none): the run failed.
 	hookErr string
+	// startRefused says that on-run-start failed: no node ran.
+	startRefused bool
 	// resultsWritten is closed once run_results.json is written (nil
 	// until publish starts writing it).
 	resultsWritten chan struct{}
@@ -251,7 +253,7 @@ func (p *Project) Run(ctx context.Context, plan *Plan, o RunOptions) (*Result, e
 	if err := ctx.Err(); err != nil {
 		return nil, ErrInterrupted
 	}
-	waitArtifacts, err := p.startArtifacts()
+	waitArtifacts, writeCompiled, err := p.startArtifacts()
 	if err != nil {
 		return nil, err
 	}
@@ -333,6 +335,11 @@ func (p *Project) Run(ctx context.Context, plan *Plan, o RunOptions) (*Result, e
 	}
 	p.printf(Info, "Running %s with %s on %s%s", plural(len(r.plan.IDs()), "node"), plural(r.threads, "thread"), p.DatabaseName(), r.inputsNote())
 	if err := r.onRunStart(ctx); err != nil {
+		// Refused: no node runs, nothing is kept (not even with
+		// --no-rollback), the compiled SQL of the nodes it skips is not
+		// written, and the history records the run as refused.
+		writeCompiled(false)
+		r.startRefused = true
 		r.hookErr = hookFailed("on-run-start", err)
 		res := r.publish(ctx, r.skipAll(err))
 		res.StartFailed = true
