@@ -22,7 +22,9 @@ type Graph struct {
 }
 
 // CycleError reports a dependency loop. Path starts and ends with the same
-// node: a -> b -> c -> a.
+// node: a -> b -> c -> a. Its first edge, Path[0] -> Path[1], is the one
+// that most likely closed the loop (see closingEdge): a ref from an
+// upstream node back to a downstream one, the ref a user just added.
 type CycleError struct {
 	Path []ID
 }
@@ -152,7 +154,8 @@ func (g *Graph) sort() error {
 }
 
 // findCycle returns one loop among the nodes Kahn's algorithm could not
-// place (indeg > 0), starting from the smallest such ID.
+// place (indeg > 0), found from the smallest such ID, starting with the
+// edge that most likely closed it.
 func (g *Graph) findCycle(indeg map[ID]int) []ID {
 	var stuck []ID
 	for id, d := range indeg {
@@ -172,7 +175,8 @@ func (g *Graph) findCycle(indeg map[ID]int) []ID {
 			for l, r := 0, len(loop)-1; l < r; l, r = l+1, r-1 {
 				loop[l], loop[r] = loop[r], loop[l]
 			}
-			// Start the loop at its smallest ID for a stable message.
+			// Start the loop at its smallest ID for a stable message,
+			// then at the edge that most likely closed it.
 			min := 0
 			for j := range loop {
 				if loop[j] < loop[min] {
@@ -180,6 +184,9 @@ func (g *Graph) findCycle(indeg map[ID]int) []ID {
 				}
 			}
 			loop = append(loop[min:], loop[:min]...)
+			loop = append(loop, loop[0])
+			k := g.closingEdge(loop)
+			loop = slices.Concat(loop[k:len(loop)-1], loop[:k])
 			return append(loop, loop[0])
 		}
 		pos[cur] = len(path)

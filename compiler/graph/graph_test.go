@@ -51,12 +51,45 @@ func TestCycleReportsWholeLoop(t *testing.T) {
 	if !errors.As(err, &ce) {
 		t.Fatalf("want CycleError, got %v", err)
 	}
-	want := []ID{"a", "b", "c", "a"}
+	// x is the root: a is 1 edge from it, b 2, c 3; c -> a goes back
+	// upstream.
+	want := []ID{"c", "a", "b", "c"}
 	if !reflect.DeepEqual(ce.Path, want) {
 		t.Fatalf("got %v, want %v", ce.Path, want)
 	}
-	if ce.Error() != "dependency cycle: a -> b -> c -> a" {
+	if ce.Error() != "dependency cycle: c -> a -> b -> c" {
 		t.Fatalf("message %q", ce.Error())
+	}
+}
+
+// The loop starts with the edge that closed it: a ref from an upstream
+// node (int) to a downstream one (mart2), whatever the IDs' order.
+func TestCycleStartsWithClosingEdge(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		nodes map[string][]string
+		want  []ID
+	}{
+		{"intermediate reads a mart", map[string][]string{
+			"raw": nil, "stg": {"raw"}, "int": {"stg", "mart2"}, "mart1": {"int"}, "mart2": {"mart1"}, "report": {"int"},
+		}, []ID{"mart2", "int", "mart1", "mart2"}},
+		{"staging reads an intermediate", map[string][]string{
+			"raw": nil, "z_stg": {"raw", "a_int"}, "y_stg": {"raw"}, "a_int": {"z_stg", "y_stg"}, "m": {"a_int"},
+		}, []ID{"a_int", "z_stg", "a_int"}},
+		{"a symmetric loop keeps the smallest ID first", map[string][]string{
+			"a": {"c"}, "b": {"a"}, "c": {"b"},
+		}, []ID{"a", "b", "c", "a"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := New(mk(tc.nodes))
+			var ce *CycleError
+			if !errors.As(err, &ce) {
+				t.Fatalf("want CycleError, got %v", err)
+			}
+			if !reflect.DeepEqual(ce.Path, tc.want) {
+				t.Fatalf("got %v, want %v", ce.Path, tc.want)
+			}
+		})
 	}
 }
 
