@@ -108,7 +108,9 @@ func (a *app) docsServeCommand() *cobra.Command {
 		Use:   "serve",
 		Short: "Serve target/docs over HTTP until interrupted",
 		Long: `serve serves the generated documentation (kiln docs generate) at
-http://HOST:PORT/ until interrupted. The page needs no server: opening
+http://HOST:PORT/ until interrupted: at Ctrl-C or SIGTERM it says it stopped
+serving and exits with 130, as every kiln command a signal ends. The
+page needs no server: opening
 target/docs/index.html from disk works as well.
 
 What it exposes: the regular files under <target>/docs and nothing else,
@@ -132,16 +134,24 @@ will use with --allow-host.`,
 			if port < 0 || port > 65535 {
 				return &exitError{ExitCannotStart, fmt.Sprintf("--port %d is not a port number: use 0 to 65535 (0 picks a free one)", port)}
 			}
+			var served string
 			err = docs.Serve(a.ctx, docs.ServeOptions{
 				Dir:        filepath.Join(e.Target, "docs"),
 				Addr:       net.JoinHostPort(host, strconv.Itoa(port)),
 				AllowHosts: allow,
 				Ready: func(url string) {
+					served = url
 					a.ui.Printf("serving the docs at %s (Ctrl-C to stop)", url)
 				},
 			})
 			if err != nil {
 				return &exitError{ExitCannotStart, err.Error()}
+			}
+			if a.ctx.Err() != nil && served != "" {
+				// A server ends at a signal: that is its stop, not an
+				// interruption of work; 130 as every command a
+				// signal ends.
+				return &exitError{ExitInterrupted, fmt.Sprintf("stopped serving the docs at %s: interrupted", served)}
 			}
 			return nil
 		},
