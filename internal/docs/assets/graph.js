@@ -135,12 +135,9 @@ GraphCanvas.prototype.draw = function (items, parentsOf, onPick, onOpen) {
   var lay = layeredLayout(keys, parentsOf);
   this.layout = lay;
   this.size = { w: lay.width, h: lay.height };
-  var W = LAYOUT.w, H = LAYOUT.h, G = LAYOUT.gx;
+  var W = LAYOUT.w, H = LAYOUT.h;
   lay.edges().forEach(function (e) {
-    var a = lay.pos.get(e[0]), b = lay.pos.get(e[1]);
-    var x1 = a.x + W, y1 = a.y + H / 2, x2 = b.x, y2 = b.y + H / 2;
-    var d = "M" + x1 + "," + y1 + " C" + (x1 + G / 2) + "," + y1 + " " + (x2 - G / 2) + "," + y2 + " " + x2 + "," + y2;
-    var p = sv("path", { class: "edge", d: d });
+    var p = sv("path", { class: "edge", d: edgePath(lay.pos.get(e[0]), lay.pos.get(e[1]), e[2]), "data-from": e[0], "data-to": e[1] });
     self.edgesG.appendChild(p);
     self.edgeEls.push({ from: e[0], to: e[1], el: p });
   });
