@@ -49,6 +49,10 @@ type siteNode struct {
 	Table       *siteTable     `json:"table,omitempty"`
 	Result      *siteResult    `json:"result,omitempty"`
 	Batches     *siteBatches   `json:"batches,omitempty"`
+	// Built is the run whose data the node's relation holds (the run
+	// history's up-to-date state): not the last run when that one was
+	// rolled back or found the node up to date.
+	Built *siteBuilt `json:"built,omitempty"`
 	// Hidden is docs.show false: the node is left out of the list and
 	// drawn greyed in the graph, as dbt's docs site does.
 	Hidden bool `json:"hidden,omitempty"`
@@ -67,6 +71,13 @@ type siteBatches struct {
 	Size      string         `json:"batch_size"`
 	TimeZone  string         `json:"time_zone"`
 	Built     []siteInterval `json:"built"`
+}
+
+// siteBuilt is the run that built a relation as it is.
+type siteBuilt struct {
+	RunID    string `json:"run_id"`
+	Command  string `json:"command"`
+	Finished string `json:"finished_at"` // RFC 3339, UTC
 }
 
 type siteInterval struct {
@@ -233,6 +244,9 @@ func buildSite(in *Input) *site {
 				sn.Batches.Built = append(sn.Batches.Built, siteInterval{Start: iv.Start.UTC().Format(time.RFC3339), End: iv.End.UTC().Format(time.RFC3339),
 					RunID: iv.RunID, BuiltAt: iv.Built.UTC().Format(time.RFC3339)})
 			}
+		}
+		if r, ok := in.Built[id]; ok {
+			sn.Built = &siteBuilt{RunID: r.ID, Command: r.Command, Finished: r.Finished.UTC().Format(time.RFC3339)}
 		}
 		var res *lineage.Result
 		if in.Lineage != nil {

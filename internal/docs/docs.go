@@ -88,6 +88,10 @@ type Input struct {
 	// Intervals are the interval state of the microbatch models (the
 	// batches built), by model; nil without a database.
 	Intervals map[graph.ID][]adapter.Interval
+	// Built is, by node, the run whose data its relation holds (the run
+	// history's up-to-date state, adapter.Store.BuiltBy); nil without a
+	// database.
+	Built map[graph.ID]adapter.RunRecord
 }
 
 // Render writes the page (index.html) to w.

@@ -114,7 +114,7 @@ func Generate(ctx context.Context, m *compiler.Manifest, opt Options) (*Summary,
 	for _, r := range lp.Models {
 		sum.Columns += len(r.Columns)
 	}
-	in := &Input{Manifest: m, Catalog: cat, Lineage: lp, KilnVersion: opt.KilnVersion, GeneratedAt: opt.Now, Intervals: cr.intervals}
+	in := &Input{Manifest: m, Catalog: cat, Lineage: lp, KilnVersion: opt.KilnVersion, GeneratedAt: opt.Now, Intervals: cr.intervals, Built: cr.built}
 	if rr, err := artifact.ReadRunResults(filepath.Join(opt.TargetDir, artifact.RunResultsFile)); err == nil {
 		in.Results, sum.RunResults = rr, true
 	}
@@ -169,6 +169,8 @@ type catalogResult struct {
 	err    error
 	// intervals are the interval state of the microbatch models.
 	intervals map[graph.ID][]adapter.Interval
+	// built are the runs whose data the relations hold.
+	built map[graph.ID]adapter.RunRecord
 }
 
 // readCatalogFile reads the catalog of the build's database when it can;
@@ -206,7 +208,35 @@ func readCatalogFile(ctx context.Context, m *compiler.Manifest, opt Options, met
 		return catalogResult{err: err}
 	}
 	ivs, err := readIntervals(ctx, c, m.Graph)
-	return catalogResult{cat: cat, err: err, intervals: ivs}
+	if err != nil {
+		return catalogResult{err: err}
+	}
+	built, err := readBuilt(ctx, c, m.Graph)
+	return catalogResult{cat: cat, err: err, intervals: ivs, built: built}
+}
+
+// readBuilt returns, by node of g, the run whose data the node's relation
+// holds, when the database has kiln's records: the run that recorded its
+// up-to-date state, which a run rolled back does not replace.
+func readBuilt(ctx context.Context, c adapter.Conn, g *graph.Graph) (map[graph.ID]adapter.RunRecord, error) {
+	out := map[graph.ID]adapter.RunRecord{}
+	if k, err := c.RelationKind(ctx, adapter.Relation{Schema: adapter.HistorySchema, Name: "state"}); err != nil || k == "" {
+		return out, err
+	}
+	var ids []string
+	for _, n := range g.Nodes() {
+		if n.Relation.Name != "" {
+			ids = append(ids, string(n.ID))
+		}
+	}
+	built, err := c.Store().BuiltBy(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	for id, r := range built {
+		out[graph.ID(id)] = r
+	}
+	return out, nil
 }
 
 // readIntervals returns the interval state of the microbatch models of g

@@ -2,6 +2,7 @@ package docs
 
 import (
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/kiln-build/kiln/compiler/graph"
@@ -23,6 +24,10 @@ type siteRun struct {
 	Unknown      int            `json:"unknown"`
 }
 
+// rolledBackPrefix starts the message of a node that a rolled-back run
+// had built (engine: publish).
+const rolledBackPrefix = "rolled back: "
+
 // siteResult is one node's result of the last run.
 type siteResult struct {
 	Status    string  `json:"status"`
@@ -38,6 +43,9 @@ type siteResult struct {
 	Actual    string  `json:"actual,omitempty"`
 	Rows      *int64  `json:"rows,omitempty"`
 	SkippedBy int     `json:"skipped_by"`
+	// RolledBack is a node the run built, then undid with the run: its
+	// relation holds an earlier build.
+	RolledBack bool `json:"rolled_back,omitempty"`
 	// Gates are a deviation gate's series, drawn as charts (gates.js).
 	Gates []artifact.GateResult `json:"gates,omitempty"`
 }
@@ -73,6 +81,7 @@ func buildRun(rr *artifact.RunResults, nodes []*siteNode, at func(graph.ID) int)
 		}
 		if r.Message != nil {
 			sr.Message = *r.Message
+			sr.RolledBack = strings.HasPrefix(sr.Message, rolledBackPrefix)
 		}
 		if r.SkippedBy != "" {
 			sr.SkippedBy = at(r.SkippedBy)

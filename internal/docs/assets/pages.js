@@ -47,8 +47,17 @@ function renderNode(main, i, column) {
     el("h1", { id: "node-title" }, [kindDot(n.kind), n.label]),
     el("div", { class: "sub" }, [n.kind, n.kind === "model" && cfg.materialized ? " · " + cfg.materialized : "", n.relation ? " · " + n.relation : "", " ", r ? statusBadge(r.status) : null]),
   ]);
-  var rows = n.table && n.table.rows >= 0 ? n.table.rows : (r && r.rows !== undefined ? r.rows : null);
-  var built = r && r.completed_at ? [r.completed_at, " (" + fmtSeconds(r.execution_time) + (r.thread ? ", " + r.thread : "") + ")"] : null;
+  var rows = n.table && n.table.rows >= 0 ? n.table.rows : (r && r.rows !== undefined && !r.rolled_back ? r.rows : null);
+  // "last build" is the build whose data the relation holds: the last
+  // run's when it built the node and was not rolled back, else the run
+  // the history records (n.built); a rolled-back attempt shows apart.
+  var built = null, ranOK = r && r.completed_at && !r.rolled_back;
+  if (ranOK && (r.status === "success" || !n.built)) {
+    built = [r.completed_at, " (" + fmtSeconds(r.execution_time) + (r.thread ? ", " + r.thread : "") + ")"];
+  } else if (n.built) {
+    built = [n.built.finished_at, " (run ", el("span", { class: "mono", text: n.built.run_id.slice(0, 8) }), ", kiln " + n.built.command + ")"];
+  }
+  var attempt = r && r.rolled_back ? [r.completed_at || "", " (" + fmtSeconds(r.execution_time) + "): rolled back with its run; the relation holds " + (built ? "the last build" : "an earlier build")] : null;
   append(main, el("table", { class: "meta" }, [
     metaRow("unique_id", el("span", { class: "mono", text: n.id })),
     metaRow("file", n.path ? el("span", { class: "mono", text: n.path }) : null),
@@ -57,6 +66,7 @@ function renderNode(main, i, column) {
     metaRow("tags", (n.tags || []).map(function (t) { return el("span", { class: "badge", text: t }); })),
     metaRow("rows", rows === null ? null : fmtInt(rows)),
     metaRow("last build", built),
+    metaRow("rolled-back build", attempt),
     metaRow("last run", r ? [statusBadge(r.status), r.message || ""] : null),
     metaRow("skipped because of", r && r.skipped_by >= 0 ? nodeLink(r.skipped_by) : null),
   ]));
