@@ -54,7 +54,10 @@ type RunSummary struct {
 	// rolled_back; starting for a run that is opening the database and
 	// recovering before it records itself, queued for one that waits for
 	// a database another process holds (see RunStartPath).
-	Status   string `json:"status"`
+	Status string `json:"status"`
+	// Vars are the --vars the run was given, as a JSON object with sorted
+	// keys; "" when none.
+	Vars     string `json:"vars,omitempty"`
 	Nodes    int    `json:"nodes"`
 	Errors   int    `json:"errors"`
 	Warnings int    `json:"warnings"`
@@ -67,7 +70,7 @@ type RunSummary struct {
 
 func summary(r adapter.RunRecord) RunSummary {
 	return RunSummary{ID: r.ID, Command: r.Command, Selection: r.Selection, Started: r.Started, Finished: r.Finished,
-		Status: r.Status, Nodes: r.Nodes, Errors: r.Errors, Warnings: r.Warnings, Skipped: r.Skipped}
+		Status: r.Status, Vars: r.Vars, Nodes: r.Nodes, Errors: r.Errors, Warnings: r.Warnings, Skipped: r.Skipped}
 }
 
 // runsFile is the content of <database>.runs.json.

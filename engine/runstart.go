@@ -33,6 +33,7 @@ type startRecord struct {
 	Selection string    `json:"selection"`
 	Started   time.Time `json:"started"`
 	Total     int       `json:"planned_nodes"`
+	Vars      string    `json:"vars,omitempty"` // as RunSummary.Vars
 }
 
 // runStart is a run's start record, written and locked.
@@ -51,7 +52,7 @@ func (r *runner) announceStart() *runStart {
 		return nil
 	}
 	s := &runStart{path: path, rec: startRecord{PID: os.Getpid(), ID: r.p.InvocationID(), Command: r.opts.Command,
-		Selection: r.opts.describe(r.p.cfg.VarsText), Started: r.start.UTC(), Total: len(r.plan.IDs())}}
+		Selection: r.opts.describe(r.p.cfg.VarsText), Started: r.start.UTC(), Total: len(r.plan.IDs()), Vars: varsJSON(r.p.cfg.Vars)}}
 	s.write()
 	return s
 }
@@ -134,7 +135,7 @@ func readRunStart(path string) (rec startRecord, ok bool) {
 // startSummary is rec as kiln runs lists it, with status.
 func startSummary(rec startRecord, status string) RunSummary {
 	return RunSummary{ID: rec.ID, Command: rec.Command, Selection: rec.Selection, Started: rec.Started,
-		Status: status, Total: rec.Total}
+		Status: status, Total: rec.Total, Vars: rec.Vars}
 }
 
 // withStarting puts the run of the start record at path first in runs,

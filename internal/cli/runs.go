@@ -1,7 +1,11 @@
 package cli
 
 import (
+	"encoding/json"
 	"fmt"
+	"maps"
+	"slices"
+	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -33,7 +37,12 @@ killed runs left first, and may wait for a database another process
 holds), kiln runs lists it as starting, or queued while it waits for the
 database, from the start record it keeps locked beside the database
 (<database>.runs.start.json); a build that dies before it records itself
-is not listed.`,
+is not listed.
+
+VARS shows the --vars each run was given, compactly (key=value, sorted
+by key, cut at ` + fmt.Sprint(varsWidth) + ` characters with "…"; "-" for none): the
+month a monthly pipeline built, say. SELECTION holds them in full, as
+typed.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			// The project file names the database: a broken model does
@@ -67,7 +76,7 @@ is not listed.`,
 					h.Holder, engine.Rel(e.Dir, h.File), h.WrittenAt.UTC().Format("2006-01-02 15:04:05"))
 			}
 			w := tabwriter.NewWriter(a.stdout, 0, 0, 2, ' ', 0)
-			fmt.Fprintln(w, "RUN\tSTARTED (UTC)\tDURATION\tCOMMAND\tSTATUS\tNODES\tERRORS\tWARNINGS\tSKIPPED\tSELECTION")
+			fmt.Fprintln(w, "RUN\tSTARTED (UTC)\tDURATION\tCOMMAND\tSTATUS\tNODES\tERRORS\tWARNINGS\tSKIPPED\tVARS\tSELECTION")
 			dead := false
 			for _, r := range h.Runs {
 				status, took, counts := r.Status, fmt.Sprintf("%.1fs", r.Finished.Sub(r.Started).Seconds()),
@@ -90,8 +99,8 @@ is not listed.`,
 				case r.Status == "killed":
 					took, counts = "?", "?\t?\t?\t?"
 				}
-				fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.ID[:min(8, len(r.ID))], r.Started.UTC().Format("2006-01-02 15:04:05"),
-					took, r.Command, status, counts, r.Selection)
+				fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.ID[:min(8, len(r.ID))], r.Started.UTC().Format("2006-01-02 15:04:05"),
+					took, r.Command, status, counts, compactVars(r.Vars, varsWidth), r.Selection)
 			}
 			if err := w.Flush(); err != nil {
 				return err
@@ -104,4 +113,36 @@ is not listed.`,
 	}
 	cmd.Flags().IntVarP(&limit, "limit", "n", 20, "how many runs to list")
 	return cmd
+}
+
+// varsWidth is the widest VARS cell of kiln runs, in characters.
+const varsWidth = 48
+
+// compactVars shows a run's vars (a JSON object with sorted keys, "" for
+// none) as "key=value key=value": strings bare, other values as compact
+// JSON, cut at width characters with "…"; "-" for none. Text that is no
+// JSON object is shown as it is, cut alike.
+func compactVars(js string, width int) string {
+	if js == "" {
+		return "-"
+	}
+	out := js
+	var vars map[string]json.RawMessage
+	if json.Unmarshal([]byte(js), &vars) == nil && vars != nil {
+		keys := slices.Sorted(maps.Keys(vars))
+		parts := make([]string, len(keys))
+		for i, k := range keys {
+			v := string(vars[k])
+			var s string
+			if json.Unmarshal(vars[k], &s) == nil && s != "" && !strings.ContainsAny(s, " \t\n") {
+				v = s
+			}
+			parts[i] = k + "=" + v
+		}
+		out = strings.Join(parts, " ")
+	}
+	if r := []rune(out); len(r) > width {
+		out = strings.TrimRight(string(r[:width-1]), " ") + "…"
+	}
+	return out
 }
