@@ -205,7 +205,10 @@ func (m *Manifest) Operation(ctx context.Context, name string, args map[string]a
 		// config.require fails, as dbt's RuntimeConfigObject on a macro.
 		Config:      func(map[string]any, diag.Pos, map[string]template.ArgPos) error { return nil },
 		ConfigValue: func(string) (any, bool) { return nil, false }}
-	return c.engine.CallValue("run-operation "+name, mac, args, tctx)
+	// dbt's run-operation renders with the named package as the search
+	// package (the project's when none is named): the macro's unqualified
+	// calls resolve there first, then in the project.
+	return c.engine.CallValueIn(pkg, "run-operation "+name, mac, args, tctx)
 }
 
 // findOperation finds the macro of run-operation: in package pkg when

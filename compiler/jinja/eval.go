@@ -350,8 +350,13 @@ func (st *state) evalCall(sc *scope, e *callExpr, extra *KV) (any, error) {
 			if err := st.unsupported(n.p, "", n.name); err != nil {
 				return nil, err
 			}
-			return nil, st.errorf(n.p, hintFor(n.name, st.names(sc), "define it in a macro file under the macro paths"),
-				"%q is not a function or macro", n.name)
+			hint := hintFor(n.name, st.names(sc), "define it in a macro file under the macro paths")
+			if h, ok := st.globals.(Hider); ok {
+				if why, hidden := h.Hidden(n.name, st.pkg); hidden {
+					hint = why
+				}
+			}
+			return nil, st.errorf(n.p, hint, "%q is not a function or macro", n.name)
 		}
 		if a, isAttr := e.fn.(*getattrExpr); isAttr {
 			if ns, isName := a.x.(*nameExpr); isName {

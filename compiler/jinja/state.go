@@ -52,6 +52,14 @@ type Namer interface {
 	Names() []string
 }
 
+// Hider is implemented by Globals that resolve names for the node being
+// rendered rather than for the code that asks (dbt's): Hidden returns the
+// hint of the error of a call to name, which code of package pkg makes
+// but cannot see, when pkg defines it.
+type Hider interface {
+	Hidden(name, pkg string) (hint string, ok bool)
+}
+
 // Unsupported is implemented by Globals that know names a template may
 // use but that they do not provide (dbt's built-ins kiln lacks). The
 // error of a call to such a name, or of reading an attribute of it, is

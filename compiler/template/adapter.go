@@ -54,6 +54,9 @@ type DB interface {
 type adapterObj struct {
 	e *Engine
 	c *Context
+	// node is the package of the node being rendered ("" for the
+	// project's), where dispatch without a namespace looks first.
+	node string
 }
 
 // Attr implements jinja.Getter.
@@ -115,7 +118,8 @@ func (e *Engine) adapterType() string {
 // dispatch:'s search_order when it names the namespace; else the root
 // project then the namespace, when the namespace is the root project, dbt
 // or an installed package; else (no namespace, or one not installed) the
-// name as the calling code resolves it.
+// name as an unqualified name resolves (dbt's search package None: the
+// node's package, the root project, dbt's).
 func (a *adapterObj) dispatchFn(c *jinja.Call) (any, error) {
 	var name, ns any
 	if len(c.Args) > 0 {
@@ -149,7 +153,7 @@ func (a *adapterObj) dispatchFn(c *jinja.Call) (any, error) {
 	search, known := a.e.searchPackages(namespace)
 	if ns == nil || !known {
 		for _, p := range prefixes {
-			if v, ok := a.e.resolver.Resolve(p+"__"+macro, c.Package()); ok {
+			if v, ok := a.e.resolver.Resolve(p+"__"+macro, a.node); ok {
 				return v, nil
 			}
 		}

@@ -17,8 +17,11 @@ type globals struct {
 	e *Engine
 	c *Context
 	// node is the package of the node being rendered ("" for the
-	// project's), whose own ref or source macro, if any, is what ref and
-	// source call (see Engine.override).
+	// project's): the package whose macros an unqualified name finds
+	// first, from the node's code and from any macro it calls, whatever
+	// that macro's package (dbt's MacroNamespace: the node's package, the
+	// root project, then dbt's); its own ref or source macro, if any, is
+	// what ref and source call (see Engine.override).
 	node string
 }
 
@@ -34,8 +37,11 @@ func (e *Engine) globalsIn(pkg string, c *Context) jinja.Globals {
 // after it runs SQL (run_query, statement), as in dbt.
 func (g *globals) HaltAtFirstError() bool { return g.c.DB != nil }
 
-// Lookup implements jinja.Globals.
-func (g *globals) Lookup(name, pkg string) (any, bool) {
+// Lookup implements jinja.Globals. A macro name resolves as dbt's
+// MacroNamespace resolves it, in the package of the node being rendered
+// (g.node), not in pkg, the package of the macro whose code asks: dbt
+// renders every macro with the node's context.
+func (g *globals) Lookup(name, _ string) (any, bool) {
 	if v, ok := g.member(name); ok {
 		return v, true
 	}
@@ -46,13 +52,30 @@ func (g *globals) Lookup(name, pkg string) (any, bool) {
 	if v, ok := g.dbtName(name); ok {
 		return v, true
 	}
-	v, ok := g.e.resolver.Resolve(name, pkg)
+	v, ok := g.e.resolver.Resolve(name, g.node)
 	if ok && c.OnMacro != nil {
 		if _, isMacro := v.(*jinja.Macro); isMacro {
 			c.OnMacro(name)
 		}
 	}
 	return v, ok
+}
+
+// Hidden implements jinja.Hider: name is a macro of pkg, the package of
+// the macro that calls it, which dbt does not search for a node of
+// another package.
+func (g *globals) Hidden(name, pkg string) (string, bool) {
+	if pkg == "" || pkg == g.node || pkg == InternalPackage {
+		return "", false
+	}
+	if _, ok := g.e.index.InPackage(pkg, name); !ok {
+		return "", false
+	}
+	where := "the root project here), then in dbt's own"
+	if g.node != "" {
+		where = "package " + strconv.Quote(g.node) + " here), then in the root project, then in dbt's own"
+	}
+	return fmt.Sprintf("package %q defines %s, but dbt finds an unqualified macro name in the package of the node being rendered (%s, whatever package the calling macro is in: call it as %s.%s", pkg, name, where, pkg, name), true
 }
 
 // member resolves the names of dbt's context that Context gives by

@@ -61,7 +61,7 @@ func (g *globals) dbtName(name string) (any, bool) {
 	c := g.c
 	switch name {
 	case "adapter":
-		return &adapterObj{e: g.e, c: c}, true
+		return &adapterObj{e: g.e, c: c, node: g.node}, true
 	case "execute":
 		if c.OnExecute != nil {
 			c.OnExecute()
@@ -196,7 +196,7 @@ func (g *globals) dbtName(name string) (any, bool) {
 			if !ok {
 				return nil, fmt.Errorf("load_relation() takes a relation")
 			}
-			a := &adapterObj{e: g.e, c: c}
+			a := &adapterObj{e: g.e, c: c, node: g.node}
 			db := a.db()
 			if db == nil {
 				return nil, nil

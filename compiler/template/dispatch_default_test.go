@@ -59,16 +59,21 @@ func TestDispatchRootProjectFirst(t *testing.T) {
 }
 
 // With no namespace, or one that is not installed, adapter.dispatch finds
-// the name as the calling code does (dbt searches package None); an
-// installed package with no macros is searched after the project; a
-// namespace that is not a string is an error, as in dbt.
+// the name as an unqualified name resolves (dbt searches package None:
+// the node's package, the project, dbt's), whatever package the calling
+// macro is in; an installed package with no macros is searched after the
+// project; a namespace that is not a string is an error, as in dbt.
 func TestDispatchOtherNamespaces(t *testing.T) {
 	e := dispatchEngine(t, "duckdb", nil)
-	out, l := e.Render("models/m.sql", "{{ pkg.plain() }}|{{ adapter.dispatch('mine', 'not_installed')() }}|{{ adapter.dispatch('mine', 'bare')() }}", &Context{})
-	if l != nil || out != "pkg-plain|root-mine|root-mine" {
+	out, l := e.Render("models/m.sql", "{{ adapter.dispatch('mine', 'not_installed')() }}|{{ adapter.dispatch('mine', 'bare')() }}", &Context{})
+	if l != nil || out != "root-mine|root-mine" {
 		t.Fatalf("got %q %v", out, l)
 	}
+	if out, l := e.RenderIn("pkg", "dbt_packages/pkg/models/p.sql", "{{ plain() }}", &Context{}); l != nil || out != "pkg-plain" {
+		t.Fatalf("dispatch without a namespace from the package's node: got %q %v", out, l)
+	}
 	for src, want := range map[string]string{
+		"{{ pkg.plain() }}":                                 "no macro duckdb__plain or default__plain is defined",
 		"{{ adapter.dispatch('nope', 'bare')() }}":          "no macro duckdb__nope or default__nope in proj, bare",
 		"{{ adapter.dispatch('nope', 'not_installed')() }}": `no package "not_installed" is installed (macro "nope")`,
 		"{{ adapter.dispatch('nope', 3)() }}":               "macro_namespace is an int; it should be none or a string",

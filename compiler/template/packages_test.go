@@ -6,9 +6,13 @@ import (
 )
 
 // A package's macros are reached through its namespace; unqualified
-// names resolve in the calling code's package first, then the project's,
-// then kiln's built-ins, so the project's macro shadows a package's for
-// the project's code but not for the package's own.
+// names resolve as dbt-core's MacroNamespace resolves them: in the
+// package of the node being rendered, then the project's, then kiln's
+// built-ins, whatever the package of the macro whose code names them
+// (dbt renders every macro with the node's context). So a package macro
+// called from the project's model finds the project's helper, not its
+// own, and the same macro called from the package's own node finds the
+// package's.
 func TestPackageNamespacesAndResolutionOrder(t *testing.T) {
 	e, l := NewEngine([]Source{
 		{Path: "<builtin>/b.sql", Text: "{% macro helper() %}builtin{% endmacro %}{% macro only_builtin() %}B{% endmacro %}"},
@@ -22,11 +26,40 @@ func TestPackageNamespacesAndResolutionOrder(t *testing.T) {
 	if l != nil {
 		t.Fatal(l)
 	}
-	if out != "pkg:a project B pkg" {
-		t.Fatalf("got %q", out)
+	if out != "project:a project B pkg" {
+		t.Fatalf("from the project's node: got %q", out)
+	}
+	out, l = e.RenderIn("pkg", "dbt_packages/pkg/models/p.sql", "{{ greet('a') }} {{ helper() }}", &Context{})
+	if l != nil || out != "pkg:a pkg" {
+		t.Fatalf("from the package's node: got %q %v", out, l)
 	}
 	if e.MacroFile("helper") != "macros/h.sql" || !e.HasMacro("only_builtin") || e.HasMacro("greet") {
 		t.Fatalf("lookups from the project: %q %v %v", e.MacroFile("helper"), e.HasMacro("only_builtin"), e.HasMacro("greet"))
+	}
+}
+
+// A package macro that calls a sibling by its bare name fails for a node
+// of another package, as in dbt ("'sibling' is undefined"): the error
+// says why and how to call it.
+func TestPackageSiblingCallNeedsNamespace(t *testing.T) {
+	e, l := NewEngine([]Source{
+		{Path: "dbt_packages/pkg/macros/m.sql", Package: "pkg", Text: "{% macro outer() %}[{{ sibling() }}]{% endmacro %}\n{% macro sibling() %}s{% endmacro %}"},
+	})
+	if l != nil {
+		t.Fatal(l)
+	}
+	if out, l := e.RenderIn("pkg", "dbt_packages/pkg/models/p.sql", "{{ outer() }}", &Context{}); l != nil || out != "[s]" {
+		t.Fatalf("from the package's node: got %q %v", out, l)
+	}
+	_, l = e.Render("models/m.sql", "{{ pkg.outer() }}", &Context{})
+	if len(l) != 1 {
+		t.Fatalf("from the project's node: %v, want one error", l)
+	}
+	got := l[0].Error()
+	for _, want := range []string{`dbt_packages/pkg/macros/m.sql:1:24: template error: "sibling" is not a function or macro`, `package "pkg" defines sibling`, "(the root project here), then in dbt's own", "call it as pkg.sibling"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("error %q lacks %q", got, want)
+		}
 	}
 }
 

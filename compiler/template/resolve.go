@@ -11,7 +11,10 @@ import (
 // Resolver finds what a name that a template neither defines nor gets
 // from dbt's context designates: a macro (*jinja.Macro) or a package's
 // namespace (a jinja.Getter whose attributes are the package's macros).
-// pkg is the package of the code that asks ("" for the project). The
+// pkg is the package of the node being rendered ("" for the project),
+// whatever the package of the macro whose code asks: dbt renders every
+// macro a node calls with the node's context (dbt-core's
+// MacroNamespaceBuilder, whose search_package is the node's). The
 // engine asks it for every such name, so that package namespaces, dbt's
 // resolution order and dispatch live in one place that can be replaced
 // (Engine.SetResolver).
@@ -22,7 +25,7 @@ type Resolver interface {
 }
 
 // MacroIndex holds macros by package and resolves a name in dbt's order:
-// the macros of the calling code's package, then the project's, then
+// the macros of the node's package, then the project's, then
 // kiln's built-ins (which the project's override); the name of a package
 // resolves to its namespace, so that dbt_utils.star(...) calls the
 // package's macro.
