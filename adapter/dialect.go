@@ -89,11 +89,21 @@ type Dialect interface {
 	InsertColumns(into, from Relation, cols []string, where string) Stmt
 	// DeleteMatching deletes the rows of table from whose keys equal
 	// those of a row of relation using and that meet every predicate
-	// (dbt's incremental_predicates, naming the target by its relation),
-	// the first half of dbt's delete+insert strategy
-	// (get_delete_insert_merge_sql). Keys are compared with =: a NULL key
-	// matches nothing. CountRows is set.
+	// (dbt's incremental_predicates), the first half of dbt's
+	// delete+insert strategy for a unique_key written as a string
+	// (get_delete_insert_merge_sql): delete from from where (keys) in
+	// (select keys from using) and predicate ..., each predicate as
+	// written, without parentheses, as dbt writes it; from is the only
+	// relation in the predicates' scope. Keys are compared with =: a NULL
+	// key matches nothing. CountRows is set.
 	DeleteMatching(from, using Relation, keys, predicates []string) Stmt
+	// DeleteJoined is DeleteMatching for a unique_key written as a list,
+	// as dbt writes it (get_delete_insert_merge_sql's sequence branch):
+	// delete from from using using where (using.key = from.key and ...
+	// and predicate ...), so that both relations are in the predicates'
+	// scope and a column of both, unqualified, is ambiguous, as in dbt.
+	// CountRows is set.
+	DeleteJoined(from, using Relation, keys, predicates []string) Stmt
 	// DeleteWhere deletes the rows of table from that meet where.
 	// CountRows is set.
 	DeleteWhere(from Relation, where string) Stmt

@@ -44,6 +44,10 @@ func (c *compiler) compileIncremental(n *graph.Node, r *rendered) {
 		inc.Strategy, explicit = strings.ToLower(s), true
 	}
 	inc.UniqueKey = columnList(x["unique_key"])
+	switch x["unique_key"].(type) {
+	case []any, []string:
+		inc.UniqueKeyList = len(inc.UniqueKey) > 0
+	}
 	if len(inc.UniqueKey) > 0 {
 		inc.UniqueKeyAt, inc.UniqueKeyItemsAt = c.columnListPos(n, r, "unique_key", pos)
 	}

@@ -1,6 +1,7 @@
 package adaptertest
 
 import (
+	"errors"
 	"reflect"
 	"strings"
 	"testing"
@@ -73,6 +74,30 @@ func testIncremental(t *testing.T, e *env) {
 	// A predicate that holds for no row deletes nothing.
 	if n := run(t, c, d.DeleteMatching(target, tmp, []string{"id", "v"}, []string{"n > 1000", "1 = 1"})); n != 0 {
 		t.Errorf("DeleteMatching with a false predicate: %d rows, want 0", n)
+	}
+
+	// delete+insert with a unique_key list, as dbt writes it: the
+	// relations joined on the keys, both in the predicates' scope. A
+	// column of both, unqualified, is ambiguous: an error of the
+	// database, as in dbt (dbt-adapters issue 230), not a predicate on
+	// one of them; a predicate naming the new rows' relation deletes by
+	// its values.
+	s = d.DeleteJoined(target, tmp, []string{"id"}, []string{"n > 0"})
+	var de *adapter.Error
+	if _, err := c.Run(ctx, s); !errors.As(err, &de) || de.Class != adapter.Semantic {
+		t.Errorf("DeleteJoined with an unqualified column of both relations: %v, want a semantic *adapter.Error\n%s", err, s.SQL)
+	}
+	if n := run(t, c, d.DeleteJoined(target, tmp, []string{"id", "v"}, []string{"1 = 0"})); n != 0 {
+		t.Errorf("DeleteJoined with a false predicate: %d rows, want 0", n)
+	}
+	if n := run(t, c, d.DeleteJoined(target, tmp, []string{"id"}, []string{d.QuoteRelation(tmp) + ".n >= 40"})); n != 1 {
+		t.Errorf("DeleteJoined: %d rows, want 1 (id 4)", n)
+	}
+	if n := run(t, c, d.InsertColumns(target, tmp, []string{"id", "v", "n"}, "id = 4")); n != 1 {
+		t.Errorf("InsertColumns where id = 4: %d rows, want 1", n)
+	}
+	if got := all(); !reflect.DeepEqual(got, want) {
+		t.Errorf("after DeleteJoined and its rows inserted again: %v, want %v", got, want)
 	}
 
 	// merge: matched rows updated (only the update columns), others

@@ -66,14 +66,43 @@ func (Dialect) InsertColumns(into, from adapter.Relation, cols []string, where s
 	return adapter.Stmt{SQL: sql, Body: -1, CountRows: true}
 }
 
-// DeleteMatching is dbt's delete of delete+insert: delete from from where
-// (keys) in (select keys from using) and predicate...
+// DeleteMatching is dbt's delete of delete+insert for a unique_key
+// string (dbt-adapters' default__get_delete_insert_merge_sql): delete
+// from from where (keys) in (select keys from using) and predicate ...,
+// the predicates as written, without parentheses.
 func (Dialect) DeleteMatching(from, using adapter.Relation, keys, predicates []string) adapter.Stmt {
 	list := identList(keys)
 	sql := fmt.Sprintf("delete from %s\nwhere (%s) in (select %s from %s)", from, list, list, using)
 	for _, p := range predicates {
-		sql += "\n  and (" + p + ")"
+		sql += "\n  and " + p
 	}
+	return adapter.Stmt{SQL: sql, Body: -1, CountRows: true}
+}
+
+// DeleteJoined is dbt's delete of delete+insert for a unique_key list
+// (dbt-adapters' default__get_delete_insert_merge_sql, which
+// dbt-postgres uses): delete from from using using where (using.key =
+// from.key and ... and predicate ...).
+func (Dialect) DeleteJoined(from, using adapter.Relation, keys, predicates []string) adapter.Stmt {
+	return DeleteUsing(from, using, from.String(), "", keys, predicates)
+}
+
+// DeleteUsing writes delete from from [as alias] using using where
+// (using.key = target.key and ... and predicate ...), target naming from
+// in the condition (its alias, or its relation): the shape of dbt's
+// delete+insert for a unique_key list, for dialects to share.
+func DeleteUsing(from, using adapter.Relation, target, alias string, keys, predicates []string) adapter.Stmt {
+	conds := make([]string, 0, len(keys)+len(predicates))
+	for _, k := range keys {
+		q := sqlq.Ident(k)
+		conds = append(conds, fmt.Sprintf("%s.%s = %s.%s", using, q, target, q))
+	}
+	conds = append(conds, predicates...)
+	head := "delete from " + from.String()
+	if alias != "" {
+		head += " as " + alias
+	}
+	sql := fmt.Sprintf("%s\nusing %s\nwhere (%s)", head, using, strings.Join(conds, "\n  and "))
 	return adapter.Stmt{SQL: sql, Body: -1, CountRows: true}
 }
 

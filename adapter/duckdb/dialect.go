@@ -63,3 +63,16 @@ func (Dialect) IndexCount(rel adapter.Relation) adapter.Stmt {
 		sqlq.Literal(rel.Schema) + " and table_name = " + sqlq.Literal(rel.Name)
 	return adapter.Stmt{SQL: q, Body: -1}
 }
+
+// IncrementalTarget is dbt-duckdb's alias of the target in the delete of
+// delete+insert with a unique_key list, which incremental_predicates can
+// name.
+const IncrementalTarget = "DBT_INCREMENTAL_TARGET"
+
+// DeleteJoined is dbt-duckdb's delete of delete+insert for a unique_key
+// list (duckdb__get_delete_insert_merge_sql): delete from from as
+// DBT_INCREMENTAL_TARGET using using where (using.key =
+// DBT_INCREMENTAL_TARGET.key and ... and predicate ...).
+func (Dialect) DeleteJoined(from, using adapter.Relation, keys, predicates []string) adapter.Stmt {
+	return ansi.DeleteUsing(from, using, IncrementalTarget, IncrementalTarget, keys, predicates)
+}

@@ -447,6 +447,10 @@ type IncrementalInfo struct {
 	// UniqueKey are the columns of unique_key (one, or a list); none for
 	// append and microbatch.
 	UniqueKey []string
+	// UniqueKeyList is whether unique_key is written as a list (even of
+	// one column) rather than a string: dbt's delete+insert then deletes
+	// with a join on the keys (Dialect.DeleteJoined), not with an in.
+	UniqueKeyList bool `json:",omitempty"`
 	// UniqueKeyAt is where unique_key's value is written (its config()
 	// call, its property file or the project file); the model's
 	// position when that is not known.

@@ -157,7 +157,9 @@ func quoteNames(names []string) string {
 // Apply returns the statements of n's strategy that write the new rows of
 // relation rows into table rel, cols being the columns to write: append
 // inserts them; delete+insert deletes the rows whose unique_key is among
-// the new rows' (and that meet incremental_predicates) then inserts them;
+// the new rows' (and that meet incremental_predicates) then inserts them,
+// with dbt's statement for a unique_key string (DeleteMatching) or list
+// (DeleteJoined);
 // merge updates the rows whose unique_key matches and inserts the others
 // (merge_update_columns or every column but merge_exclude_columns are
 // updated). Microbatch batches are written by Batch.
@@ -168,7 +170,10 @@ func Apply(d adapter.Dialect, n *graph.Node, rel, rows adapter.Relation, cols []
 		return []adapter.Stmt{d.InsertColumns(rel, rows, cols, "")}, nil
 	case "delete+insert":
 		var stmts []adapter.Stmt
-		if len(inc.UniqueKey) > 0 {
+		switch {
+		case inc.UniqueKeyList:
+			stmts = append(stmts, d.DeleteJoined(rel, rows, inc.UniqueKey, inc.Predicates))
+		case len(inc.UniqueKey) > 0:
 			stmts = append(stmts, d.DeleteMatching(rel, rows, inc.UniqueKey, inc.Predicates))
 		}
 		return append(stmts, d.InsertColumns(rel, rows, cols, "")), nil
