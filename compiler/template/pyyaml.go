@@ -18,9 +18,10 @@ import (
 // indicators (then 'single quoted'), double quoted with escapes when
 // they hold a control or non-ASCII character (allow_unicode is off), a
 // lone scalar document ended by "...". v is made of dicts, lists, tuples,
-// strings, ints, floats, bools and None; anything else (a Relation, a
-// Decimal, a date) is an error (PyYAML's RepresenterError; dates, which
-// PyYAML writes, are not supported yet).
+// strings, ints, floats, bools, None, dates and datetimes (as
+// SafeRepresenter writes them: isoformat, with a space before the time, a
+// plain scalar); anything else (a Relation, a Decimal) is an error
+// (PyYAML's RepresenterError).
 func pyDump(v any, sortKeys bool) (string, error) {
 	e := &pyEmitter{sortKeys: sortKeys, whitespace: true, indention: true}
 	switch v.(type) {
@@ -211,6 +212,10 @@ func pyScalar(v any) (string, string, error) {
 		return s, "", nil
 	case string:
 		return x, pyStyle(x), nil
+	case dateTime:
+		// represent_date: isoformat(); represent_datetime:
+		// isoformat(' '), which is Python's str() of it.
+		return x.String(), "", nil
 	}
 	return "", "", fmt.Errorf("a %s has no YAML form", jinja.TypeName(v))
 }

@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // PyYAML's implicit resolvers (YAML 1.1, yaml/resolver.py): the plain
@@ -48,8 +49,8 @@ func pyImplicit(s string) string {
 
 // pyPlainValue is the value of the plain scalar s as PyYAML's safe_load
 // constructs it (yaml/constructor.py): bool, int (with _, 0b, 0x, octal
-// 0..., base 60 a:b), float (.inf, .nan, base 60), None, or the text
-// (timestamps too: templates have no date values from YAML).
+// 0..., base 60 a:b), float (.inf, .nan, base 60), None, a date or
+// datetime (pyTimestamp), or the text.
 func pyPlainValue(s string) (any, error) {
 	s = strings.TrimSuffix(s, "\n")
 	switch pyImplicit(s) {
@@ -65,8 +66,56 @@ func pyPlainValue(s string) (any, error) {
 		return pyInteger(s)
 	case "float":
 		return pyFloatValue(s)
+	case "timestamp":
+		return pyTimestamp(s)
 	}
 	return s, nil
+}
+
+// pyTimeParts is PyYAML's SafeConstructor.timestamp_regexp: year, month,
+// day, then hour, minute, second, fraction, and the zone (Z, or a sign,
+// hours and minutes).
+var pyTimeParts = regexp.MustCompile(`^([0-9]{4})-([0-9]{1,2})-([0-9]{1,2})(?:(?:[Tt]|[ \t]+)([0-9]{1,2}):([0-9]{2}):([0-9]{2})(?:\.([0-9]*))?(?:[ \t]*(Z|([-+])([0-9]{1,2})(?::([0-9]{2}))?))?)?$`)
+
+// pyTimestamp is PyYAML's construct_yaml_timestamp of s (PyYAML 5.3 and
+// later): a date when s has no time; else a datetime, its fraction cut
+// or padded to microseconds, aware when s gives a zone (Z is UTC), naive
+// otherwise. A field out of range is an error, as Python's ValueError
+// (which dbt's fromyaml turns into its default).
+func pyTimestamp(s string) (any, error) {
+	m := pyTimeParts.FindStringSubmatch(s)
+	if m == nil {
+		return nil, fmt.Errorf("%q is not a timestamp", s)
+	}
+	n := func(i int) int { v, _ := strconv.Atoi(m[i]); return v }
+	y, mo, d := n(1), n(2), n(3)
+	if mo < 1 || mo > 12 || d < 1 || d > time.Date(y, time.Month(mo)+1, 0, 0, 0, 0, 0, time.UTC).Day() {
+		return nil, fmt.Errorf("%q: day is out of range for month", s)
+	}
+	if m[4] == "" {
+		return YAMLTime(time.Date(y, time.Month(mo), d, 0, 0, 0, 0, time.UTC), true, false), nil
+	}
+	h, mi, sec := n(4), n(5), n(6)
+	if h > 23 || mi > 59 || sec > 59 {
+		return nil, fmt.Errorf("%q: a time field is out of range", s)
+	}
+	frac := (m[7] + "000000")[:6]
+	us, _ := strconv.Atoi(frac)
+	loc := time.UTC
+	switch {
+	case m[8] == "":
+		return YAMLTime(time.Date(y, time.Month(mo), d, h, mi, sec, us*1000, time.UTC), false, false), nil
+	case m[8] != "Z":
+		off := n(10)*3600 + n(11)*60
+		if off >= 24*3600 {
+			return nil, fmt.Errorf("%q: the offset is out of range", s)
+		}
+		if m[9] == "-" {
+			off = -off
+		}
+		loc = time.FixedZone("", off)
+	}
+	return YAMLTime(time.Date(y, time.Month(mo), d, h, mi, sec, us*1000, loc), false, true), nil
 }
 
 func pySign(s string) (string, int) {

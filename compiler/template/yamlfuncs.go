@@ -11,7 +11,8 @@ import (
 // fromYAML is dbt's fromyaml(value, default=None): the YAML document's
 // value (mappings as dicts in the document's order, sequences as lists,
 // plain scalars as PyYAML's safe_load reads them, YAML 1.1: yes and off
-// are booleans, 017 octal, 12:30 base 60, timestamps stay strings), or
+// are booleans, 017 octal, 12:30 base 60, 2020-01-02 a date and
+// 2020-01-02 10:11:12 a datetime, aware with a zone), or
 // default (None unless
 // given) when value is not a string of YAML, as dbt's, which catches
 // safe_load's errors (dbt/context/base.py).

@@ -35,6 +35,26 @@ func TestFromYAMLAndToYAML(t *testing.T) {
 	}
 }
 
+// TestYAMLTimestamps: fromyaml reads a plain timestamp as PyYAML's
+// safe_load constructs it (construct_yaml_timestamp): a date, a naive
+// datetime, an aware one with Z or an offset (its fraction cut to
+// microseconds), with their attributes; an impossible date is Python's
+// ValueError, which dbt's fromyaml turns into its default; a quoted one
+// stays a string. toyaml writes dates and datetimes as SafeRepresenter
+// does (isoformat, a space before the time, plain). The expected texts
+// are PyYAML 6's (yaml.safe_load, then str() and yaml.safe_dump).
+func TestYAMLTimestamps(t *testing.T) {
+	e, _ := NewEngine(nil)
+	doc := `a: 2020-01-02\nb: 2020-01-02 10:11:12\nc: 2020-01-02T10:11:12Z\nd: 2001-12-14t21:59:43.10-05:00\ne: 2001-2-3 4:05:06.1234567 +1\ng: '2020-01-02'`
+	src := `{% set y = fromyaml("` + doc + `") %}{{ y.a }}|{{ y.b }}|{{ y.c }}|{{ y.d }}|{{ y.e }}|{{ y.g }}|{{ y.a.year }} {{ y.b.hour }} {{ y.c.tzinfo is not none }} {{ y.b.tzinfo is none }} {{ y.d.microsecond }}|` +
+		`{{ toyaml(y) }}|{{ fromyaml("x: 2020-02-30", "bad") }}|{{ fromyaml("2020-01-02").day }}|{{ toyaml(modules.datetime.date(2020, 1, 2)) }}`
+	want := "2020-01-02|2020-01-02 10:11:12|2020-01-02 10:11:12+00:00|2001-12-14 21:59:43.100000-05:00|2001-02-03 04:05:06.123456+01:00|2020-01-02|2020 10 True True 100000|" +
+		"a: 2020-01-02\nb: 2020-01-02 10:11:12\nc: 2020-01-02 10:11:12+00:00\nd: 2001-12-14 21:59:43.100000-05:00\ne: 2001-02-03 04:05:06.123456+01:00\ng: '2020-01-02'\n|bad|2|2020-01-02\n...\n"
+	if out, l := e.Render("m.sql", src, &Context{}); l != nil || out != want {
+		t.Errorf("got  %q %v\nwant %q", out, l, want)
+	}
+}
+
 // TestFromYAMLAndFromJSONDefaultNone: as dbt's (dbt/context/base.py:
 // safe_load and json.loads in a try that returns default), fromyaml and
 // fromjson give None for text they cannot read when no default is given,
