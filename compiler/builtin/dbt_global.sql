@@ -65,10 +65,19 @@ limit 0
 
 {#- make_temp_relation(base_relation, suffix='__dbt_tmp'): base_relation
     with suffix appended to its identifier (same database and schema; on
-    PostgreSQL, postgres__make_temp_relation below). -#}
+    DuckDB and PostgreSQL, their adapters' own below). -#}
 {% macro make_temp_relation(base_relation, suffix='__dbt_tmp') %}{{ return(adapter.dispatch('make_temp_relation', 'dbt')(base_relation, suffix)) }}{% endmacro %}
 {% macro default__make_temp_relation(base_relation, suffix) -%}
 {{ return(base_relation.incorporate(path={'identifier': base_relation.identifier ~ suffix})) }}
+{%- endmacro %}
+{#- duckdb__make_temp_relation(base_relation, suffix): dbt-duckdb's
+    (dbt/include/duckdb/macros/adapters.sql): the identifier with suffix
+    and py_current_timestring() (datetime.now(), %Y%m%d%H%M%S%f)
+    appended, without database and schema, the name of a temporary
+    table. -#}
+{% macro duckdb__make_temp_relation(base_relation, suffix) -%}
+{%- set identifier = base_relation.identifier ~ suffix ~ modules.datetime.datetime.now().strftime('%Y%m%d%H%M%S%f') -%}
+{{ return(base_relation.incorporate(path={'identifier': identifier, 'schema': none, 'database': none})) }}
 {%- endmacro %}
 {#- postgres__make_temp_relation(base_relation, suffix): dbt-postgres's
     (macros/adapters.sql, postgres__make_relation_with_suffix with

@@ -34,6 +34,17 @@ type Relation struct {
 	OnAccess func()
 }
 
+// partValue is a path part as dbt's relations give it: None when the
+// relation has none (an empty part is one set to None by incorporate,
+// replace_path or api.Relation.create, or one never given, which dbt's
+// Path holds as None), else the text.
+func partValue(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}
+
 // relationParts are the components of a relation's path, in order.
 var relationParts = [3]string{"database", "schema", "identifier"}
 
@@ -47,15 +58,15 @@ func (r Relation) Attr(name string) (any, bool) {
 	}
 	switch name {
 	case "database":
-		return r.Database, true
+		return partValue(r.Database), true
 	case "schema":
-		return r.Schema, true
+		return partValue(r.Schema), true
 	case "identifier", "name", "table":
-		return r.Identifier, true
+		return partValue(r.Identifier), true
 	case "path":
 		d := jinja.NewDict()
 		for i, v := range r.parts() {
-			_ = d.Set(relationParts[i], v)
+			_ = d.Set(relationParts[i], partValue(v))
 		}
 		return d, true
 	case "is_cte":

@@ -17,7 +17,7 @@ func TestRelationMethods(t *testing.T) {
 		`{{ this.incorporate(path={'schema': 'snap', 'database': 'other'}, type='view') }} {{ this.incorporate(path={'schema': 'snap'}).type }}`: `"other"."snap"."orders" None`,
 		`{{ this.incorporate(type='table').type }} {{ this.incorporate(type='table') }}`:                                                         `table "db"."main"."orders"`,
 		`{{ this.incorporate(path={'database': none}) }}`:                                                                                        `"main"."orders"`,
-		`{{ this.replace_path(identifier='x') }}|{{ this.without_identifier() }}|{{ this.without_identifier().identifier }}`:                     `"db"."main"."x"|"db"."main"|`,
+		`{{ this.replace_path(identifier='x') }}|{{ this.without_identifier() }}|{{ this.without_identifier().identifier }}`:                     `"db"."main"."x"|"db"."main"|None`, // dbt: replace_path(identifier=None)
 		`{{ this.include(database=false) }}|{{ this.include(database=none) }}|{{ this.include(false, false) }}`:                                  `"main"."orders"|"db"."main"."orders"|"orders"`,
 		`{{ this.quote(identifier=false) }}|{{ this.incorporate(quote_policy={'schema': false}) }}`:                                              `"db"."main".orders|"db".main."orders"`,
 		`{{ this.incorporate(include_policy={'database': false}).render() }}|{{ this.path.identifier }}`:                                         `"main"."orders"|orders`,
