@@ -47,7 +47,9 @@ type TxnOutcome = execute.TxnOutcome
 
 // CommitTransaction publishes flow transaction id (see
 // RunOptions.Transaction): the relations and exports its runs built, and
-// their up-to-date state. It first finishes what killed processes left
+// their up-to-date state; on PostgreSQL it seals the relations the
+// flow's runs built that are as they left them (see sealtxn.go), so that
+// the next build takes them as up to date. It first finishes what killed processes left
 // (as a run does), and is idempotent: run again after a kill, or on a
 // committed transaction, it finishes the publication (Already). It
 // returns an error when id is unknown or rolled back.
@@ -57,8 +59,14 @@ func (d *Database) CommitTransaction(ctx context.Context, id string) (TxnOutcome
 	}
 	out, err := execute.CommitTxn(context.WithoutCancel(ctx), d.conn, d.db.Dialect(), id)
 	if rs, ok := d.conn.(adapter.RelationSealer); ok && err == nil {
-		if err := forgetDirty(context.WithoutCancel(ctx), rs, id); err != nil {
-			d.p.emit(Log{Text: "kiln transaction commit did not update the seal: " + oneLine(err), Debug: true})
+		// PostgreSQL: what the flow's runs built, unchanged since, is
+		// sealed (see sealtxn.go); should that fail, the next build runs it.
+		why, err := sealCommit(context.WithoutCancel(ctx), rs, id, d.p.InvocationID())
+		switch {
+		case err != nil:
+			d.p.printf(Warn, "warning: kiln transaction commit did not seal the relations the flow built (%s): the next build runs them", oneLine(err))
+		case why != "":
+			d.p.emit(Log{Text: "kiln transaction commit seals none of the flow's relations: " + why, Debug: true})
 		}
 	}
 	return out, err

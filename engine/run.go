@@ -326,6 +326,11 @@ func (p *Project) Run(ctx context.Context, plan *Plan, o RunOptions) (*Result, e
 		if err := r.serverOutside(ctx); err != nil && ctx.Err() == nil {
 			return nil, err
 		}
+		// Before any node changes anything: what a flow's rollback must
+		// not take as kiln left it (see sealtxn.go).
+		if err := r.markDirty(ctx); err != nil && ctx.Err() == nil {
+			return nil, err
+		}
 	}
 	if err := r.upToDate(ctx); err != nil && ctx.Err() == nil {
 		return nil, err

@@ -371,8 +371,9 @@ func (r *runner) watchRender(render execute.Renderer) execute.Renderer {
 
 // sealed decides, as the run is published with results (rolledBack:
 // the relations it had changed were restored), whether it seals the
-// database (see seal.go): not in a flow transaction (its state
-// is published later, by kiln transaction commit, which does not seal),
+// database (see seal.go): not in a flow transaction (its state is
+// published later, by kiln transaction commit, which seals on
+// PostgreSQL what the flow's runs left: see sealtxn.go),
 // nor when a statement may have written another node's relation, which
 // kiln.log then says. A DuckDB database changed outside kiln before the
 // run stays unsealed unless every node the state holds as built ran in
@@ -387,9 +388,11 @@ func (r *runner) sealed(ctx context.Context, results []run.Result, rolledBack bo
 		results, restored = nil, r.journal.Restored()
 	}
 	if r.opts.Transaction != "" {
-		if r.p.OnServer() {
-			if err := r.markDirty(ctx); err != nil {
-				r.p.emit(Log{Text: "the seal does not record the relations the run found changed: " + oneLine(err), Debug: true})
+		// kiln transaction commit seals what the flow's runs built
+		// (sealtxn.go): not what a run rolled back put back.
+		if r.p.OnServer() && !rolledBack {
+			if err := r.flowPrints(ctx, results, r.writes.reason()); err != nil {
+				r.p.printf(Warn, "warning: flow transaction %s: the seal does not record the relations this run built (%s): kiln transaction commit %s will not seal them, and the next build runs them", r.opts.Transaction, oneLine(err), r.opts.Transaction)
 			}
 		}
 		return

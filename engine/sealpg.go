@@ -51,6 +51,9 @@ type serverSeal struct {
 	// before the flow changed them: kiln transaction rollback does not
 	// take what it puts back of them for what the seal vouches for.
 	Dirty map[string]string `json:"dirty,omitempty"`
+	// Flow is what the runs of the open flow transaction leave for kiln
+	// transaction commit to seal (see sealtxn.go).
+	Flow *flowSeal `json:"flow,omitempty"`
 }
 
 // serverPrints reads the prints of the relations in the schemas of g's

@@ -160,3 +160,84 @@ func TestSealPostgresAfterTransactionRollback(t *testing.T) {
 	s.count("t", "3")
 	s.build("no-change build", 0, allUpToDate)
 }
+
+// events writes the seed events with ids 1..n.
+func (s sealRollbackSteps) events(n int) {
+	s.t.Helper()
+	text := "id,updated_at\n"
+	for i := 1; i <= n; i++ {
+		text += fmt.Sprintf("%d,2024-01-%02d\n", i, i)
+	}
+	if err := os.WriteFile(filepath.Join(s.dir, "seeds", "events.csv"), []byte(text), 0o644); err != nil {
+		s.t.Fatal(err)
+	}
+}
+
+// TestSealPostgresAfterTransactionCommit: kiln transaction commit seals
+// what the flow's runs built, so the next build with no change takes t,
+// fct and v as up to date; a relation changed outside kiln after the
+// commit, or between the flow's run and the commit, still runs.
+func TestSealPostgresAfterTransactionCommit(t *testing.T) {
+	s := newSealRollback(t)
+	s.build("first build", 0, nil)
+	s.events(4)
+	s.build("flow build", 0, map[string]string{"t": "OK", "fct": "OK", "v": "OK"}, "--transaction", "f1")
+	if out := mustKiln(t, 0, s.dir, "transaction", "commit", "f1"); strings.Contains(out, "warning") {
+		t.Errorf("kiln transaction commit warns:\n%s", out)
+	}
+	out := s.build("build after the flow's commit", 0, allUpToDate)
+	if strings.Contains(out, "outside kiln") {
+		t.Errorf("the build after kiln transaction commit says a relation changed outside kiln:\n%s", out)
+	}
+	s.count("fct", "4")
+
+	// Another session's delete after the commit is seen.
+	s.d.query(t, "delete from fct where id = 3")
+	out = s.build("build after another session's delete", 0, map[string]string{"fct": "OK", "t": "UP-TO-DATE", "v": "UP-TO-DATE"})
+	if !strings.Contains(out, "1 relation changed outside kiln") || !strings.Contains(out, "public.fct") {
+		t.Errorf("the build after another session's delete does not say fct changed outside kiln:\n%s", out)
+	}
+	s.count("fct", "3") // an incremental run adds rows newer than its newest
+
+	// Another session's insert between the flow's run and its commit:
+	// the commit does not seal t, the next build runs it (and v).
+	s.events(5)
+	s.build("second flow build", 0, map[string]string{"t": "OK", "fct": "OK", "v": "OK"}, "--transaction", "f2")
+	s.d.query(t, "insert into t values (9, date '2024-02-09')")
+	mustKiln(t, 0, s.dir, "transaction", "commit", "f2")
+	out = s.build("build after a write before the commit", 0, map[string]string{"t": "OK", "v": "OK", "fct": "UP-TO-DATE"})
+	if !strings.Contains(out, "1 relation changed outside kiln") || !strings.Contains(out, "public.t") {
+		t.Errorf("the build after another session's insert does not say t changed outside kiln:\n%s", out)
+	}
+	s.count("t", "5")
+	s.build("no-change build", 0, allUpToDate)
+}
+
+// TestSealPostgresFlowCannotMarkDirty: a run of a flow transaction that
+// cannot record in the seal the relations it found changed outside kiln
+// stops before it changes anything, saying so; kiln transaction rollback
+// then cannot take fct, an incremental table another session wrote, as
+// kiln left it: the next build runs it.
+func TestSealPostgresFlowCannotMarkDirty(t *testing.T) {
+	s := newSealRollback(t)
+	s.build("first build", 0, nil)
+	s.d.query(t, "insert into fct values (8, date '2023-01-01')")
+	s.d.exec(t, `create function kiln_history.no_seal() returns trigger language plpgsql as $$ begin raise exception 'the seal is read-only'; end $$`,
+		"create trigger no_seal before insert or update or delete on kiln_history.seal for each statement execute function kiln_history.no_seal()")
+	s.change(false)
+	c, out, errOut := kiln(t, s.dir, "build", "--transaction", "f1")
+	if c != ExitCannotStart || !strings.Contains(errOut, "cannot record in kiln_history.seal the relations changed outside kiln") ||
+		!strings.Contains(errOut, "public.fct") || !strings.Contains(errOut, "nothing ran") {
+		t.Errorf("the flow's run that cannot mark fct exited %d, want it refused with the reason\n%s%s", c, out, errOut)
+	}
+	s.count("fct", "4")
+	s.count("t", "3")
+	s.d.exec(t, "drop trigger no_seal on kiln_history.seal")
+	mustKiln(t, 0, s.dir, "transaction", "rollback", "f1")
+	s.undo()
+	out = s.build("build after the flow's rollback", 0, map[string]string{"fct": "OK"})
+	if !strings.Contains(out, "public.fct") || !strings.Contains(out, "changed outside kiln") {
+		t.Errorf("the build after the rollback does not say fct changed outside kiln:\n%s", out)
+	}
+	s.build("no-change build", 0, allUpToDate)
+}
