@@ -3,6 +3,7 @@ package compiler
 import (
 	"context"
 	"fmt"
+	"maps"
 	"strings"
 
 	"github.com/kiln-build/kiln/adapter"
@@ -201,7 +202,9 @@ func likeMatch(pattern, s string) bool {
 // model or seed n on session s, as dbt does: each hook (the pre-hook and
 // pre_hook configs, a string, a {sql, transaction} mapping or a list of
 // them) is rendered with this, the database and dbt's context, and what
-// it renders, when not blank, runs as SQL. inTx selects the hooks that
+// it renders, when not blank, runs as SQL; model.batch is s.Batch, when
+// set (a microbatch model's first batch for its pre-hooks, its last for
+// its post-hooks). inTx selects the hooks that
 // run inside the node's transaction (dbt's default) or those with
 // transaction: false, which run before it begins or after it commits. It
 // has execute.Hooks' signature.
@@ -227,6 +230,17 @@ func (m *Manifest) RunHooks(ctx context.Context, n *graph.Node, phase string, in
 	// A hook renders after its node is compiled: model has compiled_code.
 	if node := c.nodes[n.ID]; node != nil && c.opts.NodeEntries != nil {
 		tctx.Model = func() map[string]any { return c.modelVar(node, true) }
+		if b := s.Batch; b != nil {
+			// A microbatch model's hooks run with its first batch (pre)
+			// or its last (post), as in dbt.
+			tctx.Model = func() map[string]any {
+				m := maps.Clone(c.modelVar(node, true))
+				if m != nil {
+					m["batch"] = template.BatchValue(b.ID, b.Start, b.End, nil)
+				}
+				return m
+			}
+		}
 		tctx.Where = c.modelWhere(tctx.Model)
 	}
 	for i, h := range hooks {
@@ -234,12 +248,12 @@ func (m *Manifest) RunHooks(ctx context.Context, n *graph.Node, phase string, in
 		if len(l) > 0 {
 			t, _ := c.nodeHookText(n, h)
 			d := l[0]
-			if n.Incremental != nil && n.Incremental.Batch != nil && strings.Contains(d.Msg, `no attribute "batch"`) {
+			if n.Incremental != nil && n.Incremental.Batch != nil && s.Batch == nil && strings.Contains(d.Msg, `no attribute "batch"`) {
 				// dbt runs a microbatch model's pre-hooks with its first
-				// batch and its post-hooks with its last; kiln runs them
-				// once for the model.
-				d.Msg = "model.batch in a hook of a microbatch model is not supported yet: kiln runs its hooks once for the model, not for its first or last batch"
-				d.Hint = "read model.batch in the model's SQL"
+				// batch and its post-hooks with its last; this run builds
+				// none of its batches.
+				d.Msg = "model.batch in a hook of a microbatch model that this run builds no batch of: its pre-hooks run with the first batch the run builds, its post-hooks with the last, as in dbt"
+				d.Hint = "test {% if model.batch is defined %} in the hook, or give the run a range that holds a batch to build (--event-time-start, --event-time-end)"
 			}
 			return hookJinjaError(fmt.Sprintf("%s-hook %d", phase, i+1), h, t, n.Pos, d)
 		}

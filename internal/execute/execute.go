@@ -130,12 +130,29 @@ var errNodeFailed = errors.New("the node failed")
 // post-hooks, all in one transaction as dbt does: a failing hook fails
 // the node, and nothing of it (hooks and build) is committed. Hooks
 // configured transaction: false run before the transaction begins and
-// after it commits.
+// after it commits. A microbatch model's pre-hooks see as model.batch
+// the first batch its run builds, its post-hooks the last (Session.Batch;
+// none when it builds none), as dbt runs them with its first and last
+// batch.
 func (e *Executor) withHooks(ctx context.Context, conn adapter.Conn, n *graph.Node, build func(context.Context, adapter.Conn, *graph.Node) run.Result) run.Result {
 	if e.opts.Hooks == nil || !HasHooks(n) {
 		return build(ctx, conn, n)
 	}
 	s := adapter.Session{Conn: conn, Dialect: e.d, Type: e.typ}
+	pre, post := s, s
+	if n.Kind == graph.Model && n.Incremental != nil && n.Incremental.Batch != nil {
+		// dbt runs a microbatch model's pre-hooks with its first batch and
+		// its post-hooks with its last (model.batch): what the run builds
+		// is read first.
+		plan, err := e.batchPlan(ctx, conn, n)
+		if err != nil {
+			return failed(err)
+		}
+		pre.Batch, post.Batch = plan.hookBatch(n, "pre"), plan.hookBatch(n, "post")
+		build = func(ctx context.Context, conn adapter.Conn, n *graph.Node) run.Result {
+			return e.modelPlanned(ctx, conn, n, plan)
+		}
+	}
 	kindBefore := e.cat.Kind(n.Relation)
 	hookErr := func(phase string, err error) run.Result {
 		var he *compiler.HookError
@@ -147,12 +164,12 @@ func (e *Executor) withHooks(ctx context.Context, conn adapter.Conn, n *graph.No
 		}
 		return failed(&run.NodeError{Pos: n.Pos, Msg: fmt.Sprintf("%s %q: %s-hook: %v", n.Kind, n.Name, phase, err), Err: err})
 	}
-	if err := e.opts.Hooks(ctx, n, "pre", false, s); err != nil {
+	if err := e.opts.Hooks(ctx, n, "pre", false, pre); err != nil {
 		return hookErr("pre", err)
 	}
 	var r run.Result
 	err := conn.Tx(ctx, func() error {
-		if err := e.opts.Hooks(ctx, n, "pre", true, s); err != nil {
+		if err := e.opts.Hooks(ctx, n, "pre", true, pre); err != nil {
 			r = hookErr("pre", err)
 			return err
 		}
@@ -160,7 +177,7 @@ func (e *Executor) withHooks(ctx context.Context, conn adapter.Conn, n *graph.No
 		if r.Status != run.Success {
 			return errNodeFailed
 		}
-		if err := e.opts.Hooks(ctx, n, "post", true, s); err != nil {
+		if err := e.opts.Hooks(ctx, n, "post", true, post); err != nil {
 			r = hookErr("post", err)
 			return err
 		}
@@ -183,7 +200,7 @@ func (e *Executor) withHooks(ctx context.Context, conn adapter.Conn, n *graph.No
 		}
 		return r
 	}
-	if err := e.opts.Hooks(ctx, n, "post", false, s); err != nil {
+	if err := e.opts.Hooks(ctx, n, "post", false, post); err != nil {
 		return hookErr("post", err)
 	}
 	return r
@@ -565,6 +582,12 @@ func (e *Executor) loadSeed(ctx context.Context, conn adapter.Conn, n *graph.Nod
 }
 
 func (e *Executor) model(ctx context.Context, conn adapter.Conn, n *graph.Node) run.Result {
+	return e.modelPlanned(ctx, conn, n, nil)
+}
+
+// modelPlanned builds model n; plan, when not nil, is what its run
+// builds of a microbatch model (read before its hooks ran).
+func (e *Executor) modelPlanned(ctx context.Context, conn adapter.Conn, n *graph.Node, plan *batchPlan) run.Result {
 	// A microbatch model renders again for each batch (microbatch).
 	if e.opts.Render != nil && (n.Incremental == nil || n.Incremental.Batch == nil) {
 		r, res, done := e.renderModel(ctx, conn, n)
@@ -587,7 +610,7 @@ func (e *Executor) model(ctx context.Context, conn adapter.Conn, n *graph.Node) 
 		}
 	}
 	if n.Incremental != nil {
-		return e.incremental(ctx, conn, n)
+		return e.incremental(ctx, conn, n, plan)
 	}
 	rows := int64(-1)
 	build := func() error {

@@ -35,9 +35,11 @@ func withCode(n *graph.Node, code string) *graph.Node {
 // is built whole from n.CompiledCode. With a unique_key, the new rows are
 // checked first: a NULL or duplicate key is an error and nothing is
 // written.
-func (e *Executor) incremental(ctx context.Context, conn adapter.Conn, n *graph.Node) run.Result {
+// A microbatch model is built by microbatch, with plan when its hooks
+// needed it first (withHooks), else with the plan it reads.
+func (e *Executor) incremental(ctx context.Context, conn adapter.Conn, n *graph.Node, plan *batchPlan) run.Result {
 	if n.Incremental.Batch != nil {
-		return e.microbatch(ctx, conn, n)
+		return e.microbatch(ctx, conn, n, plan)
 	}
 	kind := e.cat.Kind(n.Relation)
 	applied := kind == string(adapter.Table) && !materialize.FullRefresh(n, e.opts.FullRefresh)

@@ -65,18 +65,23 @@ func Batches(b *graph.BatchInfo, now, start, end time.Time) []Batch {
 // run's range); --full-refresh (or a missing table) builds them all. The
 // journal keeps the rows of the batches it replaces (PrepareRows), not
 // the whole table.
-func (e *Executor) microbatch(ctx context.Context, conn adapter.Conn, n *graph.Node) run.Result {
+func (e *Executor) microbatch(ctx context.Context, conn adapter.Conn, n *graph.Node, plan *batchPlan) run.Result {
 	b := n.Incremental.Batch
-	kind := e.cat.Kind(n.Relation)
-	whole := kind != string(adapter.Table) || materialize.FullRefresh(n, e.opts.FullRefresh)
-	batches := Batches(b, e.opts.Clock, e.opts.EventTimeStart, e.opts.EventTimeEnd)
 	var built, rows, replaced int64
 	var why []string
 	ran := n.CompiledCode // the SQL of the last batch built, when rendered for it
+	var batches []Batch
 	err := conn.Tx(ctx, func() error {
 		store := conn.Store()
-		prev := map[time.Time]adapter.Interval{}
 		var err error
+		if plan == nil {
+			if plan, err = e.batchPlan(ctx, conn, n); err != nil {
+				return err
+			}
+		}
+		kind, whole, build, counts := plan.kind, plan.whole, plan.build, plan.counts
+		inputTypes := plan.inputTypes
+		batches = plan.batches
 		if whole {
 			if err = store.ForgetIntervals(ctx, string(n.ID)); err != nil {
 				return err
@@ -94,59 +99,6 @@ func (e *Executor) microbatch(ctx context.Context, conn adapter.Conn, n *graph.N
 					return err
 				}
 			}
-		} else {
-			ivs, err := store.Intervals(ctx, string(n.ID))
-			if err != nil {
-				return err
-			}
-			for _, iv := range ivs {
-				prev[iv.Start] = iv
-			}
-		}
-		inputTypes, err := e.inputTimeTypes(ctx, conn, b)
-		if err != nil {
-			return err
-		}
-		upstream, err := e.upstreamIntervals(ctx, conn, b)
-		if err != nil {
-			return err
-		}
-		// Which batches to build, and why.
-		type todo struct {
-			bt             Batch
-			digest, reason string
-		}
-		var build []todo
-		counts := map[string]int{}
-		// The batch holding the run's clock and the lookback batches before
-		// it are built again (when in range: an --event-time-end in the past
-		// leaves them out).
-		lookbackFrom := graph.BatchStart(e.opts.Clock, b.Size, b.Location)
-		for range b.Lookback {
-			lookbackFrom = prevBatch(lookbackFrom, b.Size)
-		}
-		for _, bt := range batches {
-			digest, err := e.batchDigest(ctx, conn, b, inputTypes, upstream, bt)
-			if err != nil {
-				return fmt.Errorf("model %q: batch %s: %w", n.Name, batchName(bt, b), err)
-			}
-			p, seen := prev[bt.Start.UTC()]
-			reason := ""
-			switch {
-			case whole:
-				reason = "full"
-			case !seen:
-				reason = "missing"
-			case p.Digest != digest:
-				reason = "changed inputs"
-			case !bt.Start.Before(lookbackFrom):
-				reason = "lookback"
-			}
-			if reason == "" {
-				continue
-			}
-			counts[reason]++
-			build = append(build, todo{bt, digest, reason})
 		}
 		if !whole && (len(build) > 0 || persistsDocs(n)) {
 			// The journal keeps the rows of the batches to build, not the
@@ -502,4 +454,100 @@ func (e *Executor) buildBatch(ctx context.Context, conn adapter.Conn, n *graph.N
 	}
 	_, err = conn.Run(ctx, e.d.DropRelation(tmp, adapter.Table, true))
 	return rows, deleted, err
+}
+
+// batchTodo is a batch a run builds, with the digest of its inputs and
+// why it is built (full, missing, changed inputs, lookback).
+type batchTodo struct {
+	bt             Batch
+	digest, reason string
+}
+
+// batchPlan is what a run of microbatch model n does, decided from the
+// database before anything is written: the batches of its range, those
+// it builds (in order) and why.
+type batchPlan struct {
+	kind       string // the relation's kind as the run found it
+	whole      bool   // the table is built anew (missing, or a full refresh)
+	batches    []Batch
+	inputTypes map[graph.ID]string
+	build      []batchTodo
+	counts     map[string]int // batches built, by reason
+}
+
+// hookBatch returns the batch of microbatch model n that its hooks of
+// phase ("pre" or "post") run with, as dbt runs pre-hooks with the first
+// batch and post-hooks with the last: the first (last) batch the run
+// builds; nil when it builds none.
+func (p *batchPlan) hookBatch(n *graph.Node, phase string) *adapter.Batch {
+	if len(p.build) == 0 {
+		return nil
+	}
+	bt := p.build[0].bt
+	if phase == "post" {
+		bt = p.build[len(p.build)-1].bt
+	}
+	b := n.Incremental.Batch
+	start, end := bt.Start.In(b.Location), bt.End.In(b.Location)
+	return &adapter.Batch{ID: graph.BatchID(start, b.Size), Start: start, End: end}
+}
+
+// batchPlan reads what a run of microbatch model n builds (see
+// microbatch): the batches missing from its interval state, those whose
+// inputs' digest changed, and those of the lookback; all of them when
+// the table is missing or the run is a full refresh. It only reads.
+func (e *Executor) batchPlan(ctx context.Context, conn adapter.Conn, n *graph.Node) (*batchPlan, error) {
+	b := n.Incremental.Batch
+	p := &batchPlan{kind: e.cat.Kind(n.Relation), counts: map[string]int{}}
+	p.whole = p.kind != string(adapter.Table) || materialize.FullRefresh(n, e.opts.FullRefresh)
+	p.batches = Batches(b, e.opts.Clock, e.opts.EventTimeStart, e.opts.EventTimeEnd)
+	prev := map[time.Time]adapter.Interval{}
+	if !p.whole {
+		ivs, err := conn.Store().Intervals(ctx, string(n.ID))
+		if err != nil {
+			return nil, err
+		}
+		for _, iv := range ivs {
+			prev[iv.Start] = iv
+		}
+	}
+	var err error
+	if p.inputTypes, err = e.inputTimeTypes(ctx, conn, b); err != nil {
+		return nil, err
+	}
+	upstream, err := e.upstreamIntervals(ctx, conn, b)
+	if err != nil {
+		return nil, err
+	}
+	// The batch holding the run's clock and the lookback batches before
+	// it are built again (when in range: an --event-time-end in the past
+	// leaves them out).
+	lookbackFrom := graph.BatchStart(e.opts.Clock, b.Size, b.Location)
+	for range b.Lookback {
+		lookbackFrom = prevBatch(lookbackFrom, b.Size)
+	}
+	for _, bt := range p.batches {
+		digest, err := e.batchDigest(ctx, conn, b, p.inputTypes, upstream, bt)
+		if err != nil {
+			return nil, fmt.Errorf("model %q: batch %s: %w", n.Name, batchName(bt, b), err)
+		}
+		pv, seen := prev[bt.Start.UTC()]
+		reason := ""
+		switch {
+		case p.whole:
+			reason = "full"
+		case !seen:
+			reason = "missing"
+		case pv.Digest != digest:
+			reason = "changed inputs"
+		case !bt.Start.Before(lookbackFrom):
+			reason = "lookback"
+		}
+		if reason == "" {
+			continue
+		}
+		p.counts[reason]++
+		p.build = append(p.build, batchTodo{bt, digest, reason})
+	}
+	return p, nil
 }
