@@ -40,3 +40,13 @@ func IsReadOnlyError(err error) bool {
 	}
 	return de.Code == "25006" || strings.Contains(de.Msg, "read-only mode") || strings.Contains(de.Msg, "read-only transaction")
 }
+
+// SessionLocks is implemented by a connection to a database whose
+// sessions may keep locks past the end of a transaction, read-only or
+// not (PostgreSQL's session advisory locks: pg_advisory_lock).
+type SessionLocks interface {
+	// ReleaseSessionLocks releases the session's locks that outlive its
+	// transactions, and returns how many it held; call it outside a
+	// transaction.
+	ReleaseSessionLocks(ctx context.Context) (int, error)
+}

@@ -143,9 +143,16 @@ func (p *Project) Show(ctx context.Context, id graph.ID, limit int) (*Preview, e
 	}
 	// From here on the statements are the user's: the database refuses
 	// their writes (see adapter.BeginReadOnly).
-	end, err := adapter.BeginReadOnly(ctx, conn)
+	begun, err := adapter.BeginReadOnly(ctx, conn)
 	if err != nil {
 		return nil, fmt.Errorf("kiln show: %w", err)
+	}
+	ended := false
+	end := func() {
+		if !ended {
+			ended = true
+			begun()
+		}
 	}
 	defer end()
 	pv := &Preview{Node: n, From: "compiled SQL"}
@@ -187,6 +194,15 @@ func (p *Project) Show(ctx context.Context, id graph.ID, limit int) (*Preview, e
 	if err != nil {
 		return nil, p.showError(n, query, err)
 	}
+	// What the rollback leaves: a session lock taken in a function.
+	end()
+	if err := releaseSessionLocks(ctx, conn); err != nil {
+		pos := diag.Pos{File: n.Path, Line: 1, Col: 1}
+		if p.inlinePath != "" && n.Path == p.inlinePath {
+			pos.File = inlineFile
+		}
+		return nil, &run.NodeError{Pos: pos, Msg: err.Error(), Hint: "kiln show runs queries that leave nothing behind; take the lock in kiln run-operation, or call pg_advisory_xact_lock, which the rollback releases"}
+	}
 	return pv, nil
 }
 
@@ -207,8 +223,13 @@ func (p *Project) renderError(n *graph.Node, err error) error {
 // once in it, else the file's.
 func (p *Project) refuseWrite(n *graph.Node, query string) error {
 	off, text, ok := showWrite(query)
+	msg := fmt.Sprintf("kiln show only reads the database, as dbt show previews a query; this statement may write it, so it was not run: %s", text)
 	if !ok {
-		return nil
+		var fn, effect string
+		if off, fn, effect, ok = showEffect(query); !ok {
+			return nil
+		}
+		msg = showEffectMsg(fn, effect)
 	}
 	pos := diag.Pos{File: n.Path}
 	if p.inlinePath != "" && n.Path == p.inlinePath {
@@ -220,8 +241,7 @@ func (p *Project) refuseWrite(n *graph.Node, query string) error {
 		// Rendered: the statement's first line as written in the file.
 		pos.Line, pos.Col = lineCol(n.RawCode, strings.Index(n.RawCode, stmt))
 	}
-	return &run.NodeError{Pos: pos, Hint: ShowWriteHint,
-		Msg: fmt.Sprintf("kiln show only reads the database, as dbt show previews a query; this statement may write it, so it was not run: %s", text)}
+	return &run.NodeError{Pos: pos, Hint: ShowWriteHint, Msg: msg}
 }
 
 // firstRows runs query and reads its first limit rows (all when limit <

@@ -140,6 +140,9 @@ func (c readOnlyConn) refuse(query string) error {
 	if _, text, ok := showWrite(query); ok {
 		return fmt.Errorf("kiln show only reads the database, and the template's statement %q may write it: it was not run (hint: %s)", text, ShowWriteHint)
 	}
+	if _, fn, effect, ok := showEffect(query); ok {
+		return fmt.Errorf("%s (the template's statement %q; hint: %s)", showEffectMsg(fn, effect), shorten(query, 40), ShowWriteHint)
+	}
 	return nil
 }
 

@@ -67,3 +67,31 @@ func TestShowWrite(t *testing.T) {
 		t.Errorf("lineCol = %d:%d, want 2:3", l, c)
 	}
 }
+
+// TestShowEffect: kiln show refuses a call of a function whose effect
+// outlives its read-only transaction, by name, wherever the statement
+// calls it; a name in a string, a column of that name and the functions
+// whose effect the rollback undoes run.
+func TestShowEffect(t *testing.T) {
+	for _, q := range []string{
+		"select 1 as pg_advisory_lock",
+		"select 'pg_advisory_lock(1)' as s",
+		"select pg_advisory_xact_lock(1)",
+		"select set_config('work_mem', '1MB', false)",
+		"select pg_notify('c', 'x')",
+	} {
+		if _, fn, _, ok := showEffect(q); ok {
+			t.Errorf("%q: refused (%s), want it run", q, fn)
+		}
+	}
+	for q, want := range map[string]string{
+		"select pg_advisory_lock(1)":                             "pg_advisory_lock",
+		"select 1;\nselect PG_CATALOG.PG_TRY_ADVISORY_LOCK(2)":   "pg_try_advisory_lock",
+		"select * from dblink('x', 'delete from t') as t(a int)": "dblink",
+		"with s as (select pg_stat_reset()) select 1":            "pg_stat_reset",
+	} {
+		if _, fn, _, ok := showEffect(q); !ok || fn != want {
+			t.Errorf("%q: showEffect = %q, %v; want %q", q, fn, ok, want)
+		}
+	}
+}
