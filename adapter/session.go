@@ -21,8 +21,10 @@ type Session struct {
 	// decided before rendering it.
 	Incremental bool
 	// Batch, when set, is the batch of a microbatch model being rendered
-	// (dbt renders such a model once per batch, model.batch set); nil
-	// for any other rendering.
+	// (dbt renders such a model once per batch, model.batch set), or the
+	// one its hooks run with (the first batch its run builds for the
+	// pre-hooks, the last for the post-hooks, as in dbt); nil for any
+	// other rendering.
 	Batch *Batch
 }
 
