@@ -12,6 +12,7 @@ import (
 	"github.com/kiln-build/kiln/compiler/graph"
 	"github.com/kiln-build/kiln/compiler/project"
 	"github.com/kiln-build/kiln/compiler/template"
+	"github.com/kiln-build/kiln/compiler/yamljinja"
 	"github.com/kiln-build/kiln/internal/sqlq"
 )
 
@@ -629,6 +630,9 @@ type hintless string
 func (h hintless) Error() string { return string(h) }
 
 func (c *compiler) lookupEnv(name string, def any, has bool, pos diag.Pos) (any, error) {
+	if yamljinja.IsSecret(name) {
+		return nil, yamljinja.SecretError(name) // dbt's SecretEnvVarLocationError, at parse
+	}
 	if v, ok := c.opts.LookupEnv(name); ok {
 		return v, nil
 	}

@@ -264,7 +264,7 @@ func Parse(file string, src []byte, o Options) (*Target, diag.List) {
 		}
 		return nil, l
 	}
-	r := yamljinja.New(yamljinja.Names{Vars: o.Vars, LookupEnv: o.LookupEnv}.Globals())
+	r := yamljinja.New(yamljinja.Names{Vars: o.Vars, LookupEnv: o.LookupEnv, Secrets: true}.Globals())
 	var outputs, targetNode *yaml.Node
 	for i := 0; i+1 < len(prof.Content); i += 2 {
 		k, v := prof.Content[i], prof.Content[i+1]
@@ -364,7 +364,7 @@ func Output(file, profileName, targetName string, out *yaml.Node, o Options) (*T
 			return nil, l
 		}
 	}
-	r := yamljinja.New(yamljinja.Names{Vars: o.Vars, LookupEnv: o.LookupEnv}.Globals())
+	r := yamljinja.New(yamljinja.Names{Vars: o.Vars, LookupEnv: o.LookupEnv, Secrets: true}.Globals())
 	if rl := r.Tree(file, out, nil); len(rl) > 0 {
 		return nil, rl
 	}

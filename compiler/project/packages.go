@@ -133,7 +133,9 @@ func (p *Project) readPackageSpecs(o Options, l *diag.List) {
 	if !ok || root == nil {
 		return
 	}
-	names := yamljinja.Names{Vars: o.Vars, LookupEnv: o.LookupEnv}
+	// Secret env vars are allowed here, as in dbt's PackageRenderer (a
+	// git token in a package's URL).
+	names := yamljinja.Names{Vars: o.Vars, LookupEnv: o.LookupEnv, Secrets: true}
 	if p.Target != nil {
 		names.Target = p.Target.Context
 	}

@@ -18,7 +18,9 @@ func (p *Project) propsRenderer(o Options) func() *yamljinja.Renderer {
 	for k, v := range o.Vars {
 		vars[k] = v
 	}
-	names := yamljinja.Names{Vars: vars, LookupEnv: o.LookupEnv}
+	// A var's value is read as written, not rendered: dbt's schema YAML
+	// context reads vars with ConfiguredVar, which returns them so.
+	names := yamljinja.Names{Vars: vars, LookupEnv: o.LookupEnv, RawVars: true}
 	if p.Target != nil {
 		names.Target = p.Target.Context
 	}

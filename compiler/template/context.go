@@ -23,6 +23,9 @@ type globals struct {
 	// root project, then dbt's); its own ref or source macro, if any, is
 	// what ref and source call (see Engine.override).
 	node string
+	// varStack are the vars whose values are being rendered
+	// (renderVar), outermost first.
+	varStack []string
 }
 
 func (e *Engine) globals(c *Context) jinja.Globals { return &globals{e: e, c: c} }
@@ -107,14 +110,15 @@ func (g *globals) member(name string) (any, bool) {
 		if c.Var != nil {
 			get := varFunc("var", c.Var)
 			if note := c.OnPackageVar; note != nil {
-				return jinja.Func(func(call *jinja.Call) (any, error) {
+				plain := get
+				get = func(call *jinja.Call) (any, error) {
 					if name, ok := firstString(call); ok && call.Package() != "" {
 						note(call.Package(), name, call.Root())
 					}
-					return get(call)
-				}), true
+					return plain(call)
+				}
 			}
-			return get, true
+			return g.renderedVar(get), true
 		}
 	case "env_var":
 		if c.EnvVar != nil {

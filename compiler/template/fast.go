@@ -345,6 +345,9 @@ func (e *Engine) fastEval(bl fastBlock, c *Context) (string, bool, *diag.Diagnos
 			def = args[1]
 		}
 		v, err = c.Var(args[0].(string), def, len(args) == 2, pos)
+		if s, ok := v.(string); ok && err == nil && HasJinja(s) {
+			return "", false, nil // a value to render (varrender.go): the engine's path
+		}
 	case "config":
 		if err := c.Config(kwargs, pos, bl.at); err != nil {
 			return fail(err)

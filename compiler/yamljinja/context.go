@@ -4,7 +4,9 @@ import (
 	"fmt"
 	"os"
 	"sort"
+	"strings"
 
+	"github.com/kiln-build/kiln/compiler/diag"
 	"github.com/kiln-build/kiln/compiler/jinja"
 )
 
@@ -12,18 +14,61 @@ import (
 // default), var(name, default) over the --vars only (a project's own vars
 // are not known yet), and target when known (dbt_project.yml and
 // packages.yml have it, profiles.yml does not).
+//
+// A var's value that is a string holding Jinja renders with these
+// names when var() reads it, as dbt's Var.get_rendered_var does with the
+// rendering's context (dbt-core core/dbt/context/base.py); a var that
+// reads itself is an error.
 type Names struct {
 	Vars      map[string]any
 	LookupEnv func(string) (string, bool) // nil: os.LookupEnv
 	Target    map[string]any              // nil: target is undefined
+	// Secrets allows env_var() of DBT_ENV_SECRET_ variables: dbt's
+	// SecretContext, for profiles.yml and packages.yml only.
+	Secrets bool
+	// RawVars returns the vars' values as written, unrendered, as dbt's
+	// ConfiguredVar does in property files (SchemaYamlContext, dbt-core
+	// core/dbt/context/configured.py: "return all_vars[var_name]").
+	RawVars bool
 }
 
 // Globals returns the names as jinja.Globals.
 func (n Names) Globals() jinja.Globals {
-	g := jinja.MapGlobals{
-		"env_var": jinja.Func(n.envVar),
-		"var":     jinja.Func(n.variable),
-	}
+	g := jinja.MapGlobals{"env_var": jinja.Func(n.envVar)}
+	var stack []string // the vars being rendered
+	g["var"] = jinja.Func(func(c *jinja.Call) (any, error) {
+		v, err := n.variable(c)
+		if err != nil {
+			return v, err
+		}
+		name, _ := c.Args[0].(string)
+		s, ok := v.(string)
+		if _, set := n.Vars[name]; n.RawVars || !set || !ok || !HasJinja(s) && !strings.Contains(s, "{#") {
+			return v, nil
+		}
+		for i, k := range stack {
+			if k == name {
+				path := append(append([]string(nil), stack[i:]...), name)
+				return nil, diag.Diagnostic{Msg: fmt.Sprintf("var %q renders itself: %s", name, strings.Join(path, " -> ")),
+					Hint: "a var's value may read other vars with var(), but not, through them or directly, itself"}
+			}
+		}
+		stack = append(stack, name)
+		defer func() { stack = stack[:len(stack)-1] }()
+		env := jinja.NewEnv()
+		t, l := env.Parse("var "+name, s)
+		if len(l) == 0 {
+			var out string
+			if out, l = env.Render(t, g); len(l) == 0 {
+				return out, nil
+			}
+		}
+		msg := strings.TrimPrefix(l[0].Msg, "template error: ")
+		if strings.Contains(msg, "renders itself: ") {
+			return nil, diag.Diagnostic{Msg: msg, Hint: l[0].Hint}
+		}
+		return nil, diag.Diagnostic{Msg: fmt.Sprintf("var %q: its value %q does not render: %s", name, s, msg), Hint: l[0].Hint}
+	})
 	if n.Target != nil {
 		g["target"] = jinja.FromGo(n.Target)
 	}
@@ -48,6 +93,9 @@ func (n Names) envVar(c *jinja.Call) (any, error) {
 	name, def, has, err := nameArg("env_var", c)
 	if err != nil {
 		return nil, err
+	}
+	if !n.Secrets && IsSecret(name) {
+		return nil, SecretError(name)
 	}
 	look := n.LookupEnv
 	if look == nil {

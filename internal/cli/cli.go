@@ -23,6 +23,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/kiln-build/kiln/compiler/project"
+	"github.com/kiln-build/kiln/compiler/yamljinja"
 	"github.com/kiln-build/kiln/compiler/yamlsrc"
 	"github.com/kiln-build/kiln/engine"
 	"github.com/kiln-build/kiln/internal/ui"
@@ -88,6 +89,7 @@ type app struct {
 	stdin          io.Reader
 	stdout, stderr io.Writer
 	jsonOut        io.Writer // where --log-format json writes the events
+	secrets        []string  // the DBT_ENV_SECRET_ values, scrubbed from what kiln writes (scrub.go)
 	kestraOut      io.Writer // where --log-format kestra writes the metrics lines, or nil
 	ui             *ui.Printer
 
@@ -143,10 +145,12 @@ type app struct {
 // build keeps its own outcome (its progress is on stderr).
 func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	pipe := &pipeWriter{w: stdout}
-	stdout = pipe
-	a := &app{ctx: ctx, stdin: stdin, stdout: stdout, stderr: stderr, runLog: ui.NewJSONLog(io.Discard), started: time.Now()}
-	a.ui = ui.New(stderr, ui.UseColor(stderr))
-	a.ui.SetProgress(ui.IsTerminal(stderr))
+	secrets := yamljinja.Secrets(nil)
+	color, terminal := ui.UseColor(stderr), ui.IsTerminal(stderr)
+	stdout, stderr = scrubbed(pipe, secrets), scrubbed(stderr, secrets)
+	a := &app{ctx: ctx, stdin: stdin, stdout: stdout, stderr: stderr, runLog: ui.NewJSONLog(io.Discard), started: time.Now(), secrets: secrets}
+	a.ui = ui.New(stderr, color)
+	a.ui.SetProgress(terminal)
 	root := a.rootCommand()
 	root.SetArgs(spreadSelections(args))
 	root.SetIn(stdin)

@@ -177,7 +177,7 @@ func (a *app) openRunLog(target string) {
 	dir := engine.AbsUnder(a.project.Dir, target)
 	if err := os.MkdirAll(dir, 0o755); err == nil {
 		if f, err := os.OpenFile(filepath.Join(dir, "kiln.log"), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644); err == nil {
-			w, a.runLogFile = f, f
+			w, a.runLogFile = scrubbed(f, a.secrets), f
 		} else {
 			a.ui.Printf("warning: cannot write %s: %v", filepath.Join(target, "kiln.log"), err)
 		}
