@@ -8,9 +8,12 @@ import (
 	"sort"
 	"strings"
 
+	"gopkg.in/yaml.v3"
+
 	"github.com/kiln-build/kiln/compiler/diag"
 	"github.com/kiln-build/kiln/compiler/graph"
 	"github.com/kiln-build/kiln/compiler/selector"
+	"github.com/kiln-build/kiln/compiler/yamljinja"
 	"github.com/kiln-build/kiln/internal/artifact"
 )
 
@@ -173,7 +176,16 @@ func (p *Project) Select(s Selection) ([]graph.ID, error) {
 	return out, nil
 }
 
-// selectors reads selectors.yml at the project root, if there is one.
+// Selectors returns the named selectors of selectors.yml at the project
+// root, by name (nil without the file); errors in it are ErrInvalid after
+// a Diagnostics event.
+func (p *Project) Selectors() (map[string]*selector.Definition, error) { return p.selectors() }
+
+// selectors reads selectors.yml at the project root, if there is one,
+// its Jinja rendered as dbt renders it (DbtProjectYamlRenderer.
+// render_selectors, dbt-core core/dbt/config/renderer.py): natively, with
+// target, env_var (no secret one) and var over the --vars only, as the
+// project file's values.
 func (p *Project) selectors() (map[string]*selector.Definition, error) {
 	src, err := os.ReadFile(filepath.Join(p.Dir, "selectors.yml"))
 	if errors.Is(err, os.ErrNotExist) {
@@ -182,7 +194,14 @@ func (p *Project) selectors() (map[string]*selector.Definition, error) {
 	if err != nil {
 		return nil, err
 	}
-	defs, l := selector.ParseSelectors("selectors.yml", src)
+	names := yamljinja.Names{Vars: p.cfg.Vars, LookupEnv: p.cfg.lookupEnv()}
+	if p.Project != nil && p.Project.Target != nil {
+		names.Target = p.Project.Target.Context
+	}
+	render := func(file string, root *yaml.Node) diag.List {
+		return yamljinja.NewNative(names.Globals()).Tree(file, root, nil)
+	}
+	defs, l := selector.ParseSelectorsWith("selectors.yml", src, render)
 	if l.HasErrors() {
 		p.emit(Diagnostics{List: l})
 		return nil, ErrInvalid

@@ -1,6 +1,7 @@
 package selector
 
 import (
+	"fmt"
 	"sort"
 	"strings"
 
@@ -55,14 +56,37 @@ var (
 // YAML errors, unknown keys and methods (with suggestions), bad values,
 // duplicate names, unknown or circular selector references, and more than
 // one default. The map holds the selectors that could be read.
+//
+// ParseSelectors renders no Jinja: a value holding some, where a boolean
+// is wanted, is an error that says so. ParseSelectorsWith renders it.
 func ParseSelectors(file string, src []byte) (map[string]*Definition, diag.List) {
-	p := &yamlParser{file: file}
+	return ParseSelectorsWith(file, src, nil)
+}
+
+// Render renders the Jinja of the values of a YAML file's tree in place
+// (as yamljinja.Renderer.Tree does) and returns the problems at
+// file:line:col.
+type Render func(file string, root *yaml.Node) diag.List
+
+// ParseSelectorsWith is ParseSelectors with the values rendered by render
+// before they are read, as dbt renders selectors.yml (SelectorConfig.
+// render_from_dict with the project's renderer: target, env_var, and var
+// over the --vars, rendered natively, dbt-core core/dbt/config/
+// selectors.py and renderer.py), so that default: "{{ target.name ==
+// 'prod' }}" is a boolean. A nil render renders nothing.
+func ParseSelectorsWith(file string, src []byte, render Render) (map[string]*Definition, diag.List) {
+	p := &yamlParser{file: file, rendered: render != nil}
 	defs := map[string]*Definition{}
 	var root yaml.Node
 	if err := yaml.Unmarshal(src, &root); err != nil {
 		e := yamlsrc.Locate(src, err)
 		p.diags.Add(diag.Errorf(diag.Pos{File: file, Line: e.Line, Col: e.Col}, "invalid YAML: %s", e.Msg).WithHint("%s", e.Hint))
 		return defs, p.diags
+	}
+	if render != nil {
+		if l := render(file, &root); l.HasErrors() {
+			return defs, l
+		}
 	}
 	if len(root.Content) == 0 {
 		return defs, nil
@@ -136,6 +160,8 @@ type yamlParser struct {
 	refs  []*selectorRef
 	owner []string // refs[i] sits in the selector owner[i]
 	cur   string   // selector being read
+	// rendered is set when the file's Jinja was rendered before reading.
+	rendered bool
 }
 
 func (p *yamlParser) pos(n *yaml.Node) diag.Pos {
@@ -181,7 +207,14 @@ func (p *yamlParser) selector(n *yaml.Node) *Definition {
 			def.Description = v.Value
 		case "default":
 			if v.Kind != yaml.ScalarNode || v.Tag != "!!bool" {
-				p.errorf(v, "default must be true or false").Hint = "kiln does not render Jinja in selectors.yml"
+				d := p.errorf(v, "default must be true or false")
+				switch {
+				case p.rendered && v.Kind == yaml.ScalarNode:
+					d.Msg = fmt.Sprintf("default must be true or false, not %q", v.Value)
+					d.Hint = `a Jinja value gives a boolean when its one expression is one, such as "{{ target.name == 'prod' }}", or with | as_bool`
+				default:
+					d.Hint = "kiln does not render Jinja in selectors.yml"
+				}
 				continue
 			}
 			def.Default = v.Value == "true" || v.Value == "True" || v.Value == "TRUE"

@@ -32,11 +32,24 @@ type Skip func(path []string) bool
 type Renderer struct {
 	env     *jinja.Env
 	globals jinja.Globals
+	native  bool // every value as dbt's native rendering gives it (NewNative)
 }
 
 // New returns a renderer resolving free names with g.
 func New(g jinja.Globals) *Renderer {
 	return &Renderer{env: jinja.NewEnv(), globals: g}
+}
+
+// NewNative returns a renderer resolving free names with g whose values
+// are those of dbt's native rendering (get_rendered(value, context,
+// native=True), dbt-core core/dbt/config/renderer.py BaseRenderer,
+// rendering selectors.yml), as jinja.RenderNative gives them: one
+// expression keeps its type ("{{ target.name == 'prod' }}" is a boolean,
+// "{{ 3 }}" the text "3" as Jinja2 folds constants), as_bool, as_number
+// and as_native read their text as a Python literal, several outputs
+// give text.
+func NewNative(g jinja.Globals) *Renderer {
+	return &Renderer{env: jinja.NewEnv(), globals: g, native: true}
 }
 
 // HasJinja reports whether s holds Jinja to render.
@@ -94,6 +107,17 @@ var nativeRE = regexp.MustCompile(`(?s)^\s*\{\{.*\|\s*(as_number|as_bool|as_nati
 // text reads as in YAML. It returns a diagnostic at n's position when the
 // template fails or a native value does not parse.
 func (r *Renderer) Value(file string, n *yaml.Node) (any, *diag.Diagnostic) {
+	if r.native {
+		t, l := r.env.Parse(file, n.Value)
+		if len(l) == 0 {
+			var v any
+			if v, l = r.env.RenderNative(t, r.globals); len(l) == 0 {
+				return jinja.Plain(v), nil
+			}
+		}
+		d := r.place(file, n, l[0])
+		return nil, &d
+	}
 	out, err := r.String(file, n)
 	if err != nil {
 		return nil, err
@@ -140,7 +164,13 @@ func (r *Renderer) String(file string, n *yaml.Node) (string, *diag.Diagnostic) 
 			return out, nil
 		}
 	}
-	d := l[0]
+	d := r.place(file, n, l[0])
+	return "", &d
+}
+
+// place returns d, a diagnostic of the template of scalar n, at its
+// position in file.
+func (r *Renderer) place(file string, n *yaml.Node, d diag.Diagnostic) diag.Diagnostic {
 	// Positions are within the value: move them to the file.
 	at := pos(file, n)
 	if d.Pos.Line > 1 {
@@ -154,7 +184,7 @@ func (r *Renderer) String(file string, n *yaml.Node) (string, *diag.Diagnostic) 
 	}
 	d.Pos = at
 	d.Msg = strings.TrimPrefix(d.Msg, "template error: ")
-	return "", &d
+	return d
 }
 
 func pos(file string, n *yaml.Node) diag.Pos {

@@ -11,7 +11,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/kiln-build/kiln/compiler/graph"
-	"github.com/kiln-build/kiln/compiler/selector"
 	"github.com/kiln-build/kiln/engine"
 	"github.com/kiln-build/kiln/internal/artifact"
 	"github.com/kiln-build/kiln/internal/kestra"
@@ -109,7 +108,7 @@ The flow goes to stdout, or to --output FILE (written atomically).`,
 				notMounted(a, opt.Vars, opt.ProjectDir)
 			}
 			if opt.GroupBy == kestra.GroupBySelector {
-				if opt.Selectors, err = readSelectors(e.Dir); err != nil {
+				if opt.Selectors, err = e.Selectors(); err != nil {
 					return err
 				}
 			}
@@ -171,22 +170,6 @@ func notMounted(a *app, vars map[string]any, dir string) {
 			a.ui.Printf("note: var %s is %s, outside %s, the only folder of the worker mounted in the tasks' containers (--image): move it under %s", k, s, dir, dir)
 		}
 	}
-}
-
-// readSelectors reads the named selectors of selectors.yml in dir.
-func readSelectors(dir string) (map[string]*selector.Definition, error) {
-	src, err := os.ReadFile(filepath.Join(dir, "selectors.yml"))
-	if os.IsNotExist(err) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, &exitError{ExitCannotStart, err.Error()}
-	}
-	defs, l := selector.ParseSelectors("selectors.yml", src)
-	if l.HasErrors() {
-		return nil, &exitError{ExitCannotStart, l.Error()}
-	}
-	return defs, nil
 }
 
 // flowSLA sets the flow's maximum duration: --sla when given ("0" for
