@@ -280,7 +280,8 @@ func (c *compiler) run() {
 	c.diags.Append(l)
 	c.engine.SetDispatch(c.dispatchConfig())
 	run := template.Run{ProjectName: c.name, StartedAt: c.opts.StartedAt, InvocationID: c.opts.InvocationID,
-		FullRefresh: c.opts.FullRefresh, StoreFailures: c.opts.StoreFailures, Which: c.opts.Which}
+		FullRefresh: c.opts.FullRefresh, StoreFailures: c.opts.StoreFailures, Which: c.opts.Which,
+		ProjectDir: c.opts.ProjectDir}
 	if c.p.Target != nil {
 		run.Target = c.p.Target.Context
 	}

@@ -6,14 +6,22 @@
     Only build, run, snapshot and retry are checked: test, seed, show and
     compile write no month.
 
-    - A run reading the bundled sample (raw_dir under data/sample/) is
-      refused on a database where an earlier successful run wrote
-      history.monthly_indicators or the snapshot from other inputs: the
-      sample would replace the marts and exports, add a synthetic month to
-      the history and close every real version of the snapshot, and every
-      gate is off on the sample. The months and their raw_dir come from
-      kiln's run history (kiln_history.runs: each run's --vars;
-      kiln_history.node_results: what it built).
+    - A run reading the bundled sample is refused on a database where an
+      earlier successful run wrote history.monthly_indicators or the
+      snapshot from other inputs: the sample would replace the marts and
+      exports, add a synthetic month to the history and close every real
+      version of the snapshot, and every gate is off on the sample. The
+      sample is told by its bytes, not by the raw_dir var: a run reads the
+      sample when one of its three workbooks has the bytes of a workbook
+      under the project's data/sample/ (history_guard_sample_of), whatever
+      the path (relative or absolute, a symlink, a copy elsewhere) or the
+      var's default. An earlier run's inputs are the files its
+      input_freshness gates recorded (kiln_history.observations: path and
+      SHA-256), told from the sample the same way; a run that recorded
+      none (gates off, or a kiln without them) by its --vars' raw_dir
+      (kiln_history.runs.vars), outside data/sample/. On a database other
+      than DuckDB (which reads files for the check), the sample is a
+      raw_dir under data/sample/.
     - A month older than the latest month of history.monthly_indicators
       that the history does not hold (never built) is refused unless
       --vars gives backfill: true. A month run again stays allowed.
@@ -23,29 +31,90 @@
 {%- if execute and flags.WHICH in ['build', 'run', 'snapshot', 'retry'] -%}
 {%- set database = target.path if target.type == 'duckdb' else target.type ~ ' database ' ~ target.database ~ ' (target ' ~ target.name ~ ')' -%}
 {%- set raw_dir = var('raw_dir') ~ '' -%}
-{%- if raw_dir.startswith('data/sample/') -%}
-{{- history_guard_sample(database, raw_dir) -}}
+{%- set sample = history_guard_sample_of(raw_dir) -%}
+{%- if sample -%}
+{{- history_guard_sample(database, raw_dir, sample) -}}
 {%- endif -%}
 {{- history_guard_old_month(database, var('month') ~ '') -}}
 {%- endif -%}
 {% endmacro %}
 
-{#- history_guard_sample(database, raw_dir): raises when a successful run
-    with a raw_dir outside data/sample/ wrote the history or the snapshot of
-    this database; see history_guard. -#}
-{% macro history_guard_sample(database, raw_dir) %}
-{%- set have = run_query("select count(*) from information_schema.columns where table_schema = 'kiln_history' and ((table_name = 'runs' and column_name = 'vars') or (table_name = 'node_results' and column_name = 'unique_id'))") -%}
-{%- if have.columns[0].values()[0] | int == 2 -%}
-{%- set runs = run_query("select r.vars from kiln_history.runs as r where r.status = 'success' and r.vars is not null and r.vars <> ''"
+{#- history_guard_literal(s): s as a SQL string literal. -#}
+{% macro history_guard_literal(s) %}{{ return("'" ~ (s ~ '').replace("'", "''") ~ "'") }}{% endmacro %}
+
+{#- history_guard_bundled(): the workbooks of the bundled sample, as a
+    list of absolute paths (those under the project's data/sample/<month>/;
+    an empty list when there are none, or on a database other than
+    DuckDB). -#}
+{% macro history_guard_bundled() %}
+{%- if target.type != 'duckdb' -%}{{ return([]) }}{%- endif -%}
+{%- set pattern = flags.PROJECT_DIR ~ '/data/sample/*/*.xlsx' -%}
+{{ return(run_query("select file from glob(" ~ history_guard_literal(pattern) ~ ") order by file").columns[0].values() | list) }}
+{% endmacro %}
+
+{#- history_guard_sample_of(raw_dir): the folder of the bundled sample
+    (data/sample/<month>) whose workbooks have the bytes of raw_dir's
+    erp.xlsx, web.xlsx or liaison.xlsx (the one with most of them); "" when none has (or
+    raw_dir's workbooks are missing: the run's check of its inputs says
+    so). raw_dir is relative to the project's directory or absolute. On a
+    database other than DuckDB: raw_dir itself when it is under
+    data/sample/, else "". -#}
+{% macro history_guard_sample_of(raw_dir) %}
+{%- if target.type != 'duckdb' -%}
+{{- return(raw_dir if raw_dir.startswith('data/sample/') else '') -}}
+{%- endif -%}
+{%- set bundled = history_guard_bundled() -%}
+{%- set dir = raw_dir if raw_dir.startswith('/') else flags.PROJECT_DIR ~ '/' ~ raw_dir -%}
+{%- set globs = [] -%}
+{%- for name in ['erp.xlsx', 'web.xlsx', 'liaison.xlsx'] -%}
+{%- set _ = globs.append("select file from glob(" ~ history_guard_literal(dir ~ '/' ~ name) ~ ")") -%}
+{%- endfor -%}
+{%- set inputs = run_query(globs | join(' union all ')).columns[0].values() | list -%}
+{%- if not bundled or not inputs -%}{{ return('') }}{%- endif -%}
+{%- set quoted_in = [] -%}{%- for f in inputs -%}{%- set _ = quoted_in.append(history_guard_literal(f)) -%}{%- endfor -%}
+{%- set quoted_b = [] -%}{%- for f in bundled -%}{%- set _ = quoted_b.append(history_guard_literal(f)) -%}{%- endfor -%}
+{%- set hits = run_query("select regexp_replace(b.filename, '/[^/]*$', '') as folder from read_blob([" ~ quoted_in | join(', ') ~ "]) as i join read_blob(["
+    ~ quoted_b | join(', ') ~ "]) as b on i.size = b.size and sha256(i.content) = sha256(b.content) group by folder order by count(*) desc, folder limit 1").columns[0].values() | list -%}
+{%- if not hits -%}{{ return('') }}{%- endif -%}
+{{ return((hits[0] ~ '')[(flags.PROJECT_DIR | length) + 1:]) }}
+{% endmacro %}
+
+{#- history_guard_sample(database, raw_dir, sample): raises when a
+    successful run that read other inputs than the bundled sample wrote
+    the history or the snapshot of this database; sample is the bundled
+    folder this run's workbooks are the bytes of; see history_guard. -#}
+{% macro history_guard_sample(database, raw_dir, sample) %}
+{%- set have = run_query("select count(*) from information_schema.columns where table_schema = 'kiln_history' and ((table_name = 'runs' and column_name = 'vars') or (table_name = 'node_results' and column_name = 'unique_id') or (table_name = 'observations' and column_name = 'detail'))") -%}
+{%- set have = have.columns[0].values()[0] | int -%}
+{%- if have >= 2 -%}
+{%- set built = "select r.run_id, r.started_at, r.vars from kiln_history.runs as r where r.status = 'success'"
     ~ " and exists (select 1 from kiln_history.node_results as n where n.run_id = r.run_id and n.status = 'success'"
-    ~ " and n.unique_id in ('model." ~ project_name ~ ".monthly_indicators', 'snapshot." ~ project_name ~ ".erp_price_history'))"
-    ~ " order by r.started_at, r.run_id") -%}
+    ~ " and n.unique_id in ('model." ~ project_name ~ ".monthly_indicators', 'snapshot." ~ project_name ~ ".erp_price_history'))" -%}
+{%- set bundled = history_guard_bundled() -%}
+{%- if have == 3 and target.type == 'duckdb' -%}
+{%- set quoted_b = [] -%}{%- for f in bundled -%}{%- set _ = quoted_b.append(history_guard_literal(f)) -%}{%- endfor -%}
+{%- set sample_shas = ("select sha256(content) as sha from read_blob([" ~ quoted_b | join(', ') ~ "])") if bundled else "select cast(null as varchar) as sha where false" -%}
+{%- set runs = run_query("with built as (" ~ built ~ "), bundled as (" ~ sample_shas ~ "),"
+    ~ " files as (select o.run_id, o.month, json_extract_string(o.detail, '$.sha256') as sha, json_extract_string(o.detail, '$.path') as path"
+    ~ " from kiln_history.observations as o where o.run_id in (select run_id from built) and json_extract_string(o.detail, '$.sha256') is not null)"
+    ~ " select b.vars, count(f.run_id), max(f.month), min(case when f.sha not in (select sha from bundled) then regexp_replace(f.path, '/[^/]*$', '') end)"
+    ~ " from built as b left join files as f on f.run_id = b.run_id group by b.run_id, b.started_at, b.vars order by b.started_at, b.run_id") -%}
+{%- else -%}
+{%- set runs = run_query("select b.vars, 0, null, null from (" ~ built ~ ") as b order by b.started_at, b.run_id") -%}
+{%- endif -%}
 {%- set months = {} -%}
 {%- for row in runs.rows -%}
+{%- if row[1] | int > 0 -%}
+{%- if row[3] is not none -%}
+{%- set m = row[2] | int -%}
+{%- set _ = months.update({'%04d-%02d' | format(m // 12, m % 12 + 1): row[3] ~ ''}) -%}
+{%- endif -%}
+{%- elif row[0] is not none and row[0] ~ '' != '' -%}
 {%- set v = fromjson(row[0]) -%}
 {%- if 'raw_dir' in v and not (v['raw_dir'] ~ '').startswith('data/sample/') -%}
 {%- set m = v['month'] ~ '' if 'month' in v else "the project's default month" -%}
 {%- set _ = months.update({m: v['raw_dir'] ~ ''}) -%}
+{%- endif -%}
 {%- endif -%}
 {%- endfor -%}
 {%- if months -%}
@@ -53,7 +122,7 @@
 {%- for m in months | sort -%}
 {%- set _ = held.append(m ~ ' from ' ~ months[m]) -%}
 {%- endfor -%}
-{{ exceptions.raise_compiler_error("this run reads the bundled sample (raw_dir " ~ raw_dir ~ ") but the database " ~ database
+{{ exceptions.raise_compiler_error("this run reads the bundled sample (raw_dir " ~ raw_dir ~ ("" if raw_dir == sample else ": the workbooks of " ~ sample) ~ ") but the database " ~ database
     ~ " holds months built from other inputs: " ~ held | join(', ')
     ~ ". Nothing was run: the sample would replace the marts and exports, add a synthetic month to history.monthly_indicators and close the snapshot's versions, with every gate off."
     ~ " Pass the month's inputs, --vars '{raw_dir: <folder of the month>, month: YYYY-MM}', or build the sample into another database (database-path, or a target of its own)") }}

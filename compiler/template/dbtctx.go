@@ -16,9 +16,11 @@ import (
 // started (RFC 3339 text, UTC), the target (the profile's output as
 // target.* shows it) and the command's flags as flags.* shows them:
 // FullRefresh (--full-refresh, flags.FULL_REFRESH), StoreFailures
-// (--store-failures, flags.STORE_FAILURES) and Which (the command, as
+// (--store-failures, flags.STORE_FAILURES), Which (the command, as
 // dbt names it: build, run, test, seed, snapshot, compile, list...;
-// flags.WHICH, "build" when empty).
+// flags.WHICH, "build" when empty) and ProjectDir (the project's
+// directory, absolute: flags.PROJECT_DIR, as dbt's --project-dir; "" when
+// unknown).
 type Run struct {
 	InvocationID  string
 	StartedAt     string
@@ -27,6 +29,7 @@ type Run struct {
 	FullRefresh   bool
 	StoreFailures bool
 	Which         string
+	ProjectDir    string
 }
 
 // ReadRunStartedAt reports whether a template rendered by e (at compile
@@ -261,6 +264,7 @@ func (g *globals) dbtName(name string) (any, bool) {
 		_ = d.Set("FULL_REFRESH", g.e.run.FullRefresh)
 		_ = d.Set("STORE_FAILURES", g.e.run.StoreFailures)
 		_ = d.Set("WHICH", which)
+		_ = d.Set("PROJECT_DIR", g.e.run.ProjectDir)
 		return d, true
 	}
 	return nil, false

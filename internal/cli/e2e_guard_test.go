@@ -96,3 +96,67 @@ func TestSampleRefusedOverRealMonths(t *testing.T) {
 		t.Error("the month run again was refused")
 	}
 }
+
+// TestSampleToldByItsBytes: the guard tells the bundled sample by what
+// its workbooks are, not by how raw_dir spells their folder. The project's
+// default raw_dir is a folder of other inputs (a real month, built by a
+// plain kiln build, whose --vars name no raw_dir); then the sample is
+// refused over that month however it is named: its folder as the
+// default used to be, the same folder by an absolute path or a path
+// through "..", a symlink to it, and a copy of its workbooks elsewhere.
+// Each refusal exits 1 before any node runs, names the month and its
+// folder, and leaves the history, the snapshot, the marts and the
+// exports byte for byte as they were.
+func TestSampleToldByItsBytes(t *testing.T) {
+	dir, _ := newProject(t)
+	real := filepath.Join(dir, "data", "real")
+	if _, err := sample.Generate(real, sample.Config{Products: 300, Seed: 7}); err != nil {
+		t.Fatal(err)
+	}
+	pf := filepath.Join(dir, "project.yml")
+	text := string(readFile(t, pf))
+	for old, repl := range map[string]string{"  raw_dir: data/sample/2020-08\n": "  raw_dir: data/real\n", "  month: \"2020-08\"\n": "  month: \"2020-09\"\n"} {
+		if !strings.Contains(text, old) {
+			t.Fatalf("project.yml has no %q", old)
+		}
+		text = strings.Replace(text, old, repl, 1)
+	}
+	if err := os.WriteFile(pf, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	mustKiln(t, 0, dir, "build")
+	before := bottleneckState(t, dir)
+	if len(before) < 300 {
+		t.Fatalf("the real month left %d rows: the test checks nothing", len(before))
+	}
+
+	bundled := filepath.Join(dir, "data", "sample", "2020-08")
+	link := filepath.Join(t.TempDir(), "month")
+	if err := os.Symlink(bundled, link); err != nil {
+		t.Fatal(err)
+	}
+	cp := filepath.Join(t.TempDir(), "exports")
+	for _, f := range []string{"erp.xlsx", "web.xlsx", "liaison.xlsx"} {
+		copyFile(t, filepath.Join(bundled, f), filepath.Join(cp, f))
+	}
+	for _, raw := range []string{"data/sample/2020-08", bundled, "data/real/../sample/2020-08", link, cp} {
+		out := mustKiln(t, 1, dir, "build", "--vars", "{raw_dir: '"+raw+"', month: '2020-10'}")
+		for _, want := range []string{
+			"this run reads the bundled sample (raw_dir " + raw,
+			"holds months built from other inputs: 2020-09 from data/real.",
+			"Nothing was run", "no node ran: on-run-start failed",
+		} {
+			if !strings.Contains(out, want) {
+				t.Errorf("raw_dir %s: the build does not say %q:\n%s", raw, want, out)
+			}
+		}
+		if raw != "data/sample/2020-08" && !strings.Contains(out, ": the workbooks of data/sample/2020-08)") {
+			t.Errorf("raw_dir %s: the refusal does not name the bundled folder:\n%s", raw, out)
+		}
+		if got := bottleneckState(t, dir); !slices.Equal(got, before) {
+			t.Errorf("raw_dir %s: the refused build changed the history, the snapshot, the marts or the exports", raw)
+		}
+	}
+	// The real month itself still builds.
+	mustKiln(t, 0, dir, "build")
+}
