@@ -123,9 +123,11 @@ func (hc *HookContext) globals() map[string]any {
 // ExecRunHook renders hook h on session s, with execute true, the vars of
 // its package's scope, its package's macros first and, for on-run-end,
 // hc's results; what it renders, when not blank, runs as SQL on s. log
-// receives log() and print() messages, in order. An error is placed at
-// the hook's position in its project file.
-func (m *Manifest) ExecRunHook(ctx context.Context, h RunHook, s adapter.Session, hc *HookContext, log func(graph.LogLine)) error {
+// receives log() and print() messages, in order. ran reports whether it
+// rendered SQL and ran it (false for a hook that only checks, logs or
+// queries through run_query). An error is placed at the hook's position
+// in its project file.
+func (m *Manifest) ExecRunHook(ctx context.Context, h RunHook, s adapter.Session, hc *HookContext, log func(graph.LogLine)) (ran bool, err error) {
 	c := m.c
 	db := &sessionDB{ctx: ctx, s: s}
 	tctx := &template.Context{Ref: c.finalRef(nil), Source: c.finalSource(nil), Var: c.varIn(h.Package), EnvVar: c.lookupEnv,
@@ -136,15 +138,15 @@ func (m *Manifest) ExecRunHook(ctx context.Context, h RunHook, s adapter.Session
 	out, l := c.engine.RenderIn(c.macroPackage(h.Package), fmt.Sprintf("%s (%s %d)", h.Pos.File, h.Event, h.Index+1), h.SQL, tctx)
 	what := fmt.Sprintf("%s %d of %s", h.Event, h.Index+1, h.Package)
 	if len(l) > 0 {
-		return hookJinjaError(what, h.SQL, c.runHookText(h), h.Pos, l[0])
+		return false, hookJinjaError(what, h.SQL, c.runHookText(h), h.Pos, l[0])
 	}
 	if strings.TrimSpace(out) == "" {
-		return nil
+		return false, nil
 	}
 	if err := db.Exec(out); err != nil {
-		return hookError(what, h.SQL, out, c.runHookText(h), h.Pos, err)
+		return true, hookError(what, h.SQL, out, c.runHookText(h), h.Pos, err)
 	}
-	return nil
+	return true, nil
 }
 
 // runHookText finds the raw text of run hook h in its project file, from

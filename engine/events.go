@@ -23,7 +23,10 @@ type Listener func(Event)
 type Level string
 
 // The levels of a Message, as the JSON log writes them.
+// Debug is for the run's log file only (the command line writes it to
+// kiln.log, not to the terminal), as dbt's debug events.
 const (
+	Debug Level = "debug"
 	Info  Level = "info"
 	Warn  Level = "warn"
 	Error Level = "error"

@@ -43,24 +43,43 @@ func (r *runner) hookSession() adapter.Session {
 
 // runHooks runs the hooks of event, in the caller's transaction when
 // there is one; the first failing hook stops them and is returned.
+//
+// A hook that renders no SQL (a check such as BottleNeck's history_guard,
+// or one that only logs) and passes prints nothing at the default level:
+// its line goes to the run's log file (level debug), so that a nightly
+// log holds what changed. A hook that runs SQL prints dbt's lines
+// ("Running 2 on-run-start hooks", "1 of 2 OK hook ..."), and a failing
+// hook its error, whole, with the heading before it.
 func (r *runner) runHooks(ctx context.Context, event string, hc *compiler.HookContext) error {
 	hooks := r.p.Manifest.OnRunHooks(event)
 	if len(hooks) == 0 {
 		return nil
 	}
-	r.p.printf(Info, "Running %s", plural(len(hooks), event+" hook"))
+	heading := fmt.Sprintf("Running %s", plural(len(hooks), event+" hook"))
+	shown, logged := false, false // the heading on the terminal, in the log file only
+	say := func(level Level, format string, args ...any) {
+		switch {
+		case level == Debug && !logged:
+			r.p.printf(Debug, "%s", heading)
+			logged = true
+		case level != Debug && !shown:
+			r.p.printf(Info, "%s", heading)
+			shown = true
+		}
+		r.p.printf(level, format, args...)
+	}
 	s := r.watch(r.hookSession(), nil, event+" hook")
 	for i, h := range hooks {
 		start := time.Now()
-		err := r.p.Manifest.ExecRunHook(ctx, h, s, hc, func(l graph.LogLine) { r.p.log(nil, l) })
+		ran, err := r.p.Manifest.ExecRunHook(ctx, h, s, hc, func(l graph.LogLine) { r.p.log(nil, l) })
 		if err != nil && ctx.Err() != nil {
 			// Interrupted: the hook's own error is the cancelled
 			// context (a run_query or a catalog read), not its fault.
-			r.p.printf(Error, "%d of %d ERROR hook %s: interrupted while it ran", i+1, len(hooks), h.Name())
+			say(Error, "%d of %d ERROR hook %s: interrupted while it ran", i+1, len(hooks), h.Name())
 			return errHookInterrupted
 		}
 		if err != nil {
-			r.p.printf(Error, "%d of %d ERROR hook %s: %v", i+1, len(hooks), h.Name(), err)
+			say(Error, "%d of %d ERROR hook %s: %v", i+1, len(hooks), h.Name(), err)
 			var he *compiler.HookError
 			if errors.As(err, &he) {
 				if hint := execute.HookHint(nil, nil, he); hint != "" {
@@ -69,7 +88,11 @@ func (r *runner) runHooks(ctx context.Context, event string, hc *compiler.HookCo
 			}
 			return err
 		}
-		r.p.printf(Info, "%d of %d OK hook %s in %.2fs", i+1, len(hooks), h.Name(), time.Since(start).Seconds())
+		level := Info
+		if !ran {
+			level = Debug
+		}
+		say(level, "%d of %d OK hook %s in %.2fs", i+1, len(hooks), h.Name(), time.Since(start).Seconds())
 	}
 	return nil
 }

@@ -124,7 +124,15 @@ func TestSampleToldByItsBytes(t *testing.T) {
 	if err := os.WriteFile(pf, []byte(text), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	mustKiln(t, 0, dir, "build")
+	// A passing guard is quiet: no line of the hook on the terminal, its
+	// lines in kiln.log at level debug.
+	if out := mustKiln(t, 0, dir, "build"); strings.Contains(out, "hook") {
+		t.Errorf("a build whose guard passed prints its hook:\n%s", out)
+	}
+	if log := string(readFile(t, filepath.Join(dir, "target", "kiln.log"))); !strings.Contains(log, `"level":"debug","event":"message",`) ||
+		!strings.Contains(log, `"message":"1 of 1 OK hook bottleneck-on-run-start-0 in `) {
+		t.Errorf("kiln.log does not hold the hook's line at level debug:\n%s", log)
+	}
 	before := bottleneckState(t, dir)
 	if len(before) < 300 {
 		t.Fatalf("the real month left %d rows: the test checks nothing", len(before))
@@ -145,6 +153,8 @@ func TestSampleToldByItsBytes(t *testing.T) {
 			"this run reads the bundled sample (raw_dir " + raw,
 			"holds months built from other inputs: 2020-09 from data/real.",
 			"Nothing was run", "no node ran: on-run-start failed",
+			"Running 1 on-run-start hook\n1 of 1 ERROR hook bottleneck-on-run-start-0: project.yml:",
+			"or build the sample into another database (database-path, or a target of its own)",
 		} {
 			if !strings.Contains(out, want) {
 				t.Errorf("raw_dir %s: the build does not say %q:\n%s", raw, want, out)

@@ -20,6 +20,13 @@ import (
 // With --quiet only errors are printed: error messages and diagnostics,
 // the nodes that errored or failed, and the details of those at the end.
 func (a *app) listen(ev engine.Event) {
+	if m, ok := ev.(engine.Message); ok && m.Level == engine.Debug {
+		// The run's log file only, as a template's debug log().
+		if a.fileLog != nil {
+			a.fileLog.Message(string(engine.Debug), m.Text)
+		}
+		return
+	}
 	if a.quiet && a.quietDrops(ev) {
 		return
 	}
