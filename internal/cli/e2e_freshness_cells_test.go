@@ -281,6 +281,60 @@ func TestInputFreshnessRecordsOfAnEarlierKiln(t *testing.T) {
 	}
 }
 
+// TestInputFreshnessOlderRecordsOfAnEarlierKiln: in a history recorded
+// without cells digests, a workbook of a month older than the last one,
+// saved again, is compared by its cells too (its digest read from the
+// file the history names, still there with the bytes recorded), not by
+// its bytes: month 1's ERP saved again as month 3's fails, naming month
+// 1, and month 3's new export passes. The digests read are recorded, so
+// month 1's ERP saved again fails as month 4's after month 1's file is
+// gone.
+func TestInputFreshnessOlderRecordsOfAnEarlierKiln(t *testing.T) {
+	dir := t.TempDir()
+	cellsProject(t, dir, "may_repeat: true")
+	now := time.Now()
+	m1, m2, m3 := filepath.Join(dir, "data", "m1"), filepath.Join(dir, "data", "m2"), filepath.Join(dir, "data", "m3")
+	writeBook(t, filepath.Join(m1, "erp.xlsx"), erpRows, now.Add(-4*time.Hour))
+	writeBook(t, filepath.Join(m1, "liaison.xlsx"), liaisonRows, now.Add(-4*time.Hour))
+	mustKiln(t, 0, dir, "build", "--vars", "{month: '2024-01', raw_dir: data/m1}")
+	feb := slices.Clone(erpRows)
+	feb[1] = []any{1, 11.5, "Chablis"}
+	writeBook(t, filepath.Join(m2, "erp.xlsx"), feb, now.Add(-3*time.Hour))
+	copyBook(t, filepath.Join(m1, "liaison.xlsx"), filepath.Join(m2, "liaison.xlsx"), now.Add(-3*time.Hour))
+	mustKiln(t, 0, dir, "build", "--vars", "{month: '2024-02', raw_dir: data/m2}")
+	queryRows(t, dir, `update kiln_history.observations set detail = regexp_replace(detail, ',"cells":"[^"]*"', '') where detail like '%"cells"%'`)
+	if got := query(t, dir, `select count(*) from kiln_history.observations where detail like '%"cells"%'`); got != "0" {
+		t.Fatalf("%s recorded files still have a cells digest", got)
+	}
+
+	resave(t, filepath.Join(m1, "erp.xlsx"), filepath.Join(m3, "erp.xlsx"), now.Add(-2*time.Hour))
+	copyBook(t, filepath.Join(m1, "liaison.xlsx"), filepath.Join(m3, "liaison.xlsx"), now.Add(-2*time.Hour))
+	code, stdout, stderr := kiln(t, dir, "build", "--vars", "{month: '2024-03', raw_dir: data/m3}")
+	if out := stdout + stderr; code != 1 || !strings.Contains(out, "data/m3/erp.xlsx has the content of the file accepted for 2024-01") {
+		t.Fatalf("month 1's ERP saved again as month 3's, recorded without digests: exit %d, want 1 and the erp refused:\n%s", code, out)
+	}
+	mar := slices.Clone(erpRows)
+	mar[2] = []any{2, 19.0, "Margaux"}
+	writeBook(t, filepath.Join(m3, "erp.xlsx"), mar, now.Add(-time.Hour))
+	mustKiln(t, 0, dir, "build", "--vars", "{month: '2024-03', raw_dir: data/m3}")
+	if got := fileGates(t, dir, "erp.xlsx"); got != "24288:true:success,24289:true:success,24290:false:error,24290:true:success" {
+		t.Errorf("the erp file gate's observations are %q, want month 3 refused then accepted", got)
+	}
+
+	// The digests read are recorded with month 3's file: month 1's
+	// workbook saved again as month 4's fails once month 1's file is gone.
+	m4 := filepath.Join(dir, "data", "m4")
+	resave(t, filepath.Join(m1, "erp.xlsx"), filepath.Join(m4, "erp.xlsx"), now.Add(-30*time.Minute))
+	copyBook(t, filepath.Join(m1, "liaison.xlsx"), filepath.Join(m4, "liaison.xlsx"), now.Add(-30*time.Minute))
+	if err := os.Remove(filepath.Join(m1, "erp.xlsx")); err != nil {
+		t.Fatal(err)
+	}
+	code, stdout, stderr = kiln(t, dir, "build", "--vars", "{month: '2024-04', raw_dir: data/m4}")
+	if out := stdout + stderr; code != 1 || !strings.Contains(out, "data/m4/erp.xlsx has the content of the file accepted for 2024-01") {
+		t.Fatalf("month 1's ERP saved again as month 4's, month 1's file gone: exit %d, want 1 and the erp refused:\n%s", code, out)
+	}
+}
+
 // A misspelt may_repeat, or a value that is not a boolean, is an error at
 // its position, before anything runs.
 func TestInputFreshnessMayRepeatMisspelt(t *testing.T) {

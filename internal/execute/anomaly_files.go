@@ -106,13 +106,17 @@ func (g *gateRun) headerOnly(ctx context.Context, conn adapter.Conn, q string, d
 // fileDetail is what input_freshness keeps of a file. Cells is a
 // workbook's cells digest (load.Result.Cells, versioned by its prefix);
 // a file recorded by a kiln that did not compute it has none, and is
-// compared by its bytes (anomaly.File.SameContentAs).
+// compared by its bytes (anomaly.File.SameContentAs), unless its digest
+// was read since (Migrated). Migrated holds the digests this gate read
+// for such earlier files, by their sha256 (gateRun.migrate), so that the
+// next runs need not read them again.
 type fileDetail struct {
-	Path    string    `json:"path"`
-	SHA256  string    `json:"sha256"`
-	Cells   string    `json:"cells,omitempty"`
-	ModTime time.Time `json:"mod_time"`
-	Size    int64     `json:"size"`
+	Path     string            `json:"path"`
+	SHA256   string            `json:"sha256"`
+	Cells    string            `json:"cells,omitempty"`
+	ModTime  time.Time         `json:"mod_time"`
+	Size     int64             `json:"size"`
+	Migrated map[string]string `json:"migrated,omitempty"`
 }
 
 // inputFile evaluates input_freshness: the source's file against the files
@@ -136,10 +140,14 @@ func (g *gateRun) inputFile(ctx context.Context) ([]run.Gate, error) {
 		}
 	}
 	var accepted []anomaly.File
+	known := map[string]string{} // digests read for files recorded without one
 	for _, o := range g.hist {
 		var f fileDetail
 		if json.Unmarshal([]byte(o.Detail), &f) == nil && f.SHA256 != "" {
 			accepted = append(accepted, anomaly.File{Path: f.Path, SHA256: f.SHA256, Cells: f.Cells, ModTime: f.ModTime, Month: anomaly.Month(o.Month), Run: o.RunID})
+			for sum, c := range f.Migrated {
+				known[sum] = c
+			}
 		}
 	}
 	sort.SliceStable(accepted, func(i, j int) bool { return accepted[i].Month < accepted[j].Month })
@@ -147,12 +155,13 @@ func (g *gateRun) inputFile(ctx context.Context) ([]run.Gate, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: input_freshness: %w", g.n.Pos, err)
 	}
+	var migrated map[string]string
 	if cells != "" {
-		g.migrate(ctx, src, accepted)
+		migrated = g.migrate(ctx, src, accepted, known)
 	}
 	rel := g.e.rel(path)
 	cur := anomaly.File{Path: rel, SHA256: sum, Cells: cells, ModTime: fi.ModTime(), Month: g.month}
-	detail, _ := json.Marshal(fileDetail{Path: rel, SHA256: sum, Cells: cells, ModTime: fi.ModTime().UTC(), Size: fi.Size()})
+	detail, _ := json.Marshal(fileDetail{Path: rel, SHA256: sum, Cells: cells, ModTime: fi.ModTime().UTC(), Size: fi.Size(), Migrated: migrated})
 	now := g.e.opts.Clock
 	f := anomaly.CheckFreshness(accepted, cur, g.month, now, g.args.Freshness)
 	gate := run.Gate{Series: g.series, Label: "the file of " + g.attachedName(), Month: int(g.month), Value: f.Age.Hours() / 24, Observed: true,
