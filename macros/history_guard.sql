@@ -73,8 +73,18 @@
 {%- if not bundled or not inputs -%}{{ return('') }}{%- endif -%}
 {%- set quoted_in = [] -%}{%- for f in inputs -%}{%- set _ = quoted_in.append(history_guard_literal(f)) -%}{%- endfor -%}
 {%- set quoted_b = [] -%}{%- for f in bundled -%}{%- set _ = quoted_b.append(history_guard_literal(f)) -%}{%- endfor -%}
-{%- set hits = run_query("select regexp_replace(b.filename, '/[^/]*$', '') as folder from read_blob([" ~ quoted_in | join(', ') ~ "]) as i join read_blob(["
-    ~ quoted_b | join(', ') ~ "]) as b on i.size = b.size and sha256(i.content) = sha256(b.content) group by folder order by count(*) desc, folder limit 1").columns[0].values() | list -%}
+{#- Sizes first (read_blob reads no content for them): only files of a
+    bundled workbook's size are read and hashed, none on a real month. -#}
+{%- set pairs = run_query("select i.filename, b.filename from read_blob([" ~ quoted_in | join(', ') ~ "]) as i join read_blob(["
+    ~ quoted_b | join(', ') ~ "]) as b on i.size = b.size order by 1, 2") -%}
+{%- if not pairs.rows -%}{{ return('') }}{%- endif -%}
+{%- set cand_in = [] -%}{%- set cand_b = [] -%}
+{%- for row in pairs.rows -%}
+{%- if history_guard_literal(row[0]) not in cand_in -%}{%- set _ = cand_in.append(history_guard_literal(row[0])) -%}{%- endif -%}
+{%- if history_guard_literal(row[1]) not in cand_b -%}{%- set _ = cand_b.append(history_guard_literal(row[1])) -%}{%- endif -%}
+{%- endfor -%}
+{%- set hits = run_query("select regexp_replace(b.filename, '/[^/]*$', '') as folder from read_blob([" ~ cand_in | join(', ') ~ "]) as i join read_blob(["
+    ~ cand_b | join(', ') ~ "]) as b on i.size = b.size and sha256(i.content) = sha256(b.content) group by folder order by count(*) desc, folder limit 1").columns[0].values() | list -%}
 {%- if not hits -%}{{ return('') }}{%- endif -%}
 {{ return((hits[0] ~ '')[(flags.PROJECT_DIR | length) + 1:]) }}
 {% endmacro %}
