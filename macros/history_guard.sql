@@ -12,14 +12,15 @@
       exports, add a synthetic month to the history and close every real
       version of the snapshot, and every gate is off on the sample. The
       sample is told by its bytes, not by the raw_dir var: a run reads the
-      sample when one of its three workbooks has the bytes of a workbook
-      under the project's data/sample/ (history_guard_sample_of), whatever
+      sample when each of its workbooks has the bytes of a workbook under
+      the project's data/sample/ (history_guard_sample_of), whatever
       the path (relative or absolute, a symlink, a copy elsewhere) or the
       var's default. An earlier run's inputs are the files its
       input_freshness gates recorded (kiln_history.observations: path and
       SHA-256), told from the sample the same way; a run that recorded
       none (gates off, or a kiln without them) by its --vars' raw_dir
-      (kiln_history.runs.vars), outside data/sample/. On a database other
+      (kiln_history.runs.vars): outside data/sample/ and, read now, not
+      the sample's bytes. On a database other
       than DuckDB (which reads files for the check), the sample is a
       raw_dir under data/sample/.
     - A month older than the latest month of history.monthly_indicators
@@ -54,7 +55,9 @@
 
 {#- history_guard_sample_of(raw_dir): the folder of the bundled sample
     (data/sample/<month>) whose workbooks have the bytes of raw_dir's
-    erp.xlsx, web.xlsx or liaison.xlsx (the one with most of them); "" when none has (or
+    erp.xlsx, web.xlsx and liaison.xlsx (each of those found has the bytes
+    of a bundled workbook; the folder with most of them): a folder that
+    mixes a sample's workbook with others is another stream of inputs; "" when none has (or
     raw_dir's workbooks are missing: the run's check of its inputs says
     so). raw_dir is relative to the project's directory or absolute. On a
     database other than DuckDB: raw_dir itself when it is under
@@ -83,9 +86,12 @@
 {%- if history_guard_literal(row[0]) not in cand_in -%}{%- set _ = cand_in.append(history_guard_literal(row[0])) -%}{%- endif -%}
 {%- if history_guard_literal(row[1]) not in cand_b -%}{%- set _ = cand_b.append(history_guard_literal(row[1])) -%}{%- endif -%}
 {%- endfor -%}
+{%- if cand_in | length < inputs | length -%}{{ return('') }}{%- endif -%}
 {%- set hits = run_query("select regexp_replace(b.filename, '/[^/]*$', '') as folder from read_blob([" ~ cand_in | join(', ') ~ "]) as i join read_blob(["
     ~ cand_b | join(', ') ~ "]) as b on i.size = b.size and sha256(i.content) = sha256(b.content) group by folder order by count(*) desc, folder limit 1").columns[0].values() | list -%}
-{%- if not hits -%}{{ return('') }}{%- endif -%}
+{%- set matched = run_query("select count(distinct i.filename) from read_blob([" ~ cand_in | join(', ') ~ "]) as i join read_blob(["
+    ~ cand_b | join(', ') ~ "]) as b on i.size = b.size and sha256(i.content) = sha256(b.content)").columns[0].values()[0] | int -%}
+{%- if not hits or matched < inputs | length -%}{{ return('') }}{%- endif -%}
 {{ return((hits[0] ~ '')[(flags.PROJECT_DIR | length) + 1:]) }}
 {% endmacro %}
 
@@ -121,7 +127,7 @@
 {%- endif -%}
 {%- elif row[0] is not none and row[0] ~ '' != '' -%}
 {%- set v = fromjson(row[0]) -%}
-{%- if 'raw_dir' in v and not (v['raw_dir'] ~ '').startswith('data/sample/') -%}
+{%- if 'raw_dir' in v and not (v['raw_dir'] ~ '').startswith('data/sample/') and not history_guard_sample_of(v['raw_dir'] ~ '') -%}
 {%- set m = v['month'] ~ '' if 'month' in v else "the project's default month" -%}
 {%- set _ = months.update({m: v['raw_dir'] ~ ''}) -%}
 {%- endif -%}
