@@ -119,10 +119,23 @@ func NewPlan(g *graph.Graph, selected []graph.ID) *Plan {
 			}
 		}
 	}
-	// Tests block the children of their last parent.
+	// Tests block the children of their last parent. A test none of whose
+	// parents is planned (a test on a source without a file, or on a node
+	// outside the selection) blocks the planned nodes that read through
+	// those parents (dbt's Linker.add_test_edges: a source's tests run
+	// before the source's children, whose failure skips them).
 	testsOf := map[graph.ID][]graph.ID{}
+	testsOfUnplanned := map[graph.ID][]graph.ID{}
 	for _, id := range p.ids {
-		if g.Node(id).Kind != graph.Test || len(eff[id]) == 0 {
+		if g.Node(id).Kind != graph.Test {
+			continue
+		}
+		if len(eff[id]) == 0 {
+			for _, par := range g.Parents(id) {
+				if !p.in[par] {
+					testsOfUnplanned[par] = append(testsOfUnplanned[par], id)
+				}
+			}
 			continue
 		}
 		last := eff[id][0]
@@ -144,6 +157,13 @@ func NewPlan(g *graph.Graph, selected []graph.ID) *Plan {
 					w[t] = true
 				}
 			}
+			if len(testsOfUnplanned) > 0 {
+				for _, par := range p.unplannedAbove(id, map[graph.ID]bool{}) {
+					for _, t := range testsOfUnplanned[par] {
+						w[t] = true
+					}
+				}
+			}
 		}
 		p.waits[id] = g.Sorted(w)
 	}
@@ -162,6 +182,24 @@ func NewPlan(g *graph.Graph, selected []graph.ID) *Plan {
 		}
 	}
 	return p
+}
+
+// unplannedAbove returns the unplanned nodes id reads through: its
+// unplanned parents, and theirs through the non-executing ones (as the
+// effective parents pass through them).
+func (p *Plan) unplannedAbove(id graph.ID, seen map[graph.ID]bool) []graph.ID {
+	var out []graph.ID
+	for _, par := range p.g.Parents(id) {
+		if p.in[par] || seen[par] {
+			continue
+		}
+		seen[par] = true
+		out = append(out, par)
+		if !p.g.Node(par).IsExecutable() {
+			out = append(out, p.unplannedAbove(par, seen)...)
+		}
+	}
+	return out
 }
 
 // IDs returns the planned nodes in topological order.

@@ -332,3 +332,37 @@ func TestRetriesTransientErrorsOnly(t *testing.T) {
 		t.Fatalf("exhausted: %+v", res[0])
 	}
 }
+
+// A test on a source kiln does not load (no file: nothing to plan) blocks
+// the source's readers, as dbt's build runs a source's tests before its
+// children and skips them when one fails (dbt's Linker.add_test_edges);
+// through an ephemeral model too.
+func TestSourceTestBlocksReaders(t *testing.T) {
+	g := build(t,
+		fakeNode{id: "source.ext", kind: graph.Source},
+		fakeNode{id: "test.ext_unique", kind: graph.Test, deps: []string{"source.ext"}},
+		fakeNode{id: "model.stg", kind: graph.Model, deps: []string{"source.ext"}, mat: "table"},
+		fakeNode{id: "model.eph", kind: graph.Model, deps: []string{"source.ext"}, mat: "ephemeral"},
+		fakeNode{id: "model.top", kind: graph.Model, deps: []string{"model.eph"}, mat: "table"},
+		fakeNode{id: "model.other", kind: graph.Model, mat: "table"},
+	)
+	g.Node("source.ext").Source = &graph.SourceInfo{} // no file, no external location
+	f, res := runAll(t, g, 1, map[string]Status{"test.ext_unique": Fail}, Options{})
+	if f.order[0] != "test.ext_unique" {
+		t.Errorf("order %v: the source's test runs first", f.order)
+	}
+	for _, id := range []graph.ID{"model.stg", "model.top"} {
+		if r := res[id]; r.Status != Skipped || r.SkippedBy != "test.ext_unique" {
+			t.Errorf("%s: %+v, want skipped by the source's failing test", id, r)
+		}
+	}
+	if res["model.other"].Status != Success {
+		t.Errorf("model.other: %+v", res["model.other"])
+	}
+	// The test selected without its source's readers' other parents: a
+	// warning blocks nothing.
+	_, res = runAll(t, g, 2, map[string]Status{"test.ext_unique": Warn}, Options{})
+	if res["model.top"].Status != Success {
+		t.Errorf("a warning skipped model.top: %+v", res["model.top"])
+	}
+}
