@@ -352,6 +352,22 @@ func (c *compiler) addExport(file string, dirs []string, e *project.ExportProps)
 		c.diags.Errorf(pos, "export %q names no model", e.Name).Hint = "add \"model: <model name>\" (CSV) or \"sheets:\" (xlsx)"
 		return
 	}
+	for _, d := range e.DependsOn {
+		at := d.Pos(file)
+		fn, args, ok := parseCall(d.Text)
+		if !ok || fn != "ref" || len(args) != 1 {
+			c.diags.Errorf(at, "export %q depends on %q, which is not a ref() call", e.Name, d.Text).Hint = "write ref('model')"
+			continue
+		}
+		t, found := c.byName[args[0]]
+		if !found {
+			dg := diag.Errorf(at, "export %q depends on unknown model %q", e.Name, args[0])
+			dg.Hint = diag.DidYouMean(args[0], sortedKeys(c.byName))
+			c.diags.Add(dg)
+			continue
+		}
+		n.DependsOn = append(n.DependsOn, t.ID)
+	}
 	c.add(n)
 }
 

@@ -851,7 +851,7 @@ func indirect(s Selection) string {
 func deviated(g *graph.Graph, results []run.Result) bool {
 	for _, x := range results {
 		n := g.Node(x.ID)
-		if x.Status == run.Fail && n != nil && n.Test != nil && execute.IsDeviationTest(n.Test.Generic) && n.Test.Generic != "input_freshness" && !coldStartOnly(x) {
+		if x.Status == run.Fail && n != nil && n.Test != nil && execute.IsDeviationGate(n) && n.Test.Generic != "input_freshness" && !coldStartOnly(x) {
 			return true
 		}
 	}

@@ -307,6 +307,7 @@ var Keys = []Key{
 	{Scope: "export", Name: "model", Support: Applied},
 	{Scope: "export", Name: "order_by", Support: Applied},
 	{Scope: "export", Name: "sheets", Support: Applied},
+	{Scope: "export", Name: "depends_on", Support: Applied}, // compiler: addExport
 	{Scope: "export", Name: "config", Support: Applied},
 	{Scope: "export", Name: "meta", Support: Documents},
 	{Scope: "export", Name: "tags", Support: Applied},
@@ -381,6 +382,10 @@ var Keys = []Key{
 	{Scope: ScopeConfig, Name: "where", For: Tests, Support: Applied},
 	{Scope: ScopeConfig, Name: "store_failures", For: Tests, Support: Applied},
 	{Scope: ScopeConfig, Name: "store_failures_as", For: Tests, Support: Applied},
+	// deviation_gate: true makes a project's test a deviation gate, as
+	// the anomaly and change tests: --accept-deviations turns its failure
+	// into a warning (kiln's own; execute.IsDeviationGate).
+	{Scope: ScopeConfig, Name: "deviation_gate", For: Tests, Support: Applied},
 	// full_refresh on seeds: false keeps the seed's table, reloaded in
 	// place, even with --full-refresh (execute.KeepsSeedTable); true, or
 	// none, builds it anew, as kiln does at every load.

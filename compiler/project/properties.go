@@ -196,11 +196,15 @@ type ExportProps struct {
 	Model       string             `yaml:"model"`
 	OrderBy     string             `yaml:"order_by"`
 	Sheets      []ExportSheetProps `yaml:"sheets"`
-	Config      map[string]any     `yaml:"config"`
-	ConfigAt    map[string]At      `yaml:"-"` // position of each config value
-	Meta        map[string]any     `yaml:"meta"`
-	Tags        []string           `yaml:"tags"`
-	Owner       map[string]string  `yaml:"owner"`
+	// DependsOn are ref() calls of models the export must wait for
+	// without writing them (as an exposure's depends_on): their tests
+	// gate the export, and selecting the export's ancestors selects them.
+	DependsOn []CallProps       `yaml:"depends_on"`
+	Config    map[string]any    `yaml:"config"`
+	ConfigAt  map[string]At     `yaml:"-"` // position of each config value
+	Meta      map[string]any    `yaml:"meta"`
+	Tags      []string          `yaml:"tags"`
+	Owner     map[string]string `yaml:"owner"`
 }
 
 // ExportSheetProps is one sheet of a workbook export.

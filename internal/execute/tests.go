@@ -68,6 +68,13 @@ func (e *Executor) test(ctx context.Context, conn adapter.Conn, n *graph.Node) r
 		}
 		if n.StoresFailures() {
 			r.Message = fmt.Sprintf("the failing rows are in %s", n.AuditRelation().Display())
+			if rows := e.firstFailingRows(ctx, conn, n.AuditRelation()); rows != "" {
+				r.Message += ": " + rows
+			}
+		}
+		if outcome == "fail" && e.opts.AcceptDeviations && IsDeviationGate(n) {
+			r.Status = run.Warn
+			r.Message += "; accepted (--accept-deviations): this run's values join the history"
 		}
 	}
 	return r
