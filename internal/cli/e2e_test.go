@@ -126,7 +126,7 @@ func TestMissingExportKeepsPreviousBuild(t *testing.T) {
 	copyFile(t, filepath.Join(dir, "data", "sample", sample.DefaultMonth, "liaison.xlsx"), filepath.Join(month, "liaison.xlsx"))
 	stderr := mustKiln(t, 2, dir, "build", "--vars", "{raw_dir: data/next}")
 	for _, want := range []string{`source "raw.web"`, filepath.Join("data", "next", "web.xlsx"), "raw_dir",
-		"nothing was built: 1 input file cannot be read, so none of the 86 nodes of the run ran"} {
+		"nothing was built: 1 input file cannot be read, so none of the 93 nodes of the run ran"} {
 		if !strings.Contains(stderr, want) {
 			t.Errorf("stderr does not mention %q:\n%s", want, stderr)
 		}
