@@ -33,3 +33,21 @@ func TestConcurrentBatches(t *testing.T) {
 		t.Errorf("concurrent_batches='yes': %q", diags)
 	}
 }
+
+// deviation_gate (kiln's test config) takes true or false: anything else
+// is an error at its position, not a gate silently left off.
+func TestDeviationGateIsABoolean(t *testing.T) {
+	files := func(v string) map[string]string {
+		return map[string]string{
+			"project.yml":    "name: p\nmodel-paths: [models]\ntest-paths: [tests]\n",
+			"models/m.sql":   "select 1 as id",
+			"tests/gate.sql": "{{ config(deviation_gate=" + v + ") }}\nselect * from {{ ref('m') }} where id < 0",
+		}
+	}
+	if m, diags := compileFiles(t, files("true")); m == nil || diags != "" {
+		t.Errorf("deviation_gate=true: %q, want no diagnostic", diags)
+	}
+	if _, diags := compileFiles(t, files("'yes'")); !strings.Contains(diags, `config "deviation_gate" must be true or false, not "yes"`) {
+		t.Errorf("deviation_gate='yes': %q", diags)
+	}
+}

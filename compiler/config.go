@@ -174,7 +174,7 @@ func (c *compiler) checkValue(k string, v any, pos diag.Pos, subAt func(string) 
 		if d := project.CheckValue(k, fmt.Sprint(b), pos); b && d != nil {
 			c.diags.Add(*d)
 		}
-	case "enabled", "full_refresh", "store_failures", "quote_columns":
+	case "enabled", "full_refresh", "store_failures", "quote_columns", "deviation_gate":
 		if _, ok := v.(bool); !ok && v != nil {
 			bad("config %q must be true or false, not %q", k, fmt.Sprint(v))
 		}
