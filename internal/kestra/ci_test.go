@@ -87,7 +87,7 @@ func TestNightlyWorkflow(t *testing.T) {
 			return strings.HasPrefix(u, "browser-actions/setup-chrome@") || strings.Contains(r, "install -y chromium")
 		})
 		find("sets KILN_CHROMIUM for the docs browser tests", runs("KILN_CHROMIUM="))
-		tests := find("runs go test ./...", runs("go test ./..."))
+		tests := find("runs go test -timeout 30m ./... (README's test command)", runs("go test -timeout 30m ./..."))
 		build := find("builds with a JUnit report", runs("go run ./cmd/kiln build --junit-xml target/junit.xml"))
 		docs := find("generates the docs", runs("go run ./cmd/kiln docs generate"))
 		report := find("publishes target/junit.xml", func(u, _ string, with map[string]string) bool {
