@@ -289,7 +289,7 @@ func (p *Project) Run(ctx context.Context, plan *Plan, o RunOptions) (*Result, e
 			failpoint.Hit(failpoint.RunClosing)
 		}
 		if err := closeDB(); err == nil && (r.seal || r.unsealed != "") {
-			if err := p.writeFileSeal(p.InvocationID(), o.Command, r.unsealed); err != nil {
+			if err := p.writeFileSeal(p.InvocationID(), o.Command, r.unsealed, o.Transaction); err != nil {
 				p.printf(Warn, "warning: cannot write %s (the next build runs every node): %v", Rel(p.Dir, SealFilePath(p.DBPath)), err)
 			}
 		}

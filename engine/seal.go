@@ -76,6 +76,11 @@ type fileSeal struct {
 	// then the sha256 (hex) of the WAL file's bytes.
 	Pending   bool   `json:"pending,omitempty"`
 	WALSHA256 string `json:"wal_sha256,omitempty"`
+	// Txn, when set, is the flow transaction (kiln build --transaction)
+	// the run was a task of: a flow's runs do not seal, since kiln
+	// transaction commit publishes their state later. The next build says
+	// so, rather than blaming another program.
+	Txn string `json:"txn,omitempty"`
 }
 
 // dbIdentity returns the stamps of the database file at path and of its
@@ -139,6 +144,9 @@ func (p *Project) fileOutside(pre *pendingCheck) string {
 	if err != nil {
 		return fmt.Sprintf("the database has no seal of its last build (%s), so kiln cannot tell whether it was changed outside kiln", Rel(p.Dir, path))
 	}
+	if s.Txn != "" {
+		return fmt.Sprintf("the last %s at %s (run %s) was a task of the flow transaction %s (open, committed or rolled back since), and a flow's tasks do not seal the database, so kiln cannot tell whether it was changed outside kiln since", s.Command, s.SealedAt.Local().Format("2006-01-02 15:04:05"), s.RunID, s.Txn)
+	}
 	if s.Unsealed != "" {
 		return fmt.Sprintf("the last %s at %s (run %s) may have changed a relation another node built: %s", s.Command, s.SealedAt.Local().Format("2006-01-02 15:04:05"), s.RunID, s.Unsealed)
 	}
@@ -185,9 +193,10 @@ func pendingHolds(path string, s fileSeal, db adapter.FileStamp, wal *adapter.Fi
 
 // writeFileSeal records the identity of the DuckDB database file, closed,
 // as run runID of command left it, or (unsealed not "") why that run
-// does not seal it.
-func (p *Project) writeFileSeal(runID, command, unsealed string) error {
-	return p.writeSeal(fileSeal{RunID: runID, Command: command, Unsealed: unsealed})
+// does not seal it; txn is the flow transaction the run was a task of
+// ("" for none), which does not seal either.
+func (p *Project) writeFileSeal(runID, command, unsealed, txn string) error {
+	return p.writeSeal(fileSeal{RunID: runID, Command: command, Unsealed: unsealed, Txn: txn})
 }
 
 // writeSeal writes s, stamped now with the database file's identity.
@@ -394,7 +403,11 @@ func (r *runner) sealed(ctx context.Context, results []run.Result, rolledBack bo
 			if err := r.flowPrints(ctx, results, r.writes.reason()); err != nil {
 				r.p.printf(Warn, "warning: flow transaction %s: the seal does not record the relations this run built (%s): kiln transaction commit %s will not seal them, and the next build runs them", r.opts.Transaction, oneLine(err), r.opts.Transaction)
 			}
+			return
 		}
+		// DuckDB: the seal names the transaction, so that the next run
+		// says a flow wrote the database, not another program.
+		r.unsealed = "a task of the flow transaction " + r.opts.Transaction
 		return
 	}
 	if why := r.writes.reason(); why != "" {
