@@ -102,9 +102,10 @@ type parsedFlow struct {
 		Defaults any    `yaml:"defaults"`
 	} `yaml:"inputs"`
 	Tasks []struct {
-		ID       string   `yaml:"id"`
-		Type     string   `yaml:"type"`
-		Commands []string `yaml:"commands"`
+		ID       string            `yaml:"id"`
+		Type     string            `yaml:"type"`
+		Env      map[string]string `yaml:"env"`
+		Commands []string          `yaml:"commands"`
 		Tasks    []struct {
 			Task struct {
 				ID       string            `yaml:"id"`
@@ -199,13 +200,40 @@ func checkFlow(t *testing.T, g *graph.Graph, sel []graph.ID, opt Options, f pars
 	if len(got) != len(vars) {
 		t.Errorf("inputs %v, want the vars %v", got, vars)
 	}
+	dateVar, err := triggerVar(opt)
+	if err != nil {
+		t.Fatal(err)
+	}
 	for k, v := range vars {
+		if k == dateVar && opt.VarTypes[k] != nil && opt.VarTypes[k].Type == project.VarMonth {
+			// A month trigger var has no default: a manual run without
+			// it builds the month before its start (trial A, 6).
+			if got[k] != nil {
+				t.Errorf("input %s (the trigger's month) defaults to %#v, want none", k, got[k])
+			}
+			continue
+		}
 		if !reflect.DeepEqual(got[k], v) && fmt.Sprint(got[k]) != fmt.Sprint(v) {
 			t.Errorf("input %s defaults to %#v, want %#v", k, got[k], v)
 		}
 	}
 	if len(f.Errors) == 0 {
 		t.Error("no errors branch")
+	}
+	// The docs task documents the run's graph: the build tasks' vars
+	// (trial A, 8).
+	if len(vars) > 0 && len(f.Tasks) == 3 && len(f.Tasks[0].Tasks) > 0 {
+		docs, build := f.Tasks[2], f.Tasks[0].Tasks[0].Task
+		if docs.Env["KILN_VARS"] == "" || docs.Env["KILN_VARS"] != build.Env["KILN_VARS"] ||
+			len(docs.Commands) == 0 || !strings.HasSuffix(docs.Commands[0], `docs generate --vars "$KILN_VARS"`) {
+			t.Errorf("docs task: env %v, commands %q; want the build tasks' KILN_VARS %q passed to --vars", docs.Env, docs.Commands, build.Env["KILN_VARS"])
+		}
+		if dateVar == "month" {
+			want := `"month": {{ (inputs.month ?? ((trigger.date ?? execution.startDate) | dateAdd(-1, "MONTHS", format="yyyy-MM", timeZone="` + c.Schedule.Timezone + `"))) | toJson }}`
+			if !strings.Contains(build.Env["KILN_VARS"], want) {
+				t.Errorf("KILN_VARS %s lacks %s", build.Env["KILN_VARS"], want)
+			}
+		}
 	}
 	// On a server the commit task builds the exports, then commits.
 	commits := 1

@@ -84,6 +84,19 @@ func flowInputs(vars map[string]any, types map[string]*project.VarType, trigger,
 			}
 			in.Description += " On a scheduled run or a backfill, the Schedule's date; on a manual run this input, else the execution's start."
 			value = fmt.Sprintf(`(trigger.date ?? %s ?? execution.startDate) | date("%s", timeZone="%s") | toJson`, ref, format, timezone)
+			if in.Type == "STRING" {
+				// Kestra's date filter parses a string with
+				// ZonedDateTime.parse (AbstractDate.convert), which
+				// refuses "2020-10": the input, validated as YYYY-MM,
+				// passes through unchanged. The month built is the one
+				// before the trigger's date (the files that arrive on
+				// 2 October are September's), with no default, so that a
+				// manual run without it builds the month before its start.
+				in.Defaults = nil
+				in.Description = strings.TrimSuffix(in.Description, " On a scheduled run or a backfill, the Schedule's date; on a manual run this input, else the execution's start.") +
+					" On a scheduled run, the month before the Schedule's date (the run of 2 October builds September); on a manual run this input (YYYY-MM), else the month before the execution's start."
+				value = fmt.Sprintf(`(%s ?? ((trigger.date ?? execution.startDate) | dateAdd(-1, "MONTHS", format="yyyy-MM", timeZone="%s"))) | toJson`, ref, timezone)
+			}
 		}
 		in.Description = literal(in.Description)
 		inputs = append(inputs, in)

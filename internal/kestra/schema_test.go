@@ -98,7 +98,7 @@ func TestSchemaRefuses(t *testing.T) {
 		"an unknown task property":          {"    concurrent: 1\n", "    concurrent: 1\n    parallel: true\n"},
 		"a trigger without cron":            {"    cron: 0 6 2 * *\n", ""},
 		"an unknown input type":             {"    type: FLOAT\n", "    type: DOUBLE\n"},
-		"a bad recoverMissedSchedules":      {"recoverMissedSchedules: ALL", "recoverMissedSchedules: SOME"},
+		"a bad recoverMissedSchedules":      {"recoverMissedSchedules: LAST", "recoverMissedSchedules: SOME"},
 		"an SLA without duration":           {"    duration: PT8M\n", ""},
 		"a validator on an INT input":       {"    defaults: 20\n", "    defaults: 20\n    validator: x\n"},
 		"a task id with a dot":              {"id: models_staging", "id: models.staging"},
