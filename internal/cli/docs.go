@@ -71,6 +71,10 @@ ends. The last run shown is <target>/run_results.json.`,
 				t := e.DatabaseTarget()
 				opts.Database = &t
 			}
+			vars, _ := e.Vars()
+			if w := docsVarsWarning(e.Target, vars); w != "" {
+				a.ui.Printf("%s", w)
+			}
 			sum, err := docs.Generate(a.ctx, e.Manifest, opts)
 			var kept *docs.KeptError
 			if errors.As(err, &kept) {
