@@ -417,8 +417,9 @@ func docsTask(opt Options, varsJSON string) shellTask {
 		AllowFailure:    true,
 		OutputFiles:     []string{"docs.html"},
 		Commands: []string{
-			strings.Join(docsArgs, " "),
-			"cp " + arg(targetFile(opt, "docs/index.html")) + " docs.html",
+			// Chained: when docs generate fails, the task fails rather
+			// than hand over the previous docs, whatever the shell's -e.
+			strings.Join(docsArgs, " ") + " && cp " + arg(targetFile(opt, "docs/index.html")) + " docs.html",
 		},
 	}
 	st.TaskRunner, st.Image = taskRunner(opt)
