@@ -206,14 +206,17 @@ func TestBottleNeckOverMonths(t *testing.T) {
 }
 
 // TestBottleNeckMonthInKestra: the exported flow fills the month var with
-// the month of the Schedule's date, as a string input that refuses what
-// kiln refuses; kiln refuses a month var that is no month.
+// the month before the Schedule's date, or a manual run's input as it is
+// (a string input, without default, that refuses what kiln refuses); kiln
+// refuses a month var that is no month.
 func TestBottleNeckMonthInKestra(t *testing.T) {
 	dir, _ := newProject(t)
 	out := mustKiln(t, 0, dir, "export", "kestra")
 	for _, want := range []string{
-		`"month": {{ (trigger.date ?? inputs.month ?? execution.startDate) | date("yyyy-MM", timeZone="Europe/Paris") | toJson }}`,
-		"  - id: month\n    type: STRING\n", "    defaults: 2020-08\n    validator: ^\\d{4}-(0[1-9]|1[0-2])$\n",
+		`"month": {{ (inputs.month ?? ((trigger.date ?? execution.startDate) | dateAdd(-1, "MONTHS", format="yyyy-MM", timeZone="Europe/Paris"))) | toJson }}`,
+		"  - id: month\n    type: STRING\n", "    required: false\n    validator: ^\\d{4}-(0[1-9]|1[0-2])$\n",
+		"    recoverMissedSchedules: LAST\n",
+		`docs generate --vars "$KILN_VARS" && cp `,
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("the flow lacks %q:\n%s", want, out)

@@ -5,7 +5,7 @@
 // YAML bytes come out.
 //
 // The flow has the project's schedule as an
-// io.kestra.plugin.core.trigger.Schedule trigger (recoverMissedSchedules),
+// io.kestra.plugin.core.trigger.Schedule trigger (recoverMissedSchedules: LAST, as the vars name one landing folder),
 // one input per var typed from the declared var types, and one
 // io.kestra.plugin.core.flow.Dag task whose tasks each run
 //

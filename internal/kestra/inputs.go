@@ -26,7 +26,9 @@ const (
 // type of its var type, with its bounds, values or a validator; an
 // undeclared one a type from its value. The var of the trigger date
 // (trigger, "" for none) takes the Schedule's date, or the input on a
-// manual execution, or the execution's start.
+// manual execution, or the execution's start; a month var (YYYY-MM, no
+// default) takes a manual run's input as it is, else the month before the
+// Schedule's date or the execution's start.
 func flowInputs(vars map[string]any, types map[string]*project.VarType, trigger, timezone string) ([]input, string, error) {
 	seen := map[string]bool{}
 	var names []string
