@@ -213,11 +213,11 @@ func TestInputFreshnessComparesCells(t *testing.T) {
 	out = mustKiln(t, 0, dir, month2...)
 	// The failed runs' observations are kept, and not learnt from (their
 	// run did not succeed).
-	if got := fileGates(t, dir, "erp.xlsx"); got != "24288:true:success,24289:false:error,24289:true:error,24289:true:success" {
-		t.Errorf("the erp file gate's observations are %q, want month 2: refused (saved again), passed (one cell changed, in the run the liaison failed), accepted", got)
+	if got := fileGates(t, dir, "erp.xlsx"); got != "24288:true:success,24289:false:error,24289:false:error,24289:true:success" {
+		t.Errorf("the erp file gate's observations are %q, want month 2: refused (saved again), not accepted (passed, in the run the liaison failed), accepted", got)
 	}
-	if got := fileGates(t, dir, "liaison.xlsx"); got != "24288:true:success,24289:true:error,24289:false:error,24289:true:success" {
-		t.Errorf("the liaison file gate's observations are %q, want month 2: passed (may_repeat), refused (without), accepted (with)", got)
+	if got := fileGates(t, dir, "liaison.xlsx"); got != "24288:true:success,24289:false:error,24289:false:error,24289:true:success" {
+		t.Errorf("the liaison file gate's observations are %q, want month 2: not accepted (passed with may_repeat, in a run that failed), refused (without), accepted (with)", got)
 	}
 	if got := query(t, dir, "select total from main.erp_total"); got != "38.75" {
 		t.Errorf("erp_total is %s after month 2, want 38.75", got)
