@@ -3,12 +3,12 @@ package cli
 import (
 	"encoding/json"
 	"fmt"
-	"os"
 	"path/filepath"
 
 	"gopkg.in/yaml.v3"
 
 	"github.com/kiln-build/kiln/compiler/project"
+	"github.com/kiln-build/kiln/internal/artifact"
 )
 
 // docsVarsWarning returns the warning of kiln docs generate when its
@@ -19,37 +19,30 @@ import (
 // as kiln test refuses to test tables built with other vars. "" when they
 // match, or when there is no last run or its vars cannot be read.
 func docsVarsWarning(target string, ours map[string]any) string {
-	b, err := os.ReadFile(filepath.Join(target, "run_results.json"))
+	rr, err := artifact.ReadRunResults(filepath.Join(target, "run_results.json"))
 	if err != nil {
 		return ""
 	}
-	var rr struct {
-		Args struct {
-			Which string `json:"which"`
-			Vars  string `json:"vars"`
-		} `json:"args"`
-	}
-	if json.Unmarshal(b, &rr) != nil {
-		return ""
-	}
+	vars, _ := rr.Args["vars"].(string)
+	whichArg, _ := rr.Args["which"].(string)
 	var theirs project.VarMap
-	if rr.Args.Vars != "" && yaml.Unmarshal([]byte(rr.Args.Vars), &theirs) != nil {
+	if vars != "" && yaml.Unmarshal([]byte(vars), &theirs) != nil {
 		return ""
 	}
 	if canonVars(theirs) == canonVars(ours) {
 		return ""
 	}
 	last, these, fix := "no --vars", "none", "without --vars"
-	if rr.Args.Vars != "" {
-		last = "--vars '" + rr.Args.Vars + "'"
+	if vars != "" {
+		last = "--vars '" + vars + "'"
 		fix = "with " + last
 	}
 	if s := canonVars(ours); s != "" {
 		these = "--vars '" + s + "'"
 	}
 	which := "run"
-	if rr.Args.Which != "" {
-		which = "kiln " + rr.Args.Which
+	if whichArg != "" {
+		which = "kiln " + whichArg
 	}
 	return fmt.Sprintf("warning: the last run (%s, whose results the docs show) had %s; these docs are made with %s, so their graph may leave out nodes that run built (or show some it did not) and their results as of nodes no longer in the project; generate them %s",
 		which, last, these, fix)
