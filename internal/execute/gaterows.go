@@ -30,9 +30,15 @@ func IsDeviationGate(n *graph.Node) bool {
 // firstFailingRows returns up to shownFailingRows rows of the audit
 // relation rel, each as {column=value, ...} joined by "; ", and whether
 // more rows remain; "" when it cannot read them (the count already
-// said how many failed).
+// said how many failed). The rows are the first in the order of their
+// columns' text (failingRowsOrder), so two runs over the same failures
+// print the same rows.
 func (e *Executor) firstFailingRows(ctx context.Context, conn adapter.Conn, rel adapter.Relation) string {
-	rows, err := conn.Query(ctx, e.d.SelectAll(rel, ""))
+	described, err := conn.DescribeQuery(ctx, e.d.SelectAll(rel, ""))
+	if err != nil {
+		return ""
+	}
+	rows, err := conn.Query(ctx, e.d.SelectAll(rel, failingRowsOrder(e.d, described)))
 	if err != nil {
 		return ""
 	}
@@ -62,4 +68,16 @@ func (e *Executor) firstFailingRows(ctx context.Context, conn adapter.Conn, rel 
 		s += "; ..."
 	}
 	return s
+}
+
+// failingRowsOrder is an order by list over every column of cols, each
+// cast to text: every type both DuckDB and PostgreSQL store casts to
+// text (PostgreSQL's json has no ordering of its own), so the order is
+// total up to rows that print the same. "" when cols is empty.
+func failingRowsOrder(d adapter.Dialect, cols []adapter.Column) string {
+	parts := make([]string, len(cols))
+	for i, c := range cols {
+		parts[i] = "cast(" + d.Quote(c.Name) + " as text)"
+	}
+	return strings.Join(parts, ", ")
 }
