@@ -3,6 +3,7 @@ package execute
 import (
 	"context"
 	"fmt"
+	"github.com/kiln-build/kiln/internal/materialize"
 	"strings"
 
 	"github.com/kiln-build/kiln/adapter"
@@ -20,6 +21,10 @@ func (e *Executor) describe(ctx context.Context, conn adapter.Conn, n *graph.Nod
 	expected, actual = e.describeCount(ctx, conn, n, failures, metrics)
 	if calc := customFailCalc(n); calc != "" && !countsItself(n.Test) {
 		actual = fmt.Sprintf("fail_calc %s = %d", calc, failures)
+	} else if lim := materialize.TestLimit(n); lim > 0 && failures >= lim && !countsItself(n.Test) {
+		// The query stopped at the test's limit (dbt's get_test_sql): the
+		// count is a floor, not the number of failing rows.
+		actual += fmt.Sprintf(" (the test's limit: %d; there may be more)", lim)
 	}
 	return expected, actual
 }
