@@ -511,7 +511,7 @@ func (r *runner) unprovable(ctx context.Context, utd map[graph.ID]bool) (map[gra
 		}
 		for k, w := range each {
 			if i := owner[k]; w != "" && why[i] == "" {
-				why[i] = w
+				why[i] = ownRead(g.Node(ids[i]), w)
 			}
 		}
 	}
@@ -570,10 +570,14 @@ func unprovableAsIs(n *graph.Node) string {
 // delete+insert or merge without unique_key (which append every new row),
 // insert their query's rows at every run, as dbt does at every build, so
 // the table depends on how many runs there were, not only on its inputs.
-// delete+insert and merge with a unique_key replace the rows of the same
-// keys, and microbatch replaces each batch's rows: run again on the same
-// input, they leave the same table. (insert_overwrite is refused at
-// compile time.)
+// incremental_predicates narrow what delete+insert deletes and what merge
+// matches (dbt-adapters' get_delete_insert_merge_sql, get_merge_sql): a
+// row of the same key outside them is inserted again at every run.
+// delete+insert and merge with a unique_key and no predicates replace the
+// rows of the same keys, and microbatch replaces each batch's rows: run
+// again on the same input, they leave the same table, unless the query
+// reads the model's own table (see mayRead and ownRead). (insert_overwrite
+// is refused at compile time.)
 func notIdempotent(n *graph.Node) string {
 	inc := n.Incremental
 	if inc == nil || n.Kind != graph.Model {
@@ -586,8 +590,33 @@ func notIdempotent(n *graph.Node) string {
 		if len(inc.UniqueKey) == 0 {
 			return "incremental_strategy " + inc.Strategy + " without unique_key adds its rows again at every run"
 		}
+		if len(inc.Predicates) > 0 {
+			return "incremental_predicates keep rows of the same keys from being replaced, so its rows can be added again at every run"
+		}
 	}
 	return ""
+}
+
+// ownRead rewrites why, a read check's reason for incremental model n,
+// when the relation it names is n's own ({{ this }}), which mayRead does
+// not allow an incremental model: its query builds on what the last run
+// left (a counter, a first-seen date carried over), so dbt's run at every
+// build can change the table on unchanged input. Other reasons are
+// returned as they are.
+func ownRead(n *graph.Node, why string) string {
+	if n.Incremental == nil || n.Relation.Name == "" {
+		return why
+	}
+	read, ok := strings.CutPrefix(why, "reads ")
+	if !ok {
+		return why
+	}
+	read, ok = strings.CutSuffix(read, ", not a ref or source")
+	parts := strings.Split(read, ".")
+	if !ok || !strings.EqualFold(parts[len(parts)-1], n.Relation.Name) {
+		return why
+	}
+	return "reads its own table (this) when incremental: each run builds on the last one's rows"
 }
 
 // statements returns the queries node n runs, as their text before kiln
@@ -626,8 +655,8 @@ func (r *runner) statements(n *graph.Node) []string {
 }
 
 // mayRead returns the relations the query of node id may read without
-// escaping its fingerprint: its own for an incremental model or a
-// snapshot (this; a table or view reading itself is not allowed), its
+// escaping its fingerprint: its own for a snapshot (this; a model
+// reading itself is not allowed), its
 // parents' (refs and sources, through ephemeral models to theirs), and
 // the state's relations --defer reads for them.
 func (p *Project) mayRead(id graph.ID) []adapter.Relation {
@@ -641,10 +670,11 @@ func (p *Project) mayRead(id graph.ID) []adapter.Relation {
 			out = append(out, rel)
 		}
 	}
-	// Only an incremental model or a snapshot reads what it built before
-	// by design; a table or view reading {{ this }} reads its own last
-	// build, which its fingerprint does not hold.
-	if n := g.Node(id); n.Incremental != nil || n.Kind == graph.Snapshot {
+	// Only a snapshot reads what it built before without its result
+	// depending on it (its check compares, it does not build on it); a
+	// table, view or incremental model reading {{ this }} reads its own
+	// last build, which its fingerprint does not hold (see ownRead).
+	if n := g.Node(id); n.Kind == graph.Snapshot {
 		add(n)
 	}
 	seen := map[graph.ID]bool{id: true}

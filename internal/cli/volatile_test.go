@@ -51,6 +51,11 @@ on-run-start:
 	write("models/inc_merge_nokey.sql", "{{ config(materialized='incremental', incremental_strategy='merge') }}\nselect a from {{ ref('base') }}\n")
 	write("models/after_append.sql", "select count(*) as n from {{ ref('inc_append') }}\n")
 	write("models/inc_keyed.sql", "{{ config(materialized='incremental', incremental_strategy='merge', unique_key='a') }}\nselect a from {{ ref('base') }}\n")
+	// A counter carried over from the last run ({{ this }}), and predicates
+	// that keep a key's rows from being deleted: dbt's every-build run
+	// changes both tables on unchanged input (trial B, session 15).
+	write("models/inc_self.sql", "{{ config(materialized='incremental', incremental_strategy='merge', unique_key='a') }}\nselect b.a, {% if is_incremental() %}coalesce((select max(n) from {{ this }}), 0) + 1{% else %}1{% endif %} as n from {{ ref('base') }} b\n")
+	write("models/inc_pred.sql", "{{ config(materialized='incremental', incremental_strategy='delete+insert', unique_key='a', incremental_predicates=['a > 100']) }}\nselect a from {{ ref('base') }}\n")
 	write("models/atrun.sql", "{% if execute %}select 1 as a{% else %}select 2 as a{% endif %}\n")
 	write("models/audited.sql", "{{ config(post_hook='insert into ext.audit values (1)') }}\nselect a from {{ ref('base') }}\n")
 	write("tests/calc.sql", "{{ config(fail_calc='count(*) * (case when random() < 2 then 0 else 1 end)') }}\nselect a from {{ ref('pure') }} where a < 0\n")
@@ -97,7 +102,7 @@ func checkVolatile(t *testing.T, dir string, insert func(), query func(string) s
 		"model base": "UP-TO-DATE", "model base3": "UP-TO-DATE", "model pure": "UP-TO-DATE",
 		"model pure3": "UP-TO-DATE", "model cte": "UP-TO-DATE",
 		"model inc_append": "OK", "model inc_nokey": "OK", "model inc_merge_nokey": "OK", "model after_append": "OK",
-		"model inc_keyed": "UP-TO-DATE",
+		"model inc_keyed": "UP-TO-DATE", "model inc_self": "OK", "model inc_pred": "OK",
 	}
 	for k, w := range want {
 		if got[k] != w {
@@ -109,6 +114,7 @@ func checkVolatile(t *testing.T, dir string, insert func(), query func(string) s
 		"select count(*) from ext.audit":  "2",
 		"select count(*) from inc_append": "2", "select count(*) from inc_nokey": "2", "select count(*) from inc_merge_nokey": "2",
 		"select n from after_append": "2", "select count(*) from inc_keyed": "1",
+		"select max(n) from inc_self": "2", "select count(*) from inc_pred": "2",
 	} {
 		if v := query(q); v != w {
 			t.Errorf("%s = %s, want %s", q, v, w)
@@ -130,7 +136,9 @@ func checkVolatile(t *testing.T, dir string, insert func(), query func(string) s
 		"model audited runs every build: has hooks", "test calc runs every build: calls random()",
 		"model inc_append runs every build: incremental_strategy append adds its rows again at every run",
 		"model inc_nokey runs every build: incremental_strategy delete+insert without unique_key adds its rows again at every run",
-		"model inc_merge_nokey runs every build: incremental_strategy merge without unique_key adds its rows again at every run"} {
+		"model inc_merge_nokey runs every build: incremental_strategy merge without unique_key adds its rows again at every run",
+		"model inc_self runs every build: reads its own table (this) when incremental: each run builds on the last one's rows",
+		"model inc_pred runs every build: incremental_predicates keep rows of the same keys from being replaced, so its rows can be added again at every run"} {
 		if !strings.Contains(string(log), w) {
 			t.Errorf("kiln.log does not say %q", w)
 		}
