@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io/fs"
 	"path"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -51,24 +52,116 @@ func (c *compiler) addUnitTest(file string, dirs []string, u *project.UnitTestPr
 		c.diags.Add(d)
 		return
 	}
+	versions, ok := c.unitTestVersions(file, u, model)
+	if !ok {
+		return
+	}
+	if versions == nil {
+		c.addUnitTestOn(file, dirs, u, model)
+		return
+	}
+	for _, m := range versions {
+		c.addUnitTestOn(file, dirs, u, m)
+	}
+}
+
+// unitTestVersions returns the versions of a versioned model that unit
+// test u runs on, each its own unit test as in dbt-core
+// (process_models_for_unit_test): every version without versions:,
+// those not in exclude:, or those in include:. nil when the model has no
+// versions. It reports, and returns ok false, versions: on a model
+// without versions, both include: and exclude:, and a choice that leaves
+// no version (dbt's errors); a listed version the model does not have is
+// warned about (dbt ignores it).
+func (c *compiler) unitTestVersions(file string, u *project.UnitTestProps, model *graph.Node) ([]*graph.Node, bool) {
+	pos := u.Pos(file)
+	uv := u.Versions
+	vm := c.versioned[u.Model]
+	if vm == nil {
+		if uv != nil && (len(uv.Include) > 0 || len(uv.Exclude) > 0) {
+			c.diags.Errorf(uv.Pos(file), "unit test %q has versions: include or exclude, but model %q has no versions", u.Name, u.Model).
+				Hint = "remove versions:, or declare the model's versions: in its properties"
+			return nil, false
+		}
+		return nil, true
+	}
+	if uv != nil && len(uv.Include) > 0 && len(uv.Exclude) > 0 {
+		c.diags.Errorf(uv.Pos(file), "unit test %q: versions takes include or exclude, not both", u.Name).
+			Hint = "keep one: include lists the versions to test, exclude those to leave out"
+		return nil, false
+	}
+	listed := map[string]bool{}
+	var list []any
+	if uv != nil {
+		list = append(list, uv.Include...)
+		list = append(list, uv.Exclude...)
+	}
+	for _, v := range list {
+		listed[fmt.Sprint(v)] = true
+		if vm.nodes[fmt.Sprint(v)] == nil {
+			c.diags.Warnf(uv.Pos(file), "unit test %q lists version %v, which model %q does not have (its versions are %s): it is ignored",
+				u.Name, v, u.Model, strings.Join(vm.order, ", "))
+		}
+	}
+	versions := append([]string(nil), vm.order...)
+	slices.SortStableFunc(versions, func(a, b string) int {
+		switch {
+		case graph.VersionLess(a, b):
+			return -1
+		case graph.VersionLess(b, a):
+			return 1
+		}
+		return 0
+	})
+	var out []*graph.Node
+	for _, v := range versions {
+		n := vm.nodes[v]
+		switch {
+		case n == nil:
+			continue
+		case uv != nil && len(uv.Include) > 0 && !listed[v]:
+			continue
+		case uv != nil && len(uv.Exclude) > 0 && listed[v]:
+			continue
+		}
+		out = append(out, n)
+	}
+	if len(out) == 0 {
+		c.diags.Errorf(pos, "unit test %q tests no version of model %q (its versions are %s)", u.Name, u.Model, strings.Join(vm.order, ", ")).
+			Hint = "list versions the model has under versions: include:, or remove versions:"
+		return nil, false
+	}
+	return out, true
+}
+
+// addUnitTestOn adds the node of unit test u on model (a version of a
+// versioned model: unit_test.<package>.<model>.<name>_v<version>, as
+// dbt names it).
+func (c *compiler) addUnitTestOn(file string, dirs []string, u *project.UnitTestProps, model *graph.Node) {
+	pos := u.Pos(file)
 	if !model.Config.Enabled {
 		return
 	}
 	if r := c.render[model]; r != nil && len(r.diags) > 0 {
 		return // the model's own errors are reported once, with the model
 	}
-	info := &graph.UnitTestInfo{Model: model.ID}
+	info := &graph.UnitTestInfo{Model: model.ID, Version: model.Version}
 	mocks := map[graph.ID]string{}
 	for i, g := range u.Given {
 		gpos := g.Pos(file)
 		target, ok, err := c.inputNode(g.Input)
+		if strings.TrimSpace(g.Input) == "this" {
+			// The model's own table, as an incremental model reads it
+			// with is_incremental() true (dbt 1.8: input: this).
+			target, ok, err = model, true, nil
+		}
 		if err != nil {
 			c.diags.Errorf(gpos, "unit test %q: input %s: %v", u.Name, g.Input, err)
 			return
 		}
 		if !ok {
 			c.diags.Errorf(gpos, "unit test %q: input %q is not a ref() or source() of the project", u.Name, g.Input).
-				Hint = "write input: ref('model'), ref('model', v=2) or input: source('source', 'table')"
+				Hint = "write input: ref('model'), ref('model', v=2), source('source', 'table'), or this (the model's own table)"
 			return
 		}
 		rows, err := c.unitRows(g.Format, &g.Rows, g.Fixture)
@@ -88,6 +181,9 @@ func (c *compiler) addUnitTest(file string, dirs []string, u *project.UnitTestPr
 	info.Expect = expect
 	r := &mockRender{c: c, mocks: mocks, done: map[graph.ID]bool{}}
 	if !c.unitOverrides(u, pos, r) {
+		return
+	}
+	if !c.unitIncremental(u, pos, model, r, mocks[model.ID] != "") {
 		return
 	}
 	sql, l := r.render(model)
@@ -112,7 +208,7 @@ func (c *compiler) addUnitTest(file string, dirs []string, u *project.UnitTestPr
 	info.ModelSQL, _ = oneStatement(sql)
 	info.Ephemerals = r.ctes
 	n := &graph.Node{
-		ID: graph.ID("unit_test." + c.name + "." + u.Model + "." + u.Name), Kind: graph.UnitTest, Name: u.Name, Package: c.name,
+		ID: unitTestID(c.name, u.Model, u.Name, model.Version), Kind: graph.UnitTest, Name: u.Name, Package: c.name,
 		Path: file, Pos: pos, FQN: fqn(c.name, dirs, u.Name), Description: u.Description,
 		Config: toConfig(mergeConfigs(map[string]any{"severity": "error"}, u.Config), "unit"), DependsOn: []graph.ID{model.ID},
 		UnitTest: info,
@@ -120,6 +216,16 @@ func (c *compiler) addUnitTest(file string, dirs []string, u *project.UnitTestPr
 	n.CompiledCode = materialize.UnitTest(info, nil)
 	n.Checksum = checksum([]byte(n.CompiledCode))
 	c.add(n)
+}
+
+// unitTestID is dbt's unique id of unit test name on model (its version's
+// when version is not "").
+func unitTestID(pkg, model, name, version string) graph.ID {
+	id := "unit_test." + pkg + "." + model + "." + name
+	if version != "" {
+		id += "_v" + version
+	}
+	return graph.ID(id)
 }
 
 func (c *compiler) modelNames() []string {
@@ -227,6 +333,32 @@ type mockRender struct {
 	vars        map[string]any    // overrides: vars
 	envVars     map[string]string // overrides: env_vars
 	incremental bool              // overrides: macros: is_incremental
+	// incrementalSet says overrides: macros: gives is_incremental.
+	incrementalSet bool
+}
+
+// unitIncremental reports dbt's errors for a unit test of an incremental
+// model whose SQL calls is_incremental() (dbt-core's
+// process_models_for_unit_test): the test must set is_incremental in
+// overrides: macros:, and, when it sets it true, give the rows of the
+// model's own table as input: this (hasThis), which the model reads as
+// {{ this }}; a test reading the real table would depend on the
+// database. It returns false when it reported one.
+func (c *compiler) unitIncremental(u *project.UnitTestProps, pos diag.Pos, model *graph.Node, r *mockRender, hasThis bool) bool {
+	if model.Incremental == nil || !strings.Contains(model.RawCode, "is_incremental") {
+		return true
+	}
+	if !r.incrementalSet {
+		c.diags.Errorf(pos, "unit test %q of incremental model %q must set is_incremental: a boolean override is required", u.Name, model.Name).
+			Hint = "add overrides: {macros: {is_incremental: true}} (with input: this giving the table's rows) or false (the first build)"
+		return false
+	}
+	if r.incremental && !hasThis {
+		c.diags.Errorf(pos, "unit test %q of incremental model %q sets is_incremental true but gives no input: this", u.Name, model.Name).
+			Hint = "add under given: an input: this with the rows the model's table holds before the run (rows: [] for none)"
+		return false
+	}
+	return true
 }
 
 // unitOverrides reads a unit test's overrides (dbt 1.8: vars, env_vars,
@@ -258,7 +390,7 @@ func (c *compiler) unitOverrides(u *project.UnitTestProps, pos diag.Pos, r *mock
 					ok = false
 					continue
 				}
-				r.incremental = b
+				r.incremental, r.incrementalSet = b, true
 			}
 		default:
 			d := diag.Errorf(pos, "unit test %q: unknown overrides key %q", u.Name, k)
@@ -324,6 +456,9 @@ func (r *mockRender) render(n *graph.Node) (string, diag.List) {
 		},
 		IsIncremental: r.incremental,
 		This:          tmplRelation(n.Relation, n.Relation.String()),
+	}
+	if cte, ok := r.mocks[n.ID]; ok { // input: this
+		ctx.This = template.Relation{Identifier: cte, Quoted: cte}
 	}
 	return r.c.engine.Render(n.Path, n.RawCode, ctx)
 }

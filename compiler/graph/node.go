@@ -314,6 +314,10 @@ func (t *TestInfo) Column() string {
 // SQL run on literal input rows, compared with expected rows.
 type UnitTestInfo struct {
 	Model ID // the model under test
+	// Version is the version of the model under test when it is a
+	// versioned model ("" otherwise): dbt makes a unit test of each
+	// version (unit_test.<package>.<model>.<name>_v<version>).
+	Version string
 	// ModelSQL is the model's SQL rendered with each given input replaced by
 	// its CTE name (Given[i].CTE) and ephemeral parents by theirs.
 	ModelSQL string
@@ -543,7 +547,7 @@ func (n *Node) HasTag(t string) bool {
 }
 
 // DisplayName is "name" for models, seeds, tests and exports, "name.v2"
-// for a model version, and
+// for a model version and a unit test of one, and
 // "source.table" for sources.
 func (n *Node) DisplayName() string {
 	if n.Kind == Source && n.Source != nil {
@@ -551,6 +555,9 @@ func (n *Node) DisplayName() string {
 	}
 	if n.Version != "" {
 		return n.Name + ".v" + n.Version
+	}
+	if n.UnitTest != nil && n.UnitTest.Version != "" {
+		return n.Name + ".v" + n.UnitTest.Version
 	}
 	return n.Name
 }

@@ -331,6 +331,9 @@ var Keys = []Key{
 	{Scope: "unit test", Name: "expect", Support: Applied},
 	{Scope: "unit test", Name: "overrides", Support: Applied},
 	{Scope: "unit test", Name: "config", Support: Applied},
+	{Scope: "unit test", Name: "versions", Support: Applied},
+	{Scope: "unit test versions", Name: "include", Support: Applied},
+	{Scope: "unit test versions", Name: "exclude", Support: Applied},
 	{Scope: "unit test input", Name: "input", Support: Applied},
 	{Scope: "unit test input", Name: "format", Support: Applied},
 	{Scope: "unit test input", Name: "rows", Support: Applied},
@@ -646,6 +649,7 @@ var scopeOf = map[reflect.Type]string{
 	reflect.TypeOf(UnitTestProps{}):    "unit test",
 	reflect.TypeOf(UnitGiven{}):        "unit test input",
 	reflect.TypeOf(UnitRows{}):         "unit test expect",
+	reflect.TypeOf(UnitVersions{}):     "unit test versions",
 }
 
 // fieldDiag is the diagnostic for field key of YAML type t written at pos,

@@ -236,6 +236,17 @@ type UnitTestProps struct {
 	Overrides   map[string]any `yaml:"overrides"`
 	Config      map[string]any `yaml:"config"`
 	ConfigAt    map[string]At  `yaml:"-"` // position of each config value
+	// Versions chooses the versions of a versioned model the test runs on
+	// (dbt 1.8's versions: include or exclude); nil: every version.
+	Versions *UnitVersions `yaml:"versions"`
+}
+
+// UnitVersions is a unit test's versions: include: [1, 2] or exclude: [3],
+// the versions as written (numbers or strings).
+type UnitVersions struct {
+	At      `yaml:"-"`
+	Include []any `yaml:"include"`
+	Exclude []any `yaml:"exclude"`
 }
 
 // UnitGiven is one mocked input of a unit test.

@@ -103,7 +103,8 @@ func NewPlan(g *graph.Graph, selected []graph.ID) *Plan {
 	// Unit tests run on literal rows typed like their inputs: they wait for
 	// the planned inputs they mock (for the columns' types, never the data),
 	// and their model waits for them, so a failing unit test skips the model
-	// (as in dbt).
+	// (as in dbt). An input: this is the model itself: its columns are its
+	// table's as the last build left it (none before the first).
 	unitsOf := map[graph.ID][]graph.ID{}
 	for _, id := range p.ids {
 		if n := g.Node(id); n.Kind == graph.UnitTest {
@@ -113,7 +114,7 @@ func NewPlan(g *graph.Graph, selected []graph.ID) *Plan {
 			}
 			unitsOf[n.UnitTest.Model] = append(unitsOf[n.UnitTest.Model], id)
 			for _, in := range n.UnitTest.Given {
-				if p.in[in.Node] {
+				if p.in[in.Node] && in.Node != n.UnitTest.Model {
 					eff[id] = append(eff[id], in.Node)
 				}
 			}
