@@ -83,6 +83,12 @@ type Config struct {
 	// Deps reads the project for kiln deps: declared packages that are
 	// not installed yet are not an error.
 	Deps bool
+	// NoProfile reads the project without its profile when profiles.yml
+	// (or the profile in it) cannot be loaded, for kiln deps and kiln
+	// clean, which open no database (dbt-core's UnsetProfile: deps and
+	// clean need no profile since dbt 1.0); the target is then kiln's
+	// default DuckDB file, never opened.
+	NoProfile bool
 	// WarnError is dbt's --warn-error: every warning is an error. The
 	// warnings of the project's files stop the load (ErrInvalid, after a
 	// Diagnostics event of errors), a selection that matches nothing is a

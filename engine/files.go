@@ -124,6 +124,9 @@ func readFiles(cfg Config, configOnly bool) (*Files, error) {
 			}
 		}
 		t, l := profile.Load(po)
+		if t == nil && cfg.NoProfile {
+			return project.DefaultTarget("target/kiln.duckdb"), nil
+		}
 		if t == nil {
 			return nil, l
 		}

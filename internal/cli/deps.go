@@ -28,7 +28,7 @@ need the network: kiln deps says so and installs nothing.`,
 				return &exitError{ExitCannotStart, err.Error()}
 			}
 			cfg := a.engineConfig(vars)
-			cfg.Deps = true
+			cfg.Deps, cfg.NoProfile = true, true
 			files, err := engine.ReadFiles(cfg)
 			if err != nil {
 				return &exitError{ExitCannotStart, err.Error()}

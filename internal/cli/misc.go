@@ -49,7 +49,9 @@ deletes it too.`,
 			}
 			// As dbt clean, only the project file is read: a broken model
 			// does not keep its target from being cleaned.
-			files, err := engine.ReadConfig(a.engineConfig(vars))
+			cfg := a.engineConfig(vars)
+			cfg.NoProfile = true // dbt clean needs no profile
+			files, err := engine.ReadConfig(cfg)
 			if err != nil {
 				return &exitError{ExitCannotStart, err.Error()}
 			}
