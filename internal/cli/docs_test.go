@@ -57,7 +57,8 @@ func TestDocsGenerateWithoutDatabase(t *testing.T) {
 }
 
 // TestDocsGenerateCatalog: after a build, catalog.json has every relation
-// with its columns, types and row counts.
+// (models, seeds, snapshots, sources) with its columns, types and row
+// counts.
 func TestDocsGenerateCatalog(t *testing.T) {
 	dir, exp := newProject(t)
 	mustKiln(t, 0, dir, "build")
@@ -82,6 +83,11 @@ func TestDocsGenerateCatalog(t *testing.T) {
 	if rev.Metadata.Schema != "marts" || rev.Metadata.Type != "BASE TABLE" || rev.Columns["revenue"].Index != 6 ||
 		!strings.HasPrefix(rev.Columns["revenue"].Type, "DECIMAL") || fmt.Sprint(rev.Stats["row_count"].Value) != fmt.Sprint(exp.Joined) {
 		t.Errorf("revenue_by_product in the catalog: %+v", rev)
+	}
+	// Snapshots are in dbt's catalog too (trial B, session 15: missing).
+	snap := cat.Nodes["snapshot.bottleneck.erp_price_history"]
+	if snap.Metadata.Schema != "history" || snap.Metadata.Type != "BASE TABLE" || snap.Columns["dbt_scd_id"].Type == "" || snap.Columns["first_month"].Index != 4 {
+		t.Errorf("erp_price_history in the catalog: %+v", snap)
 	}
 	if _, ok := cat.Nodes["model.bottleneck.price_stats"]; ok {
 		t.Error("the ephemeral price_stats is in the catalog")

@@ -147,7 +147,8 @@ func (c *Catalog) Columns() map[graph.ID][]string {
 }
 
 // ReadCatalog reads, from the database c is connected to, the relation of
-// every model, seed and source of g that exists there: its type, its
+// every model, seed, snapshot and source of g that exists there (dbt's
+// catalog: "models, seeds, and snapshots", and sources): its type, its
 // columns with their DuckDB types, and the row count of tables (DuckDB's
 // estimate, exact after a CREATE TABLE AS or a load). Nodes whose relation
 // does not exist are left out. Errors are the catalog queries'.
@@ -162,7 +163,7 @@ func ReadCatalog(ctx context.Context, c adapter.Conn, g *graph.Graph, meta Catal
 	}
 	cat := newCatalog(meta)
 	for _, n := range g.Nodes() {
-		if n.Relation.IsZero() || !(n.Kind == graph.Model || n.Kind == graph.Seed || n.Kind == graph.Source) {
+		if n.Relation.IsZero() || !(n.Kind == graph.Model || n.Kind == graph.Seed || n.Kind == graph.Snapshot || n.Kind == graph.Source) {
 			continue
 		}
 		schema := n.Relation.Schema
