@@ -85,7 +85,10 @@ var edits = []edit{
 		lines := strings.Split(f["models/schema.yml"], "\n")
 		for i, l := range lines {
 			if l == "  - name: "+m {
-				lines[i+1] = fmt.Sprintf("    config: {tags: [t%d]}", n)
+				// meta, not tags alone: dbt's state:modified leaves tags
+				// out of the configs it compares (so does kiln's), while
+				// the up-to-date check rebuilds a node whose tags changed.
+				lines[i+1] = fmt.Sprintf("    config: {tags: [t%d], meta: {edit: %d}}", n, n)
 			}
 		}
 		f["models/schema.yml"] = strings.Join(lines, "\n")

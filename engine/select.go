@@ -224,12 +224,19 @@ func (p *Project) loadState(s Selection, opt *selector.Options) error {
 		}
 	}
 	if needState && s.StateDir != "" {
-		prev, err := artifact.ReadManifestFingerprints(filepath.Join(dir, "manifest.json"))
+		prev, target, err := artifact.ReadManifestState(filepath.Join(dir, "manifest.json"))
 		if err != nil {
 			return &UsageError{fmt.Sprintf("--state: %v", err)}
 		}
 		opt.Previous = toSelector(prev)
 		opt.Current = toSelector(p.Fingerprints())
+		if cur := artifact.Target(p.Manifest); target == nil || cur == nil || *target != *cur {
+			// Written for another target (or by dbt, or a kiln that did
+			// not record it): the compiled SQL names other relations; the
+			// definitions alone are compared, as dbt compares them.
+			forgetCode(opt.Previous)
+			forgetCode(opt.Current)
+		}
 	}
 	if strings.Contains(words, "source_status:") || s.Selector != "" {
 		// dbt's source_status: compares the target's sources.json (the
@@ -261,6 +268,14 @@ func (p *Project) loadState(s Selection, opt *selector.Options) error {
 		}
 	}
 	return nil
+}
+
+// forgetCode sets Code to "" in every fingerprint of fps.
+func forgetCode(fps map[graph.ID]selector.Fingerprint) {
+	for id, fp := range fps {
+		fp.Code = ""
+		fps[id] = fp
+	}
 }
 
 func toSelector(m map[graph.ID]artifact.Fingerprint) map[graph.ID]selector.Fingerprint {

@@ -419,42 +419,60 @@ func configEqual(v any, want string, fold, list bool) bool {
 
 // stateMatcher compares the fingerprints of the current graph with those of
 // the previous manifest, as dbt's state method
-// (https://docs.getdbt.com/reference/node-selection/state-comparison-caveats):
-// a node absent from the previous state is new, and new nodes count as
-// modified in every sense.
+// (https://docs.getdbt.com/reference/node-selection/methods#state, and
+// dbt-core's StateSelectorMethod): a node absent from the previous state
+// is new, and new nodes count as modified in every sense. modified is
+// any of modified.body, .configs, .persisted_descriptions, .relation,
+// .macros and .contract, or a changed fully qualified name. kiln adds to
+// the body a source's or seed's input file (its data), and the compiled
+// SQL when both manifests were written for the same target (a var's
+// change then modifies the models whose SQL it changes).
 func (ev *evaluator) stateMatcher(a *Atom) (pred, error) {
 	prev, cur := ev.opt.Previous, ev.opt.Current
 	if prev == nil {
 		return nil, ev.atomError(a, "no previous state to compare with", "pass --state DIR, the target directory of an earlier run (with its manifest.json)", ErrNoState)
 	}
-	var differs func(c, p Fingerprint) bool
 	switch a.Value {
 	case "new":
 		return func(_ int, n *graph.Node) bool { _, ok := prev[n.ID]; return !ok }, nil
 	case "old":
 		return func(_ int, n *graph.Node) bool { _, ok := prev[n.ID]; return ok }, nil
 	case "unmodified":
-		return func(_ int, n *graph.Node) bool { p, ok := prev[n.ID]; return ok && p == cur[n.ID] }, nil
-	case "modified":
-		differs = func(c, p Fingerprint) bool { return c != p }
-	case "modified.body":
-		// A node's input file (a seed's CSV, a source's file) is its data:
-		// a change there is a change of body, as dbt compares a seed's
-		// checksum.
-		differs = func(c, p Fingerprint) bool { return c.Body != p.Body || c.Inputs != p.Inputs }
-	case "modified.configs":
-		differs = func(c, p Fingerprint) bool { return c.Config != p.Config }
-	case "modified.contract":
-		differs = func(c, p Fingerprint) bool { return c.Contract != p.Contract }
-	case "modified.relation":
-		differs = func(c, p Fingerprint) bool { return c.Relation != p.Relation }
-	default:
+		return func(_ int, n *graph.Node) bool {
+			p, ok := prev[n.ID]
+			return ok && !stateModified(cur[n.ID], p)
+		}, nil
+	}
+	differs, ok := stateChecks[a.Value]
+	if !ok { // Parse refuses them first
 		return nil, ev.atomError(a, fmt.Sprintf("unknown state %q", a.Value), "", nil)
 	}
 	return func(_ int, n *graph.Node) bool {
 		p, ok := prev[n.ID]
 		return !ok || differs(cur[n.ID], p)
 	}, nil
+}
+
+// stateChecks are dbt's state:modified sub-selectors, and modified
+// itself: each says whether a node of both states differs.
+var stateChecks = map[string]func(c, p Fingerprint) bool{
+	"modified": stateModified,
+	// A node's input file (a seed's CSV, a source's file) is its data:
+	// a change there is a change of body, as dbt compares a seed's
+	// checksum.
+	"modified.body":                   func(c, p Fingerprint) bool { return c.Body != p.Body || c.Inputs != p.Inputs || c.Code != p.Code },
+	"modified.configs":                func(c, p Fingerprint) bool { return c.Configs != p.Configs },
+	"modified.persisted_descriptions": func(c, p Fingerprint) bool { return c.Persisted != p.Persisted },
+	"modified.relation":               func(c, p Fingerprint) bool { return c.Named != p.Named },
+	"modified.macros":                 func(c, p Fingerprint) bool { return c.Macros != p.Macros },
+	"modified.contract":               func(c, p Fingerprint) bool { return c.Contract != p.Contract },
+}
+
+// stateModified is dbt's check_modified_content: body, configs,
+// persisted descriptions, fqn, relation, contract or macros differ.
+func stateModified(c, p Fingerprint) bool {
+	return c.Body != p.Body || c.Inputs != p.Inputs || c.Code != p.Code || c.Configs != p.Configs ||
+		c.Persisted != p.Persisted || c.FQN != p.FQN || c.Named != p.Named || c.Contract != p.Contract || c.Macros != p.Macros
 }
 
 // sourceStatusMatcher follows dbt's source_status method

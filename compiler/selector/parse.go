@@ -168,7 +168,9 @@ var unsupported = map[string]string{
 }
 
 var (
-	stateValues    = []string{"new", "modified", "modified.body", "modified.configs", "modified.contract", "modified.relation", "unmodified", "old"}
+	// dbt's states (dbt-core's StateSelectorMethod.search), all of them.
+	stateValues = []string{"new", "modified", "modified.body", "modified.configs", "modified.contract", "modified.macros",
+		"modified.persisted_descriptions", "modified.relation", "unmodified", "old"}
 	resultValues   = []string{"error", "fail", "warn", "skipped", "success", "pass"}
 	testTypeValues = []string{"data", "unit", "generic", "singular"}
 	versionValues  = []string{"latest", "prerelease", "old", "none"}

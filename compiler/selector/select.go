@@ -43,6 +43,15 @@ type Fingerprint struct {
 	Contract string // its contract (enforced columns and types)
 	Relation string // database, schema and identifier
 	Inputs   string // the files feeding it: a source's file, a seed's CSV
+
+	// What dbt's state:modified compares, independent of the target the
+	// previous manifest was written for (Relation and Config above are
+	// the built relation and the whole config, which the target changes).
+	Configs   string // the config but database, schema, alias, tags, group (tests: their modifiers)
+	Named     string // the database, schema and alias configs as configured
+	Persisted string // the descriptions persist_docs writes, "" without it
+	FQN       string // the fully qualified name
+	Macros    string // the text of the macros the node calls
 }
 
 // SourceFreshness is one source's result in a sources.json (dbt source
@@ -67,7 +76,10 @@ type Options struct {
 	// Current are the fingerprints of the current graph's nodes.
 	Current map[graph.ID]Fingerprint
 	// Previous are the fingerprints from the --state manifest; nil means no
-	// state was given, and state: selectors fail with ErrNoState.
+	// state was given, and state: selectors fail with ErrNoState. When
+	// the previous manifest was written for another target, the caller
+	// leaves Code "" on both sides: compiled SQL names the target's
+	// relations, and dbt compares definitions, not compiled SQL.
 	Previous map[graph.ID]Fingerprint
 	// Results are the statuses ("success", "error", "fail", "warn",
 	// "pass", "skipped") of the previous run_results.json; nil means none,

@@ -30,13 +30,21 @@ func edit(field string, nodes ...string) setup {
 			case "body":
 				p.Body = "old body"
 			case "config":
-				p.Config = "old config"
+				p.Config, p.Configs = "old config", "old config"
 			case "contract":
 				p.Contract = "old contract"
 			case "relation":
-				p.Relation = "old relation"
+				p.Relation, p.Named = "old relation", "old relation"
+			case "built relation": // another target: the configs are the same
+				p.Relation = "dev relation"
 			case "inputs":
 				p.Inputs = "old file hash"
+			case "persisted":
+				p.Persisted = "old descriptions"
+			case "macros":
+				p.Macros = "old macros"
+			case "fqn":
+				p.FQN = "old fqn"
 			}
 			prev[id(n)] = p
 		}
@@ -232,6 +240,15 @@ func TestSelect(t *testing.T) {
 		{sel: s("state:modified.contract"), setup: edit("contract", "customer_ltv"), want: s("customer_ltv", nnLtv)},
 		{sel: s("state:modified.relation"), setup: edit("relation", "daily_kpis"), want: s("daily_kpis", kpisMatch)},
 		{sel: s("state:modified.relation"), setup: edit("config", "daily_kpis"), want: s()},
+		// dbt compares the configured relation, not the one a target gives.
+		{sel: s("state:modified"), setup: edit("built relation", "daily_kpis", "revenue"), want: s()},
+		{sel: s("state:unmodified,daily_kpis"), setup: edit("built relation", "daily_kpis"), want: s("daily_kpis", kpisMatch)},
+		{sel: s("state:modified.persisted_descriptions"), setup: edit("persisted", "revenue"), want: s("revenue", kpisMatch, revPositive, relRevCust)},
+		{sel: s("state:modified.macros"), setup: edit("macros", "revenue"), want: s("revenue", kpisMatch, revPositive, relRevCust)},
+		{sel: s("state:modified.body"), setup: edit("macros", "revenue"), want: s()},
+		{sel: s("state:modified"), setup: edit("macros", "revenue"), want: s("revenue", kpisMatch, revPositive, relRevCust)},
+		{sel: s("state:modified"), setup: edit("fqn", "revenue"), want: s("revenue", kpisMatch, revPositive, relRevCust)},
+		{sel: s("state:modified.configs"), setup: edit("fqn", "revenue"), want: s()},
 		{sel: s("state:new"), setup: added("monthly_report", "top_products"), want: s("monthly_report", "top_products")},
 		{sel: s("state:modified.body"), setup: added("top_products"), want: s("top_products")},
 		{sel: s("state:unmodified,resource_type:export"), setup: added("monthly_report"), want: s()},

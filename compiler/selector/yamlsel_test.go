@@ -103,7 +103,7 @@ func TestParseSelectorsErrors(t *testing.T) {
 		{"selectors:\n  - name: a\n    definition: \"revenue +tagg:x\"\n", `s.yml:3:27: unknown method "tagg"; did you mean "tag"?`},
 		{"selectors:\n  - name: a\n    definition:\n      method: tagg\n      value: x\n", `s.yml:4:15: unknown method "tagg"; did you mean "tag"?`},
 		{"selectors:\n  - name: a\n    definition:\n      method: tag\n      value: x\n      parent: true\n", `s.yml:6:7: unknown key "parent"; did you mean "parents" or "parents_depth"?`},
-		{"selectors:\n  - name: a\n    definition:\n      method: state\n      value: changed\n", `s.yml:5:14: unknown state "changed"; use one of new, modified, modified.body, modified.configs, modified.contract, modified.relation, unmodified, old`},
+		{"selectors:\n  - name: a\n    definition:\n      method: state\n      value: changed\n", `s.yml:5:14: unknown state "changed"; use one of new, modified, modified.body, modified.configs, modified.contract, modified.macros, modified.persisted_descriptions, modified.relation, unmodified, old`},
 		{"selectors:\n  - name: a\n    definition:\n      method: tag\n      value: x\n      children_depth: 2\n", `s.yml:6:23: children_depth needs children: true`},
 		{"selectors:\n  - name: a\n    definition:\n      method: tag\n      value: x\n      parents: yes please\n", `s.yml:6:16: parents must be true or false`},
 		{"selectors:\n  - name: a\n    definition:\n      union:\n        - tag:x\n        - exclude: [tag:y]\n        - exclude: [tag:z]\n", `s.yml:7:11: only one exclude is allowed in a union; put every exclusion in the same exclude list`},

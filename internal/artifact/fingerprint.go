@@ -60,6 +60,32 @@ type Fingerprint struct {
 	// file could not be read, Inputs is "location:" and the location. ""
 	// when the node has no file.
 	Inputs string
+
+	// The fields below are what dbt's state:modified compares
+	// (https://docs.getdbt.com/reference/node-selection/methods#state),
+	// none of which depends on the target a manifest was written for;
+	// Digest leaves them out (the up-to-date check compares the built
+	// relation and the SQL that runs, above).
+
+	// Configs is the hash of the config as dbt's same_config compares it:
+	// every key but database, schema, alias, tags and group (the relation
+	// is Named's), and for tests only severity, where, limit, fail_calc,
+	// warn_if, error_if, store_failures and store_failures_as.
+	Configs string
+	// Named is the hash of the database, schema and alias configs as
+	// configured (dbt's same_database_representation compares the
+	// unrendered configs, not what generate_schema_name makes of them
+	// for a target); for sources, their relation's name (dbt's sources
+	// compare database, schema and identifier).
+	Named string
+	// Persisted is the hash of the descriptions persist_docs writes to
+	// the database (dbt's same_persisted_description), "" without it.
+	Persisted string
+	// FQN is the hash of the node's fully qualified name (dbt's same_fqn).
+	FQN string
+	// Macros is the hash of the text of each macro the node calls (its
+	// depends_on.macros and their macro_sql): dbt's state:modified.macros.
+	Macros string
 }
 
 // Digest returns one hash of every field of fp: equal digests, equal
@@ -124,6 +150,13 @@ func ManifestFingerprintsOn(m *compiler.Manifest, workers int) map[graph.ID]Fing
 	for id, v := range mj.Exports {
 		items = append(items, item{id, "exports", v})
 	}
+	for id, v := range mj.Exposures {
+		items = append(items, item{id, "exposures", v})
+	}
+	macros := make(map[string]string, len(mj.Macros))
+	for id, m := range mj.Macros {
+		macros[id] = m.MacroSQL
+	}
 	fps := make([]Fingerprint, len(items))
 	err := parallelOn(workers, len(items), func(i int) error {
 		data, err := appendMarshal(nil, items[i].v)
@@ -134,7 +167,7 @@ func ManifestFingerprintsOn(m *compiler.Manifest, workers int) map[graph.ID]Fing
 		if err := json.Unmarshal(data, &e); err != nil {
 			return err
 		}
-		fps[i], err = fingerprintOf(items[i].section, &e, inv, rep)
+		fps[i], err = fingerprintOf(items[i].section, &e, inv, rep, macros)
 		return err
 	})
 	out := make(map[graph.ID]Fingerprint, len(items))
@@ -164,15 +197,23 @@ func WithInputs(fps map[graph.ID]Fingerprint, inputs map[graph.ID]InputFile) map
 // unit tests and exports (disabled nodes are left out). It returns an
 // error when the file cannot be read or is not a manifest.
 func ReadManifestFingerprints(path string) (map[graph.ID]Fingerprint, error) {
+	fps, _, err := ReadManifestState(path)
+	return fps, err
+}
+
+// ReadManifestState is ReadManifestFingerprints that also returns the
+// target the manifest was written for (kiln.target; nil when it records
+// none, as dbt's manifests and kiln's before it).
+func ReadManifestState(path string) (map[graph.ID]Fingerprint, *TargetInfo, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	fps, err := fingerprintsJSON(data)
+	fps, target, err := fingerprintsJSON(data)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
+		return nil, nil, fmt.Errorf("%s: %w", path, err)
 	}
-	return fps, nil
+	return fps, target, nil
 }
 
 // entryIn holds the fields of a manifest entry that fingerprints use.
@@ -194,6 +235,18 @@ type entryIn struct {
 	CompiledCode *string         `json:"compiled_code"` // models and tests
 	Given        json.RawMessage `json:"given"`         // unit tests
 	Expect       json.RawMessage `json:"expect"`
+	ResourceType string          `json:"resource_type"`
+	FQN          []string        `json:"fqn"`
+	DependsOn    struct {
+		Macros []string   `json:"macros"`
+		Nodes  []graph.ID `json:"nodes"`
+	} `json:"depends_on"`
+	// Exposures.
+	Type     string          `json:"type"`
+	Owner    json.RawMessage `json:"owner"`
+	Label    *string         `json:"label"`
+	Maturity *string         `json:"maturity"`
+	URL      *string         `json:"url"`
 }
 
 type manifestIn struct {
@@ -205,23 +258,34 @@ type manifestIn struct {
 	Sources   map[graph.ID]*entryIn `json:"sources"`
 	UnitTests map[graph.ID]*entryIn `json:"unit_tests"`
 	Exports   map[graph.ID]*entryIn `json:"exports"`
-	Kiln      struct {
+	Exposures map[graph.ID]*entryIn `json:"exposures"`
+	Macros    map[string]*struct {
+		MacroSQL string `json:"macro_sql"`
+	} `json:"macros"`
+	Kiln struct {
 		Inputs        map[graph.ID]InputFile `json:"inputs"`
 		ParseCompiled map[graph.ID]string    `json:"parse_compiled_code"`
 		RunStartedAt  string                 `json:"run_started_at"`
+		Target        *TargetInfo            `json:"target"`
 	} `json:"kiln"`
 }
 
-func fingerprintsJSON(data []byte) (map[graph.ID]Fingerprint, error) {
+func fingerprintsJSON(data []byte) (map[graph.ID]Fingerprint, *TargetInfo, error) {
 	var in manifestIn
 	if err := json.Unmarshal(data, &in); err != nil {
-		return nil, fmt.Errorf("invalid manifest: %w", err)
+		return nil, nil, fmt.Errorf("invalid manifest: %w", err)
 	}
 	if !strings.Contains(in.Metadata.SchemaVersion, "/manifest/") {
-		return nil, fmt.Errorf("not a manifest: metadata.dbt_schema_version is %q", in.Metadata.SchemaVersion)
+		return nil, nil, fmt.Errorf("not a manifest: metadata.dbt_schema_version is %q", in.Metadata.SchemaVersion)
 	}
 	out := make(map[graph.ID]Fingerprint, len(in.Nodes)+len(in.Sources)+len(in.UnitTests)+len(in.Exports))
 	rep := runStartedReplacer(compiler.RunStartedAtTexts(in.Kiln.RunStartedAt))
+	macros := make(map[string]string, len(in.Macros))
+	for id, m := range in.Macros {
+		if m != nil {
+			macros[id] = m.MacroSQL
+		}
+	}
 	add := func(section string, entries map[graph.ID]*entryIn) error {
 		for id, e := range entries {
 			if e == nil {
@@ -230,7 +294,7 @@ func fingerprintsJSON(data []byte) (map[graph.ID]Fingerprint, error) {
 			if code, ok := in.Kiln.ParseCompiled[id]; ok && e.CompiledCode != nil {
 				e.CompiledCode = &code // the definition's, not what a run executed
 			}
-			fp, err := fingerprintOf(section, e, in.Metadata.InvocationID, rep)
+			fp, err := fingerprintOf(section, e, in.Metadata.InvocationID, rep, macros)
 			if err != nil {
 				return fmt.Errorf("%s %q: %w", section, id, err)
 			}
@@ -241,12 +305,12 @@ func fingerprintsJSON(data []byte) (map[graph.ID]Fingerprint, error) {
 	for _, s := range []struct {
 		name    string
 		entries map[graph.ID]*entryIn
-	}{{"nodes", in.Nodes}, {"sources", in.Sources}, {"unit_tests", in.UnitTests}, {"exports", in.Exports}} {
+	}{{"nodes", in.Nodes}, {"sources", in.Sources}, {"unit_tests", in.UnitTests}, {"exports", in.Exports}, {"exposures", in.Exposures}} {
 		if err := add(s.name, s.entries); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 	}
-	return out, nil
+	return out, in.Kiln.Target, nil
 }
 
 // InvocationPlaceholder is what the invocation's id is replaced with in
@@ -302,13 +366,17 @@ func (r *runStarted) replace(code string) string {
 
 // fingerprintOf returns the fingerprint of a manifest entry of section
 // written by invocation inv ("" when unknown), its compiled code read
-// through rep (nil: as is); a source's Inputs is
+// through rep (nil: as is), with the text of the manifest's macros by
+// unique_id in macros; a source's Inputs is
 // "location:" and its external location, for withInputs to replace by
 // the file's checksum when there is one.
-func fingerprintOf(section string, e *entryIn, inv string, rep *runStarted) (fp Fingerprint, err error) {
+func fingerprintOf(section string, e *entryIn, inv string, rep *runStarted, macros map[string]string) (fp Fingerprint, err error) {
 	cfg, err := decode(e.Config)
 	if err != nil {
 		return fp, fmt.Errorf("config: %w", err)
+	}
+	if err := stateFields(&fp, section, e, cfg, macros); err != nil {
+		return fp, err
 	}
 	if fp.Config, err = hashValue(persistedDocs(cfg, e)); err != nil {
 		return fp, err
@@ -365,6 +433,9 @@ func fingerprintOf(section string, e *entryIn, inv string, rep *runStarted) (fp 
 		if ext != nil {
 			fp.Body, err = hashValue(ext)
 		}
+		return fp, err
+	case "exposures":
+		fp.Body, err = exposureBody(e)
 		return fp, err
 	case "exports":
 		sheets, err := decode(e.Sheets)

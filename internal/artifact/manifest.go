@@ -207,6 +207,9 @@ type kilnJSON struct {
 	// the fingerprints read back from the manifest hash its renderings as
 	// a placeholder (RunStartedAtPlaceholder).
 	RunStartedAt string `json:"run_started_at,omitempty"`
+	// Target is the target the manifest was written for (TargetInfo);
+	// left out when the project has none.
+	Target *TargetInfo `json:"target,omitempty"`
 }
 
 // parseCompiled returns the compiled SQL of the nodes of executed whose
@@ -299,7 +302,7 @@ func buildManifestWith(m *compiler.Manifest, meta Metadata, lazy bool) *manifest
 		UnitTests: map[graph.ID]*unitTestJSON{},
 		Exports:   map[graph.ID]*exportJSON{},
 		Exposures: map[graph.ID]*exposureJSON{},
-		Kiln:      kilnJSON{Inputs: map[graph.ID]InputFile{}, Database: meta.Database, ParseCompiled: parseCompiled(m, meta.Executed), RunStartedAt: m.RunStartedAtRead()},
+		Kiln:      kilnJSON{Inputs: map[graph.ID]InputFile{}, Database: meta.Database, ParseCompiled: parseCompiled(m, meta.Executed), RunStartedAt: m.RunStartedAtRead(), Target: targetOf(m)},
 	}
 	out.Groups, out.GroupMap = b.groups()
 	out.SemanticModels, out.Metrics, out.SavedQueries = b.semantic()
