@@ -178,14 +178,10 @@ func (r *runner) hookContext(results []run.Result) *compiler.HookContext {
 	return hc
 }
 
-// hookStatus is a result's status as dbt's results give it: success,
-// error, skipped, pass, fail, warn; kiln's up-to-date nodes are success.
-func hookStatus(s run.Status) string {
-	if s == run.UpToDate {
-		return "success"
-	}
-	return string(s)
-}
+// hookStatus is a result's status as dbt's results give it, and as
+// run_results.json writes it: success, error, skipped, pass, fail, warn,
+// and no-op (dbt's NodeStatus.NoOp) for a node kiln found up to date.
+func hookStatus(s run.Status) string { return string(s) }
 
 // hookFailed is the outcome's text for a failed hook.
 func hookFailed(event string, err error) string {
