@@ -307,6 +307,7 @@ func (c *compiler) run() {
 	c.warnUnusedOverrides()
 	c.renderModels()
 	c.checkAccess()
+	c.checkDeprecations()
 	c.checkConstraints()
 	c.collectYAMLTests()
 	c.collectPackageTests()

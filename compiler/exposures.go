@@ -225,6 +225,12 @@ func (c *compiler) checkAccess() {
 		if a, set := n.Config.Extra["access"]; set {
 			if s, ok := a.(string); !ok || !contains(accessLevels, s) {
 				c.diags.Errorf(pos, "model %q has access %v", n.Name, a).Hint = "use one of " + quoteList(accessLevels)
+			} else if s == "public" && n.Config.Materialized == graph.Ephemeral {
+				// As dbt's parser (dbt-core #7226): an ephemeral model has
+				// no relation another project could read.
+				d := diag.Errorf(pos, "node %s with 'ephemeral' materialization has an invalid value (public) for the access field", n.ID)
+				d.Hint = "an ephemeral model builds no relation to share: make it protected or private, or materialize it as a view or table"
+				c.diags.Add(d)
 			}
 		}
 		if g, set := n.Config.Extra["group"]; set && g != nil {

@@ -149,6 +149,9 @@ func (c *compiler) versionProps(vm *versionedModel, e *modelVersion) (*project.M
 	if vp.Access != "" {
 		out.Access = vp.Access
 	}
+	if vp.Deprecation != "" {
+		out.Deprecation = vp.Deprecation
+	}
 	out.Constraints = append(append([]any(nil), mp.Constraints...), vp.Constraints...)
 	out.ConstraintsAt = make([]map[string]project.At, len(mp.Constraints), len(out.Constraints))
 	copy(out.ConstraintsAt, mp.ConstraintsAt)

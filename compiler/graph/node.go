@@ -77,6 +77,10 @@ type Node struct {
 	// (dbt's model versions); both "" for an unversioned node.
 	Version       string
 	LatestVersion string
+	// DeprecationDate is a model's deprecation_date (its version's, else
+	// its own) as dbt's manifest writes it: ISO 8601 with the offset, a
+	// date without a time zone read in the local one; "" when none.
+	DeprecationDate string
 
 	RawCode      string // the file's text (models, singular tests)
 	CompiledCode string // rendered SQL, ephemeral parents inlined as CTEs

@@ -234,8 +234,8 @@ var Keys = []Key{
 	{Scope: "version", Name: "docs", Support: Documents},
 	{Scope: "version", Name: "access", Support: Applied},
 	{Scope: "version", Name: "constraints", Support: Applied},
-	{Scope: "version", Name: "deprecation_date", Support: Documents},
-	{Scope: "model", Name: "deprecation_date", Support: Documents},
+	{Scope: "version", Name: "deprecation_date", Support: Applied}, // manifest.json; DeprecatedReference warnings
+	{Scope: "model", Name: "deprecation_date", Support: Applied},
 	{Scope: "model", Name: "constraints", Support: Applied},
 	{Scope: "model", Name: "relation", Support: Applied}, // snapshots only: an error elsewhere
 

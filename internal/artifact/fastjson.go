@@ -263,6 +263,8 @@ func (m *modelJSON) appendJSON(b []byte) []byte {
 	b, _ = appendMarshal(b, m.Version) // nil, a float64 or a string: always encodes
 	b = append(b, `,"latest_version":`...)
 	b, _ = appendMarshal(b, m.LatestVersion)
+	b = append(b, `,"deprecation_date":`...)
+	b = appendNullString(b, m.DeprecationDate)
 	b = append(b, `,"constraints":`...)
 	b = appendAny(b, m.Constraints)
 	return append(b, '}')

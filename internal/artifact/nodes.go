@@ -102,6 +102,9 @@ type modelJSON struct {
 	// a number when it reads as one, else a text; null when unversioned).
 	Version       any `json:"version"`
 	LatestVersion any `json:"latest_version"`
+	// DeprecationDate is dbt's deprecation_date (ISO 8601), null when
+	// none.
+	DeprecationDate *string `json:"deprecation_date"`
 	// Constraints are the model-level constraints, as dbt's
 	// ModelLevelConstraint.
 	Constraints []any `json:"constraints"`
@@ -368,7 +371,7 @@ func (b *builder) entry(n *graph.Node) any {
 		s.Sources[i] = [2]string{r.Package, r.Name}
 	}
 	if n.Kind == graph.Model {
-		return &modelJSON{sqlJSON: s, Access: modelAccess(n), Group: groupOf(n), Version: nodeVersion(n.Version), LatestVersion: nodeVersion(n.LatestVersion),
+		return &modelJSON{sqlJSON: s, Access: modelAccess(n), Group: groupOf(n), Version: nodeVersion(n.Version), LatestVersion: nodeVersion(n.LatestVersion), DeprecationDate: nullable(n.DeprecationDate),
 			Constraints: constraintsJSON(n.Constraints)}
 	}
 	if n.Kind != graph.Test || n.Test == nil || n.Test.Generic == "" {
