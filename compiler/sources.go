@@ -280,6 +280,9 @@ func (c *compiler) collectExports() {
 
 func (c *compiler) addExport(file string, dirs []string, e *project.ExportProps) {
 	pos := e.Pos(file)
+	if !c.renderExportConfig(file, e) {
+		return
+	}
 	c.checkConfigAt(e.Config, keyValuePos(e.ConfigAt, file, pos), graph.Export, innerPos(e.ConfigAt, file))
 	format := strings.ToLower(e.Format)
 	if format == "" {

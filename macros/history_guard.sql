@@ -24,8 +24,12 @@
       than DuckDB (which reads files for the check), the sample is a
       raw_dir under data/sample/.
     - A month older than the latest month of history.monthly_indicators
-      that the history does not hold (never built) is refused unless
-      --vars gives backfill: true. A month run again stays allowed.
+      is refused unless --vars gives backfill: true (a month never built:
+      a likely wrong month var; a month held: a plain run would make it
+      the present of the marts, the exports and the snapshot), and
+      backfill: true is refused for a month that is not older. A backfill
+      writes its month's row of the history only (project.yml); the
+      guard says so in one line. The latest month run again stays allowed.
     Errors: a compiler error whose message names the database, the months
     and what to do. -#}
 {% macro history_guard() %}
@@ -146,18 +150,36 @@
 {%- endif -%}
 {% endmacro %}
 
-{#- history_guard_old_month(database, month): raises when month (YYYY-MM)
-    is older than the latest month of history.monthly_indicators and is not
-    in it, unless var backfill is true; see history_guard. -#}
+{#- history_guard_old_month(database, month): month (YYYY-MM) against the
+    latest month of history.monthly_indicators. Without var backfill it
+    raises when month is older (never built: a likely wrong month var;
+    held: a plain run would make it the present of the marts, exports and
+    snapshot). With backfill: true it raises when month is not older (or
+    the history holds no month), and otherwise says in one line what the
+    backfill writes and leaves; see history_guard and project.yml. -#}
 {% macro history_guard_old_month(database, month) %}
 {%- set history = load_relation(ref('monthly_indicators')) -%}
-{%- if history is not none and not var('backfill', false) -%}
-{%- set r = run_query("select cast(max(month) as varchar), count(case when month = cast('" ~ month ~ "-01' as date) then 1 end) from " ~ history) -%}
-{%- set latest = r.columns[0].values()[0] -%}
-{%- if latest is not none and (latest ~ '')[:7] > month and r.columns[1].values()[0] | int == 0 -%}
+{%- set backfill = var('backfill', false) -%}
+{%- set r = run_query("select cast(max(month) as varchar), count(case when month = cast('" ~ month ~ "-01' as date) then 1 end) from " ~ history) if history is not none else none -%}
+{%- set latest = ((r.columns[0].values()[0] or '') ~ '')[:7] if r is not none else '' -%}
+{%- set held = r is not none and r.columns[1].values()[0] | int > 0 -%}
+{%- set older = latest != '' and latest > month -%}
+{%- set keeps = "the snapshot, the marts and the exports keep " ~ latest ~ "'s figures" -%}
+{%- if older and not backfill and not held -%}
 {{ exceptions.raise_compiler_error("month " ~ month ~ " was never built and is older than the latest month of " ~ history ~ " in " ~ database
-    ~ ", " ~ (latest ~ '')[:7] ~ ". Nothing was run: check the month var (a wrong month would add another month's figures to the history, and the snapshot would record " ~ month
-    ~ "'s prices as the current ones). To build a missed month after later ones, pass backfill: true in --vars") }}
-{%- endif -%}
+    ~ ", " ~ latest ~ ". Nothing was run: check the month var (a wrong month would file another month's figures under " ~ month
+    ~ " in the history). To build a missed month after later ones, pass backfill: true in --vars: the run writes " ~ month ~ "'s row of the history only, and " ~ keeps) }}
+{%- elif older and not backfill -%}
+{{ exceptions.raise_compiler_error("month " ~ month ~ " is older than the latest month of " ~ history ~ " in " ~ database ~ ", " ~ latest
+    ~ ". Nothing was run: a run of it would make " ~ month ~ " the present (the marts, the exports and the snapshot's current versions). To correct "
+    ~ month ~ "'s row of the history, pass backfill: true in --vars: the run writes that row only, and " ~ keeps) }}
+{%- elif backfill and not older -%}
+{{ exceptions.raise_compiler_error("backfill: true runs a month older than the latest month of the history, but " ~ month ~ " is not"
+    ~ (": the history holds no month yet in " ~ database if latest == '' else " older than " ~ latest ~ ", the latest month of " ~ history ~ " in " ~ database)
+    ~ ". Nothing was run: a backfill writes its month's row of the history only, and leaves the marts, the exports and the snapshot as they are. Run "
+    ~ month ~ " without backfill: true") }}
+{%- elif backfill -%}
+{{- log("backfill of " ~ month ~ " (older than " ~ latest ~ ", the latest month of " ~ history ~ "): this run writes " ~ month
+    ~ "'s row of the history, its working tables under the backfill_* schemas; it takes no snapshot and writes no export, so " ~ keeps ~ ".", info=True) -}}
 {%- endif -%}
 {% endmacro %}

@@ -141,18 +141,18 @@ from history.erp_price_history order by product_id, dbt_valid_from`)
 // DuckDB file: after each, the history of monthly indicators holds one row
 // per month built, equal to each month's figures computed in Go from its
 // cells, and the ERP snapshot holds a version per product and per change
-// of price or stock status, exactly. Then a month run again replaces its
-// row only, and a month whose web export lost a fifth of its products
-// fails the deviation gates against the history and leaves the history
-// and the snapshot as they were.
+// of price or stock status, exactly. Then an older month run again (a
+// backfill) replaces its row only, and a month whose web export lost a
+// fifth of its products fails the deviation gates against the history and
+// leaves the history and the snapshot as they were.
 func TestBottleNeckOverMonths(t *testing.T) {
 	dir, _ := newProject(t)
 	months, err := sample.GenerateMonths(filepath.Join(dir, "data", "sample"), sample.DefaultConfig(), sample.DefaultMonths)
 	if err != nil {
 		t.Fatal(err)
 	}
-	build := func(want int, raw, month string) string {
-		return mustKiln(t, want, dir, "build", "--vars", fmt.Sprintf("{raw_dir: %s, month: '%s'}", raw, month))
+	build := func(want int, raw, month string, extra ...string) string {
+		return mustKiln(t, want, dir, "build", "--vars", fmt.Sprintf("{raw_dir: %s, month: '%s'%s}", raw, month, strings.Join(extra, "")))
 	}
 	for i, m := range months {
 		out := build(0, "data/sample/"+m.Name, m.Name)
@@ -170,14 +170,17 @@ func TestBottleNeckOverMonths(t *testing.T) {
 	checkHistory(t, dir, months, sample.DefaultMonths)
 	checkSnapshot(t, dir, months)
 
-	// 2020-07 run again on corrected exports (here 2020-06's files):
-	// its row takes their figures; the other months keep theirs.
-	build(0, "data/sample/2020-06", "2020-07")
+	// 2020-07 run again on corrected exports (here 2020-06's files), a
+	// backfill: its row takes their figures; the other months keep
+	// theirs, and the snapshot keeps 2020-08's versions.
+	build(0, "data/sample/2020-06", "2020-07", ", backfill: true")
 	checkHistory(t, dir, []sample.Month{months[0], months[0], months[2]}, sample.DefaultMonths)
+	checkSnapshot(t, dir, months)
 
 	// A month whose web export lost a fifth of its products fails the
 	// gates against the months before it, and changes nothing.
-	build(0, "data/sample/2020-07", "2020-07")
+	build(0, "data/sample/2020-07", "2020-07", ", backfill: true")
+	checkSnapshot(t, dir, months)
 	history := rowsOf(t, dir, historyQuery)
 	snapshot := rowsOf(t, dir, `select * from history.erp_price_history order by product_id, dbt_valid_from`)
 	dropped := dropWebProducts(t, filepath.Join(dir, "data", "sample", "2020-08"), filepath.Join(dir, "data", "bad"), 5, 0)
