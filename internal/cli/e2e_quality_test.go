@@ -256,7 +256,7 @@ func TestContractMismatchKeepsPreviousTable(t *testing.T) {
 	}
 	stderr := mustKiln(t, 1, dir, "build", "-s", "kpi_summary")
 	// At the column declared in YAML whose type differs.
-	for _, want := range []string{`models/marts/_marts.yml:84:9: the contract of model "kpi_summary" is not met`, `column "total_revenue" is DOUBLE, the contract says DECIMAL(38,2)`, `column "extra" (INTEGER) is not in the contract`} {
+	for _, want := range []string{`models/marts/_marts.yml:85:9: the contract of model "kpi_summary" is not met`, `column "total_revenue" is DOUBLE, the contract says DECIMAL(38,2)`, `column "extra" (INTEGER) is not in the contract`} {
 		if !strings.Contains(stderr, want) {
 			t.Errorf("stderr does not mention %q:\n%s", want, stderr)
 		}

@@ -27,7 +27,7 @@ func TestUnwritableExportFolder(t *testing.T) {
 	t.Cleanup(func() { exec.Command("chattr", "-i", exports).Run() })
 	code, out, errOut := kiln(t, dir, "build", "--vars", "{premium_z_score: 2}")
 	msg := out + errOut
-	want := "cannot write export premium_wines_csv (models/marts/_marts.yml:107:"
+	want := "cannot write export premium_wines_csv (models/marts/_marts.yml:110:"
 	if code != 1 || !strings.Contains(msg, want) ||
 		!strings.Contains(msg, ") to folder target/exports: operation not permitted; check its permissions") || strings.Contains(msg, ".tmp") {
 		t.Errorf("exit %d, want 1 and %q... to folder target/exports: operation not permitted; check its permissions\n%s", code, want, msg)
