@@ -30,6 +30,12 @@
       backfill: true is refused for a month that is not older. A backfill
       writes its month's row of the history only (project.yml); the
       guard says so in one line. The latest month run again stays allowed.
+    - A month the history holds, run again with input files whose bytes
+      differ from those its last accepted run read (the files its
+      input_freshness gates recorded: kiln_history.observations, path and
+      SHA-256, the last accepted record of each gate for the month) is
+      refused unless --vars gives correction: true
+      (history_guard_month_again). The same files run again stay allowed.
     Errors: a compiler error whose message names the database, the months
     and what to do. -#}
 {% macro history_guard() %}
@@ -41,6 +47,7 @@
 {{- history_guard_sample(database, raw_dir, sample) -}}
 {%- endif -%}
 {{- history_guard_old_month(database, var('month') ~ '') -}}
+{{- history_guard_month_again(database, var('month') ~ '', raw_dir) -}}
 {%- endif -%}
 {% endmacro %}
 
@@ -181,5 +188,85 @@
 {%- elif backfill -%}
 {{- log("backfill of " ~ month ~ " (older than " ~ latest ~ ", the latest month of " ~ history ~ "): this run writes " ~ month
     ~ "'s row of the history, its working tables under the backfill_* schemas; it takes no snapshot and writes no export, so " ~ keeps ~ ".", info=True) -}}
+{%- endif -%}
+{% endmacro %}
+
+{#- history_guard_month_again(database, month, raw_dir): raises when
+    month (YYYY-MM) is in history.monthly_indicators and a file of raw_dir
+    differs from the one the month's last accepted run read, unless var
+    correction is true; see history_guard. The files compared are those
+    the month's input_freshness gates recorded (the last accepted record
+    of each gate for the month: a month run twice counts once), each with
+    the file of the same name under raw_dir, by their bytes (SHA-256: the
+    guard runs before the load that digests the cells, so a workbook saved
+    again with the same cells differs too). A file missing under raw_dir
+    is left to the run's check of its inputs. A month built with the gates
+    off (the sample) recorded no file: nothing to compare. On a database
+    other than DuckDB (which reads the files for the check) it compares
+    nothing and says so (a line of the log) when the month is held. -#}
+{% macro history_guard_month_again(database, month, raw_dir) %}
+{%- set correction = var('correction', false) -%}
+{%- set history = load_relation(ref('monthly_indicators')) -%}
+{%- set have = run_query("select count(*) from information_schema.columns where table_schema = 'kiln_history' and ((table_name = 'runs' and column_name = 'started_at') or (table_name = 'node_results' and column_name = 'unique_id') or (table_name = 'observations' and column_name = 'detail'))").columns[0].values()[0] | int -%}
+{%- if history is none or have < 3 -%}
+{%- if correction -%}{{ log("correction: true has no effect: month " ~ month ~ " is not in the history of monthly indicators, there is nothing to correct", info=True) }}{%- endif -%}
+{{- return('') -}}
+{%- endif -%}
+{%- set held = run_query("select count(*) from " ~ history ~ " where month = cast(" ~ history_guard_literal(month ~ '-01') ~ " as date)").columns[0].values()[0] | int -%}
+{%- if held == 0 -%}
+{%- if correction -%}{{ log("correction: true has no effect: month " ~ month ~ " is not in " ~ history ~ ", there is nothing to correct", info=True) }}{%- endif -%}
+{{- return('') -}}
+{%- endif -%}
+{%- if target.type != 'duckdb' -%}
+{%- if not correction -%}{{ log("history_guard: month " ~ month ~ " is in " ~ history ~ "; the files under raw_dir " ~ raw_dir ~ " were not compared with the ones it was built with (not supported yet on " ~ target.type ~ ": the check reads the files through DuckDB). Check that they are " ~ month ~ "'s exports", info=True) }}{%- endif -%}
+{{- return('') -}}
+{%- endif -%}
+{%- set m = (month[:4] | int) * 12 + (month[5:7] | int) - 1 -%}
+{%- set records = run_query("select path, sha, run_id, strftime(started_at, '%Y-%m-%d %H:%M:%S') from ("
+    ~ " select json_extract_string(o.detail, '$.path') as path, json_extract_string(o.detail, '$.sha256') as sha, r.run_id, r.started_at,"
+    ~ " row_number() over (partition by o.series order by r.started_at desc, r.run_id desc) as k"
+    ~ " from kiln_history.observations as o join kiln_history.runs as r on r.run_id = o.run_id"
+    ~ " join kiln_history.node_results as n on n.run_id = o.run_id and n.unique_id = o.unique_id"
+    ~ " where o.month = " ~ m ~ " and o.accepted and r.status = 'success' and n.status in ('pass', 'warn')"
+    ~ " and json_extract_string(o.detail, '$.sha256') is not null) as last where k = 1 order by started_at desc, path") -%}
+{%- if not records.rows -%}
+{%- if correction -%}{{ log("correction: true has no effect: the run that built month " ~ month ~ " recorded no input file (its input_freshness gates were off), there is nothing to compare", info=True) }}{%- endif -%}
+{{- return('') -}}
+{%- endif -%}
+{%- set dir = raw_dir if raw_dir.startswith('/') else flags.PROJECT_DIR ~ '/' ~ raw_dir -%}
+{%- set names = [] -%}{%- set globs = [] -%}
+{%- for row in records.rows -%}
+{%- set name = (row[0] ~ '').split('/')[-1] -%}
+{%- if name not in names -%}
+{%- set _ = names.append(name) -%}
+{%- set _ = globs.append("select file from glob(" ~ history_guard_literal(dir ~ '/' ~ name) ~ ")") -%}
+{%- endif -%}
+{%- endfor -%}
+{%- set found = run_query(globs | join(' union all ')).columns[0].values() | list -%}
+{%- set current = {} -%}
+{%- if found -%}
+{%- set quoted = [] -%}{%- for f in found -%}{%- set _ = quoted.append(history_guard_literal(f)) -%}{%- endfor -%}
+{%- for row in run_query("select filename, sha256(content) from read_blob([" ~ quoted | join(', ') ~ "])").rows -%}
+{%- set _ = current.update({(row[0] ~ '').split('/')[-1]: row[1] ~ ''}) -%}
+{%- endfor -%}
+{%- endif -%}
+{%- set differ = [] -%}{%- set was = [] -%}{%- set runs = [] -%}
+{%- for row in records.rows -%}
+{%- set name = (row[0] ~ '').split('/')[-1] -%}
+{%- if name in current and current[name] != row[1] ~ '' and name not in differ -%}
+{%- set _ = differ.append(name) -%}
+{%- set _ = was.append(row[0] ~ '') -%}
+{%- set run = 'run ' ~ (row[2] ~ '')[:8] ~ ' of ' ~ row[3] ~ ' UTC' -%}
+{%- if run not in runs -%}{%- set _ = runs.append(run) -%}{%- endif -%}
+{%- endif -%}
+{%- endfor -%}
+{%- if differ and not correction -%}
+{{ exceptions.raise_compiler_error("month " ~ month ~ " is already in " ~ history ~ " in " ~ database ~ ", built by " ~ runs | join(' and ')
+    ~ ", and " ~ differ | join(', ') ~ " under raw_dir " ~ raw_dir ~ " differ from the files it accepted (" ~ was | join(', ') ~ ")."
+    ~ " Nothing was run: check the month var (these may be another month's exports: the run would replace " ~ month ~ "'s figures, which no run can rebuild once its exports are gone, and the snapshot would record their prices)."
+    ~ " If they are " ~ month ~ "'s files (a corrected export), pass correction: true in --vars to replace the month's figures with them."
+    ~ " Files are compared by their bytes: a workbook saved again with the same cells differs too, and needs correction: true") }}
+{%- elif correction and not differ -%}
+{{ log("correction: true has no effect: the files under raw_dir " ~ raw_dir ~ " are those month " ~ month ~ " was built with", info=True) }}
 {%- endif -%}
 {% endmacro %}

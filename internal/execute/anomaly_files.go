@@ -120,8 +120,8 @@ type fileDetail struct {
 }
 
 // inputFile evaluates input_freshness: the source's file against the files
-// of the accepted months (the same content again, an older file, a file
-// older than max_age_days). A workbook's content is its cells (their
+// of the accepted months, each month's of its last accepted run (the same
+// content again, an older file, a file older than max_age_days). A workbook's content is its cells (their
 // digest, from the run's load of the source, else see cellsOf).
 func (g *gateRun) inputFile(ctx context.Context) ([]run.Gate, error) {
 	src := g.e.g.Node(g.n.Test.Attached)
@@ -139,11 +139,18 @@ func (g *gateRun) inputFile(ctx context.Context) ([]run.Gate, error) {
 			return nil, fmt.Errorf("%s: input_freshness: %w", g.n.Pos, err)
 		}
 	}
+	// A month run twice counts once: only the files of its last accepted
+	// run (g.hist is oldest first) are that month's; those of a run it
+	// superseded (a wrong file corrected since) are no month's.
+	lastRun := map[int]string{}
+	for _, o := range g.hist {
+		lastRun[o.Month] = o.RunID
+	}
 	var accepted []anomaly.File
 	known := map[string]string{} // digests read for files recorded without one
 	for _, o := range g.hist {
 		var f fileDetail
-		if json.Unmarshal([]byte(o.Detail), &f) == nil && f.SHA256 != "" {
+		if json.Unmarshal([]byte(o.Detail), &f) == nil && f.SHA256 != "" && o.RunID == lastRun[o.Month] {
 			accepted = append(accepted, anomaly.File{Path: f.Path, SHA256: f.SHA256, Cells: f.Cells, ModTime: f.ModTime, Month: anomaly.Month(o.Month), Run: o.RunID})
 			for sum, c := range f.Migrated {
 				known[sum] = c

@@ -1,0 +1,114 @@
+package cli
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestBuiltMonthRefusesOtherFiles: findings C1 and B1 of the new-user
+// trial, on months made from the real exports. The history holds
+// 2020-09..2020-12; January's files built as 2020-11 (a wrong month var)
+// are refused before any node runs, naming the month, the run that built
+// it and when, the files that differ and correction: true, and the
+// history, the snapshot, the marts and the exports stay byte for byte as
+// they were. November's own files run again need no correction. Once
+// January was filed as 2020-11 (run A, with correction: true) and
+// November corrected back with its own files (run B), run A's files are
+// no month's: January's files build 2021-01 (input_freshness compares
+// with each month's last accepted run only).
+func TestBuiltMonthRefusesOtherFiles(t *testing.T) {
+	raw := realRaw(t)
+	dir, _ := newProject(t)
+	folders := map[int]string{}
+	base := time.Now().Add(-48 * time.Hour)
+	for m := 9; m <= 13; m++ {
+		folders[m] = realMonth(t, dir, raw, fmt.Sprintf("m%02d", m), m)
+		for _, f := range []string{"erp.xlsx", "web.xlsx", "liaison.xlsx"} {
+			at := base.Add(time.Duration(m) * time.Hour)
+			if err := os.Chtimes(filepath.Join(folders[m], f), at, at); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	month := func(m int) string { return fmt.Sprintf("%04d-%02d", 2020+(m-1)/12, (m-1)%12+1) }
+	build := func(want int, folder, month string, extra string) string {
+		t.Helper()
+		return mustKiln(t, want, dir, "build", "--vars", fmt.Sprintf("{raw_dir: %q, month: %q%s}", folder, month, extra))
+	}
+	lastRun := func() string {
+		t.Helper()
+		return query(t, dir, `select run_id from kiln_history.runs order by started_at desc limit 1`)[:8]
+	}
+	novRow := func() string {
+		t.Helper()
+		return query(t, dir, `select cast(total_revenue as varchar) || ' ' || web_products from history.monthly_indicators where month = date '2020-11-01'`)
+	}
+	var builtNov, nov string
+	for m := 9; m <= 12; m++ {
+		build(0, folders[m], month(m), "")
+		if m == 11 {
+			builtNov, nov = lastRun(), novRow()
+		}
+	}
+	before := bottleneckState(t, dir)
+
+	// C1: January's files under 2020-11.
+	out := build(1, folders[13], "2020-11", "")
+	for _, want := range []string{
+		`month 2020-11 is already in "history"."monthly_indicators" in target/bottleneck.duckdb, built by run ` + builtNov + ` of `,
+		"erp.xlsx, liaison.xlsx, web.xlsx under raw_dir " + folders[13] + " differ from the files it accepted (data/m11/erp.xlsx, data/m11/liaison.xlsx, data/m11/web.xlsx)",
+		"Nothing was run: check the month var",
+		"pass correction: true in --vars to replace the month's figures with them",
+		"a workbook saved again with the same cells differs too",
+		"no node ran: on-run-start failed",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("January's files as 2020-11 do not say %q:\n%s", want, out)
+		}
+	}
+	if got := bottleneckState(t, dir); !slices.Equal(got, before) {
+		t.Error("the refused run changed the history, the snapshot, the marts or the exports")
+	}
+	if got := novRow(); got != nov {
+		t.Errorf("2020-11 is %s after the refused run, want %s", got, nov)
+	}
+
+	// November's own files run again: allowed without correction.
+	if out := build(0, folders[11], "2020-11", ""); strings.Contains(out, "on-run-start failed") {
+		t.Errorf("November run again with its files was refused:\n%s", out)
+	}
+
+	// Run A: January filed as 2020-11 (correction: true, as a run before
+	// the guard existed would have).
+	build(0, folders[13], "2020-11", ", correction: true")
+	runA, jan := lastRun(), novRow()
+	if jan == nov {
+		t.Fatalf("January's files give November's figures (%s): the test checks nothing", nov)
+	}
+	// Run B: November's files again, refused as other files than run A's,
+	// then corrected.
+	out = build(1, folders[11], "2020-11", "")
+	if !strings.Contains(out, "built by run "+runA+" of ") || !strings.Contains(out, "differ from the files it accepted (data/m13/") {
+		t.Errorf("November's files after run A do not name run A and its files:\n%s", out)
+	}
+	build(0, folders[11], "2020-11", ", correction: true")
+	if got := novRow(); got != nov {
+		t.Errorf("2020-11 is %s after the correction, want November's %s", got, nov)
+	}
+	// B1: January's own files build January.
+	out = build(0, folders[13], "2021-01", "")
+	if strings.Contains(out, "has the content of the file accepted for 2020-11") {
+		t.Errorf("January's files are refused as run A's:\n%s", out)
+	}
+	if got := rowsOf(t, dir, `select strftime(month, '%Y-%m') from history.monthly_indicators order by month`); !slices.Equal(got, []string{"2020-09", "2020-10", "2020-11", "2020-12", "2021-01"}) {
+		t.Errorf("the history holds %v", got)
+	}
+	if got := query(t, dir, `select cast(total_revenue as varchar) || ' ' || web_products from history.monthly_indicators where month = date '2021-01-01'`); got != jan {
+		t.Errorf("2021-01 is %s, want January's figures %s", got, jan)
+	}
+}
