@@ -220,6 +220,9 @@ func TestBottleNeckMonthInKestra(t *testing.T) {
 		"  - id: month\n    type: STRING\n", "    required: false\n    validator: ^\\d{4}-(0[1-9]|1[0-2])$\n",
 		"    recoverMissedSchedules: LAST\n",
 		`docs generate --vars "$KILN_VARS" && cp `,
+		// A corrected export of a built month is a manual execution with
+		// correction: true (history_guard).
+		"  - id: correction\n    type: BOOLEAN\n", `"correction": {{ inputs.correction | toJson }}`,
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("the flow lacks %q:\n%s", want, out)
