@@ -262,7 +262,7 @@
 {%- endfor -%}
 {%- if differ and not correction -%}
 {{ exceptions.raise_compiler_error("month " ~ month ~ " is already in " ~ history ~ " in " ~ database ~ ", built by " ~ runs | join(' and ')
-    ~ ", and " ~ differ | join(', ') ~ " under raw_dir " ~ raw_dir ~ " differ from the files it accepted (" ~ was | join(', ') ~ ")."
+    ~ ", and " ~ differ | join(', ') ~ " under raw_dir " ~ raw_dir ~ (" differs from the file" if differ | length == 1 else " differ from the files") ~ " it accepted (" ~ was | join(', ') ~ ")."
     ~ " Nothing was run: check the month var (these may be another month's exports: the run would replace " ~ month ~ "'s figures, which no run can rebuild once its exports are gone, and the snapshot would record their prices)."
     ~ " If they are " ~ month ~ "'s files (a corrected export), pass correction: true in --vars to replace the month's figures with them."
     ~ " Files are compared by their bytes: a workbook saved again with the same cells differs too, and needs correction: true") }}
