@@ -20,7 +20,8 @@ import (
 // January was filed as 2020-11 (run A, with correction: true) and
 // November corrected back with its own files (run B), run A's files are
 // no month's: January's files build 2021-01 (input_freshness compares
-// with each month's last accepted run only).
+// with each month's last accepted run only). correction: true with the
+// month's own files says it has no effect.
 func TestBuiltMonthRefusesOtherFiles(t *testing.T) {
 	raw := realRaw(t)
 	dir, _ := newProject(t)
@@ -104,6 +105,11 @@ func TestBuiltMonthRefusesOtherFiles(t *testing.T) {
 	out = build(0, folders[13], "2021-01", "")
 	if strings.Contains(out, "has the content of the file accepted for 2020-11") {
 		t.Errorf("January's files are refused as run A's:\n%s", out)
+	}
+	// correction: true with the files the month was built with says it
+	// has no effect.
+	if out := build(0, folders[13], "2021-01", ", correction: true"); !strings.Contains(out, "correction: true has no effect: the files under raw_dir "+folders[13]+" are those month 2021-01 was built with") {
+		t.Errorf("correction: true with the month's own files does not say it has no effect:\n%s", out)
 	}
 	if got := rowsOf(t, dir, `select strftime(month, '%Y-%m') from history.monthly_indicators order by month`); !slices.Equal(got, []string{"2020-09", "2020-10", "2020-11", "2020-12", "2021-01"}) {
 		t.Errorf("the history holds %v", got)
