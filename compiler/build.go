@@ -134,7 +134,7 @@ func sortIDs(ids []graph.ID) {
 }
 
 // inlineEphemerals prepends, in topological order, each ephemeral parent of
-// a node as a CTE named __kiln_eph_<model>, as dbt does with __dbt__cte__.
+// a node as a CTE named __dbt__cte__<model>, as dbt does.
 // An ephemeral parent's own code already holds its ephemeral parents.
 func (c *compiler) inlineEphemerals() {
 	for _, id := range c.graph.Order() {

@@ -3,6 +3,7 @@ package compiler
 import (
 	"fmt"
 	"runtime"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -25,10 +26,10 @@ type rendered struct {
 	config     map[string]any
 	configPos  diag.Pos                   // the first config() call
 	configAt   map[string]template.ArgPos // where a config() call writes a key and its value, when known
-	macros     map[string]bool
-	attrAccess bool // the template read a ref's attributes: render again once relations are final
-	execute    bool // the template read execute: render again at run time
-	readsBatch bool // the template read model.batch: a microbatch model renders again for each batch
+	macros     []string                   // the dbt ids of the macros called, in call order, unique
+	attrAccess bool                       // the template read a ref's attributes: render again once relations are final
+	execute    bool                       // the template read execute: render again at run time
+	readsBatch bool                       // the template read model.batch: a microbatch model renders again for each batch
 	diags      diag.List
 	logs       []graph.LogLine // log() and print() messages, in order
 }
@@ -296,7 +297,7 @@ func (c *compiler) renderModels() {
 			n.Refs[i].Name = c.nodes[graph.ID(n.Refs[i].Name)].Name
 		}
 		n.DependsOn = append(n.DependsOn, r.deps...)
-		n.Macros = sortedKeys(r.macros)
+		n.Macros = r.macros
 		if r.attrAccess {
 			again := c.renderNode(n, renderMode{final: true})
 			c.lateErrors(n, again)
@@ -457,8 +458,9 @@ func (c *compiler) readRel(n *graph.Node) sqlq.Relation {
 }
 
 // EphemeralPrefix starts the name of the CTE an ephemeral model is inlined
-// as: __kiln_eph_<model>, as dbt's __dbt__cte__<model>.
-const EphemeralPrefix = "__kiln_eph_"
+// as: __dbt__cte__<model>, dbt's name, which tools that read compiled_code
+// (column lineage, catalogs) recognise.
+const EphemeralPrefix = "__dbt__cte__"
 
 func cteName(model string) string { return EphemeralPrefix + model }
 
@@ -478,7 +480,7 @@ type renderMode struct {
 // renderNode renders a model or singular test as mode says.
 func (c *compiler) renderNode(n *graph.Node, mode renderMode) *rendered {
 	final := mode.final
-	r := &rendered{macros: map[string]bool{}}
+	r := &rendered{}
 	seenDep := map[graph.ID]bool{}
 	dep := func(id graph.ID) {
 		if !seenDep[id] {
@@ -560,12 +562,16 @@ func (c *compiler) renderNode(n *graph.Node, mode renderMode) *rendered {
 		EnvVar:        c.lookupEnv,
 		This:          this,
 		IsIncremental: mode.incremental,
-		OnMacro:       func(name string) { r.macros[name] = true },
-		DB:            mode.db,
-		OnExecute:     func() { r.execute = true },
-		Graph:         c.graphVar,
-		Log:           func(msg string) { r.logs = append(r.logs, graph.LogLine{Text: msg}) },
-		Debug:         func(msg string) { r.logs = append(r.logs, graph.LogLine{Text: msg, Debug: true}) },
+		OnMacro: func(id string) {
+			if !slices.Contains(r.macros, id) {
+				r.macros = append(r.macros, id)
+			}
+		},
+		DB:        mode.db,
+		OnExecute: func() { r.execute = true },
+		Graph:     c.graphVar,
+		Log:       func(msg string) { r.logs = append(r.logs, graph.LogLine{Text: msg}) },
+		Debug:     func(msg string) { r.logs = append(r.logs, graph.LogLine{Text: msg, Debug: true}) },
 	}
 	if n.Kind == graph.Model {
 		this.Database = n.Relation.Database

@@ -302,6 +302,7 @@ func (c *compiler) addTest(file string, dirs []string, on *graph.Node, col *test
 		return
 	}
 	n.DependsOn = append(n.DependsOn, deps...)
+	n.Refs, n.SourceRef = c.testRefs(on, deps, c.engine.MacroID(testMacro), pos)
 	n.Test.Args = plainArgs(args)
 	if msg := checkChangeArgs(testName, n.Test.Args); msg != "" {
 		c.diags.Errorf(pos, "test %q: %s", te.Name, msg)
@@ -377,7 +378,16 @@ func (c *compiler) addTest(file string, dirs []string, on *graph.Node, col *test
 		return
 	}
 	n.CompiledCode = code
-	n.Macros = []string{macro}
+	// dbt's depends_on.macros of a generic test: its macro, then the
+	// get_where_subquery its model argument renders with; dbt's own
+	// not_null and unique, which dbt's parser does not render, their
+	// macro alone.
+	n.Macros = []string{c.engine.MacroID(testMacro)}
+	if id := n.Macros[0]; id != "dbt.test_not_null" && id != "dbt.test_unique" {
+		if where, ok := c.engine.ResolveID("get_where_subquery", tpkg); ok && where != id {
+			n.Macros = append(n.Macros, where)
+		}
+	}
 	if executes {
 		// The test's macro reads execute: it renders again when the test
 		// runs (Manifest.RenderAtRun).
@@ -630,4 +640,30 @@ func (c *compiler) testDefaults() map[string]any {
 		m["store_failures"] = true
 	}
 	return m
+}
+
+// testRefs returns a generic test's refs and sources as dbt's manifest
+// lists them: those its arguments call (deps, in the order they are
+// called), then its model's, which dbt renders last; dbt's own not_null
+// and unique (macro id "dbt.test_not_null", "dbt.test_unique"), whose
+// arguments dbt's parser does not render, have their model's alone. A
+// ref's package and version are those of a model version's test (its
+// version), else unset. pos is the test's, for each.
+func (c *compiler) testRefs(on *graph.Node, deps []graph.ID, macroID string, pos diag.Pos) (refs, sources []graph.Ref) {
+	add := func(n *graph.Node, version string) {
+		switch {
+		case n == nil:
+		case n.Kind == graph.Source && n.Source != nil:
+			sources = append(sources, graph.Ref{Package: n.Source.SourceName, Name: n.Name, Pos: pos})
+		case n.Kind != graph.Source:
+			refs = append(refs, graph.Ref{Name: n.Name, Version: version, Pos: pos})
+		}
+	}
+	if macroID != "dbt.test_not_null" && macroID != "dbt.test_unique" {
+		for _, id := range deps {
+			add(c.nodes[id], "")
+		}
+	}
+	add(on, on.Version)
+	return refs, sources
 }

@@ -5,6 +5,7 @@ import (
 	"sync"
 
 	"github.com/kiln-build/kiln/compiler/graph"
+	"github.com/kiln-build/kiln/compiler/selector"
 	"github.com/kiln-build/kiln/internal/artifact"
 	"github.com/kiln-build/kiln/internal/run"
 )
@@ -27,6 +28,10 @@ func (p *Project) manifestMeta() artifact.Metadata {
 	meta := artifact.Metadata{KilnVersion: p.cfg.Version, InvocationID: p.InvocationID(), Inputs: p.Inputs()}
 	if !p.OnServer() && p.DBPath != ":memory:" {
 		meta.Database = p.DBPath
+	}
+	// Load read selectors.yml already: an error here is one it reported.
+	if defs, err := p.selectors(); err == nil && defs != nil {
+		meta.Selectors = selector.ManifestSelectors(defs)
 	}
 	return meta
 }

@@ -99,10 +99,15 @@ type Node struct {
 	Checksum string // sha256 hex of the file (models, seeds, singular tests) or of the input file (sources)
 
 	Config    Config
-	Refs      []Ref    // ref() calls, in order of appearance
-	SourceRef []Ref    // source() calls: Ref.Package holds the source name
-	DependsOn []ID     // parents, sorted, unique
-	Macros    []string // macros called, sorted, unique
+	Refs      []Ref // ref() calls, in order of appearance
+	SourceRef []Ref // source() calls: Ref.Package holds the source name
+	DependsOn []ID  // parents, sorted, unique
+	// Macros are the macros the node's own code calls (dbt's
+	// depends_on.macros: not those the macros call), as dbt ids
+	// "<package>.<name>" ("dbt_utils.star", "dbt.is_incremental"), in
+	// the order of their first call; a generic test's are its test macro,
+	// then get_where_subquery (but for dbt's not_null and unique), as in dbt.
+	Macros []string
 	// After is, for a source that reads a relation a seed, model or
 	// snapshot of the project writes, those writers: a run that holds both
 	// builds them before the source's readers. It orders the run only: it

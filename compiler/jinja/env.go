@@ -235,6 +235,10 @@ func (c *Call) Root() diag.Pos {
 	return f.caller.Position(f.off)
 }
 
+// Depth returns how many macro calls the call is nested in: 0 when the
+// template being rendered makes it itself.
+func (c *Call) Depth() int { return len(c.st.frames) }
+
 // Package returns the package of the calling code ("" for the root
 // project).
 func (c *Call) Package() string { return c.st.pkg }

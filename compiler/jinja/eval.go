@@ -458,6 +458,11 @@ func (st *state) callMacro(m *Macro, args []any, kwargs []KV, off int) (any, err
 		}
 		_ = extra.Set(kv.Key, kv.Value)
 	}
+	if len(st.frames) == 0 {
+		if o, ok := st.globals.(MacroObserver); ok {
+			o.CalledMacro(m)
+		}
+	}
 	st.frames = append(st.frames, frame{name: def.Name, caller: st.tmpl, off: off, pkg: st.pkg})
 	prevTmpl, prevPkg := st.tmpl, st.pkg
 	st.tmpl = def.Tmpl

@@ -20,6 +20,15 @@ type Globals interface {
 	Lookup(name, pkg string) (any, bool)
 }
 
+// MacroObserver is implemented by Globals that are told of each macro
+// the template being rendered calls itself (its top level, or the macro
+// Env.Call calls), not of those that macros call in turn: dbt's
+// depends_on.macros, which records the calls at depth 0. CalledMacro is
+// told before the macro's body renders, once per call.
+type MacroObserver interface {
+	CalledMacro(m *Macro)
+}
+
 // Halting is implemented by Globals whose render must stop at its first
 // error, as Jinja2's does: a render that may change the database (dbt's
 // execute phase, where run_query and statement run SQL), where the

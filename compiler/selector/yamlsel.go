@@ -18,6 +18,10 @@ type Definition struct {
 	Default     bool     // default: true, used when no --select is given
 	Expr        Expr     // what it selects
 	Pos         diag.Pos // the selector's entry
+	// Raw is the selector's entry as written (after its Jinja is
+	// rendered), as plain values: maps, lists, strings, booleans,
+	// numbers; what ManifestSelectors reads.
+	Raw map[string]any
 }
 
 // selectorRef is the "method: selector" of a definition: another
@@ -198,6 +202,7 @@ func (p *yamlParser) selector(n *yaml.Node) *Definition {
 	}
 	keys, vals := p.pairs(n)
 	def := &Definition{Pos: p.pos(n)}
+	_ = n.Decode(&def.Raw) // a mapping of plain YAML values always decodes
 	for _, k := range keys {
 		v := vals[k.Value]
 		switch k.Value {

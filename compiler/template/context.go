@@ -55,13 +55,15 @@ func (g *globals) Lookup(name, _ string) (any, bool) {
 	if v, ok := g.dbtName(name); ok {
 		return v, true
 	}
-	v, ok := g.e.resolver.Resolve(name, g.node)
-	if ok && c.OnMacro != nil {
-		if _, isMacro := v.(*jinja.Macro); isMacro {
-			c.OnMacro(name)
-		}
+	return g.e.resolver.Resolve(name, g.node)
+}
+
+// CalledMacro implements jinja.MacroObserver: Context.OnMacro is told the
+// macro's dbt id (MacroID).
+func (g *globals) CalledMacro(m *jinja.Macro) {
+	if g.c.OnMacro != nil {
+		g.c.OnMacro(g.e.MacroID(m))
 	}
-	return v, ok
 }
 
 // Hidden implements jinja.Hider: name is a macro of pkg, the package of
@@ -86,9 +88,6 @@ func (g *globals) Hidden(name, pkg string) (string, bool) {
 func (g *globals) member(name string) (any, bool) {
 	c := g.c
 	if m := g.e.override(name, g.node); m != nil {
-		if c.OnMacro != nil {
-			c.OnMacro(name)
-		}
 		return m, true
 	}
 	switch name {
@@ -129,8 +128,13 @@ func (g *globals) member(name string) (any, bool) {
 			return c.This, true
 		}
 	case "is_incremental":
-		incremental := c.IsIncremental
-		return jinja.Func(func(*jinja.Call) (any, error) { return incremental, nil }), true
+		incremental, on := c.IsIncremental, c.OnMacro
+		return jinja.Func(func(call *jinja.Call) (any, error) {
+			if on != nil && call.Depth() == 0 {
+				on(InternalPackage + ".is_incremental") // dbt's macro
+			}
+			return incremental, nil
+		}), true
 	}
 	return nil, false
 }

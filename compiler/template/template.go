@@ -149,8 +149,11 @@ type Context struct {
 	// Globals are extra variables (for tests: model, column_name, ...):
 	// Go values, or jinja.Func callbacks.
 	Globals map[string]any
-	// OnMacro is told the name of each macro the template uses.
-	OnMacro func(name string)
+	// OnMacro is told the dbt id ("<package>.<name>", Engine.MacroID) of
+	// each macro the template calls itself, once per call: not the
+	// macros those macros call (dbt's depends_on.macros). is_incremental()
+	// is dbt's macro "dbt.is_incremental".
+	OnMacro func(id string)
 	// DB is the database at run time (dbt's execute phase); nil while
 	// compiling, when execute is false.
 	DB DB

@@ -100,6 +100,7 @@ func TestGlobalMacrosCallRefAndEachOther(t *testing.T) {
 	if !e.HasMacro("cents") || !e.HasMacro("total") {
 		t.Fatal("macros not registered")
 	}
+	e.SetRun(Run{ProjectName: "shop"})
 	var called []string
 	ctx, _ := ctxWith(map[string]string{"orders": `"main"."orders"`})
 	ctx.OnMacro = func(n string) { called = append(called, n) }
@@ -110,8 +111,40 @@ func TestGlobalMacrosCallRefAndEachOther(t *testing.T) {
 	if out != `select sum(round(x * 100)) from "main"."orders"` {
 		t.Fatalf("got %q", out)
 	}
-	if strings.Join(called, ",") != "total,cents" {
+	// dbt's depends_on.macros: the macro the model calls, not cents,
+	// which total calls.
+	if strings.Join(called, ",") != "shop.total" {
 		t.Fatalf("macros seen: %v", called)
+	}
+}
+
+// TestOnMacroTellsTopLevelCallsAsDBTIDs: OnMacro is told each call the
+// template makes itself, as dbt records depends_on.macros (depth 0): a
+// package's macro through its namespace, a dispatched macro under its
+// package, is_incremental() as dbt's, and a built-in under dbt's package
+// name; the macros those macros call are not told.
+func TestOnMacroTellsTopLevelCallsAsDBTIDs(t *testing.T) {
+	e, l := NewEngine([]Source{
+		{Path: "<builtin>/dbt.sql", Text: "{% macro type_string() %}varchar{% endmacro %}"},
+		{Path: "macros/a.sql", Text: "{% macro cents(c) %}{{ c }} * 100{% endmacro %}{% macro total(c) %}sum({{ cents(c) }}){% endmacro %}"},
+		{Path: "dbt_packages/utils/macros/s.sql", Package: "utils", Text: "{% macro star() %}{{ utils.inner() }}{% endmacro %}{% macro inner() %}*{% endmacro %}"},
+	})
+	if l != nil {
+		t.Fatal(l)
+	}
+	e.SetRun(Run{ProjectName: "shop"})
+	var called []string
+	ctx, _ := ctxWith(nil)
+	ctx.OnMacro = func(id string) { called = append(called, id) }
+	out, l := e.Render("models/m.sql", "select {{ utils.star() }}, {{ total('x') }}::{{ type_string() }}{% if is_incremental() %}{% endif %}", ctx)
+	if l != nil {
+		t.Fatal(l)
+	}
+	if out != "select *, sum(x * 100)::varchar" {
+		t.Fatalf("got %q", out)
+	}
+	if got := strings.Join(called, ","); got != "utils.star,shop.total,dbt.type_string,dbt.is_incremental" {
+		t.Errorf("macros told: %s, want utils.star,shop.total,dbt.type_string,dbt.is_incremental", got)
 	}
 }
 

@@ -74,7 +74,7 @@ func synthetic(tb testing.TB, size int) *compiler.Manifest {
 			ID: graph.ID("test.big." + name + ".0123456789"), Kind: graph.Test, Name: name, Package: "big",
 			Path: "models/schema.yml", FQN: []string{"big", name}, CompiledCode: sql, Checksum: sha(name),
 			Config:    graph.Config{Enabled: true, Materialized: "test", Severity: "error", Extra: map[string]any{}},
-			DependsOn: []graph.ID{on.ID}, Macros: []string{"test_" + test},
+			DependsOn: []graph.ID{on.ID}, Macros: []string{"big.test_" + test},
 			Test: &graph.TestInfo{Generic: test, Kwargs: map[string]any{}, ColumnName: "id", Attached: on.ID},
 		})
 	}

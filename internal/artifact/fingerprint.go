@@ -375,6 +375,15 @@ func fingerprintOf(section string, e *entryIn, inv string, rep *runStarted, macr
 	if err != nil {
 		return fp, fmt.Errorf("config: %w", err)
 	}
+	if m, ok := cfg.(map[string]any); ok {
+		// A node without hooks keeps the fingerprint it had before the
+		// manifest wrote dbt's empty pre-hook and post-hook lists.
+		for _, k := range []string{"pre-hook", "post-hook"} {
+			if l, ok := m[k].([]any); ok && len(l) == 0 {
+				delete(m, k)
+			}
+		}
+	}
 	if err := stateFields(&fp, section, e, cfg, macros); err != nil {
 		return fp, err
 	}

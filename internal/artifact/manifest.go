@@ -78,6 +78,10 @@ type Metadata struct {
 	// parse-time SQL goes to kiln.parse_compiled_code, which fingerprints
 	// read); nil writes every node's compiled SQL.
 	Executed map[graph.ID]string
+	// Selectors are selectors.yml's selectors as dbt's manifest writes
+	// them (selector.ManifestSelectors: by name, each definition
+	// normalised); nil writes {}.
+	Selectors map[string]any
 }
 
 // WriteManifest writes dir/manifest.json, creating dir if needed. Its shape
@@ -93,7 +97,7 @@ type Metadata struct {
 //	  "exposures": {unique_id: exposure, with depends_on, refs, sources},
 //	  "metrics", "semantic_models", "saved_queries": {unique_id: entry},
 //	  "groups": {unique_id: group}, "group_map": {group name: [unique_id]},
-//	  "selectors": {},
+//	  "selectors": {name: selectors.yml's selector, as dbt writes it},
 //	  "disabled": {unique_id: [node]},
 //	  "parent_map", "child_map": {unique_id: [unique_id, sorted]},
 //	  "unit_tests": {unique_id: unit test},
@@ -148,7 +152,7 @@ type manifestJSON struct {
 	Exposures      map[graph.ID]*exposureJSON `json:"exposures"`
 	Metrics        map[string]map[string]any  `json:"metrics"`
 	Groups         map[string]*groupJSON      `json:"groups"`
-	Selectors      empty                      `json:"selectors"`
+	Selectors      map[string]any             `json:"selectors"`
 	Disabled       map[graph.ID][]any         `json:"disabled"`
 	ParentMap      map[graph.ID]idsJSON       `json:"parent_map"`
 	ChildMap       map[graph.ID]idsJSON       `json:"child_map"`
@@ -250,12 +254,11 @@ type builder struct {
 	m        *compiler.Manifest
 	project  string
 	roots    map[graph.Kind][]string // resource folders, for "path"
-	macroIDs map[string]string       // macro name -> unique_id
 	executed map[graph.ID]string     // Metadata.Executed
 }
 
 func newBuilder(m *compiler.Manifest) *builder {
-	b := &builder{m: m, roots: map[graph.Kind][]string{}, macroIDs: map[string]string{}}
+	b := &builder{m: m, roots: map[graph.Kind][]string{}}
 	if p := m.Project; p != nil {
 		b.project = p.Config.Name
 		b.roots[graph.Model] = p.Config.ModelPaths
@@ -292,6 +295,7 @@ func buildManifestWith(m *compiler.Manifest, meta Metadata, lazy bool) *manifest
 			ProjectName:   b.project,
 			AdapterType:   AdapterType,
 		},
+		Selectors: meta.Selectors,
 		Nodes:     make(map[graph.ID]any, size),
 		Sources:   map[graph.ID]*sourceJSON{},
 		Macros:    b.macros(),
@@ -303,6 +307,9 @@ func buildManifestWith(m *compiler.Manifest, meta Metadata, lazy bool) *manifest
 		Exports:   map[graph.ID]*exportJSON{},
 		Exposures: map[graph.ID]*exposureJSON{},
 		Kiln:      kilnJSON{Inputs: map[graph.ID]InputFile{}, Database: meta.Database, ParseCompiled: parseCompiled(m, meta.Executed), RunStartedAt: m.RunStartedAtRead(), Target: targetOf(m)},
+	}
+	if out.Selectors == nil {
+		out.Selectors = map[string]any{}
 	}
 	out.Groups, out.GroupMap = b.groups()
 	out.SemanticModels, out.Metrics, out.SavedQueries = b.semantic()
@@ -381,70 +388,73 @@ type macroJSON struct {
 	DependsOn        macroDeps `json:"depends_on"`
 	Description      string    `json:"description"`
 	Meta             empty     `json:"meta"`
+	Docs             docsJSON  `json:"docs"`
+	PatchPath        *string   `json:"patch_path"`
+	Arguments        []any     `json:"arguments"`
 }
 
-// builtinPackage is the package of kiln's built-in macros (the generic
-// tests), as "dbt" is dbt's.
-const builtinPackage = "kiln"
-
-// macros lists the template engine's macros, keyed by unique_id
-// ("macro.<package>.<name>"), and records each name's unique_id for the
-// nodes' depends_on.
+// macros lists every macro, keyed by unique_id ("macro.<package>.<name>"):
+// the root project's, each installed package's, and kiln's built-ins
+// under the package dbt names for them (template.BuiltinPackage: "dbt"
+// for dbt's own, as macro.dbt.test_not_null). path and
+// original_file_path are relative to the macro's package, as dbt's.
 func (b *builder) macros() map[string]*macroJSON {
 	out := map[string]*macroJSON{}
 	e := b.m.Engine
 	if e == nil {
 		return out
 	}
-	texts := map[string]string{builtin.TestsPath: builtin.Tests}
-	if b.m.Project != nil {
-		for _, f := range b.m.Project.Macros {
+	naming := builtin.Naming + builtin.NamingKiln
+	p := b.m.Project
+	if p != nil && p.DBT {
+		naming = builtin.Naming + builtin.NamingDBT
+	}
+	texts := map[string]string{builtin.TestsPath: builtin.Tests, builtin.AnomalyTestsPath: builtin.AnomalyTests,
+		builtin.DBTPath: builtin.DBT, builtin.GlobalPath: builtin.Global, builtin.NamingPath: naming}
+	if p != nil {
+		for _, f := range p.Macros {
 			texts[f.Path] = string(f.Content)
 		}
+		for _, q := range p.Packages {
+			for _, f := range q.Macros {
+				texts[f.Path] = string(f.Content)
+			}
+		}
 	}
-	for _, name := range e.Macros() {
-		file := e.MacroFile(name)
-		pkg := macroPackage(b.project, file)
-		id := "macro." + pkg + "." + name
-		b.macroIDs[name] = id
+	for _, d := range e.AllMacros() {
+		id := "macro." + d.ID
+		file := d.File
+		if p != nil && d.Package != b.project {
+			if q := p.Package(d.Package); q != nil {
+				file = q.Rel(file)
+			}
+		}
 		out[id] = &macroJSON{
-			Name: name, ResourceType: "macro", PackageName: pkg,
+			Name: d.Name, ResourceType: "macro", PackageName: d.Package,
 			Path: file, OriginalFilePath: file, UniqueID: id,
-			MacroSQL:  macroSQL(texts[file], name),
+			MacroSQL:  macroSQL(texts[d.File], d.Name),
 			DependsOn: macroDeps{Macros: []string{}},
+			Docs:      docsJSON{Show: true}, Arguments: []any{},
 		}
 	}
 	return out
 }
 
-// macroPackage is the package of a macro defined in file: kiln's
-// built-ins' or the project's.
-func macroPackage(project, file string) string {
-	if strings.HasPrefix(file, "<builtin>") {
-		return builtinPackage
-	}
-	return project
-}
-
 // MacroDeps returns what gives a node's depends_on.macros as
 // manifest.json writes them: the unique_ids ("macro.<package>.<name>")
-// of the macros the node calls, sorted by name.
+// of the macros the node's code calls, in the order of their first call
+// (graph.Node.Macros).
 func MacroDeps(m *compiler.Manifest) func(n *graph.Node) []string {
-	project := ""
-	if m.Project != nil {
-		project = m.Project.Config.Name
+	return func(n *graph.Node) []string { return macroIDs(n.Macros) }
+}
+
+// macroIDs returns the unique_ids of the macros of graph.Node.Macros.
+func macroIDs(ids []string) []string {
+	out := make([]string, len(ids))
+	for i, id := range ids {
+		out[i] = "macro." + id
 	}
-	return func(n *graph.Node) []string {
-		out := make([]string, len(n.Macros))
-		for i, name := range n.Macros {
-			file := ""
-			if m.Engine != nil {
-				file = m.Engine.MacroFile(name)
-			}
-			out[i] = "macro." + macroPackage(project, file) + "." + name
-		}
-		return out
-	}
+	return out
 }
 
 var macroEnd = regexp.MustCompile(`\{%-?\s*end(?:macro|test)\s*-?%\}`)
@@ -466,17 +476,7 @@ func macroSQL(text, name string) string {
 	return text[loc[0] : loc[0]+end[1]]
 }
 
-func (b *builder) macroDeps(names []string) []string {
-	out := make([]string, len(names))
-	for i, name := range names {
-		if id, ok := b.macroIDs[name]; ok {
-			out[i] = id
-		} else {
-			out[i] = "macro." + b.project + "." + name
-		}
-	}
-	return out
-}
+func (b *builder) macroDeps(ids []string) []string { return macroIDs(ids) }
 
 // resourcePath is dbt's "path": the file relative to its resource folder
 // for models, seeds and singular tests ("staging/stg_orders.sql"), the

@@ -135,6 +135,7 @@ func TestManifestModel(t *testing.T) {
 	}
 	eq(t, "stg_orders.config", stg["config"], map[string]any{
 		"enabled": true, "materialized": "view", "schema": "staging", "alias": nil, "tags": []string{"stg"}, "meta": map[string]any{},
+		"pre-hook": []any{}, "post-hook": []any{}, // dbt's: every model has its (empty) lists of hooks
 	})
 
 	rev := obj(t, v, "nodes", "model.shop.revenue")
@@ -224,8 +225,10 @@ func TestManifestSeedSourceExportMacro(t *testing.T) {
 	cents := obj(t, macros, "macro.shop.cents")
 	eq(t, "cents.original_file_path", cents["original_file_path"], "macros/cents.sql")
 	eq(t, "cents.macro_sql", cents["macro_sql"], "{% macro cents(col) %}({{ col }} * 100){% endmacro %}")
-	unique := obj(t, macros, "macro.kiln.test_unique")
+	unique := obj(t, macros, "macro.dbt.test_unique") // dbt's own test, under dbt's package
+	eq(t, "test_unique.package_name", unique["package_name"], "dbt")
 	eq(t, "test_unique.original_file_path", unique["original_file_path"], "<builtin>/tests.sql")
+	eq(t, "row_count.package_name", obj(t, macros, "macro.kiln.test_row_count")["package_name"], "kiln") // kiln's own
 	if sql, _ := unique["macro_sql"].(string); !strings.HasPrefix(sql, "{% test unique(") || !strings.HasSuffix(sql, "{% endtest %}") {
 		t.Errorf("test_unique.macro_sql = %q", sql)
 	}
@@ -261,7 +264,7 @@ func TestManifestTests(t *testing.T) {
 		"test_metadata": map[string]any{"name": "unique", "namespace": nil, "kwargs": map[string]any{
 			"column_name": "id", "model": "{{ get_where_subquery(ref('revenue')) }}",
 		}},
-		"depends_on": map[string]any{"nodes": []string{"model.shop.revenue"}, "macros": []string{"macro.kiln.test_unique"}},
+		"depends_on": map[string]any{"nodes": []string{"model.shop.revenue"}, "macros": []string{"macro.dbt.test_unique"}}, // dbt's parser renders no unique test
 		"raw_code":   "{{ test_unique(**_dbt_generic_test_kwargs) }}",
 	} {
 		eq(t, "unique."+k, u[k], want)

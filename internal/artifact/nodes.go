@@ -488,7 +488,16 @@ func Config(n *graph.Node) map[string]any {
 	c := n.Config
 	out := make(map[string]any, 7+len(c.Extra))
 	for k, v := range c.Extra {
+		switch k {
+		case "pre-hook", "pre_hook", "post-hook", "post_hook":
+			continue // hookList
+		}
 		out[k] = Plain(v)
+	}
+	for _, phase := range []string{"pre", "post"} {
+		if hooks := hookList(c.Extra, phase); len(hooks) > 0 || n.Kind == graph.Model || n.Kind == graph.Seed || n.Kind == graph.Snapshot {
+			out[phase+"-hook"] = hooks
+		}
 	}
 	out["enabled"] = c.Enabled
 	out["tags"] = strs(c.Tags)
@@ -506,6 +515,49 @@ func Config(n *graph.Node) map[string]any {
 			sev = "error"
 		}
 		out["severity"] = sev
+	}
+	return out
+}
+
+// hookJSON is dbt's Hook, as its manifest writes a node's pre-hook and
+// post-hook configs: the SQL, whether it runs in the node's transaction
+// (true unless transaction: false), and index (null: dbt sets it for
+// on-run-start and on-run-end hooks only).
+type hookJSON struct {
+	SQL         string `json:"sql"`
+	Transaction bool   `json:"transaction"`
+	Index       *int   `json:"index"`
+}
+
+// hookList returns the hooks of phase ("pre" or "post") of a config's
+// extra keys as dbt's list of Hook objects, in the order they run
+// (compiler.NodeHooks): the hyphenated key's, then the underscored
+// one's, a text being a hook in the transaction. Never nil.
+func hookList(extra map[string]any, phase string) []any {
+	out := []any{}
+	add := func(h any) {
+		switch v := h.(type) {
+		case string:
+			out = append(out, hookJSON{SQL: v, Transaction: true})
+		case map[string]any:
+			sql, _ := v["sql"].(string)
+			tx, set := v["transaction"].(bool)
+			out = append(out, hookJSON{SQL: sql, Transaction: !set || tx})
+		}
+	}
+	for _, key := range []string{phase + "-hook", phase + "_hook"} {
+		switch v := extra[key].(type) {
+		case []any:
+			for _, h := range v {
+				add(h)
+			}
+		case []string:
+			for _, h := range v {
+				add(h)
+			}
+		default:
+			add(v)
+		}
 	}
 	return out
 }

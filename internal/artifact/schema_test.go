@@ -1,10 +1,13 @@
 package artifact
 
 import (
+	"os"
 	"path/filepath"
 	"sort"
 	"strings"
 	"testing"
+
+	"github.com/kiln-build/kiln/internal/testenv/schematest"
 )
 
 // The property names dbt's JSON schemas allow, and those they require
@@ -87,11 +90,26 @@ func checkKeys(t *testing.T, what, kind string, v map[string]any) {
 	}
 }
 
+// readBytes returns the contents of the file at path.
+func readBytes(t *testing.T, path string) []byte {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return data
+}
+
+// TestManifestFollowsDBTSchema holds manifest.json to the keys dbt's
+// schema allows and requires, and to testdata/dbt-manifest-v12.schema.json
+// (the part of dbt's v12 JSON schema tools read first: macros, hooks,
+// depends_on, docs).
 func TestManifestFollowsDBTSchema(t *testing.T) {
 	dir := t.TempDir()
 	if err := WriteManifest(dir, shop(t, nil), testMeta()); err != nil {
 		t.Fatal(err)
 	}
+	schematest.Validate(t, filepath.Join("testdata", "dbt-manifest-v12.schema.json"), readBytes(t, filepath.Join(dir, "manifest.json")))
 	v := readJSON(t, filepath.Join(dir, "manifest.json"))
 	checkKeys(t, "manifest", "manifest", v)
 	checkKeys(t, "metadata", "manifestMeta", obj(t, v, "metadata"))

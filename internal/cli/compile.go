@@ -221,6 +221,8 @@ only (it implies --resource-type model, and cannot go with --select or
 			ids = slices.Clone(ids)
 			slices.Sort(ids)
 			macroDeps := artifact.MacroDeps(e.Manifest)
+			entry := artifact.Entries(e.Manifest)
+			found := map[string]bool{} // the --output-keys some node has
 			var wanted []string
 			for _, k := range keys {
 				wanted = append(wanted, strings.Fields(strings.ReplaceAll(k, ",", " "))...)
@@ -228,11 +230,11 @@ only (it implies --resource-type model, and cannot go with --select or
 			// The interval state of microbatch models, read from the
 			// database when it exists and is free.
 			var intervals map[graph.ID][]engine.Interval
-			fromDB := false
+			uncached := false
 			if output == "json" && (len(wanted) == 0 || slices.Contains(wanted, "intervals")) {
 				for _, id := range ids {
 					if n := e.Graph().Node(id); n.Incremental != nil && n.Incremental.Batch != nil {
-						fromDB = true // the output depends on the database
+						uncached = true // the output depends on the database
 					}
 				}
 				if intervals, err = e.Intervals(a.ctx, ids); err != nil {
@@ -242,7 +244,7 @@ only (it implies --resource-type model, and cannot go with --select or
 			var out bytes.Buffer
 			defer func() {
 				_, werr := a.stdout.Write(out.Bytes())
-				if err == nil && werr == nil && !fromDB {
+				if err == nil && werr == nil && !uncached {
 					pp.Save(e, "ls", args, extra, out.Bytes())
 				}
 			}()
@@ -260,7 +262,14 @@ only (it implies --resource-type model, and cannot go with --select or
 				case "path":
 					fmt.Fprintln(&out, n.Path)
 				case "json":
-					b, err := json.Marshal(lsObject(n, macroDeps(n), wanted, intervals))
+					obj, err := lsObject(n, macroDeps(n), wanted, intervals, entry)
+					if err != nil {
+						return &exitError{ExitFailure, err.Error()}
+					}
+					for k := range obj {
+						found[k] = true
+					}
+					b, err := json.Marshal(obj)
 					if err != nil {
 						return &exitError{ExitFailure, err.Error()}
 					}
@@ -270,12 +279,23 @@ only (it implies --resource-type model, and cannot go with --select or
 					return &exitError{ExitCannotStart, fmt.Sprintf("unknown --output %q; use selector, name, path or json", output)}
 				}
 			}
+			if output == "json" && len(ids) > 0 {
+				for _, k := range wanted {
+					if !found[k] {
+						// dbt leaves such a key out silently; say it (and
+						// keep this output out of the cache, which would
+						// print it without the warning).
+						fmt.Fprintf(a.stderr, "kiln ls: no listed node has the key %q of --output-keys; the keys are those of a node's manifest.json entry (name, unique_id, config, depends_on, description, columns, ...)\n", k)
+						uncached = true
+					}
+				}
+			}
 			return nil
 		},
 	}
 	rf.add(cmd)
 	cmd.Flags().StringVarP(&output, "output", "o", "selector", "selector, name, path or json")
-	cmd.Flags().StringSliceVar(&keys, "output-keys", nil, "with --output json, the keys to print (name, unique_id, resource_type, package_name, original_file_path, fqn, alias, database, schema, tags, config, depends_on, source_name, intervals)")
+	cmd.Flags().StringSliceVar(&keys, "output-keys", nil, "with --output json, the keys to print: any key of a node's manifest.json entry (name, unique_id, resource_type, package_name, original_file_path, fqn, alias, database, schema, tags, config, depends_on, description, columns, raw_code, ...), source_name, intervals")
 	return cmd
 }
 
@@ -329,18 +349,20 @@ func lsCacheable(rf *runFlags) bool {
 var lsKeys = []string{"name", "unique_id", "resource_type", "package_name", "original_file_path", "fqn", "alias",
 	"database", "schema", "tags", "config", "depends_on", "source_name", "intervals"}
 
-// checkLsKeys refuses an --output-keys key that kiln ls does not print
-// (dbt drops such a key silently; dbt's node keys kiln lacks, such as
-// relation_name, are not supported yet), with the nearest key and the
-// list.
+// checkLsKeys refuses an --output-keys key that kiln ls never prints:
+// neither one of lsKeys nor a key of a manifest.json entry
+// (artifact.EntryKeys). dbt drops such a key silently; dbt's node keys
+// kiln's manifest lacks, such as unrendered_config, are not supported
+// yet. The error names the nearest key.
 func checkLsKeys(keys []string) error {
+	known := append(slices.Clone(lsKeys), artifact.EntryKeys()...)
 	for _, k := range keys {
 		for _, f := range strings.Fields(strings.ReplaceAll(k, ",", " ")) {
-			if slices.Contains(lsKeys, f) {
+			if slices.Contains(known, f) {
 				continue
 			}
-			hint := "kiln ls prints " + strings.Join(lsKeys, ", ")
-			if near := diag.Closest(f, lsKeys, 1); len(near) > 0 {
+			hint := "kiln ls prints " + strings.Join(lsKeys, ", ") + ", and any key of a node's manifest.json entry"
+			if near := diag.Closest(f, known, 1); len(near) > 0 {
 				hint = fmt.Sprintf("did you mean %q? %s", near[0], hint)
 			}
 			return fmt.Errorf("--output-keys: %q is not a key kiln ls prints (not supported yet); hint: %s", f, hint)
@@ -355,10 +377,12 @@ func checkLsKeys(keys []string) error {
 // none), schema and alias are manifest.json's (artifact.Names: for a
 // test or an ephemeral model, those the project's generate_*_name macros
 // give), a source has no alias (dbt's sources have an identifier); config
-// holds manifest.json's enabled, materialized, tags and severity. A microbatch
+// is the node's whole config as manifest.json writes it (artifact.Config).
+// A key of keys outside those is taken from the node's manifest.json
+// entry (entry: artifact.Entries; nil leaves such keys out). A microbatch
 // model has its interval state (intervals, by model: the batches built)
-// under "intervals".
-func lsObject(n *graph.Node, macros []string, keys []string, intervals map[graph.ID][]engine.Interval) map[string]any {
+// under "intervals". The error is entry's.
+func lsObject(n *graph.Node, macros []string, keys []string, intervals map[graph.ID][]engine.Interval, entry func(*graph.Node) (map[string]any, error)) (map[string]any, error) {
 	tags := n.Config.Tags
 	if tags == nil {
 		tags = []string{}
@@ -367,14 +391,9 @@ func lsObject(n *graph.Node, macros []string, keys []string, intervals map[graph
 	for i, d := range n.DependsOn {
 		deps[i] = string(d)
 	}
-	// config holds manifest.json's values of the keys ls prints.
-	mcfg := artifact.Config(n)
-	config := map[string]any{}
-	for _, k := range []string{"enabled", "materialized", "tags", "severity"} {
-		if v, ok := mcfg[k]; ok {
-			config[k] = v
-		}
-	}
+	// config is the node's whole config, as manifest.json writes it (dbt
+	// ls prints node.to_dict()'s).
+	config := artifact.Config(n)
 	all := map[string]any{
 		"name": n.Name, "unique_id": string(n.ID), "resource_type": string(n.Kind), "package_name": n.Package,
 		"original_file_path": n.Path, "fqn": n.FQN, "tags": tags, "config": config,
@@ -405,15 +424,29 @@ func lsObject(n *graph.Node, macros []string, keys []string, intervals map[graph
 		all["intervals"] = list
 	}
 	if len(keys) == 0 {
-		return all
+		return all, nil
 	}
 	out := map[string]any{}
+	var e map[string]any
 	for _, k := range keys {
 		if v, ok := all[k]; ok {
 			out[k] = v
+			continue
+		}
+		// Any other key of the node's manifest.json entry (description,
+		// columns, raw_code, ...), as dbt ls selects any key of
+		// node.to_dict().
+		if e == nil && entry != nil {
+			var err error
+			if e, err = entry(n); err != nil {
+				return nil, err
+			}
+		}
+		if v, ok := e[k]; ok {
+			out[k] = v
 		}
 	}
-	return out
+	return out, nil
 }
 
 // selectorName is dbt ls' default output: the fqn joined with dots, with

@@ -18,7 +18,11 @@ func TestLsKeysMatchObject(t *testing.T) {
 	ivs := map[graph.ID][]engine.Interval{model.ID: {{Start: time.Unix(0, 0), End: time.Unix(1, 0)}}}
 	seen := map[string]bool{}
 	for _, n := range []*graph.Node{model, source} {
-		for k := range lsObject(n, nil, nil, ivs) {
+		obj, err := lsObject(n, nil, nil, ivs, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for k := range obj {
 			seen[k] = true
 			if !slices.Contains(lsKeys, k) {
 				t.Errorf("lsObject prints %q, which lsKeys lacks", k)

@@ -577,7 +577,7 @@ func (e *Executor) loadSeed(ctx context.Context, conn adapter.Conn, n *graph.Nod
 		return failed(fmt.Errorf("seed %q: %w", n.Name, err))
 	}
 	return run.Result{Status: run.Success, Rows: res.Rows,
-		AdapterResponse: map[string]any{"_message": fmt.Sprintf("INSERT %d", res.Rows), "rows_affected": res.Rows},
+		AdapterResponse: map[string]any{"_message": fmt.Sprintf("INSERT %d", res.Rows), "code": "INSERT", "rows_affected": res.Rows}, // dbt's seed: noop_statement(code ~ ' ' ~ rows, code, rows)
 		Metrics:         map[string]float64{"rows": float64(res.Rows)}}
 }
 

@@ -27,7 +27,7 @@ func testEnv() Env {
 			}
 			return tables[lower(schema)+"."+lower(name)]
 		},
-		CTETables: map[string]*Table{"__kiln_eph_base": {Node: "base", Columns: []string{"id", "v"}, Complete: true}},
+		CTETables: map[string]*Table{"__dbt__cte__base": {Node: "base", Columns: []string{"id", "v"}, Complete: true}},
 	}
 }
 
@@ -102,7 +102,7 @@ var lineageCases = []struct {
 		"method = payments.method; col <-; val <- payments.amount payments.order_id"},
 	{"lambda", `select list_transform(items, lambda x: x * amount) as scaled from orders`,
 		"scaled <- orders.amount orders.items"},
-	{"ephemeral cte", `with __kiln_eph_base as (select id, amount as v from orders) select v * 2 as w from __kiln_eph_base`,
+	{"ephemeral cte", `with __dbt__cte__base as (select id, amount as v from orders) select v * 2 as w from __dbt__cte__base`,
 		"w <- base.v"},
 	{"struct field", `select address.city as city, c.address.zip from customers c`,
 		"city <- customers.address; zip <- customers.address"},

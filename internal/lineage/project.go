@@ -12,7 +12,7 @@ import (
 )
 
 // ephemeralPrefix is how the compiler names the CTE of an inlined
-// ephemeral model: __kiln_eph_<model>.
+// ephemeral model: __dbt__cte__<model>.
 const ephemeralPrefix = compiler.EphemeralPrefix
 
 // Project is the column lineage of the models of a project.
