@@ -230,8 +230,8 @@ func TestManifestMacrosDBTUtils(t *testing.T) {
 func TestManifestHooksAsDBT(t *testing.T) {
 	dir := t.TempDir()
 	for name, body := range map[string]string{
-		"project.yml":         "name: hk\nmodel-paths: [models]\nmodels:\n  hk:\n    hooked:\n      +post-hook: \"insert into hook_log values ('post')\"\n",
-		"models/h.sql":        "{{ config(pre_hook=[\"create table if not exists hook_log (v varchar)\", {\"sql\": \"insert into hook_log values ('pre outside')\", \"transaction\": false}]) }}\nselect 1 as id\n",
+		"project.yml":         "name: hk\nmodel-paths: [models]\non-run-start: [\"create table if not exists hook_log (v varchar)\"]\nmodels:\n  hk:\n    hooked:\n      +post-hook: \"insert into hook_log values ('post')\"\n",
+		"models/h.sql":        "{{ config(pre_hook=[\"insert into hook_log values ('pre')\", {\"sql\": \"insert into hook_log values ('pre outside')\", \"transaction\": false}]) }}\nselect 1 as id\n",
 		"models/hooked/g.sql": "select id from {{ ref('h') }}\n",
 	} {
 		writeFile(t, filepath.Join(dir, filepath.FromSlash(name)), body)
@@ -243,7 +243,7 @@ func TestManifestHooksAsDBT(t *testing.T) {
 	}
 	for id, want := range map[string]map[string]any{
 		"model.hk.h": {
-			"pre-hook":  []any{hook("create table if not exists hook_log (v varchar)", true), hook("insert into hook_log values ('pre outside')", false)},
+			"pre-hook":  []any{hook("insert into hook_log values ('pre')", true), hook("insert into hook_log values ('pre outside')", false)},
 			"post-hook": []any{},
 		},
 		"model.hk.g": {"pre-hook": []any{}, "post-hook": []any{hook("insert into hook_log values ('post')", true)}},
@@ -274,8 +274,8 @@ func TestManifestHooksAsDBT(t *testing.T) {
 		}
 	}
 	mustKiln(t, 0, dir, "build")
-	if got := queryDB(t, filepath.Join(dir, "target", "kiln.duckdb"), "select string_agg(v, ',' order by v) from hook_log"); got != "post,pre outside" {
-		t.Errorf("hook_log = %s, want post,pre outside", got)
+	if got := queryDB(t, filepath.Join(dir, "target", "kiln.duckdb"), "select string_agg(v, ',' order by v) from hook_log"); got != "post,pre,pre outside" {
+		t.Errorf("hook_log = %s, want post,pre,pre outside", got)
 	}
 }
 
