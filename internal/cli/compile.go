@@ -281,7 +281,8 @@ only (it implies --resource-type model, and cannot go with --select or
 			}
 			if output == "json" && len(ids) > 0 {
 				for _, k := range wanted {
-					if !found[k] {
+					// intervals: the database's, none before a build.
+					if !found[k] && k != "intervals" {
 						// dbt leaves such a key out silently; say it (and
 						// keep this output out of the cache, which would
 						// print it without the warning).
