@@ -281,7 +281,7 @@ func (c *compiler) run() {
 	c.engine.SetDispatch(c.dispatchConfig())
 	run := template.Run{ProjectName: c.name, StartedAt: c.opts.StartedAt, InvocationID: c.opts.InvocationID,
 		FullRefresh: c.opts.FullRefresh, StoreFailures: c.opts.StoreFailures, Which: c.opts.Which,
-		ProjectDir: c.opts.ProjectDir}
+		ProjectDir: c.opts.ProjectDir, Vars: c.opts.Vars}
 	if c.p.Target != nil {
 		run.Target = c.p.Target.Context
 	}

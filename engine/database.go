@@ -91,6 +91,29 @@ func (d *Database) RollbackTransaction(ctx context.Context, id string) (TxnOutco
 	return out, err
 }
 
+// FlowOf returns the flow part of flow transaction id FLOW/EXECUTION, ""
+// when id has no "/".
+func FlowOf(id string) string { return execute.FlowOf(id) }
+
+// RollbackStaleTransaction rolls back the flow transaction that an
+// earlier execution of the flow of id (FLOW/EXECUTION) left open, ended
+// by its orchestrator without its errors branch (killed, failed by its
+// SLA); see execute.RollbackStaleTxn. It returns the id it rolled back,
+// "" when none was open (or id itself is), and an error, rolling back
+// nothing, when the open transaction is of another flow.
+func (d *Database) RollbackStaleTransaction(ctx context.Context, id string) (string, TxnOutcome, error) {
+	if err := d.p.recover(ctx, d.conn, d.db.Dialect()); err != nil {
+		return "", TxnOutcome{}, err
+	}
+	stale, out, err := execute.RollbackStaleTxn(context.WithoutCancel(ctx), d.conn, d.db.Dialect(), id)
+	if rs, ok := d.conn.(adapter.RelationSealer); ok && err == nil && stale != "" {
+		if err := resealTxn(context.WithoutCancel(ctx), rs, out.Restored, stale); err != nil {
+			d.p.emit(Log{Text: "kiln transaction rollback --stale did not seal the relations it restored: " + oneLine(err), Debug: true})
+		}
+	}
+	return stale, out, err
+}
+
 // TransactionStatus returns "open", "committed", "rolled_back", or "" for
 // an unknown flow transaction.
 func (d *Database) TransactionStatus(ctx context.Context, id string) (string, error) {

@@ -23,6 +23,10 @@
       the sample's bytes. On a database other
       than DuckDB (which reads files for the check), the sample is a
       raw_dir under data/sample/.
+    - A run whose raw_dir is not the bundled sample is refused when
+      --vars gives no month (flags.VARS) and the month var is a bundled
+      sample's (project.yml's default): the exports would be filed under
+      the sample's month (history_guard_month_given).
     - A month older than the latest month of history.monthly_indicators
       is refused unless --vars gives backfill: true (a month never built:
       a likely wrong month var; a month held: a plain run would make it
@@ -46,6 +50,7 @@
 {%- if sample -%}
 {{- history_guard_sample(database, raw_dir, sample) -}}
 {%- endif -%}
+{{- history_guard_month_given(raw_dir, sample) -}}
 {{- history_guard_old_month(database, var('month') ~ '') -}}
 {{- history_guard_month_again(database, var('month') ~ '', raw_dir) -}}
 {%- endif -%}
@@ -268,5 +273,28 @@
     ~ " Files are compared by their bytes: a workbook saved again with the same cells differs too, and needs correction: true") }}
 {%- elif correction and not differ -%}
 {{ log("correction: true has no effect: the files under raw_dir " ~ raw_dir ~ " are those month " ~ month ~ " was built with", info=True) }}
+{%- endif -%}
+{% endmacro %}
+
+{#- history_guard_month_given(raw_dir, sample): raises when raw_dir is not
+    the bundled sample (sample is ""), --vars does not give month
+    (flags.VARS) and the month var is a bundled sample's (a folder
+    data/sample/<month>, project.yml's default): the run would file another
+    month's exports under the sample's month. On a database other than
+    DuckDB (which lists the sample's folders) any month var not given by
+    --vars is refused with a raw_dir outside data/sample/. See
+    history_guard. -#}
+{% macro history_guard_month_given(raw_dir, sample) %}
+{%- set month = var('month') ~ '' -%}
+{%- if not sample and 'month' not in flags.VARS -%}
+{%- set sample_months = [] -%}
+{%- for f in history_guard_bundled() -%}
+{%- set _ = sample_months.append((f ~ '').split('/')[-2]) -%}
+{%- endfor -%}
+{%- if target.type != 'duckdb' or month in sample_months -%}
+{{ exceptions.raise_compiler_error("this run reads " ~ raw_dir ~ ", not the bundled sample, but --vars gives no month, and the month var, " ~ month
+    ~ ", is the bundled sample's (project.yml's default). Nothing was run: the exports would be filed as " ~ month ~ " in the history and the snapshot."
+    ~ " Pass the month the exports are for: --vars '{raw_dir: " ~ raw_dir ~ ", month: YYYY-MM}'") }}
+{%- endif -%}
 {%- endif -%}
 {% endmacro %}

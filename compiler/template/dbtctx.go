@@ -20,7 +20,9 @@ import (
 // dbt names it: build, run, test, seed, snapshot, compile, list...;
 // flags.WHICH, "build" when empty) and ProjectDir (the project's
 // directory, absolute: flags.PROJECT_DIR, as dbt's --project-dir; "" when
-// unknown).
+// unknown) and Vars (the vars the command line gave, --vars, as a dict:
+// flags.VARS, as dbt's; {} when none, so that a macro can tell a var
+// passed from project.yml's default).
 type Run struct {
 	InvocationID  string
 	StartedAt     string
@@ -30,6 +32,7 @@ type Run struct {
 	StoreFailures bool
 	Which         string
 	ProjectDir    string
+	Vars          map[string]any
 }
 
 // ReadRunStartedAt reports whether a template rendered by e (at compile
@@ -265,6 +268,11 @@ func (g *globals) dbtName(name string) (any, bool) {
 		_ = d.Set("STORE_FAILURES", g.e.run.StoreFailures)
 		_ = d.Set("WHICH", which)
 		_ = d.Set("PROJECT_DIR", g.e.run.ProjectDir)
+		vars := g.e.run.Vars
+		if vars == nil {
+			vars = map[string]any{}
+		}
+		_ = d.Set("VARS", jinja.FromGo(vars))
 		return d, true
 	}
 	return nil, false

@@ -294,7 +294,7 @@ func TestBuildRealExportsOnPostgres(t *testing.T) {
 		t.Skipf("the real exports are not at %s (set KILN_REAL_EXPORTS)", realExports)
 	}
 	raw, _ := filepath.Abs(realExports)
-	vars := fmt.Sprintf("{raw_dir: %q}", raw)
+	vars := fmt.Sprintf("{raw_dir: %q, month: '2020-08'}", raw)
 	want := figures{erp: 825, web: 714, liaison: 825, withIDWeb: 734, joined: 714, premium: 30, ordinary: 684, revenue: "70568.60"}
 
 	duck, _ := newProject(t)
@@ -436,17 +436,17 @@ func TestKestraFlowOnPostgres(t *testing.T) {
 	if !strings.Contains(flow.Description, "PostgreSQL database") || !strings.Contains(flow.Description, "any worker") {
 		t.Errorf("the description does not say the tasks may run on any worker:\n%s", flow.Description)
 	}
-	if len(flow.Tasks) != 3 || flow.Tasks[1].ID != "commit" {
-		t.Fatalf("tasks: want the Dag, the commit and the docs:\n%s", stdout)
+	if len(flow.Tasks) != 4 || flow.Tasks[0].ID != "rollback_stale" || flow.Tasks[2].ID != "commit" {
+		t.Fatalf("tasks: want the stale rollback, the Dag, the commit and the docs:\n%s", stdout)
 	}
-	for _, e := range flow.Tasks[0].Tasks {
+	for _, e := range flow.Tasks[1].Tasks {
 		if c := e.Task.Commands[0]; strings.Contains(c, "export") && !strings.Contains(c, "--exclude resource_type:export") {
 			t.Errorf("a task of the Dag builds exports: %s", e.Task.Commands[0])
 		}
 	}
-	c := flow.Tasks[1].Commands
-	if len(c) != 4 || !strings.Contains(c[0], `build --select resource_type:export --indirect-selection buildable --transaction "{{ execution.id }}"`) ||
-		!strings.HasSuffix(c[3], `transaction commit "{{ execution.id }}"`) {
+	c := flow.Tasks[2].Commands
+	if len(c) != 4 || !strings.Contains(c[0], `build --select resource_type:export --indirect-selection buildable --transaction "{{ flow.namespace }}.{{ flow.id }}/{{ execution.id }}"`) ||
+		!strings.HasSuffix(c[3], `transaction commit "{{ flow.namespace }}.{{ flow.id }}/{{ execution.id }}"`) {
 		t.Errorf("the commit task does not build the exports, then commit:\n%s", strings.Join(c, "\n"))
 	}
 }

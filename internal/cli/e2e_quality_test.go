@@ -295,13 +295,13 @@ func TestBaselinesAcrossDataAndThresholds(t *testing.T) {
 	}
 	dir, _ := newProject(t)
 	real, _ := filepath.Abs(realExports)
-	vars := fmt.Sprintf("{raw_dir: %q}", real)
+	vars := fmt.Sprintf("{raw_dir: %q, month: '2020-08'}", real)
 	mustKiln(t, 0, dir, "build")
 	mustKiln(t, 0, dir, "build", "--vars", vars)
 
 	bad := filepath.Join(dir, "data", "bad")
 	dropWebProducts(t, real, bad, 5, 0)
-	badVars := fmt.Sprintf("{raw_dir: %q}", bad)
+	badVars := fmt.Sprintf("{raw_dir: %q, month: '2020-08'}", bad)
 	// A stricter threshold is the same gate: it still has its baseline.
 	yml := filepath.Join(dir, "models", "marts", "_marts.yml")
 	src := string(readFile(t, yml))

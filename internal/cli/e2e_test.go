@@ -102,7 +102,7 @@ func TestBuildRealExports(t *testing.T) {
 	}
 	dir, _ := newProject(t)
 	raw, _ := filepath.Abs(realExports)
-	mustKiln(t, 0, dir, "build", "--vars", fmt.Sprintf("{raw_dir: %q}", raw))
+	mustKiln(t, 0, dir, "build", "--vars", fmt.Sprintf("{raw_dir: %q, month: '2020-08'}", raw))
 	checkFigures(t, dir, figures{erp: 825, web: 714, liaison: 825, withIDWeb: 734, joined: 714, premium: 30, ordinary: 684, revenue: "70568.60"})
 }
 

@@ -3,6 +3,7 @@ package execute
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/kiln-build/kiln/adapter"
@@ -200,4 +201,41 @@ func txnEntries(ctx context.Context, s adapter.Store, id string) ([]adapter.Jour
 		}
 	}
 	return out, nil
+}
+
+// FlowOf returns the flow part of flow transaction id FLOW/EXECUTION (the
+// text before its last "/"), "" when id has no "/".
+func FlowOf(id string) string {
+	if i := strings.LastIndex(id, "/"); i > 0 {
+		return id[:i]
+	}
+	return ""
+}
+
+// RollbackStaleTxn rolls back the flow transaction left open by an
+// earlier execution of the flow of id (FLOW/EXECUTION: see FlowOf), which
+// the orchestrator ended without its errors branch (killed, failed by its
+// SLA, a worker lost). The caller vouches that no other execution of the
+// flow is running (Kestra's concurrency limit of 1). It returns the id it
+// rolled back and what the rollback did; "" when no transaction is open,
+// or id itself is. It returns an error, and rolls back nothing, when id
+// names no flow, or the open transaction is of another flow (or of none:
+// a run by hand), whose runs may still be going on.
+func RollbackStaleTxn(ctx context.Context, conn adapter.Conn, d adapter.Dialect, id string) (string, TxnOutcome, error) {
+	flow := FlowOf(id)
+	if flow == "" {
+		return "", TxnOutcome{}, fmt.Errorf("flow transaction %q names no flow: --stale takes FLOW/EXECUTION (the flow's id, a /, the execution's), so that kiln rolls back only an earlier execution of the same flow", id)
+	}
+	if _, err := Recover(ctx, conn, d); err != nil {
+		return "", TxnOutcome{}, err
+	}
+	other, err := conn.Store().OpenTxnID(ctx)
+	if err != nil || other == "" || other == id {
+		return "", TxnOutcome{}, err
+	}
+	if FlowOf(other) != flow {
+		return "", TxnOutcome{}, fmt.Errorf("flow transaction %q is open, and it is not of flow %s (whose earlier executions kiln rolls back): its runs may still be going on; wait for it, or, once it is known to have ended, run kiln transaction rollback %s", other, flow, other)
+	}
+	out, err := RollbackTxn(ctx, conn, d, other)
+	return other, out, err
 }

@@ -17,9 +17,12 @@
 // stage, or one), with dependsOn from the scheduler's plan (run.NewPlan),
 // retries, Kestra metrics per node, and run_results.json and junit.xml as
 // outputs. The tasks share a flow transaction (--transaction with the
-// execution's id): a task commits it (kiln transaction commit), and the
-// errors branch rolls it back and logs the failure, so the flow is all or
-// nothing like a single kiln build; a last task keeps the docs. Every text
+// flow's and the execution's id): a task commits it (kiln transaction
+// commit), and the errors branch rolls it back and logs the failure, so
+// the flow is all or nothing like a single kiln build; an execution ended
+// without its errors branch (killed, failed by its SLA) is rolled back by
+// the next execution's first task (kiln transaction rollback --stale); a
+// last task keeps the docs. Every text
 // kiln takes from the project is escaped for Pebble (literal); an SLA
 // (MAX_DURATION) bounds the execution.
 package kestra
@@ -41,6 +44,12 @@ import (
 	"github.com/kiln-build/kiln/compiler/project"
 	"github.com/kiln-build/kiln/compiler/selector"
 )
+
+// txnID is the flow transaction of an execution, as a word of its tasks'
+// commands: FLOW/EXECUTION, so that kiln transaction rollback --stale,
+// the flow's first task, tells an earlier execution of this flow (whose
+// transaction it rolls back) from another flow's.
+const txnID = `"{{ flow.namespace }}.{{ flow.id }}/{{ execution.id }}"`
 
 // Kestra plugin types used by the flow.
 const (
@@ -236,7 +245,7 @@ func Flow(g *graph.Graph, opt Options) ([]byte, error) {
 		Concurrency: &concurrency{Limit: 1, Behavior: "QUEUE"},
 		Inputs:      inputs,
 		Errors: []any{
-			txnTask("rollback", "Undo every table and export the flow's tasks built: the database is as it was before the flow.", opt),
+			txnTask("rollback --if-open", "Undo every table and export the flow's tasks built: the database is as it was before the flow (nothing to undo when the execution failed before its first build).", opt),
 			logTask{
 				ID:      "report_failure",
 				Type:    TypeLog,
@@ -272,6 +281,12 @@ func Flow(g *graph.Graph, opt Options) ([]byte, error) {
 		}
 		dag.Tasks = append(dag.Tasks, dagEntry{Task: shellCommand(t, opt, varsJSON), DependsOn: t.dependsOn})
 	}
+	// An execution ended without its errors branch (killed, failed by
+	// the SLA, a worker lost) leaves its transaction open, which would
+	// refuse every later execution: the first task rolls it back. The
+	// concurrency limit of 1 makes it an ended execution's (Kestra holds
+	// an execution's slot until it reaches a terminal state).
+	doc.Tasks = append(doc.Tasks, txnTask("rollback --stale", "Roll back the flow transaction an earlier execution of this flow left open when it ended without its errors branch (killed, or failed by its SLA): its half-built tables are put back. Nothing when none is open.", opt))
 	if len(dag.Tasks) > 0 {
 		doc.Tasks = append(doc.Tasks, dag)
 	}
@@ -339,7 +354,7 @@ func shellCommand(t *task, opt Options, varsJSON string) shellTask {
 	for _, s := range t.excludes {
 		args = append(args, "--exclude", arg(s))
 	}
-	args = append(args, "--indirect-selection", "buildable", "--transaction", `"{{ execution.id }}"`, "--junit-xml", "junit.xml")
+	args = append(args, "--indirect-selection", "buildable", "--transaction", txnID, "--junit-xml", "junit.xml")
 	st := shellTask{
 		ID:              t.id,
 		Type:            TypeCommands,
@@ -391,7 +406,7 @@ func publishTask(t *task, opt Options, varsJSON string) shellTask {
 	st.Retry = nil
 	st.Commands = append(st.Commands[:2],
 		`if [ "$rc" -ne 0 ]; then exit "$rc"; fi`,
-		strings.Join([]string{arg(opt.Kiln), "--project-dir", arg(opt.ProjectDir), "transaction", "commit", `"{{ execution.id }}"`}, " "))
+		strings.Join([]string{arg(opt.Kiln), "--project-dir", arg(opt.ProjectDir), "transaction", "commit", txnID}, " "))
 	return st
 }
 
@@ -465,14 +480,19 @@ func triggerVar(opt Options) (string, error) {
 	return "", nil
 }
 
-// txnTask runs kiln transaction <action> on the flow execution's
-// transaction: the flow's runs are one all-or-nothing unit.
+// txnTask runs kiln transaction <action> (commit, rollback --if-open in
+// the errors branch, rollback --stale as the first task) on the flow
+// execution's transaction: the flow's runs are one all-or-nothing unit.
 func txnTask(action, description string, opt Options) shellTask {
+	id := map[string]string{"rollback --if-open": "rollback", "rollback --stale": "rollback_stale"}[action]
+	if id == "" {
+		id = action
+	}
 	st := shellTask{
-		ID:          action,
+		ID:          id,
 		Type:        TypeCommands,
 		Description: description,
-		Commands:    []string{strings.Join([]string{arg(opt.Kiln), "--project-dir", arg(opt.ProjectDir), "transaction", action, `"{{ execution.id }}"`}, " ")},
+		Commands:    []string{strings.Join([]string{arg(opt.Kiln), "--project-dir", arg(opt.ProjectDir), "transaction", action, txnID}, " ")},
 	}
 	st.TaskRunner, st.Image = taskRunner(opt)
 	return st

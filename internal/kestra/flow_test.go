@@ -24,6 +24,10 @@ import (
 
 var update = flag.Bool("update", false, "rewrite the golden files")
 
+// txnWord is the flow transaction in the tasks' commands: the flow's
+// namespace and id, a /, the execution's id.
+const txnWord = `"{{ flow.namespace }}.{{ flow.id }}/{{ execution.id }}"`
+
 // bottleneck compiles the repository's project, BottleNeck.
 func bottleneck(t *testing.T) *compiler.Manifest {
 	t.Helper()
@@ -121,9 +125,13 @@ type parsedFlow struct {
 		} `yaml:"tasks"`
 	} `yaml:"tasks"`
 	Errors []struct {
-		ID   string `yaml:"id"`
-		Type string `yaml:"type"`
+		ID       string   `yaml:"id"`
+		Type     string   `yaml:"type"`
+		Commands []string `yaml:"commands"`
 	} `yaml:"errors"`
+	Concurrency *struct {
+		Limit int `yaml:"limit"`
+	} `yaml:"concurrency"`
 	Triggers []struct {
 		Type     string `yaml:"type"`
 		Cron     string `yaml:"cron"`
@@ -222,8 +230,8 @@ func checkFlow(t *testing.T, g *graph.Graph, sel []graph.ID, opt Options, f pars
 	}
 	// The docs task documents the run's graph: the build tasks' vars
 	// (trial A, 8).
-	if len(vars) > 0 && len(f.Tasks) == 3 && len(f.Tasks[0].Tasks) > 0 {
-		docs, build := f.Tasks[2], f.Tasks[0].Tasks[0].Task
+	if len(vars) > 0 && len(f.Tasks) == 4 && len(f.Tasks[1].Tasks) > 0 {
+		docs, build := f.Tasks[3], f.Tasks[1].Tasks[0].Task
 		if docs.Env["KILN_VARS"] == "" || docs.Env["KILN_VARS"] != build.Env["KILN_VARS"] ||
 			len(docs.Commands) == 0 || !strings.Contains(docs.Commands[0], `docs generate --vars "$KILN_VARS" && cp `) {
 			t.Errorf("docs task: env %v, commands %q; want the build tasks' KILN_VARS %q passed to --vars", docs.Env, docs.Commands, build.Env["KILN_VARS"])
@@ -240,15 +248,24 @@ func checkFlow(t *testing.T, g *graph.Graph, sel []graph.ID, opt Options, f pars
 	if opt.onServer() {
 		commits = 4
 	}
-	if len(f.Tasks) != 3 || f.Tasks[0].Type != TypeDag || f.Tasks[1].ID != "commit" || f.Tasks[2].ID != "docs" ||
-		len(f.Tasks[1].Commands) != commits || !strings.Contains(f.Tasks[1].Commands[commits-1], `transaction commit "{{ execution.id }}"`) {
-		t.Fatalf("tasks: want the Dag then the commit, got %+v", f.Tasks)
+	// The first task rolls back the transaction an earlier execution of
+	// the flow left open when it ended without its errors branch (killed,
+	// failed by its SLA); the concurrency limit of 1 makes it an ended
+	// execution's (trial A, B2).
+	if len(f.Tasks) != 4 || f.Tasks[0].ID != "rollback_stale" || len(f.Tasks[0].Commands) != 1 ||
+		!strings.HasSuffix(f.Tasks[0].Commands[0], ` transaction rollback --stale `+txnWord) ||
+		f.Tasks[1].Type != TypeDag || f.Tasks[2].ID != "commit" || f.Tasks[3].ID != "docs" ||
+		len(f.Tasks[2].Commands) != commits || !strings.Contains(f.Tasks[2].Commands[commits-1], `transaction commit `+txnWord) {
+		t.Fatalf("tasks: want the stale rollback, the Dag, then the commit, got %+v", f.Tasks)
 	}
-	dag := f.Tasks[0].Tasks
+	if f.Concurrency == nil || f.Concurrency.Limit != 1 {
+		t.Fatalf("concurrency %+v: the stale rollback needs one execution at a time", f.Concurrency)
+	}
+	dag := f.Tasks[1].Tasks
 	if opt.onServer() {
-		c := f.Tasks[1]
+		c := f.Tasks[2]
 		if !strings.HasPrefix(c.Commands[0], "rc=0; ") || !strings.Contains(c.Commands[0], ` build `) ||
-			!strings.Contains(c.Commands[0], `--transaction "{{ execution.id }}"`) || c.Commands[2] != `if [ "$rc" -ne 0 ]; then exit "$rc"; fi` {
+			!strings.Contains(c.Commands[0], `--transaction `+txnWord) || c.Commands[2] != `if [ "$rc" -ne 0 ]; then exit "$rc"; fi` {
 			t.Fatalf("the commit task does not build in the flow's transaction, then stop when the build failed: %q", c.Commands)
 		}
 		// The commit's build, checked with the Dag's tasks; it runs after
@@ -257,11 +274,14 @@ func checkFlow(t *testing.T, g *graph.Graph, sel []graph.ID, opt Options, f pars
 		last := &dag[len(dag)-1]
 		last.Task.ID, last.Task.Commands, last.DependsOn = "commit", c.Commands[:2], nil
 	}
-	if len(f.Errors) < 2 || f.Errors[0].ID != "rollback" {
-		t.Fatalf("errors: want the rollback first, got %+v", f.Errors)
+	// The errors branch's rollback does not fail when the execution
+	// opened no transaction (it failed before its first build).
+	if len(f.Errors) < 2 || f.Errors[0].ID != "rollback" || len(f.Errors[0].Commands) != 1 ||
+		!strings.HasSuffix(f.Errors[0].Commands[0], ` transaction rollback --if-open `+txnWord) {
+		t.Fatalf("errors: want the rollback --if-open first, got %+v", f.Errors)
 	}
-	for _, e := range f.Tasks[0].Tasks {
-		if !strings.Contains(e.Task.Commands[0], `--transaction "{{ execution.id }}"`) {
+	for _, e := range f.Tasks[1].Tasks {
+		if !strings.Contains(e.Task.Commands[0], `--transaction `+txnWord) {
 			t.Errorf("task %s runs outside the flow's transaction: %s", e.Task.ID, e.Task.Commands[0])
 		}
 	}

@@ -65,7 +65,7 @@ func TestFlowCommandsInImageShell(t *testing.T) {
 			for _, rc := range []string{"0", "1"} {
 				var cmds []string
 				for _, c := range task["commands"].([]any) {
-					cmds = append(cmds, strings.ReplaceAll(c.(string), "{{ execution.id }}", "exec-1"))
+					cmds = append(cmds, strings.NewReplacer("{{ flow.namespace }}", "ns", "{{ flow.id }}", "flow", "{{ execution.id }}", "exec-1").Replace(c.(string)))
 				}
 				script := strings.Join(cmds, "\n")
 				if strings.Contains(script, "{{") {

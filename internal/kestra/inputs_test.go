@@ -150,7 +150,7 @@ func TestSizes(t *testing.T) {
 			t.Fatal(err)
 		}
 		var out []string
-		for _, e := range parse(t, data).Tasks[0].Tasks {
+		for _, e := range parse(t, data).Tasks[1].Tasks {
 			out = append(out, e.Task.ID)
 		}
 		return strings.Join(out, " ")

@@ -150,7 +150,7 @@ func TestFlowShapes(t *testing.T) {
 			}
 			f := parse(t, data)
 			checkFlow(t, g, sel, opt, f)
-			cmd := f.Tasks[0].Tasks[0].Task.Commands[0]
+			cmd := f.Tasks[1].Tasks[0].Task.Commands[0]
 			if !strings.HasPrefix(cmd, "rc=0; /usr/local/bin/kiln --project-dir '/srv/my shop' --log-format kestra build ") {
 				t.Errorf("command %q", cmd)
 			}
@@ -165,7 +165,7 @@ func TestFlowShapes(t *testing.T) {
 	}
 	f := parse(t, data)
 	var ids []string
-	for _, e := range f.Tasks[0].Tasks {
+	for _, e := range f.Tasks[1].Tasks {
 		ids = append(ids, e.Task.ID)
 		if e.Task.Retry != nil {
 			t.Errorf("retry without --retries: %+v", e.Task.Retry)
