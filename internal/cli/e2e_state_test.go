@@ -273,10 +273,10 @@ func TestTablesBuiltWithOtherVars(t *testing.T) {
 	if _, err := sample.Generate(filepath.Join(dir, "data", "other"), cfg); err != nil {
 		t.Fatal(err)
 	}
-	mustKiln(t, 0, dir, "build", "--vars", "{raw_dir: data/other}")
+	mustKiln(t, 0, dir, "build", "--vars", "{raw_dir: data/other, month: '2020-08'}")
 	before := string(readFile(t, filepath.Join(dir, "target", "run_results.json")))
 	out := mustKiln(t, 2, dir, "test")
-	for _, want := range []string{"the tables this run reads were built with other vars", `--vars '{"raw_dir":"data/other"}'`, "this run has none", "Nothing was run"} {
+	for _, want := range []string{"the tables this run reads were built with other vars", `--vars '{"month":"2020-08","raw_dir":"data/other"}'`, "this run has none", "Nothing was run"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("kiln test does not say %q:\n%s", want, out)
 		}
@@ -284,12 +284,12 @@ func TestTablesBuiltWithOtherVars(t *testing.T) {
 	if after := string(readFile(t, filepath.Join(dir, "target", "run_results.json"))); after != before {
 		t.Error("the refused kiln test wrote run_results.json")
 	}
-	mustKiln(t, 0, dir, "test", "--vars", "{raw_dir: data/other}")
+	mustKiln(t, 0, dir, "test", "--vars", "{raw_dir: data/other, month: '2020-08'}")
 	// A build of the whole project with other vars rebuilds what it
 	// reads: no refusal. (A build with the default vars, the bundled
 	// sample, is refused by the project's history_guard: the history holds
 	// a month built from data/other, TestSampleRefusedOverRealMonths.)
-	other := "{raw_dir: data/other, premium_z_score: 3}"
+	other := "{raw_dir: data/other, month: '2020-08', premium_z_score: 3}"
 	mustKiln(t, 0, dir, "build", "--vars", other)
 	mustKiln(t, 0, dir, "test", "--vars", other)
 }
