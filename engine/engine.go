@@ -157,6 +157,9 @@ type Project struct {
 	Manifest *compiler.Manifest
 	cfg      Config
 	emitMu   sync.Mutex
+	// events, while a run's nodes execute, delivers the events to the
+	// listener on a goroutine of its own (see eventQueue); nil otherwise.
+	events atomic.Pointer[eventQueue]
 
 	// inputFiles caches the checksums of the input files, fingerprints the
 	// nodes' fingerprints.
@@ -207,12 +210,22 @@ func (p *Project) emit(ev Event) {
 	if d, ok := ev.(Diagnostics); ok && p.inlinePath != "" {
 		ev = Diagnostics{List: inlineDiags(d.List, p.inlinePath)}
 	}
-	if p.cfg.Listener != nil {
-		// Progress comes from the workers: one event at a time.
-		p.emitMu.Lock()
-		defer p.emitMu.Unlock()
-		p.cfg.Listener(ev)
+	if p.cfg.Listener == nil {
+		return
 	}
+	if q := p.events.Load(); q != nil {
+		q.post(func() { p.deliver(ev) })
+		return
+	}
+	p.deliver(ev)
+}
+
+// deliver gives ev to the listener. Progress comes from the workers: one
+// event at a time.
+func (p *Project) deliver(ev Event) {
+	p.emitMu.Lock()
+	defer p.emitMu.Unlock()
+	p.cfg.Listener(ev)
 }
 
 // log emits l, logged by node n's template (nil: a hook of the run or an

@@ -15,8 +15,13 @@ import (
 type Event interface{ event() }
 
 // Listener receives a run's events. The engine calls it from one goroutine
-// at a time, in the order the events happen; a listener must return
-// promptly (the scheduler waits for it).
+// at a time, in the order the events happen. While a run's nodes execute,
+// that goroutine is one of the engine's own, and the events reach the
+// listener up to one node behind the run (the next node's statement does
+// not wait for them); every event of a run is delivered before Project.Run
+// publishes it and returns. A slow listener holds the run back: a node
+// starts only once the events of the nodes before the last one that
+// finished are delivered.
 type Listener func(Event)
 
 // Level is a Message's severity.

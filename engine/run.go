@@ -363,6 +363,18 @@ func (p *Project) Run(ctx context.Context, plan *Plan, o RunOptions) (*Result, e
 	if p.cfg.WarnError {
 		ex = warnErrorExecutor{ex}
 	}
+	// The events go to the listener beside the nodes' statements, at
+	// most one node behind them (see eventQueue); the progress record,
+	// which a kill leaves for kiln runs, is written before the next node
+	// starts.
+	events := startEventQueue()
+	p.events.Store(events)
+	stopEvents := sync.OnceFunc(func() {
+		p.events.Store(nil)
+		events.close()
+	})
+	defer stopEvents()
+	var lastFinished, beforeLast uint64 // the marks of the last two NodeFinished events
 	results := run.Run(ctx, r.plan, ex, run.Options{
 		Threads:   r.threads,
 		FailFast:  o.FailFast,
@@ -372,14 +384,17 @@ func (p *Project) Run(ctx context.Context, plan *Plan, o RunOptions) (*Result, e
 			p.emit(NodeRetry{Node: n, Attempt: attempt, Result: res, Wait: wait})
 		},
 		OnStart: func(n *graph.Node, w int) {
+			events.wait(beforeLast)
 			p.emit(NodeStarted{Node: n, Worker: w})
 			p.nodeLogs(n)
 		},
 		OnResult: func(res run.Result, done, total int) {
 			r.history.progress(res, done)
 			p.emit(NodeFinished{Result: res, Node: g.Node(res.ID), Done: done, Total: total})
+			beforeLast, lastFinished = lastFinished, events.mark()
 		},
 	})
+	stopEvents()
 	executed = p.executedSQL(results)
 	res := r.publish(ctx, results)
 	named := p.recordDeferredViews(res.Results, res.RolledBack)
