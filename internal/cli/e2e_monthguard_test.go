@@ -125,7 +125,7 @@ func TestBuiltMonthRefusesOtherFiles(t *testing.T) {
 	if out := build(0, folders[13], "2021-01", ", correction: true"); !strings.Contains(out, "correction: true has no effect: the files under raw_dir "+folders[13]+" are those month 2021-01 was built with") {
 		t.Errorf("correction: true with the month's own files does not say it has no effect:\n%s", out)
 	}
-	if got := rowsOf(t, dir, `select strftime(month, '%Y-%m') from history.monthly_indicators order by month`); !slices.Equal(got, []string{"2020-09", "2020-10", "2020-12", "2020-12", "2021-01"}) {
+	if got := rowsOf(t, dir, `select strftime(month, '%Y-%m') from history.monthly_indicators order by month`); !slices.Equal(got, []string{"2020-09", "2020-10", "2020-11", "2020-12", "2021-01"}) {
 		t.Errorf("the history holds %v", got)
 	}
 	if got := query(t, dir, `select cast(total_revenue as varchar) || ' ' || web_products from history.monthly_indicators where month = date '2021-01-01'`); got != jan {
