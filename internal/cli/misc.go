@@ -81,23 +81,13 @@ deletes it too.`,
 			if !all {
 				keep = map[string]bool{db: true, db + ".wal": true, engine.RunsFilePath(db): true, engine.RunStartPath(db): true, engine.SealFilePath(db): true}
 			}
-			for _, t := range targets {
-				abs := engine.AbsUnder(dir, t)
-				r, err := filepath.Rel(dir, abs)
-				if err != nil || r == "." || strings.HasPrefix(r, "..") {
-					return &exitError{ExitCannotStart, fmt.Sprintf("refusing to delete %q: the clean-targets of %s must be folders inside the project", t, p.File)}
-				}
-				if !fileExists(abs) {
-					continue
-				}
-				kept, err := removeExcept(abs, keep)
-				if err != nil {
+			paths, err := cleanPaths(dir, p.File, targets, protectedPaths(p.Config))
+			if err != nil {
+				return &exitError{ExitCannotStart, err.Error()}
+			}
+			for _, abs := range paths {
+				if err := a.clean(dir, abs, keep, db); err != nil {
 					return &exitError{ExitFailure, err.Error()}
-				}
-				if kept {
-					a.ui.Printf("removed %s, but for the database %s (its tables and run history); kiln clean --all deletes it too", r, engine.Rel(dir, db))
-				} else {
-					a.ui.Printf("removed %s", r)
 				}
 			}
 			return nil
@@ -105,43 +95,6 @@ deletes it too.`,
 	}
 	cmd.Flags().BoolVar(&all, "all", false, "delete the database too (its tables and the run history)")
 	return cmd
-}
-
-// removeExcept deletes dir and everything in it but the files in keep (and
-// the folders holding them). It reports whether it kept anything.
-func removeExcept(dir string, keep map[string]bool) (bool, error) {
-	holds := false
-	for k := range keep {
-		if strings.HasPrefix(k, dir+string(filepath.Separator)) && fileExists(k) {
-			holds = true
-		}
-	}
-	if !holds {
-		return false, os.RemoveAll(dir)
-	}
-	entries, err := os.ReadDir(dir)
-	if err != nil {
-		return false, err
-	}
-	kept := false
-	for _, en := range entries {
-		p := filepath.Join(dir, en.Name())
-		switch {
-		case keep[p]:
-			kept = true
-		case en.IsDir():
-			k, err := removeExcept(p, keep)
-			if err != nil {
-				return kept, err
-			}
-			kept = kept || k
-		default:
-			if err := os.Remove(p); err != nil {
-				return kept, err
-			}
-		}
-	}
-	return kept, nil
 }
 
 func (a *app) debugCommand() *cobra.Command {
