@@ -118,10 +118,60 @@ func (c *compiler) sourceNode(file string, dirs []string, s *project.SourceProps
 	if t.External != nil {
 		n.Source.External = c.external(file, s.Name+"."+t.Name, t.External)
 		if n.Source.External != nil {
+			c.declaredTypes(s.Name+"."+t.Name, n.Source.External, n.Columns)
 			n.Checksum = checksum([]byte(n.Source.External.Path))
 		}
 	}
 	return n
+}
+
+// declaredTypes makes the data_type of each column of a file-backed
+// source (cols, as its YAML declares them) the type its file loads with,
+// as dbt-external-tables creates an external table with its columns'
+// data types: a column_types entry for the column keeps its type when it
+// is the same, and is an error at the column when it is another. A cell
+// that does not convert to the declared type is an error of the load,
+// naming the file and the cell (or the line).
+func (c *compiler) declaredTypes(source string, x *graph.External, cols []graph.Column) {
+	var types map[string]string
+	declared := map[string]bool{}
+	for _, col := range cols {
+		typ := strings.TrimSpace(col.DataType)
+		if typ == "" || col.Name == "" {
+			continue
+		}
+		given := ""
+		for k, v := range x.ColumnTypes {
+			if strings.EqualFold(k, col.Name) {
+				given = v
+			}
+		}
+		if given != "" {
+			if !sameTypeName(given, typ) {
+				c.diags.Errorf(col.Pos, "column %q of source %q is declared data_type %q, and its external block's column_types gives it %q", col.Name, source, typ, given).
+					Hint = "keep one: the declared data_type is the type the file loads with"
+			}
+			continue
+		}
+		if types == nil {
+			types = make(map[string]string, len(x.ColumnTypes)+len(cols))
+			for k, v := range x.ColumnTypes {
+				types[k] = v
+			}
+		}
+		types[col.Name] = typ
+		declared[col.Name] = true
+	}
+	if types != nil {
+		x.ColumnTypes, x.Declared = types, declared
+	}
+}
+
+// sameTypeName reports whether two type names are written alike: ignoring
+// case and spaces ("DECIMAL(12, 2)" and "decimal(12,2)").
+func sameTypeName(a, b string) bool {
+	norm := func(s string) string { return strings.ToLower(strings.Join(strings.Fields(s), "")) }
+	return norm(a) == norm(b)
 }
 
 func asMap(v any) map[string]any {

@@ -274,6 +274,7 @@ func (p *Project) Run(ctx context.Context, plan *Plan, o RunOptions) (*Result, e
 		EventTimeStart: o.EventTimeStart, EventTimeEnd: o.EventTimeEnd,
 		Location: p.location(), Month: p.runMonth(), Inputs: p.Inputs(), Catalog: catalog,
 		Progress:    func(n *graph.Node, pr load.Progress) { p.emit(NodeProgress{Node: n, Progress: pr}) },
+		Warn:        func(n *graph.Node, text string) { p.emit(Message{Level: Warn, Text: "warning: " + text}) },
 		CatalogHint: p.CatalogHint, Deferred: p.deferred})
 	if err != nil {
 		return nil, interrupted(ctx, err)

@@ -410,7 +410,10 @@ type External struct {
 	Sheet       string            // xlsx sheet ("" = first sheet)
 	Delimiter   string            // csv
 	ColumnTypes map[string]string // column -> DuckDB type
-	Read        ReadOptions       `json:",omitzero"`
+	// Declared are the columns of ColumnTypes whose type is the data_type
+	// the source's YAML declares for them (not column_types).
+	Declared map[string]bool `json:",omitempty"`
+	Read     ReadOptions     `json:",omitzero"`
 }
 
 // SeedInfo describes a seed.

@@ -54,6 +54,10 @@ type Options struct {
 	// Progress, when set, receives the progress of the loads of sources
 	// and seeds (see load.Spec.Progress), from the workers' goroutines.
 	Progress func(n *graph.Node, p load.Progress)
+	// Warn, when set, receives the warnings of a node as it runs (a
+	// workbook's column of dates typed as text, which loads as VARCHAR),
+	// from the workers' goroutines: one line, without "warning: ".
+	Warn func(n *graph.Node, text string)
 	// CatalogHint, when set, returns the hint for a node's database error
 	// msg that kiln's own hints leave without one ("" for none): for
 	// DuckDB's missing catalog, the views built with --defer that name it.
@@ -526,6 +530,7 @@ func (e *Executor) loadSource(ctx context.Context, conn adapter.Conn, n *graph.N
 		e.cells.Store(n.ID, res.Cells)
 	}
 	e.keepText(n, res)
+	e.warnDatesAsText(n, res)
 	return run.Result{Status: run.Success, Rows: res.Rows, Message: fmt.Sprintf("loaded %d rows from %s", res.Rows, x.Location),
 		AdapterResponse: map[string]any{"_message": fmt.Sprintf("LOAD %d", res.Rows), "rows_affected": res.Rows},
 		Metrics:         map[string]float64{"rows": float64(res.Rows)}}
@@ -542,7 +547,7 @@ func (e *Executor) withProgress(n *graph.Node, spec load.Spec) load.Spec {
 
 // SourceSpec is the load specification of a file-backed source.
 func SourceSpec(x *graph.External) load.Spec {
-	return load.Spec{Path: x.Path, Format: x.Format, Sheet: x.Sheet, ColumnTypes: x.ColumnTypes, Delimiter: x.Delimiter}.WithReadOptions(x.Read)
+	return load.Spec{Path: x.Path, Format: x.Format, Sheet: x.Sheet, ColumnTypes: x.ColumnTypes, Declared: x.Declared, Delimiter: x.Delimiter}.WithReadOptions(x.Read)
 }
 
 // SeedError returns err, seed n's file that cannot be read at a line of

@@ -218,3 +218,18 @@ func (e *Executor) retypedCells(src *graph.Node, d anomaly.SchemaDiff) (where, h
 	}
 	return strings.Join(clauses, "; "), hint
 }
+
+// warnDatesAsText warns, through Options.Warn, of each column of source
+// n's workbook that loaded as VARCHAR only because dates were typed in
+// it as text (load.TextColumn.DatesAsText): without a declared type,
+// models would compare and sort them as text.
+func (e *Executor) warnDatesAsText(n *graph.Node, res load.Result) {
+	if e.opts.Warn == nil {
+		return
+	}
+	for _, c := range res.TextColumns {
+		if note := c.DatesAsTextNote(e.rel(n.Source.External.Path)); note != "" {
+			e.opts.Warn(n, fmt.Sprintf("source %s: %s", n.DisplayName(), note))
+		}
+	}
+}

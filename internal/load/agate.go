@@ -32,17 +32,23 @@ func isNumberType(typ string) bool {
 // castProblem says that value val of column col (at where: " in cell
 // B3", or "") does not cast to typ, and where typ came from: column_types,
 // or kiln's inference (inferred).
-func castProblem(col, val, where, typ string, inferred bool) string {
-	if inferred {
+func castProblem(col, val, where, typ string, inferred, declared bool) string {
+	switch {
+	case inferred:
 		return fmt.Sprintf("column %q: value %q%s cannot be cast to %s, the type kiln inferred from the seed's values as dbt does (agate)", col, val, where, typ)
+	case declared:
+		return fmt.Sprintf("column %q: value %q%s cannot be cast to %s (its data_type in the source's YAML)", col, val, where, typ)
 	}
 	return fmt.Sprintf("column %q: value %q%s cannot be cast to %s (from column_types)", col, val, where, typ)
 }
 
 // castHint says how to load a column whose value does not cast.
-func castHint(col string, inferred bool) string {
-	if inferred {
+func castHint(col string, inferred, declared bool) string {
+	switch {
+	case inferred:
 		return fmt.Sprintf("fix the value, or give the column a type in the seed's config: column_types: {%s: varchar}", col)
+	case declared:
+		return fmt.Sprintf("fix the value in the file, or change the data_type of %q in the source's YAML (varchar loads any value)", col)
 	}
 	return fmt.Sprintf("fix the value, or change the type of %q in column_types", col)
 }

@@ -275,7 +275,7 @@ func (s *copySink) checkCast(ctx context.Context, t *table, c tableCol, expr, ty
 		return &InputError{Path: t.spec.Path, Err: castErr,
 			Problem: fmt.Sprintf("column_types gives column %q the type %q: %v", c.name, typ, castErr), Hint: typeHint}
 	}
-	ie := &InputError{Path: t.spec.Path, Err: castErr, Hint: castHint(c.name, c.inferred)}
+	ie := &InputError{Path: t.spec.Path, Err: castErr, Hint: castHint(c.name, c.inferred, c.declared)}
 	val := ""
 	if m := badValue.FindStringSubmatch(de.Msg); m != nil {
 		val = m[1]
@@ -301,6 +301,6 @@ func (s *copySink) checkCast(ctx context.Context, t *table, c tableCol, expr, ty
 			where = fmt.Sprintf(" in row %d", n)
 		}
 	}
-	ie.Problem = castProblem(c.name, val, where, typ, c.inferred)
+	ie.Problem = castProblem(c.name, val, where, typ, c.inferred, c.declared)
 	return ie
 }

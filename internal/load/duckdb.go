@@ -137,7 +137,7 @@ func (s *duckSink) finish(ctx context.Context, t *table) (Result, error) {
 		trimmed := "NULLIF(trim(" + col + "), '')"
 		switch {
 		case c.override != "":
-			cols[i].typ, cols[i].override, cols[i].inferred = c.override, true, c.inferred
+			cols[i].typ, cols[i].override, cols[i].inferred, cols[i].declared = c.override, true, c.inferred, c.declared
 			if t.csv && !isTextType(c.override) {
 				cols[i].expr = trimmed
 				if c.inferred && isNumberType(c.override) {
@@ -195,6 +195,7 @@ type duckCol struct {
 	typ      string // DuckDB type to cast to; "" keeps expr's type
 	override bool   // typ comes from column_types
 	inferred bool   // typ was inferred as dbt does, not given (Spec.Inferred)
+	declared bool   // typ is the source's declared data_type (Spec.Declared)
 	letter   string // xlsx column letters for messages ("B"), "" otherwise
 }
 
@@ -299,7 +300,7 @@ func checkCast(ctx context.Context, conn *duck.Conn, spec Spec, p duckPart, c du
 	if len(rows) == 0 {
 		return nil
 	}
-	ie := &InputError{Path: spec.Path, Sheet: p.sheet, Hint: castHint(c.name, c.inferred)}
+	ie := &InputError{Path: spec.Path, Sheet: p.sheet, Hint: castHint(c.name, c.inferred, c.declared)}
 	where := ""
 	if n, ok := rows[0][0].(int64); ok {
 		switch {
@@ -314,7 +315,7 @@ func checkCast(ctx context.Context, conn *duck.Conn, spec Spec, p duckPart, c du
 		}
 	}
 	val, _ := rows[0][1].(string)
-	ie.Problem = castProblem(c.name, val, where, c.typ, c.inferred)
+	ie.Problem = castProblem(c.name, val, where, c.typ, c.inferred, c.declared)
 	return ie
 }
 
@@ -344,7 +345,7 @@ func loadParquet(ctx context.Context, conn *duck.Conn, spec Spec, target sqlq.Re
 	}
 	cols := make([]duckCol, len(header))
 	for i, name := range header {
-		cols[i] = duckCol{name: tcols[i].name, expr: sqlq.Ident(name), typ: tcols[i].override, override: tcols[i].override != ""}
+		cols[i] = duckCol{name: tcols[i].name, expr: sqlq.Ident(name), typ: tcols[i].override, override: tcols[i].override != "", declared: tcols[i].declared}
 	}
 	res, err := duckSwap(ctx, conn, spec, []duckPart{part}, cols, target, false)
 	return res, duckInputError(ctx, spec, err)

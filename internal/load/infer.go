@@ -34,6 +34,10 @@ type colInfer struct {
 	seen valueKind
 	n    [kindCount]int64 // addAt: values of each kind, by bit
 	at   []valueAt        // addAt: the first firstCells values of each kind, in the order added
+	// isoDates and isoStamps count a workbook's text cells that hold an
+	// ISO date (yyyy-mm-dd), or one with a time of day: a date typed as
+	// text, which makes its column VARCHAR (TextColumn.DatesAsText).
+	isoDates, isoStamps int64
 }
 
 // valueAt is a value of a workbook's column and its cell.
@@ -68,6 +72,22 @@ func (c *colInfer) merge(o *colInfer) {
 		c.n[i] += o.n[i]
 	}
 	c.at = append(c.at, o.at...)
+	c.isoDates += o.isoDates
+	c.isoStamps += o.isoStamps
+}
+
+// addISOText counts the text cell v when it holds an ISO date or
+// timestamp without offset.
+func (c *colInfer) addISOText(v string) {
+	if len(v) < 10 || v[4] != '-' {
+		return
+	}
+	switch dateKind(v) {
+	case kindDate:
+		c.isoDates++
+	case kindStamp:
+		c.isoStamps++
+	}
 }
 
 func (c *colInfer) typ() colType {

@@ -38,7 +38,11 @@ type Spec struct {
 	// column_types: their numbers are read as agate reads them (currency
 	// symbols, % and the group separator "," dropped: "$1,000.50" is
 	// 1000.50), and a value that does not cast says the type was inferred.
-	Inferred  map[string]bool
+	Inferred map[string]bool
+	// Declared are the columns of ColumnTypes whose type is the data_type
+	// a source's YAML declares for them: messages then name the
+	// declaration, not column_types.
+	Declared  map[string]bool
 	Delimiter string // csv: field delimiter, one character; "" = "," ("\t" for .tsv)
 	// Encoding is the CSV file's character encoding: "" or "utf-8" (the
 	// default), "latin-1" (ISO-8859-1), "windows-1252", or another IANA

@@ -52,6 +52,7 @@ type tableCol struct {
 	typ      colType // inferred
 	override string  // the column_types type, "" when none
 	inferred bool    // override was inferred as dbt does (Spec.Inferred), not given
+	declared bool    // override is the source's declared data_type (Spec.Declared)
 	letter   string  // xlsx column letters for messages ("B"), "" otherwise
 }
 
@@ -240,18 +241,28 @@ func resolveColumns(spec Spec, header []string, kinds []colInfer, letters bool) 
 	for _, name := range slices.Sorted(maps.Keys(spec.ColumnTypes)) {
 		typ := strings.TrimSpace(spec.ColumnTypes[name])
 		i := findColumn(cols, name)
+		declared := spec.Declared[name]
 		if i < 0 {
+			if declared {
+				return nil, &InputError{Path: spec.Path, Sheet: spec.Sheet,
+					Problem: fmt.Sprintf("the source's YAML declares a data_type for column %q, which is not a column of the input (columns: %s)", name, quoteList(names)),
+					Hint:    "fix the column's name in the source's YAML, or remove its data_type"}
+			}
 			return nil, &InputError{Path: spec.Path, Sheet: spec.Sheet,
 				Problem: fmt.Sprintf("column_types names %q, which is not a column of the input (columns: %s)", name, quoteList(names)),
 				Hint:    "fix the column name in column_types"}
 		}
 		if !typeName.MatchString(typ) {
+			what := "column_types gives column %q the type %q, which is not a type name"
+			if declared {
+				what = "the source's YAML declares column %q with data_type %q, which is not a type name"
+			}
 			return nil, &InputError{Path: spec.Path, Sheet: spec.Sheet,
-				Problem: fmt.Sprintf("column_types gives column %q the type %q, which is not a type name", cols[i].name, typ),
-				Hint:    typeHint}
+				Problem: fmt.Sprintf(what, cols[i].name, typ), Hint: typeHint}
 		}
 		cols[i].override = typ
 		cols[i].inferred = spec.Inferred[name]
+		cols[i].declared = declared
 	}
 	return cols, nil
 }

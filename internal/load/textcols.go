@@ -17,6 +17,75 @@ type TextColumn struct {
 	Name   string      // the table's column
 	Letter string      // its letters in the sheets ("C")
 	Kinds  []KindCells // the kinds of its values, the most frequent first
+	// ISODates and ISOStamps count its text cells that hold an ISO date
+	// ("2020-08-03"), or a date with a time of day ("2020-08-03 10:00"):
+	// dates typed as text (DatesAsText).
+	ISODates, ISOStamps int64
+}
+
+// DatesAsText reports whether the column is VARCHAR only because dates
+// were typed in it as text: it has text cells, each holds an ISO date
+// or timestamp, and its other cells are dates. typ is the type it would
+// have had from its values, "DATE" or "TIMESTAMP"; text its text cells.
+func (t TextColumn) DatesAsText() (typ string, text KindCells, ok bool) {
+	for _, k := range t.Kinds {
+		switch k.Kind {
+		case "date":
+		case "text":
+			if k.Count != t.ISODates+t.ISOStamps {
+				return "", KindCells{}, false
+			}
+			text = k
+		default:
+			return "", KindCells{}, false
+		}
+	}
+	if text.Count == 0 {
+		return "", KindCells{}, false
+	}
+	typ = "DATE"
+	if t.ISOStamps > 0 {
+		typ = "TIMESTAMP"
+	}
+	for _, k := range t.Kinds {
+		for _, c := range k.First {
+			if k.Kind == "date" && len(c.Value) > 10 {
+				typ = "TIMESTAMP" // a date cell with a time of day
+			}
+		}
+	}
+	return typ, text, true
+}
+
+// DatesAsTextNote says, for a column that DatesAsText, what it holds and
+// what to do, after file (the workbook as the message names it):
+// `column D ("ordered_at") of erp.xlsx loaded as VARCHAR, not DATE: its
+// 20 text cells hold ISO dates (the first Sheet1!D2 = "2020-08-03"), so
+// comparisons and sorts on it are of text; ...`. "" for another column.
+func (t TextColumn) DatesAsTextNote(file string) string {
+	typ, text, ok := t.DatesAsText()
+	if !ok {
+		return ""
+	}
+	cells := "its " + kindCount64(text.Count, "text cell holds an ISO date", "text cells hold ISO dates")
+	if len(text.First) > 0 {
+		cells += " (the first " + text.First[0].String() + ")"
+	}
+	for _, k := range t.Kinds {
+		if k.Kind == "date" {
+			cells += ", beside " + kindCount64(k.Count, "date cell", "date cells")
+		}
+	}
+	return fmt.Sprintf("column %s (%q) of %s loaded as VARCHAR, not %s: %s, so comparisons and sorts on it are of text; declare the column's type in the source's YAML (columns: [{name: %s, data_type: %s}]) to load it as %s (a cell that is not a date is then an error naming it), or cast it in the models that read it",
+		t.Letter, t.Name, file, typ, cells, t.Name, strings.ToLower(typ), typ)
+}
+
+// kindCount64 is "1 <one>" or "n <many>".
+func kindCount64(n int64, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
 }
 
 // KindCells are the cells of one kind of a TextColumn.
@@ -206,7 +275,7 @@ func textColumns(cols []tableCol, kinds []colInfer, parts []string) []TextColumn
 		slices.SortStableFunc(at, func(a, b valueAt) int {
 			return cmp.Or(cmp.Compare(a.part, b.part), cmp.Compare(a.row, b.row))
 		})
-		tc := TextColumn{Name: c.name, Letter: c.letter}
+		tc := TextColumn{Name: c.name, Letter: c.letter, ISODates: k.isoDates, ISOStamps: k.isoStamps}
 		for _, f := range kindFamilies {
 			kc := KindCells{Kind: f.name}
 			for b := range kindCount {

@@ -4,7 +4,9 @@ import (
 	"path/filepath"
 	"reflect"
 	"strconv"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/xuri/excelize/v2"
 )
@@ -103,5 +105,47 @@ func TestTextColumnsOneCell(t *testing.T) {
 	want := `erp.xlsx Sheet1!B3 = "12,50 EUR" is text, where the other 2 values of column B ("price") are numbers`
 	if d := res.TextColumns[0].Describe("erp.xlsx"); d != want {
 		t.Errorf("Describe:\n got %s\nwant %s", d, want)
+	}
+}
+
+// TestDatesAsText: a workbook's column of dates typed as text (all text
+// cells ISO dates, the other cells dates) is told apart from a column of
+// other texts, and said as such; a text with a time of day makes it
+// TIMESTAMP; one text that is not an ISO date makes it plain text.
+func TestDatesAsText(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "orders.xlsx")
+	day := time.Date(2020, 8, 5, 0, 0, 0, 0, time.UTC)
+	writeSheets(t, path, []string{"Sheet1"}, map[string][][]any{"Sheet1": {
+		{"all_text", "mixed", "stamps", "other"},
+		{"2020-08-03", day, "2020-08-03 10:30", "2020-08-03"},
+		{"2020-08-11", "2020-08-12", "2020-08-04 09:00:00", "03/08/2020"},
+		{"2020-08-09", day, "2020-08-05", "2020-08-09"},
+	}})
+	res := mustLoad(t, newConn(t), Spec{Path: path}, rel("", "o"))
+	got := map[string]string{}
+	for _, c := range res.TextColumns {
+		typ, _, ok := c.DatesAsText()
+		got[c.Name] = typ + " " + strconv.FormatBool(ok)
+	}
+	want := map[string]string{"all_text": "DATE true", "mixed": "DATE true", "stamps": "TIMESTAMP true", "other": " false"}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("DatesAsText = %v, want %v", got, want)
+	}
+	for _, c := range res.TextColumns {
+		note := c.DatesAsTextNote("orders.xlsx")
+		switch c.Name {
+		case "all_text":
+			if w := `column A ("all_text") of orders.xlsx loaded as VARCHAR, not DATE: its 3 text cells hold ISO dates (the first Sheet1!A2 = "2020-08-03"), so comparisons and sorts on it are of text`; !strings.HasPrefix(note, w) {
+				t.Errorf("note = %q\nwant %q...", note, w)
+			}
+		case "mixed":
+			if w := `its 1 text cell holds an ISO date (the first Sheet1!B3 = "2020-08-12"), beside 2 date cells`; !strings.Contains(note, w) {
+				t.Errorf("note = %q\nwant ...%q...", note, w)
+			}
+		case "other":
+			if note != "" {
+				t.Errorf("other: note = %q, want none", note)
+			}
+		}
 	}
 }

@@ -291,6 +291,9 @@ func (in *xlsxInput) readSheet(ctx context.Context, part int, e *emitter, d *cel
 			}
 			vals[c.col-1] = v
 			kinds[c.col-1].addAt(k, part, r.row, v)
+			if k == kindText && c.kind == cellText {
+				kinds[c.col-1].addISOText(v)
+			}
 			d.cell(c.col, k, v)
 		}
 	}
