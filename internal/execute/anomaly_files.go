@@ -190,6 +190,9 @@ func (g *gateRun) inputFile(ctx context.Context) ([]run.Gate, error) {
 		s := fmt.Sprintf("%s, modified %s (%.1f days before the run)", rel, fi.ModTime().UTC().Format("2006-01-02 15:04 UTC"), f.Age.Hours()/24)
 		if f.Last != nil {
 			s += fmt.Sprintf(", is a new file since the one accepted for %s", f.Last.Month)
+			if cells == "" {
+				s += " by its bytes (a CSV or Parquet file is compared by its bytes, not its rows: the same rows saved again count as new)"
+			}
 		} else {
 			s += ": the first accepted month, nothing to compare with"
 		}
