@@ -145,3 +145,45 @@ func TestTextCellLocatedBottleNeck(t *testing.T) {
 		}
 	}
 }
+
+// TestTextCellLocatedWhenUpToDate: the cell of a text that a model's
+// cast refuses was named only when the run loaded the workbook; when its
+// source was up to date (loaded by an earlier run, the file unchanged)
+// the error was DuckDB's alone. The run now reads the workbook again for
+// its text columns, and names the cell there too.
+func TestTextCellLocatedWhenUpToDate(t *testing.T) {
+	dir := t.TempDir()
+	model := "{{ config(materialized='table') }}\nselect product_id, price\nfrom {{ source('raw', 'erp') }}\n"
+	writeTree(t, dir, map[string]string{
+		"project.yml":        "name: shop\ndatabase-path: target/bottleneck.duckdb\n",
+		"models/stg_erp.sql": model,
+		"models/sources.yml": "version: 2\nsources:\n  - name: raw\n    schema: raw\n    tables:\n      - name: erp\n        external:\n          location: data/erp.xlsx\n",
+	})
+	book := filepath.Join(dir, "data", "erp.xlsx")
+	writeBook(t, book, priceRows(20), time.Now())
+	setCell(t, book, "C10", "12,50 EUR")
+	mustKiln(t, ExitOK, dir, "build")
+
+	// The model now casts the price; the workbook is as it was.
+	writeTree(t, dir, map[string]string{"models/stg_erp.sql": strings.Replace(model, "price\n", "cast(price as decimal(12, 2)) as price\n", 1)})
+	code, out, errOut := kiln(t, dir, "build")
+	msg := out + errOut
+	for _, w := range []string{
+		`UP-TO-DATE`,
+		`Could not convert string "12,50 EUR" (data/erp.xlsx Sheet1!C10, source raw.erp) to DECIMAL(12,2)`,
+		`hint: raw.erp loaded "price" as VARCHAR: data/erp.xlsx Sheet1!C10 = "12,50 EUR" is text, where the other 19 values of column C ("price") are numbers`,
+	} {
+		if code != ExitFailure || !strings.Contains(msg, w) {
+			t.Errorf("exit %d, want %d and %q:\n%s", code, ExitFailure, w, msg)
+		}
+	}
+
+	// A run that does not select the source does not read its file (it
+	// may have changed since the table was loaded): the hint says how to
+	// have the cell named.
+	code, out, errOut = kiln(t, dir, "build", "-s", "stg_erp")
+	want := `hint: if the value is a cell of raw.erp, build it with stg_erp to have its cell named (kiln build -s +stg_erp): this run did not read the file`
+	if code != ExitFailure || !strings.Contains(out+errOut, want) {
+		t.Errorf("-s stg_erp: exit %d, want %d and %q:\n%s%s", code, ExitFailure, want, out, errOut)
+	}
+}

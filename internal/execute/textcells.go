@@ -1,6 +1,7 @@
 package execute
 
 import (
+	"context"
 	"fmt"
 	"regexp"
 	"slices"
@@ -100,13 +101,21 @@ func (e *Executor) locateConversion(n *graph.Node, de *adapter.Error, ne *run.No
 		return
 	}
 	var loaded []*loadedText
+	var unread []string // workbook sources upstream that the run neither loaded nor found up to date
 	ids := e.g.Sorted(e.g.Ancestors(n.ID, -1))
 	for _, id := range slices.Backward(ids) { // the nearest first
 		if t := e.textOf(id); t != nil {
 			loaded = append(loaded, t)
+		} else if t, planned := e.readText(id); t != nil {
+			loaded = append(loaded, t)
+		} else if !planned {
+			unread = append(unread, e.g.Node(id).DisplayName())
 		}
 	}
 	if len(loaded) == 0 {
+		if len(unread) > 0 {
+			ne.Hint = fmt.Sprintf("if the value is a cell of %s, build it with %s to have its cell named (kiln build -s +%s): this run did not read the file", strings.Join(unread, ", "), n.Name, n.Name)
+		}
 		return
 	}
 	// The column the database names, when a loaded text column has its
@@ -232,4 +241,33 @@ func (e *Executor) warnDatesAsText(n *graph.Node, res load.Result) {
 			e.opts.Warn(n, fmt.Sprintf("source %s: %s", n.DisplayName(), note))
 		}
 	}
+}
+
+// readText returns the text columns of the workbook of source id, a
+// file-backed xlsx source upstream of a failing node that the run found
+// up to date (its file is the one its table was loaded from), read again
+// for them; nil when id is not such a source or its workbook has no text
+// column. planned is false for a workbook source that the run did not
+// plan: its file may have changed since its table was loaded, so it is
+// not read.
+func (e *Executor) readText(id graph.ID) (t *loadedText, planned bool) {
+	src := e.g.Node(id)
+	if src == nil || src.Kind != graph.Source || src.Source == nil || src.Source.External == nil {
+		return nil, true
+	}
+	x := src.Source.External
+	if f := strings.ToLower(x.Format); f != "xlsx" && f != "xlsm" && f != "" || f == "" && !strings.HasSuffix(strings.ToLower(x.Path), ".xlsx") {
+		return nil, true
+	}
+	if _, loaded := e.cells.Load(id); loaded {
+		return nil, true // loaded by the run, without a text column
+	}
+	if !e.opts.UpToDate[id] {
+		return nil, false
+	}
+	cols, err := load.TextColumnsOf(context.Background(), SourceSpec(x))
+	if err != nil || len(cols) == 0 {
+		return nil, true
+	}
+	return &loadedText{file: e.rel(x.Path), source: src.DisplayName(), cols: cols}, true
 }

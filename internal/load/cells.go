@@ -106,6 +106,29 @@ func Cells(ctx context.Context, spec Spec) (string, error) {
 	return t.cells, nil
 }
 
+// TextColumnsOf reads the workbook of spec without loading it and returns
+// its columns that load as VARCHAR by inference, as Result.TextColumns:
+// what names a text cell when the run did not load the workbook (its
+// source up to date). nil for a CSV or Parquet file. Errors are
+// *InputError.
+func TextColumnsOf(ctx context.Context, spec Spec) ([]TextColumn, error) {
+	f, _, err := format(spec)
+	if err != nil || f != formatXLSX {
+		return nil, err
+	}
+	if err := checkOptions(spec, f); err != nil {
+		return nil, err
+	}
+	if err := checkFile(spec); err != nil {
+		return nil, err
+	}
+	t, err := readXLSX(ctx, spec, discardSink{})
+	if err != nil {
+		return nil, err
+	}
+	return t.text, nil
+}
+
 // discardSink drops the rows: Cells reads a workbook for its digest only.
 type discardSink struct{}
 
