@@ -55,19 +55,6 @@ func BenchmarkLoadXLSX(b *testing.B) {
 	b.ReportMetric(float64(benchRows*benchCols)*float64(b.N)/sec, "cells/s")
 }
 
-// BenchmarkCheck measures the planned-input check of a 100k x 10
-// workbook, which reads every sheet's XML (no conversion, no database):
-// what a run pays before it starts, beside BenchmarkLoadXLSX's load.
-func BenchmarkCheck(b *testing.B) {
-	path := benchWorkbook(b)
-	for b.Loop() {
-		if err := Check(Spec{Path: path}); err != nil {
-			b.Fatal(err)
-		}
-	}
-	b.ReportMetric(float64(benchRows*benchCols)*float64(b.N)/b.Elapsed().Seconds(), "cells/s")
-}
-
 // BenchmarkDecode measures the worksheet reader alone, without DuckDB.
 func BenchmarkDecode(b *testing.B) {
 	path := benchWorkbook(b)
