@@ -187,10 +187,8 @@ func checkOptions(spec Spec, f string) error {
 // must decode in its encoding, with as many fields on every line as in its
 // header, within max_line_size; an xlsx workbook must hold the sheet(s),
 // with a header row (the same on every sheet with "*"), within the unzip
-// limits as the zip declares them, and each sheet's XML is read whole (its
-// rows well formed, no value right of the header; the values' types are
-// checked as they load); a Parquet file must start as one. It returns
-// *InputError.
+// limits as the zip declares them (its cells are checked as they load); a
+// Parquet file must start as one. It returns *InputError.
 func Check(spec Spec) error {
 	f, delim, err := format(spec)
 	if err != nil {
@@ -208,8 +206,7 @@ func Check(spec Spec) error {
 		if err != nil {
 			return err
 		}
-		defer in.Close()
-		return in.checkRows()
+		return in.Close()
 	case formatCSV:
 		return checkCSV(spec, delim)
 	case formatParquet:

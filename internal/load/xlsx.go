@@ -276,8 +276,11 @@ func (in *xlsxInput) readSheet(ctx context.Context, part int, e *emitter, d *cel
 		if n%1024 == 0 && ctx.Err() != nil {
 			return nil, ctx.Err()
 		}
-		if err := in.checkWidth(part, r); err != nil {
-			return nil, err
+		if last := r.cells[len(r.cells)-1]; last.col > width {
+			return nil, &InputError{Path: in.spec.Path, Sheet: ref.name,
+				Problem: fmt.Sprintf("cell %s%d of sheet %q holds a value right of the header's last column, %s: expected %d columns, found %d",
+					columnName(last.col), r.row, ref.name, columnName(width), width, last.col),
+				Hint: fmt.Sprintf("give column %s a header in row %d, or remove the values right of column %s", columnName(last.col), header, columnName(width))}
 		}
 		vals, err := e.row(int64(r.row))
 		if err != nil {
@@ -301,62 +304,6 @@ func (in *xlsxInput) readSheet(ctx context.Context, part int, e *emitter, d *cel
 		return nil, err
 	}
 	return kinds, nil
-}
-
-// checkWidth returns *InputError when the data row r of sheet part holds
-// a value right of the header's last column.
-func (in *xlsxInput) checkWidth(part int, r *sheetReader) error {
-	ref, header, width := in.refs[part], in.rows[part], len(in.header)
-	if last := r.cells[len(r.cells)-1]; last.col > width {
-		return &InputError{Path: in.spec.Path, Sheet: ref.name,
-			Problem: fmt.Sprintf("cell %s%d of sheet %q holds a value right of the header's last column, %s: expected %d columns, found %d",
-				columnName(last.col), r.row, ref.name, columnName(width), width, last.col),
-			Hint: fmt.Sprintf("give column %s a header in row %d, or remove the values right of column %s", columnName(last.col), header, columnName(width))}
-	}
-	return nil
-}
-
-// checkRows reads every row of the workbook's sheets, and its shared
-// strings, without converting a value: a sheet whose XML is malformed or
-// cut short (a damaged export whose zip is whole), a row numbered out of
-// order, a value right of the header or more cells than max_cells are
-// found before the run starts, as a *InputError naming the sheet, not
-// halfway through a build. It costs one more pass over the sheets' XML
-// (the load's inference and typing are not repeated).
-func (in *xlsxInput) checkRows() error {
-	if err := in.wb.sst.readAll(); err != nil {
-		return in.inputError("", err)
-	}
-	for part, ref := range in.refs {
-		if err := in.checkSheet(part); err != nil {
-			return in.inputError(ref.name, err)
-		}
-	}
-	return nil
-}
-
-func (in *xlsxInput) checkSheet(part int) error {
-	r, err := in.wb.openSheet(in.refs[part])
-	if err != nil {
-		return err
-	}
-	defer r.Close()
-	for {
-		ok, err := r.next()
-		if err != nil {
-			return err
-		}
-		if !ok {
-			break
-		}
-		if r.row <= in.rows[part] {
-			continue
-		}
-		if err := in.checkWidth(part, r); err != nil {
-			return err
-		}
-	}
-	return r.drain()
 }
 
 // cellConv turns cells into the text the sink stages.
