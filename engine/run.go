@@ -232,6 +232,9 @@ func (p *Project) Run(ctx context.Context, plan *Plan, o RunOptions) (*Result, e
 	// Before kiln writes anything: was the database changed since the
 	// last run sealed it?
 	r.outside = p.fileOutside(pending)
+	if path := sealWALPath(p.DBPath); path != "" && !p.OnServer() {
+		removeStale(path) // the pending seal's WAL, checked: this run writes its own
+	}
 	r.writes = newWriteWatch(g)
 	// Then the target folder, which a kiln compile or clean may be writing
 	// (they refuse to while a run holds it).
@@ -289,7 +292,11 @@ func (p *Project) Run(ctx context.Context, plan *Plan, o RunOptions) (*Result, e
 			r.stampPending() // the file as the run leaves it, before the close's checkpoint
 			failpoint.Hit(failpoint.RunClosing)
 		}
-		if err := closeDB(); err == nil && (r.seal || r.unsealed != "") {
+		err := closeDB()
+		if r.seal {
+			failpoint.Hit(failpoint.RunClosed)
+		}
+		if err == nil && (r.seal || r.unsealed != "") {
 			if err := p.writeFileSeal(p.InvocationID(), o.Command, r.unsealed, o.Transaction); err != nil {
 				p.printf(Warn, "warning: cannot write %s (the next build runs every node): %v", Rel(p.Dir, SealFilePath(p.DBPath)), err)
 			}

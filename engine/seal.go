@@ -47,9 +47,22 @@ import (
 // (their sha256), followed by nothing or by a checkpoint's entries only:
 // every write to a DuckDB database goes through its WAL, and opening it
 // read-write replays and rewrites or removes the WAL, so no other process
-// wrote. A pending seal without a WAL vouches for the identical file only. What is left
-// is the instant between the close removing the WAL and the final seal
-// written: a kill there makes the next build run every node (safe).
+// wrote. A pending seal without a WAL vouches for the identical file only.
+//
+// The close's checkpoint ends by removing the WAL: a run killed after that
+// and before the final seal would leave a database that no stamp
+// describes. So the pending seal keeps a hard link to the WAL file beside
+// the database (<database>.seal.wal, the same inode), and records the
+// checkpoint iteration of the database file's header
+// (duckdb.CheckpointIteration). With the WAL gone, the pending seal
+// vouches for the database when the linked WAL holds the stamped bytes
+// followed by a checkpoint's entries only and the header counts exactly
+// one checkpoint more: DuckDB appends every write to the WAL it finds
+// (opening a database replays its WAL and keeps appending to the same
+// file), so a program that opened the database before the close's
+// checkpoint and wrote left its entries in the linked file, and one that
+// wrote after it made a WAL of its own, whose checkpoint counts a second
+// one. The final seal removes the link.
 //
 // A run that may have written another relation than its nodes' own (a
 // hook, on-run-start, on-run-end or run_query statement that is not known
@@ -76,12 +89,20 @@ type fileSeal struct {
 	// then the sha256 (hex) of the WAL file's bytes.
 	Pending   bool   `json:"pending,omitempty"`
 	WALSHA256 string `json:"wal_sha256,omitempty"`
+	// Iteration is, in a pending seal with a WAL, the checkpoint
+	// iteration of the database file's header then: its close's
+	// checkpoint makes it one more.
+	Iteration *uint64 `json:"iteration,omitempty"`
 	// Txn, when set, is the flow transaction (kiln build --transaction)
 	// the run was a task of: a flow's runs do not seal, since kiln
 	// transaction commit publishes their state later. The next build says
 	// so, rather than blaming another program.
 	Txn string `json:"txn,omitempty"`
 }
+
+// sealWALPath is the hard link to the WAL file that a pending seal keeps
+// beside the database at dbPath ("" for an in-memory database).
+func sealWALPath(dbPath string) string { return besideDB(dbPath, ".seal.wal") }
 
 // dbIdentity returns the stamps of the database file at path and of its
 // WAL file (nil when there is none).
@@ -161,7 +182,7 @@ func (p *Project) fileOutside(pre *pendingCheck) string {
 		if pre != nil && pre.holds && db == pre.db {
 			return "" // killed after its commit, maybe in its close's checkpoint
 		}
-		return fmt.Sprintf("the database was changed since the %s run %s committed at %s (it was killed before it closed the database, then the database was written)", s.Command, s.RunID, s.SealedAt.Local().Format("2006-01-02 15:04:05"))
+		return fmt.Sprintf("the %s run %s committed at %s and was killed before it sealed the database, which is not as that run and its close left it (written since, or its WAL file gone): kiln cannot tell whether it was changed outside kiln", s.Command, s.RunID, s.SealedAt.Local().Format("2006-01-02 15:04:05"))
 	}
 	return fmt.Sprintf("the database was changed since the last %s at %s (run %s) sealed it, outside a kiln run that finished (another program, kiln run-operation, or a run killed before it finished)", s.Command, s.SealedAt.Local().Format("2006-01-02 15:04:05"), s.RunID)
 }
@@ -173,18 +194,60 @@ func (p *Project) fileOutside(pre *pendingCheck) string {
 // stamped, or the stamped bytes followed by a checkpoint's entries only
 // (duckdb.CheckpointTail). A WAL that another process opened to write is
 // rewritten or removed.
+//
+// Without a WAL file, the close's checkpoint ended (see above): the WAL
+// linked beside the database must be the stamped one followed by a
+// checkpoint's entries only, and the file's header must count exactly one
+// checkpoint more than when stamped.
 func pendingHolds(path string, s fileSeal, db adapter.FileStamp, wal *adapter.FileStamp) bool {
-	if s.WAL == nil || wal == nil || db.Inode != s.Database.Inode || db.ModNs < s.Database.ModNs || wal.Inode != s.WAL.Inode {
+	if s.WAL == nil || db.Inode != s.Database.Inode || db.ModNs < s.Database.ModNs {
+		return false
+	}
+	if wal == nil {
+		return checkpointedHolds(path, s)
+	}
+	if wal.Inode != s.WAL.Inode {
 		return false
 	}
 	if *wal == *s.WAL {
 		return true
 	}
-	if wal.Size <= s.WAL.Size || s.WALSHA256 == "" {
+	return walExtends(path+".wal", s, *wal)
+}
+
+// checkpointedHolds reports whether the database at path, its WAL file
+// gone, is as the close of the run of the pending seal s left it: the
+// WAL linked beside it (sealWALPath) is the stamped one, followed by a
+// checkpoint's entries only, and the header counts one checkpoint more.
+func checkpointedHolds(path string, s fileSeal) bool {
+	if s.Iteration == nil {
 		return false
 	}
-	b, err := os.ReadFile(path + ".wal")
-	if err != nil || int64(len(b)) != wal.Size {
+	link := sealWALPath(path)
+	fi, err := os.Stat(link)
+	if err != nil {
+		return false
+	}
+	ls := stampOf(fi)
+	if ls.Inode != s.WAL.Inode {
+		return false
+	}
+	n, err := duckdb.CheckpointIteration(path)
+	if err != nil || n != *s.Iteration+1 {
+		return false
+	}
+	return walExtends(link, s, ls)
+}
+
+// walExtends reports whether the WAL file at path, stamped now as st,
+// holds the bytes the pending seal s stamped followed by a checkpoint's
+// entries only (duckdb.CheckpointTail).
+func walExtends(path string, s fileSeal, st adapter.FileStamp) bool {
+	if st.Size <= s.WAL.Size || s.WALSHA256 == "" {
+		return false
+	}
+	b, err := os.ReadFile(path)
+	if err != nil || int64(len(b)) != st.Size {
 		return false
 	}
 	sum := sha256.Sum256(b[:s.WAL.Size])
@@ -205,13 +268,21 @@ func (p *Project) writeSeal(s fileSeal) error {
 	if path == "" || p.OnServer() {
 		return nil
 	}
+	link := sealWALPath(p.DBPath)
+	if s.Pending {
+		// The link first: it changes the WAL file's status-change time,
+		// which the stamp records.
+		if err := linkWAL(p.DBPath+".wal", link); err != nil {
+			return err
+		}
+	}
 	db, wal, err := dbIdentity(p.DBPath)
 	if err != nil {
 		return err
 	}
 	s.SealedAt, s.Database, s.WAL = time.Now(), db, wal
 	if s.Pending && wal != nil {
-		b, err := os.ReadFile(p.DBPath + ".wal")
+		b, err := os.ReadFile(link)
 		if err != nil {
 			return err
 		}
@@ -220,6 +291,11 @@ func (p *Project) writeSeal(s fileSeal) error {
 		}
 		sum := sha256.Sum256(b)
 		s.WALSHA256 = hex.EncodeToString(sum[:])
+		n, err := duckdb.CheckpointIteration(p.DBPath)
+		if err != nil {
+			return err
+		}
+		s.Iteration = &n
 	}
 	b, err := json.MarshalIndent(s, "", "  ")
 	if err != nil {
@@ -229,8 +305,30 @@ func (p *Project) writeSeal(s fileSeal) error {
 	if err := os.WriteFile(tmp, append(b, '\n'), 0o644); err != nil {
 		return err
 	}
-	return os.Rename(tmp, path)
+	if err := os.Rename(tmp, path); err != nil {
+		return err
+	}
+	if !s.Pending || wal == nil {
+		// The seal no longer needs it (a pending seal without a WAL
+		// vouches for the identical file only).
+		removeStale(link)
+	}
+	return nil
 }
+
+// linkWAL makes link a hard link to the WAL file wal (replacing an
+// earlier link), or removes link when there is no WAL file.
+func linkWAL(wal, link string) error {
+	removeStale(link)
+	if err := os.Link(wal, link); err != nil && !os.IsNotExist(err) {
+		return fmt.Errorf("cannot link the WAL file beside the database: %w", err)
+	}
+	return nil
+}
+
+// removeStale removes the file at path, if there is one; a failure is
+// left to the next seal (a leftover link only keeps an old WAL's blocks).
+func removeStale(path string) { _ = os.Remove(path) }
 
 // writeWatch records the first statement of the run's hooks, on-run-start,
 // on-run-end or run_query that may write a relation kiln builds other

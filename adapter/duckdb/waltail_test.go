@@ -53,3 +53,52 @@ func TestCheckpointTail(t *testing.T) {
 		t.Errorf("a WAL's entries followed by a checkpoint's are taken for a checkpoint's tail alone")
 	}
 }
+
+// Each close that checkpoints adds 1 to the file's iteration; an open
+// and close without a write, or a write not yet checkpointed, do not.
+func TestCheckpointIteration(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "i.duckdb")
+	session := func(sql string) uint64 {
+		t.Helper()
+		db, err := Open(ctx, path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c, err := db.Conn(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if sql != "" {
+			if _, err := c.Exec(ctx, sql); err != nil {
+				t.Fatal(err)
+			}
+		}
+		c.Close()
+		if err := db.Close(); err != nil {
+			t.Fatal(err)
+		}
+		n, err := CheckpointIteration(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	first := session("create table t as select range as i from range(1000)")
+	if got := session(""); got != first {
+		t.Errorf("an open and close without a write moved the iteration from %d to %d", first, got)
+	}
+	if got := session("insert into t values (1)"); got != first+1 {
+		t.Errorf("a write and a close moved the iteration from %d to %d, want %d", first, got, first+1)
+	}
+	if got := session("insert into t values (2); checkpoint; insert into t values (3)"); got != first+3 {
+		t.Errorf("a write, a CHECKPOINT, a write and a close moved the iteration from %d to %d, want %d", first+1, got, first+3)
+	}
+	other := filepath.Join(t.TempDir(), "x.duckdb")
+	if err := os.WriteFile(other, make([]byte, 3*4096), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := CheckpointIteration(other); err == nil {
+		t.Errorf("a file of zeros is read as a DuckDB database")
+	}
+}

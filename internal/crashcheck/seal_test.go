@@ -30,7 +30,9 @@ func upToDateOf(out string) string {
 // finished (the same nodes UP-TO-DATE; the gates run every build), and
 // the project exactly as after the build. It used to find the previous
 // run's seal and run every node ("the database was changed since the
-// last build").
+// last build"), and, killed once its close had checkpointed the database
+// and removed the WAL file (run.closed), blamed another program ("then the
+// database was written").
 func TestKillAfterCommitKeepsUpToDate(t *testing.T) {
 	w := setup(t)
 	ref := copyBase(t, w)
@@ -40,7 +42,7 @@ func TestKillAfterCommitKeepsUpToDate(t *testing.T) {
 		t.Fatal("a build again of the same month finds no node up to date")
 	}
 	points := []string{string(failpoint.PublishCommitted), pointAt(failpoint.ExportRenamed, w.counts[failpoint.ExportRenamed]),
-		string(failpoint.PublishDone), string(failpoint.RunClosing)}
+		string(failpoint.PublishDone), string(failpoint.RunClosing), string(failpoint.RunClosed)}
 	for _, point := range points {
 		t.Run(point, func(t *testing.T) {
 			t.Parallel()
@@ -64,11 +66,21 @@ func TestKillAfterCommitKeepsUpToDate(t *testing.T) {
 }
 
 // A database written by another program after a run was killed past its
-// commit is not taken as up to date: the next build runs every node.
+// commit is not taken as up to date: the next build runs every node;
+// whether the run was killed before its close (run.closing: the program
+// replays the run's WAL and appends to it) or after the close's
+// checkpoint removed the WAL (run.closed: the program's own WAL and
+// checkpoint).
 func TestWriteAfterKilledRunRebuilds(t *testing.T) {
+	for _, point := range []failpoint.Point{failpoint.RunClosing, failpoint.RunClosed} {
+		t.Run(string(point), func(t *testing.T) { writeAfterKill(t, point) })
+	}
+}
+
+func writeAfterKill(t *testing.T, point failpoint.Point) {
 	w := setup(t)
 	k := copyBase(t, w)
-	mustKill(t, k, string(failpoint.RunClosing), "build", m2...)
+	mustKill(t, k, string(point), "build", m2...)
 	ctx := context.Background()
 	db, err := adapter.Open(ctx, adapter.Target{Type: "duckdb", Path: filepath.Join(k.Dir, "target", dbFile)})
 	if err != nil {

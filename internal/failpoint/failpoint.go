@@ -91,6 +91,10 @@ const (
 	// seal, engine/seal.go) and is about to close it (DuckDB's
 	// checkpoint) and write the seal.
 	RunClosing Point = "run.closing"
+	// RunClosed: a run that seals the database closed it (DuckDB's
+	// checkpoint ran and removed the WAL file); the final seal is not
+	// written.
+	RunClosed Point = "run.closed"
 	// TxnCommitRecorded: inside kiln transaction commit's transaction,
 	// backups dropped, state merged, exports marked to publish; before
 	// COMMIT.
@@ -118,7 +122,7 @@ const (
 var All = []Point{
 	RunStarting, RunRecovered, NodePrepared, NodeBuilt, NodeCommitted, ExportStaged,
 	PublishStart, PublishBackupsDropped, PublishRecorded, PublishCommitted, ExportRenamed, PublishDone,
-	RollbackFilesDiscarded, RollbackUndone, RollbackCommitted, RunRecorded, RunClosing,
+	RollbackFilesDiscarded, RollbackUndone, RollbackCommitted, RunRecorded, RunClosing, RunClosed,
 	TxnCommitRecorded, TxnCommitCommitted, TxnCommitDone,
 	TxnRollbackUndone, TxnRollbackCommitted, FileRemoved,
 	RecoverUndone,
