@@ -139,8 +139,9 @@ type RunRecord struct {
 	Started   time.Time
 	Finished  time.Time
 	// Status is running, success, error (a node errored or failed),
-	// interrupted, killed, rolled_back or refused (on-run-start failed:
-	// no node ran, nothing was kept).
+	// interrupted, killed, rolled_back or refused (on-run-start failed,
+	// or a planned input file cannot be read: no node ran, nothing was
+	// kept).
 	Status string
 	Txn    string // the flow transaction of the run, if any
 	// Vars are the --vars the run was given, as a JSON object with sorted

@@ -44,7 +44,7 @@ func runRecord(r adapter.RunRecord, results []run.Result) (adapter.RunRecord, []
 		// (r.Status is final here: "rolled_back" when the commit failed),
 		// in which its node passed or warned: the checks that passed in a
 		// failed run teach the gates nothing either.
-		learns := r.Status == "success" && (res.Status == run.Pass || res.Status == run.Warn)
+		learns := gateLearns(r.Status, res.Status)
 		for _, g := range res.Gates {
 			if g.Observed {
 				n.Observations = append(n.Observations, adapter.Observation{Series: g.Series, Segment: g.Segment, Month: g.Month,
@@ -66,6 +66,13 @@ func runRecord(r adapter.RunRecord, results []run.Result) (adapter.RunRecord, []
 	}
 	r.Nodes = len(results)
 	return r, nodes
+}
+
+// gateLearns reports whether a gate's accepted value joins its history:
+// only from a run whose final status is "success", in which its node
+// passed or warned.
+func gateLearns(runStatus string, node run.Status) bool {
+	return runStatus == "success" && (node == run.Pass || node == run.Warn)
 }
 
 // killedRecord is the record of a run killed before it could record

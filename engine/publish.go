@@ -96,6 +96,13 @@ func (r *runner) publish(ctx context.Context, results []run.Result) *Result {
 		}
 		res.Outcome = sentences("interrupted after the run had "+what, res.Outcome)
 	}
+	if r.runStatus(res) != "success" {
+		// Its observations join no history (runRecord): the messages
+		// of the gates --accept-deviations accepted say so.
+		for i := range results {
+			results[i].Message = execute.UnacceptedMessage(results[i].Message)
+		}
+	}
 	res.Elapsed = time.Since(r.start)
 	r.history.finish(wctx, r.ex.Conn(0).Store())
 	r.sealed(wctx, results, res.RolledBack)
@@ -114,6 +121,7 @@ func (r *runner) writeResults(res *Result) {
 	r.resultsWritten = done
 	out := *res
 	out.Results = slices.Clone(res.Results)
+	acceptedOnly(out.Results, r.runStatus(res))
 	go func() {
 		defer close(done)
 		r.p.writeResults(r.opts, &out)
@@ -149,13 +157,7 @@ func (r *runner) publishRefused(ctx context.Context, results []run.Result) *Resu
 func (r *runner) recordHistory(ctx context.Context, res *Result) error {
 	p := r.p
 	store := r.ex.Conn(0).Store()
-	status := RunStatus(res.Results, res.Interrupted)
-	switch {
-	case r.startRefused && !res.Interrupted:
-		status = "refused" // on-run-start failed: no node ran
-	case status == "success" && res.RolledBack:
-		status = "rolled_back" // its commit failed: no baseline
-	}
+	status := r.runStatus(res)
 	h, nodes := runRecord(adapter.RunRecord{ID: p.InvocationID(), Command: r.opts.Command, Selection: r.opts.describe(p.cfg.VarsText),
 		Started: r.start, Finished: time.Now(), Status: status, Txn: r.opts.Transaction,
 		Vars: varsJSON(p.cfg.Vars)}, res.Results)
@@ -163,6 +165,37 @@ func (r *runner) recordHistory(ctx context.Context, res *Result) error {
 		return err
 	}
 	return store.SaveHashes(ctx, p.newHashes)
+}
+
+// runStatus returns the status the history records for the run of res:
+// RunStatus's, or "refused" when the run stopped before any node ran
+// (on-run-start failed, or a planned input file cannot be read: nothing
+// changed), or "rolled_back" when it succeeded but its commit failed.
+func (r *runner) runStatus(res *Result) string {
+	status := RunStatus(res.Results, res.Interrupted)
+	switch {
+	case (r.startRefused || res.Refused) && !res.Interrupted:
+		status = "refused" // no node ran
+	case status == "success" && res.RolledBack:
+		status = "rolled_back" // its commit failed: no baseline
+	}
+	return status
+}
+
+// acceptedOnly clears, in results (run_results.json's copy), the accepted
+// flag of the gates whose values the history does not accept: all of a
+// run whose status is not "success", as runRecord records them.
+func acceptedOnly(results []run.Result, status string) {
+	for i, x := range results {
+		if len(x.Gates) == 0 {
+			continue
+		}
+		gates := slices.Clone(x.Gates)
+		for j := range gates {
+			gates[j].Accepted = gates[j].Accepted && gateLearns(status, x.Status)
+		}
+		results[i].Gates = gates
+	}
 }
 
 // commit commits the run (step 2 of publish) and says what it did; when

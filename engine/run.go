@@ -122,8 +122,11 @@ type Result struct {
 	// content is another month's (SameAs).
 	StaleInputs []StaleInput
 	// StartFailed is a run whose on-run-start failed: no node ran, each
-	// planned one is skipped (Outcome has the hook's error).
+	// planned one is skipped (Outcome has the hook's error), and the
+	// history records it as refused; StartError is that error, on one
+	// line.
 	StartFailed bool
+	StartError  string
 }
 
 // StaleInput is a failed input_freshness test.
@@ -355,7 +358,7 @@ func (p *Project) Run(ctx context.Context, plan *Plan, o RunOptions) (*Result, e
 		r.startRefused = true
 		r.hookErr = hookFailed("on-run-start", err)
 		res := r.publish(ctx, r.skipAll(err))
-		res.StartFailed = true
+		res.StartFailed, res.StartError = true, oneLine(err)
 		p.emit(RunFinished{Result: res})
 		return res, nil
 	}

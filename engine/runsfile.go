@@ -50,8 +50,9 @@ type RunSummary struct {
 	Selection string    `json:"selection"`
 	Started   time.Time `json:"started"`
 	Finished  time.Time `json:"finished"`
-	// Status is running, success, error, interrupted, killed or
-	// rolled_back; starting for a run that is opening the database and
+	// Status is running, success, error, interrupted, killed,
+	// rolled_back or refused (stopped before any node ran: on-run-start
+	// failed or a planned input file cannot be read); starting for a run that is opening the database and
 	// recovering before it records itself, queued for one that waits for
 	// a database another process holds (see RunStartPath).
 	Status string `json:"status"`

@@ -11,6 +11,8 @@ import (
 
 	"github.com/xuri/excelize/v2"
 
+	"github.com/kiln-build/kiln/internal/artifact"
+	"github.com/kiln-build/kiln/internal/run"
 	"github.com/kiln-build/kiln/internal/sample"
 )
 
@@ -145,13 +147,37 @@ func TestMissingExportKeepsPreviousBuild(t *testing.T) {
 	if got := query(t, dir, `select count(*) from intermediate.int_products`); got != fmt.Sprint(exp.Joined) {
 		t.Errorf("int_products has %s rows, want the previous %d", got, exp.Joined)
 	}
-	// The refused run is in the history and in the event log.
-	if runs := mustKiln(t, 0, dir, "runs"); !strings.Contains(runs, " error ") {
-		t.Errorf("kiln runs does not list the refused run:\n%s", runs)
+	// The refused run is in the history, as refused (nothing changed, as
+	// a run on-run-start refuses), and in the event log.
+	if runs := mustKiln(t, 0, dir, "runs"); !strings.Contains(runs, " refused ") {
+		t.Errorf("kiln runs does not list the refused run as refused:\n%s", runs)
+	}
+	if _, status := lastRun(t, dir); status != "refused" {
+		t.Errorf("the run refused for a missing input is recorded as %s, want refused", status)
 	}
 	log := string(readFile(t, filepath.Join(dir, "target", "kiln.log")))
 	if !strings.Contains(log, `"event":"run_finished"`) || !strings.Contains(log, `"exit_code":2`) || !strings.Contains(log, "web.xlsx") {
 		t.Errorf("kiln.log lacks the refused run:\n%s", log)
+	}
+	// run_results.json has the unreadable source's error and every other
+	// node skipped, so kiln retry, the file delivered, runs the whole run.
+	rr, err := artifact.ReadRunResults(filepath.Join(dir, "target", "run_results.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	statuses := map[run.Status]int{}
+	for _, r := range rr.Results {
+		statuses[r.Status]++
+	}
+	if statuses[run.Error] != 1 || statuses[run.Skipped] != 92 || len(rr.Results) != 93 {
+		t.Errorf("run_results.json of the refused run: %v, want 1 error and 92 skipped", statuses)
+	}
+	copyFile(t, filepath.Join(dir, "data", "sample", sample.DefaultMonth, "web.xlsx"), filepath.Join(month, "web.xlsx"))
+	if out := mustKiln(t, 0, dir, "retry"); !strings.Contains(out, "Retrying 93 nodes of the last build") {
+		t.Errorf("kiln retry of the refused run does not run its 93 nodes:\n%s", out)
+	}
+	if _, status := lastRun(t, dir); status != "success" {
+		t.Errorf("the retry is recorded as %s", status)
 	}
 }
 

@@ -158,11 +158,11 @@ func (a *app) runFinished(res *engine.Result) {
 		a.runLog.RunFinished(res.Results, res.Elapsed, exitCode(res), res.Interrupted)
 		return
 	}
-	notRun := ""
+	notRun, why := "", ""
 	if res.StartFailed {
-		notRun = "on-run-start failed"
+		notRun, why = "on-run-start failed", res.StartError
 	}
-	a.ui.Summary(res.Graph, res.Results, res.Elapsed, notRun)
+	a.ui.Summary(res.Graph, res.Results, res.Elapsed, notRun, why)
 	switch {
 	case res.Outcome != "":
 		a.ui.Printf("")

@@ -303,7 +303,7 @@ func (g *gateRun) result(gates []run.Gate) run.Result {
 				r.Message += "; not accepted: --accept-deviations does not accept the file of another month (" + same + "), supply this month's export"
 			} else {
 				r.Status = run.Warn
-				r.Message += "; accepted (--accept-deviations): the history learns from it"
+				r.Message += acceptedLearns
 			}
 		}
 	case len(cold) > 0 && (g.kind == anomaly.Volume || g.kind == anomaly.Metric || g.months() < g.args.Options.MinPoints):

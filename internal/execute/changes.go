@@ -171,7 +171,7 @@ func (e *Executor) changeTest(ctx context.Context, conn adapter.Conn, n *graph.N
 		r.Message = fmt.Sprintf("%s went from %s to %s (%s): %s", what, fmtNum(base.Value), fmtNum(current), fmtPct(pct), why)
 		if e.opts.AcceptDeviations {
 			r.Status = run.Warn
-			r.Message += "; accepted (--accept-deviations): it is the new baseline"
+			r.Message += acceptedBaseline
 		}
 	}
 	return r

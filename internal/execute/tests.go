@@ -74,7 +74,7 @@ func (e *Executor) test(ctx context.Context, conn adapter.Conn, n *graph.Node) r
 		}
 		if outcome == "fail" && e.opts.AcceptDeviations && IsDeviationGate(n) {
 			r.Status = run.Warn
-			r.Message += "; accepted (--accept-deviations): this run's values join the history"
+			r.Message += acceptedJoins
 		}
 	}
 	return r

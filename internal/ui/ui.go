@@ -247,9 +247,11 @@ func displayName(n *graph.Node) string {
 
 // Summary prints dbt's count line and then every failure and warning with
 // its position and message. notRun, when not "", says why no node ran
-// ("on-run-start failed"): the skipped nodes had no SKIP line of their
-// own, and the summary says that instead of pointing at them.
-func (p *Printer) Summary(g *graph.Graph, results []run.Result, elapsed time.Duration, notRun string) {
+// ("on-run-start failed"), and why is its error on one line: the run was
+// refused, which the count line says first, with the failed hook counted
+// as an error (as dbt counts it); the skipped nodes had no SKIP line of
+// their own, and the summary says that instead of pointing at them.
+func (p *Printer) Summary(g *graph.Graph, results []run.Result, elapsed time.Duration, notRun, why string) {
 	if p.json != nil {
 		return // the JSON log has its own run_finished event
 	}
@@ -269,11 +271,22 @@ func (p *Printer) Summary(g *graph.Graph, results []run.Result, elapsed time.Dur
 		}
 	}
 	p.Printf("")
-	line := fmt.Sprintf("Done in %.2fs. PASS=%d WARN=%d ERROR=%d SKIP=%d", elapsed.Seconds(), counts["PASS"], counts["WARN"], counts["ERROR"], counts["SKIP"])
+	head, total := fmt.Sprintf("Done in %.2fs.", elapsed.Seconds()), len(results)
+	if notRun != "" {
+		// The hook that refused the run is its one error.
+		counts["ERROR"]++
+		total++
+		head = fmt.Sprintf("Refused in %.2fs: %s, so no node ran", elapsed.Seconds(), notRun)
+		if why != "" {
+			head += " (" + why + ")"
+		}
+		head += "."
+	}
+	line := fmt.Sprintf("%s PASS=%d WARN=%d ERROR=%d SKIP=%d", head, counts["PASS"], counts["WARN"], counts["ERROR"], counts["SKIP"])
 	if counts["UP-TO-DATE"] > 0 {
 		line += fmt.Sprintf(" UP-TO-DATE=%d", counts["UP-TO-DATE"])
 	}
-	line += fmt.Sprintf(" TOTAL=%d", len(results))
+	line += fmt.Sprintf(" TOTAL=%d", total)
 	p.Printf("%s", line)
 
 	p.Problems(g, results)
