@@ -271,10 +271,10 @@ func (p *Project) writeSeal(s fileSeal) error {
 	link := sealWALPath(p.DBPath)
 	if s.Pending {
 		// The link first: it changes the WAL file's status-change time,
-		// which the stamp records.
-		if err := linkWAL(p.DBPath+".wal", link); err != nil {
-			return err
-		}
+		// which the stamp records. Without it (a file system without
+		// hard links), a kill after the close's checkpoint makes the
+		// next build run every node, as before.
+		linkWAL(p.DBPath+".wal", link)
 	}
 	db, wal, err := dbIdentity(p.DBPath)
 	if err != nil {
@@ -291,11 +291,9 @@ func (p *Project) writeSeal(s fileSeal) error {
 		}
 		sum := sha256.Sum256(b)
 		s.WALSHA256 = hex.EncodeToString(sum[:])
-		n, err := duckdb.CheckpointIteration(p.DBPath)
-		if err != nil {
-			return err
+		if n, err := duckdb.CheckpointIteration(p.DBPath); err == nil {
+			s.Iteration = &n // else no checkpointed state holds (checkpointedHolds)
 		}
-		s.Iteration = &n
 	}
 	b, err := json.MarshalIndent(s, "", "  ")
 	if err != nil {
@@ -316,14 +314,12 @@ func (p *Project) writeSeal(s fileSeal) error {
 	return nil
 }
 
-// linkWAL makes link a hard link to the WAL file wal (replacing an
-// earlier link), or removes link when there is no WAL file.
-func linkWAL(wal, link string) error {
+// linkWAL makes link a hard link to the WAL file wal, replacing an
+// earlier link; there is no link when there is no WAL file or the file
+// system cannot link it.
+func linkWAL(wal, link string) {
 	removeStale(link)
-	if err := os.Link(wal, link); err != nil && !os.IsNotExist(err) {
-		return fmt.Errorf("cannot link the WAL file beside the database: %w", err)
-	}
-	return nil
+	_ = os.Link(wal, link)
 }
 
 // removeStale removes the file at path, if there is one; a failure is
