@@ -235,7 +235,7 @@ func (p *Project) Run(ctx context.Context, plan *Plan, o RunOptions) (*Result, e
 	// Before kiln writes anything: was the database changed since the
 	// last run sealed it?
 	r.outside = p.fileOutside(pending)
-	if path := sealWALPath(p.DBPath); path != "" && !p.OnServer() {
+	if path := SealWALPath(p.DBPath); path != "" && !p.OnServer() {
 		removeStale(path) // the pending seal's WAL, checked: this run writes its own
 	}
 	r.writes = newWriteWatch(g)

@@ -100,9 +100,10 @@ type fileSeal struct {
 	Txn string `json:"txn,omitempty"`
 }
 
-// sealWALPath is the hard link to the WAL file that a pending seal keeps
-// beside the database at dbPath ("" for an in-memory database).
-func sealWALPath(dbPath string) string { return besideDB(dbPath, ".seal.wal") }
+// SealWALPath returns the hard link to the WAL file that a pending seal
+// keeps beside the DuckDB database at dbPath: dbPath + ".seal.wal"; ""
+// for an in-memory database.
+func SealWALPath(dbPath string) string { return besideDB(dbPath, ".seal.wal") }
 
 // dbIdentity returns the stamps of the database file at path and of its
 // WAL file (nil when there is none).
@@ -217,13 +218,13 @@ func pendingHolds(path string, s fileSeal, db adapter.FileStamp, wal *adapter.Fi
 
 // checkpointedHolds reports whether the database at path, its WAL file
 // gone, is as the close of the run of the pending seal s left it: the
-// WAL linked beside it (sealWALPath) is the stamped one, followed by a
+// WAL linked beside it (SealWALPath) is the stamped one, followed by a
 // checkpoint's entries only, and the header counts one checkpoint more.
 func checkpointedHolds(path string, s fileSeal) bool {
 	if s.Iteration == nil {
 		return false
 	}
-	link := sealWALPath(path)
+	link := SealWALPath(path)
 	fi, err := os.Stat(link)
 	if err != nil {
 		return false
@@ -268,7 +269,7 @@ func (p *Project) writeSeal(s fileSeal) error {
 	if path == "" || p.OnServer() {
 		return nil
 	}
-	link := sealWALPath(p.DBPath)
+	link := SealWALPath(p.DBPath)
 	if s.Pending {
 		// The link first: it changes the WAL file's status-change time,
 		// which the stamp records. Without it (a file system without
@@ -282,7 +283,7 @@ func (p *Project) writeSeal(s fileSeal) error {
 	}
 	s.SealedAt, s.Database, s.WAL = time.Now(), db, wal
 	if s.Pending && wal != nil {
-		b, err := os.ReadFile(link)
+		b, err := os.ReadFile(p.DBPath + ".wal")
 		if err != nil {
 			return err
 		}

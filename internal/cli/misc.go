@@ -79,7 +79,7 @@ deletes it too.`,
 			db := files.DBPath
 			keep := map[string]bool{}
 			if !all {
-				keep = map[string]bool{db: true, db + ".wal": true, engine.RunsFilePath(db): true, engine.RunStartPath(db): true, engine.SealFilePath(db): true}
+				keep = map[string]bool{db: true, db + ".wal": true, engine.RunsFilePath(db): true, engine.RunStartPath(db): true, engine.SealFilePath(db): true, engine.SealWALPath(db): true}
 			}
 			paths, err := cleanPaths(dir, p.File, targets, protectedPaths(p.Config))
 			if err != nil {
