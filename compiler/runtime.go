@@ -274,32 +274,9 @@ func (m *Manifest) RunHooks(ctx context.Context, n *graph.Node, phase string, in
 // underscored one's.
 func NodeHooks(n *graph.Node, phase string, inTx bool) []string {
 	var hooks []string
-	add := func(h any) {
-		switch v := h.(type) {
-		case string:
-			if inTx {
-				hooks = append(hooks, v)
-			}
-		case map[string]any:
-			sql, _ := v["sql"].(string)
-			tx, set := v["transaction"].(bool)
-			if (!set || tx) == inTx {
-				hooks = append(hooks, sql)
-			}
-		}
-	}
-	for _, key := range []string{phase + "-hook", phase + "_hook"} {
-		switch v := n.Config.Extra[key].(type) {
-		case []any:
-			for _, h := range v {
-				add(h)
-			}
-		case []string:
-			for _, h := range v {
-				add(h)
-			}
-		default:
-			add(v)
+	for _, h := range graph.ConfigHooks(n.Config.Extra, phase) {
+		if h.Transaction == inTx {
+			hooks = append(hooks, h.SQL)
 		}
 	}
 	return hooks

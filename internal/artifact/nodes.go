@@ -535,29 +535,8 @@ type hookJSON struct {
 // one's, a text being a hook in the transaction. Never nil.
 func hookList(extra map[string]any, phase string) []any {
 	out := []any{}
-	add := func(h any) {
-		switch v := h.(type) {
-		case string:
-			out = append(out, hookJSON{SQL: v, Transaction: true})
-		case map[string]any:
-			sql, _ := v["sql"].(string)
-			tx, set := v["transaction"].(bool)
-			out = append(out, hookJSON{SQL: sql, Transaction: !set || tx})
-		}
-	}
-	for _, key := range []string{phase + "-hook", phase + "_hook"} {
-		switch v := extra[key].(type) {
-		case []any:
-			for _, h := range v {
-				add(h)
-			}
-		case []string:
-			for _, h := range v {
-				add(h)
-			}
-		default:
-			add(v)
-		}
+	for _, h := range graph.ConfigHooks(extra, phase) {
+		out = append(out, hookJSON{SQL: h.SQL, Transaction: h.Transaction})
 	}
 	return out
 }
