@@ -301,7 +301,7 @@ func TestBaselinesAcrossDataAndThresholds(t *testing.T) {
 
 	bad := filepath.Join(dir, "data", "bad")
 	dropWebProducts(t, real, bad, 5, 0)
-	badVars := fmt.Sprintf("{raw_dir: %q, month: '2020-08'}", bad)
+	badVars := fmt.Sprintf("{raw_dir: %q, month: '2020-08', correction: true}", bad)
 	// A stricter threshold is the same gate: it still has its baseline.
 	yml := filepath.Join(dir, "models", "marts", "_marts.yml")
 	src := string(readFile(t, yml))

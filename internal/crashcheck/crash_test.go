@@ -35,11 +35,11 @@ import (
 const dbFile = "bottleneck.duckdb"
 
 var (
-	m1 = []string{"--vars", "{raw_dir: data/m1, month: '2020-08'}", "--threads", "2"}
-	m2 = []string{"--vars", "{raw_dir: data/m2, month: '2020-08'}", "--threads", "2"}
+	m1 = []string{"--vars", "{raw_dir: data/m1, month: '2020-08', correction: true}", "--threads", "2"}
+	m2 = []string{"--vars", "{raw_dir: data/m2, month: '2020-08', correction: true}", "--threads", "2"}
 	// m2Fails builds the second month with a row_count bound it fails:
 	// the run rolls back.
-	m2Fails = []string{"--vars", "{raw_dir: data/m2, month: '2020-08', min_products: 100000}", "--threads", "2"}
+	m2Fails = []string{"--vars", "{raw_dir: data/m2, month: '2020-08', correction: true, min_products: 100000}", "--threads", "2"}
 	// The months: the second differs from the first in every table and
 	// export, within BottleNeck's deviation gates both ways (joined
 	// products within 10%, revenue within 15%), so that the deviation
