@@ -44,7 +44,7 @@ func (p *Project) manifestMeta() artifact.Metadata {
 // see artifact.WriteCompiled) overlap the run instead of delaying it.
 // An unwritable target fails here, on manifest.json's temporary file,
 // before anything runs. wait blocks until both are written and returns
-// the first error.
+// the first error (the same on every call).
 //
 // The compiled SQL tree is written once compiled(true) is called (or
 // wait, which calls it): a run that on-run-start refuses calls
@@ -68,7 +68,7 @@ func (p *Project) startArtifacts() (wait func() error, compiled func(write bool)
 		}
 		done <- err
 	}()
-	return func() error { compiled(true); return <-done }, compiled, nil
+	return sync.OnceValue(func() error { compiled(true); return <-done }), compiled, nil
 }
 
 // executedSQL returns, for the nodes of results rendered again at run
