@@ -53,6 +53,7 @@ writes nothing under the target folder (dbt writes there too).`,
 				n, ok := pp.CompileAgain("")
 				release()
 				if ok {
+					a.warnVarsDifferAt(abs, "compile")
 					a.ui.Printf("compiled %d nodes to %s", n, rel)
 					return nil
 				}
@@ -61,6 +62,7 @@ writes nothing under the target folder (dbt writes there too).`,
 			if err != nil {
 				return err
 			}
+			a.warnVarsDiffer(e, "compile")
 			// A run in progress holds the target folder: its manifest and
 			// compiled SQL are its own.
 			release, err := engine.LockTarget(e.Target, "compile")
@@ -200,6 +202,8 @@ only (it implies --resource-type model, and cannot go with --select or
 				pp = a.partial()
 			}
 			if out, ok := pp.Output("ls", args); ok {
+				abs, _ := pp.Target()
+				a.warnVarsDifferAt(abs, "ls")
 				_, err := a.stdout.Write(out)
 				return err
 			}
@@ -212,6 +216,7 @@ only (it implies --resource-type model, and cannot go with --select or
 				return err
 			}
 			extra := pp.Extra()
+			a.warnVarsDiffer(e, "ls")
 			e.StatSelectors(extra)
 			ids, err := e.Select(sel)
 			if err != nil {

@@ -26,3 +26,29 @@ func TestDocsGenerateWarnsOtherVars(t *testing.T) {
 		t.Errorf("docs generate with another month: no warning:\n%s", out)
 	}
 }
+
+// TestGraphCommandsWarnOtherVars: kiln parse, compile, ls and debug warn
+// when their vars differ from the last run's (a production build's graph
+// has the deviation gates the sample's has not; parse and compile then
+// write a manifest.json of another graph), and not with the same vars;
+// ls served by partial parsing warns too.
+func TestGraphCommandsWarnOtherVars(t *testing.T) {
+	dir := sealProject(t, "")
+	mustKiln(t, 0, dir, "build", "--vars", "{raw_dir: data/real, month: '2020-07'}")
+	want := func(cmd string) string {
+		return "warning: the last run (kiln build) had --vars '{raw_dir: data/real, month: '2020-07'}'; this kiln " + cmd +
+			" has none, so the graph it reads may have other nodes than that run's; run it with --vars '{raw_dir: data/real, month: '2020-07'}'"
+	}
+	for _, args := range [][]string{{"parse"}, {"compile"}, {"compile"}, {"ls"}, {"ls"}, {"debug"}} {
+		out := mustKiln(t, 0, dir, args...)
+		if !strings.Contains(out, want(args[0])) {
+			t.Errorf("kiln %s without the build's vars: no warning %q:\n%s", args[0], want(args[0]), out)
+		}
+	}
+	for _, cmd := range []string{"parse", "compile", "ls", "debug"} {
+		out := mustKiln(t, 0, dir, cmd, "--vars", `{"month": "2020-07", "raw_dir": "data/real"}`)
+		if strings.Contains(out, "warning: the last run") {
+			t.Errorf("kiln %s with the build's vars warns:\n%s", cmd, out)
+		}
+	}
+}

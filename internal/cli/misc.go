@@ -126,6 +126,7 @@ func (a *app) debugCommand() *cobra.Command {
 			}
 			sort.Strings(kinds)
 			fmt.Fprintf(out, "project:     %s OK (%s)\n", e.Project.Config.Name, strings.Join(kinds, ", "))
+			a.warnVarsDiffer(e, "debug")
 			fmt.Fprintf(out, "target path: %s\n", e.Target)
 			for _, n := range e.Graph().Nodes() {
 				if n.Kind != graph.Source || n.Source.External == nil {

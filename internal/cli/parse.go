@@ -26,6 +26,7 @@ The database is not opened.`,
 				return err
 			}
 			e.NodeWarnings(nil) // dbt parse prints every node's
+			a.warnVarsDiffer(e, "parse")
 			if err := e.WriteManifest(); err != nil {
 				return &exitError{ExitFailure, err.Error()}
 			}

@@ -106,7 +106,7 @@ typed.`,
 				return err
 			}
 			if dead {
-				a.ui.Printf("* killed before its end; the next build, run, test or seed restores the relations it replaced")
+				a.ui.Printf("* killed before its end; the next kiln command that takes the database (build, run, test, seed, snapshot, show, run-operation, transaction commit or rollback) restores the relations it replaced")
 			}
 			return nil
 		},

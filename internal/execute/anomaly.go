@@ -333,7 +333,7 @@ func (g *gateRun) describe(gates []run.Gate, bad []run.Gate) (expected, actual s
 	expected = fmt.Sprintf("every %s within its band (%d checked)", what, len(gates))
 	if len(bad) == 0 {
 		if m := g.months(); m < g.args.Options.MinPoints {
-			return fmt.Sprintf("%d accepted months before it can fail", g.args.Options.MinPoints), fmt.Sprintf("%d accepted months (cold start)", m)
+			return fmt.Sprintf("%d accepted months before it can fail", g.args.Options.MinPoints), fmt.Sprintf("%d accepted %s (cold start)", m, monthWord(m))
 		}
 		return expected, "none outside"
 	}
@@ -390,4 +390,12 @@ func toFloat(v any) (float64, bool) {
 	}
 	f, err := strconv.ParseFloat(fmt.Sprint(v), 64)
 	return f, err == nil
+}
+
+// monthWord is "month" for 1, else "months".
+func monthWord(n int) string {
+	if n == 1 {
+		return "month"
+	}
+	return "months"
 }
