@@ -94,16 +94,30 @@ type Dialect interface {
 	// (get_delete_insert_merge_sql): delete from from where (keys) in
 	// (select keys from using) and predicate ..., each predicate as
 	// written, without parentheses, as dbt writes it; from is the only
-	// relation in the predicates' scope. Keys are compared with =: a NULL
-	// key matches nothing. CountRows is set.
+	// relation in the predicates' scope. Keys are SQL as the user wrote
+	// unique_key, not quoted, as dbt writes them (a column name resolved
+	// by the database's rules, PostgreSQL folding an unquoted name to
+	// lower case; a quoted name such as "Name"; or an expression of the columns).
+	// Keys are compared with =: a NULL key matches nothing. CountRows is
+	// set.
 	DeleteMatching(from, using Relation, keys, predicates []string) Stmt
 	// DeleteJoined is DeleteMatching for a unique_key written as a list,
 	// as dbt writes it (get_delete_insert_merge_sql's sequence branch):
 	// delete from from using using where (using.key = from.key and ...
 	// and predicate ...), so that both relations are in the predicates'
 	// scope and a column of both, unqualified, is ambiguous, as in dbt.
-	// CountRows is set.
+	// Keys are written as given, as in DeleteMatching. CountRows is set.
 	DeleteJoined(from, using Relation, keys, predicates []string) Stmt
+	// DeletePredicates is the delete of delete+insert without a
+	// unique_key, as the adapter's dbt writes it: dbt-adapters'
+	// default__get_delete_insert_merge_sql (dbt-postgres) deletes from
+	// from the rows that meet every predicate, each predicate as written
+	// but for DBT_INTERNAL_DEST and DBT_INTERNAL_SOURCE, replaced by from
+	// and using: delete from from where (p1 and p2 ...). A dialect whose
+	// dbt deletes nothing there (dbt-duckdb's
+	// duckdb__get_delete_insert_merge_sql) returns a zero Stmt: the new
+	// rows are only inserted. CountRows is set.
+	DeletePredicates(from, using Relation, predicates []string) Stmt
 	// DeleteWhere deletes the rows of table from that meet where.
 	// CountRows is set.
 	DeleteWhere(from Relation, where string) Stmt
@@ -112,14 +126,18 @@ type Dialect interface {
 	// (aliased DBT_INTERNAL_SOURCE), where every predicate holds, get the
 	// source's values of the columns update; the other source rows are
 	// inserted with the columns insert. Without keys no row matches: every
-	// source row is inserted. CountRows is set.
+	// source row is inserted. Keys and update are SQL as written, not
+	// quoted, as dbt writes unique_key and merge_update_columns (quote a
+	// column name from the catalog with Quote first); insert are column
+	// names, quoted here. CountRows is set.
 	Merge(into, from Relation, keys, update, insert, predicates []string) Stmt
-	// NullKey returns a query of at most one row of relation rel whose
-	// columns keys hold a NULL: the key columns.
+	// NullKey returns a query of at most one row of relation rel where
+	// one of the key expressions keys (SQL as written: quote a column
+	// name with Quote first) is NULL: the keys' values.
 	NullKey(rel Relation, keys []string) string
-	// DuplicateKey returns a query of at most one value of the columns
-	// keys held by more than one row of relation rel: the key columns,
-	// then the number of rows.
+	// DuplicateKey returns a query of at most one value of the key
+	// expressions keys (as in NullKey) held by more than one row of
+	// relation rel: the keys' values, then the number of rows.
 	DuplicateKey(rel Relation, keys []string) string
 	// TimeLiteral returns the instant t as a literal to compare with a
 	// column of type typ as the database spells it: a TIMESTAMP WITH TIME

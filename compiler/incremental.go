@@ -2,6 +2,7 @@ package compiler
 
 import (
 	"fmt"
+	"regexp"
 	"sort"
 	"strings"
 	"time"
@@ -18,6 +19,10 @@ var strategies = []string{"append", "delete+insert", "merge", "microbatch"}
 // not set (duckdb__get_incremental_default_sql): delete+insert, which
 // appends every new row when there is no unique_key.
 const DefaultStrategy = "delete+insert"
+
+// keyName matches a unique_key that is a column name, unquoted or
+// quoted: what merge and a unique_key list can qualify with a relation.
+var keyName = regexp.MustCompile(`^(?:[A-Za-z_][A-Za-z0-9_$]*|"(?:[^"]|"")+")$`)
 
 var schemaChanges = []string{"ignore", "fail", "append_new_columns", "sync_all_columns"}
 
@@ -60,6 +65,12 @@ func (c *compiler) compileIncremental(n *graph.Node, r *rendered) {
 	if b, ok := x["full_refresh"].(bool); ok {
 		inc.FullRefresh = &b
 	}
+	db, dbt := c.targetNames()
+	if !explicit && len(inc.UniqueKey) == 0 && db == "PostgreSQL" {
+		// dbt-postgres's default strategy (postgres__get_incremental_default_sql)
+		// is delete+insert with a unique_key, append without one.
+		inc.Strategy = "append"
+	}
 	switch inc.Strategy {
 	case "append":
 		if len(inc.UniqueKey) > 0 {
@@ -69,12 +80,41 @@ func (c *compiler) compileIncremental(n *graph.Node, r *rendered) {
 			c.diags.Warnf(pos, "model %q: the append strategy does not use incremental_predicates", n.Name).Hint = "remove them, or use merge or delete+insert"
 		}
 	case "delete+insert", "merge":
-		if len(inc.UniqueKey) == 0 && explicit {
-			c.diags.Warnf(pos, "model %q: %s without unique_key appends every new row", n.Name, inc.Strategy).Hint = "set unique_key to the columns that identify a row"
+		switch {
+		case len(inc.UniqueKey) > 0:
+		case inc.Strategy == "delete+insert" && len(inc.Predicates) > 0 && db == "PostgreSQL":
+			// dbt-adapters' delete+insert without unique_key deletes the
+			// rows that meet incremental_predicates, then inserts.
+		case inc.Strategy == "delete+insert" && len(inc.Predicates) > 0:
+			c.diags.Warnf(pos, "model %q: delete+insert without unique_key does not use incremental_predicates on %s (%s deletes by unique_key only): every new row is appended", n.Name, db, dbt).Hint =
+				"set unique_key to the columns that identify a row, or use incremental_strategy: microbatch to replace a time range"
+		case explicit:
+			d := c.diags.Warnf(pos, "model %q: %s without unique_key appends every new row", n.Name, inc.Strategy)
+			d.Hint = "set unique_key to the columns that identify a row"
+			if inc.Strategy == "delete+insert" && db == "PostgreSQL" {
+				d.Hint += ", or incremental_predicates to delete the rows they meet first (dbt-adapters' delete+insert refuses neither being set)"
+			}
 		}
 	case "microbatch":
 		if len(inc.UniqueKey) > 0 {
 			c.diags.Errorf(pos, "model %q: the microbatch strategy does not take unique_key: it replaces each batch's rows by their event_time", n.Name).Hint = "remove unique_key, or use incremental_strategy: merge"
+		}
+	}
+	if inc.Strategy == "merge" || (inc.Strategy == "delete+insert" && inc.UniqueKeyList) {
+		for i, k := range inc.UniqueKey {
+			if keyName.MatchString(k) {
+				continue
+			}
+			at := inc.UniqueKeyAt
+			if len(inc.UniqueKeyItemsAt) == len(inc.UniqueKey) {
+				at = inc.UniqueKeyItemsAt[i]
+			}
+			how := "merge writes DBT_INTERNAL_SOURCE.<key> = DBT_INTERNAL_DEST.<key>"
+			if inc.Strategy != "merge" {
+				how = "delete+insert with a unique_key list writes <new rows>.<key> = <table>.<key>"
+			}
+			c.diags.Errorf(at, "model %q: unique_key %q is not a column name: %s, as dbt does, which needs one", n.Name, k, how).Hint =
+				"add the expression to the model's columns and key on that column, or use incremental_strategy: delete+insert with unique_key written as a string, which takes an expression"
 		}
 	}
 	if inc.Strategy != "merge" && len(inc.UpdateColumns)+len(inc.ExcludeColumns) > 0 {
@@ -200,18 +240,47 @@ func parseBegin(v any, loc *time.Location) (time.Time, error) {
 	return time.Time{}, fmt.Errorf("begin must be a date or a date and time such as \"2024-01-01\" or \"2024-01-01 06:00:00\", not %v", v)
 }
 
-// columnList reads unique_key or a list of columns: one name, names
-// separated by commas, or a list of names.
+// columnList reads unique_key or a list of columns: one name (or SQL
+// expression, which dbt writes as given), names separated by commas, or
+// a list of names. Only the commas outside parentheses and quotes
+// separate names: unique_key: "concat(a, '-', b)" is one expression.
 func columnList(v any) []string {
 	var out []string
 	for _, s := range toStrings(v) {
-		for _, part := range strings.Split(s, ",") {
+		for _, part := range splitTopLevel(s) {
 			if p := strings.TrimSpace(part); p != "" {
 				out = append(out, p)
 			}
 		}
 	}
 	return out
+}
+
+// splitTopLevel splits s at its commas outside parentheses, brackets
+// and quotes ('...', "...").
+func splitTopLevel(s string) []string {
+	var out []string
+	depth, start := 0, 0
+	var quote byte
+	for i := 0; i < len(s); i++ {
+		ch := s[i]
+		switch {
+		case quote != 0:
+			if ch == quote {
+				quote = 0
+			}
+		case ch == '\'' || ch == '"':
+			quote = ch
+		case ch == '(' || ch == '[':
+			depth++
+		case ch == ')' || ch == ']':
+			depth--
+		case ch == ',' && depth == 0:
+			out = append(out, s[start:i])
+			start = i + 1
+		}
+	}
+	return append(out, s[start:])
 }
 
 // targetNames returns the name of the target's database and of the

@@ -100,6 +100,27 @@ func testIncremental(t *testing.T, e *env) {
 		t.Errorf("after DeleteJoined and its rows inserted again: %v, want %v", got, want)
 	}
 
+	// Keys as written, as dbt writes unique_key: an expression of the
+	// columns is a key.
+	if n := run(t, c, d.DeleteMatching(target, tmp, []string{"id * 10"}, []string{"n > 30"})); n != 1 {
+		t.Errorf("DeleteMatching on the key id * 10: %d rows, want 1 (id 4)", n)
+	}
+	run(t, c, d.InsertColumns(target, tmp, []string{"id", "v", "n"}, "id = 4"))
+	// delete+insert without unique_key, where the adapter's dbt deletes
+	// the rows that meet the predicates (DBT_INTERNAL_DEST and
+	// DBT_INTERNAL_SOURCE naming the relations); a zero Stmt where it
+	// deletes nothing.
+	s = d.DeletePredicates(target, tmp, []string{"DBT_INTERNAL_DEST.n >= (select min(n) from DBT_INTERNAL_SOURCE)", "DBT_INTERNAL_DEST.n < 30"})
+	if s.SQL != "" {
+		if n := run(t, c, s); n != 1 {
+			t.Errorf("DeletePredicates: %d rows, want 1 (id 2)\n%s", n, s.SQL)
+		}
+		run(t, c, d.InsertColumns(target, tmp, []string{"id", "v", "n"}, "id = 2"))
+	}
+	if got := all(); !reflect.DeepEqual(got, want) {
+		t.Errorf("after keys as written and DeletePredicates: %v, want %v", got, want)
+	}
+
 	// merge: matched rows updated (only the update columns), others
 	// inserted; a predicate on the target limits the matches.
 	run(t, c, d.CreateTempTableAs("inc_upd", "select 1 as id, 'A' as v, 11 as n union all select 4, 'D', 41 union all select 7, 'g', 70"))

@@ -69,9 +69,9 @@ func (Dialect) InsertColumns(into, from adapter.Relation, cols []string, where s
 // DeleteMatching is dbt's delete of delete+insert for a unique_key
 // string (dbt-adapters' default__get_delete_insert_merge_sql): delete
 // from from where (keys) in (select keys from using) and predicate ...,
-// the predicates as written, without parentheses.
+// the keys and the predicates as written, without quotes or parentheses.
 func (Dialect) DeleteMatching(from, using adapter.Relation, keys, predicates []string) adapter.Stmt {
-	list := identList(keys)
+	list := strings.Join(keys, ", ")
 	sql := fmt.Sprintf("delete from %s\nwhere (%s) in (select %s from %s)", from, list, list, using)
 	for _, p := range predicates {
 		sql += "\n  and " + p
@@ -90,12 +90,12 @@ func (Dialect) DeleteJoined(from, using adapter.Relation, keys, predicates []str
 // DeleteUsing writes delete from from [as alias] using using where
 // (using.key = target.key and ... and predicate ...), target naming from
 // in the condition (its alias, or its relation): the shape of dbt's
-// delete+insert for a unique_key list, for dialects to share.
+// delete+insert for a unique_key list, for dialects to share. Each key
+// is written as given (dbt's {{ source }}.{{ key }}), not quoted.
 func DeleteUsing(from, using adapter.Relation, target, alias string, keys, predicates []string) adapter.Stmt {
 	conds := make([]string, 0, len(keys)+len(predicates))
 	for _, k := range keys {
-		q := sqlq.Ident(k)
-		conds = append(conds, fmt.Sprintf("%s.%s = %s.%s", using, q, target, q))
+		conds = append(conds, fmt.Sprintf("%s.%s = %s.%s", using, k, target, k))
 	}
 	conds = append(conds, predicates...)
 	head := "delete from " + from.String()
@@ -103,6 +103,25 @@ func DeleteUsing(from, using adapter.Relation, target, alias string, keys, predi
 		head += " as " + alias
 	}
 	sql := fmt.Sprintf("%s\nusing %s\nwhere (%s)", head, using, strings.Join(conds, "\n  and "))
+	return adapter.Stmt{SQL: sql, Body: -1, CountRows: true}
+}
+
+// DeletePredicates is dbt-adapters' delete of delete+insert without a
+// unique_key (default__get_delete_insert_merge_sql, which dbt-postgres
+// uses): delete from from where (p1 and p2 ...), each predicate as
+// written but for DBT_INTERNAL_DEST and DBT_INTERNAL_SOURCE, replaced by
+// the relations from and using (as dbt's replace filter does: the exact
+// words, case and all). No predicates give a zero Stmt.
+func (Dialect) DeletePredicates(from, using adapter.Relation, predicates []string) adapter.Stmt {
+	if len(predicates) == 0 {
+		return adapter.Stmt{}
+	}
+	conds := make([]string, len(predicates))
+	for i, p := range predicates {
+		p = strings.ReplaceAll(p, MergeTarget, from.String())
+		conds[i] = strings.ReplaceAll(p, MergeSource, using.String())
+	}
+	sql := fmt.Sprintf("delete from %s\nwhere (%s)", from, strings.Join(conds, "\n  and "))
 	return adapter.Stmt{SQL: sql, Body: -1, CountRows: true}
 }
 
@@ -114,7 +133,9 @@ func (Dialect) DeleteWhere(from adapter.Relation, where string) adapter.Stmt {
 // Merge is SQL's merge as dbt's get_merge_sql writes it: merge into into
 // as DBT_INTERNAL_DEST using from as DBT_INTERNAL_SOURCE on (predicate)
 // and ... and (keys equal), when matched then update set ..., when not
-// matched then insert ....
+// matched then insert .... Keys and update columns are written as given
+// (dbt's DBT_INTERNAL_SOURCE.{{ key }}, {{ column_name }} = ...), the
+// inserted columns quoted.
 func (Dialect) Merge(into, from adapter.Relation, keys, update, insert, predicates []string) adapter.Stmt {
 	conds := make([]string, 0, len(predicates)+1)
 	for _, p := range predicates {
@@ -125,8 +146,7 @@ func (Dialect) Merge(into, from adapter.Relation, keys, update, insert, predicat
 	} else {
 		eq := make([]string, len(keys))
 		for i, k := range keys {
-			q := sqlq.Ident(k)
-			eq[i] = fmt.Sprintf("%s.%s = %s.%s", MergeSource, q, MergeTarget, q)
+			eq[i] = fmt.Sprintf("%s.%s = %s.%s", MergeSource, k, MergeTarget, k)
 		}
 		conds = append(conds, "("+strings.Join(eq, " and ")+")")
 	}
@@ -134,8 +154,7 @@ func (Dialect) Merge(into, from adapter.Relation, keys, update, insert, predicat
 	if len(update) > 0 {
 		set := make([]string, len(update))
 		for i, c := range update {
-			q := sqlq.Ident(c)
-			set[i] = q + " = " + MergeSource + "." + q
+			set[i] = c + " = " + MergeSource + "." + c
 		}
 		sql += "\nwhen matched then update set " + strings.Join(set, ", ")
 	}
@@ -147,19 +166,20 @@ func (Dialect) Merge(into, from adapter.Relation, keys, update, insert, predicat
 	return adapter.Stmt{SQL: sql, Body: -1, CountRows: true}
 }
 
-// NullKey is select keys from rel where k1 is null or ... limit 1.
+// NullKey is select keys from rel where (k1) is null or ... limit 1, the
+// keys as written.
 func (Dialect) NullKey(rel adapter.Relation, keys []string) string {
 	conds := make([]string, len(keys))
 	for i, k := range keys {
-		conds[i] = sqlq.Ident(k) + " is null"
+		conds[i] = "(" + k + ") is null"
 	}
-	return fmt.Sprintf("select %s from %s where %s limit 1", identList(keys), rel, strings.Join(conds, " or "))
+	return fmt.Sprintf("select %s from %s where %s limit 1", strings.Join(keys, ", "), rel, strings.Join(conds, " or "))
 }
 
 // DuplicateKey is select keys, count(*) from rel group by keys having
-// count(*) > 1, the smallest key first, limit 1.
+// count(*) > 1, the smallest key first, limit 1, the keys as written.
 func (Dialect) DuplicateKey(rel adapter.Relation, keys []string) string {
-	list := identList(keys)
+	list := strings.Join(keys, ", ")
 	return fmt.Sprintf("select %s, count(*) as n from %s group by %s having count(*) > 1 order by %s limit 1", list, rel, list, list)
 }
 

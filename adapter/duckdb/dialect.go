@@ -76,3 +76,11 @@ const IncrementalTarget = "DBT_INCREMENTAL_TARGET"
 func (Dialect) DeleteJoined(from, using adapter.Relation, keys, predicates []string) adapter.Stmt {
 	return ansi.DeleteUsing(from, using, IncrementalTarget, IncrementalTarget, keys, predicates)
 }
+
+// DeletePredicates is a zero Stmt: dbt-duckdb's delete+insert
+// (duckdb__get_delete_insert_merge_sql) deletes only by unique_key, so
+// without one it inserts every new row whatever incremental_predicates
+// say (the compiler warns that they are not used).
+func (Dialect) DeletePredicates(from, using adapter.Relation, predicates []string) adapter.Stmt {
+	return adapter.Stmt{}
+}

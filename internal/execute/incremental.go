@@ -3,6 +3,7 @@ package execute
 import (
 	"context"
 	"fmt"
+	"regexp"
 	"strings"
 	"time"
 
@@ -156,7 +157,7 @@ func (e *Executor) buildWhole(ctx context.Context, conn adapter.Conn, n *graph.N
 	if err != nil {
 		return err
 	}
-	if err := CheckKeys(ctx, conn, e.d, "model", n.Name, tmp, keys, n.Incremental.UniqueKeyAt, n.Incremental.UniqueKeyItemsAt); err != nil {
+	if err := CheckKeyExprs(ctx, conn, e.d, "model", n.Name, tmp, keys, n.Incremental.UniqueKeyAt, n.Incremental.UniqueKeyItemsAt); err != nil {
 		return err
 	}
 	if _, err := conn.Run(ctx, materialize.Unlogged(e.d, n, e.d.CreateTableAs(n.Relation, e.d.SelectAll(tmp, "")))); err != nil {
@@ -179,7 +180,7 @@ func (e *Executor) buildConstrained(ctx context.Context, conn adapter.Conn, n *g
 		if tmp, _, err = e.newRows(ctx, conn, n, n.CompiledCode); err != nil {
 			return err
 		}
-		if err := CheckKeys(ctx, conn, e.d, "model", n.Name, tmp, keys, n.Incremental.UniqueKeyAt, n.Incremental.UniqueKeyItemsAt); err != nil {
+		if err := CheckKeyExprs(ctx, conn, e.d, "model", n.Name, tmp, keys, n.Incremental.UniqueKeyAt, n.Incremental.UniqueKeyItemsAt); err != nil {
 			return err
 		}
 		query = e.d.SelectAll(tmp, "")
@@ -225,7 +226,7 @@ func (e *Executor) applyIncremental(ctx context.Context, conn adapter.Conn, n *g
 	}
 	out.rows = rows
 	if len(inc.UniqueKey) > 0 {
-		if err := CheckKeys(ctx, conn, e.d, "model", n.Name, tmp, inc.UniqueKey, inc.UniqueKeyAt, inc.UniqueKeyItemsAt); err != nil {
+		if err := CheckKeyExprs(ctx, conn, e.d, "model", n.Name, tmp, inc.UniqueKey, inc.UniqueKeyAt, inc.UniqueKeyItemsAt); err != nil {
 			return err
 		}
 	}
@@ -397,7 +398,8 @@ func dropsColumns(mode string, table, rows []adapter.Column) bool {
 // CheckKeys returns an error naming what (model or snapshot) name, the key
 // and an example value when a row of rel has a NULL in a column of keys,
 // or when two rows have the same keys; the caller writes nothing then. A
-// key that is not a column of rel is an error too.
+// key that is not a column of rel is an error too. keys are column names
+// (a snapshot's unique_key), quoted in the queries.
 //
 // at is where unique_key is written: a key that is not a column is a
 // *run.NodeError there, with the nearest column (or the columns) as its
@@ -405,6 +407,27 @@ func dropsColumns(mode string, table, rows []adapter.Column) bool {
 // position by key (graph.IncrementalInfo.UniqueKeyItemsAt), are where
 // each key is written in unique_key's list: the error is at its key's.
 func CheckKeys(ctx context.Context, conn adapter.Conn, d adapter.Dialect, what, name string, rel adapter.Relation, keys []string, at diag.Pos, items []diag.Pos) error {
+	return checkKeys(ctx, conn, d, what, name, rel, keys, false, at, items)
+}
+
+// CheckKeyExprs is CheckKeys for an incremental model's unique_key, which
+// kiln writes as given, as dbt does (not quoted): each key is a column
+// name, resolved by the database's rules (PostgreSQL folds an unquoted
+// name to lower case), a quoted name, or an expression of the columns. A
+// plain name that is no column's, in any case, is refused as by
+// CheckKeys; a key the database cannot read in the new rows (a name it
+// folds to no column, an expression that does not parse) is a
+// *run.NodeError at unique_key with the database's message, and, for a
+// name of mixed case, a hint to quote it.
+func CheckKeyExprs(ctx context.Context, conn adapter.Conn, d adapter.Dialect, what, name string, rel adapter.Relation, keys []string, at diag.Pos, items []diag.Pos) error {
+	return checkKeys(ctx, conn, d, what, name, rel, keys, true, at, items)
+}
+
+// plainName matches an unquoted SQL name: a key that is one is checked
+// against the columns by name.
+var plainName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_$]*$`)
+
+func checkKeys(ctx context.Context, conn adapter.Conn, d adapter.Dialect, what, name string, rel adapter.Relation, keys []string, asWritten bool, at diag.Pos, items []diag.Pos) error {
 	cols, err := conn.DescribeQuery(ctx, d.SelectAll(rel, ""))
 	if err != nil {
 		return err
@@ -415,34 +438,43 @@ func CheckKeys(ctx context.Context, conn adapter.Conn, d adapter.Dialect, what, 
 		have[strings.ToLower(c.Name)] = true
 		names = append(names, c.Name)
 	}
+	exprs := make([]string, len(keys))
 	for i, k := range keys {
-		if !have[strings.ToLower(k)] {
+		exprs[i] = k
+		if !asWritten {
+			exprs[i] = d.Quote(k)
+		}
+		if (!asWritten || plainName.MatchString(k)) && !have[strings.ToLower(k)] {
+			pos := at
 			if len(items) == len(keys) && items[i].File != "" {
-				at = items[i]
+				pos = items[i]
 			}
-			if at.File == "" {
+			if pos.File == "" {
 				return fmt.Errorf("%s %q: unique_key column %q is not a column of its rows (%s); nothing was written", what, name, k, strings.Join(names, ", "))
 			}
 			hint := "its columns are " + strings.Join(names, ", ")
 			if dym := diag.DidYouMean(k, names); dym != "" {
 				hint = dym + " " + hint
 			}
-			return &run.NodeError{Pos: at, Msg: fmt.Sprintf("%s %q: unique_key column %q is not a column of its rows; nothing was written", what, name, k), Hint: hint}
+			return &run.NodeError{Pos: pos, Msg: fmt.Sprintf("%s %q: unique_key column %q is not a column of its rows; nothing was written", what, name, k), Hint: hint}
 		}
 	}
 	keyText := strings.Join(keys, ", ")
 	if len(keys) > 1 {
 		keyText = "(" + keyText + ")"
 	}
-	_, rows, err := conn.QueryRows(ctx, d.NullKey(rel, keys))
+	_, rows, err := conn.QueryRows(ctx, d.NullKey(rel, exprs))
 	if err != nil {
+		if asWritten {
+			return keyExprError(what, name, keyText, keys, names, at, err)
+		}
 		return err
 	}
 	if len(rows) > 0 {
 		return fmt.Errorf("%s %q: unique_key %s is NULL in a row (%s); nothing was written: filter those rows out or fill the key",
 			what, name, keyText, keyValues(keys, rows[0]))
 	}
-	_, rows, err = conn.QueryRows(ctx, d.DuplicateKey(rel, keys))
+	_, rows, err = conn.QueryRows(ctx, d.DuplicateKey(rel, exprs))
 	if err != nil {
 		return err
 	}
@@ -451,6 +483,29 @@ func CheckKeys(ctx context.Context, conn adapter.Conn, d adapter.Dialect, what, 
 			what, name, keyText, keyValues(keys, rows[0]), rows[0][len(keys)])
 	}
 	return nil
+}
+
+// keyExprError is the error of a unique_key, keys as written, that the
+// database could not read in the new rows (columns names): at unique_key
+// (at), with the database's message, and a hint to quote a name of mixed
+// case that is a column's as written (the database folded it).
+func keyExprError(what, name, keyText string, keys, names []string, at diag.Pos, err error) error {
+	msg := fmt.Sprintf("%s %q: unique_key %s does not read its rows: %v; nothing was written", what, name, keyText, err)
+	hint := "kiln writes unique_key as given, as dbt does: a column name, a quoted name, or an expression of the columns"
+	for _, k := range keys {
+		if !plainName.MatchString(k) || strings.ToLower(k) == k {
+			continue
+		}
+		for _, c := range names {
+			if c == k {
+				hint = fmt.Sprintf("the database reads the unquoted name %s as %s, and kiln writes unique_key as given, as dbt does; write unique_key: '\"%s\"' to keep its case", k, strings.ToLower(k), k)
+			}
+		}
+	}
+	if at.File == "" {
+		return fmt.Errorf("%s (%s)", msg, hint)
+	}
+	return &run.NodeError{Pos: at, Msg: msg, Hint: hint, Err: err}
 }
 
 // keyValues writes key = value pairs: k1 = 5, k2 = 'x', k3 = NULL.

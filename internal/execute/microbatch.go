@@ -400,7 +400,9 @@ func (e *Executor) tableTimeType(ctx context.Context, conn adapter.Conn, n *grap
 // buildBatch writes batch bt of model n: its rows go to a temporary
 // table, must all have an event_time in the batch, then replace the
 // table's rows of the batch (or create the table, when it does not exist
-// yet). It returns the rows written and the rows deleted.
+// yet); incremental_predicates narrow both, as in dbt-duckdb: only the
+// table's rows of the batch that meet them are deleted, only the new
+// rows that meet them are inserted. It returns the rows written and the rows deleted.
 func (e *Executor) buildBatch(ctx context.Context, conn adapter.Conn, n *graph.Node, b *graph.BatchInfo, types map[graph.ID]string, bt Batch, code string, exists bool) (int64, int64, error) {
 	sql := e.batchCode(code, b, types, bt)
 	tmp, rows, err := e.newRows(ctx, conn, n, sql)
@@ -445,10 +447,18 @@ func (e *Executor) buildBatch(ctx context.Context, conn adapter.Conn, n *graph.N
 				ttyp = c.Type
 			}
 		}
-		if deleted, err = conn.Run(ctx, e.d.DeleteWhere(n.Relation, e.d.TimeRange(b.EventTime, ttyp, bt.Start, bt.End))); err != nil {
+		// incremental_predicates narrow both the delete and the insert,
+		// each in parentheses after the batch's range, as dbt-duckdb's
+		// duckdb__get_incremental_microbatch_sql writes them.
+		var preds []string
+		for _, p := range n.Incremental.Predicates {
+			preds = append(preds, "("+p+")")
+		}
+		where := strings.Join(append([]string{e.d.TimeRange(b.EventTime, ttyp, bt.Start, bt.End)}, preds...), " and ")
+		if deleted, err = conn.Run(ctx, e.d.DeleteWhere(n.Relation, where)); err != nil {
 			return 0, 0, err
 		}
-		if _, err := conn.Run(ctx, e.d.InsertColumns(n.Relation, tmp, names, "")); err != nil {
+		if _, err := conn.Run(ctx, e.d.InsertColumns(n.Relation, tmp, names, strings.Join(preds, " and "))); err != nil {
 			return 0, 0, err
 		}
 	}

@@ -159,10 +159,14 @@ func quoteNames(names []string) string {
 // inserts them; delete+insert deletes the rows whose unique_key is among
 // the new rows' (and that meet incremental_predicates) then inserts them,
 // with dbt's statement for a unique_key string (DeleteMatching) or list
-// (DeleteJoined);
+// (DeleteJoined), and without a unique_key deletes the rows that meet
+// incremental_predicates where the adapter's dbt does (DeletePredicates:
+// dbt-postgres, not dbt-duckdb);
 // merge updates the rows whose unique_key matches and inserts the others
 // (merge_update_columns or every column but merge_exclude_columns are
-// updated). Microbatch batches are written by Batch.
+// updated). unique_key and merge_update_columns are written as given, as
+// dbt writes them; the columns of cols, from the catalog, are quoted.
+// Microbatch batches are written by Batch.
 func Apply(d adapter.Dialect, n *graph.Node, rel, rows adapter.Relation, cols []string) ([]adapter.Stmt, error) {
 	inc := n.Incremental
 	switch inc.Strategy {
@@ -175,19 +179,32 @@ func Apply(d adapter.Dialect, n *graph.Node, rel, rows adapter.Relation, cols []
 			stmts = append(stmts, d.DeleteJoined(rel, rows, inc.UniqueKey, inc.Predicates))
 		case len(inc.UniqueKey) > 0:
 			stmts = append(stmts, d.DeleteMatching(rel, rows, inc.UniqueKey, inc.Predicates))
+		default:
+			if s := d.DeletePredicates(rel, rows, inc.Predicates); s.SQL != "" {
+				stmts = append(stmts, s)
+			}
 		}
 		return append(stmts, d.InsertColumns(rel, rows, cols, "")), nil
 	case "merge":
-		update := cols
+		update := quoted(d, cols)
 		switch {
 		case len(inc.UpdateColumns) > 0:
 			update = inc.UpdateColumns
 		case len(inc.ExcludeColumns) > 0:
-			update = without(cols, inc.ExcludeColumns)
+			update = quoted(d, without(cols, inc.ExcludeColumns))
 		}
 		return []adapter.Stmt{d.Merge(rel, rows, inc.UniqueKey, update, cols, inc.Predicates)}, nil
 	}
 	return nil, fmt.Errorf("model %q: incremental strategy %q cannot be applied here", n.Name, inc.Strategy)
+}
+
+// quoted returns the names cols quoted by d.
+func quoted(d adapter.Dialect, cols []string) []string {
+	out := make([]string, len(cols))
+	for i, c := range cols {
+		out[i] = d.Quote(c)
+	}
+	return out
 }
 
 // without returns cols less the names of drop (compared without case).
