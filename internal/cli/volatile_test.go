@@ -77,8 +77,10 @@ func lineStatuses(out string) map[string]string {
 // checkVolatile builds twice with a row added to ext.t between (by
 // insert, or by an on-run-start hook of the project) and checks what the
 // second build ran and what it left (query returns one value); rows is
-// the count of ext.t after the second build.
-func checkVolatile(t *testing.T, dir string, insert func(), query func(string) string, rows string) {
+// the count of ext.t after the second build; nokey is the strategy of
+// inc_nokey (no incremental_strategy, no unique_key) as the log names it:
+// dbt-duckdb's default, delete+insert, or dbt-postgres's, append.
+func checkVolatile(t *testing.T, dir string, insert func(), query func(string) string, rows, nokey string) {
 	t.Helper()
 	if code, out, errOut := kiln(t, dir, "build"); code != 0 {
 		t.Fatalf("first build exit %d\n%s\n%s", code, out, errOut)
@@ -135,7 +137,7 @@ func checkVolatile(t *testing.T, dir string, insert func(), query func(string) s
 		"model inc_clock runs every build: calls current_date()", "model atrun runs every build: renders with the database at run time",
 		"model audited runs every build: has hooks", "test calc runs every build: calls random()",
 		"model inc_append runs every build: incremental_strategy append adds its rows again at every run",
-		"model inc_nokey runs every build: incremental_strategy delete+insert without unique_key adds its rows again at every run",
+		"model inc_nokey runs every build: incremental_strategy " + nokey + " adds its rows again at every run",
 		"model inc_merge_nokey runs every build: incremental_strategy merge without unique_key adds its rows again at every run",
 		"model inc_self runs every build: reads its own table (this) when incremental: each run builds on the last one's rows",
 		"model inc_pred runs every build: incremental_predicates keep rows of the same keys from being replaced, so its rows can be added again at every run"} {
@@ -204,7 +206,7 @@ func TestVolatileModelsRunEveryBuild(t *testing.T) {
 		}
 		return rows[0]
 	}
-	checkVolatile(t, dir, func() {}, query, "3")
+	checkVolatile(t, dir, func() {}, query, "3", "delete+insert without unique_key")
 }
 
 // TestVolatileModelsRunEveryBuildPostgres is TestVolatileModelsRunEveryBuild
@@ -227,5 +229,5 @@ func TestVolatileModelsRunEveryBuildPostgres(t *testing.T) {
 		}
 		return rows[0]
 	}
-	checkVolatile(t, dir, func() { d.query(t, "insert into ext.t values (2)") }, query, "2")
+	checkVolatile(t, dir, func() { d.query(t, "insert into ext.t values (2)") }, query, "2", "append")
 }
