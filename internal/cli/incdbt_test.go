@@ -178,10 +178,11 @@ func TestUniqueKeyExpressionOnDuckDB(t *testing.T) {
 	dir := keysProject(t, profiles, map[string][2]string{
 		"di_lower": {"incremental_strategy='delete+insert', unique_key='lower(email)'", "email, id, name"},
 		"di_expr":  {"incremental_strategy='delete+insert', unique_key=\"concat(id, '-', lower(email))\"", "email, id, name"},
+		"di_word":  {"incremental_strategy='delete+insert', unique_key='order'", "id as \"order\", name"},
 	})
-	mustKiln(t, 0, dir, "build")
+	mustKiln(t, 0, dir, "build", "--exclude", "di_word")
 	writeTree(t, dir, map[string]string{"seeds/people.csv": newPeople})
-	mustKiln(t, 0, dir, "build")
+	mustKiln(t, 0, dir, "build", "--exclude", "di_word")
 	db := filepath.Join(dir, "shop.duckdb")
 	for _, m := range []string{"di_lower", "di_expr"} {
 		got := queryDB(t, db, "select string_agg(concat_ws('|', email, id, name), ',' order by id) from main."+m)
@@ -189,8 +190,14 @@ func TestUniqueKeyExpressionOnDuckDB(t *testing.T) {
 			t.Errorf("%s = %s, want %s", m, got, want)
 		}
 	}
+	// A reserved word, unquoted, is an error of the database's, as in
+	// dbt, with a hint to quote it (kiln quoted it).
+	out := mustKiln(t, 1, dir, "build", "-s", "di_word")
+	if w := `write unique_key: '"order"'`; !strings.Contains(out, w) {
+		t.Errorf("di_word: want %q in:\n%s", w, out)
+	}
 	writeTree(t, dir, map[string]string{"models/m_expr.sql": "{{ config(materialized='incremental', incremental_strategy='merge', unique_key='lower(email)') }}\nselect email, id, name from {{ ref('people') }}\n"})
-	out := mustKiln(t, 2, dir, "build")
+	out = mustKiln(t, 2, dir, "build")
 	for _, w := range []string{`models/m_expr.sql:1:81: model "m_expr": unique_key "lower(email)" is not a column name: merge writes DBT_INTERNAL_SOURCE.<key> = DBT_INTERNAL_DEST.<key>`} {
 		if !strings.Contains(out, w) {
 			t.Errorf("m_expr: want %q in:\n%s", w, out)

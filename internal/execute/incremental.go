@@ -493,12 +493,15 @@ func keyExprError(what, name, keyText string, keys, names []string, at diag.Pos,
 	msg := fmt.Sprintf("%s %q: unique_key %s does not read its rows: %v; nothing was written", what, name, keyText, err)
 	hint := "kiln writes unique_key as given, as dbt does: a column name, a quoted name, or an expression of the columns"
 	for _, k := range keys {
-		if !plainName.MatchString(k) || strings.ToLower(k) == k {
+		if !plainName.MatchString(k) {
 			continue
 		}
 		for _, c := range names {
-			if c == k {
+			switch {
+			case c == k && strings.ToLower(k) != k:
 				hint = fmt.Sprintf("the database reads the unquoted name %s as %s, and kiln writes unique_key as given, as dbt does; write unique_key: '\"%s\"' to keep its case", k, strings.ToLower(k), k)
+			case strings.EqualFold(c, k):
+				hint = fmt.Sprintf("kiln writes unique_key as given, as dbt does, and %s may be a word of the database's SQL: write unique_key: '\"%s\"'", k, c)
 			}
 		}
 	}
