@@ -12,6 +12,7 @@ import (
 
 	"github.com/kiln-build/kiln/adapter"
 	"github.com/kiln-build/kiln/compiler/graph"
+	"github.com/kiln-build/kiln/internal/scrub"
 )
 
 // FreshnessResult is one source table's freshness, as dbt's sources.json
@@ -298,7 +299,7 @@ func (p *Project) WriteSources(path string, results []FreshnessResult, elapsed t
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return "", err
 	}
-	f, err := writeAtomic(path, append(b, '\n'))
+	f, err := writeAtomic(path, append(scrub.FromEnv().Bytes(b), '\n'))
 	if err != nil {
 		return "", err
 	}

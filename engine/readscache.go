@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/kiln-build/kiln/adapter"
+	"github.com/kiln-build/kiln/internal/scrub"
 )
 
 // ReadsCacheFile is the file, in the target path, that keeps what the
@@ -74,7 +75,9 @@ func (r *runner) loadReadsCache() *readsCache {
 // written is not kept (parsed again next time).
 func (r *runner) saveReadsCache(cache *readsCache) {
 	path := filepath.Join(r.p.Target, ReadsCacheFile)
-	if b, err := json.Marshal(cache); err == nil {
+	// A cache that would hold a secret is not written: masked, it would
+	// say wrong things about the queries it names.
+	if b, err := json.Marshal(cache); err == nil && !scrub.FromEnv().Contains(b) {
 		tmp := path + ".tmp"
 		if os.WriteFile(tmp, b, 0o644) == nil {
 			_ = os.Rename(tmp, path)

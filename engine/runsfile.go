@@ -17,6 +17,7 @@ import (
 
 	"github.com/kiln-build/kiln/adapter"
 	"github.com/kiln-build/kiln/internal/run"
+	"github.com/kiln-build/kiln/internal/scrub"
 )
 
 // DuckDB lets one process write a database file, and no other process
@@ -261,6 +262,7 @@ func (h *historyCopy) writeWhole() {
 		h.warn(err)
 		return
 	}
+	b = scrub.FromEnv().Bytes(b) // before the record's offset is found
 	f, err := writeAtomic(h.path, append(b, '\n'))
 	if err != nil {
 		h.warn(err)

@@ -5,6 +5,8 @@ import (
 	"os"
 	"path/filepath"
 	"time"
+
+	"github.com/kiln-build/kiln/internal/scrub"
 )
 
 // A run opens the database and recovers what killed runs left before it
@@ -65,6 +67,7 @@ func (s *runStart) write() {
 	if err != nil {
 		return
 	}
+	data = scrub.FromEnv().Bytes(data)
 	// The database's folder, which opening it would create.
 	if err := os.MkdirAll(filepath.Dir(s.path), 0o755); err != nil {
 		return

@@ -2,18 +2,17 @@ package yamljinja
 
 import (
 	"fmt"
-	"os"
-	"sort"
 	"strings"
 
 	"github.com/kiln-build/kiln/compiler/diag"
+	"github.com/kiln-build/kiln/internal/scrub"
 )
 
 // SecretPrefix is dbt's prefix of secret environment variables
 // (dbt-core's SECRET_ENV_PREFIX): env_var() reads them only in
 // profiles.yml and packages.yml, and their values are scrubbed from
-// dbt's logs.
-const SecretPrefix = "DBT_ENV_SECRET_"
+// dbt's logs, and kiln's (internal/scrub).
+const SecretPrefix = scrub.Prefix
 
 // SecretError is env_var() of a secret environment variable (name starts
 // with SecretPrefix) outside profiles.yml and packages.yml: dbt's
@@ -31,30 +30,3 @@ func SecretError(name string) error {
 
 // IsSecret reports whether the environment variable name is a secret one.
 func IsSecret(name string) bool { return strings.HasPrefix(name, SecretPrefix) }
-
-// Secrets returns the values of the secret environment variables of
-// environ (KEY=value entries; nil: the process's), those that are not blank,
-// longest first, as dbt's env_secrets() lists them for scrub_secrets.
-func Secrets(environ []string) []string {
-	if environ == nil {
-		environ = os.Environ()
-	}
-	var out []string
-	for _, kv := range environ {
-		k, v, ok := strings.Cut(kv, "=")
-		if ok && IsSecret(k) && strings.TrimSpace(v) != "" {
-			out = append(out, v)
-		}
-	}
-	sort.Slice(out, func(i, j int) bool { return len(out[i]) > len(out[j]) })
-	return out
-}
-
-// Scrub returns s with every secret replaced by "*****", as dbt's
-// scrub_secrets does to its log messages.
-func Scrub(s string, secrets []string) string {
-	for _, v := range secrets {
-		s = strings.ReplaceAll(s, v, "*****")
-	}
-	return s
-}

@@ -7,6 +7,8 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+
+	"github.com/kiln-build/kiln/internal/scrub"
 )
 
 // WriteFileAtomic writes data to path so that readers see either the old
@@ -14,7 +16,8 @@ import (
 // directory, sets its mode to perm (umask is not applied), fsyncs it,
 // renames it over path, then fsyncs the directory where the system allows.
 // On error the temporary file is removed and path is left as it was. The
-// directory must exist.
+// directory must exist. The values of the DBT_ENV_SECRET_ environment
+// variables are masked in what is written (internal/scrub).
 func WriteFileAtomic(path string, data []byte, perm os.FileMode) error {
 	return writeAtomic(path, perm, func(w io.Writer) error {
 		_, err := w.Write(data)
@@ -53,7 +56,13 @@ func startAtomic(path string, perm os.FileMode) (finish func(write func(io.Write
 				err = fmt.Errorf("cannot write %s: %w", path, err)
 			}
 		}()
-		if err = write(f); err != nil {
+		// The secrets are masked here, for every file written whole
+		// (scrub.Writer: also a secret split across two writes).
+		w := scrub.NewWriter(f, scrub.FromEnv())
+		if err = write(w); err != nil {
+			return err
+		}
+		if err = scrub.FlushOf(w); err != nil {
 			return err
 		}
 		if err = f.Chmod(perm); err != nil {

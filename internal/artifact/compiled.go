@@ -17,6 +17,7 @@ import (
 
 	"github.com/kiln-build/kiln/compiler"
 	"github.com/kiln-build/kiln/compiler/graph"
+	"github.com/kiln-build/kiln/internal/scrub"
 )
 
 // CompiledDir is the folder, under the target directory, of the compiled
@@ -86,10 +87,11 @@ func WriteExecuted(dir string, m *compiler.Manifest, workers int, executed map[g
 	if m.Project != nil {
 		project = m.Project.Config.Name
 	}
-	var rels []compiledFile // paths relative to the tree's root
+	var rels []compiledFile    // paths relative to the tree's root
+	secrets := scrub.FromEnv() // masked in the files, as in every file kiln writes
 	for _, n := range m.Graph.Nodes() {
 		if rel := compiledRel(project, n); rel != "" {
-			rels = append(rels, compiledFile{rel: rel, path: filepath.FromSlash(rel), sql: withNewline(compiledCode(n, executed))})
+			rels = append(rels, compiledFile{rel: rel, path: filepath.FromSlash(rel), sql: secrets.String(withNewline(compiledCode(n, executed)))})
 		}
 	}
 	under := func(root string) []compiledFile {

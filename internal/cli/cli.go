@@ -23,9 +23,9 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/kiln-build/kiln/compiler/project"
-	"github.com/kiln-build/kiln/compiler/yamljinja"
 	"github.com/kiln-build/kiln/compiler/yamlsrc"
 	"github.com/kiln-build/kiln/engine"
+	"github.com/kiln-build/kiln/internal/scrub"
 	"github.com/kiln-build/kiln/internal/ui"
 )
 
@@ -88,9 +88,9 @@ type app struct {
 	ctx            context.Context
 	stdin          io.Reader
 	stdout, stderr io.Writer
-	jsonOut        io.Writer // where --log-format json writes the events
-	secrets        []string  // the DBT_ENV_SECRET_ values, scrubbed from what kiln writes (scrub.go)
-	kestraOut      io.Writer // where --log-format kestra writes the metrics lines, or nil
+	jsonOut        io.Writer  // where --log-format json writes the events
+	secrets        *scrub.Set // the DBT_ENV_SECRET_ values, masked in what kiln writes (internal/scrub)
+	kestraOut      io.Writer  // where --log-format kestra writes the metrics lines, or nil
 	ui             *ui.Printer
 
 	projectDir  string
@@ -125,6 +125,7 @@ type app struct {
 	project    *engine.Project // the project loaded by load
 	runLog     *ui.JSONLog     // the events of the run in progress
 	runLogFile *os.File
+	runLogOut  io.Writer // runLogFile through the masking of secrets
 	// fileLog writes to the run's kiln.log only (the Jinja log() lines
 	// that dbt writes to its log file); nil outside a run.
 	fileLog  *ui.JSONLog
@@ -145,9 +146,13 @@ type app struct {
 // build keeps its own outcome (its progress is on stderr).
 func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	pipe := &pipeWriter{w: stdout}
-	secrets := yamljinja.Secrets(nil)
+	secrets := scrub.FromEnv()
 	color, terminal := ui.UseColor(stderr), ui.IsTerminal(stderr)
-	stdout, stderr = scrubbed(pipe, secrets), scrubbed(stderr, secrets)
+	// One masking point per stream, below every writer of it: a secret
+	// written in two pieces is masked too (scrub.Writer).
+	stdout, stderr = scrub.NewWriter(pipe, secrets), scrub.NewWriter(stderr, secrets)
+	defer scrub.FlushOf(stdout)
+	defer scrub.FlushOf(stderr)
 	a := &app{ctx: ctx, stdin: stdin, stdout: stdout, stderr: stderr, runLog: ui.NewJSONLog(io.Discard), started: time.Now(), secrets: secrets}
 	a.ui = ui.New(stderr, color)
 	a.ui.SetProgress(terminal)

@@ -10,6 +10,7 @@ import (
 	"github.com/kiln-build/kiln/engine"
 	"github.com/kiln-build/kiln/internal/artifact"
 	"github.com/kiln-build/kiln/internal/run"
+	"github.com/kiln-build/kiln/internal/scrub"
 	"github.com/kiln-build/kiln/internal/ui"
 )
 
@@ -184,7 +185,8 @@ func (a *app) openRunLog(target string) {
 	dir := engine.AbsUnder(a.project.Dir, target)
 	if err := os.MkdirAll(dir, 0o755); err == nil {
 		if f, err := os.OpenFile(filepath.Join(dir, "kiln.log"), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644); err == nil {
-			w, a.runLogFile = scrubbed(f, a.secrets), f
+			w, a.runLogFile = scrub.NewWriter(f, a.secrets), f
+			a.runLogOut = w
 		} else {
 			a.ui.Printf("warning: cannot write %s: %v", filepath.Join(target, "kiln.log"), err)
 		}
@@ -199,6 +201,8 @@ func (a *app) openRunLog(target string) {
 // closeRunLog closes the run's event log file.
 func (a *app) closeRunLog() {
 	if a.runLogFile != nil {
+		scrub.FlushOf(a.runLogOut)
+		a.runLogOut = nil
 		a.runLogFile.Close()
 		a.runLogFile = nil
 	}

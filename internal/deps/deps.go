@@ -26,6 +26,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/kiln-build/kiln/compiler/project"
+	"github.com/kiln-build/kiln/internal/scrub"
 )
 
 // LockFileName is the file deps writes beside dbt_project.yml.
@@ -72,7 +73,9 @@ func Install(projectDir, installDir string, specs []project.PackageSpec, package
 	if err != nil {
 		return nil, err
 	}
-	if err := os.WriteFile(filepath.Join(projectDir, LockFileName), b, 0o644); err != nil {
+	// A git token read from a DBT_ENV_SECRET_ variable in a package's
+	// URL is masked, as on the terminal: the file is not read back.
+	if err := os.WriteFile(filepath.Join(projectDir, LockFileName), scrub.FromEnv().Bytes(b), 0o644); err != nil {
 		return nil, err
 	}
 	return lock, nil

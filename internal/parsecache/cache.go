@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/binary"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -14,6 +15,8 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+
+	"github.com/kiln-build/kiln/internal/scrub"
 )
 
 // MainFile is the cache's main file under the target folder: the key and
@@ -22,7 +25,7 @@ import (
 const MainFile = "partial_parse.kiln"
 
 const (
-	mainMagic   = "KILNPP1\n"
+	mainMagic   = "KILNPP2\n" // 2: environment values kept as envDigest
 	resultMagic = "KILNPR1\n"
 )
 
@@ -77,7 +80,7 @@ func (c Cache) Lookup(key string) (Gen, bool) {
 	}
 	for _, e := range m.env {
 		v, ok := os.LookupEnv(e.name)
-		if ok != e.present || v != e.value {
+		if ok != e.present || envDigest(key, e.name, v) != e.value {
 			return Gen{}, false
 		}
 	}
@@ -99,7 +102,7 @@ func (c Cache) Save(key string, rec *Recorder) (Gen, error) {
 	m := &mainFile{key: key, entries: rec.sortedEntries()}
 	rec.mu.Lock()
 	for name, v := range rec.env {
-		m.env = append(m.env, envEntry{name, v.value, v.present})
+		m.env = append(m.env, envEntry{name, envDigest(key, name, v.value), v.present})
 	}
 	rec.mu.Unlock()
 	sortEnv(m.env)
@@ -273,9 +276,28 @@ func (c Cache) same(st *statter, e entry) bool {
 	return true
 }
 
+// envDigest is what the main file keeps of the value v of environment
+// variable name: a SHA-256 salted with the cache's key (which names this
+// kiln executable) and the name, so that a password or a token read by
+// profiles.yml is not written in the target folder.
+func envDigest(key, name, v string) string {
+	sum := sha256.Sum256([]byte(key + "\x00" + name + "\x00" + v))
+	return hex.EncodeToString(sum[:])
+}
+
+// errSecret refuses a cache file that would hold a secret.
+var errSecret = errors.New("the cache would hold the value of a DBT_ENV_SECRET_ variable")
+
 // writeAtomic writes data to path through a temporary file in its folder
-// renamed into place.
+// renamed into place. Data that holds the value of a DBT_ENV_SECRET_
+// variable is not written (errSecret, and the file in place is removed):
+// kiln writes no secret, and a cached output masked would not be the
+// output.
 func writeAtomic(path string, data []byte) error {
+	if scrub.FromEnv().Contains(data) {
+		os.Remove(path)
+		return errSecret
+	}
 	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
 	if err != nil {
 		return err
