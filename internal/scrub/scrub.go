@@ -194,7 +194,7 @@ func (s *Set) heldBack(b []byte) int {
 	n := 0
 	for _, f := range s.forms {
 		for k := min(len(f)-1, len(b)); k > n; k-- {
-			if bytes.Equal(b[len(b)-k:], f[:k]) {
+			if b[len(b)-k] == f[0] && bytes.Equal(b[len(b)-k:], f[:k]) {
 				n = k
 				break
 			}
@@ -227,7 +227,10 @@ func NewWriter(w io.Writer, set *Set) io.Writer {
 func (w *Writer) Write(b []byte) (int, error) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	buf := append(w.pending, b...)
+	buf := b // not copied when nothing waits
+	if len(w.pending) > 0 {
+		buf = append(w.pending, b...)
+	}
 	buf = w.set.Bytes(buf)
 	hold := w.set.heldBack(buf)
 	out := buf[:len(buf)-hold]
