@@ -10,6 +10,11 @@
 // masks a stream that reaches it in pieces: a secret split across two
 // writes is masked, as it holds back the end of a write that may begin
 // one.
+//
+// The secrets are read from the process's environment when a file is
+// written (FromEnv), as dbt's env_secrets() reads os.environ, whatever
+// environment engine.Config.LookupEnv gives the templates. Tables and
+// exports are the user's data and are not changed.
 package scrub
 
 import (
