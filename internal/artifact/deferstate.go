@@ -47,6 +47,7 @@ func ReadDeferState(path string) (*DeferState, error) {
 		Metadata struct {
 			SchemaVersion string `json:"dbt_schema_version"`
 			AdapterType   string `json:"adapter_type"`
+			InvocationID  string `json:"invocation_id"`
 		} `json:"metadata"`
 		Nodes   map[graph.ID]entry `json:"nodes"`
 		Sources map[graph.ID]entry `json:"sources"`
@@ -59,6 +60,9 @@ func ReadDeferState(path string) (*DeferState, error) {
 	}
 	if m.Metadata.SchemaVersion == "" {
 		return nil, fmt.Errorf("%s: not a manifest: it has no metadata.dbt_schema_version", path)
+	}
+	if err := overlayKilnManifest(path, m.Metadata.InvocationID, &m); err != nil {
+		return nil, err
 	}
 	st := &DeferState{AdapterType: m.Metadata.AdapterType, Database: m.Kiln.Database, Relations: map[graph.ID]sqlq.Relation{}}
 	rel := func(e entry, name string) sqlq.Relation {

@@ -209,7 +209,7 @@ func ReadManifestState(path string) (map[graph.ID]Fingerprint, *TargetInfo, erro
 	if err != nil {
 		return nil, nil, err
 	}
-	fps, target, err := fingerprintsJSON(data)
+	fps, target, err := fingerprintsJSON(data, path)
 	if err != nil {
 		return nil, nil, fmt.Errorf("%s: %w", path, err)
 	}
@@ -270,13 +270,21 @@ type manifestIn struct {
 	} `json:"kiln"`
 }
 
-func fingerprintsJSON(data []byte) (map[graph.ID]Fingerprint, *TargetInfo, error) {
+// fingerprintsJSON reads the fingerprints of manifest.json's data, with
+// the kiln_manifest.json beside path (overlayKilnManifest); path "" reads
+// data alone.
+func fingerprintsJSON(data []byte, path string) (map[graph.ID]Fingerprint, *TargetInfo, error) {
 	var in manifestIn
 	if err := json.Unmarshal(data, &in); err != nil {
 		return nil, nil, fmt.Errorf("invalid manifest: %w", err)
 	}
 	if !strings.Contains(in.Metadata.SchemaVersion, "/manifest/") {
 		return nil, nil, fmt.Errorf("not a manifest: metadata.dbt_schema_version is %q", in.Metadata.SchemaVersion)
+	}
+	if path != "" {
+		if err := overlayKilnManifest(path, in.Metadata.InvocationID, &in); err != nil {
+			return nil, nil, err
+		}
 	}
 	out := make(map[graph.ID]Fingerprint, len(in.Nodes)+len(in.Sources)+len(in.UnitTests)+len(in.Exports))
 	rep := runStartedReplacer(compiler.RunStartedAtTexts(in.Kiln.RunStartedAt))

@@ -10,12 +10,14 @@
 //   - <target>/compiled/<project>/...: the compiled SQL, in dbt's layout.
 //
 // Each resource carries the fields dbt's schema defines for its type, under
-// the same names (unit tests go to "unit_tests", as in dbt). kiln's own
-// additions are kept in separate keys: the manifest's "exports" and
-// "kiln", the metadata's "kiln_version", a run result's "expected",
-// "actual", "rows", "skipped_by" and "attempts". Lenient readers ignore
-// them; validators that apply dbt's JSON schemas strictly
-// (additionalProperties: false) reject them.
+// the same names (unit tests go to "unit_tests", as in dbt), and no key
+// dbt's JSON schemas do not allow (most of their objects have
+// additionalProperties: false, which strict readers enforce). kiln's own
+// data goes to files of its own beside them: kiln_manifest.json (exports,
+// input checksums, the DuckDB file, kiln_version) and
+// kiln_run_results.json (a result's expected, actual, rows, skipped_by,
+// attempts and gates); a result's rows are also adapter_response's
+// rows_affected, as dbt writes them.
 //
 // Every file is written atomically (WriteFileAtomic), and the output is
 // deterministic: JSON objects have a fixed key order (struct fields, or
@@ -88,7 +90,7 @@ type Metadata struct {
 // is dbt's manifest v12 (https://schemas.getdbt.com/dbt/manifest/v12.json):
 //
 //	{
-//	  "metadata": {"dbt_schema_version", "kiln_version", "generated_at",
+//	  "metadata": {"dbt_schema_version", "generated_at",
 //	               "invocation_id", "project_name", "adapter_type": "duckdb"},
 //	  "nodes": {unique_id: model, seed or data test},
 //	  "sources": {unique_id: source table, with kiln's "external" file},
@@ -100,11 +102,12 @@ type Metadata struct {
 //	  "selectors": {name: selectors.yml's selector, as dbt writes it},
 //	  "disabled": {unique_id: [node]},
 //	  "parent_map", "child_map": {unique_id: [unique_id, sorted]},
-//	  "unit_tests": {unique_id: unit test},
-//	  "exports": {unique_id: {"format", "path", "sheets", "depends_on", ...}},
-//	  "kiln": {"inputs": {unique_id: {"path", "sha256", "size"}},
-//	           "database": the DuckDB file's absolute path, when there is one}
+//	  "unit_tests": {unique_id: unit test}
 //	}
+//
+// with only the keys dbt's schema allows; kiln's exports, input
+// checksums and DuckDB file go to kiln_manifest.json beside it
+// (KilnManifestFile), written first.
 //
 // parent_map and child_map hold exactly the graph's edges, with a key for
 // every node. Nodes carry dbt's fields (unique_id, resource_type, path
@@ -136,7 +139,14 @@ func StartManifest(dir string, m *compiler.Manifest, meta Metadata) (finish func
 		return nil, err
 	}
 	return func() error {
-		fields := buildManifestWith(m, meta, true).fields()
+		mj := buildManifestWith(m, meta, true)
+		// kiln's file first: a manifest.json is never beside the kiln
+		// data of another invocation (readers check the invocation_id).
+		if err := writeJSON(dir, KilnManifestFile, mj.kilnFile()); err != nil {
+			write(func(io.Writer) error { return err })
+			return err
+		}
+		fields := mj.fields()
 		return write(func(w io.Writer) error { return writeObject(w, fields) })
 	}, nil
 }
@@ -160,8 +170,44 @@ type manifestJSON struct {
 	SavedQueries   map[string]map[string]any  `json:"saved_queries"`
 	SemanticModels map[string]map[string]any  `json:"semantic_models"`
 	UnitTests      map[graph.ID]*unitTestJSON `json:"unit_tests"`
-	Exports        map[graph.ID]*exportJSON   `json:"exports"`
-	Kiln           kilnJSON                   `json:"kiln"`
+	// Exports and Kiln are kiln's: they go to kiln_manifest.json.
+	Exports map[graph.ID]*exportJSON `json:"-"`
+	Kiln    kilnJSON                 `json:"-"`
+}
+
+// KilnManifestFile is kiln's companion of manifest.json, written beside
+// it with what dbt's manifest schema has no place for:
+//
+//	{
+//	  "metadata": {"kiln_version", "invocation_id", "generated_at"},
+//	  "exports": {unique_id: {"format", "path", "sheets", "depends_on", ...}},
+//	  "kiln": {"inputs": {unique_id: {"path", "sha256", "size"}},
+//	           "database": the DuckDB file's absolute path, when there is one,
+//	           "parse_compiled_code", "run_started_at", "target"}
+//	}
+//
+// Readers of a manifest (state:, --defer) read it when its invocation_id
+// is the manifest's; a --state directory needs both files.
+const KilnManifestFile = "kiln_manifest.json"
+
+// kilnManifestJSON is kiln_manifest.json (KilnManifestFile).
+type kilnManifestJSON struct {
+	Metadata struct {
+		KilnVersion  string `json:"kiln_version"`
+		InvocationID string `json:"invocation_id"`
+		GeneratedAt  string `json:"generated_at"`
+	} `json:"metadata"`
+	Exports map[graph.ID]*exportJSON `json:"exports"`
+	Kiln    kilnJSON                 `json:"kiln"`
+}
+
+// kilnFile returns kiln_manifest.json's value for mj.
+func (mj *manifestJSON) kilnFile() *kilnManifestJSON {
+	k := &kilnManifestJSON{Exports: mj.Exports, Kiln: mj.Kiln}
+	k.Metadata.KilnVersion = mj.Metadata.KilnVersion
+	k.Metadata.InvocationID = mj.Metadata.InvocationID
+	k.Metadata.GeneratedAt = mj.Metadata.GeneratedAt
+	return k
 }
 
 // fields lists the manifest's fields in manifestJSON's order, for
@@ -184,14 +230,12 @@ func (mj *manifestJSON) fields() []field {
 		mapField("saved_queries", mj.SavedQueries),
 		mapField("semantic_models", mj.SemanticModels),
 		mapField("unit_tests", mj.UnitTests),
-		mapField("exports", mj.Exports),
-		{name: "kiln", value: mj.Kiln},
 	}
 }
 
 type manifestMeta struct {
 	SchemaVersion string `json:"dbt_schema_version"`
-	KilnVersion   string `json:"kiln_version"`
+	KilnVersion   string `json:"-"` // kiln_manifest.json's
 	GeneratedAt   string `json:"generated_at"`
 	InvocationID  string `json:"invocation_id"`
 	ProjectName   string `json:"project_name"`

@@ -18,11 +18,12 @@ func TestManifestTopLevel(t *testing.T) {
 		t.Fatal(err)
 	}
 	v := readJSON(t, filepath.Join(dir, "manifest.json"))
+	kv := readJSON(t, filepath.Join(dir, KilnManifestFile))
 
-	// Every key dbt's manifest v12 requires, plus kiln's.
+	// Every key dbt's manifest v12 requires; kiln's in kiln_manifest.json.
 	for _, k := range []string{"metadata", "nodes", "sources", "macros", "docs", "exposures", "metrics", "groups",
 		"selectors", "disabled", "parent_map", "child_map", "group_map", "saved_queries", "semantic_models",
-		"unit_tests", "exports", "kiln"} {
+		"unit_tests"} {
 		if _, ok := v[k]; !ok {
 			t.Errorf("missing top-level key %q", k)
 		}
@@ -30,13 +31,22 @@ func TestManifestTopLevel(t *testing.T) {
 	eq(t, "exposures", v["exposures"], map[string]any{})
 	eq(t, "metadata", v["metadata"], map[string]any{
 		"dbt_schema_version": "https://schemas.getdbt.com/dbt/manifest/v12.json",
-		"kiln_version":       "0.1.0-test",
 		"generated_at":       "2025-01-31T02:00:00.123456Z",
 		"invocation_id":      "5f0c8a4e-0000-4000-8000-000000000001",
 		"project_name":       "shop",
 		"adapter_type":       "duckdb",
 	})
-	eq(t, "kiln.inputs", obj(t, v, "kiln", "inputs"), testInputs)
+	eq(t, "kiln metadata", kv["metadata"], map[string]any{
+		"kiln_version":  "0.1.0-test",
+		"generated_at":  "2025-01-31T02:00:00.123456Z",
+		"invocation_id": "5f0c8a4e-0000-4000-8000-000000000001",
+	})
+	eq(t, "kiln.inputs", obj(t, kv, "kiln", "inputs"), testInputs)
+	for _, k := range []string{"exports", "kiln"} {
+		if _, ok := v[k]; ok {
+			t.Errorf("manifest.json has kiln's key %q", k)
+		}
+	}
 
 	// Models, seeds and tests are under nodes; sources and exports apart.
 	var nodes, sources, exports []string
@@ -51,7 +61,11 @@ func TestManifestTopLevel(t *testing.T) {
 		}
 	}
 	for name, want := range map[string][]string{"nodes": nodes, "sources": sources, "exports": exports} {
-		got := keysOf(obj(t, v, name))
+		in := v
+		if name == "exports" {
+			in = kv
+		}
+		got := keysOf(obj(t, in, name))
 		sort.Strings(got)
 		sort.Strings(want)
 		eq(t, name+" keys", got, want)
@@ -208,7 +222,7 @@ func TestManifestSeedSourceExportMacro(t *testing.T) {
 	eq(t, "source.columns.id.name", obj(t, src, "columns", "id")["name"], "id")
 	eq(t, "customers.external.sheet", obj(t, v, "sources", "source.shop.raw.customers", "external")["sheet"], nil)
 
-	exp := obj(t, v, "exports", "export.shop.monthly")
+	exp := obj(t, readJSON(t, filepath.Join(dir, KilnManifestFile)), "exports", "export.shop.monthly")
 	for k, want := range map[string]any{
 		"resource_type": "export", "format": "xlsx", "path": "exports/monthly.xlsx",
 		"original_file_path": "models/marts/schema.yml",

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -55,8 +56,9 @@ type RunResultsMetadata struct {
 	InvocationID  string `json:"invocation_id"`
 }
 
-// NodeResult is one entry of run_results.json's results: dbt's fields,
-// then kiln's (expected, actual, rows, skipped_by, attempts, gates).
+// NodeResult is one entry of run_results.json's results, with dbt's
+// fields only (RunResultOutput, whose additionalProperties is false), and
+// kiln's figures for the node (Kiln), which go to kiln_run_results.json.
 type NodeResult struct {
 	UniqueID graph.ID   `json:"unique_id"`
 	Status   run.Status `json:"status"`
@@ -65,17 +67,27 @@ type NodeResult struct {
 	Timing   []Timing `json:"timing"`
 	ThreadID string   `json:"thread_id"`
 	// ExecutionTime is in seconds.
-	ExecutionTime   float64        `json:"execution_time"`
+	ExecutionTime float64 `json:"execution_time"`
+	// AdapterResponse is dbt's free object: {"_message", "code",
+	// "rows_affected"}; rows_affected is the number of rows a model, seed,
+	// source or export wrote, when known.
 	AdapterResponse map[string]any `json:"adapter_response"`
 	Message         *string        `json:"message"`
 	// Failures is the number of failing rows of a test that ran; null
 	// otherwise.
-	Failures     *int64          `json:"failures"`
-	Compiled     *bool           `json:"compiled"`
-	CompiledCode *string         `json:"compiled_code"`
-	RelationName *string         `json:"relation_name"`
-	BatchResults json.RawMessage `json:"batch_results"` // always null
+	Failures     *int64  `json:"failures"`
+	Compiled     *bool   `json:"compiled"`
+	CompiledCode *string `json:"compiled_code"`
+	RelationName *string `json:"relation_name"`
+	// BatchResults is a microbatch model's batches; null for other nodes.
+	BatchResults *BatchResults `json:"batch_results"`
 
+	KilnResult `json:"-"`
+}
+
+// KilnResult is what kiln records of a node's run beyond dbt's fields:
+// an entry of kiln_run_results.json's results.
+type KilnResult struct {
 	// Expected and Actual describe a test's check in words.
 	Expected string `json:"expected,omitempty"`
 	Actual   string `json:"actual,omitempty"`
@@ -88,6 +100,35 @@ type NodeResult struct {
 	Attempts int `json:"attempts"`
 	// Gates are the series of a deviation gate (see GateResult).
 	Gates []GateResult `json:"gates,omitempty"`
+}
+
+// BatchResults is dbt's batch_results: the [start, end) of each batch a
+// microbatch model's run built (successful) or failed to build (failed),
+// as ISO 8601 UTC times ("2024-01-01T00:00:00+00:00", as dbt writes
+// them).
+type BatchResults struct {
+	Successful [][2]string `json:"successful"`
+	Failed     [][2]string `json:"failed"`
+}
+
+// KilnRunResultsFile is kiln's companion of run_results.json:
+//
+//	{
+//	  "metadata": {"invocation_id", "generated_at"},
+//	  "results": {unique_id: {"rows", "expected", "actual", "skipped_by",
+//	              "attempts", "gates"}}
+//	}
+//
+// ReadRunResults merges it into the results it reads when its
+// invocation_id is that of run_results.json.
+const KilnRunResultsFile = "kiln_run_results.json"
+
+type kilnRunResults struct {
+	Metadata struct {
+		InvocationID string `json:"invocation_id"`
+		GeneratedAt  string `json:"generated_at"`
+	} `json:"metadata"`
+	Results map[graph.ID]KilnResult `json:"results"`
 }
 
 // Timing is one step of a node's execution.
@@ -113,10 +154,36 @@ func WriteRunResults(dir string, results []run.Result, meta RunMeta) error {
 	if _, ok := out.Args["which"]; !ok && meta.Command != "" {
 		out.Args["which"] = meta.Command
 	}
+	var extra kilnRunResults
+	extra.Metadata.InvocationID, extra.Metadata.GeneratedAt = out.Metadata.InvocationID, out.Metadata.GeneratedAt
+	extra.Results = make(map[graph.ID]KilnResult, len(results))
 	for i, r := range results {
 		out.Results[i] = nodeResult(r, meta.Graph)
+		extra.Results[r.ID] = out.Results[i].KilnResult
+	}
+	// kiln's file first: a run_results.json is never beside the figures
+	// of another run (ReadRunResults checks the invocation_id).
+	if err := writeJSON(dir, KilnRunResultsFile, extra); err != nil {
+		return err
 	}
 	return writeJSON(dir, RunResultsFile, out)
+}
+
+// batchTime is dbt's batch bound: Python's isoformat of a UTC datetime.
+const batchTime = "2006-01-02T15:04:05-07:00"
+
+func batchResults(b *run.Batches) *BatchResults {
+	if b == nil {
+		return nil
+	}
+	out := &BatchResults{Successful: [][2]string{}, Failed: [][2]string{}}
+	for _, x := range b.Successful {
+		out.Successful = append(out.Successful, [2]string{x.Start.UTC().Format(batchTime), x.End.UTC().Format(batchTime)})
+	}
+	for _, x := range b.Failed {
+		out.Failed = append(out.Failed, [2]string{x.Start.UTC().Format(batchTime), x.End.UTC().Format(batchTime)})
+	}
+	return out
 }
 
 func nodeResult(r run.Result, g *graph.Graph) NodeResult {
@@ -128,8 +195,9 @@ func nodeResult(r run.Result, g *graph.Graph) NodeResult {
 		AdapterResponse: PlainMap(r.AdapterResponse),
 		Message:         nullable(r.Message),
 		CompiledCode:    nullable(r.CompiledCode),
-		Expected:        r.Expected, Actual: r.Actual, SkippedBy: r.SkippedBy, Attempts: r.Attempts,
-		Gates: gateResults(r.Gates),
+		BatchResults:    batchResults(r.Batches),
+		KilnResult: KilnResult{Expected: r.Expected, Actual: r.Actual, SkippedBy: r.SkippedBy, Attempts: r.Attempts,
+			Gates: gateResults(r.Gates)},
 	}
 	if !r.Started.IsZero() {
 		start := formatTime(r.Started)
@@ -149,6 +217,9 @@ func nodeResult(r run.Result, g *graph.Graph) NodeResult {
 	if !isTest && r.Rows >= 0 && r.Status != run.Skipped {
 		rows := r.Rows
 		nr.Rows = &rows
+		if _, ok := nr.AdapterResponse["rows_affected"]; !ok && r.Status != run.UpToDate {
+			nr.AdapterResponse["rows_affected"] = rows
+		}
 	}
 	if g != nil {
 		if n := g.Node(r.ID); n != nil {
@@ -165,8 +236,12 @@ func (rr *RunResults) Command() string {
 }
 
 // ReadRunResults reads a run_results.json written by WriteRunResults (or
-// by dbt) and fills Status. It returns an error when the file cannot be
-// read or is not run results.
+// by dbt) and fills Status, and each result's KilnResult from the
+// kiln_run_results.json beside it when that file is of the same
+// invocation (or, from a run_results.json of an older kiln, from the
+// result's own keys); otherwise a result's Rows is adapter_response's
+// rows_affected. It returns an error when the file cannot be read or is
+// not run results.
 func ReadRunResults(path string) (*RunResults, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
@@ -179,9 +254,32 @@ func ReadRunResults(path string) (*RunResults, error) {
 	if !strings.Contains(rr.Metadata.SchemaVersion, "/run-results/") {
 		return nil, fmt.Errorf("%s: not run results: metadata.dbt_schema_version is %q", path, rr.Metadata.SchemaVersion)
 	}
+	var inline struct {
+		Results []KilnResult `json:"results"`
+	}
+	if json.Unmarshal(data, &inline) == nil && len(inline.Results) == len(rr.Results) {
+		for i := range rr.Results {
+			rr.Results[i].KilnResult = inline.Results[i]
+		}
+	}
+	var extra kilnRunResults
+	if data, err := os.ReadFile(filepath.Join(filepath.Dir(path), KilnRunResultsFile)); err == nil &&
+		json.Unmarshal(data, &extra) == nil && extra.Metadata.InvocationID == rr.Metadata.InvocationID {
+		for i, r := range rr.Results {
+			if k, ok := extra.Results[r.UniqueID]; ok {
+				rr.Results[i].KilnResult = k
+			}
+		}
+	}
 	rr.Status = make(map[graph.ID]run.Status, len(rr.Results))
-	for _, r := range rr.Results {
+	for i, r := range rr.Results {
 		rr.Status[r.UniqueID] = r.Status
+		kind, _, _ := strings.Cut(string(r.UniqueID), ".")
+		if n, ok := r.AdapterResponse["rows_affected"].(float64); ok && r.Rows == nil && n >= 0 && n == float64(int64(n)) &&
+			kind != string(graph.Test) && kind != string(graph.UnitTest) {
+			rows := int64(n)
+			rr.Results[i].Rows = &rows
+		}
 	}
 	return &rr, nil
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/kiln-build/kiln/compiler"
 	"github.com/kiln-build/kiln/compiler/diag"
 	"github.com/kiln-build/kiln/compiler/project"
+	"github.com/kiln-build/kiln/internal/testenv/schematest"
 )
 
 // semanticProject compiles testdata/semantic.txtar as a dbt project built
@@ -135,11 +136,11 @@ func TestManifestSemanticLayer(t *testing.T) {
 	// Every entry keeps to dbt's schema.
 	for kind, section := range map[string]string{"exposure": "exposures", "group": "groups", "metric": "metrics", "semantic_model": "semantic_models", "saved_query": "saved_queries"} {
 		for id, e := range obj(t, v, section) {
-			checkKeys(t, id, kind, e.(map[string]any))
+			schematest.CheckKeys(t, id, kind, e.(map[string]any))
 		}
 	}
 	for id, e := range obj(t, v, "sources") {
-		checkKeys(t, id, "source", e.(map[string]any))
+		schematest.CheckKeys(t, id, "source", e.(map[string]any))
 	}
 }
 

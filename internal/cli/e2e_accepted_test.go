@@ -1,12 +1,13 @@
 package cli
 
 import (
-	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/kiln-build/kiln/internal/artifact"
 )
 
 // acceptedQuery lists a run's observations: the gate's node, its series'
@@ -24,20 +25,13 @@ func lastRun(t *testing.T, dir string) (id, status string) {
 	return fmt.Sprint(rows[0][0]), fmt.Sprint(rows[0][1])
 }
 
-// gateHistories reads run_results.json's gates: by node and series'
-// label (and segment), the months of the accepted history it learnt from.
+// gateHistories reads the run's gates (kiln_run_results.json): by node
+// and series' label (and segment), the months of the accepted history it
+// learnt from.
 func gateHistories(t *testing.T, dir string) map[string][]string {
 	t.Helper()
-	var rr struct {
-		Results []struct {
-			UniqueID string `json:"unique_id"`
-			Gates    []struct {
-				Label, Segment string
-				History        []struct{ Month string }
-			} `json:"gates"`
-		} `json:"results"`
-	}
-	if err := json.Unmarshal(readFile(t, filepath.Join(dir, "target", "run_results.json")), &rr); err != nil {
+	rr, err := artifact.ReadRunResults(filepath.Join(dir, "target", "run_results.json"))
+	if err != nil {
 		t.Fatal(err)
 	}
 	out := map[string][]string{}
@@ -47,7 +41,7 @@ func gateHistories(t *testing.T, dir string) map[string][]string {
 			for _, h := range g.History {
 				months = append(months, h.Month)
 			}
-			out[r.UniqueID+" "+g.Label+" "+g.Segment] = months
+			out[string(r.UniqueID)+" "+g.Label+" "+g.Segment] = months
 		}
 	}
 	return out

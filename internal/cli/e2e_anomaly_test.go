@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/kiln-build/kiln/internal/artifact"
 )
 
 // anomalyProject writes a project whose model sales reads data/sales.csv,
@@ -96,22 +98,24 @@ func writeSales(t *testing.T, dir string, seed uint64, n int, families []string,
 	}
 }
 
-// gatesOf reads the gates of the test named name from run_results.json.
+// gatesOf reads the status of the test named name (run_results.json)
+// and its gates (kiln_run_results.json), as JSON objects.
 func gatesOf(t *testing.T, dir, name string) (string, []map[string]any) {
 	t.Helper()
-	var rr struct {
-		Results []struct {
-			UniqueID string           `json:"unique_id"`
-			Status   string           `json:"status"`
-			Gates    []map[string]any `json:"gates"`
-		} `json:"results"`
-	}
-	if err := json.Unmarshal(readFile(t, filepath.Join(dir, "target", "run_results.json")), &rr); err != nil {
+	rr, err := artifact.ReadRunResults(filepath.Join(dir, "target", "run_results.json"))
+	if err != nil {
 		t.Fatal(err)
 	}
 	for _, r := range rr.Results {
-		if strings.Contains(r.UniqueID, "."+name+".") {
-			return r.Status, r.Gates
+		if strings.Contains(string(r.UniqueID), "."+name+".") {
+			var gates []map[string]any
+			if r.Gates != nil {
+				data, _ := json.Marshal(r.Gates)
+				if err := json.Unmarshal(data, &gates); err != nil {
+					t.Fatal(err)
+				}
+			}
+			return string(r.Status), gates
 		}
 	}
 	t.Fatalf("no result of %s", name)

@@ -1,10 +1,11 @@
 package cli
 
 import (
-	"encoding/json"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/kiln-build/kiln/internal/artifact"
 )
 
 // shopFiles is a project of one CSV source, a model and the model's
@@ -91,18 +92,8 @@ func TestFailedRunAcceptsNoGate(t *testing.T) {
 	if !strings.Contains(summary, "accepted (--accept-deviations), but the run did not succeed: the history does not learn from it") {
 		t.Errorf("the summary does not say the accepted deviation is not learnt:\n%s", summary)
 	}
-	var rr struct {
-		Results []struct {
-			UniqueID string `json:"unique_id"`
-			Status   string `json:"status"`
-			Message  string `json:"message"`
-			Gates    []struct {
-				Label    string `json:"label"`
-				Accepted bool   `json:"accepted"`
-			} `json:"gates"`
-		} `json:"results"`
-	}
-	if err := json.Unmarshal(readFile(t, filepath.Join(dir, "target", "run_results.json")), &rr); err != nil {
+	rr, err := artifact.ReadRunResults(filepath.Join(dir, "target", "run_results.json"))
+	if err != nil {
 		t.Fatal(err)
 	}
 	gates, accepted := 0, 0
@@ -114,8 +105,12 @@ func TestFailedRunAcceptsNoGate(t *testing.T) {
 				t.Errorf("run_results.json: %s's gate %s is accepted in a failed run", r.UniqueID, g.Label)
 			}
 		}
-		if strings.Contains(r.Message, "it is the new baseline") || strings.Contains(r.Message, "learns from it") {
-			t.Errorf("run_results.json: %s says %q in a failed run", r.UniqueID, r.Message)
+		msg := ""
+		if r.Message != nil {
+			msg = *r.Message
+		}
+		if strings.Contains(msg, "it is the new baseline") || strings.Contains(msg, "learns from it") {
+			t.Errorf("run_results.json: %s says %q in a failed run", r.UniqueID, msg)
 		}
 	}
 	if gates == 0 {

@@ -321,7 +321,7 @@ func TestPartialParseOutsideFiles(t *testing.T) {
 		var m struct {
 			Kiln struct{ Database string } `json:"kiln"`
 		}
-		if err := json.Unmarshal(readFile(t, filepath.Join(dir, "target", "manifest.json")), &m); err != nil {
+		if err := json.Unmarshal(readFile(t, filepath.Join(dir, "target", "kiln_manifest.json")), &m); err != nil {
 			t.Fatal(err)
 		}
 		return filepath.Base(m.Kiln.Database)

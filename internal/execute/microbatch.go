@@ -71,6 +71,8 @@ func (e *Executor) microbatch(ctx context.Context, conn adapter.Conn, n *graph.N
 	var why []string
 	ran := n.CompiledCode // the SQL of the last batch built, when rendered for it
 	var batches []Batch
+	var done []run.Batch   // the batches built, for batch_results
+	var failing *run.Batch // the batch whose build failed
 	err := conn.Tx(ctx, func() error {
 		store := conn.Store()
 		var err error
@@ -126,6 +128,7 @@ func (e *Executor) microbatch(ctx context.Context, conn adapter.Conn, n *graph.N
 		exists := !whole
 		var record []adapter.Interval
 		for _, t := range build {
+			failing = &run.Batch{Start: t.bt.Start.UTC(), End: t.bt.End.UTC()}
 			code, rendered, err := e.batchSQL(ctx, conn, n, t.bt, exists)
 			if err != nil {
 				return fmt.Errorf("model %q: batch %s: %w", n.Name, batchName(t.bt, b), err)
@@ -142,6 +145,8 @@ func (e *Executor) microbatch(ctx context.Context, conn adapter.Conn, n *graph.N
 			rows += nr
 			replaced += nd
 			record = append(record, adapter.Interval{Start: t.bt.Start.UTC(), End: t.bt.End.UTC(), Digest: t.digest})
+			done = append(done, *failing)
+			failing = nil
 		}
 		if !exists {
 			// No batch at all (begin is after now, or --event-time-end
@@ -188,7 +193,15 @@ func (e *Executor) microbatch(ctx context.Context, conn adapter.Conn, n *graph.N
 		return nil
 	})
 	if err != nil {
-		return failed(err)
+		// The transaction is rolled back: no batch of this run is kept.
+		// The failed batches are the one whose build failed, or, when
+		// what failed came after the batches, all those built.
+		r := failed(err)
+		r.Batches = &run.Batches{Successful: []run.Batch{}, Failed: append([]run.Batch{}, done...)}
+		if failing != nil {
+			r.Batches.Failed = []run.Batch{*failing}
+		}
+		return r
 	}
 	failpoint.Hit(failpoint.NodeCommitted)
 	e.cat.Set(n.Relation, string(adapter.Table))
@@ -206,7 +219,8 @@ func (e *Executor) microbatch(ctx context.Context, conn adapter.Conn, n *graph.N
 	}
 	return run.Result{Status: run.Success, Rows: rows, Message: msg, CompiledCode: ran,
 		AdapterResponse: map[string]any{"_message": fmt.Sprintf("MICROBATCH %d", rows), "rows_affected": rows},
-		Metrics:         map[string]float64{"rows": float64(rows), "batches": float64(built)}}
+		Metrics:         map[string]float64{"rows": float64(rows), "batches": float64(built)},
+		Batches:         &run.Batches{Successful: append([]run.Batch{}, done...), Failed: []run.Batch{}}}
 }
 
 // upstreamIntervals returns, for each event-time input of b that is a

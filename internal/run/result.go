@@ -77,6 +77,22 @@ type Result struct {
 	AdapterResponse map[string]any
 	// CompiledCode is the SQL that ran, for run_results.json.
 	CompiledCode string
+	// Batches are the batches of a microbatch model this run built or
+	// failed to build (run_results.json's batch_results); nil for other
+	// nodes.
+	Batches *Batches
+}
+
+// Batches are what a microbatch model's run did with its batches. The
+// model is built in one transaction: when a batch fails, Successful is
+// empty (nothing of the run is kept) and Failed holds that batch.
+type Batches struct {
+	Successful, Failed []Batch
+}
+
+// Batch is one batch, [Start, End) in UTC.
+type Batch struct {
+	Start, End time.Time
 }
 
 // WarnErrorNote is said of a warning that --warn-error made a failure
