@@ -144,16 +144,22 @@ func (a *adapterObj) dispatchFn(c *jinja.Call) (any, error) {
 	if strings.Contains(macro, ".") {
 		return nil, fmt.Errorf("adapter.dispatch(%q): the macro name has a dot; pass the namespace as macro_namespace", macro)
 	}
-	d := a.e.dispatch
-	prefixes := []string{a.e.adapterType(), "default"}
-	namespace, isStr := ns.(string)
-	if ns != nil && !isStr {
+	if _, isStr := ns.(string); ns != nil && !isStr {
 		return nil, fmt.Errorf("adapter.dispatch(%q): macro_namespace is %s; it should be none or a string", macro, jinja.AType(ns))
 	}
-	search, known := a.e.searchPackages(namespace)
+	return a.e.resolveDispatch(a.node, macro, ns)
+}
+
+// resolveDispatch is what adapter.dispatch(macro, ns) resolves to in a
+// node of package node (dispatchFn); ns is nil or a string.
+func (e *Engine) resolveDispatch(node, macro string, ns any) (any, error) {
+	namespace, _ := ns.(string)
+	d := e.dispatch
+	prefixes := []string{e.adapterType(), "default"}
+	search, known := e.searchPackages(namespace)
 	if ns == nil || !known {
 		for _, p := range prefixes {
-			if v, ok := a.e.resolver.Resolve(p+"__"+macro, a.node); ok {
+			if v, ok := e.resolver.Resolve(p+"__"+macro, node); ok {
 				return v, nil
 			}
 		}
@@ -168,7 +174,7 @@ func (a *adapterObj) dispatchFn(c *jinja.Call) (any, error) {
 			key = ""
 		}
 		for _, p := range prefixes {
-			if m, ok := a.e.index.InPackage(key, p+"__"+macro); ok {
+			if m, ok := e.index.InPackage(key, p+"__"+macro); ok {
 				return m, nil
 			}
 		}

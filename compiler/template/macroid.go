@@ -74,6 +74,13 @@ type MacroDef struct {
 	// File is the path of the file that defines it, as the project sees
 	// it ("<builtin>/..." for kiln's built-ins).
 	File string
+	// Calls are the ids (MacroID) of the macros its code calls, as dbt's
+	// static extraction finds them (manifest.json's depends_on.macros of
+	// a macro): name(...) and package.name(...) that resolve to a macro,
+	// and the macro adapter.dispatch('name', 'namespace') resolves to for
+	// this project's adapter; in the order of their first call, itself
+	// left out.
+	Calls []string
 }
 
 // AllMacros lists every macro the engine parsed, sorted by ID: the root
@@ -82,20 +89,58 @@ type MacroDef struct {
 // project's).
 func (e *Engine) AllMacros() []MacroDef {
 	var out []MacroDef
-	add := func(set map[string]*jinja.Macro) {
+	add := func(key string, set map[string]*jinja.Macro) {
 		for _, m := range set {
 			d := MacroDef{Package: e.macroPackage(m), Name: m.Def.Name}
 			d.ID = d.Package + "." + d.Name
 			if m.Def.Tmpl != nil {
 				d.File = m.Def.Tmpl.Path
 			}
+			d.Calls = e.macroCalls(key, d.ID, m)
 			out = append(out, d)
 		}
 	}
-	add(e.index.builtin)
-	for _, set := range e.index.pkgs {
-		add(set)
+	add("", e.index.builtin)
+	for key, set := range e.index.pkgs {
+		add(key, set)
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
+	return out
+}
+
+// macroCalls returns MacroDef.Calls of macro m, of package key ("" for
+// the project's and the built-ins) and id self.
+func (e *Engine) macroCalls(key, self string, m *jinja.Macro) []string {
+	out := []string{}
+	seen := map[string]bool{self: true}
+	add := func(v any, ok bool) {
+		if mac, isMacro := v.(*jinja.Macro); ok && isMacro {
+			if id := e.MacroID(mac); !seen[id] {
+				seen[id] = true
+				out = append(out, id)
+			}
+		}
+	}
+	for _, c := range m.Def.Calls() {
+		switch {
+		case c.Dispatch:
+			var ns any
+			if c.Namespace != "" {
+				ns = c.Namespace
+			}
+			v, err := e.resolveDispatch(key, c.Name, ns)
+			add(v, err == nil)
+		case c.Package == "":
+			add(e.resolver.Resolve(c.Name, key))
+		default:
+			pkg := c.Package
+			if pkg == e.index.root {
+				pkg = ""
+			}
+			if mac, ok := e.index.InPackage(pkg, c.Name); ok {
+				add(mac, true)
+			}
+		}
+	}
 	return out
 }

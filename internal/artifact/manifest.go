@@ -404,7 +404,8 @@ type docJSON struct {
 	BlockContents    string `json:"block_contents"`
 }
 
-// docs lists the docs blocks, keyed by unique_id (<package>.<name>).
+// docs lists the docs blocks, keyed by unique_id as dbt writes it
+// (doc.<package>.<name>, as doc.jaffle_shop.__overview__).
 func (b *builder) docs() map[string]*docJSON {
 	out := map[string]*docJSON{}
 	for _, d := range b.m.DocList() {
@@ -414,8 +415,9 @@ func (b *builder) docs() map[string]*docJSON {
 				file = q.Rel(file)
 			}
 		}
-		out[d.UniqueID()] = &docJSON{Name: d.Name, ResourceType: "doc", PackageName: d.Package,
-			Path: path.Base(file), OriginalFilePath: file, UniqueID: d.UniqueID(), BlockContents: d.Contents}
+		id := "doc." + d.UniqueID()
+		out[id] = &docJSON{Name: d.Name, ResourceType: "doc", PackageName: d.Package,
+			Path: path.Base(file), OriginalFilePath: file, UniqueID: id, BlockContents: d.Contents}
 	}
 	return out
 }
@@ -477,7 +479,7 @@ func (b *builder) macros() map[string]*macroJSON {
 			Name: d.Name, ResourceType: "macro", PackageName: d.Package,
 			Path: file, OriginalFilePath: file, UniqueID: id,
 			MacroSQL:  macroSQL(texts[d.File], d.Name),
-			DependsOn: macroDeps{Macros: []string{}},
+			DependsOn: macroDeps{Macros: macroIDs(d.Calls)},
 			Docs:      docsJSON{Show: true}, Arguments: []any{},
 		}
 	}

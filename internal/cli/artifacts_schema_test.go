@@ -75,6 +75,21 @@ func TestArtifactsFollowDBTSchemaJaffleShop(t *testing.T) {
 	if k := kiln["test.jaffle_shop.unique_orders_order_id.fed79b3a6e"]; k.Expected == "" || k.Attempts != 1 {
 		t.Errorf("unique_orders_order_id: kiln's figures %+v", k)
 	}
+	// docs blocks are keyed doc.<package>.<name>, as dbt's (kiln wrote
+	// jaffle_shop.__overview__).
+	var m struct {
+		Docs map[string]struct {
+			UniqueID string `json:"unique_id"`
+		} `json:"docs"`
+	}
+	if err := json.Unmarshal(readFile(t, filepath.Join(dir, "target", "manifest.json")), &m); err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range []string{"doc.jaffle_shop.__overview__", "doc.jaffle_shop.orders_status"} {
+		if m.Docs[id].UniqueID != id {
+			t.Errorf("docs[%s]: %+v (docs: %v)", id, m.Docs[id], m.Docs)
+		}
+	}
 }
 
 // TestArtifactsFollowDBTSchemaBottleNeck: the same for the BottleNeck
@@ -110,7 +125,7 @@ func TestArtifactsFollowDBTSchemaBottleNeck(t *testing.T) {
 // microbatch model, an exposure, a singular test, a disabled model and
 // test, a docs block.
 var artifactKinds = map[string]string{
-	"project.yml": "name: shop\n",
+	"project.yml":      "name: shop\n",
 	"seeds/events.csv": "id,ts\n1,2024-01-01 05:00:00\n2,2024-01-02 06:00:00\n",
 	"seeds/events.yml": "seeds:\n  - name: events\n    config: {event_time: ts}\n",
 	"models/daily.sql": "{{ config(materialized='incremental', incremental_strategy='microbatch', event_time='d', batch_size='day', begin='2024-01-01') }}\n" +
@@ -133,6 +148,9 @@ exposures:
     depends_on: [ref('daily')]
 `,
 	"tests/no_future.sql": "select * from {{ ref('daily') }} where d > timestamp '2100-01-01'\n",
+	"macros/m.sql": "{% macro outer() %}{{ inner() }} {{ dbt.current_timestamp() }} {{ inner() }} {{ outer_not_a_macro }}{% endmacro %}\n" +
+		"{% macro inner() %}{{ return(adapter.dispatch('pick')()) }}{% endmacro %}\n" +
+		"{% macro default__pick() %}1{% endmacro %}\n",
 }
 
 // TestArtifactsFollowDBTSchemaKinds: the same for a microbatch model, an
@@ -154,6 +172,25 @@ func TestArtifactsFollowDBTSchemaKinds(t *testing.T) {
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("daily's batch_results: %v, want %v", got, want)
+	}
+	// A macro's depends_on.macros are the macros it calls, as dbt's
+	// (kiln wrote none): by name, by package, through adapter.dispatch.
+	var m struct {
+		Macros map[string]struct {
+			DependsOn struct{ Macros []string } `json:"depends_on"`
+		} `json:"macros"`
+	}
+	if err := json.Unmarshal(readFile(t, filepath.Join(dir, "target", "manifest.json")), &m); err != nil {
+		t.Fatal(err)
+	}
+	for id, want := range map[string][]string{
+		"macro.shop.outer":         {"macro.shop.inner", "macro.dbt.current_timestamp"},
+		"macro.shop.inner":         {"macro.shop.default__pick"},
+		"macro.shop.default__pick": {},
+	} {
+		if got := m.Macros[id].DependsOn.Macros; !reflect.DeepEqual(got, want) {
+			t.Errorf("%s: depends_on.macros %v, want %v", id, got, want)
+		}
 	}
 	if got := results["seed.shop.events"]["batch_results"]; got != nil {
 		t.Errorf("a seed's batch_results: %v, want null", got)

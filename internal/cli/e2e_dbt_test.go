@@ -143,7 +143,7 @@ func TestJaffleShop(t *testing.T) {
 	if !strings.HasPrefix(status, "Orders can be one of the following statuses:") || !strings.Contains(status, "| returned") {
 		t.Errorf("orders.status has not its docs block: %q", status)
 	}
-	if !strings.Contains(man.Docs["jaffle_shop.__overview__"].BlockContents, "Jaffle Shop") {
+	if !strings.Contains(man.Docs["doc.jaffle_shop.__overview__"].BlockContents, "Jaffle Shop") {
 		t.Errorf("docs: %v", man.Docs)
 	}
 
