@@ -253,6 +253,13 @@ func newCompiler(p *project.Project, opts Options) *compiler {
 
 		runtimeTests: map[*graph.Node]func(template.DB, *logSink) (string, error){},
 	}
+	// The vars read by the project files' and property files' values
+	// (+enabled: "{{ var('using_x', true) }}") are used by the run.
+	for _, q := range append([]*project.Project{p}, p.Packages...) {
+		for _, k := range q.VarsRead() {
+			c.usedVars[k] = true
+		}
+	}
 	c.buildScopes()
 	return c
 }

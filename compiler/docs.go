@@ -72,13 +72,13 @@ func (c *compiler) allProjects() []*project.Project {
 	return append([]*project.Project{c.p}, c.p.Packages...)
 }
 
-// lookupDoc resolves doc(name) or doc(package, name) as dbt does: a name
-// alone is looked up in the calling package, then the root project, then
-// every package.
+// lookupDoc resolves doc(name) or doc(package, name) as dbt does
+// (_packages_to_search): a name alone is looked up in the root project,
+// then the calling package, then every package.
 func (c *compiler) lookupDoc(pkg string, args []string) (*Doc, error) {
 	switch len(args) {
 	case 1:
-		for _, p := range []string{pkg, c.name} {
+		for _, p := range []string{c.rootName(), pkg} {
 			if d, ok := c.docs[p+"."+args[0]]; ok {
 				return d, nil
 			}

@@ -21,9 +21,10 @@ import (
 //     root project's blocks under the package's name
 //     (models: {my_pkg: {+enabled: false}}), then the properties, then
 //     config(): project.ConfigTree.Override;
-//   - ref('x') in a package's node is the package's own x, else the root
-//     project's, else another package's; ref('pkg', 'x') names the
-//     package. source() searches the same way. Its unqualified macros
+//   - ref('x') in a package's node is the root project's x, else the
+//     package's own, else another package's (dbt-core's
+//     _packages_to_search); ref('pkg', 'x') names the package. source()
+//     and doc() search the same way. Its unqualified macros
 //     resolve in the package first (template.Engine.RenderIn) and var()
 //     reads the package's scope (vars.go);
 //   - relations are named by the root project's naming (naming.go).
@@ -54,6 +55,13 @@ func (c *compiler) collectPackageNodes() {
 		s := c.packageScope(q)
 		c.scopes[q.Config.Name] = s
 		c.inPackage(s, func() {
+			// The values of the package's own project file, at their
+			// positions in it (the root project's were checked).
+			for _, t := range []*project.ConfigTree{q.ModelConfig, q.SnapshotConfig, q.SeedConfig, q.TestConfig, q.SourceConfig, q.ExportConfig} {
+				if t != nil {
+					c.checkTree(t)
+				}
+			}
 			c.refusePackageProps()
 			c.collectProps()
 			c.collectSources()
@@ -173,7 +181,7 @@ func (c *compiler) rootName() string { return c.root.Config.Name }
 
 // refTarget resolves ref(args...) written in a node of package from (the
 // root project's name for its own nodes), as dbt does: ref('pkg', 'x') is
-// x of package pkg; ref('x') is from's x, else the root project's, else
+// x of package pkg; ref('x') is the root project's x, else from's, else
 // the first package's (by name) that has one.
 func (c *compiler) refTarget(from string, args []string) (*graph.Node, error) {
 	name := args[len(args)-1]
@@ -230,8 +238,10 @@ func (c *compiler) sourceTarget(from, src, table string) (*graph.Node, bool) {
 	return nil, false
 }
 
-// searchOrder is the scopes ref() and source() search from package from:
-// its own, the root project's, then the others by name.
+// searchOrder is the scopes ref() and source() search from package from,
+// as dbt-core's _packages_to_search: the root project's first, then from's
+// own, then the others by name (so the root project can override a
+// package's model or source by name).
 func (c *compiler) searchOrder(from string) []*pkgScope {
 	out := make([]*pkgScope, 0, len(c.scopes))
 	seen := map[string]bool{}
@@ -241,8 +251,8 @@ func (c *compiler) searchOrder(from string) []*pkgScope {
 			out = append(out, s)
 		}
 	}
-	add(from)
 	add(c.rootName())
+	add(from)
 	names := sortedKeys(c.scopes)
 	sort.Strings(names)
 	for _, n := range names {

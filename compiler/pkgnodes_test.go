@@ -13,8 +13,8 @@ import (
 // A package's nodes are the package's: ids, fqn, package-relative paths;
 // the root project's block under the package's name wins over the
 // package's own configs whatever their levels, as dbt merges them; ref()
-// finds the package's own node first, then the root's; ref('pkg', 'x')
-// names the package.
+// finds the root's node first, then the package's own (dbt-core's
+// _packages_to_search); ref('pkg', 'x') names the package.
 func TestPackageNodes(t *testing.T) {
 	m := compileDBT(t, map[string]string{
 		"dbt_project.yml":                            "name: shop\nprofile: shop\nmodels:\n  shop:\n    +materialized: table\n  pkg:\n    +materialized: table\n    +tags: [root]\n    old:\n      +enabled: false\n",
@@ -53,14 +53,14 @@ func TestPackageNodes(t *testing.T) {
 		t.Errorf("relation %s, want %s", got, want)
 	}
 	uses := byID["model.pkg.uses"]
-	if want := `select * from "jaffle_shop"."main_stg"."pkg_orders" join "jaffle_shop"."main"."only_root" using (id)`; uses.CompiledCode != want {
+	if want := `select * from "jaffle_shop"."main"."orders" join "jaffle_shop"."main"."only_root" using (id)`; uses.CompiledCode != want {
 		t.Errorf("package model:\n got %s\nwant %s", uses.CompiledCode, want)
 	}
 	both := byID["model.shop.both"]
 	if want := `select * from "jaffle_shop"."main"."orders", "jaffle_shop"."main_stg"."pkg_orders", "jaffle_shop"."main"."uses"`; both.CompiledCode != want {
 		t.Errorf("root model:\n got %s\nwant %s", both.CompiledCode, want)
 	}
-	if h := byID["snapshot.pkg.hist"]; h == nil || strings.Join(h.FQN, ".") != "pkg.hist" || len(h.DependsOn) != 1 || h.DependsOn[0] != "model.pkg.orders" {
+	if h := byID["snapshot.pkg.hist"]; h == nil || strings.Join(h.FQN, ".") != "pkg.hist" || len(h.DependsOn) != 1 || h.DependsOn[0] != "model.shop.orders" {
 		t.Errorf("snapshot of the package: %+v", h)
 	}
 	if byID["model.pkg.gone"] != nil {
@@ -98,5 +98,29 @@ func TestPackageRefErrors(t *testing.T) {
 		if !strings.Contains(got, want) {
 			t.Errorf("errors:\n%s\nwant %q", got, want)
 		}
+	}
+}
+
+// doc('x') in a package's property file finds the root project's docs
+// block first, then the package's own, as dbt-core's resolve_doc
+// (_packages_to_search); doc('pkg', 'x') names the package.
+func TestPackageDocSearchesRootFirst(t *testing.T) {
+	m := compileDBT(t, map[string]string{
+		"dbt_project.yml":                  "name: shop\nprofile: shop\n",
+		"packages.yml":                     "packages:\n  - local: ../pkg\n",
+		"models/docs.md":                   "{% docs orders_desc %}root text{% enddocs %}\n",
+		"dbt_packages/pkg/dbt_project.yml": "name: pkg\n",
+		"dbt_packages/pkg/models/docs.md":  "{% docs orders_desc %}package text{% enddocs %}\n",
+		"dbt_packages/pkg/models/a.sql":    "select 1 as id",
+		"dbt_packages/pkg/models/b.sql":    "select 1 as id",
+		"dbt_packages/pkg/models/schema.yml": "version: 2\nmodels:\n  - name: a\n    description: \"{{ doc('orders_desc') }}\"\n" +
+			"  - name: b\n    description: \"{{ doc('pkg', 'orders_desc') }}\"\n",
+	})
+	got := map[string]string{}
+	for _, n := range m.Graph.Nodes() {
+		got[string(n.ID)] = n.Description
+	}
+	if got["model.pkg.a"] != "root text" || got["model.pkg.b"] != "package text" {
+		t.Errorf("descriptions: a %q (want root text), b %q (want package text)", got["model.pkg.a"], got["model.pkg.b"])
 	}
 }

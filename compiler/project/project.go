@@ -108,6 +108,9 @@ type Project struct {
 	// render makes a renderer of property files' Jinja, one per goroutine
 	// of discover (propsjinja.go); nil outside discover.
 	render func() *yamljinja.Renderer
+	// varsRead are the vars var() read in the project file's and property
+	// files' values (VarsRead).
+	varsRead *varSet
 
 	FS     fs.FS
 	Config Config
@@ -220,7 +223,7 @@ func Load(fsys fs.FS) (*Project, diag.List) { return LoadWith(fsys, Options{}) }
 // project is usable when the list has no errors.
 func LoadWith(fsys fs.FS, o Options) (*Project, diag.List) {
 	var l diag.List
-	p := &Project{FS: fsys, Files: map[string][]byte{}, File: FileName, Dir: o.base}
+	p := &Project{FS: fsys, Files: map[string][]byte{}, File: FileName, Dir: o.base, varsRead: &varSet{}}
 	if _, err := fs.Stat(fsys, FileName); err != nil || o.pkg {
 		if _, err := fs.Stat(fsys, path.Join(o.base, DBTFileName)); err == nil || o.pkg {
 			p.File, p.DBT = path.Join(o.base, DBTFileName), true

@@ -20,11 +20,11 @@ func (p *Project) propsRenderer(o Options) func() *yamljinja.Renderer {
 	}
 	// A var's value is read as written, not rendered: dbt's schema YAML
 	// context reads vars with ConfiguredVar, which returns them so.
-	names := yamljinja.Names{Vars: vars, LookupEnv: o.LookupEnv, RawVars: true}
+	names := yamljinja.Names{Vars: vars, LookupEnv: o.LookupEnv, RawVars: true, Read: p.varsRead.add}
 	if p.Target != nil {
 		names.Target = p.Target.Context
 	}
-	return func() *yamljinja.Renderer { return yamljinja.New(names.Globals()) }
+	return func() *yamljinja.Renderer { return yamljinja.New(names.Globals()).WithBools(propsBoolPath) }
 }
 
 // propsSkip says which values of a property file stay unrendered at load

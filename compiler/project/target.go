@@ -66,7 +66,7 @@ func DefaultTarget(dbPath string) *Target {
 // could be rendered.
 func (p *Project) renderValues(root *yaml.Node, o Options, l *diag.List) bool {
 	file := p.File
-	names := yamljinja.Names{Vars: o.Vars, LookupEnv: o.LookupEnv}
+	names := yamljinja.Names{Vars: o.Vars, LookupEnv: o.LookupEnv, Read: p.varsRead.add}
 	req := TargetRequest{DBT: p.DBT, Pos: diag.Pos{File: file, Line: 1, Col: 1}}
 	if n := findKey(root, "profile"); n != nil && n.Kind == yaml.ScalarNode {
 		if yamljinja.HasJinja(n.Value) {
@@ -113,7 +113,7 @@ func (p *Project) renderValues(root *yaml.Node, o Options, l *diag.List) bool {
 	if p.Target != nil {
 		names.Target = p.Target.Context
 	}
-	rl := yamljinja.New(names.Globals()).Tree(file, root, skipProjectValue)
+	rl := yamljinja.New(names.Globals()).WithBools(projectBoolPath).Tree(file, root, skipProjectValue)
 	l.Append(rl)
 	return !rl.HasErrors()
 }

@@ -30,6 +30,9 @@ type Names struct {
 	// ConfiguredVar does in property files (SchemaYamlContext, dbt-core
 	// core/dbt/context/configured.py: "return all_vars[var_name]").
 	RawVars bool
+	// Read, when set, is called with the name of each var() read (set or
+	// not), from any goroutine rendering with these names.
+	Read func(name string)
 }
 
 // Globals returns the names as jinja.Globals.
@@ -114,6 +117,9 @@ func (n Names) variable(c *jinja.Call) (any, error) {
 	name, def, has, err := nameArg("var", c)
 	if err != nil {
 		return nil, err
+	}
+	if n.Read != nil {
+		n.Read(name)
 	}
 	if v, ok := n.Vars[name]; ok {
 		return jinja.FromGo(v), nil

@@ -12,6 +12,7 @@
 package yamljinja
 
 import (
+	"fmt"
 	"regexp"
 	"strconv"
 	"strings"
@@ -33,6 +34,20 @@ type Renderer struct {
 	env     *jinja.Env
 	globals jinja.Globals
 	native  bool // every value as dbt's native rendering gives it (NewNative)
+	bools   Skip // the key paths of boolean values (WithBools), nil: none
+}
+
+// WithBools returns r rendering the values at the key paths bools selects
+// as booleans, as dbt's native rendering of a config gives them: a value
+// whose Jinja gives a boolean ("{{ var('x', false) }}", "{{ target.name ==
+// 'prod' }}") or the text true or false (any case: "{{ 'False' }}") is
+// that boolean, one that gives none (none, the empty text) is null, any
+// other is an error at the value: `config "enabled" must be true or
+// false: "{{ var('x') }}" renders to "yes"`.
+func (r *Renderer) WithBools(bools Skip) *Renderer {
+	cp := *r
+	cp.bools = bools
+	return &cp
 }
 
 // New returns a renderer resolving free names with g.
@@ -87,6 +102,15 @@ func (r *Renderer) walk(file string, n *yaml.Node, path []string, skip Skip, l *
 		}
 	case yaml.ScalarNode:
 		if n.Tag != "!!str" || !HasJinja(n.Value) {
+			return
+		}
+		if r.bools != nil && r.bools(path) {
+			v, d := r.Bool(file, n, path[len(path)-1])
+			if d != nil {
+				l.Add(*d)
+				return
+			}
+			set(n, v)
 			return
 		}
 		v, d := r.Value(file, n)
@@ -152,6 +176,42 @@ func (r *Renderer) Value(file string, n *yaml.Node) (any, *diag.Diagnostic) {
 		return text, nil
 	}
 	return v, nil
+}
+
+// Bool renders the string scalar n, the value of boolean config key, as
+// WithBools says: true, false or nil, or a diagnostic at n's position.
+func (r *Renderer) Bool(file string, n *yaml.Node, key string) (any, *diag.Diagnostic) {
+	t, l := r.env.Parse(file, n.Value)
+	var v any
+	if len(l) == 0 {
+		v, l = r.env.RenderNative(t, r.globals)
+	}
+	if len(l) > 0 {
+		d := r.place(file, n, l[0])
+		return nil, &d
+	}
+	switch x := jinja.Plain(v).(type) {
+	case bool:
+		return x, nil
+	case nil:
+		return nil, nil
+	case string:
+		switch strings.ToLower(strings.TrimSpace(x)) {
+		case "true":
+			return true, nil
+		case "false":
+			return false, nil
+		case "", "none":
+			return nil, nil
+		}
+		v = strconv.Quote(x)
+	default:
+		v = fmt.Sprint(x)
+	}
+	key = strings.TrimLeft(key, "+ ")
+	d := diag.Errorf(pos(file, n), "config %q must be true or false: %q renders to %v", key, n.Value, v).
+		WithHint("write Jinja that gives true or false, such as \"{{ var('flag', false) }}\" with --vars '{flag: true}'")
+	return nil, &d
 }
 
 // String renders the text of the scalar n.
