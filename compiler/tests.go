@@ -304,6 +304,12 @@ func (c *compiler) addTest(file string, dirs []string, on *graph.Node, col *test
 	n.DependsOn = append(n.DependsOn, deps...)
 	n.Refs, n.SourceRef = c.testRefs(on, deps, c.engine.MacroID(testMacro), pos)
 	n.Test.Args = plainArgs(args)
+	for k, a := range te.ArgAt {
+		if n.Test.ArgsAt == nil {
+			n.Test.ArgsAt = make(map[string]diag.Pos, len(te.ArgAt))
+		}
+		n.Test.ArgsAt[k] = a.Pos(file)
+	}
 	if msg := checkChangeArgs(testName, n.Test.Args); msg != "" {
 		c.diags.Errorf(pos, "test %q: %s", te.Name, msg)
 		return

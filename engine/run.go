@@ -122,9 +122,9 @@ type Result struct {
 	// content is another month's (SameAs).
 	StaleInputs []StaleInput
 	// StartFailed is a run whose on-run-start failed: no node ran, each
-	// planned one is skipped (Outcome has the hook's error), and the
-	// history records it as refused; StartError is that error, on one
-	// line.
+	// planned one is skipped, and the history records it as refused;
+	// StartError is the hook's error, on one line (Outcome and the
+	// hook's progress line do not repeat it: a listener prints it once).
 	StartFailed bool
 	StartError  string
 }
@@ -360,7 +360,7 @@ func (p *Project) Run(ctx context.Context, plan *Plan, o RunOptions) (*Result, e
 		// written, and the history records the run as refused.
 		writeCompiled(false)
 		r.startRefused = true
-		r.hookErr = hookFailed("on-run-start", err)
+		r.hookErr = "error: on-run-start failed (its error is above)" // once, in the summary (Result.StartError)
 		res := r.publish(ctx, r.skipAll(err))
 		res.StartFailed, res.StartError = true, oneLine(err)
 		p.emit(RunFinished{Result: res})
@@ -658,12 +658,21 @@ func (r *runner) refuse(ctx context.Context, problems map[graph.ID]error) *Resul
 	return res
 }
 
-// inputsNote names the folders the run's sources are read from.
+// inputsNote names the folders the run's sources are read from: as
+// written when the location is absolute (an absolute raw_dir), else
+// relative to the project.
 func (r *runner) inputsNote() string {
 	dirs := map[string]bool{}
 	for _, id := range r.plan.IDs() {
 		if n := r.p.Graph().Node(id); n.Kind == graph.Source && n.Source.External != nil {
-			dirs[Rel(r.p.Dir, filepath.Dir(n.Source.External.Path))] = true
+			ext := n.Source.External
+			if filepath.IsAbs(ext.Location) {
+				// As given (--vars '{raw_dir: /abs/path}'), not relative
+				// to the project.
+				dirs[filepath.Dir(ext.Location)] = true
+				continue
+			}
+			dirs[Rel(r.p.Dir, filepath.Dir(ext.Path))] = true
 		}
 	}
 	if len(dirs) == 0 {

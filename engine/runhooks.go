@@ -79,7 +79,13 @@ func (r *runner) runHooks(ctx context.Context, event string, hc *compiler.HookCo
 			return errHookInterrupted
 		}
 		if err != nil {
-			say(Error, "%d of %d ERROR hook %s: %v", i+1, len(hooks), h.Name(), err)
+			if event == compiler.OnRunStart {
+				// The run is refused: its error, often long (BottleNeck's
+				// history guard), is printed once, in the summary.
+				say(Error, "%d of %d ERROR hook %s in %.2fs: the run is refused (the error is in the summary below)", i+1, len(hooks), h.Name(), time.Since(start).Seconds())
+			} else {
+				say(Error, "%d of %d ERROR hook %s: %v", i+1, len(hooks), h.Name(), err)
+			}
 			var he *compiler.HookError
 			if errors.As(err, &he) {
 				if hint := execute.HookHint(nil, nil, he); hint != "" {

@@ -303,6 +303,11 @@ type TestInfo struct {
 	// reported there.
 	Where   string   `json:"-"`
 	WhereAt diag.Pos `json:"-"`
+	// ArgsAt is where each argument's value is written in the test's
+	// YAML (field: of a relationships test): a database error at a
+	// token of the test's SQL that is an argument's value is reported
+	// there.
+	ArgsAt map[string]diag.Pos `json:"-"`
 }
 
 // Column returns the column test t is on: the column it is declared

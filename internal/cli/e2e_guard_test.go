@@ -155,7 +155,7 @@ func TestSampleToldByItsBytes(t *testing.T) {
 			"this run reads the bundled sample (raw_dir " + raw,
 			"holds months built from other inputs: 2020-09 from data/real.",
 			"Nothing was run", "no node ran: on-run-start failed",
-			"Running 1 on-run-start hook\n1 of 1 ERROR hook bottleneck-on-run-start-0: project.yml:",
+			"Running 1 on-run-start hook\n1 of 1 ERROR hook bottleneck-on-run-start-0 in ", "ERROR on-run-start (project.yml:",
 			"or build the sample into another database (database-path, or a target of its own)",
 		} {
 			if !strings.Contains(out, want) {

@@ -147,6 +147,11 @@ func (a *app) runFinished(res *engine.Result) {
 		a.runLog.RunFinished(res.Results, res.Elapsed, exitCode(res), res.Interrupted)
 		return
 	}
+	if res.StartFailed {
+		// The refusal's error, printed once (in the summary), is kept in
+		// kiln.log (and the JSON log) as a message of its own.
+		a.runLog.Message("error", "on-run-start failed: "+res.StartError)
+	}
 	if a.quiet {
 		// The errors and failures, without the count line and warnings.
 		var bad []run.Result
@@ -156,6 +161,9 @@ func (a *app) runFinished(res *engine.Result) {
 			}
 		}
 		a.ui.Problems(res.Graph, bad)
+		if res.StartFailed {
+			a.ui.Printf("error: on-run-start failed, so no node ran: %s", res.StartError)
+		}
 		a.runLog.RunFinished(res.Results, res.Elapsed, exitCode(res), res.Interrupted)
 		return
 	}

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/kiln-build/kiln/engine"
 
@@ -26,15 +27,24 @@ first task runs "kiln transaction rollback --stale FLOW/EXECUTION", which
 rolls back a transaction left open by an earlier execution of the same
 flow (FLOW/... ids; the flow runs one execution at a time); its errors
 branch runs "kiln transaction rollback --if-open ID", which does nothing
-when the execution opened no transaction.`,
+when the execution opened no transaction.
+
+"kiln transaction status ID" prints open, committed, rolled_back or
+unknown. Without an ID (lost), it lists the open flow transactions: each
+id, when it started, its runs, and the relations and exports pending its
+commit.`,
 	}
 	for _, action := range []string{"commit", "rollback", "status"} {
 		action := action
 		var stale, ifOpen bool
+		use, nargs := action+" ID", cobra.ExactArgs(1)
+		if action == "status" {
+			use, nargs = "status [ID]", cobra.MaximumNArgs(1)
+		}
 		sub := &cobra.Command{
-			Use:   action + " ID",
-			Short: map[string]string{"commit": "Publish what the flow's runs built", "rollback": "Undo what the flow's runs built", "status": "Say whether a flow transaction is open, committed or rolled back"}[action],
-			Args:  cobra.ExactArgs(1),
+			Use:   use,
+			Short: map[string]string{"commit": "Publish what the flow's runs built", "rollback": "Undo what the flow's runs built", "status": "Say whether a flow transaction is open, committed or rolled back; without ID, list the open ones"}[action],
+			Args:  nargs,
 			RunE: func(cmd *cobra.Command, args []string) error {
 				e, err := a.load()
 				if err != nil {
@@ -45,6 +55,9 @@ when the execution opened no transaction.`,
 					return a.startError(err)
 				}
 				defer db.Close()
+				if len(args) == 0 {
+					return a.listOpenTransactions(db)
+				}
 				id := args[0]
 				switch action {
 				case "commit":
@@ -116,3 +129,48 @@ func (a *app) rollbackStale(db *engine.Database, id string) error {
 	a.ui.Printf("flow transaction %s, left open by an earlier execution of %s that ended without its errors branch (killed, or failed by its SLA), rolled back: %d relations restored; the exports are as they were", stale, engine.FlowOf(id), out.Relations)
 	return nil
 }
+
+// listOpenTransactions is kiln transaction status without an ID: on
+// stdout, each open flow transaction (id, when it started, its runs, the
+// relations and exports pending its commit) and how to end it, or that
+// none is open.
+func (a *app) listOpenTransactions(db *engine.Database) error {
+	open, err := db.OpenTransactions(a.ctx)
+	if err != nil {
+		return &exitError{ExitFailure, err.Error()}
+	}
+	if len(open) == 0 {
+		fmt.Fprintln(a.stdout, "no flow transaction is open")
+		return nil
+	}
+	const stamp = "2006-01-02 15:04:05 UTC"
+	for _, t := range open {
+		started := "unknown (no run of it in the history)"
+		if !t.Started.IsZero() {
+			started = t.Started.UTC().Format(stamp)
+		}
+		fmt.Fprintf(a.stdout, "%s  open, started %s\n", t.ID, started)
+		fmt.Fprintf(a.stdout, "  %s:\n", plural(len(t.Runs), "run", "runs"))
+		for _, r := range t.Runs {
+			what := strings.TrimSpace(r.Command + " " + r.Selection)
+			fmt.Fprintf(a.stdout, "    %s  %s  %s  (%s, %s)\n", shortID(r.ID), r.Started.UTC().Format(stamp), what, r.Status, plural(r.Nodes, "node", "nodes"))
+		}
+		var rels []string
+		for _, r := range t.Relations {
+			rels = append(rels, r.Display())
+		}
+		fmt.Fprintf(a.stdout, "  %s pending its commit: %s\n", plural(len(rels), "relation", "relations"), orNone(rels))
+		fmt.Fprintf(a.stdout, "  %s pending its commit: %s\n", plural(len(t.Exports), "export", "exports"), orNone(t.Exports))
+		fmt.Fprintf(a.stdout, "  kiln transaction commit %s publishes them; kiln transaction rollback %s undoes them\n", t.ID, t.ID)
+	}
+	return nil
+}
+
+// orNone joins items with ", ", or is "none".
+func orNone(items []string) string {
+	if len(items) == 0 {
+		return "none"
+	}
+	return strings.Join(items, ", ")
+}
+

@@ -755,6 +755,8 @@ func (e *Executor) sqlError(n *graph.Node, err error, s adapter.Stmt) error {
 			if n.Kind == graph.Test && n.Test != nil && n.Test.Where != "" && pos == n.Test.WhereAt {
 				ne.Msg = fmt.Sprintf("in its where config (%s): %s", n.Test.Where, ne.Msg)
 			}
+		} else if pos, ok := argPos(n, n.CompiledCode, lead+off); ok {
+			ne.Pos = pos // a generic test's argument: field: of a relationships test
 		}
 	}
 	if syntaxAt >= 0 {

@@ -290,3 +290,32 @@ func QueryError(g *graph.Graph, n *graph.Node, query string, err error) error {
 	}
 	return ne
 }
+
+// argPos returns where, in its YAML, generic test n writes the argument
+// whose value is the token at byte offset off of its compiled SQL code
+// (a relationships test's field: that names no column of its to: model);
+// ok is false when the token is no argument's value, or the value of
+// several.
+func argPos(n *graph.Node, code string, off int) (diag.Pos, bool) {
+	if n.Kind != graph.Test || n.Test == nil || n.Test.Generic == "" || off < 0 || off >= len(code) {
+		return diag.Pos{}, false
+	}
+	l, c := diag.Offset(code, off)
+	line := strings.Split(code, "\n")[l-1]
+	tok := strings.Trim(tokenAt(line, c-1), `"`)
+	if tok == "" {
+		return diag.Pos{}, false
+	}
+	var found []diag.Pos
+	for k, v := range n.Test.Args {
+		if s, ok := v.(string); ok && strings.Trim(strings.TrimSpace(s), `"`) == tok {
+			if p, ok := n.Test.ArgsAt[k]; ok && p.File != "" {
+				found = append(found, p)
+			}
+		}
+	}
+	if len(found) != 1 {
+		return diag.Pos{}, false
+	}
+	return found[0], true
+}

@@ -237,8 +237,9 @@ func syntaxHint(de *adapter.Error, in syntaxInput) string {
 		causes = append(causes, fmt.Sprintf("the comma at %s is followed by %s: remove it, or write what it should list", in.at(toks[i-1].start), next(toks, i)))
 	}
 	// A misspelled keyword where the parser stopped, or just before a word
-	// it stopped at (read as an alias: "wehre id"); not a word the SQL
-	// uses elsewhere, which names something.
+	// or quoted identifier it stopped at (read as an alias: "wehre id",
+	// "form {{ ref('a') }}", which renders "staging"."a"); not a word the
+	// SQL uses elsewhere, which names something.
 	uses := map[string]int{}
 	for _, t := range toks {
 		uses[strings.ToLower(t.text)]++
@@ -248,7 +249,7 @@ func syntaxHint(de *adapter.Error, in syntaxInput) string {
 			continue
 		}
 		k := misspelledKeyword(word(j))
-		if k == "" || j == i-1 && (!clauseWords[k] && k != "with" || i >= len(toks) || !isWordByte(toks[i].text[0])) {
+		if k == "" || j == i-1 && (!clauseWords[k] && k != "with" || i >= len(toks) || !isWordByte(toks[i].text[0]) && toks[i].text[0] != '"') {
 			continue
 		}
 		causes = append(causes, fmt.Sprintf("%q at %s: did you mean %q?", toks[j].text, in.at(toks[j].start), strings.ToUpper(k)))

@@ -24,6 +24,9 @@ func TestSyntaxHintCauses(t *testing.T) {
 		{"select o.id from orders o\nwhere o.id = 1 orders", "orders", `syntax error at or near "orders"`, "the parser stopped at this token: look just before it for a missing comma, operator or keyword, or a word that should be quoted"},
 		{"select gross net total from t", "total", `syntax error at or near "total"`, "the parser stopped at this token: look just before it for a missing comma, operator or keyword, or a word that should be quoted"},
 		{"select id form t", "t", `syntax error at or near "t"`, `"form" at 1:11: did you mean "FROM"?`},
+		// FROM misspelt before a ref(), which renders a quoted relation.
+		{`select * form "staging"."stg_erp"`, `"staging"`, `syntax error at or near ""staging""`, `"form" at 1:10: did you mean "FROM"?`},
+		{"select id\nfrmo \"main\".\"a\" where id > 1", `"main"`, `syntax error at or near ""main""`, `"frmo" at 2:1: did you mean "FROM"?`},
 		{"select id from t where id in (1, 2", "", "syntax error at end of input", "the ( at 1:30 is never closed: add its )"},
 		// The ( the parser was reading when it stopped, not the outer one
 		// that the last ) leaves open when matched as written.

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"regexp"
 	"sort"
 	"strings"
 	"sync"
@@ -245,12 +246,17 @@ func displayName(n *graph.Node) string {
 	return n.DisplayName()
 }
 
+// posPrefixRE splits an error that begins with its position
+// ("project.yml:91:6: on-run-start 1 of ...") into the two.
+var posPrefixRE = regexp.MustCompile(`^([^\s:]+:\d+:\d+): (.+)$`)
+
 // Summary prints dbt's count line and then every failure and warning with
 // its position and message. notRun, when not "", says why no node ran
 // ("on-run-start failed"), and why is its error on one line: the run was
 // refused, which the count line says first, with the failed hook counted
-// as an error (as dbt counts it); the skipped nodes had no SKIP line of
-// their own, and the summary says that instead of pointing at them.
+// as an error (as dbt counts it), and then why, under its position, the
+// one place it is printed; the skipped nodes had no SKIP line of their
+// own, and the summary says that instead of pointing at them.
 func (p *Printer) Summary(g *graph.Graph, results []run.Result, elapsed time.Duration, notRun, why string) {
 	if p.json != nil {
 		return // the JSON log has its own run_finished event
@@ -276,11 +282,7 @@ func (p *Printer) Summary(g *graph.Graph, results []run.Result, elapsed time.Dur
 		// The hook that refused the run is its one error.
 		counts["ERROR"]++
 		total++
-		head = fmt.Sprintf("Refused in %.2fs: %s, so no node ran", elapsed.Seconds(), notRun)
-		if why != "" {
-			head += " (" + why + ")"
-		}
-		head += "."
+		head = fmt.Sprintf("Refused in %.2fs: %s, so no node ran.", elapsed.Seconds(), notRun)
 	}
 	line := fmt.Sprintf("%s PASS=%d WARN=%d ERROR=%d SKIP=%d", head, counts["PASS"], counts["WARN"], counts["ERROR"], counts["SKIP"])
 	if counts["UP-TO-DATE"] > 0 {
@@ -288,6 +290,18 @@ func (p *Printer) Summary(g *graph.Graph, results []run.Result, elapsed time.Dur
 	}
 	line += fmt.Sprintf(" TOTAL=%d", total)
 	p.Printf("%s", line)
+	if notRun != "" && why != "" {
+		// The refusal's error, printed here only (not on the hook's
+		// progress line nor in the outcome), as a problem: its position
+		// heads it.
+		what, pos := strings.TrimSuffix(notRun, " failed"), ""
+		if m := posPrefixRE.FindStringSubmatch(why); m != nil {
+			pos, why = " ("+m[1]+")", m[2]
+		}
+		p.Printf("")
+		p.Printf("%s %s%s", p.style("ERROR", "ERROR"), what, pos)
+		p.Printf("  %s", why)
+	}
 
 	p.Problems(g, results)
 	var skipped int
