@@ -173,4 +173,3 @@ func orNone(items []string) string {
 	}
 	return strings.Join(items, ", ")
 }
-
