@@ -131,7 +131,25 @@ func Locate(src []byte, err error) Error {
 	if strings.HasPrefix(key, "- ") {
 		key = key[2:]
 	}
+	if strings.Contains(msg, "mapping values are not allowed") {
+		// yaml.v3 reads a first key written without its colon ("- name
+		// a", then "description: x" under it) as text that goes on to
+		// the next line, and fails there: the mistake is on the line
+		// above.
+		if k, ok := keyWithoutColon(src, starts, line); ok {
+			e.Line, e.Col, e.Msg = k.line, k.col, "could not find expected ':'"
+			e.Hint = k.hint()
+			return e
+		}
+	}
 	switch {
+	case strings.Contains(msg, "could not find expected ':'"):
+		if k, ok := plainKeyValue(text, line); ok {
+			e.Col, e.Hint = k.col, k.hint()
+			return e
+		}
+		e.Col = len(text) + 1
+		e.Hint = `a key needs ": " after it (with a space); text that is not a key goes after one, quoted if it holds ": " or " #"`
 	case strings.Contains(text[:indent+1], "\t") || (strings.Contains(msg, "tab") || strings.Contains(msg, "cannot start any token")) && strings.Contains(text, "\t"):
 		e.Col = strings.IndexByte(text, '\t') + 1
 		e.Hint = "YAML indents with spaces, never tabs: replace the tab with spaces"
@@ -155,9 +173,6 @@ func Locate(src []byte, err error) Error {
 			e.Col = i + 1
 		}
 		e.Hint = fmt.Sprintf("this %s is not closed on its line: close it, or write one item per line", open)
-	case strings.Contains(msg, "could not find expected ':'"):
-		e.Col = len(text) + 1
-		e.Hint = `a key needs ": " after it (with a space); text that is not a key goes after one, quoted if it holds ": " or " #"`
 	case strings.Contains(msg, "mapping values are not allowed") && continuation(src, starts, line, indent) != nil:
 		p := continuation(src, starts, line, indent)
 		e.Hint = fmt.Sprintf("this line is indented deeper than %q on line %d, so YAML reads it as more of that key's value %q: indent it like %q (column %d); or, if it belongs under %q, remove %q from line %d",
@@ -397,4 +412,73 @@ func lineOf(starts []int, off int) int {
 		n++
 	}
 	return n
+}
+
+// colonless is a line of YAML that holds a key and its value without the
+// ": " between them ("description \"x\"", "- name orders"): where the key
+// starts (1-based), the key and the value.
+type colonless struct {
+	line, col  int
+	key, value string
+}
+
+// hint says how to write k as a key and its value.
+func (k colonless) hint() string {
+	if k.value == "" {
+		return fmt.Sprintf(`a key needs ": " after it (with a space), else YAML reads the line as text: write %s: followed by its value`, k.key)
+	}
+	return fmt.Sprintf(`a key needs ": " after it (with a space), else YAML reads the line as text: write %s: %s`, k.key, k.value)
+}
+
+// plainKeyValue parses text, line n of a YAML file, as a key and a value
+// with no colon at all: an optional "- ", then a plain word (not
+// quoted, not a flow collection nor any YAML indicator), then its value
+// or nothing; ok is false for anything else.
+func plainKeyValue(text string, n int) (colonless, bool) {
+	text = strings.TrimRight(text, "\r")
+	if i := strings.Index(text, " #"); i >= 0 {
+		text = strings.TrimRight(text[:i], " ")
+	}
+	rest := strings.TrimLeft(text, " ")
+	col := len(text) - len(rest) + 1
+	if strings.HasPrefix(rest, "- ") {
+		trimmed := strings.TrimLeft(rest[2:], " ")
+		col += len(rest) - len(trimmed)
+		rest = trimmed
+	}
+	if rest == "" || strings.ContainsAny(rest[:1], "'\"[]{},&*!|>%@`#-?:") || strings.Contains(rest, ":") {
+		return colonless{}, false
+	}
+	key, value, _ := strings.Cut(rest, " ")
+	return colonless{line: n, col: col, key: key, value: strings.TrimSpace(value)}, true
+}
+
+// keyWithoutColon returns the line above line n when it is a key and its
+// value without ": " (plainKeyValue) and line n, a key or a list item,
+// starts at its key's column: yaml.v3 read that line as the first of a
+// text going on to line n, whose ": " it then refuses. ok is false
+// otherwise.
+func keyWithoutColon(src []byte, starts []int, n int) (colonless, bool) {
+	text, at := prevLine(src, starts, n)
+	if at == 0 {
+		return colonless{}, false
+	}
+	k, ok := plainKeyValue(text, at)
+	if !ok {
+		return colonless{}, false
+	}
+	if above, n := prevLine(src, starts, at); n > 0 {
+		// Not a line of a plain value going on from the key above it.
+		if p, ok := keyLine(above, n); ok && p.value != "" && k.col > p.col {
+			return colonless{}, false
+		}
+	}
+	cur, ok := keyLine(lineText(src, starts, n), n)
+	if !ok {
+		return colonless{}, false
+	}
+	if col := cur.col; cur.dash && cur.dashCol == k.col || !cur.dash && col == k.col {
+		return k, true
+	}
+	return colonless{}, false
 }

@@ -58,6 +58,13 @@ func TestLocate(t *testing.T) {
 		{"name: shop\nversion: '1.0\nprofile: shop\nmodels:\n  shop:\n    +materialized: table\n", 2, 10, `this ' is never closed`},
 		{"models:\n  - name: a\n    description: \"abc\n    columns:\n      - name: id\n        description: \"the id\"\n", 3, 18, `this " is not closed on its line, so YAML reads the value on to the next " (line 6)`},
 		{"models:\n  - name: a\n    tests:\n      - \"unique\n      - not_null\n", 4, 9, `this " is never closed`},
+		// A key without its colon: at its line (yaml.v3 names the next
+		// one when the key is the first of its mapping), at the key.
+		{"version: 2\nmodels:\n  - name: a\n    columns:\n      - name id\n        description: \"x\"\n", 5, 9, `a key needs ": " after it (with a space), else YAML reads the line as text: write name: id`},
+		{"version: 2\nmodels:\n  - name: a\n    config:\n      materialized \"table\"\n      tags: [x]\n", 5, 7, `write materialized: "table"`},
+		{"version: 2\nmodels:\n  - description \"x\"\n    name: a\n", 3, 5, `write description: "x"`},
+		{"version: 2\nmodels:\n  - name: a\n    description \"x\"\n    columns: []\n", 4, 5, `write description: "x"`},
+		{"version: 2\nmodels:\n  - name: a\n    description\n    columns: []\n", 4, 5, `write description: followed by its value`},
 		{"models:\n  - name: a\n    description: |\n      \"here: it is\n    config:\n      tags: [a, b\n    columns: []\n", 6, 13, "this [ is not closed"},
 	}
 	for _, c := range cases {

@@ -185,3 +185,25 @@ func TestMisspeltFromBeforeRef(t *testing.T) {
 		}
 	}
 }
+
+// TestYAMLKeyWithoutColon: a key written without its colon in a
+// properties file is reported at its own line and column, with the fix,
+// also when it is the first key of its mapping (yaml.v3 then names the
+// next line, "mapping values are not allowed in this context").
+func TestYAMLKeyWithoutColon(t *testing.T) {
+	for _, c := range []struct{ yml, want string }{
+		{"version: 2\nmodels:\n  - description \"the orders\"\n    name: a\n",
+			"models/schema.yml:3:5: invalid YAML: could not find expected ':'; a key needs \": \" after it (with a space), else YAML reads the line as text: write description: \"the orders\""},
+		{"version: 2\nmodels:\n  - name: a\n    description \"the orders\"\n    columns: []\n",
+			"models/schema.yml:4:5: invalid YAML: could not find expected ':'; a key needs \": \" after it (with a space), else YAML reads the line as text: write description: \"the orders\""},
+	} {
+		dir := writeProject(t, map[string]string{
+			"project.yml":       "name: shop\n",
+			"models/a.sql":      "select 1 as id\n",
+			"models/schema.yml": c.yml,
+		})
+		if out := mustKiln(t, ExitCannotStart, dir, "ls"); !strings.Contains(out, c.want) {
+			t.Errorf("%q: kiln ls does not say\n%s\nbut:\n%s", c.yml, c.want, out)
+		}
+	}
+}
