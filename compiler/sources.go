@@ -361,6 +361,14 @@ func (c *compiler) addExport(file string, dirs []string, e *project.ExportProps)
 		Path: file, Pos: pos, FQN: fqn(c.name, dirs, e.Name), Description: e.Description,
 		Config: toConfig(mergeConfigs(c.p.ExportConfig.Resolve(append(append([]string(nil), dirs...), e.Name)), e.Config, map[string]any{"tags": e.Tags}), ""), Export: info,
 	}
+	if v, set := n.Config.Extra["encoding"]; set {
+		_, at := keyValuePos(e.ConfigAt, file, pos)("encoding")
+		bom, ok := c.exportBOM(e.Name, format, v, at)
+		if !ok {
+			return
+		}
+		info.BOM = bom
+	}
 	addSheet := func(name, model, orderBy string, at diag.Pos) {
 		target := c.modelArg(model)
 		t, ok := c.byName[target]
@@ -431,4 +439,26 @@ func (c *compiler) modelArg(s string) string {
 		s = strings.Trim(strings.TrimSpace(s[4:len(s)-1]), `'"`)
 	}
 	return s
+}
+
+// exportBOM checks config encoding v of export name (format csv or
+// xlsx), written at at, and returns whether the file starts with a byte
+// order mark: utf-8 (the default) writes none, utf-8-sig (Python's name)
+// writes UTF-8's, which Excel on Windows needs to read a CSV's accented
+// letters as UTF-8. Any other encoding, or one on a workbook, is an
+// error (ok false).
+func (c *compiler) exportBOM(name, format string, v any, at diag.Pos) (bom, ok bool) {
+	enc, _ := v.(string)
+	switch strings.ToLower(enc) {
+	case "utf-8", "utf8":
+		return false, true
+	case "utf-8-sig", "utf8-sig":
+		if format != "csv" {
+			c.diags.Errorf(at, "export %q: encoding applies to CSV exports; a workbook (xlsx) has none to choose", name).Hint = "remove encoding from this export (Excel reads a workbook's text as it is)"
+			return false, false
+		}
+		return true, true
+	}
+	c.diags.Errorf(at, "export %q: encoding %v is not supported yet: an export is written in UTF-8", name, v).Hint = "write encoding: utf-8-sig (UTF-8 with a byte order mark, which Excel on Windows needs to show accented letters), or utf-8 (the default, no mark)"
+	return false, false
 }

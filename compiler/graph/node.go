@@ -449,6 +449,9 @@ type ExportInfo struct {
 	Format string        // "csv" or "xlsx"
 	Path   string        // target file, relative to the target path
 	Sheets []ExportSheet // csv: exactly one
+	// BOM says a CSV export starts with UTF-8's byte order mark (EF BB
+	// BF): config encoding: utf-8-sig, for Excel on Windows.
+	BOM bool `json:",omitempty"`
 }
 
 // ExportSheet is one relation written by an export (one sheet of a

@@ -373,7 +373,7 @@ var Keys = []Key{
 	{Scope: ScopeConfig, Name: "retries", For: AllResources, Support: Applied},
 	{Scope: ScopeConfig, Name: "column_types", For: Seeds, Support: Applied},
 	{Scope: ScopeConfig, Name: "delimiter", For: Seeds, Support: Applied},
-	{Scope: ScopeConfig, Name: "encoding", For: Seeds, Support: Applied},
+	{Scope: ScopeConfig, Name: "encoding", For: Seeds | Exports, Support: Applied}, // exports: compiler/sources.go exportBOM
 	{Scope: ScopeConfig, Name: "null_values", For: Seeds, Support: Applied},
 	{Scope: ScopeConfig, Name: "max_line_size", For: Seeds, Support: Applied},
 	{Scope: ScopeConfig, Name: "quote_columns", For: Seeds, Support: Applied},

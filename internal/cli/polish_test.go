@@ -207,3 +207,57 @@ func TestYAMLKeyWithoutColon(t *testing.T) {
 		}
 	}
 }
+
+// TestCSVExportBOM: a CSV export with config encoding: utf-8-sig starts
+// with UTF-8's byte order mark (EF BB BF), which Excel on Windows needs
+// to read accented names as UTF-8, followed by the same bytes as without
+// it; the default writes none. Another encoding, or one on a workbook,
+// is an error at its value.
+func TestCSVExportBOM(t *testing.T) {
+	exports := func(cfg string) map[string]string {
+		return shopFiles("", map[string]string{
+			"data/sales.csv":     "id,amount,name\n1,5,Côtes du Rhône\n2,7,Rosé\n",
+			"models/exports.yml": "version: 2\nexports:\n  - name: plain_csv\n    model: sales\n    order_by: id\n  - name: excel_csv\n    model: sales\n    order_by: id\n    config: {encoding: " + cfg + "}\n",
+		})
+	}
+	dir := writeProject(t, exports("utf-8-sig"))
+	mustKiln(t, ExitOK, dir, "build")
+	plain := readFile(t, filepath.Join(dir, "target", "exports", "plain_csv.csv"))
+	excel := readFile(t, filepath.Join(dir, "target", "exports", "excel_csv.csv"))
+	want := "id,amount,name\n1,5,C\xc3\xb4tes du Rh\xc3\xb4ne\n2,7,Ros\xc3\xa9\n"
+	if string(plain) != want {
+		t.Errorf("the default export's bytes are %q, want %q", plain, want)
+	}
+	if string(excel) != "\xef\xbb\xbf"+want {
+		t.Errorf("encoding: utf-8-sig wrote %q, want the byte order mark and %q", excel, want)
+	}
+
+	bad := writeProject(t, exports("latin-1"))
+	if out := mustKiln(t, ExitCannotStart, bad, "build"); !strings.Contains(out, `models/exports.yml:9:24: export "excel_csv": encoding latin-1 is not supported yet: an export is written in UTF-8`) ||
+		!strings.Contains(out, "write encoding: utf-8-sig") {
+		t.Errorf("encoding: latin-1 on an export is not refused at its value:\n%s", out)
+	}
+	book := writeProject(t, shopFiles("", map[string]string{
+		"models/exports.yml": "version: 2\nexports:\n  - name: book\n    sheets: [{model: sales}]\n    path: exports/book.xlsx\n    config: {encoding: utf-8-sig}\n",
+	}))
+	if out := mustKiln(t, ExitCannotStart, book, "build"); !strings.Contains(out, `models/exports.yml:6:24: export "book": encoding applies to CSV exports`) {
+		t.Errorf("encoding on a workbook export is not refused at its value:\n%s", out)
+	}
+}
+
+// TestBottleNeckCSVExportsHaveBOM: BottleNeck's CSV exports, which the
+// sales team opens in Excel, start with the byte order mark, and the
+// accented wine names follow in UTF-8.
+func TestBottleNeckCSVExportsHaveBOM(t *testing.T) {
+	dir, _ := newProject(t)
+	mustKiln(t, ExitOK, dir, "build")
+	for _, f := range []string{"revenue_by_product.csv", "premium_wines.csv", "ordinary_wines.csv"} {
+		data := readFile(t, filepath.Join(dir, "target", "exports", f))
+		if !strings.HasPrefix(string(data), "\xef\xbb\xbfproduct_id,") {
+			t.Errorf("%s starts with %q, want the byte order mark and the header", f, data[:min(len(data), 20)])
+		}
+	}
+	if data := string(readFile(t, filepath.Join(dir, "target", "exports", "revenue_by_product.csv"))); !strings.Contains(data, "\xc3\xa9") || strings.Count(data, "\xef\xbb\xbf") != 1 {
+		t.Errorf("revenue_by_product.csv holds no é in UTF-8, or more than one byte order mark")
+	}
+}

@@ -51,7 +51,7 @@ func Write(ctx context.Context, conn adapter.Conn, d adapter.Dialect, reads Read
 	}
 	switch n.Export.Format {
 	case "csv":
-		return writeCSV(ctx, conn, query(d, reads, n.Export.Sheets[0]), out)
+		return writeCSV(ctx, conn, query(d, reads, n.Export.Sheets[0]), out, n.Export.BOM)
 	case "xlsx":
 		return writeXLSX(ctx, conn, d, reads, n.Export.Sheets, out)
 	}
@@ -71,17 +71,62 @@ func tempPath(final string) string {
 	return filepath.Join(filepath.Dir(final), fmt.Sprintf(".%s.tmp-%d", filepath.Base(final), os.Getpid()))
 }
 
-func writeCSV(ctx context.Context, conn adapter.Conn, q, out string) (int64, error) {
+// utf8BOM is UTF-8's byte order mark, which Excel on Windows needs at
+// the start of a CSV to read it as UTF-8 (else as the system's code page:
+// "CÃ´tes" for "Côtes").
+const utf8BOM = "\xEF\xBB\xBF"
+
+// writeCSV writes the rows of q to out as CSV with a header line, after
+// UTF-8's byte order mark when bom; it returns the number of rows.
+func writeCSV(ctx context.Context, conn adapter.Conn, q, out string, bom bool) (int64, error) {
 	tmp := tempPath(out)
 	defer os.Remove(tmp)
 	rows, err := conn.ExportCSV(ctx, q, tmp)
 	if err != nil {
 		return 0, err
 	}
+	if bom {
+		if err := prependBOM(tmp); err != nil {
+			return 0, err
+		}
+	}
 	if err := syncFile(tmp); err != nil {
 		return 0, err
 	}
 	return rows, os.Rename(tmp, out)
+}
+
+// prependBOM puts utf8BOM before the content of the file at path: it
+// writes both to a file beside it and renames that over path.
+func prependBOM(path string) (err error) {
+	src, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer src.Close()
+	with := path + ".bom"
+	dst, err := os.Create(with)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if cerr := dst.Close(); err == nil {
+			err = cerr
+		}
+		if err != nil {
+			os.Remove(with)
+		}
+	}()
+	if _, err = io.WriteString(dst, utf8BOM); err != nil {
+		return err
+	}
+	if _, err = io.Copy(dst, src); err != nil {
+		return err
+	}
+	if err = dst.Sync(); err != nil {
+		return err
+	}
+	return os.Rename(with, path)
 }
 
 func syncFile(path string) error {
