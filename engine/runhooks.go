@@ -49,7 +49,9 @@ func (r *runner) hookSession() adapter.Session {
 // its line goes to the run's log file (level debug), so that a nightly
 // log holds what changed. A hook that runs SQL prints dbt's lines
 // ("Running 2 on-run-start hooks", "1 of 2 OK hook ..."), and a failing
-// hook its error, whole, with the heading before it.
+// hook its error, whole, with the heading before it; but a failing
+// on-run-start hook, which refuses the run, says only that: its error is
+// printed once, in the summary (Result.StartError).
 func (r *runner) runHooks(ctx context.Context, event string, hc *compiler.HookContext) error {
 	hooks := r.p.Manifest.OnRunHooks(event)
 	if len(hooks) == 0 {
