@@ -65,6 +65,9 @@ type Options struct {
 	// build).
 	FullRefresh bool
 	Which       string
+	// NoRollback is kiln's --no-rollback (flags.NO_ROLLBACK): a failed
+	// run keeps what it built, and its on-run-end runs in its commit.
+	NoRollback bool
 	// Inline is the path of kiln show's --inline query among the models
 	// ("" without one). dbt parses it leniently and renders it with
 	// execute true when it shows it: when its template reads execute
@@ -288,7 +291,7 @@ func (c *compiler) run() {
 	c.engine.SetDispatch(c.dispatchConfig())
 	run := template.Run{ProjectName: c.name, StartedAt: c.opts.StartedAt, InvocationID: c.opts.InvocationID,
 		FullRefresh: c.opts.FullRefresh, StoreFailures: c.opts.StoreFailures, Which: c.opts.Which,
-		ProjectDir: c.opts.ProjectDir, Vars: c.opts.Vars}
+		NoRollback: c.opts.NoRollback, ProjectDir: c.opts.ProjectDir, Vars: c.opts.Vars}
 	if c.p.Target != nil {
 		run.Target = c.p.Target.Context
 	}

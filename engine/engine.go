@@ -100,6 +100,10 @@ type Config struct {
 	// templates' flags.FULL_REFRESH and flags.WHICH (compiler.Options).
 	FullRefresh bool
 	Which       string
+	// NoRollback is kiln's --no-rollback as the templates'
+	// flags.NO_ROLLBACK (compiler.Options); RunOptions.NoRollback is what
+	// the run does.
+	NoRollback bool
 	// Record, when set, records every file and folder the load reads, the
 	// paths it finds missing and the environment variables it reads, for
 	// the partial parse cache (internal/parsecache).
@@ -129,7 +133,8 @@ func (cfg Config) lookupEnv() func(string) (string, bool) {
 // as an empty string where a call site left InvocationID out).
 func (cfg Config) compileOptions(dir string, deferred map[graph.ID]sqlq.Relation) compiler.Options {
 	return compiler.Options{Vars: cfg.Vars, ProjectDir: dir, LookupEnv: cfg.lookupEnv(), Defer: deferred, NodeEntries: artifact.NodeEntries,
-		InvocationID: cfg.InvocationID, StartedAt: cfg.startedAt(), StoreFailures: cfg.StoreFailures, FullRefresh: cfg.FullRefresh, Which: cfg.Which}
+		InvocationID: cfg.InvocationID, StartedAt: cfg.startedAt(), StoreFailures: cfg.StoreFailures, FullRefresh: cfg.FullRefresh, Which: cfg.Which,
+		NoRollback: cfg.NoRollback}
 }
 
 // startedAt is StartedAt as compiler.Options takes it: RFC 3339 in UTC,

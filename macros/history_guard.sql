@@ -27,6 +27,9 @@
       --vars gives no month (flags.VARS) and the month var is a bundled
       sample's (project.yml's default): the exports would be filed under
       the sample's month (history_guard_month_given).
+    The months of history.monthly_indicators the guard counts are its
+    accepted rows (history_guard_accepted): a month whose run failed and
+    was kept by --no-rollback is not counted.
     - A month older than the latest month of history.monthly_indicators
       is refused unless --vars gives backfill: true (a month never built:
       a likely wrong month var; a month held: a plain run would make it
@@ -54,6 +57,17 @@
 {{- history_guard_old_month(database, var('month') ~ '') -}}
 {{- history_guard_month_again(database, var('month') ~ '', raw_dir) -}}
 {%- endif -%}
+{% endmacro %}
+
+{#- history_guard_accepted(history): the condition of an accepted row of
+    history (monthly_indicators): accepted true, or NULL (a row written
+    before the column existed); "true" on a table without the column.
+    A month whose run failed and was kept (--no-rollback) is marked
+    accepted = false (history_accept): the guard does not count it. -#}
+{% macro history_guard_accepted(history) %}
+{%- set columns = [] -%}
+{%- for c in adapter.get_columns_in_relation(history) -%}{%- set _ = columns.append(c.name | lower) -%}{%- endfor -%}
+{{ return('coalesce(accepted, true)' if 'accepted' in columns else 'true') }}
 {% endmacro %}
 
 {#- history_guard_literal(s): s as a SQL string literal. -#}
@@ -172,7 +186,8 @@
 {% macro history_guard_old_month(database, month) %}
 {%- set history = load_relation(ref('monthly_indicators')) -%}
 {%- set backfill = var('backfill', false) -%}
-{%- set r = run_query("select cast(max(month) as varchar), count(case when month = cast('" ~ month ~ "-01' as date) then 1 end) from " ~ history) if history is not none else none -%}
+{%- set r = run_query("select cast(max(month) as varchar), count(case when month = cast('" ~ month ~ "-01' as date) then 1 end) from " ~ history
+    ~ " where " ~ history_guard_accepted(history)) if history is not none else none -%}
 {%- set latest = ((r.columns[0].values()[0] or '') ~ '')[:7] if r is not none else '' -%}
 {%- set held = r is not none and r.columns[1].values()[0] | int > 0 -%}
 {%- set older = latest != '' and latest > month -%}
@@ -217,9 +232,9 @@
 {%- if correction -%}{{ log("correction: true has no effect: month " ~ month ~ " is not in the history of monthly indicators, there is nothing to correct", info=True) }}{%- endif -%}
 {{- return('') -}}
 {%- endif -%}
-{%- set held = run_query("select count(*) from " ~ history ~ " where month = cast(" ~ history_guard_literal(month ~ '-01') ~ " as date)").columns[0].values()[0] | int -%}
+{%- set held = run_query("select count(*) from " ~ history ~ " where month = cast(" ~ history_guard_literal(month ~ '-01') ~ " as date) and " ~ history_guard_accepted(history)).columns[0].values()[0] | int -%}
 {%- if held == 0 -%}
-{%- if correction -%}{{ log("correction: true has no effect: month " ~ month ~ " is not in " ~ history ~ ", there is nothing to correct", info=True) }}{%- endif -%}
+{%- if correction -%}{{ log("correction: true has no effect: month " ~ month ~ " is not among the accepted months of " ~ history ~ ", there is nothing to correct", info=True) }}{%- endif -%}
 {{- return('') -}}
 {%- endif -%}
 {%- if target.type != 'duckdb' -%}

@@ -18,7 +18,9 @@ import (
 // FullRefresh (--full-refresh, flags.FULL_REFRESH), StoreFailures
 // (--store-failures, flags.STORE_FAILURES), Which (the command, as
 // dbt names it: build, run, test, seed, snapshot, compile, list...;
-// flags.WHICH, "build" when empty) and ProjectDir (the project's
+// flags.WHICH, "build" when empty), NoRollback (kiln's --no-rollback,
+// flags.NO_ROLLBACK: an on-run-end hook of a failed run that sees it true
+// runs in the run's commit, which keeps what the run built) and ProjectDir (the project's
 // directory, absolute: flags.PROJECT_DIR, as dbt's --project-dir; "" when
 // unknown) and Vars (the vars the command line gave, --vars, as a dict:
 // flags.VARS, as dbt's; {} when none, so that a macro can tell a var
@@ -30,6 +32,7 @@ type Run struct {
 	ProjectName   string
 	FullRefresh   bool
 	StoreFailures bool
+	NoRollback    bool
 	Which         string
 	ProjectDir    string
 	Vars          map[string]any
@@ -266,6 +269,7 @@ func (g *globals) dbtName(name string) (any, bool) {
 		}
 		_ = d.Set("FULL_REFRESH", g.e.run.FullRefresh)
 		_ = d.Set("STORE_FAILURES", g.e.run.StoreFailures)
+		_ = d.Set("NO_ROLLBACK", g.e.run.NoRollback)
 		_ = d.Set("WHICH", which)
 		_ = d.Set("PROJECT_DIR", g.e.run.ProjectDir)
 		vars := g.e.run.Vars

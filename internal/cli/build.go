@@ -92,6 +92,7 @@ func (a *app) execute(command string, rf *runFlags) error {
 		return err
 	}
 	a.fullRefresh = rf.fullRefresh // flags.FULL_REFRESH of the templates
+	a.noRollback = rf.noRollback   // flags.NO_ROLLBACK
 	p, err := a.load()
 	if err != nil {
 		return err

@@ -113,6 +113,10 @@ type app struct {
 	which       string
 	threads     int
 	logFormat   string
+
+	// noRollback is --no-rollback, for templates (flags.NO_ROLLBACK).
+	noRollback bool
+
 	// noPartialParse is --no-partial-parse: ls and compile load the
 	// project from its files even when the cache says nothing changed.
 	// --partial-parse (the default) sets it false; of the two, the last
@@ -414,7 +418,7 @@ func (a *app) loadWith(pp *engine.Partial) (*engine.Project, error) {
 func (a *app) engineConfig(vars map[string]any) engine.Config {
 	return engine.Config{Dir: a.projectDir, TargetPath: a.targetPath, Vars: vars, VarsText: a.varsText,
 		Version: version(), Listener: a.listen, Inline: a.inline, ProfilesDir: a.profilesDir, Profile: a.profile, Target: a.target,
-		WarnError: a.warnError, StoreFailures: a.storeFailures, FullRefresh: a.fullRefresh, Which: a.which, StartedAt: a.started}
+		WarnError: a.warnError, StoreFailures: a.storeFailures, FullRefresh: a.fullRefresh, Which: a.which, NoRollback: a.noRollback, StartedAt: a.started}
 }
 
 // envOr returns the environment variable name, or def when it is unset.

@@ -142,6 +142,7 @@ func (a *app) applyArgs(args map[string]any) *runFlags {
 	rf.noRollback, _ = args["no_rollback"].(bool)
 	rf.fullRefresh, _ = args["full_refresh"].(bool)
 	a.fullRefresh = rf.fullRefresh // flags.FULL_REFRESH of the templates
+	a.noRollback = rf.noRollback   // flags.NO_ROLLBACK
 	return rf
 }
 

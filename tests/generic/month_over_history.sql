@@ -12,8 +12,11 @@
     failing row gives the value, the median, the number of months, the
     change in percent, and the latest month, its value and the change from
     it. The median is percentile_cont(0.5), the same on DuckDB and
-    PostgreSQL. -#}
-{% test month_over_history(model, column_name, month, max_change_pct, months=12) %}
+    PostgreSQL. With accepted_column (a boolean column of the model), the
+    earlier months are those whose row is accepted (true, or NULL: a row
+    written before the column existed); a rejected month (false: a month
+    whose gates failed, kept by --no-rollback) is never a reference. -#}
+{% test month_over_history(model, column_name, month, max_change_pct, months=12, accepted_column=none) %}
 with this_month as (
     select {{ column_name }} as value
     from {{ model }}
@@ -23,6 +26,9 @@ earlier as (
     select month, {{ column_name }} as value
     from {{ model }}
     where month < cast('{{ month }}-01' as date)
+    {%- if accepted_column %}
+      and coalesce({{ accepted_column }}, true)
+    {%- endif %}
     order by month desc
     limit {{ months }}
 ),
