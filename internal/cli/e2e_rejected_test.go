@@ -52,7 +52,10 @@ func pct(v, base float64) string {
 // previous month; with 2020-09 counted it would pass against it. 2020-09
 // run again with its corrected files (a plain build) replaces the rejected
 // row, accepted, and 2020-10 then builds: the history holds the five
-// months' figures, all accepted.
+// months' figures, all accepted. kiln runs marks the run that kept a
+// rejected month ("error, kept"). 2020-10 rejected again under
+// --no-rollback is accepted by kiln test of its gates with
+// --accept-deviations.
 func TestRejectedMonthIsNoReference(t *testing.T) {
 	dir, _ := newProject(t)
 	names := []string{"2020-06", "2020-07", "2020-08", "2020-09", "2020-10"}
@@ -99,6 +102,9 @@ from audit.web_products_over_history`
 	if got := rowsOf(t, dir, audit); len(got) != 1 || got[0] != want {
 		t.Errorf("2020-09's gate: audit.web_products_over_history holds %v, want %s", got, want)
 	}
+	if runs := mustKiln(t, 0, dir, "runs", "-n", "1"); !strings.Contains(runs, " error, kept ") || !strings.Contains(runs, "kept: the run failed under --no-rollback") {
+		t.Errorf("kiln runs does not mark the run that kept the rejected 2020-09:\n%s", runs)
+	}
 
 	// 2020-10, as low as 2020-09, is compared with 2020-06..2020-08 only.
 	dropped10 := dropWebProducts(t, filepath.Join(dir, "data", "sample", "2020-10"), filepath.Join(dir, "data", "bad10"), 5, 0)
@@ -122,7 +128,25 @@ from audit.web_products_over_history`
 	build(0, "data/sample/2020-09", "2020-09")
 	build(0, "data/sample/2020-10", "2020-10")
 	checkHistory(t, dir, months, names)
-	if got := query(t, dir, `select string_agg(coalesce(cast(accepted as varchar), 'null'), ',' order by month) from history.monthly_indicators`); got != "null,null,null,true,true" {
+	flags := func() string {
+		return query(t, dir, `select string_agg(coalesce(cast(accepted as varchar), 'null'), ',' order by month) from history.monthly_indicators`)
+	}
+	if got := flags(); got != "null,null,null,true,true" {
 		t.Errorf("the history's accepted column is %s, want null,null,null,true,true", got)
+	}
+
+	// 2020-10 rejected again under --no-rollback, then accepted by a test
+	// of its gates with --accept-deviations: the kept row is marked
+	// accepted.
+	build(1, "data/bad10", "2020-10", "--no-rollback")
+	if got := flags(); got != "null,null,null,true,false" {
+		t.Errorf("after 2020-10 rejected, the history's accepted column is %s, want null,null,null,true,false", got)
+	}
+	out = mustKiln(t, 0, dir, "test", "-s", "monthly_indicators", "--accept-deviations", "--vars", "{raw_dir: data/bad10, month: '2020-10'}")
+	if !strings.Contains(out, `month 2020-10's row of "history"."monthly_indicators", rejected by an earlier run, is accepted: its deviation gates passed in this run (`) {
+		t.Errorf("the test of 2020-10's gates with --accept-deviations does not accept its row:\n%s", out)
+	}
+	if got := rowsOf(t, dir, `select web_products, accepted from history.monthly_indicators where month = date '2020-10-01'`); len(got) != 1 || got[0] != fmt.Sprintf("%v|true", v10) {
+		t.Errorf("2020-10's row is %v, want %v|true", got, v10)
 	}
 }

@@ -23,7 +23,9 @@ func (a *app) runsCommand() *cobra.Command {
 the history kiln keeps in the database (schema kiln_history): when they ran,
 their command and selection, their status and their counts. The deviation
 gates compare with it: volume_change and metric_change with the last
-successful run, the anomaly tests with the accepted months.
+successful run, the anomaly tests with the accepted months. A run that
+failed under --no-rollback, which kept what it built before the failure,
+is "error, kept" (or "interrupted, kept").
 
 DuckDB lets no other process open a database while a build writes it, so
 each build also keeps a copy of the recent history beside the database
@@ -77,7 +79,7 @@ typed.`,
 			}
 			w := tabwriter.NewWriter(a.stdout, 0, 0, 2, ' ', 0)
 			fmt.Fprintln(w, "RUN\tSTARTED (UTC)\tDURATION\tCOMMAND\tSTATUS\tNODES\tERRORS\tWARNINGS\tSKIPPED\tVARS\tSELECTION")
-			dead := false
+			dead, kept := false, false
 			for _, r := range h.Runs {
 				status, took, counts := r.Status, fmt.Sprintf("%.1fs", r.Finished.Sub(r.Started).Seconds()),
 					fmt.Sprintf("%d\t%d\t%d\t%d", r.Nodes, r.Errors, r.Warnings, r.Skipped)
@@ -98,6 +100,8 @@ typed.`,
 					took, counts = "?", "?\t?\t?\t?"
 				case r.Status == "killed":
 					took, counts = "?", "?\t?\t?\t?"
+				case (r.Status == "error" || r.Status == "interrupted") && keptByNoRollback(r.Selection):
+					status, kept = r.Status+", kept", true
 				}
 				fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.ID[:min(8, len(r.ID))], r.Started.UTC().Format("2006-01-02 15:04:05"),
 					took, r.Command, status, counts, compactVars(r.Vars, varsWidth), r.Selection)
@@ -108,11 +112,21 @@ typed.`,
 			if dead {
 				a.ui.Printf("* killed before its end; the next kiln command that takes the database (build, run, test, seed, snapshot, show, run-operation, transaction commit or rollback) restores the relations it replaced")
 			}
+			if kept {
+				a.ui.Printf("kept: the run failed under --no-rollback, which kept the tables and views it built before the failure (no export)")
+			}
 			return nil
 		},
 	}
 	cmd.Flags().IntVarP(&limit, "limit", "n", 20, "how many runs to list")
 	return cmd
+}
+
+// keptByNoRollback reports whether a run's selection (RunOptions'
+// description: the run's flags last, sorted) holds --no-rollback: a run
+// that failed with it kept what it built.
+func keptByNoRollback(selection string) bool {
+	return selection == "--no-rollback" || strings.HasSuffix(selection, " --no-rollback")
 }
 
 // varsWidth is the widest VARS cell of kiln runs, in characters.
