@@ -8,6 +8,7 @@ import (
 
 	"github.com/kiln-build/kiln/adapter"
 	"github.com/kiln-build/kiln/compiler/graph"
+	"github.com/kiln-build/kiln/internal/state"
 )
 
 // varsJSON is vars as the run history records them: a JSON object with
@@ -115,16 +116,21 @@ func (r *runner) checkBuiltWith(ctx context.Context) error {
 		return err
 	}
 	current := r.p.chained(nil)
-	var differ []string
+	g := r.p.Graph()
+	var differ []graph.ID
+	var keys []string
 	for _, id := range reads {
-		if fp := stored[string(id)]; fp != "" && fp != current[id] {
-			differ = append(differ, string(id))
+		// The state of the relation this run reads (state.Key): another
+		// schema's build of the node (a backfill's) is not this table.
+		if fp := state.Lookup(stored, g, id); fp != "" && fp != current[id] {
+			differ = append(differ, id)
+			keys = append(keys, state.Key(g, id), state.Legacy(id))
 		}
 	}
 	if len(differ) == 0 {
 		return nil
 	}
-	built, err := store.BuiltBy(ctx, differ)
+	built, err := store.BuiltBy(ctx, keys)
 	if err != nil {
 		return err
 	}
@@ -132,11 +138,14 @@ func (r *runner) checkBuiltWith(ctx context.Context) error {
 	e := &BuiltWithOtherVarsError{Vars: ours}
 	seen := map[string]bool{}
 	for _, id := range differ {
-		run, ok := built[id]
+		run, ok := built[state.Key(g, id)]
+		if !ok {
+			run, ok = built[state.Legacy(id)]
+		}
 		if !ok || run.Vars == ours {
 			continue
 		}
-		e.Nodes = append(e.Nodes, r.p.Graph().Node(graph.ID(id)))
+		e.Nodes = append(e.Nodes, g.Node(id))
 		if !seen[run.ID] {
 			seen[run.ID] = true
 			e.Runs = append(e.Runs, run)

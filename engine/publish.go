@@ -327,9 +327,15 @@ func (r *runner) upToDate(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	// Each node's state where it writes now (state.Key): a backfill's
+	// build into other schemas leaves the state of the main ones.
 	r.stored = make(map[graph.ID]string, len(saved))
-	for id, fp := range saved {
-		r.stored[graph.ID(id)] = fp
+	if len(saved) > 0 {
+		for _, n := range g.Nodes() {
+			if fp := state.Lookup(saved, g, n.ID); fp != "" {
+				r.stored[n.ID] = fp
+			}
+		}
 	}
 	if r.opts.FullRefresh || r.opts.Command != "build" {
 		return nil
@@ -825,11 +831,18 @@ func (r *runner) state(results []run.Result) (built map[string]string, forget []
 		fp := fps[par]
 		return fp != "" && r.stored[par] == fp
 	}
+	g := p.Graph()
+	forgetNode := func(id graph.ID) {
+		forget = append(forget, state.Key(g, id))
+		if l := state.Legacy(id); l != state.Key(g, id) {
+			forget = append(forget, l)
+		}
+	}
 	for _, x := range results {
 		switch x.Status {
 		case run.Success, run.Pass:
 			if !r.parentsHold(x.ID, current) {
-				forget = append(forget, string(x.ID))
+				forgetNode(x.ID)
 				continue
 			}
 			fp := fps[x.ID]
@@ -841,11 +854,16 @@ func (r *runner) state(results []run.Result) (built map[string]string, forget []
 				fp = filePrint(fp, file)
 			}
 			if fp != "" {
-				built[string(x.ID)] = fp
+				built[state.Key(g, x.ID)] = fp
+				// The state a kiln before state.Key kept for the node
+				// described its last build, wherever it was.
+				if l := state.Legacy(x.ID); l != state.Key(g, x.ID) {
+					forget = append(forget, l)
+				}
 			}
 		case run.UpToDate:
 		default:
-			forget = append(forget, string(x.ID))
+			forgetNode(x.ID)
 		}
 	}
 	return built, forget

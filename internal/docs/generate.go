@@ -16,6 +16,7 @@ import (
 	"github.com/kiln-build/kiln/compiler/graph"
 	"github.com/kiln-build/kiln/internal/artifact"
 	"github.com/kiln-build/kiln/internal/lineage"
+	"github.com/kiln-build/kiln/internal/state"
 )
 
 // Options are the inputs of Generate besides the compiled project.
@@ -223,18 +224,27 @@ func readBuilt(ctx context.Context, c adapter.Conn, g *graph.Graph) (map[graph.I
 	if k, err := c.RelationKind(ctx, adapter.Relation{Schema: adapter.HistorySchema, Name: "state"}); err != nil || k == "" {
 		return out, err
 	}
-	var ids []string
+	var keys []string
 	for _, n := range g.Nodes() {
 		if n.Relation.Name != "" {
-			ids = append(ids, string(n.ID))
+			keys = append(keys, state.Key(g, n.ID), state.Legacy(n.ID))
 		}
 	}
-	built, err := c.Store().BuiltBy(ctx, ids)
+	built, err := c.Store().BuiltBy(ctx, keys)
 	if err != nil {
 		return nil, err
 	}
-	for id, r := range built {
-		out[graph.ID(id)] = r
+	// The state of the node's relation (state.Key), else the one a kiln
+	// before it kept by unique id.
+	for _, n := range g.Nodes() {
+		if n.Relation.Name == "" {
+			continue
+		}
+		if r, ok := built[state.Key(g, n.ID)]; ok {
+			out[n.ID] = r
+		} else if r, ok := built[state.Legacy(n.ID)]; ok {
+			out[n.ID] = r
+		}
 	}
 	return out, nil
 }
