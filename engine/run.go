@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"github.com/kiln-build/kiln/adapter"
-	_ "github.com/kiln-build/kiln/adapter/duckdb"   // the default adapter
+	"github.com/kiln-build/kiln/adapter/duckdb"     // the default adapter
 	_ "github.com/kiln-build/kiln/adapter/postgres" // type: postgres targets
 	"github.com/kiln-build/kiln/compiler/graph"
 	"github.com/kiln-build/kiln/internal/execute"
@@ -295,11 +295,13 @@ func (p *Project) Run(ctx context.Context, plan *Plan, o RunOptions) (*Result, e
 		// the close (a kill from here on finds it; its error is printed
 		// by the deferred call above).
 		_ = waitArtifacts()
+		var hdr *duckdb.Header
 		if r.seal {
-			r.stampPending() // the file as the run leaves it, before the close's checkpoint
+			hdr = r.stampPending() // the file as the run leaves it, before the close's checkpoint
 			failpoint.Hit(failpoint.RunClosing)
 		}
 		err := closeDB()
+		hdr.Close() // after the database: closing it before would drop DuckDB's lock
 		if r.seal {
 			failpoint.Hit(failpoint.RunClosed)
 		}

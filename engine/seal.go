@@ -260,11 +260,16 @@ func walExtends(path string, s fileSeal, st adapter.FileStamp) bool {
 // does not seal it; txn is the flow transaction the run was a task of
 // ("" for none), which does not seal either.
 func (p *Project) writeFileSeal(runID, command, unsealed, txn string) error {
-	return p.writeSeal(fileSeal{RunID: runID, Command: command, Unsealed: unsealed, Txn: txn})
+	return p.writeSeal(fileSeal{RunID: runID, Command: command, Unsealed: unsealed, Txn: txn}, nil)
 }
 
-// writeSeal writes s, stamped now with the database file's identity.
-func (p *Project) writeSeal(s fileSeal) error {
+// writeSeal writes s, stamped now with the database file's identity; a
+// pending seal (the database open) reads the checkpoint iteration through
+// hdr, the database file opened by the caller, who closes it only after
+// the database (see duckdb.Header: a read that opened and closed the file
+// here would drop DuckDB's lock on it); without hdr, the pending seal
+// records no iteration (checkpointedHolds then vouches for nothing).
+func (p *Project) writeSeal(s fileSeal, hdr *duckdb.Header) error {
 	path := SealFilePath(p.DBPath)
 	if path == "" || p.OnServer() {
 		return nil
@@ -292,8 +297,10 @@ func (p *Project) writeSeal(s fileSeal) error {
 		}
 		sum := sha256.Sum256(b)
 		s.WALSHA256 = hex.EncodeToString(sum[:])
-		if n, err := duckdb.CheckpointIteration(p.DBPath); err == nil {
-			s.Iteration = &n // else no checkpointed state holds (checkpointedHolds)
+		if hdr != nil {
+			if n, err := hdr.Iteration(); err == nil {
+				s.Iteration = &n // else no checkpointed state holds (checkpointedHolds)
+			}
 		}
 	}
 	b, err := json.MarshalIndent(s, "", "  ")
@@ -535,11 +542,18 @@ func (r *runner) fileSealable(results []run.Result) bool {
 // stampPending writes the pending seal of the run (see above): the
 // database file's identity now, the database open and held by the run,
 // which committed. A failure is only logged: the next build then runs
-// every node, as without it.
-func (r *runner) stampPending() {
-	if err := r.p.writeSeal(fileSeal{RunID: r.p.InvocationID(), Command: r.opts.Command, Pending: true}); err != nil {
+// every node, as without it. It returns the database file it opened to
+// read the header, which the caller closes after it closed the database
+// (duckdb.Header), nil when it opened none.
+func (r *runner) stampPending() *duckdb.Header {
+	hdr, err := duckdb.OpenHeader(r.p.DBPath)
+	if err != nil {
+		hdr = nil
+	}
+	if err := r.p.writeSeal(fileSeal{RunID: r.p.InvocationID(), Command: r.opts.Command, Pending: true}, hdr); err != nil {
 		r.p.emit(Log{Text: "the pending seal is not written: " + oneLine(err), Debug: true})
 	}
+	return hdr
 }
 
 // ranEverything reports whether every node of the project that the
