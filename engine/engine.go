@@ -324,8 +324,10 @@ func Load(cfg Config) (*Project, error) {
 	if len(l)+len(m.Warnings) > 0 {
 		all := append(l, m.Warnings...)
 		if cfg.WarnError {
-			p.emit(Diagnostics{List: warningsAsErrors(all)})
-			return nil, ErrInvalid
+			if we := warningsAsErrors(all); we.HasErrors() {
+				p.emit(Diagnostics{List: we})
+				return nil, ErrInvalid
+			}
 		}
 		if now := append(l, p.holdNodeWarnings(m.Graph, m.Warnings)...); len(now) > 0 {
 			p.emit(Diagnostics{List: now})
@@ -565,12 +567,13 @@ func (p *Project) Threads(n int) int {
 // parts.
 const DefaultThreads = 4
 
-// warningsAsErrors returns l with every warning made an error that says
+// warningsAsErrors returns l with every warning but kiln's own notices
+// (Diagnostic.KilnOnly, which dbt does not emit) made an error that says
 // --warn-error made it one (dbt's --warn-error).
 func warningsAsErrors(l diag.List) diag.List {
 	out := make(diag.List, len(l))
 	for i, d := range l {
-		if d.Severity == diag.Warning {
+		if d.Severity == diag.Warning && !d.KilnOnly {
 			d.Severity = diag.Error
 			d.Msg += " (an error with --warn-error)"
 		}

@@ -62,6 +62,11 @@ type Diagnostic struct {
 	Severity Severity
 	Msg      string
 	Hint     string
+	// KilnOnly marks a warning that is kiln's own notice, one dbt does
+	// not emit (a documentation-only key's note such as "query-comment
+	// is not read"): --warn-error leaves it a warning, as dbt has no
+	// warning there to promote.
+	KilnOnly bool
 }
 
 // Error returns "pos: msg; hint" (or "pos: warning: msg; hint").

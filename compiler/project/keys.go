@@ -622,7 +622,9 @@ func keyDiag(k Key, pos diag.Pos, what string) *diag.Diagnostic {
 		if k.Note == "" {
 			return nil
 		}
-		d := diag.Diagnostic{Pos: pos, Severity: diag.Warning, Msg: k.Note}
+		// dbt reads these keys without a word: the note is kiln's own,
+		// and --warn-error leaves it a warning (KilnOnly).
+		d := diag.Diagnostic{Pos: pos, Severity: diag.Warning, Msg: k.Note, KilnOnly: true}
 		return &d
 	}
 	return nil
