@@ -506,6 +506,10 @@ func (p *Project) discover(l *diag.List) {
 			switch {
 			case strings.HasSuffix(pth, ".sql"):
 				p.Analyses = append(p.Analyses, File{pth, content})
+				// Nothing silent: README promises this note. dbt would
+				// compile the analysis to target/compiled; kiln does not yet.
+				l.Add(diag.Diagnostic{Pos: diag.Pos{File: pth, Line: 1, Col: 1}, Severity: diag.Warning, KilnOnly: true,
+					Msg: "analysis " + strings.TrimSuffix(path.Base(pth), ".sql") + " is not compiled: kiln does not compile analyses yet", Hint: "it is never run by kiln build or run, as in dbt"})
 			case isYAML(pth):
 				yamlFile(pth, content)
 			case docsByDefault:
