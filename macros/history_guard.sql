@@ -55,6 +55,7 @@
 {%- endif -%}
 {{- history_guard_month_given(raw_dir, sample) -}}
 {{- history_guard_old_month(database, var('month') ~ '') -}}
+{{- history_guard_gap(database, var('month') ~ '') -}}
 {{- history_guard_month_again(database, var('month') ~ '', raw_dir) -}}
 {%- endif -%}
 {% endmacro %}
@@ -311,5 +312,43 @@
     ~ ", is the bundled sample's (project.yml's default). Nothing was run: the exports would be filed as " ~ month ~ " in the history and the snapshot."
     ~ " Pass the month the exports are for: --vars '{raw_dir: " ~ raw_dir ~ ", month: YYYY-MM}'") }}
 {%- endif -%}
+{%- endif -%}
+{% endmacro %}
+
+{#- history_guard_gap(database, month): raises when month (YYYY-MM) is more
+    than one month after the latest month of history.monthly_indicators
+    and var gap is not true, naming the missing months (up to 12, then
+    their count); with gap: true it says in one line which months the
+    history skips, and that gap: true has no effect when month is not
+    ahead. An empty or missing history accepts any month. See
+    history_guard. -#}
+{% macro history_guard_gap(database, month) %}
+{%- set gap = var('gap', false) -%}
+{%- set history = load_relation(ref('monthly_indicators')) -%}
+{%- set r = run_query("select cast(max(month) as varchar) from " ~ history) if history is not none else none -%}
+{%- set latest = ((r.columns[0].values()[0] or '') ~ '')[:7] if r is not none else '' -%}
+{%- if latest == '' -%}
+{%- if gap -%}{{ log("gap: true has no effect: the history of monthly indicators holds no month yet in " ~ database ~ ", so " ~ month ~ " is its first month", info=True) }}{%- endif -%}
+{{- return('') -}}
+{%- endif -%}
+{%- set at = (month[:4] | int) * 12 + (month[5:7] | int) - 1 -%}
+{%- set last = (latest[:4] | int) * 12 + (latest[5:7] | int) - 1 -%}
+{%- if at - last <= 1 -%}
+{%- if gap -%}{{ log("gap: true has no effect: " ~ month ~ " is not more than one month after " ~ latest ~ ", the latest month of " ~ history ~ " in " ~ database, info=True) }}{%- endif -%}
+{{- return('') -}}
+{%- endif -%}
+{%- set missing = [] -%}
+{%- for k in range(last + 1, at) -%}
+{%- if missing | length < 12 -%}{%- set _ = missing.append('%04d-%02d' | format(k // 12, k % 12 + 1)) -%}{%- endif -%}
+{%- endfor -%}
+{%- set named = missing | join(', ') ~ (" and " ~ (at - last - 1 - 12) ~ " more" if at - last - 1 > 12 else "") -%}
+{%- set next = '%04d-%02d' | format((last + 1) // 12, (last + 1) % 12 + 1) -%}
+{%- if not gap -%}
+{{ exceptions.raise_compiler_error("month " ~ month ~ " is more than one month after " ~ latest ~ ", the latest month of " ~ history ~ " in " ~ database
+    ~ ": the history has no " ~ named ~ ". Nothing was run: check the month var (the next month is " ~ next ~ "; a month typed ahead would file "
+    ~ next ~ "'s figures under " ~ month ~ " in the history, the marts, the exports and the snapshot)."
+    ~ " If " ~ month ~ " is right and the months before it will never be built (or only later, as backfills), pass gap: true in --vars") }}
+{%- else -%}
+{{- log("gap: true: " ~ month ~ " follows " ~ latest ~ ", the latest month of " ~ history ~ "; the history skips " ~ named ~ " (build them later with backfill: true)", info=True) -}}
 {%- endif -%}
 {% endmacro %}
