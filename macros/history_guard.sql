@@ -56,6 +56,7 @@
 {{- history_guard_month_given(raw_dir, sample) -}}
 {{- history_guard_old_month(database, var('month') ~ '') -}}
 {{- history_guard_gap(database, var('month') ~ '') -}}
+{{- history_guard_unchanged(database, raw_dir) -}}
 {{- history_guard_month_again(database, var('month') ~ '', raw_dir) -}}
 {%- endif -%}
 {% endmacro %}
@@ -351,4 +352,47 @@
 {%- else -%}
 {{- log("gap: true: " ~ month ~ " follows " ~ latest ~ ", the latest month of " ~ history ~ "; the history skips " ~ named ~ " (build them later with backfill: true)", info=True) -}}
 {%- endif -%}
+{% endmacro %}
+
+{#- history_guard_unchanged(database, raw_dir): checks var unchanged_ok,
+    the sources (comma-separated) whose export the operator confirms did
+    not change since an accepted month (models/staging/_sources.yml turns
+    their input_freshness gates' may_repeat on for the run). Raises when it
+    names a source other than raw.erp and raw.web (raw.liaison may always
+    repeat). On DuckDB it says in one line, for each source named, the
+    accepted month whose file has the bytes of raw_dir's, or that the
+    confirmation has no effect (the file is a new one). -#}
+{% macro history_guard_unchanged(database, raw_dir) %}
+{%- set given = (var('unchanged_ok', '') ~ '').replace(' ', '') -%}
+{%- if given == '' -%}{{- return('') -}}{%- endif -%}
+{%- set files = {'raw.erp': 'erp.xlsx', 'raw.web': 'web.xlsx'} -%}
+{%- for name in given.split(',') -%}
+{%- if name == 'raw.liaison' -%}
+{{ log("unchanged_ok: raw.liaison has no effect: the liaison may always repeat (may_repeat: true in models/staging/_sources.yml)", info=True) }}
+{%- elif name not in files -%}
+{{ exceptions.raise_compiler_error("unchanged_ok names " ~ name ~ ", which is not a monthly export of this project. Nothing was run: name raw.erp, raw.web or both, comma-separated (--vars '{..., unchanged_ok: raw.erp}')") }}
+{%- elif target.type == 'duckdb' -%}
+{%- set dir = raw_dir if raw_dir.startswith('/') else flags.PROJECT_DIR ~ '/' ~ raw_dir -%}
+{%- set path = dir ~ '/' ~ files[name] -%}
+{%- set have = run_query("select count(*) from glob(" ~ history_guard_literal(path) ~ ")").columns[0].values()[0] | int -%}
+{%- set obs = run_query("select count(*) from information_schema.columns where table_schema = 'kiln_history' and table_name = 'observations' and column_name = 'detail'").columns[0].values()[0] | int -%}
+{%- set months = [] -%}
+{%- if have > 0 and obs > 0 -%}
+{%- for row in run_query("select distinct o.month from kiln_history.observations as o join kiln_history.runs as r on r.run_id = o.run_id"
+    ~ " where o.accepted and r.status = 'success' and json_extract_string(o.detail, '$.sha256') = (select sha256(content) from read_blob(" ~ history_guard_literal(path) ~ "))"
+    ~ " and json_extract_string(o.detail, '$.path') like " ~ history_guard_literal('%/' ~ files[name]) ~ " order by 1").rows -%}
+{%- set m = row[0] | int -%}
+{%- set _ = months.append('%04d-%02d' | format(m // 12, m % 12 + 1)) -%}
+{%- endfor -%}
+{%- endif -%}
+{%- if months -%}
+{{ log("unchanged_ok: " ~ name ~ ": " ~ files[name] ~ " under raw_dir " ~ raw_dir ~ " has the content of the file accepted for " ~ months | join(', ')
+    ~ "; this run accepts it as " ~ var('month') ~ "'s export, as the operator confirmed (the run's vars record it: kiln runs)", info=True) }}
+{%- else -%}
+{{ log("unchanged_ok: " ~ name ~ " has no effect: " ~ files[name] ~ " under raw_dir " ~ raw_dir ~ " is not the file of an accepted month", info=True) }}
+{%- endif -%}
+{%- else -%}
+{{ log("unchanged_ok: " ~ name ~ ": this run's input_freshness gate of " ~ name ~ " accepts a file with an accepted month's content; the guard does not compare the file itself on " ~ target.type ~ " (not supported yet: it reads files through DuckDB)", info=True) }}
+{%- endif -%}
+{%- endfor -%}
 {% endmacro %}
