@@ -63,7 +63,7 @@ func TestBackfillLeavesThePresent(t *testing.T) {
 		return mustKiln(t, want, dir, "build", "--vars", fmt.Sprintf("{raw_dir: %s, month: '%s'%s}", raw, month, extra))
 	}
 	build(0, "data/sample/2020-06", "2020-06", "")
-	build(0, "data/sample/2020-08", "2020-08", "")
+	build(0, "data/sample/2020-08", "2020-08", ", gap: true") // 2020-07 is missed
 	checkHistory(t, dir, []sample.Month{june, aug}, []string{"2020-06", "2020-08"})
 	checkSnapshot(t, dir, []sample.Month{june, aug})
 	present := presentState(t, dir)

@@ -78,7 +78,7 @@ func TestBackfillReadsOldFiles(t *testing.T) {
 	nov := filepath.Join(dir, "data", "2020-11")
 	dropWebProducts(t, sept, nov, 40, 2)
 	stampWorkbooks(t, nov, 2)
-	mustKiln(t, 0, dir, "build", "--vars", "{raw_dir: data/2020-11, month: '2020-11'}")
+	mustKiln(t, 0, dir, "build", "--vars", "{raw_dir: data/2020-11, month: '2020-11', gap: true}") // 2020-10 is missed
 
 	oct := filepath.Join(dir, "data", "2020-10")
 	dropWebProducts(t, sept, oct, 40, 1)
