@@ -83,8 +83,9 @@ type Fingerprint struct {
 	Persisted string
 	// FQN is the hash of the node's fully qualified name (dbt's same_fqn).
 	FQN string
-	// Macros is the hash of the text of each macro the node calls (its
-	// depends_on.macros and their macro_sql): dbt's state:modified.macros.
+	// Macros is the hash of the text of each macro the node calls, directly
+	// or through other macros (its depends_on.macros, their own, and so
+	// on, with their macro_sql): dbt's state:modified.macros.
 	Macros string
 }
 
@@ -153,9 +154,9 @@ func ManifestFingerprintsOn(m *compiler.Manifest, workers int) map[graph.ID]Fing
 	for id, v := range mj.Exposures {
 		items = append(items, item{id, "exposures", v})
 	}
-	macros := make(map[string]string, len(mj.Macros))
+	macros := make(map[string]macroText, len(mj.Macros))
 	for id, m := range mj.Macros {
-		macros[id] = m.MacroSQL
+		macros[id] = macroText{SQL: m.MacroSQL, Calls: m.DependsOn.Macros}
 	}
 	fps := make([]Fingerprint, len(items))
 	err := parallelOn(workers, len(items), func(i int) error {
@@ -260,7 +261,10 @@ type manifestIn struct {
 	Exports   map[graph.ID]*entryIn `json:"exports"`
 	Exposures map[graph.ID]*entryIn `json:"exposures"`
 	Macros    map[string]*struct {
-		MacroSQL string `json:"macro_sql"`
+		MacroSQL  string `json:"macro_sql"`
+		DependsOn struct {
+			Macros []string `json:"macros"`
+		} `json:"depends_on"`
 	} `json:"macros"`
 	Kiln struct {
 		Inputs        map[graph.ID]InputFile `json:"inputs"`
@@ -288,10 +292,10 @@ func fingerprintsJSON(data []byte, path string) (map[graph.ID]Fingerprint, *Targ
 	}
 	out := make(map[graph.ID]Fingerprint, len(in.Nodes)+len(in.Sources)+len(in.UnitTests)+len(in.Exports))
 	rep := runStartedReplacer(compiler.RunStartedAtTexts(in.Kiln.RunStartedAt))
-	macros := make(map[string]string, len(in.Macros))
+	macros := make(map[string]macroText, len(in.Macros))
 	for id, m := range in.Macros {
 		if m != nil {
-			macros[id] = m.MacroSQL
+			macros[id] = macroText{SQL: m.MacroSQL, Calls: m.DependsOn.Macros}
 		}
 	}
 	add := func(section string, entries map[graph.ID]*entryIn) error {
@@ -378,7 +382,7 @@ func (r *runStarted) replace(code string) string {
 // unique_id in macros; a source's Inputs is
 // "location:" and its external location, for withInputs to replace by
 // the file's checksum when there is one.
-func fingerprintOf(section string, e *entryIn, inv string, rep *runStarted, macros map[string]string) (fp Fingerprint, err error) {
+func fingerprintOf(section string, e *entryIn, inv string, rep *runStarted, macros map[string]macroText) (fp Fingerprint, err error) {
 	cfg, err := decode(e.Config)
 	if err != nil {
 		return fp, fmt.Errorf("config: %w", err)

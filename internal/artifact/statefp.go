@@ -46,7 +46,7 @@ var relationKeys = []string{"database", "schema", "alias"}
 // (Configs, Named, Persisted, FQN, Macros) from manifest entry e of
 // section, its decoded config cfg and the text of the manifest's macros
 // by unique_id.
-func stateFields(fp *Fingerprint, section string, e *entryIn, cfg any, macros map[string]string) error {
+func stateFields(fp *Fingerprint, section string, e *entryIn, cfg any, macros map[string]macroText) error {
 	m, _ := cfg.(map[string]any)
 	var err error
 	compared := map[string]any{}
@@ -91,12 +91,11 @@ func stateFields(fp *Fingerprint, section string, e *entryIn, cfg any, macros ma
 		fp.FQN = strings.Join(e.FQN, ".")
 	}
 	if len(e.DependsOn.Macros) > 0 {
-		ids := append([]string(nil), e.DependsOn.Macros...)
-		sort.Strings(ids)
+		ids := macroClosure(e.DependsOn.Macros, macros)
 		texts := make([]any, 0, 2*len(ids))
 		for _, id := range ids {
-			if sql, ok := macros[id]; ok {
-				texts = append(texts, id, sql)
+			if m, ok := macros[id]; ok {
+				texts = append(texts, id, m.SQL)
 			} else {
 				texts = append(texts, id, nil) // a macro the manifest does not hold
 			}
@@ -122,4 +121,38 @@ func exposureBody(e *entryIn) (string, error) {
 		"type": e.Type, "owner": owner, "maturity": e.Maturity, "url": e.URL,
 		"description": e.Description, "label": e.Label, "depends_on": deps,
 	})
+}
+
+// macroText is a macro of manifest.json as state:modified.macros reads
+// it: its macro_sql and its depends_on.macros (the macros it calls, an
+// adapter.dispatch resolved to its implementation, as dbt records them).
+type macroText struct {
+	SQL   string
+	Calls []string
+}
+
+// macroClosure returns the unique ids of the macros direct calls, and of
+// every macro they call in turn, sorted: dbt's state:modified.macros
+// compares "changes to upstream macros, whether called directly or
+// indirectly by another macro" (dbt-core's StateSelectorMethod,
+// recursively_check_macros_modified). A macro the manifest does not hold
+// is listed, and not followed.
+func macroClosure(direct []string, macros map[string]macroText) []string {
+	seen := map[string]bool{}
+	todo := append([]string(nil), direct...)
+	for len(todo) > 0 {
+		id := todo[len(todo)-1]
+		todo = todo[:len(todo)-1]
+		if seen[id] {
+			continue
+		}
+		seen[id] = true
+		todo = append(todo, macros[id].Calls...)
+	}
+	out := make([]string, 0, len(seen))
+	for id := range seen {
+		out = append(out, id)
+	}
+	sort.Strings(out)
+	return out
 }

@@ -113,3 +113,62 @@ func TestStateModifiedAcrossTargets(t *testing.T) {
 	edit("models/marts/fct.yml", "owner: {name: finance}", "owner: {name: sales}")
 	expect("state:modified", "exposure.shop.board")
 }
+
+// TestStateModifiedMacrosIndirect: state:modified.macros against another
+// target's manifest selects the callers of a macro changed two calls
+// away: a macro of a local package reached through adapter.dispatch
+// (its default__ implementation edited), and a macro called by the macro
+// a model calls, as dbt, which records each macro's calls (dispatch
+// resolved at parse time) and compares them recursively (dbt-core's
+// recursively_check_macros_modified). Unchanged: nothing selected.
+func TestStateModifiedMacrosIndirect(t *testing.T) {
+	dir := writeProject(t, map[string]string{
+		"profiles.yml": `shop:
+  target: dev
+  outputs:
+    dev: {type: duckdb, path: dev.duckdb, schema: dev_x}
+    prod: {type: duckdb, path: prod.duckdb, schema: prod_x}
+`,
+		"dbt_project.yml":       "name: shop\nprofile: shop\n",
+		"packages.yml":          "packages:\n  - local: money\n",
+		"money/dbt_project.yml": "name: money\n",
+		"money/macros/cents.sql": "{% macro cents_to_dollars(x) %}{{ return(adapter.dispatch('cents_to_dollars', 'money')(x)) }}{% endmacro %}\n" +
+			"{% macro default__cents_to_dollars(x) %}({{ x }} / 100){% endmacro %}\n",
+		"macros/outer.sql":  "{% macro outer(x) %}{{ inner(x) }}{% endmacro %}\n{% macro inner(x) %}({{ x }} + 1){% endmacro %}\n",
+		"models/orders.sql": "select {{ money.cents_to_dollars('250') }} as amount\n",
+		"models/other.sql":  "select {{ outer('1') }} as n\n",
+		"models/plain.sql":  "select 1 as id\n",
+	})
+	t.Setenv("DBT_PROFILES_DIR", "")
+	t.Setenv("DBT_TARGET", "")
+	mustKiln(t, 0, dir, "deps")
+	mustKiln(t, 0, dir, "build", "--target", "prod")
+	state := filepath.Join(t.TempDir(), "prod")
+	copyTree(t, filepath.Join(dir, "target"), state)
+	expect := func(sel string, want ...string) {
+		t.Helper()
+		got := lsIDs(t, dir, "-s", sel, "--state", state, "--target", "dev")
+		if strings.Join(got, " ") != strings.Join(want, " ") {
+			t.Errorf("%s = %v, want %v", sel, got, want)
+		}
+	}
+	expect("state:modified.macros")
+	expect("state:modified")
+	edit := func(file, old, new string) {
+		t.Helper()
+		p := filepath.Join(dir, filepath.FromSlash(file))
+		data := readFile(t, p)
+		if !strings.Contains(string(data), old) {
+			t.Fatalf("%s holds no %q", file, old)
+		}
+		if err := os.WriteFile(p, []byte(strings.Replace(string(data), old, new, 1)), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	edit("money/macros/cents.sql", "/ 100", "/ 1000")
+	expect("state:modified.macros", "model.shop.orders")
+	expect("state:modified", "model.shop.orders")
+	edit("money/macros/cents.sql", "/ 1000", "/ 100")
+	edit("macros/outer.sql", "+ 1", "+ 2")
+	expect("state:modified.macros", "model.shop.other")
+}
