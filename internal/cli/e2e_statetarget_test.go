@@ -74,17 +74,7 @@ func TestStateModifiedAcrossTargets(t *testing.T) {
 		}
 	}
 
-	edit := func(file, old, new string) {
-		t.Helper()
-		p := filepath.Join(dir, filepath.FromSlash(file))
-		data := readFile(t, p)
-		if !strings.Contains(string(data), old) {
-			t.Fatalf("%s holds no %q", file, old)
-		}
-		if err := os.WriteFile(p, []byte(strings.Replace(string(data), old, new, 1)), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
+	edit := func(file, old, new string) { t.Helper(); replaceOnce(t, dir, file, old, new) }
 	expect := func(sel string, want ...string) {
 		t.Helper()
 		got := lsIDs(t, dir, "-s", sel, "--state", state, "--target", "dev")
@@ -154,21 +144,25 @@ func TestStateModifiedMacrosIndirect(t *testing.T) {
 	}
 	expect("state:modified.macros")
 	expect("state:modified")
-	edit := func(file, old, new string) {
-		t.Helper()
-		p := filepath.Join(dir, filepath.FromSlash(file))
-		data := readFile(t, p)
-		if !strings.Contains(string(data), old) {
-			t.Fatalf("%s holds no %q", file, old)
-		}
-		if err := os.WriteFile(p, []byte(strings.Replace(string(data), old, new, 1)), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
+	edit := func(file, old, new string) { t.Helper(); replaceOnce(t, dir, file, old, new) }
 	edit("money/macros/cents.sql", "/ 100", "/ 1000")
 	expect("state:modified.macros", "model.shop.orders")
 	expect("state:modified", "model.shop.orders")
 	edit("money/macros/cents.sql", "/ 1000", "/ 100")
 	edit("macros/outer.sql", "+ 1", "+ 2")
 	expect("state:modified.macros", "model.shop.other")
+}
+
+// replaceOnce replaces the first old in the project file (a slash path
+// under dir) with new; the file must hold old.
+func replaceOnce(t *testing.T, dir, file, old, new string) {
+	t.Helper()
+	p := filepath.Join(dir, filepath.FromSlash(file))
+	data := readFile(t, p)
+	if !strings.Contains(string(data), old) {
+		t.Fatalf("%s holds no %q", file, old)
+	}
+	if err := os.WriteFile(p, []byte(strings.Replace(string(data), old, new, 1)), 0o644); err != nil {
+		t.Fatal(err)
+	}
 }
