@@ -326,7 +326,7 @@
 {% macro history_guard_gap(database, month) %}
 {%- set gap = var('gap', false) -%}
 {%- set history = load_relation(ref('monthly_indicators')) -%}
-{%- set r = run_query("select cast(max(month) as varchar) from " ~ history) if history is not none else none -%}
+{%- set r = run_query("select cast(max(month) as varchar) from " ~ history ~ " where " ~ history_guard_accepted(history)) if history is not none else none -%}
 {%- set latest = ((r.columns[0].values()[0] or '') ~ '')[:7] if r is not none else '' -%}
 {%- if latest == '' -%}
 {%- if gap -%}{{ log("gap: true has no effect: the history of monthly indicators holds no month yet in " ~ database ~ ", so " ~ month ~ " is its first month", info=True) }}{%- endif -%}

@@ -108,7 +108,13 @@ from audit.web_products_over_history`
 
 	// 2020-10, as low as 2020-09, is compared with 2020-06..2020-08 only.
 	dropped10 := dropWebProducts(t, filepath.Join(dir, "data", "sample", "2020-10"), filepath.Join(dir, "data", "bad10"), 5, 0)
-	if code, _, _ := kiln(t, dir, "build", "--vars", "{raw_dir: data/bad10, month: '2020-10'}"); code != 1 {
+	// The history's latest accepted month is 2020-08: 2020-10 is a month
+	// ahead of it (a re-run of the rejected 2020-09 typed as 2020-10 would
+	// be one), refused without gap: true.
+	if code, out, errOut := kiln(t, dir, "build", "--vars", "{raw_dir: data/bad10, month: '2020-10'}"); code != 1 || !strings.Contains(out+errOut, "gap: true") {
+		t.Errorf("2020-10 after the rejected 2020-09 exited %d without naming gap: true:\n%s%s", code, out, errOut)
+	}
+	if code, _, _ := kiln(t, dir, "build", "--vars", "{raw_dir: data/bad10, month: '2020-10', gap: true}"); code != 1 {
 		t.Errorf("2020-10, as low as the rejected 2020-09, exited %d, want 1 (its gates must not compare it with 2020-09)", code)
 	}
 	v10 := web[4] - float64(dropped10)
