@@ -27,8 +27,8 @@ func TestInputHashCache(t *testing.T) {
 	erp, _ := filepath.Abs(filepath.Join(dir, "data", "sample", sample.DefaultMonth, "erp.xlsx"))
 	query(t, dir, "update kiln_history.file_hashes set sha256 = 'planted' where path = '"+erp+"'")
 	mustKiln(t, 0, dir, "build")
-	if m := string(readFile(t, filepath.Join(dir, "target", "manifest.json"))); !strings.Contains(m, `"planted"`) {
-		t.Fatal("the unchanged erp.xlsx was hashed again: the manifest does not carry the cached hash")
+	if m := string(readFile(t, filepath.Join(dir, "target", "kiln_manifest.json"))); !strings.Contains(m, `"planted"`) {
+		t.Fatal("the unchanged erp.xlsx was hashed again: kiln_manifest.json does not carry the cached hash")
 	}
 
 	if got := query(t, dir, "select count(*) from kiln_history.file_hashes"); got != "4" {
