@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/xuri/excelize/v2"
 )
@@ -291,4 +292,24 @@ func TestHistoryGatesGateExportsAndAcceptDeviations(t *testing.T) {
 	if strings.Contains(out, "total_revenue_over_history (") {
 		t.Errorf("the month after the accepted change of level is flagged:\n%s", out)
 	}
+}
+
+// realMonths makes the months first..last (9 is 2020-09, 13 is 2021-01)
+// with realMonth, in folders m09, m10, ..., keyed by month, their files
+// dated one hour apart in month order two days ago (input_freshness
+// wants each month's files newer than the last accepted month's).
+func realMonths(t *testing.T, dir, raw string, first, last int) map[int]string {
+	t.Helper()
+	folders := map[int]string{}
+	base := time.Now().Add(-48 * time.Hour)
+	for m := first; m <= last; m++ {
+		folders[m] = realMonth(t, dir, raw, fmt.Sprintf("m%02d", m), m)
+		for _, f := range []string{"erp.xlsx", "web.xlsx", "liaison.xlsx"} {
+			at := base.Add(time.Duration(m) * time.Hour)
+			if err := os.Chtimes(filepath.Join(folders[m], f), at, at); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	return folders
 }

@@ -2,12 +2,9 @@ package cli
 
 import (
 	"fmt"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
-	"time"
 )
 
 // TestMonthAheadRefusedAndWithdrawn: finding K1 (and B1) of the new-user
@@ -26,17 +23,7 @@ import (
 func TestMonthAheadRefusedAndWithdrawn(t *testing.T) {
 	raw := realRaw(t)
 	dir, _ := newProject(t)
-	folders := map[int]string{}
-	base := time.Now().Add(-48 * time.Hour)
-	for m := 9; m <= 11; m++ {
-		folders[m] = realMonth(t, dir, raw, fmt.Sprintf("m%02d", m), m)
-		for _, f := range []string{"erp.xlsx", "web.xlsx", "liaison.xlsx"} {
-			at := base.Add(time.Duration(m) * time.Hour)
-			if err := os.Chtimes(filepath.Join(folders[m], f), at, at); err != nil {
-				t.Fatal(err)
-			}
-		}
-	}
+	folders := realMonths(t, dir, raw, 9, 11)
 	build := func(want int, folder, month, extra string) string {
 		t.Helper()
 		return mustKiln(t, want, dir, "build", "--vars", fmt.Sprintf("{raw_dir: %q, month: %q%s}", folder, month, extra))

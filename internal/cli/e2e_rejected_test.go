@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"context"
 	"fmt"
 	"math"
 	"path/filepath"
@@ -10,27 +9,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/kiln-build/kiln/adapter/duckdb"
 	"github.com/kiln-build/kiln/internal/sample"
 )
-
-// execDB runs stmt on the project's database (target/bottleneck.duckdb).
-func execDB(t *testing.T, dir, stmt string) {
-	t.Helper()
-	db, err := duckdb.Open(context.Background(), filepath.Join(dir, "target", "bottleneck.duckdb"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	c, err := db.Conn(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	if _, err := c.Exec(context.Background(), stmt); err != nil {
-		t.Fatalf("%s: %v", stmt, err)
-	}
-}
 
 // pct is month_over_history's change in percent from base, rounded to
 // one decimal, as the audit table gives it.
@@ -72,7 +52,7 @@ func TestRejectedMonthIsNoReference(t *testing.T) {
 	}
 	checkHistory(t, dir, months[:3], names[:3])
 	// The history as a kiln without the accepted column left it.
-	execDB(t, dir, `alter table history.monthly_indicators drop column if exists accepted`)
+	queryRows(t, dir, `alter table history.monthly_indicators drop column if exists accepted`)
 
 	accepted := func() []string {
 		return rowsOf(t, dir, `select strftime(month, '%Y-%m'), web_products, coalesce(cast(accepted as varchar), 'null') from history.monthly_indicators order by month`)

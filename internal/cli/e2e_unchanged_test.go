@@ -2,12 +2,10 @@ package cli
 
 import (
 	"fmt"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
-	"time"
 )
 
 // TestUnchangedExportConfirmed: finding B2 of the new-user trial, on
@@ -21,17 +19,7 @@ import (
 func TestUnchangedExportConfirmed(t *testing.T) {
 	raw := realRaw(t)
 	dir, _ := newProject(t)
-	folders := map[int]string{}
-	base := time.Now().Add(-48 * time.Hour)
-	for m := 9; m <= 11; m++ {
-		folders[m] = realMonth(t, dir, raw, fmt.Sprintf("m%02d", m), m)
-		for _, f := range []string{"erp.xlsx", "web.xlsx", "liaison.xlsx"} {
-			at := base.Add(time.Duration(m) * time.Hour)
-			if err := os.Chtimes(filepath.Join(folders[m], f), at, at); err != nil {
-				t.Fatal(err)
-			}
-		}
-	}
+	folders := realMonths(t, dir, raw, 9, 11)
 	// November with October's ERP file, byte for byte.
 	copyFile(t, filepath.Join(folders[10], "erp.xlsx"), filepath.Join(folders[11], "erp.xlsx"))
 	build := func(want int, folder, month, extra string, flags ...string) string {
