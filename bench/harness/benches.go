@@ -27,7 +27,7 @@ func (s *suite) compileBench(n int) error {
 	var all []*Variant
 	for i, k := range s.kilns {
 		cold := kilnVariant(k, "compile (no target/)", p, "compile")
-		cold.Prepare = func() error { return os.RemoveAll(target) }
+		cold.Prepare = func() error { return s.setAside(target) }
 		warm := kilnVariant(k, "compile (again)", p, "compile")
 		warm.Prepare = func() error {
 			if _, err := os.Stat(filepath.Join(target, "manifest.json")); err == nil {
@@ -81,7 +81,7 @@ func (s *suite) buildBench(label, title string, p *workload.Project, template st
 			}
 			v := kilnVariant(k, fmt.Sprintf("build --threads %d", t), p, args...)
 			v.Prepare = func() error {
-				if err := os.RemoveAll(filepath.Join(p.Dir, "target")); err != nil {
+				if err := s.setAside(filepath.Join(p.Dir, "target")); err != nil {
 					return err
 				}
 				return freshDB(template, p.DBPath)
@@ -196,7 +196,7 @@ func (s *suite) w3(w *w3Setup) error {
 	var loads []*Variant
 	for _, k := range s.kilns {
 		v := kilnVariant(k, "run (sources)", p, "run", "--threads", "1", "--select", "source:*")
-		v.Prepare = func() error { return os.RemoveAll(filepath.Join(p.Dir, "target")) }
+		v.Prepare = func() error { return s.setAside(filepath.Join(p.Dir, "target")) }
 		loads = append(loads, v)
 	}
 	lr.Variant, lr.Others = loads[0], loads[1:]
@@ -206,7 +206,7 @@ func (s *suite) w3(w *w3Setup) error {
 	var web []*Variant
 	for _, k := range s.kilns {
 		v := kilnVariant(k, "run (web.xlsx)", p, "run", "--threads", "1", "--select", "source:raw.web")
-		v.Prepare = func() error { return os.RemoveAll(filepath.Join(p.Dir, "target")) }
+		v.Prepare = func() error { return s.setAside(filepath.Join(p.Dir, "target")) }
 		web = append(web, v)
 	}
 	lr.Web, lr.WebOthers = web[0], web[1:]

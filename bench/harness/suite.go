@@ -127,6 +127,10 @@ func Run(cfg Config) (*Report, error) {
 			return nil, err
 		}
 	}
+	if err := s.emptyTrash(); err != nil {
+		return nil, err
+	}
+	defer s.emptyTrash()
 	sz := cfg.sizes()
 	var steps []func() error
 	if s.part("compile") {
