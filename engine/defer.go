@@ -74,8 +74,8 @@ func (p *Project) Defer(ctx context.Context, selected []graph.ID, o DeferOptions
 	if o.StateDir == "" {
 		return nil, &UsageError{"--defer needs --state DIR: the target folder of the run to read unselected parents from"}
 	}
-	if p.OnServer() {
-		return nil, &UsageError{"--defer is not supported yet on a " + p.Profile.Type + " target: kiln defers to a DuckDB file"}
+	if p.OnServer() && p.Profile.Type != "postgres" {
+		return nil, &UsageError{"--defer is not supported yet on a " + p.Profile.Type + " target: kiln defers to a DuckDB file or to a run on the same PostgreSQL server"}
 	}
 	dir := AbsUnder(p.Dir, o.StateDir)
 	st, err := artifact.ReadDeferState(filepath.Join(dir, artifact.ManifestFile))
@@ -84,6 +84,11 @@ func (p *Project) Defer(ctx context.Context, selected []graph.ID, o DeferOptions
 	}
 	if err != nil {
 		return nil, &UsageError{fmt.Sprintf("--state %s: %v", o.StateDir, err)}
+	}
+	if p.OnServer() {
+		if t := st.Type(); t != "" && t != p.Profile.Type {
+			return nil, &UsageError{fmt.Sprintf("--defer --state %s: that run built in a %s database; a %s target defers to a run built on %s (another schema or the same database)", o.StateDir, t, p.Profile.Type, p.Profile.Type)}
+		}
 	}
 	g := p.Graph()
 	isSelected := make(map[graph.ID]bool, len(selected))
@@ -112,6 +117,13 @@ func (p *Project) Defer(ctx context.Context, selected []graph.ID, o DeferOptions
 		p.printf(Info, "Deferring no node to the state %s: every parent is selected or built in %s", o.StateDir, p.DatabaseName())
 		return d, nil
 	}
+	if p.OnServer() {
+		if err := p.checkServerState(ctx, dev, o.StateDir, st, deferred, selected); err != nil {
+			return nil, err
+		}
+		dev.close()
+		return p.deferTo(d, deferred, o.StateDir, "relations in "+p.DatabaseName()+": "+stateSchemas(deferred))
+	}
 	db, err := stateDatabase(dir, o.StateDir, st)
 	if err != nil {
 		return nil, err
@@ -136,14 +148,25 @@ func (p *Project) Defer(ctx context.Context, selected []graph.ID, o DeferOptions
 	for id, rel := range deferred {
 		rel.Database = alias
 		deferred[id] = rel
-		d.Nodes = append(d.Nodes, id)
 	}
-	sort.Slice(d.Nodes, func(i, j int) bool { return d.Nodes[i] < d.Nodes[j] })
-	p.deferred, p.deferState = deferred, o.StateDir
 	if !same {
 		d.Database, d.Alias = db, alias
 		p.attach = []adapter.Attachment{{Path: db, Alias: alias}}
 	}
+	return p.deferTo(d, deferred, o.StateDir, Rel(p.Dir, db)+", read-only")
+}
+
+// deferTo compiles the project again with the refs of deferred (node ->
+// the relation they read) and records them in d and p; where says where
+// the state's relations are, for the info line. Its error is ErrInvalid
+// after a Diagnostics event (the project does not compile).
+func (p *Project) deferTo(d *Deferral, deferred map[graph.ID]sqlq.Relation, stateDir, where string) (*Deferral, error) {
+	g := p.Graph()
+	for id := range deferred {
+		d.Nodes = append(d.Nodes, id)
+	}
+	sort.Slice(d.Nodes, func(i, j int) bool { return d.Nodes[i] < d.Nodes[j] })
+	p.deferred, p.deferState = deferred, stateDir
 	co := p.cfg.compileOptions(p.Dir, deferred)
 	co.Inline = p.inlinePath
 	m, l := compiler.Compile(p.Project, co)
@@ -162,7 +185,7 @@ func (p *Project) Defer(ctx context.Context, selected []graph.ID, o DeferOptions
 		names[i] = g.Node(id).Name
 	}
 	sort.Strings(names)
-	p.printf(Info, "Deferring %d node(s) to the state %s (%s, read-only): %s", len(names), o.StateDir, Rel(p.Dir, db), strings.Join(names, ", "))
+	p.printf(Info, "Deferring %d node(s) to the state %s (%s): %s", len(names), stateDir, where, strings.Join(names, ", "))
 	return d, nil
 }
 
@@ -436,8 +459,8 @@ func (p *Project) existingRelations(ctx context.Context, dev *devDatabase, favor
 // manifest records (kiln.database), else a file of that name in dir (a
 // state copied with its database), else dir's only .duckdb file.
 func stateDatabase(dir, flag string, st *artifact.DeferState) (string, error) {
-	if st.AdapterType != "" && st.AdapterType != "duckdb" {
-		return "", &UsageError{fmt.Sprintf("--state %s: that run built in a %s database; kiln defers to a DuckDB file only", flag, st.AdapterType)}
+	if t := st.Type(); t != "" && t != "duckdb" {
+		return "", &UsageError{fmt.Sprintf("--state %s: that run built in a %s database; a DuckDB target defers to a DuckDB file only", flag, t)}
 	}
 	var tried []string
 	if st.Database != "" {

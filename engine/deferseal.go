@@ -20,9 +20,10 @@ import (
 // --defer attaches (a parent in p.deferred, looking through ephemeral
 // models), with why, for chained; nil when the run defers nothing to
 // another database file (a state in this target's database is sealed
-// with it).
+// with it). On PostgreSQL every deferral counts: the state's relations
+// are in schemas this target's seal does not hold.
 func (p *Project) deferredReaders() map[graph.ID]string {
-	if len(p.deferred) == 0 || len(p.attach) == 0 {
+	if len(p.deferred) == 0 || len(p.attach) == 0 && !p.OnServer() {
 		return nil
 	}
 	g := p.Graph()
@@ -32,8 +33,11 @@ func (p *Project) deferredReaders() map[graph.ID]string {
 			continue
 		}
 		if par := p.deferredParent(n.ID, map[graph.ID]bool{}); par != "" {
-			out[n.ID] = fmt.Sprintf("reads %s from the state's database %s (--defer), which kiln cannot tell unchanged since its last build",
-				g.Node(par).Name, Rel(p.Dir, p.stateDB()))
+			from := "the state's database " + Rel(p.Dir, p.stateDB())
+			if p.OnServer() {
+				from = "the state's relation " + stateName(p.deferred[par])
+			}
+			out[n.ID] = fmt.Sprintf("reads %s from %s (--defer), which kiln cannot tell unchanged since its last build", g.Node(par).Name, from)
 		}
 	}
 	return out
@@ -91,6 +95,10 @@ func (r *runner) deferredNote(readers map[graph.ID]string) string {
 	verb, they := "read", "they and their tests run every build"
 	if len(names) == 1 {
 		verb, they = "reads", "it and its tests run every build"
+	}
+	if r.p.OnServer() {
+		return fmt.Sprintf("%s %s relations of the state %s (--defer), which its builds (or another program) may have changed since the last build: %s",
+			strings.Join(names, ", "), verb, r.p.deferState, they)
 	}
 	return fmt.Sprintf("%s %s the state's database %s (--defer), which another program may have changed since the last build: %s",
 		strings.Join(names, ", "), verb, Rel(r.p.Dir, r.p.stateDB()), they)

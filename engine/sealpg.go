@@ -60,6 +60,12 @@ type serverSeal struct {
 // stateful nodes (see newWriteWatch), by "schema.name"; counts reports
 // whether the database counts writes.
 func (r *runner) serverPrints(ctx context.Context, rs adapter.RelationSealer) (prints map[string]string, counts bool, err error) {
+	return rs.RelationPrints(ctx, r.sealSchemas())
+}
+
+// sealSchemas returns the schemas of g's stateful nodes (see
+// newWriteWatch), sorted: those whose relations the seal holds.
+func (r *runner) sealSchemas() []string {
 	seen := map[string]bool{}
 	var schemas []string
 	for _, ns := range r.writes.byName {
@@ -71,7 +77,7 @@ func (r *runner) serverPrints(ctx context.Context, rs adapter.RelationSealer) (p
 		}
 	}
 	sort.Strings(schemas)
-	return rs.RelationPrints(ctx, schemas)
+	return schemas
 }
 
 // serverOutside reads the seal and the relations' prints as the run
@@ -181,6 +187,7 @@ func (r *runner) sealServer(ctx context.Context, results []run.Result, restored 
 			prints[k] = old // "" when the seal had none: a change
 		}
 	}
+	keepOtherSchemas(prints, r.pg.old, r.sealSchemas())
 	b, err := json.Marshal(serverSeal{RunID: r.p.InvocationID(), Command: r.opts.Command, SealedAt: time.Now(), Prints: prints, Dirty: r.pg.dirty})
 	if err != nil {
 		return err

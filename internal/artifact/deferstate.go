@@ -18,6 +18,9 @@ type DeferState struct {
 	// (absolute), "" when the manifest records none (written by dbt, or
 	// by a kiln older than --defer).
 	Database string
+	// Target is kiln.target: the target the run built in (its adapter
+	// type and database name); nil when the manifest records none.
+	Target *TargetInfo
 	// Relations are the relations of the manifest's models, seeds and
 	// snapshots (not ephemeral models) and of its sources, by unique id:
 	// database, schema and alias (a source's identifier).
@@ -52,7 +55,8 @@ func ReadDeferState(path string) (*DeferState, error) {
 		Nodes   map[graph.ID]entry `json:"nodes"`
 		Sources map[graph.ID]entry `json:"sources"`
 		Kiln    struct {
-			Database string `json:"database"`
+			Database string      `json:"database"`
+			Target   *TargetInfo `json:"target"`
 		} `json:"kiln"`
 	}
 	if err := json.Unmarshal(data, &m); err != nil {
@@ -64,7 +68,7 @@ func ReadDeferState(path string) (*DeferState, error) {
 	if err := overlayKilnManifest(path, m.Metadata.InvocationID, &m); err != nil {
 		return nil, err
 	}
-	st := &DeferState{AdapterType: m.Metadata.AdapterType, Database: m.Kiln.Database, Relations: map[graph.ID]sqlq.Relation{}}
+	st := &DeferState{AdapterType: m.Metadata.AdapterType, Database: m.Kiln.Database, Target: m.Kiln.Target, Relations: map[graph.ID]sqlq.Relation{}}
 	rel := func(e entry, name string) sqlq.Relation {
 		r := sqlq.Relation{Schema: e.Schema, Name: name}
 		if e.Database != nil {
@@ -95,4 +99,15 @@ func ReadDeferState(path string) (*DeferState, error) {
 		st.Relations[id] = rel(e, name)
 	}
 	return st, nil
+}
+
+// Type returns the adapter type the run built with: kiln.target's type,
+// else metadata.adapter_type (a dbt manifest's; kiln's wrote "duckdb"
+// whatever the target before it wrote the target's type), "" when the
+// manifest records neither.
+func (st *DeferState) Type() string {
+	if st.Target != nil && st.Target.Type != "" {
+		return st.Target.Type
+	}
+	return st.AdapterType
 }

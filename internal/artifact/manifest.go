@@ -49,6 +49,15 @@ const (
 	AdapterType      = "duckdb"
 )
 
+// adapterType is the manifest's metadata.adapter_type: its target's type
+// ("postgres"), AdapterType when it has none.
+func adapterType(m *compiler.Manifest) string {
+	if t := targetOf(m); t != nil && t.Type != "" {
+		return t.Type
+	}
+	return AdapterType
+}
+
 // InputFile is the checksum of a file a source or seed is loaded from (an
 // Excel export, a seed CSV), as recorded under the manifest's
 // kiln.inputs.<unique_id>: {"path": ..., "sha256": <hex>, "size": <bytes>}.
@@ -337,7 +346,7 @@ func buildManifestWith(m *compiler.Manifest, meta Metadata, lazy bool) *manifest
 			GeneratedAt:   formatTime(orNow(meta.GeneratedAt)),
 			InvocationID:  meta.InvocationID,
 			ProjectName:   b.project,
-			AdapterType:   AdapterType,
+			AdapterType:   adapterType(m),
 		},
 		Selectors: meta.Selectors,
 		Nodes:     make(map[graph.ID]any, size),
