@@ -26,14 +26,15 @@ import (
 //
 //   - one in another database than this target's (its own database, a
 //     dbt manifest's or a dbt project's, else the database the state's
-//     run built in, kiln.target; unknown is taken for this one):
+//     run built in, kiln.target; an unknown one, or this target's when
+//     its profile names none and it holds no relation, is taken for the
+//     same):
 //     PostgreSQL cannot read across databases;
 //   - one that does not exist (dropped since the state's run).
 //
 // It returns ErrInvalid after a Diagnostics event with an error at each
 // such ref() or source(), nil when every read relation is there; other
-// errors are failures to read this target's database (its name, its
-// relations).
+// errors are failures to read this target's relations.
 func (p *Project) checkServerState(ctx context.Context, dev *devDatabase, flag string, st *artifact.DeferState, deferred map[graph.ID]sqlq.Relation, selected []graph.ID) error {
 	stateDB := func(rel sqlq.Relation) string {
 		if rel.Database != "" {
@@ -48,23 +49,17 @@ func (p *Project) checkServerState(ctx context.Context, dev *devDatabase, flag s
 	if err != nil {
 		return err
 	}
-	here := p.Profile.Database
-	if here == "" {
-		_, rows, err := d.conn.QueryRows(ctx, "select current_database()")
-		if err != nil {
-			return err
-		}
-		if len(rows) == 1 && len(rows[0]) == 1 {
-			here, _ = rows[0][0].(string)
-		}
-	}
 	rels, err := d.conn.Relations(ctx, false)
 	if err != nil {
 		return err
 	}
+	here := p.Profile.Database // else the server's name for it (PGDATABASE)
 	exists := map[string]bool{}
 	for _, r := range rels {
 		exists[relKey(r.Relation)] = true
+		if here == "" {
+			here = r.Database
+		}
 	}
 	g := p.Graph()
 	var l diag.List
@@ -72,7 +67,7 @@ func (p *Project) checkServerState(ctx context.Context, dev *devDatabase, flag s
 		for _, r := range p.deferredReads(id, deferred, map[graph.ID]bool{}) {
 			rel := deferred[r.parent]
 			reader, par := g.Node(r.reader), g.Node(r.parent)
-			if db := stateDB(rel); db != "" && db != here {
+			if db := stateDB(rel); db != "" && here != "" && db != here {
 				l.Errorf(r.pos, "%s reads %s from the state %s (--defer), which its run built in database %s, but this target builds in database %s: PostgreSQL cannot read another database's relations",
 					reader.Name, par.DisplayName(), flag, db, here).Hint =
 					fmt.Sprintf("defer to a run built in database %s (production in another schema of it), build %s in this target first (kiln build -s %s: --defer then reads this target's), or select it too", here, par.DisplayName(), selectorName(par))

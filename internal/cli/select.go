@@ -60,7 +60,7 @@ func (rf *runFlags) addExec(cmd *cobra.Command) {
 	cmd.Flags().StringVar(&rf.transaction, "transaction", "", "run inside flow transaction ID (one per orchestrated flow): what this run builds is published, or undone, by kiln transaction commit|rollback ID")
 	cmd.Flags().BoolVar(&rf.acceptDev, "accept-deviations", false, "let the deviation gates (volume_change, metric_change, the anomaly tests) pass with a warning, so this run's values become their baseline or join their history (after a real change of level); an input file with the content of another month's (input_freshness) still fails")
 	cmd.Flags().StringVar(&rf.junitXML, "junit-xml", "", "also write a JUnit XML report of the run to PATH (one test case per node), for CI test reporters")
-	cmd.Flags().BoolVar(&rf.deferTo, "defer", false, "read the parents that are not selected and not built in this target from the relations of the run in --state (its DuckDB file, attached read-only)")
+	cmd.Flags().BoolVar(&rf.deferTo, "defer", false, "read the parents that are not selected and not built in this target from the relations of the run in --state (its DuckDB file, attached read-only; on PostgreSQL, its relations on the same server)")
 	cmd.Flags().StringVar(&rf.deferState, "defer-state", "", "the run to defer to, when it is not the one of --state (dbt's --defer-state)")
 	cmd.Flags().BoolVar(&rf.favorState, "favor-state", false, "with --defer, read every parent that is not selected from the state when it has it, even when this target has built it")
 }
