@@ -14,7 +14,8 @@ import (
 // stg_orders (view, orders of at least var min_amount) -> customers
 // (table) -> top (table), with a not_null test on customers. Its
 // profiles.yml has the outputs prod and dev (schemas prod and dev of
-// database db) and elsewhere (schema dev of database other).
+// database db), elsewhere (schema dev of database other) and local (a
+// DuckDB file).
 func deferPGProject(t *testing.T, d, other pgDB) string {
 	t.Helper()
 	dir := t.TempDir()
@@ -23,7 +24,8 @@ func deferPGProject(t *testing.T, d, other pgDB) string {
 		"profiles.yml": fmt.Sprintf("shop:\n  target: prod\n  outputs:\n"+
 			"    prod: {type: postgres, host: %[1]s, port: %[2]s, user: %[3]s, dbname: %[4]s, schema: prod, threads: 2}\n"+
 			"    dev: {type: postgres, host: %[1]s, port: %[2]s, user: %[3]s, dbname: %[4]s, schema: dev, threads: 2}\n"+
-			"    elsewhere: {type: postgres, host: %[1]s, port: %[2]s, user: %[3]s, dbname: %[5]s, schema: dev, threads: 2}\n",
+			"    elsewhere: {type: postgres, host: %[1]s, port: %[2]s, user: %[3]s, dbname: %[5]s, schema: dev, threads: 2}\n"+
+			"    local: {type: duckdb, path: local.duckdb}\n",
 			d.host, d.port, d.user, d.db, other.db),
 		"seeds/raw_orders.csv": "id,customer,amount\n1,ann,10\n2,ann,200\n3,bob,30\n4,cy,400\n",
 		"models/stg_orders.sql": "{{ config(materialized='view') }}\n" +
@@ -158,7 +160,8 @@ func TestDeferOnPostgresFavorState(t *testing.T) {
 
 // TestDeferOnPostgresRefusals: a deferred relation that production does
 // not hold (dropped since its build), a state built in another database
-// than this target's and a state built in a DuckDB file are refused
+// than this target's and a state built in a DuckDB file (or a PostgreSQL
+// state on a DuckDB target) are refused
 // before anything runs, at the ref() that reads them, with what to do.
 func TestDeferOnPostgresRefusals(t *testing.T) {
 	d, other := newPGDB(t), newPGDB(t)
@@ -190,6 +193,12 @@ func TestDeferOnPostgresRefusals(t *testing.T) {
 		if !strings.Contains(out, want) {
 			t.Errorf("a deferred relation missing from prod: want %q in\n%s", want, out)
 		}
+	}
+
+	// A DuckDB target cannot defer to a run on PostgreSQL.
+	out = mustKiln(t, 2, dir, "build", "--target", "local", "--target-path", "local", "-s", "customers", "--defer", "--state", "prod")
+	if !strings.Contains(out, "--state prod: that run built in a postgres database; a DuckDB target defers to a DuckDB file only") {
+		t.Errorf("a DuckDB target deferring to a PostgreSQL state:\n%s", out)
 	}
 
 	// A state built in a DuckDB file (a dbt-duckdb manifest, without
