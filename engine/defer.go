@@ -66,8 +66,15 @@ type Deferral struct {
 // catalog is refused: those names would resolve to this target's
 // database and read its data through production's view, or fail.
 //
+// On a PostgreSQL target nothing is attached: the refs read the state's
+// relations on the same server, and checkServerState refuses (ErrInvalid
+// after a Diagnostics event, at the refs) those in another database and
+// those that no longer exist.
+//
 // Errors (*UsageError): no manifest.json in the state folder, a state
-// built elsewhere than in a DuckDB file, a state database that cannot be
+// built in another kind of database than this target's (a DuckDB target
+// defers to a DuckDB file, a PostgreSQL one to a run on PostgreSQL), a
+// state database that cannot be
 // found (kiln.database in the manifest, or a .duckdb file beside it), or
 // deferred views that would read this target's database (above).
 func (p *Project) Defer(ctx context.Context, selected []graph.ID, o DeferOptions) (*Deferral, error) {
@@ -87,7 +94,7 @@ func (p *Project) Defer(ctx context.Context, selected []graph.ID, o DeferOptions
 	}
 	if p.OnServer() {
 		if t := st.Type(); t != "" && t != p.Profile.Type {
-			return nil, &UsageError{fmt.Sprintf("--defer --state %s: that run built in a %s database; a %s target defers to a run built on %s (another schema or the same database)", o.StateDir, t, p.Profile.Type, p.Profile.Type)}
+			return nil, &UsageError{fmt.Sprintf("--defer --state %s: that run built in a %s database; a %s target defers to a run built on %s (in another schema of the same database)", o.StateDir, t, p.Profile.Type, p.Profile.Type)}
 		}
 	}
 	g := p.Graph()
