@@ -126,6 +126,11 @@ type app struct {
 	// has: kiln does not check require-dbt-version.
 	noVersionCheck bool
 
+	// envRead, when set, records the environment variables that the
+	// load's env_var() calls found set (kiln export kestra: the flow
+	// maps them from Kestra's secret store).
+	envRead map[string]bool
+
 	project    *engine.Project // the project loaded by load
 	runLog     *ui.JSONLog     // the events of the run in progress
 	runLogFile *os.File
@@ -416,7 +421,17 @@ func (a *app) loadWith(pp *engine.Partial) (*engine.Project, error) {
 
 // engineConfig returns the engine's configuration from the global flags.
 func (a *app) engineConfig(vars map[string]any) engine.Config {
-	return engine.Config{Dir: a.projectDir, TargetPath: a.targetPath, Vars: vars, VarsText: a.varsText,
+	var lookup func(string) (string, bool)
+	if a.envRead != nil {
+		lookup = func(name string) (string, bool) {
+			v, ok := os.LookupEnv(name)
+			if ok {
+				a.envRead[name] = true
+			}
+			return v, ok
+		}
+	}
+	return engine.Config{LookupEnv: lookup, Dir: a.projectDir, TargetPath: a.targetPath, Vars: vars, VarsText: a.varsText,
 		Version: version(), Listener: a.listen, Inline: a.inline, ProfilesDir: a.profilesDir, Profile: a.profile, Target: a.target,
 		WarnError: a.warnError, StoreFailures: a.storeFailures, FullRefresh: a.fullRefresh, Which: a.which, NoRollback: a.noRollback, StartedAt: a.started}
 }

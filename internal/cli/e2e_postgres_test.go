@@ -445,9 +445,110 @@ func TestKestraFlowOnPostgres(t *testing.T) {
 		}
 	}
 	c := flow.Tasks[2].Commands
-	if len(c) != 4 || !strings.Contains(c[0], `build --select resource_type:export --indirect-selection buildable --transaction "{{ flow.namespace }}.{{ flow.id }}/{{ execution.id }}"`) ||
-		!strings.HasSuffix(c[3], `transaction commit "{{ flow.namespace }}.{{ flow.id }}/{{ execution.id }}"`) {
+	if len(c) < 4 || !strings.Contains(c[0], `build --select resource_type:export --indirect-selection buildable --transaction "{{ flow.namespace }}.{{ flow.id }}/{{ execution.id }}"`) ||
+		!strings.Contains(c[3], `transaction commit "{{ flow.namespace }}.{{ flow.id }}/{{ execution.id }}" || exit`) {
 		t.Errorf("the commit task does not build the exports, then commit:\n%s", strings.Join(c, "\n"))
+	}
+}
+
+// TestKestraFlowOnPostgresSecretsAndExports: the flow of a PostgreSQL
+// target whose password comes from env_var() gives every task that
+// variable from Kestra's secret store when its tasks run in containers
+// (a Docker task's container does not get the worker's environment: without
+// it every task, the errors branch's rollback too, would stop on the unset
+// variable), not by default on the Process runner, and with --env-secrets
+// there too; the commit task keeps the published export files as its
+// outputs, copied from the target folder once committed.
+func TestKestraFlowOnPostgresSecretsAndExports(t *testing.T) {
+	dir, _ := newProject(t)
+	postgresTarget(t, dir, newPGDB(t), 1)
+	file := filepath.Join(dir, "project.yml")
+	text := strings.Replace(string(readFile(t, file)), "  type: postgres\n", "  type: postgres\n  password: \"{{ env_var('KILN_KESTRA_TEST_PW') }}\"\n", 1)
+	if err := os.WriteFile(file, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("KILN_KESTRA_TEST_PW", "not-used-by-trust-auth")
+	type task struct {
+		ID          string
+		Env         map[string]string
+		Commands    []string
+		OutputFiles []string `yaml:"outputFiles"`
+	}
+	var flow struct {
+		Description string
+		Tasks       []struct {
+			task  `yaml:",inline"`
+			Tasks []struct{ Task task }
+		}
+		Errors []task
+	}
+	export := func(args ...string) {
+		t.Helper()
+		code, stdout, stderr := kiln(t, dir, append([]string{"export", "kestra", "--worker-dir", "/srv/kiln/bottleneck"}, args...)...)
+		if code != 0 {
+			t.Fatalf("export kestra %v exit %d:\n%s", args, code, stderr)
+		}
+		flow.Tasks, flow.Errors = nil, nil
+		if err := yaml.Unmarshal([]byte(stdout), &flow); err != nil {
+			t.Fatal(err)
+		}
+	}
+	const secret = "{{ secret('KILN_KESTRA_TEST_PW') }}"
+	every := func() []task {
+		var all []task
+		for _, tk := range flow.Tasks {
+			if len(tk.Tasks) > 0 {
+				for _, e := range tk.Tasks {
+					all = append(all, e.Task)
+				}
+				continue
+			}
+			all = append(all, tk.task)
+		}
+		for _, e := range flow.Errors {
+			if len(e.Commands) > 0 {
+				all = append(all, e)
+			}
+		}
+		return all
+	}
+	for _, args := range [][]string{{"--image", "kiln:v1"}, {"--env-secrets"}} {
+		export(args...)
+		tasks := every()
+		if len(tasks) < 5 {
+			t.Fatalf("%v: %d tasks with commands", args, len(tasks))
+		}
+		for _, tk := range tasks {
+			if tk.Env["KILN_KESTRA_TEST_PW"] != secret {
+				t.Errorf("%v: task %s gets no KILN_KESTRA_TEST_PW from the secret store: env %v", args, tk.ID, tk.Env)
+			}
+		}
+		if !strings.Contains(flow.Description, "KILN_KESTRA_TEST_PW from Kestra's secret store") {
+			t.Errorf("%v: the description does not name the secret:\n%s", args, flow.Description)
+		}
+	}
+	export()
+	var commit task
+	for _, tk := range every() {
+		if tk.Env["KILN_KESTRA_TEST_PW"] != "" {
+			t.Errorf("Process runner without --env-secrets: task %s reads the secret store: %v", tk.ID, tk.Env)
+		}
+		if tk.ID == "commit" {
+			commit = tk
+		}
+	}
+	want := []string{"run_results.json", "junit.xml", "bottleneck_monthly.xlsx", "ordinary_wines.csv", "premium_wines.csv", "revenue_by_product.csv"}
+	if strings.Join(commit.OutputFiles, ",") != strings.Join(want, ",") {
+		t.Errorf("the commit task's outputs are %v, want %v", commit.OutputFiles, want)
+	}
+	cmds := strings.Join(commit.Commands, "\n")
+	for _, w := range []string{"cp /srv/kiln/bottleneck/target/exports/premium_wines.csv premium_wines.csv || echo"} {
+		if !strings.Contains(cmds, w) {
+			t.Errorf("the commit task does not run %q after the commit:\n%s", w, cmds)
+		}
+	}
+	if i, j := strings.Index(cmds, "transaction commit"), strings.Index(cmds, "cp /srv/kiln/bottleneck/target/exports"); i < 0 || j < i {
+		t.Errorf("the exports are copied before the commit:\n%s", cmds)
 	}
 }
 

@@ -36,6 +36,7 @@ func (a *app) exportKestraCommand() *cobra.Command {
 		output, workerDir string
 		selects, excludes []string
 		slaText           string
+		envSecrets        bool
 	)
 	opt := kestra.Options{}
 	cmd := &cobra.Command{
@@ -55,7 +56,10 @@ writer per file. With --image, they run in that container image (go run
 database, the flow's transaction and the lock are in the server, so the
 tasks may run on any worker that has the project in --worker-dir and the
 input files; the commit task builds the exports, then publishes them with
-the tables, so that their files are written on the worker that commits.
+the tables, so that their files are written on the worker that commits, and
+keeps them as its outputs. The environment variables that the project and
+its profile read with env_var() (a password) come from Kestra's secret
+store with --env-secrets, the default with --image.
 
 Size (--group-by): auto (the default) makes one task per model, source,
 seed and export up to --max-node-tasks of them, else one per folder; node,
@@ -65,7 +69,10 @@ selector of selectors.yml, or of --stages) and one (a single task).
 Each task prints every node's duration and rows as Kestra metrics, and
 keeps run_results.json and junit.xml as outputs; the docs task keeps
 docs.html. The var declared with kestra: trigger_date (or --trigger-date-var)
-takes the Schedule's date, so a Kestra backfill rebuilds each past date.
+takes the Schedule's date; after an outage Kestra runs the last missed date
+only (recoverMissedSchedules: LAST), as the flow reads one landing folder
+that holds the latest files: a past month is a manual execution with its
+own month and files (README, Production), not a Kestra backfill.
 The SLA (MAX_DURATION) is three times the longest successful full build of
 the run history plus a minute per task, unless --sla says otherwise.
 
@@ -74,6 +81,7 @@ The flow goes to stdout, or to --output FILE (written atomically).`,
   kiln export kestra --group-by tag --stages stage_b,stage_c,stage_d --retries 3 --worker-dir /srv/kiln/bottleneck -o flows/bottleneck.yml`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			a.envRead = map[string]bool{}
 			e, err := a.load()
 			if err != nil {
 				return err
@@ -112,6 +120,22 @@ The flow goes to stdout, or to --output FILE (written atomically).`,
 					return err
 				}
 			}
+			if !cmd.Flags().Changed("env-secrets") {
+				envSecrets = opt.Image != ""
+			}
+			read := make([]string, 0, len(a.envRead))
+			for name := range a.envRead {
+				read = append(read, name)
+			}
+			sort.Strings(read)
+			if envSecrets {
+				opt.SecretEnv = read
+				if len(opt.SecretEnv) > 0 {
+					a.ui.Printf("note: every task reads %s from Kestra's secret store (secret('NAME'); Kestra's open-source edition: the server's environment variable SECRET_NAME, base64-encoded)", strings.Join(opt.SecretEnv, ", "))
+				}
+			} else if opt.Image != "" && len(a.envRead) > 0 {
+				a.ui.Printf("warning: the project reads %s with env_var(), and a container of the Docker task runner does not get the worker's environment: leave out --env-secrets=false to pass them from Kestra's secret store", strings.Join(read, ", "))
+			}
 			if err := a.flowSLA(e, slaText, &opt); err != nil {
 				return err
 			}
@@ -147,6 +171,7 @@ The flow goes to stdout, or to --output FILE (written atomically).`,
 	f.IntVar(&opt.Retries, "retries", 2, "retries of a failed task, with exponential backoff from 30s")
 	f.StringVar(&workerDir, "worker-dir", "", "the project's directory on the Kestra worker (default: this project's directory)")
 	f.StringVar(&opt.Kiln, "kiln", "kiln", "the kiln command on the Kestra worker")
+	f.BoolVar(&envSecrets, "env-secrets", false, "give every task the environment variables the project and its profile read with env_var() from Kestra's secret store ({{ secret('NAME') }}); the default with --image, whose containers do not get the worker's environment")
 	f.StringVar(&opt.Image, "image", "", "run the tasks in this container image with Kestra's Docker task runner, --worker-dir mounted (default: on the worker's host)")
 	f.StringArrayVarP(&selects, "select", "s", nil, "nodes to orchestrate, in dbt's selection syntax (default: all)")
 	f.StringArrayVar(&excludes, "exclude", nil, "nodes to leave out, in dbt's selection syntax")

@@ -246,7 +246,7 @@ func checkFlow(t *testing.T, g *graph.Graph, sel []graph.ID, opt Options, f pars
 	// On a server the commit task builds the exports, then commits.
 	commits := 1
 	if opt.onServer() {
-		commits = 4
+		commits = 4 // the exports' build, run_results.json, its check, the commit; then one copy per export file
 	}
 	// The first task rolls back the transaction an earlier execution of
 	// the flow left open when it ended without its errors branch (killed,
@@ -255,7 +255,7 @@ func checkFlow(t *testing.T, g *graph.Graph, sel []graph.ID, opt Options, f pars
 	if len(f.Tasks) != 4 || f.Tasks[0].ID != "rollback_stale" || len(f.Tasks[0].Commands) != 1 ||
 		!strings.HasSuffix(f.Tasks[0].Commands[0], ` transaction rollback --stale `+txnWord) ||
 		f.Tasks[1].Type != TypeDag || f.Tasks[2].ID != "commit" || f.Tasks[3].ID != "docs" ||
-		len(f.Tasks[2].Commands) != commits || !strings.Contains(f.Tasks[2].Commands[commits-1], `transaction commit `+txnWord) {
+		len(f.Tasks[2].Commands) < commits || !strings.Contains(f.Tasks[2].Commands[commits-1], `transaction commit `+txnWord) {
 		t.Fatalf("tasks: want the stale rollback, the Dag, then the commit, got %+v", f.Tasks)
 	}
 	if f.Concurrency == nil || f.Concurrency.Limit != 1 {

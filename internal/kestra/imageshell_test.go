@@ -31,7 +31,7 @@ func TestFlowCommandsInImageShell(t *testing.T) {
 	}
 	bin := filepath.Join(tmp, "bin")
 	project := filepath.Join(tmp, "bottleneck")
-	for _, d := range []string{bin, filepath.Join(project, "target", "docs")} {
+	for _, d := range []string{bin, filepath.Join(project, "target", "docs"), filepath.Join(project, "target", "exports")} {
 		if err := os.MkdirAll(d, 0o755); err != nil {
 			t.Fatal(err)
 		}
@@ -42,6 +42,11 @@ func TestFlowCommandsInImageShell(t *testing.T) {
 		filepath.Join(bin, "kiln"):                             stub,
 		filepath.Join(project, "target", "run_results.json"):   `{"results": []}`,
 		filepath.Join(project, "target", "docs", "index.html"): "<html>docs</html>",
+	}
+	// The files the commit task of a PostgreSQL flow keeps as outputs
+	// once it committed (BottleNeck's exports).
+	for _, name := range []string{"revenue_by_product.csv", "premium_wines.csv", "ordinary_wines.csv", "bottleneck_monthly.xlsx"} {
+		files[filepath.Join(project, "target", "exports", name)] = "a,b\n"
 	}
 	for p, text := range files {
 		if err := os.WriteFile(p, []byte(text), 0o755); err != nil {
