@@ -973,6 +973,9 @@ func staleInputs(g *graph.Graph, results []run.Result) []StaleInput {
 				s.SameAs = gate.SameAs
 			}
 		}
+		if h, ok := n.Test.Args["repeat_hint"].(string); ok && s.SameAs != "" {
+			s.Hint = strings.TrimSpace(h)
+		}
 		out = append(out, s)
 	}
 	return out

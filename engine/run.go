@@ -138,6 +138,10 @@ type StaleInput struct {
 	// "" when the file's time broke the rule (a file not newer than the
 	// last accepted month's, or older than max_age_days).
 	SameAs string
+	// Hint is the test's repeat_hint: the way to accept a file with
+	// another month's content when the export really did not change;
+	// "" when the test gives none.
+	Hint string
 }
 
 // runner is one run in progress.
@@ -221,7 +225,7 @@ func (p *Project) Run(ctx context.Context, plan *Plan, o RunOptions) (*Result, e
 	// even the artifacts of the run that holds it.
 	holder := func(pid int) lockHolder { return p.holderOf(pid, before, beforeOK) }
 	var pending *pendingCheck // the files as the successful attempt found them
-	db, err := p.openWaiting(ctx, o.Retries, lockGrace, holder, func() (adapter.Adapter, error) {
+	db, err := p.openWaiting(ctx, o.Retries, LockGrace, holder, func() (adapter.Adapter, error) {
 		pending = p.checkPending()
 		return adapter.Open(ctx, p.DatabaseTarget())
 	})
@@ -488,8 +492,8 @@ func (p *Project) openWaiting(ctx context.Context, retries int, grace time.Durat
 		open = p.announceWait(open, holder)
 	}
 	db, err := waitUnlocked(ctx, grace, open)
-	wait := 500 * time.Millisecond
 	for attempt := 1; err != nil && attempt <= retries && ctx.Err() == nil; attempt++ {
+		wait := run.RetryWait(attempt)
 		var le *adapter.LockError
 		if !errors.As(err, &le) {
 			break
@@ -499,7 +503,6 @@ func (p *Project) openWaiting(ctx context.Context, retries int, grace time.Durat
 		case <-ctx.Done():
 		case <-time.After(wait):
 		}
-		wait = min(wait*2, 10*time.Second)
 		db, err = open()
 	}
 	if err == nil {
@@ -708,13 +711,13 @@ func plural(n int, word string) string {
 	return fmt.Sprintf("%d %ss", n, word)
 }
 
-// lockGrace is how long a run waits, without a word, for a database that
+// LockGrace is how long a run waits, without a word, for a database that
 // another process holds before it reports the lock (or, with --retries,
 // retries): kiln runs, kiln show and kiln debug hold a DuckDB file for a
 // moment, and a script that polls kiln runs must not make the nightly
 // build fail to start. A build held off by another build still fails,
 // 3 s later.
-const lockGrace = 3 * time.Second
+const LockGrace = 3 * time.Second
 
 // waitUnlocked calls open until it returns anything but an
 // *adapter.LockError or grace has passed (or ctx is done), waiting 50 ms

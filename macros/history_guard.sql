@@ -54,10 +54,18 @@
 {{- history_guard_sample(database, raw_dir, sample) -}}
 {%- endif -%}
 {{- history_guard_month_given(raw_dir, sample) -}}
-{{- history_guard_old_month(database, var('month') ~ '') -}}
-{{- history_guard_gap(database, var('month') ~ '') -}}
+{%- set month = var('month') ~ '' -%}
+{#- One query gives what the checks of the month read: the latest
+    accepted month of the history and whether it holds this month. -#}
+{%- set history = load_relation(ref('monthly_indicators')) -%}
+{%- set r = run_query("select cast(max(month) as varchar), count(case when month = cast(" ~ history_guard_literal(month ~ '-01') ~ " as date) then 1 end) from "
+    ~ history ~ " where " ~ history_guard_accepted(history)) if history is not none else none -%}
+{%- set latest = ((r.columns[0].values()[0] or '') ~ '')[:7] if r is not none else '' -%}
+{%- set held = r is not none and r.columns[1].values()[0] | int > 0 -%}
+{{- history_guard_old_month(database, month, history, latest, held) -}}
+{{- history_guard_gap(database, month, history, latest) -}}
 {{- history_guard_unchanged(database, raw_dir) -}}
-{{- history_guard_month_again(database, var('month') ~ '', raw_dir) -}}
+{{- history_guard_month_again(database, month, raw_dir, history, held) -}}
 {%- endif -%}
 {% endmacro %}
 
@@ -171,27 +179,24 @@
 {%- set _ = held.append(m ~ ' from ' ~ months[m]) -%}
 {%- endfor -%}
 {{ exceptions.raise_compiler_error("this run reads the bundled sample (raw_dir " ~ raw_dir ~ ("" if raw_dir == sample else ": the workbooks of " ~ sample) ~ ") but the database " ~ database
-    ~ " holds months built from other inputs: " ~ held | join(', ')
+    ~ " holds " ~ ("a month" if held | length == 1 else "months") ~ " built from other inputs: " ~ held | join(', ')
     ~ ". Nothing was run: the sample would replace the marts and exports, add a synthetic month to history.monthly_indicators and close the snapshot's versions, with every gate off."
     ~ " Pass the month's inputs, --vars '{raw_dir: <folder of the month>, month: YYYY-MM}', or build the sample into another database (database-path, or a target of its own)") }}
 {%- endif -%}
 {%- endif -%}
 {% endmacro %}
 
-{#- history_guard_old_month(database, month): month (YYYY-MM) against the
-    latest month of history.monthly_indicators. Without var backfill it
+{#- history_guard_old_month(database, month, history, latest, held): month
+    (YYYY-MM) against latest, the latest accepted month (YYYY-MM, '' for
+    none) of history (history.monthly_indicators, none when there is
+    none); held: whether history holds month. Without var backfill it
     raises when month is older (never built: a likely wrong month var;
     held: a plain run would make it the present of the marts, exports and
     snapshot). With backfill: true it raises when month is not older (or
     the history holds no month), and otherwise says in one line what the
     backfill writes and leaves; see history_guard and project.yml. -#}
-{% macro history_guard_old_month(database, month) %}
-{%- set history = load_relation(ref('monthly_indicators')) -%}
+{% macro history_guard_old_month(database, month, history, latest, held) %}
 {%- set backfill = var('backfill', false) -%}
-{%- set r = run_query("select cast(max(month) as varchar), count(case when month = cast('" ~ month ~ "-01' as date) then 1 end) from " ~ history
-    ~ " where " ~ history_guard_accepted(history)) if history is not none else none -%}
-{%- set latest = ((r.columns[0].values()[0] or '') ~ '')[:7] if r is not none else '' -%}
-{%- set held = r is not none and r.columns[1].values()[0] | int > 0 -%}
 {%- set older = latest != '' and latest > month -%}
 {%- set keeps = "the snapshot, the marts and the exports keep " ~ latest ~ "'s figures" -%}
 {%- if older and not backfill and not held -%}
@@ -213,8 +218,9 @@
 {%- endif -%}
 {% endmacro %}
 
-{#- history_guard_month_again(database, month, raw_dir): raises when
-    month (YYYY-MM) is in history.monthly_indicators and a file of raw_dir
+{#- history_guard_month_again(database, month, raw_dir, history, held):
+    raises when month (YYYY-MM) is in history (history.monthly_indicators,
+    none when there is none: held says so) and a file of raw_dir
     differs from the one the month's last accepted run read, unless var
     correction is true; see history_guard. The files compared are those
     the month's input_freshness gates recorded (the last accepted record
@@ -226,16 +232,14 @@
     off (the sample) recorded no file: nothing to compare. On a database
     other than DuckDB (which reads the files for the check) it compares
     nothing and says so (a line of the log) when the month is held. -#}
-{% macro history_guard_month_again(database, month, raw_dir) %}
+{% macro history_guard_month_again(database, month, raw_dir, history, held) %}
 {%- set correction = var('correction', false) -%}
-{%- set history = load_relation(ref('monthly_indicators')) -%}
 {%- set have = run_query("select count(*) from information_schema.columns where table_schema = 'kiln_history' and ((table_name = 'runs' and column_name = 'started_at') or (table_name = 'node_results' and column_name = 'unique_id') or (table_name = 'observations' and column_name = 'detail'))").columns[0].values()[0] | int -%}
 {%- if history is none or have < 3 -%}
 {%- if correction -%}{{ log("correction: true has no effect: month " ~ month ~ " is not in the history of monthly indicators, there is nothing to correct", info=True) }}{%- endif -%}
 {{- return('') -}}
 {%- endif -%}
-{%- set held = run_query("select count(*) from " ~ history ~ " where month = cast(" ~ history_guard_literal(month ~ '-01') ~ " as date) and " ~ history_guard_accepted(history)).columns[0].values()[0] | int -%}
-{%- if held == 0 -%}
+{%- if not held -%}
 {%- if correction -%}{{ log("correction: true has no effect: month " ~ month ~ " is not among the accepted months of " ~ history ~ ", there is nothing to correct", info=True) }}{%- endif -%}
 {{- return('') -}}
 {%- endif -%}
@@ -316,18 +320,16 @@
 {%- endif -%}
 {% endmacro %}
 
-{#- history_guard_gap(database, month): raises when month (YYYY-MM) is more
-    than one month after the latest month of history.monthly_indicators
+{#- history_guard_gap(database, month, history, latest): raises when month
+    (YYYY-MM) is more than one month after latest, the latest accepted
+    month of history (history.monthly_indicators; '' for none)
     and var gap is not true, naming the missing months (up to 12, then
     their count); with gap: true it says in one line which months the
     history skips, and that gap: true has no effect when month is not
     ahead. An empty or missing history accepts any month. See
     history_guard. -#}
-{% macro history_guard_gap(database, month) %}
+{% macro history_guard_gap(database, month, history, latest) %}
 {%- set gap = var('gap', false) -%}
-{%- set history = load_relation(ref('monthly_indicators')) -%}
-{%- set r = run_query("select cast(max(month) as varchar) from " ~ history ~ " where " ~ history_guard_accepted(history)) if history is not none else none -%}
-{%- set latest = ((r.columns[0].values()[0] or '') ~ '')[:7] if r is not none else '' -%}
 {%- if latest == '' -%}
 {%- if gap -%}{{ log("gap: true has no effect: the history of monthly indicators holds no month yet in " ~ database ~ ", so " ~ month ~ " is its first month", info=True) }}{%- endif -%}
 {{- return('') -}}
@@ -348,9 +350,9 @@
 {{ exceptions.raise_compiler_error("month " ~ month ~ " is more than one month after " ~ latest ~ ", the latest month of " ~ history ~ " in " ~ database
     ~ ": the history has no " ~ named ~ ". Nothing was run: check the month var (the next month is " ~ next ~ "; a month typed ahead would file "
     ~ next ~ "'s figures under " ~ month ~ " in the history, the marts, the exports and the snapshot)."
-    ~ " If " ~ month ~ " is right and the months before it will never be built (or only later, as backfills), pass gap: true in --vars") }}
+    ~ " If " ~ month ~ " is right and " ~ named ~ " will never be built (or only later, as " ~ ("backfills" if at - last - 1 > 1 else "a backfill") ~ "), pass gap: true in --vars") }}
 {%- else -%}
-{{- log("gap: true: " ~ month ~ " follows " ~ latest ~ ", the latest month of " ~ history ~ "; the history skips " ~ named ~ " (build them later with backfill: true)", info=True) -}}
+{{- log("gap: true: " ~ month ~ " follows " ~ latest ~ ", the latest month of " ~ history ~ "; the history skips " ~ named ~ " (build " ~ ("them" if at - last - 1 > 1 else "it") ~ " later with backfill: true)", info=True) -}}
 {%- endif -%}
 {% endmacro %}
 

@@ -41,8 +41,10 @@ select *
 from {{ model }}
 {% endtest %}
 
-{#- The source's input file, from its cells (a workbook) or bytes and its modification time (the query is not run). -#}
-{% test input_freshness(model, max_age_days=None, training_months=None, period=None, baseline_key=None, may_repeat=None) %}
+{#- The source's input file, from its cells (a workbook) or bytes and its modification time (the query is not run).
+    repeat_note says why a repeated file passes under may_repeat; repeat_hint, the way to accept a repeated file
+    that fails (an export that really did not change): kiln adds them to the test's explanation. -#}
+{% test input_freshness(model, max_age_days=None, training_months=None, period=None, baseline_key=None, may_repeat=None, repeat_note=None, repeat_hint=None) %}
 select *
 from {{ model }}
 {% endtest %}

@@ -110,6 +110,15 @@ func ParseArgs(test string, args map[string]any) (Args, error) {
 		}
 		a.Freshness.MayRepeat = b
 	}
+	for key, set := range map[string]*string{"repeat_note": &a.Freshness.RepeatNote, "repeat_hint": &a.Freshness.RepeatHint} {
+		if v, ok := args[key]; ok && v != nil {
+			s, ok := v.(string)
+			if !ok {
+				return a, &ArgError{key, fmt.Sprintf("%s is a sentence (text), not %v", key, quoted(v))}
+			}
+			*set = strings.TrimSpace(s)
+		}
+	}
 	if v, ok := args["period"]; ok && v != nil && strings.TrimSpace(fmt.Sprint(v)) != "" {
 		m, err := ParseMonth(fmt.Sprint(v))
 		if err != nil {

@@ -34,6 +34,16 @@ type FreshnessOptions struct {
 	// after month): such a file passes, and no rule of time applies to it
 	// (it may keep the modification time of the month it was written).
 	MayRepeat bool
+	// RepeatNote says why a file with another accepted month's content
+	// passes under MayRepeat (the test's repeat_note, such as "unchanged_ok
+	// names raw.erp: the operator confirmed the export did not change");
+	// "" says may_repeat: true.
+	RepeatNote string
+	// RepeatHint is the way to have such a file accepted when MayRepeat is
+	// false, for a month whose export really did not change (the test's
+	// repeat_hint, such as "add unchanged_ok: raw.erp to --vars"): the
+	// run's closing hint names it (engine.StaleInput.Hint). "" for none.
+	RepeatHint string
 }
 
 // DefaultFreshness are the options of an input freshness gate that sets

@@ -61,7 +61,7 @@ func TestSampleRefusedOverRealMonths(t *testing.T) {
 	} {
 		out := mustKiln(t, 1, dir, args...)
 		for _, want := range []string{
-			"this run reads the bundled sample (raw_dir data/sample/2020-08) but the database target/bottleneck.duckdb holds months built from other inputs: 2020-09 from data/real.",
+			"this run reads the bundled sample (raw_dir data/sample/2020-08) but the database target/bottleneck.duckdb holds a month built from other inputs: 2020-09 from data/real.",
 			"Nothing was run", "--vars '{raw_dir: <folder of the month>, month: YYYY-MM}'", "into another database",
 			"no node ran: on-run-start failed",
 		} {
@@ -153,7 +153,7 @@ func TestSampleToldByItsBytes(t *testing.T) {
 		out := mustKiln(t, 1, dir, "build", "--vars", "{raw_dir: '"+raw+"', month: '2020-10'}")
 		for _, want := range []string{
 			"this run reads the bundled sample (raw_dir " + raw,
-			"holds months built from other inputs: 2020-09 from data/real.",
+			"holds a month built from other inputs: 2020-09 from data/real.",
 			"Nothing was run", "no node ran: on-run-start failed",
 			"Running 1 on-run-start hook\n1 of 1 ERROR hook bottleneck-on-run-start-0 in ", "ERROR on-run-start (project.yml:",
 			"or build the sample into another database (database-path, or a target of its own)",

@@ -323,9 +323,9 @@ func TestBaselinesAcrossDataAndThresholds(t *testing.T) {
 	}
 	mustKiln(t, 0, dir, "build", "--vars", badVars)
 	// The sample over this database is refused now (BottleNeck's
-	// history_guard): it holds months built from other inputs.
+	// history_guard): it holds a month built from other inputs.
 	code, _, stderr = kiln(t, dir, "build")
-	if code != 1 || !strings.Contains(stderr, "holds months built from other inputs") {
+	if code != 1 || !strings.Contains(stderr, "holds a month built from other inputs") {
 		t.Fatalf("exit %d: the sample was not refused over real months\n%s", code, stderr)
 	}
 }

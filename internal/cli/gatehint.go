@@ -11,16 +11,22 @@ import (
 // gateHints returns the closing lines of a run whose gates failed, each
 // naming what failed and what to do: input files that are not the
 // month's export (failed input_freshness tests: supply the exports; a
-// file with another month's content is never a deviation to accept), and
+// file with another month's content is never a deviation to accept, and
+// the test's repeat_hint, when it gives one, names the way to confirm an
+// export that really did not change), and
 // volumes, metrics or schemas that deviated (--accept-deviations after a
 // real change of level). It returns nil when no gate failed.
 func gateHints(res *engine.Result) []string {
 	var out []string
 	same := map[string][]string{} // sources by the month whose content they have
+	hints := map[string]string{}  // repeat_hint by source
 	var old []string              // sources whose file's time broke the rule
 	for _, s := range res.StaleInputs {
 		if s.SameAs != "" {
 			same[s.SameAs] = append(same[s.SameAs], s.Source)
+			if s.Hint != "" {
+				hints[s.Source] = s.Hint
+			}
 		} else {
 			old = append(old, s.Source)
 		}
@@ -37,7 +43,13 @@ func gateHints(res *engine.Result) []string {
 		if len(srcs) > 1 {
 			what = "the files of " + andList(srcs) + " have the content of those"
 		}
-		out = append(out, fmt.Sprintf("this month's exports were not delivered: %s accepted for %s; supply this month's exports and build again (--accept-deviations does not accept another month's file)", what, m))
+		line := fmt.Sprintf("this month's exports were not delivered: %s accepted for %s; supply this month's exports and build again (--accept-deviations does not accept another month's file)", what, m)
+		for _, src := range srcs {
+			if h := hints[src]; h != "" {
+				line += fmt.Sprintf("; if the export of %s really did not change since %s: %s", src, m, h)
+			}
+		}
+		out = append(out, line)
 	}
 	if len(old) > 0 {
 		sort.Strings(old)

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -56,7 +57,7 @@ func (rf *runFlags) addExec(cmd *cobra.Command) {
 	cmd.Flags().StringVar(&rf.eventStart, "event-time-start", "", "microbatch models build the batches from this time (a date, or a date and time, UTC unless it has an offset)")
 	cmd.Flags().StringVar(&rf.eventEnd, "event-time-end", "", "microbatch models build the batches before this time (exclusive)")
 	cmd.Flags().BoolVar(&rf.fullRefresh, "full-refresh", false, "run every selected node, even those that are up to date, and rebuild incremental models whole")
-	cmd.Flags().IntVar(&rf.retries, "retries", 0, "try a node again up to N times after a transient error (I/O, a lock or a transaction conflict), waiting 0.5s, 1s, 2s..., and wait for a locked database as long")
+	cmd.Flags().IntVar(&rf.retries, "retries", 0, retriesHelp())
 	cmd.Flags().StringVar(&rf.transaction, "transaction", "", "run inside flow transaction ID (one per orchestrated flow): what this run builds is published, or undone, by kiln transaction commit|rollback ID")
 	cmd.Flags().BoolVar(&rf.acceptDev, "accept-deviations", false, "let the deviation gates (volume_change, metric_change, the anomaly tests) pass with a warning, so this run's values become their baseline or join their history (after a real change of level); an input file with the content of another month's (input_freshness) still fails")
 	cmd.Flags().StringVar(&rf.junitXML, "junit-xml", "", "also write a JUnit XML report of the run to PATH (one test case per node), for CI test reporters")
@@ -166,4 +167,13 @@ func spreadSelections(args []string) []string {
 		}
 	}
 	return out
+}
+
+// retriesHelp is --retries' help: the waits of engine.LockWait, so that
+// the help says what the code does (README's "One writer" says the same).
+func retriesHelp() string {
+	secs := func(d time.Duration) string { return strconv.FormatFloat(d.Seconds(), 'f', -1, 64) + "s" }
+	return fmt.Sprintf("try a node again up to N times after a transient error (I/O, a lock or a transaction conflict), waiting 0.5s, 1s, 2s, 4s, 8s, then 10s before each try; "+
+		"a database another process holds is waited for %s, then tried again N times with the same waits: at most %s in all with --retries 3, %s with 5, %s with 10, 10s more a retry beyond",
+		secs(engine.LockWait(0)), secs(engine.LockWait(3)), secs(engine.LockWait(5)), secs(engine.LockWait(10)))
 }

@@ -23,6 +23,9 @@ type site struct {
 	Overview string      `json:"overview_html,omitempty"`
 	Nodes    []*siteNode `json:"nodes"`
 	Run      *siteRun    `json:"run"`
+	// BuiltWith are the runs whose data the relations hold, with their
+	// vars and input files (builtwith.go).
+	BuiltWith []siteBuiltWith `json:"built_with"`
 }
 
 type siteNode struct {
@@ -262,6 +265,7 @@ func buildSite(in *Input) *site {
 	}
 	s.Kinds = kindsOf(s.Nodes)
 	s.Run = buildRun(in.Results, s.Nodes, at)
+	s.BuiltWith = builtWith(in, at)
 	return s
 }
 

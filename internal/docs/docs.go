@@ -92,6 +92,10 @@ type Input struct {
 	// history's up-to-date state, adapter.Store.BuiltBy); nil without a
 	// database.
 	Built map[graph.ID]adapter.RunRecord
+	// Inputs are the input files recorded by the last invocation that
+	// compiled the project (ReadRunInputs); shown for the run that built
+	// the relations when it is that invocation. nil when not known.
+	Inputs *RunInputs
 }
 
 // Render writes the page (index.html) to w.

@@ -115,7 +115,8 @@ func Generate(ctx context.Context, m *compiler.Manifest, opt Options) (*Summary,
 	for _, r := range lp.Models {
 		sum.Columns += len(r.Columns)
 	}
-	in := &Input{Manifest: m, Catalog: cat, Lineage: lp, KilnVersion: opt.KilnVersion, GeneratedAt: opt.Now, Intervals: cr.intervals, Built: cr.built}
+	in := &Input{Manifest: m, Catalog: cat, Lineage: lp, KilnVersion: opt.KilnVersion, GeneratedAt: opt.Now, Intervals: cr.intervals, Built: cr.built,
+		Inputs: ReadRunInputs(opt.TargetDir)}
 	if rr, err := artifact.ReadRunResults(filepath.Join(opt.TargetDir, artifact.RunResultsFile)); err == nil {
 		in.Results, sum.RunResults = rr, true
 	}

@@ -325,7 +325,7 @@ func (g *gateRun) describe(gates []run.Gate, bad []run.Gate) (expected, actual s
 		case !x.Observed:
 			return x.Label, "no value"
 		case x.Verdict == string(anomaly.ColdStart):
-			return fmt.Sprintf("%s: %d accepted months before it can fail", x.Label, g.args.Options.MinPoints), anomaly.Num(x.Value) + " (cold start)"
+			return fmt.Sprintf("%s: %s before it can fail", x.Label, acceptedMonths(g.args.Options.MinPoints)), anomaly.Num(x.Value) + " (cold start)"
 		}
 		return fmt.Sprintf("%s in %s (expected %s)", x.Label, g.band(x), g.num(x, x.Expected)), anomaly.Num(x.Value)
 	}
@@ -333,7 +333,7 @@ func (g *gateRun) describe(gates []run.Gate, bad []run.Gate) (expected, actual s
 	expected = fmt.Sprintf("every %s within its band (%d checked)", what, len(gates))
 	if len(bad) == 0 {
 		if m := g.months(); m < g.args.Options.MinPoints {
-			return fmt.Sprintf("%d accepted months before it can fail", g.args.Options.MinPoints), fmt.Sprintf("%d accepted %s (cold start)", m, monthWord(m))
+			return acceptedMonths(g.args.Options.MinPoints) + " before it can fail", acceptedMonths(m) + " (cold start)"
 		}
 		return expected, "none outside"
 	}
@@ -391,6 +391,9 @@ func toFloat(v any) (float64, bool) {
 	f, err := strconv.ParseFloat(fmt.Sprint(v), 64)
 	return f, err == nil
 }
+
+// acceptedMonths is "1 accepted month", "6 accepted months".
+func acceptedMonths(n int) string { return fmt.Sprintf("%d accepted %s", n, monthWord(n)) }
 
 // monthWord is "month" for 1, else "months".
 func monthWord(n int) string {

@@ -185,7 +185,11 @@ func (g *gateRun) inputFile(ctx context.Context) ([]run.Gate, error) {
 	gate.Accepted = f.Verdict == anomaly.Pass || (g.e.opts.AcceptDeviations && f.Same == nil)
 	switch {
 	case f.Repeat:
-		gate.Explain = []string{fmt.Sprintf("%s has the content of the file accepted for %s: may_repeat: true, the same file may serve several months", rel, f.Same.Month)}
+		why := "may_repeat: true, the same file may serve several months"
+		if g.args.Freshness.RepeatNote != "" {
+			why = g.args.Freshness.RepeatNote
+		}
+		gate.Explain = []string{fmt.Sprintf("%s has the content of the file accepted for %s: %s", rel, f.Same.Month, why)}
 	case f.Verdict == anomaly.Pass:
 		s := fmt.Sprintf("%s, modified %s (%.1f days before the run)", rel, fi.ModTime().UTC().Format("2006-01-02 15:04 UTC"), f.Age.Hours()/24)
 		if f.Last != nil {

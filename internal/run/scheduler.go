@@ -422,7 +422,6 @@ func executeWithRetries(ctx context.Context, ex Executor, w int, n *graph.Node, 
 	if opts.RetriesOf != nil {
 		retries = max(retries, opts.RetriesOf(n))
 	}
-	wait := 500 * time.Millisecond
 	for attempt := 1; ; attempt++ {
 		r := ex.Execute(ctx, w, n)
 		r.Attempts = attempt
@@ -432,6 +431,7 @@ func executeWithRetries(ctx context.Context, ex Executor, w int, n *graph.Node, 
 			}
 			return r
 		}
+		wait := RetryWait(attempt)
 		if opts.OnRetry != nil {
 			opts.OnRetry(n, attempt, r, wait)
 		}
@@ -440,6 +440,5 @@ func executeWithRetries(ctx context.Context, ex Executor, w int, n *graph.Node, 
 			return r
 		case <-time.After(wait):
 		}
-		wait = min(wait*2, 10*time.Second)
 	}
 }

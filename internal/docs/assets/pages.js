@@ -15,12 +15,42 @@ function renderOverview(main) {
     el("p", {}, ["Open the ", el("a", { href: "#/graph", text: "lineage graph" }),
       ", search a model, source or column on the left, or see ", el("a", { href: "#/run", text: "the last run" }), "."]),
   ]);
+  renderBuiltWith(main);
   if (DATA.overview_html) {
     append(main, [el("div", { class: "desc", id: "overview", trustedHTML: DATA.overview_html })]);
   }
   if (DATA.run) {
     append(main, [el("h2", { text: "Last run" }), runSummary()]);
   }
+}
+
+// renderBuiltWith shows the runs whose data the tables hold, with the
+// vars each ran with (given by --vars, or the project's defaults) and
+// the input files it read, so that a reader can tell which month (or
+// folder of inputs) the pages stand for.
+function renderBuiltWith(main) {
+  var runs = DATA.built_with || [];
+  if (!runs.length) return;
+  var box = el("div", { id: "built-with" }, [el("h2", { text: "Built with" })]);
+  runs.forEach(function (b) {
+    var who = [b.relations ? "The tables hold the data of run " : "The last run, ", el("span", { class: "mono", text: b.run_id.slice(0, 8) }),
+      " (kiln " + (b.command || "?") + ", finished " + b.finished_at + ")",
+      b.relations ? ", " + fmtInt(b.relations) + (b.relations === 1 ? " relation" : " relations") + ", built with these vars:" : ", had these vars (no database was read):"];
+    var vars = el("table", { class: "meta vars" }, b.vars.map(function (v) {
+      return el("tr", { "data-var": v.name }, [el("th", { class: "mono", text: v.name }), el("td", { class: "mono", text: v.value }),
+        el("td", { class: "muted", text: v.given ? "--vars" : "project default" })]);
+    }));
+    append(box, [el("p", { class: "built-run" }, who), vars]);
+    if (b.inputs && b.inputs.length) {
+      append(box, [el("p", { text: "Its input files:" }), el("table", { class: "meta inputs" }, b.inputs.map(function (f) {
+        return el("tr", { "data-input": f.id }, [el("th", {}, nodeLink(f.node, f.node < 0 ? f.id : undefined)), el("td", { class: "mono", text: f.path }),
+          el("td", { class: "mono", title: "sha256 " + f.sha256, text: "sha256 " + f.sha256.slice(0, 12) }), el("td", { text: fmtInt(f.size) + " bytes" })]);
+      }))]);
+    } else if (b.relations) {
+      append(box, [el("p", { class: "muted", text: "Its input files are not known here: kiln_manifest.json records those of the last run that compiled the project, another run." })]);
+    }
+  });
+  append(main, box);
 }
 
 function metaRow(label, value) {
