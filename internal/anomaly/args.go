@@ -110,7 +110,11 @@ func ParseArgs(test string, args map[string]any) (Args, error) {
 		}
 		a.Freshness.MayRepeat = b
 	}
-	for key, set := range map[string]*string{"repeat_note": &a.Freshness.RepeatNote, "repeat_hint": &a.Freshness.RepeatHint} {
+	for _, x := range []struct {
+		key string
+		set *string
+	}{{"repeat_note", &a.Freshness.RepeatNote}, {"repeat_hint", &a.Freshness.RepeatHint}} {
+		key, set := x.key, x.set
 		if v, ok := args[key]; ok && v != nil {
 			s, ok := v.(string)
 			if !ok {

@@ -62,6 +62,8 @@ func TestParseArgs(t *testing.T) {
 		{"column_anomalies", map[string]any{"column_anomalies": []any{"max"}}, "column_anomalies", `"max" is not supported yet`},
 		{"input_freshness", map[string]any{"max_age_days": -1}, "max_age_days", "max_age_days must be 0"},
 		{"input_freshness", map[string]any{"may_repeat": "yes"}, "may_repeat", `may_repeat must be true or false, not "yes"`},
+		{"input_freshness", map[string]any{"repeat_hint": []any{"a"}, "repeat_note": true}, "repeat_note", "repeat_note is a sentence (text), not"},
+		{"input_freshness", map[string]any{"repeat_hint": 3}, "repeat_hint", "repeat_hint is a sentence (text), not"},
 	} {
 		_, err := ParseArgs(c.test, c.args)
 		var ae *ArgError
