@@ -43,6 +43,10 @@ type Kind string
 const (
 	Table Kind = "table"
 	View  Kind = "view"
+	// MaterializedView is the kind of a PostgreSQL materialized view that
+	// a journal entry moved aside (ViewKeeper); the catalog lists it as
+	// a View.
+	MaterializedView Kind = "materialized view"
 )
 
 // Column is a column of a relation or of a query's result: its name and
@@ -322,6 +326,34 @@ type ViewBinder interface {
 	// query: an entry for each (keyed by schema and name, Database
 	// empty), with the views sorted by schema and name.
 	DependentViewsOf(ctx context.Context, rels []Relation) (map[Relation][]Relation, error)
+}
+
+// BoundView is a view or materialized view that reads a relation, as
+// ViewKeeper reads it to create it again on the relation's next version.
+type BoundView struct {
+	Relation Relation
+	Kind     Kind // View or MaterializedView
+	// Parents are the relations it reads among the relation asked about
+	// and the other views returned (schema and name).
+	Parents []Relation
+	// Statements create it again as it is, in order: the create (its
+	// query as read before the relation was renamed), then its defaults,
+	// indexes, triggers, rules, privileges, owner and comments.
+	Statements []string
+}
+
+// ViewKeeper is a ViewBinder that reads the views on a relation with
+// their definitions, so that a node that replaces the relation can move
+// them aside and create them again on the new one (PostgreSQL).
+type ViewKeeper interface {
+	// BoundViews returns the views that read rel, directly or through
+	// one another, parents first; none when rel does not exist. Call it
+	// before rel is renamed.
+	BoundViews(ctx context.Context, rel Relation) ([]BoundView, error)
+	// RenameIndexes renames the indexes of rel (a materialized view moved
+	// aside, whose index names its next version takes again): aside,
+	// each name gets suffix; back, the names ending with suffix lose it.
+	RenameIndexes(ctx context.Context, rel Relation, suffix string, aside bool) error
 }
 
 // Unlogger is a Dialect that can create unlogged tables (PostgreSQL's

@@ -139,7 +139,14 @@ func (p *Project) Show(ctx context.Context, id graph.ID, limit int) (*Preview, e
 	}
 	defer unlock()
 	if err := p.recover(ctx, conn, db.Dialect()); err != nil {
-		return nil, err
+		// Views made outside the journal block the undo (the user must
+		// drop them, which the error says): show reads the database as it
+		// is meanwhile.
+		var bu *execute.BlockedUndo
+		if !errors.As(err, &bu) {
+			return nil, err
+		}
+		p.printf(Warn, "warning: %s", oneLine(err))
 	}
 	// From here on the statements are the user's: the database refuses
 	// their writes (see adapter.BeginReadOnly).

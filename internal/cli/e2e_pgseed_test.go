@@ -157,39 +157,6 @@ func TestSeedInPlaceGrantsChangeOnPostgres(t *testing.T) {
 	}
 }
 
-// TestModelUnderOutsideViewOnPostgres: a table model that a view outside
-// the run reads cannot be moved aside and built anew on PostgreSQL (the
-// view stays bound to the table moved aside, which the commit then cannot
-// drop, at every run): the model fails before it changes anything, at
-// its file, naming the view, and everything is as before; selecting the
-// view's model too is not possible here (the view is the user's), so the
-// hint says to rebuild or drop it.
-func TestModelUnderOutsideViewOnPostgres(t *testing.T) {
-	d := newPGDB(t)
-	dir := pgSmallProject(t, d)
-	mustKiln(t, 0, dir, "build")
-	d.exec(t, "create view public.watch as select n, total from marts.summary")
-	oid := d.query(t, "select 'marts.summary'::regclass::oid")
-	out := mustKiln(t, 1, dir, "run", "--select", "summary")
-	for _, want := range []string{`models/summary.sql`, `model "summary": a view that this run does not rebuild reads its table: "public"."watch"`, "kiln build --select summary+"} {
-		if !strings.Contains(out, want) {
-			t.Errorf("the run's output lacks %q:\n%s", want, out)
-		}
-	}
-	if got := d.query(t, "select 'marts.summary'::regclass::oid"); strings.Join(got, ",") != strings.Join(oid, ",") {
-		t.Errorf("marts.summary was replaced (oid %v, was %v)", got, oid)
-	}
-	if got := d.query(t, "select n, total from public.watch"); strings.Join(got, ",") != "2|30.75" {
-		t.Errorf("the view outside reads %v, want [2|30.75]", got)
-	}
-	if got := d.query(t, "select count(*) from pg_class where relname like '%__kiln_prev_%'"); strings.Join(got, ",") != "0" {
-		t.Errorf("%v backups left behind, want 0", got)
-	}
-	// Once the view is gone, the model is replaced.
-	d.exec(t, "drop view public.watch")
-	mustKiln(t, 0, dir, "run", "--select", "summary")
-}
-
 // TestDBTSeedTypesOnPostgres: a dbt project's seed on PostgreSQL gets
 // dbt-postgres's column types (agate's types named by SQLAdapter's
 // convert_*_type): text for text (was character varying), integer,

@@ -185,6 +185,10 @@ func (e *Executor) withHooks(ctx context.Context, conn adapter.Conn, n *graph.No
 			r = hookErr("post", err)
 			return err
 		}
+		if err := e.journalHookViews(ctx, conn, n); err != nil {
+			r = failed(err)
+			return err
+		}
 		if e.grantsAfterHooks(n) {
 			if err := e.applyGrants(ctx, conn, n, e.carried(n, kindBefore)); err != nil {
 				r = failed(err)
@@ -206,6 +210,13 @@ func (e *Executor) withHooks(ctx context.Context, conn adapter.Conn, n *graph.No
 	}
 	if err := e.opts.Hooks(ctx, n, "post", false, post); err != nil {
 		return hookErr("post", err)
+	}
+	// The views that post-hooks of transaction: false made on n's
+	// relation, after its commit.
+	if _, binds := conn.(adapter.ViewBinder); binds && e.opts.Journal != nil {
+		if err := conn.Tx(ctx, func() error { return e.journalHookViews(ctx, conn, n) }); err != nil {
+			return failed(err)
+		}
 	}
 	return r
 }
@@ -621,7 +632,9 @@ func (e *Executor) modelPlanned(ctx context.Context, conn adapter.Conn, n *graph
 	build := func() error {
 		kind := e.cat.Kind(n.Relation)
 		carried := e.carried(n, kind)
-		if err := e.checkBoundViews(ctx, conn, n, kind); err != nil {
+		// Read before the relation is moved aside (their queries name it).
+		kept, err := e.viewsToKeep(ctx, conn, n, kind)
+		if err != nil {
 			return err
 		}
 		if e.opts.Journal != nil {
@@ -629,6 +642,9 @@ func (e *Executor) modelPlanned(ctx context.Context, conn adapter.Conn, n *graph
 				return e.asideError(n, err)
 			}
 			kind = "" // moved aside
+		}
+		if err := e.asideViews(ctx, conn, kept); err != nil {
+			return err
 		}
 		stmts, err := materialize.Model(e.d, n, kind)
 		if err != nil {
@@ -642,7 +658,7 @@ func (e *Executor) modelPlanned(ctx context.Context, conn adapter.Conn, n *graph
 		pl, commitWith := conn.(adapter.Pipeliner)
 		_, _, grants := e.granted(n)
 		commitWith = commitWith && !(n.Config.Materialized == graph.Table && DistributionOf(n).Column != "") && !persistsDocs(n) && !grants && !e.indexed(n) &&
-			!materialize.HasForeignKeys(n) && len(e.referrers[n.ID]) == 0 // checked after the rows are written, before the commit
+			!materialize.HasForeignKeys(n) && len(e.referrers[n.ID]) == 0 && len(kept) == 0 // checked after the rows are written, before the commit
 		for i, s := range stmts {
 			last := i == len(stmts)-1
 			var c int64
@@ -661,6 +677,9 @@ func (e *Executor) modelPlanned(ctx context.Context, conn adapter.Conn, n *graph
 			if last && s.CountRows {
 				rows = c
 			}
+		}
+		if err := e.keepViews(ctx, conn, n, kept); err != nil {
+			return err
 		}
 		if err := e.checkForeignKeys(ctx, conn, n); err != nil {
 			return err

@@ -64,6 +64,9 @@ type Journal struct {
 	restored []adapter.JournalEntry
 	// defined are the relations whose definition PrepareCopy kept.
 	defined map[sqlq.Relation]bool
+	// aside are the backups MoveAside named, made the relations Made
+	// journaled ("schema.name").
+	aside, made map[string]bool
 	// written, when set, is called after each write of the publication
 	// that commits (Commit's transaction, PublishFiles' record of the
 	// renames), before its failpoint: see OnWritten.
@@ -277,6 +280,73 @@ func (j *Journal) Prepare(ctx context.Context, conn adapter.Conn, d adapter.Dial
 	return nil
 }
 
+// MoveAside moves view rel, of kind (adapter.View or
+// adapter.MaterializedView), aside and journals it (a Moved entry), in
+// the transaction of a node that creates it again on the relation it
+// reads (keepViews): a rollback, or the next start after a kill, drops
+// the view created again and renames this one back, which still reads
+// the relation's previous version. A view kept twice in one run (it reads
+// two relations the run replaces) gets a backup name of its own each
+// time.
+func (j *Journal) MoveAside(ctx context.Context, conn adapter.Conn, d adapter.Dialect, rel sqlq.Relation, kind adapter.Kind) error {
+	e := j.entry(rel)
+	e.Op, e.Backup, e.BackupKind = adapter.Moved, j.backupName(rel), kind
+	j.mu.Lock()
+	if j.aside == nil {
+		j.aside = map[string]bool{}
+	}
+	key := rel.Schema + "." + e.Backup
+	if j.aside[key] {
+		e.Backup = fmt.Sprintf("%s_%d", e.Backup, e.Seq)
+		key = rel.Schema + "." + e.Backup
+	}
+	j.aside[key] = true
+	j.mu.Unlock()
+	if err := runLater(ctx, conn, d.RenameRelation(rel, kind, e.Backup)); err != nil {
+		return err
+	}
+	if vk, ok := conn.(adapter.ViewKeeper); ok && kind == adapter.MaterializedView {
+		// Its next version takes its index names again: undo gives
+		// them back (see undo).
+		if err := vk.RenameIndexes(ctx, sqlq.Relation{Schema: rel.Schema, Name: e.Backup}, indexSuffix(e), true); err != nil {
+			return err
+		}
+	}
+	return conn.Store().AddJournal(ctx, []adapter.JournalEntry{e})
+}
+
+// indexSuffix is what MoveAside appends to the index names of the
+// materialized view of entry e moved aside.
+func indexSuffix(e adapter.JournalEntry) string {
+	return "__kiln_prev_" + strings.TrimPrefix(e.Backup, e.Relation.Name+BackupSuffix)
+}
+
+// Made journals rel, a relation absent at the run's start that a node's
+// hooks made in its transaction (a view on the node's relation), as a
+// Created entry, in that transaction: a rollback, or the next start after
+// a kill, drops it with the rest of the run's work, before the relation
+// it reads.
+// A relation journaled so already is not journaled again.
+func (j *Journal) Made(ctx context.Context, conn adapter.Conn, rel sqlq.Relation) error {
+	key := rel.Schema + "." + rel.Name
+	j.mu.Lock()
+	done := j.made[key]
+	j.mu.Unlock()
+	if done {
+		return nil
+	}
+	if err := conn.Store().AddJournal(ctx, []adapter.JournalEntry{j.entry(rel)}); err != nil {
+		return err
+	}
+	j.mu.Lock()
+	if j.made == nil {
+		j.made = map[string]bool{}
+	}
+	j.made[key] = true
+	j.mu.Unlock()
+	return nil
+}
+
 // PrepareCopy keeps a copy of table rel aside and leaves rel in place, for
 // a node that changes it in place and drops a column of it (an
 // incremental model's on_schema_change: sync_all_columns). Where the
@@ -448,6 +518,60 @@ func dropRelation(ctx context.Context, conn adapter.Conn, d adapter.Dialect, rel
 	return err
 }
 
+// dropUndone drops rel, which an undo replaces by its previous version or
+// removes (the run made it); kind is what the journal says it was before
+// the run ("" when it did not exist), which tells a materialized view
+// from a view. The views that read rel were undone first when the run
+// made them or moved them aside (their entries are newer); a view that
+// still reads it (made outside the run's journal: by hand, or by a kiln
+// older than this one) is not dropped: the undo fails with a
+// *BlockedUndo naming the views and how to drop them.
+func dropUndone(ctx context.Context, conn adapter.Conn, d adapter.Dialect, rel sqlq.Relation, kind adapter.Kind) error {
+	have, err := conn.RelationKind(ctx, rel)
+	if err != nil || have == "" {
+		return err
+	}
+	if kind == adapter.MaterializedView && have == adapter.View {
+		have = kind
+	}
+	if vb, ok := conn.(adapter.ViewBinder); ok {
+		deps, err := vb.DependentViews(ctx, rel)
+		if err != nil {
+			return err
+		}
+		if len(deps) > 0 {
+			return &BlockedUndo{Relation: d.QuoteRelation(rel), Views: quoteAll(d, deps)}
+		}
+	}
+	_, err = conn.Run(ctx, d.DropRelation(rel, have, false))
+	return err
+}
+
+func quoteAll(d adapter.Dialect, rels []sqlq.Relation) []string {
+	out := make([]string, len(rels))
+	for i, r := range rels {
+		out[i] = d.QuoteRelation(r)
+	}
+	return out
+}
+
+// BlockedUndo is the error of an undo that would have to drop views the
+// journal does not hold: they read Relation as the run left it.
+type BlockedUndo struct {
+	Relation string   // quoted
+	Views    []string // quoted
+}
+
+func (b *BlockedUndo) Error() string {
+	drops := make([]string, len(b.Views))
+	for i, v := range b.Views {
+		drops[i] = "drop view " + v + ";"
+	}
+	return fmt.Sprintf("%s %s %s as the unfinished run left it, and kiln does not drop views it did not make; "+
+		"to let kiln put back the previous %s, drop %s (%s) and run kiln again; kiln show still runs meanwhile",
+		strings.Join(b.Views, ", "), reads(len(b.Views)), b.Relation, b.Relation, map[bool]string{true: "it", false: "them"}[len(b.Views) == 1], strings.Join(drops, " "))
+}
+
 func dropBackup(ctx context.Context, conn adapter.Conn, d adapter.Dialect, e adapter.JournalEntry) error {
 	if e.Backup == "" {
 		return nil
@@ -500,7 +624,7 @@ func undo(ctx context.Context, conn adapter.Conn, d adapter.Dialect, es []adapte
 				continue
 			}
 			if e.Backup == "" {
-				if err := dropRelation(ctx, conn, d, e.Relation); err != nil {
+				if err := dropUndone(ctx, conn, d, e.Relation, ""); err != nil {
 					return err
 				}
 				continue
@@ -512,6 +636,9 @@ func undo(ctx context.Context, conn adapter.Conn, d adapter.Dialect, es []adapte
 			}
 			if kind == "" {
 				continue
+			}
+			if e.BackupKind == adapter.MaterializedView {
+				kind = e.BackupKind // the catalog says view
 			}
 			if e.Op == adapter.Copied {
 				again, err := recreate(ctx, conn, d, e, backup)
@@ -532,11 +659,16 @@ func undo(ctx context.Context, conn adapter.Conn, d adapter.Dialect, es []adapte
 					return err
 				}
 			}
-			if err := dropRelation(ctx, conn, d, e.Relation); err != nil {
+			if err := dropUndone(ctx, conn, d, e.Relation, e.BackupKind); err != nil {
 				return err
 			}
 			if _, err := conn.Run(ctx, d.RenameRelation(backup, kind, e.Relation.Name)); err != nil {
 				return err
+			}
+			if vk, ok := conn.(adapter.ViewKeeper); ok && e.BackupKind == adapter.MaterializedView {
+				if err := vk.RenameIndexes(ctx, e.Relation, indexSuffix(e), false); err != nil {
+					return err
+				}
 			}
 		}
 		return nil

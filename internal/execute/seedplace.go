@@ -123,46 +123,12 @@ func (e *Executor) grantsChange(ctx context.Context, conn adapter.Conn, n *graph
 	return describeGrants(diffGrants(want, have), diffGrants(have, want)), nil
 }
 
-// views is "a view" or "views", reads "reads" or "read", for n views.
-// checkBoundViews refuses to replace model n's existing relation, of
-// kind, when views that this run does not rebuild read it on a database
-// that binds views to the relations they read (adapter.ViewBinder:
-// PostgreSQL). The relation is moved aside and built anew, the views
-// would stay bound to the one moved aside, and the run's commit could not
-// drop it ("cannot drop table ... because other objects depend on it"),
-// at every run: the node fails before it changes anything, with a
-// *run.NodeError at its file naming the views. kiln does not drop them
-// (dbt-postgres replaces a relation with drop ... cascade, which drops
-// them).
-func (e *Executor) checkBoundViews(ctx context.Context, conn adapter.Conn, n *graph.Node, kind string) error {
-	vb, ok := conn.(adapter.ViewBinder)
-	if !ok || kind == "" {
-		return nil
-	}
-	deps, err := e.dependentViews(ctx, vb, n.Relation)
-	if err != nil || len(deps) == 0 {
-		return err
-	}
-	var kept []string
-	for _, v := range deps {
-		if !e.rebuilds(v) {
-			kept = append(kept, e.d.QuoteRelation(v))
-		}
-	}
-	if len(kept) == 0 {
-		return nil
-	}
-	return &run.NodeError{Pos: n.Pos,
-		Msg:  fmt.Sprintf("model %q: %s that this run does not rebuild %s its %s: %s", n.Name, views(len(kept)), reads(len(kept)), kind, strings.Join(kept, ", ")),
-		Hint: fmt.Sprintf("PostgreSQL binds a view to the relation it reads, so replacing %s would leave them on the previous one, which the run could not drop; kiln does not drop your views (dbt-postgres drops them, with CASCADE): rebuild them in the same run (kiln build --select %s+), or drop them first", n.Name, n.Name)}
-}
-
 // ReadBoundViews reads, in one catalog query at the run's start (after
 // SetPlanned and SetUpToDate), the views that read each relation this
 // run may replace or reload, on a database that binds views to the
 // relations they read (adapter.ViewBinder: PostgreSQL): the existing
 // relations of the planned table and view models and seeds that are not
-// up to date. checkBoundViews and placeSeed then look there rather than
+// up to date. boundViews and placeSeed then look there rather than
 // query the catalog once each. It does nothing elsewhere; on an error the
 // nodes query the catalog themselves, as without it.
 func (e *Executor) ReadBoundViews(ctx context.Context) error {
@@ -204,6 +170,7 @@ func (e *Executor) dependentViews(ctx context.Context, vb adapter.ViewBinder, re
 	return vb.DependentViews(ctx, rel)
 }
 
+// views is "a view" or "views", reads "reads" or "read", for n views.
 func views(n int) string {
 	if n == 1 {
 		return "a view"
