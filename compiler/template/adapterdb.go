@@ -226,6 +226,30 @@ func (a *adapterObj) getRelation(c *jinja.Call) (any, error) {
 	}
 	r := NewRelation(db, vals[0], vals[1], vals[2])
 	r.Type = kind
+	if vals[1] == "" || vals[2] == "" {
+		return r, nil // looked up on the search path
+	}
+	// dbt compares the names the database lists with those searched for
+	// exactly (its quoting is on by default, on PostgreSQL and DuckDB
+	// alike: BaseRelation.matches): an exact match is the relation as
+	// listed; one that differs only in case is dbt's ApproximateMatchError.
+	rels, _, err := db.Relations(vals[0], vals[1], vals[2])
+	if err != nil {
+		return nil, err
+	}
+	var near *Relation
+	for i, x := range rels {
+		if !strings.EqualFold(x.Identifier, vals[2]) {
+			continue // a LIKE pattern's _ matched another character
+		}
+		if x.Schema == vals[1] && x.Identifier == vals[2] {
+			return x, nil
+		}
+		near = &rels[i]
+	}
+	if near != nil {
+		return nil, fmt.Errorf("adapter.get_relation searched for %s and found %s, whose name differs only in case: as dbt (its ApproximateMatchError), kiln does not guess which relation is meant; spell the schema and identifier as the database lists them, or rename the relation", r.Quoted, near.Quoted)
+	}
 	return r, nil
 }
 

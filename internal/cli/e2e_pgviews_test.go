@@ -75,6 +75,22 @@ func TestOutsideViewsKeptOnPostgres(t *testing.T) {
 		t.Errorf("watch2 = %v after a second run, want [6]", got)
 	}
 	pgBackupsLeft(t, d)
+	// A run that fails after summary kept them puts them back as they were.
+	writeModel(t, dir, "boom", "{{ config(materialized='table') }}\nselect n / 0 as x from {{ ref('summary') }}\n")
+	writeSeed(t, dir, "id,price\n1,10.5\n")
+	mustKiln(t, 1, dir, "build", "--select", "prices", "expensive", "summary", "boom")
+	for q, want := range map[string]string{
+		"select n, total from public.watch":                                    "3|60.75",
+		"select n2 from public.watch2":                                         "6",
+		"select total from public.mwatch":                                      "60.75",
+		"select indexname from pg_indexes where tablename = 'mwatch'":          "mwatch_total",
+		"select has_table_privilege('" + role + "', 'public.watch', 'select')": "true",
+	} {
+		if got := d.query(t, q); strings.Join(got, ",") != want {
+			t.Errorf("after the rollback, %s = %v, want %s", q, got, want)
+		}
+	}
+	pgBackupsLeft(t, d)
 }
 
 // TestOutsideViewOnGoneColumnOnPostgres: when the model no longer has a
@@ -188,4 +204,47 @@ func TestUndoBlockedByOutsideViewOnPostgres(t *testing.T) {
 		t.Errorf("marts.summary = %v, want [2|30.75]", got)
 	}
 	pgBackupsLeft(t, d)
+}
+
+// TestGetRelationCase (trial M4): adapter.get_relation compares the names
+// the database lists with those searched for exactly, as dbt's
+// BaseRelation.matches does with its default quoting, on DuckDB and on
+// PostgreSQL: the exact name gives the relation as listed, a name that
+// differs only in case is an error (dbt's ApproximateMatchError), not a
+// relation of the caller's spelling that does not exist; a name that
+// matches nothing gives None.
+func TestGetRelationCase(t *testing.T) {
+	const macro = "{% macro probe(id) %}{{ return(adapter.get_relation(target.database, target.schema, id) ~ '') }}{% endmacro %}\n"
+	check := func(t *testing.T, dir, name, upper string) {
+		mustKiln(t, 0, dir, "build")
+		if out := mustKiln(t, 0, dir, "run-operation", "probe", "--args", "{id: "+name+"}"); !strings.Contains(out, `."`+name+`"`) {
+			t.Errorf("get_relation(%s) does not give the relation as listed:\n%s", name, out)
+		}
+		if out := mustKiln(t, 0, dir, "run-operation", "probe", "--args", "{id: nothing_here}"); !strings.Contains(out, "None") {
+			t.Errorf("get_relation(nothing_here) is not None:\n%s", out)
+		}
+		code, out, errOut := kiln(t, dir, "run-operation", "probe", "--args", "{id: "+upper+"}")
+		if code == 0 || !strings.Contains(out+errOut, `whose name differs only in case`) || !strings.Contains(out+errOut, `macros/probe.sql:1:`) {
+			t.Errorf("get_relation(%s): exit %d, want the approximate match refused at the macro:\n%s%s", upper, code, out, errOut)
+		}
+	}
+	t.Run("duckdb", func(t *testing.T) {
+		dir := writeProject(t, map[string]string{
+			"project.yml":      "name: rel\n",
+			"models/m.sql":     "{{ config(materialized='table') }}\nselect 1 as id\n",
+			"macros/probe.sql": macro,
+		})
+		check(t, dir, "m", "M")
+	})
+	t.Run("postgres", func(t *testing.T) {
+		d := newPGDB(t)
+		dir := pgSmallProject(t, d)
+		if err := os.MkdirAll(filepath.Join(dir, "macros"), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, "macros", "probe.sql"), []byte(macro), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		check(t, dir, "prices", "PRICES")
+	})
 }
