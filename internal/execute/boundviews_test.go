@@ -36,6 +36,8 @@ func (v *viewBinder) BoundViews(_ context.Context, rel adapter.Relation) ([]adap
 	return out, nil
 }
 
+func (v *viewBinder) RenameIndexes(context.Context, adapter.Relation, string, bool) error { return nil }
+
 func (v *viewBinder) DependentViewsOf(_ context.Context, rels []adapter.Relation) (map[adapter.Relation][]adapter.Relation, error) {
 	v.batch++
 	v.asked = append(v.asked, rels...)

@@ -540,7 +540,11 @@ func dropUndone(ctx context.Context, conn adapter.Conn, d adapter.Dialect, rel s
 			return err
 		}
 		if len(deps) > 0 {
-			return &BlockedUndo{Relation: d.QuoteRelation(rel), Views: quoteAll(d, deps)}
+			b := &BlockedUndo{Relation: d.QuoteRelation(rel), Views: quoteAll(d, deps)}
+			for _, v := range deps {
+				b.Drops = append(b.Drops, d.DropRelation(v, adapter.View, false).SQL+";")
+			}
+			return b
 		}
 	}
 	_, err = conn.Run(ctx, d.DropRelation(rel, have, false))
@@ -560,13 +564,11 @@ func quoteAll(d adapter.Dialect, rels []sqlq.Relation) []string {
 type BlockedUndo struct {
 	Relation string   // quoted
 	Views    []string // quoted
+	Drops    []string // the statements that drop them
 }
 
 func (b *BlockedUndo) Error() string {
-	drops := make([]string, len(b.Views))
-	for i, v := range b.Views {
-		drops[i] = "drop view " + v + ";"
-	}
+	drops := b.Drops
 	return fmt.Sprintf("%s %s %s as the unfinished run left it, and kiln does not drop views it did not make; "+
 		"to let kiln put back the previous %s, drop %s (%s) and run kiln again; kiln show still runs meanwhile",
 		strings.Join(b.Views, ", "), reads(len(b.Views)), b.Relation, b.Relation, map[bool]string{true: "it", false: "them"}[len(b.Views) == 1], strings.Join(drops, " "))
