@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -241,6 +242,11 @@ func (r *runner) commit(ctx context.Context, res *Result, hooks func() error) st
 func (r *runner) rollback(ctx context.Context, res *Result, why string) string {
 	n, err := r.journal.Rollback(ctx, r.ex.Conn(0), r.d, func() error { return r.recordHistory(ctx, res) })
 	if err != nil {
+		var bu *execute.BlockedUndo
+		if errors.As(err, &bu) {
+			// The next run cannot either, until the view is dropped.
+			return sentences(why, fmt.Sprintf("error: the run failed and its relations could not all be restored: %v", oneLine(err)))
+		}
 		return sentences(why, fmt.Sprintf("error: the run failed and its relations could not all be restored: %v; the next run restores them", oneLine(err)))
 	}
 	what := "the run failed"
