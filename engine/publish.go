@@ -209,6 +209,7 @@ func (r *runner) commit(ctx context.Context, res *Result, hooks func() error) st
 	// state: the file is stamped after each write (seal.go).
 	j.OnWritten(func() {
 		if r.fileSealable(res.Results) {
+			r.written = r.carryWritten(res.Results)
 			r.stampPending()
 		}
 	})
@@ -350,6 +351,8 @@ func (r *runner) upToDate(ctx context.Context) error {
 		p.printf(Info, "%s: every node runs", r.outside)
 	} else if r.pg != nil && r.pg.note != "" && len(r.stored) > 0 {
 		p.printf(Info, "%s", r.pg.note)
+	} else if note := r.writtenNote(); note != "" && len(r.stored) > 0 {
+		p.printf(Info, "%s", note)
 	}
 	if note := r.deferredNote(readers); note != "" {
 		p.printf(Info, "%s", note)

@@ -190,6 +190,10 @@ type runner struct {
 	// written another node's relation (DuckDB: the next build says so).
 	seal     bool
 	unsealed string
+	// sealWritten are the relations the seal the run found does not vouch
+	// for (fileSeal.Written; nil when it vouches for none); written, those
+	// the run's seal will not (carryWritten).
+	sealWritten, written map[string]string
 }
 
 // Run runs plan as one run and publishes it: on
@@ -239,6 +243,7 @@ func (p *Project) Run(ctx context.Context, plan *Plan, o RunOptions) (*Result, e
 	// Before kiln writes anything: was the database changed since the
 	// last run sealed it?
 	r.outside = p.fileOutside(pending)
+	r.readWritten()
 	if path := SealWALPath(p.DBPath); path != "" && !p.OnServer() {
 		removeStale(path) // the pending seal's WAL, checked: this run writes its own
 	}
@@ -310,7 +315,7 @@ func (p *Project) Run(ctx context.Context, plan *Plan, o RunOptions) (*Result, e
 			failpoint.Hit(failpoint.RunClosed)
 		}
 		if err == nil && (r.seal || r.unsealed != "") {
-			if err := p.writeFileSeal(p.InvocationID(), o.Command, r.unsealed, o.Transaction); err != nil {
+			if err := p.writeFileSeal(p.InvocationID(), o.Command, r.unsealed, o.Transaction, r.written); err != nil {
 				p.printf(Warn, "warning: cannot write %s (the next build runs every node): %v", Rel(p.Dir, SealFilePath(p.DBPath)), err)
 			}
 		}

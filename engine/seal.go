@@ -98,6 +98,12 @@ type fileSeal struct {
 	// transaction commit publishes their state later. The next build says
 	// so, rather than blaming another program.
 	Txn string `json:"txn,omitempty"`
+	// Written are the relations ("schema.name") of nodes that a
+	// statement of a run (a hook, on-run-start, on-run-end, run_query) or
+	// a run-operation wrote since their nodes' last build, each with what
+	// wrote it: the seal vouches for every other relation, and the next
+	// build runs their nodes (sealwritten.go).
+	Written map[string]string `json:"written,omitempty"`
 }
 
 // SealWALPath returns the hard link to the WAL file that a pending seal
@@ -258,9 +264,10 @@ func walExtends(path string, s fileSeal, st adapter.FileStamp) bool {
 // writeFileSeal records the identity of the DuckDB database file, closed,
 // as run runID of command left it, or (unsealed not "") why that run
 // does not seal it; txn is the flow transaction the run was a task of
-// ("" for none), which does not seal either.
-func (p *Project) writeFileSeal(runID, command, unsealed, txn string) error {
-	return p.writeSeal(fileSeal{RunID: runID, Command: command, Unsealed: unsealed, Txn: txn}, nil)
+// ("" for none), which does not seal either;
+// written are the relations the seal does not vouch for (fileSeal.Written).
+func (p *Project) writeFileSeal(runID, command, unsealed, txn string, written map[string]string) error {
+	return p.writeSeal(fileSeal{RunID: runID, Command: command, Unsealed: unsealed, Txn: txn, Written: written}, nil)
 }
 
 // writeSeal writes s, stamped now with the database file's identity; a
@@ -334,19 +341,27 @@ func linkWAL(wal, link string) {
 // left to the next seal (a leftover link only keeps an old WAL's blocks).
 func removeStale(path string) { _ = os.Remove(path) }
 
-// writeWatch records the first statement of the run's hooks, on-run-start,
-// on-run-end or run_query that may write a relation kiln builds other
-// than the running node's own: the run then does not seal the database.
+// writeWatch classifies the statements of the run's hooks, on-run-start,
+// on-run-end and run_query (or of a run-operation) by the relations kiln
+// builds that they may write, other than the running node's own: one
+// that names such a relation (stmtWrites) is recorded in written, and the
+// seal then says to run its node again (sealwritten.go); one that may
+// write any relation (why) leaves the database unsealed.
 type writeWatch struct {
 	mu     sync.Mutex
 	byName map[string][]*graph.Node // relation name (lower case) -> nodes
-	why    string
+	why    string                   // the first statement that may write any relation
+	first  string                   // the first that may write another node's relation
+	// written are the relations ("schema.name", as the nodes name them)
+	// of the nodes that a statement wrote, each with the first statement's
+	// what.
+	written map[string]string
 }
 
 // newWriteWatch indexes the relations of g's nodes that hold state: models
 // (but ephemeral ones), seeds, snapshots and file-backed sources.
 func newWriteWatch(g *graph.Graph) *writeWatch {
-	w := &writeWatch{byName: map[string][]*graph.Node{}}
+	w := &writeWatch{byName: map[string][]*graph.Node{}, written: map[string]string{}}
 	for _, n := range g.Nodes() {
 		switch {
 		case n.Relation.IsZero():
@@ -365,31 +380,47 @@ func newWriteWatch(g *graph.Graph) *writeWatch {
 }
 
 // note classifies sql, run by what (a node's hook: own is the node; nil
-// for on-run-start and on-run-end).
+// for on-run-start, on-run-end and run-operation).
 func (w *writeWatch) note(sql string, own *graph.Node, what string) {
 	if w == nil {
 		return
 	}
 	for _, target := range stmtWrites(sql) {
-		if why := w.foreign(target, own); why != "" {
-			w.mu.Lock()
-			if w.why == "" {
-				w.why = what + " " + why
-			}
-			w.mu.Unlock()
-			return
+		why, nodes := w.foreign(target, own)
+		if why == "" {
+			continue
 		}
+		w.mu.Lock()
+		if w.first == "" {
+			w.first = what + " " + why
+		}
+		if target == "" && w.why == "" {
+			w.why = what + " " + why
+		}
+		for _, n := range nodes {
+			k := sealKey(n)
+			if w.written[k] == "" {
+				w.written[k] = what
+			}
+		}
+		w.mu.Unlock()
 	}
 }
 
+// sealKey is the key of node n's relation in the seals: "schema.name".
+func sealKey(n *graph.Node) string { return n.Relation.Schema + "." + n.Relation.Name }
+
 // foreign returns why a write to target (see stmtWrites) may change a
-// relation kiln builds other than own's, "" when it cannot.
-func (w *writeWatch) foreign(target string, own *graph.Node) string {
+// relation kiln builds other than own's, "" when it cannot, and the nodes
+// whose relation it names (none when target is "": any relation).
+func (w *writeWatch) foreign(target string, own *graph.Node) (string, []*graph.Node) {
 	if target == "" {
-		return "runs a statement that may write any relation"
+		return "runs a statement that may write any relation", nil
 	}
 	parts := strings.Split(target, ".")
 	name := parts[len(parts)-1]
+	why := ""
+	var nodes []*graph.Node
 	for _, n := range w.byName[name] {
 		if own != nil && n.ID == own.ID {
 			continue
@@ -397,12 +428,16 @@ func (w *writeWatch) foreign(target string, own *graph.Node) string {
 		if len(parts) >= 2 && !strings.EqualFold(parts[len(parts)-2], n.Relation.Schema) {
 			continue
 		}
-		return fmt.Sprintf("writes %s, the relation of %s %s", target, n.Kind, n.DisplayName())
+		if why == "" {
+			why = fmt.Sprintf("writes %s, the relation of %s %s", target, n.Kind, n.DisplayName())
+		}
+		nodes = append(nodes, n)
 	}
-	return ""
+	return why, nodes
 }
 
-// reason returns the first foreign write noted, "" when none.
+// reason returns the first statement noted that may write any relation
+// (the run does not seal), "" when none.
 func (w *writeWatch) reason() string {
 	if w == nil {
 		return ""
@@ -410,6 +445,32 @@ func (w *writeWatch) reason() string {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	return w.why
+}
+
+// anyReason returns the first statement noted that may write another
+// node's relation, named or not, "" when none.
+func (w *writeWatch) anyReason() string {
+	if w == nil {
+		return ""
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.first
+}
+
+// wrote returns a copy of the relations the statements noted wrote, with
+// what wrote each (see writeWatch.written).
+func (w *writeWatch) wrote() map[string]string {
+	out := map[string]string{}
+	if w == nil {
+		return out
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	for k, v := range w.written {
+		out[k] = v
+	}
+	return out
 }
 
 // watchedConn is a connection whose statements w classifies.
@@ -502,7 +563,7 @@ func (r *runner) sealed(ctx context.Context, results []run.Result, rolledBack bo
 		// kiln transaction commit seals what the flow's runs built
 		// (sealtxn.go): not what a run rolled back put back.
 		if r.p.OnServer() && !rolledBack {
-			if err := r.flowPrints(ctx, results, r.writes.reason()); err != nil {
+			if err := r.flowPrints(ctx, results, r.writes.anyReason()); err != nil {
 				r.p.printf(Warn, "warning: flow transaction %s: the seal does not record the relations this run built (%s): kiln transaction commit %s will not seal them, and the next build runs them", r.opts.Transaction, oneLine(err), r.opts.Transaction)
 			}
 			return
@@ -516,6 +577,10 @@ func (r *runner) sealed(ctx context.Context, results []run.Result, rolledBack bo
 		r.p.emit(Log{Text: "the database is not sealed, the next build runs every node whose relation may have changed: " + why, Debug: true})
 		r.unsealed = why
 		return
+	}
+	r.written = r.carryWritten(results)
+	if why := r.writes.anyReason(); why != "" {
+		r.p.emit(Log{Text: "the database is sealed but for the relations written outside their nodes' builds, whose nodes the next build runs: " + why, Debug: true})
 	}
 	if r.p.OnServer() {
 		if err := r.sealServer(ctx, results, restored); err != nil {
@@ -550,7 +615,7 @@ func (r *runner) stampPending() *duckdb.Header {
 	if err != nil {
 		hdr = nil
 	}
-	if err := r.p.writeSeal(fileSeal{RunID: r.p.InvocationID(), Command: r.opts.Command, Pending: true}, hdr); err != nil {
+	if err := r.p.writeSeal(fileSeal{RunID: r.p.InvocationID(), Command: r.opts.Command, Pending: true, Written: r.written}, hdr); err != nil {
 		r.p.emit(Log{Text: "the pending seal is not written: " + oneLine(err), Debug: true})
 	}
 	return hdr

@@ -115,6 +115,7 @@ func (r *runner) serverOutside(ctx context.Context) error {
 	g := r.p.Graph()
 	r.changed = map[graph.ID]string{}
 	var names []string
+	written := map[string]string{}
 	for _, n := range g.Nodes() {
 		id := n.ID
 		if n.Relation.IsZero() || n.Kind == graph.Test || !n.IsExecutable() {
@@ -123,19 +124,29 @@ func (r *runner) serverOutside(ctx context.Context) error {
 		k := n.Relation.Schema + "." + n.Relation.Name
 		if s.Prints[k] != prints[k] {
 			r.changed[id] = k
-			names = append(names, k)
+			if by, ok := strings.CutPrefix(s.Prints[k], writtenPrefix); ok {
+				written[k] = by
+			} else {
+				names = append(names, k)
+			}
 		}
 	}
+	r.pg.note = writtenLine(written, r.changed)
 	if len(names) > 0 {
 		sort.Strings(names)
 		if len(names) > 5 {
 			names = append(names[:5], "...")
 		}
-		r.pg.note = fmt.Sprintf("%s changed outside kiln since the last %s at %s (%s): their nodes run",
-			plural(len(r.changed), "relation"), s.Command, s.SealedAt.Local().Format("2006-01-02 15:04:05"), strings.Join(names, ", "))
+		r.pg.note = sentences(fmt.Sprintf("%s changed outside kiln since the last %s at %s (%s): their nodes run",
+			plural(len(names), "relation"), s.Command, s.SealedAt.Local().Format("2006-01-02 15:04:05"), strings.Join(names, ", ")), r.pg.note)
 	}
 	return nil
 }
+
+// writtenPrefix starts the print that the seal records for a relation
+// written outside its node's build (sealwritten.go), followed by what
+// wrote it.
+const writtenPrefix = "written: "
 
 // pgSeal is what a run on PostgreSQL found as it started.
 type pgSeal struct {
@@ -188,6 +199,12 @@ func (r *runner) sealServer(ctx context.Context, results []run.Result, restored 
 		}
 	}
 	keepOtherSchemas(prints, r.pg.old, r.sealSchemas())
+	// A relation a statement of the run wrote outside its node's build
+	// (sealwritten.go) gets a print no relation has: the next build runs
+	// its node, and the print stays until a run builds it.
+	for k, what := range r.writes.wrote() {
+		prints[k] = writtenPrefix + writtenBy(what, r.opts.Command, r.p.InvocationID(), time.Now())
+	}
 	b, err := json.Marshal(serverSeal{RunID: r.p.InvocationID(), Command: r.opts.Command, SealedAt: time.Now(), Prints: prints, Dirty: r.pg.dirty})
 	if err != nil {
 		return err
