@@ -47,7 +47,35 @@ func stmtWrites(sql string) []string {
 		}
 		if target, writes := classify(words, s); writes {
 			out = append(out, target)
+			if target != "" {
+				out = append(out, alsoWrites(sqlWords(s, -1), target)...)
+			}
 		}
+	}
+	return out
+}
+
+// alsoWrites returns the other relations a statement of words (all its
+// words) that writes target names: the rest of a list (truncate a, b;
+// drop table a, b) and the new name of a rename (alter table s.a rename
+// to b: s.b).
+func alsoWrites(w []string, target string) []string {
+	var out []string
+	for i := 0; i+1 < len(w); i++ {
+		if w[i] != target {
+			continue
+		}
+		for j := i + 1; j+1 < len(w) && w[j] == "," && (w[0] == "truncate" || w[0] == "drop"); j += 2 {
+			out = append(out, w[j+1])
+		}
+		if w[0] == "alter" && i+3 < len(w) && w[i+1] == "rename" && w[i+2] == "to" {
+			name := w[i+3]
+			if k := strings.LastIndexByte(target, '.'); k >= 0 && !strings.Contains(name, ".") {
+				name = target[:k+1] + name
+			}
+			out = append(out, name)
+		}
+		break
 	}
 	return out
 }

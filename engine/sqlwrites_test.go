@@ -37,6 +37,10 @@ func TestStmtWrites(t *testing.T) {
 		"drop schema s cascade":                                 {""},
 		"do $$ begin end $$":                                    {""},
 		"select 1; update t set x = 2":                          {"t"},
+		"truncate a, s.b":                                       {"a", "s.b"},
+		"drop table if exists a, b cascade":                     {"a", "b"},
+		"alter table s.a rename to b":                           {"s.a", "s.b"},
+		"alter table a rename column x to y":                    {"a"},
 	} {
 		if got := stmtWrites(sql); !reflect.DeepEqual(got, want) {
 			t.Errorf("stmtWrites(%q) = %q, want %q", sql, got, want)
