@@ -66,9 +66,12 @@ import (
 //
 // A run that may have written another relation than its nodes' own (a
 // hook, on-run-start, on-run-end or run_query statement that is not known
-// to be harmless, see stmtWrites, naming a relation kiln builds or none it
-// can tell) does not seal: the next build runs every node (DuckDB) or the
-// nodes whose relations changed (PostgreSQL).
+// to be harmless, see stmtWrites) seals all the same when each such
+// statement names the relation it writes, recording the relations of
+// nodes written (sealwritten.go): the next build runs those nodes. One
+// that may write a relation it does not name does not seal: the next
+// build runs every node (DuckDB) or the nodes whose relations changed
+// (PostgreSQL).
 
 // SealFilePath returns the seal of the DuckDB database at dbPath:
 // dbPath + ".seal.json"; "" for an in-memory database.
