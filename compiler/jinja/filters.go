@@ -407,29 +407,82 @@ func filterRound(c *Call, v any) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	prec, _ := toInt(or(a[0], 0))
+	prec, isInt := toInt(or(a[0], 0))
+	if !isInt {
+		return nil, errf("round: precision must be an integer, not %s", aType(a[0]))
+	}
+	method := or(a[1], "common")
+	if method != "common" && method != "ceil" && method != "floor" {
+		return nil, errf("method must be common, ceil or floor")
+	}
+	if method == "common" {
+		// Jinja2's do_round is Python's round(value, precision): an int
+		// stays an int (rounded half to even when precision < 0), a
+		// Decimal a Decimal, a float a float.
+		switch x := v.(type) {
+		case int, bool, *big.Int:
+			b, _ := toBig(x)
+			if prec >= 0 {
+				return normInt(b), nil
+			}
+			q := new(big.Int).Exp(big.NewInt(10), big.NewInt(int64(-prec)), nil)
+			return normInt(new(big.Int).Mul(roundHalfEven(new(big.Rat).SetFrac(b, q)), q)), nil
+		case Decimal:
+			if prec < 0 {
+				return nil, errf("round of a Decimal to a negative precision is not supported yet")
+			}
+			r := x.rat()
+			p := new(big.Int).Exp(big.NewInt(10), big.NewInt(int64(prec)), nil)
+			return Decimal{Unscaled: roundHalfEven(r.Mul(r, new(big.Rat).SetInt(p))), Scale: prec}, nil
+		}
+	}
 	f, ok := toFloat(v)
 	if !ok {
 		return nil, errf("round needs a number, not %s", aType(v))
 	}
-	p := math.Pow(10, float64(prec))
-	switch or(a[1], "common") {
+	switch method {
 	case "common":
+		if math.IsInf(f, 0) || math.IsNaN(f) || f == 0 {
+			return f, nil
+		}
+		if prec < 0 {
+			// The exact binary value rounded half to even to a multiple
+			// of 10^-prec, as Python's.
+			r := new(big.Rat).SetFloat64(f)
+			q := new(big.Int).Exp(big.NewInt(10), big.NewInt(int64(-prec)), nil)
+			n := new(big.Int).Mul(roundHalfEven(r.Quo(r, new(big.Rat).SetInt(q))), q)
+			out, _ := new(big.Rat).SetInt(n).Float64()
+			return math.Copysign(out, f), nil
+		}
 		// Python's round(): the exact binary value rounded to prec
 		// decimals, ties to even (round(2.5) is 2.0, round(2.675, 2) is
 		// 2.67), which strconv's correctly rounded formatting gives.
-		if prec < 0 {
-			q := math.Pow(10, float64(-prec))
-			return math.RoundToEven(f/q) * q, nil
-		}
 		r, _ := strconv.ParseFloat(strconv.FormatFloat(f, 'f', prec, 64), 64)
 		return r, nil
-	case "ceil":
-		return math.Ceil(f*p) / p, nil
-	case "floor":
-		return math.Floor(f*p) / p, nil
 	}
-	return nil, errf("method must be common, ceil or floor")
+	// ceil and floor: math.ceil(value * 10**precision) / 10**precision,
+	// a float.
+	p := math.Pow(10, float64(prec))
+	if method == "ceil" {
+		return math.Ceil(f*p) / p, nil
+	}
+	return math.Floor(f*p) / p, nil
+}
+
+// roundHalfEven rounds r to an integer, ties to even.
+func roundHalfEven(r *big.Rat) *big.Int {
+	num, den := r.Num(), r.Denom()
+	q, m := new(big.Int).DivMod(num, den, new(big.Int)) // floor, 0 <= m < den
+	twice := new(big.Int).Lsh(m, 1)
+	switch twice.Cmp(den) {
+	case 1:
+		q.Add(q, big.NewInt(1))
+	case 0:
+		if q.Bit(0) == 1 {
+			q.Add(q, big.NewInt(1))
+		}
+	}
+	return q
 }
 
 func jinjaTitle(s string) string {

@@ -480,6 +480,16 @@ func str(v any) string {
 	return repr(v)
 }
 
+// Repr returns Python's repr() of v: how v prints inside a list or dict.
+func Repr(v any) string { return repr(v) }
+
+// PyRepr is implemented by Go values whose repr() differs from their
+// str() (a date's is datetime.date(2024, 1, 2)): they print with it
+// inside lists, tuples and dicts, as Python prints containers.
+type PyRepr interface {
+	PyRepr() string
+}
+
 // repr returns Python's repr() of v.
 func repr(v any) string {
 	var b strings.Builder
@@ -541,6 +551,8 @@ func writeRepr(b *strings.Builder, v any, depth int) {
 		b.WriteString(str(v))
 	case Decimal:
 		b.WriteString("Decimal('" + x.String() + "')")
+	case PyRepr:
+		b.WriteString(x.PyRepr())
 	case fmt.Stringer:
 		b.WriteString(x.String())
 	default:

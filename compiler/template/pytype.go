@@ -27,11 +27,6 @@ func (getter) PyType() string { return "module" }
 // PyType is "module": modules.re.
 func (reModule) PyType() string { return "module" }
 
-// PyType is "Pattern", re.compile's.
-func (pattern) PyType() string { return "Pattern" }
-
-// PyType is "Match", re.match's.
-func (reMatch) PyType() string { return "Match" }
 
 // PyType is "set".
 func (*pySet) PyType() string { return "set" }
