@@ -453,3 +453,79 @@ func strftime(t time.Time, f string, aware bool) string {
 	}
 	return b.String()
 }
+
+// PyRepr is Python's repr of a timedelta, as a list or dict prints it:
+// datetime.timedelta(days=1, seconds=3600), datetime.timedelta(0).
+func (d timeDelta) PyRepr() string {
+	days, secs, us := d.parts()
+	var parts []string
+	if days != 0 {
+		parts = append(parts, fmt.Sprintf("days=%d", days))
+	}
+	if secs != 0 {
+		parts = append(parts, fmt.Sprintf("seconds=%d", secs))
+	}
+	if us != 0 {
+		parts = append(parts, fmt.Sprintf("microseconds=%d", us))
+	}
+	if len(parts) == 0 {
+		return "datetime.timedelta(0)"
+	}
+	return "datetime.timedelta(" + strings.Join(parts, ", ") + ")"
+}
+
+// PyRepr is Python's repr of a date or datetime, as a list or dict prints
+// it: datetime.date(2024, 1, 2), datetime.datetime(2024, 1, 2, 3, 4) (the
+// hour and minute always, the second and microsecond when not zero), an
+// aware one with its tzinfo: <UTC> (pytz.utc, dbt's run_started_at), a
+// fixed offset as datetime.timezone(...), a named zone as pytz's
+// <DstTzInfo 'Europe/Paris' CET+1:00:00 STD>.
+func (d dateTime) PyRepr() string {
+	t := d.t
+	if d.dateOnly {
+		return fmt.Sprintf("datetime.date(%d, %d, %d)", t.Year(), int(t.Month()), t.Day())
+	}
+	s := fmt.Sprintf("datetime.datetime(%d, %d, %d, %d, %d", t.Year(), int(t.Month()), t.Day(), t.Hour(), t.Minute())
+	switch us := t.Nanosecond() / 1000; {
+	case us != 0:
+		s += fmt.Sprintf(", %d, %d", t.Second(), us)
+	case t.Second() != 0:
+		s += fmt.Sprintf(", %d", t.Second())
+	}
+	if d.aware {
+		s += ", tzinfo=" + tzRepr(t.Location(), t)
+	}
+	return s + ")"
+}
+
+// PyRepr is the repr of a time zone: <UTC> for pytz.utc, a fixed offset
+// as datetime.timezone(datetime.timedelta(seconds=3600)), a named zone
+// as pytz's <DstTzInfo 'Europe/Paris' CET+1:00:00 STD> at the present
+// instant's offset.
+func (z tzInfo) PyRepr() string { return tzRepr(z.loc, now()) }
+
+// tzRepr is the repr of loc as the tzinfo of the instant at.
+func tzRepr(loc *time.Location, at time.Time) string {
+	if loc == time.UTC || loc.String() == "UTC" {
+		return "<UTC>"
+	}
+	name, off := at.In(loc).Zone()
+	if loc.String() == "" || loc == naive || strings.HasPrefix(loc.String(), "+") || strings.HasPrefix(loc.String(), "-") {
+		return "datetime.timezone(" + timeDelta{us: int64(off) * usPerSecond}.PyRepr() + ")"
+	}
+	kind := "STD"
+	if at.In(loc).IsDST() {
+		kind = "DST"
+	}
+	return fmt.Sprintf("<DstTzInfo %s %s%s %s>", jinja.Repr(loc.String()), name, pyOffset(off), kind)
+}
+
+// pyOffset is str(timedelta(seconds=off)) with a sign, as pytz prints a
+// zone's offset: +1:00:00, 0:00:00, -1 day, 19:00:00.
+func pyOffset(off int) string {
+	s := timeDelta{us: int64(off) * usPerSecond}.String()
+	if off > 0 {
+		return "+" + s
+	}
+	return s
+}
