@@ -35,7 +35,7 @@ func TestPackageMacrosAndTests(t *testing.T) {
 			test = n.CompiledCode
 		}
 	}
-	if want := "select cast(amount * 100 as integer) as cents, date_trunc('month', d) as m, date_trunc('day', d) as d, varchar as t from raw"; model != want {
+	if want := "select cast(amount * 100 as integer) as cents, date_trunc('month', d) as m, date_trunc('day', d) as d, TEXT as t from raw"; model != want {
 		t.Errorf("model:\n got %q\nwant %q", model, want)
 	}
 	if want := `select * from "jaffle_shop"."main"."orders" where cents <= 0`; test != want {

@@ -108,7 +108,9 @@ cast({{ dbt.dateadd('day', '-1', dbt.dateadd(datepart, '1', dbt.date_trunc(datep
 {% macro default__array_concat(array_1, array_2) -%} list_concat({{ array_1 }}, {{ array_2 }}) {%- endmacro %}
 
 {% macro type_string() %}{{ return(adapter.dispatch('type_string', 'dbt')()) }}{% endmacro %}
-{% macro default__type_string() -%} varchar {%- endmacro %}
+{#- dbt's default__type_string: api.Column.translate_type("string"), TEXT
+    on dbt-duckdb and dbt-postgres (DuckDB's VARCHAR, PostgreSQL's text). -#}
+{% macro default__type_string() -%} {{ return(api.Column.translate_type("string")) }} {%- endmacro %}
 {% macro type_timestamp() %}{{ return(adapter.dispatch('type_timestamp', 'dbt')()) }}{% endmacro %}
 {% macro default__type_timestamp() -%} timestamp {%- endmacro %}
 {% macro type_float() %}{{ return(adapter.dispatch('type_float', 'dbt')()) }}{% endmacro %}
@@ -134,7 +136,7 @@ select generate_series as generated_number from generate_series(1, {{ upper_boun
     no date_diff, arrays rather than lists, no DOUBLE type name. -#}
 {% macro postgres__safe_cast(field, type) -%} cast({{ field }} as {{ type }}) {%- endmacro %}
 {% macro postgres__any_value(expression) -%} min({{ expression }}) {%- endmacro %}
-{% macro postgres__type_float() -%} float8 {%- endmacro %}
+{% macro postgres__type_float() -%} float {%- endmacro %}
 {% macro postgres__array_append(array, new_element) -%} array_append({{ array }}, {{ new_element }}) {%- endmacro %}
 {% macro postgres__array_concat(array_1, array_2) -%} array_cat({{ array_1 }}, {{ array_2 }}) {%- endmacro %}
 {% macro postgres__array_construct(inputs, data_type) -%}
@@ -163,6 +165,8 @@ string_agg({{ measure }}, {{ delimiter_text }} {{ order_by_clause or '' }})
 cast(extract(year from {{ b }}) - extract(year from {{ a }}) as bigint)
 {%- elif datepart in per_year -%}
 cast((extract(year from {{ b }}) * {{ per_year[datepart] }} + extract({{ datepart }} from {{ b }})) - (extract(year from {{ a }}) * {{ per_year[datepart] }} + extract({{ datepart }} from {{ a }})) as bigint)
+{%- elif datepart == 'day' -%}
+(({{ second_date }})::date - ({{ first_date }})::date)
 {%- elif datepart in seconds -%}
 cast(round((extract(epoch from date_trunc('{{ trunc.get(datepart, datepart) }}', {{ b }})) - extract(epoch from date_trunc('{{ trunc.get(datepart, datepart) }}', {{ a }}))) / {{ seconds[datepart] }}) as bigint)
 {%- else -%}

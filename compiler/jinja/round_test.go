@@ -16,13 +16,13 @@ func TestRoundFilterAsJinja2(t *testing.T) {
 	d := func(unscaled int64, scale int) Decimal { return Decimal{Unscaled: big.NewInt(unscaled), Scale: scale} }
 	g := MapGlobals{"d25": d(25, 1), "d35": d(35, 1), "d1234": d(1234, 3), "d15": d(15, 1)}
 	for src, want := range map[string]string{
-		"{{ 10 | round }}|{{ 10 | round(1) }}|{{ 10 | round(0, 'floor') }}|{{ 10 | round(1, 'ceil') }}":                      "10|10|10.0|10.0",
-		"{{ 1250 | round(-2) }}|{{ 1350 | round(-2) }}|{{ -1250 | round(-2) }}|{{ 15 | round(-1) }}|{{ 25 | round(-1) }}":      "1200|1400|-1200|20|20",
-		"{{ 2.5 | round }}|{{ 3.5 | round }}|{{ 2.675 | round(2) }}|{{ -2.5 | round }}|{{ 1250.0 | round(-2) }}":                "2.0|4.0|2.67|-2.0|1200.0",
-		"{{ 1350.0 | round(-2) }}|{{ -4.0 | round(-1) }}":                                                                       "1400.0|-0.0",
+		"{{ 10 | round }}|{{ 10 | round(1) }}|{{ 10 | round(0, 'floor') }}|{{ 10 | round(1, 'ceil') }}":                       "10|10|10.0|10.0",
+		"{{ 1250 | round(-2) }}|{{ 1350 | round(-2) }}|{{ -1250 | round(-2) }}|{{ 15 | round(-1) }}|{{ 25 | round(-1) }}":     "1200|1400|-1200|20|20",
+		"{{ 2.5 | round }}|{{ 3.5 | round }}|{{ 2.675 | round(2) }}|{{ -2.5 | round }}|{{ 1250.0 | round(-2) }}":              "2.0|4.0|2.67|-2.0|1200.0",
+		"{{ 1350.0 | round(-2) }}|{{ -4.0 | round(-1) }}":                                                                     "1400.0|-0.0",
 		"{{ 42.55 | round(1, 'floor') }}|{{ 42.55 | round(1, 'ceil') }}|{{ -42.55 | round(0, 'floor') }}|{{ 42.55 | round }}": "42.5|42.6|-43.0|43.0",
-		"{{ true | round }}|{{ (2 ** 70) | round(-20) }}|{{ 7 | round(-1, 'floor') }}":                                         "1|1200000000000000000000|0.0",
-		"{{ (10 | round) is integer }}|{{ (10 | round(0, 'floor')) is float }}":                                                "True|True",
+		"{{ true | round }}|{{ (2 ** 70) | round(-20) }}|{{ 7 | round(-1, 'floor') }}":                                        "1|1200000000000000000000|0.0",
+		"{{ (10 | round) is integer }}|{{ (10 | round(0, 'floor')) is float }}":                                               "True|True",
 		// Python: round(Decimal('2.5'), 0) is Decimal('2'); round(Decimal('3.5'), 0)
 		// Decimal('4'); round(Decimal('1.234'), 2) Decimal('1.23');
 		// round(Decimal('1.5'), 2) Decimal('1.50'); ceil gives a float.

@@ -2,6 +2,7 @@ package template
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/kiln-build/kiln/compiler/jinja"
 )
@@ -104,7 +105,7 @@ func (columnClass) Attr(name string) (any, bool) {
 			if !ok1 || !ok2 {
 				return nil, fmt.Errorf("api.Column.create() takes a name and a data type")
 			}
-			return Column{Name: jinja.Str(n), Type: jinja.Str(t)}, nil
+			return Column{Name: jinja.Str(n), Type: translateType(jinja.Str(t))}, nil
 		}), true
 	case "string_type":
 		return jinja.Func(func(c *jinja.Call) (any, error) {
@@ -129,9 +130,23 @@ func (columnClass) Attr(name string) (any, bool) {
 		}), true
 	case "translate_type":
 		return jinja.Func(func(c *jinja.Call) (any, error) {
-			dtype, _ := arg(c, 0, "dtype")
-			return jinja.Str(dtype), nil
+			dtype, ok := arg(c, 0, "dtype")
+			if !ok {
+				return nil, fmt.Errorf("api.Column.translate_type() takes a type, such as 'string'")
+			}
+			return translateType(jinja.Str(dtype)), nil
 		}), true
 	}
 	return nil, false
+}
+
+// translateType is dbt's Column.translate_type: TYPE_LABELS.get(
+// dtype.upper(), dtype) with dbt-adapters' TYPE_LABELS {"STRING": "TEXT"},
+// which dbt-duckdb and dbt-postgres keep: 'string' is TEXT, anything else
+// is returned as given.
+func translateType(dtype string) string {
+	if strings.ToUpper(dtype) == "STRING" {
+		return "TEXT"
+	}
+	return dtype
 }

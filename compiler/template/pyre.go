@@ -387,9 +387,9 @@ func (p *pyPattern) all(re *regexp.Regexp, s string, limit int) ([][]int, error)
 	if !canMatchEmpty(re) {
 		return re.FindAllStringSubmatchIndex(s, limit), nil
 	}
-	inside := derived(re, `(?s:.)`, "")        // a search from inside s, one character of context before
-	longAt := derived(re, `\A(?s:.)`, "")      // a match right after that character
-	longAt0 := derived(re, `\A`, "")           // a match at the start
+	inside := derived(re, `(?s:.)`, "")   // a search from inside s, one character of context before
+	longAt := derived(re, `\A(?s:.)`, "") // a match right after that character
+	longAt0 := derived(re, `\A`, "")      // a match at the start
 	longAt.Longest()
 	longAt0.Longest()
 	var out [][]int

@@ -80,9 +80,9 @@ func TestReModuleRefusesWhatRE2CannotDo(t *testing.T) {
 		// Python: 'xa' (a lookahead).
 		"x\n{{ modules.re.sub('(?=a)', 'x', 'a') }}": "m.sql:2:4: re: pattern '(?=a)': the lookahead (?=...) is not supported: kiln's regular expressions run on Go's RE2 engine",
 		// Python: 'x' (a backreference).
-		`{{ modules.re.sub('(a)\\1', 'x', 'aa') }}`: `the backreference \1 is not supported`,
+		`{{ modules.re.sub('(a)\\1', 'x', 'aa') }}`:         `the backreference \1 is not supported`,
 		`{{ modules.re.sub('(?P<q>a)(?P=q)', 'x', 'aa') }}`: `the backreference (?P=...) is not supported`,
-		`{{ modules.re.search('(?<!a)b', 'b') }}`: `the lookbehind (?<!...) is not supported`,
+		`{{ modules.re.search('(?<!a)b', 'b') }}`:           `the lookbehind (?<!...) is not supported`,
 		// Python: ['é'] (\b is Unicode in Python, ASCII in RE2).
 		`{{ modules.re.findall('\\bé', 'é') }}`: `\b and \B on a text that is not ASCII are not supported yet`,
 		// Python: 'a\nX\n'; RE2 cannot say "before the last newline" with other newlines.

@@ -27,7 +27,6 @@ func (getter) PyType() string { return "module" }
 // PyType is "module": modules.re.
 func (reModule) PyType() string { return "module" }
 
-
 // PyType is "set".
 func (*pySet) PyType() string { return "set" }
 
