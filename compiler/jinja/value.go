@@ -480,6 +480,23 @@ func str(v any) string {
 	return repr(v)
 }
 
+// Slice is obj[lo:hi:step] (nil for an omitted bound), as Python slices.
+func Slice(obj, lo, hi, step any) (any, error) { return slice(obj, lo, hi, step) }
+
+// Less reports whether a < b as Python compares them (an error for
+// values of types that do not order).
+func Less(a, b any) (bool, error) { return compare("<", a, b) }
+
+// Items returns the items of an iterable (a list, tuple, dict's keys,
+// string's characters); nil when v is not iterable.
+func Items(v any) []any {
+	out, err := iterate(v)
+	if err != nil {
+		return nil
+	}
+	return out
+}
+
 // Repr returns Python's repr() of v: how v prints inside a list or dict.
 func Repr(v any) string { return repr(v) }
 

@@ -343,7 +343,7 @@ func (a *adapterObj) execute(c *jinja.Call) (any, error) {
 	}
 	db := a.db()
 	if db == nil {
-		return jinja.Tuple{"", NewTable(nil, nil, nil)}, nil
+		return jinja.Tuple{statementResponse, NewTable(nil, nil, nil)}, nil
 	}
 	fetch := false
 	if len(c.Args) > 2 {
@@ -354,11 +354,11 @@ func (a *adapterObj) execute(c *jinja.Call) (any, error) {
 	}
 	sql := jinja.Str(c.Args[0])
 	if !fetch {
-		return jinja.Tuple{"OK", NewTable(nil, nil, nil)}, db.Exec(sql)
+		return jinja.Tuple{statementResponse, NewTable(nil, nil, nil)}, db.Exec(sql)
 	}
 	cols, types, rows, err := db.Query(sql)
 	if err != nil {
 		return nil, err
 	}
-	return jinja.Tuple{"OK", NewTable(cols, types, rows)}, nil
+	return jinja.Tuple{statementResponse, NewTable(cols, types, rows).logTo(a.c.Log)}, nil
 }

@@ -80,9 +80,21 @@ func (o contextObj) Keys() []string {
 	return append(out, o.g.e.resolver.Names()...)
 }
 
-// adapterResponse is dbt's AdapterResponse as store_raw_result makes it:
-// it prints as its message.
+// adapterResponse is dbt's AdapterResponse (a statement's response,
+// store_raw_result's): _message, code, rows_affected and query_id, None
+// when unknown; it prints as its message.
 type adapterResponse struct{ message, code, rows any }
+
+// statementResponse is the response of a statement block: dbt-duckdb's
+// AdapterResponse(_message="OK"), code and rows_affected None. On
+// PostgreSQL too (dbt-postgres gives the server's status, "SELECT 1",
+// which kiln does not read).
+var statementResponse = adapterResponse{message: "OK"}
+
+// PyRepr is the dataclass's repr, as a list or dict prints it.
+func (r adapterResponse) PyRepr() string {
+	return fmt.Sprintf("AdapterResponse(_message=%s, code=%s, rows_affected=%s, query_id=None)", jinja.Repr(r.message), jinja.Repr(r.code), jinja.Repr(r.rows))
+}
 
 // Attr implements jinja.Getter.
 func (r adapterResponse) Attr(name string) (any, bool) {

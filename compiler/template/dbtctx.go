@@ -318,7 +318,7 @@ func (g *globals) runQuery(call *jinja.Call) (any, error) {
 	if err != nil {
 		return nil, fmt.Errorf("run_query: %v", err)
 	}
-	return NewTable(cols, types, rows), nil
+	return NewTable(cols, types, rows).logTo(g.c.Log), nil
 }
 
 // statement is {% call statement(name, fetch_result=False) %}sql{% endcall %}:
@@ -351,13 +351,13 @@ func (g *globals) statement(call *jinja.Call) (any, error) {
 		if err != nil {
 			return nil, fmt.Errorf("statement %q: %v", name, err)
 		}
-		g.store(name, "OK", NewTable(cols, types, rows))
+		g.store(name, statementResponse, NewTable(cols, types, rows).logTo(g.c.Log))
 		return "", nil
 	}
 	if err := g.c.DB.Exec(sql); err != nil {
 		return nil, fmt.Errorf("statement %q: %v", name, err)
 	}
-	g.store(name, "OK", NewTable(nil, nil, nil))
+	g.store(name, statementResponse, NewTable(nil, nil, nil))
 	return "", nil
 }
 

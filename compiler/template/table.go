@@ -18,6 +18,13 @@ type Table struct {
 	names []string
 	types []string
 	rows  []*tableRow
+	log   func(string) // where print_table prints (print()'s), nil for nowhere
+}
+
+// logTo sets where print_table prints: where print() prints.
+func (t *Table) logTo(log func(string)) *Table {
+	t.log = log
+	return t
 }
 
 // NewTable returns the table of a query's column names, database types
@@ -135,10 +142,8 @@ func (t *Table) Attr(name string) (any, bool) {
 			out[i] = n
 		}
 		return out, true
-	case "print_table":
-		return jinja.Func(func(*jinja.Call) (any, error) { return "", nil }), true
 	}
-	return nil, false
+	return t.tableMethod(name, t.log)
 }
 
 // Data returns the rows as a list of tuples (load_result(...)['data']).
