@@ -23,6 +23,13 @@ func (st *state) eval(sc *scope, x Expr) (any, error) {
 			return nil, err
 		}
 		if u, ok := obj.(Undefined); ok {
+			if _, isName := e.x.(*nameExpr); isName && !u.attr && !st.env.Lenient && looksLikePackage(u.Name) {
+				if err := st.unsupported(e.x.pos(), "", u.Name); err != nil {
+					return nil, err
+				}
+				return nil, st.errorf(e.x.pos(), fmt.Sprintf("if %s is a package, add it to packages.yml and run kiln deps; otherwise check the name for a typo", u.Name),
+					"%q is undefined: no variable, macro or installed package has that name (reading %s.%s)", u.Name, u.Name, e.name)
+			}
 			return st.undefinedUse(e.x.pos(), u)
 		}
 		return getattr(obj, e.name), nil
@@ -549,4 +556,20 @@ func plural(n int, word string) string {
 		return "1 " + word
 	}
 	return fmt.Sprintf("%d %ss", n, word)
+}
+
+// looksLikePackage reports whether an undefined name read as a namespace
+// (name.attr) could be a package's: a lower-case identifier, as dbt
+// package names are (dbt_utils, codegen).
+func looksLikePackage(name string) bool {
+	if name == "" || name == poisoned || !(name[0] >= 'a' && name[0] <= 'z') {
+		return false
+	}
+	for i := 0; i < len(name); i++ {
+		c := name[i]
+		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '_') {
+			return false
+		}
+	}
+	return true
 }
