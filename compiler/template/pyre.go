@@ -30,9 +30,47 @@ var reFuncParams = map[string][]string{
 	"split": {"string", "maxsplit", "flags"},
 }
 
+// reFlag is one of re's flags (re.I): it prints as Python's RegexFlag
+// (re.IGNORECASE) and adds to others and to ints as an int.
+type reFlag int
+
+var reFlagNames = map[int]string{reI: "IGNORECASE", reL: "LOCALE", reM: "MULTILINE", reS: "DOTALL", reU: "UNICODE", reX: "VERBOSE", reA: "ASCII"}
+
+func (f reFlag) String() string { return "re." + reFlagNames[int(f)] }
+
+// PyType is "RegexFlag".
+func (reFlag) PyType() string { return "RegexFlag" }
+
+// BinOpJinja implements jinja.Operand: + and - with flags and ints.
+func (f reFlag) BinOpJinja(op string, other any, right bool) (any, bool, error) {
+	var o int
+	switch x := other.(type) {
+	case reFlag:
+		o = int(x)
+	case int:
+		o = x
+	default:
+		return nil, false, nil
+	}
+	l, r := int(f), o
+	if right {
+		l, r = o, int(f)
+	}
+	switch op {
+	case "+":
+		return l + r, true, nil
+	case "-":
+		return l - r, true, nil
+	}
+	return nil, false, nil
+}
+
 func (reModule) Attr(name string) (any, bool) {
 	if v, ok := reFlags[name]; ok {
-		return v, true
+		if v == 0 {
+			return 0, true
+		}
+		return reFlag(v), true
 	}
 	switch name {
 	case "escape":
@@ -128,6 +166,9 @@ func compilePy(pat, flagsArg any) (*pyPattern, error) {
 	flags := 0
 	if flagsArg != nil {
 		f, ok := flagsArg.(int)
+		if rf, isFlag := flagsArg.(reFlag); isFlag {
+			f, ok = int(rf), true
+		}
 		if !ok {
 			return nil, fmt.Errorf("flags must be re flags such as modules.re.IGNORECASE, not %s", jinja.AType(flagsArg))
 		}

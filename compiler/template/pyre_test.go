@@ -16,6 +16,8 @@ func TestReModuleAsPython(t *testing.T) {
 	e, _ := NewEngine(nil)
 	cases := []struct{ src, want string }{
 		{`{{ modules.re.sub('a', 'x', 'aaa', 2) }}`, `xxa`},
+		// A macro as repl is called with the match, as a Python function.
+		{`{% macro up(m) %}{{ m.group(0) | upper }}{% endmacro %}{{ modules.re.sub('[ab]', up, 'abc') }}|{{ modules.re.subn('b', up, 'abcb', 1) }}`, `ABc|('aBcb', 1)`},
 		{`{{ modules.re.sub('a', 'x', 'aaa', count=2) }}`, `xxa`},
 		{`{{ modules.re.split(',', 'a,b,c', 1) }}`, `['a', 'b,c']`},
 		{`{{ modules.re.split(',', 'a,b,c', maxsplit=1) }}`, `['a', 'b,c']`},
@@ -61,6 +63,21 @@ func TestReModuleAsPython(t *testing.T) {
 		{`{{ modules.re.search('(?P<y>\\d{4})-(?P<m>\\d\\d)', 'on 2024-03').expand('\\g<m>/\\g<y>') }}`, `03/2024`},
 		{`{{ modules.re.sub('a|', '-', 'bab') }}`, `-b--b-`},
 		{`{{ modules.re.sub('\\s+$', '', 'select 1  ') }}`, `select 1`},
+		// More of what dbt packages write: identifiers, emails, numbers, verbose
+		// patterns, Unicode case folding, flags printed as RegexFlag.
+		{"{{ modules.re.findall('{x}', '{x}') }}|{{ modules.re.sub('a{', 'b', 'a{') }}|{{ modules.re.findall('a{1,2}', 'aaa') }}", "['{x}']|b|['aa', 'a']"},
+		{"{{ modules.re.findall('[\\\\w.-]+@[\\\\w.-]+', 'x jo.e-s@ex.com y') }}", "['jo.e-s@ex.com']"},
+		{"{{ modules.re.findall('\\\\d+(?:\\\\.\\\\d+)?', 'v1.25 and 3') }}", "['1.25', '3']"},
+		{"{{ modules.re.sub('\\\\s+', ' ', 'a \\t\\n b') }}|{{ modules.re.split('\\\\W+', 'a, b; c') }}", "a b|['a', 'b', 'c']"},
+		{"{{ modules.re.sub('(?x) a  b # c', '-', 'ab a b') }}", "- a b"},
+		{"{{ modules.re.findall('(?i)\u00c9T\u00c9', '\u00e9t\u00e9') }}", "['\u00e9t\u00e9']"},
+		{"{{ modules.re.sub('[^a-z0-9_]', '_', 'My Col-1') | lower }}", "_y__ol_1"},
+		{"{{ modules.re.match('(\\\\w+)\\\\.(\\\\w+)', 'schema.table').groups() }}", "('schema', 'table')"},
+		{"{{ modules.re.sub('\\\\$\\\\{(\\\\w+)\\\\}', '<\\\\1>', 'a ${x} b') }}", "a <x> b"},
+		{"{{ modules.re.findall('^$', '') }}|{{ modules.re.split('^', 'ab\\ncd', flags=modules.re.M) }}", "['']|['', 'ab\\n', 'cd']"},
+		{"{{ modules.re.sub('(?m)$', ';', 'a\\nb') }}", "a;\nb;"},
+		{"{{ modules.re.compile('a', modules.re.I + modules.re.M) }}", "re.compile('a', re.IGNORECASE|re.MULTILINE)"},
+		{"{{ modules.re.search('x', 'y') is none }}|{{ modules.re.I }}", "True|re.IGNORECASE"},
 	}
 	for _, c := range cases {
 		out, l := e.Render("m.sql", c.src, &Context{})
