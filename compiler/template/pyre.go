@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	"github.com/kiln-build/kiln/compiler/jinja"
@@ -245,9 +246,20 @@ func isASCII(s string) bool {
 	return true
 }
 
+// derivedCache holds the derived expressions compiled so far (Go's
+// Regexp is safe for concurrent use): a macro calling re in a loop
+// compiles each once.
+var derivedCache sync.Map
+
 // derived compiles re's expression wrapped as prefix(...)suffix.
 func derived(re *regexp.Regexp, prefix, suffix string) *regexp.Regexp {
-	return regexp.MustCompile(prefix + "(?:" + re.String() + ")" + suffix)
+	expr := prefix + "(?:" + re.String() + ")" + suffix
+	if v, ok := derivedCache.Load(expr); ok {
+		return v.(*regexp.Regexp)
+	}
+	d := regexp.MustCompile(expr)
+	derivedCache.Store(expr, d)
+	return d
 }
 
 func (p *pyPattern) String() string {
@@ -428,11 +440,7 @@ func (p *pyPattern) all(re *regexp.Regexp, s string, limit int) ([][]int, error)
 	if !canMatchEmpty(re) {
 		return re.FindAllStringSubmatchIndex(s, limit), nil
 	}
-	inside := derived(re, `(?s:.)`, "")   // a search from inside s, one character of context before
-	longAt := derived(re, `\A(?s:.)`, "") // a match right after that character
-	longAt0 := derived(re, `\A`, "")      // a match at the start
-	longAt.Longest()
-	longAt0.Longest()
+	inside := derived(re, `(?s:.)`, "") // a search from inside s, one character of context before
 	var out [][]int
 	pos, mustAdvance := 0, false
 	for pos <= len(s) && (limit < 0 || len(out) < limit) {
@@ -442,6 +450,8 @@ func (p *pyPattern) all(re *regexp.Regexp, s string, limit int) ([][]int, error)
 		}
 		if mustAdvance && loc[0] == pos && loc[1] == pos {
 			// Python would look for a non-empty match at pos first.
+			longAt0 := longest(derived(re, `\A`, ""))      // a match at the start
+			longAt := longest(derived(re, `\A(?s:.)`, "")) // a match right after the character before
 			if l := searchFrom(longAt0, longAt, s, pos); l != nil && l[0] == pos && l[1] > pos {
 				return nil, fmt.Errorf("re: pattern %s prefers an empty match where a longer one is possible (an empty alternative first, or a lazy *? or ??) in a repeated search; this is not supported yet: write the pattern so it cannot match the empty string", quoteRe(p.src))
 			}
@@ -459,6 +469,13 @@ func (p *pyPattern) all(re *regexp.Regexp, s string, limit int) ([][]int, error)
 		pos = loc[1]
 	}
 	return out, nil
+}
+
+// longest returns a copy of re that prefers the longest match.
+func longest(re *regexp.Regexp) *regexp.Regexp {
+	l := regexp.MustCompile(re.String())
+	l.Longest()
+	return l
 }
 
 // searchFrom returns the first match of re in s at or after pos, with the
