@@ -132,13 +132,13 @@ func (r *runner) serverOutside(ctx context.Context) error {
 		}
 	}
 	r.pg.note = writtenLine(written, r.changed)
-	if len(names) > 0 {
+	if count := len(names); count > 0 {
 		sort.Strings(names)
 		if len(names) > 5 {
 			names = append(names[:5], "...")
 		}
-		r.pg.note = sentences(fmt.Sprintf("%s changed outside kiln since the last %s at %s (%s): their nodes run",
-			plural(len(names), "relation"), s.Command, s.SealedAt.Local().Format("2006-01-02 15:04:05"), strings.Join(names, ", ")), r.pg.note)
+		r.pg.note = sentences(fmt.Sprintf("%s changed outside kiln since the last %s at %s (%s): their nodes run; a table or view rebuilt loses the privileges granted on it by hand (configure them with +grants)",
+			plural(count, "relation"), s.Command, s.SealedAt.Local().Format("2006-01-02 15:04:05"), strings.Join(names, ", ")), r.pg.note)
 	}
 	return nil
 }

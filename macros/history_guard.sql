@@ -229,9 +229,11 @@
     guard runs before the load that digests the cells, so a workbook saved
     again with the same cells differs too). A file missing under raw_dir
     is left to the run's check of its inputs. A month built with the gates
-    off (the sample) recorded no file: nothing to compare. On a database
-    other than DuckDB (which reads the files for the check) it compares
-    nothing and says so (a line of the log) when the month is held. -#}
+    off (the sample) recorded no file: nothing to compare. On DuckDB the
+    database reads and hashes the files (read_blob); on another database
+    (PostgreSQL, which cannot read the client's files) kiln does, on the
+    machine it runs on (local_file_sha256), against the same records kept
+    in the database's kiln_history. -#}
 {% macro history_guard_month_again(database, month, raw_dir, history, held) %}
 {%- set correction = var('correction', false) -%}
 {%- set have = run_query("select count(*) from information_schema.columns where table_schema = 'kiln_history' and ((table_name = 'runs' and column_name = 'started_at') or (table_name = 'node_results' and column_name = 'unique_id') or (table_name = 'observations' and column_name = 'detail'))").columns[0].values()[0] | int -%}
@@ -243,18 +245,18 @@
 {%- if correction -%}{{ log("correction: true has no effect: month " ~ month ~ " is not among the accepted months of " ~ history ~ ", there is nothing to correct", info=True) }}{%- endif -%}
 {{- return('') -}}
 {%- endif -%}
-{%- if target.type != 'duckdb' -%}
-{%- if not correction -%}{{ log("history_guard: month " ~ month ~ " is in " ~ history ~ "; the files under raw_dir " ~ raw_dir ~ " were not compared with the ones it was built with (not supported yet on " ~ target.type ~ ": the check reads the files through DuckDB). Check that they are " ~ month ~ "'s exports", info=True) }}{%- endif -%}
-{{- return('') -}}
-{%- endif -%}
+{%- set duck = target.type == 'duckdb' -%}
+{%- set json_path = "json_extract_string(o.detail, '$.path')" if duck else "(cast(o.detail as json) ->> 'path')" -%}
+{%- set json_sha = "json_extract_string(o.detail, '$.sha256')" if duck else "(cast(o.detail as json) ->> 'sha256')" -%}
+{%- set when = "strftime(started_at, '%Y-%m-%d %H:%M:%S')" if duck else "to_char(started_at, 'YYYY-MM-DD HH24:MI:SS')" -%}
 {%- set m = (month[:4] | int) * 12 + (month[5:7] | int) - 1 -%}
-{%- set records = run_query("select path, sha, run_id, strftime(started_at, '%Y-%m-%d %H:%M:%S') from ("
-    ~ " select json_extract_string(o.detail, '$.path') as path, json_extract_string(o.detail, '$.sha256') as sha, r.run_id, r.started_at,"
+{%- set records = run_query("select path, sha, run_id, " ~ when ~ " from ("
+    ~ " select " ~ json_path ~ " as path, " ~ json_sha ~ " as sha, r.run_id, r.started_at,"
     ~ " row_number() over (partition by o.series order by r.started_at desc, r.run_id desc) as k"
     ~ " from kiln_history.observations as o join kiln_history.runs as r on r.run_id = o.run_id"
     ~ " join kiln_history.node_results as n on n.run_id = o.run_id and n.unique_id = o.unique_id"
     ~ " where o.month = " ~ m ~ " and o.accepted and r.status = 'success' and n.status in ('pass', 'warn')"
-    ~ " and json_extract_string(o.detail, '$.sha256') is not null) as last where k = 1 order by started_at desc, path") -%}
+    ~ " and " ~ json_sha ~ " is not null) as last where k = 1 order by started_at desc, path") -%}
 {%- if not records.rows -%}
 {%- if correction -%}{{ log("correction: true has no effect: the run that built month " ~ month ~ " recorded no input file (its input_freshness gates were off), there is nothing to compare", info=True) }}{%- endif -%}
 {{- return('') -}}
@@ -268,8 +270,15 @@
 {%- set _ = globs.append("select file from glob(" ~ history_guard_literal(dir ~ '/' ~ name) ~ ")") -%}
 {%- endif -%}
 {%- endfor -%}
-{%- set found = run_query(globs | join(' union all ')).columns[0].values() | list -%}
 {%- set current = {} -%}
+{%- if not duck -%}
+{#- The server cannot read the client's files: kiln hashes them. -#}
+{%- for name in names -%}
+{%- set sha = local_file_sha256(dir ~ '/' ~ name) -%}
+{%- if sha is not none -%}{%- set _ = current.update({name: sha}) -%}{%- endif -%}
+{%- endfor -%}
+{%- endif -%}
+{%- set found = run_query(globs | join(' union all ')).columns[0].values() | list if duck else [] -%}
 {%- if found -%}
 {%- set quoted = [] -%}{%- for f in found -%}{%- set _ = quoted.append(history_guard_literal(f)) -%}{%- endfor -%}
 {%- for row in run_query("select filename, sha256(content) from read_blob([" ~ quoted | join(', ') ~ "])").rows -%}

@@ -8,7 +8,7 @@ import (
 
 // dbtNames are the names dbtName resolves, for builtins and context.
 var dbtNames = []string{"adapter", "api", "context", "database", "dbt_version", "exceptions", "execute",
-	"flags", "fromjson", "fromyaml", "graph", "invocation_id", "load_relation", "load_result", "local_md5", "log", "model",
+	"flags", "fromjson", "fromyaml", "graph", "invocation_id", "load_relation", "load_result", "local_file_sha256", "local_md5", "log", "model",
 	"modules", "print", "project_name", "run_query", "run_started_at", "schema", "set", "set_strict",
 	"should_store_failures", "statement", "store_raw_result", "store_result", "target", "tojson", "toyaml", "zip"}
 

@@ -197,6 +197,8 @@ func (g *globals) dbtName(name string) (any, bool) {
 			h := md5.Sum([]byte(jinja.Str(v)))
 			return hex.EncodeToString(h[:]), nil
 		}), true
+	case "local_file_sha256":
+		return jinja.Func(g.localFileSHA256), true
 	case "load_relation":
 		// load_relation(relation): the relation as the database has it,
 		// None when it does not exist.
