@@ -57,6 +57,15 @@ func (d *Database) CommitTransaction(ctx context.Context, id string) (TxnOutcome
 	if err := d.p.recover(ctx, d.conn, d.db.Dialect()); err != nil {
 		return TxnOutcome{}, err
 	}
+	if st, err := d.conn.Store().TxnStatus(ctx, id); err == nil && st == "open" {
+		failed, err := txnFailedRuns(ctx, d.conn, d.db.Dialect(), id)
+		if err != nil {
+			return TxnOutcome{}, err
+		}
+		if len(failed) > 0 {
+			return TxnOutcome{}, &TxnFailedError{ID: id, Failed: failed}
+		}
+	}
 	out, err := execute.CommitTxn(context.WithoutCancel(ctx), d.conn, d.db.Dialect(), id)
 	if rs, ok := d.conn.(adapter.RelationSealer); ok && err == nil {
 		// PostgreSQL: what the flow's runs built, unchanged since, is

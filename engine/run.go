@@ -325,6 +325,7 @@ func (p *Project) Run(ctx context.Context, plan *Plan, o RunOptions) (*Result, e
 		return nil, interrupted(ctx, err)
 	}
 	if err := r.checkBuiltWith(ctx); err != nil {
+		recordRefusedInTxn(ctx, r.ex.Conn(0).Store(), p.InvocationID(), o, o.describe(p.cfg.VarsText), varsJSON(p.cfg.Vars), r.start)
 		return nil, err
 	}
 	if err := r.ex.Conn(0).Store().StartRun(ctx, adapter.RunRecord{ID: p.InvocationID(), Command: o.Command,

@@ -17,7 +17,9 @@ func (a *app) transactionCommand() *cobra.Command {
 Each task passes --transaction ID (the flow execution's id): what it builds
 stays pending, so the flow as a whole is all or nothing. The flow's last
 task runs "kiln transaction commit ID", which publishes the tables and the
-exports; its errors branch runs "kiln transaction rollback ID", which
+exports; it is refused, publishing nothing, while a build of the
+transaction failed or was refused and was not run again with success
+since (same command and selection). Its errors branch runs "kiln transaction rollback ID", which
 restores every table and export as it was before the flow. While a flow
 transaction is open, runs outside it are refused.
 
