@@ -90,10 +90,13 @@ deletes it too.`,
 					return &exitError{ExitFailure, err.Error()}
 				}
 			}
+			if t := p.Target; all && t != nil && t.Type != "" && t.Type != "duckdb" {
+				a.ui.Printf("kept the %s database %s of target %s: kiln clean --all deletes a DuckDB file only, never a server's database (its tables and run history are all still there). To start afresh, drop the schemas kiln built and %s (drop schema ... cascade), or create another database and name it in the target", t.Type, t.Database, t.Name, "kiln_history")
+			}
 			return nil
 		},
 	}
-	cmd.Flags().BoolVar(&all, "all", false, "delete the database too (its tables and the run history)")
+	cmd.Flags().BoolVar(&all, "all", false, "delete the DuckDB database file too (its tables and the run history); a PostgreSQL target's database is kept (kiln says so)")
 	return cmd
 }
 

@@ -60,3 +60,23 @@ func TestCommitRefusesFailedTransaction(t *testing.T) {
 		t.Errorf("after the commit sales holds region %s, want us", got)
 	}
 }
+
+// TestCleanAllKeepsPostgresDatabase: finding M5 of the PostgreSQL trial.
+// kiln clean --all on a PostgreSQL target removes target/ and says
+// plainly that it kept the server's database (whose tables are still
+// there) and how to start afresh.
+func TestCleanAllKeepsPostgresDatabase(t *testing.T) {
+	d := newPGDB(t)
+	dir := smallProject(t, "target:\n  type: postgres\n  host: "+d.host+"\n  port: "+d.port+"\n  user: "+d.user+"\n  dbname: "+d.db+"\n")
+	mustKiln(t, ExitOK, dir, "build")
+	out := mustKiln(t, ExitOK, dir, "clean", "--all")
+	if !strings.Contains(out, "kept the postgres database "+d.db+" of target ") || !strings.Contains(out, "drop schema ... cascade") {
+		t.Errorf("clean --all does not say it kept the database:\n%s", out)
+	}
+	if got := d.query(t, "select n, total from marts.summary"); len(got) != 1 || got[0] != "2|30.75" {
+		t.Errorf("marts.summary = %v after clean --all, want [2|30.75]", got)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "target")); !os.IsNotExist(err) {
+		t.Errorf("target/ is still there: %v", err)
+	}
+}
