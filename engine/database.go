@@ -58,7 +58,7 @@ func (d *Database) CommitTransaction(ctx context.Context, id string) (TxnOutcome
 		return TxnOutcome{}, err
 	}
 	if st, err := d.conn.Store().TxnStatus(ctx, id); err == nil && st == "open" {
-		failed, err := txnFailedRuns(ctx, d.conn, d.db.Dialect(), id)
+		failed, err := txnFailedRuns(ctx, d.conn.Store(), id)
 		if err != nil {
 			return TxnOutcome{}, err
 		}

@@ -27,18 +27,25 @@ func (e *TxnFailedError) Error() string {
 // txnFailedRuns returns the runs of flow transaction id whose last
 // attempt did not succeed: for each command and selection (a task of the
 // flow; a task's retry has the same), the latest run, when its status is
-// not success; a `kiln retry` of a run that succeeded stands for it.
-func txnFailedRuns(ctx context.Context, c adapter.Conn, d adapter.Dialect, id string) ([]string, error) {
-	_, rows, err := c.QueryRows(ctx, "select run_id, command, coalesce(selection, ''), status, started_at from kiln_history.runs where txn = "+
-		d.Literal(id)+" order by started_at, run_id")
+// not success; a `kiln retry` of a run stands for that run.
+func txnFailedRuns(ctx context.Context, st adapter.Store, id string) ([]string, error) {
+	// While a flow transaction is open, runs outside it are refused: its
+	// runs are the latest ones.
+	recent, err := st.RecentRuns(ctx, 1000)
 	if err != nil {
 		return nil, err
+	}
+	var rows []adapter.RunRecord
+	for i := len(recent) - 1; i >= 0; i-- { // oldest first
+		if recent[i].Txn == id {
+			rows = append(rows, recent[i])
+		}
 	}
 	type run struct{ id, command, selection, status string }
 	last := map[string]run{}
 	var order []string
 	for _, r := range rows {
-		x := run{fmt.Sprint(r[0]), fmt.Sprint(r[1]), fmt.Sprint(r[2]), fmt.Sprint(r[3])}
+		x := run{r.ID, r.Command, r.Selection, r.Status}
 		if x.status == "running" {
 			continue // this commit's recovery marked killed runs already
 		}

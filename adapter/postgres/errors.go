@@ -38,6 +38,9 @@ func wrapError(ctx context.Context, err error, query string) error {
 				detail = append(detail, s)
 			}
 		}
+		if h := timeoutHint(pe); h != "" {
+			detail = append(detail, h)
+		}
 		e.Detail = strings.Join(detail, "\n")
 		if pe.Position > 0 {
 			e.Line, e.Col = position(query, int(pe.Position))
@@ -166,4 +169,16 @@ func nearFirstLine(msg string) string {
 		return msg[:i] + `..."`
 	}
 	return msg
+}
+
+// timeoutHint says what stopped a statement cancelled by one of the
+// session's timeouts, and how to find or change it; "" for other errors.
+func timeoutHint(pe *pgconn.PgError) string {
+	switch {
+	case pe.Code == "55P03" && strings.Contains(pe.Message, "lock timeout"):
+		return "another session holds a lock on a relation this statement replaces (often a reader's open transaction: a BI tool idle in transaction), and the target's lock_timeout ended the wait; find it with select pid, usename, application_name, state, query_start, query from pg_stat_activity where state like 'idle in transaction%', end it (select pg_terminate_backend(pid)) or wait for it, then run again"
+	case pe.Code == "57014" && strings.Contains(pe.Message, "statement timeout"):
+		return "the statement ran longer than the session's statement_timeout, set on the role or the database (show statement_timeout; alter role ... reset statement_timeout), not by kiln"
+	}
+	return ""
 }

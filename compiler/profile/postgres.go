@@ -2,6 +2,7 @@ package profile
 
 import (
 	"fmt"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -44,6 +45,12 @@ var postgres = &Adapter{
 		{Name: "connect_timeout", Support: project.Applied},
 		{Name: "keepalives_idle", Support: project.Applied},
 		{Name: "target_session_attrs", Support: project.Applied},
+		// kiln's own key: how long a statement of the build waits for a
+		// lock (PostgreSQL's lock_timeout: "30s", "2min", or milliseconds)
+		// before the node fails and the run rolls back; left out, it waits
+		// as long as the lock is held (a reader's open transaction on a
+		// table the build replaces).
+		{Name: "lock_timeout", Support: project.Applied},
 		{Name: "search_path", Support: project.NotYet, Note: "kiln puts the target's schema first on the search path; name the schema with schema:, or qualify the relations"},
 		{Name: "role", Support: project.NotYet, Note: "connect as the user that should own the relations"},
 		{Name: "retries", Support: project.Documents, Note: "retries is not read: pass kiln's --retries N"},
@@ -51,6 +58,10 @@ var postgres = &Adapter{
 	},
 	Complete: completePostgres,
 }
+
+// lockTimeoutRE is a lock_timeout value: milliseconds, or a number with
+// one of PostgreSQL's time units.
+var lockTimeoutRE = regexp.MustCompile(`^[0-9]+ ?(ms|s|min|h|d)?$`)
 
 // sslModes are libpq's sslmode values.
 var sslModes = []string{"disable", "allow", "prefer", "require", "verify-ca", "verify-full"}
@@ -127,6 +138,15 @@ func completePostgres(t *Target, o Options, keyAt map[string]diag.Pos) diag.List
 		}
 		v = strings.ReplaceAll(strings.ReplaceAll(v, `\`, `\\`), `'`, `\'`)
 		parts = append(parts, fmt.Sprintf("%s='%s'", kv[1], v))
+	}
+	if lt := str("lock_timeout"); lt != "" {
+		if !lockTimeoutRE.MatchString(lt) {
+			l.Add(diag.Errorf(keyAt["lock_timeout"], "lock_timeout %q is not a duration", lt).
+				WithHint("write milliseconds (5000) or a number with a unit: 30s, 2min, 1h"))
+		} else {
+			// A startup option: every session of the run has it.
+			parts = append(parts, fmt.Sprintf("options='-c lock_timeout=%s'", strings.ReplaceAll(lt, " ", "")))
+		}
 	}
 	t.DSN = strings.Join(parts, " ")
 	return l
