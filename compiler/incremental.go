@@ -3,6 +3,7 @@ package compiler
 import (
 	"fmt"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -60,6 +61,17 @@ func (c *compiler) compileIncremental(n *graph.Node, r *rendered) {
 		inc.OnSchemaChange = s
 	}
 	inc.Predicates = toStrings(x["incremental_predicates"])
+	if p := toStrings(x["predicates"]); len(p) > 0 {
+		// dbt's older name, read first, as dbt-duckdb's and
+		// dbt-adapters' incremental materializations do:
+		// config.get('predicates') or config.get('incremental_predicates').
+		if len(inc.Predicates) > 0 && !slices.Equal(p, inc.Predicates) {
+			at, _ := c.configValuePos(n, r, "incremental_predicates", pos)
+			c.diags.Warnf(at, "model %q sets both predicates and incremental_predicates: predicates are used, as dbt reads predicates first; incremental_predicates are ignored", n.Name).Hint =
+				"keep one: predicates is dbt's older name of incremental_predicates"
+		}
+		inc.Predicates = p
+	}
 	inc.UpdateColumns = columnList(x["merge_update_columns"])
 	inc.ExcludeColumns = columnList(x["merge_exclude_columns"])
 	if b, ok := x["full_refresh"].(bool); ok {
@@ -96,11 +108,18 @@ func (c *compiler) compileIncremental(n *graph.Node, r *rendered) {
 			}
 		}
 	case "microbatch":
-		if len(inc.UniqueKey) > 0 {
-			c.diags.Errorf(pos, "model %q: the microbatch strategy does not take unique_key: it replaces each batch's rows by their event_time", n.Name).Hint = "remove unique_key, or use incremental_strategy: merge"
+		switch {
+		case db == "PostgreSQL" && len(inc.UniqueKey) == 0:
+			// dbt-postgres's postgres__get_incremental_microbatch_sql
+			// merges each batch on unique_key and raises without one.
+			c.diags.Errorf(pos, "model %q: the microbatch strategy on PostgreSQL requires unique_key, as dbt-postgres does: each batch's rows are merged into the table on it", n.Name).Hint =
+				"set unique_key to the columns that identify a row: a batch's rows then update the table's rows of the same key and add the others"
+		case db != "PostgreSQL" && len(inc.UniqueKey) > 0:
+			c.diags.Errorf(pos, "model %q: the microbatch strategy on %s does not take unique_key, as in %s: it replaces each batch's rows by their event_time", n.Name, db, dbt).Hint = "remove unique_key, or use incremental_strategy: merge"
 		}
 	}
-	if inc.Strategy == "merge" || (inc.Strategy == "delete+insert" && inc.UniqueKeyList) {
+	mergesBatches := inc.Strategy == "microbatch" && db == "PostgreSQL"
+	if inc.Strategy == "merge" || mergesBatches || (inc.Strategy == "delete+insert" && inc.UniqueKeyList) {
 		for i, k := range inc.UniqueKey {
 			if keyName.MatchString(k) {
 				continue
@@ -109,16 +128,16 @@ func (c *compiler) compileIncremental(n *graph.Node, r *rendered) {
 			if len(inc.UniqueKeyItemsAt) == len(inc.UniqueKey) {
 				at = inc.UniqueKeyItemsAt[i]
 			}
-			how := "merge writes DBT_INTERNAL_SOURCE.<key> = DBT_INTERNAL_DEST.<key>"
-			if inc.Strategy != "merge" {
+			how := inc.Strategy + " writes DBT_INTERNAL_SOURCE.<key> = DBT_INTERNAL_DEST.<key>"
+			if inc.Strategy == "delete+insert" {
 				how = "delete+insert with a unique_key list writes <new rows>.<key> = <table>.<key>"
 			}
 			c.diags.Errorf(at, "model %q: unique_key %q is not a column name: %s, as dbt does, which needs one", n.Name, k, how).Hint =
 				"add the expression to the model's columns and key on that column, or use incremental_strategy: delete+insert with unique_key written as a string, which takes an expression"
 		}
 	}
-	if inc.Strategy != "merge" && len(inc.UpdateColumns)+len(inc.ExcludeColumns) > 0 {
-		c.diags.Errorf(pos, "model %q: merge_update_columns and merge_exclude_columns apply to the merge strategy, not to %s", n.Name, inc.Strategy).Hint = "remove them, or use incremental_strategy: merge"
+	if inc.Strategy != "merge" && !mergesBatches && len(inc.UpdateColumns)+len(inc.ExcludeColumns) > 0 {
+		c.diags.Errorf(pos, "model %q: merge_update_columns and merge_exclude_columns apply to the merge strategy (and to microbatch on PostgreSQL, which merges), not to %s on %s", n.Name, inc.Strategy, db).Hint = "remove them, or use incremental_strategy: merge"
 	}
 	if len(inc.UpdateColumns) > 0 && len(inc.ExcludeColumns) > 0 {
 		c.diags.Errorf(pos, "model %q: merge_update_columns and merge_exclude_columns cannot both be set", n.Name).Hint = "keep one of them"
@@ -136,6 +155,7 @@ func (c *compiler) compileIncremental(n *graph.Node, r *rendered) {
 	if inc.Batch == nil {
 		return
 	}
+	inc.Batch.Merge = mergesBatches
 	plain := c.renderNode(n, renderMode{final: true, batch: true})
 	incr := c.renderNode(n, renderMode{final: true, batch: true, incremental: true})
 	inc.Batch.Code, _ = oneStatement(plain.out)
@@ -325,9 +345,9 @@ func (c *compiler) checkIncrementalValue(k string, v any, pos diag.Pos) bool {
 		if !isNames(v) {
 			bad("%s must be a column name or a list of column names, not %v", k, v)
 		}
-	case "incremental_predicates":
+	case "incremental_predicates", "predicates":
 		if !isNames(v) {
-			bad("incremental_predicates must be a list of SQL conditions, not %v", v).Hint = "write incremental_predicates: [\"DBT_INTERNAL_DEST.updated_at > current_date - 7\"]"
+			bad("%s must be a list of SQL conditions, not %v", k, v).Hint = "write " + k + ": [\"DBT_INTERNAL_DEST.updated_at > current_date - 7\"]"
 		}
 	case "event_time":
 		if s, ok := v.(string); !ok || strings.TrimSpace(s) == "" {

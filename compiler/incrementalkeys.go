@@ -10,7 +10,7 @@ import (
 // for unique_key, snapshots). dbt ignores them on a table, a view or an
 // ephemeral model; kiln warns. event_time is not one: a microbatch model
 // filters its parents by theirs, whatever they are.
-var incrementalKeys = []string{"unique_key", "incremental_strategy", "incremental_predicates", "on_schema_change",
+var incrementalKeys = []string{"unique_key", "incremental_strategy", "incremental_predicates", "predicates", "on_schema_change",
 	"merge_update_columns", "merge_exclude_columns", "batch_size", "lookback", "begin"}
 
 // warnIncrementalKeys warns, once per key, about each of incrementalKeys

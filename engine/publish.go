@@ -622,7 +622,8 @@ func unprovableAsIs(n *graph.Node) string {
 // matches (dbt-adapters' get_delete_insert_merge_sql, get_merge_sql): a
 // row of the same key outside them is inserted again at every run.
 // delete+insert and merge with a unique_key and no predicates replace the
-// rows of the same keys, and microbatch replaces each batch's rows: run
+// rows of the same keys, and microbatch replaces each batch's rows (or,
+// on PostgreSQL, merges them on unique_key, as merge does): run
 // again on the same input, they leave the same table, unless the query
 // reads the model's own table (see mayRead and ownRead). (insert_overwrite
 // is refused at compile time.)
@@ -639,6 +640,12 @@ func notIdempotent(n *graph.Node) string {
 			return "incremental_strategy " + inc.Strategy + " without unique_key adds its rows again at every run"
 		}
 		if len(inc.Predicates) > 0 {
+			return "incremental_predicates keep rows of the same keys from being replaced, so its rows can be added again at every run"
+		}
+	case "microbatch":
+		if inc.Batch != nil && inc.Batch.Merge && len(inc.Predicates) > 0 {
+			// PostgreSQL merges each batch on unique_key, with the
+			// predicates in its condition, as merge does.
 			return "incremental_predicates keep rows of the same keys from being replaced, so its rows can be added again at every run"
 		}
 	}

@@ -529,6 +529,14 @@ type BatchInfo struct {
 	// as dbt renders a microbatch model once per batch; Code and
 	// IncrementalCode are its rendering for its first batch.
 	ReadsBatch bool
+	// Merge is set on PostgreSQL, where each batch's rows are merged into
+	// the table on unique_key (the merge strategy), as dbt-postgres's
+	// postgres__get_incremental_microbatch_sql does: a row of the same
+	// key is updated wherever its event_time was, the table's other rows
+	// of the batch are kept. Unset (DuckDB, as dbt-duckdb), a batch's
+	// rows replace the table's rows of the batch (delete by event_time,
+	// then insert).
+	Merge bool `json:",omitempty"`
 }
 
 // BatchMarkerPrefix starts the marker of a filtered input in

@@ -397,6 +397,11 @@ var Keys = []Key{
 	{Scope: ScopeConfig, Name: "incremental_strategy", For: Models, Support: Applied},
 	{Scope: ScopeConfig, Name: "on_schema_change", For: Models, Support: Applied},
 	{Scope: ScopeConfig, Name: "incremental_predicates", For: Models, Support: Applied},
+	// predicates is dbt's older name of incremental_predicates, which
+	// dbt-duckdb's and dbt-adapters' incremental materializations still
+	// read first (config.get('predicates') or
+	// config.get('incremental_predicates')): compiler.compileIncremental.
+	{Scope: ScopeConfig, Name: "predicates", For: Models, Support: Applied},
 	{Scope: ScopeConfig, Name: "merge_update_columns", For: Models, Support: Applied},
 	{Scope: ScopeConfig, Name: "merge_exclude_columns", For: Models, Support: Applied},
 	{Scope: ScopeConfig, Name: "event_time", For: Models | Seeds | Sources, Support: Applied},

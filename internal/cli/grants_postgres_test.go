@@ -140,7 +140,7 @@ from information_schema.role_table_grants where grantee in ('%s', '%s') order by
 	write := func(mbGrantee string) {
 		grantsProject(t, dir, d, "{}", "{}", "{}", "{}", map[string]string{
 			"models/hooked.sql": "{{ config(materialized='incremental', unique_key='id', post_hook='grant update on {{ this }} to " + a + "', grants={'select': ['" + b + "']}) }}\nselect 1 as id\n",
-			"models/mb.sql": "{{ config(materialized='incremental', incremental_strategy='microbatch', event_time='d', batch_size='year', begin='2024-01-01', grants={'select': ['" + mbGrantee + "']}) }}\n" +
+			"models/mb.sql": "{{ config(materialized='incremental', incremental_strategy='microbatch', event_time='d', batch_size='year', begin='2024-01-01', unique_key='id', grants={'select': ['" + mbGrantee + "']}) }}\n" +
 				"select d, id from {{ ref('events') }} as e\n",
 			"seeds/events.csv": "d,id\n2024-06-01 00:00:00,1\n",
 			"seeds/_seeds.yml": "version: 2\nseeds:\n  - name: events\n    config:\n      event_time: d\n      column_types: {d: timestamp}\n",

@@ -150,7 +150,7 @@ func TestMicrobatchIndexesOnPostgres(t *testing.T) {
 	d := newPGDB(t)
 	dir := t.TempDir()
 	indexesProject(t, dir, d, map[string]string{
-		"models/mb.sql": "{{ config(materialized='incremental', incremental_strategy='microbatch', event_time='d', batch_size='year', begin='2024-01-01', indexes=[{'columns': ['id'], 'unique': True}]) }}\n" +
+		"models/mb.sql": "{{ config(materialized='incremental', incremental_strategy='microbatch', event_time='d', batch_size='year', begin='2024-01-01', unique_key='id', indexes=[{'columns': ['id'], 'unique': True}]) }}\n" +
 			"select d, id from {{ ref('events') }} as e\n",
 		"seeds/events.csv": "d,id\n2024-06-01 00:00:00,1\n2025-06-01 00:00:00,2\n",
 		"seeds/_seeds.yml": "version: 2\nseeds:\n  - name: events\n    config:\n      event_time: d\n      column_types: {d: timestamp}\n",

@@ -25,6 +25,7 @@ func microbatchHooksProject(t *testing.T, target string) string {
 		"models/m.sql": "{{ config(materialized='incremental', incremental_strategy='microbatch', event_time='d', batch_size='year', begin='2023-01-01',\n" +
 			"    pre_hook=" + hook("pre") + ",\n" +
 			"    post_hook=[" + hook("post") + ", {'sql': " + hook("post outside") + ", 'transaction': false}]) }}\n" +
+			"{% if target.type == 'postgres' %}{{ config(unique_key='id') }}{% endif %}\n" + // dbt-postgres merges each batch on it
 			"select d, id, amount from {{ ref('events') }}\n",
 	} {
 		writeFile(t, filepath.Join(dir, name), body)

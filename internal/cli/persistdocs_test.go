@@ -19,6 +19,7 @@ func docsProject(t *testing.T, extra string) string {
 	writeProjectFile(t, dir, "seeds/events.csv", "id,d,amount\n1,2024-03-01,5\n2,2025-06-01,7\n")
 	writeProjectFile(t, dir, "seeds/_seeds.yml", "version: 2\nseeds:\n  - name: events\n    config:\n      event_time: d\n      column_types: {d: timestamp, amount: integer}\n")
 	writeProjectFile(t, dir, "models/inc_micro.sql", "{{ config(materialized='incremental', incremental_strategy='microbatch', event_time='d', batch_size='year', begin='2023-01-01') }}\n"+
+		"{% if target.type == 'postgres' %}{{ config(unique_key='id') }}{% endif %}\n"+ // dbt-postgres merges each batch on it
 		"select id, amount as price, d from {{ ref('events') }}\n")
 	writeProjectFile(t, dir, "models/fail.sql", "{{ config(materialized='table') }}\n"+
 		"select (select count(*) from {{ ref('inc_append') }}) + (select count(*) from {{ ref('inc_merge') }}) + (select count(*) from {{ ref('inc_micro') }}) + (select count(*) from {{ ref('snap') }}) as n\n"+

@@ -29,7 +29,7 @@ func TestUnloggedOnPostgres(t *testing.T) {
 		"models/strict.yml":  "models:\n  - name: strict\n    config: {contract: {enforced: true}}\n    columns:\n      - {name: id, data_type: bigint, constraints: [{type: not_null}]}\n",
 		"seeds/events.csv":   "d,id,amount\n2023-03-01 00:00:00,1,10\n2024-06-01 00:00:00,2,20\n",
 		"seeds/_seeds.yml":   "version: 2\nseeds:\n  - name: events\n    config:\n      event_time: d\n      column_types: {d: timestamp, amount: integer}\n",
-		"models/mb.sql":      "{{ config(materialized='incremental', incremental_strategy='microbatch', event_time='d', batch_size='year', begin='2023-01-01', unlogged=true) }}\nselect d, id, amount from {{ ref('events') }}\n",
+		"models/mb.sql":      "{{ config(materialized='incremental', incremental_strategy='microbatch', event_time='d', batch_size='year', begin='2023-01-01', unique_key='id', unlogged=true) }}\nselect d, id, amount from {{ ref('events') }}\n",
 		"snapshots/snap.sql": "{% snapshot snap %}\n{{ config(target_schema='snapshots', unique_key='id', strategy='check', check_cols='all', unlogged=true) }}\nselect id, price from {{ ref('prices') }}\n{% endsnapshot %}\n",
 	})
 	want := "events:p,inc:u,logged:p,mb:u,plain:p,prices:p,snap:u,strict:u,t:u,v:v"

@@ -64,7 +64,9 @@ func Batches(b *graph.BatchInfo, now, start, end time.Time) []Batch {
 // holding the run's clock with the lookback ones before it (those in the
 // run's range); --full-refresh (or a missing table) builds them all. The
 // journal keeps the rows of the batches it replaces (PrepareRows), not
-// the whole table.
+// the whole table; when the batches are merged on unique_key
+// (BatchInfo.Merge: PostgreSQL), which may update any row, it keeps the
+// table's rows (keepTable).
 func (e *Executor) microbatch(ctx context.Context, conn adapter.Conn, n *graph.Node, plan *batchPlan) run.Result {
 	b := n.Incremental.Batch
 	var built, rows, replaced int64
@@ -102,7 +104,13 @@ func (e *Executor) microbatch(ctx context.Context, conn adapter.Conn, n *graph.N
 				}
 			}
 		}
-		if !whole && (len(build) > 0 || persistsDocs(n)) {
+		if !whole && b.Merge && len(build) > 0 {
+			// A merged batch may update a row of the same key anywhere
+			// in the table: the journal keeps all its rows.
+			if err := e.keepTable(ctx, conn, n, false, nil); err != nil {
+				return err
+			}
+		} else if !whole && (len(build) > 0 || persistsDocs(n)) {
 			// The journal keeps the rows of the batches to build, not the
 			// table: a rollback puts those rows back. With persist_docs
 			// and no batch to build, it keeps no row, only the comments.
@@ -416,7 +424,10 @@ func (e *Executor) tableTimeType(ctx context.Context, conn adapter.Conn, n *grap
 // table's rows of the batch (or create the table, when it does not exist
 // yet); incremental_predicates narrow both, as in dbt-duckdb: only the
 // table's rows of the batch that meet them are deleted, only the new
-// rows that meet them are inserted. It returns the rows written and the rows deleted.
+// rows that meet them are inserted. When b.Merge (PostgreSQL, as
+// dbt-postgres), the rows are checked against unique_key and merged on it
+// instead (materialize.Merge, incremental_predicates in its condition).
+// It returns the rows written and the rows deleted.
 func (e *Executor) buildBatch(ctx context.Context, conn adapter.Conn, n *graph.Node, b *graph.BatchInfo, types map[graph.ID]string, bt Batch, code string, exists bool) (int64, int64, error) {
 	sql := e.batchCode(code, b, types, bt)
 	tmp, rows, err := e.newRows(ctx, conn, n, sql)
@@ -445,9 +456,21 @@ func (e *Executor) buildBatch(ctx context.Context, conn adapter.Conn, n *graph.N
 		return 0, 0, fmt.Errorf("%d of its %d rows have an event_time (%s) outside the batch [%s, %s) or NULL; nothing was written: filter the model's rows by its inputs' event_time, or fix the column",
 			out, rows, b.EventTime, bt.Start.UTC().Format(time.RFC3339), bt.End.UTC().Format(time.RFC3339))
 	}
+	if b.Merge {
+		// The batch's rows are merged on unique_key: a key twice among
+		// them, or NULL, is refused before anything is written.
+		inc := n.Incremental
+		if err := CheckKeyExprs(ctx, conn, e.d, "model", n.Name, tmp, inc.UniqueKey, inc.UniqueKeyAt, inc.UniqueKeyItemsAt); err != nil {
+			return 0, 0, err
+		}
+	}
 	var deleted int64
 	if !exists {
 		if _, err := conn.Run(ctx, materialize.Unlogged(e.d, n, e.d.CreateTableAs(n.Relation, e.d.SelectAll(tmp, "")))); err != nil {
+			return 0, 0, err
+		}
+	} else if b.Merge {
+		if _, err := conn.Run(ctx, materialize.Merge(e.d, n, n.Relation, tmp, names)); err != nil {
 			return 0, 0, err
 		}
 	} else {

@@ -186,16 +186,28 @@ func Apply(d adapter.Dialect, n *graph.Node, rel, rows adapter.Relation, cols []
 		}
 		return append(stmts, d.InsertColumns(rel, rows, cols, "")), nil
 	case "merge":
-		update := quoted(d, cols)
-		switch {
-		case len(inc.UpdateColumns) > 0:
-			update = inc.UpdateColumns
-		case len(inc.ExcludeColumns) > 0:
-			update = quoted(d, without(cols, inc.ExcludeColumns))
-		}
-		return []adapter.Stmt{d.Merge(rel, rows, inc.UniqueKey, update, cols, inc.Predicates)}, nil
+		return []adapter.Stmt{Merge(d, n, rel, rows, cols)}, nil
 	}
 	return nil, fmt.Errorf("model %q: incremental strategy %q cannot be applied here", n.Name, inc.Strategy)
+}
+
+// Merge is dbt's merge of the rows of relation rows into table rel on
+// n's unique_key (get_merge_sql), cols being the columns to write: the
+// rows whose key matches (and that meet incremental_predicates) get the
+// columns of merge_update_columns, or every column but
+// merge_exclude_columns, the others are inserted. The merge strategy,
+// and each batch of a microbatch model on PostgreSQL (dbt-postgres's
+// postgres__get_incremental_microbatch_sql).
+func Merge(d adapter.Dialect, n *graph.Node, rel, rows adapter.Relation, cols []string) adapter.Stmt {
+	inc := n.Incremental
+	update := quoted(d, cols)
+	switch {
+	case len(inc.UpdateColumns) > 0:
+		update = inc.UpdateColumns
+	case len(inc.ExcludeColumns) > 0:
+		update = quoted(d, without(cols, inc.ExcludeColumns))
+	}
+	return d.Merge(rel, rows, inc.UniqueKey, update, cols, inc.Predicates)
 }
 
 // quoted returns the names cols quoted by d.
