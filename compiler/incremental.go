@@ -137,7 +137,11 @@ func (c *compiler) compileIncremental(n *graph.Node, r *rendered) {
 		}
 	}
 	if inc.Strategy != "merge" && !mergesBatches && len(inc.UpdateColumns)+len(inc.ExcludeColumns) > 0 {
-		c.diags.Errorf(pos, "model %q: merge_update_columns and merge_exclude_columns apply to the merge strategy (and to microbatch on PostgreSQL, which merges), not to %s on %s", n.Name, inc.Strategy, db).Hint = "remove them, or use incremental_strategy: merge"
+		what := "the merge strategy"
+		if db == "PostgreSQL" {
+			what += " and microbatch (which merges on PostgreSQL)"
+		}
+		c.diags.Errorf(pos, "model %q: merge_update_columns and merge_exclude_columns apply to %s, not to %s", n.Name, what, inc.Strategy).Hint = "remove them, or use incremental_strategy: merge"
 	}
 	if len(inc.UpdateColumns) > 0 && len(inc.ExcludeColumns) > 0 {
 		c.diags.Errorf(pos, "model %q: merge_update_columns and merge_exclude_columns cannot both be set", n.Name).Hint = "keep one of them"
