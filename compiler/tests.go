@@ -244,6 +244,7 @@ func (c *compiler) addTest(file string, dirs []string, on *graph.Node, col *test
 		Test: &graph.TestInfo{Generic: testName, Kwargs: map[string]any{}, ColumnName: column, Attached: on.ID},
 	}
 	if !cfg.Enabled {
+		c.disableTest(n, dirs, on, col, te, testName)
 		return
 	}
 	for k, v := range te.Args {
@@ -414,7 +415,19 @@ func (c *compiler) addTest(file string, dirs []string, on *graph.Node, col *test
 		}
 	}
 
-	// dbt's names and unique_id (testnames.go).
+	c.nameTest(n, dirs, on, col, te, testName)
+	if _, dup := c.nodes[n.ID]; dup {
+		c.diags.Errorf(pos, "test %q is declared twice on %s", te.Name, on.Name).Hint = "remove one of them"
+		return
+	}
+	c.add(n)
+}
+
+// nameTest gives generic test n, test entry te (of test testName) on node
+// on (its column col, nil for a model-level test), dbt's names and
+// unique_id (testnames.go): Name, ID, Checksum, Test.Namespace, the
+// alias of a long name and FQN.
+func (c *compiler) nameTest(n *graph.Node, dirs []string, on *graph.Node, col *testCol, te project.TestEntry, testName string) {
 	namespace := ""
 	if pkg, _, ok := strings.Cut(te.Name, "."); ok {
 		namespace = pkg
@@ -448,11 +461,6 @@ func (c *compiler) addTest(file string, dirs []string, on *graph.Node, col *test
 		n.Config.Alias = short
 	}
 	n.FQN = fqn(c.name, dirs, name)
-	if _, dup := c.nodes[n.ID]; dup {
-		c.diags.Errorf(pos, "test %q is declared twice on %s", te.Name, on.Name).Hint = "remove one of them"
-		return
-	}
-	c.add(n)
 }
 
 // finalRef resolves ref() to final relations, recording dependencies.
@@ -672,4 +680,17 @@ func (c *compiler) testRefs(on *graph.Node, deps []graph.ID, macroID string, pos
 	}
 	add(on, on.Version)
 	return refs, sources
+}
+
+// disableTest records generic test n, switched off with enabled: false,
+// among the disabled nodes (Manifest.Disabled), named and keyed as dbt
+// names it, with its arguments as written: dbt's manifest.json lists it
+// under disabled, as every disabled node. It is not rendered.
+func (c *compiler) disableTest(n *graph.Node, dirs []string, on *graph.Node, col *testCol, te project.TestEntry, testName string) {
+	for k, v := range te.Args {
+		n.Test.Kwargs[k] = v
+	}
+	n.Test.Args = plainArgs(te.Args)
+	c.nameTest(n, dirs, on, col, te, testName)
+	c.disabled = append(c.disabled, n)
 }

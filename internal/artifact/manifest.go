@@ -414,9 +414,10 @@ type docJSON struct {
 }
 
 // docs lists the docs blocks, keyed by unique_id as dbt writes it
-// (doc.<package>.<name>, as doc.jaffle_shop.__overview__).
+// (doc.<package>.<name>, as doc.jaffle_shop.__overview__), with dbt's
+// built-in overview (doc.dbt.__overview__, builtinOverview).
 func (b *builder) docs() map[string]*docJSON {
-	out := map[string]*docJSON{}
+	out := map[string]*docJSON{builtinOverviewID: builtinOverview()}
 	for _, d := range b.m.DocList() {
 		file := d.Path
 		if p := b.m.Project; p != nil {

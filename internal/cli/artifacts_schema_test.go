@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"path/filepath"
 	"reflect"
+	"sort"
 	"strings"
 	"testing"
 
@@ -76,7 +77,8 @@ func TestArtifactsFollowDBTSchemaJaffleShop(t *testing.T) {
 		t.Errorf("unique_orders_order_id: kiln's figures %+v", k)
 	}
 	// docs blocks are keyed doc.<package>.<name>, as dbt's (kiln wrote
-	// jaffle_shop.__overview__).
+	// jaffle_shop.__overview__); dbt's built-in overview is there beside
+	// the project's own (kiln left it out).
 	var m struct {
 		Docs map[string]struct {
 			UniqueID string `json:"unique_id"`
@@ -85,7 +87,7 @@ func TestArtifactsFollowDBTSchemaJaffleShop(t *testing.T) {
 	if err := json.Unmarshal(readFile(t, filepath.Join(dir, "target", "manifest.json")), &m); err != nil {
 		t.Fatal(err)
 	}
-	for _, id := range []string{"doc.jaffle_shop.__overview__", "doc.jaffle_shop.orders_status"} {
+	for _, id := range []string{"doc.jaffle_shop.__overview__", "doc.jaffle_shop.orders_status", "doc.dbt.__overview__"} {
 		if m.Docs[id].UniqueID != id {
 			t.Errorf("docs[%s]: %+v (docs: %v)", id, m.Docs[id], m.Docs)
 		}
@@ -148,6 +150,7 @@ exposures:
     depends_on: [ref('daily')]
 `,
 	"tests/no_future.sql": "select * from {{ ref('daily') }} where d > timestamp '2100-01-01'\n",
+	"tests/off_test.sql":  "{{ config(enabled=false) }}\nselect 1 as x where false\n",
 	"macros/m.sql": "{% macro outer() %}{{ inner() }} {{ dbt.current_timestamp() }} {{ inner() }} {{ outer_not_a_macro }}{% endmacro %}\n" +
 		"{% macro inner() %}{{ return(adapter.dispatch('pick')()) }}{% endmacro %}\n" +
 		"{% macro default__pick() %}1{% endmacro %}\n",
@@ -157,11 +160,52 @@ exposures:
 // exposure, a singular test, disabled nodes and a docs block; a
 // microbatch model's batch_results is dbt's {"successful": [[start,
 // end], ...], "failed": [...]} (kiln wrote null), with dbt's times.
+// disabled lists every disabled node, a generic test switched off in its
+// properties included (kiln left it out), and docs has dbt's built-in
+// overview, doc.dbt.__overview__, when the project writes none.
 func TestArtifactsFollowDBTSchemaKinds(t *testing.T) {
 	dir := writeProject(t, artifactKinds)
 	mustKiln(t, 0, dir, "build", "--event-time-end", "2024-01-03")
 	kinds, results, _ := checkArtifacts(t, dir)
-	wantKinds(t, kinds, "model", "seed", "singular", "generic", "exposure", "doc", "macro", "disabled model")
+	wantKinds(t, kinds, "model", "seed", "singular", "generic", "exposure", "doc", "macro", "disabled model", "disabled generic", "disabled singular")
+	var man struct {
+		Disabled map[string][]struct {
+			UniqueID     string `json:"unique_id"`
+			Name         string `json:"name"`
+			ResourceType string `json:"resource_type"`
+			Config       struct {
+				Enabled bool `json:"enabled"`
+			} `json:"config"`
+			TestMetadata struct {
+				Name   string         `json:"name"`
+				Kwargs map[string]any `json:"kwargs"`
+			} `json:"test_metadata"`
+		} `json:"disabled"`
+		Docs map[string]struct {
+			UniqueID    string `json:"unique_id"`
+			PackageName string `json:"package_name"`
+		} `json:"docs"`
+	}
+	if err := json.Unmarshal(readFile(t, filepath.Join(dir, "target", "manifest.json")), &man); err != nil {
+		t.Fatal(err)
+	}
+	var ids []string
+	for id, list := range man.Disabled {
+		ids = append(ids, id)
+		if len(list) != 1 || list[0].UniqueID != id || list[0].Config.Enabled {
+			t.Errorf("disabled[%s]: %+v, want one entry of its unique_id, enabled false", id, list)
+		}
+	}
+	sort.Strings(ids)
+	if want := "model.shop.off test.shop.off_test test.shop.unique_daily_d.9c1fde20a3"; strings.Join(ids, " ") != want {
+		t.Errorf("disabled: %v, want %s", ids, want)
+	}
+	if u := man.Disabled["test.shop.unique_daily_d.9c1fde20a3"]; len(u) == 1 && (u[0].TestMetadata.Name != "unique" || u[0].TestMetadata.Kwargs["column_name"] != "d") {
+		t.Errorf("the disabled unique test: %+v", u[0])
+	}
+	if o := man.Docs["doc.dbt.__overview__"]; o.UniqueID != "doc.dbt.__overview__" || o.PackageName != "dbt" {
+		t.Errorf("docs[doc.dbt.__overview__]: %+v", o)
+	}
 	got := results["model.shop.daily"]["batch_results"]
 	want := map[string]any{
 		"successful": []any{
