@@ -442,6 +442,16 @@ func toConfig(m map[string]any, defaultMaterialized string) graph.Config {
 			cfg.Meta, _ = v.(map[string]any)
 		case "grants":
 			cfg.Extra[k] = project.ResolvedGrants(v)
+		case "lookback", "limit", "retries":
+			// A whole number written as text (retries: "2", a config()
+			// argument's string) is that number, as every reader of the
+			// config takes it (retries as text was no retry).
+			if s, ok := v.(string); ok {
+				if n, err := strconv.Atoi(strings.TrimSpace(s)); err == nil {
+					v = n
+				}
+			}
+			cfg.Extra[k] = v
 		default:
 			cfg.Extra[k] = v
 		}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/kiln-build/kiln/compiler/diag"
@@ -95,6 +96,11 @@ func (t *Target) complete(o Options, keyAt map[string]diag.Pos) diag.List {
 	}
 	if v, ok := t.Fields["threads"]; ok {
 		n, isInt := v.(int)
+		if s, isText := v.(string); isText {
+			// Jinja gives text ("{{ env_var('DBT_THREADS', '4') }}"),
+			// which dbt's native rendering of a profile reads as a number.
+			n, isInt = wholeText(s)
+		}
 		if !isInt || n < 1 {
 			l.Add(diag.Errorf(keyAt["threads"], "threads is %v: it must be a whole number of 1 or more", v))
 		}
@@ -269,4 +275,10 @@ func (t *Target) Extensions() []string {
 		}
 	}
 	return out
+}
+
+// wholeText reads s, a field's rendered text, as a whole number.
+func wholeText(s string) (int, bool) {
+	n, err := strconv.Atoi(strings.TrimSpace(s))
+	return n, err == nil
 }

@@ -24,7 +24,9 @@ func (p *Project) propsRenderer(o Options) func() *yamljinja.Renderer {
 	if p.Target != nil {
 		names.Target = p.Target.Context
 	}
-	return func() *yamljinja.Renderer { return yamljinja.New(names.Globals()).WithBools(propsBoolPath) }
+	return func() *yamljinja.Renderer {
+		return yamljinja.New(names.Globals()).WithBools(propsBoolPath).WithNumbers(propsNumPath)
+	}
 }
 
 // propsSkip says which values of a property file stay unrendered at load

@@ -113,7 +113,7 @@ func (p *Project) renderValues(root *yaml.Node, o Options, l *diag.List) bool {
 	if p.Target != nil {
 		names.Target = p.Target.Context
 	}
-	rl := yamljinja.New(names.Globals()).WithBools(projectBoolPath).Tree(file, root, skipProjectValue)
+	rl := yamljinja.New(names.Globals()).WithBools(projectBoolPath).WithNumbers(projectNumPath).Tree(file, root, skipProjectValue)
 	l.Append(rl)
 	return !rl.HasErrors()
 }

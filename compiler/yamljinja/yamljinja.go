@@ -35,6 +35,7 @@ type Renderer struct {
 	globals jinja.Globals
 	native  bool // every value as dbt's native rendering gives it (NewNative)
 	bools   Skip // the key paths of boolean values (WithBools), nil: none
+	nums    Skip // the key paths of whole-number values (WithNumbers), nil: none
 }
 
 // WithBools returns r rendering the values at the key paths bools selects
@@ -106,6 +107,15 @@ func (r *Renderer) walk(file string, n *yaml.Node, path []string, skip Skip, l *
 		}
 		if r.bools != nil && r.bools(path) {
 			v, d := r.Bool(file, n, path[len(path)-1])
+			if d != nil {
+				l.Add(*d)
+				return
+			}
+			set(n, v)
+			return
+		}
+		if r.nums != nil && r.nums(path) {
+			v, d := r.Number(file, n, path[len(path)-1])
 			if d != nil {
 				l.Add(*d)
 				return
