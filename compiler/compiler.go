@@ -300,7 +300,7 @@ func (c *compiler) run() {
 
 	c.checkProjectQuoting()
 	c.checkProjectFreshness()
-	for _, t := range []*project.ConfigTree{c.p.ModelConfig, c.p.SnapshotConfig, c.p.SeedConfig, c.p.TestConfig, c.p.SourceConfig, c.p.ExportConfig} {
+	for _, t := range []*project.ConfigTree{c.p.ModelConfig, c.p.SnapshotConfig, c.p.SeedConfig, c.p.TestConfig, c.p.SourceConfig, c.p.ExportConfig, c.p.AnalysisConfig} {
 		c.checkTree(t)
 	}
 	c.collectDocs()
@@ -313,6 +313,7 @@ func (c *compiler) run() {
 	c.settleVersions()
 	c.collectSnapshots()
 	c.collectSingularTests()
+	c.collectAnalyses()
 	c.collectPackageNodes()
 	c.warnUnusedOverrides()
 	c.renderModels()

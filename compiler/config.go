@@ -37,6 +37,8 @@ func resourceOf(kind graph.Kind) project.Resource {
 		return project.Snapshots
 	case graph.Exposure:
 		return project.Exposures
+	case graph.Analysis:
+		return project.Analyses
 	}
 	return 0
 }

@@ -48,7 +48,11 @@ func (r *rendered) configKeyPos(k string) (key, value diag.Pos) {
 // tests by name.
 func (c *compiler) collectProps() {
 	for _, pf := range c.p.Properties {
-		for kind, list := range map[string][]project.ModelProps{"model": pf.Models, "seed": pf.Seeds, "test": pf.Tests, "snapshot": pf.Snapshots} {
+		analyses := make([]project.ModelProps, len(pf.Analyses))
+		for i := range pf.Analyses {
+			analyses[i] = *pf.Analyses[i].ModelProps()
+		}
+		for kind, list := range map[string][]project.ModelProps{"model": pf.Models, "seed": pf.Seeds, "test": pf.Tests, "snapshot": pf.Snapshots, "analysis": analyses} {
 			for i := range list {
 				mp := &list[i]
 				if mp.Relation != "" && kind != "snapshot" {
@@ -204,7 +208,7 @@ func (c *compiler) templated() []*graph.Node {
 	var out []*graph.Node
 	for _, id := range c.ids() {
 		n := c.nodes[id]
-		if n.RawCode != "" && (n.Kind == graph.Model || n.Kind == graph.Snapshot || (n.Kind == graph.Test && n.Test.Generic == "")) {
+		if n.RawCode != "" && (n.Kind == graph.Model || n.Kind == graph.Snapshot || n.Kind == graph.Analysis || (n.Kind == graph.Test && n.Test.Generic == "")) {
 			out = append(out, n)
 		}
 	}
@@ -263,6 +267,9 @@ func (c *compiler) renderModels() {
 	for _, n := range nodes {
 		if n.Kind == graph.Model && n.Config.Materialized == graph.Ephemeral {
 			n.Named, n.Relation = c.relationOf(n), sqlq.Relation{}
+		}
+		if n.Kind == graph.Analysis {
+			n.Named = c.relationOf(n) // manifest.json's names: an analysis builds nothing
 		}
 	}
 	c.resolveNames()

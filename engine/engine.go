@@ -94,6 +94,12 @@ type Config struct {
 	// Diagnostics event of errors), a selection that matches nothing is a
 	// *UsageError, and a test that warns fails (status fail).
 	WarnError bool
+	// WarnOptions is dbt's --warn-error-options (diag.ParseWarnOptions):
+	// the warnings it names become errors as under WarnError, those of
+	// its silence: are not printed. nil: the project file's flags:
+	// warn_error_options, if any. WarnError and WarnOptions are not both
+	// set (the command line refuses them together, as dbt).
+	WarnOptions *diag.WarnOptions
 	// StoreFailures is dbt's --store-failures (compiler.Options).
 	StoreFailures bool
 	// FullRefresh is dbt's --full-refresh and Which the command, as the
@@ -152,9 +158,14 @@ var ErrInvalid = errors.New("the project has errors")
 
 // Project is a loaded and compiled project with its resolved paths.
 type Project struct {
-	Dir    string // absolute project directory
-	Target string // absolute target path
-	DBPath string // absolute database path (":memory:" for an in-memory target)
+	// warnOpts are the warnings made errors or silenced (--warn-error,
+	// --warn-error-options, flags: warn_error_options), nil when none;
+	// warnWhy says which made an error one (see Config.warnOptions).
+	warnOpts *diag.WarnOptions
+	warnWhy  string
+	Dir      string // absolute project directory
+	Target   string // absolute target path
+	DBPath   string // absolute database path (":memory:" for an in-memory target)
 	// Profile is the profiles.yml target the project builds into; nil for
 	// a kiln project that names no profile (it builds into database-path).
 	Profile  *profile.Target
@@ -321,13 +332,16 @@ func Load(cfg Config) (*Project, error) {
 		p.emit(Diagnostics{List: all.Errors()})
 		return nil, ErrInvalid
 	}
+	p.warnOpts, p.warnWhy = cfg.warnOptions(proj)
 	if len(l)+len(m.Warnings) > 0 {
 		all := append(l, m.Warnings...)
-		if cfg.WarnError {
-			if we := warningsAsErrors(all); we.HasErrors() {
+		if p.warnOpts != nil {
+			if we := p.warnOpts.Apply(all, p.warnWhy); we.HasErrors() {
+				we.Sort()
 				p.emit(Diagnostics{List: we})
 				return nil, ErrInvalid
 			}
+			l, m.Warnings = p.warnOpts.Apply(l, ""), p.warnOpts.Apply(m.Warnings, "")
 		}
 		if now := append(l, p.holdNodeWarnings(m.Graph, m.Warnings)...); len(now) > 0 {
 			p.emit(Diagnostics{List: now})
@@ -566,19 +580,3 @@ func (p *Project) Threads(n int) int {
 // its own, so the workers mostly overlap kiln's and the statements' serial
 // parts.
 const DefaultThreads = 4
-
-// warningsAsErrors returns l with every warning but kiln's own notices
-// (Diagnostic.KilnOnly, which dbt does not emit) made an error that says
-// --warn-error made it one (dbt's --warn-error).
-func warningsAsErrors(l diag.List) diag.List {
-	out := make(diag.List, len(l))
-	for i, d := range l {
-		if d.Severity == diag.Warning && !d.KilnOnly {
-			d.Severity = diag.Error
-			d.Msg += " (an error with --warn-error)"
-		}
-		out[i] = d
-	}
-	out.Sort()
-	return out
-}

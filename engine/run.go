@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/kiln-build/kiln/compiler/diag"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -391,7 +392,7 @@ func (p *Project) Run(ctx context.Context, plan *Plan, o RunOptions) (*Result, e
 	// in one query; should it fail, each node reads its own.
 	_ = r.ex.ReadBoundViews(ctx)
 	var ex run.Executor = r.ex
-	if p.cfg.WarnError {
+	if p.promotes(diag.EventTestResult) { // dbt's LogTestResult
 		ex = warnErrorExecutor{ex}
 	}
 	// The events go to the listener beside the nodes' statements, at

@@ -83,7 +83,7 @@ type UsageError struct{ Msg string }
 
 func (e *UsageError) Error() string { return e.Msg }
 
-var resourceTypes = map[graph.Kind]bool{graph.Model: true, graph.Snapshot: true, graph.Source: true, graph.Seed: true, graph.Test: true, graph.UnitTest: true, graph.Export: true, graph.Exposure: true}
+var resourceTypes = map[graph.Kind]bool{graph.Model: true, graph.Snapshot: true, graph.Source: true, graph.Seed: true, graph.Test: true, graph.UnitTest: true, graph.Export: true, graph.Exposure: true, graph.Analysis: true}
 
 // Select returns the selected nodes in topological order. Warnings (a
 // selector word that matches nothing) are Message events, and the
@@ -151,17 +151,22 @@ func (p *Project) Select(s Selection) ([]graph.ID, error) {
 		}
 		return nil, &UsageError{strings.Join(unmatched, "\n")}
 	}
-	if p.cfg.WarnError && len(unmatched) > 0 {
-		return nil, &UsageError{strings.Join(unmatched, "\n") + " (an error with --warn-error)"}
+	// dbt's NoNodesForSelectionCriteria.
+	if p.promotes(diag.EventNoNodes) && len(unmatched) > 0 {
+		return nil, &UsageError{strings.Join(unmatched, "\n") + " (" + p.warnWhy + ")"}
 	}
 	for _, u := range unmatched {
-		p.printf(Warn, "warning: %s", u)
+		if !p.silences(diag.EventNoNodes) {
+			p.printf(Warn, "warning: %s", u)
+		}
 	}
 	if len(ids) == 0 && (len(s.Select) > 0 || len(s.Exclude) > 0 || s.Selector != "") {
-		if p.cfg.WarnError {
-			return nil, &UsageError{"the selection matches no node (an error with --warn-error)"}
+		if p.promotes(diag.EventNoNodes) {
+			return nil, &UsageError{"the selection matches no node (" + p.warnWhy + ")"}
 		}
-		p.printf(Warn, "warning: the selection matches no node")
+		if !p.silences(diag.EventNoNodes) {
+			p.printf(Warn, "warning: the selection matches no node")
+		}
 	}
 	p.NodeWarnings(ids)
 	if s.Kinds == nil {
@@ -293,10 +298,10 @@ func toSelector(m map[graph.ID]artifact.Fingerprint) map[graph.ID]selector.Finge
 // *UsageError with the known ones.
 // dbtOnlyResourceTypes are dbt's resource types that --resource-type does
 // not select in kiln yet.
-var dbtOnlyResourceTypes = map[string]bool{"metric": true, "semantic_model": true, "saved_query": true, "analysis": true}
+var dbtOnlyResourceTypes = map[string]bool{"metric": true, "semantic_model": true, "saved_query": true}
 
 func resourceKinds(values []string, flag string, withAll bool) ([]graph.Kind, error) {
-	known := []string{"model", "snapshot", "source", "seed", "test", "unit_test", "export", "exposure"}
+	known := []string{"model", "snapshot", "source", "seed", "test", "unit_test", "export", "exposure", "analysis"}
 	var kinds []graph.Kind
 	all := false
 	for _, v := range values {

@@ -67,6 +67,10 @@ type Diagnostic struct {
 	// is not read"): --warn-error leaves it a warning, as dbt has no
 	// warning there to promote.
 	KilnOnly bool
+	// Event is the name of dbt's event for this warning
+	// (NoNodesForSelectionCriteria, DeprecatedModel, ...; see Events),
+	// which --warn-error-options names; "" when dbt has none.
+	Event string
 }
 
 // Error returns "pos: msg; hint" (or "pos: warning: msg; hint").

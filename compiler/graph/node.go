@@ -35,6 +35,10 @@ const (
 	// project's nodes: it is in the graph for selection (+exposure:x),
 	// the docs and manifest.json, and never runs.
 	Exposure Kind = "exposure"
+	// Analysis is a SQL file under analysis-paths: compiled (refs,
+	// sources, macros), written under target/compiled, listed and in
+	// manifest.json, never run (dbt's analyses).
+	Analysis Kind = "analysis"
 )
 
 // Materializations of models.
@@ -552,7 +556,7 @@ func BatchMarker(id ID) string { return BatchMarkerPrefix + string(id) + BatchMa
 // IsExecutable reports whether running the node touches the database or the
 // file system (ephemeral models and disabled nodes do not).
 func (n *Node) IsExecutable() bool {
-	if !n.Config.Enabled || n.Kind == Exposure {
+	if !n.Config.Enabled || n.Kind == Exposure || n.Kind == Analysis {
 		return false
 	}
 	if n.Kind == Model && n.Config.Materialized == Ephemeral {

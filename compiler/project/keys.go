@@ -40,7 +40,7 @@ func (s Support) String() string {
 }
 
 // Resource is a set of resource types, the ones a config key applies to.
-type Resource uint8
+type Resource uint16
 
 // The resource types configs apply to.
 const (
@@ -52,6 +52,8 @@ const (
 	Exports
 	Snapshots
 	Exposures
+	// Analyses are compiled, written and listed, never run (dbt's).
+	Analyses
 
 	// AllResources are the resources that run; exposures only document.
 	AllResources = Models | Seeds | Tests | Sources | UnitTests | Exports | Snapshots
@@ -60,7 +62,7 @@ const (
 var resourceNames = []struct {
 	r    Resource
 	name string
-}{{Models, "models"}, {Seeds, "seeds"}, {Tests, "data tests"}, {Sources, "sources"}, {UnitTests, "unit tests"}, {Exports, "exports"}, {Snapshots, "snapshots"}, {Exposures, "exposures"}}
+}{{Models, "models"}, {Seeds, "seeds"}, {Tests, "data tests"}, {Sources, "sources"}, {UnitTests, "unit tests"}, {Exports, "exports"}, {Snapshots, "snapshots"}, {Exposures, "exposures"}, {Analyses, "analyses"}}
 
 func (r Resource) String() string {
 	var out []string
@@ -132,7 +134,7 @@ var Keys = []Key{
 	{Scope: "project.yml", Name: "source-paths", Support: Applied},
 	{Scope: "project.yml", Name: "data-paths", Support: Applied},
 	{Scope: "project.yml", Name: "snapshot-paths", Support: Applied},
-	{Scope: "project.yml", Name: "analysis-paths", Support: Applied}, // analyses found there are named in a warning: kiln does not compile them
+	{Scope: "project.yml", Name: "analysis-paths", Support: Applied}, // compiled by kiln compile, listed by ls, never run
 	{Scope: "project.yml", Name: "docs-paths", Support: Applied},
 	{Scope: "project.yml", Name: "asset-paths", Support: Documents},
 	{Scope: "project.yml", Name: "require-dbt-version", Support: Documents},
@@ -153,7 +155,7 @@ var Keys = []Key{
 	{Scope: "project.yml", Name: "sources", Support: Applied},
 	{Scope: "project.yml", Name: "exports", Support: Applied},
 	{Scope: "project.yml", Name: "unit_tests", Support: Documents, Note: "unit_tests: configs of the project file are not applied yet; configure each unit test in its YAML entry"},
-	{Scope: "project.yml", Name: "analyses", Support: Documents},
+	{Scope: "project.yml", Name: "analyses", Support: Applied},
 	{Scope: "project.yml", Name: "snapshots", Support: Applied},
 	{Scope: "project.yml", Name: "semantic-models", Support: Documents},
 	{Scope: "project.yml", Name: "saved-queries", Support: Documents},
@@ -185,6 +187,12 @@ var Keys = []Key{
 	{Scope: "property file", Name: "macros", Support: Documents},
 	{Scope: "property file", Name: "data_tests", Support: Applied},
 	{Scope: "property file", Name: "snapshots", Support: Applied},
+	{Scope: "property file", Name: "analyses", Support: Applied}, // compiled by kiln compile, never run
+	{Scope: "analysis", Name: "name", Support: Applied},
+	{Scope: "analysis", Name: "description", Support: Documents},
+	{Scope: "analysis", Name: "config", Support: Applied},
+	{Scope: "analysis", Name: "columns", Support: Documents},
+	{Scope: "analysis", Name: "docs", Support: Documents},
 	{Scope: "property file", Name: "exposures", Support: Applied},       // graph nodes of kind exposure, in manifest.json and the docs
 	{Scope: "property file", Name: "groups", Support: Applied},          // checked against models' group; enforces access: private
 	{Scope: "property file", Name: "semantic_models", Support: Applied}, // checked and written to manifest.json (compiler/semantic.go)
@@ -343,10 +351,10 @@ var Keys = []Key{
 	{Scope: "unit test expect", Name: "fixture", Support: Applied},
 
 	// Configs.
-	{Scope: ScopeConfig, Name: "enabled", For: AllResources | Exposures, Support: Applied},
-	{Scope: ScopeConfig, Name: "tags", For: AllResources | Exposures, Support: Applied},
-	{Scope: ScopeConfig, Name: "meta", For: AllResources | Exposures, Support: Documents},
-	{Scope: ScopeConfig, Name: "docs", For: AllResources, Support: Documents},
+	{Scope: ScopeConfig, Name: "enabled", For: AllResources | Exposures | Analyses, Support: Applied},
+	{Scope: ScopeConfig, Name: "tags", For: AllResources | Exposures | Analyses, Support: Applied},
+	{Scope: ScopeConfig, Name: "meta", For: AllResources | Exposures | Analyses, Support: Documents},
+	{Scope: ScopeConfig, Name: "docs", For: AllResources | Analyses, Support: Documents},
 	{Scope: ScopeConfig, Name: "materialized", For: Models, Support: Applied},
 	// quoting in a model's, seed's or snapshot's config: as project.yml's.
 	{Scope: ScopeConfig, Name: "quoting", For: Models | Seeds | Snapshots, Support: Applied},
@@ -643,6 +651,7 @@ var scopeOf = map[reflect.Type]string{
 	reflect.TypeOf(Dispatch{}):         "dispatch",
 	reflect.TypeOf(PropertyFile{}):     "property file",
 	reflect.TypeOf(ModelProps{}):       "model",
+	reflect.TypeOf(AnalysisProps{}):    "analysis",
 	reflect.TypeOf(VersionProps{}):     "version",
 	reflect.TypeOf(ColumnProps{}):      "column",
 	reflect.TypeOf(SourceProps{}):      "source",

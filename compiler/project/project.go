@@ -142,6 +142,12 @@ type Project struct {
 	TestConfig     *ConfigTree
 	SourceConfig   *ConfigTree
 	ExportConfig   *ConfigTree
+	// AnalysisConfig is the project file's analyses: tree (enabled,
+	// tags, meta, docs), as dbt's.
+	AnalysisConfig *ConfigTree
+	// WarnOptions are flags: warn_error_options (dbt 1.8's), nil when
+	// not written.
+	WarnOptions *diag.WarnOptions
 
 	Models     []File // .sql under model-paths
 	Snapshots  []File // .sql under snapshot-paths
@@ -299,6 +305,7 @@ func LoadWith(fsys fs.FS, o Options) (*Project, diag.List) {
 	p.TestConfig = parseConfigTree(file, tests, c.Name, "data_tests", Tests, &l)
 	p.SourceConfig = parseConfigTree(file, &c.Sources, c.Name, "sources", Sources, &l)
 	p.ExportConfig = parseConfigTree(file, &c.Exports, c.Name, "exports", Exports, &l)
+	p.AnalysisConfig = parseConfigTree(file, &c.Analyses, c.Name, "analyses", Analyses, &l)
 
 	if o.ConfigOnly {
 		l.Sort()
@@ -506,10 +513,6 @@ func (p *Project) discover(l *diag.List) {
 			switch {
 			case strings.HasSuffix(pth, ".sql"):
 				p.Analyses = append(p.Analyses, File{pth, content})
-				// Nothing silent: README promises this note. dbt would
-				// compile the analysis to target/compiled; kiln does not yet.
-				l.Add(diag.Diagnostic{Pos: diag.Pos{File: pth, Line: 1, Col: 1}, Severity: diag.Warning, KilnOnly: true,
-					Msg: "analysis " + strings.TrimSuffix(path.Base(pth), ".sql") + " is not compiled: kiln does not compile analyses yet", Hint: "it is never run by kiln build or run, as in dbt"})
 			case isYAML(pth):
 				yamlFile(pth, content)
 			case docsByDefault:
@@ -747,12 +750,32 @@ func (p *Project) checkFlags(l *diag.List) {
 			l.Add(d)
 			continue
 		}
+		if k.Value == "warn_error_options" {
+			p.warnOptions(n.Content[i+1], l)
+			continue
+		}
 		if quietFlags[k.Value] {
 			continue
 		}
 		l.Add(diag.Diagnostic{Pos: at(k).Pos(p.File), Severity: diag.Warning,
 			Msg: fmt.Sprintf("flag %q is not read by kiln", k.Value)})
 	}
+}
+
+// warnOptions reads flags: warn_error_options (v) into p.WarnOptions,
+// or reports why it cannot at its position.
+func (p *Project) warnOptions(v *yaml.Node, l *diag.List) {
+	var raw any
+	if err := v.Decode(&raw); err == nil {
+		o, err := diag.ParseWarnOptions(raw)
+		if err == nil {
+			p.WarnOptions = o
+			return
+		}
+		l.Add(diag.Errorf(at(v).Pos(p.File), "flags: %v", err).WithHint("write warn_error_options: {error: [NoNodesForSelectionCriteria], warn: [...], silence: [...]}; README.md lists the events"))
+		return
+	}
+	l.Add(diag.Errorf(at(v).Pos(p.File), "flags: warn_error_options is not a mapping").WithHint("write warn_error_options: {error: all}"))
 }
 
 // isText reports whether the file at path is one kiln reads as UTF-8

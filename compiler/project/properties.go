@@ -18,6 +18,9 @@ type PropertyFile struct {
 	Macros    []MacroProps    `yaml:"macros"`
 	Tests     []ModelProps    `yaml:"data_tests"` // properties of singular tests
 	Snapshots []ModelProps    `yaml:"snapshots"`
+	// Analyses describe analyses (dbt's analyses: key): name,
+	// description, config, docs, columns.
+	Analyses []AnalysisProps `yaml:"analyses"`
 	// dbt's exposures, groups and semantic layer (semantic.go).
 	Exposures      []ExposureProps `yaml:"exposures"`
 	Groups         []GroupProps    `yaml:"groups"`
@@ -53,6 +56,25 @@ type ModelProps struct {
 	// Relation is a YAML snapshot's ref() or source() (dbt 1.9); an
 	// error on other entries.
 	Relation string `yaml:"relation"`
+}
+
+// AnalysisProps describes an analysis in YAML, with the keys dbt reads
+// there; anything else (tests, versions, ...) is an unknown key.
+type AnalysisProps struct {
+	At          `yaml:"-"`
+	Name        string         `yaml:"name"`
+	Description string         `yaml:"description"`
+	Config      map[string]any `yaml:"config"`
+	ConfigAt    map[string]At  `yaml:"-"` // position of each config value
+	Columns     []ColumnProps  `yaml:"columns"`
+	Docs        map[string]any `yaml:"docs"`
+	DocsAt      map[string]At  `yaml:"-"` // position of each docs value (show, node_color)
+}
+
+// ModelProps returns a as the ModelProps of a node without tests.
+func (a *AnalysisProps) ModelProps() *ModelProps {
+	return &ModelProps{At: a.At, Name: a.Name, Description: a.Description, Config: a.Config, ConfigAt: a.ConfigAt,
+		Columns: a.Columns, Docs: a.Docs, DocsAt: a.DocsAt}
 }
 
 // VersionProps is one entry of a model's versions: (dbt's model versions,

@@ -175,9 +175,9 @@ var (
 	testTypeValues = []string{"data", "unit", "generic", "singular"}
 	versionValues  = []string{"latest", "prerelease", "old", "none"}
 	accessValues   = []string{"private", "protected", "public"}
-	kindValues     = []string{"model", "seed", "snapshot", "source", "test", "unit_test", "export", "exposure"}
+	kindValues     = []string{"model", "seed", "snapshot", "source", "test", "unit_test", "export", "exposure", "analysis"}
 	// dbt's other resource types: accepted, they select nothing in kiln.
-	dbtOnlyKinds = map[string]bool{"analysis": true, "metric": true, "semantic_model": true, "saved_query": true}
+	dbtOnlyKinds = map[string]bool{"metric": true, "semantic_model": true, "saved_query": true}
 	// Methods whose value is a glob pattern.
 	globMethods = map[string]bool{"fqn": true, "path": true, "file": true, "tag": true, "source": true, "package": true, "test_name": true, "exposure": true, "unit_test": true}
 )

@@ -111,7 +111,7 @@ func atoms(e Expr) []*Atom {
 // to suggest, or no near value.
 func suggest(g *graph.Graph, a *Atom) string {
 	if a.Method == "resource_type" && dbtOnlyKinds[a.Value] {
-		return fmt.Sprintf("kiln makes no %s nodes (the semantic layer is checked and written to manifest.json, analyses are not compiled): not supported yet", a.Value)
+		return fmt.Sprintf("kiln makes no %s nodes (the semantic layer is checked and written to manifest.json): not supported yet", a.Value)
 	}
 	if hasMeta(a.Value) {
 		return ""

@@ -85,7 +85,7 @@ func TestUnmatchedVersioned(t *testing.T) {
 	for word, want := range map[string]string{
 		"customer":             `the selector "customer" matches no node; did you mean "customers" or "customers_v1"?`,
 		"customers.v4":         `the selector "customers.v4" matches no node; did you mean "customers.v1" or "customers.v2"?`,
-		"resource_type:metric": `the selector "resource_type:metric" matches no node; kiln makes no metric nodes (the semantic layer is checked and written to manifest.json, analyses are not compiled): not supported yet`,
+		"resource_type:metric": `the selector "resource_type:metric" matches no node; kiln makes no metric nodes (the semantic layer is checked and written to manifest.json): not supported yet`,
 		"custmers_v2":          `the selector "custmers_v2" matches no node; did you mean "customers_v2" or "customers_v1"?`,
 	} {
 		got := Unmatched(g, nil, word)

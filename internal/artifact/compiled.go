@@ -26,8 +26,8 @@ const CompiledDir = "compiled"
 
 // CompiledPath returns where WriteCompiled puts n's SQL, relative to the
 // target directory and with forward slashes, as dbt lays it out:
-// compiled/<project>/<original_file_path> for models and singular tests
-// ("compiled/shop/models/staging/stg_orders.sql") and
+// compiled/<project>/<original_file_path> for models, singular tests and
+// analyses ("compiled/shop/models/staging/stg_orders.sql") and
 // compiled/<project>/<yml path>/<test name>.sql for YAML tests
 // ("compiled/shop/models/schema.yml/unique_orders_id.sql"). It returns ""
 // for nodes without compiled SQL.
@@ -41,7 +41,7 @@ func CompiledPath(project string, n *graph.Node) string {
 
 // compiledRel is CompiledPath without the leading "compiled/".
 func compiledRel(project string, n *graph.Node) string {
-	if n.CompiledCode == "" || (n.Kind != graph.Model && n.Kind != graph.Test) {
+	if n.CompiledCode == "" || (n.Kind != graph.Model && n.Kind != graph.Test && n.Kind != graph.Analysis) {
 		return ""
 	}
 	file := n.Path

@@ -317,6 +317,7 @@ func newBuilder(m *compiler.Manifest) *builder {
 		b.roots[graph.Model] = p.Config.ModelPaths
 		b.roots[graph.Seed] = p.Config.SeedPaths
 		b.roots[graph.Test] = p.Config.TestPaths
+		b.roots[graph.Analysis] = p.Config.AnalysisPaths
 	}
 	return b
 }
@@ -542,6 +543,9 @@ func (b *builder) resourcePath(n *graph.Node) string {
 	if n.Kind == graph.Test && n.Test != nil && n.Test.Generic != "" {
 		return testFile(n)
 	}
+	if n.Kind == graph.Analysis {
+		return analysisPath(n.Path, b.roots[graph.Analysis])
+	}
 	roots := b.roots[n.Kind]
 	if n.PkgPath != "" && b.m.Project != nil {
 		// A package's resource folders, as paths in the root project.
@@ -556,6 +560,19 @@ func (b *builder) resourcePath(n *graph.Node) string {
 		}
 	}
 	return n.Path
+}
+
+// analysisPath is an analysis's "path" in manifest.json, as dbt's
+// AnalysisParser writes it: "analysis/" and the file's path under its
+// analysis-paths folder, whatever that folder's name
+// ("analyses/finance/revenue.sql" -> "analysis/finance/revenue.sql").
+func analysisPath(file string, roots []string) string {
+	for _, r := range roots {
+		if rest, ok := strings.CutPrefix(file, path.Clean(r)+"/"); ok {
+			return path.Join("analysis", rest)
+		}
+	}
+	return path.Join("analysis", path.Base(file))
 }
 
 func idList(ids []graph.ID) []graph.ID {

@@ -22,6 +22,7 @@ import (
 	"github.com/spf13/cobra"
 	"gopkg.in/yaml.v3"
 
+	"github.com/kiln-build/kiln/compiler/diag"
 	"github.com/kiln-build/kiln/compiler/project"
 	"github.com/kiln-build/kiln/compiler/yamlsrc"
 	"github.com/kiln-build/kiln/engine"
@@ -102,6 +103,10 @@ type app struct {
 	failFast    bool
 	// warnError is dbt's --warn-error: every warning is an error.
 	warnError bool
+	// warnErrorOptions is dbt's --warn-error-options (YAML or JSON), and
+	// warnOpts it parsed (parseWarnOptions).
+	warnErrorOptions string
+	warnOpts         *diag.WarnOptions
 	// quiet is dbt's --quiet (-q): progress and warnings are not printed,
 	// errors are.
 	quiet bool
@@ -275,6 +280,7 @@ Exit codes: 0 success (warnings allowed), 1 a node errored or a test failed,
 	f.Var((*onceString)(&a.varsText), "vars", "vars as YAML or JSON, overriding the vars of project.yml or dbt_project.yml: --vars '{raw_dir: data/2026-11}'")
 	f.BoolVarP(&a.failFast, "fail-fast", "x", false, "stop at the first node that errors or fails")
 	f.BoolVar(&a.warnError, "warn-error", false, "make every warning an error: a warning of the project's files or of the selection stops the command (exit 2), a test that warns fails (exit 1), as dbt's --warn-error")
+	f.StringVar(&a.warnErrorOptions, "warn-error-options", "", `dbt's warnings to make errors, keep or hide, by event name, as YAML or JSON: '{"error": "all" or [names], "warn": [names], "silence": [names]}' (include/exclude are error/warn); README.md lists the events`)
 	f.BoolVarP(&a.quiet, "quiet", "q", false, "print only errors on stderr: no progress, no warnings, no summary but the errors and failures (data on stdout is printed)")
 	f.IntVar(&a.threads, "threads", 0, "number of nodes run at once (default: threads of project.yml or dbt_project.yml, else the profile's, else 4); 1 runs them one by one, in a deterministic order")
 	a.threadsGiven = func() bool { return f.Changed("threads") }
@@ -406,6 +412,9 @@ func (a *app) loadWith(pp *engine.Partial) (*engine.Project, error) {
 	if err != nil {
 		return nil, &exitError{ExitCannotStart, err.Error()}
 	}
+	if err := a.parseWarnOptions(); err != nil {
+		return nil, err
+	}
 	if a.threadsInvalid() {
 		return nil, &exitError{ExitCannotStart, fmt.Sprintf("--threads must be 1 or more, not %d; leave it out for the threads of %s, else %d", a.threads, a.threadsSource(), engine.DefaultThreads)}
 	}
@@ -433,7 +442,7 @@ func (a *app) engineConfig(vars map[string]any) engine.Config {
 	}
 	return engine.Config{LookupEnv: lookup, Dir: a.projectDir, TargetPath: a.targetPath, Vars: vars, VarsText: a.varsText,
 		Version: version(), Listener: a.listen, Inline: a.inline, ProfilesDir: a.profilesDir, Profile: a.profile, Target: a.target,
-		WarnError: a.warnError, StoreFailures: a.storeFailures, FullRefresh: a.fullRefresh, Which: a.which, NoRollback: a.noRollback, StartedAt: a.started}
+		WarnError: a.warnError, WarnOptions: a.warnOpts, StoreFailures: a.storeFailures, FullRefresh: a.fullRefresh, Which: a.which, NoRollback: a.noRollback, StartedAt: a.started}
 }
 
 // envOr returns the environment variable name, or def when it is unset.

@@ -197,6 +197,9 @@ only (it implies --resource-type model, and cannot go with --select or
 			if a.warnError {
 				args += " --warn-error" // a selection's warnings are errors
 			}
+			if a.warnErrorOptions != "" {
+				args += " --warn-error-options " + a.warnErrorOptions
+			}
 			var pp *engine.Partial
 			if lsCacheable(rf) {
 				pp = a.partial()

@@ -93,7 +93,6 @@ func usageError(cmd *cobra.Command, err error) string {
 // instead ("" when nothing does); README.md's list of them is this one
 // (TestDBTFlagsListedInReadme).
 var dbtFlags = map[string]string{
-	"warn-error-options":  "--warn-error makes every warning an error",
 	"empty":               "kiln compile checks the models' SQL without building them",
 	"show":                "kiln show -s NAME prints a seed's or a model's first rows",
 	"print":               "",

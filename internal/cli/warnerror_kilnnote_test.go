@@ -31,19 +31,3 @@ func TestWarnErrorKeepsKilnNotes(t *testing.T) {
 		t.Fatalf("a selection matching nothing is not an error under --warn-error:\n%s", out)
 	}
 }
-
-// TestAnalysesAreNamedInANote: an analysis under analysis-paths is not
-// skipped silently: compile names it in a warning at its file (kiln
-// does not compile analyses yet), which --warn-error leaves a warning.
-func TestAnalysesAreNamedInANote(t *testing.T) {
-	dir := t.TempDir()
-	writeProjectFile(t, dir, "project.yml", "name: shop\nanalysis-paths: [\"analyses\"]\n")
-	writeProjectFile(t, dir, "models/one.sql", "select 1 as id\n")
-	writeProjectFile(t, dir, "analyses/mix.sql", "select * from {{ ref('one') }}\n")
-	for _, args := range [][]string{{"compile"}, {"compile", "--warn-error"}} {
-		out := mustKiln(t, ExitOK, dir, args...)
-		if !strings.Contains(out, "analyses/mix.sql:1:1: warning: analysis mix is not compiled: kiln does not compile analyses yet") {
-			t.Fatalf("kiln %v does not name the analysis:\n%s", args, out)
-		}
-	}
-}

@@ -33,7 +33,7 @@ func Own(g *graph.Graph, fps map[graph.ID]artifact.Fingerprint, inputs map[graph
 	for _, n := range g.Nodes() {
 		fp, ok := fps[n.ID]
 		switch {
-		case !ok, n.Kind == graph.Exposure: // an exposure builds nothing
+		case !ok, n.Kind == graph.Exposure, n.Kind == graph.Analysis: // they build nothing
 			continue
 		case n.Kind == graph.Source && (n.Source == nil || n.Source.External == nil):
 			continue
