@@ -521,7 +521,7 @@ func (c *compiler) warnUnusedConfig() {
 	}{{c.p.ModelConfig, "models"}, {c.p.SeedConfig, "seeds"}} {
 		for _, u := range tree.t.Unused() {
 			d := c.diags.Warnf(u.Pos(c.p.File), "config path %s.%s matches no %s", tree.kind, strings.Join(u.Written(c.name), "."), strings.TrimSuffix(tree.kind, "s"))
-			d.Hint = "check the folder names under " + tree.kind + ":"
+			d.Hint, d.Event = "check the folder names under "+tree.kind+":", diag.EventUnusedConfigPath
 			// dbt reads the first key as the project's or a package's
 			// name; kiln also takes a folder there.
 			names := []string{c.name}

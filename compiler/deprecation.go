@@ -83,7 +83,7 @@ func (c *compiler) checkDeprecations() {
 		n.DeprecationDate = isoformat(t)
 		dates[n.ID] = t
 		if t.Before(now) {
-			c.diags.Add(diag.Diagnostic{Pos: pos, Severity: diag.Warning,
+			c.diags.Add(diag.Diagnostic{Pos: pos, Severity: diag.Warning, Event: diag.EventDeprecatedModel,
 				Msg: fmt.Sprintf("Model %s%s has passed its deprecation date of %s. This model should be disabled or removed.", n.Name, versionSuffix(n.Version), n.DeprecationDate)})
 		}
 	}
@@ -105,7 +105,9 @@ func (c *compiler) checkDeprecations() {
 				continue
 			}
 			var msg string
+			event := diag.EventUpcomingRef
 			if t.Before(now) {
+				event = diag.EventDeprecatedRef
 				msg = fmt.Sprintf("While compiling '%s': Found a reference to %s%s, which was deprecated on '%s'.", child.Name, parent.Name, versionSuffix(parent.Version), parent.DeprecationDate)
 				if parent.Version != "" && parent.Version != parent.LatestVersion {
 					msg += fmt.Sprintf(" A new version of '%s' is available. Migrate now: {{ ref('%s', '%s', v='%s') }}.", parent.Name, parent.Package, parent.Name, parent.LatestVersion)
@@ -116,7 +118,7 @@ func (c *compiler) checkDeprecations() {
 					msg += fmt.Sprintf(" A new version of '%s' is available. Try it out: {{ ref('%s', '%s', v='%s') }}.", parent.Name, parent.Package, parent.Name, parent.LatestVersion)
 				}
 			}
-			c.diags.Add(diag.Diagnostic{Pos: r.Pos, Severity: diag.Warning, Msg: msg})
+			c.diags.Add(diag.Diagnostic{Pos: r.Pos, Severity: diag.Warning, Msg: msg, Event: event})
 		}
 	}
 }

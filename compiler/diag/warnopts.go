@@ -23,7 +23,7 @@ const (
 
 // Events are the event names that warn_error_options may name, sorted.
 var Events = []string{EventCustomKeyInConfig, EventDeprecatedModel, EventDeprecatedRef, EventKilnNote, EventTestResult,
-	EventNoNodes, EventNothingToDo, EventUnusedConfigPath, EventUpcomingRef}
+	EventNoNodes, EventUnusedConfigPath, EventUpcomingRef}
 
 func init() { sort.Strings(Events) }
 

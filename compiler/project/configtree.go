@@ -126,7 +126,7 @@ func fillTree(file string, n *yaml.Node, t *ConfigTree, project string, res Reso
 				l.Add(d)
 				continue
 			}
-			d := diag.Diagnostic{Pos: kpos, Severity: diag.Warning,
+			d := diag.Diagnostic{Pos: kpos, Severity: diag.Warning, Event: diag.EventCustomKeyInConfig,
 				Msg:  fmt.Sprintf("config %q, written without \"+\", is not one kiln knows: kept in the nodes' config as a key of the project's own (dbt 1.10 deprecates such keys outside meta, and configs without \"+\")", key),
 				Hint: "write \"+meta: {" + key + ": ...}\" and read it with config.meta_get('" + key + "'); a folder's name holds a mapping"}
 			l.Add(d)

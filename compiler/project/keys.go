@@ -507,7 +507,7 @@ func CheckConfig(name string, res Resource, pos diag.Pos) *diag.Diagnostic {
 			d.Hint = didYouMean(near)
 			return &d
 		}
-		d := diag.Diagnostic{Pos: pos, Severity: diag.Warning,
+		d := diag.Diagnostic{Pos: pos, Severity: diag.Warning, Event: diag.EventCustomKeyInConfig,
 			Msg: fmt.Sprintf("config %q is not one kiln knows: kept in the node's config as a key of the project's own (dbt 1.10 deprecates such keys outside meta)", name)}
 		d.Hint = CustomKeyHint(name)
 		return &d

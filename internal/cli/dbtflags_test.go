@@ -20,7 +20,6 @@ func TestDBTFlagsNotSupported(t *testing.T) {
 	}{
 		{[]string{"build", "--empty"}, "error: `--empty` is a dbt flag that kiln does not support yet; kiln compile checks the models' SQL without building them\n"},
 		{[]string{"--empty", "build"}, "error: `--empty` is a dbt flag that kiln does not support yet;"},
-		{[]string{"build", "--warn-error-options", `{"error": "all"}`}, "error: `--warn-error-options` is a dbt flag that kiln does not support yet; --warn-error makes every warning an error\n"},
 		{[]string{"seed", "--show"}, "error: `--show` is a dbt flag that kiln does not support yet; kiln show -s NAME"},
 		{[]string{"run", "--no-print"}, "error: `--no-print` is a dbt flag that kiln does not support yet\n"},
 	} {
