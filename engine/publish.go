@@ -922,6 +922,9 @@ func (p *Project) writeResults(o RunOptions, res *Result) {
 	if o.Selection.Selector != "" {
 		args["selector"] = o.Selection.Selector
 	}
+	if p.cfg.WarnOptions != nil {
+		args["warn_error_options"] = p.cfg.WarnOptions.Args() // kiln retry applies them again
+	}
 	if p.cfg.VarsText != "" {
 		args["vars"] = p.cfg.VarsText
 	}

@@ -166,3 +166,22 @@ func (o *WarnOptions) Apply(l List, why string) List {
 func AllWarnings() *WarnOptions {
 	return &WarnOptions{ErrorAll: true, Error: map[string]bool{}, Warn: map[string]bool{}, Silence: map[string]bool{}}
 }
+
+// Args returns o as ParseWarnOptions reads it: {"error": "all" or the
+// names, "warn": [...], "silence": [...]}, names sorted (run_results.json's
+// args, which kiln retry reads back).
+func (o *WarnOptions) Args() map[string]any {
+	names := func(set map[string]bool) []string {
+		out := []string{}
+		for k := range set {
+			out = append(out, k)
+		}
+		sort.Strings(out)
+		return out
+	}
+	var errs any = names(o.Error)
+	if o.ErrorAll {
+		errs = "all"
+	}
+	return map[string]any{"error": errs, "warn": names(o.Warn), "silence": names(o.Silence)}
+}

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -128,6 +129,11 @@ func (a *app) applyArgs(args map[string]any) *runFlags {
 	}
 	if v, ok := args["warn_error"].(bool); ok && v {
 		a.warnError = true
+	}
+	if v, ok := args["warn_error_options"].(map[string]any); ok && a.warnErrorOptions == "" && !a.warnError {
+		if text, err := json.Marshal(v); err == nil {
+			a.warnErrorOptions = string(text) // parsed with the flag's (parseWarnOptions)
+		}
 	}
 	// The profile's output the run built into, unless the retry names
 	// one: not DBT_TARGET's nor the profile's default of now.

@@ -1,6 +1,8 @@
 package cli
 
 import (
+	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -35,6 +37,20 @@ func TestWarnErrorOptions(t *testing.T) {
 	}
 	if !strings.Contains(out, "warning: config \"owner_team\" is not one kiln knows") {
 		t.Errorf("a warning not named in error: is not printed as a warning:\n%s", out)
+	}
+	// run_results.json's args keep the options, and kiln retry applies
+	// them again, as dbt retry does: the test fails again.
+	var rr struct {
+		Args map[string]any `json:"args"`
+	}
+	if err := json.Unmarshal(readFile(t, dir+"/target/run_results.json"), &rr); err != nil {
+		t.Fatal(err)
+	}
+	if got := fmt.Sprint(rr.Args["warn_error_options"]); got != "map[error:[LogTestResult] silence:[] warn:[]]" {
+		t.Errorf("run_results.json's args.warn_error_options: %s", got)
+	}
+	if out := mustKiln(t, ExitFailure, dir, "retry"); !strings.Contains(out, "failed the run because of --warn-error") {
+		t.Errorf("kiln retry does not apply the options again:\n%s", out)
 	}
 	// error: all, but warn: keeps the test and the custom key warnings;
 	// kiln's own note stays a warning under all.
