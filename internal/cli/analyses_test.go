@@ -18,9 +18,9 @@ import (
 func TestAnalysesJaffleShop(t *testing.T) {
 	dir := dbtProject(t, "jaffle_shop_duckdb")
 	mustKiln(t, ExitOK, dir, "build")
-	writeProjectFile(t, dir, "macros/cents.sql", "{% macro to_dollars(col) %}({{ col }} / 100)::numeric(16, 2){% endmacro %}\n")
-	writeProjectFile(t, dir, "analysis/finance/top_customers.sql", "select c.customer_id, {{ to_dollars('sum(p.amount)') }} as spent\n"+
-		"from {{ ref('customers') }} c join {{ ref('stg_payments') }} p using (customer_id)\ngroup by all order by spent desc limit {{ var('top_n', 5) }}\n")
+	writeProjectFile(t, dir, "macros/cents.sql", "{% macro to_cents(col) %}({{ col }} * 100)::bigint{% endmacro %}\n")
+	writeProjectFile(t, dir, "analysis/finance/top_customers.sql", "select c.customer_id, {{ to_cents('sum(o.amount)') }} as spent\n"+
+		"from {{ ref('customers') }} c join {{ ref('orders') }} o using (customer_id)\ngroup by all order by spent desc limit {{ var('top_n', 5) }}\n")
 	writeProjectFile(t, dir, "analysis/props.yml", "version: 2\nanalyses:\n  - name: top_customers\n    description: The customers who spent most.\n    config: {tags: [finance]}\n    columns: [{name: spent, description: dollars}]\n")
 
 	out := mustKiln(t, ExitOK, dir, "build")
@@ -32,10 +32,17 @@ func TestAnalysesJaffleShop(t *testing.T) {
 	}
 
 	mustKiln(t, ExitOK, dir, "compile", "--vars", "{top_n: 3}")
-	want := "select c.customer_id, (sum(p.amount) / 100)::numeric(16, 2) as spent\n" +
-		"from \"jaffle_shop\".\"main\".\"customers\" c join \"jaffle_shop\".\"main\".\"stg_payments\" p using (customer_id)\ngroup by all order by spent desc limit 3\n"
+	want := "select c.customer_id, (sum(o.amount) * 100)::bigint as spent\n" +
+		"from \"jaffle_shop\".\"main\".\"customers\" c join \"jaffle_shop\".\"main\".\"orders\" o using (customer_id)\ngroup by all order by spent desc limit 3\n"
 	if got := string(readFile(t, filepath.Join(dir, "target", "compiled", "jaffle_shop", "analysis", "finance", "top_customers.sql"))); got != want {
 		t.Errorf("compiled analysis:\n%s\nwant:\n%s", got, want)
+	}
+	// The compiled SQL runs on the built database, and gives what the
+	// models give: the top 3 customers' spend, in cents.
+	db := filepath.Join(dir, "jaffle_shop.duckdb")
+	got := queryDB(t, db, "select count(*) || ' ' || sum(spent) from ("+want+")")
+	if again := queryDB(t, db, "select count(*) || ' ' || sum(s) from (select (sum(amount) * 100)::bigint as s from orders group by customer_id order by s desc limit 3)"); got != again || got != "3 "+topThreeCents {
+		t.Errorf("the compiled analysis gives %q; the models give %q, want \"3 %s\"", got, again, topThreeCents)
 	}
 	var m struct {
 		Nodes map[string]struct {
@@ -63,8 +70,8 @@ func TestAnalysesJaffleShop(t *testing.T) {
 	if n.ResourceType != "analysis" || n.Path != "analysis/finance/top_customers.sql" || n.OriginalFilePath != "analysis/finance/top_customers.sql" ||
 		n.Description != "The customers who spent most." || n.PatchPath != "jaffle_shop://analysis/props.yml" || n.CompiledCode != want ||
 		strings.Join(n.FQN, ".") != "jaffle_shop.finance.top_customers" || strings.Join(n.Tags, ",") != "finance" ||
-		strings.Join(n.DependsOn.Nodes, ",") != "model.jaffle_shop.customers,model.jaffle_shop.stg_payments" ||
-		strings.Join(n.DependsOn.Macros, ",") != "macro.jaffle_shop.to_dollars" {
+		strings.Join(n.DependsOn.Nodes, ",") != "model.jaffle_shop.customers,model.jaffle_shop.orders" ||
+		strings.Join(n.DependsOn.Macros, ",") != "macro.jaffle_shop.to_cents" {
 		t.Errorf("manifest entry: %+v", n)
 	}
 
@@ -81,6 +88,10 @@ func TestAnalysesJaffleShop(t *testing.T) {
 		t.Errorf("run --select of an analysis runs something:\n%s", got)
 	}
 }
+
+// topThreeCents is the spend of jaffle_shop's three best customers, in
+// cents (sum of orders.amount).
+const topThreeCents = "22800"
 
 // TestAnalysisMissingRef: a ref to a missing model in an analysis fails
 // compile and build at its position, as in dbt, and the build leaves
