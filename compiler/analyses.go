@@ -1,6 +1,8 @@
 package compiler
 
 import (
+	"fmt"
+
 	"github.com/kiln-build/kiln/compiler/diag"
 	"github.com/kiln-build/kiln/compiler/graph"
 )
@@ -39,6 +41,17 @@ func (c *compiler) collectAnalyses() {
 			}
 		}
 		c.add(n)
+	}
+	for _, pf := range c.p.Properties {
+		for i := range pf.Analyses {
+			a := &pf.Analyses[i]
+			if _, ok := seen[a.Name]; !ok && a.Name != "" {
+				d := diag.Diagnostic{Pos: a.Pos(pf.Path), Severity: diag.Warning, Event: diag.EventNoNodeForYamlKey,
+					Msg: fmt.Sprintf("properties for analysis %q, which does not exist", a.Name)}
+				d.Hint = diag.DidYouMean(a.Name, sortedKeys(seen))
+				c.diags.Add(d)
+			}
+		}
 	}
 	for _, q := range c.p.Packages {
 		for _, f := range q.Analyses {

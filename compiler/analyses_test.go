@@ -69,4 +69,11 @@ func TestAnalysisErrors(t *testing.T) {
 			t.Errorf("diagnostics lack %q:\n%s", want, got)
 		}
 	}
+	// Properties for an analysis that does not exist: dbt's
+	// NoNodeForYamlKey warning.
+	files["analyses/broken.sql"], files["analyses/props.yml"] = "select 1", "analyses:\n  - name: brokn\n"
+	_, l = compileDBTDiags(t, files)
+	if want := `analyses/props.yml:2:5: warning: properties for analysis "brokn", which does not exist; did you mean "broken"?`; !strings.Contains(l.Error(), want) || l[0].Event != "NoNodeForYamlKey" {
+		t.Errorf("diagnostics lack %q:\n%s", want, l.Error())
+	}
 }

@@ -75,7 +75,8 @@ func (c *compiler) collectYAMLTests() {
 				n := c.byName[mp.Name]
 				if n == nil || string(n.Kind) != kind {
 					if c.propsAt[kind+":"+mp.Name] == pf.Path && mp.Name != "" {
-						d := diag.Diagnostic{Pos: mp.Pos(pf.Path), Severity: diag.Warning, Msg: fmt.Sprintf("properties for %s %q, which does not exist", kind, mp.Name)}
+						d := diag.Diagnostic{Pos: mp.Pos(pf.Path), Severity: diag.Warning, Event: diag.EventNoNodeForYamlKey,
+							Msg: fmt.Sprintf("properties for %s %q, which does not exist", kind, mp.Name)}
 						d.Hint = diag.DidYouMean(mp.Name, sortedKeys(c.byName))
 						c.diags.Add(d)
 					}

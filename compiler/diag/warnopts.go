@@ -18,12 +18,13 @@ const (
 	EventUpcomingRef       = "UpcomingReferenceDeprecation"
 	EventCustomKeyInConfig = "CustomKeyInConfigDeprecation" // a config key of the project's own
 	EventUnusedConfigPath  = "UnusedResourceConfigPath"     // a project.yml config path that matches no node
+	EventNoNodeForYamlKey  = "NoNodeForYamlKey"             // properties for a node that does not exist
 	EventKilnNote          = "KilnNote"
 )
 
 // Events are the event names that warn_error_options may name, sorted.
 var Events = []string{EventCustomKeyInConfig, EventDeprecatedModel, EventDeprecatedRef, EventKilnNote, EventTestResult,
-	EventNoNodes, EventUnusedConfigPath, EventUpcomingRef}
+	EventNoNodes, EventNoNodeForYamlKey, EventUnusedConfigPath, EventUpcomingRef}
 
 func init() { sort.Strings(Events) }
 
