@@ -426,14 +426,14 @@ func filterRound(c *Call, v any) (any, error) {
 				return normInt(b), nil
 			}
 			q := new(big.Int).Exp(big.NewInt(10), big.NewInt(int64(-prec)), nil)
-			return normInt(new(big.Int).Mul(roundHalfEven(new(big.Rat).SetFrac(b, q)), q)), nil
+			return normInt(new(big.Int).Mul(RoundHalfEven(new(big.Rat).SetFrac(b, q)), q)), nil
 		case Decimal:
 			if prec < 0 {
 				return nil, errf("round of a Decimal to a negative precision is not supported yet")
 			}
 			r := x.rat()
 			p := new(big.Int).Exp(big.NewInt(10), big.NewInt(int64(prec)), nil)
-			return Decimal{Unscaled: roundHalfEven(r.Mul(r, new(big.Rat).SetInt(p))), Scale: prec}, nil
+			return Decimal{Unscaled: RoundHalfEven(r.Mul(r, new(big.Rat).SetInt(p))), Scale: prec}, nil
 		}
 	}
 	f, ok := toFloat(v)
@@ -450,7 +450,7 @@ func filterRound(c *Call, v any) (any, error) {
 			// of 10^-prec, as Python's.
 			r := new(big.Rat).SetFloat64(f)
 			q := new(big.Int).Exp(big.NewInt(10), big.NewInt(int64(-prec)), nil)
-			n := new(big.Int).Mul(roundHalfEven(r.Quo(r, new(big.Rat).SetInt(q))), q)
+			n := new(big.Int).Mul(RoundHalfEven(r.Quo(r, new(big.Rat).SetInt(q))), q)
 			out, _ := new(big.Rat).SetInt(n).Float64()
 			return math.Copysign(out, f), nil
 		}
@@ -469,8 +469,10 @@ func filterRound(c *Call, v any) (any, error) {
 	return math.Floor(f*p) / p, nil
 }
 
-// roundHalfEven rounds r to an integer, ties to even.
-func roundHalfEven(r *big.Rat) *big.Int {
+// RoundHalfEven rounds r to an integer, ties to even (Python's round()
+// of a number exactly between two integers, and Decimal's
+// ROUND_HALF_EVEN).
+func RoundHalfEven(r *big.Rat) *big.Int {
 	num, den := r.Num(), r.Denom()
 	q, m := new(big.Int).DivMod(num, den, new(big.Int)) // floor, 0 <= m < den
 	twice := new(big.Int).Lsh(m, 1)

@@ -447,7 +447,7 @@ func formatNumber(v any, places, precision int) string {
 		places, suffix = precision, "…"
 	}
 	scale := new(big.Int).Exp(big.NewInt(10), big.NewInt(int64(places)), nil)
-	n := roundHalfEvenRat(new(big.Rat).Mul(r, new(big.Rat).SetInt(scale)))
+	n := jinja.RoundHalfEven(new(big.Rat).Mul(r, new(big.Rat).SetInt(scale)))
 	neg := n.Sign() < 0
 	digits := new(big.Int).Abs(n).String()
 	if len(digits) <= places {
@@ -469,18 +469,4 @@ func formatNumber(v any, places, precision int) string {
 		out = "-" + out
 	}
 	return out + suffix
-}
-
-// roundHalfEvenRat rounds r to an integer, ties to even.
-func roundHalfEvenRat(r *big.Rat) *big.Int {
-	q, m := new(big.Int).DivMod(r.Num(), r.Denom(), new(big.Int))
-	switch new(big.Int).Lsh(m, 1).Cmp(r.Denom()) {
-	case 1:
-		q.Add(q, big.NewInt(1))
-	case 0:
-		if q.Bit(0) == 1 {
-			q.Add(q, big.NewInt(1))
-		}
-	}
-	return q
 }

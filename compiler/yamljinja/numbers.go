@@ -9,7 +9,6 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/kiln-build/kiln/compiler/diag"
-	"github.com/kiln-build/kiln/compiler/jinja"
 )
 
 // WithNumbers returns r rendering the values at the key paths nums
@@ -29,16 +28,11 @@ func (r *Renderer) WithNumbers(nums Skip) *Renderer {
 // key, as WithNumbers says: an int or nil, or a diagnostic at n's
 // position.
 func (r *Renderer) Number(file string, n *yaml.Node, key string) (any, *diag.Diagnostic) {
-	t, l := r.env.Parse(file, n.Value)
-	var v any
-	if len(l) == 0 {
-		v, l = r.env.RenderNative(t, r.globals)
+	v, bad := r.renderNative(file, n)
+	if bad != nil {
+		return nil, bad
 	}
-	if len(l) > 0 {
-		d := r.place(file, n, l[0])
-		return nil, &d
-	}
-	switch x := jinja.Plain(v).(type) {
+	switch x := v.(type) {
 	case int:
 		return x, nil
 	case int64:

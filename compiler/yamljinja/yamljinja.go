@@ -188,9 +188,10 @@ func (r *Renderer) Value(file string, n *yaml.Node) (any, *diag.Diagnostic) {
 	return v, nil
 }
 
-// Bool renders the string scalar n, the value of boolean config key, as
-// WithBools says: true, false or nil, or a diagnostic at n's position.
-func (r *Renderer) Bool(file string, n *yaml.Node, key string) (any, *diag.Diagnostic) {
+// renderNative renders the string scalar n natively (a Jinja expression keeps
+// its type), as plain Go values; a template error is a diagnostic at n's
+// position.
+func (r *Renderer) renderNative(file string, n *yaml.Node) (any, *diag.Diagnostic) {
 	t, l := r.env.Parse(file, n.Value)
 	var v any
 	if len(l) == 0 {
@@ -200,7 +201,17 @@ func (r *Renderer) Bool(file string, n *yaml.Node, key string) (any, *diag.Diagn
 		d := r.place(file, n, l[0])
 		return nil, &d
 	}
-	switch x := jinja.Plain(v).(type) {
+	return jinja.Plain(v), nil
+}
+
+// Bool renders the string scalar n, the value of boolean config key, as
+// WithBools says: true, false or nil, or a diagnostic at n's position.
+func (r *Renderer) Bool(file string, n *yaml.Node, key string) (any, *diag.Diagnostic) {
+	v, bad := r.renderNative(file, n)
+	if bad != nil {
+		return nil, bad
+	}
+	switch x := v.(type) {
 	case bool:
 		return x, nil
 	case nil:
