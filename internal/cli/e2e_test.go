@@ -128,7 +128,7 @@ func TestMissingExportKeepsPreviousBuild(t *testing.T) {
 	copyFile(t, filepath.Join(dir, "data", "sample", sample.DefaultMonth, "liaison.xlsx"), filepath.Join(month, "liaison.xlsx"))
 	stderr := mustKiln(t, 2, dir, "build", "--vars", "{raw_dir: data/next}")
 	for _, want := range []string{`source "raw.web"`, filepath.Join("data", "next", "web.xlsx"), "raw_dir",
-		"nothing was built: 1 input file cannot be read, so none of the 93 nodes of the run ran"} {
+		"nothing was built: 1 input file cannot be read, so none of the 94 nodes of the run ran"} {
 		if !strings.Contains(stderr, want) {
 			t.Errorf("stderr does not mention %q:\n%s", want, stderr)
 		}
@@ -169,12 +169,12 @@ func TestMissingExportKeepsPreviousBuild(t *testing.T) {
 	for _, r := range rr.Results {
 		statuses[r.Status]++
 	}
-	if statuses[run.Error] != 1 || statuses[run.Skipped] != 92 || len(rr.Results) != 93 {
-		t.Errorf("run_results.json of the refused run: %v, want 1 error and 92 skipped", statuses)
+	if statuses[run.Error] != 1 || statuses[run.Skipped] != 93 || len(rr.Results) != 94 {
+		t.Errorf("run_results.json of the refused run: %v, want 1 error and 93 skipped", statuses)
 	}
 	copyFile(t, filepath.Join(dir, "data", "sample", sample.DefaultMonth, "web.xlsx"), filepath.Join(month, "web.xlsx"))
-	if out := mustKiln(t, 0, dir, "retry"); !strings.Contains(out, "Retrying 93 nodes of the last build") {
-		t.Errorf("kiln retry of the refused run does not run its 93 nodes:\n%s", out)
+	if out := mustKiln(t, 0, dir, "retry"); !strings.Contains(out, "Retrying 94 nodes of the last build") {
+		t.Errorf("kiln retry of the refused run does not run its 94 nodes:\n%s", out)
 	}
 	if _, status := lastRun(t, dir); status != "success" {
 		t.Errorf("the retry is recorded as %s", status)
