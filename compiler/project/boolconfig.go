@@ -30,27 +30,12 @@ func isBoolConfig(path []string, at int) bool {
 	if at < 0 || at >= len(path) {
 		return false
 	}
+	key := func(i int) string { return strings.TrimLeft(path[i], "+ ") }
 	switch len(path) - at {
 	case 1:
-		return boolConfigs[configKey(path[at])]
+		return boolConfigs[key(at)]
 	case 2:
-		return boolSubConfigs[configKey(path[at])][path[at+1]]
-	}
-	return false
-}
-
-// configKey is a project file's config key without dbt's "+" prefix.
-func configKey(k string) string { return strings.TrimLeft(k, "+ ") }
-
-// underResource reports whether path is a value under a resource key of
-// a project file (models:, seeds:, ...), at any folder depth.
-func underResource(path []string) bool {
-	if len(path) < 2 {
-		return false
-	}
-	switch path[0] {
-	case "models", "seeds", "snapshots", "tests", "data_tests", "sources", "exports", "unit_tests":
-		return true
+		return boolSubConfigs[key(at)][path[at+1]]
 	}
 	return false
 }
@@ -59,7 +44,12 @@ func underResource(path []string) bool {
 // configs: under a resource key (models:, seeds:, ...), at any folder
 // depth, the last key (or the last two: +persist_docs: {relation: ...}).
 func projectBoolPath(path []string) bool {
-	if !underResource(path) {
+	if len(path) < 2 {
+		return false
+	}
+	switch path[0] {
+	case "models", "seeds", "snapshots", "tests", "data_tests", "sources", "exports", "unit_tests":
+	default:
 		return false
 	}
 	return isBoolConfig(path, len(path)-1) || len(path) >= 3 && isBoolConfig(path, len(path)-2)

@@ -1,5 +1,7 @@
 package project
 
+import "strings"
+
 // numConfigs are the configs whose value is a whole number; a value
 // written as Jinja renders to a number (yamljinja.Renderer.WithNumbers),
 // as dbt's native rendering of dbt_project.yml and of property files
@@ -14,17 +16,26 @@ func isNumConfig(path []string, at int) bool {
 	if at < 0 || at != len(path)-1 {
 		return false
 	}
-	if numConfigs[configKey(path[at])] {
+	key := func(i int) string { return strings.TrimLeft(path[i], "+ ") }
+	if numConfigs[key(at)] {
 		return true
 	}
-	return path[at] == "count" && at >= 2 && (path[at-1] == "warn_after" || path[at-1] == "error_after") && configKey(path[at-2]) == "freshness"
+	return path[at] == "count" && at >= 2 && (path[at-1] == "warn_after" || path[at-1] == "error_after") && key(at-2) == "freshness"
 }
 
 // projectNumPath says which values of a project file are whole-number
 // configs: under a resource key (models:, seeds:, ...), at any folder
 // depth.
 func projectNumPath(path []string) bool {
-	return underResource(path) && isNumConfig(path, len(path)-1)
+	if len(path) < 2 {
+		return false
+	}
+	switch path[0] {
+	case "models", "seeds", "snapshots", "tests", "data_tests", "sources", "exports", "unit_tests":
+	default:
+		return false
+	}
+	return isNumConfig(path, len(path)-1)
 }
 
 // propsNumPath says which values of a property file are whole-number

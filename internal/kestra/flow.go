@@ -456,10 +456,8 @@ func publishTask(t *task, opt Options, varsJSON string, files []string) shellTas
 func exportFiles(g *graph.Graph, t *task) []string {
 	var files []string
 	for _, id := range t.members {
-		if n := g.Node(id); n != nil && n.Kind == graph.Export && n.Export != nil {
-			if f := filepath.ToSlash(n.Export.Path); !slices.Contains(files, f) {
-				files = append(files, f)
-			}
+		if n := g.Node(id); n != nil && n.Kind == graph.Export && n.Export != nil && !slices.Contains(files, n.Export.Path) {
+			files = append(files, filepath.ToSlash(n.Export.Path))
 		}
 	}
 	sort.Strings(files)
